@@ -1,0 +1,39 @@
+package dev.codebasechat.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * One message of a conversation. Immutable and thread-safe.
+ *
+ * @param id unique within its session; a repeated id is a retry, never a second message
+ * @param role who wrote it
+ * @param content the text, at most {@link #MAX_CONTENT_LENGTH} characters
+ * @param timestamp when the message was written (by the caller's clock)
+ * @param code optional structured attachment (for example the code of an answer), any JSON
+ */
+public record ChatMessage(
+    MessageId id, Role role, String content, Instant timestamp, Optional<JsonNode> code) {
+
+  /** Longest accepted content, in characters; the database enforces the same bound. */
+  public static final int MAX_CONTENT_LENGTH = 200_000;
+
+  /** @throws IllegalArgumentException if {@code content} is longer than {@link #MAX_CONTENT_LENGTH} */
+  public ChatMessage {
+    if (content.length() > MAX_CONTENT_LENGTH) {
+      throw new IllegalArgumentException(
+          "message content must be at most "
+              + MAX_CONTENT_LENGTH
+              + " characters but was "
+              + content.length());
+    }
+    code = code.filter(node -> !node.isNull() && !node.isMissingNode());
+  }
+
+  /** A message with a fresh random id, stamped with {@code clock}'s time and no attachment. */
+  public static ChatMessage of(Role role, String content, Clock clock) {
+    return new ChatMessage(MessageId.random(), role, content, clock.instant(), Optional.empty());
+  }
+}

@@ -1,0 +1,435 @@
+package dev.codebasechat.sync;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides <em>when</em> each key's pending writes are sent; the {@link Flusher} decides what is
+ * sent.
+ *
+ * <p>Rules, per key:
+ *
+ * <ul>
+ *   <li>Writes marked within the {@linkplain Builder#debounce debounce} window are sent together:
+ *       the flush runs once the key has been quiet for the window, but never later than {@linkplain
+ *       Builder#maxWait maxWait} after its first unsent write, so a continuous stream is still sent
+ *       at least once per {@code maxWait}. With the default {@code maxWait == debounce} every write
+ *       goes out at most one window after it was marked.
+ *   <li>At most one flush of a key runs at a time; writes marked meanwhile are sent by the next
+ *       flush, which follows the same timing rules. Flushes of different keys run in parallel, at
+ *       most {@linkplain Builder#maxConcurrentFlushes maxConcurrentFlushes} at once; the rest wait
+ *       in arrival order.
+ *   <li>After {@link FlushOutcome.RetryAfter} nothing is sent for that key before the delay has
+ *       passed, whatever is marked meanwhile; after {@link FlushOutcome.Parked} nothing is sent
+ *       until the key is marked again or {@linkplain #resume resumed}.
+ * </ul>
+ *
+ * <p>Thread-safe. Time comes only from the injected clock and scheduler, so tests drive it
+ * without sleeping. A flusher that throws, or whose future fails, is treated as a transient
+ * failure and retried after {@linkplain Builder#failureBackoff failureBackoff}.
+ *
+ * @param <K> the key writes are grouped by (a session)
+ */
+public final class WritePacer<K> implements AutoCloseable {
+
+  /** Sends the pending writes of one key. Never called twice at once for the same key. */
+  @FunctionalInterface
+  public interface Flusher<K> {
+    CompletableFuture<FlushOutcome> flush(K key);
+  }
+
+  /** Default debounce window. */
+  public static final Duration DEFAULT_DEBOUNCE = Duration.ofMillis(500);
+
+  /** Default bound on parallel flushes. */
+  public static final int DEFAULT_MAX_CONCURRENT_FLUSHES = 8;
+
+  /** Default pause after a flusher failed unexpectedly. */
+  public static final Duration DEFAULT_FAILURE_BACKOFF = Duration.ofSeconds(1);
+
+  private static final Logger log = LoggerFactory.getLogger(WritePacer.class);
+
+  private final Flusher<K> flusher;
+  private final Duration debounce;
+  private final Duration maxWait;
+  private final int maxConcurrentFlushes;
+  private final Duration failureBackoff;
+  private final Clock clock;
+  private final ScheduledExecutorService scheduler;
+
+  // Guarded by "this".
+  private final Map<K, KeyState> states = new HashMap<>();
+  private final ArrayDeque<K> readyQueue = new ArrayDeque<>();
+  private int running;
+  private boolean closed;
+  private CompletableFuture<Void> idle = CompletableFuture.completedFuture(null);
+
+  private WritePacer(Builder<K> builder) {
+    this.flusher = builder.flusher;
+    this.debounce = builder.debounce;
+    this.maxWait = builder.maxWait == null ? builder.debounce : builder.maxWait;
+    this.maxConcurrentFlushes = builder.maxConcurrentFlushes;
+    this.failureBackoff = builder.failureBackoff;
+    this.clock = builder.clock;
+    this.scheduler = builder.scheduler;
+    if (maxWait.compareTo(debounce) < 0) {
+      throw new IllegalArgumentException(
+          "maxWait must be at least debounce (" + debounce + ") but was " + maxWait);
+    }
+  }
+
+  public static <K> Builder<K> builder(
+      Flusher<K> flusher, Clock clock, ScheduledExecutorService scheduler) {
+    return new Builder<>(flusher, clock, scheduler);
+  }
+
+  /** Records that {@code key} has a new unsent write and schedules its flush. */
+  public void markDirty(K key) {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      Instant now = clock.instant();
+      KeyState state = stateOf(key);
+      state.parked = false;
+      if (state.firstDirty == null) {
+        state.firstDirty = now;
+      }
+      state.lastDirty = now;
+      if (!state.inFlight) {
+        scheduleLocked(key, state);
+      }
+    }
+  }
+
+  /**
+   * Flushes {@code key} as soon as allowed, ignoring the debounce window (and a pending
+   * retry delay), for example at shutdown or when replaying a journal.
+   */
+  public void flushSoon(K key) {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      KeyState state = stateOf(key);
+      state.parked = false;
+      state.urgent = true;
+      state.retryAt = null;
+      if (state.firstDirty == null) {
+        state.firstDirty = clock.instant();
+        state.lastDirty = state.firstDirty;
+      }
+      if (!state.inFlight) {
+        scheduleLocked(key, state);
+      }
+    }
+  }
+
+  /** Flushes every key that has unsent writes as soon as allowed; see {@link #flushSoon}. */
+  public void flushAllSoon() {
+    synchronized (this) {
+      for (K key : Set.copyOf(states.keySet())) {
+        flushSoon(key);
+      }
+    }
+  }
+
+  /** Lets a {@linkplain FlushOutcome#parked parked} key be flushed again, after the debounce. */
+  public void resume(K key) {
+    synchronized (this) {
+      KeyState state = states.get(key);
+      if (state != null && state.parked) {
+        markDirty(key);
+      }
+    }
+  }
+
+  /** Keys with writes not yet confirmed: waiting, running, retrying or parked. */
+  public synchronized Set<K> pendingKeys() {
+    return Set.copyOf(states.keySet());
+  }
+
+  /** Whether {@code key} is parked (waiting for {@link #markDirty} or {@link #resume}). */
+  public synchronized boolean isParked(K key) {
+    KeyState state = states.get(key);
+    return state != null && state.parked;
+  }
+
+  /**
+   * Completes when no key has unsent writes (parked keys count as not idle). The future is
+   * shared: do not complete or cancel it.
+   */
+  public synchronized CompletableFuture<Void> whenIdle() {
+    return idle;
+  }
+
+  /** Stops scheduling; flushes already running finish, nothing new starts. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      closed = true;
+      for (KeyState state : states.values()) {
+        cancelTimer(state);
+      }
+      readyQueue.clear();
+    }
+  }
+
+  private KeyState stateOf(K key) {
+    KeyState state = states.get(key);
+    if (state == null) {
+      state = new KeyState();
+      states.put(key, state);
+      if (idle.isDone()) {
+        idle = new CompletableFuture<>();
+      }
+    }
+    return state;
+  }
+
+  /** Arms the key's timer for its next deadline (or queues it at once when due). */
+  private void scheduleLocked(K key, KeyState state) {
+    if (state.parked || state.queued || state.firstDirty == null) {
+      return;
+    }
+    Instant deadline = deadlineOf(state);
+    Instant now = clock.instant();
+    if (!deadline.isAfter(now)) {
+      cancelTimer(state);
+      enqueueLocked(key, state);
+      return;
+    }
+    if (state.timer != null && state.timerDeadline != null && !deadline.isBefore(state.timerDeadline)) {
+      // The armed timer fires no later than needed; on firing it re-reads the deadline.
+      return;
+    }
+    cancelTimer(state);
+    state.timerDeadline = deadline;
+    state.timer =
+        scheduler.schedule(
+            () -> onTimer(key), Duration.between(now, deadline).toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private Instant deadlineOf(KeyState state) {
+    Instant byQuiet = state.lastDirty.plus(debounce);
+    Instant byMaxWait = state.firstDirty.plus(maxWait);
+    Instant deadline = state.urgent ? clock.instant() : min(byQuiet, byMaxWait);
+    if (state.retryAt != null && state.retryAt.isAfter(deadline)) {
+      deadline = state.retryAt;
+    }
+    return deadline;
+  }
+
+  private void onTimer(K key) {
+    synchronized (this) {
+      KeyState state = states.get(key);
+      if (closed || state == null) {
+        return;
+      }
+      state.timer = null;
+      state.timerDeadline = null;
+      if (!state.inFlight) {
+        scheduleLocked(key, state);
+      }
+    }
+    startReady();
+  }
+
+  private void enqueueLocked(K key, KeyState state) {
+    state.queued = true;
+    readyQueue.add(key);
+    // Start outside the lock: the flusher may be slow to return its future.
+    startReadyLater();
+  }
+
+  private void startReadyLater() {
+    try {
+      scheduler.execute(this::startReady);
+    } catch (RejectedExecutionException e) {
+      log.debug("scheduler shut down; pending flushes are left to the owner's close()");
+    }
+  }
+
+  private void startReady() {
+    while (true) {
+      K key;
+      synchronized (this) {
+        if (closed || running >= maxConcurrentFlushes || readyQueue.isEmpty()) {
+          return;
+        }
+        key = readyQueue.poll();
+        KeyState state = states.get(key);
+        if (state == null || !state.queued) {
+          continue;
+        }
+        state.queued = false;
+        state.inFlight = true;
+        state.urgent = false;
+        state.retryAt = null;
+        state.firstDirty = null;
+        state.lastDirty = null;
+        running++;
+      }
+      runFlush(key);
+    }
+  }
+
+  private void runFlush(K key) {
+    CompletableFuture<FlushOutcome> outcome;
+    try {
+      outcome = flusher.flush(key);
+    } catch (RuntimeException e) {
+      outcome = CompletableFuture.failedFuture(e);
+    }
+    outcome.whenComplete(
+        (result, failure) -> {
+          FlushOutcome next = result;
+          if (failure != null || next == null) {
+            log.warn("flush of one key failed unexpectedly; retrying in {}", failureBackoff, failure);
+            next = FlushOutcome.retryAfter(failureBackoff);
+          }
+          finish(key, next);
+          // Not inline: a flusher that completes synchronously would otherwise recurse.
+          startReadyLater();
+        });
+  }
+
+  private void finish(K key, FlushOutcome outcome) {
+    synchronized (this) {
+      running--;
+      KeyState state = states.get(key);
+      if (state == null) {
+        return;
+      }
+      state.inFlight = false;
+      Instant now = clock.instant();
+      // Writes marked while the flush ran are still waiting (firstDirty was set again).
+      if (outcome instanceof FlushOutcome.More) {
+        state.urgent = true;
+        keepDirty(state, now);
+      } else if (outcome instanceof FlushOutcome.RetryAfter retry) {
+        state.retryAt = now.plus(retry.delay());
+        keepDirty(state, now);
+      } else if (outcome instanceof FlushOutcome.Parked) {
+        state.parked = true;
+        keepDirty(state, now);
+      }
+      if (state.firstDirty == null && !state.parked) {
+        states.remove(key);
+        completeIdleIfNothingPending();
+        return;
+      }
+      if (!closed) {
+        scheduleLocked(key, state);
+      }
+    }
+  }
+
+  private static void keepDirty(KeyState state, Instant now) {
+    if (state.firstDirty == null) {
+      state.firstDirty = now;
+      state.lastDirty = now;
+    }
+  }
+
+  private void completeIdleIfNothingPending() {
+    if (states.isEmpty()) {
+      idle.complete(null);
+    }
+  }
+
+  private static void cancelTimer(KeyState state) {
+    ScheduledFuture<?> timer = state.timer;
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    state.timer = null;
+    state.timerDeadline = null;
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
+  }
+
+  /** Per-key timing state; guarded by the pacer's monitor. */
+  private static final class KeyState {
+    @Nullable Instant firstDirty;
+    @Nullable Instant lastDirty;
+    @Nullable Instant retryAt;
+    @Nullable ScheduledFuture<?> timer;
+    @Nullable Instant timerDeadline;
+    boolean inFlight;
+    boolean queued;
+    boolean parked;
+    boolean urgent;
+  }
+
+  /** Builds a {@link WritePacer}; every setter rejects a bad value at once. */
+  public static final class Builder<K> {
+    private final Flusher<K> flusher;
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private Duration debounce = DEFAULT_DEBOUNCE;
+    private @Nullable Duration maxWait;
+    private int maxConcurrentFlushes = DEFAULT_MAX_CONCURRENT_FLUSHES;
+    private Duration failureBackoff = DEFAULT_FAILURE_BACKOFF;
+
+    private Builder(Flusher<K> flusher, Clock clock, ScheduledExecutorService scheduler) {
+      this.flusher = flusher;
+      this.clock = clock;
+      this.scheduler = scheduler;
+    }
+
+    /** Quiet time after the last write before a key is flushed; default 500 ms. */
+    public Builder<K> debounce(Duration debounce) {
+      this.debounce = positive("debounce", debounce);
+      return this;
+    }
+
+    /** Longest a write waits for its flush to start; default equal to the debounce window. */
+    public Builder<K> maxWait(Duration maxWait) {
+      this.maxWait = positive("maxWait", maxWait);
+      return this;
+    }
+
+    /** How many keys may flush at once; default 8. */
+    public Builder<K> maxConcurrentFlushes(int maxConcurrentFlushes) {
+      if (maxConcurrentFlushes < 1) {
+        throw new IllegalArgumentException(
+            "maxConcurrentFlushes must be at least 1 but was " + maxConcurrentFlushes);
+      }
+      this.maxConcurrentFlushes = maxConcurrentFlushes;
+      return this;
+    }
+
+    /** Pause after a flusher threw or failed its future; default 1 s. */
+    public Builder<K> failureBackoff(Duration failureBackoff) {
+      this.failureBackoff = positive("failureBackoff", failureBackoff);
+      return this;
+    }
+
+    public WritePacer<K> build() {
+      return new WritePacer<>(this);
+    }
+
+    private static Duration positive(String name, Duration value) {
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive but was " + value);
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,199 @@
+package dev.codebasechat.testing;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.Executors;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A {@link ScheduledExecutorService} driven by a {@link ManualClock}: nothing runs until the test
+ * calls {@link #advance(Duration)} or {@link #runDueTasks()}, and then tasks run on the calling
+ * thread, earliest deadline first (ties in submission order), with the clock set to each task's
+ * deadline while it runs.
+ *
+ * <p>Thread-safe for submission: production code may schedule from any thread (for example from
+ * an HTTP callback) while the test thread advances time. Advancing by 1 ms before a deadline runs
+ * nothing; advancing to the deadline runs the task exactly once.
+ */
+public final class ManualScheduler extends AbstractExecutorService implements ScheduledExecutorService {
+
+  private final ManualClock clock;
+  private final PriorityQueue<Task<?>> queue = new PriorityQueue<>();
+  private final AtomicLong sequence = new AtomicLong();
+  private boolean shutdown;
+
+  public ManualScheduler(ManualClock clock) {
+    this.clock = clock;
+  }
+
+  public ManualClock clock() {
+    return clock;
+  }
+
+  /** Moves time forward by {@code duration}, running every task that falls due on the way. */
+  public void advance(Duration duration) {
+    Instant target = clock.instant().plus(duration);
+    while (true) {
+      Task<?> next;
+      synchronized (this) {
+        next = queue.peek();
+        if (next == null || next.deadline.isAfter(target)) {
+          break;
+        }
+        queue.poll();
+      }
+      clock.setTo(max(next.deadline, clock.instant()));
+      next.runOnce();
+    }
+    clock.setTo(max(target, clock.instant()));
+  }
+
+  /** Runs every task already due (deadline ≤ now), including ones they schedule for now. */
+  public void runDueTasks() {
+    advance(Duration.ZERO);
+  }
+
+  /** Number of tasks waiting (cancelled ones excluded). */
+  public synchronized int pendingTaskCount() {
+    return (int) queue.stream().filter(task -> !task.isCancelled()).count();
+  }
+
+  /** Time until the earliest waiting task, if any. */
+  public synchronized java.util.Optional<Duration> nextDelay() {
+    return queue.stream()
+        .filter(task -> !task.isCancelled())
+        .map(task -> Duration.between(clock.instant(), task.deadline))
+        .min(Duration::compareTo);
+  }
+
+  @Override
+  public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+    return enqueue(Executors.callable(command, null), delay, unit, 0);
+  }
+
+  @Override
+  public <V> ScheduledFuture<V> schedule(Callable<V> callable, long delay, TimeUnit unit) {
+    return enqueue(callable, delay, unit, 0);
+  }
+
+  @Override
+  public ScheduledFuture<?> scheduleAtFixedRate(
+      Runnable command, long initialDelay, long period, TimeUnit unit) {
+    return enqueue(Executors.callable(command, null), initialDelay, unit, unit.toNanos(period));
+  }
+
+  @Override
+  public ScheduledFuture<?> scheduleWithFixedDelay(
+      Runnable command, long initialDelay, long delay, TimeUnit unit) {
+    return enqueue(Executors.callable(command, null), initialDelay, unit, unit.toNanos(delay));
+  }
+
+  @Override
+  public void execute(Runnable command) {
+    schedule(command, 0, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public synchronized void shutdown() {
+    shutdown = true;
+  }
+
+  @Override
+  public synchronized List<Runnable> shutdownNow() {
+    shutdown = true;
+    List<Runnable> dropped = new ArrayList<>(queue);
+    queue.clear();
+    return dropped;
+  }
+
+  @Override
+  public synchronized boolean isShutdown() {
+    return shutdown;
+  }
+
+  @Override
+  public synchronized boolean isTerminated() {
+    return shutdown && queue.isEmpty();
+  }
+
+  @Override
+  public boolean awaitTermination(long timeout, TimeUnit unit) {
+    return isTerminated();
+  }
+
+  private synchronized <V> Task<V> enqueue(Callable<V> callable, long delay, TimeUnit unit, long periodNanos) {
+    if (shutdown) {
+      throw new java.util.concurrent.RejectedExecutionException("scheduler is shut down");
+    }
+    Instant deadline = clock.instant().plusNanos(Math.max(0, unit.toNanos(delay)));
+    Task<V> task = new Task<>(callable, deadline, periodNanos, sequence.incrementAndGet());
+    queue.add(task);
+    return task;
+  }
+
+  private static Instant max(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
+  }
+
+  private final class Task<V> extends FutureTask<V> implements ScheduledFuture<V> {
+    private Instant deadline;
+    private final long periodNanos;
+    private long order;
+
+    Task(Callable<V> callable, Instant deadline, long periodNanos, long order) {
+      super(callable);
+      this.deadline = deadline;
+      this.periodNanos = periodNanos;
+      this.order = order;
+    }
+
+    void runOnce() {
+      if (periodNanos == 0) {
+        run();
+        return;
+      }
+      if (runAndReset()) {
+        synchronized (ManualScheduler.this) {
+          deadline = clock.instant().plusNanos(periodNanos);
+          order = sequence.incrementAndGet();
+          queue.add(this);
+        }
+      }
+    }
+
+    @Override
+    public long getDelay(TimeUnit unit) {
+      return unit.convert(Duration.between(clock.instant(), deadline));
+    }
+
+    @Override
+    public int compareTo(Delayed other) {
+      if (other instanceof Task<?> task) {
+        int byTime = deadline.compareTo(task.deadline);
+        return byTime != 0 ? byTime : Long.compare(order, task.order);
+      }
+      return Long.compare(getDelay(TimeUnit.NANOSECONDS), other.getDelay(TimeUnit.NANOSECONDS));
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      if (cancelled) {
+        synchronized (ManualScheduler.this) {
+          queue.remove(this);
+        }
+      }
+      return cancelled;
+    }
+  }
+}
