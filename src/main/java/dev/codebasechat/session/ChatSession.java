@@ -1,0 +1,73 @@
+package dev.codebasechat.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A snapshot of one chat session: its messages in order plus the context the user is in.
+ * Immutable and thread-safe (the JSON values are deep-copied on construction; treat the ones
+ * returned as read-only).
+ *
+ * @param id the session id
+ * @param owner the user id ({@code sub}) the session belongs to
+ * @param repo the repository the conversation is about, if known
+ * @param currentFile the file the user is in, if known
+ * @param contextCache free-form JSON object the chat product caches with the session
+ * @param metadata free-form JSON object
+ * @param messages every message, oldest first
+ * @param version the database's change counter for the row (0 for a session never stored)
+ * @param lastActivity when the session last changed, if known
+ */
+public record ChatSession(
+    SessionId id,
+    UUID owner,
+    Optional<String> repo,
+    Optional<String> currentFile,
+    JsonNode contextCache,
+    JsonNode metadata,
+    List<ChatMessage> messages,
+    long version,
+    Optional<Instant> lastActivity) {
+
+  public ChatSession {
+    if (!contextCache.isObject()) {
+      throw new IllegalArgumentException("context cache must be a JSON object but was " + contextCache.getNodeType());
+    }
+    if (!metadata.isObject()) {
+      throw new IllegalArgumentException("metadata must be a JSON object but was " + metadata.getNodeType());
+    }
+    contextCache = contextCache.deepCopy();
+    metadata = metadata.deepCopy();
+    messages = List.copyOf(messages);
+  }
+
+  /** A session that has no messages and has never been stored. */
+  public static ChatSession empty(SessionId id, UUID owner) {
+    return new ChatSession(
+        id,
+        owner,
+        Optional.empty(),
+        Optional.empty(),
+        JsonNodeFactory.instance.objectNode(),
+        JsonNodeFactory.instance.objectNode(),
+        List.of(),
+        0,
+        Optional.empty());
+  }
+
+  /** The last {@code n} messages (all of them when there are fewer). */
+  public List<ChatMessage> lastMessages(int n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("n must not be negative but was " + n);
+    }
+    return messages.subList(Math.max(0, messages.size() - n), messages.size());
+  }
+
+  public int messageCount() {
+    return messages.size();
+  }
+}
