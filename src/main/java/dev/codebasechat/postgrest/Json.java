@@ -1,0 +1,29 @@
+package dev.codebasechat.postgrest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.util.Objects;
+
+final class Json {
+  private Json() {}
+
+  /** The default mapper: java.time as ISO-8601 strings, as PostgreSQL's timestamptz reads them. */
+  static ObjectMapper defaultMapper() {
+    return JsonMapper.builder()
+        .addModule(new JavaTimeModule())
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+        .build();
+  }
+
+  static byte[] bytes(ObjectMapper mapper, Object value, String what) {
+    Objects.requireNonNull(value, () -> what + " must not be null");
+    try {
+      return mapper.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(what + " cannot be serialized to JSON", e);
+    }
+  }
+}

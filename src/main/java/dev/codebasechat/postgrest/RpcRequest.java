@@ -1,0 +1,39 @@
+package dev.codebasechat.postgrest;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code POST /rpc/<function>} with the named arguments as a JSON object: runs in a read-write
+ * transaction (unless the function is STABLE/IMMUTABLE) under the user's role, so RLS applies to
+ * what a {@code SECURITY INVOKER} function touches. Answers 200 with the function's JSON result, or
+ * 204 for {@code void}. Set-returning functions take filters like a table.
+ */
+public final class RpcRequest extends FilterRequest<RpcRequest> {
+  private final byte[] body;
+
+  RpcRequest(Transport transport, AccessToken token, String function, byte[] body) {
+    super(transport, token, Operation.RPC, function);
+    this.body = body;
+  }
+
+  @Override
+  RpcRequest self() {
+    return this;
+  }
+
+  @Override
+  String method() {
+    return "POST";
+  }
+
+  @Override
+  byte[] body() {
+    return body;
+  }
+
+  @Override
+  void addQueryParameters(List<Map.Entry<String, String>> params) {
+    addFilters(params);
+  }
+}
