@@ -1,0 +1,13 @@
+package dev.codebasechat.session;
+
+/**
+ * The acknowledgement of an append: the messages are recorded and will reach the database.
+ *
+ * @param sessionId the session appended to
+ * @param accepted messages newly recorded
+ * @param duplicates messages skipped because the session already holds their ids
+ * @param messageCount messages in the session as this process now sees it
+ * @param pendingWrites writes of the session not yet confirmed by the database
+ */
+public record AppendReceipt(
+    SessionId sessionId, int accepted, int duplicates, int messageCount, int pendingWrites) {}

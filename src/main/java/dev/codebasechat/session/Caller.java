@@ -1,0 +1,18 @@
+package dev.codebasechat.session;
+
+import dev.codebasechat.postgrest.AccessToken;
+import java.util.UUID;
+
+/**
+ * Who is asking: the verified user id (the JWT's {@code sub}) and that user's access token, which
+ * is forwarded to the database so Row Level Security applies. The store trusts {@code userId}: the
+ * caller must have verified the token (the gateway does it with {@code auth}) before building one.
+ *
+ * <p>Immutable. {@link #toString()} never shows the token.
+ */
+public record Caller(UUID userId, AccessToken token) {
+  @Override
+  public String toString() {
+    return "Caller[userId=" + userId + "]";
+  }
+}

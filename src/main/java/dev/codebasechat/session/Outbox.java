@@ -1,0 +1,196 @@
+package dev.codebasechat.session;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The writes of one session that were acknowledged but not yet confirmed by the database, in
+ * order, with the access token of the owner to send them with. The object is its own lock.
+ *
+ * <p>Adjacent appends (and adjacent context updates) are merged, so a burst becomes one request,
+ * except into the head while it is being sent: what arrives meanwhile waits for the next flush.
+ */
+final class Outbox {
+
+  final SessionId id;
+  final UUID owner;
+  /** Created here and never stored before: its history is known to be exactly what is pending. */
+  final boolean knownNew;
+
+  private final List<PendingOp> ops = new ArrayList<>();
+  private boolean headInFlight;
+  private @Nullable Instant oldestAcknowledged;
+  private @Nullable String lastFailure;
+  private int failedAttempts;
+
+  Outbox(SessionId id, UUID owner, boolean knownNew) {
+    this.id = id;
+    this.owner = owner;
+    this.knownNew = knownNew;
+  }
+
+  synchronized void add(PendingOp op, Instant now) {
+    if (oldestAcknowledged == null) {
+      oldestAcknowledged = now;
+    }
+    int last = ops.size() - 1;
+    boolean lastIsSealed = headInFlight && last == 0;
+    if (last >= 0 && !lastIsSealed) {
+      PendingOp previous = ops.get(last);
+      if (previous instanceof PendingOp.Append earlier && op instanceof PendingOp.Append later) {
+        ops.set(last, earlier.then(later));
+        return;
+      }
+      if (previous instanceof PendingOp.Context earlier && op instanceof PendingOp.Context later) {
+        ops.set(last, earlier.then(later));
+        return;
+      }
+    }
+    ops.add(op);
+  }
+
+  /** The oldest pending write, marked as being sent; empty when nothing is pending. */
+  synchronized Optional<PendingOp> takeHead() {
+    if (ops.isEmpty()) {
+      return Optional.empty();
+    }
+    headInFlight = true;
+    return Optional.of(ops.get(0));
+  }
+
+  /** The head was confirmed (or set aside): drop it. */
+  synchronized void removeHead() {
+    ops.remove(0);
+    headInFlight = false;
+    failedAttempts = 0;
+    lastFailure = null;
+    oldestAcknowledged = ops.isEmpty() ? null : oldestAcknowledged;
+  }
+
+  /** The head could not be sent; it stays first and may absorb later appends again. */
+  synchronized int releaseHead(String failure) {
+    headInFlight = false;
+    lastFailure = failure;
+    return ++failedAttempts;
+  }
+
+  synchronized boolean isEmpty() {
+    return ops.isEmpty();
+  }
+
+  synchronized int pendingWrites() {
+    int writes = 0;
+    for (PendingOp op : ops) {
+      writes += op.weight();
+    }
+    return writes;
+  }
+
+  synchronized Optional<Instant> oldestAcknowledged() {
+    return Optional.ofNullable(oldestAcknowledged);
+  }
+
+  synchronized Optional<String> lastFailure() {
+    return Optional.ofNullable(lastFailure);
+  }
+
+  /** Ids of the messages pending here. */
+  synchronized Set<MessageId> pendingMessageIds() {
+    Set<MessageId> ids = new HashSet<>();
+    for (PendingOp op : ops) {
+      if (op instanceof PendingOp.Append append) {
+        append.messages().forEach(message -> ids.add(message.id()));
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * {@code base} (what the database confirmed, empty if no row is known) with the pending writes
+   * applied in order; empty when the result is "no such session" (never created, or deleted).
+   */
+  synchronized Optional<ChatSession> overlay(Optional<ChatSession> base) {
+    boolean exists = base.isPresent();
+    ChatSession state = base.orElseGet(() -> ChatSession.empty(id, owner));
+    for (PendingOp op : ops) {
+      if (op instanceof PendingOp.Append append) {
+        exists = true;
+        state = withAppended(state, append);
+      } else if (op instanceof PendingOp.Context context) {
+        state = withContext(state, context.update());
+      } else if (op instanceof PendingOp.Clear) {
+        state = withMessages(state, List.of());
+      } else if (op instanceof PendingOp.Delete) {
+        exists = false;
+        state = ChatSession.empty(id, owner);
+      }
+    }
+    return exists ? Optional.of(state) : Optional.empty();
+  }
+
+  static ChatSession withAppended(ChatSession session, PendingOp.Append append) {
+    Set<MessageId> present = new HashSet<>();
+    session.messages().forEach(message -> present.add(message.id()));
+    List<ChatMessage> messages = new ArrayList<>(session.messages());
+    for (ChatMessage message : append.messages()) {
+      if (present.add(message.id())) {
+        messages.add(message);
+      }
+    }
+    return new ChatSession(
+        session.id(),
+        session.owner(),
+        append.repo().or(session::repo),
+        append.currentFile().or(session::currentFile),
+        session.contextCache(),
+        session.metadata(),
+        messages,
+        session.version(),
+        session.lastActivity());
+  }
+
+  static ChatSession withContext(ChatSession session, ContextUpdate update) {
+    return new ChatSession(
+        session.id(),
+        session.owner(),
+        update.repo().or(session::repo),
+        update.currentFile().or(session::currentFile),
+        update.contextCache().orElse(session.contextCache()),
+        update.metadata().orElse(session.metadata()),
+        session.messages(),
+        session.version(),
+        session.lastActivity());
+  }
+
+  static ChatSession withMessages(ChatSession session, List<ChatMessage> messages) {
+    return new ChatSession(
+        session.id(),
+        session.owner(),
+        session.repo(),
+        session.currentFile(),
+        session.contextCache(),
+        session.metadata(),
+        messages,
+        session.version(),
+        session.lastActivity());
+  }
+
+  static ChatSession withVersion(ChatSession session, long version) {
+    return new ChatSession(
+        session.id(),
+        session.owner(),
+        session.repo(),
+        session.currentFile(),
+        session.contextCache(),
+        session.metadata(),
+        session.messages(),
+        version,
+        session.lastActivity());
+  }
+}

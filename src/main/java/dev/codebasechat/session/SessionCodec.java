@@ -1,0 +1,170 @@
+package dev.codebasechat.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The JSON shapes of the {@code codebase_chat_sessions} table and its functions. One place, so the
+ * store, the journal and the gateway agree on them.
+ */
+final class SessionCodec {
+
+  static final String TABLE = "codebase_chat_sessions";
+  static final String APPEND_FUNCTION = "append_chat_messages";
+  static final String CLEAR_FUNCTION = "clear_chat_history";
+  static final String DELETE_FUNCTION = "delete_chat_session";
+  static final String SESSION_COLUMNS =
+      "session_id,user_id,repo,current_file,conversation_history,context_cache,metadata,"
+          + "message_count,version,last_activity";
+  static final String SUMMARY_COLUMNS =
+      "session_id,repo,current_file,message_count,last_activity,created_at";
+
+  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+  private SessionCodec() {}
+
+  static ObjectNode messageToJson(ChatMessage message) {
+    ObjectNode node = JSON.objectNode();
+    node.put("id", message.id().value());
+    node.put("role", message.role().wireName());
+    node.put("content", message.content());
+    node.put("timestamp", message.timestamp().toString());
+    message.code().ifPresent(code -> node.set("code", code));
+    return node;
+  }
+
+  static ArrayNode messagesToJson(List<ChatMessage> messages) {
+    ArrayNode array = JSON.arrayNode(messages.size());
+    messages.forEach(message -> array.add(messageToJson(message)));
+    return array;
+  }
+
+  /**
+   * Reads one stored message. Messages written before ids existed get a stable id from their
+   * position ({@code legacy-<index>}) so they can still be told apart.
+   *
+   * @throws IllegalArgumentException naming the field when the message is malformed
+   */
+  static ChatMessage messageFromJson(JsonNode node, int index) {
+    if (!node.isObject()) {
+      throw new IllegalArgumentException("message " + index + " must be a JSON object");
+    }
+    JsonNode id = node.path("id");
+    MessageId messageId =
+        id.isTextual() ? MessageId.of(id.asText()) : MessageId.of("legacy-" + index);
+    Role role = Role.fromWireName(requiredText(node, "role", index));
+    String content = requiredText(node, "content", index);
+    Instant timestamp = parseTime(node.path("timestamp")).orElse(Instant.EPOCH);
+    JsonNode code = node.get("code");
+    return new ChatMessage(messageId, role, content, timestamp, Optional.ofNullable(code));
+  }
+
+  static List<ChatMessage> messagesFromJson(JsonNode array) {
+    if (!array.isArray()) {
+      throw new IllegalArgumentException("conversation_history must be a JSON array");
+    }
+    List<ChatMessage> messages = new ArrayList<>(array.size());
+    for (int i = 0; i < array.size(); i++) {
+      messages.add(messageFromJson(array.get(i), i));
+    }
+    return messages;
+  }
+
+  /** A row of {@link #SESSION_COLUMNS}. */
+  static ChatSession sessionFromRow(JsonNode row) {
+    SessionId id = SessionId.of(requiredText(row, "session_id", 0));
+    UUID owner = UUID.fromString(requiredText(row, "user_id", 0));
+    return new ChatSession(
+        id,
+        owner,
+        optionalText(row, "repo"),
+        optionalText(row, "current_file"),
+        objectOrEmpty(row.get("context_cache")),
+        objectOrEmpty(row.get("metadata")),
+        messagesFromJson(row.path("conversation_history")),
+        row.path("version").asLong(0),
+        parseTime(row.path("last_activity")));
+  }
+
+  /** A row of {@link #SUMMARY_COLUMNS}. */
+  static SessionSummary summaryFromRow(JsonNode row) {
+    return new SessionSummary(
+        SessionId.of(requiredText(row, "session_id", 0)),
+        optionalText(row, "repo"),
+        optionalText(row, "current_file"),
+        row.path("message_count").asInt(0),
+        parseTime(row.path("last_activity")).orElse(Instant.EPOCH),
+        parseTime(row.path("created_at")).orElse(Instant.EPOCH));
+  }
+
+  static ObjectNode appendArguments(
+      SessionId id, List<ChatMessage> messages, Optional<String> repo, Optional<String> file) {
+    ObjectNode args = JSON.objectNode();
+    args.put("p_session_id", id.value());
+    args.set("p_messages", messagesToJson(messages));
+    args.put("p_repo", repo.orElse(null));
+    args.put("p_current_file", file.orElse(null));
+    return args;
+  }
+
+  static ObjectNode sessionArgument(SessionId id) {
+    return JSON.objectNode().put("p_session_id", id.value());
+  }
+
+  static ObjectNode contextPatch(ContextUpdate update) {
+    ObjectNode patch = JSON.objectNode();
+    update.repo().ifPresent(value -> patch.put("repo", value));
+    update.currentFile().ifPresent(value -> patch.put("current_file", value));
+    update.contextCache().ifPresent(value -> patch.set("context_cache", value));
+    update.metadata().ifPresent(value -> patch.set("metadata", value));
+    return patch;
+  }
+
+  private static String requiredText(JsonNode node, String field, int index) {
+    JsonNode value = node.get(field);
+    if (value == null || !value.isTextual()) {
+      throw new IllegalArgumentException(
+          "field " + field + " of item " + index + " must be a string");
+    }
+    return value.asText();
+  }
+
+  private static Optional<String> optionalText(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    return value == null || !value.isTextual() ? Optional.empty() : Optional.of(value.asText());
+  }
+
+  private static JsonNode objectOrEmpty(JsonNode node) {
+    return node != null && node.isObject() ? node : JSON.objectNode();
+  }
+
+  static Optional<Instant> parseTime(JsonNode node) {
+    if (node.isNumber()) {
+      return Optional.of(Instant.ofEpochMilli(node.asLong()));
+    }
+    if (!node.isTextual()) {
+      return Optional.empty();
+    }
+    String text = node.asText();
+    try {
+      return Optional.of(OffsetDateTime.parse(text).toInstant());
+    } catch (DateTimeParseException e) {
+      try {
+        return Optional.of(Instant.parse(text));
+      } catch (DateTimeParseException again) {
+        // PostgREST renders timestamptz as "2026-01-01T00:00:00.123+00:00"; anything else is
+        // legacy data whose time we cannot read.
+        return Optional.empty();
+      }
+    }
+  }
+}

@@ -1,0 +1,142 @@
+package dev.codebasechat.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.postgrest.Count;
+import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.postgrest.Returning;
+import dev.codebasechat.postgrest.SelectRequest;
+import dev.codebasechat.postgrest.SortOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The session operations as PostgREST requests, always with the owner's token so Row Level
+ * Security applies; every read also filters on {@code user_id} explicitly (Supabase's advice:
+ * it lets the planner use the index, and it is a second fence). No retry or fallback here: that
+ * is the store's job, through the guard.
+ */
+final class SessionRemote {
+
+  /** What the append function answered. */
+  record AppendAck(int appended, int messageCount, long version) {}
+
+  /** What the database holds after a context update or a clear. */
+  record RowVersion(long version, int messageCount) {}
+
+  private final PostgrestClient client;
+
+  SessionRemote(PostgrestClient client) {
+    this.client = client;
+  }
+
+  CompletableFuture<Optional<ChatSession>> fetch(AccessToken token, UUID owner, SessionId id) {
+    return client
+        .as(token)
+        .from(SessionCodec.TABLE)
+        .select(SessionCodec.SESSION_COLUMNS)
+        .eq("session_id", id.value())
+        .eq("user_id", owner)
+        .maybeSingleAsync()
+        .thenApply(row -> row.map(SessionCodec::sessionFromRow));
+  }
+
+  CompletableFuture<AppendAck> append(AccessToken token, SessionId id, PendingOp.Append op) {
+    return client
+        .as(token)
+        .rpc(
+            SessionCodec.APPEND_FUNCTION,
+            SessionCodec.appendArguments(id, op.messages(), op.repo(), op.currentFile()))
+        .executeAsync()
+        .thenApply(
+            result -> {
+              JsonNode body = result.body();
+              return new AppendAck(
+                  body.path("appended").asInt(),
+                  body.path("message_count").asInt(),
+                  body.path("version").asLong());
+            });
+  }
+
+  /** Empty when the caller has no such session. */
+  CompletableFuture<Optional<RowVersion>> updateContext(
+      AccessToken token, UUID owner, SessionId id, ContextUpdate update) {
+    return client
+        .as(token)
+        .from(SessionCodec.TABLE)
+        .update(SessionCodec.contextPatch(update))
+        .eq("session_id", id.value())
+        .eq("user_id", owner)
+        .returning(Returning.REPRESENTATION)
+        .select("version,message_count")
+        .executeAsync()
+        .thenApply(result -> firstRowVersion(result.body()));
+  }
+
+  /** Empty when the caller has no such session. */
+  CompletableFuture<Optional<RowVersion>> clear(AccessToken token, SessionId id) {
+    return client
+        .as(token)
+        .rpc(SessionCodec.CLEAR_FUNCTION, SessionCodec.sessionArgument(id))
+        .executeAsync()
+        .thenApply(
+            result -> {
+              JsonNode body = result.body();
+              if (!body.isObject()) {
+                return Optional.empty();
+              }
+              return Optional.of(
+                  new RowVersion(body.path("version").asLong(), body.path("message_count").asInt()));
+            });
+  }
+
+  /** True when a session of the caller was deleted. */
+  CompletableFuture<Boolean> delete(AccessToken token, SessionId id) {
+    return client
+        .as(token)
+        .rpc(SessionCodec.DELETE_FUNCTION, SessionCodec.sessionArgument(id))
+        .executeAsync()
+        .thenApply(result -> result.body().asBoolean(false));
+  }
+
+  CompletableFuture<SessionPage> list(
+      AccessToken token, UUID owner, int limit, int offset, Optional<String> repo) {
+    SelectRequest select =
+        client
+            .as(token)
+            .from(SessionCodec.TABLE)
+            .select(SessionCodec.SUMMARY_COLUMNS)
+            .eq("user_id", owner);
+    if (repo.isPresent()) {
+      select = select.eq("repo", repo.get());
+    }
+    return select
+        .order("last_activity", SortOrder.DESCENDING)
+        .order("session_id", SortOrder.ASCENDING)
+        .limit(limit)
+        .offset(offset)
+        .count(Count.EXACT)
+        .executeAsync()
+        .thenApply(
+            result -> {
+              List<SessionSummary> sessions = new ArrayList<>();
+              for (JsonNode row : result.body()) {
+                sessions.add(SessionCodec.summaryFromRow(row));
+              }
+              OptionalLong total = result.totalCount();
+              return new SessionPage(sessions, total, offset, ReadSource.DATABASE);
+            });
+  }
+
+  private static Optional<RowVersion> firstRowVersion(JsonNode rows) {
+    if (!rows.isArray() || rows.isEmpty()) {
+      return Optional.empty();
+    }
+    JsonNode row = rows.get(0);
+    return Optional.of(new RowVersion(row.path("version").asLong(), row.path("message_count").asInt()));
+  }
+}

@@ -1,0 +1,951 @@
+package dev.codebasechat.session;
+
+import com.google.common.base.Ticker;
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+import com.google.common.cache.CacheStats;
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import dev.codebasechat.SystemTime;
+import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.postgrest.FailureKind;
+import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.postgrest.PostgrestException;
+import dev.codebasechat.postgrest.PostgrestHttpException;
+import dev.codebasechat.sync.FlushOutcome;
+import dev.codebasechat.sync.RemoteGuard;
+import dev.codebasechat.sync.WritePacer;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Chat sessions, durable in Supabase and available while it is not: the library's entry point.
+ *
+ * <p><b>Writes</b> ({@link #append}, {@link #updateContext}, {@link #clear}, {@link #delete}) are
+ * acknowledged once recorded here; they reach the database through a debounced write-behind: all
+ * writes of a session within the debounce window go out as one request, each session's writes in
+ * order and never two at once, different sessions in parallel. Every remote call goes through
+ * retry and a circuit breaker ({@link RemoteGuard}). Appends are idempotent by message id, so a
+ * retry after a lost answer never stores a message twice. A write the database refuses for good
+ * (a 4xx other than 401) is {@linkplain #setAsideWrites set aside} with the reason; a write
+ * refused with 401 waits for the owner's next request carrying another token.
+ *
+ * <p><b>Reads</b> answer from the cache (the last state the database confirmed, plus the writes
+ * still pending) or from the database with the caller's token. When the database is unreachable
+ * or the breaker is open, a read is answered from what this process holds <em>only if the verified
+ * caller owns it</em>; otherwise it fails with {@link SessionUnavailableException}, never with an
+ * empty history. Every read says where it came from ({@link SessionRead#source()}).
+ *
+ * <p><b>Isolation.</b> The cache and the pending writes are keyed by session id and tagged with
+ * their owner; a caller who is not the owner is told the session does not exist, exactly as Row
+ * Level Security answers in the database. {@link Caller#userId()} must come from a verified token.
+ *
+ * <p><b>Failures.</b> Futures fail with a {@link SessionException}: {@link
+ * SessionNotFoundException}, {@link SessionUnavailableException}, {@link SessionAccessException}
+ * (401/403, passed on, never retried or masked) or {@link SessionRejectedException}. Arguments are
+ * validated before anything is recorded ({@link IllegalArgumentException}).
+ *
+ * <p>Thread-safe. Time and scheduling come from the injected clock and scheduler. Writes pending
+ * in memory are lost if the process dies; {@link #close()} flushes within a bounded time.
+ */
+public final class SessionStore implements AutoCloseable {
+
+  public static final long DEFAULT_CACHE_MAXIMUM_WEIGHT_BYTES = 256L * 1024 * 1024;
+  public static final Duration DEFAULT_CACHE_IDLE_EXPIRY = Duration.ofMinutes(30);
+  public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
+  public static final int DEFAULT_MAX_MESSAGES_PER_APPEND = 500;
+  public static final int DEFAULT_MAX_PAGE_SIZE = 200;
+
+  private static final Logger log = LoggerFactory.getLogger(SessionStore.class);
+  private static final int MAX_STALE_READ_RETRIES = 3;
+
+  private final SessionRemote remote;
+  private final RemoteGuard guard;
+  private final WritePacer<SessionId> pacer;
+  private final Clock clock;
+  private final ScheduledExecutorService scheduler;
+  private final boolean ownsScheduler;
+  private final Duration closeTimeout;
+  private final int maxMessagesPerAppend;
+
+  /** What the database last confirmed, per session; owner inside. Evictable. */
+  private final Cache<SessionId, ChatSession> confirmed;
+  /** Acknowledged, unconfirmed writes; never evicted. */
+  private final ConcurrentHashMap<SessionId, Outbox> outboxes = new ConcurrentHashMap<>();
+  /** The latest token each owner presented, and whether the database refused it. */
+  private final Cache<UUID, OwnerToken> tokens;
+  /** Confirmation stamps, to tell a read that raced a confirmation that it must read again. */
+  private final Cache<SessionId, Long> confirmations;
+  private final AtomicLong confirmationCounter = new AtomicLong();
+  private final List<SetAsideWrite> setAside = new CopyOnWriteArrayList<>();
+  private volatile boolean closed;
+
+  private record OwnerToken(AccessToken token, boolean refused) {}
+
+  private SessionStore(Builder builder) {
+    this.clock = builder.clock;
+    this.ownsScheduler = builder.scheduler == null;
+    this.scheduler =
+        builder.scheduler != null
+            ? builder.scheduler
+            : Executors.newScheduledThreadPool(
+                2,
+                new ThreadFactoryBuilder().setNameFormat("session-store-%d").setDaemon(true).build());
+    this.remote = new SessionRemote(builder.client);
+    this.guard =
+        builder.guard != null ? builder.guard : RemoteGuard.builder(clock, scheduler).build();
+    this.closeTimeout = builder.closeTimeout;
+    this.maxMessagesPerAppend = builder.maxMessagesPerAppend;
+    Ticker ticker = clockTicker(clock);
+    this.confirmed =
+        CacheBuilder.newBuilder()
+            .maximumWeight(builder.cacheMaximumWeightBytes)
+            .weigher((SessionId id, ChatSession session) -> SessionWeigher.weigh(session))
+            .expireAfterAccess(builder.cacheIdleExpiry)
+            .ticker(ticker)
+            .recordStats()
+            .build();
+    this.tokens =
+        CacheBuilder.newBuilder()
+            .maximumSize(100_000)
+            .expireAfterWrite(Duration.ofHours(24))
+            .ticker(ticker)
+            .build();
+    this.confirmations =
+        CacheBuilder.newBuilder().expireAfterWrite(Duration.ofMinutes(5)).ticker(ticker).build();
+    this.pacer =
+        WritePacer.builder(this::flushOne, clock, scheduler)
+            .debounce(builder.debounce)
+            .maxWait(builder.maxWait == null ? builder.debounce : builder.maxWait)
+            .maxConcurrentFlushes(builder.maxConcurrentFlushes)
+            .build();
+  }
+
+  /** A builder for a store over {@code client}; every other setting has a default. */
+  public static Builder builder(PostgrestClient client) {
+    return new Builder(client);
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The caller's session: every message, the context, where it came from. */
+  public SessionRead history(Caller caller, SessionId id) {
+    return await(historyAsync(caller, id));
+  }
+
+  /** {@link #history} without blocking. */
+  public CompletableFuture<SessionRead> historyAsync(Caller caller, SessionId id) {
+    rememberToken(caller);
+    ChatSession cached = confirmed.getIfPresent(id);
+    if (cached != null && cached.owner().equals(caller.userId())) {
+      return CompletableFuture.completedFuture(answer(caller, id, Optional.of(cached), ReadSource.CACHE));
+    }
+    return readThrough(caller, id, 0);
+  }
+
+  /** The caller's session with only its last {@code n} messages. */
+  public SessionRead lastMessages(Caller caller, SessionId id, int n) {
+    return await(lastMessagesAsync(caller, id, n));
+  }
+
+  /** {@link #lastMessages} without blocking. */
+  public CompletableFuture<SessionRead> lastMessagesAsync(Caller caller, SessionId id, int n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("n must not be negative but was " + n);
+    }
+    return historyAsync(caller, id)
+        .thenApply(
+            read -> {
+              ChatSession s = read.session();
+              ChatSession trimmed =
+                  new ChatSession(
+                      s.id(), s.owner(), s.repo(), s.currentFile(), s.contextCache(), s.metadata(),
+                      s.lastMessages(n), s.version(), s.lastActivity());
+              return new SessionRead(trimmed, read.source(), read.pendingWrites());
+            });
+  }
+
+  /**
+   * Reads the session straight from the database, bypassing and then replacing the cached copy
+   * ("manual recovery"). Fails with {@link SessionUnavailableException} when the database cannot
+   * be reached: this read never falls back.
+   */
+  public SessionRead recover(Caller caller, SessionId id) {
+    return await(recoverAsync(caller, id));
+  }
+
+  /** {@link #recover} without blocking. */
+  public CompletableFuture<SessionRead> recoverAsync(Caller caller, SessionId id) {
+    rememberToken(caller);
+    confirmed.invalidate(id);
+    return fetch(caller, id, 0)
+        .handle(
+            (row, failure) -> {
+              if (failure != null) {
+                throw translate(failure, "session " + id);
+              }
+              return answer(caller, id, row, ReadSource.DATABASE);
+            });
+  }
+
+  /**
+   * A page of the caller's sessions, most recent activity first, optionally only those of one
+   * repo. Needs the database: fails with {@link SessionUnavailableException} when it cannot be
+   * reached rather than answering with a partial list.
+   */
+  public SessionPage list(Caller caller, int limit, int offset, Optional<String> repo) {
+    return await(listAsync(caller, limit, offset, repo));
+  }
+
+  /** {@link #list} without blocking. */
+  public CompletableFuture<SessionPage> listAsync(
+      Caller caller, int limit, int offset, Optional<String> repo) {
+    if (limit < 1 || limit > DEFAULT_MAX_PAGE_SIZE) {
+      throw new IllegalArgumentException(
+          "limit must be between 1 and " + DEFAULT_MAX_PAGE_SIZE + " but was " + limit);
+    }
+    if (offset < 0) {
+      throw new IllegalArgumentException("offset must not be negative but was " + offset);
+    }
+    repo.ifPresent(value -> ContextUpdate.none().withRepo(value));
+    rememberToken(caller);
+    return guard
+        .call(() -> remote.list(caller.token(), caller.userId(), limit, offset, repo))
+        .handle(
+            (page, failure) -> {
+              if (failure != null) {
+                throw translate(failure, "the session list");
+              }
+              return withoutPendingDeletes(caller, page);
+            });
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /**
+   * Creates a new, empty session owned by the caller, with a fresh unguessable id. The database
+   * row is created by the write-behind.
+   */
+  public SessionId create(Caller caller) {
+    rememberToken(caller);
+    SessionId id = SessionId.generate(clock);
+    Outbox outbox = new Outbox(id, caller.userId(), true);
+    outbox.add(new PendingOp.Append(List.of(), Optional.empty(), Optional.empty()), clock.instant());
+    outboxes.put(id, outbox);
+    pacer.markDirty(id);
+    return id;
+  }
+
+  /**
+   * Appends {@code messages} to the caller's session, creating it on first use. Acknowledged once
+   * recorded; messages whose ids the session already holds are skipped (a retry is harmless).
+   *
+   * @throws IllegalArgumentException if {@code messages} is empty or longer than the configured
+   *     maximum
+   */
+  public AppendReceipt append(Caller caller, SessionId id, List<ChatMessage> messages) {
+    return await(appendAsync(caller, id, messages, Optional.empty(), Optional.empty()));
+  }
+
+  /** {@link #append} without blocking; {@code repo} and {@code currentFile} move the context too. */
+  public CompletableFuture<AppendReceipt> appendAsync(
+      Caller caller,
+      SessionId id,
+      List<ChatMessage> messages,
+      Optional<String> repo,
+      Optional<String> currentFile) {
+    if (messages.isEmpty() || messages.size() > maxMessagesPerAppend) {
+      throw new IllegalArgumentException(
+          "an append must carry 1.." + maxMessagesPerAppend + " messages but had " + messages.size());
+    }
+    ContextUpdate checked = ContextUpdate.none();
+    repo.ifPresent(checked::withRepo);
+    currentFile.ifPresent(checked::withCurrentFile);
+    rememberToken(caller);
+    ChatSession cached = confirmed.getIfPresent(id);
+    if (cached != null && !cached.owner().equals(caller.userId())) {
+      return CompletableFuture.failedFuture(new SessionNotFoundException(id));
+    }
+    Map<MessageId, ChatMessage> unique = new LinkedHashMap<>();
+    messages.forEach(message -> unique.putIfAbsent(message.id(), message));
+    int[] accepted = new int[1];
+    Outbox outbox =
+        outboxes.compute(
+            id,
+            (key, existing) -> {
+              Outbox target = existing != null ? existing : new Outbox(id, caller.userId(), false);
+              if (!target.owner.equals(caller.userId())) {
+                return target; // not the caller's: refused below, nothing recorded
+              }
+              List<ChatMessage> fresh = new ArrayList<>();
+              Set<MessageId> pending = target.pendingMessageIds();
+              for (ChatMessage message : unique.values()) {
+                boolean known =
+                    pending.contains(message.id())
+                        || (cached != null && containsId(cached, message.id()));
+                if (!known) {
+                  fresh.add(message);
+                }
+              }
+              accepted[0] = fresh.size();
+              if (!fresh.isEmpty() || repo.isPresent() || currentFile.isPresent() || existing == null) {
+                target.add(new PendingOp.Append(fresh, repo, currentFile), clock.instant());
+              }
+              return target;
+            });
+    if (!outbox.owner.equals(caller.userId())) {
+      return CompletableFuture.failedFuture(new SessionNotFoundException(id));
+    }
+    pacer.markDirty(id);
+    int count =
+        outbox.overlay(Optional.ofNullable(cached)).map(ChatSession::messageCount).orElse(0);
+    return CompletableFuture.completedFuture(
+        new AppendReceipt(id, accepted[0], unique.size() - accepted[0], count, outbox.pendingWrites()));
+  }
+
+  /** Changes the session's context. The session must exist for the caller. */
+  public SessionRead updateContext(Caller caller, SessionId id, ContextUpdate update) {
+    return await(updateContextAsync(caller, id, update));
+  }
+
+  /** {@link #updateContext} without blocking. */
+  public CompletableFuture<SessionRead> updateContextAsync(
+      Caller caller, SessionId id, ContextUpdate update) {
+    if (update.isEmpty()) {
+      throw new IllegalArgumentException("a context update must change at least one field");
+    }
+    return enqueueOnExisting(caller, id, new PendingOp.Context(update));
+  }
+
+  /** Empties the session's history. The session must exist for the caller. */
+  public SessionRead clear(Caller caller, SessionId id) {
+    return await(clearAsync(caller, id));
+  }
+
+  /** {@link #clear} without blocking. */
+  public CompletableFuture<SessionRead> clearAsync(Caller caller, SessionId id) {
+    return enqueueOnExisting(caller, id, new PendingOp.Clear());
+  }
+
+  /** Deletes the session. The session must exist for the caller. */
+  public void delete(Caller caller, SessionId id) {
+    await(deleteAsync(caller, id));
+  }
+
+  /** {@link #delete} without blocking. */
+  public CompletableFuture<Void> deleteAsync(Caller caller, SessionId id) {
+    return enqueueOnExisting(caller, id, new PendingOp.Delete()).thenApply(read -> null);
+  }
+
+  // ---------------------------------------------------------------- flushing and status
+
+  /**
+   * Sends every acknowledged write now and waits until the database confirmed them all, or until
+   * {@code timeout}; the report lists what is still pending and why.
+   */
+  public FlushReport flush(Duration timeout) {
+    return await(flushAsync(timeout));
+  }
+
+  /** {@link #flush} without blocking; the timeout is measured on the injected scheduler. */
+  public CompletableFuture<FlushReport> flushAsync(Duration timeout) {
+    pacer.flushAllSoon();
+    CompletableFuture<Void> idle = pacer.whenIdle();
+    CompletableFuture<FlushReport> report = new CompletableFuture<>();
+    var timer =
+        scheduler.schedule(
+            () -> report.complete(report()), timeout.toNanos(), TimeUnit.NANOSECONDS);
+    idle.whenComplete(
+        (ignored, failure) -> {
+          timer.cancel(false);
+          report.complete(report());
+        });
+    return report;
+  }
+
+  private FlushReport report() {
+    return new FlushReport(pendingSessions(), setAside.size());
+  }
+
+  /** Sessions with writes not yet confirmed, oldest first. */
+  public List<PendingSession> pendingSessions() {
+    List<PendingSession> pending = new ArrayList<>();
+    for (Outbox outbox : outboxes.values()) {
+      if (outbox.isEmpty()) {
+        continue;
+      }
+      pending.add(
+          new PendingSession(
+              outbox.id,
+              outbox.owner,
+              outbox.pendingWrites(),
+              outbox.oldestAcknowledged(),
+              pacer.isParked(outbox.id),
+              outbox.lastFailure()));
+    }
+    pending.sort(
+        (a, b) ->
+            a.oldestAcknowledged()
+                .orElse(Instant.MAX)
+                .compareTo(b.oldestAcknowledged().orElse(Instant.MAX)));
+    return pending;
+  }
+
+  /** Writes refused for good by the database, oldest first. */
+  public List<SetAsideWrite> setAsideWrites() {
+    return List.copyOf(setAside);
+  }
+
+  /** The cache's hit and load counts. */
+  public CacheStats cacheStats() {
+    return confirmed.stats();
+  }
+
+  /** Approximate number of sessions in the cache. */
+  public long cachedSessions() {
+    return confirmed.size();
+  }
+
+  /** State of the circuit breaker in front of the database. */
+  public CircuitBreaker.State breakerState() {
+    return guard.breakerState();
+  }
+
+  /** The resilience wrapper, to bind metrics or observe events. */
+  public RemoteGuard guard() {
+    return guard;
+  }
+
+  /**
+   * Flushes within the configured close timeout, logs what could not be sent, and stops. Writes
+   * still pending afterwards are reported, not silently dropped (and, in memory, lost).
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    FlushReport report = flush(closeTimeout);
+    closed = true;
+    pacer.close();
+    if (!report.isComplete()) {
+      log.warn(
+          "closing with {} unconfirmed writes in {} sessions",
+          report.pendingWrites(),
+          report.pending().size());
+    }
+    if (ownsScheduler) {
+      scheduler.shutdownNow();
+    }
+  }
+
+  // ---------------------------------------------------------------- internals: reads
+
+  private CompletableFuture<SessionRead> readThrough(Caller caller, SessionId id, int attempt) {
+    return fetch(caller, id, attempt)
+        .handle(
+            (row, failure) -> {
+              if (failure == null) {
+                return answer(caller, id, row, ReadSource.DATABASE);
+              }
+              if (!RemoteGuard.isUnavailable(failure)) {
+                throw translate(failure, "session " + id);
+              }
+              return fallback(caller, id, failure);
+            });
+  }
+
+  /**
+   * The database's row for the caller, cached when it is the newest known. A read that raced a
+   * confirmation of this session reads again, so it never misses a write this process
+   * acknowledged.
+   */
+  private CompletableFuture<Optional<ChatSession>> fetch(Caller caller, SessionId id, int attempt) {
+    long startedAt = confirmationCounter.get();
+    return guard
+        .call(() -> remote.fetch(caller.token(), caller.userId(), id))
+        .thenCompose(
+            row -> {
+              Long stamp = confirmations.getIfPresent(id);
+              if (stamp != null && stamp > startedAt) {
+                if (attempt < MAX_STALE_READ_RETRIES) {
+                  return fetch(caller, id, attempt + 1);
+                }
+                return CompletableFuture.completedFuture(row);
+              }
+              Optional<ChatSession> own = row.filter(s -> s.owner().equals(caller.userId()));
+              if (row.isPresent() && own.isEmpty()) {
+                // RLS should make this impossible; never hand another user's row out.
+                log.error("database returned a session of another owner; treating it as missing");
+              }
+              own.ifPresent(this::cacheIfNewer);
+              return CompletableFuture.completedFuture(own);
+            });
+  }
+
+  private void cacheIfNewer(ChatSession session) {
+    confirmed
+        .asMap()
+        .merge(
+            session.id(),
+            session,
+            (old, fresh) -> fresh.version() >= old.version() ? fresh : old);
+  }
+
+  private SessionRead answer(
+      Caller caller, SessionId id, Optional<ChatSession> base, ReadSource source) {
+    Outbox outbox = outboxes.get(id);
+    if (outbox == null || !outbox.owner.equals(caller.userId())) {
+      return base.map(session -> new SessionRead(session, source, 0))
+          .orElseThrow(() -> new SessionNotFoundException(id));
+    }
+    Optional<ChatSession> merged = outbox.overlay(base);
+    ReadSource effective =
+        base.isEmpty() && source == ReadSource.DATABASE ? ReadSource.CACHE : source;
+    return merged
+        .map(session -> new SessionRead(session, effective, outbox.pendingWrites()))
+        .orElseThrow(() -> new SessionNotFoundException(id));
+  }
+
+  private SessionRead fallback(Caller caller, SessionId id, Throwable failure) {
+    ChatSession cached = confirmed.getIfPresent(id);
+    if (cached != null && cached.owner().equals(caller.userId())) {
+      return answer(caller, id, Optional.of(cached), ReadSource.LOCAL);
+    }
+    Outbox outbox = outboxes.get(id);
+    if (outbox != null && outbox.knownNew && outbox.owner.equals(caller.userId())) {
+      return answer(caller, id, Optional.empty(), ReadSource.LOCAL);
+    }
+    throw unavailable("session " + id, failure);
+  }
+
+  private SessionPage withoutPendingDeletes(Caller caller, SessionPage page) {
+    List<SessionSummary> kept = new ArrayList<>();
+    for (SessionSummary summary : page.sessions()) {
+      Outbox outbox = outboxes.get(summary.id());
+      if (outbox != null
+          && outbox.owner.equals(caller.userId())
+          && outbox.overlay(Optional.of(ChatSession.empty(summary.id(), caller.userId()))).isEmpty()) {
+        continue;
+      }
+      kept.add(summary);
+    }
+    return new SessionPage(kept, page.total(), page.offset(), page.source());
+  }
+
+  private CompletableFuture<SessionRead> enqueueOnExisting(Caller caller, SessionId id, PendingOp op) {
+    return historyAsync(caller, id)
+        .thenApply(
+            current -> {
+              Outbox outbox =
+                  outboxes.compute(
+                      id,
+                      (key, existing) -> {
+                        Outbox target =
+                            existing != null ? existing : new Outbox(id, caller.userId(), false);
+                        if (target.owner.equals(caller.userId())) {
+                          target.add(op, clock.instant());
+                        }
+                        return target;
+                      });
+              if (!outbox.owner.equals(caller.userId())) {
+                throw new SessionNotFoundException(id);
+              }
+              pacer.markDirty(id);
+              ChatSession cached = confirmed.getIfPresent(id);
+              Optional<ChatSession> base =
+                  cached != null && cached.owner().equals(caller.userId())
+                      ? Optional.of(cached)
+                      : Optional.empty();
+              Optional<ChatSession> after = outbox.overlay(base.isPresent() ? base : Optional.of(current.session()));
+              return new SessionRead(
+                  after.orElseGet(() -> ChatSession.empty(id, caller.userId())),
+                  ReadSource.CACHE,
+                  outbox.pendingWrites());
+            });
+  }
+
+  // ---------------------------------------------------------------- internals: write-behind
+
+  private CompletableFuture<FlushOutcome> flushOne(SessionId id) {
+    Outbox outbox = outboxes.get(id);
+    if (outbox == null) {
+      return CompletableFuture.completedFuture(FlushOutcome.done());
+    }
+    Optional<PendingOp> head = outbox.takeHead();
+    if (head.isEmpty()) {
+      removeIfEmpty(outbox);
+      return CompletableFuture.completedFuture(FlushOutcome.done());
+    }
+    OwnerToken token = tokens.getIfPresent(outbox.owner);
+    if (token == null || token.refused()) {
+      outbox.releaseHead("waiting for a new access token of the owner");
+      return CompletableFuture.completedFuture(FlushOutcome.parked());
+    }
+    PendingOp op = head.get();
+    return send(outbox, token.token(), op)
+        .handle(
+            (ignored, failure) -> {
+              if (failure == null) {
+                outbox.removeHead();
+                return afterHead(outbox);
+              }
+              return onFlushFailure(outbox, token.token(), op, RemoteGuard.unwrap(failure));
+            });
+  }
+
+  private CompletableFuture<Void> send(Outbox outbox, AccessToken token, PendingOp op) {
+    SessionId id = outbox.id;
+    if (op instanceof PendingOp.Append append) {
+      return guard
+          .call(() -> remote.append(token, id, append))
+          .thenAccept(ack -> confirmedAppend(outbox, append, ack));
+    }
+    if (op instanceof PendingOp.Context context) {
+      return guard
+          .call(() -> remote.updateContext(token, outbox.owner, id, context.update()))
+          .thenAccept(
+              row -> {
+                if (row.isEmpty()) {
+                  throw new SessionNotFoundException(id);
+                }
+                confirmedChange(id, row.get().version(), s -> Outbox.withContext(s, context.update()));
+              });
+    }
+    if (op instanceof PendingOp.Clear) {
+      return guard
+          .call(() -> remote.clear(token, id))
+          .thenAccept(
+              row ->
+                  row.ifPresentOrElse(
+                      version -> confirmedChange(id, version.version(), s -> Outbox.withMessages(s, List.of())),
+                      () -> confirmed.invalidate(id)));
+    }
+    return guard
+        .call(() -> remote.delete(token, id))
+        .thenAccept(
+            deleted -> {
+              stamp(id);
+              confirmed.invalidate(id);
+            });
+  }
+
+  private void confirmedAppend(Outbox outbox, PendingOp.Append append, SessionRemote.AppendAck ack) {
+    SessionId id = outbox.id;
+    stamp(id);
+    ChatSession cached = confirmed.getIfPresent(id);
+    if (cached == null) {
+      return;
+    }
+    ChatSession next = Outbox.withAppended(cached, append);
+    boolean consistent =
+        next.messageCount() == ack.messageCount()
+            && cached.messageCount() + ack.appended() == ack.messageCount()
+            && (ack.version() == cached.version() + 1
+                || (ack.appended() == 0 && ack.version() == cached.version()));
+    if (consistent) {
+      confirmed.asMap().replace(id, cached, Outbox.withVersion(next, ack.version()));
+    } else {
+      // Another writer got in between (or our copy was stale): reload instead of guessing.
+      confirmed.invalidate(id);
+      log.debug("session {} changed elsewhere; cached copy dropped", id);
+    }
+  }
+
+  private void confirmedChange(SessionId id, long version, Function<ChatSession, ChatSession> change) {
+    stamp(id);
+    ChatSession cached = confirmed.getIfPresent(id);
+    if (cached == null) {
+      return;
+    }
+    if (version == cached.version() + 1) {
+      confirmed.asMap().replace(id, cached, Outbox.withVersion(change.apply(cached), version));
+    } else {
+      confirmed.invalidate(id);
+    }
+  }
+
+  private void stamp(SessionId id) {
+    confirmations.put(id, confirmationCounter.incrementAndGet());
+  }
+
+  private FlushOutcome afterHead(Outbox outbox) {
+    if (outbox.isEmpty()) {
+      removeIfEmpty(outbox);
+      return FlushOutcome.done();
+    }
+    return FlushOutcome.more();
+  }
+
+  private FlushOutcome onFlushFailure(Outbox outbox, AccessToken token, PendingOp op, Throwable failure) {
+    if (RemoteGuard.isUnavailable(failure)) {
+      int attempts = outbox.releaseHead(describe(failure));
+      Duration delay = guard.retryDelayAfter(failure, attempts);
+      return FlushOutcome.retryAfter(delay);
+    }
+    if (failure instanceof PostgrestException remoteFailure
+        && remoteFailure.kind() == FailureKind.AUTH) {
+      outbox.releaseHead(describe(failure));
+      tokens.asMap().computeIfPresent(
+          outbox.owner, (owner, current) -> current.token().equals(token) ? new OwnerToken(token, true) : current);
+      OwnerToken now = tokens.getIfPresent(outbox.owner);
+      if (now != null && !now.refused()) {
+        return FlushOutcome.more(); // a newer token arrived while this one was being refused
+      }
+      log.warn("writes of session {} wait for a new token of their owner: {}", outbox.id, describe(failure));
+      return FlushOutcome.parked();
+    }
+    // Refused for good (policy, constraint, missing session): set aside, go on with the rest.
+    SetAsideWrite entry =
+        new SetAsideWrite(
+            outbox.id, outbox.owner, opName(op), messageIds(op), describe(failure), clock.instant());
+    setAside.add(entry);
+    log.warn(
+        "set aside a {} of session {} ({} messages): {}",
+        entry.operation(),
+        outbox.id,
+        entry.messageIds().size(),
+        entry.reason());
+    outbox.removeHead();
+    confirmed.invalidate(outbox.id);
+    return afterHead(outbox);
+  }
+
+  private void removeIfEmpty(Outbox outbox) {
+    outboxes.computeIfPresent(outbox.id, (id, current) -> current == outbox && current.isEmpty() ? null : current);
+  }
+
+  private void rememberToken(Caller caller) {
+    OwnerToken previous = tokens.getIfPresent(caller.userId());
+    if (previous != null && previous.token().equals(caller.token())) {
+      return;
+    }
+    tokens.put(caller.userId(), new OwnerToken(caller.token(), false));
+    if (previous != null && previous.refused()) {
+      for (Outbox outbox : outboxes.values()) {
+        if (outbox.owner.equals(caller.userId())) {
+          pacer.resume(outbox.id);
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static boolean containsId(ChatSession session, MessageId id) {
+    for (ChatMessage message : session.messages()) {
+      if (message.id().equals(id)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String opName(PendingOp op) {
+    if (op instanceof PendingOp.Append) {
+      return "append";
+    }
+    if (op instanceof PendingOp.Context) {
+      return "context";
+    }
+    return op instanceof PendingOp.Clear ? "clear" : "delete";
+  }
+
+  private static List<MessageId> messageIds(PendingOp op) {
+    if (op instanceof PendingOp.Append append) {
+      return append.messages().stream().map(ChatMessage::id).toList();
+    }
+    return List.of();
+  }
+
+  private static String describe(Throwable failure) {
+    if (failure instanceof CallNotPermittedException) {
+      return "circuit breaker open";
+    }
+    String message = failure.getMessage();
+    return failure.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+
+  private SessionUnavailableException unavailable(String what, Throwable failure) {
+    Throwable cause = RemoteGuard.unwrap(failure);
+    @Nullable Duration retryAfter = null;
+    if (cause instanceof PostgrestHttpException http && http.retryAfter().isPresent()) {
+      retryAfter = http.retryAfter().get();
+    } else if (cause instanceof CallNotPermittedException) {
+      retryAfter = Duration.ofSeconds(1);
+    }
+    return new SessionUnavailableException(what, retryAfter, cause);
+  }
+
+  private RuntimeException translate(Throwable failure, String what) {
+    Throwable cause = RemoteGuard.unwrap(failure);
+    if (cause instanceof SessionException session) {
+      return session;
+    }
+    if (RemoteGuard.isUnavailable(cause)) {
+      return unavailable(what, cause);
+    }
+    if (cause instanceof PostgrestHttpException http) {
+      switch (http.kind()) {
+        case AUTH:
+          return new SessionAccessException(SessionAccessException.Reason.UNAUTHENTICATED, http);
+        case FORBIDDEN:
+          return new SessionAccessException(SessionAccessException.Reason.FORBIDDEN, http);
+        default:
+          return new SessionRejectedException("the database refused the request for " + what + ": " + http.getMessage(), http);
+      }
+    }
+    if (cause instanceof PostgrestException remoteFailure) {
+      return new SessionRejectedException("request for " + what + " failed: " + remoteFailure.getMessage(), remoteFailure);
+    }
+    if (cause instanceof RuntimeException runtime) {
+      return runtime;
+    }
+    return new IllegalStateException(cause);
+  }
+
+  private static <T> T await(CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      Throwable cause = RemoteGuard.unwrap(e);
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw e;
+    }
+  }
+
+  private static Ticker clockTicker(Clock clock) {
+    return new Ticker() {
+      @Override
+      public long read() {
+        Instant now = clock.instant();
+        return TimeUnit.SECONDS.toNanos(now.getEpochSecond()) + now.getNano();
+      }
+    };
+  }
+
+  /** Builds a {@link SessionStore}; every setter rejects a bad value at once. */
+  public static final class Builder {
+    private final PostgrestClient client;
+    private Clock clock = SystemTime.clock();
+    private @Nullable ScheduledExecutorService scheduler;
+    private @Nullable RemoteGuard guard;
+    private Duration debounce = WritePacer.DEFAULT_DEBOUNCE;
+    private @Nullable Duration maxWait;
+    private int maxConcurrentFlushes = WritePacer.DEFAULT_MAX_CONCURRENT_FLUSHES;
+    private long cacheMaximumWeightBytes = DEFAULT_CACHE_MAXIMUM_WEIGHT_BYTES;
+    private Duration cacheIdleExpiry = DEFAULT_CACHE_IDLE_EXPIRY;
+    private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+    private int maxMessagesPerAppend = DEFAULT_MAX_MESSAGES_PER_APPEND;
+
+    private Builder(PostgrestClient client) {
+      this.client = client;
+    }
+
+    /** Source of time for timestamps, debounce, cache expiry and the breaker; default UTC system clock. */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /**
+     * Runs debounce timers, retries and flush starts. Default: two daemon threads owned (and shut
+     * down) by the store. A scheduler passed here is not shut down by {@link #close()}.
+     */
+    public Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = scheduler;
+      return this;
+    }
+
+    /** Retry and breaker around every database call; default {@link RemoteGuard}'s defaults. */
+    public Builder guard(RemoteGuard guard) {
+      this.guard = guard;
+      return this;
+    }
+
+    /** Quiet time that coalesces a session's writes into one request; default 500 ms. */
+    public Builder debounce(Duration debounce) {
+      this.debounce = positive("debounce", debounce);
+      return this;
+    }
+
+    /** Longest a write waits before it is sent; default equal to the debounce window. */
+    public Builder maxWait(Duration maxWait) {
+      this.maxWait = positive("maxWait", maxWait);
+      return this;
+    }
+
+    /** Sessions flushed in parallel at most; default 8. */
+    public Builder maxConcurrentFlushes(int sessions) {
+      if (sessions < 1) {
+        throw new IllegalArgumentException("maxConcurrentFlushes must be at least 1 but was " + sessions);
+      }
+      this.maxConcurrentFlushes = sessions;
+      return this;
+    }
+
+    /** Approximate bytes of confirmed sessions kept in memory; default 256 MiB. */
+    public Builder cacheMaximumWeightBytes(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("cacheMaximumWeightBytes must be positive but was " + bytes);
+      }
+      this.cacheMaximumWeightBytes = bytes;
+      return this;
+    }
+
+    /** A cached session unread for this long is dropped; default 30 minutes. */
+    public Builder cacheIdleExpiry(Duration idle) {
+      this.cacheIdleExpiry = positive("cacheIdleExpiry", idle);
+      return this;
+    }
+
+    /** How long {@link SessionStore#close()} waits for pending writes; default 10 s. */
+    public Builder closeTimeout(Duration timeout) {
+      this.closeTimeout = positive("closeTimeout", timeout);
+      return this;
+    }
+
+    /** Most messages one append may carry; default 500. */
+    public Builder maxMessagesPerAppend(int messages) {
+      if (messages < 1) {
+        throw new IllegalArgumentException("maxMessagesPerAppend must be at least 1 but was " + messages);
+      }
+      this.maxMessagesPerAppend = messages;
+      return this;
+    }
+
+    public SessionStore build() {
+      return new SessionStore(this);
+    }
+
+    private static Duration positive(String name, Duration value) {
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive but was " + value);
+      }
+      return value;
+    }
+  }
+}

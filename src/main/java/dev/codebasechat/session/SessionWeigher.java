@@ -1,0 +1,24 @@
+package dev.codebasechat.session;
+
+/**
+ * Approximate heap bytes of a cached session, for the cache's weight bound. Counts what grows:
+ * message text (two bytes a char, as a worst case for non-Latin text), per-message object
+ * overhead, and the JSON context; fixed parts are a constant.
+ */
+final class SessionWeigher {
+  static final int SESSION_OVERHEAD = 512;
+  static final int MESSAGE_OVERHEAD = 160;
+
+  private SessionWeigher() {}
+
+  static int weigh(ChatSession session) {
+    long bytes = SESSION_OVERHEAD;
+    for (ChatMessage message : session.messages()) {
+      bytes += MESSAGE_OVERHEAD + 2L * message.content().length();
+      bytes += message.code().map(code -> 2L * code.toString().length()).orElse(0L);
+    }
+    bytes += 2L * session.contextCache().toString().length();
+    bytes += 2L * session.metadata().toString().length();
+    return (int) Math.min(Integer.MAX_VALUE, bytes);
+  }
+}

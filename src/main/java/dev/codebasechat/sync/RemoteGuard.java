@@ -1,0 +1,339 @@
+package dev.codebasechat.sync;
+
+import dev.codebasechat.postgrest.FailureKind;
+import dev.codebasechat.postgrest.PostgrestException;
+import dev.codebasechat.postgrest.PostgrestHttpException;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.core.functions.Either;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every call to the database goes through here: {@code Retry(CircuitBreaker(call))}.
+ *
+ * <p>Order and rules:
+ *
+ * <ol>
+ *   <li>The circuit breaker (named {@value #BREAKER_NAME}) records every attempt. Only {@linkplain
+ *       FailureKind#TRANSIENT transient} failures count against it; auth, permission and other
+ *       4xx answers are ignored by it (neither success nor failure), so a user with a bad token
+ *       can never open it for everyone. While it is open, calls fail at once with {@link
+ *       CallNotPermittedException} (no stack trace is filled in, so this costs microseconds).
+ *   <li>Retry is outside the breaker and retries only transient failures, with exponential
+ *       backoff and jitter; a {@code Retry-After} answer waits at least that long. A {@code
+ *       Retry-After} longer than {@linkplain Builder#maxBackoff maxBackoff} ends the retries: the
+ *       caller (the write-behind) then waits that long itself, without holding a thread. {@link
+ *       CallNotPermittedException} is never retried, so an open breaker answers immediately.
+ * </ol>
+ *
+ * <p>Retrying a write is safe because every write this project sends is idempotent (appends
+ * carry message ids). Thread-safe; time comes from the injected clock and scheduler.
+ */
+public final class RemoteGuard {
+
+  /** Name of the breaker, in metrics and logs. */
+  public static final String BREAKER_NAME = "supabase-postgrest";
+
+  public static final int DEFAULT_MAX_ATTEMPTS = 3;
+  public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(200);
+  public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(5);
+  public static final double DEFAULT_JITTER = 0.5;
+  public static final float DEFAULT_FAILURE_RATE_THRESHOLD = 50f;
+  public static final int DEFAULT_SLIDING_WINDOW = 20;
+  public static final int DEFAULT_MINIMUM_CALLS = 5;
+  public static final Duration DEFAULT_OPEN_DURATION = Duration.ofSeconds(5);
+  public static final int DEFAULT_HALF_OPEN_CALLS = 2;
+
+  private static final Logger log = LoggerFactory.getLogger(RemoteGuard.class);
+
+  private final CircuitBreaker breaker;
+  private final Retry retry;
+  private final ScheduledExecutorService scheduler;
+  private final Duration initialBackoff;
+  private final Duration maxBackoff;
+  private final double jitter;
+  private final DoubleSupplier random;
+
+  private RemoteGuard(Builder builder) {
+    this.scheduler = builder.scheduler;
+    this.initialBackoff = builder.initialBackoff;
+    this.maxBackoff = builder.maxBackoff;
+    this.jitter = builder.jitter;
+    this.random = builder.random;
+    this.breaker =
+        CircuitBreaker.of(
+            BREAKER_NAME,
+            CircuitBreakerConfig.custom()
+                .failureRateThreshold(builder.failureRateThreshold)
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(builder.slidingWindow)
+                .minimumNumberOfCalls(builder.minimumCalls)
+                .waitDurationInOpenState(builder.openDuration)
+                .permittedNumberOfCallsInHalfOpenState(builder.halfOpenCalls)
+                .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                .recordException(RemoteGuard::isTransient)
+                .ignoreException(failure -> !isTransient(failure))
+                .writableStackTraceEnabled(false)
+                .clock(builder.clock)
+                .currentTimestampFunction(Clock::millis, TimeUnit.MILLISECONDS)
+                .build());
+    this.retry =
+        Retry.of(
+            BREAKER_NAME,
+            RetryConfig.custom()
+                .maxAttempts(builder.maxAttempts)
+                .retryOnException(RemoteGuard::isTransient)
+                .intervalBiFunction(this::intervalMillis)
+                .build());
+    breaker
+        .getEventPublisher()
+        .onStateTransition(
+            event ->
+                log.warn(
+                    "circuit breaker {} moved {}",
+                    BREAKER_NAME,
+                    event.getStateTransition()));
+  }
+
+  public static Builder builder(Clock clock, ScheduledExecutorService scheduler) {
+    return new Builder(clock, scheduler);
+  }
+
+  /**
+   * Runs {@code call} under retry and breaker. {@code call} must start a new request on every
+   * invocation. The returned future fails with the last {@link PostgrestException}, or with
+   * {@link CallNotPermittedException} while the breaker is open; it never fails with a wrapper.
+   */
+  public <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> call) {
+    Supplier<CompletionStage<T>> safe =
+        () -> {
+          try {
+            return call.get();
+          } catch (RuntimeException e) {
+            // A supplier that throws would leave resilience4j's async retry hanging.
+            return CompletableFuture.failedFuture(e);
+          }
+        };
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Retry.decorateCompletionStage(
+            retry, scheduler, CircuitBreaker.decorateCompletionStage(breaker, safe))
+        .get()
+        .whenComplete(
+            (value, failure) -> {
+              if (failure != null) {
+                result.completeExceptionally(unwrap(failure));
+              } else {
+                result.complete(value);
+              }
+            });
+    return result;
+  }
+
+  /** The breaker, for metrics binding and event subscription; do not reconfigure it. */
+  public CircuitBreaker circuitBreaker() {
+    return breaker;
+  }
+
+  /** The retry, for metrics binding and event subscription. */
+  public Retry retry() {
+    return retry;
+  }
+
+  public CircuitBreaker.State breakerState() {
+    return breaker.getState();
+  }
+
+  /**
+   * The delay before attempt {@code attempt + 1} (attempt 1 is the first call): exponential from
+   * the initial backoff, jittered by ±{@code jitter}, capped at the maximum backoff.
+   */
+  public Duration backoff(int attempt) {
+    double base = initialBackoff.toMillis() * Math.pow(2, Math.max(0, attempt - 1));
+    double jittered = base * (1 + jitter * (2 * random.getAsDouble() - 1));
+    return Duration.ofMillis(Math.min(maxBackoff.toMillis(), Math.max(1, Math.round(jittered))));
+  }
+
+  /**
+   * How long a caller should wait before trying again after {@code failure}, for failures that
+   * ended a {@link #call}: the server's {@code Retry-After} when it sent one, the time the
+   * breaker stays open when it is open, else {@link #backoff(int)} for {@code attempt}.
+   */
+  public Duration retryDelayAfter(Throwable failure, int attempt) {
+    Throwable cause = unwrap(failure);
+    Optional<Duration> retryAfter = retryAfterOf(cause);
+    if (retryAfter.isPresent()) {
+      return retryAfter.get();
+    }
+    return backoff(attempt);
+  }
+
+  /** Whether {@code failure} means the database is unreachable right now (fall back, retry later). */
+  public static boolean isUnavailable(Throwable failure) {
+    Throwable cause = unwrap(failure);
+    return cause instanceof CallNotPermittedException || isTransient(cause);
+  }
+
+  /** Whether {@code failure} is a {@link PostgrestException} of kind {@link FailureKind#TRANSIENT}. */
+  public static boolean isTransient(Throwable failure) {
+    Throwable cause = unwrap(failure);
+    return cause instanceof PostgrestException remote && remote.kind() == FailureKind.TRANSIENT;
+  }
+
+  /** Strips {@link CompletionException} and {@link ExecutionException} wrappers. */
+  public static Throwable unwrap(Throwable failure) {
+    Throwable current = failure;
+    while ((current instanceof CompletionException || current instanceof ExecutionException)
+        && current.getCause() != null) {
+      current = current.getCause();
+    }
+    return current;
+  }
+
+  private Long intervalMillis(Integer attempt, Either<Throwable, Object> outcome) {
+    Duration wait = backoff(attempt);
+    if (outcome.isLeft()) {
+      Optional<Duration> retryAfter = retryAfterOf(unwrap(outcome.getLeft()));
+      if (retryAfter.isPresent()) {
+        if (retryAfter.get().compareTo(maxBackoff) > 0) {
+          return -1L; // give up now; the caller waits for Retry-After without holding anything
+        }
+        wait = retryAfter.get().compareTo(wait) > 0 ? retryAfter.get() : wait;
+      }
+    }
+    return wait.toMillis();
+  }
+
+  private static Optional<Duration> retryAfterOf(@Nullable Throwable failure) {
+    if (failure instanceof PostgrestHttpException http) {
+      return http.retryAfter();
+    }
+    return Optional.empty();
+  }
+
+  /** Builds a {@link RemoteGuard}; every setter rejects a bad value at once. */
+  public static final class Builder {
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+    private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
+    private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+    private double jitter = DEFAULT_JITTER;
+    private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+    private float failureRateThreshold = DEFAULT_FAILURE_RATE_THRESHOLD;
+    private int slidingWindow = DEFAULT_SLIDING_WINDOW;
+    private int minimumCalls = DEFAULT_MINIMUM_CALLS;
+    private Duration openDuration = DEFAULT_OPEN_DURATION;
+    private int halfOpenCalls = DEFAULT_HALF_OPEN_CALLS;
+
+    private Builder(Clock clock, ScheduledExecutorService scheduler) {
+      this.clock = clock;
+      this.scheduler = scheduler;
+    }
+
+    /** Attempts per call, the first included; default 3. */
+    public Builder maxAttempts(int maxAttempts) {
+      this.maxAttempts = atLeast("maxAttempts", maxAttempts, 1);
+      return this;
+    }
+
+    /** Wait before the second attempt; doubles each time; default 200 ms. */
+    public Builder initialBackoff(Duration initialBackoff) {
+      this.initialBackoff = positive("initialBackoff", initialBackoff);
+      return this;
+    }
+
+    /** Cap of every wait, and the longest {@code Retry-After} waited within one call; default 5 s. */
+    public Builder maxBackoff(Duration maxBackoff) {
+      this.maxBackoff = positive("maxBackoff", maxBackoff);
+      return this;
+    }
+
+    /** Relative jitter of each wait, 0 (none) to 1 (0..2× the wait); default 0.5. */
+    public Builder jitter(double jitter) {
+      if (!(jitter >= 0 && jitter <= 1)) {
+        throw new IllegalArgumentException("jitter must be between 0 and 1 but was " + jitter);
+      }
+      this.jitter = jitter;
+      return this;
+    }
+
+    /** Source of uniform numbers in [0, 1) for the jitter (tests pass a fixed one). */
+    public Builder random(DoubleSupplier random) {
+      this.random = random;
+      return this;
+    }
+
+    /** Failure percentage that opens the breaker; default 50. */
+    public Builder failureRateThreshold(float percent) {
+      if (!(percent > 0 && percent <= 100)) {
+        throw new IllegalArgumentException(
+            "failureRateThreshold must be in (0, 100] but was " + percent);
+      }
+      this.failureRateThreshold = percent;
+      return this;
+    }
+
+    /** Number of recent calls the failure rate is computed over; default 20. */
+    public Builder slidingWindow(int calls) {
+      this.slidingWindow = atLeast("slidingWindow", calls, 1);
+      return this;
+    }
+
+    /** Calls needed before the failure rate counts; default 5. */
+    public Builder minimumCalls(int calls) {
+      this.minimumCalls = atLeast("minimumCalls", calls, 1);
+      return this;
+    }
+
+    /** How long the breaker stays open before letting trial calls through; default 5 s. */
+    public Builder openDuration(Duration openDuration) {
+      this.openDuration = positive("openDuration", openDuration);
+      return this;
+    }
+
+    /** Trial calls while half-open; default 2. */
+    public Builder halfOpenCalls(int calls) {
+      this.halfOpenCalls = atLeast("halfOpenCalls", calls, 1);
+      return this;
+    }
+
+    public RemoteGuard build() {
+      if (initialBackoff.compareTo(maxBackoff) > 0) {
+        throw new IllegalArgumentException(
+            "initialBackoff must not exceed maxBackoff (" + maxBackoff + ") but was " + initialBackoff);
+      }
+      return new RemoteGuard(this);
+    }
+
+    private static int atLeast(String name, int value, int min) {
+      if (value < min) {
+        throw new IllegalArgumentException(name + " must be at least " + min + " but was " + value);
+      }
+      return value;
+    }
+
+    private static Duration positive(String name, Duration value) {
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive but was " + value);
+      }
+      return value;
+    }
+  }
+}
