@@ -18,6 +18,9 @@ import org.jspecify.annotations.Nullable;
  */
 final class Outbox {
 
+  /** Most messages one request carries; the append function refuses more than 1000. */
+  static final int MAX_MESSAGES_PER_REQUEST = 1000;
+
   final SessionId id;
   final UUID owner;
   /** Created here and never stored before: its history is known to be exactly what is pending. */
@@ -43,7 +46,9 @@ final class Outbox {
     boolean lastIsSealed = headInFlight && last == 0;
     if (last >= 0 && !lastIsSealed) {
       PendingOp previous = ops.get(last);
-      if (previous instanceof PendingOp.Append earlier && op instanceof PendingOp.Append later) {
+      if (previous instanceof PendingOp.Append earlier
+          && op instanceof PendingOp.Append later
+          && earlier.messages().size() + later.messages().size() <= MAX_MESSAGES_PER_REQUEST) {
         ops.set(last, earlier.then(later));
         return;
       }

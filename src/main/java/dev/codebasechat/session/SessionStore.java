@@ -930,8 +930,12 @@ public final class SessionStore implements AutoCloseable {
 
     /** Most messages one append may carry; default 500. */
     public Builder maxMessagesPerAppend(int messages) {
-      if (messages < 1) {
-        throw new IllegalArgumentException("maxMessagesPerAppend must be at least 1 but was " + messages);
+      if (messages < 1 || messages > Outbox.MAX_MESSAGES_PER_REQUEST) {
+        throw new IllegalArgumentException(
+            "maxMessagesPerAppend must be between 1 and "
+                + Outbox.MAX_MESSAGES_PER_REQUEST
+                + " but was "
+                + messages);
       }
       this.maxMessagesPerAppend = messages;
       return this;
