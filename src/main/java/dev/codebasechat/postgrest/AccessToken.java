@@ -43,7 +43,7 @@ public final class AccessToken {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof AccessToken && ((AccessToken) o).value.equals(value);
+    return o instanceof AccessToken other && other.value.equals(value);
   }
 
   @Override

@@ -43,7 +43,7 @@ public final class ApiKey {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ApiKey && ((ApiKey) o).value.equals(value);
+    return o instanceof ApiKey other && other.value.equals(value);
   }
 
   @Override

@@ -12,7 +12,7 @@ final class Futures {
   static <T, R> CompletableFuture<R> map(
       CompletableFuture<T> source, BiFunction<@Nullable T, @Nullable Throwable, R> fn) {
     CompletableFuture<R> out = new CompletableFuture<>();
-    source.whenComplete(
+    var unusedSource = source.whenComplete(
         (value, error) -> {
           try {
             out.complete(fn.apply(value, unwrap(error)));
@@ -20,7 +20,7 @@ final class Futures {
             out.completeExceptionally(e);
           }
         });
-    out.whenComplete(
+    var unusedOut = out.whenComplete(
         (r, e) -> {
           if (out.isCancelled()) {
             source.cancel(false);
@@ -34,6 +34,6 @@ final class Futures {
   }
 
   static RuntimeException asUnchecked(Throwable e) {
-    return e instanceof RuntimeException ? (RuntimeException) e : new CompletionException(e);
+    return e instanceof RuntimeException unchecked ? unchecked : new CompletionException(e);
   }
 }

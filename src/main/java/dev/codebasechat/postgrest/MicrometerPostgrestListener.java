@@ -30,8 +30,8 @@ public final class MicrometerPostgrestListener implements PostgrestListener {
   public void onFailure(
       Operation operation, String resource, PostgrestException failure, Duration latency) {
     String status =
-        failure instanceof PostgrestHttpException
-            ? Integer.toString(((PostgrestHttpException) failure).status())
+        failure instanceof PostgrestHttpException http
+            ? Integer.toString(http.status())
             : "none";
     timer(operation, resource, failure.kind().name().toLowerCase(Locale.ROOT), status)
         .record(latency);

@@ -140,32 +140,32 @@ public final class PostgrestClient implements AutoCloseable {
       return restUrl(Objects.requireNonNull(restUrl, "restUrl must not be null").toString());
     }
 
-    /** The project's anon or publishable key, sent as {@code apikey}. */
+    /** The project's anon or publishable key, sent in the apikey header. */
     public Builder apiKey(ApiKey apiKey) {
       this.apiKey = Objects.requireNonNull(apiKey, "apiKey must not be null");
       return this;
     }
 
-    /** Time to connect; see {@link #DEFAULT_CONNECT_TIMEOUT}. Must be positive. */
+    /** Time to connect; see {@link PostgrestClient#DEFAULT_CONNECT_TIMEOUT}. Must be positive. */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = Durations.requirePositive(timeout, "connectTimeout");
       return this;
     }
 
-    /** Longest silence while reading; see {@link #DEFAULT_READ_TIMEOUT}. Must be positive. */
+    /** Longest silence while reading; see {@link PostgrestClient#DEFAULT_READ_TIMEOUT}. Must be positive. */
     public Builder readTimeout(Duration timeout) {
       this.readTimeout = Durations.requirePositive(timeout, "readTimeout");
       return this;
     }
 
-    /** Longest silence while writing; see {@link #DEFAULT_WRITE_TIMEOUT}. Must be positive. */
+    /** Longest silence while writing; see {@link PostgrestClient#DEFAULT_WRITE_TIMEOUT}. Must be positive. */
     public Builder writeTimeout(Duration timeout) {
       this.writeTimeout = Durations.requirePositive(timeout, "writeTimeout");
       return this;
     }
 
     /**
-     * Whole-call budget; see {@link #DEFAULT_CALL_TIMEOUT}. Must be positive. A request can
+     * Whole-call budget; see {@link PostgrestClient#DEFAULT_CALL_TIMEOUT}. Must be positive. A request can
      * override it with {@link PostgrestRequest#timeout(Duration)}.
      */
     public Builder callTimeout(Duration timeout) {
@@ -205,6 +205,8 @@ public final class PostgrestClient implements AutoCloseable {
     }
 
     /**
+     * Builds the client.
+     *
      * @throws IllegalStateException if no URL or no API key was set
      */
     public PostgrestClient build() {

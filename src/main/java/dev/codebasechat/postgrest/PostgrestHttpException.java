@@ -90,33 +90,16 @@ public final class PostgrestHttpException extends PostgrestException {
 
   /** The classification rule, shared with anything that sees a bare status and code. */
   static FailureKind classify(int status, @Nullable String code) {
-    switch (status) {
-      case 401:
-        return FailureKind.AUTH;
-      case 403:
-        return FailureKind.FORBIDDEN;
-      case 404:
-        return FailureKind.NOT_FOUND;
-      case 409:
-        return FailureKind.CONFLICT;
-      case 408:
-      case 429:
-      case 502:
-      case 503:
-      case 504:
-      case 520:
-      case 521:
-      case 522:
-      case 523:
-      case 524:
-      case 540:
-      case 544:
-        return FailureKind.TRANSIENT;
-      case 500:
-        return code != null && isTransientSqlState(code) ? FailureKind.TRANSIENT : FailureKind.SERVER;
-      default:
-        return status >= 500 ? FailureKind.SERVER : FailureKind.CLIENT;
-    }
+    return switch (status) {
+      case 401 -> FailureKind.AUTH;
+      case 403 -> FailureKind.FORBIDDEN;
+      case 404 -> FailureKind.NOT_FOUND;
+      case 409 -> FailureKind.CONFLICT;
+      case 408, 429, 502, 503, 504, 520, 521, 522, 523, 524, 540, 544 -> FailureKind.TRANSIENT;
+      case 500 ->
+          code != null && isTransientSqlState(code) ? FailureKind.TRANSIENT : FailureKind.SERVER;
+      default -> status >= 500 ? FailureKind.SERVER : FailureKind.CLIENT;
+    };
   }
 
   private static boolean isTransientSqlState(String code) {

@@ -119,7 +119,7 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
     return Futures.map(
         transport.executeAsync(spec(true)),
         (r, e) -> {
-          if (e instanceof PostgrestHttpException && isNoRows((PostgrestHttpException) e)) {
+          if (e instanceof PostgrestHttpException http && isNoRows(http)) {
             return Optional.empty();
           }
           return Optional.of(bodyOrThrow(r, e));

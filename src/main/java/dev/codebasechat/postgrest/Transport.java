@@ -113,7 +113,7 @@ final class Transport {
             }
           }
         });
-    future.whenComplete(
+    var unused = future.whenComplete(
         (r, e) -> {
           if (future.isCancelled()) {
             call.cancel();

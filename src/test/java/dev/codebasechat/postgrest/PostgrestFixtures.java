@@ -1,0 +1,92 @@
+package dev.codebasechat.postgrest;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+
+import com.github.tomakehurst.wiremock.http.RequestMethod;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import okhttp3.HttpUrl;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+
+/** Keys, tokens and a client wired to a WireMock server, shared by the postgrest tests. */
+final class PostgrestFixtures {
+  static final String TABLE = "codebase_chat_sessions";
+  static final String REST = "/rest/v1";
+  static final String TABLE_PATH = REST + "/" + TABLE;
+
+  /** A legacy anon key: a JWT whose payload says {@code "role":"anon"}. */
+  static final String ANON_KEY = jwt("{\"iss\":\"supabase\",\"ref\":\"abcdefgh\",\"role\":\"anon\",\"iat\":1700000000,\"exp\":2000000000}");
+
+  /** A legacy service-role key. */
+  static final String SERVICE_ROLE_KEY = jwt("{\"iss\":\"supabase\",\"ref\":\"abcdefgh\",\"role\":\"service_role\",\"iat\":1700000000,\"exp\":2000000000}");
+
+  /** The payload segment of {@link #USER_TOKEN}: must never leak either. */
+  static final String USER_PAYLOAD =
+      b64("{\"sub\":\"6f1c2b1e-4a1d-4c39-9a57-2b8d0f3c9e11\",\"role\":\"authenticated\","
+          + "\"aud\":\"authenticated\",\"exp\":2000000000,\"email\":\"ada@example.com\"}");
+
+  /** An end user's access token (signature is not checked by the fakes). */
+  static final String USER_TOKEN =
+      b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + USER_PAYLOAD + ".c2lnbmF0dXJlLW9mLXRoZS11c2VyLXRva2Vu";
+
+  static final AccessToken USER = AccessToken.of(USER_TOKEN);
+
+  private PostgrestFixtures() {}
+
+  static String jwt(String payload) {
+    return b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + b64(payload) + ".c2lnbmF0dXJl";
+  }
+
+  private static String b64(String json) {
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A client against {@code wm} with short timeouts (read 500 ms, call 3 s). */
+  static PostgrestClient.Builder clientBuilder(WireMockExtension wm) {
+    return PostgrestClient.builder()
+        .restUrl(wm.baseUrl() + REST)
+        .apiKey(ApiKey.of(ANON_KEY))
+        .connectTimeout(Duration.ofSeconds(1))
+        .readTimeout(Duration.ofMillis(500))
+        .callTimeout(Duration.ofSeconds(3));
+  }
+
+  static UserScope user(WireMockExtension wm) {
+    return clientBuilder(wm).build().as(USER);
+  }
+
+  /** A recorded request to {@code path} that carried the user's credentials. */
+  static RequestPatternBuilder userRequest(RequestMethod method, String path) {
+    return RequestPatternBuilder.newRequestPattern(method, urlPathEqualTo(path))
+        .withHeader("apikey", equalTo(ANON_KEY))
+        .withHeader("Authorization", equalTo("Bearer " + USER_TOKEN));
+  }
+
+  /** The one request {@code wm} received (fails if there were none or several). */
+  static LoggedRequest onlyRequest(WireMockExtension wm) {
+    List<LoggedRequest> all = wm.findAll(RequestPatternBuilder.allRequests());
+    if (all.size() != 1) {
+      throw new AssertionError("expected exactly one request but WireMock saw " + all.size());
+    }
+    return all.get(0);
+  }
+
+  /** Every query parameter of the one recorded request, decoded, name to all its values. */
+  static Map<String, List<String>> queryOf(WireMockExtension wm) {
+    HttpUrl url = HttpUrl.get("http://recorded" + onlyRequest(wm).getUrl());
+    Map<String, List<String>> params = new LinkedHashMap<>();
+    for (String name : url.queryParameterNames()) {
+      params.put(name, url.queryParameterValues(name));
+    }
+    return params;
+  }
+}
