@@ -1,0 +1,62 @@
+package dev.codebasechat.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Comparator;
+import java.util.UUID;
+
+/** The SQL types of the fake table's columns: how a filter value is read and how rows sort. */
+enum ColumnType {
+  UUID_("uuid"),
+  TEXT("text"),
+  INTEGER("integer"),
+  BIGINT("bigint"),
+  TIMESTAMPTZ("timestamp with time zone"),
+  JSONB("jsonb");
+
+  final String sqlName;
+
+  ColumnType(String sqlName) {
+    this.sqlName = sqlName;
+  }
+
+  /**
+   * The canonical text of a filter value, as PostgreSQL would read it into this type.
+   *
+   * @throws PostgrestErrors.Failure 22P02/22007 when PostgreSQL would refuse the value
+   */
+  String canonical(String value) {
+    try {
+      return switch (this) {
+        case UUID_ -> UUID.fromString(value).toString();
+        case INTEGER, BIGINT -> Long.toString(Long.parseLong(value.trim()));
+        case TIMESTAMPTZ -> parseInstant(value).toString();
+        case TEXT, JSONB -> value;
+      };
+    } catch (IllegalArgumentException | DateTimeParseException e) {
+      if (this == TIMESTAMPTZ) {
+        throw PostgrestErrors.sql(400, "22007", "invalid input syntax for type " + sqlName + ": \"" + value + "\"");
+      }
+      throw PostgrestErrors.invalidText(sqlName, value);
+    }
+  }
+
+  /** The canonical text of a stored, non-null value. */
+  String canonical(JsonNode stored) {
+    return canonical(stored.asText());
+  }
+
+  Comparator<JsonNode> order() {
+    return switch (this) {
+      case INTEGER, BIGINT -> Comparator.comparingLong(JsonNode::asLong);
+      case TIMESTAMPTZ -> Comparator.comparing(node -> parseInstant(node.asText()));
+      case UUID_, TEXT, JSONB -> Comparator.comparing(JsonNode::asText);
+    };
+  }
+
+  private static Instant parseInstant(String text) {
+    return OffsetDateTime.parse(text.trim().replace(' ', 'T')).toInstant();
+  }
+}

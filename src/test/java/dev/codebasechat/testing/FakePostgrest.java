@@ -1,0 +1,468 @@
+package dev.codebasechat.testing;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.http.HttpHeader;
+import com.github.tomakehurst.wiremock.http.Request;
+import dev.codebasechat.testing.FakeTokens.Caller;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.AbstractMap.SimpleEntry;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Answers one request the way the Supabase gateway plus PostgREST would for the chat-session
+ * table and its three functions. Stateless itself: state lives in {@link FakeTable}.
+ */
+final class FakePostgrest {
+
+  static final String REST_PREFIX = "/rest/v1/";
+  static final String OBJECT_MEDIA_TYPE = "application/vnd.pgrst.object+json";
+
+  static final Pattern SESSION_ID = Pattern.compile("^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$");
+  static final Pattern MESSAGE_ID = Pattern.compile("^[A-Za-z0-9_-]{1,64}$");
+  static final Pattern TIMESTAMP =
+      Pattern.compile(
+          "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$");
+  static final Set<String> ROLES = Set.of("user", "assistant", "system", "tool");
+  static final Set<String> MESSAGE_FIELDS = Set.of("id", "role", "content", "timestamp", "code", "metadata");
+  static final int MAX_MESSAGES = 1000;
+  static final int MAX_CONTENT = 200_000;
+
+  /** Columns {@code authenticated} may UPDATE (its column-level grant). */
+  static final Set<String> UPDATABLE = Set.of("repo", "current_file", "context_cache", "metadata");
+
+  private static final Set<String> RESERVED = Set.of("select", "order", "limit", "offset", "apikey", "columns", "on_conflict");
+  private static final Map<String, List<String>> FUNCTIONS =
+      Map.of(
+          "append_chat_messages", List.of("p_session_id", "p_messages", "p_repo", "p_current_file"),
+          "clear_chat_history", List.of("p_session_id"),
+          "delete_chat_session", List.of("p_session_id"));
+  private static final Set<String> OPTIONAL_ARGUMENTS = Set.of("p_repo", "p_current_file");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final FakeTable table;
+  private final FakeTokens tokens;
+  private final String apiKey;
+  private final int postgrestMajor;
+
+  FakePostgrest(FakeTable table, FakeTokens tokens, String apiKey, int postgrestMajor) {
+    this.table = table;
+    this.tokens = tokens;
+    this.apiKey = apiKey;
+    this.postgrestMajor = postgrestMajor;
+  }
+
+  Reply handle(Request request) {
+    try {
+      return route(request);
+    } catch (PostgrestErrors.Failure failure) {
+      return failure.reply;
+    }
+  }
+
+  private Reply route(Request request) {
+    String url = request.getUrl();
+    int q = url.indexOf('?');
+    String path = q < 0 ? url : url.substring(0, q);
+    List<Map.Entry<String, String>> query = parseQuery(q < 0 ? "" : url.substring(q + 1));
+    checkApiKey(request, query);
+    if (!path.startsWith(REST_PREFIX)) {
+      throw new PostgrestErrors.Failure(Reply.json(404, "{\"message\":\"no Route matched with those values\"}"));
+    }
+    Caller caller = tokens.callerOf(request.getHeader("Authorization"));
+    String resource = URLDecoder.decode(path.substring(REST_PREFIX.length()), StandardCharsets.UTF_8);
+    String method = request.getMethod().getName();
+    if (resource.startsWith("rpc/")) {
+      if (!method.equals("POST")) {
+        throw PostgrestErrors.error(405, "PGRST101", "Cannot use the " + method + " method on RPC", null, null);
+      }
+      return rpc(resource.substring(4), caller, request.getBodyAsString());
+    }
+    if (!resource.equals(PostgrestErrors.TABLE)) {
+      throw PostgrestErrors.unknownTable(resource, postgrestMajor);
+    }
+    if (caller.anonymous()) {
+      throw PostgrestErrors.permissionDeniedForTable(true);
+    }
+    boolean singular = accepts(request, OBJECT_MEDIA_TYPE);
+    Set<String> prefer = preferences(request);
+    return switch (method) {
+      case "GET" -> select(caller, query, singular, prefer.contains("count=exact") || prefer.contains("count=planned") || prefer.contains("count=estimated"));
+      case "PATCH" -> update(caller, query, request.getBodyAsString(), singular, prefer.contains("return=representation"));
+      default -> throw PostgrestErrors.error(
+          400, "PGRST127", "Feature not implemented",
+          "the fake answers only GET and PATCH on " + PostgrestErrors.TABLE + ", not " + method, null);
+    };
+  }
+
+  private void checkApiKey(Request request, List<Map.Entry<String, String>> query) {
+    String key = request.getHeader("apikey");
+    if (key == null) {
+      key = query.stream().filter(e -> e.getKey().equals("apikey")).map(Map.Entry::getValue).findFirst().orElse(null);
+    }
+    if (key == null || key.isEmpty()) {
+      throw PostgrestErrors.missingApiKey();
+    }
+    if (!key.equals(apiKey)) {
+      throw PostgrestErrors.invalidApiKey();
+    }
+  }
+
+  // ---------------------------------------------------------------- GET
+
+  private Reply select(Caller caller, List<Map.Entry<String, String>> query, boolean singular, boolean count) {
+    List<String> columns = selectedColumns(query);
+    List<QueryFilter> filters = filters(query);
+    Comparator<ObjectNode> order = order(single(query, "order"));
+    long offset = nonNegative(query, "offset", 0);
+    long limit = nonNegative(query, "limit", Long.MAX_VALUE);
+    List<ObjectNode> rows = new ArrayList<>(table.select(caller, filters));
+    if (order != null) {
+      rows.sort(order);
+    }
+    int total = rows.size();
+    if (count && offset > total && total > 0) {
+      throw PostgrestErrors.offsetPastEnd(offset, total);
+    }
+    List<ObjectNode> page = rows.stream().skip(offset).limit(limit).toList();
+    if (singular) {
+      if (page.size() != 1) {
+        throw PostgrestErrors.notSingular(page.size(), postgrestMajor);
+      }
+      return objectReply(200, project(page.get(0), columns))
+          .withHeader("Content-Range", contentRange(offset, 1, count ? Long.toString(total) : "*"));
+    }
+    int status = count && page.size() < total ? 206 : 200;
+    return Reply.json(status, projectAll(page, columns).toString())
+        .withHeader("Content-Range", contentRange(offset, page.size(), count ? Long.toString(total) : "*"));
+  }
+
+  private static String contentRange(long first, int size, String total) {
+    return (size == 0 ? "*" : first + "-" + (first + size - 1)) + "/" + total;
+  }
+
+  private Reply objectReply(int status, ObjectNode object) {
+    return new Reply(status, Map.of("Content-Type", OBJECT_MEDIA_TYPE + "; charset=utf-8"), object.toString());
+  }
+
+  private static List<String> selectedColumns(List<Map.Entry<String, String>> query) {
+    String select = single(query, "select");
+    if (select == null || select.isBlank()) {
+      return List.copyOf(FakeTable.COLUMNS.keySet());
+    }
+    Set<String> columns = new LinkedHashSet<>();
+    for (String item : select.split(",", -1)) {
+      String column = item.strip();
+      if (column.equals("*")) {
+        columns.addAll(FakeTable.COLUMNS.keySet());
+      } else {
+        FakeTable.typeOf(column);
+        columns.add(column);
+      }
+    }
+    return List.copyOf(columns);
+  }
+
+  private static ObjectNode project(ObjectNode row, List<String> columns) {
+    ObjectNode shaped = JSON.createObjectNode();
+    columns.forEach(column -> shaped.set(column, row.get(column)));
+    return shaped;
+  }
+
+  private static ArrayNode projectAll(List<ObjectNode> rows, List<String> columns) {
+    ArrayNode array = JSON.createArrayNode();
+    rows.forEach(row -> array.add(project(row, columns)));
+    return array;
+  }
+
+  private static List<QueryFilter> filters(List<Map.Entry<String, String>> query) {
+    List<QueryFilter> filters = new ArrayList<>();
+    for (Map.Entry<String, String> parameter : query) {
+      if (!RESERVED.contains(parameter.getKey())) {
+        filters.add(QueryFilter.parse(parameter.getKey(), parameter.getValue()));
+      }
+    }
+    return filters;
+  }
+
+  private static @Nullable Comparator<ObjectNode> order(@Nullable String order) {
+    if (order == null) {
+      return null;
+    }
+    Comparator<ObjectNode> result = null;
+    for (String term : order.split(",", -1)) {
+      String[] parts = term.strip().split("\\.", -1);
+      String column = parts[0];
+      ColumnType type = FakeTable.typeOf(column);
+      boolean descending = false;
+      Boolean nullsFirst = null;
+      for (int i = 1; i < parts.length; i++) {
+        switch (parts[i]) {
+          case "asc" -> descending = false;
+          case "desc" -> descending = true;
+          case "nullsfirst" -> nullsFirst = true;
+          case "nullslast" -> nullsFirst = false;
+          default -> throw PostgrestErrors.parseError(
+              "order", order, "unexpected \"" + parts[i] + "\" expecting \"asc\", \"desc\", \"nullsfirst\" or \"nullslast\"");
+        }
+      }
+      // PostgreSQL puts NULLs last ascending and first descending unless told otherwise.
+      boolean nullsGoFirst = nullsFirst != null ? nullsFirst : descending;
+      Comparator<JsonNode> values = descending ? type.order().reversed() : type.order();
+      Comparator<JsonNode> withNulls = nullsGoFirst ? Comparator.nullsFirst(values) : Comparator.nullsLast(values);
+      Comparator<ObjectNode> term1 = Comparator.comparing(row -> nonNull(row.get(column)), withNulls);
+      result = result == null ? term1 : result.thenComparing(term1);
+    }
+    return result;
+  }
+
+  private static @Nullable JsonNode nonNull(@Nullable JsonNode node) {
+    return node == null || node.isNull() ? null : node;
+  }
+
+  private static long nonNegative(List<Map.Entry<String, String>> query, String name, long absent) {
+    String value = single(query, name);
+    if (value == null) {
+      return absent;
+    }
+    try {
+      long parsed = Long.parseLong(value.strip());
+      if (parsed >= 0) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // falls through to the parse error
+    }
+    throw PostgrestErrors.parseError(name, value, "expecting a non-negative integer");
+  }
+
+  // ---------------------------------------------------------------- PATCH
+
+  private Reply update(
+      Caller caller, List<Map.Entry<String, String>> query, String body, boolean singular, boolean representation) {
+    ObjectNode changes = parseObject(body);
+    for (Map.Entry<String, JsonNode> field : changes.properties()) {
+      String column = field.getKey();
+      if (!FakeTable.COLUMNS.containsKey(column)) {
+        throw PostgrestErrors.unknownBodyColumn(column);
+      }
+      if (!UPDATABLE.contains(column)) {
+        throw PostgrestErrors.permissionDeniedForTable(false);
+      }
+      JsonNode value = field.getValue();
+      if ((column.equals("context_cache") || column.equals("metadata")) && !value.isObject()) {
+        throw PostgrestErrors.checkViolation("codebase_chat_sessions_" + (column.equals("metadata") ? "metadata" : "context_cache") + "_is_object");
+      }
+      if ((column.equals("repo") || column.equals("current_file")) && value.isContainerNode()) {
+        throw PostgrestErrors.invalidText("text", value.toString());
+      }
+    }
+    List<String> columns = selectedColumns(query);
+    List<QueryFilter> filters = filters(query);
+    if (filters.isEmpty()) {
+      throw PostgrestErrors.withoutWhereClause("UPDATE");
+    }
+    List<ObjectNode> updated =
+        table.update(
+            caller,
+            filters,
+            changes,
+            rows -> {
+              // PostgREST rolls the transaction back when a singular answer was asked for.
+              if (singular && representation && rows != 1) {
+                throw PostgrestErrors.notSingular(rows, postgrestMajor);
+              }
+              return true;
+            });
+    String range = contentRange(0, updated.size(), "*");
+    if (!representation) {
+      return Reply.empty(204).withHeader("Content-Range", range);
+    }
+    if (singular) {
+      return objectReply(200, project(updated.get(0), columns)).withHeader("Content-Range", range);
+    }
+    return Reply.json(200, projectAll(updated, columns).toString()).withHeader("Content-Range", range);
+  }
+
+  // ---------------------------------------------------------------- RPC
+
+  private Reply rpc(String function, Caller caller, String body) {
+    ObjectNode arguments = parseObject(body);
+    List<String> parameters = FUNCTIONS.get(function);
+    Set<String> given = new TreeSet<>();
+    arguments.fieldNames().forEachRemaining(given::add);
+    if (parameters == null
+        || !parameters.containsAll(given)
+        || !given.containsAll(parameters.stream().filter(p -> !OPTIONAL_ARGUMENTS.contains(p)).toList())) {
+      throw PostgrestErrors.unknownFunction(function, given);
+    }
+    if (caller.anonymous() || caller.bypassesRls()) {
+      // EXECUTE is granted to authenticated only.
+      throw PostgrestErrors.insufficientPrivilege(caller.anonymous(), "permission denied for function " + function);
+    }
+    UUID user = caller.userId();
+    if (user == null) {
+      throw PostgrestErrors.insufficientPrivilege(false, function + " needs a signed-in user (the JWT has no sub)");
+    }
+    String sessionId = sessionIdArgument(arguments);
+    return switch (function) {
+      case "append_chat_messages" -> Reply.json(
+          200,
+          table.append(user, sessionId, messages(arguments.get("p_messages")),
+              textArgument(arguments, "p_repo"), textArgument(arguments, "p_current_file")).toString());
+      case "clear_chat_history" -> {
+        Long version = table.clearHistory(user, sessionId);
+        if (version == null) {
+          yield Reply.json(200, "null");
+        }
+        ObjectNode result = JSON.createObjectNode();
+        result.put("session_id", sessionId);
+        result.put("message_count", 0);
+        result.put("version", version);
+        yield Reply.json(200, result.toString());
+      }
+      default -> Reply.json(200, Boolean.toString(table.delete(user, sessionId)));
+    };
+  }
+
+  private static String sessionIdArgument(ObjectNode arguments) {
+    JsonNode value = arguments.get("p_session_id");
+    if (value == null || !value.isValueNode() || value.isNull() || !SESSION_ID.matcher(value.asText()).matches()) {
+      throw PostgrestErrors.invalidParameter("p_session_id must match " + SESSION_ID.pattern());
+    }
+    return value.asText();
+  }
+
+  private static @Nullable String textArgument(ObjectNode arguments, String name) {
+    JsonNode value = arguments.get(name);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (!value.isValueNode()) {
+      throw PostgrestErrors.invalidText("text", value.toString());
+    }
+    return value.asText();
+  }
+
+  /** Checks every message like the SQL function does; drops repeats of an id within the batch. */
+  private static List<JsonNode> messages(@Nullable JsonNode messages) {
+    if (messages == null || !messages.isArray()) {
+      throw PostgrestErrors.invalidParameter("p_messages must be a JSON array of messages");
+    }
+    if (messages.size() > MAX_MESSAGES) {
+      throw PostgrestErrors.invalidParameter("p_messages must hold at most " + MAX_MESSAGES + " messages");
+    }
+    List<JsonNode> batch = new ArrayList<>();
+    Set<String> ids = new HashSet<>();
+    for (int pos = 0; pos < messages.size(); pos++) {
+      JsonNode message = messages.get(pos);
+      String at = "p_messages[" + pos + "]";
+      if (!message.isObject()) {
+        throw PostgrestErrors.invalidParameter(at + " must be a JSON object");
+      }
+      for (String field : (Iterable<String>) message::fieldNames) {
+        if (!MESSAGE_FIELDS.contains(field)) {
+          throw PostgrestErrors.invalidParameter(
+              at + " has a field not allowed here: " + field.substring(0, Math.min(40, field.length()))
+                  + " (allowed: id, role, content, timestamp, code, metadata)");
+        }
+      }
+      JsonNode id = message.path("id");
+      if (!id.isTextual() || !MESSAGE_ID.matcher(id.asText()).matches()) {
+        throw PostgrestErrors.invalidParameter(at + ".id must be a string matching " + MESSAGE_ID.pattern());
+      }
+      JsonNode role = message.path("role");
+      if (!role.isTextual() || !ROLES.contains(role.asText())) {
+        throw PostgrestErrors.invalidParameter(at + ".role must be one of user, assistant, system, tool");
+      }
+      JsonNode content = message.path("content");
+      if (!content.isTextual() || content.asText().length() > MAX_CONTENT) {
+        throw PostgrestErrors.invalidParameter(at + ".content must be a string of at most " + MAX_CONTENT + " characters");
+      }
+      JsonNode timestamp = message.path("timestamp");
+      if (!timestamp.isTextual() || !TIMESTAMP.matcher(timestamp.asText()).matches()) {
+        throw PostgrestErrors.invalidParameter(
+            at + ".timestamp must be an ISO-8601 date-time with zone, e.g. 2025-01-18T12:00:00.000Z");
+      }
+      if (message.has("metadata") && !message.get("metadata").isObject()) {
+        throw PostgrestErrors.invalidParameter(at + ".metadata must be a JSON object");
+      }
+      if (ids.add(id.asText())) {
+        batch.add(message);
+      }
+    }
+    return batch;
+  }
+
+  // ---------------------------------------------------------------- request parts
+
+  private static ObjectNode parseObject(String body) {
+    try {
+      JsonNode node = JSON.readTree(body);
+      if (node != null && node.isObject()) {
+        return (ObjectNode) node;
+      }
+    } catch (JsonProcessingException e) {
+      // falls through to PostgREST's answer
+    }
+    throw PostgrestErrors.invalidBody();
+  }
+
+  private static List<Map.Entry<String, String>> parseQuery(String query) {
+    List<Map.Entry<String, String>> parameters = new ArrayList<>();
+    for (String pair : query.split("&", -1)) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String key = eq < 0 ? pair : pair.substring(0, eq);
+      String value = eq < 0 ? "" : pair.substring(eq + 1);
+      parameters.add(new SimpleEntry<>(decode(key), decode(value)));
+    }
+    return parameters;
+  }
+
+  private static String decode(String text) {
+    // PostgREST decodes percent-escapes only; a literal '+' stays a '+'.
+    return URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+
+  private static @Nullable String single(List<Map.Entry<String, String>> query, String name) {
+    return query.stream().filter(e -> e.getKey().equals(name)).map(Map.Entry::getValue).findFirst().orElse(null);
+  }
+
+  private static boolean accepts(Request request, String mediaType) {
+    String accept = request.getHeader("Accept");
+    return accept != null && accept.toLowerCase(Locale.ROOT).contains(mediaType);
+  }
+
+  private static Set<String> preferences(Request request) {
+    Set<String> preferences = new HashSet<>();
+    HttpHeader prefer = request.getHeaders().getHeader("Prefer");
+    if (!prefer.isPresent()) {
+      return preferences;
+    }
+    for (String header : prefer.values()) {
+      for (String value : header.split(",", -1)) {
+        preferences.add(value.strip().toLowerCase(Locale.ROOT));
+      }
+    }
+    return preferences;
+  }
+}

@@ -1,0 +1,118 @@
+package dev.codebasechat.testing;
+
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.http.Fault;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The WireMock side of {@link FakeSupabase}: every request reaching the fake's catch-all stub
+ * passes here, meets the {@link FaultPlan} first, then {@link FakePostgrest}. Applied only to
+ * stubs that name it, so stubs a test adds itself stay untouched.
+ *
+ * <p>Order per request: an outage (down, fail-next, flapping) answers without touching the
+ * table; otherwise the request is applied, and only then may its answer be lost (a reset after
+ * the write, as when a connection dies after the commit) or delayed.
+ */
+final class FakePostgrestTransformer implements ResponseDefinitionTransformerV2 {
+
+  static final String NAME = "fake-supabase-postgrest";
+
+  private final FakePostgrest postgrest;
+  private final FaultPlan faults;
+  private final int postgrestMajor;
+  private volatile Duration retryAfter = Duration.ofSeconds(1);
+
+  FakePostgrestTransformer(FakePostgrest postgrest, FaultPlan faults, int postgrestMajor) {
+    this.postgrest = postgrest;
+    this.faults = faults;
+    this.postgrestMajor = postgrestMajor;
+  }
+
+  void retryAfter(Duration retryAfter) {
+    this.retryAfter = retryAfter;
+  }
+
+  @Override
+  public String getName() {
+    return NAME;
+  }
+
+  @Override
+  public boolean applyGlobally() {
+    return false;
+  }
+
+  @Override
+  public ResponseDefinition transform(ServeEvent serveEvent) {
+    Outage outage = faults.outageForNextRequest();
+    if (outage != null) {
+      return delayed(outageAnswer(outage));
+    }
+    Reply reply = postgrest.handle(serveEvent.getRequest());
+    if (faults.loseThisResponse()) {
+      return fault(Fault.CONNECTION_RESET_BY_PEER);
+    }
+    return delayed(toWireMock(reply));
+  }
+
+  private ResponseDefinitionBuilder outageAnswer(Outage outage) {
+    return switch (outage) {
+      // Refused connections are made by stopping the server; a request that still got in
+      // (it raced the stop) is reset instead.
+      case CONNECTION_REFUSED, CONNECTION_RESET -> faultBuilder(Fault.CONNECTION_RESET_BY_PEER);
+      case EMPTY_RESPONSE -> faultBuilder(Fault.EMPTY_RESPONSE);
+      case DATABASE_UNAVAILABLE -> toWireMock(
+              PostgrestErrors.error(
+                      503,
+                      "PGRST000",
+                      "Database connection error. Retrying the connection.",
+                      "connection to server at \"db\" failed",
+                      null)
+                  .reply
+                  .withHeader("Retry-After", Long.toString(retryAfter.toSeconds())));
+      case POOL_TIMEOUT -> toWireMock(
+          PostgrestErrors.error(504, "PGRST003", "Timed out acquiring connection from connection pool.", null, null)
+              .reply);
+      case PROJECT_PAUSED -> new ResponseDefinitionBuilder().withStatus(540);
+      case GATEWAY_TIMEOUT -> new ResponseDefinitionBuilder().withStatus(544);
+      case ORIGIN_ERROR -> new ResponseDefinitionBuilder()
+          .withStatus(520)
+          .withHeader("Content-Type", "text/plain; charset=utf-8")
+          .withBody("error code: 520");
+    };
+  }
+
+  private ResponseDefinitionBuilder toWireMock(Reply reply) {
+    ResponseDefinitionBuilder builder = new ResponseDefinitionBuilder().withStatus(reply.status());
+    for (Map.Entry<String, String> header : reply.headers().entrySet()) {
+      if (postgrestMajor < 13 && header.getKey().equals("Proxy-Status")) {
+        continue; // PostgREST 12 does not send it
+      }
+      builder.withHeader(header.getKey(), header.getValue());
+    }
+    if (reply.body() != null) {
+      builder.withBody(reply.body());
+    }
+    return builder;
+  }
+
+  private ResponseDefinition delayed(ResponseDefinitionBuilder builder) {
+    Duration delay = faults.delay();
+    if (!delay.isZero()) {
+      builder.withFixedDelay((int) Math.min(Integer.MAX_VALUE, delay.toMillis()));
+    }
+    return builder.build();
+  }
+
+  private static ResponseDefinitionBuilder faultBuilder(Fault fault) {
+    return new ResponseDefinitionBuilder().withFault(fault);
+  }
+
+  private static ResponseDefinition fault(Fault fault) {
+    return faultBuilder(fault).build();
+  }
+}

@@ -1,0 +1,63 @@
+package dev.codebasechat.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A snapshot of one row of the fake's {@code codebase_chat_sessions} table, taken under the
+ * table's lock. Immutable: the JSON columns are copies and changing them changes nothing.
+ *
+ * @param conversationHistory the stored messages in order, each the JSON object that was appended
+ */
+public record FakeSession(
+    UUID id,
+    String sessionId,
+    UUID userId,
+    @Nullable String repo,
+    @Nullable String currentFile,
+    List<JsonNode> conversationHistory,
+    JsonNode contextCache,
+    JsonNode metadata,
+    int messageCount,
+    long version,
+    OffsetDateTime lastActivity,
+    OffsetDateTime createdAt,
+    OffsetDateTime updatedAt) {
+
+  public FakeSession {
+    conversationHistory = conversationHistory.stream().<JsonNode>map(JsonNode::deepCopy).toList();
+    contextCache = contextCache.deepCopy();
+    metadata = metadata.deepCopy();
+  }
+
+  /** The ids of the stored messages, in order. */
+  public List<String> messageIds() {
+    List<String> ids = new ArrayList<>();
+    conversationHistory.forEach(message -> ids.add(message.path("id").asText()));
+    return ids;
+  }
+
+  static FakeSession of(ObjectNode row) {
+    List<JsonNode> history = new ArrayList<>();
+    row.get("conversation_history").forEach(history::add);
+    return new FakeSession(
+        UUID.fromString(row.get("id").asText()),
+        row.get("session_id").asText(),
+        UUID.fromString(row.get("user_id").asText()),
+        row.get("repo").isNull() ? null : row.get("repo").asText(),
+        row.get("current_file").isNull() ? null : row.get("current_file").asText(),
+        history,
+        row.get("context_cache"),
+        row.get("metadata"),
+        row.get("message_count").asInt(),
+        row.get("version").asLong(),
+        OffsetDateTime.parse(row.get("last_activity").asText()),
+        OffsetDateTime.parse(row.get("created_at").asText()),
+        OffsetDateTime.parse(row.get("updated_at").asText()));
+  }
+}

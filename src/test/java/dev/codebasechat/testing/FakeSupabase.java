@@ -1,0 +1,480 @@
+package dev.codebasechat.testing;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A stateful, fault-injecting stand-in for a Supabase project's Data API (the gateway plus
+ * PostgREST) serving the table {@code public.codebase_chat_sessions} and the functions
+ * {@code append_chat_messages}, {@code clear_chat_history} and {@code delete_chat_session}, built
+ * on WireMock. Requests go to {@link #restUrl()} exactly as to {@code https://<ref>.supabase.co/rest/v1}.
+ *
+ * <h2>What it emulates</h2>
+ *
+ * <ul>
+ *   <li>The gateway's {@code apikey} check (header or URL parameter; {@link #apiKey()} is the only
+ *       key accepted) and PostgREST's HS256 JWT check against the fake's secret, with PostgREST's
+ *       error bodies, {@code Proxy-Status} and {@code WWW-Authenticate} headers (v13+, or v12
+ *       with {@link Builder#postgrestMajorVersion(int)}).
+ *   <li>Grants and RLS as the project's migrations set them: {@code anon} has no privilege at all;
+ *       {@code authenticated} sees, updates, clears, deletes and appends to only the rows whose
+ *       {@code user_id} is its {@code sub}, and may UPDATE only {@code repo}, {@code current_file},
+ *       {@code context_cache}, {@code metadata}; {@code service_role} reads and updates every row
+ *       but may not execute the functions.
+ *   <li>{@code GET} with {@code select}, filters {@code eq}, {@code neq}, {@code in}, {@code is}
+ *       (optionally {@code not.}), {@code order}, {@code limit}, {@code offset},
+ *       {@code Prefer: count=exact} and the single-object media type; {@code PATCH} with
+ *       {@code Prefer: return=representation}; the three functions by {@code POST /rpc/<name>}.
+ * </ul>
+ *
+ * <h2>What it does not</h2>
+ *
+ * The rest of PostgREST's grammar (other operators, {@code or=}/{@code and=}, embedding, aliases
+ * and casts in {@code select}, {@code Range} headers, CSV), inserts/upserts/deletes on the table,
+ * size limits beyond the per-message ones, and asymmetric (JWKS) signing keys. Those answer with a
+ * 400 whose details say the fake does not support them, rather than with something plausible.
+ *
+ * <h2>Use</h2>
+ *
+ * As a JUnit 5 extension on a {@code static} field ({@code @RegisterExtension static FakeSupabase
+ * fake = FakeSupabase.create();}): started once per class, emptied and healed before each test,
+ * stopped after the class. Or as a plain object: {@link #start()}, then {@link #close()}.
+ *
+ * <h2>Thread safety</h2>
+ *
+ * All methods may be called from any thread while requests are being served. Each request's
+ * effect on the table is atomic (one lock guards the table, as the SQL function's row lock and
+ * single statements would), so concurrent appends never lose or duplicate a message.
+ */
+public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+
+  /** HTTP status of an append to a session id another user owns. */
+  public static final int FOREIGN_SESSION_APPEND_STATUS = 403;
+
+  /** SQLSTATE ({@code code}) of an append to a session id another user owns. */
+  public static final String FOREIGN_SESSION_APPEND_CODE = "42501";
+
+  /** Message of an append to a session id another user owns. */
+  public static final String FOREIGN_SESSION_APPEND_MESSAGE =
+      "new row violates row-level security policy for table \"codebase_chat_sessions\"";
+
+  /** How long tokens from {@link #tokenFor(UUID)} stay valid. */
+  public static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofHours(1);
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String APPEND_PATH = "/rest/v1/rpc/append_chat_messages";
+
+  private final Clock clock;
+  private final int postgrestMajor;
+  private final int requestedPort;
+  private final FakeTokens tokens;
+  private final FakeTable table;
+  private final FaultPlan faults = new FaultPlan();
+  private final FakePostgrestTransformer transformer;
+  private final String apiKey;
+
+  private @Nullable WireMockServer server;
+  private int port;
+  private boolean stoppedForOutage;
+
+  private FakeSupabase(Builder builder) {
+    this.clock = builder.clock;
+    this.postgrestMajor = builder.postgrestMajor;
+    this.requestedPort = builder.port;
+    this.tokens = new FakeTokens(builder.jwtSecret, clock, postgrestMajor);
+    this.table = new FakeTable(clock);
+    // The legacy anon key is itself a JWT with role anon, valid for years.
+    this.apiKey = tokens.mint(null, "anon", clock.instant().plus(Duration.ofDays(3650)));
+    this.transformer =
+        new FakePostgrestTransformer(new FakePostgrest(table, tokens, apiKey, postgrestMajor), faults, postgrestMajor);
+  }
+
+  /** A fake on a free port, with the system clock, a random secret, speaking PostgREST v13+. */
+  public static FakeSupabase create() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Options of a {@link FakeSupabase}; every setter rejects a bad value at once. */
+  public static final class Builder {
+    private Clock clock = Clock.systemUTC();
+    private int postgrestMajor = 14;
+    private int port;
+    private byte[] jwtSecret = randomSecret();
+
+    private Builder() {}
+
+    /** The time the fake stamps rows with and checks token expiry against, e.g. a {@link ManualClock}. */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /**
+     * Which PostgREST major to imitate where answers differ: 12 (expired tokens are PGRST301, no
+     * {@code Proxy-Status}, old PGRST116 text, unknown table {@code {}}) or 13 and later.
+     */
+    public Builder postgrestMajorVersion(int major) {
+      if (major < 12) {
+        throw new IllegalArgumentException("PostgREST major version must be at least 12 but was " + major);
+      }
+      this.postgrestMajor = major;
+      return this;
+    }
+
+    /** A fixed port; 0 (the default) picks a free one at start. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException("port must be in 0..65535 but was " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** The HS256 secret (PostgREST's {@code jwt-secret}); at least 32 bytes of UTF-8. */
+    public Builder jwtSecret(String secret) {
+      byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
+      if (bytes.length < 32) {
+        throw new IllegalArgumentException("jwt secret must be at least 32 bytes but was " + bytes.length);
+      }
+      this.jwtSecret = bytes;
+      return this;
+    }
+
+    public FakeSupabase build() {
+      return new FakeSupabase(this);
+    }
+
+    private static byte[] randomSecret() {
+      byte[] secret = new byte[32];
+      new SecureRandom().nextBytes(secret);
+      return secret;
+    }
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Starts serving (idempotent). The port is chosen once and kept across outages. */
+  public synchronized FakeSupabase start() {
+    if (server != null) {
+      return this;
+    }
+    port = requestedPort != 0 ? requestedPort : freePort();
+    WireMockServer started =
+        new WireMockServer(wireMockConfig().port(port).extensions(transformer));
+    started.start();
+    started.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().withTransformers(FakePostgrestTransformer.NAME)));
+    server = started;
+    return this;
+  }
+
+  /** Stops serving; the fake can be started again. */
+  @Override
+  public synchronized void close() {
+    if (server != null) {
+      server.stop();
+      server = null;
+    }
+    stoppedForOutage = false;
+  }
+
+  /** Empties the table, the request journal and every fault; a stopped outage server is restarted. */
+  public synchronized void reset() {
+    table.clear();
+    faults.clear();
+    WireMockServer current = runningServer();
+    if (stoppedForOutage) {
+      current.start();
+      stoppedForOutage = false;
+    }
+    current.resetRequests();
+    transformer.retryAfter(Duration.ofSeconds(1));
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    start();
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    start();
+    reset();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    close();
+  }
+
+  // ------------------------------------------------------------------ addresses and keys
+
+  public synchronized int port() {
+    runningServer();
+    return port;
+  }
+
+  /** {@code http://localhost:<port>}: what a Supabase client takes as the project URL. */
+  public String baseUrl() {
+    return "http://localhost:" + port();
+  }
+
+  /** {@code http://localhost:<port>/rest/v1}. */
+  public String restUrl() {
+    return baseUrl() + "/rest/v1";
+  }
+
+  /** The project's anon key, the only {@code apikey} the fake accepts (also a valid anon JWT). */
+  public String apiKey() {
+    return apiKey;
+  }
+
+  /** An access token of {@code user} (role {@code authenticated}) valid for {@link #DEFAULT_TOKEN_LIFETIME}. */
+  public String tokenFor(UUID user) {
+    return tokenFor(user, DEFAULT_TOKEN_LIFETIME);
+  }
+
+  /** An access token of {@code user} expiring {@code lifetime} after the fake clock's now. */
+  public String tokenFor(UUID user, Duration lifetime) {
+    return tokens.mint(user, "authenticated", clock.instant().plus(lifetime));
+  }
+
+  /** A token of {@code user} that expired an hour ago: PGRST303 (v12: PGRST301) "JWT expired". */
+  public String expiredTokenFor(UUID user) {
+    return tokens.mint(user, "authenticated", clock.instant().minus(Duration.ofHours(1)));
+  }
+
+  /** A well-formed token of {@code user} signed with the wrong secret: PGRST301. */
+  public String forgedTokenFor(UUID user) {
+    return tokens.forge(user, "authenticated", clock.instant().plus(DEFAULT_TOKEN_LIFETIME));
+  }
+
+  /**
+   * A valid token with any {@code role} claim ({@code anon}, {@code authenticated},
+   * {@code service_role}; another name gets PostgREST's 401 {@code 22023} "role … does not exist")
+   * and an optional {@code sub}.
+   */
+  public String tokenWithRole(@Nullable UUID sub, String role) {
+    return tokens.mint(sub, role, clock.instant().plus(DEFAULT_TOKEN_LIFETIME));
+  }
+
+  // ------------------------------------------------------------------ faults
+
+  /** {@link #goDown(Outage)} with {@link Outage#DATABASE_UNAVAILABLE}. */
+  public void goDown() {
+    goDown(Outage.DATABASE_UNAVAILABLE);
+  }
+
+  /**
+   * Answers every request with {@code outage} until {@link #goUp()}. For
+   * {@link Outage#CONNECTION_REFUSED} the server stops listening (its port is kept for the
+   * restart); connections a client pooled before may then fail differently on first use.
+   */
+  public synchronized void goDown(Outage outage) {
+    WireMockServer current = runningServer();
+    faults.down(outage);
+    if (outage == Outage.CONNECTION_REFUSED && !stoppedForOutage) {
+      current.stop();
+      stoppedForOutage = true;
+    }
+  }
+
+  /** Ends the outage of {@link #goDown(Outage)}, restarting on the same port if it had stopped. */
+  public synchronized void goUp() {
+    WireMockServer current = runningServer();
+    if (stoppedForOutage) {
+      current.start();
+      stoppedForOutage = false;
+    }
+    faults.down(null);
+  }
+
+  /** Whether {@link #goDown(Outage)} is in force. */
+  public boolean isDown() {
+    return faults.isDown();
+  }
+
+  /** The next {@code count} requests get {@code outage} without touching the table. */
+  public void failNext(int count, Outage outage) {
+    requireCount(count);
+    requireInBand(outage);
+    faults.failNext(count, outage);
+  }
+
+  /** From the next request on, every other request gets {@code outage} (first fails, second passes, …). */
+  public void flapping(Outage outage) {
+    requireInBand(outage);
+    faults.flapping(outage);
+  }
+
+  /** Stops {@link #flapping(Outage)}. */
+  public void stopFlapping() {
+    faults.flapping(null);
+  }
+
+  /**
+   * The next {@code count} requests that get through are applied in full, then their connection
+   * is reset instead of answered: the client cannot know whether the write happened.
+   */
+  public void loseResponseOfNext(int count) {
+    requireCount(count);
+    faults.loseNext(count);
+  }
+
+  /** Holds every answer back for {@code delay} (zero to stop); longer than a read timeout, a timeout. */
+  public void delayResponses(Duration delay) {
+    if (delay.isNegative()) {
+      throw new IllegalArgumentException("delay must not be negative but was " + delay);
+    }
+    faults.delay(delay);
+  }
+
+  /** The {@code Retry-After} of {@link Outage#DATABASE_UNAVAILABLE} answers, in whole seconds. */
+  public void retryAfter(Duration retryAfter) {
+    if (retryAfter.isNegative()) {
+      throw new IllegalArgumentException("retryAfter must not be negative but was " + retryAfter);
+    }
+    transformer.retryAfter(retryAfter);
+  }
+
+  /** Ends every fault: outage, fail-next, flapping, lost responses, delays. */
+  public void clearFaults() {
+    goUp();
+    faults.clear();
+  }
+
+  private static void requireCount(int count) {
+    if (count < 0) {
+      throw new IllegalArgumentException("count must not be negative but was " + count);
+    }
+  }
+
+  private static void requireInBand(Outage outage) {
+    if (outage == Outage.CONNECTION_REFUSED) {
+      throw new IllegalArgumentException(
+          "CONNECTION_REFUSED needs the server stopped: use goDown(Outage.CONNECTION_REFUSED)");
+    }
+  }
+
+  // ------------------------------------------------------------------ state
+
+  /** A snapshot of every row, in creation order, regardless of owner. */
+  public List<FakeSession> sessions() {
+    return table.all().stream().map(FakeSession::of).toList();
+  }
+
+  public Optional<FakeSession> session(String sessionId) {
+    return Optional.ofNullable(table.row(sessionId)).map(FakeSession::of);
+  }
+
+  /**
+   * Stores a session as the table owner would (no RLS), replacing one with that id; each message
+   * gets role {@code user}, content {@code "message <id>"} and the fake clock's time.
+   */
+  public void seedSession(UUID owner, String sessionId, String... messageIds) {
+    ArrayNode messages = JSON.createArrayNode();
+    String now = Instant.now(clock).toString();
+    for (String id : messageIds) {
+      ObjectNode message = messages.addObject();
+      message.put("id", id);
+      message.put("role", "user");
+      message.put("content", "message " + id);
+      message.put("timestamp", now);
+    }
+    seedSession(owner, sessionId, messages);
+  }
+
+  /** Stores a session with exactly these messages (a JSON array), as the table owner would. */
+  public void seedSession(UUID owner, String sessionId, JsonNode messages) {
+    if (!messages.isArray()) {
+      throw new IllegalArgumentException("messages must be a JSON array but was " + messages.getNodeType());
+    }
+    table.seed(owner, sessionId, (ArrayNode) messages);
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  /** The WireMock server behind the fake, for {@code verify}, {@code findAll} and extra stubs (priority < 10 wins). */
+  public synchronized WireMockServer wireMock() {
+    return runningServer();
+  }
+
+  /** Every request received since the last {@link #reset()}, oldest first. */
+  public List<LoggedRequest> requests() {
+    return wireMock().findAll(RequestPatternBuilder.allRequests());
+  }
+
+  /** How many requests had a path (without query) matching the regular expression {@code pathRegex}. */
+  public long countRequests(String pathRegex) {
+    Pattern pattern = Pattern.compile(pathRegex);
+    return requests().stream()
+        .filter(request -> pattern.matcher(pathOf(request.getUrl())).matches())
+        .count();
+  }
+
+  /** The raw bodies of every {@code append_chat_messages} call, oldest first (retries included). */
+  public List<String> appendRequestBodies() {
+    return wireMock().findAll(postRequestedFor(urlPathEqualTo(APPEND_PATH))).stream()
+        .map(LoggedRequest::getBodyAsString)
+        .toList();
+  }
+
+  private static String pathOf(String url) {
+    int q = url.indexOf('?');
+    return q < 0 ? url : url.substring(0, q);
+  }
+
+  private WireMockServer runningServer() {
+    WireMockServer current = server;
+    if (current == null) {
+      throw new IllegalStateException("FakeSupabase is not started: call start() or register it as an extension");
+    }
+    return current;
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free port for FakeSupabase", e);
+    }
+  }
+
+  static PostgrestErrors.Failure foreignSessionAppend() {
+    return PostgrestErrors.sql(
+        FOREIGN_SESSION_APPEND_STATUS, FOREIGN_SESSION_APPEND_CODE, FOREIGN_SESSION_APPEND_MESSAGE);
+  }
+}

@@ -1,0 +1,182 @@
+package dev.codebasechat.testing;
+
+import static dev.codebasechat.testing.FakeFixtures.ALICE;
+import static dev.codebasechat.testing.FakeFixtures.SESSION;
+import static dev.codebasechat.testing.FakeFixtures.TABLE;
+import static dev.codebasechat.testing.FakeFixtures.appendBody;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.codebasechat.testing.RestCalls.Answer;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Outages, lost answers and delays, as an OkHttp client that never retries by itself sees them. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class FakeSupabaseFaultsTest {
+
+  private static final String APPEND = "append_chat_messages";
+  private static final String BY_SESSION = TABLE + "?select=session_id&session_id=eq." + SESSION;
+
+  @RegisterExtension static FakeSupabase fake = FakeSupabase.create();
+
+  private final RestCalls calls = new RestCalls(fake);
+
+  private Answer read() throws IOException {
+    return calls.get(fake.tokenFor(ALICE), BY_SESSION);
+  }
+
+  @Test
+  void goDown_byDefault_answers503Pgrst000WithRetryAfter() throws IOException {
+    fake.retryAfter(Duration.ofSeconds(4));
+    fake.goDown();
+
+    Answer answer = read();
+
+    assertThat(answer.status()).isEqualTo(503);
+    assertThat(answer.body())
+        .isEqualTo("{\"code\":\"PGRST000\",\"details\":\"connection to server at \\\"db\\\" failed\",\"hint\":null,"
+            + "\"message\":\"Database connection error. Retrying the connection.\"}");
+    assertThat(answer.header("Retry-After")).isEqualTo("4");
+    assertThat(answer.header("Proxy-Status")).isEqualTo("PostgREST; error=PGRST000");
+  }
+
+  @Test
+  void goDown_leavesTableUntouchedUntilGoUp() throws IOException {
+    fake.goDown();
+    calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, "m1"));
+    assertThat(fake.sessions()).isEmpty();
+
+    fake.goUp();
+
+    assertThat(calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, "m1")).status()).isEqualTo(200);
+    assertThat(fake.session(SESSION)).isPresent();
+  }
+
+  @Test
+  void goDown_connectionRefused_refusesConnectsThenGoUpServesOnTheSamePort() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+    int port = fake.port();
+    calls.evictConnections();
+
+    fake.goDown(Outage.CONNECTION_REFUSED);
+
+    assertThatThrownBy(this::read).isInstanceOf(ConnectException.class);
+    fake.goUp();
+    assertThat(fake.port()).isEqualTo(port);
+    assertThat(read().json()).hasSize(1);
+  }
+
+  @Test
+  void failNext_connectionReset_resetsThatManyThenServes() throws IOException {
+    fake.failNext(2, Outage.CONNECTION_RESET);
+
+    assertThatThrownBy(this::read).isInstanceOf(SocketException.class);
+    assertThatThrownBy(this::read).isInstanceOf(SocketException.class);
+    assertThat(read().status()).isEqualTo(200);
+  }
+
+  @Test
+  void failNext_emptyResponse_endsTheStreamWithoutAnswer() {
+    fake.failNext(1, Outage.EMPTY_RESPONSE);
+
+    assertThatThrownBy(this::read).isInstanceOf(IOException.class).hasMessageContaining("unexpected end of stream");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"POOL_TIMEOUT, 504", "PROJECT_PAUSED, 540", "GATEWAY_TIMEOUT, 544", "ORIGIN_ERROR, 520", "DATABASE_UNAVAILABLE, 503"})
+  void failNext_statusOutage_answersItsStatus(Outage outage, int status) throws IOException {
+    fake.failNext(1, outage);
+
+    assertThat(read().status()).isEqualTo(status);
+    assertThat(read().status()).isEqualTo(200);
+  }
+
+  @Test
+  void failNext_poolTimeout_answersPgrst003() throws IOException {
+    fake.failNext(1, Outage.POOL_TIMEOUT);
+
+    assertThat(read().json().get("code").asText()).isEqualTo("PGRST003");
+  }
+
+  @Test
+  void failNext_connectionRefused_isRejected() {
+    assertThatThrownBy(() -> fake.failNext(1, Outage.CONNECTION_REFUSED))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("goDown");
+  }
+
+  @Test
+  void flapping_failsEveryOtherRequest() throws IOException {
+    fake.flapping(Outage.DATABASE_UNAVAILABLE);
+
+    List<Integer> statuses = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      statuses.add(read().status());
+    }
+
+    assertThat(statuses).containsExactly(503, 200, 503, 200);
+  }
+
+  @Test
+  void delayResponses_beyondReadTimeout_timesOut() {
+    RestCalls impatient = new RestCalls(fake, Duration.ofMillis(200));
+    fake.delayResponses(Duration.ofMillis(600));
+
+    assertThatThrownBy(() -> impatient.get(fake.tokenFor(ALICE), BY_SESSION))
+        .isInstanceOf(SocketTimeoutException.class);
+  }
+
+  @Test
+  void loseResponseOfNext_appliesTheWriteOnceAndTheRetryAddsNothing() throws IOException {
+    String token = fake.tokenFor(ALICE);
+    fake.loseResponseOfNext(1);
+
+    assertThatThrownBy(() -> calls.rpc(token, APPEND, appendBody(SESSION, "m1", "m2")))
+        .isInstanceOf(SocketException.class);
+    assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactly("m1", "m2");
+
+    Answer retry = calls.rpc(token, APPEND, appendBody(SESSION, "m1", "m2"));
+
+    assertThat(retry.json().get("appended").asInt()).isZero();
+    assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactly("m1", "m2");
+    assertThat(fake.appendRequestBodies()).hasSize(2).allSatisfy(body -> assertThat(body).contains("\"m1\"", "\"m2\""));
+  }
+
+  @Test
+  void countRequests_countsByPathWithoutQuery() throws IOException {
+    read();
+    read();
+    calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, "m1"));
+
+    assertThat(fake.countRequests("/rest/v1/" + TABLE)).isEqualTo(2);
+    assertThat(fake.countRequests("/rest/v1/rpc/.*")).isEqualTo(1);
+    assertThat(fake.requests()).hasSize(3);
+  }
+
+  @Test
+  void reset_clearsRowsFaultsAndJournal() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1");
+    read();
+    fake.goDown(Outage.CONNECTION_REFUSED);
+
+    fake.reset();
+
+    assertThat(fake.sessions()).isEmpty();
+    assertThat(fake.requests()).isEmpty();
+    assertThat(fake.isDown()).isFalse();
+    calls.evictConnections();
+    assertThat(read().status()).isEqualTo(200);
+  }
+}

@@ -1,0 +1,324 @@
+package dev.codebasechat.testing;
+
+import static dev.codebasechat.testing.FakeFixtures.ALICE;
+import static dev.codebasechat.testing.FakeFixtures.BOB;
+import static dev.codebasechat.testing.FakeFixtures.OTHER_SESSION;
+import static dev.codebasechat.testing.FakeFixtures.SESSION;
+import static dev.codebasechat.testing.FakeFixtures.TABLE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.codebasechat.testing.RestCalls.Answer;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The gateway's key check, PostgREST's token check, and reads and updates of the table. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class FakeSupabaseTest {
+
+  @RegisterExtension static FakeSupabase fake = FakeSupabase.create();
+
+  private final RestCalls calls = new RestCalls(fake);
+
+  private static final String BY_SESSION = TABLE + "?select=*&session_id=eq." + SESSION;
+
+  // ------------------------------------------------------------------ keys and tokens
+
+  @Test
+  void get_withoutApiKey_is401NoApiKeyFound() throws IOException {
+    Answer answer = calls.send(calls.request(fake.tokenFor(ALICE), BY_SESSION).removeHeader("apikey").get());
+
+    assertThat(answer.status()).isEqualTo(401);
+    assertThat(answer.body())
+        .isEqualTo("{\"message\":\"No API key found in request\",\"hint\":\"No `apikey` request header or url param was found.\"}");
+  }
+
+  @Test
+  void get_withWrongApiKey_is401InvalidApiKey() throws IOException {
+    Answer answer = calls.get(fake.tokenFor(ALICE), BY_SESSION, "apikey", "sb_publishable_wrong");
+
+    assertThat(answer.status()).isEqualTo(401);
+    assertThat(answer.json().get("message").asText()).isEqualTo("Invalid API key");
+    assertThat(answer.json().get("hint").asText())
+        .isEqualTo("Double check your Supabase `anon` or `service_role` API key.");
+  }
+
+  @Test
+  void get_withForgedToken_is401Pgrst301WithInvalidTokenChallenge() throws IOException {
+    Answer answer = calls.get(fake.forgedTokenFor(ALICE), BY_SESSION);
+
+    assertThat(answer.status()).isEqualTo(401);
+    assertThat(answer.body())
+        .isEqualTo("{\"code\":\"PGRST301\",\"details\":null,\"hint\":null,\"message\":\"JWT cryptographic operation failed\"}");
+    assertThat(answer.header("WWW-Authenticate"))
+        .isEqualTo("Bearer error=\"invalid_token\", error_description=\"JWT cryptographic operation failed\"");
+    assertThat(answer.header("Proxy-Status")).isEqualTo("PostgREST; error=PGRST301");
+    assertThat(answer.header("Content-Type")).isEqualTo("application/json; charset=utf-8");
+  }
+
+  @Test
+  void get_withExpiredToken_is401Pgrst303JwtExpired() throws IOException {
+    Answer answer = calls.get(fake.expiredTokenFor(ALICE), BY_SESSION);
+
+    assertThat(answer.status()).isEqualTo(401);
+    assertThat(answer.json().get("code").asText()).isEqualTo("PGRST303");
+    assertThat(answer.json().get("message").asText()).isEqualTo("JWT expired");
+  }
+
+  @Test
+  void get_withExpiredTokenOnPostgrest12_is401Pgrst301WithoutProxyStatus() throws IOException {
+    try (FakeSupabase v12 = FakeSupabase.builder().postgrestMajorVersion(12).build().start()) {
+      Answer answer = new RestCalls(v12).get(v12.expiredTokenFor(ALICE), BY_SESSION);
+
+      assertThat(answer.status()).isEqualTo(401);
+      assertThat(answer.json().get("code").asText()).isEqualTo("PGRST301");
+      assertThat(answer.json().get("message").asText()).isEqualTo("JWT expired");
+      assertThat(answer.header("Proxy-Status")).isNull();
+    }
+  }
+
+  @Test
+  void get_afterTokenLifetimeOnManualClock_isRefusedAsExpired() throws IOException {
+    ManualClock clock = ManualClock.startingAtEpoch2026();
+    try (FakeSupabase timed = FakeSupabase.builder().clock(clock).build().start()) {
+      RestCalls timedCalls = new RestCalls(timed);
+      String token = timed.tokenFor(ALICE, Duration.ofMinutes(5));
+      assertThat(timedCalls.get(token, BY_SESSION).status()).isEqualTo(200);
+
+      clock.advance(Duration.ofMinutes(5).plusSeconds(31));
+
+      assertThat(timedCalls.get(token, BY_SESSION).json().get("code").asText()).isEqualTo("PGRST303");
+    }
+  }
+
+  @Test
+  void get_withoutBearer_is401PermissionDeniedAsAnon() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1");
+
+    Answer answer = calls.get(null, BY_SESSION);
+
+    assertThat(answer.status()).isEqualTo(401);
+    assertThat(answer.body())
+        .isEqualTo("{\"code\":\"42501\",\"details\":null,\"hint\":null,\"message\":\"permission denied for table codebase_chat_sessions\"}");
+    assertThat(answer.header("WWW-Authenticate")).isEqualTo("Bearer");
+  }
+
+  @Test
+  void get_withAnonKeyAsBearer_is401PermissionDenied() throws IOException {
+    Answer answer = calls.get(fake.apiKey(), BY_SESSION);
+
+    assertThat(answer.status()).isEqualTo(401);
+    assertThat(answer.json().get("code").asText()).isEqualTo("42501");
+  }
+
+  // ------------------------------------------------------------------ GET
+
+  @Test
+  void get_ownSession_returnsOnlySelectedColumns() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1", "m2");
+
+    Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id,message_count&session_id=eq." + SESSION);
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("[{\"session_id\":\"" + SESSION + "\",\"message_count\":2}]");
+    assertThat(answer.header("Content-Range")).isEqualTo("0-0/*");
+  }
+
+  @Test
+  void get_star_returnsEveryColumnWithMessagesInOrder() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1", "m2");
+
+    Answer answer = calls.get(fake.tokenFor(ALICE), BY_SESSION);
+
+    assertThat(answer.json().get(0).fieldNames())
+        .toIterable()
+        .containsExactly("id", "session_id", "user_id", "repo", "current_file", "conversation_history",
+            "context_cache", "metadata", "message_count", "version", "last_activity", "created_at", "updated_at");
+    assertThat(answer.json().at("/0/conversation_history/1/id").asText()).isEqualTo("m2");
+  }
+
+  @Test
+  void get_withObjectAccept_returnsTheObject() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1");
+
+    Answer answer = calls.get(fake.tokenFor(ALICE), BY_SESSION, "Accept", "application/vnd.pgrst.object+json");
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.json().get("user_id").asText()).isEqualTo(ALICE.toString());
+    assertThat(answer.header("Content-Type")).startsWith("application/vnd.pgrst.object+json");
+  }
+
+  @Test
+  void get_withObjectAcceptAndNoRow_is406Pgrst116() throws IOException {
+    Answer answer = calls.get(fake.tokenFor(ALICE), BY_SESSION, "Accept", "application/vnd.pgrst.object+json");
+
+    assertThat(answer.status()).isEqualTo(406);
+    assertThat(answer.body())
+        .isEqualTo("{\"code\":\"PGRST116\",\"details\":\"The result contains 0 rows\",\"hint\":null,"
+            + "\"message\":\"Cannot coerce the result to a single JSON object\"}");
+  }
+
+  @Test
+  void get_otherUsersSession_returnsEmptyArray() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1");
+
+    Answer answer = calls.get(fake.tokenFor(BOB), BY_SESSION);
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("[]");
+    assertThat(answer.header("Content-Range")).isEqualTo("*/*");
+  }
+
+  @Test
+  void get_asServiceRole_seesEveryUsersRows() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+    fake.seedSession(BOB, OTHER_SESSION);
+
+    Answer answer = calls.get(fake.tokenWithRole(null, "service_role"), TABLE + "?select=session_id");
+
+    assertThat(answer.json()).hasSize(2);
+  }
+
+  @Test
+  void get_pageWithExactCount_is206WithContentRange() throws IOException {
+    for (int i = 0; i < 25; i++) {
+      fake.seedSession(ALICE, "chat-17372016" + (10 + i) + "-abcdef12");
+    }
+    fake.seedSession(BOB, OTHER_SESSION);
+
+    Answer answer = calls.get(fake.tokenFor(ALICE),
+        TABLE + "?select=session_id&user_id=eq." + ALICE + "&order=session_id.desc&limit=10&offset=0",
+        "Prefer", "count=exact");
+
+    assertThat(answer.status()).isEqualTo(206);
+    assertThat(answer.header("Content-Range")).isEqualTo("0-9/25");
+    assertThat(answer.json().get(0).get("session_id").asText()).isEqualTo("chat-1737201634-abcdef12");
+  }
+
+  @Test
+  void get_secondPage_startsAtOffset() throws IOException {
+    for (int i = 0; i < 15; i++) {
+      fake.seedSession(ALICE, "chat-17372016" + (10 + i) + "-abcdef12");
+    }
+
+    Answer answer = calls.get(fake.tokenFor(ALICE),
+        TABLE + "?select=session_id&order=session_id.asc&limit=10&offset=10", "Prefer", "count=exact");
+
+    assertThat(answer.status()).isEqualTo(206);
+    assertThat(answer.header("Content-Range")).isEqualTo("10-14/15");
+    assertThat(answer.json().get(0).get("session_id").asText()).isEqualTo("chat-1737201620-abcdef12");
+  }
+
+  @Test
+  void get_emptyListWithExactCount_is200WithStarZero() throws IOException {
+    Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&user_id=eq." + ALICE, "Prefer", "count=exact");
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.header("Content-Range")).isEqualTo("*/0");
+  }
+
+  @Test
+  void get_inFilterWithQuotedEscapedValues_matchesExactValues() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+    fake.seedSession(ALICE, OTHER_SESSION);
+    fake.seedSession(ALICE, "chat-1737201600002-qqqqqq99");
+
+    Answer answer = calls.get(fake.tokenFor(ALICE),
+        TABLE + "?select=session_id&session_id=in.(\"" + SESSION + "\",%22a%5C%22b%2Cc%22," + OTHER_SESSION + ")"
+            + "&order=session_id.asc");
+
+    assertThat(answer.json().findValuesAsText("session_id")).containsExactly(SESSION, OTHER_SESSION);
+  }
+
+  @Test
+  void get_isNullFilter_matchesRowsWithoutRepo() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+
+    Answer nullRepo = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&repo=is.null");
+    Answer someRepo = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&repo=eq.x");
+
+    assertThat(nullRepo.json()).hasSize(1);
+    assertThat(someRepo.json()).isEmpty();
+  }
+
+  @Test
+  void get_unknownColumn_is400UndefinedColumn() throws IOException {
+    Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&secret=eq.1");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.body())
+        .isEqualTo("{\"code\":\"42703\",\"details\":null,\"hint\":null,\"message\":\"column codebase_chat_sessions.secret does not exist\"}");
+  }
+
+  @Test
+  void get_malformedFilter_is400Pgrst100() throws IOException {
+    Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&session_id=in.(\"unterminated)");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().get("code").asText()).isEqualTo("PGRST100");
+  }
+
+  @Test
+  void get_unknownTable_is404Pgrst205() throws IOException {
+    Answer answer = calls.get(fake.tokenFor(ALICE), "notes?select=*");
+
+    assertThat(answer.status()).isEqualTo(404);
+    assertThat(answer.json().get("code").asText()).isEqualTo("PGRST205");
+    assertThat(answer.json().get("message").asText()).isEqualTo("Could not find the table 'public.notes' in the schema cache");
+  }
+
+  // ------------------------------------------------------------------ PATCH
+
+  @Test
+  void patch_ownSession_is204AndBumpsVersion() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1");
+
+    Answer answer = calls.patch(fake.tokenFor(ALICE), TABLE + "?session_id=eq." + SESSION,
+        "{\"repo\":\"acme/api\",\"context_cache\":{\"k\":1}}");
+
+    assertThat(answer.status()).isEqualTo(204);
+    assertThat(answer.header("Content-Range")).isEqualTo("0-0/*");
+    FakeSession stored = fake.session(SESSION).orElseThrow();
+    assertThat(stored.repo()).isEqualTo("acme/api");
+    assertThat(stored.contextCache().get("k").asInt()).isEqualTo(1);
+    assertThat(stored.version()).isEqualTo(1);
+    assertThat(stored.messageIds()).containsExactly("m1");
+  }
+
+  @Test
+  void patch_withReturnRepresentation_is200WithUpdatedRows() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+
+    Answer answer = calls.patch(fake.tokenFor(ALICE), TABLE + "?select=current_file,version&session_id=eq." + SESSION,
+        "{\"current_file\":\"src/A.java\"}", "Prefer", "return=representation");
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("[{\"current_file\":\"src/A.java\",\"version\":1}]");
+  }
+
+  @Test
+  void patch_otherUsersSession_changesNothing() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+
+    Answer answer = calls.patch(fake.tokenFor(BOB), TABLE + "?session_id=eq." + SESSION, "{\"repo\":\"bob/evil\"}");
+
+    assertThat(answer.status()).isEqualTo(204);
+    assertThat(answer.header("Content-Range")).isEqualTo("*/*");
+    assertThat(fake.session(SESSION).orElseThrow().repo()).isNull();
+  }
+
+  @Test
+  void patch_userId_is403PermissionDenied() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+
+    Answer answer = calls.patch(fake.tokenFor(ALICE), TABLE + "?session_id=eq." + SESSION, "{\"user_id\":\"" + BOB + "\"}");
+
+    assertThat(answer.status()).isEqualTo(403);
+    assertThat(answer.json().get("code").asText()).isEqualTo("42501");
+    assertThat(answer.json().get("message").asText()).isEqualTo("permission denied for table codebase_chat_sessions");
+    assertThat(fake.session(SESSION).orElseThrow().userId()).isEqualTo(ALICE);
+  }
+}

@@ -1,0 +1,86 @@
+package dev.codebasechat.testing;
+
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The faults currently asked for. Thread-safe: each request consults it once through
+ * {@link #outageForNextRequest()} under the plan's monitor, so counted faults are consumed by
+ * exactly as many requests even when Jetty serves several at once.
+ */
+final class FaultPlan {
+
+  private @Nullable Outage down;
+  private int failNext;
+  private Outage failNextKind = Outage.DATABASE_UNAVAILABLE;
+  private @Nullable Outage flapping;
+  private boolean flapFailsNext;
+  private int loseNext;
+  private Duration delay = Duration.ZERO;
+
+  /** The outage this request gets, or null to serve it. Consumes one counted fault. */
+  synchronized @Nullable Outage outageForNextRequest() {
+    if (down != null) {
+      return down;
+    }
+    if (failNext > 0) {
+      failNext--;
+      return failNextKind;
+    }
+    if (flapping != null) {
+      boolean fail = flapFailsNext;
+      flapFailsNext = !fail;
+      if (fail) {
+        return flapping;
+      }
+    }
+    return null;
+  }
+
+  /** Whether to drop the answer of this (already applied) request. Consumes one. */
+  synchronized boolean loseThisResponse() {
+    if (loseNext > 0) {
+      loseNext--;
+      return true;
+    }
+    return false;
+  }
+
+  synchronized Duration delay() {
+    return delay;
+  }
+
+  synchronized void down(@Nullable Outage outage) {
+    down = outage;
+  }
+
+  synchronized boolean isDown() {
+    return down != null;
+  }
+
+  synchronized void failNext(int count, Outage kind) {
+    failNext = count;
+    failNextKind = kind;
+  }
+
+  synchronized void flapping(@Nullable Outage kind) {
+    flapping = kind;
+    flapFailsNext = true;
+  }
+
+  synchronized void loseNext(int count) {
+    loseNext = count;
+  }
+
+  synchronized void delay(Duration delay) {
+    this.delay = delay;
+  }
+
+  synchronized void clear() {
+    down = null;
+    failNext = 0;
+    flapping = null;
+    loseNext = 0;
+    delay = Duration.ZERO;
+  }
+}

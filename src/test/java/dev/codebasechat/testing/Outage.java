@@ -1,0 +1,30 @@
+package dev.codebasechat.testing;
+
+/**
+ * How {@link FakeSupabase} answers while it is down or failing on purpose: the transport
+ * failures and the unavailability statuses a client of Supabase's Data API meets in practice.
+ */
+public enum Outage {
+  /**
+   * Nothing listens on the port: the client's connect fails ({@code ConnectException}). Only
+   * for {@link FakeSupabase#goDown(Outage)}, which stops the server and keeps its port.
+   */
+  CONNECTION_REFUSED,
+  /** The connection is reset once the request arrived ({@code SocketException: Connection reset}). */
+  CONNECTION_RESET,
+  /** The connection closes without a byte of answer ({@code IOException: unexpected end of stream}). */
+  EMPTY_RESPONSE,
+  /**
+   * PostgREST lost its database: 503 {@code PGRST000} with {@code Retry-After} (see
+   * {@link FakeSupabase#retryAfter(java.time.Duration)}).
+   */
+  DATABASE_UNAVAILABLE,
+  /** PostgREST's pool is exhausted: 504 {@code PGRST003}. */
+  POOL_TIMEOUT,
+  /** The project is paused: the platform's 540, no body. */
+  PROJECT_PAUSED,
+  /** The platform gateway timed out: 544, no body. */
+  GATEWAY_TIMEOUT,
+  /** The CDN could not reach the origin: 520, a short text body. */
+  ORIGIN_ERROR
+}
