@@ -95,7 +95,11 @@ final class Transport {
         new Callback() {
           @Override
           public void onFailure(Call c, IOException e) {
-            future.completeExceptionally(failed(spec, transportFailure(spec, e), start));
+            PostgrestTransportException failure =
+                future.isCancelled()
+                    ? PostgrestTransportException.cancelled(spec.operation, spec.resource, e)
+                    : transportFailure(spec, e);
+            future.completeExceptionally(failed(spec, failure, start));
           }
 
           @Override

@@ -10,6 +10,8 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import okhttp3.HttpUrl;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -88,5 +90,20 @@ final class PostgrestFixtures {
       params.put(name, url.queryParameterValues(name));
     }
     return params;
+  }
+
+  /**
+   * The number of requests {@code wm} has journaled, once it reaches {@code expected} or after 2 s.
+   * WireMock journals a request whose answer is a fault only after the fault has been applied,
+   * which can be a moment after the client already saw the failure.
+   */
+  static int awaitRequests(WireMockExtension wm, int expected) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    int seen = wm.getAllServeEvents().size();
+    while (seen < expected && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+      seen = wm.getAllServeEvents().size();
+    }
+    return seen;
   }
 }

@@ -1,0 +1,136 @@
+package dev.codebasechat.postgrest;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static dev.codebasechat.postgrest.PostgrestFixtures.TABLE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.http.Fault;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Transport faults surface as {@link PostgrestTransportException}, kind TRANSIENT, after exactly
+ * one request: OkHttp's own silent retry is off, so retries are the resilience layer's to count.
+ */
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class PostgrestFaultTest {
+  @RegisterExtension
+  static WireMockExtension wm =
+      WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+  private static PostgrestClient client;
+  private static UserScope user;
+
+  @BeforeAll
+  static void startClient() {
+    client = PostgrestFixtures.clientBuilder(wm).build();
+    user = client.as(PostgrestFixtures.USER);
+  }
+
+  @AfterAll
+  static void closeClient() {
+    client.close();
+  }
+
+  static Stream<Arguments> faults() {
+    return Stream.of(
+        Arguments.of("connection reset", aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)),
+        Arguments.of("empty response", aResponse().withFault(Fault.EMPTY_RESPONSE)),
+        Arguments.of("malformed chunk", aResponse().withFault(Fault.MALFORMED_RESPONSE_CHUNK)),
+        Arguments.of("random data", aResponse().withFault(Fault.RANDOM_DATA_THEN_CLOSE)),
+        Arguments.of("slower than read timeout", PostgrestResponses.rows("[]", "*/*").withFixedDelay(1500)),
+        Arguments.of("truncated JSON", PostgrestResponses.rows("[{\"a\":1", "0-0/*")),
+        Arguments.of("trailing garbage", PostgrestResponses.rows("[{\"a\":1}]]", "0-0/*")),
+        Arguments.of("not JSON", PostgrestResponses.rows("<html>", "*/*")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("faults")
+  void select_fault_throwsTransientTransportExceptionAfterOneRequest(
+      String name, ResponseDefinitionBuilder answer) {
+    wm.stubFor(any(anyUrl()).willReturn(answer));
+
+    PostgrestTransportException e = selectFailure();
+
+    assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT);
+    assertThat(e.operation()).isEqualTo(Operation.SELECT);
+    assertThat(e.getMessage()).startsWith("PostgREST select on " + TABLE + " failed");
+    assertThat(PostgrestFixtures.awaitRequests(wm, 1)).isEqualTo(1);
+  }
+
+  @Test
+  void insert_connectionReset_isNotResentByOkHttp() {
+    wm.stubFor(any(anyUrl()).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
+
+    assertThatThrownBy(() -> user.from(TABLE).insert(Map.of("session_id", "s1")).execute())
+        .isInstanceOf(PostgrestTransportException.class);
+
+    assertThat(PostgrestFixtures.awaitRequests(wm, 1)).isEqualTo(1);
+  }
+
+  @Test
+  void select_slowerThanReadTimeout_causeIsSocketTimeout() {
+    wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rows("[]", "*/*").withFixedDelay(1500)));
+
+    assertThat(selectFailure()).hasCauseInstanceOf(SocketTimeoutException.class);
+  }
+
+  @Test
+  void select_perCallTimeout_endsTheCallEarly() {
+    wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rows("[]", "*/*").withFixedDelay(400)));
+
+    PostgrestTransportException e =
+        catchThrowableOfType(
+            PostgrestTransportException.class,
+            () -> user.from(TABLE).select().timeout(Duration.ofMillis(100)).execute());
+
+    assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT);
+    assertThat(e.isCancelled()).isFalse();
+  }
+
+  @Test
+  void select_connectionRefused_throwsTransportException() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    try (PostgrestClient refused =
+        PostgrestClient.builder()
+            .restUrl("http://127.0.0.1:" + closedPort + "/rest/v1")
+            .apiKey(ApiKey.of(PostgrestFixtures.ANON_KEY))
+            .build()) {
+      PostgrestTransportException e =
+          catchThrowableOfType(
+              PostgrestTransportException.class,
+              () -> refused.as(PostgrestFixtures.USER).from(TABLE).select().execute());
+
+      assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT);
+      assertThat(e).hasCauseInstanceOf(java.net.ConnectException.class);
+    }
+  }
+
+  private static PostgrestTransportException selectFailure() {
+    return catchThrowableOfType(
+        PostgrestTransportException.class, () -> user.from(TABLE).select().execute());
+  }
+}
