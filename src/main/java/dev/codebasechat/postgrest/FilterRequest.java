@@ -68,7 +68,7 @@ public abstract class FilterRequest<S extends FilterRequest<S>> extends Postgres
 
   private S filter(String column, String operator, String operand) {
     filters.add(
-        new SimpleImmutableEntry<>(Identifiers.name(column, "column"), operator + operand));
+        new SimpleImmutableEntry<>(Identifiers.filterColumn(column), operator + operand));
     return self();
   }
 

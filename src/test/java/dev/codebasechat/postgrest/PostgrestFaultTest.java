@@ -38,12 +38,13 @@ class PostgrestFaultTest {
   static WireMockExtension wm =
       WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
+  private static final Duration READ_TIMEOUT = Duration.ofMillis(500);
   private static PostgrestClient client;
   private static UserScope user;
 
   @BeforeAll
   static void startClient() {
-    client = PostgrestFixtures.clientBuilder(wm).build();
+    client = PostgrestFixtures.clientBuilder(wm).readTimeout(READ_TIMEOUT).build();
     user = client.as(PostgrestFixtures.USER);
   }
 

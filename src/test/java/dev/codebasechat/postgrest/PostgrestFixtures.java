@@ -52,14 +52,17 @@ final class PostgrestFixtures {
         .encodeToString(json.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** A client against {@code wm} with short timeouts (read 500 ms, call 3 s). */
+  /**
+   * A client against {@code wm}. Timeouts are generous (a cold WireMock can take a second to
+   * answer its first request); tests of timeouts set their own.
+   */
   static PostgrestClient.Builder clientBuilder(WireMockExtension wm) {
     return PostgrestClient.builder()
         .restUrl(wm.baseUrl() + REST)
         .apiKey(ApiKey.of(ANON_KEY))
         .connectTimeout(Duration.ofSeconds(1))
-        .readTimeout(Duration.ofMillis(500))
-        .callTimeout(Duration.ofSeconds(3));
+        .readTimeout(Duration.ofSeconds(5))
+        .callTimeout(Duration.ofSeconds(8));
   }
 
   static UserScope user(WireMockExtension wm) {
