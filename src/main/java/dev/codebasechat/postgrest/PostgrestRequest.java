@@ -35,21 +35,27 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
   final AccessToken token;
   final Operation operation;
   final String resource;
+  private final String method;
+  private final byte @Nullable [] body;
   private @Nullable Count count;
   private @Nullable Duration timeout;
 
-  PostgrestRequest(Transport transport, AccessToken token, Operation operation, String resource) {
+  PostgrestRequest(
+      Transport transport,
+      AccessToken token,
+      Operation operation,
+      String resource,
+      String method,
+      byte @Nullable [] body) {
     this.transport = transport;
     this.token = token;
     this.operation = operation;
     this.resource = resource;
+    this.method = method;
+    this.body = body;
   }
 
   abstract S self();
-
-  abstract String method();
-
-  abstract byte @Nullable [] body();
 
   /** Query parameters in wire order (name, raw value); values are encoded by OkHttp. */
   abstract void addQueryParameters(List<Map.Entry<String, String>> params);
@@ -165,11 +171,11 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
     return new RequestSpec(
         operation,
         resource,
-        method(),
+        method,
         url.build(),
         singular ? RequestSpec.OBJECT : RequestSpec.JSON,
         preferences,
-        body(),
+        body,
         token,
         timeout);
   }

@@ -10,26 +10,14 @@ import java.util.Map;
  * 204 for {@code void}. Set-returning functions take filters like a table.
  */
 public final class RpcRequest extends FilterRequest<RpcRequest> {
-  private final byte[] body;
 
   RpcRequest(Transport transport, AccessToken token, String function, byte[] body) {
-    super(transport, token, Operation.RPC, function);
-    this.body = body;
+    super(transport, token, Operation.RPC, function, "POST", body);
   }
 
   @Override
   RpcRequest self() {
     return this;
-  }
-
-  @Override
-  String method() {
-    return "POST";
-  }
-
-  @Override
-  byte[] body() {
-    return body;
   }
 
   @Override

@@ -15,7 +15,7 @@ public final class SelectRequest extends FilterRequest<SelectRequest> {
   private @Nullable Long offset;
 
   SelectRequest(Transport transport, AccessToken token, String table, String columns) {
-    super(transport, token, Operation.SELECT, table);
+    super(transport, token, Operation.SELECT, table, "GET", null);
     this.columns = columns;
   }
 
@@ -69,16 +69,6 @@ public final class SelectRequest extends FilterRequest<SelectRequest> {
   @Override
   SelectRequest self() {
     return this;
-  }
-
-  @Override
-  String method() {
-    return "GET";
-  }
-
-  @Override
-  byte @Nullable [] body() {
-    return null;
   }
 
   @Override

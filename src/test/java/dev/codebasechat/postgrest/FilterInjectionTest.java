@@ -2,22 +2,18 @@ package dev.codebasechat.postgrest;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static dev.codebasechat.postgrest.PostgrestFixtures.TABLE;
 import static dev.codebasechat.postgrest.PostgrestFixtures.queryOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
 
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,22 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class FilterInjectionTest {
   @RegisterExtension
-  static WireMockExtension wm =
-      WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
-
-  private static PostgrestClient client;
-  private static UserScope user;
-
-  @BeforeAll
-  static void startClient() {
-    client = PostgrestFixtures.clientBuilder(wm).build();
-    user = client.as(PostgrestFixtures.USER);
-  }
-
-  @AfterAll
-  static void closeClient() {
-    client.close();
-  }
+  static FakePostgrest wm = new FakePostgrest();
 
   static Stream<String> hostileValues() {
     return Stream.of(
@@ -84,7 +65,7 @@ class FilterInjectionTest {
   void eq_hostileValue_staysOneParameterVerbatim(String value) {
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rows("[]", "*/*")));
 
-    user.from(TABLE).select("session_id").eq("session_id", value).execute();
+    wm.user().from(TABLE).select("session_id").eq("session_id", value).execute();
 
     assertThat(queryOf(wm))
         .containsExactly(
@@ -96,7 +77,7 @@ class FilterInjectionTest {
   void in_hostileValue_parsesBackToTheSameElements(String value) {
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rows("[]", "*/*")));
 
-    user.from(TABLE).select("session_id").in("session_id", List.of(value, "other")).execute();
+    wm.user().from(TABLE).select("session_id").in("session_id", List.of(value, "other")).execute();
 
     Map<String, List<String>> query = queryOf(wm);
     assertThat(query).containsOnlyKeys("select", "session_id");
@@ -108,7 +89,7 @@ class FilterInjectionTest {
   void in_quoteAndComma_areQuotedAndEscaped() {
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rows("[]", "*/*")));
 
-    user.from(TABLE).select().in("repo", List.of("a\"b", "c,d", "e\\f")).execute();
+    wm.user().from(TABLE).select().in("repo", List.of("a\"b", "c,d", "e\\f")).execute();
 
     assertThat(queryOf(wm).get("repo")).containsExactly("in.(\"a\\\"b\",\"c,d\",\"e\\\\f\")");
   }
@@ -117,29 +98,29 @@ class FilterInjectionTest {
   void update_hostileValue_staysInItsFilter() {
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.noContent()));
 
-    user.from(TABLE).update(Map.of("repo", "r")).eq("session_id", "s1&user_id=neq.x").execute();
+    wm.user().from(TABLE).update(Map.of("repo", "r")).eq("session_id", "s1&user_id=neq.x").execute();
 
     assertThat(queryOf(wm)).containsExactly(entry("session_id", List.of("eq.s1&user_id=neq.x")));
   }
 
   static Stream<ThrowingCallable> hostileNames() {
     return Stream.of(
-        () -> user.from("sessions?select=*"),
-        () -> user.from("a/b"),
-        () -> user.from(""),
-        () -> user.from("x".repeat(64)),
-        () -> user.rpc("../admin"),
-        () -> user.rpc("fn(1)"),
-        () -> user.from(TABLE).select("*&limit=1"),
-        () -> user.from(TABLE).select("a\"b"),
-        () -> user.from(TABLE).select("a%2Cb"),
-        () -> user.from(TABLE).select().eq("user_id=eq.x&a", "v"),
-        () -> user.from(TABLE).select().eq("a.b", "v"),
-        () -> user.from(TABLE).select().in("or", List.of("v")),
-        () -> user.from(TABLE).select().order("a,b", SortOrder.ASCENDING),
-        () -> user.from(TABLE).select().order("a.desc", SortOrder.ASCENDING),
-        () -> user.from(TABLE).upsert(Map.of("a", 1), "a,b"),
-        () -> user.from(TABLE).delete().is("é", IsValue.NULL));
+        () -> wm.user().from("sessions?select=*"),
+        () -> wm.user().from("a/b"),
+        () -> wm.user().from(""),
+        () -> wm.user().from("x".repeat(64)),
+        () -> wm.user().rpc("../admin"),
+        () -> wm.user().rpc("fn(1)"),
+        () -> wm.user().from(TABLE).select("*&limit=1"),
+        () -> wm.user().from(TABLE).select("a\"b"),
+        () -> wm.user().from(TABLE).select("a%2Cb"),
+        () -> wm.user().from(TABLE).select().eq("user_id=eq.x&a", "v"),
+        () -> wm.user().from(TABLE).select().eq("a.b", "v"),
+        () -> wm.user().from(TABLE).select().in("or", List.of("v")),
+        () -> wm.user().from(TABLE).select().order("a,b", SortOrder.ASCENDING),
+        () -> wm.user().from(TABLE).select().order("a.desc", SortOrder.ASCENDING),
+        () -> wm.user().from(TABLE).upsert(Map.of("a", 1), "a,b"),
+        () -> wm.user().from(TABLE).delete().is("é", IsValue.NULL));
   }
 
   @ParameterizedTest
@@ -151,7 +132,7 @@ class FilterInjectionTest {
 
   @Test
   void eq_nullValue_isRefusedWithPointerToIs() {
-    assertThatThrownBy(() -> user.from(TABLE).select().eq("repo", nullValue()))
+    assertThatThrownBy(() -> wm.user().from(TABLE).select().eq("repo", nullValue()))
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("is(column, IsValue.NULL)");
   }

@@ -2,13 +2,11 @@ package dev.codebasechat.postgrest;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static dev.codebasechat.postgrest.PostgrestFixtures.TABLE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.codebasechat.postgrest.PostgrestResponses.Version;
 import java.time.Duration;
 import java.util.Optional;
@@ -17,8 +15,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -26,9 +22,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The {@code …Async} terminals: non-blocking, cancellable, failing with the same exceptions. */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class PostgrestAsyncTest {
-  @RegisterExtension
-  static WireMockExtension wm =
-      WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
   /** Records failures the client reports, so a test can wait for the cancelled call to end. */
   static final class RecordingListener implements PostgrestListener {
@@ -41,25 +34,14 @@ class PostgrestAsyncTest {
   }
 
   private static final RecordingListener listener = new RecordingListener();
-  private static PostgrestClient client;
-  private static UserScope user;
 
-  @BeforeAll
-  static void startClient() {
-    client = PostgrestFixtures.clientBuilder(wm).listener(listener).build();
-    user = client.as(PostgrestFixtures.USER);
-  }
-
-  @AfterAll
-  static void closeClient() {
-    client.close();
-  }
-
+  @RegisterExtension
+  static FakePostgrest wm = new FakePostgrest(client -> client.listener(listener));
   @Test
   void executeAsync_slowAnswer_returnsBeforeTheAnswerArrives() {
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rows("[{\"a\":1}]", "0-0/*").withFixedDelay(300)));
 
-    CompletableFuture<PostgrestResult> future = user.from(TABLE).select().executeAsync();
+    CompletableFuture<PostgrestResult> future = wm.user().from(TABLE).select().executeAsync();
 
     assertThat(future).isNotDone();
     assertThat(future.join().body()).hasSize(1);
@@ -69,7 +51,7 @@ class PostgrestAsyncTest {
   void executeAsync_errorAnswer_completesExceptionallyWithHttpException() {
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rlsViolation403(TABLE)));
 
-    CompletableFuture<PostgrestResult> future = user.from(TABLE).select().executeAsync();
+    CompletableFuture<PostgrestResult> future = wm.user().from(TABLE).select().executeAsync();
 
     assertThatThrownBy(future::join)
         .isInstanceOf(CompletionException.class)
@@ -82,21 +64,21 @@ class PostgrestAsyncTest {
   void cancel_inFlight_cancelsTheHttpCall() throws InterruptedException {
     listener.failures.clear();
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rows("[]", "*/*").withFixedDelay(2000)));
-    CompletableFuture<PostgrestResult> future = user.from(TABLE).select().executeAsync();
+    CompletableFuture<PostgrestResult> future = wm.user().from(TABLE).select().executeAsync();
 
     assertThat(future.cancel(true)).isTrue();
 
     PostgrestException reported = listener.failures.poll(5, TimeUnit.SECONDS);
     assertThat(reported).isInstanceOfSatisfying(
         PostgrestTransportException.class, e -> assertThat(e.isCancelled()).isTrue());
-    assertThat(client.toString()).doesNotContain(PostgrestFixtures.USER_TOKEN);
+    assertThat(wm.client().toString()).doesNotContain(PostgrestFixtures.USER_TOKEN);
   }
 
   @Test
   void cancel_derivedSingleFuture_cancelsTheHttpCall() throws InterruptedException {
     listener.failures.clear();
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.singleRow("{}").withFixedDelay(2000)));
-    CompletableFuture<JsonNode> future = user.from(TABLE).select().eq("session_id", "s1").singleAsync();
+    CompletableFuture<JsonNode> future = wm.user().from(TABLE).select().eq("session_id", "s1").singleAsync();
 
     future.cancel(true);
 
@@ -110,7 +92,7 @@ class PostgrestAsyncTest {
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rows("[]", "*/*").withFixedDelay(400)));
 
     CompletableFuture<PostgrestResult> future =
-        user.from(TABLE).select().timeout(Duration.ofMillis(100)).executeAsync();
+        wm.user().from(TABLE).select().timeout(Duration.ofMillis(100)).executeAsync();
 
     assertThatThrownBy(future::join)
         .cause()
@@ -122,7 +104,7 @@ class PostgrestAsyncTest {
   void maybeSingleAsync_noRows_completesEmpty() {
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.pgrst116(Version.V13, 0)));
 
-    Optional<JsonNode> row = user.from(TABLE).select().eq("session_id", "s1").maybeSingleAsync().join();
+    Optional<JsonNode> row = wm.user().from(TABLE).select().eq("session_id", "s1").maybeSingleAsync().join();
 
     assertThat(row).isEmpty();
   }
@@ -131,7 +113,7 @@ class PostgrestAsyncTest {
   void singleAsync_oneRow_completesWithTheObject() {
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.singleRow("{\"session_id\":\"s1\"}")));
 
-    JsonNode row = user.from(TABLE).select().eq("session_id", "s1").singleAsync().join();
+    JsonNode row = wm.user().from(TABLE).select().eq("session_id", "s1").singleAsync().join();
 
     assertThat(row.get("session_id").asText()).isEqualTo("s1");
   }

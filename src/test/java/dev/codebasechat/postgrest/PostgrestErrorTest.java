@@ -3,20 +3,16 @@ package dev.codebasechat.postgrest;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static dev.codebasechat.postgrest.PostgrestFixtures.TABLE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.codebasechat.postgrest.PostgrestResponses.Version;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,22 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class PostgrestErrorTest {
   @RegisterExtension
-  static WireMockExtension wm =
-      WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
-
-  private static PostgrestClient client;
-  private static UserScope user;
-
-  @BeforeAll
-  static void startClient() {
-    client = PostgrestFixtures.clientBuilder(wm).build();
-    user = client.as(PostgrestFixtures.USER);
-  }
-
-  @AfterAll
-  static void closeClient() {
-    client.close();
-  }
+  static FakePostgrest wm = new FakePostgrest();
 
   static Stream<Arguments> answers() {
     return Stream.of(
@@ -165,6 +146,6 @@ class PostgrestErrorTest {
 
   private static PostgrestHttpException selectFailure() {
     return catchThrowableOfType(
-        PostgrestHttpException.class, () -> user.from(TABLE).select().eq("session_id", "s1").execute());
+        PostgrestHttpException.class, () -> wm.user().from(TABLE).select().eq("session_id", "s1").execute());
   }
 }

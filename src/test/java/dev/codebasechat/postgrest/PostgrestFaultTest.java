@@ -3,7 +3,6 @@ package dev.codebasechat.postgrest;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static dev.codebasechat.postgrest.PostgrestFixtures.TABLE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,7 +10,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
@@ -19,8 +17,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,23 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class PostgrestFaultTest {
   @RegisterExtension
-  static WireMockExtension wm =
-      WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
-
-  private static final Duration READ_TIMEOUT = Duration.ofMillis(500);
-  private static PostgrestClient client;
-  private static UserScope user;
-
-  @BeforeAll
-  static void startClient() {
-    client = PostgrestFixtures.clientBuilder(wm).readTimeout(READ_TIMEOUT).build();
-    user = client.as(PostgrestFixtures.USER);
-  }
-
-  @AfterAll
-  static void closeClient() {
-    client.close();
-  }
+  static FakePostgrest wm = new FakePostgrest(client -> client.readTimeout(Duration.ofMillis(500)));
 
   static Stream<Arguments> faults() {
     return Stream.of(
@@ -83,7 +63,7 @@ class PostgrestFaultTest {
   void insert_connectionReset_isNotResentByOkHttp() {
     wm.stubFor(any(anyUrl()).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
 
-    assertThatThrownBy(() -> user.from(TABLE).insert(Map.of("session_id", "s1")).execute())
+    assertThatThrownBy(() -> wm.user().from(TABLE).insert(Map.of("session_id", "s1")).execute())
         .isInstanceOf(PostgrestTransportException.class);
 
     assertThat(PostgrestFixtures.awaitRequests(wm, 1)).isEqualTo(1);
@@ -103,7 +83,7 @@ class PostgrestFaultTest {
     PostgrestTransportException e =
         catchThrowableOfType(
             PostgrestTransportException.class,
-            () -> user.from(TABLE).select().timeout(Duration.ofMillis(100)).execute());
+            () -> wm.user().from(TABLE).select().timeout(Duration.ofMillis(100)).execute());
 
     assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT);
     assertThat(e.isCancelled()).isFalse();
@@ -132,6 +112,6 @@ class PostgrestFaultTest {
 
   private static PostgrestTransportException selectFailure() {
     return catchThrowableOfType(
-        PostgrestTransportException.class, () -> user.from(TABLE).select().execute());
+        PostgrestTransportException.class, () -> wm.user().from(TABLE).select().execute());
   }
 }
