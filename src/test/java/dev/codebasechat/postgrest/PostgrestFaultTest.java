@@ -3,6 +3,9 @@ package dev.codebasechat.postgrest;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static dev.codebasechat.postgrest.PostgrestFixtures.TABLE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,6 +13,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
+import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
@@ -22,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -51,29 +56,50 @@ class PostgrestFaultTest {
       String name, ResponseDefinitionBuilder answer) {
     wm.stubFor(any(anyUrl()).willReturn(answer));
 
-    PostgrestTransportException e = selectFailure();
+    PostgrestTransportException e = selectFailure(name);
 
     assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT);
     assertThat(e.operation()).isEqualTo(Operation.SELECT);
     assertThat(e.getMessage()).startsWith("PostgREST select on " + TABLE + " failed");
-    assertThat(PostgrestFixtures.awaitRequests(wm, 1)).isEqualTo(1);
+    assertThat(PostgrestFixtures.awaitRequests(wm, marked(name), 1)).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Fault.class,
+      names = {"CONNECTION_RESET_BY_PEER", "EMPTY_RESPONSE"})
+  void select_faultOnReusedConnection_isNotRetriedByOkHttp(Fault fault) {
+    // OkHttp's default would silently re-send when a pooled keep-alive connection fails.
+    wm.stubFor(any(anyUrl()).atPriority(2).willReturn(PostgrestResponses.rows("[]", "*/*")));
+    wm.stubFor(
+        any(anyUrl())
+            .atPriority(1)
+            .withQueryParam("session_id", equalTo("eq.fault"))
+            .willReturn(aResponse().withFault(fault)));
+    wm.user().from(TABLE).select().execute();
+
+    selectFailure("fault");
+
+    assertThat(PostgrestFixtures.awaitRequests(wm, marked("fault"), 1)).isEqualTo(1);
   }
 
   @Test
   void insert_connectionReset_isNotResentByOkHttp() {
     wm.stubFor(any(anyUrl()).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
 
-    assertThatThrownBy(() -> wm.user().from(TABLE).insert(Map.of("session_id", "s1")).execute())
+    assertThatThrownBy(
+            () -> wm.user().from(TABLE).insert(Map.of("session_id", "s1")).select("reset").execute())
         .isInstanceOf(PostgrestTransportException.class);
 
-    assertThat(PostgrestFixtures.awaitRequests(wm, 1)).isEqualTo(1);
+    RequestPatternBuilder insert = postRequestedFor(anyUrl()).withQueryParam("select", equalTo("reset"));
+    assertThat(PostgrestFixtures.awaitRequests(wm, insert, 1)).isEqualTo(1);
   }
 
   @Test
   void select_slowerThanReadTimeout_causeIsSocketTimeout() {
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rows("[]", "*/*").withFixedDelay(1500)));
 
-    assertThat(selectFailure()).hasCauseInstanceOf(SocketTimeoutException.class);
+    assertThat(selectFailure("read timeout")).hasCauseInstanceOf(SocketTimeoutException.class);
   }
 
   @Test
@@ -110,8 +136,17 @@ class PostgrestFaultTest {
     }
   }
 
-  private static PostgrestTransportException selectFailure() {
+  /**
+   * Selects with {@code marker} as a filter value, so this test's request can be told from a
+   * late-journaled one of an earlier test.
+   */
+  private static PostgrestTransportException selectFailure(String marker) {
     return catchThrowableOfType(
-        PostgrestTransportException.class, () -> wm.user().from(TABLE).select().execute());
+        PostgrestTransportException.class,
+        () -> wm.user().from(TABLE).select().eq("session_id", marker).execute());
+  }
+
+  private static RequestPatternBuilder marked(String marker) {
+    return getRequestedFor(anyUrl()).withQueryParam("session_id", equalTo("eq." + marker));
   }
 }

@@ -96,16 +96,21 @@ final class PostgrestFixtures {
   }
 
   /**
-   * The number of requests {@code wm} has journaled, once it reaches {@code expected} or after 2 s.
-   * WireMock journals a request whose answer is a fault only after the fault has been applied,
-   * which can be a moment after the client already saw the failure.
+   * The number of requests matching {@code pattern} that {@code wm} has journaled: polls until
+   * {@code expected} are there (at most 2 s), then 100 ms more so that a surplus request (a silent
+   * client retry) would be counted too. WireMock journals a request answered with a fault only
+   * after applying the fault, which can be a moment after the client saw the failure.
    */
-  static int awaitRequests(WireMockExtension wm, int expected) {
+  static int awaitRequests(WireMockExtension wm, RequestPatternBuilder pattern, int expected) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-    int seen = wm.getAllServeEvents().size();
-    while (seen < expected && System.nanoTime() < deadline) {
+    long settled = Long.MAX_VALUE;
+    int seen = wm.findAll(pattern).size();
+    while (System.nanoTime() < Math.min(deadline, settled)) {
+      if (seen >= expected && settled == Long.MAX_VALUE) {
+        settled = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+      }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-      seen = wm.getAllServeEvents().size();
+      seen = wm.findAll(pattern).size();
     }
     return seen;
   }
