@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
 public final class DeleteRequest extends FilterRequest<DeleteRequest> {
   private final Representation representation = new Representation();
 
-  DeleteRequest(Transport transport, AccessToken token, String table) {
-    super(transport, token, Operation.DELETE, table, "DELETE", null);
+  DeleteRequest(Transport transport, Caller caller, String table) {
+    super(transport, caller, Operation.DELETE, table, "DELETE", null);
   }
 
   /** {@code Prefer: return=minimal} (default) or {@code return=representation}. */

@@ -21,12 +21,12 @@ public abstract class FilterRequest<S extends FilterRequest<S>> extends Postgres
 
   FilterRequest(
       Transport transport,
-      AccessToken token,
+      Caller caller,
       Operation operation,
       String resource,
       String method,
       byte @Nullable [] body) {
-    super(transport, token, operation, resource, method, body);
+    super(transport, caller, operation, resource, method, body);
   }
 
   /** {@code column = value} ({@code column=eq.value}); the value is rendered with {@code String.valueOf}. */

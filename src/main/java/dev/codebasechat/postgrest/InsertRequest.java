@@ -17,12 +17,12 @@ public final class InsertRequest extends PostgrestRequest<InsertRequest> {
 
   InsertRequest(
       Transport transport,
-      AccessToken token,
+      Caller caller,
       String table,
       byte[] body,
       boolean upsert,
       @Nullable String onConflict) {
-    super(transport, token, upsert ? Operation.UPSERT : Operation.INSERT, table, "POST", body);
+    super(transport, caller, upsert ? Operation.UPSERT : Operation.INSERT, table, "POST", body);
     this.onConflict = onConflict;
   }
 

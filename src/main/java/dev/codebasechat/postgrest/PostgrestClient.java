@@ -60,10 +60,12 @@ public final class PostgrestClient implements AutoCloseable {
   public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 64;
 
   private final Transport transport;
+  private final ApiKey apiKey;
   private final boolean ownsHttpClient;
 
-  private PostgrestClient(Transport transport, boolean ownsHttpClient) {
+  private PostgrestClient(Transport transport, ApiKey apiKey, boolean ownsHttpClient) {
     this.transport = transport;
+    this.apiKey = apiKey;
     this.ownsHttpClient = ownsHttpClient;
   }
 
@@ -77,7 +79,20 @@ public final class PostgrestClient implements AutoCloseable {
    * @throws NullPointerException if {@code token} is null
    */
   public UserScope as(AccessToken token) {
-    return new UserScope(transport, Objects.requireNonNull(token, "accessToken must not be null"));
+    Objects.requireNonNull(token, "accessToken must not be null");
+    return new UserScope(transport, Caller.user(apiKey, token));
+  }
+
+  /**
+   * Requests with the project's secret key, which bypasses Row Level Security: {@code apikey} and
+   * {@code Authorization: Bearer} both carry {@code key}. Only for operator tasks that act on no
+   * user's behalf; a user request must go through {@link #as(AccessToken)}. Cheap; sends nothing.
+   *
+   * @throws NullPointerException if {@code key} is null
+   */
+  public OperatorScope operator(ServiceKey key) {
+    Objects.requireNonNull(key, "serviceKey must not be null");
+    return new OperatorScope(transport, Caller.operator(key));
   }
 
   /** The Data API base every request is resolved against, e.g. {@code https://x.supabase.co/rest/v1}. */
@@ -263,7 +278,7 @@ public final class PostgrestClient implements AutoCloseable {
               .build();
       ObjectMapper mapper = objectMapper == null ? Json.defaultMapper() : objectMapper;
       return new PostgrestClient(
-          new Transport(built, url, key, mapper, listener, ticker), base == null);
+          new Transport(built, url, mapper, listener, ticker), key, base == null);
     }
 
     private static HttpUrl parse(String value, String setting) {

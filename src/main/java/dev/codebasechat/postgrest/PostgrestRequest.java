@@ -32,7 +32,7 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
   private static final Pattern RESULT_ROWS = Pattern.compile("contains (\\d+) rows");
 
   final Transport transport;
-  final AccessToken token;
+  final Caller caller;
   final Operation operation;
   final String resource;
   private final String method;
@@ -42,13 +42,13 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
 
   PostgrestRequest(
       Transport transport,
-      AccessToken token,
+      Caller caller,
       Operation operation,
       String resource,
       String method,
       byte @Nullable [] body) {
     this.transport = transport;
-    this.token = token;
+    this.caller = caller;
     this.operation = operation;
     this.resource = resource;
     this.method = method;
@@ -176,7 +176,7 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
         singular ? RequestSpec.OBJECT : RequestSpec.JSON,
         preferences,
         body,
-        token,
+        caller,
         timeout);
   }
 

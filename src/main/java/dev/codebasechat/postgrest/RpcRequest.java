@@ -11,8 +11,16 @@ import java.util.Map;
  */
 public final class RpcRequest extends FilterRequest<RpcRequest> {
 
-  RpcRequest(Transport transport, AccessToken token, String function, byte[] body) {
-    super(transport, token, Operation.RPC, function, "POST", body);
+  RpcRequest(Transport transport, Caller caller, String function, byte[] body) {
+    super(transport, caller, Operation.RPC, function, "POST", body);
+  }
+
+  static RpcRequest of(Transport transport, Caller caller, String function, Object args) {
+    return new RpcRequest(
+        transport,
+        caller,
+        Identifiers.name(function, "function"),
+        Json.bytes(transport.mapper, args, "args"));
   }
 
   @Override

@@ -14,8 +14,8 @@ public final class SelectRequest extends FilterRequest<SelectRequest> {
   private @Nullable Long limit;
   private @Nullable Long offset;
 
-  SelectRequest(Transport transport, AccessToken token, String table, String columns) {
-    super(transport, token, Operation.SELECT, table, "GET", null);
+  SelectRequest(Transport transport, Caller caller, String table, String columns) {
+    super(transport, caller, Operation.SELECT, table, "GET", null);
     this.columns = columns;
   }
 

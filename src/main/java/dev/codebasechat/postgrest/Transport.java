@@ -40,20 +40,17 @@ final class Transport {
   final HttpUrl restUrl;
   final ObjectMapper mapper;
   private final ObjectReader reader;
-  private final ApiKey apiKey;
   private final PostgrestListener listener;
   private final Ticker ticker;
 
   Transport(
       OkHttpClient http,
       HttpUrl restUrl,
-      ApiKey apiKey,
       ObjectMapper mapper,
       PostgrestListener listener,
       Ticker ticker) {
     this.http = http;
     this.restUrl = restUrl;
-    this.apiKey = apiKey;
     this.mapper = mapper;
     this.reader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     this.listener = listener;
@@ -130,8 +127,8 @@ final class Transport {
     Request.Builder request =
         new Request.Builder()
             .url(spec.url)
-            .header("apikey", apiKey.value())
-            .header("Authorization", "Bearer " + spec.token.value())
+            .header("apikey", spec.caller.apiKey())
+            .header("Authorization", "Bearer " + spec.caller.bearer())
             .header("Accept", spec.accept);
     if (!spec.preferences.isEmpty()) {
       request.header("Prefer", String.join(",", spec.preferences));

@@ -12,8 +12,8 @@ import java.util.Map;
 public final class UpdateRequest extends FilterRequest<UpdateRequest> {
   private final Representation representation = new Representation();
 
-  UpdateRequest(Transport transport, AccessToken token, String table, byte[] body) {
-    super(transport, token, Operation.UPDATE, table, "PATCH", body);
+  UpdateRequest(Transport transport, Caller caller, String table, byte[] body) {
+    super(transport, caller, Operation.UPDATE, table, "PATCH", body);
   }
 
   /** {@code Prefer: return=minimal} (default) or {@code return=representation}. */
