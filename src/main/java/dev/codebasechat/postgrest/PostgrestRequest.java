@@ -122,14 +122,42 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
 
   /** {@link #maybeSingle()} without blocking. */
   public CompletableFuture<Optional<JsonNode>> maybeSingleAsync() {
+    return Futures.map(transport.executeAsync(spec(true)), (r, e) -> maybeBody(r, e));
+  }
+
+  /**
+   * {@link #single()} mapped to {@code type} (a record or POJO) with the client's mapper.
+   *
+   * @throws java.io.UncheckedIOException if the row does not map to {@code type}
+   */
+  public <T> T single(Class<T> type) {
+    return Json.convert(transport.mapper, single(), type);
+  }
+
+  /** {@link #single(Class)} without blocking. */
+  public <T> CompletableFuture<T> singleAsync(Class<T> type) {
     return Futures.map(
         transport.executeAsync(spec(true)),
-        (r, e) -> {
-          if (e instanceof PostgrestHttpException http && isNoRows(http)) {
-            return Optional.empty();
-          }
-          return Optional.of(bodyOrThrow(r, e));
-        });
+        (r, e) -> Json.convert(transport.mapper, bodyOrThrow(r, e), type));
+  }
+
+  /** {@link #maybeSingle()} mapped to {@code type}; see {@link #single(Class)}. */
+  public <T> Optional<T> maybeSingle(Class<T> type) {
+    return maybeSingle().map(row -> Json.convert(transport.mapper, row, type));
+  }
+
+  /** {@link #maybeSingle(Class)} without blocking. */
+  public <T> CompletableFuture<Optional<T>> maybeSingleAsync(Class<T> type) {
+    return Futures.map(
+        transport.executeAsync(spec(true)),
+        (r, e) -> maybeBody(r, e).map(row -> Json.convert(transport.mapper, row, type)));
+  }
+
+  private static Optional<JsonNode> maybeBody(@Nullable PostgrestResult r, @Nullable Throwable e) {
+    if (e instanceof PostgrestHttpException http && isNoRows(http)) {
+      return Optional.empty();
+    }
+    return Optional.of(bodyOrThrow(r, e));
   }
 
   private PostgrestResult execute(boolean singular) {

@@ -172,6 +172,36 @@ class PostgrestContractTest {
   }
 
   @Test
+  void singleTyped_oneRow_mapsToRecord() {
+    wm.stubFor(
+        get(urlPathEqualTo(TABLE_PATH))
+            .willReturn(PostgrestResponses.singleRow("{\"session_id\":\"s1\",\"repo\":\"r\"}")));
+
+    assertThat(wm.user().from(TABLE).select("session_id,repo").eq("session_id", "s1").single(Session.class))
+        .isEqualTo(new Session("s1", "r"));
+    assertThat(wm.user().from(TABLE).select().eq("session_id", "s1").singleAsync(Session.class).join())
+        .isEqualTo(new Session("s1", "r"));
+  }
+
+  @Test
+  void maybeSingleTyped_noRows_isEmpty() {
+    wm.stubFor(get(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.pgrst116(Version.V12, 0)));
+
+    assertThat(wm.user().from(TABLE).select().eq("session_id", "s1").maybeSingle(Session.class)).isEmpty();
+    assertThat(wm.user().from(TABLE).select().eq("session_id", "s1").maybeSingleAsync(Session.class).join())
+        .isEmpty();
+  }
+
+  @Test
+  void singleTyped_rowOfAnotherShape_throwsUncheckedIo() {
+    wm.stubFor(get(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.singleRow("[1,2]")));
+
+    assertThatThrownBy(() -> wm.user().from(TABLE).select().eq("session_id", "s1").single(Session.class))
+        .isInstanceOf(java.io.UncheckedIOException.class)
+        .hasMessage("PostgREST JSON does not map to Session");
+  }
+
+  @Test
   void insert_default_postsJsonWithReturnMinimal() {
     wm.stubFor(post(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.created()));
 
