@@ -42,6 +42,11 @@ final class PostgrestFixtures {
 
   private PostgrestFixtures() {}
 
+  /** The middle (payload) segment of a JWT. */
+  static String payloadOf(String jwt) {
+    return jwt.substring(jwt.indexOf('.') + 1, jwt.lastIndexOf('.'));
+  }
+
   static String jwt(String payload) {
     return b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + b64(payload) + ".c2lnbmF0dXJl";
   }

@@ -44,7 +44,7 @@ class SecretLeakTest {
   static WireMockExtension wm =
       WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
-  private static final String ANON_PAYLOAD = ANON_KEY.split("\\.")[1];
+  private static final String ANON_PAYLOAD = PostgrestFixtures.payloadOf(ANON_KEY);
 
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
   private final Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
@@ -128,7 +128,7 @@ class SecretLeakTest {
     record(() -> PostgrestClient.builder().projectUrl("https://" + USER_TOKEN + "@x.supabase.co"));
 
     assertThat(String.join("\n", seen))
-        .doesNotContain(secretKey, publishable, PostgrestFixtures.SERVICE_ROLE_KEY.split("\\.")[1]);
+        .doesNotContain(secretKey, publishable, PostgrestFixtures.payloadOf(PostgrestFixtures.SERVICE_ROLE_KEY));
     assertNoSecrets(false);
   }
 
