@@ -21,9 +21,10 @@ import org.jspecify.annotations.Nullable;
  * <p>A request builder is mutable and meant for one thread; the client it came from is shared.
  *
  * <p>Synchronous terminals block the calling thread and throw {@link PostgrestException}. The
- * {@code …Async} forms return at once without blocking; their future completes on an OkHttp
- * dispatcher thread, exceptionally with a {@link PostgrestException}; cancelling it cancels the
- * HTTP call. Keep dependent stages light or move them to your own executor ({@code …Async(fn,
+ * {@code …Async} forms return at once without blocking and never throw; their future completes on
+ * an OkHttp dispatcher thread, exceptionally with a {@link PostgrestException} (or, for a request
+ * that cannot be built, the {@link IllegalStateException} the synchronous form would throw);
+ * cancelling it cancels the HTTP call. Keep dependent stages light or move them to your own executor ({@code …Async(fn,
  * executor)}), because the dispatcher thread is held until they return.
  *
  * @param <S> the concrete request type, returned by the fluent setters
@@ -88,7 +89,7 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
 
   /** {@link #execute()} without blocking; see the class comment for threads and cancellation. */
   public CompletableFuture<PostgrestResult> executeAsync() {
-    return transport.executeAsync(spec(false));
+    return sendAsync(false);
   }
 
   /**
@@ -102,7 +103,7 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
 
   /** {@link #single()} without blocking. */
   public CompletableFuture<JsonNode> singleAsync() {
-    return Futures.map(transport.executeAsync(spec(true)), (r, e) -> bodyOrThrow(r, e));
+    return Futures.map(sendAsync(true), (r, e) -> bodyOrThrow(r, e));
   }
 
   /**
@@ -122,7 +123,7 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
 
   /** {@link #maybeSingle()} without blocking. */
   public CompletableFuture<Optional<JsonNode>> maybeSingleAsync() {
-    return Futures.map(transport.executeAsync(spec(true)), (r, e) -> maybeBody(r, e));
+    return Futures.map(sendAsync(true), (r, e) -> maybeBody(r, e));
   }
 
   /**
@@ -137,7 +138,7 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
   /** {@link #single(Class)} without blocking. */
   public <T> CompletableFuture<T> singleAsync(Class<T> type) {
     return Futures.map(
-        transport.executeAsync(spec(true)),
+        sendAsync(true),
         (r, e) -> Json.convert(transport.mapper, bodyOrThrow(r, e), type));
   }
 
@@ -149,7 +150,7 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
   /** {@link #maybeSingle(Class)} without blocking. */
   public <T> CompletableFuture<Optional<T>> maybeSingleAsync(Class<T> type) {
     return Futures.map(
-        transport.executeAsync(spec(true)),
+        sendAsync(true),
         (r, e) -> maybeBody(r, e).map(row -> Json.convert(transport.mapper, row, type)));
   }
 
@@ -158,6 +159,18 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
       return Optional.empty();
     }
     return Optional.of(bodyOrThrow(r, e));
+  }
+
+  /**
+   * Never throws: a request that cannot even be built (e.g. a PATCH without filters) comes back
+   * as a failed future, so async callers have one place to look.
+   */
+  private CompletableFuture<PostgrestResult> sendAsync(boolean singular) {
+    try {
+      return transport.executeAsync(spec(singular));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   private PostgrestResult execute(boolean singular) {

@@ -101,6 +101,15 @@ class PostgrestAsyncTest {
   }
 
   @Test
+  void executeAsync_deleteWithoutFilter_failsTheFutureInsteadOfThrowing() {
+    CompletableFuture<PostgrestResult> future = wm.user().from(TABLE).delete().executeAsync();
+
+    assertThat(future).isCompletedExceptionally();
+    assertThatThrownBy(future::join).cause().isInstanceOf(IllegalStateException.class);
+    assertThat(wm.getAllServeEvents()).isEmpty();
+  }
+
+  @Test
   void maybeSingleAsync_noRows_completesEmpty() {
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.pgrst116(Version.V13, 0)));
 
