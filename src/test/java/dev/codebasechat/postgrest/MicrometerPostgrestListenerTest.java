@@ -15,6 +15,7 @@ import dev.codebasechat.postgrest.PostgrestResponses.Version;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -89,6 +90,34 @@ class MicrometerPostgrestListenerTest {
         .isInstanceOf(PostgrestTransportException.class);
 
     assertThat(timer("select", "transient", "none").count()).isEqualTo(1);
+  }
+
+  @Test
+  void executeAsync_cancelled_recordsCancelledOutcome() {
+    wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rows("[]", "*/*").withFixedDelay(2000)));
+
+    client.as(PostgrestFixtures.USER).from(TABLE).select().executeAsync().cancel(true);
+
+    // The cancelled call reports from a dispatcher thread, a moment after cancel() returns.
+    assertThat(awaitTimer("select", "cancelled", "none").count()).isEqualTo(1);
+  }
+
+  private Timer awaitTimer(String operation, String outcome, String status) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < deadline) {
+      Timer timer =
+          registry
+              .find(MicrometerPostgrestListener.METER_NAME)
+              .tag("operation", operation)
+              .tag("outcome", outcome)
+              .tag("status", status)
+              .timer();
+      if (timer != null) {
+        return timer;
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+    }
+    return timer(operation, outcome, status);
   }
 
   private Timer timer(String operation, String outcome, String status) {
