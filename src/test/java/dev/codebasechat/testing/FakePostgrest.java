@@ -73,6 +73,9 @@ final class FakePostgrest {
       return route(request);
     } catch (PostgrestErrors.Failure failure) {
       return failure.reply;
+    } catch (RuntimeException e) {
+      // A bug of the fake, not an answer PostgREST would give: say so instead of Jetty's HTML page.
+      return PostgrestErrors.error(500, "XX000", "FakeSupabase failed: " + e, null, null).reply;
     }
   }
 
@@ -285,7 +288,7 @@ final class FakePostgrest {
             changes,
             rows -> {
               // PostgREST rolls the transaction back when a singular answer was asked for.
-              if (singular && representation && rows != 1) {
+              if (singular && rows != 1) {
                 throw PostgrestErrors.notSingular(rows, postgrestMajor);
               }
               return true;

@@ -9,7 +9,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.codebasechat.testing.RestCalls.Answer;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -57,6 +59,19 @@ class FakeSupabaseTest {
         .isEqualTo("Bearer error=\"invalid_token\", error_description=\"JWT cryptographic operation failed\"");
     assertThat(answer.header("Proxy-Status")).isEqualTo("PostgREST; error=PGRST301");
     assertThat(answer.header("Content-Type")).isEqualTo("application/json; charset=utf-8");
+  }
+
+  @Test
+  void get_withUnsignedAlgNoneToken_is401Pgrst301() throws IOException {
+    Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
+    String header = base64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8));
+    String claims = base64.encodeToString(
+        ("{\"sub\":\"" + ALICE + "\",\"role\":\"authenticated\",\"exp\":4102444800}").getBytes(StandardCharsets.UTF_8));
+
+    Answer answer = calls.get(header + "." + claims + ".", BY_SESSION);
+
+    assertThat(answer.status()).isEqualTo(401);
+    assertThat(answer.json().get("code").asText()).isEqualTo("PGRST301");
   }
 
   @Test
@@ -297,6 +312,25 @@ class FakeSupabaseTest {
 
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.body()).isEqualTo("[{\"current_file\":\"src/A.java\",\"version\":1}]");
+  }
+
+  @Test
+  void patch_withObjectAcceptAndNoVisibleRow_is406AndChangesNothing() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+
+    Answer answer = calls.patch(fake.tokenFor(BOB), TABLE + "?session_id=eq." + SESSION, "{\"repo\":\"x\"}",
+        "Accept", "application/vnd.pgrst.object+json", "Prefer", "return=representation");
+
+    assertThat(answer.status()).isEqualTo(406);
+    assertThat(answer.json().get("code").asText()).isEqualTo("PGRST116");
+  }
+
+  @Test
+  void patch_withoutFilter_is400RequiresWhereClause() throws IOException {
+    Answer answer = calls.patch(fake.tokenFor(ALICE), TABLE, "{\"repo\":\"x\"}");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().get("message").asText()).isEqualTo("UPDATE requires a WHERE clause");
   }
 
   @Test
