@@ -73,7 +73,12 @@ import org.jspecify.annotations.Nullable;
  *
  * All methods may be called from any thread while requests are being served. Each request's
  * effect on the table is atomic (one lock guards the table, as the SQL function's row lock and
- * single statements would), so concurrent appends never lose or duplicate a message.
+ * single statements would), so concurrent appends never lose or duplicate a message. Counted
+ * faults ({@link #failNext}, {@link #loseResponseOfNext}) are consumed by exactly that many
+ * requests, in the order they reach the fake.
+ *
+ * <p>Mind OkHttp's default {@code retryOnConnectionFailure(true)}: after a reset or an empty
+ * response it silently sends the request again, so a test counting attempts should turn it off.
  */
 public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
 
@@ -86,6 +91,9 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
   /** Message of an append to a session id another user owns. */
   public static final String FOREIGN_SESSION_APPEND_MESSAGE =
       "new row violates row-level security policy for table \"codebase_chat_sessions\"";
+
+  /** The {@code Retry-After} of 503 answers unless {@link #retryAfter(Duration)} says otherwise. */
+  public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
 
   /** How long tokens from {@link #tokenFor(UUID)} stay valid. */
   public static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofHours(1);
@@ -195,9 +203,15 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
     WireMockServer started =
         new WireMockServer(wireMockConfig().port(port).extensions(transformer));
     started.start();
-    started.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().withTransformers(FakePostgrestTransformer.NAME)));
+    stubEverything(started);
     server = started;
     return this;
+  }
+
+  /** The one stub of the fake; any stub a test adds (default priority 5) takes precedence. */
+  private static void stubEverything(WireMockServer server) {
+    server.stubFor(
+        any(anyUrl()).atPriority(10).willReturn(aResponse().withTransformers(FakePostgrestTransformer.NAME)));
   }
 
   /** Stops serving; the fake can be started again. */
@@ -210,7 +224,11 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
     stoppedForOutage = false;
   }
 
-  /** Empties the table, the request journal and every fault; a stopped outage server is restarted. */
+  /**
+   * Empties the table and the request journal, ends every fault (restarting a server stopped by
+   * {@link Outage#CONNECTION_REFUSED}) and removes stubs and scenarios a test added through
+   * {@link #wireMock()}. Tokens minted before stay valid.
+   */
   public synchronized void reset() {
     table.clear();
     faults.clear();
@@ -219,8 +237,9 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
       current.start();
       stoppedForOutage = false;
     }
-    current.resetRequests();
-    transformer.retryAfter(Duration.ofSeconds(1));
+    current.resetAll();
+    stubEverything(current);
+    transformer.retryAfter(DEFAULT_RETRY_AFTER);
   }
 
   @Override
@@ -426,7 +445,11 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
 
   // ------------------------------------------------------------------ requests
 
-  /** The WireMock server behind the fake, for {@code verify}, {@code findAll} and extra stubs (priority < 10 wins). */
+  /**
+   * The WireMock server behind the fake, for {@code verify}, {@code findAll} and stubs of your
+   * own, which take precedence over the fake (it answers at priority 10) until {@link #reset()}.
+   * Do not stop or reset it directly: use {@link #close()} and {@link #reset()}.
+   */
   public synchronized WireMockServer wireMock() {
     return runningServer();
   }

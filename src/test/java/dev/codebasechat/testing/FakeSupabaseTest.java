@@ -21,7 +21,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class FakeSupabaseTest {
 
-  @RegisterExtension static FakeSupabase fake = FakeSupabase.create();
+  /** Only moves forward; every test mints its tokens from the time it finds. */
+  private static final ManualClock CLOCK = ManualClock.startingAtEpoch2026();
+
+  @RegisterExtension static FakeSupabase fake = FakeSupabase.builder().clock(CLOCK).build();
 
   private final RestCalls calls = new RestCalls(fake);
 
@@ -97,16 +100,21 @@ class FakeSupabaseTest {
 
   @Test
   void get_afterTokenLifetimeOnManualClock_isRefusedAsExpired() throws IOException {
-    ManualClock clock = ManualClock.startingAtEpoch2026();
-    try (FakeSupabase timed = FakeSupabase.builder().clock(clock).build().start()) {
-      RestCalls timedCalls = new RestCalls(timed);
-      String token = timed.tokenFor(ALICE, Duration.ofMinutes(5));
-      assertThat(timedCalls.get(token, BY_SESSION).status()).isEqualTo(200);
+    String token = fake.tokenFor(ALICE, Duration.ofMinutes(5));
+    assertThat(calls.get(token, BY_SESSION).status()).isEqualTo(200);
 
-      clock.advance(Duration.ofMinutes(5).plusSeconds(31));
+    CLOCK.advance(Duration.ofMinutes(5).plusSeconds(31));
 
-      assertThat(timedCalls.get(token, BY_SESSION).json().get("code").asText()).isEqualTo("PGRST303");
-    }
+    assertThat(calls.get(token, BY_SESSION).json().get("code").asText()).isEqualTo("PGRST303");
+  }
+
+  @Test
+  void get_tokenWithUnknownRole_is401RoleDoesNotExist() throws IOException {
+    Answer answer = calls.get(fake.tokenWithRole(ALICE, "postgres"), BY_SESSION);
+
+    assertThat(answer.status()).isEqualTo(401);
+    assertThat(answer.json().get("code").asText()).isEqualTo("22023");
+    assertThat(answer.json().get("message").asText()).isEqualTo("role \"postgres\" does not exist");
   }
 
   @Test
@@ -225,6 +233,41 @@ class FakeSupabaseTest {
     assertThat(answer.status()).isEqualTo(206);
     assertThat(answer.header("Content-Range")).isEqualTo("10-14/15");
     assertThat(answer.json().get(0).get("session_id").asText()).isEqualTo("chat-1737201620-abcdef12");
+  }
+
+  @Test
+  void get_listOrderedByLastActivityDesc_putsLatestWriteFirst() throws IOException {
+    String token = fake.tokenFor(ALICE);
+    for (String session : new String[] {SESSION, OTHER_SESSION, "chat-1737201600002-qqqqqq99"}) {
+      calls.rpc(token, "append_chat_messages", FakeFixtures.appendBody(session, "m1"));
+      CLOCK.advance(Duration.ofSeconds(1));
+    }
+    calls.patch(token, TABLE + "?session_id=eq." + SESSION, "{\"repo\":\"acme/api\"}");
+
+    Answer answer = calls.get(token,
+        TABLE + "?select=session_id&user_id=eq." + ALICE + "&order=last_activity.desc&limit=2&offset=0");
+
+    assertThat(answer.json().findValuesAsText("session_id")).containsExactly(SESSION, "chat-1737201600002-qqqqqq99");
+    assertThat(answer.header("Content-Range")).isEqualTo("0-1/*");
+  }
+
+  @Test
+  void get_repoFilter_narrowsTheList() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+    fake.seedSession(ALICE, OTHER_SESSION);
+    calls.patch(fake.tokenFor(ALICE), TABLE + "?session_id=eq." + OTHER_SESSION, "{\"repo\":\"acme/api\"}");
+
+    Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&user_id=eq." + ALICE + "&repo=eq.acme/api");
+
+    assertThat(answer.json().findValuesAsText("session_id")).containsExactly(OTHER_SESSION);
+  }
+
+  @Test
+  void get_operatorTheFakeLacks_is400SayingSo() throws IOException {
+    Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&repo=ilike.*acme*");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().get("details").asText()).contains("the fake supports only");
   }
 
   @Test
