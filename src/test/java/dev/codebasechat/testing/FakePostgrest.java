@@ -89,7 +89,7 @@ final class FakePostgrest {
       throw new PostgrestErrors.Failure(Reply.json(404, "{\"message\":\"no Route matched with those values\"}"));
     }
     Caller caller = tokens.callerOf(request.getHeader("Authorization"));
-    String resource = URLDecoder.decode(path.substring(REST_PREFIX.length()), StandardCharsets.UTF_8);
+    String resource = decode(path.substring(REST_PREFIX.length()));
     String method = request.getMethod().getName();
     if (resource.startsWith("rpc/")) {
       if (!method.equals("POST")) {
@@ -106,11 +106,11 @@ final class FakePostgrest {
     boolean singular = accepts(request, OBJECT_MEDIA_TYPE);
     Set<String> prefer = preferences(request);
     return switch (method) {
-      case "GET" -> select(caller, query, singular, prefer.contains("count=exact") || prefer.contains("count=planned") || prefer.contains("count=estimated"));
+      case "GET", "HEAD" -> select(caller, query, singular, prefer.contains("count=exact") || prefer.contains("count=planned") || prefer.contains("count=estimated"));
       case "PATCH" -> update(caller, query, request.getBodyAsString(), singular, prefer.contains("return=representation"));
       default -> throw PostgrestErrors.error(
           400, "PGRST127", "Feature not implemented",
-          "the fake answers only GET and PATCH on " + PostgrestErrors.TABLE + ", not " + method, null);
+          "the fake answers only GET, HEAD and PATCH on " + PostgrestErrors.TABLE + ", not " + method, null);
     };
   }
 
@@ -260,7 +260,7 @@ final class FakePostgrest {
   private Reply update(
       Caller caller, List<Map.Entry<String, String>> query, String body, boolean singular, boolean representation) {
     ObjectNode changes = parseObject(body);
-    for (Map.Entry<String, JsonNode> field : changes.properties()) {
+    for (Map.Entry<String, JsonNode> field : List.copyOf(changes.properties())) {
       String column = field.getKey();
       if (!FakeTable.COLUMNS.containsKey(column)) {
         throw PostgrestErrors.unknownBodyColumn(column);
@@ -272,8 +272,13 @@ final class FakePostgrest {
       if ((column.equals("context_cache") || column.equals("metadata")) && !value.isObject()) {
         throw PostgrestErrors.checkViolation("codebase_chat_sessions_" + (column.equals("metadata") ? "metadata" : "context_cache") + "_is_object");
       }
-      if ((column.equals("repo") || column.equals("current_file")) && value.isContainerNode()) {
-        throw PostgrestErrors.invalidText("text", value.toString());
+      if (column.equals("repo") || column.equals("current_file")) {
+        if (value.isContainerNode()) {
+          throw PostgrestErrors.invalidText("text", value.toString());
+        }
+        if (!value.isNull()) {
+          changes.put(column, value.asText()); // a JSON number or boolean lands in a text column as text
+        }
       }
     }
     List<String> columns = selectedColumns(query);

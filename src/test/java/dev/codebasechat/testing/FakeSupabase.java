@@ -49,7 +49,7 @@ import org.jspecify.annotations.Nullable;
  *       {@code authenticated} sees, updates, clears, deletes and appends to only the rows whose
  *       {@code user_id} is its {@code sub}, and may UPDATE only {@code repo}, {@code current_file},
  *       {@code context_cache}, {@code metadata}; {@code service_role} reads and updates every row
- *       but may not execute the functions.
+ *       (the same columns) but may not execute the functions.
  *   <li>{@code GET} with {@code select}, filters {@code eq}, {@code neq}, {@code in}, {@code is}
  *       (optionally {@code not.}), {@code order}, {@code limit}, {@code offset},
  *       {@code Prefer: count=exact} and the single-object media type; {@code PATCH} with
@@ -437,6 +437,10 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
 
   /** Stores a session with exactly these messages (a JSON array), as the table owner would. */
   public void seedSession(UUID owner, String sessionId, JsonNode messages) {
+    if (!FakePostgrest.SESSION_ID.matcher(sessionId).matches()) {
+      throw new IllegalArgumentException(
+          "session id must match " + FakePostgrest.SESSION_ID.pattern() + " (the table's CHECK) but was " + sessionId);
+    }
     if (!messages.isArray()) {
       throw new IllegalArgumentException("messages must be a JSON array but was " + messages.getNodeType());
     }

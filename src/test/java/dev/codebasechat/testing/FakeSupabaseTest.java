@@ -6,6 +6,7 @@ import static dev.codebasechat.testing.FakeFixtures.OTHER_SESSION;
 import static dev.codebasechat.testing.FakeFixtures.SESSION;
 import static dev.codebasechat.testing.FakeFixtures.TABLE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.codebasechat.testing.RestCalls.Answer;
 import java.io.IOException;
@@ -326,6 +327,25 @@ class FakeSupabaseTest {
     assertThat(answer.status()).isEqualTo(404);
     assertThat(answer.json().get("code").asText()).isEqualTo("PGRST205");
     assertThat(answer.json().get("message").asText()).isEqualTo("Could not find the table 'public.notes' in the schema cache");
+  }
+
+  @Test
+  void head_withExactCount_sendsCountWithoutBody() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+    fake.seedSession(ALICE, OTHER_SESSION);
+
+    Answer answer = calls.send(calls.request(fake.tokenFor(ALICE), TABLE + "?select=session_id&limit=1", "Prefer", "count=exact").head());
+
+    assertThat(answer.status()).isEqualTo(206);
+    assertThat(answer.header("Content-Range")).isEqualTo("0-0/2");
+    assertThat(answer.body()).isEmpty();
+  }
+
+  @Test
+  void seedSession_idBreakingTheTableCheck_isRefused() {
+    assertThatThrownBy(() -> fake.seedSession(ALICE, "not-a-session-id"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not-a-session-id");
   }
 
   // ------------------------------------------------------------------ PATCH

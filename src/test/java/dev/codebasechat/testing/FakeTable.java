@@ -58,9 +58,9 @@ final class FakeTable {
 
   private static Map<String, ColumnType> columns() {
     Map<String, ColumnType> columns = new LinkedHashMap<>();
-    columns.put("id", ColumnType.UUID_);
+    columns.put("id", ColumnType.UUID);
     columns.put("session_id", ColumnType.TEXT);
-    columns.put("user_id", ColumnType.UUID_);
+    columns.put("user_id", ColumnType.UUID);
     columns.put("repo", ColumnType.TEXT);
     columns.put("current_file", ColumnType.TEXT);
     columns.put("conversation_history", ColumnType.JSONB);
