@@ -47,12 +47,18 @@ enum ColumnType {
     return canonical(stored.asText());
   }
 
-  Comparator<JsonNode> order() {
+  /** Compares two canonical values of this type as PostgreSQL would (text by code point). */
+  int compare(String left, String right) {
     return switch (this) {
-      case INTEGER, BIGINT -> Comparator.comparingLong(JsonNode::asLong);
-      case TIMESTAMPTZ -> Comparator.comparing(node -> parseInstant(node.asText()));
-      case UUID, TEXT, JSONB -> Comparator.comparing(JsonNode::asText);
+      case INTEGER, BIGINT -> Long.compare(Long.parseLong(left), Long.parseLong(right));
+      case TIMESTAMPTZ -> Instant.parse(left).compareTo(Instant.parse(right));
+      case UUID, TEXT, JSONB -> left.compareTo(right);
     };
+  }
+
+  /** The order of stored, non-null values. */
+  Comparator<JsonNode> order() {
+    return (left, right) -> compare(canonical(left), canonical(right));
   }
 
   private static Instant parseInstant(String text) {

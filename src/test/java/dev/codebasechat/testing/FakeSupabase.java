@@ -50,8 +50,9 @@ import org.jspecify.annotations.Nullable;
  *       {@code user_id} is its {@code sub}, and may UPDATE only {@code repo}, {@code current_file},
  *       {@code context_cache}, {@code metadata}; {@code service_role} reads and updates every row
  *       (the same columns) but may not execute the functions.
- *   <li>{@code GET} with {@code select}, filters {@code eq}, {@code neq}, {@code in}, {@code is}
- *       (optionally {@code not.}), {@code order}, {@code limit}, {@code offset},
+ *   <li>{@code GET} and {@code HEAD} with {@code select}, filters {@code eq}, {@code neq},
+ *       {@code gt}, {@code gte}, {@code lt}, {@code lte}, {@code in}, {@code is} (optionally
+ *       {@code not.}) on the scalar columns, {@code order}, {@code limit}, {@code offset},
  *       {@code Prefer: count=exact} and the single-object media type; {@code PATCH} with
  *       {@code Prefer: return=representation}; the three functions by {@code POST /rpc/<name>}.
  * </ul>

@@ -264,6 +264,21 @@ class FakeSupabaseTest {
   }
 
   @Test
+  void get_rangeFiltersOnNumbersAndTimes_compareByType() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1", "m2");
+    fake.seedSession(ALICE, OTHER_SESSION, "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10");
+    String token = fake.tokenFor(ALICE);
+
+    Answer moreThanNine = calls.get(token, TABLE + "?select=session_id&message_count=gt.9");
+    Answer sinceNow = calls.get(token, TABLE + "?select=session_id&last_activity=gte." + CLOCK.instant());
+    Answer beforeNow = calls.get(token, TABLE + "?select=session_id&created_at=lt." + CLOCK.instant());
+
+    assertThat(moreThanNine.json().findValuesAsText("session_id")).containsExactly(OTHER_SESSION);
+    assertThat(sinceNow.json()).hasSize(2);
+    assertThat(beforeNow.json()).isEmpty();
+  }
+
+  @Test
   void get_operatorTheFakeLacks_is400SayingSo() throws IOException {
     Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&repo=ilike.*acme*");
 
