@@ -195,14 +195,20 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
 
   // ------------------------------------------------------------------ lifecycle
 
-  /** Starts serving (idempotent). The port is chosen once and kept across outages. */
+  /**
+   * Starts serving (idempotent). The port is chosen at the first start and kept across outages
+   * and later restarts.
+   *
+   * @throws com.github.tomakehurst.wiremock.common.FatalStartupException if the port is taken
+   */
   public synchronized FakeSupabase start() {
     if (server != null) {
       return this;
     }
-    port = requestedPort != 0 ? requestedPort : freePort();
-    WireMockServer started =
-        new WireMockServer(wireMockConfig().port(port).extensions(transformer));
+    if (port == 0) {
+      port = requestedPort != 0 ? requestedPort : freePort();
+    }
+    WireMockServer started = new WireMockServer(wireMockConfig().port(port).extensions(transformer));
     started.start();
     stubEverything(started);
     server = started;
@@ -215,7 +221,7 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
         any(anyUrl()).atPriority(10).willReturn(aResponse().withTransformers(FakePostgrestTransformer.NAME)));
   }
 
-  /** Stops serving; the fake can be started again. */
+  /** Stops serving. Rows are kept: {@link #start()} serves them again on the same port. */
   @Override
   public synchronized void close() {
     if (server != null) {
@@ -325,9 +331,14 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
   public synchronized void goDown(Outage outage) {
     WireMockServer current = runningServer();
     faults.down(outage);
-    if (outage == Outage.CONNECTION_REFUSED && !stoppedForOutage) {
-      current.stop();
-      stoppedForOutage = true;
+    boolean refuse = outage == Outage.CONNECTION_REFUSED;
+    if (refuse != stoppedForOutage) {
+      if (refuse) {
+        current.stop();
+      } else {
+        current.start();
+      }
+      stoppedForOutage = refuse;
     }
   }
 

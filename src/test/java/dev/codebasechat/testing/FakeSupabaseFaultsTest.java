@@ -83,6 +83,29 @@ class FakeSupabaseFaultsTest {
   }
 
   @Test
+  void goDown_fromRefusedToUnavailable_listensAgainAndAnswers503() throws IOException {
+    calls.evictConnections();
+    fake.goDown(Outage.CONNECTION_REFUSED);
+
+    fake.goDown(Outage.DATABASE_UNAVAILABLE);
+
+    assertThat(read().status()).isEqualTo(503);
+  }
+
+  @Test
+  void close_thenStart_servesOnTheSamePortWithTheSameRows() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+    int port = fake.port();
+    calls.evictConnections();
+
+    fake.close();
+    fake.start();
+
+    assertThat(fake.port()).isEqualTo(port);
+    assertThat(read().json()).hasSize(1);
+  }
+
+  @Test
   void failNext_connectionReset_resetsThatManyThenServes() throws IOException {
     fake.failNext(2, Outage.CONNECTION_RESET);
 
