@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
 public final class DeleteRequest extends FilterRequest<DeleteRequest> {
   private final Representation representation = new Representation();
 
-  DeleteRequest(Transport transport, AccessToken token, String table) {
-    super(transport, token, Operation.DELETE, table);
+  DeleteRequest(Transport transport, Caller caller, String table) {
+    super(transport, caller, Operation.DELETE, table, "DELETE", null);
   }
 
   /** {@code Prefer: return=minimal} (default) or {@code return=representation}. */
@@ -31,16 +31,6 @@ public final class DeleteRequest extends FilterRequest<DeleteRequest> {
   @Override
   DeleteRequest self() {
     return this;
-  }
-
-  @Override
-  String method() {
-    return "DELETE";
-  }
-
-  @Override
-  byte @Nullable [] body() {
-    return null;
   }
 
   @Override

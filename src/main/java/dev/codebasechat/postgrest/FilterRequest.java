@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A request that takes horizontal filters ({@code column=op.value}); several filters are ANDed.
@@ -18,8 +19,14 @@ import java.util.Objects;
 public abstract class FilterRequest<S extends FilterRequest<S>> extends PostgrestRequest<S> {
   private final List<Map.Entry<String, String>> filters = new ArrayList<>();
 
-  FilterRequest(Transport transport, AccessToken token, Operation operation, String resource) {
-    super(transport, token, operation, resource);
+  FilterRequest(
+      Transport transport,
+      Caller caller,
+      Operation operation,
+      String resource,
+      String method,
+      byte @Nullable [] body) {
+    super(transport, caller, operation, resource, method, body);
   }
 
   /** {@code column = value} ({@code column=eq.value}); the value is rendered with {@code String.valueOf}. */
@@ -68,7 +75,7 @@ public abstract class FilterRequest<S extends FilterRequest<S>> extends Postgres
 
   private S filter(String column, String operator, String operand) {
     filters.add(
-        new SimpleImmutableEntry<>(Identifiers.name(column, "column"), operator + operand));
+        new SimpleImmutableEntry<>(Identifiers.filterColumn(column), operator + operand));
     return self();
   }
 

@@ -1,6 +1,7 @@
 package dev.codebasechat.postgrest;
 
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -18,7 +19,24 @@ final class Identifiers {
    */
   private static final Pattern SELECT = Pattern.compile("[A-Za-z0-9_*,:.()>!\\-]{1,4096}");
 
+  /**
+   * Query keys PostgREST reads as something other than a filter ([P-QP]): a filter on a column
+   * with one of these names would silently become paging, ordering or a logic tree.
+   */
+  private static final Set<String> RESERVED =
+      Set.of("select", "columns", "on_conflict", "order", "limit", "offset", "and", "or");
+
   private Identifiers() {}
+
+  /** A column used as a filter key: a plain identifier that PostgREST does not reserve. */
+  static String filterColumn(String column) {
+    name(column, "column");
+    if (RESERVED.contains(column)) {
+      throw new IllegalArgumentException(
+          "column \"" + column + "\" is a reserved PostgREST query key and cannot be filtered on");
+    }
+    return column;
+  }
 
   static String name(String name, String what) {
     Objects.requireNonNull(name, () -> what + " must not be null");

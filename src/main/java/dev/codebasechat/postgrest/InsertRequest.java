@@ -12,19 +12,17 @@ import org.jspecify.annotations.Nullable;
  * updated); no body unless {@link #returning(Returning) returning(REPRESENTATION)}.
  */
 public final class InsertRequest extends PostgrestRequest<InsertRequest> {
-  private final byte[] body;
   private final @Nullable String onConflict;
   private final Representation representation = new Representation();
 
   InsertRequest(
       Transport transport,
-      AccessToken token,
+      Caller caller,
       String table,
       byte[] body,
       boolean upsert,
       @Nullable String onConflict) {
-    super(transport, token, upsert ? Operation.UPSERT : Operation.INSERT, table);
-    this.body = body;
+    super(transport, caller, upsert ? Operation.UPSERT : Operation.INSERT, table, "POST", body);
     this.onConflict = onConflict;
   }
 
@@ -43,16 +41,6 @@ public final class InsertRequest extends PostgrestRequest<InsertRequest> {
   @Override
   InsertRequest self() {
     return this;
-  }
-
-  @Override
-  String method() {
-    return "POST";
-  }
-
-  @Override
-  byte[] body() {
-    return body;
   }
 
   @Override

@@ -1,10 +1,12 @@
 package dev.codebasechat.postgrest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.UncheckedIOException;
 import java.util.Objects;
 
 final class Json {
@@ -16,6 +18,14 @@ final class Json {
         .addModule(new JavaTimeModule())
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
         .build();
+  }
+
+  static <T> T convert(ObjectMapper mapper, JsonNode node, Class<T> type) {
+    try {
+      return mapper.treeToValue(node, type);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException("PostgREST JSON does not map to " + type.getSimpleName(), e);
+    }
   }
 
   static byte[] bytes(ObjectMapper mapper, Object value, String what) {

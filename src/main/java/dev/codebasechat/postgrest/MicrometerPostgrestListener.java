@@ -8,8 +8,8 @@ import java.util.Locale;
 /**
  * Records every request in the Micrometer timer {@value #METER_NAME}, tagged {@code operation}
  * ({@code select}, {@code insert}, …), {@code table} (table or function name; these come from code,
- * so the tag's cardinality is bounded), {@code outcome} ({@code success} or the lower-case {@link
- * FailureKind}) and {@code status} (HTTP status, or {@code none} for transport failures).
+ * so the tag's cardinality is bounded), {@code outcome} ({@code success}, {@code cancelled} or the
+ * lower-case {@link FailureKind}) and {@code status} (HTTP status, or {@code none} for transport failures).
  */
 public final class MicrometerPostgrestListener implements PostgrestListener {
   /** The timer's name. */
@@ -33,8 +33,11 @@ public final class MicrometerPostgrestListener implements PostgrestListener {
         failure instanceof PostgrestHttpException http
             ? Integer.toString(http.status())
             : "none";
-    timer(operation, resource, failure.kind().name().toLowerCase(Locale.ROOT), status)
-        .record(latency);
+    String outcome =
+        failure instanceof PostgrestTransportException transport && transport.isCancelled()
+            ? "cancelled"
+            : failure.kind().name().toLowerCase(Locale.ROOT);
+    timer(operation, resource, outcome, status).record(latency);
   }
 
   private Timer timer(Operation operation, String resource, String outcome, String status) {

@@ -5,6 +5,7 @@ import com.google.common.base.Ticker;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
+import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
@@ -51,11 +52,20 @@ public final class PostgrestClient implements AutoCloseable {
   /** Default budget for a whole call: DNS, connect, write, server time and reading the body. */
   public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(15);
 
+  /**
+   * Default limit of async calls in flight at once. Every request goes to one host, so OkHttp's
+   * own per-host limit of 5 would queue the sixth concurrent call; this client's dispatcher allows
+   * this many per host. Further calls wait in OkHttp's in-memory queue.
+   */
+  public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 64;
+
   private final Transport transport;
+  private final ApiKey apiKey;
   private final boolean ownsHttpClient;
 
-  private PostgrestClient(Transport transport, boolean ownsHttpClient) {
+  private PostgrestClient(Transport transport, ApiKey apiKey, boolean ownsHttpClient) {
     this.transport = transport;
+    this.apiKey = apiKey;
     this.ownsHttpClient = ownsHttpClient;
   }
 
@@ -69,7 +79,20 @@ public final class PostgrestClient implements AutoCloseable {
    * @throws NullPointerException if {@code token} is null
    */
   public UserScope as(AccessToken token) {
-    return new UserScope(transport, Objects.requireNonNull(token, "accessToken must not be null"));
+    Objects.requireNonNull(token, "accessToken must not be null");
+    return new UserScope(transport, Caller.user(apiKey, token));
+  }
+
+  /**
+   * Requests with the project's secret key, which bypasses Row Level Security: {@code apikey} and
+   * {@code Authorization: Bearer} both carry {@code key}. Only for operator tasks that act on no
+   * user's behalf; a user request must go through {@link #as(AccessToken)}. Cheap; sends nothing.
+   *
+   * @throws NullPointerException if {@code key} is null
+   */
+  public OperatorScope operator(ServiceKey key) {
+    Objects.requireNonNull(key, "serviceKey must not be null");
+    return new OperatorScope(transport, Caller.operator(key));
   }
 
   /** The Data API base every request is resolved against, e.g. {@code https://x.supabase.co/rest/v1}. */
@@ -103,6 +126,7 @@ public final class PostgrestClient implements AutoCloseable {
     private Duration readTimeout = DEFAULT_READ_TIMEOUT;
     private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
     private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+    private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
     private PostgrestListener listener = PostgrestListener.NONE;
     private Ticker ticker = Ticker.systemTicker();
     private @Nullable OkHttpClient okHttpClient;
@@ -173,6 +197,20 @@ public final class PostgrestClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Async calls in flight at once (synchronous calls are not limited); see {@link
+     * PostgrestClient#DEFAULT_MAX_CONCURRENT_REQUESTS}. Ignored when {@link #okHttpClient} is set:
+     * the shared dispatcher keeps its own limits.
+     */
+    public Builder maxConcurrentRequests(int maxConcurrentRequests) {
+      if (maxConcurrentRequests < 1) {
+        throw new IllegalArgumentException(
+            "maxConcurrentRequests must be at least 1 but was " + maxConcurrentRequests);
+      }
+      this.maxConcurrentRequests = maxConcurrentRequests;
+      return this;
+    }
+
     /** Observes each request's outcome and latency; default none. */
     public Builder listener(PostgrestListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener must not be null");
@@ -219,8 +257,17 @@ public final class PostgrestClient implements AutoCloseable {
         throw new IllegalStateException("apiKey must be set");
       }
       OkHttpClient base = okHttpClient;
-      OkHttpClient http =
-          (base == null ? new OkHttpClient.Builder() : base.newBuilder())
+      OkHttpClient.Builder http;
+      if (base == null) {
+        Dispatcher dispatcher = new Dispatcher();
+        dispatcher.setMaxRequests(maxConcurrentRequests);
+        dispatcher.setMaxRequestsPerHost(maxConcurrentRequests);
+        http = new OkHttpClient.Builder().dispatcher(dispatcher);
+      } else {
+        http = base.newBuilder();
+      }
+      OkHttpClient built =
+          http
               .connectTimeout(connectTimeout)
               .readTimeout(readTimeout)
               .writeTimeout(writeTimeout)
@@ -231,7 +278,7 @@ public final class PostgrestClient implements AutoCloseable {
               .build();
       ObjectMapper mapper = objectMapper == null ? Json.defaultMapper() : objectMapper;
       return new PostgrestClient(
-          new Transport(http, url, key, mapper, listener, ticker), base == null);
+          new Transport(built, url, mapper, listener, ticker), key, base == null);
     }
 
     private static HttpUrl parse(String value, String setting) {

@@ -21,9 +21,10 @@ import org.jspecify.annotations.Nullable;
  * <p>A request builder is mutable and meant for one thread; the client it came from is shared.
  *
  * <p>Synchronous terminals block the calling thread and throw {@link PostgrestException}. The
- * {@code …Async} forms return at once without blocking; their future completes on an OkHttp
- * dispatcher thread, exceptionally with a {@link PostgrestException}; cancelling it cancels the
- * HTTP call. Keep dependent stages light or move them to your own executor ({@code …Async(fn,
+ * {@code …Async} forms return at once without blocking and never throw; their future completes on
+ * an OkHttp dispatcher thread, exceptionally with a {@link PostgrestException} (or, for a request
+ * that cannot be built, the {@link IllegalStateException} the synchronous form would throw);
+ * cancelling it cancels the HTTP call. Keep dependent stages light or move them to your own executor ({@code …Async(fn,
  * executor)}), because the dispatcher thread is held until they return.
  *
  * @param <S> the concrete request type, returned by the fluent setters
@@ -32,24 +33,30 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
   private static final Pattern RESULT_ROWS = Pattern.compile("contains (\\d+) rows");
 
   final Transport transport;
-  final AccessToken token;
+  final Caller caller;
   final Operation operation;
   final String resource;
+  private final String method;
+  private final byte @Nullable [] body;
   private @Nullable Count count;
   private @Nullable Duration timeout;
 
-  PostgrestRequest(Transport transport, AccessToken token, Operation operation, String resource) {
+  PostgrestRequest(
+      Transport transport,
+      Caller caller,
+      Operation operation,
+      String resource,
+      String method,
+      byte @Nullable [] body) {
     this.transport = transport;
-    this.token = token;
+    this.caller = caller;
     this.operation = operation;
     this.resource = resource;
+    this.method = method;
+    this.body = body;
   }
 
   abstract S self();
-
-  abstract String method();
-
-  abstract byte @Nullable [] body();
 
   /** Query parameters in wire order (name, raw value); values are encoded by OkHttp. */
   abstract void addQueryParameters(List<Map.Entry<String, String>> params);
@@ -82,7 +89,7 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
 
   /** {@link #execute()} without blocking; see the class comment for threads and cancellation. */
   public CompletableFuture<PostgrestResult> executeAsync() {
-    return transport.executeAsync(spec(false));
+    return sendAsync(false);
   }
 
   /**
@@ -96,7 +103,7 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
 
   /** {@link #single()} without blocking. */
   public CompletableFuture<JsonNode> singleAsync() {
-    return Futures.map(transport.executeAsync(spec(true)), (r, e) -> bodyOrThrow(r, e));
+    return Futures.map(sendAsync(true), (r, e) -> bodyOrThrow(r, e));
   }
 
   /**
@@ -116,14 +123,54 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
 
   /** {@link #maybeSingle()} without blocking. */
   public CompletableFuture<Optional<JsonNode>> maybeSingleAsync() {
+    return Futures.map(sendAsync(true), (r, e) -> maybeBody(r, e));
+  }
+
+  /**
+   * {@link #single()} mapped to {@code type} (a record or POJO) with the client's mapper.
+   *
+   * @throws java.io.UncheckedIOException if the row does not map to {@code type}
+   */
+  public <T> T single(Class<T> type) {
+    return Json.convert(transport.mapper, single(), type);
+  }
+
+  /** {@link #single(Class)} without blocking. */
+  public <T> CompletableFuture<T> singleAsync(Class<T> type) {
     return Futures.map(
-        transport.executeAsync(spec(true)),
-        (r, e) -> {
-          if (e instanceof PostgrestHttpException http && isNoRows(http)) {
-            return Optional.empty();
-          }
-          return Optional.of(bodyOrThrow(r, e));
-        });
+        sendAsync(true),
+        (r, e) -> Json.convert(transport.mapper, bodyOrThrow(r, e), type));
+  }
+
+  /** {@link #maybeSingle()} mapped to {@code type}; see {@link #single(Class)}. */
+  public <T> Optional<T> maybeSingle(Class<T> type) {
+    return maybeSingle().map(row -> Json.convert(transport.mapper, row, type));
+  }
+
+  /** {@link #maybeSingle(Class)} without blocking. */
+  public <T> CompletableFuture<Optional<T>> maybeSingleAsync(Class<T> type) {
+    return Futures.map(
+        sendAsync(true),
+        (r, e) -> maybeBody(r, e).map(row -> Json.convert(transport.mapper, row, type)));
+  }
+
+  private static Optional<JsonNode> maybeBody(@Nullable PostgrestResult r, @Nullable Throwable e) {
+    if (e instanceof PostgrestHttpException http && isNoRows(http)) {
+      return Optional.empty();
+    }
+    return Optional.of(bodyOrThrow(r, e));
+  }
+
+  /**
+   * Never throws: a request that cannot even be built (e.g. a PATCH without filters) comes back
+   * as a failed future, so async callers have one place to look.
+   */
+  private CompletableFuture<PostgrestResult> sendAsync(boolean singular) {
+    try {
+      return transport.executeAsync(spec(singular));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   private PostgrestResult execute(boolean singular) {
@@ -165,12 +212,12 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
     return new RequestSpec(
         operation,
         resource,
-        method(),
+        method,
         url.build(),
         singular ? RequestSpec.OBJECT : RequestSpec.JSON,
         preferences,
-        body(),
-        token,
+        body,
+        caller,
         timeout);
   }
 

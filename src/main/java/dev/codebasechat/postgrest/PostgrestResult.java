@@ -49,16 +49,20 @@ public final class PostgrestResult {
     return body.isMissingNode();
   }
 
-  /** The body mapped to {@code type} with the client's {@link ObjectMapper}. */
+  /**
+   * The body mapped to {@code type} with the client's {@link ObjectMapper}.
+   *
+   * @throws UncheckedIOException if the body does not map to {@code type}
+   */
   public <T> T bodyAs(Class<T> type) {
-    try {
-      return mapper.treeToValue(body, type);
-    } catch (IOException e) {
-      throw new UncheckedIOException("PostgREST body does not map to " + type.getSimpleName(), e);
-    }
+    return Json.convert(mapper, body, type);
   }
 
-  /** The body mapped to a generic type, e.g. {@code new TypeReference<List<Row>>() {}}. */
+  /**
+   * The body mapped to a generic type, e.g. {@code new TypeReference<List<Row>>() {}}.
+   *
+   * @throws UncheckedIOException if the body does not map to {@code type}
+   */
   public <T> T bodyAs(TypeReference<T> type) {
     try {
       return mapper.readValue(mapper.treeAsTokens(body), type);

@@ -11,7 +11,14 @@ import java.io.IOException;
 public final class PostgrestTransportException extends PostgrestException {
   private static final long serialVersionUID = 1L;
 
+  private final boolean cancelled;
+
   PostgrestTransportException(Operation operation, String resource, String what, Throwable cause) {
+    this(operation, resource, what, cause, false);
+  }
+
+  private PostgrestTransportException(
+      Operation operation, String resource, String what, Throwable cause, boolean cancelled) {
     super(
         operation,
         resource,
@@ -25,10 +32,16 @@ public final class PostgrestTransportException extends PostgrestException {
             + cause.getClass().getSimpleName()
             + ")",
         cause);
+    this.cancelled = cancelled;
   }
 
   static PostgrestTransportException of(Operation operation, String resource, IOException e) {
     return new PostgrestTransportException(operation, resource, "transport error", e);
+  }
+
+  static PostgrestTransportException cancelled(
+      Operation operation, String resource, IOException e) {
+    return new PostgrestTransportException(operation, resource, "cancelled", e, true);
   }
 
   /** {@link FailureKind#TRANSIENT}. */
@@ -37,9 +50,8 @@ public final class PostgrestTransportException extends PostgrestException {
     return FailureKind.TRANSIENT;
   }
 
-  /** True when the call was cancelled by the caller (not by a timeout). */
+  /** True when the caller cancelled the future (not a timeout or a network failure). */
   public boolean isCancelled() {
-    Throwable c = getCause();
-    return c instanceof IOException && "Canceled".equals(c.getMessage());
+    return cancelled;
   }
 }

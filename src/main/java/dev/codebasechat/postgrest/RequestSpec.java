@@ -17,7 +17,7 @@ final class RequestSpec {
   final String accept;
   final List<String> preferences;
   final byte @Nullable [] body;
-  final AccessToken token;
+  final Caller caller;
   final @Nullable Duration timeout;
 
   RequestSpec(
@@ -28,7 +28,7 @@ final class RequestSpec {
       String accept,
       List<String> preferences,
       byte @Nullable [] body,
-      AccessToken token,
+      Caller caller,
       @Nullable Duration timeout) {
     this.operation = operation;
     this.resource = resource;
@@ -37,7 +37,7 @@ final class RequestSpec {
     this.accept = accept;
     this.preferences = List.copyOf(preferences);
     this.body = body;
-    this.token = token;
+    this.caller = caller;
     this.timeout = timeout;
   }
 }

@@ -10,26 +10,22 @@ import java.util.Map;
  * 204 for {@code void}. Set-returning functions take filters like a table.
  */
 public final class RpcRequest extends FilterRequest<RpcRequest> {
-  private final byte[] body;
 
-  RpcRequest(Transport transport, AccessToken token, String function, byte[] body) {
-    super(transport, token, Operation.RPC, function);
-    this.body = body;
+  RpcRequest(Transport transport, Caller caller, String function, byte[] body) {
+    super(transport, caller, Operation.RPC, function, "POST", body);
+  }
+
+  static RpcRequest of(Transport transport, Caller caller, String function, Object args) {
+    return new RpcRequest(
+        transport,
+        caller,
+        Identifiers.name(function, "function"),
+        Json.bytes(transport.mapper, args, "args"));
   }
 
   @Override
   RpcRequest self() {
     return this;
-  }
-
-  @Override
-  String method() {
-    return "POST";
-  }
-
-  @Override
-  byte[] body() {
-    return body;
   }
 
   @Override

@@ -14,8 +14,8 @@ public final class SelectRequest extends FilterRequest<SelectRequest> {
   private @Nullable Long limit;
   private @Nullable Long offset;
 
-  SelectRequest(Transport transport, AccessToken token, String table, String columns) {
-    super(transport, token, Operation.SELECT, table);
+  SelectRequest(Transport transport, Caller caller, String table, String columns) {
+    super(transport, caller, Operation.SELECT, table, "GET", null);
     this.columns = columns;
   }
 
@@ -69,16 +69,6 @@ public final class SelectRequest extends FilterRequest<SelectRequest> {
   @Override
   SelectRequest self() {
     return this;
-  }
-
-  @Override
-  String method() {
-    return "GET";
-  }
-
-  @Override
-  byte @Nullable [] body() {
-    return null;
   }
 
   @Override

@@ -4,17 +4,18 @@ import java.util.Arrays;
 import java.util.stream.Collectors;
 
 /**
- * The verbs on one table, for one user: {@link UserScope#from(String)}. Immutable and cheap; each
+ * The verbs on one table, for one caller: {@link UserScope#from(String)} (or {@link
+ * OperatorScope#from(String)}). Immutable and cheap; each
  * method starts a new request builder.
  */
 public final class TableQuery {
   private final Transport transport;
-  private final AccessToken token;
+  private final Caller caller;
   private final String table;
 
-  TableQuery(Transport transport, AccessToken token, String table) {
+  TableQuery(Transport transport, Caller caller, String table) {
     this.transport = transport;
-    this.token = token;
+    this.caller = caller;
     this.table = table;
   }
 
@@ -26,7 +27,7 @@ public final class TableQuery {
    * @throws IllegalArgumentException if {@code columns} holds characters outside that grammar
    */
   public SelectRequest select(String columns) {
-    return new SelectRequest(transport, token, table, Identifiers.selectList(columns));
+    return new SelectRequest(transport, caller, table, Identifiers.selectList(columns));
   }
 
   /** {@link #select(String) select("*")}. */
@@ -41,7 +42,7 @@ public final class TableQuery {
    * @throws IllegalArgumentException if {@code rows} cannot be serialized
    */
   public InsertRequest insert(Object rows) {
-    return new InsertRequest(transport, token, table, Json.bytes(transport.mapper, rows, "rows"), false, null);
+    return new InsertRequest(transport, caller, table, Json.bytes(transport.mapper, rows, "rows"), false, null);
   }
 
   /**
@@ -56,17 +57,21 @@ public final class TableQuery {
                 .map(c -> Identifiers.name(c, "onConflict column"))
                 .collect(Collectors.joining(","));
     return new InsertRequest(
-        transport, token, table, Json.bytes(transport.mapper, rows, "rows"), true, target);
+        transport, caller, table, Json.bytes(transport.mapper, rows, "rows"), true, target);
   }
 
   /** Updates the rows the filters select with the columns present in {@code patch}. */
   public UpdateRequest update(Object patch) {
-    return new UpdateRequest(transport, token, table, Json.bytes(transport.mapper, patch, "patch"));
+    return new UpdateRequest(transport, caller, table, Json.bytes(transport.mapper, patch, "patch"));
   }
 
   /** Deletes the rows the filters select. */
   public DeleteRequest delete() {
-    return new DeleteRequest(transport, token, table);
+    return new DeleteRequest(transport, caller, table);
+  }
+
+  static TableQuery of(Transport transport, Caller caller, String table) {
+    return new TableQuery(transport, caller, Identifiers.name(table, "table"));
   }
 
   @Override

@@ -40,20 +40,17 @@ final class Transport {
   final HttpUrl restUrl;
   final ObjectMapper mapper;
   private final ObjectReader reader;
-  private final ApiKey apiKey;
   private final PostgrestListener listener;
   private final Ticker ticker;
 
   Transport(
       OkHttpClient http,
       HttpUrl restUrl,
-      ApiKey apiKey,
       ObjectMapper mapper,
       PostgrestListener listener,
       Ticker ticker) {
     this.http = http;
     this.restUrl = restUrl;
-    this.apiKey = apiKey;
     this.mapper = mapper;
     this.reader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     this.listener = listener;
@@ -95,7 +92,11 @@ final class Transport {
         new Callback() {
           @Override
           public void onFailure(Call c, IOException e) {
-            future.completeExceptionally(failed(spec, transportFailure(spec, e), start));
+            PostgrestTransportException failure =
+                future.isCancelled()
+                    ? PostgrestTransportException.cancelled(spec.operation, spec.resource, e)
+                    : transportFailure(spec, e);
+            future.completeExceptionally(failed(spec, failure, start));
           }
 
           @Override
@@ -126,8 +127,8 @@ final class Transport {
     Request.Builder request =
         new Request.Builder()
             .url(spec.url)
-            .header("apikey", apiKey.value())
-            .header("Authorization", "Bearer " + spec.token.value())
+            .header("apikey", spec.caller.apiKey())
+            .header("Authorization", "Bearer " + spec.caller.bearer())
             .header("Accept", spec.accept);
     if (!spec.preferences.isEmpty()) {
       request.header("Prefer", String.join(",", spec.preferences));

@@ -10,12 +10,10 @@ import java.util.Map;
  * rows RLS hides are silently not updated.
  */
 public final class UpdateRequest extends FilterRequest<UpdateRequest> {
-  private final byte[] body;
   private final Representation representation = new Representation();
 
-  UpdateRequest(Transport transport, AccessToken token, String table, byte[] body) {
-    super(transport, token, Operation.UPDATE, table);
-    this.body = body;
+  UpdateRequest(Transport transport, Caller caller, String table, byte[] body) {
+    super(transport, caller, Operation.UPDATE, table, "PATCH", body);
   }
 
   /** {@code Prefer: return=minimal} (default) or {@code return=representation}. */
@@ -33,16 +31,6 @@ public final class UpdateRequest extends FilterRequest<UpdateRequest> {
   @Override
   UpdateRequest self() {
     return this;
-  }
-
-  @Override
-  String method() {
-    return "PATCH";
-  }
-
-  @Override
-  byte[] body() {
-    return body;
   }
 
   @Override

@@ -9,11 +9,11 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
  */
 public final class UserScope {
   private final Transport transport;
-  private final AccessToken token;
+  private final Caller caller;
 
-  UserScope(Transport transport, AccessToken token) {
+  UserScope(Transport transport, Caller caller) {
     this.transport = transport;
-    this.token = token;
+    this.caller = caller;
   }
 
   /**
@@ -23,7 +23,7 @@ public final class UserScope {
    *     [A-Za-z_][A-Za-z0-9_]*}, at most 63 characters)
    */
   public TableQuery from(String table) {
-    return new TableQuery(transport, token, Identifiers.name(table, "table"));
+    return TableQuery.of(transport, caller, table);
   }
 
   /**
@@ -34,11 +34,7 @@ public final class UserScope {
    *     args} cannot be serialized
    */
   public RpcRequest rpc(String function, Object args) {
-    return new RpcRequest(
-        transport,
-        token,
-        Identifiers.name(function, "function"),
-        Json.bytes(transport.mapper, args, "args"));
+    return RpcRequest.of(transport, caller, function, args);
   }
 
   /** Calls a function that takes no arguments (body {@code {}}). */
@@ -48,6 +44,6 @@ public final class UserScope {
 
   @Override
   public String toString() {
-    return "UserScope[" + token + "]";
+    return "UserScope[" + caller + "]";
   }
 }

@@ -8,7 +8,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.patch;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static dev.codebasechat.postgrest.PostgrestFixtures.REST;
 import static dev.codebasechat.postgrest.PostgrestFixtures.TABLE;
 import static dev.codebasechat.postgrest.PostgrestFixtures.TABLE_PATH;
@@ -21,14 +20,11 @@ import static org.assertj.core.api.Assertions.entry;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.http.RequestMethod;
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.codebasechat.postgrest.PostgrestResponses.Version;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,22 +39,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class PostgrestContractTest {
   @RegisterExtension
-  static WireMockExtension wm =
-      WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
-
-  private static PostgrestClient client;
-  private static UserScope user;
-
-  @BeforeAll
-  static void startClient() {
-    client = PostgrestFixtures.clientBuilder(wm).build();
-    user = client.as(PostgrestFixtures.USER);
-  }
-
-  @AfterAll
-  static void closeClient() {
-    client.close();
-  }
+  static FakePostgrest wm = new FakePostgrest();
 
   record Session(String session_id, String repo) {}
 
@@ -72,7 +53,7 @@ class PostgrestContractTest {
                     "0-1/*")));
 
     PostgrestResult result =
-        user.from(TABLE)
+        wm.user().from(TABLE)
             .select("session_id, repo")
             .eq("user_id", "6f1c2b1e")
             .in("session_id", List.of("s1", "s2"))
@@ -111,7 +92,7 @@ class PostgrestContractTest {
             .willReturn(PostgrestResponses.partialRows("[{\"session_id\":\"s1\"}]", "10-10/25")));
 
     PostgrestResult result =
-        user.from(TABLE).select("session_id").count(Count.EXACT).range(10, 10).execute();
+        wm.user().from(TABLE).select("session_id").count(Count.EXACT).range(10, 10).execute();
 
     assertThat(result.status()).isEqualTo(206);
     assertThat(result.totalCount()).hasValue(25);
@@ -128,7 +109,7 @@ class PostgrestContractTest {
   void select_emptyWithCount_totalIsZero() {
     wm.stubFor(get(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.rows("[]", "*/0")));
 
-    PostgrestResult result = user.from(TABLE).select().count(Count.EXACT).execute();
+    PostgrestResult result = wm.user().from(TABLE).select().count(Count.EXACT).execute();
 
     assertThat(result.body().isArray()).isTrue();
     assertThat(result.body()).isEmpty();
@@ -142,7 +123,7 @@ class PostgrestContractTest {
         get(urlPathEqualTo(TABLE_PATH))
             .willReturn(PostgrestResponses.singleRow("{\"session_id\":\"s1\",\"repo\":\"r\"}")));
 
-    JsonNode row = user.from(TABLE).select("session_id,repo").eq("session_id", "s1").single();
+    JsonNode row = wm.user().from(TABLE).select("session_id,repo").eq("session_id", "s1").single();
 
     assertThat(row.get("session_id").asText()).isEqualTo("s1");
     wm.verify(
@@ -157,7 +138,7 @@ class PostgrestContractTest {
   void maybeSingle_noRows_isEmpty(Version version) {
     wm.stubFor(get(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.pgrst116(version, 0)));
 
-    Optional<JsonNode> row = user.from(TABLE).select().eq("session_id", "s1").maybeSingle();
+    Optional<JsonNode> row = wm.user().from(TABLE).select().eq("session_id", "s1").maybeSingle();
 
     assertThat(row).isEmpty();
     wm.verify(
@@ -171,7 +152,7 @@ class PostgrestContractTest {
   void maybeSingle_severalRows_throwsPgrst116(Version version) {
     wm.stubFor(get(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.pgrst116(version, 2)));
 
-    assertThatThrownBy(() -> user.from(TABLE).select().eq("repo", "r").maybeSingle())
+    assertThatThrownBy(() -> wm.user().from(TABLE).select().eq("repo", "r").maybeSingle())
         .isInstanceOfSatisfying(
             PostgrestHttpException.class,
             e -> {
@@ -186,8 +167,38 @@ class PostgrestContractTest {
   void maybeSingle_oneRow_isPresent() {
     wm.stubFor(get(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.singleRow("{\"session_id\":\"s1\"}")));
 
-    assertThat(user.from(TABLE).select().eq("session_id", "s1").maybeSingle())
+    assertThat(wm.user().from(TABLE).select().eq("session_id", "s1").maybeSingle())
         .hasValueSatisfying(row -> assertThat(row.get("session_id").asText()).isEqualTo("s1"));
+  }
+
+  @Test
+  void singleTyped_oneRow_mapsToRecord() {
+    wm.stubFor(
+        get(urlPathEqualTo(TABLE_PATH))
+            .willReturn(PostgrestResponses.singleRow("{\"session_id\":\"s1\",\"repo\":\"r\"}")));
+
+    assertThat(wm.user().from(TABLE).select("session_id,repo").eq("session_id", "s1").single(Session.class))
+        .isEqualTo(new Session("s1", "r"));
+    assertThat(wm.user().from(TABLE).select().eq("session_id", "s1").singleAsync(Session.class).join())
+        .isEqualTo(new Session("s1", "r"));
+  }
+
+  @Test
+  void maybeSingleTyped_noRows_isEmpty() {
+    wm.stubFor(get(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.pgrst116(Version.V12, 0)));
+
+    assertThat(wm.user().from(TABLE).select().eq("session_id", "s1").maybeSingle(Session.class)).isEmpty();
+    assertThat(wm.user().from(TABLE).select().eq("session_id", "s1").maybeSingleAsync(Session.class).join())
+        .isEmpty();
+  }
+
+  @Test
+  void singleTyped_rowOfAnotherShape_throwsUncheckedIo() {
+    wm.stubFor(get(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.singleRow("[1,2]")));
+
+    assertThatThrownBy(() -> wm.user().from(TABLE).select().eq("session_id", "s1").single(Session.class))
+        .isInstanceOf(java.io.UncheckedIOException.class)
+        .hasMessage("PostgREST JSON does not map to Session");
   }
 
   @Test
@@ -195,7 +206,7 @@ class PostgrestContractTest {
     wm.stubFor(post(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.created()));
 
     PostgrestResult result =
-        user.from(TABLE).insert(Map.of("session_id", "s1", "repo", "r")).execute();
+        wm.user().from(TABLE).insert(Map.of("session_id", "s1", "repo", "r")).execute();
 
     assertThat(result.status()).isEqualTo(201);
     assertThat(result.isEmpty()).isTrue();
@@ -216,7 +227,7 @@ class PostgrestContractTest {
             .willReturn(PostgrestResponses.createdRows("[{\"session_id\":\"s1\"},{\"session_id\":\"s2\"}]")));
 
     PostgrestResult result =
-        user.from(TABLE)
+        wm.user().from(TABLE)
             .insert(List.of(new Session("s1", "r"), new Session("s2", "r")))
             .select("session_id")
             .execute();
@@ -236,7 +247,7 @@ class PostgrestContractTest {
   void upsert_withOnConflict_mergesDuplicates() {
     wm.stubFor(post(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.created()));
 
-    user.from(TABLE)
+    wm.user().from(TABLE)
         .upsert(new Session("s1", "r"), "user_id", "session_id")
         .returning(Returning.MINIMAL)
         .execute();
@@ -254,7 +265,7 @@ class PostgrestContractTest {
     wm.stubFor(patch(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.noContent()));
 
     PostgrestResult result =
-        user.from(TABLE)
+        wm.user().from(TABLE)
             .update(Map.of("current_file", "src/Main.java"))
             .eq("session_id", "s1")
             .execute();
@@ -275,7 +286,7 @@ class PostgrestContractTest {
             .willReturn(PostgrestResponses.rows("[{\"session_id\":\"s1\"}]", "0-0/1")));
 
     PostgrestResult result =
-        user.from(TABLE)
+        wm.user().from(TABLE)
             .update(Map.of("repo", "r2"))
             .eq("session_id", "s1")
             .returning(Returning.REPRESENTATION)
@@ -293,7 +304,7 @@ class PostgrestContractTest {
   void delete_withFilter_deletesMatchingRows() {
     wm.stubFor(delete(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.noContent()));
 
-    PostgrestResult result = user.from(TABLE).delete().eq("session_id", "s1").execute();
+    PostgrestResult result = wm.user().from(TABLE).delete().eq("session_id", "s1").execute();
 
     assertThat(result.status()).isEqualTo(204);
     wm.verify(
@@ -307,10 +318,10 @@ class PostgrestContractTest {
 
   @Test
   void updateOrDelete_withoutFilter_refusedBeforeSending() {
-    assertThatThrownBy(() -> user.from(TABLE).delete().execute())
+    assertThatThrownBy(() -> wm.user().from(TABLE).delete().execute())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("needs at least one filter");
-    assertThatThrownBy(() -> user.from(TABLE).update(Map.of("repo", "x")).execute())
+    assertThatThrownBy(() -> wm.user().from(TABLE).update(Map.of("repo", "x")).execute())
         .isInstanceOf(IllegalStateException.class);
     assertThat(wm.getAllServeEvents()).isEmpty();
   }
@@ -321,7 +332,7 @@ class PostgrestContractTest {
     wm.stubFor(post(urlPathEqualTo(path)).willReturn(PostgrestResponses.rpcResult("42")));
 
     PostgrestResult result =
-        user.rpc("append_messages", Map.of("p_session_id", "s1", "p_messages", List.of()))
+        wm.user().rpc("append_messages", Map.of("p_session_id", "s1", "p_messages", List.of()))
             .execute();
 
     assertThat(result.body().asInt()).isEqualTo(42);
@@ -340,7 +351,7 @@ class PostgrestContractTest {
     String path = REST + "/rpc/purge_expired";
     wm.stubFor(post(urlPathEqualTo(path)).willReturn(PostgrestResponses.noContent()));
 
-    PostgrestResult result = user.rpc("purge_expired").execute();
+    PostgrestResult result = wm.user().rpc("purge_expired").execute();
 
     assertThat(result.status()).isEqualTo(204);
     assertThat(result.isEmpty()).isTrue();

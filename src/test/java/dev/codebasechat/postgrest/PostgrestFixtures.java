@@ -10,6 +10,8 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import okhttp3.HttpUrl;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -40,6 +42,11 @@ final class PostgrestFixtures {
 
   private PostgrestFixtures() {}
 
+  /** The middle (payload) segment of a JWT. */
+  static String payloadOf(String jwt) {
+    return jwt.substring(jwt.indexOf('.') + 1, jwt.lastIndexOf('.'));
+  }
+
   static String jwt(String payload) {
     return b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + b64(payload) + ".c2lnbmF0dXJl";
   }
@@ -50,14 +57,17 @@ final class PostgrestFixtures {
         .encodeToString(json.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** A client against {@code wm} with short timeouts (read 500 ms, call 3 s). */
+  /**
+   * A client against {@code wm}. Timeouts are generous (a cold WireMock can take a second to
+   * answer its first request); tests of timeouts set their own.
+   */
   static PostgrestClient.Builder clientBuilder(WireMockExtension wm) {
     return PostgrestClient.builder()
         .restUrl(wm.baseUrl() + REST)
         .apiKey(ApiKey.of(ANON_KEY))
         .connectTimeout(Duration.ofSeconds(1))
-        .readTimeout(Duration.ofMillis(500))
-        .callTimeout(Duration.ofSeconds(3));
+        .readTimeout(Duration.ofSeconds(5))
+        .callTimeout(Duration.ofSeconds(8));
   }
 
   static UserScope user(WireMockExtension wm) {
@@ -88,5 +98,25 @@ final class PostgrestFixtures {
       params.put(name, url.queryParameterValues(name));
     }
     return params;
+  }
+
+  /**
+   * The number of requests matching {@code pattern} that {@code wm} has journaled: polls until
+   * {@code expected} are there (at most 2 s), then 100 ms more so that a surplus request (a silent
+   * client retry) would be counted too. WireMock journals a request answered with a fault only
+   * after applying the fault, which can be a moment after the client saw the failure.
+   */
+  static int awaitRequests(WireMockExtension wm, RequestPatternBuilder pattern, int expected) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    long settled = Long.MAX_VALUE;
+    int seen = wm.findAll(pattern).size();
+    while (System.nanoTime() < Math.min(deadline, settled)) {
+      if (seen >= expected && settled == Long.MAX_VALUE) {
+        settled = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+      seen = wm.findAll(pattern).size();
+    }
+    return seen;
   }
 }

@@ -32,6 +32,11 @@ public final class PostgrestResponses {
     V13
   }
 
+  /** libpq's text for a refused connection, as PostgREST puts it in PGRST000's details. */
+  private static final String LIBPQ_REFUSED =
+      "connection to server at \"db\" (10.0.0.2), port 5432 failed: Connection refused\n\tIs the"
+          + " server running on that host and accepting TCP/IP connections?\n";
+
   private PostgrestResponses() {}
 
   // ---- success ----
@@ -192,8 +197,7 @@ public final class PostgrestResponses {
             503,
             "PGRST000",
             "Database connection error. Retrying the connection.",
-            "connection to server at \"db\" (10.0.0.2), port 5432 failed: Connection refused\n"
-                + "\tIs the server running on that host and accepting TCP/IP connections?\n",
+            LIBPQ_REFUSED,
             null)
         .withHeader("Retry-After", Integer.toString(retryAfterSeconds));
   }
@@ -310,7 +314,8 @@ public final class PostgrestResponses {
       return "null";
     }
     StringBuilder sb = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
       switch (c) {
         case '"' -> sb.append("\\\"");
         case '\\' -> sb.append("\\\\");

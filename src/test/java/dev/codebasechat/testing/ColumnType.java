@@ -5,11 +5,10 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Comparator;
-import java.util.UUID;
 
 /** The SQL types of the fake table's columns: how a filter value is read and how rows sort. */
 enum ColumnType {
-  UUID_("uuid"),
+  UUID("uuid"),
   TEXT("text"),
   INTEGER("integer"),
   BIGINT("bigint"),
@@ -30,7 +29,7 @@ enum ColumnType {
   String canonical(String value) {
     try {
       return switch (this) {
-        case UUID_ -> UUID.fromString(value).toString();
+        case UUID -> java.util.UUID.fromString(value).toString();
         case INTEGER, BIGINT -> Long.toString(Long.parseLong(value.trim()));
         case TIMESTAMPTZ -> parseInstant(value).toString();
         case TEXT, JSONB -> value;
@@ -48,12 +47,18 @@ enum ColumnType {
     return canonical(stored.asText());
   }
 
-  Comparator<JsonNode> order() {
+  /** Compares two canonical values of this type as PostgreSQL would (text by code point). */
+  int compare(String left, String right) {
     return switch (this) {
-      case INTEGER, BIGINT -> Comparator.comparingLong(JsonNode::asLong);
-      case TIMESTAMPTZ -> Comparator.comparing(node -> parseInstant(node.asText()));
-      case UUID_, TEXT, JSONB -> Comparator.comparing(JsonNode::asText);
+      case INTEGER, BIGINT -> Long.compare(Long.parseLong(left), Long.parseLong(right));
+      case TIMESTAMPTZ -> Instant.parse(left).compareTo(Instant.parse(right));
+      case UUID, TEXT, JSONB -> left.compareTo(right);
     };
+  }
+
+  /** The order of stored, non-null values. */
+  Comparator<JsonNode> order() {
+    return (left, right) -> compare(canonical(left), canonical(right));
   }
 
   private static Instant parseInstant(String text) {

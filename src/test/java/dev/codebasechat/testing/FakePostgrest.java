@@ -73,6 +73,9 @@ final class FakePostgrest {
       return route(request);
     } catch (PostgrestErrors.Failure failure) {
       return failure.reply;
+    } catch (RuntimeException e) {
+      // A bug of the fake, not an answer PostgREST would give: say so instead of Jetty's HTML page.
+      return PostgrestErrors.error(500, "XX000", "FakeSupabase failed: " + e, null, null).reply;
     }
   }
 
@@ -86,7 +89,7 @@ final class FakePostgrest {
       throw new PostgrestErrors.Failure(Reply.json(404, "{\"message\":\"no Route matched with those values\"}"));
     }
     Caller caller = tokens.callerOf(request.getHeader("Authorization"));
-    String resource = URLDecoder.decode(path.substring(REST_PREFIX.length()), StandardCharsets.UTF_8);
+    String resource = decode(path.substring(REST_PREFIX.length()));
     String method = request.getMethod().getName();
     if (resource.startsWith("rpc/")) {
       if (!method.equals("POST")) {
@@ -102,12 +105,15 @@ final class FakePostgrest {
     }
     boolean singular = accepts(request, OBJECT_MEDIA_TYPE);
     Set<String> prefer = preferences(request);
+    // planned and estimated counts are exact here: the fake has no planner and no db-max-rows.
+    boolean count = prefer.stream().anyMatch(p -> p.equals("count=exact") || p.equals("count=planned") || p.equals("count=estimated"));
+    boolean representation = prefer.contains("return=representation");
     return switch (method) {
-      case "GET" -> select(caller, query, singular, prefer.contains("count=exact") || prefer.contains("count=planned") || prefer.contains("count=estimated"));
-      case "PATCH" -> update(caller, query, request.getBodyAsString(), singular, prefer.contains("return=representation"));
+      case "GET", "HEAD" -> select(caller, query, singular, count);
+      case "PATCH" -> update(caller, query, request.getBodyAsString(), singular, representation);
       default -> throw PostgrestErrors.error(
           400, "PGRST127", "Feature not implemented",
-          "the fake answers only GET and PATCH on " + PostgrestErrors.TABLE + ", not " + method, null);
+          "the fake answers only GET, HEAD and PATCH on " + PostgrestErrors.TABLE + ", not " + method, null);
     };
   }
 
@@ -141,16 +147,15 @@ final class FakePostgrest {
       throw PostgrestErrors.offsetPastEnd(offset, total);
     }
     List<ObjectNode> page = rows.stream().skip(offset).limit(limit).toList();
+    String range = contentRange(offset, page.size(), count ? Integer.toString(total) : "*");
     if (singular) {
       if (page.size() != 1) {
         throw PostgrestErrors.notSingular(page.size(), postgrestMajor);
       }
-      return objectReply(200, project(page.get(0), columns))
-          .withHeader("Content-Range", contentRange(offset, 1, count ? Long.toString(total) : "*"));
+      return objectReply(200, project(page.get(0), columns)).withHeader("Content-Range", range);
     }
     int status = count && page.size() < total ? 206 : 200;
-    return Reply.json(status, projectAll(page, columns).toString())
-        .withHeader("Content-Range", contentRange(offset, page.size(), count ? Long.toString(total) : "*"));
+    return Reply.json(status, projectAll(page, columns).toString()).withHeader("Content-Range", range);
   }
 
   private static String contentRange(long first, int size, String total) {
@@ -226,8 +231,8 @@ final class FakePostgrest {
       boolean nullsGoFirst = nullsFirst != null ? nullsFirst : descending;
       Comparator<JsonNode> values = descending ? type.order().reversed() : type.order();
       Comparator<JsonNode> withNulls = nullsGoFirst ? Comparator.nullsFirst(values) : Comparator.nullsLast(values);
-      Comparator<ObjectNode> term1 = Comparator.comparing(row -> nonNull(row.get(column)), withNulls);
-      result = result == null ? term1 : result.thenComparing(term1);
+      Comparator<ObjectNode> byTerm = Comparator.comparing(row -> nonNull(row.get(column)), withNulls);
+      result = result == null ? byTerm : result.thenComparing(byTerm);
     }
     return result;
   }
@@ -257,7 +262,7 @@ final class FakePostgrest {
   private Reply update(
       Caller caller, List<Map.Entry<String, String>> query, String body, boolean singular, boolean representation) {
     ObjectNode changes = parseObject(body);
-    for (Map.Entry<String, JsonNode> field : changes.properties()) {
+    for (Map.Entry<String, JsonNode> field : List.copyOf(changes.properties())) {
       String column = field.getKey();
       if (!FakeTable.COLUMNS.containsKey(column)) {
         throw PostgrestErrors.unknownBodyColumn(column);
@@ -267,10 +272,15 @@ final class FakePostgrest {
       }
       JsonNode value = field.getValue();
       if ((column.equals("context_cache") || column.equals("metadata")) && !value.isObject()) {
-        throw PostgrestErrors.checkViolation("codebase_chat_sessions_" + (column.equals("metadata") ? "metadata" : "context_cache") + "_is_object");
+        throw PostgrestErrors.checkViolation("codebase_chat_sessions_" + column + "_is_object");
       }
-      if ((column.equals("repo") || column.equals("current_file")) && value.isContainerNode()) {
-        throw PostgrestErrors.invalidText("text", value.toString());
+      if (column.equals("repo") || column.equals("current_file")) {
+        if (value.isContainerNode()) {
+          throw PostgrestErrors.invalidText("text", value.toString());
+        }
+        if (!value.isNull()) {
+          changes.put(column, value.asText()); // a JSON number or boolean lands in a text column as text
+        }
       }
     }
     List<String> columns = selectedColumns(query);
@@ -285,10 +295,9 @@ final class FakePostgrest {
             changes,
             rows -> {
               // PostgREST rolls the transaction back when a singular answer was asked for.
-              if (singular && representation && rows != 1) {
+              if (singular && rows != 1) {
                 throw PostgrestErrors.notSingular(rows, postgrestMajor);
               }
-              return true;
             });
     String range = contentRange(0, updated.size(), "*");
     if (!representation) {

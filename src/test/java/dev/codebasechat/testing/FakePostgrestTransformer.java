@@ -24,7 +24,7 @@ final class FakePostgrestTransformer implements ResponseDefinitionTransformerV2 
   private final FakePostgrest postgrest;
   private final FaultPlan faults;
   private final int postgrestMajor;
-  private volatile Duration retryAfter = Duration.ofSeconds(1);
+  private volatile Duration retryAfter = FakeSupabase.DEFAULT_RETRY_AFTER;
 
   FakePostgrestTransformer(FakePostgrest postgrest, FaultPlan faults, int postgrestMajor) {
     this.postgrest = postgrest;

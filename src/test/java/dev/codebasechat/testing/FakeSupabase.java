@@ -49,9 +49,10 @@ import org.jspecify.annotations.Nullable;
  *       {@code authenticated} sees, updates, clears, deletes and appends to only the rows whose
  *       {@code user_id} is its {@code sub}, and may UPDATE only {@code repo}, {@code current_file},
  *       {@code context_cache}, {@code metadata}; {@code service_role} reads and updates every row
- *       but may not execute the functions.
- *   <li>{@code GET} with {@code select}, filters {@code eq}, {@code neq}, {@code in}, {@code is}
- *       (optionally {@code not.}), {@code order}, {@code limit}, {@code offset},
+ *       (the same columns) but may not execute the functions.
+ *   <li>{@code GET} and {@code HEAD} with {@code select}, filters {@code eq}, {@code neq},
+ *       {@code gt}, {@code gte}, {@code lt}, {@code lte}, {@code in}, {@code is} (optionally
+ *       {@code not.}) on the scalar columns, {@code order}, {@code limit}, {@code offset},
  *       {@code Prefer: count=exact} and the single-object media type; {@code PATCH} with
  *       {@code Prefer: return=representation}; the three functions by {@code POST /rpc/<name>}.
  * </ul>
@@ -73,7 +74,12 @@ import org.jspecify.annotations.Nullable;
  *
  * All methods may be called from any thread while requests are being served. Each request's
  * effect on the table is atomic (one lock guards the table, as the SQL function's row lock and
- * single statements would), so concurrent appends never lose or duplicate a message.
+ * single statements would), so concurrent appends never lose or duplicate a message. Counted
+ * faults ({@link #failNext}, {@link #loseResponseOfNext}) are consumed by exactly that many
+ * requests, in the order they reach the fake.
+ *
+ * <p>Mind OkHttp's default {@code retryOnConnectionFailure(true)}: after a reset or an empty
+ * response it silently sends the request again, so a test counting attempts should turn it off.
  */
 public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
 
@@ -86,6 +92,9 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
   /** Message of an append to a session id another user owns. */
   public static final String FOREIGN_SESSION_APPEND_MESSAGE =
       "new row violates row-level security policy for table \"codebase_chat_sessions\"";
+
+  /** The {@code Retry-After} of 503 answers unless {@link #retryAfter(Duration)} says otherwise. */
+  public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
 
   /** How long tokens from {@link #tokenFor(UUID)} stay valid. */
   public static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofHours(1);
@@ -186,21 +195,33 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
 
   // ------------------------------------------------------------------ lifecycle
 
-  /** Starts serving (idempotent). The port is chosen once and kept across outages. */
+  /**
+   * Starts serving (idempotent). The port is chosen at the first start and kept across outages
+   * and later restarts.
+   *
+   * @throws com.github.tomakehurst.wiremock.common.FatalStartupException if the port is taken
+   */
   public synchronized FakeSupabase start() {
     if (server != null) {
       return this;
     }
-    port = requestedPort != 0 ? requestedPort : freePort();
-    WireMockServer started =
-        new WireMockServer(wireMockConfig().port(port).extensions(transformer));
+    if (port == 0) {
+      port = requestedPort != 0 ? requestedPort : freePort();
+    }
+    WireMockServer started = new WireMockServer(wireMockConfig().port(port).extensions(transformer));
     started.start();
-    started.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().withTransformers(FakePostgrestTransformer.NAME)));
+    stubEverything(started);
     server = started;
     return this;
   }
 
-  /** Stops serving; the fake can be started again. */
+  /** The one stub of the fake; any stub a test adds (default priority 5) takes precedence. */
+  private static void stubEverything(WireMockServer server) {
+    server.stubFor(
+        any(anyUrl()).atPriority(10).willReturn(aResponse().withTransformers(FakePostgrestTransformer.NAME)));
+  }
+
+  /** Stops serving. Rows are kept: {@link #start()} serves them again on the same port. */
   @Override
   public synchronized void close() {
     if (server != null) {
@@ -210,7 +231,11 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
     stoppedForOutage = false;
   }
 
-  /** Empties the table, the request journal and every fault; a stopped outage server is restarted. */
+  /**
+   * Empties the table and the request journal, ends every fault (restarting a server stopped by
+   * {@link Outage#CONNECTION_REFUSED}) and removes stubs and scenarios a test added through
+   * {@link #wireMock()}. Tokens minted before stay valid.
+   */
   public synchronized void reset() {
     table.clear();
     faults.clear();
@@ -219,8 +244,9 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
       current.start();
       stoppedForOutage = false;
     }
-    current.resetRequests();
-    transformer.retryAfter(Duration.ofSeconds(1));
+    current.resetAll();
+    stubEverything(current);
+    transformer.retryAfter(DEFAULT_RETRY_AFTER);
   }
 
   @Override
@@ -305,9 +331,14 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
   public synchronized void goDown(Outage outage) {
     WireMockServer current = runningServer();
     faults.down(outage);
-    if (outage == Outage.CONNECTION_REFUSED && !stoppedForOutage) {
-      current.stop();
-      stoppedForOutage = true;
+    boolean refuse = outage == Outage.CONNECTION_REFUSED;
+    if (refuse != stoppedForOutage) {
+      if (refuse) {
+        current.stop();
+      } else {
+        current.start();
+      }
+      stoppedForOutage = refuse;
     }
   }
 
@@ -418,6 +449,10 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
 
   /** Stores a session with exactly these messages (a JSON array), as the table owner would. */
   public void seedSession(UUID owner, String sessionId, JsonNode messages) {
+    if (!FakePostgrest.SESSION_ID.matcher(sessionId).matches()) {
+      throw new IllegalArgumentException(
+          "session id must match " + FakePostgrest.SESSION_ID.pattern() + " (the table's CHECK) but was " + sessionId);
+    }
     if (!messages.isArray()) {
       throw new IllegalArgumentException("messages must be a JSON array but was " + messages.getNodeType());
     }
@@ -426,7 +461,11 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
 
   // ------------------------------------------------------------------ requests
 
-  /** The WireMock server behind the fake, for {@code verify}, {@code findAll} and extra stubs (priority < 10 wins). */
+  /**
+   * The WireMock server behind the fake, for {@code verify}, {@code findAll} and stubs of your
+   * own, which take precedence over the fake (it answers at priority 10) until {@link #reset()}.
+   * Do not stop or reset it directly: use {@link #close()} and {@link #reset()}.
+   */
   public synchronized WireMockServer wireMock() {
     return runningServer();
   }

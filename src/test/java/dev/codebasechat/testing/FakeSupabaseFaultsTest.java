@@ -4,6 +4,10 @@ import static dev.codebasechat.testing.FakeFixtures.ALICE;
 import static dev.codebasechat.testing.FakeFixtures.SESSION;
 import static dev.codebasechat.testing.FakeFixtures.TABLE;
 import static dev.codebasechat.testing.FakeFixtures.appendBody;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -74,6 +78,29 @@ class FakeSupabaseFaultsTest {
 
     assertThatThrownBy(this::read).isInstanceOf(ConnectException.class);
     fake.goUp();
+    assertThat(fake.port()).isEqualTo(port);
+    assertThat(read().json()).hasSize(1);
+  }
+
+  @Test
+  void goDown_fromRefusedToUnavailable_listensAgainAndAnswers503() throws IOException {
+    calls.evictConnections();
+    fake.goDown(Outage.CONNECTION_REFUSED);
+
+    fake.goDown(Outage.DATABASE_UNAVAILABLE);
+
+    assertThat(read().status()).isEqualTo(503);
+  }
+
+  @Test
+  void close_thenStart_servesOnTheSamePortWithTheSameRows() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+    int port = fake.port();
+    calls.evictConnections();
+
+    fake.close();
+    fake.start();
+
     assertThat(fake.port()).isEqualTo(port);
     assertThat(read().json()).hasSize(1);
   }
@@ -166,8 +193,17 @@ class FakeSupabaseFaultsTest {
   }
 
   @Test
-  void reset_clearsRowsFaultsAndJournal() throws IOException {
+  void wireMock_stubAddedByTest_answersInsteadOfTheFake() throws IOException {
+    fake.wireMock().stubFor(get(urlPathEqualTo("/rest/v1/" + TABLE)).willReturn(aResponse().withStatus(418)));
+
+    assertThat(read().status()).isEqualTo(418);
+    fake.wireMock().verify(1, getRequestedFor(urlPathEqualTo("/rest/v1/" + TABLE)));
+  }
+
+  @Test
+  void reset_clearsRowsFaultsJournalAndTestStubs() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1");
+    fake.wireMock().stubFor(get(urlPathEqualTo("/rest/v1/" + TABLE)).willReturn(aResponse().withStatus(418)));
     read();
     fake.goDown(Outage.CONNECTION_REFUSED);
 

@@ -122,6 +122,25 @@ class FakeSupabaseFunctionsTest {
   }
 
   @Test
+  void append_asServiceRole_is403PermissionDeniedForFunction() throws IOException {
+    Answer answer = calls.rpc(fake.tokenWithRole(null, "service_role"), APPEND, appendBody(SESSION, "m1"));
+
+    assertThat(answer.status()).isEqualTo(403);
+    assertThat(answer.json().get("message").asText()).isEqualTo("permission denied for function append_chat_messages");
+  }
+
+  @Test
+  void appendRequestBodies_listsEveryCallOldestFirst() throws IOException {
+    String token = fake.tokenFor(ALICE);
+    calls.rpc(token, APPEND, appendBody(SESSION, "first"));
+    calls.rpc(token, APPEND, appendBody(SESSION, "second"));
+
+    assertThat(fake.appendRequestBodies()).satisfiesExactly(
+        body -> assertThat(body).contains("\"first\""),
+        body -> assertThat(body).contains("\"second\""));
+  }
+
+  @Test
   void append_invalidSessionId_is400NamingTheArgument() throws IOException {
     Answer answer = calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody("chat-1-x&user_id=eq.y", "m1"));
 

@@ -6,10 +6,13 @@ import static dev.codebasechat.testing.FakeFixtures.OTHER_SESSION;
 import static dev.codebasechat.testing.FakeFixtures.SESSION;
 import static dev.codebasechat.testing.FakeFixtures.TABLE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.codebasechat.testing.RestCalls.Answer;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -19,7 +22,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class FakeSupabaseTest {
 
-  @RegisterExtension static FakeSupabase fake = FakeSupabase.create();
+  /** Only moves forward; every test mints its tokens from the time it finds. */
+  private static final ManualClock CLOCK = ManualClock.startingAtEpoch2026();
+
+  @RegisterExtension static FakeSupabase fake = FakeSupabase.builder().clock(CLOCK).build();
 
   private final RestCalls calls = new RestCalls(fake);
 
@@ -60,6 +66,19 @@ class FakeSupabaseTest {
   }
 
   @Test
+  void get_withUnsignedAlgNoneToken_is401Pgrst301() throws IOException {
+    Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
+    String header = base64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8));
+    String claims = base64.encodeToString(
+        ("{\"sub\":\"" + ALICE + "\",\"role\":\"authenticated\",\"exp\":4102444800}").getBytes(StandardCharsets.UTF_8));
+
+    Answer answer = calls.get(header + "." + claims + ".", BY_SESSION);
+
+    assertThat(answer.status()).isEqualTo(401);
+    assertThat(answer.json().get("code").asText()).isEqualTo("PGRST301");
+  }
+
+  @Test
   void get_withExpiredToken_is401Pgrst303JwtExpired() throws IOException {
     Answer answer = calls.get(fake.expiredTokenFor(ALICE), BY_SESSION);
 
@@ -82,16 +101,21 @@ class FakeSupabaseTest {
 
   @Test
   void get_afterTokenLifetimeOnManualClock_isRefusedAsExpired() throws IOException {
-    ManualClock clock = ManualClock.startingAtEpoch2026();
-    try (FakeSupabase timed = FakeSupabase.builder().clock(clock).build().start()) {
-      RestCalls timedCalls = new RestCalls(timed);
-      String token = timed.tokenFor(ALICE, Duration.ofMinutes(5));
-      assertThat(timedCalls.get(token, BY_SESSION).status()).isEqualTo(200);
+    String token = fake.tokenFor(ALICE, Duration.ofMinutes(5));
+    assertThat(calls.get(token, BY_SESSION).status()).isEqualTo(200);
 
-      clock.advance(Duration.ofMinutes(5).plusSeconds(31));
+    CLOCK.advance(Duration.ofMinutes(5).plusSeconds(31));
 
-      assertThat(timedCalls.get(token, BY_SESSION).json().get("code").asText()).isEqualTo("PGRST303");
-    }
+    assertThat(calls.get(token, BY_SESSION).json().get("code").asText()).isEqualTo("PGRST303");
+  }
+
+  @Test
+  void get_tokenWithUnknownRole_is401RoleDoesNotExist() throws IOException {
+    Answer answer = calls.get(fake.tokenWithRole(ALICE, "postgres"), BY_SESSION);
+
+    assertThat(answer.status()).isEqualTo(401);
+    assertThat(answer.json().get("code").asText()).isEqualTo("22023");
+    assertThat(answer.json().get("message").asText()).isEqualTo("role \"postgres\" does not exist");
   }
 
   @Test
@@ -213,6 +237,56 @@ class FakeSupabaseTest {
   }
 
   @Test
+  void get_listOrderedByLastActivityDesc_putsLatestWriteFirst() throws IOException {
+    String token = fake.tokenFor(ALICE);
+    for (String session : new String[] {SESSION, OTHER_SESSION, "chat-1737201600002-qqqqqq99"}) {
+      calls.rpc(token, "append_chat_messages", FakeFixtures.appendBody(session, "m1"));
+      CLOCK.advance(Duration.ofSeconds(1));
+    }
+    calls.patch(token, TABLE + "?session_id=eq." + SESSION, "{\"repo\":\"acme/api\"}");
+
+    Answer answer = calls.get(token,
+        TABLE + "?select=session_id&user_id=eq." + ALICE + "&order=last_activity.desc&limit=2&offset=0");
+
+    assertThat(answer.json().findValuesAsText("session_id")).containsExactly(SESSION, "chat-1737201600002-qqqqqq99");
+    assertThat(answer.header("Content-Range")).isEqualTo("0-1/*");
+  }
+
+  @Test
+  void get_repoFilter_narrowsTheList() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+    fake.seedSession(ALICE, OTHER_SESSION);
+    calls.patch(fake.tokenFor(ALICE), TABLE + "?session_id=eq." + OTHER_SESSION, "{\"repo\":\"acme/api\"}");
+
+    Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&user_id=eq." + ALICE + "&repo=eq.acme/api");
+
+    assertThat(answer.json().findValuesAsText("session_id")).containsExactly(OTHER_SESSION);
+  }
+
+  @Test
+  void get_rangeFiltersOnNumbersAndTimes_compareByType() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1", "m2");
+    fake.seedSession(ALICE, OTHER_SESSION, "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10");
+    String token = fake.tokenFor(ALICE);
+
+    Answer moreThanNine = calls.get(token, TABLE + "?select=session_id&message_count=gt.9");
+    Answer sinceNow = calls.get(token, TABLE + "?select=session_id&last_activity=gte." + CLOCK.instant());
+    Answer beforeNow = calls.get(token, TABLE + "?select=session_id&created_at=lt." + CLOCK.instant());
+
+    assertThat(moreThanNine.json().findValuesAsText("session_id")).containsExactly(OTHER_SESSION);
+    assertThat(sinceNow.json()).hasSize(2);
+    assertThat(beforeNow.json()).isEmpty();
+  }
+
+  @Test
+  void get_operatorTheFakeLacks_is400SayingSo() throws IOException {
+    Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&repo=ilike.*acme*");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().get("details").asText()).contains("the fake supports only");
+  }
+
+  @Test
   void get_emptyListWithExactCount_is200WithStarZero() throws IOException {
     Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&user_id=eq." + ALICE, "Prefer", "count=exact");
 
@@ -270,6 +344,25 @@ class FakeSupabaseTest {
     assertThat(answer.json().get("message").asText()).isEqualTo("Could not find the table 'public.notes' in the schema cache");
   }
 
+  @Test
+  void head_withExactCount_sendsCountWithoutBody() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+    fake.seedSession(ALICE, OTHER_SESSION);
+
+    Answer answer = calls.send(calls.request(fake.tokenFor(ALICE), TABLE + "?select=session_id&limit=1", "Prefer", "count=exact").head());
+
+    assertThat(answer.status()).isEqualTo(206);
+    assertThat(answer.header("Content-Range")).isEqualTo("0-0/2");
+    assertThat(answer.body()).isEmpty();
+  }
+
+  @Test
+  void seedSession_idBreakingTheTableCheck_isRefused() {
+    assertThatThrownBy(() -> fake.seedSession(ALICE, "not-a-session-id"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not-a-session-id");
+  }
+
   // ------------------------------------------------------------------ PATCH
 
   @Test
@@ -297,6 +390,25 @@ class FakeSupabaseTest {
 
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.body()).isEqualTo("[{\"current_file\":\"src/A.java\",\"version\":1}]");
+  }
+
+  @Test
+  void patch_withObjectAcceptAndNoVisibleRow_is406AndChangesNothing() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+
+    Answer answer = calls.patch(fake.tokenFor(BOB), TABLE + "?session_id=eq." + SESSION, "{\"repo\":\"x\"}",
+        "Accept", "application/vnd.pgrst.object+json", "Prefer", "return=representation");
+
+    assertThat(answer.status()).isEqualTo(406);
+    assertThat(answer.json().get("code").asText()).isEqualTo("PGRST116");
+  }
+
+  @Test
+  void patch_withoutFilter_is400RequiresWhereClause() throws IOException {
+    Answer answer = calls.patch(fake.tokenFor(ALICE), TABLE, "{\"repo\":\"x\"}");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().get("message").asText()).isEqualTo("UPDATE requires a WHERE clause");
   }
 
   @Test

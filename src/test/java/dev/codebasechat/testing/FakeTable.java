@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.IntPredicate;
+import java.util.function.IntConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -58,9 +58,9 @@ final class FakeTable {
 
   private static Map<String, ColumnType> columns() {
     Map<String, ColumnType> columns = new LinkedHashMap<>();
-    columns.put("id", ColumnType.UUID_);
+    columns.put("id", ColumnType.UUID);
     columns.put("session_id", ColumnType.TEXT);
-    columns.put("user_id", ColumnType.UUID_);
+    columns.put("user_id", ColumnType.UUID);
     columns.put("repo", ColumnType.TEXT);
     columns.put("current_file", ColumnType.TEXT);
     columns.put("conversation_history", ColumnType.JSONB);
@@ -93,16 +93,13 @@ final class FakeTable {
   }
 
   /**
-   * Sets {@code changes} on every visible row that passes the filters, unless
-   * {@code acceptCount} refuses the number of such rows (then nothing changes and the failure it
-   * throws, if any, propagates; a refusal without an exception is not expected).
+   * Sets {@code changes} on every visible row that passes the filters. {@code checkCount} sees
+   * the number of such rows first; an exception it throws aborts the update with nothing changed.
    */
   synchronized List<ObjectNode> update(
-      Caller caller, List<QueryFilter> filters, ObjectNode changes, IntPredicate acceptCount) {
+      Caller caller, List<QueryFilter> filters, ObjectNode changes, IntConsumer checkCount) {
     List<ObjectNode> targets = visible(caller, filters);
-    if (!acceptCount.test(targets.size())) {
-      return List.of();
-    }
+    checkCount.accept(targets.size());
     List<ObjectNode> result = new ArrayList<>();
     for (ObjectNode row : targets) {
       row.setAll(changes.deepCopy());

@@ -8,7 +8,8 @@ import java.util.Locale;
 
 /**
  * One horizontal filter, {@code column=op.value}, of the few forms the fake understands:
- * {@code eq}, {@code neq}, {@code in.(…)} (elements optionally double-quoted, with {@code \"} and
+ * {@code eq}, {@code neq}, {@code gt}, {@code gte}, {@code lt}, {@code lte}, {@code in.(…)}
+ * (elements optionally double-quoted, with {@code \"} and
  * {@code \\} escapes) and {@code is.null} / {@code is.not_null}, each optionally negated with
  * {@code not.}. Anything else is answered with a PGRST100 whose details say so.
  */
@@ -51,11 +52,11 @@ final class QueryFilter {
     }
     List<String> values =
         switch (operator) {
-          case "eq", "neq" -> List.of(type.canonical(value));
+          case "eq", "neq", "gt", "gte", "lt", "lte" -> List.of(type.canonical(value));
           case "in" -> parseList(raw, value).stream().map(type::canonical).toList();
           case "is" -> List.of(parseIs(raw, value));
           default -> throw PostgrestErrors.parseError(
-              "filter", raw, "the fake supports only eq, neq, in and is (operator was \"" + operator + "\")");
+              "filter", raw, "the fake supports only eq, neq, gt, gte, lt, lte, in and is (operator was \"" + operator + "\")");
         };
     return new QueryFilter(column, type, operator, negated, values);
   }
@@ -144,6 +145,10 @@ final class QueryFilter {
         switch (operator) {
           case "eq" -> values.get(0).equals(canonical);
           case "neq" -> !values.get(0).equals(canonical);
+          case "gt" -> type.compare(canonical, values.get(0)) > 0;
+          case "gte" -> type.compare(canonical, values.get(0)) >= 0;
+          case "lt" -> type.compare(canonical, values.get(0)) < 0;
+          case "lte" -> type.compare(canonical, values.get(0)) <= 0;
           default -> values.contains(canonical);
         };
     return negated ^ hit;

@@ -1,0 +1,39 @@
+package dev.codebasechat.postgrest;
+
+/**
+ * Who a request runs as: the {@code apikey} and bearer values it carries. A user caller pairs the
+ * project's anon/publishable key with the user's token; an operator caller sends the service key
+ * as both. {@link #toString()} never shows either value.
+ */
+final class Caller {
+  private final String apiKey;
+  private final String bearer;
+  private final String description;
+
+  private Caller(String apiKey, String bearer, String description) {
+    this.apiKey = apiKey;
+    this.bearer = bearer;
+    this.description = description;
+  }
+
+  static Caller user(ApiKey apiKey, AccessToken token) {
+    return new Caller(apiKey.value(), token.value(), "user " + token);
+  }
+
+  static Caller operator(ServiceKey key) {
+    return new Caller(key.value(), key.value(), "operator " + key);
+  }
+
+  String apiKey() {
+    return apiKey;
+  }
+
+  String bearer() {
+    return bearer;
+  }
+
+  @Override
+  public String toString() {
+    return description;
+  }
+}
