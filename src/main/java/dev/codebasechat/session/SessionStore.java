@@ -446,7 +446,18 @@ public final class SessionStore implements AutoCloseable {
     if (closed) {
       return;
     }
-    FlushReport report = flush(closeTimeout);
+    FlushReport report;
+    try {
+      // Bounded in real time too, in case the scheduler itself is stuck or shut down.
+      report =
+          flushAsync(closeTimeout)
+              .get(closeTimeout.toMillis() * 2 + 100, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+      report = report();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      report = report();
+    }
     closed = true;
     pacer.close();
     if (!report.isComplete()) {

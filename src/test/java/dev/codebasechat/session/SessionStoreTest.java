@@ -1,0 +1,355 @@
+package dev.codebasechat.session;
+
+import static dev.codebasechat.session.StoreFixture.ALICE;
+import static dev.codebasechat.session.StoreFixture.BOB;
+import static dev.codebasechat.session.StoreFixture.sessionId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.codebasechat.testing.FakeSession;
+import dev.codebasechat.testing.FakeSupabase;
+import dev.codebasechat.testing.ManualClock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SessionStoreTest {
+
+  private static final ManualClock CLOCK = ManualClock.startingAtEpoch2026();
+
+  @RegisterExtension static FakeSupabase fake = FakeSupabase.builder().clock(CLOCK).build();
+
+  private final StoreFixture f = new StoreFixture(fake, CLOCK, builder -> builder.closeTimeout(Duration.ofMillis(100)));
+  private final SessionStore store = f.store;
+  private final Caller alice = f.caller(ALICE);
+  private final Caller bob = f.caller(BOB);
+
+  @AfterEach
+  void close() {
+    store.close();
+    f.close();
+  }
+
+  private List<String> storedIds(SessionId id) {
+    return fake.session(id.value()).map(FakeSession::messageIds).orElse(List.of());
+  }
+
+  @Test
+  void append_isAcknowledgedBeforeAnyRequest() {
+    SessionId id = sessionId("ack0001");
+
+    AppendReceipt receipt = store.append(alice, id, List.of(f.message("m1")));
+
+    assertThat(receipt.accepted()).isEqualTo(1);
+    assertThat(receipt.pendingWrites()).isEqualTo(1);
+    assertThat(fake.countRequests(".*/rpc/append_chat_messages")).isZero();
+  }
+
+  @Test
+  void append_reachesTheDatabaseAfterTheDebounceWindow() {
+    SessionId id = sessionId("window01");
+    store.append(alice, id, List.of(f.message("m1")));
+
+    f.advanceMillis(499);
+    assertThat(fake.countRequests(".*/rpc/append_chat_messages")).isZero();
+    f.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("m1");
+    assertThat(fake.session(id.value()).orElseThrow().userId()).isEqualTo(ALICE);
+  }
+
+  @Test
+  void burstWithinWindow_isOneAppendRequest() {
+    SessionId id = sessionId("burst001");
+    for (int i = 0; i < 20; i++) {
+      store.append(alice, id, List.of(f.message("m" + i)));
+      f.advanceMillis(10);
+    }
+
+    f.drainAll();
+
+    assertThat(fake.countRequests(".*/rpc/append_chat_messages")).isEqualTo(1);
+    assertThat(storedIds(id)).hasSize(20).startsWith("m0", "m1").endsWith("m19");
+  }
+
+  @Test
+  void continuousStream_fasterThanTheWindow_isSentOncePerWindow() {
+    SessionId id = sessionId("stream01");
+    for (int i = 0; i < 40; i++) { // one message every 50 ms for 2 s
+      store.append(alice, id, List.of(f.message("m" + i)));
+      f.runFor(Duration.ofMillis(50));
+    }
+    f.drainAll();
+
+    assertThat(fake.countRequests(".*/rpc/append_chat_messages")).isBetween(4L, 5L);
+    assertThat(storedIds(id)).hasSize(40);
+  }
+
+  @Test
+  void differentSessions_areSentSeparately() {
+    store.append(alice, sessionId("multi001"), List.of(f.message("a")));
+    store.append(alice, sessionId("multi002"), List.of(f.message("b")));
+
+    f.drainAll();
+
+    assertThat(fake.countRequests(".*/rpc/append_chat_messages")).isEqualTo(2);
+  }
+
+  @Test
+  void history_beforeFlush_includesPendingMessages() {
+    SessionId id = sessionId("pending1");
+    store.append(alice, id, List.of(f.message("m1"), f.message("m2")));
+
+    SessionRead read = f.resolve(store.historyAsync(alice, id));
+
+    assertThat(read.session().messages()).extracting(m -> m.id().value()).containsExactly("m1", "m2");
+    assertThat(read.pendingWrites()).isEqualTo(2);
+    assertThat(read.source()).isEqualTo(ReadSource.CACHE);
+  }
+
+  @Test
+  void history_ofStoredSession_comesFromTheDatabase_thenFromTheCache() {
+    SessionId id = sessionId("stored01");
+    fake.seedSession(ALICE, id.value(), "s1", "s2");
+
+    SessionRead first = f.resolve(store.historyAsync(alice, id));
+    SessionRead second = f.resolve(store.historyAsync(alice, id));
+
+    assertThat(first.source()).isEqualTo(ReadSource.DATABASE);
+    assertThat(first.session().messages()).extracting(m -> m.id().value()).containsExactly("s1", "s2");
+    assertThat(second.source()).isEqualTo(ReadSource.CACHE);
+    assertThat(fake.countRequests(".*/codebase_chat_sessions")).isEqualTo(1);
+  }
+
+  @Test
+  void history_ofUnknownSession_isNotFound() {
+    assertThatThrownBy(() -> f.resolve(store.historyAsync(alice, sessionId("nothing1"))))
+        .isInstanceOf(SessionNotFoundException.class);
+  }
+
+  @Test
+  void history_ofAnotherUsersSession_isNotFound_evenWhenCached() {
+    SessionId id = sessionId("private1");
+    fake.seedSession(ALICE, id.value(), "secret");
+    f.resolve(store.historyAsync(alice, id)); // now cached, owned by Alice
+
+    assertThatThrownBy(() -> f.resolve(store.historyAsync(bob, id))).isInstanceOf(SessionNotFoundException.class);
+  }
+
+  @Test
+  void append_toAnotherUsersCachedSession_isNotFound_andRecordsNothing() {
+    SessionId id = sessionId("private2");
+    fake.seedSession(ALICE, id.value(), "secret");
+    f.resolve(store.historyAsync(alice, id));
+
+    assertThatThrownBy(() -> store.append(bob, id, List.of(f.message("intruder"))))
+        .isInstanceOf(SessionNotFoundException.class);
+    assertThat(store.pendingSessions()).isEmpty();
+  }
+
+  @Test
+  void append_toAnotherUsersUncachedSession_isSetAsideWhenTheDatabaseRefusesIt() {
+    SessionId id = sessionId("private3");
+    fake.seedSession(ALICE, id.value(), "secret");
+
+    store.append(bob, id, List.of(f.message("intruder")));
+    f.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("secret");
+    assertThat(store.setAsideWrites()).singleElement().satisfies(w -> {
+      assertThat(w.sessionId()).isEqualTo(id);
+      assertThat(w.owner()).isEqualTo(BOB);
+      assertThat(w.messageIds()).extracting(MessageId::value).containsExactly("intruder");
+      assertThat(w.reason()).contains("403").contains("42501");
+    });
+    assertThat(fake.countRequests(".*/rpc/append_chat_messages")).isEqualTo(1);
+  }
+
+  @Test
+  void append_sameMessageIdTwice_isStoredOnce() {
+    SessionId id = sessionId("dedupe01");
+    store.append(alice, id, List.of(f.message("m1")));
+    f.drainAll();
+
+    AppendReceipt again = store.append(alice, id, List.of(f.message("m1"), f.message("m2")));
+    f.drainAll();
+
+    assertThat(again.duplicates()).isZero(); // not cached yet: the database skips it
+    assertThat(storedIds(id)).containsExactly("m1", "m2");
+  }
+
+  @Test
+  void append_ofIdsAlreadyCached_reportsDuplicates() {
+    SessionId id = sessionId("dedupe02");
+    fake.seedSession(ALICE, id.value(), "m1");
+    f.resolve(store.historyAsync(alice, id));
+
+    AppendReceipt receipt = store.append(alice, id, List.of(f.message("m1"), f.message("m2")));
+
+    assertThat(receipt.accepted()).isEqualTo(1);
+    assertThat(receipt.duplicates()).isEqualTo(1);
+    assertThat(receipt.messageCount()).isEqualTo(2);
+  }
+
+  @Test
+  void append_afterFlush_keepsTheCacheInStepWithTheDatabase() {
+    SessionId id = sessionId("instep01");
+    fake.seedSession(ALICE, id.value(), "s1");
+    f.resolve(store.historyAsync(alice, id));
+    store.append(alice, id, List.of(f.message("m1")));
+    f.drainAll();
+    long before = fake.countRequests(".*/codebase_chat_sessions");
+
+    SessionRead read = f.resolve(store.historyAsync(alice, id));
+
+    assertThat(read.source()).isEqualTo(ReadSource.CACHE);
+    assertThat(read.pendingWrites()).isZero();
+    assertThat(read.session().messages()).extracting(m -> m.id().value()).containsExactly("s1", "m1");
+    assertThat(read.session().version()).isEqualTo(fake.session(id.value()).orElseThrow().version());
+    assertThat(fake.countRequests(".*/codebase_chat_sessions")).isEqualTo(before);
+  }
+
+  @Test
+  void lastMessages_returnsOnlyTheTail() {
+    SessionId id = sessionId("tail0001");
+    store.append(alice, id, f.messages("m", 5));
+
+    SessionRead read = store.lastMessages(alice, id, 2);
+
+    assertThat(read.session().messages()).extracting(m -> m.id().value()).containsExactly("m-3", "m-4");
+  }
+
+  @Test
+  void create_makesAnEmptySessionOwnedByTheCaller_andStoresIt() {
+    SessionId id = store.create(alice);
+    assertThat(f.resolve(store.historyAsync(alice, id)).session().messages()).isEmpty();
+
+    f.drainAll();
+
+    assertThat(fake.session(id.value())).hasValueSatisfying(s -> assertThat(s.userId()).isEqualTo(ALICE));
+    assertThat(id.value()).matches(SessionId.FORMAT);
+  }
+
+  @Test
+  void updateContext_changesRepoFileAndCache() {
+    SessionId id = sessionId("context1");
+    fake.seedSession(ALICE, id.value(), "s1");
+    var cache = JsonNodeFactory.instance.objectNode().put("symbols", 12);
+
+    f.resolve(store.updateContextAsync(alice, id, ContextUpdate.none().withRepo("acme/api").withCurrentFile("src/A.java").withContextCache(cache)));
+    f.drainAll();
+
+    FakeSession stored = fake.session(id.value()).orElseThrow();
+    assertThat(stored.repo()).isEqualTo("acme/api");
+    assertThat(stored.currentFile()).isEqualTo("src/A.java");
+    assertThat(stored.contextCache().path("symbols").asInt()).isEqualTo(12);
+    assertThat(f.resolve(store.historyAsync(alice, id)).session().repo()).contains("acme/api");
+  }
+
+  @Test
+  void updateContext_ofUnknownSession_isNotFound() {
+    assertThatThrownBy(() -> f.resolve(store.updateContextAsync(alice, sessionId("unknown1"), ContextUpdate.none().withRepo("x"))))
+        .isInstanceOf(SessionNotFoundException.class);
+  }
+
+  @Test
+  void clear_emptiesTheHistory_locallyAtOnce_andInTheDatabase() {
+    SessionId id = sessionId("clear001");
+    fake.seedSession(ALICE, id.value(), "s1", "s2");
+
+    SessionRead afterClear = f.resolve(store.clearAsync(alice, id));
+    assertThat(afterClear.session().messages()).isEmpty();
+    f.drainAll();
+
+    assertThat(storedIds(id)).isEmpty();
+    assertThat(f.resolve(store.historyAsync(alice, id)).session().messages()).isEmpty();
+  }
+
+  @Test
+  void delete_removesTheSession_andLaterReadsAreNotFound() {
+    SessionId id = sessionId("delete01");
+    fake.seedSession(ALICE, id.value(), "s1");
+
+    f.resolve(store.deleteAsync(alice, id));
+    assertThatThrownBy(() -> f.resolve(store.historyAsync(alice, id))).isInstanceOf(SessionNotFoundException.class);
+    f.drainAll();
+
+    assertThat(fake.session(id.value())).isEmpty();
+    assertThatThrownBy(() -> f.resolve(store.historyAsync(alice, id))).isInstanceOf(SessionNotFoundException.class);
+  }
+
+  @Test
+  void delete_ofAnotherUsersSession_isNotFound_andChangesNothing() {
+    SessionId id = sessionId("delete02");
+    fake.seedSession(ALICE, id.value(), "s1");
+
+    assertThatThrownBy(() -> f.resolve(store.deleteAsync(bob, id))).isInstanceOf(SessionNotFoundException.class);
+    f.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("s1");
+  }
+
+  @Test
+  void list_returnsOnlyTheCallersSessions_newestFirst_withCounts() {
+    fake.seedSession(ALICE, sessionId("list0001").value(), "a");
+    CLOCK.advance(Duration.ofSeconds(1));
+    fake.seedSession(ALICE, sessionId("list0002").value(), "a", "b");
+    fake.seedSession(BOB, sessionId("list0003").value(), "x");
+
+    SessionPage page = f.resolve(store.listAsync(alice, 10, 0, Optional.empty()));
+
+    assertThat(page.sessions()).extracting(s -> s.id().value())
+        .containsExactly(sessionId("list0002").value(), sessionId("list0001").value());
+    assertThat(page.sessions()).extracting(SessionSummary::messageCount).containsExactly(2, 1);
+    assertThat(page.total()).hasValue(2);
+    assertThat(page.source()).isEqualTo(ReadSource.DATABASE);
+  }
+
+  @Test
+  void list_rejectsBadPaging() {
+    assertThatThrownBy(() -> f.resolve(store.listAsync(alice, 0, 0, Optional.empty()))).hasMessageContaining("limit must be between 1 and 200 but was 0");
+    assertThatThrownBy(() -> f.resolve(store.listAsync(alice, 10, -1, Optional.empty()))).hasMessageContaining("offset must not be negative");
+  }
+
+  @Test
+  void recover_readsFromTheDatabase_evenWhenCached() {
+    SessionId id = sessionId("recover1");
+    fake.seedSession(ALICE, id.value(), "s1");
+    f.resolve(store.historyAsync(alice, id));
+    fake.seedSession(ALICE, id.value(), "s1", "written-elsewhere");
+
+    SessionRead read = f.resolve(store.recoverAsync(alice, id));
+
+    assertThat(read.source()).isEqualTo(ReadSource.DATABASE);
+    assertThat(read.session().messages()).extracting(m -> m.id().value()).containsExactly("s1", "written-elsewhere");
+    assertThat(f.resolve(store.historyAsync(alice, id)).session().messageCount()).isEqualTo(2);
+  }
+
+  @Test
+  void append_rejectsEmptyAndOversizedBatches() {
+    SessionId id = sessionId("bounds01");
+    assertThatThrownBy(() -> store.append(alice, id, List.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1..500 messages but had 0");
+    assertThatThrownBy(() -> store.append(alice, id, f.messages("m", 501)))
+        .hasMessageContaining("but had 501");
+  }
+
+  @Test
+  void flush_waitsForEverything_andReportsComplete() {
+    store.append(alice, sessionId("flush001"), List.of(f.message("m1")));
+
+    var report = store.flushAsync(Duration.ofSeconds(30));
+    f.driveUntil(report::isDone, Duration.ofSeconds(30));
+
+    assertThat(report.join().isComplete()).isTrue();
+    assertThat(storedIds(sessionId("flush001"))).containsExactly("m1");
+  }
+}

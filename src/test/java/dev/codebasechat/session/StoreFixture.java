@@ -1,0 +1,184 @@
+package dev.codebasechat.session;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.postgrest.ApiKey;
+import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.sync.RemoteGuard;
+import dev.codebasechat.testing.FakeSupabase;
+import dev.codebasechat.testing.ManualClock;
+import dev.codebasechat.testing.ManualScheduler;
+import java.time.Duration;
+import okhttp3.OkHttpClient;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
+
+/**
+ * A store over a {@link FakeSupabase}, on a manual clock and scheduler: timers only fire when a
+ * test moves time; HTTP runs for real against the fake.
+ */
+final class StoreFixture implements AutoCloseable {
+  static final UUID ALICE = UUID.fromString("a11ce000-0000-4000-8000-000000000001");
+  static final UUID BOB = UUID.fromString("b0b00000-0000-4000-8000-000000000002");
+
+  final FakeSupabase fake;
+  final ManualClock clock;
+  final ManualScheduler scheduler;
+  final OkHttpClient http;
+  final PostgrestClient client;
+  final SessionStore store;
+
+  StoreFixture(FakeSupabase fake, ManualClock clock, UnaryOperator<SessionStore.Builder> options) {
+    this(fake, clock, Duration.ofSeconds(5), options);
+  }
+
+  StoreFixture(
+      FakeSupabase fake,
+      ManualClock clock,
+      Duration readTimeout,
+      UnaryOperator<SessionStore.Builder> options) {
+    this.fake = fake;
+    this.clock = clock;
+    this.scheduler = new ManualScheduler(clock);
+    this.http = new OkHttpClient();
+    this.client =
+        PostgrestClient.builder()
+            .okHttpClient(http)
+            .restUrl(fake.restUrl())
+            .apiKey(ApiKey.of(fake.apiKey()))
+            .connectTimeout(Duration.ofSeconds(1))
+            .readTimeout(readTimeout)
+            .callTimeout(readTimeout.multipliedBy(2))
+            .build();
+    RemoteGuard guard =
+        RemoteGuard.builder(clock, scheduler)
+            .jitter(0)
+            .maxAttempts(2)
+            .initialBackoff(Duration.ofMillis(100))
+            .maxBackoff(Duration.ofSeconds(2))
+            .minimumCalls(4)
+            .slidingWindow(8)
+            .openDuration(Duration.ofSeconds(5))
+            .build();
+    this.store =
+        options.apply(SessionStore.builder(client).clock(clock).scheduler(scheduler).guard(guard)).build();
+  }
+
+  Caller caller(UUID user) {
+    return new Caller(user, AccessToken.of(fake.tokenFor(user)));
+  }
+
+  ChatMessage message(String id) {
+    return new ChatMessage(MessageId.of(id), Role.USER, "text of " + id, clock.instant(), Optional.empty());
+  }
+
+  List<ChatMessage> messages(String prefix, int count) {
+    List<ChatMessage> out = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      out.add(message(prefix + "-" + i));
+    }
+    return out;
+  }
+
+  static SessionId sessionId(String suffix) {
+    return SessionId.of("chat-1767225600000-" + suffix);
+  }
+
+  void advanceMillis(long millis) {
+    scheduler.advance(Duration.ofMillis(millis));
+  }
+
+  /**
+   * Moves time task by task (waiting for HTTP answers in between) until {@code done} holds, or
+   * fails after {@code maxFakeTime} of fake time.
+   */
+  void driveUntil(BooleanSupplier done, Duration maxFakeTime) {
+    Instant limit = clock.instant().plus(maxFakeTime);
+    while (!done.getAsBoolean()) {
+      scheduler.runDueTasks();
+      awaitNoHttpInFlight();
+      if (done.getAsBoolean()) {
+        return;
+      }
+      if (scheduler.pendingTaskCount() == 0) {
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .pollInterval(Duration.ofMillis(2))
+            .until(() -> done.getAsBoolean() || scheduler.pendingTaskCount() > 0);
+        continue;
+      }
+      Duration next = scheduler.nextDelay().orElse(Duration.ZERO);
+      if (clock.instant().plus(next).isAfter(limit)) {
+        throw new AssertionError("not done within " + maxFakeTime + " of fake time");
+      }
+      scheduler.advance(next.isNegative() ? Duration.ZERO : next);
+    }
+  }
+
+  /**
+   * The future's value once it completes, moving time as needed (retries wait on the manual
+   * scheduler); a failure is rethrown unwrapped, as the store's blocking methods do.
+   */
+  <T> T resolve(CompletableFuture<T> future) {
+    driveUntil(future::isDone, Duration.ofMinutes(10));
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw e;
+    }
+  }
+
+  /** Drives time until every acknowledged write is confirmed. */
+  void drainAll() {
+    driveUntil(() -> store.pendingSessions().isEmpty() && scheduler.pendingTaskCount() == 0, Duration.ofMinutes(10));
+  }
+
+  /** Runs the write-behind for {@code fakeTime}, task by task. */
+  void runFor(Duration fakeTime) {
+    Instant end = clock.instant().plus(fakeTime);
+    while (true) {
+      scheduler.runDueTasks();
+      awaitNoHttpInFlight();
+      Optional<Duration> next = scheduler.nextDelay();
+      if (next.isEmpty() || clock.instant().plus(next.get()).isAfter(end)) {
+        scheduler.advance(Duration.between(clock.instant(), end));
+        return;
+      }
+      scheduler.advance(next.get().isNegative() ? Duration.ZERO : next.get());
+    }
+  }
+
+  /** Waits until no request is in flight: its answer has been handled, whatever it scheduled. */
+  void awaitNoHttpInFlight() {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(1))
+        .until(() -> http.dispatcher().runningCallsCount() == 0 && http.dispatcher().queuedCallsCount() == 0);
+  }
+
+  static void waitAtMost(Duration duration, BooleanSupplier condition) {
+    try {
+      await().atMost(duration).pollInterval(Duration.ofMillis(2)).until(condition::getAsBoolean);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      // fine: nothing more is coming
+    }
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+  }
+}
