@@ -25,8 +25,9 @@ import org.jspecify.annotations.Nullable;
  *     .single();
  * }</pre>
  *
- * <p>Every request runs as a user ({@link #as(AccessToken)}); there is no way to send one with the
- * API key alone, and {@link ApiKey} refuses secret keys.
+ * <p>Requests run as a user ({@link #as(AccessToken)}): there is no way to send one with the API
+ * key alone, and {@link ApiKey} and {@link AccessToken} refuse secret and service-role keys. The
+ * only way to use the service key is the separate, explicit {@link #operator(ServiceKey)}.
  *
  * <p>OkHttp never retries on its own here ({@code retryOnConnectionFailure(false)}, no redirects):
  * each terminal call is exactly one HTTP exchange, and retries belong to the caller's resilience
@@ -34,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>{@link #close()} releases the OkHttp threads and idle connections when this client created its
  * own OkHttp client; a client given through {@link Builder#okHttpClient(OkHttpClient)} stays the
- * caller's to close.
+ * caller's to close. Async calls made after {@code close()} fail.
  */
 public final class PostgrestClient implements AutoCloseable {
   /** Default time to establish a TCP/TLS connection. */

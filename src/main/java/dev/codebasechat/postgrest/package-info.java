@@ -3,8 +3,9 @@
  * JSON and PostgREST's query grammar, not chat.
  *
  * <p>Entry point: {@link dev.codebasechat.postgrest.PostgrestClient}, built once per project and
- * shared. Every request runs as an end user ({@link dev.codebasechat.postgrest.PostgrestClient#as
- * PostgrestClient.as(AccessToken)}), so Row Level Security decides what it may touch. Failures are
+ * shared. A user request runs as that end user ({@link dev.codebasechat.postgrest.PostgrestClient#as
+ * PostgrestClient.as(AccessToken)}), so Row Level Security decides what it may touch; the service
+ * key has its own explicit path ({@link dev.codebasechat.postgrest.PostgrestClient#operator}). Failures are
  * one unchecked family, {@link dev.codebasechat.postgrest.PostgrestException}, classified by
  * {@link dev.codebasechat.postgrest.FailureKind} so a retry or circuit breaker can decide with a
  * plain type-and-kind check.
