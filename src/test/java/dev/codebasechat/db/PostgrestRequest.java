@@ -66,6 +66,14 @@ public final class PostgrestRequest {
     return new PostgrestRequest("service_role", claims.toString(), "POST", "/");
   }
 
+  /**
+   * A request whose JWT carries {@code claimsJson} (a JSON object) and selects {@code role}: for
+   * edge cases such as a token with role authenticated but no {@code sub}.
+   */
+  public static PostgrestRequest withClaims(String role, String claimsJson) {
+    return new PostgrestRequest(role, claimsJson, "POST", "/");
+  }
+
   /** This request with HTTP method {@code method} (GET and HEAD run read-only) on {@code path}. */
   public PostgrestRequest to(String method, String path) {
     return new PostgrestRequest(role, claims, method.toUpperCase(Locale.ROOT), path);
