@@ -67,6 +67,36 @@ create trigger codebase_chat_sessions_before_update
 revoke all on function public.codebase_chat_sessions_count_messages() from public, anon, authenticated, service_role;
 revoke all on function public.codebase_chat_sessions_before_update() from public, anon, authenticated, service_role;
 
+-- Helpers live in a schema PostgREST does not expose, so they are not RPC endpoints.
+create schema if not exists codebase_chat_private;
+revoke all on schema codebase_chat_private from public;
+grant usage on schema codebase_chat_private to authenticated;
+
+-- The checks every RPC function starts with: returns the caller's user id, or raises 42501 when
+-- the request carries no user and 22023 when p_session_id is not a valid session id.
+create or replace function codebase_chat_private.caller_for(p_function text, p_session_id text)
+returns uuid
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  caller uuid := (select auth.uid());
+begin
+  if caller is null then
+    raise exception using errcode = '42501',
+      message = p_function || ' needs a signed-in user (the JWT has no sub)';
+  end if;
+  if p_session_id is null or p_session_id !~ '^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$' then
+    raise exception using errcode = '22023',
+      message = 'p_session_id must match ^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$';
+  end if;
+  return caller;
+end;
+$$;
+revoke all on function codebase_chat_private.caller_for(text, text) from public, anon, authenticated, service_role;
+grant execute on function codebase_chat_private.caller_for(text, text) to authenticated;
+
 -- Appends messages to a session, creating it (owned by the caller) on first use.
 --
 -- p_messages is a JSON array of at most 1000 messages, each an object with exactly these fields:
@@ -96,7 +126,7 @@ security invoker
 set search_path = ''
 as $$
 declare
-  caller uuid := (select auth.uid());
+  caller uuid := codebase_chat_private.caller_for('append_chat_messages', p_session_id);
   msg jsonb;
   pos bigint;
   unknown_field text;
@@ -106,14 +136,6 @@ declare
   session record;
   written record;
 begin
-  if caller is null then
-    raise exception using errcode = '42501',
-      message = 'append_chat_messages needs a signed-in user (the JWT has no sub)';
-  end if;
-  if p_session_id is null or p_session_id !~ '^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$' then
-    raise exception using errcode = '22023',
-      message = 'p_session_id must match ^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$';
-  end if;
   if p_messages is null or jsonb_typeof(p_messages) <> 'array' then
     raise exception using errcode = '22023', message = 'p_messages must be a JSON array of messages';
   end if;
@@ -216,17 +238,9 @@ security invoker
 set search_path = ''
 as $$
 declare
-  caller uuid := (select auth.uid());
+  caller uuid := codebase_chat_private.caller_for('clear_chat_history', p_session_id);
   new_version bigint;
 begin
-  if caller is null then
-    raise exception using errcode = '42501',
-      message = 'clear_chat_history needs a signed-in user (the JWT has no sub)';
-  end if;
-  if p_session_id is null or p_session_id !~ '^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$' then
-    raise exception using errcode = '22023',
-      message = 'p_session_id must match ^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$';
-  end if;
   update public.codebase_chat_sessions s
      set conversation_history = '[]'::jsonb
    where s.session_id = p_session_id and s.user_id = caller
@@ -248,17 +262,9 @@ security invoker
 set search_path = ''
 as $$
 declare
-  caller uuid := (select auth.uid());
+  caller uuid := codebase_chat_private.caller_for('delete_chat_session', p_session_id);
   deleted integer;
 begin
-  if caller is null then
-    raise exception using errcode = '42501',
-      message = 'delete_chat_session needs a signed-in user (the JWT has no sub)';
-  end if;
-  if p_session_id is null or p_session_id !~ '^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$' then
-    raise exception using errcode = '22023',
-      message = 'p_session_id must match ^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$';
-  end if;
   delete from public.codebase_chat_sessions s
    where s.session_id = p_session_id and s.user_id = caller;
   get diagnostics deleted = row_count;

@@ -38,13 +38,17 @@ public final class AppendCostBenchmark {
     System.out.println("| PostgreSQL | stored messages | history jsonb (stored) | history as JSON text"
         + " | request body (this project) | request body (original upsert) | server median | server p99 |");
     System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for (PostgresMajor major : new PostgresMajor[] {PostgresMajor.PG17, PostgresMajor.PG15}) {
-      SupabaseDatabase db = EmbeddedSupabase.on(major).migratedDatabase("bench_append");
-      installTimer(db);
-      UUID user = db.createUser(false);
-      for (int size : SIZES) {
-        System.out.println(measure(db, major, user, size, samples));
+    try {
+      for (PostgresMajor major : new PostgresMajor[] {PostgresMajor.PG17, PostgresMajor.PG15}) {
+        SupabaseDatabase db = EmbeddedSupabase.on(major).migratedDatabase("bench_append");
+        installTimer(db);
+        UUID user = db.createUser(false);
+        for (int size : SIZES) {
+          System.out.println(measure(db, major, user, size, samples));
+        }
       }
+    } finally {
+      EmbeddedSupabase.stopAll();
     }
   }
 

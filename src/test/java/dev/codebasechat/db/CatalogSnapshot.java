@@ -11,7 +11,8 @@ import java.util.List;
  * A sorted, line-per-fact description of everything the migrations define for {@code
  * public.codebase_chat_sessions}: columns (type, default, nullability), constraints (definition,
  * validated), indexes, RLS flags, policies (command, roles, expressions), table and column grants,
- * triggers, and the functions of schema {@code public} (arguments, SECURITY DEFINER, volatility,
+ * triggers, the private helper schema, and the functions of schemas {@code public} and {@code
+ * codebase_chat_private} (arguments, SECURITY DEFINER, volatility,
  * settings, grants, body checksum). Two databases with equal snapshots behave alike for this
  * project; comments and the order of columns are left out.
  */
@@ -41,7 +42,9 @@ public final class CatalogSnapshot {
               + " p.oid::regprocedure, p.proowner::regrole, p.prosecdef, p.provolatile, p.proconfig, md5(p.prosrc),"
               + " (select string_agg(a.grantee::regrole::text || ':' || a.privilege_type, ',' order by 1)"
               + "    from aclexplode(p.proacl) a))"
-              + " from pg_proc p where p.pronamespace = 'public'::regnamespace");
+              + " from pg_proc p where p.pronamespace::regnamespace::text in ('public', 'codebase_chat_private')",
+          "select format('schema %s owner=%s acl=%s', nspname, nspowner::regrole, nspacl) from pg_namespace"
+              + " where nspname = 'codebase_chat_private'");
 
   private CatalogSnapshot() {}
 

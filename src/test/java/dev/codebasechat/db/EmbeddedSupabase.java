@@ -66,6 +66,15 @@ public final class EmbeddedSupabase {
     }
   }
 
+  /**
+   * Stops every cluster this JVM started. Test runs need not call it (a shutdown hook does);
+   * programs run inside another JVM, such as benchmarks under {@code exec:java}, must.
+   */
+  public static synchronized void stopAll() {
+    CLUSTERS.values().forEach(cluster -> closeQuietly(cluster.postgres));
+    CLUSTERS.clear();
+  }
+
   private static void closeQuietly(EmbeddedPostgres postgres) {
     try {
       postgres.close();

@@ -31,6 +31,14 @@ class SessionTableTest {
     });
   }
 
+  /** A new, empty session inserted by {@code user} through PostgREST (POST without user_id). */
+  private static String insertOwnSession(PostgresMajor major, UUID user) throws SQLException {
+    String sessionId = newSessionId();
+    write(major, PostgrestRequest.asUser(user), "insert into public.codebase_chat_sessions (session_id) values (?)",
+        sessionId);
+    return sessionId;
+  }
+
   private static Object column(PostgresMajor major, String column, String sessionId) throws SQLException {
     return db(major).queryAsOwner("select " + column + " from public.codebase_chat_sessions where session_id = ?",
         sessionId);
@@ -84,9 +92,7 @@ class SessionTableTest {
   @OnEachPostgresMajor
   void patchVersionOrMessageCount_byUser_isDeniedWith42501(PostgresMajor major) throws SQLException {
     UUID user = db(major).createUser(false);
-    String sessionId = newSessionId();
-    write(major, PostgrestRequest.asUser(user), "insert into public.codebase_chat_sessions (session_id) values (?)",
-        sessionId);
+    String sessionId = insertOwnSession(major, user);
 
     for (String assignment : new String[] {"version = 0", "message_count = 5", "created_at = now()", "id = gen_random_uuid()"}) {
       SQLException e = sqlError(() -> write(major, PostgrestRequest.asUser(user),
@@ -98,9 +104,7 @@ class SessionTableTest {
   @OnEachPostgresMajor
   void renameSession_byOwner_isDeniedWith42501(PostgresMajor major) throws SQLException {
     UUID user = db(major).createUser(false);
-    String sessionId = newSessionId();
-    write(major, PostgrestRequest.asUser(user), "insert into public.codebase_chat_sessions (session_id) values (?)",
-        sessionId);
+    String sessionId = insertOwnSession(major, user);
 
     SQLException e = sqlError(() -> write(major, PostgrestRequest.asUser(user),
         "update public.codebase_chat_sessions set session_id = ? where session_id = ?", newSessionId(), sessionId));
