@@ -35,16 +35,18 @@ public final class AppendCostBenchmark {
 
   public static void main(String[] args) throws SQLException {
     int samples = args.length > 0 ? Integer.parseInt(args[0]) : 300;
-    System.out.println("| PostgreSQL | stored messages | history jsonb (stored) | history as JSON text"
+    System.out.println("| PostgreSQL | history text | stored messages | history jsonb (stored) | history as JSON text"
         + " | request body (this project) | request body (original upsert) | server median | server p99 |");
-    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     try {
       for (PostgresMajor major : new PostgresMajor[] {PostgresMajor.PG17, PostgresMajor.PG15}) {
         SupabaseDatabase db = EmbeddedSupabase.on(major).migratedDatabase("bench_append");
         installTimer(db);
         UUID user = db.createUser(false);
-        for (int size : SIZES) {
-          System.out.println(measure(db, major, user, size, samples));
+        for (Content content : Content.values()) {
+          for (int size : SIZES) {
+            System.out.println(measure(db, major, user, content, size, samples));
+          }
         }
       }
     } finally {
@@ -66,12 +68,29 @@ public final class AppendCostBenchmark {
     }
   }
 
-  private static String measure(SupabaseDatabase db, PostgresMajor major, UUID user, int size, int samples)
-      throws SQLException {
+  /**
+   * The text of the stored messages, which decides how well PostgreSQL's default (pglz) TOAST
+   * compression works and so the cost of rewriting the history: real chat text lies between the two.
+   */
+  private enum Content {
+    /** One md5 repeated eight times per message: compresses about 7:1. */
+    REPETITIVE("repeat(md5(i::text), 8)"),
+    /** Eight different md5s per message: hex digits, compresses about 1.3:1. */
+    VARIED("(select string_agg(md5((i * 31 + k)::text), '') from generate_series(1, 8) k)");
+
+    private final String sql;
+
+    Content(String sql) {
+      this.sql = sql;
+    }
+  }
+
+  private static String measure(SupabaseDatabase db, PostgresMajor major, UUID user, Content content, int size,
+      int samples) throws SQLException {
     String sessionId = ChatFixtures.newSessionId();
     db.executeAsOwner("insert into public.codebase_chat_sessions (session_id, user_id, conversation_history)"
         + " select ?, ?, jsonb_agg(jsonb_build_object('id', 'm' || i, 'role', case when i % 2 = 0 then 'user'"
-        + " else 'assistant' end, 'content', 'message ' || i || ': ' || repeat(md5(i::text), 8),"
+        + " else 'assistant' end, 'content', 'message ' || i || ': ' || " + content.sql + ",
         + " 'timestamp', '2025-01-18T12:00:00.000Z') order by i) from generate_series(1, ?) i",
         sessionId, user, size);
     long storedBytes = ((Number) db.queryAsOwner("select pg_column_size(conversation_history)"
@@ -111,7 +130,8 @@ public final class AppendCostBenchmark {
     // The original client upserted the whole row: session_id, user_id, repo, current_file, the
     // whole history, context and metadata. Its body grows with the history.
     long originalBody = textBytes + 260;
-    return String.format(Locale.ROOT, "| %d | %,d | %s | %s | %d B | %s | %.3f ms | %.3f ms |", major.number(), size,
+    return String.format(Locale.ROOT, "| %d | %s | %,d | %s | %s | %d B | %s | %.3f ms | %.3f ms |", major.number(),
+        content.name().toLowerCase(Locale.ROOT), size,
         human(storedBytes), human(textBytes), requestBytes, human(originalBody), percentile(times, 0.50),
         percentile(times, 0.99));
   }

@@ -114,6 +114,20 @@ class SessionTableTest {
   }
 
   @OnEachPostgresMajor
+  void upsert_ownSessionGivenToAnotherUser_isDeniedWith42501(PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+    UUID other = db(major).createUser(false);
+    String sessionId = insertOwnSession(major, user);
+
+    SQLException e = sqlError(() -> write(major, PostgrestRequest.asUser(user),
+        "insert into public.codebase_chat_sessions (session_id, user_id) values (?, ?)"
+            + " on conflict (session_id) do update set user_id = excluded.user_id", sessionId, other));
+
+    assertThat(e.getSQLState()).isEqualTo("42501");
+    assertThat(column(major, "user_id", sessionId)).isEqualTo(user);
+  }
+
+  @OnEachPostgresMajor
   void insertBadRows_areRejectedByNamedCheckConstraints(PostgresMajor major) throws SQLException {
     UUID user = db(major).createUser(false);
     String[][] cases = {
