@@ -90,8 +90,8 @@ public final class AppendCostBenchmark {
     String sessionId = ChatFixtures.newSessionId();
     db.executeAsOwner("insert into public.codebase_chat_sessions (session_id, user_id, conversation_history)"
         + " select ?, ?, jsonb_agg(jsonb_build_object('id', 'm' || i, 'role', case when i % 2 = 0 then 'user'"
-        + " else 'assistant' end, 'content', 'message ' || i || ': ' || " + content.sql + ",
-        + " 'timestamp', '2025-01-18T12:00:00.000Z') order by i) from generate_series(1, ?) i",
+        + " else 'assistant' end, 'content', 'message ' || i || ': ' || " + content.sql
+        + ", 'timestamp', '2025-01-18T12:00:00.000Z') order by i) from generate_series(1, ?) i",
         sessionId, user, size);
     long storedBytes = ((Number) db.queryAsOwner("select pg_column_size(conversation_history)"
         + " from public.codebase_chat_sessions where session_id = ?", sessionId)).longValue();
