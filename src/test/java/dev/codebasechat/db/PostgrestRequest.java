@@ -104,7 +104,7 @@ public final class PostgrestRequest {
       }
       try (PreparedStatement setup =
           authenticator.prepareStatement(
-              "select set_config('search_path', 'public', true), set_config('role', ?, true),"
+              "select set_config('search_path', 'public, extensions', true), set_config('role', ?, true),"
                   + " set_config('request.jwt.claims', ?, true), set_config('request.method', ?, true),"
                   + " set_config('request.path', ?, true)")) {
         setup.setString(1, role);
