@@ -117,7 +117,7 @@ class AppendChatMessagesTest {
     ChatRpc rpc = new ChatRpc(db(major));
     rpc.append(PostgrestRequest.asUser(user), sessionId, messages("m1"));
 
-    JsonNode result = rpc.appendOn(PostgrestRequest.asUser(user), sessionId, "[]", "acme/web", "src/App.tsx");
+    JsonNode result = rpc.append(PostgrestRequest.asUser(user), sessionId, "[]", "acme/web", "src/App.tsx");
 
     assertThat(result.get("version").asLong()).isEqualTo(2);
     assertThat(db(major).queryAsOwner("select repo || ':' || current_file from public.codebase_chat_sessions"

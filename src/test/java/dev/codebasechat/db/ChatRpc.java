@@ -1,5 +1,6 @@
 package dev.codebasechat.db;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.UncheckedIOException;
@@ -25,11 +26,11 @@ public final class ChatRpc {
 
   /** {@code append_chat_messages(sessionId, messages)} as {@code request}; its result, or null. */
   public JsonNode append(PostgrestRequest request, String sessionId, String messagesJson) throws SQLException {
-    return appendOn(request, sessionId, messagesJson, null, null);
+    return append(request, sessionId, messagesJson, null, null);
   }
 
   /** {@code append_chat_messages} with all four arguments. */
-  public JsonNode appendOn(PostgrestRequest request, String sessionId, String messagesJson, String repo,
+  public JsonNode append(PostgrestRequest request, String sessionId, String messagesJson, String repo,
       String currentFile) throws SQLException {
     return call(request, "append_chat_messages",
         "select public.append_chat_messages(?, ?::jsonb, ?, ?)::text", sessionId, messagesJson, repo, currentFile);
@@ -67,7 +68,7 @@ public final class ChatRpc {
         String text = rs.getString(1);
         return text == null ? null : JSON.readTree(text);
       }
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }
   }

@@ -3,10 +3,15 @@ package dev.codebasechat.db;
 import static dev.codebasechat.db.AppendChatMessagesTest.sqlError;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -21,6 +26,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 class UpgradeFromOriginalTest {
   private static final AtomicInteger NAMES = new AtomicInteger();
+  private static final Path HARDEN =
+      SupabaseDatabase.MIGRATIONS.resolve("20261124000000_harden_codebase_chat_sessions.sql");
+  private static final String ALL_ROWS =
+      "select string_agg(to_jsonb(s)::text, ',' order by session_id) from public.codebase_chat_sessions s";
   private static final String ORIGINAL_COLUMNS =
       "id, session_id, user_id, repo, current_file, conversation_history, created_at, updated_at, last_activity,"
           + " coalesce(context_cache, '{}') as context_cache, coalesce(metadata, '{}') as metadata";
@@ -138,6 +147,26 @@ class UpgradeFromOriginalTest {
     SQLException e = sqlError(() -> upgraded.executeAsOwner(
         "insert into public.codebase_chat_sessions (session_id) values ('another-bad-id')"));
     assertThat(e.getSQLState()).isEqualTo("23514");
+  }
+
+  @OnEachPostgresMajor
+  void harden_runAgainOnAnUpgradedDatabase_changesNothing(PostgresMajor major) throws SQLException, IOException {
+    SupabaseDatabase upgraded = originalDatabase(major);
+    insertLegacyRow(upgraded, "chat-1705622400000-alice1", upgraded.createUser(false));
+    insertLegacyRow(upgraded, "chat-1705622400002-nobody", null);
+    upgraded.migrate();
+    List<String> catalogBefore = snapshot(upgraded);
+    Object rowsBefore = upgraded.queryAsOwner(ALL_ROWS);
+
+    try (Connection owner = upgraded.ownerConnection();
+        Statement statement = owner.createStatement()) {
+      for (String sql : SqlStatements.split(Files.readString(HARDEN, StandardCharsets.UTF_8))) {
+        statement.execute(sql);
+      }
+    }
+
+    assertThat(snapshot(upgraded)).isEqualTo(catalogBefore);
+    assertThat(upgraded.queryAsOwner(ALL_ROWS)).isEqualTo(rowsBefore);
   }
 
   @OnEachPostgresMajor
