@@ -33,8 +33,9 @@ begin
 end;
 $$;
 
--- Every update bumps version and the timestamps; only roles that bypass RLS (service_role, the
--- owner) may move a session to another user or rename it.
+-- Every update bumps version and the timestamps; only roles that bypass RLS (service_role, a
+-- superuser) or own the table (postgres, which runs migrations and the SQL editor) may move a
+-- session to another user or rename it.
 create or replace function public.codebase_chat_sessions_before_update()
 returns trigger
 language plpgsql
@@ -43,7 +44,9 @@ as $$
 begin
   if (new.user_id is distinct from old.user_id or new.session_id is distinct from old.session_id)
      and not exists (select 1 from pg_catalog.pg_roles r
-                     where r.rolname = current_user and (r.rolbypassrls or r.rolsuper)) then
+                     where r.rolname = current_user and (r.rolbypassrls or r.rolsuper))
+     and not pg_catalog.pg_has_role(current_user,
+           (select c.relowner from pg_catalog.pg_class c where c.oid = tg_relid), 'MEMBER') then
     raise exception using errcode = '42501',
       message = 'user_id and session_id of a chat session cannot be changed';
   end if;

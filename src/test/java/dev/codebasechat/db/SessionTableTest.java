@@ -6,8 +6,10 @@ import static dev.codebasechat.db.ChatFixtures.newSessionId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.UUID;
 
 /**
@@ -125,6 +127,36 @@ class SessionTableTest {
 
     assertThat(e.getSQLState()).isEqualTo("42501");
     assertThat(column(major, "user_id", sessionId)).isEqualTo(user);
+  }
+
+  @OnEachPostgresMajor
+  void chown_byNonSuperuserTableOwner_isAllowedWhileOtherRolesSeeNoRow(PostgresMajor major) throws SQLException {
+    SupabaseDatabase db = EmbeddedSupabase.on(major).createDatabase(
+        "owner_path_" + major.name().toLowerCase(java.util.Locale.ROOT), EmbeddedSupabase.Privileges.NONE);
+    db.migrate();
+    UUID from = db.createUser(false);
+    UUID to = db.createUser(false);
+    String sessionId = newSessionId();
+    try (Connection owner = db.ownerConnection();
+        Statement statement = owner.createStatement()) {
+      // Hosted Supabase runs migrations and the SQL editor as postgres: the owner, not a superuser.
+      statement.execute("create role chat_owner nologin; create role chat_operator nologin");
+      statement.execute("alter table public.codebase_chat_sessions owner to chat_owner");
+      statement.execute("grant select, update on public.codebase_chat_sessions to chat_operator");
+      statement.execute("insert into public.codebase_chat_sessions (session_id, user_id) values ('"
+          + sessionId + "', '" + from + "')");
+      String chown = "update public.codebase_chat_sessions set user_id = '" + to + "' where session_id = '"
+          + sessionId + "'";
+
+      statement.execute("set role chat_operator");
+      int movedByOperator = statement.executeUpdate(chown);
+      statement.execute("reset role; set role chat_owner");
+      int moved = statement.executeUpdate(chown);
+      statement.execute("reset role");
+
+      assertThat(movedByOperator).as("RLS hides every row from a role without policies").isZero();
+      assertThat(moved).isEqualTo(1);
+    }
   }
 
   @OnEachPostgresMajor
