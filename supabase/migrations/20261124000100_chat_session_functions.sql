@@ -8,9 +8,10 @@
 --
 -- Errors the RPC functions raise (PostgREST status in brackets):
 --   42501 [403]  the caller is not signed in (no `sub` in the JWT), or, for append_chat_messages,
---                the session id is taken by a session the caller does not own. The message is the
---                same whether or not such a session exists, so nothing about it is revealed beyond
---                "not yours" (session ids carry at least 96 random bits; they are not guessable).
+--                the session id is taken by a session the caller does not own (another user's or
+--                an ownerless one: the same message for both). Like the unique key it rests on, this
+--                tells only that the id is taken, never whose session it is or what it holds; the
+--                gateway's ids carry 130 random bits, so they cannot be guessed.
 --   22023 [400]  an argument is malformed; the message names the argument, the message's position
 --                (0-based) and field, and the rule, and never repeats the offending value.
 --   23514 [400]  a table CHECK constraint (named in the message) would be broken, e.g. the history
