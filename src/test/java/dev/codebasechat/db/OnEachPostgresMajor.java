@@ -1,0 +1,18 @@
+package dev.codebasechat.db;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Runs the annotated test once per {@link PostgresMajor}; the test method takes the major as its
+ * only parameter and gets its database from {@link EmbeddedSupabase#on(PostgresMajor)}.
+ */
+@Target(ElementType.METHOD)
+@Retention(RetentionPolicy.RUNTIME)
+@ParameterizedTest(name = "{0}")
+@EnumSource(PostgresMajor.class)
+public @interface OnEachPostgresMajor {}

@@ -1,0 +1,90 @@
+package dev.codebasechat.db;
+
+import static dev.codebasechat.db.AppendChatMessagesTest.sqlError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+
+/** The request emulation itself: what a request sees, and that nothing outlives it. */
+class PostgrestRequestTest {
+  private static SupabaseDatabase db(PostgresMajor major) {
+    return EmbeddedSupabase.on(major).migratedDatabase("chat_functions");
+  }
+
+  private static String query(Connection c, String sql) throws SQLException {
+    try (Statement statement = c.createStatement();
+        ResultSet rs = statement.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  @OnEachPostgresMajor
+  void run_asUser_seesTheRoleClaimsAndRequestSettings(PostgresMajor major) throws SQLException {
+    UUID user = UUID.randomUUID();
+
+    String seen = db(major).request(PostgrestRequest.asUser(user, true).to("patch", "/codebase_chat_sessions"),
+        c -> query(c, "select concat_ws(' ', current_user, auth.uid(), auth.role(), auth.jwt() ->> 'is_anonymous',"
+            + " current_setting('request.method'), current_setting('request.path'))"));
+
+    assertThat(seen).isEqualTo("authenticated " + user + " authenticated true PATCH /codebase_chat_sessions");
+  }
+
+  @OnEachPostgresMajor
+  void run_asAnonAndServiceRole_haveNoUser(PostgresMajor major) throws SQLException {
+    String sql = "select concat_ws(' ', current_user, coalesce(auth.uid()::text, 'no-user'), auth.role())";
+
+    String anon = db(major).request(PostgrestRequest.asAnon(), c -> query(c, sql));
+    String service = db(major).request(PostgrestRequest.asServiceRole(), c -> query(c, sql));
+
+    assertThat(anon).isEqualTo("anon no-user anon");
+    assertThat(service).isEqualTo("service_role no-user service_role");
+  }
+
+  @OnEachPostgresMajor
+  void run_getWritingTable_failsWith25006(PostgresMajor major) {
+    SQLException e = sqlError(() -> db(major).request(PostgrestRequest.asServiceRole().to("GET", "/x"),
+        c -> c.createStatement().executeUpdate("delete from public.codebase_chat_sessions where false")));
+
+    assertThat(e.getSQLState()).isEqualTo("25006");
+  }
+
+  @OnEachPostgresMajor
+  void run_afterTheRequest_leavesNoRoleOrClaimsBehind(PostgresMajor major) throws SQLException {
+    try (Connection authenticator = db(major).authenticatorConnection()) {
+      PostgrestRequest.asUser(UUID.randomUUID()).run(authenticator, c -> query(c, "select 1"));
+
+      assertThat(query(authenticator, "select current_user || '|' || current_setting('request.jwt.claims', true)"))
+          .isEqualTo("authenticator|");
+      assertThat(authenticator.getAutoCommit()).isTrue();
+    }
+  }
+
+  @OnEachPostgresMajor
+  void run_workThrows_rollsBackItsWrites(PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = ChatFixtures.newSessionId();
+
+    sqlError(() -> db(major).request(PostgrestRequest.asUser(user), c -> {
+      c.createStatement().executeUpdate(
+          "insert into public.codebase_chat_sessions (session_id) values ('" + sessionId + "')");
+      return query(c, "select 1 / 0");
+    }));
+
+    assertThat(db(major).queryAsOwner("select count(*) from public.codebase_chat_sessions where session_id = ?",
+        sessionId)).isEqualTo(0L);
+  }
+
+  @OnEachPostgresMajor
+  void authenticator_withoutARequest_cannotReadTheTable(PostgresMajor major) throws SQLException {
+    try (Connection authenticator = db(major).authenticatorConnection()) {
+      SQLException e = sqlError(() -> query(authenticator, "select count(*) from public.codebase_chat_sessions"));
+
+      assertThat(e.getSQLState()).isEqualTo("42501");
+    }
+  }
+}
