@@ -276,6 +276,7 @@ public final class PostgrestClient implements AutoCloseable {
               .retryOnConnectionFailure(false)
               .followRedirects(false)
               .followSslRedirects(false)
+              .addNetworkInterceptor(new OneExchangePerCall())
               .build();
       ObjectMapper mapper = objectMapper == null ? Json.defaultMapper() : objectMapper;
       return new PostgrestClient(

@@ -185,7 +185,8 @@ final class Transport {
         text(body, "message"),
         text(body, "details"),
         text(body, "hint"),
-        retryAfter(response.header("Retry-After")),
+        retryAfter(
+            response.header("Retry-After", response.header(OneExchangePerCall.MOVED_RETRY_AFTER))),
         authenticateError(response.header("WWW-Authenticate")));
   }
 

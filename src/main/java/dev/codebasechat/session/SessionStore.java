@@ -159,7 +159,7 @@ public final class SessionStore implements AutoCloseable {
     rememberToken(caller);
     ChatSession cached = confirmed.getIfPresent(id);
     if (cached != null && cached.owner().equals(caller.userId())) {
-      return CompletableFuture.completedFuture(answer(caller, id, Optional.of(cached), ReadSource.CACHE));
+      return CompletableFuture.completedFuture(answer(caller, id, Optional.of(cached), cacheSource()));
     }
     return readThrough(caller, id, 0);
   }
@@ -472,6 +472,14 @@ public final class SessionStore implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- internals: reads
+
+  /** A cache hit while the breaker is open is a degraded answer: say so. */
+  private ReadSource cacheSource() {
+    CircuitBreaker.State state = guard.breakerState();
+    return state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN
+        ? ReadSource.LOCAL
+        : ReadSource.CACHE;
+  }
 
   private CompletableFuture<SessionRead> readThrough(Caller caller, SessionId id, int attempt) {
     return fetch(caller, id, attempt)

@@ -139,6 +139,16 @@ final class StoreFixture implements AutoCloseable {
     }
   }
 
+  /** The failure {@code future} ends with (unwrapped), moving time as needed; fails if it succeeds. */
+  Throwable failureOf(CompletableFuture<?> future) {
+    driveUntil(future::isDone, Duration.ofMinutes(10));
+    Throwable failure = future.handle((value, error) -> error).join();
+    if (failure == null) {
+      throw new AssertionError("expected a failure but got " + future.join());
+    }
+    return dev.codebasechat.sync.RemoteGuard.unwrap(failure);
+  }
+
   /** Drives time until every acknowledged write is confirmed. */
   void drainAll() {
     driveUntil(() -> store.pendingSessions().isEmpty() && scheduler.pendingTaskCount() == 0, Duration.ofMinutes(10));

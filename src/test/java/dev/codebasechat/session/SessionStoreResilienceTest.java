@@ -1,0 +1,366 @@
+package dev.codebasechat.session;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static dev.codebasechat.session.StoreFixture.ALICE;
+import static dev.codebasechat.session.StoreFixture.BOB;
+import static dev.codebasechat.session.StoreFixture.sessionId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.postgrest.PostgrestResponses;
+import dev.codebasechat.testing.FakeSession;
+import dev.codebasechat.testing.FakeSupabase;
+import dev.codebasechat.testing.ManualClock;
+import dev.codebasechat.testing.Outage;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Outages, slow and flapping databases, refused tokens and permanent refusals. */
+@Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class SessionStoreResilienceTest {
+
+  private static final ManualClock CLOCK = ManualClock.startingAtEpoch2026();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @RegisterExtension static FakeSupabase fake = FakeSupabase.builder().clock(CLOCK).build();
+
+  private final List<StoreFixture> fixtures = new ArrayList<>();
+  private final StoreFixture f = fixture(Duration.ofSeconds(5));
+  private final SessionStore store = f.store;
+  private final Caller alice = f.caller(ALICE);
+  private final Caller bob = f.caller(BOB);
+
+  private StoreFixture fixture(Duration readTimeout) {
+    StoreFixture fixture =
+        new StoreFixture(fake, CLOCK, readTimeout, builder -> builder.closeTimeout(Duration.ofMillis(100)));
+    fixtures.add(fixture);
+    return fixture;
+  }
+
+  @AfterEach
+  void close() {
+    fake.clearFaults();
+    for (StoreFixture fixture : fixtures) {
+      fixture.store.close();
+      fixture.close();
+    }
+  }
+
+  private List<String> storedIds(SessionId id) {
+    return fake.session(id.value()).map(FakeSession::messageIds).orElse(List.of());
+  }
+
+  private static List<String> ids(SessionRead read) {
+    return read.session().messages().stream().map(m -> m.id().value()).toList();
+  }
+
+  @Test
+  void databaseDownForAWhile_thenBack_everythingArrivesOnceInOrder() {
+    SessionId id = sessionId("outage01");
+    fake.goDown(Outage.CONNECTION_REFUSED);
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      store.append(alice, id, List.of(f.message("m" + i)));
+      expected.add("m" + i);
+      f.runFor(Duration.ofMillis(700));
+    }
+    assertThat(store.pendingSessions()).singleElement().satisfies(p -> assertThat(p.pendingWrites()).isEqualTo(30));
+
+    fake.goUp();
+    f.drainAll();
+
+    assertThat(storedIds(id)).containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void databaseDown_ownerReadsHisCachedCopy_markedLocal() {
+    SessionId id = sessionId("outage02");
+    fake.seedSession(ALICE, id.value(), "s1");
+    f.resolve(store.historyAsync(alice, id));
+    store.append(alice, id, List.of(f.message("m1")));
+    fake.goDown(Outage.DATABASE_UNAVAILABLE);
+    store.guard().circuitBreaker().transitionToOpenState();
+
+    SessionRead read = f.resolve(store.historyAsync(alice, id));
+
+    assertThat(read.source()).isEqualTo(ReadSource.LOCAL);
+    assertThat(read.pendingWrites()).isEqualTo(1);
+    assertThat(ids(read)).containsExactly("s1", "m1");
+  }
+
+  @Test
+  void databaseDown_cacheMiss_ownerGetsUnavailable_notAnEmptyHistory() {
+    SessionId id = sessionId("outage03");
+    fake.seedSession(ALICE, id.value(), "s1");
+    fake.goDown(Outage.CONNECTION_RESET);
+
+    assertThatThrownBy(() -> f.resolve(store.historyAsync(alice, id)))
+        .isInstanceOf(SessionUnavailableException.class)
+        .hasMessageContaining("temporarily unavailable");
+  }
+
+  @Test
+  void databaseDown_otherUserAskingForACachedSession_getsUnavailable_neverTheData() {
+    SessionId id = sessionId("outage04");
+    fake.seedSession(ALICE, id.value(), "secret");
+    f.resolve(store.historyAsync(alice, id)); // cached, owned by Alice
+    store.append(alice, id, List.of(f.message("pending-secret")));
+    fake.goDown(Outage.DATABASE_UNAVAILABLE);
+
+    assertThatThrownBy(() -> f.resolve(store.historyAsync(bob, id)))
+        .isInstanceOf(SessionUnavailableException.class);
+    store.guard().circuitBreaker().transitionToOpenState();
+    assertThatThrownBy(() -> f.resolve(store.historyAsync(bob, id)))
+        .isInstanceOf(SessionUnavailableException.class);
+    assertThatThrownBy(() -> f.resolve(store.historyAsync(bob, sessionId("outage99"))))
+        .isInstanceOf(SessionUnavailableException.class);
+  }
+
+  @Test
+  void databaseDown_locallyCreatedSession_isReadableByItsOwnerOnly() {
+    fake.goDown(Outage.DATABASE_UNAVAILABLE);
+    SessionId id = store.create(alice);
+    store.append(alice, id, List.of(f.message("m1")));
+
+    SessionRead own = f.resolve(store.historyAsync(alice, id));
+
+    assertThat(own.source()).isEqualTo(ReadSource.LOCAL);
+    assertThat(ids(own)).containsExactly("m1");
+    assertThatThrownBy(() -> f.resolve(store.historyAsync(bob, id)))
+        .isInstanceOf(SessionUnavailableException.class);
+  }
+
+  @Test
+  void databaseDown_appendsAreStillAcknowledged() {
+    fake.goDown(Outage.CONNECTION_REFUSED);
+    store.guard().circuitBreaker().transitionToOpenState();
+
+    AppendReceipt receipt = store.append(alice, sessionId("outage05"), List.of(f.message("m1")));
+
+    assertThat(receipt.accepted()).isEqualTo(1);
+  }
+
+  @Test
+  void slowDatabase_timeoutsOpenTheBreaker_thenReadsFailFastWithoutTheNetwork() {
+    StoreFixture slow = fixture(Duration.ofMillis(200));
+    SessionId id = sessionId("slow0001");
+    fake.seedSession(ALICE, id.value(), "s1");
+    f.resolve(slow.store.historyAsync(alice, id)); // cached
+    fake.delayResponses(Duration.ofMillis(600));
+    for (int i = 0; i < 4; i++) {
+      Throwable failure = slow.failureOf(slow.store.historyAsync(alice, sessionId("slow000" + (i + 2))));
+      assertThat(failure).isInstanceOf(SessionUnavailableException.class);
+    }
+    assertThat(slow.store.breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
+    long before = fake.requests().size();
+
+    SessionRead read = slow.resolve(slow.store.historyAsync(alice, id));
+    Throwable miss = slow.failureOf(slow.store.historyAsync(alice, sessionId("slow0009")));
+
+    assertThat(read.source()).isEqualTo(ReadSource.LOCAL);
+    assertThat(miss).isInstanceOf(SessionUnavailableException.class);
+    assertThat(fake.requests()).hasSize((int) before);
+  }
+
+  @Test
+  void flappingDatabase_everyMessageArrivesExactlyOnce() {
+    SessionId id = sessionId("flap0001");
+    fake.flapping(Outage.CONNECTION_RESET);
+    for (int i = 0; i < 20; i++) {
+      store.append(alice, id, List.of(f.message("m" + i)));
+      f.runFor(Duration.ofMillis(300));
+    }
+
+    f.drainAll();
+    fake.stopFlapping();
+
+    assertThat(storedIds(id)).hasSize(20).doesNotHaveDuplicates();
+    assertThat(storedIds(id)).containsExactlyElementsOf(
+        java.util.stream.IntStream.range(0, 20).mapToObj(i -> "m" + i).toList());
+  }
+
+  @Test
+  void unavailableWithRetryAfter_isNotRetriedBeforeIt() {
+    SessionId id = sessionId("retryaf1");
+    fake.retryAfter(Duration.ofSeconds(30));
+    fake.failNext(1, Outage.DATABASE_UNAVAILABLE);
+    store.append(alice, id, List.of(f.message("m1")));
+    f.runFor(Duration.ofMillis(500)); // first attempt: 503, Retry-After 30 s
+
+    f.runFor(Duration.ofSeconds(29));
+    assertThat(fake.countRequests(".*/rpc/append_chat_messages")).isEqualTo(1);
+    f.drainAll();
+
+    assertThat(fake.countRequests(".*/rpc/append_chat_messages")).isEqualTo(2);
+    assertThat(storedIds(id)).containsExactly("m1");
+  }
+
+  @Test
+  void lostResponse_isRetried_withTheSameMessageIds_andStoresNothingTwice() throws Exception {
+    SessionId id = sessionId("lost0001");
+    fake.loseResponseOfNext(1);
+    store.append(alice, id, List.of(f.message("m1"), f.message("m2")));
+
+    f.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("m1", "m2");
+    List<String> bodies = fake.appendRequestBodies();
+    assertThat(bodies).hasSizeGreaterThanOrEqualTo(2);
+    for (String body : bodies) {
+      JsonNode messages = JSON.readTree(body).path("p_messages");
+      List<String> sent = new ArrayList<>();
+      messages.forEach(m -> sent.add(m.path("id").asText()));
+      assertThat(sent).containsExactly("m1", "m2");
+    }
+  }
+
+  @Test
+  void expiredTokenMidStream_writesWaitForTheOwnersNextToken_andAreReported() {
+    SessionId id = sessionId("expire01");
+    Caller shortLived = new Caller(ALICE, AccessToken.of(fake.tokenFor(ALICE, Duration.ofSeconds(10))));
+    store.append(shortLived, id, List.of(f.message("m1")));
+    f.drainAll();
+    store.append(shortLived, id, List.of(f.message("m2")));
+    CLOCK.advance(Duration.ofMinutes(5)); // the token expires before the flush
+    f.runFor(Duration.ofSeconds(5));
+
+    assertThat(store.pendingSessions()).singleElement().satisfies(p -> {
+      assertThat(p.waitingForToken()).isTrue();
+      assertThat(p.lastFailure()).hasValueSatisfying(reason -> assertThat(reason).contains("401"));
+    });
+    assertThat(store.breakerState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    long attempts = fake.countRequests(".*/rpc/append_chat_messages");
+    f.runFor(Duration.ofMinutes(10));
+    assertThat(fake.countRequests(".*/rpc/append_chat_messages")).isEqualTo(attempts);
+
+    Caller renewed = f.caller(ALICE);
+    store.append(renewed, id, List.of(f.message("m3")));
+    f.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("m1", "m2", "m3");
+  }
+
+  @Test
+  void expiredToken_onRead_isPassedOn_notMaskedByTheCache() {
+    SessionId id = sessionId("expire02");
+    fake.seedSession(ALICE, id.value(), "s1");
+    Caller expired = new Caller(ALICE, AccessToken.of(fake.expiredTokenFor(ALICE)));
+
+    assertThatThrownBy(() -> f.resolve(store.historyAsync(expired, id)))
+        .isInstanceOf(SessionAccessException.class)
+        .satisfies(e -> assertThat(((SessionAccessException) e).reason()).isEqualTo(SessionAccessException.Reason.UNAUTHENTICATED));
+    assertThat(store.breakerState()).isEqualTo(CircuitBreaker.State.CLOSED);
+  }
+
+  @Test
+  void forbiddenRead_isPassedOn() {
+    fake.wireMock().stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/rest/v1/codebase_chat_sessions"))
+        .atPriority(1).willReturn(PostgrestResponses.rlsViolation403("codebase_chat_sessions")));
+
+    assertThatThrownBy(() -> f.resolve(store.historyAsync(alice, sessionId("forbid01"))))
+        .isInstanceOf(SessionAccessException.class)
+        .satisfies(e -> assertThat(((SessionAccessException) e).reason()).isEqualTo(SessionAccessException.Reason.FORBIDDEN));
+  }
+
+  @Test
+  void conflictOnWrite_isSetAside_withTheReason_andNotRetried() {
+    SessionId id = sessionId("conflic1");
+    fake.wireMock().stubFor(post(urlPathEqualTo("/rest/v1/rpc/append_chat_messages")).atPriority(1)
+        .willReturn(PostgrestResponses.uniqueViolation409("codebase_chat_sessions_session_id_key", "session_id", id.value())));
+    store.append(alice, id, List.of(f.message("m1")));
+    store.append(alice, sessionId("conflic2"), List.of(f.message("other")));
+
+    f.drainAll();
+
+    assertThat(store.setAsideWrites()).hasSize(2).first().satisfies(w -> assertThat(w.reason()).contains("409").contains("23505"));
+    assertThat(fake.countRequests(".*/rpc/append_chat_messages")).isEqualTo(2);
+    assertThat(store.pendingSessions()).isEmpty();
+  }
+
+  @Test
+  void permanentFailure_ofOneWrite_doesNotBlockTheSessionsLaterWrites() {
+    SessionId id = sessionId("perm0001");
+    fake.seedSession(ALICE, id.value(), "s1");
+    f.resolve(store.clearAsync(alice, id));
+    fake.wireMock().stubFor(post(urlPathEqualTo("/rest/v1/rpc/clear_chat_history")).atPriority(1)
+        .willReturn(PostgrestResponses.error(PostgrestResponses.Version.V13, 400, "22023", "p_session_id must match", null, null)));
+    store.append(alice, id, List.of(f.message("after")));
+
+    f.drainAll();
+
+    assertThat(store.setAsideWrites()).extracting(SetAsideWrite::operation).containsExactly("clear");
+    assertThat(storedIds(id)).containsExactly("s1", "after");
+  }
+
+  @Test
+  void evictionUnderPressure_neverDropsUnconfirmedMessages() {
+    StoreFixture tiny =
+        new StoreFixture(fake, CLOCK, builder -> builder.cacheMaximumWeightBytes(4_000).closeTimeout(Duration.ofMillis(100)));
+    fixtures.add(tiny);
+    fake.goDown(Outage.DATABASE_UNAVAILABLE);
+    for (int s = 0; s < 30; s++) {
+      SessionId id = sessionId("evict" + String.format("%03d", s));
+      fake.seedSession(ALICE, id.value(), "seed");
+      tiny.store.append(alice, id, tiny.messages("m", 5));
+    }
+    assertThat(tiny.store.cachedSessions()).isLessThan(30);
+
+    fake.goUp();
+    tiny.drainAll();
+
+    for (int s = 0; s < 30; s++) {
+      assertThat(storedIds(sessionId("evict" + String.format("%03d", s))))
+          .containsExactly("seed", "m-0", "m-1", "m-2", "m-3", "m-4");
+    }
+  }
+
+  @Test
+  void twoStores_interleavingAppendsToOneSession_endWithTheDatabasesHistory() {
+    StoreFixture other = fixture(Duration.ofSeconds(5));
+    SessionId id = sessionId("shared01");
+    fake.seedSession(ALICE, id.value(), "seed");
+    f.resolve(store.historyAsync(alice, id));
+    other.resolve(other.store.historyAsync(alice, id));
+
+    for (int i = 0; i < 10; i++) {
+      store.append(alice, id, List.of(f.message("a" + i)));
+      other.store.append(alice, id, List.of(other.message("b" + i)));
+      f.runFor(Duration.ofMillis(300));
+      other.runFor(Duration.ofMillis(1));
+    }
+    f.drainAll();
+    other.drainAll();
+
+    List<String> database = storedIds(id);
+    assertThat(database).hasSize(21).doesNotHaveDuplicates();
+    assertThat(new HashSet<>(database)).containsAll(List.of("a0", "a9", "b0", "b9", "seed"));
+    assertThat(ids(f.resolve(store.historyAsync(alice, id)))).containsExactlyElementsOf(database);
+    assertThat(ids(other.resolve(other.store.historyAsync(alice, id)))).containsExactlyElementsOf(database);
+  }
+
+  @Test
+  void flush_duringOutage_reportsWhatIsPendingAndWhy() {
+    fake.goDown(Outage.DATABASE_UNAVAILABLE);
+    store.append(alice, sessionId("report01"), List.of(f.message("m1"), f.message("m2")));
+
+    var report = store.flushAsync(Duration.ofSeconds(3));
+    f.driveUntil(report::isDone, Duration.ofSeconds(10));
+
+    FlushReport result = report.join();
+    assertThat(result.isComplete()).isFalse();
+    assertThat(result.pendingWrites()).isEqualTo(2);
+    assertThat(result.pending()).singleElement().satisfies(p -> assertThat(p.lastFailure()).isPresent());
+  }
+}
