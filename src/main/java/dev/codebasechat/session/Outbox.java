@@ -27,6 +27,8 @@ final class Outbox {
   final boolean knownNew;
 
   private final List<PendingOp> ops = new ArrayList<>();
+  /** Ids of the messages in {@link #ops}, kept in step so an append does not rescan them. */
+  private final Set<MessageId> pendingIds = new HashSet<>();
   private boolean headInFlight;
   private @Nullable Instant oldestAcknowledged;
   private @Nullable String lastFailure;
@@ -41,6 +43,9 @@ final class Outbox {
   synchronized void add(PendingOp op, Instant now) {
     if (oldestAcknowledged == null) {
       oldestAcknowledged = now;
+    }
+    if (op instanceof PendingOp.Append append) {
+      append.messages().forEach(message -> pendingIds.add(message.id()));
     }
     int last = ops.size() - 1;
     boolean lastIsSealed = headInFlight && last == 0;
@@ -71,7 +76,10 @@ final class Outbox {
 
   /** The head was confirmed (or set aside): drop it. */
   synchronized void removeHead() {
-    ops.remove(0);
+    PendingOp head = ops.remove(0);
+    if (head instanceof PendingOp.Append append) {
+      append.messages().forEach(message -> pendingIds.remove(message.id()));
+    }
     headInFlight = false;
     failedAttempts = 0;
     lastFailure = null;
@@ -105,15 +113,9 @@ final class Outbox {
     return Optional.ofNullable(lastFailure);
   }
 
-  /** Ids of the messages pending here. */
-  synchronized Set<MessageId> pendingMessageIds() {
-    Set<MessageId> ids = new HashSet<>();
-    for (PendingOp op : ops) {
-      if (op instanceof PendingOp.Append append) {
-        append.messages().forEach(message -> ids.add(message.id()));
-      }
-    }
-    return ids;
+  /** Whether a message with this id is pending here. */
+  synchronized boolean isPending(MessageId id) {
+    return pendingIds.contains(id);
   }
 
   /**

@@ -24,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -299,10 +298,9 @@ public final class SessionStore implements AutoCloseable {
                 return target; // not the caller's: refused below, nothing recorded
               }
               List<ChatMessage> fresh = new ArrayList<>();
-              Set<MessageId> pending = target.pendingMessageIds();
               for (ChatMessage message : unique.values()) {
                 boolean known =
-                    pending.contains(message.id())
+                    target.isPending(message.id())
                         || (cached != null && containsId(cached, message.id()));
                 if (!known) {
                   fresh.add(message);
