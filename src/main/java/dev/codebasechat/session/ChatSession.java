@@ -70,4 +70,20 @@ public record ChatSession(
   public int messageCount() {
     return messages.size();
   }
+
+  /** This session with other messages. */
+  ChatSession withMessages(List<ChatMessage> newMessages) {
+    return new ChatSession(id, owner, repo, currentFile, contextCache, metadata, newMessages, version, lastActivity);
+  }
+
+  /** This session with another version. */
+  ChatSession withVersion(long newVersion) {
+    return new ChatSession(id, owner, repo, currentFile, contextCache, metadata, messages, newVersion, lastActivity);
+  }
+
+  /** This session with other context fields. */
+  ChatSession withContext(
+      Optional<String> newRepo, Optional<String> newCurrentFile, JsonNode newContextCache, JsonNode newMetadata) {
+    return new ChatSession(id, owner, newRepo, newCurrentFile, newContextCache, newMetadata, messages, version, lastActivity);
+  }
 }

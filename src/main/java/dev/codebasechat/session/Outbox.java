@@ -132,7 +132,7 @@ final class Outbox {
       } else if (op instanceof PendingOp.Context context) {
         state = withContext(state, context.update());
       } else if (op instanceof PendingOp.Clear) {
-        state = withMessages(state, List.of());
+        state = state.withMessages(List.of());
       } else if (op instanceof PendingOp.Delete) {
         exists = false;
         state = ChatSession.empty(id, owner);
@@ -150,54 +150,20 @@ final class Outbox {
         messages.add(message);
       }
     }
-    return new ChatSession(
-        session.id(),
-        session.owner(),
-        append.repo().or(session::repo),
-        append.currentFile().or(session::currentFile),
-        session.contextCache(),
-        session.metadata(),
-        messages,
-        session.version(),
-        session.lastActivity());
+    return session
+        .withMessages(messages)
+        .withContext(
+            append.repo().or(session::repo),
+            append.currentFile().or(session::currentFile),
+            session.contextCache(),
+            session.metadata());
   }
 
   static ChatSession withContext(ChatSession session, ContextUpdate update) {
-    return new ChatSession(
-        session.id(),
-        session.owner(),
+    return session.withContext(
         update.repo().or(session::repo),
         update.currentFile().or(session::currentFile),
         update.contextCache().orElse(session.contextCache()),
-        update.metadata().orElse(session.metadata()),
-        session.messages(),
-        session.version(),
-        session.lastActivity());
-  }
-
-  static ChatSession withMessages(ChatSession session, List<ChatMessage> messages) {
-    return new ChatSession(
-        session.id(),
-        session.owner(),
-        session.repo(),
-        session.currentFile(),
-        session.contextCache(),
-        session.metadata(),
-        messages,
-        session.version(),
-        session.lastActivity());
-  }
-
-  static ChatSession withVersion(ChatSession session, long version) {
-    return new ChatSession(
-        session.id(),
-        session.owner(),
-        session.repo(),
-        session.currentFile(),
-        session.contextCache(),
-        session.metadata(),
-        session.messages(),
-        version,
-        session.lastActivity());
+        update.metadata().orElse(session.metadata()));
   }
 }

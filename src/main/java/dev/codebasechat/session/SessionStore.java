@@ -177,11 +177,7 @@ public final class SessionStore implements AutoCloseable {
         .thenApply(
             read -> {
               ChatSession s = read.session();
-              ChatSession trimmed =
-                  new ChatSession(
-                      s.id(), s.owner(), s.repo(), s.currentFile(), s.contextCache(), s.metadata(),
-                      s.lastMessages(n), s.version(), s.lastActivity());
-              return new SessionRead(trimmed, read.source(), read.pendingWrites());
+              return new SessionRead(s.withMessages(s.lastMessages(n)), read.source(), read.pendingWrites());
             });
   }
 
@@ -656,7 +652,7 @@ public final class SessionStore implements AutoCloseable {
           .thenAccept(
               row ->
                   row.ifPresentOrElse(
-                      version -> confirmedChange(id, version.version(), s -> Outbox.withMessages(s, List.of())),
+                      version -> confirmedChange(id, version.version(), s -> s.withMessages(List.of())),
                       () -> confirmed.invalidate(id)));
     }
     return guard
@@ -682,7 +678,7 @@ public final class SessionStore implements AutoCloseable {
             && (ack.version() == cached.version() + 1
                 || (ack.appended() == 0 && ack.version() == cached.version()));
     if (consistent) {
-      confirmed.asMap().replace(id, cached, Outbox.withVersion(next, ack.version()));
+      confirmed.asMap().replace(id, cached, next.withVersion(ack.version()));
     } else {
       // Another writer got in between (or our copy was stale): reload instead of guessing.
       confirmed.invalidate(id);
@@ -697,7 +693,7 @@ public final class SessionStore implements AutoCloseable {
       return;
     }
     if (version == cached.version() + 1) {
-      confirmed.asMap().replace(id, cached, Outbox.withVersion(change.apply(cached), version));
+      confirmed.asMap().replace(id, cached, change.apply(cached).withVersion(version));
     } else {
       confirmed.invalidate(id);
     }
