@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -98,6 +99,8 @@ public final class SessionStore implements AutoCloseable {
   private final Cache<SessionId, Long> confirmations;
   private final AtomicLong confirmationCounter = new AtomicLong();
   private final List<SetAsideWrite> setAside = new CopyOnWriteArrayList<>();
+  /** Owners some of whose writes are parked until they present a usable token. */
+  private final Set<UUID> ownersWaitingForToken = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   private record OwnerToken(AccessToken token, boolean refused) {}
@@ -614,6 +617,7 @@ public final class SessionStore implements AutoCloseable {
     OwnerToken token = tokens.getIfPresent(outbox.owner);
     if (token == null || token.refused()) {
       outbox.releaseHead("waiting for a new access token of the owner");
+      ownersWaitingForToken.add(outbox.owner);
       return CompletableFuture.completedFuture(FlushOutcome.parked());
     }
     PendingOp op = head.get();
@@ -727,6 +731,7 @@ public final class SessionStore implements AutoCloseable {
         return FlushOutcome.more(); // a newer token arrived while this one was being refused
       }
       log.warn("writes of session {} wait for a new token of their owner: {}", outbox.id, describe(failure));
+      ownersWaitingForToken.add(outbox.owner);
       return FlushOutcome.parked();
     }
     // Refused for good (policy, constraint, missing session): set aside, go on with the rest.
@@ -755,7 +760,9 @@ public final class SessionStore implements AutoCloseable {
       return;
     }
     tokens.put(caller.userId(), new OwnerToken(caller.token(), false));
-    if (previous != null && previous.refused()) {
+    // Parked writes of this owner (token refused, expired from memory, or never seen since a
+    // restart) can go now; the check keeps a new user's first request from scanning anything.
+    if (ownersWaitingForToken.remove(caller.userId())) {
       for (Outbox outbox : outboxes.values()) {
         if (outbox.owner.equals(caller.userId())) {
           pacer.resume(outbox.id);
