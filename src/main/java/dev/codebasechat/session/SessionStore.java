@@ -16,6 +16,9 @@ import dev.codebasechat.sync.RemoteGuard;
 import dev.codebasechat.sync.WritePacer;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.GuavaCacheMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -427,6 +430,40 @@ public final class SessionStore implements AutoCloseable {
   /** State of the circuit breaker in front of the database. */
   public CircuitBreaker.State breakerState() {
     return guard.breakerState();
+  }
+
+  /**
+   * Publishes the store's meters to {@code registry}: {@code sessions.pending.writes},
+   * {@code sessions.pending.sessions}, {@code sessions.pending.oldest.age} (seconds),
+   * {@code sessions.setaside.writes}, the cache's {@code cache.*} meters (name {@code sessions}),
+   * and the breaker's and retry's. Gauges are computed when scraped, not on the hot path.
+   */
+  public void bindTo(MeterRegistry registry) {
+    Gauge.builder("sessions.pending.writes", this, s -> s.pendingSessions().stream().mapToInt(PendingSession::pendingWrites).sum())
+        .description("writes acknowledged but not yet confirmed by the database")
+        .register(registry);
+    Gauge.builder("sessions.pending.sessions", outboxes, Map::size)
+        .description("sessions with unconfirmed writes")
+        .register(registry);
+    Gauge.builder("sessions.pending.oldest.age", this, SessionStore::oldestPendingAgeSeconds)
+        .description("age of the oldest unconfirmed write")
+        .baseUnit("seconds")
+        .register(registry);
+    Gauge.builder("sessions.setaside.writes", setAside, List::size)
+        .description("writes the database refused for good")
+        .register(registry);
+    GuavaCacheMetrics.monitor(registry, confirmed, "sessions");
+    guard.bindTo(registry);
+  }
+
+  private double oldestPendingAgeSeconds() {
+    Instant now = clock.instant();
+    return outboxes.values().stream()
+        .map(Outbox::oldestAcknowledged)
+        .flatMap(Optional::stream)
+        .map(at -> Duration.between(at, now).toMillis() / 1000.0)
+        .max(Double::compare)
+        .orElse(0.0);
   }
 
   /** The resilience wrapper, to bind metrics or observe events. */

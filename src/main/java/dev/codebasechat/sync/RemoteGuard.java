@@ -6,9 +6,14 @@ import dev.codebasechat.postgrest.PostgrestHttpException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.github.resilience4j.core.functions.Either;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
+import io.github.resilience4j.retry.RetryRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -63,7 +68,9 @@ public final class RemoteGuard {
 
   private static final Logger log = LoggerFactory.getLogger(RemoteGuard.class);
 
+  private final CircuitBreakerRegistry breakers;
   private final CircuitBreaker breaker;
+  private final RetryRegistry retries;
   private final Retry retry;
   private final ScheduledExecutorService scheduler;
   private final Duration initialBackoff;
@@ -77,9 +84,8 @@ public final class RemoteGuard {
     this.maxBackoff = builder.maxBackoff;
     this.jitter = builder.jitter;
     this.random = builder.random;
-    this.breaker =
-        CircuitBreaker.of(
-            BREAKER_NAME,
+    this.breakers =
+        CircuitBreakerRegistry.of(
             CircuitBreakerConfig.custom()
                 .failureRateThreshold(builder.failureRateThreshold)
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
@@ -94,14 +100,15 @@ public final class RemoteGuard {
                 .clock(builder.clock)
                 .currentTimestampFunction(Clock::millis, TimeUnit.MILLISECONDS)
                 .build());
-    this.retry =
-        Retry.of(
-            BREAKER_NAME,
+    this.breaker = breakers.circuitBreaker(BREAKER_NAME);
+    this.retries =
+        RetryRegistry.of(
             RetryConfig.custom()
                 .maxAttempts(builder.maxAttempts)
                 .retryOnException(RemoteGuard::isTransient)
                 .intervalBiFunction(this::intervalMillis)
                 .build());
+    this.retry = retries.retry(BREAKER_NAME);
     breaker
         .getEventPublisher()
         .onStateTransition(
@@ -144,6 +151,15 @@ public final class RemoteGuard {
               }
             });
     return result;
+  }
+
+  /**
+   * Publishes the breaker's and the retry's meters ({@code resilience4j.circuitbreaker.*},
+   * {@code resilience4j.retry.*}, tagged {@code name=}{@value #BREAKER_NAME}) to {@code registry}.
+   */
+  public void bindTo(MeterRegistry registry) {
+    TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
+    TaggedRetryMetrics.ofRetryRegistry(retries).bindTo(registry);
   }
 
   /** The breaker, for metrics binding and event subscription; do not reconfigure it. */
