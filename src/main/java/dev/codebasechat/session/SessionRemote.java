@@ -20,13 +20,7 @@ import java.util.concurrent.CompletableFuture;
  * it lets the planner use the index, and it is a second fence). No retry or fallback here: that
  * is the store's job, through the guard.
  */
-final class SessionRemote {
-
-  /** What the append function answered. */
-  record AppendAck(int appended, int messageCount, long version) {}
-
-  /** What the database holds after a context update or a clear. */
-  record RowVersion(long version, int messageCount) {}
+final class SessionRemote implements SessionBackend {
 
   private final PostgrestClient client;
 
@@ -34,7 +28,8 @@ final class SessionRemote {
     this.client = client;
   }
 
-  CompletableFuture<Optional<ChatSession>> fetch(AccessToken token, UUID owner, SessionId id) {
+  @Override
+  public CompletableFuture<Optional<ChatSession>> fetch(AccessToken token, UUID owner, SessionId id) {
     return client
         .as(token)
         .from(SessionCodec.TABLE)
@@ -45,7 +40,9 @@ final class SessionRemote {
         .thenApply(row -> row.map(SessionCodec::sessionFromRow));
   }
 
-  CompletableFuture<AppendAck> append(AccessToken token, SessionId id, PendingOp.Append op) {
+  @Override
+  public CompletableFuture<AppendAck> append(
+      AccessToken token, UUID owner, SessionId id, PendingOp.Append op) {
     return client
         .as(token)
         .rpc(
@@ -62,8 +59,8 @@ final class SessionRemote {
             });
   }
 
-  /** Empty when the caller has no such session. */
-  CompletableFuture<Optional<RowVersion>> updateContext(
+  @Override
+  public CompletableFuture<Optional<RowVersion>> updateContext(
       AccessToken token, UUID owner, SessionId id, ContextUpdate update) {
     return client
         .as(token)
@@ -77,8 +74,8 @@ final class SessionRemote {
         .thenApply(result -> firstRowVersion(result.body()));
   }
 
-  /** Empty when the caller has no such session. */
-  CompletableFuture<Optional<RowVersion>> clear(AccessToken token, SessionId id) {
+  @Override
+  public CompletableFuture<Optional<RowVersion>> clear(AccessToken token, UUID owner, SessionId id) {
     return client
         .as(token)
         .rpc(SessionCodec.CLEAR_FUNCTION, SessionCodec.sessionArgument(id))
@@ -94,8 +91,8 @@ final class SessionRemote {
             });
   }
 
-  /** True when a session of the caller was deleted. */
-  CompletableFuture<Boolean> delete(AccessToken token, SessionId id) {
+  @Override
+  public CompletableFuture<Boolean> delete(AccessToken token, UUID owner, SessionId id) {
     return client
         .as(token)
         .rpc(SessionCodec.DELETE_FUNCTION, SessionCodec.sessionArgument(id))
@@ -103,7 +100,8 @@ final class SessionRemote {
         .thenApply(result -> result.body().asBoolean(false));
   }
 
-  CompletableFuture<SessionPage> list(
+  @Override
+  public CompletableFuture<SessionPage> list(
       AccessToken token, UUID owner, int limit, int offset, Optional<String> repo) {
     SelectRequest select =
         client

@@ -83,7 +83,7 @@ public final class SessionStore implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SessionStore.class);
   private static final int MAX_STALE_READ_RETRIES = 3;
 
-  private final SessionRemote remote;
+  private final SessionBackend remote;
   private final RemoteGuard guard;
   private final WritePacer<SessionId> pacer;
   private final Clock clock;
@@ -673,7 +673,7 @@ public final class SessionStore implements AutoCloseable {
     SessionId id = outbox.id;
     if (op instanceof PendingOp.Append append) {
       return guard
-          .call(() -> remote.append(token, id, append))
+          .call(() -> remote.append(token, outbox.owner, id, append))
           .thenAccept(ack -> confirmedAppend(outbox, append, ack));
     }
     if (op instanceof PendingOp.Context context) {
@@ -689,7 +689,7 @@ public final class SessionStore implements AutoCloseable {
     }
     if (op instanceof PendingOp.Clear) {
       return guard
-          .call(() -> remote.clear(token, id))
+          .call(() -> remote.clear(token, outbox.owner, id))
           .thenAccept(
               row ->
                   row.ifPresentOrElse(
@@ -697,7 +697,7 @@ public final class SessionStore implements AutoCloseable {
                       () -> confirmed.invalidate(id)));
     }
     return guard
-        .call(() -> remote.delete(token, id))
+        .call(() -> remote.delete(token, outbox.owner, id))
         .thenAccept(
             deleted -> {
               stamp(id);
@@ -705,7 +705,7 @@ public final class SessionStore implements AutoCloseable {
             });
   }
 
-  private void confirmedAppend(Outbox outbox, PendingOp.Append append, SessionRemote.AppendAck ack) {
+  private void confirmedAppend(Outbox outbox, PendingOp.Append append, SessionBackend.AppendAck ack) {
     SessionId id = outbox.id;
     stamp(id);
     ChatSession cached = confirmed.getIfPresent(id);
