@@ -359,11 +359,7 @@ public final class SqliteJournal implements Journal {
 
     /** How long to wait for another process's write lock; default 5 seconds. */
     public Builder busyTimeout(Duration busyTimeout) {
-      if (busyTimeout.isNegative() || busyTimeout.toMillis() > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(
-            "busyTimeout must be between 0 and " + Integer.MAX_VALUE + " ms but was " + busyTimeout);
-      }
-      this.busyTimeout = busyTimeout;
+      this.busyTimeout = SqliteDatabase.checkBusyTimeout(busyTimeout);
       return this;
     }
 
