@@ -30,6 +30,8 @@ import java.util.UUID;
 public interface Journal extends AutoCloseable {
 
   /** One entry to append, for {@link #appendAll}. */
+  // The array is copied in and out and compared by content (equals, hashCode below).
+  @SuppressWarnings("ArrayRecordComponent")
   record Append(String key, UUID owner, String kind, byte[] payload) {
     public Append {
       payload = payload.clone();

@@ -15,6 +15,8 @@ import java.util.UUID;
  * @param kind what the payload is, chosen by the caller (for example {@code "append"})
  * @param recordedAt when the journal made it durable, by the journal's clock
  */
+// The array is copied in and out and compared by content (equals, hashCode below).
+@SuppressWarnings("ArrayRecordComponent")
 public record JournalEntry(
     long sequence, String key, UUID owner, String kind, byte[] payload, Instant recordedAt) {
 

@@ -5,14 +5,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.codebasechat.SystemTime;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -20,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -109,14 +106,8 @@ public final class LocalSessionTable implements AutoCloseable {
   private final ObjectMapper mapper = new ObjectMapper();
 
   private LocalSessionTable(Builder builder) {
-    this.clock = builder.clock;
-    this.database =
-        SqliteDatabase.open(
-            Objects.requireNonNull(builder.path, "path must be set"),
-            builder.durability,
-            builder.busyTimeout,
-            SCHEMA,
-            0);
+    this.clock = builder.clock();
+    this.database = builder.open(SCHEMA, 0);
   }
 
   public static Builder builder() {
@@ -210,14 +201,11 @@ public final class LocalSessionTable implements AutoCloseable {
 
   /** The caller's session as PostgREST returns the row; empty when the caller has none by that id. */
   public Optional<ObjectNode> fetch(UUID owner, String sessionId) {
-    return database.read(
+    return onOwnRow(
         "fetch session",
-        connection -> {
-          Optional<Row> found = row(connection, owner, sessionId);
-          if (found.isEmpty()) {
-            return Optional.empty();
-          }
-          Row row = found.get();
+        owner,
+        sessionId,
+        (connection, row) -> {
           ObjectNode json = mapper.createObjectNode();
           json.put("session_id", row.sessionId);
           json.put("user_id", owner.toString());
@@ -237,7 +225,7 @@ public final class LocalSessionTable implements AutoCloseable {
           json.put("message_count", row.messageCount);
           json.put("version", row.version);
           json.put("last_activity", time(row.lastActivity));
-          return Optional.of(json);
+          return json;
         });
   }
 
@@ -252,14 +240,11 @@ public final class LocalSessionTable implements AutoCloseable {
   public Optional<RowVersion> updateContext(UUID owner, String sessionId, JsonNode patch) {
     checkPatch(patch);
     long now = clock.millis();
-    return database.write(
+    return onOwnRow(
         "update session context",
-        connection -> {
-          Optional<Row> found = row(connection, owner, sessionId);
-          if (found.isEmpty()) {
-            return Optional.empty();
-          }
-          Row row = found.get();
+        owner,
+        sessionId,
+        (connection, row) -> {
           SqliteDatabase.update(
               connection,
               "UPDATE sessions SET repo = ?, current_file = ?, context_cache = ?, metadata = ?,"
@@ -271,21 +256,18 @@ public final class LocalSessionTable implements AutoCloseable {
               now,
               now,
               row.id);
-          return Optional.of(new RowVersion(row.version + 1, row.messageCount));
+          return new RowVersion(row.version + 1, row.messageCount);
         });
   }
 
   /** Empties the caller's session's history; mirrors {@code clear_chat_history}. */
   public Optional<RowVersion> clear(UUID owner, String sessionId) {
     long now = clock.millis();
-    return database.write(
+    return onOwnRow(
         "clear session",
-        connection -> {
-          Optional<Row> found = row(connection, owner, sessionId);
-          if (found.isEmpty()) {
-            return Optional.empty();
-          }
-          Row row = found.get();
+        owner,
+        sessionId,
+        (connection, row) -> {
           SqliteDatabase.update(connection, "DELETE FROM messages WHERE session = ?", row.id);
           SqliteDatabase.update(
               connection,
@@ -294,23 +276,21 @@ public final class LocalSessionTable implements AutoCloseable {
               now,
               now,
               row.id);
-          return Optional.of(new RowVersion(row.version + 1, 0));
+          return new RowVersion(row.version + 1, 0);
         });
   }
 
   /** Deletes the caller's session; {@code false} when the caller has none by that id. */
   public boolean delete(UUID owner, String sessionId) {
-    return database.write(
-        "delete session",
-        connection -> {
-          Optional<Row> found = row(connection, owner, sessionId);
-          if (found.isEmpty()) {
-            return false;
-          }
-          SqliteDatabase.update(connection, "DELETE FROM messages WHERE session = ?", found.get().id);
-          SqliteDatabase.update(connection, "DELETE FROM sessions WHERE id = ?", found.get().id);
-          return true;
-        });
+    return onOwnRow(
+            "delete session",
+            owner,
+            sessionId,
+            (connection, row) -> {
+              SqliteDatabase.update(connection, "DELETE FROM messages WHERE session = ?", row.id);
+              return SqliteDatabase.update(connection, "DELETE FROM sessions WHERE id = ?", row.id);
+            })
+        .isPresent();
   }
 
   /**
@@ -384,6 +364,25 @@ public final class LocalSessionTable implements AutoCloseable {
       long lastActivity) {}
 
   private record Candidate(String id, String body) {}
+
+  /** Work on one of the caller's rows. */
+  @FunctionalInterface
+  private interface RowWork<T> {
+    T run(Connection connection, Row row) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in one transaction on the caller's session {@code sessionId}; empty, without
+   * running it, when the caller has no such session (another user's counts as none).
+   */
+  private <T> Optional<T> onOwnRow(String what, UUID owner, String sessionId, RowWork<T> work) {
+    return database.write(
+        what,
+        connection -> {
+          Optional<Row> row = row(connection, owner, sessionId);
+          return row.isEmpty() ? Optional.empty() : Optional.of(work.run(connection, row.get()));
+        });
+  }
 
   private static Optional<Row> row(Connection connection, UUID owner, String sessionId)
       throws SQLException {
@@ -481,35 +480,13 @@ public final class LocalSessionTable implements AutoCloseable {
     return POSTGREST_TIME.format(Instant.ofEpochMilli(epochMillis));
   }
 
-  /** Options for {@link LocalSessionTable}; {@link #path} is required. Not thread-safe. */
-  public static final class Builder {
-    private @Nullable Path path;
-    private Durability durability = Durability.FULL;
-    private Clock clock = SystemTime.clock();
-    private Duration busyTimeout = SqliteJournal.DEFAULT_BUSY_TIMEOUT;
+  /** Options for {@link LocalSessionTable}; see {@link SqliteFileBuilder}. Not thread-safe. */
+  public static final class Builder extends SqliteFileBuilder<Builder> {
 
     private Builder() {}
 
-    /** The database file (not a journal's file: each checks the other's is not given to it). */
-    public Builder path(Path path) {
-      this.path = path;
-      return this;
-    }
-
-    /** Default {@link Durability#FULL}. */
-    public Builder durability(Durability durability) {
-      this.durability = durability;
-      return this;
-    }
-
-    public Builder clock(Clock clock) {
-      this.clock = clock;
-      return this;
-    }
-
-    /** How long to wait for another process's write lock; default 5 seconds. */
-    public Builder busyTimeout(Duration busyTimeout) {
-      this.busyTimeout = SqliteDatabase.checkBusyTimeout(busyTimeout);
+    @Override
+    Builder self() {
       return this;
     }
 

@@ -12,6 +12,8 @@ import java.util.UUID;
  * @param version the database's version of that state
  * @param touchedAt when it was last written with {@link Journal#putSnapshot}, by the journal's clock
  */
+// The array is copied in and out and compared by content (equals, hashCode below).
+@SuppressWarnings("ArrayRecordComponent")
 public record Snapshot(String key, UUID owner, long version, byte[] json, Instant touchedAt) {
 
   public Snapshot {

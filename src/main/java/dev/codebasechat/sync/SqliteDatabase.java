@@ -91,14 +91,6 @@ final class SqliteDatabase implements AutoCloseable {
     }
   }
 
-  static Duration checkBusyTimeout(Duration busyTimeout) {
-    if (busyTimeout.isNegative() || busyTimeout.toMillis() > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException(
-          "busyTimeout must be between 0 and " + Integer.MAX_VALUE + " ms but was " + busyTimeout);
-    }
-    return busyTimeout;
-  }
-
   private static void checkDirectory(Path path) {
     Path directory = path.getParent();
     if (directory == null) {

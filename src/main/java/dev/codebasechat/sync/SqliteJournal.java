@@ -1,6 +1,5 @@
 package dev.codebasechat.sync;
 
-import dev.codebasechat.SystemTime;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
@@ -46,7 +44,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SqliteJournal implements Journal {
 
-  public static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(5);
   static final int SCHEMA_VERSION = 1;
   /** {@code PRAGMA application_id} of a journal file: "CBCJ". */
   static final int APPLICATION_ID = 0x4342434A;
@@ -74,14 +71,8 @@ public final class SqliteJournal implements Journal {
   private final Clock clock;
 
   private SqliteJournal(Builder builder) {
-    this.clock = builder.clock;
-    this.database =
-        SqliteDatabase.open(
-            Objects.requireNonNull(builder.path, "path must be set"),
-            builder.durability,
-            builder.busyTimeout,
-            SCHEMA,
-            builder.maxPageCount);
+    this.clock = builder.clock();
+    this.database = builder.open(SCHEMA, builder.maxPageCount);
   }
 
   public static Builder builder() {
@@ -330,36 +321,14 @@ public final class SqliteJournal implements Journal {
     database.close();
   }
 
-  /** Options for {@link SqliteJournal}; {@link #path} is required. Not thread-safe. */
-  public static final class Builder {
-    private @Nullable Path path;
-    private Durability durability = Durability.FULL;
-    private Clock clock = SystemTime.clock();
-    private Duration busyTimeout = DEFAULT_BUSY_TIMEOUT;
+  /** Options for {@link SqliteJournal}; see {@link SqliteFileBuilder}. Not thread-safe. */
+  public static final class Builder extends SqliteFileBuilder<Builder> {
     private long maxPageCount;
 
     private Builder() {}
 
-    /** The database file; its directory is created when missing. */
-    public Builder path(Path path) {
-      this.path = path;
-      return this;
-    }
-
-    /** Default {@link Durability#FULL}. */
-    public Builder durability(Durability durability) {
-      this.durability = durability;
-      return this;
-    }
-
-    public Builder clock(Clock clock) {
-      this.clock = clock;
-      return this;
-    }
-
-    /** How long to wait for another process's write lock; default 5 seconds. */
-    public Builder busyTimeout(Duration busyTimeout) {
-      this.busyTimeout = SqliteDatabase.checkBusyTimeout(busyTimeout);
+    @Override
+    Builder self() {
       return this;
     }
 
