@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -76,7 +77,7 @@ public final class LocalSessionTable implements AutoCloseable {
   private static final Set<String> PATCH_FIELDS =
       Set.of("repo", "current_file", "context_cache", "metadata");
   private static final DateTimeFormatter POSTGREST_TIME =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxxx").withZone(ZoneOffset.UTC);
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxxx", Locale.ROOT).withZone(ZoneOffset.UTC);
 
   private static final SqliteDatabase.Schema SCHEMA =
       new SqliteDatabase.Schema(
