@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.LongUnaryOperator;
 
 /**
@@ -61,6 +62,21 @@ public final class JournalAppendBenchmark {
             i -> journal.append("chat-1705622400000-bench" + (i % 8), OWNER, "append", payload)));
       }
     }
+    System.out.println();
+    System.out.println("| 8 threads appending at once | durability | appends/s | median per call | p99 per call |");
+    System.out.println("|---|---|---:|---:|---:|");
+    for (Durability durability : new Durability[] {Durability.PROCESS_CRASH_SAFE, Durability.FULL}) {
+      try (Journal journal =
+          SqliteJournal.builder()
+              .path(dir.resolve("journal-threads-" + durability + ".db"))
+              .durability(durability)
+              .build()) {
+        concurrent(journal, payload, samples, label(durability));
+      }
+    }
+    System.out.println();
+    System.out.println("| what | durability | median | p99 | mean |");
+    System.out.println("|---|---|---:|---:|---:|");
     for (Durability durability : new Durability[] {Durability.PROCESS_CRASH_SAFE, Durability.FULL}) {
       try (LocalSessionTable table =
           LocalSessionTable.builder()
@@ -74,6 +90,48 @@ public final class JournalAppendBenchmark {
         }));
       }
     }
+  }
+
+  /** 8 threads released together, each making {@code samples / 8} appends to its own key. */
+  private static void concurrent(Journal journal, byte[] payload, int samples, String label) {
+    int threads = 8;
+    int perThread = Math.max(1, samples / threads);
+    double[][] times = new double[threads][];
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int index = t;
+      Thread worker =
+          new Thread(
+              () -> {
+                try {
+                  start.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  return;
+                }
+                times[index] =
+                    measure(perThread, i -> journal.append("key-" + index, OWNER, "append", payload));
+              });
+      workers.add(worker);
+      worker.start();
+    }
+    long begin = System.nanoTime();
+    start.countDown();
+    for (Thread worker : workers) {
+      try {
+        worker.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    double seconds = (System.nanoTime() - begin) / 1e9;
+    double[] all = Arrays.stream(times).flatMapToDouble(Arrays::stream).sorted().toArray();
+    // Each thread also made WARMUP untimed calls inside the measured wall time.
+    double rate = threads * (perThread + WARMUP) / seconds;
+    System.out.printf(Locale.ROOT, "| SqliteJournal.append | %s | %.0f | %s | %s |%n", label, rate,
+        human(percentile(all, 0.50)), human(percentile(all, 0.99)));
   }
 
   private static com.fasterxml.jackson.databind.node.ObjectNode message(long i) {
