@@ -1,0 +1,333 @@
+package dev.codebasechat.sync;
+
+import dev.codebasechat.sync.JournalException.Reason;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteException;
+
+/**
+ * One SQLite file opened for this package: WAL mode, the chosen {@code synchronous} level, a busy
+ * timeout, and a single connection used by one thread at a time under a fair lock. Every {@link
+ * #write} is one {@code BEGIN IMMEDIATE … COMMIT} transaction that has committed (and, with {@link
+ * Durability#FULL}, been fsynced) before it returns; a failure rolls back and surfaces as a {@link
+ * JournalException} naming the file. Reads use the same connection under the same lock, so they see
+ * every write that returned.
+ *
+ * <p>Opening checks the directory, the file's integrity ({@code PRAGMA quick_check}) and that the
+ * file belongs to the same use ({@code PRAGMA application_id}), then creates or upgrades the schema
+ * ({@code PRAGMA user_version}).
+ */
+final class SqliteDatabase implements AutoCloseable {
+
+  /** A unit of work on the connection. */
+  @FunctionalInterface
+  interface Work<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  /** What a file holds: its application id, its schema version and the statements creating it. */
+  record Schema(int applicationId, int version, List<String> statements) {}
+
+  private final Path path;
+  private final ReentrantLock lock = new ReentrantLock(true);
+  private final Connection connection;
+  private boolean closed;
+
+  private SqliteDatabase(Path path, Connection connection) {
+    this.path = path;
+    this.connection = connection;
+  }
+
+  static SqliteDatabase open(
+      Path file, Durability durability, Duration busyTimeout, Schema schema, long maxPageCount) {
+    Path path = file.toAbsolutePath();
+    checkDirectory(path);
+    SQLiteConfig config = new SQLiteConfig();
+    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(durability.synchronousPragma()));
+    config.setBusyTimeout(Math.toIntExact(busyTimeout.toMillis()));
+    config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+    Connection connection;
+    try {
+      connection = DriverManager.getConnection("jdbc:sqlite:" + path, config.toProperties());
+    } catch (SQLException e) {
+      throw failure(path, "cannot open", e);
+    }
+    SqliteDatabase database = new SqliteDatabase(path, connection);
+    try {
+      database.verify(schema);
+      if (maxPageCount > 0) {
+        try (Statement statement = connection.createStatement()) {
+          statement.execute("PRAGMA max_page_count=" + maxPageCount);
+        }
+      }
+      connection.setAutoCommit(false);
+      database.migrate(schema);
+      return database;
+    } catch (SQLException | RuntimeException e) {
+      try {
+        connection.close();
+      } catch (SQLException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      if (e instanceof JournalException journalException) {
+        throw journalException;
+      }
+      throw e instanceof SQLException sql
+          ? failure(path, "cannot open", sql)
+          : new JournalException(Reason.OTHER, path, "cannot open", e);
+    }
+  }
+
+  private static void checkDirectory(Path path) {
+    Path directory = path.getParent();
+    if (directory == null) {
+      throw new JournalException(Reason.READ_ONLY, path, "the file has no parent directory");
+    }
+    try {
+      Files.createDirectories(directory);
+    } catch (IOException e) {
+      throw new JournalException(
+          Reason.READ_ONLY, path, "cannot create the directory " + directory + ": " + e, e);
+    }
+    // SQLite creates -wal and -shm files next to the database, so the directory must be writable
+    // even when the file itself exists.
+    if (!Files.isDirectory(directory) || !Files.isWritable(directory)) {
+      throw new JournalException(
+          Reason.READ_ONLY, path, "the directory " + directory + " is not a writable directory");
+    }
+    if (Files.exists(path) && !Files.isWritable(path)) {
+      throw new JournalException(Reason.READ_ONLY, path, "the file is not writable");
+    }
+  }
+
+  private void verify(Schema schema) throws SQLException {
+    List<String> problems = new ArrayList<>();
+    try (Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery("PRAGMA quick_check")) {
+      while (rows.next()) {
+        problems.add(rows.getString(1));
+      }
+    }
+    if (!problems.equals(List.of("ok"))) {
+      throw new JournalException(
+          Reason.CORRUPT, path, "the database fails PRAGMA quick_check: " + problems);
+    }
+    int applicationId = pragmaInt("application_id");
+    int version = pragmaInt("user_version");
+    if (version == 0 && applicationId == 0 && hasTables()) {
+      throw new JournalException(
+          Reason.CORRUPT, path, "the file is a SQLite database of some other program");
+    }
+    if (applicationId != 0 && applicationId != schema.applicationId()) {
+      throw new JournalException(
+          Reason.CORRUPT,
+          path,
+          "the file belongs to another use: application_id must be "
+              + schema.applicationId()
+              + " but was "
+              + applicationId);
+    }
+    if (version > schema.version()) {
+      throw new JournalException(
+          Reason.CORRUPT,
+          path,
+          "the file was written by a newer version: schema version must be at most "
+              + schema.version()
+              + " but was "
+              + version);
+    }
+  }
+
+  private boolean hasTables() throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet rows =
+            statement.executeQuery("SELECT count(*) FROM sqlite_schema WHERE type = 'table'")) {
+      return rows.next() && rows.getInt(1) > 0;
+    }
+  }
+
+  private void migrate(Schema schema) throws SQLException {
+    if (pragmaInt("user_version") == schema.version()) {
+      return;
+    }
+    try (Statement statement = connection.createStatement()) {
+      for (String sql : schema.statements()) {
+        statement.execute(sql);
+      }
+      statement.execute("PRAGMA application_id=" + schema.applicationId());
+      statement.execute("PRAGMA user_version=" + schema.version());
+      connection.commit();
+    } catch (SQLException e) {
+      connection.rollback();
+      throw e;
+    }
+  }
+
+  private int pragmaInt(String name) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery("PRAGMA " + name)) {
+      return rows.next() ? rows.getInt(1) : 0;
+    }
+  }
+
+  /**
+   * Runs {@code work} in one IMMEDIATE transaction and commits it; {@code what} names the
+   * operation in the error.
+   *
+   * @throws JournalException when the transaction cannot be committed; it was rolled back
+   */
+  <T> T write(String what, Work<T> work) {
+    lock.lock();
+    try {
+      ensureOpen(what);
+      try {
+        T result = work.run(connection);
+        connection.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly(e);
+        if (e instanceof SQLException sql) {
+          throw failure(path, what + " failed", sql);
+        }
+        throw (RuntimeException) e;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Runs {@code work} as a read; it ends with a commit so no lock or snapshot is held after. */
+  <T> T read(String what, Work<T> work) {
+    return write(what, work);
+  }
+
+  private void rollbackQuietly(Exception cause) {
+    try {
+      connection.rollback();
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  private void ensureOpen(String what) {
+    if (closed) {
+      throw new JournalException(Reason.CLOSED, path, what + " failed: the journal is closed");
+    }
+  }
+
+  /** Moves the write-ahead log into the database file and truncates the log. */
+  void checkpoint() {
+    lock.lock();
+    try {
+      ensureOpen("checkpoint");
+      try {
+        connection.commit();
+        connection.setAutoCommit(true);
+        try (Statement statement = connection.createStatement()) {
+          statement.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+        } finally {
+          connection.setAutoCommit(false);
+        }
+      } catch (SQLException e) {
+        throw failure(path, "checkpoint failed", e);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The database file plus its write-ahead log, in bytes. */
+  long fileSize() {
+    return sizeOf(path) + sizeOf(path.resolveSibling(path.getFileName() + "-wal"));
+  }
+
+  private static long sizeOf(Path file) {
+    try {
+      return Files.exists(file) ? Files.size(file) : 0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  Path path() {
+    return path;
+  }
+
+  /** Idempotent; waits for the operation in progress, then closes the connection. */
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        connection.rollback();
+        connection.close();
+      } catch (SQLException e) {
+        throw failure(path, "close failed", e);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  static PreparedStatement prepare(Connection connection, String sql, Object... parameters)
+      throws SQLException {
+    PreparedStatement statement = connection.prepareStatement(sql);
+    try {
+      for (int i = 0; i < parameters.length; i++) {
+        statement.setObject(i + 1, parameters[i]);
+      }
+      return statement;
+    } catch (SQLException e) {
+      statement.close();
+      throw e;
+    }
+  }
+
+  /** {@code UPDATE}/{@code DELETE}/{@code INSERT} with parameters; the number of rows changed. */
+  static int update(Connection connection, String sql, Object... parameters) throws SQLException {
+    try (PreparedStatement statement = prepare(connection, sql, parameters)) {
+      return statement.executeUpdate();
+    }
+  }
+
+  /** A query returning one number (0 when it returns no row or null). */
+  static long queryLong(Connection connection, String sql, Object... parameters)
+      throws SQLException {
+    try (PreparedStatement statement = prepare(connection, sql, parameters);
+        ResultSet rows = statement.executeQuery()) {
+      return rows.next() ? rows.getLong(1) : 0;
+    }
+  }
+
+  /** Translates a SQLite error into a journal failure that names the file and the cause. */
+  static JournalException failure(Path path, String what, SQLException e) {
+    int code = e instanceof SQLiteException sqlite ? sqlite.getResultCode().code & 0xff : -1;
+    Reason reason =
+        switch (code) {
+          case 13 -> Reason.DISK_FULL; // SQLITE_FULL
+          case 10 -> Reason.IO_ERROR; // SQLITE_IOERR
+          case 8, 14, 3 -> Reason.READ_ONLY; // SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_PERM
+          case 11, 26 -> Reason.CORRUPT; // SQLITE_CORRUPT, SQLITE_NOTADB
+          case 5, 6 -> Reason.BUSY; // SQLITE_BUSY, SQLITE_LOCKED
+          default -> Reason.OTHER;
+        };
+    return new JournalException(reason, path, what + ": " + e.getMessage(), e);
+  }
+}
