@@ -12,6 +12,7 @@ import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.PostgrestHttpException;
 import dev.codebasechat.sync.FlushOutcome;
+import dev.codebasechat.sync.LocalSessionTable;
 import dev.codebasechat.sync.RemoteGuard;
 import dev.codebasechat.sync.WritePacer;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
@@ -84,6 +85,8 @@ public final class SessionStore implements AutoCloseable {
   private static final int MAX_STALE_READ_RETRIES = 3;
 
   private final SessionBackend remote;
+  /** Embedded mode: the backend is local and durable, so writes go straight to it. */
+  private final boolean writeThrough;
   private final RemoteGuard guard;
   private final WritePacer<SessionId> pacer;
   private final Clock clock;
@@ -117,7 +120,8 @@ public final class SessionStore implements AutoCloseable {
             : Executors.newScheduledThreadPool(
                 2,
                 new ThreadFactoryBuilder().setNameFormat("session-store-%d").setDaemon(true).build());
-    this.remote = new SessionRemote(builder.client);
+    this.remote = builder.backend;
+    this.writeThrough = builder.writeThrough;
     this.guard =
         builder.guard != null ? builder.guard : RemoteGuard.builder(clock, scheduler).build();
     this.closeTimeout = builder.closeTimeout;
@@ -147,9 +151,19 @@ public final class SessionStore implements AutoCloseable {
             .build();
   }
 
-  /** A builder for a store over {@code client}; every other setting has a default. */
+  /** A builder for a store over Supabase through {@code client}; every other setting has a default. */
   public static Builder builder(PostgrestClient client) {
-    return new Builder(client);
+    return new Builder(new SessionRemote(client), false);
+  }
+
+  /**
+   * A builder for the embedded default: sessions live in {@code table} (this process's SQLite
+   * file), every write is durable there before it is acknowledged, and nothing is sent anywhere.
+   * Reads report {@link ReadSource#DATABASE} (the local table is the system of record) or {@link
+   * ReadSource#CACHE}. The store does not close {@code table}.
+   */
+  public static Builder embedded(LocalSessionTable table) {
+    return new Builder(new LocalSessionBackend(table), true);
   }
 
   // ---------------------------------------------------------------- reads
@@ -251,6 +265,10 @@ public final class SessionStore implements AutoCloseable {
   public SessionId create(Caller caller) {
     rememberToken(caller);
     SessionId id = SessionId.generate(clock);
+    if (writeThrough) {
+      await(remote.append(caller.token(), caller.userId(), id, new PendingOp.Append(List.of(), Optional.empty(), Optional.empty())));
+      return id;
+    }
     Outbox outbox = new Outbox(id, caller.userId(), true);
     outbox.add(new PendingOp.Append(List.of(), Optional.empty(), Optional.empty()), clock.instant());
     outboxes.put(id, outbox);
@@ -290,6 +308,16 @@ public final class SessionStore implements AutoCloseable {
     }
     Map<MessageId, ChatMessage> unique = new LinkedHashMap<>();
     messages.forEach(message -> unique.putIfAbsent(message.id(), message));
+    if (writeThrough) {
+      PendingOp.Append op = new PendingOp.Append(new ArrayList<>(unique.values()), repo, currentFile);
+      return remote
+          .append(caller.token(), caller.userId(), id, op)
+          .thenApply(
+              ack -> {
+                confirmedAppend(id, op, ack);
+                return new AppendReceipt(id, ack.appended(), unique.size() - ack.appended(), ack.messageCount(), 0);
+              });
+    }
     int[] accepted = new int[1];
     Outbox outbox =
         outboxes.compute(
@@ -608,6 +636,13 @@ public final class SessionStore implements AutoCloseable {
   }
 
   private CompletableFuture<SessionRead> enqueueOnExisting(Caller caller, SessionId id, PendingOp op) {
+    if (writeThrough) {
+      return historyAsync(caller, id)
+          .thenCompose(current -> applyNow(caller, id, op))
+          .thenCompose(ignored -> op instanceof PendingOp.Delete
+              ? CompletableFuture.completedFuture(new SessionRead(ChatSession.empty(id, caller.userId()), ReadSource.DATABASE, 0))
+              : historyAsync(caller, id));
+    }
     return historyAsync(caller, id)
         .thenApply(
             current -> {
@@ -669,16 +704,24 @@ public final class SessionStore implements AutoCloseable {
             });
   }
 
+  /** Embedded mode: performs {@code op} on the local backend now. */
+  private CompletableFuture<Void> applyNow(Caller caller, SessionId id, PendingOp op) {
+    return sendAs(id, caller.userId(), caller.token(), op);
+  }
+
   private CompletableFuture<Void> send(Outbox outbox, AccessToken token, PendingOp op) {
-    SessionId id = outbox.id;
+    return sendAs(outbox.id, outbox.owner, token, op);
+  }
+
+  private CompletableFuture<Void> sendAs(SessionId id, UUID owner, AccessToken token, PendingOp op) {
     if (op instanceof PendingOp.Append append) {
       return guard
-          .call(() -> remote.append(token, outbox.owner, id, append))
-          .thenAccept(ack -> confirmedAppend(outbox, append, ack));
+          .call(() -> remote.append(token, owner, id, append))
+          .thenAccept(ack -> confirmedAppend(id, append, ack));
     }
     if (op instanceof PendingOp.Context context) {
       return guard
-          .call(() -> remote.updateContext(token, outbox.owner, id, context.update()))
+          .call(() -> remote.updateContext(token, owner, id, context.update()))
           .thenAccept(
               row -> {
                 if (row.isEmpty()) {
@@ -689,7 +732,7 @@ public final class SessionStore implements AutoCloseable {
     }
     if (op instanceof PendingOp.Clear) {
       return guard
-          .call(() -> remote.clear(token, outbox.owner, id))
+          .call(() -> remote.clear(token, owner, id))
           .thenAccept(
               row ->
                   row.ifPresentOrElse(
@@ -697,7 +740,7 @@ public final class SessionStore implements AutoCloseable {
                       () -> confirmed.invalidate(id)));
     }
     return guard
-        .call(() -> remote.delete(token, outbox.owner, id))
+        .call(() -> remote.delete(token, owner, id))
         .thenAccept(
             deleted -> {
               stamp(id);
@@ -705,8 +748,7 @@ public final class SessionStore implements AutoCloseable {
             });
   }
 
-  private void confirmedAppend(Outbox outbox, PendingOp.Append append, SessionBackend.AppendAck ack) {
-    SessionId id = outbox.id;
+  private void confirmedAppend(SessionId id, PendingOp.Append append, SessionBackend.AppendAck ack) {
     stamp(id);
     ChatSession cached = confirmed.getIfPresent(id);
     if (cached == null) {
@@ -906,7 +948,8 @@ public final class SessionStore implements AutoCloseable {
 
   /** Builds a {@link SessionStore}; every setter rejects a bad value at once. */
   public static final class Builder {
-    private final PostgrestClient client;
+    private final SessionBackend backend;
+    private final boolean writeThrough;
     private Clock clock = SystemTime.clock();
     private @Nullable ScheduledExecutorService scheduler;
     private @Nullable RemoteGuard guard;
@@ -918,8 +961,9 @@ public final class SessionStore implements AutoCloseable {
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private int maxMessagesPerAppend = DEFAULT_MAX_MESSAGES_PER_APPEND;
 
-    private Builder(PostgrestClient client) {
-      this.client = client;
+    private Builder(SessionBackend backend, boolean writeThrough) {
+      this.backend = backend;
+      this.writeThrough = writeThrough;
     }
 
     /** Source of time for timestamps, debounce, cache expiry and the breaker; default UTC system clock. */

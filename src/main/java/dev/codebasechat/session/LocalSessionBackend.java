@@ -1,0 +1,96 @@
+package dev.codebasechat.session;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.sync.LocalSessionTable;
+import dev.codebasechat.sync.SessionIdTakenException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * Sessions kept in this process's own SQLite file (the embedded default): the same operations and
+ * the same owner isolation as the Supabase table, durable when each call returns. Tokens are not
+ * needed here: the owner is the verified caller. Calls run on the caller's thread (SQLite answers
+ * in well under a millisecond) and come back as completed futures.
+ */
+final class LocalSessionBackend implements SessionBackend {
+
+  private final LocalSessionTable table;
+
+  LocalSessionBackend(LocalSessionTable table) {
+    this.table = table;
+  }
+
+  @Override
+  public CompletableFuture<Optional<ChatSession>> fetch(AccessToken token, UUID owner, SessionId id) {
+    return run(() -> table.fetch(owner, id.value()).map(SessionCodec::sessionFromRow));
+  }
+
+  @Override
+  public CompletableFuture<AppendAck> append(
+      AccessToken token, UUID owner, SessionId id, PendingOp.Append op) {
+    return run(
+        () -> {
+          try {
+            LocalSessionTable.AppendResult result =
+                table.append(
+                    owner, id.value(), SessionCodec.messagesToJson(op.messages()), op.repo(), op.currentFile());
+            return new AppendAck(result.appended(), result.messageCount(), result.version());
+          } catch (SessionIdTakenException e) {
+            // Another user's session looks missing, as the database's RLS makes it look.
+            throw new SessionNotFoundException(id);
+          }
+        });
+  }
+
+  @Override
+  public CompletableFuture<Optional<RowVersion>> updateContext(
+      AccessToken token, UUID owner, SessionId id, ContextUpdate update) {
+    return run(
+        () ->
+            table
+                .updateContext(owner, id.value(), SessionCodec.contextPatch(update))
+                .map(row -> new RowVersion(row.version(), row.messageCount())));
+  }
+
+  @Override
+  public CompletableFuture<Optional<RowVersion>> clear(AccessToken token, UUID owner, SessionId id) {
+    return run(
+        () ->
+            table
+                .clear(owner, id.value())
+                .map(row -> new RowVersion(row.version(), row.messageCount())));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> delete(AccessToken token, UUID owner, SessionId id) {
+    return run(() -> table.delete(owner, id.value()));
+  }
+
+  @Override
+  public CompletableFuture<SessionPage> list(
+      AccessToken token, UUID owner, int limit, int offset, Optional<String> repo) {
+    return run(
+        () -> {
+          LocalSessionTable.Page page = table.list(owner, limit, offset, repo);
+          List<SessionSummary> sessions = new ArrayList<>();
+          for (ObjectNode row : page.rows()) {
+            sessions.add(SessionCodec.summaryFromRow(row));
+          }
+          return new SessionPage(sessions, OptionalLong.of(page.total()), offset, ReadSource.DATABASE);
+        });
+  }
+
+  private static <T> CompletableFuture<T> run(Supplier<T> operation) {
+    try {
+      return CompletableFuture.completedFuture(operation.get());
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+}
