@@ -7,7 +7,6 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,14 +45,7 @@ public final class DevTokenMinter {
    *     SupabaseJwtVerifier#MIN_SECRET_BYTES} bytes or the issuer is blank; never shows the secret
    */
   public static DevTokenMinter create(String secret, String issuer, Clock clock) {
-    byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
-    if (bytes.length < SupabaseJwtVerifier.MIN_SECRET_BYTES) {
-      throw new IllegalArgumentException(
-          "secret must be at least "
-              + SupabaseJwtVerifier.MIN_SECRET_BYTES
-              + " bytes but was "
-              + bytes.length);
-    }
+    byte[] bytes = SupabaseJwtVerifier.secretBytes(secret, "secret");
     if (issuer.isBlank()) {
       throw new IllegalArgumentException("issuer must not be blank");
     }

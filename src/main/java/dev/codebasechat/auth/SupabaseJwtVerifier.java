@@ -284,6 +284,19 @@ public final class SupabaseJwtVerifier {
         ((JWKSetBasedJWKSource<SecurityContext>) built).getJWKSetSource(), builder.clock);
   }
 
+  /**
+   * The HMAC key of a secret: its UTF-8 bytes, at least {@link #MIN_SECRET_BYTES} long. The
+   * message names {@code setting} and the length, never the value.
+   */
+  static byte[] secretBytes(String secret, String setting) {
+    byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length < MIN_SECRET_BYTES) {
+      throw new IllegalArgumentException(
+          setting + " must be at least " + MIN_SECRET_BYTES + " bytes but was " + bytes.length);
+    }
+    return bytes;
+  }
+
   private static String stripSlash(URI url) {
     String text = url.toString();
     return text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
@@ -333,15 +346,7 @@ public final class SupabaseJwtVerifier {
      *     names the setting and the length, never the value
      */
     public Builder jwtSecret(String secret) {
-      byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
-      if (bytes.length < MIN_SECRET_BYTES) {
-        throw new IllegalArgumentException(
-            "SUPABASE_JWT_SECRET must be at least "
-                + MIN_SECRET_BYTES
-                + " bytes but was "
-                + bytes.length);
-      }
-      this.secret = bytes;
+      this.secret = secretBytes(secret, "SUPABASE_JWT_SECRET");
       return this;
     }
 
