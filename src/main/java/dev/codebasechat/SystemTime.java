@@ -1,9 +1,5 @@
 package dev.codebasechat;
 
-import java.lang.annotation.ElementType;
-import java.lang.annotation.Retention;
-import java.lang.annotation.RetentionPolicy;
-import java.lang.annotation.Target;
 import java.time.Clock;
 
 /**
@@ -18,9 +14,4 @@ public final class SystemTime {
   public static Clock clock() {
     return Clock.systemUTC();
   }
-
-  /** Lets forbidden-apis accept the annotated member's use of a banned clock or sleep call. */
-  @Retention(RetentionPolicy.CLASS)
-  @Target({ElementType.METHOD, ElementType.TYPE, ElementType.CONSTRUCTOR})
-  public @interface SuppressForbidden {}
 }

@@ -204,6 +204,18 @@ class JwksVerificationTest {
   }
 
   @Test
+  void verify_jwksDownLongerThanTheOutageTolerance_keysUnavailable() {
+    serve(EC);
+    SupabaseJwtVerifier verifier = verifierBuilder().jwksOutageTolerance(Duration.ofHours(1)).build();
+    verifier.verify(es256(claims, EC));
+    wm.stubFor(get(JWKS).willReturn(aResponse().withStatus(503)));
+    clock.advance(Duration.ofHours(2));
+    JWTClaimsSet fresh = userClaims(clock.instant()).build();
+
+    assertThat(rejection(verifier, es256(fresh, EC))).isEqualTo(Reason.KEYS_UNAVAILABLE);
+  }
+
+  @Test
   void verify_jwksDownFromTheStart_keysUnavailable() {
     wm.stubFor(get(JWKS).willReturn(aResponse().withStatus(503).withBody("upstream down")));
 
