@@ -26,7 +26,13 @@ import dev.codebasechat.auth.InvalidTokenException.Reason;
 import dev.codebasechat.testing.ManualClock;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -96,6 +102,34 @@ class JwksVerificationTest {
       verifier.verify(es256(claims, EC));
     }
 
+    jwksFetched(1);
+  }
+
+  @Test
+  void verify_manyThreadsOnAColdCache_allAcceptedWithOneFetch() throws Exception {
+    serve(EC);
+    SupabaseJwtVerifier verifier = verifier();
+    String token = es256(claims, EC);
+    int threads = 8;
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<UUID>> results = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        results.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return verifier.verify(token).userId();
+                }));
+      }
+      start.countDown();
+      for (Future<UUID> result : results) {
+        assertThat(result.get()).isEqualTo(ALICE);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
     jwksFetched(1);
   }
 
