@@ -399,6 +399,9 @@ public final class SupabaseJwtVerifier {
     }
 
     /**
+     * Builds the verifier. Fetches nothing yet: the first JWKS fetch happens on the first ES256 or
+     * RS256 token.
+     *
      * @throws IllegalStateException if neither {@link #projectUrl} nor {@link #jwtSecret} was set,
      *     or the JWKS cache TTL is not longer than the refresh interval
      */

@@ -211,7 +211,7 @@ class SupabaseJwtVerifierTest {
   @Test
   void verify_payloadNotJson_malformed() {
     String token = signed(userClaims(now));
-    String[] parts = token.split("\\.");
+    String[] parts = token.split("\\.", -1);
     String broken = parts[0] + "." + com.nimbusds.jose.util.Base64URL.encode("[1,2]") + "." + parts[2];
 
     assertThat(rejection(broken)).isEqualTo(Reason.MALFORMED);
