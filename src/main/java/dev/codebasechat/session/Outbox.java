@@ -27,6 +27,8 @@ final class Outbox {
   final boolean knownNew;
 
   private final List<PendingOp> ops = new ArrayList<>();
+  /** Per op, the highest journal sequence it covers (0 without a journal). */
+  private final List<Long> sequences = new ArrayList<>();
   /** Ids of the messages in {@link #ops}, kept in step so an append does not rescan them. */
   private final Set<MessageId> pendingIds = new HashSet<>();
   private boolean headInFlight;
@@ -41,6 +43,11 @@ final class Outbox {
   }
 
   synchronized void add(PendingOp op, Instant now) {
+    add(op, now, 0);
+  }
+
+  /** Adds {@code op}, recorded in the journal under {@code sequence}. */
+  synchronized void add(PendingOp op, Instant now, long sequence) {
     if (oldestAcknowledged == null) {
       oldestAcknowledged = now;
     }
@@ -55,14 +62,17 @@ final class Outbox {
           && op instanceof PendingOp.Append later
           && earlier.messages().size() + later.messages().size() <= MAX_MESSAGES_PER_REQUEST) {
         ops.set(last, earlier.then(later));
+        sequences.set(last, Math.max(sequences.get(last), sequence));
         return;
       }
       if (previous instanceof PendingOp.Context earlier && op instanceof PendingOp.Context later) {
         ops.set(last, earlier.then(later));
+        sequences.set(last, Math.max(sequences.get(last), sequence));
         return;
       }
     }
     ops.add(op);
+    sequences.add(sequence);
   }
 
   /** The oldest pending write, marked as being sent; empty when nothing is pending. */
@@ -74,9 +84,14 @@ final class Outbox {
     return Optional.of(ops.get(0));
   }
 
-  /** The head was confirmed (or set aside): drop it. */
-  synchronized void removeHead() {
+  /**
+   * The head was confirmed (or set aside): drop it.
+   *
+   * @return the highest journal sequence it covered, to release
+   */
+  synchronized long removeHead() {
     PendingOp head = ops.remove(0);
+    long sequence = sequences.remove(0);
     if (head instanceof PendingOp.Append append) {
       append.messages().forEach(message -> pendingIds.remove(message.id()));
     }
@@ -84,6 +99,7 @@ final class Outbox {
     failedAttempts = 0;
     lastFailure = null;
     oldestAcknowledged = ops.isEmpty() ? null : oldestAcknowledged;
+    return sequence;
   }
 
   /** The head could not be sent; it stays first and may absorb later appends again. */

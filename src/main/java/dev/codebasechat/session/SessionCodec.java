@@ -29,6 +29,8 @@ final class SessionCodec {
       "session_id,repo,current_file,message_count,last_activity,created_at";
 
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+  private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private SessionCodec() {}
 
@@ -127,6 +129,64 @@ final class SessionCodec {
     update.contextCache().ifPresent(value -> patch.set("context_cache", value));
     update.metadata().ifPresent(value -> patch.set("metadata", value));
     return patch;
+  }
+
+  /** The journal's kind for {@code op}. */
+  static String kindOf(PendingOp op) {
+    if (op instanceof PendingOp.Append) {
+      return "append";
+    }
+    if (op instanceof PendingOp.Context) {
+      return "context";
+    }
+    return op instanceof PendingOp.Clear ? "clear" : "delete";
+  }
+
+  /** {@code op} as the journal stores it (UTF-8 JSON). */
+  static byte[] opToJson(PendingOp op) {
+    ObjectNode node = JSON.objectNode();
+    if (op instanceof PendingOp.Append append) {
+      node.set("messages", messagesToJson(append.messages()));
+      append.repo().ifPresent(value -> node.put("repo", value));
+      append.currentFile().ifPresent(value -> node.put("current_file", value));
+    } else if (op instanceof PendingOp.Context context) {
+      node.setAll(contextPatch(context.update()));
+    }
+    return node.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The op a journal entry holds.
+   *
+   * @throws IllegalArgumentException if the kind is unknown or the payload malformed
+   */
+  static PendingOp opFromJson(String kind, byte[] payload) {
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(payload);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("journal entry of kind " + kind + " is not JSON", e);
+    }
+    switch (kind) {
+      case "append":
+        return new PendingOp.Append(
+            messagesFromJson(node.path("messages")),
+            optionalText(node, "repo"),
+            optionalText(node, "current_file"));
+      case "context":
+        return new PendingOp.Context(
+            new ContextUpdate(
+                optionalText(node, "repo"),
+                optionalText(node, "current_file"),
+                Optional.ofNullable(node.get("context_cache")),
+                Optional.ofNullable(node.get("metadata"))));
+      case "clear":
+        return new PendingOp.Clear();
+      case "delete":
+        return new PendingOp.Delete();
+      default:
+        throw new IllegalArgumentException("unknown journal entry kind " + kind);
+    }
   }
 
   private static String requiredText(JsonNode node, String field, int index) {

@@ -12,6 +12,9 @@ import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.PostgrestHttpException;
 import dev.codebasechat.sync.FlushOutcome;
+import dev.codebasechat.sync.Journal;
+import dev.codebasechat.sync.JournalEntry;
+import dev.codebasechat.sync.JournalException;
 import dev.codebasechat.sync.LocalSessionTable;
 import dev.codebasechat.sync.RemoteGuard;
 import dev.codebasechat.sync.WritePacer;
@@ -87,6 +90,8 @@ public final class SessionStore implements AutoCloseable {
   private final SessionBackend remote;
   /** Embedded mode: the backend is local and durable, so writes go straight to it. */
   private final boolean writeThrough;
+  /** Where acknowledged writes are made durable before the caller hears "saved"; may be absent. */
+  private final @Nullable Journal journal;
   private final RemoteGuard guard;
   private final WritePacer<SessionId> pacer;
   private final Clock clock;
@@ -122,6 +127,7 @@ public final class SessionStore implements AutoCloseable {
                 new ThreadFactoryBuilder().setNameFormat("session-store-%d").setDaemon(true).build());
     this.remote = builder.backend;
     this.writeThrough = builder.writeThrough;
+    this.journal = builder.writeThrough ? null : builder.journal;
     this.guard =
         builder.guard != null ? builder.guard : RemoteGuard.builder(clock, scheduler).build();
     this.closeTimeout = builder.closeTimeout;
@@ -270,7 +276,12 @@ public final class SessionStore implements AutoCloseable {
       return id;
     }
     Outbox outbox = new Outbox(id, caller.userId(), true);
-    outbox.add(new PendingOp.Append(List.of(), Optional.empty(), Optional.empty()), clock.instant());
+    PendingOp.Append creation = new PendingOp.Append(List.of(), Optional.empty(), Optional.empty());
+    try {
+      outbox.add(creation, clock.instant(), record(id, caller.userId(), creation));
+    } catch (JournalException e) {
+      throw new SessionStorageException(id, e);
+    }
     outboxes.put(id, outbox);
     pacer.markDirty(id);
     return id;
@@ -319,8 +330,9 @@ public final class SessionStore implements AutoCloseable {
               });
     }
     int[] accepted = new int[1];
-    Outbox outbox =
-        outboxes.compute(
+    Outbox outbox;
+    try {
+      outbox = outboxes.compute(
             id,
             (key, existing) -> {
               Outbox target = existing != null ? existing : new Outbox(id, caller.userId(), false);
@@ -338,10 +350,15 @@ public final class SessionStore implements AutoCloseable {
               }
               accepted[0] = fresh.size();
               if (!fresh.isEmpty() || repo.isPresent() || currentFile.isPresent() || existing == null) {
-                target.add(new PendingOp.Append(fresh, repo, currentFile), clock.instant());
+                PendingOp.Append op = new PendingOp.Append(fresh, repo, currentFile);
+                // Durable before it counts as acknowledged; a failure leaves nothing recorded.
+                target.add(op, clock.instant(), record(id, target.owner, op));
               }
               return target;
             });
+    } catch (JournalException e) {
+      return CompletableFuture.failedFuture(new SessionStorageException(id, e));
+    }
     if (!outbox.owner.equals(caller.userId())) {
       return CompletableFuture.failedFuture(new SessionNotFoundException(id));
     }
@@ -646,17 +663,21 @@ public final class SessionStore implements AutoCloseable {
     return historyAsync(caller, id)
         .thenApply(
             current -> {
-              Outbox outbox =
-                  outboxes.compute(
+              Outbox outbox;
+              try {
+                outbox = outboxes.compute(
                       id,
                       (key, existing) -> {
                         Outbox target =
                             existing != null ? existing : new Outbox(id, caller.userId(), false);
                         if (target.owner.equals(caller.userId())) {
-                          target.add(op, clock.instant());
+                          target.add(op, clock.instant(), record(id, target.owner, op));
                         }
                         return target;
                       });
+              } catch (JournalException e) {
+                throw new SessionStorageException(id, e);
+              }
               if (!outbox.owner.equals(caller.userId())) {
                 throw new SessionNotFoundException(id);
               }
@@ -697,7 +718,7 @@ public final class SessionStore implements AutoCloseable {
         .handle(
             (ignored, failure) -> {
               if (failure == null) {
-                outbox.removeHead();
+                release(outbox.id, outbox.removeHead());
                 return afterHead(outbox);
               }
               return onFlushFailure(outbox, token.token(), op, RemoteGuard.unwrap(failure));
@@ -824,9 +845,65 @@ public final class SessionStore implements AutoCloseable {
         outbox.id,
         entry.messageIds().size(),
         entry.reason());
-    outbox.removeHead();
+    release(outbox.id, outbox.removeHead());
     confirmed.invalidate(outbox.id);
     return afterHead(outbox);
+  }
+
+  /** Makes {@code op} durable in the journal; its sequence, or 0 without a journal. */
+  private long record(SessionId id, UUID owner, PendingOp op) {
+    if (journal == null) {
+      return 0;
+    }
+    return journal.append(id.value(), owner, SessionCodec.kindOf(op), SessionCodec.opToJson(op));
+  }
+
+  private void release(SessionId id, long sequence) {
+    if (journal == null || sequence <= 0) {
+      return;
+    }
+    try {
+      journal.release(id.value(), sequence);
+    } catch (JournalException e) {
+      // Still recorded: replayed after a restart, and harmless then (appends are idempotent).
+      log.error("could not release confirmed writes of session {} from the journal: {}", id, e.getMessage());
+    }
+  }
+
+  /**
+   * Rebuilds the pending writes the journal holds (acknowledged before a crash or restart) and
+   * schedules them; each owner's writes go once the owner presents a token.
+   */
+  private void replayJournal() {
+    if (journal == null) {
+      return;
+    }
+    List<JournalEntry> entries = journal.pending();
+    int replayed = 0;
+    for (JournalEntry entry : entries) {
+      SessionId id;
+      PendingOp op;
+      try {
+        id = SessionId.of(entry.key());
+        op = SessionCodec.opFromJson(entry.kind(), entry.payload());
+      } catch (IllegalArgumentException e) {
+        log.error("journal entry {} cannot be read and is left in place: {}", entry.sequence(), e.getMessage());
+        continue;
+      }
+      Outbox outbox = outboxes.computeIfAbsent(id, key -> new Outbox(key, entry.owner(), false));
+      if (!outbox.owner.equals(entry.owner())) {
+        log.error("journal entry {} names another owner than earlier entries of its session; left in place", entry.sequence());
+        continue;
+      }
+      outbox.add(op, entry.recordedAt(), entry.sequence());
+      replayed++;
+    }
+    for (SessionId id : outboxes.keySet()) {
+      pacer.markDirty(id);
+    }
+    if (replayed > 0) {
+      log.info("replaying {} journaled writes of {} sessions", replayed, outboxes.size());
+    }
   }
 
   private void removeIfEmpty(Outbox outbox) {
@@ -960,6 +1037,7 @@ public final class SessionStore implements AutoCloseable {
     private Duration cacheIdleExpiry = DEFAULT_CACHE_IDLE_EXPIRY;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private int maxMessagesPerAppend = DEFAULT_MAX_MESSAGES_PER_APPEND;
+    private @Nullable Journal journal;
 
     private Builder(SessionBackend backend, boolean writeThrough) {
       this.backend = backend;
@@ -1042,8 +1120,22 @@ public final class SessionStore implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Makes every acknowledged write durable in {@code journal} first, releases it once the
+     * database confirmed it, and replays what it holds when the store is built (each owner's
+     * writes are sent once that owner presents a token again: tokens are never written to disk).
+     * Without a journal, unconfirmed writes live in memory only. Ignored in embedded mode, whose
+     * table is itself durable. The store does not close the journal.
+     */
+    public Builder journal(Journal journal) {
+      this.journal = journal;
+      return this;
+    }
+
     public SessionStore build() {
-      return new SessionStore(this);
+      SessionStore store = new SessionStore(this);
+      store.replayJournal();
+      return store;
     }
 
     private static Duration positive(String name, Duration value) {

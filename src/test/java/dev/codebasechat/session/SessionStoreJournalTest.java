@@ -1,0 +1,133 @@
+package dev.codebasechat.session;
+
+import static dev.codebasechat.session.StoreFixture.ALICE;
+import static dev.codebasechat.session.StoreFixture.BOB;
+import static dev.codebasechat.session.StoreFixture.sessionId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.codebasechat.sync.SqliteJournal;
+import dev.codebasechat.testing.FakeSession;
+import dev.codebasechat.testing.FakeSupabase;
+import dev.codebasechat.testing.ManualClock;
+import dev.codebasechat.testing.Outage;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The store over a durable journal: acknowledged writes survive the store, and are sent once. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class SessionStoreJournalTest {
+
+  private static final ManualClock CLOCK = ManualClock.startingAtEpoch2026();
+
+  @RegisterExtension static FakeSupabase fake = FakeSupabase.builder().clock(CLOCK).build();
+
+  @TempDir Path dir;
+
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  private SqliteJournal journal() {
+    SqliteJournal journal = SqliteJournal.builder().path(dir.resolve("journal.db")).clock(CLOCK).build();
+    toClose.add(journal);
+    return journal;
+  }
+
+  private StoreFixture store(SqliteJournal journal) {
+    StoreFixture fixture =
+        new StoreFixture(fake, CLOCK, builder -> builder.journal(journal).closeTimeout(Duration.ofMillis(100)));
+    toClose.add(0, fixture);
+    return fixture;
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    fake.clearFaults();
+    for (AutoCloseable closeable : toClose) {
+      closeable.close();
+    }
+  }
+
+  private List<String> storedIds(SessionId id) {
+    return fake.session(id.value()).map(FakeSession::messageIds).orElse(List.of());
+  }
+
+  @Test
+  void append_isInTheJournalWhenAcknowledged_andReleasedOnceConfirmed() {
+    SqliteJournal journal = journal();
+    StoreFixture f = store(journal);
+
+    f.store.append(f.caller(ALICE), sessionId("journal1"), List.of(f.message("m1")));
+    assertThat(journal.pending()).singleElement().satisfies(entry -> {
+      assertThat(entry.key()).isEqualTo(sessionId("journal1").value());
+      assertThat(entry.owner()).isEqualTo(ALICE);
+    });
+    f.drainAll();
+
+    assertThat(journal.pending()).isEmpty();
+    assertThat(storedIds(sessionId("journal1"))).containsExactly("m1");
+  }
+
+  @Test
+  void acknowledgedWrites_surviveAStoreThatNeverFlushed_andAreSentOnceByTheNextOne() {
+    SessionId id = sessionId("journal2");
+    fake.goDown(Outage.CONNECTION_REFUSED);
+    SqliteJournal first = journal();
+    StoreFixture crashed = store(first);
+    crashed.store.append(crashed.caller(ALICE), id, List.of(crashed.message("m1"), crashed.message("m2")));
+    crashed.store.append(crashed.caller(ALICE), id, List.of(crashed.message("m3")));
+    crashed.store.append(crashed.caller(BOB), sessionId("journal3"), List.of(crashed.message("b1")));
+    // The process "dies": nothing was flushed; its file lock goes with it.
+    first.close();
+    fake.goUp();
+
+    StoreFixture restarted = store(journal());
+    assertThat(restarted.store.pendingSessions()).hasSize(2);
+    restarted.runFor(Duration.ofSeconds(5));
+    assertThat(restarted.store.pendingSessions()).allSatisfy(p -> assertThat(p.waitingForToken()).isTrue());
+    restarted.resolve(restarted.store.listAsync(restarted.caller(ALICE), 10, 0, java.util.Optional.empty()));
+    restarted.resolve(restarted.store.listAsync(restarted.caller(BOB), 10, 0, java.util.Optional.empty()));
+    restarted.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("m1", "m2", "m3");
+    assertThat(storedIds(sessionId("journal3"))).containsExactly("b1");
+    assertThat(fake.session(sessionId("journal3").value()).orElseThrow().userId()).isEqualTo(BOB);
+  }
+
+  @Test
+  void replayedWrites_reachTheDatabaseOnce_evenWhenTheyHadAlreadyArrived() {
+    SessionId id = sessionId("journal4");
+    SqliteJournal first = journal();
+    StoreFixture before = store(first);
+    fake.loseResponseOfNext(1); // applied, but the store never hears it: stays in the journal
+    before.store.append(before.caller(ALICE), id, List.of(before.message("m1")));
+    before.runFor(Duration.ofMillis(500));
+    first.close(); // dies before the retry
+
+    StoreFixture after = store(journal());
+    after.resolve(after.store.listAsync(after.caller(ALICE), 10, 0, java.util.Optional.empty()));
+    after.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("m1");
+  }
+
+  @Test
+  void journalThatCannotWrite_failsTheAppend_andRecordsNothing() throws Exception {
+    SqliteJournal journal = journal();
+    StoreFixture f = store(journal);
+    journal.close();
+
+    assertThatThrownBy(() -> f.store.append(f.caller(ALICE), sessionId("journal5"), List.of(f.message("m1"))))
+        .isInstanceOf(SessionStorageException.class)
+        .hasMessageContaining("could not be recorded durably");
+    assertThat(f.store.pendingSessions()).isEmpty();
+    assertThatThrownBy(() -> f.store.create(f.caller(ALICE))).isInstanceOf(SessionStorageException.class);
+  }
+}
