@@ -400,6 +400,21 @@ class SqliteJournalTest {
   }
 
   @Test
+  void checkpoint_afterAppends_emptiesTheWriteAheadLogAndKeepsEntries() throws IOException {
+    SqliteJournal journal = open();
+    for (int i = 0; i < 50; i++) {
+      journal.append("a", ALICE, "append", json("w".repeat(1000)));
+    }
+    Path wal = dir.resolve("journal.db-wal");
+    assertThat(Files.size(wal)).isPositive();
+
+    journal.checkpoint();
+
+    assertThat(Files.size(wal)).isZero();
+    assertThat(journal.pending()).hasSize(50);
+  }
+
+  @Test
   void stats_emptyJournal_hasNoOldestPending() {
     assertThat(open().stats().oldestPending()).isEmpty();
   }
