@@ -204,6 +204,7 @@ public final class LocalSessionTable implements AutoCloseable {
   public Optional<ObjectNode> fetch(UUID owner, String sessionId) {
     return onOwnRow(
         "fetch session",
+        false,
         owner,
         sessionId,
         (connection, row) -> {
@@ -243,6 +244,7 @@ public final class LocalSessionTable implements AutoCloseable {
     long now = clock.millis();
     return onOwnRow(
         "update session context",
+        true,
         owner,
         sessionId,
         (connection, row) -> {
@@ -266,6 +268,7 @@ public final class LocalSessionTable implements AutoCloseable {
     long now = clock.millis();
     return onOwnRow(
         "clear session",
+        true,
         owner,
         sessionId,
         (connection, row) -> {
@@ -285,6 +288,7 @@ public final class LocalSessionTable implements AutoCloseable {
   public boolean delete(UUID owner, String sessionId) {
     return onOwnRow(
             "delete session",
+            true,
             owner,
             sessionId,
             (connection, row) -> {
@@ -376,13 +380,14 @@ public final class LocalSessionTable implements AutoCloseable {
    * Runs {@code work} in one transaction on the caller's session {@code sessionId}; empty, without
    * running it, when the caller has no such session (another user's counts as none).
    */
-  private <T> Optional<T> onOwnRow(String what, UUID owner, String sessionId, RowWork<T> work) {
-    return database.write(
-        what,
+  private <T> Optional<T> onOwnRow(
+      String what, boolean writes, UUID owner, String sessionId, RowWork<T> work) {
+    SqliteDatabase.Work<Optional<T>> onRow =
         connection -> {
           Optional<Row> row = row(connection, owner, sessionId);
           return row.isEmpty() ? Optional.empty() : Optional.of(work.run(connection, row.get()));
-        });
+        };
+    return writes ? database.write(what, onRow) : database.read(what, onRow);
   }
 
   private static Optional<Row> row(Connection connection, UUID owner, String sessionId)

@@ -44,6 +44,7 @@ final class SqliteDatabase implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock(true);
   private final Connection connection;
   private boolean closed;
+  private boolean transactionOpen;
 
   private SqliteDatabase(Path path, Connection connection) {
     this.path = path;
@@ -58,7 +59,6 @@ final class SqliteDatabase implements AutoCloseable {
     config.setJournalMode(SQLiteConfig.JournalMode.WAL);
     config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(durability.synchronousPragma()));
     config.setBusyTimeout(Math.toIntExact(busyTimeout.toMillis()));
-    config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
     Connection connection;
     try {
       connection = DriverManager.getConnection("jdbc:sqlite:" + path, config.toProperties());
@@ -73,7 +73,6 @@ final class SqliteDatabase implements AutoCloseable {
           statement.execute("PRAGMA max_page_count=" + maxPageCount);
         }
       }
-      connection.setAutoCommit(false);
       database.migrate(schema);
       return database;
     } catch (SQLException | RuntimeException e) {
@@ -163,17 +162,19 @@ final class SqliteDatabase implements AutoCloseable {
     if (pragmaInt("user_version") == schema.version()) {
       return;
     }
+    execute("BEGIN IMMEDIATE");
+    transactionOpen = true;
     try (Statement statement = connection.createStatement()) {
       for (String sql : schema.statements()) {
         statement.execute(sql);
       }
       statement.execute("PRAGMA application_id=" + schema.applicationId());
       statement.execute("PRAGMA user_version=" + schema.version());
-      connection.commit();
     } catch (SQLException e) {
-      connection.rollback();
+      rollbackQuietly(e);
       throw e;
     }
+    commit();
   }
 
   private int pragmaInt(String name) throws SQLException {
@@ -190,12 +191,31 @@ final class SqliteDatabase implements AutoCloseable {
    * @throws JournalException when the transaction cannot be committed; it was rolled back
    */
   <T> T write(String what, Work<T> work) {
+    return inTransaction("BEGIN IMMEDIATE", what, work);
+  }
+
+  /**
+   * Runs {@code work} in one read transaction ({@code BEGIN DEFERRED}: in WAL mode it takes no
+   * write lock and sees every write that returned).
+   */
+  <T> T read(String what, Work<T> work) {
+    return inTransaction("BEGIN DEFERRED", what, work);
+  }
+
+  /*
+   * The connection stays in JDBC auto-commit mode and transactions are opened by hand: sqlite-jdbc's
+   * own transaction handling (auto-commit off) begins the next transaction right after each commit,
+   * which would hold the file's write lock between operations and block every other process.
+   */
+  private <T> T inTransaction(String begin, String what, Work<T> work) {
     lock.lock();
     try {
       ensureOpen(what);
       try {
+        execute(begin);
+        transactionOpen = true;
         T result = work.run(connection);
-        connection.commit();
+        commit();
         return result;
       } catch (SQLException | RuntimeException e) {
         rollbackQuietly(e);
@@ -208,15 +228,29 @@ final class SqliteDatabase implements AutoCloseable {
       lock.unlock();
     }
   }
-
-  /** Runs {@code work} as a read; it ends with a commit so no lock or snapshot is held after. */
-  <T> T read(String what, Work<T> work) {
-    return write(what, work);
+  private void commit() throws SQLException {
+    execute("COMMIT");
+    transactionOpen = false;
   }
 
+  private void execute(String sql) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+    }
+  }
+
+  /**
+   * Undoes the transaction opened by {@link #inTransaction}, if one is open. SQLite may already have
+   * rolled it back by itself (after some I/O and full-disk errors); the "no transaction is active"
+   * answer then is kept as a suppressed exception, for the record.
+   */
   private void rollbackQuietly(Exception cause) {
+    if (!transactionOpen) {
+      return;
+    }
+    transactionOpen = false;
     try {
-      connection.rollback();
+      execute("ROLLBACK");
     } catch (SQLException e) {
       cause.addSuppressed(e);
     }
@@ -234,13 +268,7 @@ final class SqliteDatabase implements AutoCloseable {
     try {
       ensureOpen("checkpoint");
       try {
-        connection.commit();
-        connection.setAutoCommit(true);
-        try (Statement statement = connection.createStatement()) {
-          statement.execute("PRAGMA wal_checkpoint(TRUNCATE)");
-        } finally {
-          connection.setAutoCommit(false);
-        }
+        execute("PRAGMA wal_checkpoint(TRUNCATE)");
       } catch (SQLException e) {
         throw failure(path, "checkpoint failed", e);
       }
@@ -276,7 +304,6 @@ final class SqliteDatabase implements AutoCloseable {
       }
       closed = true;
       try {
-        connection.rollback();
         connection.close();
       } catch (SQLException e) {
         throw failure(path, "close failed", e);

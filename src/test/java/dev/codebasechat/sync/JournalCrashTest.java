@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +17,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Invariant 1 against a real {@code kill -9}: a child JVM appends and prints every sequence it was
- * acknowledged; it is killed with SIGKILL mid-stream; the reopened journal must hold every one.
+ * Invariant 1 against a real {@code kill -9}: a child JVM appends and prints everything it was
+ * acknowledged; it is killed with SIGKILL mid-stream; the reopened file must hold every one. Four
+ * kills per test on the same file, alternating {@link Durability#FULL} and {@link
+ * Durability#PROCESS_CRASH_SAFE}, for the journal and for the embedded session table.
  */
 @Timeout(120)
 class JournalCrashTest {
@@ -31,10 +34,10 @@ class JournalCrashTest {
     Path file = dir.resolve("journal.db");
     Map<Long, String> acknowledged = new LinkedHashMap<>();
     for (int run = 0; run < RUNS; run++) {
-      // Alternate the levels: both promise to survive a process crash.
-      Durability durability = run % 2 == 0 ? Durability.FULL : Durability.PROCESS_CRASH_SAFE;
+      Durability durability = durability(run);
       int killAfter = ThreadLocalRandom.current().nextInt(50, 400);
-      Map<Long, String> acknowledgedThisRun = runAndKill(file, durability, "run" + run, killAfter);
+      Map<Long, String> acknowledgedThisRun =
+          runAndKill("journal", file, durability, "run" + run, killAfter);
       assertThat(acknowledgedThisRun).hasSizeGreaterThanOrEqualTo(killAfter);
       acknowledged.putAll(acknowledgedThisRun);
 
@@ -52,9 +55,39 @@ class JournalCrashTest {
     }
   }
 
+  @Test
+  void localSessionTableAppend_childKilledMidStream_everyAcknowledgedMessageIsStoredOnce()
+      throws Exception {
+    Path file = dir.resolve("sessions.db");
+    List<String> acknowledged = new ArrayList<>();
+    for (int run = 0; run < RUNS; run++) {
+      Durability durability = durability(run);
+      int killAfter = ThreadLocalRandom.current().nextInt(50, 300);
+      acknowledged.addAll(runAndKill("table", file, durability, "r" + run, killAfter).values());
+
+      try (LocalSessionTable reopened = LocalSessionTable.builder().path(file).build()) {
+        List<String> stored = new ArrayList<>();
+        reopened
+            .fetch(JournalCrashChild.OWNER, JournalCrashChild.SESSION)
+            .orElseThrow()
+            .get("conversation_history")
+            .forEach(message -> stored.add(message.get("id").asText()));
+        assertThat(stored).doesNotHaveDuplicates().containsAll(acknowledged);
+        System.out.printf(
+            "table run %d (%s): %d messages acknowledged in all, %d stored%n",
+            run, durability, acknowledged.size(), stored.size());
+      }
+    }
+  }
+
+  /** Alternates the levels: both promise to survive a process crash. */
+  private static Durability durability(int run) {
+    return run % 2 == 0 ? Durability.FULL : Durability.PROCESS_CRASH_SAFE;
+  }
+
   /** Starts the child, reads at least {@code killAfter} acknowledgements, kills it, returns all read. */
   private static Map<Long, String> runAndKill(
-      Path file, Durability durability, String run, int killAfter) throws Exception {
+      String mode, Path file, Durability durability, String run, int killAfter) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process child =
         new ProcessBuilder(
@@ -63,6 +96,7 @@ class JournalCrashTest {
                     "-cp",
                     System.getProperty("java.class.path"),
                     JournalCrashChild.class.getName(),
+                    mode,
                     file.toString(),
                     durability.name(),
                     run))

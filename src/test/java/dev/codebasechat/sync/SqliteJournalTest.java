@@ -227,6 +227,36 @@ class SqliteJournalTest {
   }
 
   @Test
+  void open_fileOfANewerSchemaVersion_isRefused() throws Exception {
+    Path file = dir.resolve("journal.db");
+    SqliteJournal.open(file).close();
+    try (var connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+        var statement = connection.createStatement()) {
+      statement.execute("PRAGMA user_version=" + (SqliteJournal.SCHEMA_VERSION + 1));
+    }
+
+    assertThatThrownBy(() -> SqliteJournal.open(file))
+        .isInstanceOf(JournalException.class)
+        .hasMessageContaining("newer version");
+  }
+
+  @Test
+  void append_whileAnotherConnectionHoldsTheWriteLock_failsBusyAfterTheTimeout() throws Exception {
+    SqliteJournal journal = open(SqliteJournal.builder().busyTimeout(Duration.ofMillis(100)));
+    try (var other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + journal.path());
+        var statement = other.createStatement()) {
+      statement.execute("BEGIN IMMEDIATE");
+
+      assertThatThrownBy(() -> journal.append("a", ALICE, "append", json("1")))
+          .isInstanceOf(JournalException.class)
+          .satisfies(e -> assertThat(((JournalException) e).reason()).isEqualTo(JournalException.Reason.BUSY));
+      statement.execute("ROLLBACK");
+    }
+    assertThat(journal.pending()).isEmpty();
+    assertThat(journal.append("a", ALICE, "append", json("2"))).isPositive();
+  }
+
+  @Test
   void open_directoryPathIsARegularFile_failsWithClearError() throws IOException {
     Path notADirectory = Files.writeString(dir.resolve("plain-file"), "x");
     Path file = notADirectory.resolve("journal.db");
@@ -367,6 +397,21 @@ class SqliteJournalTest {
     assertThat(stats.snapshots()).isEqualTo(1);
     assertThat(stats.snapshotBytes()).isEqualTo(5);
     assertThat(stats.fileBytes()).isPositive();
+  }
+
+  @Test
+  void checkpoint_afterAppends_emptiesTheWriteAheadLogAndKeepsEntries() throws IOException {
+    SqliteJournal journal = open();
+    for (int i = 0; i < 50; i++) {
+      journal.append("a", ALICE, "append", json("w".repeat(1000)));
+    }
+    Path wal = dir.resolve("journal.db-wal");
+    assertThat(Files.size(wal)).isPositive();
+
+    journal.checkpoint();
+
+    assertThat(Files.size(wal)).isZero();
+    assertThat(journal.pending()).hasSize(50);
   }
 
   @Test
