@@ -97,6 +97,31 @@ final class SessionCodec {
         parseTime(row.path("last_activity")));
   }
 
+  /** {@code session} in the row shape {@link #sessionFromRow} reads (for local copies). */
+  static byte[] sessionToRow(ChatSession session) {
+    ObjectNode row = JSON.objectNode();
+    row.put("session_id", session.id().value());
+    row.put("user_id", session.owner().toString());
+    row.put("repo", session.repo().orElse(null));
+    row.put("current_file", session.currentFile().orElse(null));
+    row.set("conversation_history", messagesToJson(session.messages()));
+    row.set("context_cache", session.contextCache());
+    row.set("metadata", session.metadata());
+    row.put("message_count", session.messageCount());
+    row.put("version", session.version());
+    session.lastActivity().ifPresent(at -> row.put("last_activity", at.toString()));
+    return row.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** The session a local copy holds. */
+  static ChatSession sessionFromRow(byte[] row) {
+    try {
+      return sessionFromRow(MAPPER.readTree(row));
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("local copy is not JSON", e);
+    }
+  }
+
   /** A row of {@link #SUMMARY_COLUMNS}. */
   static SessionSummary summaryFromRow(JsonNode row) {
     return new SessionSummary(

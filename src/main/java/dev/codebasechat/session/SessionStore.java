@@ -83,6 +83,10 @@ public final class SessionStore implements AutoCloseable {
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
   public static final int DEFAULT_MAX_MESSAGES_PER_APPEND = 500;
   public static final int DEFAULT_MAX_PAGE_SIZE = 200;
+  public static final Duration DEFAULT_LOCAL_COPY_MAX_AGE = Duration.ofDays(7);
+  public static final long DEFAULT_LOCAL_COPY_MAX_BYTES = 256L * 1024 * 1024;
+  private static final Duration PROGRESS_LOG_INTERVAL = Duration.ofSeconds(5);
+  private static final Duration PRUNE_INTERVAL = Duration.ofMinutes(10);
 
   private static final Logger log = LoggerFactory.getLogger(SessionStore.class);
   private static final int MAX_STALE_READ_RETRIES = 3;
@@ -110,6 +114,15 @@ public final class SessionStore implements AutoCloseable {
   private final Cache<SessionId, Long> confirmations;
   private final AtomicLong confirmationCounter = new AtomicLong();
   private final List<SetAsideWrite> setAside = new CopyOnWriteArrayList<>();
+  /** Writes confirmed since start, for progress lines while a backlog drains. */
+  private final AtomicLong confirmedWrites = new AtomicLong();
+  private final java.util.concurrent.atomic.AtomicReference<Instant> lastProgressLog =
+      new java.util.concurrent.atomic.AtomicReference<>(Instant.MIN);
+  private final java.util.concurrent.atomic.AtomicReference<Instant> lastPrune =
+      new java.util.concurrent.atomic.AtomicReference<>(Instant.MIN);
+  private final Duration localCopyMaxAge;
+  private final long localCopyMaxBytes;
+
   /** Owners some of whose writes are parked until they present a usable token. */
   private final Set<UUID> ownersWaitingForToken = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
@@ -128,6 +141,8 @@ public final class SessionStore implements AutoCloseable {
     this.remote = builder.backend;
     this.writeThrough = builder.writeThrough;
     this.journal = builder.writeThrough ? null : builder.journal;
+    this.localCopyMaxAge = builder.localCopyMaxAge;
+    this.localCopyMaxBytes = builder.localCopyMaxBytes;
     this.guard =
         builder.guard != null ? builder.guard : RemoteGuard.builder(clock, scheduler).build();
     this.closeTimeout = builder.closeTimeout;
@@ -603,12 +618,60 @@ public final class SessionStore implements AutoCloseable {
   }
 
   private void cacheIfNewer(ChatSession session) {
-    confirmed
-        .asMap()
-        .merge(
-            session.id(),
-            session,
-            (old, fresh) -> fresh.version() >= old.version() ? fresh : old);
+    ChatSession kept =
+        confirmed
+            .asMap()
+            .merge(
+                session.id(),
+                session,
+                (old, fresh) -> fresh.version() >= old.version() ? fresh : old);
+    if (kept == session) {
+      keepLocalCopy(session);
+    }
+  }
+
+  /**
+   * Writes the confirmed state of a session to the journal, so its owner can still read it after
+   * a restart while the database is away. Best effort: a failure is logged, never passed on.
+   */
+  private void keepLocalCopy(ChatSession session) {
+    if (journal == null) {
+      return;
+    }
+    try {
+      journal.putSnapshot(session.id().value(), session.owner(), session.version(), SessionCodec.sessionToRow(session));
+      pruneLocalCopiesNowAndThen(journal);
+    } catch (JournalException e) {
+      log.warn("could not keep a local copy of session {}: {}", session.id(), e.getMessage());
+    }
+  }
+
+  private void dropLocalCopy(SessionId id) {
+    if (journal == null) {
+      return;
+    }
+    try {
+      journal.deleteSnapshot(id.value());
+    } catch (JournalException e) {
+      log.warn("could not drop the local copy of deleted session {}: {}", id, e.getMessage());
+    }
+  }
+
+  /** The journal's copy of {@code id}, if it belongs to {@code owner}. */
+  private Optional<ChatSession> localCopy(SessionId id, UUID owner) {
+    if (journal == null) {
+      return Optional.empty();
+    }
+    try {
+      return journal
+          .snapshot(id.value())
+          .filter(copy -> copy.owner().equals(owner))
+          .map(copy -> SessionCodec.sessionFromRow(copy.json()))
+          .filter(session -> session.owner().equals(owner));
+    } catch (JournalException | IllegalArgumentException e) {
+      log.warn("local copy of session {} is unreadable: {}", id, e.getMessage());
+      return Optional.empty();
+    }
   }
 
   private SessionRead answer(
@@ -630,6 +693,10 @@ public final class SessionStore implements AutoCloseable {
     ChatSession cached = confirmed.getIfPresent(id);
     if (cached != null && cached.owner().equals(caller.userId())) {
       return answer(caller, id, Optional.of(cached), ReadSource.LOCAL);
+    }
+    Optional<ChatSession> copy = localCopy(id, caller.userId());
+    if (copy.isPresent()) {
+      return answer(caller, id, copy, ReadSource.LOCAL);
     }
     Outbox outbox = outboxes.get(id);
     if (outbox != null && outbox.knownNew && outbox.owner.equals(caller.userId())) {
@@ -719,6 +786,8 @@ public final class SessionStore implements AutoCloseable {
             (ignored, failure) -> {
               if (failure == null) {
                 release(outbox.id, outbox.removeHead());
+                confirmedWrites.addAndGet(op.weight());
+                logProgress();
                 return afterHead(outbox);
               }
               return onFlushFailure(outbox, token.token(), op, RemoteGuard.unwrap(failure));
@@ -766,6 +835,7 @@ public final class SessionStore implements AutoCloseable {
             deleted -> {
               stamp(id);
               confirmed.invalidate(id);
+              dropLocalCopy(id);
             });
   }
 
@@ -782,7 +852,10 @@ public final class SessionStore implements AutoCloseable {
             && (ack.version() == cached.version() + 1
                 || (ack.appended() == 0 && ack.version() == cached.version()));
     if (consistent) {
-      confirmed.asMap().replace(id, cached, next.withVersion(ack.version()));
+      ChatSession updated = next.withVersion(ack.version());
+      if (confirmed.asMap().replace(id, cached, updated)) {
+        keepLocalCopy(updated);
+      }
     } else {
       // Another writer got in between (or our copy was stale): reload instead of guessing.
       confirmed.invalidate(id);
@@ -797,7 +870,10 @@ public final class SessionStore implements AutoCloseable {
       return;
     }
     if (version == cached.version() + 1) {
-      confirmed.asMap().replace(id, cached, change.apply(cached).withVersion(version));
+      ChatSession updated = change.apply(cached).withVersion(version);
+      if (confirmed.asMap().replace(id, cached, updated)) {
+        keepLocalCopy(updated);
+      }
     } else {
       confirmed.invalidate(id);
     }
@@ -848,6 +924,39 @@ public final class SessionStore implements AutoCloseable {
     release(outbox.id, outbox.removeHead());
     confirmed.invalidate(outbox.id);
     return afterHead(outbox);
+  }
+
+  /** At most every few seconds while writes are pending: how the drain is going. */
+  private void logProgress() {
+    Instant now = clock.instant();
+    Instant last = lastProgressLog.get();
+    boolean recent =
+        !last.equals(Instant.MIN) && Duration.between(last, now).compareTo(PROGRESS_LOG_INTERVAL) < 0;
+    if (recent || !lastProgressLog.compareAndSet(last, now)) {
+      return;
+    }
+    int pendingSessions = outboxes.size();
+    if (pendingSessions > 0) {
+      log.info(
+          "write-behind: {} writes confirmed since start; {} sessions still pending, oldest {} s",
+          confirmedWrites.get(),
+          pendingSessions,
+          Math.round(oldestPendingAgeSeconds()));
+    }
+  }
+
+  private void pruneLocalCopiesNowAndThen(Journal journal) {
+    Instant now = clock.instant();
+    Instant last = lastPrune.get();
+    if (!last.equals(Instant.MIN) && Duration.between(last, now).compareTo(PRUNE_INTERVAL) < 0) {
+      return;
+    }
+    if (lastPrune.compareAndSet(last, now)) {
+      int pruned = journal.pruneSnapshots(localCopyMaxAge, localCopyMaxBytes);
+      if (pruned > 0) {
+        log.info("dropped {} local copies of sessions past their retention", pruned);
+      }
+    }
   }
 
   /** Makes {@code op} durable in the journal; its sequence, or 0 without a journal. */
@@ -1038,6 +1147,8 @@ public final class SessionStore implements AutoCloseable {
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private int maxMessagesPerAppend = DEFAULT_MAX_MESSAGES_PER_APPEND;
     private @Nullable Journal journal;
+    private Duration localCopyMaxAge = DEFAULT_LOCAL_COPY_MAX_AGE;
+    private long localCopyMaxBytes = DEFAULT_LOCAL_COPY_MAX_BYTES;
 
     private Builder(SessionBackend backend, boolean writeThrough) {
       this.backend = backend;
@@ -1129,6 +1240,20 @@ public final class SessionStore implements AutoCloseable {
      */
     public Builder journal(Journal journal) {
       this.journal = journal;
+      return this;
+    }
+
+    /**
+     * Retention of the journal's local copies of confirmed sessions: copies not refreshed for
+     * {@code maxAge} go, then the least recently refreshed until they take at most {@code
+     * maxBytes}; copies of sessions with pending writes always stay. Defaults: 7 days, 256 MiB.
+     */
+    public Builder localCopyRetention(Duration maxAge, long maxBytes) {
+      this.localCopyMaxAge = positive("localCopyRetention maxAge", maxAge);
+      if (maxBytes < 1) {
+        throw new IllegalArgumentException("localCopyRetention maxBytes must be positive but was " + maxBytes);
+      }
+      this.localCopyMaxBytes = maxBytes;
       return this;
     }
 

@@ -130,4 +130,39 @@ class SessionStoreJournalTest {
     assertThat(f.store.pendingSessions()).isEmpty();
     assertThatThrownBy(() -> f.store.create(f.caller(ALICE))).isInstanceOf(SessionStorageException.class);
   }
+
+  @Test
+  void afterARestart_withTheDatabaseAway_theOwnerReadsTheLocalCopy_andNobodyElseDoes() {
+    SessionId id = sessionId("journal6");
+    fake.seedSession(ALICE, id.value(), "s1", "s2");
+    SqliteJournal first = journal();
+    StoreFixture before = store(first);
+    before.resolve(before.store.historyAsync(before.caller(ALICE), id)); // confirmed copy kept
+    before.store.append(before.caller(ALICE), id, List.of(before.message("pending")));
+    first.close();
+    fake.goDown(Outage.CONNECTION_REFUSED);
+
+    StoreFixture after = store(journal());
+    SessionRead read = after.resolve(after.store.historyAsync(after.caller(ALICE), id));
+    Throwable other = after.failureOf(after.store.historyAsync(after.caller(BOB), id));
+
+    assertThat(read.source()).isEqualTo(ReadSource.LOCAL);
+    assertThat(read.session().messages()).extracting(m -> m.id().value()).containsExactly("s1", "s2", "pending");
+    assertThat(other).isInstanceOf(SessionUnavailableException.class);
+  }
+
+  @Test
+  void deletedSession_leavesNoLocalCopy() {
+    SessionId id = sessionId("journal7");
+    fake.seedSession(ALICE, id.value(), "s1");
+    SqliteJournal journal = journal();
+    StoreFixture f = store(journal);
+    f.resolve(f.store.historyAsync(f.caller(ALICE), id));
+    assertThat(journal.snapshot(id.value())).isPresent();
+
+    f.resolve(f.store.deleteAsync(f.caller(ALICE), id));
+    f.drainAll();
+
+    assertThat(journal.snapshot(id.value())).isEmpty();
+  }
 }
