@@ -910,6 +910,15 @@ public final class SessionStore implements AutoCloseable {
       ownersWaitingForToken.add(outbox.owner);
       return FlushOutcome.parked();
     }
+    if (!(failure instanceof PostgrestHttpException || failure instanceof SessionNotFoundException)) {
+      // Not an answer from the database (a shutdown scheduler, a bug): nothing says the write is
+      // wrong, so it stays pending (and journaled) and is tried again later.
+      int attempts = outbox.releaseHead(describe(failure));
+      if (!closed) {
+        log.warn("writes of session {} could not be sent and stay pending: {}", outbox.id, describe(failure));
+      }
+      return FlushOutcome.retryAfter(guard.backoff(attempts));
+    }
     // Refused for good (policy, constraint, missing session): set aside, go on with the rest.
     SetAsideWrite entry =
         new SetAsideWrite(

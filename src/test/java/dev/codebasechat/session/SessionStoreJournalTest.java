@@ -165,4 +165,29 @@ class SessionStoreJournalTest {
 
     assertThat(journal.snapshot(id.value())).isEmpty();
   }
+
+  @Test
+  void closingDuringAnOutage_keepsTheWritesJournaled_neverSetsThemAside() throws Exception {
+    fake.goDown(Outage.CONNECTION_REFUSED);
+    SqliteJournal journal = journal();
+    try (dev.codebasechat.postgrest.PostgrestClient client =
+        dev.codebasechat.postgrest.PostgrestClient.builder()
+            .restUrl(fake.restUrl())
+            .apiKey(dev.codebasechat.postgrest.ApiKey.of(fake.apiKey()))
+            .build()) {
+      // A real scheduler, shut down by close() while retries are still being scheduled.
+      SessionStore store =
+          SessionStore.builder(client).journal(journal).debounce(Duration.ofMillis(1)).closeTimeout(Duration.ofMillis(200)).build();
+      StoreFixture names = new StoreFixture(fake, CLOCK, builder -> builder);
+      toClose.add(0, names);
+      for (int i = 0; i < 20; i++) {
+        store.append(names.caller(ALICE), sessionId("closing" + i % 3), List.of(names.message("m" + i)));
+      }
+
+      store.close();
+
+      assertThat(store.setAsideWrites()).isEmpty();
+      assertThat(journal.pending()).hasSize(20);
+    }
+  }
 }
