@@ -180,6 +180,36 @@ final class SessionCodec {
     return node.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
+  static byte[] setAsideToJson(SetAsideWrite write, PendingOp op) {
+    ObjectNode node = JSON.objectNode();
+    node.put("operation", write.operation());
+    node.put("reason", write.reason());
+    node.put("at", write.at().toString());
+    node.set("write", readJson(opToJson(op)));
+    return node.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  static SetAsideWrite setAsideFromJson(SessionId id, java.util.UUID owner, byte[] payload) {
+    JsonNode node = readJson(payload);
+    List<MessageId> ids = new ArrayList<>();
+    node.path("write").path("messages").forEach(message -> ids.add(MessageId.of(message.path("id").asText())));
+    return new SetAsideWrite(
+        id,
+        owner,
+        node.path("operation").asText(),
+        ids,
+        node.path("reason").asText(),
+        parseTime(node.path("at")).orElse(Instant.EPOCH));
+  }
+
+  private static JsonNode readJson(byte[] json) {
+    try {
+      return MAPPER.readTree(json);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("journal entry is not JSON", e);
+    }
+  }
+
   /**
    * The op a journal entry holds.
    *

@@ -86,6 +86,8 @@ public final class SessionStore implements AutoCloseable {
   public static final Duration DEFAULT_LOCAL_COPY_MAX_AGE = Duration.ofDays(7);
   public static final long DEFAULT_LOCAL_COPY_MAX_BYTES = 256L * 1024 * 1024;
   private static final Duration PROGRESS_LOG_INTERVAL = Duration.ofSeconds(5);
+  /** Journal kind of set-aside writes: kept for operators, never replayed. */
+  static final String SET_ASIDE_KIND = "set-aside";
   private static final Duration PRUNE_INTERVAL = Duration.ofMinutes(10);
 
   private static final Logger log = LoggerFactory.getLogger(SessionStore.class);
@@ -930,9 +932,27 @@ public final class SessionStore implements AutoCloseable {
         outbox.id,
         entry.messageIds().size(),
         entry.reason());
+    keepSetAside(entry, op);
     release(outbox.id, outbox.removeHead());
     confirmed.invalidate(outbox.id);
     return afterHead(outbox);
+  }
+
+  /**
+   * Records a set-aside write durably (the write itself and the reason) before its pending entry
+   * is released, so operators still see it after a restart. Kind {@value #SET_ASIDE_KIND}; never
+   * released by the store.
+   */
+  private void keepSetAside(SetAsideWrite entry, PendingOp op) {
+    if (journal == null) {
+      return;
+    }
+    try {
+      journal.append(
+          entry.sessionId().value(), entry.owner(), SET_ASIDE_KIND, SessionCodec.setAsideToJson(entry, op));
+    } catch (JournalException e) {
+      log.error("could not record the set-aside write of session {} durably: {}", entry.sessionId(), e.getMessage());
+    }
   }
 
   /** At most every few seconds while writes are pending: how the drain is going. */
@@ -1003,6 +1023,10 @@ public final class SessionStore implements AutoCloseable {
       PendingOp op;
       try {
         id = SessionId.of(entry.key());
+        if (entry.kind().equals(SET_ASIDE_KIND)) {
+          setAside.add(SessionCodec.setAsideFromJson(id, entry.owner(), entry.payload()));
+          continue;
+        }
         op = SessionCodec.opFromJson(entry.kind(), entry.payload());
       } catch (IllegalArgumentException e) {
         log.error("journal entry {} cannot be read and is left in place: {}", entry.sequence(), e.getMessage());

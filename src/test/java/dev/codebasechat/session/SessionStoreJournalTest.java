@@ -190,4 +190,27 @@ class SessionStoreJournalTest {
       assertThat(journal.pending()).hasSize(20);
     }
   }
+
+  @Test
+  void setAsideWrites_areKeptDurably_andStillReportedAfterARestart() {
+    SessionId id = sessionId("journal8");
+    fake.seedSession(BOB, id.value(), "bobs");
+    SqliteJournal first = journal();
+    StoreFixture before = store(first);
+    before.store.append(before.caller(ALICE), id, List.of(before.message("intruder")));
+    before.drainAll();
+    assertThat(before.store.setAsideWrites()).hasSize(1);
+    first.close();
+
+    StoreFixture after = store(journal());
+
+    assertThat(after.store.setAsideWrites()).singleElement().satisfies(w -> {
+      assertThat(w.sessionId()).isEqualTo(id);
+      assertThat(w.owner()).isEqualTo(ALICE);
+      assertThat(w.messageIds()).extracting(MessageId::value).containsExactly("intruder");
+      assertThat(w.reason()).contains("403");
+    });
+    assertThat(after.store.pendingSessions()).isEmpty();
+    assertThat(storedIds(id)).containsExactly("bobs");
+  }
 }
