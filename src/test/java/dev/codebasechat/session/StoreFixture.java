@@ -177,14 +177,6 @@ final class StoreFixture implements AutoCloseable {
         .until(() -> http.dispatcher().runningCallsCount() == 0 && http.dispatcher().queuedCallsCount() == 0);
   }
 
-  static void waitAtMost(Duration duration, BooleanSupplier condition) {
-    try {
-      await().atMost(duration).pollInterval(Duration.ofMillis(2)).until(condition::getAsBoolean);
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
-      // fine: nothing more is coming
-    }
-  }
-
   @Override
   public void close() {
     client.close();
