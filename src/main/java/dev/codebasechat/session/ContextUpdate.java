@@ -17,14 +17,23 @@ public record ContextUpdate(
     Optional<JsonNode> contextCache,
     Optional<JsonNode> metadata) {
 
-  /** Longest accepted repo or file name, in characters. */
-  public static final int MAX_NAME_LENGTH = 1_024;
+  /** Longest accepted repo name, in characters (the database's CHECK allows the same). */
+  public static final int MAX_REPO_LENGTH = 512;
+
+  /** Longest accepted current-file path, in characters (the database's CHECK allows the same). */
+  public static final int MAX_FILE_LENGTH = 4_096;
+
+  /** Largest accepted context cache, in bytes of UTF-8 JSON (the database allows 1 MiB). */
+  public static final int MAX_CONTEXT_CACHE_BYTES = 1_048_576;
+
+  /** Largest accepted metadata object, in bytes of UTF-8 JSON (the database allows 64 KiB). */
+  public static final int MAX_METADATA_BYTES = 65_536;
 
   public ContextUpdate {
-    repo.ifPresent(value -> checkName("repo", value));
-    currentFile.ifPresent(value -> checkName("currentFile", value));
-    contextCache.ifPresent(value -> checkObject("contextCache", value));
-    metadata.ifPresent(value -> checkObject("metadata", value));
+    repo.ifPresent(value -> checkName("repo", value, MAX_REPO_LENGTH));
+    currentFile.ifPresent(value -> checkName("currentFile", value, MAX_FILE_LENGTH));
+    contextCache.ifPresent(value -> checkObject("contextCache", value, MAX_CONTEXT_CACHE_BYTES));
+    metadata.ifPresent(value -> checkObject("metadata", value, MAX_METADATA_BYTES));
     contextCache = contextCache.map(JsonNode::deepCopy);
     metadata = metadata.map(JsonNode::deepCopy);
   }
@@ -62,10 +71,10 @@ public record ContextUpdate(
         later.metadata.or(() -> metadata));
   }
 
-  private static void checkName(String field, String value) {
-    if (value.isEmpty() || value.length() > MAX_NAME_LENGTH) {
+  private static void checkName(String field, String value, int maxLength) {
+    if (value.isEmpty() || value.length() > maxLength) {
       throw new IllegalArgumentException(
-          field + " must be 1.." + MAX_NAME_LENGTH + " characters but was " + value.length());
+          field + " must be 1.." + maxLength + " characters but was " + value.length());
     }
     for (int i = 0; i < value.length(); i++) {
       if (Character.isISOControl(value.charAt(i))) {
@@ -74,9 +83,14 @@ public record ContextUpdate(
     }
   }
 
-  private static void checkObject(String field, JsonNode value) {
+  private static void checkObject(String field, JsonNode value, int maxBytes) {
     if (!value.isObject()) {
       throw new IllegalArgumentException(field + " must be a JSON object but was " + value.getNodeType());
+    }
+    int bytes = value.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (bytes > maxBytes) {
+      throw new IllegalArgumentException(
+          field + " must be at most " + maxBytes + " bytes of JSON but was " + bytes);
     }
   }
 }

@@ -79,7 +79,11 @@ class SessionValuesTest {
     assertThatThrownBy(() -> ContextUpdate.none().withContextCache(JsonNodeFactory.instance.arrayNode()))
         .hasMessage("contextCache must be a JSON object but was ARRAY");
     assertThatThrownBy(() -> ContextUpdate.none().withRepo("a\u0007b")).hasMessage("repo must not contain control characters");
-    assertThatThrownBy(() -> ContextUpdate.none().withCurrentFile("")).hasMessage("currentFile must be 1..1024 characters but was 0");
+    assertThatThrownBy(() -> ContextUpdate.none().withCurrentFile("")).hasMessage("currentFile must be 1..4096 characters but was 0");
+    assertThatThrownBy(() -> ContextUpdate.none().withRepo("r".repeat(513))).hasMessage("repo must be 1..512 characters but was 513");
+    var big = JsonNodeFactory.instance.objectNode().put("k", "x".repeat(70_000));
+    assertThatThrownBy(() -> ContextUpdate.none().withMetadata(big)).hasMessageStartingWith("metadata must be at most 65536 bytes of JSON");
+    assertThat(ContextUpdate.none().withContextCache(big).contextCache()).isPresent();
   }
 
   @Test
