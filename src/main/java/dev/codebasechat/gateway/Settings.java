@@ -1,0 +1,236 @@
+package dev.codebasechat.gateway;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * The gateway's configuration, read from environment variables. Immutable.
+ *
+ * <p>Without {@code SUPABASE_URL} the gateway runs on its embedded default (sessions in a local
+ * SQLite file under {@code DATA_DIR}). Every problem is reported at once, all together, in a
+ * {@link InvalidSettingsException} whose message names each setting and the rule it breaks —
+ * never the value of a secret. Variables starting with {@code SUPABASE_} or {@code GATEWAY_} that
+ * this version does not know are errors too (a typo must not silently fall back to a default).
+ *
+ * <table>
+ *   <caption>settings</caption>
+ *   <tr><th>variable</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>SUPABASE_URL</td><td>(none: embedded)</td><td>https://&lt;ref&gt;.supabase.co</td></tr>
+ *   <tr><td>SUPABASE_ANON_KEY or SUPABASE_PUBLISHABLE_KEY</td><td>required with SUPABASE_URL</td><td>the project key sent as {@code apikey}</td></tr>
+ *   <tr><td>SUPABASE_JWT_SECRET</td><td>(none)</td><td>legacy HS256 secret; embedded: generated into DATA_DIR when absent</td></tr>
+ *   <tr><td>SUPABASE_SERVICE_ROLE_KEY or SUPABASE_SECRET_KEY</td><td>(none)</td><td>operator commands only; never used by HTTP routes</td></tr>
+ *   <tr><td>PORT</td><td>8080</td><td>1..65535</td></tr>
+ *   <tr><td>DATA_DIR</td><td>./data</td><td>journal, local sessions, dev secret</td></tr>
+ *   <tr><td>GATEWAY_DEBOUNCE_MS</td><td>500</td><td>write coalescing window</td></tr>
+ *   <tr><td>GATEWAY_CACHE_MAX_MB</td><td>256</td><td>cache bound</td></tr>
+ *   <tr><td>GATEWAY_BREAKER_OPEN_SECONDS</td><td>5</td><td>how long the breaker stays open</td></tr>
+ *   <tr><td>GATEWAY_MAX_BODY_KB</td><td>1024</td><td>largest request body</td></tr>
+ *   <tr><td>GATEWAY_REQUEST_THREADS</td><td>16</td><td>bounded request threads</td></tr>
+ * </table>
+ */
+public record Settings(
+    Optional<URI> supabaseUrl,
+    Optional<Secret> projectKey,
+    Optional<Secret> jwtSecret,
+    Optional<Secret> serviceKey,
+    int port,
+    Path dataDir,
+    Duration debounce,
+    long cacheMaxBytes,
+    Duration breakerOpen,
+    int maxBodyBytes,
+    int requestThreads) {
+
+  /** A secret value: {@link #toString()} never shows it. */
+  public record Secret(String value) {
+    @Override
+    public String toString() {
+      return "Secret[redacted]";
+    }
+  }
+
+  /** One or more settings are missing or invalid; the message lists each by name. */
+  public static final class InvalidSettingsException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final List<String> problems;
+
+    InvalidSettingsException(List<String> problems) {
+      super("invalid settings: " + String.join("; ", problems));
+      this.problems = List.copyOf(problems);
+    }
+
+    public List<String> problems() {
+      return problems;
+    }
+  }
+
+  private static final Set<String> KNOWN =
+      Set.of(
+          "SUPABASE_URL",
+          "SUPABASE_ANON_KEY",
+          "SUPABASE_PUBLISHABLE_KEY",
+          "SUPABASE_JWT_SECRET",
+          "SUPABASE_SERVICE_ROLE_KEY",
+          "SUPABASE_SECRET_KEY",
+          "GATEWAY_DEBOUNCE_MS",
+          "GATEWAY_CACHE_MAX_MB",
+          "GATEWAY_BREAKER_OPEN_SECONDS",
+          "GATEWAY_MAX_BODY_KB",
+          "GATEWAY_REQUEST_THREADS");
+
+  /** Whether the gateway stores sessions locally (no Supabase configured). */
+  public boolean embedded() {
+    return supabaseUrl.isEmpty();
+  }
+
+  /**
+   * Reads the settings from {@code environment} (normally {@code System.getenv()}).
+   *
+   * @throws InvalidSettingsException listing every problem found
+   */
+  public static Settings fromEnvironment(Map<String, String> environment) {
+    Reader reader = new Reader(environment);
+    Optional<URI> url = reader.optional("SUPABASE_URL", Settings::parseUrl);
+    Optional<Secret> anon = reader.secret("SUPABASE_ANON_KEY");
+    Optional<Secret> publishable = reader.secret("SUPABASE_PUBLISHABLE_KEY");
+    if (anon.isPresent() && publishable.isPresent()) {
+      reader.problem("set only one of SUPABASE_ANON_KEY and SUPABASE_PUBLISHABLE_KEY");
+    }
+    Optional<Secret> projectKey = anon.or(() -> publishable);
+    if (url.isPresent() && projectKey.isEmpty()) {
+      reader.problem("SUPABASE_ANON_KEY (or SUPABASE_PUBLISHABLE_KEY) is required when SUPABASE_URL is set");
+    }
+    if (url.isEmpty() && projectKey.isPresent()) {
+      reader.problem("SUPABASE_URL is required when a project key is set");
+    }
+    Optional<Secret> jwtSecret = reader.secret("SUPABASE_JWT_SECRET");
+    jwtSecret
+        .filter(secret -> secret.value().getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32)
+        .ifPresent(secret -> reader.problem("SUPABASE_JWT_SECRET must be at least 32 bytes"));
+    Optional<Secret> service = reader.secret("SUPABASE_SERVICE_ROLE_KEY").or(() -> reader.secret("SUPABASE_SECRET_KEY"));
+    int port = reader.integer("PORT", 8080, 1, 65_535);
+    Path dataDir = reader.optional("DATA_DIR", Settings::parsePath).orElse(Path.of("data"));
+    int debounceMs = reader.integer("GATEWAY_DEBOUNCE_MS", 500, 1, 60_000);
+    int cacheMb = reader.integer("GATEWAY_CACHE_MAX_MB", 256, 1, 65_536);
+    int breakerSeconds = reader.integer("GATEWAY_BREAKER_OPEN_SECONDS", 5, 1, 3_600);
+    int maxBodyKb = reader.integer("GATEWAY_MAX_BODY_KB", 1_024, 1, 65_536);
+    int threads = reader.integer("GATEWAY_REQUEST_THREADS", 16, 1, 1_024);
+    for (String name : new TreeSet<>(environment.keySet())) {
+      if ((name.startsWith("SUPABASE_") || name.startsWith("GATEWAY_")) && !KNOWN.contains(name)) {
+        reader.problem(name + " is not a setting this gateway knows");
+      }
+    }
+    reader.failIfAny();
+    return new Settings(
+        url,
+        projectKey,
+        jwtSecret,
+        service,
+        port,
+        dataDir,
+        Duration.ofMillis(debounceMs),
+        cacheMb * 1024L * 1024L,
+        Duration.ofSeconds(breakerSeconds),
+        maxBodyKb * 1024,
+        threads);
+  }
+
+  private static URI parseUrl(String value) {
+    URI uri;
+    try {
+      uri = new URI(value.trim());
+    } catch (java.net.URISyntaxException e) {
+      // URISyntaxException repeats the input; a mistyped URL may carry credentials.
+      throw new IllegalArgumentException("is not a valid URL", e);
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!(scheme.equals("https") || scheme.equals("http")) || uri.getHost() == null) {
+      throw new IllegalArgumentException("must be an absolute http(s) URL such as https://<ref>.supabase.co");
+    }
+    if (uri.getUserInfo() != null || uri.getQuery() != null || uri.getFragment() != null) {
+      throw new IllegalArgumentException("must not carry user info, a query or a fragment");
+    }
+    return uri;
+  }
+
+  private static Path parsePath(String value) {
+    if (value.isBlank()) {
+      throw new IllegalArgumentException("must not be blank");
+    }
+    return Path.of(value);
+  }
+
+  /** Collects problems instead of stopping at the first. */
+  private static final class Reader {
+    private final Map<String, String> environment;
+    private final List<String> problems = new ArrayList<>();
+
+    Reader(Map<String, String> environment) {
+      this.environment = environment;
+    }
+
+    <T> Optional<T> optional(String name, Function<String, T> parse) {
+      String value = environment.get(name);
+      if (value == null || value.isEmpty()) {
+        return Optional.empty();
+      }
+      try {
+        return Optional.of(parse.apply(value));
+      } catch (IllegalArgumentException e) {
+        // The rule, never the value: some settings are URLs with credentials by mistake.
+        problem(name + " " + e.getMessage());
+        return Optional.empty();
+      }
+    }
+
+    Optional<Secret> secret(String name) {
+      String value = environment.get(name);
+      if (value == null || value.isEmpty()) {
+        return Optional.empty();
+      }
+      if (value.isBlank() || !value.equals(value.strip())) {
+        problem(name + " must not have leading or trailing white space");
+        return Optional.empty();
+      }
+      return Optional.of(new Secret(value));
+    }
+
+    int integer(String name, int defaultValue, int min, int max) {
+      return optional(
+              name,
+              value -> {
+                int parsed;
+                try {
+                  parsed = Integer.parseInt(value.trim());
+                } catch (NumberFormatException e) {
+                  throw new IllegalArgumentException("must be a whole number from " + min + " to " + max, e);
+                }
+                if (parsed < min || parsed > max) {
+                  throw new IllegalArgumentException("must be from " + min + " to " + max + " but was " + parsed);
+                }
+                return parsed;
+              })
+          .orElse(defaultValue);
+    }
+
+    void problem(String problem) {
+      problems.add(problem);
+    }
+
+    void failIfAny() {
+      if (!problems.isEmpty()) {
+        throw new InvalidSettingsException(problems);
+      }
+    }
+  }
+}

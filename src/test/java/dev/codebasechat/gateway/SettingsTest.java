@@ -1,0 +1,107 @@
+package dev.codebasechat.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SettingsTest {
+
+  private static final String SECRET = "s3cret-s3cret-s3cret-s3cret-s3cret-42";
+  private static final String KEY = "sb_publishable_abcdefghijklmnop";
+
+  @Test
+  void noSupabaseUrl_isTheEmbeddedDefault_withDocumentedDefaults() {
+    Settings settings = Settings.fromEnvironment(Map.of("PATH", "/usr/bin"));
+
+    assertThat(settings.embedded()).isTrue();
+    assertThat(settings.port()).isEqualTo(8080);
+    assertThat(settings.dataDir()).isEqualTo(Path.of("data"));
+    assertThat(settings.debounce()).isEqualTo(Duration.ofMillis(500));
+    assertThat(settings.cacheMaxBytes()).isEqualTo(256L * 1024 * 1024);
+    assertThat(settings.maxBodyBytes()).isEqualTo(1024 * 1024);
+    assertThat(settings.requestThreads()).isEqualTo(16);
+  }
+
+  @Test
+  void supabaseMode_readsUrlKeyAndSecret() {
+    Settings settings =
+        Settings.fromEnvironment(
+            Map.of(
+                "SUPABASE_URL", "https://abcd.supabase.co",
+                "SUPABASE_PUBLISHABLE_KEY", KEY,
+                "SUPABASE_JWT_SECRET", SECRET,
+                "PORT", "9090",
+                "GATEWAY_DEBOUNCE_MS", "250"));
+
+    assertThat(settings.embedded()).isFalse();
+    assertThat(settings.supabaseUrl()).contains(URI.create("https://abcd.supabase.co"));
+    assertThat(settings.projectKey()).hasValueSatisfying(k -> assertThat(k.value()).isEqualTo(KEY));
+    assertThat(settings.port()).isEqualTo(9090);
+    assertThat(settings.debounce()).isEqualTo(Duration.ofMillis(250));
+  }
+
+  @Test
+  void toString_neverShowsSecrets() {
+    Settings settings =
+        Settings.fromEnvironment(
+            Map.of("SUPABASE_URL", "https://abcd.supabase.co", "SUPABASE_ANON_KEY", KEY, "SUPABASE_JWT_SECRET", SECRET));
+
+    assertThat(settings.toString()).doesNotContain(KEY).doesNotContain(SECRET).contains("redacted");
+  }
+
+  @Test
+  void everyProblem_isReportedAtOnce_namingTheSetting_neverTheSecret() {
+    Map<String, String> environment =
+        Map.of(
+            "SUPABASE_URL", "ftp://user:pass@host/x",
+            "SUPABASE_JWT_SECRET", "short-" + "x",
+            "PORT", "70000",
+            "GATEWAY_DEBOUNCE_MS", "soon",
+            "GATEWAY_DEBOUNCE", "500",
+            "SUPABASE_SERVICE_KEY", "sb_secret_zzzzzzzzzzzzzzzz");
+
+    assertThatThrownBy(() -> Settings.fromEnvironment(environment))
+        .isInstanceOf(Settings.InvalidSettingsException.class)
+        .satisfies(e -> {
+          var problems = ((Settings.InvalidSettingsException) e).problems();
+          assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("SUPABASE_URL must be an absolute http(s) URL"));
+          assertThat(problems).anySatisfy(p -> assertThat(p).isEqualTo("SUPABASE_JWT_SECRET must be at least 32 bytes"));
+          assertThat(problems).anySatisfy(p -> assertThat(p).isEqualTo("PORT must be from 1 to 65535 but was 70000"));
+          assertThat(problems).anySatisfy(p -> assertThat(p).isEqualTo("GATEWAY_DEBOUNCE_MS must be a whole number from 1 to 60000"));
+          assertThat(problems).contains("GATEWAY_DEBOUNCE is not a setting this gateway knows");
+          assertThat(problems).contains("SUPABASE_SERVICE_KEY is not a setting this gateway knows");
+        })
+        .hasMessageNotContaining("user:pass")
+        .hasMessageNotContaining("short-x")
+        .hasMessageNotContaining("sb_secret_zzzz");
+  }
+
+  @Test
+  void urlWithoutKey_andKeyWithoutUrl_areRefused() {
+    assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("SUPABASE_URL", "https://abcd.supabase.co")))
+        .hasMessageContaining("SUPABASE_ANON_KEY (or SUPABASE_PUBLISHABLE_KEY) is required when SUPABASE_URL is set");
+    assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("SUPABASE_ANON_KEY", KEY)))
+        .hasMessageContaining("SUPABASE_URL is required when a project key is set");
+    assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(
+            "SUPABASE_URL", "https://abcd.supabase.co", "SUPABASE_ANON_KEY", KEY, "SUPABASE_PUBLISHABLE_KEY", KEY)))
+        .hasMessageContaining("set only one of SUPABASE_ANON_KEY and SUPABASE_PUBLISHABLE_KEY");
+  }
+
+  @Test
+  void secretWithSurroundingWhiteSpace_isRefused() {
+    assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("SUPABASE_JWT_SECRET", " " + SECRET)))
+        .hasMessage("invalid settings: SUPABASE_JWT_SECRET must not have leading or trailing white space");
+  }
+
+  @Test
+  void malformedUrl_isRefused_withoutRepeatingIt() {
+    assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("SUPABASE_URL", "https://user:p ss@abcd.supabase.co", "SUPABASE_ANON_KEY", KEY)))
+        .hasMessage("invalid settings: SUPABASE_URL is not a valid URL")
+        .hasMessageNotContaining("p ss");
+  }
+}
