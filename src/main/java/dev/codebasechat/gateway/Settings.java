@@ -107,10 +107,12 @@ public record Settings(
       reader.problem("set only one of SUPABASE_ANON_KEY and SUPABASE_PUBLISHABLE_KEY");
     }
     Optional<Secret> projectKey = anon.or(() -> publishable);
-    if (url.isPresent() && projectKey.isEmpty()) {
+    // Presence, not validity: an invalid URL is reported once, as invalid.
+    boolean urlGiven = !environment.getOrDefault("SUPABASE_URL", "").isEmpty();
+    if (urlGiven && projectKey.isEmpty()) {
       reader.problem("SUPABASE_ANON_KEY (or SUPABASE_PUBLISHABLE_KEY) is required when SUPABASE_URL is set");
     }
-    if (url.isEmpty() && projectKey.isPresent()) {
+    if (!urlGiven && projectKey.isPresent()) {
       reader.problem("SUPABASE_URL is required when a project key is set");
     }
     Optional<Secret> jwtSecret = reader.secret("SUPABASE_JWT_SECRET");
