@@ -266,7 +266,7 @@ public final class SessionStore implements AutoCloseable {
     if (offset < 0) {
       throw new IllegalArgumentException("offset must not be negative but was " + offset);
     }
-    repo.ifPresent(value -> ContextUpdate.none().withRepo(value));
+    new ContextUpdate(repo, Optional.empty(), Optional.empty(), Optional.empty()); // validates repo
     rememberToken(caller);
     return guard
         .call(() -> remote.list(caller.token(), caller.userId(), limit, offset, repo))
@@ -326,9 +326,8 @@ public final class SessionStore implements AutoCloseable {
       throw new IllegalArgumentException(
           "an append must carry 1.." + maxMessagesPerAppend + " messages but had " + messages.size());
     }
-    ContextUpdate checked = ContextUpdate.none();
-    repo.ifPresent(checked::withRepo);
-    currentFile.ifPresent(checked::withCurrentFile);
+    // The constructor applies the same limits as a context update (and as the database).
+    new ContextUpdate(repo, currentFile, Optional.empty(), Optional.empty());
     rememberToken(caller);
     ChatSession cached = confirmed.getIfPresent(id);
     if (cached != null && !cached.owner().equals(caller.userId())) {

@@ -188,8 +188,9 @@ public final class RemoteGuard {
 
   /**
    * How long a caller should wait before trying again after {@code failure}, for failures that
-   * ended a {@link #call}: the server's {@code Retry-After} when it sent one, the time the
-   * breaker stays open when it is open, else {@link #backoff(int)} for {@code attempt}.
+   * ended a {@link #call}: the server's {@code Retry-After} when it sent one, else {@link
+   * #backoff(int)} for {@code attempt} (also while the breaker is open: the next attempt then
+   * fails fast and costs nothing).
    */
   public Duration retryDelayAfter(Throwable failure, int attempt) {
     Throwable cause = unwrap(failure);
