@@ -23,6 +23,11 @@ public final class JournalException extends RuntimeException {
     CORRUPT,
     /** Another process held the file's write lock for longer than the busy timeout. */
     BUSY,
+    /**
+     * Another process (or another open instance in this one) has the file open: each journal or
+     * session table file belongs to one process at a time, e.g. a running gateway.
+     */
+    IN_USE,
     /** The journal was closed. */
     CLOSED,
     /** Anything else SQLite reported; the message carries its code. */

@@ -2,8 +2,12 @@ package dev.codebasechat.sync;
 
 import dev.codebasechat.sync.JournalException.Reason;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -25,6 +29,12 @@ import org.sqlite.SQLiteException;
  * JournalException} naming the file. Reads use the same connection under the same lock, so they see
  * every write that returned.
  *
+ * <p>One process per file: opening takes an exclusive lock on a companion file ({@code
+ * <name>.lock}, an OS advisory lock released when the file is closed or the process dies), so a
+ * second opener (another process, or a second open in this one) fails at once with {@link
+ * Reason#IN_USE} instead of interleaving with the owner. The lock lives on a separate file because
+ * SQLite's own POSIX locks on the database would be dropped when any other descriptor of it closes.
+ *
  * <p>Opening checks the directory, the file's integrity ({@code PRAGMA quick_check}) and that the
  * file belongs to the same use ({@code PRAGMA application_id}), then creates or upgrades the schema
  * ({@code PRAGMA user_version}).
@@ -43,12 +53,53 @@ final class SqliteDatabase implements AutoCloseable {
   private final Path path;
   private final ReentrantLock lock = new ReentrantLock(true);
   private final Connection connection;
+  private final FileLock exclusiveUse;
   private boolean closed;
   private boolean transactionOpen;
 
-  private SqliteDatabase(Path path, Connection connection) {
+  private SqliteDatabase(Path path, Connection connection, FileLock exclusiveUse) {
     this.path = path;
     this.connection = connection;
+    this.exclusiveUse = exclusiveUse;
+  }
+
+  /** The companion file whose lock marks a database file as in use. */
+  static Path lockFileOf(Path file) {
+    Path absolute = file.toAbsolutePath();
+    return absolute.resolveSibling(absolute.getFileName() + ".lock");
+  }
+
+  private static FileLock lockExclusively(Path path) {
+    Path lockFile = lockFileOf(path);
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new JournalException(Reason.READ_ONLY, path, "cannot create the lock file " + lockFile + ": " + e, e);
+    }
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null; // held by this process already
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new JournalException(Reason.IO_ERROR, path, "cannot lock " + lockFile + ": " + e, e);
+    }
+    if (lock == null) {
+      closeQuietly(channel);
+      throw new JournalException(
+          Reason.IN_USE, path, "the file is in use by another process (one process per file)");
+    }
+    return lock;
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // nothing was locked through it
+    }
   }
 
   static SqliteDatabase open(
@@ -59,13 +110,15 @@ final class SqliteDatabase implements AutoCloseable {
     config.setJournalMode(SQLiteConfig.JournalMode.WAL);
     config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(durability.synchronousPragma()));
     config.setBusyTimeout(Math.toIntExact(busyTimeout.toMillis()));
+    FileLock exclusiveUse = lockExclusively(path);
     Connection connection;
     try {
       connection = DriverManager.getConnection("jdbc:sqlite:" + path, config.toProperties());
     } catch (SQLException e) {
+      unlock(exclusiveUse);
       throw failure(path, "cannot open", e);
     }
-    SqliteDatabase database = new SqliteDatabase(path, connection);
+    SqliteDatabase database = new SqliteDatabase(path, connection, exclusiveUse);
     try {
       database.verify(schema);
       if (maxPageCount > 0) {
@@ -81,6 +134,7 @@ final class SqliteDatabase implements AutoCloseable {
       } catch (SQLException suppressed) {
         e.addSuppressed(suppressed);
       }
+      unlock(exclusiveUse);
       if (e instanceof JournalException journalException) {
         throw journalException;
       }
@@ -307,9 +361,25 @@ final class SqliteDatabase implements AutoCloseable {
         connection.close();
       } catch (SQLException e) {
         throw failure(path, "close failed", e);
+      } finally {
+        unlock(exclusiveUse);
       }
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Releases the in-use lock; the lock file stays (deleting it would race with a new opener). */
+  private static void unlock(FileLock exclusiveUse) {
+    try {
+      exclusiveUse.release();
+    } catch (IOException ignored) {
+      // closing the channel below releases it as well
+    }
+    try {
+      exclusiveUse.channel().close();
+    } catch (IOException ignored) {
+      // the OS drops the lock with the process at the latest
     }
   }
 

@@ -241,6 +241,29 @@ class SqliteJournalTest {
   }
 
   @Test
+  void open_fileAlreadyOpen_failsInUseAtOnceAndNamesTheFile() {
+    SqliteJournal journal = open(SqliteJournal.builder());
+
+    assertThatThrownBy(() -> SqliteJournal.open(journal.path()))
+        .isInstanceOf(JournalException.class)
+        .hasMessageContaining("in use by another process")
+        .hasMessageContaining(journal.path().toString())
+        .satisfies(e -> assertThat(((JournalException) e).reason()).isEqualTo(JournalException.Reason.IN_USE));
+    assertThat(journal.append("a", ALICE, "append", json("1"))).isPositive();
+  }
+
+  @Test
+  void open_afterTheOwnerClosedIt_succeedsAndSeesItsEntries() {
+    SqliteJournal first = open(SqliteJournal.builder());
+    first.append("a", ALICE, "append", json("1"));
+    first.close();
+
+    try (SqliteJournal second = SqliteJournal.open(first.path())) {
+      assertThat(second.pending()).hasSize(1);
+    }
+  }
+
+  @Test
   void append_whileAnotherConnectionHoldsTheWriteLock_failsBusyAfterTheTimeout() throws Exception {
     SqliteJournal journal = open(SqliteJournal.builder().busyTimeout(Duration.ofMillis(100)));
     try (var other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + journal.path());
