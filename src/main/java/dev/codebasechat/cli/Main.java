@@ -1,5 +1,8 @@
 package dev.codebasechat.cli;
 
+import dev.codebasechat.SystemTime;
+import java.time.Clock;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -7,25 +10,64 @@ import picocli.CommandLine.Spec;
 
 /**
  * The jar's command line: {@code serve} runs the gateway, the other subcommands are operator
- * tools. Exit codes follow picocli: 0 success, 1 a command failed, 2 invalid usage.
+ * tools. Exit codes: 0 success, 1 a command failed, 2 invalid usage (including invalid settings).
+ * A failure is reported as one line on standard error, never a stack trace and never a secret.
+ *
+ * <p>Every command reads its configuration from environment variables (see {@link
+ * dev.codebasechat.gateway.Settings}); {@link #commandLine(Map, Clock)} takes them as a map, so
+ * the commands can be run in-process with any environment and clock.
  */
 @Command(
     name = "chat-gateway",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Durable chat sessions in Supabase: the HTTP gateway and its operator tools.",
-    subcommands = {})
+    subcommands = {
+      TokenCommand.class,
+      SessionsCommand.class,
+      StatsCommand.class,
+      SetAsideCommand.class,
+      RecoverCommand.class,
+      DrainCommand.class
+    })
 public final class Main implements Runnable {
 
   @Spec CommandSpec spec;
+
+  private final OperatorContext context;
+
+  private Main(OperatorContext context) {
+    this.context = context;
+  }
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
   }
 
-  /** The configured command line, shared by {@link #main} and tests. */
+  /** The command line over this process's environment and the system clock. */
   public static CommandLine commandLine() {
-    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+    return commandLine(System.getenv(), SystemTime.clock(), System.console() != null);
+  }
+
+  /**
+   * The command line over {@code environment} (instead of this process's) and {@code clock};
+   * progress is shown as plain lines, as when standard error is not a terminal.
+   */
+  public static CommandLine commandLine(Map<String, String> environment, Clock clock) {
+    return commandLine(environment, clock, false);
+  }
+
+  private static CommandLine commandLine(Map<String, String> environment, Clock clock, boolean terminal) {
+    CommandLine commandLine =
+        new CommandLine(new Main(new OperatorContext(environment, clock, terminal)))
+            .setCaseInsensitiveEnumValuesAllowed(true);
+    commandLine.setExecutionExceptionHandler(new OneLineErrors());
+    return commandLine;
+  }
+
+  /** What the operator commands share: environment, clock, files and the database. */
+  OperatorContext context() {
+    return context;
   }
 
   @Override
@@ -39,6 +81,29 @@ public final class Main implements Runnable {
     public String[] getVersion() {
       String version = Main.class.getPackage().getImplementationVersion();
       return new String[] {"chat-gateway " + (version == null ? "(development build)" : version)};
+    }
+  }
+
+  /**
+   * Turns a failed command into one line on standard error and its exit code. Messages of
+   * unexpected exceptions are shown too: every exception of this project names things, never a
+   * token or key.
+   */
+  private static final class OneLineErrors implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(
+        Exception exception, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+      String name = commandLine.getCommandSpec().qualifiedName();
+      if (exception instanceof OperatorException failure) {
+        commandLine.getErr().println(name + ": " + failure.getMessage());
+        commandLine.getErr().flush();
+        return failure.exitCode();
+      }
+      String message = exception.getMessage();
+      commandLine.getErr().println(
+          name + ": failed: " + exception.getClass().getSimpleName() + (message == null ? "" : ": " + message));
+      commandLine.getErr().flush();
+      return OperatorException.FAILURE;
     }
   }
 }

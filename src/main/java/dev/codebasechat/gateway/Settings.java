@@ -88,6 +88,23 @@ public record Settings(
           "GATEWAY_MAX_BODY_KB",
           "GATEWAY_REQUEST_THREADS");
 
+  /**
+   * The {@code iss} of access tokens in the embedded default: the {@code token} command writes it
+   * and the gateway's verifier requires it there.
+   */
+  public static final String EMBEDDED_TOKEN_ISSUER = "chat-gateway-embedded";
+
+  /**
+   * The {@code iss} the gateway requires of access tokens: Supabase Auth's {@code
+   * <SUPABASE_URL>/auth/v1} ({@link dev.codebasechat.auth.SupabaseJwtVerifier#issuerOf}), or
+   * {@link #EMBEDDED_TOKEN_ISSUER} in the embedded default.
+   */
+  public String tokenIssuer() {
+    return supabaseUrl
+        .map(dev.codebasechat.auth.SupabaseJwtVerifier::issuerOf)
+        .orElse(EMBEDDED_TOKEN_ISSUER);
+  }
+
   /** Whether the gateway stores sessions locally (no Supabase configured). */
   public boolean embedded() {
     return supabaseUrl.isEmpty();

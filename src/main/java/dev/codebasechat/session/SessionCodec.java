@@ -28,6 +28,12 @@ final class SessionCodec {
   static final String SUMMARY_COLUMNS =
       "session_id,repo,current_file,message_count,last_activity,created_at";
 
+  /**
+   * Journal key prefix of set-aside records. They live under a key of their own so that releasing
+   * a session's confirmed writes (everything up to a sequence) never removes them.
+   */
+  static final String SET_ASIDE_KEY_PREFIX = "set-aside:";
+
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
   private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
       new com.fasterxml.jackson.databind.ObjectMapper();
@@ -180,6 +186,28 @@ final class SessionCodec {
     return node.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
+  /** The journal key of {@code id}'s set-aside records. */
+  static String setAsideKey(SessionId id) {
+    return SET_ASIDE_KEY_PREFIX + id.value();
+  }
+
+  /**
+   * The session a journal key belongs to: the key itself, or the session of a set-aside key.
+   *
+   * @throws IllegalArgumentException if it names no valid session id
+   */
+  static SessionId sessionOfKey(String key) {
+    return SessionId.of(key.startsWith(SET_ASIDE_KEY_PREFIX) ? key.substring(SET_ASIDE_KEY_PREFIX.length()) : key);
+  }
+
+  /** Ids of the messages {@code op} carries (none unless it is an append). */
+  static List<MessageId> messageIdsOf(PendingOp op) {
+    if (op instanceof PendingOp.Append append) {
+      return append.messages().stream().map(ChatMessage::id).toList();
+    }
+    return List.of();
+  }
+
   static byte[] setAsideToJson(SetAsideWrite write, PendingOp op) {
     ObjectNode node = JSON.objectNode();
     node.put("operation", write.operation());
@@ -200,6 +228,15 @@ final class SessionCodec {
         ids,
         node.path("reason").asText(),
         parseTime(node.path("at")).orElse(Instant.EPOCH));
+  }
+
+  /**
+   * A journal payload or local copy as a JSON tree.
+   *
+   * @throws IllegalArgumentException if it is not JSON
+   */
+  static JsonNode jsonOf(byte[] json) {
+    return readJson(json);
   }
 
   private static JsonNode readJson(byte[] json) {

@@ -948,7 +948,7 @@ public final class SessionStore implements AutoCloseable {
     }
     try {
       journal.append(
-          entry.sessionId().value(), entry.owner(), SET_ASIDE_KIND, SessionCodec.setAsideToJson(entry, op));
+          SessionCodec.setAsideKey(entry.sessionId()), entry.owner(), SET_ASIDE_KIND, SessionCodec.setAsideToJson(entry, op));
     } catch (JournalException e) {
       log.error("could not record the set-aside write of session {} durably: {}", entry.sessionId(), e.getMessage());
     }
@@ -1021,7 +1021,7 @@ public final class SessionStore implements AutoCloseable {
       SessionId id;
       PendingOp op;
       try {
-        id = SessionId.of(entry.key());
+        id = SessionCodec.sessionOfKey(entry.key());
         if (entry.kind().equals(SET_ASIDE_KIND)) {
           setAside.add(SessionCodec.setAsideFromJson(id, entry.owner(), entry.payload()));
           continue;

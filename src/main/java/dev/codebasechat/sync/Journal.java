@@ -2,6 +2,7 @@ package dev.codebasechat.sync;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -86,6 +87,15 @@ public interface Journal extends AutoCloseable {
    * @return how many entries were released
    */
   int release(String key, long upToSequence);
+
+  /**
+   * Deletes exactly the entries of {@code key} whose sequence is in {@code sequences} (an operator
+   * discarding writes after review), leaving every other entry of the key in place. One
+   * transaction.
+   *
+   * @return how many entries were deleted
+   */
+  int remove(String key, Collection<Long> sequences);
 
   /** Every unreleased entry, in sequence order: what start-up replays. */
   List<JournalEntry> pending();

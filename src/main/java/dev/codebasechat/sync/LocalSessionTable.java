@@ -63,6 +63,15 @@ public final class LocalSessionTable implements AutoCloseable {
   /** One page of {@link #list}, newest activity first, and how many rows match in all. */
   public record Page(List<ObjectNode> rows, long total) {}
 
+  /**
+   * Counts over every user's sessions, for operators ({@link #totals}).
+   *
+   * @param sessions rows
+   * @param activeSince rows whose last activity is at or after the given instant
+   * @param messages messages in all of them
+   */
+  public record Totals(long sessions, long activeSince, long messages) {}
+
   /** Same as the table's {@code codebase_chat_sessions_session_id_format} constraint. */
   public static final Pattern SESSION_ID = Pattern.compile("^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$");
 
@@ -340,6 +349,83 @@ public final class LocalSessionTable implements AutoCloseable {
             }
           }
           return new Page(rows, total);
+        });
+  }
+
+  /**
+   * Every user's sessions (or only {@code owner}'s), most recent activity first (ties by session
+   * id), for operator tools only: unlike every other method it is not confined to one owner. Rows
+   * have {@code session_id, user_id, repo, current_file, message_count, last_activity, created_at}
+   * and {@code history_bytes}, the size of {@code conversation_history} as JSON text.
+   *
+   * @throws IllegalArgumentException if {@code limit} or {@code offset} is negative
+   */
+  public Page listAll(Optional<UUID> owner, int limit, int offset) {
+    if (limit < 0 || offset < 0) {
+      throw new IllegalArgumentException(
+          "limit and offset must not be negative but were " + limit + " and " + offset);
+    }
+    String filter = owner.isPresent() ? " WHERE user_id = ?" : "";
+    Object[] filterValues = owner.isPresent() ? new Object[] {owner.get().toString()} : new Object[0];
+    return database.read(
+        "list all sessions",
+        connection -> {
+          long total =
+              SqliteDatabase.queryLong(connection, "SELECT count(*) FROM sessions" + filter, filterValues);
+          List<Object> parameters = new ArrayList<>(List.of(filterValues));
+          parameters.add(limit);
+          parameters.add(offset);
+          List<ObjectNode> rows = new ArrayList<>();
+          // The history is "[" + bodies joined by "," + "]": its length follows from the bodies.
+          try (PreparedStatement statement =
+                  SqliteDatabase.prepare(
+                      connection,
+                      "SELECT s.session_id, s.user_id, s.repo, s.current_file, s.message_count,"
+                          + " s.last_activity, s.created_at,"
+                          + " (SELECT coalesce(sum(length(CAST(m.body AS BLOB))) + max(count(*) - 1, 0), 0)"
+                          + "    FROM messages m WHERE m.session = s.id) + 2"
+                          + " FROM sessions s"
+                          + filter.replace("user_id", "s.user_id")
+                          + " ORDER BY s.last_activity DESC, s.session_id ASC LIMIT ? OFFSET ?",
+                      parameters.toArray());
+              ResultSet result = statement.executeQuery()) {
+            while (result.next()) {
+              ObjectNode row = mapper.createObjectNode();
+              row.put("session_id", result.getString(1));
+              row.put("user_id", result.getString(2));
+              row.put("repo", result.getString(3));
+              row.put("current_file", result.getString(4));
+              row.put("message_count", result.getInt(5));
+              row.put("last_activity", time(result.getLong(6)));
+              row.put("created_at", time(result.getLong(7)));
+              row.put("history_bytes", result.getLong(8));
+              rows.add(row);
+            }
+          }
+          return new Page(rows, total);
+        });
+  }
+
+  /** Counts over every user's sessions (or only {@code owner}'s), for operator tools. */
+  public Totals totals(Optional<UUID> owner, Instant activeSince) {
+    String filter = owner.isPresent() ? " WHERE user_id = ?" : "";
+    Object[] filterValues = owner.isPresent() ? new Object[] {owner.get().toString()} : new Object[0];
+    return database.read(
+        "count sessions",
+        connection -> {
+          List<Object> parameters = new ArrayList<>();
+          parameters.add(activeSince.toEpochMilli());
+          parameters.addAll(List.of(filterValues));
+          try (PreparedStatement statement =
+                  SqliteDatabase.prepare(
+                      connection,
+                      "SELECT count(*), coalesce(sum(last_activity >= ?), 0), coalesce(sum(message_count), 0)"
+                          + " FROM sessions" + filter,
+                      parameters.toArray());
+              ResultSet result = statement.executeQuery()) {
+            result.next();
+            return new Totals(result.getLong(1), result.getLong(2), result.getLong(3));
+          }
         });
   }
 

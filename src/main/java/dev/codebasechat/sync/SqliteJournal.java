@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -130,6 +131,25 @@ public final class SqliteJournal implements Journal {
                 "DELETE FROM journal_entries WHERE key = ? AND seq <= ?",
                 key,
                 upToSequence));
+  }
+
+  @Override
+  public int remove(String key, Collection<Long> sequences) {
+    if (sequences.isEmpty()) {
+      return 0;
+    }
+    List<Long> distinct = List.copyOf(new java.util.TreeSet<>(sequences));
+    return database.write(
+        "remove entries",
+        connection -> {
+          int removed = 0;
+          for (Long sequence : distinct) {
+            removed +=
+                SqliteDatabase.update(
+                    connection, "DELETE FROM journal_entries WHERE key = ? AND seq = ?", key, sequence);
+          }
+          return removed;
+        });
   }
 
   @Override

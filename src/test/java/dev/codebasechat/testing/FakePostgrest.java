@@ -56,15 +56,24 @@ final class FakePostgrest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** Columns a role that bypasses RLS may also UPDATE ({@code service_role} has every grant). */
+  static final Set<String> SERVICE_UPDATABLE = Set.of("repo", "current_file", "context_cache", "metadata", "conversation_history");
+
+  /** Columns an INSERT may set (the column-level grant of {@code authenticated}). */
+  static final Set<String> INSERTABLE =
+      Set.of("session_id", "user_id", "repo", "current_file", "conversation_history", "context_cache", "metadata");
+
   private final FakeTable table;
   private final FakeTokens tokens;
   private final String apiKey;
+  private final String serviceKey;
   private final int postgrestMajor;
 
-  FakePostgrest(FakeTable table, FakeTokens tokens, String apiKey, int postgrestMajor) {
+  FakePostgrest(FakeTable table, FakeTokens tokens, String apiKey, String serviceKey, int postgrestMajor) {
     this.table = table;
     this.tokens = tokens;
     this.apiKey = apiKey;
+    this.serviceKey = serviceKey;
     this.postgrestMajor = postgrestMajor;
   }
 
@@ -111,9 +120,11 @@ final class FakePostgrest {
     return switch (method) {
       case "GET", "HEAD" -> select(caller, query, singular, count);
       case "PATCH" -> update(caller, query, request.getBodyAsString(), singular, representation);
+      case "POST" -> insert(caller, query, request.getBodyAsString(), prefer, representation);
+      case "DELETE" -> delete(caller, query, representation);
       default -> throw PostgrestErrors.error(
           400, "PGRST127", "Feature not implemented",
-          "the fake answers only GET, HEAD and PATCH on " + PostgrestErrors.TABLE + ", not " + method, null);
+          "the fake answers only GET, HEAD, PATCH, POST and DELETE on " + PostgrestErrors.TABLE + ", not " + method, null);
     };
   }
 
@@ -125,7 +136,7 @@ final class FakePostgrest {
     if (key == null || key.isEmpty()) {
       throw PostgrestErrors.missingApiKey();
     }
-    if (!key.equals(apiKey)) {
+    if (!key.equals(apiKey) && !key.equals(serviceKey)) {
       throw PostgrestErrors.invalidApiKey();
     }
   }
@@ -267,8 +278,11 @@ final class FakePostgrest {
       if (!FakeTable.COLUMNS.containsKey(column)) {
         throw PostgrestErrors.unknownBodyColumn(column);
       }
-      if (!UPDATABLE.contains(column)) {
+      if (!(caller.bypassesRls() ? SERVICE_UPDATABLE : UPDATABLE).contains(column)) {
         throw PostgrestErrors.permissionDeniedForTable(false);
+      }
+      if (column.equals("conversation_history") && !field.getValue().isArray()) {
+        throw PostgrestErrors.checkViolation("codebase_chat_sessions_history_is_array");
       }
       JsonNode value = field.getValue();
       if ((column.equals("context_cache") || column.equals("metadata")) && !value.isObject()) {
@@ -307,6 +321,79 @@ final class FakePostgrest {
       return objectReply(200, project(updated.get(0), columns)).withHeader("Content-Range", range);
     }
     return Reply.json(200, projectAll(updated, columns).toString()).withHeader("Content-Range", range);
+  }
+
+  // ---------------------------------------------------------------- POST (insert one row)
+
+  private Reply insert(
+      Caller caller, List<Map.Entry<String, String>> query, String body, Set<String> prefer, boolean representation) {
+    if (prefer.stream().anyMatch(p -> p.startsWith("resolution="))
+        || query.stream().anyMatch(e -> e.getKey().equals("on_conflict"))) {
+      throw PostgrestErrors.error(
+          400, "PGRST127", "Feature not implemented", "the fake does not support upserts on " + PostgrestErrors.TABLE, null);
+    }
+    ObjectNode row = parseObject(body);
+    for (String column : (Iterable<String>) row::fieldNames) {
+      if (!FakeTable.COLUMNS.containsKey(column)) {
+        throw PostgrestErrors.unknownBodyColumn(column);
+      }
+      if (!caller.bypassesRls() && !INSERTABLE.contains(column)) {
+        throw PostgrestErrors.permissionDeniedForTable(false);
+      }
+    }
+    JsonNode sessionId = row.path("session_id");
+    if (!sessionId.isTextual() || !SESSION_ID.matcher(sessionId.asText()).matches()) {
+      throw PostgrestErrors.checkViolation("codebase_chat_sessions_session_id_format");
+    }
+    // user_id defaults to auth.uid(): null for service_role, which the NOT NULL column refuses.
+    JsonNode userId = row.hasNonNull("user_id") ? row.get("user_id") : null;
+    if (userId == null && caller.userId() == null) {
+      throw PostgrestErrors.sql(
+          400, "23502", "null value in column \"user_id\" of relation \"" + PostgrestErrors.TABLE + "\" violates not-null constraint");
+    }
+    UUID owner;
+    try {
+      owner = userId == null ? caller.userId() : UUID.fromString(userId.asText());
+    } catch (IllegalArgumentException e) {
+      throw PostgrestErrors.invalidText("uuid", userId.asText());
+    }
+    if (!caller.bypassesRls() && !owner.equals(caller.userId())) {
+      throw PostgrestErrors.sql(403, "42501", FakeSupabase.FOREIGN_SESSION_APPEND_MESSAGE);
+    }
+    for (String column : List.of("context_cache", "metadata")) {
+      if (row.has(column) && !row.get(column).isObject()) {
+        throw PostgrestErrors.checkViolation("codebase_chat_sessions_" + column + "_is_object");
+      }
+    }
+    if (row.has("conversation_history") && !row.get("conversation_history").isArray()) {
+      throw PostgrestErrors.checkViolation("codebase_chat_sessions_history_is_array");
+    }
+    ObjectNode inserted = table.insert(owner, sessionId.asText(), row);
+    if (inserted == null) {
+      throw PostgrestErrors.sql(
+          409, "23505", "duplicate key value violates unique constraint \"codebase_chat_sessions_session_id_key\"");
+    }
+    if (!representation) {
+      return Reply.empty(201).withHeader("Content-Range", "*/*");
+    }
+    ArrayNode rows = JSON.createArrayNode();
+    rows.add(project(inserted, selectedColumns(query)));
+    return Reply.json(201, rows.toString()).withHeader("Content-Range", "*/*");
+  }
+
+  // ---------------------------------------------------------------- DELETE
+
+  private Reply delete(Caller caller, List<Map.Entry<String, String>> query, boolean representation) {
+    List<QueryFilter> filters = filters(query);
+    if (filters.isEmpty()) {
+      throw PostgrestErrors.withoutWhereClause("DELETE");
+    }
+    List<ObjectNode> deleted = table.deleteWhere(caller, filters);
+    String range = contentRange(0, deleted.size(), "*");
+    if (!representation) {
+      return Reply.empty(204).withHeader("Content-Range", range);
+    }
+    return Reply.json(200, projectAll(deleted, selectedColumns(query)).toString()).withHeader("Content-Range", range);
   }
 
   // ---------------------------------------------------------------- RPC

@@ -7,6 +7,7 @@ import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import java.time.Duration;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The WireMock side of {@link FakeSupabase}: every request reaching the fake's catch-all stub
@@ -18,6 +19,9 @@ import java.util.Map;
  * the write, as when a connection dies after the commit) or delayed.
  */
 final class FakePostgrestTransformer implements ResponseDefinitionTransformerV2 {
+
+  private final java.util.concurrent.atomic.AtomicReference<@Nullable Runnable> beforeTableWrite =
+      new java.util.concurrent.atomic.AtomicReference<>();
 
   static final String NAME = "fake-supabase-postgrest";
 
@@ -46,11 +50,28 @@ final class FakePostgrestTransformer implements ResponseDefinitionTransformerV2 
     return false;
   }
 
+  /** Runs {@code action} once before the next table write is handled. */
+  void beforeNextTableWrite(Runnable action) {
+    beforeTableWrite.set(action);
+  }
+
+  void clearInterleavings() {
+    beforeTableWrite.set(null);
+  }
+
   @Override
   public ResponseDefinition transform(ServeEvent serveEvent) {
     Outage outage = faults.outageForNextRequest();
     if (outage != null) {
       return delayed(outageAnswer(outage));
+    }
+    String method = serveEvent.getRequest().getMethod().getName();
+    String url = serveEvent.getRequest().getUrl();
+    if (!method.equals("GET") && !method.equals("HEAD") && url.startsWith(FakePostgrest.REST_PREFIX + PostgrestErrors.TABLE)) {
+      Runnable action = beforeTableWrite.getAndSet(null);
+      if (action != null) {
+        action.run();
+      }
     }
     Reply reply = postgrest.handle(serveEvent.getRequest());
     if (faults.loseThisResponse()) {

@@ -55,12 +55,16 @@ import org.jspecify.annotations.Nullable;
  *       {@code not.}) on the scalar columns, {@code order}, {@code limit}, {@code offset},
  *       {@code Prefer: count=exact} and the single-object media type; {@code PATCH} with
  *       {@code Prefer: return=representation}; the three functions by {@code POST /rpc/<name>}.
+ *   <li>The legacy service key ({@link #serviceKey()}) as {@code apikey} and bearer: it reads,
+ *       inserts ({@code POST}, one row), updates (the history too) and deletes ({@code DELETE})
+ *       every row, as {@code service_role} does; inserts and deletes by {@code authenticated} are
+ *       confined to its own rows.
  * </ul>
  *
  * <h2>What it does not</h2>
  *
  * The rest of PostgREST's grammar (other operators, {@code or=}/{@code and=}, embedding, aliases
- * and casts in {@code select}, {@code Range} headers, CSV), inserts/upserts/deletes on the table,
+ * and casts in {@code select}, {@code Range} headers, CSV), upserts and multi-row inserts,
  * size limits beyond the per-message ones, and asymmetric (JWKS) signing keys. Those answer with a
  * 400 whose details say the fake does not support them, rather than with something plausible.
  *
@@ -110,6 +114,7 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
   private final FaultPlan faults = new FaultPlan();
   private final FakePostgrestTransformer transformer;
   private final String apiKey;
+  private final String serviceKey;
 
   private @Nullable WireMockServer server;
   private int port;
@@ -123,8 +128,11 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
     this.table = new FakeTable(clock);
     // The legacy anon key is itself a JWT with role anon, valid for years.
     this.apiKey = tokens.mint(null, "anon", clock.instant().plus(Duration.ofDays(3650)));
+    // The legacy service_role key: a JWT with role service_role, accepted as apikey too.
+    this.serviceKey = tokens.mint(null, "service_role", clock.instant().plus(Duration.ofDays(3650)));
     this.transformer =
-        new FakePostgrestTransformer(new FakePostgrest(table, tokens, apiKey, postgrestMajor), faults, postgrestMajor);
+        new FakePostgrestTransformer(
+            new FakePostgrest(table, tokens, apiKey, serviceKey, postgrestMajor), faults, postgrestMajor);
   }
 
   /** A fake on a free port, with the system clock, a random secret, speaking PostgREST v13+. */
@@ -239,6 +247,7 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
   public synchronized void reset() {
     table.clear();
     faults.clear();
+    transformer.clearInterleavings();
     WireMockServer current = runningServer();
     if (stoppedForOutage) {
       current.start();
@@ -285,6 +294,14 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
   /** The project's anon key, the only {@code apikey} the fake accepts (also a valid anon JWT). */
   public String apiKey() {
     return apiKey;
+  }
+
+  /**
+   * The project's legacy service key (a {@code service_role} JWT), accepted as {@code apikey} and
+   * as bearer: requests with it bypass RLS, as on Supabase. For operator tools' tests.
+   */
+  public String serviceKey() {
+    return serviceKey;
   }
 
   /** An access token of {@code user} (role {@code authenticated}) valid for {@link #DEFAULT_TOKEN_LIFETIME}. */
@@ -457,6 +474,39 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
       throw new IllegalArgumentException("messages must be a JSON array but was " + messages.getNodeType());
     }
     table.seed(owner, sessionId, (ArrayNode) messages);
+  }
+
+  /**
+   * Appends messages to {@code owner}'s session as {@code append_chat_messages} would (creating it,
+   * bumping its version), without a request: another writer acting between two requests.
+   *
+   * @throws IllegalStateException if another user owns the session
+   */
+  public void appendAs(UUID owner, String sessionId, String... messageIds) {
+    List<JsonNode> batch = new java.util.ArrayList<>();
+    String now = Instant.now(clock).toString();
+    for (String id : messageIds) {
+      ObjectNode message = JSON.createObjectNode();
+      message.put("id", id);
+      message.put("role", "user");
+      message.put("content", "message " + id);
+      message.put("timestamp", now);
+      batch.add(message);
+    }
+    try {
+      table.append(owner, sessionId, batch, null, null);
+    } catch (PostgrestErrors.Failure e) {
+      throw new IllegalStateException("session " + sessionId + " belongs to another user", e);
+    }
+  }
+
+  /**
+   * Runs {@code action} once, just before the next PATCH, POST or DELETE on the table is applied
+   * (after its request arrived): a concurrent writer that gets in between a client's read and its
+   * write.
+   */
+  public void beforeNextTableWrite(Runnable action) {
+    transformer.beforeNextTableWrite(action);
   }
 
   // ------------------------------------------------------------------ requests

@@ -175,6 +175,32 @@ final class FakeTable {
     return true;
   }
 
+  /**
+   * Inserts a row for {@code owner} with the given columns (the rest take their defaults), as a
+   * PostgREST INSERT after its permission checks; null when the session id is taken.
+   */
+  synchronized @Nullable ObjectNode insert(UUID owner, String sessionId, ObjectNode columns) {
+    if (rowsBySessionId.containsKey(sessionId)) {
+      return null;
+    }
+    ObjectNode row = newRow(owner, sessionId);
+    for (String column : List.of("repo", "current_file", "conversation_history", "context_cache", "metadata")) {
+      if (columns.has(column)) {
+        row.set(column, columns.get(column).deepCopy());
+      }
+    }
+    row.put("message_count", row.get("conversation_history").size());
+    rowsBySessionId.put(sessionId, row);
+    return row.deepCopy();
+  }
+
+  /** Deletes every row {@code caller} may see that passes the filters; the deleted rows. */
+  synchronized List<ObjectNode> deleteWhere(Caller caller, List<QueryFilter> filters) {
+    List<ObjectNode> targets = visible(caller, filters);
+    targets.forEach(row -> rowsBySessionId.remove(row.get("session_id").asText()));
+    return targets.stream().map(ObjectNode::deepCopy).toList();
+  }
+
   /** Inserts or replaces a row as the table owner would (no RLS, no triggers). */
   synchronized void seed(UUID owner, String sessionId, ArrayNode messages) {
     ObjectNode row = newRow(owner, sessionId);

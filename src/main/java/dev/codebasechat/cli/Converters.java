@@ -1,0 +1,61 @@
+package dev.codebasechat.cli;
+
+import dev.codebasechat.session.SessionId;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** Option value converters: a bad value is a usage error (exit 2) with a message naming the rule. */
+final class Converters {
+
+  private Converters() {}
+
+  /** {@code 90s}, {@code 30m}, {@code 1h}, {@code 2d}, or ISO-8601 such as {@code PT1H30M}. */
+  static final class DurationConverter implements ITypeConverter<Duration> {
+    private static final Pattern SHORT = Pattern.compile("([0-9]{1,9})(s|m|h|d)");
+
+    @Override
+    public Duration convert(String value) {
+      String text = value.strip().toLowerCase(Locale.ROOT);
+      Matcher matcher = SHORT.matcher(text);
+      Duration duration;
+      if (matcher.matches()) {
+        long amount = Long.parseLong(matcher.group(1));
+        duration =
+            switch (matcher.group(2)) {
+              case "s" -> Duration.ofSeconds(amount);
+              case "m" -> Duration.ofMinutes(amount);
+              case "h" -> Duration.ofHours(amount);
+              default -> Duration.ofDays(amount);
+            };
+      } else {
+        try {
+          duration = Duration.parse(value.strip());
+        } catch (DateTimeParseException e) {
+          throw new TypeConversionException(
+              "'" + value + "' is not a duration: use a number with s, m, h or d (90s, 30m, 1h, 2d) or ISO-8601 (PT1H)");
+        }
+      }
+      if (duration.isNegative() || duration.isZero()) {
+        throw new TypeConversionException("'" + value + "' must be a positive duration");
+      }
+      return duration;
+    }
+  }
+
+  /** A session id as the table's CHECK allows it ({@code chat-<digits>-<letters and digits>}). */
+  static final class SessionIdConverter implements ITypeConverter<SessionId> {
+    @Override
+    public SessionId convert(String value) {
+      try {
+        return SessionId.of(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+}

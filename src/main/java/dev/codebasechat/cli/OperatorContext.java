@@ -1,0 +1,149 @@
+package dev.codebasechat.cli;
+
+import dev.codebasechat.gateway.Settings;
+import dev.codebasechat.postgrest.ApiKey;
+import dev.codebasechat.postgrest.OperatorScope;
+import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.postgrest.ServiceKey;
+import dev.codebasechat.sync.JournalException;
+import dev.codebasechat.sync.LocalSessionTable;
+import dev.codebasechat.sync.SqliteJournal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the operator commands share: the environment they were started with, the clock, and how to
+ * open the data directory's files and reach the database with the service key. Immutable.
+ *
+ * <p>Files are those of the gateway: {@code DATA_DIR/journal.db} in Supabase mode and {@code
+ * DATA_DIR/sessions.db} in the embedded default. Each belongs to one process at a time, so while a
+ * gateway runs on them every command that needs them fails with a message saying so.
+ */
+final class OperatorContext {
+
+  static final String JOURNAL_FILE = "journal.db";
+  static final String SESSIONS_FILE = "sessions.db";
+
+  private final Map<String, String> environment;
+  private final Clock clock;
+  private final boolean terminal;
+
+  OperatorContext(Map<String, String> environment, Clock clock, boolean terminal) {
+    this.environment = Map.copyOf(environment);
+    this.clock = clock;
+    this.terminal = terminal;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  /** Whether standard error is a terminal (a progress bar redraws in place there). */
+  boolean terminal() {
+    return terminal;
+  }
+
+  /**
+   * The settings, as the gateway reads them.
+   *
+   * @throws OperatorException (usage) listing every problem, never a secret's value
+   */
+  Settings settings() {
+    try {
+      return Settings.fromEnvironment(environment);
+    } catch (Settings.InvalidSettingsException e) {
+      throw new OperatorException(OperatorException.USAGE, e.getMessage());
+    }
+  }
+
+  Path journalPath(Settings settings) {
+    return settings.dataDir().resolve(JOURNAL_FILE);
+  }
+
+  Path sessionsPath(Settings settings) {
+    return settings.dataDir().resolve(SESSIONS_FILE);
+  }
+
+  /** The journal, opened (and created when absent). */
+  SqliteJournal openJournal(Settings settings) {
+    Path path = journalPath(settings);
+    try {
+      return SqliteJournal.builder().path(path).clock(clock).build();
+    } catch (JournalException e) {
+      throw fileProblem("journal", e);
+    }
+  }
+
+  /** The journal if the file exists; empty when nothing was ever journaled there. */
+  Optional<SqliteJournal> openExistingJournal(Settings settings) {
+    return Files.exists(journalPath(settings)) ? Optional.of(openJournal(settings)) : Optional.empty();
+  }
+
+  /** The embedded default's session table if the file exists. */
+  Optional<LocalSessionTable> openExistingSessionTable(Settings settings) {
+    Path path = sessionsPath(settings);
+    if (!Files.exists(path)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(LocalSessionTable.builder().path(path).clock(clock).build());
+    } catch (JournalException e) {
+      throw fileProblem("session table", e);
+    }
+  }
+
+  private static OperatorException fileProblem(String what, JournalException e) {
+    if (e.reason() == JournalException.Reason.IN_USE) {
+      return new OperatorException(
+          "the " + what + " " + e.path() + " is in use by another process, probably a running gateway:"
+              + " stop the gateway first (operator commands need the file to themselves)");
+    }
+    return new OperatorException("cannot open the " + what + ": " + e.getMessage());
+  }
+
+  /**
+   * A client for the project and the operator scope of the service key.
+   *
+   * @throws OperatorException when no service key is configured or a key is not of the right kind
+   */
+  Database database(Settings settings, String purpose) {
+    if (settings.embedded()) {
+      throw new OperatorException("there is no database in the embedded default (SUPABASE_URL is not set)");
+    }
+    Settings.Secret serviceSecret =
+        settings.serviceKey()
+            .orElseThrow(
+                () ->
+                    new OperatorException(
+                        purpose + " reads every user's data and needs the project's service key:"
+                            + " set SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY)"));
+    ServiceKey serviceKey;
+    ApiKey apiKey;
+    try {
+      serviceKey = ServiceKey.of(serviceSecret.value());
+    } catch (IllegalArgumentException e) {
+      throw new OperatorException(
+          "SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY) must be an sb_secret_ key or a service_role JWT");
+    }
+    try {
+      apiKey = ApiKey.of(settings.projectKey().orElseThrow().value());
+    } catch (IllegalArgumentException e) {
+      throw new OperatorException(
+          "SUPABASE_ANON_KEY (or SUPABASE_PUBLISHABLE_KEY) must be the project's anon or publishable key");
+    }
+    PostgrestClient client =
+        PostgrestClient.builder().projectUrl(settings.supabaseUrl().orElseThrow()).apiKey(apiKey).build();
+    return new Database(client, client.operator(serviceKey));
+  }
+
+  /** The project's Data API with the service key; closing releases the HTTP client. */
+  record Database(PostgrestClient client, OperatorScope operator) implements AutoCloseable {
+    @Override
+    public void close() {
+      client.close();
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package dev.codebasechat.cli;
+
+import dev.codebasechat.auth.DevTokenMinter;
+import dev.codebasechat.auth.LocalJwtSecret;
+import dev.codebasechat.gateway.Settings;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code token}: mints an access token for trying the API; prints only the token. */
+@Command(
+    name = "token",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Mints an access token for a user, to try the API with curl:",
+      "  TOKEN=$(scripts/gateway token --user <uuid>)",
+      "Prints only the token on standard output (nothing is logged).",
+      "",
+      "Embedded default (no SUPABASE_URL): signed with SUPABASE_JWT_SECRET, or with the secret the"
+          + " gateway keeps in DATA_DIR/jwt-secret (created on first use), so the gateway accepts it.",
+      "Supabase mode: only for projects with a legacy JWT secret (SUPABASE_JWT_SECRET); otherwise"
+          + " access tokens come from Supabase Auth (sign the user in) and this command fails (exit 1).",
+      "",
+      "Exit codes: 0 printed, 1 cannot mint in this configuration, 2 bad option or settings."
+    })
+final class TokenCommand implements Callable<Integer> {
+
+  /** Supabase Auth lets a project's access tokens live at most a week. */
+  static final Duration MAX_LIFETIME = Duration.ofDays(7);
+
+  @ParentCommand Main main;
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--user", required = true, paramLabel = "<uuid>", description = "The user id (the token's sub).")
+  UUID user;
+
+  @Option(
+      names = "--lifetime",
+      paramLabel = "<duration>",
+      defaultValue = "1h",
+      converter = Converters.DurationConverter.class,
+      description = "How long the token stays valid: 90s, 30m, 1h, 2d (at most 7d); default ${DEFAULT-VALUE}.")
+  Duration lifetime;
+
+  @Override
+  public Integer call() {
+    if (lifetime.compareTo(MAX_LIFETIME) > 0) {
+      throw new OperatorException(OperatorException.USAGE, "--lifetime must be at most 7d");
+    }
+    OperatorContext context = main.context();
+    Settings settings = context.settings();
+    String secret;
+    if (settings.jwtSecret().isPresent()) {
+      secret = settings.jwtSecret().get().value();
+    } else if (settings.embedded()) {
+      try {
+        secret = LocalJwtSecret.loadOrCreate(settings.dataDir()).value();
+      } catch (UncheckedIOException | IllegalStateException e) {
+        throw new OperatorException(e.getMessage());
+      }
+    } else {
+      throw new OperatorException(
+          "this project has no SUPABASE_JWT_SECRET: its access tokens come from Supabase Auth"
+              + " (sign the user in, e.g. with supabase-js or the Auth API); token mints tokens only for"
+              + " the embedded default or projects with a legacy JWT secret");
+    }
+    String token = DevTokenMinter.create(secret, settings.tokenIssuer(), context.clock()).mint(user, lifetime);
+    spec.commandLine().getOut().println(token);
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+}

@@ -1,0 +1,31 @@
+package dev.codebasechat.cli;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Clock;
+import java.util.Map;
+import picocli.CommandLine;
+
+/** Runs the command line in-process with an environment, a clock and captured output. */
+final class Cli {
+
+  /** What a run printed and how it ended. */
+  record Result(int exitCode, String out, String err) {
+    /** Everything printed, to check that nothing secret appears anywhere. */
+    String all() {
+      return out + err;
+    }
+  }
+
+  private Cli() {}
+
+  static Result run(Map<String, String> environment, Clock clock, String... args) {
+    CommandLine commandLine = Main.commandLine(environment, clock);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    commandLine.setOut(new PrintWriter(out, true));
+    commandLine.setErr(new PrintWriter(err, true));
+    int exitCode = commandLine.execute(args);
+    return new Result(exitCode, out.toString(), err.toString());
+  }
+}
