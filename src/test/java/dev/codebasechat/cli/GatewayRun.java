@@ -1,0 +1,98 @@
+package dev.codebasechat.cli;
+
+import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.postgrest.ApiKey;
+import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.session.Caller;
+import dev.codebasechat.session.ChatMessage;
+import dev.codebasechat.session.ContextUpdate;
+import dev.codebasechat.session.FlushReport;
+import dev.codebasechat.session.MessageId;
+import dev.codebasechat.session.Role;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionStore;
+import dev.codebasechat.sync.RemoteGuard;
+import dev.codebasechat.sync.SqliteJournal;
+import dev.codebasechat.testing.FakeSupabase;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * A real {@link SessionStore} over the journal at {@code DATA_DIR/journal.db} and a {@link
+ * FakeSupabase}, wired as the gateway wires it: how the operator tests produce journaled pending
+ * and set-aside writes. The debounce is long, so nothing is sent before {@link #flush()} or
+ * {@link #close()}; with the fake down, what close cannot send stays journaled.
+ */
+final class GatewayRun implements AutoCloseable {
+
+  private final FakeSupabase fake;
+  private final Clock clock = Clock.systemUTC();
+  private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
+  private final SqliteJournal journal;
+  private final PostgrestClient client;
+  private final SessionStore store;
+
+  GatewayRun(FakeSupabase fake, Path dataDir) {
+    this.fake = fake;
+    this.journal = SqliteJournal.builder().path(dataDir.resolve("journal.db")).build();
+    this.client = PostgrestClient.builder().restUrl(fake.restUrl()).apiKey(ApiKey.of(fake.apiKey())).build();
+    RemoteGuard guard =
+        RemoteGuard.builder(clock, scheduler)
+            .maxAttempts(2)
+            .initialBackoff(Duration.ofMillis(10))
+            .maxBackoff(Duration.ofMillis(20))
+            .build();
+    this.store =
+        SessionStore.builder(client)
+            .journal(journal)
+            .clock(clock)
+            .scheduler(scheduler)
+            .guard(guard)
+            .debounce(Duration.ofMinutes(10))
+            .closeTimeout(Duration.ofMillis(300))
+            .build();
+  }
+
+  Caller caller(UUID user) {
+    return new Caller(user, AccessToken.of(fake.tokenFor(user)));
+  }
+
+  void append(UUID user, String sessionId, String... messageIds) {
+    List<ChatMessage> messages = new ArrayList<>();
+    for (String id : messageIds) {
+      messages.add(new ChatMessage(MessageId.of(id), Role.USER, "text of " + id, clock.instant(), Optional.empty()));
+    }
+    store.append(caller(user), SessionId.of(sessionId), messages);
+  }
+
+  void updateContext(UUID user, String sessionId, ContextUpdate update) {
+    store.updateContext(caller(user), SessionId.of(sessionId), update);
+  }
+
+  void clear(UUID user, String sessionId) {
+    store.clear(caller(user), SessionId.of(sessionId));
+  }
+
+  void delete(UUID user, String sessionId) {
+    store.delete(caller(user), SessionId.of(sessionId));
+  }
+
+  FlushReport flush() {
+    return store.flush(Duration.ofSeconds(10));
+  }
+
+  @Override
+  public void close() {
+    store.close();
+    journal.close();
+    client.close();
+    scheduler.shutdownNow();
+  }
+}
