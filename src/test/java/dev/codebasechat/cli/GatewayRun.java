@@ -1,5 +1,7 @@
 package dev.codebasechat.cli;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
@@ -23,6 +25,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
 
 /**
  * A real {@link SessionStore} over the journal at {@code DATA_DIR/journal.db} and a {@link
@@ -36,13 +40,14 @@ final class GatewayRun implements AutoCloseable {
   private final Clock clock = Clock.systemUTC();
   private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
   private final SqliteJournal journal;
+  private final OkHttpClient http = new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
   private final PostgrestClient client;
   private final SessionStore store;
 
   GatewayRun(FakeSupabase fake, Path dataDir) {
     this.fake = fake;
     this.journal = SqliteJournal.builder().path(dataDir.resolve("journal.db")).build();
-    this.client = PostgrestClient.builder().restUrl(fake.restUrl()).apiKey(ApiKey.of(fake.apiKey())).build();
+    this.client = PostgrestClient.builder().okHttpClient(http).restUrl(fake.restUrl()).apiKey(ApiKey.of(fake.apiKey())).build();
     RemoteGuard guard =
         RemoteGuard.builder(clock, scheduler)
             .maxAttempts(2)
@@ -88,11 +93,26 @@ final class GatewayRun implements AutoCloseable {
     return store.flush(Duration.ofSeconds(10));
   }
 
+  /**
+   * Closes the store, then waits until no retry is scheduled and no request is in flight, so
+   * nothing reaches the fake after this returns (a test may bring it back up next).
+   */
   @Override
   public void close() {
     store.close();
+    scheduler.shutdownNow();
+    try {
+      if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
+        throw new AssertionError("the store's scheduler did not stop");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> http.dispatcher().runningCallsCount() == 0);
     journal.close();
     client.close();
-    scheduler.shutdownNow();
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
   }
 }

@@ -1,0 +1,382 @@
+package dev.codebasechat.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codebasechat.session.ContextUpdate;
+import dev.codebasechat.sync.SqliteJournal;
+import dev.codebasechat.testing.FakeSession;
+import dev.codebasechat.testing.FakeSupabase;
+import dev.codebasechat.testing.ManualClock;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+@Timeout(90)
+class DrainCommandTest {
+
+  private static final UUID ALICE = UUID.fromString("00000000-0000-0000-0000-00000000000a");
+  private static final UUID BOB = UUID.fromString("00000000-0000-0000-0000-00000000000b");
+  private static final String ALICES = "chat-1767225600000-alicesess1";
+  private static final String BOBS = "chat-1767225600000-bobsession";
+  private static final String NEW_ONE = "chat-1767225600000-neverstord";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @RegisterExtension static final FakeSupabase supabase = FakeSupabase.create();
+
+  @TempDir Path dataDir;
+  private final ManualClock clock = ManualClock.startingAtEpoch2026();
+  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+  private final Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+  private final Logger ours = (Logger) LoggerFactory.getLogger("dev.codebasechat");
+  private Level previousLevel;
+
+  @BeforeEach
+  void captureLogs() {
+    previousLevel = ours.getLevel();
+    ours.setLevel(Level.TRACE);
+    logs.start();
+    root.addAppender(logs);
+  }
+
+  @AfterEach
+  void releaseLogs() {
+    root.detachAppender(logs);
+    ours.setLevel(previousLevel);
+  }
+
+  private Map<String, String> supabaseMode() {
+    Map<String, String> environment = new HashMap<>();
+    environment.put("SUPABASE_URL", supabase.baseUrl());
+    environment.put("SUPABASE_ANON_KEY", supabase.apiKey());
+    environment.put("SUPABASE_SERVICE_ROLE_KEY", supabase.serviceKey());
+    environment.put("DATA_DIR", dataDir.toString());
+    return environment;
+  }
+
+  private Cli.Result drain(String... options) {
+    String[] args = new String[options.length + 1];
+    args[0] = "drain";
+    System.arraycopy(options, 0, args, 1, options.length);
+    return Cli.run(supabaseMode(), clock, args);
+  }
+
+  private long pendingInJournal() {
+    try (SqliteJournal journal = SqliteJournal.open(dataDir.resolve("journal.db"))) {
+      return journal.pending().stream().filter(entry -> !entry.kind().equals("set-aside")).count();
+    }
+  }
+
+  /**
+   * Writes acknowledged by a real store while the database is down: Alice's session already holds
+   * m1 (its answer was lost), m1..m3 are journaled; Bob's new session n1, n2.
+   */
+  private void acknowledgedWhileDown() {
+    supabase.seedSession(ALICE, ALICES, "m1");
+    supabase.goDown();
+    try (GatewayRun gateway = new GatewayRun(supabase, dataDir)) {
+      gateway.append(ALICE, ALICES, "m1", "m2");
+      gateway.append(ALICE, ALICES, "m3");
+      gateway.append(BOB, NEW_ONE, "n1");
+      gateway.append(BOB, NEW_ONE, "n2");
+    }
+    supabase.goUp();
+    supabase.wireMock().resetRequests();
+    assertThat(pendingInJournal()).isEqualTo(4);
+    assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1");
+    assertThat(supabase.session(NEW_ONE)).isEmpty();
+  }
+
+  @Test
+  void drain_deliversEveryAcknowledgedMessageExactlyOnceInOrderToItsOwnersRow() {
+    acknowledgedWhileDown();
+
+    Cli.Result result = drain();
+
+    assertThat(result.exitCode()).isZero();
+    FakeSession alices = supabase.session(ALICES).orElseThrow();
+    assertThat(alices.userId()).isEqualTo(ALICE);
+    assertThat(alices.messageIds()).containsExactly("m1", "m2", "m3");
+    FakeSession created = supabase.session(NEW_ONE).orElseThrow();
+    assertThat(created.userId()).isEqualTo(BOB);
+    assertThat(created.messageIds()).containsExactly("n1", "n2");
+    assertThat(created.conversationHistory().get(0).path("content").asText()).isEqualTo("text of n1");
+    assertThat(pendingInJournal()).isZero();
+    assertThat(result.out()).startsWith("delivered      2 sessions, 4 new messages" + System.lineSeparator());
+    assertThat(result.out()).contains("set aside      0 sessions", "still pending  0 sessions");
+  }
+
+  @Test
+  void drain_reportsProgressOnStandardErrorOneLinePerSessionWhenNotATerminal() {
+    acknowledgedWhileDown();
+
+    Cli.Result result = drain();
+
+    List<String> progress = result.err().lines().toList();
+    assertThat(progress.get(0)).isEqualTo("drain: 2 sessions, 5 messages journaled");
+    assertThat(progress.get(1)).matches("drain: 1/2 sessions, 3/5 messages, \\d+ msg/s: " + ALICES + " delivered");
+    assertThat(progress.get(2)).matches("drain: 2/2 sessions, 5/5 messages, \\d+ msg/s: " + NEW_ONE + " delivered");
+  }
+
+  @Test
+  void drain_writesWithTheServiceKeyAndOptimisticConcurrency() {
+    acknowledgedWhileDown();
+
+    drain();
+
+    assertThat(supabase.requests())
+        .allSatisfy(request -> assertThat(request.getHeader("Authorization")).isEqualTo("Bearer " + supabase.serviceKey()));
+    assertThat(supabase.requests())
+        .filteredOn(request -> request.getMethod().getName().equals("PATCH"))
+        .singleElement()
+        .satisfies(request -> {
+          assertThat(request.getUrl()).contains("session_id=eq." + ALICES, "user_id=eq." + ALICE, "version=eq.");
+          assertThat(request.getHeader("Prefer")).contains("return=representation");
+        });
+    assertThat(supabase.countRequests("/rest/v1/rpc/.*")).isZero();
+  }
+
+  @Test
+  void drain_sessionOwnedByAnotherUser_isSetAsideAndTheOtherUsersRowIsUntouched() {
+    supabase.goDown();
+    try (GatewayRun gateway = new GatewayRun(supabase, dataDir)) {
+      gateway.append(ALICE, BOBS, "intruder");
+    }
+    supabase.goUp();
+    // Bob created the session under that id in the meantime.
+    supabase.seedSession(BOB, BOBS, "b1", "b2");
+    FakeSession before = supabase.session(BOBS).orElseThrow();
+    supabase.wireMock().resetRequests();
+
+    Cli.Result result = drain();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(supabase.session(BOBS).orElseThrow()).isEqualTo(before);
+    assertThat(supabase.requests()).allSatisfy(request -> assertThat(request.getMethod().getName()).isEqualTo("GET"));
+    assertThat(result.out()).contains("set aside      1 sessions")
+        .contains(BOBS + "  owner " + ALICE + "  1 writes, 1 messages: owned by another user");
+    assertThat(pendingInJournal()).isZero();
+    Cli.Result setAside = Cli.run(supabaseMode(), clock, "set-aside", "--json");
+    assertThat(setAside.out()).contains("\"reason\" : \"owned by another user\"").contains("\"intruder\"");
+  }
+
+  @Test
+  void drain_concurrentVersionChange_isReadAgainAndMergedNotOverwritten() {
+    acknowledgedWhileDown();
+    supabase.beforeNextTableWrite(() -> supabase.appendAs(ALICE, ALICES, "other-writer"));
+
+    Cli.Result result = drain();
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1", "other-writer", "m2", "m3");
+    assertThat(supabase.requests())
+        .filteredOn(request -> request.getMethod().getName().equals("PATCH"))
+        .hasSize(2);
+  }
+
+  @Test
+  void drain_sessionCreatedByItsOwnerMeanwhile_isMergedIntoIt() {
+    acknowledgedWhileDown();
+    // Alice's messages are all stored already, so the drain's first write is the insert of Bob's
+    // new session; Bob's own first append elsewhere creates the row just before it lands.
+    supabase.seedSession(ALICE, ALICES, "m1", "m2", "m3");
+    supabase.beforeNextTableWrite(() -> supabase.appendAs(BOB, NEW_ONE, "n0"));
+
+    Cli.Result result = drain();
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(supabase.session(NEW_ONE).orElseThrow().messageIds()).containsExactly("n0", "n1", "n2");
+    assertThat(supabase.session(NEW_ONE).orElseThrow().userId()).isEqualTo(BOB);
+    assertThat(supabase.countRequests("/rest/v1/codebase_chat_sessions")).isEqualTo(5); // GET, GET, POST 409, GET, PATCH
+  }
+
+  @Test
+  void drain_contextClearAndDelete_areAppliedInOrder() {
+    supabase.seedSession(ALICE, ALICES, "m1", "m2");
+    supabase.seedSession(BOB, BOBS, "b1");
+    try (GatewayRun gateway = new GatewayRun(supabase, dataDir)) {
+      gateway.clear(ALICE, ALICES);
+      gateway.append(ALICE, ALICES, "m3");
+      gateway.updateContext(ALICE, ALICES, ContextUpdate.none().withRepo("acme/api").withMetadata(JSON.createObjectNode().put("k", 1)));
+      gateway.delete(BOB, BOBS);
+      supabase.goDown();
+    }
+    supabase.goUp();
+
+    Cli.Result result = drain();
+
+    assertThat(result.exitCode()).isZero();
+    FakeSession alices = supabase.session(ALICES).orElseThrow();
+    assertThat(alices.messageIds()).containsExactly("m3");
+    assertThat(alices.repo()).isEqualTo("acme/api");
+    assertThat(alices.metadata().toString()).isEqualTo("{\"k\":1}");
+    assertThat(supabase.session(BOBS)).isEmpty();
+    assertThat(pendingInJournal()).isZero();
+  }
+
+  @Test
+  void drain_databaseDown_leavesEverythingPendingAndExits1() {
+    acknowledgedWhileDown();
+    supabase.goDown();
+
+    Cli.Result result = drain();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.out()).contains("delivered      0 sessions", "still pending  2 sessions");
+    assertThat(pendingInJournal()).isEqualTo(4);
+    supabase.goUp();
+    assertThat(drain().exitCode()).isZero();
+    assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1", "m2", "m3");
+  }
+
+  @Test
+  void drain_historyOverTheTablesLimit_isSetAsideWithTheReason() {
+    supabase.seedSession(ALICE, ALICES, "m1");
+    String[] many = new String[20_000];
+    for (int i = 0; i < many.length; i++) {
+      many[i] = "x" + i;
+    }
+    supabase.goDown();
+    try (GatewayRun gateway = new GatewayRun(supabase, dataDir)) {
+      for (int from = 0; from < many.length; from += 500) {
+        gateway.append(ALICE, ALICES, java.util.Arrays.copyOfRange(many, from, from + 500));
+      }
+    }
+    supabase.goUp();
+
+    Cli.Result result = drain();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.out()).contains("the history would hold 20001 messages; the table allows at most 20000");
+    assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1");
+  }
+
+  @Test
+  void drain_timeUp_leavesTheRestPending() {
+    acknowledgedWhileDown();
+    Clock ticking = new TickingClock(Instant.parse("2026-01-01T00:00:00Z"), Duration.ofMinutes(1));
+
+    Cli.Result result = Cli.run(supabaseMode(), ticking, "drain", "--timeout", "90s");
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.out()).contains("time is up (--timeout)");
+    assertThat(pendingInJournal()).isPositive();
+  }
+
+  @Test
+  void drain_json_reportsEachSessionsOutcome() throws Exception {
+    acknowledgedWhileDown();
+
+    JsonNode report = JSON.readTree(drain("--json").out());
+
+    assertThat(report.path("sessions")).hasSize(2);
+    assertThat(report.path("sessions").get(0).path("outcome").asText()).isEqualTo("delivered");
+    assertThat(report.path("sessions").get(0).path("newMessages").asInt()).isEqualTo(2);
+    assertThat(report.path("totals").path("delivered").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void drain_nothingJournaled_exits0() {
+    try (SqliteJournal empty = SqliteJournal.open(dataDir.resolve("journal.db"))) {
+      // created, nothing in it
+    }
+
+    Cli.Result result = drain();
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.out()).isEqualTo("nothing to drain: no journaled write is pending" + System.lineSeparator());
+  }
+
+  @Test
+  void drain_withoutServiceKey_exits1AndSendsNothing() {
+    acknowledgedWhileDown();
+    Map<String, String> environment = supabaseMode();
+    environment.remove("SUPABASE_SERVICE_ROLE_KEY");
+
+    Cli.Result result = Cli.run(environment, clock, "drain");
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.err()).contains("drain reads every user's data and needs the project's service key");
+    assertThat(supabase.requests()).isEmpty();
+    assertThat(pendingInJournal()).isEqualTo(4);
+  }
+
+  @Test
+  void drain_journalOpenByARunningGateway_exits1SayingStopTheGatewayFirst() {
+    try (SqliteJournal running = SqliteJournal.open(dataDir.resolve("journal.db"))) {
+      Cli.Result result = drain();
+
+      assertThat(result.exitCode()).isEqualTo(1);
+      assertThat(result.err()).contains("in use by another process, probably a running gateway: stop the gateway first");
+    }
+  }
+
+  @Test
+  void drain_embedded_saysThereIsNothingToDrain() {
+    Cli.Result result = Cli.run(Map.of("DATA_DIR", dataDir.toString()), clock, "drain");
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.out()).startsWith("embedded default: nothing to drain;");
+  }
+
+  @Test
+  void drain_noKeyOrTokenAppearsInOutputOrLogs() {
+    acknowledgedWhileDown();
+    supabase.seedSession(BOB, BOBS, "b1");
+    supabase.failNext(1, dev.codebasechat.testing.Outage.DATABASE_UNAVAILABLE);
+
+    Cli.Result result = drain("--json");
+
+    String everything = result.all() + String.join("\n", logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList());
+    assertThat(everything)
+        .doesNotContain(supabase.serviceKey())
+        .doesNotContain(supabase.apiKey())
+        .doesNotContain(supabase.serviceKey().substring(supabase.serviceKey().lastIndexOf('.') + 1));
+  }
+
+  /** A clock that moves forward by a step each time it is read. */
+  private static final class TickingClock extends Clock {
+    private final AtomicReference<Instant> now;
+    private final Duration step;
+
+    TickingClock(Instant start, Duration step) {
+      this.now = new AtomicReference<>(start);
+      this.step = step;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now.getAndUpdate(instant -> instant.plus(step));
+    }
+  }
+}
