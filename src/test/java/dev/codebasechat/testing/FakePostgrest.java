@@ -332,6 +332,10 @@ final class FakePostgrest {
       throw PostgrestErrors.error(
           400, "PGRST127", "Feature not implemented", "the fake does not support upserts on " + PostgrestErrors.TABLE, null);
     }
+    if (body.strip().startsWith("[")) {
+      throw PostgrestErrors.error(
+          400, "PGRST127", "Feature not implemented", "the fake inserts one row (a JSON object) per request", null);
+    }
     ObjectNode row = parseObject(body);
     for (String column : (Iterable<String>) row::fieldNames) {
       if (!FakeTable.COLUMNS.containsKey(column)) {
