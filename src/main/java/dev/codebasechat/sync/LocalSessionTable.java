@@ -316,14 +316,29 @@ public final class LocalSessionTable implements AutoCloseable {
       throw new IllegalArgumentException(
           "limit and offset must not be negative but were " + limit + " and " + offset);
     }
-    String filter = repo.isPresent() ? " WHERE user_id = ? AND repo = ?" : " WHERE user_id = ?";
+    String filter = repo.isPresent() ? " WHERE s.user_id = ? AND s.repo = ?" : " WHERE s.user_id = ?";
     Object[] filterValues =
         repo.isPresent() ? new Object[] {owner.toString(), repo.get()} : new Object[] {owner.toString()};
+    return page("list sessions", false, filter, filterValues, limit, offset);
+  }
+
+  /**
+   * One page of {@code sessions s} rows matching {@code filter}, newest activity first, with the
+   * total; {@code operatorColumns} adds {@code user_id} and {@code history_bytes}.
+   */
+  private Page page(
+      String what, boolean operatorColumns, String filter, Object[] filterValues, int limit, int offset) {
+    // The history is "[" + bodies joined by "," + "]": its length follows from the bodies.
+    String extra =
+        operatorColumns
+            ? ", s.user_id, (SELECT coalesce(sum(length(CAST(m.body AS BLOB))) + max(count(*) - 1, 0), 0)"
+                + " FROM messages m WHERE m.session = s.id) + 2 AS history_bytes"
+            : "";
     return database.read(
-        "list sessions",
+        what,
         connection -> {
           long total =
-              SqliteDatabase.queryLong(connection, "SELECT count(*) FROM sessions" + filter, filterValues);
+              SqliteDatabase.queryLong(connection, "SELECT count(*) FROM sessions s" + filter, filterValues);
           List<Object> parameters = new ArrayList<>(List.of(filterValues));
           parameters.add(limit);
           parameters.add(offset);
@@ -331,10 +346,10 @@ public final class LocalSessionTable implements AutoCloseable {
           try (PreparedStatement statement =
                   SqliteDatabase.prepare(
                       connection,
-                      "SELECT session_id, repo, current_file, message_count, last_activity,"
-                          + " created_at FROM sessions"
+                      "SELECT s.session_id, s.repo, s.current_file, s.message_count, s.last_activity,"
+                          + " s.created_at" + extra + " FROM sessions s"
                           + filter
-                          + " ORDER BY last_activity DESC, session_id ASC LIMIT ? OFFSET ?",
+                          + " ORDER BY s.last_activity DESC, s.session_id ASC LIMIT ? OFFSET ?",
                       parameters.toArray());
               ResultSet result = statement.executeQuery()) {
             while (result.next()) {
@@ -345,6 +360,10 @@ public final class LocalSessionTable implements AutoCloseable {
               row.put("message_count", result.getInt(4));
               row.put("last_activity", time(result.getLong(5)));
               row.put("created_at", time(result.getLong(6)));
+              if (operatorColumns) {
+                row.put("user_id", result.getString(7));
+                row.put("history_bytes", result.getLong(8));
+              }
               rows.add(row);
             }
           }
@@ -365,45 +384,9 @@ public final class LocalSessionTable implements AutoCloseable {
       throw new IllegalArgumentException(
           "limit and offset must not be negative but were " + limit + " and " + offset);
     }
-    String filter = owner.isPresent() ? " WHERE user_id = ?" : "";
+    String filter = owner.isPresent() ? " WHERE s.user_id = ?" : "";
     Object[] filterValues = owner.isPresent() ? new Object[] {owner.get().toString()} : new Object[0];
-    return database.read(
-        "list all sessions",
-        connection -> {
-          long total =
-              SqliteDatabase.queryLong(connection, "SELECT count(*) FROM sessions" + filter, filterValues);
-          List<Object> parameters = new ArrayList<>(List.of(filterValues));
-          parameters.add(limit);
-          parameters.add(offset);
-          List<ObjectNode> rows = new ArrayList<>();
-          // The history is "[" + bodies joined by "," + "]": its length follows from the bodies.
-          try (PreparedStatement statement =
-                  SqliteDatabase.prepare(
-                      connection,
-                      "SELECT s.session_id, s.user_id, s.repo, s.current_file, s.message_count,"
-                          + " s.last_activity, s.created_at,"
-                          + " (SELECT coalesce(sum(length(CAST(m.body AS BLOB))) + max(count(*) - 1, 0), 0)"
-                          + "    FROM messages m WHERE m.session = s.id) + 2"
-                          + " FROM sessions s"
-                          + filter.replace("user_id", "s.user_id")
-                          + " ORDER BY s.last_activity DESC, s.session_id ASC LIMIT ? OFFSET ?",
-                      parameters.toArray());
-              ResultSet result = statement.executeQuery()) {
-            while (result.next()) {
-              ObjectNode row = mapper.createObjectNode();
-              row.put("session_id", result.getString(1));
-              row.put("user_id", result.getString(2));
-              row.put("repo", result.getString(3));
-              row.put("current_file", result.getString(4));
-              row.put("message_count", result.getInt(5));
-              row.put("last_activity", time(result.getLong(6)));
-              row.put("created_at", time(result.getLong(7)));
-              row.put("history_bytes", result.getLong(8));
-              rows.add(row);
-            }
-          }
-          return new Page(rows, total);
-        });
+    return page("list all sessions", true, filter, filterValues, limit, offset);
   }
 
   /** Counts over every user's sessions (or only {@code owner}'s), for operator tools. */

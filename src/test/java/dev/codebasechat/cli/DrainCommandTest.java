@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -66,12 +65,7 @@ class DrainCommandTest {
   }
 
   private Map<String, String> supabaseMode() {
-    Map<String, String> environment = new HashMap<>();
-    environment.put("SUPABASE_URL", supabase.baseUrl());
-    environment.put("SUPABASE_ANON_KEY", supabase.apiKey());
-    environment.put("SUPABASE_SERVICE_ROLE_KEY", supabase.serviceKey());
-    environment.put("DATA_DIR", dataDir.toString());
-    return environment;
+    return Cli.supabaseMode(supabase, dataDir);
   }
 
   private Cli.Result drain(String... options) {

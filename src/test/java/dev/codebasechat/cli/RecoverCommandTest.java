@@ -10,7 +10,6 @@ import dev.codebasechat.sync.SqliteJournal;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,12 +32,7 @@ class RecoverCommandTest {
   private final ManualClock clock = ManualClock.startingAtEpoch2026();
 
   private Map<String, String> supabaseMode() {
-    Map<String, String> environment = new HashMap<>();
-    environment.put("SUPABASE_URL", supabase.baseUrl());
-    environment.put("SUPABASE_ANON_KEY", supabase.apiKey());
-    environment.put("SUPABASE_SERVICE_ROLE_KEY", supabase.serviceKey());
-    environment.put("DATA_DIR", dataDir.toString());
-    return environment;
+    return Cli.supabaseMode(supabase, dataDir);
   }
 
   private Path journalFile() {

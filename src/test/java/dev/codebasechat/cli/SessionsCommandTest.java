@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,12 +39,7 @@ class SessionsCommandTest {
   @TempDir Path dataDir;
 
   private Map<String, String> supabaseMode() {
-    Map<String, String> environment = new HashMap<>();
-    environment.put("SUPABASE_URL", supabase.baseUrl());
-    environment.put("SUPABASE_ANON_KEY", supabase.apiKey());
-    environment.put("SUPABASE_SERVICE_ROLE_KEY", supabase.serviceKey());
-    environment.put("DATA_DIR", dataDir.toString());
-    return environment;
+    return Cli.supabaseMode(supabase, dataDir);
   }
 
   /** Alice's session last active 25 h ago, Bob's 2 h ago (3 messages), Alice's second 1 h ago. */

@@ -350,4 +350,43 @@ class LocalSessionTableTest {
 
     assertThat(historyIds((ObjectNode) row)).containsExactlyElementsOf(expected);
   }
+
+  @Test
+  void listAll_seesEveryOwnersSessionsNewestFirstWithOwnerAndHistorySize() {
+    LocalSessionTable table = open();
+    append(table, ALICE, SESSION, "a1", "a2");
+    clock.advance(java.time.Duration.ofMinutes(1));
+    append(table, MALLORY, OTHER_SESSION, "m1");
+
+    LocalSessionTable.Page page = table.listAll(Optional.empty(), 10, 0);
+
+    assertThat(page.total()).isEqualTo(2);
+    assertThat(page.rows()).extracting(row -> row.get("session_id").asText()).containsExactly(OTHER_SESSION, SESSION);
+    assertThat(page.rows().get(0).get("user_id").asText()).isEqualTo(MALLORY.toString());
+    long historyBytes = table.fetch(ALICE, SESSION).orElseThrow().get("conversation_history").toString().length();
+    assertThat(page.rows().get(1).get("history_bytes").asLong()).isEqualTo(historyBytes);
+    assertThat(table.listAll(Optional.of(ALICE), 10, 0).rows()).hasSize(1);
+  }
+
+  @Test
+  void listAll_emptySession_hasTheSizeOfAnEmptyArray() {
+    LocalSessionTable table = open();
+    table.append(ALICE, SESSION, messages(), Optional.empty(), Optional.empty());
+
+    assertThat(table.listAll(Optional.empty(), 10, 0).rows().get(0).get("history_bytes").asLong()).isEqualTo(2);
+  }
+
+  @Test
+  void totals_countSessionsActiveOnesAndMessagesOfEveryOwner() {
+    LocalSessionTable table = open();
+    append(table, ALICE, SESSION, "a1", "a2");
+    clock.advance(java.time.Duration.ofHours(2));
+    append(table, MALLORY, OTHER_SESSION, "m1");
+
+    LocalSessionTable.Totals totals = table.totals(Optional.empty(), clock.instant().minus(java.time.Duration.ofHours(1)));
+
+    assertThat(totals).isEqualTo(new LocalSessionTable.Totals(2, 1, 3));
+    assertThat(table.totals(Optional.of(ALICE), clock.instant().minus(java.time.Duration.ofHours(1))))
+        .isEqualTo(new LocalSessionTable.Totals(1, 0, 2));
+  }
 }

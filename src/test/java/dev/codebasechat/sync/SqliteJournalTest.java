@@ -241,6 +241,21 @@ class SqliteJournalTest {
   }
 
   @Test
+  void remove_deletesExactlyTheNamedEntriesOfTheKey() {
+    SqliteJournal journal = open();
+    long first = journal.append("a", ALICE, "append", json("1"));
+    long second = journal.append("a", ALICE, "set-aside", json("2"));
+    long third = journal.append("a", ALICE, "append", json("3"));
+    long other = journal.append("b", BOB, "set-aside", json("4"));
+
+    int removed = journal.remove("a", List.of(second, other, 999L));
+
+    assertThat(removed).isEqualTo(1);
+    assertThat(journal.pending()).extracting(JournalEntry::sequence).containsExactly(first, third, other);
+    assertThat(journal.remove("a", List.of())).isZero();
+  }
+
+  @Test
   void open_fileAlreadyOpen_failsInUseAtOnceAndNamesTheFile() {
     SqliteJournal journal = open(SqliteJournal.builder());
 

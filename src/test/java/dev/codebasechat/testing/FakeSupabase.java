@@ -452,6 +452,11 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
    * gets role {@code user}, content {@code "message <id>"} and the fake clock's time.
    */
   public void seedSession(UUID owner, String sessionId, String... messageIds) {
+    seedSession(owner, sessionId, plainMessages(messageIds));
+  }
+
+  /** Messages with these ids, role {@code user}, content {@code "message <id>"}, the fake clock's time. */
+  private ArrayNode plainMessages(String... messageIds) {
     ArrayNode messages = JSON.createArrayNode();
     String now = Instant.now(clock).toString();
     for (String id : messageIds) {
@@ -461,7 +466,7 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
       message.put("content", "message " + id);
       message.put("timestamp", now);
     }
-    seedSession(owner, sessionId, messages);
+    return messages;
   }
 
   /** Stores a session with exactly these messages (a JSON array), as the table owner would. */
@@ -484,15 +489,7 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
    */
   public void appendAs(UUID owner, String sessionId, String... messageIds) {
     List<JsonNode> batch = new java.util.ArrayList<>();
-    String now = Instant.now(clock).toString();
-    for (String id : messageIds) {
-      ObjectNode message = JSON.createObjectNode();
-      message.put("id", id);
-      message.put("role", "user");
-      message.put("content", "message " + id);
-      message.put("timestamp", now);
-      batch.add(message);
-    }
+    plainMessages(messageIds).forEach(batch::add);
     try {
       table.append(owner, sessionId, batch, null, null);
     } catch (PostgrestErrors.Failure e) {
