@@ -410,10 +410,11 @@ public final class SessionAdmin {
    * the row is read again and the writes re-applied, up to {@value #MAX_CONFLICT_ATTEMPTS} times.
    * A session with no row is inserted with {@code user_id} = the writes' owner (a unique-key
    * conflict means someone created it meanwhile: read again). A history that would break the
-   * table's limit of {@value LocalSessionTable#MAX_MESSAGES_PER_SESSION} messages, and any other
-   * refusal of the database (a CHECK such as the 16 MiB history, 403, …) sets the writes aside
-   * with the reason. Transient failures are retried by {@code guard}; when they persist, the
-   * session stays pending and the drain goes on with the next.
+   * table's limit of {@value LocalSessionTable#MAX_MESSAGES_PER_SESSION} messages, and a refusal of
+   * the write itself (a 400 such as a CHECK on the 16 MiB history, a 409) set the writes aside with
+   * the reason. Transient failures are retried by {@code guard}; when they persist, and when the
+   * database refuses the service key's request as such (401, 403, 404, other 5xx: a wrong key,
+   * missing grants or table), the session stays pending and the drain goes on with the next.
    *
    * <p>Sessions not started by {@code deadline} (by {@code clock}) stay pending. Set-aside records
    * are journaled in the store's format, so a gateway started later reports them too.
@@ -540,10 +541,11 @@ public final class SessionAdmin {
           return new DrainedSession(id, owner, Outcome.STILL_PENDING, entries.size(), messages, 0,
               Optional.of("database unavailable: " + e.getMessage()));
         }
-        if (e.kind() == FailureKind.AUTH) {
-          // The service key itself was refused: nothing about these writes is wrong.
+        if (e.kind() != FailureKind.CLIENT && e.kind() != FailureKind.CONFLICT) {
+          // 401/403/404/5xx with the service key speak of the project (a wrong key, missing
+          // grants or table), not of these writes: they stay pending for a run that can send them.
           return new DrainedSession(id, owner, Outcome.STILL_PENDING, entries.size(), messages, 0,
-              Optional.of("the service key was refused: " + e.getMessage()));
+              Optional.of("the database refused the service key's request: " + e.getMessage()));
         }
         return setAside(id, owner, ops, lastSequence, messages, e.getMessage());
       } catch (RuntimeException e) {

@@ -1,5 +1,9 @@
 package dev.codebasechat.cli;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.patch;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -263,6 +267,48 @@ class DrainCommandTest {
     assertThat(result.exitCode()).isEqualTo(1);
     assertThat(result.out()).contains("the history would hold 20001 messages; the table allows at most 20000");
     assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1");
+  }
+
+  @Test
+  void drain_writeRefusedByACheck_isSetAsideWithTheDatabasesReason() {
+    acknowledgedWhileDown();
+    supabase.wireMock().stubFor(
+        patch(
+                urlPathEqualTo("/rest/v1/codebase_chat_sessions"))
+            .atPriority(1)
+            .willReturn(aResponse()
+                .withStatus(400)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"code\":\"23514\",\"details\":null,\"hint\":null,\"message\":\"new row for relation"
+                    + " \\\"codebase_chat_sessions\\\" violates check constraint"
+                    + " \\\"codebase_chat_sessions_history_max_bytes\\\"\"}")));
+
+    Cli.Result result = drain();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.out()).contains("set aside      1 sessions").contains("codebase_chat_sessions_history_max_bytes");
+    assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1");
+    assertThat(supabase.session(NEW_ONE).orElseThrow().messageIds()).containsExactly("n1", "n2");
+    assertThat(pendingInJournal()).isZero();
+  }
+
+  @Test
+  void drain_serviceKeyRequestForbidden_leavesTheWritesPendingNotSetAside() {
+    acknowledgedWhileDown();
+    supabase.wireMock().stubFor(
+        any(
+                urlPathEqualTo("/rest/v1/codebase_chat_sessions"))
+            .atPriority(1)
+            .willReturn(aResponse()
+                .withStatus(403)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"code\":\"42501\",\"details\":null,\"hint\":null,\"message\":\"permission denied for table codebase_chat_sessions\"}")));
+
+    Cli.Result result = drain();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.out()).contains("set aside      0 sessions", "still pending  2 sessions", "permission denied");
+    assertThat(pendingInJournal()).isEqualTo(4);
   }
 
   @Test
