@@ -101,11 +101,17 @@ final class DrainCommand implements Callable<Integer> {
     } else {
       printReport(out, report);
     }
-    boolean complete = report.with(Outcome.SET_ASIDE).isEmpty() && report.with(Outcome.STILL_PENDING).isEmpty();
+    boolean complete =
+        report.with(Outcome.SET_ASIDE).isEmpty()
+            && report.with(Outcome.STILL_PENDING).isEmpty()
+            && report.unreadableEntries() == 0;
     return complete ? 0 : OperatorException.FAILURE;
   }
 
   private static void printReport(PrintWriter out, DrainReport report) {
+    if (report.unreadableEntries() > 0) {
+      out.println("left in place  " + report.unreadableEntries() + " journal entries whose key names no session");
+    }
     if (report.sessions().isEmpty()) {
       out.println("nothing to drain: no journaled write is pending");
       out.flush();
@@ -139,6 +145,7 @@ final class DrainCommand implements Callable<Integer> {
       node.put("newMessages", session.newMessages());
       node.put("reason", session.reason().orElse(null));
     }
+    document.put("unreadableEntries", report.unreadableEntries());
     ObjectNode totals = document.putObject("totals");
     for (Outcome outcome : Outcome.values()) {
       totals.put(outcome.name().toLowerCase(java.util.Locale.ROOT), report.with(outcome).size());

@@ -373,8 +373,12 @@ public final class SessionAdmin {
   public record DrainedSession(
       SessionId id, UUID owner, Outcome outcome, int writes, int messages, int newMessages, Optional<String> reason) {}
 
-  /** Everything a drain did, in the order the sessions were handled. */
-  public record DrainReport(List<DrainedSession> sessions) {
+  /**
+   * Everything a drain did, in the order the sessions were handled.
+   *
+   * @param unreadableEntries journal entries whose key names no session: left in place, untouched
+   */
+  public record DrainReport(List<DrainedSession> sessions, int unreadableEntries) {
     public DrainReport {
       sessions = List.copyOf(sessions);
     }
@@ -426,10 +430,16 @@ public final class SessionAdmin {
       Clock clock,
       Instant deadline,
       DrainListener listener) {
-    Map<String, List<JournalEntry>> bySession = new LinkedHashMap<>();
+    Map<SessionId, List<JournalEntry>> bySession = new LinkedHashMap<>();
+    int unreadable = 0;
     for (JournalEntry entry : journal.pending()) {
-      if (!isSetAside(entry)) {
-        bySession.computeIfAbsent(entry.key(), key -> new ArrayList<>()).add(entry);
+      if (isSetAside(entry)) {
+        continue;
+      }
+      try {
+        bySession.computeIfAbsent(SessionId.of(entry.key()), key -> new ArrayList<>()).add(entry);
+      } catch (IllegalArgumentException e) {
+        unreadable++; // not a session's entry: not ours to send or release
       }
     }
     int plannedMessages = 0;
@@ -438,17 +448,17 @@ public final class SessionAdmin {
     }
     listener.planned(bySession.size(), plannedMessages);
     List<DrainedSession> results = new ArrayList<>();
-    for (List<JournalEntry> entries : bySession.values()) {
+    for (Map.Entry<SessionId, List<JournalEntry>> session : bySession.entrySet()) {
       DrainedSession result;
       if (!clock.instant().isBefore(deadline)) {
-        result = pendingResult(entries, "time is up (--timeout)");
+        result = pendingResult(session.getKey(), session.getValue(), "time is up (--timeout)");
       } else {
-        result = new SessionDrain(journal, database, guard, clock, entries).run();
+        result = new SessionDrain(journal, database, guard, clock, session.getKey(), session.getValue()).run();
       }
       results.add(result);
       listener.finished(result);
     }
-    return new DrainReport(results);
+    return new DrainReport(results, unreadable);
   }
 
   private static int countMessages(List<JournalEntry> entries) {
@@ -465,16 +475,9 @@ public final class SessionAdmin {
     return messages;
   }
 
-  private static DrainedSession pendingResult(List<JournalEntry> entries, String reason) {
-    JournalEntry first = entries.get(0);
-    SessionId id;
-    try {
-      id = SessionCodec.sessionOfKey(first.key());
-    } catch (IllegalArgumentException e) {
-      id = SessionId.of("chat-0-unreadable");
-    }
+  private static DrainedSession pendingResult(SessionId id, List<JournalEntry> entries, String reason) {
     return new DrainedSession(
-        id, first.owner(), Outcome.STILL_PENDING, entries.size(), countMessages(entries), 0, Optional.of(reason));
+        id, entries.get(0).owner(), Outcome.STILL_PENDING, entries.size(), countMessages(entries), 0, Optional.of(reason));
   }
 
   /** The drain of one session's entries. */
@@ -483,31 +486,31 @@ public final class SessionAdmin {
     private final OperatorScope database;
     private final RemoteGuard guard;
     private final Clock clock;
+    private final SessionId id;
     private final List<JournalEntry> entries;
 
-    SessionDrain(Journal journal, OperatorScope database, RemoteGuard guard, Clock clock, List<JournalEntry> entries) {
+    SessionDrain(
+        Journal journal, OperatorScope database, RemoteGuard guard, Clock clock, SessionId id, List<JournalEntry> entries) {
       this.journal = journal;
       this.database = database;
       this.guard = guard;
       this.clock = clock;
+      this.id = id;
       this.entries = entries;
     }
 
     DrainedSession run() {
-      JournalEntry first = entries.get(0);
-      UUID owner = first.owner();
-      SessionId id;
+      UUID owner = entries.get(0).owner();
       List<PendingOp> ops = new ArrayList<>();
       try {
-        id = SessionId.of(first.key());
         for (JournalEntry entry : entries) {
           if (!entry.owner().equals(owner)) {
-            return pendingResult(entries, "journal entry " + entry.sequence() + " names another owner than earlier entries; left in place");
+            return pendingResult(id, entries, "journal entry " + entry.sequence() + " names another owner than earlier entries; left in place");
           }
           ops.add(SessionCodec.opFromJson(entry.kind(), entry.payload()));
         }
       } catch (IllegalArgumentException e) {
-        return pendingResult(entries, "a journal entry cannot be read (" + e.getMessage() + "); left in place");
+        return pendingResult(id, entries, "a journal entry cannot be read (" + e.getMessage() + "); left in place");
       }
       long lastSequence = entries.get(entries.size() - 1).sequence();
       int messages = countMessages(entries);
@@ -639,8 +642,8 @@ public final class SessionAdmin {
   private static Optional<ChatSession> overlay(
       SessionId id, UUID owner, List<PendingOp> ops, Optional<ChatSession> row) {
     Outbox outbox = new Outbox(id, owner, false);
-    Instant ignored = Instant.EPOCH;
-    ops.forEach(op -> outbox.add(op, ignored));
+    // When each write was acknowledged does not matter for the result.
+    ops.forEach(op -> outbox.add(op, Instant.EPOCH));
     return outbox.overlay(row);
   }
 

@@ -312,6 +312,25 @@ class DrainCommandTest {
   }
 
   @Test
+  void drain_entriesItCannotRead_areLeftInPlaceAndReported() {
+    acknowledgedWhileDown();
+    try (SqliteJournal journal = SqliteJournal.open(dataDir.resolve("journal.db"))) {
+      journal.append("not-a-session", ALICE, "append", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      journal.append(BOBS, BOB, "append", "not json".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    Cli.Result result = drain();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.out())
+        .contains("left in place  1 journal entries whose key names no session")
+        .contains("delivered      2 sessions")
+        .contains(BOBS + "  owner " + BOB + "  1 writes, 0 messages: a journal entry cannot be read");
+    assertThat(pendingInJournal()).isEqualTo(2);
+    assertThat(supabase.session(BOBS)).isEmpty();
+  }
+
+  @Test
   void drain_timeUp_leavesTheRestPending() {
     acknowledgedWhileDown();
     Clock ticking = new TickingClock(Instant.parse("2026-01-01T00:00:00Z"), Duration.ofMinutes(1));
