@@ -118,6 +118,12 @@ class SecretScanTest {
   }
 
   @Test
+  void redactedExcerpt_ofSeveralLines_isOneLine() {
+    assertThat(TestSecrets.redactedExcerpt("message\nargument " + JWT + "\ncause"))
+        .hasValue("message | argument <redacted JWT-shaped string, " + JWT.length() + " chars> | cause");
+  }
+
+  @Test
   void assertNoSecretIn_cleanOutput_passes() {
     TestSecrets.assertNoSecretIn("ACK 1 hello\nACK 2 world\n", "a child");
   }

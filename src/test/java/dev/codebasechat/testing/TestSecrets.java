@@ -104,14 +104,15 @@ public final class TestSecrets {
   }
 
   /**
-   * A short, redacted piece of {@code text} around its first secret, or empty when it holds none.
+   * A short, redacted piece of {@code text} around its first secret, on one line ({@code " | "}
+   * between lines), or empty when it holds none.
    */
   public static Optional<String> redactedExcerpt(CharSequence text) {
     List<Finding> findings = findIn(text);
     if (findings.isEmpty()) {
       return Optional.empty();
     }
-    String redacted = redact(text.toString(), findings);
+    String redacted = redact(text.toString(), findings).replaceAll("\\R", " | ");
     int marker = redacted.indexOf("<redacted ");
     int from = Math.max(0, marker - 60);
     int to = Math.min(redacted.length(), redacted.indexOf('>', marker) + 61);
