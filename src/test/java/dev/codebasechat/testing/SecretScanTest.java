@@ -268,6 +268,18 @@ class SecretScanTest {
   }
 
   @Test
+  void appender_fileThatCannotBeCreated_doesNotStart_andSaysWhy() throws IOException {
+    Path notADirectory = Files.writeString(dir.resolve("plain-file"), "x");
+    appender.setFile(notADirectory.resolve("suite.log").toString());
+
+    deliberateLeaker();
+
+    assertThat(appender.isStarted()).isFalse();
+    assertThat(context.getStatusManager().getCopyOfStatusList())
+        .anySatisfy(status -> assertThat(status.getMessage()).startsWith("cannot open ").contains("suite.log"));
+  }
+
+  @Test
   void check_leaksSeen_failsNamingTheClassLoggerAndRedactedExcerpt() {
     deliberateLeaker().info("token {}", JWT);
 

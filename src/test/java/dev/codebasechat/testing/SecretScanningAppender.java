@@ -1,12 +1,12 @@
 package dev.codebasechat.testing;
 
+import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxy;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +22,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A logback appender that scans every event for {@link TestSecrets secrets}: the formatted message,
@@ -49,8 +51,9 @@ public final class SecretScanningAppender extends UnsynchronizedAppenderBase<ILo
   private final AtomicLong scanned = new AtomicLong();
   private final ConcurrentLinkedQueue<Leak> leaks = new ConcurrentLinkedQueue<>();
   private final ReentrantLock fileLock = new ReentrantLock();
-  private String file = "";
-  private @Nullable BufferedWriter out;
+  private volatile String file = "";
+  // Read without the lock on the fast path (no file configured); written and used under fileLock.
+  private volatile @Nullable BufferedWriter out;
 
   /** Where to write every event, one redacted line each; empty (the default) writes nowhere. */
   public void setFile(String file) {
@@ -159,7 +162,7 @@ public final class SecretScanningAppender extends UnsynchronizedAppenderBase<ILo
         out.newLine();
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      addError("cannot write to " + file, e);
     } finally {
       fileLock.unlock();
     }
@@ -196,9 +199,8 @@ public final class SecretScanningAppender extends UnsynchronizedAppenderBase<ILo
 
   /** The instance configured for the suite on logback's root logger, if logback has one. */
   public static Optional<SecretScanningAppender> suiteInstance() {
-    if (org.slf4j.LoggerFactory.getILoggerFactory()
-        instanceof ch.qos.logback.classic.LoggerContext context) {
-      var appender = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender(NAME);
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      var appender = context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(NAME);
       if (appender instanceof SecretScanningAppender scanner) {
         return Optional.of(scanner);
       }
