@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.nimbusds.jwt.SignedJWT;
 import dev.codebasechat.auth.InvalidTokenException.Reason;
 import dev.codebasechat.testing.ManualClock;
+import dev.codebasechat.testing.TestSecrets;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.UUID;
@@ -27,7 +28,7 @@ class DevTokenMinterTest {
   void mint_userId_verifiesAsThatUser() {
     UUID user = UUID.randomUUID();
 
-    VerifiedUser verified = verifier.verify(minter.mint(user));
+    VerifiedUser verified = verifier.verify(TestSecrets.register(minter.mint(user)));
 
     assertThat(verified.userId()).isEqualTo(user);
     assertThat(verified.isAnonymous()).isFalse();
@@ -37,7 +38,7 @@ class DevTokenMinterTest {
 
   @Test
   void mint_anyUser_hasSupabaseClaimShape() throws ParseException {
-    var claims = SignedJWT.parse(minter.mint(TestTokens.ALICE)).getJWTClaimsSet();
+    var claims = SignedJWT.parse(TestSecrets.register(minter.mint(TestTokens.ALICE))).getJWTClaimsSet();
 
     assertThat(claims.getClaims())
         .containsKeys("sub", "aud", "role", "iss", "iat", "exp", "session_id", "is_anonymous", "aal")
@@ -49,7 +50,7 @@ class DevTokenMinterTest {
 
   @Test
   void mint_lifetimePassed_rejectedAsExpired() {
-    String token = minter.mint(TestTokens.ALICE, Duration.ofMinutes(5));
+    String token = TestSecrets.register(minter.mint(TestTokens.ALICE, Duration.ofMinutes(5)));
     clock.advance(Duration.ofMinutes(6));
 
     assertThat(SupabaseJwtVerifierTest.catchInvalid(() -> verifier.verify(token)).reason())
@@ -58,7 +59,7 @@ class DevTokenMinterTest {
 
   @Test
   void create_shortSecret_refusedWithoutShowingIt() {
-    assertThatThrownBy(() -> DevTokenMinter.create("short-secret-value", ISSUER, clock))
+    assertThatThrownBy(() -> DevTokenMinter.create(TestSecrets.register("short-secret-value"), ISSUER, clock))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("32")
         .hasMessageNotContaining("short-secret-value");

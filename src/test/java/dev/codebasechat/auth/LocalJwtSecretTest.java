@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.codebasechat.testing.TestSecrets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,9 +19,16 @@ import org.junit.jupiter.api.io.TempDir;
 class LocalJwtSecretTest {
   @TempDir Path dataDir;
 
+  /** The secret of {@code dir}, registered as one no log line may show. */
+  private static LocalJwtSecret created(Path dir) {
+    LocalJwtSecret secret = LocalJwtSecret.loadOrCreate(dir);
+    TestSecrets.register(secret.value());
+    return secret;
+  }
+
   @Test
   void loadOrCreate_firstRun_createsA43CharacterBase64UrlSecret() {
-    LocalJwtSecret secret = LocalJwtSecret.loadOrCreate(dataDir.resolve("nested"));
+    LocalJwtSecret secret = created(dataDir.resolve("nested"));
 
     assertThat(secret.value()).matches("[A-Za-z0-9_-]{43}");
     assertThat(secret.file()).isEqualTo(dataDir.resolve("nested").resolve(LocalJwtSecret.FILE_NAME));
@@ -29,16 +37,16 @@ class LocalJwtSecretTest {
 
   @Test
   void loadOrCreate_secondRun_returnsTheSameSecret() {
-    String first = LocalJwtSecret.loadOrCreate(dataDir).value();
+    String first = created(dataDir).value();
 
-    assertThat(LocalJwtSecret.loadOrCreate(dataDir).value()).isEqualTo(first);
+    assertThat(created(dataDir).value()).isEqualTo(first);
   }
 
   @Test
   void loadOrCreate_posixFileSystem_fileIsOwnerReadWriteOnly() throws IOException {
     assumeTrue(Files.getFileStore(dataDir).supportsFileAttributeView("posix"));
 
-    Path file = LocalJwtSecret.loadOrCreate(dataDir).file();
+    Path file = created(dataDir).file();
 
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
         .isEqualTo("rw-------");
@@ -46,7 +54,7 @@ class LocalJwtSecretTest {
 
   @Test
   void loadOrCreate_created_leavesNoTemporaryFile() throws IOException {
-    LocalJwtSecret.loadOrCreate(dataDir);
+    created(dataDir);
 
     try (var files = Files.list(dataDir)) {
       assertThat(files.map(p -> p.getFileName().toString())).containsExactly(LocalJwtSecret.FILE_NAME);
@@ -56,9 +64,9 @@ class LocalJwtSecretTest {
   @Test
   void loadOrCreate_shortFile_clearErrorNamingThePathNotTheContents() throws IOException {
     Path file = dataDir.resolve(LocalJwtSecret.FILE_NAME);
-    Files.writeString(file, "tooShortSecretValue", StandardCharsets.UTF_8);
+    Files.writeString(file, TestSecrets.register("tooShortSecretValue"), StandardCharsets.UTF_8);
 
-    assertThatThrownBy(() -> LocalJwtSecret.loadOrCreate(dataDir))
+    assertThatThrownBy(() -> created(dataDir))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining(file.toString())
         .hasMessageContaining("corrupt")
@@ -70,23 +78,23 @@ class LocalJwtSecretTest {
     Path file = dataDir.resolve(LocalJwtSecret.FILE_NAME);
     Files.write(file, new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2});
 
-    assertThatThrownBy(() -> LocalJwtSecret.loadOrCreate(dataDir))
+    assertThatThrownBy(() -> created(dataDir))
         .hasMessageContaining(file.toString());
   }
 
   @Test
   void toString_never_showsTheSecret() {
-    LocalJwtSecret secret = LocalJwtSecret.loadOrCreate(dataDir);
+    LocalJwtSecret secret = created(dataDir);
 
     assertThat(secret.toString()).doesNotContain(secret.value()).contains(LocalJwtSecret.FILE_NAME);
   }
 
   @Test
   void loadOrCreate_secretWorksWithMinterAndVerifier() {
-    String secret = LocalJwtSecret.loadOrCreate(dataDir).value();
+    String secret = created(dataDir).value();
     var minter = DevTokenMinter.create(secret, "local", dev.codebasechat.SystemTime.clock());
     var verifier = SupabaseJwtVerifier.builder().jwtSecret(secret).build();
 
-    assertThat(verifier.verify(minter.mint(TestTokens.ALICE)).userId()).isEqualTo(TestTokens.ALICE);
+    assertThat(verifier.verify(TestSecrets.register(minter.mint(TestTokens.ALICE))).userId()).isEqualTo(TestTokens.ALICE);
   }
 }

@@ -15,6 +15,7 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.codebasechat.testing.TestSecrets;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -34,7 +35,7 @@ final class TestTokens {
   static String randomSecret() {
     byte[] bytes = new byte[32];
     new SecureRandom().nextBytes(bytes);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    return TestSecrets.register(Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
   }
 
   static ECKey ecKey(String kid) {
@@ -112,7 +113,7 @@ final class TestTokens {
     SignedJWT jwt =
         new SignedJWT(new JWSHeader.Builder(alg).type(JOSEObjectType.JWT).keyID(kid).build(), claims);
     jwt.sign(signer);
-    return jwt.serialize();
+    return TestSecrets.register(jwt.serialize());
   }
 
   /** The payload (second) segment of a compact JWT. */

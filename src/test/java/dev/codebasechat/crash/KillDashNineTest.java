@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.Outage;
+import dev.codebasechat.testing.TestSecrets;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -58,6 +59,9 @@ class KillDashNineTest {
   private static final class Child implements AutoCloseable {
     final Process process;
     final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    /** Everything the child printed (stdout and stderr), scanned for secrets on close. */
+    final StringBuffer transcript = new StringBuffer();
+    final Thread reader;
 
     Child(List<String> args) throws IOException {
       List<String> command = new ArrayList<>();
@@ -69,13 +73,14 @@ class KillDashNineTest {
       command.add(CrashChild.class.getName());
       command.addAll(args);
       process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      Thread reader =
+      reader =
           new Thread(
               () -> {
                 try (BufferedReader in =
                     new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                   String line;
                   while ((line = in.readLine()) != null) {
+                    transcript.append(line).append('\n');
                     lines.add(line);
                   }
                 } catch (IOException e) {
@@ -119,8 +124,11 @@ class KillDashNineTest {
     }
 
     @Override
-    public void close() {
+    public void close() throws InterruptedException {
       process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+      reader.join(TimeUnit.SECONDS.toMillis(10)); // the rest of the output, up to the pipe's end
+      TestSecrets.assertNoSecretIn(transcript.toString(), "the crash child (pid " + process.pid() + ")");
     }
   }
 

@@ -3,6 +3,7 @@ package dev.codebasechat.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.codebasechat.testing.TestSecrets;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 class SettingsTest {
 
-  private static final String SECRET = "s3cret-s3cret-s3cret-s3cret-s3cret-42";
-  private static final String KEY = "sb_publishable_abcdefghijklmnop";
+  private static final String SECRET = TestSecrets.register("s3cret-s3cret-s3cret-s3cret-s3cret-42");
+  private static final String KEY = TestSecrets.register("sb_publishable_abcdefghijklmnop");
 
   @Test
   void noSupabaseUrl_isTheEmbeddedDefault_withDocumentedDefaults() {

@@ -7,6 +7,7 @@ import com.github.tomakehurst.wiremock.http.RequestMethod;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.codebasechat.testing.TestSecrets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,12 +32,13 @@ final class PostgrestFixtures {
 
   /** The payload segment of {@link #USER_TOKEN}: must never leak either. */
   static final String USER_PAYLOAD =
-      b64("{\"sub\":\"6f1c2b1e-4a1d-4c39-9a57-2b8d0f3c9e11\",\"role\":\"authenticated\","
-          + "\"aud\":\"authenticated\",\"exp\":2000000000,\"email\":\"ada@example.com\"}");
+      TestSecrets.register(b64("{\"sub\":\"6f1c2b1e-4a1d-4c39-9a57-2b8d0f3c9e11\",\"role\":\"authenticated\","
+          + "\"aud\":\"authenticated\",\"exp\":2000000000,\"email\":\"ada@example.com\"}"));
 
   /** An end user's access token (signature is not checked by the fakes). */
   static final String USER_TOKEN =
-      b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + USER_PAYLOAD + ".c2lnbmF0dXJlLW9mLXRoZS11c2VyLXRva2Vu";
+      TestSecrets.register(
+          b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + USER_PAYLOAD + ".c2lnbmF0dXJlLW9mLXRoZS11c2VyLXRva2Vu");
 
   static final AccessToken USER = AccessToken.of(USER_TOKEN);
 
@@ -48,7 +50,7 @@ final class PostgrestFixtures {
   }
 
   static String jwt(String payload) {
-    return b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + b64(payload) + ".c2lnbmF0dXJl";
+    return TestSecrets.register(b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + b64(payload) + ".c2lnbmF0dXJl");
   }
 
   private static String b64(String json) {

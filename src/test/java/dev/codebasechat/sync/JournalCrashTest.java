@@ -3,8 +3,10 @@ package dev.codebasechat.sync;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.codebasechat.testing.TestSecrets;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -89,6 +91,10 @@ class JournalCrashTest {
   private static Map<Long, String> runAndKill(
       String mode, Path file, Durability durability, String run, int killAfter) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // The child's stderr (its log lines and stack traces) goes to a file under target/, kept for
+    // reading and scanned for secrets with its stdout.
+    Path stderr = Path.of("target", "test-logs", "journal-crash-child-" + mode + "-" + run + ".stderr");
+    Files.createDirectories(stderr.getParent());
     Process child =
         new ProcessBuilder(
                 List.of(
@@ -100,13 +106,15 @@ class JournalCrashTest {
                     file.toString(),
                     durability.name(),
                     run))
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(stderr.toFile())
             .start();
     Map<Long, String> acknowledged = new LinkedHashMap<>();
+    StringBuilder stdout = new StringBuilder();
     try (BufferedReader lines =
         new BufferedReader(new InputStreamReader(child.getInputStream(), UTF_8))) {
       String line;
       while ((line = lines.readLine()) != null) {
+        stdout.append(line).append('\n');
         if (line.startsWith("ACK ")) {
           String[] parts = line.split(" ", 3);
           acknowledged.put(Long.parseLong(parts[1]), parts[2]);
@@ -122,6 +130,8 @@ class JournalCrashTest {
       assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
     }
     assertThat(child.exitValue()).isEqualTo(137);
+    TestSecrets.assertNoSecretIn(stdout.toString(), "the journal crash child's stdout");
+    TestSecrets.assertNoSecretIn(Files.readString(stderr, UTF_8), "the journal crash child's stderr (" + stderr + ")");
     return acknowledged;
   }
 }

@@ -35,6 +35,9 @@ final class FakeTokens {
 
   FakeTokens(byte[] secret, Clock clock, int postgrestMajor) {
     this.secret = secret.clone();
+    TestSecrets.register(new String(secret, java.nio.charset.StandardCharsets.UTF_8));
+    TestSecrets.register(java.util.Base64.getEncoder().encodeToString(secret));
+    TestSecrets.register(java.util.HexFormat.of().formatHex(secret));
     this.clock = clock;
     this.postgrestMajor = postgrestMajor;
   }
@@ -86,7 +89,7 @@ final class FakeTokens {
     } catch (JOSEException e) {
       throw new IllegalStateException("cannot sign a test token", e);
     }
-    return jwt.serialize();
+    return TestSecrets.register(jwt.serialize());
   }
 
   /**

@@ -3,6 +3,11 @@
  * {@link dev.codebasechat.testing.FakeSupabase}, a stateful, fault-injecting fake of the Supabase
  * Data API for the chat-session table, and {@link dev.codebasechat.testing.ManualClock} /
  * {@link dev.codebasechat.testing.ManualScheduler} for time that moves only when a test says so.
+ *
+ * <p>{@link dev.codebasechat.testing.TestSecrets} knows which values no log line may show (the fake
+ * registers its keys and every token it mints); {@link
+ * dev.codebasechat.testing.SecretScanningAppender} scans logback events for them and {@link
+ * dev.codebasechat.testing.LogSecretCheck} fails a test class whose run leaked one.
  */
 @NullMarked
 package dev.codebasechat.testing;
