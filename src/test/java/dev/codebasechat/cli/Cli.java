@@ -1,6 +1,7 @@
 package dev.codebasechat.cli;
 
 import dev.codebasechat.testing.FakeSupabase;
+import dev.codebasechat.testing.TestSecrets;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -9,7 +10,10 @@ import java.util.HashMap;
 import java.util.Map;
 import picocli.CommandLine;
 
-/** Runs the command line in-process with an environment, a clock and captured output. */
+/**
+ * Runs the command line in-process with an environment, a clock and captured output; fails if
+ * anything but a token's standard output holds a secret.
+ */
 final class Cli {
 
   /** What a run printed and how it ended. */
@@ -39,6 +43,15 @@ final class Cli {
     commandLine.setOut(new PrintWriter(out, true));
     commandLine.setErr(new PrintWriter(err, true));
     int exitCode = commandLine.execute(args);
-    return new Result(exitCode, out.toString(), err.toString());
+    Result result = new Result(exitCode, out.toString(), err.toString());
+    // Only token prints a secret, on purpose and on standard output; nothing else ever does.
+    String where = "chat-gateway " + String.join(" ", args);
+    TestSecrets.assertNoSecretIn(result.err(), where + " (standard error)");
+    if (args.length == 0 || !args[0].equals("token")) {
+      TestSecrets.assertNoSecretIn(result.out(), where);
+    } else {
+      TestSecrets.register(result.out().strip());
+    }
+    return result;
   }
 }

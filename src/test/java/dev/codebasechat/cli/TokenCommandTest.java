@@ -10,6 +10,7 @@ import dev.codebasechat.auth.SupabaseJwtVerifier;
 import dev.codebasechat.auth.VerifiedUser;
 import dev.codebasechat.gateway.Settings;
 import dev.codebasechat.testing.ManualClock;
+import dev.codebasechat.testing.TestSecrets;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,9 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 class TokenCommandTest {
 
   private static final UUID ALICE = UUID.fromString("00000000-0000-0000-0000-00000000000a");
-  private static final String JWT_SECRET = "a-legacy-project-jwt-secret-of-at-least-32-bytes";
+  private static final String JWT_SECRET = TestSecrets.register("a-legacy-project-jwt-secret-of-at-least-32-bytes");
   private static final String PROJECT = "https://abcdefgh.supabase.co";
-  private static final String ANON_KEY = "sb_publishable_abcdefghijklmnop";
+  private static final String ANON_KEY = TestSecrets.register("sb_publishable_abcdefghijklmnop");
 
   @TempDir Path dataDir;
   private final ManualClock clock = ManualClock.startingAtEpoch2026();

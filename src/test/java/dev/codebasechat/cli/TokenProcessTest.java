@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.codebasechat.auth.LocalJwtSecret;
 import dev.codebasechat.auth.SupabaseJwtVerifier;
 import dev.codebasechat.gateway.Settings;
+import dev.codebasechat.testing.TestSecrets;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -46,6 +47,7 @@ class TokenProcessTest {
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    TestSecrets.assertNoSecretIn(err, "chat-gateway " + String.join(" ", args) + " (standard error)");
     return new Run(process.exitValue(), out, err);
   }
 
