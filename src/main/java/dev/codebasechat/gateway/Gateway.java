@@ -23,7 +23,6 @@ import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.RequestTooBigException;
 import io.undertow.server.handlers.RequestLimit;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
@@ -179,7 +178,6 @@ public final class Gateway implements AutoCloseable {
             .setServerOption(UndertowOptions.MAX_HEADER_SIZE, builder.maxHeaderBytes)
             .setServerOption(UndertowOptions.MAX_HEADERS, 100)
             .setServerOption(UndertowOptions.MAX_PARAMETERS, 100)
-            .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long) settings.maxBodyBytes())
             .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) builder.parseTimeout.toMillis())
             .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, (int) builder.idleTimeout.toMillis())
             .setServerOption(UndertowOptions.IDLE_TIMEOUT, (int) builder.idleTimeout.toMillis())
@@ -304,6 +302,7 @@ public final class Gateway implements AutoCloseable {
   }
 
   private void route(HttpServerExchange exchange, Routes.@Nullable Match match, String method) throws Exception {
+    checkHeaders(exchange);
     if (match == null) {
       throw ApiError.of(404, "route_not_found", "no such route: see the README for the routes this gateway serves");
     }
@@ -329,26 +328,66 @@ public final class Gateway implements AutoCloseable {
       throw ApiError.badRequest("unexpected_body", "a GET request must not have a body");
     }
     checkContentType(exchange);
-    exchange.setMaxEntitySize(settings.maxBodyBytes());
+    // Read in pieces and count: a chunked body has no length up front, and Undertow's own limit
+    // drops the connection without an answer.
+    java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+    boolean[] refused = new boolean[1];
     exchange
         .getRequestReceiver()
-        .receiveFullBytes(
-            (received, bytes) -> {
-              try {
-                limit.handleRequest(received, worker(match, bytes));
-              } catch (Exception e) {
-                internalError(received, e);
+        .receivePartialBytes(
+            (received, piece, last) -> {
+              if (refused[0]) {
+                return;
+              }
+              if (buffer.size() + (long) piece.length > settings.maxBodyBytes()) {
+                refused[0] = true;
+                received.getRequestReceiver().pause();
+                received.setPersistent(false);
+                Responses.error(received, tooLarge());
+                return;
+              }
+              buffer.write(piece, 0, piece.length);
+              if (last) {
+                try {
+                  limit.handleRequest(received, worker(match, buffer.toByteArray()));
+                } catch (Exception e) {
+                  internalError(received, e);
+                }
               }
             },
             (failed, error) -> {
-              if (error instanceof RequestTooBigException) {
-                failed.setPersistent(false);
-                Responses.error(failed, tooLarge());
-              } else {
-                // The client went away or stalled past the read timeout: nobody to answer.
-                IoUtils.safeClose(failed.getConnection());
-              }
+              // The client went away or stalled past the read timeout: nobody to answer.
+              IoUtils.safeClose(failed.getConnection());
             });
+  }
+
+  /**
+   * Undertow's parser is lenient about header bytes; refuse control characters in values (a CR,
+   * a NUL, folded lines) and names that are not HTTP tokens, so nothing odd travels further.
+   */
+  private static void checkHeaders(HttpServerExchange exchange) {
+    for (HeaderValues values : exchange.getRequestHeaders()) {
+      String name = values.getHeaderName().toString();
+      for (int i = 0; i < name.length(); i++) {
+        if (!isTokenChar(name.charAt(i))) {
+          exchange.setPersistent(false);
+          throw ApiError.badRequest("invalid_header", "a request header name is not a valid HTTP token");
+        }
+      }
+      for (String value : values) {
+        for (int i = 0; i < value.length(); i++) {
+          char c = value.charAt(i);
+          if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            exchange.setPersistent(false);
+            throw ApiError.badRequest("invalid_header", "a request header value contains a control character");
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean isTokenChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
   }
 
   private boolean hasBody(HttpServerExchange exchange) {
