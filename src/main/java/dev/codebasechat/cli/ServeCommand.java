@@ -73,14 +73,17 @@ public final class ServeCommand implements Callable<Integer> {
     Thread hook =
         new Thread(
             () -> {
+              int status = 0;
               try {
                 report(gateway.shutdown(), out);
+              } catch (RuntimeException | Error e) {
+                err.println("chat-gateway: shutdown failed: " + e);
+                status = EXIT_START_FAILED;
               } finally {
                 out.flush();
-                System.out.flush();
-                System.err.flush();
+                err.flush();
                 // A stop asked for by SIGTERM/SIGINT that completed is a normal exit, not 143/130.
-                Runtime.getRuntime().halt(0);
+                Runtime.getRuntime().halt(status);
               }
             },
             "chat-gateway-shutdown");
