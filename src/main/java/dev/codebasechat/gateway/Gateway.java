@@ -118,45 +118,63 @@ public final class Gateway implements AutoCloseable {
               return thread;
             });
     Path dataDir = settings.dataDir();
+    @Nullable LocalSessionTable openedTable = null;
+    @Nullable SqliteJournal openedJournal = null;
+    @Nullable PostgrestClient builtClient = null;
+    SupabaseJwtVerifier.Builder verifierBuilder = SupabaseJwtVerifier.builder().clock(clock);
     try {
       Files.createDirectories(dataDir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the data directory " + dataDir, e);
-    }
-    RemoteGuard guard = RemoteGuard.builder(clock, scheduler).openDuration(settings.breakerOpen()).build();
-    SupabaseJwtVerifier.Builder verifierBuilder = SupabaseJwtVerifier.builder().clock(clock);
-    SessionStore.Builder storeBuilder;
-    if (settings.embedded()) {
-      this.client = null;
-      this.journal = null;
-      this.table = LocalSessionTable.builder().path(dataDir.resolve("sessions.db")).clock(clock).build();
-      storeBuilder = SessionStore.embedded(table);
-      verifierBuilder.jwtSecret(
-          settings.jwtSecret().map(Settings.Secret::value).orElseGet(() -> LocalJwtSecret.loadOrCreate(dataDir).value()));
-    } else {
-      java.net.URI url = settings.supabaseUrl().orElseThrow();
-      this.table = null;
-      this.client =
-          PostgrestClient.builder()
-              .projectUrl(url)
-              .apiKey(ApiKey.of(settings.projectKey().orElseThrow().value()))
-              .listener(new MicrometerPostgrestListener(registry))
+      RemoteGuard guard = RemoteGuard.builder(clock, scheduler).openDuration(settings.breakerOpen()).build();
+      SessionStore.Builder storeBuilder;
+      if (settings.embedded()) {
+        openedTable = LocalSessionTable.builder().path(dataDir.resolve("sessions.db")).clock(clock).build();
+        storeBuilder = SessionStore.embedded(openedTable);
+        verifierBuilder.jwtSecret(
+            settings.jwtSecret().map(Settings.Secret::value).orElseGet(() -> LocalJwtSecret.loadOrCreate(dataDir).value()));
+      } else {
+        java.net.URI url = settings.supabaseUrl().orElseThrow();
+        builtClient =
+            PostgrestClient.builder()
+                .projectUrl(url)
+                .apiKey(ApiKey.of(settings.projectKey().orElseThrow().value()))
+                .listener(new MicrometerPostgrestListener(registry))
+                .build();
+        openedJournal = SqliteJournal.builder().path(dataDir.resolve("journal.db")).clock(clock).build();
+        storeBuilder = SessionStore.builder(builtClient).journal(openedJournal);
+        verifierBuilder.projectUrl(url);
+        settings.jwtSecret().ifPresent(secret -> verifierBuilder.jwtSecret(secret.value()));
+      }
+      this.store =
+          storeBuilder
+              .clock(clock)
+              .scheduler(scheduler)
+              .guard(guard)
+              .debounce(settings.debounce())
+              .cacheMaximumWeightBytes(settings.cacheMaxBytes())
+              // shutdown() flushes first with the full timeout; the store's own final flush is short.
+              .closeTimeout(Duration.ofMillis(200))
               .build();
-      this.journal = SqliteJournal.builder().path(dataDir.resolve("journal.db")).clock(clock).build();
-      storeBuilder = SessionStore.builder(client).journal(journal);
-      verifierBuilder.projectUrl(url);
-      settings.jwtSecret().ifPresent(secret -> verifierBuilder.jwtSecret(secret.value()));
+    } catch (IOException | RuntimeException e) {
+      // Nothing may stay open when start fails (a locked journal, an unwritable directory).
+      scheduler.shutdownNow();
+      if (openedJournal != null) {
+        openedJournal.close();
+      }
+      if (openedTable != null) {
+        openedTable.close();
+      }
+      if (builtClient != null) {
+        builtClient.close();
+      }
+      registry.close();
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException("cannot create the data directory " + dataDir, io);
+      }
+      throw (RuntimeException) e;
     }
-    this.store =
-        storeBuilder
-            .clock(clock)
-            .scheduler(scheduler)
-            .guard(guard)
-            .debounce(settings.debounce())
-            .cacheMaximumWeightBytes(settings.cacheMaxBytes())
-            // close() flushes first with the full timeout; the store's own final flush is short.
-            .closeTimeout(Duration.ofMillis(200))
-            .build();
+    this.table = openedTable;
+    this.journal = openedJournal;
+    this.client = builtClient;
     store.bindTo(registry);
     SupabaseJwtVerifier verifier = builder.verifier != null ? builder.verifier : verifierBuilder.build();
     this.routes = new SessionRoutes(store, verifier, clock);
