@@ -102,19 +102,18 @@ public final class ServeCommand implements Callable<Integer> {
   static void report(FlushReport report, PrintWriter out) {
     if (report.isComplete()) {
       out.printf(
-        Locale.ROOT,
-        "chat-gateway stopped: every acknowledged write is confirmed (%d set aside)%n", report.setAside());
+          Locale.ROOT, "chat-gateway stopped: every acknowledged write is confirmed (%d set aside)%n", report.setAside());
     } else {
       out.printf(
-        Locale.ROOT,
-        "chat-gateway stopped: %d writes of %d sessions could not be confirmed and stay in the journal for the next start (%d set aside)%n",
+          Locale.ROOT,
+          "chat-gateway stopped: %d writes of %d sessions could not be confirmed and stay in the journal for the next start (%d set aside)%n",
           report.pendingWrites(),
           report.pending().size(),
           report.setAside());
       for (PendingSession pending : report.pending()) {
         out.printf(
-        Locale.ROOT,
-        "  pending: session %s, %d writes%s%n",
+            Locale.ROOT,
+            "  pending: session %s, %d writes%s%n",
             pending.sessionId(),
             pending.pendingWrites(),
             pending.lastFailure().map(reason -> " (" + reason + ")").orElse(""));

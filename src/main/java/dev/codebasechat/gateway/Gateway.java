@@ -44,7 +44,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -156,17 +155,7 @@ public final class Gateway implements AutoCloseable {
               .build();
     } catch (IOException | RuntimeException e) {
       // Nothing may stay open when start fails (a locked journal, an unwritable directory).
-      scheduler.shutdownNow();
-      if (openedJournal != null) {
-        openedJournal.close();
-      }
-      if (openedTable != null) {
-        openedTable.close();
-      }
-      if (builtClient != null) {
-        builtClient.close();
-      }
-      registry.close();
+      closeAfterStore(scheduler, openedJournal, openedTable, builtClient, registry);
       if (e instanceof IOException io) {
         throw new UncheckedIOException("cannot create the data directory " + dataDir, io);
       }
@@ -281,18 +270,28 @@ public final class Gateway implements AutoCloseable {
     try {
       store.close();
     } finally {
-      scheduler.shutdownNow();
-      if (journal != null) {
-        journal.close();
-      }
-      if (table != null) {
-        table.close();
-      }
-      if (client != null) {
-        client.close();
-      }
-      registry.close();
+      closeAfterStore(scheduler, journal, table, client, registry);
     }
+  }
+
+  /** What the store runs on, closed after it (or when it could not be built). */
+  private static void closeAfterStore(
+      ScheduledExecutorService scheduler,
+      @Nullable SqliteJournal journal,
+      @Nullable LocalSessionTable table,
+      @Nullable PostgrestClient client,
+      PrometheusMeterRegistry registry) {
+    scheduler.shutdownNow();
+    if (journal != null) {
+      journal.close();
+    }
+    if (table != null) {
+      table.close();
+    }
+    if (client != null) {
+      client.close();
+    }
+    registry.close();
   }
 
   // ------------------------------------------------------------------ request pipeline
