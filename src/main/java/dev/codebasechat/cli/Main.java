@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
     versionProvider = Main.Version.class,
     description = "Durable chat sessions in Supabase: the HTTP gateway and its operator tools.",
     subcommands = {
+      ServeCommand.class,
       TokenCommand.class,
       SessionsCommand.class,
       StatsCommand.class,
