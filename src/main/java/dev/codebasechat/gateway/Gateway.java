@@ -130,6 +130,10 @@ public final class Gateway implements AutoCloseable {
         storeBuilder = SessionStore.embedded(openedTable);
         verifierBuilder.jwtSecret(
             settings.jwtSecret().map(Settings.Secret::value).orElseGet(() -> LocalJwtSecret.loadOrCreate(dataDir).value()));
+        // Only the embedded default knows who issues its tokens (the `token` command). In Supabase
+        // mode `iss` is not pinned: a custom domain changes it, and the signature already binds
+        // the token to the project's keys.
+        verifierBuilder.issuer(settings.tokenIssuer());
       } else {
         java.net.URI url = settings.supabaseUrl().orElseThrow();
         builtClient =

@@ -33,13 +33,17 @@ class EmbeddedGatewayTest {
     }
   }
 
+  private GatewayClient client() {
+    return new GatewayClient(gateway.port());
+  }
+
   static Gateway start(Path dataDir) {
     Settings settings = Settings.fromEnvironment(Map.of("DATA_DIR", dataDir.toString()));
     return Gateway.builder(settings).host("127.0.0.1").port(0).start();
   }
 
   static String token(Path dataDir, UUID user) {
-    return DevTokenMinter.create(LocalJwtSecret.loadOrCreate(dataDir).value(), "http://localhost/auth/v1", Clock.systemUTC())
+    return DevTokenMinter.create(LocalJwtSecret.loadOrCreate(dataDir).value(), Settings.EMBEDDED_TOKEN_ISSUER, Clock.systemUTC())
         .mint(user);
   }
 
@@ -162,6 +166,20 @@ class EmbeddedGatewayTest {
     assertThat(cleared.json()).isEqualTo(json("{\"success\":true,\"message\":\"conversation history cleared\"}"));
     assertThat(client.get("/api/codebase/chat?sessionId=" + id, alice).json())
         .isEqualTo(json("{\"success\":true,\"sessionId\":\"%s\",\"history\":[],\"count\":0}".formatted(id)));
+  }
+
+  @Test
+  void tokenSignedWithTheLocalSecretButIssuedElsewhere_is401() {
+    gateway = start(dataDir);
+    String foreignIssuer =
+        DevTokenMinter.create(LocalJwtSecret.loadOrCreate(dataDir).value(), "http://localhost/auth/v1", Clock.systemUTC())
+            .mint(ALICE);
+
+    Answer refused = client().get("/v1/sessions", foreignIssuer);
+
+    assertThat(refused.status()).isEqualTo(401);
+    assertThat(refused.header("WWW-Authenticate")).hasValueSatisfying(value -> assertThat(value).startsWith("Bearer"));
+    assertThat(refused.json().path("code").asText()).isEqualTo("invalid_token");
   }
 
   @Test
