@@ -20,6 +20,7 @@ import dev.codebasechat.sync.RemoteGuard;
 import dev.codebasechat.sync.WritePacer;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.GuavaCacheMetrics;
@@ -118,6 +119,8 @@ public final class SessionStore implements AutoCloseable {
   private final List<SetAsideWrite> setAside = new CopyOnWriteArrayList<>();
   /** Writes confirmed since start, for progress lines while a backlog drains. */
   private final AtomicLong confirmedWrites = new AtomicLong();
+  /** Writes found in the journal when the store was built: the backlog a restart drains. */
+  private volatile int replayedWrites;
   private final java.util.concurrent.atomic.AtomicReference<Instant> lastProgressLog =
       new java.util.concurrent.atomic.AtomicReference<>(Instant.MIN);
   private final java.util.concurrent.atomic.AtomicReference<Instant> lastPrune =
@@ -547,6 +550,17 @@ public final class SessionStore implements AutoCloseable {
         .register(registry);
     Gauge.builder("sessions.setaside.writes", setAside, List::size)
         .description("writes the database refused for good")
+        .register(registry);
+    // Drain progress after a restart: the backlog found in the journal, what has been confirmed
+    // since, and owners whose replayed writes wait for their next request (tokens are never stored).
+    Gauge.builder("sessions.replay.writes", this, s -> s.replayedWrites)
+        .description("writes found in the journal when the store started (the backlog to drain)")
+        .register(registry);
+    FunctionCounter.builder("sessions.confirmed.writes", confirmedWrites, AtomicLong::get)
+        .description("writes the database confirmed since the store started")
+        .register(registry);
+    Gauge.builder("sessions.pending.owners.waiting.for.token", ownersWaitingForToken, Set::size)
+        .description("owners whose pending writes wait for their next request to bring a token")
         .register(registry);
     GuavaCacheMetrics.monitor(registry, confirmed, "sessions");
     guard.bindTo(registry);
@@ -1072,11 +1086,12 @@ public final class SessionStore implements AutoCloseable {
         continue;
       }
       outbox.add(op, entry.recordedAt(), entry.sequence());
-      replayed++;
+      replayed += op.weight(); // the unit of every "writes" figure: a message, or one other change
     }
     for (SessionId id : outboxes.keySet()) {
       pacer.markDirty(id);
     }
+    replayedWrites = replayed;
     if (replayed > 0) {
       log.info("replaying {} journaled writes of {} sessions", replayed, outboxes.size());
     }

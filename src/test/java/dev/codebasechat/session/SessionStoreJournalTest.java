@@ -102,6 +102,32 @@ class SessionStoreJournalTest {
   }
 
   @Test
+  void drainProgressAfterARestart_isPublished_asBacklogConfirmedAndOwnersWaiting() {
+    fake.goDown(Outage.CONNECTION_REFUSED);
+    SqliteJournal first = journal();
+    StoreFixture crashed = store(first);
+    crashed.store.append(crashed.caller(ALICE), sessionId("progress1"), List.of(crashed.message("m1"), crashed.message("m2")));
+    crashed.store.append(crashed.caller(BOB), sessionId("progress2"), List.of(crashed.message("b1")));
+    first.close();
+    fake.goUp();
+
+    StoreFixture restarted = store(journal());
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    restarted.store.bindTo(registry);
+    restarted.runFor(Duration.ofSeconds(5));
+    assertThat(registry.get("sessions.replay.writes").gauge().value()).isEqualTo(3.0);
+    assertThat(registry.get("sessions.pending.owners.waiting.for.token").gauge().value()).isEqualTo(2.0);
+    assertThat(registry.get("sessions.confirmed.writes").functionCounter().count()).isZero();
+
+    restarted.resolve(restarted.store.listAsync(restarted.caller(ALICE), 10, 0, java.util.Optional.empty()));
+    restarted.driveUntil(() -> restarted.store.pendingSessions().size() == 1, Duration.ofMinutes(1));
+
+    assertThat(registry.get("sessions.confirmed.writes").functionCounter().count()).isEqualTo(2.0);
+    assertThat(registry.get("sessions.pending.owners.waiting.for.token").gauge().value()).isEqualTo(1.0);
+    assertThat(registry.get("sessions.pending.writes").gauge().value()).isEqualTo(1.0);
+  }
+
+  @Test
   void replayedWrites_reachTheDatabaseOnce_evenWhenTheyHadAlreadyArrived() {
     SessionId id = sessionId("journal4");
     SqliteJournal first = journal();
