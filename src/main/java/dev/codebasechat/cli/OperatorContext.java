@@ -51,6 +51,11 @@ final class OperatorContext {
    *
    * @throws OperatorException (usage) listing every problem, never a secret's value
    */
+  /** The environment variables the commands read their settings from. */
+  Map<String, String> environment() {
+    return environment;
+  }
+
   Settings settings() {
     try {
       return Settings.fromEnvironment(environment);

@@ -6,11 +6,11 @@ import dev.codebasechat.session.FlushReport;
 import dev.codebasechat.session.PendingSession;
 import java.io.PrintWriter;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -33,16 +33,7 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  private final Map<String, String> environment;
-
-  /** Reads the process environment. */
-  public ServeCommand() {
-    this(System.getenv());
-  }
-
-  ServeCommand(Map<String, String> environment) {
-    this.environment = environment;
-  }
+  @ParentCommand Main main;
 
   @Override
   public Integer call() {
@@ -50,7 +41,7 @@ public final class ServeCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Settings settings;
     try {
-      settings = Settings.fromEnvironment(environment);
+      settings = Settings.fromEnvironment(main.context().environment());
     } catch (Settings.InvalidSettingsException e) {
       err.println("chat-gateway: invalid settings:");
       e.problems().forEach(problem -> err.println("  - " + problem));
