@@ -7,6 +7,7 @@ import dev.codebasechat.gateway.GatewayClient.Answer;
 import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.Outage;
+import dev.codebasechat.testing.TestSecrets;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,10 +44,19 @@ class ServeProcessTest {
   @TempDir Path dataDir;
 
   private final List<Process> processes = new ArrayList<>();
+  private final List<Child> children = new ArrayList<>();
 
   @AfterEach
   void killLeftovers() {
     processes.forEach(Process::destroyForcibly);
+  }
+
+  @AfterEach
+  void nothingAChildPrinted_holdsASecret() {
+    // The children log to their own stdout/stderr, out of the suite's log scan: scan them here.
+    for (Child child : children) {
+      TestSecrets.assertNoSecretIn(child.output() + "\n" + child.errors(), "serve child process");
+    }
   }
 
   /** A running child and everything it printed so far. */
@@ -90,7 +100,9 @@ class ServeProcessTest {
       processes.add(process);
       List<String> out = Collections.synchronizedList(new ArrayList<>());
       List<String> err = Collections.synchronizedList(new ArrayList<>());
-      return new Child(process, out, err, List.of(pump(process.getInputStream(), out), pump(process.getErrorStream(), err)));
+      Child child = new Child(process, out, err, List.of(pump(process.getInputStream(), out), pump(process.getErrorStream(), err)));
+      children.add(child);
+      return child;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
