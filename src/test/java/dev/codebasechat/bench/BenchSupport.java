@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 
 /** Plumbing shared by the measurements: options, result files, clients, formatting. */
@@ -57,8 +58,16 @@ final class BenchSupport {
     return JSON.readValue(file.toFile(), MeasurementResult.class);
   }
 
+  /**
+   * An OkHttp client recording into {@code tap}, allowing as many requests in flight as the
+   * library's own client does ({@link PostgrestClient#DEFAULT_MAX_CONCURRENT_REQUESTS}; OkHttp's
+   * default of 5 per host would make writes queue in the client and distort lags).
+   */
   static OkHttpClient tapped(WireTap tap) {
-    return new OkHttpClient.Builder().addNetworkInterceptor(tap).build();
+    Dispatcher dispatcher = new Dispatcher();
+    dispatcher.setMaxRequests(PostgrestClient.DEFAULT_MAX_CONCURRENT_REQUESTS);
+    dispatcher.setMaxRequestsPerHost(PostgrestClient.DEFAULT_MAX_CONCURRENT_REQUESTS);
+    return new OkHttpClient.Builder().dispatcher(dispatcher).addNetworkInterceptor(tap).build();
   }
 
   /** Our PostgREST client over {@code http}, with the library's default timeouts. */
@@ -106,6 +115,14 @@ final class BenchSupport {
         throw new IllegalStateException("gave up waiting after " + timeout + " for " + what);
       }
       sleepMillis(1);
+    }
+  }
+
+  /** Parks (does not spin: spinning would take one of the machine's two cores) until {@code deadline}. */
+  static void parkUntil(long deadlineNanos) {
+    long left;
+    while ((left = deadlineNanos - System.nanoTime()) > 0) {
+      java.util.concurrent.locks.LockSupport.parkNanos(left);
     }
   }
 

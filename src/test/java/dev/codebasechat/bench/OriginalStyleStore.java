@@ -99,9 +99,16 @@ final class OriginalStyleStore implements AutoCloseable {
     this.clock = clock;
   }
 
-  /** The HTTP client the original effectively had: {@link #TIMEOUT} per call, no retries. */
+  /**
+   * The HTTP client the original effectively had: {@link #TIMEOUT} per call, no retries, and no
+   * limit on requests in flight that matters here (Node's fetch opens connections as needed).
+   */
   static OkHttpClient.Builder httpClient() {
+    okhttp3.Dispatcher dispatcher = new okhttp3.Dispatcher();
+    dispatcher.setMaxRequests(256);
+    dispatcher.setMaxRequestsPerHost(256);
     return new OkHttpClient.Builder()
+        .dispatcher(dispatcher)
         .callTimeout(TIMEOUT)
         .connectTimeout(TIMEOUT)
         .readTimeout(TIMEOUT)

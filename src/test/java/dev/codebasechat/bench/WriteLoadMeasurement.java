@@ -61,7 +61,8 @@ public final class WriteLoadMeasurement {
       Distribution ackLatency,
       Distribution lag,
       int unconfirmed,
-      double minGapBetweenWritesOfASessionMs) {
+      double minGapBetweenWritesOfASessionMs,
+      int writesWithinAWindowOfThePrevious) {
     double writesPerMessage() {
       return (double) writeRequests / messages;
     }
@@ -122,7 +123,9 @@ public final class WriteLoadMeasurement {
                   BenchSupport.number(o.messages()),
                   BenchSupport.number(o.writeRequests()),
                   String.format(Locale.ROOT, "%.3f", o.writesPerMessage()),
-                  Double.isNaN(o.minGapBetweenWritesOfASessionMs()) ? "—" : BenchSupport.ms(o.minGapBetweenWritesOfASessionMs()),
+                  Double.isNaN(o.minGapBetweenWritesOfASessionMs())
+                      ? "— (one write each)"
+                      : BenchSupport.ms(o.minGapBetweenWritesOfASessionMs()) + " (" + o.writesWithinAWindowOfThePrevious() + " closer than 500 ms)",
                   BenchSupport.ms(o.ackLatency().p50Ms()) + " / " + BenchSupport.ms(o.ackLatency().p99Ms()),
                   BenchSupport.ms(o.lag().p50Ms()) + " / " + BenchSupport.ms(o.lag().p99Ms()),
                   BenchSupport.ms(o.lag().maxMs()),
@@ -149,19 +152,30 @@ public final class WriteLoadMeasurement {
     Outcome burstOurs = outcomes.get("burst").get("ours");
     Outcome streamOurs = outcomes.get("stream").get("ours");
     Outcome streamOriginal = outcomes.get("stream").get("original");
-    double minGap =
-        Math.min(
-            steadyOurs.minGapBetweenWritesOfASessionMs(),
-            Math.min(burstOurs.minGapBetweenWritesOfASessionMs(), streamOurs.minGapBetweenWritesOfASessionMs()));
+    double minGap = Double.POSITIVE_INFINITY;
+    int closeWrites = 0;
+    long oursWrites = 0;
+    for (Outcome o : List.of(steadyOurs, burstOurs, streamOurs)) {
+      if (!Double.isNaN(o.minGapBetweenWritesOfASessionMs())) {
+        minGap = Math.min(minGap, o.minGapBetweenWritesOfASessionMs());
+      }
+      closeWrites += o.writesWithinAWindowOfThePrevious();
+      oursWrites += o.writeRequests();
+    }
     double worstP99 = Math.max(steadyOurs.lag().p99Ms(), Math.max(burstOurs.lag().p99Ms(), streamOurs.lag().p99Ms()));
     List<GoalCheck> goals =
         List.of(
             new GoalCheck(
                 "≤ 1 write per session per debounce window (500 ms)",
-                "two writes of one session never closer than " + BenchSupport.ms(minGap) + " (all three loads)",
-                // The pacer's timer and the HTTP answer times are measured on different threads; allow 5 ms of jitter.
-                Verdict.of(minGap >= windowMs - 5),
-                ""),
+                closeWrites + " of " + oursWrites + " writes came less than a window after the previous write of their"
+                    + " session (closest: " + BenchSupport.ms(minGap) + ")",
+                Verdict.of(closeWrites == 0),
+                closeWrites == 0
+                    ? ""
+                    : "A message acknowledged while its session's previous write is in flight is queued behind it; when that"
+                        + " write is confirmed, WritePacer treats the remainder as urgent (FlushOutcome.More) and sends it at once"
+                        + " instead of at the end of a new window. Lag is not hurt (it is shorter), but a continuous stream sends"
+                        + " up to two requests per window for the sessions where this happens."),
             new GoalCheck(
                 "write lag p99 ≤ 2 × the window (1 s), also for a continuous stream",
                 "p99 steady " + BenchSupport.ms(steadyOurs.lag().p99Ms()) + ", burst " + BenchSupport.ms(burstOurs.lag().p99Ms())
@@ -242,7 +256,7 @@ public final class WriteLoadMeasurement {
   }
 
   private static Outcome run(Load load, Contender contender, List<BenchSupport.User> users) throws InterruptedException {
-    String tag = load.name() + contender.name();
+    String tag = load.name() + contender.name().replaceAll("[^A-Za-z]", "");
     int n = load.plan().size();
     long[] ackAt = new long[n];
     long[] ackLatency = new long[n];
@@ -327,11 +341,16 @@ public final class WriteLoadMeasurement {
       }
     }
     double minGap = Double.NaN;
+    int close = 0;
     for (List<Long> times : writesBySession.values()) {
       long[] sorted = times.stream().mapToLong(Long::longValue).sorted().toArray();
       for (int i = 1; i < sorted.length; i++) {
         double gap = (sorted[i] - sorted[i - 1]) / 1e6;
         minGap = Double.isNaN(minGap) ? gap : Math.min(minGap, gap);
+        // Answer times of two requests; the pacer's own timing is 5 ms finer than what matters here.
+        if (gap < WINDOW.toMillis() - 5) {
+          close++;
+        }
       }
     }
     return new Outcome(
@@ -342,7 +361,8 @@ public final class WriteLoadMeasurement {
         lags.isEmpty() ? new Distribution(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN)
             : Distribution.ofNanos(lags.stream().mapToLong(Long::longValue).toArray()),
         unconfirmed,
-        minGap);
+        minGap,
+        close);
   }
 
   private static String sessionId(String tag, int session) {
@@ -395,7 +415,6 @@ public final class WriteLoadMeasurement {
       case "original" -> {
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
         OkHttpClient http = OriginalStyleStore.httpClient().addNetworkInterceptor(tap).build();
-        http.dispatcher().setMaxRequestsPerHost(64);
         OriginalStyleStore store = new OriginalStyleStore(http, fake.restUrl(), fake.apiKey(), timers, Clock.systemUTC());
         return new Contender() {
           @Override
