@@ -54,6 +54,15 @@ final class BenchSupport {
     Files.writeString(out, JSON.writeValueAsString(result), StandardCharsets.UTF_8);
   }
 
+  /**
+   * Ends a measurement's JVM once its result is written. Idle OkHttp dispatcher threads (not
+   * daemons, kept for 60 s) would otherwise hold the JVM, and the whole run, for a minute.
+   */
+  static void exit() {
+    System.out.flush();
+    System.exit(0);
+  }
+
   static MeasurementResult read(Path file) throws IOException {
     return JSON.readValue(file.toFile(), MeasurementResult.class);
   }

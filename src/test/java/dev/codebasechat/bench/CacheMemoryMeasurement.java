@@ -130,6 +130,7 @@ public final class CacheMemoryMeasurement {
               figures),
           options.out());
     }
+    BenchSupport.exit();
   }
 
   private static double mib(long bytes) {

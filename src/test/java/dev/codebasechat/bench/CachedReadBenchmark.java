@@ -2,6 +2,7 @@ package dev.codebasechat.bench;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
+import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatSession;
@@ -13,7 +14,6 @@ import dev.codebasechat.testing.FakeSupabase;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import okhttp3.OkHttpClient;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -46,7 +46,8 @@ public class CachedReadBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     fake = FakeSupabase.create().start();
-    client = BenchSupport.ourClient(fake, new OkHttpClient());
+    // The library's own HTTP client: close() releases its threads, so the fork can exit at once.
+    client = PostgrestClient.builder().restUrl(fake.restUrl()).apiKey(ApiKey.of(fake.apiKey())).build();
     store = SessionStore.builder(client).build();
     caller = BenchSupport.users(fake, 1).get(0).caller();
     id = SessionId.of("chat-1767225600000-cachedread0001");

@@ -97,5 +97,6 @@ public final class CachedReadMeasurement {
                     List.of(new Series("ours", List.of(ours.nanos())), new Series("bare Guava", List.of(bare.nanos()))))),
             figures),
         options.out());
+    BenchSupport.exit();
   }
 }

@@ -140,6 +140,7 @@ public final class GatewayThroughputMeasurement {
       }
     }
     write(options, generator, gatewayBuilt, seconds, results);
+    BenchSupport.exit();
   }
 
   private static void write(BenchSupport.Options options, String generator, boolean gatewayBuilt, int seconds, List<LoadResult> results)

@@ -176,6 +176,7 @@ public final class OutageLatencyMeasurement {
                 List.of(new Series("ours", oursP99), new Series("original-style", originalP99)))),
             figures),
         options.out());
+    BenchSupport.exit();
   }
 
   private static Run find(List<Run> runs, String contender, String outage) {

@@ -74,9 +74,14 @@ public final class WireBytesMeasurement {
         for (int i = 0; i < 2 * turns; i++) {
           floor += Conversation.jsonBytes(Conversation.message(PREFIX_OURS, i, java.time.Instant.EPOCH));
         }
+        long t0 = System.nanoTime();
         Traffic ours = ours(fake, caller, pacing, turns);
+        long t1 = System.nanoTime();
         Traffic original = original(fake, caller, pacing, turns);
+        long t2 = System.nanoTime();
         Traffic bare = bare(fake, caller, pacing, turns);
+        System.out.printf(java.util.Locale.ROOT, "  %s: ours %.1f s, original %.1f s, bare %.1f s%n",
+            pacing, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9);
         List<List<String>> rows = new ArrayList<>();
         rows.add(List.of("the messages themselves (floor)", "—", BenchSupport.bytes(floor), "—", BenchSupport.bytes(floor), "1.00×"));
         for (Traffic t : List.of(ours, bare, original)) {
@@ -162,6 +167,7 @@ public final class WireBytesMeasurement {
             List.of(chart),
             figures),
         options.out());
+    BenchSupport.exit();
   }
 
   private static Traffic ours(FakeSupabase fake, BenchSupport.User user, Pacing pacing, int turns) {

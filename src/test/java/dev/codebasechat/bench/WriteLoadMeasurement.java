@@ -216,6 +216,7 @@ public final class WriteLoadMeasurement {
             List.of(new Chart("write-lag.svg", "Write lag p99 (acknowledged → confirmed), log scale", "ms", true, categories, series)),
             figures),
         options.out());
+    BenchSupport.exit();
   }
 
   static Load steady(int sessions, Duration length) {
