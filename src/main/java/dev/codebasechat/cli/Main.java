@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Durable chat sessions in Supabase: the HTTP gateway and its operator tools.",
-    subcommands = {})
+    subcommands = {ServeCommand.class})
 public final class Main implements Runnable {
 
   @Spec CommandSpec spec;

@@ -305,6 +305,41 @@ public final class SessionStore implements AutoCloseable {
   }
 
   /**
+   * Creates the caller's session under an id the caller chose, in the database now rather than
+   * through the write-behind, so that an id another user already holds is refused at once: that
+   * fails with {@link SessionNotFoundException}, exactly as a missing session would. A session the
+   * caller already has is left as it is. Completes with the session as it then stands. Fails with
+   * {@link SessionUnavailableException} when the database cannot be reached (nothing is recorded
+   * then).
+   */
+  public SessionRead create(Caller caller, SessionId id) {
+    return await(createAsync(caller, id));
+  }
+
+  /** {@link #create(Caller, SessionId)} without blocking. */
+  public CompletableFuture<SessionRead> createAsync(Caller caller, SessionId id) {
+    rememberToken(caller);
+    PendingOp.Append creation = new PendingOp.Append(List.of(), Optional.empty(), Optional.empty());
+    return guard
+        .call(() -> remote.append(caller.token(), caller.userId(), id, creation))
+        .handle(
+            (ack, failure) -> {
+              if (failure != null) {
+                Throwable cause = RemoteGuard.unwrap(failure);
+                // The database answers an append to a foreign id with 42501 (403); to this caller
+                // the id simply does not exist.
+                if (cause instanceof PostgrestHttpException http && http.kind() == FailureKind.FORBIDDEN) {
+                  throw new SessionNotFoundException(id);
+                }
+                throw translate(failure, "session " + id);
+              }
+              stamp(id);
+              return ack;
+            })
+        .thenCompose(ack -> historyAsync(caller, id));
+  }
+
+  /**
    * Appends {@code messages} to the caller's session, creating it on first use. Acknowledged once
    * recorded; messages whose ids the session already holds are skipped (a retry is harmless).
    *

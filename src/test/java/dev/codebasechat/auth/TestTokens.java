@@ -24,20 +24,20 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /** Keys and tokens shaped like Supabase Auth's, minted with nimbus for the auth tests. */
-final class TestTokens {
-  static final UUID ALICE = UUID.fromString("8d0c3c5e-2f7a-4a53-9d0e-6f1b2c3d4e5f");
-  static final String SESSION_ID = "0b6a3f6e-9a51-4c8e-b2a7-3d9f1e2c4b5a";
+public final class TestTokens {
+  public static final UUID ALICE = UUID.fromString("8d0c3c5e-2f7a-4a53-9d0e-6f1b2c3d4e5f");
+  public static final String SESSION_ID = "0b6a3f6e-9a51-4c8e-b2a7-3d9f1e2c4b5a";
 
   private TestTokens() {}
 
   /** A random legacy JWT secret (43 base64url characters, like {@link LocalJwtSecret}'s). */
-  static String randomSecret() {
+  public static String randomSecret() {
     byte[] bytes = new byte[32];
     new SecureRandom().nextBytes(bytes);
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
-  static ECKey ecKey(String kid) {
+  public static ECKey ecKey(String kid) {
     try {
       return new ECKeyGenerator(Curve.P_256).keyID(kid).generate();
     } catch (JOSEException e) {
@@ -45,7 +45,7 @@ final class TestTokens {
     }
   }
 
-  static RSAKey rsaKey(String kid) {
+  public static RSAKey rsaKey(String kid) {
     try {
       return new RSAKeyGenerator(2048).keyID(kid).generate();
     } catch (JOSEException e) {
@@ -54,7 +54,7 @@ final class TestTokens {
   }
 
   /** The claims of a signed-in user's access token, issued at {@code now}, valid for an hour. */
-  static JWTClaimsSet.Builder userClaims(Instant now) {
+  public static JWTClaimsSet.Builder userClaims(Instant now) {
     return new JWTClaimsSet.Builder()
         .subject(ALICE.toString())
         .audience("authenticated")
@@ -68,7 +68,7 @@ final class TestTokens {
   }
 
   /** A legacy project key ({@code anon} or {@code service_role}): no sub, no aud, ten years. */
-  static JWTClaimsSet projectKeyClaims(String role, Instant now) {
+  public static JWTClaimsSet projectKeyClaims(String role, Instant now) {
     return new JWTClaimsSet.Builder()
         .issuer("supabase")
         .claim("ref", "abcdefghijklmnopqrst")
@@ -78,11 +78,11 @@ final class TestTokens {
         .build();
   }
 
-  static String hs256(JWTClaimsSet claims, String secret) {
+  public static String hs256(JWTClaimsSet claims, String secret) {
     return hs256(claims, secret.getBytes(StandardCharsets.UTF_8), null);
   }
 
-  static String hs256(JWTClaimsSet claims, byte[] key, @Nullable String kid) {
+  public static String hs256(JWTClaimsSet claims, byte[] key, @Nullable String kid) {
     try {
       return sign(JWSAlgorithm.HS256, kid, new MACSigner(key), claims);
     } catch (JOSEException e) {
@@ -90,7 +90,7 @@ final class TestTokens {
     }
   }
 
-  static String es256(JWTClaimsSet claims, ECKey key) {
+  public static String es256(JWTClaimsSet claims, ECKey key) {
     try {
       return sign(JWSAlgorithm.ES256, key.getKeyID(), new ECDSASigner(key), claims);
     } catch (JOSEException e) {
@@ -98,7 +98,7 @@ final class TestTokens {
     }
   }
 
-  static String rs256(JWTClaimsSet claims, RSAKey key) {
+  public static String rs256(JWTClaimsSet claims, RSAKey key) {
     try {
       return sign(JWSAlgorithm.RS256, key.getKeyID(), new RSASSASigner(key), claims);
     } catch (JOSEException e) {
@@ -116,12 +116,12 @@ final class TestTokens {
   }
 
   /** The payload (second) segment of a compact JWT. */
-  static String payloadOf(String token) {
+  public static String payloadOf(String token) {
     return token.split("\\.", -1)[1];
   }
 
   /** The same token with the first character of its signature changed. */
-  static String tampered(String token) {
+  public static String tampered(String token) {
     int at = token.lastIndexOf('.') + 1;
     char first = token.charAt(at);
     return token.substring(0, at) + (first == 'A' ? 'B' : 'A') + token.substring(at + 1);

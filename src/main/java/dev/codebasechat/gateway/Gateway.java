@@ -1,0 +1,672 @@
+package dev.codebasechat.gateway;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.SystemTime;
+import dev.codebasechat.auth.LocalJwtSecret;
+import dev.codebasechat.auth.SupabaseJwtVerifier;
+import dev.codebasechat.postgrest.ApiKey;
+import dev.codebasechat.postgrest.MicrometerPostgrestListener;
+import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.session.FlushReport;
+import dev.codebasechat.session.PendingSession;
+import dev.codebasechat.session.SessionStore;
+import dev.codebasechat.sync.JournalStats;
+import dev.codebasechat.sync.LocalSessionTable;
+import dev.codebasechat.sync.RemoteGuard;
+import dev.codebasechat.sync.SqliteJournal;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.handlers.RequestLimit;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.IoUtils;
+import org.xnio.Options;
+
+/**
+ * The HTTP gateway: the session store behind a JSON API, with token verification, health,
+ * readiness and Prometheus metrics. Built from {@link Settings} by {@link #builder(Settings)};
+ * {@link Builder#start()} binds the port and returns the running gateway.
+ *
+ * <p>Wiring: without {@code SUPABASE_URL} sessions live in {@code DATA_DIR/sessions.db} and tokens
+ * are HS256 with {@code SUPABASE_JWT_SECRET} or the secret kept in {@code DATA_DIR/jwt-secret};
+ * with it, the store talks to PostgREST with each caller's token (the anon key as {@code apikey}),
+ * journals every acknowledged write in {@code DATA_DIR/journal.db}, and tokens are verified against
+ * the project's JWKS (and the legacy secret when set). The service key is never used here.
+ *
+ * <p>Request handling: the path is matched and the body read without blocking on the I/O threads
+ * (bounded by {@code maxBodyBytes}); then at most {@code requestThreads} requests run at once on
+ * worker threads, where tokens are verified and the store is called; up to {@code queueSize} more
+ * wait, beyond that the answer is 503 with {@code Retry-After}. Slow clients are cut off by the
+ * parse, read and idle timeouts.
+ *
+ * <p>{@link #close()} is graceful: new requests are refused (503), requests in flight finish
+ * (bounded), the listener stops, the store is flushed within the flush timeout and what could not
+ * be flushed is reported (it stays in the journal for the next start). Thread-safe.
+ */
+public final class Gateway implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+  private static final Logger accessLog = LoggerFactory.getLogger("dev.codebasechat.gateway.access");
+
+  public static final Duration DEFAULT_PARSE_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+  public static final Duration DEFAULT_FLUSH_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
+  public static final int DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
+  private static final byte[] NO_BODY = new byte[0];
+
+  private final Settings settings;
+  private final Clock clock;
+  private final Undertow server;
+  private final int port;
+  private final SessionStore store;
+  private final @Nullable SqliteJournal journal;
+  private final @Nullable LocalSessionTable table;
+  private final @Nullable PostgrestClient client;
+  private final ScheduledExecutorService scheduler;
+  private final PrometheusMeterRegistry registry;
+  private final SessionRoutes routes;
+  private final RequestLimit limit;
+  private final Duration flushTimeout;
+  private final Duration drainTimeout;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final CompletableFuture<Void> drained = new CompletableFuture<>();
+  private volatile boolean shuttingDown;
+  private @Nullable FlushReport closeReport;
+
+  private Gateway(Builder builder) {
+    this.settings = builder.settings;
+    this.clock = builder.clock;
+    this.flushTimeout = builder.flushTimeout;
+    this.drainTimeout = builder.drainTimeout;
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    this.scheduler =
+        Executors.newScheduledThreadPool(
+            2,
+            runnable -> {
+              Thread thread = new Thread(runnable, "gateway-store-scheduler");
+              thread.setDaemon(true);
+              return thread;
+            });
+    Path dataDir = settings.dataDir();
+    try {
+      Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the data directory " + dataDir, e);
+    }
+    RemoteGuard guard = RemoteGuard.builder(clock, scheduler).openDuration(settings.breakerOpen()).build();
+    SupabaseJwtVerifier.Builder verifierBuilder = SupabaseJwtVerifier.builder().clock(clock);
+    SessionStore.Builder storeBuilder;
+    if (settings.embedded()) {
+      this.client = null;
+      this.journal = null;
+      this.table = LocalSessionTable.builder().path(dataDir.resolve("sessions.db")).clock(clock).build();
+      storeBuilder = SessionStore.embedded(table);
+      verifierBuilder.jwtSecret(
+          settings.jwtSecret().map(Settings.Secret::value).orElseGet(() -> LocalJwtSecret.loadOrCreate(dataDir).value()));
+    } else {
+      java.net.URI url = settings.supabaseUrl().orElseThrow();
+      this.table = null;
+      this.client =
+          PostgrestClient.builder()
+              .projectUrl(url)
+              .apiKey(ApiKey.of(settings.projectKey().orElseThrow().value()))
+              .listener(new MicrometerPostgrestListener(registry))
+              .build();
+      this.journal = SqliteJournal.builder().path(dataDir.resolve("journal.db")).clock(clock).build();
+      storeBuilder = SessionStore.builder(client).journal(journal);
+      verifierBuilder.projectUrl(url);
+      settings.jwtSecret().ifPresent(secret -> verifierBuilder.jwtSecret(secret.value()));
+    }
+    this.store =
+        storeBuilder
+            .clock(clock)
+            .scheduler(scheduler)
+            .guard(guard)
+            .debounce(settings.debounce())
+            .cacheMaximumWeightBytes(settings.cacheMaxBytes())
+            // close() flushes first with the full timeout; the store's own final flush is short.
+            .closeTimeout(Duration.ofMillis(200))
+            .build();
+    store.bindTo(registry);
+    SupabaseJwtVerifier verifier = builder.verifier != null ? builder.verifier : verifierBuilder.build();
+    this.routes = new SessionRoutes(store, verifier, clock);
+    int queueSize = builder.queueSize > 0 ? builder.queueSize : Math.max(16, settings.requestThreads() * 4);
+    this.limit = new RequestLimit(settings.requestThreads(), queueSize);
+    limit.setFailureHandler(
+        exchange ->
+            Responses.error(
+                exchange,
+                ApiError.unavailable("overloaded", "the gateway is at capacity; try again shortly", Duration.ofSeconds(1))));
+    Gauge.builder("gateway.requests.inflight", inFlight, AtomicInteger::get)
+        .description("requests being served")
+        .register(registry);
+    this.server =
+        Undertow.builder()
+            .addHttpListener(builder.port.orElse(settings.port()), builder.host)
+            .setIoThreads(builder.ioThreads)
+            .setWorkerThreads(settings.requestThreads())
+            .setServerOption(UndertowOptions.MAX_HEADER_SIZE, builder.maxHeaderBytes)
+            .setServerOption(UndertowOptions.MAX_HEADERS, 100)
+            .setServerOption(UndertowOptions.MAX_PARAMETERS, 100)
+            .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) builder.parseTimeout.toMillis())
+            .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, (int) builder.idleTimeout.toMillis())
+            .setServerOption(UndertowOptions.IDLE_TIMEOUT, (int) builder.idleTimeout.toMillis())
+            .setServerOption(UndertowOptions.ENABLE_HTTP2, false)
+            .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
+            .setSocketOption(Options.READ_TIMEOUT, (int) builder.readTimeout.toMillis())
+            .setSocketOption(Options.WRITE_TIMEOUT, (int) builder.readTimeout.toMillis())
+            .setHandler(this::handleRequest)
+            .build();
+    try {
+      server.start();
+    } catch (RuntimeException e) {
+      closeResources();
+      throw e;
+    }
+    this.port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+  }
+
+  /** A builder for a gateway configured by {@code settings}; tests adjust the rest. */
+  public static Builder builder(Settings settings) {
+    return new Builder(settings);
+  }
+
+  /** The port the gateway listens on (the one chosen by the system when 0 was asked for). */
+  public int port() {
+    return port;
+  }
+
+  /** Whether sessions are stored locally (no Supabase configured). */
+  public boolean embedded() {
+    return settings.embedded();
+  }
+
+  /** The store behind the routes, for operators and tests (pending writes, set-aside writes). */
+  public SessionStore store() {
+    return store;
+  }
+
+  /** The meters behind {@code /metrics}. */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Stops gracefully and reports what could not be flushed (it stays in the journal and is sent
+   * by the next start). Idempotent: later calls return the first report.
+   */
+  public synchronized FlushReport shutdown() {
+    if (closeReport != null) {
+      return closeReport;
+    }
+    shuttingDown = true;
+    if (inFlight.get() == 0) {
+      drained.complete(null);
+    }
+    try {
+      drained.get(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      log.warn("{} requests still in flight after {}; stopping anyway", inFlight.get(), drainTimeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    server.stop();
+    FlushReport report;
+    try {
+      report = store.flush(flushTimeout);
+    } catch (RuntimeException e) {
+      log.error("flush at shutdown failed: {}", e.toString());
+      report = new FlushReport(store.pendingSessions(), store.setAsideWrites().size());
+    }
+    closeResources();
+    closeReport = report;
+    return report;
+  }
+
+  /** {@link #shutdown()}, for try-with-resources. */
+  @Override
+  public void close() {
+    shutdown();
+  }
+
+  private void closeResources() {
+    try {
+      store.close();
+    } finally {
+      scheduler.shutdownNow();
+      if (journal != null) {
+        journal.close();
+      }
+      if (table != null) {
+        table.close();
+      }
+      if (client != null) {
+        client.close();
+      }
+      registry.close();
+    }
+  }
+
+  // ------------------------------------------------------------------ request pipeline
+
+  /** On an I/O thread: match, check, read the body without blocking, then queue for a worker. */
+  private void handleRequest(HttpServerExchange exchange) throws Exception {
+    long started = registry.config().clock().monotonicTime();
+    Optional<Routes.Match> match = Routes.match(exchange.getRequestPath());
+    String label = match.map(m -> m.route().template()).orElse(Routes.UNMATCHED);
+    String method = exchange.getRequestMethod().toString();
+    inFlight.incrementAndGet();
+    exchange.addExchangeCompleteListener(
+        (done, next) -> {
+          try {
+            finished(done, method, label, started);
+          } finally {
+            next.proceed();
+          }
+        });
+    try {
+      route(exchange, match.orElse(null), method);
+    } catch (ApiError e) {
+      Responses.error(exchange, e);
+    }
+  }
+
+  private void route(HttpServerExchange exchange, Routes.@Nullable Match match, String method) throws Exception {
+    checkHeaders(exchange);
+    if (match == null) {
+      throw ApiError.of(404, "route_not_found", "no such route: see the README for the routes this gateway serves");
+    }
+    Routes route = match.route();
+    if (shuttingDown && route != Routes.HEALTH) {
+      exchange.setPersistent(false);
+      throw ApiError.unavailable("shutting_down", "the gateway is shutting down", Duration.ofSeconds(1));
+    }
+    if (!route.allows(method)) {
+      throw ApiError.methodNotAllowed(route.allowHeader());
+    }
+    if (route.isPublic()) {
+      exchange.dispatch(() -> onWorker(exchange, () -> servePublic(exchange, route)));
+      return;
+    }
+    if (!hasBody(exchange)) {
+      limit.handleRequest(exchange, worker(match, NO_BODY));
+      return;
+    }
+    if (method.equals("GET")) {
+      // A GET carries no meaningful body: refuse rather than silently ignore it.
+      exchange.setPersistent(false);
+      throw ApiError.badRequest("unexpected_body", "a GET request must not have a body");
+    }
+    checkContentType(exchange);
+    // Read in pieces and count: a chunked body has no length up front, and Undertow's own limit
+    // drops the connection without an answer.
+    java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+    boolean[] refused = new boolean[1];
+    exchange
+        .getRequestReceiver()
+        .receivePartialBytes(
+            (received, piece, last) -> {
+              if (refused[0]) {
+                return;
+              }
+              if (buffer.size() + (long) piece.length > settings.maxBodyBytes()) {
+                refused[0] = true;
+                received.getRequestReceiver().pause();
+                received.setPersistent(false);
+                Responses.error(received, tooLarge());
+                return;
+              }
+              buffer.write(piece, 0, piece.length);
+              if (last) {
+                try {
+                  limit.handleRequest(received, worker(match, buffer.toByteArray()));
+                } catch (Exception e) {
+                  internalError(received, e);
+                }
+              }
+            },
+            (failed, error) -> {
+              // The client went away or stalled past the read timeout: nobody to answer.
+              IoUtils.safeClose(failed.getConnection());
+            });
+  }
+
+  /**
+   * Undertow's parser is lenient about header bytes; refuse control characters in values (a CR,
+   * a NUL, folded lines) and names that are not HTTP tokens, so nothing odd travels further.
+   */
+  private static void checkHeaders(HttpServerExchange exchange) {
+    for (HeaderValues values : exchange.getRequestHeaders()) {
+      String name = values.getHeaderName().toString();
+      for (int i = 0; i < name.length(); i++) {
+        if (!isTokenChar(name.charAt(i))) {
+          exchange.setPersistent(false);
+          throw ApiError.badRequest("invalid_header", "a request header name is not a valid HTTP token");
+        }
+      }
+      for (String value : values) {
+        for (int i = 0; i < value.length(); i++) {
+          char c = value.charAt(i);
+          if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            exchange.setPersistent(false);
+            throw ApiError.badRequest("invalid_header", "a request header value contains a control character");
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean isTokenChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+  }
+
+  private boolean hasBody(HttpServerExchange exchange) {
+    HeaderValues lengths = exchange.getRequestHeaders().get(Headers.CONTENT_LENGTH);
+    if (lengths != null) {
+      long length;
+      try {
+        length = Long.parseLong(lengths.getFirst().trim());
+      } catch (NumberFormatException e) {
+        exchange.setPersistent(false);
+        throw ApiError.badRequest("invalid_header", "Content-Length is not a number");
+      }
+      if (length > settings.maxBodyBytes()) {
+        exchange.setPersistent(false);
+        throw tooLarge();
+      }
+      return length > 0;
+    }
+    return exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING);
+  }
+
+  private ApiError tooLarge() {
+    return ApiError.of(
+        413, "body_too_large", "the request body is larger than the limit of " + settings.maxBodyBytes() + " bytes");
+  }
+
+  private static void checkContentType(HttpServerExchange exchange) {
+    String type = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+    if (type == null || !isJson(type)) {
+      throw ApiError.of(415, "unsupported_media_type", "the request body must be JSON sent as Content-Type: application/json");
+    }
+  }
+
+  private static boolean isJson(String contentType) {
+    String[] parts = contentType.split(";");
+    if (!parts[0].trim().toLowerCase(Locale.ROOT).equals("application/json")) {
+      return false;
+    }
+    for (int i = 1; i < parts.length; i++) {
+      String parameter = parts[i].trim().toLowerCase(Locale.ROOT);
+      if (parameter.startsWith("charset=") && !parameter.equals("charset=utf-8") && !parameter.equals("charset=\"utf-8\"")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The handler {@link RequestLimit} runs once a slot is free; it moves the work off the I/O thread. */
+  private HttpHandler worker(Routes.Match match, byte[] body) {
+    return new HttpHandler() {
+      @Override
+      public void handleRequest(HttpServerExchange exchange) {
+        if (exchange.isInIoThread()) {
+          exchange.dispatch(this);
+          return;
+        }
+        onWorker(exchange, () -> routes.handle(exchange, match, body));
+      }
+    };
+  }
+
+  private void onWorker(HttpServerExchange exchange, Runnable work) {
+    try {
+      work.run();
+    } catch (ApiError e) {
+      Responses.error(exchange, e);
+    } catch (RuntimeException e) {
+      RuntimeException translated = SessionRoutes.translate(e);
+      if (translated instanceof ApiError api) {
+        Responses.error(exchange, api);
+      } else {
+        internalError(exchange, e);
+      }
+    }
+  }
+
+  private static void internalError(HttpServerExchange exchange, Exception e) {
+    // The exception's class and message only: they never carry tokens, and bodies are not logged.
+    log.error(
+        "{} {} failed unexpectedly: {}",
+        exchange.getRequestMethod(),
+        Routes.match(exchange.getRequestPath()).map(m -> m.route().template()).orElse(Routes.UNMATCHED),
+        e.toString(),
+        e);
+    Responses.error(exchange, ApiError.of(500, "internal_error", "internal error"));
+  }
+
+  private void finished(HttpServerExchange exchange, String method, String route, long started) {
+    long nanos = registry.config().clock().monotonicTime() - started;
+    int status = exchange.getStatusCode();
+    Timer.builder("http.server.requests")
+        .description("HTTP requests by route template, method and status")
+        .tags("method", knownMethod(method), "route", route, "status", Integer.toString(status))
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+    accessLog.debug("{} {} {} {}ms", knownMethod(method), route, status, TimeUnit.NANOSECONDS.toMillis(nanos));
+    if (inFlight.decrementAndGet() == 0 && shuttingDown) {
+      drained.complete(null);
+    }
+  }
+
+  /** Methods as tag values: a made-up method must not create a new time series per request. */
+  private static String knownMethod(String method) {
+    return switch (method) {
+      case "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS" -> method;
+      default -> "OTHER";
+    };
+  }
+
+  // ------------------------------------------------------------------ health and metrics
+
+  private void servePublic(HttpServerExchange exchange, Routes route) {
+    switch (route) {
+      case HEALTH -> {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("status", "ok");
+        Responses.json(exchange, 200, body);
+      }
+      case READY -> ready(exchange);
+      default ->
+          Responses.send(
+              exchange,
+              200,
+              "text/plain; version=0.0.4; charset=utf-8",
+              registry.scrape().getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  private void ready(HttpServerExchange exchange) {
+    CircuitBreaker.State breaker = store.breakerState();
+    boolean degraded = breaker != CircuitBreaker.State.CLOSED && breaker != CircuitBreaker.State.DISABLED;
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("status", shuttingDown ? "shutting_down" : degraded ? "degraded" : "ok");
+    body.put("mode", settings.embedded() ? "embedded" : "supabase");
+    body.put("breaker", breaker.name().toLowerCase(Locale.ROOT));
+    var pending = store.pendingSessions();
+    body.put("pendingWrites", pending.stream().mapToInt(PendingSession::pendingWrites).sum());
+    body.put("pendingSessions", pending.size());
+    Instant now = clock.instant();
+    Optional<Instant> oldest = pending.stream().map(PendingSession::oldestAcknowledged).flatMap(Optional::stream).min(Instant::compareTo);
+    if (oldest.isPresent()) {
+      body.put("oldestPendingAgeSeconds", Math.max(0, Duration.between(oldest.get(), now).toSeconds()));
+    } else {
+      body.putNull("oldestPendingAgeSeconds");
+    }
+    body.put("setAsideWrites", store.setAsideWrites().size());
+    if (journal != null) {
+      JournalStats stats = journal.stats();
+      ObjectNode node = body.putObject("journal");
+      node.put("pendingEntries", stats.pendingEntries());
+      node.put("localCopies", stats.snapshots());
+      node.put("fileBytes", stats.fileBytes());
+    } else {
+      body.putNull("journal");
+    }
+    Responses.json(exchange, shuttingDown ? 503 : 200, body);
+  }
+
+  /** Builds and starts a {@link Gateway}. Not thread-safe; every setter rejects a bad value at once. */
+  public static final class Builder {
+    private final Settings settings;
+    private Clock clock = SystemTime.clock();
+    private String host = "0.0.0.0";
+    private Optional<Integer> port = Optional.empty();
+    private int ioThreads = 2;
+    private int queueSize = 0;
+    private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
+    private Duration parseTimeout = DEFAULT_PARSE_TIMEOUT;
+    private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+    private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    private Duration flushTimeout = DEFAULT_FLUSH_TIMEOUT;
+    private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+    private @Nullable SupabaseJwtVerifier verifier;
+
+    private Builder(Settings settings) {
+      this.settings = settings;
+    }
+
+    /** Time for the store, the breaker and token checks; default the system UTC clock. */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** Address to bind; default {@code 0.0.0.0} (all interfaces). */
+    public Builder host(String host) {
+      if (host.isBlank()) {
+        throw new IllegalArgumentException("host must not be blank");
+      }
+      this.host = host;
+      return this;
+    }
+
+    /** Overrides {@link Settings#port()}; 0 lets the system choose a free port. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException("port must be 0..65535 but was " + port);
+      }
+      this.port = Optional.of(port);
+      return this;
+    }
+
+    /** Threads accepting connections and reading requests; default 2. */
+    public Builder ioThreads(int threads) {
+      this.ioThreads = atLeastOne("ioThreads", threads);
+      return this;
+    }
+
+    /** Requests that may wait for a worker before the answer is 503; default 4 × requestThreads (16 at least). */
+    public Builder queueSize(int requests) {
+      this.queueSize = atLeastOne("queueSize", requests);
+      return this;
+    }
+
+    /** Largest request head (request line plus headers); default 32 KiB. */
+    public Builder maxHeaderBytes(int bytes) {
+      this.maxHeaderBytes = atLeastOne("maxHeaderBytes", bytes);
+      return this;
+    }
+
+    /** Longest a client may take to send the request line and headers; default 10 s. */
+    public Builder parseTimeout(Duration timeout) {
+      this.parseTimeout = positive("parseTimeout", timeout);
+      return this;
+    }
+
+    /** Longest a read (and a write) on a connection may stall, e.g. an announced body never sent; default 30 s. */
+    public Builder readTimeout(Duration timeout) {
+      this.readTimeout = positive("readTimeout", timeout);
+      return this;
+    }
+
+    /** An idle keep-alive connection is closed after this; default 60 s. */
+    public Builder idleTimeout(Duration timeout) {
+      this.idleTimeout = positive("idleTimeout", timeout);
+      return this;
+    }
+
+    /** How long {@link Gateway#shutdown()} waits for pending writes to be confirmed; default 10 s. */
+    public Builder flushTimeout(Duration timeout) {
+      this.flushTimeout = positive("flushTimeout", timeout);
+      return this;
+    }
+
+    /** How long {@link Gateway#shutdown()} waits for requests in flight; default 10 s. */
+    public Builder drainTimeout(Duration timeout) {
+      this.drainTimeout = positive("drainTimeout", timeout);
+      return this;
+    }
+
+    /** Replaces the token verifier the settings would build (tests: other keys, a manual clock). */
+    public Builder verifier(SupabaseJwtVerifier verifier) {
+      this.verifier = verifier;
+      return this;
+    }
+
+    /**
+     * Opens the storage, binds the port and starts serving.
+     *
+     * @throws UncheckedIOException if the data directory cannot be created
+     * @throws RuntimeException if the journal or session file cannot be opened (for example
+     *     locked by another process) or the port cannot be bound; nothing is left open then
+     */
+    public Gateway start() {
+      return new Gateway(this);
+    }
+
+    private static int atLeastOne(String name, int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException(name + " must be at least 1 but was " + value);
+      }
+      return value;
+    }
+
+    private static Duration positive(String name, Duration value) {
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive but was " + value);
+      }
+      return value;
+    }
+  }
+}

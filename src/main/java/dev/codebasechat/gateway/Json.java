@@ -1,0 +1,80 @@
+package dev.codebasechat.gateway;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+
+/**
+ * The gateway's JSON: one mapper whose parser refuses what a request must never make us do —
+ * nesting deeper than {@link #MAX_NESTING_DEPTH}, strings longer than the body limit, duplicate
+ * keys, trailing garbage — so each of those is a 400, never a stack overflow or a 500.
+ */
+final class Json {
+  /** Deepest nesting a request body may have; message attachments rarely need more than a few levels. */
+  static final int MAX_NESTING_DEPTH = 64;
+
+  static final ObjectMapper MAPPER = mapper();
+
+  private Json() {}
+
+  private static ObjectMapper mapper() {
+    JsonFactory factory =
+        JsonFactory.builder()
+            .streamReadConstraints(
+                StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_NESTING_DEPTH)
+                    .maxStringLength(64 * 1024 * 1024)
+                    .maxNumberLength(100)
+                    .build())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+    ObjectMapper mapper = new ObjectMapper(factory);
+    mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    mapper.disable(JsonParser.Feature.ALLOW_COMMENTS);
+    return mapper;
+  }
+
+  /**
+   * The body as a JSON object.
+   *
+   * @throws ApiError 400 {@code invalid_json} for anything that is not one well-formed object
+   */
+  static ObjectNode parseObject(byte[] body) {
+    if (body.length == 0) {
+      throw ApiError.invalidJson("the request body is empty; a JSON object is required");
+    }
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(body);
+    } catch (StreamConstraintsException e) {
+      throw ApiError.invalidJson("the request body is not acceptable JSON: nested too deeply or a value too long");
+    } catch (JacksonException e) {
+      throw ApiError.invalidJson("the request body is not valid JSON: " + firstLine(e.getOriginalMessage()));
+    } catch (IOException e) {
+      throw ApiError.invalidJson("the request body is not valid JSON (bad character encoding)");
+    }
+    if (node == null || !node.isObject()) {
+      throw ApiError.invalidJson("the request body must be a JSON object");
+    }
+    return (ObjectNode) node;
+  }
+
+  private static String firstLine(String message) {
+    String line = message.lines().findFirst().orElse("");
+    // Jackson quotes the offending characters; keep the message short and printable.
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < line.length() && out.length() < 160; i++) {
+      char c = line.charAt(i);
+      out.append(Character.isISOControl(c) ? '?' : c);
+    }
+    return out.toString();
+  }
+}

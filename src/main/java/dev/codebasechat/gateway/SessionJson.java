@@ -1,0 +1,301 @@
+package dev.codebasechat.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.session.ChatMessage;
+import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.ContextUpdate;
+import dev.codebasechat.session.MessageId;
+import dev.codebasechat.session.Role;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionPage;
+import dev.codebasechat.session.SessionSummary;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Request and response bodies of the session routes. Stateless.
+ *
+ * <p>Messages go out in the original's shape, {@code {role, content, timestamp, code?}}, plus the
+ * {@code id} that makes a retried append harmless. Timestamps are ISO-8601 UTC strings.
+ */
+final class SessionJson {
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final Set<String> MESSAGE_FIELDS = Set.of("id", "role", "content", "timestamp", "code");
+  private static final Set<String> CONTEXT_FIELDS = Set.of("repo", "currentFile", "contextCache", "metadata");
+
+  private SessionJson() {}
+
+  // ------------------------------------------------------------------ out
+
+  static ObjectNode message(ChatMessage message) {
+    ObjectNode node = NODES.objectNode();
+    node.put("id", message.id().value());
+    node.put("role", message.role().wireName());
+    node.put("content", message.content());
+    node.put("timestamp", message.timestamp().toString());
+    message.code().ifPresent(code -> node.set("code", code));
+    return node;
+  }
+
+  static ArrayNode messages(List<ChatMessage> messages) {
+    ArrayNode array = NODES.arrayNode();
+    messages.forEach(m -> array.add(message(m)));
+    return array;
+  }
+
+  /** A session with {@code shown} of its messages; {@code messageCount} is the full count. */
+  static ObjectNode session(ChatSession session, List<ChatMessage> shown) {
+    ObjectNode node = NODES.objectNode();
+    node.put("id", session.id().value());
+    putOptional(node, "repo", session.repo());
+    putOptional(node, "currentFile", session.currentFile());
+    node.set("contextCache", session.contextCache());
+    node.set("metadata", session.metadata());
+    node.put("messageCount", session.messageCount());
+    node.set("messages", messages(shown));
+    putOptional(node, "lastActivity", session.lastActivity().map(Instant::toString));
+    return node;
+  }
+
+  static ObjectNode page(SessionPage page, int limit) {
+    ObjectNode node = NODES.objectNode();
+    ArrayNode sessions = node.putArray("sessions");
+    for (SessionSummary summary : page.sessions()) {
+      ObjectNode item = sessions.addObject();
+      item.put("id", summary.id().value());
+      putOptional(item, "repo", summary.repo());
+      putOptional(item, "currentFile", summary.currentFile());
+      item.put("messageCount", summary.messageCount());
+      item.put("lastActivity", summary.lastActivity().toString());
+      item.put("createdAt", summary.createdAt().toString());
+    }
+    if (page.total().isPresent()) {
+      node.put("total", page.total().getAsLong());
+    } else {
+      node.putNull("total");
+    }
+    node.put("limit", limit);
+    node.put("offset", page.offset());
+    return node;
+  }
+
+  private static void putOptional(ObjectNode node, String field, Optional<String> value) {
+    if (value.isPresent()) {
+      node.put(field, value.get());
+    } else {
+      node.putNull(field);
+    }
+  }
+
+  // ------------------------------------------------------------------ in
+
+  /** The session id field of a compat body (or query). */
+  static SessionId sessionId(String value) {
+    try {
+      return SessionId.of(value);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.badRequest("invalid_session_id", e.getMessage());
+    }
+  }
+
+  static SessionId requiredSessionId(ObjectNode body) {
+    JsonNode node = body.get("sessionId");
+    if (node == null || node.isNull() || (node.isTextual() && node.textValue().isEmpty())) {
+      throw ApiError.missingField("sessionId");
+    }
+    if (!node.isTextual()) {
+      throw ApiError.invalidField("sessionId must be a string");
+    }
+    return sessionId(node.textValue());
+  }
+
+  /**
+   * {@code messages} as an array of message objects; {@code strict} refuses fields this API does
+   * not know (REST), otherwise they are ignored (the original's clients send extra fields).
+   */
+  static List<ChatMessage> messageList(JsonNode array, boolean strict, Clock clock) {
+    if (!array.isArray()) {
+      throw ApiError.invalidField("messages must be an array of message objects");
+    }
+    if (array.isEmpty()) {
+      throw ApiError.invalidField("messages must not be empty");
+    }
+    List<ChatMessage> out = new ArrayList<>(array.size());
+    for (int i = 0; i < array.size(); i++) {
+      out.add(message(array.get(i), "messages[" + i + "]", strict, clock));
+    }
+    return out;
+  }
+
+  static ChatMessage message(JsonNode node, String where, boolean strict, Clock clock) {
+    if (!node.isObject()) {
+      throw ApiError.invalidField(where + " must be a JSON object");
+    }
+    if (strict) {
+      rejectUnknown(node, MESSAGE_FIELDS, where);
+    }
+    Role role;
+    JsonNode roleNode = node.get("role");
+    if (roleNode == null || roleNode.isNull()) {
+      throw ApiError.missingField(where + ".role");
+    }
+    if (!roleNode.isTextual()) {
+      throw ApiError.invalidField(where + ".role must be a string");
+    }
+    try {
+      role = Role.fromWireName(roleNode.textValue());
+    } catch (IllegalArgumentException e) {
+      throw ApiError.badRequest("unknown_role", where + ": " + e.getMessage());
+    }
+    String content = text(node, "content", where).orElseThrow(() -> ApiError.missingField(where + ".content"));
+    MessageId id;
+    Optional<String> idText = text(node, "id", where);
+    try {
+      id = idText.map(MessageId::of).orElseGet(MessageId::random);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.invalidField(where + ": " + e.getMessage());
+    }
+    Instant timestamp = timestamp(node.get("timestamp"), where).orElseGet(clock::instant);
+    JsonNode code = node.get("code");
+    if (code != null) {
+      checkText(code, where + ".code");
+    }
+    try {
+      return new ChatMessage(id, role, content, timestamp, Optional.ofNullable(code));
+    } catch (IllegalArgumentException e) {
+      throw ApiError.invalidField(where + ": " + e.getMessage());
+    }
+  }
+
+  /** The context fields of a PATCH (and of a create). */
+  static ContextUpdate contextUpdate(ObjectNode body) {
+    rejectUnknown(body, CONTEXT_FIELDS, "the body");
+    ContextUpdate update = ContextUpdate.none();
+    try {
+      Optional<String> repo = text(body, "repo", "the body");
+      if (repo.isPresent()) {
+        update = update.withRepo(repo.get());
+      }
+      Optional<String> file = text(body, "currentFile", "the body");
+      if (file.isPresent()) {
+        update = update.withCurrentFile(file.get());
+      }
+      JsonNode cache = body.get("contextCache");
+      if (cache != null && !cache.isNull()) {
+        checkText(cache, "contextCache");
+        update = update.withContextCache(cache);
+      }
+      JsonNode metadata = body.get("metadata");
+      if (metadata != null && !metadata.isNull()) {
+        checkText(metadata, "metadata");
+        update = update.withMetadata(metadata);
+      }
+    } catch (IllegalArgumentException e) {
+      throw ApiError.invalidField(e.getMessage());
+    }
+    return update;
+  }
+
+  /** An optional string field: absent or null is empty; any other type is a 400. */
+  static Optional<String> text(JsonNode node, String field, String where) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return Optional.empty();
+    }
+    if (!value.isTextual()) {
+      throw ApiError.invalidField(where + "." + field + " must be a string but was " + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+    }
+    checkText(value, where + "." + field);
+    return Optional.of(value.textValue());
+  }
+
+  /**
+   * Refuses text PostgreSQL cannot store in JSONB (U+0000, unpaired surrogates), anywhere in
+   * {@code node}: accepting it here would only get the write set aside later.
+   */
+  static void checkText(JsonNode node, String where) {
+    if (node.isTextual()) {
+      if (!storable(node.textValue())) {
+        throw ApiError.badRequest("invalid_text", where + " contains a NUL character or an unpaired surrogate");
+      }
+    } else if (node.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> entry = it.next();
+        if (!storable(entry.getKey())) {
+          throw ApiError.badRequest("invalid_text", where + " has a key with a NUL character or an unpaired surrogate");
+        }
+        checkText(entry.getValue(), where);
+      }
+    } else if (node.isArray()) {
+      for (JsonNode element : node) {
+        checkText(element, where);
+      }
+    }
+  }
+
+  private static boolean storable(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == 0) {
+        return false;
+      }
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
+          return false;
+        }
+        i++;
+      } else if (Character.isLowSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Optional<Instant> timestamp(JsonNode node, String where) {
+    if (node == null || node.isNull()) {
+      return Optional.empty();
+    }
+    if (node.isTextual()) {
+      try {
+        return Optional.of(Instant.parse(node.textValue()));
+      } catch (DateTimeParseException e) {
+        throw ApiError.invalidField(where + ".timestamp must be an ISO-8601 instant such as 2025-01-18T12:00:00Z");
+      }
+    }
+    if (node.isIntegralNumber() && node.canConvertToLong()) {
+      long millis = node.longValue();
+      if (millis >= 0 && millis <= 253_402_300_799_999L) {
+        return Optional.of(Instant.ofEpochMilli(millis));
+      }
+    }
+    throw ApiError.invalidField(where + ".timestamp must be an ISO-8601 instant or epoch milliseconds");
+  }
+
+  private static void rejectUnknown(JsonNode node, Set<String> known, String where) {
+    for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!known.contains(name)) {
+        throw ApiError.badRequest("unknown_field", where + " has an unknown field " + quote(name) + "; known: " + String.join(", ", new java.util.TreeSet<>(known)));
+      }
+    }
+  }
+
+  static String quote(String value) {
+    String shown = value.length() > 40 ? value.substring(0, 40) + "…" : value;
+    StringBuilder out = new StringBuilder("\"");
+    for (char c : shown.toCharArray()) {
+      out.append(Character.isISOControl(c) ? '?' : c);
+    }
+    return out.append('"').toString();
+  }
+}

@@ -1,0 +1,471 @@
+package dev.codebasechat.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.auth.AuthorizationHeader;
+import dev.codebasechat.auth.InvalidTokenException;
+import dev.codebasechat.auth.SupabaseJwtVerifier;
+import dev.codebasechat.auth.VerifiedUser;
+import dev.codebasechat.postgrest.FailureKind;
+import dev.codebasechat.postgrest.PostgrestHttpException;
+import dev.codebasechat.session.AppendReceipt;
+import dev.codebasechat.session.Caller;
+import dev.codebasechat.session.ChatMessage;
+import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.ContextUpdate;
+import dev.codebasechat.session.PendingSession;
+import dev.codebasechat.session.ReadSource;
+import dev.codebasechat.session.Role;
+import dev.codebasechat.session.SessionAccessException;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionNotFoundException;
+import dev.codebasechat.session.SessionPage;
+import dev.codebasechat.session.SessionRead;
+import dev.codebasechat.session.SessionRejectedException;
+import dev.codebasechat.session.SessionStorageException;
+import dev.codebasechat.session.SessionStore;
+import dev.codebasechat.session.SessionUnavailableException;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+
+/**
+ * The session routes, run on a worker thread once the body is read: authenticate, validate,
+ * call the store, answer. Every failure becomes an {@link ApiError}; a request that is refused is
+ * refused before anything is recorded.
+ */
+final class SessionRoutes {
+  static final HttpString SOURCE_HEADER = new HttpString("X-Session-Source");
+  static final HttpString PENDING_HEADER = new HttpString("X-Pending-Writes");
+
+  static final int DEFAULT_LIMIT = 20;
+  static final int MAX_OFFSET = 1_000_000;
+  private static final Set<String> APPEND_LIST_FIELDS = Set.of("messages", "repo", "currentFile");
+  private static final Set<String> APPEND_ONE_FIELDS = Set.of("id", "role", "content", "timestamp", "code", "repo", "currentFile");
+
+  private final SessionStore store;
+  private final SupabaseJwtVerifier verifier;
+  private final Clock clock;
+
+  SessionRoutes(SessionStore store, SupabaseJwtVerifier verifier, Clock clock) {
+    this.store = store;
+    this.verifier = verifier;
+    this.clock = clock;
+  }
+
+  void handle(HttpServerExchange exchange, Routes.Match match, byte[] body) {
+    Caller caller = authenticate(exchange);
+    String method = exchange.getRequestMethod().toString();
+    switch (match.route()) {
+      case COMPAT_CHAT:
+        switch (method) {
+          case "GET" -> compatGet(exchange, caller);
+          case "POST" -> compatPost(exchange, caller, body);
+          default -> compatDelete(exchange, caller, body);
+        }
+        return;
+      case SESSIONS:
+        if (method.equals("GET")) {
+          list(exchange, caller);
+        } else {
+          create(exchange, caller, body);
+        }
+        return;
+      case SESSION:
+        SessionId id = pathId(match);
+        switch (method) {
+          case "GET" -> get(exchange, caller, id);
+          case "PATCH" -> patch(exchange, caller, id, body);
+          default -> delete(exchange, caller, id);
+        }
+        return;
+      case SESSION_MESSAGES:
+        SessionId sessionId = pathId(match);
+        if (method.equals("POST")) {
+          append(exchange, caller, sessionId, body);
+        } else {
+          clear(exchange, caller, sessionId);
+        }
+        return;
+      default:
+        throw new IllegalStateException("not a session route: " + match.route());
+    }
+  }
+
+  // ------------------------------------------------------------------ auth
+
+  private Caller authenticate(HttpServerExchange exchange) {
+    HeaderValues values = exchange.getRequestHeaders().get(Headers.AUTHORIZATION);
+    if (values != null && values.size() > 1) {
+      throw ApiError.unauthorized(
+          "invalid_token",
+          "send exactly one Authorization header",
+          "Bearer error=\"invalid_request\", error_description=\"more than one Authorization header\"");
+    }
+    try {
+      VerifiedUser user = verifier.verify(AuthorizationHeader.bearerToken(values == null ? null : values.getFirst()));
+      return new Caller(user.userId(), user.token());
+    } catch (InvalidTokenException e) {
+      switch (e.reason()) {
+        case MISSING:
+          throw ApiError.unauthorized(
+              "missing_token", "an Authorization: Bearer <access token> header is required", e.wwwAuthenticate());
+        case KEYS_UNAVAILABLE:
+          throw ApiError.unavailable(
+              "auth_unavailable", "the project's signing keys cannot be fetched right now; try again shortly", Duration.ofSeconds(5));
+        default:
+          throw ApiError.unauthorized("invalid_token", "the access token was refused: " + e.getMessage(), e.wwwAuthenticate());
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ compat routes
+
+  private void compatGet(HttpServerExchange exchange, Caller caller) {
+    SessionId id = SessionJson.sessionId(requiredQuery(exchange, "sessionId"));
+    SessionRead read = call(() -> store.history(caller, id));
+    ObjectNode out = Json.MAPPER.createObjectNode();
+    out.put("success", true);
+    out.put("sessionId", id.value());
+    out.set("history", SessionJson.messages(read.session().messages()));
+    out.put("count", read.session().messageCount());
+    readHeaders(exchange, read);
+    Responses.json(exchange, 200, out);
+  }
+
+  private void compatPost(HttpServerExchange exchange, Caller caller, byte[] body) {
+    ObjectNode json = Json.parseObject(body);
+    SessionId id = SessionJson.requiredSessionId(json);
+    JsonNode many = json.get("messages");
+    List<ChatMessage> messages;
+    if (many != null && !many.isNull()) {
+      if (json.hasNonNull("message")) {
+        throw ApiError.invalidField("send either message or messages, not both");
+      }
+      messages = SessionJson.messageList(many, false, clock);
+    } else {
+      JsonNode message = json.get("message");
+      if (message == null || message.isNull() || (message.isTextual() && message.textValue().isEmpty())) {
+        throw ApiError.missingField("message");
+      }
+      if (!message.isTextual()) {
+        throw ApiError.invalidField("message must be a string (or send messages: [...])");
+      }
+      SessionJson.checkText(message, "message");
+      try {
+        messages = List.of(ChatMessage.of(Role.USER, message.textValue(), clock));
+      } catch (IllegalArgumentException e) {
+        throw ApiError.invalidField(e.getMessage());
+      }
+    }
+    Optional<String> repo = SessionJson.text(json, "repo", "the body");
+    Optional<String> file = SessionJson.text(json, "currentFile", "the body");
+    validateContext(repo, file);
+    // The original created a session on its first POST. Make sure the id is the caller's (or
+    // free) before acknowledging: the database decides now when it can be reached. When it
+    // cannot, the write is journaled; should the id turn out to belong to someone else, the
+    // database refuses it at flush time and it is set aside, never applied to that session.
+    try {
+      store.history(caller, id);
+    } catch (SessionNotFoundException e) {
+      try {
+        store.create(caller, id);
+      } catch (SessionUnavailableException unavailable) {
+        // reachable a moment ago, not now: same as below
+      } catch (RuntimeException failure) {
+        throw translate(failure);
+      }
+    } catch (SessionUnavailableException e) {
+      // accepted into the journal below
+    } catch (RuntimeException e) {
+      throw translate(e);
+    }
+    AppendReceipt receipt = call(() -> join(store.appendAsync(caller, id, messages, repo, file)));
+    ObjectNode out = Json.MAPPER.createObjectNode();
+    out.put("success", true);
+    out.put("sessionId", id.value());
+    out.put("count", receipt.messageCount());
+    writeHeaders(exchange, receipt.pendingWrites());
+    Responses.json(exchange, 200, out);
+  }
+
+  private void compatDelete(HttpServerExchange exchange, Caller caller, byte[] body) {
+    SessionId id;
+    if (body.length > 0) {
+      id = SessionJson.requiredSessionId(Json.parseObject(body));
+    } else {
+      id = SessionJson.sessionId(requiredQuery(exchange, "sessionId"));
+    }
+    SessionRead read = call(() -> store.clear(caller, id));
+    ObjectNode out = Json.MAPPER.createObjectNode();
+    out.put("success", true);
+    out.put("message", "conversation history cleared");
+    readHeaders(exchange, read);
+    Responses.json(exchange, 200, out);
+  }
+
+  // ------------------------------------------------------------------ REST routes
+
+  private void list(HttpServerExchange exchange, Caller caller) {
+    int limit = intQuery(exchange, "limit", DEFAULT_LIMIT, 1, SessionStore.DEFAULT_MAX_PAGE_SIZE);
+    int offset = intQuery(exchange, "offset", 0, 0, MAX_OFFSET);
+    Optional<String> repo = optionalQuery(exchange, "repo");
+    validateContext(repo, Optional.empty());
+    SessionPage page = call(() -> store.list(caller, limit, offset, repo));
+    exchange.getResponseHeaders().put(SOURCE_HEADER, sourceName(page.source()));
+    exchange.getResponseHeaders().put(PENDING_HEADER, pendingOf(caller.userId()));
+    Responses.json(exchange, 200, SessionJson.page(page, limit));
+  }
+
+  private void create(HttpServerExchange exchange, Caller caller, byte[] body) {
+    ContextUpdate update = body.length == 0 ? ContextUpdate.none() : SessionJson.contextUpdate(Json.parseObject(body));
+    SessionId id = call(() -> store.create(caller));
+    SessionRead read = call(() -> update.isEmpty() ? store.history(caller, id) : store.updateContext(caller, id, update));
+    exchange.getResponseHeaders().put(Headers.LOCATION, "/v1/sessions/" + id.value());
+    readHeaders(exchange, read);
+    Responses.json(exchange, 201, SessionJson.session(read.session(), read.session().messages()));
+  }
+
+  private void get(HttpServerExchange exchange, Caller caller, SessionId id) {
+    Optional<String> lastText = optionalQuery(exchange, "last");
+    int last = intQuery(exchange, "last", 0, 0, Integer.MAX_VALUE);
+    SessionRead read = call(() -> store.history(caller, id));
+    ChatSession session = read.session();
+    List<ChatMessage> shown = lastText.isPresent() ? session.lastMessages(last) : session.messages();
+    readHeaders(exchange, read);
+    Responses.json(exchange, 200, SessionJson.session(session, shown));
+  }
+
+  private void append(HttpServerExchange exchange, Caller caller, SessionId id, byte[] body) {
+    ObjectNode json = Json.parseObject(body);
+    List<ChatMessage> messages;
+    if (json.has("messages")) {
+      rejectUnknown(json, APPEND_LIST_FIELDS);
+      messages = SessionJson.messageList(json.get("messages"), true, clock);
+    } else {
+      rejectUnknown(json, APPEND_ONE_FIELDS);
+      ObjectNode one = json.deepCopy();
+      one.remove("repo");
+      one.remove("currentFile");
+      messages = List.of(SessionJson.message(one, "the message", true, clock));
+    }
+    if (messages.size() > SessionStore.DEFAULT_MAX_MESSAGES_PER_APPEND) {
+      throw ApiError.invalidField(
+          "an append carries at most " + SessionStore.DEFAULT_MAX_MESSAGES_PER_APPEND + " messages but had " + messages.size());
+    }
+    Optional<String> repo = SessionJson.text(json, "repo", "the body");
+    Optional<String> file = SessionJson.text(json, "currentFile", "the body");
+    validateContext(repo, file);
+    // The store would create an unknown session on first use; this route appends only to a
+    // session the caller has, so ask first (answered from the cache once it is warm).
+    call(() -> store.history(caller, id));
+    AppendReceipt receipt = call(() -> join(store.appendAsync(caller, id, messages, repo, file)));
+    ObjectNode out = Json.MAPPER.createObjectNode();
+    out.put("sessionId", id.value());
+    out.put("accepted", receipt.accepted());
+    out.put("duplicates", receipt.duplicates());
+    out.put("messageCount", receipt.messageCount());
+    ArrayNode ids = out.putArray("messageIds");
+    messages.forEach(m -> ids.add(m.id().value()));
+    writeHeaders(exchange, receipt.pendingWrites());
+    Responses.json(exchange, 200, out);
+  }
+
+  private void patch(HttpServerExchange exchange, Caller caller, SessionId id, byte[] body) {
+    ContextUpdate update = SessionJson.contextUpdate(Json.parseObject(body));
+    if (update.isEmpty()) {
+      throw ApiError.badRequest("empty_update", "give at least one of repo, currentFile, contextCache, metadata");
+    }
+    SessionRead read = call(() -> store.updateContext(caller, id, update));
+    readHeaders(exchange, read);
+    Responses.json(exchange, 200, SessionJson.session(read.session(), read.session().messages()));
+  }
+
+  private void clear(HttpServerExchange exchange, Caller caller, SessionId id) {
+    SessionRead read = call(() -> store.clear(caller, id));
+    readHeaders(exchange, read);
+    Responses.json(exchange, 200, SessionJson.session(read.session(), read.session().messages()));
+  }
+
+  private void delete(HttpServerExchange exchange, Caller caller, SessionId id) {
+    call(
+        () -> {
+          store.delete(caller, id);
+          return null;
+        });
+    ObjectNode out = Json.MAPPER.createObjectNode();
+    out.put("id", id.value());
+    out.put("deleted", true);
+    writeHeaders(exchange, pendingCount(caller.userId(), id));
+    Responses.json(exchange, 200, out);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static SessionId pathId(Routes.Match match) {
+    return SessionJson.sessionId(match.id().orElseThrow());
+  }
+
+  private static void validateContext(Optional<String> repo, Optional<String> file) {
+    try {
+      new ContextUpdate(repo, file, Optional.empty(), Optional.empty());
+    } catch (IllegalArgumentException e) {
+      throw ApiError.invalidField(e.getMessage());
+    }
+  }
+
+  private static void rejectUnknown(ObjectNode json, Set<String> known) {
+    for (java.util.Iterator<String> names = json.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!known.contains(name)) {
+        throw ApiError.badRequest(
+            "unknown_field",
+            "the body has an unknown field " + SessionJson.quote(name) + "; known: " + String.join(", ", new java.util.TreeSet<>(known)));
+      }
+    }
+  }
+
+  private void readHeaders(HttpServerExchange exchange, SessionRead read) {
+    exchange.getResponseHeaders().put(SOURCE_HEADER, sourceName(read.source()));
+    exchange.getResponseHeaders().put(PENDING_HEADER, read.pendingWrites());
+  }
+
+  /** A write's answer: from the database when nothing is pending, otherwise from this process. */
+  private static void writeHeaders(HttpServerExchange exchange, int pendingWrites) {
+    exchange.getResponseHeaders().put(SOURCE_HEADER, pendingWrites == 0 ? "database" : "cache");
+    exchange.getResponseHeaders().put(PENDING_HEADER, pendingWrites);
+  }
+
+  private int pendingOf(UUID owner) {
+    return store.pendingSessions().stream()
+        .filter(p -> p.owner().equals(owner))
+        .mapToInt(PendingSession::pendingWrites)
+        .sum();
+  }
+
+  private int pendingCount(UUID owner, SessionId id) {
+    return store.pendingSessions().stream()
+        .filter(p -> p.owner().equals(owner) && p.sessionId().equals(id))
+        .mapToInt(PendingSession::pendingWrites)
+        .sum();
+  }
+
+  static String sourceName(ReadSource source) {
+    return source.name().toLowerCase(Locale.ROOT);
+  }
+
+  private static String requiredQuery(HttpServerExchange exchange, String name) {
+    return optionalQuery(exchange, name).orElseThrow(() -> ApiError.missingField(name));
+  }
+
+  private static Optional<String> optionalQuery(HttpServerExchange exchange, String name) {
+    Deque<String> values = exchange.getQueryParameters().get(name);
+    if (values == null || values.isEmpty()) {
+      return Optional.empty();
+    }
+    if (values.size() > 1) {
+      throw ApiError.badRequest("invalid_parameter", "query parameter " + name + " was given more than once");
+    }
+    String value = values.getFirst();
+    return value.isEmpty() ? Optional.empty() : Optional.of(value);
+  }
+
+  private static int intQuery(HttpServerExchange exchange, String name, int defaultValue, int min, int max) {
+    Optional<String> text = optionalQuery(exchange, name);
+    if (text.isEmpty()) {
+      return defaultValue;
+    }
+    String value = text.get();
+    long parsed;
+    try {
+      if (value.length() > 12 || !value.chars().allMatch(c -> c >= '0' && c <= '9' || c == '-')) {
+        throw new NumberFormatException();
+      }
+      parsed = Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw ApiError.badRequest("invalid_parameter", name + " must be a whole number from " + min + " to " + max);
+    }
+    if (parsed < min || parsed > max) {
+      throw ApiError.badRequest("invalid_parameter", name + " must be from " + min + " to " + max + " but was " + parsed);
+    }
+    return (int) parsed;
+  }
+
+  private static <T> T join(java.util.concurrent.CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw e;
+    }
+  }
+
+  /** Runs a store call, turning what it throws into the answer the client gets. */
+  private static <T> T call(Supplier<T> operation) {
+    try {
+      return operation.get();
+    } catch (RuntimeException e) {
+      throw translate(e);
+    }
+  }
+
+  static RuntimeException translate(RuntimeException failure) {
+    RuntimeException e = failure;
+    if (e instanceof CompletionException && e.getCause() instanceof RuntimeException cause) {
+      e = cause;
+    }
+    if (e instanceof ApiError api) {
+      return api;
+    }
+    if (e instanceof SessionNotFoundException) {
+      return ApiError.sessionNotFound();
+    }
+    if (e instanceof SessionUnavailableException unavailable) {
+      return ApiError.unavailable(
+          "session_unavailable",
+          "the session cannot be read right now: the database is unreachable and this gateway holds no copy of it; try again later",
+          unavailable.retryAfter().orElse(Duration.ofSeconds(1)));
+    }
+    if (e instanceof SessionAccessException access) {
+      if (access.reason() == SessionAccessException.Reason.UNAUTHENTICATED) {
+        return ApiError.unauthorized(
+            "invalid_token", "the database refused the access token", "Bearer error=\"invalid_token\", error_description=\"token refused by the database\"");
+      }
+      return ApiError.of(403, "forbidden", "the database does not allow this operation for this caller");
+    }
+    if (e instanceof SessionStorageException) {
+      return ApiError.unavailable(
+          "storage_unavailable", "the write could not be recorded durably on this gateway; nothing was saved; try again later", Duration.ofSeconds(5));
+    }
+    if (e instanceof SessionRejectedException rejected) {
+      if (rejected.getCause() instanceof PostgrestHttpException http && http.kind() == FailureKind.CONFLICT) {
+        return ApiError.of(409, "conflict", "the database reported a conflict with the current state of the session");
+      }
+      if (rejected.getCause() instanceof PostgrestHttpException http
+          && (http.kind() == FailureKind.CLIENT || http.kind() == FailureKind.NOT_FOUND)) {
+        return ApiError.badRequest("rejected", "the database refused the request as invalid");
+      }
+      return ApiError.of(502, "database_error", "the database failed to answer the request");
+    }
+    if (e instanceof IllegalArgumentException invalid) {
+      // The store validates its arguments before recording anything.
+      return ApiError.invalidField(invalid.getMessage());
+    }
+    return e;
+  }
+}

@@ -1,0 +1,184 @@
+package dev.codebasechat.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Real HTTP against a running gateway: the JDK client for well-formed requests, raw sockets for the rest. */
+final class GatewayClient {
+  static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<String> TIME_FIELDS = Set.of("timestamp", "lastActivity", "createdAt");
+
+  private final int port;
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+
+  GatewayClient(int port) {
+    this.port = port;
+  }
+
+  /** An answer: status, headers (lower-case names, first value) and body. */
+  record Answer(int status, Map<String, String> headers, byte[] body) {
+    JsonNode json() {
+      try {
+        return JSON.readTree(body);
+      } catch (IOException e) {
+        throw new AssertionError("not JSON: " + text(), e);
+      }
+    }
+
+    String text() {
+      return new String(body, StandardCharsets.UTF_8);
+    }
+
+    Optional<String> header(String name) {
+      return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
+    }
+  }
+
+  Answer send(String method, String path, Optional<String> token, Optional<String> jsonBody) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30));
+    token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
+    if (jsonBody.isPresent()) {
+      request.header("Content-Type", "application/json");
+      request.method(method, HttpRequest.BodyPublishers.ofString(jsonBody.get()));
+    } else {
+      request.method(method, HttpRequest.BodyPublishers.noBody());
+    }
+    try {
+      HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      Map<String, String> headers = new LinkedHashMap<>();
+      response.headers().map().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values.get(0)));
+      return new Answer(response.statusCode(), headers, response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  Answer get(String path, String token) {
+    return send("GET", path, Optional.of(token), Optional.empty());
+  }
+
+  Answer post(String path, String token, String body) {
+    return send("POST", path, Optional.of(token), Optional.of(body));
+  }
+
+  Answer patch(String path, String token, String body) {
+    return send("PATCH", path, Optional.of(token), Optional.of(body));
+  }
+
+  Answer delete(String path, String token) {
+    return send("DELETE", path, Optional.of(token), Optional.empty());
+  }
+
+  Answer deleteWithBody(String path, String token, String body) {
+    return send("DELETE", path, Optional.of(token), Optional.of(body));
+  }
+
+  /**
+   * Sends {@code raw} bytes as they are and reads the answer until the server closes or the
+   * announced length arrived. Empty when the server closed without answering.
+   */
+  Optional<Answer> raw(byte[] raw) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+      socket.setSoTimeout(15_000);
+      OutputStream out = socket.getOutputStream();
+      try {
+        out.write(raw);
+        out.flush();
+      } catch (IOException e) {
+        // The server may answer and close before reading everything (e.g. a huge body).
+      }
+      return readAnswer(socket.getInputStream());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  static Optional<Answer> readAnswer(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int matched = 0;
+    int b;
+    byte[] end = {'\r', '\n', '\r', '\n'};
+    while (matched < 4) {
+      try {
+        b = in.read();
+      } catch (IOException e) {
+        b = -1;
+      }
+      if (b < 0) {
+        return Optional.empty();
+      }
+      head.write(b);
+      matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+    }
+    String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
+    int status = Integer.parseInt(lines[0].split(" ")[1]);
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (int i = 1; i < lines.length; i++) {
+      int colon = lines[i].indexOf(':');
+      if (colon > 0) {
+        headers.putIfAbsent(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+      }
+    }
+    int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
+    byte[] body = in.readNBytes(length);
+    return Optional.of(new Answer(status, headers, body));
+  }
+
+  /** The tree with timestamps replaced by a marker: they are the only values a test cannot know. */
+  static JsonNode withoutTimes(JsonNode node) {
+    JsonNode copy = node.deepCopy();
+    strip(copy);
+    return copy;
+  }
+
+  private static void strip(JsonNode node) {
+    if (node.isObject()) {
+      ObjectNode object = (ObjectNode) node;
+      for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
+        String name = names.next();
+        if (TIME_FIELDS.contains(name) && object.get(name).isTextual()) {
+          object.set(name, TextNode.valueOf("<time>"));
+        } else {
+          strip(object.get(name));
+        }
+      }
+    } else if (node.isArray()) {
+      node.forEach(GatewayClient::strip);
+    }
+  }
+
+  static JsonNode json(String text) {
+    try {
+      return JSON.readTree(text);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+}

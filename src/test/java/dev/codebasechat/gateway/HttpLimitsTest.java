@@ -1,0 +1,221 @@
+package dev.codebasechat.gateway;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static dev.codebasechat.gateway.GatewayClient.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import dev.codebasechat.auth.SupabaseJwtVerifier;
+import dev.codebasechat.auth.TestTokens;
+import dev.codebasechat.gateway.GatewayClient.Answer;
+import dev.codebasechat.session.FlushReport;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The server's bounds: body size, request threads and queue, slow clients, methods, media types,
+ * unknown routes, and a shutdown that lets requests in flight finish.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class HttpLimitsTest {
+  private static final String SECRET = "limits-test-jwt-secret-at-least-32-bytes-long";
+  private static final UUID ALICE = UUID.fromString("a11ce000-0000-4000-8000-000000000001");
+  private static final ECKey SLOW_KEY = TestTokens.ecKey("slow-kid");
+
+  @RegisterExtension
+  static WireMockExtension jwks = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+  @TempDir Path dataDir;
+
+  private Gateway gateway;
+  private final List<Socket> sockets = new ArrayList<>();
+
+  @AfterEach
+  void stop() throws IOException {
+    for (Socket socket : sockets) {
+      socket.close();
+    }
+    if (gateway != null) {
+      gateway.close();
+    }
+  }
+
+  private Gateway start(int threads, Optional<Integer> queueSize) {
+    Settings settings =
+        Settings.fromEnvironment(
+            Map.of(
+                "DATA_DIR", dataDir.toString(),
+                "SUPABASE_JWT_SECRET", SECRET,
+                "GATEWAY_REQUEST_THREADS", Integer.toString(threads),
+                "GATEWAY_MAX_BODY_KB", "4"));
+    SupabaseJwtVerifier verifier =
+        SupabaseJwtVerifier.builder()
+            .projectUrl(URI.create(jwks.baseUrl() + "/"))
+            .jwtSecret(SECRET)
+            .jwksTimeout(Duration.ofSeconds(10))
+            .build();
+    Gateway.Builder builder =
+        Gateway.builder(settings)
+            .host("127.0.0.1")
+            .port(0)
+            .verifier(verifier)
+            .parseTimeout(Duration.ofSeconds(1))
+            .readTimeout(Duration.ofSeconds(1))
+            .idleTimeout(Duration.ofSeconds(2));
+    queueSize.ifPresent(builder::queueSize);
+    return builder.start();
+  }
+
+  private static String token() {
+    return TestTokens.hs256(TestTokens.userClaims(Clock.systemUTC().instant()).subject(ALICE.toString()).build(), SECRET);
+  }
+
+  /** A token whose key must be fetched from a JWKS endpoint that answers slowly: holds a worker. */
+  private static String slowToken() {
+    jwks.stubFor(
+        get(SupabaseJwtVerifier.JWKS_PATH)
+            .willReturn(okJson(new JWKSet(SLOW_KEY.toPublicJWK()).toString()).withFixedDelay(2_500)));
+    return TestTokens.es256(TestTokens.userClaims(Clock.systemUTC().instant()).subject(ALICE.toString()).build(), SLOW_KEY);
+  }
+
+  @Test
+  void bodyOverTheLimit_is413Json_announcedOrNot() {
+    gateway = start(4, Optional.empty());
+    GatewayClient client = new GatewayClient(gateway.port());
+    String big = "{\"role\":\"user\",\"content\":\"" + "x".repeat(5_000) + "\"}";
+
+    Answer announced = client.post("/v1/sessions/chat-1737201600000-abcdef12/messages", token(), big);
+
+    assertThat(announced.status()).isEqualTo(413);
+    assertThat(announced.json()).isEqualTo(json("{\"error\":\"the request body is larger than the limit of 4096 bytes\",\"code\":\"body_too_large\"}"));
+    assertThat(client.post("/api/codebase/chat", token(), "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"" + "y".repeat(5_000) + "\"}").status())
+        .isEqualTo(413);
+  }
+
+  @Test
+  void wrongMethod_is405WithAllow_wrongMediaType415_unknownRoute404() {
+    gateway = start(4, Optional.empty());
+    GatewayClient client = new GatewayClient(gateway.port());
+
+    Answer put = client.send("PUT", "/v1/sessions/chat-1737201600000-abcdef12", Optional.of(token()), Optional.of("{}"));
+    Answer text = client.raw(("POST /v1/sessions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer " + token()
+            + "\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.UTF_8)).orElseThrow();
+    Answer unknown = client.get("/v1/nothing-here", token());
+
+    assertThat(put.status()).isEqualTo(405);
+    assertThat(put.header("Allow")).contains("DELETE, GET, PATCH");
+    assertThat(put.json().path("code").asText()).isEqualTo("method_not_allowed");
+    assertThat(text.status()).isEqualTo(415);
+    assertThat(text.json().path("code").asText()).isEqualTo("unsupported_media_type");
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(unknown.json().path("code").asText()).isEqualTo("route_not_found");
+  }
+
+  @Test
+  void slowClients_moreThanRequestThreads_doNotStopANormalRequest_andAreCutOff() throws IOException {
+    gateway = start(2, Optional.empty());
+    GatewayClient client = new GatewayClient(gateway.port());
+    String head = "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token() + "\r\n";
+    for (int i = 0; i < 6; i++) {
+      sockets.add(open(head.substring(0, 20 + i))); // request head never finished
+      sockets.add(open(head + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"re")); // body never sent
+    }
+
+    assertThat(client.get("/v1/sessions", token()).status()).isEqualTo(200);
+    assertThat(client.send("GET", "/healthz", Optional.empty(), Optional.empty()).status()).isEqualTo(200);
+
+    for (Socket socket : sockets) {
+      assertThat(cutOff(socket)).isTrue();
+    }
+    assertThat(client.get("/v1/sessions", token()).status()).isEqualTo(200);
+  }
+
+  @Test
+  void queueFull_is503WithRetryAfter() {
+    gateway = start(1, Optional.of(1));
+    GatewayClient client = new GatewayClient(gateway.port());
+    String slow = slowToken();
+
+    CompletableFuture<Answer> held = CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", slow));
+    await().atMost(Duration.ofSeconds(10)).until(() -> jwks.findAll(getRequestedFor(urlEqualTo(SupabaseJwtVerifier.JWKS_PATH))).size() == 1);
+    CompletableFuture<Answer> queued = CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", token()));
+    await().atMost(Duration.ofSeconds(10)).until(() -> gateway.registry().get("gateway.requests.inflight").gauge().value() >= 2);
+
+    Answer refused = client.get("/v1/sessions", token());
+
+    assertThat(refused.status()).isEqualTo(503);
+    assertThat(refused.header("Retry-After")).contains("1");
+    assertThat(refused.json().path("code").asText()).isEqualTo("overloaded");
+    assertThat(held.join().status()).isEqualTo(200);
+    assertThat(queued.join().status()).isEqualTo(200);
+  }
+
+  @Test
+  void shutdown_refusesNewRequests_letsTheOneInFlightFinish_thenStops() {
+    gateway = start(2, Optional.empty());
+    GatewayClient client = new GatewayClient(gateway.port());
+    String slow = slowToken();
+    CompletableFuture<Answer> inFlight = CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", slow));
+    await().atMost(Duration.ofSeconds(10)).until(() -> jwks.findAll(getRequestedFor(urlEqualTo(SupabaseJwtVerifier.JWKS_PATH))).size() == 1);
+
+    CompletableFuture<FlushReport> stopping = CompletableFuture.supplyAsync(gateway::shutdown);
+    await().atMost(Duration.ofSeconds(10)).until(() -> client.send("GET", "/readyz", Optional.empty(), Optional.empty()).status() == 503);
+    Answer refused = client.get("/v1/sessions", token());
+
+    assertThat(refused.status()).isEqualTo(503);
+    assertThat(refused.json().path("code").asText()).isEqualTo("shutting_down");
+    assertThat(inFlight.join().status()).isEqualTo(200);
+    assertThat(stopping.join().isComplete()).isTrue();
+  }
+
+  private Socket open(String partial) throws IOException {
+    Socket socket = new Socket();
+    socket.connect(new InetSocketAddress("127.0.0.1", gateway.port()), 5_000);
+    socket.getOutputStream().write(partial.getBytes(StandardCharsets.UTF_8));
+    socket.getOutputStream().flush();
+    return socket;
+  }
+
+  /** The server closed the connection (with or without a last answer) rather than waiting on. */
+  private static boolean cutOff(Socket socket) throws IOException {
+    socket.setSoTimeout(20_000);
+    InputStream in = socket.getInputStream();
+    try {
+      while (in.read() >= 0) {
+        // an answer (e.g. 408) may come first; the end of the stream is what counts
+      }
+      return true;
+    } catch (SocketTimeoutException e) {
+      return false;
+    } catch (IOException e) {
+      return true; // reset by the server
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package dev.codebasechat.gateway;
+
+import static dev.codebasechat.gateway.GatewayClient.json;
+import static dev.codebasechat.gateway.GatewayClient.withoutTimes;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.codebasechat.gateway.GatewayClient.Answer;
+import dev.codebasechat.session.FlushReport;
+import dev.codebasechat.testing.FakeSession;
+import dev.codebasechat.testing.FakeSupabase;
+import dev.codebasechat.testing.Outage;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The API in Supabase mode against {@link FakeSupabase} (PostgREST with RLS), built from the
+ * environment variables a deployment sets: the gateway verifies the fake's HS256 tokens with the
+ * project's JWT secret and forwards them so the fake's RLS applies.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class SupabaseGatewayTest {
+  static final String SECRET = "a-test-jwt-secret-of-at-least-32-bytes-0123456789";
+  static final UUID ALICE = UUID.fromString("a11ce000-0000-4000-8000-000000000001");
+  static final UUID BOB = UUID.fromString("b0b00000-0000-4000-8000-000000000002");
+
+  @RegisterExtension static FakeSupabase fake = FakeSupabase.builder().jwtSecret(SECRET).build();
+
+  @TempDir Path dataDir;
+
+  private Gateway gateway;
+
+  @AfterEach
+  void stop() {
+    if (gateway != null) {
+      gateway.close();
+    }
+  }
+
+  static Settings settings(FakeSupabase fake, Path dataDir) {
+    return Settings.fromEnvironment(
+        Map.of(
+            "SUPABASE_URL", fake.baseUrl(),
+            "SUPABASE_ANON_KEY", fake.apiKey(),
+            "SUPABASE_JWT_SECRET", SECRET,
+            "DATA_DIR", dataDir.toString(),
+            "GATEWAY_DEBOUNCE_MS", "20",
+            "GATEWAY_BREAKER_OPEN_SECONDS", "1"));
+  }
+
+  private Gateway start() {
+    return Gateway.builder(settings(fake, dataDir)).host("127.0.0.1").port(0).flushTimeout(Duration.ofSeconds(2)).start();
+  }
+
+  private static List<String> storedIds(String id) {
+    return fake.session(id).map(FakeSession::messageIds).orElse(List.of());
+  }
+
+  @Test
+  void restSession_createAppendReadRestartReadClearDelete() {
+    gateway = start();
+    String alice = fake.tokenFor(ALICE);
+    GatewayClient client = new GatewayClient(gateway.port());
+
+    String id = client.post("/v1/sessions", alice, "{\"repo\":\"acme/app\"}").json().path("id").asText();
+    Answer appended =
+        client.post(
+            "/v1/sessions/" + id + "/messages",
+            alice,
+            "{\"messages\":[{\"id\":\"m1\",\"role\":\"user\",\"content\":\"hello\",\"timestamp\":\"2025-01-18T12:00:00Z\"}]}");
+    assertThat(appended.status()).isEqualTo(200);
+    assertThat(appended.header("X-Session-Source")).contains("cache");
+    assertThat(appended.header("X-Pending-Writes")).isNotEqualTo(java.util.Optional.of("0"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> storedIds(id).equals(List.of("m1")));
+    assertThat(fake.session(id).orElseThrow().userId()).isEqualTo(ALICE);
+    assertThat(fake.session(id).orElseThrow().repo()).isEqualTo("acme/app");
+
+    String expected =
+        """
+        {"id":"%s","repo":"acme/app","currentFile":null,"contextCache":{},"metadata":{},"messageCount":1,
+         "messages":[{"id":"m1","role":"user","content":"hello","timestamp":"<time>"}],"lastActivity":"<time>"}"""
+            .formatted(id);
+    assertThat(withoutTimes(client.get("/v1/sessions/" + id, alice).json())).isEqualTo(json(expected));
+
+    FlushReport report = gateway.shutdown();
+    assertThat(report.isComplete()).isTrue();
+    gateway = start();
+    client = new GatewayClient(gateway.port());
+
+    Answer afterRestart = client.get("/v1/sessions/" + id, alice);
+    assertThat(afterRestart.header("X-Session-Source")).contains("database");
+    assertThat(afterRestart.header("X-Pending-Writes")).contains("0");
+    assertThat(withoutTimes(afterRestart.json())).isEqualTo(json(expected));
+
+    assertThat(client.delete("/v1/sessions/" + id + "/messages", alice).json().path("messageCount").asInt()).isZero();
+    await().atMost(Duration.ofSeconds(20)).until(() -> storedIds(id).isEmpty());
+
+    assertThat(client.delete("/v1/sessions/" + id, alice).status()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(20)).until(() -> fake.session(id).isEmpty());
+    assertThat(client.get("/v1/sessions/" + id, alice).status()).isEqualTo(404);
+  }
+
+  @Test
+  void compatRoutes_firstPostCreatesTheSessionInTheDatabase() {
+    gateway = start();
+    String alice = fake.tokenFor(ALICE);
+    GatewayClient client = new GatewayClient(gateway.port());
+    String id = "chat-1737201600000-compat01";
+
+    Answer posted = client.post("/api/codebase/chat", alice, "{\"sessionId\":\"%s\",\"message\":\"hello\"}".formatted(id));
+
+    assertThat(posted.json()).isEqualTo(json("{\"success\":true,\"sessionId\":\"%s\",\"count\":1}".formatted(id)));
+    assertThat(fake.session(id).orElseThrow().userId()).isEqualTo(ALICE); // created before the answer
+    await().atMost(Duration.ofSeconds(20)).until(() -> storedIds(id).size() == 1);
+    JsonNodeAssertions.assertWithoutIds(
+        client.get("/api/codebase/chat?sessionId=" + id, alice).json(),
+        """
+        {"success":true,"sessionId":"%s","count":1,"history":[{"role":"user","content":"hello","timestamp":"<time>"}]}"""
+            .formatted(id));
+    Answer cleared = client.deleteWithBody("/api/codebase/chat", alice, "{\"sessionId\":\"%s\"}".formatted(id));
+    assertThat(cleared.json()).isEqualTo(json("{\"success\":true,\"message\":\"conversation history cleared\"}"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> storedIds(id).isEmpty());
+  }
+
+  @Test
+  void compatPost_idTakenByAnotherUser_is404AndChangesNothing() {
+    String id = "chat-1737201600000-takenid1";
+    fake.seedSession(ALICE, id, "a1");
+    gateway = start();
+    GatewayClient client = new GatewayClient(gateway.port());
+
+    Answer answer = client.post("/api/codebase/chat", fake.tokenFor(BOB), "{\"sessionId\":\"%s\",\"message\":\"mine now\"}".formatted(id));
+
+    assertThat(answer.status()).isEqualTo(404);
+    assertThat(answer.json()).isEqualTo(json("{\"error\":\"no such session\",\"code\":\"session_not_found\"}"));
+    assertThat(gateway.store().pendingSessions()).isEmpty();
+    assertThat(storedIds(id)).containsExactly("a1");
+    assertThat(fake.session(id).orElseThrow().userId()).isEqualTo(ALICE);
+  }
+
+  @Test
+  void databaseDown_heldSessionsAnswerFromCache_unknownOnes503_appendsConfirmedAfterwards() {
+    gateway = start();
+    String alice = fake.tokenFor(ALICE);
+    GatewayClient client = new GatewayClient(gateway.port());
+    String id = client.post("/v1/sessions", alice, "").json().path("id").asText();
+    client.post("/v1/sessions/" + id + "/messages", alice, "{\"id\":\"m1\",\"role\":\"user\",\"content\":\"before\"}");
+    await().atMost(Duration.ofSeconds(20)).until(() -> storedIds(id).equals(List.of("m1")));
+
+    fake.goDown(Outage.CONNECTION_REFUSED);
+
+    Answer held = client.get("/v1/sessions/" + id, alice);
+    assertThat(held.status()).isEqualTo(200);
+    assertThat(held.header("X-Session-Source").orElseThrow()).isIn("cache", "local");
+    assertThat(held.json().path("messageCount").asInt()).isEqualTo(1);
+
+    Answer unknown = client.get("/v1/sessions/chat-1737201600000-unknown01", alice);
+    assertThat(unknown.status()).isEqualTo(503);
+    assertThat(unknown.header("Retry-After")).isPresent();
+    assertThat(unknown.json().path("code").asText()).isEqualTo("session_unavailable");
+    assertThat(unknown.json().path("retryAfterSeconds").asLong()).isPositive();
+
+    Answer appended = client.post("/v1/sessions/" + id + "/messages", alice, "{\"id\":\"m2\",\"role\":\"assistant\",\"content\":\"during\"}");
+    assertThat(appended.status()).isEqualTo(200);
+    assertThat(appended.json().path("messageCount").asInt()).isEqualTo(2);
+    assertThat(Integer.parseInt(appended.header("X-Pending-Writes").orElseThrow())).isPositive();
+    Answer compatNew = client.post("/api/codebase/chat", alice, "{\"sessionId\":\"chat-1737201600000-offline01\",\"message\":\"offline\"}");
+    assertThat(compatNew.status()).isEqualTo(200);
+
+    Answer ready = client.send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty());
+    assertThat(ready.status()).isEqualTo(200);
+    assertThat(ready.json().path("pendingWrites").asInt()).isPositive();
+    assertThat(ready.json().path("journal").path("pendingEntries").asInt()).isPositive();
+
+    fake.goUp();
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> storedIds(id).equals(List.of("m1", "m2")));
+    await().atMost(Duration.ofSeconds(30)).until(() -> storedIds("chat-1737201600000-offline01").size() == 1);
+    assertThat(fake.session("chat-1737201600000-offline01").orElseThrow().userId()).isEqualTo(ALICE);
+  }
+
+  @Test
+  void writesLeftInTheJournal_areDeliveredByTheNextStart_whenTheOwnerComesBack() {
+    gateway = start();
+    String alice = fake.tokenFor(ALICE);
+    GatewayClient client = new GatewayClient(gateway.port());
+    String id = client.post("/v1/sessions", alice, "").json().path("id").asText();
+    await().atMost(Duration.ofSeconds(20)).until(() -> fake.session(id).isPresent());
+    client.get("/v1/sessions/" + id, alice);
+    fake.goDown(Outage.CONNECTION_REFUSED);
+    client.post("/v1/sessions/" + id + "/messages", alice, "{\"id\":\"kept1\",\"role\":\"user\",\"content\":\"kept\"}");
+
+    FlushReport report = gateway.shutdown();
+
+    assertThat(report.isComplete()).isFalse();
+    assertThat(report.pending()).extracting(p -> p.sessionId().value()).containsExactly(id);
+    fake.goUp();
+    gateway = start();
+    new GatewayClient(gateway.port()).get("/v1/sessions/" + id, alice); // the owner presents a token
+    await().atMost(Duration.ofSeconds(30)).until(() -> storedIds(id).equals(List.of("kept1")));
+  }
+
+  @Test
+  void metrics_showRequestsByRouteTemplateAndTheStoreGauges() {
+    gateway = start();
+    GatewayClient client = new GatewayClient(gateway.port());
+    client.get("/v1/sessions/chat-1737201600000-metrics01", fake.tokenFor(ALICE));
+
+    Answer metrics = client.send("GET", "/metrics", java.util.Optional.empty(), java.util.Optional.empty());
+
+    assertThat(metrics.status()).isEqualTo(200);
+    assertThat(metrics.header("Content-Type").orElseThrow()).startsWith("text/plain");
+    assertThat(metrics.text())
+        .contains("http_server_requests_seconds_count{method=\"GET\",route=\"/v1/sessions/{id}\",status=\"404\"}")
+        .contains("sessions_pending_writes")
+        .contains("sessions_pending_oldest_age_seconds")
+        .contains("resilience4j_circuitbreaker_state")
+        .contains("postgrest_requests")
+        .doesNotContain("chat-1737201600000-metrics01");
+  }
+}
