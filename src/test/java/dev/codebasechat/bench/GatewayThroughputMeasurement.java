@@ -70,14 +70,7 @@ public final class GatewayThroughputMeasurement {
         gateway = startGateway(dir, gatewayPort, secret);
         awaitHealthy(http, gatewayPort);
         token = DevTokenMinter.create(secret, "http://127.0.0.1/auth/v1", Clock.systemUTC()).mint(UUID.randomUUID(), Duration.ofHours(1));
-        HttpResponse<String> created =
-            http.send(
-                authorized(HttpRequest.newBuilder(uri(gatewayPort, "/v1/sessions")), token).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (created.statusCode() != 201) {
-          throw new IllegalStateException("creating a session answered " + created.statusCode() + ": " + created.body());
-        }
-        sessionPath = created.headers().firstValue("Location").orElseThrow();
+        sessionPath = createSession(http, gatewayPort, token);
         for (int i = 0; i < SESSION_MESSAGES; i++) {
           var message = Conversation.message("gw", i, Clock.systemUTC().instant());
           String body =
@@ -115,7 +108,7 @@ public final class GatewayThroughputMeasurement {
       try {
         int fixedPort = awaitListening(fixed);
         results.add(load("fixed-body server (ceiling)", "GET, " + BenchSupport.bytes(cachedBody.length()) + " body",
-            "http://127.0.0.1:" + fixedPort + "/", "GET", "-", seconds, List.of()));
+            List.of("http://127.0.0.1:" + fixedPort + "/"), "GET", "-", seconds, List.of()));
       } finally {
         fixed.getOutputStream().close();
         fixed.destroy();
@@ -124,10 +117,17 @@ public final class GatewayThroughputMeasurement {
       if (gatewayBuilt) {
         List<String> auth = List.of("Authorization: Bearer " + token);
         results.add(load("gateway", "GET /v1/sessions/{id} (cached, " + SESSION_MESSAGES + " messages)",
-            "http://127.0.0.1:" + gatewayPort + sessionPath, "GET", "-", seconds, auth));
+            List.of("http://127.0.0.1:" + gatewayPort + sessionPath), "GET", "-", seconds, auth));
+        // Appends rotate over one fresh session per connection: a chat session gets one message at
+        // a time, so concurrent appends to a single session would measure an unrealistic conflict.
+        List<String> appendPaths = new ArrayList<>();
+        for (int c = 0; c < CONNECTIONS; c++) {
+          appendPaths.add(createSession(http, gatewayPort, token) + "/messages");
+        }
         List<String> post = List.of("Authorization: Bearer " + token, "Content-Type: application/json");
-        results.add(load("gateway", "POST /v1/sessions/{id}/messages (one message, embedded: durable in SQLite before the answer)",
-            "http://127.0.0.1:" + gatewayPort + sessionPath + "/messages", "POST",
+        results.add(load("gateway", "POST /v1/sessions/{id}/messages (one message of " + Conversation.USER_CHARS
+                + " characters, " + CONNECTIONS + " sessions in turn; embedded: durable in SQLite before the answer)",
+            prefixed("http://127.0.0.1:" + gatewayPort, appendPaths), "POST",
             "{\"id\":\"%ID%\",\"role\":\"user\",\"content\":\"" + Conversation.message("gw", 0, Clock.systemUTC().instant()).content() + "\"}",
             seconds, post));
       }
@@ -192,8 +192,8 @@ public final class GatewayThroughputMeasurement {
         new MeasurementResult(
             "gateway",
             "5. Gateway HTTP throughput and latency against a fixed-body server",
-            "Load generator: " + generator + ", " + CONNECTIONS + " connections, 1 thread, " + seconds + " s per row, as a separate"
-                + " process. Gateway: `cli.Main serve` in its own JVM, embedded mode (SQLite in a temporary DATA_DIR, HS256 dev"
+            "Load generator: " + generator + ", " + CONNECTIONS + " connections, 1 thread, " + seconds + " s per row after "
+                + warmUpSeconds(seconds) + " s of unrecorded warm-up at the same load, as a separate process. Gateway: `cli.Main serve` in its own JVM, embedded mode (SQLite in a temporary DATA_DIR, HS256 dev"
                 + " token), one session of " + SESSION_MESSAGES + " messages. Ceiling: Undertow in its own JVM answering every"
                 + " request with the gateway's own answer for that session as a fixed body. Everything on the same 2 cores.",
             List.of(new ResultTable("closed loop, " + CONNECTIONS + " connections",
@@ -206,7 +206,22 @@ public final class GatewayThroughputMeasurement {
         options.out());
   }
 
-  private static LoadResult load(String target, String load, String url, String method, String body, int seconds, List<String> headers)
+  private static LoadResult load(
+      String target, String load, List<String> urls, String method, String body, int seconds, List<String> headers)
+      throws Exception {
+    // Warm-up at the same load first (JIT, connection pools, caches), not recorded.
+    run(urls, method, body, warmUpSeconds(seconds), headers);
+    JsonNode r = run(urls, method, body, seconds, headers);
+    return new LoadResult(
+        target, load, r.get("requests").asLong(), r.get("durationUs").asLong() / 1e6, r.get("non2xx").asLong(), r.get("errors").asLong(),
+        r.get("p50Us").asDouble() / 1000, r.get("p99Us").asDouble() / 1000);
+  }
+
+  private static int warmUpSeconds(int seconds) {
+    return Math.max(2, seconds / 2);
+  }
+
+  private static JsonNode run(List<String> urls, String method, String body, int seconds, List<String> headers)
       throws Exception {
     List<String> command = new ArrayList<>();
     if (wrkInstalled()) {
@@ -215,10 +230,12 @@ public final class GatewayThroughputMeasurement {
         command.add("-H");
         command.add(h);
       }
-      command.addAll(List.of(url, "--", method, body));
+      // wrk takes one URL; the others go to the script as paths, used in turn.
+      String paths = urls.size() == 1 ? "" : String.join(",", urls.stream().map(u -> URI.create(u).getRawPath()).toList());
+      command.addAll(List.of(urls.get(0), "--", method, body, paths));
     } else {
       command.addAll(javaCommand(LoadGenerator.class.getName()));
-      command.addAll(List.of(url, method, body, String.valueOf(CONNECTIONS), String.valueOf(seconds)));
+      command.addAll(List.of(String.join(",", urls), method, body, String.valueOf(CONNECTIONS), String.valueOf(seconds)));
       command.addAll(headers);
     }
     Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -233,10 +250,23 @@ public final class GatewayThroughputMeasurement {
     if (process.waitFor() != 0 || json == null) {
       throw new IllegalStateException("the load generator failed: " + command.get(0));
     }
-    JsonNode r = BenchSupport.JSON.readTree(json);
-    return new LoadResult(
-        target, load, r.get("requests").asLong(), r.get("durationUs").asLong() / 1e6, r.get("non2xx").asLong(), r.get("errors").asLong(),
-        r.get("p50Us").asDouble() / 1000, r.get("p99Us").asDouble() / 1000);
+    return BenchSupport.JSON.readTree(json);
+  }
+
+  private static List<String> prefixed(String base, List<String> paths) {
+    return paths.stream().map(p -> base + p).toList();
+  }
+
+  /** Creates a session through the gateway; its path, from the Location header. */
+  private static String createSession(HttpClient http, int port, String token) throws Exception {
+    HttpResponse<String> created =
+        http.send(
+            authorized(HttpRequest.newBuilder(uri(port, "/v1/sessions")), token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (created.statusCode() != 201) {
+      throw new IllegalStateException("creating a session answered " + created.statusCode() + ": " + created.body());
+    }
+    return created.headers().firstValue("Location").orElseThrow();
   }
 
   private static Process startGateway(Path dir, int port, String secret) throws IOException {

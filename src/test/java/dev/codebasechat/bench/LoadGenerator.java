@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A closed-loop HTTP load generator, run as its own process when {@code wrk} is not installed:
- * {@code LoadGenerator URL METHOD BODY CONNECTIONS SECONDS [HEADER: VALUE]...}. {@code BODY} is
- * {@code -} for none; {@code %ID%} in it is replaced by a fresh id per request. Each connection
+ * {@code LoadGenerator URLS METHOD BODY CONNECTIONS SECONDS [HEADER: VALUE]...}. {@code URLS} is
+ * one URL or several, comma-separated, used in turn; {@code BODY} is {@code -} for none; {@code
+ * %ID%} in it is replaced by a fresh id per request. Each connection
  * is one thread sending its next request when the previous answer arrived. Prints one JSON line
  * with the same fields as the wrk script ({@code scripts/bench-load.lua}).
  */
@@ -21,7 +22,10 @@ public final class LoadGenerator {
   private LoadGenerator() {}
 
   public static void main(String[] args) throws Exception {
-    URI uri = URI.create(args[0]);
+    List<URI> uris = new ArrayList<>();
+    for (String url : args[0].split(",")) {
+      uris.add(URI.create(url));
+    }
     String method = args[1];
     String body = args[2];
     int connections = Integer.parseInt(args[3]);
@@ -49,14 +53,16 @@ public final class LoadGenerator {
               () -> {
                 int n = 0;
                 while (System.nanoTime() < end && n < mine.length) {
-                  HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5));
+                  long id = ids.incrementAndGet();
+                  HttpRequest.Builder request =
+                      HttpRequest.newBuilder(uris.get((int) (id % uris.size()))).timeout(Duration.ofSeconds(5));
                   headers.forEach(h -> request.header(h[0], h[1]));
                   if (body.equals("-")) {
                     request.method(method, HttpRequest.BodyPublishers.noBody());
                   } else {
                     request.method(
                         method,
-                        HttpRequest.BodyPublishers.ofString(body.replace("%ID%", "g" + slot + "-" + ids.incrementAndGet())));
+                        HttpRequest.BodyPublishers.ofString(body.replace("%ID%", "g" + slot + "-" + id)));
                   }
                   long before = System.nanoTime();
                   try {
