@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 public final class GatewayThroughputMeasurement {
   private static final int CONNECTIONS = 16;
   private static final int SESSION_MESSAGES = 50;
+  private static final int PROFILE_SECONDS = 6;
 
   private GatewayThroughputMeasurement() {}
 
@@ -63,6 +64,9 @@ public final class GatewayThroughputMeasurement {
     String sessionPath = null;
     int gatewayPort = 0;
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    String readProfile = "";
+    String appendProfile = "";
+    List<String> appendPathsForProfile = new ArrayList<>();
     try {
       if (gatewayBuilt) {
         String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
@@ -124,12 +128,22 @@ public final class GatewayThroughputMeasurement {
         for (int c = 0; c < CONNECTIONS; c++) {
           appendPaths.add(createSession(http, gatewayPort, token) + "/messages");
         }
+        appendPathsForProfile.addAll(appendPaths);
         List<String> post = List.of("Authorization: Bearer " + token, "Content-Type: application/json");
         results.add(load("gateway", "POST /v1/sessions/{id}/messages (one message of " + Conversation.USER_CHARS
                 + " characters, " + CONNECTIONS + " sessions in turn; embedded: durable in SQLite before the answer)",
             prefixed("http://127.0.0.1:" + gatewayPort, appendPaths), "POST",
             "{\"id\":\"%ID%\",\"role\":\"user\",\"content\":\"" + Conversation.message("gw", 0, Clock.systemUTC().instant()).content() + "\"}",
             seconds, post));
+      }
+      if (gatewayBuilt) {
+        // Reads run Java code all the time: JFR's execution samples. Appends mostly wait for the
+        // SQLite connection, which only thread dumps show.
+        readProfile = profile(gateway, true, List.of("http://127.0.0.1:" + gatewayPort + sessionPath), "GET", "-",
+            List.of("Authorization: Bearer " + token));
+        appendProfile = profile(gateway, false, prefixed("http://127.0.0.1:" + gatewayPort, appendPathsForProfile), "POST",
+            "{\"id\":\"p%ID%\",\"role\":\"user\",\"content\":\"profiling\"}",
+            List.of("Authorization: Bearer " + token, "Content-Type: application/json"));
       }
     } finally {
       if (gateway != null) {
@@ -139,11 +153,18 @@ public final class GatewayThroughputMeasurement {
         }
       }
     }
-    write(options, generator, gatewayBuilt, seconds, results);
+    write(options, generator, gatewayBuilt, seconds, results, readProfile, appendProfile);
     BenchSupport.exit();
   }
 
-  private static void write(BenchSupport.Options options, String generator, boolean gatewayBuilt, int seconds, List<LoadResult> results)
+  private static void write(
+      BenchSupport.Options options,
+      String generator,
+      boolean gatewayBuilt,
+      int seconds,
+      List<LoadResult> results,
+      String readProfile,
+      String appendProfile)
       throws IOException {
     Map<String, Double> figures = new LinkedHashMap<>();
     LoadResult ceiling = results.get(0);
@@ -199,7 +220,16 @@ public final class GatewayThroughputMeasurement {
             List.of(new ResultTable("closed loop, " + CONNECTIONS + " connections",
                 List.of("target", "load", "requests/s", "p50", "p99", "non-2xx / errors", "of the ceiling"), rows)),
             List.of(goal),
-            List.of(),
+            gatewayBuilt
+                ? List.of(
+                    "Where the gateway's time goes, during a further " + PROFILE_SECONDS + " s of the same load (each sampled"
+                        + " stack attributed to the first category a frame of it matches): cached reads, JFR execution"
+                        + " samples of the gateway's running threads — " + readProfile + ". Appends, thread dumps every"
+                        + " 200 ms (which also show threads waiting for a lock) — " + appendProfile + ".",
+                    "The ceiling writes a prepared buffer from Undertow's I/O thread; the gateway hands each request to a"
+                        + " worker, verifies the token (HS256 over the JWT, nimbus parsing its JSON), reads the session and"
+                        + " builds and serialises the JSON answer for every request.")
+                : List.of(),
             List.of(new Chart("gateway-throughput.svg", "Requests per second, " + CONNECTIONS + " connections", "requests/s", false,
                 categories, List.of(new Series("requests/s", rps)))),
             figures),
@@ -255,6 +285,44 @@ public final class GatewayThroughputMeasurement {
 
   private static List<String> prefixed(String base, List<String> paths) {
     return paths.stream().map(p -> base + p).toList();
+  }
+
+  /** Samples the gateway's threads while the load runs again for 4 s. */
+  private static String profile(
+      Process gateway, boolean flightRecorder, List<String> urls, String method, String body, List<String> headers)
+      throws Exception {
+    StackSampler sampler =
+        new StackSampler(
+            gateway.pid(),
+            List.of(
+                new StackSampler.Category("token verification", List.of("com.nimbusds", "dev.codebasechat.auth"), false),
+                new StackSampler.Category("waiting for the SQLite connection", List.of("dev.codebasechat.sync.SqliteDatabase"), true),
+                new StackSampler.Category("SQLite", List.of("org.sqlite", "dev.codebasechat.sync"), false),
+                new StackSampler.Category("JSON answer", List.of("com.fasterxml.jackson", "dev.codebasechat.gateway.SessionJson", "dev.codebasechat.gateway.Json"), false),
+                new StackSampler.Category("session store", List.of("dev.codebasechat.session"), false),
+                new StackSampler.Category("logging", List.of("ch.qos.logback", "org.slf4j"), false),
+                new StackSampler.Category("HTTP I/O and hand-off to workers", List.of("io.undertow", "org.xnio", "org.jboss.threads", "sun.nio.ch"), false)));
+    Thread loadThread =
+        new Thread(
+            () -> {
+              try {
+                run(urls, method, body, PROFILE_SECONDS, headers);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    loadThread.start();
+    BenchSupport.sleepMillis(500);
+    if (flightRecorder) {
+      sampler.recordFlight(PROFILE_SECONDS - 1, Files.createTempFile("gateway", ".jfr"));
+    } else {
+      while (loadThread.isAlive()) {
+        sampler.sample();
+        BenchSupport.sleepMillis(200);
+      }
+    }
+    loadThread.join();
+    return sampler.summary();
   }
 
   /** Creates a session through the gateway; its path, from the Location header. */

@@ -167,8 +167,8 @@ public final class OutageLatencyMeasurement {
                 + " answer is held back 60 s (delayResponses), so connections are accepted and never answered. The store runs"
                 + " with its defaults and no journal; the original-style baseline with a 10 s HTTP timeout (Node's fetch would"
                 + " wait 300 s for an accepted connection's headers). " + HELD + " sessions held, " + COLD
-                + " sessions not held per contender; " + heldPhase.toSeconds() + " s of held-session calls, then 2 s of"
-                + " calls on sessions not held.",
+                + " sessions not held per contender; 1 s of unrecorded warm-up calls while the database answers, then, with the"
+                + " database away, " + heldPhase.toSeconds() + " s of held-session calls and 2 s of calls on sessions not held.",
             tables,
             goals,
             notes,
@@ -221,6 +221,7 @@ public final class OutageLatencyMeasurement {
                 java.util.Optional.empty());
           }
         };
+    warmUp(subject, users, tag);
     Run run;
     takeDown(fake, outage);
     try {
@@ -262,6 +263,7 @@ public final class OutageLatencyMeasurement {
             return store.addMessage(user.token(), user.id(), sessionId, Conversation.message("o", 100 + index, clock.instant()));
           }
         };
+    warmUp(subject, users, tag);
     Run run;
     takeDown(fake, outage);
     try {
@@ -290,19 +292,7 @@ public final class OutageLatencyMeasurement {
       throws Exception {
     List<Long> heldReads = new ArrayList<>();
     List<Long> heldAppends = new ArrayList<>();
-    long start = System.nanoTime();
-    int call = 0;
-    while (System.nanoTime() - start < heldPhase.toNanos()) {
-      int s = call % HELD;
-      BenchSupport.User user = users.get(s % users.size());
-      long before = System.nanoTime();
-      CompletableFuture<?> done =
-          call % 2 == 0 ? subject.read(user, id(tag + "held", s)) : subject.append(user, id(tag + "held", s), call);
-      done.handle((value, failure) -> value).join();
-      (call % 2 == 0 ? heldReads : heldAppends).add(System.nanoTime() - before);
-      call++;
-      BenchSupport.parkUntil(start + call * 1_000_000L);
-    }
+    heldCalls(subject, users, tag, heldPhase, 0, heldReads, heldAppends);
     List<CompletableFuture<Long>> coldReads = new ArrayList<>();
     List<CompletableFuture<Long>> coldAppends = new ArrayList<>();
     int[] readOutcomes = new int[2];
@@ -342,6 +332,32 @@ public final class OutageLatencyMeasurement {
             distribution(() -> coldReads.stream().map(CompletableFuture::join)),
             distribution(() -> coldAppends.stream().map(CompletableFuture::join))),
         outcomes);
+  }
+
+  /**
+   * Every millisecond for {@code length}, alternately a read and an append on a held session,
+   * each timed until it returns; message indexes start at {@code firstIndex}.
+   */
+  private static void heldCalls(
+      Subject subject, List<BenchSupport.User> users, String tag, Duration length, int firstIndex, List<Long> reads, List<Long> appends) {
+    long start = System.nanoTime();
+    int call = 0;
+    while (System.nanoTime() - start < length.toNanos()) {
+      int s = call % HELD;
+      BenchSupport.User user = users.get(s % users.size());
+      long before = System.nanoTime();
+      CompletableFuture<?> done =
+          call % 2 == 0 ? subject.read(user, id(tag + "held", s)) : subject.append(user, id(tag + "held", s), firstIndex + call);
+      done.handle((value, failure) -> value).join();
+      (call % 2 == 0 ? reads : appends).add(System.nanoTime() - before);
+      call++;
+      BenchSupport.parkUntil(start + call * 1_000_000L);
+    }
+  }
+
+  /** The same calls for a second while the database answers, not recorded: JIT and pools warm for both contenders. */
+  private static void warmUp(Subject subject, List<BenchSupport.User> users, String tag) {
+    heldCalls(subject, users, tag, Duration.ofSeconds(1), 1_000_000, new ArrayList<>(), new ArrayList<>());
   }
 
   private static String describe(int[] outcomes, String success, String failure) {
