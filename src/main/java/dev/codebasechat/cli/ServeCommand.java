@@ -5,6 +5,7 @@ import dev.codebasechat.gateway.Settings;
 import dev.codebasechat.session.FlushReport;
 import dev.codebasechat.session.PendingSession;
 import java.io.PrintWriter;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -65,6 +66,7 @@ public final class ServeCommand implements Callable<Integer> {
       return EXIT_START_FAILED;
     }
     out.printf(
+        Locale.ROOT,
         "chat-gateway listening on http://0.0.0.0:%d (mode %s, data dir %s)%n",
         gateway.port(),
         settings.embedded() ? "embedded" : "supabase " + settings.supabaseUrl().orElseThrow(),
@@ -99,15 +101,18 @@ public final class ServeCommand implements Callable<Integer> {
 
   static void report(FlushReport report, PrintWriter out) {
     if (report.isComplete()) {
-      out.printf("chat-gateway stopped: every acknowledged write is confirmed (%d set aside)%n", report.setAside());
+      out.printf(
+          Locale.ROOT, "chat-gateway stopped: every acknowledged write is confirmed (%d set aside)%n", report.setAside());
     } else {
       out.printf(
+          Locale.ROOT,
           "chat-gateway stopped: %d writes of %d sessions could not be confirmed and stay in the journal for the next start (%d set aside)%n",
           report.pendingWrites(),
           report.pending().size(),
           report.setAside());
       for (PendingSession pending : report.pending()) {
         out.printf(
+            Locale.ROOT,
             "  pending: session %s, %d writes%s%n",
             pending.sessionId(),
             pending.pendingWrites(),

@@ -44,7 +44,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -118,45 +117,53 @@ public final class Gateway implements AutoCloseable {
               return thread;
             });
     Path dataDir = settings.dataDir();
+    @Nullable LocalSessionTable openedTable = null;
+    @Nullable SqliteJournal openedJournal = null;
+    @Nullable PostgrestClient builtClient = null;
+    SupabaseJwtVerifier.Builder verifierBuilder = SupabaseJwtVerifier.builder().clock(clock);
     try {
       Files.createDirectories(dataDir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the data directory " + dataDir, e);
-    }
-    RemoteGuard guard = RemoteGuard.builder(clock, scheduler).openDuration(settings.breakerOpen()).build();
-    SupabaseJwtVerifier.Builder verifierBuilder = SupabaseJwtVerifier.builder().clock(clock);
-    SessionStore.Builder storeBuilder;
-    if (settings.embedded()) {
-      this.client = null;
-      this.journal = null;
-      this.table = LocalSessionTable.builder().path(dataDir.resolve("sessions.db")).clock(clock).build();
-      storeBuilder = SessionStore.embedded(table);
-      verifierBuilder.jwtSecret(
-          settings.jwtSecret().map(Settings.Secret::value).orElseGet(() -> LocalJwtSecret.loadOrCreate(dataDir).value()));
-    } else {
-      java.net.URI url = settings.supabaseUrl().orElseThrow();
-      this.table = null;
-      this.client =
-          PostgrestClient.builder()
-              .projectUrl(url)
-              .apiKey(ApiKey.of(settings.projectKey().orElseThrow().value()))
-              .listener(new MicrometerPostgrestListener(registry))
+      RemoteGuard guard = RemoteGuard.builder(clock, scheduler).openDuration(settings.breakerOpen()).build();
+      SessionStore.Builder storeBuilder;
+      if (settings.embedded()) {
+        openedTable = LocalSessionTable.builder().path(dataDir.resolve("sessions.db")).clock(clock).build();
+        storeBuilder = SessionStore.embedded(openedTable);
+        verifierBuilder.jwtSecret(
+            settings.jwtSecret().map(Settings.Secret::value).orElseGet(() -> LocalJwtSecret.loadOrCreate(dataDir).value()));
+      } else {
+        java.net.URI url = settings.supabaseUrl().orElseThrow();
+        builtClient =
+            PostgrestClient.builder()
+                .projectUrl(url)
+                .apiKey(ApiKey.of(settings.projectKey().orElseThrow().value()))
+                .listener(new MicrometerPostgrestListener(registry))
+                .build();
+        openedJournal = SqliteJournal.builder().path(dataDir.resolve("journal.db")).clock(clock).build();
+        storeBuilder = SessionStore.builder(builtClient).journal(openedJournal);
+        verifierBuilder.projectUrl(url);
+        settings.jwtSecret().ifPresent(secret -> verifierBuilder.jwtSecret(secret.value()));
+      }
+      this.store =
+          storeBuilder
+              .clock(clock)
+              .scheduler(scheduler)
+              .guard(guard)
+              .debounce(settings.debounce())
+              .cacheMaximumWeightBytes(settings.cacheMaxBytes())
+              // shutdown() flushes first with the full timeout; the store's own final flush is short.
+              .closeTimeout(Duration.ofMillis(200))
               .build();
-      this.journal = SqliteJournal.builder().path(dataDir.resolve("journal.db")).clock(clock).build();
-      storeBuilder = SessionStore.builder(client).journal(journal);
-      verifierBuilder.projectUrl(url);
-      settings.jwtSecret().ifPresent(secret -> verifierBuilder.jwtSecret(secret.value()));
+    } catch (IOException | RuntimeException e) {
+      // Nothing may stay open when start fails (a locked journal, an unwritable directory).
+      closeAfterStore(scheduler, openedJournal, openedTable, builtClient, registry);
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException("cannot create the data directory " + dataDir, io);
+      }
+      throw (RuntimeException) e;
     }
-    this.store =
-        storeBuilder
-            .clock(clock)
-            .scheduler(scheduler)
-            .guard(guard)
-            .debounce(settings.debounce())
-            .cacheMaximumWeightBytes(settings.cacheMaxBytes())
-            // close() flushes first with the full timeout; the store's own final flush is short.
-            .closeTimeout(Duration.ofMillis(200))
-            .build();
+    this.table = openedTable;
+    this.journal = openedJournal;
+    this.client = builtClient;
     store.bindTo(registry);
     SupabaseJwtVerifier verifier = builder.verifier != null ? builder.verifier : verifierBuilder.build();
     this.routes = new SessionRoutes(store, verifier, clock);
@@ -263,18 +270,28 @@ public final class Gateway implements AutoCloseable {
     try {
       store.close();
     } finally {
-      scheduler.shutdownNow();
-      if (journal != null) {
-        journal.close();
-      }
-      if (table != null) {
-        table.close();
-      }
-      if (client != null) {
-        client.close();
-      }
-      registry.close();
+      closeAfterStore(scheduler, journal, table, client, registry);
     }
+  }
+
+  /** What the store runs on, closed after it (or when it could not be built). */
+  private static void closeAfterStore(
+      ScheduledExecutorService scheduler,
+      @Nullable SqliteJournal journal,
+      @Nullable LocalSessionTable table,
+      @Nullable PostgrestClient client,
+      PrometheusMeterRegistry registry) {
+    scheduler.shutdownNow();
+    if (journal != null) {
+      journal.close();
+    }
+    if (table != null) {
+      table.close();
+    }
+    if (client != null) {
+      client.close();
+    }
+    registry.close();
   }
 
   // ------------------------------------------------------------------ request pipeline

@@ -101,7 +101,7 @@ class HttpLimitsTest {
   private static String slowToken() {
     jwks.stubFor(
         get(SupabaseJwtVerifier.JWKS_PATH)
-            .willReturn(okJson(new JWKSet(SLOW_KEY.toPublicJWK()).toString()).withFixedDelay(2_500)));
+            .willReturn(okJson(new JWKSet(SLOW_KEY.toPublicJWK()).toString()).withFixedDelay(4_000)));
     return TestTokens.es256(TestTokens.userClaims(Clock.systemUTC().instant()).subject(ALICE.toString()).build(), SLOW_KEY);
   }
 

@@ -188,6 +188,17 @@ class ServeProcessTest {
   }
 
   @Test
+  void portAlreadyTaken_exitsOneWithTheReason() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0)) {
+      Child child = serve(Map.of("PORT", Integer.toString(taken.getLocalPort()), "DATA_DIR", dataDir.toString()));
+
+      assertThat(child.awaitExit()).isTrue();
+      assertThat(child.process().exitValue()).isEqualTo(1);
+      assertThat(child.errors()).contains("chat-gateway: could not start").doesNotContain("\tat ");
+    }
+  }
+
+  @Test
   void invalidSettings_exitTwo_listingEveryProblem_withoutAStackTrace() throws InterruptedException {
     Child child =
         serve(

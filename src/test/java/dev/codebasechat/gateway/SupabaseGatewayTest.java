@@ -155,6 +155,9 @@ class SupabaseGatewayTest {
     String id = client.post("/v1/sessions", alice, "").json().path("id").asText();
     client.post("/v1/sessions/" + id + "/messages", alice, "{\"id\":\"m1\",\"role\":\"user\",\"content\":\"before\"}");
     await().atMost(Duration.ofSeconds(20)).until(() -> storedIds(id).equals(List.of("m1")));
+    // Read once the write is confirmed: from then on the gateway holds the database's copy (the
+    // read itself comes from the cache or, when confirming dropped the cached copy, the database).
+    assertThat(client.get("/v1/sessions/" + id, alice).header("X-Session-Source").orElseThrow()).isIn("database", "cache");
 
     fake.goDown(Outage.CONNECTION_REFUSED);
 
@@ -207,6 +210,42 @@ class SupabaseGatewayTest {
     gateway = start();
     new GatewayClient(gateway.port()).get("/v1/sessions/" + id, alice); // the owner presents a token
     await().atMost(Duration.ofSeconds(30)).until(() -> storedIds(id).equals(List.of("kept1")));
+  }
+
+  @Test
+  void refusalsFromTheDatabase_areMappedToTheirStatus_neverPassedOnRaw() {
+    gateway = start();
+    GatewayClient client = new GatewayClient(gateway.port());
+    String alice = fake.tokenFor(ALICE);
+    record Refusal(int status, String body, int expectedStatus, String expectedCode) {}
+    List<Refusal> refusals =
+        List.of(
+            new Refusal(409, "{\"code\":\"23505\",\"details\":null,\"hint\":null,\"message\":\"duplicate key value violates unique constraint\"}", 409, "conflict"),
+            new Refusal(403, "{\"code\":\"42501\",\"details\":null,\"hint\":null,\"message\":\"permission denied for table codebase_chat_sessions\"}", 403, "forbidden"),
+            new Refusal(400, "{\"code\":\"22P02\",\"details\":null,\"hint\":null,\"message\":\"invalid input syntax\"}", 400, "rejected"),
+            new Refusal(401, "{\"code\":\"PGRST301\",\"details\":null,\"hint\":null,\"message\":\"JWSError JWSInvalidSignature\"}", 401, "invalid_token"),
+            new Refusal(500, "{\"code\":\"XX000\",\"details\":null,\"hint\":null,\"message\":\"internal error\"}", 502, "database_error"));
+    int n = 0;
+    for (Refusal refusal : refusals) {
+      var stub =
+          fake.wireMock()
+              .stubFor(
+                  com.github.tomakehurst.wiremock.client.WireMock.get(
+                          com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo("/rest/v1/codebase_chat_sessions"))
+                      .atPriority(1)
+                      .willReturn(
+                          com.github.tomakehurst.wiremock.client.WireMock.aResponse()
+                              .withStatus(refusal.status())
+                              .withHeader("Content-Type", "application/json; charset=utf-8")
+                              .withBody(refusal.body())));
+
+      Answer answer = client.get("/v1/sessions/chat-1737201600000-refused0" + n++, alice);
+
+      assertThat(answer.status()).as(refusal.body()).isEqualTo(refusal.expectedStatus());
+      assertThat(answer.json().path("code").asText()).isEqualTo(refusal.expectedCode());
+      assertThat(answer.text()).doesNotContain(refusal.body()).doesNotContain("PGRST").doesNotContain(alice);
+      fake.wireMock().removeStub(stub);
+    }
   }
 
   @Test
