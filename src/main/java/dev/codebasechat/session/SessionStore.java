@@ -196,17 +196,26 @@ public final class SessionStore implements AutoCloseable {
 
   /** The caller's session: every message, the context, where it came from. */
   public SessionRead history(Caller caller, SessionId id) {
-    return await(historyAsync(caller, id));
+    // A cache hit is answered on the caller's thread without a future in between: the common
+    // read stays a lookup plus the ownership check (BENCHMARKS.md, measurement 4).
+    SessionRead hit = cacheHit(caller, id);
+    return hit != null ? hit : await(readThrough(caller, id, 0));
   }
 
   /** {@link #history} without blocking. */
   public CompletableFuture<SessionRead> historyAsync(Caller caller, SessionId id) {
+    SessionRead hit = cacheHit(caller, id);
+    return hit != null ? CompletableFuture.completedFuture(hit) : readThrough(caller, id, 0);
+  }
+
+  /** The answer from the cache when it holds the caller's session; null on a miss. */
+  private @Nullable SessionRead cacheHit(Caller caller, SessionId id) {
     rememberToken(caller);
     ChatSession cached = confirmed.getIfPresent(id);
     if (cached != null && cached.owner().equals(caller.userId())) {
-      return CompletableFuture.completedFuture(answer(caller, id, Optional.of(cached), cacheSource()));
+      return answer(caller, id, Optional.of(cached), cacheSource());
     }
-    return readThrough(caller, id, 0);
+    return null;
   }
 
   /** The caller's session with only its last {@code n} messages. */
@@ -1205,11 +1214,12 @@ public final class SessionStore implements AutoCloseable {
   }
 
   private static Ticker clockTicker(Clock clock) {
+    // The caches read their ticker on every hit. Milliseconds are plenty for expiries measured in
+    // minutes, and Clock.millis() does not allocate an Instant per read as instant() does.
     return new Ticker() {
       @Override
       public long read() {
-        Instant now = clock.instant();
-        return TimeUnit.SECONDS.toNanos(now.getEpochSecond()) + now.getNano();
+        return TimeUnit.MILLISECONDS.toNanos(clock.millis());
       }
     };
   }
