@@ -32,6 +32,8 @@ final class Outbox {
   /** Ids of the messages in {@link #ops}, kept in step so an append does not rescan them. */
   private final Set<MessageId> pendingIds = new HashSet<>();
   private boolean headInFlight;
+  /** Whether other writes already waited behind the head when it was taken for sending. */
+  private boolean backlogBehindHead;
   private @Nullable Instant oldestAcknowledged;
   private @Nullable String lastFailure;
   private int failedAttempts;
@@ -81,6 +83,7 @@ final class Outbox {
       return Optional.empty();
     }
     headInFlight = true;
+    backlogBehindHead = ops.size() > 1;
     return Optional.of(ops.get(0));
   }
 
@@ -100,6 +103,14 @@ final class Outbox {
     lastFailure = null;
     oldestAcknowledged = ops.isEmpty() ? null : oldestAcknowledged;
     return sequence;
+  }
+
+  /**
+   * Whether what is still pending after the last confirmed head was already waiting when that head
+   * was sent (a backlog the one-request limits split), rather than written while it was in flight.
+   */
+  synchronized boolean backlogPredatesLastSend() {
+    return backlogBehindHead && !ops.isEmpty();
   }
 
   /** The head could not be sent; it stays first and may absorb later appends again. */

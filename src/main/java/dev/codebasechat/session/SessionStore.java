@@ -947,7 +947,10 @@ public final class SessionStore implements AutoCloseable {
       removeIfEmpty(outbox);
       return FlushOutcome.done();
     }
-    return FlushOutcome.more();
+    // A backlog that was already waiting goes at once. Writes that arrived while the head was in
+    // flight were marked dirty then: the pacer times them from their arrival, so a session still
+    // gets at most one write per debounce window.
+    return outbox.backlogPredatesLastSend() ? FlushOutcome.more() : FlushOutcome.done();
   }
 
   private FlushOutcome onFlushFailure(Outbox outbox, AccessToken token, PendingOp op, Throwable failure) {

@@ -93,6 +93,30 @@ class SessionStoreTest {
   }
 
   @Test
+  void writeArrivingWhileTheSessionsFlushIsInFlight_waitsItsOwnWindow_notSentRightAfterTheConfirmation() {
+    SessionId id = sessionId("inflight1");
+    store.append(alice, id, List.of(f.message("m1")));
+    fake.delayResponses(Duration.ofMillis(300)); // real time: the flush stays in flight meanwhile
+    f.advanceMillis(500); // the window ends: the first append request goes out
+
+    store.append(alice, id, List.of(f.message("m2")));
+    f.awaitNoHttpInFlight();
+    fake.delayResponses(Duration.ZERO);
+    f.advanceMillis(0);
+    f.awaitNoHttpInFlight();
+    long atConfirmation = fake.countRequests(".*/rpc/append_chat_messages");
+    f.advanceMillis(499);
+    f.awaitNoHttpInFlight();
+    long justBeforeItsWindowEnds = fake.countRequests(".*/rpc/append_chat_messages");
+    f.drainAll();
+
+    assertThat(atConfirmation).isEqualTo(1);
+    assertThat(justBeforeItsWindowEnds).isEqualTo(1);
+    assertThat(fake.countRequests(".*/rpc/append_chat_messages")).isEqualTo(2);
+    assertThat(storedIds(id)).containsExactly("m1", "m2");
+  }
+
+  @Test
   void differentSessions_areSentSeparately() {
     store.append(alice, sessionId("multi001"), List.of(f.message("a")));
     store.append(alice, sessionId("multi002"), List.of(f.message("b")));
