@@ -1,5 +1,8 @@
 package dev.codebasechat.auth;
 
+import com.google.common.base.Ticker;
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.KeySourceException;
@@ -33,6 +36,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.crypto.spec.SecretKeySpec;
 import org.jspecify.annotations.Nullable;
@@ -59,7 +63,16 @@ import org.jspecify.annotations.Nullable;
  * UUID. Tokens longer than {@link #MAX_TOKEN_LENGTH} and project keys ({@code sb_…}) are refused
  * before parsing.
  *
- * <p>Immutable and thread-safe; build once and share. {@link #verify} throws only {@link
+ * <p>Tokens that passed every check are remembered ({@link #DEFAULT_VERIFIED_TOKEN_CACHE_SIZE}
+ * of them, keyed by the exact token string), so a client presenting the same token again is
+ * answered without parsing it and checking its signature again: a hit is re-checked for {@code
+ * exp} (with the skew) against the clock every time, and is forgotten after the JWKS cache TTL, so
+ * a signing key withdrawn from the JWKS stops being honoured as soon as it would without this
+ * cache. A token that fails is never remembered; any other string (a forged token for the same
+ * user included) is verified in full. Tokens longer than {@link #MAX_CACHED_TOKEN_LENGTH} are
+ * verified every time, which bounds the memory the cache can hold.
+ *
+ * <p>Immutable (apart from that cache) and thread-safe; build once and share. {@link #verify} throws only {@link
  * InvalidTokenException}; no message, {@code toString()} or log line contains a token or a secret.
  */
 public final class SupabaseJwtVerifier {
@@ -85,6 +98,12 @@ public final class SupabaseJwtVerifier {
   /** Connect and read timeout of one JWKS fetch. */
   public static final Duration DEFAULT_JWKS_TIMEOUT = Duration.ofSeconds(2);
 
+  /** How many verified tokens are remembered by default ({@link Builder#verifiedTokenCacheSize}). */
+  public static final int DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+
+  /** The longest token that is remembered once verified, in characters (4 KiB). */
+  public static final int MAX_CACHED_TOKEN_LENGTH = 4 * 1024;
+
   /** The JWKS path under the project URL. */
   public static final String JWKS_PATH = "/auth/v1/.well-known/jwks.json";
 
@@ -99,9 +118,19 @@ public final class SupabaseJwtVerifier {
   private final @Nullable String issuer;
   private final Duration clockSkew;
   private final Clock clock;
+  private final @Nullable Cache<String, VerifiedUser> verified;
 
   private SupabaseJwtVerifier(Builder builder) {
     this.clock = builder.clock;
+    this.verified =
+        builder.verifiedTokenCacheSize == 0
+            ? null
+            : CacheBuilder.newBuilder()
+                .maximumSize(builder.verifiedTokenCacheSize)
+                // Not longer than the key set it was checked against is trusted.
+                .expireAfterWrite(builder.jwksCacheTtl)
+                .ticker(clockTicker(builder.clock))
+                .<String, VerifiedUser>build();
     this.clockSkew = builder.clockSkew;
     this.issuer = builder.issuer;
     byte[] secret = builder.secret;
@@ -153,10 +182,39 @@ public final class SupabaseJwtVerifier {
     if (token.startsWith("sb_")) {
       throw new InvalidTokenException(Reason.NOT_A_USER_TOKEN);
     }
+    Cache<String, VerifiedUser> cache = verified;
+    if (cache != null) {
+      VerifiedUser known = cache.getIfPresent(token);
+      if (known != null) {
+        if (!expired(known.expiresAt())) {
+          return known;
+        }
+        // Verified in full below, which refuses it as expired with the usual reason.
+        cache.invalidate(token);
+      }
+    }
     SignedJWT jwt = parse(token);
     JWTClaimsSet claims = verifySignature(jwt);
     checkClaims(claims);
-    return toUser(token, claims);
+    VerifiedUser user = toUser(token, claims);
+    if (cache != null && token.length() <= MAX_CACHED_TOKEN_LENGTH) {
+      cache.put(token, user);
+    }
+    return user;
+  }
+
+  /** Whether {@code exp} is past, beyond the skew, by the clock. */
+  private boolean expired(Instant exp) {
+    return exp.plus(clockSkew).isBefore(clock.instant());
+  }
+
+  private static Ticker clockTicker(Clock clock) {
+    return new Ticker() {
+      @Override
+      public long read() {
+        return TimeUnit.MILLISECONDS.toNanos(clock.millis());
+      }
+    };
   }
 
   private static SignedJWT parse(String token) {
@@ -207,7 +265,7 @@ public final class SupabaseJwtVerifier {
     if (exp == null) {
       throw new InvalidTokenException(Reason.MALFORMED);
     }
-    if (exp.toInstant().plus(clockSkew).isBefore(now)) {
+    if (expired(exp.toInstant())) {
       throw new InvalidTokenException(Reason.EXPIRED);
     }
     Instant latest = now.plus(clockSkew);
@@ -321,8 +379,22 @@ public final class SupabaseJwtVerifier {
     private Duration jwksOutageTolerance = DEFAULT_JWKS_OUTAGE_TOLERANCE;
     private Duration jwksTimeout = DEFAULT_JWKS_TIMEOUT;
     private Clock clock = SystemTime.clock();
+    private int verifiedTokenCacheSize = DEFAULT_VERIFIED_TOKEN_CACHE_SIZE;
 
     private Builder() {}
+
+    /**
+     * How many verified tokens to remember (see the class description); 0 verifies every token
+     * in full every time. 0 to 1 000 000, default {@link #DEFAULT_VERIFIED_TOKEN_CACHE_SIZE}.
+     */
+    public Builder verifiedTokenCacheSize(int tokens) {
+      if (tokens < 0 || tokens > 1_000_000) {
+        throw new IllegalArgumentException(
+            "verifiedTokenCacheSize must be between 0 and 1000000 but was " + tokens);
+      }
+      this.verifiedTokenCacheSize = tokens;
+      return this;
+    }
 
     /**
      * Verifies ES256/RS256 tokens with the signing keys published at {@code

@@ -38,6 +38,8 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -82,6 +84,8 @@ public final class Gateway implements AutoCloseable {
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
   public static final int DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
   private static final byte[] NO_BODY = new byte[0];
+  /** Bound of the serialised session answers kept for repeated reads of an unchanged session. */
+  static final long REMEMBERED_BODY_BYTES = 32L * 1024 * 1024;
 
   private final Settings settings;
   private final Clock clock;
@@ -98,6 +102,8 @@ public final class Gateway implements AutoCloseable {
   private final Duration flushTimeout;
   private final Duration drainTimeout;
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** One timer per method, route and status, looked up instead of registered on every request. */
+  private final ConcurrentMap<TimerKey, Timer> timers = new ConcurrentHashMap<>();
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
   private volatile boolean shuttingDown;
   private @Nullable FlushReport closeReport;
@@ -170,7 +176,7 @@ public final class Gateway implements AutoCloseable {
     this.client = builtClient;
     store.bindTo(registry);
     SupabaseJwtVerifier verifier = builder.verifier != null ? builder.verifier : verifierBuilder.build();
-    this.routes = new SessionRoutes(store, verifier, clock);
+    this.routes = new SessionRoutes(store, verifier, clock, REMEMBERED_BODY_BYTES);
     int queueSize = builder.queueSize > 0 ? builder.queueSize : Math.max(16, settings.requestThreads() * 4);
     this.limit = new RequestLimit(settings.requestThreads(), queueSize);
     limit.setFailureHandler(
@@ -499,16 +505,24 @@ public final class Gateway implements AutoCloseable {
   private void finished(HttpServerExchange exchange, String method, String route, long started) {
     long nanos = registry.config().clock().monotonicTime() - started;
     int status = exchange.getStatusCode();
-    Timer.builder("http.server.requests")
-        .description("HTTP requests by route template, method and status")
-        .tags("method", knownMethod(method), "route", route, "status", Integer.toString(status))
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
-    accessLog.debug("{} {} {} {}ms", knownMethod(method), route, status, TimeUnit.NANOSECONDS.toMillis(nanos));
+    timers.computeIfAbsent(new TimerKey(knownMethod(method), route, status), this::timer).record(nanos, TimeUnit.NANOSECONDS);
+    if (accessLog.isDebugEnabled()) {
+      accessLog.debug("{} {} {} {}ms", knownMethod(method), route, status, TimeUnit.NANOSECONDS.toMillis(nanos));
+    }
     if (inFlight.decrementAndGet() == 0 && shuttingDown) {
       drained.complete(null);
     }
   }
+
+  private Timer timer(TimerKey key) {
+    return Timer.builder("http.server.requests")
+        .description("HTTP requests by route template, method and status")
+        .tags("method", key.method(), "route", key.route(), "status", Integer.toString(key.status()))
+        .register(registry);
+  }
+
+  /** The tags of one request timer; route is a template (or unmatched), method a known one. */
+  private record TimerKey(String method, String route, int status) {}
 
   /** Methods as tag values: a made-up method must not create a new time series per request. */
   private static String knownMethod(String method) {

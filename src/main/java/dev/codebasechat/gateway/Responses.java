@@ -24,6 +24,11 @@ final class Responses {
     send(exchange, status, JSON_TYPE, bytes);
   }
 
+  /** An answer already serialised as UTF-8 JSON. */
+  static void json(HttpServerExchange exchange, int status, byte[] body) {
+    send(exchange, status, JSON_TYPE, body);
+  }
+
   static void send(HttpServerExchange exchange, int status, String contentType, byte[] bytes) {
     if (exchange.isResponseStarted()) {
       return;

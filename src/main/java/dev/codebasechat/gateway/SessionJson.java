@@ -1,5 +1,7 @@
 package dev.codebasechat.gateway;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -12,6 +14,7 @@ import dev.codebasechat.session.Role;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionPage;
 import dev.codebasechat.session.SessionSummary;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -37,34 +40,86 @@ final class SessionJson {
 
   // ------------------------------------------------------------------ out
 
-  static ObjectNode message(ChatMessage message) {
-    ObjectNode node = NODES.objectNode();
-    node.put("id", message.id().value());
-    node.put("role", message.role().wireName());
-    node.put("content", message.content());
-    node.put("timestamp", message.timestamp().toString());
-    message.code().ifPresent(code -> node.set("code", code));
-    return node;
+  /**
+   * A session with {@code shown} of its messages, as UTF-8 JSON; {@code messageCount} is the full
+   * count. Written with the streaming generator: the hot read builds no tree.
+   */
+  static byte[] session(ChatSession session, List<ChatMessage> shown) {
+    return write(
+        gen -> {
+          gen.writeStartObject();
+          gen.writeStringField("id", session.id().value());
+          writeOptional(gen, "repo", session.repo());
+          writeOptional(gen, "currentFile", session.currentFile());
+          gen.writeFieldName("contextCache");
+          gen.writeTree(session.contextCache());
+          gen.writeFieldName("metadata");
+          gen.writeTree(session.metadata());
+          gen.writeNumberField("messageCount", session.messageCount());
+          gen.writeFieldName("messages");
+          writeMessages(gen, shown);
+          if (session.lastActivity().isPresent()) {
+            gen.writeStringField("lastActivity", session.lastActivity().get().toString());
+          } else {
+            gen.writeNullField("lastActivity");
+          }
+          gen.writeEndObject();
+        });
   }
 
-  static ArrayNode messages(List<ChatMessage> messages) {
-    ArrayNode array = NODES.arrayNode();
-    messages.forEach(m -> array.add(message(m)));
-    return array;
+  /** The compat GET answer: {@code {success, sessionId, history, count}}. */
+  static byte[] compatHistory(SessionId id, ChatSession session) {
+    return write(
+        gen -> {
+          gen.writeStartObject();
+          gen.writeBooleanField("success", true);
+          gen.writeStringField("sessionId", id.value());
+          gen.writeFieldName("history");
+          writeMessages(gen, session.messages());
+          gen.writeNumberField("count", session.messageCount());
+          gen.writeEndObject();
+        });
   }
 
-  /** A session with {@code shown} of its messages; {@code messageCount} is the full count. */
-  static ObjectNode session(ChatSession session, List<ChatMessage> shown) {
-    ObjectNode node = NODES.objectNode();
-    node.put("id", session.id().value());
-    putOptional(node, "repo", session.repo());
-    putOptional(node, "currentFile", session.currentFile());
-    node.set("contextCache", session.contextCache());
-    node.set("metadata", session.metadata());
-    node.put("messageCount", session.messageCount());
-    node.set("messages", messages(shown));
-    putOptional(node, "lastActivity", session.lastActivity().map(Instant::toString));
-    return node;
+  private static void writeMessages(JsonGenerator gen, List<ChatMessage> messages) throws IOException {
+    gen.writeStartArray();
+    for (ChatMessage message : messages) {
+      gen.writeStartObject();
+      gen.writeStringField("id", message.id().value());
+      gen.writeStringField("role", message.role().wireName());
+      gen.writeStringField("content", message.content());
+      gen.writeStringField("timestamp", message.timestamp().toString());
+      if (message.code().isPresent()) {
+        gen.writeFieldName("code");
+        gen.writeTree(message.code().get());
+      }
+      gen.writeEndObject();
+    }
+    gen.writeEndArray();
+  }
+
+  private static void writeOptional(JsonGenerator gen, String field, Optional<String> value) throws IOException {
+    if (value.isPresent()) {
+      gen.writeStringField(field, value.get());
+    } else {
+      gen.writeNullField(field);
+    }
+  }
+
+  /** What writes one body; IOException only because the generator's methods declare it. */
+  private interface BodyWriter {
+    void write(JsonGenerator gen) throws IOException;
+  }
+
+  private static byte[] write(BodyWriter writer) {
+    ByteArrayBuilder out = new ByteArrayBuilder(8 * 1024);
+    try (JsonGenerator gen = Json.MAPPER.getFactory().createGenerator(out)) {
+      writer.write(gen);
+    } catch (IOException e) {
+      // Writing to memory fails only on a bug (an unbalanced object), never on input.
+      throw new IllegalStateException("a JSON answer could not be written", e);
+    }
+    return out.toByteArray();
   }
 
   static ObjectNode page(SessionPage page, int limit) {

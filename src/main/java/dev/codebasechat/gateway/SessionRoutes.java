@@ -58,11 +58,13 @@ final class SessionRoutes {
   private final SessionStore store;
   private final SupabaseJwtVerifier verifier;
   private final Clock clock;
+  private final SessionBodies bodies;
 
-  SessionRoutes(SessionStore store, SupabaseJwtVerifier verifier, Clock clock) {
+  SessionRoutes(SessionStore store, SupabaseJwtVerifier verifier, Clock clock, long maxRememberedBodyBytes) {
     this.store = store;
     this.verifier = verifier;
     this.clock = clock;
+    this.bodies = new SessionBodies(maxRememberedBodyBytes);
   }
 
   void handle(HttpServerExchange exchange, Routes.Match match, byte[] body) {
@@ -136,13 +138,8 @@ final class SessionRoutes {
   private void compatGet(HttpServerExchange exchange, Caller caller) {
     SessionId id = SessionJson.sessionId(requiredQuery(exchange, "sessionId"));
     SessionRead read = call(() -> store.history(caller, id));
-    ObjectNode out = Json.MAPPER.createObjectNode();
-    out.put("success", true);
-    out.put("sessionId", id.value());
-    out.set("history", SessionJson.messages(read.session().messages()));
-    out.put("count", read.session().messageCount());
     readHeaders(exchange, read);
-    Responses.json(exchange, 200, out);
+    Responses.json(exchange, 200, bodies.compatHistory(id, read));
   }
 
   private void compatPost(HttpServerExchange exchange, Caller caller, byte[] body) {
@@ -243,9 +240,9 @@ final class SessionRoutes {
     int last = intQuery(exchange, "last", 0, 0, Integer.MAX_VALUE);
     SessionRead read = call(() -> store.history(caller, id));
     ChatSession session = read.session();
-    List<ChatMessage> shown = lastText.isPresent() ? session.lastMessages(last) : session.messages();
     readHeaders(exchange, read);
-    Responses.json(exchange, 200, SessionJson.session(session, shown));
+    Responses.json(
+        exchange, 200, lastText.isPresent() ? SessionJson.session(session, session.lastMessages(last)) : bodies.session(read));
   }
 
   private void append(HttpServerExchange exchange, Caller caller, SessionId id, byte[] body) {

@@ -73,7 +73,7 @@ public final class GatewayThroughputMeasurement {
         gatewayPort = freePort();
         gateway = startGateway(dir, gatewayPort, secret);
         awaitHealthy(http, gatewayPort);
-        token = DevTokenMinter.create(secret, "http://127.0.0.1/auth/v1", Clock.systemUTC()).mint(UUID.randomUUID(), Duration.ofHours(1));
+        token = DevTokenMinter.create(secret, dev.codebasechat.gateway.Settings.EMBEDDED_TOKEN_ISSUER, Clock.systemUTC()).mint(UUID.randomUUID(), Duration.ofHours(1));
         sessionPath = createSession(http, gatewayPort, token);
         for (int i = 0; i < SESSION_MESSAGES; i++) {
           var message = Conversation.message("gw", i, Clock.systemUTC().instant());

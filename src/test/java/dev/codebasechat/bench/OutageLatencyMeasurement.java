@@ -39,10 +39,14 @@ import okhttp3.OkHttpClient;
  * <ol>
  *   <li>for 3 s, every millisecond, alternately a read and an append of one message on a session
  *       it holds, each timed until it returns;
- *   <li>for the next 2 s, every 50 ms, alternately a read and an append on a session it does not
- *       hold (another session each time, as after a restart: the session exists in the database),
+ *   <li>then, at a fixed pace, alternately a read and an append on a session it does not hold
+ *       (another session each time, as after a restart: the session exists in the database),
  *       issued asynchronously and timed until the returned future completes — failing counts as
- *       completing: the time is what the caller waits for an answer.
+ *       completing: the time is what the caller waits for an answer. Refused connections fail
+ *       fast, so there are 1 000 calls of each (4 s, one call every 2 ms): enough for p99 to be a
+ *       percentile rather than the slowest call. Hanging connections keep each early call for the
+ *       read timeout, so there are 40 of each over 2 s (one every 25 ms), as many sessions as a
+ *       restart would typically meet in that time.
  * </ol>
  *
  * The store uses its defaults (retry 3 attempts, breaker, 10 s read timeout); the original waits
@@ -50,7 +54,16 @@ import okhttp3.OkHttpClient;
  */
 public final class OutageLatencyMeasurement {
   private static final int HELD = 50;
-  private static final int COLD = 40;
+  /** Calls of each kind on sessions not held, per outage (quick runs: a fifth of the refused ones). */
+  private static int coldCalls(String outage, boolean quick) {
+    return outage.equals("refused") ? (quick ? 200 : 1_000) : 40;
+  }
+
+  /** How long the calls on sessions not held are spread over. */
+  private static Duration coldPhase(String outage, boolean quick) {
+    return outage.equals("refused") && !quick ? Duration.ofSeconds(4) : Duration.ofSeconds(2);
+  }
+
   private static final String[] OPERATIONS = {
     "read, session held", "append, session held", "read, session not held", "append, session not held"
   };
@@ -73,8 +86,10 @@ public final class OutageLatencyMeasurement {
     try (FakeSupabase fake = FakeSupabase.create().start()) {
       List<BenchSupport.User> users = BenchSupport.users(fake, 10);
       for (String outage : List.of("refused", "hanging")) {
-        runs.add(ours(fake, users, outage, heldPhase));
-        runs.add(original(fake, users, outage, heldPhase));
+        int cold = coldCalls(outage, options.quick());
+        Duration coldPhase = coldPhase(outage, options.quick());
+        runs.add(ours(fake, users, outage, heldPhase, cold, coldPhase));
+        runs.add(original(fake, users, outage, heldPhase, cold, coldPhase));
       }
     }
     Map<String, Double> figures = new LinkedHashMap<>();
@@ -133,8 +148,9 @@ public final class OutageLatencyMeasurement {
       }
       String note = "";
       if (worst > 2 && worst < 100) {
-        note = "The rows on sessions not held have 40 calls each, so their p99 is their slowest call: single calls of a"
-            + " few ms on a shared 2-core machine (the store's own retries and the breaker run on the same cores).";
+        int calls = ours.operations().get(indexOf(worstOp)).count();
+        note = "The worst row has " + calls + " calls; its p99 is the time of its " + (calls - (int) Math.floor(calls * 0.99))
+            + " slowest calls on a shared 2-core machine (the store's own retries and the breaker run on the same cores).";
       } else if (worst >= 100) {
         note = "When connections hang, nothing fails until a timeout: the first reads of sessions the store does not hold"
             + " wait for the 10 s read timeout, like the original, until enough calls have failed for the circuit breaker to"
@@ -176,9 +192,13 @@ public final class OutageLatencyMeasurement {
             "FakeSupabase on this machine. Refused: the fake stops listening (goDown(CONNECTION_REFUSED)). Hanging: every"
                 + " answer is held back 60 s (delayResponses), so connections are accepted and never answered. The store runs"
                 + " with its defaults and no journal; the original-style baseline with a 10 s HTTP timeout (Node's fetch would"
-                + " wait 300 s for an accepted connection's headers). " + HELD + " sessions held, " + COLD
-                + " sessions not held per contender; 1 s of unrecorded warm-up calls while the database answers, then, with the"
-                + " database away, " + heldPhase.toSeconds() + " s of held-session calls and 2 s of calls on sessions not held.",
+                + " wait 300 s for an accepted connection's headers). " + HELD + " sessions held per contender; 1 s of unrecorded"
+                + " warm-up calls while the database answers, then, with the database away, " + heldPhase.toSeconds()
+                + " s of held-session calls (one every ms), then calls on sessions not held, another session each time, at a"
+                + " fixed pace: refused, " + coldCalls("refused", options.quick()) + " reads and as many appends over "
+                + coldPhase("refused", options.quick()).toSeconds() + " s (failing fast, so p99 is a real percentile);"
+                + " hanging, " + coldCalls("hanging", options.quick()) + " of each over " + coldPhase("hanging", options.quick()).toSeconds()
+                + " s (each early call waits for a timeout).",
             tables,
             goals,
             notes,
@@ -189,6 +209,10 @@ public final class OutageLatencyMeasurement {
     BenchSupport.exit();
   }
 
+  private static int indexOf(String operation) {
+    return java.util.Arrays.asList(OPERATIONS).indexOf(operation);
+  }
+
   private static Run find(List<Run> runs, String contender, String outage) {
     return runs.stream()
         .filter(r -> r.contender().equals(contender) && r.outage().equals(outage))
@@ -196,7 +220,8 @@ public final class OutageLatencyMeasurement {
         .orElseThrow();
   }
 
-  private static Run ours(FakeSupabase fake, List<BenchSupport.User> users, String outage, Duration heldPhase)
+  private static Run ours(
+      FakeSupabase fake, List<BenchSupport.User> users, String outage, Duration heldPhase, int cold, Duration coldPhase)
       throws Exception {
     fake.reset();
     // The library's own HTTP client and defaults, as a user gets them.
@@ -213,7 +238,7 @@ public final class OutageLatencyMeasurement {
     for (int s = 0; s < HELD; s++) {
       store.history(users.get(s % users.size()).caller(), SessionId.of(id(tag + "held", s))); // now cached
     }
-    seedColdSessions(fake, users, tag);
+    seedColdSessions(fake, users, tag, cold);
     Subject subject =
         new Subject() {
           @Override
@@ -235,7 +260,7 @@ public final class OutageLatencyMeasurement {
     Run run;
     takeDown(fake, outage);
     try {
-      run = measure("ours", outage, subject, users, tag, heldPhase);
+      run = measure("ours", outage, subject, users, tag, heldPhase, cold, coldPhase);
     } finally {
       bringUp(fake);
       store.close();
@@ -244,7 +269,8 @@ public final class OutageLatencyMeasurement {
     return run;
   }
 
-  private static Run original(FakeSupabase fake, List<BenchSupport.User> users, String outage, Duration heldPhase)
+  private static Run original(
+      FakeSupabase fake, List<BenchSupport.User> users, String outage, Duration heldPhase, int cold, Duration coldPhase)
       throws Exception {
     fake.reset();
     BenchSupport.acceptOriginalUpserts(fake);
@@ -260,7 +286,7 @@ public final class OutageLatencyMeasurement {
       }
     }
     BenchSupport.await("saves", Duration.ofSeconds(30), () -> {}, store::idle);
-    seedColdSessions(fake, users, tag);
+    seedColdSessions(fake, users, tag, cold);
     Subject subject =
         new Subject() {
           @Override
@@ -277,7 +303,7 @@ public final class OutageLatencyMeasurement {
     Run run;
     takeDown(fake, outage);
     try {
-      run = measure("original-style", outage, subject, users, tag, heldPhase);
+      run = measure("original-style", outage, subject, users, tag, heldPhase, cold, coldPhase);
     } finally {
       bringUp(fake);
       store.close();
@@ -287,8 +313,8 @@ public final class OutageLatencyMeasurement {
     return run;
   }
 
-  private static void seedColdSessions(FakeSupabase fake, List<BenchSupport.User> users, String tag) {
-    for (int s = 0; s < 2 * COLD; s++) {
+  private static void seedColdSessions(FakeSupabase fake, List<BenchSupport.User> users, String tag, int cold) {
+    for (int s = 0; s < 2 * cold; s++) {
       String[] ids = new String[20];
       for (int m = 0; m < ids.length; m++) {
         ids[m] = "c" + m;
@@ -298,7 +324,14 @@ public final class OutageLatencyMeasurement {
   }
 
   private static Run measure(
-      String contender, String outage, Subject subject, List<BenchSupport.User> users, String tag, Duration heldPhase)
+      String contender,
+      String outage,
+      Subject subject,
+      List<BenchSupport.User> users,
+      String tag,
+      Duration heldPhase,
+      int cold,
+      Duration coldPhase)
       throws Exception {
     List<Long> heldReads = new ArrayList<>();
     List<Long> heldAppends = new ArrayList<>();
@@ -307,7 +340,9 @@ public final class OutageLatencyMeasurement {
     List<CompletableFuture<Long>> coldAppends = new ArrayList<>();
     int[] readOutcomes = new int[2];
     int[] appendOutcomes = new int[2];
-    for (int i = 0; i < 2 * COLD; i++) {
+    long spacing = coldPhase.toNanos() / (2L * cold);
+    long coldStart = System.nanoTime();
+    for (int i = 0; i < 2 * cold; i++) {
       BenchSupport.User user = users.get(i % users.size());
       long before = System.nanoTime();
       boolean read = i % 2 == 0;
@@ -322,7 +357,7 @@ public final class OutageLatencyMeasurement {
                 return System.nanoTime() - before;
               });
       (read ? coldReads : coldAppends).add(timed);
-      BenchSupport.sleepMillis(2_000 / (2 * COLD));
+      BenchSupport.parkUntil(coldStart + (i + 1) * spacing);
     }
     CompletableFuture.allOf(coldReads.toArray(CompletableFuture[]::new)).join();
     CompletableFuture.allOf(coldAppends.toArray(CompletableFuture[]::new)).join();
