@@ -182,25 +182,42 @@ public final class SupabaseJwtVerifier {
     if (token.startsWith("sb_")) {
       throw new InvalidTokenException(Reason.NOT_A_USER_TOKEN);
     }
-    Cache<String, VerifiedUser> cache = verified;
-    if (cache != null) {
-      VerifiedUser known = cache.getIfPresent(token);
-      if (known != null) {
-        if (!expired(known.expiresAt())) {
-          return known;
-        }
-        // Verified in full below, which refuses it as expired with the usual reason.
-        cache.invalidate(token);
-      }
+    Optional<VerifiedUser> known = remembered(token);
+    if (known.isPresent()) {
+      return known.get();
     }
     SignedJWT jwt = parse(token);
     JWTClaimsSet claims = verifySignature(jwt);
     checkClaims(claims);
     VerifiedUser user = toUser(token, claims);
+    Cache<String, VerifiedUser> cache = verified;
     if (cache != null && token.length() <= MAX_CACHED_TOKEN_LENGTH) {
       cache.put(token, user);
     }
     return user;
+  }
+
+  /**
+   * The user of {@code token} if this verifier verified exactly this token before and still
+   * remembers it, and it has not expired since (by the clock, with the skew); empty otherwise,
+   * and then only {@link #verify} can tell. Never parses, never fetches keys, never throws: meant
+   * for callers that must not block, such as an I/O thread.
+   */
+  public Optional<VerifiedUser> remembered(String token) {
+    Cache<String, VerifiedUser> cache = verified;
+    if (cache == null) {
+      return Optional.empty();
+    }
+    VerifiedUser known = cache.getIfPresent(token);
+    if (known == null) {
+      return Optional.empty();
+    }
+    if (expired(known.expiresAt())) {
+      // verify() refuses it in full, with the usual reason.
+      cache.invalidate(token);
+      return Optional.empty();
+    }
+    return Optional.of(known);
   }
 
   /** Whether {@code exp} is past, beyond the skew, by the clock. */

@@ -66,8 +66,11 @@ import org.xnio.Options;
  * <p>Request handling: the path is matched and the body read without blocking on the I/O threads
  * (bounded by {@code maxBodyBytes}); then at most {@code requestThreads} requests run at once on
  * worker threads, where tokens are verified and the store is called; up to {@code queueSize} more
- * wait, beyond that the answer is 503 with {@code Retry-After}. Slow clients are cut off by the
- * parse, read and idle timeouts.
+ * wait, beyond that the answer is 503 with {@code Retry-After}. The one exception is a read of a
+ * whole session whose token the verifier remembers and which the store holds: nothing in it can
+ * wait, so it is answered on the I/O thread, without the hand-off to a worker (the most frequent
+ * request of a chat client, and the cheapest). Slow clients are cut off by the parse, read and
+ * idle timeouts.
  *
  * <p>{@link #close()} is graceful: new requests are refused (503), requests in flight finish
  * (bounded), the listener stops, the store is flushed within the flush timeout and what could not
@@ -346,6 +349,9 @@ public final class Gateway implements AutoCloseable {
       return;
     }
     if (!hasBody(exchange)) {
+      if (method.equals("GET") && routes.answerHeldRead(exchange, match)) {
+        return;
+      }
       limit.handleRequest(exchange, worker(match, NO_BODY));
       return;
     }

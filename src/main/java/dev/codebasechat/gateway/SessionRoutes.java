@@ -106,6 +106,39 @@ final class SessionRoutes {
     }
   }
 
+  /**
+   * On an I/O thread: answers {@code GET /v1/sessions/{id}} (without a query) when nothing in it
+   * can wait — the token is one the verifier remembers, the store holds the session — with the
+   * same answer the worker path gives. Returns false, having answered nothing, in every other case
+   * (including every refusal), and the worker path then handles the request in full.
+   */
+  boolean answerHeldRead(HttpServerExchange exchange, Routes.Match match) {
+    if (match.route() != Routes.SESSION || !exchange.getQueryString().isEmpty()) {
+      return false;
+    }
+    HeaderValues values = exchange.getRequestHeaders().get(Headers.AUTHORIZATION);
+    if (values == null || values.size() != 1) {
+      return false;
+    }
+    try {
+      Optional<VerifiedUser> user = verifier.remembered(AuthorizationHeader.bearerToken(values.getFirst()));
+      if (user.isEmpty()) {
+        return false;
+      }
+      Caller caller = new Caller(user.get().userId(), user.get().token());
+      Optional<SessionRead> read = store.historyIfHeld(caller, SessionId.of(match.id().orElseThrow()));
+      if (read.isEmpty()) {
+        return false;
+      }
+      readHeaders(exchange, read.get());
+      Responses.json(exchange, 200, bodies.session(read.get()));
+      return true;
+    } catch (RuntimeException e) {
+      // A malformed header or id, a session deleted meanwhile: the worker path gives the answer.
+      return false;
+    }
+  }
+
   // ------------------------------------------------------------------ auth
 
   private Caller authenticate(HttpServerExchange exchange) {

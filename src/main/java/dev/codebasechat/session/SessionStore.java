@@ -208,6 +208,18 @@ public final class SessionStore implements AutoCloseable {
     return hit != null ? CompletableFuture.completedFuture(hit) : readThrough(caller, id, 0);
   }
 
+  /**
+   * The caller's session when this process holds it, without waiting for anything: no database
+   * call, no future. It is the answer {@link #history} gives on a cache hit; empty when the read
+   * would have to go to the database (then call {@link #history}). For callers that must not
+   * block, such as an HTTP server's I/O thread.
+   *
+   * @throws SessionNotFoundException if the session is held but deleted by a pending write
+   */
+  public Optional<SessionRead> historyIfHeld(Caller caller, SessionId id) {
+    return Optional.ofNullable(cacheHit(caller, id));
+  }
+
   /** The answer from the cache when it holds the caller's session; null on a miss. */
   private @Nullable SessionRead cacheHit(Caller caller, SessionId id) {
     rememberToken(caller);
