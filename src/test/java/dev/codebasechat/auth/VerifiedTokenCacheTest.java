@@ -61,9 +61,9 @@ class VerifiedTokenCacheTest {
 
   @Test
   void cachedToken_onceExpired_staysRefused() {
-    String token = hs256(userClaims(now).build(), SECRET);
+    String token = hs256(userClaims(now).expirationTime(Date.from(now.plusSeconds(60))).build(), SECRET);
     verifier.verify(token);
-    clock.advance(Duration.ofSeconds(3600 + 31));
+    clock.advance(Duration.ofSeconds(60 + 31));
 
     assertThat(rejection(token)).isEqualTo(Reason.EXPIRED);
     assertThat(rejection(token)).isEqualTo(Reason.EXPIRED);
@@ -103,6 +103,26 @@ class VerifiedTokenCacheTest {
     clock.advance(Duration.ofSeconds(120));
 
     assertThat(verifier.verify(token).userId()).isEqualTo(ALICE);
+  }
+
+  @Test
+  void rememberedToken_isForgottenAfterTheJwksCacheTtl() {
+    String token = hs256(userClaims(now).build(), SECRET);
+    VerifiedUser first = verifier.verify(token);
+
+    clock.advance(SupabaseJwtVerifier.DEFAULT_JWKS_CACHE_TTL);
+
+    assertThat(verifier.remembered(token)).isEmpty();
+    assertThat(verifier.verify(token)).isEqualTo(first).isNotSameAs(first);
+  }
+
+  @Test
+  void remembered_unknownOrRefusedToken_isEmpty() {
+    String forged = hs256(userClaims(now).build(), TestTokens.randomSecret());
+    assertThat(rejection(forged)).isEqualTo(Reason.BAD_SIGNATURE);
+
+    assertThat(verifier.remembered(forged)).isEmpty();
+    assertThat(verifier.remembered("not-a-token")).isEmpty();
   }
 
   @Test

@@ -234,6 +234,48 @@ class GatewayAuthTest {
     assertThat(client.get("/v1/sessions", bob).json().path("sessions")).isEmpty();
   }
 
+  @Test
+  void rememberedTokenOfAHeldSession_pastItsExpiry_is401() {
+    // Short-lived, so it expires while the verifier still remembers it (for the JWKS cache TTL).
+    String alice = used(TestTokens.hs256(claims(ALICE).expirationTime(Date.from(clock.instant().plusSeconds(60))).build(), SECRET));
+    String id = client.post("/v1/sessions", alice, "{}").json().path("id").asText();
+    assertThat(client.get("/v1/sessions/" + id, alice).status()).isEqualTo(200);
+    assertThat(client.get("/v1/sessions/" + id, alice).status()).isEqualTo(200);
+
+    clock.advance(Duration.ofSeconds(60 + 31));
+    Answer late = client.get("/v1/sessions/" + id, alice);
+
+    assertThat(late.status()).isEqualTo(401);
+    assertThat(late.header("WWW-Authenticate").orElseThrow()).contains("invalid_token");
+  }
+
+  @Test
+  void heldSession_withATamperedCopyOfARememberedToken_is401() {
+    String alice = hs(ALICE);
+    String id = client.post("/v1/sessions", alice, "{}").json().path("id").asText();
+    assertThat(client.get("/v1/sessions/" + id, alice).status()).isEqualTo(200);
+
+    Answer forged = client.get("/v1/sessions/" + id, used(TestTokens.tampered(alice)));
+
+    assertThat(forged.status()).isEqualTo(401);
+  }
+
+  @Test
+  void heldSession_readAgainAfterAnAppend_showsTheAppendedMessage() {
+    String alice = hs(ALICE);
+    String id = client.post("/v1/sessions", alice, "{}").json().path("id").asText();
+    Answer first = client.get("/v1/sessions/" + id, alice);
+    client.post("/v1/sessions/" + id + "/messages", alice, "{\"id\":\"m1\",\"role\":\"user\",\"content\":\"hello\"}");
+
+    Answer second = client.get("/v1/sessions/" + id, alice);
+
+    assertThat(first.json().path("messageCount").asInt()).isZero();
+    assertThat(second.json().path("messageCount").asInt()).isEqualTo(1);
+    assertThat(second.json().path("messages").get(0).path("content").asText()).isEqualTo("hello");
+    assertThat(second.header("X-Session-Source")).isPresent();
+    assertThat(second.header("X-Pending-Writes")).contains("0");
+  }
+
   private static Map<String, String> withoutDate(Map<String, String> headers) {
     Map<String, String> copy = new LinkedHashMap<>(headers);
     copy.remove("date");
