@@ -42,6 +42,39 @@ class SessionStoreTest {
   }
 
   @Test
+  void historyIfHeld_sessionNotHeld_isEmptyAndAsksNothing() {
+    SessionId id = sessionId("held0001");
+    fake.seedSession(ALICE, id.value(), "m1");
+    long before = fake.countRequests(".*");
+
+    assertThat(store.historyIfHeld(alice, id)).isEmpty();
+    assertThat(fake.countRequests(".*")).isEqualTo(before);
+  }
+
+  @Test
+  void historyIfHeld_heldSession_isTheCachedReadOfItsOwnerOnly() {
+    SessionId id = sessionId("held0002");
+    fake.seedSession(ALICE, id.value(), "m1");
+    SessionRead read = store.history(alice, id);
+
+    assertThat(store.historyIfHeld(alice, id)).hasValueSatisfying(held -> assertThat(held.session()).isSameAs(read.session()));
+    assertThat(store.historyIfHeld(bob, id)).isEmpty();
+  }
+
+  @Test
+  void historyIfHeld_withPendingWrites_includesThem() {
+    SessionId id = sessionId("held0003");
+    fake.seedSession(ALICE, id.value(), "m1");
+    store.history(alice, id);
+    store.append(alice, id, List.of(f.message("m2")));
+
+    SessionRead held = store.historyIfHeld(alice, id).orElseThrow();
+
+    assertThat(held.pendingWrites()).isEqualTo(1);
+    assertThat(held.session().messages()).extracting(m -> m.id().value()).containsExactly("m1", "m2");
+  }
+
+  @Test
   void append_isAcknowledgedBeforeAnyRequest() {
     SessionId id = sessionId("ack0001");
 
