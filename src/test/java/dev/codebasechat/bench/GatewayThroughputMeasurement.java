@@ -226,9 +226,19 @@ public final class GatewayThroughputMeasurement {
                         + " stack attributed to the first category a frame of it matches): cached reads, JFR execution"
                         + " samples of the gateway's running threads — " + readProfile + ". Appends, thread dumps every"
                         + " 200 ms (which also show threads waiting for a lock) — " + appendProfile + ".",
-                    "The ceiling writes a prepared buffer from Undertow's I/O thread; the gateway hands each request to a"
-                        + " worker, verifies the token (HS256 over the JWT, nimbus parsing its JSON), reads the session and"
-                        + " builds and serialises the JSON answer for every request.")
+                    "The ceiling writes a prepared buffer from Undertow's I/O thread. A cached read of the gateway is"
+                        + " answered on the I/O thread too, when nothing in it can wait: the token is one the verifier has"
+                        + " verified before (remembered by its exact string, re-checked for expiry on every request), the"
+                        + " store holds the session, and its JSON was already written for this unchanged session instance."
+                        + " Everything else (a first request with a token, a session not held, any write) goes to a worker"
+                        + " thread, as the appends do here.",
+                    "What the gateway does beyond the ceiling per cached read: it parses the Authorization header"
+                        + " (the ceiling is sent no token; Undertow's header parser then shows up under HTTP I/O), checks"
+                        + " the route, the headers and the token, looks up the session and the remembered body, sets the"
+                        + " X-Session-Source and X-Pending-Writes headers and records the request's timer."
+                        + " Before these changes (token verified, JSON tree built and serialised and a worker hand-off"
+                        + " for every request) the same run measured 17 % of the ceiling (7,553 vs 43,631 requests/s on"
+                        + " 2026-11-24).")
                 : List.of(),
             List.of(new Chart("gateway-throughput.svg", "Requests per second, " + CONNECTIONS + " connections", "requests/s", false,
                 categories, List.of(new Series("requests/s", rps)))),
