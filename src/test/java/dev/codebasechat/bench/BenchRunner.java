@@ -16,7 +16,8 @@ import java.util.Set;
  * measurement needs a clean heap, JMH forks once more), one after the other, each writing its
  * {@link MeasurementResult} as JSON. Then the report: the tables between the markers of {@code
  * BENCHMARKS.md}, SVG charts and the raw {@code results.json} in {@code docs/bench/}. A
- * {@code --quick} run is a smoke test: shorter loads, written to {@code target/bench/} only.
+ * {@code --quick} run is a smoke test: shorter loads, written to {@code target/bench/} only, like
+ * a partial ({@code --only}) run.
  * Exits non-zero when a measurement failed (the others are still reported).
  */
 public final class BenchRunner {
@@ -80,7 +81,9 @@ public final class BenchRunner {
       results.add(BenchSupport.read(out));
     }
     double wall = (System.nanoTime() - start) / 1e9;
-    Path chartDir = quick ? work : Path.of("docs", "bench");
+    // A quick or partial run must not replace the committed charts and raw figures of a full run.
+    boolean partial = quick || !only.isEmpty();
+    Path chartDir = partial ? work : Path.of("docs", "bench");
     Files.createDirectories(chartDir);
     for (MeasurementResult r : results) {
       for (MeasurementResult.Chart c : r.charts()) {
@@ -95,12 +98,12 @@ public final class BenchRunner {
     raw.put("results", results);
     Files.writeString(chartDir.resolve("results.json"), BenchSupport.JSON.writeValueAsString(raw), StandardCharsets.UTF_8);
     String command = "scripts/bench" + (quick ? " --quick" : "") + (only.isEmpty() ? "" : " --only " + String.join(",", only));
-    BenchmarkReport report = new BenchmarkReport(machine, command, wall, results, quick ? work.toString() : "docs/bench");
+    BenchmarkReport report = new BenchmarkReport(machine, command, wall, results, partial ? work.toString() : "docs/bench");
     String generated = report.markdown();
     if (!failed.isEmpty()) {
       generated += "Not reported: " + String.join(", ", failed) + " (the run failed; see its output).\n\n";
     }
-    if (quick || !only.isEmpty()) {
+    if (partial) {
       Path md = work.resolve("BENCHMARKS.generated.md");
       Files.writeString(md, generated, StandardCharsets.UTF_8);
       System.out.println("quick or partial run: report in " + md + " (BENCHMARKS.md left alone)");
