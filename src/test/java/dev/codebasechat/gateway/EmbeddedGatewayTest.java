@@ -183,6 +183,21 @@ class EmbeddedGatewayTest {
   }
 
   @Test
+  void anotherUsersSession_isIndistinguishableFromAMissingOne_onEveryRoute_andUnchanged() {
+    gateway = start(dataDir);
+    String alice = token(dataDir, ALICE);
+    String bob = token(dataDir, UUID.fromString("b0b00000-0000-4000-8000-000000000002"));
+    String id = client().post("/v1/sessions", alice, "{\"repo\":\"acme/app\"}").json().path("id").asText();
+    client().post("/v1/sessions/" + id + "/messages", alice, "{\"id\":\"a1\",\"role\":\"user\",\"content\":\"private\"}");
+    byte[] before = client().get("/v1/sessions/" + id, alice).body();
+
+    OwnershipChecks.foreignSessionAnswersLikeAMissingOne(client(), bob, id);
+
+    assertThat(client().get("/v1/sessions/" + id, alice).body()).isEqualTo(before);
+    assertThat(client().get("/v1/sessions", bob).json().path("sessions")).isEmpty();
+  }
+
+  @Test
   void compatPost_missingSessionIdOrMessage_is400WithTheOriginalErrorField() {
     gateway = start(dataDir);
     String alice = token(dataDir, ALICE);

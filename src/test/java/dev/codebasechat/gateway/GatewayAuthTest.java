@@ -208,27 +208,7 @@ class GatewayAuthTest {
     String id = client.post("/v1/sessions", alice, "{\"repo\":\"acme/app\"}").json().path("id").asText();
     client.post("/v1/sessions/" + id + "/messages", alice, "{\"id\":\"a1\",\"role\":\"user\",\"content\":\"private\"}");
     byte[] before = client.get("/v1/sessions/" + id, alice).body();
-    String missing = "chat-1737201600000-nosuchsession";
-
-    record Call(String method, String pathTemplate, Optional<String> body) {}
-    List<Call> calls =
-        List.of(
-            new Call("GET", "/v1/sessions/%s", Optional.empty()),
-            new Call("GET", "/v1/sessions/%s?last=1", Optional.empty()),
-            new Call("POST", "/v1/sessions/%s/messages", Optional.of("{\"id\":\"b1\",\"role\":\"user\",\"content\":\"intruder\"}")),
-            new Call("PATCH", "/v1/sessions/%s", Optional.of("{\"repo\":\"evil/repo\",\"metadata\":{\"owned\":true}}")),
-            new Call("DELETE", "/v1/sessions/%s/messages", Optional.empty()),
-            new Call("DELETE", "/v1/sessions/%s", Optional.empty()),
-            new Call("GET", "/api/codebase/chat?sessionId=%s", Optional.empty()),
-            new Call("DELETE", "/api/codebase/chat?sessionId=%s", Optional.empty()));
-    for (Call call : calls) {
-      Answer foreign = client.send(call.method(), call.pathTemplate().formatted(id), Optional.of(bob), call.body());
-      Answer absent = client.send(call.method(), call.pathTemplate().formatted(missing), Optional.of(bob), call.body());
-      String what = call.method() + " " + call.pathTemplate();
-      assertThat(foreign.status()).as(what).isEqualTo(404);
-      assertThat(foreign.body()).as(what).isEqualTo(absent.body());
-      assertThat(withoutDate(foreign.headers())).as(what).isEqualTo(withoutDate(absent.headers()));
-    }
+    OwnershipChecks.foreignSessionAnswersLikeAMissingOne(client, bob, id);
 
     assertThat(client.get("/v1/sessions/" + id, alice).body()).isEqualTo(before);
     assertThat(client.get("/v1/sessions", bob).json().path("sessions")).isEmpty();
@@ -276,11 +256,6 @@ class GatewayAuthTest {
     assertThat(second.header("X-Pending-Writes")).contains("0");
   }
 
-  private static Map<String, String> withoutDate(Map<String, String> headers) {
-    Map<String, String> copy = new LinkedHashMap<>(headers);
-    copy.remove("date");
-    return copy;
-  }
 
   private Answer rawGet(String path, String headerLines) {
     String request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + headerLines + "\r\n";
