@@ -14,14 +14,21 @@ import okio.Buffer;
 /**
  * An OkHttp network interceptor that records every exchange as it went on the wire: the request
  * line and headers OkHttp actually sent (Host, Content-Length, User-Agent … included), the body
- * bytes, the status, and when the answer arrived ({@link System#nanoTime()}). The same instrument
+ * bytes, the status, and when the request left and its answer arrived ({@link System#nanoTime()}). The same instrument
  * measures every contender, so their bytes and lags compare like for like.
  */
 final class WireTap implements Interceptor {
 
   /** One exchange. {@code answeredAtNanos} is 0 and {@code status} -1 when no answer came. */
   record Exchange(
-      String method, String path, long headerBytes, long bodyBytes, String body, int status, long answeredAtNanos) {
+      String method,
+      String path,
+      long headerBytes,
+      long bodyBytes,
+      String body,
+      int status,
+      long sentAtNanos,
+      long answeredAtNanos) {
     boolean succeeded() {
       return status >= 200 && status < 300;
     }
@@ -47,13 +54,14 @@ final class WireTap implements Interceptor {
     for (int i = 0; i < request.headers().size(); i++) {
       headerBytes += request.headers().name(i).length() + 2 + request.headers().value(i).getBytes(StandardCharsets.UTF_8).length + 2;
     }
+    long sentAt = System.nanoTime();
     try {
       Response response = chain.proceed(request);
       exchanges.add(
-          new Exchange(request.method(), request.url().encodedPath(), headerBytes, bodyBytes, body, response.code(), System.nanoTime()));
+          new Exchange(request.method(), request.url().encodedPath(), headerBytes, bodyBytes, body, response.code(), sentAt, System.nanoTime()));
       return response;
     } catch (IOException e) {
-      exchanges.add(new Exchange(request.method(), request.url().encodedPath(), headerBytes, bodyBytes, body, -1, 0));
+      exchanges.add(new Exchange(request.method(), request.url().encodedPath(), headerBytes, bodyBytes, body, -1, sentAt, 0));
       throw e;
     }
   }
