@@ -156,6 +156,14 @@ public final class OutageLatencyMeasurement {
             + " wait for the 10 s read timeout, like the original, until enough calls have failed for the circuit breaker to"
             + " open; afterwards reads fail at once. Every other call, appends included, is answered in microseconds."
             + " A slow-call threshold on the breaker (or a shorter read timeout for reads) would cut this first wait.";
+        for (int op = 0; op < OPERATIONS.length; op++) {
+          Distribution d = ours.operations().get(op);
+          if (!OPERATIONS[op].equals(worstOp) && d.p99Ms() > 2 && d.count() < 200) {
+            note += " The row \"" + OPERATIONS[op] + "\" misses too, with " + d.count() + " calls: its p99 is its slowest"
+                + " call (" + BenchSupport.ms(d.p99Ms()) + "; p50 " + BenchSupport.ms(d.p50Ms()) + "), a single slow call on"
+                + " the shared machine.";
+          }
+        }
       }
       goals.add(
           new GoalCheck(
