@@ -23,7 +23,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -179,7 +181,7 @@ class ServeProcessTest {
     GatewayClient client = new GatewayClient(port);
     String token = fake.tokenFor(ALICE);
     String id = client.post("/v1/sessions", token, "").json().path("id").asText();
-    await().atMost(Duration.ofSeconds(20)).until(() -> fake.session(id).isPresent());
+    awaitOrExplain(child, Duration.ofSeconds(30), () -> fake.session(id).isPresent(), "the created session reaches the database");
     client.get("/v1/sessions/" + id, token);
     fake.goDown(Outage.CONNECTION_REFUSED);
     Answer acknowledged = client.post("/v1/sessions/" + id + "/messages", token, "{\"id\":\"kept1\",\"role\":\"user\",\"content\":\"kept\"}");
@@ -194,9 +196,22 @@ class ServeProcessTest {
     Child restarted = serve(env);
     awaitListening(restarted);
     new GatewayClient(port).get("/v1/sessions/" + id, token); // the owner comes back with a token
-    await().atMost(Duration.ofSeconds(30)).until(() -> fake.session(id).map(FakeSession::messageIds).orElse(List.of()).equals(List.of("kept1")));
+    awaitOrExplain(
+        restarted,
+        Duration.ofSeconds(30),
+        () -> fake.session(id).map(FakeSession::messageIds).orElse(List.of()).equals(List.of("kept1")),
+        "the journaled write reaches the database after the restart");
     assertThat(stopWithSigterm(restarted)).isZero();
     assertThat(restarted.output()).contains("every acknowledged write is confirmed");
+  }
+
+  /** Waits for {@code condition}; on timeout fails with what the child logged, to say why. */
+  private static void awaitOrExplain(Child child, Duration atMost, Callable<Boolean> condition, String what) {
+    try {
+      await().atMost(atMost).until(condition);
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(what + " within " + atMost + "; the child's log:\n" + child.errors(), e);
+    }
   }
 
   @Test
