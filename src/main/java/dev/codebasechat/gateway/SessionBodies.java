@@ -47,7 +47,7 @@ final class SessionBodies {
     return body;
   }
 
-  /** {@code GET /api/chat?sessionId=}: the original's history shape. */
+  /** {@code GET /api/codebase/chat?sessionId=}: the original's history shape. */
   byte[] compatHistory(SessionId id, SessionRead read) {
     ChatSession session = read.session();
     if (read.pendingWrites() > 0) {
