@@ -1,10 +1,10 @@
 package dev.codebasechat.bench;
 
+import dev.codebasechat.testing.postgres.DatabaseRequest;
+import dev.codebasechat.testing.postgres.EmbeddedSupabase;
+import dev.codebasechat.testing.postgres.PostgresMajor;
+import dev.codebasechat.testing.postgres.SupabaseDatabase;
 import dev.codebasechat.db.ChatFixtures;
-import dev.codebasechat.db.EmbeddedSupabase;
-import dev.codebasechat.db.PostgresMajor;
-import dev.codebasechat.db.PostgrestRequest;
-import dev.codebasechat.db.SupabaseDatabase;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -110,7 +110,7 @@ public final class AppendCostBenchmark {
             "one new message of a typical length, about the size of a short question to the assistant") + "]";
         requestBytes = ("{\"p_session_id\":\"" + sessionId + "\",\"p_messages\":" + messages + "}")
             .getBytes(StandardCharsets.UTF_8).length;
-        double ms = PostgrestRequest.asUser(user).to("POST", "/rpc/append_chat_messages").run(api, c -> {
+        double ms = DatabaseRequest.asUser(user).to("POST", "/rpc/append_chat_messages").run(api, c -> {
           try (PreparedStatement call = c.prepareStatement("select bench.timed_append(?, ?::jsonb)")) {
             call.setString(1, sessionId);
             call.setString(2, messages);

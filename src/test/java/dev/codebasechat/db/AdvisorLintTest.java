@@ -1,5 +1,7 @@
 package dev.codebasechat.db;
 
+import dev.codebasechat.testing.postgres.EmbeddedSupabase;
+import dev.codebasechat.testing.postgres.PostgresMajor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.Connection;

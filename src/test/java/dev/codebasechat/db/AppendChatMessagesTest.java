@@ -1,5 +1,9 @@
 package dev.codebasechat.db;
 
+import dev.codebasechat.testing.postgres.DatabaseRequest;
+import dev.codebasechat.testing.postgres.EmbeddedSupabase;
+import dev.codebasechat.testing.postgres.PostgresMajor;
+import dev.codebasechat.testing.postgres.SupabaseDatabase;
 import static dev.codebasechat.db.ChatFixtures.message;
 import static dev.codebasechat.db.ChatFixtures.messages;
 import static dev.codebasechat.db.ChatFixtures.newSessionId;
@@ -20,7 +24,7 @@ class AppendChatMessagesTest {
   }
 
   private static JsonNode append(PostgresMajor major, UUID user, String sessionId, String json) throws SQLException {
-    return new ChatRpc(db(major)).append(PostgrestRequest.asUser(user), sessionId, json);
+    return new ChatRpc(db(major)).append(DatabaseRequest.asUser(user), sessionId, json);
   }
 
   static String historyIds(SupabaseDatabase db, String sessionId) throws SQLException {
@@ -115,9 +119,9 @@ class AppendChatMessagesTest {
     UUID user = db(major).createUser(false);
     String sessionId = newSessionId();
     ChatRpc rpc = new ChatRpc(db(major));
-    rpc.append(PostgrestRequest.asUser(user), sessionId, messages("m1"));
+    rpc.append(DatabaseRequest.asUser(user), sessionId, messages("m1"));
 
-    JsonNode result = rpc.append(PostgrestRequest.asUser(user), sessionId, "[]", "acme/web", "src/App.tsx");
+    JsonNode result = rpc.append(DatabaseRequest.asUser(user), sessionId, "[]", "acme/web", "src/App.tsx");
 
     assertThat(result.get("version").asLong()).isEqualTo(2);
     assertThat(db(major).queryAsOwner("select repo || ':' || current_file from public.codebase_chat_sessions"
@@ -138,7 +142,7 @@ class AppendChatMessagesTest {
 
   @OnEachPostgresMajor
   void append_notSignedIn_isRejectedWith42501(PostgresMajor major) {
-    PostgrestRequest noSub = PostgrestRequest.withClaims("authenticated", "{\"role\":\"authenticated\"}");
+    DatabaseRequest noSub = DatabaseRequest.withClaims("authenticated", "{\"role\":\"authenticated\"}");
 
     SQLException e = sqlError(() -> new ChatRpc(db(major)).append(noSub, newSessionId(), messages("m1")));
 

@@ -1,5 +1,7 @@
 package dev.codebasechat.db;
 
+import dev.codebasechat.testing.postgres.DatabaseRequest;
+import dev.codebasechat.testing.postgres.SupabaseDatabase;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,12 +27,12 @@ public final class ChatRpc {
   }
 
   /** {@code append_chat_messages(sessionId, messages)} as {@code request}; its result, or null. */
-  public JsonNode append(PostgrestRequest request, String sessionId, String messagesJson) throws SQLException {
+  public JsonNode append(DatabaseRequest request, String sessionId, String messagesJson) throws SQLException {
     return append(request, sessionId, messagesJson, null, null);
   }
 
   /** {@code append_chat_messages} with all four arguments. */
-  public JsonNode append(PostgrestRequest request, String sessionId, String messagesJson, String repo,
+  public JsonNode append(DatabaseRequest request, String sessionId, String messagesJson, String repo,
       String currentFile) throws SQLException {
     return call(request, "append_chat_messages",
         "select public.append_chat_messages(?, ?::jsonb, ?, ?)::text", sessionId, messagesJson, repo, currentFile);
@@ -39,21 +41,21 @@ public final class ChatRpc {
   /** {@code append_chat_messages} on a connection of the caller's own (for parallel requests). */
   public static JsonNode append(Connection authenticator, UUID user, String sessionId, String messagesJson)
       throws SQLException {
-    return PostgrestRequest.asUser(user).to("POST", "/rpc/append_chat_messages").run(authenticator,
+    return DatabaseRequest.asUser(user).to("POST", "/rpc/append_chat_messages").run(authenticator,
         c -> query(c, "select public.append_chat_messages(?, ?::jsonb)::text", sessionId, messagesJson));
   }
 
   /** {@code clear_chat_history(sessionId)}; null when the caller has no such session. */
-  public JsonNode clear(PostgrestRequest request, String sessionId) throws SQLException {
+  public JsonNode clear(DatabaseRequest request, String sessionId) throws SQLException {
     return call(request, "clear_chat_history", "select public.clear_chat_history(?)::text", sessionId);
   }
 
   /** {@code delete_chat_session(sessionId)}. */
-  public JsonNode delete(PostgrestRequest request, String sessionId) throws SQLException {
+  public JsonNode delete(DatabaseRequest request, String sessionId) throws SQLException {
     return call(request, "delete_chat_session", "select to_jsonb(public.delete_chat_session(?))::text", sessionId);
   }
 
-  private JsonNode call(PostgrestRequest request, String function, String sql, Object... parameters)
+  private JsonNode call(DatabaseRequest request, String function, String sql, Object... parameters)
       throws SQLException {
     return db.request(request.to("POST", "/rpc/" + function), c -> query(c, sql, parameters));
   }

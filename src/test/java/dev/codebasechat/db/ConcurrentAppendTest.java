@@ -1,5 +1,8 @@
 package dev.codebasechat.db;
 
+import dev.codebasechat.testing.postgres.EmbeddedSupabase;
+import dev.codebasechat.testing.postgres.PostgresMajor;
+import dev.codebasechat.testing.postgres.SupabaseDatabase;
 import static dev.codebasechat.db.AppendChatMessagesTest.historyIds;
 import static org.assertj.core.api.Assertions.assertThat;
 

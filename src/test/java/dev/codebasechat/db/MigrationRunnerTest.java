@@ -1,5 +1,9 @@
 package dev.codebasechat.db;
 
+import dev.codebasechat.testing.postgres.EmbeddedSupabase;
+import dev.codebasechat.testing.postgres.MigrationRunner;
+import dev.codebasechat.testing.postgres.PostgresMajor;
+import dev.codebasechat.testing.postgres.SupabaseDatabase;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -78,7 +82,7 @@ class MigrationRunnerTest {
     SupabaseDatabase db = EmbeddedSupabase.on(major).createDatabase(newName(major), EmbeddedSupabase.Privileges.NONE);
     Files.writeString(dir.resolve("20250101000000_first.sql"), "create table public.first (id int);");
     try (Connection owner = db.ownerConnection()) {
-      MigrationRunner.markApplied(owner, new MigrationRunner.Migration("20240101000000", "gone", dir));
+      MigrationRunner.markApplied(owner, new MigrationRunner.Migration("20240101000000", "gone", "20240101000000_gone.sql", ""));
 
       assertThatThrownBy(() -> new MigrationRunner(dir).apply(owner))
           .isInstanceOf(IllegalStateException.class).hasMessageContaining("20240101000000");

@@ -1,5 +1,10 @@
 package dev.codebasechat.db;
 
+import dev.codebasechat.testing.postgres.DatabaseRequest;
+import dev.codebasechat.testing.postgres.EmbeddedSupabase;
+import dev.codebasechat.testing.postgres.PostgresMajor;
+import dev.codebasechat.testing.postgres.SqlStatements;
+import dev.codebasechat.testing.postgres.SupabaseDatabase;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -22,7 +27,7 @@ class MonitoringSqlTest {
   void monitoringQueries_migratedDatabase_allRunAndAnswer(PostgresMajor major) throws SQLException, IOException {
     SupabaseDatabase db = EmbeddedSupabase.on(major).migratedDatabase("monitoring");
     UUID user = db.createUser(false);
-    new ChatRpc(db).append(PostgrestRequest.asUser(user), ChatFixtures.newSessionId(), ChatFixtures.messages("a", "b"));
+    new ChatRpc(db).append(DatabaseRequest.asUser(user), ChatFixtures.newSessionId(), ChatFixtures.messages("a", "b"));
     List<String> queries = SqlStatements.split(Files.readString(MONITORING, StandardCharsets.UTF_8));
     List<String> firstValues = new ArrayList<>();
 

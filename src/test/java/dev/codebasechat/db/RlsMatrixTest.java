@@ -1,5 +1,9 @@
 package dev.codebasechat.db;
 
+import dev.codebasechat.testing.postgres.DatabaseRequest;
+import dev.codebasechat.testing.postgres.EmbeddedSupabase;
+import dev.codebasechat.testing.postgres.PostgresMajor;
+import dev.codebasechat.testing.postgres.SupabaseDatabase;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.Connection;
@@ -195,11 +199,11 @@ class RlsMatrixTest {
 
     private String attempt(Caller caller, Target target, Operation operation, String sessionId, UUID targetOwner) {
       UUID callerId = users.get(caller);
-      PostgrestRequest request =
+      DatabaseRequest request =
           switch (caller) {
-            case ANON -> PostgrestRequest.asAnon();
-            case SERVICE_ROLE -> PostgrestRequest.asServiceRole();
-            default -> PostgrestRequest.asUser(callerId, caller == Caller.ANONYMOUS_SIGN_IN);
+            case ANON -> DatabaseRequest.asAnon();
+            case SERVICE_ROLE -> DatabaseRequest.asServiceRole();
+            default -> DatabaseRequest.asUser(callerId, caller == Caller.ANONYMOUS_SIGN_IN);
           };
       try {
         return db.request(request.to(method(operation), path(operation)), c -> run(c, operation, sessionId,

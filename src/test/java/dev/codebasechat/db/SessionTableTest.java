@@ -1,5 +1,9 @@
 package dev.codebasechat.db;
 
+import dev.codebasechat.testing.postgres.DatabaseRequest;
+import dev.codebasechat.testing.postgres.EmbeddedSupabase;
+import dev.codebasechat.testing.postgres.PostgresMajor;
+import dev.codebasechat.testing.postgres.SupabaseDatabase;
 import static dev.codebasechat.db.AppendChatMessagesTest.sqlError;
 import static dev.codebasechat.db.ChatFixtures.messages;
 import static dev.codebasechat.db.ChatFixtures.newSessionId;
@@ -21,7 +25,7 @@ class SessionTableTest {
     return EmbeddedSupabase.on(major).migratedDatabase("chat_functions");
   }
 
-  private static int write(PostgresMajor major, PostgrestRequest request, String sql, Object... parameters)
+  private static int write(PostgresMajor major, DatabaseRequest request, String sql, Object... parameters)
       throws SQLException {
     return db(major).request(request.to("POST", "/codebase_chat_sessions"), c -> {
       try (PreparedStatement statement = c.prepareStatement(sql)) {
@@ -36,7 +40,7 @@ class SessionTableTest {
   /** A new, empty session inserted by {@code user} through PostgREST (POST without user_id). */
   private static String insertOwnSession(PostgresMajor major, UUID user) throws SQLException {
     String sessionId = newSessionId();
-    write(major, PostgrestRequest.asUser(user), "insert into public.codebase_chat_sessions (session_id) values (?)",
+    write(major, DatabaseRequest.asUser(user), "insert into public.codebase_chat_sessions (session_id) values (?)",
         sessionId);
     return sessionId;
   }
@@ -51,7 +55,7 @@ class SessionTableTest {
     UUID user = db(major).createUser(false);
     String sessionId = newSessionId();
 
-    write(major, PostgrestRequest.asUser(user), "insert into public.codebase_chat_sessions (session_id) values (?)",
+    write(major, DatabaseRequest.asUser(user), "insert into public.codebase_chat_sessions (session_id) values (?)",
         sessionId);
 
     assertThat(column(major, "user_id", sessionId)).isEqualTo(user);
@@ -62,11 +66,11 @@ class SessionTableTest {
   void patchHistory_directly_keepsMessageCountAndBumpsVersion(PostgresMajor major) throws SQLException {
     UUID user = db(major).createUser(false);
     String sessionId = newSessionId();
-    write(major, PostgrestRequest.asUser(user), "insert into public.codebase_chat_sessions"
+    write(major, DatabaseRequest.asUser(user), "insert into public.codebase_chat_sessions"
         + " (session_id, conversation_history) values (?, ?::jsonb)", sessionId, messages("a", "b", "c"));
     assertThat(column(major, "message_count", sessionId)).isEqualTo(3);
 
-    write(major, PostgrestRequest.asUser(user), "update public.codebase_chat_sessions"
+    write(major, DatabaseRequest.asUser(user), "update public.codebase_chat_sessions"
         + " set conversation_history = ?::jsonb where session_id = ?", messages("a"), sessionId);
 
     assertThat(column(major, "message_count", sessionId)).isEqualTo(1);
@@ -82,7 +86,7 @@ class SessionTableTest {
         sessionId, user);
 
     for (int i = 0; i < 2; i++) {
-      write(major, PostgrestRequest.asUser(user), "update public.codebase_chat_sessions"
+      write(major, DatabaseRequest.asUser(user), "update public.codebase_chat_sessions"
           + " set context_cache = '{\"open\":[\"a.ts\"]}' where session_id = ?", sessionId);
     }
 
@@ -97,7 +101,7 @@ class SessionTableTest {
     String sessionId = insertOwnSession(major, user);
 
     for (String assignment : new String[] {"version = 0", "message_count = 5", "created_at = now()", "id = gen_random_uuid()"}) {
-      SQLException e = sqlError(() -> write(major, PostgrestRequest.asUser(user),
+      SQLException e = sqlError(() -> write(major, DatabaseRequest.asUser(user),
           "update public.codebase_chat_sessions set " + assignment + " where session_id = ?", sessionId));
       assertThat(e.getSQLState()).as(assignment).isEqualTo("42501");
     }
@@ -108,7 +112,7 @@ class SessionTableTest {
     UUID user = db(major).createUser(false);
     String sessionId = insertOwnSession(major, user);
 
-    SQLException e = sqlError(() -> write(major, PostgrestRequest.asUser(user),
+    SQLException e = sqlError(() -> write(major, DatabaseRequest.asUser(user),
         "update public.codebase_chat_sessions set session_id = ? where session_id = ?", newSessionId(), sessionId));
 
     assertThat(e.getSQLState()).isEqualTo("42501");
@@ -121,7 +125,7 @@ class SessionTableTest {
     UUID other = db(major).createUser(false);
     String sessionId = insertOwnSession(major, user);
 
-    SQLException e = sqlError(() -> write(major, PostgrestRequest.asUser(user),
+    SQLException e = sqlError(() -> write(major, DatabaseRequest.asUser(user),
         "insert into public.codebase_chat_sessions (session_id, user_id) values (?, ?)"
             + " on conflict (session_id) do update set user_id = excluded.user_id", sessionId, other));
 
@@ -171,7 +175,7 @@ class SessionTableTest {
       {"context_cache", "jsonb_build_object('k', repeat(md5('x'), 40000))", "codebase_chat_sessions_context_cache_is_object"},
     };
     for (String[] c : cases) {
-      SQLException e = sqlError(() -> write(major, PostgrestRequest.asUser(user),
+      SQLException e = sqlError(() -> write(major, DatabaseRequest.asUser(user),
           "insert into public.codebase_chat_sessions (session_id, " + c[0] + ") values (?, " + c[1] + ")",
           newSessionId()));
       assertThat(e.getSQLState()).as(c[0]).isEqualTo("23514");
@@ -183,7 +187,7 @@ class SessionTableTest {
   void insertBadSessionId_isRejectedBySessionIdFormat(PostgresMajor major) throws SQLException {
     UUID user = db(major).createUser(false);
 
-    SQLException e = sqlError(() -> write(major, PostgrestRequest.asUser(user),
+    SQLException e = sqlError(() -> write(major, DatabaseRequest.asUser(user),
         "insert into public.codebase_chat_sessions (session_id) values (?)", "session-1"));
 
     assertThat(e.getSQLState()).isEqualTo("23514");
@@ -207,9 +211,9 @@ class SessionTableTest {
     UUID user = db(major).createUser(false);
     String sessionId = newSessionId();
     ChatRpc rpc = new ChatRpc(db(major));
-    rpc.append(PostgrestRequest.asUser(user), sessionId, messages("m1", "m2"));
+    rpc.append(DatabaseRequest.asUser(user), sessionId, messages("m1", "m2"));
 
-    JsonNode result = rpc.clear(PostgrestRequest.asUser(user), sessionId);
+    JsonNode result = rpc.clear(DatabaseRequest.asUser(user), sessionId);
 
     assertThat(result.toString()).isEqualTo(
         "{\"version\":2,\"session_id\":\"" + sessionId + "\",\"message_count\":0}");
@@ -220,7 +224,7 @@ class SessionTableTest {
   void clear_missingSession_returnsNull(PostgresMajor major) throws SQLException {
     UUID user = db(major).createUser(false);
 
-    assertThat(new ChatRpc(db(major)).clear(PostgrestRequest.asUser(user), newSessionId())).isNull();
+    assertThat(new ChatRpc(db(major)).clear(DatabaseRequest.asUser(user), newSessionId())).isNull();
   }
 
   @OnEachPostgresMajor
@@ -228,10 +232,10 @@ class SessionTableTest {
     UUID user = db(major).createUser(false);
     String sessionId = newSessionId();
     ChatRpc rpc = new ChatRpc(db(major));
-    rpc.append(PostgrestRequest.asUser(user), sessionId, messages("m1"));
+    rpc.append(DatabaseRequest.asUser(user), sessionId, messages("m1"));
 
-    JsonNode first = rpc.delete(PostgrestRequest.asUser(user), sessionId);
-    JsonNode second = rpc.delete(PostgrestRequest.asUser(user), sessionId);
+    JsonNode first = rpc.delete(DatabaseRequest.asUser(user), sessionId);
+    JsonNode second = rpc.delete(DatabaseRequest.asUser(user), sessionId);
 
     assertThat(first.asBoolean()).isTrue();
     assertThat(second.asBoolean()).isFalse();
@@ -240,8 +244,8 @@ class SessionTableTest {
 
   @OnEachPostgresMajor
   void clearAndDelete_notSignedInOrMalformedId_areRejected(PostgresMajor major) {
-    PostgrestRequest noSub = PostgrestRequest.withClaims("authenticated", "{\"role\":\"authenticated\"}");
-    PostgrestRequest user = PostgrestRequest.asUser(UUID.randomUUID());
+    DatabaseRequest noSub = DatabaseRequest.withClaims("authenticated", "{\"role\":\"authenticated\"}");
+    DatabaseRequest user = DatabaseRequest.asUser(UUID.randomUUID());
     ChatRpc rpc = new ChatRpc(db(major));
 
     assertThat(sqlError(() -> rpc.clear(noSub, newSessionId())).getSQLState()).isEqualTo("42501");
@@ -254,7 +258,7 @@ class SessionTableTest {
   void deleteUser_cascadesToTheirSessions(PostgresMajor major) throws SQLException {
     UUID user = db(major).createUser(false);
     String sessionId = newSessionId();
-    new ChatRpc(db(major)).append(PostgrestRequest.asUser(user), sessionId, messages("m1"));
+    new ChatRpc(db(major)).append(DatabaseRequest.asUser(user), sessionId, messages("m1"));
 
     db(major).executeAsOwner("delete from auth.users where id = ?", user);
 

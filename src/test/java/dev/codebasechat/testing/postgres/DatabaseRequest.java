@@ -1,4 +1,4 @@
-package dev.codebasechat.db;
+package dev.codebasechat.testing.postgres;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -20,7 +20,7 @@ import java.util.UUID;
  * authenticator} (so that switching role behaves as in production) and must not be used by another
  * thread meanwhile. The connection is left in auto-commit mode.
  */
-public final class PostgrestRequest {
+public final class DatabaseRequest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String role;
@@ -28,7 +28,7 @@ public final class PostgrestRequest {
   private final String method;
   private final String path;
 
-  private PostgrestRequest(String role, String claims, String method, String path) {
+  private DatabaseRequest(String role, String claims, String method, String path) {
     this.role = role;
     this.claims = claims;
     this.method = method;
@@ -36,13 +36,13 @@ public final class PostgrestRequest {
   }
 
   /** A request without a user JWT (only the publishable/anon key): role {@code anon}. */
-  public static PostgrestRequest asAnon() {
+  public static DatabaseRequest asAnon() {
     ObjectNode claims = JSON.createObjectNode().put("role", "anon");
-    return new PostgrestRequest("anon", claims.toString(), "POST", "/");
+    return new DatabaseRequest("anon", claims.toString(), "POST", "/");
   }
 
   /** A request with the access token of a signed-in user. */
-  public static PostgrestRequest asUser(UUID userId) {
+  public static DatabaseRequest asUser(UUID userId) {
     return asUser(userId, false);
   }
 
@@ -50,33 +50,33 @@ public final class PostgrestRequest {
    * A request with the access token of user {@code userId}; {@code anonymousSignIn} marks a user
    * of Supabase's anonymous sign-in ({@code is_anonymous: true}, still role authenticated).
    */
-  public static PostgrestRequest asUser(UUID userId, boolean anonymousSignIn) {
+  public static DatabaseRequest asUser(UUID userId, boolean anonymousSignIn) {
     ObjectNode claims =
         JSON.createObjectNode()
             .put("sub", userId.toString())
             .put("role", "authenticated")
             .put("aud", "authenticated")
             .put("is_anonymous", anonymousSignIn);
-    return new PostgrestRequest("authenticated", claims.toString(), "POST", "/");
+    return new DatabaseRequest("authenticated", claims.toString(), "POST", "/");
   }
 
   /** A request with the service key (role {@code service_role}, no user). */
-  public static PostgrestRequest asServiceRole() {
+  public static DatabaseRequest asServiceRole() {
     ObjectNode claims = JSON.createObjectNode().put("role", "service_role").put("iss", "supabase");
-    return new PostgrestRequest("service_role", claims.toString(), "POST", "/");
+    return new DatabaseRequest("service_role", claims.toString(), "POST", "/");
   }
 
   /**
    * A request whose JWT carries {@code claimsJson} (a JSON object) and selects {@code role}: for
    * edge cases such as a token with role authenticated but no {@code sub}.
    */
-  public static PostgrestRequest withClaims(String role, String claimsJson) {
-    return new PostgrestRequest(role, claimsJson, "POST", "/");
+  public static DatabaseRequest withClaims(String role, String claimsJson) {
+    return new DatabaseRequest(role, claimsJson, "POST", "/");
   }
 
   /** This request with HTTP method {@code method} (GET and HEAD run read-only) on {@code path}. */
-  public PostgrestRequest to(String method, String path) {
-    return new PostgrestRequest(role, claims, method.toUpperCase(Locale.ROOT), path);
+  public DatabaseRequest to(String method, String path) {
+    return new DatabaseRequest(role, claims, method.toUpperCase(Locale.ROOT), path);
   }
 
   public String role() {

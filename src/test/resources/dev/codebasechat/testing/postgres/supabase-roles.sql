@@ -21,3 +21,11 @@ alter role anon inherit;
 alter role authenticated inherit;
 alter role service_role inherit;
 grant anon, authenticated, service_role to authenticator;
+-- Statement and lock timeouts of the Supabase image (supabase/postgres init scripts and
+-- 20221028101028_set_authenticator_timeout.sql, 20231130133139_set_lock_timeout_to_authenticator_role.sql).
+-- PostgreSQL applies the authenticator's at login; PostgREST applies the API roles' own when it
+-- switches role, as the PostgREST-compatible test server does.
+alter role anon set statement_timeout = '3s';
+alter role authenticated set statement_timeout = '8s';
+alter role authenticator set statement_timeout = '8s';
+alter role authenticator set lock_timeout = '8s';

@@ -1,4 +1,4 @@
-package dev.codebasechat.db;
+package dev.codebasechat.testing.postgres;
 
 /**
  * The PostgreSQL majors Supabase runs and the SQL suite covers. The binaries' versions come from

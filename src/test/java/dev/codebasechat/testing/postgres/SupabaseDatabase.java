@@ -1,4 +1,4 @@
-package dev.codebasechat.db;
+package dev.codebasechat.testing.postgres;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,7 +18,10 @@ import java.util.UUID;
  * {@link #authenticatorConnection()}.
  */
 public final class SupabaseDatabase {
-  /** Where {@code supabase db push} reads migrations from, relative to the project root. */
+  /**
+   * Where {@code supabase db push} reads migrations from, relative to this project's root (for the
+   * project's own tests; {@link #migrate()} reads the copy on the classpath).
+   */
   public static final Path MIGRATIONS = Path.of("supabase", "migrations");
 
   private final EmbeddedSupabase cluster;
@@ -48,10 +51,18 @@ public final class SupabaseDatabase {
     return cluster.connect("authenticator", name);
   }
 
-  /** Applies the pending files of {@link #MIGRATIONS}; returns the versions applied. */
+  /**
+   * Applies the pending migrations of this project ({@link MigrationRunner#bundled()}); returns the
+   * versions applied.
+   */
   public List<String> migrate() {
+    return migrate(MigrationRunner.bundled());
+  }
+
+  /** Applies the pending migrations of {@code runner}; returns the versions applied. */
+  public List<String> migrate(MigrationRunner runner) {
     try (Connection owner = ownerConnection()) {
-      return new MigrationRunner(MIGRATIONS).apply(owner);
+      return runner.apply(owner);
     } catch (SQLException e) {
       throw new IllegalStateException("migrations failed on " + name, e);
     }
@@ -59,9 +70,9 @@ public final class SupabaseDatabase {
 
   /**
    * Runs {@code work} as one PostgREST request on the shared authenticator connection: see {@link
-   * PostgrestRequest#run}.
+   * DatabaseRequest#run}.
    */
-  public synchronized <T> T request(PostgrestRequest request, PostgrestRequest.SqlWork<T> work)
+  public synchronized <T> T request(DatabaseRequest request, DatabaseRequest.SqlWork<T> work)
       throws SQLException {
     if (sharedApiConnection == null || sharedApiConnection.isClosed()) {
       sharedApiConnection = authenticatorConnection();

@@ -1,6 +1,13 @@
-package dev.codebasechat.db;
+package dev.codebasechat.testing.postgres;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.util.Comparator;
+import java.util.Map;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,35 +45,71 @@ import java.util.stream.Stream;
  */
 public final class MigrationRunner {
   private static final Pattern FILE = Pattern.compile("^([0-9]+)_(.*)\\.sql$");
+  /** Where the build puts a copy of this project's {@code supabase/migrations} on the test classpath. */
+  static final String BUNDLED = "/dev/codebasechat/testing/postgres/migrations/";
 
-  private final Path directory;
+  private final List<Migration> migrations;
 
+  /** The migration files of {@code directory} (e.g. a project's {@code supabase/migrations}). */
   public MigrationRunner(Path directory) {
-    this.directory = directory;
+    this.migrations = read(directory);
   }
 
-  /** A migration file: its version (the leading digits) and name. */
-  public record Migration(String version, String name, Path file) {}
+  /**
+   * This project's migrations as shipped in the test-support jar: the files of {@code
+   * supabase/migrations} of the version the jar was built from.
+   */
+  public static MigrationRunner bundled() {
+    URL url = MigrationRunner.class.getResource(BUNDLED);
+    if (url == null) {
+      throw new IllegalStateException("the test-support jar must contain " + BUNDLED + " but does not");
+    }
+    try {
+      URI uri = url.toURI();
+      if (uri.getScheme().equals("jar")) {
+        try (FileSystem jar = FileSystems.newFileSystem(uri, Map.of())) {
+          return new MigrationRunner(jar.provider().getPath(uri));
+        }
+      }
+      return new MigrationRunner(Path.of(uri));
+    } catch (URISyntaxException | IOException e) {
+      throw new IllegalStateException("cannot read the bundled migrations at " + url, e);
+    }
+  }
 
-  /** The migration files of the directory, in the order {@code db push} applies them. */
+  /** A migration file: its version (the leading digits), name, file name and SQL text. */
+  public record Migration(String version, String name, String fileName, String sql) {
+    @Override
+    public String toString() {
+      return fileName;
+    }
+  }
+
+  /** The migration files, in the order {@code db push} applies them. */
   public List<Migration> localMigrations() {
+    return migrations;
+  }
+
+  private static List<Migration> read(Path directory) {
     List<Migration> migrations = new ArrayList<>();
     try (Stream<Path> files = Files.list(directory)) {
-      for (Path file : files.sorted().toList()) {
-        Matcher m = FILE.matcher(file.getFileName().toString());
+      for (Path file : files.sorted(Comparator.comparing(p -> p.getFileName().toString())).toList()) {
+        String fileName = file.getFileName().toString();
+        Matcher m = FILE.matcher(fileName);
         if (!m.matches()) {
           continue;
         }
         boolean legacyInit =
             migrations.isEmpty() && m.group(2).equals("init") && m.group(1).compareTo("20211209000000") < 0;
         if (!legacyInit) {
-          migrations.add(new Migration(m.group(1), m.group(2), file));
+          migrations.add(
+              new Migration(m.group(1), m.group(2), fileName, Files.readString(file, StandardCharsets.UTF_8)));
         }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list migrations in " + directory, e);
     }
-    return migrations;
+    return List.copyOf(migrations);
   }
 
   /** Applies every pending migration; returns the versions applied, in order. */
@@ -120,12 +163,7 @@ public final class MigrationRunner {
   }
 
   private static void applyOne(Connection owner, Migration migration) throws SQLException {
-    List<String> statements;
-    try {
-      statements = SqlStatements.split(Files.readString(migration.file(), StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + migration.file(), e);
-    }
+    List<String> statements = SqlStatements.split(migration.sql());
     owner.setAutoCommit(false);
     try (Statement statement = owner.createStatement()) {
       statement.execute("reset all");
@@ -134,7 +172,7 @@ public final class MigrationRunner {
           statement.execute(statements.get(i));
         } catch (SQLException e) {
           throw new SQLException(
-              migration.file().getFileName() + ", statement " + (i + 1) + ": " + e.getMessage(), e.getSQLState(), e);
+              migration.fileName() + ", statement " + (i + 1) + ": " + e.getMessage(), e.getSQLState(), e);
         }
       }
       record(owner, migration, statements);

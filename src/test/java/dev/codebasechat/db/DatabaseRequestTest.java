@@ -1,5 +1,9 @@
 package dev.codebasechat.db;
 
+import dev.codebasechat.testing.postgres.DatabaseRequest;
+import dev.codebasechat.testing.postgres.EmbeddedSupabase;
+import dev.codebasechat.testing.postgres.PostgresMajor;
+import dev.codebasechat.testing.postgres.SupabaseDatabase;
 import static dev.codebasechat.db.AppendChatMessagesTest.sqlError;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,7 +14,7 @@ import java.sql.Statement;
 import java.util.UUID;
 
 /** The request emulation itself: what a request sees, and that nothing outlives it. */
-class PostgrestRequestTest {
+class DatabaseRequestTest {
   private static SupabaseDatabase db(PostgresMajor major) {
     return EmbeddedSupabase.on(major).migratedDatabase("chat_functions");
   }
@@ -27,7 +31,7 @@ class PostgrestRequestTest {
   void run_asUser_seesTheRoleClaimsAndRequestSettings(PostgresMajor major) throws SQLException {
     UUID user = UUID.randomUUID();
 
-    String seen = db(major).request(PostgrestRequest.asUser(user, true).to("patch", "/codebase_chat_sessions"),
+    String seen = db(major).request(DatabaseRequest.asUser(user, true).to("patch", "/codebase_chat_sessions"),
         c -> query(c, "select concat_ws(' ', current_user, auth.uid(), auth.role(), auth.jwt() ->> 'is_anonymous',"
             + " current_setting('request.method'), current_setting('request.path'))"));
 
@@ -38,8 +42,8 @@ class PostgrestRequestTest {
   void run_asAnonAndServiceRole_haveNoUser(PostgresMajor major) throws SQLException {
     String sql = "select concat_ws(' ', current_user, coalesce(auth.uid()::text, 'no-user'), auth.role())";
 
-    String anon = db(major).request(PostgrestRequest.asAnon(), c -> query(c, sql));
-    String service = db(major).request(PostgrestRequest.asServiceRole(), c -> query(c, sql));
+    String anon = db(major).request(DatabaseRequest.asAnon(), c -> query(c, sql));
+    String service = db(major).request(DatabaseRequest.asServiceRole(), c -> query(c, sql));
 
     assertThat(anon).isEqualTo("anon no-user anon");
     assertThat(service).isEqualTo("service_role no-user service_role");
@@ -47,7 +51,7 @@ class PostgrestRequestTest {
 
   @OnEachPostgresMajor
   void run_getWritingTable_failsWith25006(PostgresMajor major) {
-    SQLException e = sqlError(() -> db(major).request(PostgrestRequest.asServiceRole().to("GET", "/x"),
+    SQLException e = sqlError(() -> db(major).request(DatabaseRequest.asServiceRole().to("GET", "/x"),
         c -> c.createStatement().executeUpdate("delete from public.codebase_chat_sessions where false")));
 
     assertThat(e.getSQLState()).isEqualTo("25006");
@@ -56,7 +60,7 @@ class PostgrestRequestTest {
   @OnEachPostgresMajor
   void run_afterTheRequest_leavesNoRoleOrClaimsBehind(PostgresMajor major) throws SQLException {
     try (Connection authenticator = db(major).authenticatorConnection()) {
-      PostgrestRequest.asUser(UUID.randomUUID()).run(authenticator, c -> query(c, "select 1"));
+      DatabaseRequest.asUser(UUID.randomUUID()).run(authenticator, c -> query(c, "select 1"));
 
       assertThat(query(authenticator, "select current_user || '|' || current_setting('request.jwt.claims', true)"))
           .isEqualTo("authenticator|");
@@ -69,7 +73,7 @@ class PostgrestRequestTest {
     UUID user = db(major).createUser(false);
     String sessionId = ChatFixtures.newSessionId();
 
-    sqlError(() -> db(major).request(PostgrestRequest.asUser(user), c -> {
+    sqlError(() -> db(major).request(DatabaseRequest.asUser(user), c -> {
       c.createStatement().executeUpdate(
           "insert into public.codebase_chat_sessions (session_id) values ('" + sessionId + "')");
       return query(c, "select 1 / 0");
