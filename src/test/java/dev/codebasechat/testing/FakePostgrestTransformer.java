@@ -86,6 +86,8 @@ final class FakePostgrestTransformer implements ResponseDefinitionTransformerV2 
       // (it raced the stop) is reset instead.
       case CONNECTION_REFUSED, CONNECTION_RESET -> faultBuilder(Fault.CONNECTION_RESET_BY_PEER);
       case EMPTY_RESPONSE -> faultBuilder(Fault.EMPTY_RESPONSE);
+      // Held back for an hour (WireMock delays without holding a thread), then reset.
+      case NO_ANSWER -> faultBuilder(Fault.CONNECTION_RESET_BY_PEER).withFixedDelay(3_600_000);
       case DATABASE_UNAVAILABLE -> toWireMock(
               PostgrestErrors.error(
                       503,
@@ -93,6 +95,10 @@ final class FakePostgrestTransformer implements ResponseDefinitionTransformerV2 
                       "Database connection error. Retrying the connection.",
                       "connection to server at \"db\" failed",
                       null)
+                  .reply
+                  .withHeader("Retry-After", Long.toString(retryAfter.toSeconds())));
+      case DATABASE_CLIENT_ERROR -> toWireMock(
+              PostgrestErrors.error(503, "PGRST001", "Database client error. Retrying the connection.", null, null)
                   .reply
                   .withHeader("Retry-After", Long.toString(retryAfter.toSeconds())));
       case POOL_TIMEOUT -> toWireMock(

@@ -1,7 +1,7 @@
 package dev.codebasechat.testing;
 
 /**
- * How {@link FakeSupabase} answers while it is down or failing on purpose: the transport
+ * How {@link FakeSupabase} and {@link SupabaseTestServer} answer while it is down or failing on purpose: the transport
  * failures and the unavailability statuses a client of Supabase's Data API meets in practice.
  */
 public enum Outage {
@@ -15,10 +15,17 @@ public enum Outage {
   /** The connection closes without a byte of answer ({@code IOException: unexpected end of stream}). */
   EMPTY_RESPONSE,
   /**
+   * The connection is accepted and the request read, and no answer ever comes: the client waits
+   * for its read timeout. When the fault ends (or the server stops), such connections are reset.
+   */
+  NO_ANSWER,
+  /**
    * PostgREST lost its database: 503 {@code PGRST000} with {@code Retry-After} (see
    * {@link FakeSupabase#retryAfter(java.time.Duration)}).
    */
   DATABASE_UNAVAILABLE,
+  /** PostgREST's connection to its database broke mid-request: 503 {@code PGRST001} with {@code Retry-After}. */
+  DATABASE_CLIENT_ERROR,
   /** PostgREST's pool is exhausted: 504 {@code PGRST003}. */
   POOL_TIMEOUT,
   /** The project is paused: the platform's 540, no body. */

@@ -60,7 +60,9 @@ public final class EmbeddedSupabase {
       EmbeddedPostgres.Builder builder =
           EmbeddedPostgres.builder()
               // Several test servers (a pool of 10 each) and gateway processes share a cluster.
-              .setServerConfig("max_connections", "300");
+              .setServerConfig("max_connections", "300")
+              // Supabase's databases run in UTC; timestamptz values are rendered in it.
+              .setServerConfig("timezone", "UTC");
       binariesJar(major).ifPresent(jar -> builder.setPgBinaryResolver(new JarPgBinaryResolver(jar)));
       EmbeddedPostgres postgres = builder.start();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(postgres)));
