@@ -2,6 +2,7 @@ package dev.codebasechat.postgrest;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,6 +37,7 @@ public final class PostgrestHttpException extends PostgrestException {
   private final @Nullable String hint;
   private final @Nullable Duration retryAfter;
   private final @Nullable String authenticateError;
+  private final @Nullable Long totalCount;
   private final FailureKind kind;
 
   PostgrestHttpException(
@@ -47,7 +49,8 @@ public final class PostgrestHttpException extends PostgrestException {
       @Nullable String details,
       @Nullable String hint,
       @Nullable Duration retryAfter,
-      @Nullable String authenticateError) {
+      @Nullable String authenticateError,
+      @Nullable Long totalCount) {
     super(
         operation,
         resource,
@@ -60,6 +63,7 @@ public final class PostgrestHttpException extends PostgrestException {
     this.hint = hint;
     this.retryAfter = retryAfter;
     this.authenticateError = authenticateError;
+    this.totalCount = totalCount;
     this.kind = classify(status, code);
   }
 
@@ -107,6 +111,14 @@ public final class PostgrestHttpException extends PostgrestException {
         || code.startsWith("53")
         || code.equals("57014")
         || code.equals("57P01");
+  }
+
+  /**
+   * The total of {@code Content-Range} when the answer carried one: a 416 {@code PGRST103} (an
+   * offset past the end with {@code Prefer: count=exact}) says there how many rows there are.
+   */
+  public OptionalLong totalCount() {
+    return totalCount == null ? OptionalLong.empty() : OptionalLong.of(totalCount);
   }
 
   /** The HTTP status. */

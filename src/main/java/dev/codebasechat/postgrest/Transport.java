@@ -187,7 +187,8 @@ final class Transport {
         text(body, "hint"),
         retryAfter(
             response.header("Retry-After", response.header(OneExchangePerCall.MOVED_RETRY_AFTER))),
-        authenticateError(response.header("WWW-Authenticate")));
+        authenticateError(response.header("WWW-Authenticate")),
+        totalCount(response.header("Content-Range")));
   }
 
   private static @Nullable String text(JsonNode body, String field) {

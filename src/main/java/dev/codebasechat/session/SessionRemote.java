@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.Count;
 import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.postgrest.PostgrestHttpException;
 import dev.codebasechat.postgrest.Returning;
 import dev.codebasechat.postgrest.SelectRequest;
 import dev.codebasechat.postgrest.SortOrder;
@@ -119,8 +120,18 @@ final class SessionRemote implements SessionBackend {
         .offset(offset)
         .count(Count.EXACT)
         .executeAsync()
-        .thenApply(
-            result -> {
+        .handle(
+            (result, failure) -> {
+              if (failure != null) {
+                // An offset past the end is PostgREST's 416 PGRST103 when counting: an empty page.
+                Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause()
+                    : failure;
+                if (cause instanceof PostgrestHttpException http && http.status() == 416) {
+                  return new SessionPage(List.of(), http.totalCount(), offset, ReadSource.DATABASE);
+                }
+                throw cause instanceof RuntimeException runtime ? runtime : new java.util.concurrent.CompletionException(cause);
+              }
               List<SessionSummary> sessions = new ArrayList<>();
               for (JsonNode row : result.body()) {
                 sessions.add(SessionCodec.summaryFromRow(row));

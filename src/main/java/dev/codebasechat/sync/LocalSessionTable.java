@@ -73,18 +73,17 @@ public final class LocalSessionTable implements AutoCloseable {
   public record Totals(long sessions, long activeSince, long messages) {}
 
   /** Same as the table's {@code codebase_chat_sessions_session_id_format} constraint. */
-  public static final Pattern SESSION_ID = Pattern.compile("^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$");
+  public static final Pattern SESSION_ID = SessionTableRules.SESSION_ID;
 
-  public static final int MAX_MESSAGES_PER_APPEND = 1000;
-  public static final int MAX_MESSAGES_PER_SESSION = 20_000;
+  public static final int MAX_MESSAGES_PER_APPEND = SessionTableRules.MAX_MESSAGES_PER_APPEND;
+  public static final int MAX_MESSAGES_PER_SESSION = SessionTableRules.MAX_MESSAGES_PER_SESSION;
 
-  static final int SCHEMA_VERSION = 1;
+  /** 2: sessions keep the size of their history ({@code history_bytes}) for its 16 MiB limit. */
+  static final int SCHEMA_VERSION = 2;
   /** {@code PRAGMA application_id} of a session table file: "CBCS". */
   static final int APPLICATION_ID = 0x43424353;
 
-  private static final Pattern MESSAGE_ID = Pattern.compile("^[A-Za-z0-9_-]{1,64}$");
-  private static final Set<String> PATCH_FIELDS =
-      Set.of("repo", "current_file", "context_cache", "metadata");
+  private static final Set<String> PATCH_FIELDS = SessionTableRules.CONTEXT_COLUMNS;
   private static final DateTimeFormatter POSTGREST_TIME =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxxx", Locale.ROOT).withZone(ZoneOffset.UTC);
 
@@ -99,17 +98,23 @@ public final class LocalSessionTable implements AutoCloseable {
                   + " context_cache TEXT NOT NULL DEFAULT '{}', metadata TEXT NOT NULL DEFAULT '{}',"
                   + " message_count INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 0,"
                   + " last_activity INTEGER NOT NULL, created_at INTEGER NOT NULL,"
-                  + " updated_at INTEGER NOT NULL)",
+                  + " updated_at INTEGER NOT NULL, history_bytes INTEGER NOT NULL DEFAULT 0)",
               "CREATE INDEX IF NOT EXISTS sessions_user_activity"
                   + " ON sessions (user_id, last_activity DESC)",
               "CREATE TABLE IF NOT EXISTS messages ("
                   + " session INTEGER NOT NULL, seq INTEGER NOT NULL, message_id TEXT NOT NULL,"
                   + " body TEXT NOT NULL, PRIMARY KEY (session, seq),"
-                  + " UNIQUE (session, message_id)) WITHOUT ROWID"));
+                  + " UNIQUE (session, message_id)) WITHOUT ROWID"),
+          java.util.Map.of(
+              1,
+              List.of(
+                  "ALTER TABLE sessions ADD COLUMN history_bytes INTEGER NOT NULL DEFAULT 0",
+                  "UPDATE sessions SET history_bytes = (SELECT coalesce(sum(length(CAST(m.body AS BLOB))), 0)"
+                      + " FROM messages m WHERE m.session = sessions.id)")));
 
   private static final String SESSION_COLUMNS =
       "id, session_id, user_id, repo, current_file, context_cache, metadata, message_count,"
-          + " version, last_activity, created_at";
+          + " version, last_activity, created_at, history_bytes";
 
   private final SqliteDatabase database;
   private final Clock clock;
@@ -131,11 +136,14 @@ public final class LocalSessionTable implements AutoCloseable {
    * currentFile}, when present, replace the stored values. The version moves by one when anything
    * changed, not at all otherwise. Atomic and durable on return.
    *
-   * @param messages a JSON array of at most {@value #MAX_MESSAGES_PER_APPEND} objects, each with a
-   *     string {@code id} matching {@code ^[A-Za-z0-9_-]{1,64}$}; stored as given
+   * @param messages a JSON array of at most {@value #MAX_MESSAGES_PER_APPEND} messages as the
+   *     function takes them ({@link SessionTableRules#batch}); stored as given
    * @throws SessionIdTakenException when the id belongs to another user's session
-   * @throws IllegalArgumentException when an argument is malformed (the message names it) or the
-   *     history would exceed {@value #MAX_MESSAGES_PER_SESSION} messages
+   * @throws TableConstraintException when the history would exceed {@value
+   *     #MAX_MESSAGES_PER_SESSION} messages or 16 MiB, or {@code repo} or {@code currentFile} is too
+   *     long
+   * @throws IllegalArgumentException when an argument is malformed (the message names it, in the
+   *     function's words)
    */
   public AppendResult append(
       UUID owner,
@@ -143,8 +151,10 @@ public final class LocalSessionTable implements AutoCloseable {
       JsonNode messages,
       Optional<String> repo,
       Optional<String> currentFile) {
-    checkSessionId(sessionId);
-    List<Candidate> candidates = candidates(messages);
+    SessionTableRules.checkSessionId(sessionId);
+    List<SessionTableRules.Checked> candidates = SessionTableRules.batch(messages);
+    SessionTableRules.checkRepo(repo);
+    SessionTableRules.checkCurrentFile(currentFile);
     long now = clock.millis();
     return database.write(
         "append to session",
@@ -168,27 +178,27 @@ public final class LocalSessionTable implements AutoCloseable {
               SqliteDatabase.queryLong(
                   connection, "SELECT coalesce(max(seq), 0) FROM messages WHERE session = ?", row.id);
           int appended = 0;
+          long appendedBytes = 0;
           try (PreparedStatement insert =
               connection.prepareStatement(
                   "INSERT INTO messages (session, seq, message_id, body) VALUES (?, ?, ?, ?)"
                       + " ON CONFLICT (session, message_id) DO NOTHING")) {
-            for (Candidate candidate : candidates) {
+            for (SessionTableRules.Checked candidate : candidates) {
               insert.setLong(1, row.id);
               insert.setLong(2, seq + 1);
-              insert.setString(3, candidate.id);
-              insert.setString(4, candidate.body);
+              insert.setString(3, candidate.id());
+              insert.setString(4, candidate.json());
               if (insert.executeUpdate() == 1) {
                 seq++;
                 appended++;
+                appendedBytes += candidate.json().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
               }
             }
           }
-          if (row.messageCount + appended > MAX_MESSAGES_PER_SESSION) {
-            throw new IllegalArgumentException(
-                "the history would exceed "
-                    + MAX_MESSAGES_PER_SESSION
-                    + " messages (codebase_chat_sessions_history_max_messages)");
-          }
+          // Thrown inside the transaction: it rolls back, nothing of the batch stays.
+          SessionTableRules.checkHistory(
+              row.messageCount + appended,
+              SessionTableRules.historyBytes(row.messageCount + appended, row.historyBytes + appendedBytes));
           boolean repoChanges = repo.isPresent() && !repo.get().equals(row.repo);
           boolean fileChanges = currentFile.isPresent() && !currentFile.get().equals(row.currentFile);
           if (appended == 0 && !repoChanges && !fileChanges) {
@@ -196,10 +206,11 @@ public final class LocalSessionTable implements AutoCloseable {
           }
           SqliteDatabase.update(
               connection,
-              "UPDATE sessions SET message_count = message_count + ?,"
+              "UPDATE sessions SET message_count = message_count + ?, history_bytes = history_bytes + ?,"
                   + " repo = coalesce(?, repo), current_file = coalesce(?, current_file),"
                   + " version = version + 1, last_activity = ?, updated_at = ? WHERE id = ?",
               appended,
+              appendedBytes,
               repo.orElse(null),
               currentFile.orElse(null),
               now,
@@ -246,7 +257,10 @@ public final class LocalSessionTable implements AutoCloseable {
    * objects, replaced whole). Moves the version by one.
    *
    * @return the new version, or empty when the caller has no session by that id
-   * @throws IllegalArgumentException naming the field when the patch has another field or a wrong type
+   * @throws TableConstraintException when a value breaks one of the table's CHECK constraints (a
+   *     context cache or metadata that is no JSON object or too large, a repo or path too long)
+   * @throws IllegalArgumentException naming the field when the patch has another field, or a repo
+   *     or path that is not a string or null
    */
   public Optional<RowVersion> updateContext(UUID owner, String sessionId, JsonNode patch) {
     checkPatch(patch);
@@ -284,8 +298,8 @@ public final class LocalSessionTable implements AutoCloseable {
           SqliteDatabase.update(connection, "DELETE FROM messages WHERE session = ?", row.id);
           SqliteDatabase.update(
               connection,
-              "UPDATE sessions SET message_count = 0, version = version + 1, last_activity = ?,"
-                  + " updated_at = ? WHERE id = ?",
+              "UPDATE sessions SET message_count = 0, history_bytes = 0, version = version + 1,"
+                  + " last_activity = ?, updated_at = ? WHERE id = ?",
               now,
               now,
               row.id);
@@ -435,9 +449,8 @@ public final class LocalSessionTable implements AutoCloseable {
       String metadata,
       int messageCount,
       long version,
-      long lastActivity) {}
-
-  private record Candidate(String id, String body) {}
+      long lastActivity,
+      long historyBytes) {}
 
   /** Work on one of the caller's rows. */
   @FunctionalInterface
@@ -481,42 +494,9 @@ public final class LocalSessionTable implements AutoCloseable {
               rows.getString("metadata"),
               rows.getInt("message_count"),
               rows.getLong("version"),
-              rows.getLong("last_activity")));
+              rows.getLong("last_activity"),
+              rows.getLong("history_bytes")));
     }
-  }
-
-  private static void checkSessionId(String sessionId) {
-    if (!SESSION_ID.matcher(sessionId).matches()) {
-      throw new IllegalArgumentException("sessionId must match " + SESSION_ID.pattern());
-    }
-  }
-
-  /** Validates the batch and drops ids repeated within it, keeping the first. */
-  private static List<Candidate> candidates(JsonNode messages) {
-    if (!messages.isArray()) {
-      throw new IllegalArgumentException("messages must be a JSON array of messages");
-    }
-    if (messages.size() > MAX_MESSAGES_PER_APPEND) {
-      throw new IllegalArgumentException(
-          "messages must hold at most " + MAX_MESSAGES_PER_APPEND + " messages");
-    }
-    List<Candidate> candidates = new ArrayList<>(messages.size());
-    Set<String> seen = new HashSet<>();
-    for (int i = 0; i < messages.size(); i++) {
-      JsonNode message = messages.get(i);
-      if (!message.isObject()) {
-        throw new IllegalArgumentException("messages[" + i + "] must be a JSON object");
-      }
-      JsonNode id = message.get("id");
-      if (id == null || !id.isTextual() || !MESSAGE_ID.matcher(id.asText()).matches()) {
-        throw new IllegalArgumentException(
-            "messages[" + i + "].id must be a string matching " + MESSAGE_ID.pattern());
-      }
-      if (seen.add(id.asText())) {
-        candidates.add(new Candidate(id.asText(), message.toString()));
-      }
-    }
-    return candidates;
   }
 
   private static void checkPatch(JsonNode patch) {
@@ -530,10 +510,20 @@ public final class LocalSessionTable implements AutoCloseable {
         throw new IllegalArgumentException(
             "patch has a field not allowed here: " + name + " (allowed: " + PATCH_FIELDS + ")");
       }
-      boolean object = name.equals("context_cache") || name.equals("metadata");
-      if (object ? !value.isObject() : !(value.isTextual() || value.isNull())) {
-        throw new IllegalArgumentException(
-            "patch." + name + " must be " + (object ? "a JSON object" : "a string or null"));
+      switch (name) {
+        case "context_cache" -> SessionTableRules.checkContextCache(value);
+        case "metadata" -> SessionTableRules.checkMetadata(value);
+        default -> {
+          if (!(value.isTextual() || value.isNull())) {
+            throw new IllegalArgumentException("patch." + name + " must be a string or null");
+          }
+          Optional<String> text = value.isNull() ? Optional.empty() : Optional.of(value.asText());
+          if (name.equals("repo")) {
+            SessionTableRules.checkRepo(text);
+          } else {
+            SessionTableRules.checkCurrentFile(text);
+          }
+        }
       }
     }
   }

@@ -47,8 +47,16 @@ final class SqliteDatabase implements AutoCloseable {
     T run(Connection connection) throws SQLException;
   }
 
-  /** What a file holds: its application id, its schema version and the statements creating it. */
-  record Schema(int applicationId, int version, List<String> statements) {}
+  /**
+   * What a file holds: its application id, its schema version, the statements creating it at that
+   * version, and for each older version {@code v} the statements that bring a file from {@code v} to
+   * {@code v + 1}.
+   */
+  record Schema(int applicationId, int version, List<String> statements, java.util.Map<Integer, List<String>> upgrades) {
+    Schema(int applicationId, int version, List<String> statements) {
+      this(applicationId, version, statements, java.util.Map.of());
+    }
+  }
 
   private final Path path;
   private final ReentrantLock lock = new ReentrantLock(true);
@@ -213,18 +221,32 @@ final class SqliteDatabase implements AutoCloseable {
   }
 
   private void migrate(Schema schema) throws SQLException {
-    if (pragmaInt("user_version") == schema.version()) {
+    int found = pragmaInt("user_version");
+    if (found == schema.version()) {
       return;
     }
     execute("BEGIN IMMEDIATE");
     transactionOpen = true;
     try (Statement statement = connection.createStatement()) {
-      for (String sql : schema.statements()) {
-        statement.execute(sql);
+      if (found == 0) {
+        for (String sql : schema.statements()) {
+          statement.execute(sql);
+        }
+      } else {
+        for (int version = found; version < schema.version(); version++) {
+          List<String> steps = schema.upgrades().get(version);
+          if (steps == null) {
+            throw new JournalException(
+                Reason.CORRUPT, path, "no upgrade from schema version " + version + " to " + (version + 1));
+          }
+          for (String sql : steps) {
+            statement.execute(sql);
+          }
+        }
       }
       statement.execute("PRAGMA application_id=" + schema.applicationId());
       statement.execute("PRAGMA user_version=" + schema.version());
-    } catch (SQLException e) {
+    } catch (SQLException | RuntimeException e) {
       rollbackQuietly(e);
       throw e;
     }

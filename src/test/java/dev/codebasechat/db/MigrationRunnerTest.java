@@ -29,11 +29,12 @@ class MigrationRunnerTest {
 
     List<String> applied = db.migrate();
 
-    assertThat(applied).containsExactly("20250118000000", "20261124000000", "20261124000100");
-    assertThat(db.queryAsOwner("select string_agg(version || '_' || name, ',' order by version)"
+    List<MigrationRunner.Migration> files = new MigrationRunner(SupabaseDatabase.MIGRATIONS).localMigrations();
+    assertThat(files.get(0).fileName()).isEqualTo("20250118000000_create_codebase_chat_sessions.sql");
+    assertThat(applied).containsExactlyElementsOf(files.stream().map(MigrationRunner.Migration::version).toList());
+    assertThat(db.queryAsOwner("select string_agg(version || '_' || name || '.sql', ',' order by version)"
             + " from supabase_migrations.schema_migrations"))
-        .isEqualTo("20250118000000_create_codebase_chat_sessions,"
-            + "20261124000000_harden_codebase_chat_sessions,20261124000100_chat_session_functions");
+        .isEqualTo(String.join(",", files.stream().map(MigrationRunner.Migration::fileName).toList()));
     assertThat(db.queryAsOwner("select bool_and(cardinality(statements) > 0) from supabase_migrations.schema_migrations"))
         .isEqualTo(true);
   }

@@ -277,10 +277,46 @@ class LocalSessionTableTest {
 
     assertThatThrownBy(() -> append(table, ALICE, "../etc/passwd", "m1"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("sessionId");
+        .hasMessageContaining("p_session_id");
     assertThatThrownBy(() -> table.append(ALICE, SESSION, noId, Optional.empty(), Optional.empty()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("messages[0].id");
+  }
+
+  @Test
+  void open_fileOfSchemaVersion1_addsTheHistorySize_andItsLimitHoldsAtOnce() throws Exception {
+    Path file = dir.resolve("v1.db");
+    try (java.sql.Connection sqlite = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+        java.sql.Statement statement = sqlite.createStatement()) {
+      // The file as version 1 wrote it: no history_bytes, one session holding one message.
+      statement.execute("CREATE TABLE sessions (id INTEGER PRIMARY KEY, session_id TEXT NOT NULL UNIQUE,"
+          + " user_id TEXT NOT NULL, repo TEXT, current_file TEXT, context_cache TEXT NOT NULL DEFAULT '{}',"
+          + " metadata TEXT NOT NULL DEFAULT '{}', message_count INTEGER NOT NULL DEFAULT 0,"
+          + " version INTEGER NOT NULL DEFAULT 0, last_activity INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+          + " updated_at INTEGER NOT NULL)");
+      statement.execute("CREATE INDEX sessions_user_activity ON sessions (user_id, last_activity DESC)");
+      statement.execute("CREATE TABLE messages (session INTEGER NOT NULL, seq INTEGER NOT NULL, message_id TEXT NOT NULL,"
+          + " body TEXT NOT NULL, PRIMARY KEY (session, seq), UNIQUE (session, message_id)) WITHOUT ROWID");
+      String big = "{\"id\":\"m1\",\"role\":\"user\",\"content\":\"" + "x".repeat(16_000_000) + "\",\"timestamp\":\"2025-01-18T12:00:00Z\"}";
+      statement.execute("INSERT INTO sessions (id, session_id, user_id, message_count, version, last_activity, created_at,"
+          + " updated_at) VALUES (1, '" + SESSION + "', '" + ALICE + "', 1, 1, 0, 0, 0)");
+      try (java.sql.PreparedStatement insert = sqlite.prepareStatement("INSERT INTO messages VALUES (1, 1, 'm1', ?)")) {
+        insert.setString(1, big);
+        insert.executeUpdate();
+      }
+      statement.execute("PRAGMA application_id=" + LocalSessionTable.APPLICATION_ID);
+      statement.execute("PRAGMA user_version=1");
+    }
+    LocalSessionTable table = LocalSessionTable.builder().path(file).clock(clock).build();
+    opened.add(table);
+    ArrayNode oneMore =
+        JSON.createArrayNode().add(JSON.createObjectNode().put("id", "m2").put("role", "user")
+            .put("content", "y".repeat(900_000)).put("timestamp", "2025-01-18T12:00:00Z"));
+
+    assertThatThrownBy(() -> table.append(ALICE, SESSION, oneMore, Optional.empty(), Optional.empty()))
+        .isInstanceOf(TableConstraintException.class)
+        .hasMessageContaining("codebase_chat_sessions_history_max_bytes");
+    assertThat(table.fetch(ALICE, SESSION).orElseThrow().get("message_count").asInt()).isEqualTo(1);
   }
 
   @Test

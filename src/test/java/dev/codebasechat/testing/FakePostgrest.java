@@ -22,6 +22,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import dev.codebasechat.sync.SessionTableRules;
+import dev.codebasechat.sync.TableConstraintException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,15 +35,7 @@ final class FakePostgrest {
   static final String REST_PREFIX = "/rest/v1/";
   static final String OBJECT_MEDIA_TYPE = "application/vnd.pgrst.object+json";
 
-  static final Pattern SESSION_ID = Pattern.compile("^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$");
-  static final Pattern MESSAGE_ID = Pattern.compile("^[A-Za-z0-9_-]{1,64}$");
-  static final Pattern TIMESTAMP =
-      Pattern.compile(
-          "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$");
-  static final Set<String> ROLES = Set.of("user", "assistant", "system", "tool");
-  static final Set<String> MESSAGE_FIELDS = Set.of("id", "role", "content", "timestamp", "code", "metadata");
-  static final int MAX_MESSAGES = 1000;
-  static final int MAX_CONTENT = 200_000;
+  static final Pattern SESSION_ID = SessionTableRules.SESSION_ID;
 
   /** Columns {@code authenticated} may UPDATE (its column-level grant). */
   static final Set<String> UPDATABLE = Set.of("repo", "current_file", "context_cache", "metadata");
@@ -154,7 +148,7 @@ final class FakePostgrest {
       rows.sort(order);
     }
     int total = rows.size();
-    if (count && offset > total && total > 0) {
+    if (count && offset > total) {
       throw PostgrestErrors.offsetPastEnd(offset, total);
     }
     List<ObjectNode> page = rows.stream().skip(offset).limit(limit).toList();
@@ -285,8 +279,14 @@ final class FakePostgrest {
         throw PostgrestErrors.checkViolation("codebase_chat_sessions_history_is_array");
       }
       JsonNode value = field.getValue();
-      if ((column.equals("context_cache") || column.equals("metadata")) && !value.isObject()) {
-        throw PostgrestErrors.checkViolation("codebase_chat_sessions_" + column + "_is_object");
+      try {
+        if (column.equals("context_cache")) {
+          SessionTableRules.checkContextCache(value);
+        } else if (column.equals("metadata")) {
+          SessionTableRules.checkMetadata(value);
+        }
+      } catch (TableConstraintException e) {
+        throw PostgrestErrors.of(e);
       }
       if (column.equals("repo") || column.equals("current_file")) {
         if (value.isContainerNode()) {
@@ -294,6 +294,7 @@ final class FakePostgrest {
         }
         if (!value.isNull()) {
           changes.put(column, value.asText()); // a JSON number or boolean lands in a text column as text
+          checkLength(column, value.asText());
         }
       }
     }
@@ -321,6 +322,18 @@ final class FakePostgrest {
       return objectReply(200, project(updated.get(0), columns)).withHeader("Content-Range", range);
     }
     return Reply.json(200, projectAll(updated, columns).toString()).withHeader("Content-Range", range);
+  }
+
+  private static void checkLength(String column, String text) {
+    try {
+      if (column.equals("repo")) {
+        SessionTableRules.checkRepo(java.util.Optional.of(text));
+      } else {
+        SessionTableRules.checkCurrentFile(java.util.Optional.of(text));
+      }
+    } catch (TableConstraintException e) {
+      throw PostgrestErrors.of(e);
+    }
   }
 
   // ---------------------------------------------------------------- POST (insert one row)
@@ -421,6 +434,12 @@ final class FakePostgrest {
       throw PostgrestErrors.insufficientPrivilege(false, function + " needs a signed-in user (the JWT has no sub)");
     }
     String sessionId = sessionIdArgument(arguments);
+    for (String text : List.of("p_repo", "p_current_file")) {
+      String value = textArgument(arguments, text);
+      if (value != null) {
+        checkLength(text.equals("p_repo") ? "repo" : "current_file", value);
+      }
+    }
     return switch (function) {
       case "append_chat_messages" -> Reply.json(
           200,
@@ -462,52 +481,11 @@ final class FakePostgrest {
 
   /** Checks every message like the SQL function does; drops repeats of an id within the batch. */
   private static List<JsonNode> messages(@Nullable JsonNode messages) {
-    if (messages == null || !messages.isArray()) {
-      throw PostgrestErrors.invalidParameter("p_messages must be a JSON array of messages");
+    try {
+      return SessionTableRules.batch(messages).stream().map(SessionTableRules.Checked::message).toList();
+    } catch (IllegalArgumentException e) {
+      throw PostgrestErrors.invalidParameter(e.getMessage());
     }
-    if (messages.size() > MAX_MESSAGES) {
-      throw PostgrestErrors.invalidParameter("p_messages must hold at most " + MAX_MESSAGES + " messages");
-    }
-    List<JsonNode> batch = new ArrayList<>();
-    Set<String> ids = new HashSet<>();
-    for (int pos = 0; pos < messages.size(); pos++) {
-      JsonNode message = messages.get(pos);
-      String at = "p_messages[" + pos + "]";
-      if (!message.isObject()) {
-        throw PostgrestErrors.invalidParameter(at + " must be a JSON object");
-      }
-      for (String field : (Iterable<String>) message::fieldNames) {
-        if (!MESSAGE_FIELDS.contains(field)) {
-          throw PostgrestErrors.invalidParameter(
-              at + " has a field not allowed here: " + field.substring(0, Math.min(40, field.length()))
-                  + " (allowed: id, role, content, timestamp, code, metadata)");
-        }
-      }
-      JsonNode id = message.path("id");
-      if (!id.isTextual() || !MESSAGE_ID.matcher(id.asText()).matches()) {
-        throw PostgrestErrors.invalidParameter(at + ".id must be a string matching " + MESSAGE_ID.pattern());
-      }
-      JsonNode role = message.path("role");
-      if (!role.isTextual() || !ROLES.contains(role.asText())) {
-        throw PostgrestErrors.invalidParameter(at + ".role must be one of user, assistant, system, tool");
-      }
-      JsonNode content = message.path("content");
-      if (!content.isTextual() || content.asText().length() > MAX_CONTENT) {
-        throw PostgrestErrors.invalidParameter(at + ".content must be a string of at most " + MAX_CONTENT + " characters");
-      }
-      JsonNode timestamp = message.path("timestamp");
-      if (!timestamp.isTextual() || !TIMESTAMP.matcher(timestamp.asText()).matches()) {
-        throw PostgrestErrors.invalidParameter(
-            at + ".timestamp must be an ISO-8601 date-time with zone, e.g. 2025-01-18T12:00:00.000Z");
-      }
-      if (message.has("metadata") && !message.get("metadata").isObject()) {
-        throw PostgrestErrors.invalidParameter(at + ".metadata must be a JSON object");
-      }
-      if (ids.add(id.asText())) {
-        batch.add(message);
-      }
-    }
-    return batch;
   }
 
   // ---------------------------------------------------------------- request parts

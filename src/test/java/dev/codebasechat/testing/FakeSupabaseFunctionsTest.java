@@ -169,14 +169,14 @@ class FakeSupabaseFunctionsTest {
   }
 
   @Test
-  void append_contentOverLimit_is400NamingTheField() throws IOException {
+  void append_messageOverOneMebibyte_is400NamingThePosition() throws IOException {
     Map<String, Object> big = message("m1");
-    big.put("content", "x".repeat(200_001));
+    big.put("content", "x".repeat(1_100_000));
 
     Answer answer = calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, List.of(big)));
 
     assertThat(answer.status()).isEqualTo(400);
-    assertThat(answer.json().get("message").asText()).startsWith("p_messages[0].content must be");
+    assertThat(answer.json().get("message").asText()).isEqualTo("p_messages[0] must be at most 1 MiB");
   }
 
   @Test

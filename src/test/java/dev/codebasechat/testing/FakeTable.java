@@ -123,6 +123,7 @@ final class FakeTable {
       @Nullable String repo,
       @Nullable String currentFile) {
     ObjectNode row = rowsBySessionId.get(sessionId);
+    boolean created = row == null;
     if (row == null) {
       row = newRow(caller, sessionId);
       row.put("repo", repo);
@@ -137,6 +138,20 @@ final class FakeTable {
     List<JsonNode> fresh = batch.stream().filter(m -> !stored.contains(m.path("id").asText())).toList();
     boolean repoChanges = repo != null && !repo.equals(row.path("repo").asText(null));
     boolean fileChanges = currentFile != null && !currentFile.equals(row.path("current_file").asText(null));
+    if (!fresh.isEmpty()) {
+      ArrayNode grown = history.deepCopy();
+      fresh.forEach(grown::add);
+      try {
+        // The table's CHECKs on the history; a refusal leaves the row as it was.
+        dev.codebasechat.sync.SessionTableRules.checkHistory(
+            grown.size(), grown.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+      } catch (dev.codebasechat.sync.TableConstraintException e) {
+        if (created) {
+          rowsBySessionId.remove(sessionId); // the function's insert is rolled back with it
+        }
+        throw PostgrestErrors.of(e);
+      }
+    }
     if (!fresh.isEmpty() || repoChanges || fileChanges) {
       fresh.forEach(message -> history.add(message.deepCopy()));
       if (repo != null) {

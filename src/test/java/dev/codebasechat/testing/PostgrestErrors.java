@@ -129,12 +129,19 @@ final class PostgrestErrors {
   }
 
   static Failure offsetPastEnd(long offset, long total) {
-    return error(
-        416,
-        "PGRST103",
-        "Requested range not satisfiable",
-        "An offset of " + offset + " was requested, but there are only " + total + " rows.",
-        null);
+    Failure failure =
+        error(
+            416,
+            "PGRST103",
+            "Requested range not satisfiable",
+            "An offset of " + offset + " was requested, but there are only " + total + " rows.",
+            null);
+    return new Failure(failure.reply.withHeader("Content-Range", "*/" + total));
+  }
+
+  /** A rule of the table broken, as {@link dev.codebasechat.sync.SessionTableRules} reports it. */
+  static Failure of(dev.codebasechat.sync.TableConstraintException e) {
+    return checkViolation(e.constraint());
   }
 
   static Failure unknownTable(String name, int postgrestMajor) {
