@@ -276,6 +276,26 @@ abstract class SessionTableContract {
   }
 
   @Test
+  void append_beyond16MebibytesOfHistory_isRefusedByTheLimit_andStoresNothingOfTheBatch() {
+    UUID owner = table().newUser();
+    String id = newSessionId();
+    // Random text: a size limit must hold whatever compression could make of the value.
+    java.util.Random random = new java.util.Random(16);
+    byte[] bytes = new byte[750_000];
+    for (int i = 0; i < 16; i++) {
+      random.nextBytes(bytes);
+      String content = java.util.Base64.getEncoder().encodeToString(bytes); // 1 000 000 characters
+      append(owner, id, JSON.createArrayNode().add(message("big" + i).put("content", content)));
+    }
+    random.nextBytes(bytes);
+    ArrayNode seventeenth =
+        JSON.createArrayNode().add(message("big16").put("content", java.util.Base64.getEncoder().encodeToString(bytes)));
+
+    assertThat(refusalOf(() -> append(owner, id, seventeenth))).isEqualTo(Refusal.CONSTRAINT);
+    assertThat(table().list(owner, 1, 0, Optional.empty()).rows().get(0).get("message_count").asInt()).isEqualTo(16);
+  }
+
+  @Test
   void append_withARepoOver512Characters_isRefusedByTheLimit() {
     UUID owner = table().newUser();
     String id = newSessionId();

@@ -25,21 +25,21 @@ import java.util.Optional;
 import java.util.Set;
 
 /** Real HTTP against a running gateway: the JDK client for well-formed requests, raw sockets for the rest. */
-final class GatewayClient {
-  static final ObjectMapper JSON = new ObjectMapper();
+public final class GatewayClient {
+  public static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> TIME_FIELDS = Set.of("timestamp", "lastActivity", "createdAt");
 
   private final int port;
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
-  GatewayClient(int port) {
+  public GatewayClient(int port) {
     this.port = port;
   }
 
   /** An answer: status, headers (lower-case names, first value) and body. */
-  record Answer(int status, Map<String, String> headers, byte[] body) {
-    JsonNode json() {
+  public record Answer(int status, Map<String, String> headers, byte[] body) {
+    public JsonNode json() {
       try {
         return JSON.readTree(body);
       } catch (IOException e) {
@@ -47,16 +47,16 @@ final class GatewayClient {
       }
     }
 
-    String text() {
+    public String text() {
       return new String(body, StandardCharsets.UTF_8);
     }
 
-    Optional<String> header(String name) {
+    public Optional<String> header(String name) {
       return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
     }
   }
 
-  Answer send(String method, String path, Optional<String> token, Optional<String> jsonBody) {
+  public Answer send(String method, String path, Optional<String> token, Optional<String> jsonBody) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30));
     token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
@@ -79,23 +79,23 @@ final class GatewayClient {
     }
   }
 
-  Answer get(String path, String token) {
+  public Answer get(String path, String token) {
     return send("GET", path, Optional.of(token), Optional.empty());
   }
 
-  Answer post(String path, String token, String body) {
+  public Answer post(String path, String token, String body) {
     return send("POST", path, Optional.of(token), Optional.of(body));
   }
 
-  Answer patch(String path, String token, String body) {
+  public Answer patch(String path, String token, String body) {
     return send("PATCH", path, Optional.of(token), Optional.of(body));
   }
 
-  Answer delete(String path, String token) {
+  public Answer delete(String path, String token) {
     return send("DELETE", path, Optional.of(token), Optional.empty());
   }
 
-  Answer deleteWithBody(String path, String token, String body) {
+  public Answer deleteWithBody(String path, String token, String body) {
     return send("DELETE", path, Optional.of(token), Optional.of(body));
   }
 

@@ -43,7 +43,7 @@ public final class JournalCrashChild {
       for (long i = 0; ; i++) {
         String id = run + "-" + i;
         ArrayNode batch = json.createArrayNode();
-        batch.addObject().put("id", id).put("role", "user").put("content", "message " + i);
+        batch.addObject().put("id", id).put("role", "user").put("content", "message " + i).put("timestamp", "2025-01-18T12:00:00Z");
         table.append(OWNER, SESSION, batch, Optional.empty(), Optional.empty());
         out.println("ACK " + i + " " + id);
         out.flush();

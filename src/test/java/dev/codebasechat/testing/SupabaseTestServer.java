@@ -371,6 +371,7 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
   public synchronized void reset() {
     clearFaults();
     retryAfter = DEFAULT_RETRY_AFTER;
+    awaitRecorded(); // an answer of the last test still on its way must not land in this one's record
     recorded.clear();
     knownUsers.clear();
     try (Connection owner = database().ownerConnection();
@@ -710,8 +711,9 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
     }
   }
 
-  /** Forgets the requests recorded so far. */
+  /** Forgets the requests recorded so far (after waiting for answers on their way, as {@link #requests()} does). */
   public void clearRequests() {
+    awaitRecorded();
     recorded.clear();
   }
 
