@@ -17,7 +17,7 @@ import java.util.Optional;
 public record ChatMessage(
     MessageId id, Role role, String content, Instant timestamp, Optional<JsonNode> code) {
 
-  /** Longest accepted content, in characters; the database enforces the same bound. */
+  /** Longest accepted content, in characters: the store's bound (the table takes messages up to 1 MiB). */
   public static final int MAX_CONTENT_LENGTH = 200_000;
 
   /** @throws IllegalArgumentException if {@code content} is longer than {@link #MAX_CONTENT_LENGTH} */

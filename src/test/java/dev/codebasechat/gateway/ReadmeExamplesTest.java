@@ -46,6 +46,29 @@ class ReadmeExamplesTest {
     }
   }
 
+  /**
+   * Every Java block the README introduces with {@code <!-- example: <file> -->} is that file (a
+   * test the build compiles and runs), without its package line, class comment and markers.
+   */
+  @Test
+  void readmeJavaExamples_areTheTestFilesTheyName() throws Exception {
+    String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+    Matcher example = Pattern.compile("<!-- example: (\\S+) -->\n```java\n(.*?)\n```", Pattern.DOTALL).matcher(readme);
+    int found = 0;
+    while (example.find()) {
+      found++;
+      String source = Files.readString(Path.of(example.group(1)), StandardCharsets.UTF_8);
+      String expected =
+          source.lines()
+              .filter(line -> !line.startsWith("package ") && !line.startsWith("/** The README") && !line.contains("README-EXAMPLE-"))
+              .collect(java.util.stream.Collectors.joining("\n"))
+              .replaceAll("\n{3,}", "\n\n")
+              .strip();
+      assertThat(example.group(2).strip()).as(example.group(1)).isEqualTo(expected);
+    }
+    assertThat(found).as("examples in the README").isPositive();
+  }
+
   @Test
   void theThreeCurlCallsOfTheReadme_workAsWritten() throws Exception {
     assumeThat(onPath("curl")).as("curl is installed").isTrue();

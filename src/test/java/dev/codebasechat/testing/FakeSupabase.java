@@ -64,9 +64,11 @@ import org.jspecify.annotations.Nullable;
  * <h2>What it does not</h2>
  *
  * The rest of PostgREST's grammar (other operators, {@code or=}/{@code and=}, embedding, aliases
- * and casts in {@code select}, {@code Range} headers, CSV), upserts and multi-row inserts,
- * size limits beyond the per-message ones, and asymmetric (JWKS) signing keys. Those answer with a
- * 400 whose details say the fake does not support them, rather than with something plausible.
+ * and casts in {@code select}, {@code Range} headers, CSV), upserts and multi-row inserts, and
+ * asymmetric (JWKS) signing keys. Those answer with a 400 whose details say the fake does not
+ * support them, rather than with something plausible. The table's limits and checks are the
+ * migrations' ({@link dev.codebasechat.sync.SessionTableRules}); a contract suite holds the fake
+ * to the SQL. For real SQL behind the same API, use {@link SupabaseTestServer}.
  *
  * <h2>Use</h2>
  *
