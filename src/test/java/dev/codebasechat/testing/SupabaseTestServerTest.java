@@ -363,6 +363,30 @@ class SupabaseTestServerTest {
     assertThat(answer.json().get("code").asText()).isEqualTo("PGRST205");
   }
 
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0} -> {1}")
+  @org.junit.jupiter.params.provider.CsvSource({
+    "23505, 409", "23503, 409", "25006, 405", "22023, 400", "23514, 400", "P0001, 400", "42883, 404",
+    "42P01, 404", "42501, 403", "08006, 503", "53300, 503", "57P01, 503", "57014, 500", "40001, 500",
+    "40P01, 500", "XX000, 500", "PT418, 418", "22P02, 400"
+  })
+  void sqlStateRaisedInTheDatabase_getsPostgrestsStatus_andTheBodyOfTheError(String sqlState, int status) throws Exception {
+    supabase.database().executeAsOwner(
+        "create or replace function public.raise_sqlstate(p_code text) returns void language plpgsql as $$"
+            + " begin raise exception using errcode = p_code, message = 'raised ' || p_code, detail = 'the detail',"
+            + " hint = 'the hint'; end $$");
+    supabase.database().executeAsOwner("grant execute on function public.raise_sqlstate(text) to authenticated");
+    supabase.reloadSchema();
+
+    Answer answer =
+        send(request(supabase.tokenFor(supabase.newUser()), "rpc/raise_sqlstate")
+            .post(RequestBody.create("{\"p_code\":\"" + sqlState + "\"}", JSON_TYPE)));
+
+    assertThat(answer.status()).isEqualTo(status);
+    assertThat(answer.json())
+        .isEqualTo(JSON.readTree("{\"code\":\"" + sqlState + "\",\"details\":\"the detail\",\"hint\":\"the hint\",\"message\":\"raised " + sqlState + "\"}"));
+    assertThat(answer.header("Proxy-Status")).isEqualTo("PostgREST; error=" + sqlState);
+  }
+
   // ------------------------------------------------------------------ faults
 
   @Test

@@ -170,15 +170,15 @@ public final class PostgrestEngine implements AutoCloseable {
     if (resource.contains("/")) {
       throw PostgrestError.of(404, "PGRST125", "Invalid path specified in request URL", null, null);
     }
-    SchemaCache.Table table =
-        schema
-            .table(resource)
-            .orElseThrow(
-                () ->
-                    config.postgrestMajor() >= 13
-                        ? PostgrestError.of(
-                            404, "PGRST205", "Could not find the table '" + schema.schema + "." + resource + "' in the schema cache", null, null)
-                        : PostgrestError.of(404, "42P01", "relation \"" + schema.schema + "." + resource + "\" does not exist", null, null));
+    java.util.Optional<SchemaCache.Table> found = schema.table(resource);
+    if (found.isEmpty()) {
+      if (config.postgrestMajor() < 13) {
+        return new Response(404, Map.of("Content-Type", JSON_TYPE), "{}".getBytes(StandardCharsets.UTF_8)); // v12: an empty object
+      }
+      throw PostgrestError.of(
+          404, "PGRST205", "Could not find the table '" + schema.schema + "." + resource + "' in the schema cache", null, null);
+    }
+    SchemaCache.Table table = found.get();
     return switch (method) {
       case "GET", "HEAD" -> read(request, identity, table, query, prefer, singular, method.equals("HEAD"));
       case "POST" -> insert(request, identity, table, query, prefer, singular);
