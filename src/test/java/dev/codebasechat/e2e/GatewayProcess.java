@@ -31,7 +31,7 @@ import org.awaitility.core.ConditionTimeoutException;
  *
  * <p>Not thread-safe; one test drives it.
  */
-final class GatewayProcess implements AutoCloseable {
+public final class GatewayProcess implements AutoCloseable {
   private final Process process;
   private final int port;
   private final List<String> out = Collections.synchronizedList(new ArrayList<>());
@@ -49,7 +49,7 @@ final class GatewayProcess implements AutoCloseable {
    * The environment of a gateway in Supabase mode on {@code supabase}, journaling in {@code dataDir}:
    * the defaults users run with (500 ms debounce), a breaker that stays open 1 s.
    */
-  static Map<String, String> supabaseMode(SupabaseTestServer supabase, Path dataDir) {
+  public static Map<String, String> supabaseMode(SupabaseTestServer supabase, Path dataDir) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("SUPABASE_URL", supabase.baseUrl());
     env.put("SUPABASE_ANON_KEY", supabase.apiKey());
@@ -60,7 +60,14 @@ final class GatewayProcess implements AutoCloseable {
   }
 
   /** Starts {@code serve} with exactly {@code env} (no inherited SUPABASE_/GATEWAY_ variables) and waits until it listens. */
-  static GatewayProcess start(Map<String, String> env) {
+  public static GatewayProcess start(Map<String, String> env) {
+    GatewayProcess gateway = launch(env);
+    gateway.awaitListening();
+    return gateway;
+  }
+
+  /** Starts {@code serve} with exactly {@code env} and returns at once (it may exit at start). */
+  public static GatewayProcess launch(Map<String, String> env) {
     ProcessBuilder builder =
         new ProcessBuilder(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -74,45 +81,57 @@ final class GatewayProcess implements AutoCloseable {
             "serve");
     builder.environment().keySet().removeIf(k -> k.startsWith("SUPABASE_") || k.startsWith("GATEWAY_") || k.equals("PORT") || k.equals("DATA_DIR"));
     builder.environment().putAll(env);
-    GatewayProcess gateway;
     try {
-      gateway = new GatewayProcess(builder.start(), Integer.parseInt(env.get("PORT")));
+      return new GatewayProcess(builder.start(), portOf(env));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    try {
-      await().atMost(Duration.ofSeconds(60)).until(() -> gateway.output().contains("listening on") || !gateway.process.isAlive());
-    } catch (ConditionTimeoutException e) {
-      throw new AssertionError("the gateway did not start within 60 s; its log:\n" + gateway.errors(), e);
-    }
-    if (!gateway.output().contains("listening on")) {
-      throw new AssertionError("the gateway exited at start with " + gateway.process.exitValue() + ":\n" + gateway.errors());
-    }
-    return gateway;
   }
 
-  int port() {
+  /** The PORT of {@code env}; -1 when it is not a number (a test of invalid settings). */
+  private static int portOf(Map<String, String> env) {
+    try {
+      return Integer.parseInt(env.getOrDefault("PORT", "8080"));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** Waits until the gateway says it listens; fails with its log when it exits or takes over 60 s. */
+  public void awaitListening() {
+    try {
+      await().atMost(Duration.ofSeconds(60)).until(() -> output().contains("listening on") || !process.isAlive());
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("the gateway did not start within 60 s; its log:\n" + errors(), e);
+    }
+    if (!output().contains("listening on")) {
+      throw new AssertionError("the gateway exited at start with " + process.exitValue() + ":\n" + errors());
+    }
+  }
+
+  public int port() {
     return port;
   }
 
-  GatewayClient client() {
+  public GatewayClient client() {
     return new GatewayClient(port);
   }
 
   /** SIGTERM, then waits for the exit and for everything printed; the exit status. */
-  int sigterm() throws InterruptedException {
+  public int sigterm() throws InterruptedException {
     // Through the handle: Process.destroy() would also close our ends of the pipes and lose the report.
     process.toHandle().destroy();
     return awaitExit();
   }
 
   /** SIGKILL: the process dies where it stands. */
-  void kill9() throws InterruptedException {
+  public void kill9() throws InterruptedException {
     process.toHandle().destroyForcibly();
     awaitExit();
   }
 
-  private int awaitExit() throws InterruptedException {
+  /** Waits (up to 60 s) for the process to end on its own and for everything it printed; the exit status. */
+  public int awaitExit() throws InterruptedException {
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       throw new AssertionError("the gateway did not exit within 60 s; its log:\n" + errors());
     }
@@ -122,20 +141,20 @@ final class GatewayProcess implements AutoCloseable {
     return process.exitValue();
   }
 
-  String output() {
+  public String output() {
     synchronized (out) {
       return String.join("\n", out);
     }
   }
 
-  String errors() {
+  public String errors() {
     synchronized (err) {
       return String.join("\n", err);
     }
   }
 
   /** Waits for {@code condition}; on timeout fails with what the gateway logged, to say why. */
-  void awaitOrExplain(Duration atMost, Callable<Boolean> condition, String what) {
+  public void awaitOrExplain(Duration atMost, Callable<Boolean> condition, String what) {
     try {
       await().atMost(atMost).pollInterval(Duration.ofMillis(50)).until(condition);
     } catch (ConditionTimeoutException e) {
@@ -176,7 +195,7 @@ final class GatewayProcess implements AutoCloseable {
     return thread;
   }
 
-  static int freePort() {
+  public static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     } catch (IOException e) {
