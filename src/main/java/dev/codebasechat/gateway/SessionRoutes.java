@@ -204,19 +204,13 @@ final class SessionRoutes {
     Optional<String> file = SessionJson.text(json, "currentFile", "the body");
     validateContext(repo, file);
     // The original created a session on its first POST. Make sure the id is the caller's (or
-    // free) before acknowledging: the database decides now when it can be reached. When it
-    // cannot, the write is journaled; should the id turn out to belong to someone else, the
-    // database refuses it at flush time and it is set aside, never applied to that session.
+    // free) before acknowledging: held or known sessions answer at once, otherwise the database
+    // creates the row now if it is absent (it sends back the size and version, never the history).
+    // When it cannot be reached, the write is journaled; should the id turn out to belong to
+    // someone else, the database refuses it at flush time and it is set aside, never applied to
+    // that session.
     try {
-      store.history(caller, id);
-    } catch (SessionNotFoundException e) {
-      try {
-        store.create(caller, id);
-      } catch (SessionUnavailableException unavailable) {
-        // reachable a moment ago, not now: same as below
-      } catch (RuntimeException failure) {
-        throw translate(failure);
-      }
+      store.create(caller, id);
     } catch (SessionUnavailableException e) {
       // accepted into the journal below
     } catch (RuntimeException e) {
@@ -298,10 +292,9 @@ final class SessionRoutes {
     Optional<String> repo = SessionJson.text(json, "repo", "the body");
     Optional<String> file = SessionJson.text(json, "currentFile", "the body");
     validateContext(repo, file);
-    // The store would create an unknown session on first use; this route appends only to a
-    // session the caller has, so ask first (answered from the cache once it is warm).
-    call(() -> store.history(caller, id));
-    AppendReceipt receipt = call(() -> join(store.appendAsync(caller, id, messages, repo, file)));
+    // This route appends only to a session the caller has: answered from what the store holds or
+    // knows, else from one read of the session's head (never its history).
+    AppendReceipt receipt = call(() -> join(store.appendExistingAsync(caller, id, messages, repo, file)));
     ObjectNode out = Json.MAPPER.createObjectNode();
     out.put("sessionId", id.value());
     out.put("accepted", receipt.accepted());

@@ -81,6 +81,14 @@ public record ChatSession(
     return new ChatSession(id, owner, repo, currentFile, contextCache, metadata, messages, newVersion, lastActivity);
   }
 
+  /** This session last active at {@code at} (kept when it is earlier than what this one says). */
+  ChatSession withLastActivity(Optional<Instant> at) {
+    if (at.isEmpty() || (lastActivity.isPresent() && lastActivity.get().isAfter(at.get()))) {
+      return this;
+    }
+    return new ChatSession(id, owner, repo, currentFile, contextCache, metadata, messages, version, at);
+  }
+
   /** This session with other context fields. */
   ChatSession withContext(
       Optional<String> newRepo, Optional<String> newCurrentFile, JsonNode newContextCache, JsonNode newMetadata) {

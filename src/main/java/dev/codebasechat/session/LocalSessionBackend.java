@@ -32,6 +32,11 @@ final class LocalSessionBackend implements SessionBackend {
   }
 
   @Override
+  public CompletableFuture<Optional<SessionHead>> head(AccessToken token, UUID owner, SessionId id) {
+    return run(() -> table.head(owner, id.value()).map(SessionCodec::headFromRow));
+  }
+
+  @Override
   public CompletableFuture<AppendAck> append(
       AccessToken token, UUID owner, SessionId id, PendingOp.Append op) {
     return run(
@@ -40,7 +45,8 @@ final class LocalSessionBackend implements SessionBackend {
             LocalSessionTable.AppendResult result =
                 table.append(
                     owner, id.value(), SessionCodec.messagesToJson(op.messages()), op.repo(), op.currentFile());
-            return new AppendAck(result.appended(), result.messageCount(), result.version());
+            return new AppendAck(
+                result.appended(), result.messageCount(), result.version(), result.created(), Optional.of(result.lastActivity()));
           } catch (SessionIdTakenException e) {
             // Another user's session looks missing, as the database's RLS makes it look.
             throw new SessionNotFoundException(id);
@@ -55,7 +61,7 @@ final class LocalSessionBackend implements SessionBackend {
         () ->
             table
                 .updateContext(owner, id.value(), SessionCodec.contextPatch(update))
-                .map(row -> new RowVersion(row.version(), row.messageCount())));
+                .map(row -> new RowVersion(row.version(), row.messageCount(), Optional.of(row.lastActivity()))));
   }
 
   @Override
@@ -64,7 +70,7 @@ final class LocalSessionBackend implements SessionBackend {
         () ->
             table
                 .clear(owner, id.value())
-                .map(row -> new RowVersion(row.version(), row.messageCount())));
+                .map(row -> new RowVersion(row.version(), row.messageCount(), Optional.of(row.lastActivity()))));
   }
 
   @Override

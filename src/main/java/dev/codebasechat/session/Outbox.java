@@ -35,6 +35,8 @@ final class Outbox {
   /** Whether other writes already waited behind the head when it was taken for sending. */
   private boolean backlogBehindHead;
   private @Nullable Instant oldestAcknowledged;
+  /** When the latest pending write was acknowledged: the session's activity time while it is pending. */
+  private @Nullable Instant latestAcknowledged;
   private @Nullable String lastFailure;
   private int failedAttempts;
 
@@ -52,6 +54,9 @@ final class Outbox {
   synchronized void add(PendingOp op, Instant now, long sequence) {
     if (oldestAcknowledged == null) {
       oldestAcknowledged = now;
+    }
+    if (latestAcknowledged == null || now.isAfter(latestAcknowledged)) {
+      latestAcknowledged = now;
     }
     if (op instanceof PendingOp.Append append) {
       append.messages().forEach(message -> pendingIds.add(message.id()));
@@ -102,6 +107,7 @@ final class Outbox {
     failedAttempts = 0;
     lastFailure = null;
     oldestAcknowledged = ops.isEmpty() ? null : oldestAcknowledged;
+    latestAcknowledged = ops.isEmpty() ? null : latestAcknowledged;
     return sequence;
   }
 
@@ -165,7 +171,29 @@ final class Outbox {
         state = ChatSession.empty(id, owner);
       }
     }
+    if (!ops.isEmpty()) {
+      state = state.withLastActivity(Optional.ofNullable(latestAcknowledged));
+    }
     return exists ? Optional.of(state) : Optional.empty();
+  }
+
+  /** Whether the pending writes end with the session deleted. */
+  synchronized boolean endsDeleted() {
+    for (int i = ops.size() - 1; i >= 0; i--) {
+      PendingOp op = ops.get(i);
+      if (op instanceof PendingOp.Delete) {
+        return true;
+      }
+      if (op instanceof PendingOp.Append) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** Whether some pending write would create the session (an append). */
+  synchronized boolean hasAppend() {
+    return ops.stream().anyMatch(op -> op instanceof PendingOp.Append);
   }
 
   static ChatSession withAppended(ChatSession session, PendingOp.Append append) {

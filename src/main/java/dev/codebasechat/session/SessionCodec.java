@@ -25,6 +25,9 @@ final class SessionCodec {
   static final String SESSION_COLUMNS =
       "session_id,user_id,repo,current_file,conversation_history,context_cache,metadata,"
           + "message_count,version,last_activity";
+  /** Every column the store reads but the history: what a head read asks for. */
+  static final String HEAD_COLUMNS =
+      "session_id,user_id,repo,current_file,context_cache,metadata,message_count,version,last_activity";
   static final String SUMMARY_COLUMNS =
       "session_id,repo,current_file,message_count,last_activity,created_at";
 
@@ -85,6 +88,13 @@ final class SessionCodec {
       messages.add(messageFromJson(array.get(i), i));
     }
     return messages;
+  }
+
+  /** A row of {@link #HEAD_COLUMNS}: the session without its messages, and how many it holds. */
+  static SessionBackend.SessionHead headFromRow(JsonNode row) {
+    ObjectNode withoutHistory = row.deepCopy();
+    withoutHistory.set("conversation_history", JSON.arrayNode());
+    return new SessionBackend.SessionHead(sessionFromRow(withoutHistory), row.path("message_count").asInt(0));
   }
 
   /** A row of {@link #SESSION_COLUMNS}. */

@@ -42,6 +42,18 @@ final class SessionRemote implements SessionBackend {
   }
 
   @Override
+  public CompletableFuture<Optional<SessionHead>> head(AccessToken token, UUID owner, SessionId id) {
+    return client
+        .as(token)
+        .from(SessionCodec.TABLE)
+        .select(SessionCodec.HEAD_COLUMNS)
+        .eq("session_id", id.value())
+        .eq("user_id", owner)
+        .maybeSingleAsync()
+        .thenApply(row -> row.map(SessionCodec::headFromRow));
+  }
+
+  @Override
   public CompletableFuture<AppendAck> append(
       AccessToken token, UUID owner, SessionId id, PendingOp.Append op) {
     return client
@@ -56,7 +68,9 @@ final class SessionRemote implements SessionBackend {
               return new AppendAck(
                   body.path("appended").asInt(),
                   body.path("message_count").asInt(),
-                  body.path("version").asLong());
+                  body.path("version").asLong(),
+                  body.path("created").asBoolean(false),
+                  SessionCodec.parseTime(body.path("last_activity")));
             });
   }
 
@@ -70,7 +84,7 @@ final class SessionRemote implements SessionBackend {
         .eq("session_id", id.value())
         .eq("user_id", owner)
         .returning(Returning.REPRESENTATION)
-        .select("version,message_count")
+        .select("version,message_count,last_activity")
         .executeAsync()
         .thenApply(result -> firstRowVersion(result.body()));
   }
@@ -88,7 +102,10 @@ final class SessionRemote implements SessionBackend {
                 return Optional.empty();
               }
               return Optional.of(
-                  new RowVersion(body.path("version").asLong(), body.path("message_count").asInt()));
+                  new RowVersion(
+                      body.path("version").asLong(),
+                      body.path("message_count").asInt(),
+                      SessionCodec.parseTime(body.path("last_activity"))));
             });
   }
 
@@ -146,6 +163,8 @@ final class SessionRemote implements SessionBackend {
       return Optional.empty();
     }
     JsonNode row = rows.get(0);
-    return Optional.of(new RowVersion(row.path("version").asLong(), row.path("message_count").asInt()));
+    return Optional.of(
+        new RowVersion(
+            row.path("version").asLong(), row.path("message_count").asInt(), SessionCodec.parseTime(row.path("last_activity"))));
   }
 }

@@ -86,6 +86,8 @@ public final class SessionStore implements AutoCloseable {
   public static final int DEFAULT_MAX_PAGE_SIZE = 200;
   public static final Duration DEFAULT_LOCAL_COPY_MAX_AGE = Duration.ofDays(7);
   public static final long DEFAULT_LOCAL_COPY_MAX_BYTES = 256L * 1024 * 1024;
+  /** Longest a caller waits on the database (a read of a session not held, a head read, a creation). */
+  public static final Duration DEFAULT_DATABASE_TIMEOUT = Duration.ofSeconds(2);
   private static final Duration PROGRESS_LOG_INTERVAL = Duration.ofSeconds(5);
   /** Journal kind of set-aside writes: kept for operators, never replayed. */
   static final String SET_ASIDE_KIND = "set-aside";
@@ -113,6 +115,14 @@ public final class SessionStore implements AutoCloseable {
   private final ConcurrentHashMap<SessionId, Outbox> outboxes = new ConcurrentHashMap<>();
   /** The latest token each owner presented, and whether the database refused it. */
   private final Cache<UUID, OwnerToken> tokens;
+  /**
+   * Who owns the sessions this process wrote or looked up without holding them (a head read, a
+   * confirmed write): lets the next write of the owner go without asking the database again, and
+   * another user's be refused as the database would.
+   */
+  private final Cache<SessionId, UUID> knownOwners;
+  /** How long a caller waits on the database at most (reads, head reads, creations). */
+  private final Duration databaseTimeout;
   /** Confirmation stamps, to tell a read that raced a confirmation that it must read again. */
   private final Cache<SessionId, Long> confirmations;
   private final AtomicLong confirmationCounter = new AtomicLong();
@@ -169,6 +179,9 @@ public final class SessionStore implements AutoCloseable {
             .build();
     this.confirmations =
         CacheBuilder.newBuilder().expireAfterWrite(Duration.ofMinutes(5)).ticker(ticker).build();
+    this.knownOwners =
+        CacheBuilder.newBuilder().maximumSize(200_000).expireAfterAccess(Duration.ofHours(6)).ticker(ticker).build();
+    this.databaseTimeout = builder.databaseTimeout;
     this.pacer =
         WritePacer.builder(this::flushOne, clock, scheduler)
             .debounce(builder.debounce)
@@ -261,7 +274,7 @@ public final class SessionStore implements AutoCloseable {
   public CompletableFuture<SessionRead> recoverAsync(Caller caller, SessionId id) {
     rememberToken(caller);
     confirmed.invalidate(id);
-    return fetch(caller, id, 0)
+    return fetch(caller, id)
         .handle(
             (row, failure) -> {
               if (failure != null) {
@@ -293,7 +306,7 @@ public final class SessionStore implements AutoCloseable {
     new ContextUpdate(repo, Optional.empty(), Optional.empty(), Optional.empty()); // validates repo
     rememberToken(caller);
     return guard
-        .call(() -> remote.list(caller.token(), caller.userId(), limit, offset, repo))
+        .call(() -> remote.list(caller.token(), caller.userId(), limit, offset, repo), databaseTimeout)
         .handle(
             (page, failure) -> {
               if (failure != null) {
@@ -307,7 +320,8 @@ public final class SessionStore implements AutoCloseable {
 
   /**
    * Creates a new, empty session owned by the caller, with a fresh unguessable id. The database
-   * row is created by the write-behind.
+   * row is created by the write-behind; the session is held from now on (its owner is answered
+   * without the database).
    */
   public SessionId create(Caller caller) {
     rememberToken(caller);
@@ -324,6 +338,8 @@ public final class SessionStore implements AutoCloseable {
       throw new SessionStorageException(id, e);
     }
     outboxes.put(id, outbox);
+    // Nothing is stored under a fresh id: the empty session is its whole state.
+    confirmed.put(id, ChatSession.empty(id, caller.userId()));
     pacer.markDirty(id);
     return id;
   }
@@ -332,20 +348,27 @@ public final class SessionStore implements AutoCloseable {
    * Creates the caller's session under an id the caller chose, in the database now rather than
    * through the write-behind, so that an id another user already holds is refused at once: that
    * fails with {@link SessionNotFoundException}, exactly as a missing session would. A session the
-   * caller already has is left as it is. Completes with the session as it then stands. Fails with
-   * {@link SessionUnavailableException} when the database cannot be reached (nothing is recorded
-   * then).
+   * caller already has is left as it is. Nothing is downloaded: the database answers with the
+   * session's size and version only. Answered without the database when this process already
+   * knows the session is the caller's. Fails with {@link SessionUnavailableException} when the
+   * database cannot be reached within the database timeout (nothing is recorded then).
+   *
+   * @return {@code id}
    */
-  public SessionRead create(Caller caller, SessionId id) {
+  public SessionId create(Caller caller, SessionId id) {
     return await(createAsync(caller, id));
   }
 
   /** {@link #create(Caller, SessionId)} without blocking. */
-  public CompletableFuture<SessionRead> createAsync(Caller caller, SessionId id) {
+  public CompletableFuture<SessionId> createAsync(Caller caller, SessionId id) {
     rememberToken(caller);
+    Optional<Boolean> known = knownOwnership(caller, id);
+    if (known.isPresent()) {
+      return known.get() ? CompletableFuture.completedFuture(id) : CompletableFuture.failedFuture(new SessionNotFoundException(id));
+    }
     PendingOp.Append creation = new PendingOp.Append(List.of(), Optional.empty(), Optional.empty());
     return guard
-        .call(() -> remote.append(caller.token(), caller.userId(), id, creation))
+        .call(() -> remote.append(caller.token(), caller.userId(), id, creation), databaseTimeout)
         .handle(
             (ack, failure) -> {
               if (failure != null) {
@@ -353,14 +376,91 @@ public final class SessionStore implements AutoCloseable {
                 // The database answers an append to a foreign id with 42501 (403); to this caller
                 // the id simply does not exist.
                 if (cause instanceof PostgrestHttpException http && http.kind() == FailureKind.FORBIDDEN) {
+                  knownOwners.invalidate(id);
                   throw new SessionNotFoundException(id);
                 }
                 throw translate(failure, "session " + id);
               }
               stamp(id);
-              return ack;
-            })
-        .thenCompose(ack -> historyAsync(caller, id));
+              knownOwners.put(id, caller.userId());
+              if (ack.created()) {
+                // Created by this call: empty, no context. Held from now on.
+                cacheIfNewer(ChatSession.empty(id, caller.userId()).withVersion(ack.version()).withLastActivity(ack.lastActivity()));
+              }
+              return id;
+            });
+  }
+
+  /**
+   * Whether the caller owns {@code id} as far as this process knows without asking: present and
+   * true when held or known to be the caller's, present and false when known to be another user's,
+   * empty when unknown.
+   */
+  private Optional<Boolean> knownOwnership(Caller caller, SessionId id) {
+    ChatSession held = confirmed.getIfPresent(id);
+    if (held != null) {
+      return Optional.of(held.owner().equals(caller.userId()));
+    }
+    Outbox outbox = outboxes.get(id);
+    if (outbox != null && outbox.knownNew) {
+      return Optional.of(outbox.owner.equals(caller.userId()));
+    }
+    UUID owner = knownOwners.getIfPresent(id);
+    return owner == null ? Optional.empty() : Optional.of(owner.equals(caller.userId()));
+  }
+
+  /**
+   * What this process knows of the caller's session {@code id} before a write that needs it to
+   * exist: the whole state when held, else its head (one read of everything but the history,
+   * bounded by the database timeout), else nothing more than that it is the caller's. Fails with
+   * {@link SessionNotFoundException} when the caller has no such session (another user's included)
+   * or the caller's pending writes delete it.
+   */
+  private CompletableFuture<Optional<ChatSession>> existing(Caller caller, SessionId id) {
+    Outbox outbox = outboxes.get(id);
+    boolean ownPending = outbox != null && outbox.owner.equals(caller.userId());
+    if (ownPending && outbox.endsDeleted()) {
+      return CompletableFuture.failedFuture(new SessionNotFoundException(id));
+    }
+    ChatSession held = confirmed.getIfPresent(id);
+    if (held != null) {
+      return held.owner().equals(caller.userId())
+          ? CompletableFuture.completedFuture(Optional.of(held))
+          : CompletableFuture.failedFuture(new SessionNotFoundException(id));
+    }
+    if (ownPending && (outbox.knownNew || outbox.hasAppend())) {
+      // Accepted earlier (created here, or written while the database could not say): the flush
+      // creates it, or sets the writes aside if the id turns out to be taken.
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    UUID owner = knownOwners.getIfPresent(id);
+    if (owner != null) {
+      return owner.equals(caller.userId())
+          ? CompletableFuture.completedFuture(Optional.empty())
+          : CompletableFuture.failedFuture(new SessionNotFoundException(id));
+    }
+    return head(caller, id).thenApply(found -> found.map(SessionBackend.SessionHead::session));
+  }
+
+  /** One head read (no history) of the caller's session; holds it when that is its whole state. */
+  private CompletableFuture<Optional<SessionBackend.SessionHead>> head(Caller caller, SessionId id) {
+    return guard
+        .call(() -> remote.head(caller.token(), caller.userId(), id), databaseTimeout)
+        .handle(
+            (row, failure) -> {
+              if (failure != null) {
+                throw translate(failure, "session " + id);
+              }
+              Optional<SessionBackend.SessionHead> own = row.filter(h -> h.session().owner().equals(caller.userId()));
+              if (own.isEmpty()) {
+                throw new SessionNotFoundException(id);
+              }
+              knownOwners.put(id, caller.userId());
+              if (own.get().isComplete()) {
+                cacheIfNewer(own.get().session());
+              }
+              return own;
+            });
   }
 
   /**
@@ -392,6 +492,10 @@ public final class SessionStore implements AutoCloseable {
     if (cached != null && !cached.owner().equals(caller.userId())) {
       return CompletableFuture.failedFuture(new SessionNotFoundException(id));
     }
+    UUID knownOwner = knownOwners.getIfPresent(id);
+    if (knownOwner != null && !knownOwner.equals(caller.userId())) {
+      return CompletableFuture.failedFuture(new SessionNotFoundException(id));
+    }
     Map<MessageId, ChatMessage> unique = new LinkedHashMap<>();
     messages.forEach(message -> unique.putIfAbsent(message.id(), message));
     if (writeThrough) {
@@ -400,7 +504,7 @@ public final class SessionStore implements AutoCloseable {
           .append(caller.token(), caller.userId(), id, op)
           .thenApply(
               ack -> {
-                confirmedAppend(id, op, ack);
+                confirmedAppend(id, caller.userId(), op, ack);
                 return new AppendReceipt(id, ack.appended(), unique.size() - ack.appended(), ack.messageCount(), 0);
               });
     }
@@ -442,6 +546,30 @@ public final class SessionStore implements AutoCloseable {
         outbox.overlay(Optional.ofNullable(cached)).map(ChatSession::messageCount).orElse(0);
     return CompletableFuture.completedFuture(
         new AppendReceipt(id, accepted[0], unique.size() - accepted[0], count, outbox.pendingWrites()));
+  }
+
+  /**
+   * {@link #append}, but only to a session the caller has: fails with {@link
+   * SessionNotFoundException} otherwise (another user's session included), and records nothing.
+   * Answered from what this process holds or knows, or after one read of the session's head (never
+   * its history), bounded by the database timeout.
+   */
+  public AppendReceipt appendExisting(Caller caller, SessionId id, List<ChatMessage> messages) {
+    return await(appendExistingAsync(caller, id, messages, Optional.empty(), Optional.empty()));
+  }
+
+  /** {@link #appendExisting} without blocking; {@code repo} and {@code currentFile} move the context too. */
+  public CompletableFuture<AppendReceipt> appendExistingAsync(
+      Caller caller, SessionId id, List<ChatMessage> messages, Optional<String> repo, Optional<String> currentFile) {
+    if (messages.isEmpty() || messages.size() > maxMessagesPerAppend) {
+      throw new IllegalArgumentException(
+          "an append must carry 1.." + maxMessagesPerAppend + " messages but had " + messages.size());
+    }
+    rememberToken(caller);
+    if (writeThrough) {
+      return historyAsync(caller, id).thenCompose(read -> appendAsync(caller, id, messages, repo, currentFile));
+    }
+    return existing(caller, id).thenCompose(known -> appendAsync(caller, id, messages, repo, currentFile));
   }
 
   /** Changes the session's context. The session must exist for the caller. */
@@ -647,44 +775,48 @@ public final class SessionStore implements AutoCloseable {
   }
 
   private CompletableFuture<SessionRead> readThrough(Caller caller, SessionId id, int attempt) {
-    return fetch(caller, id, attempt)
+    long startedAt = confirmationCounter.get();
+    return fetch(caller, id)
         .handle(
             (row, failure) -> {
-              if (failure == null) {
-                return answer(caller, id, row, ReadSource.DATABASE);
+              if (failure != null) {
+                if (!RemoteGuard.isUnavailable(failure)) {
+                  throw translate(failure, "session " + id);
+                }
+                return CompletableFuture.completedFuture(fallback(caller, id, failure));
               }
-              if (!RemoteGuard.isUnavailable(failure)) {
-                throw translate(failure, "session " + id);
+              SessionRead read = answer(caller, id, row, ReadSource.DATABASE);
+              // A confirmation of this session after the read began may have released writes the
+              // row did not show yet (the answer then missed them): read again.
+              Long stamp = confirmations.getIfPresent(id);
+              if (stamp != null && stamp > startedAt && attempt < MAX_STALE_READ_RETRIES) {
+                return readThrough(caller, id, attempt + 1);
               }
-              return fallback(caller, id, failure);
-            });
+              return CompletableFuture.completedFuture(read);
+            })
+        .thenCompose(Function.identity());
   }
 
   /**
-   * The database's row for the caller, cached when it is the newest known. A read that raced a
-   * confirmation of this session reads again, so it never misses a write this process
-   * acknowledged.
+   * The database's row for the caller (within the database timeout), cached when it is the newest
+   * known.
    */
-  private CompletableFuture<Optional<ChatSession>> fetch(Caller caller, SessionId id, int attempt) {
-    long startedAt = confirmationCounter.get();
+  private CompletableFuture<Optional<ChatSession>> fetch(Caller caller, SessionId id) {
     return guard
-        .call(() -> remote.fetch(caller.token(), caller.userId(), id))
-        .thenCompose(
+        .call(() -> remote.fetch(caller.token(), caller.userId(), id), databaseTimeout)
+        .thenApply(
             row -> {
-              Long stamp = confirmations.getIfPresent(id);
-              if (stamp != null && stamp > startedAt) {
-                if (attempt < MAX_STALE_READ_RETRIES) {
-                  return fetch(caller, id, attempt + 1);
-                }
-                return CompletableFuture.completedFuture(row);
-              }
               Optional<ChatSession> own = row.filter(s -> s.owner().equals(caller.userId()));
               if (row.isPresent() && own.isEmpty()) {
                 // RLS should make this impossible; never hand another user's row out.
                 log.error("database returned a session of another owner; treating it as missing");
               }
-              own.ifPresent(this::cacheIfNewer);
-              return CompletableFuture.completedFuture(own);
+              own.ifPresent(
+                  session -> {
+                    knownOwners.put(id, caller.userId());
+                    cacheIfNewer(session);
+                  });
+              return own;
             });
   }
 
@@ -791,6 +923,7 @@ public final class SessionStore implements AutoCloseable {
   }
 
   private CompletableFuture<SessionRead> enqueueOnExisting(Caller caller, SessionId id, PendingOp op) {
+    rememberToken(caller);
     if (writeThrough) {
       return historyAsync(caller, id)
           .thenCompose(current -> applyNow(caller, id, op))
@@ -798,38 +931,62 @@ public final class SessionStore implements AutoCloseable {
               ? CompletableFuture.completedFuture(new SessionRead(ChatSession.empty(id, caller.userId()), ReadSource.DATABASE, 0))
               : historyAsync(caller, id));
     }
-    return historyAsync(caller, id)
-        .thenApply(
-            current -> {
-              Outbox outbox;
-              try {
-                outbox = outboxes.compute(
-                      id,
-                      (key, existing) -> {
-                        Outbox target =
-                            existing != null ? existing : new Outbox(id, caller.userId(), false);
-                        if (target.owner.equals(caller.userId())) {
-                          target.add(op, clock.instant(), record(id, target.owner, op));
-                        }
-                        return target;
-                      });
-              } catch (JournalException e) {
-                throw new SessionStorageException(id, e);
+    // A context update answers with the whole session: for a session not held that is a read. A
+    // clear or a delete needs only to know the session is the caller's: no history is downloaded.
+    CompletableFuture<Optional<ChatSession>> known =
+        op instanceof PendingOp.Context
+            ? historyAsync(caller, id).thenApply(read -> Optional.of(read.session()))
+            : existing(caller, id)
+                .thenCompose(
+                    base ->
+                        base.isPresent() || op instanceof PendingOp.Delete
+                            ? CompletableFuture.completedFuture(base)
+                            : headIfAny(caller, id));
+    return known.thenApply(
+        current -> {
+          Outbox outbox;
+          try {
+            outbox = outboxes.compute(
+                  id,
+                  (key, existing) -> {
+                    Outbox target =
+                        existing != null ? existing : new Outbox(id, caller.userId(), false);
+                    if (target.owner.equals(caller.userId())) {
+                      target.add(op, clock.instant(), record(id, target.owner, op));
+                    }
+                    return target;
+                  });
+          } catch (JournalException e) {
+            throw new SessionStorageException(id, e);
+          }
+          if (!outbox.owner.equals(caller.userId())) {
+            throw new SessionNotFoundException(id);
+          }
+          pacer.markDirty(id);
+          ChatSession cached = confirmed.getIfPresent(id);
+          Optional<ChatSession> base =
+              cached != null && cached.owner().equals(caller.userId()) ? Optional.of(cached) : current;
+          Optional<ChatSession> after = outbox.overlay(Optional.of(base.orElseGet(() -> ChatSession.empty(id, caller.userId()))));
+          return new SessionRead(
+              after.orElseGet(() -> ChatSession.empty(id, caller.userId())),
+              ReadSource.CACHE,
+              outbox.pendingWrites());
+        });
+  }
+
+  /** The caller's session head, or empty when the database has no row of the caller's yet. */
+  private CompletableFuture<Optional<ChatSession>> headIfAny(Caller caller, SessionId id) {
+    return head(caller, id)
+        .handle(
+            (found, failure) -> {
+              if (failure == null) {
+                return found.map(SessionBackend.SessionHead::session);
               }
-              if (!outbox.owner.equals(caller.userId())) {
-                throw new SessionNotFoundException(id);
+              Throwable cause = RemoteGuard.unwrap(failure);
+              if (cause instanceof SessionNotFoundException) {
+                return Optional.<ChatSession>empty();
               }
-              pacer.markDirty(id);
-              ChatSession cached = confirmed.getIfPresent(id);
-              Optional<ChatSession> base =
-                  cached != null && cached.owner().equals(caller.userId())
-                      ? Optional.of(cached)
-                      : Optional.empty();
-              Optional<ChatSession> after = outbox.overlay(base.isPresent() ? base : Optional.of(current.session()));
-              return new SessionRead(
-                  after.orElseGet(() -> ChatSession.empty(id, caller.userId())),
-                  ReadSource.CACHE,
-                  outbox.pendingWrites());
+              throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
             });
   }
 
@@ -878,7 +1035,7 @@ public final class SessionStore implements AutoCloseable {
     if (op instanceof PendingOp.Append append) {
       return guard
           .call(() -> remote.append(token, owner, id, append))
-          .thenAccept(ack -> confirmedAppend(id, append, ack));
+          .thenAccept(ack -> confirmedAppend(id, owner, append, ack));
     }
     if (op instanceof PendingOp.Context context) {
       return guard
@@ -888,7 +1045,7 @@ public final class SessionStore implements AutoCloseable {
                 if (row.isEmpty()) {
                   throw new SessionNotFoundException(id);
                 }
-                confirmedChange(id, row.get().version(), s -> Outbox.withContext(s, context.update()));
+                confirmedChange(id, row.get(), s -> Outbox.withContext(s, context.update()));
               });
     }
     if (op instanceof PendingOp.Clear) {
@@ -897,7 +1054,7 @@ public final class SessionStore implements AutoCloseable {
           .thenAccept(
               row ->
                   row.ifPresentOrElse(
-                      version -> confirmedChange(id, version.version(), s -> s.withMessages(List.of())),
+                      version -> confirmedChange(id, version, s -> s.withMessages(List.of())),
                       () -> confirmed.invalidate(id)));
     }
     return guard
@@ -906,14 +1063,24 @@ public final class SessionStore implements AutoCloseable {
             deleted -> {
               stamp(id);
               confirmed.invalidate(id);
+              knownOwners.invalidate(id);
               dropLocalCopy(id);
             });
   }
 
-  private void confirmedAppend(SessionId id, PendingOp.Append append, SessionBackend.AppendAck ack) {
+  private void confirmedAppend(SessionId id, UUID owner, PendingOp.Append append, SessionBackend.AppendAck ack) {
     stamp(id);
+    knownOwners.put(id, owner);
     ChatSession cached = confirmed.getIfPresent(id);
     if (cached == null) {
+      if (ack.created() && ack.appended() == append.messages().size()) {
+        // This write created the row: the session is exactly what it sent. Held from now on.
+        ChatSession created =
+            Outbox.withAppended(ChatSession.empty(id, owner), append)
+                .withVersion(ack.version())
+                .withLastActivity(ack.lastActivity());
+        cacheIfNewer(created);
+      }
       return;
     }
     ChatSession next = Outbox.withAppended(cached, append);
@@ -923,7 +1090,7 @@ public final class SessionStore implements AutoCloseable {
             && (ack.version() == cached.version() + 1
                 || (ack.appended() == 0 && ack.version() == cached.version()));
     if (consistent) {
-      ChatSession updated = next.withVersion(ack.version());
+      ChatSession updated = next.withVersion(ack.version()).withLastActivity(ack.lastActivity());
       if (confirmed.asMap().replace(id, cached, updated)) {
         keepLocalCopy(updated);
       }
@@ -934,14 +1101,15 @@ public final class SessionStore implements AutoCloseable {
     }
   }
 
-  private void confirmedChange(SessionId id, long version, Function<ChatSession, ChatSession> change) {
+  private void confirmedChange(
+      SessionId id, SessionBackend.RowVersion row, Function<ChatSession, ChatSession> change) {
     stamp(id);
     ChatSession cached = confirmed.getIfPresent(id);
     if (cached == null) {
       return;
     }
-    if (version == cached.version() + 1) {
-      ChatSession updated = change.apply(cached).withVersion(version);
+    if (row.version() == cached.version() + 1) {
+      ChatSession updated = change.apply(cached).withVersion(row.version()).withLastActivity(row.lastActivity());
       if (confirmed.asMap().replace(id, cached, updated)) {
         keepLocalCopy(updated);
       }
@@ -1007,6 +1175,7 @@ public final class SessionStore implements AutoCloseable {
     keepSetAside(entry, op);
     release(outbox.id, outbox.removeHead());
     confirmed.invalidate(outbox.id);
+    knownOwners.invalidate(outbox.id);
     return afterHead(outbox);
   }
 
@@ -1183,7 +1352,7 @@ public final class SessionStore implements AutoCloseable {
     @Nullable Duration retryAfter = null;
     if (cause instanceof PostgrestHttpException http && http.retryAfter().isPresent()) {
       retryAfter = http.retryAfter().get();
-    } else if (cause instanceof CallNotPermittedException) {
+    } else if (cause instanceof CallNotPermittedException || cause instanceof dev.codebasechat.sync.DeadlineExceededException) {
       retryAfter = Duration.ofSeconds(1);
     }
     return new SessionUnavailableException(what, retryAfter, cause);
@@ -1256,6 +1425,7 @@ public final class SessionStore implements AutoCloseable {
     private @Nullable Journal journal;
     private Duration localCopyMaxAge = DEFAULT_LOCAL_COPY_MAX_AGE;
     private long localCopyMaxBytes = DEFAULT_LOCAL_COPY_MAX_BYTES;
+    private Duration databaseTimeout = DEFAULT_DATABASE_TIMEOUT;
 
     private Builder(SessionBackend backend, boolean writeThrough) {
       this.backend = backend;
@@ -1292,6 +1462,17 @@ public final class SessionStore implements AutoCloseable {
     /** Longest a write waits before it is sent; default equal to the debounce window. */
     public Builder maxWait(Duration maxWait) {
       this.maxWait = positive("maxWait", maxWait);
+      return this;
+    }
+
+    /**
+     * Longest a caller waits on the database: a read of a session this process does not hold, the
+     * head read before a write to such a session, a creation under a chosen id, a listing. Past it
+     * the call fails with {@link SessionUnavailableException} (and counts against the circuit
+     * breaker). Flushes of the write-behind are not bounded by it. Default 2 s.
+     */
+    public Builder databaseTimeout(Duration timeout) {
+      this.databaseTimeout = positive("databaseTimeout", timeout);
       return this;
     }
 

@@ -54,11 +54,14 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LocalSessionTable implements AutoCloseable {
 
-  /** What {@link #append} did: new messages stored, the history's length, the row's version. */
-  public record AppendResult(int appended, int messageCount, long version) {}
+  /**
+   * What {@link #append} did: new messages stored, the history's length, the row's version,
+   * whether the call created the session, and the row's last activity.
+   */
+  public record AppendResult(int appended, int messageCount, long version, boolean created, Instant lastActivity) {}
 
-  /** The row's version and history length after a context update or a clear. */
-  public record RowVersion(long version, int messageCount) {}
+  /** The row's version, history length and last activity after a context update or a clear. */
+  public record RowVersion(long version, int messageCount, Instant lastActivity) {}
 
   /** One page of {@link #list}, newest activity first, and how many rows match in all. */
   public record Page(List<ObjectNode> rows, long total) {}
@@ -159,7 +162,8 @@ public final class LocalSessionTable implements AutoCloseable {
     return database.write(
         "append to session",
         connection -> {
-          SqliteDatabase.update(
+          boolean created =
+              SqliteDatabase.update(
               connection,
               "INSERT INTO sessions (session_id, user_id, repo, current_file, last_activity,"
                   + " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -170,7 +174,8 @@ public final class LocalSessionTable implements AutoCloseable {
               currentFile.orElse(null),
               now,
               now,
-              now);
+              now)
+                  == 1;
           Row row =
               row(connection, owner, sessionId)
                   .orElseThrow(() -> new SessionIdTakenException(sessionId));
@@ -202,7 +207,7 @@ public final class LocalSessionTable implements AutoCloseable {
           boolean repoChanges = repo.isPresent() && !repo.get().equals(row.repo);
           boolean fileChanges = currentFile.isPresent() && !currentFile.get().equals(row.currentFile);
           if (appended == 0 && !repoChanges && !fileChanges) {
-            return new AppendResult(0, row.messageCount, row.version);
+            return new AppendResult(0, row.messageCount, row.version, created, Instant.ofEpochMilli(row.lastActivity));
           }
           SqliteDatabase.update(
               connection,
@@ -216,7 +221,7 @@ public final class LocalSessionTable implements AutoCloseable {
               now,
               now,
               row.id);
-          return new AppendResult(appended, row.messageCount + appended, row.version + 1);
+          return new AppendResult(appended, row.messageCount + appended, row.version + 1, created, Instant.ofEpochMilli(now));
         });
   }
 
@@ -242,6 +247,32 @@ public final class LocalSessionTable implements AutoCloseable {
               history.add(parse(rows.getString(1)));
             }
           }
+          json.set("context_cache", parse(row.contextCache));
+          json.set("metadata", parse(row.metadata));
+          json.put("message_count", row.messageCount);
+          json.put("version", row.version);
+          json.put("last_activity", time(row.lastActivity));
+          return json;
+        });
+  }
+
+  /**
+   * The caller's session without its history, as PostgREST returns the row for {@code
+   * select=session_id,user_id,repo,current_file,context_cache,metadata,message_count,version,last_activity};
+   * empty when the caller has none by that id. Reads no message.
+   */
+  public Optional<ObjectNode> head(UUID owner, String sessionId) {
+    return onOwnRow(
+        "read session head",
+        false,
+        owner,
+        sessionId,
+        (connection, row) -> {
+          ObjectNode json = mapper.createObjectNode();
+          json.put("session_id", row.sessionId);
+          json.put("user_id", owner.toString());
+          json.put("repo", row.repo);
+          json.put("current_file", row.currentFile);
           json.set("context_cache", parse(row.contextCache));
           json.set("metadata", parse(row.metadata));
           json.put("message_count", row.messageCount);
@@ -282,7 +313,7 @@ public final class LocalSessionTable implements AutoCloseable {
               now,
               now,
               row.id);
-          return new RowVersion(row.version + 1, row.messageCount);
+          return new RowVersion(row.version + 1, row.messageCount, Instant.ofEpochMilli(now));
         });
   }
 
@@ -303,7 +334,7 @@ public final class LocalSessionTable implements AutoCloseable {
               now,
               now,
               row.id);
-          return new RowVersion(row.version + 1, 0);
+          return new RowVersion(row.version + 1, 0, Instant.ofEpochMilli(now));
         });
   }
 

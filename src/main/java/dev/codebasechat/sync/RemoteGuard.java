@@ -22,6 +22,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
@@ -65,6 +66,9 @@ public final class RemoteGuard {
   public static final int DEFAULT_MINIMUM_CALLS = 5;
   public static final Duration DEFAULT_OPEN_DURATION = Duration.ofSeconds(5);
   public static final int DEFAULT_HALF_OPEN_CALLS = 2;
+  /** Calls slower than this count as slow; when half of the recent calls are, the breaker opens. */
+  public static final Duration DEFAULT_SLOW_CALL_THRESHOLD = Duration.ofSeconds(1);
+  public static final float DEFAULT_SLOW_CALL_RATE_THRESHOLD = 50f;
 
   private static final Logger log = LoggerFactory.getLogger(RemoteGuard.class);
 
@@ -77,9 +81,11 @@ public final class RemoteGuard {
   private final Duration maxBackoff;
   private final double jitter;
   private final DoubleSupplier random;
+  private final Clock clock;
 
   private RemoteGuard(Builder builder) {
     this.scheduler = builder.scheduler;
+    this.clock = builder.clock;
     this.initialBackoff = builder.initialBackoff;
     this.maxBackoff = builder.maxBackoff;
     this.jitter = builder.jitter;
@@ -93,6 +99,10 @@ public final class RemoteGuard {
                 .minimumNumberOfCalls(builder.minimumCalls)
                 .waitDurationInOpenState(builder.openDuration)
                 .permittedNumberOfCallsInHalfOpenState(builder.halfOpenCalls)
+                // A database that answers slowly (or, until the deadline cuts it, not at all) opens
+                // the breaker too, so later callers are answered at once instead of waiting.
+                .slowCallDurationThreshold(builder.slowCallThreshold)
+                .slowCallRateThreshold(builder.slowCallRateThreshold)
                 .automaticTransitionFromOpenToHalfOpenEnabled(false)
                 .recordException(RemoteGuard::isTransient)
                 .ignoreException(failure -> !isTransient(failure))
@@ -154,6 +164,65 @@ public final class RemoteGuard {
   }
 
   /**
+   * {@link #call(Supplier)} for a caller who waits: the returned future completes within {@code
+   * deadline}, failing with {@link DeadlineExceededException} when the database has not answered by
+   * then. Each attempt gets what is left of the deadline; an attempt cut off is cancelled (its HTTP
+   * call with it) and counts as a failure for the breaker. Timed on the injected scheduler.
+   */
+  public <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> call, Duration deadline) {
+    long deadlineAt = clock.millis() + deadline.toMillis();
+    CompletableFuture<T> result =
+        call(
+            () -> {
+              long left = deadlineAt - clock.millis();
+              if (left <= 0) {
+                return CompletableFuture.failedFuture(new DeadlineExceededException(deadline));
+              }
+              return within(call.get(), left, deadline);
+            });
+    CompletableFuture<T> bounded = new CompletableFuture<>();
+    ScheduledFuture<?> timer =
+        scheduler.schedule(
+            () -> bounded.completeExceptionally(new DeadlineExceededException(deadline)),
+            Math.max(0, deadlineAt - clock.millis()),
+            TimeUnit.MILLISECONDS);
+    result.whenComplete(
+        (value, failure) -> {
+          timer.cancel(false);
+          if (failure != null) {
+            bounded.completeExceptionally(failure);
+          } else {
+            bounded.complete(value);
+          }
+        });
+    return bounded;
+  }
+
+  /** {@code attempt}, or a {@link DeadlineExceededException} after {@code millis} (the attempt is then cancelled). */
+  private <T> CompletableFuture<T> within(CompletableFuture<T> attempt, long millis, Duration deadline) {
+    CompletableFuture<T> timed = new CompletableFuture<>();
+    ScheduledFuture<?> timer =
+        scheduler.schedule(
+            () -> {
+              if (timed.completeExceptionally(new DeadlineExceededException(deadline))) {
+                attempt.cancel(true);
+              }
+            },
+            millis,
+            TimeUnit.MILLISECONDS);
+    attempt.whenComplete(
+        (value, failure) -> {
+          timer.cancel(false);
+          if (failure != null) {
+            timed.completeExceptionally(failure);
+          } else {
+            timed.complete(value);
+          }
+        });
+    return timed;
+  }
+
+  /**
    * Publishes the breaker's and the retry's meters ({@code resilience4j.circuitbreaker.*},
    * {@code resilience4j.retry.*}, tagged {@code name=}{@value #BREAKER_NAME}) to {@code registry}.
    */
@@ -207,10 +276,14 @@ public final class RemoteGuard {
     return cause instanceof CallNotPermittedException || isTransient(cause);
   }
 
-  /** Whether {@code failure} is a {@link PostgrestException} of kind {@link FailureKind#TRANSIENT}. */
+  /**
+   * Whether {@code failure} is a {@link PostgrestException} of kind {@link FailureKind#TRANSIENT}
+   * or a {@link DeadlineExceededException}.
+   */
   public static boolean isTransient(Throwable failure) {
     Throwable cause = unwrap(failure);
-    return cause instanceof PostgrestException remote && remote.kind() == FailureKind.TRANSIENT;
+    return cause instanceof DeadlineExceededException
+        || (cause instanceof PostgrestException remote && remote.kind() == FailureKind.TRANSIENT);
   }
 
   /** Strips {@link CompletionException} and {@link ExecutionException} wrappers. */
@@ -258,6 +331,8 @@ public final class RemoteGuard {
     private int minimumCalls = DEFAULT_MINIMUM_CALLS;
     private Duration openDuration = DEFAULT_OPEN_DURATION;
     private int halfOpenCalls = DEFAULT_HALF_OPEN_CALLS;
+    private Duration slowCallThreshold = DEFAULT_SLOW_CALL_THRESHOLD;
+    private float slowCallRateThreshold = DEFAULT_SLOW_CALL_RATE_THRESHOLD;
 
     private Builder(Clock clock, ScheduledExecutorService scheduler) {
       this.clock = clock;
@@ -328,6 +403,21 @@ public final class RemoteGuard {
     /** Trial calls while half-open; default 2. */
     public Builder halfOpenCalls(int calls) {
       this.halfOpenCalls = atLeast("halfOpenCalls", calls, 1);
+      return this;
+    }
+
+    /** Calls slower than this count as slow (on the injected clock); default 1 s. */
+    public Builder slowCallThreshold(Duration threshold) {
+      this.slowCallThreshold = positive("slowCallThreshold", threshold);
+      return this;
+    }
+
+    /** Percentage of slow calls among recent ones that opens the breaker; default 50. */
+    public Builder slowCallRateThreshold(float percent) {
+      if (!(percent > 0 && percent <= 100)) {
+        throw new IllegalArgumentException("slowCallRateThreshold must be in (0, 100] but was " + percent);
+      }
+      this.slowCallRateThreshold = percent;
       return this;
     }
 

@@ -16,8 +16,8 @@ import java.util.UUID;
  */
 interface ChatTable {
 
-  /** What an append stored. */
-  record Appended(int appended, int messageCount, long version) {}
+  /** What an append stored, and whether it created the session. */
+  record Appended(int appended, int messageCount, long version, boolean created) {}
 
   /** The row's version and history length after a context update or a clear. */
   record Versioned(long version, int messageCount) {}

@@ -34,7 +34,7 @@ final class LocalChatTable implements ChatTable {
   @Override
   public Appended append(UUID owner, String sessionId, JsonNode messages, Optional<String> repo, Optional<String> currentFile) {
     LocalSessionTable.AppendResult result = refusing(() -> table.append(owner, sessionId, messages, repo, currentFile));
-    return new Appended(result.appended(), result.messageCount(), result.version());
+    return new Appended(result.appended(), result.messageCount(), result.version(), result.created());
   }
 
   @Override

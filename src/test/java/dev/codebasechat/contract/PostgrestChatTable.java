@@ -74,7 +74,8 @@ final class PostgrestChatTable implements ChatTable, AutoCloseable {
       }
       throw refusal(e);
     }
-    return new Appended(body.path("appended").asInt(), body.path("message_count").asInt(), body.path("version").asLong());
+    return new Appended(
+        body.path("appended").asInt(), body.path("message_count").asInt(), body.path("version").asLong(), body.path("created").asBoolean());
   }
 
   @Override

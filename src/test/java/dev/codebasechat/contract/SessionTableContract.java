@@ -98,7 +98,7 @@ abstract class SessionTableContract {
 
     Appended created = append(owner, id, messages());
 
-    assertThat(created).isEqualTo(new Appended(0, 0, 0));
+    assertThat(created).isEqualTo(new Appended(0, 0, 0, true));
     JsonNode row = row(owner, id);
     assertThat(row.get("user_id").asText()).isEqualTo(owner.toString());
     assertThat(row.get("conversation_history")).isEqualTo(JSON.createArrayNode());
@@ -129,7 +129,7 @@ abstract class SessionTableContract {
 
     Appended appended = append(owner, id, messages("m1", "m2", "m3"));
 
-    assertThat(appended).isEqualTo(new Appended(3, 3, 1));
+    assertThat(appended).isEqualTo(new Appended(3, 3, 1, true));
     assertThat(storedIds(owner, id)).containsExactly("m1", "m2", "m3");
     assertThat(row(owner, id).get("message_count").asInt()).isEqualTo(3);
   }
@@ -142,7 +142,7 @@ abstract class SessionTableContract {
 
     Appended second = append(owner, id, messages("b", "c", "a", "d", "d"));
 
-    assertThat(second).isEqualTo(new Appended(2, 4, 2));
+    assertThat(second).isEqualTo(new Appended(2, 4, 2, false));
     assertThat(storedIds(owner, id)).containsExactly("a", "b", "c", "d");
   }
 
@@ -156,7 +156,7 @@ abstract class SessionTableContract {
 
     Appended again = append(owner, id, messages("a"));
 
-    assertThat(again).isEqualTo(new Appended(0, 1, 1));
+    assertThat(again).isEqualTo(new Appended(0, 1, 1, false));
     assertThat(row(owner, id).get("last_activity").asText()).isEqualTo(before);
   }
 
@@ -168,7 +168,7 @@ abstract class SessionTableContract {
 
     Appended moved = table().append(owner, id, messages(), Optional.of("acme/api"), Optional.empty());
 
-    assertThat(moved).isEqualTo(new Appended(0, 1, 2));
+    assertThat(moved).isEqualTo(new Appended(0, 1, 2, false));
     assertThat(row(owner, id).get("repo").asText()).isEqualTo("acme/api");
   }
 
@@ -482,7 +482,7 @@ abstract class SessionTableContract {
     assertThat(table().delete(alice, id)).isTrue();
     assertThat(table().fetch(alice, id)).isEmpty();
     assertThat(table().delete(alice, id)).isFalse();
-    assertThat(append(bob, id, messages("b"))).isEqualTo(new Appended(1, 1, 1));
+    assertThat(append(bob, id, messages("b"))).isEqualTo(new Appended(1, 1, 1, true));
   }
 
   // ------------------------------------------------------------------ listing

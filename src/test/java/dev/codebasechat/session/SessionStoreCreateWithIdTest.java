@@ -38,13 +38,16 @@ class SessionStoreCreateWithIdTest {
   }
 
   @Test
-  void create_newId_existsInTheDatabaseBeforeItReturns() {
+  void create_newId_existsInTheDatabaseBeforeItReturns_andIsHeld() {
     SessionId id = sessionId("chosen01");
 
-    SessionRead read = store.create(f.caller(ALICE), id);
+    assertThat(store.create(f.caller(ALICE), id)).isEqualTo(id);
 
-    assertThat(read.session().messageCount()).isZero();
     assertThat(fake.session(id.value()).orElseThrow().userId()).isEqualTo(ALICE);
+    SessionRead read = store.history(f.caller(ALICE), id);
+    assertThat(read.session().messageCount()).isZero();
+    assertThat(read.source()).isEqualTo(ReadSource.CACHE);
+    assertThat(fake.countRequests("/rest/v1/codebase_chat_sessions")).isZero();
   }
 
   @Test
@@ -60,12 +63,14 @@ class SessionStoreCreateWithIdTest {
   }
 
   @Test
-  void create_existingSessionOfTheCaller_keepsItsMessages() {
+  void create_existingSessionOfTheCaller_keepsItsMessages_andDownloadsNothing() {
     SessionId id = sessionId("mine0001");
     fake.seedSession(ALICE, id.value(), "m1", "m2");
 
-    SessionRead read = store.create(f.caller(ALICE), id);
+    store.create(f.caller(ALICE), id);
 
+    assertThat(fake.countRequests("/rest/v1/codebase_chat_sessions")).isZero();
+    SessionRead read = store.history(f.caller(ALICE), id);
     assertThat(read.session().messages()).extracting(m -> m.id().value()).containsExactly("m1", "m2");
   }
 

@@ -238,7 +238,19 @@ class SessionStoreTest {
     AppendReceipt again = store.append(alice, id, List.of(f.message("m1"), f.message("m2")));
     f.drainAll();
 
-    assertThat(again.duplicates()).isZero(); // not cached yet: the database skips it
+    assertThat(again.duplicates()).isEqualTo(1); // the first append created the session: it is held
+    assertThat(storedIds(id)).containsExactly("m1", "m2");
+  }
+
+  @Test
+  void append_toASessionNotHeld_sameMessageIdTwice_isStoredOnceByTheDatabase() {
+    SessionId id = sessionId("dedupe02");
+    fake.seedSession(ALICE, id.value(), "m1");
+
+    AppendReceipt again = store.append(alice, id, List.of(f.message("m1"), f.message("m2")));
+    f.drainAll();
+
+    assertThat(again.duplicates()).isZero(); // not held: the database skips it
     assertThat(storedIds(id)).containsExactly("m1", "m2");
   }
 

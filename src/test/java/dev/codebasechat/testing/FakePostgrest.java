@@ -446,14 +446,15 @@ final class FakePostgrest {
           table.append(user, sessionId, messages(arguments.get("p_messages")),
               textArgument(arguments, "p_repo"), textArgument(arguments, "p_current_file")).toString());
       case "clear_chat_history" -> {
-        Long version = table.clearHistory(user, sessionId);
-        if (version == null) {
+        ObjectNode cleared = table.clearHistory(user, sessionId);
+        if (cleared == null) {
           yield Reply.json(200, "null");
         }
         ObjectNode result = JSON.createObjectNode();
         result.put("session_id", sessionId);
         result.put("message_count", 0);
-        result.put("version", version);
+        result.put("version", cleared.get("version").asLong());
+        result.set("last_activity", cleared.get("last_activity"));
         yield Reply.json(200, result.toString());
       }
       default -> Reply.json(200, Boolean.toString(table.delete(user, sessionId)));

@@ -167,18 +167,20 @@ final class FakeTable {
     result.put("appended", fresh.size());
     result.put("message_count", row.get("message_count").asInt());
     result.put("version", row.get("version").asLong());
+    result.put("created", created);
+    result.set("last_activity", row.get("last_activity"));
     return result;
   }
 
-  /** Empties the history of the caller's session; the new version, or null when not visible. */
-  synchronized @Nullable Long clearHistory(UUID caller, String sessionId) {
+  /** Empties the history of the caller's session; a copy of the row after it, or null when not visible. */
+  synchronized @Nullable ObjectNode clearHistory(UUID caller, String sessionId) {
     ObjectNode row = ownRow(caller, sessionId);
     if (row == null) {
       return null;
     }
     row.set("conversation_history", NODES.arrayNode());
     touch(row);
-    return row.get("version").asLong();
+    return row.deepCopy();
   }
 
   /** Deletes the caller's session; whether there was one. */

@@ -1,9 +1,16 @@
--- append_chat_messages without its two quadratic steps: the batch's duplicates and the messages
--- the session already holds are found by set operations, O((history + batch) · log), instead of a
--- containment test of the whole history per message and an array grown one message at a time,
--- O(history × batch): 1000 messages into a session of 19 000 took 2.5 s, near the 8 s statement
--- timeout of `authenticated`. Same arguments, checks, results and errors as before
--- (20261124000100_chat_session_functions.sql documents them).
+-- What the writing functions answer, and what append_chat_messages costs.
+--
+-- * append_chat_messages finds the batch's duplicates and the messages the session already holds
+--   by set operations, O((history + batch) · log), instead of a containment test of the whole
+--   history per message and an array grown one message at a time, O(history × batch): 1000
+--   messages into a session of 19 000 took 2.5 s, near the 8 s statement timeout of
+--   `authenticated`.
+-- * Its answer also says whether this call created the session ("created": then the session is
+--   exactly what the call sent, so a writer knows its whole state without reading it back) and the
+--   row's "last_activity"; clear_chat_history answers "last_activity" too.
+--
+-- Same arguments, checks and errors as before (20261124000100_chat_session_functions.sql
+-- documents them); the answers only gain fields.
 
 create or replace function public.append_chat_messages(
   p_session_id text,
@@ -23,6 +30,7 @@ declare
   unknown_field text;
   fresh jsonb;
   stored_ids jsonb;
+  inserted integer;
   session record;
   written record;
 begin
@@ -79,8 +87,9 @@ begin
   insert into public.codebase_chat_sessions (session_id, user_id, repo, current_file)
   values (p_session_id, caller, p_repo, p_current_file)
   on conflict (session_id) do nothing;
+  get diagnostics inserted = row_count;
 
-  select s.id, s.conversation_history, s.repo, s.current_file, s.message_count, s.version
+  select s.id, s.conversation_history, s.repo, s.current_file, s.message_count, s.version, s.last_activity
     into session
     from public.codebase_chat_sessions s
    where s.session_id = p_session_id and s.user_id = caller
@@ -108,7 +117,8 @@ begin
      and (p_repo is null or p_repo is not distinct from session.repo)
      and (p_current_file is null or p_current_file is not distinct from session.current_file) then
     return jsonb_build_object('session_id', p_session_id, 'appended', 0,
-                              'message_count', session.message_count, 'version', session.version);
+                              'message_count', session.message_count, 'version', session.version,
+                              'created', inserted > 0, 'last_activity', session.last_activity);
   end if;
 
   update public.codebase_chat_sessions s
@@ -116,12 +126,41 @@ begin
          repo = coalesce(p_repo, s.repo),
          current_file = coalesce(p_current_file, s.current_file)
    where s.id = session.id
-  returning s.message_count, s.version into written;
+  returning s.message_count, s.version, s.last_activity into written;
 
   return jsonb_build_object('session_id', p_session_id, 'appended', jsonb_array_length(fresh),
-                            'message_count', written.message_count, 'version', written.version);
+                            'message_count', written.message_count, 'version', written.version,
+                            'created', inserted > 0, 'last_activity', written.last_activity);
 end;
 $$;
 
 revoke all on function public.append_chat_messages(text, jsonb, text, text) from public, anon, authenticated, service_role;
 grant execute on function public.append_chat_messages(text, jsonb, text, text) to authenticated;
+
+-- Empties the history of one of the caller's sessions; returns {"session_id", "message_count": 0,
+-- "version", "last_activity"}, or null when the caller has no session with that id.
+create or replace function public.clear_chat_history(p_session_id text)
+returns jsonb
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+  caller uuid := codebase_chat_private.caller_for('clear_chat_history', p_session_id);
+  written record;
+begin
+  update public.codebase_chat_sessions s
+     set conversation_history = '[]'::jsonb
+   where s.session_id = p_session_id and s.user_id = caller
+  returning s.version, s.last_activity into written;
+  if not found then
+    return null;
+  end if;
+  return jsonb_build_object('session_id', p_session_id, 'message_count', 0, 'version', written.version,
+                            'last_activity', written.last_activity);
+end;
+$$;
+
+revoke all on function public.clear_chat_history(text) from public, anon, authenticated, service_role;
+grant execute on function public.clear_chat_history(text) to authenticated;
