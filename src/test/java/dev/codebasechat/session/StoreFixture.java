@@ -29,7 +29,7 @@ final class StoreFixture implements AutoCloseable {
   static final UUID ALICE = UUID.fromString("a11ce000-0000-4000-8000-000000000001");
   static final UUID BOB = UUID.fromString("b0b00000-0000-4000-8000-000000000002");
 
-  final FakeSupabase fake;
+  private final java.util.function.Function<UUID, String> tokens;
   final ManualClock clock;
   final ManualScheduler scheduler;
   final OkHttpClient http;
@@ -45,15 +45,30 @@ final class StoreFixture implements AutoCloseable {
       ManualClock clock,
       Duration readTimeout,
       UnaryOperator<SessionStore.Builder> options) {
-    this.fake = fake;
+    this(fake.restUrl(), fake.apiKey(), fake::tokenFor, clock, readTimeout, options);
+  }
+
+  /** A store over the PostgREST-compatible server on real SQL; the store's clock is manual, the database's is its own. */
+  StoreFixture(dev.codebasechat.testing.SupabaseTestServer server, ManualClock clock, UnaryOperator<SessionStore.Builder> options) {
+    this(server.restUrl(), server.apiKey(), server::tokenFor, clock, Duration.ofSeconds(5), options);
+  }
+
+  private StoreFixture(
+      String restUrl,
+      String apiKey,
+      java.util.function.Function<UUID, String> tokens,
+      ManualClock clock,
+      Duration readTimeout,
+      UnaryOperator<SessionStore.Builder> options) {
+    this.tokens = tokens;
     this.clock = clock;
     this.scheduler = new ManualScheduler(clock);
     this.http = new OkHttpClient();
     this.client =
         PostgrestClient.builder()
             .okHttpClient(http)
-            .restUrl(fake.restUrl())
-            .apiKey(ApiKey.of(fake.apiKey()))
+            .restUrl(restUrl)
+            .apiKey(ApiKey.of(apiKey))
             .connectTimeout(Duration.ofSeconds(1))
             .readTimeout(readTimeout)
             .callTimeout(readTimeout.multipliedBy(2))
@@ -73,7 +88,7 @@ final class StoreFixture implements AutoCloseable {
   }
 
   Caller caller(UUID user) {
-    return new Caller(user, AccessToken.of(fake.tokenFor(user)));
+    return new Caller(user, AccessToken.of(tokens.apply(user)));
   }
 
   ChatMessage message(String id) {

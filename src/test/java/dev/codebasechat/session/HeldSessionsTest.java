@@ -1,0 +1,237 @@
+package dev.codebasechat.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.codebasechat.sync.SqliteJournal;
+import dev.codebasechat.testing.ManualClock;
+import dev.codebasechat.testing.Outage;
+import dev.codebasechat.testing.RecordedRequest;
+import dev.codebasechat.testing.SupabaseTestServer;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A session this store created, wrote or read is held: its owner is answered, and the owner's
+ * writes accepted, without the database; writes to a session not held never download its history;
+ * no caller waits on the database longer than the database timeout. Over real SQL (the migrations
+ * behind the PostgREST-compatible test server), on a manual clock and scheduler.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class HeldSessionsTest {
+  private static final Duration TIMEOUT = Duration.ofSeconds(2);
+
+  @RegisterExtension static SupabaseTestServer supabase = SupabaseTestServer.create();
+
+  @TempDir Path dir;
+
+  private final ManualClock clock = ManualClock.startingAtEpoch2026();
+  private final List<StoreFixture> fixtures = new ArrayList<>();
+
+  @AfterEach
+  void closeStores() {
+    supabase.clearFaults();
+    fixtures.forEach(f -> {
+      f.store.close();
+      f.close();
+    });
+  }
+
+  private StoreFixture store() {
+    StoreFixture f = new StoreFixture(supabase, clock, builder -> builder.databaseTimeout(TIMEOUT).closeTimeout(Duration.ofMillis(100)));
+    fixtures.add(f);
+    return f;
+  }
+
+  private StoreFixture storeWithJournal(SqliteJournal journal) {
+    StoreFixture f =
+        new StoreFixture(
+            supabase, clock, builder -> builder.databaseTimeout(TIMEOUT).closeTimeout(Duration.ofMillis(100)).journal(journal));
+    fixtures.add(f);
+    return f;
+  }
+
+  private static List<RecordedRequest> tableReads() {
+    return supabase.requests(r -> r.method().equals("GET") && r.isOnTable("codebase_chat_sessions"));
+  }
+
+  private static List<String> ids(SessionRead read) {
+    return read.session().messages().stream().map(m -> m.id().value()).toList();
+  }
+
+  @Test
+  void createdAndWrittenSession_isHeld_andGoesThroughAnOutageWithoutAnyRead() {
+    StoreFixture f = store();
+    Caller alice = f.caller(supabase.newUser());
+    SessionId id = f.store.create(alice);
+    for (int i = 1; i <= 3; i++) {
+      f.store.append(alice, id, List.of(f.message("m" + i)));
+    }
+    f.drainAll();
+    supabase.goDown(Outage.DATABASE_UNAVAILABLE);
+
+    AppendReceipt during = f.store.append(alice, id, List.of(f.message("m4")));
+    SessionRead read = f.store.history(alice, id);
+
+    assertThat(f.store.cachedSessions()).isEqualTo(1);
+    assertThat(during.messageCount()).isEqualTo(4);
+    assertThat(read.source()).isEqualTo(ReadSource.CACHE);
+    assertThat(ids(read)).containsExactly("m1", "m2", "m3", "m4");
+    supabase.goUp();
+    f.drainAll();
+    assertThat(supabase.queryAsOwner(
+            "select m ->> 'id' from public.codebase_chat_sessions s, jsonb_array_elements(s.conversation_history) m where s.session_id = ?",
+            id.value()))
+        .containsExactly("m1", "m2", "m3", "m4");
+    assertThat(tableReads()).isEmpty();
+  }
+
+  @Test
+  void sessionCreatedByItsFirstWrite_isHeldOnceConfirmed() {
+    StoreFixture f = store();
+    Caller alice = f.caller(supabase.newUser());
+    SessionId id = StoreFixture.sessionId("firstw01");
+    f.store.append(alice, id, List.of(f.message("m1")));
+    f.drainAll();
+    supabase.goDown(Outage.CONNECTION_REFUSED);
+
+    SessionRead read = f.store.history(alice, id);
+
+    assertThat(ids(read)).containsExactly("m1");
+    assertThat(tableReads()).isEmpty();
+  }
+
+  @Test
+  void writesToASessionNotHeld_readItsHeadOnce_andNeverItsHistory() {
+    UUID user = supabase.newUser();
+    StoreFixture other = store(); // another gateway wrote the conversation
+    SessionId id = StoreFixture.sessionId("nothld01");
+    other.store.append(other.caller(user), id, other.messages("old", 200));
+    other.drainAll();
+    supabase.clearRequests();
+    StoreFixture f = store();
+    Caller alice = f.caller(user);
+
+    f.store.appendExisting(alice, id, List.of(f.message("new1")));
+    f.store.appendExisting(alice, id, List.of(f.message("new2")));
+    f.drainAll();
+
+    assertThat(tableReads()).singleElement().satisfies(read -> {
+      assertThat(read.query()).doesNotContain("conversation_history");
+      assertThat(read.bytesSent()).isLessThan(1_000);
+    });
+    assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages")))
+        .allSatisfy(call -> assertThat(call.bytesSent()).isLessThan(1_000));
+    assertThat(supabase.queryOneAsOwner("select message_count from public.codebase_chat_sessions where session_id = ?", id.value()))
+        .contains("202");
+  }
+
+  @Test
+  void appendExisting_ofAnotherUsersSession_isNotFound_andRecordsNothing() {
+    StoreFixture owner = store();
+    SessionId id = StoreFixture.sessionId("others01");
+    owner.store.append(owner.caller(supabase.newUser()), id, List.of(owner.message("m1")));
+    owner.drainAll();
+    StoreFixture f = store();
+    Caller bob = f.caller(supabase.newUser());
+
+    assertThat(f.failureOf(f.store.appendExistingAsync(bob, id, List.of(f.message("b1")), java.util.Optional.empty(), java.util.Optional.empty())))
+        .isInstanceOf(SessionNotFoundException.class);
+    assertThat(f.store.pendingSessions()).isEmpty();
+  }
+
+  @Test
+  void readOfASessionNotHeld_whileTheDatabaseHangs_failsAtTheTimeoutWithRetryAfter() {
+    StoreFixture f = store();
+    Caller alice = f.caller(supabase.newUser());
+    supabase.goDown(Outage.NO_ANSWER);
+
+    CompletableFuture<SessionRead> read = f.store.historyAsync(alice, StoreFixture.sessionId("hang0001"));
+    f.scheduler.advance(TIMEOUT.minusMillis(1));
+    boolean doneBeforeTheBound = read.isDone();
+    f.scheduler.advance(Duration.ofMillis(1));
+
+    assertThat(doneBeforeTheBound).isFalse();
+    assertThat(read).isCompletedExceptionally();
+    Throwable failure = dev.codebasechat.sync.RemoteGuard.unwrap(read.handle((v, e) -> e).join());
+    assertThat(failure).isInstanceOf(SessionUnavailableException.class);
+    assertThat(((SessionUnavailableException) failure).retryAfter()).isPresent();
+  }
+
+  @Test
+  void callsCutOffAtTheTimeout_openTheBreaker_andThenReadsFailAtOnce_untilTheDatabaseAnswers() {
+    StoreFixture f = store();
+    Caller alice = f.caller(supabase.newUser());
+    supabase.goDown(Outage.NO_ANSWER);
+    for (int i = 0; i < 4; i++) {
+      CompletableFuture<SessionRead> read = f.store.historyAsync(alice, StoreFixture.sessionId("hangs00" + i));
+      f.scheduler.advance(TIMEOUT);
+      assertThat(read).isCompletedExceptionally();
+    }
+
+    CompletableFuture<SessionRead> fast = f.store.historyAsync(alice, StoreFixture.sessionId("hangs009"));
+
+    assertThat(f.store.breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(fast).isCompletedExceptionally(); // no time passed, no request made
+    supabase.goUp();
+    f.scheduler.advance(Duration.ofSeconds(6)); // the fixture's breaker stays open 5 s
+    SessionId created = f.store.create(alice, StoreFixture.sessionId("after001"));
+    assertThat(f.resolve(f.store.historyAsync(alice, created)).session().messages()).isEmpty();
+  }
+
+  @Test
+  void lastActivity_ofAHeldSession_followsEveryWrite() {
+    StoreFixture f = store();
+    Caller alice = f.caller(supabase.newUser());
+    SessionId id = f.store.create(alice);
+    Instant created = f.store.history(alice, id).session().lastActivity().orElseThrow();
+
+    clock.advance(Duration.ofMinutes(1));
+    f.store.append(alice, id, List.of(f.message("m1")));
+    Instant afterAppend = f.store.history(alice, id).session().lastActivity().orElseThrow();
+    clock.advance(Duration.ofMinutes(1));
+    f.store.updateContext(alice, id, ContextUpdate.none().withRepo("acme/web"));
+    Instant afterPatch = f.store.history(alice, id).session().lastActivity().orElseThrow();
+
+    assertThat(afterAppend).isAfter(created);
+    assertThat(afterPatch).isAfter(afterAppend);
+  }
+
+  @Test
+  void afterARestart_theFirstReadWhileTheDatabaseIsDown_comesFromTheLocalCopy() {
+    Path file = dir.resolve("journal.db");
+    SqliteJournal journal = SqliteJournal.open(file);
+    StoreFixture first = storeWithJournal(journal);
+    UUID user = supabase.newUser();
+    SessionId id = first.store.create(first.caller(user));
+    first.store.append(first.caller(user), id, List.of(first.message("m1"), first.message("m2")));
+    first.drainAll();
+    first.store.close();
+    fixtures.remove(first);
+    first.close();
+    journal.close();
+    supabase.goDown(Outage.DATABASE_UNAVAILABLE);
+
+    try (SqliteJournal reopened = SqliteJournal.open(file)) {
+      StoreFixture second = storeWithJournal(reopened);
+      SessionRead read = second.resolve(second.store.historyAsync(second.caller(user), id));
+      second.store.close();
+      fixtures.remove(second);
+      second.close();
+
+      assertThat(read.source()).isEqualTo(ReadSource.LOCAL);
+      assertThat(ids(read)).containsExactly("m1", "m2");
+    }
+  }
+}
