@@ -132,17 +132,22 @@ public final class Gateway implements AutoCloseable {
     SupabaseJwtVerifier.Builder verifierBuilder = SupabaseJwtVerifier.builder().clock(clock);
     try {
       Files.createDirectories(dataDir);
-      RemoteGuard guard = RemoteGuard.builder(clock, scheduler).openDuration(settings.breakerOpen()).build();
+      RemoteGuard guard =
+          RemoteGuard.builder(clock, scheduler)
+              .openDuration(settings.breakerOpen())
+              // A database slower than half the callers' bound opens the breaker before it costs them the bound.
+              .slowCallThreshold(settings.databaseTimeout().dividedBy(2))
+              .build();
       SessionStore.Builder storeBuilder;
       if (settings.embedded()) {
         openedTable = LocalSessionTable.builder().path(dataDir.resolve("sessions.db")).clock(clock).build();
         storeBuilder = SessionStore.embedded(openedTable);
         verifierBuilder.jwtSecret(
             settings.jwtSecret().map(Settings.Secret::value).orElseGet(() -> LocalJwtSecret.loadOrCreate(dataDir).value()));
-        // Only the embedded default knows who issues its tokens (the `token` command). In Supabase
-        // mode `iss` is not pinned: a custom domain changes it, and the signature already binds
-        // the token to the project's keys.
-        verifierBuilder.issuer(settings.tokenIssuer());
+        // The embedded default always pins `iss` (the token command's, or SUPABASE_JWT_ISSUER, e.g.
+        // the local Supabase CLI's Auth). Supabase mode pins it only when SUPABASE_JWT_ISSUER says:
+        // a custom domain changes it, and the signature already binds the token to the project's keys.
+        settings.requiredIssuer().ifPresent(verifierBuilder::issuer);
       } else {
         java.net.URI url = settings.supabaseUrl().orElseThrow();
         builtClient =
@@ -155,6 +160,7 @@ public final class Gateway implements AutoCloseable {
         storeBuilder = SessionStore.builder(builtClient).journal(openedJournal);
         verifierBuilder.projectUrl(url);
         settings.jwtSecret().ifPresent(secret -> verifierBuilder.jwtSecret(secret.value()));
+        settings.requiredIssuer().ifPresent(verifierBuilder::issuer);
       }
       this.store =
           storeBuilder
@@ -162,6 +168,7 @@ public final class Gateway implements AutoCloseable {
               .scheduler(scheduler)
               .guard(guard)
               .debounce(settings.debounce())
+              .databaseTimeout(settings.databaseTimeout())
               .cacheMaximumWeightBytes(settings.cacheMaxBytes())
               // shutdown() flushes first with the full timeout; the store's own final flush is short.
               .closeTimeout(Duration.ofMillis(200))

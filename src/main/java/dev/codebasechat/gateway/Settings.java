@@ -35,6 +35,8 @@ import java.util.function.Function;
  *   <tr><td>GATEWAY_BREAKER_OPEN_SECONDS</td><td>5</td><td>how long the breaker stays open</td></tr>
  *   <tr><td>GATEWAY_MAX_BODY_KB</td><td>1024</td><td>largest request body</td></tr>
  *   <tr><td>GATEWAY_REQUEST_THREADS</td><td>16</td><td>bounded request threads</td></tr>
+ *   <tr><td>GATEWAY_DATABASE_TIMEOUT_MS</td><td>2000</td><td>longest a request waits on the database</td></tr>
+ *   <tr><td>SUPABASE_JWT_ISSUER</td><td>(see {@link #tokenIssuer()})</td><td>the {@code iss} tokens must carry</td></tr>
  * </table>
  */
 public record Settings(
@@ -48,7 +50,9 @@ public record Settings(
     long cacheMaxBytes,
     Duration breakerOpen,
     int maxBodyBytes,
-    int requestThreads) {
+    int requestThreads,
+    Duration databaseTimeout,
+    Optional<String> jwtIssuer) {
 
   /** A secret value: {@link #toString()} never shows it. */
   public record Secret(String value) {
@@ -86,7 +90,9 @@ public record Settings(
           "GATEWAY_CACHE_MAX_MB",
           "GATEWAY_BREAKER_OPEN_SECONDS",
           "GATEWAY_MAX_BODY_KB",
-          "GATEWAY_REQUEST_THREADS");
+          "GATEWAY_REQUEST_THREADS",
+          "GATEWAY_DATABASE_TIMEOUT_MS",
+          "SUPABASE_JWT_ISSUER");
 
   /**
    * The {@code iss} of access tokens in the embedded default: the {@code token} command writes it
@@ -95,14 +101,23 @@ public record Settings(
   public static final String EMBEDDED_TOKEN_ISSUER = "chat-gateway-embedded";
 
   /**
-   * The {@code iss} the gateway requires of access tokens: Supabase Auth's {@code
-   * <SUPABASE_URL>/auth/v1} ({@link dev.codebasechat.auth.SupabaseJwtVerifier#issuerOf}), or
-   * {@link #EMBEDDED_TOKEN_ISSUER} in the embedded default.
+   * The {@code iss} of the tokens the {@code token} command mints: {@code SUPABASE_JWT_ISSUER} when
+   * set, else Supabase Auth's {@code <SUPABASE_URL>/auth/v1} ({@link
+   * dev.codebasechat.auth.SupabaseJwtVerifier#issuerOf}), or {@link #EMBEDDED_TOKEN_ISSUER} in the
+   * embedded default.
    */
   public String tokenIssuer() {
-    return supabaseUrl
-        .map(dev.codebasechat.auth.SupabaseJwtVerifier::issuerOf)
-        .orElse(EMBEDDED_TOKEN_ISSUER);
+    return jwtIssuer.orElseGet(
+        () -> supabaseUrl.map(dev.codebasechat.auth.SupabaseJwtVerifier::issuerOf).orElse(EMBEDDED_TOKEN_ISSUER));
+  }
+
+  /**
+   * The {@code iss} the gateway requires of access tokens, if any: in the embedded default always
+   * {@link #tokenIssuer()}; in Supabase mode {@code SUPABASE_JWT_ISSUER} when set, else none (a
+   * custom domain changes Auth's issuer, and the signature already binds a token to the project).
+   */
+  public Optional<String> requiredIssuer() {
+    return embedded() ? Optional.of(tokenIssuer()) : jwtIssuer;
   }
 
   /** Whether the gateway stores sessions locally (no Supabase configured). */
@@ -144,6 +159,8 @@ public record Settings(
     int breakerSeconds = reader.integer("GATEWAY_BREAKER_OPEN_SECONDS", 5, 1, 3_600);
     int maxBodyKb = reader.integer("GATEWAY_MAX_BODY_KB", 1_024, 1, 65_536);
     int threads = reader.integer("GATEWAY_REQUEST_THREADS", 16, 1, 1_024);
+    int databaseTimeoutMs = reader.integer("GATEWAY_DATABASE_TIMEOUT_MS", 2_000, 100, 60_000);
+    Optional<String> issuer = reader.optional("SUPABASE_JWT_ISSUER", Settings::parseIssuer);
     for (String name : new TreeSet<>(environment.keySet())) {
       if ((name.startsWith("SUPABASE_") || name.startsWith("GATEWAY_")) && !KNOWN.contains(name)) {
         reader.problem(name + " is not a setting this gateway knows");
@@ -161,7 +178,9 @@ public record Settings(
         cacheMb * 1024L * 1024L,
         Duration.ofSeconds(breakerSeconds),
         maxBodyKb * 1024,
-        threads);
+        threads,
+        Duration.ofMillis(databaseTimeoutMs),
+        issuer);
   }
 
   private static URI parseUrl(String value) {
@@ -180,6 +199,21 @@ public record Settings(
       throw new IllegalArgumentException("must not carry user info, a query or a fragment");
     }
     return uri;
+  }
+
+  private static String parseIssuer(String value) {
+    if (value.isBlank() || !value.equals(value.strip())) {
+      throw new IllegalArgumentException("must not be blank or have leading or trailing white space");
+    }
+    if (value.length() > 512) {
+      throw new IllegalArgumentException("must be at most 512 characters");
+    }
+    for (int i = 0; i < value.length(); i++) {
+      if (Character.isISOControl(value.charAt(i)) || Character.isWhitespace(value.charAt(i))) {
+        throw new IllegalArgumentException("must not contain white space or control characters");
+      }
+    }
+    return value;
   }
 
   private static Path parsePath(String value) {

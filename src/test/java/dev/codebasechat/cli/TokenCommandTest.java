@@ -54,6 +54,17 @@ class TokenCommandTest {
   }
 
   @Test
+  void token_withAnIssuerSetting_mintsTheIssuerTheGatewayRequires() throws Exception {
+    Map<String, String> environment =
+        Map.of("DATA_DIR", dataDir.toString(), "SUPABASE_JWT_SECRET", JWT_SECRET, "SUPABASE_JWT_ISSUER", "http://127.0.0.1:54321/auth/v1");
+
+    Cli.Result result = Cli.run(environment, clock, "token", "--user", ALICE.toString());
+
+    assertThat(SignedJWT.parse(result.out().strip()).getJWTClaimsSet().getIssuer()).isEqualTo("http://127.0.0.1:54321/auth/v1");
+    assertThat(verifierLikeTheGateway(environment, JWT_SECRET).verify(result.out().strip()).userId()).isEqualTo(ALICE);
+  }
+
+  @Test
   void token_embeddedTwice_usesTheSameSecretFileSoBothVerify() {
     String first = Cli.run(embedded(), clock, "token", "--user", ALICE.toString()).out().strip();
     String second = Cli.run(embedded(), clock, "token", "--user", ALICE.toString()).out().strip();
