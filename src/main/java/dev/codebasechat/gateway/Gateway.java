@@ -218,6 +218,13 @@ public final class Gateway implements AutoCloseable {
       server.start();
     } catch (RuntimeException e) {
       closeResources();
+      int wanted = builder.port.orElse(settings.port());
+      for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+        if (cause instanceof java.net.BindException) {
+          throw new IllegalStateException(
+              "port " + wanted + " is already in use by another process (set PORT to a free port)", e);
+        }
+      }
       throw e;
     }
     this.port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();

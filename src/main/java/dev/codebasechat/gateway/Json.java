@@ -57,7 +57,7 @@ final class Json {
     } catch (StreamConstraintsException e) {
       throw ApiError.invalidJson("the request body is not acceptable JSON: nested too deeply or a value too long");
     } catch (JacksonException e) {
-      throw ApiError.invalidJson("the request body is not valid JSON: " + firstLine(e.getOriginalMessage()));
+      throw ApiError.invalidJson("the request body is not valid JSON: " + describe(e));
     } catch (IOException e) {
       throw ApiError.invalidJson("the request body is not valid JSON (bad character encoding)");
     }
@@ -65,6 +65,37 @@ final class Json {
       throw ApiError.invalidJson("the request body must be a JSON object");
     }
     return (ObjectNode) node;
+  }
+
+  /** What is wrong and where, in words: Jackson's own text names its internals and repeats the input. */
+  static String describe(JacksonException e) {
+    String what;
+    String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+    if (e instanceof com.fasterxml.jackson.core.io.JsonEOFException) {
+      what = "it ends before every object and array is closed";
+    } else if (original.startsWith("Duplicate field")) {
+      what = "a key appears twice in one object (" + firstLine(original.substring("Duplicate field".length()).strip()) + ")";
+    } else if (original.startsWith("Trailing token")) {
+      what = "something follows the end of the JSON value";
+    } else if (original.startsWith("Unexpected character")) {
+      what = "unexpected character " + firstLine(original.substring("Unexpected character".length()).strip());
+    } else if (original.startsWith("Unrecognized token")) {
+      what = "unknown word " + firstLine(original.substring("Unrecognized token".length()).strip());
+    } else if (original.startsWith("Unexpected end-of-input")) {
+      what = "it ends before every object and array is closed";
+    } else {
+      what = firstLine(original);
+    }
+    // Jackson's messages may mention "[Source: …]"; that part says nothing to a person.
+    int source = what.indexOf("[Source");
+    if (source >= 0) {
+      what = what.substring(0, source).replaceAll("[\\s(]+$", "");
+    }
+    com.fasterxml.jackson.core.JsonLocation at = e instanceof com.fasterxml.jackson.core.JsonProcessingException p ? p.getLocation() : null;
+    if (at != null && at.getLineNr() > 0) {
+      what += " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+    }
+    return what;
   }
 
   private static String firstLine(String message) {

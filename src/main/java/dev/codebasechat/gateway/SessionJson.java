@@ -16,6 +16,7 @@ import dev.codebasechat.session.SessionPage;
 import dev.codebasechat.session.SessionSummary;
 import java.io.IOException;
 import java.time.Clock;
+import dev.codebasechat.session.Timestamps;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -59,7 +60,7 @@ final class SessionJson {
           gen.writeFieldName("messages");
           writeMessages(gen, shown);
           if (session.lastActivity().isPresent()) {
-            gen.writeStringField("lastActivity", session.lastActivity().get().toString());
+            gen.writeStringField("lastActivity", Timestamps.format(session.lastActivity().get()));
           } else {
             gen.writeNullField("lastActivity");
           }
@@ -88,7 +89,7 @@ final class SessionJson {
       gen.writeStringField("id", message.id().value());
       gen.writeStringField("role", message.role().wireName());
       gen.writeStringField("content", message.content());
-      gen.writeStringField("timestamp", message.timestamp().toString());
+      gen.writeStringField("timestamp", Timestamps.format(message.timestamp()));
       if (message.code().isPresent()) {
         gen.writeFieldName("code");
         gen.writeTree(message.code().get());
@@ -131,8 +132,8 @@ final class SessionJson {
       putOptional(item, "repo", summary.repo());
       putOptional(item, "currentFile", summary.currentFile());
       item.put("messageCount", summary.messageCount());
-      item.put("lastActivity", summary.lastActivity().toString());
-      item.put("createdAt", summary.createdAt().toString());
+      item.put("lastActivity", Timestamps.format(summary.lastActivity()));
+      item.put("createdAt", Timestamps.format(summary.createdAt()));
     }
     if (page.total().isPresent()) {
       node.put("total", page.total().getAsLong());
@@ -237,21 +238,33 @@ final class SessionJson {
     rejectUnknown(body, CONTEXT_FIELDS, "the body");
     ContextUpdate update = ContextUpdate.none();
     try {
+      // null clears a text field; the JSON objects are emptied with {} (they are never null).
+      if (body.has("repo") && body.get("repo").isNull()) {
+        update = update.withoutRepo();
+      }
       Optional<String> repo = text(body, "repo", "the body");
       if (repo.isPresent()) {
         update = update.withRepo(repo.get());
+      }
+      if (body.has("currentFile") && body.get("currentFile").isNull()) {
+        update = update.withoutCurrentFile();
       }
       Optional<String> file = text(body, "currentFile", "the body");
       if (file.isPresent()) {
         update = update.withCurrentFile(file.get());
       }
+      for (String field : java.util.List.of("contextCache", "metadata")) {
+        if (body.has(field) && body.get(field).isNull()) {
+          throw ApiError.invalidField("the body." + field + " cannot be null; send {} to empty it");
+        }
+      }
       JsonNode cache = body.get("contextCache");
-      if (cache != null && !cache.isNull()) {
+      if (cache != null) {
         checkText(cache, "contextCache");
         update = update.withContextCache(cache);
       }
       JsonNode metadata = body.get("metadata");
-      if (metadata != null && !metadata.isNull()) {
+      if (metadata != null) {
         checkText(metadata, "metadata");
         update = update.withMetadata(metadata);
       }

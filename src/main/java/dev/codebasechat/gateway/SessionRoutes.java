@@ -187,8 +187,11 @@ final class SessionRoutes {
       messages = SessionJson.messageList(many, false, clock);
     } else {
       JsonNode message = json.get("message");
-      if (message == null || message.isNull() || (message.isTextual() && message.textValue().isEmpty())) {
+      if (message == null || message.isNull()) {
         throw ApiError.missingField("message");
+      }
+      if (message.isTextual() && message.textValue().isBlank()) {
+        throw ApiError.invalidField("message must not be empty: send the text of the user's message");
       }
       if (!message.isTextual()) {
         throw ApiError.invalidField("message must be a string (or send messages: [...])");

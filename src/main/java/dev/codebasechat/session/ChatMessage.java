@@ -11,7 +11,7 @@ import java.util.Optional;
  * @param id unique within its session; a repeated id is a retry, never a second message
  * @param role who wrote it
  * @param content the text, at most {@link #MAX_CONTENT_LENGTH} characters
- * @param timestamp when the message was written (by the caller's clock)
+ * @param timestamp when the message was written (by the caller's clock), kept to {@link Timestamps#PRECISION}
  * @param code optional structured attachment (for example the code of an answer), any JSON
  */
 public record ChatMessage(
@@ -30,6 +30,7 @@ public record ChatMessage(
               + content.length());
     }
     code = code.filter(node -> !node.isNull() && !node.isMissingNode());
+    timestamp = Timestamps.truncate(timestamp);
   }
 
   /** A message with a fresh random id, stamped with {@code clock}'s time and no attachment. */

@@ -40,6 +40,7 @@ public record ChatSession(
     if (!metadata.isObject()) {
       throw new IllegalArgumentException("metadata must be a JSON object but was " + metadata.getNodeType());
     }
+    lastActivity = lastActivity.map(Timestamps::truncate);
     contextCache = contextCache.deepCopy();
     metadata = metadata.deepCopy();
     messages = List.copyOf(messages);

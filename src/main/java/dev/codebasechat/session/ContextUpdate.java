@@ -1,21 +1,32 @@
 package dev.codebasechat.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.EnumSet;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * A change to a session's context; an empty field is left as it is. Immutable.
+ * A change to a session's context; an empty field is left as it is, a {@linkplain #cleared()
+ * cleared} one loses its value. Immutable.
  *
  * @param repo new repository, if it changes
  * @param currentFile new current file, if it changes
  * @param contextCache replaces the whole context cache (a JSON object), if present
  * @param metadata replaces the whole metadata object, if present
+ * @param cleared the text fields that lose their value (never one that is also set)
  */
 public record ContextUpdate(
     Optional<String> repo,
     Optional<String> currentFile,
     Optional<JsonNode> contextCache,
-    Optional<JsonNode> metadata) {
+    Optional<JsonNode> metadata,
+    Set<TextField> cleared) {
+
+  /** The context fields that may be cleared (the JSON objects are emptied by sending {@code {}}). */
+  public enum TextField {
+    REPO,
+    CURRENT_FILE
+  }
 
   /** Longest accepted repo name, in characters (the database's CHECK allows the same). */
   public static final int MAX_REPO_LENGTH = 512;
@@ -29,7 +40,19 @@ public record ContextUpdate(
   /** Largest accepted metadata object, in bytes of UTF-8 JSON (the database allows 64 KiB). */
   public static final int MAX_METADATA_BYTES = 65_536;
 
+  /** An update that clears nothing. */
+  public ContextUpdate(
+      Optional<String> repo, Optional<String> currentFile, Optional<JsonNode> contextCache, Optional<JsonNode> metadata) {
+    this(repo, currentFile, contextCache, metadata, Set.of());
+  }
+
+  /** @throws IllegalArgumentException if a value breaks a limit, or a field is both set and cleared */
   public ContextUpdate {
+    cleared = cleared.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(cleared));
+    if ((repo.isPresent() && cleared.contains(TextField.REPO))
+        || (currentFile.isPresent() && cleared.contains(TextField.CURRENT_FILE))) {
+      throw new IllegalArgumentException("a field cannot be both set and cleared");
+    }
     repo.ifPresent(value -> checkName("repo", value, MAX_REPO_LENGTH));
     currentFile.ifPresent(value -> checkName("currentFile", value, MAX_FILE_LENGTH));
     contextCache.ifPresent(value -> checkObject("contextCache", value, MAX_CONTEXT_CACHE_BYTES));
@@ -43,32 +66,73 @@ public record ContextUpdate(
   }
 
   public ContextUpdate withRepo(String value) {
-    return new ContextUpdate(Optional.of(value), currentFile, contextCache, metadata);
+    return new ContextUpdate(Optional.of(value), currentFile, contextCache, metadata, without(TextField.REPO));
   }
 
   public ContextUpdate withCurrentFile(String value) {
-    return new ContextUpdate(repo, Optional.of(value), contextCache, metadata);
+    return new ContextUpdate(repo, Optional.of(value), contextCache, metadata, without(TextField.CURRENT_FILE));
+  }
+
+  /** This update, clearing the repo. */
+  public ContextUpdate withoutRepo() {
+    return new ContextUpdate(Optional.empty(), currentFile, contextCache, metadata, with(TextField.REPO));
+  }
+
+  /** This update, clearing the current file. */
+  public ContextUpdate withoutCurrentFile() {
+    return new ContextUpdate(repo, Optional.empty(), contextCache, metadata, with(TextField.CURRENT_FILE));
   }
 
   public ContextUpdate withContextCache(JsonNode value) {
-    return new ContextUpdate(repo, currentFile, Optional.of(value), metadata);
+    return new ContextUpdate(repo, currentFile, Optional.of(value), metadata, cleared);
   }
 
   public ContextUpdate withMetadata(JsonNode value) {
-    return new ContextUpdate(repo, currentFile, contextCache, Optional.of(value));
+    return new ContextUpdate(repo, currentFile, contextCache, Optional.of(value), cleared);
   }
 
   public boolean isEmpty() {
-    return repo.isEmpty() && currentFile.isEmpty() && contextCache.isEmpty() && metadata.isEmpty();
+    return repo.isEmpty() && currentFile.isEmpty() && contextCache.isEmpty() && metadata.isEmpty() && cleared.isEmpty();
   }
 
-  /** This update followed by {@code later}: later fields win. */
+  /** The repo after this update, given the one before. */
+  public Optional<String> repoAfter(Optional<String> before) {
+    return cleared.contains(TextField.REPO) ? Optional.empty() : repo.or(() -> before);
+  }
+
+  /** The current file after this update, given the one before. */
+  public Optional<String> currentFileAfter(Optional<String> before) {
+    return cleared.contains(TextField.CURRENT_FILE) ? Optional.empty() : currentFile.or(() -> before);
+  }
+
+  /** This update followed by {@code later}: later fields (values and clears) win. */
   public ContextUpdate then(ContextUpdate later) {
+    Set<TextField> clears = EnumSet.noneOf(TextField.class);
+    if (later.cleared.contains(TextField.REPO) || (later.repo.isEmpty() && cleared.contains(TextField.REPO))) {
+      clears.add(TextField.REPO);
+    }
+    if (later.cleared.contains(TextField.CURRENT_FILE)
+        || (later.currentFile.isEmpty() && cleared.contains(TextField.CURRENT_FILE))) {
+      clears.add(TextField.CURRENT_FILE);
+    }
     return new ContextUpdate(
-        later.repo.or(() -> repo),
-        later.currentFile.or(() -> currentFile),
+        later.cleared.contains(TextField.REPO) ? Optional.empty() : later.repo.or(() -> repo),
+        later.cleared.contains(TextField.CURRENT_FILE) ? Optional.empty() : later.currentFile.or(() -> currentFile),
         later.contextCache.or(() -> contextCache),
-        later.metadata.or(() -> metadata));
+        later.metadata.or(() -> metadata),
+        clears);
+  }
+
+  private Set<TextField> with(TextField field) {
+    Set<TextField> more = cleared.isEmpty() ? EnumSet.noneOf(TextField.class) : EnumSet.copyOf(cleared);
+    more.add(field);
+    return more;
+  }
+
+  private Set<TextField> without(TextField field) {
+    Set<TextField> fewer = cleared.isEmpty() ? EnumSet.noneOf(TextField.class) : EnumSet.copyOf(cleared);
+    fewer.remove(field);
+    return fewer;
   }
 
   private static void checkName(String field, String value, int maxLength) {

@@ -216,8 +216,8 @@ final class Outbox {
 
   static ChatSession withContext(ChatSession session, ContextUpdate update) {
     return session.withContext(
-        update.repo().or(session::repo),
-        update.currentFile().or(session::currentFile),
+        update.repoAfter(session.repo()),
+        update.currentFileAfter(session.currentFile()),
         update.contextCache().orElse(session.contextCache()),
         update.metadata().orElse(session.metadata()));
   }

@@ -48,7 +48,7 @@ final class SessionCodec {
     node.put("id", message.id().value());
     node.put("role", message.role().wireName());
     node.put("content", message.content());
-    node.put("timestamp", message.timestamp().toString());
+    node.put("timestamp", Timestamps.format(message.timestamp()));
     message.code().ifPresent(code -> node.set("code", code));
     return node;
   }
@@ -125,7 +125,7 @@ final class SessionCodec {
     row.set("metadata", session.metadata());
     row.put("message_count", session.messageCount());
     row.put("version", session.version());
-    session.lastActivity().ifPresent(at -> row.put("last_activity", at.toString()));
+    session.lastActivity().ifPresent(at -> row.put("last_activity", Timestamps.format(at)));
     return row.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
@@ -167,6 +167,12 @@ final class SessionCodec {
     ObjectNode patch = JSON.objectNode();
     update.repo().ifPresent(value -> patch.put("repo", value));
     update.currentFile().ifPresent(value -> patch.put("current_file", value));
+    if (update.cleared().contains(ContextUpdate.TextField.REPO)) {
+      patch.putNull("repo");
+    }
+    if (update.cleared().contains(ContextUpdate.TextField.CURRENT_FILE)) {
+      patch.putNull("current_file");
+    }
     update.contextCache().ifPresent(value -> patch.set("context_cache", value));
     update.metadata().ifPresent(value -> patch.set("metadata", value));
     return patch;
@@ -276,12 +282,20 @@ final class SessionCodec {
             optionalText(node, "repo"),
             optionalText(node, "current_file"));
       case "context":
+        java.util.Set<ContextUpdate.TextField> cleared = java.util.EnumSet.noneOf(ContextUpdate.TextField.class);
+        if (node.has("repo") && node.get("repo").isNull()) {
+          cleared.add(ContextUpdate.TextField.REPO);
+        }
+        if (node.has("current_file") && node.get("current_file").isNull()) {
+          cleared.add(ContextUpdate.TextField.CURRENT_FILE);
+        }
         return new PendingOp.Context(
             new ContextUpdate(
                 optionalText(node, "repo"),
                 optionalText(node, "current_file"),
                 Optional.ofNullable(node.get("context_cache")),
-                Optional.ofNullable(node.get("metadata"))));
+                Optional.ofNullable(node.get("metadata")),
+                cleared));
       case "clear":
         return new PendingOp.Clear();
       case "delete":

@@ -94,7 +94,7 @@ class EmbeddedGatewayTest {
     Answer read = client.get("/v1/sessions/" + id, alice);
     assertThat(read.status()).isEqualTo(200);
     assertThat(withoutTimes(read.json())).isEqualTo(json(expected));
-    assertThat(read.json().at("/messages/0/timestamp").asText()).isEqualTo("2025-01-18T12:00:00Z");
+    assertThat(read.json().at("/messages/0/timestamp").asText()).isEqualTo("2025-01-18T12:00:00.000000Z");
 
     gateway.close();
     gateway = start(dataDir);

@@ -63,7 +63,10 @@ class ServeProcessTest {
       GatewayProcess child = serve(Map.of("PORT", Integer.toString(taken.getLocalPort()), "DATA_DIR", dataDir.toString()));
 
       assertThat(child.awaitExit()).isEqualTo(1);
-      assertThat(child.errors()).contains("chat-gateway: could not start").doesNotContain("\tat ");
+      assertThat(child.errors())
+          .contains("chat-gateway: could not start: port " + taken.getLocalPort() + " is already in use")
+          .doesNotContain("BindException")
+          .doesNotContain("\tat ");
     }
   }
 

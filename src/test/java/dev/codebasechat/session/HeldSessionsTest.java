@@ -62,8 +62,9 @@ class HeldSessionsTest {
     return f;
   }
 
-  private static List<RecordedRequest> tableReads() {
-    return supabase.requests(r -> r.method().equals("GET") && r.isOnTable("codebase_chat_sessions"));
+  /** Reads of the table about {@code id} (requests of other tests may still arrive on the shared server). */
+  private static List<RecordedRequest> tableReads(SessionId id) {
+    return supabase.requests(r -> r.method().equals("GET") && r.isOnTable("codebase_chat_sessions") && r.query().contains(id.value()));
   }
 
   private static List<String> ids(SessionRead read) {
@@ -94,7 +95,7 @@ class HeldSessionsTest {
             "select m ->> 'id' from public.codebase_chat_sessions s, jsonb_array_elements(s.conversation_history) m where s.session_id = ?",
             id.value()))
         .containsExactly("m1", "m2", "m3", "m4");
-    assertThat(tableReads()).isEmpty();
+    assertThat(tableReads(id)).isEmpty();
   }
 
   @Test
@@ -109,7 +110,7 @@ class HeldSessionsTest {
     SessionRead read = f.store.history(alice, id);
 
     assertThat(ids(read)).containsExactly("m1");
-    assertThat(tableReads()).isEmpty();
+    assertThat(tableReads(id)).isEmpty();
   }
 
   @Test
@@ -127,7 +128,7 @@ class HeldSessionsTest {
     f.store.appendExisting(alice, id, List.of(f.message("new2")));
     f.drainAll();
 
-    assertThat(tableReads()).singleElement().satisfies(read -> {
+    assertThat(tableReads(id)).singleElement().satisfies(read -> {
       assertThat(read.query()).doesNotContain("conversation_history");
       assertThat(read.bytesSent()).isLessThan(1_000);
     });

@@ -64,7 +64,7 @@ class SessionCodecTest {
 
     assertThat(args).isEqualTo(json("""
         {"p_session_id":"chat-1-abcdef",
-         "p_messages":[{"id":"m9","role":"user","content":"x","timestamp":"2026-01-01T00:00:00Z"}],
+         "p_messages":[{"id":"m9","role":"user","content":"x","timestamp":"2026-01-01T00:00:00.000000Z"}],
          "p_repo":"r","p_current_file":null}"""));
   }
 }

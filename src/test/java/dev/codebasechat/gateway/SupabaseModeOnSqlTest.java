@@ -1,0 +1,258 @@
+package dev.codebasechat.gateway;
+
+import static dev.codebasechat.gateway.GatewayClient.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.codebasechat.gateway.GatewayClient.Answer;
+import dev.codebasechat.testing.Outage;
+import dev.codebasechat.testing.RecordedRequest;
+import dev.codebasechat.testing.SupabaseTestServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The gateway in Supabase mode over real SQL (the migrations behind the PostgREST-compatible test
+ * server), on the paths real clients take: a chat that only writes is held, so an outage right
+ * after writes costs its owner nothing; writes never download a history; a hanging database costs
+ * a caller at most the database timeout; and the smaller answers users saw wrong.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SupabaseModeOnSqlTest {
+  @RegisterExtension static SupabaseTestServer supabase = SupabaseTestServer.create();
+
+  @TempDir Path dataDir;
+  private Gateway gateway;
+
+  @AfterEach
+  void stop() {
+    supabase.clearFaults();
+    if (gateway != null) {
+      gateway.close();
+    }
+  }
+
+  private GatewayClient start() {
+    gateway =
+        Gateway.builder(
+                Settings.fromEnvironment(
+                    Map.of(
+                        "SUPABASE_URL", supabase.baseUrl(),
+                        "SUPABASE_ANON_KEY", supabase.apiKey(),
+                        "DATA_DIR", dataDir.toString(),
+                        "GATEWAY_DEBOUNCE_MS", "20",
+                        "GATEWAY_BREAKER_OPEN_SECONDS", "1",
+                        "GATEWAY_DATABASE_TIMEOUT_MS", "500")))
+            .host("127.0.0.1")
+            .port(0)
+            .flushTimeout(Duration.ofSeconds(5))
+            .start();
+    return new GatewayClient(gateway.port());
+  }
+
+  private static int stored(String id) {
+    return supabase.queryOneAsOwner("select message_count from public.codebase_chat_sessions where session_id = ?", id)
+        .map(Integer::parseInt)
+        .orElse(-1);
+  }
+
+  private static String message(String id) {
+    return "{\"id\":\"" + id + "\",\"role\":\"user\",\"content\":\"text of " + id + "\"}";
+  }
+
+  private static List<RecordedRequest> historyDownloads() {
+    return supabase.requests(
+        r -> r.method().equals("GET") && r.isOnTable("codebase_chat_sessions") && r.query().contains("conversation_history"));
+  }
+
+  // ------------------------------------------------------------------ outage right after writes
+
+  @ParameterizedTest(name = "{0} appends")
+  @ValueSource(ints = {3, 40})
+  void restChat_thatOnlyWrote_isServedThroughAnOutage_andItsWritesArriveAfterwards(int appends) {
+    GatewayClient client = start();
+    String token = supabase.tokenFor(supabase.newUser());
+    String id = client.post("/v1/sessions", token, "").json().path("id").asText();
+    for (int i = 0; i < appends; i++) {
+      assertThat(client.post("/v1/sessions/" + id + "/messages", token, message("m" + i)).status()).isEqualTo(200);
+    }
+    await().atMost(Duration.ofSeconds(20)).until(() -> stored(id) == appends);
+    supabase.goDown(Outage.DATABASE_UNAVAILABLE);
+
+    Answer during = client.post("/v1/sessions/" + id + "/messages", token, message("during"));
+    Answer read = client.get("/v1/sessions/" + id, token);
+
+    assertThat(during.status()).as(during.text()).isEqualTo(200);
+    assertThat(read.status()).as(read.text()).isEqualTo(200);
+    assertThat(read.header("X-Session-Source").orElseThrow()).isIn("cache", "local");
+    assertThat(read.json().path("messageCount").asInt()).isEqualTo(appends + 1);
+    supabase.goUp();
+    await().atMost(Duration.ofSeconds(20)).until(() -> stored(id) == appends + 1);
+    assertThat(historyDownloads()).isEmpty();
+  }
+
+  @Test
+  void compatibleChat_thatOnlyWrote_isServedThroughAnOutage() {
+    GatewayClient client = start();
+    String token = supabase.tokenFor(supabase.newUser());
+    String id = "chat-1737201600000-onlywrite";
+    for (int i = 0; i < 3; i++) {
+      assertThat(client.post("/api/codebase/chat", token, "{\"sessionId\":\"" + id + "\",\"message\":\"q" + i + "\"}").status())
+          .isEqualTo(200);
+    }
+    await().atMost(Duration.ofSeconds(20)).until(() -> stored(id) == 3);
+    supabase.goDown(Outage.CONNECTION_REFUSED);
+
+    Answer during = client.post("/api/codebase/chat", token, "{\"sessionId\":\"" + id + "\",\"message\":\"q3\"}");
+    Answer history = client.get("/api/codebase/chat?sessionId=" + id, token);
+
+    assertThat(during.status()).isEqualTo(200);
+    assertThat(history.status()).isEqualTo(200);
+    assertThat(history.json().path("count").asInt()).isEqualTo(4);
+    assertThat(historyDownloads()).isEmpty();
+  }
+
+  // ------------------------------------------------------------------ bytes
+
+  @Test
+  void writesToASessionAnotherGatewayWrote_downloadNoHistory_onEitherRouteFamily() {
+    String token = supabase.tokenFor(supabase.newUser());
+    String id = "chat-1737201600000-longchat1";
+    GatewayClient first = start();
+    StringBuilder batch = new StringBuilder("{\"messages\":[");
+    for (int i = 0; i < 300; i++) {
+      batch.append(i == 0 ? "" : ",").append(message("old" + i));
+    }
+    first.post("/api/codebase/chat", token, "{\"sessionId\":\"" + id + "\",\"message\":\"start\"}");
+    first.post("/v1/sessions/" + id + "/messages", token, batch.append("]}").toString());
+    await().atMost(Duration.ofSeconds(20)).until(() -> stored(id) == 301);
+    gateway.close();
+    supabase.clearRequests();
+    GatewayClient second = start(); // a restart: the same journal, nothing held
+
+    assertThat(second.post("/v1/sessions/" + id + "/messages", token, message("rest1")).status()).isEqualTo(200);
+    assertThat(second.post("/api/codebase/chat", token, "{\"sessionId\":\"" + id + "\",\"message\":\"compat1\"}").status())
+        .isEqualTo(200);
+    await().atMost(Duration.ofSeconds(20)).until(() -> stored(id) == 303);
+
+    assertThat(historyDownloads()).isEmpty();
+    long received = supabase.requests().stream().mapToLong(RecordedRequest::bytesSent).sum();
+    assertThat(received).as("bytes the gateway received from the database").isLessThan(3_000);
+  }
+
+  // ------------------------------------------------------------------ a hanging database
+
+  @Test
+  void hangingDatabase_readOfASessionNotHeld_is503WithRetryAfter_andAHeldSessionIsStillAnswered() {
+    GatewayClient client = start();
+    String token = supabase.tokenFor(supabase.newUser());
+    String held = client.post("/v1/sessions", token, "").json().path("id").asText();
+    client.post("/v1/sessions/" + held + "/messages", token, message("m1"));
+    supabase.goDown(Outage.NO_ANSWER);
+
+    Answer unknown = client.get("/v1/sessions/chat-1737201600000-nothere01", token);
+    Answer append = client.post("/v1/sessions/" + held + "/messages", token, message("m2"));
+    Answer read = client.get("/v1/sessions/" + held, token);
+
+    assertThat(unknown.status()).isEqualTo(503);
+    assertThat(unknown.json().path("code").asText()).isEqualTo("session_unavailable");
+    assertThat(unknown.header("Retry-After")).isPresent();
+    assertThat(append.status()).isEqualTo(200);
+    assertThat(read.status()).isEqualTo(200);
+    assertThat(read.json().path("messageCount").asInt()).isEqualTo(2);
+  }
+
+  // ------------------------------------------------------------------ smaller defects
+
+  @Test
+  void lastActivity_ofAHeldSession_movesWithItsAppendsAndPatches() throws Exception {
+    GatewayClient client = start();
+    String token = supabase.tokenFor(supabase.newUser());
+    JsonNode created = client.post("/v1/sessions", token, "").json();
+    String id = created.path("id").asText();
+    String before = created.path("lastActivity").asText();
+    for (int i = 0; i < 4; i++) {
+      Thread.sleep(2); // a later microsecond
+      client.post("/v1/sessions/" + id + "/messages", token, message("m" + i));
+    }
+    String afterAppends = client.get("/v1/sessions/" + id, token).json().path("lastActivity").asText();
+    Thread.sleep(2);
+    client.patch("/v1/sessions/" + id, token, "{\"repo\":\"acme/web\"}");
+    Answer afterPatch = client.get("/v1/sessions/" + id, token);
+
+    assertThat(afterAppends).isGreaterThan(before);
+    assertThat(afterPatch.json().path("lastActivity").asText()).isGreaterThan(afterAppends);
+    String listed = client.get("/v1/sessions", token).json().path("sessions").get(0).path("lastActivity").asText();
+    assertThat(listed.substring(0, 19)).isEqualTo(afterPatch.json().path("lastActivity").asText().substring(0, 19));
+  }
+
+  @Test
+  void patchWithNull_clearsTheField_andTheDatabaseAgrees() {
+    GatewayClient client = start();
+    String token = supabase.tokenFor(supabase.newUser());
+    String id = client.post("/v1/sessions", token, "{\"repo\":\"acme/web\",\"currentFile\":\"a.ts\"}").json().path("id").asText();
+
+    Answer patched = client.patch("/v1/sessions/" + id, token, "{\"repo\":null}");
+
+    assertThat(patched.status()).as(patched.text()).isEqualTo(200);
+    assertThat(patched.json().path("repo").isNull()).isTrue();
+    assertThat(patched.json().path("currentFile").asText()).isEqualTo("a.ts");
+    await().atMost(Duration.ofSeconds(20))
+        .until(() -> supabase.queryAsOwner("select coalesce(repo, '<null>') || '|' || current_file from public.codebase_chat_sessions where session_id = ?", id)
+            .equals(List.of("<null>|a.ts")));
+    Answer nullCache = client.patch("/v1/sessions/" + id, token, "{\"contextCache\":null}");
+    assertThat(nullCache.status()).isEqualTo(400);
+    assertThat(nullCache.json().path("error").asText()).contains("send {} to empty it");
+  }
+
+  @Test
+  void truncatedJson_saysWhatIsWrongAndWhere_inWords() {
+    GatewayClient client = start();
+    String token = supabase.tokenFor(supabase.newUser());
+
+    Answer answer = client.post("/v1/sessions", token, "{\"repo\": \"acme/web\"");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().path("error").asText())
+        .isEqualTo("the request body is not valid JSON: it ends before every object and array is closed (line 1, column 20)");
+  }
+
+  @Test
+  void compatiblePost_withAnEmptyMessage_saysItIsEmpty_notMissing() {
+    GatewayClient client = start();
+
+    Answer answer = client.post("/api/codebase/chat", supabase.tokenFor(supabase.newUser()), "{\"sessionId\":\"chat-1737201600000-emptymsg1\",\"message\":\"\"}");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json()).isEqualTo(json("{\"error\":\"message must not be empty: send the text of the user's message\",\"code\":\"invalid_field\"}"));
+  }
+
+  @Test
+  void everyTime_isWrittenWithMicroseconds() {
+    GatewayClient client = start();
+    String token = supabase.tokenFor(supabase.newUser());
+    String id = client.post("/v1/sessions", token, "").json().path("id").asText();
+    client.post("/v1/sessions/" + id + "/messages", token, message("m1"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> stored(id) == 1);
+
+    JsonNode session = client.get("/v1/sessions/" + id, token).json();
+    JsonNode listed = client.get("/v1/sessions", token).json().path("sessions").get(0);
+
+    String micros = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z";
+    assertThat(session.path("messages").get(0).path("timestamp").asText()).matches(micros);
+    assertThat(session.path("lastActivity").asText()).matches(micros);
+    assertThat(listed.path("lastActivity").asText()).matches(micros);
+    assertThat(listed.path("createdAt").asText()).matches(micros);
+  }
+}
