@@ -619,6 +619,8 @@ public final class Gateway implements AutoCloseable {
 
     private Builder(Settings settings) {
       this.settings = settings;
+      this.flushTimeout = settings.shutdownTimeout();
+      this.drainTimeout = settings.shutdownTimeout();
     }
 
     /** Time for the store, the breaker and token checks; default the system UTC clock. */

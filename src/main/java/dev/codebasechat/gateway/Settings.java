@@ -36,6 +36,7 @@ import java.util.function.Function;
  *   <tr><td>GATEWAY_MAX_BODY_KB</td><td>1024</td><td>largest request body</td></tr>
  *   <tr><td>GATEWAY_REQUEST_THREADS</td><td>16</td><td>bounded request threads</td></tr>
  *   <tr><td>GATEWAY_DATABASE_TIMEOUT_MS</td><td>2000</td><td>longest a request waits on the database</td></tr>
+ *   <tr><td>GATEWAY_SHUTDOWN_TIMEOUT_SECONDS</td><td>10</td><td>at a stop: for requests in flight, then for the flush</td></tr>
  *   <tr><td>SUPABASE_JWT_ISSUER</td><td>(see {@link #tokenIssuer()})</td><td>the {@code iss} tokens must carry</td></tr>
  * </table>
  */
@@ -52,7 +53,8 @@ public record Settings(
     int maxBodyBytes,
     int requestThreads,
     Duration databaseTimeout,
-    Optional<String> jwtIssuer) {
+    Optional<String> jwtIssuer,
+    Duration shutdownTimeout) {
 
   /** A secret value: {@link #toString()} never shows it. */
   public record Secret(String value) {
@@ -92,6 +94,7 @@ public record Settings(
           "GATEWAY_MAX_BODY_KB",
           "GATEWAY_REQUEST_THREADS",
           "GATEWAY_DATABASE_TIMEOUT_MS",
+          "GATEWAY_SHUTDOWN_TIMEOUT_SECONDS",
           "SUPABASE_JWT_ISSUER");
 
   /**
@@ -161,6 +164,7 @@ public record Settings(
     int threads = reader.integer("GATEWAY_REQUEST_THREADS", 16, 1, 1_024);
     int databaseTimeoutMs = reader.integer("GATEWAY_DATABASE_TIMEOUT_MS", 2_000, 100, 60_000);
     Optional<String> issuer = reader.optional("SUPABASE_JWT_ISSUER", Settings::parseIssuer);
+    int shutdownSeconds = reader.integer("GATEWAY_SHUTDOWN_TIMEOUT_SECONDS", 10, 1, 600);
     for (String name : new TreeSet<>(environment.keySet())) {
       if ((name.startsWith("SUPABASE_") || name.startsWith("GATEWAY_")) && !KNOWN.contains(name)) {
         reader.problem(name + " is not a setting this gateway knows");
@@ -180,7 +184,8 @@ public record Settings(
         maxBodyKb * 1024,
         threads,
         Duration.ofMillis(databaseTimeoutMs),
-        issuer);
+        issuer,
+        Duration.ofSeconds(shutdownSeconds));
   }
 
   private static URI parseUrl(String value) {

@@ -72,6 +72,22 @@ final class Outbox {
         sequences.set(last, Math.max(sequences.get(last), sequence));
         return;
       }
+      if (previous instanceof PendingOp.Append earlier
+          && op instanceof PendingOp.Context later
+          && later.update().contextCache().isEmpty()
+          && later.update().metadata().isEmpty()
+          && later.update().cleared().isEmpty()) {
+        // A new repo or file right after an append (a session created with its context) rides
+        // along with it: the append function sets both.
+        ops.set(
+            last,
+            new PendingOp.Append(
+                earlier.messages(),
+                later.update().repo().or(earlier::repo),
+                later.update().currentFile().or(earlier::currentFile)));
+        sequences.set(last, Math.max(sequences.get(last), sequence));
+        return;
+      }
       if (previous instanceof PendingOp.Context earlier && op instanceof PendingOp.Context later) {
         ops.set(last, earlier.then(later));
         sequences.set(last, Math.max(sequences.get(last), sequence));

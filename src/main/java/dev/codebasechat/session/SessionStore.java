@@ -406,7 +406,29 @@ public final class SessionStore implements AutoCloseable {
       return Optional.of(outbox.owner.equals(caller.userId()));
     }
     UUID owner = knownOwners.getIfPresent(id);
+    if (owner == null) {
+      owner = localCopyOwner(id).orElse(null);
+    }
     return owner == null ? Optional.empty() : Optional.of(owner.equals(caller.userId()));
+  }
+
+  /**
+   * The owner the journal's local copy of {@code id} names, remembered as known: after a restart it
+   * answers "whose is it" without the database (an owner never changes; a deleted session loses its
+   * copy).
+   */
+  private Optional<UUID> localCopyOwner(SessionId id) {
+    if (journal == null) {
+      return Optional.empty();
+    }
+    try {
+      Optional<UUID> owner = journal.snapshot(id.value()).map(copy -> copy.owner());
+      owner.ifPresent(o -> knownOwners.put(id, o));
+      return owner;
+    } catch (JournalException e) {
+      log.warn("local copy of session {} is unreadable: {}", id, e.getMessage());
+      return Optional.empty();
+    }
   }
 
   /**
@@ -434,6 +456,9 @@ public final class SessionStore implements AutoCloseable {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     UUID owner = knownOwners.getIfPresent(id);
+    if (owner == null) {
+      owner = localCopyOwner(id).orElse(null);
+    }
     if (owner != null) {
       return owner.equals(caller.userId())
           ? CompletableFuture.completedFuture(Optional.empty())

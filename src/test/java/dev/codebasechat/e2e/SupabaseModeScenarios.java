@@ -100,6 +100,94 @@ abstract class SupabaseModeScenarios {
 
   // ------------------------------------------------------------------ scenarios
 
+  /** A chat that only writes, on both route families: the REST session id and the compatible one. */
+  private record WriteOnlyChat(String restId, String compatId, String token) {}
+
+  private WriteOnlyChat writeOnlyChat(GatewayClient client) {
+    String token = supabase.tokenFor(supabase.newUser());
+    String restId = createSession(client, token);
+    String compatId = "chat-1737201600000-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    for (int i = 0; i < 3; i++) {
+      assertThat(client.post("/v1/sessions/" + restId + "/messages", token, message("r" + i, "rest " + i)).status()).isEqualTo(200);
+      assertThat(client.post("/api/codebase/chat", token, "{\"sessionId\":\"" + compatId + "\",\"message\":\"compat " + i + "\"}").status())
+          .isEqualTo(200);
+    }
+    return new WriteOnlyChat(restId, compatId, token);
+  }
+
+  /** During an outage the chat goes on as if nothing happened; afterwards the database has it all. */
+  private void chatGoesOnThrough(GatewayProcess gateway, WriteOnlyChat chat, Outage outage) {
+    GatewayClient client = gateway.client();
+    supabase.goDown(outage);
+
+    Answer restAppend = client.post("/v1/sessions/" + chat.restId() + "/messages", chat.token(), message("r3", "during"));
+    Answer restRead = client.get("/v1/sessions/" + chat.restId(), chat.token());
+    Answer compatPost = client.post("/api/codebase/chat", chat.token(), "{\"sessionId\":\"" + chat.compatId() + "\",\"message\":\"during\"}");
+    Answer compatRead = client.get("/api/codebase/chat?sessionId=" + chat.compatId(), chat.token());
+
+    assertThat(restAppend.status()).as(restAppend.text()).isEqualTo(200);
+    assertThat(restRead.status()).as(restRead.text()).isEqualTo(200);
+    assertThat(restRead.json().path("messageCount").asInt()).isEqualTo(4);
+    assertThat(compatPost.status()).as(compatPost.text()).isEqualTo(200);
+    assertThat(compatRead.status()).as(compatRead.text()).isEqualTo(200);
+    assertThat(compatRead.json().path("count").asInt()).isEqualTo(4);
+    supabase.goUp();
+    gateway.awaitOrExplain(DELIVERY, () -> storedCount(chat.restId()) == 4 && storedCount(chat.compatId()) == 4, "the writes of the outage reach the database");
+    assertThat(storedIds(chat.restId())).containsExactly("r0", "r1", "r2", "r3");
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.EnumSource(value = Outage.class, names = {"DATABASE_UNAVAILABLE", "CONNECTION_REFUSED", "NO_ANSWER"})
+  void writeOnlyChat_goesOnThroughAnOutage_onBothRouteFamilies(Outage outage) {
+    Map<String, String> env = env();
+    env.put("GATEWAY_DATABASE_TIMEOUT_MS", "1000");
+    GatewayProcess gateway = gateway(env);
+    WriteOnlyChat chat = writeOnlyChat(gateway.client());
+    gateway.awaitOrExplain(DELIVERY, () -> storedCount(chat.restId()) == 3 && storedCount(chat.compatId()) == 3, "the chat reaches the database");
+
+    chatGoesOnThrough(gateway, chat, outage);
+  }
+
+  @Test
+  void writeOnlyChat_afterARestart_goesOnThroughAnOutage_fromTheJournalsCopy() throws InterruptedException {
+    Map<String, String> env = env();
+    GatewayProcess gateway = gateway(env);
+    WriteOnlyChat chat = writeOnlyChat(gateway.client());
+    gateway.awaitOrExplain(DELIVERY, () -> storedCount(chat.restId()) == 3 && storedCount(chat.compatId()) == 3, "the chat reaches the database");
+    assertThat(gateway.sigterm()).isZero();
+
+    GatewayProcess restarted = gateway(env);
+    chatGoesOnThrough(restarted, chat, Outage.DATABASE_UNAVAILABLE);
+  }
+
+  @Test
+  void fiveHundredMessageConversation_costsTheDatabaseItsNewMessagesOnly_inBothDirections() {
+    GatewayProcess gateway = gateway(env());
+    GatewayClient client = gateway.client();
+    String token = supabase.tokenFor(supabase.newUser());
+    String id = createSession(client, token);
+    supabase.clearRequests();
+    long messageBytes = 0;
+    for (int i = 0; i < 500; i++) {
+      // Questions of a sentence, answers of a few paragraphs, as in a codebase chat.
+      String content = (i % 2 == 0 ? "How does the journal keep message " + i + "?" : "x".repeat(1200) + " answer " + i);
+      String body = "{\"id\":\"c" + i + "\",\"role\":\"" + (i % 2 == 0 ? "user" : "assistant") + "\",\"content\":\"" + content + "\"}";
+      messageBytes += body.length();
+      assertThat(client.post("/v1/sessions/" + id + "/messages", token, body).status()).isEqualTo(200);
+    }
+    gateway.awaitOrExplain(DELIVERY, () -> storedCount(id) == 500, "the conversation reaches the database");
+
+    List<dev.codebasechat.testing.RecordedRequest> traffic = supabase.requests();
+    long toDatabase = traffic.stream().mapToLong(dev.codebasechat.testing.RecordedRequest::bytesReceived).sum();
+    long fromDatabase = traffic.stream().mapToLong(dev.codebasechat.testing.RecordedRequest::bytesSent).sum();
+    System.out.printf(
+        "500-message conversation: %d requests to the database, %d bytes to it, %d bytes from it; messages %d bytes%n",
+        traffic.size(), toDatabase, fromDatabase, messageBytes);
+    assertThat(fromDatabase).as("bytes received per appended message ≤ 2× its own").isLessThanOrEqualTo(2 * messageBytes);
+    assertThat(toDatabase).as("bytes sent: the messages once, plus per-request overhead").isLessThan(messageBytes * 2);
+    assertThat(traffic).noneMatch(r -> r.method().equals("GET") && r.query().contains("conversation_history"));
+  }
+
   @Test
   void normalChat_throughBothRouteFamilies_reachesTheDatabase() {
     GatewayProcess gateway = gateway(env());
@@ -220,11 +308,15 @@ abstract class SupabaseModeScenarios {
   @Test
   void sigterm_duringAnOutage_reportsWhatStaysInTheJournal_andTheNextStartDeliversIt() throws InterruptedException {
     Map<String, String> env = env();
+    env.put("GATEWAY_SHUTDOWN_TIMEOUT_SECONDS", "2");
     GatewayProcess gateway = gateway(env);
     GatewayClient client = gateway.client();
     String token = supabase.tokenFor(supabase.newUser());
     String id = createSession(client, token);
-    gateway.awaitOrExplain(DELIVERY, () -> storedCount(id) == 0, "the created session reaches the database");
+    gateway.awaitOrExplain(
+        DELIVERY,
+        () -> supabase.queryOneAsOwner("select repo from public.codebase_chat_sessions where session_id = ?", id).isPresent(),
+        "the created session reaches the database with its repo");
     client.get("/v1/sessions/" + id, token);
     supabase.goDown(Outage.CONNECTION_REFUSED);
     assertThat(client.post("/v1/sessions/" + id + "/messages", token, message("kept", "kept")).status()).isEqualTo(200);

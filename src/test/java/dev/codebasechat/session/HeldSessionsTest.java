@@ -210,7 +210,7 @@ class HeldSessionsTest {
   }
 
   @Test
-  void afterARestart_theFirstReadWhileTheDatabaseIsDown_comesFromTheLocalCopy() {
+  void afterARestart_whileTheDatabaseIsDown_theLocalCopyAnswersTheReadAndVouchesForTheWrite() {
     Path file = dir.resolve("journal.db");
     SqliteJournal journal = SqliteJournal.open(file);
     StoreFixture first = storeWithJournal(journal);
@@ -227,12 +227,15 @@ class HeldSessionsTest {
     try (SqliteJournal reopened = SqliteJournal.open(file)) {
       StoreFixture second = storeWithJournal(reopened);
       SessionRead read = second.resolve(second.store.historyAsync(second.caller(user), id));
+      AppendReceipt accepted =
+          second.resolve(second.store.appendExistingAsync(second.caller(user), id, List.of(second.message("m3")), java.util.Optional.empty(), java.util.Optional.empty()));
       second.store.close();
       fixtures.remove(second);
       second.close();
 
       assertThat(read.source()).isEqualTo(ReadSource.LOCAL);
       assertThat(ids(read)).containsExactly("m1", "m2");
+      assertThat(accepted.pendingWrites()).isEqualTo(1); // the local copy says whose it is
     }
   }
 }

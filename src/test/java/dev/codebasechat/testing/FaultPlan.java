@@ -20,14 +20,25 @@ final class FaultPlan {
 
   /** The outage this request gets, or null to serve it. Consumes one counted fault. */
   synchronized @Nullable Outage outageForNextRequest() {
+    return outageForNextRequest(outage -> true);
+  }
+
+  /**
+   * The outage this request gets among those that {@code applies} to it, or null to serve it; a
+   * counted fault that does not apply is left for a later request.
+   */
+  synchronized @Nullable Outage outageForNextRequest(java.util.function.Predicate<Outage> applies) {
     if (down != null) {
-      return down;
+      return applies.test(down) ? down : null;
+    }
+    if (failNext > 0 && !applies.test(failNextKind)) {
+      return null;
     }
     if (failNext > 0) {
       failNext--;
       return failNextKind;
     }
-    if (flapping != null) {
+    if (flapping != null && applies.test(flapping)) {
       boolean fail = flapFailsNext;
       flapFailsNext = !fail;
       if (fail) {

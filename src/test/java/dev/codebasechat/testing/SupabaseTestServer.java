@@ -109,6 +109,9 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
   public static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofHours(1);
 
   private static final AtomicInteger DATABASES = new AtomicInteger();
+  /** Outages of PostgREST and its database: Auth's endpoints keep answering through them. */
+  private static final Set<Outage> DATABASE_OUTAGES =
+      java.util.EnumSet.of(Outage.DATABASE_UNAVAILABLE, Outage.DATABASE_CLIENT_ERROR, Outage.POOL_TIMEOUT);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern DATABASE_NAME = Pattern.compile("[a-z][a-z0-9_]{0,40}");
 
@@ -738,7 +741,9 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
     String path = exchange.getRequestPath();
     String query = exchange.getQueryString() == null ? "" : exchange.getQueryString();
     String method = exchange.getRequestMethod().toString();
-    Outage outage = faults.outageForNextRequest();
+    // PostgREST's own outages leave Auth (the JWKS) up; a host that is down or hangs takes both.
+    boolean rest = path.startsWith("/rest/v1/");
+    Outage outage = faults.outageForNextRequest(o -> rest || !DATABASE_OUTAGES.contains(o));
     if (outage != null) {
       recordWhenComplete(exchange, method, path, query, received, arrived, started);
       answerOutage(exchange, outage);

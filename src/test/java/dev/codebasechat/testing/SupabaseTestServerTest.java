@@ -182,8 +182,13 @@ class SupabaseTestServerTest {
     Answer answer = append(supabase.tokenFor(supabase.newUser()), SESSION, "[" + message("m1") + "]");
 
     assertThat(answer.status()).isEqualTo(200);
-    assertThat(answer.json())
-        .isEqualTo(JSON.readTree("{\"session_id\":\"" + SESSION + "\",\"appended\":1,\"message_count\":1,\"version\":1}"));
+    JsonNode body = answer.json();
+    assertThat(body.get("session_id").asText()).isEqualTo(SESSION);
+    assertThat(body.get("appended").asInt()).isEqualTo(1);
+    assertThat(body.get("message_count").asInt()).isEqualTo(1);
+    assertThat(body.get("version").asLong()).isEqualTo(1);
+    assertThat(body.get("created").asBoolean()).isTrue();
+    assertThat(body.get("last_activity").asText()).endsWith("+00:00");
   }
 
   @Test
