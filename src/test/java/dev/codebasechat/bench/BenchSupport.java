@@ -112,6 +112,16 @@ final class BenchSupport {
     return users;
   }
 
+  /** Users of the test server (created in {@code auth.users}) with tokens valid for two hours. */
+  static List<User> users(dev.codebasechat.testing.SupabaseTestServer server, int count) {
+    List<User> users = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      UUID user = UUID.nameUUIDFromBytes(("bench-user-" + i).getBytes(StandardCharsets.UTF_8));
+      users.add(new User(user, server.tokenFor(user, Duration.ofHours(2))));
+    }
+    return users;
+  }
+
   /** Waits (polling every millisecond, running {@code pump} each time) until {@code done}. */
   static void await(String what, Duration timeout, Runnable pump, BooleanSupplier done) {
     long deadline = System.nanoTime() + timeout.toNanos();

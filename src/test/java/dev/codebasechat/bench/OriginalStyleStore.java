@@ -91,7 +91,16 @@ final class OriginalStyleStore implements AutoCloseable {
     }
   }
 
+  private final Duration debounce;
+
   OriginalStyleStore(OkHttpClient http, String restUrl, String apiKey, ScheduledExecutorService scheduler, Clock clock) {
+    this(http, restUrl, apiKey, scheduler, clock, DEBOUNCE);
+  }
+
+  /** With another debounce window than the original's 500 ms (a benchmark that compresses time). */
+  OriginalStyleStore(
+      OkHttpClient http, String restUrl, String apiKey, ScheduledExecutorService scheduler, Clock clock, Duration debounce) {
+    this.debounce = debounce;
     this.http = http;
     this.table = HttpUrl.get(restUrl).newBuilder().addPathSegment("codebase_chat_sessions").build();
     this.apiKey = apiKey;
@@ -144,7 +153,7 @@ final class OriginalStyleStore implements AutoCloseable {
                 }
                 timersArmed.incrementAndGet();
                 session.saveTimer =
-                    scheduler.schedule(() -> save(session), DEBOUNCE.toNanos(), TimeUnit.NANOSECONDS);
+                    scheduler.schedule(() -> save(session), debounce.toNanos(), TimeUnit.NANOSECONDS);
               }
             });
   }
@@ -223,7 +232,8 @@ final class OriginalStyleStore implements AutoCloseable {
       session.history.forEach(history::add);
       row.putObject("context_cache");
       row.putObject("metadata");
-      row.put("last_activity", clock.instant().toString());
+      // The original also sent last_activity; this project's grants refuse it (its trigger keeps the
+      // column), so the baseline leaves it out to run on the migrations.
       body = row.toString();
       token = session.token;
     }

