@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.SQLException;
 import java.util.UUID;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -56,8 +57,12 @@ class AppendChatMessagesTest {
 
     JsonNode result = append(major, user, sessionId, messages("m1", "m2"));
 
-    assertThat(result.toString()).isEqualTo(
-        "{\"version\":1,\"appended\":2,\"session_id\":\"" + sessionId + "\",\"message_count\":2}");
+    ObjectNode expected = (ObjectNode) result.deepCopy();
+    expected.remove("last_activity");
+    assertThat(expected.toString()).isEqualTo(
+        "{\"created\":true,\"version\":1,\"appended\":2,\"session_id\":\"" + sessionId + "\",\"message_count\":2}");
+    assertThat(result.get("last_activity").asText())
+        .isEqualTo(db(major).queryAsOwner("select to_jsonb(last_activity) #>> '{}' from public.codebase_chat_sessions where session_id = ?", sessionId));
     assertThat(db(major).queryAsOwner("select user_id from public.codebase_chat_sessions where session_id = ?",
         sessionId)).isEqualTo(user);
     assertThat(historyIds(db(major), sessionId)).isEqualTo("m1,m2");

@@ -215,8 +215,10 @@ class SessionTableTest {
 
     JsonNode result = rpc.clear(DatabaseRequest.asUser(user), sessionId);
 
-    assertThat(result.toString()).isEqualTo(
-        "{\"version\":2,\"session_id\":\"" + sessionId + "\",\"message_count\":0}");
+    assertThat(result.get("version").asLong()).isEqualTo(2);
+    assertThat(result.get("session_id").asText()).isEqualTo(sessionId);
+    assertThat(result.get("message_count").asInt()).isZero();
+    assertThat(result.get("last_activity").asText()).isNotBlank();
     assertThat(column(major, "jsonb_array_length(conversation_history)", sessionId)).isEqualTo(0);
   }
 
