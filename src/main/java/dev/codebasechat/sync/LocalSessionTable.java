@@ -233,12 +233,7 @@ public final class LocalSessionTable implements AutoCloseable {
         owner,
         sessionId,
         (connection, row) -> {
-          ObjectNode json = mapper.createObjectNode();
-          json.put("session_id", row.sessionId);
-          json.put("user_id", owner.toString());
-          json.put("repo", row.repo);
-          json.put("current_file", row.currentFile);
-          ArrayNode history = json.putArray("conversation_history");
+          ArrayNode history = mapper.createArrayNode();
           try (PreparedStatement statement =
                   SqliteDatabase.prepare(
                       connection, "SELECT body FROM messages WHERE session = ? ORDER BY seq", row.id);
@@ -247,12 +242,7 @@ public final class LocalSessionTable implements AutoCloseable {
               history.add(parse(rows.getString(1)));
             }
           }
-          json.set("context_cache", parse(row.contextCache));
-          json.set("metadata", parse(row.metadata));
-          json.put("message_count", row.messageCount);
-          json.put("version", row.version);
-          json.put("last_activity", time(row.lastActivity));
-          return json;
+          return rowJson(owner, row, Optional.of(history));
         });
   }
 
@@ -262,24 +252,23 @@ public final class LocalSessionTable implements AutoCloseable {
    * empty when the caller has none by that id. Reads no message.
    */
   public Optional<ObjectNode> head(UUID owner, String sessionId) {
-    return onOwnRow(
-        "read session head",
-        false,
-        owner,
-        sessionId,
-        (connection, row) -> {
-          ObjectNode json = mapper.createObjectNode();
-          json.put("session_id", row.sessionId);
-          json.put("user_id", owner.toString());
-          json.put("repo", row.repo);
-          json.put("current_file", row.currentFile);
-          json.set("context_cache", parse(row.contextCache));
-          json.set("metadata", parse(row.metadata));
-          json.put("message_count", row.messageCount);
-          json.put("version", row.version);
-          json.put("last_activity", time(row.lastActivity));
-          return json;
-        });
+    return onOwnRow("read session head", false, owner, sessionId, (connection, row) -> rowJson(owner, row, Optional.empty()));
+  }
+
+  /** The row in PostgREST's shape and column order, with the history when given. */
+  private ObjectNode rowJson(UUID owner, Row row, Optional<ArrayNode> history) {
+    ObjectNode json = mapper.createObjectNode();
+    json.put("session_id", row.sessionId);
+    json.put("user_id", owner.toString());
+    json.put("repo", row.repo);
+    json.put("current_file", row.currentFile);
+    history.ifPresent(messages -> json.set("conversation_history", messages));
+    json.set("context_cache", parse(row.contextCache));
+    json.set("metadata", parse(row.metadata));
+    json.put("message_count", row.messageCount);
+    json.put("version", row.version);
+    json.put("last_activity", time(row.lastActivity));
+    return json;
   }
 
   /**

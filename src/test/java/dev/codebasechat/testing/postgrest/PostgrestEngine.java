@@ -435,17 +435,7 @@ public final class PostgrestEngine implements AutoCloseable {
       mutation.append(where(qt, query));
     }
     Result result = runMutation(request, identity, table, mutation, query, prefer, singular, false, columns.isEmpty());
-    Map<String, String> headers = new LinkedHashMap<>();
-    headers.put("Content-Range", contentRange(0, result.pageTotal - 1, prefer.counts() ? Long.valueOf(result.pageTotal) : null));
-    String applied = prefer.applied(List.of("return", "count"));
-    if (applied != null) {
-      headers.put("Preference-Applied", applied);
-    }
-    if (!prefer.representation()) {
-      return respond(result, 204, headers, new byte[0]);
-    }
-    headers.put("Content-Type", singular ? OBJECT_MEDIA_TYPE + "; charset=utf-8" : JSON_TYPE);
-    return respond(result, 200, headers, result.body);
+    return changed(result, prefer, singular, contentRange(0, result.pageTotal - 1, prefer.counts() ? Long.valueOf(result.pageTotal) : null));
   }
 
   private Response delete(
@@ -455,8 +445,13 @@ public final class PostgrestEngine implements AutoCloseable {
     String qt = qualified(table);
     Sql mutation = new Sql().append("DELETE FROM " + qt).append(where(qt, query));
     Result result = runMutation(request, identity, table, mutation, query, prefer, singular, false);
+    return changed(result, prefer, singular, contentRange(1, 0, prefer.counts() ? Long.valueOf(result.pageTotal) : null));
+  }
+
+  /** The answer to a PATCH or DELETE: 204, or 200 with the rows when they were asked for. */
+  private Response changed(Result result, Preferences prefer, boolean singular, String contentRange) {
     Map<String, String> headers = new LinkedHashMap<>();
-    headers.put("Content-Range", contentRange(1, 0, prefer.counts() ? Long.valueOf(result.pageTotal) : null));
+    headers.put("Content-Range", contentRange);
     String applied = prefer.applied(List.of("return", "count"));
     if (applied != null) {
       headers.put("Preference-Applied", applied);
