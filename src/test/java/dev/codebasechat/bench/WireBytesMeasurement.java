@@ -178,7 +178,15 @@ public final class WireBytesMeasurement {
     SessionId id = SessionId.of("chat-1767225600000-bytes" + pacing.name().toLowerCase(java.util.Locale.ROOT) + "ours");
     try (PostgrestClient client = BenchSupport.ourClient(fake, http)) {
       SessionStore store =
-          SessionStore.builder(client).clock(clock).scheduler(scheduler).closeTimeout(Duration.ofMillis(10)).build();
+          SessionStore.builder(client).clock(clock).scheduler(scheduler).closeTimeout(Duration.ofMillis(10))
+              // The manual clock jumps seconds at a time while a request is in flight on real HTTP:
+              // neither the deadline nor the breaker's slow-call rule may read that as a slow database.
+              .guard(
+                  dev.codebasechat.sync.RemoteGuard.builder(clock, scheduler)
+                      .slowCallThreshold(Duration.ofHours(1))
+                      .build())
+              .databaseTimeout(Duration.ofHours(1))
+              .build();
       Runnable pump = scheduler::runDueTasks;
       for (int turn = 0; turn < turns; turn++) {
         if (pacing == Pacing.LIVE) {
