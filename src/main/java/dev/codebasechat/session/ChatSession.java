@@ -3,8 +3,11 @@ package dev.codebasechat.session;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -18,7 +21,7 @@ import java.util.UUID;
  * @param currentFile the file the user is in, if known
  * @param contextCache free-form JSON object the chat product caches with the session
  * @param metadata free-form JSON object
- * @param messages every message, oldest first
+ * @param messages every message in the history's order: by timestamp, then by arrival
  * @param version the database's change counter for the row (0 for a session never stored)
  * @param lastActivity when the session last changed, if known
  */
@@ -70,6 +73,34 @@ public record ChatSession(
 
   public int messageCount() {
     return messages.size();
+  }
+
+  /**
+   * This session with {@code additions} placed in the history's order: each message goes after
+   * the last one whose timestamp is not later than its own (so after those with the same
+   * timestamp), which is where the database puts it. A message whose id the session already holds
+   * is left out, as the database leaves it out. Costs O(additions) when they are the newest, as
+   * they almost always are.
+   */
+  ChatSession withAdded(List<ChatMessage> additions) {
+    if (additions.isEmpty()) {
+      return this;
+    }
+    Set<MessageId> present = new HashSet<>(messages.size() + additions.size());
+    messages.forEach(message -> present.add(message.id()));
+    List<ChatMessage> merged = new ArrayList<>(messages.size() + additions.size());
+    merged.addAll(messages);
+    for (ChatMessage message : additions) {
+      if (!present.add(message.id())) {
+        continue;
+      }
+      int at = merged.size();
+      while (at > 0 && merged.get(at - 1).timestamp().isAfter(message.timestamp())) {
+        at--;
+      }
+      merged.add(at, message);
+    }
+    return withMessages(merged);
   }
 
   /** This session with other messages. */

@@ -31,6 +31,34 @@ final class LocalSessionBackend implements SessionBackend {
     return run(() -> table.fetch(owner, id.value()).map(SessionCodec::sessionFromRow));
   }
 
+  /** The local table is the only writer of its sessions: a change always comes as the whole session. */
+  @Override
+  public CompletableFuture<Optional<SessionChanges>> changes(
+      AccessToken token, UUID owner, SessionId id, long sinceVersion) {
+    return run(
+        () ->
+            table
+                .fetch(owner, id.value())
+                .map(SessionCodec::sessionFromRow)
+                .map(
+                    session ->
+                        new SessionChanges(
+                            session.version(),
+                            session.messageCount(),
+                            session.lastActivity(),
+                            session.version() == sinceVersion,
+                            session.version() != sinceVersion,
+                            session.version() == sinceVersion ? List.of() : session.messages(),
+                            session.version() == sinceVersion
+                                ? Optional.empty()
+                                : Optional.of(
+                                    new Fields(
+                                        session.repo(),
+                                        session.currentFile(),
+                                        session.contextCache(),
+                                        session.metadata())))));
+  }
+
   @Override
   public CompletableFuture<Optional<SessionHead>> head(AccessToken token, UUID owner, SessionId id) {
     return run(() -> table.head(owner, id.value()).map(SessionCodec::headFromRow));

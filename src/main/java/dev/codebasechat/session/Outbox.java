@@ -213,16 +213,8 @@ final class Outbox {
   }
 
   static ChatSession withAppended(ChatSession session, PendingOp.Append append) {
-    Set<MessageId> present = new HashSet<>();
-    session.messages().forEach(message -> present.add(message.id()));
-    List<ChatMessage> messages = new ArrayList<>(session.messages());
-    for (ChatMessage message : append.messages()) {
-      if (present.add(message.id())) {
-        messages.add(message);
-      }
-    }
     return session
-        .withMessages(messages)
+        .withAdded(append.messages())
         .withContext(
             append.repo().or(session::repo),
             append.currentFile().or(session::currentFile),

@@ -7,7 +7,6 @@ import dev.codebasechat.postgrest.FailureKind;
 import dev.codebasechat.postgrest.OperatorScope;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.PostgrestHttpException;
-import dev.codebasechat.postgrest.Returning;
 import dev.codebasechat.postgrest.SelectRequest;
 import dev.codebasechat.postgrest.SortOrder;
 import dev.codebasechat.sync.Journal;
@@ -559,55 +558,38 @@ public final class SessionAdmin {
       }
     }
 
-    /** Writes {@code target} over {@code row}; false when another writer got in between. */
+    /**
+     * Writes {@code target} over {@code row} through the database's {@code store_chat_session_for},
+     * which enforces the journaled owner itself (another user's session is refused there, whatever
+     * this process read) and writes only if the row is still at the version read; false when
+     * another writer got in between. Messages the row holds stay untouched; new ones take their
+     * place by timestamp.
+     */
     private boolean write(SessionId id, UUID owner, Optional<ChatSession> row, Optional<ChatSession> target) {
-      if (row.isPresent() && target.isEmpty()) {
-        JsonNode deleted = guarded(() -> database
-            .from(SessionCodec.TABLE)
-            .delete()
-            .eq("session_id", id.value())
-            .eq("user_id", owner)
-            .eq("version", row.get().version())
-            .returning(Returning.REPRESENTATION)
-            .select("session_id")
-            .executeAsync()
-            .thenApply(result -> result.body()));
-        return deleted.size() == 1;
-      }
-      if (row.isPresent()) {
-        if (sameContent(row.get(), target.get())) {
-          return true; // everything journaled is already stored
-        }
-        JsonNode updated = guarded(() -> database
-            .from(SessionCodec.TABLE)
-            .update(content(target.get()))
-            .eq("session_id", id.value())
-            .eq("user_id", owner)
-            .eq("version", row.get().version())
-            .returning(Returning.REPRESENTATION)
-            .select("version")
-            .executeAsync()
-            .thenApply(result -> result.body()));
-        return updated.size() == 1;
-      }
-      if (target.isEmpty()) {
+      if (row.isEmpty() && target.isEmpty()) {
         return true; // created and deleted again before it ever reached the database
       }
-      ObjectNode insert = content(target.get());
-      insert.put("session_id", id.value());
-      insert.put("user_id", owner.toString());
-      try {
-        guarded(() -> database
-            .from(SessionCodec.TABLE)
-            .insert(insert)
-            .executeAsync());
-        return true;
-      } catch (PostgrestHttpException e) {
-        if (e.kind() == FailureKind.CONFLICT) {
-          return false; // created meanwhile: read it again
-        }
-        throw e;
+      if (row.isPresent() && target.isPresent() && sameContent(row.get(), target.get())) {
+        return true; // everything journaled is already stored
       }
+      ObjectNode arguments = JSON.objectNode();
+      arguments.put("p_owner", owner.toString());
+      arguments.put("p_session_id", id.value());
+      if (row.isPresent()) {
+        arguments.put("p_expected_version", row.get().version());
+      } else {
+        arguments.putNull("p_expected_version");
+      }
+      if (target.isPresent()) {
+        arguments.set("p_session", content(target.get()));
+      } else {
+        arguments.putNull("p_session");
+      }
+      JsonNode written = guarded(() -> database
+          .rpc(SessionCodec.STORE_FOR_FUNCTION, arguments)
+          .executeAsync()
+          .thenApply(result -> result.body()));
+      return written.asBoolean(false);
     }
 
     private <T> T guarded(Supplier<CompletableFuture<T>> call) {

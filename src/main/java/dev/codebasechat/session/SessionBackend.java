@@ -1,7 +1,9 @@
 package dev.codebasechat.session;
 
 import dev.codebasechat.postgrest.AccessToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +35,54 @@ interface SessionBackend {
     }
   }
 
+  /** The session's fields besides its history, as a change reports them. */
+  record Fields(Optional<String> repo, Optional<String> currentFile, JsonNode contextCache, JsonNode metadata) {}
+
+  /**
+   * What changed in a session since a version the store holds: nothing ({@code unchanged}), or
+   * the messages stored since (in history order) and the fields when they changed. {@code reset}:
+   * messages were removed or the held version is unknown, so {@code messages} is the whole history
+   * and {@code fields} is present.
+   */
+  record SessionChanges(
+      long version,
+      int messageCount,
+      Optional<Instant> lastActivity,
+      boolean unchanged,
+      boolean reset,
+      List<ChatMessage> messages,
+      Optional<Fields> fields) {
+
+    public SessionChanges {
+      messages = List.copyOf(messages);
+    }
+
+    /**
+     * {@code held} brought up to date; empty when the result would not hold what the database
+     * says it holds (then only a whole read can tell).
+     */
+    Optional<ChatSession> applyTo(ChatSession held) {
+      ChatSession next = held;
+      if (!unchanged) {
+        next = reset ? held.withMessages(messages) : held.withAdded(messages);
+        if (fields.isPresent()) {
+          Fields f = fields.get();
+          next = next.withContext(f.repo(), f.currentFile(), f.contextCache(), f.metadata());
+        }
+        next = next.withVersion(version);
+      }
+      next = next.withLastActivity(lastActivity);
+      return next.messageCount() == messageCount ? Optional.of(next) : Optional.empty();
+    }
+  }
+
   CompletableFuture<Optional<ChatSession>> fetch(AccessToken token, UUID owner, SessionId id);
+
+  /**
+   * What changed in the owner's session since {@code sinceVersion}; empty when the owner has no
+   * such session. Costs what changed, not the history.
+   */
+  CompletableFuture<Optional<SessionChanges>> changes(AccessToken token, UUID owner, SessionId id, long sinceVersion);
 
   /** The owner's session without its history (never downloads it); empty when the owner has none. */
   CompletableFuture<Optional<SessionHead>> head(AccessToken token, UUID owner, SessionId id);

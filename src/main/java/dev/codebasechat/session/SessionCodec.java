@@ -22,6 +22,9 @@ final class SessionCodec {
   static final String APPEND_FUNCTION = "append_chat_messages";
   static final String CLEAR_FUNCTION = "clear_chat_history";
   static final String DELETE_FUNCTION = "delete_chat_session";
+  static final String CHANGES_FUNCTION = "chat_session_changes";
+  /** The operator's write of a whole session (service_role only), used by the drain. */
+  static final String STORE_FOR_FUNCTION = "store_chat_session_for";
   static final String SESSION_COLUMNS =
       "session_id,user_id,repo,current_file,conversation_history,context_cache,metadata,"
           + "message_count,version,last_activity";
@@ -157,6 +160,44 @@ final class SessionCodec {
     args.put("p_repo", repo.orElse(null));
     args.put("p_current_file", file.orElse(null));
     return args;
+  }
+
+  static ObjectNode changesArguments(SessionId id, long sinceVersion) {
+    ObjectNode arguments = JSON.objectNode();
+    arguments.put("p_session_id", id.value());
+    arguments.put("p_since_version", sinceVersion);
+    return arguments;
+  }
+
+  /**
+   * The answer of {@link #CHANGES_FUNCTION}: empty for its {@code null} (no session of the
+   * caller's).
+   *
+   * @throws IllegalArgumentException when a message is malformed
+   */
+  static Optional<SessionBackend.SessionChanges> changesFromJson(JsonNode body) {
+    if (!body.isObject()) {
+      return Optional.empty();
+    }
+    boolean unchanged = body.path("unchanged").asBoolean(false);
+    JsonNode messages = body.path("messages");
+    Optional<SessionBackend.Fields> fields = Optional.empty();
+    JsonNode f = body.get("fields");
+    if (f != null && f.isObject()) {
+      fields = Optional.of(new SessionBackend.Fields(
+          optionalText(f, "repo"),
+          optionalText(f, "current_file"),
+          objectOrEmpty(f.get("context_cache")),
+          objectOrEmpty(f.get("metadata"))));
+    }
+    return Optional.of(new SessionBackend.SessionChanges(
+        body.path("version").asLong(),
+        body.path("message_count").asInt(),
+        parseTime(body.path("last_activity")),
+        unchanged,
+        body.path("reset").asBoolean(false),
+        messages.isArray() ? messagesFromJson(messages) : List.of(),
+        fields));
   }
 
   static ObjectNode sessionArgument(SessionId id) {

@@ -42,6 +42,16 @@ final class SessionRemote implements SessionBackend {
   }
 
   @Override
+  public CompletableFuture<Optional<SessionChanges>> changes(
+      AccessToken token, UUID owner, SessionId id, long sinceVersion) {
+    return client
+        .as(token)
+        .rpc(SessionCodec.CHANGES_FUNCTION, SessionCodec.changesArguments(id, sinceVersion))
+        .executeAsync()
+        .thenApply(result -> SessionCodec.changesFromJson(result.body()));
+  }
+
+  @Override
   public CompletableFuture<Optional<SessionHead>> head(AccessToken token, UUID owner, SessionId id) {
     return client
         .as(token)

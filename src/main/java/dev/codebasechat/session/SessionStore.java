@@ -4,6 +4,8 @@ import com.google.common.base.Ticker;
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 import com.google.common.cache.CacheStats;
+import com.google.common.cache.RemovalCause;
+import com.google.common.cache.RemovalNotification;
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.codebasechat.SystemTime;
 import dev.codebasechat.postgrest.AccessToken;
@@ -95,6 +97,10 @@ public final class SessionStore implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(SessionStore.class);
   private static final int MAX_STALE_READ_RETRIES = 3;
+  /** Longest a read of a held session waits for the database to say whether it changed. */
+  static final Duration REVALIDATION_TIMEOUT = Duration.ofMillis(300);
+  /** Default of {@link Builder#cacheFreshness}. */
+  public static final Duration DEFAULT_CACHE_FRESHNESS = Duration.ofSeconds(1);
 
   private final SessionBackend remote;
   /** Embedded mode: the backend is local and durable, so writes go straight to it. */
@@ -123,6 +129,14 @@ public final class SessionStore implements AutoCloseable {
   private final Cache<SessionId, UUID> knownOwners;
   /** How long a caller waits on the database at most (reads, head reads, creations). */
   private final Duration databaseTimeout;
+  /**
+   * How long a held session is answered without asking the database whether another instance
+   * changed it; zero asks on every read. Not used in embedded mode (this process is the only
+   * writer).
+   */
+  private final long freshnessMillis;
+  /** When each held session was last known to match the database ({@link Clock#millis()}). */
+  private final ConcurrentHashMap<SessionId, Long> validatedAt = new ConcurrentHashMap<>();
   /** Confirmation stamps, to tell a read that raced a confirmation that it must read again. */
   private final Cache<SessionId, Long> confirmations;
   private final AtomicLong confirmationCounter = new AtomicLong();
@@ -170,6 +184,12 @@ public final class SessionStore implements AutoCloseable {
             .expireAfterAccess(builder.cacheIdleExpiry)
             .ticker(ticker)
             .recordStats()
+            .removalListener(
+                (RemovalNotification<SessionId, ChatSession> removed) -> {
+                  if (removed.getCause() != RemovalCause.REPLACED && removed.getKey() != null) {
+                    validatedAt.remove(removed.getKey());
+                  }
+                })
             .build();
     this.tokens =
         CacheBuilder.newBuilder()
@@ -182,6 +202,7 @@ public final class SessionStore implements AutoCloseable {
     this.knownOwners =
         CacheBuilder.newBuilder().maximumSize(200_000).expireAfterAccess(Duration.ofHours(6)).ticker(ticker).build();
     this.databaseTimeout = builder.databaseTimeout;
+    this.freshnessMillis = builder.cacheFreshness.toMillis();
     this.pacer =
         WritePacer.builder(this::flushOne, clock, scheduler)
             .debounce(builder.debounce)
@@ -212,20 +233,21 @@ public final class SessionStore implements AutoCloseable {
     // A cache hit is answered on the caller's thread without a future in between: the common
     // read stays a lookup plus the ownership check (BENCHMARKS.md, measurement 4).
     SessionRead hit = cacheHit(caller, id);
-    return hit != null ? hit : await(readThrough(caller, id, 0));
+    return hit != null ? hit : await(readHeldOrThrough(caller, id, 0));
   }
 
   /** {@link #history} without blocking. */
   public CompletableFuture<SessionRead> historyAsync(Caller caller, SessionId id) {
     SessionRead hit = cacheHit(caller, id);
-    return hit != null ? CompletableFuture.completedFuture(hit) : readThrough(caller, id, 0);
+    return hit != null ? CompletableFuture.completedFuture(hit) : readHeldOrThrough(caller, id, 0);
   }
 
   /**
-   * The caller's session when this process holds it, without waiting for anything: no database
-   * call, no future. It is the answer {@link #history} gives on a cache hit; empty when the read
-   * would have to go to the database (then call {@link #history}). For callers that must not
-   * block, such as an HTTP server's I/O thread.
+   * The caller's session when this process holds it and it is fresh (validated against the
+   * database within the freshness bound), without waiting for anything: no database call, no
+   * future. It is the answer {@link #history} gives on a cache hit; empty when the read would have
+   * to go to the database (then call {@link #history}). For callers that must not block, such as an
+   * HTTP server's I/O thread.
    *
    * @throws SessionNotFoundException if the session is held but deleted by a pending write
    */
@@ -233,14 +255,87 @@ public final class SessionStore implements AutoCloseable {
     return Optional.ofNullable(cacheHit(caller, id));
   }
 
-  /** The answer from the cache when it holds the caller's session; null on a miss. */
+  /**
+   * The answer from the cache when it holds the caller's session and the copy is fresh; null on
+   * a miss or a copy to revalidate first.
+   */
   private @Nullable SessionRead cacheHit(Caller caller, SessionId id) {
     rememberToken(caller);
     ChatSession cached = confirmed.getIfPresent(id);
-    if (cached != null && cached.owner().equals(caller.userId())) {
+    if (cached != null && cached.owner().equals(caller.userId()) && isFresh(id)) {
       return answer(caller, id, Optional.of(cached), cacheSource());
     }
     return null;
+  }
+
+  private boolean isFresh(SessionId id) {
+    if (writeThrough) {
+      return true;
+    }
+    Long at = validatedAt.get(id);
+    return at != null && clock.millis() - at < freshnessMillis;
+  }
+
+  private void validated(SessionId id) {
+    validatedAt.put(id, clock.millis());
+  }
+
+  /** A read that missed the fresh cache: the held copy brought up to date, or a whole read. */
+  private CompletableFuture<SessionRead> readHeldOrThrough(Caller caller, SessionId id, int attempt) {
+    ChatSession held = confirmed.getIfPresent(id);
+    if (held != null && held.owner().equals(caller.userId()) && !writeThrough) {
+      return revalidate(caller, id, held, attempt);
+    }
+    return readThrough(caller, id, attempt);
+  }
+
+  /**
+   * Asks the database what changed in {@code held} since its version (one request that costs what
+   * changed) and answers the result. When the database does not answer at once the held copy is
+   * the answer ({@link ReadSource#LOCAL}): revalidation is never retried and never waits longer
+   * than {@link #REVALIDATION_TIMEOUT}.
+   */
+  private CompletableFuture<SessionRead> revalidate(Caller caller, SessionId id, ChatSession held, int attempt) {
+    long startedAt = confirmationCounter.get();
+    Duration deadline = databaseTimeout.compareTo(REVALIDATION_TIMEOUT) < 0 ? databaseTimeout : REVALIDATION_TIMEOUT;
+    return guard
+        .callOnce(() -> remote.changes(caller.token(), caller.userId(), id, held.version()), deadline)
+        .handle(
+            (changes, failure) -> {
+              if (failure != null) {
+                if (!RemoteGuard.isUnavailable(failure)) {
+                  throw translate(failure, "session " + id);
+                }
+                return CompletableFuture.completedFuture(answer(caller, id, Optional.of(held), ReadSource.LOCAL));
+              }
+              if (changes.isEmpty()) {
+                // Deleted through another instance: this copy goes, as a delete here would drop it.
+                confirmed.asMap().remove(id, held);
+                knownOwners.invalidate(id);
+                dropLocalCopy(id);
+                return CompletableFuture.completedFuture(answer(caller, id, Optional.empty(), ReadSource.DATABASE));
+              }
+              Optional<ChatSession> next = changes.get().applyTo(held);
+              if (next.isEmpty()) {
+                confirmed.asMap().remove(id, held);
+                return readThrough(caller, id, attempt);
+              }
+              ChatSession updated = next.get();
+              if (changes.get().unchanged() || confirmed.asMap().replace(id, held, updated)) {
+                if (!changes.get().unchanged()) {
+                  keepLocalCopy(updated);
+                }
+                validated(id);
+              }
+              // As in readThrough: a confirmation that raced this read may have released writes
+              // the answer does not show yet.
+              Long stamp = confirmations.getIfPresent(id);
+              if (stamp != null && stamp > startedAt && attempt < MAX_STALE_READ_RETRIES) {
+                return readHeldOrThrough(caller, id, attempt + 1);
+              }
+              return CompletableFuture.completedFuture(answer(caller, id, Optional.of(updated), ReadSource.DATABASE));
+            })
+        .thenCompose(Function.identity());
   }
 
   /** The caller's session with only its last {@code n} messages. */
@@ -340,6 +435,7 @@ public final class SessionStore implements AutoCloseable {
     outboxes.put(id, outbox);
     // Nothing is stored under a fresh id: the empty session is its whole state.
     confirmed.put(id, ChatSession.empty(id, caller.userId()));
+    validated(id);
     pacer.markDirty(id);
     return id;
   }
@@ -854,6 +950,7 @@ public final class SessionStore implements AutoCloseable {
                 session,
                 (old, fresh) -> fresh.version() >= old.version() ? fresh : old);
     if (kept == session) {
+      validated(session.id());
       keepLocalCopy(session);
     }
   }
@@ -1117,12 +1214,16 @@ public final class SessionStore implements AutoCloseable {
     if (consistent) {
       ChatSession updated = next.withVersion(ack.version()).withLastActivity(ack.lastActivity());
       if (confirmed.asMap().replace(id, cached, updated)) {
+        validated(id);
         keepLocalCopy(updated);
       }
     } else {
-      // Another writer got in between (or our copy was stale): reload instead of guessing.
-      confirmed.invalidate(id);
-      log.debug("session {} changed elsewhere; cached copy dropped", id);
+      // Another writer got in between (another instance, or our copy was stale): keep what this
+      // write stored, at the version held before it, and ask what else changed at the next read.
+      if (confirmed.asMap().replace(id, cached, next.withLastActivity(ack.lastActivity()))) {
+        validatedAt.remove(id);
+      }
+      log.debug("session {} changed elsewhere; cached copy to revalidate", id);
     }
   }
 
@@ -1136,6 +1237,7 @@ public final class SessionStore implements AutoCloseable {
     if (row.version() == cached.version() + 1) {
       ChatSession updated = change.apply(cached).withVersion(row.version()).withLastActivity(row.lastActivity());
       if (confirmed.asMap().replace(id, cached, updated)) {
+        validated(id);
         keepLocalCopy(updated);
       }
     } else {
@@ -1451,6 +1553,7 @@ public final class SessionStore implements AutoCloseable {
     private Duration localCopyMaxAge = DEFAULT_LOCAL_COPY_MAX_AGE;
     private long localCopyMaxBytes = DEFAULT_LOCAL_COPY_MAX_BYTES;
     private Duration databaseTimeout = DEFAULT_DATABASE_TIMEOUT;
+    private Duration cacheFreshness = DEFAULT_CACHE_FRESHNESS;
 
     private Builder(SessionBackend backend, boolean writeThrough) {
       this.backend = backend;
@@ -1498,6 +1601,23 @@ public final class SessionStore implements AutoCloseable {
      */
     public Builder databaseTimeout(Duration timeout) {
       this.databaseTimeout = positive("databaseTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * The staleness bound across instances: a held session is answered from memory for this long
+     * after the database last confirmed it; the first read after that asks the database what
+     * changed since the version held (one request that costs what changed, not the history) and
+     * answers the result, or the held copy when the database does not answer within 300 ms. So a
+     * write confirmed through another instance shows in reads here at most this long after (plus
+     * one round trip). {@link Duration#ZERO} asks on every read. Default 1 s. Not used in embedded
+     * mode, where this process is the only writer.
+     */
+    public Builder cacheFreshness(Duration freshness) {
+      if (freshness.isNegative()) {
+        throw new IllegalArgumentException("cacheFreshness must not be negative but was " + freshness);
+      }
+      this.cacheFreshness = freshness;
       return this;
     }
 

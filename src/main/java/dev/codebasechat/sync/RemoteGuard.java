@@ -198,6 +198,36 @@ public final class RemoteGuard {
     return bounded;
   }
 
+  /**
+   * One attempt of {@code call} under the breaker, without retry, completing within {@code
+   * deadline} (else failing with {@link DeadlineExceededException}, the attempt cancelled and
+   * counted as a failure): for a caller that has an answer of its own to give when the database
+   * does not answer at once, such as a held copy to revalidate. Fails with {@link
+   * CallNotPermittedException} while the breaker is open; never with a wrapper.
+   */
+  public <T> CompletableFuture<T> callOnce(Supplier<CompletableFuture<T>> call, Duration deadline) {
+    Supplier<CompletionStage<T>> attempt =
+        () -> {
+          try {
+            return within(call.get(), deadline.toMillis(), deadline);
+          } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+          }
+        };
+    CompletableFuture<T> result = new CompletableFuture<>();
+    CircuitBreaker.decorateCompletionStage(breaker, attempt)
+        .get()
+        .whenComplete(
+            (value, failure) -> {
+              if (failure != null) {
+                result.completeExceptionally(unwrap(failure));
+              } else {
+                result.complete(value);
+              }
+            });
+    return result;
+  }
+
   /** {@code attempt}, or a {@link DeadlineExceededException} after {@code millis} (the attempt is then cancelled). */
   private <T> CompletableFuture<T> within(CompletableFuture<T> attempt, long millis, Duration deadline) {
     CompletableFuture<T> timed = new CompletableFuture<>();
