@@ -42,7 +42,7 @@ create table public.codebase_chat_messages (
   primary key (session_row_id, message_id)
 );
 create index codebase_chat_messages_order_idx
-  on public.codebase_chat_messages (session_row_id, sent_at, seq) include (body);
+  on public.codebase_chat_messages (session_row_id, sent_at, seq);
 create index codebase_chat_messages_added_version_idx
   on public.codebase_chat_messages (session_row_id, added_version);
 

@@ -169,6 +169,7 @@ public final class Gateway implements AutoCloseable {
               .guard(guard)
               .debounce(settings.debounce())
               .databaseTimeout(settings.databaseTimeout())
+              .cacheFreshness(settings.cacheFreshness())
               .cacheMaximumWeightBytes(settings.cacheMaxBytes())
               // shutdown() flushes first with the full timeout; the store's own final flush is short.
               .closeTimeout(Duration.ofMillis(200))

@@ -36,6 +36,7 @@ import java.util.function.Function;
  *   <tr><td>GATEWAY_MAX_BODY_KB</td><td>1024</td><td>largest request body</td></tr>
  *   <tr><td>GATEWAY_REQUEST_THREADS</td><td>16</td><td>bounded request threads</td></tr>
  *   <tr><td>GATEWAY_DATABASE_TIMEOUT_MS</td><td>2000</td><td>longest a request waits on the database</td></tr>
+ *   <tr><td>GATEWAY_CACHE_FRESHNESS_MS</td><td>1000</td><td>staleness bound across instances; 0 revalidates every read</td></tr>
  *   <tr><td>GATEWAY_SHUTDOWN_TIMEOUT_SECONDS</td><td>10</td><td>at a stop: for requests in flight, then for the flush</td></tr>
  *   <tr><td>SUPABASE_JWT_ISSUER</td><td>(see {@link #tokenIssuer()})</td><td>the {@code iss} tokens must carry</td></tr>
  * </table>
@@ -53,6 +54,7 @@ public record Settings(
     int maxBodyBytes,
     int requestThreads,
     Duration databaseTimeout,
+    Duration cacheFreshness,
     Optional<String> jwtIssuer,
     Duration shutdownTimeout) {
 
@@ -94,6 +96,7 @@ public record Settings(
           "GATEWAY_MAX_BODY_KB",
           "GATEWAY_REQUEST_THREADS",
           "GATEWAY_DATABASE_TIMEOUT_MS",
+          "GATEWAY_CACHE_FRESHNESS_MS",
           "GATEWAY_SHUTDOWN_TIMEOUT_SECONDS",
           "SUPABASE_JWT_ISSUER");
 
@@ -163,6 +166,7 @@ public record Settings(
     int maxBodyKb = reader.integer("GATEWAY_MAX_BODY_KB", 1_024, 1, 65_536);
     int threads = reader.integer("GATEWAY_REQUEST_THREADS", 16, 1, 1_024);
     int databaseTimeoutMs = reader.integer("GATEWAY_DATABASE_TIMEOUT_MS", 2_000, 100, 60_000);
+    int freshnessMs = reader.integer("GATEWAY_CACHE_FRESHNESS_MS", 1_000, 0, 3_600_000);
     Optional<String> issuer = reader.optional("SUPABASE_JWT_ISSUER", Settings::parseIssuer);
     int shutdownSeconds = reader.integer("GATEWAY_SHUTDOWN_TIMEOUT_SECONDS", 10, 1, 600);
     for (String name : new TreeSet<>(environment.keySet())) {
@@ -184,6 +188,7 @@ public record Settings(
         maxBodyKb * 1024,
         threads,
         Duration.ofMillis(databaseTimeoutMs),
+        Duration.ofMillis(freshnessMs),
         issuer,
         Duration.ofSeconds(shutdownSeconds));
   }

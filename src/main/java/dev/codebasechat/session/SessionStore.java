@@ -282,7 +282,8 @@ public final class SessionStore implements AutoCloseable {
 
   /** A read that missed the fresh cache: the held copy brought up to date, or a whole read. */
   private CompletableFuture<SessionRead> readHeldOrThrough(Caller caller, SessionId id, int attempt) {
-    ChatSession held = confirmed.getIfPresent(id);
+    // Through the map view: the lookup that decided this read already counted as a hit or miss.
+    ChatSession held = confirmed.asMap().get(id);
     if (held != null && held.owner().equals(caller.userId()) && !writeThrough) {
       return revalidate(caller, id, held, attempt);
     }

@@ -342,4 +342,78 @@ abstract class SupabaseModeScenarios {
     assertThat(restarted.sigterm()).isZero();
     assertThat(restarted.output()).contains("every acknowledged write is confirmed");
   }
+
+  // ------------------------------------------------------------------ several instances
+
+  /** Two gateways on one database, each with its own data directory, as behind a load balancer. */
+  private List<GatewayProcess> twoGateways() {
+    List<GatewayProcess> pair = new ArrayList<>();
+    for (String name : List.of("one", "two")) {
+      Map<String, String> env = env();
+      env.put("DATA_DIR", dataDir.resolve(name).toString());
+      pair.add(gateway(env));
+    }
+    return pair;
+  }
+
+  private static List<String> readIds(GatewayClient client, String token, String id) {
+    Answer read = client.get("/v1/sessions/" + id, token);
+    assertThat(read.status()).as(read.text()).isEqualTo(200);
+    List<String> ids = new ArrayList<>();
+    read.json().path("messages").forEach(m -> ids.add(m.path("id").asText()));
+    return ids;
+  }
+
+  @Test
+  void writeConfirmedThroughOneGateway_isReadThroughTheOther_withinTheFreshnessBound() {
+    List<GatewayProcess> pair = twoGateways();
+    GatewayClient one = pair.get(0).client();
+    GatewayClient two = pair.get(1).client();
+    String token = supabase.tokenFor(supabase.newUser());
+    String id = createSession(two, token);
+    assertThat(two.post("/v1/sessions/" + id + "/messages", token, message("m0", "first")).status()).isEqualTo(200);
+    awaitNothingPending(pair.get(1));
+    assertThat(readIds(one, token, id)).containsExactly("m0"); // gateway one holds the session now
+    List<Long> staleness = new ArrayList<>();
+
+    for (int i = 1; i <= 5; i++) {
+      String messageId = "m" + i;
+      assertThat(two.post("/v1/sessions/" + id + "/messages", token, message(messageId, "turn " + i)).status()).isEqualTo(200);
+      int expected = i + 1;
+      pair.get(1).awaitOrExplain(DELIVERY, () -> storedCount(id) == expected, "the write is confirmed");
+      long confirmedAt = System.nanoTime();
+      pair.get(0).awaitOrExplain(
+          Duration.ofSeconds(3), () -> readIds(one, token, id).contains(messageId), "gateway one shows " + messageId);
+      staleness.add((System.nanoTime() - confirmedAt) / 1_000_000);
+    }
+
+    System.out.printf("staleness across gateways after confirmation, ms: %s%n", staleness);
+    assertThat(staleness).allSatisfy(ms -> assertThat(ms).isLessThan(2_000L));
+    assertThat(readIds(one, token, id)).containsExactly("m0", "m1", "m2", "m3", "m4", "m5");
+    assertThat(supabase.requests(r -> r.method().equals("GET") && r.query().contains("conversation_history")))
+        .as("revalidation never downloads the history")
+        .isEmpty();
+  }
+
+  @Test
+  void messagesSentAlternatelyThroughTwoGateways_areStoredAndReadInAcknowledgementOrder() {
+    List<GatewayProcess> pair = twoGateways();
+    String token = supabase.tokenFor(supabase.newUser());
+    String id = createSession(pair.get(0).client(), token);
+    awaitNothingPending(pair.get(0));
+    List<String> sent = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String messageId = "turn-" + i;
+      Answer answer = pair.get(i % 2).client().post("/v1/sessions/" + id + "/messages", token, message(messageId, "turn " + i));
+      assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+      sent.add(messageId);
+    }
+    pair.forEach(SupabaseModeScenarios::awaitNothingPending);
+
+    assertThat(storedIds(id)).containsExactlyElementsOf(sent);
+    for (GatewayProcess gateway : pair) {
+      gateway.awaitOrExplain(
+          Duration.ofSeconds(3), () -> readIds(gateway.client(), token, id).equals(sent), "the gateway reads the stored order");
+    }
+  }
 }

@@ -26,6 +26,17 @@ class SettingsTest {
     assertThat(settings.cacheMaxBytes()).isEqualTo(256L * 1024 * 1024);
     assertThat(settings.maxBodyBytes()).isEqualTo(1024 * 1024);
     assertThat(settings.requestThreads()).isEqualTo(16);
+    assertThat(settings.cacheFreshness()).isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void cacheFreshness_zeroRevalidatesEveryRead_andANegativeBoundIsRefused() {
+    Settings zero = Settings.fromEnvironment(Map.of("GATEWAY_CACHE_FRESHNESS_MS", "0"));
+
+    assertThat(zero.cacheFreshness()).isZero();
+    assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("GATEWAY_CACHE_FRESHNESS_MS", "-1")))
+        .isInstanceOf(Settings.InvalidSettingsException.class)
+        .hasMessageContaining("GATEWAY_CACHE_FRESHNESS_MS must be a whole number from 0 to 3600000");
   }
 
   @Test
