@@ -1,5 +1,6 @@
--- Operational queries for public.codebase_chat_sessions. Run them in the Supabase SQL editor (as
--- postgres) or with psql against the project's database; service_role sees the same rows.
+-- Operational queries for public.codebase_chat_sessions and its messages,
+-- public.codebase_chat_messages. Run them in the Supabase SQL editor (as postgres) or with psql
+-- against the project's database; service_role sees the same rows.
 -- Every query here is executed by MonitoringSqlTest against the migrated schema on PostgreSQL 15
 -- and 17, so an edit that breaks one fails the build.
 
@@ -10,7 +11,7 @@ select session_id,
        user_id,
        repo,
        current_file,
-       jsonb_array_length(conversation_history) as message_count,
+       message_count,
        last_activity,
        created_at
   from public.codebase_chat_sessions
@@ -25,29 +26,33 @@ select count(*) as active_last_24h
   from public.codebase_chat_sessions
  where last_activity > now() - interval '24 hours';
 
--- Size of the table with its TOAST data and indexes.
-select pg_size_pretty(pg_total_relation_size('public.codebase_chat_sessions')) as total_size;
+-- Size of the sessions and their messages, with their TOAST data and indexes.
+select pg_size_pretty(pg_total_relation_size('public.codebase_chat_sessions')
+                      + pg_total_relation_size('public.codebase_chat_messages')) as total_size;
 
--- The table exists.
-select exists (select 1
-                 from information_schema.tables
-                where table_schema = 'public' and table_name = 'codebase_chat_sessions') as table_exists;
+-- Both tables exist.
+select count(*) = 2 as tables_exist
+  from information_schema.tables
+ where table_schema = 'public' and table_name in ('codebase_chat_sessions', 'codebase_chat_messages');
 
--- Its policies (expected: the four *_own policies, for authenticated only).
-select policyname, cmd, roles, qual, with_check
+-- Their policies (expected, for authenticated only: codebase_chat_messages_select_own, the only one
+-- of the messages, which nobody but the chat-session functions writes; and the four *_own policies
+-- of the sessions).
+select policyname, tablename, cmd, roles, qual, with_check
   from pg_policies
- where schemaname = 'public' and tablename = 'codebase_chat_sessions'
- order by policyname;
+ where schemaname = 'public' and tablename in ('codebase_chat_sessions', 'codebase_chat_messages')
+ order by tablename, policyname;
 
 -- Sessions no user can reach (user_id null, left by the original client); reassign or delete them.
 select count(*) as ownerless_sessions from public.codebase_chat_sessions where user_id is null;
 
--- The largest histories: every append rewrites the whole value, so these are the slowest to append to.
+-- The largest histories, by their size as JSON text (the 16 MiB limit counts the same bytes);
+-- the nearest to the limit come first.
 select session_id,
        message_count,
-       pg_size_pretty(pg_column_size(conversation_history)::bigint) as history_size
+       pg_size_pretty(history_bytes) as history_size
   from public.codebase_chat_sessions
- order by pg_column_size(conversation_history) desc
+ order by history_bytes desc
  limit 20;
 
 -- CHECK constraints the upgrade migration had to leave NOT VALID because old rows break them.

@@ -24,7 +24,12 @@
 -- Existing rows are migrated in place, every message kept in its stored order: a message without
 -- a valid id (^[A-Za-z0-9_-]{1,64}$), or repeating an earlier message's id, is keyed
 -- `legacy-<position>-<8 hex>` (its JSON is kept as it was); one without a readable timestamp is
--- ordered as of the latest readable timestamp before it, so the stored order never changes.
+-- ordered as of the latest readable timestamp before it, so the stored order never changes. A
+-- history that is not an array (the original schema allowed one; it is left only where
+-- codebase_chat_sessions_history_is_array is NOT VALID) becomes a history of one message, that
+-- value, rather than being dropped. Every migrated session records its version as cleared: which
+-- of its messages came with which version is not known, so a holder of an older version is answered
+-- the whole history (a reset) by chat_session_changes.
 
 -- ---------------------------------------------------------------------------------------------
 -- The table of messages.
@@ -41,6 +46,7 @@ create table public.codebase_chat_messages (
   body_bytes integer not null,
   primary key (session_row_id, message_id)
 );
+-- The order key only: a B-tree entry holds at most about 2.7 kB, and a message may reach 1 MiB.
 create index codebase_chat_messages_order_idx
   on public.codebase_chat_messages (session_row_id, sent_at, seq);
 create index codebase_chat_messages_added_version_idx
@@ -62,6 +68,9 @@ create policy codebase_chat_messages_select_own on public.codebase_chat_messages
 -- the functions, so the session's counters cannot drift from its messages.
 revoke all on table public.codebase_chat_messages from public, anon, authenticated, service_role;
 grant select on table public.codebase_chat_messages to authenticated, service_role;
+-- The identity sequence of seq too (projects created before 2026 grant new sequences to the API
+-- roles); inserts into an identity column need no privilege on it.
+revoke all on sequence public.codebase_chat_messages_seq_seq from public, anon, authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- New columns of the sessions table.
@@ -81,13 +90,19 @@ comment on column public.codebase_chat_sessions.message_count is
 
 -- ---------------------------------------------------------------------------------------------
 -- Move the stored histories into rows.
+--
+-- A readable timestamp is a date, optionally with a time and a zone, that PostgreSQL can read; words
+-- PostgreSQL would also read ('yesterday', 'now', 'epoch', 'infinity') are not timestamps of a message.
 create function codebase_chat_private.legacy_timestamp(p_text text)
 returns timestamptz
 language plpgsql
-immutable
+stable
 set search_path = ''
 as $$
 begin
+  if p_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$' then
+    return null;
+  end if;
   return p_text::timestamptz;
 exception when others then
   return null;
@@ -114,7 +129,19 @@ select m.session_row_id, m.user_id,
           from public.codebase_chat_sessions s
          cross join lateral jsonb_array_elements(
                 case jsonb_typeof(s.conversation_history) when 'array' then s.conversation_history
-                     else '[]'::jsonb end) with ordinality as h) as m;
+                     else jsonb_build_array(s.conversation_history) end) with ordinality as h) as m;
+
+do $$
+declare
+  n bigint;
+begin
+  select count(*) into n from public.codebase_chat_sessions s
+   where jsonb_typeof(s.conversation_history) is distinct from 'array';
+  if n > 0 then
+    raise warning '% session(s) of public.codebase_chat_sessions held a conversation_history that was not an array; each now holds that value as its only message', n;
+  end if;
+end;
+$$;
 
 drop function codebase_chat_private.legacy_timestamp(text);
 
@@ -138,13 +165,14 @@ begin
   for c in select k.conname, pg_catalog.pg_get_constraintdef(k.oid) as definition
              from pg_catalog.pg_constraint k
             where k.conrelid = 'public.codebase_chat_sessions'::regclass and k.contype = 'c' and not k.convalidated loop
-    saved := saved || array[[c.conname, c.definition]];
+    saved := saved || array[[c.conname::text, c.definition]];
     execute format('alter table public.codebase_chat_sessions drop constraint %I', c.conname);
   end loop;
   update public.codebase_chat_sessions s
      set message_count = coalesce(c2.n, 0),
          history_bytes = coalesce(c2.bytes, 0) + 2 * coalesce(c2.n, 0),
-         fields_version = s.version
+         fields_version = s.version,
+         cleared_version = s.version
     from (select s2.id, count(m.*) as n, sum(m.body_bytes) as bytes
             from public.codebase_chat_sessions s2
             left join public.codebase_chat_messages m on m.session_row_id = s2.id
@@ -231,7 +259,9 @@ begin
 end;
 $$;
 
-create function public.codebase_chat_sessions_after_owner_change()
+-- SECURITY DEFINER (nobody else writes messages), so it lives in codebase_chat_private, not in
+-- an exposed schema.
+create function codebase_chat_private.follow_session_owner()
 returns trigger
 language plpgsql
 security definer
@@ -242,11 +272,11 @@ begin
   return null;
 end;
 $$;
-revoke all on function public.codebase_chat_sessions_after_owner_change() from public, anon, authenticated, service_role;
+revoke all on function codebase_chat_private.follow_session_owner() from public, anon, authenticated, service_role;
 create trigger codebase_chat_sessions_after_owner_change
   after update of user_id on public.codebase_chat_sessions
   for each row when (new.user_id is distinct from old.user_id)
-  execute function public.codebase_chat_sessions_after_owner_change();
+  execute function codebase_chat_private.follow_session_owner();
 
 -- ---------------------------------------------------------------------------------------------
 -- The helpers that write messages and the counters that follow them. SECURITY DEFINER because
@@ -278,7 +308,8 @@ $$;
 -- Inserts the batch (already checked) in order, as written by the session version p_version; a
 -- message whose id the session holds, or that repeats an earlier one of the batch, is skipped.
 -- Returns how many were stored and their bytes; the counters are the caller's to update. Raises
--- 22023 naming the position of a timestamp PostgreSQL cannot read (e.g. month 13).
+-- 22023 naming the position of a timestamp PostgreSQL cannot read (e.g. month 13, or a zone
+-- offset beyond 15:59), never repeating the value.
 create function codebase_chat_private.insert_messages(p_row_id uuid, p_version bigint, p_messages jsonb)
 returns table (added integer, bytes bigint)
 language plpgsql
@@ -303,12 +334,12 @@ begin
         on conflict (session_row_id, message_id) do nothing
         returning body_bytes)
       select count(*)::integer, coalesce(sum(i.body_bytes), 0)::bigint from inserted i;
-  exception when datetime_field_overflow or invalid_datetime_format then
+  exception when datetime_field_overflow or invalid_datetime_format or invalid_time_zone_displacement_value then
     for msg, pos in select e.value, e.ordinality - 1
                       from jsonb_array_elements(p_messages) with ordinality as e order by e.ordinality loop
       begin
         perform (msg ->> 'timestamp')::timestamptz;
-      exception when datetime_field_overflow or invalid_datetime_format then
+      exception when datetime_field_overflow or invalid_datetime_format or invalid_time_zone_displacement_value then
         raise exception using errcode = '22023',
           message = format('p_messages[%s].timestamp is not a date-time PostgreSQL can read', pos);
       end;
@@ -625,6 +656,9 @@ begin
     if jsonb_typeof(p_session) <> 'object' then
       raise exception using errcode = '22023', message = 'p_session must be a JSON object or null';
     end if;
+    if jsonb_typeof(target_history) <> 'array' then
+      raise exception using errcode = '22023', message = 'p_session.conversation_history must be a JSON array of messages';
+    end if;
     if jsonb_array_length(target_history) > 20000 then
       raise exception using errcode = '23514',
         message = 'new row for relation "codebase_chat_sessions" violates check constraint "codebase_chat_sessions_history_max_messages"';
@@ -649,10 +683,15 @@ begin
   end if;
 
   if not found then
+    -- A session created meanwhile (a concurrent store or append) is a row that moved: false.
     insert into public.codebase_chat_sessions (session_id, user_id, repo, current_file, context_cache, metadata)
     values (p_session_id, p_owner, p_session ->> 'repo', p_session ->> 'current_file',
             coalesce(p_session -> 'context_cache', '{}'::jsonb), coalesce(p_session -> 'metadata', '{}'::jsonb))
+    on conflict (session_id) do nothing
     returning id, version into session;
+    if not found then
+      return false;
+    end if;
   end if;
   row_id := session.id;
 

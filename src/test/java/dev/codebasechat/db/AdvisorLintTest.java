@@ -84,10 +84,15 @@ class AdvisorLintTest {
   }
 
   @OnEachPostgresMajor
-  void anon_hasNoPrivilegeOnTheTableOrAnyFunction(PostgresMajor major) throws SQLException {
-    assertThat(offenders(major, "select p from unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE',"
-        + " 'REFERENCES', 'TRIGGER']) p where has_table_privilege('anon', 'public.codebase_chat_sessions', p)"
-        + " or has_any_column_privilege('anon', 'public.codebase_chat_sessions', 'SELECT, INSERT, UPDATE')"))
+  void anon_hasNoPrivilegeOnAnyTableSequenceOrFunction(PostgresMajor major) throws SQLException {
+    assertThat(offenders(major, "select t || ' ' || p from unnest(array['public.codebase_chat_sessions',"
+        + " 'public.codebase_chat_messages']) t, unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE',"
+        + " 'REFERENCES', 'TRIGGER']) p where has_table_privilege('anon', t, p)"
+        + " or has_any_column_privilege('anon', t, 'SELECT, INSERT, UPDATE, REFERENCES')"))
+        .isEmpty();
+    assertThat(offenders(major, "select c.oid::regclass::text from pg_class c where c.relkind = 'S'"
+        + " and c.relnamespace = 'public'::regnamespace"
+        + " and case when c.relkind = 'S' then has_sequence_privilege('anon', c.oid, 'USAGE, SELECT, UPDATE') end"))
         .isEmpty();
     assertThat(offenders(major, "select oid::regprocedure::text from pg_proc"
         + " where pronamespace::regnamespace::text in ('public', 'codebase_chat_private')"
@@ -95,9 +100,28 @@ class AdvisorLintTest {
   }
 
   @OnEachPostgresMajor
-  void lint0001_userIdForeignKey_isCoveredByAnIndex(PostgresMajor major) throws SQLException {
-    assertThat(offenders(major, "select conname from pg_constraint k where k.conrelid ="
-        + " 'public.codebase_chat_sessions'::regclass and k.contype = 'f' and not exists (select 1 from pg_index i"
+  void messages_noApiRoleMayWriteThemOrTheirSequence(PostgresMajor major) throws SQLException {
+    assertThat(offenders(major, "select r || ' ' || p from unnest(array['anon', 'authenticated', 'service_role']) r,"
+        + " unnest(array['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p"
+        + " where has_table_privilege(r, 'public.codebase_chat_messages', p)"
+        + " or has_any_column_privilege(r, 'public.codebase_chat_messages', 'INSERT, UPDATE')"
+        + " or has_sequence_privilege(r, 'public.codebase_chat_messages_seq_seq', 'USAGE, UPDATE')")).isEmpty();
+  }
+
+  @OnEachPostgresMajor
+  void securityDefinerHelpers_areNotExecutableByAnonAndCheckTheirCaller(PostgresMajor major) throws SQLException {
+    // Every SECURITY DEFINER function lives in the unexposed schema and starts from check_writer
+    // (or is a trigger function, which no one calls).
+    assertThat(offenders(major, "select oid::regprocedure::text from pg_proc"
+        + " where pronamespace = 'codebase_chat_private'::regnamespace and prosecdef"
+        + " and prorettype <> 'trigger'::regtype and proname <> 'check_writer'"
+        + " and prosrc not like '%codebase_chat_private.check_writer(p_row_id)%'")).isEmpty();
+  }
+
+  @OnEachPostgresMajor
+  void lint0001_everyForeignKey_isCoveredByAnIndex(PostgresMajor major) throws SQLException {
+    assertThat(offenders(major, "select conname from pg_constraint k where k.connamespace = 'public'::regnamespace"
+        + " and k.contype = 'f' and not exists (select 1 from pg_index i"
         + " where i.indrelid = k.conrelid and i.indkey[0] = k.conkey[1])")).isEmpty();
   }
 }

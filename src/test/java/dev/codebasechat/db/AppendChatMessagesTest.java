@@ -13,10 +13,18 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.SQLException;
+import java.util.List;
+import java.util.Random;
 import java.util.UUID;
+import java.util.stream.IntStream;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
-/** {@code append_chat_messages}: creation, idempotency, ordering, and every rejection. */
+/**
+ * {@code append_chat_messages}: creation, idempotency, the history's order (by timestamp, then
+ * arrival), what an append costs (no stored message is rewritten), and every rejection.
+ */
 class AppendChatMessagesTest {
   private static final String TIMESTAMP = "\"timestamp\":\"2025-01-18T12:00:00.000Z\"";
 
@@ -32,6 +40,23 @@ class AppendChatMessagesTest {
     return (String) db.queryAsOwner("select string_agg(m.value ->> 'id', ',' order by m.ordinality)"
         + " from public.codebase_chat_sessions s, jsonb_array_elements(s.conversation_history) with ordinality m"
         + " where s.session_id = ?", sessionId);
+  }
+
+  /** The history as PostgREST's {@code conversation_history} field answers it, as JSON text. */
+  static String history(SupabaseDatabase db, String sessionId) throws SQLException {
+    return (String) db.queryAsOwner("select s.conversation_history::text from public.codebase_chat_sessions s"
+        + " where s.session_id = ?", sessionId);
+  }
+
+  /**
+   * The stored message rows of the session in history order, each as {@code id@ctid/xmin}: an
+   * UPDATE (or a delete and re-insert) of a row changes its ctid and xmin.
+   */
+  static List<String> messageRows(SupabaseDatabase db, String sessionId) throws SQLException {
+    String rows = (String) db.queryAsOwner("select string_agg(m.message_id || '@' || m.ctid::text || '/' || m.xmin::text,"
+        + " ' ' order by m.sent_at, m.seq) from public.codebase_chat_messages m"
+        + " join public.codebase_chat_sessions s on s.id = m.session_row_id where s.session_id = ?", sessionId);
+    return rows == null ? List.of() : List.of(rows.split(" "));
   }
 
   static SQLException sqlError(ThrowingCallable call) {
@@ -103,8 +128,8 @@ class AppendChatMessagesTest {
     JsonNode result = append(major, user, sessionId, "[" + message("m1", "first") + "," + message("m1", "second") + "]");
 
     assertThat(result.get("appended").asInt()).isEqualTo(1);
-    assertThat(db(major).queryAsOwner("select conversation_history -> 0 ->> 'content'"
-        + " from public.codebase_chat_sessions where session_id = ?", sessionId)).isEqualTo("first");
+    assertThat(db(major).queryAsOwner("select s.conversation_history -> 0 ->> 'content'"
+        + " from public.codebase_chat_sessions s where s.session_id = ?", sessionId)).isEqualTo("first");
   }
 
   @OnEachPostgresMajor
@@ -265,21 +290,110 @@ class AppendChatMessagesTest {
     UUID user = db(major).createUser(false);
     SQLException e = sqlError(() -> append(major, user, newSessionId(), "[" + message("m1", huge) + "]"));
 
+    // What PostgREST passes on (message, details, hint) is the rule alone; PostgreSQL's context
+    // lines name the functions the check ran in, never the value.
+    ServerErrorMessage server = ((PSQLException) e).getServerErrorMessage();
     assertThat(e.getSQLState()).isEqualTo("22023");
-    assertThat(e.getMessage()).contains("p_messages[0] must be at most 1 MiB").hasSizeLessThan(300);
+    assertThat(server.getMessage()).isEqualTo("p_messages[0] must be at most 1 MiB");
+    assertThat(server.getDetail()).isNull();
+    assertThat(server.getHint()).isNull();
+    assertThat(e.getMessage()).doesNotContain("yyyyyyyyyy").hasSizeLessThan(500);
+  }
+
+  @OnEachPostgresMajor
+  void append_messageOfNearlyOneMebibyte_isStoredAsSent(PostgresMajor major) throws SQLException {
+    // Random text: PostgreSQL cannot compress it, so it must live out of line, never in an index.
+    StringBuilder content = new StringBuilder();
+    Random random = new Random(7);
+    while (content.length() < 1_000_000) {
+      content.append(Long.toString(random.nextLong() & Long.MAX_VALUE, 36));
+    }
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+    String sent = "[" + message("big", content.toString()) + "]";
+
+    JsonNode result = append(major, user, sessionId, sent);
+
+    assertThat(result.get("appended").asInt()).isEqualTo(1);
+    assertThat(db(major).queryAsOwner("select s.conversation_history = ?::jsonb from public.codebase_chat_sessions s"
+        + " where s.session_id = ?", sent, sessionId)).isEqualTo(true);
+  }
+
+  @OnEachPostgresMajor
+  void append_laterMessageWithAnEarlierTimestamp_isReadBeforeTheLaterOnes(PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+    append(major, user, sessionId, "[" + message("m1", "x", "2025-01-18T12:00:00.000Z") + ","
+        + message("m3", "x", "2025-01-18T12:00:02.000Z") + "]");
+
+    // A gateway's backlog delivered late: its timestamps put it between the stored messages.
+    append(major, user, sessionId, "[" + message("m2", "x", "2025-01-18T12:00:01.000Z") + ","
+        + message("m0", "x", "2025-01-18T13:59:00+02:00") + "]");
+
+    assertThat(historyIds(db(major), sessionId)).isEqualTo("m0,m1,m2,m3");
+  }
+
+  @OnEachPostgresMajor
+  void append_equalTimestamps_keepTheOrderOfArrival(PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+    append(major, user, sessionId, messages("b", "a"));
+    append(major, user, sessionId, messages("d", "c"));
+
+    append(major, user, sessionId, "[" + message("e", "x", "2025-01-18T14:00:00+02:00") + "]");
+
+    assertThat(historyIds(db(major), sessionId)).as("the same instant written with another offset").isEqualTo("b,a,d,c,e");
+  }
+
+  @OnEachPostgresMajor
+  void append_toASessionOfManyMessages_leavesEveryStoredMessageRowUntouched(PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+    append(major, user, sessionId, messages(IntStream.range(0, 500).mapToObj(i -> "m" + i).toArray(String[]::new)));
+    List<String> before = messageRows(db(major), sessionId);
+
+    append(major, user, sessionId, messages("m500"));
+
+    List<String> after = messageRows(db(major), sessionId);
+    assertThat(before).hasSize(500);
+    assertThat(after).hasSize(501).startsWith(before.toArray(String[]::new));
+    assertThat(after.get(500)).startsWith("m500@");
+  }
+
+  @OnEachPostgresMajor
+  void append_timestampPostgresCannotRead_isRejectedWith22023NamingThePosition(PostgresMajor major)
+      throws SQLException {
+    for (String timestamp : new String[] {"2025-13-01T12:00:00.000Z", "2025-02-30T12:00:00Z", "2025-01-18T25:00:00Z",
+        "2025-01-18T12:60:00Z", "0000-01-18T12:00:00Z", "2025-01-18T12:00:00+16:00"}) {
+      UUID user = db(major).createUser(false);
+      String json = "[" + message("ok", "x") + "," + message("bad", "x", timestamp) + "]";
+
+      SQLException e = sqlError(() -> append(major, user, newSessionId(), json));
+
+      assertThat(e.getSQLState()).as(timestamp).isEqualTo("22023");
+      assertThat(e.getMessage()).as(timestamp).contains("p_messages[1].timestamp is not a date-time PostgreSQL can read")
+          .doesNotContain(timestamp);
+      assertThat(db(major).queryAsOwner("select count(*) from public.codebase_chat_sessions where user_id = ?", user))
+          .as("no session created").isEqualTo(0L);
+    }
   }
 
   @OnEachPostgresMajor
   void append_beyond20000Messages_isRejectedByTheTableWith23514(PostgresMajor major) throws SQLException {
     UUID user = db(major).createUser(false);
     String sessionId = newSessionId();
-    db(major).executeAsOwner("insert into public.codebase_chat_sessions (session_id, user_id, conversation_history)"
-        + " select ?, ?, jsonb_agg(jsonb_build_object('id', 'm' || i)) from generate_series(1, 20000) i",
-        sessionId, user);
+    for (int batch = 0; batch < 20; batch++) {
+      int first = batch * 1000;
+      append(major, user, sessionId,
+          messages(IntStream.range(first, first + 1000).mapToObj(i -> "m" + i).toArray(String[]::new)));
+    }
+    List<String> stored = messageRows(db(major), sessionId);
 
     SQLException e = sqlError(() -> append(major, user, sessionId, messages("one-too-many")));
 
     assertThat(e.getSQLState()).isEqualTo("23514");
     assertThat(e.getMessage()).contains("codebase_chat_sessions_history_max_messages");
+    assertThat(stored).hasSize(20000);
+    assertThat(messageRows(db(major), sessionId)).as("nothing stored").isEqualTo(stored);
   }
 }

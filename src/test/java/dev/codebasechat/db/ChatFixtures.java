@@ -21,11 +21,17 @@ public final class ChatFixtures {
 
   /** One valid message as JSON: role user, a fixed timestamp. */
   public static String message(String id, String content) {
+    return message(id, content, "2025-01-18T12:00:00.000Z");
+  }
+
+  /** One valid message as JSON with role user and the given timestamp (not checked here). */
+  public static String message(String id, String content, String timestamp) {
     return String.format(
         Locale.ROOT,
-        "{\"id\":\"%s\",\"role\":\"user\",\"content\":\"%s\",\"timestamp\":\"2025-01-18T12:00:00.000Z\"}",
+        "{\"id\":\"%s\",\"role\":\"user\",\"content\":\"%s\",\"timestamp\":\"%s\"}",
         id,
-        content);
+        content,
+        timestamp);
   }
 
   /** A JSON array of {@link #message}s with the given ids, each with its id as content. */

@@ -50,6 +50,27 @@ public final class ChatRpc {
     return call(request, "clear_chat_history", "select public.clear_chat_history(?)::text", sessionId);
   }
 
+  /**
+   * {@code chat_session_changes(sessionId, sinceVersion)}: what changed since the version; null when
+   * the caller has no such session.
+   */
+  public JsonNode changes(DatabaseRequest request, String sessionId, Long sinceVersion) throws SQLException {
+    return call(request, "chat_session_changes", "select public.chat_session_changes(?, ?::bigint)::text", sessionId,
+        sinceVersion);
+  }
+
+  /**
+   * {@code store_chat_session_for(owner, sessionId, expectedVersion, sessionJson)} (service_role's
+   * write of a whole session; {@code sessionJson} null deletes it): true when written, false when
+   * the row is not at {@code expectedVersion}.
+   */
+  public JsonNode store(DatabaseRequest request, UUID owner, String sessionId, Long expectedVersion, String sessionJson)
+      throws SQLException {
+    return call(request, "store_chat_session_for",
+        "select to_jsonb(public.store_chat_session_for(?::uuid, ?, ?::bigint, ?::jsonb))::text", owner, sessionId,
+        expectedVersion, sessionJson);
+  }
+
   /** {@code delete_chat_session(sessionId)}. */
   public JsonNode delete(DatabaseRequest request, String sessionId) throws SQLException {
     return call(request, "delete_chat_session", "select to_jsonb(public.delete_chat_session(?))::text", sessionId);

@@ -27,24 +27,39 @@ class MonitoringSqlTest {
   void monitoringQueries_migratedDatabase_allRunAndAnswer(PostgresMajor major) throws SQLException, IOException {
     SupabaseDatabase db = EmbeddedSupabase.on(major).migratedDatabase("monitoring");
     UUID user = db.createUser(false);
-    new ChatRpc(db).append(DatabaseRequest.asUser(user), ChatFixtures.newSessionId(), ChatFixtures.messages("a", "b"));
+    String largest = ChatFixtures.newSessionId();
+    ChatRpc rpc = new ChatRpc(db);
+    rpc.append(DatabaseRequest.asUser(user), ChatFixtures.newSessionId(), ChatFixtures.messages("a", "b"));
+    rpc.append(DatabaseRequest.asUser(user), largest,
+        "[" + ChatFixtures.message("big", "x".repeat(100_000)) + "," + ChatFixtures.message("small", "y") + "]");
     List<String> queries = SqlStatements.split(Files.readString(MONITORING, StandardCharsets.UTF_8));
-    List<String> firstValues = new ArrayList<>();
+    List<List<String>> rows = new ArrayList<>();
 
     try (Connection owner = db.ownerConnection();
         Statement statement = owner.createStatement()) {
       for (String query : queries) {
+        List<String> column = new ArrayList<>();
         try (ResultSet rs = statement.executeQuery(query)) {
-          firstValues.add(rs.next() ? rs.getString(1) : null);
+          while (rs.next()) {
+            column.add(rs.getString(1) + (rs.getMetaData().getColumnCount() > 1 ? "|" + rs.getString(2) : ""));
+          }
         }
+        rows.add(column);
       }
     }
 
     assertThat(queries).hasSize(9);
-    assertThat(firstValues.get(3)).as("total_size").matches("[0-9]+ (bytes|kB|MB)");
-    assertThat(firstValues.get(4)).as("table_exists").isEqualTo("t");
-    assertThat(firstValues.get(5)).as("first policy").isEqualTo("codebase_chat_sessions_delete_own");
-    assertThat(firstValues.get(8)).as("no NOT VALID constraint").isNull();
-    assertThat(Long.parseLong(firstValues.get(1))).as("sessions").isPositive();
+    assertThat(rows.get(0)).as("recent sessions with their counts").contains(largest + "|" + user);
+    assertThat(Long.parseLong(rows.get(1).get(0))).as("sessions").isPositive();
+    assertThat(rows.get(3).get(0)).as("total_size").matches("[0-9]+ (bytes|kB|MB)");
+    assertThat(rows.get(4)).as("tables_exist").containsExactly("t");
+    assertThat(rows.get(5)).as("policies").containsExactly(
+        "codebase_chat_messages_select_own|codebase_chat_messages",
+        "codebase_chat_sessions_delete_own|codebase_chat_sessions",
+        "codebase_chat_sessions_insert_own|codebase_chat_sessions",
+        "codebase_chat_sessions_select_own|codebase_chat_sessions",
+        "codebase_chat_sessions_update_own|codebase_chat_sessions");
+    assertThat(rows.get(7).get(0)).as("largest history first").isEqualTo(largest + "|2");
+    assertThat(rows.get(8)).as("no NOT VALID constraint").isEmpty();
   }
 }

@@ -27,40 +27,48 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Who may do what to which chat session, on PostgreSQL 15 and 17, through simulated PostgREST
- * requests. Each cell runs in a fresh set of four sessions (owned by user A, user B, an anonymous
- * sign-in user, and nobody) and asserts the exact outcome, then that the target row changed
- * exactly when the outcome says it did and that no other row changed.
+ * Who may do what to which chat session and its messages, on PostgreSQL 15 and 17, through
+ * simulated PostgREST requests. Each cell runs in a fresh set of four sessions (owned by user A,
+ * user B, an anonymous sign-in user, and nobody), each holding one message (seed-1, appended by its
+ * owner through append_chat_messages; the ownerless one was appended by a user who then lost it),
+ * and asserts the exact outcome, then that the target session (its row and its history) changed
+ * exactly when the outcome says it did and that no other session changed.
  *
- * <p>Operations, as the PostgREST request that issues them: select = GET ?session_id=eq.X;
- * insert = POST with user_id set to the target's owner (a new session id); upsert = POST with
- * Prefer: resolution=merge-duplicates on session_id X, payload user_id = the caller (none for anon
- * and service_role); update = PATCH context_cache; chown = PATCH user_id (to someone else on the
- * caller's own row, to the caller on other rows; to user B for service_role); delete = DELETE;
- * append, clear and delete_fn = POST /rpc/append_chat_messages, clear_chat_history,
- * delete_chat_session. Outcomes: a number = rows seen or changed; a five-character code = the
- * SQLSTATE raised; otherwise the function's result.
+ * <p>Operations on the sessions table, as the PostgREST request that issues them: select = GET
+ * ?session_id=eq.X; insert = POST with user_id set to the target's owner (a new session id); upsert
+ * = POST with Prefer: resolution=merge-duplicates on session_id X, payload user_id = the caller
+ * (none for anon and service_role); update = PATCH context_cache; chown = PATCH user_id (to someone
+ * else on the caller's own row, to the caller on other rows; to user B for service_role); delete =
+ * DELETE; append, clear and delete_fn = POST /rpc/append_chat_messages, clear_chat_history,
+ * delete_chat_session. On the messages table (the target session's messages):
+ * msg_select = GET ?session_row_id=eq.X; msg_insert = POST of a message for the target session
+ * owned by the caller (the target's owner for anon and service_role); msg_update = PATCH body;
+ * msg_delete = DELETE. The two newer functions: changes = POST /rpc/chat_session_changes since
+ * version 0; store = POST /rpc/store_chat_session_for with p_owner = the target's owner (user B
+ * for the ownerless one), p_expected_version = its version and a history of seed-1 plus one new
+ * message. Outcomes: a number = rows seen or changed; a five-character code = the SQLSTATE
+ * raised; otherwise the function's result.
  *
- * <p>13 rows x 9 operations = 117 cells per major, 3 assertions each; the total is printed at the
+ * <p>13 rows x 15 operations = 195 cells per major, 3 assertions each; the total is printed at the
  * end of the run ("RLS matrix assertions: N" in the surefire output).
  */
 class RlsMatrixTest {
   private static final String MATRIX =
       """
-      caller            target      select insert upsert update chown delete append     clear   delete_fn
-      user_a            own         1      1      1      1      42501 1      appended:1 cleared true
-      user_a            other_user  0      42501  42501  0      0     0      42501      null    false
-      user_a            no_owner    0      42501  42501  0      0     0      42501      null    false
-      user_b            own         1      1      1      1      42501 1      appended:1 cleared true
-      user_b            other_user  0      42501  42501  0      0     0      42501      null    false
-      user_b            no_owner    0      42501  42501  0      0     0      42501      null    false
-      anonymous_sign_in own         1      1      1      1      42501 1      appended:1 cleared true
-      anonymous_sign_in other_user  0      42501  42501  0      0     0      42501      null    false
-      anonymous_sign_in no_owner    0      42501  42501  0      0     0      42501      null    false
-      anon              other_user  42501  42501  42501  42501  42501 42501  42501      42501   42501
-      anon              no_owner    42501  42501  42501  42501  42501 42501  42501      42501   42501
-      service_role      other_user  1      1      1      1      1     1      42501      42501   42501
-      service_role      no_owner    1      1      1      1      1     1      42501      42501   42501
+      caller            target      select insert upsert update chown delete append     clear   delete_fn msg_select msg_insert msg_update msg_delete changes    store
+      user_a            own         1      1      1      1      42501 1      appended:1 cleared true      1          42501      42501      42501      messages:1 42501
+      user_a            other_user  0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501
+      user_a            no_owner    0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501
+      user_b            own         1      1      1      1      42501 1      appended:1 cleared true      1          42501      42501      42501      messages:1 42501
+      user_b            other_user  0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501
+      user_b            no_owner    0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501
+      anonymous_sign_in own         1      1      1      1      42501 1      appended:1 cleared true      1          42501      42501      42501      messages:1 42501
+      anonymous_sign_in other_user  0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501
+      anonymous_sign_in no_owner    0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501
+      anon              other_user  42501  42501  42501  42501  42501 42501  42501      42501   42501     42501      42501      42501      42501      42501      42501
+      anon              no_owner    42501  42501  42501  42501  42501 42501  42501      42501   42501     42501      42501      42501      42501      42501      42501
+      service_role      other_user  1      1      1      1      1     1      42501      42501   42501     1          42501      42501      42501      42501      true
+      service_role      no_owner    1      1      1      1      1     1      42501      42501   42501     1          42501      42501      42501      42501      42501
       """;
 
   private static final AtomicInteger ASSERTIONS = new AtomicInteger();
@@ -89,7 +97,13 @@ class RlsMatrixTest {
     DELETE,
     APPEND,
     CLEAR,
-    DELETE_FN
+    DELETE_FN,
+    MSG_SELECT,
+    MSG_INSERT,
+    MSG_UPDATE,
+    MSG_DELETE,
+    CHANGES,
+    STORE
   }
 
   @TestFactory
@@ -133,22 +147,24 @@ class RlsMatrixTest {
     private final SupabaseDatabase db;
     private final Map<Caller, UUID> users = new EnumMap<>(Caller.class);
 
+    private final UUID formerOwner;
+
     World(SupabaseDatabase db) throws SQLException {
       this.db = db;
       users.put(Caller.USER_A, db.createUser(false));
       users.put(Caller.USER_B, db.createUser(false));
       users.put(Caller.ANONYMOUS_SIGN_IN, db.createUser(true));
+      formerOwner = db.createUser(false);
     }
 
     void check(Caller caller, Target target, Operation operation, String expected) throws SQLException {
       Map<Caller, String> sessions = new EnumMap<>(Caller.class);
       String orphan = ChatFixtures.newSessionId();
-      try (Connection owner = db.ownerConnection()) {
-        for (Caller user : users.keySet()) {
-          sessions.put(user, insertAsOwner(owner, users.get(user)));
-        }
-        insertAsOwner(owner, orphan, null);
+      for (Caller user : users.keySet()) {
+        sessions.put(user, seed(users.get(user)));
       }
+      seed(orphan, formerOwner);
+      db.executeAsOwner("update public.codebase_chat_sessions set user_id = null where session_id = ?", orphan);
       UUID targetOwner = ownerOf(caller, target);
       String targetSession =
           switch (target) {
@@ -168,7 +184,9 @@ class RlsMatrixTest {
       assertThat(outcome).as("outcome").isEqualTo(expected);
       ASSERTIONS.incrementAndGet();
       String affected = operation == Operation.INSERT ? newSession : targetSession;
-      boolean changes = operation != Operation.SELECT
+      boolean reads = operation == Operation.SELECT || operation == Operation.MSG_SELECT
+          || operation == Operation.CHANGES;
+      boolean changes = !reads
           && (expected.equals("1") || expected.startsWith("appended") || expected.equals("cleared")
               || expected.equals("true"));
       Map<String, String> after = rows(all);
@@ -197,7 +215,8 @@ class RlsMatrixTest {
       return users.get(user.equals(users.get(Caller.USER_A)) ? Caller.USER_B : Caller.USER_A);
     }
 
-    private String attempt(Caller caller, Target target, Operation operation, String sessionId, UUID targetOwner) {
+    private String attempt(Caller caller, Target target, Operation operation, String sessionId, UUID targetOwner)
+        throws SQLException {
       UUID callerId = users.get(caller);
       DatabaseRequest request =
           switch (caller) {
@@ -205,16 +224,20 @@ class RlsMatrixTest {
             case SERVICE_ROLE -> DatabaseRequest.asServiceRole();
             default -> DatabaseRequest.asUser(callerId, caller == Caller.ANONYMOUS_SIGN_IN);
           };
+      // What the caller names the target by on the messages table, and what a drain would know of it.
+      Object rowId = db.queryAsOwner("select id from public.codebase_chat_sessions where session_id = ?", sessionId);
+      Object version = db.queryAsOwner("select version from public.codebase_chat_sessions where session_id = ?",
+          sessionId);
       try {
         return db.request(request.to(method(operation), path(operation)), c -> run(c, operation, sessionId,
-            targetOwner, callerId, target));
+            targetOwner, callerId, target, rowId, version));
       } catch (SQLException e) {
         return e.getSQLState();
       }
     }
 
     private String run(Connection c, Operation operation, String sessionId, UUID targetOwner, UUID callerId,
-        Target target) throws SQLException {
+        Target target, Object rowId, Object version) throws SQLException {
       switch (operation) {
         case SELECT:
           return count(c, "select count(*) from public.codebase_chat_sessions where session_id = ?", sessionId);
@@ -248,16 +271,35 @@ class RlsMatrixTest {
         case CLEAR:
           String cleared = count(c, "select public.clear_chat_history(?) ->> 'message_count'", sessionId);
           return cleared == null ? "null" : cleared.equals("0") ? "cleared" : "message_count:" + cleared;
-        default:
+        case DELETE_FN:
           return count(c, "select public.delete_chat_session(?)::text", sessionId);
+        case MSG_SELECT:
+          return count(c, "select count(*) from public.codebase_chat_messages where session_row_id = ?", rowId);
+        case MSG_INSERT:
+          return update(c, "insert into public.codebase_chat_messages"
+              + " (session_row_id, user_id, message_id, sent_at, added_version, body, body_bytes)"
+              + " values (?, ?, 'forged', now(), 0, '{}', 2)", rowId, callerId == null ? targetOwner : callerId);
+        case MSG_UPDATE:
+          return update(c, "update public.codebase_chat_messages set body = '{\"forged\":true}'"
+              + " where session_row_id = ?", rowId);
+        case MSG_DELETE:
+          return update(c, "delete from public.codebase_chat_messages where session_row_id = ?", rowId);
+        case CHANGES:
+          String changed = count(c, "select jsonb_array_length(public.chat_session_changes(?, 0) -> 'messages')",
+              sessionId);
+          return changed == null ? "null" : "messages:" + changed;
+        default:
+          return count(c, "select public.store_chat_session_for(?, ?, ?, ?::jsonb)::text",
+              targetOwner == null ? users.get(Caller.USER_B) : targetOwner, sessionId, version,
+              "{\"repo\":\"stored\",\"conversation_history\":" + ChatFixtures.messages("seed-1", "stored-1") + "}");
       }
     }
 
     private static String method(Operation operation) {
       return switch (operation) {
-        case SELECT -> "GET";
-        case UPDATE, CHOWN -> "PATCH";
-        case DELETE -> "DELETE";
+        case SELECT, MSG_SELECT -> "GET";
+        case UPDATE, CHOWN, MSG_UPDATE -> "PATCH";
+        case DELETE, MSG_DELETE -> "DELETE";
         default -> "POST";
       };
     }
@@ -267,26 +309,32 @@ class RlsMatrixTest {
         case APPEND -> "/rpc/append_chat_messages";
         case CLEAR -> "/rpc/clear_chat_history";
         case DELETE_FN -> "/rpc/delete_chat_session";
+        case CHANGES -> "/rpc/chat_session_changes";
+        case STORE -> "/rpc/store_chat_session_for";
+        case MSG_SELECT, MSG_INSERT, MSG_UPDATE, MSG_DELETE -> "/codebase_chat_messages";
         default -> "/codebase_chat_sessions";
       };
     }
 
-    private String insertAsOwner(Connection owner, UUID userId) throws SQLException {
+    /** A new session of {@code userId} holding message seed-1, appended by that user. */
+    private String seed(UUID userId) throws SQLException {
       String sessionId = ChatFixtures.newSessionId();
-      insertAsOwner(owner, sessionId, userId);
+      seed(sessionId, userId);
       return sessionId;
     }
 
-    private static void insertAsOwner(Connection owner, String sessionId, UUID userId) throws SQLException {
-      update(owner, "insert into public.codebase_chat_sessions (session_id, user_id, conversation_history)"
-          + " values (?, ?, ?::jsonb)", sessionId, userId, ChatFixtures.messages("seed-1"));
+    private void seed(String sessionId, UUID userId) throws SQLException {
+      new ChatRpc(db).append(DatabaseRequest.asUser(userId), sessionId, ChatFixtures.messages("seed-1"));
     }
 
+    /** Each session's row and its stored messages (every column of each), by session id. */
     private Map<String, String> rows(List<String> sessionIds) throws SQLException {
       Map<String, String> rows = new HashMap<>();
       try (Connection owner = db.ownerConnection();
           PreparedStatement select = owner.prepareStatement(
-              "select session_id, to_jsonb(t)::text from public.codebase_chat_sessions t where session_id = any (?)")) {
+              "select session_id, to_jsonb(t)::text || ' ' || (select coalesce(jsonb_agg(to_jsonb(m) order by m.seq),"
+                  + " '[]')::text from public.codebase_chat_messages m where m.session_row_id = t.id)"
+                  + " from public.codebase_chat_sessions t where session_id = any (?)")) {
         select.setArray(1, owner.createArrayOf("text", sessionIds.toArray()));
         try (ResultSet rs = select.executeQuery()) {
           while (rs.next()) {
