@@ -23,8 +23,10 @@ import java.util.UUID;
  *
  * <p>Server time is measured inside the database ({@code clock_timestamp()} before and after the
  * call, in a wrapper function created for the benchmark only), within a simulated PostgREST request
- * made as the session's owner; it excludes the network and the commit. After every measured append
- * the history is trimmed back (untimed), so every sample sees the same size. Not a test: run with
+ * made as the session's owner; it excludes the network and the commit. Messages are rows of
+ * {@code codebase_chat_messages}, so an append is an index probe and an insert whatever the
+ * history holds. After every measured append the new row is deleted again (untimed), so every
+ * sample sees the same size. Not a test: run with
  * {@code scripts/bench-append [samples]}; prints a Markdown table.
  */
 public final class AppendCostBenchmark {
@@ -35,7 +37,7 @@ public final class AppendCostBenchmark {
 
   public static void main(String[] args) throws SQLException {
     int samples = args.length > 0 ? Integer.parseInt(args[0]) : 300;
-    System.out.println("| PostgreSQL | history text | stored messages | history jsonb (stored) | history as JSON text"
+    System.out.println("| PostgreSQL | history text | stored messages | message rows' jsonb (stored) | history as JSON text"
         + " | request body (this project) | request body (original upsert) | server median | server p99 |");
     System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     try {
@@ -88,26 +90,43 @@ public final class AppendCostBenchmark {
   private static String measure(SupabaseDatabase db, PostgresMajor major, UUID user, Content content, int size,
       int samples) throws SQLException {
     String sessionId = ChatFixtures.newSessionId();
-    db.executeAsOwner("insert into public.codebase_chat_sessions (session_id, user_id, conversation_history)"
-        + " select ?, ?, jsonb_agg(jsonb_build_object('id', 'm' || i, 'role', case when i % 2 = 0 then 'user'"
-        + " else 'assistant' end, 'content', 'message ' || i || ': ' || " + content.sql
-        + ", 'timestamp', '2025-01-18T12:00:00.000Z') order by i) from generate_series(1, ?) i",
-        sessionId, user, size);
-    long storedBytes = ((Number) db.queryAsOwner("select pg_column_size(conversation_history)"
-        + " from public.codebase_chat_sessions where session_id = ?", sessionId)).longValue();
-    long textBytes = ((Number) db.queryAsOwner("select octet_length(conversation_history::text)"
+    // Seeded as the table owner, as a migrated history would be: one row per message, a second apart.
+    db.executeAsOwner("insert into public.codebase_chat_sessions (session_id, user_id) values (?, ?)", sessionId, user);
+    db.executeAsOwner("insert into public.codebase_chat_messages"
+        + " (session_row_id, user_id, message_id, sent_at, added_version, body, body_bytes)"
+        + " select s.id, s.user_id, 'm' || i, timestamptz '2025-01-18T12:00:00Z' + i * interval '1 second', 0, b.body,"
+        + " octet_length(b.body::text)"
+        + " from public.codebase_chat_sessions s, generate_series(1, ?) i,"
+        + " lateral (select jsonb_build_object('id', 'm' || i, 'role', case when i % 2 = 0 then 'user' else 'assistant' end,"
+        + " 'content', 'message ' || i || ': ' || " + content.sql + ", 'timestamp',"
+        + " to_char((timestamptz '2025-01-18T12:00:00Z' + i * interval '1 second') at time zone 'UTC',"
+        + " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')) as body) b"
+        + " where s.session_id = ?", size, sessionId);
+    db.executeAsOwner("update public.codebase_chat_sessions s set message_count = c.n, history_bytes = c.bytes"
+        + " from (select count(*) as n, sum(m.body_bytes + 2) as bytes from public.codebase_chat_messages m"
+        + " join public.codebase_chat_sessions t on t.id = m.session_row_id where t.session_id = ?) c"
+        + " where s.session_id = ?", sessionId, sessionId);
+    long storedBytes = ((Number) db.queryAsOwner("select sum(pg_column_size(m.body)) from public.codebase_chat_messages m"
+        + " join public.codebase_chat_sessions s on s.id = m.session_row_id where s.session_id = ?", sessionId)).longValue();
+    long textBytes = ((Number) db.queryAsOwner("select history_bytes"
         + " from public.codebase_chat_sessions where session_id = ?", sessionId)).longValue();
 
     double[] times = new double[samples];
     int requestBytes = 0;
     try (Connection api = db.authenticatorConnection();
         Connection owner = db.ownerConnection();
-        PreparedStatement trim = owner.prepareStatement("update public.codebase_chat_sessions"
-            + " set conversation_history = conversation_history - (-1) where session_id = ?")) {
-      trim.setString(1, sessionId);
+        PreparedStatement trim = owner.prepareStatement("with gone as (delete from public.codebase_chat_messages m"
+            + " using public.codebase_chat_sessions s where s.id = m.session_row_id and s.session_id = ?"
+            + " and m.message_id = ? returning m.body_bytes)"
+            + " update public.codebase_chat_sessions s set message_count = s.message_count - 1,"
+            + " history_bytes = s.history_bytes - (select body_bytes + 2 from gone)"
+            + " where s.session_id = ? and exists (select 1 from gone)")) {
       for (int i = -WARMUP; i < samples; i++) {
-        String messages = "[" + ChatFixtures.message("bench-" + (i + WARMUP),
-            "one new message of a typical length, about the size of a short question to the assistant") + "]";
+        String messageId = "bench-" + (i + WARMUP);
+        // Acknowledged now, so after every stored message: where a live append goes.
+        String messages = "[" + ChatFixtures.message(messageId,
+            "one new message of a typical length, about the size of a short question to the assistant",
+            "2026-12-03T12:00:00.000Z") + "]";
         requestBytes = ("{\"p_session_id\":\"" + sessionId + "\",\"p_messages\":" + messages + "}")
             .getBytes(StandardCharsets.UTF_8).length;
         double ms = DatabaseRequest.asUser(user).to("POST", "/rpc/append_chat_messages").run(api, c -> {
@@ -123,6 +142,9 @@ public final class AppendCostBenchmark {
         if (i >= 0) {
           times[i] = ms;
         }
+        trim.setString(1, sessionId);
+        trim.setString(2, messageId);
+        trim.setString(3, sessionId);
         trim.executeUpdate();
       }
     }

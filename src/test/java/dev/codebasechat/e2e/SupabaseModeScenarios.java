@@ -374,6 +374,7 @@ abstract class SupabaseModeScenarios {
     assertThat(two.post("/v1/sessions/" + id + "/messages", token, message("m0", "first")).status()).isEqualTo(200);
     awaitNothingPending(pair.get(1));
     assertThat(readIds(one, token, id)).containsExactly("m0"); // gateway one holds the session now
+    supabase.clearRequests();
     List<Long> staleness = new ArrayList<>();
 
     for (int i = 1; i <= 5; i++) {

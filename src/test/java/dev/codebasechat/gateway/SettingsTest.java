@@ -36,7 +36,7 @@ class SettingsTest {
     assertThat(zero.cacheFreshness()).isZero();
     assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("GATEWAY_CACHE_FRESHNESS_MS", "-1")))
         .isInstanceOf(Settings.InvalidSettingsException.class)
-        .hasMessageContaining("GATEWAY_CACHE_FRESHNESS_MS must be a whole number from 0 to 3600000");
+        .hasMessageContaining("GATEWAY_CACHE_FRESHNESS_MS must be from 0 to 3600000 but was -1");
   }
 
   @Test
