@@ -5,6 +5,7 @@ import dev.codebasechat.SystemTime;
 import dev.codebasechat.auth.LocalJwtSecret;
 import dev.codebasechat.auth.SupabaseJwtVerifier;
 import dev.codebasechat.postgrest.ApiKey;
+import dev.codebasechat.postgrest.ServiceKey;
 import dev.codebasechat.postgrest.MicrometerPostgrestListener;
 import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.session.FlushReport;
@@ -158,6 +159,17 @@ public final class Gateway implements AutoCloseable {
                 .build();
         openedJournal = SqliteJournal.builder().path(dataDir.resolve("journal.db")).clock(clock).build();
         storeBuilder = SessionStore.builder(builtClient).journal(openedJournal);
+        if (settings.serviceKey().isPresent()) {
+          // Only for journaled writes whose owners have no token here; never for a user's request.
+          ServiceKey key;
+          try {
+            key = ServiceKey.of(settings.serviceKey().get().value());
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                "SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY) must be an sb_secret_ key or a service_role JWT");
+          }
+          storeBuilder.operatorDelivery(builtClient.operator(key));
+        }
         verifierBuilder.projectUrl(url);
         settings.jwtSecret().ifPresent(secret -> verifierBuilder.jwtSecret(secret.value()));
         settings.requiredIssuer().ifPresent(verifierBuilder::issuer);
@@ -590,6 +602,10 @@ public final class Gateway implements AutoCloseable {
       body.putNull("oldestPendingAgeSeconds");
     }
     body.put("setAsideWrites", store.setAsideWrites().size());
+    // Writes of owners without a token here: delivered with the service key when given, else they
+    // wait until each owner sends a request to this instance again.
+    body.put("writesWaitingForOwners", store.writesWaitingForOwners());
+    body.put("deliveredWithoutOwners", store.writesDeliveredWithoutOwners());
     if (journal != null) {
       JournalStats stats = journal.stats();
       ObjectNode node = body.putObject("journal");

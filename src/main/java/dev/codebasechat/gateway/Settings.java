@@ -27,7 +27,7 @@ import java.util.function.Function;
  *   <tr><td>SUPABASE_URL</td><td>(none: embedded)</td><td>https://&lt;ref&gt;.supabase.co</td></tr>
  *   <tr><td>SUPABASE_ANON_KEY or SUPABASE_PUBLISHABLE_KEY</td><td>required with SUPABASE_URL</td><td>the project key sent as {@code apikey}</td></tr>
  *   <tr><td>SUPABASE_JWT_SECRET</td><td>(none)</td><td>legacy HS256 secret; embedded: generated into DATA_DIR when absent</td></tr>
- *   <tr><td>SUPABASE_SERVICE_ROLE_KEY or SUPABASE_SECRET_KEY</td><td>(none)</td><td>operator commands only; never used by HTTP routes</td></tr>
+ *   <tr><td>SUPABASE_SERVICE_ROLE_KEY or SUPABASE_SECRET_KEY</td><td>(none)</td><td>operator commands, and serve's delivery of journaled writes whose owners have no token here (drain rules); never used by HTTP routes</td></tr>
  *   <tr><td>PORT</td><td>8080</td><td>1..65535</td></tr>
  *   <tr><td>DATA_DIR</td><td>./data</td><td>journal, local sessions, dev secret</td></tr>
  *   <tr><td>GATEWAY_DEBOUNCE_MS</td><td>500</td><td>write coalescing window</td></tr>

@@ -55,9 +55,6 @@ public final class SessionAdmin {
   /** Reason recorded for a journaled write whose session belongs to someone else in the database. */
   public static final String OWNED_BY_ANOTHER_USER = "owned by another user";
 
-  /** Attempts to write one session when another writer keeps changing its row in between. */
-  static final int MAX_CONFLICT_ATTEMPTS = 5;
-
   private static final int TOTALS_PAGE = 1000;
   private static final String LIST_COLUMNS =
       "session_id,user_id,repo,message_count,last_activity,conversation_history";
@@ -407,12 +404,13 @@ public final class SessionAdmin {
    * is written and the writes are set aside ({@value #OWNED_BY_ANOTHER_USER}). Otherwise the
    * journaled writes are applied to it in order, as the store would (appends skip message ids
    * already stored and keep their order; context updates replace their fields; a clear empties the
-   * history; a delete removes the row), and the result is written in one request with optimistic
-   * concurrency: {@code PATCH …?session_id=eq.X&user_id=eq.OWNER&version=eq.V} (or {@code DELETE}
-   * with the same filters), and when that matches no row because another writer got in between,
-   * the row is read again and the writes re-applied, up to {@value #MAX_CONFLICT_ATTEMPTS} times.
-   * A session with no row is inserted with {@code user_id} = the writes' owner (a unique-key
-   * conflict means someone created it meanwhile: read again). A history that would break the
+   * history; a delete removes the row; new messages take their place by timestamp), and the result
+   * is written in one call of {@code store_chat_session_for(owner, id, version read, session)}: the
+   * database writes it only for that owner (another user's session id is refused there, whatever
+   * this read said) and only if the row is still at the version read; when another writer got in
+   * between, the row is read again and the writes re-applied, up to {@value
+   * OperatorDelivery#MAX_CONFLICT_ATTEMPTS} times. Messages the row already holds are left as they
+   * are (see {@link OperatorDelivery}). A history that would break the
    * table's limit of {@value LocalSessionTable#MAX_MESSAGES_PER_SESSION} messages, and a refusal of
    * the write itself (a 400 such as a CHECK on the 16 MiB history, a 409) set the writes aside with
    * the reason. Transient failures are retried by {@code guard}; when they persist, and when the
@@ -514,30 +512,17 @@ public final class SessionAdmin {
       long lastSequence = entries.get(entries.size() - 1).sequence();
       int messages = countMessages(entries);
       try {
-        for (int attempt = 1; attempt <= MAX_CONFLICT_ATTEMPTS; attempt++) {
-          Optional<ChatSession> row = guarded(() -> database
-              .from(SessionCodec.TABLE)
-              .select(ROW_COLUMNS)
-              .eq("session_id", id.value())
-              .maybeSingleAsync()
-              .thenApply(found -> found.map(SessionCodec::sessionFromRow)));
-          if (row.isPresent() && !row.get().owner().equals(owner)) {
-            return setAside(id, owner, ops, lastSequence, messages, OWNED_BY_ANOTHER_USER);
-          }
-          Optional<ChatSession> target = overlay(id, owner, ops, row);
-          if (target.isPresent() && target.get().messageCount() > LocalSessionTable.MAX_MESSAGES_PER_SESSION) {
-            return setAside(id, owner, ops, lastSequence, messages,
-                "the history would hold " + target.get().messageCount() + " messages; the table allows at most "
-                    + LocalSessionTable.MAX_MESSAGES_PER_SESSION);
-          }
-          if (write(id, owner, row, target)) {
+        OperatorDelivery.Result result = guarded(() -> new OperatorDelivery(database, guard).deliver(id, owner, ops));
+        return switch (result.outcome()) {
+          case DELIVERED -> {
             journal.release(id.value(), lastSequence);
-            int fresh = newMessages(row, target);
-            return new DrainedSession(id, owner, Outcome.DELIVERED, entries.size(), messages, fresh, Optional.empty());
+            yield new DrainedSession(id, owner, Outcome.DELIVERED, entries.size(), messages, result.freshMessages(), Optional.empty());
           }
-        }
-        return new DrainedSession(id, owner, Outcome.STILL_PENDING, entries.size(), messages, 0,
-            Optional.of("the row kept changing under " + MAX_CONFLICT_ATTEMPTS + " attempts; run drain again"));
+          case OWNED_BY_ANOTHER_USER, REFUSED ->
+              setAside(id, owner, ops, lastSequence, messages, result.reason().orElse(OWNED_BY_ANOTHER_USER));
+          case STILL_CHANGING -> new DrainedSession(id, owner, Outcome.STILL_PENDING, entries.size(), messages, 0,
+              Optional.of(result.reason().orElse("the row kept changing") + "; run drain again"));
+        };
       } catch (PostgrestException e) {
         if (e.kind() == FailureKind.TRANSIENT || !(e instanceof PostgrestHttpException)) {
           return new DrainedSession(id, owner, Outcome.STILL_PENDING, entries.size(), messages, 0,
@@ -556,40 +541,6 @@ public final class SessionAdmin {
         return new DrainedSession(id, owner, Outcome.STILL_PENDING, entries.size(), messages, 0,
             Optional.of(e.getClass().getSimpleName() + (message == null ? "" : ": " + message)));
       }
-    }
-
-    /**
-     * Writes {@code target} over {@code row} through the database's {@code store_chat_session_for},
-     * which enforces the journaled owner itself (another user's session is refused there, whatever
-     * this process read) and writes only if the row is still at the version read; false when
-     * another writer got in between. Messages the row holds stay untouched; new ones take their
-     * place by timestamp.
-     */
-    private boolean write(SessionId id, UUID owner, Optional<ChatSession> row, Optional<ChatSession> target) {
-      if (row.isEmpty() && target.isEmpty()) {
-        return true; // created and deleted again before it ever reached the database
-      }
-      if (row.isPresent() && target.isPresent() && sameContent(row.get(), target.get())) {
-        return true; // everything journaled is already stored
-      }
-      ObjectNode arguments = JSON.objectNode();
-      arguments.put("p_owner", owner.toString());
-      arguments.put("p_session_id", id.value());
-      if (row.isPresent()) {
-        arguments.put("p_expected_version", row.get().version());
-      } else {
-        arguments.putNull("p_expected_version");
-      }
-      if (target.isPresent()) {
-        arguments.set("p_session", content(target.get()));
-      } else {
-        arguments.putNull("p_session");
-      }
-      JsonNode written = guarded(() -> database
-          .rpc(SessionCodec.STORE_FOR_FUNCTION, arguments)
-          .executeAsync()
-          .thenApply(result -> result.body()));
-      return written.asBoolean(false);
     }
 
     private <T> T guarded(Supplier<CompletableFuture<T>> call) {
@@ -619,44 +570,6 @@ public final class SessionAdmin {
       journal.release(id.value(), lastSequence);
       return new DrainedSession(id, owner, Outcome.SET_ASIDE, entries.size(), messages, 0, Optional.of(reason));
     }
-  }
-
-  private static Optional<ChatSession> overlay(
-      SessionId id, UUID owner, List<PendingOp> ops, Optional<ChatSession> row) {
-    Outbox outbox = new Outbox(id, owner, false);
-    // When each write was acknowledged does not matter for the result.
-    ops.forEach(op -> outbox.add(op, Instant.EPOCH));
-    return outbox.overlay(row);
-  }
-
-  private static int newMessages(Optional<ChatSession> row, Optional<ChatSession> target) {
-    if (target.isEmpty()) {
-      return 0;
-    }
-    Set<MessageId> stored = new HashSet<>();
-    row.ifPresent(session -> session.messages().forEach(message -> stored.add(message.id())));
-    int fresh = 0;
-    for (ChatMessage message : target.get().messages()) {
-      if (!stored.contains(message.id())) {
-        fresh++;
-      }
-    }
-    return fresh;
-  }
-
-  private static boolean sameContent(ChatSession stored, ChatSession target) {
-    return content(stored).equals(content(target));
-  }
-
-  /** The columns a drain writes: everything the journaled writes can change. */
-  private static ObjectNode content(ChatSession session) {
-    ObjectNode row = JSON.objectNode();
-    row.put("repo", session.repo().orElse(null));
-    row.put("current_file", session.currentFile().orElse(null));
-    row.set("conversation_history", SessionCodec.messagesToJson(session.messages()));
-    row.set("context_cache", session.contextCache());
-    row.set("metadata", session.metadata());
-    return row;
   }
 
   private static Optional<String> text(JsonNode row, String field) {

@@ -152,6 +152,14 @@ public final class SessionStore implements AutoCloseable {
   private final Duration localCopyMaxAge;
   private final long localCopyMaxBytes;
 
+  /**
+   * Delivers, with the service key and under the drain's rules, the writes of owners without a
+   * usable token; absent when the operator gave none (then those writes wait for their owners).
+   */
+  private final @Nullable OperatorDelivery operator;
+  /** Writes delivered by {@link #operator} since start. */
+  private final AtomicLong operatorDeliveredWrites = new AtomicLong();
+
   /** Owners some of whose writes are parked until they present a usable token. */
   private final Set<UUID> ownersWaitingForToken = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
@@ -203,6 +211,8 @@ public final class SessionStore implements AutoCloseable {
         CacheBuilder.newBuilder().maximumSize(200_000).expireAfterAccess(Duration.ofHours(6)).ticker(ticker).build();
     this.databaseTimeout = builder.databaseTimeout;
     this.freshnessMillis = builder.cacheFreshness.toMillis();
+    this.operator =
+        builder.operatorScope == null || builder.writeThrough ? null : new OperatorDelivery(builder.operatorScope, this.guard);
     this.pacer =
         WritePacer.builder(this::flushOne, clock, scheduler)
             .debounce(builder.debounce)
@@ -759,6 +769,31 @@ public final class SessionStore implements AutoCloseable {
   }
 
   /** Sessions with writes not yet confirmed, oldest first. */
+  /**
+   * Writes that wait for their owners: pending writes of owners this process has no usable token
+   * for (after a restart: tokens are never written to disk), when no service key was given to
+   * deliver them ({@link Builder#operatorDelivery}); they are sent when each owner makes a request
+   * here again. Zero with the service key.
+   */
+  public int writesWaitingForOwners() {
+    if (operator != null) {
+      return 0;
+    }
+    int waiting = 0;
+    for (Outbox outbox : outboxes.values()) {
+      OwnerToken token = tokens.getIfPresent(outbox.owner);
+      if (token == null || token.refused()) {
+        waiting += outbox.pendingWrites();
+      }
+    }
+    return waiting;
+  }
+
+  /** Writes delivered with the service key for owners without a usable token, since start. */
+  public long writesDeliveredWithoutOwners() {
+    return operatorDeliveredWrites.get();
+  }
+
   public List<PendingSession> pendingSessions() {
     List<PendingSession> pending = new ArrayList<>();
     for (Outbox outbox : outboxes.values()) {
@@ -1126,6 +1161,9 @@ public final class SessionStore implements AutoCloseable {
       return CompletableFuture.completedFuture(FlushOutcome.done());
     }
     OwnerToken token = tokens.getIfPresent(outbox.owner);
+    if ((token == null || token.refused()) && operator != null) {
+      return deliverAsOperator(outbox, head.get());
+    }
     if (token == null || token.refused()) {
       outbox.releaseHead("waiting for a new access token of the owner");
       ownersWaitingForToken.add(outbox.owner);
@@ -1143,6 +1181,83 @@ public final class SessionStore implements AutoCloseable {
               }
               return onFlushFailure(outbox, token.token(), op, RemoteGuard.unwrap(failure));
             });
+  }
+
+  /**
+   * Delivers {@code op}, whose owner has no usable token, with the service key under the drain's
+   * rules ({@link OperatorDelivery}); what it cannot deliver is set aside as the drain sets it
+   * aside, or waits for the owner when the database refuses the key itself.
+   */
+  private CompletableFuture<FlushOutcome> deliverAsOperator(Outbox outbox, PendingOp op) {
+    OperatorDelivery delivery = java.util.Objects.requireNonNull(operator);
+    return delivery
+        .deliver(outbox.id, outbox.owner, List.of(op))
+        .handle(
+            (result, failure) -> {
+              if (failure == null) {
+                switch (result.outcome()) {
+                  case DELIVERED -> {
+                    release(outbox.id, outbox.removeHead());
+                    confirmedWrites.addAndGet(op.weight());
+                    operatorDeliveredWrites.addAndGet(op.weight());
+                    deliveredWithoutOwner(outbox.id, op);
+                    logProgress();
+                    return afterHead(outbox);
+                  }
+                  case STILL_CHANGING -> {
+                    int attempts = outbox.releaseHead(result.reason().orElse("the row kept changing"));
+                    return FlushOutcome.retryAfter(guard.backoff(attempts));
+                  }
+                  default -> {
+                    return setAsideHead(outbox, op, result.reason().orElse(SessionAdmin.OWNED_BY_ANOTHER_USER));
+                  }
+                }
+              }
+              Throwable cause = RemoteGuard.unwrap(failure);
+              if (RemoteGuard.isUnavailable(cause)) {
+                int attempts = outbox.releaseHead(describe(cause));
+                return FlushOutcome.retryAfter(guard.retryDelayAfter(cause, attempts));
+              }
+              if (cause instanceof PostgrestHttpException http
+                  && (http.kind() == FailureKind.CLIENT || http.kind() == FailureKind.CONFLICT)) {
+                return setAsideHead(outbox, op, describe(cause));
+              }
+              // The database refused the service key's request as such (a wrong key, missing
+              // grants): as the drain does, the write stays pending, here for its owner's next token.
+              outbox.releaseHead("waiting for the owner: the service key was refused (" + describe(cause) + ")");
+              log.warn("writes of session {} wait for their owner; the service key was refused: {}", outbox.id, describe(cause));
+              ownersWaitingForToken.add(outbox.owner);
+              return FlushOutcome.parked();
+            });
+  }
+
+  /**
+   * The held copy after a write delivered without its owner: the write applied, at the version
+   * held before, so the next read asks the database what changed.
+   */
+  private void deliveredWithoutOwner(SessionId id, PendingOp op) {
+    stamp(id);
+    if (op instanceof PendingOp.Delete) {
+      confirmed.invalidate(id);
+      knownOwners.invalidate(id);
+      dropLocalCopy(id);
+      return;
+    }
+    confirmed.asMap().computeIfPresent(id, (key, held) ->
+        OperatorDelivery.overlay(id, held.owner(), List.of(op), Optional.of(held)).orElse(held));
+    validatedAt.remove(id);
+  }
+
+  /** Sets the outbox's head aside for good with {@code reason}, as a refusal of the database does. */
+  private FlushOutcome setAsideHead(Outbox outbox, PendingOp op, String reason) {
+    SetAsideWrite entry = new SetAsideWrite(outbox.id, outbox.owner, opName(op), messageIds(op), reason, clock.instant());
+    setAside.add(entry);
+    log.warn("set aside a {} of session {} ({} messages): {}", entry.operation(), outbox.id, entry.messageIds().size(), reason);
+    keepSetAside(entry, op);
+    release(outbox.id, outbox.removeHead());
+    confirmed.invalidate(outbox.id);
+    knownOwners.invalidate(outbox.id);
+    return afterHead(outbox);
   }
 
   /** Embedded mode: performs {@code op} on the local backend now. */
@@ -1290,21 +1405,7 @@ public final class SessionStore implements AutoCloseable {
       return FlushOutcome.retryAfter(guard.backoff(attempts));
     }
     // Refused for good (policy, constraint, missing session): set aside, go on with the rest.
-    SetAsideWrite entry =
-        new SetAsideWrite(
-            outbox.id, outbox.owner, opName(op), messageIds(op), describe(failure), clock.instant());
-    setAside.add(entry);
-    log.warn(
-        "set aside a {} of session {} ({} messages): {}",
-        entry.operation(),
-        outbox.id,
-        entry.messageIds().size(),
-        entry.reason());
-    keepSetAside(entry, op);
-    release(outbox.id, outbox.removeHead());
-    confirmed.invalidate(outbox.id);
-    knownOwners.invalidate(outbox.id);
-    return afterHead(outbox);
+    return setAsideHead(outbox, op, describe(failure));
   }
 
   /**
@@ -1415,6 +1516,12 @@ public final class SessionStore implements AutoCloseable {
     replayedWrites = replayed;
     if (replayed > 0) {
       log.info("replaying {} journaled writes of {} sessions", replayed, outboxes.size());
+      if (operator != null) {
+        log.info("writes of owners without a token are delivered with the service key, under the drain's rules");
+      } else {
+        log.info("{} journaled writes wait for their owners' next requests (no service key given to deliver them)",
+            writesWaitingForOwners());
+      }
     }
   }
 
@@ -1555,6 +1662,7 @@ public final class SessionStore implements AutoCloseable {
     private long localCopyMaxBytes = DEFAULT_LOCAL_COPY_MAX_BYTES;
     private Duration databaseTimeout = DEFAULT_DATABASE_TIMEOUT;
     private Duration cacheFreshness = DEFAULT_CACHE_FRESHNESS;
+    private dev.codebasechat.postgrest.@Nullable OperatorScope operatorScope;
 
     private Builder(SessionBackend backend, boolean writeThrough) {
       this.backend = backend;
@@ -1619,6 +1727,20 @@ public final class SessionStore implements AutoCloseable {
         throw new IllegalArgumentException("cacheFreshness must not be negative but was " + freshness);
       }
       this.cacheFreshness = freshness;
+      return this;
+    }
+
+    /**
+     * Lets the store deliver, with the service key, the journaled writes of owners who have no
+     * usable token (after a restart, or when their token was refused), instead of waiting until
+     * each owner sends a request to this process again: under exactly the rules of the {@code
+     * drain} command (the owner journaled with each write, verified when it was acknowledged, is
+     * enforced by the database through {@code store_chat_session_for}; another user's session is
+     * never written; what cannot be stored is set aside). The key is used for nothing else: never
+     * for a user's request, reads included. Default: none (such writes wait for their owners).
+     */
+    public Builder operatorDelivery(dev.codebasechat.postgrest.OperatorScope serviceScope) {
+      this.operatorScope = serviceScope;
       return this;
     }
 

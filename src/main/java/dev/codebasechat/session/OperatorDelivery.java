@@ -1,0 +1,161 @@
+package dev.codebasechat.session;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.postgrest.OperatorScope;
+import dev.codebasechat.sync.LocalSessionTable;
+import dev.codebasechat.sync.RemoteGuard;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Delivers journaled writes of one session with the service key, under the rules of the {@code
+ * drain} command: the owner recorded with the writes (verified when they were acknowledged) is the
+ * only one they are written for, and the database enforces it ({@code store_chat_session_for}
+ * refuses another user's session whatever this process read); a session of another user is never
+ * written; a row that changes in between is read again, a few times at most. Used by the drain
+ * command and by a store given the service key for writes whose owners have no usable token.
+ *
+ * <p>Thread-safe (stateless apart from its collaborators). Never logs; the caller decides what a
+ * failure means. Failures of the database come as the future's {@link
+ * dev.codebasechat.postgrest.PostgrestException}, unwrapped.
+ */
+final class OperatorDelivery {
+
+  /** Attempts to write one session when another writer keeps changing its row in between. */
+  static final int MAX_CONFLICT_ATTEMPTS = 5;
+
+  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+  /** What became of the writes. */
+  enum Outcome {
+    /** Stored (or found already stored). */
+    DELIVERED,
+    /** The session id belongs to another user in the database: never written. */
+    OWNED_BY_ANOTHER_USER,
+    /** The database could never hold the result (too many messages): never written. */
+    REFUSED,
+    /** The row kept changing under every attempt: nothing written, try again later. */
+    STILL_CHANGING
+  }
+
+  /**
+   * @param freshMessages messages stored by this delivery that the row did not hold
+   * @param reason why the writes were not delivered, for the operator
+   */
+  record Result(Outcome outcome, int freshMessages, Optional<String> reason) {}
+
+  private final OperatorScope database;
+  private final RemoteGuard guard;
+
+  OperatorDelivery(OperatorScope database, RemoteGuard guard) {
+    this.database = database;
+    this.guard = guard;
+  }
+
+  CompletableFuture<Result> deliver(SessionId id, UUID owner, List<PendingOp> ops) {
+    return attempt(id, owner, ops, 1);
+  }
+
+  private CompletableFuture<Result> attempt(SessionId id, UUID owner, List<PendingOp> ops, int attempt) {
+    return guard
+        .call(() -> database
+            .from(SessionCodec.TABLE)
+            .select(SessionCodec.SESSION_COLUMNS)
+            .eq("session_id", id.value())
+            .maybeSingleAsync()
+            .thenApply(found -> found.map(SessionCodec::sessionFromRow)))
+        .thenCompose(row -> {
+          if (row.isPresent() && !row.get().owner().equals(owner)) {
+            return CompletableFuture.completedFuture(
+                new Result(Outcome.OWNED_BY_ANOTHER_USER, 0, Optional.of(SessionAdmin.OWNED_BY_ANOTHER_USER)));
+          }
+          Optional<ChatSession> target = overlay(id, owner, ops, row);
+          if (target.isPresent() && target.get().messageCount() > LocalSessionTable.MAX_MESSAGES_PER_SESSION) {
+            return CompletableFuture.completedFuture(new Result(Outcome.REFUSED, 0, Optional.of(
+                "the history would hold " + target.get().messageCount() + " messages; the table allows at most "
+                    + LocalSessionTable.MAX_MESSAGES_PER_SESSION)));
+          }
+          return write(id, owner, row, target).thenCompose(written -> {
+            if (written) {
+              return CompletableFuture.completedFuture(new Result(Outcome.DELIVERED, newMessages(row, target), Optional.empty()));
+            }
+            if (attempt >= MAX_CONFLICT_ATTEMPTS) {
+              return CompletableFuture.completedFuture(new Result(Outcome.STILL_CHANGING, 0,
+                  Optional.of("the row kept changing under " + MAX_CONFLICT_ATTEMPTS + " attempts")));
+            }
+            return attempt(id, owner, ops, attempt + 1);
+          });
+        });
+  }
+
+  /**
+   * Writes {@code target} over {@code row} through {@code store_chat_session_for}, which writes
+   * only if the row is still at the version read; false when another writer got in between.
+   * Messages the row holds stay untouched; new ones take their place by timestamp.
+   */
+  private CompletableFuture<Boolean> write(
+      SessionId id, UUID owner, Optional<ChatSession> row, Optional<ChatSession> target) {
+    if (row.isEmpty() && target.isEmpty()) {
+      return CompletableFuture.completedFuture(true); // created and deleted before it reached the database
+    }
+    if (row.isPresent() && target.isPresent() && content(row.get()).equals(content(target.get()))) {
+      return CompletableFuture.completedFuture(true); // everything journaled is already stored
+    }
+    ObjectNode arguments = JSON.objectNode();
+    arguments.put("p_owner", owner.toString());
+    arguments.put("p_session_id", id.value());
+    if (row.isPresent()) {
+      arguments.put("p_expected_version", row.get().version());
+    } else {
+      arguments.putNull("p_expected_version");
+    }
+    if (target.isPresent()) {
+      arguments.set("p_session", content(target.get()));
+    } else {
+      arguments.putNull("p_session");
+    }
+    return guard
+        .call(() -> database.rpc(SessionCodec.STORE_FOR_FUNCTION, arguments).executeAsync())
+        .thenApply(result -> result.body().asBoolean(false));
+  }
+
+  /** {@code row} with {@code ops} applied, as the store's outbox would apply them. */
+  static Optional<ChatSession> overlay(SessionId id, UUID owner, List<PendingOp> ops, Optional<ChatSession> row) {
+    Outbox outbox = new Outbox(id, owner, false);
+    // When each write was acknowledged does not matter for the result.
+    ops.forEach(op -> outbox.add(op, Instant.EPOCH));
+    return outbox.overlay(row);
+  }
+
+  private static int newMessages(Optional<ChatSession> row, Optional<ChatSession> target) {
+    if (target.isEmpty()) {
+      return 0;
+    }
+    Set<MessageId> stored = new HashSet<>();
+    row.ifPresent(session -> session.messages().forEach(message -> stored.add(message.id())));
+    int fresh = 0;
+    for (ChatMessage message : target.get().messages()) {
+      if (!stored.contains(message.id())) {
+        fresh++;
+      }
+    }
+    return fresh;
+  }
+
+  /** The columns a delivery writes: everything the journaled writes can change. */
+  private static ObjectNode content(ChatSession session) {
+    ObjectNode row = JSON.objectNode();
+    row.put("repo", session.repo().orElse(null));
+    row.put("current_file", session.currentFile().orElse(null));
+    row.set("conversation_history", SessionCodec.messagesToJson(session.messages()));
+    row.set("context_cache", session.contextCache());
+    row.set("metadata", session.metadata());
+    return row;
+  }
+}
