@@ -1167,6 +1167,13 @@ public final class SessionStore implements AutoCloseable {
     if (token == null || token.refused()) {
       outbox.releaseHead("waiting for a new access token of the owner");
       ownersWaitingForToken.add(outbox.owner);
+      // A token that arrived between the lookup above and the line before found no owner waiting:
+      // look again, or these writes would wait for yet another one.
+      OwnerToken now = tokens.getIfPresent(outbox.owner);
+      if (now != null && !now.refused() && ownersWaitingForToken.remove(outbox.owner)) {
+        resumeOwner(outbox.owner);
+        return CompletableFuture.completedFuture(FlushOutcome.more());
+      }
       return CompletableFuture.completedFuture(FlushOutcome.parked());
     }
     PendingOp op = head.get();
@@ -1538,10 +1545,14 @@ public final class SessionStore implements AutoCloseable {
     // Parked writes of this owner (token refused, expired from memory, or never seen since a
     // restart) can go now; the check keeps a new user's first request from scanning anything.
     if (ownersWaitingForToken.remove(caller.userId())) {
-      for (Outbox outbox : outboxes.values()) {
-        if (outbox.owner.equals(caller.userId())) {
-          pacer.resume(outbox.id);
-        }
+      resumeOwner(caller.userId());
+    }
+  }
+
+  private void resumeOwner(UUID owner) {
+    for (Outbox outbox : outboxes.values()) {
+      if (outbox.owner.equals(owner)) {
+        pacer.resume(outbox.id);
       }
     }
   }

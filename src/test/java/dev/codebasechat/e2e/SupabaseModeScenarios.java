@@ -417,4 +417,61 @@ abstract class SupabaseModeScenarios {
           Duration.ofSeconds(3), () -> readIds(gateway.client(), token, id).equals(sent), "the gateway reads the stored order");
     }
   }
+
+  /** Three messages confirmed, then two acknowledged during an outage, then {@code kill -9}. */
+  private List<String> backlogLeftByAKilledGateway(Map<String, String> env, String token, String[] sessionId)
+      throws InterruptedException {
+    GatewayProcess gateway = gateway(env);
+    GatewayClient client = gateway.client();
+    String id = createSession(client, token);
+    sessionId[0] = id;
+    List<String> acknowledged = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      if (i == 3) {
+        gateway.awaitOrExplain(DELIVERY, () -> storedCount(id) == 3, "the first messages reach the database");
+        supabase.goDown(Outage.CONNECTION_REFUSED);
+      }
+      Answer answer = client.post("/v1/sessions/" + id + "/messages", token, message("s" + i, "message " + i));
+      assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+      acknowledged.add("s" + i);
+    }
+    gateway.kill9();
+    supabase.goUp();
+    return acknowledged;
+  }
+
+  @Test
+  void restartedWithTheServiceKey_deliversTheBacklog_withoutWaitingForItsOwner() throws InterruptedException {
+    Map<String, String> env = env();
+    env.put("DATA_DIR", dataDir.resolve("restartedWithTheServiceK").toString()); // a journal of its own
+    env.put("SUPABASE_SERVICE_ROLE_KEY", supabase.serviceKey());
+    String token = supabase.tokenFor(supabase.newUser());
+    String[] id = new String[1];
+    List<String> acknowledged = backlogLeftByAKilledGateway(env, token, id);
+
+    GatewayProcess restarted = gateway(env); // and the owner never comes back to it
+
+    restarted.awaitOrExplain(DELIVERY, () -> storedIds(id[0]).equals(acknowledged), "the backlog reaches the database");
+    JsonNode ready = restarted.client().send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty()).json();
+    assertThat(ready.path("writesWaitingForOwners").asInt()).isZero();
+    assertThat(ready.path("deliveredWithoutOwners").asInt()).isEqualTo(2);
+    assertThat(restarted.output() + restarted.errors()).doesNotContain(supabase.serviceKey());
+  }
+
+  @Test
+  void restartedWithoutTheServiceKey_saysHowManyWritesWaitForTheirOwners() throws InterruptedException {
+    Map<String, String> env = env();
+    env.put("DATA_DIR", dataDir.resolve("restartedWithoutTheServi").toString()); // a journal of its own
+    String token = supabase.tokenFor(supabase.newUser());
+    String[] id = new String[1];
+    List<String> acknowledged = backlogLeftByAKilledGateway(env, token, id);
+
+    GatewayProcess restarted = gateway(env);
+    JsonNode ready = restarted.client().send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty()).json();
+
+    assertThat(ready.path("writesWaitingForOwners").asInt()).isEqualTo(2);
+    assertThat(restarted.output() + restarted.errors()).contains("2 journaled writes wait for their owners' next requests");
+    restarted.client().get("/v1/sessions/" + id[0], token); // the owner comes back
+    restarted.awaitOrExplain(DELIVERY, () -> storedIds(id[0]).equals(acknowledged), "the backlog reaches the database");
+  }
 }
