@@ -772,17 +772,16 @@ public final class SessionStore implements AutoCloseable {
   /**
    * Writes that wait for their owners: pending writes of owners this process has no usable token
    * for (after a restart: tokens are never written to disk), when no service key was given to
-   * deliver them ({@link Builder#operatorDelivery}); they are sent when each owner makes a request
-   * here again. Zero with the service key.
+   * deliver them ({@link Builder#operatorDelivery}), or when the database refused the key; they are
+   * sent when each owner makes a request here again.
    */
   public int writesWaitingForOwners() {
-    if (operator != null) {
-      return 0;
-    }
     int waiting = 0;
     for (Outbox outbox : outboxes.values()) {
       OwnerToken token = tokens.getIfPresent(outbox.owner);
-      if (token == null || token.refused()) {
+      boolean noToken = token == null || token.refused();
+      // With the service key, only writes the database refused to deliver with it wait.
+      if (noToken && (operator == null || ownersWaitingForToken.contains(outbox.owner))) {
         waiting += outbox.pendingWrites();
       }
     }
@@ -1204,10 +1203,11 @@ public final class SessionStore implements AutoCloseable {
               if (failure == null) {
                 switch (result.outcome()) {
                   case DELIVERED -> {
-                    release(outbox.id, outbox.removeHead());
+                    // Counted and applied before the release, which is what waiters watch.
                     confirmedWrites.addAndGet(op.weight());
                     operatorDeliveredWrites.addAndGet(op.weight());
                     deliveredWithoutOwner(outbox.id, op);
+                    release(outbox.id, outbox.removeHead());
                     logProgress();
                     return afterHead(outbox);
                   }

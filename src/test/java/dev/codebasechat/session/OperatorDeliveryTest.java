@@ -1,0 +1,174 @@
+package dev.codebasechat.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.codebasechat.postgrest.ApiKey;
+import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.postgrest.ServiceKey;
+import dev.codebasechat.sync.SqliteJournal;
+import dev.codebasechat.testing.ManualClock;
+import dev.codebasechat.testing.Outage;
+import dev.codebasechat.testing.SupabaseTestServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A store given the service key delivers the journaled writes of owners it has no token for (after
+ * a restart) without waiting for them, under the drain's rules: only for the journaled owner,
+ * never into another user's session, and a refused key leaves the writes waiting for their owner.
+ * Over real SQL behind the PostgREST-compatible test server, on a manual clock.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class OperatorDeliveryTest {
+
+  @RegisterExtension static SupabaseTestServer supabase = SupabaseTestServer.create();
+
+  @TempDir Path dir;
+
+  private final ManualClock clock = ManualClock.startingAtEpoch2026();
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    supabase.clearFaults();
+    for (int i = open.size() - 1; i >= 0; i--) {
+      open.get(i).close();
+    }
+  }
+
+  private SqliteJournal journal() {
+    SqliteJournal journal = SqliteJournal.open(dir.resolve("journal.db"));
+    open.add(journal);
+    return journal;
+  }
+
+  private StoreFixture store(SqliteJournal journal, java.util.function.UnaryOperator<SessionStore.Builder> more) {
+    StoreFixture f = new StoreFixture(
+        supabase, clock, builder -> more.apply(builder.journal(journal).closeTimeout(Duration.ofMillis(50))));
+    open.add(() -> {
+      f.store.close();
+      f.close();
+    });
+    return f;
+  }
+
+  private StoreFixture storeWithoutJournal() {
+    StoreFixture f = new StoreFixture(supabase, clock, builder -> builder.closeTimeout(Duration.ofMillis(50)));
+    open.add(() -> {
+      f.store.close();
+      f.close();
+    });
+    return f;
+  }
+
+  private PostgrestClient.Builder client() {
+    return PostgrestClient.builder().projectUrl(supabase.baseUrl()).apiKey(ApiKey.of(supabase.apiKey()));
+  }
+
+  private SessionStore.Builder withServiceKey(SessionStore.Builder builder, String key) {
+    PostgrestClient operatorClient = client().build();
+    open.add(operatorClient);
+    return builder.operatorDelivery(operatorClient.operator(ServiceKey.of(key)));
+  }
+
+  /** {@code user}'s writes acknowledged during an outage by a store that then stopped. */
+  private void backlogOf(UUID user, SessionId id, String... messageIds) {
+    SqliteJournal journal = journal();
+    StoreFixture first = store(journal, b -> b);
+    supabase.goDown(Outage.CONNECTION_REFUSED);
+    for (String messageId : messageIds) {
+      first.store.append(first.caller(user), id, List.of(first.message(messageId)));
+    }
+    first.store.close();
+    supabase.goUp();
+    assertThat(journal.pending()).isNotEmpty();
+    journal.close(); // the next store opens the file again, as after a restart
+  }
+
+  private static List<String> storedIds(SessionId id) {
+    return supabase.queryAsOwner(
+        "select m ->> 'id' from public.codebase_chat_sessions s, jsonb_array_elements(s.conversation_history) m"
+            + " where s.session_id = ?",
+        id.value());
+  }
+
+  @Test
+  void restartedWithTheServiceKey_deliversTheBacklog_withoutAnyRequestOfItsOwner() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0001");
+    backlogOf(user, id, "m1", "m2");
+    supabase.clearRequests();
+
+    StoreFixture restarted = store(journal(), b -> withServiceKey(b, supabase.serviceKey()));
+    restarted.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("m1", "m2");
+    assertThat(restarted.store.writesDeliveredWithoutOwners()).isEqualTo(2);
+    assertThat(restarted.store.writesWaitingForOwners()).isZero();
+    assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages"))).as("no user's request").isEmpty();
+    assertThat(supabase.requests(r -> r.isCallOf("store_chat_session_for"))).isNotEmpty();
+  }
+
+  @Test
+  void backlogForASessionIdAnotherUserHolds_isSetAside_andTheirSessionUntouched() {
+    UUID owner = supabase.newUser();
+    UUID other = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0002");
+    StoreFixture theirs = storeWithoutJournal();
+    theirs.store.append(theirs.caller(owner), id, List.of(theirs.message("theirs")));
+    theirs.drainAll();
+    theirs.store.close();
+    backlogOf(other, id, "intruder"); // accepted while the database could not say whose id it is
+
+    StoreFixture restarted = store(journal(), b -> withServiceKey(b, supabase.serviceKey()));
+    restarted.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("theirs");
+    assertThat(restarted.store.setAsideWrites())
+        .singleElement()
+        .satisfies(write -> {
+          assertThat(write.owner()).isEqualTo(other);
+          assertThat(write.reason()).isEqualTo(SessionAdmin.OWNED_BY_ANOTHER_USER);
+        });
+  }
+
+  @Test
+  void aServiceKeyTheDatabaseRefuses_leavesTheBacklogWaitingForItsOwner() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0003");
+    backlogOf(user, id, "m1");
+
+    StoreFixture restarted = store(journal(), b -> withServiceKey(b, "sb_secret_not-this-projects-key-0000"));
+    restarted.driveUntil(() -> restarted.store.writesWaitingForOwners() == 1, Duration.ofMinutes(1));
+    assertThat(storedIds(id)).isEmpty();
+    assertThat(restarted.store.writesWaitingForOwners()).isEqualTo(1);
+
+    restarted.store.history(restarted.caller(user), id); // the owner comes back with a token
+    restarted.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("m1");
+    assertThat(restarted.store.writesWaitingForOwners()).isZero();
+  }
+
+  @Test
+  void withoutTheServiceKey_theBacklogWaitsForItsOwner_andSaysSo() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0004");
+    backlogOf(user, id, "m1", "m2");
+
+    StoreFixture restarted = store(journal(), b -> b);
+    restarted.driveUntil(() -> restarted.store.pendingSessions().stream().allMatch(PendingSession::waitingForToken), Duration.ofMinutes(1));
+
+    assertThat(storedIds(id)).isEmpty();
+    assertThat(restarted.store.writesWaitingForOwners()).isEqualTo(2);
+  }
+}
