@@ -45,6 +45,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -157,6 +158,10 @@ public final class SessionStore implements AutoCloseable {
    * usable token; absent when the operator gave none (then those writes wait for their owners).
    */
   private final @Nullable OperatorDelivery operator;
+  /** When a write is acknowledged; {@link Acknowledgement#DATABASE}: only once confirmed. */
+  private final Acknowledgement acknowledgement;
+  /** Database-acknowledged appends, coalesced per session while one is in flight. */
+  private final AppendBatches appendBatches;
   /** Writes delivered by {@link #operator} since start. */
   private final AtomicLong operatorDeliveredWrites = new AtomicLong();
 
@@ -213,6 +218,14 @@ public final class SessionStore implements AutoCloseable {
     this.freshnessMillis = builder.cacheFreshness.toMillis();
     this.operator =
         builder.operatorScope == null || builder.writeThrough ? null : new OperatorDelivery(builder.operatorScope, this.guard);
+    this.acknowledgement = builder.writeThrough ? Acknowledgement.JOURNAL : builder.acknowledgement;
+    this.appendBatches =
+        new AppendBatches((id, owner, token, append) ->
+            guard.call(() -> remote.append(token, owner, id, append), databaseTimeout)
+                .thenApply(ack -> {
+                  confirmedAppend(id, owner, append, ack);
+                  return ack;
+                }));
     this.pacer =
         WritePacer.builder(this::flushOne, clock, scheduler)
             .debounce(builder.debounce)
@@ -432,6 +445,9 @@ public final class SessionStore implements AutoCloseable {
   public SessionId create(Caller caller) {
     rememberToken(caller);
     SessionId id = SessionId.generate(clock);
+    if (acknowledgement == Acknowledgement.DATABASE) {
+      return create(caller, id);
+    }
     if (writeThrough) {
       await(remote.append(caller.token(), caller.userId(), id, new PendingOp.Append(List.of(), Optional.empty(), Optional.empty())));
       return id;
@@ -640,6 +656,9 @@ public final class SessionStore implements AutoCloseable {
                 return new AppendReceipt(id, ack.appended(), unique.size() - ack.appended(), ack.messageCount(), 0);
               });
     }
+    if (acknowledgement == Acknowledgement.DATABASE) {
+      return appendConfirmed(caller, id, cached, unique.values(), repo, currentFile);
+    }
     int[] accepted = new int[1];
     Outbox outbox;
     try {
@@ -678,6 +697,41 @@ public final class SessionStore implements AutoCloseable {
         outbox.overlay(Optional.ofNullable(cached)).map(ChatSession::messageCount).orElse(0);
     return CompletableFuture.completedFuture(
         new AppendReceipt(id, accepted[0], unique.size() - accepted[0], count, outbox.pendingWrites()));
+  }
+
+  /**
+   * {@link Acknowledgement#DATABASE}: the append is answered once the database confirmed the
+   * request that carried it (coalesced with the session's other appends of that moment); nothing
+   * is recorded before.
+   */
+  private CompletableFuture<AppendReceipt> appendConfirmed(
+      Caller caller,
+      SessionId id,
+      @Nullable ChatSession held,
+      java.util.Collection<ChatMessage> unique,
+      Optional<String> repo,
+      Optional<String> currentFile) {
+    List<ChatMessage> fresh = new ArrayList<>();
+    for (ChatMessage message : unique) {
+      if (held == null || !containsId(held, message.id())) {
+        fresh.add(message);
+      }
+    }
+    PendingOp.Append op = new PendingOp.Append(fresh, repo, currentFile);
+    return appendBatches
+        .submit(id, caller.userId(), caller.token(), op)
+        .handle(
+            (ack, failure) -> {
+              if (failure != null) {
+                Throwable cause = RemoteGuard.unwrap(failure);
+                if (cause instanceof PostgrestHttpException http && http.kind() == FailureKind.FORBIDDEN) {
+                  knownOwners.invalidate(id);
+                  throw new SessionNotFoundException(id); // another user's id, as the database says
+                }
+                throw translate(failure, "session " + id);
+              }
+              return new AppendReceipt(id, fresh.size(), unique.size() - fresh.size(), ack.messageCount(), 0);
+            });
   }
 
   /**
@@ -1090,6 +1144,9 @@ public final class SessionStore implements AutoCloseable {
     }
     // A context update answers with the whole session: for a session not held that is a read. A
     // clear or a delete needs only to know the session is the caller's: no history is downloaded.
+    if (acknowledgement == Acknowledgement.DATABASE) {
+      return confirmedNow(caller, id, op);
+    }
     CompletableFuture<Optional<ChatSession>> known =
         op instanceof PendingOp.Context
             ? historyAsync(caller, id).thenApply(read -> Optional.of(read.session()))
@@ -1129,6 +1186,36 @@ public final class SessionStore implements AutoCloseable {
               ReadSource.CACHE,
               outbox.pendingWrites());
         });
+  }
+
+  /**
+   * {@link Acknowledgement#DATABASE}: a context update, clear or delete answered once the database
+   * confirmed it, within the database timeout; nothing is recorded before.
+   */
+  private CompletableFuture<SessionRead> confirmedNow(Caller caller, SessionId id, PendingOp op) {
+    CompletableFuture<Optional<ChatSession>> known =
+        op instanceof PendingOp.Context
+            ? historyAsync(caller, id).thenApply(read -> Optional.of(read.session()))
+            : existing(caller, id).thenCompose(base -> base.isPresent() ? CompletableFuture.completedFuture(base) : headIfAny(caller, id));
+    return known.thenCompose(current -> {
+      if (current.isEmpty() && !(op instanceof PendingOp.Delete)) {
+        throw new SessionNotFoundException(id);
+      }
+      return sendAs(id, caller.userId(), caller.token(), op, databaseTimeout)
+          .handle((ignored, failure) -> {
+            if (failure != null) {
+              throw translate(failure, "session " + id);
+            }
+            if (op instanceof PendingOp.Delete) {
+              return new SessionRead(ChatSession.empty(id, caller.userId()), ReadSource.DATABASE, 0);
+            }
+            ChatSession held = confirmed.asMap().get(id);
+            ChatSession after = held != null && held.owner().equals(caller.userId())
+                ? held
+                : OperatorDelivery.overlay(id, caller.userId(), List.of(op), current).orElseThrow(() -> new SessionNotFoundException(id));
+            return new SessionRead(after, ReadSource.DATABASE, 0);
+          });
+    });
   }
 
   /** The caller's session head, or empty when the database has no row of the caller's yet. */
@@ -1277,14 +1364,22 @@ public final class SessionStore implements AutoCloseable {
   }
 
   private CompletableFuture<Void> sendAs(SessionId id, UUID owner, AccessToken token, PendingOp op) {
+    return sendAs(id, owner, token, op, null);
+  }
+
+  /** Under the guard; within {@code deadline} when a caller waits for the answer. */
+  private <T> CompletableFuture<T> guarded(Supplier<CompletableFuture<T>> call, @Nullable Duration deadline) {
+    return deadline == null ? guard.call(call) : guard.call(call, deadline);
+  }
+
+  private CompletableFuture<Void> sendAs(
+      SessionId id, UUID owner, AccessToken token, PendingOp op, @Nullable Duration deadline) {
     if (op instanceof PendingOp.Append append) {
-      return guard
-          .call(() -> remote.append(token, owner, id, append))
+      return guarded(() -> remote.append(token, owner, id, append), deadline)
           .thenAccept(ack -> confirmedAppend(id, owner, append, ack));
     }
     if (op instanceof PendingOp.Context context) {
-      return guard
-          .call(() -> remote.updateContext(token, owner, id, context.update()))
+      return guarded(() -> remote.updateContext(token, owner, id, context.update()), deadline)
           .thenAccept(
               row -> {
                 if (row.isEmpty()) {
@@ -1294,16 +1389,14 @@ public final class SessionStore implements AutoCloseable {
               });
     }
     if (op instanceof PendingOp.Clear) {
-      return guard
-          .call(() -> remote.clear(token, owner, id))
+      return guarded(() -> remote.clear(token, owner, id), deadline)
           .thenAccept(
               row ->
                   row.ifPresentOrElse(
                       version -> confirmedChange(id, version, s -> s.withMessages(List.of())),
                       () -> confirmed.invalidate(id)));
     }
-    return guard
-        .call(() -> remote.delete(token, owner, id))
+    return guarded(() -> remote.delete(token, owner, id), deadline)
         .thenAccept(
             deleted -> {
               stamp(id);
@@ -1674,6 +1767,7 @@ public final class SessionStore implements AutoCloseable {
     private Duration databaseTimeout = DEFAULT_DATABASE_TIMEOUT;
     private Duration cacheFreshness = DEFAULT_CACHE_FRESHNESS;
     private dev.codebasechat.postgrest.@Nullable OperatorScope operatorScope;
+    private Acknowledgement acknowledgement = Acknowledgement.JOURNAL;
 
     private Builder(SessionBackend backend, boolean writeThrough) {
       this.backend = backend;
@@ -1752,6 +1846,16 @@ public final class SessionStore implements AutoCloseable {
      */
     public Builder operatorDelivery(dev.codebasechat.postgrest.OperatorScope serviceScope) {
       this.operatorScope = serviceScope;
+      return this;
+    }
+
+    /**
+     * When a write is acknowledged in Supabase mode ({@link Acknowledgement}); default {@link
+     * Acknowledgement#JOURNAL}. With {@link Acknowledgement#DATABASE} the journal is not used.
+     * Ignored in embedded mode.
+     */
+    public Builder acknowledgement(Acknowledgement acknowledgement) {
+      this.acknowledgement = acknowledgement;
       return this;
     }
 

@@ -1,0 +1,111 @@
+package dev.codebasechat.session;
+
+import dev.codebasechat.postgrest.AccessToken;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Group commit per session for appends acknowledged by the database: an append of a session with
+ * no append in flight is sent at once; appends of that session (and owner) arriving meanwhile wait
+ * and go together in the next request, each completing with the answer of the request that
+ * carried it. A lone append waits for no timer.
+ *
+ * <p>Thread-safe. Never retries and never drops: a failed request fails exactly the appends it
+ * carried; the next batch is sent regardless.
+ */
+final class AppendBatches {
+
+  /** Sends one (merged) append with a token of its owner. */
+  interface Sender {
+    CompletableFuture<SessionBackend.AppendAck> send(SessionId id, UUID owner, AccessToken token, PendingOp.Append append);
+  }
+
+  private record Key(SessionId id, UUID owner) {}
+
+  private record Waiting(AccessToken token, PendingOp.Append append, CompletableFuture<SessionBackend.AppendAck> done) {}
+
+  private final Map<Key, List<Waiting>> waiting = new HashMap<>();
+  private final Sender sender;
+
+  AppendBatches(Sender sender) {
+    this.sender = sender;
+  }
+
+  /** Completes with the answer of the request that carried {@code append}. */
+  CompletableFuture<SessionBackend.AppendAck> submit(SessionId id, UUID owner, AccessToken token, PendingOp.Append append) {
+    Key key = new Key(id, owner);
+    CompletableFuture<SessionBackend.AppendAck> done = new CompletableFuture<>();
+    boolean sendNow;
+    synchronized (this) {
+      List<Waiting> queue = waiting.get(key);
+      sendNow = queue == null; // no request of this session in flight
+      if (sendNow) {
+        waiting.put(key, new ArrayList<>());
+      } else {
+        queue.add(new Waiting(token, append, done));
+      }
+    }
+    if (sendNow) {
+      send(key, List.of(new Waiting(token, append, done)));
+    }
+    return done;
+  }
+
+  private void send(Key key, List<Waiting> batch) {
+    CompletableFuture<SessionBackend.AppendAck> request;
+    try {
+      // The newest token of the owner: the earlier ones may have expired while waiting.
+      request = sender.send(key.id(), key.owner(), batch.get(batch.size() - 1).token(), merge(batch));
+    } catch (RuntimeException e) {
+      request = CompletableFuture.failedFuture(e);
+    }
+    request.whenComplete((ack, failure) -> {
+      for (Waiting w : batch) {
+        if (failure != null) {
+          w.done().completeExceptionally(failure);
+        } else {
+          w.done().complete(ack);
+        }
+      }
+      List<Waiting> next = new ArrayList<>();
+      synchronized (this) {
+        List<Waiting> queue = waiting.get(key);
+        if (queue == null || queue.isEmpty()) {
+          waiting.remove(key);
+          return;
+        }
+        // As many as one request may carry; the rest go in the request after.
+        int messages = 0;
+        while (!queue.isEmpty()
+            && (next.isEmpty() || messages + queue.get(0).append().messages().size() <= Outbox.MAX_MESSAGES_PER_REQUEST)) {
+          Waiting w = queue.remove(0);
+          messages += w.append().messages().size();
+          next.add(w);
+        }
+      }
+      send(key, next);
+    });
+  }
+
+  /** One append of every message of the batch (the first of a repeated id kept), in order. */
+  static PendingOp.Append merge(List<Waiting> batch) {
+    if (batch.size() == 1) {
+      return batch.get(0).append();
+    }
+    Map<MessageId, ChatMessage> messages = new LinkedHashMap<>();
+    Optional<String> repo = Optional.empty();
+    Optional<String> currentFile = Optional.empty();
+    for (Waiting w : batch) {
+      w.append().messages().forEach(m -> messages.putIfAbsent(m.id(), m));
+      repo = w.append().repo().isPresent() ? w.append().repo() : repo;
+      currentFile = w.append().currentFile().isPresent() ? w.append().currentFile() : currentFile;
+    }
+    return new PendingOp.Append(new ArrayList<>(messages.values()), repo, currentFile);
+  }
+}
