@@ -2,7 +2,9 @@ package dev.codebasechat.cli;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
-import static com.github.tomakehurst.wiremock.client.WireMock.patch;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -137,21 +139,37 @@ class DrainCommandTest {
   }
 
   @Test
-  void drain_writesWithTheServiceKeyAndOptimisticConcurrency() {
+  void drain_writesWithTheServiceKeyThroughStoreChatSessionForWithTheVersionItRead() throws Exception {
     acknowledgedWhileDown();
+    long alicesVersion = supabase.session(ALICES).orElseThrow().version();
 
     drain();
 
     assertThat(supabase.requests())
         .allSatisfy(request -> assertThat(request.getHeader("Authorization")).isEqualTo("Bearer " + supabase.serviceKey()));
     assertThat(supabase.requests())
-        .filteredOn(request -> request.getMethod().getName().equals("PATCH"))
-        .singleElement()
-        .satisfies(request -> {
-          assertThat(request.getUrl()).contains("session_id=eq." + ALICES, "user_id=eq." + ALICE, "version=eq.");
-          assertThat(request.getHeader("Prefer")).contains("return=representation");
-        });
-    assertThat(supabase.countRequests("/rest/v1/rpc/.*")).isZero();
+        .filteredOn(request -> request.getUrl().startsWith("/rest/v1/codebase_chat_sessions"))
+        .allSatisfy(request -> assertThat(request.getMethod().getName()).isEqualTo("GET"));
+    List<JsonNode> stores = storeCalls();
+    assertThat(stores).hasSize(2);
+    assertThat(stores.get(0).path("p_owner").asText()).isEqualTo(ALICE.toString());
+    assertThat(stores.get(0).path("p_session_id").asText()).isEqualTo(ALICES);
+    assertThat(stores.get(0).path("p_expected_version").asLong()).isEqualTo(alicesVersion);
+    assertThat(stores.get(0).at("/p_session/conversation_history").findValuesAsText("id")).containsExactly("m1", "m2", "m3");
+    assertThat(stores.get(1).path("p_owner").asText()).isEqualTo(BOB.toString());
+    assertThat(stores.get(1).path("p_session_id").asText()).isEqualTo(NEW_ONE);
+    assertThat(stores.get(1).get("p_expected_version").isNull()).isTrue();
+  }
+
+  /** The bodies of the drain's store_chat_session_for calls, oldest first. */
+  private List<JsonNode> storeCalls() throws Exception {
+    List<JsonNode> bodies = new java.util.ArrayList<>();
+    for (var request : supabase.requests()) {
+      if (request.getUrl().equals("/rest/v1/rpc/store_chat_session_for")) {
+        bodies.add(JSON.readTree(request.getBodyAsString()));
+      }
+    }
+    return bodies;
   }
 
   @Test
@@ -179,21 +197,23 @@ class DrainCommandTest {
   }
 
   @Test
-  void drain_concurrentVersionChange_isReadAgainAndMergedNotOverwritten() {
+  void drain_concurrentVersionChange_isReadAgainAndMergedNotOverwritten() throws Exception {
     acknowledgedWhileDown();
     supabase.beforeNextTableWrite(() -> supabase.appendAs(ALICE, ALICES, "other-writer"));
 
     Cli.Result result = drain();
 
     assertThat(result.exitCode()).isZero();
-    assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1", "other-writer", "m2", "m3");
-    assertThat(supabase.requests())
-        .filteredOn(request -> request.getMethod().getName().equals("PATCH"))
-        .hasSize(2);
+    // m2 and m3 were acknowledged before the other writer's message: their timestamps put them first.
+    assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1", "m2", "m3", "other-writer");
+    List<JsonNode> alicesStores = storeCalls().stream().filter(body -> body.path("p_session_id").asText().equals(ALICES)).toList();
+    assertThat(alicesStores).hasSize(2);
+    assertThat(alicesStores.get(1).path("p_expected_version").asLong())
+        .isEqualTo(alicesStores.get(0).path("p_expected_version").asLong() + 1);
   }
 
   @Test
-  void drain_sessionCreatedByItsOwnerMeanwhile_isMergedIntoIt() {
+  void drain_sessionCreatedByItsOwnerMeanwhile_isMergedIntoIt() throws Exception {
     acknowledgedWhileDown();
     // Alice's messages are all stored already, so the drain's first write is the insert of Bob's
     // new session; Bob's own first append elsewhere creates the row just before it lands.
@@ -203,9 +223,14 @@ class DrainCommandTest {
     Cli.Result result = drain();
 
     assertThat(result.exitCode()).isZero();
-    assertThat(supabase.session(NEW_ONE).orElseThrow().messageIds()).containsExactly("n0", "n1", "n2");
+    // n0 was stamped after n1 and n2 were acknowledged, so it goes after them.
+    assertThat(supabase.session(NEW_ONE).orElseThrow().messageIds()).containsExactly("n1", "n2", "n0");
     assertThat(supabase.session(NEW_ONE).orElseThrow().userId()).isEqualTo(BOB);
-    assertThat(supabase.countRequests("/rest/v1/codebase_chat_sessions")).isEqualTo(5); // GET, GET, POST 409, GET, PATCH
+    assertThat(supabase.countRequests("/rest/v1/codebase_chat_sessions")).isEqualTo(3); // GET, GET, GET
+    List<JsonNode> stores = storeCalls();
+    assertThat(stores).hasSize(2); // expecting no row: false; then at the version read again
+    assertThat(stores.get(0).get("p_expected_version").isNull()).isTrue();
+    assertThat(stores.get(1).path("p_expected_version").asLong()).isEqualTo(1);
   }
 
   @Test
@@ -273,8 +298,8 @@ class DrainCommandTest {
   void drain_writeRefusedByACheck_isSetAsideWithTheDatabasesReason() {
     acknowledgedWhileDown();
     supabase.wireMock().stubFor(
-        patch(
-                urlPathEqualTo("/rest/v1/codebase_chat_sessions"))
+        post(urlPathEqualTo("/rest/v1/rpc/store_chat_session_for"))
+            .withRequestBody(matchingJsonPath("$.p_session_id", equalTo(ALICES)))
             .atPriority(1)
             .willReturn(aResponse()
                 .withStatus(400)

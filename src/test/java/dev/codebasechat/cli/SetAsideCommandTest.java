@@ -59,7 +59,7 @@ class SetAsideCommandTest {
         .contains(ALICE.toString())
         .containsPattern("append +2 ")
         .contains("403")
-        .contains("row-level security");
+        .contains("this session id belongs to a session the caller does not own");
     assertThat(lines.get(2)).isEqualTo("1 set-aside writes");
     assertThat(result.out()).doesNotContain("text of secret-1");
   }

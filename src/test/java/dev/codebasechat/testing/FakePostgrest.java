@@ -1,9 +1,12 @@
 package dev.codebasechat.testing;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.http.HttpHeader;
 import com.github.tomakehurst.wiremock.http.Request;
@@ -28,7 +31,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Answers one request the way the Supabase gateway plus PostgREST would for the chat-session
- * table and its three functions. Stateless itself: state lives in {@link FakeTable}.
+ * table, its computed field {@code conversation_history} and its five functions. Stateless itself:
+ * state lives in {@link FakeTable}.
  */
 final class FakePostgrest {
 
@@ -41,21 +45,41 @@ final class FakePostgrest {
   static final Set<String> UPDATABLE = Set.of("repo", "current_file", "context_cache", "metadata");
 
   private static final Set<String> RESERVED = Set.of("select", "order", "limit", "offset", "apikey", "columns", "on_conflict");
+
+  static final String APPEND = "append_chat_messages";
+  static final String CLEAR = "clear_chat_history";
+  static final String DELETE = "delete_chat_session";
+  static final String CHANGES = "chat_session_changes";
+  static final String STORE_FOR = "store_chat_session_for";
+
+  /** Each function's parameters, in order. */
   private static final Map<String, List<String>> FUNCTIONS =
       Map.of(
-          "append_chat_messages", List.of("p_session_id", "p_messages", "p_repo", "p_current_file"),
-          "clear_chat_history", List.of("p_session_id"),
-          "delete_chat_session", List.of("p_session_id"));
+          APPEND, List.of("p_session_id", "p_messages", "p_repo", "p_current_file"),
+          CLEAR, List.of("p_session_id"),
+          DELETE, List.of("p_session_id"),
+          CHANGES, List.of("p_session_id", "p_since_version"),
+          STORE_FOR, List.of("p_owner", "p_session_id", "p_expected_version", "p_session"));
   private static final Set<String> OPTIONAL_ARGUMENTS = Set.of("p_repo", "p_current_file");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** The functions only {@code service_role} may execute; {@code authenticated} executes the others. */
+  private static final Set<String> SERVICE_FUNCTIONS = Set.of(STORE_FOR);
 
-  /** Columns a role that bypasses RLS may also UPDATE ({@code service_role} has every grant). */
-  static final Set<String> SERVICE_UPDATABLE = Set.of("repo", "current_file", "context_cache", "metadata", "conversation_history");
+  /** The functions that write, before which {@link FakePostgrestTransformer} runs a test's interleaving. */
+  static final Set<String> WRITING_FUNCTIONS = Set.of(APPEND, CLEAR, DELETE, STORE_FOR);
 
-  /** Columns an INSERT may set (the column-level grant of {@code authenticated}). */
-  static final Set<String> INSERTABLE =
-      Set.of("session_id", "user_id", "repo", "current_file", "conversation_history", "context_cache", "metadata");
+  /** Numbers kept as written (1.50, 1e3), as jsonb keeps them, so sizes are counted as the SQL counts them. */
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+          .build();
+
+  /** Columns a role that bypasses RLS may also UPDATE (the fake's subset of {@code service_role}'s grant). */
+  static final Set<String> SERVICE_UPDATABLE = Set.of("repo", "current_file", "context_cache", "metadata");
+
+  /** Columns an INSERT by {@code authenticated} may set (its column-level grant). */
+  static final Set<String> INSERTABLE = Set.of("session_id", "user_id", "repo", "current_file", "context_cache", "metadata");
 
   private final FakeTable table;
   private final FakeTokens tokens;
@@ -143,7 +167,7 @@ final class FakePostgrest {
     Comparator<ObjectNode> order = order(single(query, "order"));
     long offset = nonNegative(query, "offset", 0);
     long limit = nonNegative(query, "limit", Long.MAX_VALUE);
-    List<ObjectNode> rows = new ArrayList<>(table.select(caller, filters));
+    List<ObjectNode> rows = new ArrayList<>(table.select(caller, filters, columns.contains(FakeTable.HISTORY)));
     if (order != null) {
       rows.sort(order);
     }
@@ -171,6 +195,10 @@ final class FakePostgrest {
     return new Reply(status, Map.of("Content-Type", OBJECT_MEDIA_TYPE + "; charset=utf-8"), object.toString());
   }
 
+  /**
+   * The columns of {@code select}: {@code *} (also the default) is every real column, the
+   * computed field {@code conversation_history} only when named.
+   */
   private static List<String> selectedColumns(List<Map.Entry<String, String>> query) {
     String select = single(query, "select");
     if (select == null || select.isBlank()) {
@@ -182,7 +210,9 @@ final class FakePostgrest {
       if (column.equals("*")) {
         columns.addAll(FakeTable.COLUMNS.keySet());
       } else {
-        FakeTable.typeOf(column);
+        if (!column.equals(FakeTable.HISTORY)) {
+          FakeTable.typeOf(column);
+        }
         columns.add(column);
       }
     }
@@ -219,6 +249,9 @@ final class FakePostgrest {
     for (String term : order.split(",", -1)) {
       String[] parts = term.strip().split("\\.", -1);
       String column = parts[0];
+      if (column.equals(FakeTable.HISTORY)) {
+        throw PostgrestErrors.parseError("order", order, "the fake does not order by the computed field " + FakeTable.HISTORY);
+      }
       ColumnType type = FakeTable.typeOf(column);
       boolean descending = false;
       Boolean nullsFirst = null;
@@ -267,16 +300,11 @@ final class FakePostgrest {
   private Reply update(
       Caller caller, List<Map.Entry<String, String>> query, String body, boolean singular, boolean representation) {
     ObjectNode changes = parseObject(body);
+    requireColumns(changes);
     for (Map.Entry<String, JsonNode> field : List.copyOf(changes.properties())) {
       String column = field.getKey();
-      if (!FakeTable.COLUMNS.containsKey(column)) {
-        throw PostgrestErrors.unknownBodyColumn(column);
-      }
       if (!(caller.bypassesRls() ? SERVICE_UPDATABLE : UPDATABLE).contains(column)) {
         throw PostgrestErrors.permissionDeniedForTable(false);
-      }
-      if (column.equals("conversation_history") && !field.getValue().isArray()) {
-        throw PostgrestErrors.checkViolation("codebase_chat_sessions_history_is_array");
       }
       JsonNode value = field.getValue();
       try {
@@ -313,7 +341,8 @@ final class FakePostgrest {
               if (singular && rows != 1) {
                 throw PostgrestErrors.notSingular(rows, postgrestMajor);
               }
-            });
+            },
+            representation && columns.contains(FakeTable.HISTORY));
     String range = contentRange(0, updated.size(), "*");
     if (!representation) {
       return Reply.empty(204).withHeader("Content-Range", range);
@@ -322,6 +351,18 @@ final class FakePostgrest {
       return objectReply(200, project(updated.get(0), columns)).withHeader("Content-Range", range);
     }
     return Reply.json(200, projectAll(updated, columns).toString()).withHeader("Content-Range", range);
+  }
+
+  /**
+   * PGRST204 for a key of the body that is no column of the table, before any privilege is
+   * looked at: the computed field {@code conversation_history} too, for every role.
+   */
+  private static void requireColumns(ObjectNode body) {
+    for (String column : (Iterable<String>) body::fieldNames) {
+      if (!FakeTable.COLUMNS.containsKey(column)) {
+        throw PostgrestErrors.unknownBodyColumn(column);
+      }
+    }
   }
 
   private static void checkLength(String column, String text) {
@@ -350,10 +391,8 @@ final class FakePostgrest {
           400, "PGRST127", "Feature not implemented", "the fake inserts one row (a JSON object) per request", null);
     }
     ObjectNode row = parseObject(body);
+    requireColumns(row);
     for (String column : (Iterable<String>) row::fieldNames) {
-      if (!FakeTable.COLUMNS.containsKey(column)) {
-        throw PostgrestErrors.unknownBodyColumn(column);
-      }
       if (!caller.bypassesRls() && !INSERTABLE.contains(column)) {
         throw PostgrestErrors.permissionDeniedForTable(false);
       }
@@ -375,17 +414,15 @@ final class FakePostgrest {
       throw PostgrestErrors.invalidText("uuid", userId.asText());
     }
     if (!caller.bypassesRls() && !owner.equals(caller.userId())) {
-      throw PostgrestErrors.sql(403, "42501", FakeSupabase.FOREIGN_SESSION_APPEND_MESSAGE);
+      throw PostgrestErrors.sql(403, "42501", "new row violates row-level security policy for table \"" + PostgrestErrors.TABLE + "\"");
     }
     for (String column : List.of("context_cache", "metadata")) {
       if (row.has(column) && !row.get(column).isObject()) {
         throw PostgrestErrors.checkViolation("codebase_chat_sessions_" + column + "_is_object");
       }
     }
-    if (row.has("conversation_history") && !row.get("conversation_history").isArray()) {
-      throw PostgrestErrors.checkViolation("codebase_chat_sessions_history_is_array");
-    }
-    ObjectNode inserted = table.insert(owner, sessionId.asText(), row);
+    List<String> columns = selectedColumns(query);
+    ObjectNode inserted = table.insert(owner, sessionId.asText(), row, representation && columns.contains(FakeTable.HISTORY));
     if (inserted == null) {
       throw PostgrestErrors.sql(
           409, "23505", "duplicate key value violates unique constraint \"codebase_chat_sessions_session_id_key\"");
@@ -394,7 +431,7 @@ final class FakePostgrest {
       return Reply.empty(201).withHeader("Content-Range", "*/*");
     }
     ArrayNode rows = JSON.createArrayNode();
-    rows.add(project(inserted, selectedColumns(query)));
+    rows.add(project(inserted, columns));
     return Reply.json(201, rows.toString()).withHeader("Content-Range", "*/*");
   }
 
@@ -405,16 +442,22 @@ final class FakePostgrest {
     if (filters.isEmpty()) {
       throw PostgrestErrors.withoutWhereClause("DELETE");
     }
-    List<ObjectNode> deleted = table.deleteWhere(caller, filters);
+    List<String> columns = selectedColumns(query);
+    List<ObjectNode> deleted = table.deleteWhere(caller, filters, representation && columns.contains(FakeTable.HISTORY));
     String range = contentRange(0, deleted.size(), "*");
     if (!representation) {
       return Reply.empty(204).withHeader("Content-Range", range);
     }
-    return Reply.json(200, projectAll(deleted, selectedColumns(query)).toString()).withHeader("Content-Range", range);
+    return Reply.json(200, projectAll(deleted, columns).toString()).withHeader("Content-Range", range);
   }
 
   // ---------------------------------------------------------------- RPC
 
+  /**
+   * {@code POST /rpc/<function>}, in PostgreSQL's order: the function is looked up by its argument
+   * names (PGRST202), EXECUTE is checked (42501), the arguments are read into their types (22P02),
+   * then the body runs with its own checks.
+   */
   private Reply rpc(String function, Caller caller, String body) {
     ObjectNode arguments = parseObject(body);
     List<String> parameters = FUNCTIONS.get(function);
@@ -425,10 +468,15 @@ final class FakePostgrest {
         || !given.containsAll(parameters.stream().filter(p -> !OPTIONAL_ARGUMENTS.contains(p)).toList())) {
       throw PostgrestErrors.unknownFunction(function, given);
     }
-    if (caller.anonymous() || caller.bypassesRls()) {
-      // EXECUTE is granted to authenticated only.
+    boolean allowed = SERVICE_FUNCTIONS.contains(function) ? caller.bypassesRls() : !caller.anonymous() && !caller.bypassesRls();
+    if (!allowed) {
       throw PostgrestErrors.insufficientPrivilege(caller.anonymous(), "permission denied for function " + function);
     }
+    if (function.equals(STORE_FOR)) {
+      return storeFor(arguments);
+    }
+    Long sinceVersion = function.equals(CHANGES) ? bigintArgument(arguments, "p_since_version") : null;
+    // caller_for: a signed-in user, then a valid session id.
     UUID user = caller.userId();
     if (user == null) {
       throw PostgrestErrors.insufficientPrivilege(false, function + " needs a signed-in user (the JWT has no sub)");
@@ -441,11 +489,15 @@ final class FakePostgrest {
       }
     }
     return switch (function) {
-      case "append_chat_messages" -> Reply.json(
-          200,
-          table.append(user, sessionId, messages(arguments.get("p_messages")),
-              textArgument(arguments, "p_repo"), textArgument(arguments, "p_current_file")).toString());
-      case "clear_chat_history" -> {
+      case APPEND -> {
+        JsonNode messages = arguments.get("p_messages");
+        FakeTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
+        yield Reply.json(
+            200,
+            table.append(user, sessionId, messages, textArgument(arguments, "p_repo"), textArgument(arguments, "p_current_file"))
+                .toString());
+      }
+      case CLEAR -> {
         ObjectNode cleared = table.clearHistory(user, sessionId);
         if (cleared == null) {
           yield Reply.json(200, "null");
@@ -457,8 +509,88 @@ final class FakePostgrest {
         result.set("last_activity", cleared.get("last_activity"));
         yield Reply.json(200, result.toString());
       }
+      case CHANGES -> {
+        if (sinceVersion == null || sinceVersion < 0) {
+          throw PostgrestErrors.invalidParameter("p_since_version must be a version (a number, 0 or more)");
+        }
+        ObjectNode changes = table.changes(user, sessionId, sinceVersion);
+        yield Reply.json(200, changes == null ? "null" : changes.toString());
+      }
       default -> Reply.json(200, Boolean.toString(table.delete(user, sessionId)));
     };
+  }
+
+  /** {@code store_chat_session_for}, for service_role (EXECUTE already checked). */
+  private Reply storeFor(ObjectNode arguments) {
+    UUID owner = uuidArgument(arguments, "p_owner");
+    Long expectedVersion = bigintArgument(arguments, "p_expected_version");
+    JsonNode session = arguments.get("p_session");
+    if (session != null && session.isNull()) {
+      session = null; // a JSON null is the SQL NULL: delete
+    }
+    if (owner == null) {
+      throw PostgrestErrors.invalidParameter("p_owner must be a user id");
+    }
+    String sessionId = sessionIdArgument(arguments);
+    JsonNode target = JSON.createArrayNode();
+    if (session != null) {
+      if (!session.isObject()) {
+        throw PostgrestErrors.invalidParameter("p_session must be a JSON object or null");
+      }
+      if (session.has(FakeTable.HISTORY)) {
+        target = session.get(FakeTable.HISTORY);
+      }
+      // jsonb_array_length of what is not an array
+      if (target.isObject()) {
+        throw PostgrestErrors.invalidParameter("cannot get array length of a non-array");
+      }
+      if (!target.isArray()) {
+        throw PostgrestErrors.invalidParameter("cannot get array length of a scalar");
+      }
+      if (target.size() > SessionTableRules.MAX_MESSAGES_PER_SESSION) {
+        throw PostgrestErrors.checkViolation("codebase_chat_sessions_history_max_messages");
+      }
+    }
+    boolean written = table.storeFor(owner, sessionId, expectedVersion, (ObjectNode) session, target);
+    return Reply.json(200, Boolean.toString(written));
+  }
+
+  /** A {@code bigint} argument: null for JSON null; 22P02 or 22003 when PostgreSQL cannot read it as one. */
+  private static @Nullable Long bigintArgument(ObjectNode arguments, String name) {
+    JsonNode value = arguments.get(name);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    String text = value.isTextual() ? value.textValue() : value.toString();
+    if (value.isTextual() || value.isIntegralNumber()) {
+      String digits = text.strip();
+      if (digits.matches("[+-]?[0-9]+")) {
+        try {
+          return Long.parseLong(digits.startsWith("+") ? digits.substring(1) : digits);
+        } catch (NumberFormatException e) {
+          throw PostgrestErrors.sql(400, "22003", "value \"" + text + "\" is out of range for type bigint");
+        }
+      }
+    }
+    throw PostgrestErrors.invalidText("bigint", text);
+  }
+
+  /** A {@code uuid} argument: null for JSON null; 22P02 when PostgreSQL cannot read it as one. */
+  private static @Nullable UUID uuidArgument(ObjectNode arguments, String name) {
+    JsonNode value = arguments.get(name);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    String text = value.isTextual() ? value.textValue() : value.toString();
+    String hex = text.strip();
+    if (hex.startsWith("{") && hex.endsWith("}")) {
+      hex = hex.substring(1, hex.length() - 1);
+    }
+    if (hex.matches("(?i)[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")) {
+      String plain = hex.replace("-", "");
+      return UUID.fromString(plain.replaceFirst("(.{8})(.{4})(.{4})(.{4})(.{12})", "$1-$2-$3-$4-$5"));
+    }
+    throw PostgrestErrors.invalidText("uuid", text);
   }
 
   private static String sessionIdArgument(ObjectNode arguments) {
@@ -478,15 +610,6 @@ final class FakePostgrest {
       throw PostgrestErrors.invalidText("text", value.toString());
     }
     return value.asText();
-  }
-
-  /** Checks every message like the SQL function does; drops repeats of an id within the batch. */
-  private static List<JsonNode> messages(@Nullable JsonNode messages) {
-    try {
-      return SessionTableRules.batch(messages).stream().map(SessionTableRules.Checked::message).toList();
-    } catch (IllegalArgumentException e) {
-      throw PostgrestErrors.invalidParameter(e.getMessage());
-    }
   }
 
   // ---------------------------------------------------------------- request parts

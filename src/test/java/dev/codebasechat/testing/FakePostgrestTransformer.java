@@ -67,7 +67,7 @@ final class FakePostgrestTransformer implements ResponseDefinitionTransformerV2 
     }
     String method = serveEvent.getRequest().getMethod().getName();
     String url = serveEvent.getRequest().getUrl();
-    if (!method.equals("GET") && !method.equals("HEAD") && url.startsWith(FakePostgrest.REST_PREFIX + PostgrestErrors.TABLE)) {
+    if (isWrite(method, url)) {
       Runnable action = beforeTableWrite.getAndSet(null);
       if (action != null) {
         action.run();
@@ -78,6 +78,23 @@ final class FakePostgrestTransformer implements ResponseDefinitionTransformerV2 
       return fault(Fault.CONNECTION_RESET_BY_PEER);
     }
     return delayed(toWireMock(reply));
+  }
+
+  /** A write on the table, or a call of a function that writes. */
+  private static boolean isWrite(String method, String url) {
+    if (method.equals("GET") || method.equals("HEAD")) {
+      return false;
+    }
+    if (url.startsWith(FakePostgrest.REST_PREFIX + PostgrestErrors.TABLE)) {
+      return true;
+    }
+    String rpc = FakePostgrest.REST_PREFIX + "rpc/";
+    if (!url.startsWith(rpc)) {
+      return false;
+    }
+    String function = url.substring(rpc.length());
+    int end = function.indexOf('?');
+    return FakePostgrest.WRITING_FUNCTIONS.contains(end < 0 ? function : function.substring(0, end));
   }
 
   private ResponseDefinitionBuilder outageAnswer(Outage outage) {

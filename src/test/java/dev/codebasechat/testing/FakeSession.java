@@ -9,10 +9,15 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A snapshot of one row of the fake's {@code codebase_chat_sessions} table, taken under the
- * table's lock. Immutable: the JSON columns are copies and changing them changes nothing.
+ * A snapshot of one row of the fake's {@code codebase_chat_sessions} table and its messages, taken
+ * under the table's lock. Immutable: the JSON values are copies and changing them changes nothing.
  *
- * @param conversationHistory the stored messages in order, each the JSON object that was appended
+ * @param conversationHistory the stored messages in history order (timestamp, then arrival), each
+ *     the JSON object that was sent: what the computed field {@code conversation_history} answers
+ * @param historyBytes the {@code history_bytes} column: each message's JSON text and 2, summed
+ * @param fieldsVersion the version of the last write that changed repo, current_file,
+ *     context_cache or metadata
+ * @param clearedVersion the version of the last write that removed messages (a clear)
  */
 public record FakeSession(
     UUID id,
@@ -27,7 +32,10 @@ public record FakeSession(
     long version,
     OffsetDateTime lastActivity,
     OffsetDateTime createdAt,
-    OffsetDateTime updatedAt) {
+    OffsetDateTime updatedAt,
+    long historyBytes,
+    long fieldsVersion,
+    long clearedVersion) {
 
   public FakeSession {
     conversationHistory = conversationHistory.stream().<JsonNode>map(JsonNode::deepCopy).toList();
@@ -42,9 +50,7 @@ public record FakeSession(
     return ids;
   }
 
-  static FakeSession of(ObjectNode row) {
-    List<JsonNode> history = new ArrayList<>();
-    row.get("conversation_history").forEach(history::add);
+  static FakeSession of(ObjectNode row, List<JsonNode> history) {
     return new FakeSession(
         UUID.fromString(row.get("id").asText()),
         row.get("session_id").asText(),
@@ -58,6 +64,9 @@ public record FakeSession(
         row.get("version").asLong(),
         OffsetDateTime.parse(row.get("last_activity").asText()),
         OffsetDateTime.parse(row.get("created_at").asText()),
-        OffsetDateTime.parse(row.get("updated_at").asText()));
+        OffsetDateTime.parse(row.get("updated_at").asText()),
+        row.get("history_bytes").asLong(),
+        row.get("fields_version").asLong(),
+        row.get("cleared_version").asLong());
   }
 }

@@ -34,9 +34,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A stateful, fault-injecting stand-in for a Supabase project's Data API (the gateway plus
- * PostgREST) serving the table {@code public.codebase_chat_sessions} and the functions
- * {@code append_chat_messages}, {@code clear_chat_history} and {@code delete_chat_session}, built
- * on WireMock. Requests go to {@link #restUrl()} exactly as to {@code https://<ref>.supabase.co/rest/v1}.
+ * PostgREST) serving the table {@code public.codebase_chat_sessions} with its computed field
+ * {@code conversation_history}, and the functions {@code append_chat_messages}, {@code
+ * clear_chat_history}, {@code delete_chat_session}, {@code chat_session_changes} and {@code
+ * store_chat_session_for}, built on WireMock. Requests go to {@link #restUrl()} exactly as to
+ * {@code https://<ref>.supabase.co/rest/v1}.
  *
  * <h2>What it emulates</h2>
  *
@@ -45,27 +47,37 @@ import org.jspecify.annotations.Nullable;
  *       key accepted) and PostgREST's HS256 JWT check against the fake's secret, with PostgREST's
  *       error bodies, {@code Proxy-Status} and {@code WWW-Authenticate} headers (v13+, or v12
  *       with {@link Builder#postgrestMajorVersion(int)}).
+ *   <li>The schema of migration {@code 20261203000000}: messages are rows of their own, and
+ *       {@code conversation_history} is a computed field, answered (ordered by each message's
+ *       {@code timestamp}, then by arrival) only when {@code select} names it, never part of
+ *       {@code *}, and refused in any INSERT or PATCH body with PGRST204, for every role. The
+ *       counters {@code message_count}, {@code history_bytes}, {@code version},
+ *       {@code fields_version} and {@code cleared_version} move as the SQL moves them.
  *   <li>Grants and RLS as the project's migrations set them: {@code anon} has no privilege at all;
  *       {@code authenticated} sees, updates, clears, deletes and appends to only the rows whose
- *       {@code user_id} is its {@code sub}, and may UPDATE only {@code repo}, {@code current_file},
- *       {@code context_cache}, {@code metadata}; {@code service_role} reads and updates every row
- *       (the same columns) but may not execute the functions.
+ *       {@code user_id} is its {@code sub}, may UPDATE only {@code repo}, {@code current_file},
+ *       {@code context_cache}, {@code metadata}, and alone executes the functions but {@code
+ *       store_chat_session_for}; {@code service_role} reads and updates every row (the same
+ *       columns) and executes only {@code store_chat_session_for}.
  *   <li>{@code GET} and {@code HEAD} with {@code select}, filters {@code eq}, {@code neq},
  *       {@code gt}, {@code gte}, {@code lt}, {@code lte}, {@code in}, {@code is} (optionally
  *       {@code not.}) on the scalar columns, {@code order}, {@code limit}, {@code offset},
  *       {@code Prefer: count=exact} and the single-object media type; {@code PATCH} with
- *       {@code Prefer: return=representation}; the three functions by {@code POST /rpc/<name>}.
+ *       {@code Prefer: return=representation}; the five functions by {@code POST /rpc/<name>},
+ *       with the SQL's argument checks, errors and answers.
  *   <li>The legacy service key ({@link #serviceKey()}) as {@code apikey} and bearer: it reads,
- *       inserts ({@code POST}, one row), updates (the history too) and deletes ({@code DELETE})
- *       every row, as {@code service_role} does; inserts and deletes by {@code authenticated} are
- *       confined to its own rows.
+ *       inserts ({@code POST}, one row), updates and deletes ({@code DELETE}) every row, as
+ *       {@code service_role} does, and writes whole sessions through {@code
+ *       store_chat_session_for}; inserts and deletes by {@code authenticated} are confined to its
+ *       own rows.
  * </ul>
  *
  * <h2>What it does not</h2>
  *
  * The rest of PostgREST's grammar (other operators, {@code or=}/{@code and=}, embedding, aliases
- * and casts in {@code select}, {@code Range} headers, CSV), upserts and multi-row inserts, and
- * asymmetric (JWKS) signing keys. Those answer with a 400 whose details say the fake does not
+ * and casts in {@code select}, filters and {@code order} on the computed field, {@code Range}
+ * headers, CSV), upserts and multi-row inserts, the table {@code codebase_chat_messages} itself,
+ * and asymmetric (JWKS) signing keys. Those answer with a 400 whose details say the fake does not
  * support them, rather than with something plausible. The table's limits and checks are the
  * migrations' ({@link dev.codebasechat.sync.SessionTableRules}); a contract suite holds the fake
  * to the SQL. For real SQL behind the same API, use {@link SupabaseTestServer}.
@@ -97,7 +109,7 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
 
   /** Message of an append to a session id another user owns. */
   public static final String FOREIGN_SESSION_APPEND_MESSAGE =
-      "new row violates row-level security policy for table \"codebase_chat_sessions\"";
+      "append_chat_messages: this session id belongs to a session the caller does not own";
 
   /** The {@code Retry-After} of 503 answers unless {@link #retryAfter(Duration)} says otherwise. */
   public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
@@ -440,18 +452,18 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
 
   // ------------------------------------------------------------------ state
 
-  /** A snapshot of every row, in creation order, regardless of owner. */
+  /** A snapshot of every row with its messages, in creation order, regardless of owner. */
   public List<FakeSession> sessions() {
-    return table.all().stream().map(FakeSession::of).toList();
+    return table.all();
   }
 
   public Optional<FakeSession> session(String sessionId) {
-    return Optional.ofNullable(table.row(sessionId)).map(FakeSession::of);
+    return Optional.ofNullable(table.row(sessionId));
   }
 
   /**
-   * Stores a session as the table owner would (no RLS), replacing one with that id; each message
-   * gets role {@code user}, content {@code "message <id>"} and the fake clock's time.
+   * Stores a session as the table owner would (no RLS, no functions), replacing one with that id;
+   * each message gets role {@code user}, content {@code "message <id>"} and the fake clock's time.
    */
   public void seedSession(UUID owner, String sessionId, String... messageIds) {
     seedSession(owner, sessionId, plainMessages(messageIds));
@@ -471,7 +483,11 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
     return messages;
   }
 
-  /** Stores a session with exactly these messages (a JSON array), as the table owner would. */
+  /**
+   * Stores a session with exactly these messages (a JSON array), as the table owner would: at
+   * version 0, its messages moved into rows as the migration moved a legacy history (kept in
+   * their order, whatever their ids and timestamps; see {@code 20261203000000}).
+   */
   public void seedSession(UUID owner, String sessionId, JsonNode messages) {
     if (!FakePostgrest.SESSION_ID.matcher(sessionId).matches()) {
       throw new IllegalArgumentException(
@@ -490,18 +506,18 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
    * @throws IllegalStateException if another user owns the session
    */
   public void appendAs(UUID owner, String sessionId, String... messageIds) {
-    List<JsonNode> batch = new java.util.ArrayList<>();
-    plainMessages(messageIds).forEach(batch::add);
     try {
-      table.append(owner, sessionId, batch, null, null);
+      table.append(owner, sessionId, plainMessages(messageIds), null, null);
     } catch (PostgrestErrors.Failure e) {
       throw new IllegalStateException("session " + sessionId + " belongs to another user", e);
     }
   }
 
   /**
-   * Runs {@code action} once, just before the next PATCH, POST or DELETE on the table is applied
-   * (after its request arrived): a concurrent writer that gets in between a client's read and its
+   * Runs {@code action} once, just before the next write is applied (after its request arrived): a
+   * PATCH, POST or DELETE on the table, or a call of a function that writes ({@code
+   * append_chat_messages}, {@code clear_chat_history}, {@code delete_chat_session}, {@code
+   * store_chat_session_for}). A concurrent writer that gets in between a client's read and its
    * write.
    */
   public void beforeNextTableWrite(Runnable action) {

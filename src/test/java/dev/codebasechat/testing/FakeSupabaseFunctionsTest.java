@@ -2,17 +2,25 @@ package dev.codebasechat.testing;
 
 import static dev.codebasechat.testing.FakeFixtures.ALICE;
 import static dev.codebasechat.testing.FakeFixtures.BOB;
+import static dev.codebasechat.testing.FakeFixtures.OTHER_SESSION;
 import static dev.codebasechat.testing.FakeFixtures.SESSION;
+import static dev.codebasechat.testing.FakeFixtures.TABLE;
 import static dev.codebasechat.testing.FakeFixtures.appendBody;
+import static dev.codebasechat.testing.FakeFixtures.changesBody;
+import static dev.codebasechat.testing.FakeFixtures.jsonbTextOf;
 import static dev.codebasechat.testing.FakeFixtures.message;
 import static dev.codebasechat.testing.FakeFixtures.sessionArgument;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.codebasechat.testing.RestCalls.Answer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,13 +30,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** {@code append_chat_messages}, {@code clear_chat_history} and {@code delete_chat_session}. */
+/**
+ * {@code append_chat_messages}, {@code clear_chat_history}, {@code delete_chat_session} and
+ * {@code chat_session_changes}; {@code store_chat_session_for} is in {@link FakeSupabaseServiceKeyTest}.
+ */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class FakeSupabaseFunctionsTest {
 
   private static final String APPEND = "append_chat_messages";
+  private static final String CHANGES = "chat_session_changes";
+  private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  @RegisterExtension static FakeSupabase fake = FakeSupabase.create();
+  /** Seeded messages are stamped with this clock: 2026-01-01T00:00:00Z, the fixtures' timestamp. */
+  private static final ManualClock CLOCK = ManualClock.startingAtEpoch2026();
+
+  @RegisterExtension static FakeSupabase fake = FakeSupabase.builder().clock(CLOCK).build();
 
   private final RestCalls calls = new RestCalls(fake);
 
@@ -53,7 +69,7 @@ class FakeSupabaseFunctionsTest {
   }
 
   @Test
-  void append_toExistingSession_addsAfterStoredMessages() throws IOException {
+  void append_toExistingSessionAtTheSameTime_addsAfterStoredMessages() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1");
 
     Answer answer = calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, "m2", "m3"));
@@ -112,7 +128,7 @@ class FakeSupabaseFunctionsTest {
     assertThat(answer.status()).isEqualTo(FakeSupabase.FOREIGN_SESSION_APPEND_STATUS).isEqualTo(403);
     assertThat(answer.body())
         .isEqualTo("{\"code\":\"42501\",\"details\":null,\"hint\":null,"
-            + "\"message\":\"new row violates row-level security policy for table \\\"codebase_chat_sessions\\\"\"}");
+            + "\"message\":\"append_chat_messages: this session id belongs to a session the caller does not own\"}");
     assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactly("m1");
   }
 
@@ -267,5 +283,305 @@ class FakeSupabaseFunctionsTest {
     assertThat(answer.json().get("code").asText()).isEqualTo("PGRST202");
     assertThat(answer.json().get("message").asText())
         .isEqualTo("Could not find the function public.drop_everything(p_session_id) in the schema cache");
+  }
+
+  // ------------------------------------------------------------------ the order of the history
+
+  /** A message stamped 2026-01-01 at {@code time} UTC. */
+  private static Map<String, Object> at(String id, String time) {
+    return message(id, "2026-01-01T" + time + "Z");
+  }
+
+  private static List<String> historyIds() {
+    return fake.session(SESSION).orElseThrow().messageIds();
+  }
+
+  @Test
+  void append_messageWithAnEarlierTimestamp_goesBeforeLaterOnes() throws IOException {
+    String token = fake.tokenFor(ALICE);
+    calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("m1", "12:00:00"), at("m3", "12:02:00"))));
+
+    Answer answer = calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("m2", "12:01:00"))));
+
+    assertThat(answer.json().get("appended").asInt()).isEqualTo(1);
+    assertThat(historyIds()).containsExactly("m1", "m2", "m3");
+    Answer read = calls.get(token, TABLE + "?select=conversation_history&session_id=eq." + SESSION);
+    assertThat(read.json().get(0).get("conversation_history").findValuesAsText("id")).containsExactly("m1", "m2", "m3");
+  }
+
+  @Test
+  void append_sameTimestamp_keepsTheOrderOfArrival() throws IOException {
+    String token = fake.tokenFor(ALICE);
+    calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("b", "12:00:00"))));
+
+    calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("a", "12:00:00.000"), at("c", "11:59:59.999"))));
+
+    assertThat(historyIds()).containsExactly("c", "b", "a");
+  }
+
+  @Test
+  void append_oneBatchOutOfOrder_isStoredInTimestampOrder() throws IOException {
+    Answer answer = calls.rpc(fake.tokenFor(ALICE), APPEND,
+        appendBody(SESSION, List.of(at("c", "12:02:00"), at("a", "12:00:00"), at("b", "12:01:00"))));
+
+    assertThat(answer.json().get("appended").asInt()).isEqualTo(3);
+    assertThat(historyIds()).containsExactly("a", "b", "c");
+  }
+
+  @Test
+  void append_timestampsInOtherZones_compareAsInstants() throws IOException {
+    String token = fake.tokenFor(ALICE);
+    calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("m1", "11:00:00"))));
+
+    calls.rpc(token, APPEND, appendBody(SESSION, List.of(message("m0", "2026-01-01T12:00:00+02:00"))));
+
+    assertThat(historyIds()).containsExactly("m0", "m1");
+  }
+
+  @Test
+  void append_fractionsBeyondMicroseconds_areRoundedToMicrosecondsAsPostgresDoes() throws IOException {
+    String token = fake.tokenFor(ALICE);
+    calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("a", "12:00:00.000001"))));
+
+    // .0000004 is 12:00:00 sharp, before a; .0000011 is a's microsecond, so after a.
+    calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("c", "12:00:00.0000011"), at("b", "12:00:00.0000004"))));
+
+    assertThat(historyIds()).containsExactly("b", "a", "c");
+  }
+
+  @Test
+  void append_midnightWrittenAs24_isTheNextDay() throws IOException {
+    String token = fake.tokenFor(ALICE);
+    calls.rpc(token, APPEND, appendBody(SESSION, List.of(message("m1", "2026-01-02T00:00:01Z"))));
+
+    Answer answer = calls.rpc(token, APPEND, appendBody(SESSION, List.of(message("m0", "2026-01-01T24:00:00Z"))));
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(historyIds()).containsExactly("m0", "m1");
+  }
+
+  @Test
+  void append_timestampPostgresCannotRead_is400NamingThePositionAndStoresNothing() throws IOException {
+    Answer answer = calls.rpc(fake.tokenFor(ALICE), APPEND,
+        appendBody(SESSION, List.of(message("m1"), message("m2", "2026-02-30T00:00:00Z"))));
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().get("code").asText()).isEqualTo("22023");
+    assertThat(answer.json().get("message").asText()).isEqualTo("p_messages[1].timestamp is not a date-time PostgreSQL can read");
+    assertThat(fake.sessions()).isEmpty();
+  }
+
+  @Test
+  void append_countsHistoryBytesAsTheSqlDoes() throws IOException {
+    String token = fake.tokenFor(ALICE);
+    calls.rpc(token, APPEND, appendBody(SESSION, "m1", "m2"));
+    calls.rpc(token, APPEND, appendBody(SESSION, "m2"));
+
+    Answer answer = calls.get(token, TABLE + "?select=message_count,history_bytes&session_id=eq." + SESSION);
+
+    // Each message's text as jsonb, plus 2.
+    long expected = jsonbTextOf("m1").length() + 2 + jsonbTextOf("m2").length() + 2;
+    assertThat(answer.body()).isEqualTo("[{\"message_count\":2,\"history_bytes\":" + expected + "}]");
+  }
+
+  @Test
+  void clear_recordsTheClearAndZeroesTheCounters() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1", "m2");
+
+    calls.rpc(fake.tokenFor(ALICE), "clear_chat_history", sessionArgument(SESSION));
+
+    FakeSession cleared = fake.session(SESSION).orElseThrow();
+    assertThat(cleared.messageCount()).isZero();
+    assertThat(cleared.historyBytes()).isZero();
+    assertThat(cleared.clearedVersion()).isEqualTo(cleared.version()).isEqualTo(1);
+    assertThat(cleared.fieldsVersion()).isZero();
+  }
+
+  // ------------------------------------------------------------------ chat_session_changes
+
+  private Answer changes(UUID user, String sessionId, long since) throws IOException {
+    return calls.rpc(fake.tokenFor(user), CHANGES, changesBody(sessionId, since));
+  }
+
+  private static List<String> fieldNames(JsonNode object) {
+    List<String> names = new ArrayList<>();
+    object.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+
+  @Test
+  void changes_atTheCurrentVersion_isUnchangedWithTheSessionsCounters() throws IOException {
+    calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, "m1", "m2"));
+
+    Answer answer = changes(ALICE, SESSION, 1);
+
+    assertThat(answer.status()).isEqualTo(200);
+    JsonNode body = answer.json();
+    assertThat(fieldNames(body)).containsExactly("session_id", "version", "message_count", "created_at", "last_activity", "unchanged");
+    assertThat(body.get("unchanged").asBoolean()).isTrue();
+    assertThat(body.get("version").asLong()).isEqualTo(1);
+    assertThat(body.get("message_count").asInt()).isEqualTo(2);
+    FakeSession stored = fake.session(SESSION).orElseThrow();
+    assertThat(OffsetDateTime.parse(body.get("created_at").asText())).isEqualTo(stored.createdAt());
+    assertThat(OffsetDateTime.parse(body.get("last_activity").asText())).isEqualTo(stored.lastActivity());
+  }
+
+  @Test
+  void changes_sinceAnOlderVersion_answersOnlyTheMessagesAddedSinceInHistoryOrder() throws IOException {
+    String token = fake.tokenFor(ALICE);
+    calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("m1", "12:00:00"))));
+    calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("m4", "12:03:00"))));
+    calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("m2", "12:01:00"))));
+
+    JsonNode body = changes(ALICE, SESSION, 1).json();
+
+    assertThat(fieldNames(body))
+        .containsExactly("session_id", "version", "message_count", "created_at", "last_activity", "unchanged", "reset", "messages");
+    assertThat(body.get("unchanged").asBoolean()).isFalse();
+    assertThat(body.get("reset").asBoolean()).isFalse();
+    assertThat(body.get("version").asLong()).isEqualTo(3);
+    assertThat(body.get("message_count").asInt()).isEqualTo(3);
+    assertThat(body.get("messages").findValuesAsText("id")).containsExactly("m2", "m4");
+    assertThat(body.get("messages").get(0)).isEqualTo(MAPPER.valueToTree(at("m2", "12:01:00")));
+  }
+
+  @Test
+  void changes_afterAClear_isAResetWithTheWholeHistoryAndTheFields() throws IOException {
+    String token = fake.tokenFor(ALICE);
+    calls.rpc(token, APPEND, appendBody(SESSION, "m1"));
+    calls.rpc(token, "clear_chat_history", sessionArgument(SESSION));
+    calls.rpc(token, APPEND, appendBody(SESSION, "m2"));
+
+    JsonNode sinceBefore = changes(ALICE, SESSION, 1).json();
+    JsonNode sinceTheClear = changes(ALICE, SESSION, 2).json();
+
+    assertThat(sinceBefore.get("reset").asBoolean()).isTrue();
+    assertThat(sinceBefore.get("messages").findValuesAsText("id")).containsExactly("m2");
+    assertThat(sinceBefore.get("fields").toString())
+        .isEqualTo("{\"repo\":null,\"current_file\":null,\"context_cache\":{},\"metadata\":{}}");
+    assertThat(sinceTheClear.get("reset").asBoolean()).isFalse();
+    assertThat(sinceTheClear.get("messages").findValuesAsText("id")).containsExactly("m2");
+    assertThat(sinceTheClear.has("fields")).isFalse();
+  }
+
+  @Test
+  void changes_sinceAVersionTheSessionNeverHad_isAResetWithEverything() throws IOException {
+    calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, "m1", "m2"));
+
+    JsonNode body = changes(ALICE, SESSION, 5).json();
+
+    assertThat(body.get("reset").asBoolean()).isTrue();
+    assertThat(body.get("messages").findValuesAsText("id")).containsExactly("m1", "m2");
+    assertThat(body.has("fields")).isTrue();
+  }
+
+  @Test
+  void changes_fieldsAreSentOnlyWhenOneChangedSince() throws IOException {
+    String token = fake.tokenFor(ALICE);
+    calls.rpc(token, APPEND, appendBody(SESSION, "m1"));
+    calls.patch(token, TABLE + "?session_id=eq." + SESSION, "{\"repo\":\"acme/api\",\"metadata\":{\"k\":1}}");
+    calls.rpc(token, APPEND, appendBody(SESSION, "m2"));
+
+    JsonNode sinceTheAppend = changes(ALICE, SESSION, 1).json();
+    JsonNode sinceThePatch = changes(ALICE, SESSION, 2).json();
+
+    assertThat(sinceTheAppend.get("reset").asBoolean()).isFalse();
+    assertThat(sinceTheAppend.get("fields").toString())
+        .isEqualTo("{\"repo\":\"acme/api\",\"current_file\":null,\"context_cache\":{},\"metadata\":{\"k\":1}}");
+    assertThat(sinceTheAppend.get("messages").findValuesAsText("id")).containsExactly("m2");
+    assertThat(sinceThePatch.has("fields")).isFalse();
+    assertThat(sinceThePatch.get("messages").findValuesAsText("id")).containsExactly("m2");
+  }
+
+  @Test
+  void changes_patchThatChangesNoField_movesTheVersionButSendsNoFields() throws IOException {
+    String token = fake.tokenFor(ALICE);
+    calls.rpc(token, APPEND, appendBody(SESSION, "m1"));
+    calls.patch(token, TABLE + "?session_id=eq." + SESSION, "{\"metadata\":{}}");
+
+    JsonNode body = changes(ALICE, SESSION, 1).json();
+
+    assertThat(body.get("version").asLong()).isEqualTo(2);
+    assertThat(body.get("unchanged").asBoolean()).isFalse();
+    assertThat(body.get("messages")).isEmpty();
+    assertThat(body.has("fields")).isFalse();
+  }
+
+  @Test
+  void changes_ofAnotherUsersSessionOrAMissingOne_isNull() throws IOException {
+    calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, "m1"));
+
+    Answer asBob = changes(BOB, SESSION, 0);
+    Answer missing = changes(ALICE, OTHER_SESSION, 0);
+
+    assertThat(asBob.status()).isEqualTo(200);
+    assertThat(asBob.body()).isEqualTo("null");
+    assertThat(missing.status()).isEqualTo(200);
+    assertThat(missing.body()).isEqualTo("null");
+  }
+
+  @Test
+  void changes_withoutBearer_is401PermissionDeniedForFunction() throws IOException {
+    Answer answer = calls.rpc(null, CHANGES, changesBody(SESSION, 0));
+
+    assertThat(answer.status()).isEqualTo(401);
+    assertThat(answer.json().get("code").asText()).isEqualTo("42501");
+    assertThat(answer.json().get("message").asText()).isEqualTo("permission denied for function chat_session_changes");
+    assertThat(answer.header("WWW-Authenticate")).isEqualTo("Bearer");
+  }
+
+  @Test
+  void changes_asServiceRole_is403PermissionDeniedForFunction() throws IOException {
+    calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, "m1"));
+
+    Answer answer = calls.rpc(fake.serviceKey(), CHANGES, changesBody(SESSION, 0));
+
+    assertThat(answer.status()).isEqualTo(403);
+    assertThat(answer.json().get("message").asText()).isEqualTo("permission denied for function chat_session_changes");
+  }
+
+  @Test
+  void changes_tokenWithoutSub_is403NeedsASignedInUser() throws IOException {
+    Answer answer = calls.rpc(fake.tokenWithRole(null, "authenticated"), CHANGES, changesBody(SESSION, 0));
+
+    assertThat(answer.status()).isEqualTo(403);
+    assertThat(answer.json().get("message").asText()).isEqualTo("chat_session_changes needs a signed-in user (the JWT has no sub)");
+  }
+
+  @Test
+  void changes_negativeSinceVersion_is400() throws IOException {
+    calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, "m1"));
+
+    Answer answer = changes(ALICE, SESSION, -1);
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().get("code").asText()).isEqualTo("22023");
+    assertThat(answer.json().get("message").asText()).isEqualTo("p_since_version must be a version (a number, 0 or more)");
+  }
+
+  @Test
+  void changes_sinceVersionThatIsNoNumber_is400InvalidInputSyntax() throws IOException {
+    Answer answer = calls.rpc(fake.tokenFor(ALICE), CHANGES,
+        "{\"p_session_id\":\"" + SESSION + "\",\"p_since_version\":\"latest\"}");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().get("code").asText()).isEqualTo("22P02");
+    assertThat(answer.json().get("message").asText()).isEqualTo("invalid input syntax for type bigint: \"latest\"");
+  }
+
+  @Test
+  void changes_invalidSessionId_is400NamingTheArgument() throws IOException {
+    Answer answer = calls.rpc(fake.tokenFor(ALICE), CHANGES, changesBody("chat-1-x&user_id=eq.y", 0));
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().get("message").asText()).startsWith("p_session_id must match");
+  }
+
+  @Test
+  void changes_withoutSinceVersion_is404Pgrst202() throws IOException {
+    Answer answer = calls.rpc(fake.tokenFor(ALICE), CHANGES, sessionArgument(SESSION));
+
+    assertThat(answer.status()).isEqualTo(404);
+    assertThat(answer.json().get("code").asText()).isEqualTo("PGRST202");
   }
 }

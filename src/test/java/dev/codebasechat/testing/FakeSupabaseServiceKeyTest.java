@@ -1,24 +1,40 @@
 package dev.codebasechat.testing;
 
+import static dev.codebasechat.testing.FakeFixtures.ALICE;
+import static dev.codebasechat.testing.FakeFixtures.BOB;
+import static dev.codebasechat.testing.FakeFixtures.SESSION;
+import static dev.codebasechat.testing.FakeFixtures.TABLE;
+import static dev.codebasechat.testing.FakeFixtures.appendBody;
+import static dev.codebasechat.testing.FakeFixtures.changesBody;
+import static dev.codebasechat.testing.FakeFixtures.jsonbTextOf;
+import static dev.codebasechat.testing.FakeFixtures.message;
+import static dev.codebasechat.testing.FakeFixtures.sessionArgument;
+import static dev.codebasechat.testing.FakeFixtures.sessionOf;
+import static dev.codebasechat.testing.FakeFixtures.storeBody;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebasechat.testing.RestCalls.Answer;
 import java.io.IOException;
-import java.util.UUID;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import okhttp3.MediaType;
 import okhttp3.RequestBody;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+/** The service key: plain table requests that bypass RLS, and {@code store_chat_session_for}. */
 @Timeout(30)
 class FakeSupabaseServiceKeyTest {
 
-  private static final UUID ALICE = UUID.fromString("00000000-0000-0000-0000-00000000000a");
-  private static final UUID BOB = UUID.fromString("00000000-0000-0000-0000-00000000000b");
-  private static final String SESSION = "chat-1737201600000-abcdef12";
-  private static final String TABLE = "codebase_chat_sessions";
   private static final MediaType JSON = MediaType.get("application/json");
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final String STORE = "store_chat_session_for";
+  private static final String APPEND = "append_chat_messages";
 
   @RegisterExtension static final FakeSupabase fake = FakeSupabase.create();
 
@@ -32,6 +48,31 @@ class FakeSupabaseServiceKeyTest {
     return calls.send(calls.request(token, TABLE, headers).post(RequestBody.create(row, JSON)));
   }
 
+  private Answer store(String body) throws IOException {
+    return calls.rpc(fake.serviceKey(), STORE, body);
+  }
+
+  /** Alice's session holding these messages, written through her own appends (version 1). */
+  private FakeSession alicesSession(List<Map<String, Object>> messages) throws IOException {
+    assertThat(calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, messages)).status()).isEqualTo(200);
+    return fake.session(SESSION).orElseThrow();
+  }
+
+  private static JsonNode tree(Object value) {
+    return MAPPER.valueToTree(value);
+  }
+
+  private static List<Map<String, Object>> messages(String... idsAtTimes) {
+    List<Map<String, Object>> messages = new ArrayList<>();
+    for (String idAtTime : idsAtTimes) {
+      String[] parts = idAtTime.split("@", 2);
+      messages.add(parts.length == 1 ? message(parts[0]) : message(parts[0], "2026-01-01T" + parts[1] + ":00.000Z"));
+    }
+    return messages;
+  }
+
+  // ------------------------------------------------------------------ plain table requests
+
   @Test
   void serviceKeyAsApiKey_isAcceptedAndSeesEveryRow() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1");
@@ -43,18 +84,35 @@ class FakeSupabaseServiceKeyTest {
   }
 
   @Test
-  void insert_asServiceRole_createsTheRowForTheGivenOwner() throws IOException {
+  void insert_asServiceRole_createsAnEmptyRowForTheGivenOwner() throws IOException {
     Answer answer =
-        insert(fake.serviceKey(),
-            "{\"session_id\":\"" + SESSION + "\",\"user_id\":\"" + ALICE + "\",\"conversation_history\":[{\"id\":\"m1\"}]}",
+        insert(fake.serviceKey(), "{\"session_id\":\"" + SESSION + "\",\"user_id\":\"" + ALICE + "\",\"repo\":\"acme/api\"}",
             "Prefer", "return=representation");
 
     assertThat(answer.status()).isEqualTo(201);
-    assertThat(answer.json().get(0).path("message_count").asInt()).isEqualTo(1);
+    assertThat(answer.json().get(0).path("message_count").asInt()).isZero();
+    assertThat(answer.json().get(0).path("history_bytes").asLong()).isZero();
+    assertThat(answer.json().get(0).has("conversation_history")).isFalse();
     FakeSession row = fake.session(SESSION).orElseThrow();
     assertThat(row.userId()).isEqualTo(ALICE);
-    assertThat(row.messageIds()).containsExactly("m1");
+    assertThat(row.repo()).isEqualTo("acme/api");
+    assertThat(row.messageIds()).isEmpty();
     assertThat(row.version()).isZero();
+  }
+
+  @Test
+  void insert_withConversationHistory_is400Pgrst204ForServiceRoleAndUsersAlike() throws IOException {
+    String row = "{\"session_id\":\"" + SESSION + "\",\"user_id\":\"" + ALICE + "\",\"conversation_history\":[]}";
+
+    for (String token : List.of(fake.serviceKey(), fake.tokenFor(ALICE))) {
+      Answer answer = insert(token, row);
+
+      assertThat(answer.status()).isEqualTo(400);
+      assertThat(answer.body())
+          .isEqualTo("{\"code\":\"PGRST204\",\"details\":null,\"hint\":null,"
+              + "\"message\":\"Could not find the 'conversation_history' column of 'codebase_chat_sessions' in the schema cache\"}");
+    }
+    assertThat(fake.session(SESSION)).isEmpty();
   }
 
   @Test
@@ -81,6 +139,8 @@ class FakeSupabaseServiceKeyTest {
     Answer answer = insert(fake.tokenFor(ALICE), "{\"session_id\":\"" + SESSION + "\",\"user_id\":\"" + BOB + "\"}");
 
     assertThat(answer.status()).isEqualTo(403);
+    assertThat(answer.json().path("message").asText())
+        .isEqualTo("new row violates row-level security policy for table \"codebase_chat_sessions\"");
     assertThat(fake.session(SESSION)).isEmpty();
   }
 
@@ -93,37 +153,42 @@ class FakeSupabaseServiceKeyTest {
   }
 
   @Test
-  void patch_asServiceRole_mayReplaceTheHistoryAndBumpsTheVersion() throws IOException {
+  void patch_ofTheHistory_is400Pgrst204EvenForServiceRole() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1");
 
     Answer answer =
         calls.patch(fake.serviceKey(), TABLE + "?session_id=eq." + SESSION + "&version=eq.0",
             "{\"conversation_history\":[{\"id\":\"m1\"},{\"id\":\"m2\"}]}", "Prefer", "return=representation");
 
-    assertThat(answer.json().get(0).path("version").asLong()).isEqualTo(1);
-    assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactly("m1", "m2");
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().path("code").asText()).isEqualTo("PGRST204");
+    FakeSession row = fake.session(SESSION).orElseThrow();
+    assertThat(row.messageIds()).containsExactly("m1");
+    assertThat(row.version()).isZero();
   }
 
   @Test
-  void patch_withAStaleVersion_matchesNoRow() throws IOException {
+  void patch_ofTheHistoryWithColumnsAUserMayNotWrite_isPgrst204BeforeThePrivilegeCheck() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1");
+
+    Answer answer = calls.patch(fake.tokenFor(ALICE), TABLE + "?session_id=eq." + SESSION,
+        "{\"version\":7,\"conversation_history\":[]}");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().path("code").asText()).isEqualTo("PGRST204");
+  }
+
+  @Test
+  void patch_asServiceRoleWithAStaleVersion_matchesNoRow() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1");
     fake.appendAs(ALICE, SESSION, "m2");
 
     Answer answer =
         calls.patch(fake.serviceKey(), TABLE + "?session_id=eq." + SESSION + "&version=eq.0",
-            "{\"conversation_history\":[]}", "Prefer", "return=representation");
+            "{\"repo\":\"acme/api\"}", "Prefer", "return=representation");
 
     assertThat(answer.body()).isEqualTo("[]");
-    assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactly("m1", "m2");
-  }
-
-  @Test
-  void patch_ofTheHistoryByAUser_isPermissionDenied() throws IOException {
-    fake.seedSession(ALICE, SESSION, "m1");
-
-    Answer answer = calls.patch(fake.tokenFor(ALICE), TABLE + "?session_id=eq." + SESSION, "{\"conversation_history\":[]}");
-
-    assertThat(answer.status()).isEqualTo(403);
+    assertThat(fake.session(SESSION).orElseThrow().repo()).isNull();
   }
 
   @Test
@@ -134,8 +199,10 @@ class FakeSupabaseServiceKeyTest {
     assertThat(asBob.body()).isEqualTo("[]");
     assertThat(fake.session(SESSION)).isPresent();
 
-    Answer asService = calls.send(calls.request(fake.serviceKey(), TABLE + "?session_id=eq." + SESSION, "Prefer", "return=representation").delete());
+    Answer asService = calls.send(calls.request(fake.serviceKey(),
+        TABLE + "?select=session_id,conversation_history&session_id=eq." + SESSION, "Prefer", "return=representation").delete());
     assertThat(asService.json()).hasSize(1);
+    assertThat(asService.json().at("/0/conversation_history/0/id").asText()).isEqualTo("m1");
     assertThat(fake.session(SESSION)).isEmpty();
   }
 
@@ -149,5 +216,329 @@ class FakeSupabaseServiceKeyTest {
 
     assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactly("m1", "other");
     assertThat(fake.session(SESSION).orElseThrow().version()).isEqualTo(3);
+  }
+
+  @Test
+  void beforeNextTableWrite_runsBeforeAWritingFunctionButNotBeforeAChangesRead() throws IOException {
+    FakeSession read = alicesSession(messages("m1@10:00"));
+    fake.beforeNextTableWrite(() -> fake.appendAs(ALICE, SESSION, "other"));
+
+    calls.rpc(fake.tokenFor(ALICE), "chat_session_changes", changesBody(SESSION, 1));
+    assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactly("m1");
+    Answer stored = store(storeBody(ALICE, SESSION, read.version(), sessionOf(messages("m1@10:00", "m2@10:01"))));
+
+    assertThat(stored.body()).isEqualTo("false");
+    assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactlyInAnyOrder("m1", "other");
+  }
+
+  // ------------------------------------------------------------------ store_chat_session_for: who may call it
+
+  @Test
+  void store_byAUser_is403PermissionDeniedForFunction() throws IOException {
+    Answer answer = calls.rpc(fake.tokenFor(ALICE), STORE, storeBody(ALICE, SESSION, null, sessionOf(messages("m1"))));
+
+    assertThat(answer.status()).isEqualTo(403);
+    assertThat(answer.body())
+        .isEqualTo("{\"code\":\"42501\",\"details\":null,\"hint\":null,\"message\":\"permission denied for function store_chat_session_for\"}");
+    assertThat(fake.session(SESSION)).isEmpty();
+  }
+
+  @Test
+  void store_withoutBearer_is401PermissionDeniedForFunction() throws IOException {
+    Answer answer = calls.rpc(null, STORE, storeBody(ALICE, SESSION, null, sessionOf(messages("m1"))));
+
+    assertThat(answer.status()).isEqualTo(401);
+    assertThat(answer.json().path("message").asText()).isEqualTo("permission denied for function store_chat_session_for");
+    assertThat(answer.header("WWW-Authenticate")).isEqualTo("Bearer");
+  }
+
+  @Test
+  void store_withAnArgumentMissing_is404Pgrst202() throws IOException {
+    Answer answer = store("{\"p_owner\":\"" + ALICE + "\",\"p_session_id\":\"" + SESSION + "\",\"p_session\":null}");
+
+    assertThat(answer.status()).isEqualTo(404);
+    assertThat(answer.json().path("code").asText()).isEqualTo("PGRST202");
+  }
+
+  @Test
+  void store_sessionOfAnotherUser_is403AndChangesNothing() throws IOException {
+    FakeSession before = alicesSession(messages("m1"));
+
+    Answer answer = store(storeBody(BOB, SESSION, before.version(), sessionOf(messages("m1", "evil"))));
+
+    assertThat(answer.status()).isEqualTo(403);
+    assertThat(answer.body())
+        .isEqualTo("{\"code\":\"42501\",\"details\":null,\"hint\":null,"
+            + "\"message\":\"store_chat_session_for: this session id belongs to a session of another user\"}");
+    assertThat(fake.session(SESSION).orElseThrow()).isEqualTo(before);
+  }
+
+  @Test
+  void store_deleteOfAnotherUsersSession_is403AndKeepsIt() throws IOException {
+    FakeSession before = alicesSession(messages("m1"));
+
+    Answer answer = store(storeBody(BOB, SESSION, before.version(), null));
+
+    assertThat(answer.status()).isEqualTo(403);
+    assertThat(fake.session(SESSION)).contains(before);
+  }
+
+  // ------------------------------------------------------------------ store_chat_session_for: versions
+
+  @Test
+  void store_withAStaleVersion_isFalseAndChangesNothing() throws IOException {
+    alicesSession(messages("m1"));
+    fake.appendAs(ALICE, SESSION, "m2");
+    FakeSession before = fake.session(SESSION).orElseThrow();
+
+    Answer answer = store(storeBody(ALICE, SESSION, 1L, sessionOf(messages("m1", "m3"))));
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("false");
+    assertThat(fake.session(SESSION).orElseThrow()).isEqualTo(before);
+  }
+
+  @Test
+  void store_withoutAnExpectedVersionWhenTheRowExists_isFalse() throws IOException {
+    FakeSession before = alicesSession(messages("m1"));
+
+    Answer answer = store(storeBody(ALICE, SESSION, null, sessionOf(messages("m1", "m2"))));
+
+    assertThat(answer.body()).isEqualTo("false");
+    assertThat(fake.session(SESSION)).contains(before);
+  }
+
+  @Test
+  void store_withAnExpectedVersionWhenThereIsNoRow_isFalse() throws IOException {
+    Answer answer = store(storeBody(ALICE, SESSION, 0L, sessionOf(messages("m1"))));
+
+    assertThat(answer.body()).isEqualTo("false");
+    assertThat(fake.session(SESSION)).isEmpty();
+  }
+
+  @Test
+  void store_staleVersionWithAnInvalidMessage_isFalseNotAnArgumentError() throws IOException {
+    alicesSession(messages("m1"));
+    Map<String, Object> bad = message("m2");
+    bad.put("role", "admin");
+
+    Answer answer = store(storeBody(ALICE, SESSION, 0L, sessionOf(List.of(message("m1"), bad))));
+
+    assertThat(answer.body()).isEqualTo("false");
+  }
+
+  // ------------------------------------------------------------------ store_chat_session_for: writes
+
+  @Test
+  void store_withoutARow_createsTheSessionForTheOwner() throws IOException {
+    Map<String, Object> session = sessionOf(messages("m1", "m2"));
+    session.put("repo", "acme/api");
+    session.put("metadata", Map.of("k", 1));
+
+    Answer answer = store(storeBody(ALICE, SESSION, null, session));
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("true");
+    FakeSession row = fake.session(SESSION).orElseThrow();
+    assertThat(row.userId()).isEqualTo(ALICE);
+    assertThat(row.messageIds()).containsExactly("m1", "m2");
+    assertThat(row.messageCount()).isEqualTo(2);
+    assertThat(row.historyBytes()).isEqualTo(jsonbTextOf("m1").length() + 2 + jsonbTextOf("m2").length() + 2);
+    assertThat(row.repo()).isEqualTo("acme/api");
+    assertThat(row.metadata().toString()).isEqualTo("{\"k\":1}");
+    // The insert, then one update: the fields it sets are those the insert wrote.
+    assertThat(row.version()).isEqualTo(1);
+    assertThat(row.fieldsVersion()).isZero();
+    assertThat(row.clearedVersion()).isZero();
+  }
+
+  @Test
+  void store_holdingEveryStoredMessage_insertsOnlyTheNewOnesWhereTheirTimestampsBelong() throws IOException {
+    FakeSession before = alicesSession(messages("m1@10:00", "m3@10:02"));
+    List<Map<String, Object>> target = messages("m1@10:00", "m3@10:02", "m2@10:01", "m4@10:03");
+    target.get(0).put("content", "a different text the stored m1 keeps nothing of");
+
+    Answer answer = store(storeBody(ALICE, SESSION, before.version(), sessionOf(target)));
+
+    assertThat(answer.body()).isEqualTo("true");
+    FakeSession after = fake.session(SESSION).orElseThrow();
+    assertThat(after.messageIds()).containsExactly("m1", "m2", "m3", "m4");
+    assertThat(after.conversationHistory().get(0)).isEqualTo(before.conversationHistory().get(0));
+    assertThat(after.version()).isEqualTo(before.version() + 1);
+    assertThat(after.clearedVersion()).isZero();
+    assertThat(after.messageCount()).isEqualTo(4);
+    assertThat(after.historyBytes())
+        .isEqualTo(before.historyBytes() + 2L * 2 + JsonbText.octetLength(tree(target.get(2)))
+            + JsonbText.octetLength(tree(target.get(3))));
+    // Only the new messages carry the new version.
+    Answer changes = calls.rpc(fake.tokenFor(ALICE), "chat_session_changes", changesBody(SESSION, before.version()));
+    assertThat(changes.json().path("reset").asBoolean()).isFalse();
+    assertThat(changes.json().path("messages").findValuesAsText("id")).containsExactly("m2", "m4");
+  }
+
+  @Test
+  void store_missingAStoredMessage_replacesTheHistoryAsAClear() throws IOException {
+    FakeSession before = alicesSession(messages("m1", "m2"));
+
+    Answer answer = store(storeBody(ALICE, SESSION, before.version(), sessionOf(messages("m3"))));
+
+    assertThat(answer.body()).isEqualTo("true");
+    FakeSession after = fake.session(SESSION).orElseThrow();
+    assertThat(after.messageIds()).containsExactly("m3");
+    assertThat(after.messageCount()).isEqualTo(1);
+    assertThat(after.historyBytes()).isEqualTo(jsonbTextOf("m3").length() + 2);
+    // The clear is one update, the write of the session another.
+    assertThat(after.clearedVersion()).isEqualTo(before.version() + 1);
+    assertThat(after.version()).isEqualTo(before.version() + 2);
+    Answer changes = calls.rpc(fake.tokenFor(ALICE), "chat_session_changes", changesBody(SESSION, before.version()));
+    assertThat(changes.json().path("reset").asBoolean()).isTrue();
+    assertThat(changes.json().path("messages").findValuesAsText("id")).containsExactly("m3");
+  }
+
+  @Test
+  void store_emptyHistory_clearsEveryMessage() throws IOException {
+    FakeSession before = alicesSession(messages("m1"));
+
+    Answer answer = store(storeBody(ALICE, SESSION, before.version(), sessionOf(List.of())));
+
+    assertThat(answer.body()).isEqualTo("true");
+    assertThat(fake.session(SESSION).orElseThrow().messageIds()).isEmpty();
+    assertThat(fake.session(SESSION).orElseThrow().historyBytes()).isZero();
+  }
+
+  @Test
+  void store_changedFields_moveTheFieldsVersion() throws IOException {
+    FakeSession before = alicesSession(messages("m1"));
+    Map<String, Object> session = sessionOf(messages("m1"));
+    session.put("current_file", "src/Main.java");
+
+    store(storeBody(ALICE, SESSION, before.version(), session));
+
+    FakeSession after = fake.session(SESSION).orElseThrow();
+    assertThat(after.currentFile()).isEqualTo("src/Main.java");
+    assertThat(after.fieldsVersion()).isEqualTo(after.version()).isEqualTo(before.version() + 1);
+  }
+
+  @Test
+  void store_nullSession_deletesTheRow() throws IOException {
+    FakeSession before = alicesSession(messages("m1"));
+
+    Answer answer = store(storeBody(ALICE, SESSION, before.version(), null));
+
+    assertThat(answer.body()).isEqualTo("true");
+    assertThat(fake.session(SESSION)).isEmpty();
+  }
+
+  @Test
+  void store_nullSessionWithoutARow_isTrueAndStoresNothing() throws IOException {
+    Answer answer = store(storeBody(ALICE, SESSION, null, null));
+
+    assertThat(answer.body()).isEqualTo("true");
+    assertThat(fake.sessions()).isEmpty();
+  }
+
+  // ------------------------------------------------------------------ store_chat_session_for: argument errors
+
+  @Test
+  void store_invalidMessage_is400NamingItsPositionAndChangesNothing() throws IOException {
+    FakeSession before = alicesSession(messages("m1"));
+    Map<String, Object> bad = message("m2");
+    bad.put("role", "admin");
+
+    Answer answer = store(storeBody(ALICE, SESSION, before.version(), sessionOf(List.of(message("m3"), bad))));
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().path("code").asText()).isEqualTo("22023");
+    assertThat(answer.json().path("message").asText()).isEqualTo("p_messages[1].role must be one of user, assistant, system, tool");
+    // The clear that came first is rolled back with the rest.
+    assertThat(fake.session(SESSION)).contains(before);
+  }
+
+  @Test
+  void store_timestampPostgresCannotRead_is400NamingItsPosition() throws IOException {
+    Answer answer = store(storeBody(ALICE, SESSION, null,
+        sessionOf(List.of(message("m1"), message("m2", "2026-13-01T00:00:00Z")))));
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().path("message").asText()).isEqualTo("p_messages[1].timestamp is not a date-time PostgreSQL can read");
+    assertThat(fake.session(SESSION)).isEmpty();
+  }
+
+  @Test
+  void store_moreThan20000Messages_is400CheckViolation() throws IOException {
+    List<Map<String, Object>> many = new ArrayList<>();
+    for (int i = 0; i <= 20_000; i++) {
+      many.add(message("m" + i));
+    }
+
+    Answer answer = store(storeBody(ALICE, SESSION, null, sessionOf(many)));
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.body())
+        .isEqualTo("{\"code\":\"23514\",\"details\":null,\"hint\":null,\"message\":\"new row for relation"
+            + " \\\"codebase_chat_sessions\\\" violates check constraint \\\"codebase_chat_sessions_history_max_messages\\\"\"}");
+    assertThat(fake.session(SESSION)).isEmpty();
+  }
+
+  @Test
+  void store_sessionThatIsNoObject_is400() throws IOException {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("p_owner", ALICE.toString());
+    body.put("p_session_id", SESSION);
+    body.put("p_expected_version", null);
+    body.put("p_session", List.of());
+
+    Answer answer = store(RestCalls.json(body));
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().path("message").asText()).isEqualTo("p_session must be a JSON object or null");
+  }
+
+  @Test
+  void store_historyThatIsNoArray_is400AsJsonbArrayLengthSaysIt() throws IOException {
+    Map<String, Object> session = sessionOf(List.of());
+    session.put("conversation_history", Map.of("id", "m1"));
+
+    Answer answer = store(storeBody(ALICE, SESSION, null, session));
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().path("code").asText()).isEqualTo("22023");
+    assertThat(answer.json().path("message").asText()).isEqualTo("cannot get array length of a non-array");
+  }
+
+  @Test
+  void store_withoutOwner_is400() throws IOException {
+    Answer answer = store("{\"p_owner\":null,\"p_session_id\":\"" + SESSION + "\",\"p_expected_version\":null,\"p_session\":null}");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().path("message").asText()).isEqualTo("p_owner must be a user id");
+  }
+
+  @Test
+  void store_ownerThatIsNoUuid_is400InvalidInputSyntax() throws IOException {
+    Answer answer = store("{\"p_owner\":\"alice\",\"p_session_id\":\"" + SESSION + "\",\"p_expected_version\":null,\"p_session\":null}");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().path("code").asText()).isEqualTo("22P02");
+    assertThat(answer.json().path("message").asText()).isEqualTo("invalid input syntax for type uuid: \"alice\"");
+  }
+
+  @Test
+  void store_invalidSessionId_is400NamingTheArgument() throws IOException {
+    Answer answer = store(storeBody(ALICE, "chat-1-x&user_id=eq.y", null, null));
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().path("message").asText()).startsWith("p_session_id must match");
+  }
+
+  @Test
+  void store_thenTheOwnersFunctions_seeTheStoredSession() throws IOException {
+    store(storeBody(ALICE, SESSION, null, sessionOf(messages("m1"))));
+
+    Answer appended = calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, "m1", "m2"));
+    Answer cleared = calls.rpc(fake.tokenFor(ALICE), "clear_chat_history", sessionArgument(SESSION));
+
+    assertThat(appended.json().path("appended").asInt()).isEqualTo(1);
+    assertThat(cleared.json().path("version").asLong()).isEqualTo(3);
   }
 }

@@ -8,11 +8,14 @@ import static dev.codebasechat.testing.FakeFixtures.TABLE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.codebasechat.testing.RestCalls.Answer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -152,18 +155,72 @@ class FakeSupabaseTest {
   }
 
   @Test
-  void get_star_returnsEveryColumnWithMessagesInOrder() throws IOException {
+  void get_star_returnsEveryRealColumnButNotTheComputedHistory() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1", "m2");
 
     Answer answer = calls.get(fake.tokenFor(ALICE), BY_SESSION);
 
     assertThat(answer.json().get(0).fieldNames())
         .toIterable()
-        .containsExactly("id", "session_id", "user_id", "repo", "current_file", "conversation_history",
-            "context_cache", "metadata", "message_count", "version", "last_activity", "created_at", "updated_at");
-    assertThat(answer.json().at("/0/conversation_history/1/id").asText()).isEqualTo("m2");
+        .containsExactly("id", "session_id", "user_id", "repo", "current_file", "context_cache", "metadata",
+            "last_activity", "created_at", "updated_at", "message_count", "version", "history_bytes",
+            "fields_version", "cleared_version");
+    assertThat(answer.json().at("/0/message_count").asInt()).isEqualTo(2);
   }
 
+  @Test
+  void get_historyByName_answersTheMessagesInOrder() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1", "m2");
+
+    Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id,conversation_history&session_id=eq." + SESSION);
+
+    assertThat(answer.json().get(0).fieldNames()).toIterable().containsExactly("session_id", "conversation_history");
+    assertThat(answer.json().at("/0/conversation_history").findValuesAsText("id")).containsExactly("m1", "m2");
+    assertThat(answer.json().at("/0/conversation_history/1/content").asText()).isEqualTo("message m2");
+  }
+
+  @Test
+  void get_starAndHistory_answersBoth() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+
+    Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=*,conversation_history&session_id=eq." + SESSION);
+
+    assertThat(answer.json().get(0).size()).isEqualTo(16);
+    assertThat(answer.json().at("/0/conversation_history").toString()).isEqualTo("[]");
+  }
+
+  @Test
+  void get_filterOrOrderOnTheComputedHistory_is400SayingTheFakeLacksIt() throws IOException {
+    Answer filtered = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&conversation_history=is.null");
+    Answer ordered = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&order=conversation_history");
+
+    assertThat(filtered.status()).isEqualTo(400);
+    assertThat(filtered.json().get("details").asText()).contains("computed field");
+    assertThat(ordered.status()).isEqualTo(400);
+    assertThat(ordered.json().get("details").asText()).contains("computed field");
+  }
+
+  @Test
+  void seedSession_legacyHistory_keepsItsOrderWhateverTheIdsAndTimestamps() throws IOException {
+    ArrayNode legacy = JsonNodeFactory.instance.arrayNode();
+    legacy.addObject().put("id", "late").put("role", "user").put("content", "a").put("timestamp", "2026-01-01T12:00:00Z");
+    legacy.addObject().put("id", "early").put("role", "user").put("content", "b").put("timestamp", "2026-01-01T08:00:00Z");
+    legacy.addObject().put("id", "late").put("role", "user").put("content", "repeated id").put("timestamp", "garbled");
+    legacy.addObject().put("role", "user").put("content", "no id");
+    fake.seedSession(ALICE, SESSION, legacy);
+    String token = fake.tokenFor(ALICE);
+
+    // Later than every stored message: after them all. The repeated id is still taken by the first.
+    calls.rpc(token, "append_chat_messages", FakeFixtures.appendBody(SESSION, List.of(
+        FakeFixtures.message("late", "2026-01-01T13:00:00Z"), FakeFixtures.message("new", "2026-01-01T12:00:00Z"))));
+
+    FakeSession stored = fake.session(SESSION).orElseThrow();
+    assertThat(stored.conversationHistory()).extracting(m -> m.path("content").asText())
+        .containsExactly("a", "b", "repeated id", "no id", "text of new");
+    assertThat(stored.messageCount()).isEqualTo(5);
+    assertThat(stored.version()).isEqualTo(1);
+    assertThat(stored.fieldsVersion()).isZero(); // the version the row was migrated at
+  }
   @Test
   void get_withObjectAccept_returnsTheObject() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1");
@@ -420,6 +477,36 @@ class FakeSupabaseTest {
     assertThat(answer.status()).isEqualTo(204);
     assertThat(answer.header("Content-Range")).isEqualTo("*/*");
     assertThat(fake.session(SESSION).orElseThrow().repo()).isNull();
+  }
+
+  @Test
+  void patch_conversationHistory_is400Pgrst204AndChangesNothing() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1");
+
+    Answer answer = calls.patch(fake.tokenFor(ALICE), TABLE + "?session_id=eq." + SESSION,
+        "{\"repo\":\"acme/api\",\"conversation_history\":[]}");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.body())
+        .isEqualTo("{\"code\":\"PGRST204\",\"details\":null,\"hint\":null,"
+            + "\"message\":\"Could not find the 'conversation_history' column of 'codebase_chat_sessions' in the schema cache\"}");
+    FakeSession stored = fake.session(SESSION).orElseThrow();
+    assertThat(stored.messageIds()).containsExactly("m1");
+    assertThat(stored.repo()).isNull();
+    assertThat(stored.version()).isZero();
+  }
+
+  @Test
+  void patch_ofAField_movesFieldsVersionWithTheVersion() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1");
+    String token = fake.tokenFor(ALICE);
+
+    calls.patch(token, TABLE + "?session_id=eq." + SESSION, "{\"repo\":\"acme/api\"}");
+    calls.patch(token, TABLE + "?session_id=eq." + SESSION, "{\"repo\":\"acme/api\"}");
+
+    FakeSession stored = fake.session(SESSION).orElseThrow();
+    assertThat(stored.version()).isEqualTo(2);
+    assertThat(stored.fieldsVersion()).isEqualTo(1);
   }
 
   @Test

@@ -34,6 +34,9 @@ final class QueryFilter {
    *     unsupported filter, 22P02 for a value the column's type refuses
    */
   static QueryFilter parse(String column, String raw) {
+    if (column.equals(FakeTable.HISTORY)) {
+      throw PostgrestErrors.parseError("filter", raw, "the fake does not filter on the computed field " + FakeTable.HISTORY);
+    }
     ColumnType type = FakeTable.typeOf(column);
     String rest = raw;
     boolean negated = false;
