@@ -103,6 +103,23 @@ public record ChatSession(
     return withMessages(merged);
   }
 
+  /**
+   * Whether {@code message} has the same timestamp as a message of this session with another id:
+   * then only the database knows which of the two arrived first. Costs O(messages not earlier).
+   */
+  boolean tiesWith(ChatMessage message) {
+    for (int i = messages.size() - 1; i >= 0; i--) {
+      ChatMessage held = messages.get(i);
+      if (held.timestamp().isBefore(message.timestamp())) {
+        return false;
+      }
+      if (held.timestamp().equals(message.timestamp()) && !held.id().equals(message.id())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** This session with other messages. */
   ChatSession withMessages(List<ChatMessage> newMessages) {
     return new ChatSession(id, owner, repo, currentFile, contextCache, metadata, newMessages, version, lastActivity);

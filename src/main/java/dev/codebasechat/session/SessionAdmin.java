@@ -14,7 +14,6 @@ import dev.codebasechat.sync.JournalEntry;
 import dev.codebasechat.sync.JournalStats;
 import dev.codebasechat.sync.LocalSessionTable;
 import dev.codebasechat.sync.RemoteGuard;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,7 +56,7 @@ public final class SessionAdmin {
 
   private static final int TOTALS_PAGE = 1000;
   private static final String LIST_COLUMNS =
-      "session_id,user_id,repo,message_count,last_activity,conversation_history";
+      "session_id,user_id,repo,message_count,last_activity,history_bytes";
   private static final String ROW_COLUMNS = SessionCodec.SESSION_COLUMNS;
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
@@ -113,13 +112,12 @@ public final class SessionAdmin {
             .body();
     List<SessionRow> sessions = new ArrayList<>();
     for (JsonNode row : rows) {
-      JsonNode history = row.path("conversation_history");
       sessions.add(
           new SessionRow(
               SessionId.of(row.path("session_id").asText()),
               UUID.fromString(row.path("user_id").asText()),
               row.path("message_count").asInt(0),
-              history.toString().getBytes(StandardCharsets.UTF_8).length,
+              row.path("history_bytes").asLong(0), // kept by the database: no history downloaded
               SessionCodec.parseTime(row.path("last_activity")),
               text(row, "repo")));
     }

@@ -59,10 +59,15 @@ interface SessionBackend {
 
     /**
      * {@code held} brought up to date; empty when the result would not hold what the database
-     * says it holds (then only a whole read can tell).
+     * says it holds, or a new message has the timestamp of one held (then only a whole read can
+     * tell).
      */
     Optional<ChatSession> applyTo(ChatSession held) {
       ChatSession next = held;
+      if (!unchanged && !reset && messages.stream().anyMatch(held::tiesWith)) {
+        // Equal timestamps are ordered by arrival, which only the database knows: read it whole.
+        return Optional.empty();
+      }
       if (!unchanged) {
         next = reset ? held.withMessages(messages) : held.withAdded(messages);
         if (fields.isPresent()) {
