@@ -5,6 +5,7 @@ import dev.codebasechat.SystemTime;
 import dev.codebasechat.auth.LocalJwtSecret;
 import dev.codebasechat.auth.SupabaseJwtVerifier;
 import dev.codebasechat.postgrest.ApiKey;
+import dev.codebasechat.session.Acknowledgement;
 import dev.codebasechat.postgrest.ServiceKey;
 import dev.codebasechat.postgrest.MicrometerPostgrestListener;
 import dev.codebasechat.postgrest.PostgrestClient;
@@ -157,8 +158,11 @@ public final class Gateway implements AutoCloseable {
                 .apiKey(ApiKey.of(settings.projectKey().orElseThrow().value()))
                 .listener(new MicrometerPostgrestListener(registry))
                 .build();
-        openedJournal = SqliteJournal.builder().path(dataDir.resolve("journal.db")).clock(clock).build();
-        storeBuilder = SessionStore.builder(builtClient).journal(openedJournal);
+        storeBuilder = SessionStore.builder(builtClient).acknowledgement(settings.acknowledgement());
+        if (settings.acknowledgement() == Acknowledgement.JOURNAL) {
+          openedJournal = SqliteJournal.builder().path(dataDir.resolve("journal.db")).clock(clock).build();
+          storeBuilder.journal(openedJournal);
+        }
         if (settings.serviceKey().isPresent()) {
           // Only for journaled writes whose owners have no token here; never for a user's request.
           ServiceKey key;

@@ -36,6 +36,7 @@ import java.util.function.Function;
  *   <tr><td>GATEWAY_MAX_BODY_KB</td><td>1024</td><td>largest request body</td></tr>
  *   <tr><td>GATEWAY_REQUEST_THREADS</td><td>16</td><td>bounded request threads</td></tr>
  *   <tr><td>GATEWAY_DATABASE_TIMEOUT_MS</td><td>2000</td><td>longest a request waits on the database</td></tr>
+ *   <tr><td>GATEWAY_ACK</td><td>journal</td><td>when a write is acknowledged in Supabase mode: journal or database</td></tr>
  *   <tr><td>GATEWAY_CACHE_FRESHNESS_MS</td><td>1000</td><td>staleness bound across instances; 0 revalidates every read</td></tr>
  *   <tr><td>GATEWAY_SHUTDOWN_TIMEOUT_SECONDS</td><td>10</td><td>at a stop: for requests in flight, then for the flush</td></tr>
  *   <tr><td>SUPABASE_JWT_ISSUER</td><td>(see {@link #tokenIssuer()})</td><td>the {@code iss} tokens must carry</td></tr>
@@ -55,6 +56,7 @@ public record Settings(
     int requestThreads,
     Duration databaseTimeout,
     Duration cacheFreshness,
+    dev.codebasechat.session.Acknowledgement acknowledgement,
     Optional<String> jwtIssuer,
     Duration shutdownTimeout) {
 
@@ -97,6 +99,7 @@ public record Settings(
           "GATEWAY_REQUEST_THREADS",
           "GATEWAY_DATABASE_TIMEOUT_MS",
           "GATEWAY_CACHE_FRESHNESS_MS",
+          "GATEWAY_ACK",
           "GATEWAY_SHUTDOWN_TIMEOUT_SECONDS",
           "SUPABASE_JWT_ISSUER");
 
@@ -167,6 +170,8 @@ public record Settings(
     int threads = reader.integer("GATEWAY_REQUEST_THREADS", 16, 1, 1_024);
     int databaseTimeoutMs = reader.integer("GATEWAY_DATABASE_TIMEOUT_MS", 2_000, 100, 60_000);
     int freshnessMs = reader.integer("GATEWAY_CACHE_FRESHNESS_MS", 1_000, 0, 3_600_000);
+    dev.codebasechat.session.Acknowledgement ack =
+        reader.optional("GATEWAY_ACK", Settings::parseAcknowledgement).orElse(dev.codebasechat.session.Acknowledgement.JOURNAL);
     Optional<String> issuer = reader.optional("SUPABASE_JWT_ISSUER", Settings::parseIssuer);
     int shutdownSeconds = reader.integer("GATEWAY_SHUTDOWN_TIMEOUT_SECONDS", 10, 1, 600);
     for (String name : new TreeSet<>(environment.keySet())) {
@@ -189,8 +194,17 @@ public record Settings(
         threads,
         Duration.ofMillis(databaseTimeoutMs),
         Duration.ofMillis(freshnessMs),
+        ack,
         issuer,
         Duration.ofSeconds(shutdownSeconds));
+  }
+
+  private static dev.codebasechat.session.Acknowledgement parseAcknowledgement(String value) {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "journal" -> dev.codebasechat.session.Acknowledgement.JOURNAL;
+      case "database" -> dev.codebasechat.session.Acknowledgement.DATABASE;
+      default -> throw new IllegalArgumentException("must be journal or database");
+    };
   }
 
   private static URI parseUrl(String value) {

@@ -182,7 +182,8 @@ public final class SessionStore implements AutoCloseable {
                 new ThreadFactoryBuilder().setNameFormat("session-store-%d").setDaemon(true).build());
     this.remote = builder.backend;
     this.writeThrough = builder.writeThrough;
-    this.journal = builder.writeThrough ? null : builder.journal;
+    // Database acknowledgement keeps nothing the database does not hold: no journal.
+    this.journal = builder.writeThrough || builder.acknowledgement == Acknowledgement.DATABASE ? null : builder.journal;
     this.localCopyMaxAge = builder.localCopyMaxAge;
     this.localCopyMaxBytes = builder.localCopyMaxBytes;
     this.guard =

@@ -474,4 +474,31 @@ abstract class SupabaseModeScenarios {
     restarted.client().get("/v1/sessions/" + id[0], token); // the owner comes back
     restarted.awaitOrExplain(DELIVERY, () -> storedIds(id[0]).equals(acknowledged), "the backlog reaches the database");
   }
+
+  @Test
+  void databaseAcknowledgement_refusesWritesDuringAnOutage_andAKillLosesNothingAcknowledged() throws InterruptedException {
+    Map<String, String> env = env();
+    env.put("GATEWAY_ACK", "database");
+    env.put("DATA_DIR", dataDir.resolve("database-ack").toString());
+    GatewayProcess gateway = gateway(env);
+    GatewayClient client = gateway.client();
+    String token = supabase.tokenFor(supabase.newUser());
+    String id = createSession(client, token);
+    List<String> acknowledged = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      assertThat(client.post("/v1/sessions/" + id + "/messages", token, message("d" + i, "turn " + i)).status()).isEqualTo(200);
+      acknowledged.add("d" + i);
+      assertThat(storedIds(id)).as("in the database when acknowledged").containsExactlyElementsOf(acknowledged);
+    }
+    supabase.goDown(Outage.CONNECTION_REFUSED);
+
+    Answer during = client.post("/v1/sessions/" + id + "/messages", token, message("lost", "during the outage"));
+    gateway.kill9();
+    supabase.goUp();
+
+    assertThat(during.status()).as(during.text()).isEqualTo(503);
+    assertThat(during.header("Retry-After")).isPresent();
+    assertThat(storedIds(id)).containsExactlyElementsOf(acknowledged);
+    assertThat(java.nio.file.Files.exists(dataDir.resolve("database-ack").resolve("journal.db"))).as("no journal").isFalse();
+  }
 }

@@ -30,6 +30,16 @@ class SettingsTest {
   }
 
   @Test
+  void acknowledgement_isTheJournalByDefault_theDatabaseOnRequest_andNothingElse() {
+    assertThat(Settings.fromEnvironment(Map.of()).acknowledgement()).isEqualTo(dev.codebasechat.session.Acknowledgement.JOURNAL);
+    assertThat(Settings.fromEnvironment(Map.of("GATEWAY_ACK", "database")).acknowledgement())
+        .isEqualTo(dev.codebasechat.session.Acknowledgement.DATABASE);
+    assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("GATEWAY_ACK", "sometimes")))
+        .isInstanceOf(Settings.InvalidSettingsException.class)
+        .hasMessageContaining("GATEWAY_ACK must be journal or database");
+  }
+
+  @Test
   void cacheFreshness_zeroRevalidatesEveryRead_andANegativeBoundIsRefused() {
     Settings zero = Settings.fromEnvironment(Map.of("GATEWAY_CACHE_FRESHNESS_MS", "0"));
 

@@ -1,0 +1,130 @@
+package dev.codebasechat.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.codebasechat.testing.ManualClock;
+import dev.codebasechat.testing.Outage;
+import dev.codebasechat.testing.SupabaseTestServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@link Acknowledgement#DATABASE}: a write is answered only once the database holds it; during an
+ * outage it fails and nothing stays behind; appends of one session that arrive while one is in
+ * flight go together in the next request. Over real SQL behind the PostgREST-compatible test
+ * server, on a manual clock.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DatabaseAcknowledgementTest {
+
+  @RegisterExtension static SupabaseTestServer supabase = SupabaseTestServer.create();
+
+  private final ManualClock clock = ManualClock.startingAtEpoch2026();
+  private final List<StoreFixture> fixtures = new ArrayList<>();
+
+  @AfterEach
+  void closeStores() {
+    supabase.clearFaults();
+    fixtures.forEach(f -> {
+      f.store.close();
+      f.close();
+    });
+  }
+
+  private StoreFixture store() {
+    StoreFixture f = new StoreFixture(
+        supabase, clock, b -> b.acknowledgement(Acknowledgement.DATABASE).databaseTimeout(Duration.ofSeconds(2)));
+    fixtures.add(f);
+    return f;
+  }
+
+  private static List<String> storedIds(SessionId id) {
+    return supabase.queryAsOwner(
+        "select m ->> 'id' from public.codebase_chat_sessions s, jsonb_array_elements(s.conversation_history) m"
+            + " where s.session_id = ?",
+        id.value());
+  }
+
+  @Test
+  void anAcknowledgedAppend_isAlreadyInTheDatabase() {
+    StoreFixture f = store();
+    Caller alice = f.caller(supabase.newUser());
+    SessionId id = f.store.create(alice);
+
+    AppendReceipt receipt = f.resolve(f.store.appendAsync(alice, id, List.of(f.message("m1")), Optional.empty(), Optional.empty()));
+
+    assertThat(receipt.pendingWrites()).isZero();
+    assertThat(storedIds(id)).containsExactly("m1");
+    assertThat(f.store.pendingSessions()).isEmpty();
+  }
+
+  @Test
+  void duringAnOutage_anAppendFails_andNothingIsLeftToDeliver() {
+    StoreFixture f = store();
+    Caller alice = f.caller(supabase.newUser());
+    SessionId id = f.store.create(alice);
+    supabase.goDown(Outage.CONNECTION_REFUSED);
+
+    Throwable failure = f.failureOf(f.store.appendAsync(alice, id, List.of(f.message("m1")), Optional.empty(), Optional.empty()));
+    supabase.goUp();
+
+    assertThat(failure).isInstanceOf(SessionUnavailableException.class);
+    assertThat(f.store.pendingSessions()).isEmpty();
+    assertThat(storedIds(id)).isEmpty();
+  }
+
+  @Test
+  void appendsArrivingWhileOneIsInFlight_goTogetherInTheNextRequest() {
+    StoreFixture f = store();
+    Caller alice = f.caller(supabase.newUser());
+    SessionId id = f.store.create(alice);
+    supabase.clearRequests();
+    supabase.delayResponses(Duration.ofMillis(300)); // keeps the first request in flight
+
+    List<CompletableFuture<AppendReceipt>> sent = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      sent.add(f.store.appendAsync(alice, id, List.of(f.message("m" + i)), Optional.empty(), Optional.empty()));
+    }
+    sent.forEach(f::resolve);
+
+    assertThat(storedIds(id)).containsExactly("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9");
+    assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages"))).hasSize(2);
+    assertThat(sent.get(9).join().messageCount()).isEqualTo(10);
+  }
+
+  @Test
+  void aClearIsAnsweredOnceTheDatabaseHasIt() {
+    StoreFixture f = store();
+    UUID user = supabase.newUser();
+    Caller alice = f.caller(user);
+    SessionId id = f.store.create(alice);
+    f.resolve(f.store.appendAsync(alice, id, List.of(f.message("m1")), Optional.empty(), Optional.empty()));
+
+    SessionRead cleared = f.resolve(f.store.clearAsync(alice, id));
+
+    assertThat(cleared.session().messages()).isEmpty();
+    assertThat(storedIds(id)).isEmpty();
+  }
+
+  @Test
+  void anotherUsersSessionId_isRefusedAsMissing_andNothingIsRecorded() {
+    StoreFixture f = store();
+    Caller alice = f.caller(supabase.newUser());
+    Caller mallory = f.caller(supabase.newUser());
+    SessionId id = f.store.create(alice);
+
+    Throwable failure = f.failureOf(f.store.appendAsync(mallory, id, List.of(f.message("x")), Optional.empty(), Optional.empty()));
+
+    assertThat(failure).isInstanceOf(SessionNotFoundException.class);
+    assertThat(storedIds(id)).isEmpty();
+  }
+}
