@@ -9,7 +9,6 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.codebasechat.sync.LocalSessionTable;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -91,9 +90,8 @@ class SessionsCommandTest {
     assertThat(first.path("sessionId").asText()).isEqualTo(SECOND);
     assertThat(first.path("owner").asText()).isEqualTo(ALICE.toString());
     assertThat(first.path("messageCount").asInt()).isEqualTo(1);
-    assertThat(first.path("historyBytes").asLong())
-        .isEqualTo(supabase.session(SECOND).orElseThrow().conversationHistory().toString().replace(", ", ",")
-            .getBytes(StandardCharsets.UTF_8).length);
+    // The database's history_bytes, not a size computed from a downloaded history.
+    assertThat(first.path("historyBytes").asLong()).isEqualTo(supabase.session(SECOND).orElseThrow().historyBytes());
     assertThat(Instant.parse(first.path("updatedAt").asText())).isEqualTo(clock.instant().minus(Duration.ofHours(1)));
     assertThat(first.path("repo").isNull()).isTrue();
     assertThat(document.path("totals").path("sessions").asLong()).isEqualTo(3);
