@@ -56,9 +56,18 @@ public final class ChatWithoutReadsMeasurement {
     List<ChatMessage> chat = Conversation.messages("c", 0, count, Clock.systemUTC().instant());
     long messageBytes = chat.stream().mapToLong(Conversation::jsonBytes).sum();
     List<Run> runs = new ArrayList<>();
-    try (SupabaseTestServer supabase = SupabaseTestServer.create().start()) {
+    try (SupabaseTestServer supabase = SupabaseTestServer.create().start();
+        // The original client against the schema it was written for: it writes conversation_history
+        // itself, which this project's migrations no longer allow.
+        SupabaseTestServer originalSchema =
+            SupabaseTestServer.builder()
+                .databaseName("chat500_original")
+                .legacyDefaultPrivileges() // Supabase's grants of those days, which the original relied on
+                .migrations(originalMigrations())
+                .build()
+                .start()) {
       runs.add(gateway(supabase, chat));
-      runs.add(original(supabase, chat));
+      runs.add(original(originalSchema, chat));
       runs.add(bare(supabase, chat));
     } finally {
       EmbeddedSupabase.stopAll();
@@ -233,6 +242,17 @@ public final class ChatWithoutReadsMeasurement {
     }
   }
 
+  /** A migrations directory holding only the original schema's file. */
+  private static Path originalMigrations() throws java.io.IOException {
+    Path dir = Files.createTempDirectory("original-schema");
+    try (var in = ChatWithoutReadsMeasurement.class.getResourceAsStream(
+        "/db/original-20250118000000_create_codebase_chat_sessions.sql")) {
+      Files.copy(java.util.Objects.requireNonNull(in, "original schema resource"),
+          dir.resolve("20250118000000_create_codebase_chat_sessions.sql"));
+    }
+    return dir;
+  }
+
   private static Run bare(SupabaseTestServer supabase, List<ChatMessage> chat) {
     supabase.reset();
     String token = supabase.tokenFor(supabase.newUser(), Duration.ofHours(2));
@@ -264,7 +284,8 @@ public final class ChatWithoutReadsMeasurement {
         "the chat in the database",
         Duration.ofSeconds(60),
         () -> {},
-        () -> supabase.queryOneAsOwner("select jsonb_array_length(conversation_history) from public.codebase_chat_sessions where session_id = ?", id)
+        () -> supabase.queryOneAsOwner(// Qualified: the column of the original schema, the computed field of this project's.
+            "select jsonb_array_length(s.conversation_history) from public.codebase_chat_sessions s where s.session_id = ?", id)
             .map(n -> Integer.parseInt(n) == count)
             .orElse(false));
   }

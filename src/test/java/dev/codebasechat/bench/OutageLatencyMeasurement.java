@@ -368,15 +368,24 @@ public final class OutageLatencyMeasurement {
     try (java.sql.Connection owner = fake.database().ownerConnection();
         java.sql.PreparedStatement insert =
             owner.prepareStatement(
-                "insert into public.codebase_chat_sessions (session_id, user_id, conversation_history)"
-                    + " select ?, ?::uuid, jsonb_agg(jsonb_build_object('id', 'c' || n, 'role', 'user', 'content', 'message c' || n,"
-                    + " 'timestamp', '2026-01-01T00:00:00Z')) from generate_series(0, 19) n")) {
+                "with s as (insert into public.codebase_chat_sessions (session_id, user_id, message_count)"
+                    + " values (?, ?::uuid, 20) returning id, user_id)"
+                    + " insert into public.codebase_chat_messages"
+                    + " (session_row_id, user_id, message_id, sent_at, added_version, body, body_bytes)"
+                    + " select s.id, s.user_id, 'c' || n, timestamptz '2026-01-01T00:00:00Z', 0, b.body, octet_length(b.body::text)"
+                    + " from s, generate_series(0, 19) n, lateral (select jsonb_build_object('id', 'c' || n, 'role', 'user',"
+                    + " 'content', 'message c' || n, 'timestamp', '2026-01-01T00:00:00Z') as body) b")) {
       for (int s = 0; s < 2 * cold; s++) {
         insert.setString(1, id(tag + "cold", s));
         insert.setString(2, users.get(s % users.size()).id().toString());
         insert.addBatch();
       }
       insert.executeBatch();
+      try (java.sql.Statement sizes = owner.createStatement()) {
+        sizes.executeUpdate("update public.codebase_chat_sessions s set history_bytes = c.bytes"
+            + " from (select session_row_id, sum(body_bytes + 2) as bytes from public.codebase_chat_messages group by 1) c"
+            + " where c.session_row_id = s.id");
+      }
     }
   }
 
