@@ -33,7 +33,8 @@ public final class BenchRunner {
           new Step("cached-read", CachedReadMeasurement.class, List.of("-Xmx512m")),
           new Step("gateway", GatewayThroughputMeasurement.class, List.of("-Xmx512m")),
           new Step("memory", CacheMemoryMeasurement.class, List.of("-Xmx2g", "-XX:+UseSerialGC")),
-          new Step("chat500", ChatWithoutReadsMeasurement.class, List.of("-Xmx1g")));
+          new Step("chat500", ChatWithoutReadsMeasurement.class, List.of("-Xmx1g")),
+          new Step("instances", InstancesMeasurement.class, List.of("-Xmx1g")));
 
   private BenchRunner() {}
 

@@ -345,15 +345,15 @@ abstract class SupabaseModeScenarios {
 
   // ------------------------------------------------------------------ several instances
 
-  /** Two gateways on one database, each with its own data directory, as behind a load balancer. */
-  private List<GatewayProcess> twoGateways() {
-    List<GatewayProcess> pair = new ArrayList<>();
-    for (String name : List.of("one", "two")) {
+  /** {@code count} gateways on one database, each with its own data directory, as behind a load balancer. */
+  private List<GatewayProcess> gateways(int count, String scenario) {
+    List<GatewayProcess> started = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
       Map<String, String> env = env();
-      env.put("DATA_DIR", dataDir.resolve(name).toString());
-      pair.add(gateway(env));
+      env.put("DATA_DIR", dataDir.resolve(scenario + "-" + i).toString());
+      started.add(gateway(env));
     }
-    return pair;
+    return started;
   }
 
   private static List<String> readIds(GatewayClient client, String token, String id) {
@@ -366,7 +366,7 @@ abstract class SupabaseModeScenarios {
 
   @Test
   void writeConfirmedThroughOneGateway_isReadThroughTheOther_withinTheFreshnessBound() {
-    List<GatewayProcess> pair = twoGateways();
+    List<GatewayProcess> pair = gateways(2, "staleness");
     GatewayClient one = pair.get(0).client();
     GatewayClient two = pair.get(1).client();
     String token = supabase.tokenFor(supabase.newUser());
@@ -397,15 +397,15 @@ abstract class SupabaseModeScenarios {
   }
 
   @Test
-  void messagesSentAlternatelyThroughTwoGateways_areStoredAndReadInAcknowledgementOrder() {
-    List<GatewayProcess> pair = twoGateways();
+  void messagesSentInTurnThroughThreeGateways_areStoredAndReadInAcknowledgementOrder() {
+    List<GatewayProcess> pair = gateways(3, "order");
     String token = supabase.tokenFor(supabase.newUser());
     String id = createSession(pair.get(0).client(), token);
     awaitNothingPending(pair.get(0));
     List<String> sent = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       String messageId = "turn-" + i;
-      Answer answer = pair.get(i % 2).client().post("/v1/sessions/" + id + "/messages", token, message(messageId, "turn " + i));
+      Answer answer = pair.get(i % 3).client().post("/v1/sessions/" + id + "/messages", token, message(messageId, "turn " + i));
       assertThat(answer.status()).as(answer.text()).isEqualTo(200);
       sent.add(messageId);
     }
