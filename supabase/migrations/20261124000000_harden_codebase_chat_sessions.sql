@@ -54,10 +54,12 @@ alter table public.codebase_chat_sessions
   alter column created_at set not null,
   alter column updated_at set not null;
 
+-- (The CASE keeps jsonb_array_length away from a history that is no array: PostgreSQL does not
+-- promise to test the first condition of a WHERE first.)
 update public.codebase_chat_sessions
-   set message_count = jsonb_array_length(conversation_history)
+   set message_count = case when jsonb_typeof(conversation_history) = 'array' then jsonb_array_length(conversation_history) end
  where jsonb_typeof(conversation_history) = 'array'
-   and message_count <> jsonb_array_length(conversation_history);
+   and message_count <> case when jsonb_typeof(conversation_history) = 'array' then jsonb_array_length(conversation_history) end;
 
 -- CHECK constraints. Existing rows that break one keep it NOT VALID (new writes are still checked)
 -- and a warning names it, rather than failing the migration and losing nothing but time.

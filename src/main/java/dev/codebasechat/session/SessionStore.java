@@ -100,6 +100,12 @@ public final class SessionStore implements AutoCloseable {
   private static final int MAX_STALE_READ_RETRIES = 3;
   /** Longest a read of a held session waits for the database to say whether it changed. */
   static final Duration REVALIDATION_TIMEOUT = Duration.ofMillis(300);
+  /**
+   * How long after a revalidation found the database not answering reads of stale held copies
+   * answer at once (one probe at a time still asks), so that a hanging database costs one wait of
+   * {@link #REVALIDATION_TIMEOUT}, not one per read until the breaker opens.
+   */
+  static final Duration SUSPECT_DATABASE = Duration.ofSeconds(5);
   /** Default of {@link Builder#cacheFreshness}. */
   public static final Duration DEFAULT_CACHE_FRESHNESS = Duration.ofSeconds(1);
 
@@ -136,6 +142,13 @@ public final class SessionStore implements AutoCloseable {
    * writer).
    */
   private final long freshnessMillis;
+  /**
+   * When a revalidation last found the database not answering ({@link Clock#millis()}): for a
+   * while after, stale held copies are answered at once while one probe asks on their behalf.
+   */
+  private final AtomicLong revalidationFailedAt = new AtomicLong(Long.MIN_VALUE / 2);
+  /** Whether that probe is in flight. */
+  private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
   /** When each held session was last known to match the database ({@link Clock#millis()}). */
   private final ConcurrentHashMap<SessionId, Long> validatedAt = new ConcurrentHashMap<>();
   /** Confirmation stamps, to tell a read that raced a confirmation that it must read again. */
@@ -309,6 +322,12 @@ public final class SessionStore implements AutoCloseable {
     // Through the map view: the lookup that decided this read already counted as a hit or miss.
     ChatSession held = confirmed.asMap().get(id);
     if (held != null && held.owner().equals(caller.userId()) && !writeThrough) {
+      if (clock.millis() - revalidationFailedAt.get() < SUSPECT_DATABASE.toMillis()) {
+        if (probing.compareAndSet(false, true)) {
+          revalidate(caller, id, held, MAX_STALE_READ_RETRIES).whenComplete((read, failure) -> probing.set(false));
+        }
+        return CompletableFuture.completedFuture(answer(caller, id, Optional.of(held), ReadSource.LOCAL));
+      }
       return revalidate(caller, id, held, attempt);
     }
     return readThrough(caller, id, attempt);
@@ -331,8 +350,10 @@ public final class SessionStore implements AutoCloseable {
                 if (!RemoteGuard.isUnavailable(failure)) {
                   throw translate(failure, "session " + id);
                 }
+                revalidationFailedAt.set(clock.millis());
                 return CompletableFuture.completedFuture(answer(caller, id, Optional.of(held), ReadSource.LOCAL));
               }
+              revalidationFailedAt.set(Long.MIN_VALUE / 2);
               if (changes.isEmpty()) {
                 // Deleted through another instance: this copy goes, as a delete here would drop it.
                 confirmed.asMap().remove(id, held);

@@ -286,6 +286,18 @@ class UpgradeFromOriginalTest {
   }
 
   @OnEachPostgresMajor
+  void upgrade_originalRowWhoseHistoryIsNoArray_goesThroughEveryMigration(PostgresMajor major) throws SQLException {
+    SupabaseDatabase upgraded = originalDatabase(major);
+    String sessionId = "chat-1705622400000-alice1";
+    upgraded.executeAsOwner("insert into public.codebase_chat_sessions (session_id, conversation_history)"
+        + " values (?, '{\"role\":\"user\",\"content\":\"hi\"}'::jsonb)", sessionId);
+
+    upgraded.migrate();
+
+    assertThat(history(upgraded, sessionId)).isEqualTo("[{\"role\": \"user\", \"content\": \"hi\"}]");
+  }
+
+  @OnEachPostgresMajor
   void upgrade_thenRetryALegacyMessage_storesNothingTwice(PostgresMajor major) throws SQLException {
     SupabaseDatabase upgraded = originalDatabase(major);
     UUID alice = upgraded.createUser(false);

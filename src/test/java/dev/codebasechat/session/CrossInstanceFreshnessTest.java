@@ -191,6 +191,25 @@ class CrossInstanceFreshnessTest {
   }
 
   @Test
+  void aHangingDatabase_costsOneRevalidationWait_notOnePerRead() {
+    StoreFixture one = instance(BOUND);
+    StoreFixture two = instance(BOUND);
+    UUID user = supabase.newUser();
+    SessionId first = heldBy(one, two, user, "fresh009", "m1");
+    SessionId second = heldBy(one, two, user, "fresh010", "n1");
+    clock.advance(BOUND);
+    supabase.goDown(Outage.NO_ANSWER);
+
+    SessionRead waited = one.resolve(one.store.historyAsync(one.caller(user), first)); // waits the 300 ms
+    java.util.concurrent.CompletableFuture<SessionRead> next = one.store.historyAsync(one.caller(user), second);
+
+    assertThat(waited.source()).isEqualTo(ReadSource.LOCAL);
+    assertThat(next).isDone(); // answered from memory at once, no time moved
+    assertThat(ids(next.join())).containsExactly("n1");
+    assertThat(next.join().source()).isEqualTo(ReadSource.LOCAL);
+  }
+
+  @Test
   void anotherUsersSession_isNotRevealedByRevalidation() {
     StoreFixture one = instance(Duration.ZERO);
     UUID alice = supabase.newUser();
