@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  *       at least once per {@code maxWait}. With the default {@code maxWait == debounce} every write
  *       goes out at most one window after it was marked.
  *   <li>At most one flush of a key runs at a time; writes marked meanwhile are sent by the next
- *       flush, which follows the same timing rules. Flushes of different keys run in parallel, at
+ *       flush, which follows the same timing rules and starts no sooner than one window after
+ *       the previous flush's answer: so no two requests of a key ever leave closer than the
+ *       window (the previous one left before its answer came), at the cost of one round trip. Flushes of different keys run in parallel, at
  *       most {@linkplain Builder#maxConcurrentFlushes maxConcurrentFlushes} at once; the rest wait
  *       in arrival order.
  *   <li>After {@link FlushOutcome.RetryAfter} nothing is sent for that key before the delay has
@@ -230,6 +232,9 @@ public final class WritePacer<K> implements AutoCloseable {
     if (state.retryAt != null && state.retryAt.isAfter(deadline)) {
       deadline = state.retryAt;
     }
+    if (!state.urgent && state.notBefore != null && state.notBefore.isAfter(deadline)) {
+      deadline = state.notBefore;
+    }
     return deadline;
   }
 
@@ -281,6 +286,7 @@ public final class WritePacer<K> implements AutoCloseable {
         state.retryAt = null;
         state.firstDirty = null;
         state.lastDirty = null;
+        state.notBefore = null;
         running++;
       }
       runFlush(key);
@@ -316,6 +322,7 @@ public final class WritePacer<K> implements AutoCloseable {
       }
       state.inFlight = false;
       Instant now = clock.instant();
+      state.notBefore = now.plus(debounce);
       // Writes marked while the flush ran are still waiting (firstDirty was set again).
       if (outcome instanceof FlushOutcome.More) {
         state.urgent = true;
@@ -375,6 +382,12 @@ public final class WritePacer<K> implements AutoCloseable {
     boolean queued;
     boolean parked;
     boolean urgent;
+    /**
+     * No flush before this: one window after the answer of the previous flush, when writes were
+     * marked while it ran (the previous request left before its answer came, so the two never
+     * leave closer than the window).
+     */
+    @Nullable Instant notBefore;
   }
 
   /** Builds a {@link WritePacer}; every setter rejects a bad value at once. */

@@ -126,7 +126,7 @@ class WritePacerTest {
   }
 
   @Test
-  void writesDuringFlush_areSentOneWindowAfterTheyWereMarked() {
+  void writesDuringFlush_areSentAWindowAfterThePreviousAnswer_soNoTwoRequestsLeaveCloser() {
     WritePacer<String> pacer = pacer();
     flusher.holdOpen = true;
     pacer.markDirty("s1");
@@ -134,9 +134,27 @@ class WritePacerTest {
     advanceMillis(100);
     pacer.markDirty("s1"); // marked at 600
     advanceMillis(100);
-    flusher.completeAll(FlushOutcome.done()); // #1 ends at 700
+    flusher.completeAll(FlushOutcome.done()); // #1 answered at 700
 
     advanceMillis(400);
+    assertThat(flusher.times).containsExactly(500L); // 1 100 would be a window after the mark only
+    advanceMillis(100);
+
+    assertThat(flusher.times).containsExactly(500L, 1_200L);
+  }
+
+  @Test
+  void aWriteMarkedAfterTheAnswer_isSentAWindowAfterItsMark() {
+    WritePacer<String> pacer = pacer();
+    flusher.holdOpen = true;
+    pacer.markDirty("s1");
+    advanceMillis(500); // flush #1 starts at 500
+    advanceMillis(10);
+    flusher.completeAll(FlushOutcome.done()); // answered at 510, nothing else waiting
+    advanceMillis(90);
+    pacer.markDirty("s1"); // marked at 600
+
+    advanceMillis(500);
 
     assertThat(flusher.times).containsExactly(500L, 1_100L);
   }
