@@ -324,11 +324,15 @@ public final class SessionStore implements AutoCloseable {
     if (held != null && held.owner().equals(caller.userId()) && !writeThrough) {
       if (clock.millis() - revalidationFailedAt.get() < SUSPECT_DATABASE.toMillis()) {
         if (probing.compareAndSet(false, true)) {
-          revalidate(caller, id, held, MAX_STALE_READ_RETRIES).whenComplete((read, failure) -> probing.set(false));
+          // The probe may take the whole database timeout: a database that is merely slow under
+          // load ends the suspicion at its answer, rather than keeping copies stale for 5 s.
+          revalidate(caller, id, held, MAX_STALE_READ_RETRIES, databaseTimeout)
+              .whenComplete((read, failure) -> probing.set(false));
         }
         return CompletableFuture.completedFuture(answer(caller, id, Optional.of(held), ReadSource.LOCAL));
       }
-      return revalidate(caller, id, held, attempt);
+      Duration deadline = databaseTimeout.compareTo(REVALIDATION_TIMEOUT) < 0 ? databaseTimeout : REVALIDATION_TIMEOUT;
+      return revalidate(caller, id, held, attempt, deadline);
     }
     return readThrough(caller, id, attempt);
   }
@@ -339,9 +343,9 @@ public final class SessionStore implements AutoCloseable {
    * the answer ({@link ReadSource#LOCAL}): revalidation is never retried and never waits longer
    * than {@link #REVALIDATION_TIMEOUT}.
    */
-  private CompletableFuture<SessionRead> revalidate(Caller caller, SessionId id, ChatSession held, int attempt) {
+  private CompletableFuture<SessionRead> revalidate(
+      Caller caller, SessionId id, ChatSession held, int attempt, Duration deadline) {
     long startedAt = confirmationCounter.get();
-    Duration deadline = databaseTimeout.compareTo(REVALIDATION_TIMEOUT) < 0 ? databaseTimeout : REVALIDATION_TIMEOUT;
     return guard
         .callOnce(() -> remote.changes(caller.token(), caller.userId(), id, held.version()), deadline)
         .handle(
