@@ -1,5 +1,6 @@
 package dev.codebasechat.gateway;
 
+import dev.codebasechat.session.Acknowledgement;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,7 +57,7 @@ public record Settings(
     int requestThreads,
     Duration databaseTimeout,
     Duration cacheFreshness,
-    dev.codebasechat.session.Acknowledgement acknowledgement,
+    Acknowledgement acknowledgement,
     Optional<String> jwtIssuer,
     Duration shutdownTimeout) {
 
@@ -170,8 +171,8 @@ public record Settings(
     int threads = reader.integer("GATEWAY_REQUEST_THREADS", 16, 1, 1_024);
     int databaseTimeoutMs = reader.integer("GATEWAY_DATABASE_TIMEOUT_MS", 2_000, 100, 60_000);
     int freshnessMs = reader.integer("GATEWAY_CACHE_FRESHNESS_MS", 1_000, 0, 3_600_000);
-    dev.codebasechat.session.Acknowledgement ack =
-        reader.optional("GATEWAY_ACK", Settings::parseAcknowledgement).orElse(dev.codebasechat.session.Acknowledgement.JOURNAL);
+    Acknowledgement ack =
+        reader.optional("GATEWAY_ACK", Settings::parseAcknowledgement).orElse(Acknowledgement.JOURNAL);
     Optional<String> issuer = reader.optional("SUPABASE_JWT_ISSUER", Settings::parseIssuer);
     int shutdownSeconds = reader.integer("GATEWAY_SHUTDOWN_TIMEOUT_SECONDS", 10, 1, 600);
     for (String name : new TreeSet<>(environment.keySet())) {
@@ -199,10 +200,10 @@ public record Settings(
         Duration.ofSeconds(shutdownSeconds));
   }
 
-  private static dev.codebasechat.session.Acknowledgement parseAcknowledgement(String value) {
+  private static Acknowledgement parseAcknowledgement(String value) {
     return switch (value.trim().toLowerCase(Locale.ROOT)) {
-      case "journal" -> dev.codebasechat.session.Acknowledgement.JOURNAL;
-      case "database" -> dev.codebasechat.session.Acknowledgement.DATABASE;
+      case "journal" -> Acknowledgement.JOURNAL;
+      case "database" -> Acknowledgement.DATABASE;
       default -> throw new IllegalArgumentException("must be journal or database");
     };
   }

@@ -158,7 +158,7 @@ public final class InstancesMeasurement {
     for (Run run : staleRuns) {
       Distribution d = run.staleNanos().isEmpty() ? null : Distribution.ofNanos(run.staleNanos().stream().mapToLong(Long::longValue).toArray());
       staleRows.add(List.of(
-          label(run),
+          run.name(),
           run.staleNanos().size() + " of " + run.reads(),
           d == null ? "–" : BenchSupport.ms(d.p50Ms()),
           d == null ? "–" : BenchSupport.ms(d.p99Ms()),
@@ -212,17 +212,13 @@ public final class InstancesMeasurement {
     return String.join("; ", parts);
   }
 
-  private static String label(Run run) {
-    return run.name();
-  }
-
   private static List<String> row(Run run) {
     List<RecordedRequest> changes = revalidations(run);
     long to = changes.stream().mapToLong(RecordedRequest::bytesReceived).sum();
     long from = changes.stream().mapToLong(RecordedRequest::bytesSent).sum();
     int reads = Math.max(1, run.reads());
     return List.of(
-        label(run),
+        run.name(),
         BenchSupport.number((run.reads() + run.appends()) / run.seconds()),
         BenchSupport.ms(run.readLatency().p50Ms()),
         BenchSupport.ms(run.readLatency().p99Ms()),

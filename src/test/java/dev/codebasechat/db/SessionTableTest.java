@@ -9,12 +9,14 @@ import static dev.codebasechat.db.ChatFixtures.message;
 import static dev.codebasechat.db.ChatFixtures.messages;
 import static dev.codebasechat.db.ChatFixtures.newSessionId;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -643,12 +645,12 @@ class SessionTableTest {
             }
           }));
       // The store has found no row and now waits on the uncommitted insert of the same session id.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (!Boolean.TRUE.equals(db(major).queryAsOwner("select exists (select 1 from pg_stat_activity"
-          + " where wait_event_type = 'Lock' and query like '%store_chat_session_for%')"))) {
-        assertThat(System.nanoTime()).as("the store waits for the creator").isLessThan(deadline);
-        Thread.sleep(20);
-      }
+      // (A state of another database session, observed: no time of ours to move instead.)
+      await("the store waits for the creator")
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> Boolean.TRUE.equals(db(major).queryAsOwner("select exists (select 1 from pg_stat_activity"
+              + " where wait_event_type = 'Lock' and query like '%store_chat_session_for%')")));
       creator.commit();
 
       assertThat(store.get(10, TimeUnit.SECONDS)).isFalse();
