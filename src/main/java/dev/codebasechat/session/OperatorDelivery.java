@@ -16,10 +16,19 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Delivers journaled writes of one session with the service key, under the rules of the {@code
  * drain} command: the owner recorded with the writes (verified when they were acknowledged) is the
- * only one they are written for, and the database enforces it ({@code store_chat_session_for}
- * refuses another user's session whatever this process read); a session of another user is never
- * written; a row that changes in between is read again, a few times at most. Used by the drain
- * command and by a store given the service key for writes whose owners have no usable token.
+ * only one they are written for, and the database enforces it; a session of another user is never
+ * written. Used by the drain command and by a store given the service key for writes whose owners
+ * have no usable token.
+ *
+ * <p>Two ways, by what the writes are. Appends alone that fit in one request (at most {@value
+ * Outbox#MAX_MESSAGES_PER_REQUEST} messages) go in one call of {@code append_chat_messages_for},
+ * which needs no read and no version: each message takes its place by timestamp and ids the
+ * session holds are skipped, so a session that its owner keeps writing through other instances
+ * takes the backlog at once, and a repeated delivery stores nothing twice. Other writes (a context
+ * change, a clear, a delete, or more messages) are applied to the row read and written whole
+ * through {@code store_chat_session_for}, only if the row is still at the version read; a row that
+ * changes in between is read again, a few times at most. Either way one call stores all of the
+ * writes or none, and both functions refuse another user's session whatever this process read.
  *
  * <p>Thread-safe (stateless apart from its collaborators). Never logs; the caller decides what a
  * failure means. Failures of the database come as the future's {@link
@@ -59,7 +68,43 @@ final class OperatorDelivery {
   }
 
   CompletableFuture<Result> deliver(SessionId id, UUID owner, List<PendingOp> ops) {
+    Optional<PendingOp.Append> appends = appendsOnly(ops);
+    if (appends.isPresent()) {
+      return append(id, owner, appends.get());
+    }
     return attempt(id, owner, ops, 1);
+  }
+
+  /**
+   * {@code ops} as one append, when they are appends alone and fit in one request: one call then
+   * stores all of them or none, as the whole-session write does.
+   */
+  private static Optional<PendingOp.Append> appendsOnly(List<PendingOp> ops) {
+    PendingOp.Append merged = null;
+    for (PendingOp op : ops) {
+      if (!(op instanceof PendingOp.Append append)) {
+        return Optional.empty();
+      }
+      merged = merged == null ? append : merged.then(append);
+    }
+    if (merged == null || merged.messages().size() > Outbox.MAX_MESSAGES_PER_REQUEST) {
+      return Optional.empty();
+    }
+    return Optional.of(merged);
+  }
+
+  /**
+   * Appends {@code op} in one call of {@code append_chat_messages_for}, which answers null for a
+   * session of another user.
+   */
+  private CompletableFuture<Result> append(SessionId id, UUID owner, PendingOp.Append op) {
+    ObjectNode arguments = SessionCodec.appendArguments(id, op.messages(), op.repo(), op.currentFile());
+    arguments.put("p_owner", owner.toString());
+    return guard
+        .call(() -> database.rpc(SessionCodec.APPEND_FOR_FUNCTION, arguments).executeAsync())
+        .thenApply(result -> result.body().isObject()
+            ? new Result(Outcome.DELIVERED, result.body().path("appended").asInt(0), Optional.empty())
+            : new Result(Outcome.OWNED_BY_ANOTHER_USER, 0, Optional.of(SessionAdmin.OWNED_BY_ANOTHER_USER)));
   }
 
   private CompletableFuture<Result> attempt(SessionId id, UUID owner, List<PendingOp> ops, int attempt) {

@@ -398,8 +398,13 @@ public final class SessionAdmin {
    * Sends every journaled pending write of {@code journal} to the database now, one session at a
    * time in journal order, and releases what the database confirmed.
    *
-   * <p>Per session: the row is read with the service key. If it belongs to another user, nothing
-   * is written and the writes are set aside ({@value #OWNED_BY_ANOTHER_USER}). Otherwise the
+   * <p>Per session, in one call that stores all of its writes or none ({@link OperatorDelivery}):
+   * when they are appends alone of at most {@value Outbox#MAX_MESSAGES_PER_REQUEST} messages, they
+   * are appended with {@code append_chat_messages_for(owner, id, messages)}, which reads nothing
+   * first: each message takes its place by timestamp, ids already stored are skipped, and a
+   * session id of another user is answered with null and never written (the writes are set aside,
+   * {@value #OWNED_BY_ANOTHER_USER}). Otherwise the row is read with the service key; if it
+   * belongs to another user, nothing is written and the writes are set aside alike. Else the
    * journaled writes are applied to it in order, as the store would (appends skip message ids
    * already stored and keep their order; context updates replace their fields; a clear empties the
    * history; a delete removes the row; new messages take their place by timestamp), and the result
@@ -408,12 +413,12 @@ public final class SessionAdmin {
    * this read said) and only if the row is still at the version read; when another writer got in
    * between, the row is read again and the writes re-applied, up to {@value
    * OperatorDelivery#MAX_CONFLICT_ATTEMPTS} times. Messages the row already holds are left as they
-   * are (see {@link OperatorDelivery}). A history that would break the
-   * table's limit of {@value LocalSessionTable#MAX_MESSAGES_PER_SESSION} messages, and a refusal of
-   * the write itself (a 400 such as a CHECK on the 16 MiB history, a 409) set the writes aside with
-   * the reason. Transient failures are retried by {@code guard}; when they persist, and when the
-   * database refuses the service key's request as such (401, 403, 404, other 5xx: a wrong key,
-   * missing grants or table), the session stays pending and the drain goes on with the next.
+   * are. A history that would break the table's limit of {@value
+   * LocalSessionTable#MAX_MESSAGES_PER_SESSION} messages, and a refusal of the write itself (a 400
+   * such as a CHECK on the 16 MiB history, a 409) set the writes aside with the reason. Transient
+   * failures are retried by {@code guard}; when they persist, and when the database refuses the
+   * service key's request as such (401, 403, 404, other 5xx: a wrong key, missing grants or table),
+   * the session stays pending and the drain goes on with the next.
    *
    * <p>Sessions not started by {@code deadline} (by {@code clock}) stay pending. Set-aside records
    * are journaled in the store's format, so a gateway started later reports them too.

@@ -25,6 +25,8 @@ final class SessionCodec {
   static final String CHANGES_FUNCTION = "chat_session_changes";
   /** The operator's write of a whole session (service_role only), used by the drain. */
   static final String STORE_FOR_FUNCTION = "store_chat_session_for";
+  /** The operator's append as a given owner (service_role only), used by the drain. */
+  static final String APPEND_FOR_FUNCTION = "append_chat_messages_for";
   static final String SESSION_COLUMNS =
       "session_id,user_id,repo,current_file,conversation_history,context_cache,metadata,"
           + "message_count,version,last_activity";

@@ -45,6 +45,13 @@ public final class InstancesMeasurement {
   private static final Duration DEBOUNCE = Duration.ofMillis(500);
   /** A write acknowledged this long ago is in the database and past every instance's bound. */
   private static final Duration VISIBLE_AFTER = FRESHNESS.plus(DEBOUNCE).plusMillis(300);
+  /**
+   * A write confirmed by the database this long ago is past every instance's bound: the bound and
+   * the reading instance's own revalidation (at most 300 ms), as the README promises it.
+   */
+  private static final Duration VISIBLE_AFTER_CONFIRMATION = FRESHNESS.plusMillis(300);
+  /** How often the watch asks the database which messages it holds. */
+  private static final Duration WATCH_INTERVAL = Duration.ofMillis(50);
   private static final int SESSIONS_PER_USER = 3;
   private static final int THREADS = 8;
   /**
@@ -76,7 +83,52 @@ public final class InstancesMeasurement {
       String name,
       int instances, double seconds, int reads, int appends, int refused, Distribution readLatency,
       Distribution appendLatency, List<Long> staleNanos, int readsMissingOldWrites, int readsMissingOldWritesOutsideDisturbances,
+      List<Long> staleSinceConfirmationNanos, int readsMissingConfirmedWrites,
       Map<String, Integer> refusals, List<RecordedRequest> traffic) {}
+
+  /** A read that did not show some acknowledged messages: when it began, and which. */
+  private record PartialRead(long began, List<String> missing) {}
+
+  /**
+   * When each message was first seen in the database (nanoTime), by asking it every {@link
+   * #WATCH_INTERVAL}: a confirmation time at most that much (plus the query) late.
+   */
+  private static final class ConfirmationWatch implements AutoCloseable {
+    private final Map<String, Long> confirmedAt = new ConcurrentHashMap<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    ConfirmationWatch(SupabaseTestServer supabase) {
+      thread = new Thread(() -> {
+        long floor = 0;
+        while (running) {
+          long now = System.nanoTime();
+          long highest = floor;
+          // Rows commit out of seq order by a few concurrent transactions at most: look back 1 000.
+          for (String row : supabase.queryAsOwner(
+              "select message_id || ' ' || seq from public.codebase_chat_messages where seq > ?", floor)) {
+            int space = row.lastIndexOf(' ');
+            confirmedAt.putIfAbsent(row.substring(0, space), now);
+            highest = Math.max(highest, Long.parseLong(row.substring(space + 1)));
+          }
+          floor = Math.max(floor, highest - 1_000);
+          BenchSupport.sleepMillis(WATCH_INTERVAL.toMillis());
+        }
+      }, "confirmation-watch");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    Optional<Long> confirmedAt(String messageId) {
+      return Optional.ofNullable(confirmedAt.get(messageId));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running = false;
+      thread.join(10_000);
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     BenchSupport.Options options = BenchSupport.Options.parse(args);
@@ -130,6 +182,16 @@ public final class InstancesMeasurement {
                 + resilience.readsMissingOldWrites() + " counting the disturbances)",
             Verdict.of(resilience.readsMissingOldWritesOutsideDisturbances() == 0),
             "while the database is away or an instance is down, acknowledged writes wait in a journal"));
+        int confirmedMisses = scaling.stream().mapToInt(Run::readsMissingConfirmedWrites).sum()
+            + resilience.readsMissingConfirmedWrites();
+        int allReads = steadyReads + resilience.reads();
+        goals.add(new GoalCheck(
+            "every read shows every write the database confirmed more than " + VISIBLE_AFTER_CONFIRMATION.toMillis()
+                + " ms earlier (bound + 300 ms), every run, the disturbed one included",
+            confirmedMisses + " of " + allReads + " reads missed one",
+            Verdict.of(confirmedMisses == 0),
+            "confirmation = first seen by a watch asking the database every " + WATCH_INTERVAL.toMillis() + " ms"));
+        figures.put("readsMissingConfirmedWrites", (double) confirmedMisses);
         figures.put("disturbed.acknowledged", (double) check.acknowledged);
         figures.put("disturbed.missing", (double) check.missing);
         figures.put("disturbed.outOfOrder", (double) check.outOfOrder);
@@ -157,12 +219,25 @@ public final class InstancesMeasurement {
     staleRuns.add(resilience);
     for (Run run : staleRuns) {
       Distribution d = run.staleNanos().isEmpty() ? null : Distribution.ofNanos(run.staleNanos().stream().mapToLong(Long::longValue).toArray());
+      List<Long> sinceConfirmation = run.staleSinceConfirmationNanos();
+      Distribution c = sinceConfirmation.isEmpty()
+          ? null
+          : Distribution.ofNanos(sinceConfirmation.stream().mapToLong(Long::longValue).toArray());
       staleRows.add(List.of(
           run.name(),
           run.staleNanos().size() + " of " + run.reads(),
           d == null ? "–" : BenchSupport.ms(d.p50Ms()),
           d == null ? "–" : BenchSupport.ms(d.p99Ms()),
-          d == null ? "–" : BenchSupport.ms(d.maxMs())));
+          d == null ? "–" : BenchSupport.ms(d.maxMs()),
+          sinceConfirmation.size() + " of " + run.reads(),
+          c == null ? "–" : BenchSupport.ms(c.p50Ms()),
+          c == null ? "–" : BenchSupport.ms(c.p99Ms()),
+          c == null ? "–" : BenchSupport.ms(c.maxMs())));
+      if (c != null) {
+        String key = run == resilience ? "disturbed" : "instances" + run.instances();
+        figures.put(key + ".staleSinceConfirmation.p99Ms", c.p99Ms());
+        figures.put(key + ".staleSinceConfirmation.maxMs", c.maxMs());
+      }
     }
     if (stale != null) {
       figures.put("disturbed.stale.p50Ms", stale.p50Ms());
@@ -181,14 +256,18 @@ public final class InstancesMeasurement {
                 + " then " + disturbed.toSeconds() + " s on three instances with the database refusing connections for 2 s"
                 + " and one instance killed with kill -9 and restarted. Staleness is, for a read, the age of the oldest"
                 + " acknowledged write it did not show (a read that showed every write acknowledged before it began is not"
-                + " stale). Everything shares 2 cores: the figures are relative.",
+                + " stale), counted from the acknowledgement and from the database's confirmation (when a watch asking the"
+                + " database every " + WATCH_INTERVAL.toMillis() + " ms first saw it). Everything shares 2 cores: the figures"
+                + " are relative.",
             List.of(
                 new ResultTable("throughput and database traffic",
                     List.of("run", "requests/s", "read p50", "read p99", "append p50", "append p99", "refused",
                         "database requests per appended message", "revalidations per read", "revalidation bytes per read (to / from)"),
                     rows),
-                new ResultTable("staleness of reads (age of the oldest acknowledged write a read did not show)",
-                    List.of("run", "stale reads", "p50", "p99", "max"), staleRows)),
+                new ResultTable("staleness of reads: the age of the oldest write a read did not show, since its acknowledgement"
+                        + " and since the database confirmed it",
+                    List.of("run", "reads missing an acknowledged write", "p50", "p99", "max",
+                        "reads missing a confirmed write", "p50", "p99", "max"), staleRows)),
             goals,
             List.of(
                 "Refused or failed requests by run: " + refusalNote(scaling, resilience) + ".",
@@ -236,7 +315,8 @@ public final class InstancesMeasurement {
 
   private static double databaseRequestsPerMessage(Run run) {
     long writes = run.traffic().stream()
-        .filter(r -> r.isCallOf("append_chat_messages") || r.isCallOf("store_chat_session_for"))
+        .filter(r -> r.isCallOf("append_chat_messages") || r.isCallOf("append_chat_messages_for")
+            || r.isCallOf("store_chat_session_for"))
         .count();
     return writes / (double) Math.max(1, run.appends());
   }
@@ -290,6 +370,8 @@ public final class InstancesMeasurement {
     /** Reads that missed a write acknowledged more than VISIBLE_AFTER before: when they began. */
     List<Long> lateReads = Collections.synchronizedList(new ArrayList<>());
     List<long[]> disturbances = Collections.synchronizedList(new ArrayList<>());
+    List<PartialRead> partialReads = Collections.synchronizedList(new ArrayList<>());
+    ConfirmationWatch watch = new ConfirmationWatch(supabase);
     Map<String, Integer> refusals = new ConcurrentHashMap<>();
     AtomicInteger refused = new AtomicInteger();
     AtomicLong requestCounter = new AtomicLong();
@@ -310,7 +392,7 @@ public final class InstancesMeasurement {
                 refusals.merge("append " + status, 1, Integer::sum);
               }
             } else {
-              read(gateway.client(), session, readNanos, stale, lateReads);
+              read(gateway.client(), session, readNanos, stale, lateReads, partialReads);
             }
           } catch (RuntimeException e) {
             refused.incrementAndGet(); // an instance being killed or restarted
@@ -343,6 +425,24 @@ public final class InstancesMeasurement {
       throw new IllegalStateException("the load did not stop");
     }
     double seconds = (System.nanoTime() - start) / 1e9;
+    // Messages acknowledged at the end reach the database within the debounce window.
+    BenchSupport.sleepMillis(DEBOUNCE.plus(WATCH_INTERVAL).multipliedBy(2).toMillis());
+    watch.close();
+    List<Long> staleSinceConfirmation = new ArrayList<>();
+    int missingConfirmed = 0;
+    for (PartialRead read : partialReads) {
+      long oldest = -1;
+      for (String id : read.missing()) {
+        Optional<Long> confirmed = watch.confirmedAt(id);
+        if (confirmed.isPresent() && confirmed.get() < read.began()) {
+          oldest = Math.max(oldest, read.began() - confirmed.get());
+        }
+      }
+      if (oldest >= 0) {
+        staleSinceConfirmation.add(oldest);
+        missingConfirmed += oldest > VISIBLE_AFTER_CONFIRMATION.toNanos() ? 1 : 0;
+      }
+    }
     int outside = 0;
     for (long began : lateReads) {
       boolean disturbed = false;
@@ -356,7 +456,8 @@ public final class InstancesMeasurement {
         gateways.size(), seconds, readNanos.size(), appendNanos.size(), refused.get(),
         Distribution.ofNanos(readNanos.stream().mapToLong(Long::longValue).toArray()),
         Distribution.ofNanos(appendNanos.stream().mapToLong(Long::longValue).toArray()),
-        new ArrayList<>(stale), lateReads.size(), outside, new java.util.TreeMap<>(refusals), supabase.requests());
+        new ArrayList<>(stale), lateReads.size(), outside, staleSinceConfirmation, missingConfirmed,
+        new java.util.TreeMap<>(refusals), supabase.requests());
   }
 
   /** The answer's status; an acknowledged message is recorded with its times. */
@@ -378,7 +479,8 @@ public final class InstancesMeasurement {
   }
 
   private static void read(
-      GatewayClient client, LoadSession session, List<Long> latencies, List<Long> stale, List<Long> lateReads) {
+      GatewayClient client, LoadSession session, List<Long> latencies, List<Long> stale, List<Long> lateReads,
+      List<PartialRead> partialReads) {
     List<String> ackedBefore;
     List<long[]> timesBefore;
     long began = System.nanoTime();
@@ -397,11 +499,16 @@ public final class InstancesMeasurement {
       shown.add(message.path("id").asText());
     }
     long oldestMissing = -1;
+    List<String> missing = new ArrayList<>();
     for (int i = 0; i < ackedBefore.size(); i++) {
       if (!shown.contains(ackedBefore.get(i))) {
         long age = began - timesBefore.get(i)[1];
         oldestMissing = Math.max(oldestMissing, age);
+        missing.add(ackedBefore.get(i));
       }
+    }
+    if (!missing.isEmpty()) {
+      partialReads.add(new PartialRead(began, missing));
     }
     if (oldestMissing >= 0) {
       stale.add(oldestMissing);

@@ -6,6 +6,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -139,37 +140,70 @@ class DrainCommandTest {
   }
 
   @Test
-  void drain_writesWithTheServiceKeyThroughStoreChatSessionForWithTheVersionItRead() throws Exception {
+  void drain_appendsAlone_areAppendedForTheJournaledOwnerWithTheServiceKeyWithoutAnyRead() throws Exception {
     acknowledgedWhileDown();
-    long alicesVersion = supabase.session(ALICES).orElseThrow().version();
 
     drain();
 
     assertThat(supabase.requests())
         .allSatisfy(request -> assertThat(request.getHeader("Authorization")).isEqualTo("Bearer " + supabase.serviceKey()));
-    assertThat(supabase.requests())
-        .filteredOn(request -> request.getUrl().startsWith("/rest/v1/codebase_chat_sessions"))
-        .allSatisfy(request -> assertThat(request.getMethod().getName()).isEqualTo("GET"));
-    List<JsonNode> stores = storeCalls();
-    assertThat(stores).hasSize(2);
-    assertThat(stores.get(0).path("p_owner").asText()).isEqualTo(ALICE.toString());
-    assertThat(stores.get(0).path("p_session_id").asText()).isEqualTo(ALICES);
-    assertThat(stores.get(0).path("p_expected_version").asLong()).isEqualTo(alicesVersion);
-    assertThat(stores.get(0).at("/p_session/conversation_history").findValuesAsText("id")).containsExactly("m1", "m2", "m3");
-    assertThat(stores.get(1).path("p_owner").asText()).isEqualTo(BOB.toString());
-    assertThat(stores.get(1).path("p_session_id").asText()).isEqualTo(NEW_ONE);
-    assertThat(stores.get(1).get("p_expected_version").isNull()).isTrue();
+    assertThat(supabase.countRequests("/rest/v1/codebase_chat_sessions")).as("no row read").isZero();
+    assertThat(storeCalls()).isEmpty();
+    List<JsonNode> appends = calls("append_chat_messages_for");
+    assertThat(appends).hasSize(2);
+    assertThat(appends.get(0).path("p_owner").asText()).isEqualTo(ALICE.toString());
+    assertThat(appends.get(0).path("p_session_id").asText()).isEqualTo(ALICES);
+    assertThat(appends.get(0).path("p_messages").findValuesAsText("id")).containsExactly("m1", "m2", "m3");
+    assertThat(appends.get(1).path("p_owner").asText()).isEqualTo(BOB.toString());
+    assertThat(appends.get(1).path("p_session_id").asText()).isEqualTo(NEW_ONE);
+    assertThat(appends.get(1).path("p_messages").findValuesAsText("id")).containsExactly("n1", "n2");
   }
 
   /** The bodies of the drain's store_chat_session_for calls, oldest first. */
   private List<JsonNode> storeCalls() throws Exception {
+    return calls("store_chat_session_for");
+  }
+
+  /** The bodies of the calls of {@code function}, oldest first. */
+  private List<JsonNode> calls(String function) throws Exception {
     List<JsonNode> bodies = new java.util.ArrayList<>();
     for (var request : supabase.requests()) {
-      if (request.getUrl().equals("/rest/v1/rpc/store_chat_session_for")) {
+      if (request.getUrl().equals("/rest/v1/rpc/" + function)) {
         bodies.add(JSON.readTree(request.getBodyAsString()));
       }
     }
     return bodies;
+  }
+
+  /** Alice's session holds m1; m2 and a metadata change are journaled. */
+  private void contextChangeAcknowledgedWhileDown() {
+    supabase.seedSession(ALICE, ALICES, "m1");
+    try (GatewayRun gateway = new GatewayRun(supabase, dataDir)) {
+      gateway.append(ALICE, ALICES, "m2");
+      gateway.updateContext(ALICE, ALICES, ContextUpdate.none().withMetadata(JSON.createObjectNode().put("k", 1)));
+      supabase.goDown(); // before the gateway's time moves: nothing of it is sent
+    }
+    supabase.goUp();
+    supabase.wireMock().resetRequests();
+  }
+
+  @Test
+  void drain_writesWithAContextChange_goThroughStoreChatSessionForWithTheVersionItRead() throws Exception {
+    contextChangeAcknowledgedWhileDown();
+    long alicesVersion = supabase.session(ALICES).orElseThrow().version();
+
+    drain();
+
+    assertThat(supabase.requests())
+        .filteredOn(request -> request.getUrl().startsWith("/rest/v1/codebase_chat_sessions"))
+        .allSatisfy(request -> assertThat(request.getMethod().getName()).isEqualTo("GET"));
+    List<JsonNode> stores = storeCalls();
+    assertThat(stores).hasSize(1);
+    assertThat(stores.get(0).path("p_owner").asText()).isEqualTo(ALICE.toString());
+    assertThat(stores.get(0).path("p_session_id").asText()).isEqualTo(ALICES);
+    assertThat(stores.get(0).path("p_expected_version").asLong()).isEqualTo(alicesVersion);
+    assertThat(stores.get(0).at("/p_session/conversation_history").findValuesAsText("id")).containsExactly("m1", "m2");
+    assertThat(supabase.session(ALICES).orElseThrow().metadata().toString()).isEqualTo("{\"k\":1}");
   }
 
   @Test
@@ -188,7 +222,8 @@ class DrainCommandTest {
 
     assertThat(result.exitCode()).isEqualTo(1);
     assertThat(supabase.session(BOBS).orElseThrow()).isEqualTo(before);
-    assertThat(supabase.requests()).allSatisfy(request -> assertThat(request.getMethod().getName()).isEqualTo("GET"));
+    assertThat(supabase.requests()).as("only the owner's append, which the database answers with null")
+        .allSatisfy(request -> assertThat(request.getUrl()).isEqualTo("/rest/v1/rpc/append_chat_messages_for"));
     assertThat(result.out()).contains("set aside      1 sessions")
         .contains(BOBS + "  owner " + ALICE + "  1 writes, 1 messages: owned by another user");
     assertThat(pendingInJournal()).isZero();
@@ -197,7 +232,7 @@ class DrainCommandTest {
   }
 
   @Test
-  void drain_concurrentVersionChange_isReadAgainAndMergedNotOverwritten() throws Exception {
+  void drain_appendsWhileTheOwnerWritesElsewhere_landByTimestampWithoutARetry() throws Exception {
     acknowledgedWhileDown();
     supabase.beforeNextTableWrite(() -> supabase.appendAs(ALICE, ALICES, "other-writer"));
 
@@ -206,7 +241,22 @@ class DrainCommandTest {
     assertThat(result.exitCode()).isZero();
     // m2 and m3 were acknowledged before the other writer's message: their timestamps put them first.
     assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1", "m2", "m3", "other-writer");
-    List<JsonNode> alicesStores = storeCalls().stream().filter(body -> body.path("p_session_id").asText().equals(ALICES)).toList();
+    assertThat(calls("append_chat_messages_for").stream().filter(body -> body.path("p_session_id").asText().equals(ALICES)))
+        .hasSize(1);
+  }
+
+  @Test
+  void drain_concurrentVersionChange_isReadAgainAndMergedNotOverwritten() throws Exception {
+    contextChangeAcknowledgedWhileDown();
+    supabase.beforeNextTableWrite(() -> supabase.appendAs(ALICE, ALICES, "other-writer"));
+
+    Cli.Result result = drain();
+
+    assertThat(result.exitCode()).isZero();
+    // m2 was acknowledged before the other writer's message: its timestamp puts it first.
+    assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1", "m2", "other-writer");
+    assertThat(supabase.session(ALICES).orElseThrow().metadata().toString()).isEqualTo("{\"k\":1}");
+    List<JsonNode> alicesStores = storeCalls();
     assertThat(alicesStores).hasSize(2);
     assertThat(alicesStores.get(1).path("p_expected_version").asLong())
         .isEqualTo(alicesStores.get(0).path("p_expected_version").asLong() + 1);
@@ -215,8 +265,8 @@ class DrainCommandTest {
   @Test
   void drain_sessionCreatedByItsOwnerMeanwhile_isMergedIntoIt() throws Exception {
     acknowledgedWhileDown();
-    // Alice's messages are all stored already, so the drain's first write is the insert of Bob's
-    // new session; Bob's own first append elsewhere creates the row just before it lands.
+    // Alice's messages are all stored already; Bob's own first append elsewhere creates his new
+    // session before the drain's append for him lands.
     supabase.seedSession(ALICE, ALICES, "m1", "m2", "m3");
     supabase.beforeNextTableWrite(() -> supabase.appendAs(BOB, NEW_ONE, "n0"));
 
@@ -226,11 +276,7 @@ class DrainCommandTest {
     // n0 was stamped after n1 and n2 were acknowledged, so it goes after them.
     assertThat(supabase.session(NEW_ONE).orElseThrow().messageIds()).containsExactly("n1", "n2", "n0");
     assertThat(supabase.session(NEW_ONE).orElseThrow().userId()).isEqualTo(BOB);
-    assertThat(supabase.countRequests("/rest/v1/codebase_chat_sessions")).isEqualTo(3); // GET, GET, GET
-    List<JsonNode> stores = storeCalls();
-    assertThat(stores).hasSize(2); // expecting no row: false; then at the version read again
-    assertThat(stores.get(0).get("p_expected_version").isNull()).isTrue();
-    assertThat(stores.get(1).path("p_expected_version").asLong()).isEqualTo(1);
+    assertThat(calls("append_chat_messages_for")).hasSize(2);
   }
 
   @Test
@@ -298,7 +344,7 @@ class DrainCommandTest {
   void drain_writeRefusedByACheck_isSetAsideWithTheDatabasesReason() {
     acknowledgedWhileDown();
     supabase.wireMock().stubFor(
-        post(urlPathEqualTo("/rest/v1/rpc/store_chat_session_for"))
+        post(urlPathEqualTo("/rest/v1/rpc/append_chat_messages_for"))
             .withRequestBody(matchingJsonPath("$.p_session_id", equalTo(ALICES)))
             .atPriority(1)
             .willReturn(aResponse()
@@ -322,12 +368,12 @@ class DrainCommandTest {
     acknowledgedWhileDown();
     supabase.wireMock().stubFor(
         any(
-                urlPathEqualTo("/rest/v1/codebase_chat_sessions"))
+                urlPathMatching("/rest/v1/(codebase_chat_sessions|rpc/.*)"))
             .atPriority(1)
             .willReturn(aResponse()
                 .withStatus(403)
                 .withHeader("Content-Type", "application/json")
-                .withBody("{\"code\":\"42501\",\"details\":null,\"hint\":null,\"message\":\"permission denied for table codebase_chat_sessions\"}")));
+                .withBody("{\"code\":\"42501\",\"details\":null,\"hint\":null,\"message\":\"permission denied for function append_chat_messages_for\"}")));
 
     Cli.Result result = drain();
 

@@ -71,12 +71,22 @@ public final class ChatRpc {
         expectedVersion, sessionJson);
   }
 
+  /**
+   * {@code append_chat_messages_for(owner, sessionId, messagesJson)} (service_role's append as a
+   * given owner): the append's answer, or null when the session belongs to someone else.
+   */
+  public JsonNode appendFor(DatabaseRequest request, UUID owner, String sessionId, String messagesJson)
+      throws SQLException {
+    return call(request, "append_chat_messages_for",
+        "select public.append_chat_messages_for(?::uuid, ?, ?::jsonb)::text", owner, sessionId, messagesJson);
+  }
+
   /** {@code delete_chat_session(sessionId)}. */
   public JsonNode delete(DatabaseRequest request, String sessionId) throws SQLException {
     return call(request, "delete_chat_session", "select to_jsonb(public.delete_chat_session(?))::text", sessionId);
   }
 
-  private JsonNode call(DatabaseRequest request, String function, String sql, Object... parameters)
+  JsonNode call(DatabaseRequest request, String function, String sql, Object... parameters)
       throws SQLException {
     return db.request(request.to("POST", "/rpc/" + function), c -> query(c, sql, parameters));
   }

@@ -46,29 +46,30 @@ import org.junit.jupiter.api.TestFactory;
  * msg_delete = DELETE. The two newer functions: changes = POST /rpc/chat_session_changes since
  * version 0; store = POST /rpc/store_chat_session_for with p_owner = the target's owner (user B
  * for the ownerless one), p_expected_version = its version and a history of seed-1 plus one new
- * message. Outcomes: a number = rows seen or changed; a five-character code = the SQLSTATE
+ * message; append_for = POST /rpc/append_chat_messages_for with p_owner chosen as for store and one
+ * new message. Outcomes: a number = rows seen or changed; a five-character code = the SQLSTATE
  * raised; otherwise the function's result.
  *
- * <p>13 rows x 15 operations = 195 cells per major, 3 assertions each; the total is printed at the
+ * <p>13 rows x 16 operations = 208 cells per major, 3 assertions each; the total is printed at the
  * end of the run ("RLS matrix assertions: N" in the surefire output).
  */
 class RlsMatrixTest {
   private static final String MATRIX =
       """
-      caller            target      select insert upsert update chown delete append     clear   delete_fn msg_select msg_insert msg_update msg_delete changes    store
-      user_a            own         1      1      1      1      42501 1      appended:1 cleared true      1          42501      42501      42501      messages:1 42501
-      user_a            other_user  0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501
-      user_a            no_owner    0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501
-      user_b            own         1      1      1      1      42501 1      appended:1 cleared true      1          42501      42501      42501      messages:1 42501
-      user_b            other_user  0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501
-      user_b            no_owner    0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501
-      anonymous_sign_in own         1      1      1      1      42501 1      appended:1 cleared true      1          42501      42501      42501      messages:1 42501
-      anonymous_sign_in other_user  0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501
-      anonymous_sign_in no_owner    0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501
-      anon              other_user  42501  42501  42501  42501  42501 42501  42501      42501   42501     42501      42501      42501      42501      42501      42501
-      anon              no_owner    42501  42501  42501  42501  42501 42501  42501      42501   42501     42501      42501      42501      42501      42501      42501
-      service_role      other_user  1      1      1      1      1     1      42501      42501   42501     1          42501      42501      42501      42501      true
-      service_role      no_owner    1      1      1      1      1     1      42501      42501   42501     1          42501      42501      42501      42501      42501
+      caller            target      select insert upsert update chown delete append     clear   delete_fn msg_select msg_insert msg_update msg_delete changes    store  append_for
+      user_a            own         1      1      1      1      42501 1      appended:1 cleared true      1          42501      42501      42501      messages:1 42501  42501
+      user_a            other_user  0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501
+      user_a            no_owner    0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501
+      user_b            own         1      1      1      1      42501 1      appended:1 cleared true      1          42501      42501      42501      messages:1 42501  42501
+      user_b            other_user  0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501
+      user_b            no_owner    0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501
+      anonymous_sign_in own         1      1      1      1      42501 1      appended:1 cleared true      1          42501      42501      42501      messages:1 42501  42501
+      anonymous_sign_in other_user  0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501
+      anonymous_sign_in no_owner    0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501
+      anon              other_user  42501  42501  42501  42501  42501 42501  42501      42501   42501     42501      42501      42501      42501      42501      42501  42501
+      anon              no_owner    42501  42501  42501  42501  42501 42501  42501      42501   42501     42501      42501      42501      42501      42501      42501  42501
+      service_role      other_user  1      1      1      1      1     1      42501      42501   42501     1          42501      42501      42501      42501      true  appended:1
+      service_role      no_owner    1      1      1      1      1     1      42501      42501   42501     1          42501      42501      42501      42501      42501  null
       """;
 
   private static final AtomicInteger ASSERTIONS = new AtomicInteger();
@@ -103,7 +104,8 @@ class RlsMatrixTest {
     MSG_UPDATE,
     MSG_DELETE,
     CHANGES,
-    STORE
+    STORE,
+    APPEND_FOR
   }
 
   @TestFactory
@@ -288,6 +290,10 @@ class RlsMatrixTest {
           String changed = count(c, "select jsonb_array_length(public.chat_session_changes(?, 0) -> 'messages')",
               sessionId);
           return changed == null ? "null" : "messages:" + changed;
+        case APPEND_FOR:
+          String appendedFor = count(c, "select public.append_chat_messages_for(?, ?, ?::jsonb) ->> 'appended'",
+              targetOwner == null ? users.get(Caller.USER_B) : targetOwner, sessionId, ChatFixtures.messages("matrix-1"));
+          return appendedFor == null ? "null" : "appended:" + appendedFor;
         default:
           return count(c, "select public.store_chat_session_for(?, ?, ?, ?::jsonb)::text",
               targetOwner == null ? users.get(Caller.USER_B) : targetOwner, sessionId, version,
@@ -311,6 +317,7 @@ class RlsMatrixTest {
         case DELETE_FN -> "/rpc/delete_chat_session";
         case CHANGES -> "/rpc/chat_session_changes";
         case STORE -> "/rpc/store_chat_session_for";
+        case APPEND_FOR -> "/rpc/append_chat_messages_for";
         case MSG_SELECT, MSG_INSERT, MSG_UPDATE, MSG_DELETE -> "/codebase_chat_messages";
         default -> "/codebase_chat_sessions";
       };

@@ -617,6 +617,108 @@ class SessionTableTest {
     assertThat(column(major, "count(*)", sessionId)).isEqualTo(0L);
   }
 
+  // append_chat_messages_for ---------------------------------------------------------------------
+
+  private static JsonNode appendFor(PostgresMajor major, UUID owner, String sessionId, String messagesJson)
+      throws SQLException {
+    return new ChatRpc(db(major)).appendFor(DatabaseRequest.asServiceRole(), owner, sessionId, messagesJson);
+  }
+
+  @OnEachPostgresMajor
+  void appendFor_authenticatedCaller_isRefusedWith42501(PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+    ChatRpc rpc = new ChatRpc(db(major));
+    rpc.append(DatabaseRequest.asUser(user), sessionId, messages("m1"));
+
+    SQLException e = sqlError(() -> rpc.appendFor(DatabaseRequest.asUser(user), user, sessionId, messages("m2")));
+
+    assertThat(e.getSQLState()).isEqualTo("42501");
+    assertThat(e.getMessage()).contains("permission denied for function append_chat_messages_for");
+    assertThat(AppendChatMessagesTest.historyIds(db(major), sessionId)).isEqualTo("m1");
+  }
+
+  @OnEachPostgresMajor
+  void appendFor_sessionOfAnotherOwner_isNullAndChangesNothing(PostgresMajor major) throws SQLException {
+    UUID owner = db(major).createUser(false);
+    UUID other = db(major).createUser(false);
+    String sessionId = newSessionId();
+    new ChatRpc(db(major)).append(DatabaseRequest.asUser(owner), sessionId, messages("m1"));
+    List<String> rows = AppendChatMessagesTest.messageRows(db(major), sessionId);
+
+    JsonNode answer = appendFor(major, other, sessionId, messages("intruder"));
+
+    assertThat(answer).as("SQL null").isNull();
+    assertThat(column(major, "s.user_id::text || ' ' || s.version", sessionId)).isEqualTo(owner + " 1");
+    assertThat(AppendChatMessagesTest.messageRows(db(major), sessionId)).isEqualTo(rows);
+  }
+
+  @OnEachPostgresMajor
+  void appendFor_noSession_createsItForTheOwner(PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+
+    JsonNode answer = appendFor(major, user, sessionId, messages("m1", "m2"));
+
+    assertThat(answer.get("created").asBoolean()).isTrue();
+    assertThat(answer.get("appended").asInt()).isEqualTo(2);
+    assertThat(column(major, "s.user_id", sessionId)).isEqualTo(user);
+    assertThat(db(major).queryAsOwner("select count(*) from public.codebase_chat_messages m"
+        + " join public.codebase_chat_sessions s on s.id = m.session_row_id"
+        + " where s.session_id = ? and m.user_id = ?", sessionId, user)).as("messages owned alike").isEqualTo(2L);
+  }
+
+  @OnEachPostgresMajor
+  void appendFor_lateMessages_takeTheirPlaceByTimestamp_andStoredIdsAreSkipped(PostgresMajor major)
+      throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+    new ChatRpc(db(major)).append(DatabaseRequest.asUser(user), sessionId,
+        "[" + message("m2", "meanwhile", "2025-01-18T12:00:02.000Z") + "]");
+
+    JsonNode answer = appendFor(major, user, sessionId, "[" + message("m1", "late", "2025-01-18T12:00:01.000Z") + ","
+        + message("m2", "meanwhile", "2025-01-18T12:00:02.000Z") + "," + message("m3", "late", "2025-01-18T12:00:03.000Z")
+        + "]");
+
+    assertThat(answer.get("appended").asInt()).isEqualTo(2);
+    assertThat(answer.get("version").asLong()).isEqualTo(2L);
+    assertThat(AppendChatMessagesTest.historyIds(db(major), sessionId)).isEqualTo("m1,m2,m3");
+    assertThat(column(major, "s.message_count || ' ' || (s.history_bytes = octet_length(s.conversation_history::text))",
+        sessionId)).isEqualTo("3 true");
+    assertThat(ids(changes(major, user, sessionId, 1).get("messages"))).isEqualTo("m1,m3");
+  }
+
+  @OnEachPostgresMajor
+  void appendFor_ownerlessSession_isNull(PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+    new ChatRpc(db(major)).append(DatabaseRequest.asUser(user), sessionId, messages("m1"));
+    db(major).executeAsOwner("update public.codebase_chat_sessions set user_id = null where session_id = ?", sessionId);
+
+    JsonNode answer = appendFor(major, user, sessionId, messages("m2"));
+
+    assertThat(answer).as("SQL null").isNull();
+    assertThat(AppendChatMessagesTest.historyIds(db(major), sessionId)).isEqualTo("m1");
+  }
+
+  @OnEachPostgresMajor
+  void appendFor_invalidArguments_areRejectedWith22023(PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+
+    SQLException badId = sqlError(() -> appendFor(major, user, "not-a-session", messages("m1")));
+    SQLException noOwner = sqlError(() -> new ChatRpc(db(major)).call(DatabaseRequest.asServiceRole(),
+        "append_chat_messages_for", "select public.append_chat_messages_for(null, ?, ?::jsonb)::text", newSessionId(),
+        messages("m1")));
+    SQLException badMessage = sqlError(() -> appendFor(major, user, newSessionId(), "[{\"id\":\"m1\"}]"));
+
+    assertThat(badId.getSQLState()).isEqualTo("22023");
+    assertThat(badId.getMessage()).contains("p_session_id must match");
+    assertThat(noOwner.getSQLState()).isEqualTo("22023");
+    assertThat(noOwner.getMessage()).contains("p_owner must be a user id");
+    assertThat(badMessage.getSQLState()).isEqualTo("22023");
+    assertThat(badMessage.getMessage()).contains("p_messages[0]");
+  }
+
   @OnEachPostgresMajor
   void storeFor_sessionCreatedMeanwhile_returnsFalse(PostgresMajor major) throws Exception {
     UUID user = db(major).createUser(false);

@@ -358,7 +358,9 @@ class UpgradeFromOriginalTest {
 
     assertThat(snapshot(upgraded)).isEqualTo(catalogBefore);
     assertThat(upgraded.queryAsOwner(ALL_ROWS)).isEqualTo(rowsBefore);
-    assertThat(upgraded.migrate()).as("the rest still applies").hasSize(1);
+    long later = new MigrationRunner(SupabaseDatabase.MIGRATIONS).localMigrations().stream()
+        .filter(m -> m.version().compareTo(LAST_WITH_A_HISTORY_COLUMN) > 0).count();
+    assertThat(upgraded.migrate()).as("the rest still applies").hasSize((int) later);
   }
 
 

@@ -115,7 +115,89 @@ class OperatorDeliveryTest {
     assertThat(restarted.store.writesDeliveredWithoutOwners()).isEqualTo(2);
     assertThat(restarted.store.writesWaitingForOwners()).isZero();
     assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages"))).as("no user's request").isEmpty();
+    assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages_for"))).isNotEmpty();
+  }
+
+  @Test
+  void aBacklogOfAppends_isAppendedForItsOwner_withoutReadingTheRowFirst() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0005");
+    backlogOf(user, id, "m1", "m2");
+    supabase.clearRequests();
+
+    StoreFixture restarted = store(journal(), b -> withServiceKey(b, supabase.serviceKey()));
+    restarted.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("m1", "m2");
+    assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages_for"))).isNotEmpty();
+    assertThat(supabase.requests(r -> r.isCallOf("store_chat_session_for"))).isEmpty();
+    assertThat(supabase.requests(r -> r.isOnTable("codebase_chat_sessions"))).as("no row read").isEmpty();
+  }
+
+  @Test
+  void aBacklogDeliveredLate_takesItsPlaceByTimestamp_amongMessagesTheOwnerWroteMeanwhile() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0006");
+    backlogOf(user, id, "early-1", "early-2");
+    clock.advance(Duration.ofSeconds(5));
+    StoreFixture elsewhere = storeWithoutJournal(); // another instance, where the owner went on
+    elsewhere.store.append(elsewhere.caller(user), id, List.of(elsewhere.message("later")));
+    elsewhere.drainAll();
+
+    StoreFixture restarted = store(journal(), b -> withServiceKey(b, supabase.serviceKey()));
+    restarted.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("early-1", "early-2", "later");
+  }
+
+  @Test
+  void aBacklogWithAContextChange_isWrittenWholeAtTheVersionRead() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0007");
+    SqliteJournal journal = journal();
+    StoreFixture first = store(journal, b -> b);
+    first.store.append(first.caller(user), id, List.of(first.message("m1")));
+    first.drainAll();
+    supabase.goDown(Outage.CONNECTION_REFUSED);
+    first.store.append(first.caller(user), id, List.of(first.message("m2")));
+    var context = first.store.updateContextAsync(first.caller(user), id, ContextUpdate.none().withMetadata(
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("k", 1)));
+    first.driveUntil(context::isDone, Duration.ofMinutes(1));
+    assertThat(context).isCompleted();
+    first.store.close();
+    supabase.goUp();
+    journal.close();
+    supabase.clearRequests();
+
+    StoreFixture restarted = store(journal(), b -> withServiceKey(b, supabase.serviceKey()));
+    restarted.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("m1", "m2");
+    assertThat(supabase.queryAsOwner("select metadata::text from public.codebase_chat_sessions where session_id = ?",
+        id.value())).containsExactly("{\"k\": 1}");
     assertThat(supabase.requests(r -> r.isCallOf("store_chat_session_for"))).isNotEmpty();
+  }
+
+  @Test
+  void theSameAppendsDeliveredTwice_areStoredOnce() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0008");
+    StoreFixture f = storeWithoutJournal();
+    PostgrestClient operatorClient = client().build();
+    open.add(operatorClient);
+    OperatorDelivery delivery =
+        new OperatorDelivery(operatorClient.operator(ServiceKey.of(supabase.serviceKey())), f.store.guard());
+    List<PendingOp> ops = List.of(new PendingOp.Append(
+        List.of(f.message("m1"), f.message("m2")), java.util.Optional.empty(), java.util.Optional.empty()));
+
+    OperatorDelivery.Result first = delivery.deliver(id, user, ops).join();
+    OperatorDelivery.Result again = delivery.deliver(id, user, ops).join();
+
+    assertThat(first.outcome()).isEqualTo(OperatorDelivery.Outcome.DELIVERED);
+    assertThat(first.freshMessages()).isEqualTo(2);
+    assertThat(again.outcome()).isEqualTo(OperatorDelivery.Outcome.DELIVERED);
+    assertThat(again.freshMessages()).isZero();
+    assertThat(storedIds(id)).containsExactly("m1", "m2");
   }
 
   @Test

@@ -51,6 +51,7 @@ final class FakePostgrest {
   static final String DELETE = "delete_chat_session";
   static final String CHANGES = "chat_session_changes";
   static final String STORE_FOR = "store_chat_session_for";
+  static final String APPEND_FOR = "append_chat_messages_for";
 
   /** Each function's parameters, in order. */
   private static final Map<String, List<String>> FUNCTIONS =
@@ -59,14 +60,15 @@ final class FakePostgrest {
           CLEAR, List.of("p_session_id"),
           DELETE, List.of("p_session_id"),
           CHANGES, List.of("p_session_id", "p_since_version"),
-          STORE_FOR, List.of("p_owner", "p_session_id", "p_expected_version", "p_session"));
+          STORE_FOR, List.of("p_owner", "p_session_id", "p_expected_version", "p_session"),
+          APPEND_FOR, List.of("p_owner", "p_session_id", "p_messages", "p_repo", "p_current_file"));
   private static final Set<String> OPTIONAL_ARGUMENTS = Set.of("p_repo", "p_current_file");
 
   /** The functions only {@code service_role} may execute; {@code authenticated} executes the others. */
-  private static final Set<String> SERVICE_FUNCTIONS = Set.of(STORE_FOR);
+  private static final Set<String> SERVICE_FUNCTIONS = Set.of(STORE_FOR, APPEND_FOR);
 
   /** The functions that write, before which {@link FakePostgrestTransformer} runs a test's interleaving. */
-  static final Set<String> WRITING_FUNCTIONS = Set.of(APPEND, CLEAR, DELETE, STORE_FOR);
+  static final Set<String> WRITING_FUNCTIONS = Set.of(APPEND, CLEAR, DELETE, STORE_FOR, APPEND_FOR);
 
   /** Numbers kept as written (1.50, 1e3), as jsonb keeps them, so sizes are counted as the SQL counts them. */
   private static final ObjectMapper JSON =
@@ -475,6 +477,9 @@ final class FakePostgrest {
     if (function.equals(STORE_FOR)) {
       return storeFor(arguments);
     }
+    if (function.equals(APPEND_FOR)) {
+      return appendFor(arguments);
+    }
     Long sinceVersion = function.equals(CHANGES) ? bigintArgument(arguments, "p_since_version") : null;
     // caller_for: a signed-in user, then a valid session id.
     UUID user = caller.userId();
@@ -553,6 +558,30 @@ final class FakePostgrest {
     }
     boolean written = table.storeFor(owner, sessionId, expectedVersion, (ObjectNode) session, target);
     return Reply.json(200, Boolean.toString(written));
+  }
+
+  /**
+   * {@code append_chat_messages_for}, for service_role (EXECUTE already checked): the append of
+   * {@code p_owner}, or null when the session id belongs to someone else.
+   */
+  private Reply appendFor(ObjectNode arguments) {
+    UUID owner = uuidArgument(arguments, "p_owner");
+    if (owner == null) {
+      throw PostgrestErrors.invalidParameter("p_owner must be a user id");
+    }
+    String sessionId = sessionIdArgument(arguments);
+    JsonNode messages = arguments.get("p_messages");
+    FakeTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
+    String repo = textArgument(arguments, "p_repo");
+    String currentFile = textArgument(arguments, "p_current_file");
+    for (String text : List.of("p_repo", "p_current_file")) {
+      String value = textArgument(arguments, text);
+      if (value != null) {
+        checkLength(text.equals("p_repo") ? "repo" : "current_file", value);
+      }
+    }
+    ObjectNode answer = table.appendFor(owner, sessionId, messages, repo, currentFile);
+    return Reply.json(200, answer == null ? "null" : answer.toString());
   }
 
   /** A {@code bigint} argument: null for JSON null; 22P02 or 22003 when PostgreSQL cannot read it as one. */

@@ -36,8 +36,8 @@ import org.jspecify.annotations.Nullable;
  * A stateful, fault-injecting stand-in for a Supabase project's Data API (the gateway plus
  * PostgREST) serving the table {@code public.codebase_chat_sessions} with its computed field
  * {@code conversation_history}, and the functions {@code append_chat_messages}, {@code
- * clear_chat_history}, {@code delete_chat_session}, {@code chat_session_changes} and {@code
- * store_chat_session_for}, built on WireMock. Requests go to {@link #restUrl()} exactly as to
+ * clear_chat_history}, {@code delete_chat_session}, {@code chat_session_changes}, {@code
+ * store_chat_session_for} and {@code append_chat_messages_for}, built on WireMock. Requests go to {@link #restUrl()} exactly as to
  * {@code https://<ref>.supabase.co/rest/v1}.
  *
  * <h2>What it emulates</h2>
@@ -56,19 +56,19 @@ import org.jspecify.annotations.Nullable;
  *   <li>Grants and RLS as the project's migrations set them: {@code anon} has no privilege at all;
  *       {@code authenticated} sees, updates, clears, deletes and appends to only the rows whose
  *       {@code user_id} is its {@code sub}, may UPDATE only {@code repo}, {@code current_file},
- *       {@code context_cache}, {@code metadata}, and alone executes the functions but {@code
- *       store_chat_session_for}; {@code service_role} reads and updates every row (the same
- *       columns) and executes only {@code store_chat_session_for}.
+ *       {@code context_cache}, {@code metadata}, and alone executes the functions but the two
+ *       operator functions; {@code service_role} reads and updates every row (the same columns)
+ *       and executes only {@code store_chat_session_for} and {@code append_chat_messages_for}.
  *   <li>{@code GET} and {@code HEAD} with {@code select}, filters {@code eq}, {@code neq},
  *       {@code gt}, {@code gte}, {@code lt}, {@code lte}, {@code in}, {@code is} (optionally
  *       {@code not.}) on the scalar columns, {@code order}, {@code limit}, {@code offset},
  *       {@code Prefer: count=exact} and the single-object media type; {@code PATCH} with
- *       {@code Prefer: return=representation}; the five functions by {@code POST /rpc/<name>},
+ *       {@code Prefer: return=representation}; the six functions by {@code POST /rpc/<name>},
  *       with the SQL's argument checks, errors and answers.
  *   <li>The legacy service key ({@link #serviceKey()}) as {@code apikey} and bearer: it reads,
  *       inserts ({@code POST}, one row), updates and deletes ({@code DELETE}) every row, as
- *       {@code service_role} does, and writes whole sessions through {@code
- *       store_chat_session_for}; inserts and deletes by {@code authenticated} are confined to its
+ *       {@code service_role} does, writes whole sessions through {@code store_chat_session_for}
+ *       and appends as a given owner through {@code append_chat_messages_for}; inserts and deletes by {@code authenticated} are confined to its
  *       own rows.
  * </ul>
  *
@@ -517,7 +517,7 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
    * Runs {@code action} once, just before the next write is applied (after its request arrived): a
    * PATCH, POST or DELETE on the table, or a call of a function that writes ({@code
    * append_chat_messages}, {@code clear_chat_history}, {@code delete_chat_session}, {@code
-   * store_chat_session_for}). A concurrent writer that gets in between a client's read and its
+   * store_chat_session_for}, {@code append_chat_messages_for}). A concurrent writer that gets in between a client's read and its
    * write.
    */
   public void beforeNextTableWrite(Runnable action) {

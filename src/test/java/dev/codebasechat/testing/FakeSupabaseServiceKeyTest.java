@@ -14,6 +14,7 @@ import static dev.codebasechat.testing.FakeFixtures.storeBody;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebasechat.testing.RestCalls.Answer;
 import java.io.IOException;
@@ -35,6 +36,7 @@ class FakeSupabaseServiceKeyTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final String STORE = "store_chat_session_for";
   private static final String APPEND = "append_chat_messages";
+  private static final String APPEND_FOR = "append_chat_messages_for";
 
   @RegisterExtension static final FakeSupabase fake = FakeSupabase.create();
 
@@ -281,6 +283,63 @@ class FakeSupabaseServiceKeyTest {
 
     assertThat(answer.status()).isEqualTo(403);
     assertThat(fake.session(SESSION)).contains(before);
+  }
+
+  // ------------------------------------------------------------------ append_chat_messages_for
+
+  private static String appendForBody(java.util.UUID owner, List<Map<String, Object>> messages) throws IOException {
+    ObjectNode body = (ObjectNode) MAPPER.readTree(appendBody(SESSION, messages));
+    body.put("p_owner", owner.toString());
+    return body.toString();
+  }
+
+  @Test
+  void appendFor_byAUser_is403PermissionDeniedForFunction() throws IOException {
+    Answer answer = calls.rpc(fake.tokenFor(ALICE), APPEND_FOR, appendForBody(ALICE, messages("m1")));
+
+    assertThat(answer.status()).isEqualTo(403);
+    assertThat(answer.json().path("message").asText()).isEqualTo("permission denied for function append_chat_messages_for");
+    assertThat(fake.session(SESSION)).isEmpty();
+  }
+
+  @Test
+  void appendFor_withoutASession_createsItForTheOwner() throws IOException {
+    Answer answer = calls.rpc(fake.serviceKey(), APPEND_FOR, appendForBody(ALICE, messages("m1", "m2")));
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.json().path("appended").asInt()).isEqualTo(2);
+    assertThat(answer.json().path("created").asBoolean()).isTrue();
+    assertThat(fake.session(SESSION).orElseThrow().userId()).isEqualTo(ALICE);
+  }
+
+  @Test
+  void appendFor_sessionOfAnotherUser_isNullAndChangesNothing() throws IOException {
+    FakeSession before = alicesSession(messages("m1"));
+
+    Answer answer = calls.rpc(fake.serviceKey(), APPEND_FOR, appendForBody(BOB, messages("evil")));
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("null");
+    assertThat(fake.session(SESSION).orElseThrow()).isEqualTo(before);
+  }
+
+  @Test
+  void appendFor_lateMessages_takeTheirPlaceByTimestamp_andStoredIdsAreSkipped() throws IOException {
+    alicesSession(messages("m2@12:02"));
+
+    Answer answer = calls.rpc(fake.serviceKey(), APPEND_FOR, appendForBody(ALICE, messages("m1@12:01", "m2@12:02", "m3@12:03")));
+
+    assertThat(answer.json().path("appended").asInt()).isEqualTo(2);
+    assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactly("m1", "m2", "m3");
+  }
+
+  @Test
+  void appendFor_withoutOwner_is400() throws IOException {
+    Answer answer = calls.rpc(fake.serviceKey(), APPEND_FOR,
+        ((ObjectNode) MAPPER.readTree(appendBody(SESSION, messages("m1")))).putNull("p_owner").toString());
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().path("message").asText()).isEqualTo("p_owner must be a user id");
   }
 
   // ------------------------------------------------------------------ store_chat_session_for: versions

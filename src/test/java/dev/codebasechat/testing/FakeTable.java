@@ -304,6 +304,19 @@ final class FakeTable {
     return result;
   }
 
+  /**
+   * The body of {@code append_chat_messages_for} after its argument checks: {@link #append} as
+   * {@code owner}, or null, changing nothing, when the session id belongs to another user.
+   */
+  synchronized @Nullable ObjectNode appendFor(
+      UUID owner, String sessionId, JsonNode messages, @Nullable String repo, @Nullable String currentFile) {
+    Session stored = sessionsById.get(sessionId);
+    if (stored != null && !owner.equals(stored.owner())) {
+      return null;
+    }
+    return append(owner, sessionId, messages, repo, currentFile);
+  }
+
   /** {@code clear_chat_history}: a copy of the row after it, or null when the caller has no such session. */
   synchronized @Nullable ObjectNode clearHistory(UUID caller, String sessionId) {
     Session session = ownSession(caller, sessionId);
