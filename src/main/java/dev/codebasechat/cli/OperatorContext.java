@@ -60,7 +60,7 @@ final class OperatorContext {
     try {
       return Settings.fromEnvironment(environment);
     } catch (Settings.InvalidSettingsException e) {
-      throw new OperatorException(OperatorException.USAGE, e.getMessage());
+      throw new OperatorException(OperatorException.USAGE, java.util.Objects.requireNonNullElse(e.getMessage(), "invalid settings"));
     }
   }
 

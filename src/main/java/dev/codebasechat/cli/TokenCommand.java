@@ -63,7 +63,7 @@ final class TokenCommand implements Callable<Integer> {
       try {
         secret = LocalJwtSecret.loadOrCreate(settings.dataDir()).value();
       } catch (UncheckedIOException | IllegalStateException e) {
-        throw new OperatorException(e.getMessage());
+        throw new OperatorException(java.util.Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName()));
       }
     } else {
       throw new OperatorException(

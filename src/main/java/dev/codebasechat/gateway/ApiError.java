@@ -43,6 +43,16 @@ final class ApiError extends RuntimeException {
     return badRequest("invalid_field", message);
   }
 
+  /** A value the caller sent that {@code e} refused; its message says why. */
+  static ApiError invalidField(IllegalArgumentException e) {
+    return invalidField(messageOf(e));
+  }
+
+  /** {@code e}'s message, or a generic one for an exception without. */
+  static String messageOf(Exception e) {
+    return java.util.Objects.requireNonNullElse(e.getMessage(), "invalid value");
+  }
+
   static ApiError missingField(String field) {
     return badRequest("missing_field", field + " is required");
   }

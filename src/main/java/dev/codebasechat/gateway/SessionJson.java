@@ -160,7 +160,7 @@ final class SessionJson {
     try {
       return SessionId.of(value);
     } catch (IllegalArgumentException e) {
-      throw ApiError.badRequest("invalid_session_id", e.getMessage());
+      throw ApiError.badRequest("invalid_session_id", ApiError.messageOf(e));
     }
   }
 
@@ -269,7 +269,7 @@ final class SessionJson {
         update = update.withMetadata(metadata);
       }
     } catch (IllegalArgumentException e) {
-      throw ApiError.invalidField(e.getMessage());
+      throw ApiError.invalidField(e);
     }
     return update;
   }

@@ -200,7 +200,7 @@ final class SessionRoutes {
       try {
         messages = List.of(ChatMessage.of(Role.USER, message.textValue(), clock));
       } catch (IllegalArgumentException e) {
-        throw ApiError.invalidField(e.getMessage());
+        throw ApiError.invalidField(e);
       }
     }
     Optional<String> repo = SessionJson.text(json, "repo", "the body");
@@ -348,7 +348,7 @@ final class SessionRoutes {
     try {
       new ContextUpdate(repo, file, Optional.empty(), Optional.empty());
     } catch (IllegalArgumentException e) {
-      throw ApiError.invalidField(e.getMessage());
+      throw ApiError.invalidField(e);
     }
   }
 
@@ -490,7 +490,7 @@ final class SessionRoutes {
     }
     if (e instanceof IllegalArgumentException invalid) {
       // The store validates its arguments before recording anything.
-      return ApiError.invalidField(invalid.getMessage());
+      return ApiError.invalidField(invalid);
     }
     return e;
   }

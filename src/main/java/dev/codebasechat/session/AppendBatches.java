@@ -45,7 +45,7 @@ final class AppendBatches {
     synchronized (this) {
       List<Waiting> queue = waiting.get(key);
       sendNow = queue == null; // no request of this session in flight
-      if (sendNow) {
+      if (queue == null) {
         waiting.put(key, new ArrayList<>());
       } else {
         queue.add(new Waiting(token, append, done));

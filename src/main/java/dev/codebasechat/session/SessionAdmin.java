@@ -537,7 +537,8 @@ public final class SessionAdmin {
           return new DrainedSession(id, owner, Outcome.STILL_PENDING, entries.size(), messages, 0,
               Optional.of("the database refused the service key's request: " + e.getMessage()));
         }
-        return setAside(id, owner, ops, lastSequence, messages, e.getMessage());
+        return setAside(id, owner, ops, lastSequence, messages,
+            java.util.Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName()));
       } catch (RuntimeException e) {
         // The breaker refusing calls, or the guard's scheduler shut: nothing was written.
         String message = e.getMessage();

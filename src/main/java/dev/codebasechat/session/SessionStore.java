@@ -588,9 +588,9 @@ public final class SessionStore implements AutoCloseable {
    * or the caller's pending writes delete it.
    */
   private CompletableFuture<Optional<ChatSession>> existing(Caller caller, SessionId id) {
-    Outbox outbox = outboxes.get(id);
-    boolean ownPending = outbox != null && outbox.owner.equals(caller.userId());
-    if (ownPending && outbox.endsDeleted()) {
+    Outbox pending = outboxes.get(id);
+    @Nullable Outbox own = pending != null && pending.owner.equals(caller.userId()) ? pending : null;
+    if (own != null && own.endsDeleted()) {
       return CompletableFuture.failedFuture(new SessionNotFoundException(id));
     }
     ChatSession held = confirmed.getIfPresent(id);
@@ -599,7 +599,7 @@ public final class SessionStore implements AutoCloseable {
           ? CompletableFuture.completedFuture(Optional.of(held))
           : CompletableFuture.failedFuture(new SessionNotFoundException(id));
     }
-    if (ownPending && (outbox.knownNew || outbox.hasAppend())) {
+    if (own != null && (own.knownNew || own.hasAppend())) {
       // Accepted earlier (created here, or written while the database could not say): the flush
       // creates it, or sets the writes aside if the id turns out to be taken.
       return CompletableFuture.completedFuture(Optional.empty());
@@ -1554,7 +1554,7 @@ public final class SessionStore implements AutoCloseable {
   /** At most every few seconds while writes are pending: how the drain is going. */
   private void logProgress() {
     Instant now = clock.instant();
-    Instant last = lastProgressLog.get();
+    Instant last = java.util.Objects.requireNonNull(lastProgressLog.get()); // set at construction, never null
     boolean recent =
         !last.equals(Instant.MIN) && Duration.between(last, now).compareTo(PROGRESS_LOG_INTERVAL) < 0;
     if (recent || !lastProgressLog.compareAndSet(last, now)) {
@@ -1572,7 +1572,7 @@ public final class SessionStore implements AutoCloseable {
 
   private void pruneLocalCopiesNowAndThen(Journal journal) {
     Instant now = clock.instant();
-    Instant last = lastPrune.get();
+    Instant last = java.util.Objects.requireNonNull(lastPrune.get()); // set at construction, never null
     if (!last.equals(Instant.MIN) && Duration.between(last, now).compareTo(PRUNE_INTERVAL) < 0) {
       return;
     }

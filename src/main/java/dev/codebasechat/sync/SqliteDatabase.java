@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteException;
 
@@ -420,14 +421,14 @@ final class SqliteDatabase implements AutoCloseable {
   }
 
   /** {@code UPDATE}/{@code DELETE}/{@code INSERT} with parameters; the number of rows changed. */
-  static int update(Connection connection, String sql, Object... parameters) throws SQLException {
+  static int update(Connection connection, String sql, @Nullable Object... parameters) throws SQLException {
     try (PreparedStatement statement = prepare(connection, sql, parameters)) {
       return statement.executeUpdate();
     }
   }
 
   /** A query returning one number (0 when it returns no row or null). */
-  static long queryLong(Connection connection, String sql, Object... parameters)
+  static long queryLong(Connection connection, String sql, @Nullable Object... parameters)
       throws SQLException {
     try (PreparedStatement statement = prepare(connection, sql, parameters);
         ResultSet rows = statement.executeQuery()) {

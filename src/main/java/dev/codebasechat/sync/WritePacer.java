@@ -204,10 +204,11 @@ public final class WritePacer<K> implements AutoCloseable {
 
   /** Arms the key's timer for its next deadline (or queues it at once when due). */
   private void scheduleLocked(K key, KeyState state) {
-    if (state.parked || state.queued || state.firstDirty == null) {
+    Instant firstDirty = state.firstDirty;
+    if (state.parked || state.queued || firstDirty == null) {
       return;
     }
-    Instant deadline = deadlineOf(state);
+    Instant deadline = deadlineOf(state, firstDirty);
     Instant now = clock.instant();
     if (!deadline.isAfter(now)) {
       cancelTimer(state);
@@ -225,9 +226,10 @@ public final class WritePacer<K> implements AutoCloseable {
             () -> onTimer(key), Duration.between(now, deadline).toNanos(), TimeUnit.NANOSECONDS);
   }
 
-  private Instant deadlineOf(KeyState state) {
-    Instant byQuiet = state.lastDirty.plus(debounce);
-    Instant byMaxWait = state.firstDirty.plus(maxWait);
+  private Instant deadlineOf(KeyState state, Instant firstDirty) {
+    Instant lastDirty = state.lastDirty == null ? firstDirty : state.lastDirty; // set together
+    Instant byQuiet = lastDirty.plus(debounce);
+    Instant byMaxWait = firstDirty.plus(maxWait);
     Instant deadline = state.urgent ? clock.instant() : min(byQuiet, byMaxWait);
     if (state.retryAt != null && state.retryAt.isAfter(deadline)) {
       deadline = state.retryAt;
