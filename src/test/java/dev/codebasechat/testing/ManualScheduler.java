@@ -7,6 +7,11 @@ import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.Executors;
 import java.util.concurrent.FutureTask;
@@ -56,6 +61,102 @@ public final class ManualScheduler extends AbstractExecutorService implements Sc
       next.runOnce();
     }
     clock.setTo(max(target, clock.instant()));
+  }
+
+  /**
+   * Runs {@code blockingCall} (for example a blocking method of a store wired to this scheduler)
+   * on a thread of its own and moves time for it until it returns: tasks already due run at once;
+   * when nothing is due, the call has not returned and {@code settled} says nothing else is under
+   * way (no HTTP request in flight, say), time moves to the next waiting task. A blocking call on a
+   * manual clock nobody moves would wait forever; this is how to make one. Moving time while an
+   * answer is on its way would fire the call's own timeout first: give a {@code settled} that
+   * knows, e.g. {@code () -> okHttpClient.dispatcher().runningCallsCount() == 0}.
+   *
+   * @return what the call returned
+   * @throws AssertionError when the call has not returned after {@code maxFakeTime} of fake time,
+   *     or after 30 s of real time with no task waiting or without {@code settled} (it waits on
+   *     something else than time)
+   * @throws RuntimeException what the call threw (a checked exception wrapped in {@link
+   *     java.util.concurrent.CompletionException})
+   */
+  public <T> T callWhileAdvancing(Callable<T> blockingCall, Duration maxFakeTime, BooleanSupplier settled) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Thread caller = new Thread(() -> {
+      try {
+        result.complete(blockingCall.call());
+      } catch (Throwable e) {
+        result.completeExceptionally(e);
+      }
+    }, "manual-time-call");
+    caller.setDaemon(true);
+    caller.start();
+    Instant limit = clock.instant().plus(maxFakeTime);
+    long waitingSince = System.nanoTime();
+    while (!result.isDone()) {
+      runDueTasks();
+      if (waitFor(result, Duration.ofMillis(1))) {
+        break;
+      }
+      java.util.Optional<Duration> next = nextDelay();
+      if (next.isEmpty() || !settled.getAsBoolean()) {
+        if (System.nanoTime() - waitingSince > TimeUnit.SECONDS.toNanos(30)) {
+          throw new AssertionError(next.isEmpty()
+              ? "the call waits on something else than time: no task is scheduled"
+              : "the call waits on something else than time: not settled for 30 s");
+        }
+        continue;
+      }
+      if (runDueTasksChangedNothing(result)) {
+        waitingSince = System.nanoTime();
+        if (clock.instant().plus(next.get()).isAfter(limit)) {
+          throw new AssertionError("the call did not return within " + maxFakeTime + " of fake time");
+        }
+        advance(next.get().isNegative() ? Duration.ZERO : next.get());
+      }
+    }
+    try {
+      return result.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * {@link #callWhileAdvancing(Callable, Duration, BooleanSupplier)} allowing 10 min of fake time,
+   * counting as settled a call that gave no sign for 100 ms of real time: enough for loopback
+   * answers on an idle machine, not a guarantee; prefer a {@code settled} that knows.
+   */
+  public <T> T callWhileAdvancing(Callable<T> blockingCall) {
+    return callWhileAdvancing(blockingCall, Duration.ofMinutes(10), () -> true);
+  }
+
+  /** Whether the call stays unanswered and nothing falls due during a short real-time wait. */
+  private boolean runDueTasksChangedNothing(CompletableFuture<?> result) {
+    int before = pendingTaskCount();
+    if (waitFor(result, Duration.ofMillis(100))) {
+      return false;
+    }
+    return pendingTaskCount() == before;
+  }
+
+  private static boolean waitFor(CompletableFuture<?> result, Duration wait) {
+    try {
+      result.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while the call waited", e);
+    }
   }
 
   /** Runs every task already due (deadline ≤ now), including ones they schedule for now. */
