@@ -1,7 +1,9 @@
 package dev.codebasechat.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.codebasechat.testing.AnswerHold;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;
 import dev.codebasechat.testing.SupabaseTestServer;
@@ -88,11 +90,14 @@ class DatabaseAcknowledgementTest {
     Caller alice = f.caller(supabase.newUser());
     SessionId id = f.store.create(alice);
     supabase.clearRequests();
-    supabase.delayResponses(Duration.ofMillis(300)); // keeps the first request in flight
-
     List<CompletableFuture<AppendReceipt>> sent = new ArrayList<>();
-    for (int i = 0; i < 10; i++) {
-      sent.add(f.store.appendAsync(alice, id, List.of(f.message("m" + i)), Optional.empty(), Optional.empty()));
+    try (AnswerHold hold = supabase.holdAnswers()) {
+      sent.add(f.store.appendAsync(alice, id, List.of(f.message("m0")), Optional.empty(), Optional.empty()));
+      f.scheduler.runDueTasks();
+      await("the first append in flight").atMost(Duration.ofSeconds(10)).until(() -> hold.waiting() == 1);
+      for (int i = 1; i < 10; i++) {
+        sent.add(f.store.appendAsync(alice, id, List.of(f.message("m" + i)), Optional.empty(), Optional.empty()));
+      }
     }
     sent.forEach(f::resolve);
 

@@ -4,9 +4,11 @@ import static dev.codebasechat.session.StoreFixture.ALICE;
 import static dev.codebasechat.session.StoreFixture.BOB;
 import static dev.codebasechat.session.StoreFixture.sessionId;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.codebasechat.testing.AnswerHold;
 import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
@@ -129,12 +131,13 @@ class SessionStoreTest {
   void writeArrivingWhileTheSessionsFlushIsInFlight_waitsItsOwnWindow_notSentRightAfterTheConfirmation() {
     SessionId id = sessionId("inflight1");
     store.append(alice, id, List.of(f.message("m1")));
-    fake.delayResponses(Duration.ofMillis(300)); // real time: the flush stays in flight meanwhile
-    f.advanceMillis(500); // the window ends: the first append request goes out
+    try (AnswerHold hold = fake.holdAnswers()) {
+      f.advanceMillis(500); // the window ends: the first append request goes out
+      await("the flush in flight").atMost(Duration.ofSeconds(10)).until(() -> hold.waiting() == 1);
 
-    store.append(alice, id, List.of(f.message("m2")));
+      store.append(alice, id, List.of(f.message("m2")));
+    }
     f.awaitNoHttpInFlight();
-    fake.delayResponses(Duration.ZERO);
     f.advanceMillis(0);
     f.awaitNoHttpInFlight();
     long atConfirmation = fake.countRequests(".*/rpc/append_chat_messages");

@@ -77,6 +77,7 @@ final class FakePostgrestTransformer implements ResponseDefinitionTransformerV2 
     if (faults.loseThisResponse()) {
       return fault(Fault.CONNECTION_RESET_BY_PEER);
     }
+    faults.awaitHeld(); // applied; the answer waits while a test holds answers
     return delayed(toWireMock(reply));
   }
 

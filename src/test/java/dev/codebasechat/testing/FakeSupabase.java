@@ -415,6 +415,14 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
     faults.loseNext(count);
   }
 
+  /**
+   * Holds every answer back, once its request was applied, until the returned hold is released
+   * (or the faults are cleared): a request stays in flight exactly as long as the test says.
+   */
+  public AnswerHold holdAnswers() {
+    return faults.hold();
+  }
+
   /** Holds every answer back for {@code delay} (zero to stop); longer than a read timeout, a timeout. */
   public void delayResponses(Duration delay) {
     if (delay.isNegative()) {

@@ -57,6 +57,27 @@ class FakeSupabaseFaultsTest {
   }
 
   @Test
+  void heldAnswers_waitUntilTheHoldIsReleased_theRequestAppliedMeanwhile() throws Exception {
+    AnswerHold hold = fake.holdAnswers();
+
+    java.util.concurrent.CompletableFuture<RestCalls.Answer> answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, "m1"));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> hold.waiting() == 1);
+    boolean answeredWhileHeld = answer.isDone();
+    boolean storedWhileHeld = fake.session(SESSION).isPresent();
+    hold.release();
+
+    assertThat(answeredWhileHeld).isFalse();
+    assertThat(storedWhileHeld).isTrue();
+    assertThat(answer.get(10, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo(200);
+  }
+
+  @Test
   void goDown_leavesTableUntouchedUntilGoUp() throws IOException {
     fake.goDown();
     calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, "m1"));

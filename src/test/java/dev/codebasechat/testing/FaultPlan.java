@@ -17,6 +17,7 @@ final class FaultPlan {
   private boolean flapFailsNext;
   private int loseNext;
   private Duration delay = Duration.ZERO;
+  private @Nullable AnswerHold hold;
 
   /** The outage this request gets, or null to serve it. Consumes one counted fault. */
   synchronized @Nullable Outage outageForNextRequest() {
@@ -61,6 +62,26 @@ final class FaultPlan {
     return delay;
   }
 
+  /** A new hold on every answer from now on; the previous one, if any, is released. */
+  synchronized AnswerHold hold() {
+    if (hold != null) {
+      hold.release();
+    }
+    hold = new AnswerHold();
+    return hold;
+  }
+
+  /** Waits while an answer hold is on (called on the answering thread, outside this monitor). */
+  void awaitHeld() {
+    AnswerHold current;
+    synchronized (this) {
+      current = hold;
+    }
+    if (current != null) {
+      current.awaitRelease();
+    }
+  }
+
   synchronized void down(@Nullable Outage outage) {
     down = outage;
   }
@@ -93,5 +114,9 @@ final class FaultPlan {
     flapping = null;
     loseNext = 0;
     delay = Duration.ZERO;
+    if (hold != null) {
+      hold.release();
+      hold = null;
+    }
   }
 }

@@ -646,6 +646,14 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
     faults.loseNext(count);
   }
 
+  /**
+   * Holds every answer back, once its request was applied, until the returned hold is released
+   * (or the faults are cleared): a request stays in flight exactly as long as the test says.
+   */
+  public AnswerHold holdAnswers() {
+    return faults.hold();
+  }
+
   /** Holds every answer back for {@code delay} after the request was applied (zero to stop). */
   public void delayResponses(Duration delay) {
     if (delay.isNegative()) {
@@ -773,6 +781,7 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
       return;
     }
     sleep(faults.delay());
+    faults.awaitHeld();
     exchange.setStatusCode(response.status());
     response.headers().forEach((name, value) -> exchange.getResponseHeaders().put(new HttpString(name), value));
     exchange.getResponseSender().send(ByteBuffer.wrap(response.body()));

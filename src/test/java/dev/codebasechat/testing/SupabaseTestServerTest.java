@@ -467,6 +467,29 @@ class SupabaseTestServerTest {
     assertThat(supabase.requests()).singleElement().satisfies(r -> assertThat(r.duration()).isGreaterThanOrEqualTo(Duration.ofMillis(300)));
   }
 
+  @Test
+  void heldAnswers_waitUntilTheHoldIsReleased_theRequestAppliedMeanwhile() throws Exception {
+    String token = supabase.tokenFor(supabase.newUser());
+    AnswerHold hold = supabase.holdAnswers();
+
+    java.util.concurrent.CompletableFuture<Answer> answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return append(token, SESSION, "[" + message("m1") + "]");
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> hold.waiting() == 1);
+    boolean answeredWhileHeld = answer.isDone();
+    List<String> storedWhileHeld = supabase.queryAsOwner("select message_count::text from public.codebase_chat_sessions");
+    hold.release();
+
+    assertThat(answeredWhileHeld).isFalse();
+    assertThat(storedWhileHeld).containsExactly("1");
+    assertThat(answer.get(10, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo(200);
+    assertThat(hold.waiting()).isZero();
+  }
+
   // ------------------------------------------------------------------ the record
 
   @Test
