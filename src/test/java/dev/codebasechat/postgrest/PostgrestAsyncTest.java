@@ -38,13 +38,33 @@ class PostgrestAsyncTest {
   @RegisterExtension
   static FakePostgrest wm = new FakePostgrest(client -> client.listener(listener));
   @Test
-  void executeAsync_slowAnswer_returnsBeforeTheAnswerArrives() {
-    wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rows("[{\"a\":1}]", "0-0/*").withFixedDelay(300)));
+  void executeAsync_returnsBeforeTheAnswerArrives() throws Exception {
+    // A listener that answers only when this test says: the request is in flight for as long as
+    // the test needs, however slow the machine.
+    try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        PostgrestClient client = PostgrestClient.builder()
+            .restUrl("http://127.0.0.1:" + server.getLocalPort() + PostgrestFixtures.REST)
+            .apiKey(ApiKey.of(PostgrestFixtures.ANON_KEY))
+            .build()) {
+      CompletableFuture<PostgrestResult> future = client.as(PostgrestFixtures.USER).from(TABLE).select().executeAsync();
 
-    CompletableFuture<PostgrestResult> future = wm.user().from(TABLE).select().executeAsync();
+      try (java.net.Socket connection = server.accept()) {
+        java.io.BufferedReader request = new java.io.BufferedReader(
+            new java.io.InputStreamReader(connection.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        for (String line = request.readLine(); line != null && !line.isEmpty(); line = request.readLine()) {
+          // the request head, read to its end
+        }
+        boolean doneBeforeTheAnswer = future.isDone();
+        String body = "[{\"a\":1}]";
+        connection.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
+            + "Content-Range: 0-0/*\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body)
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        connection.getOutputStream().flush();
 
-    assertThat(future).isNotDone();
-    assertThat(future.join().body()).hasSize(1);
+        assertThat(doneBeforeTheAnswer).isFalse();
+        assertThat(future.get(10, TimeUnit.SECONDS).body()).hasSize(1);
+      }
+    }
   }
 
   @Test

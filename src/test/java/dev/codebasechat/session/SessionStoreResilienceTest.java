@@ -6,12 +6,14 @@ import static dev.codebasechat.session.StoreFixture.ALICE;
 import static dev.codebasechat.session.StoreFixture.BOB;
 import static dev.codebasechat.session.StoreFixture.sessionId;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.PostgrestResponses;
+import dev.codebasechat.testing.AnswerHold;
 import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
@@ -155,14 +157,17 @@ class SessionStoreResilienceTest {
 
   @Test
   void slowDatabase_timeoutsOpenTheBreaker_thenReadsFailFastWithoutTheNetwork() {
-    StoreFixture slow = fixture(Duration.ofMillis(200));
+    StoreFixture slow = fixture(Duration.ofSeconds(1));
     SessionId id = sessionId("slow0001");
     fake.seedSession(ALICE, id.value(), "s1");
     f.resolve(slow.store.historyAsync(alice, id)); // cached
-    fake.delayResponses(Duration.ofMillis(600));
-    for (int i = 0; i < 4; i++) {
-      Throwable failure = slow.failureOf(slow.store.historyAsync(alice, sessionId("slow000" + (i + 2))));
-      assertThat(failure).isInstanceOf(SessionUnavailableException.class);
+    try (AnswerHold hold = fake.holdAnswers()) { // answered only once every read has timed out
+      for (int i = 0; i < 4; i++) {
+        Throwable failure = slow.failureOf(slow.store.historyAsync(alice, sessionId("slow000" + (i + 2))));
+        assertThat(failure).isInstanceOf(SessionUnavailableException.class);
+      }
+      hold.release();
+      await("the held answers gone").atMost(Duration.ofSeconds(10)).until(() -> hold.waiting() == 0);
     }
     assertThat(slow.store.breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
     long before = fake.requests().size();
