@@ -12,11 +12,11 @@ import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.session.FlushReport;
 import dev.codebasechat.session.PendingSession;
 import dev.codebasechat.session.SessionStore;
+import dev.codebasechat.sync.BreakerState;
 import dev.codebasechat.sync.JournalStats;
 import dev.codebasechat.sync.LocalSessionTable;
 import dev.codebasechat.sync.RemoteGuard;
 import dev.codebasechat.sync.SqliteJournal;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -589,12 +589,12 @@ public final class Gateway implements AutoCloseable {
   }
 
   private void ready(HttpServerExchange exchange) {
-    CircuitBreaker.State breaker = store.breakerState();
-    boolean degraded = breaker != CircuitBreaker.State.CLOSED && breaker != CircuitBreaker.State.DISABLED;
+    BreakerState breaker = store.breakerState();
+    boolean degraded = breaker != BreakerState.CLOSED;
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("status", shuttingDown ? "shutting_down" : degraded ? "degraded" : "ok");
     body.put("mode", settings.embedded() ? "embedded" : "supabase");
-    body.put("breaker", breaker.name().toLowerCase(Locale.ROOT));
+    body.put("breaker", breaker.wireName());
     var pending = store.pendingSessions();
     body.put("pendingWrites", pending.stream().mapToInt(PendingSession::pendingWrites).sum());
     body.put("pendingSessions", pending.size());

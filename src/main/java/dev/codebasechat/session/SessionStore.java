@@ -13,6 +13,7 @@ import dev.codebasechat.postgrest.FailureKind;
 import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.PostgrestHttpException;
+import dev.codebasechat.sync.BreakerState;
 import dev.codebasechat.sync.FlushOutcome;
 import dev.codebasechat.sync.Journal;
 import dev.codebasechat.sync.JournalEntry;
@@ -21,7 +22,6 @@ import dev.codebasechat.sync.LocalSessionTable;
 import dev.codebasechat.sync.RemoteGuard;
 import dev.codebasechat.sync.WritePacer;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -901,9 +901,10 @@ public final class SessionStore implements AutoCloseable {
     return List.copyOf(setAside);
   }
 
-  /** The cache's hit and load counts. */
-  public CacheStats cacheStats() {
-    return confirmed.stats();
+  /** The cache's counts since the store started. */
+  public SessionCacheStats cacheStats() {
+    CacheStats stats = confirmed.stats();
+    return new SessionCacheStats(stats.hitCount(), stats.missCount(), stats.evictionCount());
   }
 
   /** Approximate number of sessions in the cache. */
@@ -912,7 +913,7 @@ public final class SessionStore implements AutoCloseable {
   }
 
   /** State of the circuit breaker in front of the database. */
-  public CircuitBreaker.State breakerState() {
+  public BreakerState breakerState() {
     return guard.breakerState();
   }
 
@@ -961,8 +962,8 @@ public final class SessionStore implements AutoCloseable {
         .orElse(0.0);
   }
 
-  /** The resilience wrapper, to bind metrics or observe events. */
-  public RemoteGuard guard() {
+  /** The resilience wrapper this store calls through (its operator delivery shares it). */
+  RemoteGuard guard() {
     return guard;
   }
 
@@ -1004,10 +1005,7 @@ public final class SessionStore implements AutoCloseable {
 
   /** A cache hit while the breaker is open is a degraded answer: say so. */
   private ReadSource cacheSource() {
-    CircuitBreaker.State state = guard.breakerState();
-    return state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN
-        ? ReadSource.LOCAL
-        : ReadSource.CACHE;
+    return guard.breakerState() == BreakerState.OPEN ? ReadSource.LOCAL : ReadSource.CACHE;
   }
 
   private CompletableFuture<SessionRead> readThrough(Caller caller, SessionId id, int attempt) {

@@ -271,8 +271,13 @@ public final class RemoteGuard {
     return retry;
   }
 
-  public CircuitBreaker.State breakerState() {
-    return breaker.getState();
+  /** The breaker's state; a breaker disabled or only recording counts as closed, forced open as open. */
+  public BreakerState breakerState() {
+    return switch (breaker.getState()) {
+      case OPEN, FORCED_OPEN -> BreakerState.OPEN;
+      case HALF_OPEN -> BreakerState.HALF_OPEN;
+      case CLOSED, DISABLED, METRICS_ONLY -> BreakerState.CLOSED;
+    };
   }
 
   /**

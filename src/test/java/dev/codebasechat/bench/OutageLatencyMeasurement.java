@@ -294,7 +294,7 @@ public final class OutageLatencyMeasurement {
 
           @Override
           public boolean breakerOpen() {
-            return store.breakerState() == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN;
+            return store.breakerState() == dev.codebasechat.sync.BreakerState.OPEN;
           }
 
           @Override

@@ -2,6 +2,7 @@ package dev.codebasechat.bench;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
+import dev.codebasechat.sync.RemoteGuard;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
@@ -51,6 +52,9 @@ public class StoreReadBenchmark {
 
   private PostgrestClient client;
   private SessionStore store;
+  private RemoteGuard guard;
+  private final java.util.concurrent.ScheduledExecutorService guardScheduler =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
   private Caller caller;
   private SessionId cachedId;
   private SessionId missingId;
@@ -69,7 +73,8 @@ public class StoreReadBenchmark {
             .restUrl("http://127.0.0.1:" + closedPort + "/rest/v1")
             .apiKey(ApiKey.of("sb_publishable_benchmark_key_000000"))
             .build();
-    store = SessionStore.builder(client).debounce(Duration.ofHours(1)).build();
+    guard = RemoteGuard.builder(java.time.Clock.systemUTC(), guardScheduler).build();
+    store = SessionStore.builder(client).debounce(Duration.ofHours(1)).guard(guard).build();
     caller = new Caller(OWNER, AccessToken.of(userToken()));
     cachedId = store.create(caller); // created here: its whole history is known locally
     missingId = SessionId.of("chat-1767225600000-benchmiss001");
@@ -83,7 +88,7 @@ public class StoreReadBenchmark {
     // Offline, the session lives in the pending overlay (the same path a read of an
     // unconfirmed session takes); the breaker is open, as during an outage.
     store.append(caller, cachedId, history);
-    store.guard().circuitBreaker().transitionToForcedOpenState();
+    guard.circuitBreaker().transitionToForcedOpenState();
 
     for (int i = 0; i < appendIds.length; i++) {
       appendIds[i] = SessionId.of(String.format("chat-1767225600000-append%06d", i));
@@ -94,9 +99,10 @@ public class StoreReadBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    store.guard().circuitBreaker().transitionToDisabledState();
+    guard.circuitBreaker().transitionToDisabledState();
     store.close();
     client.close();
+    guardScheduler.shutdownNow();
   }
 
   @Benchmark

@@ -1,5 +1,6 @@
 package dev.codebasechat.session;
 
+import dev.codebasechat.sync.BreakerState;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.codebasechat.sync.SqliteJournal;
@@ -7,7 +8,7 @@ import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;
 import dev.codebasechat.testing.RecordedRequest;
 import dev.codebasechat.testing.SupabaseTestServer;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -183,7 +184,7 @@ class HeldSessionsTest {
 
     CompletableFuture<SessionRead> fast = f.store.historyAsync(alice, StoreFixture.sessionId("hangs009"));
 
-    assertThat(f.store.breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(f.store.breakerState()).isEqualTo(BreakerState.OPEN);
     assertThat(fast).isCompletedExceptionally(); // no time passed, no request made
     supabase.goUp();
     f.scheduler.advance(Duration.ofSeconds(6)); // the fixture's breaker stays open 5 s

@@ -1,5 +1,6 @@
 package dev.codebasechat.session;
 
+import dev.codebasechat.sync.BreakerState;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static dev.codebasechat.session.StoreFixture.ALICE;
@@ -18,7 +19,7 @@ import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -169,7 +170,7 @@ class SessionStoreResilienceTest {
       hold.release();
       await("the held answers gone").atMost(Duration.ofSeconds(10)).until(() -> hold.waiting() == 0);
     }
-    assertThat(slow.store.breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(slow.store.breakerState()).isEqualTo(BreakerState.OPEN);
     long before = fake.requests().size();
 
     SessionRead read = slow.resolve(slow.store.historyAsync(alice, id));
@@ -246,7 +247,7 @@ class SessionStoreResilienceTest {
       assertThat(p.waitingForToken()).isTrue();
       assertThat(p.lastFailure()).hasValueSatisfying(reason -> assertThat(reason).contains("401"));
     });
-    assertThat(store.breakerState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    assertThat(store.breakerState()).isEqualTo(BreakerState.CLOSED);
     long attempts = fake.countRequests(".*/rpc/append_chat_messages");
     f.runFor(Duration.ofMinutes(10));
     assertThat(fake.countRequests(".*/rpc/append_chat_messages")).isEqualTo(attempts);
@@ -267,7 +268,7 @@ class SessionStoreResilienceTest {
     assertThatThrownBy(() -> f.resolve(store.historyAsync(expired, id)))
         .isInstanceOf(SessionAccessException.class)
         .satisfies(e -> assertThat(((SessionAccessException) e).reason()).isEqualTo(SessionAccessException.Reason.UNAUTHENTICATED));
-    assertThat(store.breakerState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    assertThat(store.breakerState()).isEqualTo(BreakerState.CLOSED);
   }
 
   @Test

@@ -22,7 +22,7 @@ import dev.codebasechat.postgrest.PostgrestResult;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.ManualScheduler;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -138,7 +138,7 @@ class RemoteGuardTest {
     assertThat(failure).isInstanceOf(PostgrestException.class);
     assertThat(((PostgrestException) failure).kind()).isEqualTo(FailureKind.AUTH);
     wm.verify(exactly(1), postRequestedFor(urlPathEqualTo(RPC)));
-    assertThat(guard.breakerState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    assertThat(guard.breakerState()).isEqualTo(BreakerState.CLOSED);
     assertThat(guard.circuitBreaker().getMetrics().getNumberOfFailedCalls()).isZero();
   }
 
@@ -160,7 +160,7 @@ class RemoteGuardTest {
     for (int i = 0; i < 4; i++) {
       append(guard).handle((r, e) -> e).join();
     }
-    assertThat(guard.breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(guard.breakerState()).isEqualTo(BreakerState.OPEN);
     wm.resetRequests();
 
     Throwable failure = append(guard).handle((r, e) -> RemoteGuard.unwrap(e)).join();
@@ -178,7 +178,7 @@ class RemoteGuardTest {
     wm.stubFor(post(urlPathEqualTo(RPC)).willReturn(PostgrestResponses.dbDown503(0)));
     append(guard).handle((r, e) -> e).join();
     append(guard).handle((r, e) -> e).join();
-    assertThat(guard.breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(guard.breakerState()).isEqualTo(BreakerState.OPEN);
     wm.stubFor(post(urlPathEqualTo(RPC)).willReturn(PostgrestResponses.rpcResult("{}")));
 
     clock.advance(Duration.ofMillis(5_000)); // resilience4j waits strictly longer than the duration
@@ -187,7 +187,7 @@ class RemoteGuardTest {
     clock.advance(Duration.ofMillis(1));
     append(guard).join();
 
-    assertThat(guard.breakerState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    assertThat(guard.breakerState()).isEqualTo(BreakerState.CLOSED);
   }
 
   @Test
