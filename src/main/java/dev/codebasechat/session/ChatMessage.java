@@ -35,6 +35,14 @@ public record ChatMessage(
 
   /** A message with a fresh random id, stamped with {@code clock}'s time and no attachment. */
   public static ChatMessage of(Role role, String content, Clock clock) {
-    return new ChatMessage(MessageId.random(), role, content, clock.instant(), Optional.empty());
+    return of(MessageId.random(), role, content, clock);
+  }
+
+  /**
+   * A message with the caller's own {@code id} (to retry an append safely, or to keep an id of
+   * another system), stamped with {@code clock}'s time and no attachment.
+   */
+  public static ChatMessage of(MessageId id, Role role, String content, Clock clock) {
+    return new ChatMessage(id, role, content, clock.instant(), Optional.empty());
   }
 }

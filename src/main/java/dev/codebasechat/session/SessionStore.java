@@ -438,6 +438,21 @@ public final class SessionStore implements AutoCloseable {
     return await(listAsync(caller, limit, offset, repo));
   }
 
+  /** {@link #list(Caller, int, int, Optional)} of every repo. */
+  public SessionPage list(Caller caller, int limit, int offset) {
+    return list(caller, limit, offset, Optional.empty());
+  }
+
+  /** {@link #list(Caller, int, int, Optional)} of one repo. */
+  public SessionPage list(Caller caller, int limit, int offset, String repo) {
+    return list(caller, limit, offset, Optional.of(repo));
+  }
+
+  /** {@link #list(Caller, int, int)} without blocking. */
+  public CompletableFuture<SessionPage> listAsync(Caller caller, int limit, int offset) {
+    return listAsync(caller, limit, offset, Optional.empty());
+  }
+
   /** {@link #list} without blocking. */
   public CompletableFuture<SessionPage> listAsync(
       Caller caller, int limit, int offset, Optional<String> repo) {
@@ -646,6 +661,17 @@ public final class SessionStore implements AutoCloseable {
    */
   public AppendReceipt append(Caller caller, SessionId id, List<ChatMessage> messages) {
     return await(appendAsync(caller, id, messages, Optional.empty(), Optional.empty()));
+  }
+
+  /** {@link #append(Caller, SessionId, List)}, moving {@code repo} and {@code currentFile} too. */
+  public AppendReceipt append(
+      Caller caller, SessionId id, List<ChatMessage> messages, Optional<String> repo, Optional<String> currentFile) {
+    return await(appendAsync(caller, id, messages, repo, currentFile));
+  }
+
+  /** {@link #append(Caller, SessionId, List)} without blocking. */
+  public CompletableFuture<AppendReceipt> appendAsync(Caller caller, SessionId id, List<ChatMessage> messages) {
+    return appendAsync(caller, id, messages, Optional.empty(), Optional.empty());
   }
 
   /** {@link #append} without blocking; {@code repo} and {@code currentFile} move the context too. */

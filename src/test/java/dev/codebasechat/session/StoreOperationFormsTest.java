@@ -1,0 +1,69 @@
+package dev.codebasechat.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.codebasechat.testing.FakeSupabase;
+import dev.codebasechat.testing.ManualClock;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The sync and async forms of the store's operations match: what one takes, the other takes. */
+class StoreOperationFormsTest {
+
+  @RegisterExtension static final FakeSupabase supabase = FakeSupabase.create();
+
+  private final ManualClock clock = ManualClock.startingAtEpoch2026();
+  private final StoreFixture f = new StoreFixture(supabase, clock, builder -> builder);
+
+  @AfterEach
+  void close() {
+    f.store.close();
+    f.close();
+  }
+
+  private <T> T call(java.util.concurrent.Callable<T> blocking) {
+    return f.scheduler.callWhileAdvancing(blocking, Duration.ofMinutes(1), () -> f.http.dispatcher().runningCallsCount() == 0);
+  }
+
+  @Test
+  void theBlockingAppend_movesRepoAndCurrentFileAsTheAsyncOneDoes() {
+    UUID user = UUID.randomUUID();
+    SessionId id = StoreFixture.sessionId("forms001");
+
+    f.store.append(f.caller(user), id, List.of(f.message("m1")), Optional.of("acme/api"), Optional.of("src/a.ts"));
+    f.drainAll();
+
+    assertThat(supabase.session(id.value()).orElseThrow().repo()).isEqualTo("acme/api");
+    assertThat(f.store.history(f.caller(user), id).session().currentFile()).contains("src/a.ts");
+  }
+
+  @Test
+  void listOfOneRepo_andOfEvery_withoutAnOptionalArgument() {
+    UUID user = UUID.randomUUID();
+    supabase.seedSession(user, StoreFixture.sessionId("forms002").value(), "m1");
+    f.resolve(f.store.appendAsync(f.caller(user), StoreFixture.sessionId("forms003"), List.of(f.message("m1")),
+        Optional.of("acme/web"), Optional.empty()));
+    f.drainAll();
+
+    SessionPage every = call(() -> f.store.list(f.caller(user), 10, 0));
+    SessionPage web = call(() -> f.store.list(f.caller(user), 10, 0, "acme/web"));
+
+    assertThat(every.sessions()).hasSize(2);
+    assertThat(web.sessions()).extracting(summary -> summary.id().value()).containsExactly("chat-1767225600000-forms003");
+  }
+
+  @Test
+  void aMessageWithTheCallersOwnId_isOneCall() {
+    ChatMessage message = ChatMessage.of(MessageId.of("client-42"), Role.USER, "hello", Clock.fixed(clock.instant(), clock.getZone()));
+
+    assertThat(message.id().value()).isEqualTo("client-42");
+    assertThat(message.timestamp()).isEqualTo(clock.instant());
+    assertThat(message.code()).isEmpty();
+  }
+}
