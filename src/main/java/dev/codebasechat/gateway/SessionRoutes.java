@@ -7,8 +7,6 @@ import dev.codebasechat.auth.AuthorizationHeader;
 import dev.codebasechat.auth.InvalidTokenException;
 import dev.codebasechat.auth.SupabaseJwtVerifier;
 import dev.codebasechat.auth.VerifiedUser;
-import dev.codebasechat.postgrest.FailureKind;
-import dev.codebasechat.postgrest.PostgrestHttpException;
 import dev.codebasechat.session.AppendReceipt;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
@@ -479,14 +477,11 @@ final class SessionRoutes {
           "storage_unavailable", "the write could not be recorded durably on this gateway; nothing was saved; try again later", Duration.ofSeconds(5));
     }
     if (e instanceof SessionRejectedException rejected) {
-      if (rejected.getCause() instanceof PostgrestHttpException http && http.kind() == FailureKind.CONFLICT) {
-        return ApiError.of(409, "conflict", "the database reported a conflict with the current state of the session");
-      }
-      if (rejected.getCause() instanceof PostgrestHttpException http
-          && (http.kind() == FailureKind.CLIENT || http.kind() == FailureKind.NOT_FOUND)) {
-        return ApiError.badRequest("rejected", "the database refused the request as invalid");
-      }
-      return ApiError.of(502, "database_error", "the database failed to answer the request");
+      return switch (rejected.reason()) {
+        case CONFLICT -> ApiError.of(409, "conflict", "the database reported a conflict with the current state of the session");
+        case INVALID -> ApiError.badRequest("rejected", "the database refused the request as invalid");
+        case DATABASE_ERROR -> ApiError.of(502, "database_error", "the database failed to answer the request");
+      };
     }
     if (e instanceof IllegalArgumentException invalid) {
       // The store validates its arguments before recording anything.

@@ -1,7 +1,5 @@
 package dev.codebasechat.session;
 
-import dev.codebasechat.postgrest.PostgrestHttpException;
-
 /**
  * The database refused the caller: the access token is invalid or expired ({@link
  * Reason#UNAUTHENTICATED}, HTTP 401) or a policy forbids the operation ({@link Reason#FORBIDDEN},
@@ -18,11 +16,15 @@ public final class SessionAccessException extends SessionException {
 
   private final Reason reason;
 
-  public SessionAccessException(Reason reason, PostgrestHttpException cause) {
+  /**
+   * @param status the HTTP status the database answered with
+   * @param cause the database's answer as the client saw it
+   */
+  public SessionAccessException(Reason reason, int status, Throwable cause) {
     super(
         reason == Reason.UNAUTHENTICATED
-            ? "the database refused the access token (" + cause.status() + ")"
-            : "the database does not allow this operation for this caller (" + cause.status() + ")",
+            ? "the database refused the access token (" + status + ")"
+            : "the database does not allow this operation for this caller (" + status + ")",
         cause);
     this.reason = reason;
   }

@@ -1,13 +1,31 @@
 package dev.codebasechat.session;
 
 /**
- * The database refused the request itself (a 4xx other than 401/403/404, or an unexpected 5xx):
- * bad data, a conflict, or a schema that does not match. Retrying the same request will not help.
+ * The database refused the request itself (a 4xx other than 401/403, or an unexpected 5xx): bad
+ * data, a conflict, or a schema that does not match. Retrying the same request will not help;
+ * {@link #reason()} says which kind of refusal it was.
  */
 public final class SessionRejectedException extends SessionException {
   private static final long serialVersionUID = 1L;
 
-  public SessionRejectedException(String message, Throwable cause) {
+  /** What kind of refusal. */
+  public enum Reason {
+    /** The request conflicts with the stored state (HTTP 409, e.g. a unique violation). */
+    CONFLICT,
+    /** The database found the request invalid (another 4xx, e.g. a CHECK). */
+    INVALID,
+    /** The database failed to answer as expected (an unexpected 5xx or answer). */
+    DATABASE_ERROR
+  }
+
+  private final Reason reason;
+
+  public SessionRejectedException(Reason reason, String message, Throwable cause) {
     super(message, cause);
+    this.reason = reason;
+  }
+
+  public Reason reason() {
+    return reason;
   }
 }

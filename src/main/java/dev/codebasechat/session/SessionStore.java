@@ -1758,15 +1758,24 @@ public final class SessionStore implements AutoCloseable {
     if (cause instanceof PostgrestHttpException http) {
       switch (http.kind()) {
         case AUTH:
-          return new SessionAccessException(SessionAccessException.Reason.UNAUTHENTICATED, http);
+          return new SessionAccessException(SessionAccessException.Reason.UNAUTHENTICATED, http.status(), http);
         case FORBIDDEN:
-          return new SessionAccessException(SessionAccessException.Reason.FORBIDDEN, http);
+          return new SessionAccessException(SessionAccessException.Reason.FORBIDDEN, http.status(), http);
+        case CONFLICT:
+          return new SessionRejectedException(SessionRejectedException.Reason.CONFLICT,
+              "the database refused the request for " + what + ": " + http.getMessage(), http);
+        case CLIENT:
+        case NOT_FOUND:
+          return new SessionRejectedException(SessionRejectedException.Reason.INVALID,
+              "the database refused the request for " + what + ": " + http.getMessage(), http);
         default:
-          return new SessionRejectedException("the database refused the request for " + what + ": " + http.getMessage(), http);
+          return new SessionRejectedException(SessionRejectedException.Reason.DATABASE_ERROR,
+              "the database refused the request for " + what + ": " + http.getMessage(), http);
       }
     }
     if (cause instanceof PostgrestException remoteFailure) {
-      return new SessionRejectedException("request for " + what + " failed: " + remoteFailure.getMessage(), remoteFailure);
+      return new SessionRejectedException(SessionRejectedException.Reason.DATABASE_ERROR,
+          "request for " + what + " failed: " + remoteFailure.getMessage(), remoteFailure);
     }
     if (cause instanceof RuntimeException runtime) {
       return runtime;
