@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 abstract class SupabaseModeScenarios {
-  private static final Duration DELIVERY = Duration.ofSeconds(30);
+  static final Duration DELIVERY = Duration.ofSeconds(30);
 
   SupabaseTestServer supabase;
   @TempDir Path dataDir;
@@ -65,23 +65,23 @@ abstract class SupabaseModeScenarios {
     TrafficLog.record(scenario, supabase.requests());
   }
 
-  private GatewayProcess gateway(Map<String, String> env) {
+  GatewayProcess gateway(Map<String, String> env) {
     GatewayProcess gateway = GatewayProcess.start(env);
     gateways.add(gateway);
     return gateway;
   }
 
-  private Map<String, String> env() {
+  Map<String, String> env() {
     return GatewayProcess.supabaseMode(supabase, dataDir);
   }
 
-  private int storedCount(String sessionId) {
+  int storedCount(String sessionId) {
     return supabase.queryOneAsOwner("select message_count from public.codebase_chat_sessions where session_id = ?", sessionId)
         .map(Integer::parseInt)
         .orElse(-1);
   }
 
-  private List<String> storedIds(String sessionId) {
+  List<String> storedIds(String sessionId) {
     return supabase.queryAsOwner(
         "select m ->> 'id' from public.codebase_chat_sessions s, jsonb_array_elements(s.conversation_history)"
             + " with ordinality as h(m, n) where s.session_id = ? order by h.n",
@@ -89,7 +89,7 @@ abstract class SupabaseModeScenarios {
   }
 
   /** Waits until the gateway says every write it acknowledged is confirmed ({@code /readyz}). */
-  private static void awaitNothingPending(GatewayProcess gateway) {
+  static void awaitNothingPending(GatewayProcess gateway) {
     gateway.awaitOrExplain(
         DELIVERY,
         () -> gateway.client().send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty())
@@ -97,11 +97,11 @@ abstract class SupabaseModeScenarios {
         "every acknowledged write is confirmed");
   }
 
-  private static String message(String id, String content) {
+  static String message(String id, String content) {
     return "{\"id\":\"" + id + "\",\"role\":\"user\",\"content\":\"" + content + "\"}";
   }
 
-  private static String createSession(GatewayClient client, String token) {
+  static String createSession(GatewayClient client, String token) {
     Answer created = client.post("/v1/sessions", token, "{\"repo\":\"acme/web\"}");
     assertThat(created.status()).as(created.text()).isEqualTo(201);
     return created.json().path("id").asText();
@@ -341,164 +341,5 @@ abstract class SupabaseModeScenarios {
     restarted.awaitOrExplain(DELIVERY, () -> storedIds(id).equals(List.of("kept")), "the journaled write reaches the database after the restart");
     assertThat(restarted.sigterm()).isZero();
     assertThat(restarted.output()).contains("every acknowledged write is confirmed");
-  }
-
-  // ------------------------------------------------------------------ several instances
-
-  /** {@code count} gateways on one database, each with its own data directory, as behind a load balancer. */
-  private List<GatewayProcess> gateways(int count, String scenario) {
-    List<GatewayProcess> started = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      Map<String, String> env = env();
-      env.put("DATA_DIR", dataDir.resolve(scenario + "-" + i).toString());
-      started.add(gateway(env));
-    }
-    return started;
-  }
-
-  private static List<String> readIds(GatewayClient client, String token, String id) {
-    Answer read = client.get("/v1/sessions/" + id, token);
-    assertThat(read.status()).as(read.text()).isEqualTo(200);
-    List<String> ids = new ArrayList<>();
-    read.json().path("messages").forEach(m -> ids.add(m.path("id").asText()));
-    return ids;
-  }
-
-  @Test
-  void writeConfirmedThroughOneGateway_isReadThroughTheOther_withinTheFreshnessBound() {
-    List<GatewayProcess> pair = gateways(2, "staleness");
-    GatewayClient one = pair.get(0).client();
-    GatewayClient two = pair.get(1).client();
-    String token = supabase.tokenFor(supabase.newUser());
-    String id = createSession(two, token);
-    assertThat(two.post("/v1/sessions/" + id + "/messages", token, message("m0", "first")).status()).isEqualTo(200);
-    awaitNothingPending(pair.get(1));
-    assertThat(readIds(one, token, id)).containsExactly("m0"); // gateway one holds the session now
-    supabase.clearRequests();
-    List<Long> staleness = new ArrayList<>();
-
-    for (int i = 1; i <= 5; i++) {
-      String messageId = "m" + i;
-      assertThat(two.post("/v1/sessions/" + id + "/messages", token, message(messageId, "turn " + i)).status()).isEqualTo(200);
-      int expected = i + 1;
-      pair.get(1).awaitOrExplain(DELIVERY, () -> storedCount(id) == expected, "the write is confirmed");
-      long confirmedAt = System.nanoTime();
-      pair.get(0).awaitOrExplain(
-          Duration.ofSeconds(3), () -> readIds(one, token, id).contains(messageId), "gateway one shows " + messageId);
-      staleness.add((System.nanoTime() - confirmedAt) / 1_000_000);
-    }
-
-    System.out.printf("staleness across gateways after confirmation, ms: %s%n", staleness);
-    assertThat(staleness).allSatisfy(ms -> assertThat(ms).isLessThan(2_000L));
-    assertThat(readIds(one, token, id)).containsExactly("m0", "m1", "m2", "m3", "m4", "m5");
-    assertThat(supabase.requests(r -> r.method().equals("GET") && r.query().contains("conversation_history")))
-        .as("revalidation never downloads the history")
-        .isEmpty();
-  }
-
-  @Test
-  void messagesSentInTurnThroughThreeGateways_areStoredAndReadInAcknowledgementOrder() {
-    List<GatewayProcess> pair = gateways(3, "order");
-    String token = supabase.tokenFor(supabase.newUser());
-    String id = createSession(pair.get(0).client(), token);
-    awaitNothingPending(pair.get(0));
-    List<String> sent = new ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      String messageId = "turn-" + i;
-      Answer answer = pair.get(i % 3).client().post("/v1/sessions/" + id + "/messages", token, message(messageId, "turn " + i));
-      assertThat(answer.status()).as(answer.text()).isEqualTo(200);
-      sent.add(messageId);
-    }
-    pair.forEach(SupabaseModeScenarios::awaitNothingPending);
-
-    assertThat(storedIds(id)).containsExactlyElementsOf(sent);
-    for (GatewayProcess gateway : pair) {
-      gateway.awaitOrExplain(
-          Duration.ofSeconds(3), () -> readIds(gateway.client(), token, id).equals(sent), "the gateway reads the stored order");
-    }
-  }
-
-  /** Three messages confirmed, then two acknowledged during an outage, then {@code kill -9}. */
-  private List<String> backlogLeftByAKilledGateway(Map<String, String> env, String token, String[] sessionId)
-      throws InterruptedException {
-    GatewayProcess gateway = gateway(env);
-    GatewayClient client = gateway.client();
-    String id = createSession(client, token);
-    sessionId[0] = id;
-    List<String> acknowledged = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      if (i == 3) {
-        awaitNothingPending(gateway); // confirmed and released from the journal
-        supabase.goDown(Outage.CONNECTION_REFUSED);
-      }
-      Answer answer = client.post("/v1/sessions/" + id + "/messages", token, message("s" + i, "message " + i));
-      assertThat(answer.status()).as(answer.text()).isEqualTo(200);
-      acknowledged.add("s" + i);
-    }
-    gateway.kill9();
-    supabase.goUp();
-    return acknowledged;
-  }
-
-  @Test
-  void restartedWithTheServiceKey_deliversTheBacklog_withoutWaitingForItsOwner() throws InterruptedException {
-    Map<String, String> env = env();
-    env.put("DATA_DIR", dataDir.resolve("restartedWithTheServiceK").toString()); // a journal of its own
-    env.put("SUPABASE_SERVICE_ROLE_KEY", supabase.serviceKey());
-    String token = supabase.tokenFor(supabase.newUser());
-    String[] id = new String[1];
-    List<String> acknowledged = backlogLeftByAKilledGateway(env, token, id);
-
-    GatewayProcess restarted = gateway(env); // and the owner never comes back to it
-
-    restarted.awaitOrExplain(DELIVERY, () -> storedIds(id[0]).equals(acknowledged), "the backlog reaches the database");
-    JsonNode ready = restarted.client().send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty()).json();
-    assertThat(ready.path("writesWaitingForOwners").asInt()).isZero();
-    assertThat(ready.path("deliveredWithoutOwners").asInt()).isEqualTo(2);
-    assertThat(restarted.output() + restarted.errors()).doesNotContain(supabase.serviceKey());
-  }
-
-  @Test
-  void restartedWithoutTheServiceKey_saysHowManyWritesWaitForTheirOwners() throws InterruptedException {
-    Map<String, String> env = env();
-    env.put("DATA_DIR", dataDir.resolve("restartedWithoutTheServi").toString()); // a journal of its own
-    String token = supabase.tokenFor(supabase.newUser());
-    String[] id = new String[1];
-    List<String> acknowledged = backlogLeftByAKilledGateway(env, token, id);
-
-    GatewayProcess restarted = gateway(env);
-    JsonNode ready = restarted.client().send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty()).json();
-
-    assertThat(ready.path("writesWaitingForOwners").asInt()).isEqualTo(2);
-    assertThat(restarted.output() + restarted.errors()).contains("2 journaled writes wait for their owners' next requests");
-    restarted.client().get("/v1/sessions/" + id[0], token); // the owner comes back
-    restarted.awaitOrExplain(DELIVERY, () -> storedIds(id[0]).equals(acknowledged), "the backlog reaches the database");
-  }
-
-  @Test
-  void databaseAcknowledgement_refusesWritesDuringAnOutage_andAKillLosesNothingAcknowledged() throws InterruptedException {
-    Map<String, String> env = env();
-    env.put("GATEWAY_ACK", "database");
-    env.put("DATA_DIR", dataDir.resolve("database-ack").toString());
-    GatewayProcess gateway = gateway(env);
-    GatewayClient client = gateway.client();
-    String token = supabase.tokenFor(supabase.newUser());
-    String id = createSession(client, token);
-    List<String> acknowledged = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      assertThat(client.post("/v1/sessions/" + id + "/messages", token, message("d" + i, "turn " + i)).status()).isEqualTo(200);
-      acknowledged.add("d" + i);
-      assertThat(storedIds(id)).as("in the database when acknowledged").containsExactlyElementsOf(acknowledged);
-    }
-    supabase.goDown(Outage.CONNECTION_REFUSED);
-
-    Answer during = client.post("/v1/sessions/" + id + "/messages", token, message("lost", "during the outage"));
-    gateway.kill9();
-    supabase.goUp();
-
-    assertThat(during.status()).as(during.text()).isEqualTo(503);
-    assertThat(during.header("Retry-After")).isPresent();
-    assertThat(storedIds(id)).containsExactlyElementsOf(acknowledged);
-    assertThat(java.nio.file.Files.exists(dataDir.resolve("database-ack").resolve("journal.db"))).as("no journal").isFalse();
   }
 }
