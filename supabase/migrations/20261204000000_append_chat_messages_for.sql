@@ -7,7 +7,8 @@
 -- all, since an append adds each message where its timestamp puts it and skips message ids the
 -- session holds. So this is append_chat_messages with the owner given instead of taken from the
 -- JWT: the owner recorded with the journaled write (verified when the write was acknowledged) is
--- enforced here, whatever the caller read before.
+-- enforced here, whatever the caller read before. Both functions append through one private
+-- function, codebase_chat_private.append_as (below), so the append has one definition.
 --
 -- Appends p_messages (checked as append_chat_messages checks them, at most 1000) to session
 -- p_session_id of user p_owner, creating it for p_owner when absent; p_repo and p_current_file move
@@ -16,12 +17,14 @@
 -- session id belongs to another user (or to nobody: a session whose owner was deleted). Raises
 -- 42501 for every role but service_role, 22023 for an argument it cannot take, 23514 when the
 -- history would break the table's limit of 20000 messages.
-create function public.append_chat_messages_for(
-  p_owner uuid,
-  p_session_id text,
-  p_messages jsonb,
-  p_repo text default null,
-  p_current_file text default null)
+-- The append itself, shared by both functions: appends p_messages (checked here, at most 1000) to
+-- session p_session_id of p_owner, creating it for p_owner when absent, and returns the answer
+-- ({"session_id", "appended", "message_count", "version", "created", "last_activity"}), or null,
+-- changing nothing, when the session id belongs to someone else. The caller has checked p_owner
+-- and p_session_id. SECURITY INVOKER: for authenticated, Row Level Security also hides every row
+-- but the caller's own.
+create function codebase_chat_private.append_as(
+  p_owner uuid, p_session_id text, p_messages jsonb, p_repo text, p_current_file text)
 returns jsonb
 language plpgsql
 volatile
@@ -33,16 +36,6 @@ declare
   session record;
   written record;
 begin
-  if pg_catalog.current_setting('role') is distinct from 'service_role' then
-    raise exception using errcode = '42501', message = 'append_chat_messages_for is for service_role only';
-  end if;
-  if p_owner is null then
-    raise exception using errcode = '22023', message = 'p_owner must be a user id';
-  end if;
-  if p_session_id is null or p_session_id !~ '^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$' then
-    raise exception using errcode = '22023',
-      message = 'p_session_id must match ^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$';
-  end if;
   perform codebase_chat_private.check_messages(p_messages, 1000);
 
   -- A concurrent first append waits here for the other insert to commit, then does nothing.
@@ -55,7 +48,7 @@ begin
     from public.codebase_chat_sessions s
    where s.session_id = p_session_id
      for update;
-  if session.user_id is distinct from p_owner then
+  if not found or session.user_id is distinct from p_owner then
     return null;
   end if;
 
@@ -63,6 +56,60 @@ begin
   return jsonb_build_object('session_id', p_session_id, 'appended', written.added,
                             'message_count', written.message_count, 'version', written.version,
                             'created', inserted > 0, 'last_activity', written.last_activity);
+end;
+$$;
+revoke all on function codebase_chat_private.append_as(uuid, text, jsonb, text, text) from public, anon, authenticated, service_role;
+grant execute on function codebase_chat_private.append_as(uuid, text, jsonb, text, text) to authenticated, service_role;
+
+-- append_chat_messages as 20261124000100 and 20261202000000 document it (same arguments, checks,
+-- errors and answer), now through the shared append.
+create or replace function public.append_chat_messages(
+  p_session_id text,
+  p_messages jsonb,
+  p_repo text default null,
+  p_current_file text default null)
+returns jsonb
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+  caller uuid := codebase_chat_private.caller_for('append_chat_messages', p_session_id);
+  answer jsonb := codebase_chat_private.append_as(caller, p_session_id, p_messages, p_repo, p_current_file);
+begin
+  if answer is null then
+    raise exception using errcode = '42501',
+      message = 'append_chat_messages: this session id belongs to a session the caller does not own';
+  end if;
+  return answer;
+end;
+$$;
+
+create function public.append_chat_messages_for(
+  p_owner uuid,
+  p_session_id text,
+  p_messages jsonb,
+  p_repo text default null,
+  p_current_file text default null)
+returns jsonb
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+begin
+  if pg_catalog.current_setting('role') is distinct from 'service_role' then
+    raise exception using errcode = '42501', message = 'append_chat_messages_for is for service_role only';
+  end if;
+  if p_owner is null then
+    raise exception using errcode = '22023', message = 'p_owner must be a user id';
+  end if;
+  if p_session_id is null or p_session_id !~ '^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$' then
+    raise exception using errcode = '22023',
+      message = 'p_session_id must match ^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$';
+  end if;
+  return codebase_chat_private.append_as(p_owner, p_session_id, p_messages, p_repo, p_current_file);
 end;
 $$;
 revoke all on function public.append_chat_messages_for(uuid, text, jsonb, text, text) from public, anon, authenticated, service_role;
