@@ -472,7 +472,7 @@ public final class InstancesMeasurement {
           for (int i = 0; i < read.missing().size(); i++) {
             String id = read.missing().get(i);
             why.append(String.format(java.util.Locale.ROOT, " %s(sent %+.3f ack %+.3f confirmed %s)", id,
-                (read.missing().isEmpty() ? 0 : read.times().get(i)[0] - start) / 1e9,
+                (read.times().get(i)[0] - start) / 1e9,
                 (read.times().get(i)[1] - start) / 1e9,
                 watch.confirmedAt(id).map(t -> String.format(java.util.Locale.ROOT, "%+.3f", (t - start) / 1e9)).orElse("never")));
           }

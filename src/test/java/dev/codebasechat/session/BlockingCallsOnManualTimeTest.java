@@ -35,10 +35,7 @@ class BlockingCallsOnManualTimeTest {
     supabase.seedSession(user, id.value(), "m1", "m2");
     supabase.failNext(1, Outage.DATABASE_UNAVAILABLE); // 503 with Retry-After: retried after a wait
 
-    SessionRead read = f.scheduler.callWhileAdvancing(
-        () -> f.store.lastMessages(f.caller(user), id, 1),
-        java.time.Duration.ofMinutes(1),
-        () -> f.http.dispatcher().runningCallsCount() == 0);
+    SessionRead read = f.blocking(() -> f.store.lastMessages(f.caller(user), id, 1));
 
     assertThat(read.session().messages()).extracting(message -> message.id().value()).containsExactly("m2");
     assertThat(clock.instant()).isAfter(ManualClock.startingAtEpoch2026().instant());

@@ -80,6 +80,11 @@ class OperatorDeliveryTest {
     return builder.operatorDelivery(operatorClient.operator(ServiceKey.of(key)));
   }
 
+  /** A store started on the journal left behind, given this project's service key. */
+  private StoreFixture restartedWithTheServiceKey() {
+    return store(journal(), b -> withServiceKey(b, supabase.serviceKey()));
+  }
+
   /** {@code user}'s writes acknowledged during an outage by a store that then stopped. */
   private void backlogOf(UUID user, SessionId id, String... messageIds) {
     SqliteJournal journal = journal();
@@ -108,7 +113,7 @@ class OperatorDeliveryTest {
     backlogOf(user, id, "m1", "m2");
     supabase.clearRequests();
 
-    StoreFixture restarted = store(journal(), b -> withServiceKey(b, supabase.serviceKey()));
+    StoreFixture restarted = restartedWithTheServiceKey();
     restarted.drainAll();
 
     assertThat(storedIds(id)).containsExactly("m1", "m2");
@@ -125,7 +130,7 @@ class OperatorDeliveryTest {
     backlogOf(user, id, "m1", "m2");
     supabase.clearRequests();
 
-    StoreFixture restarted = store(journal(), b -> withServiceKey(b, supabase.serviceKey()));
+    StoreFixture restarted = restartedWithTheServiceKey();
     restarted.drainAll();
 
     assertThat(storedIds(id)).containsExactly("m1", "m2");
@@ -144,7 +149,7 @@ class OperatorDeliveryTest {
     elsewhere.store.append(elsewhere.caller(user), id, List.of(elsewhere.message("later")));
     elsewhere.drainAll();
 
-    StoreFixture restarted = store(journal(), b -> withServiceKey(b, supabase.serviceKey()));
+    StoreFixture restarted = restartedWithTheServiceKey();
     restarted.drainAll();
 
     assertThat(storedIds(id)).containsExactly("early-1", "early-2", "later");
@@ -169,7 +174,7 @@ class OperatorDeliveryTest {
     journal.close();
     supabase.clearRequests();
 
-    StoreFixture restarted = store(journal(), b -> withServiceKey(b, supabase.serviceKey()));
+    StoreFixture restarted = restartedWithTheServiceKey();
     restarted.drainAll();
 
     assertThat(storedIds(id)).containsExactly("m1", "m2");
@@ -211,7 +216,7 @@ class OperatorDeliveryTest {
     theirs.store.close();
     backlogOf(other, id, "intruder"); // accepted while the database could not say whose id it is
 
-    StoreFixture restarted = store(journal(), b -> withServiceKey(b, supabase.serviceKey()));
+    StoreFixture restarted = restartedWithTheServiceKey();
     restarted.drainAll();
 
     assertThat(storedIds(id)).containsExactly("theirs");

@@ -139,6 +139,14 @@ final class StoreFixture implements AutoCloseable {
   }
 
   /**
+   * A blocking call of the store, with time moved for it while nothing of it is in flight
+   * ({@link ManualScheduler#callWhileAdvancing}); at most a minute of fake time.
+   */
+  <T> T blocking(java.util.concurrent.Callable<T> call) {
+    return scheduler.callWhileAdvancing(call, Duration.ofMinutes(1), () -> http.dispatcher().runningCallsCount() == 0);
+  }
+
+  /**
    * The future's value once it completes, moving time as needed (retries wait on the manual
    * scheduler); a failure is rethrown unwrapped, as the store's blocking methods do.
    */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -25,10 +24,6 @@ class StoreOperationFormsTest {
   void close() {
     f.store.close();
     f.close();
-  }
-
-  private <T> T call(java.util.concurrent.Callable<T> blocking) {
-    return f.scheduler.callWhileAdvancing(blocking, Duration.ofMinutes(1), () -> f.http.dispatcher().runningCallsCount() == 0);
   }
 
   @Test
@@ -51,8 +46,8 @@ class StoreOperationFormsTest {
         Optional.of("acme/web"), Optional.empty()));
     f.drainAll();
 
-    SessionPage every = call(() -> f.store.list(f.caller(user), 10, 0));
-    SessionPage web = call(() -> f.store.list(f.caller(user), 10, 0, "acme/web"));
+    SessionPage every = f.blocking(() -> f.store.list(f.caller(user), 10, 0));
+    SessionPage web = f.blocking(() -> f.store.list(f.caller(user), 10, 0, "acme/web"));
 
     assertThat(every.sessions()).hasSize(2);
     assertThat(web.sessions()).extracting(summary -> summary.id().value()).containsExactly("chat-1767225600000-forms003");

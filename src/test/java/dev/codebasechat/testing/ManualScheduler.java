@@ -106,7 +106,7 @@ public final class ManualScheduler extends AbstractExecutorService implements Sc
         }
         continue;
       }
-      if (runDueTasksChangedNothing(result)) {
+      if (staysQuiet(result)) {
         waitingSince = System.nanoTime();
         if (clock.instant().plus(next.get()).isAfter(limit)) {
           throw new AssertionError("the call did not return within " + maxFakeTime + " of fake time");
@@ -136,8 +136,8 @@ public final class ManualScheduler extends AbstractExecutorService implements Sc
     return callWhileAdvancing(blockingCall, Duration.ofMinutes(10), () -> true);
   }
 
-  /** Whether the call stays unanswered and nothing falls due during a short real-time wait. */
-  private boolean runDueTasksChangedNothing(CompletableFuture<?> result) {
+  /** Whether, during 100 ms of real time, the call stays unanswered and schedules nothing new. */
+  private boolean staysQuiet(CompletableFuture<?> result) {
     int before = pendingTaskCount();
     if (waitFor(result, Duration.ofMillis(100))) {
       return false;
