@@ -1,0 +1,88 @@
+package dev.codebasechat.architecture;
+
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The dependency arrows of the main code, one way only: the PostgREST client knows no chat; auth
+ * and the journal ({@code sync}) build on the client; sessions on those; the HTTP gateway on
+ * sessions; the command line on everything. The library packages never reach the server, the CLI
+ * or a logging backend.
+ */
+class ArchitectureTest {
+
+  private static JavaClasses main;
+
+  @BeforeAll
+  static void importMainClasses() {
+    main = new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        // The core module's test fixtures reach this module as a jar of their own.
+        .withImportOption(location -> !location.contains("-tests.jar"))
+        .importPackages("dev.codebasechat");
+  }
+
+  @Test
+  void layers_dependOnlyOnTheLayersBelowThem() {
+    layeredArchitecture()
+        .consideringOnlyDependenciesInLayers()
+        .layer("postgrest").definedBy("dev.codebasechat.postgrest..")
+        .layer("auth").definedBy("dev.codebasechat.auth..")
+        .layer("sync").definedBy("dev.codebasechat.sync..")
+        .layer("session").definedBy("dev.codebasechat.session..")
+        .layer("gateway").definedBy("dev.codebasechat.gateway..")
+        .layer("cli").definedBy("dev.codebasechat.cli..")
+        .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+        .whereLayer("gateway").mayOnlyBeAccessedByLayers("cli")
+        .whereLayer("session").mayOnlyBeAccessedByLayers("gateway", "cli")
+        .whereLayer("sync").mayOnlyBeAccessedByLayers("session", "gateway", "cli")
+        .whereLayer("auth").mayOnlyBeAccessedByLayers("gateway", "cli")
+        .whereLayer("postgrest").mayOnlyBeAccessedByLayers("auth", "sync", "session", "gateway", "cli")
+        .check(main);
+  }
+
+  @Test
+  void libraryPackages_neverUseTheServerTheCommandLineOrALoggingBackend() {
+    noClasses()
+        .that().resideInAnyPackage("dev.codebasechat.postgrest..", "dev.codebasechat.auth..", "dev.codebasechat.sync..",
+            "dev.codebasechat.session..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.undertow..", "picocli..", "ch.qos.logback..",
+            "io.micrometer.prometheusmetrics..")
+        .check(main);
+  }
+
+  @Test
+  void theTestKit_knowsTheTableRulesButNotTheCoreLibrary() {
+    // What lets the core library's own tests use the test kit (Maven allows no module cycle).
+    noClasses()
+        .that().resideInAPackage("dev.codebasechat.testing..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.codebasechat.postgrest..", "dev.codebasechat.auth..",
+            "dev.codebasechat.sync..", "dev.codebasechat.session..", "dev.codebasechat.gateway..", "dev.codebasechat.cli..")
+        .check(main);
+  }
+
+  @Test
+  void theTableRules_dependOnNothingOfTheProject() {
+    noClasses()
+        .that().resideInAPackage("dev.codebasechat.schema..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.codebasechat.postgrest..", "dev.codebasechat.auth..",
+            "dev.codebasechat.sync..", "dev.codebasechat.session..", "dev.codebasechat.gateway..", "dev.codebasechat.cli..",
+            "dev.codebasechat.testing..")
+        .check(main);
+  }
+
+  @Test
+  void thePostgrestClient_knowsNoChat() {
+    noClasses()
+        .that().resideInAPackage("dev.codebasechat.postgrest..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.codebasechat.session..", "dev.codebasechat.sync..",
+            "dev.codebasechat.auth..")
+        .check(main);
+  }
+}
