@@ -37,7 +37,9 @@ public final class AuthorizationHeader {
     return token;
   }
 
-  /** RFC 6750 b64token: {@code ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/"} then {@code "="*}. */
+  /**
+   * RFC 6750 b64token: {@code ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/"} then {@code "="*}.
+   */
   private static boolean isNotTokenChar(int c) {
     boolean ok =
         (c >= 'A' && c <= 'Z')

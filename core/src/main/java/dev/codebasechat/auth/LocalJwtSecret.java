@@ -21,10 +21,10 @@ import java.util.regex.Pattern;
  * once (32 random bytes, base64url, 43 characters) and read back on every later run, so tokens
  * minted before a restart stay valid.
  *
- * <p>The file is written atomically (a temporary file, then a link or move into place), readable and
- * writable by its owner only where the file system has POSIX permissions; when two processes create
- * it at once, both end up with the one that landed first. Immutable and thread-safe once loaded.
- * Messages and {@code toString()} name the file, never its contents.
+ * <p>The file is written atomically (a temporary file, then a link or move into place), readable
+ * and writable by its owner only where the file system has POSIX permissions; when two processes
+ * create it at once, both end up with the one that landed first. Immutable and thread-safe once
+ * loaded. Messages and {@code toString()} name the file, never its contents.
  */
 public final class LocalJwtSecret {
 

@@ -52,9 +52,9 @@ import org.jspecify.annotations.Nullable;
  * alg: none}, an HS256 token keyed with a public key).
  *
  * <p>JWKS keys are cached ({@link #DEFAULT_JWKS_CACHE_TTL}); a token with an unknown {@code kid}
- * triggers a refetch, at most one extra per {@link #DEFAULT_JWKS_REFRESH_INTERVAL}; while Supabase is
- * unreachable the last good keys keep serving for {@link #DEFAULT_JWKS_OUTAGE_TOLERANCE}. Fetching
- * happens on the calling thread, never in the background, so a verifier holds no threads.
+ * triggers a refetch, at most one extra per {@link #DEFAULT_JWKS_REFRESH_INTERVAL}; while Supabase
+ * is unreachable the last good keys keep serving for {@link #DEFAULT_JWKS_OUTAGE_TOLERANCE}.
+ * Fetching happens on the calling thread, never in the background, so a verifier holds no threads.
  *
  * <p>Checks, after the signature: {@code exp} present and not past (minus {@link
  * #DEFAULT_CLOCK_SKEW}); {@code nbf} and {@code iat} not in the future (beyond the skew); {@code
@@ -63,17 +63,18 @@ import org.jspecify.annotations.Nullable;
  * UUID. Tokens longer than {@link #MAX_TOKEN_LENGTH} and project keys ({@code sb_…}) are refused
  * before parsing.
  *
- * <p>Tokens that passed every check are remembered ({@link #DEFAULT_VERIFIED_TOKEN_CACHE_SIZE}
- * of them, keyed by the exact token string), so a client presenting the same token again is
- * answered without parsing it and checking its signature again: a hit is re-checked for {@code
- * exp} (with the skew) against the clock every time, and is forgotten after the JWKS cache TTL, so
- * a signing key withdrawn from the JWKS stops being honoured as soon as it would without this
- * cache. A token that fails is never remembered; any other string (a forged token for the same
- * user included) is verified in full. Tokens longer than {@link #MAX_CACHED_TOKEN_LENGTH} are
- * verified every time, which bounds the memory the cache can hold.
+ * <p>Tokens that passed every check are remembered ({@link #DEFAULT_VERIFIED_TOKEN_CACHE_SIZE} of
+ * them, keyed by the exact token string), so a client presenting the same token again is answered
+ * without parsing it and checking its signature again: a hit is re-checked for {@code exp} (with
+ * the skew) against the clock every time, and is forgotten after the JWKS cache TTL, so a signing
+ * key withdrawn from the JWKS stops being honoured as soon as it would without this cache. A token
+ * that fails is never remembered; any other string (a forged token for the same user included) is
+ * verified in full. Tokens longer than {@link #MAX_CACHED_TOKEN_LENGTH} are verified every time,
+ * which bounds the memory the cache can hold.
  *
- * <p>Immutable (apart from that cache) and thread-safe; build once and share. {@link #verify} throws only {@link
- * InvalidTokenException}; no message, {@code toString()} or log line contains a token or a secret.
+ * <p>Immutable (apart from that cache) and thread-safe; build once and share. {@link #verify}
+ * throws only {@link InvalidTokenException}; no message, {@code toString()} or log line contains a
+ * token or a secret.
  */
 public final class SupabaseJwtVerifier {
 
@@ -98,7 +99,9 @@ public final class SupabaseJwtVerifier {
   /** Connect and read timeout of one JWKS fetch. */
   public static final Duration DEFAULT_JWKS_TIMEOUT = Duration.ofSeconds(2);
 
-  /** How many verified tokens are remembered by default ({@link Builder#verifiedTokenCacheSize}). */
+  /**
+   * How many verified tokens are remembered by default ({@link Builder#verifiedTokenCacheSize}).
+   */
   public static final int DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
   /** The longest token that is remembered once verified, in characters (4 KiB). */
@@ -146,7 +149,8 @@ public final class SupabaseJwtVerifier {
             ? null
             : processor(
                 new JWSVerificationKeySelector<>(
-                    Set.of(JWSAlgorithm.ES256, JWSAlgorithm.RS256), jwkSource(projectUrl, builder)));
+                    Set.of(JWSAlgorithm.ES256, JWSAlgorithm.RS256),
+                    jwkSource(projectUrl, builder)));
   }
 
   public static Builder builder() {
@@ -199,9 +203,9 @@ public final class SupabaseJwtVerifier {
 
   /**
    * The user of {@code token} if this verifier verified exactly this token before and still
-   * remembers it, and it has not expired since (by the clock, with the skew); empty otherwise,
-   * and then only {@link #verify} can tell. Never parses, never fetches keys, never throws: meant
-   * for callers that must not block, such as an I/O thread.
+   * remembers it, and it has not expired since (by the clock, with the skew); empty otherwise, and
+   * then only {@link #verify} can tell. Never parses, never fetches keys, never throws: meant for
+   * callers that must not block, such as an I/O thread.
    */
   public Optional<VerifiedUser> remembered(String token) {
     Cache<String, VerifiedUser> cache = verified;
@@ -360,8 +364,8 @@ public final class SupabaseJwtVerifier {
   }
 
   /**
-   * The HMAC key of a secret: its UTF-8 bytes, at least {@link #MIN_SECRET_BYTES} long. The
-   * message names {@code setting} and the length, never the value.
+   * The HMAC key of a secret: its UTF-8 bytes, at least {@link #MIN_SECRET_BYTES} long. The message
+   * names {@code setting} and the length, never the value.
    */
   static byte[] secretBytes(String secret, String setting) {
     byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
@@ -401,8 +405,8 @@ public final class SupabaseJwtVerifier {
     private Builder() {}
 
     /**
-     * How many verified tokens to remember (see the class description); 0 verifies every token
-     * in full every time. 0 to 1 000 000, default {@link #DEFAULT_VERIFIED_TOKEN_CACHE_SIZE}.
+     * How many verified tokens to remember (see the class description); 0 verifies every token in
+     * full every time. 0 to 1 000 000, default {@link #DEFAULT_VERIFIED_TOKEN_CACHE_SIZE}.
      */
     public Builder verifiedTokenCacheSize(int tokens) {
       if (tokens < 0 || tokens > 1_000_000) {

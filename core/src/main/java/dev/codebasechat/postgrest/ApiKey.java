@@ -2,8 +2,8 @@ package dev.codebasechat.postgrest;
 
 /**
  * The project API key sent as {@code apikey} on every user request: the legacy {@code anon} JWT or
- * an {@code sb_publishable_…} key. Secret keys are refused here: a user request must never run
- * with elevated rights.
+ * an {@code sb_publishable_…} key. Secret keys are refused here: a user request must never run with
+ * elevated rights.
  *
  * <p>Immutable. {@link #toString()} never shows the key.
  */
@@ -17,9 +17,9 @@ public final class ApiKey {
   /**
    * Wraps a publishable or anon key.
    *
-   * @throws IllegalArgumentException if the value is blank, not header-safe, an {@code
-   *     sb_secret_…} key or a legacy JWT whose {@code role} is {@code service_role}; the message
-   *     names the setting, never the value
+   * @throws IllegalArgumentException if the value is blank, not header-safe, an {@code sb_secret_…}
+   *     key or a legacy JWT whose {@code role} is {@code service_role}; the message names the
+   *     setting, never the value
    * @throws NullPointerException if the value is null
    */
   public static ApiKey of(String value) {

@@ -2,8 +2,8 @@ package dev.codebasechat.postgrest;
 
 /**
  * Who a request runs as: the {@code apikey} and bearer values it carries. A user caller pairs the
- * project's anon/publishable key with the user's token; an operator caller sends the service key
- * as both. {@link #toString()} never shows either value.
+ * project's anon/publishable key with the user's token; an operator caller sends the service key as
+ * both. {@link #toString()} never shows either value.
  */
 final class Caller {
   private final String apiKey;

@@ -34,10 +34,7 @@ final class Credentials {
       char c = value.charAt(i);
       if (c < 0x21 || c > 0x7e) {
         throw new IllegalArgumentException(
-            setting
-                + " contains a character not allowed in an HTTP header (position "
-                + i
-                + ")");
+            setting + " contains a character not allowed in an HTTP header (position " + i + ")");
       }
     }
     return value;

@@ -2,7 +2,6 @@ package dev.codebasechat.postgrest;
 
 import java.util.List;
 import java.util.Map;
-import org.jspecify.annotations.Nullable;
 
 /**
  * {@code DELETE /<table>?<filters>}: delete the rows that match. At least one filter is required

@@ -29,7 +29,10 @@ public abstract class FilterRequest<S extends FilterRequest<S>> extends Postgres
     super(transport, caller, operation, resource, method, body);
   }
 
-  /** {@code column = value} ({@code column=eq.value}); the value is rendered with {@code String.valueOf}. */
+  /**
+   * {@code column = value} ({@code column=eq.value}); the value is rendered with {@code
+   * String.valueOf}.
+   */
   public S eq(String column, Object value) {
     return filter(column, "eq.", FilterValues.scalar(column, value));
   }
@@ -74,8 +77,7 @@ public abstract class FilterRequest<S extends FilterRequest<S>> extends Postgres
   }
 
   private S filter(String column, String operator, String operand) {
-    filters.add(
-        new SimpleImmutableEntry<>(Identifiers.filterColumn(column), operator + operand));
+    filters.add(new SimpleImmutableEntry<>(Identifiers.filterColumn(column), operator + operand));
     return self();
   }
 

@@ -12,20 +12,22 @@ final class Futures {
   static <T, R> CompletableFuture<R> map(
       CompletableFuture<T> source, BiFunction<@Nullable T, @Nullable Throwable, R> fn) {
     CompletableFuture<R> out = new CompletableFuture<>();
-    var unusedSource = source.whenComplete(
-        (value, error) -> {
-          try {
-            out.complete(fn.apply(value, unwrap(error)));
-          } catch (RuntimeException e) {
-            out.completeExceptionally(e);
-          }
-        });
-    var unusedOut = out.whenComplete(
-        (r, e) -> {
-          if (out.isCancelled()) {
-            source.cancel(false);
-          }
-        });
+    var unusedSource =
+        source.whenComplete(
+            (value, error) -> {
+              try {
+                out.complete(fn.apply(value, unwrap(error)));
+              } catch (RuntimeException e) {
+                out.completeExceptionally(e);
+              }
+            });
+    var unusedOut =
+        out.whenComplete(
+            (r, e) -> {
+              if (out.isCancelled()) {
+                source.cancel(false);
+              }
+            });
     return out;
   }
 

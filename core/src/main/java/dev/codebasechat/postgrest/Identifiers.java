@@ -20,8 +20,8 @@ final class Identifiers {
   private static final Pattern SELECT = Pattern.compile("[A-Za-z0-9_*,:.()>!\\-]{1,4096}");
 
   /**
-   * Query keys PostgREST reads as something other than a filter ([P-QP]): a filter on a column
-   * with one of these names would silently become paging, ordering or a logic tree.
+   * Query keys PostgREST reads as something other than a filter ([P-QP]): a filter on a column with
+   * one of these names would silently become paging, ordering or a logic tree.
    */
   private static final Set<String> RESERVED =
       Set.of("select", "columns", "on_conflict", "order", "limit", "offset", "and", "or");

@@ -32,7 +32,9 @@ public final class InsertRequest extends PostgrestRequest<InsertRequest> {
     return this;
   }
 
-  /** Returns the written rows shaped by {@code columns} ({@code return=representation&select=…}). */
+  /**
+   * Returns the written rows shaped by {@code columns} ({@code return=representation&select=…}).
+   */
   public InsertRequest select(String columns) {
     representation.select(columns);
     return this;

@@ -9,7 +9,8 @@ import java.util.Locale;
  * Records every request in the Micrometer timer {@value #METER_NAME}, tagged {@code operation}
  * ({@code select}, {@code insert}, …), {@code table} (table or function name; these come from code,
  * so the tag's cardinality is bounded), {@code outcome} ({@code success}, {@code cancelled} or the
- * lower-case {@link FailureKind}) and {@code status} (HTTP status, or {@code none} for transport failures).
+ * lower-case {@link FailureKind}) and {@code status} (HTTP status, or {@code none} for transport
+ * failures).
  */
 public final class MicrometerPostgrestListener implements PostgrestListener {
   /** The timer's name. */
@@ -30,9 +31,7 @@ public final class MicrometerPostgrestListener implements PostgrestListener {
   public void onFailure(
       Operation operation, String resource, PostgrestException failure, Duration latency) {
     String status =
-        failure instanceof PostgrestHttpException http
-            ? Integer.toString(http.status())
-            : "none";
+        failure instanceof PostgrestHttpException http ? Integer.toString(http.status()) : "none";
     String outcome =
         failure instanceof PostgrestTransportException transport && transport.isCancelled()
             ? "cancelled"

@@ -54,9 +54,9 @@ public final class PostgrestClient implements AutoCloseable {
   public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(15);
 
   /**
-   * Default limit of async calls in flight at once. Every request goes to one host, so OkHttp's
-   * own per-host limit of 5 would queue the sixth concurrent call; this client's dispatcher allows
-   * this many per host. Further calls wait in OkHttp's in-memory queue.
+   * Default limit of async calls in flight at once. Every request goes to one host, so OkHttp's own
+   * per-host limit of 5 would queue the sixth concurrent call; this client's dispatcher allows this
+   * many per host. Further calls wait in OkHttp's in-memory queue.
    */
   public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 64;
 
@@ -96,7 +96,10 @@ public final class PostgrestClient implements AutoCloseable {
     return new OperatorScope(transport, Caller.operator(key));
   }
 
-  /** The Data API base every request is resolved against, e.g. {@code https://x.supabase.co/rest/v1}. */
+  /**
+   * The Data API base every request is resolved against, e.g. {@code
+   * https://x.supabase.co/rest/v1}.
+   */
   public URI restUrl() {
     return transport.restUrl.uri();
   }
@@ -142,13 +145,15 @@ public final class PostgrestClient implements AutoCloseable {
      *     query or fragment
      */
     public Builder projectUrl(String projectUrl) {
-      this.restUrl = parse(projectUrl, "projectUrl").newBuilder().addPathSegments("rest/v1").build();
+      this.restUrl =
+          parse(projectUrl, "projectUrl").newBuilder().addPathSegments("rest/v1").build();
       return this;
     }
 
     /** {@link #projectUrl(String)} from a {@link URI}. */
     public Builder projectUrl(URI projectUrl) {
-      return projectUrl(Objects.requireNonNull(projectUrl, "projectUrl must not be null").toString());
+      return projectUrl(
+          Objects.requireNonNull(projectUrl, "projectUrl must not be null").toString());
     }
 
     /**
@@ -177,21 +182,27 @@ public final class PostgrestClient implements AutoCloseable {
       return this;
     }
 
-    /** Longest silence while reading; see {@link PostgrestClient#DEFAULT_READ_TIMEOUT}. Must be positive. */
+    /**
+     * Longest silence while reading; see {@link PostgrestClient#DEFAULT_READ_TIMEOUT}. Must be
+     * positive.
+     */
     public Builder readTimeout(Duration timeout) {
       this.readTimeout = Durations.requirePositive(timeout, "readTimeout");
       return this;
     }
 
-    /** Longest silence while writing; see {@link PostgrestClient#DEFAULT_WRITE_TIMEOUT}. Must be positive. */
+    /**
+     * Longest silence while writing; see {@link PostgrestClient#DEFAULT_WRITE_TIMEOUT}. Must be
+     * positive.
+     */
     public Builder writeTimeout(Duration timeout) {
       this.writeTimeout = Durations.requirePositive(timeout, "writeTimeout");
       return this;
     }
 
     /**
-     * Whole-call budget; see {@link PostgrestClient#DEFAULT_CALL_TIMEOUT}. Must be positive. A request can
-     * override it with {@link PostgrestRequest#timeout(Duration)}.
+     * Whole-call budget; see {@link PostgrestClient#DEFAULT_CALL_TIMEOUT}. Must be positive. A
+     * request can override it with {@link PostgrestRequest#timeout(Duration)}.
      */
     public Builder callTimeout(Duration timeout) {
       this.callTimeout = Durations.requirePositive(timeout, "callTimeout");
@@ -235,8 +246,8 @@ public final class PostgrestClient implements AutoCloseable {
     }
 
     /**
-     * Mapper for request bodies and {@link PostgrestResult#bodyAs}; default: Jackson with
-     * java.time as ISO-8601 strings. Must not be reconfigured after this call.
+     * Mapper for request bodies and {@link PostgrestResult#bodyAs}; default: Jackson with java.time
+     * as ISO-8601 strings. Must not be reconfigured after this call.
      */
     public Builder objectMapper(ObjectMapper objectMapper) {
       this.objectMapper = Objects.requireNonNull(objectMapper, "objectMapper must not be null");
@@ -268,8 +279,7 @@ public final class PostgrestClient implements AutoCloseable {
         http = base.newBuilder();
       }
       OkHttpClient built =
-          http
-              .connectTimeout(connectTimeout)
+          http.connectTimeout(connectTimeout)
               .readTimeout(readTimeout)
               .writeTimeout(writeTimeout)
               .callTimeout(callTimeout)

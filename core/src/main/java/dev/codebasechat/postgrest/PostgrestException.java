@@ -15,7 +15,10 @@ public abstract class PostgrestException extends RuntimeException {
   private final String resource;
 
   PostgrestException(
-      Operation operation, String resource, String message, @org.jspecify.annotations.Nullable Throwable cause) {
+      Operation operation,
+      String resource,
+      String message,
+      @org.jspecify.annotations.Nullable Throwable cause) {
     super(message, cause);
     this.operation = operation;
     this.resource = resource;

@@ -152,8 +152,8 @@ public final class PostgrestHttpException extends PostgrestException {
   }
 
   /**
-   * The {@code error_description} of a {@code WWW-Authenticate: Bearer} challenge (e.g. {@code
-   * JWT expired}); empty when the 401 carried none.
+   * The {@code error_description} of a {@code WWW-Authenticate: Bearer} challenge (e.g. {@code JWT
+   * expired}); empty when the 401 carried none.
    */
   public Optional<String> authenticateError() {
     return Optional.ofNullable(authenticateError);

@@ -3,8 +3,8 @@ package dev.codebasechat.postgrest;
 import java.time.Duration;
 
 /**
- * Observes every request's outcome and latency (from just before the call to the end of reading
- * the body), e.g. to feed metrics: {@link MicrometerPostgrestListener}. Called on the thread that
+ * Observes every request's outcome and latency (from just before the call to the end of reading the
+ * body), e.g. to feed metrics: {@link MicrometerPostgrestListener}. Called on the thread that
  * finished the call (the caller's for synchronous calls, an OkHttp dispatcher thread for async
  * ones): implementations must be fast, thread-safe and must not throw (anything thrown is logged
  * and ignored).

@@ -24,8 +24,8 @@ import org.jspecify.annotations.Nullable;
  * {@code …Async} forms return at once without blocking and never throw; their future completes on
  * an OkHttp dispatcher thread, exceptionally with a {@link PostgrestException} (or, for a request
  * that cannot be built, the {@link IllegalStateException} the synchronous form would throw);
- * cancelling it cancels the HTTP call. Keep dependent stages light or move them to your own executor ({@code …Async(fn,
- * executor)}), because the dispatcher thread is held until they return.
+ * cancelling it cancels the HTTP call. Keep dependent stages light or move them to your own
+ * executor ({@code …Async(fn, executor)}), because the dispatcher thread is held until they return.
  *
  * @param <S> the concrete request type, returned by the fluent setters
  */
@@ -138,8 +138,7 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
   /** {@link #single(Class)} without blocking. */
   public <T> CompletableFuture<T> singleAsync(Class<T> type) {
     return Futures.map(
-        sendAsync(true),
-        (r, e) -> Json.convert(transport.mapper, bodyOrThrow(r, e), type));
+        sendAsync(true), (r, e) -> Json.convert(transport.mapper, bodyOrThrow(r, e), type));
   }
 
   /** {@link #maybeSingle()} mapped to {@code type}; see {@link #single(Class)}. */
@@ -162,8 +161,8 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
   }
 
   /**
-   * Never throws: a request that cannot even be built (e.g. a PATCH without filters) comes back
-   * as a failed future, so async callers have one place to look.
+   * Never throws: a request that cannot even be built (e.g. a PATCH without filters) comes back as
+   * a failed future, so async callers have one place to look.
    */
   private CompletableFuture<PostgrestResult> sendAsync(boolean singular) {
     try {

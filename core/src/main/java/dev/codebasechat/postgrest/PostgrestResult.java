@@ -22,7 +22,8 @@ public final class PostgrestResult {
   private final Headers headers;
   private final ObjectMapper mapper;
 
-  PostgrestResult(int status, JsonNode body, @Nullable Long totalCount, Headers headers, ObjectMapper mapper) {
+  PostgrestResult(
+      int status, JsonNode body, @Nullable Long totalCount, Headers headers, ObjectMapper mapper) {
     this.status = status;
     this.body = body;
     this.totalCount = totalCount;
@@ -37,8 +38,8 @@ public final class PostgrestResult {
 
   /**
    * The parsed body: an array for table reads and representations, an object for single-row
-   * answers, any JSON value for functions, and a {@link MissingNode} when there was no body
-   * ({@code return=minimal}, 204).
+   * answers, any JSON value for functions, and a {@link MissingNode} when there was no body ({@code
+   * return=minimal}, 204).
    */
   public JsonNode body() {
     return body;
@@ -79,7 +80,9 @@ public final class PostgrestResult {
     return totalCount == null ? OptionalLong.empty() : OptionalLong.of(totalCount);
   }
 
-  /** A response header, e.g. {@code Content-Range}, {@code Preference-Applied}, {@code Location}. */
+  /**
+   * A response header, e.g. {@code Content-Range}, {@code Preference-Applied}, {@code Location}.
+   */
   public Optional<String> header(String name) {
     return Optional.ofNullable(headers.get(name));
   }

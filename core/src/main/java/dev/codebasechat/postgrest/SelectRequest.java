@@ -48,7 +48,10 @@ public final class SelectRequest extends FilterRequest<SelectRequest> {
     return this;
   }
 
-  /** Rows {@code from} to {@code to}, both inclusive and zero-based, as postgrest-js sends them ({@code offset=from&limit=to-from+1}). */
+  /**
+   * Rows {@code from} to {@code to}, both inclusive and zero-based, as postgrest-js sends them
+   * ({@code offset=from&limit=to-from+1}).
+   */
   public SelectRequest range(long from, long to) {
     requireNonNegative(from, "from");
     if (to < from) {

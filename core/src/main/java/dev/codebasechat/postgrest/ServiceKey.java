@@ -25,7 +25,8 @@ public final class ServiceKey {
   public static ServiceKey of(String value) {
     Credentials.requireHeaderSafe(value, "serviceKey");
     boolean secret = value.startsWith("sb_secret_");
-    boolean serviceRole = Credentials.unverifiedRole(value).filter("service_role"::equals).isPresent();
+    boolean serviceRole =
+        Credentials.unverifiedRole(value).filter("service_role"::equals).isPresent();
     if (!secret && !serviceRole) {
       throw new IllegalArgumentException(
           "serviceKey must be an sb_secret_ key or a service_role JWT");

@@ -5,8 +5,7 @@ import java.util.stream.Collectors;
 
 /**
  * The verbs on one table, for one caller: {@link UserScope#from(String)} (or {@link
- * OperatorScope#from(String)}). Immutable and cheap; each
- * method starts a new request builder.
+ * OperatorScope#from(String)}). Immutable and cheap; each method starts a new request builder.
  */
 public final class TableQuery {
   private final Transport transport;
@@ -21,8 +20,8 @@ public final class TableQuery {
 
   /**
    * Reads rows: {@code GET /<table>?select=<columns>}. {@code columns} comes from code: names,
-   * {@code *}, aliases, casts, JSON paths and embeddings; whitespace is dropped, blank means
-   * {@code *}.
+   * {@code *}, aliases, casts, JSON paths and embeddings; whitespace is dropped, blank means {@code
+   * *}.
    *
    * @throws IllegalArgumentException if {@code columns} holds characters outside that grammar
    */
@@ -42,7 +41,8 @@ public final class TableQuery {
    * @throws IllegalArgumentException if {@code rows} cannot be serialized
    */
   public InsertRequest insert(Object rows) {
-    return new InsertRequest(transport, caller, table, Json.bytes(transport.mapper, rows, "rows"), false, null);
+    return new InsertRequest(
+        transport, caller, table, Json.bytes(transport.mapper, rows, "rows"), false, null);
   }
 
   /**
@@ -62,7 +62,8 @@ public final class TableQuery {
 
   /** Updates the rows the filters select with the columns present in {@code patch}. */
   public UpdateRequest update(Object patch) {
-    return new UpdateRequest(transport, caller, table, Json.bytes(transport.mapper, patch, "patch"));
+    return new UpdateRequest(
+        transport, caller, table, Json.bytes(transport.mapper, patch, "patch"));
   }
 
   /** Deletes the rows the filters select. */

@@ -27,8 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends {@link RequestSpec}s over the shared OkHttp client and turns answers into results or
- * {@link PostgrestException}s. Thread-safe; holds no per-request state.
+ * Sends {@link RequestSpec}s over the shared OkHttp client and turns answers into results or {@link
+ * PostgrestException}s. Thread-safe; holds no per-request state.
  */
 final class Transport {
   private static final Logger log = LoggerFactory.getLogger(PostgrestClient.class);
@@ -80,8 +80,8 @@ final class Transport {
   }
 
   /**
-   * Enqueues the call; the returned future completes on an OkHttp dispatcher thread. Cancelling
-   * the future cancels the call. The future never completes with anything but a result, a {@link
+   * Enqueues the call; the returned future completes on an OkHttp dispatcher thread. Cancelling the
+   * future cancels the call. The future never completes with anything but a result, a {@link
    * PostgrestException} or (for bugs) another {@link RuntimeException}.
    */
   CompletableFuture<PostgrestResult> executeAsync(RequestSpec spec) {
@@ -114,12 +114,13 @@ final class Transport {
             }
           }
         });
-    var unused = future.whenComplete(
-        (r, e) -> {
-          if (future.isCancelled()) {
-            call.cancel();
-          }
-        });
+    var unused =
+        future.whenComplete(
+            (r, e) -> {
+              if (future.isCancelled()) {
+                call.cancel();
+              }
+            });
     return future;
   }
 
@@ -158,7 +159,10 @@ final class Transport {
           spec.operation, spec.resource, "malformed or truncated JSON body", e);
     }
     return new PostgrestResult(
-        response.code(), body, totalCount(response.header("Content-Range")), response.headers(),
+        response.code(),
+        body,
+        totalCount(response.header("Content-Range")),
+        response.headers(),
         mapper);
   }
 

@@ -3,8 +3,8 @@ package dev.codebasechat.postgrest;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 /**
- * Requests on behalf of one end user: every request sends the project key as {@code apikey} and
- * the user's token as {@code Authorization: Bearer …}, so PostgREST runs it as that user and RLS
+ * Requests on behalf of one end user: every request sends the project key as {@code apikey} and the
+ * user's token as {@code Authorization: Bearer …}, so PostgREST runs it as that user and RLS
  * applies. Immutable, thread-safe and cheap: make one per incoming request.
  */
 public final class UserScope {

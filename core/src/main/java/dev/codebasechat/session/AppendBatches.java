@@ -11,10 +11,10 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Group commit per session for appends acknowledged by the database: an append of a session with
- * no append in flight is sent at once; appends of that session (and owner) arriving meanwhile wait
- * and go together in the next request, each completing with the answer of the request that
- * carried it. A lone append waits for no timer.
+ * Group commit per session for appends acknowledged by the database: an append of a session with no
+ * append in flight is sent at once; appends of that session (and owner) arriving meanwhile wait and
+ * go together in the next request, each completing with the answer of the request that carried it.
+ * A lone append waits for no timer.
  *
  * <p>Thread-safe. Never retries and never drops: a failed request fails exactly the appends it
  * carried; the next batch is sent regardless.
@@ -23,12 +23,16 @@ final class AppendBatches {
 
   /** Sends one (merged) append with a token of its owner. */
   interface Sender {
-    CompletableFuture<SessionBackend.AppendAck> send(SessionId id, UUID owner, AccessToken token, PendingOp.Append append);
+    CompletableFuture<SessionBackend.AppendAck> send(
+        SessionId id, UUID owner, AccessToken token, PendingOp.Append append);
   }
 
   private record Key(SessionId id, UUID owner) {}
 
-  private record Waiting(AccessToken token, PendingOp.Append append, CompletableFuture<SessionBackend.AppendAck> done) {}
+  private record Waiting(
+      AccessToken token,
+      PendingOp.Append append,
+      CompletableFuture<SessionBackend.AppendAck> done) {}
 
   private final Map<Key, List<Waiting>> waiting = new HashMap<>();
   private final Sender sender;
@@ -38,7 +42,8 @@ final class AppendBatches {
   }
 
   /** Completes with the answer of the request that carried {@code append}. */
-  CompletableFuture<SessionBackend.AppendAck> submit(SessionId id, UUID owner, AccessToken token, PendingOp.Append append) {
+  CompletableFuture<SessionBackend.AppendAck> submit(
+      SessionId id, UUID owner, AccessToken token, PendingOp.Append append) {
     Key key = new Key(id, owner);
     CompletableFuture<SessionBackend.AppendAck> done = new CompletableFuture<>();
     boolean sendNow;
@@ -61,36 +66,40 @@ final class AppendBatches {
     CompletableFuture<SessionBackend.AppendAck> request;
     try {
       // The newest token of the owner: the earlier ones may have expired while waiting.
-      request = sender.send(key.id(), key.owner(), batch.get(batch.size() - 1).token(), merge(batch));
+      request =
+          sender.send(key.id(), key.owner(), batch.get(batch.size() - 1).token(), merge(batch));
     } catch (RuntimeException e) {
       request = CompletableFuture.failedFuture(e);
     }
-    request.whenComplete((ack, failure) -> {
-      for (Waiting w : batch) {
-        if (failure != null) {
-          w.done().completeExceptionally(failure);
-        } else {
-          w.done().complete(ack);
-        }
-      }
-      List<Waiting> next = new ArrayList<>();
-      synchronized (this) {
-        List<Waiting> queue = waiting.get(key);
-        if (queue == null || queue.isEmpty()) {
-          waiting.remove(key);
-          return;
-        }
-        // As many as one request may carry; the rest go in the request after.
-        int messages = 0;
-        while (!queue.isEmpty()
-            && (next.isEmpty() || messages + queue.get(0).append().messages().size() <= Outbox.MAX_MESSAGES_PER_REQUEST)) {
-          Waiting w = queue.remove(0);
-          messages += w.append().messages().size();
-          next.add(w);
-        }
-      }
-      send(key, next);
-    });
+    request.whenComplete(
+        (ack, failure) -> {
+          for (Waiting w : batch) {
+            if (failure != null) {
+              w.done().completeExceptionally(failure);
+            } else {
+              w.done().complete(ack);
+            }
+          }
+          List<Waiting> next = new ArrayList<>();
+          synchronized (this) {
+            List<Waiting> queue = waiting.get(key);
+            if (queue == null || queue.isEmpty()) {
+              waiting.remove(key);
+              return;
+            }
+            // As many as one request may carry; the rest go in the request after.
+            int messages = 0;
+            while (!queue.isEmpty()
+                && (next.isEmpty()
+                    || messages + queue.get(0).append().messages().size()
+                        <= Outbox.MAX_MESSAGES_PER_REQUEST)) {
+              Waiting w = queue.remove(0);
+              messages += w.append().messages().size();
+              next.add(w);
+            }
+          }
+          send(key, next);
+        });
   }
 
   /** One append of every message of the batch (the first of a repeated id kept), in order. */

@@ -11,16 +11,22 @@ import java.util.Optional;
  * @param id unique within its session; a repeated id is a retry, never a second message
  * @param role who wrote it
  * @param content the text, at most {@link #MAX_CONTENT_LENGTH} characters
- * @param timestamp when the message was written (by the caller's clock), kept to {@link Timestamps#PRECISION}
+ * @param timestamp when the message was written (by the caller's clock), kept to {@link
+ *     Timestamps#PRECISION}
  * @param code optional structured attachment (for example the code of an answer), any JSON
  */
 public record ChatMessage(
     MessageId id, Role role, String content, Instant timestamp, Optional<JsonNode> code) {
 
-  /** Longest accepted content, in characters: the store's bound (the table takes messages up to 1 MiB). */
+  /**
+   * Longest accepted content, in characters: the store's bound (the table takes messages up to 1
+   * MiB).
+   */
   public static final int MAX_CONTENT_LENGTH = 200_000;
 
-  /** @throws IllegalArgumentException if {@code content} is longer than {@link #MAX_CONTENT_LENGTH} */
+  /**
+   * @throws IllegalArgumentException if {@code content} is longer than {@link #MAX_CONTENT_LENGTH}
+   */
   public ChatMessage {
     if (content.length() > MAX_CONTENT_LENGTH) {
       throw new IllegalArgumentException(

@@ -11,9 +11,9 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * A snapshot of one chat session: its messages in order plus the context the user is in.
- * Immutable and thread-safe (the JSON values are deep-copied on construction; treat the ones
- * returned as read-only).
+ * A snapshot of one chat session: its messages in order plus the context the user is in. Immutable
+ * and thread-safe (the JSON values are deep-copied on construction; treat the ones returned as
+ * read-only).
  *
  * @param id the session id
  * @param owner the user id ({@code sub}) the session belongs to
@@ -38,10 +38,12 @@ public record ChatSession(
 
   public ChatSession {
     if (!contextCache.isObject()) {
-      throw new IllegalArgumentException("context cache must be a JSON object but was " + contextCache.getNodeType());
+      throw new IllegalArgumentException(
+          "context cache must be a JSON object but was " + contextCache.getNodeType());
     }
     if (!metadata.isObject()) {
-      throw new IllegalArgumentException("metadata must be a JSON object but was " + metadata.getNodeType());
+      throw new IllegalArgumentException(
+          "metadata must be a JSON object but was " + metadata.getNodeType());
     }
     lastActivity = lastActivity.map(Timestamps::truncate);
     contextCache = contextCache.deepCopy();
@@ -76,11 +78,11 @@ public record ChatSession(
   }
 
   /**
-   * This session with {@code additions} placed in the history's order: each message goes after
-   * the last one whose timestamp is not later than its own (so after those with the same
-   * timestamp), which is where the database puts it. A message whose id the session already holds
-   * is left out, as the database leaves it out. Costs O(additions) when they are the newest, as
-   * they almost always are.
+   * This session with {@code additions} placed in the history's order: each message goes after the
+   * last one whose timestamp is not later than its own (so after those with the same timestamp),
+   * which is where the database puts it. A message whose id the session already holds is left out,
+   * as the database leaves it out. Costs O(additions) when they are the newest, as they almost
+   * always are.
    */
   ChatSession withAdded(List<ChatMessage> additions) {
     if (additions.isEmpty()) {
@@ -122,12 +124,14 @@ public record ChatSession(
 
   /** This session with other messages. */
   ChatSession withMessages(List<ChatMessage> newMessages) {
-    return new ChatSession(id, owner, repo, currentFile, contextCache, metadata, newMessages, version, lastActivity);
+    return new ChatSession(
+        id, owner, repo, currentFile, contextCache, metadata, newMessages, version, lastActivity);
   }
 
   /** This session with another version. */
   ChatSession withVersion(long newVersion) {
-    return new ChatSession(id, owner, repo, currentFile, contextCache, metadata, messages, newVersion, lastActivity);
+    return new ChatSession(
+        id, owner, repo, currentFile, contextCache, metadata, messages, newVersion, lastActivity);
   }
 
   /** This session last active at {@code at} (kept when it is earlier than what this one says). */
@@ -135,12 +139,25 @@ public record ChatSession(
     if (at.isEmpty() || (lastActivity.isPresent() && lastActivity.get().isAfter(at.get()))) {
       return this;
     }
-    return new ChatSession(id, owner, repo, currentFile, contextCache, metadata, messages, version, at);
+    return new ChatSession(
+        id, owner, repo, currentFile, contextCache, metadata, messages, version, at);
   }
 
   /** This session with other context fields. */
   ChatSession withContext(
-      Optional<String> newRepo, Optional<String> newCurrentFile, JsonNode newContextCache, JsonNode newMetadata) {
-    return new ChatSession(id, owner, newRepo, newCurrentFile, newContextCache, newMetadata, messages, version, lastActivity);
+      Optional<String> newRepo,
+      Optional<String> newCurrentFile,
+      JsonNode newContextCache,
+      JsonNode newMetadata) {
+    return new ChatSession(
+        id,
+        owner,
+        newRepo,
+        newCurrentFile,
+        newContextCache,
+        newMetadata,
+        messages,
+        version,
+        lastActivity);
   }
 }

@@ -22,7 +22,9 @@ public record ContextUpdate(
     Optional<JsonNode> metadata,
     Set<TextField> cleared) {
 
-  /** The context fields that may be cleared (the JSON objects are emptied by sending {@code {}}). */
+  /**
+   * The context fields that may be cleared (the JSON objects are emptied by sending {@code {}}).
+   */
   public enum TextField {
     REPO,
     CURRENT_FILE
@@ -42,11 +44,16 @@ public record ContextUpdate(
 
   /** An update that clears nothing. */
   public ContextUpdate(
-      Optional<String> repo, Optional<String> currentFile, Optional<JsonNode> contextCache, Optional<JsonNode> metadata) {
+      Optional<String> repo,
+      Optional<String> currentFile,
+      Optional<JsonNode> contextCache,
+      Optional<JsonNode> metadata) {
     this(repo, currentFile, contextCache, metadata, Set.of());
   }
 
-  /** @throws IllegalArgumentException if a value breaks a limit, or a field is both set and cleared */
+  /**
+   * @throws IllegalArgumentException if a value breaks a limit, or a field is both set and cleared
+   */
   public ContextUpdate {
     cleared = cleared.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(cleared));
     if ((repo.isPresent() && cleared.contains(TextField.REPO))
@@ -62,25 +69,30 @@ public record ContextUpdate(
   }
 
   public static ContextUpdate none() {
-    return new ContextUpdate(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+    return new ContextUpdate(
+        Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
   }
 
   public ContextUpdate withRepo(String value) {
-    return new ContextUpdate(Optional.of(value), currentFile, contextCache, metadata, without(TextField.REPO));
+    return new ContextUpdate(
+        Optional.of(value), currentFile, contextCache, metadata, without(TextField.REPO));
   }
 
   public ContextUpdate withCurrentFile(String value) {
-    return new ContextUpdate(repo, Optional.of(value), contextCache, metadata, without(TextField.CURRENT_FILE));
+    return new ContextUpdate(
+        repo, Optional.of(value), contextCache, metadata, without(TextField.CURRENT_FILE));
   }
 
   /** This update, clearing the repo. */
   public ContextUpdate withoutRepo() {
-    return new ContextUpdate(Optional.empty(), currentFile, contextCache, metadata, with(TextField.REPO));
+    return new ContextUpdate(
+        Optional.empty(), currentFile, contextCache, metadata, with(TextField.REPO));
   }
 
   /** This update, clearing the current file. */
   public ContextUpdate withoutCurrentFile() {
-    return new ContextUpdate(repo, Optional.empty(), contextCache, metadata, with(TextField.CURRENT_FILE));
+    return new ContextUpdate(
+        repo, Optional.empty(), contextCache, metadata, with(TextField.CURRENT_FILE));
   }
 
   public ContextUpdate withContextCache(JsonNode value) {
@@ -92,7 +104,11 @@ public record ContextUpdate(
   }
 
   public boolean isEmpty() {
-    return repo.isEmpty() && currentFile.isEmpty() && contextCache.isEmpty() && metadata.isEmpty() && cleared.isEmpty();
+    return repo.isEmpty()
+        && currentFile.isEmpty()
+        && contextCache.isEmpty()
+        && metadata.isEmpty()
+        && cleared.isEmpty();
   }
 
   /** The repo after this update, given the one before. */
@@ -102,13 +118,16 @@ public record ContextUpdate(
 
   /** The current file after this update, given the one before. */
   public Optional<String> currentFileAfter(Optional<String> before) {
-    return cleared.contains(TextField.CURRENT_FILE) ? Optional.empty() : currentFile.or(() -> before);
+    return cleared.contains(TextField.CURRENT_FILE)
+        ? Optional.empty()
+        : currentFile.or(() -> before);
   }
 
   /** This update followed by {@code later}: later fields (values and clears) win. */
   public ContextUpdate then(ContextUpdate later) {
     Set<TextField> clears = EnumSet.noneOf(TextField.class);
-    if (later.cleared.contains(TextField.REPO) || (later.repo.isEmpty() && cleared.contains(TextField.REPO))) {
+    if (later.cleared.contains(TextField.REPO)
+        || (later.repo.isEmpty() && cleared.contains(TextField.REPO))) {
       clears.add(TextField.REPO);
     }
     if (later.cleared.contains(TextField.CURRENT_FILE)
@@ -117,20 +136,24 @@ public record ContextUpdate(
     }
     return new ContextUpdate(
         later.cleared.contains(TextField.REPO) ? Optional.empty() : later.repo.or(() -> repo),
-        later.cleared.contains(TextField.CURRENT_FILE) ? Optional.empty() : later.currentFile.or(() -> currentFile),
+        later.cleared.contains(TextField.CURRENT_FILE)
+            ? Optional.empty()
+            : later.currentFile.or(() -> currentFile),
         later.contextCache.or(() -> contextCache),
         later.metadata.or(() -> metadata),
         clears);
   }
 
   private Set<TextField> with(TextField field) {
-    Set<TextField> more = cleared.isEmpty() ? EnumSet.noneOf(TextField.class) : EnumSet.copyOf(cleared);
+    Set<TextField> more =
+        cleared.isEmpty() ? EnumSet.noneOf(TextField.class) : EnumSet.copyOf(cleared);
     more.add(field);
     return more;
   }
 
   private Set<TextField> without(TextField field) {
-    Set<TextField> fewer = cleared.isEmpty() ? EnumSet.noneOf(TextField.class) : EnumSet.copyOf(cleared);
+    Set<TextField> fewer =
+        cleared.isEmpty() ? EnumSet.noneOf(TextField.class) : EnumSet.copyOf(cleared);
     fewer.remove(field);
     return fewer;
   }
@@ -149,7 +172,8 @@ public record ContextUpdate(
 
   private static void checkObject(String field, JsonNode value, int maxBytes) {
     if (!value.isObject()) {
-      throw new IllegalArgumentException(field + " must be a JSON object but was " + value.getNodeType());
+      throw new IllegalArgumentException(
+          field + " must be a JSON object but was " + value.getNodeType());
     }
     int bytes = value.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     if (bytes > maxBytes) {

@@ -27,11 +27,14 @@ final class LocalSessionBackend implements SessionBackend {
   }
 
   @Override
-  public CompletableFuture<Optional<ChatSession>> fetch(AccessToken token, UUID owner, SessionId id) {
+  public CompletableFuture<Optional<ChatSession>> fetch(
+      AccessToken token, UUID owner, SessionId id) {
     return run(() -> table.fetch(owner, id.value()).map(SessionCodec::sessionFromRow));
   }
 
-  /** The local table is the only writer of its sessions: a change always comes as the whole session. */
+  /**
+   * The local table is the only writer of its sessions: a change always comes as the whole session.
+   */
   @Override
   public CompletableFuture<Optional<SessionChanges>> changes(
       AccessToken token, UUID owner, SessionId id, long sinceVersion) {
@@ -60,7 +63,8 @@ final class LocalSessionBackend implements SessionBackend {
   }
 
   @Override
-  public CompletableFuture<Optional<SessionHead>> head(AccessToken token, UUID owner, SessionId id) {
+  public CompletableFuture<Optional<SessionHead>> head(
+      AccessToken token, UUID owner, SessionId id) {
     return run(() -> table.head(owner, id.value()).map(SessionCodec::headFromRow));
   }
 
@@ -72,9 +76,17 @@ final class LocalSessionBackend implements SessionBackend {
           try {
             LocalSessionTable.AppendResult result =
                 table.append(
-                    owner, id.value(), SessionCodec.messagesToJson(op.messages()), op.repo(), op.currentFile());
+                    owner,
+                    id.value(),
+                    SessionCodec.messagesToJson(op.messages()),
+                    op.repo(),
+                    op.currentFile());
             return new AppendAck(
-                result.appended(), result.messageCount(), result.version(), result.created(), Optional.of(result.lastActivity()));
+                result.appended(),
+                result.messageCount(),
+                result.version(),
+                result.created(),
+                Optional.of(result.lastActivity()));
           } catch (SessionIdTakenException e) {
             // Another user's session looks missing, as the database's RLS makes it look.
             throw new SessionNotFoundException(id);
@@ -89,16 +101,23 @@ final class LocalSessionBackend implements SessionBackend {
         () ->
             table
                 .updateContext(owner, id.value(), SessionCodec.contextPatch(update))
-                .map(row -> new RowVersion(row.version(), row.messageCount(), Optional.of(row.lastActivity()))));
+                .map(
+                    row ->
+                        new RowVersion(
+                            row.version(), row.messageCount(), Optional.of(row.lastActivity()))));
   }
 
   @Override
-  public CompletableFuture<Optional<RowVersion>> clear(AccessToken token, UUID owner, SessionId id) {
+  public CompletableFuture<Optional<RowVersion>> clear(
+      AccessToken token, UUID owner, SessionId id) {
     return run(
         () ->
             table
                 .clear(owner, id.value())
-                .map(row -> new RowVersion(row.version(), row.messageCount(), Optional.of(row.lastActivity()))));
+                .map(
+                    row ->
+                        new RowVersion(
+                            row.version(), row.messageCount(), Optional.of(row.lastActivity()))));
   }
 
   @Override
@@ -116,7 +135,8 @@ final class LocalSessionBackend implements SessionBackend {
           for (ObjectNode row : page.rows()) {
             sessions.add(SessionCodec.summaryFromRow(row));
           }
-          return new SessionPage(sessions, OptionalLong.of(page.total()), offset, ReadSource.DATABASE);
+          return new SessionPage(
+              sessions, OptionalLong.of(page.total()), offset, ReadSource.DATABASE);
         });
   }
 

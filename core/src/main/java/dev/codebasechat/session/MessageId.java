@@ -4,8 +4,8 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Identifies one message within a session. Appending a message whose id the session already
- * holds changes nothing, which is what makes every retry of a write safe.
+ * Identifies one message within a session. Appending a message whose id the session already holds
+ * changes nothing, which is what makes every retry of a write safe.
  *
  * <p>Accepted format: 1 to 64 characters from {@code [A-Za-z0-9_-]}. Immutable and thread-safe.
  */
@@ -14,7 +14,9 @@ public record MessageId(String value) {
   /** The pattern every message id matches. */
   public static final Pattern FORMAT = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
-  /** @throws IllegalArgumentException if {@code value} does not match {@link #FORMAT} */
+  /**
+   * @throws IllegalArgumentException if {@code value} does not match {@link #FORMAT}
+   */
   public MessageId {
     if (!FORMAT.matcher(value).matches()) {
       throw new IllegalArgumentException(

@@ -22,13 +22,13 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Two ways, by what the writes are. Appends alone that fit in one request (at most {@value
  * Outbox#MAX_MESSAGES_PER_REQUEST} messages) go in one call of {@code append_chat_messages_for},
- * which needs no read and no version: each message takes its place by timestamp and ids the
- * session holds are skipped, so a session that its owner keeps writing through other instances
- * takes the backlog at once, and a repeated delivery stores nothing twice. Other writes (a context
- * change, a clear, a delete, or more messages) are applied to the row read and written whole
- * through {@code store_chat_session_for}, only if the row is still at the version read; a row that
- * changes in between is read again, a few times at most. Either way one call stores all of the
- * writes or none, and both functions refuse another user's session whatever this process read.
+ * which needs no read and no version: each message takes its place by timestamp and ids the session
+ * holds are skipped, so a session that its owner keeps writing through other instances takes the
+ * backlog at once, and a repeated delivery stores nothing twice. Other writes (a context change, a
+ * clear, a delete, or more messages) are applied to the row read and written whole through {@code
+ * store_chat_session_for}, only if the row is still at the version read; a row that changes in
+ * between is read again, a few times at most. Either way one call stores all of the writes or none,
+ * and both functions refuse another user's session whatever this process read.
  *
  * <p>Thread-safe (stateless apart from its collaborators). Never logs; the caller decides what a
  * failure means. Failures of the database come as the future's {@link
@@ -98,45 +98,78 @@ final class OperatorDelivery {
    * session of another user.
    */
   private CompletableFuture<Result> append(SessionId id, UUID owner, PendingOp.Append op) {
-    ObjectNode arguments = SessionCodec.appendArguments(id, op.messages(), op.repo(), op.currentFile());
+    ObjectNode arguments =
+        SessionCodec.appendArguments(id, op.messages(), op.repo(), op.currentFile());
     arguments.put("p_owner", owner.toString());
     return guard
         .call(() -> database.rpc(SessionCodec.APPEND_FOR_FUNCTION, arguments).executeAsync())
-        .thenApply(result -> result.body().isObject()
-            ? new Result(Outcome.DELIVERED, result.body().path("appended").asInt(0), Optional.empty())
-            : new Result(Outcome.OWNED_BY_ANOTHER_USER, 0, Optional.of(SessionAdmin.OWNED_BY_ANOTHER_USER)));
+        .thenApply(
+            result ->
+                result.body().isObject()
+                    ? new Result(
+                        Outcome.DELIVERED,
+                        result.body().path("appended").asInt(0),
+                        Optional.empty())
+                    : new Result(
+                        Outcome.OWNED_BY_ANOTHER_USER,
+                        0,
+                        Optional.of(SessionAdmin.OWNED_BY_ANOTHER_USER)));
   }
 
-  private CompletableFuture<Result> attempt(SessionId id, UUID owner, List<PendingOp> ops, int attempt) {
+  private CompletableFuture<Result> attempt(
+      SessionId id, UUID owner, List<PendingOp> ops, int attempt) {
     return guard
-        .call(() -> database
-            .from(SessionCodec.TABLE)
-            .select(SessionCodec.SESSION_COLUMNS)
-            .eq("session_id", id.value())
-            .maybeSingleAsync()
-            .thenApply(found -> found.map(SessionCodec::sessionFromRow)))
-        .thenCompose(row -> {
-          if (row.isPresent() && !row.get().owner().equals(owner)) {
-            return CompletableFuture.completedFuture(
-                new Result(Outcome.OWNED_BY_ANOTHER_USER, 0, Optional.of(SessionAdmin.OWNED_BY_ANOTHER_USER)));
-          }
-          Optional<ChatSession> target = overlay(id, owner, ops, row);
-          if (target.isPresent() && target.get().messageCount() > LocalSessionTable.MAX_MESSAGES_PER_SESSION) {
-            return CompletableFuture.completedFuture(new Result(Outcome.REFUSED, 0, Optional.of(
-                "the history would hold " + target.get().messageCount() + " messages; the table allows at most "
-                    + LocalSessionTable.MAX_MESSAGES_PER_SESSION)));
-          }
-          return write(id, owner, row, target).thenCompose(written -> {
-            if (written) {
-              return CompletableFuture.completedFuture(new Result(Outcome.DELIVERED, newMessages(row, target), Optional.empty()));
-            }
-            if (attempt >= MAX_CONFLICT_ATTEMPTS) {
-              return CompletableFuture.completedFuture(new Result(Outcome.STILL_CHANGING, 0,
-                  Optional.of("the row kept changing under " + MAX_CONFLICT_ATTEMPTS + " attempts")));
-            }
-            return attempt(id, owner, ops, attempt + 1);
-          });
-        });
+        .call(
+            () ->
+                database
+                    .from(SessionCodec.TABLE)
+                    .select(SessionCodec.SESSION_COLUMNS)
+                    .eq("session_id", id.value())
+                    .maybeSingleAsync()
+                    .thenApply(found -> found.map(SessionCodec::sessionFromRow)))
+        .thenCompose(
+            row -> {
+              if (row.isPresent() && !row.get().owner().equals(owner)) {
+                return CompletableFuture.completedFuture(
+                    new Result(
+                        Outcome.OWNED_BY_ANOTHER_USER,
+                        0,
+                        Optional.of(SessionAdmin.OWNED_BY_ANOTHER_USER)));
+              }
+              Optional<ChatSession> target = overlay(id, owner, ops, row);
+              if (target.isPresent()
+                  && target.get().messageCount() > LocalSessionTable.MAX_MESSAGES_PER_SESSION) {
+                return CompletableFuture.completedFuture(
+                    new Result(
+                        Outcome.REFUSED,
+                        0,
+                        Optional.of(
+                            "the history would hold "
+                                + target.get().messageCount()
+                                + " messages; the table allows at most "
+                                + LocalSessionTable.MAX_MESSAGES_PER_SESSION)));
+              }
+              return write(id, owner, row, target)
+                  .thenCompose(
+                      written -> {
+                        if (written) {
+                          return CompletableFuture.completedFuture(
+                              new Result(
+                                  Outcome.DELIVERED, newMessages(row, target), Optional.empty()));
+                        }
+                        if (attempt >= MAX_CONFLICT_ATTEMPTS) {
+                          return CompletableFuture.completedFuture(
+                              new Result(
+                                  Outcome.STILL_CHANGING,
+                                  0,
+                                  Optional.of(
+                                      "the row kept changing under "
+                                          + MAX_CONFLICT_ATTEMPTS
+                                          + " attempts")));
+                        }
+                        return attempt(id, owner, ops, attempt + 1);
+                      });
+            });
   }
 
   /**
@@ -147,7 +180,8 @@ final class OperatorDelivery {
   private CompletableFuture<Boolean> write(
       SessionId id, UUID owner, Optional<ChatSession> row, Optional<ChatSession> target) {
     if (row.isEmpty() && target.isEmpty()) {
-      return CompletableFuture.completedFuture(true); // created and deleted before it reached the database
+      return CompletableFuture.completedFuture(
+          true); // created and deleted before it reached the database
     }
     if (row.isPresent() && target.isPresent() && content(row.get()).equals(content(target.get()))) {
       return CompletableFuture.completedFuture(true); // everything journaled is already stored
@@ -171,7 +205,8 @@ final class OperatorDelivery {
   }
 
   /** {@code row} with {@code ops} applied, as the store's outbox would apply them. */
-  static Optional<ChatSession> overlay(SessionId id, UUID owner, List<PendingOp> ops, Optional<ChatSession> row) {
+  static Optional<ChatSession> overlay(
+      SessionId id, UUID owner, List<PendingOp> ops, Optional<ChatSession> row) {
     Outbox outbox = new Outbox(id, owner, false);
     // When each write was acknowledged does not matter for the result.
     ops.forEach(op -> outbox.add(op, Instant.EPOCH));

@@ -10,8 +10,8 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The writes of one session that were acknowledged but not yet confirmed by the database, in
- * order, with the access token of the owner to send them with. The object is its own lock.
+ * The writes of one session that were acknowledged but not yet confirmed by the database, in order,
+ * with the access token of the owner to send them with. The object is its own lock.
  *
  * <p>Adjacent appends (and adjacent context updates) are merged, so a burst becomes one request,
  * except into the head while it is being sent: what arrives meanwhile waits for the next flush.
@@ -23,20 +23,31 @@ final class Outbox {
 
   final SessionId id;
   final UUID owner;
+
   /** Created here and never stored before: its history is known to be exactly what is pending. */
   final boolean knownNew;
 
   private final List<PendingOp> ops = new ArrayList<>();
+
   /** Per op, the highest journal sequence it covers (0 without a journal). */
   private final List<Long> sequences = new ArrayList<>();
+
   /** Ids of the messages in {@link #ops}, kept in step so an append does not rescan them. */
   private final Set<MessageId> pendingIds = new HashSet<>();
+
   private boolean headInFlight;
+
   /** Whether other writes already waited behind the head when it was taken for sending. */
   private boolean backlogBehindHead;
+
   private @Nullable Instant oldestAcknowledged;
-  /** When the latest pending write was acknowledged: the session's activity time while it is pending. */
+
+  /**
+   * When the latest pending write was acknowledged: the session's activity time while it is
+   * pending.
+   */
   private @Nullable Instant latestAcknowledged;
+
   private @Nullable String lastFailure;
   private int failedAttempts;
 

@@ -11,8 +11,8 @@ import java.util.UUID;
  * @param owner its owner
  * @param pendingWrites how many writes wait
  * @param oldestAcknowledged when the oldest of them was acknowledged
- * @param waitingForToken true when the database refused the owner's token and the writes wait
- *     for the owner's next request with a valid one
+ * @param waitingForToken true when the database refused the owner's token and the writes wait for
+ *     the owner's next request with a valid one
  * @param lastFailure the last failure sending them, if any
  */
 public record PendingSession(

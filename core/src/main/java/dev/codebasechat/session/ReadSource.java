@@ -7,8 +7,8 @@ public enum ReadSource {
   /** From this process's cache of what the database confirmed, plus writes not yet sent. */
   CACHE,
   /**
-   * From the local copy while the database is unreachable: possibly behind other instances'
-   * writes, always including every write this process acknowledged.
+   * From the local copy while the database is unreachable: possibly behind other instances' writes,
+   * always including every write this process acknowledged.
    */
   LOCAL
 }

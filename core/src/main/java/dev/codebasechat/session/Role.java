@@ -24,6 +24,7 @@ public enum Role {
       }
     }
     throw new IllegalArgumentException(
-        "role must be one of user, assistant, system, tool but was " + SessionId.quoteShort(wireName));
+        "role must be one of user, assistant, system, tool but was "
+            + SessionId.quoteShort(wireName));
   }
 }

@@ -30,28 +30,30 @@ import java.util.function.Supplier;
 
 /**
  * Operator tasks over every user's sessions and over a store's journal: list sessions, inspect the
- * journal, review and discard set-aside writes, recover one session's local copy from the
- * database, and drain journaled writes whose owners do not come back. Used by the command line's
- * operator tools; never on behalf of an end user.
+ * journal, review and discard set-aside writes, recover one session's local copy from the database,
+ * and drain journaled writes whose owners do not come back. Used by the command line's operator
+ * tools; never on behalf of an end user.
  *
  * <p><b>The service key.</b> Database calls here go through an {@link OperatorScope}, which runs as
  * {@code service_role} and bypasses Row Level Security. Ownership is therefore enforced here: a
  * journaled write is only ever applied to a row whose {@code user_id} is the write's owner, or to a
- * new row created with that owner; a row owned by anyone else is never written and the write is
- * set aside with the reason {@value #OWNED_BY_ANOTHER_USER}.
+ * new row created with that owner; a row owned by anyone else is never written and the write is set
+ * aside with the reason {@value #OWNED_BY_ANOTHER_USER}.
  *
  * <p><b>Journals.</b> The journal must not be in use by a running store at the same time ({@link
  * dev.codebasechat.sync.SqliteJournal} enforces one process per file). Messages are never shown
  * unless asked for ({@link #setAsideWrites(Journal, boolean)}).
  *
- * <p>Stateless: every method is static; thread safety is that of the journal and client passed
- * in. Methods that talk to the database throw {@link PostgrestException} when it refuses or cannot
- * be reached (the drain reports such failures per session instead); journal failures surface as
- * {@link dev.codebasechat.sync.JournalException}.
+ * <p>Stateless: every method is static; thread safety is that of the journal and client passed in.
+ * Methods that talk to the database throw {@link PostgrestException} when it refuses or cannot be
+ * reached (the drain reports such failures per session instead); journal failures surface as {@link
+ * dev.codebasechat.sync.JournalException}.
  */
 public final class SessionAdmin {
 
-  /** Reason recorded for a journaled write whose session belongs to someone else in the database. */
+  /**
+   * Reason recorded for a journaled write whose session belongs to someone else in the database.
+   */
   public static final String OWNED_BY_ANOTHER_USER = "owned by another user";
 
   private static final int TOTALS_PAGE = 1000;
@@ -90,8 +92,8 @@ public final class SessionAdmin {
   }
 
   /**
-   * Every user's sessions in the database (or only {@code owner}'s), at most {@code limit} of
-   * them, newest activity first, with totals. Runs with the service key.
+   * Every user's sessions in the database (or only {@code owner}'s), at most {@code limit} of them,
+   * newest activity first, with totals. Runs with the service key.
    *
    * @throws IllegalArgumentException if {@code limit} is not positive
    * @throws PostgrestException when the database refuses or cannot be reached
@@ -99,8 +101,7 @@ public final class SessionAdmin {
   public static Listing listSessions(
       OperatorScope database, Optional<UUID> owner, int limit, Instant activeSince) {
     checkLimit(limit);
-    SelectRequest page =
-        database.from(SessionCodec.TABLE).select(LIST_COLUMNS);
+    SelectRequest page = database.from(SessionCodec.TABLE).select(LIST_COLUMNS);
     if (owner.isPresent()) {
       page = page.eq("user_id", owner.get());
     }
@@ -126,16 +127,24 @@ public final class SessionAdmin {
     long active = 0;
     long messages = 0;
     for (long offset = 0; ; offset += TOTALS_PAGE) {
-      SelectRequest counts = database.from(SessionCodec.TABLE).select("message_count,last_activity");
+      SelectRequest counts =
+          database.from(SessionCodec.TABLE).select("message_count,last_activity");
       if (owner.isPresent()) {
         counts = counts.eq("user_id", owner.get());
       }
       JsonNode chunk =
-          counts.order("session_id", SortOrder.ASCENDING).limit(TOTALS_PAGE).offset(offset).execute().body();
+          counts
+              .order("session_id", SortOrder.ASCENDING)
+              .limit(TOTALS_PAGE)
+              .offset(offset)
+              .execute()
+              .body();
       for (JsonNode row : chunk) {
         total++;
         messages += row.path("message_count").asLong(0);
-        if (SessionCodec.parseTime(row.path("last_activity")).filter(at -> !at.isBefore(activeSince)).isPresent()) {
+        if (SessionCodec.parseTime(row.path("last_activity"))
+            .filter(at -> !at.isBefore(activeSince))
+            .isPresent()) {
           active++;
         }
       }
@@ -268,10 +277,18 @@ public final class SessionAdmin {
         SessionId id = SessionCodec.sessionOfKey(entry.key());
         SetAsideWrite write = SessionCodec.setAsideFromJson(id, entry.owner(), entry.payload());
         Optional<JsonNode> content =
-            withContent ? Optional.of(SessionCodec.jsonOf(entry.payload()).path("write")) : Optional.empty();
+            withContent
+                ? Optional.of(SessionCodec.jsonOf(entry.payload()).path("write"))
+                : Optional.empty();
         records.add(
             new SetAsideRecord(
-                id, entry.owner(), write.operation(), write.messageIds(), write.reason(), write.at(), content));
+                id,
+                entry.owner(),
+                write.operation(),
+                write.messageIds(),
+                write.reason(),
+                write.at(),
+                content));
       } catch (IllegalArgumentException e) {
         // Not ours to interpret; left in the journal untouched.
       }
@@ -287,7 +304,8 @@ public final class SessionAdmin {
    */
   public static int discardSetAside(Journal journal, SessionId id) {
     // Records of older journals sit under the session's own key; newer ones under their own.
-    return discardSetAsideUnder(journal, SessionCodec.setAsideKey(id)) + discardSetAsideUnder(journal, id.value());
+    return discardSetAsideUnder(journal, SessionCodec.setAsideKey(id))
+        + discardSetAsideUnder(journal, id.value());
   }
 
   private static int discardSetAsideUnder(Journal journal, String key) {
@@ -322,7 +340,8 @@ public final class SessionAdmin {
     Optional<ChatSession> session = fetchRow(database, id);
     if (session.isPresent()) {
       ChatSession found = session.get();
-      journal.putSnapshot(id.value(), found.owner(), found.version(), SessionCodec.sessionToRow(found));
+      journal.putSnapshot(
+          id.value(), found.owner(), found.version(), SessionCodec.sessionToRow(found));
     } else {
       journal.deleteSnapshot(id.value());
     }
@@ -365,7 +384,13 @@ public final class SessionAdmin {
    * @param reason why it was set aside or is still pending; empty when delivered
    */
   public record DrainedSession(
-      SessionId id, UUID owner, Outcome outcome, int writes, int messages, int newMessages, Optional<String> reason) {}
+      SessionId id,
+      UUID owner,
+      Outcome outcome,
+      int writes,
+      int messages,
+      int newMessages,
+      Optional<String> reason) {}
 
   /**
    * Everything a drain did, in the order the sessions were handled.
@@ -401,24 +426,23 @@ public final class SessionAdmin {
    * <p>Per session, in one call that stores all of its writes or none ({@link OperatorDelivery}):
    * when they are appends alone of at most {@value Outbox#MAX_MESSAGES_PER_REQUEST} messages, they
    * are appended with {@code append_chat_messages_for(owner, id, messages)}, which reads nothing
-   * first: each message takes its place by timestamp, ids already stored are skipped, and a
-   * session id of another user is answered with null and never written (the writes are set aside,
-   * {@value #OWNED_BY_ANOTHER_USER}). Otherwise the row is read with the service key; if it
-   * belongs to another user, nothing is written and the writes are set aside alike. Else the
-   * journaled writes are applied to it in order, as the store would (appends skip message ids
-   * already stored and keep their order; context updates replace their fields; a clear empties the
-   * history; a delete removes the row; new messages take their place by timestamp), and the result
-   * is written in one call of {@code store_chat_session_for(owner, id, version read, session)}: the
-   * database writes it only for that owner (another user's session id is refused there, whatever
-   * this read said) and only if the row is still at the version read; when another writer got in
-   * between, the row is read again and the writes re-applied, up to {@value
-   * OperatorDelivery#MAX_CONFLICT_ATTEMPTS} times. Messages the row already holds are left as they
-   * are. A history that would break the table's limit of {@value
-   * LocalSessionTable#MAX_MESSAGES_PER_SESSION} messages, and a refusal of the write itself (a 400
-   * such as a CHECK on the 16 MiB history, a 409) set the writes aside with the reason. Transient
-   * failures are retried by {@code guard}; when they persist, and when the database refuses the
-   * service key's request as such (401, 403, 404, other 5xx: a wrong key, missing grants or table),
-   * the session stays pending and the drain goes on with the next.
+   * first: each message takes its place by timestamp, ids already stored are skipped, and a session
+   * id of another user is answered with null and never written (the writes are set aside, {@value
+   * #OWNED_BY_ANOTHER_USER}). Otherwise the row is read with the service key; if it belongs to
+   * another user, nothing is written and the writes are set aside alike. Else the journaled writes
+   * are applied to it in order, as the store would (appends skip message ids already stored and
+   * keep their order; context updates replace their fields; a clear empties the history; a delete
+   * removes the row; new messages take their place by timestamp), and the result is written in one
+   * call of {@code store_chat_session_for(owner, id, version read, session)}: the database writes
+   * it only for that owner (another user's session id is refused there, whatever this read said)
+   * and only if the row is still at the version read; when another writer got in between, the row
+   * is read again and the writes re-applied, up to {@value OperatorDelivery#MAX_CONFLICT_ATTEMPTS}
+   * times. Messages the row already holds are left as they are. A history that would break the
+   * table's limit of {@value LocalSessionTable#MAX_MESSAGES_PER_SESSION} messages, and a refusal of
+   * the write itself (a 400 such as a CHECK on the 16 MiB history, a 409) set the writes aside with
+   * the reason. Transient failures are retried by {@code guard}; when they persist, and when the
+   * database refuses the service key's request as such (401, 403, 404, other 5xx: a wrong key,
+   * missing grants or table), the session stays pending and the drain goes on with the next.
    *
    * <p>Sessions not started by {@code deadline} (by {@code clock}) stay pending. Set-aside records
    * are journaled in the store's format, so a gateway started later reports them too.
@@ -453,7 +477,9 @@ public final class SessionAdmin {
       if (!clock.instant().isBefore(deadline)) {
         result = pendingResult(session.getKey(), session.getValue(), "time is up (--timeout)");
       } else {
-        result = new SessionDrain(journal, database, guard, clock, session.getKey(), session.getValue()).run();
+        result =
+            new SessionDrain(journal, database, guard, clock, session.getKey(), session.getValue())
+                .run();
       }
       results.add(result);
       listener.finished(result);
@@ -465,7 +491,8 @@ public final class SessionAdmin {
     int messages = 0;
     for (JournalEntry entry : entries) {
       try {
-        if (SessionCodec.opFromJson(entry.kind(), entry.payload()) instanceof PendingOp.Append append) {
+        if (SessionCodec.opFromJson(entry.kind(), entry.payload())
+            instanceof PendingOp.Append append) {
           messages += append.messages().size();
         }
       } catch (IllegalArgumentException e) {
@@ -475,9 +502,16 @@ public final class SessionAdmin {
     return messages;
   }
 
-  private static DrainedSession pendingResult(SessionId id, List<JournalEntry> entries, String reason) {
+  private static DrainedSession pendingResult(
+      SessionId id, List<JournalEntry> entries, String reason) {
     return new DrainedSession(
-        id, entries.get(0).owner(), Outcome.STILL_PENDING, entries.size(), countMessages(entries), 0, Optional.of(reason));
+        id,
+        entries.get(0).owner(),
+        Outcome.STILL_PENDING,
+        entries.size(),
+        countMessages(entries),
+        0,
+        Optional.of(reason));
   }
 
   /** The drain of one session's entries. */
@@ -490,7 +524,12 @@ public final class SessionAdmin {
     private final List<JournalEntry> entries;
 
     SessionDrain(
-        Journal journal, OperatorScope database, RemoteGuard guard, Clock clock, SessionId id, List<JournalEntry> entries) {
+        Journal journal,
+        OperatorScope database,
+        RemoteGuard guard,
+        Clock clock,
+        SessionId id,
+        List<JournalEntry> entries) {
       this.journal = journal;
       this.database = database;
       this.guard = guard;
@@ -505,44 +544,95 @@ public final class SessionAdmin {
       try {
         for (JournalEntry entry : entries) {
           if (!entry.owner().equals(owner)) {
-            return pendingResult(id, entries, "journal entry " + entry.sequence() + " names another owner than earlier entries; left in place");
+            return pendingResult(
+                id,
+                entries,
+                "journal entry "
+                    + entry.sequence()
+                    + " names another owner than earlier entries; left in place");
           }
           ops.add(SessionCodec.opFromJson(entry.kind(), entry.payload()));
         }
       } catch (IllegalArgumentException e) {
-        return pendingResult(id, entries, "a journal entry cannot be read (" + e.getMessage() + "); left in place");
+        return pendingResult(
+            id, entries, "a journal entry cannot be read (" + e.getMessage() + "); left in place");
       }
       long lastSequence = entries.get(entries.size() - 1).sequence();
       int messages = countMessages(entries);
       try {
-        OperatorDelivery.Result result = guarded(() -> new OperatorDelivery(database, guard).deliver(id, owner, ops));
+        OperatorDelivery.Result result =
+            guarded(() -> new OperatorDelivery(database, guard).deliver(id, owner, ops));
         return switch (result.outcome()) {
           case DELIVERED -> {
             journal.release(id.value(), lastSequence);
-            yield new DrainedSession(id, owner, Outcome.DELIVERED, entries.size(), messages, result.freshMessages(), Optional.empty());
+            yield new DrainedSession(
+                id,
+                owner,
+                Outcome.DELIVERED,
+                entries.size(),
+                messages,
+                result.freshMessages(),
+                Optional.empty());
           }
           case OWNED_BY_ANOTHER_USER, REFUSED ->
-              setAside(id, owner, ops, lastSequence, messages, result.reason().orElse(OWNED_BY_ANOTHER_USER));
-          case STILL_CHANGING -> new DrainedSession(id, owner, Outcome.STILL_PENDING, entries.size(), messages, 0,
-              Optional.of(result.reason().orElse("the row kept changing") + "; run drain again"));
+              setAside(
+                  id,
+                  owner,
+                  ops,
+                  lastSequence,
+                  messages,
+                  result.reason().orElse(OWNED_BY_ANOTHER_USER));
+          case STILL_CHANGING ->
+              new DrainedSession(
+                  id,
+                  owner,
+                  Outcome.STILL_PENDING,
+                  entries.size(),
+                  messages,
+                  0,
+                  Optional.of(
+                      result.reason().orElse("the row kept changing") + "; run drain again"));
         };
       } catch (PostgrestException e) {
         if (e.kind() == FailureKind.TRANSIENT || !(e instanceof PostgrestHttpException)) {
-          return new DrainedSession(id, owner, Outcome.STILL_PENDING, entries.size(), messages, 0,
+          return new DrainedSession(
+              id,
+              owner,
+              Outcome.STILL_PENDING,
+              entries.size(),
+              messages,
+              0,
               Optional.of("database unavailable: " + e.getMessage()));
         }
         if (e.kind() != FailureKind.CLIENT && e.kind() != FailureKind.CONFLICT) {
           // 401/403/404/5xx with the service key speak of the project (a wrong key, missing
           // grants or table), not of these writes: they stay pending for a run that can send them.
-          return new DrainedSession(id, owner, Outcome.STILL_PENDING, entries.size(), messages, 0,
+          return new DrainedSession(
+              id,
+              owner,
+              Outcome.STILL_PENDING,
+              entries.size(),
+              messages,
+              0,
               Optional.of("the database refused the service key's request: " + e.getMessage()));
         }
-        return setAside(id, owner, ops, lastSequence, messages,
+        return setAside(
+            id,
+            owner,
+            ops,
+            lastSequence,
+            messages,
             java.util.Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName()));
       } catch (RuntimeException e) {
         // The breaker refusing calls, or the guard's scheduler shut: nothing was written.
         String message = e.getMessage();
-        return new DrainedSession(id, owner, Outcome.STILL_PENDING, entries.size(), messages, 0,
+        return new DrainedSession(
+            id,
+            owner,
+            Outcome.STILL_PENDING,
+            entries.size(),
+            messages,
+            0,
             Optional.of(e.getClass().getSimpleName() + (message == null ? "" : ": " + message)));
       }
     }
@@ -560,19 +650,30 @@ public final class SessionAdmin {
     }
 
     private DrainedSession setAside(
-        SessionId id, UUID owner, List<PendingOp> ops, long lastSequence, int messages, String reason) {
+        SessionId id,
+        UUID owner,
+        List<PendingOp> ops,
+        long lastSequence,
+        int messages,
+        String reason) {
       List<Journal.Append> records = new ArrayList<>();
       Instant now = clock.instant();
       for (PendingOp op : ops) {
         SetAsideWrite write =
-            new SetAsideWrite(id, owner, SessionCodec.kindOf(op), SessionCodec.messageIdsOf(op), reason, now);
-        records.add(new Journal.Append(
-            SessionCodec.setAsideKey(id), owner, SessionStore.SET_ASIDE_KIND, SessionCodec.setAsideToJson(write, op)));
+            new SetAsideWrite(
+                id, owner, SessionCodec.kindOf(op), SessionCodec.messageIdsOf(op), reason, now);
+        records.add(
+            new Journal.Append(
+                SessionCodec.setAsideKey(id),
+                owner,
+                SessionStore.SET_ASIDE_KIND,
+                SessionCodec.setAsideToJson(write, op)));
       }
       // Recorded before the release: a crash in between leaves the writes pending, never lost.
       journal.appendAll(records);
       journal.release(id.value(), lastSequence);
-      return new DrainedSession(id, owner, Outcome.SET_ASIDE, entries.size(), messages, 0, Optional.of(reason));
+      return new DrainedSession(
+          id, owner, Outcome.SET_ASIDE, entries.size(), messages, 0, Optional.of(reason));
     }
   }
 
@@ -580,5 +681,4 @@ public final class SessionAdmin {
     JsonNode value = row.get(field);
     return value == null || !value.isTextual() ? Optional.empty() : Optional.of(value.asText());
   }
-
 }

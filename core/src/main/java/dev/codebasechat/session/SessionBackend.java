@@ -1,7 +1,7 @@
 package dev.codebasechat.session;
 
-import dev.codebasechat.postgrest.AccessToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.codebasechat.postgrest.AccessToken;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -20,14 +20,19 @@ interface SessionBackend {
    * What an append stored; {@code created}: this append created the session, so its state is
    * exactly what the append sent.
    */
-  record AppendAck(int appended, int messageCount, long version, boolean created, Optional<Instant> lastActivity) {}
+  record AppendAck(
+      int appended,
+      int messageCount,
+      long version,
+      boolean created,
+      Optional<Instant> lastActivity) {}
 
   /** What the store holds after a context update or a clear. */
   record RowVersion(long version, int messageCount, Optional<Instant> lastActivity) {}
 
   /**
-   * A session without its history: the row's other columns and how many messages it holds. When
-   * it holds none, {@link #session()} is the whole session.
+   * A session without its history: the row's other columns and how many messages it holds. When it
+   * holds none, {@link #session()} is the whole session.
    */
   record SessionHead(ChatSession session, int messageCount) {
     boolean isComplete() {
@@ -36,11 +41,15 @@ interface SessionBackend {
   }
 
   /** The session's fields besides its history, as a change reports them. */
-  record Fields(Optional<String> repo, Optional<String> currentFile, JsonNode contextCache, JsonNode metadata) {}
+  record Fields(
+      Optional<String> repo,
+      Optional<String> currentFile,
+      JsonNode contextCache,
+      JsonNode metadata) {}
 
   /**
-   * What changed in a session since a version the store holds: nothing ({@code unchanged}), or
-   * the messages stored since (in history order) and the fields when they changed. {@code reset}:
+   * What changed in a session since a version the store holds: nothing ({@code unchanged}), or the
+   * messages stored since (in history order) and the fields when they changed. {@code reset}:
    * messages were removed or the held version is unknown, so {@code messages} is the whole history
    * and {@code fields} is present.
    */
@@ -58,9 +67,8 @@ interface SessionBackend {
     }
 
     /**
-     * {@code held} brought up to date; empty when the result would not hold what the database
-     * says it holds, or a new message has the timestamp of one held (then only a whole read can
-     * tell).
+     * {@code held} brought up to date; empty when the result would not hold what the database says
+     * it holds, or a new message has the timestamp of one held (then only a whole read can tell).
      */
     Optional<ChatSession> applyTo(ChatSession held) {
       ChatSession next = held;
@@ -87,12 +95,16 @@ interface SessionBackend {
    * What changed in the owner's session since {@code sinceVersion}; empty when the owner has no
    * such session. Costs what changed, not the history.
    */
-  CompletableFuture<Optional<SessionChanges>> changes(AccessToken token, UUID owner, SessionId id, long sinceVersion);
+  CompletableFuture<Optional<SessionChanges>> changes(
+      AccessToken token, UUID owner, SessionId id, long sinceVersion);
 
-  /** The owner's session without its history (never downloads it); empty when the owner has none. */
+  /**
+   * The owner's session without its history (never downloads it); empty when the owner has none.
+   */
   CompletableFuture<Optional<SessionHead>> head(AccessToken token, UUID owner, SessionId id);
 
-  CompletableFuture<AppendAck> append(AccessToken token, UUID owner, SessionId id, PendingOp.Append op);
+  CompletableFuture<AppendAck> append(
+      AccessToken token, UUID owner, SessionId id, PendingOp.Append op);
 
   /** Empty when the owner has no such session. */
   CompletableFuture<Optional<RowVersion>> updateContext(

@@ -23,22 +23,27 @@ final class SessionCodec {
   static final String CLEAR_FUNCTION = "clear_chat_history";
   static final String DELETE_FUNCTION = "delete_chat_session";
   static final String CHANGES_FUNCTION = "chat_session_changes";
+
   /** The operator's write of a whole session (service_role only), used by the drain. */
   static final String STORE_FOR_FUNCTION = "store_chat_session_for";
+
   /** The operator's append as a given owner (service_role only), used by the drain. */
   static final String APPEND_FOR_FUNCTION = "append_chat_messages_for";
+
   static final String SESSION_COLUMNS =
       "session_id,user_id,repo,current_file,conversation_history,context_cache,metadata,"
           + "message_count,version,last_activity";
+
   /** Every column the store reads but the history: what a head read asks for. */
   static final String HEAD_COLUMNS =
       "session_id,user_id,repo,current_file,context_cache,metadata,message_count,version,last_activity";
+
   static final String SUMMARY_COLUMNS =
       "session_id,repo,current_file,message_count,last_activity,created_at";
 
   /**
-   * Journal key prefix of set-aside records. They live under a key of their own so that releasing
-   * a session's confirmed writes (everything up to a sequence) never removes them.
+   * Journal key prefix of set-aside records. They live under a key of their own so that releasing a
+   * session's confirmed writes (everything up to a sequence) never removes them.
    */
   static final String SET_ASIDE_KEY_PREFIX = "set-aside:";
 
@@ -99,7 +104,8 @@ final class SessionCodec {
   static SessionBackend.SessionHead headFromRow(JsonNode row) {
     ObjectNode withoutHistory = row.deepCopy();
     withoutHistory.set("conversation_history", JSON.arrayNode());
-    return new SessionBackend.SessionHead(sessionFromRow(withoutHistory), row.path("message_count").asInt(0));
+    return new SessionBackend.SessionHead(
+        sessionFromRow(withoutHistory), row.path("message_count").asInt(0));
   }
 
   /** A row of {@link #SESSION_COLUMNS}. */
@@ -186,20 +192,23 @@ final class SessionCodec {
     Optional<SessionBackend.Fields> fields = Optional.empty();
     JsonNode f = body.get("fields");
     if (f != null && f.isObject()) {
-      fields = Optional.of(new SessionBackend.Fields(
-          optionalText(f, "repo"),
-          optionalText(f, "current_file"),
-          objectOrEmpty(f.get("context_cache")),
-          objectOrEmpty(f.get("metadata"))));
+      fields =
+          Optional.of(
+              new SessionBackend.Fields(
+                  optionalText(f, "repo"),
+                  optionalText(f, "current_file"),
+                  objectOrEmpty(f.get("context_cache")),
+                  objectOrEmpty(f.get("metadata"))));
     }
-    return Optional.of(new SessionBackend.SessionChanges(
-        body.path("version").asLong(),
-        body.path("message_count").asInt(),
-        parseTime(body.path("last_activity")),
-        unchanged,
-        body.path("reset").asBoolean(false),
-        messages.isArray() ? messagesFromJson(messages) : List.of(),
-        fields));
+    return Optional.of(
+        new SessionBackend.SessionChanges(
+            body.path("version").asLong(),
+            body.path("message_count").asInt(),
+            parseTime(body.path("last_activity")),
+            unchanged,
+            body.path("reset").asBoolean(false),
+            messages.isArray() ? messagesFromJson(messages) : List.of(),
+            fields));
   }
 
   static ObjectNode sessionArgument(SessionId id) {
@@ -256,7 +265,8 @@ final class SessionCodec {
    * @throws IllegalArgumentException if it names no valid session id
    */
   static SessionId sessionOfKey(String key) {
-    return SessionId.of(key.startsWith(SET_ASIDE_KEY_PREFIX) ? key.substring(SET_ASIDE_KEY_PREFIX.length()) : key);
+    return SessionId.of(
+        key.startsWith(SET_ASIDE_KEY_PREFIX) ? key.substring(SET_ASIDE_KEY_PREFIX.length()) : key);
   }
 
   /** Ids of the messages {@code op} carries (none unless it is an append). */
@@ -279,7 +289,9 @@ final class SessionCodec {
   static SetAsideWrite setAsideFromJson(SessionId id, java.util.UUID owner, byte[] payload) {
     JsonNode node = readJson(payload);
     List<MessageId> ids = new ArrayList<>();
-    node.path("write").path("messages").forEach(message -> ids.add(MessageId.of(message.path("id").asText())));
+    node.path("write")
+        .path("messages")
+        .forEach(message -> ids.add(MessageId.of(message.path("id").asText())));
     return new SetAsideWrite(
         id,
         owner,
@@ -325,7 +337,8 @@ final class SessionCodec {
             optionalText(node, "repo"),
             optionalText(node, "current_file"));
       case "context":
-        java.util.Set<ContextUpdate.TextField> cleared = java.util.EnumSet.noneOf(ContextUpdate.TextField.class);
+        java.util.Set<ContextUpdate.TextField> cleared =
+            java.util.EnumSet.noneOf(ContextUpdate.TextField.class);
         if (node.has("repo") && node.get("repo").isNull()) {
           cleared.add(ContextUpdate.TextField.REPO);
         }

@@ -1,8 +1,8 @@
 package dev.codebasechat.session;
 
 /**
- * Root of the failures the store reports. Unchecked. Messages name the session and what went
- * wrong; they never contain a token or key.
+ * Root of the failures the store reports. Unchecked. Messages name the session and what went wrong;
+ * they never contain a token or key.
  */
 public abstract class SessionException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -9,11 +9,11 @@ import java.util.regex.Pattern;
 /**
  * The client-visible identifier of one chat session, e.g. {@code chat-1705622400000-abc123xyz}.
  *
- * <p>Accepted format: {@code chat-<1..16 digits>-<6..40 letters or digits>}, at most 62
- * characters — the same rule the database enforces with a CHECK constraint, so an id that passes
- * here is never refused there for its shape. Ids made by {@link #generate(Clock, Random)} carry
- * the creation time in epoch milliseconds and 26 base-32 characters (130 random bits) from the
- * given source, so they cannot be guessed.
+ * <p>Accepted format: {@code chat-<1..16 digits>-<6..40 letters or digits>}, at most 62 characters
+ * — the same rule the database enforces with a CHECK constraint, so an id that passes here is never
+ * refused there for its shape. Ids made by {@link #generate(Clock, Random)} carry the creation time
+ * in epoch milliseconds and 26 base-32 characters (130 random bits) from the given source, so they
+ * cannot be guessed.
  *
  * <p>Immutable and thread-safe.
  */
@@ -51,9 +51,12 @@ public record SessionId(String value) implements Comparable<SessionId> {
     return generate(clock, DEFAULT_RANDOM);
   }
 
-  /** As {@link #generate(Clock)}, drawing randomness from {@code random} (tests pass a seeded one). */
+  /**
+   * As {@link #generate(Clock)}, drawing randomness from {@code random} (tests pass a seeded one).
+   */
   public static SessionId generate(Clock clock, Random random) {
-    StringBuilder id = new StringBuilder(MAX_LENGTH).append("chat-").append(clock.millis()).append('-');
+    StringBuilder id =
+        new StringBuilder(MAX_LENGTH).append("chat-").append(clock.millis()).append('-');
     for (int i = 0; i < RANDOM_CHARS; i++) {
       id.append(BASE32[random.nextInt(BASE32.length)]);
     }

@@ -1,8 +1,8 @@
 package dev.codebasechat.session;
 
 /**
- * The caller has no session with this id. Another user's session is reported exactly like a
- * missing one, so its existence is never revealed.
+ * The caller has no session with this id. Another user's session is reported exactly like a missing
+ * one, so its existence is never revealed.
  */
 public final class SessionNotFoundException extends SessionException {
   private static final long serialVersionUID = 1L;

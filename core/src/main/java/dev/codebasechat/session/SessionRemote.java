@@ -16,10 +16,10 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The session operations as PostgREST requests, always with the owner's token so Row Level
- * Security applies; every read also filters on {@code user_id} explicitly (Supabase's advice:
- * it lets the planner use the index, and it is a second fence). No retry or fallback here: that
- * is the store's job, through the guard.
+ * The session operations as PostgREST requests, always with the owner's token so Row Level Security
+ * applies; every read also filters on {@code user_id} explicitly (Supabase's advice: it lets the
+ * planner use the index, and it is a second fence). No retry or fallback here: that is the store's
+ * job, through the guard.
  */
 final class SessionRemote implements SessionBackend {
 
@@ -30,7 +30,8 @@ final class SessionRemote implements SessionBackend {
   }
 
   @Override
-  public CompletableFuture<Optional<ChatSession>> fetch(AccessToken token, UUID owner, SessionId id) {
+  public CompletableFuture<Optional<ChatSession>> fetch(
+      AccessToken token, UUID owner, SessionId id) {
     return client
         .as(token)
         .from(SessionCodec.TABLE)
@@ -52,7 +53,8 @@ final class SessionRemote implements SessionBackend {
   }
 
   @Override
-  public CompletableFuture<Optional<SessionHead>> head(AccessToken token, UUID owner, SessionId id) {
+  public CompletableFuture<Optional<SessionHead>> head(
+      AccessToken token, UUID owner, SessionId id) {
     return client
         .as(token)
         .from(SessionCodec.TABLE)
@@ -100,7 +102,8 @@ final class SessionRemote implements SessionBackend {
   }
 
   @Override
-  public CompletableFuture<Optional<RowVersion>> clear(AccessToken token, UUID owner, SessionId id) {
+  public CompletableFuture<Optional<RowVersion>> clear(
+      AccessToken token, UUID owner, SessionId id) {
     return client
         .as(token)
         .rpc(SessionCodec.CLEAR_FUNCTION, SessionCodec.sessionArgument(id))
@@ -151,13 +154,17 @@ final class SessionRemote implements SessionBackend {
             (result, failure) -> {
               if (failure != null) {
                 // An offset past the end is PostgREST's 416 PGRST103 when counting: an empty page.
-                Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                    ? failure.getCause()
-                    : failure;
+                Throwable cause =
+                    failure instanceof java.util.concurrent.CompletionException
+                            && failure.getCause() != null
+                        ? failure.getCause()
+                        : failure;
                 if (cause instanceof PostgrestHttpException http && http.status() == 416) {
                   return new SessionPage(List.of(), http.totalCount(), offset, ReadSource.DATABASE);
                 }
-                throw cause instanceof RuntimeException runtime ? runtime : new java.util.concurrent.CompletionException(cause);
+                throw cause instanceof RuntimeException runtime
+                    ? runtime
+                    : new java.util.concurrent.CompletionException(cause);
               }
               List<SessionSummary> sessions = new ArrayList<>();
               for (JsonNode row : result.body()) {
@@ -175,6 +182,8 @@ final class SessionRemote implements SessionBackend {
     JsonNode row = rows.get(0);
     return Optional.of(
         new RowVersion(
-            row.path("version").asLong(), row.path("message_count").asInt(), SessionCodec.parseTime(row.path("last_activity"))));
+            row.path("version").asLong(),
+            row.path("message_count").asInt(),
+            SessionCodec.parseTime(row.path("last_activity"))));
   }
 }

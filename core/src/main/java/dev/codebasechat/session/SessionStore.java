@@ -56,15 +56,15 @@ import org.slf4j.LoggerFactory;
  * <p><b>Writes</b> ({@link #append}, {@link #updateContext}, {@link #clear}, {@link #delete}) are
  * acknowledged once recorded here; they reach the database through a debounced write-behind: all
  * writes of a session within the debounce window go out as one request, each session's writes in
- * order and never two at once, different sessions in parallel. Every remote call goes through
- * retry and a circuit breaker ({@link RemoteGuard}). Appends are idempotent by message id, so a
- * retry after a lost answer never stores a message twice. A write the database refuses for good
- * (a 4xx other than 401) is {@linkplain #setAsideWrites set aside} with the reason; a write
- * refused with 401 waits for the owner's next request carrying another token.
+ * order and never two at once, different sessions in parallel. Every remote call goes through retry
+ * and a circuit breaker ({@link RemoteGuard}). Appends are idempotent by message id, so a retry
+ * after a lost answer never stores a message twice. A write the database refuses for good (a 4xx
+ * other than 401) is {@linkplain #setAsideWrites set aside} with the reason; a write refused with
+ * 401 waits for the owner's next request carrying another token.
  *
  * <p><b>Reads</b> answer from the cache (the last state the database confirmed, plus the writes
- * still pending) or from the database with the caller's token. When the database is unreachable
- * or the breaker is open, a read is answered from what this process holds <em>only if the verified
+ * still pending) or from the database with the caller's token. When the database is unreachable or
+ * the breaker is open, a read is answered from what this process holds <em>only if the verified
  * caller owns it</em>; otherwise it fails with {@link SessionUnavailableException}, never with an
  * empty history. Every read says where it came from ({@link SessionRead#source()}).
  *
@@ -77,8 +77,8 @@ import org.slf4j.LoggerFactory;
  * (401/403, passed on, never retried or masked) or {@link SessionRejectedException}. Arguments are
  * validated before anything is recorded ({@link IllegalArgumentException}).
  *
- * <p>Thread-safe. Time and scheduling come from the injected clock and scheduler. Writes pending
- * in memory are lost if the process dies; {@link #close()} flushes within a bounded time.
+ * <p>Thread-safe. Time and scheduling come from the injected clock and scheduler. Writes pending in
+ * memory are lost if the process dies; {@link #close()} flushes within a bounded time.
  */
 public final class SessionStore implements AutoCloseable {
 
@@ -89,31 +89,43 @@ public final class SessionStore implements AutoCloseable {
   public static final int DEFAULT_MAX_PAGE_SIZE = 200;
   public static final Duration DEFAULT_LOCAL_COPY_MAX_AGE = Duration.ofDays(7);
   public static final long DEFAULT_LOCAL_COPY_MAX_BYTES = 256L * 1024 * 1024;
-  /** Longest a caller waits on the database (a read of a session not held, a head read, a creation). */
+
+  /**
+   * Longest a caller waits on the database (a read of a session not held, a head read, a creation).
+   */
   public static final Duration DEFAULT_DATABASE_TIMEOUT = Duration.ofSeconds(2);
+
   private static final Duration PROGRESS_LOG_INTERVAL = Duration.ofSeconds(5);
+
   /** Journal kind of set-aside writes: kept for operators, never replayed. */
   static final String SET_ASIDE_KIND = "set-aside";
+
   private static final Duration PRUNE_INTERVAL = Duration.ofMinutes(10);
 
   private static final Logger log = LoggerFactory.getLogger(SessionStore.class);
   private static final int MAX_STALE_READ_RETRIES = 3;
+
   /** Longest a read of a held session waits for the database to say whether it changed. */
   static final Duration REVALIDATION_TIMEOUT = Duration.ofMillis(300);
+
   /**
    * How long after a revalidation found the database not answering reads of stale held copies
    * answer at once (one probe at a time still asks), so that a hanging database costs one wait of
    * {@link #REVALIDATION_TIMEOUT}, not one per read until the breaker opens.
    */
   static final Duration SUSPECT_DATABASE = Duration.ofSeconds(5);
+
   /** Default of {@link Builder#cacheFreshness}. */
   public static final Duration DEFAULT_CACHE_FRESHNESS = Duration.ofSeconds(1);
 
   private final SessionBackend remote;
+
   /** Embedded mode: the backend is local and durable, so writes go straight to it. */
   private final boolean writeThrough;
+
   /** Where acknowledged writes are made durable before the caller hears "saved"; may be absent. */
   private final @Nullable Journal journal;
+
   private final RemoteGuard guard;
   private final WritePacer<SessionId> pacer;
   private final Clock clock;
@@ -124,41 +136,55 @@ public final class SessionStore implements AutoCloseable {
 
   /** What the database last confirmed, per session; owner inside. Evictable. */
   private final Cache<SessionId, ChatSession> confirmed;
+
   /** Acknowledged, unconfirmed writes; never evicted. */
   private final ConcurrentHashMap<SessionId, Outbox> outboxes = new ConcurrentHashMap<>();
+
   /** The latest token each owner presented, and whether the database refused it. */
   private final Cache<UUID, OwnerToken> tokens;
+
   /**
    * Who owns the sessions this process wrote or looked up without holding them (a head read, a
    * confirmed write): lets the next write of the owner go without asking the database again, and
    * another user's be refused as the database would.
    */
   private final Cache<SessionId, UUID> knownOwners;
+
   /** How long a caller waits on the database at most (reads, head reads, creations). */
   private final Duration databaseTimeout;
+
   /**
    * How long a held session is answered without asking the database whether another instance
    * changed it; zero asks on every read. Not used in embedded mode (this process is the only
    * writer).
    */
   private final long freshnessMillis;
+
   /**
-   * When a revalidation last found the database not answering ({@link Clock#millis()}): for a
-   * while after, stale held copies are answered at once while one probe asks on their behalf.
+   * When a revalidation last found the database not answering ({@link Clock#millis()}): for a while
+   * after, stale held copies are answered at once while one probe asks on their behalf.
    */
   private final AtomicLong revalidationFailedAt = new AtomicLong(Long.MIN_VALUE / 2);
+
   /** Whether that probe is in flight. */
-  private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean probing =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
   /** When each held session was last known to match the database ({@link Clock#millis()}). */
   private final ConcurrentHashMap<SessionId, Long> validatedAt = new ConcurrentHashMap<>();
+
   /** Confirmation stamps, to tell a read that raced a confirmation that it must read again. */
   private final Cache<SessionId, Long> confirmations;
+
   private final AtomicLong confirmationCounter = new AtomicLong();
   private final List<SetAsideWrite> setAside = new CopyOnWriteArrayList<>();
+
   /** Writes confirmed since start, for progress lines while a backlog drains. */
   private final AtomicLong confirmedWrites = new AtomicLong();
+
   /** Writes found in the journal when the store was built: the backlog a restart drains. */
   private volatile int replayedWrites;
+
   private final java.util.concurrent.atomic.AtomicReference<Instant> lastProgressLog =
       new java.util.concurrent.atomic.AtomicReference<>(Instant.MIN);
   private final java.util.concurrent.atomic.AtomicReference<Instant> lastPrune =
@@ -171,15 +197,19 @@ public final class SessionStore implements AutoCloseable {
    * usable token; absent when the operator gave none (then those writes wait for their owners).
    */
   private final @Nullable OperatorDelivery operator;
+
   /** When a write is acknowledged; {@link Acknowledgement#DATABASE}: only once confirmed. */
   private final Acknowledgement acknowledgement;
+
   /** Database-acknowledged appends, coalesced per session while one is in flight. */
   private final AppendBatches appendBatches;
+
   /** Writes delivered by {@link #operator} since start. */
   private final AtomicLong operatorDeliveredWrites = new AtomicLong();
 
   /** Owners some of whose writes are parked until they present a usable token. */
   private final Set<UUID> ownersWaitingForToken = ConcurrentHashMap.newKeySet();
+
   private volatile boolean closed;
 
   private record OwnerToken(AccessToken token, boolean refused) {}
@@ -192,11 +222,17 @@ public final class SessionStore implements AutoCloseable {
             ? builder.scheduler
             : Executors.newScheduledThreadPool(
                 2,
-                new ThreadFactoryBuilder().setNameFormat("session-store-%d").setDaemon(true).build());
+                new ThreadFactoryBuilder()
+                    .setNameFormat("session-store-%d")
+                    .setDaemon(true)
+                    .build());
     this.remote = builder.backend;
     this.writeThrough = builder.writeThrough;
     // Database acknowledgement keeps nothing the database does not hold: no journal.
-    this.journal = builder.writeThrough || builder.acknowledgement == Acknowledgement.DATABASE ? null : builder.journal;
+    this.journal =
+        builder.writeThrough || builder.acknowledgement == Acknowledgement.DATABASE
+            ? null
+            : builder.journal;
     this.localCopyMaxAge = builder.localCopyMaxAge;
     this.localCopyMaxBytes = builder.localCopyMaxBytes;
     this.guard =
@@ -227,19 +263,28 @@ public final class SessionStore implements AutoCloseable {
     this.confirmations =
         CacheBuilder.newBuilder().expireAfterWrite(Duration.ofMinutes(5)).ticker(ticker).build();
     this.knownOwners =
-        CacheBuilder.newBuilder().maximumSize(200_000).expireAfterAccess(Duration.ofHours(6)).ticker(ticker).build();
+        CacheBuilder.newBuilder()
+            .maximumSize(200_000)
+            .expireAfterAccess(Duration.ofHours(6))
+            .ticker(ticker)
+            .build();
     this.databaseTimeout = builder.databaseTimeout;
     this.freshnessMillis = builder.cacheFreshness.toMillis();
     this.operator =
-        builder.operatorScope == null || builder.writeThrough ? null : new OperatorDelivery(builder.operatorScope, this.guard);
+        builder.operatorScope == null || builder.writeThrough
+            ? null
+            : new OperatorDelivery(builder.operatorScope, this.guard);
     this.acknowledgement = builder.writeThrough ? Acknowledgement.JOURNAL : builder.acknowledgement;
     this.appendBatches =
-        new AppendBatches((id, owner, token, append) ->
-            guard.call(() -> remote.append(token, owner, id, append), databaseTimeout)
-                .thenApply(ack -> {
-                  confirmedAppend(id, owner, append, ack);
-                  return ack;
-                }));
+        new AppendBatches(
+            (id, owner, token, append) ->
+                guard
+                    .call(() -> remote.append(token, owner, id, append), databaseTimeout)
+                    .thenApply(
+                        ack -> {
+                          confirmedAppend(id, owner, append, ack);
+                          return ack;
+                        }));
     this.pacer =
         WritePacer.builder(this::flushOne, clock, scheduler)
             .debounce(builder.debounce)
@@ -248,7 +293,9 @@ public final class SessionStore implements AutoCloseable {
             .build();
   }
 
-  /** A builder for a store over Supabase through {@code client}; every other setting has a default. */
+  /**
+   * A builder for a store over Supabase through {@code client}; every other setting has a default.
+   */
   public static Builder builder(PostgrestClient client) {
     return new Builder(new SessionRemote(client), false);
   }
@@ -280,11 +327,11 @@ public final class SessionStore implements AutoCloseable {
   }
 
   /**
-   * The caller's session when this process holds it and it is fresh (validated against the
-   * database within the freshness bound), without waiting for anything: no database call, no
-   * future. It is the answer {@link #history} gives on a cache hit; empty when the read would have
-   * to go to the database (then call {@link #history}). For callers that must not block, such as an
-   * HTTP server's I/O thread.
+   * The caller's session when this process holds it and it is fresh (validated against the database
+   * within the freshness bound), without waiting for anything: no database call, no future. It is
+   * the answer {@link #history} gives on a cache hit; empty when the read would have to go to the
+   * database (then call {@link #history}). For callers that must not block, such as an HTTP
+   * server's I/O thread.
    *
    * @throws SessionNotFoundException if the session is held but deleted by a pending write
    */
@@ -293,8 +340,8 @@ public final class SessionStore implements AutoCloseable {
   }
 
   /**
-   * The answer from the cache when it holds the caller's session and the copy is fresh; null on
-   * a miss or a copy to revalidate first.
+   * The answer from the cache when it holds the caller's session and the copy is fresh; null on a
+   * miss or a copy to revalidate first.
    */
   private @Nullable SessionRead cacheHit(Caller caller, SessionId id) {
     rememberToken(caller);
@@ -318,7 +365,8 @@ public final class SessionStore implements AutoCloseable {
   }
 
   /** A read that missed the fresh cache: the held copy brought up to date, or a whole read. */
-  private CompletableFuture<SessionRead> readHeldOrThrough(Caller caller, SessionId id, int attempt) {
+  private CompletableFuture<SessionRead> readHeldOrThrough(
+      Caller caller, SessionId id, int attempt) {
     // Through the map view: the lookup that decided this read already counted as a hit or miss.
     ChatSession held = confirmed.asMap().get(id);
     if (held != null && held.owner().equals(caller.userId()) && !writeThrough) {
@@ -329,9 +377,13 @@ public final class SessionStore implements AutoCloseable {
           revalidate(caller, id, held, MAX_STALE_READ_RETRIES, databaseTimeout)
               .whenComplete((read, failure) -> probing.set(false));
         }
-        return CompletableFuture.completedFuture(answer(caller, id, Optional.of(held), ReadSource.LOCAL));
+        return CompletableFuture.completedFuture(
+            answer(caller, id, Optional.of(held), ReadSource.LOCAL));
       }
-      Duration deadline = databaseTimeout.compareTo(REVALIDATION_TIMEOUT) < 0 ? databaseTimeout : REVALIDATION_TIMEOUT;
+      Duration deadline =
+          databaseTimeout.compareTo(REVALIDATION_TIMEOUT) < 0
+              ? databaseTimeout
+              : REVALIDATION_TIMEOUT;
       return revalidate(caller, id, held, attempt, deadline);
     }
     return readThrough(caller, id, attempt);
@@ -339,15 +391,16 @@ public final class SessionStore implements AutoCloseable {
 
   /**
    * Asks the database what changed in {@code held} since its version (one request that costs what
-   * changed) and answers the result. When the database does not answer at once the held copy is
-   * the answer ({@link ReadSource#LOCAL}): revalidation is never retried and never waits longer
-   * than {@link #REVALIDATION_TIMEOUT}.
+   * changed) and answers the result. When the database does not answer at once the held copy is the
+   * answer ({@link ReadSource#LOCAL}): revalidation is never retried and never waits longer than
+   * {@link #REVALIDATION_TIMEOUT}.
    */
   private CompletableFuture<SessionRead> revalidate(
       Caller caller, SessionId id, ChatSession held, int attempt, Duration deadline) {
     long startedAt = confirmationCounter.get();
     return guard
-        .callOnce(() -> remote.changes(caller.token(), caller.userId(), id, held.version()), deadline)
+        .callOnce(
+            () -> remote.changes(caller.token(), caller.userId(), id, held.version()), deadline)
         .handle(
             (changes, failure) -> {
               if (failure != null) {
@@ -355,7 +408,8 @@ public final class SessionStore implements AutoCloseable {
                   throw translate(failure, "session " + id);
                 }
                 revalidationFailedAt.set(clock.millis());
-                return CompletableFuture.completedFuture(answer(caller, id, Optional.of(held), ReadSource.LOCAL));
+                return CompletableFuture.completedFuture(
+                    answer(caller, id, Optional.of(held), ReadSource.LOCAL));
               }
               revalidationFailedAt.set(Long.MIN_VALUE / 2);
               if (changes.isEmpty()) {
@@ -363,7 +417,8 @@ public final class SessionStore implements AutoCloseable {
                 confirmed.asMap().remove(id, held);
                 knownOwners.invalidate(id);
                 dropLocalCopy(id);
-                return CompletableFuture.completedFuture(answer(caller, id, Optional.empty(), ReadSource.DATABASE));
+                return CompletableFuture.completedFuture(
+                    answer(caller, id, Optional.empty(), ReadSource.DATABASE));
               }
               Optional<ChatSession> next = changes.get().applyTo(held);
               if (next.isEmpty()) {
@@ -383,7 +438,8 @@ public final class SessionStore implements AutoCloseable {
               if (stamp != null && stamp > startedAt && attempt < MAX_STALE_READ_RETRIES) {
                 return readHeldOrThrough(caller, id, attempt + 1);
               }
-              return CompletableFuture.completedFuture(answer(caller, id, Optional.of(updated), ReadSource.DATABASE));
+              return CompletableFuture.completedFuture(
+                  answer(caller, id, Optional.of(updated), ReadSource.DATABASE));
             })
         .thenCompose(Function.identity());
   }
@@ -402,14 +458,15 @@ public final class SessionStore implements AutoCloseable {
         .thenApply(
             read -> {
               ChatSession s = read.session();
-              return new SessionRead(s.withMessages(s.lastMessages(n)), read.source(), read.pendingWrites());
+              return new SessionRead(
+                  s.withMessages(s.lastMessages(n)), read.source(), read.pendingWrites());
             });
   }
 
   /**
    * Reads the session straight from the database, bypassing and then replacing the cached copy
-   * ("manual recovery"). Fails with {@link SessionUnavailableException} when the database cannot
-   * be reached: this read never falls back.
+   * ("manual recovery"). Fails with {@link SessionUnavailableException} when the database cannot be
+   * reached: this read never falls back.
    */
   public SessionRead recover(Caller caller, SessionId id) {
     return await(recoverAsync(caller, id));
@@ -430,9 +487,9 @@ public final class SessionStore implements AutoCloseable {
   }
 
   /**
-   * A page of the caller's sessions, most recent activity first, optionally only those of one
-   * repo. Needs the database: fails with {@link SessionUnavailableException} when it cannot be
-   * reached rather than answering with a partial list.
+   * A page of the caller's sessions, most recent activity first, optionally only those of one repo.
+   * Needs the database: fails with {@link SessionUnavailableException} when it cannot be reached
+   * rather than answering with a partial list.
    */
   public SessionPage list(Caller caller, int limit, int offset, Optional<String> repo) {
     return await(listAsync(caller, limit, offset, repo));
@@ -466,7 +523,9 @@ public final class SessionStore implements AutoCloseable {
     new ContextUpdate(repo, Optional.empty(), Optional.empty(), Optional.empty()); // validates repo
     rememberToken(caller);
     return guard
-        .call(() -> remote.list(caller.token(), caller.userId(), limit, offset, repo), databaseTimeout)
+        .call(
+            () -> remote.list(caller.token(), caller.userId(), limit, offset, repo),
+            databaseTimeout)
         .handle(
             (page, failure) -> {
               if (failure != null) {
@@ -479,9 +538,9 @@ public final class SessionStore implements AutoCloseable {
   // ---------------------------------------------------------------- writes
 
   /**
-   * Creates a new, empty session owned by the caller, with a fresh unguessable id. The database
-   * row is created by the write-behind; the session is held from now on (its owner is answered
-   * without the database).
+   * Creates a new, empty session owned by the caller, with a fresh unguessable id. The database row
+   * is created by the write-behind; the session is held from now on (its owner is answered without
+   * the database).
    */
   public SessionId create(Caller caller) {
     rememberToken(caller);
@@ -490,7 +549,12 @@ public final class SessionStore implements AutoCloseable {
       return create(caller, id);
     }
     if (writeThrough) {
-      await(remote.append(caller.token(), caller.userId(), id, new PendingOp.Append(List.of(), Optional.empty(), Optional.empty())));
+      await(
+          remote.append(
+              caller.token(),
+              caller.userId(),
+              id,
+              new PendingOp.Append(List.of(), Optional.empty(), Optional.empty())));
       return id;
     }
     Outbox outbox = new Outbox(id, caller.userId(), true);
@@ -513,9 +577,9 @@ public final class SessionStore implements AutoCloseable {
    * through the write-behind, so that an id another user already holds is refused at once: that
    * fails with {@link SessionNotFoundException}, exactly as a missing session would. A session the
    * caller already has is left as it is. Nothing is downloaded: the database answers with the
-   * session's size and version only. Answered without the database when this process already
-   * knows the session is the caller's. Fails with {@link SessionUnavailableException} when the
-   * database cannot be reached within the database timeout (nothing is recorded then).
+   * session's size and version only. Answered without the database when this process already knows
+   * the session is the caller's. Fails with {@link SessionUnavailableException} when the database
+   * cannot be reached within the database timeout (nothing is recorded then).
    *
    * @return {@code id}
    */
@@ -528,7 +592,9 @@ public final class SessionStore implements AutoCloseable {
     rememberToken(caller);
     Optional<Boolean> known = knownOwnership(caller, id);
     if (known.isPresent()) {
-      return known.get() ? CompletableFuture.completedFuture(id) : CompletableFuture.failedFuture(new SessionNotFoundException(id));
+      return known.get()
+          ? CompletableFuture.completedFuture(id)
+          : CompletableFuture.failedFuture(new SessionNotFoundException(id));
     }
     PendingOp.Append creation = new PendingOp.Append(List.of(), Optional.empty(), Optional.empty());
     return guard
@@ -539,7 +605,8 @@ public final class SessionStore implements AutoCloseable {
                 Throwable cause = RemoteGuard.unwrap(failure);
                 // The database answers an append to a foreign id with 42501 (403); to this caller
                 // the id simply does not exist.
-                if (cause instanceof PostgrestHttpException http && http.kind() == FailureKind.FORBIDDEN) {
+                if (cause instanceof PostgrestHttpException http
+                    && http.kind() == FailureKind.FORBIDDEN) {
                   knownOwners.invalidate(id);
                   throw new SessionNotFoundException(id);
                 }
@@ -549,7 +616,10 @@ public final class SessionStore implements AutoCloseable {
               knownOwners.put(id, caller.userId());
               if (ack.created()) {
                 // Created by this call: empty, no context. Held from now on.
-                cacheIfNewer(ChatSession.empty(id, caller.userId()).withVersion(ack.version()).withLastActivity(ack.lastActivity()));
+                cacheIfNewer(
+                    ChatSession.empty(id, caller.userId())
+                        .withVersion(ack.version())
+                        .withLastActivity(ack.lastActivity()));
               }
               return id;
             });
@@ -604,7 +674,8 @@ public final class SessionStore implements AutoCloseable {
    */
   private CompletableFuture<Optional<ChatSession>> existing(Caller caller, SessionId id) {
     Outbox pending = outboxes.get(id);
-    @Nullable Outbox own = pending != null && pending.owner.equals(caller.userId()) ? pending : null;
+    @Nullable Outbox own =
+        pending != null && pending.owner.equals(caller.userId()) ? pending : null;
     if (own != null && own.endsDeleted()) {
       return CompletableFuture.failedFuture(new SessionNotFoundException(id));
     }
@@ -632,7 +703,8 @@ public final class SessionStore implements AutoCloseable {
   }
 
   /** One head read (no history) of the caller's session; holds it when that is its whole state. */
-  private CompletableFuture<Optional<SessionBackend.SessionHead>> head(Caller caller, SessionId id) {
+  private CompletableFuture<Optional<SessionBackend.SessionHead>> head(
+      Caller caller, SessionId id) {
     return guard
         .call(() -> remote.head(caller.token(), caller.userId(), id), databaseTimeout)
         .handle(
@@ -640,7 +712,8 @@ public final class SessionStore implements AutoCloseable {
               if (failure != null) {
                 throw translate(failure, "session " + id);
               }
-              Optional<SessionBackend.SessionHead> own = row.filter(h -> h.session().owner().equals(caller.userId()));
+              Optional<SessionBackend.SessionHead> own =
+                  row.filter(h -> h.session().owner().equals(caller.userId()));
               if (own.isEmpty()) {
                 throw new SessionNotFoundException(id);
               }
@@ -665,16 +738,23 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #append(Caller, SessionId, List)}, moving {@code repo} and {@code currentFile} too. */
   public AppendReceipt append(
-      Caller caller, SessionId id, List<ChatMessage> messages, Optional<String> repo, Optional<String> currentFile) {
+      Caller caller,
+      SessionId id,
+      List<ChatMessage> messages,
+      Optional<String> repo,
+      Optional<String> currentFile) {
     return await(appendAsync(caller, id, messages, repo, currentFile));
   }
 
   /** {@link #append(Caller, SessionId, List)} without blocking. */
-  public CompletableFuture<AppendReceipt> appendAsync(Caller caller, SessionId id, List<ChatMessage> messages) {
+  public CompletableFuture<AppendReceipt> appendAsync(
+      Caller caller, SessionId id, List<ChatMessage> messages) {
     return appendAsync(caller, id, messages, Optional.empty(), Optional.empty());
   }
 
-  /** {@link #append} without blocking; {@code repo} and {@code currentFile} move the context too. */
+  /**
+   * {@link #append} without blocking; {@code repo} and {@code currentFile} move the context too.
+   */
   public CompletableFuture<AppendReceipt> appendAsync(
       Caller caller,
       SessionId id,
@@ -683,7 +763,10 @@ public final class SessionStore implements AutoCloseable {
       Optional<String> currentFile) {
     if (messages.isEmpty() || messages.size() > maxMessagesPerAppend) {
       throw new IllegalArgumentException(
-          "an append must carry 1.." + maxMessagesPerAppend + " messages but had " + messages.size());
+          "an append must carry 1.."
+              + maxMessagesPerAppend
+              + " messages but had "
+              + messages.size());
     }
     // The constructor applies the same limits as a context update (and as the database).
     new ContextUpdate(repo, currentFile, Optional.empty(), Optional.empty());
@@ -699,13 +782,15 @@ public final class SessionStore implements AutoCloseable {
     Map<MessageId, ChatMessage> unique = new LinkedHashMap<>();
     messages.forEach(message -> unique.putIfAbsent(message.id(), message));
     if (writeThrough) {
-      PendingOp.Append op = new PendingOp.Append(new ArrayList<>(unique.values()), repo, currentFile);
+      PendingOp.Append op =
+          new PendingOp.Append(new ArrayList<>(unique.values()), repo, currentFile);
       return remote
           .append(caller.token(), caller.userId(), id, op)
           .thenApply(
               ack -> {
                 confirmedAppend(id, caller.userId(), op, ack);
-                return new AppendReceipt(id, ack.appended(), unique.size() - ack.appended(), ack.messageCount(), 0);
+                return new AppendReceipt(
+                    id, ack.appended(), unique.size() - ack.appended(), ack.messageCount(), 0);
               });
     }
     if (acknowledgement == Acknowledgement.DATABASE) {
@@ -714,30 +799,35 @@ public final class SessionStore implements AutoCloseable {
     int[] accepted = new int[1];
     Outbox outbox;
     try {
-      outbox = outboxes.compute(
-            id,
-            (key, existing) -> {
-              Outbox target = existing != null ? existing : new Outbox(id, caller.userId(), false);
-              if (!target.owner.equals(caller.userId())) {
-                return target; // not the caller's: refused below, nothing recorded
-              }
-              List<ChatMessage> fresh = new ArrayList<>();
-              for (ChatMessage message : unique.values()) {
-                boolean known =
-                    target.isPending(message.id())
-                        || (cached != null && containsId(cached, message.id()));
-                if (!known) {
-                  fresh.add(message);
+      outbox =
+          outboxes.compute(
+              id,
+              (key, existing) -> {
+                Outbox target =
+                    existing != null ? existing : new Outbox(id, caller.userId(), false);
+                if (!target.owner.equals(caller.userId())) {
+                  return target; // not the caller's: refused below, nothing recorded
                 }
-              }
-              accepted[0] = fresh.size();
-              if (!fresh.isEmpty() || repo.isPresent() || currentFile.isPresent() || existing == null) {
-                PendingOp.Append op = new PendingOp.Append(fresh, repo, currentFile);
-                // Durable before it counts as acknowledged; a failure leaves nothing recorded.
-                target.add(op, clock.instant(), record(id, target.owner, op));
-              }
-              return target;
-            });
+                List<ChatMessage> fresh = new ArrayList<>();
+                for (ChatMessage message : unique.values()) {
+                  boolean known =
+                      target.isPending(message.id())
+                          || (cached != null && containsId(cached, message.id()));
+                  if (!known) {
+                    fresh.add(message);
+                  }
+                }
+                accepted[0] = fresh.size();
+                if (!fresh.isEmpty()
+                    || repo.isPresent()
+                    || currentFile.isPresent()
+                    || existing == null) {
+                  PendingOp.Append op = new PendingOp.Append(fresh, repo, currentFile);
+                  // Durable before it counts as acknowledged; a failure leaves nothing recorded.
+                  target.add(op, clock.instant(), record(id, target.owner, op));
+                }
+                return target;
+              });
     } catch (JournalException e) {
       return CompletableFuture.failedFuture(new SessionStorageException(id, e));
     }
@@ -748,13 +838,14 @@ public final class SessionStore implements AutoCloseable {
     int count =
         outbox.overlay(Optional.ofNullable(cached)).map(ChatSession::messageCount).orElse(0);
     return CompletableFuture.completedFuture(
-        new AppendReceipt(id, accepted[0], unique.size() - accepted[0], count, outbox.pendingWrites()));
+        new AppendReceipt(
+            id, accepted[0], unique.size() - accepted[0], count, outbox.pendingWrites()));
   }
 
   /**
    * {@link Acknowledgement#DATABASE}: the append is answered once the database confirmed the
-   * request that carried it (coalesced with the session's other appends of that moment); nothing
-   * is recorded before.
+   * request that carried it (coalesced with the session's other appends of that moment); nothing is
+   * recorded before.
    */
   private CompletableFuture<AppendReceipt> appendConfirmed(
       Caller caller,
@@ -776,13 +867,15 @@ public final class SessionStore implements AutoCloseable {
             (ack, failure) -> {
               if (failure != null) {
                 Throwable cause = RemoteGuard.unwrap(failure);
-                if (cause instanceof PostgrestHttpException http && http.kind() == FailureKind.FORBIDDEN) {
+                if (cause instanceof PostgrestHttpException http
+                    && http.kind() == FailureKind.FORBIDDEN) {
                   knownOwners.invalidate(id);
                   throw new SessionNotFoundException(id); // another user's id, as the database says
                 }
                 throw translate(failure, "session " + id);
               }
-              return new AppendReceipt(id, fresh.size(), unique.size() - fresh.size(), ack.messageCount(), 0);
+              return new AppendReceipt(
+                  id, fresh.size(), unique.size() - fresh.size(), ack.messageCount(), 0);
             });
   }
 
@@ -796,18 +889,30 @@ public final class SessionStore implements AutoCloseable {
     return await(appendExistingAsync(caller, id, messages, Optional.empty(), Optional.empty()));
   }
 
-  /** {@link #appendExisting} without blocking; {@code repo} and {@code currentFile} move the context too. */
+  /**
+   * {@link #appendExisting} without blocking; {@code repo} and {@code currentFile} move the context
+   * too.
+   */
   public CompletableFuture<AppendReceipt> appendExistingAsync(
-      Caller caller, SessionId id, List<ChatMessage> messages, Optional<String> repo, Optional<String> currentFile) {
+      Caller caller,
+      SessionId id,
+      List<ChatMessage> messages,
+      Optional<String> repo,
+      Optional<String> currentFile) {
     if (messages.isEmpty() || messages.size() > maxMessagesPerAppend) {
       throw new IllegalArgumentException(
-          "an append must carry 1.." + maxMessagesPerAppend + " messages but had " + messages.size());
+          "an append must carry 1.."
+              + maxMessagesPerAppend
+              + " messages but had "
+              + messages.size());
     }
     rememberToken(caller);
     if (writeThrough) {
-      return historyAsync(caller, id).thenCompose(read -> appendAsync(caller, id, messages, repo, currentFile));
+      return historyAsync(caller, id)
+          .thenCompose(read -> appendAsync(caller, id, messages, repo, currentFile));
     }
-    return existing(caller, id).thenCompose(known -> appendAsync(caller, id, messages, repo, currentFile));
+    return existing(caller, id)
+        .thenCompose(known -> appendAsync(caller, id, messages, repo, currentFile));
   }
 
   /** Changes the session's context. The session must exist for the caller. */
@@ -944,13 +1049,16 @@ public final class SessionStore implements AutoCloseable {
   }
 
   /**
-   * Publishes the store's meters to {@code registry}: {@code sessions.pending.writes},
-   * {@code sessions.pending.sessions}, {@code sessions.pending.oldest.age} (seconds),
-   * {@code sessions.setaside.writes}, the cache's {@code cache.*} meters (name {@code sessions}),
-   * and the breaker's and retry's. Gauges are computed when scraped, not on the hot path.
+   * Publishes the store's meters to {@code registry}: {@code sessions.pending.writes}, {@code
+   * sessions.pending.sessions}, {@code sessions.pending.oldest.age} (seconds), {@code
+   * sessions.setaside.writes}, the cache's {@code cache.*} meters (name {@code sessions}), and the
+   * breaker's and retry's. Gauges are computed when scraped, not on the hot path.
    */
   public void bindTo(MeterRegistry registry) {
-    Gauge.builder("sessions.pending.writes", this, s -> s.pendingSessions().stream().mapToInt(PendingSession::pendingWrites).sum())
+    Gauge.builder(
+            "sessions.pending.writes",
+            this,
+            s -> s.pendingSessions().stream().mapToInt(PendingSession::pendingWrites).sum())
         .description("writes acknowledged but not yet confirmed by the database")
         .register(registry);
     Gauge.builder("sessions.pending.sessions", outboxes, Map::size)
@@ -964,7 +1072,8 @@ public final class SessionStore implements AutoCloseable {
         .description("writes the database refused for good")
         .register(registry);
     // Drain progress after a restart: the backlog found in the journal, what has been confirmed
-    // since, and owners whose replayed writes wait for their next request (tokens are never stored).
+    // since, and owners whose replayed writes wait for their next request (tokens are never
+    // stored).
     Gauge.builder("sessions.replay.writes", this, s -> s.replayedWrites)
         .description("writes found in the journal when the store started (the backlog to drain)")
         .register(registry);
@@ -1006,8 +1115,7 @@ public final class SessionStore implements AutoCloseable {
     try {
       // Bounded in real time too, in case the scheduler itself is stuck or shut down.
       report =
-          flushAsync(closeTimeout)
-              .get(closeTimeout.toMillis() * 2 + 100, TimeUnit.MILLISECONDS);
+          flushAsync(closeTimeout).get(closeTimeout.toMillis() * 2 + 100, TimeUnit.MILLISECONDS);
     } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
       report = report();
     } catch (InterruptedException e) {
@@ -1095,15 +1203,19 @@ public final class SessionStore implements AutoCloseable {
   }
 
   /**
-   * Writes the confirmed state of a session to the journal, so its owner can still read it after
-   * a restart while the database is away. Best effort: a failure is logged, never passed on.
+   * Writes the confirmed state of a session to the journal, so its owner can still read it after a
+   * restart while the database is away. Best effort: a failure is logged, never passed on.
    */
   private void keepLocalCopy(ChatSession session) {
     if (journal == null) {
       return;
     }
     try {
-      journal.putSnapshot(session.id().value(), session.owner(), session.version(), SessionCodec.sessionToRow(session));
+      journal.putSnapshot(
+          session.id().value(),
+          session.owner(),
+          session.version(),
+          SessionCodec.sessionToRow(session));
       pruneLocalCopiesNowAndThen(journal);
     } catch (JournalException e) {
       log.warn("could not keep a local copy of session {}: {}", session.id(), e.getMessage());
@@ -1175,7 +1287,9 @@ public final class SessionStore implements AutoCloseable {
       Outbox outbox = outboxes.get(summary.id());
       if (outbox != null
           && outbox.owner.equals(caller.userId())
-          && outbox.overlay(Optional.of(ChatSession.empty(summary.id(), caller.userId()))).isEmpty()) {
+          && outbox
+              .overlay(Optional.of(ChatSession.empty(summary.id(), caller.userId())))
+              .isEmpty()) {
         continue;
       }
       kept.add(summary);
@@ -1183,14 +1297,19 @@ public final class SessionStore implements AutoCloseable {
     return new SessionPage(kept, page.total(), page.offset(), page.source());
   }
 
-  private CompletableFuture<SessionRead> enqueueOnExisting(Caller caller, SessionId id, PendingOp op) {
+  private CompletableFuture<SessionRead> enqueueOnExisting(
+      Caller caller, SessionId id, PendingOp op) {
     rememberToken(caller);
     if (writeThrough) {
       return historyAsync(caller, id)
           .thenCompose(current -> applyNow(caller, id, op))
-          .thenCompose(ignored -> op instanceof PendingOp.Delete
-              ? CompletableFuture.completedFuture(new SessionRead(ChatSession.empty(id, caller.userId()), ReadSource.DATABASE, 0))
-              : historyAsync(caller, id));
+          .thenCompose(
+              ignored ->
+                  op instanceof PendingOp.Delete
+                      ? CompletableFuture.completedFuture(
+                          new SessionRead(
+                              ChatSession.empty(id, caller.userId()), ReadSource.DATABASE, 0))
+                      : historyAsync(caller, id));
     }
     // A context update answers with the whole session: for a session not held that is a read. A
     // clear or a delete needs only to know the session is the caller's: no history is downloaded.
@@ -1210,16 +1329,17 @@ public final class SessionStore implements AutoCloseable {
         current -> {
           Outbox outbox;
           try {
-            outbox = outboxes.compute(
-                  id,
-                  (key, existing) -> {
-                    Outbox target =
-                        existing != null ? existing : new Outbox(id, caller.userId(), false);
-                    if (target.owner.equals(caller.userId())) {
-                      target.add(op, clock.instant(), record(id, target.owner, op));
-                    }
-                    return target;
-                  });
+            outbox =
+                outboxes.compute(
+                    id,
+                    (key, existing) -> {
+                      Outbox target =
+                          existing != null ? existing : new Outbox(id, caller.userId(), false);
+                      if (target.owner.equals(caller.userId())) {
+                        target.add(op, clock.instant(), record(id, target.owner, op));
+                      }
+                      return target;
+                    });
           } catch (JournalException e) {
             throw new SessionStorageException(id, e);
           }
@@ -1229,8 +1349,12 @@ public final class SessionStore implements AutoCloseable {
           pacer.markDirty(id);
           ChatSession cached = confirmed.getIfPresent(id);
           Optional<ChatSession> base =
-              cached != null && cached.owner().equals(caller.userId()) ? Optional.of(cached) : current;
-          Optional<ChatSession> after = outbox.overlay(Optional.of(base.orElseGet(() -> ChatSession.empty(id, caller.userId()))));
+              cached != null && cached.owner().equals(caller.userId())
+                  ? Optional.of(cached)
+                  : current;
+          Optional<ChatSession> after =
+              outbox.overlay(
+                  Optional.of(base.orElseGet(() -> ChatSession.empty(id, caller.userId()))));
           return new SessionRead(
               after.orElseGet(() -> ChatSession.empty(id, caller.userId())),
               ReadSource.CACHE,
@@ -1246,26 +1370,36 @@ public final class SessionStore implements AutoCloseable {
     CompletableFuture<Optional<ChatSession>> known =
         op instanceof PendingOp.Context
             ? historyAsync(caller, id).thenApply(read -> Optional.of(read.session()))
-            : existing(caller, id).thenCompose(base -> base.isPresent() ? CompletableFuture.completedFuture(base) : headIfAny(caller, id));
-    return known.thenCompose(current -> {
-      if (current.isEmpty() && !(op instanceof PendingOp.Delete)) {
-        throw new SessionNotFoundException(id);
-      }
-      return sendAs(id, caller.userId(), caller.token(), op, databaseTimeout)
-          .handle((ignored, failure) -> {
-            if (failure != null) {
-              throw translate(failure, "session " + id);
-            }
-            if (op instanceof PendingOp.Delete) {
-              return new SessionRead(ChatSession.empty(id, caller.userId()), ReadSource.DATABASE, 0);
-            }
-            ChatSession held = confirmed.asMap().get(id);
-            ChatSession after = held != null && held.owner().equals(caller.userId())
-                ? held
-                : OperatorDelivery.overlay(id, caller.userId(), List.of(op), current).orElseThrow(() -> new SessionNotFoundException(id));
-            return new SessionRead(after, ReadSource.DATABASE, 0);
-          });
-    });
+            : existing(caller, id)
+                .thenCompose(
+                    base ->
+                        base.isPresent()
+                            ? CompletableFuture.completedFuture(base)
+                            : headIfAny(caller, id));
+    return known.thenCompose(
+        current -> {
+          if (current.isEmpty() && !(op instanceof PendingOp.Delete)) {
+            throw new SessionNotFoundException(id);
+          }
+          return sendAs(id, caller.userId(), caller.token(), op, databaseTimeout)
+              .handle(
+                  (ignored, failure) -> {
+                    if (failure != null) {
+                      throw translate(failure, "session " + id);
+                    }
+                    if (op instanceof PendingOp.Delete) {
+                      return new SessionRead(
+                          ChatSession.empty(id, caller.userId()), ReadSource.DATABASE, 0);
+                    }
+                    ChatSession held = confirmed.asMap().get(id);
+                    ChatSession after =
+                        held != null && held.owner().equals(caller.userId())
+                            ? held
+                            : OperatorDelivery.overlay(id, caller.userId(), List.of(op), current)
+                                .orElseThrow(() -> new SessionNotFoundException(id));
+                    return new SessionRead(after, ReadSource.DATABASE, 0);
+                  });
+        });
   }
 
   /** The caller's session head, or empty when the database has no row of the caller's yet. */
@@ -1280,7 +1414,9 @@ public final class SessionStore implements AutoCloseable {
               if (cause instanceof SessionNotFoundException) {
                 return Optional.<ChatSession>empty();
               }
-              throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
+              throw cause instanceof RuntimeException runtime
+                  ? runtime
+                  : new IllegalStateException(cause);
             });
   }
 
@@ -1349,11 +1485,13 @@ public final class SessionStore implements AutoCloseable {
                     return afterHead(outbox);
                   }
                   case STILL_CHANGING -> {
-                    int attempts = outbox.releaseHead(result.reason().orElse("the row kept changing"));
+                    int attempts =
+                        outbox.releaseHead(result.reason().orElse("the row kept changing"));
                     return FlushOutcome.retryAfter(guard.backoff(attempts));
                   }
                   default -> {
-                    return setAsideHead(outbox, op, result.reason().orElse(SessionAdmin.OWNED_BY_ANOTHER_USER));
+                    return setAsideHead(
+                        outbox, op, result.reason().orElse(SessionAdmin.OWNED_BY_ANOTHER_USER));
                   }
                 }
               }
@@ -1367,17 +1505,22 @@ public final class SessionStore implements AutoCloseable {
                 return setAsideHead(outbox, op, describe(cause));
               }
               // The database refused the service key's request as such (a wrong key, missing
-              // grants): as the drain does, the write stays pending, here for its owner's next token.
-              outbox.releaseHead("waiting for the owner: the service key was refused (" + describe(cause) + ")");
-              log.warn("writes of session {} wait for their owner; the service key was refused: {}", outbox.id, describe(cause));
+              // grants): as the drain does, the write stays pending, here for its owner's next
+              // token.
+              outbox.releaseHead(
+                  "waiting for the owner: the service key was refused (" + describe(cause) + ")");
+              log.warn(
+                  "writes of session {} wait for their owner; the service key was refused: {}",
+                  outbox.id,
+                  describe(cause));
               ownersWaitingForToken.add(outbox.owner);
               return FlushOutcome.parked();
             });
   }
 
   /**
-   * The held copy after a write delivered without its owner: the write applied, at the version
-   * held before, so the next read asks the database what changed.
+   * The held copy after a write delivered without its owner: the write applied, at the version held
+   * before, so the next read asks the database what changed.
    */
   private void deliveredWithoutOwner(SessionId id, PendingOp op) {
     stamp(id);
@@ -1387,16 +1530,30 @@ public final class SessionStore implements AutoCloseable {
       dropLocalCopy(id);
       return;
     }
-    confirmed.asMap().computeIfPresent(id, (key, held) ->
-        OperatorDelivery.overlay(id, held.owner(), List.of(op), Optional.of(held)).orElse(held));
+    confirmed
+        .asMap()
+        .computeIfPresent(
+            id,
+            (key, held) ->
+                OperatorDelivery.overlay(id, held.owner(), List.of(op), Optional.of(held))
+                    .orElse(held));
     validatedAt.remove(id);
   }
 
-  /** Sets the outbox's head aside for good with {@code reason}, as a refusal of the database does. */
+  /**
+   * Sets the outbox's head aside for good with {@code reason}, as a refusal of the database does.
+   */
   private FlushOutcome setAsideHead(Outbox outbox, PendingOp op, String reason) {
-    SetAsideWrite entry = new SetAsideWrite(outbox.id, outbox.owner, opName(op), messageIds(op), reason, clock.instant());
+    SetAsideWrite entry =
+        new SetAsideWrite(
+            outbox.id, outbox.owner, opName(op), messageIds(op), reason, clock.instant());
     setAside.add(entry);
-    log.warn("set aside a {} of session {} ({} messages): {}", entry.operation(), outbox.id, entry.messageIds().size(), reason);
+    log.warn(
+        "set aside a {} of session {} ({} messages): {}",
+        entry.operation(),
+        outbox.id,
+        entry.messageIds().size(),
+        reason);
     keepSetAside(entry, op);
     release(outbox.id, outbox.removeHead());
     confirmed.invalidate(outbox.id);
@@ -1413,12 +1570,14 @@ public final class SessionStore implements AutoCloseable {
     return sendAs(outbox.id, outbox.owner, token, op);
   }
 
-  private CompletableFuture<Void> sendAs(SessionId id, UUID owner, AccessToken token, PendingOp op) {
+  private CompletableFuture<Void> sendAs(
+      SessionId id, UUID owner, AccessToken token, PendingOp op) {
     return sendAs(id, owner, token, op, null);
   }
 
   /** Under the guard; within {@code deadline} when a caller waits for the answer. */
-  private <T> CompletableFuture<T> guarded(Supplier<CompletableFuture<T>> call, @Nullable Duration deadline) {
+  private <T> CompletableFuture<T> guarded(
+      Supplier<CompletableFuture<T>> call, @Nullable Duration deadline) {
     return deadline == null ? guard.call(call) : guard.call(call, deadline);
   }
 
@@ -1456,7 +1615,8 @@ public final class SessionStore implements AutoCloseable {
             });
   }
 
-  private void confirmedAppend(SessionId id, UUID owner, PendingOp.Append append, SessionBackend.AppendAck ack) {
+  private void confirmedAppend(
+      SessionId id, UUID owner, PendingOp.Append append, SessionBackend.AppendAck ack) {
     stamp(id);
     knownOwners.put(id, owner);
     ChatSession cached = confirmed.getIfPresent(id);
@@ -1501,7 +1661,8 @@ public final class SessionStore implements AutoCloseable {
       return;
     }
     if (row.version() == cached.version() + 1) {
-      ChatSession updated = change.apply(cached).withVersion(row.version()).withLastActivity(row.lastActivity());
+      ChatSession updated =
+          change.apply(cached).withVersion(row.version()).withLastActivity(row.lastActivity());
       if (confirmed.asMap().replace(id, cached, updated)) {
         validated(id);
         keepLocalCopy(updated);
@@ -1526,7 +1687,8 @@ public final class SessionStore implements AutoCloseable {
     return outbox.backlogPredatesLastSend() ? FlushOutcome.more() : FlushOutcome.done();
   }
 
-  private FlushOutcome onFlushFailure(Outbox outbox, AccessToken token, PendingOp op, Throwable failure) {
+  private FlushOutcome onFlushFailure(
+      Outbox outbox, AccessToken token, PendingOp op, Throwable failure) {
     if (RemoteGuard.isUnavailable(failure)) {
       int attempts = outbox.releaseHead(describe(failure));
       Duration delay = guard.retryDelayAfter(failure, attempts);
@@ -1535,22 +1697,33 @@ public final class SessionStore implements AutoCloseable {
     if (failure instanceof PostgrestException remoteFailure
         && remoteFailure.kind() == FailureKind.AUTH) {
       outbox.releaseHead(describe(failure));
-      tokens.asMap().computeIfPresent(
-          outbox.owner, (owner, current) -> current.token().equals(token) ? new OwnerToken(token, true) : current);
+      tokens
+          .asMap()
+          .computeIfPresent(
+              outbox.owner,
+              (owner, current) ->
+                  current.token().equals(token) ? new OwnerToken(token, true) : current);
       OwnerToken now = tokens.getIfPresent(outbox.owner);
       if (now != null && !now.refused()) {
         return FlushOutcome.more(); // a newer token arrived while this one was being refused
       }
-      log.warn("writes of session {} wait for a new token of their owner: {}", outbox.id, describe(failure));
+      log.warn(
+          "writes of session {} wait for a new token of their owner: {}",
+          outbox.id,
+          describe(failure));
       ownersWaitingForToken.add(outbox.owner);
       return FlushOutcome.parked();
     }
-    if (!(failure instanceof PostgrestHttpException || failure instanceof SessionNotFoundException)) {
+    if (!(failure instanceof PostgrestHttpException
+        || failure instanceof SessionNotFoundException)) {
       // Not an answer from the database (a shutdown scheduler, a bug): nothing says the write is
       // wrong, so it stays pending (and journaled) and is tried again later.
       int attempts = outbox.releaseHead(describe(failure));
       if (!closed) {
-        log.warn("writes of session {} could not be sent and stay pending: {}", outbox.id, describe(failure));
+        log.warn(
+            "writes of session {} could not be sent and stay pending: {}",
+            outbox.id,
+            describe(failure));
       }
       return FlushOutcome.retryAfter(guard.backoff(attempts));
     }
@@ -1559,8 +1732,8 @@ public final class SessionStore implements AutoCloseable {
   }
 
   /**
-   * Records a set-aside write durably (the write itself and the reason) before its pending entry
-   * is released, so operators still see it after a restart. Kind {@value #SET_ASIDE_KIND}; never
+   * Records a set-aside write durably (the write itself and the reason) before its pending entry is
+   * released, so operators still see it after a restart. Kind {@value #SET_ASIDE_KIND}; never
    * released by the store.
    */
   private void keepSetAside(SetAsideWrite entry, PendingOp op) {
@@ -1569,18 +1742,26 @@ public final class SessionStore implements AutoCloseable {
     }
     try {
       journal.append(
-          SessionCodec.setAsideKey(entry.sessionId()), entry.owner(), SET_ASIDE_KIND, SessionCodec.setAsideToJson(entry, op));
+          SessionCodec.setAsideKey(entry.sessionId()),
+          entry.owner(),
+          SET_ASIDE_KIND,
+          SessionCodec.setAsideToJson(entry, op));
     } catch (JournalException e) {
-      log.error("could not record the set-aside write of session {} durably: {}", entry.sessionId(), e.getMessage());
+      log.error(
+          "could not record the set-aside write of session {} durably: {}",
+          entry.sessionId(),
+          e.getMessage());
     }
   }
 
   /** At most every few seconds while writes are pending: how the drain is going. */
   private void logProgress() {
     Instant now = clock.instant();
-    Instant last = java.util.Objects.requireNonNull(lastProgressLog.get()); // set at construction, never null
+    Instant last =
+        java.util.Objects.requireNonNull(lastProgressLog.get()); // set at construction, never null
     boolean recent =
-        !last.equals(Instant.MIN) && Duration.between(last, now).compareTo(PROGRESS_LOG_INTERVAL) < 0;
+        !last.equals(Instant.MIN)
+            && Duration.between(last, now).compareTo(PROGRESS_LOG_INTERVAL) < 0;
     if (recent || !lastProgressLog.compareAndSet(last, now)) {
       return;
     }
@@ -1596,7 +1777,8 @@ public final class SessionStore implements AutoCloseable {
 
   private void pruneLocalCopiesNowAndThen(Journal journal) {
     Instant now = clock.instant();
-    Instant last = java.util.Objects.requireNonNull(lastPrune.get()); // set at construction, never null
+    Instant last =
+        java.util.Objects.requireNonNull(lastPrune.get()); // set at construction, never null
     if (!last.equals(Instant.MIN) && Duration.between(last, now).compareTo(PRUNE_INTERVAL) < 0) {
       return;
     }
@@ -1624,7 +1806,10 @@ public final class SessionStore implements AutoCloseable {
       journal.release(id.value(), sequence);
     } catch (JournalException e) {
       // Still recorded: replayed after a restart, and harmless then (appends are idempotent).
-      log.error("could not release confirmed writes of session {} from the journal: {}", id, e.getMessage());
+      log.error(
+          "could not release confirmed writes of session {} from the journal: {}",
+          id,
+          e.getMessage());
     }
   }
 
@@ -1649,12 +1834,17 @@ public final class SessionStore implements AutoCloseable {
         }
         op = SessionCodec.opFromJson(entry.kind(), entry.payload());
       } catch (IllegalArgumentException e) {
-        log.error("journal entry {} cannot be read and is left in place: {}", entry.sequence(), e.getMessage());
+        log.error(
+            "journal entry {} cannot be read and is left in place: {}",
+            entry.sequence(),
+            e.getMessage());
         continue;
       }
       Outbox outbox = outboxes.computeIfAbsent(id, key -> new Outbox(key, entry.owner(), false));
       if (!outbox.owner.equals(entry.owner())) {
-        log.error("journal entry {} names another owner than earlier entries of its session; left in place", entry.sequence());
+        log.error(
+            "journal entry {} names another owner than earlier entries of its session; left in place",
+            entry.sequence());
         continue;
       }
       outbox.add(op, entry.recordedAt(), entry.sequence());
@@ -1667,16 +1857,19 @@ public final class SessionStore implements AutoCloseable {
     if (replayed > 0) {
       log.info("replaying {} journaled writes of {} sessions", replayed, outboxes.size());
       if (operator != null) {
-        log.info("writes of owners without a token are delivered with the service key, under the drain's rules");
+        log.info(
+            "writes of owners without a token are delivered with the service key, under the drain's rules");
       } else {
-        log.info("{} journaled writes wait for their owners' next requests (no service key given to deliver them)",
+        log.info(
+            "{} journaled writes wait for their owners' next requests (no service key given to deliver them)",
             writesWaitingForOwners());
       }
     }
   }
 
   private void removeIfEmpty(Outbox outbox) {
-    outboxes.computeIfPresent(outbox.id, (id, current) -> current == outbox && current.isEmpty() ? null : current);
+    outboxes.computeIfPresent(
+        outbox.id, (id, current) -> current == outbox && current.isEmpty() ? null : current);
   }
 
   private void rememberToken(Caller caller) {
@@ -1741,7 +1934,8 @@ public final class SessionStore implements AutoCloseable {
     @Nullable Duration retryAfter = null;
     if (cause instanceof PostgrestHttpException http && http.retryAfter().isPresent()) {
       retryAfter = http.retryAfter().get();
-    } else if (cause instanceof CallNotPermittedException || cause instanceof dev.codebasechat.sync.DeadlineExceededException) {
+    } else if (cause instanceof CallNotPermittedException
+        || cause instanceof dev.codebasechat.sync.DeadlineExceededException) {
       retryAfter = Duration.ofSeconds(1);
     }
     return new SessionUnavailableException(what, retryAfter, cause);
@@ -1758,24 +1952,34 @@ public final class SessionStore implements AutoCloseable {
     if (cause instanceof PostgrestHttpException http) {
       switch (http.kind()) {
         case AUTH:
-          return new SessionAccessException(SessionAccessException.Reason.UNAUTHENTICATED, http.status(), http);
+          return new SessionAccessException(
+              SessionAccessException.Reason.UNAUTHENTICATED, http.status(), http);
         case FORBIDDEN:
-          return new SessionAccessException(SessionAccessException.Reason.FORBIDDEN, http.status(), http);
+          return new SessionAccessException(
+              SessionAccessException.Reason.FORBIDDEN, http.status(), http);
         case CONFLICT:
-          return new SessionRejectedException(SessionRejectedException.Reason.CONFLICT,
-              "the database refused the request for " + what + ": " + http.getMessage(), http);
+          return new SessionRejectedException(
+              SessionRejectedException.Reason.CONFLICT,
+              "the database refused the request for " + what + ": " + http.getMessage(),
+              http);
         case CLIENT:
         case NOT_FOUND:
-          return new SessionRejectedException(SessionRejectedException.Reason.INVALID,
-              "the database refused the request for " + what + ": " + http.getMessage(), http);
+          return new SessionRejectedException(
+              SessionRejectedException.Reason.INVALID,
+              "the database refused the request for " + what + ": " + http.getMessage(),
+              http);
         default:
-          return new SessionRejectedException(SessionRejectedException.Reason.DATABASE_ERROR,
-              "the database refused the request for " + what + ": " + http.getMessage(), http);
+          return new SessionRejectedException(
+              SessionRejectedException.Reason.DATABASE_ERROR,
+              "the database refused the request for " + what + ": " + http.getMessage(),
+              http);
       }
     }
     if (cause instanceof PostgrestException remoteFailure) {
-      return new SessionRejectedException(SessionRejectedException.Reason.DATABASE_ERROR,
-          "request for " + what + " failed: " + remoteFailure.getMessage(), remoteFailure);
+      return new SessionRejectedException(
+          SessionRejectedException.Reason.DATABASE_ERROR,
+          "request for " + what + " failed: " + remoteFailure.getMessage(),
+          remoteFailure);
     }
     if (cause instanceof RuntimeException runtime) {
       return runtime;
@@ -1833,7 +2037,10 @@ public final class SessionStore implements AutoCloseable {
       this.writeThrough = writeThrough;
     }
 
-    /** Source of time for timestamps, debounce, cache expiry and the breaker; default UTC system clock. */
+    /**
+     * Source of time for timestamps, debounce, cache expiry and the breaker; default UTC system
+     * clock.
+     */
     public Builder clock(Clock clock) {
       this.clock = clock;
       return this;
@@ -1888,7 +2095,8 @@ public final class SessionStore implements AutoCloseable {
      */
     public Builder cacheFreshness(Duration freshness) {
       if (freshness.isNegative()) {
-        throw new IllegalArgumentException("cacheFreshness must not be negative but was " + freshness);
+        throw new IllegalArgumentException(
+            "cacheFreshness must not be negative but was " + freshness);
       }
       this.cacheFreshness = freshness;
       return this;
@@ -1921,7 +2129,8 @@ public final class SessionStore implements AutoCloseable {
     /** Sessions flushed in parallel at most; default 8. */
     public Builder maxConcurrentFlushes(int sessions) {
       if (sessions < 1) {
-        throw new IllegalArgumentException("maxConcurrentFlushes must be at least 1 but was " + sessions);
+        throw new IllegalArgumentException(
+            "maxConcurrentFlushes must be at least 1 but was " + sessions);
       }
       this.maxConcurrentFlushes = sessions;
       return this;
@@ -1930,7 +2139,8 @@ public final class SessionStore implements AutoCloseable {
     /** Approximate bytes of confirmed sessions kept in memory; default 256 MiB. */
     public Builder cacheMaximumWeightBytes(long bytes) {
       if (bytes < 1) {
-        throw new IllegalArgumentException("cacheMaximumWeightBytes must be positive but was " + bytes);
+        throw new IllegalArgumentException(
+            "cacheMaximumWeightBytes must be positive but was " + bytes);
       }
       this.cacheMaximumWeightBytes = bytes;
       return this;
@@ -1963,10 +2173,10 @@ public final class SessionStore implements AutoCloseable {
 
     /**
      * Makes every acknowledged write durable in {@code journal} first, releases it once the
-     * database confirmed it, and replays what it holds when the store is built (each owner's
-     * writes are sent once that owner presents a token again: tokens are never written to disk).
-     * Without a journal, unconfirmed writes live in memory only. Ignored in embedded mode, whose
-     * table is itself durable. The store does not close the journal.
+     * database confirmed it, and replays what it holds when the store is built (each owner's writes
+     * are sent once that owner presents a token again: tokens are never written to disk). Without a
+     * journal, unconfirmed writes live in memory only. Ignored in embedded mode, whose table is
+     * itself durable. The store does not close the journal.
      */
     public Builder journal(Journal journal) {
       this.journal = journal;
@@ -1981,7 +2191,8 @@ public final class SessionStore implements AutoCloseable {
     public Builder localCopyRetention(Duration maxAge, long maxBytes) {
       this.localCopyMaxAge = positive("localCopyRetention maxAge", maxAge);
       if (maxBytes < 1) {
-        throw new IllegalArgumentException("localCopyRetention maxBytes must be positive but was " + maxBytes);
+        throw new IllegalArgumentException(
+            "localCopyRetention maxBytes must be positive but was " + maxBytes);
       }
       this.localCopyMaxBytes = maxBytes;
       return this;

@@ -2,8 +2,8 @@ package dev.codebasechat.session;
 
 /**
  * Approximate heap bytes of a cached session, for the cache's weight bound. Counts what grows:
- * message text (two bytes a char, as a worst case for non-Latin text), per-message object
- * overhead, and the JSON context; fixed parts are a constant.
+ * message text (two bytes a char, as a worst case for non-Latin text), per-message object overhead,
+ * and the JSON context; fixed parts are a constant.
  */
 final class SessionWeigher {
   static final int SESSION_OVERHEAD = 512;

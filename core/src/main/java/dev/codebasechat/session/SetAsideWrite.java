@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * A write the database refused for good (a 4xx other than 401, e.g. a policy or a constraint):
- * kept here with the reason for operators, never retried, never silently dropped.
+ * A write the database refused for good (a 4xx other than 401, e.g. a policy or a constraint): kept
+ * here with the reason for operators, never retried, never silently dropped.
  *
  * @param sessionId the session it was for
  * @param owner the user who made it

@@ -3,8 +3,8 @@ package dev.codebasechat.sync;
 import java.util.Locale;
 
 /**
- * The state of the circuit breaker in front of the database, in this project's words (the
- * breaker's library is an implementation detail).
+ * The state of the circuit breaker in front of the database, in this project's words (the breaker's
+ * library is an implementation detail).
  */
 public enum BreakerState {
   /** Calls go to the database. */
@@ -14,7 +14,10 @@ public enum BreakerState {
   /** Calls are refused at once, without the network: the database recently kept failing. */
   OPEN;
 
-  /** The lower-case name operators see, e.g. in {@code /readyz}: {@code closed}, {@code half_open}, {@code open}. */
+  /**
+   * The lower-case name operators see, e.g. in {@code /readyz}: {@code closed}, {@code half_open},
+   * {@code open}.
+   */
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);
   }

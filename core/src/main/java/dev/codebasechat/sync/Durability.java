@@ -9,17 +9,17 @@ package dev.codebasechat.sync;
 public enum Durability {
 
   /**
-   * {@code PRAGMA synchronous=FULL}: every commit fsyncs the write-ahead log before it returns.
-   * A write that returned survives a process crash ({@code kill -9}) <b>and</b> an OS crash or
-   * power loss (as far as the disk honours fsync). The default.
+   * {@code PRAGMA synchronous=FULL}: every commit fsyncs the write-ahead log before it returns. A
+   * write that returned survives a process crash ({@code kill -9}) <b>and</b> an OS crash or power
+   * loss (as far as the disk honours fsync). The default.
    */
   FULL("FULL"),
 
   /**
    * {@code PRAGMA synchronous=NORMAL}: commits append to the write-ahead log without fsync; the log
-   * is synced only at checkpoints. A write that returned survives a process crash ({@code kill
-   * -9}: the data is in the OS page cache), but the last commits before an OS crash or power loss
-   * may be lost (rolled back, never corrupted). Faster: no fsync on the commit path.
+   * is synced only at checkpoints. A write that returned survives a process crash ({@code kill -9}:
+   * the data is in the OS page cache), but the last commits before an OS crash or power loss may be
+   * lost (rolled back, never corrupted). Faster: no fsync on the commit path.
    */
   PROCESS_CRASH_SAFE("NORMAL");
 

@@ -3,8 +3,8 @@ package dev.codebasechat.sync;
 import java.time.Duration;
 
 /**
- * What one flush of a key's pending writes achieved; tells the {@link WritePacer} what to do
- * next with that key.
+ * What one flush of a key's pending writes achieved; tells the {@link WritePacer} what to do next
+ * with that key.
  */
 public sealed interface FlushOutcome {
 

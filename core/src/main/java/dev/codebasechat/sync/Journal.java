@@ -59,8 +59,15 @@ public interface Journal extends AutoCloseable {
 
     @Override
     public String toString() {
-      return "Append[key=" + key + ", owner=" + owner + ", kind=" + kind + ", payload="
-          + payload.length + " bytes]";
+      return "Append[key="
+          + key
+          + ", owner="
+          + owner
+          + ", kind="
+          + kind
+          + ", payload="
+          + payload.length
+          + " bytes]";
     }
   }
 
@@ -122,7 +129,9 @@ public interface Journal extends AutoCloseable {
 
   JournalStats stats();
 
-  /** Releases the file. Idempotent; later calls of any other method throw {@link JournalException}. */
+  /**
+   * Releases the file. Idempotent; later calls of any other method throw {@link JournalException}.
+   */
   @Override
   void close();
 }

@@ -47,7 +47,18 @@ public record JournalEntry(
 
   @Override
   public String toString() {
-    return "JournalEntry[sequence=" + sequence + ", key=" + key + ", owner=" + owner + ", kind="
-        + kind + ", payload=" + payload.length + " bytes, recordedAt=" + recordedAt + "]";
+    return "JournalEntry[sequence="
+        + sequence
+        + ", key="
+        + key
+        + ", owner="
+        + owner
+        + ", kind="
+        + kind
+        + ", payload="
+        + payload.length
+        + " bytes, recordedAt="
+        + recordedAt
+        + "]";
   }
 }

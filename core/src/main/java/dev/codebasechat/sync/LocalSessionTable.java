@@ -1,12 +1,12 @@
 package dev.codebasechat.sync;
 
-import dev.codebasechat.schema.SessionTableRules;
-import dev.codebasechat.schema.TableConstraintException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.schema.SessionTableRules;
+import dev.codebasechat.schema.TableConstraintException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,7 +17,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -34,9 +33,9 @@ import org.jspecify.annotations.Nullable;
  * ever "released": what is written stays until cleared or deleted.
  *
  * <p><b>Owner isolation</b> stands in for Row Level Security: every method takes the verified
- * caller and touches only that caller's rows. Another user's session behaves exactly like a
- * missing one (empty, {@code false}, absent from lists), except that {@link #append} cannot create
- * a session under an id already taken and throws {@link SessionIdTakenException}, as the database
+ * caller and touches only that caller's rows. Another user's session behaves exactly like a missing
+ * one (empty, {@code false}, absent from lists), except that {@link #append} cannot create a
+ * session under an id already taken and throws {@link SessionIdTakenException}, as the database
  * answers 42501.
  *
  * <p><b>Shapes</b> follow PostgREST: {@link #fetch} returns the columns {@code session_id, user_id,
@@ -52,15 +51,17 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Durability and concurrency</b> are those of {@link SqliteJournal}: WAL mode, {@code
  * synchronous} per {@link Durability}, each method one IMMEDIATE transaction committed before it
  * returns (all or nothing); thread-safe, writes serialised. Failures of the file throw {@link
- * JournalException}; malformed arguments throw {@link IllegalArgumentException} naming the argument.
+ * JournalException}; malformed arguments throw {@link IllegalArgumentException} naming the
+ * argument.
  */
 public final class LocalSessionTable implements AutoCloseable {
 
   /**
-   * What {@link #append} did: new messages stored, the history's length, the row's version,
-   * whether the call created the session, and the row's last activity.
+   * What {@link #append} did: new messages stored, the history's length, the row's version, whether
+   * the call created the session, and the row's last activity.
    */
-  public record AppendResult(int appended, int messageCount, long version, boolean created, Instant lastActivity) {}
+  public record AppendResult(
+      int appended, int messageCount, long version, boolean created, Instant lastActivity) {}
 
   /** The row's version, history length and last activity after a context update or a clear. */
   public record RowVersion(long version, int messageCount, Instant lastActivity) {}
@@ -85,12 +86,14 @@ public final class LocalSessionTable implements AutoCloseable {
 
   /** 2: sessions keep the size of their history ({@code history_bytes}) for its 16 MiB limit. */
   static final int SCHEMA_VERSION = 2;
+
   /** {@code PRAGMA application_id} of a session table file: "CBCS". */
   static final int APPLICATION_ID = 0x43424353;
 
   private static final Set<String> PATCH_FIELDS = SessionTableRules.CONTEXT_COLUMNS;
   private static final DateTimeFormatter POSTGREST_TIME =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxxx", Locale.ROOT).withZone(ZoneOffset.UTC);
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxxx", Locale.ROOT)
+          .withZone(ZoneOffset.UTC);
 
   private static final SqliteDatabase.Schema SCHEMA =
       new SqliteDatabase.Schema(
@@ -145,8 +148,8 @@ public final class LocalSessionTable implements AutoCloseable {
    *     function takes them ({@link SessionTableRules#batch}); stored as given
    * @throws SessionIdTakenException when the id belongs to another user's session
    * @throws TableConstraintException when the history would exceed {@value
-   *     #MAX_MESSAGES_PER_SESSION} messages or 16 MiB, or {@code repo} or {@code currentFile} is too
-   *     long
+   *     #MAX_MESSAGES_PER_SESSION} messages or 16 MiB, or {@code repo} or {@code currentFile} is
+   *     too long
    * @throws IllegalArgumentException when an argument is malformed (the message names it, in the
    *     function's words)
    */
@@ -166,24 +169,26 @@ public final class LocalSessionTable implements AutoCloseable {
         connection -> {
           boolean created =
               SqliteDatabase.update(
-              connection,
-              "INSERT INTO sessions (session_id, user_id, repo, current_file, last_activity,"
-                  + " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                  + " ON CONFLICT (session_id) DO NOTHING",
-              sessionId,
-              owner.toString(),
-              repo.orElse(null),
-              currentFile.orElse(null),
-              now,
-              now,
-              now)
+                      connection,
+                      "INSERT INTO sessions (session_id, user_id, repo, current_file, last_activity,"
+                          + " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                          + " ON CONFLICT (session_id) DO NOTHING",
+                      sessionId,
+                      owner.toString(),
+                      repo.orElse(null),
+                      currentFile.orElse(null),
+                      now,
+                      now,
+                      now)
                   == 1;
           Row row =
               row(connection, owner, sessionId)
                   .orElseThrow(() -> new SessionIdTakenException(sessionId));
           long seq =
               SqliteDatabase.queryLong(
-                  connection, "SELECT coalesce(max(seq), 0) FROM messages WHERE session = ?", row.id);
+                  connection,
+                  "SELECT coalesce(max(seq), 0) FROM messages WHERE session = ?",
+                  row.id);
           int appended = 0;
           long appendedBytes = 0;
           try (PreparedStatement insert =
@@ -198,18 +203,22 @@ public final class LocalSessionTable implements AutoCloseable {
               if (insert.executeUpdate() == 1) {
                 seq++;
                 appended++;
-                appendedBytes += candidate.json().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                appendedBytes +=
+                    candidate.json().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
               }
             }
           }
           // Thrown inside the transaction: it rolls back, nothing of the batch stays.
           SessionTableRules.checkHistory(
               row.messageCount + appended,
-              SessionTableRules.historyBytes(row.messageCount + appended, row.historyBytes + appendedBytes));
+              SessionTableRules.historyBytes(
+                  row.messageCount + appended, row.historyBytes + appendedBytes));
           boolean repoChanges = repo.isPresent() && !repo.get().equals(row.repo);
-          boolean fileChanges = currentFile.isPresent() && !currentFile.get().equals(row.currentFile);
+          boolean fileChanges =
+              currentFile.isPresent() && !currentFile.get().equals(row.currentFile);
           if (appended == 0 && !repoChanges && !fileChanges) {
-            return new AppendResult(0, row.messageCount, row.version, created, Instant.ofEpochMilli(row.lastActivity));
+            return new AppendResult(
+                0, row.messageCount, row.version, created, Instant.ofEpochMilli(row.lastActivity));
           }
           SqliteDatabase.update(
               connection,
@@ -223,11 +232,18 @@ public final class LocalSessionTable implements AutoCloseable {
               now,
               now,
               row.id);
-          return new AppendResult(appended, row.messageCount + appended, row.version + 1, created, Instant.ofEpochMilli(now));
+          return new AppendResult(
+              appended,
+              row.messageCount + appended,
+              row.version + 1,
+              created,
+              Instant.ofEpochMilli(now));
         });
   }
 
-  /** The caller's session as PostgREST returns the row; empty when the caller has none by that id. */
+  /**
+   * The caller's session as PostgREST returns the row; empty when the caller has none by that id.
+   */
   public Optional<ObjectNode> fetch(UUID owner, String sessionId) {
     return onOwnRow(
         "fetch session",
@@ -238,7 +254,9 @@ public final class LocalSessionTable implements AutoCloseable {
           ArrayNode history = mapper.createArrayNode();
           try (PreparedStatement statement =
                   SqliteDatabase.prepare(
-                      connection, "SELECT body FROM messages WHERE session = ? ORDER BY seq", row.id);
+                      connection,
+                      "SELECT body FROM messages WHERE session = ? ORDER BY seq",
+                      row.id);
               ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {
               history.add(parse(rows.getString(1)));
@@ -254,7 +272,12 @@ public final class LocalSessionTable implements AutoCloseable {
    * empty when the caller has none by that id. Reads no message.
    */
   public Optional<ObjectNode> head(UUID owner, String sessionId) {
-    return onOwnRow("read session head", false, owner, sessionId, (connection, row) -> rowJson(owner, row, Optional.empty()));
+    return onOwnRow(
+        "read session head",
+        false,
+        owner,
+        sessionId,
+        (connection, row) -> rowJson(owner, row, Optional.empty()));
   }
 
   /** The row in PostgREST's shape and column order, with the history when given. */
@@ -352,9 +375,12 @@ public final class LocalSessionTable implements AutoCloseable {
       throw new IllegalArgumentException(
           "limit and offset must not be negative but were " + limit + " and " + offset);
     }
-    String filter = repo.isPresent() ? " WHERE s.user_id = ? AND s.repo = ?" : " WHERE s.user_id = ?";
+    String filter =
+        repo.isPresent() ? " WHERE s.user_id = ? AND s.repo = ?" : " WHERE s.user_id = ?";
     Object[] filterValues =
-        repo.isPresent() ? new Object[] {owner.toString(), repo.get()} : new Object[] {owner.toString()};
+        repo.isPresent()
+            ? new Object[] {owner.toString(), repo.get()}
+            : new Object[] {owner.toString()};
     return page("list sessions", false, filter, filterValues, limit, offset);
   }
 
@@ -363,7 +389,12 @@ public final class LocalSessionTable implements AutoCloseable {
    * total; {@code operatorColumns} adds {@code user_id} and {@code history_bytes}.
    */
   private Page page(
-      String what, boolean operatorColumns, String filter, Object[] filterValues, int limit, int offset) {
+      String what,
+      boolean operatorColumns,
+      String filter,
+      Object[] filterValues,
+      int limit,
+      int offset) {
     // The history is "[" + bodies joined by "," + "]": its length follows from the bodies.
     String extra =
         operatorColumns
@@ -374,7 +405,8 @@ public final class LocalSessionTable implements AutoCloseable {
         what,
         connection -> {
           long total =
-              SqliteDatabase.queryLong(connection, "SELECT count(*) FROM sessions s" + filter, filterValues);
+              SqliteDatabase.queryLong(
+                  connection, "SELECT count(*) FROM sessions s" + filter, filterValues);
           List<Object> parameters = new ArrayList<>(List.of(filterValues));
           parameters.add(limit);
           parameters.add(offset);
@@ -383,7 +415,9 @@ public final class LocalSessionTable implements AutoCloseable {
                   SqliteDatabase.prepare(
                       connection,
                       "SELECT s.session_id, s.repo, s.current_file, s.message_count, s.last_activity,"
-                          + " s.created_at" + extra + " FROM sessions s"
+                          + " s.created_at"
+                          + extra
+                          + " FROM sessions s"
                           + filter
                           + " ORDER BY s.last_activity DESC, s.session_id ASC LIMIT ? OFFSET ?",
                       parameters.toArray());
@@ -421,14 +455,16 @@ public final class LocalSessionTable implements AutoCloseable {
           "limit and offset must not be negative but were " + limit + " and " + offset);
     }
     String filter = owner.isPresent() ? " WHERE s.user_id = ?" : "";
-    Object[] filterValues = owner.isPresent() ? new Object[] {owner.get().toString()} : new Object[0];
+    Object[] filterValues =
+        owner.isPresent() ? new Object[] {owner.get().toString()} : new Object[0];
     return page("list all sessions", true, filter, filterValues, limit, offset);
   }
 
   /** Counts over every user's sessions (or only {@code owner}'s), for operator tools. */
   public Totals totals(Optional<UUID> owner, Instant activeSince) {
     String filter = owner.isPresent() ? " WHERE user_id = ?" : "";
-    Object[] filterValues = owner.isPresent() ? new Object[] {owner.get().toString()} : new Object[0];
+    Object[] filterValues =
+        owner.isPresent() ? new Object[] {owner.get().toString()} : new Object[0];
     return database.read(
         "count sessions",
         connection -> {
@@ -439,7 +475,8 @@ public final class LocalSessionTable implements AutoCloseable {
                   SqliteDatabase.prepare(
                       connection,
                       "SELECT count(*), coalesce(sum(last_activity >= ?), 0), coalesce(sum(message_count), 0)"
-                          + " FROM sessions" + filter,
+                          + " FROM sessions"
+                          + filter,
                       parameters.toArray());
               ResultSet result = statement.executeQuery()) {
             result.next();

@@ -7,13 +7,13 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.core.functions.Either;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.github.resilience4j.core.functions.Either;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -38,19 +38,19 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>The circuit breaker (named {@value #BREAKER_NAME}) records every attempt. Only {@linkplain
- *       FailureKind#TRANSIENT transient} failures count against it; auth, permission and other
- *       4xx answers are ignored by it (neither success nor failure), so a user with a bad token
- *       can never open it for everyone. While it is open, calls fail at once with {@link
+ *       FailureKind#TRANSIENT transient} failures count against it; auth, permission and other 4xx
+ *       answers are ignored by it (neither success nor failure), so a user with a bad token can
+ *       never open it for everyone. While it is open, calls fail at once with {@link
  *       CallNotPermittedException} (no stack trace is filled in, so this costs microseconds).
- *   <li>Retry is outside the breaker and retries only transient failures, with exponential
- *       backoff and jitter; a {@code Retry-After} answer waits at least that long. A {@code
- *       Retry-After} longer than {@linkplain Builder#maxBackoff maxBackoff} ends the retries: the
- *       caller (the write-behind) then waits that long itself, without holding a thread. {@link
+ *   <li>Retry is outside the breaker and retries only transient failures, with exponential backoff
+ *       and jitter; a {@code Retry-After} answer waits at least that long. A {@code Retry-After}
+ *       longer than {@linkplain Builder#maxBackoff maxBackoff} ends the retries: the caller (the
+ *       write-behind) then waits that long itself, without holding a thread. {@link
  *       CallNotPermittedException} is never retried, so an open breaker answers immediately.
  * </ol>
  *
- * <p>Retrying a write is safe because every write this project sends is idempotent (appends
- * carry message ids). Thread-safe; time comes from the injected clock and scheduler.
+ * <p>Retrying a write is safe because every write this project sends is idempotent (appends carry
+ * message ids). Thread-safe; time comes from the injected clock and scheduler.
  */
 public final class RemoteGuard {
 
@@ -66,8 +66,10 @@ public final class RemoteGuard {
   public static final int DEFAULT_MINIMUM_CALLS = 5;
   public static final Duration DEFAULT_OPEN_DURATION = Duration.ofSeconds(5);
   public static final int DEFAULT_HALF_OPEN_CALLS = 2;
+
   /** Calls slower than this count as slow; when half of the recent calls are, the breaker opens. */
   public static final Duration DEFAULT_SLOW_CALL_THRESHOLD = Duration.ofSeconds(1);
+
   public static final float DEFAULT_SLOW_CALL_RATE_THRESHOLD = 50f;
 
   private static final Logger log = LoggerFactory.getLogger(RemoteGuard.class);
@@ -123,10 +125,7 @@ public final class RemoteGuard {
         .getEventPublisher()
         .onStateTransition(
             event ->
-                log.warn(
-                    "circuit breaker {} moved {}",
-                    BREAKER_NAME,
-                    event.getStateTransition()));
+                log.warn("circuit breaker {} moved {}", BREAKER_NAME, event.getStateTransition()));
   }
 
   public static Builder builder(Clock clock, ScheduledExecutorService scheduler) {
@@ -135,8 +134,8 @@ public final class RemoteGuard {
 
   /**
    * Runs {@code call} under retry and breaker. {@code call} must start a new request on every
-   * invocation. The returned future fails with the last {@link PostgrestException}, or with
-   * {@link CallNotPermittedException} while the breaker is open; it never fails with a wrapper.
+   * invocation. The returned future fails with the last {@link PostgrestException}, or with {@link
+   * CallNotPermittedException} while the breaker is open; it never fails with a wrapper.
    */
   public <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> call) {
     Supplier<CompletionStage<T>> safe =
@@ -228,8 +227,12 @@ public final class RemoteGuard {
     return result;
   }
 
-  /** {@code attempt}, or a {@link DeadlineExceededException} after {@code millis} (the attempt is then cancelled). */
-  private <T> CompletableFuture<T> within(CompletableFuture<T> attempt, long millis, Duration deadline) {
+  /**
+   * {@code attempt}, or a {@link DeadlineExceededException} after {@code millis} (the attempt is
+   * then cancelled).
+   */
+  private <T> CompletableFuture<T> within(
+      CompletableFuture<T> attempt, long millis, Duration deadline) {
     CompletableFuture<T> timed = new CompletableFuture<>();
     ScheduledFuture<?> timer =
         scheduler.schedule(
@@ -253,8 +256,8 @@ public final class RemoteGuard {
   }
 
   /**
-   * Publishes the breaker's and the retry's meters ({@code resilience4j.circuitbreaker.*},
-   * {@code resilience4j.retry.*}, tagged {@code name=}{@value #BREAKER_NAME}) to {@code registry}.
+   * Publishes the breaker's and the retry's meters ({@code resilience4j.circuitbreaker.*}, {@code
+   * resilience4j.retry.*}, tagged {@code name=}{@value #BREAKER_NAME}) to {@code registry}.
    */
   public void bindTo(MeterRegistry registry) {
     TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
@@ -271,7 +274,10 @@ public final class RemoteGuard {
     return retry;
   }
 
-  /** The breaker's state; a breaker disabled or only recording counts as closed, forced open as open. */
+  /**
+   * The breaker's state; a breaker disabled or only recording counts as closed, forced open as
+   * open.
+   */
   public BreakerState breakerState() {
     return switch (breaker.getState()) {
       case OPEN, FORCED_OPEN -> BreakerState.OPEN;
@@ -293,8 +299,8 @@ public final class RemoteGuard {
   /**
    * How long a caller should wait before trying again after {@code failure}, for failures that
    * ended a {@link #call}: the server's {@code Retry-After} when it sent one, else {@link
-   * #backoff(int)} for {@code attempt} (also while the breaker is open: the next attempt then
-   * fails fast and costs nothing).
+   * #backoff(int)} for {@code attempt} (also while the breaker is open: the next attempt then fails
+   * fast and costs nothing).
    */
   public Duration retryDelayAfter(Throwable failure, int attempt) {
     Throwable cause = unwrap(failure);
@@ -305,7 +311,9 @@ public final class RemoteGuard {
     return backoff(attempt);
   }
 
-  /** Whether {@code failure} means the database is unreachable right now (fall back, retry later). */
+  /**
+   * Whether {@code failure} means the database is unreachable right now (fall back, retry later).
+   */
   public static boolean isUnavailable(Throwable failure) {
     Throwable cause = unwrap(failure);
     return cause instanceof CallNotPermittedException || isTransient(cause);
@@ -386,7 +394,9 @@ public final class RemoteGuard {
       return this;
     }
 
-    /** Cap of every wait, and the longest {@code Retry-After} waited within one call; default 5 s. */
+    /**
+     * Cap of every wait, and the longest {@code Retry-After} waited within one call; default 5 s.
+     */
     public Builder maxBackoff(Duration maxBackoff) {
       this.maxBackoff = positive("maxBackoff", maxBackoff);
       return this;
@@ -450,7 +460,8 @@ public final class RemoteGuard {
     /** Percentage of slow calls among recent ones that opens the breaker; default 50. */
     public Builder slowCallRateThreshold(float percent) {
       if (!(percent > 0 && percent <= 100)) {
-        throw new IllegalArgumentException("slowCallRateThreshold must be in (0, 100] but was " + percent);
+        throw new IllegalArgumentException(
+            "slowCallRateThreshold must be in (0, 100] but was " + percent);
       }
       this.slowCallRateThreshold = percent;
       return this;
@@ -459,7 +470,10 @@ public final class RemoteGuard {
     public RemoteGuard build() {
       if (initialBackoff.compareTo(maxBackoff) > 0) {
         throw new IllegalArgumentException(
-            "initialBackoff must not exceed maxBackoff (" + maxBackoff + ") but was " + initialBackoff);
+            "initialBackoff must not exceed maxBackoff ("
+                + maxBackoff
+                + ") but was "
+                + initialBackoff);
       }
       return new RemoteGuard(this);
     }

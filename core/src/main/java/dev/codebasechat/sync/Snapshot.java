@@ -5,12 +5,13 @@ import java.util.Arrays;
 import java.util.UUID;
 
 /**
- * The local copy of one key's state as last confirmed by the database, kept by a {@link Journal}
- * so a read can be answered while the database is away. The JSON is opaque to the journal and
- * copied in and out.
+ * The local copy of one key's state as last confirmed by the database, kept by a {@link Journal} so
+ * a read can be answered while the database is away. The JSON is opaque to the journal and copied
+ * in and out.
  *
  * @param version the database's version of that state
- * @param touchedAt when it was last written with {@link Journal#putSnapshot}, by the journal's clock
+ * @param touchedAt when it was last written with {@link Journal#putSnapshot}, by the journal's
+ *     clock
  */
 // The array is copied in and out and compared by content (equals, hashCode below).
 @SuppressWarnings("ArrayRecordComponent")
@@ -42,7 +43,16 @@ public record Snapshot(String key, UUID owner, long version, byte[] json, Instan
 
   @Override
   public String toString() {
-    return "Snapshot[key=" + key + ", owner=" + owner + ", version=" + version + ", json="
-        + json.length + " bytes, touchedAt=" + touchedAt + "]";
+    return "Snapshot[key="
+        + key
+        + ", owner="
+        + owner
+        + ", version="
+        + version
+        + ", json="
+        + json.length
+        + " bytes, touchedAt="
+        + touchedAt
+        + "]";
   }
 }

@@ -50,10 +50,14 @@ final class SqliteDatabase implements AutoCloseable {
 
   /**
    * What a file holds: its application id, its schema version, the statements creating it at that
-   * version, and for each older version {@code v} the statements that bring a file from {@code v} to
-   * {@code v + 1}.
+   * version, and for each older version {@code v} the statements that bring a file from {@code v}
+   * to {@code v + 1}.
    */
-  record Schema(int applicationId, int version, List<String> statements, java.util.Map<Integer, List<String>> upgrades) {
+  record Schema(
+      int applicationId,
+      int version,
+      List<String> statements,
+      java.util.Map<Integer, List<String>> upgrades) {
     Schema(int applicationId, int version, List<String> statements) {
       this(applicationId, version, statements, java.util.Map.of());
     }
@@ -84,7 +88,8 @@ final class SqliteDatabase implements AutoCloseable {
     try {
       channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     } catch (IOException e) {
-      throw new JournalException(Reason.READ_ONLY, path, "cannot create the lock file " + lockFile + ": " + e, e);
+      throw new JournalException(
+          Reason.READ_ONLY, path, "cannot create the lock file " + lockFile + ": " + e, e);
     }
     FileLock lock;
     try {
@@ -238,7 +243,9 @@ final class SqliteDatabase implements AutoCloseable {
           List<String> steps = schema.upgrades().get(version);
           if (steps == null) {
             throw new JournalException(
-                Reason.CORRUPT, path, "no upgrade from schema version " + version + " to " + (version + 1));
+                Reason.CORRUPT,
+                path,
+                "no upgrade from schema version " + version + " to " + (version + 1));
           }
           for (String sql : steps) {
             statement.execute(sql);
@@ -262,8 +269,8 @@ final class SqliteDatabase implements AutoCloseable {
   }
 
   /**
-   * Runs {@code work} in one IMMEDIATE transaction and commits it; {@code what} names the
-   * operation in the error.
+   * Runs {@code work} in one IMMEDIATE transaction and commits it; {@code what} names the operation
+   * in the error.
    *
    * @throws JournalException when the transaction cannot be committed; it was rolled back
    */
@@ -305,6 +312,7 @@ final class SqliteDatabase implements AutoCloseable {
       lock.unlock();
     }
   }
+
   private void commit() throws SQLException {
     execute("COMMIT");
     transactionOpen = false;
@@ -317,9 +325,9 @@ final class SqliteDatabase implements AutoCloseable {
   }
 
   /**
-   * Undoes the transaction opened by {@link #inTransaction}, if one is open. SQLite may already have
-   * rolled it back by itself (after some I/O and full-disk errors); the "no transaction is active"
-   * answer then is kept as a suppressed exception, for the record.
+   * Undoes the transaction opened by {@link #inTransaction}, if one is open. SQLite may already
+   * have rolled it back by itself (after some I/O and full-disk errors); the "no transaction is
+   * active" answer then is kept as a suppressed exception, for the record.
    */
   private void rollbackQuietly(Exception cause) {
     if (!transactionOpen) {
@@ -421,7 +429,8 @@ final class SqliteDatabase implements AutoCloseable {
   }
 
   /** {@code UPDATE}/{@code DELETE}/{@code INSERT} with parameters; the number of rows changed. */
-  static int update(Connection connection, String sql, @Nullable Object... parameters) throws SQLException {
+  static int update(Connection connection, String sql, @Nullable Object... parameters)
+      throws SQLException {
     try (PreparedStatement statement = prepare(connection, sql, parameters)) {
       return statement.executeUpdate();
     }

@@ -59,6 +59,10 @@ public abstract class SqliteFileBuilder<B extends SqliteFileBuilder<B>> {
 
   SqliteDatabase open(SqliteDatabase.Schema schema, long maxPageCount) {
     return SqliteDatabase.open(
-        Objects.requireNonNull(path, "path must be set"), durability, busyTimeout, schema, maxPageCount);
+        Objects.requireNonNull(path, "path must be set"),
+        durability,
+        busyTimeout,
+        schema,
+        maxPageCount);
   }
 }

@@ -46,6 +46,7 @@ import org.jspecify.annotations.Nullable;
 public final class SqliteJournal implements Journal {
 
   static final int SCHEMA_VERSION = 1;
+
   /** {@code PRAGMA application_id} of a journal file: "CBCJ". */
   static final int APPLICATION_ID = 0x4342434A;
 
@@ -146,7 +147,10 @@ public final class SqliteJournal implements Journal {
           for (Long sequence : distinct) {
             removed +=
                 SqliteDatabase.update(
-                    connection, "DELETE FROM journal_entries WHERE key = ? AND seq = ?", key, sequence);
+                    connection,
+                    "DELETE FROM journal_entries WHERE key = ? AND seq = ?",
+                    key,
+                    sequence);
           }
           return removed;
         });
@@ -158,7 +162,9 @@ public final class SqliteJournal implements Journal {
         "read pending entries",
         connection ->
             entries(
-                connection, "SELECT " + ENTRY_COLUMNS + " FROM journal_entries ORDER BY seq", null));
+                connection,
+                "SELECT " + ENTRY_COLUMNS + " FROM journal_entries ORDER BY seq",
+                null));
   }
 
   @Override
@@ -352,7 +358,10 @@ public final class SqliteJournal implements Journal {
       return this;
     }
 
-    /** Caps the file at this many pages ({@code PRAGMA max_page_count}); tests use it to fill the disk. */
+    /**
+     * Caps the file at this many pages ({@code PRAGMA max_page_count}); tests use it to fill the
+     * disk.
+     */
     Builder maxPageCount(long pages) {
       this.maxPageCount = pages;
       return this;

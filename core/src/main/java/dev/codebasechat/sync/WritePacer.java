@@ -29,19 +29,19 @@ import org.slf4j.LoggerFactory;
  *       at least once per {@code maxWait}. With the default {@code maxWait == debounce} every write
  *       goes out at most one window after it was marked.
  *   <li>At most one flush of a key runs at a time; writes marked meanwhile are sent by the next
- *       flush, which follows the same timing rules and starts no sooner than one window after
- *       the previous flush's answer: so no two requests of a key ever leave closer than the
- *       window (the previous one left before its answer came), at the cost of one round trip. Flushes of different keys run in parallel, at
- *       most {@linkplain Builder#maxConcurrentFlushes maxConcurrentFlushes} at once; the rest wait
- *       in arrival order.
+ *       flush, which follows the same timing rules and starts no sooner than one window after the
+ *       previous flush's answer: so no two requests of a key ever leave closer than the window (the
+ *       previous one left before its answer came), at the cost of one round trip. Flushes of
+ *       different keys run in parallel, at most {@linkplain Builder#maxConcurrentFlushes
+ *       maxConcurrentFlushes} at once; the rest wait in arrival order.
  *   <li>After {@link FlushOutcome.RetryAfter} nothing is sent for that key before the delay has
  *       passed, whatever is marked meanwhile; after {@link FlushOutcome.Parked} nothing is sent
  *       until the key is marked again or {@linkplain #resume resumed}.
  * </ul>
  *
- * <p>Thread-safe. Time comes only from the injected clock and scheduler, so tests drive it
- * without sleeping. A flusher that throws, or whose future fails, is treated as a transient
- * failure and retried after {@linkplain Builder#failureBackoff failureBackoff}.
+ * <p>Thread-safe. Time comes only from the injected clock and scheduler, so tests drive it without
+ * sleeping. A flusher that throws, or whose future fails, is treated as a transient failure and
+ * retried after {@linkplain Builder#failureBackoff failureBackoff}.
  *
  * @param <K> the key writes are grouped by (a session)
  */
@@ -118,8 +118,8 @@ public final class WritePacer<K> implements AutoCloseable {
   }
 
   /**
-   * Flushes {@code key} as soon as allowed, ignoring the debounce window (and a pending
-   * retry delay), for example at shutdown or when replaying a journal.
+   * Flushes {@code key} as soon as allowed, ignoring the debounce window (and a pending retry
+   * delay), for example at shutdown or when replaying a journal.
    */
   public void flushSoon(K key) {
     synchronized (this) {
@@ -171,8 +171,8 @@ public final class WritePacer<K> implements AutoCloseable {
   }
 
   /**
-   * Completes when no key has unsent writes (parked keys count as not idle). The future is
-   * shared: do not complete or cancel it.
+   * Completes when no key has unsent writes (parked keys count as not idle). The future is shared:
+   * do not complete or cancel it.
    */
   public synchronized CompletableFuture<Void> whenIdle() {
     return idle;
@@ -215,7 +215,9 @@ public final class WritePacer<K> implements AutoCloseable {
       enqueueLocked(key, state);
       return;
     }
-    if (state.timer != null && state.timerDeadline != null && !deadline.isBefore(state.timerDeadline)) {
+    if (state.timer != null
+        && state.timerDeadline != null
+        && !deadline.isBefore(state.timerDeadline)) {
       // The armed timer fires no later than needed; on firing it re-reads the deadline.
       return;
     }
@@ -306,7 +308,8 @@ public final class WritePacer<K> implements AutoCloseable {
         (result, failure) -> {
           FlushOutcome next = result;
           if (failure != null || next == null) {
-            log.warn("flush of one key failed unexpectedly; retrying in {}", failureBackoff, failure);
+            log.warn(
+                "flush of one key failed unexpectedly; retrying in {}", failureBackoff, failure);
             next = FlushOutcome.retryAfter(failureBackoff);
           }
           finish(key, next);
@@ -384,10 +387,11 @@ public final class WritePacer<K> implements AutoCloseable {
     boolean queued;
     boolean parked;
     boolean urgent;
+
     /**
      * No flush before this: one window after the answer of the previous flush, when writes were
-     * marked while it ran (the previous request left before its answer came, so the two never
-     * leave closer than the window).
+     * marked while it ran (the previous request left before its answer came, so the two never leave
+     * closer than the window).
      */
     @Nullable Instant notBefore;
   }

@@ -19,7 +19,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The README's example of a user's test on real SQL (README, "Testing your service against real SQL"). */
+/** The README's example of a user's test ("Testing your service against real SQL"). */
 // README-EXAMPLE-START
 class ChatHistoryTest {
   // Once per class: embedded PostgreSQL 17 with the project's migrations, behind a PostgREST-
@@ -29,9 +29,13 @@ class ChatHistoryTest {
   @Test
   void messagesReachTheTable_throughAnOutage_withRowLevelSecurity() {
     UUID user = supabase.newUser();
-    Caller alice = new Caller(user, AccessToken.of(supabase.tokenFor(user))); // ES256, as Supabase Auth signs
+    Caller alice =
+        new Caller(user, AccessToken.of(supabase.tokenFor(user))); // ES256, as Supabase Auth signs
     try (PostgrestClient client =
-            PostgrestClient.builder().projectUrl(supabase.baseUrl()).apiKey(ApiKey.of(supabase.apiKey())).build();
+            PostgrestClient.builder()
+                .projectUrl(supabase.baseUrl())
+                .apiKey(ApiKey.of(supabase.apiKey()))
+                .build();
         SessionStore store = SessionStore.builder(client).build()) {
       SessionId id = store.create(alice);
       store.append(alice, id, List.of(ChatMessage.of(Role.USER, "hello", Clock.systemUTC())));
@@ -41,12 +45,20 @@ class ChatHistoryTest {
       store.append(alice, id, List.of(ChatMessage.of(Role.ASSISTANT, "hi!", Clock.systemUTC())));
       assertThat(store.flush(Duration.ofSeconds(10)).isComplete()).isTrue(); // retried, stored once
 
-      String sql = "select message_count::text from public.codebase_chat_sessions where session_id = ?";
+      String sql =
+          "select message_count::text from public.codebase_chat_sessions where session_id = ?";
       assertThat(supabase.queryOneAsOwner(sql, id.value())).contains("2");
       assertThat(supabase.requests(r -> r.status() == 503)).hasSize(2);
       // Another user's token sees nothing: the policies of the migrations apply.
       String bob = supabase.tokenFor(supabase.newUser());
-      assertThat(client.as(AccessToken.of(bob)).from("codebase_chat_sessions").select().execute().body()).isEmpty();
+      assertThat(
+              client
+                  .as(AccessToken.of(bob))
+                  .from("codebase_chat_sessions")
+                  .select()
+                  .execute()
+                  .body())
+          .isEmpty();
     }
   }
 }

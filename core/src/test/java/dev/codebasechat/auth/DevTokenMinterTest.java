@@ -33,15 +33,18 @@ class DevTokenMinterTest {
     assertThat(verified.userId()).isEqualTo(user);
     assertThat(verified.isAnonymous()).isFalse();
     assertThat(verified.sessionId()).isPresent();
-    assertThat(verified.expiresAt()).isEqualTo(clock.instant().plus(DevTokenMinter.DEFAULT_LIFETIME));
+    assertThat(verified.expiresAt())
+        .isEqualTo(clock.instant().plus(DevTokenMinter.DEFAULT_LIFETIME));
   }
 
   @Test
   void mint_anyUser_hasSupabaseClaimShape() throws ParseException {
-    var claims = SignedJWT.parse(TestSecrets.register(minter.mint(TestTokens.ALICE))).getJWTClaimsSet();
+    var claims =
+        SignedJWT.parse(TestSecrets.register(minter.mint(TestTokens.ALICE))).getJWTClaimsSet();
 
     assertThat(claims.getClaims())
-        .containsKeys("sub", "aud", "role", "iss", "iat", "exp", "session_id", "is_anonymous", "aal")
+        .containsKeys(
+            "sub", "aud", "role", "iss", "iat", "exp", "session_id", "is_anonymous", "aal")
         .containsEntry("role", "authenticated")
         .containsEntry("is_anonymous", false)
         .containsEntry("aal", "aal1");
@@ -59,7 +62,8 @@ class DevTokenMinterTest {
 
   @Test
   void create_shortSecret_refusedWithoutShowingIt() {
-    assertThatThrownBy(() -> DevTokenMinter.create(TestSecrets.register("short-secret-value"), ISSUER, clock))
+    assertThatThrownBy(
+            () -> DevTokenMinter.create(TestSecrets.register("short-secret-value"), ISSUER, clock))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("32")
         .hasMessageNotContaining("short-secret-value");

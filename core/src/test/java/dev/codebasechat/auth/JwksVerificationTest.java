@@ -175,7 +175,8 @@ class JwksVerificationTest {
     serve(RSA);
     SupabaseJwtVerifier both = verifierBuilder().jwtSecret(TestTokens.randomSecret()).build();
     byte[] publicKeyBytes = RSA.toRSAPublicKey().getEncoded();
-    byte[] publicJwkBytes = RSA.toPublicJWK().toJSONString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] publicJwkBytes =
+        RSA.toPublicJWK().toJSONString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     assertThat(rejection(both, TestTokens.hs256(claims, publicKeyBytes, "rsa-1")))
         .isEqualTo(Reason.BAD_SIGNATURE);
@@ -240,7 +241,8 @@ class JwksVerificationTest {
   @Test
   void verify_jwksDownLongerThanTheOutageTolerance_keysUnavailable() {
     serve(EC);
-    SupabaseJwtVerifier verifier = verifierBuilder().jwksOutageTolerance(Duration.ofHours(1)).build();
+    SupabaseJwtVerifier verifier =
+        verifierBuilder().jwksOutageTolerance(Duration.ofHours(1)).build();
     verifier.verify(es256(claims, EC));
     wm.stubFor(get(JWKS).willReturn(aResponse().withStatus(503)));
     clock.advance(Duration.ofHours(2));

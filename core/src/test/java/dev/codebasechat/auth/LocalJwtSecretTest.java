@@ -31,7 +31,8 @@ class LocalJwtSecretTest {
     LocalJwtSecret secret = created(dataDir.resolve("nested"));
 
     assertThat(secret.value()).matches("[A-Za-z0-9_-]{43}");
-    assertThat(secret.file()).isEqualTo(dataDir.resolve("nested").resolve(LocalJwtSecret.FILE_NAME));
+    assertThat(secret.file())
+        .isEqualTo(dataDir.resolve("nested").resolve(LocalJwtSecret.FILE_NAME));
     assertThat(secret.file()).exists();
   }
 
@@ -57,7 +58,8 @@ class LocalJwtSecretTest {
     created(dataDir);
 
     try (var files = Files.list(dataDir)) {
-      assertThat(files.map(p -> p.getFileName().toString())).containsExactly(LocalJwtSecret.FILE_NAME);
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactly(LocalJwtSecret.FILE_NAME);
     }
   }
 
@@ -78,8 +80,7 @@ class LocalJwtSecretTest {
     Path file = dataDir.resolve(LocalJwtSecret.FILE_NAME);
     Files.write(file, new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2});
 
-    assertThatThrownBy(() -> created(dataDir))
-        .hasMessageContaining(file.toString());
+    assertThatThrownBy(() -> created(dataDir)).hasMessageContaining(file.toString());
   }
 
   @Test
@@ -95,6 +96,7 @@ class LocalJwtSecretTest {
     var minter = DevTokenMinter.create(secret, "local", dev.codebasechat.SystemTime.clock());
     var verifier = SupabaseJwtVerifier.builder().jwtSecret(secret).build();
 
-    assertThat(verifier.verify(TestSecrets.register(minter.mint(TestTokens.ALICE))).userId()).isEqualTo(TestTokens.ALICE);
+    assertThat(verifier.verify(TestSecrets.register(minter.mint(TestTokens.ALICE))).userId())
+        .isEqualTo(TestTokens.ALICE);
   }
 }

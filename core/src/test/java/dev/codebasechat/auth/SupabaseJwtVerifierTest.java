@@ -82,7 +82,8 @@ class SupabaseJwtVerifierTest {
 
   @Test
   void verify_signatureAltered_badSignature() {
-    assertThat(rejection(TestTokens.tampered(signed(userClaims(now))))).isEqualTo(Reason.BAD_SIGNATURE);
+    assertThat(rejection(TestTokens.tampered(signed(userClaims(now)))))
+        .isEqualTo(Reason.BAD_SIGNATURE);
   }
 
   @Test
@@ -117,7 +118,8 @@ class SupabaseJwtVerifierTest {
 
   @Test
   void verify_wrongAudience_wrongAudience() {
-    assertThat(rejection(signed(userClaims(now).audience("other")))).isEqualTo(Reason.WRONG_AUDIENCE);
+    assertThat(rejection(signed(userClaims(now).audience("other"))))
+        .isEqualTo(Reason.WRONG_AUDIENCE);
   }
 
   @Test
@@ -189,13 +191,15 @@ class SupabaseJwtVerifierTest {
 
   @Test
   void verify_subjectNotAUuid_invalidSubject() {
-    assertThat(rejection(signed(userClaims(now).subject("alice")))).isEqualTo(Reason.INVALID_SUBJECT);
+    assertThat(rejection(signed(userClaims(now).subject("alice"))))
+        .isEqualTo(Reason.INVALID_SUBJECT);
   }
 
   @Test
   void verify_loosePseudoUuidSubject_invalidSubject() {
     // UUID.fromString would take this; a Supabase user id is always the canonical 36 characters
-    assertThat(rejection(signed(userClaims(now).subject("1-1-1-1-1")))).isEqualTo(Reason.INVALID_SUBJECT);
+    assertThat(rejection(signed(userClaims(now).subject("1-1-1-1-1"))))
+        .isEqualTo(Reason.INVALID_SUBJECT);
   }
 
   @Test
@@ -212,7 +216,8 @@ class SupabaseJwtVerifierTest {
   void verify_payloadNotJson_malformed() {
     String token = signed(userClaims(now));
     String[] parts = token.split("\\.", -1);
-    String broken = parts[0] + "." + com.nimbusds.jose.util.Base64URL.encode("[1,2]") + "." + parts[2];
+    String broken =
+        parts[0] + "." + com.nimbusds.jose.util.Base64URL.encode("[1,2]") + "." + parts[2];
 
     assertThat(rejection(broken)).isEqualTo(Reason.MALFORMED);
   }
@@ -241,15 +246,22 @@ class SupabaseJwtVerifierTest {
 
     assertThatThrownBy(() -> strict.verify(signed(userClaims(now))))
         .isInstanceOfSatisfying(
-            InvalidTokenException.class, e -> assertThat(e.reason()).isEqualTo(Reason.WRONG_ISSUER));
-    assertThat(strict.verify(signed(userClaims(now).issuer("https://ref.supabase.co/auth/v1"))).userId())
+            InvalidTokenException.class,
+            e -> assertThat(e.reason()).isEqualTo(Reason.WRONG_ISSUER));
+    assertThat(
+            strict
+                .verify(signed(userClaims(now).issuer("https://ref.supabase.co/auth/v1")))
+                .userId())
         .isEqualTo(ALICE);
   }
 
   @Test
   void verify_hs256WithoutConfiguredSecret_unsupportedAlgorithm() {
     SupabaseJwtVerifier jwksOnly =
-        SupabaseJwtVerifier.builder().projectUrl(java.net.URI.create("http://127.0.0.1:9")).clock(clock).build();
+        SupabaseJwtVerifier.builder()
+            .projectUrl(java.net.URI.create("http://127.0.0.1:9"))
+            .clock(clock)
+            .build();
 
     assertThatThrownBy(() -> jwksOnly.verify(signed(userClaims(now))))
         .isInstanceOfSatisfying(

@@ -111,7 +111,8 @@ public final class TestTokens {
       JWSAlgorithm alg, @Nullable String kid, JWSSigner signer, JWTClaimsSet claims)
       throws JOSEException {
     SignedJWT jwt =
-        new SignedJWT(new JWSHeader.Builder(alg).type(JOSEObjectType.JWT).keyID(kid).build(), claims);
+        new SignedJWT(
+            new JWSHeader.Builder(alg).type(JOSEObjectType.JWT).keyID(kid).build(), claims);
     jwt.sign(signer);
     return TestSecrets.register(jwt.serialize());
   }

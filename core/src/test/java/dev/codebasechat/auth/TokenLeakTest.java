@@ -60,8 +60,7 @@ class TokenLeakTest {
     tokens.put("forged", hs256(userClaims(now).build(), TestTokens.randomSecret()));
     tokens.put("tampered", TestTokens.tampered(es256(userClaims(now).build(), EC)));
     tokens.put("unknown kid", es256(userClaims(now).build(), TestTokens.ecKey("ec-9")));
-    tokens.put(
-        "expired", hs256(userClaims(now.minus(Duration.ofHours(2))).build(), SECRET));
+    tokens.put("expired", hs256(userClaims(now.minus(Duration.ofHours(2))).build(), SECRET));
     tokens.put(
         "not yet valid",
         hs256(userClaims(now).notBeforeTime(Date.from(now.plusSeconds(600))).build(), SECRET));
@@ -76,8 +75,7 @@ class TokenLeakTest {
     tokens.put("secret key", "sb_secret_" + TestTokens.randomSecret());
     tokens.put("garbage", "not-a-token-" + TestTokens.randomSecret());
     tokens.put(
-        "too large",
-        hs256(userClaims(now).claim("pad", "y".repeat(20_000)).build(), SECRET));
+        "too large", hs256(userClaims(now).claim("pad", "y".repeat(20_000)).build(), SECRET));
     return tokens;
   }
 

@@ -61,7 +61,8 @@ class VerifiedTokenCacheTest {
 
   @Test
   void cachedToken_onceExpired_staysRefused() {
-    String token = hs256(userClaims(now).expirationTime(Date.from(now.plusSeconds(60))).build(), SECRET);
+    String token =
+        hs256(userClaims(now).expirationTime(Date.from(now.plusSeconds(60))).build(), SECRET);
     verifier.verify(token);
     clock.advance(Duration.ofSeconds(60 + 31));
 
@@ -97,7 +98,8 @@ class VerifiedTokenCacheTest {
 
   @Test
   void refusedToken_isNotRemembered_andIsAcceptedOnceValid() {
-    String token = hs256(userClaims(now).notBeforeTime(Date.from(now.plusSeconds(120))).build(), SECRET);
+    String token =
+        hs256(userClaims(now).notBeforeTime(Date.from(now.plusSeconds(120))).build(), SECRET);
     assertThat(rejection(token)).isEqualTo(Reason.NOT_YET_VALID);
 
     clock.advance(Duration.ofSeconds(120));
@@ -128,7 +130,11 @@ class VerifiedTokenCacheTest {
   @Test
   void cacheSizeZero_verifiesEveryTimeAlike() {
     SupabaseJwtVerifier uncached =
-        SupabaseJwtVerifier.builder().jwtSecret(SECRET).clock(clock).verifiedTokenCacheSize(0).build();
+        SupabaseJwtVerifier.builder()
+            .jwtSecret(SECRET)
+            .clock(clock)
+            .verifiedTokenCacheSize(0)
+            .build();
     String token = hs256(userClaims(now).build(), SECRET);
 
     VerifiedUser first = uncached.verify(token);

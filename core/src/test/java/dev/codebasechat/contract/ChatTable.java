@@ -55,7 +55,12 @@ interface ChatTable {
   void tick();
 
   /** {@code append_chat_messages(p_session_id, p_messages, p_repo, p_current_file)}. */
-  Appended append(UUID owner, String sessionId, JsonNode messages, Optional<String> repo, Optional<String> currentFile);
+  Appended append(
+      UUID owner,
+      String sessionId,
+      JsonNode messages,
+      Optional<String> repo,
+      Optional<String> currentFile);
 
   /**
    * The owner's row with {@code session_id, user_id, repo, current_file, conversation_history,
@@ -72,6 +77,9 @@ interface ChatTable {
   /** {@code delete_chat_session(p_session_id)}. */
   boolean delete(UUID owner, String sessionId);
 
-  /** The owner's sessions ({@code session_id, repo, current_file, message_count, last_activity, created_at}). */
+  /**
+   * The owner's sessions ({@code session_id, repo, current_file, message_count, last_activity,
+   * created_at}).
+   */
   Listing list(UUID owner, int limit, int offset, Optional<String> repo);
 }

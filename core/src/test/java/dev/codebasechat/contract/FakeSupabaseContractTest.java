@@ -18,7 +18,13 @@ class FakeSupabaseContractTest extends SessionTableContract {
   @Override
   ChatTable table() {
     if (table == null) {
-      table = new PostgrestChatTable(fake.restUrl(), fake.apiKey(), fake::tokenFor, UUID::randomUUID, () -> CLOCK.advance(Duration.ofMillis(7)));
+      table =
+          new PostgrestChatTable(
+              fake.restUrl(),
+              fake.apiKey(),
+              fake::tokenFor,
+              UUID::randomUUID,
+              () -> CLOCK.advance(Duration.ofMillis(7)));
     }
     return table;
   }

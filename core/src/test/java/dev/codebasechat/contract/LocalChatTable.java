@@ -1,9 +1,9 @@
 package dev.codebasechat.contract;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.sync.LocalSessionTable;
 import dev.codebasechat.sync.SessionIdTakenException;
-import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.testing.ManualClock;
 import java.time.Duration;
 import java.util.List;
@@ -32,9 +32,16 @@ final class LocalChatTable implements ChatTable {
   }
 
   @Override
-  public Appended append(UUID owner, String sessionId, JsonNode messages, Optional<String> repo, Optional<String> currentFile) {
-    LocalSessionTable.AppendResult result = refusing(() -> table.append(owner, sessionId, messages, repo, currentFile));
-    return new Appended(result.appended(), result.messageCount(), result.version(), result.created());
+  public Appended append(
+      UUID owner,
+      String sessionId,
+      JsonNode messages,
+      Optional<String> repo,
+      Optional<String> currentFile) {
+    LocalSessionTable.AppendResult result =
+        refusing(() -> table.append(owner, sessionId, messages, repo, currentFile));
+    return new Appended(
+        result.appended(), result.messageCount(), result.version(), result.created());
   }
 
   @Override
@@ -44,12 +51,17 @@ final class LocalChatTable implements ChatTable {
 
   @Override
   public Optional<Versioned> updateContext(UUID owner, String sessionId, JsonNode patch) {
-    return refusing(() -> table.updateContext(owner, sessionId, patch).map(v -> new Versioned(v.version(), v.messageCount())));
+    return refusing(
+        () ->
+            table
+                .updateContext(owner, sessionId, patch)
+                .map(v -> new Versioned(v.version(), v.messageCount())));
   }
 
   @Override
   public Optional<Versioned> clear(UUID owner, String sessionId) {
-    return refusing(() -> table.clear(owner, sessionId).map(v -> new Versioned(v.version(), v.messageCount())));
+    return refusing(
+        () -> table.clear(owner, sessionId).map(v -> new Versioned(v.version(), v.messageCount())));
   }
 
   @Override

@@ -29,14 +29,20 @@ final class PostgrestChatTable implements ChatTable, AutoCloseable {
   private static final String TABLE = "codebase_chat_sessions";
   static final String SESSION_COLUMNS =
       "session_id,user_id,repo,current_file,conversation_history,context_cache,metadata,message_count,version,last_activity";
-  static final String SUMMARY_COLUMNS = "session_id,repo,current_file,message_count,last_activity,created_at";
+  static final String SUMMARY_COLUMNS =
+      "session_id,repo,current_file,message_count,last_activity,created_at";
 
   private final PostgrestClient client;
   private final Function<UUID, String> tokens;
   private final Supplier<UUID> users;
   private final Runnable tick;
 
-  PostgrestChatTable(String restUrl, String apiKey, Function<UUID, String> tokens, Supplier<UUID> users, Runnable tick) {
+  PostgrestChatTable(
+      String restUrl,
+      String apiKey,
+      Function<UUID, String> tokens,
+      Supplier<UUID> users,
+      Runnable tick) {
     this.client = PostgrestClient.builder().restUrl(restUrl).apiKey(ApiKey.of(apiKey)).build();
     this.tokens = tokens;
     this.users = users;
@@ -58,7 +64,12 @@ final class PostgrestChatTable implements ChatTable, AutoCloseable {
   }
 
   @Override
-  public Appended append(UUID owner, String sessionId, JsonNode messages, Optional<String> repo, Optional<String> currentFile) {
+  public Appended append(
+      UUID owner,
+      String sessionId,
+      JsonNode messages,
+      Optional<String> repo,
+      Optional<String> currentFile) {
     ObjectNode args = JSON.createObjectNode();
     args.put("p_session_id", sessionId);
     args.set("p_messages", messages);
@@ -75,61 +86,81 @@ final class PostgrestChatTable implements ChatTable, AutoCloseable {
       throw refusal(e);
     }
     return new Appended(
-        body.path("appended").asInt(), body.path("message_count").asInt(), body.path("version").asLong(), body.path("created").asBoolean());
+        body.path("appended").asInt(),
+        body.path("message_count").asInt(),
+        body.path("version").asLong(),
+        body.path("created").asBoolean());
   }
 
   @Override
   public Optional<JsonNode> fetch(UUID owner, String sessionId) {
     return callValue(
         () ->
-            client.as(token(owner)).from(TABLE).select(SESSION_COLUMNS).eq("session_id", sessionId).eq("user_id", owner).maybeSingle());
+            client
+                .as(token(owner))
+                .from(TABLE)
+                .select(SESSION_COLUMNS)
+                .eq("session_id", sessionId)
+                .eq("user_id", owner)
+                .maybeSingle());
   }
 
   @Override
   public Optional<Versioned> updateContext(UUID owner, String sessionId, JsonNode patch) {
     JsonNode rows =
-        call(
-                () ->
-                    client
-                        .as(token(owner))
-                        .from(TABLE)
-                        .update(patch)
-                        .eq("session_id", sessionId)
-                        .eq("user_id", owner)
-                        .returning(Returning.REPRESENTATION)
-                        .select("version,message_count")
-                        .execute())
+        call(() ->
+                client
+                    .as(token(owner))
+                    .from(TABLE)
+                    .update(patch)
+                    .eq("session_id", sessionId)
+                    .eq("user_id", owner)
+                    .returning(Returning.REPRESENTATION)
+                    .select("version,message_count")
+                    .execute())
             .body();
     if (rows.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(new Versioned(rows.get(0).path("version").asLong(), rows.get(0).path("message_count").asInt()));
+    return Optional.of(
+        new Versioned(
+            rows.get(0).path("version").asLong(), rows.get(0).path("message_count").asInt()));
   }
 
   @Override
   public Optional<Versioned> clear(UUID owner, String sessionId) {
     ObjectNode args = JSON.createObjectNode().put("p_session_id", sessionId);
-    JsonNode body = call(() -> client.as(token(owner)).rpc("clear_chat_history", args).execute()).body();
+    JsonNode body =
+        call(() -> client.as(token(owner)).rpc("clear_chat_history", args).execute()).body();
     if (!body.isObject()) {
       return Optional.empty();
     }
-    return Optional.of(new Versioned(body.path("version").asLong(), body.path("message_count").asInt()));
+    return Optional.of(
+        new Versioned(body.path("version").asLong(), body.path("message_count").asInt()));
   }
 
   @Override
   public boolean delete(UUID owner, String sessionId) {
     ObjectNode args = JSON.createObjectNode().put("p_session_id", sessionId);
-    return call(() -> client.as(token(owner)).rpc("delete_chat_session", args).execute()).body().asBoolean();
+    return call(() -> client.as(token(owner)).rpc("delete_chat_session", args).execute())
+        .body()
+        .asBoolean();
   }
 
   @Override
   public Listing list(UUID owner, int limit, int offset, Optional<String> repo) {
-    SelectRequest select = client.as(token(owner)).from(TABLE).select(SUMMARY_COLUMNS).eq("user_id", owner);
+    SelectRequest select =
+        client.as(token(owner)).from(TABLE).select(SUMMARY_COLUMNS).eq("user_id", owner);
     if (repo.isPresent()) {
       select = select.eq("repo", repo.get());
     }
     SelectRequest page =
-        select.order("last_activity", SortOrder.DESCENDING).order("session_id", SortOrder.ASCENDING).limit(limit).offset(offset).count(Count.EXACT);
+        select
+            .order("last_activity", SortOrder.DESCENDING)
+            .order("session_id", SortOrder.ASCENDING)
+            .limit(limit)
+            .offset(offset)
+            .count(Count.EXACT);
     PostgrestResult result;
     try {
       result = page.execute();
@@ -164,7 +195,8 @@ final class PostgrestChatTable implements ChatTable, AutoCloseable {
   private static RuntimeException refusal(PostgrestHttpException e) {
     String code = e.code().orElse("");
     String message = e.postgrestMessage().orElse(e.getMessage());
-    if (e.status() == 400 && (code.equals("22023") || code.equals("22P02") || code.equals("PGRST204"))) {
+    if (e.status() == 400
+        && (code.equals("22023") || code.equals("22P02") || code.equals("PGRST204"))) {
       return new Refused(Refusal.INVALID_ARGUMENT, message);
     }
     if (e.status() == 400 && code.equals("23514")) {

@@ -32,19 +32,23 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * What every implementation of the session table does, written once: the SQL functions and
- * policies of {@code supabase/migrations} (through the PostgREST-compatible test server), {@code
+ * What every implementation of the session table does, written once: the SQL functions and policies
+ * of {@code supabase/migrations} (through the PostgREST-compatible test server), {@code
  * LocalSessionTable} (the embedded default) and {@code FakeSupabase} (the WireMock fake users test
- * against) must all pass it. The SQL is the reference: where the others differed, they were made
- * to agree with it.
+ * against) must all pass it. The SQL is the reference: where the others differed, they were made to
+ * agree with it.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 abstract class SessionTableContract {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger IDS = new AtomicInteger();
-  /** How PostgREST renders timestamptz in a UTC session: up to microseconds, trailing zeros dropped. */
+
+  /**
+   * How PostgREST renders timestamptz in a UTC session: up to microseconds, trailing zeros dropped.
+   */
   private static final Pattern POSTGREST_TIME =
-      Pattern.compile("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?\\+00:00$");
+      Pattern.compile(
+          "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?\\+00:00$");
 
   /** The implementation under test, fresh for each test or shared with unique users. */
   abstract ChatTable table();
@@ -75,7 +79,11 @@ abstract class SessionTableContract {
 
   private List<String> storedIds(UUID owner, String id) {
     List<String> ids = new ArrayList<>();
-    table().fetch(owner, id).orElseThrow().get("conversation_history").forEach(m -> ids.add(m.get("id").asText()));
+    table()
+        .fetch(owner, id)
+        .orElseThrow()
+        .get("conversation_history")
+        .forEach(m -> ids.add(m.get("id").asText()));
     return ids;
   }
 
@@ -113,7 +121,8 @@ abstract class SessionTableContract {
     UUID owner = table().newUser();
     String id = newSessionId();
 
-    Appended created = table().append(owner, id, messages(), Optional.of("acme/web"), Optional.of("src/App.tsx"));
+    Appended created =
+        table().append(owner, id, messages(), Optional.of("acme/web"), Optional.of("src/App.tsx"));
 
     assertThat(created.version()).isZero();
     assertThat(row(owner, id).get("repo").asText()).isEqualTo("acme/web");
@@ -166,7 +175,8 @@ abstract class SessionTableContract {
     String id = newSessionId();
     append(owner, id, messages("a"));
 
-    Appended moved = table().append(owner, id, messages(), Optional.of("acme/api"), Optional.empty());
+    Appended moved =
+        table().append(owner, id, messages(), Optional.of("acme/api"), Optional.empty());
 
     assertThat(moved).isEqualTo(new Appended(0, 1, 2, false));
     assertThat(row(owner, id).get("repo").asText()).isEqualTo("acme/api");
@@ -176,7 +186,8 @@ abstract class SessionTableContract {
   void append_keepsEveryFieldOfAMessageAsGiven() {
     UUID owner = table().newUser();
     String id = newSessionId();
-    ObjectNode full = message("m1").put("role", "assistant").put("content", "Ünïcödé ✓ \"quoted\"\nline two");
+    ObjectNode full =
+        message("m1").put("role", "assistant").put("content", "Ünïcödé ✓ \"quoted\"\nline two");
     full.putObject("code").put("language", "java").put("text", "class A {}");
     full.putObject("metadata").put("model", "m").putArray("tags").add("x");
     ArrayNode batch = JSON.createArrayNode().add(full);
@@ -190,11 +201,13 @@ abstract class SessionTableContract {
   void append_ofAMessageOf300000Characters_isStored() {
     UUID owner = table().newUser();
     String id = newSessionId();
-    ArrayNode batch = JSON.createArrayNode().add(message("big").put("content", "x".repeat(300_000)));
+    ArrayNode batch =
+        JSON.createArrayNode().add(message("big").put("content", "x".repeat(300_000)));
 
     append(owner, id, batch);
 
-    assertThat(row(owner, id).get("conversation_history").get(0).get("content").asText()).hasSize(300_000);
+    assertThat(row(owner, id).get("conversation_history").get(0).get("content").asText())
+        .hasSize(300_000);
   }
 
   @Test
@@ -202,7 +215,8 @@ abstract class SessionTableContract {
     UUID owner = table().newUser();
     String id = newSessionId();
     append(owner, id, messages("a"));
-    ArrayNode batch = JSON.createArrayNode().add(message("big").put("content", "x".repeat(1_500_000)));
+    ArrayNode batch =
+        JSON.createArrayNode().add(message("big").put("content", "x".repeat(1_500_000)));
 
     assertThat(refusalOf(() -> append(owner, id, batch))).isEqualTo(Refusal.INVALID_ARGUMENT);
     assertThat(storedIds(owner, id)).containsExactly("a");
@@ -234,14 +248,17 @@ abstract class SessionTableContract {
         "[{\"id\":\"ok\",\"role\":\"user\",\"content\":\"x\",\"timestamp\":\"2025-01-18T12:00:00Z\"},\"text\"]|[1]",
         "{\"id\":\"m1\"}|must be a JSON array"
       })
-  void append_ofAMalformedBatch_isRefusedAsInvalidNamingPositionAndField_andStoresNothing(String caseText) throws Exception {
+  void append_ofAMalformedBatch_isRefusedAsInvalidNamingPositionAndField_andStoresNothing(
+      String caseText) throws Exception {
     String[] parts = caseText.split("\\|");
     JsonNode batch = JSON.readTree(parts[0]);
     UUID owner = table().newUser();
     String id = newSessionId();
 
     Refused refused =
-        catchThrowableOfType(Refused.class, () -> table().append(owner, id, batch, Optional.empty(), Optional.empty()));
+        catchThrowableOfType(
+            Refused.class,
+            () -> table().append(owner, id, batch, Optional.empty(), Optional.empty()));
 
     assertThat(refused).isNotNull();
     assertThat(refused.kind).isEqualTo(Refusal.INVALID_ARGUMENT);
@@ -250,11 +267,19 @@ abstract class SessionTableContract {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"session-1", "chat-abc-defghi", "chat-1737201600000-ab", "chat-1737201600000-abc def", ""})
+  @ValueSource(
+      strings = {
+        "session-1",
+        "chat-abc-defghi",
+        "chat-1737201600000-ab",
+        "chat-1737201600000-abc def",
+        ""
+      })
   void append_toAMalformedSessionId_isRefusedAsInvalid(String sessionId) {
     UUID owner = table().newUser();
 
-    assertThat(refusalOf(() -> append(owner, sessionId, messages("a")))).isEqualTo(Refusal.INVALID_ARGUMENT);
+    assertThat(refusalOf(() -> append(owner, sessionId, messages("a"))))
+        .isEqualTo(Refusal.INVALID_ARGUMENT);
   }
 
   @Test
@@ -264,13 +289,18 @@ abstract class SessionTableContract {
     for (int batch = 0; batch < 20; batch++) {
       ArrayNode thousand = JSON.createArrayNode();
       for (int i = 0; i < 1000; i++) {
-        thousand.add(JSON.createObjectNode().put("id", "b" + batch + "m" + i).put("role", "user").put("content", "")
-            .put("timestamp", "2025-01-18T12:00:00Z"));
+        thousand.add(
+            JSON.createObjectNode()
+                .put("id", "b" + batch + "m" + i)
+                .put("role", "user")
+                .put("content", "")
+                .put("timestamp", "2025-01-18T12:00:00Z"));
       }
       append(owner, id, thousand);
     }
 
-    assertThat(refusalOf(() -> append(owner, id, messages("one-more", "and-another")))).isEqualTo(Refusal.CONSTRAINT);
+    assertThat(refusalOf(() -> append(owner, id, messages("one-more", "and-another"))))
+        .isEqualTo(Refusal.CONSTRAINT);
     assertThat(row(owner, id).get("message_count").asInt()).isEqualTo(20_000);
     assertThat(row(owner, id).get("version").asLong()).isEqualTo(20);
   }
@@ -289,10 +319,15 @@ abstract class SessionTableContract {
     }
     random.nextBytes(bytes);
     ArrayNode seventeenth =
-        JSON.createArrayNode().add(message("big16").put("content", java.util.Base64.getEncoder().encodeToString(bytes)));
+        JSON.createArrayNode()
+            .add(
+                message("big16")
+                    .put("content", java.util.Base64.getEncoder().encodeToString(bytes)));
 
     assertThat(refusalOf(() -> append(owner, id, seventeenth))).isEqualTo(Refusal.CONSTRAINT);
-    assertThat(table().list(owner, 1, 0, Optional.empty()).rows().get(0).get("message_count").asInt()).isEqualTo(16);
+    assertThat(
+            table().list(owner, 1, 0, Optional.empty()).rows().get(0).get("message_count").asInt())
+        .isEqualTo(16);
   }
 
   @Test
@@ -300,7 +335,16 @@ abstract class SessionTableContract {
     UUID owner = table().newUser();
     String id = newSessionId();
 
-    assertThat(refusalOf(() -> table().append(owner, id, messages("a"), Optional.of("r".repeat(513)), Optional.empty())))
+    assertThat(
+            refusalOf(
+                () ->
+                    table()
+                        .append(
+                            owner,
+                            id,
+                            messages("a"),
+                            Optional.of("r".repeat(513)),
+                            Optional.empty())))
         .isEqualTo(Refusal.CONSTRAINT);
     assertThat(table().fetch(owner, id)).isEmpty();
   }
@@ -331,8 +375,16 @@ abstract class SessionTableContract {
     row.fieldNames().forEachRemaining(fields::add);
     assertThat(fields)
         .containsExactly(
-            "session_id", "user_id", "repo", "current_file", "conversation_history", "context_cache", "metadata",
-            "message_count", "version", "last_activity");
+            "session_id",
+            "user_id",
+            "repo",
+            "current_file",
+            "conversation_history",
+            "context_cache",
+            "metadata",
+            "message_count",
+            "version",
+            "last_activity");
     assertThat(row.get("message_count").isInt()).isTrue();
     assertThat(row.get("version").isIntegralNumber()).isTrue();
     assertThat(row.get("last_activity").asText()).matches(POSTGREST_TIME);
@@ -358,7 +410,11 @@ abstract class SessionTableContract {
     table().append(owner, id, messages("a"), Optional.of("acme/web"), Optional.of("a.ts"));
 
     Optional<Versioned> updated =
-        table().updateContext(owner, id, JSON.readTree("{\"context_cache\":{\"files\":[\"a.ts\"]},\"metadata\":{\"k\":1}}"));
+        table()
+            .updateContext(
+                owner,
+                id,
+                JSON.readTree("{\"context_cache\":{\"files\":[\"a.ts\"]},\"metadata\":{\"k\":1}}"));
 
     assertThat(updated).contains(new Versioned(2, 1));
     JsonNode row = row(owner, id);
@@ -392,20 +448,33 @@ abstract class SessionTableContract {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"context_cache|big", "metadata|big", "context_cache|\"text\"", "metadata|[1]", "repo|long", "current_file|long"})
-  void updateContext_breakingAColumnsCheck_isRefusedByTheConstraint_andChangesNothing(String caseText) {
+  @ValueSource(
+      strings = {
+        "context_cache|big",
+        "metadata|big",
+        "context_cache|\"text\"",
+        "metadata|[1]",
+        "repo|long",
+        "current_file|long"
+      })
+  void updateContext_breakingAColumnsCheck_isRefusedByTheConstraint_andChangesNothing(
+      String caseText) {
     String[] parts = caseText.split("\\|");
     UUID owner = table().newUser();
     String id = newSessionId();
     append(owner, id, messages("a"));
     ObjectNode patch = JSON.createObjectNode();
     switch (parts[1]) {
-      case "big" -> patch.putObject(parts[0]).put("blob", "x".repeat(parts[0].equals("metadata") ? 70_000 : 1_100_000));
+      case "big" ->
+          patch
+              .putObject(parts[0])
+              .put("blob", "x".repeat(parts[0].equals("metadata") ? 70_000 : 1_100_000));
       case "long" -> patch.put(parts[0], "p".repeat(parts[0].equals("repo") ? 513 : 4097));
       default -> patch.set(parts[0], parse(parts[1]));
     }
 
-    assertThat(refusalOf(() -> table().updateContext(owner, id, patch))).isEqualTo(Refusal.CONSTRAINT);
+    assertThat(refusalOf(() -> table().updateContext(owner, id, patch)))
+        .isEqualTo(Refusal.CONSTRAINT);
     assertThat(row(owner, id).get("version").asLong()).isEqualTo(1);
   }
 
@@ -504,7 +573,9 @@ abstract class SessionTableContract {
     Listing listing = table().list(owner, 10, 0, Optional.empty());
 
     assertThat(listing.total()).isEqualTo(3);
-    assertThat(listing.rows()).extracting(r -> r.get("session_id").asText()).containsExactly(first, third, second);
+    assertThat(listing.rows())
+        .extracting(r -> r.get("session_id").asText())
+        .containsExactly(first, third, second);
   }
 
   @Test
@@ -521,7 +592,9 @@ abstract class SessionTableContract {
     Listing past = table().list(owner, 2, 9, Optional.empty());
 
     assertThat(middle.total()).isEqualTo(5);
-    assertThat(middle.rows()).extracting(r -> r.get("session_id").asText()).containsExactly(ids.get(3), ids.get(2));
+    assertThat(middle.rows())
+        .extracting(r -> r.get("session_id").asText())
+        .containsExactly(ids.get(3), ids.get(2));
     assertThat(past.rows()).isEmpty();
     assertThat(past.total()).isEqualTo(5);
   }
@@ -553,7 +626,9 @@ abstract class SessionTableContract {
 
     List<String> fields = new ArrayList<>();
     row.fieldNames().forEachRemaining(fields::add);
-    assertThat(fields).containsExactly("session_id", "repo", "current_file", "message_count", "last_activity", "created_at");
+    assertThat(fields)
+        .containsExactly(
+            "session_id", "repo", "current_file", "message_count", "last_activity", "created_at");
     assertThat(row.get("message_count").asInt()).isEqualTo(2);
     assertThat(row.get("created_at").asText()).matches(POSTGREST_TIME);
   }
@@ -565,7 +640,8 @@ abstract class SessionTableContract {
     UUID owner = table().newUser();
     String id = newSessionId();
     append(owner, id, messages());
-    String created = table().list(owner, 1, 0, Optional.empty()).rows().get(0).get("created_at").asText();
+    String created =
+        table().list(owner, 1, 0, Optional.empty()).rows().get(0).get("created_at").asText();
     Set<String> activity = new HashSet<>();
     activity.add(row(owner, id).get("last_activity").asText());
 
@@ -580,7 +656,8 @@ abstract class SessionTableContract {
     }
 
     assertThat(activity).hasSize(4);
-    assertThat(table().list(owner, 1, 0, Optional.empty()).rows().get(0).get("created_at").asText()).isEqualTo(created);
+    assertThat(table().list(owner, 1, 0, Optional.empty()).rows().get(0).get("created_at").asText())
+        .isEqualTo(created);
     assertThat(row(owner, id).get("version").asLong()).isEqualTo(3);
   }
 
@@ -605,7 +682,15 @@ abstract class SessionTableContract {
               int appended = 0;
               for (int i = 0; i < appendsEach; i++) {
                 // Every writer also sends one id all others send: it must be stored once.
-                appended += append(owner, id, messages("w" + writer + "-" + i, "w" + writer + "-" + i + "b", "shared-" + i)).appended();
+                appended +=
+                    append(
+                            owner,
+                            id,
+                            messages(
+                                "w" + writer + "-" + i,
+                                "w" + writer + "-" + i + "b",
+                                "shared-" + i))
+                        .appended();
               }
               return appended;
             };
@@ -637,9 +722,11 @@ abstract class SessionTableContract {
       Future<Optional<Refusal>> a = pool.submit(() -> attempt(start, alice, id));
       Future<Optional<Refusal>> b = pool.submit(() -> attempt(start, bob, id));
       start.countDown();
-      List<Optional<Refusal>> outcomes = List.of(a.get(30, TimeUnit.SECONDS), b.get(30, TimeUnit.SECONDS));
+      List<Optional<Refusal>> outcomes =
+          List.of(a.get(30, TimeUnit.SECONDS), b.get(30, TimeUnit.SECONDS));
 
-      assertThat(outcomes).containsExactlyInAnyOrder(Optional.empty(), Optional.of(Refusal.ID_TAKEN));
+      assertThat(outcomes)
+          .containsExactlyInAnyOrder(Optional.empty(), Optional.of(Refusal.ID_TAKEN));
       UUID winner = outcomes.get(0).isEmpty() ? alice : bob;
       assertThat(storedIds(winner, id)).containsExactly("first");
     } finally {
@@ -647,7 +734,8 @@ abstract class SessionTableContract {
     }
   }
 
-  private Optional<Refusal> attempt(CountDownLatch start, UUID owner, String id) throws InterruptedException {
+  private Optional<Refusal> attempt(CountDownLatch start, UUID owner, String id)
+      throws InterruptedException {
     start.await();
     try {
       append(owner, id, messages("first"));

@@ -3,7 +3,6 @@ package dev.codebasechat.contract;
 import dev.codebasechat.testing.SupabaseTestServer;
 import dev.codebasechat.testing.postgres.PostgresMajor;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
@@ -23,7 +22,9 @@ abstract class SqlSessionTableContract extends SessionTableContract {
   @BeforeAll
   void startDatabase() {
     supabase = SupabaseTestServer.builder().postgres(major()).build().start();
-    table = new PostgrestChatTable(supabase.restUrl(), supabase.apiKey(), supabase::tokenFor, supabase::newUser, () -> {});
+    table =
+        new PostgrestChatTable(
+            supabase.restUrl(), supabase.apiKey(), supabase::tokenFor, supabase::newUser, () -> {});
   }
 
   @BeforeEach

@@ -27,10 +27,11 @@ import java.util.UUID;
  * and prints {@code ACK <session> <message>} only after the store acknowledged each one; the test
  * kills it with SIGKILL at a random point and starts it again.
  *
- * <p>Arguments: {@code supabase <restUrl> <apiKey> <journalFile> <run> <count> (<user> <token> <session>)+}
- * or {@code embedded <tableFile> <run> <count> (<user> <token> <session>)+}. With {@code count} 0
- * it only drains: presents every user's token, flushes until nothing is pending, prints
- * {@code DRAINED} (or, embedded, prints {@code HAS <session> <message>} for everything stored).
+ * <p>Arguments: {@code supabase <restUrl> <apiKey> <journalFile> <run> <count> (<user> <token>
+ * <session>)+} or {@code embedded <tableFile> <run> <count> (<user> <token> <session>)+}. With
+ * {@code count} 0 it only drains: presents every user's token, flushes until nothing is pending,
+ * prints {@code DRAINED} (or, embedded, prints {@code HAS <session> <message>} for everything
+ * stored).
  */
 public final class CrashChild {
 
@@ -59,7 +60,8 @@ public final class CrashChild {
           SessionStore store = SessionStore.embedded(table).build()) {
         if (count == 0) {
           for (User user : users) {
-            for (ChatMessage message : store.history(user.caller(), user.session()).session().messages()) {
+            for (ChatMessage message :
+                store.history(user.caller(), user.session()).session().messages()) {
               out.println("HAS " + user.session() + " " + message.id());
             }
           }
@@ -111,7 +113,13 @@ public final class CrashChild {
           store.append(
               user.caller(),
               user.session(),
-              List.of(new ChatMessage(MessageId.of(id), Role.USER, "message " + id, clock.instant(), Optional.empty())));
+              List.of(
+                  new ChatMessage(
+                      MessageId.of(id),
+                      Role.USER,
+                      "message " + id,
+                      clock.instant(),
+                      Optional.empty())));
       if (receipt.accepted() == 1) {
         out.println("ACK " + user.session() + " " + id);
         out.flush();

@@ -59,8 +59,10 @@ class KillDashNineTest {
   private static final class Child implements AutoCloseable {
     final Process process;
     final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+
     /** Everything the child printed (stdout and stderr), scanned for secrets on close. */
     final StringBuffer transcript = new StringBuffer();
+
     final Thread reader;
 
     Child(List<String> args) throws IOException {
@@ -77,7 +79,8 @@ class KillDashNineTest {
           new Thread(
               () -> {
                 try (BufferedReader in =
-                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                   String line;
                   while ((line = in.readLine()) != null) {
                     transcript.append(line).append('\n');
@@ -128,12 +131,14 @@ class KillDashNineTest {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
       reader.join(TimeUnit.SECONDS.toMillis(10)); // the rest of the output, up to the pipe's end
-      TestSecrets.assertNoSecretIn(transcript.toString(), "the crash child (pid " + process.pid() + ")");
+      TestSecrets.assertNoSecretIn(
+          transcript.toString(), "the crash child (pid " + process.pid() + ")");
     }
   }
 
   @Test
-  void supabaseMode_everyAcknowledgedMessageArrivesExactlyOnce_inOrder_acrossKills() throws Exception {
+  void supabaseMode_everyAcknowledgedMessageArrivesExactlyOnce_inOrder_acrossKills()
+      throws Exception {
     Random random = new Random(SEED);
     Path journal = dir.resolve("journal.db");
     List<String> users = new ArrayList<>();
@@ -146,7 +151,9 @@ class KillDashNineTest {
       users.add(session);
       acked.put(session, new ArrayList<>());
     }
-    Outage[] outages = {Outage.CONNECTION_REFUSED, Outage.DATABASE_UNAVAILABLE, Outage.CONNECTION_RESET};
+    Outage[] outages = {
+      Outage.CONNECTION_REFUSED, Outage.DATABASE_UNAVAILABLE, Outage.CONNECTION_RESET
+    };
     int total = 0;
 
     for (int run = 0; run < KILLS; run++) {
@@ -155,7 +162,15 @@ class KillDashNineTest {
       } else if (fake.isDown()) {
         fake.goUp();
       }
-      List<String> args = new ArrayList<>(List.of("supabase", fake.restUrl(), fake.apiKey(), journal.toString(), Integer.toString(run), "100000"));
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "supabase",
+                  fake.restUrl(),
+                  fake.apiKey(),
+                  journal.toString(),
+                  Integer.toString(run),
+                  "100000"));
       args.addAll(users);
       try (Child child = new Child(args)) {
         List<String[]> acks = child.awaitAcks(5 + random.nextInt(120), Duration.ofSeconds(30));
@@ -173,22 +188,31 @@ class KillDashNineTest {
     }
     fake.goUp();
 
-    List<String> drainArgs = new ArrayList<>(List.of("supabase", fake.restUrl(), fake.apiKey(), journal.toString(), "drain", "0"));
+    List<String> drainArgs =
+        new ArrayList<>(
+            List.of("supabase", fake.restUrl(), fake.apiKey(), journal.toString(), "drain", "0"));
     drainArgs.addAll(users);
     try (Child drain = new Child(drainArgs)) {
       assertThat(drain.remainingLines(Duration.ofSeconds(120))).contains("DRAINED");
     }
 
-    assertThat(total).as("messages acknowledged before the kills (seed %d)", SEED).isGreaterThan(KILLS * 5);
+    assertThat(total)
+        .as("messages acknowledged before the kills (seed %d)", SEED)
+        .isGreaterThan(KILLS * 5);
     for (Map.Entry<String, List<String>> session : acked.entrySet()) {
-      List<String> stored = fake.session(session.getKey()).map(FakeSession::messageIds).orElse(List.of());
-      assertThat(stored).as("no duplicates in %s (seed %d)", session.getKey(), SEED).doesNotHaveDuplicates();
+      List<String> stored =
+          fake.session(session.getKey()).map(FakeSession::messageIds).orElse(List.of());
+      assertThat(stored)
+          .as("no duplicates in %s (seed %d)", session.getKey(), SEED)
+          .doesNotHaveDuplicates();
       List<String> storedAcked = stored.stream().filter(session.getValue()::contains).toList();
       assertThat(storedAcked)
           .as("every acknowledged message of %s, once, in order (seed %d)", session.getKey(), SEED)
           .containsExactlyElementsOf(session.getValue());
     }
-    System.out.printf("kill -9 survived: %d kills, %d acknowledged messages checked (seed %d)%n", KILLS, total, SEED);
+    System.out.printf(
+        "kill -9 survived: %d kills, %d acknowledged messages checked (seed %d)%n",
+        KILLS, total, SEED);
   }
 
   @Test
@@ -201,7 +225,8 @@ class KillDashNineTest {
     List<String> acked = new ArrayList<>();
 
     for (int run = 0; run < 5; run++) {
-      List<String> args = new ArrayList<>(List.of("embedded", table.toString(), Integer.toString(run), "100000"));
+      List<String> args =
+          new ArrayList<>(List.of("embedded", table.toString(), Integer.toString(run), "100000"));
       args.addAll(userArgs);
       try (Child child = new Child(args)) {
         List<String[]> acks = child.awaitAcks(10 + random.nextInt(200), Duration.ofSeconds(30));

@@ -1,9 +1,5 @@
 package dev.codebasechat.db;
 
-import dev.codebasechat.testing.postgres.DatabaseRequest;
-import dev.codebasechat.testing.postgres.EmbeddedSupabase;
-import dev.codebasechat.testing.postgres.PostgresMajor;
-import dev.codebasechat.testing.postgres.SupabaseDatabase;
 import static dev.codebasechat.db.ChatFixtures.message;
 import static dev.codebasechat.db.ChatFixtures.messages;
 import static dev.codebasechat.db.ChatFixtures.newSessionId;
@@ -12,14 +8,18 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.testing.postgres.DatabaseRequest;
+import dev.codebasechat.testing.postgres.EmbeddedSupabase;
+import dev.codebasechat.testing.postgres.PostgresMajor;
+import dev.codebasechat.testing.postgres.SupabaseDatabase;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import java.util.stream.IntStream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /**
  * {@code append_chat_messages}: creation, idempotency, the history's order (by timestamp, then
@@ -32,20 +32,27 @@ class AppendChatMessagesTest {
     return EmbeddedSupabase.on(major).migratedDatabase("chat_functions");
   }
 
-  private static JsonNode append(PostgresMajor major, UUID user, String sessionId, String json) throws SQLException {
+  private static JsonNode append(PostgresMajor major, UUID user, String sessionId, String json)
+      throws SQLException {
     return new ChatRpc(db(major)).append(DatabaseRequest.asUser(user), sessionId, json);
   }
 
   static String historyIds(SupabaseDatabase db, String sessionId) throws SQLException {
-    return (String) db.queryAsOwner("select string_agg(m.value ->> 'id', ',' order by m.ordinality)"
-        + " from public.codebase_chat_sessions s, jsonb_array_elements(s.conversation_history) with ordinality m"
-        + " where s.session_id = ?", sessionId);
+    return (String)
+        db.queryAsOwner(
+            "select string_agg(m.value ->> 'id', ',' order by m.ordinality)"
+                + " from public.codebase_chat_sessions s, jsonb_array_elements(s.conversation_history) with ordinality m"
+                + " where s.session_id = ?",
+            sessionId);
   }
 
   /** The history as PostgREST's {@code conversation_history} field answers it, as JSON text. */
   static String history(SupabaseDatabase db, String sessionId) throws SQLException {
-    return (String) db.queryAsOwner("select s.conversation_history::text from public.codebase_chat_sessions s"
-        + " where s.session_id = ?", sessionId);
+    return (String)
+        db.queryAsOwner(
+            "select s.conversation_history::text from public.codebase_chat_sessions s"
+                + " where s.session_id = ?",
+            sessionId);
   }
 
   /**
@@ -53,9 +60,13 @@ class AppendChatMessagesTest {
    * UPDATE (or a delete and re-insert) of a row changes its ctid and xmin.
    */
   static List<String> messageRows(SupabaseDatabase db, String sessionId) throws SQLException {
-    String rows = (String) db.queryAsOwner("select string_agg(m.message_id || '@' || m.ctid::text || '/' || m.xmin::text,"
-        + " ' ' order by m.sent_at, m.seq) from public.codebase_chat_messages m"
-        + " join public.codebase_chat_sessions s on s.id = m.session_row_id where s.session_id = ?", sessionId);
+    String rows =
+        (String)
+            db.queryAsOwner(
+                "select string_agg(m.message_id || '@' || m.ctid::text || '/' || m.xmin::text,"
+                    + " ' ' order by m.sent_at, m.seq) from public.codebase_chat_messages m"
+                    + " join public.codebase_chat_sessions s on s.id = m.session_row_id where s.session_id = ?",
+                sessionId);
     return rows == null ? List.of() : List.of(rows.split(" "));
   }
 
@@ -65,14 +76,19 @@ class AppendChatMessagesTest {
     return e;
   }
 
-  private static void assertRejected(PostgresMajor major, String sessionId, String json, String state,
-      String messageFragment) throws SQLException {
+  private static void assertRejected(
+      PostgresMajor major, String sessionId, String json, String state, String messageFragment)
+      throws SQLException {
     UUID user = db(major).createUser(false);
     SQLException e = sqlError(() -> append(major, user, sessionId, json));
     assertThat(e.getSQLState()).isEqualTo(state);
     assertThat(e.getMessage()).contains(messageFragment);
-    assertThat(db(major).queryAsOwner("select count(*) from public.codebase_chat_sessions where user_id = ?", user))
-        .as("no session created").isEqualTo(0L);
+    assertThat(
+            db(major)
+                .queryAsOwner(
+                    "select count(*) from public.codebase_chat_sessions where user_id = ?", user))
+        .as("no session created")
+        .isEqualTo(0L);
   }
 
   @OnEachPostgresMajor
@@ -84,17 +100,29 @@ class AppendChatMessagesTest {
 
     ObjectNode expected = (ObjectNode) result.deepCopy();
     expected.remove("last_activity");
-    assertThat(expected.toString()).isEqualTo(
-        "{\"created\":true,\"version\":1,\"appended\":2,\"session_id\":\"" + sessionId + "\",\"message_count\":2}");
+    assertThat(expected.toString())
+        .isEqualTo(
+            "{\"created\":true,\"version\":1,\"appended\":2,\"session_id\":\""
+                + sessionId
+                + "\",\"message_count\":2}");
     assertThat(result.get("last_activity").asText())
-        .isEqualTo(db(major).queryAsOwner("select to_jsonb(last_activity) #>> '{}' from public.codebase_chat_sessions where session_id = ?", sessionId));
-    assertThat(db(major).queryAsOwner("select user_id from public.codebase_chat_sessions where session_id = ?",
-        sessionId)).isEqualTo(user);
+        .isEqualTo(
+            db(major)
+                .queryAsOwner(
+                    "select to_jsonb(last_activity) #>> '{}' from public.codebase_chat_sessions where session_id = ?",
+                    sessionId));
+    assertThat(
+            db(major)
+                .queryAsOwner(
+                    "select user_id from public.codebase_chat_sessions where session_id = ?",
+                    sessionId))
+        .isEqualTo(user);
     assertThat(historyIds(db(major), sessionId)).isEqualTo("m1,m2");
   }
 
   @OnEachPostgresMajor
-  void append_idsAlreadyStored_storesOnlyTheNewOnesInOrder(PostgresMajor major) throws SQLException {
+  void append_idsAlreadyStored_storesOnlyTheNewOnesInOrder(PostgresMajor major)
+      throws SQLException {
     UUID user = db(major).createUser(false);
     String sessionId = newSessionId();
     append(major, user, sessionId, messages("m1", "m2"));
@@ -125,11 +153,21 @@ class AppendChatMessagesTest {
     UUID user = db(major).createUser(false);
     String sessionId = newSessionId();
 
-    JsonNode result = append(major, user, sessionId, "[" + message("m1", "first") + "," + message("m1", "second") + "]");
+    JsonNode result =
+        append(
+            major,
+            user,
+            sessionId,
+            "[" + message("m1", "first") + "," + message("m1", "second") + "]");
 
     assertThat(result.get("appended").asInt()).isEqualTo(1);
-    assertThat(db(major).queryAsOwner("select s.conversation_history -> 0 ->> 'content'"
-        + " from public.codebase_chat_sessions s where s.session_id = ?", sessionId)).isEqualTo("first");
+    assertThat(
+            db(major)
+                .queryAsOwner(
+                    "select s.conversation_history -> 0 ->> 'content'"
+                        + " from public.codebase_chat_sessions s where s.session_id = ?",
+                    sessionId))
+        .isEqualTo("first");
   }
 
   @OnEachPostgresMajor
@@ -151,19 +189,27 @@ class AppendChatMessagesTest {
     ChatRpc rpc = new ChatRpc(db(major));
     rpc.append(DatabaseRequest.asUser(user), sessionId, messages("m1"));
 
-    JsonNode result = rpc.append(DatabaseRequest.asUser(user), sessionId, "[]", "acme/web", "src/App.tsx");
+    JsonNode result =
+        rpc.append(DatabaseRequest.asUser(user), sessionId, "[]", "acme/web", "src/App.tsx");
 
     assertThat(result.get("version").asLong()).isEqualTo(2);
-    assertThat(db(major).queryAsOwner("select repo || ':' || current_file from public.codebase_chat_sessions"
-        + " where session_id = ?", sessionId)).isEqualTo("acme/web:src/App.tsx");
+    assertThat(
+            db(major)
+                .queryAsOwner(
+                    "select repo || ':' || current_file from public.codebase_chat_sessions"
+                        + " where session_id = ?",
+                    sessionId))
+        .isEqualTo("acme/web:src/App.tsx");
   }
 
   @OnEachPostgresMajor
   void append_allOptionalFields_acceptsTheMessage(PostgresMajor major) throws SQLException {
-    String json = "[{\"id\":\"A_b-9\",\"role\":\"assistant\",\"content\":\"\"," + TIMESTAMP
-        + ",\"code\":{\"lang\":\"java\"},\"metadata\":{\"model\":\"x\"}},"
-        + "{\"id\":\"t\",\"role\":\"tool\",\"content\":\"x\",\"timestamp\":\"2025-01-18T12:00:00+02:00\"},"
-        + "{\"id\":\"s\",\"role\":\"system\",\"content\":\"x\",\"timestamp\":\"2025-01-18T12:00:00Z\"}]";
+    String json =
+        "[{\"id\":\"A_b-9\",\"role\":\"assistant\",\"content\":\"\","
+            + TIMESTAMP
+            + ",\"code\":{\"lang\":\"java\"},\"metadata\":{\"model\":\"x\"}},"
+            + "{\"id\":\"t\",\"role\":\"tool\",\"content\":\"x\",\"timestamp\":\"2025-01-18T12:00:00+02:00\"},"
+            + "{\"id\":\"s\",\"role\":\"system\",\"content\":\"x\",\"timestamp\":\"2025-01-18T12:00:00Z\"}]";
 
     JsonNode result = append(major, db(major).createUser(false), newSessionId(), json);
 
@@ -172,23 +218,28 @@ class AppendChatMessagesTest {
 
   @OnEachPostgresMajor
   void append_notSignedIn_isRejectedWith42501(PostgresMajor major) {
-    DatabaseRequest noSub = DatabaseRequest.withClaims("authenticated", "{\"role\":\"authenticated\"}");
+    DatabaseRequest noSub =
+        DatabaseRequest.withClaims("authenticated", "{\"role\":\"authenticated\"}");
 
-    SQLException e = sqlError(() -> new ChatRpc(db(major)).append(noSub, newSessionId(), messages("m1")));
+    SQLException e =
+        sqlError(() -> new ChatRpc(db(major)).append(noSub, newSessionId(), messages("m1")));
 
     assertThat(e.getSQLState()).isEqualTo("42501");
     assertThat(e.getMessage()).contains("needs a signed-in user");
   }
 
   @OnEachPostgresMajor
-  void append_someoneElsesOrAnOwnerlessSession_failsAlikeWithoutChangingIt(PostgresMajor major) throws SQLException {
+  void append_someoneElsesOrAnOwnerlessSession_failsAlikeWithoutChangingIt(PostgresMajor major)
+      throws SQLException {
     UUID owner = db(major).createUser(false);
     UUID intruder = db(major).createUser(false);
     String owned = newSessionId();
     String ownerless = newSessionId();
     append(major, owner, owned, messages("m1"));
-    db(major).executeAsOwner("insert into public.codebase_chat_sessions (session_id, user_id) values (?, null)",
-        ownerless);
+    db(major)
+        .executeAsOwner(
+            "insert into public.codebase_chat_sessions (session_id, user_id) values (?, null)",
+            ownerless);
 
     SQLException onOwned = sqlError(() -> append(major, intruder, owned, messages("evil")));
     SQLException onOwnerless = sqlError(() -> append(major, intruder, ownerless, messages("evil")));
@@ -202,9 +253,17 @@ class AppendChatMessagesTest {
 
   @OnEachPostgresMajor
   void append_malformedSessionIds_areRejectedWith22023(PostgresMajor major) throws SQLException {
-    for (String bad : new String[] {"abc", "chat-1705622400000-abc12", "chat--abcdefg",
-        "chat-12345678901234567-abcdefg", "chat-1705622400000-" + "a".repeat(41), "chat-1705622400000-abc/../x",
-        "Chat-1705622400000-abcdefg", "chat-1705622400000-abcdefg\n"}) {
+    for (String bad :
+        new String[] {
+          "abc",
+          "chat-1705622400000-abc12",
+          "chat--abcdefg",
+          "chat-12345678901234567-abcdefg",
+          "chat-1705622400000-" + "a".repeat(41),
+          "chat-1705622400000-abc/../x",
+          "Chat-1705622400000-abcdefg",
+          "chat-1705622400000-abcdefg\n"
+        }) {
       assertRejected(major, bad, messages("m1"), "22023", "p_session_id must match");
     }
   }
@@ -216,7 +275,8 @@ class AppendChatMessagesTest {
 
   @OnEachPostgresMajor
   void append_messagesNotAnArray_isRejectedWith22023(PostgresMajor major) throws SQLException {
-    assertRejected(major, newSessionId(), message("m1", "x"), "22023", "p_messages must be a JSON array");
+    assertRejected(
+        major, newSessionId(), message("m1", "x"), "22023", "p_messages must be a JSON array");
   }
 
   @OnEachPostgresMajor
@@ -230,45 +290,78 @@ class AppendChatMessagesTest {
 
   @OnEachPostgresMajor
   void append_messageNotAnObject_namesItsPosition(PostgresMajor major) throws SQLException {
-    assertRejected(major, newSessionId(), "[" + message("m1", "x") + ",\"hello\"]", "22023",
+    assertRejected(
+        major,
+        newSessionId(),
+        "[" + message("m1", "x") + ",\"hello\"]",
+        "22023",
         "p_messages[1] must be a JSON object");
   }
 
   @OnEachPostgresMajor
   void append_badId_namesTheField(PostgresMajor major) throws SQLException {
-    assertRejected(major, newSessionId(), "[{\"role\":\"user\",\"content\":\"x\"," + TIMESTAMP + "}]", "22023",
+    assertRejected(
+        major,
+        newSessionId(),
+        "[{\"role\":\"user\",\"content\":\"x\"," + TIMESTAMP + "}]",
+        "22023",
         "p_messages[0].id must be a string matching");
-    assertRejected(major, newSessionId(), "[" + message("has space", "x") + "]", "22023", "p_messages[0].id");
-    assertRejected(major, newSessionId(), "[" + message("x".repeat(65), "x") + "]", "22023", "p_messages[0].id");
-    assertRejected(major, newSessionId(), "[{\"id\":7,\"role\":\"user\",\"content\":\"x\"," + TIMESTAMP + "}]",
-        "22023", "p_messages[0].id");
+    assertRejected(
+        major, newSessionId(), "[" + message("has space", "x") + "]", "22023", "p_messages[0].id");
+    assertRejected(
+        major,
+        newSessionId(),
+        "[" + message("x".repeat(65), "x") + "]",
+        "22023",
+        "p_messages[0].id");
+    assertRejected(
+        major,
+        newSessionId(),
+        "[{\"id\":7,\"role\":\"user\",\"content\":\"x\"," + TIMESTAMP + "}]",
+        "22023",
+        "p_messages[0].id");
   }
 
   @OnEachPostgresMajor
   void append_badRole_namesTheAllowedRoles(PostgresMajor major) throws SQLException {
-    assertRejected(major, newSessionId(), "[{\"id\":\"m\",\"role\":\"admin\",\"content\":\"x\"," + TIMESTAMP + "}]",
-        "22023", "p_messages[0].role must be one of user, assistant, system, tool");
+    assertRejected(
+        major,
+        newSessionId(),
+        "[{\"id\":\"m\",\"role\":\"admin\",\"content\":\"x\"," + TIMESTAMP + "}]",
+        "22023",
+        "p_messages[0].role must be one of user, assistant, system, tool");
   }
 
   @OnEachPostgresMajor
   void append_contentNotAString_namesTheField(PostgresMajor major) throws SQLException {
-    assertRejected(major, newSessionId(), "[{\"id\":\"m\",\"role\":\"user\",\"content\":[1]," + TIMESTAMP + "}]",
-        "22023", "p_messages[0].content must be a string");
+    assertRejected(
+        major,
+        newSessionId(),
+        "[{\"id\":\"m\",\"role\":\"user\",\"content\":[1]," + TIMESTAMP + "}]",
+        "22023",
+        "p_messages[0].content must be a string");
   }
 
   @OnEachPostgresMajor
   void append_badTimestamp_namesTheField(PostgresMajor major) throws SQLException {
-    for (String timestamp : new String[] {"\"yesterday\"", "\"2025-01-18\"", "\"2025-01-18T12:00:00\"", "17056224"}) {
-      assertRejected(major, newSessionId(),
-          "[{\"id\":\"m\",\"role\":\"user\",\"content\":\"x\",\"timestamp\":" + timestamp + "}]", "22023",
+    for (String timestamp :
+        new String[] {"\"yesterday\"", "\"2025-01-18\"", "\"2025-01-18T12:00:00\"", "17056224"}) {
+      assertRejected(
+          major,
+          newSessionId(),
+          "[{\"id\":\"m\",\"role\":\"user\",\"content\":\"x\",\"timestamp\":" + timestamp + "}]",
+          "22023",
           "p_messages[0].timestamp must be an ISO-8601 date-time with zone");
     }
   }
 
   @OnEachPostgresMajor
   void append_metadataNotAnObject_namesTheField(PostgresMajor major) throws SQLException {
-    assertRejected(major, newSessionId(),
-        "[{\"id\":\"m\",\"role\":\"user\",\"content\":\"x\"," + TIMESTAMP + ",\"metadata\":\"x\"}]", "22023",
+    assertRejected(
+        major,
+        newSessionId(),
+        "[{\"id\":\"m\",\"role\":\"user\",\"content\":\"x\"," + TIMESTAMP + ",\"metadata\":\"x\"}]",
+        "22023",
         "p_messages[0].metadata must be a JSON object");
   }
 
@@ -276,19 +369,32 @@ class AppendChatMessagesTest {
   void append_unknownField_namesItShortened(PostgresMajor major) throws SQLException {
     String longName = "user_id" + "x".repeat(500);
     UUID user = db(major).createUser(false);
-    SQLException e = sqlError(() -> append(major, user, newSessionId(),
-        "[{\"id\":\"m\",\"role\":\"user\",\"content\":\"x\"," + TIMESTAMP + ",\"" + longName + "\":1}]"));
+    SQLException e =
+        sqlError(
+            () ->
+                append(
+                    major,
+                    user,
+                    newSessionId(),
+                    "[{\"id\":\"m\",\"role\":\"user\",\"content\":\"x\","
+                        + TIMESTAMP
+                        + ",\""
+                        + longName
+                        + "\":1}]"));
 
     assertThat(e.getSQLState()).isEqualTo("22023");
-    assertThat(e.getMessage()).contains("p_messages[0] has a field not allowed here: user_idxxx")
+    assertThat(e.getMessage())
+        .contains("p_messages[0] has a field not allowed here: user_idxxx")
         .doesNotContain(longName);
   }
 
   @OnEachPostgresMajor
-  void append_messageOverOneMebibyte_isRejectedWithoutEchoingIt(PostgresMajor major) throws SQLException {
+  void append_messageOverOneMebibyte_isRejectedWithoutEchoingIt(PostgresMajor major)
+      throws SQLException {
     String huge = "y".repeat(1_100_000);
     UUID user = db(major).createUser(false);
-    SQLException e = sqlError(() -> append(major, user, newSessionId(), "[" + message("m1", huge) + "]"));
+    SQLException e =
+        sqlError(() -> append(major, user, newSessionId(), "[" + message("m1", huge) + "]"));
 
     // What PostgREST passes on (message, details, hint) is the rule alone; PostgreSQL's context
     // lines name the functions the check ran in, never the value.
@@ -315,20 +421,41 @@ class AppendChatMessagesTest {
     JsonNode result = append(major, user, sessionId, sent);
 
     assertThat(result.get("appended").asInt()).isEqualTo(1);
-    assertThat(db(major).queryAsOwner("select s.conversation_history = ?::jsonb from public.codebase_chat_sessions s"
-        + " where s.session_id = ?", sent, sessionId)).isEqualTo(true);
+    assertThat(
+            db(major)
+                .queryAsOwner(
+                    "select s.conversation_history = ?::jsonb from public.codebase_chat_sessions s"
+                        + " where s.session_id = ?",
+                    sent,
+                    sessionId))
+        .isEqualTo(true);
   }
 
   @OnEachPostgresMajor
-  void append_laterMessageWithAnEarlierTimestamp_isReadBeforeTheLaterOnes(PostgresMajor major) throws SQLException {
+  void append_laterMessageWithAnEarlierTimestamp_isReadBeforeTheLaterOnes(PostgresMajor major)
+      throws SQLException {
     UUID user = db(major).createUser(false);
     String sessionId = newSessionId();
-    append(major, user, sessionId, "[" + message("m1", "x", "2025-01-18T12:00:00.000Z") + ","
-        + message("m3", "x", "2025-01-18T12:00:02.000Z") + "]");
+    append(
+        major,
+        user,
+        sessionId,
+        "["
+            + message("m1", "x", "2025-01-18T12:00:00.000Z")
+            + ","
+            + message("m3", "x", "2025-01-18T12:00:02.000Z")
+            + "]");
 
     // A gateway's backlog delivered late: its timestamps put it between the stored messages.
-    append(major, user, sessionId, "[" + message("m2", "x", "2025-01-18T12:00:01.000Z") + ","
-        + message("m0", "x", "2025-01-18T13:59:00+02:00") + "]");
+    append(
+        major,
+        user,
+        sessionId,
+        "["
+            + message("m2", "x", "2025-01-18T12:00:01.000Z")
+            + ","
+            + message("m0", "x", "2025-01-18T13:59:00+02:00")
+            + "]");
 
     assertThat(historyIds(db(major), sessionId)).isEqualTo("m0,m1,m2,m3");
   }
@@ -342,14 +469,21 @@ class AppendChatMessagesTest {
 
     append(major, user, sessionId, "[" + message("e", "x", "2025-01-18T14:00:00+02:00") + "]");
 
-    assertThat(historyIds(db(major), sessionId)).as("the same instant written with another offset").isEqualTo("b,a,d,c,e");
+    assertThat(historyIds(db(major), sessionId))
+        .as("the same instant written with another offset")
+        .isEqualTo("b,a,d,c,e");
   }
 
   @OnEachPostgresMajor
-  void append_toASessionOfManyMessages_leavesEveryStoredMessageRowUntouched(PostgresMajor major) throws SQLException {
+  void append_toASessionOfManyMessages_leavesEveryStoredMessageRowUntouched(PostgresMajor major)
+      throws SQLException {
     UUID user = db(major).createUser(false);
     String sessionId = newSessionId();
-    append(major, user, sessionId, messages(IntStream.range(0, 500).mapToObj(i -> "m" + i).toArray(String[]::new)));
+    append(
+        major,
+        user,
+        sessionId,
+        messages(IntStream.range(0, 500).mapToObj(i -> "m" + i).toArray(String[]::new)));
     List<String> before = messageRows(db(major), sessionId);
 
     append(major, user, sessionId, messages("m500"));
@@ -363,29 +497,47 @@ class AppendChatMessagesTest {
   @OnEachPostgresMajor
   void append_timestampPostgresCannotRead_isRejectedWith22023NamingThePosition(PostgresMajor major)
       throws SQLException {
-    for (String timestamp : new String[] {"2025-13-01T12:00:00.000Z", "2025-02-30T12:00:00Z", "2025-01-18T25:00:00Z",
-        "2025-01-18T12:60:00Z", "0000-01-18T12:00:00Z", "2025-01-18T12:00:00+16:00"}) {
+    for (String timestamp :
+        new String[] {
+          "2025-13-01T12:00:00.000Z",
+          "2025-02-30T12:00:00Z",
+          "2025-01-18T25:00:00Z",
+          "2025-01-18T12:60:00Z",
+          "0000-01-18T12:00:00Z",
+          "2025-01-18T12:00:00+16:00"
+        }) {
       UUID user = db(major).createUser(false);
       String json = "[" + message("ok", "x") + "," + message("bad", "x", timestamp) + "]";
 
       SQLException e = sqlError(() -> append(major, user, newSessionId(), json));
 
       assertThat(e.getSQLState()).as(timestamp).isEqualTo("22023");
-      assertThat(e.getMessage()).as(timestamp).contains("p_messages[1].timestamp is not a date-time PostgreSQL can read")
+      assertThat(e.getMessage())
+          .as(timestamp)
+          .contains("p_messages[1].timestamp is not a date-time PostgreSQL can read")
           .doesNotContain(timestamp);
-      assertThat(db(major).queryAsOwner("select count(*) from public.codebase_chat_sessions where user_id = ?", user))
-          .as("no session created").isEqualTo(0L);
+      assertThat(
+              db(major)
+                  .queryAsOwner(
+                      "select count(*) from public.codebase_chat_sessions where user_id = ?", user))
+          .as("no session created")
+          .isEqualTo(0L);
     }
   }
 
   @OnEachPostgresMajor
-  void append_beyond20000Messages_isRejectedByTheTableWith23514(PostgresMajor major) throws SQLException {
+  void append_beyond20000Messages_isRejectedByTheTableWith23514(PostgresMajor major)
+      throws SQLException {
     UUID user = db(major).createUser(false);
     String sessionId = newSessionId();
     for (int batch = 0; batch < 20; batch++) {
       int first = batch * 1000;
-      append(major, user, sessionId,
-          messages(IntStream.range(first, first + 1000).mapToObj(i -> "m" + i).toArray(String[]::new)));
+      append(
+          major,
+          user,
+          sessionId,
+          messages(
+              IntStream.range(first, first + 1000).mapToObj(i -> "m" + i).toArray(String[]::new)));
     }
     List<String> stored = messageRows(db(major), sessionId);
 

@@ -1,10 +1,10 @@
 package dev.codebasechat.db;
 
-import dev.codebasechat.testing.postgres.DatabaseRequest;
-import dev.codebasechat.testing.postgres.SupabaseDatabase;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codebasechat.testing.postgres.DatabaseRequest;
+import dev.codebasechat.testing.postgres.SupabaseDatabase;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,9 +13,9 @@ import java.sql.SQLException;
 import java.util.UUID;
 
 /**
- * The RPC functions of the migrations called as PostgREST calls them ({@code POST /rpc/<name>}
- * with the caller's JWT), returning their JSON results parsed. Stateless; SQL errors propagate as
- * {@link SQLException} with the function's SQLSTATE.
+ * The RPC functions of the migrations called as PostgREST calls them ({@code POST /rpc/<name>} with
+ * the caller's JWT), returning their JSON results parsed. Stateless; SQL errors propagate as {@link
+ * SQLException} with the function's SQLSTATE.
  */
 public final class ChatRpc {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,35 +27,62 @@ public final class ChatRpc {
   }
 
   /** {@code append_chat_messages(sessionId, messages)} as {@code request}; its result, or null. */
-  public JsonNode append(DatabaseRequest request, String sessionId, String messagesJson) throws SQLException {
+  public JsonNode append(DatabaseRequest request, String sessionId, String messagesJson)
+      throws SQLException {
     return append(request, sessionId, messagesJson, null, null);
   }
 
   /** {@code append_chat_messages} with all four arguments. */
-  public JsonNode append(DatabaseRequest request, String sessionId, String messagesJson, String repo,
-      String currentFile) throws SQLException {
-    return call(request, "append_chat_messages",
-        "select public.append_chat_messages(?, ?::jsonb, ?, ?)::text", sessionId, messagesJson, repo, currentFile);
+  public JsonNode append(
+      DatabaseRequest request,
+      String sessionId,
+      String messagesJson,
+      String repo,
+      String currentFile)
+      throws SQLException {
+    return call(
+        request,
+        "append_chat_messages",
+        "select public.append_chat_messages(?, ?::jsonb, ?, ?)::text",
+        sessionId,
+        messagesJson,
+        repo,
+        currentFile);
   }
 
   /** {@code append_chat_messages} on a connection of the caller's own (for parallel requests). */
-  public static JsonNode append(Connection authenticator, UUID user, String sessionId, String messagesJson)
+  public static JsonNode append(
+      Connection authenticator, UUID user, String sessionId, String messagesJson)
       throws SQLException {
-    return DatabaseRequest.asUser(user).to("POST", "/rpc/append_chat_messages").run(authenticator,
-        c -> query(c, "select public.append_chat_messages(?, ?::jsonb)::text", sessionId, messagesJson));
+    return DatabaseRequest.asUser(user)
+        .to("POST", "/rpc/append_chat_messages")
+        .run(
+            authenticator,
+            c ->
+                query(
+                    c,
+                    "select public.append_chat_messages(?, ?::jsonb)::text",
+                    sessionId,
+                    messagesJson));
   }
 
   /** {@code clear_chat_history(sessionId)}; null when the caller has no such session. */
   public JsonNode clear(DatabaseRequest request, String sessionId) throws SQLException {
-    return call(request, "clear_chat_history", "select public.clear_chat_history(?)::text", sessionId);
+    return call(
+        request, "clear_chat_history", "select public.clear_chat_history(?)::text", sessionId);
   }
 
   /**
-   * {@code chat_session_changes(sessionId, sinceVersion)}: what changed since the version; null when
-   * the caller has no such session.
+   * {@code chat_session_changes(sessionId, sinceVersion)}: what changed since the version; null
+   * when the caller has no such session.
    */
-  public JsonNode changes(DatabaseRequest request, String sessionId, Long sinceVersion) throws SQLException {
-    return call(request, "chat_session_changes", "select public.chat_session_changes(?, ?::bigint)::text", sessionId,
+  public JsonNode changes(DatabaseRequest request, String sessionId, Long sinceVersion)
+      throws SQLException {
+    return call(
+        request,
+        "chat_session_changes",
+        "select public.chat_session_changes(?, ?::bigint)::text",
+        sessionId,
         sinceVersion);
   }
 
@@ -64,26 +91,46 @@ public final class ChatRpc {
    * write of a whole session; {@code sessionJson} null deletes it): true when written, false when
    * the row is not at {@code expectedVersion}.
    */
-  public JsonNode store(DatabaseRequest request, UUID owner, String sessionId, Long expectedVersion, String sessionJson)
+  public JsonNode store(
+      DatabaseRequest request,
+      UUID owner,
+      String sessionId,
+      Long expectedVersion,
+      String sessionJson)
       throws SQLException {
-    return call(request, "store_chat_session_for",
-        "select to_jsonb(public.store_chat_session_for(?::uuid, ?, ?::bigint, ?::jsonb))::text", owner, sessionId,
-        expectedVersion, sessionJson);
+    return call(
+        request,
+        "store_chat_session_for",
+        "select to_jsonb(public.store_chat_session_for(?::uuid, ?, ?::bigint, ?::jsonb))::text",
+        owner,
+        sessionId,
+        expectedVersion,
+        sessionJson);
   }
 
   /**
    * {@code append_chat_messages_for(owner, sessionId, messagesJson)} (service_role's append as a
    * given owner): the append's answer, or null when the session belongs to someone else.
    */
-  public JsonNode appendFor(DatabaseRequest request, UUID owner, String sessionId, String messagesJson)
+  public JsonNode appendFor(
+      DatabaseRequest request, UUID owner, String sessionId, String messagesJson)
       throws SQLException {
-    return call(request, "append_chat_messages_for",
-        "select public.append_chat_messages_for(?::uuid, ?, ?::jsonb)::text", owner, sessionId, messagesJson);
+    return call(
+        request,
+        "append_chat_messages_for",
+        "select public.append_chat_messages_for(?::uuid, ?, ?::jsonb)::text",
+        owner,
+        sessionId,
+        messagesJson);
   }
 
   /** {@code delete_chat_session(sessionId)}. */
   public JsonNode delete(DatabaseRequest request, String sessionId) throws SQLException {
-    return call(request, "delete_chat_session", "select to_jsonb(public.delete_chat_session(?))::text", sessionId);
+    return call(
+        request,
+        "delete_chat_session",
+        "select to_jsonb(public.delete_chat_session(?))::text",
+        sessionId);
   }
 
   JsonNode call(DatabaseRequest request, String function, String sql, Object... parameters)
@@ -91,7 +138,8 @@ public final class ChatRpc {
     return db.request(request.to("POST", "/rpc/" + function), c -> query(c, sql, parameters));
   }
 
-  private static JsonNode query(Connection c, String sql, Object... parameters) throws SQLException {
+  private static JsonNode query(Connection c, String sql, Object... parameters)
+      throws SQLException {
     try (PreparedStatement statement = c.prepareStatement(sql)) {
       for (int i = 0; i < parameters.length; i++) {
         statement.setObject(i + 1, parameters[i]);

@@ -1,12 +1,12 @@
 package dev.codebasechat.db;
 
-import dev.codebasechat.testing.postgres.EmbeddedSupabase;
-import dev.codebasechat.testing.postgres.PostgresMajor;
-import dev.codebasechat.testing.postgres.SupabaseDatabase;
 import static dev.codebasechat.db.AppendChatMessagesTest.historyIds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.codebasechat.testing.postgres.EmbeddedSupabase;
+import dev.codebasechat.testing.postgres.PostgresMajor;
+import dev.codebasechat.testing.postgres.SupabaseDatabase;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,9 +20,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Eight connections append to one new session at the same moment (released together from a
- * latch), each with its own batch: five ids shared by every batch, interleaved with ten ids of its
- * own. Nothing may be lost or stored twice, and the writes must be serialised.
+ * Eight connections append to one new session at the same moment (released together from a latch),
+ * each with its own batch: five ids shared by every batch, interleaved with ten ids of its own.
+ * Nothing may be lost or stored twice, and the writes must be serialised.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ConcurrentAppendTest {
@@ -31,7 +31,8 @@ class ConcurrentAppendTest {
   private static final int OWN = 10;
 
   @OnEachPostgresMajor
-  void append_eightWritersAtOnce_storeEveryDistinctMessageOnceInAStableOrder(PostgresMajor major) throws Exception {
+  void append_eightWritersAtOnce_storeEveryDistinctMessageOnceInAStableOrder(PostgresMajor major)
+      throws Exception {
     SupabaseDatabase db = EmbeddedSupabase.on(major).migratedDatabase("chat_functions");
     UUID user = db.createUser(false);
     String sessionId = ChatFixtures.newSessionId();
@@ -42,13 +43,15 @@ class ConcurrentAppendTest {
     try {
       for (int w = 0; w < WRITERS; w++) {
         String batch = ChatFixtures.messages(batchIds(w));
-        results.add(pool.submit(() -> {
-          try (Connection connection = db.authenticatorConnection()) {
-            ready.countDown();
-            go.await();
-            return ChatRpc.append(connection, user, sessionId, batch);
-          }
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  try (Connection connection = db.authenticatorConnection()) {
+                    ready.countDown();
+                    go.await();
+                    return ChatRpc.append(connection, user, sessionId, batch);
+                  }
+                }));
       }
       ready.await();
       go.countDown();
@@ -64,12 +67,18 @@ class ConcurrentAppendTest {
       List<String> ids = Arrays.asList(stored.split(","));
       assertThat(ids).doesNotHaveDuplicates().hasSize(SHARED + WRITERS * OWN);
       assertThat(appended).isEqualTo(SHARED + WRITERS * OWN);
-      assertThat(versions).as("each writer saw its own version").containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
-      assertThat(db.queryAsOwner("select message_count from public.codebase_chat_sessions where session_id = ?",
-          sessionId)).isEqualTo(SHARED + WRITERS * OWN);
+      assertThat(versions)
+          .as("each writer saw its own version")
+          .containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+      assertThat(
+              db.queryAsOwner(
+                  "select message_count from public.codebase_chat_sessions where session_id = ?",
+                  sessionId))
+          .isEqualTo(SHARED + WRITERS * OWN);
       for (int w = 0; w < WRITERS; w++) {
         List<String> own = Arrays.stream(batchIds(w)).filter(id -> id.startsWith("w")).toList();
-        assertThat(ids.stream().filter(own::contains).toList()).as("writer %d's messages in its order", w)
+        assertThat(ids.stream().filter(own::contains).toList())
+            .as("writer %d's messages in its order", w)
             .isEqualTo(own);
       }
       assertThat(historyIds(db, sessionId)).as("the order is stable").isEqualTo(stored);

@@ -1,12 +1,12 @@
 package dev.codebasechat.db;
 
+import static dev.codebasechat.db.AppendChatMessagesTest.sqlError;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.codebasechat.testing.postgres.DatabaseRequest;
 import dev.codebasechat.testing.postgres.EmbeddedSupabase;
 import dev.codebasechat.testing.postgres.PostgresMajor;
 import dev.codebasechat.testing.postgres.SupabaseDatabase;
-import static dev.codebasechat.db.AppendChatMessagesTest.sqlError;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -31,16 +31,24 @@ class DatabaseRequestTest {
   void run_asUser_seesTheRoleClaimsAndRequestSettings(PostgresMajor major) throws SQLException {
     UUID user = UUID.randomUUID();
 
-    String seen = db(major).request(DatabaseRequest.asUser(user, true).to("patch", "/codebase_chat_sessions"),
-        c -> query(c, "select concat_ws(' ', current_user, auth.uid(), auth.role(), auth.jwt() ->> 'is_anonymous',"
-            + " current_setting('request.method'), current_setting('request.path'))"));
+    String seen =
+        db(major)
+            .request(
+                DatabaseRequest.asUser(user, true).to("patch", "/codebase_chat_sessions"),
+                c ->
+                    query(
+                        c,
+                        "select concat_ws(' ', current_user, auth.uid(), auth.role(), auth.jwt() ->> 'is_anonymous',"
+                            + " current_setting('request.method'), current_setting('request.path'))"));
 
-    assertThat(seen).isEqualTo("authenticated " + user + " authenticated true PATCH /codebase_chat_sessions");
+    assertThat(seen)
+        .isEqualTo("authenticated " + user + " authenticated true PATCH /codebase_chat_sessions");
   }
 
   @OnEachPostgresMajor
   void run_asAnonAndServiceRole_haveNoUser(PostgresMajor major) throws SQLException {
-    String sql = "select concat_ws(' ', current_user, coalesce(auth.uid()::text, 'no-user'), auth.role())";
+    String sql =
+        "select concat_ws(' ', current_user, coalesce(auth.uid()::text, 'no-user'), auth.role())";
 
     String anon = db(major).request(DatabaseRequest.asAnon(), c -> query(c, sql));
     String service = db(major).request(DatabaseRequest.asServiceRole(), c -> query(c, sql));
@@ -51,8 +59,16 @@ class DatabaseRequestTest {
 
   @OnEachPostgresMajor
   void run_getWritingTable_failsWith25006(PostgresMajor major) {
-    SQLException e = sqlError(() -> db(major).request(DatabaseRequest.asServiceRole().to("GET", "/x"),
-        c -> c.createStatement().executeUpdate("delete from public.codebase_chat_sessions where false")));
+    SQLException e =
+        sqlError(
+            () ->
+                db(major)
+                    .request(
+                        DatabaseRequest.asServiceRole().to("GET", "/x"),
+                        c ->
+                            c.createStatement()
+                                .executeUpdate(
+                                    "delete from public.codebase_chat_sessions where false")));
 
     assertThat(e.getSQLState()).isEqualTo("25006");
   }
@@ -62,7 +78,10 @@ class DatabaseRequestTest {
     try (Connection authenticator = db(major).authenticatorConnection()) {
       DatabaseRequest.asUser(UUID.randomUUID()).run(authenticator, c -> query(c, "select 1"));
 
-      assertThat(query(authenticator, "select current_user || '|' || current_setting('request.jwt.claims', true)"))
+      assertThat(
+              query(
+                  authenticator,
+                  "select current_user || '|' || current_setting('request.jwt.claims', true)"))
           .isEqualTo("authenticator|");
       assertThat(authenticator.getAutoCommit()).isTrue();
     }
@@ -73,20 +92,34 @@ class DatabaseRequestTest {
     UUID user = db(major).createUser(false);
     String sessionId = ChatFixtures.newSessionId();
 
-    sqlError(() -> db(major).request(DatabaseRequest.asUser(user), c -> {
-      c.createStatement().executeUpdate(
-          "insert into public.codebase_chat_sessions (session_id) values ('" + sessionId + "')");
-      return query(c, "select 1 / 0");
-    }));
+    sqlError(
+        () ->
+            db(major)
+                .request(
+                    DatabaseRequest.asUser(user),
+                    c -> {
+                      c.createStatement()
+                          .executeUpdate(
+                              "insert into public.codebase_chat_sessions (session_id) values ('"
+                                  + sessionId
+                                  + "')");
+                      return query(c, "select 1 / 0");
+                    }));
 
-    assertThat(db(major).queryAsOwner("select count(*) from public.codebase_chat_sessions where session_id = ?",
-        sessionId)).isEqualTo(0L);
+    assertThat(
+            db(major)
+                .queryAsOwner(
+                    "select count(*) from public.codebase_chat_sessions where session_id = ?",
+                    sessionId))
+        .isEqualTo(0L);
   }
 
   @OnEachPostgresMajor
   void authenticator_withoutARequest_cannotReadTheTable(PostgresMajor major) throws SQLException {
     try (Connection authenticator = db(major).authenticatorConnection()) {
-      SQLException e = sqlError(() -> query(authenticator, "select count(*) from public.codebase_chat_sessions"));
+      SQLException e =
+          sqlError(
+              () -> query(authenticator, "select count(*) from public.codebase_chat_sessions"));
 
       assertThat(e.getSQLState()).isEqualTo("42501");
     }

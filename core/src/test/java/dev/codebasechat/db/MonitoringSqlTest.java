@@ -1,12 +1,12 @@
 package dev.codebasechat.db;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.codebasechat.testing.postgres.DatabaseRequest;
 import dev.codebasechat.testing.postgres.EmbeddedSupabase;
 import dev.codebasechat.testing.postgres.PostgresMajor;
 import dev.codebasechat.testing.postgres.SqlStatements;
 import dev.codebasechat.testing.postgres.SupabaseDatabase;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,15 +24,24 @@ class MonitoringSqlTest {
   private static final Path MONITORING = Path.of("scripts", "sql", "monitoring.sql");
 
   @OnEachPostgresMajor
-  void monitoringQueries_migratedDatabase_allRunAndAnswer(PostgresMajor major) throws SQLException, IOException {
+  void monitoringQueries_migratedDatabase_allRunAndAnswer(PostgresMajor major)
+      throws SQLException, IOException {
     SupabaseDatabase db = EmbeddedSupabase.on(major).migratedDatabase("monitoring");
     UUID user = db.createUser(false);
     String largest = ChatFixtures.newSessionId();
     ChatRpc rpc = new ChatRpc(db);
-    rpc.append(DatabaseRequest.asUser(user), ChatFixtures.newSessionId(), ChatFixtures.messages("a", "b"));
-    rpc.append(DatabaseRequest.asUser(user), largest,
-        "[" + ChatFixtures.message("big", "x".repeat(100_000)) + "," + ChatFixtures.message("small", "y") + "]");
-    List<String> queries = SqlStatements.split(Files.readString(MONITORING, StandardCharsets.UTF_8));
+    rpc.append(
+        DatabaseRequest.asUser(user), ChatFixtures.newSessionId(), ChatFixtures.messages("a", "b"));
+    rpc.append(
+        DatabaseRequest.asUser(user),
+        largest,
+        "["
+            + ChatFixtures.message("big", "x".repeat(100_000))
+            + ","
+            + ChatFixtures.message("small", "y")
+            + "]");
+    List<String> queries =
+        SqlStatements.split(Files.readString(MONITORING, StandardCharsets.UTF_8));
     List<List<String>> rows = new ArrayList<>();
 
     try (Connection owner = db.ownerConnection();
@@ -41,7 +50,9 @@ class MonitoringSqlTest {
         List<String> column = new ArrayList<>();
         try (ResultSet rs = statement.executeQuery(query)) {
           while (rs.next()) {
-            column.add(rs.getString(1) + (rs.getMetaData().getColumnCount() > 1 ? "|" + rs.getString(2) : ""));
+            column.add(
+                rs.getString(1)
+                    + (rs.getMetaData().getColumnCount() > 1 ? "|" + rs.getString(2) : ""));
           }
         }
         rows.add(column);
@@ -53,12 +64,14 @@ class MonitoringSqlTest {
     assertThat(Long.parseLong(rows.get(1).get(0))).as("sessions").isPositive();
     assertThat(rows.get(3).get(0)).as("total_size").matches("[0-9]+ (bytes|kB|MB)");
     assertThat(rows.get(4)).as("tables_exist").containsExactly("t");
-    assertThat(rows.get(5)).as("policies").containsExactly(
-        "codebase_chat_messages_select_own|codebase_chat_messages",
-        "codebase_chat_sessions_delete_own|codebase_chat_sessions",
-        "codebase_chat_sessions_insert_own|codebase_chat_sessions",
-        "codebase_chat_sessions_select_own|codebase_chat_sessions",
-        "codebase_chat_sessions_update_own|codebase_chat_sessions");
+    assertThat(rows.get(5))
+        .as("policies")
+        .containsExactly(
+            "codebase_chat_messages_select_own|codebase_chat_messages",
+            "codebase_chat_sessions_delete_own|codebase_chat_sessions",
+            "codebase_chat_sessions_insert_own|codebase_chat_sessions",
+            "codebase_chat_sessions_select_own|codebase_chat_sessions",
+            "codebase_chat_sessions_update_own|codebase_chat_sessions");
     assertThat(rows.get(7).get(0)).as("largest history first").isEqualTo(largest + "|2");
     assertThat(rows.get(8)).as("no NOT VALID constraint").isEmpty();
   }

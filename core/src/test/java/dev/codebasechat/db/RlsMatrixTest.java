@@ -1,11 +1,11 @@
 package dev.codebasechat.db;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.codebasechat.testing.postgres.DatabaseRequest;
 import dev.codebasechat.testing.postgres.EmbeddedSupabase;
 import dev.codebasechat.testing.postgres.PostgresMajor;
 import dev.codebasechat.testing.postgres.SupabaseDatabase;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -40,15 +40,15 @@ import org.junit.jupiter.api.TestFactory;
  * (none for anon and service_role); update = PATCH context_cache; chown = PATCH user_id (to someone
  * else on the caller's own row, to the caller on other rows; to user B for service_role); delete =
  * DELETE; append, clear and delete_fn = POST /rpc/append_chat_messages, clear_chat_history,
- * delete_chat_session. On the messages table (the target session's messages):
- * msg_select = GET ?session_row_id=eq.X; msg_insert = POST of a message for the target session
- * owned by the caller (the target's owner for anon and service_role); msg_update = PATCH body;
- * msg_delete = DELETE. The two newer functions: changes = POST /rpc/chat_session_changes since
- * version 0; store = POST /rpc/store_chat_session_for with p_owner = the target's owner (user B
- * for the ownerless one), p_expected_version = its version and a history of seed-1 plus one new
- * message; append_for = POST /rpc/append_chat_messages_for with p_owner chosen as for store and one
- * new message. Outcomes: a number = rows seen or changed; a five-character code = the SQLSTATE
- * raised; otherwise the function's result.
+ * delete_chat_session. On the messages table (the target session's messages): msg_select = GET
+ * ?session_row_id=eq.X; msg_insert = POST of a message for the target session owned by the caller
+ * (the target's owner for anon and service_role); msg_update = PATCH body; msg_delete = DELETE. The
+ * two newer functions: changes = POST /rpc/chat_session_changes since version 0; store = POST
+ * /rpc/store_chat_session_for with p_owner = the target's owner (user B for the ownerless one),
+ * p_expected_version = its version and a history of seed-1 plus one new message; append_for = POST
+ * /rpc/append_chat_messages_for with p_owner chosen as for store and one new message. Outcomes: a
+ * number = rows seen or changed; a five-character code = the SQLSTATE raised; otherwise the
+ * function's result.
  *
  * <p>13 rows x 16 operations = 208 cells per major, 3 assertions each; the total is printed at the
  * end of the run ("RLS matrix assertions: N" in the surefire output).
@@ -110,7 +110,8 @@ class RlsMatrixTest {
 
   @TestFactory
   Stream<DynamicNode> request_eachCallerOperationAndTarget_hasTheTabulatedOutcome() {
-    return Arrays.stream(PostgresMajor.values()).map(major -> DynamicContainer.dynamicContainer(major.name(), cells(major)));
+    return Arrays.stream(PostgresMajor.values())
+        .map(major -> DynamicContainer.dynamicContainer(major.name(), cells(major)));
   }
 
   @AfterAll
@@ -127,9 +128,17 @@ class RlsMatrixTest {
       Target target = Target.valueOf(columns[1].toUpperCase(Locale.ROOT));
       for (Operation operation : Operation.values()) {
         String expected = columns[2 + operation.ordinal()];
-        String name = String.format(Locale.ROOT, "%s %s %s -> %s", columns[0], operation.name().toLowerCase(Locale.ROOT),
-            columns[1], expected);
-        tests.add(DynamicTest.dynamicTest(name, () -> world(major).check(caller, target, operation, expected)));
+        String name =
+            String.format(
+                Locale.ROOT,
+                "%s %s %s -> %s",
+                columns[0],
+                operation.name().toLowerCase(Locale.ROOT),
+                columns[1],
+                expected);
+        tests.add(
+            DynamicTest.dynamicTest(
+                name, () -> world(major).check(caller, target, operation, expected)));
       }
     }
     return tests.stream();
@@ -159,19 +168,22 @@ class RlsMatrixTest {
       formerOwner = db.createUser(false);
     }
 
-    void check(Caller caller, Target target, Operation operation, String expected) throws SQLException {
+    void check(Caller caller, Target target, Operation operation, String expected)
+        throws SQLException {
       Map<Caller, String> sessions = new EnumMap<>(Caller.class);
       String orphan = ChatFixtures.newSessionId();
       for (Caller user : users.keySet()) {
         sessions.put(user, seed(users.get(user)));
       }
       seed(orphan, formerOwner);
-      db.executeAsOwner("update public.codebase_chat_sessions set user_id = null where session_id = ?", orphan);
+      db.executeAsOwner(
+          "update public.codebase_chat_sessions set user_id = null where session_id = ?", orphan);
       UUID targetOwner = ownerOf(caller, target);
       String targetSession =
           switch (target) {
             case OWN -> sessions.get(caller);
-            case OTHER_USER -> sessions.get(caller == Caller.USER_A ? Caller.USER_B : Caller.USER_A);
+            case OTHER_USER ->
+                sessions.get(caller == Caller.USER_A ? Caller.USER_B : Caller.USER_A);
             case NO_OWNER -> orphan;
           };
       String newSession = ChatFixtures.newSessionId();
@@ -180,22 +192,36 @@ class RlsMatrixTest {
       all.add(newSession);
       Map<String, String> before = rows(all);
 
-      String outcome = attempt(caller, target, operation, operation == Operation.INSERT ? newSession : targetSession,
-          targetOwner);
+      String outcome =
+          attempt(
+              caller,
+              target,
+              operation,
+              operation == Operation.INSERT ? newSession : targetSession,
+              targetOwner);
 
       assertThat(outcome).as("outcome").isEqualTo(expected);
       ASSERTIONS.incrementAndGet();
       String affected = operation == Operation.INSERT ? newSession : targetSession;
-      boolean reads = operation == Operation.SELECT || operation == Operation.MSG_SELECT
-          || operation == Operation.CHANGES;
-      boolean changes = !reads
-          && (expected.equals("1") || expected.startsWith("appended") || expected.equals("cleared")
-              || expected.equals("true"));
+      boolean reads =
+          operation == Operation.SELECT
+              || operation == Operation.MSG_SELECT
+              || operation == Operation.CHANGES;
+      boolean changes =
+          !reads
+              && (expected.equals("1")
+                  || expected.startsWith("appended")
+                  || expected.equals("cleared")
+                  || expected.equals("true"));
       Map<String, String> after = rows(all);
       if (changes) {
-        assertThat(after.get(affected)).as("target row after the request").isNotEqualTo(before.get(affected));
+        assertThat(after.get(affected))
+            .as("target row after the request")
+            .isNotEqualTo(before.get(affected));
       } else {
-        assertThat(after.get(affected)).as("target row after the request").isEqualTo(before.get(affected));
+        assertThat(after.get(affected))
+            .as("target row after the request")
+            .isEqualTo(before.get(affected));
       }
       ASSERTIONS.incrementAndGet();
       before.remove(affected);
@@ -204,7 +230,9 @@ class RlsMatrixTest {
       ASSERTIONS.incrementAndGet();
     }
 
-    /** The owner of the target session: null for NO_OWNER, and for OWN when the caller is no user. */
+    /**
+     * The owner of the target session: null for NO_OWNER, and for OWN when the caller is no user.
+     */
     private UUID ownerOf(Caller caller, Target target) {
       return switch (target) {
         case OWN -> users.get(caller);
@@ -217,7 +245,8 @@ class RlsMatrixTest {
       return users.get(user.equals(users.get(Caller.USER_A)) ? Caller.USER_B : Caller.USER_A);
     }
 
-    private String attempt(Caller caller, Target target, Operation operation, String sessionId, UUID targetOwner)
+    private String attempt(
+        Caller caller, Target target, Operation operation, String sessionId, UUID targetOwner)
         throws SQLException {
       UUID callerId = users.get(caller);
       DatabaseRequest request =
@@ -226,78 +255,145 @@ class RlsMatrixTest {
             case SERVICE_ROLE -> DatabaseRequest.asServiceRole();
             default -> DatabaseRequest.asUser(callerId, caller == Caller.ANONYMOUS_SIGN_IN);
           };
-      // What the caller names the target by on the messages table, and what a drain would know of it.
-      Object rowId = db.queryAsOwner("select id from public.codebase_chat_sessions where session_id = ?", sessionId);
-      Object version = db.queryAsOwner("select version from public.codebase_chat_sessions where session_id = ?",
-          sessionId);
+      // What the caller names the target by on the messages table, and what a drain would know of
+      // it.
+      Object rowId =
+          db.queryAsOwner(
+              "select id from public.codebase_chat_sessions where session_id = ?", sessionId);
+      Object version =
+          db.queryAsOwner(
+              "select version from public.codebase_chat_sessions where session_id = ?", sessionId);
       try {
-        return db.request(request.to(method(operation), path(operation)), c -> run(c, operation, sessionId,
-            targetOwner, callerId, target, rowId, version));
+        return db.request(
+            request.to(method(operation), path(operation)),
+            c -> run(c, operation, sessionId, targetOwner, callerId, target, rowId, version));
       } catch (SQLException e) {
         return e.getSQLState();
       }
     }
 
-    private String run(Connection c, Operation operation, String sessionId, UUID targetOwner, UUID callerId,
-        Target target, Object rowId, Object version) throws SQLException {
+    private String run(
+        Connection c,
+        Operation operation,
+        String sessionId,
+        UUID targetOwner,
+        UUID callerId,
+        Target target,
+        Object rowId,
+        Object version)
+        throws SQLException {
       switch (operation) {
         case SELECT:
-          return count(c, "select count(*) from public.codebase_chat_sessions where session_id = ?", sessionId);
+          return count(
+              c,
+              "select count(*) from public.codebase_chat_sessions where session_id = ?",
+              sessionId);
         case INSERT:
-          return update(c, "insert into public.codebase_chat_sessions (session_id, user_id) values (?, ?)",
-              sessionId, targetOwner);
+          return update(
+              c,
+              "insert into public.codebase_chat_sessions (session_id, user_id) values (?, ?)",
+              sessionId,
+              targetOwner);
         case UPSERT:
           if (callerId == null) {
-            return update(c, "insert into public.codebase_chat_sessions (session_id, context_cache)"
-                + " values (?, '{\"upserted\":true}') on conflict (session_id) do update"
-                + " set session_id = excluded.session_id, context_cache = excluded.context_cache", sessionId);
+            return update(
+                c,
+                "insert into public.codebase_chat_sessions (session_id, context_cache)"
+                    + " values (?, '{\"upserted\":true}') on conflict (session_id) do update"
+                    + " set session_id = excluded.session_id, context_cache = excluded.context_cache",
+                sessionId);
           }
-          return update(c, "insert into public.codebase_chat_sessions (session_id, user_id, context_cache)"
-              + " values (?, ?, '{\"upserted\":true}') on conflict (session_id) do update"
-              + " set session_id = excluded.session_id, user_id = excluded.user_id,"
-              + " context_cache = excluded.context_cache", sessionId, callerId);
+          return update(
+              c,
+              "insert into public.codebase_chat_sessions (session_id, user_id, context_cache)"
+                  + " values (?, ?, '{\"upserted\":true}') on conflict (session_id) do update"
+                  + " set session_id = excluded.session_id, user_id = excluded.user_id,"
+                  + " context_cache = excluded.context_cache",
+              sessionId,
+              callerId);
         case UPDATE:
-          return update(c, "update public.codebase_chat_sessions set context_cache = '{\"patched\":true}'"
-              + " where session_id = ?", sessionId);
+          return update(
+              c,
+              "update public.codebase_chat_sessions set context_cache = '{\"patched\":true}'"
+                  + " where session_id = ?",
+              sessionId);
         case CHOWN:
           UUID newOwner =
-              callerId == null ? users.get(Caller.USER_B) : target == Target.OWN ? otherUser(callerId) : callerId;
-          return update(c, "update public.codebase_chat_sessions set user_id = ? where session_id = ?", newOwner,
+              callerId == null
+                  ? users.get(Caller.USER_B)
+                  : target == Target.OWN ? otherUser(callerId) : callerId;
+          return update(
+              c,
+              "update public.codebase_chat_sessions set user_id = ? where session_id = ?",
+              newOwner,
               sessionId);
         case DELETE:
-          return update(c, "delete from public.codebase_chat_sessions where session_id = ?", sessionId);
+          return update(
+              c, "delete from public.codebase_chat_sessions where session_id = ?", sessionId);
         case APPEND:
-          String appended = count(c, "select public.append_chat_messages(?, ?::jsonb) ->> 'appended'", sessionId,
-              ChatFixtures.messages("matrix-1"));
+          String appended =
+              count(
+                  c,
+                  "select public.append_chat_messages(?, ?::jsonb) ->> 'appended'",
+                  sessionId,
+                  ChatFixtures.messages("matrix-1"));
           return "appended:" + appended;
         case CLEAR:
-          String cleared = count(c, "select public.clear_chat_history(?) ->> 'message_count'", sessionId);
-          return cleared == null ? "null" : cleared.equals("0") ? "cleared" : "message_count:" + cleared;
+          String cleared =
+              count(c, "select public.clear_chat_history(?) ->> 'message_count'", sessionId);
+          return cleared == null
+              ? "null"
+              : cleared.equals("0") ? "cleared" : "message_count:" + cleared;
         case DELETE_FN:
           return count(c, "select public.delete_chat_session(?)::text", sessionId);
         case MSG_SELECT:
-          return count(c, "select count(*) from public.codebase_chat_messages where session_row_id = ?", rowId);
+          return count(
+              c,
+              "select count(*) from public.codebase_chat_messages where session_row_id = ?",
+              rowId);
         case MSG_INSERT:
-          return update(c, "insert into public.codebase_chat_messages"
-              + " (session_row_id, user_id, message_id, sent_at, added_version, body, body_bytes)"
-              + " values (?, ?, 'forged', now(), 0, '{}', 2)", rowId, callerId == null ? targetOwner : callerId);
+          return update(
+              c,
+              "insert into public.codebase_chat_messages"
+                  + " (session_row_id, user_id, message_id, sent_at, added_version, body, body_bytes)"
+                  + " values (?, ?, 'forged', now(), 0, '{}', 2)",
+              rowId,
+              callerId == null ? targetOwner : callerId);
         case MSG_UPDATE:
-          return update(c, "update public.codebase_chat_messages set body = '{\"forged\":true}'"
-              + " where session_row_id = ?", rowId);
+          return update(
+              c,
+              "update public.codebase_chat_messages set body = '{\"forged\":true}'"
+                  + " where session_row_id = ?",
+              rowId);
         case MSG_DELETE:
-          return update(c, "delete from public.codebase_chat_messages where session_row_id = ?", rowId);
+          return update(
+              c, "delete from public.codebase_chat_messages where session_row_id = ?", rowId);
         case CHANGES:
-          String changed = count(c, "select jsonb_array_length(public.chat_session_changes(?, 0) -> 'messages')",
-              sessionId);
+          String changed =
+              count(
+                  c,
+                  "select jsonb_array_length(public.chat_session_changes(?, 0) -> 'messages')",
+                  sessionId);
           return changed == null ? "null" : "messages:" + changed;
         case APPEND_FOR:
-          String appendedFor = count(c, "select public.append_chat_messages_for(?, ?, ?::jsonb) ->> 'appended'",
-              targetOwner == null ? users.get(Caller.USER_B) : targetOwner, sessionId, ChatFixtures.messages("matrix-1"));
+          String appendedFor =
+              count(
+                  c,
+                  "select public.append_chat_messages_for(?, ?, ?::jsonb) ->> 'appended'",
+                  targetOwner == null ? users.get(Caller.USER_B) : targetOwner,
+                  sessionId,
+                  ChatFixtures.messages("matrix-1"));
           return appendedFor == null ? "null" : "appended:" + appendedFor;
         default:
-          return count(c, "select public.store_chat_session_for(?, ?, ?, ?::jsonb)::text",
-              targetOwner == null ? users.get(Caller.USER_B) : targetOwner, sessionId, version,
-              "{\"repo\":\"stored\",\"conversation_history\":" + ChatFixtures.messages("seed-1", "stored-1") + "}");
+          return count(
+              c,
+              "select public.store_chat_session_for(?, ?, ?, ?::jsonb)::text",
+              targetOwner == null ? users.get(Caller.USER_B) : targetOwner,
+              sessionId,
+              version,
+              "{\"repo\":\"stored\",\"conversation_history\":"
+                  + ChatFixtures.messages("seed-1", "stored-1")
+                  + "}");
       }
     }
 
@@ -331,17 +427,19 @@ class RlsMatrixTest {
     }
 
     private void seed(String sessionId, UUID userId) throws SQLException {
-      new ChatRpc(db).append(DatabaseRequest.asUser(userId), sessionId, ChatFixtures.messages("seed-1"));
+      new ChatRpc(db)
+          .append(DatabaseRequest.asUser(userId), sessionId, ChatFixtures.messages("seed-1"));
     }
 
     /** Each session's row and its stored messages (every column of each), by session id. */
     private Map<String, String> rows(List<String> sessionIds) throws SQLException {
       Map<String, String> rows = new HashMap<>();
       try (Connection owner = db.ownerConnection();
-          PreparedStatement select = owner.prepareStatement(
-              "select session_id, to_jsonb(t)::text || ' ' || (select coalesce(jsonb_agg(to_jsonb(m) order by m.seq),"
-                  + " '[]')::text from public.codebase_chat_messages m where m.session_row_id = t.id)"
-                  + " from public.codebase_chat_sessions t where session_id = any (?)")) {
+          PreparedStatement select =
+              owner.prepareStatement(
+                  "select session_id, to_jsonb(t)::text || ' ' || (select coalesce(jsonb_agg(to_jsonb(m) order by m.seq),"
+                      + " '[]')::text from public.codebase_chat_messages m where m.session_row_id = t.id)"
+                      + " from public.codebase_chat_sessions t where session_id = any (?)")) {
         select.setArray(1, owner.createArrayOf("text", sessionIds.toArray()));
         try (ResultSet rs = select.executeQuery()) {
           while (rs.next()) {
@@ -352,7 +450,8 @@ class RlsMatrixTest {
       return rows;
     }
 
-    private static String count(Connection c, String sql, Object... parameters) throws SQLException {
+    private static String count(Connection c, String sql, Object... parameters)
+        throws SQLException {
       try (PreparedStatement statement = prepare(c, sql, parameters);
           ResultSet rs = statement.executeQuery()) {
         rs.next();
@@ -360,13 +459,15 @@ class RlsMatrixTest {
       }
     }
 
-    private static String update(Connection c, String sql, Object... parameters) throws SQLException {
+    private static String update(Connection c, String sql, Object... parameters)
+        throws SQLException {
       try (PreparedStatement statement = prepare(c, sql, parameters)) {
         return Integer.toString(statement.executeUpdate());
       }
     }
 
-    private static PreparedStatement prepare(Connection c, String sql, Object... parameters) throws SQLException {
+    private static PreparedStatement prepare(Connection c, String sql, Object... parameters)
+        throws SQLException {
       PreparedStatement statement = c.prepareStatement(sql);
       for (int i = 0; i < parameters.length; i++) {
         statement.setObject(i + 1, parameters[i]);

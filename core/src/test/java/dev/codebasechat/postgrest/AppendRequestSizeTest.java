@@ -48,18 +48,22 @@ class AppendRequestSizeTest {
     wm.resetAll();
     String history =
         IntStream.range(0, historySize)
-            .mapToObj(i -> "{\"id\":\"m" + i + "\",\"role\":\"user\",\"content\":\"message " + i + "\"}")
+            .mapToObj(
+                i -> "{\"id\":\"m" + i + "\",\"role\":\"user\",\"content\":\"message " + i + "\"}")
             .collect(Collectors.joining(",", "[", "]"));
     wm.stubFor(
         get(urlPathEqualTo(TABLE_PATH))
             .willReturn(
                 PostgrestResponses.singleRow(
                     "{\"session_id\":\"s1\",\"conversation_history\":" + history + "}")));
-    wm.stubFor(post(urlPathEqualTo(APPEND_PATH)).willReturn(PostgrestResponses.rpcResult(Integer.toString(historySize + 3))));
+    wm.stubFor(
+        post(urlPathEqualTo(APPEND_PATH))
+            .willReturn(PostgrestResponses.rpcResult(Integer.toString(historySize + 3))));
 
     try (PostgrestClient client = PostgrestFixtures.clientBuilder(wm).build()) {
       UserScope user = client.as(PostgrestFixtures.USER);
-      assertThat(user.from(TABLE).select().eq("session_id", "s1").single().get("conversation_history"))
+      assertThat(
+              user.from(TABLE).select().eq("session_id", "s1").single().get("conversation_history"))
           .hasSize(historySize);
       List<Message> added =
           List.of(

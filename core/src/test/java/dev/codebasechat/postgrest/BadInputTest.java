@@ -75,10 +75,15 @@ class BadInputTest {
 
   static Stream<Arguments> badTimeouts() {
     return Stream.of(
-        Arguments.of("connectTimeout", (Consumer<Duration>) d -> PostgrestClient.builder().connectTimeout(d)),
-        Arguments.of("readTimeout", (Consumer<Duration>) d -> PostgrestClient.builder().readTimeout(d)),
-        Arguments.of("writeTimeout", (Consumer<Duration>) d -> PostgrestClient.builder().writeTimeout(d)),
-        Arguments.of("callTimeout", (Consumer<Duration>) d -> PostgrestClient.builder().callTimeout(d)));
+        Arguments.of(
+            "connectTimeout",
+            (Consumer<Duration>) d -> PostgrestClient.builder().connectTimeout(d)),
+        Arguments.of(
+            "readTimeout", (Consumer<Duration>) d -> PostgrestClient.builder().readTimeout(d)),
+        Arguments.of(
+            "writeTimeout", (Consumer<Duration>) d -> PostgrestClient.builder().writeTimeout(d)),
+        Arguments.of(
+            "callTimeout", (Consumer<Duration>) d -> PostgrestClient.builder().callTimeout(d)));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -109,7 +114,8 @@ class BadInputTest {
 
   @Test
   void apiKey_anonOrPublishable_isAccepted() {
-    assertThat(ApiKey.of(ANON_KEY)).hasToString("ApiKey[redacted, " + ANON_KEY.length() + " chars]");
+    assertThat(ApiKey.of(ANON_KEY))
+        .hasToString("ApiKey[redacted, " + ANON_KEY.length() + " chars]");
     assertThat(ApiKey.of("sb_publishable_abc123")).isEqualTo(ApiKey.of("sb_publishable_abc123"));
   }
 
@@ -149,9 +155,11 @@ class BadInputTest {
   void select_invalidPaging_isRejectedBeforeAnyRequest() {
     try (PostgrestClient client = PostgrestFixtures.clientBuilder(wm).build()) {
       SelectRequest select = client.as(PostgrestFixtures.USER).from("t").select();
-      assertThatThrownBy(() -> select.limit(-1)).hasMessage("limit must not be negative but was -1");
+      assertThatThrownBy(() -> select.limit(-1))
+          .hasMessage("limit must not be negative but was -1");
       assertThatThrownBy(() -> select.range(5, 4)).hasMessage("to must be >= from (5) but was 4");
-      assertThatThrownBy(() -> select.timeout(Duration.ZERO)).hasMessageStartingWith("timeout must be positive");
+      assertThatThrownBy(() -> select.timeout(Duration.ZERO))
+          .hasMessageStartingWith("timeout must be positive");
     }
     assertThat(wm.getAllServeEvents()).isEmpty();
   }

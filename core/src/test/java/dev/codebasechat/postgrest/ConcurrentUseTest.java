@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * One shared client serves many users at once: every request carries exactly the token of the
- * scope it was built from, whether sent synchronously from many threads or asynchronously.
+ * One shared client serves many users at once: every request carries exactly the token of the scope
+ * it was built from, whether sent synchronously from many threads or asynchronously.
  */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class ConcurrentUseTest {

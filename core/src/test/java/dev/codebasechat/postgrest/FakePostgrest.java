@@ -47,7 +47,8 @@ final class FakePostgrest extends WireMockExtension {
   }
 
   PostgrestClient client() {
-    return Objects.requireNonNull(client, "FakePostgrest must be a static @RegisterExtension field");
+    return Objects.requireNonNull(
+        client, "FakePostgrest must be a static @RegisterExtension field");
   }
 
   /** Requests as {@link PostgrestFixtures#USER}. */

@@ -28,8 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class FilterInjectionTest {
-  @RegisterExtension
-  static FakePostgrest wm = new FakePostgrest();
+  @RegisterExtension static FakePostgrest wm = new FakePostgrest();
 
   static Stream<String> hostileValues() {
     return Stream.of(
@@ -98,7 +97,11 @@ class FilterInjectionTest {
   void update_hostileValue_staysInItsFilter() {
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.noContent()));
 
-    wm.user().from(TABLE).update(Map.of("repo", "r")).eq("session_id", "s1&user_id=neq.x").execute();
+    wm.user()
+        .from(TABLE)
+        .update(Map.of("repo", "r"))
+        .eq("session_id", "s1&user_id=neq.x")
+        .execute();
 
     assertThat(queryOf(wm)).containsExactly(entry("session_id", List.of("eq.s1&user_id=neq.x")));
   }

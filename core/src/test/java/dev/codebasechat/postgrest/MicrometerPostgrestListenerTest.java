@@ -1,8 +1,8 @@
 package dev.codebasechat.postgrest;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static dev.codebasechat.postgrest.PostgrestFixtures.TABLE;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -76,9 +76,15 @@ class MicrometerPostgrestListenerTest {
     assertThatThrownBy(() -> client.as(PostgrestFixtures.USER).rpc("append_messages").execute())
         .isInstanceOf(PostgrestHttpException.class);
 
-    assertThat(registry.get(MicrometerPostgrestListener.METER_NAME)
-            .tag("operation", "rpc").tag("table", "append_messages").tag("outcome", "auth").tag("status", "401")
-            .timer().count())
+    assertThat(
+            registry
+                .get(MicrometerPostgrestListener.METER_NAME)
+                .tag("operation", "rpc")
+                .tag("table", "append_messages")
+                .tag("outcome", "auth")
+                .tag("status", "401")
+                .timer()
+                .count())
         .isEqualTo(1);
   }
 

@@ -17,7 +17,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The operator path is explicit, separate from the user path, and sends the service key as both credentials. */
+/**
+ * The operator path is explicit, separate from the user path, and sends the service key as both
+ * credentials.
+ */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class OperatorScopeTest {
   @RegisterExtension static FakePostgrest wm = new FakePostgrest();
@@ -59,8 +62,10 @@ class OperatorScopeTest {
 
   @Test
   void userPath_serviceKeyAsApiKeyOrToken_isRejected() {
-    assertThatThrownBy(() -> ApiKey.of(SERVICE_ROLE_KEY)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> AccessToken.of(SERVICE_ROLE_KEY)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ApiKey.of(SERVICE_ROLE_KEY))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> AccessToken.of(SERVICE_ROLE_KEY))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThat(wm.getAllServeEvents()).isEmpty();
   }
 }

@@ -10,10 +10,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.codebasechat.postgrest.PostgrestResponses.Version;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,7 +28,8 @@ class PostgrestAsyncTest {
     final BlockingQueue<PostgrestException> failures = new LinkedBlockingQueue<>();
 
     @Override
-    public void onFailure(Operation operation, String resource, PostgrestException failure, Duration latency) {
+    public void onFailure(
+        Operation operation, String resource, PostgrestException failure, Duration latency) {
       failures.add(failure);
     }
   }
@@ -37,28 +38,42 @@ class PostgrestAsyncTest {
 
   @RegisterExtension
   static FakePostgrest wm = new FakePostgrest(client -> client.listener(listener));
+
   @Test
   void executeAsync_returnsBeforeTheAnswerArrives() throws Exception {
     // A listener that answers only when this test says: the request is in flight for as long as
     // the test needs, however slow the machine.
-    try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-        PostgrestClient client = PostgrestClient.builder()
-            .restUrl("http://127.0.0.1:" + server.getLocalPort() + PostgrestFixtures.REST)
-            .apiKey(ApiKey.of(PostgrestFixtures.ANON_KEY))
-            .build()) {
-      CompletableFuture<PostgrestResult> future = client.as(PostgrestFixtures.USER).from(TABLE).select().executeAsync();
+    try (java.net.ServerSocket server =
+            new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        PostgrestClient client =
+            PostgrestClient.builder()
+                .restUrl("http://127.0.0.1:" + server.getLocalPort() + PostgrestFixtures.REST)
+                .apiKey(ApiKey.of(PostgrestFixtures.ANON_KEY))
+                .build()) {
+      CompletableFuture<PostgrestResult> future =
+          client.as(PostgrestFixtures.USER).from(TABLE).select().executeAsync();
 
       try (java.net.Socket connection = server.accept()) {
-        java.io.BufferedReader request = new java.io.BufferedReader(
-            new java.io.InputStreamReader(connection.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
-        for (String line = request.readLine(); line != null && !line.isEmpty(); line = request.readLine()) {
+        java.io.BufferedReader request =
+            new java.io.BufferedReader(
+                new java.io.InputStreamReader(
+                    connection.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        for (String line = request.readLine();
+            line != null && !line.isEmpty();
+            line = request.readLine()) {
           // the request head, read to its end
         }
         boolean doneBeforeTheAnswer = future.isDone();
         String body = "[{\"a\":1}]";
-        connection.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
-            + "Content-Range: 0-0/*\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body)
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        connection
+            .getOutputStream()
+            .write(
+                ("HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
+                        + "Content-Range: 0-0/*\r\nContent-Length: "
+                        + body.length()
+                        + "\r\nConnection: close\r\n\r\n"
+                        + body)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         connection.getOutputStream().flush();
 
         assertThat(doneBeforeTheAnswer).isFalse();
@@ -77,7 +92,8 @@ class PostgrestAsyncTest {
         .isInstanceOf(CompletionException.class)
         .cause()
         .isInstanceOfSatisfying(
-            PostgrestHttpException.class, e -> assertThat(e.kind()).isEqualTo(FailureKind.FORBIDDEN));
+            PostgrestHttpException.class,
+            e -> assertThat(e.kind()).isEqualTo(FailureKind.FORBIDDEN));
   }
 
   @Test
@@ -89,8 +105,9 @@ class PostgrestAsyncTest {
     assertThat(future.cancel(true)).isTrue();
 
     PostgrestException reported = listener.failures.poll(5, TimeUnit.SECONDS);
-    assertThat(reported).isInstanceOfSatisfying(
-        PostgrestTransportException.class, e -> assertThat(e.isCancelled()).isTrue());
+    assertThat(reported)
+        .isInstanceOfSatisfying(
+            PostgrestTransportException.class, e -> assertThat(e.isCancelled()).isTrue());
     assertThat(wm.client().toString()).doesNotContain(PostgrestFixtures.USER_TOKEN);
   }
 
@@ -98,13 +115,15 @@ class PostgrestAsyncTest {
   void cancel_derivedSingleFuture_cancelsTheHttpCall() throws InterruptedException {
     listener.failures.clear();
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.singleRow("{}").withFixedDelay(2000)));
-    CompletableFuture<JsonNode> future = wm.user().from(TABLE).select().eq("session_id", "s1").singleAsync();
+    CompletableFuture<JsonNode> future =
+        wm.user().from(TABLE).select().eq("session_id", "s1").singleAsync();
 
     future.cancel(true);
 
     PostgrestException reported = listener.failures.poll(5, TimeUnit.SECONDS);
-    assertThat(reported).isInstanceOfSatisfying(
-        PostgrestTransportException.class, e -> assertThat(e.isCancelled()).isTrue());
+    assertThat(reported)
+        .isInstanceOfSatisfying(
+            PostgrestTransportException.class, e -> assertThat(e.isCancelled()).isTrue());
   }
 
   @Test
@@ -117,7 +136,8 @@ class PostgrestAsyncTest {
     assertThatThrownBy(future::join)
         .cause()
         .isInstanceOfSatisfying(
-            PostgrestTransportException.class, e -> assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT));
+            PostgrestTransportException.class,
+            e -> assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT));
   }
 
   @Test
@@ -133,7 +153,8 @@ class PostgrestAsyncTest {
   void maybeSingleAsync_noRows_completesEmpty() {
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.pgrst116(Version.V13, 0)));
 
-    Optional<JsonNode> row = wm.user().from(TABLE).select().eq("session_id", "s1").maybeSingleAsync().join();
+    Optional<JsonNode> row =
+        wm.user().from(TABLE).select().eq("session_id", "s1").maybeSingleAsync().join();
 
     assertThat(row).isEmpty();
   }

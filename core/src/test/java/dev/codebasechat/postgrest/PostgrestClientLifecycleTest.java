@@ -21,7 +21,8 @@ class PostgrestClientLifecycleTest {
     OkHttpClient shared = new OkHttpClient();
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rows("[]", "*/*")));
 
-    try (PostgrestClient client = PostgrestFixtures.clientBuilder(wm).okHttpClient(shared).build()) {
+    try (PostgrestClient client =
+        PostgrestFixtures.clientBuilder(wm).okHttpClient(shared).build()) {
       assertThat(client.as(PostgrestFixtures.USER).from(TABLE).select().execute().status())
           .isEqualTo(200);
     }
@@ -49,6 +50,7 @@ class PostgrestClientLifecycleTest {
       client.as(PostgrestFixtures.USER).from(TABLE).select().execute();
     }
 
-    assertThat(PostgrestFixtures.onlyRequest(wm).getUrl()).startsWith(PostgrestFixtures.TABLE_PATH + "?");
+    assertThat(PostgrestFixtures.onlyRequest(wm).getUrl())
+        .startsWith(PostgrestFixtures.TABLE_PATH + "?");
   }
 }

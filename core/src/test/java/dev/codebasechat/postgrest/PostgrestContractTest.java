@@ -38,8 +38,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class PostgrestContractTest {
-  @RegisterExtension
-  static FakePostgrest wm = new FakePostgrest();
+  @RegisterExtension static FakePostgrest wm = new FakePostgrest();
 
   record Session(String session_id, String repo) {}
 
@@ -53,7 +52,8 @@ class PostgrestContractTest {
                     "0-1/*")));
 
     PostgrestResult result =
-        wm.user().from(TABLE)
+        wm.user()
+            .from(TABLE)
             .select("session_id, repo")
             .eq("user_id", "6f1c2b1e")
             .in("session_id", List.of("s1", "s2"))
@@ -97,7 +97,8 @@ class PostgrestContractTest {
     assertThat(result.status()).isEqualTo(206);
     assertThat(result.totalCount()).hasValue(25);
     assertThat(result.header("Content-Range")).hasValue("10-10/25");
-    wm.verify(1, userRequest(RequestMethod.GET, TABLE_PATH).withHeader("Prefer", equalTo("count=exact")));
+    wm.verify(
+        1, userRequest(RequestMethod.GET, TABLE_PATH).withHeader("Prefer", equalTo("count=exact")));
     assertThat(queryOf(wm))
         .containsExactly(
             entry("select", List.of("session_id")),
@@ -165,7 +166,9 @@ class PostgrestContractTest {
 
   @Test
   void maybeSingle_oneRow_isPresent() {
-    wm.stubFor(get(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.singleRow("{\"session_id\":\"s1\"}")));
+    wm.stubFor(
+        get(urlPathEqualTo(TABLE_PATH))
+            .willReturn(PostgrestResponses.singleRow("{\"session_id\":\"s1\"}")));
 
     assertThat(wm.user().from(TABLE).select().eq("session_id", "s1").maybeSingle())
         .hasValueSatisfying(row -> assertThat(row.get("session_id").asText()).isEqualTo("s1"));
@@ -177,18 +180,32 @@ class PostgrestContractTest {
         get(urlPathEqualTo(TABLE_PATH))
             .willReturn(PostgrestResponses.singleRow("{\"session_id\":\"s1\",\"repo\":\"r\"}")));
 
-    assertThat(wm.user().from(TABLE).select("session_id,repo").eq("session_id", "s1").single(Session.class))
+    assertThat(
+            wm.user()
+                .from(TABLE)
+                .select("session_id,repo")
+                .eq("session_id", "s1")
+                .single(Session.class))
         .isEqualTo(new Session("s1", "r"));
-    assertThat(wm.user().from(TABLE).select().eq("session_id", "s1").singleAsync(Session.class).join())
+    assertThat(
+            wm.user().from(TABLE).select().eq("session_id", "s1").singleAsync(Session.class).join())
         .isEqualTo(new Session("s1", "r"));
   }
 
   @Test
   void maybeSingleTyped_noRows_isEmpty() {
-    wm.stubFor(get(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.pgrst116(Version.V12, 0)));
+    wm.stubFor(
+        get(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.pgrst116(Version.V12, 0)));
 
-    assertThat(wm.user().from(TABLE).select().eq("session_id", "s1").maybeSingle(Session.class)).isEmpty();
-    assertThat(wm.user().from(TABLE).select().eq("session_id", "s1").maybeSingleAsync(Session.class).join())
+    assertThat(wm.user().from(TABLE).select().eq("session_id", "s1").maybeSingle(Session.class))
+        .isEmpty();
+    assertThat(
+            wm.user()
+                .from(TABLE)
+                .select()
+                .eq("session_id", "s1")
+                .maybeSingleAsync(Session.class)
+                .join())
         .isEmpty();
   }
 
@@ -196,7 +213,8 @@ class PostgrestContractTest {
   void singleTyped_rowOfAnotherShape_throwsUncheckedIo() {
     wm.stubFor(get(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.singleRow("[1,2]")));
 
-    assertThatThrownBy(() -> wm.user().from(TABLE).select().eq("session_id", "s1").single(Session.class))
+    assertThatThrownBy(
+            () -> wm.user().from(TABLE).select().eq("session_id", "s1").single(Session.class))
         .isInstanceOf(java.io.UncheckedIOException.class)
         .hasMessage("PostgREST JSON does not map to Session");
   }
@@ -224,10 +242,13 @@ class PostgrestContractTest {
   void insert_withSelect_asksForRepresentationAndParsesRows() {
     wm.stubFor(
         post(urlPathEqualTo(TABLE_PATH))
-            .willReturn(PostgrestResponses.createdRows("[{\"session_id\":\"s1\"},{\"session_id\":\"s2\"}]")));
+            .willReturn(
+                PostgrestResponses.createdRows(
+                    "[{\"session_id\":\"s1\"},{\"session_id\":\"s2\"}]")));
 
     PostgrestResult result =
-        wm.user().from(TABLE)
+        wm.user()
+            .from(TABLE)
             .insert(List.of(new Session("s1", "r"), new Session("s2", "r")))
             .select("session_id")
             .execute();
@@ -247,7 +268,8 @@ class PostgrestContractTest {
   void upsert_withOnConflict_mergesDuplicates() {
     wm.stubFor(post(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.created()));
 
-    wm.user().from(TABLE)
+    wm.user()
+        .from(TABLE)
         .upsert(new Session("s1", "r"), "user_id", "session_id")
         .returning(Returning.MINIMAL)
         .execute();
@@ -265,7 +287,8 @@ class PostgrestContractTest {
     wm.stubFor(patch(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.noContent()));
 
     PostgrestResult result =
-        wm.user().from(TABLE)
+        wm.user()
+            .from(TABLE)
             .update(Map.of("current_file", "src/Main.java"))
             .eq("session_id", "s1")
             .execute();
@@ -286,7 +309,8 @@ class PostgrestContractTest {
             .willReturn(PostgrestResponses.rows("[{\"session_id\":\"s1\"}]", "0-0/1")));
 
     PostgrestResult result =
-        wm.user().from(TABLE)
+        wm.user()
+            .from(TABLE)
             .update(Map.of("repo", "r2"))
             .eq("session_id", "s1")
             .returning(Returning.REPRESENTATION)
@@ -332,7 +356,8 @@ class PostgrestContractTest {
     wm.stubFor(post(urlPathEqualTo(path)).willReturn(PostgrestResponses.rpcResult("42")));
 
     PostgrestResult result =
-        wm.user().rpc("append_messages", Map.of("p_session_id", "s1", "p_messages", List.of()))
+        wm.user()
+            .rpc("append_messages", Map.of("p_session_id", "s1", "p_messages", List.of()))
             .execute();
 
     assertThat(result.body().asInt()).isEqualTo(42);

@@ -44,7 +44,8 @@ class PostgrestFaultTest {
         Arguments.of("empty response", aResponse().withFault(Fault.EMPTY_RESPONSE)),
         Arguments.of("malformed chunk", aResponse().withFault(Fault.MALFORMED_RESPONSE_CHUNK)),
         Arguments.of("random data", aResponse().withFault(Fault.RANDOM_DATA_THEN_CLOSE)),
-        Arguments.of("slower than read timeout", PostgrestResponses.rows("[]", "*/*").withFixedDelay(1500)),
+        Arguments.of(
+            "slower than read timeout", PostgrestResponses.rows("[]", "*/*").withFixedDelay(1500)),
         Arguments.of("truncated JSON", PostgrestResponses.rows("[{\"a\":1", "0-0/*")),
         Arguments.of("trailing garbage", PostgrestResponses.rows("[{\"a\":1}]]", "0-0/*")),
         Arguments.of("not JSON", PostgrestResponses.rows("<html>", "*/*")));
@@ -88,10 +89,12 @@ class PostgrestFaultTest {
     wm.stubFor(any(anyUrl()).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
 
     assertThatThrownBy(
-            () -> wm.user().from(TABLE).insert(Map.of("session_id", "s1")).select("reset").execute())
+            () ->
+                wm.user().from(TABLE).insert(Map.of("session_id", "s1")).select("reset").execute())
         .isInstanceOf(PostgrestTransportException.class);
 
-    RequestPatternBuilder insert = postRequestedFor(anyUrl()).withQueryParam("select", equalTo("reset"));
+    RequestPatternBuilder insert =
+        postRequestedFor(anyUrl()).withQueryParam("select", equalTo("reset"));
     assertThat(PostgrestFixtures.awaitRequests(wm, insert, 1)).isEqualTo(1);
   }
 

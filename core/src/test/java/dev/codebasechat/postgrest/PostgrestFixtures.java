@@ -8,15 +8,15 @@ import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.codebasechat.testing.TestSecrets;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import okhttp3.HttpUrl;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Base64;
 
 /** Keys, tokens and a client wired to a WireMock server, shared by the postgrest tests. */
 final class PostgrestFixtures {
@@ -25,20 +25,29 @@ final class PostgrestFixtures {
   static final String TABLE_PATH = REST + "/" + TABLE;
 
   /** A legacy anon key: a JWT whose payload says {@code "role":"anon"}. */
-  static final String ANON_KEY = jwt("{\"iss\":\"supabase\",\"ref\":\"abcdefgh\",\"role\":\"anon\",\"iat\":1700000000,\"exp\":2000000000}");
+  static final String ANON_KEY =
+      jwt(
+          "{\"iss\":\"supabase\",\"ref\":\"abcdefgh\",\"role\":\"anon\",\"iat\":1700000000,\"exp\":2000000000}");
 
   /** A legacy service-role key. */
-  static final String SERVICE_ROLE_KEY = jwt("{\"iss\":\"supabase\",\"ref\":\"abcdefgh\",\"role\":\"service_role\",\"iat\":1700000000,\"exp\":2000000000}");
+  static final String SERVICE_ROLE_KEY =
+      jwt(
+          "{\"iss\":\"supabase\",\"ref\":\"abcdefgh\",\"role\":\"service_role\",\"iat\":1700000000,\"exp\":2000000000}");
 
   /** The payload segment of {@link #USER_TOKEN}: must never leak either. */
   static final String USER_PAYLOAD =
-      TestSecrets.register(b64("{\"sub\":\"6f1c2b1e-4a1d-4c39-9a57-2b8d0f3c9e11\",\"role\":\"authenticated\","
-          + "\"aud\":\"authenticated\",\"exp\":2000000000,\"email\":\"ada@example.com\"}"));
+      TestSecrets.register(
+          b64(
+              "{\"sub\":\"6f1c2b1e-4a1d-4c39-9a57-2b8d0f3c9e11\",\"role\":\"authenticated\","
+                  + "\"aud\":\"authenticated\",\"exp\":2000000000,\"email\":\"ada@example.com\"}"));
 
   /** An end user's access token (signature is not checked by the fakes). */
   static final String USER_TOKEN =
       TestSecrets.register(
-          b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + USER_PAYLOAD + ".c2lnbmF0dXJlLW9mLXRoZS11c2VyLXRva2Vu");
+          b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}")
+              + "."
+              + USER_PAYLOAD
+              + ".c2lnbmF0dXJlLW9mLXRoZS11c2VyLXRva2Vu");
 
   static final AccessToken USER = AccessToken.of(USER_TOKEN);
 
@@ -50,7 +59,8 @@ final class PostgrestFixtures {
   }
 
   static String jwt(String payload) {
-    return TestSecrets.register(b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + b64(payload) + ".c2lnbmF0dXJl");
+    return TestSecrets.register(
+        b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + b64(payload) + ".c2lnbmF0dXJl");
   }
 
   private static String b64(String json) {
@@ -60,8 +70,8 @@ final class PostgrestFixtures {
   }
 
   /**
-   * A client against {@code wm}. Timeouts are generous (a cold WireMock can take a second to
-   * answer its first request); tests of timeouts set their own.
+   * A client against {@code wm}. Timeouts are generous (a cold WireMock can take a second to answer
+   * its first request); tests of timeouts set their own.
    */
   static PostgrestClient.Builder clientBuilder(WireMockExtension wm) {
     return PostgrestClient.builder()

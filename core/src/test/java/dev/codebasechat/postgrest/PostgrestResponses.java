@@ -6,9 +6,9 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Canonical PostgREST and Supabase-gateway answers for WireMock fakes, copied from
- * {@code reference/postgrest.md} (§2.1–2.9): statuses, headers and error bodies exactly as
- * PostgREST sends them, in the v12.2 and v13+ variants where they differ.
+ * Canonical PostgREST and Supabase-gateway answers for WireMock fakes, copied from {@code
+ * reference/postgrest.md} (§2.1–2.9): statuses, headers and error bodies exactly as PostgREST sends
+ * them, in the v12.2 and v13+ variants where they differ.
  *
  * <p>Every error body carries all four keys ({@code code}, {@code details}, {@code hint}, {@code
  * message}) with {@code null} for absent ones, as PostgREST does with its default {@code
@@ -41,7 +41,9 @@ public final class PostgrestResponses {
 
   // ---- success ----
 
-  /** 200 with a JSON array of rows and {@code Content-Range} ({@code 0-2/*}, {@code *}{@code /*}). */
+  /**
+   * 200 with a JSON array of rows and {@code Content-Range} ({@code 0-2/*}, {@code *}{@code /*}).
+   */
   public static ResponseDefinitionBuilder rows(String jsonArray, String contentRange) {
     return aResponse()
         .withStatus(200)
@@ -117,16 +119,13 @@ public final class PostgrestResponses {
     return b;
   }
 
-  /**
-   * 406 {@code PGRST116}: a singular answer was requested and {@code rows} rows matched (§2.7).
-   */
+  /** 406 {@code PGRST116}: a singular answer was requested and {@code rows} rows matched (§2.7). */
   public static ResponseDefinitionBuilder pgrst116(Version version, int rows) {
     String message =
         version == Version.V12
             ? "JSON object requested, multiple (or no) rows returned"
             : "Cannot coerce the result to a single JSON object";
-    return error(
-        version, 406, "PGRST116", message, "The result contains " + rows + " rows", null);
+    return error(version, 406, "PGRST116", message, "The result contains " + rows + " rows", null);
   }
 
   /**
@@ -149,7 +148,9 @@ public final class PostgrestResponses {
             "Bearer error=\"invalid_token\", error_description=\"" + message + "\"");
   }
 
-  /** 401 {@code PGRST302}: no JWT and anonymous access disabled; {@code WWW-Authenticate: Bearer}. */
+  /**
+   * 401 {@code PGRST302}: no JWT and anonymous access disabled; {@code WWW-Authenticate: Bearer}.
+   */
   public static ResponseDefinitionBuilder anonymousDisabled() {
     return error(Version.V13, 401, "PGRST302", "Anonymous access is disabled", null, null)
         .withHeader("WWW-Authenticate", "Bearer");

@@ -128,7 +128,10 @@ class SecretLeakTest {
     record(() -> PostgrestClient.builder().projectUrl("https://" + USER_TOKEN + "@x.supabase.co"));
 
     assertThat(String.join("\n", seen))
-        .doesNotContain(secretKey, publishable, PostgrestFixtures.payloadOf(PostgrestFixtures.SERVICE_ROLE_KEY));
+        .doesNotContain(
+            secretKey,
+            publishable,
+            PostgrestFixtures.payloadOf(PostgrestFixtures.SERVICE_ROLE_KEY));
     assertNoSecrets(false);
   }
 

@@ -36,8 +36,10 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
 class ReadmeJavaSnippetsTest {
   private static final Path README = Path.of("README.md");
   private static final Pattern JAVA_BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
+
   /** Blocks that use classes of the reader's own service, which this build does not have. */
   private static final List<String> READERS_OWN = List.of("MyService");
+
   private static final String FRAGMENT_IMPORTS =
       """
       import com.fasterxml.jackson.databind.JsonNode;
@@ -50,6 +52,7 @@ class ReadmeJavaSnippetsTest {
       import java.time.*;
       import java.util.*;
       """;
+
   /** What a fragment may use without declaring it: the values the README leaves to the reader. */
   private static final String GIVEN =
       "String anonOrPublishableKey, String publishableKey, String userJwt, String sessionId, UUID verifiedUserId,"
@@ -80,8 +83,15 @@ class ReadmeJavaSnippetsTest {
       if (block.contains("class ") || READERS_OWN.stream().anyMatch(block::contains)) {
         continue; // whole classes are compiled and run below
       }
-      sources.add(FRAGMENT_IMPORTS + "\nclass ReadmeFragment" + n + " {\n  void run(" + GIVEN + ") throws Exception {\n"
-          + block + "\n  }\n}\n");
+      sources.add(
+          FRAGMENT_IMPORTS
+              + "\nclass ReadmeFragment"
+              + n
+              + " {\n  void run("
+              + GIVEN
+              + ") throws Exception {\n"
+              + block
+              + "\n  }\n}\n");
     }
 
     assertThat(sources).isNotEmpty();
@@ -90,17 +100,20 @@ class ReadmeJavaSnippetsTest {
 
   @Test
   void theTestClassItShows_compilesAndPasses() throws Exception {
-    String shown = javaBlocks().stream()
-        .filter(block -> block.contains("class ChatHistoryTest"))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("the README no longer shows ChatHistoryTest"));
+    String shown =
+        javaBlocks().stream()
+            .filter(block -> block.contains("class ChatHistoryTest"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("the README no longer shows ChatHistoryTest"));
 
     assertThat(compile(List.of(shown))).as("compiler diagnostics").isEmpty();
-    try (URLClassLoader loader = new URLClassLoader(new URL[] {out.toUri().toURL()}, getClass().getClassLoader())) {
+    try (URLClassLoader loader =
+        new URLClassLoader(new URL[] {out.toUri().toURL()}, getClass().getClassLoader())) {
       Class<?> test = loader.loadClass("ChatHistoryTest");
       SummaryGeneratingListener listener = new SummaryGeneratingListener();
       Launcher launcher = LauncherFactory.create();
-      launcher.execute(LauncherDiscoveryRequestBuilder.request().selectors(selectClass(test)).build(), listener);
+      launcher.execute(
+          LauncherDiscoveryRequestBuilder.request().selectors(selectClass(test)).build(), listener);
       TestExecutionSummary summary = listener.getSummary();
 
       assertThat(summary.getFailures()).as("failures").isEmpty();
@@ -108,7 +121,9 @@ class ReadmeJavaSnippetsTest {
     }
   }
 
-  /** Compiles {@code sources} into {@link #out}; the errors, one line each (empty when it compiled). */
+  /**
+   * Compiles {@code sources} into {@link #out}; the errors, one line each (empty when it compiled).
+   */
   private List<String> compile(List<String> sources) throws IOException {
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
@@ -119,14 +134,35 @@ class ReadmeJavaSnippetsTest {
       Files.writeString(file, sources.get(i), StandardCharsets.UTF_8);
       files.add(file);
     }
-    try (StandardJavaFileManager fileManager = javac.getStandardFileManager(diagnostics, Locale.ROOT, StandardCharsets.UTF_8)) {
-      List<String> options = List.of("-d", out.toString(), "-classpath", System.getProperty("java.class.path"),
-          "-proc:none", "-Xlint:none");
-      javac.getTask(null, fileManager, diagnostics, options, null, fileManager.getJavaFileObjectsFromPaths(files)).call();
+    try (StandardJavaFileManager fileManager =
+        javac.getStandardFileManager(diagnostics, Locale.ROOT, StandardCharsets.UTF_8)) {
+      List<String> options =
+          List.of(
+              "-d",
+              out.toString(),
+              "-classpath",
+              System.getProperty("java.class.path"),
+              "-proc:none",
+              "-Xlint:none");
+      javac
+          .getTask(
+              null,
+              fileManager,
+              diagnostics,
+              options,
+              null,
+              fileManager.getJavaFileObjectsFromPaths(files))
+          .call();
     }
     return diagnostics.getDiagnostics().stream()
         .filter(d -> d.getKind() == javax.tools.Diagnostic.Kind.ERROR)
-        .map(d -> d.getSource().getName() + ":" + d.getLineNumber() + ": " + d.getMessage(Locale.ROOT))
+        .map(
+            d ->
+                d.getSource().getName()
+                    + ":"
+                    + d.getLineNumber()
+                    + ": "
+                    + d.getMessage(Locale.ROOT))
         .toList();
   }
 }

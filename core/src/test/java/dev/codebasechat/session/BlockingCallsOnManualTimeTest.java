@@ -37,7 +37,9 @@ class BlockingCallsOnManualTimeTest {
 
     SessionRead read = f.blocking(() -> f.store.lastMessages(f.caller(user), id, 1));
 
-    assertThat(read.session().messages()).extracting(message -> message.id().value()).containsExactly("m2");
+    assertThat(read.session().messages())
+        .extracting(message -> message.id().value())
+        .containsExactly("m2");
     assertThat(clock.instant()).isAfter(ManualClock.startingAtEpoch2026().instant());
   }
 }

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Two stores on one database, as two gateway instances behind a load balancer: a write confirmed
  * through one is seen in reads through the other once the freshness bound has passed, at the cost
- * of what changed; the history is in timestamp order whichever instance wrote what, and when.
- * Over real SQL (the migrations behind the PostgREST-compatible test server), on a manual clock.
+ * of what changed; the history is in timestamp order whichever instance wrote what, and when. Over
+ * real SQL (the migrations behind the PostgREST-compatible test server), on a manual clock.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CrossInstanceFreshnessTest {
@@ -36,10 +36,11 @@ class CrossInstanceFreshnessTest {
   @AfterEach
   void closeStores() {
     supabase.clearFaults();
-    fixtures.forEach(f -> {
-      f.store.close();
-      f.close();
-    });
+    fixtures.forEach(
+        f -> {
+          f.store.close();
+          f.close();
+        });
   }
 
   private StoreFixture instance(Duration freshness) {
@@ -47,7 +48,11 @@ class CrossInstanceFreshnessTest {
         new StoreFixture(
             supabase,
             clock,
-            builder -> builder.cacheFreshness(freshness).databaseTimeout(Duration.ofSeconds(2)).closeTimeout(Duration.ofMillis(100)));
+            builder ->
+                builder
+                    .cacheFreshness(freshness)
+                    .databaseTimeout(Duration.ofSeconds(2))
+                    .closeTimeout(Duration.ofMillis(100)));
     fixtures.add(f);
     return f;
   }
@@ -65,11 +70,15 @@ class CrossInstanceFreshnessTest {
 
   private static List<RecordedRequest> historyDownloads(SessionId id) {
     return supabase.requests(
-        r -> r.method().equals("GET") && r.query().contains("conversation_history") && r.query().contains(id.value()));
+        r ->
+            r.method().equals("GET")
+                && r.query().contains("conversation_history")
+                && r.query().contains(id.value()));
   }
 
   /** A session held by {@code reader} (it read it) after {@code writer} stored {@code first}. */
-  private SessionId heldBy(StoreFixture reader, StoreFixture writer, UUID user, String suffix, String first) {
+  private SessionId heldBy(
+      StoreFixture reader, StoreFixture writer, UUID user, String suffix, String first) {
     SessionId id = StoreFixture.sessionId(suffix);
     writer.store.append(writer.caller(user), id, List.of(writer.message(first)));
     writer.drainAll();
@@ -154,7 +163,8 @@ class CrossInstanceFreshnessTest {
     two.drainAll();
     clock.advance(BOUND);
 
-    assertThatThrownBy(() -> one.store.history(one.caller(user), id)).isInstanceOf(SessionNotFoundException.class);
+    assertThatThrownBy(() -> one.store.history(one.caller(user), id))
+        .isInstanceOf(SessionNotFoundException.class);
     assertThat(one.store.cachedSessions()).isZero();
   }
 
@@ -165,7 +175,10 @@ class CrossInstanceFreshnessTest {
     UUID user = supabase.newUser();
     SessionId id = heldBy(one, two, user, "fresh006", "m1");
     two.store.updateContext(
-        two.caller(user), id, new ContextUpdate(Optional.of("acme/api"), Optional.empty(), Optional.empty(), Optional.empty()));
+        two.caller(user),
+        id,
+        new ContextUpdate(
+            Optional.of("acme/api"), Optional.empty(), Optional.empty(), Optional.empty()));
     two.drainAll();
     clock.advance(BOUND);
 
@@ -200,8 +213,10 @@ class CrossInstanceFreshnessTest {
     clock.advance(BOUND);
     supabase.goDown(Outage.NO_ANSWER);
 
-    SessionRead waited = one.resolve(one.store.historyAsync(one.caller(user), first)); // waits the 300 ms
-    java.util.concurrent.CompletableFuture<SessionRead> next = one.store.historyAsync(one.caller(user), second);
+    SessionRead waited =
+        one.resolve(one.store.historyAsync(one.caller(user), first)); // waits the 300 ms
+    java.util.concurrent.CompletableFuture<SessionRead> next =
+        one.store.historyAsync(one.caller(user), second);
 
     assertThat(waited.source()).isEqualTo(ReadSource.LOCAL);
     assertThat(next).isDone(); // answered from memory at once, no time moved
@@ -216,7 +231,8 @@ class CrossInstanceFreshnessTest {
     UUID mallory = supabase.newUser();
     SessionId id = heldBy(one, one, alice, "fresh008", "m1");
 
-    assertThatThrownBy(() -> one.store.history(one.caller(mallory), id)).isInstanceOf(SessionNotFoundException.class);
+    assertThatThrownBy(() -> one.store.history(one.caller(mallory), id))
+        .isInstanceOf(SessionNotFoundException.class);
   }
 
   @Test

@@ -36,15 +36,20 @@ class DatabaseAcknowledgementTest {
   @AfterEach
   void closeStores() {
     supabase.clearFaults();
-    fixtures.forEach(f -> {
-      f.store.close();
-      f.close();
-    });
+    fixtures.forEach(
+        f -> {
+          f.store.close();
+          f.close();
+        });
   }
 
   private StoreFixture store() {
-    StoreFixture f = new StoreFixture(
-        supabase, clock, b -> b.acknowledgement(Acknowledgement.DATABASE).databaseTimeout(Duration.ofSeconds(2)));
+    StoreFixture f =
+        new StoreFixture(
+            supabase,
+            clock,
+            b ->
+                b.acknowledgement(Acknowledgement.DATABASE).databaseTimeout(Duration.ofSeconds(2)));
     fixtures.add(f);
     return f;
   }
@@ -62,7 +67,10 @@ class DatabaseAcknowledgementTest {
     Caller alice = f.caller(supabase.newUser());
     SessionId id = f.store.create(alice);
 
-    AppendReceipt receipt = f.resolve(f.store.appendAsync(alice, id, List.of(f.message("m1")), Optional.empty(), Optional.empty()));
+    AppendReceipt receipt =
+        f.resolve(
+            f.store.appendAsync(
+                alice, id, List.of(f.message("m1")), Optional.empty(), Optional.empty()));
 
     assertThat(receipt.pendingWrites()).isZero();
     assertThat(storedIds(id)).containsExactly("m1");
@@ -76,7 +84,10 @@ class DatabaseAcknowledgementTest {
     SessionId id = f.store.create(alice);
     supabase.goDown(Outage.CONNECTION_REFUSED);
 
-    Throwable failure = f.failureOf(f.store.appendAsync(alice, id, List.of(f.message("m1")), Optional.empty(), Optional.empty()));
+    Throwable failure =
+        f.failureOf(
+            f.store.appendAsync(
+                alice, id, List.of(f.message("m1")), Optional.empty(), Optional.empty()));
     supabase.goUp();
 
     assertThat(failure).isInstanceOf(SessionUnavailableException.class);
@@ -92,16 +103,23 @@ class DatabaseAcknowledgementTest {
     supabase.clearRequests();
     List<CompletableFuture<AppendReceipt>> sent = new ArrayList<>();
     try (AnswerHold hold = supabase.holdAnswers()) {
-      sent.add(f.store.appendAsync(alice, id, List.of(f.message("m0")), Optional.empty(), Optional.empty()));
+      sent.add(
+          f.store.appendAsync(
+              alice, id, List.of(f.message("m0")), Optional.empty(), Optional.empty()));
       f.scheduler.runDueTasks();
-      await("the first append in flight").atMost(Duration.ofSeconds(10)).until(() -> hold.waiting() == 1);
+      await("the first append in flight")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> hold.waiting() == 1);
       for (int i = 1; i < 10; i++) {
-        sent.add(f.store.appendAsync(alice, id, List.of(f.message("m" + i)), Optional.empty(), Optional.empty()));
+        sent.add(
+            f.store.appendAsync(
+                alice, id, List.of(f.message("m" + i)), Optional.empty(), Optional.empty()));
       }
     }
     sent.forEach(f::resolve);
 
-    assertThat(storedIds(id)).containsExactly("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9");
+    assertThat(storedIds(id))
+        .containsExactly("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9");
     assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages"))).hasSize(2);
     assertThat(sent.get(9).join().messageCount()).isEqualTo(10);
   }
@@ -112,7 +130,9 @@ class DatabaseAcknowledgementTest {
     UUID user = supabase.newUser();
     Caller alice = f.caller(user);
     SessionId id = f.store.create(alice);
-    f.resolve(f.store.appendAsync(alice, id, List.of(f.message("m1")), Optional.empty(), Optional.empty()));
+    f.resolve(
+        f.store.appendAsync(
+            alice, id, List.of(f.message("m1")), Optional.empty(), Optional.empty()));
 
     SessionRead cleared = f.resolve(f.store.clearAsync(alice, id));
 
@@ -127,7 +147,10 @@ class DatabaseAcknowledgementTest {
     Caller mallory = f.caller(supabase.newUser());
     SessionId id = f.store.create(alice);
 
-    Throwable failure = f.failureOf(f.store.appendAsync(mallory, id, List.of(f.message("x")), Optional.empty(), Optional.empty()));
+    Throwable failure =
+        f.failureOf(
+            f.store.appendAsync(
+                mallory, id, List.of(f.message("x")), Optional.empty(), Optional.empty()));
 
     assertThat(failure).isInstanceOf(SessionNotFoundException.class);
     assertThat(storedIds(id)).isEmpty();

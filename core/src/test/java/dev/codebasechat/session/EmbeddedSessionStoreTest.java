@@ -53,13 +53,18 @@ class EmbeddedSessionStoreTest {
   private static Caller caller(UUID user) {
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
     String payload = "{\"sub\":\"" + user + "\",\"role\":\"authenticated\"}";
-    return new Caller(user, AccessToken.of(
-        b64.encodeToString("{\"alg\":\"HS256\"}".getBytes(StandardCharsets.UTF_8)) + "."
-            + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8)) + ".c2ln"));
+    return new Caller(
+        user,
+        AccessToken.of(
+            b64.encodeToString("{\"alg\":\"HS256\"}".getBytes(StandardCharsets.UTF_8))
+                + "."
+                + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8))
+                + ".c2ln"));
   }
 
   private ChatMessage message(String id) {
-    return new ChatMessage(MessageId.of(id), Role.USER, "text " + id, clock.instant(), Optional.empty());
+    return new ChatMessage(
+        MessageId.of(id), Role.USER, "text " + id, clock.instant(), Optional.empty());
   }
 
   private static List<String> ids(SessionRead read) {
@@ -84,7 +89,8 @@ class EmbeddedSessionStoreTest {
   @Test
   void append_isDurableWhenAcknowledged_withNothingPending() {
     open();
-    AppendReceipt receipt = store.append(caller(ALICE), SessionId.of("chat-1-abcdef"), List.of(message("m1")));
+    AppendReceipt receipt =
+        store.append(caller(ALICE), SessionId.of("chat-1-abcdef"), List.of(message("m1")));
 
     assertThat(receipt.pendingWrites()).isZero();
     assertThat(store.pendingSessions()).isEmpty();
@@ -112,7 +118,8 @@ class EmbeddedSessionStoreTest {
     Caller bob = caller(BOB);
 
     assertThatThrownBy(() -> store.history(bob, id)).isInstanceOf(SessionNotFoundException.class);
-    assertThatThrownBy(() -> store.append(bob, id, List.of(message("x")))).isInstanceOf(SessionNotFoundException.class);
+    assertThatThrownBy(() -> store.append(bob, id, List.of(message("x"))))
+        .isInstanceOf(SessionNotFoundException.class);
     assertThatThrownBy(() -> store.clear(bob, id)).isInstanceOf(SessionNotFoundException.class);
     assertThatThrownBy(() -> store.delete(bob, id)).isInstanceOf(SessionNotFoundException.class);
     restart();
@@ -134,7 +141,8 @@ class EmbeddedSessionStoreTest {
     restart();
 
     assertThat(store.history(alice, kept).session().messages()).isEmpty();
-    assertThatThrownBy(() -> store.history(alice, gone)).isInstanceOf(SessionNotFoundException.class);
+    assertThatThrownBy(() -> store.history(alice, gone))
+        .isInstanceOf(SessionNotFoundException.class);
   }
 
   @Test
@@ -143,7 +151,8 @@ class EmbeddedSessionStoreTest {
     Caller alice = caller(ALICE);
     SessionId id = store.create(alice);
 
-    store.updateContext(alice, id, ContextUpdate.none().withRepo("acme/api").withCurrentFile("A.java"));
+    store.updateContext(
+        alice, id, ContextUpdate.none().withRepo("acme/api").withCurrentFile("A.java"));
     restart();
 
     ChatSession session = store.history(alice, id).session();
@@ -161,7 +170,9 @@ class EmbeddedSessionStoreTest {
 
     SessionPage page = store.list(caller(ALICE), 10, 0, Optional.empty());
 
-    assertThat(page.sessions()).extracting(s -> s.id().value()).containsExactly("chat-1-second", "chat-1-firstone");
+    assertThat(page.sessions())
+        .extracting(s -> s.id().value())
+        .containsExactly("chat-1-second", "chat-1-firstone");
     assertThat(page.sessions()).extracting(SessionSummary::messageCount).containsExactly(2, 1);
     assertThat(page.total()).hasValue(2);
   }

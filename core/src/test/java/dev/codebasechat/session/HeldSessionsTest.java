@@ -1,14 +1,13 @@
 package dev.codebasechat.session;
 
-import dev.codebasechat.sync.BreakerState;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.codebasechat.sync.BreakerState;
 import dev.codebasechat.sync.SqliteJournal;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;
 import dev.codebasechat.testing.RecordedRequest;
 import dev.codebasechat.testing.SupabaseTestServer;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,14 +42,19 @@ class HeldSessionsTest {
   @AfterEach
   void closeStores() {
     supabase.clearFaults();
-    fixtures.forEach(f -> {
-      f.store.close();
-      f.close();
-    });
+    fixtures.forEach(
+        f -> {
+          f.store.close();
+          f.close();
+        });
   }
 
   private StoreFixture store() {
-    StoreFixture f = new StoreFixture(supabase, clock, builder -> builder.databaseTimeout(TIMEOUT).closeTimeout(Duration.ofMillis(100)));
+    StoreFixture f =
+        new StoreFixture(
+            supabase,
+            clock,
+            builder -> builder.databaseTimeout(TIMEOUT).closeTimeout(Duration.ofMillis(100)));
     fixtures.add(f);
     return f;
   }
@@ -58,14 +62,27 @@ class HeldSessionsTest {
   private StoreFixture storeWithJournal(SqliteJournal journal) {
     StoreFixture f =
         new StoreFixture(
-            supabase, clock, builder -> builder.databaseTimeout(TIMEOUT).closeTimeout(Duration.ofMillis(100)).journal(journal));
+            supabase,
+            clock,
+            builder ->
+                builder
+                    .databaseTimeout(TIMEOUT)
+                    .closeTimeout(Duration.ofMillis(100))
+                    .journal(journal));
     fixtures.add(f);
     return f;
   }
 
-  /** Reads of the table about {@code id} (requests of other tests may still arrive on the shared server). */
+  /**
+   * Reads of the table about {@code id} (requests of other tests may still arrive on the shared
+   * server).
+   */
   private static List<RecordedRequest> tableReads(SessionId id) {
-    return supabase.requests(r -> r.method().equals("GET") && r.isOnTable("codebase_chat_sessions") && r.query().contains(id.value()));
+    return supabase.requests(
+        r ->
+            r.method().equals("GET")
+                && r.isOnTable("codebase_chat_sessions")
+                && r.query().contains(id.value()));
   }
 
   private static List<String> ids(SessionRead read) {
@@ -92,9 +109,10 @@ class HeldSessionsTest {
     assertThat(ids(read)).containsExactly("m1", "m2", "m3", "m4");
     supabase.goUp();
     f.drainAll();
-    assertThat(supabase.queryAsOwner(
-            "select m ->> 'id' from public.codebase_chat_sessions s, jsonb_array_elements(s.conversation_history) m where s.session_id = ?",
-            id.value()))
+    assertThat(
+            supabase.queryAsOwner(
+                "select m ->> 'id' from public.codebase_chat_sessions s, jsonb_array_elements(s.conversation_history) m where s.session_id = ?",
+                id.value()))
         .containsExactly("m1", "m2", "m3", "m4");
     assertThat(tableReads(id)).isEmpty();
   }
@@ -129,13 +147,19 @@ class HeldSessionsTest {
     f.store.appendExisting(alice, id, List.of(f.message("new2")));
     f.drainAll();
 
-    assertThat(tableReads(id)).singleElement().satisfies(read -> {
-      assertThat(read.query()).doesNotContain("conversation_history");
-      assertThat(read.bytesSent()).isLessThan(1_000);
-    });
+    assertThat(tableReads(id))
+        .singleElement()
+        .satisfies(
+            read -> {
+              assertThat(read.query()).doesNotContain("conversation_history");
+              assertThat(read.bytesSent()).isLessThan(1_000);
+            });
     assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages")))
         .allSatisfy(call -> assertThat(call.bytesSent()).isLessThan(1_000));
-    assertThat(supabase.queryOneAsOwner("select message_count from public.codebase_chat_sessions where session_id = ?", id.value()))
+    assertThat(
+            supabase.queryOneAsOwner(
+                "select message_count from public.codebase_chat_sessions where session_id = ?",
+                id.value()))
         .contains("202");
   }
 
@@ -148,7 +172,14 @@ class HeldSessionsTest {
     StoreFixture f = store();
     Caller bob = f.caller(supabase.newUser());
 
-    assertThat(f.failureOf(f.store.appendExistingAsync(bob, id, List.of(f.message("b1")), java.util.Optional.empty(), java.util.Optional.empty())))
+    assertThat(
+            f.failureOf(
+                f.store.appendExistingAsync(
+                    bob,
+                    id,
+                    List.of(f.message("b1")),
+                    java.util.Optional.empty(),
+                    java.util.Optional.empty())))
         .isInstanceOf(SessionNotFoundException.class);
     assertThat(f.store.pendingSessions()).isEmpty();
   }
@@ -159,7 +190,8 @@ class HeldSessionsTest {
     Caller alice = f.caller(supabase.newUser());
     supabase.goDown(Outage.NO_ANSWER);
 
-    CompletableFuture<SessionRead> read = f.store.historyAsync(alice, StoreFixture.sessionId("hang0001"));
+    CompletableFuture<SessionRead> read =
+        f.store.historyAsync(alice, StoreFixture.sessionId("hang0001"));
     f.scheduler.advance(TIMEOUT.minusMillis(1));
     boolean doneBeforeTheBound = read.isDone();
     f.scheduler.advance(Duration.ofMillis(1));
@@ -177,12 +209,14 @@ class HeldSessionsTest {
     Caller alice = f.caller(supabase.newUser());
     supabase.goDown(Outage.NO_ANSWER);
     for (int i = 0; i < 4; i++) {
-      CompletableFuture<SessionRead> read = f.store.historyAsync(alice, StoreFixture.sessionId("hangs00" + i));
+      CompletableFuture<SessionRead> read =
+          f.store.historyAsync(alice, StoreFixture.sessionId("hangs00" + i));
       f.scheduler.advance(TIMEOUT);
       assertThat(read).isCompletedExceptionally();
     }
 
-    CompletableFuture<SessionRead> fast = f.store.historyAsync(alice, StoreFixture.sessionId("hangs009"));
+    CompletableFuture<SessionRead> fast =
+        f.store.historyAsync(alice, StoreFixture.sessionId("hangs009"));
 
     assertThat(f.store.breakerState()).isEqualTo(BreakerState.OPEN);
     assertThat(fast).isCompletedExceptionally(); // no time passed, no request made
@@ -229,7 +263,13 @@ class HeldSessionsTest {
       StoreFixture second = storeWithJournal(reopened);
       SessionRead read = second.resolve(second.store.historyAsync(second.caller(user), id));
       AppendReceipt accepted =
-          second.resolve(second.store.appendExistingAsync(second.caller(user), id, List.of(second.message("m3")), java.util.Optional.empty(), java.util.Optional.empty()));
+          second.resolve(
+              second.store.appendExistingAsync(
+                  second.caller(user),
+                  id,
+                  List.of(second.message("m3")),
+                  java.util.Optional.empty(),
+                  java.util.Optional.empty()));
       second.store.close();
       fixtures.remove(second);
       second.close();

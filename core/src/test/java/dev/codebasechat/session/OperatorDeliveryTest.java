@@ -23,9 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A store given the service key delivers the journaled writes of owners it has no token for (after
- * a restart) without waiting for them, under the drain's rules: only for the journaled owner,
- * never into another user's session, and a refused key leaves the writes waiting for their owner.
- * Over real SQL behind the PostgREST-compatible test server, on a manual clock.
+ * a restart) without waiting for them, under the drain's rules: only for the journaled owner, never
+ * into another user's session, and a refused key leaves the writes waiting for their owner. Over
+ * real SQL behind the PostgREST-compatible test server, on a manual clock.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OperatorDeliveryTest {
@@ -51,27 +51,36 @@ class OperatorDeliveryTest {
     return journal;
   }
 
-  private StoreFixture store(SqliteJournal journal, java.util.function.UnaryOperator<SessionStore.Builder> more) {
-    StoreFixture f = new StoreFixture(
-        supabase, clock, builder -> more.apply(builder.journal(journal).closeTimeout(Duration.ofMillis(50))));
-    open.add(() -> {
-      f.store.close();
-      f.close();
-    });
+  private StoreFixture store(
+      SqliteJournal journal, java.util.function.UnaryOperator<SessionStore.Builder> more) {
+    StoreFixture f =
+        new StoreFixture(
+            supabase,
+            clock,
+            builder -> more.apply(builder.journal(journal).closeTimeout(Duration.ofMillis(50))));
+    open.add(
+        () -> {
+          f.store.close();
+          f.close();
+        });
     return f;
   }
 
   private StoreFixture storeWithoutJournal() {
-    StoreFixture f = new StoreFixture(supabase, clock, builder -> builder.closeTimeout(Duration.ofMillis(50)));
-    open.add(() -> {
-      f.store.close();
-      f.close();
-    });
+    StoreFixture f =
+        new StoreFixture(supabase, clock, builder -> builder.closeTimeout(Duration.ofMillis(50)));
+    open.add(
+        () -> {
+          f.store.close();
+          f.close();
+        });
     return f;
   }
 
   private PostgrestClient.Builder client() {
-    return PostgrestClient.builder().projectUrl(supabase.baseUrl()).apiKey(ApiKey.of(supabase.apiKey()));
+    return PostgrestClient.builder()
+        .projectUrl(supabase.baseUrl())
+        .apiKey(ApiKey.of(supabase.apiKey()));
   }
 
   private SessionStore.Builder withServiceKey(SessionStore.Builder builder, String key) {
@@ -119,7 +128,9 @@ class OperatorDeliveryTest {
     assertThat(storedIds(id)).containsExactly("m1", "m2");
     assertThat(restarted.store.writesDeliveredWithoutOwners()).isEqualTo(2);
     assertThat(restarted.store.writesWaitingForOwners()).isZero();
-    assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages"))).as("no user's request").isEmpty();
+    assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages")))
+        .as("no user's request")
+        .isEmpty();
     assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages_for"))).isNotEmpty();
   }
 
@@ -136,7 +147,9 @@ class OperatorDeliveryTest {
     assertThat(storedIds(id)).containsExactly("m1", "m2");
     assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages_for"))).isNotEmpty();
     assertThat(supabase.requests(r -> r.isCallOf("store_chat_session_for"))).isEmpty();
-    assertThat(supabase.requests(r -> r.isOnTable("codebase_chat_sessions"))).as("no row read").isEmpty();
+    assertThat(supabase.requests(r -> r.isOnTable("codebase_chat_sessions")))
+        .as("no row read")
+        .isEmpty();
   }
 
   @Test
@@ -165,8 +178,15 @@ class OperatorDeliveryTest {
     first.drainAll();
     supabase.goDown(Outage.CONNECTION_REFUSED);
     first.store.append(first.caller(user), id, List.of(first.message("m2")));
-    var context = first.store.updateContextAsync(first.caller(user), id, ContextUpdate.none().withMetadata(
-        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("k", 1)));
+    var context =
+        first.store.updateContextAsync(
+            first.caller(user),
+            id,
+            ContextUpdate.none()
+                .withMetadata(
+                    com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                        .objectNode()
+                        .put("k", 1)));
     first.driveUntil(context::isDone, Duration.ofMinutes(1));
     assertThat(context).isCompleted();
     first.store.close();
@@ -178,8 +198,11 @@ class OperatorDeliveryTest {
     restarted.drainAll();
 
     assertThat(storedIds(id)).containsExactly("m1", "m2");
-    assertThat(supabase.queryAsOwner("select metadata::text from public.codebase_chat_sessions where session_id = ?",
-        id.value())).containsExactly("{\"k\": 1}");
+    assertThat(
+            supabase.queryAsOwner(
+                "select metadata::text from public.codebase_chat_sessions where session_id = ?",
+                id.value()))
+        .containsExactly("{\"k\": 1}");
     assertThat(supabase.requests(r -> r.isCallOf("store_chat_session_for"))).isNotEmpty();
   }
 
@@ -191,9 +214,14 @@ class OperatorDeliveryTest {
     PostgrestClient operatorClient = client().build();
     open.add(operatorClient);
     OperatorDelivery delivery =
-        new OperatorDelivery(operatorClient.operator(ServiceKey.of(supabase.serviceKey())), f.store.guard());
-    List<PendingOp> ops = List.of(new PendingOp.Append(
-        List.of(f.message("m1"), f.message("m2")), java.util.Optional.empty(), java.util.Optional.empty()));
+        new OperatorDelivery(
+            operatorClient.operator(ServiceKey.of(supabase.serviceKey())), f.store.guard());
+    List<PendingOp> ops =
+        List.of(
+            new PendingOp.Append(
+                List.of(f.message("m1"), f.message("m2")),
+                java.util.Optional.empty(),
+                java.util.Optional.empty()));
 
     OperatorDelivery.Result first = delivery.deliver(id, user, ops).join();
     OperatorDelivery.Result again = delivery.deliver(id, user, ops).join();
@@ -222,10 +250,11 @@ class OperatorDeliveryTest {
     assertThat(storedIds(id)).containsExactly("theirs");
     assertThat(restarted.store.setAsideWrites())
         .singleElement()
-        .satisfies(write -> {
-          assertThat(write.owner()).isEqualTo(other);
-          assertThat(write.reason()).isEqualTo(SessionAdmin.OWNED_BY_ANOTHER_USER);
-        });
+        .satisfies(
+            write -> {
+              assertThat(write.owner()).isEqualTo(other);
+              assertThat(write.reason()).isEqualTo(SessionAdmin.OWNED_BY_ANOTHER_USER);
+            });
   }
 
   @Test
@@ -234,8 +263,10 @@ class OperatorDeliveryTest {
     SessionId id = StoreFixture.sessionId("oper0003");
     backlogOf(user, id, "m1");
 
-    StoreFixture restarted = store(journal(), b -> withServiceKey(b, "sb_secret_not-this-projects-key-0000"));
-    restarted.driveUntil(() -> restarted.store.writesWaitingForOwners() == 1, Duration.ofMinutes(1));
+    StoreFixture restarted =
+        store(journal(), b -> withServiceKey(b, "sb_secret_not-this-projects-key-0000"));
+    restarted.driveUntil(
+        () -> restarted.store.writesWaitingForOwners() == 1, Duration.ofMinutes(1));
     assertThat(storedIds(id)).isEmpty();
     assertThat(restarted.store.writesWaitingForOwners()).isEqualTo(1);
 
@@ -253,7 +284,9 @@ class OperatorDeliveryTest {
     backlogOf(user, id, "m1", "m2");
 
     StoreFixture restarted = store(journal(), b -> b);
-    restarted.driveUntil(() -> restarted.store.pendingSessions().stream().allMatch(PendingSession::waitingForToken), Duration.ofMinutes(1));
+    restarted.driveUntil(
+        () -> restarted.store.pendingSessions().stream().allMatch(PendingSession::waitingForToken),
+        Duration.ofMinutes(1));
 
     assertThat(storedIds(id)).isEmpty();
     assertThat(restarted.store.writesWaitingForOwners()).isEqualTo(2);

@@ -20,7 +20,10 @@ class SessionCodecTest {
 
   @Test
   void row_asPostgrestReturnsIt_becomesASession() throws Exception {
-    ChatSession session = SessionCodec.sessionFromRow(json("""
+    ChatSession session =
+        SessionCodec.sessionFromRow(
+            json(
+                """
         {"session_id":"chat-1705622400000-abc123xyz","user_id":"a11ce000-0000-4000-8000-000000000001",
          "repo":"acme/api","current_file":null,
          "conversation_history":[{"id":"m1","role":"user","content":"hi","timestamp":"2025-01-18T12:00:00.000Z",
@@ -32,15 +35,23 @@ class SessionCodecTest {
     assertThat(session.currentFile()).isEmpty();
     assertThat(session.version()).isEqualTo(7);
     assertThat(session.lastActivity()).contains(Instant.parse("2025-01-18T12:00:01.500Z"));
-    assertThat(session.messages()).singleElement().satisfies(m -> {
-      assertThat(m.id().value()).isEqualTo("m1");
-      assertThat(m.code()).hasValueSatisfying(code -> assertThat(code.path("lang").asText()).isEqualTo("java"));
-    });
+    assertThat(session.messages())
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.id().value()).isEqualTo("m1");
+              assertThat(m.code())
+                  .hasValueSatisfying(
+                      code -> assertThat(code.path("lang").asText()).isEqualTo("java"));
+            });
   }
 
   @Test
   void legacyMessagesWithoutIds_getStablePositionalIds() throws Exception {
-    List<ChatMessage> messages = SessionCodec.messagesFromJson(json("""
+    List<ChatMessage> messages =
+        SessionCodec.messagesFromJson(
+            json(
+                """
         [{"role":"user","content":"a","timestamp":"2025-01-18T12:00:00Z"},
          {"role":"assistant","content":"b","timestamp":1705579200000}]"""));
 
@@ -58,11 +69,22 @@ class SessionCodecTest {
 
   @Test
   void appendArguments_carryOnlyTheNewMessages() throws Exception {
-    ChatMessage message = new ChatMessage(MessageId.of("m9"), Role.USER, "x", Instant.parse("2026-01-01T00:00:00Z"), Optional.empty());
+    ChatMessage message =
+        new ChatMessage(
+            MessageId.of("m9"),
+            Role.USER,
+            "x",
+            Instant.parse("2026-01-01T00:00:00Z"),
+            Optional.empty());
 
-    JsonNode args = SessionCodec.appendArguments(SessionId.of("chat-1-abcdef"), List.of(message), Optional.of("r"), Optional.empty());
+    JsonNode args =
+        SessionCodec.appendArguments(
+            SessionId.of("chat-1-abcdef"), List.of(message), Optional.of("r"), Optional.empty());
 
-    assertThat(args).isEqualTo(json("""
+    assertThat(args)
+        .isEqualTo(
+            json(
+                """
         {"p_session_id":"chat-1-abcdef",
          "p_messages":[{"id":"m9","role":"user","content":"x","timestamp":"2026-01-01T00:00:00.000000Z"}],
          "p_repo":"r","p_current_file":null}"""));

@@ -20,7 +20,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link SessionStore#create(Caller, SessionId)}: a caller-chosen id, created in the database at once. */
+/**
+ * {@link SessionStore#create(Caller, SessionId)}: a caller-chosen id, created in the database at
+ * once.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class SessionStoreCreateWithIdTest {
 
@@ -28,7 +31,8 @@ class SessionStoreCreateWithIdTest {
 
   @RegisterExtension static FakeSupabase fake = FakeSupabase.builder().clock(CLOCK).build();
 
-  private final StoreFixture f = new StoreFixture(fake, CLOCK, builder -> builder.closeTimeout(Duration.ofMillis(100)));
+  private final StoreFixture f =
+      new StoreFixture(fake, CLOCK, builder -> builder.closeTimeout(Duration.ofMillis(100)));
   private final SessionStore store = f.store;
 
   @AfterEach
@@ -55,7 +59,8 @@ class SessionStoreCreateWithIdTest {
     SessionId id = sessionId("taken001");
     fake.seedSession(ALICE, id.value(), "m1");
 
-    assertThatThrownBy(() -> store.create(f.caller(BOB), id)).isInstanceOf(SessionNotFoundException.class);
+    assertThatThrownBy(() -> store.create(f.caller(BOB), id))
+        .isInstanceOf(SessionNotFoundException.class);
 
     assertThat(fake.session(id.value()).orElseThrow().userId()).isEqualTo(ALICE);
     assertThat(fake.session(id.value()).orElseThrow().messageIds()).containsExactly("m1");
@@ -71,7 +76,9 @@ class SessionStoreCreateWithIdTest {
 
     assertThat(fake.countRequests("/rest/v1/codebase_chat_sessions")).isZero();
     SessionRead read = store.history(f.caller(ALICE), id);
-    assertThat(read.session().messages()).extracting(m -> m.id().value()).containsExactly("m1", "m2");
+    assertThat(read.session().messages())
+        .extracting(m -> m.id().value())
+        .containsExactly("m1", "m2");
   }
 
   @Test
@@ -79,20 +86,23 @@ class SessionStoreCreateWithIdTest {
     fake.goDown(Outage.DATABASE_UNAVAILABLE);
     SessionId id = sessionId("down0001");
 
-    assertThat(f.failureOf(store.createAsync(f.caller(ALICE), id))).isInstanceOf(SessionUnavailableException.class);
+    assertThat(f.failureOf(store.createAsync(f.caller(ALICE), id)))
+        .isInstanceOf(SessionUnavailableException.class);
 
     assertThat(store.pendingSessions()).isEmpty();
   }
 
   @Test
   void create_embedded_idOfAnotherUser_isNotFound(@TempDir Path dir) {
-    try (LocalSessionTable table = LocalSessionTable.builder().path(dir.resolve("sessions.db")).build();
+    try (LocalSessionTable table =
+            LocalSessionTable.builder().path(dir.resolve("sessions.db")).build();
         SessionStore embedded = SessionStore.embedded(table).build()) {
       SessionId id = sessionId("local001");
       embedded.create(f.caller(ALICE), id);
       embedded.append(f.caller(ALICE), id, List.of(f.message("m1")));
 
-      assertThatThrownBy(() -> embedded.create(f.caller(BOB), id)).isInstanceOf(SessionNotFoundException.class);
+      assertThatThrownBy(() -> embedded.create(f.caller(BOB), id))
+          .isInstanceOf(SessionNotFoundException.class);
       assertThat(embedded.history(f.caller(ALICE), id).session().messageCount()).isEqualTo(1);
     }
   }

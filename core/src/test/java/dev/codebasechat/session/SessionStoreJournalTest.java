@@ -35,14 +35,16 @@ class SessionStoreJournalTest {
   private final List<AutoCloseable> toClose = new ArrayList<>();
 
   private SqliteJournal journal() {
-    SqliteJournal journal = SqliteJournal.builder().path(dir.resolve("journal.db")).clock(CLOCK).build();
+    SqliteJournal journal =
+        SqliteJournal.builder().path(dir.resolve("journal.db")).clock(CLOCK).build();
     toClose.add(journal);
     return journal;
   }
 
   private StoreFixture store(SqliteJournal journal) {
     StoreFixture fixture =
-        new StoreFixture(fake, CLOCK, builder -> builder.journal(journal).closeTimeout(Duration.ofMillis(100)));
+        new StoreFixture(
+            fake, CLOCK, builder -> builder.journal(journal).closeTimeout(Duration.ofMillis(100)));
     toClose.add(0, fixture);
     return fixture;
   }
@@ -65,10 +67,13 @@ class SessionStoreJournalTest {
     StoreFixture f = store(journal);
 
     f.store.append(f.caller(ALICE), sessionId("journal1"), List.of(f.message("m1")));
-    assertThat(journal.pending()).singleElement().satisfies(entry -> {
-      assertThat(entry.key()).isEqualTo(sessionId("journal1").value());
-      assertThat(entry.owner()).isEqualTo(ALICE);
-    });
+    assertThat(journal.pending())
+        .singleElement()
+        .satisfies(
+            entry -> {
+              assertThat(entry.key()).isEqualTo(sessionId("journal1").value());
+              assertThat(entry.owner()).isEqualTo(ALICE);
+            });
     f.drainAll();
 
     assertThat(journal.pending()).isEmpty();
@@ -81,9 +86,11 @@ class SessionStoreJournalTest {
     fake.goDown(Outage.CONNECTION_REFUSED);
     SqliteJournal first = journal();
     StoreFixture crashed = store(first);
-    crashed.store.append(crashed.caller(ALICE), id, List.of(crashed.message("m1"), crashed.message("m2")));
+    crashed.store.append(
+        crashed.caller(ALICE), id, List.of(crashed.message("m1"), crashed.message("m2")));
     crashed.store.append(crashed.caller(ALICE), id, List.of(crashed.message("m3")));
-    crashed.store.append(crashed.caller(BOB), sessionId("journal3"), List.of(crashed.message("b1")));
+    crashed.store.append(
+        crashed.caller(BOB), sessionId("journal3"), List.of(crashed.message("b1")));
     // The process "dies": nothing was flushed; its file lock goes with it.
     first.close();
     fake.goUp();
@@ -91,9 +98,12 @@ class SessionStoreJournalTest {
     StoreFixture restarted = store(journal());
     assertThat(restarted.store.pendingSessions()).hasSize(2);
     restarted.runFor(Duration.ofSeconds(5));
-    assertThat(restarted.store.pendingSessions()).allSatisfy(p -> assertThat(p.waitingForToken()).isTrue());
-    restarted.resolve(restarted.store.listAsync(restarted.caller(ALICE), 10, 0, java.util.Optional.empty()));
-    restarted.resolve(restarted.store.listAsync(restarted.caller(BOB), 10, 0, java.util.Optional.empty()));
+    assertThat(restarted.store.pendingSessions())
+        .allSatisfy(p -> assertThat(p.waitingForToken()).isTrue());
+    restarted.resolve(
+        restarted.store.listAsync(restarted.caller(ALICE), 10, 0, java.util.Optional.empty()));
+    restarted.resolve(
+        restarted.store.listAsync(restarted.caller(BOB), 10, 0, java.util.Optional.empty()));
     restarted.drainAll();
 
     assertThat(storedIds(id)).containsExactly("m1", "m2", "m3");
@@ -106,24 +116,33 @@ class SessionStoreJournalTest {
     fake.goDown(Outage.CONNECTION_REFUSED);
     SqliteJournal first = journal();
     StoreFixture crashed = store(first);
-    crashed.store.append(crashed.caller(ALICE), sessionId("progress1"), List.of(crashed.message("m1"), crashed.message("m2")));
-    crashed.store.append(crashed.caller(BOB), sessionId("progress2"), List.of(crashed.message("b1")));
+    crashed.store.append(
+        crashed.caller(ALICE),
+        sessionId("progress1"),
+        List.of(crashed.message("m1"), crashed.message("m2")));
+    crashed.store.append(
+        crashed.caller(BOB), sessionId("progress2"), List.of(crashed.message("b1")));
     first.close();
     fake.goUp();
 
     StoreFixture restarted = store(journal());
-    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     restarted.store.bindTo(registry);
     restarted.runFor(Duration.ofSeconds(5));
     assertThat(registry.get("sessions.replay.writes").gauge().value()).isEqualTo(3.0);
-    assertThat(registry.get("sessions.pending.owners.waiting.for.token").gauge().value()).isEqualTo(2.0);
+    assertThat(registry.get("sessions.pending.owners.waiting.for.token").gauge().value())
+        .isEqualTo(2.0);
     assertThat(registry.get("sessions.confirmed.writes").functionCounter().count()).isZero();
 
-    restarted.resolve(restarted.store.listAsync(restarted.caller(ALICE), 10, 0, java.util.Optional.empty()));
-    restarted.driveUntil(() -> restarted.store.pendingSessions().size() == 1, Duration.ofMinutes(1));
+    restarted.resolve(
+        restarted.store.listAsync(restarted.caller(ALICE), 10, 0, java.util.Optional.empty()));
+    restarted.driveUntil(
+        () -> restarted.store.pendingSessions().size() == 1, Duration.ofMinutes(1));
 
     assertThat(registry.get("sessions.confirmed.writes").functionCounter().count()).isEqualTo(2.0);
-    assertThat(registry.get("sessions.pending.owners.waiting.for.token").gauge().value()).isEqualTo(1.0);
+    assertThat(registry.get("sessions.pending.owners.waiting.for.token").gauge().value())
+        .isEqualTo(1.0);
     assertThat(registry.get("sessions.pending.writes").gauge().value()).isEqualTo(1.0);
   }
 
@@ -150,11 +169,13 @@ class SessionStoreJournalTest {
     StoreFixture f = store(journal);
     journal.close();
 
-    assertThatThrownBy(() -> f.store.append(f.caller(ALICE), sessionId("journal5"), List.of(f.message("m1"))))
+    assertThatThrownBy(
+            () -> f.store.append(f.caller(ALICE), sessionId("journal5"), List.of(f.message("m1"))))
         .isInstanceOf(SessionStorageException.class)
         .hasMessageContaining("could not be recorded durably");
     assertThat(f.store.pendingSessions()).isEmpty();
-    assertThatThrownBy(() -> f.store.create(f.caller(ALICE))).isInstanceOf(SessionStorageException.class);
+    assertThatThrownBy(() -> f.store.create(f.caller(ALICE)))
+        .isInstanceOf(SessionStorageException.class);
   }
 
   @Test
@@ -173,7 +194,9 @@ class SessionStoreJournalTest {
     Throwable other = after.failureOf(after.store.historyAsync(after.caller(BOB), id));
 
     assertThat(read.source()).isEqualTo(ReadSource.LOCAL);
-    assertThat(read.session().messages()).extracting(m -> m.id().value()).containsExactly("s1", "s2", "pending");
+    assertThat(read.session().messages())
+        .extracting(m -> m.id().value())
+        .containsExactly("s1", "s2", "pending");
     assertThat(other).isInstanceOf(SessionUnavailableException.class);
   }
 
@@ -203,11 +226,16 @@ class SessionStoreJournalTest {
             .build()) {
       // A real scheduler, shut down by close() while retries are still being scheduled.
       SessionStore store =
-          SessionStore.builder(client).journal(journal).debounce(Duration.ofMillis(1)).closeTimeout(Duration.ofMillis(200)).build();
+          SessionStore.builder(client)
+              .journal(journal)
+              .debounce(Duration.ofMillis(1))
+              .closeTimeout(Duration.ofMillis(200))
+              .build();
       StoreFixture names = new StoreFixture(fake, CLOCK, builder -> builder);
       toClose.add(0, names);
       for (int i = 0; i < 20; i++) {
-        store.append(names.caller(ALICE), sessionId("closing" + i % 3), List.of(names.message("m" + i)));
+        store.append(
+            names.caller(ALICE), sessionId("closing" + i % 3), List.of(names.message("m" + i)));
       }
 
       store.close();
@@ -230,12 +258,15 @@ class SessionStoreJournalTest {
 
     StoreFixture after = store(journal());
 
-    assertThat(after.store.setAsideWrites()).singleElement().satisfies(w -> {
-      assertThat(w.sessionId()).isEqualTo(id);
-      assertThat(w.owner()).isEqualTo(ALICE);
-      assertThat(w.messageIds()).extracting(MessageId::value).containsExactly("intruder");
-      assertThat(w.reason()).contains("403");
-    });
+    assertThat(after.store.setAsideWrites())
+        .singleElement()
+        .satisfies(
+            w -> {
+              assertThat(w.sessionId()).isEqualTo(id);
+              assertThat(w.owner()).isEqualTo(ALICE);
+              assertThat(w.messageIds()).extracting(MessageId::value).containsExactly("intruder");
+              assertThat(w.reason()).contains("403");
+            });
     assertThat(after.store.pendingSessions()).isEmpty();
     assertThat(storedIds(id)).containsExactly("bobs");
   }

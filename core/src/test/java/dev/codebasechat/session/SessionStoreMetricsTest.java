@@ -38,13 +38,20 @@ class SessionStoreMetricsTest {
   void pendingWrites_andTheirAge_areGauged_untilConfirmed() {
     f.store.bindTo(registry);
     fake.goDown(Outage.DATABASE_UNAVAILABLE);
-    f.store.append(f.caller(ALICE), sessionId("metric01"), List.of(f.message("m1"), f.message("m2")));
+    f.store.append(
+        f.caller(ALICE), sessionId("metric01"), List.of(f.message("m1"), f.message("m2")));
     f.runFor(Duration.ofSeconds(30));
 
     assertThat(registry.get("sessions.pending.writes").gauge().value()).isEqualTo(2.0);
     assertThat(registry.get("sessions.pending.sessions").gauge().value()).isEqualTo(1.0);
     assertThat(registry.get("sessions.pending.oldest.age").gauge().value()).isEqualTo(30.0);
-    assertThat(registry.get("resilience4j.circuitbreaker.state").tag("name", "supabase-postgrest").tag("state", "open").gauge().value())
+    assertThat(
+            registry
+                .get("resilience4j.circuitbreaker.state")
+                .tag("name", "supabase-postgrest")
+                .tag("state", "open")
+                .gauge()
+                .value())
         .isEqualTo(1.0);
 
     fake.goUp();
@@ -52,7 +59,13 @@ class SessionStoreMetricsTest {
 
     assertThat(registry.get("sessions.pending.writes").gauge().value()).isZero();
     assertThat(registry.get("sessions.pending.oldest.age").gauge().value()).isZero();
-    assertThat(registry.get("resilience4j.retry.calls").tag("kind", "failed_with_retry").functionCounter().count()).isPositive();
+    assertThat(
+            registry
+                .get("resilience4j.retry.calls")
+                .tag("kind", "failed_with_retry")
+                .functionCounter()
+                .count())
+        .isPositive();
   }
 
   @Test
@@ -63,7 +76,21 @@ class SessionStoreMetricsTest {
     f.resolve(f.store.historyAsync(f.caller(ALICE), sessionId("metric02")));
     f.resolve(f.store.historyAsync(f.caller(ALICE), sessionId("metric02")));
 
-    assertThat(registry.get("cache.gets").tag("cache", "sessions").tag("result", "hit").functionCounter().count()).isEqualTo(1.0);
-    assertThat(registry.get("cache.gets").tag("cache", "sessions").tag("result", "miss").functionCounter().count()).isEqualTo(1.0);
+    assertThat(
+            registry
+                .get("cache.gets")
+                .tag("cache", "sessions")
+                .tag("result", "hit")
+                .functionCounter()
+                .count())
+        .isEqualTo(1.0);
+    assertThat(
+            registry
+                .get("cache.gets")
+                .tag("cache", "sessions")
+                .tag("result", "miss")
+                .functionCounter()
+                .count())
+        .isEqualTo(1.0);
   }
 }

@@ -1,25 +1,24 @@
 package dev.codebasechat.session;
 
-import dev.codebasechat.sync.BreakerState;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static dev.codebasechat.session.StoreFixture.ALICE;
 import static dev.codebasechat.session.StoreFixture.BOB;
 import static dev.codebasechat.session.StoreFixture.sessionId;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.PostgrestResponses;
+import dev.codebasechat.sync.BreakerState;
 import dev.codebasechat.testing.AnswerHold;
 import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -47,7 +46,8 @@ class SessionStoreResilienceTest {
 
   private StoreFixture fixture(Duration readTimeout) {
     StoreFixture fixture =
-        new StoreFixture(fake, CLOCK, readTimeout, builder -> builder.closeTimeout(Duration.ofMillis(100)));
+        new StoreFixture(
+            fake, CLOCK, readTimeout, builder -> builder.closeTimeout(Duration.ofMillis(100)));
     fixtures.add(fixture);
     return fixture;
   }
@@ -79,7 +79,9 @@ class SessionStoreResilienceTest {
       expected.add("m" + i);
       f.runFor(Duration.ofMillis(700));
     }
-    assertThat(store.pendingSessions()).singleElement().satisfies(p -> assertThat(p.pendingWrites()).isEqualTo(30));
+    assertThat(store.pendingSessions())
+        .singleElement()
+        .satisfies(p -> assertThat(p.pendingWrites()).isEqualTo(30));
 
     fake.goUp();
     f.drainAll();
@@ -164,11 +166,14 @@ class SessionStoreResilienceTest {
     f.resolve(slow.store.historyAsync(alice, id)); // cached
     try (AnswerHold hold = fake.holdAnswers()) { // answered only once every read has timed out
       for (int i = 0; i < 4; i++) {
-        Throwable failure = slow.failureOf(slow.store.historyAsync(alice, sessionId("slow000" + (i + 2))));
+        Throwable failure =
+            slow.failureOf(slow.store.historyAsync(alice, sessionId("slow000" + (i + 2))));
         assertThat(failure).isInstanceOf(SessionUnavailableException.class);
       }
       hold.release();
-      await("the held answers gone").atMost(Duration.ofSeconds(10)).until(() -> hold.waiting() == 0);
+      await("the held answers gone")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> hold.waiting() == 0);
     }
     assertThat(slow.store.breakerState()).isEqualTo(BreakerState.OPEN);
     long before = fake.requests().size();
@@ -194,8 +199,9 @@ class SessionStoreResilienceTest {
     fake.stopFlapping();
 
     assertThat(storedIds(id)).hasSize(20).doesNotHaveDuplicates();
-    assertThat(storedIds(id)).containsExactlyElementsOf(
-        java.util.stream.IntStream.range(0, 20).mapToObj(i -> "m" + i).toList());
+    assertThat(storedIds(id))
+        .containsExactlyElementsOf(
+            java.util.stream.IntStream.range(0, 20).mapToObj(i -> "m" + i).toList());
   }
 
   @Test
@@ -236,17 +242,22 @@ class SessionStoreResilienceTest {
   @Test
   void expiredTokenMidStream_writesWaitForTheOwnersNextToken_andAreReported() {
     SessionId id = sessionId("expire01");
-    Caller shortLived = new Caller(ALICE, AccessToken.of(fake.tokenFor(ALICE, Duration.ofSeconds(10))));
+    Caller shortLived =
+        new Caller(ALICE, AccessToken.of(fake.tokenFor(ALICE, Duration.ofSeconds(10))));
     store.append(shortLived, id, List.of(f.message("m1")));
     f.drainAll();
     store.append(shortLived, id, List.of(f.message("m2")));
     CLOCK.advance(Duration.ofMinutes(5)); // the token expires before the flush
     f.runFor(Duration.ofSeconds(5));
 
-    assertThat(store.pendingSessions()).singleElement().satisfies(p -> {
-      assertThat(p.waitingForToken()).isTrue();
-      assertThat(p.lastFailure()).hasValueSatisfying(reason -> assertThat(reason).contains("401"));
-    });
+    assertThat(store.pendingSessions())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.waitingForToken()).isTrue();
+              assertThat(p.lastFailure())
+                  .hasValueSatisfying(reason -> assertThat(reason).contains("401"));
+            });
     assertThat(store.breakerState()).isEqualTo(BreakerState.CLOSED);
     long attempts = fake.countRequests(".*/rpc/append_chat_messages");
     f.runFor(Duration.ofMinutes(10));
@@ -267,31 +278,49 @@ class SessionStoreResilienceTest {
 
     assertThatThrownBy(() -> f.resolve(store.historyAsync(expired, id)))
         .isInstanceOf(SessionAccessException.class)
-        .satisfies(e -> assertThat(((SessionAccessException) e).reason()).isEqualTo(SessionAccessException.Reason.UNAUTHENTICATED));
+        .satisfies(
+            e ->
+                assertThat(((SessionAccessException) e).reason())
+                    .isEqualTo(SessionAccessException.Reason.UNAUTHENTICATED));
     assertThat(store.breakerState()).isEqualTo(BreakerState.CLOSED);
   }
 
   @Test
   void forbiddenRead_isPassedOn() {
-    fake.wireMock().stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/rest/v1/codebase_chat_sessions"))
-        .atPriority(1).willReturn(PostgrestResponses.rlsViolation403("codebase_chat_sessions")));
+    fake.wireMock()
+        .stubFor(
+            com.github.tomakehurst.wiremock.client.WireMock.get(
+                    urlPathEqualTo("/rest/v1/codebase_chat_sessions"))
+                .atPriority(1)
+                .willReturn(PostgrestResponses.rlsViolation403("codebase_chat_sessions")));
 
     assertThatThrownBy(() -> f.resolve(store.historyAsync(alice, sessionId("forbid01"))))
         .isInstanceOf(SessionAccessException.class)
-        .satisfies(e -> assertThat(((SessionAccessException) e).reason()).isEqualTo(SessionAccessException.Reason.FORBIDDEN));
+        .satisfies(
+            e ->
+                assertThat(((SessionAccessException) e).reason())
+                    .isEqualTo(SessionAccessException.Reason.FORBIDDEN));
   }
 
   @Test
   void conflictOnWrite_isSetAside_withTheReason_andNotRetried() {
     SessionId id = sessionId("conflic1");
-    fake.wireMock().stubFor(post(urlPathEqualTo("/rest/v1/rpc/append_chat_messages")).atPriority(1)
-        .willReturn(PostgrestResponses.uniqueViolation409("codebase_chat_sessions_session_id_key", "session_id", id.value())));
+    fake.wireMock()
+        .stubFor(
+            post(urlPathEqualTo("/rest/v1/rpc/append_chat_messages"))
+                .atPriority(1)
+                .willReturn(
+                    PostgrestResponses.uniqueViolation409(
+                        "codebase_chat_sessions_session_id_key", "session_id", id.value())));
     store.append(alice, id, List.of(f.message("m1")));
     store.append(alice, sessionId("conflic2"), List.of(f.message("other")));
 
     f.drainAll();
 
-    assertThat(store.setAsideWrites()).hasSize(2).first().satisfies(w -> assertThat(w.reason()).contains("409").contains("23505"));
+    assertThat(store.setAsideWrites())
+        .hasSize(2)
+        .first()
+        .satisfies(w -> assertThat(w.reason()).contains("409").contains("23505"));
     assertThat(fake.countRequests(".*/rpc/append_chat_messages")).isEqualTo(2);
     assertThat(store.pendingSessions()).isEmpty();
   }
@@ -301,20 +330,35 @@ class SessionStoreResilienceTest {
     SessionId id = sessionId("perm0001");
     fake.seedSession(ALICE, id.value(), "s1");
     f.resolve(store.clearAsync(alice, id));
-    fake.wireMock().stubFor(post(urlPathEqualTo("/rest/v1/rpc/clear_chat_history")).atPriority(1)
-        .willReturn(PostgrestResponses.error(PostgrestResponses.Version.V13, 400, "22023", "p_session_id must match", null, null)));
+    fake.wireMock()
+        .stubFor(
+            post(urlPathEqualTo("/rest/v1/rpc/clear_chat_history"))
+                .atPriority(1)
+                .willReturn(
+                    PostgrestResponses.error(
+                        PostgrestResponses.Version.V13,
+                        400,
+                        "22023",
+                        "p_session_id must match",
+                        null,
+                        null)));
     store.append(alice, id, List.of(f.message("after")));
 
     f.drainAll();
 
-    assertThat(store.setAsideWrites()).extracting(SetAsideWrite::operation).containsExactly("clear");
+    assertThat(store.setAsideWrites())
+        .extracting(SetAsideWrite::operation)
+        .containsExactly("clear");
     assertThat(storedIds(id)).containsExactly("s1", "after");
   }
 
   @Test
   void evictionUnderPressure_neverDropsUnconfirmedMessages() {
     StoreFixture tiny =
-        new StoreFixture(fake, CLOCK, builder -> builder.cacheMaximumWeightBytes(4_000).closeTimeout(Duration.ofMillis(100)));
+        new StoreFixture(
+            fake,
+            CLOCK,
+            builder -> builder.cacheMaximumWeightBytes(4_000).closeTimeout(Duration.ofMillis(100)));
     fixtures.add(tiny);
     fake.goDown(Outage.DATABASE_UNAVAILABLE);
     for (int s = 0; s < 30; s++) {
@@ -354,7 +398,8 @@ class SessionStoreResilienceTest {
     assertThat(database).hasSize(21).doesNotHaveDuplicates();
     assertThat(new HashSet<>(database)).containsAll(List.of("a0", "a9", "b0", "b9", "seed"));
     assertThat(ids(f.resolve(store.historyAsync(alice, id)))).containsExactlyElementsOf(database);
-    assertThat(ids(other.resolve(other.store.historyAsync(alice, id)))).containsExactlyElementsOf(database);
+    assertThat(ids(other.resolve(other.store.historyAsync(alice, id))))
+        .containsExactlyElementsOf(database);
   }
 
   @Test
@@ -368,6 +413,8 @@ class SessionStoreResilienceTest {
     FlushReport result = report.join();
     assertThat(result.isComplete()).isFalse();
     assertThat(result.pendingWrites()).isEqualTo(2);
-    assertThat(result.pending()).singleElement().satisfies(p -> assertThat(p.lastFailure()).isPresent());
+    assertThat(result.pending())
+        .singleElement()
+        .satisfies(p -> assertThat(p.lastFailure()).isPresent());
   }
 }

@@ -4,8 +4,8 @@ import static dev.codebasechat.session.StoreFixture.ALICE;
 import static dev.codebasechat.session.StoreFixture.BOB;
 import static dev.codebasechat.session.StoreFixture.sessionId;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.codebasechat.testing.AnswerHold;
@@ -28,7 +28,8 @@ class SessionStoreTest {
 
   @RegisterExtension static FakeSupabase fake = FakeSupabase.builder().clock(CLOCK).build();
 
-  private final StoreFixture f = new StoreFixture(fake, CLOCK, builder -> builder.closeTimeout(Duration.ofMillis(100)));
+  private final StoreFixture f =
+      new StoreFixture(fake, CLOCK, builder -> builder.closeTimeout(Duration.ofMillis(100)));
   private final SessionStore store = f.store;
   private final Caller alice = f.caller(ALICE);
   private final Caller bob = f.caller(BOB);
@@ -59,7 +60,8 @@ class SessionStoreTest {
     fake.seedSession(ALICE, id.value(), "m1");
     SessionRead read = store.history(alice, id);
 
-    assertThat(store.historyIfHeld(alice, id)).hasValueSatisfying(held -> assertThat(held.session()).isSameAs(read.session()));
+    assertThat(store.historyIfHeld(alice, id))
+        .hasValueSatisfying(held -> assertThat(held.session()).isSameAs(read.session()));
     assertThat(store.historyIfHeld(bob, id)).isEmpty();
   }
 
@@ -73,7 +75,9 @@ class SessionStoreTest {
     SessionRead held = store.historyIfHeld(alice, id).orElseThrow();
 
     assertThat(held.pendingWrites()).isEqualTo(1);
-    assertThat(held.session().messages()).extracting(m -> m.id().value()).containsExactly("m1", "m2");
+    assertThat(held.session().messages())
+        .extracting(m -> m.id().value())
+        .containsExactly("m1", "m2");
   }
 
   @Test
@@ -128,7 +132,8 @@ class SessionStoreTest {
   }
 
   @Test
-  void writeArrivingWhileTheSessionsFlushIsInFlight_waitsItsOwnWindow_notSentRightAfterTheConfirmation() {
+  void
+      writeArrivingWhileTheSessionsFlushIsInFlight_waitsItsOwnWindow_notSentRightAfterTheConfirmation() {
     SessionId id = sessionId("inflight1");
     store.append(alice, id, List.of(f.message("m1")));
     try (AnswerHold hold = fake.holdAnswers()) {
@@ -169,7 +174,9 @@ class SessionStoreTest {
 
     SessionRead read = f.resolve(store.historyAsync(alice, id));
 
-    assertThat(read.session().messages()).extracting(m -> m.id().value()).containsExactly("m1", "m2");
+    assertThat(read.session().messages())
+        .extracting(m -> m.id().value())
+        .containsExactly("m1", "m2");
     assertThat(read.pendingWrites()).isEqualTo(2);
     assertThat(read.source()).isEqualTo(ReadSource.CACHE);
   }
@@ -183,7 +190,9 @@ class SessionStoreTest {
     SessionRead second = f.resolve(store.historyAsync(alice, id));
 
     assertThat(first.source()).isEqualTo(ReadSource.DATABASE);
-    assertThat(first.session().messages()).extracting(m -> m.id().value()).containsExactly("s1", "s2");
+    assertThat(first.session().messages())
+        .extracting(m -> m.id().value())
+        .containsExactly("s1", "s2");
     assertThat(second.source()).isEqualTo(ReadSource.CACHE);
     assertThat(fake.countRequests(".*/codebase_chat_sessions")).isEqualTo(1);
   }
@@ -200,7 +209,8 @@ class SessionStoreTest {
     fake.seedSession(ALICE, id.value(), "secret");
     f.resolve(store.historyAsync(alice, id)); // now cached, owned by Alice
 
-    assertThatThrownBy(() -> f.resolve(store.historyAsync(bob, id))).isInstanceOf(SessionNotFoundException.class);
+    assertThatThrownBy(() -> f.resolve(store.historyAsync(bob, id)))
+        .isInstanceOf(SessionNotFoundException.class);
   }
 
   @Test
@@ -223,12 +233,15 @@ class SessionStoreTest {
     f.drainAll();
 
     assertThat(storedIds(id)).containsExactly("secret");
-    assertThat(store.setAsideWrites()).singleElement().satisfies(w -> {
-      assertThat(w.sessionId()).isEqualTo(id);
-      assertThat(w.owner()).isEqualTo(BOB);
-      assertThat(w.messageIds()).extracting(MessageId::value).containsExactly("intruder");
-      assertThat(w.reason()).contains("403").contains("42501");
-    });
+    assertThat(store.setAsideWrites())
+        .singleElement()
+        .satisfies(
+            w -> {
+              assertThat(w.sessionId()).isEqualTo(id);
+              assertThat(w.owner()).isEqualTo(BOB);
+              assertThat(w.messageIds()).extracting(MessageId::value).containsExactly("intruder");
+              assertThat(w.reason()).contains("403").contains("42501");
+            });
     assertThat(fake.countRequests(".*/rpc/append_chat_messages")).isEqualTo(1);
   }
 
@@ -283,8 +296,11 @@ class SessionStoreTest {
 
     assertThat(read.source()).isEqualTo(ReadSource.CACHE);
     assertThat(read.pendingWrites()).isZero();
-    assertThat(read.session().messages()).extracting(m -> m.id().value()).containsExactly("s1", "m1");
-    assertThat(read.session().version()).isEqualTo(fake.session(id.value()).orElseThrow().version());
+    assertThat(read.session().messages())
+        .extracting(m -> m.id().value())
+        .containsExactly("s1", "m1");
+    assertThat(read.session().version())
+        .isEqualTo(fake.session(id.value()).orElseThrow().version());
     assertThat(fake.countRequests(".*/codebase_chat_sessions")).isEqualTo(before);
   }
 
@@ -295,7 +311,9 @@ class SessionStoreTest {
 
     SessionRead read = store.lastMessages(alice, id, 2);
 
-    assertThat(read.session().messages()).extracting(m -> m.id().value()).containsExactly("m-3", "m-4");
+    assertThat(read.session().messages())
+        .extracting(m -> m.id().value())
+        .containsExactly("m-3", "m-4");
   }
 
   @Test
@@ -305,7 +323,8 @@ class SessionStoreTest {
 
     f.drainAll();
 
-    assertThat(fake.session(id.value())).hasValueSatisfying(s -> assertThat(s.userId()).isEqualTo(ALICE));
+    assertThat(fake.session(id.value()))
+        .hasValueSatisfying(s -> assertThat(s.userId()).isEqualTo(ALICE));
     assertThat(id.value()).matches(SessionId.FORMAT);
   }
 
@@ -315,7 +334,14 @@ class SessionStoreTest {
     fake.seedSession(ALICE, id.value(), "s1");
     var cache = JsonNodeFactory.instance.objectNode().put("symbols", 12);
 
-    f.resolve(store.updateContextAsync(alice, id, ContextUpdate.none().withRepo("acme/api").withCurrentFile("src/A.java").withContextCache(cache)));
+    f.resolve(
+        store.updateContextAsync(
+            alice,
+            id,
+            ContextUpdate.none()
+                .withRepo("acme/api")
+                .withCurrentFile("src/A.java")
+                .withContextCache(cache)));
     f.drainAll();
 
     FakeSession stored = fake.session(id.value()).orElseThrow();
@@ -327,7 +353,11 @@ class SessionStoreTest {
 
   @Test
   void updateContext_ofUnknownSession_isNotFound() {
-    assertThatThrownBy(() -> f.resolve(store.updateContextAsync(alice, sessionId("unknown1"), ContextUpdate.none().withRepo("x"))))
+    assertThatThrownBy(
+            () ->
+                f.resolve(
+                    store.updateContextAsync(
+                        alice, sessionId("unknown1"), ContextUpdate.none().withRepo("x"))))
         .isInstanceOf(SessionNotFoundException.class);
   }
 
@@ -350,11 +380,13 @@ class SessionStoreTest {
     fake.seedSession(ALICE, id.value(), "s1");
 
     f.resolve(store.deleteAsync(alice, id));
-    assertThatThrownBy(() -> f.resolve(store.historyAsync(alice, id))).isInstanceOf(SessionNotFoundException.class);
+    assertThatThrownBy(() -> f.resolve(store.historyAsync(alice, id)))
+        .isInstanceOf(SessionNotFoundException.class);
     f.drainAll();
 
     assertThat(fake.session(id.value())).isEmpty();
-    assertThatThrownBy(() -> f.resolve(store.historyAsync(alice, id))).isInstanceOf(SessionNotFoundException.class);
+    assertThatThrownBy(() -> f.resolve(store.historyAsync(alice, id)))
+        .isInstanceOf(SessionNotFoundException.class);
   }
 
   @Test
@@ -362,7 +394,8 @@ class SessionStoreTest {
     SessionId id = sessionId("delete02");
     fake.seedSession(ALICE, id.value(), "s1");
 
-    assertThatThrownBy(() -> f.resolve(store.deleteAsync(bob, id))).isInstanceOf(SessionNotFoundException.class);
+    assertThatThrownBy(() -> f.resolve(store.deleteAsync(bob, id)))
+        .isInstanceOf(SessionNotFoundException.class);
     f.drainAll();
 
     assertThat(storedIds(id)).containsExactly("s1");
@@ -377,7 +410,8 @@ class SessionStoreTest {
 
     SessionPage page = f.resolve(store.listAsync(alice, 10, 0, Optional.empty()));
 
-    assertThat(page.sessions()).extracting(s -> s.id().value())
+    assertThat(page.sessions())
+        .extracting(s -> s.id().value())
         .containsExactly(sessionId("list0002").value(), sessionId("list0001").value());
     assertThat(page.sessions()).extracting(SessionSummary::messageCount).containsExactly(2, 1);
     assertThat(page.total()).hasValue(2);
@@ -386,8 +420,10 @@ class SessionStoreTest {
 
   @Test
   void list_rejectsBadPaging() {
-    assertThatThrownBy(() -> f.resolve(store.listAsync(alice, 0, 0, Optional.empty()))).hasMessageContaining("limit must be between 1 and 200 but was 0");
-    assertThatThrownBy(() -> f.resolve(store.listAsync(alice, 10, -1, Optional.empty()))).hasMessageContaining("offset must not be negative");
+    assertThatThrownBy(() -> f.resolve(store.listAsync(alice, 0, 0, Optional.empty())))
+        .hasMessageContaining("limit must be between 1 and 200 but was 0");
+    assertThatThrownBy(() -> f.resolve(store.listAsync(alice, 10, -1, Optional.empty())))
+        .hasMessageContaining("offset must not be negative");
   }
 
   @Test
@@ -400,7 +436,9 @@ class SessionStoreTest {
     SessionRead read = f.resolve(store.recoverAsync(alice, id));
 
     assertThat(read.source()).isEqualTo(ReadSource.DATABASE);
-    assertThat(read.session().messages()).extracting(m -> m.id().value()).containsExactly("s1", "written-elsewhere");
+    assertThat(read.session().messages())
+        .extracting(m -> m.id().value())
+        .containsExactly("s1", "written-elsewhere");
     assertThat(f.resolve(store.historyAsync(alice, id)).session().messageCount()).isEqualTo(2);
   }
 

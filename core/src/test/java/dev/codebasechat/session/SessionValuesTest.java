@@ -17,7 +17,8 @@ class SessionValuesTest {
 
   @Test
   void sessionId_acceptsTheOriginalClientsFormat() {
-    assertThat(SessionId.of("chat-1705622400000-abc123xyz").value()).isEqualTo("chat-1705622400000-abc123xyz");
+    assertThat(SessionId.of("chat-1705622400000-abc123xyz").value())
+        .isEqualTo("chat-1705622400000-abc123xyz");
   }
 
   @Test
@@ -25,7 +26,9 @@ class SessionValuesTest {
     SessionId id = SessionId.generate(clock);
 
     assertThat(id.value()).startsWith("chat-" + clock.millis() + "-");
-    assertThat(id.value().substring(id.value().lastIndexOf('-') + 1)).hasSize(26).matches("[a-z2-7]{26}");
+    assertThat(id.value().substring(id.value().lastIndexOf('-') + 1))
+        .hasSize(26)
+        .matches("[a-z2-7]{26}");
   }
 
   @Test
@@ -39,66 +42,114 @@ class SessionValuesTest {
 
   @Test
   void sessionId_rejectsOtherShapes_withoutEchoingControlCharacters() {
-    for (String bad : new String[] {"", "chat-", "chat-1-abc", "chat-x-abcdef", "session-1-abcdef",
-        "chat-1-abcdef/../x", "chat-1-abc def", "chat-12345678901234567-abcdef", "CHAT-1-abcdef"}) {
-      assertThatThrownBy(() -> SessionId.of(bad)).isInstanceOf(IllegalArgumentException.class)
-          .hasMessageStartingWith("session id must look like chat-<epochMillis>-<6..40 letters or digits>");
+    for (String bad :
+        new String[] {
+          "",
+          "chat-",
+          "chat-1-abc",
+          "chat-x-abcdef",
+          "session-1-abcdef",
+          "chat-1-abcdef/../x",
+          "chat-1-abc def",
+          "chat-12345678901234567-abcdef",
+          "CHAT-1-abcdef"
+        }) {
+      assertThatThrownBy(() -> SessionId.of(bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith(
+              "session id must look like chat-<epochMillis>-<6..40 letters or digits>");
     }
-    assertThatThrownBy(() -> SessionId.of("chat-1-abcdef\n\u0000")).hasMessageContaining("\\u000a").hasMessageNotContaining("\n");
-    assertThatThrownBy(() -> SessionId.of("x".repeat(10_000))).hasMessageContaining("…").satisfies(e -> assertThat(e.getMessage().length()).isLessThan(250));
+    assertThatThrownBy(() -> SessionId.of("chat-1-abcdef\n\u0000"))
+        .hasMessageContaining("\\u000a")
+        .hasMessageNotContaining("\n");
+    assertThatThrownBy(() -> SessionId.of("x".repeat(10_000)))
+        .hasMessageContaining("…")
+        .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(250));
   }
 
   @Test
   void messageId_acceptsUuidsAndRejectsOtherCharacters() {
     assertThat(MessageId.random().value()).matches(MessageId.FORMAT);
-    assertThatThrownBy(() -> MessageId.of("a b")).hasMessageContaining("1..64 characters from [A-Za-z0-9_-]");
-    assertThatThrownBy(() -> MessageId.of("x".repeat(65))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> MessageId.of("a b"))
+        .hasMessageContaining("1..64 characters from [A-Za-z0-9_-]");
+    assertThatThrownBy(() -> MessageId.of("x".repeat(65)))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> MessageId.of("")).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void role_parsesWireNames_andNamesTheAcceptedOnes() {
     assertThat(Role.fromWireName("assistant")).isEqualTo(Role.ASSISTANT);
-    assertThatThrownBy(() -> Role.fromWireName("admin")).hasMessage("role must be one of user, assistant, system, tool but was \"admin\"");
+    assertThatThrownBy(() -> Role.fromWireName("admin"))
+        .hasMessage("role must be one of user, assistant, system, tool but was \"admin\"");
   }
 
   @Test
   void chatMessage_rejectsOversizedContent() {
-    assertThatThrownBy(() -> new ChatMessage(MessageId.of("m"), Role.USER, "x".repeat(ChatMessage.MAX_CONTENT_LENGTH + 1), Instant.EPOCH, Optional.empty()))
+    assertThatThrownBy(
+            () ->
+                new ChatMessage(
+                    MessageId.of("m"),
+                    Role.USER,
+                    "x".repeat(ChatMessage.MAX_CONTENT_LENGTH + 1),
+                    Instant.EPOCH,
+                    Optional.empty()))
         .hasMessage("message content must be at most 200000 characters but was 200001");
   }
 
   @Test
   void chatMessage_nullJsonCode_isNoCode() {
-    ChatMessage message = new ChatMessage(MessageId.of("m"), Role.USER, "x", Instant.EPOCH, Optional.of(JsonNodeFactory.instance.nullNode()));
+    ChatMessage message =
+        new ChatMessage(
+            MessageId.of("m"),
+            Role.USER,
+            "x",
+            Instant.EPOCH,
+            Optional.of(JsonNodeFactory.instance.nullNode()));
     assertThat(message.code()).isEmpty();
   }
 
   @Test
   void contextUpdate_rejectsNonObjectsAndControlCharacters() {
-    assertThatThrownBy(() -> ContextUpdate.none().withContextCache(JsonNodeFactory.instance.arrayNode()))
+    assertThatThrownBy(
+            () -> ContextUpdate.none().withContextCache(JsonNodeFactory.instance.arrayNode()))
         .hasMessage("contextCache must be a JSON object but was ARRAY");
-    assertThatThrownBy(() -> ContextUpdate.none().withRepo("a\u0007b")).hasMessage("repo must not contain control characters");
-    assertThatThrownBy(() -> ContextUpdate.none().withCurrentFile("")).hasMessage("currentFile must be 1..4096 characters but was 0");
-    assertThatThrownBy(() -> ContextUpdate.none().withRepo("r".repeat(513))).hasMessage("repo must be 1..512 characters but was 513");
+    assertThatThrownBy(() -> ContextUpdate.none().withRepo("a\u0007b"))
+        .hasMessage("repo must not contain control characters");
+    assertThatThrownBy(() -> ContextUpdate.none().withCurrentFile(""))
+        .hasMessage("currentFile must be 1..4096 characters but was 0");
+    assertThatThrownBy(() -> ContextUpdate.none().withRepo("r".repeat(513)))
+        .hasMessage("repo must be 1..512 characters but was 513");
     var big = JsonNodeFactory.instance.objectNode().put("k", "x".repeat(70_000));
-    assertThatThrownBy(() -> ContextUpdate.none().withMetadata(big)).hasMessageStartingWith("metadata must be at most 65536 bytes of JSON");
+    assertThatThrownBy(() -> ContextUpdate.none().withMetadata(big))
+        .hasMessageStartingWith("metadata must be at most 65536 bytes of JSON");
     assertThat(ContextUpdate.none().withContextCache(big).contextCache()).isPresent();
   }
 
   @Test
   void contextUpdate_laterFieldsWin() {
-    ContextUpdate merged = ContextUpdate.none().withRepo("a").withCurrentFile("f").then(ContextUpdate.none().withRepo("b"));
+    ContextUpdate merged =
+        ContextUpdate.none()
+            .withRepo("a")
+            .withCurrentFile("f")
+            .then(ContextUpdate.none().withRepo("b"));
     assertThat(merged.repo()).contains("b");
     assertThat(merged.currentFile()).contains("f");
   }
 
   @Test
   void session_lastMessages_returnsTheTailOrAll() {
-    ChatSession session = Outbox.withAppended(ChatSession.empty(SessionId.of("chat-1-abcdef"), java.util.UUID.randomUUID()),
-        new PendingOp.Append(java.util.List.of(ChatMessage.of(Role.USER, "a", clock), ChatMessage.of(Role.USER, "b", clock)), Optional.empty(), Optional.empty()));
+    ChatSession session =
+        Outbox.withAppended(
+            ChatSession.empty(SessionId.of("chat-1-abcdef"), java.util.UUID.randomUUID()),
+            new PendingOp.Append(
+                java.util.List.of(
+                    ChatMessage.of(Role.USER, "a", clock), ChatMessage.of(Role.USER, "b", clock)),
+                Optional.empty(),
+                Optional.empty()));
     assertThat(session.lastMessages(1)).extracting(ChatMessage::content).containsExactly("b");
     assertThat(session.lastMessages(5)).hasSize(2);
-    assertThatThrownBy(() -> session.lastMessages(-1)).hasMessage("n must not be negative but was -1");
+    assertThatThrownBy(() -> session.lastMessages(-1))
+        .hasMessage("n must not be negative but was -1");
   }
 }

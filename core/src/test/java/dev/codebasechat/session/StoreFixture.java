@@ -10,7 +10,6 @@ import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.ManualScheduler;
 import java.time.Duration;
-import okhttp3.OkHttpClient;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
+import okhttp3.OkHttpClient;
 
 /**
  * A store over a {@link FakeSupabase}, on a manual clock and scheduler: timers only fire when a
@@ -48,9 +48,16 @@ final class StoreFixture implements AutoCloseable {
     this(fake.restUrl(), fake.apiKey(), fake::tokenFor, clock, readTimeout, options);
   }
 
-  /** A store over the PostgREST-compatible server on real SQL; the store's clock is manual, the database's is its own. */
-  StoreFixture(dev.codebasechat.testing.SupabaseTestServer server, ManualClock clock, UnaryOperator<SessionStore.Builder> options) {
-    this(server.restUrl(), server.apiKey(), server::tokenFor, clock, Duration.ofSeconds(5), options);
+  /**
+   * A store over the PostgREST-compatible server on real SQL; the store's clock is manual, the
+   * database's is its own.
+   */
+  StoreFixture(
+      dev.codebasechat.testing.SupabaseTestServer server,
+      ManualClock clock,
+      UnaryOperator<SessionStore.Builder> options) {
+    this(
+        server.restUrl(), server.apiKey(), server::tokenFor, clock, Duration.ofSeconds(5), options);
   }
 
   private StoreFixture(
@@ -84,7 +91,9 @@ final class StoreFixture implements AutoCloseable {
             .openDuration(Duration.ofSeconds(5))
             .build();
     this.store =
-        options.apply(SessionStore.builder(client).clock(clock).scheduler(scheduler).guard(guard)).build();
+        options
+            .apply(SessionStore.builder(client).clock(clock).scheduler(scheduler).guard(guard))
+            .build();
   }
 
   Caller caller(UUID user) {
@@ -92,7 +101,8 @@ final class StoreFixture implements AutoCloseable {
   }
 
   ChatMessage message(String id) {
-    return new ChatMessage(MessageId.of(id), Role.USER, "text of " + id, clock.instant(), Optional.empty());
+    return new ChatMessage(
+        MessageId.of(id), Role.USER, "text of " + id, clock.instant(), Optional.empty());
   }
 
   List<ChatMessage> messages(String prefix, int count) {
@@ -139,11 +149,12 @@ final class StoreFixture implements AutoCloseable {
   }
 
   /**
-   * A blocking call of the store, with time moved for it while nothing of it is in flight
-   * ({@link ManualScheduler#callWhileAdvancing}); at most a minute of fake time.
+   * A blocking call of the store, with time moved for it while nothing of it is in flight ({@link
+   * ManualScheduler#callWhileAdvancing}); at most a minute of fake time.
    */
   <T> T blocking(java.util.concurrent.Callable<T> call) {
-    return scheduler.callWhileAdvancing(call, Duration.ofMinutes(1), () -> http.dispatcher().runningCallsCount() == 0);
+    return scheduler.callWhileAdvancing(
+        call, Duration.ofMinutes(1), () -> http.dispatcher().runningCallsCount() == 0);
   }
 
   /**
@@ -162,7 +173,9 @@ final class StoreFixture implements AutoCloseable {
     }
   }
 
-  /** The failure {@code future} ends with (unwrapped), moving time as needed; fails if it succeeds. */
+  /**
+   * The failure {@code future} ends with (unwrapped), moving time as needed; fails if it succeeds.
+   */
   Throwable failureOf(CompletableFuture<?> future) {
     driveUntil(future::isDone, Duration.ofMinutes(10));
     Throwable failure = future.handle((value, error) -> error).join();
@@ -174,7 +187,9 @@ final class StoreFixture implements AutoCloseable {
 
   /** Drives time until every acknowledged write is confirmed. */
   void drainAll() {
-    driveUntil(() -> store.pendingSessions().isEmpty() && scheduler.pendingTaskCount() == 0, Duration.ofMinutes(10));
+    driveUntil(
+        () -> store.pendingSessions().isEmpty() && scheduler.pendingTaskCount() == 0,
+        Duration.ofMinutes(10));
   }
 
   /** Runs the write-behind for {@code fakeTime}, task by task. */
@@ -197,7 +212,10 @@ final class StoreFixture implements AutoCloseable {
     await()
         .atMost(Duration.ofSeconds(20))
         .pollInterval(Duration.ofMillis(1))
-        .until(() -> http.dispatcher().runningCallsCount() == 0 && http.dispatcher().queuedCallsCount() == 0);
+        .until(
+            () ->
+                http.dispatcher().runningCallsCount() == 0
+                    && http.dispatcher().queuedCallsCount() == 0);
   }
 
   @Override

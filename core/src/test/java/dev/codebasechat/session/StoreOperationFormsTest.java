@@ -31,7 +31,12 @@ class StoreOperationFormsTest {
     UUID user = UUID.randomUUID();
     SessionId id = StoreFixture.sessionId("forms001");
 
-    f.store.append(f.caller(user), id, List.of(f.message("m1")), Optional.of("acme/api"), Optional.of("src/a.ts"));
+    f.store.append(
+        f.caller(user),
+        id,
+        List.of(f.message("m1")),
+        Optional.of("acme/api"),
+        Optional.of("src/a.ts"));
     f.drainAll();
 
     assertThat(supabase.session(id.value()).orElseThrow().repo()).isEqualTo("acme/api");
@@ -42,20 +47,32 @@ class StoreOperationFormsTest {
   void listOfOneRepo_andOfEvery_withoutAnOptionalArgument() {
     UUID user = UUID.randomUUID();
     supabase.seedSession(user, StoreFixture.sessionId("forms002").value(), "m1");
-    f.resolve(f.store.appendAsync(f.caller(user), StoreFixture.sessionId("forms003"), List.of(f.message("m1")),
-        Optional.of("acme/web"), Optional.empty()));
+    f.resolve(
+        f.store.appendAsync(
+            f.caller(user),
+            StoreFixture.sessionId("forms003"),
+            List.of(f.message("m1")),
+            Optional.of("acme/web"),
+            Optional.empty()));
     f.drainAll();
 
     SessionPage every = f.blocking(() -> f.store.list(f.caller(user), 10, 0));
     SessionPage web = f.blocking(() -> f.store.list(f.caller(user), 10, 0, "acme/web"));
 
     assertThat(every.sessions()).hasSize(2);
-    assertThat(web.sessions()).extracting(summary -> summary.id().value()).containsExactly("chat-1767225600000-forms003");
+    assertThat(web.sessions())
+        .extracting(summary -> summary.id().value())
+        .containsExactly("chat-1767225600000-forms003");
   }
 
   @Test
   void aMessageWithTheCallersOwnId_isOneCall() {
-    ChatMessage message = ChatMessage.of(MessageId.of("client-42"), Role.USER, "hello", Clock.fixed(clock.instant(), clock.getZone()));
+    ChatMessage message =
+        ChatMessage.of(
+            MessageId.of("client-42"),
+            Role.USER,
+            "hello",
+            Clock.fixed(clock.instant(), clock.getZone()));
 
     assertThat(message.id().value()).isEqualTo("client-42");
     assertThat(message.timestamp()).isEqualTo(clock.instant());

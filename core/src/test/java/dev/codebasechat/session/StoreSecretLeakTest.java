@@ -95,7 +95,14 @@ class StoreSecretLeakTest {
 
     assertThat(logs.list).isNotEmpty();
     assertThat(f.store.setAsideWrites()).isNotEmpty();
-    for (String secret : List.of(shortToken, payloadOf(shortToken), bobToken, payloadOf(bobToken), fake.apiKey(), payloadOf(fake.apiKey()))) {
+    for (String secret :
+        List.of(
+            shortToken,
+            payloadOf(shortToken),
+            bobToken,
+            payloadOf(bobToken),
+            fake.apiKey(),
+            payloadOf(fake.apiKey()))) {
       assertThat(text).allSatisfy(line -> assertThat(line).doesNotContain(secret));
     }
   }

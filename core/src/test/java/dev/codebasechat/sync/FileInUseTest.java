@@ -28,20 +28,25 @@ class FileInUseTest {
                 file.toString())
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
     assertThat(out.readLine()).isEqualTo("open");
     return child;
   }
 
   @Test
-  void open_whileAnotherProcessHasIt_failsInUseAtOnce_andWorksOnceThatProcessClosedIt() throws Exception {
+  void open_whileAnotherProcessHasIt_failsInUseAtOnce_andWorksOnceThatProcessClosedIt()
+      throws Exception {
     Path file = dir.resolve("journal.db");
     Process holder = startHolder(file);
     try {
       assertThatThrownBy(() -> SqliteJournal.open(file))
           .isInstanceOf(JournalException.class)
           .hasMessageContaining("in use by another process")
-          .satisfies(e -> assertThat(((JournalException) e).reason()).isEqualTo(JournalException.Reason.IN_USE));
+          .satisfies(
+              e ->
+                  assertThat(((JournalException) e).reason())
+                      .isEqualTo(JournalException.Reason.IN_USE));
     } finally {
       holder.getOutputStream().close();
       assertThat(holder.waitFor(20, TimeUnit.SECONDS)).isTrue();

@@ -28,10 +28,12 @@ public final class JournalCrashChild {
     Durability durability = Durability.valueOf(args[2]);
     String run = args[3];
     if (args[0].equals("journal")) {
-      try (SqliteJournal journal = SqliteJournal.builder().path(file).durability(durability).build()) {
+      try (SqliteJournal journal =
+          SqliteJournal.builder().path(file).durability(durability).build()) {
         for (long i = 0; ; i++) {
           String payload = "{\"run\":\"" + run + "\",\"i\":" + i + "}";
-          long sequence = journal.append("key-" + (i % 5), OWNER, "append", payload.getBytes(UTF_8));
+          long sequence =
+              journal.append("key-" + (i % 5), OWNER, "append", payload.getBytes(UTF_8));
           out.println("ACK " + sequence + " " + payload);
           out.flush();
         }
@@ -43,7 +45,12 @@ public final class JournalCrashChild {
       for (long i = 0; ; i++) {
         String id = run + "-" + i;
         ArrayNode batch = json.createArrayNode();
-        batch.addObject().put("id", id).put("role", "user").put("content", "message " + i).put("timestamp", "2025-01-18T12:00:00Z");
+        batch
+            .addObject()
+            .put("id", id)
+            .put("role", "user")
+            .put("content", "message " + i)
+            .put("timestamp", "2025-01-18T12:00:00Z");
         table.append(OWNER, SESSION, batch, Optional.empty(), Optional.empty());
         out.println("ACK " + i + " " + id);
         out.flush();

@@ -87,13 +87,19 @@ class JournalCrashTest {
     return run % 2 == 0 ? Durability.FULL : Durability.PROCESS_CRASH_SAFE;
   }
 
-  /** Starts the child, reads at least {@code killAfter} acknowledgements, kills it, returns all read. */
+  /**
+   * Starts the child, reads at least {@code killAfter} acknowledgements, kills it, returns all
+   * read.
+   */
   private static Map<Long, String> runAndKill(
       String mode, Path file, Durability durability, String run, int killAfter) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     // The child's stderr (its log lines and stack traces) goes to a file under target/, kept for
     // reading and scanned for secrets with its stdout.
-    Path stderr = Path.of(System.getProperty("test.logs.dir", "target/test-logs"), "journal-crash-child-" + mode + "-" + run + ".stderr");
+    Path stderr =
+        Path.of(
+            System.getProperty("test.logs.dir", "target/test-logs"),
+            "journal-crash-child-" + mode + "-" + run + ".stderr");
     Files.createDirectories(stderr.getParent());
     Process child =
         new ProcessBuilder(
@@ -131,7 +137,8 @@ class JournalCrashTest {
     }
     assertThat(child.exitValue()).isEqualTo(137);
     TestSecrets.assertNoSecretIn(stdout.toString(), "the journal crash child's stdout");
-    TestSecrets.assertNoSecretIn(Files.readString(stderr, UTF_8), "the journal crash child's stderr (" + stderr + ")");
+    TestSecrets.assertNoSecretIn(
+        Files.readString(stderr, UTF_8), "the journal crash child's stderr (" + stderr + ")");
     return acknowledged;
   }
 }

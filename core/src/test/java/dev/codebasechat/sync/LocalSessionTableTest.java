@@ -1,6 +1,5 @@
 package dev.codebasechat.sync;
 
-import dev.codebasechat.schema.TableConstraintException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.sync.LocalSessionTable.AppendResult;
 import dev.codebasechat.sync.LocalSessionTable.RowVersion;
 import dev.codebasechat.testing.ManualClock;
@@ -83,7 +83,8 @@ class LocalSessionTableTest {
     return ids;
   }
 
-  private static AppendResult append(LocalSessionTable table, UUID owner, String session, String... ids) {
+  private static AppendResult append(
+      LocalSessionTable table, UUID owner, String session, String... ids) {
     return table.append(owner, session, messages(ids), Optional.empty(), Optional.empty());
   }
 
@@ -92,7 +93,8 @@ class LocalSessionTableTest {
     LocalSessionTable table = open();
 
     AppendResult result =
-        table.append(ALICE, SESSION, messages("m1", "m2"), Optional.of("repo"), Optional.of("a.java"));
+        table.append(
+            ALICE, SESSION, messages("m1", "m2"), Optional.of("repo"), Optional.of("a.java"));
 
     assertThat(result).extracting(LocalSessionTableTest::counts).isEqualTo(List.of(2L, 2L, 1L));
     ObjectNode row = table.fetch(ALICE, SESSION).orElseThrow();
@@ -154,7 +156,8 @@ class LocalSessionTableTest {
     LocalSessionTable table = open();
     append(table, ALICE, SESSION, "m1");
 
-    assertThat(table.updateContext(MALLORY, SESSION, JSON.createObjectNode().put("repo", "x"))).isEmpty();
+    assertThat(table.updateContext(MALLORY, SESSION, JSON.createObjectNode().put("repo", "x")))
+        .isEmpty();
     assertThat(table.fetch(ALICE, SESSION).orElseThrow().get("repo").isNull()).isTrue();
   }
 
@@ -197,7 +200,9 @@ class LocalSessionTableTest {
 
     Optional<RowVersion> result = table.updateContext(ALICE, SESSION, patch);
 
-    assertThat(result).map(v -> List.of(v.version(), (long) v.messageCount())).contains(List.of(2L, 1L));
+    assertThat(result)
+        .map(v -> List.of(v.version(), (long) v.messageCount()))
+        .contains(List.of(2L, 1L));
     ObjectNode row = table.fetch(ALICE, SESSION).orElseThrow();
     assertThat(row.get("current_file").asText()).isEqualTo("b.java");
     assertThat(row.get("context_cache").get("files").asInt()).isEqualTo(3);
@@ -218,9 +223,13 @@ class LocalSessionTableTest {
     LocalSessionTable table = open();
     append(table, ALICE, SESSION, "m1", "m2");
 
-    assertThat(table.clear(ALICE, SESSION)).map(v -> List.of(v.version(), (long) v.messageCount())).contains(List.of(2L, 0L));
+    assertThat(table.clear(ALICE, SESSION))
+        .map(v -> List.of(v.version(), (long) v.messageCount()))
+        .contains(List.of(2L, 0L));
     assertThat(historyIds(table.fetch(ALICE, SESSION).orElseThrow())).isEmpty();
-    assertThat(append(table, ALICE, SESSION, "m1")).extracting(LocalSessionTableTest::counts).isEqualTo(List.of(1L, 1L, 3L));
+    assertThat(append(table, ALICE, SESSION, "m1"))
+        .extracting(LocalSessionTableTest::counts)
+        .isEqualTo(List.of(1L, 1L, 3L));
   }
 
   @Test
@@ -232,7 +241,9 @@ class LocalSessionTableTest {
     assertThat(table.fetch(ALICE, SESSION)).isEmpty();
     assertThat(table.delete(ALICE, SESSION)).isFalse();
     // The id is free again, for anyone.
-    assertThat(append(table, MALLORY, SESSION, "n1")).extracting(LocalSessionTableTest::counts).isEqualTo(List.of(1L, 1L, 1L));
+    assertThat(append(table, MALLORY, SESSION, "n1"))
+        .extracting(LocalSessionTableTest::counts)
+        .isEqualTo(List.of(1L, 1L, 1L));
   }
 
   @Test
@@ -242,7 +253,8 @@ class LocalSessionTableTest {
     for (int i = 0; i < 5; i++) {
       String id = "chat-170562240000" + i + "-session" + i;
       ids.add(id);
-      table.append(ALICE, id, messages("m"), Optional.of(i % 2 == 0 ? "even" : "odd"), Optional.empty());
+      table.append(
+          ALICE, id, messages("m"), Optional.of(i % 2 == 0 ? "even" : "odd"), Optional.empty());
       clock.advance(Duration.ofSeconds(1));
     }
 
@@ -251,13 +263,20 @@ class LocalSessionTableTest {
     LocalSessionTable.Page even = table.list(ALICE, 10, 0, Optional.of("even"));
 
     assertThat(first.total()).isEqualTo(5);
-    assertThat(first.rows()).extracting(row -> row.get("session_id").asText()).containsExactly(ids.get(4), ids.get(3));
-    assertThat(second.rows()).extracting(row -> row.get("session_id").asText()).containsExactly(ids.get(2), ids.get(1));
+    assertThat(first.rows())
+        .extracting(row -> row.get("session_id").asText())
+        .containsExactly(ids.get(4), ids.get(3));
+    assertThat(second.rows())
+        .extracting(row -> row.get("session_id").asText())
+        .containsExactly(ids.get(2), ids.get(1));
     assertThat(even.total()).isEqualTo(3);
-    assertThat(even.rows()).extracting(row -> row.get("session_id").asText()).containsExactly(ids.get(4), ids.get(2), ids.get(0));
+    assertThat(even.rows())
+        .extracting(row -> row.get("session_id").asText())
+        .containsExactly(ids.get(4), ids.get(2), ids.get(0));
     assertThat(first.rows().get(0).fieldNames())
         .toIterable()
-        .containsExactly("session_id", "repo", "current_file", "message_count", "last_activity", "created_at");
+        .containsExactly(
+            "session_id", "repo", "current_file", "message_count", "last_activity", "created_at");
   }
 
   @Test
@@ -294,18 +313,30 @@ class LocalSessionTableTest {
     try (java.sql.Connection sqlite = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
         java.sql.Statement statement = sqlite.createStatement()) {
       // The file as version 1 wrote it: no history_bytes, one session holding one message.
-      statement.execute("CREATE TABLE sessions (id INTEGER PRIMARY KEY, session_id TEXT NOT NULL UNIQUE,"
-          + " user_id TEXT NOT NULL, repo TEXT, current_file TEXT, context_cache TEXT NOT NULL DEFAULT '{}',"
-          + " metadata TEXT NOT NULL DEFAULT '{}', message_count INTEGER NOT NULL DEFAULT 0,"
-          + " version INTEGER NOT NULL DEFAULT 0, last_activity INTEGER NOT NULL, created_at INTEGER NOT NULL,"
-          + " updated_at INTEGER NOT NULL)");
-      statement.execute("CREATE INDEX sessions_user_activity ON sessions (user_id, last_activity DESC)");
-      statement.execute("CREATE TABLE messages (session INTEGER NOT NULL, seq INTEGER NOT NULL, message_id TEXT NOT NULL,"
-          + " body TEXT NOT NULL, PRIMARY KEY (session, seq), UNIQUE (session, message_id)) WITHOUT ROWID");
-      String big = "{\"id\":\"m1\",\"role\":\"user\",\"content\":\"" + "x".repeat(16_000_000) + "\",\"timestamp\":\"2025-01-18T12:00:00Z\"}";
-      statement.execute("INSERT INTO sessions (id, session_id, user_id, message_count, version, last_activity, created_at,"
-          + " updated_at) VALUES (1, '" + SESSION + "', '" + ALICE + "', 1, 1, 0, 0, 0)");
-      try (java.sql.PreparedStatement insert = sqlite.prepareStatement("INSERT INTO messages VALUES (1, 1, 'm1', ?)")) {
+      statement.execute(
+          "CREATE TABLE sessions (id INTEGER PRIMARY KEY, session_id TEXT NOT NULL UNIQUE,"
+              + " user_id TEXT NOT NULL, repo TEXT, current_file TEXT, context_cache TEXT NOT NULL DEFAULT '{}',"
+              + " metadata TEXT NOT NULL DEFAULT '{}', message_count INTEGER NOT NULL DEFAULT 0,"
+              + " version INTEGER NOT NULL DEFAULT 0, last_activity INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+              + " updated_at INTEGER NOT NULL)");
+      statement.execute(
+          "CREATE INDEX sessions_user_activity ON sessions (user_id, last_activity DESC)");
+      statement.execute(
+          "CREATE TABLE messages (session INTEGER NOT NULL, seq INTEGER NOT NULL, message_id TEXT NOT NULL,"
+              + " body TEXT NOT NULL, PRIMARY KEY (session, seq), UNIQUE (session, message_id)) WITHOUT ROWID");
+      String big =
+          "{\"id\":\"m1\",\"role\":\"user\",\"content\":\""
+              + "x".repeat(16_000_000)
+              + "\",\"timestamp\":\"2025-01-18T12:00:00Z\"}";
+      statement.execute(
+          "INSERT INTO sessions (id, session_id, user_id, message_count, version, last_activity, created_at,"
+              + " updated_at) VALUES (1, '"
+              + SESSION
+              + "', '"
+              + ALICE
+              + "', 1, 1, 0, 0, 0)");
+      try (java.sql.PreparedStatement insert =
+          sqlite.prepareStatement("INSERT INTO messages VALUES (1, 1, 'm1', ?)")) {
         insert.setString(1, big);
         insert.executeUpdate();
       }
@@ -315,10 +346,16 @@ class LocalSessionTableTest {
     LocalSessionTable table = LocalSessionTable.builder().path(file).clock(clock).build();
     opened.add(table);
     ArrayNode oneMore =
-        JSON.createArrayNode().add(JSON.createObjectNode().put("id", "m2").put("role", "user")
-            .put("content", "y".repeat(900_000)).put("timestamp", "2025-01-18T12:00:00Z"));
+        JSON.createArrayNode()
+            .add(
+                JSON.createObjectNode()
+                    .put("id", "m2")
+                    .put("role", "user")
+                    .put("content", "y".repeat(900_000))
+                    .put("timestamp", "2025-01-18T12:00:00Z"));
 
-    assertThatThrownBy(() -> table.append(ALICE, SESSION, oneMore, Optional.empty(), Optional.empty()))
+    assertThatThrownBy(
+            () -> table.append(ALICE, SESSION, oneMore, Optional.empty(), Optional.empty()))
         .isInstanceOf(TableConstraintException.class)
         .hasMessageContaining("codebase_chat_sessions_history_max_bytes");
     assertThat(table.fetch(ALICE, SESSION).orElseThrow().get("message_count").asInt()).isEqualTo(1);
@@ -350,7 +387,8 @@ class LocalSessionTableTest {
                 () -> {
                   start.await();
                   int appended = 0;
-                  // Each thread sends ids offset..offset+39 in batches of 4, overlapping its neighbours'.
+                  // Each thread sends ids offset..offset+39 in batches of 4, overlapping its
+                  // neighbours'.
                   for (int i = 0; i < 40; i += 4) {
                     String[] batch = new String[4];
                     for (int j = 0; j < 4; j++) {
@@ -402,9 +440,12 @@ class LocalSessionTableTest {
     LocalSessionTable.Page page = table.listAll(Optional.empty(), 10, 0);
 
     assertThat(page.total()).isEqualTo(2);
-    assertThat(page.rows()).extracting(row -> row.get("session_id").asText()).containsExactly(OTHER_SESSION, SESSION);
+    assertThat(page.rows())
+        .extracting(row -> row.get("session_id").asText())
+        .containsExactly(OTHER_SESSION, SESSION);
     assertThat(page.rows().get(0).get("user_id").asText()).isEqualTo(MALLORY.toString());
-    long historyBytes = table.fetch(ALICE, SESSION).orElseThrow().get("conversation_history").toString().length();
+    long historyBytes =
+        table.fetch(ALICE, SESSION).orElseThrow().get("conversation_history").toString().length();
     assertThat(page.rows().get(1).get("history_bytes").asLong()).isEqualTo(historyBytes);
     assertThat(table.listAll(Optional.of(ALICE), 10, 0).rows()).hasSize(1);
   }
@@ -414,7 +455,8 @@ class LocalSessionTableTest {
     LocalSessionTable table = open();
     table.append(ALICE, SESSION, messages(), Optional.empty(), Optional.empty());
 
-    assertThat(table.listAll(Optional.empty(), 10, 0).rows().get(0).get("history_bytes").asLong()).isEqualTo(2);
+    assertThat(table.listAll(Optional.empty(), 10, 0).rows().get(0).get("history_bytes").asLong())
+        .isEqualTo(2);
   }
 
   @Test
@@ -424,10 +466,12 @@ class LocalSessionTableTest {
     clock.advance(java.time.Duration.ofHours(2));
     append(table, MALLORY, OTHER_SESSION, "m1");
 
-    LocalSessionTable.Totals totals = table.totals(Optional.empty(), clock.instant().minus(java.time.Duration.ofHours(1)));
+    LocalSessionTable.Totals totals =
+        table.totals(Optional.empty(), clock.instant().minus(java.time.Duration.ofHours(1)));
 
     assertThat(totals).isEqualTo(new LocalSessionTable.Totals(2, 1, 3));
-    assertThat(table.totals(Optional.of(ALICE), clock.instant().minus(java.time.Duration.ofHours(1))))
+    assertThat(
+            table.totals(Optional.of(ALICE), clock.instant().minus(java.time.Duration.ofHours(1))))
         .isEqualTo(new LocalSessionTable.Totals(1, 0, 2));
   }
 }

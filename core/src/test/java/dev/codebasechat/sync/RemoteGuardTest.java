@@ -22,7 +22,6 @@ import dev.codebasechat.postgrest.PostgrestResult;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.ManualScheduler;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -82,7 +81,9 @@ class RemoteGuardTest {
   /** Runs the retry delays as they are scheduled until {@code future} completes. */
   private <T> void driveUntilDone(CompletableFuture<T> future) {
     while (!future.isDone()) {
-      await().atMost(Duration.ofSeconds(5)).until(() -> future.isDone() || scheduler.pendingTaskCount() > 0);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> future.isDone() || scheduler.pendingTaskCount() > 0);
       scheduler.nextDelay().ifPresent(scheduler::advance);
     }
   }
@@ -100,7 +101,8 @@ class RemoteGuardTest {
 
     assertThat(result.join().body().path("appended").asInt()).isEqualTo(1);
     wm.verify(exactly(3), postRequestedFor(urlPathEqualTo(RPC)));
-    assertThat(clock.instant()).isEqualTo(ManualClock.startingAtEpoch2026().instant().plusMillis(200 + 400));
+    assertThat(clock.instant())
+        .isEqualTo(ManualClock.startingAtEpoch2026().instant().plusMillis(200 + 400));
   }
 
   @Test
@@ -125,7 +127,8 @@ class RemoteGuardTest {
 
     assertThat(result).isCompletedExceptionally();
     wm.verify(exactly(1), postRequestedFor(urlPathEqualTo(RPC)));
-    assertThat(guard.retryDelayAfter(result.handle((r, e) -> e).join(), 1)).isEqualTo(Duration.ofSeconds(30));
+    assertThat(guard.retryDelayAfter(result.handle((r, e) -> e).join(), 1))
+        .isEqualTo(Duration.ofSeconds(30));
   }
 
   @Test
@@ -145,7 +148,9 @@ class RemoteGuardTest {
   @Test
   void forbidden_isNotRetried() {
     RemoteGuard guard = guard().build();
-    wm.stubFor(post(urlPathEqualTo(RPC)).willReturn(PostgrestResponses.rlsViolation403("codebase_chat_sessions")));
+    wm.stubFor(
+        post(urlPathEqualTo(RPC))
+            .willReturn(PostgrestResponses.rlsViolation403("codebase_chat_sessions")));
 
     Throwable failure = append(guard).handle((r, e) -> RemoteGuard.unwrap(e)).join();
 
@@ -173,8 +178,13 @@ class RemoteGuardTest {
   @Test
   void openBreaker_afterOpenDuration_letsATrialCallThrough_andClosesOnSuccess() {
     RemoteGuard guard =
-        guard().maxAttempts(1).minimumCalls(2).slidingWindow(2).halfOpenCalls(1)
-            .openDuration(Duration.ofSeconds(5)).build();
+        guard()
+            .maxAttempts(1)
+            .minimumCalls(2)
+            .slidingWindow(2)
+            .halfOpenCalls(1)
+            .openDuration(Duration.ofSeconds(5))
+            .build();
     wm.stubFor(post(urlPathEqualTo(RPC)).willReturn(PostgrestResponses.dbDown503(0)));
     append(guard).handle((r, e) -> e).join();
     append(guard).handle((r, e) -> e).join();
@@ -206,7 +216,10 @@ class RemoteGuardTest {
     RemoteGuard guard = guard().build();
 
     CompletableFuture<Object> result =
-        guard.call(() -> { throw new IllegalStateException("bug"); });
+        guard.call(
+            () -> {
+              throw new IllegalStateException("bug");
+            });
 
     assertThat(result.handle((r, e) -> RemoteGuard.unwrap(e)).join())
         .isInstanceOf(IllegalStateException.class);

@@ -93,7 +93,9 @@ class SqliteJournalTest {
     }
 
     assertThat(sequences).isSorted().doesNotHaveDuplicates();
-    assertThat(journal.pending()).extracting(JournalEntry::sequence).containsExactlyElementsOf(sequences);
+    assertThat(journal.pending())
+        .extracting(JournalEntry::sequence)
+        .containsExactlyElementsOf(sequences);
     assertThat(payloads(journal.pending("key-1"))).containsExactly("1", "4", "7");
   }
 
@@ -172,8 +174,12 @@ class SqliteJournalTest {
       }
 
       assertThat(all).hasSize(threads * perThread).doesNotHaveDuplicates();
-      assertThat(journal.pending()).extracting(JournalEntry::sequence).containsExactlyInAnyOrderElementsOf(all);
-      assertThat(payloads(journal.pending("key-3"))).hasSize(perThread).startsWith("key-3/0", "key-3/1");
+      assertThat(journal.pending())
+          .extracting(JournalEntry::sequence)
+          .containsExactlyInAnyOrderElementsOf(all);
+      assertThat(payloads(journal.pending("key-3")))
+          .hasSize(perThread)
+          .startsWith("key-3/0", "key-3/1");
     } finally {
       pool.shutdownNow();
     }
@@ -182,12 +188,19 @@ class SqliteJournalTest {
   @Test
   void open_fileThatIsNotADatabase_failsNamingTheFile() throws IOException {
     Path file = dir.resolve("journal.db");
-    Files.write(file, "this is not a SQLite database, just some text that is long enough".repeat(100).getBytes(UTF_8));
+    Files.write(
+        file,
+        "this is not a SQLite database, just some text that is long enough"
+            .repeat(100)
+            .getBytes(UTF_8));
 
     assertThatThrownBy(() -> SqliteJournal.builder().path(file).build())
         .isInstanceOf(JournalException.class)
         .hasMessageContaining(file.toString())
-        .satisfies(e -> assertThat(((JournalException) e).reason()).isEqualTo(JournalException.Reason.CORRUPT));
+        .satisfies(
+            e ->
+                assertThat(((JournalException) e).reason())
+                    .isEqualTo(JournalException.Reason.CORRUPT));
   }
 
   @Test
@@ -209,7 +222,10 @@ class SqliteJournalTest {
     assertThatThrownBy(() -> SqliteJournal.builder().path(file).build())
         .isInstanceOf(JournalException.class)
         .hasMessageContaining(file.toString())
-        .satisfies(e -> assertThat(((JournalException) e).reason()).isEqualTo(JournalException.Reason.CORRUPT));
+        .satisfies(
+            e ->
+                assertThat(((JournalException) e).reason())
+                    .isEqualTo(JournalException.Reason.CORRUPT));
   }
 
   @Test
@@ -251,7 +267,9 @@ class SqliteJournalTest {
     int removed = journal.remove("a", List.of(second, other, 999L));
 
     assertThat(removed).isEqualTo(1);
-    assertThat(journal.pending()).extracting(JournalEntry::sequence).containsExactly(first, third, other);
+    assertThat(journal.pending())
+        .extracting(JournalEntry::sequence)
+        .containsExactly(first, third, other);
     assertThat(journal.remove("a", List.of())).isZero();
   }
 
@@ -263,7 +281,10 @@ class SqliteJournalTest {
         .isInstanceOf(JournalException.class)
         .hasMessageContaining("in use by another process")
         .hasMessageContaining(journal.path().toString())
-        .satisfies(e -> assertThat(((JournalException) e).reason()).isEqualTo(JournalException.Reason.IN_USE));
+        .satisfies(
+            e ->
+                assertThat(((JournalException) e).reason())
+                    .isEqualTo(JournalException.Reason.IN_USE));
     assertThat(journal.append("a", ALICE, "append", json("1"))).isPositive();
   }
 
@@ -287,7 +308,10 @@ class SqliteJournalTest {
 
       assertThatThrownBy(() -> journal.append("a", ALICE, "append", json("1")))
           .isInstanceOf(JournalException.class)
-          .satisfies(e -> assertThat(((JournalException) e).reason()).isEqualTo(JournalException.Reason.BUSY));
+          .satisfies(
+              e ->
+                  assertThat(((JournalException) e).reason())
+                      .isEqualTo(JournalException.Reason.BUSY));
       statement.execute("ROLLBACK");
     }
     assertThat(journal.pending()).isEmpty();
@@ -302,7 +326,10 @@ class SqliteJournalTest {
     assertThatThrownBy(() -> SqliteJournal.builder().path(file).build())
         .isInstanceOf(JournalException.class)
         .hasMessageContaining(notADirectory.toString())
-        .satisfies(e -> assertThat(((JournalException) e).reason()).isEqualTo(JournalException.Reason.READ_ONLY));
+        .satisfies(
+            e ->
+                assertThat(((JournalException) e).reason())
+                    .isEqualTo(JournalException.Reason.READ_ONLY));
   }
 
   @Test
@@ -328,7 +355,10 @@ class SqliteJournalTest {
 
     assertThatThrownBy(() -> journal.append("a", ALICE, "append", json("1")))
         .isInstanceOf(JournalException.class)
-        .satisfies(e -> assertThat(((JournalException) e).reason()).isEqualTo(JournalException.Reason.CLOSED));
+        .satisfies(
+            e ->
+                assertThat(((JournalException) e).reason())
+                    .isEqualTo(JournalException.Reason.CLOSED));
     journal.close();
   }
 
@@ -348,7 +378,9 @@ class SqliteJournalTest {
     assertThat(failure).isNotNull();
     assertThat(failure.reason()).isEqualTo(JournalException.Reason.DISK_FULL);
     assertThat(failure).hasMessageContaining("journal.db");
-    assertThat(journal.pending()).extracting(JournalEntry::sequence).containsExactlyElementsOf(acknowledged);
+    assertThat(journal.pending())
+        .extracting(JournalEntry::sequence)
+        .containsExactlyElementsOf(acknowledged);
     // Releasing makes room again: the journal keeps working after a full disk.
     journal.release("a", acknowledged.get(acknowledged.size() - 1));
     assertThat(journal.append("a", ALICE, "append", json("after"))).isPositive();

@@ -294,8 +294,10 @@ class WritePacerTest {
   @Test
   void builder_rejectsNonPositiveValues() {
     var builder = WritePacer.builder(flusher, clock, scheduler);
-    assertThatThrownBy(() -> builder.debounce(Duration.ZERO)).hasMessageContaining("debounce must be positive");
-    assertThatThrownBy(() -> builder.maxConcurrentFlushes(0)).hasMessageContaining("at least 1 but was 0");
+    assertThatThrownBy(() -> builder.debounce(Duration.ZERO))
+        .hasMessageContaining("debounce must be positive");
+    assertThatThrownBy(() -> builder.maxConcurrentFlushes(0))
+        .hasMessageContaining("at least 1 but was 0");
   }
 
   /** Records each flush (key and time since start); completes at once unless told to hold. */

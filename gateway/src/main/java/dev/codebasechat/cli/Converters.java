@@ -9,7 +9,9 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** Option value converters: a bad value is a usage error (exit 2) with a message naming the rule. */
+/**
+ * Option value converters: a bad value is a usage error (exit 2) with a message naming the rule.
+ */
 final class Converters {
 
   private Converters() {}
@@ -37,7 +39,9 @@ final class Converters {
           duration = Duration.parse(value.strip());
         } catch (DateTimeParseException e) {
           throw new TypeConversionException(
-              "'" + value + "' is not a duration: use a number with s, m, h or d (90s, 30m, 1h, 2d) or ISO-8601 (PT1H)");
+              "'"
+                  + value
+                  + "' is not a duration: use a number with s, m, h or d (90s, 30m, 1h, 2d) or ISO-8601 (PT1H)");
         }
       }
       if (duration.isNegative() || duration.isZero()) {

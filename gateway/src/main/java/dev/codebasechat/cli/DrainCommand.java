@@ -58,7 +58,8 @@ final class DrainCommand implements Callable<Integer> {
       paramLabel = "<duration>",
       defaultValue = "5m",
       converter = Converters.DurationConverter.class,
-      description = "Start no session after this long (90s, 5m, 1h); the rest stays pending. Default ${DEFAULT-VALUE}.")
+      description =
+          "Start no session after this long (90s, 5m, 1h); the rest stays pending. Default ${DEFAULT-VALUE}.")
   Duration timeout;
 
   @Option(names = "--json", description = "Print the report as one JSON document.")
@@ -72,7 +73,8 @@ final class DrainCommand implements Callable<Integer> {
     if (settings.embedded()) {
       out.println(
           "embedded default: nothing to drain; every acknowledged write is stored in "
-              + context.sessionsPath(settings) + " at once");
+              + context.sessionsPath(settings)
+              + " at once");
       out.flush();
       return 0;
     }
@@ -90,8 +92,11 @@ final class DrainCommand implements Callable<Integer> {
         OperatorContext.Database database = context.database(settings, "drain")) {
       RemoteGuard guard = RemoteGuard.builder(context.clock(), scheduler).build();
       Instant deadline = context.clock().instant().plus(timeout);
-      Progress progress = new Progress(spec.commandLine().getErr(), context.clock(), context.terminal());
-      report = SessionAdmin.drain(journal, database.operator(), guard, context.clock(), deadline, progress);
+      Progress progress =
+          new Progress(spec.commandLine().getErr(), context.clock(), context.terminal());
+      report =
+          SessionAdmin.drain(
+              journal, database.operator(), guard, context.clock(), deadline, progress);
       progress.end();
     } finally {
       scheduler.shutdownNow();
@@ -110,7 +115,10 @@ final class DrainCommand implements Callable<Integer> {
 
   private static void printReport(PrintWriter out, DrainReport report) {
     if (report.unreadableEntries() > 0) {
-      out.println("left in place  " + report.unreadableEntries() + " journal entries whose key names no session");
+      out.println(
+          "left in place  "
+              + report.unreadableEntries()
+              + " journal entries whose key names no session");
     }
     if (report.sessions().isEmpty()) {
       out.println("nothing to drain: no journaled write is pending");
@@ -119,14 +127,26 @@ final class DrainCommand implements Callable<Integer> {
     }
     List<DrainedSession> delivered = report.with(Outcome.DELIVERED);
     int newMessages = delivered.stream().mapToInt(DrainedSession::newMessages).sum();
-    out.println("delivered      " + delivered.size() + " sessions, " + newMessages + " new messages");
+    out.println(
+        "delivered      " + delivered.size() + " sessions, " + newMessages + " new messages");
     for (Outcome outcome : List.of(Outcome.SET_ASIDE, Outcome.STILL_PENDING)) {
       List<DrainedSession> sessions = report.with(outcome);
-      out.println((outcome == Outcome.SET_ASIDE ? "set aside      " : "still pending  ") + sessions.size() + " sessions");
+      out.println(
+          (outcome == Outcome.SET_ASIDE ? "set aside      " : "still pending  ")
+              + sessions.size()
+              + " sessions");
       for (DrainedSession session : sessions) {
         out.println(
-            "  " + session.id().value() + "  owner " + session.owner() + "  " + session.writes() + " writes, "
-                + session.messages() + " messages: " + session.reason().orElse(""));
+            "  "
+                + session.id().value()
+                + "  owner "
+                + session.owner()
+                + "  "
+                + session.writes()
+                + " writes, "
+                + session.messages()
+                + " messages: "
+                + session.reason().orElse(""));
       }
     }
     out.flush();
@@ -191,14 +211,26 @@ final class DrainCommand implements Callable<Integer> {
       sessionsDone++;
       messagesDone += session.messages();
       String counts =
-          sessionsDone + "/" + sessions + " sessions, " + messagesDone + "/" + messages + " messages, "
-              + rate() + " msg/s";
+          sessionsDone
+              + "/"
+              + sessions
+              + " sessions, "
+              + messagesDone
+              + "/"
+              + messages
+              + " messages, "
+              + rate()
+              + " msg/s";
       if (terminal) {
         int filled = sessions == 0 ? BAR_WIDTH : BAR_WIDTH * sessionsDone / sessions;
         err.print("\r[" + "#".repeat(filled) + "-".repeat(BAR_WIDTH - filled) + "] " + counts);
       } else {
         err.println(
-            "drain: " + counts + ": " + session.id().value() + " "
+            "drain: "
+                + counts
+                + ": "
+                + session.id().value()
+                + " "
                 + session.outcome().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
                 + session.reason().map(reason -> " (" + reason + ")").orElse(""));
       }

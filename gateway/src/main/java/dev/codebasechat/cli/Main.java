@@ -9,13 +9,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The jar's command line: {@code serve} runs the gateway, the other subcommands are operator
- * tools. Exit codes: 0 success, 1 a command failed, 2 invalid usage (including invalid settings).
- * A failure is reported as one line on standard error, never a stack trace and never a secret.
+ * The jar's command line: {@code serve} runs the gateway, the other subcommands are operator tools.
+ * Exit codes: 0 success, 1 a command failed, 2 invalid usage (including invalid settings). A
+ * failure is reported as one line on standard error, never a stack trace and never a secret.
  *
  * <p>Every command reads its configuration from environment variables (see {@link
- * dev.codebasechat.gateway.Settings}); {@link #commandLine(Map, Clock)} takes them as a map, so
- * the commands can be run in-process with any environment and clock.
+ * dev.codebasechat.gateway.Settings}); {@link #commandLine(Map, Clock)} takes them as a map, so the
+ * commands can be run in-process with any environment and clock.
  */
 @Command(
     name = "chat-gateway",
@@ -58,7 +58,8 @@ public final class Main implements Runnable {
     return commandLine(environment, clock, false);
   }
 
-  private static CommandLine commandLine(Map<String, String> environment, Clock clock, boolean terminal) {
+  private static CommandLine commandLine(
+      Map<String, String> environment, Clock clock, boolean terminal) {
     CommandLine commandLine =
         new CommandLine(new Main(new OperatorContext(environment, clock, terminal)))
             .setCaseInsensitiveEnumValuesAllowed(true);
@@ -101,8 +102,13 @@ public final class Main implements Runnable {
         return failure.exitCode();
       }
       String message = exception.getMessage();
-      commandLine.getErr().println(
-          name + ": failed: " + exception.getClass().getSimpleName() + (message == null ? "" : ": " + message));
+      commandLine
+          .getErr()
+          .println(
+              name
+                  + ": failed: "
+                  + exception.getClass().getSimpleName()
+                  + (message == null ? "" : ": " + message));
       commandLine.getErr().flush();
       return OperatorException.FAILURE;
     }

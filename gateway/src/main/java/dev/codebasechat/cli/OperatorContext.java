@@ -60,7 +60,9 @@ final class OperatorContext {
     try {
       return Settings.fromEnvironment(environment);
     } catch (Settings.InvalidSettingsException e) {
-      throw new OperatorException(OperatorException.USAGE, java.util.Objects.requireNonNullElse(e.getMessage(), "invalid settings"));
+      throw new OperatorException(
+          OperatorException.USAGE,
+          java.util.Objects.requireNonNullElse(e.getMessage(), "invalid settings"));
     }
   }
 
@@ -84,7 +86,9 @@ final class OperatorContext {
 
   /** The journal if the file exists; empty when nothing was ever journaled there. */
   Optional<SqliteJournal> openExistingJournal(Settings settings) {
-    return Files.exists(journalPath(settings)) ? Optional.of(openJournal(settings)) : Optional.empty();
+    return Files.exists(journalPath(settings))
+        ? Optional.of(openJournal(settings))
+        : Optional.empty();
   }
 
   /** The embedded default's session table if the file exists. */
@@ -103,7 +107,11 @@ final class OperatorContext {
   private static OperatorException fileProblem(String what, JournalException e) {
     if (e.reason() == JournalException.Reason.IN_USE) {
       return new OperatorException(
-          "the " + what + " " + e.path() + " is in use by another process, probably a running gateway:"
+          "the "
+              + what
+              + " "
+              + e.path()
+              + " is in use by another process, probably a running gateway:"
               + " stop the gateway first (operator commands need the file to themselves)");
     }
     return new OperatorException("cannot open the " + what + ": " + e.getMessage());
@@ -116,14 +124,17 @@ final class OperatorContext {
    */
   Database database(Settings settings, String purpose) {
     if (settings.embedded()) {
-      throw new OperatorException("there is no database in the embedded default (SUPABASE_URL is not set)");
+      throw new OperatorException(
+          "there is no database in the embedded default (SUPABASE_URL is not set)");
     }
     Settings.Secret serviceSecret =
-        settings.serviceKey()
+        settings
+            .serviceKey()
             .orElseThrow(
                 () ->
                     new OperatorException(
-                        purpose + " reads every user's data and needs the project's service key:"
+                        purpose
+                            + " reads every user's data and needs the project's service key:"
                             + " set SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY)"));
     ServiceKey serviceKey;
     ApiKey apiKey;
@@ -140,7 +151,10 @@ final class OperatorContext {
           "SUPABASE_ANON_KEY (or SUPABASE_PUBLISHABLE_KEY) must be the project's anon or publishable key");
     }
     PostgrestClient client =
-        PostgrestClient.builder().projectUrl(settings.supabaseUrl().orElseThrow()).apiKey(apiKey).build();
+        PostgrestClient.builder()
+            .projectUrl(settings.supabaseUrl().orElseThrow())
+            .apiKey(apiKey)
+            .build();
     return new Database(client, client.operator(serviceKey));
   }
 

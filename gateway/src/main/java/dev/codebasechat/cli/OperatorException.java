@@ -1,8 +1,8 @@
 package dev.codebasechat.cli;
 
 /**
- * A command could not do its job; the message is the one line shown to the operator (it never
- * holds a secret) and {@link #exitCode()} the process's exit status.
+ * A command could not do its job; the message is the one line shown to the operator (it never holds
+ * a secret) and {@link #exitCode()} the process's exit status.
  */
 final class OperatorException extends RuntimeException {
   private static final long serialVersionUID = 1L;

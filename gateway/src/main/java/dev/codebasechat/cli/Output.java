@@ -14,7 +14,8 @@ import java.util.Optional;
 /** Shared formatting of the commands' output: JSON documents and times. */
 final class Output {
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private Output() {}
 

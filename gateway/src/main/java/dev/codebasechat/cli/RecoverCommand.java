@@ -57,7 +57,8 @@ final class RecoverCommand implements Callable<Integer> {
     if (settings.embedded()) {
       throw new OperatorException(
           "embedded default: there is no database to recover from; "
-              + context.sessionsPath(settings) + " is the store itself");
+              + context.sessionsPath(settings)
+              + " is the store itself");
     }
     SessionAdmin.Recovery recovery;
     try (OperatorContext.Database database = context.database(settings, "recover");
@@ -69,7 +70,9 @@ final class RecoverCommand implements Callable<Integer> {
     }
     if (recovery.session().isEmpty()) {
       throw new OperatorException(
-          "session " + sessionId.value() + " does not exist in the database; its local copy (if any) was removed");
+          "session "
+              + sessionId.value()
+              + " does not exist in the database; its local copy (if any) was removed");
     }
     ChatSession session = recovery.session().get();
     PrintWriter out = spec.commandLine().getOut();
@@ -88,8 +91,11 @@ final class RecoverCommand implements Callable<Integer> {
     out.println("repo          " + session.repo().orElse("-"));
     out.println("current file  " + session.currentFile().orElse("-"));
     out.println(
-        "local copy replaced in " + context.journalPath(settings) + "; "
-            + recovery.pendingWrites() + " journaled writes of it still pending");
+        "local copy replaced in "
+            + context.journalPath(settings)
+            + "; "
+            + recovery.pendingWrites()
+            + " journaled writes of it still pending");
     out.flush();
     return 0;
   }

@@ -14,10 +14,10 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code serve}: runs the HTTP gateway configured by the environment until SIGTERM or SIGINT,
- * then shuts it down gracefully (requests in flight finish, pending writes are flushed within a
- * bounded time, what could not be flushed is listed and stays in the journal) and exits 0.
- * Invalid settings are listed on stderr, one per line, and exit 2.
+ * {@code serve}: runs the HTTP gateway configured by the environment until SIGTERM or SIGINT, then
+ * shuts it down gracefully (requests in flight finish, pending writes are flushed within a bounded
+ * time, what could not be flushed is listed and stays in the journal) and exits 0. Invalid settings
+ * are listed on stderr, one per line, and exit 2.
  */
 @Command(
     name = "serve",
@@ -93,7 +93,9 @@ public final class ServeCommand implements Callable<Integer> {
   static void report(FlushReport report, PrintWriter out) {
     if (report.isComplete()) {
       out.printf(
-          Locale.ROOT, "chat-gateway stopped: every acknowledged write is confirmed (%d set aside)%n", report.setAside());
+          Locale.ROOT,
+          "chat-gateway stopped: every acknowledged write is confirmed (%d set aside)%n",
+          report.setAside());
     } else {
       out.printf(
           Locale.ROOT,

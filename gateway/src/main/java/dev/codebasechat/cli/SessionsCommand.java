@@ -52,7 +52,8 @@ final class SessionsCommand implements Callable<Integer> {
       names = "--limit",
       paramLabel = "<n>",
       defaultValue = "50",
-      description = "Show at most this many sessions (1..10000); default ${DEFAULT-VALUE}. Totals count all.")
+      description =
+          "Show at most this many sessions (1..10000); default ${DEFAULT-VALUE}. Totals count all.")
   int limit;
 
   @Option(names = "--json", description = "Print one JSON document instead of a table.")
@@ -61,7 +62,8 @@ final class SessionsCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (limit < 1 || limit > 10_000) {
-      throw new OperatorException(OperatorException.USAGE, "--limit must be from 1 to 10000 but was " + limit);
+      throw new OperatorException(
+          OperatorException.USAGE, "--limit must be from 1 to 10000 but was " + limit);
     }
     OperatorContext context = main.context();
     Settings settings = context.settings();

@@ -19,7 +19,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code set-aside}: writes the database refused for good, for review; optionally discards them. */
+/**
+ * {@code set-aside}: writes the database refused for good, for review; optionally discards them.
+ */
 @Command(
     name = "set-aside",
     mixinStandardHelpOptions = true,
@@ -44,7 +46,9 @@ final class SetAsideCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON document.")
   boolean json;
 
-  @Option(names = "--show-content", description = "Also show each write itself, message bodies included.")
+  @Option(
+      names = "--show-content",
+      description = "Also show each write itself, message bodies included.")
   boolean showContent;
 
   @Option(
@@ -62,7 +66,8 @@ final class SetAsideCommand implements Callable<Integer> {
     if (discard.isPresent() && !yes) {
       throw new OperatorException(
           OperatorException.USAGE,
-          "--discard removes the set-aside writes of " + discard.get().value()
+          "--discard removes the set-aside writes of "
+              + discard.get().value()
               + " for good; review them first (set-aside --show-content), then repeat with --yes");
     }
     OperatorContext context = main.context();
@@ -70,7 +75,8 @@ final class SetAsideCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     if (settings.embedded()) {
       if (discard.isPresent()) {
-        throw new OperatorException("embedded default: no write is ever set aside, so there is nothing to discard");
+        throw new OperatorException(
+            "embedded default: no write is ever set aside, so there is nothing to discard");
       }
       out.println("embedded default: writes are checked and stored at once, never set aside");
       out.flush();
@@ -85,7 +91,8 @@ final class SetAsideCommand implements Callable<Integer> {
         }
       }
       if (removed == 0) {
-        throw new OperatorException("session " + discard.get().value() + " has no set-aside writes");
+        throw new OperatorException(
+            "session " + discard.get().value() + " has no set-aside writes");
       }
       out.println("discarded " + removed + " set-aside writes of session " + discard.get().value());
       out.flush();
@@ -114,7 +121,8 @@ final class SetAsideCommand implements Callable<Integer> {
       return;
     }
     String format = "%-46s  %-36s  %-9s  %8s  %-20s  %s%n";
-    out.printf(Locale.ROOT, format, "SESSION", "OWNER", "OPERATION", "MESSAGES", "SET ASIDE AT", "REASON");
+    out.printf(
+        Locale.ROOT, format, "SESSION", "OWNER", "OPERATION", "MESSAGES", "SET ASIDE AT", "REASON");
     for (SetAsideRecord record : records) {
       out.printf(
           Locale.ROOT,

@@ -50,7 +50,8 @@ final class StatsCommand implements Callable<Integer> {
     if (settings.embedded()) {
       out.println(
           "embedded default: no journal; every acknowledged write is stored in "
-              + context.sessionsPath(settings) + " directly (see: chat-gateway sessions)");
+              + context.sessionsPath(settings)
+              + " directly (see: chat-gateway sessions)");
       out.flush();
       return 0;
     }
@@ -80,15 +81,35 @@ final class StatsCommand implements Callable<Integer> {
       return 0;
     }
     String format = "%-14s %s%n";
-    out.printf(Locale.ROOT, format, "journal", path + (journal.isPresent() ? " (" + summary.fileBytes() + " bytes)" : " (none yet)"));
+    out.printf(
+        Locale.ROOT,
+        format,
+        "journal",
+        path + (journal.isPresent() ? " (" + summary.fileBytes() + " bytes)" : " (none yet)"));
     out.printf(
         Locale.ROOT,
         format,
         "pending",
-        summary.pendingWrites() + " writes in " + summary.pendingSessions() + " sessions"
-            + summary.oldestPending().map(at -> ", oldest " + Output.time(at) + " (" + age(at, now) + " ago)").orElse(""));
-    out.printf(Locale.ROOT, format, "set aside", summary.setAsideWrites() + " writes" + (summary.setAsideWrites() > 0 ? " (see: chat-gateway set-aside)" : ""));
-    out.printf(Locale.ROOT, format, "local copies", summary.localCopies() + " sessions, " + summary.localCopyBytes() + " bytes");
+        summary.pendingWrites()
+            + " writes in "
+            + summary.pendingSessions()
+            + " sessions"
+            + summary
+                .oldestPending()
+                .map(at -> ", oldest " + Output.time(at) + " (" + age(at, now) + " ago)")
+                .orElse(""));
+    out.printf(
+        Locale.ROOT,
+        format,
+        "set aside",
+        summary.setAsideWrites()
+            + " writes"
+            + (summary.setAsideWrites() > 0 ? " (see: chat-gateway set-aside)" : ""));
+    out.printf(
+        Locale.ROOT,
+        format,
+        "local copies",
+        summary.localCopies() + " sessions, " + summary.localCopyBytes() + " bytes");
     out.flush();
     return 0;
   }

@@ -38,7 +38,11 @@ final class TokenCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--user", required = true, paramLabel = "<uuid>", description = "The user id (the token's sub).")
+  @Option(
+      names = "--user",
+      required = true,
+      paramLabel = "<uuid>",
+      description = "The user id (the token's sub).")
   UUID user;
 
   @Option(
@@ -46,7 +50,8 @@ final class TokenCommand implements Callable<Integer> {
       paramLabel = "<duration>",
       defaultValue = "1h",
       converter = Converters.DurationConverter.class,
-      description = "How long the token stays valid: 90s, 30m, 1h, 2d (at most 7d); default ${DEFAULT-VALUE}.")
+      description =
+          "How long the token stays valid: 90s, 30m, 1h, 2d (at most 7d); default ${DEFAULT-VALUE}.")
   Duration lifetime;
 
   @Override
@@ -63,7 +68,8 @@ final class TokenCommand implements Callable<Integer> {
       try {
         secret = LocalJwtSecret.loadOrCreate(settings.dataDir()).value();
       } catch (UncheckedIOException | IllegalStateException e) {
-        throw new OperatorException(java.util.Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName()));
+        throw new OperatorException(
+            java.util.Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName()));
       }
     } else {
       throw new OperatorException(
@@ -71,7 +77,8 @@ final class TokenCommand implements Callable<Integer> {
               + " (sign the user in, e.g. with supabase-js or the Auth API); token mints tokens only for"
               + " the embedded default or projects with a legacy JWT secret");
     }
-    String token = DevTokenMinter.create(secret, settings.tokenIssuer(), context.clock()).mint(user, lifetime);
+    String token =
+        DevTokenMinter.create(secret, settings.tokenIssuer(), context.clock()).mint(user, lifetime);
     spec.commandLine().getOut().println(token);
     spec.commandLine().getOut().flush();
     return 0;

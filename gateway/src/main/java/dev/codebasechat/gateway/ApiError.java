@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * An answer other than success, as the client sees it: status, a stable snake_case {@code code}
- * and a message a person understands. Thrown by route code and rendered by {@link Responses} as
- * {@code {"error": message, "code": code, ...}} — a superset of the original API's {@code {error}}.
+ * An answer other than success, as the client sees it: status, a stable snake_case {@code code} and
+ * a message a person understands. Thrown by route code and rendered by {@link Responses} as {@code
+ * {"error": message, "code": code, ...}} — a superset of the original API's {@code {error}}.
  * Messages never carry a token, a key or a stack trace.
  */
 final class ApiError extends RuntimeException {
@@ -19,7 +19,12 @@ final class ApiError extends RuntimeException {
   private final Map<String, String> headers;
   private final transient Optional<Duration> retryAfter;
 
-  private ApiError(int status, String code, String message, Map<String, String> headers, Optional<Duration> retryAfter) {
+  private ApiError(
+      int status,
+      String code,
+      String message,
+      Map<String, String> headers,
+      Optional<Duration> retryAfter) {
     super(message, null, false, false);
     this.status = status;
     this.code = code;
@@ -63,18 +68,29 @@ final class ApiError extends RuntimeException {
   }
 
   static ApiError unavailable(String code, String message, Duration retryAfter) {
-    Duration rounded = retryAfter.isNegative() || retryAfter.isZero() ? Duration.ofSeconds(1) : retryAfter;
+    Duration rounded =
+        retryAfter.isNegative() || retryAfter.isZero() ? Duration.ofSeconds(1) : retryAfter;
     long seconds = Math.max(1, (rounded.toMillis() + 999) / 1000);
     return new ApiError(
-        503, code, message, Map.of("Retry-After", Long.toString(seconds)), Optional.of(Duration.ofSeconds(seconds)));
+        503,
+        code,
+        message,
+        Map.of("Retry-After", Long.toString(seconds)),
+        Optional.of(Duration.ofSeconds(seconds)));
   }
 
   static ApiError unauthorized(String code, String message, String wwwAuthenticate) {
-    return new ApiError(401, code, message, Map.of("WWW-Authenticate", wwwAuthenticate), Optional.empty());
+    return new ApiError(
+        401, code, message, Map.of("WWW-Authenticate", wwwAuthenticate), Optional.empty());
   }
 
   static ApiError methodNotAllowed(String allow) {
-    return new ApiError(405, "method_not_allowed", "method not allowed here; allowed: " + allow, Map.of("Allow", allow), Optional.empty());
+    return new ApiError(
+        405,
+        "method_not_allowed",
+        "method not allowed here; allowed: " + allow,
+        Map.of("Allow", allow),
+        Optional.empty());
   }
 
   int status() {

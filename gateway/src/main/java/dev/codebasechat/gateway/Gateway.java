@@ -5,10 +5,10 @@ import dev.codebasechat.SystemTime;
 import dev.codebasechat.auth.LocalJwtSecret;
 import dev.codebasechat.auth.SupabaseJwtVerifier;
 import dev.codebasechat.postgrest.ApiKey;
-import dev.codebasechat.session.Acknowledgement;
-import dev.codebasechat.postgrest.ServiceKey;
 import dev.codebasechat.postgrest.MicrometerPostgrestListener;
 import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.postgrest.ServiceKey;
+import dev.codebasechat.session.Acknowledgement;
 import dev.codebasechat.session.FlushReport;
 import dev.codebasechat.session.PendingSession;
 import dev.codebasechat.session.SessionStore;
@@ -55,9 +55,9 @@ import org.xnio.IoUtils;
 import org.xnio.Options;
 
 /**
- * The HTTP gateway: the session store behind a JSON API, with token verification, health,
- * readiness and Prometheus metrics. Built from {@link Settings} by {@link #builder(Settings)};
- * {@link Builder#start()} binds the port and returns the running gateway.
+ * The HTTP gateway: the session store behind a JSON API, with token verification, health, readiness
+ * and Prometheus metrics. Built from {@link Settings} by {@link #builder(Settings)}; {@link
+ * Builder#start()} binds the port and returns the running gateway.
  *
  * <p>Wiring: without {@code SUPABASE_URL} sessions live in {@code DATA_DIR/sessions.db} and tokens
  * are HS256 with {@code SUPABASE_JWT_SECRET} or the secret kept in {@code DATA_DIR/jwt-secret};
@@ -71,8 +71,8 @@ import org.xnio.Options;
  * wait, beyond that the answer is 503 with {@code Retry-After}. The one exception is a read of a
  * whole session whose token the verifier remembers and which the store holds: nothing in it can
  * wait, so it is answered on the I/O thread, without the hand-off to a worker (the most frequent
- * request of a chat client, and the cheapest). Slow clients are cut off by the parse, read and
- * idle timeouts.
+ * request of a chat client, and the cheapest). Slow clients are cut off by the parse, read and idle
+ * timeouts.
  *
  * <p>{@link #close()} is graceful: new requests are refused (503), requests in flight finish
  * (bounded), the listener stops, the store is flushed within the flush timeout and what could not
@@ -80,7 +80,8 @@ import org.xnio.Options;
  */
 public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
-  private static final Logger accessLog = LoggerFactory.getLogger("dev.codebasechat.gateway.access");
+  private static final Logger accessLog =
+      LoggerFactory.getLogger("dev.codebasechat.gateway.access");
 
   public static final Duration DEFAULT_PARSE_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
@@ -89,6 +90,7 @@ public final class Gateway implements AutoCloseable {
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
   public static final int DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
   private static final byte[] NO_BODY = new byte[0];
+
   /** Bound of the serialised session answers kept for repeated reads of an unchanged session. */
   static final long REMEMBERED_BODY_BYTES = 32L * 1024 * 1024;
 
@@ -107,8 +109,10 @@ public final class Gateway implements AutoCloseable {
   private final Duration flushTimeout;
   private final Duration drainTimeout;
   private final AtomicInteger inFlight = new AtomicInteger();
+
   /** One timer per method, route and status, looked up instead of registered on every request. */
   private final ConcurrentMap<TimerKey, Timer> timers = new ConcurrentHashMap<>();
+
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
   private volatile boolean shuttingDown;
   private @Nullable FlushReport closeReport;
@@ -137,18 +141,24 @@ public final class Gateway implements AutoCloseable {
       RemoteGuard guard =
           RemoteGuard.builder(clock, scheduler)
               .openDuration(settings.breakerOpen())
-              // A database slower than half the callers' bound opens the breaker before it costs them the bound.
+              // A database slower than half the callers' bound opens the breaker before it costs
+              // them the bound.
               .slowCallThreshold(settings.databaseTimeout().dividedBy(2))
               .build();
       SessionStore.Builder storeBuilder;
       if (settings.embedded()) {
-        openedTable = LocalSessionTable.builder().path(dataDir.resolve("sessions.db")).clock(clock).build();
+        openedTable =
+            LocalSessionTable.builder().path(dataDir.resolve("sessions.db")).clock(clock).build();
         storeBuilder = SessionStore.embedded(openedTable);
         verifierBuilder.jwtSecret(
-            settings.jwtSecret().map(Settings.Secret::value).orElseGet(() -> LocalJwtSecret.loadOrCreate(dataDir).value()));
+            settings
+                .jwtSecret()
+                .map(Settings.Secret::value)
+                .orElseGet(() -> LocalJwtSecret.loadOrCreate(dataDir).value()));
         // The embedded default always pins `iss` (the token command's, or SUPABASE_JWT_ISSUER, e.g.
         // the local Supabase CLI's Auth). Supabase mode pins it only when SUPABASE_JWT_ISSUER says:
-        // a custom domain changes it, and the signature already binds the token to the project's keys.
+        // a custom domain changes it, and the signature already binds the token to the project's
+        // keys.
         settings.requiredIssuer().ifPresent(verifierBuilder::issuer);
       } else {
         java.net.URI url = settings.supabaseUrl().orElseThrow();
@@ -158,9 +168,11 @@ public final class Gateway implements AutoCloseable {
                 .apiKey(ApiKey.of(settings.projectKey().orElseThrow().value()))
                 .listener(new MicrometerPostgrestListener(registry))
                 .build();
-        storeBuilder = SessionStore.builder(builtClient).acknowledgement(settings.acknowledgement());
+        storeBuilder =
+            SessionStore.builder(builtClient).acknowledgement(settings.acknowledgement());
         if (settings.acknowledgement() == Acknowledgement.JOURNAL) {
-          openedJournal = SqliteJournal.builder().path(dataDir.resolve("journal.db")).clock(clock).build();
+          openedJournal =
+              SqliteJournal.builder().path(dataDir.resolve("journal.db")).clock(clock).build();
           storeBuilder.journal(openedJournal);
         }
         if (settings.serviceKey().isPresent()) {
@@ -187,7 +199,8 @@ public final class Gateway implements AutoCloseable {
               .databaseTimeout(settings.databaseTimeout())
               .cacheFreshness(settings.cacheFreshness())
               .cacheMaximumWeightBytes(settings.cacheMaxBytes())
-              // shutdown() flushes first with the full timeout; the store's own final flush is short.
+              // shutdown() flushes first with the full timeout; the store's own final flush is
+              // short.
               .closeTimeout(Duration.ofMillis(200))
               .build();
     } catch (IOException | RuntimeException e) {
@@ -202,15 +215,20 @@ public final class Gateway implements AutoCloseable {
     this.journal = openedJournal;
     this.client = builtClient;
     store.bindTo(registry);
-    SupabaseJwtVerifier verifier = builder.verifier != null ? builder.verifier : verifierBuilder.build();
+    SupabaseJwtVerifier verifier =
+        builder.verifier != null ? builder.verifier : verifierBuilder.build();
     this.routes = new SessionRoutes(store, verifier, clock, REMEMBERED_BODY_BYTES);
-    int queueSize = builder.queueSize > 0 ? builder.queueSize : Math.max(16, settings.requestThreads() * 4);
+    int queueSize =
+        builder.queueSize > 0 ? builder.queueSize : Math.max(16, settings.requestThreads() * 4);
     this.limit = new RequestLimit(settings.requestThreads(), queueSize);
     limit.setFailureHandler(
         exchange ->
             Responses.error(
                 exchange,
-                ApiError.unavailable("overloaded", "the gateway is at capacity; try again shortly", Duration.ofSeconds(1))));
+                ApiError.unavailable(
+                    "overloaded",
+                    "the gateway is at capacity; try again shortly",
+                    Duration.ofSeconds(1))));
     Gauge.builder("gateway.requests.inflight", inFlight, AtomicInteger::get)
         .description("requests being served")
         .register(registry);
@@ -222,8 +240,10 @@ public final class Gateway implements AutoCloseable {
             .setServerOption(UndertowOptions.MAX_HEADER_SIZE, builder.maxHeaderBytes)
             .setServerOption(UndertowOptions.MAX_HEADERS, 100)
             .setServerOption(UndertowOptions.MAX_PARAMETERS, 100)
-            .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) builder.parseTimeout.toMillis())
-            .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, (int) builder.idleTimeout.toMillis())
+            .setServerOption(
+                UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) builder.parseTimeout.toMillis())
+            .setServerOption(
+                UndertowOptions.NO_REQUEST_TIMEOUT, (int) builder.idleTimeout.toMillis())
             .setServerOption(UndertowOptions.IDLE_TIMEOUT, (int) builder.idleTimeout.toMillis())
             .setServerOption(UndertowOptions.ENABLE_HTTP2, false)
             .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
@@ -239,7 +259,8 @@ public final class Gateway implements AutoCloseable {
       for (Throwable cause = e; cause != null; cause = cause.getCause()) {
         if (cause instanceof java.net.BindException) {
           throw new IllegalStateException(
-              "port " + wanted + " is already in use by another process (set PORT to a free port)", e);
+              "port " + wanted + " is already in use by another process (set PORT to a free port)",
+              e);
         }
       }
       throw e;
@@ -273,8 +294,8 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * Stops gracefully and reports what could not be flushed (it stays in the journal and is sent
-   * by the next start). Idempotent: later calls return the first report.
+   * Stops gracefully and reports what could not be flushed (it stays in the journal and is sent by
+   * the next start). Idempotent: later calls return the first report.
    */
   public synchronized FlushReport shutdown() {
     if (closeReport != null) {
@@ -287,7 +308,8 @@ public final class Gateway implements AutoCloseable {
     try {
       drained.get(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException | ExecutionException e) {
-      log.warn("{} requests still in flight after {}; stopping anyway", inFlight.get(), drainTimeout);
+      log.warn(
+          "{} requests still in flight after {}; stopping anyway", inFlight.get(), drainTimeout);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -362,15 +384,20 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  private void route(HttpServerExchange exchange, Routes.@Nullable Match match, String method) throws Exception {
+  private void route(HttpServerExchange exchange, Routes.@Nullable Match match, String method)
+      throws Exception {
     checkHeaders(exchange);
     if (match == null) {
-      throw ApiError.of(404, "route_not_found", "no such route: see the README for the routes this gateway serves");
+      throw ApiError.of(
+          404,
+          "route_not_found",
+          "no such route: see the README for the routes this gateway serves");
     }
     Routes route = match.route();
     if (shuttingDown && route != Routes.HEALTH) {
       exchange.setPersistent(false);
-      throw ApiError.unavailable("shutting_down", "the gateway is shutting down", Duration.ofSeconds(1));
+      throw ApiError.unavailable(
+          "shutting_down", "the gateway is shutting down", Duration.ofSeconds(1));
     }
     if (!route.allows(method)) {
       throw ApiError.methodNotAllowed(route.allowHeader());
@@ -426,8 +453,8 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * Undertow's parser is lenient about header bytes; refuse control characters in values (a CR,
-   * a NUL, folded lines) and names that are not HTTP tokens, so nothing odd travels further.
+   * Undertow's parser is lenient about header bytes; refuse control characters in values (a CR, a
+   * NUL, folded lines) and names that are not HTTP tokens, so nothing odd travels further.
    */
   private static void checkHeaders(HttpServerExchange exchange) {
     for (HeaderValues values : exchange.getRequestHeaders()) {
@@ -435,7 +462,8 @@ public final class Gateway implements AutoCloseable {
       for (int i = 0; i < name.length(); i++) {
         if (!isTokenChar(name.charAt(i))) {
           exchange.setPersistent(false);
-          throw ApiError.badRequest("invalid_header", "a request header name is not a valid HTTP token");
+          throw ApiError.badRequest(
+              "invalid_header", "a request header name is not a valid HTTP token");
         }
       }
       for (String value : values) {
@@ -443,7 +471,8 @@ public final class Gateway implements AutoCloseable {
           char c = value.charAt(i);
           if ((c < 0x20 && c != '\t') || c == 0x7f) {
             exchange.setPersistent(false);
-            throw ApiError.badRequest("invalid_header", "a request header value contains a control character");
+            throw ApiError.badRequest(
+                "invalid_header", "a request header value contains a control character");
           }
         }
       }
@@ -451,7 +480,10 @@ public final class Gateway implements AutoCloseable {
   }
 
   private static boolean isTokenChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
   }
 
   private boolean hasBody(HttpServerExchange exchange) {
@@ -475,13 +507,18 @@ public final class Gateway implements AutoCloseable {
 
   private ApiError tooLarge() {
     return ApiError.of(
-        413, "body_too_large", "the request body is larger than the limit of " + settings.maxBodyBytes() + " bytes");
+        413,
+        "body_too_large",
+        "the request body is larger than the limit of " + settings.maxBodyBytes() + " bytes");
   }
 
   private static void checkContentType(HttpServerExchange exchange) {
     String type = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
     if (type == null || !isJson(type)) {
-      throw ApiError.of(415, "unsupported_media_type", "the request body must be JSON sent as Content-Type: application/json");
+      throw ApiError.of(
+          415,
+          "unsupported_media_type",
+          "the request body must be JSON sent as Content-Type: application/json");
     }
   }
 
@@ -492,14 +529,19 @@ public final class Gateway implements AutoCloseable {
     }
     for (int i = 1; i < parts.length; i++) {
       String parameter = parts[i].trim().toLowerCase(Locale.ROOT);
-      if (parameter.startsWith("charset=") && !parameter.equals("charset=utf-8") && !parameter.equals("charset=\"utf-8\"")) {
+      if (parameter.startsWith("charset=")
+          && !parameter.equals("charset=utf-8")
+          && !parameter.equals("charset=\"utf-8\"")) {
         return false;
       }
     }
     return true;
   }
 
-  /** The handler {@link RequestLimit} runs once a slot is free; it moves the work off the I/O thread. */
+  /**
+   * The handler {@link RequestLimit} runs once a slot is free; it moves the work off the I/O
+   * thread.
+   */
   private HttpHandler worker(Routes.Match match, byte[] body) {
     return new HttpHandler() {
       @Override
@@ -533,7 +575,9 @@ public final class Gateway implements AutoCloseable {
     log.error(
         "{} {} failed unexpectedly: {}",
         exchange.getRequestMethod(),
-        Routes.match(exchange.getRequestPath()).map(m -> m.route().template()).orElse(Routes.UNMATCHED),
+        Routes.match(exchange.getRequestPath())
+            .map(m -> m.route().template())
+            .orElse(Routes.UNMATCHED),
         e.toString(),
         e);
     Responses.error(exchange, ApiError.of(500, "internal_error", "internal error"));
@@ -542,9 +586,16 @@ public final class Gateway implements AutoCloseable {
   private void finished(HttpServerExchange exchange, String method, String route, long started) {
     long nanos = registry.config().clock().monotonicTime() - started;
     int status = exchange.getStatusCode();
-    timers.computeIfAbsent(new TimerKey(knownMethod(method), route, status), this::timer).record(nanos, TimeUnit.NANOSECONDS);
+    timers
+        .computeIfAbsent(new TimerKey(knownMethod(method), route, status), this::timer)
+        .record(nanos, TimeUnit.NANOSECONDS);
     if (accessLog.isDebugEnabled()) {
-      accessLog.debug("{} {} {} {}ms", knownMethod(method), route, status, TimeUnit.NANOSECONDS.toMillis(nanos));
+      accessLog.debug(
+          "{} {} {} {}ms",
+          knownMethod(method),
+          route,
+          status,
+          TimeUnit.NANOSECONDS.toMillis(nanos));
     }
     if (inFlight.decrementAndGet() == 0 && shuttingDown) {
       drained.complete(null);
@@ -554,7 +605,8 @@ public final class Gateway implements AutoCloseable {
   private Timer timer(TimerKey key) {
     return Timer.builder("http.server.requests")
         .description("HTTP requests by route template, method and status")
-        .tags("method", key.method(), "route", key.route(), "status", Integer.toString(key.status()))
+        .tags(
+            "method", key.method(), "route", key.route(), "status", Integer.toString(key.status()))
         .register(registry);
   }
 
@@ -599,9 +651,14 @@ public final class Gateway implements AutoCloseable {
     body.put("pendingWrites", pending.stream().mapToInt(PendingSession::pendingWrites).sum());
     body.put("pendingSessions", pending.size());
     Instant now = clock.instant();
-    Optional<Instant> oldest = pending.stream().map(PendingSession::oldestAcknowledged).flatMap(Optional::stream).min(Instant::compareTo);
+    Optional<Instant> oldest =
+        pending.stream()
+            .map(PendingSession::oldestAcknowledged)
+            .flatMap(Optional::stream)
+            .min(Instant::compareTo);
     if (oldest.isPresent()) {
-      body.put("oldestPendingAgeSeconds", Math.max(0, Duration.between(oldest.get(), now).toSeconds()));
+      body.put(
+          "oldestPendingAgeSeconds", Math.max(0, Duration.between(oldest.get(), now).toSeconds()));
     } else {
       body.putNull("oldestPendingAgeSeconds");
     }
@@ -622,7 +679,9 @@ public final class Gateway implements AutoCloseable {
     Responses.json(exchange, shuttingDown ? 503 : 200, body);
   }
 
-  /** Builds and starts a {@link Gateway}. Not thread-safe; every setter rejects a bad value at once. */
+  /**
+   * Builds and starts a {@link Gateway}. Not thread-safe; every setter rejects a bad value at once.
+   */
   public static final class Builder {
     private final Settings settings;
     private Clock clock = SystemTime.clock();
@@ -674,7 +733,10 @@ public final class Gateway implements AutoCloseable {
       return this;
     }
 
-    /** Requests that may wait for a worker before the answer is 503; default 4 × requestThreads (16 at least). */
+    /**
+     * Requests that may wait for a worker before the answer is 503; default 4 × requestThreads (16
+     * at least).
+     */
     public Builder queueSize(int requests) {
       this.queueSize = atLeastOne("queueSize", requests);
       return this;
@@ -692,7 +754,10 @@ public final class Gateway implements AutoCloseable {
       return this;
     }
 
-    /** Longest a read (and a write) on a connection may stall, e.g. an announced body never sent; default 30 s. */
+    /**
+     * Longest a read (and a write) on a connection may stall, e.g. an announced body never sent;
+     * default 30 s.
+     */
     public Builder readTimeout(Duration timeout) {
       this.readTimeout = positive("readTimeout", timeout);
       return this;
@@ -704,7 +769,9 @@ public final class Gateway implements AutoCloseable {
       return this;
     }
 
-    /** How long {@link Gateway#shutdown()} waits for pending writes to be confirmed; default 10 s. */
+    /**
+     * How long {@link Gateway#shutdown()} waits for pending writes to be confirmed; default 10 s.
+     */
     public Builder flushTimeout(Duration timeout) {
       this.flushTimeout = positive("flushTimeout", timeout);
       return this;
@@ -726,8 +793,8 @@ public final class Gateway implements AutoCloseable {
      * Opens the storage, binds the port and starts serving.
      *
      * @throws UncheckedIOException if the data directory cannot be created
-     * @throws RuntimeException if the journal or session file cannot be opened (for example
-     *     locked by another process) or the port cannot be bound; nothing is left open then
+     * @throws RuntimeException if the journal or session file cannot be opened (for example locked
+     *     by another process) or the port cannot be bound; nothing is left open then
      */
     public Gateway start() {
       return new Gateway(this);

@@ -1,10 +1,10 @@
 package dev.codebasechat.gateway;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,7 +18,10 @@ import java.io.IOException;
  * keys, trailing garbage — so each of those is a 400, never a stack overflow or a 500.
  */
 final class Json {
-  /** Deepest nesting a request body may have; message attachments rarely need more than a few levels. */
+  /**
+   * Deepest nesting a request body may have; message attachments rarely need more than a few
+   * levels.
+   */
   static final int MAX_NESTING_DEPTH = 64;
 
   static final ObjectMapper MAPPER = mapper();
@@ -55,7 +58,8 @@ final class Json {
     try {
       node = MAPPER.readTree(body);
     } catch (StreamConstraintsException e) {
-      throw ApiError.invalidJson("the request body is not acceptable JSON: nested too deeply or a value too long");
+      throw ApiError.invalidJson(
+          "the request body is not acceptable JSON: nested too deeply or a value too long");
     } catch (JacksonException e) {
       throw ApiError.invalidJson("the request body is not valid JSON: " + describe(e));
     } catch (IOException e) {
@@ -67,18 +71,26 @@ final class Json {
     return (ObjectNode) node;
   }
 
-  /** What is wrong and where, in words: Jackson's own text names its internals and repeats the input. */
+  /**
+   * What is wrong and where, in words: Jackson's own text names its internals and repeats the
+   * input.
+   */
   static String describe(JacksonException e) {
     String what;
     String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
     if (e instanceof com.fasterxml.jackson.core.io.JsonEOFException) {
       what = "it ends before every object and array is closed";
     } else if (original.startsWith("Duplicate field")) {
-      what = "a key appears twice in one object (" + firstLine(original.substring("Duplicate field".length()).strip()) + ")";
+      what =
+          "a key appears twice in one object ("
+              + firstLine(original.substring("Duplicate field".length()).strip())
+              + ")";
     } else if (original.startsWith("Trailing token")) {
       what = "something follows the end of the JSON value";
     } else if (original.startsWith("Unexpected character")) {
-      what = "unexpected character " + firstLine(original.substring("Unexpected character".length()).strip());
+      what =
+          "unexpected character "
+              + firstLine(original.substring("Unexpected character".length()).strip());
     } else if (original.startsWith("Unrecognized token")) {
       what = "unknown word " + firstLine(original.substring("Unrecognized token".length()).strip());
     } else if (original.startsWith("Unexpected end-of-input")) {
@@ -91,7 +103,8 @@ final class Json {
     if (source >= 0) {
       what = what.substring(0, source).replaceAll("[\\s(]+$", "");
     }
-    com.fasterxml.jackson.core.JsonLocation at = e instanceof com.fasterxml.jackson.core.JsonProcessingException p ? p.getLocation() : null;
+    com.fasterxml.jackson.core.JsonLocation at =
+        e instanceof com.fasterxml.jackson.core.JsonProcessingException p ? p.getLocation() : null;
     if (at != null && at.getLineNr() > 0) {
       what += " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
     }

@@ -5,10 +5,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The route table: a request path to a route template (the label metrics and access logs use,
- * never the raw path) and its path parameter. Paths are matched segment by segment, exactly; a
- * session id is whatever one segment holds and is validated by the route, so {@code ..}, encoded
- * slashes or overlong ids never reach the store.
+ * The route table: a request path to a route template (the label metrics and access logs use, never
+ * the raw path) and its path parameter. Paths are matched segment by segment, exactly; a session id
+ * is whatever one segment holds and is validated by the route, so {@code ..}, encoded slashes or
+ * overlong ids never reach the store.
  */
 enum Routes {
   HEALTH("/healthz", Set.of("GET"), true),

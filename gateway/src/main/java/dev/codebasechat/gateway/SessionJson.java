@@ -14,9 +14,9 @@ import dev.codebasechat.session.Role;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionPage;
 import dev.codebasechat.session.SessionSummary;
+import dev.codebasechat.session.Timestamps;
 import java.io.IOException;
 import java.time.Clock;
-import dev.codebasechat.session.Timestamps;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -34,8 +34,10 @@ import java.util.Set;
  */
 final class SessionJson {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-  private static final Set<String> MESSAGE_FIELDS = Set.of("id", "role", "content", "timestamp", "code");
-  private static final Set<String> CONTEXT_FIELDS = Set.of("repo", "currentFile", "contextCache", "metadata");
+  private static final Set<String> MESSAGE_FIELDS =
+      Set.of("id", "role", "content", "timestamp", "code");
+  private static final Set<String> CONTEXT_FIELDS =
+      Set.of("repo", "currentFile", "contextCache", "metadata");
 
   private SessionJson() {}
 
@@ -82,7 +84,8 @@ final class SessionJson {
         });
   }
 
-  private static void writeMessages(JsonGenerator gen, List<ChatMessage> messages) throws IOException {
+  private static void writeMessages(JsonGenerator gen, List<ChatMessage> messages)
+      throws IOException {
     gen.writeStartArray();
     for (ChatMessage message : messages) {
       gen.writeStartObject();
@@ -99,7 +102,8 @@ final class SessionJson {
     gen.writeEndArray();
   }
 
-  private static void writeOptional(JsonGenerator gen, String field, Optional<String> value) throws IOException {
+  private static void writeOptional(JsonGenerator gen, String field, Optional<String> value)
+      throws IOException {
     if (value.isPresent()) {
       gen.writeStringField(field, value.get());
     } else {
@@ -213,7 +217,8 @@ final class SessionJson {
     } catch (IllegalArgumentException e) {
       throw ApiError.badRequest("unknown_role", where + ": " + e.getMessage());
     }
-    String content = text(node, "content", where).orElseThrow(() -> ApiError.missingField(where + ".content"));
+    String content =
+        text(node, "content", where).orElseThrow(() -> ApiError.missingField(where + ".content"));
     MessageId id;
     Optional<String> idText = text(node, "id", where);
     try {
@@ -281,26 +286,33 @@ final class SessionJson {
       return Optional.empty();
     }
     if (!value.isTextual()) {
-      throw ApiError.invalidField(where + "." + field + " must be a string but was " + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+      throw ApiError.invalidField(
+          where
+              + "."
+              + field
+              + " must be a string but was "
+              + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
     }
     checkText(value, where + "." + field);
     return Optional.of(value.textValue());
   }
 
   /**
-   * Refuses text PostgreSQL cannot store in JSONB (U+0000, unpaired surrogates), anywhere in
-   * {@code node}: accepting it here would only get the write set aside later.
+   * Refuses text PostgreSQL cannot store in JSONB (U+0000, unpaired surrogates), anywhere in {@code
+   * node}: accepting it here would only get the write set aside later.
    */
   static void checkText(JsonNode node, String where) {
     if (node.isTextual()) {
       if (!storable(node.textValue())) {
-        throw ApiError.badRequest("invalid_text", where + " contains a NUL character or an unpaired surrogate");
+        throw ApiError.badRequest(
+            "invalid_text", where + " contains a NUL character or an unpaired surrogate");
       }
     } else if (node.isObject()) {
       for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> entry = it.next();
         if (!storable(entry.getKey())) {
-          throw ApiError.badRequest("invalid_text", where + " has a key with a NUL character or an unpaired surrogate");
+          throw ApiError.badRequest(
+              "invalid_text", where + " has a key with a NUL character or an unpaired surrogate");
         }
         checkText(entry.getValue(), where);
       }
@@ -337,7 +349,8 @@ final class SessionJson {
       try {
         return Optional.of(Instant.parse(node.textValue()));
       } catch (DateTimeParseException e) {
-        throw ApiError.invalidField(where + ".timestamp must be an ISO-8601 instant such as 2025-01-18T12:00:00Z");
+        throw ApiError.invalidField(
+            where + ".timestamp must be an ISO-8601 instant such as 2025-01-18T12:00:00Z");
       }
     }
     if (node.isIntegralNumber() && node.canConvertToLong()) {
@@ -346,14 +359,21 @@ final class SessionJson {
         return Optional.of(Instant.ofEpochMilli(millis));
       }
     }
-    throw ApiError.invalidField(where + ".timestamp must be an ISO-8601 instant or epoch milliseconds");
+    throw ApiError.invalidField(
+        where + ".timestamp must be an ISO-8601 instant or epoch milliseconds");
   }
 
   private static void rejectUnknown(JsonNode node, Set<String> known, String where) {
     for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!known.contains(name)) {
-        throw ApiError.badRequest("unknown_field", where + " has an unknown field " + quote(name) + "; known: " + String.join(", ", new java.util.TreeSet<>(known)));
+        throw ApiError.badRequest(
+            "unknown_field",
+            where
+                + " has an unknown field "
+                + quote(name)
+                + "; known: "
+                + String.join(", ", new java.util.TreeSet<>(known)));
       }
     }
   }

@@ -40,8 +40,8 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
- * The session routes, run on a worker thread once the body is read: authenticate, validate,
- * call the store, answer. Every failure becomes an {@link ApiError}; a request that is refused is
+ * The session routes, run on a worker thread once the body is read: authenticate, validate, call
+ * the store, answer. Every failure becomes an {@link ApiError}; a request that is refused is
  * refused before anything is recorded.
  */
 final class SessionRoutes {
@@ -51,14 +51,16 @@ final class SessionRoutes {
   static final int DEFAULT_LIMIT = 20;
   static final int MAX_OFFSET = 1_000_000;
   private static final Set<String> APPEND_LIST_FIELDS = Set.of("messages", "repo", "currentFile");
-  private static final Set<String> APPEND_ONE_FIELDS = Set.of("id", "role", "content", "timestamp", "code", "repo", "currentFile");
+  private static final Set<String> APPEND_ONE_FIELDS =
+      Set.of("id", "role", "content", "timestamp", "code", "repo", "currentFile");
 
   private final SessionStore store;
   private final SupabaseJwtVerifier verifier;
   private final Clock clock;
   private final SessionBodies bodies;
 
-  SessionRoutes(SessionStore store, SupabaseJwtVerifier verifier, Clock clock, long maxRememberedBodyBytes) {
+  SessionRoutes(
+      SessionStore store, SupabaseJwtVerifier verifier, Clock clock, long maxRememberedBodyBytes) {
     this.store = store;
     this.verifier = verifier;
     this.clock = clock;
@@ -106,8 +108,8 @@ final class SessionRoutes {
 
   /**
    * On an I/O thread: answers {@code GET /v1/sessions/{id}} (without a query) when nothing in it
-   * can wait — the token is one the verifier remembers, the store holds the session — with the
-   * same answer the worker path gives. Returns false, having answered nothing, in every other case
+   * can wait — the token is one the verifier remembers, the store holds the session — with the same
+   * answer the worker path gives. Returns false, having answered nothing, in every other case
    * (including every refusal), and the worker path then handles the request in full.
    */
   boolean answerHeldRead(HttpServerExchange exchange, Routes.Match match) {
@@ -119,12 +121,14 @@ final class SessionRoutes {
       return false;
     }
     try {
-      Optional<VerifiedUser> user = verifier.remembered(AuthorizationHeader.bearerToken(values.getFirst()));
+      Optional<VerifiedUser> user =
+          verifier.remembered(AuthorizationHeader.bearerToken(values.getFirst()));
       if (user.isEmpty()) {
         return false;
       }
       Caller caller = new Caller(user.get().userId(), user.get().token());
-      Optional<SessionRead> read = store.historyIfHeld(caller, SessionId.of(match.id().orElseThrow()));
+      Optional<SessionRead> read =
+          store.historyIfHeld(caller, SessionId.of(match.id().orElseThrow()));
       if (read.isEmpty()) {
         return false;
       }
@@ -148,18 +152,27 @@ final class SessionRoutes {
           "Bearer error=\"invalid_request\", error_description=\"more than one Authorization header\"");
     }
     try {
-      VerifiedUser user = verifier.verify(AuthorizationHeader.bearerToken(values == null ? null : values.getFirst()));
+      VerifiedUser user =
+          verifier.verify(
+              AuthorizationHeader.bearerToken(values == null ? null : values.getFirst()));
       return new Caller(user.userId(), user.token());
     } catch (InvalidTokenException e) {
       switch (e.reason()) {
         case MISSING:
           throw ApiError.unauthorized(
-              "missing_token", "an Authorization: Bearer <access token> header is required", e.wwwAuthenticate());
+              "missing_token",
+              "an Authorization: Bearer <access token> header is required",
+              e.wwwAuthenticate());
         case KEYS_UNAVAILABLE:
           throw ApiError.unavailable(
-              "auth_unavailable", "the project's signing keys cannot be fetched right now; try again shortly", Duration.ofSeconds(5));
+              "auth_unavailable",
+              "the project's signing keys cannot be fetched right now; try again shortly",
+              Duration.ofSeconds(5));
         default:
-          throw ApiError.unauthorized("invalid_token", "the access token was refused: " + e.getMessage(), e.wwwAuthenticate());
+          throw ApiError.unauthorized(
+              "invalid_token",
+              "the access token was refused: " + e.getMessage(),
+              e.wwwAuthenticate());
       }
     }
   }
@@ -189,7 +202,8 @@ final class SessionRoutes {
         throw ApiError.missingField("message");
       }
       if (message.isTextual() && message.textValue().isBlank()) {
-        throw ApiError.invalidField("message must not be empty: send the text of the user's message");
+        throw ApiError.invalidField(
+            "message must not be empty: send the text of the user's message");
       }
       if (!message.isTextual()) {
         throw ApiError.invalidField("message must be a string (or send messages: [...])");
@@ -255,9 +269,15 @@ final class SessionRoutes {
   }
 
   private void create(HttpServerExchange exchange, Caller caller, byte[] body) {
-    ContextUpdate update = body.length == 0 ? ContextUpdate.none() : SessionJson.contextUpdate(Json.parseObject(body));
+    ContextUpdate update =
+        body.length == 0 ? ContextUpdate.none() : SessionJson.contextUpdate(Json.parseObject(body));
     SessionId id = call(() -> store.create(caller));
-    SessionRead read = call(() -> update.isEmpty() ? store.history(caller, id) : store.updateContext(caller, id, update));
+    SessionRead read =
+        call(
+            () ->
+                update.isEmpty()
+                    ? store.history(caller, id)
+                    : store.updateContext(caller, id, update));
     exchange.getResponseHeaders().put(Headers.LOCATION, "/v1/sessions/" + id.value());
     readHeaders(exchange, read);
     Responses.json(exchange, 201, SessionJson.session(read.session(), read.session().messages()));
@@ -270,7 +290,11 @@ final class SessionRoutes {
     ChatSession session = read.session();
     readHeaders(exchange, read);
     Responses.json(
-        exchange, 200, lastText.isPresent() ? SessionJson.session(session, session.lastMessages(last)) : bodies.session(read));
+        exchange,
+        200,
+        lastText.isPresent()
+            ? SessionJson.session(session, session.lastMessages(last))
+            : bodies.session(read));
   }
 
   private void append(HttpServerExchange exchange, Caller caller, SessionId id, byte[] body) {
@@ -288,14 +312,18 @@ final class SessionRoutes {
     }
     if (messages.size() > SessionStore.DEFAULT_MAX_MESSAGES_PER_APPEND) {
       throw ApiError.invalidField(
-          "an append carries at most " + SessionStore.DEFAULT_MAX_MESSAGES_PER_APPEND + " messages but had " + messages.size());
+          "an append carries at most "
+              + SessionStore.DEFAULT_MAX_MESSAGES_PER_APPEND
+              + " messages but had "
+              + messages.size());
     }
     Optional<String> repo = SessionJson.text(json, "repo", "the body");
     Optional<String> file = SessionJson.text(json, "currentFile", "the body");
     validateContext(repo, file);
     // This route appends only to a session the caller has: answered from what the store holds or
     // knows, else from one read of the session's head (never its history).
-    AppendReceipt receipt = call(() -> join(store.appendExistingAsync(caller, id, messages, repo, file)));
+    AppendReceipt receipt =
+        call(() -> join(store.appendExistingAsync(caller, id, messages, repo, file)));
     ObjectNode out = Json.MAPPER.createObjectNode();
     out.put("sessionId", id.value());
     out.put("accepted", receipt.accepted());
@@ -310,7 +338,8 @@ final class SessionRoutes {
   private void patch(HttpServerExchange exchange, Caller caller, SessionId id, byte[] body) {
     ContextUpdate update = SessionJson.contextUpdate(Json.parseObject(body));
     if (update.isEmpty()) {
-      throw ApiError.badRequest("empty_update", "give at least one of repo, currentFile, contextCache, metadata");
+      throw ApiError.badRequest(
+          "empty_update", "give at least one of repo, currentFile, contextCache, metadata");
     }
     SessionRead read = call(() -> store.updateContext(caller, id, update));
     readHeaders(exchange, read);
@@ -356,7 +385,10 @@ final class SessionRoutes {
       if (!known.contains(name)) {
         throw ApiError.badRequest(
             "unknown_field",
-            "the body has an unknown field " + SessionJson.quote(name) + "; known: " + String.join(", ", new java.util.TreeSet<>(known)));
+            "the body has an unknown field "
+                + SessionJson.quote(name)
+                + "; known: "
+                + String.join(", ", new java.util.TreeSet<>(known)));
       }
     }
   }
@@ -400,13 +432,15 @@ final class SessionRoutes {
       return Optional.empty();
     }
     if (values.size() > 1) {
-      throw ApiError.badRequest("invalid_parameter", "query parameter " + name + " was given more than once");
+      throw ApiError.badRequest(
+          "invalid_parameter", "query parameter " + name + " was given more than once");
     }
     String value = values.getFirst();
     return value.isEmpty() ? Optional.empty() : Optional.of(value);
   }
 
-  private static int intQuery(HttpServerExchange exchange, String name, int defaultValue, int min, int max) {
+  private static int intQuery(
+      HttpServerExchange exchange, String name, int defaultValue, int min, int max) {
     Optional<String> text = optionalQuery(exchange, name);
     if (text.isEmpty()) {
       return defaultValue;
@@ -419,10 +453,12 @@ final class SessionRoutes {
       }
       parsed = Long.parseLong(value);
     } catch (NumberFormatException e) {
-      throw ApiError.badRequest("invalid_parameter", name + " must be a whole number from " + min + " to " + max);
+      throw ApiError.badRequest(
+          "invalid_parameter", name + " must be a whole number from " + min + " to " + max);
     }
     if (parsed < min || parsed > max) {
-      throw ApiError.badRequest("invalid_parameter", name + " must be from " + min + " to " + max + " but was " + parsed);
+      throw ApiError.badRequest(
+          "invalid_parameter", name + " must be from " + min + " to " + max + " but was " + parsed);
     }
     return (int) parsed;
   }
@@ -468,19 +504,30 @@ final class SessionRoutes {
     if (e instanceof SessionAccessException access) {
       if (access.reason() == SessionAccessException.Reason.UNAUTHENTICATED) {
         return ApiError.unauthorized(
-            "invalid_token", "the database refused the access token", "Bearer error=\"invalid_token\", error_description=\"token refused by the database\"");
+            "invalid_token",
+            "the database refused the access token",
+            "Bearer error=\"invalid_token\", error_description=\"token refused by the database\"");
       }
-      return ApiError.of(403, "forbidden", "the database does not allow this operation for this caller");
+      return ApiError.of(
+          403, "forbidden", "the database does not allow this operation for this caller");
     }
     if (e instanceof SessionStorageException) {
       return ApiError.unavailable(
-          "storage_unavailable", "the write could not be recorded durably on this gateway; nothing was saved; try again later", Duration.ofSeconds(5));
+          "storage_unavailable",
+          "the write could not be recorded durably on this gateway; nothing was saved; try again later",
+          Duration.ofSeconds(5));
     }
     if (e instanceof SessionRejectedException rejected) {
       return switch (rejected.reason()) {
-        case CONFLICT -> ApiError.of(409, "conflict", "the database reported a conflict with the current state of the session");
-        case INVALID -> ApiError.badRequest("rejected", "the database refused the request as invalid");
-        case DATABASE_ERROR -> ApiError.of(502, "database_error", "the database failed to answer the request");
+        case CONFLICT ->
+            ApiError.of(
+                409,
+                "conflict",
+                "the database reported a conflict with the current state of the session");
+        case INVALID ->
+            ApiError.badRequest("rejected", "the database refused the request as invalid");
+        case DATABASE_ERROR ->
+            ApiError.of(502, "database_error", "the database failed to answer the request");
       };
     }
     if (e instanceof IllegalArgumentException invalid) {

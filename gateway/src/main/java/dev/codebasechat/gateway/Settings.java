@@ -17,10 +17,10 @@ import java.util.function.Function;
  * The gateway's configuration, read from environment variables. Immutable.
  *
  * <p>Without {@code SUPABASE_URL} the gateway runs on its embedded default (sessions in a local
- * SQLite file under {@code DATA_DIR}). Every problem is reported at once, all together, in a
- * {@link InvalidSettingsException} whose message names each setting and the rule it breaks —
- * never the value of a secret. Variables starting with {@code SUPABASE_} or {@code GATEWAY_} that
- * this version does not know are errors too (a typo must not silently fall back to a default).
+ * SQLite file under {@code DATA_DIR}). Every problem is reported at once, all together, in a {@link
+ * InvalidSettingsException} whose message names each setting and the rule it breaks — never the
+ * value of a secret. Variables starting with {@code SUPABASE_} or {@code GATEWAY_} that this
+ * version does not know are errors too (a typo must not silently fall back to a default).
  *
  * <table>
  *   <caption>settings</caption>
@@ -118,7 +118,10 @@ public record Settings(
    */
   public String tokenIssuer() {
     return jwtIssuer.orElseGet(
-        () -> supabaseUrl.map(dev.codebasechat.auth.SupabaseJwtVerifier::issuerOf).orElse(EMBEDDED_TOKEN_ISSUER));
+        () ->
+            supabaseUrl
+                .map(dev.codebasechat.auth.SupabaseJwtVerifier::issuerOf)
+                .orElse(EMBEDDED_TOKEN_ISSUER));
   }
 
   /**
@@ -152,16 +155,19 @@ public record Settings(
     // Presence, not validity: an invalid URL is reported once, as invalid.
     boolean urlGiven = !environment.getOrDefault("SUPABASE_URL", "").isEmpty();
     if (urlGiven && projectKey.isEmpty()) {
-      reader.problem("SUPABASE_ANON_KEY (or SUPABASE_PUBLISHABLE_KEY) is required when SUPABASE_URL is set");
+      reader.problem(
+          "SUPABASE_ANON_KEY (or SUPABASE_PUBLISHABLE_KEY) is required when SUPABASE_URL is set");
     }
     if (!urlGiven && projectKey.isPresent()) {
       reader.problem("SUPABASE_URL is required when a project key is set");
     }
     Optional<Secret> jwtSecret = reader.secret("SUPABASE_JWT_SECRET");
     jwtSecret
-        .filter(secret -> secret.value().getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32)
+        .filter(
+            secret -> secret.value().getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32)
         .ifPresent(secret -> reader.problem("SUPABASE_JWT_SECRET must be at least 32 bytes"));
-    Optional<Secret> service = reader.secret("SUPABASE_SERVICE_ROLE_KEY").or(() -> reader.secret("SUPABASE_SECRET_KEY"));
+    Optional<Secret> service =
+        reader.secret("SUPABASE_SERVICE_ROLE_KEY").or(() -> reader.secret("SUPABASE_SECRET_KEY"));
     int port = reader.integer("PORT", 8080, 1, 65_535);
     Path dataDir = reader.optional("DATA_DIR", Settings::parsePath).orElse(Path.of("data"));
     int debounceMs = reader.integer("GATEWAY_DEBOUNCE_MS", 500, 1, 60_000);
@@ -172,7 +178,9 @@ public record Settings(
     int databaseTimeoutMs = reader.integer("GATEWAY_DATABASE_TIMEOUT_MS", 2_000, 100, 60_000);
     int freshnessMs = reader.integer("GATEWAY_CACHE_FRESHNESS_MS", 1_000, 0, 3_600_000);
     Acknowledgement ack =
-        reader.optional("GATEWAY_ACK", Settings::parseAcknowledgement).orElse(Acknowledgement.JOURNAL);
+        reader
+            .optional("GATEWAY_ACK", Settings::parseAcknowledgement)
+            .orElse(Acknowledgement.JOURNAL);
     Optional<String> issuer = reader.optional("SUPABASE_JWT_ISSUER", Settings::parseIssuer);
     int shutdownSeconds = reader.integer("GATEWAY_SHUTDOWN_TIMEOUT_SECONDS", 10, 1, 600);
     for (String name : new TreeSet<>(environment.keySet())) {
@@ -218,7 +226,8 @@ public record Settings(
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!(scheme.equals("https") || scheme.equals("http")) || uri.getHost() == null) {
-      throw new IllegalArgumentException("must be an absolute http(s) URL such as https://<ref>.supabase.co");
+      throw new IllegalArgumentException(
+          "must be an absolute http(s) URL such as https://<ref>.supabase.co");
     }
     if (uri.getUserInfo() != null || uri.getQuery() != null || uri.getFragment() != null) {
       throw new IllegalArgumentException("must not carry user info, a query or a fragment");
@@ -228,7 +237,8 @@ public record Settings(
 
   private static String parseIssuer(String value) {
     if (value.isBlank() || !value.equals(value.strip())) {
-      throw new IllegalArgumentException("must not be blank or have leading or trailing white space");
+      throw new IllegalArgumentException(
+          "must not be blank or have leading or trailing white space");
     }
     if (value.length() > 512) {
       throw new IllegalArgumentException("must be at most 512 characters");
@@ -291,10 +301,12 @@ public record Settings(
                 try {
                   parsed = Integer.parseInt(value.trim());
                 } catch (NumberFormatException e) {
-                  throw new IllegalArgumentException("must be a whole number from " + min + " to " + max, e);
+                  throw new IllegalArgumentException(
+                      "must be a whole number from " + min + " to " + max, e);
                 }
                 if (parsed < min || parsed > max) {
-                  throw new IllegalArgumentException("must be from " + min + " to " + max + " but was " + parsed);
+                  throw new IllegalArgumentException(
+                      "must be from " + min + " to " + max + " but was " + parsed);
                 }
                 return parsed;
               })

@@ -1,7 +1,7 @@
 package dev.codebasechat.architecture;
 
-import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The dependency arrows of the main code, one way only: the PostgREST client knows no chat; auth
  * and the journal ({@code sync}) build on the client; sessions on those; the HTTP gateway on
- * sessions; the command line on everything. The library packages never reach the server, the CLI
- * or a logging backend.
+ * sessions; the command line on everything. The library packages never reach the server, the CLI or
+ * a logging backend.
  */
 class ArchitectureTest {
 
@@ -21,39 +21,58 @@ class ArchitectureTest {
 
   @BeforeAll
   static void importMainClasses() {
-    main = new ClassFileImporter()
-        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        // The core module's test fixtures reach this module as a jar of their own.
-        .withImportOption(location -> !location.contains("-tests.jar"))
-        .importPackages("dev.codebasechat");
+    main =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            // The core module's test fixtures reach this module as a jar of their own.
+            .withImportOption(location -> !location.contains("-tests.jar"))
+            .importPackages("dev.codebasechat");
   }
 
   @Test
   void layers_dependOnlyOnTheLayersBelowThem() {
     layeredArchitecture()
         .consideringOnlyDependenciesInLayers()
-        .layer("postgrest").definedBy("dev.codebasechat.postgrest..")
-        .layer("auth").definedBy("dev.codebasechat.auth..")
-        .layer("sync").definedBy("dev.codebasechat.sync..")
-        .layer("session").definedBy("dev.codebasechat.session..")
-        .layer("gateway").definedBy("dev.codebasechat.gateway..")
-        .layer("cli").definedBy("dev.codebasechat.cli..")
-        .whereLayer("cli").mayNotBeAccessedByAnyLayer()
-        .whereLayer("gateway").mayOnlyBeAccessedByLayers("cli")
-        .whereLayer("session").mayOnlyBeAccessedByLayers("gateway", "cli")
-        .whereLayer("sync").mayOnlyBeAccessedByLayers("session", "gateway", "cli")
-        .whereLayer("auth").mayOnlyBeAccessedByLayers("gateway", "cli")
-        .whereLayer("postgrest").mayOnlyBeAccessedByLayers("auth", "sync", "session", "gateway", "cli")
+        .layer("postgrest")
+        .definedBy("dev.codebasechat.postgrest..")
+        .layer("auth")
+        .definedBy("dev.codebasechat.auth..")
+        .layer("sync")
+        .definedBy("dev.codebasechat.sync..")
+        .layer("session")
+        .definedBy("dev.codebasechat.session..")
+        .layer("gateway")
+        .definedBy("dev.codebasechat.gateway..")
+        .layer("cli")
+        .definedBy("dev.codebasechat.cli..")
+        .whereLayer("cli")
+        .mayNotBeAccessedByAnyLayer()
+        .whereLayer("gateway")
+        .mayOnlyBeAccessedByLayers("cli")
+        .whereLayer("session")
+        .mayOnlyBeAccessedByLayers("gateway", "cli")
+        .whereLayer("sync")
+        .mayOnlyBeAccessedByLayers("session", "gateway", "cli")
+        .whereLayer("auth")
+        .mayOnlyBeAccessedByLayers("gateway", "cli")
+        .whereLayer("postgrest")
+        .mayOnlyBeAccessedByLayers("auth", "sync", "session", "gateway", "cli")
         .check(main);
   }
 
   @Test
   void libraryPackages_neverUseTheServerTheCommandLineOrALoggingBackend() {
     noClasses()
-        .that().resideInAnyPackage("dev.codebasechat.postgrest..", "dev.codebasechat.auth..", "dev.codebasechat.sync..",
+        .that()
+        .resideInAnyPackage(
+            "dev.codebasechat.postgrest..",
+            "dev.codebasechat.auth..",
+            "dev.codebasechat.sync..",
             "dev.codebasechat.session..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.undertow..", "picocli..", "ch.qos.logback..",
-            "io.micrometer.prometheusmetrics..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.undertow..", "picocli..", "ch.qos.logback..", "io.micrometer.prometheusmetrics..")
         .check(main);
   }
 
@@ -61,18 +80,34 @@ class ArchitectureTest {
   void theTestKit_knowsTheTableRulesButNotTheCoreLibrary() {
     // What lets the core library's own tests use the test kit (Maven allows no module cycle).
     noClasses()
-        .that().resideInAPackage("dev.codebasechat.testing..")
-        .should().dependOnClassesThat().resideInAnyPackage("dev.codebasechat.postgrest..", "dev.codebasechat.auth..",
-            "dev.codebasechat.sync..", "dev.codebasechat.session..", "dev.codebasechat.gateway..", "dev.codebasechat.cli..")
+        .that()
+        .resideInAPackage("dev.codebasechat.testing..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.codebasechat.postgrest..",
+            "dev.codebasechat.auth..",
+            "dev.codebasechat.sync..",
+            "dev.codebasechat.session..",
+            "dev.codebasechat.gateway..",
+            "dev.codebasechat.cli..")
         .check(main);
   }
 
   @Test
   void theTableRules_dependOnNothingOfTheProject() {
     noClasses()
-        .that().resideInAPackage("dev.codebasechat.schema..")
-        .should().dependOnClassesThat().resideInAnyPackage("dev.codebasechat.postgrest..", "dev.codebasechat.auth..",
-            "dev.codebasechat.sync..", "dev.codebasechat.session..", "dev.codebasechat.gateway..", "dev.codebasechat.cli..",
+        .that()
+        .resideInAPackage("dev.codebasechat.schema..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.codebasechat.postgrest..",
+            "dev.codebasechat.auth..",
+            "dev.codebasechat.sync..",
+            "dev.codebasechat.session..",
+            "dev.codebasechat.gateway..",
+            "dev.codebasechat.cli..",
             "dev.codebasechat.testing..")
         .check(main);
   }
@@ -80,9 +115,12 @@ class ArchitectureTest {
   @Test
   void thePostgrestClient_knowsNoChat() {
     noClasses()
-        .that().resideInAPackage("dev.codebasechat.postgrest..")
-        .should().dependOnClassesThat().resideInAnyPackage("dev.codebasechat.session..", "dev.codebasechat.sync..",
-            "dev.codebasechat.auth..")
+        .that()
+        .resideInAPackage("dev.codebasechat.postgrest..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.codebasechat.session..", "dev.codebasechat.sync..", "dev.codebasechat.auth..")
         .check(main);
   }
 }

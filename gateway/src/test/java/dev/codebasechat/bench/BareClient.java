@@ -15,10 +15,10 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * Baseline: one direct PostgREST call per operation with OkHttp, no cache, no debounce, no
- * retry. The floor for a cold read and the ceiling for write traffic (every append is a request).
- * Appends use the same {@code append_chat_messages} function as the store, so request bodies
- * differ only by how many messages each carries. Thread-safe.
+ * Baseline: one direct PostgREST call per operation with OkHttp, no cache, no debounce, no retry.
+ * The floor for a cold read and the ceiling for write traffic (every append is a request). Appends
+ * use the same {@code append_chat_messages} function as the store, so request bodies differ only by
+ * how many messages each carries. Thread-safe.
  */
 final class BareClient {
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -15,10 +15,10 @@ import java.util.Set;
  * measurement in a child JVM of its own (isolation: JIT state, heap, threads; the memory
  * measurement needs a clean heap, JMH forks once more), one after the other, each writing its
  * {@link MeasurementResult} as JSON. Then the report: the tables between the markers of {@code
- * BENCHMARKS.md}, SVG charts and the raw {@code results.json} in {@code docs/bench/}. A
- * {@code --quick} run is a smoke test: shorter loads, written to {@code target/bench/} only, like
- * a partial ({@code --only}) run.
- * Exits non-zero when a measurement failed (the others are still reported).
+ * BENCHMARKS.md}, SVG charts and the raw {@code results.json} in {@code docs/bench/}. A {@code
+ * --quick} run is a smoke test: shorter loads, written to {@code target/bench/} only, like a
+ * partial ({@code --only}) run. Exits non-zero when a measurement failed (the others are still
+ * reported).
  */
 public final class BenchRunner {
 
@@ -45,7 +45,9 @@ public final class BenchRunner {
       switch (args[i]) {
         case "--quick" -> quick = true;
         case "--only" -> only = Set.of(args[++i].split(","));
-        default -> throw new IllegalArgumentException("unknown option " + args[i] + "; usage: scripts/bench [--quick] [--only id,id]");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown option " + args[i] + "; usage: scripts/bench [--quick] [--only id,id]");
       }
     }
     Machine machine = Machine.current();
@@ -66,9 +68,13 @@ public final class BenchRunner {
       List<String> command = new ArrayList<>();
       command.add(ProcessHandle.current().info().command().orElse("java"));
       command.addAll(step.jvmOptions());
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-          "-Dlogback.configurationFile=" + System.getProperty("logback.configurationFile", ""),
-          "-Dpostgres.binaries.dir=" + System.getProperty("postgres.binaries.dir", "target/postgres-binaries")));
+      command.addAll(
+          List.of(
+              "-cp",
+              System.getProperty("java.class.path"),
+              "-Dlogback.configurationFile=" + System.getProperty("logback.configurationFile", ""),
+              "-Dpostgres.binaries.dir="
+                  + System.getProperty("postgres.binaries.dir", "target/postgres-binaries")));
       command.add(step.main().getName());
       if (quick) {
         command.add("--quick");
@@ -99,12 +105,21 @@ public final class BenchRunner {
     raw.put("secondsPerMeasurement", seconds);
     raw.put("failed", failed);
     raw.put("results", results);
-    Files.writeString(chartDir.resolve("results.json"), BenchSupport.JSON.writeValueAsString(raw), StandardCharsets.UTF_8);
-    String command = "scripts/bench" + (quick ? " --quick" : "") + (only.isEmpty() ? "" : " --only " + String.join(",", only));
-    BenchmarkReport report = new BenchmarkReport(machine, command, wall, results, partial ? work.toString() : "docs/bench");
+    Files.writeString(
+        chartDir.resolve("results.json"),
+        BenchSupport.JSON.writeValueAsString(raw),
+        StandardCharsets.UTF_8);
+    String command =
+        "scripts/bench"
+            + (quick ? " --quick" : "")
+            + (only.isEmpty() ? "" : " --only " + String.join(",", only));
+    BenchmarkReport report =
+        new BenchmarkReport(
+            machine, command, wall, results, partial ? work.toString() : "docs/bench");
     String generated = report.markdown();
     if (!failed.isEmpty()) {
-      generated += "Not reported: " + String.join(", ", failed) + " (the run failed; see its output).\n\n";
+      generated +=
+          "Not reported: " + String.join(", ", failed) + " (the run failed; see its output).\n\n";
     }
     if (partial) {
       Path md = work.resolve("BENCHMARKS.generated.md");
@@ -112,7 +127,10 @@ public final class BenchRunner {
       System.out.println("quick or partial run: report in " + md + " (BENCHMARKS.md left alone)");
     } else {
       Path md = Path.of("BENCHMARKS.md");
-      write(md, BenchmarkReport.replaceGenerated(Files.readString(md, StandardCharsets.UTF_8), generated));
+      write(
+          md,
+          BenchmarkReport.replaceGenerated(
+              Files.readString(md, StandardCharsets.UTF_8), generated));
       System.out.println("BENCHMARKS.md and " + chartDir + " rewritten");
     }
     System.out.printf("whole run: %.1f min%n", wall / 60);

@@ -39,7 +39,9 @@ final class BenchSupport {
         switch (args[i]) {
           case "--quick" -> quick = true;
           case "--out" -> out = Path.of(args[++i]);
-          default -> throw new IllegalArgumentException("unknown option " + args[i] + "; expected [--quick] --out FILE");
+          default ->
+              throw new IllegalArgumentException(
+                  "unknown option " + args[i] + "; expected [--quick] --out FILE");
         }
       }
       if (out == null) {
@@ -81,7 +83,11 @@ final class BenchSupport {
 
   /** Our PostgREST client over {@code http}, with the library's default timeouts. */
   static PostgrestClient ourClient(FakeSupabase fake, OkHttpClient http) {
-    return PostgrestClient.builder().okHttpClient(http).restUrl(fake.restUrl()).apiKey(ApiKey.of(fake.apiKey())).build();
+    return PostgrestClient.builder()
+        .okHttpClient(http)
+        .restUrl(fake.restUrl())
+        .apiKey(ApiKey.of(fake.apiKey()))
+        .build();
   }
 
   /**
@@ -137,7 +143,10 @@ final class BenchSupport {
     }
   }
 
-  /** Parks (does not spin: spinning would take one of the machine's two cores) until {@code deadline}. */
+  /**
+   * Parks (does not spin: spinning would take one of the machine's two cores) until {@code
+   * deadline}.
+   */
   static void parkUntil(long deadlineNanos) {
     long left;
     while ((left = deadlineNanos - System.nanoTime()) > 0) {

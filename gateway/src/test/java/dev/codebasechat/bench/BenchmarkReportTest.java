@@ -14,14 +14,23 @@ import org.junit.jupiter.api.Test;
 
 class BenchmarkReportTest {
   private static final String DOCUMENT =
-      "# Benchmarks\n\nintro\n\n" + BenchmarkReport.BEGIN + "\nold figures\n" + BenchmarkReport.END + "\n\n## Earlier section\n\nkept\n";
+      "# Benchmarks\n\nintro\n\n"
+          + BenchmarkReport.BEGIN
+          + "\nold figures\n"
+          + BenchmarkReport.END
+          + "\n\n## Earlier section\n\nkept\n";
 
   @Test
   void replaceGenerated_rewritesOnlyBetweenTheMarkers() {
     String updated = BenchmarkReport.replaceGenerated(DOCUMENT, "new figures\n");
 
     assertThat(updated)
-        .isEqualTo("# Benchmarks\n\nintro\n\n" + BenchmarkReport.BEGIN + "\nnew figures\n" + BenchmarkReport.END + "\n\n## Earlier section\n\nkept\n");
+        .isEqualTo(
+            "# Benchmarks\n\nintro\n\n"
+                + BenchmarkReport.BEGIN
+                + "\nnew figures\n"
+                + BenchmarkReport.END
+                + "\n\n## Earlier section\n\nkept\n");
   }
 
   @Test
@@ -42,13 +51,16 @@ class BenchmarkReportTest {
   void replaceGenerated_markersInTheWrongOrder_isRefused() {
     String reversed = BenchmarkReport.END + "\n" + BenchmarkReport.BEGIN + "\n";
 
-    assertThatThrownBy(() -> BenchmarkReport.replaceGenerated(reversed, "x")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> BenchmarkReport.replaceGenerated(reversed, "x"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void table_cellWithPipeOrLineBreak_cannotBreakTheTable() {
     String md =
-        BenchmarkReport.table(new ResultTable("caption", List.of("a", "b"), List.of(List.of("x | y", "line\nbreak"))));
+        BenchmarkReport.table(
+            new ResultTable(
+                "caption", List.of("a", "b"), List.of(List.of("x | y", "line\nbreak"))));
 
     assertThat(md).contains("| x \\| y | line break |");
     assertThat(md).contains("|---|---:|");
@@ -69,13 +81,24 @@ class BenchmarkReportTest {
             "1. Bytes",
             "setup text",
             List.of(new ResultTable("t", List.of("a"), List.of(List.of("1")))),
-            List.of(new GoalCheck("goal A", "3×", Verdict.MET, ""), new GoalCheck("goal B", "9×", Verdict.MISSED, "because")),
+            List.of(
+                new GoalCheck("goal A", "3×", Verdict.MET, ""),
+                new GoalCheck("goal B", "9×", Verdict.MISSED, "because")),
             List.of("a note"),
-            List.of(new Chart("bytes.svg", "Bytes chart", "bytes", true, List.of("c"), List.of(new Series("s", List.of(1.0))))),
+            List.of(
+                new Chart(
+                    "bytes.svg",
+                    "Bytes chart",
+                    "bytes",
+                    true,
+                    List.of("c"),
+                    List.of(new Series("s", List.of(1.0))))),
             Map.of());
     Machine machine = new Machine(2, "OpenJDK 17", "Linux", "2026-11-24 08:00 UTC", 1.5);
 
-    String md = new BenchmarkReport(machine, "scripts/bench", 600, List.of(result), "docs/bench").markdown();
+    String md =
+        new BenchmarkReport(machine, "scripts/bench", 600, List.of(result), "docs/bench")
+            .markdown();
 
     assertThat(md).contains("| 1 | goal A | 3× | met |");
     assertThat(md).contains("| 1 | goal B | 9× | **missed** |");

@@ -30,14 +30,14 @@ import java.util.UUID;
 
 /**
  * Measurement 6: heap held by the store's cache for 10 000 sessions of 50 messages, against its
- * configured weight bound; then the same sessions through a store whose bound is smaller than
- * the data, to show the cache stays within it.
+ * configured weight bound; then the same sessions through a store whose bound is smaller than the
+ * data, to show the cache stays within it.
  *
  * <p>Runs in its own JVM (serial GC, so that a full collection leaves only what is reachable).
  * Sessions live in the embedded table (SQLite, off the Java heap); each is read once through the
- * store, which caches it. Retained heap is the heap used after full collections once every
- * session was read, minus the same before the first read. Messages are chat-sized: ~{@value
- * #CHARS} characters of ASCII text each.
+ * store, which caches it. Retained heap is the heap used after full collections once every session
+ * was read, minus the same before the first read. Messages are chat-sized: ~{@value #CHARS}
+ * characters of ASCII text each.
  */
 public final class CacheMemoryMeasurement {
   static final int CHARS = 120;
@@ -45,7 +45,8 @@ public final class CacheMemoryMeasurement {
 
   private CacheMemoryMeasurement() {}
 
-  record Fill(String store, long boundBytes, int sessionsRead, long cachedSessions, long retainedBytes) {}
+  record Fill(
+      String store, long boundBytes, int sessionsRead, long cachedSessions, long retainedBytes) {}
 
   public static void main(String[] args) throws Exception {
     BenchSupport.Options options = BenchSupport.Options.parse(args);
@@ -57,21 +58,32 @@ public final class CacheMemoryMeasurement {
     }
     long textBytes = 0;
     try (LocalSessionTable table =
-        LocalSessionTable.builder().path(dir.resolve("sessions.db")).durability(Durability.PROCESS_CRASH_SAFE).build()) {
+        LocalSessionTable.builder()
+            .path(dir.resolve("sessions.db"))
+            .durability(Durability.PROCESS_CRASH_SAFE)
+            .build()) {
       for (int s = 0; s < sessions; s++) {
         ArrayNode messages = JsonNodeFactory.instance.arrayNode();
         for (int m = 0; m < MESSAGES; m++) {
           var message = messages.addObject();
           message.put("id", MessageId.of("m" + m).value());
           message.put("role", (m % 2 == 0 ? Role.USER : Role.ASSISTANT).wireName());
-          String text = Conversation.message("mem" + s, m, Instant.EPOCH).content().substring(0, CHARS);
+          String text =
+              Conversation.message("mem" + s, m, Instant.EPOCH).content().substring(0, CHARS);
           message.put("content", text);
           message.put("timestamp", "2026-11-24T07:00:00.000Z");
           textBytes += text.length();
         }
-        table.append(owners[s % owners.length], id(s), messages, Optional.empty(), Optional.empty());
+        table.append(
+            owners[s % owners.length], id(s), messages, Optional.empty(), Optional.empty());
       }
-      Fill full = fill(table, owners, sessions, SessionStore.DEFAULT_CACHE_MAXIMUM_WEIGHT_BYTES, "default bound");
+      Fill full =
+          fill(
+              table,
+              owners,
+              sessions,
+              SessionStore.DEFAULT_CACHE_MAXIMUM_WEIGHT_BYTES,
+              "default bound");
       long small = 16L * 1024 * 1024;
       Fill bounded = fill(table, owners, sessions, small, "bound smaller than the data");
       Map<String, Double> figures = new LinkedHashMap<>();
@@ -84,7 +96,9 @@ public final class CacheMemoryMeasurement {
                 BenchSupport.number(f.sessionsRead()),
                 BenchSupport.number(f.cachedSessions()),
                 BenchSupport.bytes(f.retainedBytes()),
-                f.cachedSessions() == 0 ? "—" : BenchSupport.bytes((double) f.retainedBytes() / f.cachedSessions()),
+                f.cachedSessions() == 0
+                    ? "—"
+                    : BenchSupport.bytes((double) f.retainedBytes() / f.cachedSessions()),
                 String.format(Locale.ROOT, "%.0f %%", 100.0 * f.retainedBytes() / f.boundBytes())));
         String key = f.store().startsWith("default") ? "default" : "small";
         figures.put(key + ".boundBytes", (double) f.boundBytes());
@@ -92,25 +106,50 @@ public final class CacheMemoryMeasurement {
         figures.put(key + ".retainedBytes", (double) f.retainedBytes());
       }
       figures.put("messageTextBytes", (double) textBytes);
-      boolean within = full.retainedBytes() <= full.boundBytes() && bounded.retainedBytes() <= bounded.boundBytes();
+      boolean within =
+          full.retainedBytes() <= full.boundBytes()
+              && bounded.retainedBytes() <= bounded.boundBytes();
       BenchSupport.write(
           new MeasurementResult(
               "memory",
               "6. Heap held by the cache, against its configured bound",
-              sessions + " sessions × " + MESSAGES + " messages of " + CHARS + " ASCII characters (" + BenchSupport.bytes(textBytes)
+              sessions
+                  + " sessions × "
+                  + MESSAGES
+                  + " messages of "
+                  + CHARS
+                  + " ASCII characters ("
+                  + BenchSupport.bytes(textBytes)
                   + " of text) in the embedded table; each session read once through SessionStore.embedded, which caches it."
                   + " Own JVM, -Xmx2g, serial GC; retained heap = heap used after full GCs, after minus before the reads.",
               List.of(
                   new ResultTable(
                       "retained heap after reading every session once",
-                      List.of("store", "cacheMaximumWeightBytes", "sessions read", "sessions cached", "retained heap", "per cached session", "of the bound"),
+                      List.of(
+                          "store",
+                          "cacheMaximumWeightBytes",
+                          "sessions read",
+                          "sessions cached",
+                          "retained heap",
+                          "per cached session",
+                          "of the bound"),
                       rows)),
               List.of(
                   new GoalCheck(
                       "the cache stays within its bound",
-                      "default bound: " + BenchSupport.bytes(full.retainedBytes()) + " of " + BenchSupport.bytes(full.boundBytes())
-                          + " (" + full.cachedSessions() + " sessions); small bound: " + BenchSupport.bytes(bounded.retainedBytes())
-                          + " of " + BenchSupport.bytes(bounded.boundBytes()) + " (" + bounded.cachedSessions() + " sessions kept)",
+                      "default bound: "
+                          + BenchSupport.bytes(full.retainedBytes())
+                          + " of "
+                          + BenchSupport.bytes(full.boundBytes())
+                          + " ("
+                          + full.cachedSessions()
+                          + " sessions); small bound: "
+                          + BenchSupport.bytes(bounded.retainedBytes())
+                          + " of "
+                          + BenchSupport.bytes(bounded.boundBytes())
+                          + " ("
+                          + bounded.cachedSessions()
+                          + " sessions kept)",
                       Verdict.of(within),
                       "")),
               List.of(
@@ -125,8 +164,12 @@ public final class CacheMemoryMeasurement {
                       false,
                       List.of("default bound", "small bound"),
                       List.of(
-                          new Series("configured bound", List.of(mib(full.boundBytes()), mib(bounded.boundBytes()))),
-                          new Series("retained heap", List.of(mib(full.retainedBytes()), mib(bounded.retainedBytes())))))),
+                          new Series(
+                              "configured bound",
+                              List.of(mib(full.boundBytes()), mib(bounded.boundBytes()))),
+                          new Series(
+                              "retained heap",
+                              List.of(mib(full.retainedBytes()), mib(bounded.retainedBytes())))))),
               figures),
           options.out());
     }
@@ -137,13 +180,16 @@ public final class CacheMemoryMeasurement {
     return bytes / 1024.0 / 1024.0;
   }
 
-  private static Fill fill(LocalSessionTable table, UUID[] owners, int sessions, long bound, String label) {
+  private static Fill fill(
+      LocalSessionTable table, UUID[] owners, int sessions, long bound, String label) {
     long before = retainedHeap();
     SessionStore store = SessionStore.embedded(table).cacheMaximumWeightBytes(bound).build();
     for (int s = 0; s < sessions; s++) {
       UUID owner = owners[s % owners.length];
       // Embedded mode never sends the token anywhere; the store only remembers it per owner.
-      store.history(new Caller(owner, AccessToken.of("embedded-" + (s % owners.length))), SessionId.of(id(s)));
+      store.history(
+          new Caller(owner, AccessToken.of("embedded-" + (s % owners.length))),
+          SessionId.of(id(s)));
     }
     long after = retainedHeap();
     Fill fill = new Fill(label, bound, sessions, store.cachedSessions(), after - before);

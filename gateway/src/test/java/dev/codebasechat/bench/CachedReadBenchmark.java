@@ -26,10 +26,10 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Measurement 4 (JMH): a history read of a session the store holds confirmed in its cache (50
- * messages, written through FakeSupabase and read back once, so the cache holds the database's
- * copy and nothing is pending), against a bare Guava {@code getIfPresent} returning the very same
- * {@link ChatSession} object from a cache built like the store's (weight bound, idle expiry,
- * statistics) with Guava's default ticker. Run by {@link CachedReadMeasurement}.
+ * messages, written through FakeSupabase and read back once, so the cache holds the database's copy
+ * and nothing is pending), against a bare Guava {@code getIfPresent} returning the very same {@link
+ * ChatSession} object from a cache built like the store's (weight bound, idle expiry, statistics)
+ * with Guava's default ticker. Run by {@link CachedReadMeasurement}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -47,7 +47,8 @@ public class CachedReadBenchmark {
   public void setUp() {
     fake = FakeSupabase.create().start();
     // The library's own HTTP client: close() releases its threads, so the fork can exit at once.
-    client = PostgrestClient.builder().restUrl(fake.restUrl()).apiKey(ApiKey.of(fake.apiKey())).build();
+    client =
+        PostgrestClient.builder().restUrl(fake.restUrl()).apiKey(ApiKey.of(fake.apiKey())).build();
     store = SessionStore.builder(client).build();
     caller = BenchSupport.users(fake, 1).get(0).caller();
     id = SessionId.of("chat-1767225600000-cachedread0001");
@@ -55,9 +56,17 @@ public class CachedReadBenchmark {
     store.flush(Duration.ofSeconds(30));
     store.history(caller, id); // from the database, now cached
     SessionRead read = store.history(caller, id);
-    if (read.source() != ReadSource.CACHE || read.session().messageCount() != 50 || read.hasPendingWrites()) {
-      throw new IllegalStateException("expected a confirmed cached session of 50 messages but read " + read.source()
-          + " with " + read.session().messageCount() + " messages, " + read.pendingWrites() + " pending");
+    if (read.source() != ReadSource.CACHE
+        || read.session().messageCount() != 50
+        || read.hasPendingWrites()) {
+      throw new IllegalStateException(
+          "expected a confirmed cached session of 50 messages but read "
+              + read.source()
+              + " with "
+              + read.session().messageCount()
+              + " messages, "
+              + read.pendingWrites()
+              + " pending");
     }
     bare =
         CacheBuilder.newBuilder()

@@ -41,7 +41,9 @@ public final class CachedReadMeasurement {
             .measurementTime(TimeValue.seconds(1))
             .threads(1)
             .addProfiler(GCProfiler.class)
-            .jvmArgsAppend("-Dlogback.configurationFile=" + System.getProperty("logback.configurationFile", ""))
+            .jvmArgsAppend(
+                "-Dlogback.configurationFile="
+                    + System.getProperty("logback.configurationFile", ""))
             .build();
     Collection<RunResult> results = new Runner(jmh).run();
     Map<String, Score> scores = new LinkedHashMap<>();
@@ -52,7 +54,11 @@ public final class CachedReadMeasurement {
       Result<?> alloc = run.getSecondaryResults().get("gc.alloc.rate.norm");
       scores.put(
           name,
-          new Score(name, primary.getScore(), primary.getScoreError(), alloc == null ? Double.NaN : alloc.getScore()));
+          new Score(
+              name,
+              primary.getScore(),
+              primary.getScoreError(),
+              alloc == null ? Double.NaN : alloc.getScore()));
     }
     Score ours = scores.get("storeCachedHistory");
     Score bare = scores.get("bareGuavaGetIfPresent");
@@ -62,7 +68,9 @@ public final class CachedReadMeasurement {
     for (Score s : List.of(ours, bare)) {
       rows.add(
           List.of(
-              s.benchmark().equals("storeCachedHistory") ? "ours: SessionStore.history (cache hit)" : "bare Guava getIfPresent (floor)",
+              s.benchmark().equals("storeCachedHistory")
+                  ? "ours: SessionStore.history (cache hit)"
+                  : "bare Guava getIfPresent (floor)",
               String.format(Locale.ROOT, "%.1f ± %.1f ns", s.nanos(), s.error()),
               String.format(Locale.ROOT, "%.0f B", s.bytesPerOp()),
               BenchSupport.ratio(s.nanos() / bare.nanos())));
@@ -75,19 +83,32 @@ public final class CachedReadMeasurement {
         new MeasurementResult(
             "cached-read",
             "4. Cached history read against a bare Guava lookup (JMH)",
-            "JMH 1.37, average time, 1 fork, " + (options.quick() ? "2 × 1 s warm-up, 3 × 1 s" : "3 × 1 s warm-up, 8 × 1 s")
+            "JMH 1.37, average time, 1 fork, "
+                + (options.quick() ? "2 × 1 s warm-up, 3 × 1 s" : "3 × 1 s warm-up, 8 × 1 s")
                 + " measurement, 1 thread, GC profiler; a 50-message session written through FakeSupabase and read back"
                 + " once, so the cache holds the database's copy and nothing is pending. The bare cache is built like the"
                 + " store's (weight bound, idle expiry, statistics) and returns the same ChatSession object.",
-            List.of(new ResultTable("one read, one thread", List.of("read", "time per read", "allocated per read", "÷ bare lookup"), rows)),
+            List.of(
+                new ResultTable(
+                    "one read, one thread",
+                    List.of("read", "time per read", "allocated per read", "÷ bare lookup"),
+                    rows)),
             List.of(
                 new GoalCheck(
                     "within 3× of the bare cache lookup",
-                    BenchSupport.ratio(ratio) + " (" + String.format(Locale.ROOT, "%.1f ns vs %.1f ns", ours.nanos(), bare.nanos()) + ")",
+                    BenchSupport.ratio(ratio)
+                        + " ("
+                        + String.format(
+                            Locale.ROOT, "%.1f ns vs %.1f ns", ours.nanos(), bare.nanos())
+                        + ")",
                     Verdict.of(ratio <= 3),
                     ratio <= 3
                         ? ""
-                        : String.format(Locale.ROOT, "%.0f B allocated per read against %.0f B: see the notes.", ours.bytesPerOp(), bare.bytesPerOp()))),
+                        : String.format(
+                            Locale.ROOT,
+                            "%.0f B allocated per read against %.0f B: see the notes.",
+                            ours.bytesPerOp(),
+                            bare.bytesPerOp()))),
             List.of(
                 "What a hit costs beyond the lookup: the caller's token is remembered (a second cache lookup), the owner is"
                     + " checked, the breaker's state read (a degraded answer says so), pending writes looked up, and a SessionRead"
@@ -101,7 +122,9 @@ public final class CachedReadMeasurement {
                     "ns",
                     false,
                     List.of("time per read"),
-                    List.of(new Series("ours", List.of(ours.nanos())), new Series("bare Guava", List.of(bare.nanos()))))),
+                    List.of(
+                        new Series("ours", List.of(ours.nanos())),
+                        new Series("bare Guava", List.of(bare.nanos()))))),
             figures),
         options.out());
     BenchSupport.exit();

@@ -43,12 +43,19 @@ public final class ChatWithoutReadsMeasurement {
    * contender's write window 50 ms instead of 500, so each turn is saved on its own, as in a chat.
    */
   private static final Duration TURN = Duration.ofMillis(60);
+
   private static final Duration WINDOW = Duration.ofMillis(50);
 
   private ChatWithoutReadsMeasurement() {}
 
   /** What one contender did. */
-  record Run(String contender, Distribution appends, int requests, long bytesToDatabase, long bytesFromDatabase, int historyReads) {}
+  record Run(
+      String contender,
+      Distribution appends,
+      int requests,
+      long bytesToDatabase,
+      long bytesFromDatabase,
+      int historyReads) {}
 
   public static void main(String[] args) throws Exception {
     BenchSupport.Options options = BenchSupport.Options.parse(args);
@@ -62,7 +69,8 @@ public final class ChatWithoutReadsMeasurement {
         SupabaseTestServer originalSchema =
             SupabaseTestServer.builder()
                 .databaseName("chat500_original")
-                .legacyDefaultPrivileges() // Supabase's grants of those days, which the original relied on
+                .legacyDefaultPrivileges() // Supabase's grants of those days, which the original
+                // relied on
                 .migrations(originalMigrations())
                 .build()
                 .start()) {
@@ -98,7 +106,9 @@ public final class ChatWithoutReadsMeasurement {
     List<GoalCheck> goals =
         List.of(
             new GoalCheck(
-                "bytes received from the database per appended message ≤ 2 × the message's own (" + BenchSupport.bytes(perMessage) + ")",
+                "bytes received from the database per appended message ≤ 2 × the message's own ("
+                    + BenchSupport.bytes(perMessage)
+                    + ")",
                 BenchSupport.bytes((double) ours.bytesFromDatabase() / count) + " per message",
                 Verdict.of(ours.bytesFromDatabase() <= 2 * messageBytes),
                 ""),
@@ -109,7 +119,8 @@ public final class ChatWithoutReadsMeasurement {
                 ""),
             new GoalCheck(
                 "bytes sent to the database: the messages once (O(new messages))",
-                BenchSupport.bytes((double) ours.bytesToDatabase() / count) + " per message; original-style "
+                BenchSupport.bytes((double) ours.bytesToDatabase() / count)
+                    + " per message; original-style "
                     + BenchSupport.bytes((double) original.bytesToDatabase() / count),
                 Verdict.of(ours.bytesToDatabase() < 2 * messageBytes),
                 ""));
@@ -119,10 +130,20 @@ public final class ChatWithoutReadsMeasurement {
             "chat500",
             "7. A " + count + "-message chat that only writes, Supabase mode over real SQL",
             "The PostgREST-compatible test server over PostgreSQL 17 with the migrations, on this machine. One user writes "
-                + count + " messages (every other one a question of ~" + Conversation.USER_CHARS + " characters, the others"
-                + " answers of ~" + Conversation.ASSISTANT_CHARS + "; " + BenchSupport.bytes(perMessage) + " of JSON on average),"
+                + count
+                + " messages (every other one a question of ~"
+                + Conversation.USER_CHARS
+                + " characters, the others"
+                + " answers of ~"
+                + Conversation.ASSISTANT_CHARS
+                + "; "
+                + BenchSupport.bytes(perMessage)
+                + " of JSON on average),"
                 + " in turns of a question and its answer, no reads. A chat's rhythm compressed ten times: a turn every "
-                + TURN.toMillis() + " ms and every contender's write window " + WINDOW.toMillis() + " ms (500 ms by default), so"
+                + TURN.toMillis()
+                + " ms and every contender's write window "
+                + WINDOW.toMillis()
+                + " ms (500 ms by default), so"
                 + " each turn is saved on its own. Ours: the gateway (in this JVM) in Supabase mode, the client POSTs"
                 + " /v1/sessions then each message to /v1/sessions/{id}/messages. Original-style: the original's store"
                 + " (whole-row upsert after the debounce). Bare: one append_chat_messages call per"
@@ -132,8 +153,14 @@ public final class ChatWithoutReadsMeasurement {
                 new ResultTable(
                     count + " messages",
                     List.of(
-                        "contender", "append p50", "append p99", "database requests", "requests per message",
-                        "bytes to the database per message", "bytes from the database per message", "history reads"),
+                        "contender",
+                        "append p50",
+                        "append p99",
+                        "database requests",
+                        "requests per message",
+                        "bytes to the database per message",
+                        "bytes from the database per message",
+                        "history reads"),
                     rows)),
             goals,
             List.of(
@@ -149,18 +176,30 @@ public final class ChatWithoutReadsMeasurement {
                     true,
                     categories,
                     List.of(
-                        new Series("to the database", runs.stream().map(r -> (double) r.bytesToDatabase() / count).toList()),
-                        new Series("from the database", runs.stream().map(r -> (double) r.bytesFromDatabase() / count).toList())))),
+                        new Series(
+                            "to the database",
+                            runs.stream().map(r -> (double) r.bytesToDatabase() / count).toList()),
+                        new Series(
+                            "from the database",
+                            runs.stream()
+                                .map(r -> (double) r.bytesFromDatabase() / count)
+                                .toList())))),
             figures),
         options.out());
     BenchSupport.exit();
   }
 
   private static int historyReads(List<RecordedRequest> requests) {
-    return (int) requests.stream()
-        .filter(r -> r.method().equals("GET") && (r.query().isEmpty() || r.query().contains("conversation_history") || r.query().contains("select=%2A")))
-        .filter(r -> r.isOnTable("codebase_chat_sessions"))
-        .count();
+    return (int)
+        requests.stream()
+            .filter(
+                r ->
+                    r.method().equals("GET")
+                        && (r.query().isEmpty()
+                            || r.query().contains("conversation_history")
+                            || r.query().contains("select=%2A")))
+            .filter(r -> r.isOnTable("codebase_chat_sessions"))
+            .count();
   }
 
   private static Run gateway(SupabaseTestServer supabase, List<ChatMessage> chat) throws Exception {
@@ -204,7 +243,8 @@ public final class ChatWithoutReadsMeasurement {
                 HttpResponse.BodyHandlers.ofString());
         latencies[i] = System.nanoTime() - before;
         if (answer.statusCode() != 200) {
-          throw new IllegalStateException("append answered " + answer.statusCode() + ": " + answer.body());
+          throw new IllegalStateException(
+              "append answered " + answer.statusCode() + ": " + answer.body());
         }
         paceTurns(start, i);
       }
@@ -216,13 +256,16 @@ public final class ChatWithoutReadsMeasurement {
     }
   }
 
-  private static Run original(SupabaseTestServer supabase, List<ChatMessage> chat) throws Exception {
+  private static Run original(SupabaseTestServer supabase, List<ChatMessage> chat)
+      throws Exception {
     supabase.reset();
     UUID user = supabase.newUser();
     String token = supabase.tokenFor(user, Duration.ofHours(2));
     OkHttpClient http = OriginalStyleStore.httpClient().build();
     ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
-    OriginalStyleStore store = new OriginalStyleStore(http, supabase.restUrl(), supabase.apiKey(), timers, Clock.systemUTC(), WINDOW);
+    OriginalStyleStore store =
+        new OriginalStyleStore(
+            http, supabase.restUrl(), supabase.apiKey(), timers, Clock.systemUTC(), WINDOW);
     String id = "chat-1767225600000-original500";
     try {
       long[] latencies = new long[chat.size()];
@@ -245,9 +288,11 @@ public final class ChatWithoutReadsMeasurement {
   /** A migrations directory holding only the original schema's file. */
   private static Path originalMigrations() throws java.io.IOException {
     Path dir = Files.createTempDirectory("original-schema");
-    try (var in = ChatWithoutReadsMeasurement.class.getResourceAsStream(
-        "/db/original-20250118000000_create_codebase_chat_sessions.sql")) {
-      Files.copy(java.util.Objects.requireNonNull(in, "original schema resource"),
+    try (var in =
+        ChatWithoutReadsMeasurement.class.getResourceAsStream(
+            "/db/original-20250118000000_create_codebase_chat_sessions.sql")) {
+      Files.copy(
+          java.util.Objects.requireNonNull(in, "original schema resource"),
           dir.resolve("20250118000000_create_codebase_chat_sessions.sql"));
     }
     return dir;
@@ -284,16 +329,32 @@ public final class ChatWithoutReadsMeasurement {
         "the chat in the database",
         Duration.ofSeconds(60),
         () -> {},
-        () -> supabase.queryOneAsOwner(// Qualified: the column of the original schema, the computed field of this project's.
-            "select jsonb_array_length(s.conversation_history) from public.codebase_chat_sessions s where s.session_id = ?", id)
-            .map(n -> Integer.parseInt(n) == count)
-            .orElse(false));
+        () ->
+            supabase
+                .queryOneAsOwner( // Qualified: the column of the original schema, the computed
+                    // field of this project's.
+                    "select jsonb_array_length(s.conversation_history) from public.codebase_chat_sessions s where s.session_id = ?",
+                    id)
+                .map(n -> Integer.parseInt(n) == count)
+                .orElse(false));
   }
 
   private static Run summary(String contender, long[] latencies, List<RecordedRequest> requests) {
     long to = requests.stream().mapToLong(RecordedRequest::bytesReceived).sum();
     long from = requests.stream().mapToLong(RecordedRequest::bytesSent).sum();
-    System.out.printf(Locale.ROOT, "%s: %d requests, %d bytes to the database, %d from it%n", contender, requests.size(), to, from);
-    return new Run(contender, Distribution.ofNanos(latencies), requests.size(), to, from, historyReads(requests));
+    System.out.printf(
+        Locale.ROOT,
+        "%s: %d requests, %d bytes to the database, %d from it%n",
+        contender,
+        requests.size(),
+        to,
+        from);
+    return new Run(
+        contender,
+        Distribution.ofNanos(latencies),
+        requests.size(),
+        to,
+        from,
+        historyReads(requests));
   }
 }

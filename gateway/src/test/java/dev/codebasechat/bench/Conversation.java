@@ -14,18 +14,57 @@ import java.util.Random;
 
 /**
  * Deterministic chat text of realistic size: a user question of about {@value #USER_CHARS}
- * characters and an assistant answer of about {@value #ASSISTANT_CHARS}, made of words drawn with
- * a fixed seed so that every contender sends exactly the same messages.
+ * characters and an assistant answer of about {@value #ASSISTANT_CHARS}, made of words drawn with a
+ * fixed seed so that every contender sends exactly the same messages.
  */
 final class Conversation {
   static final int USER_CHARS = 240;
   static final int ASSISTANT_CHARS = 1_400;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String[] WORDS = {
-    "session", "store", "append", "history", "cache", "token", "database", "request", "function", "class",
-    "where", "is", "the", "handled", "how", "does", "this", "work", "when", "why", "returns", "value",
-    "null", "optional", "thread", "lock", "retry", "breaker", "journal", "write", "read", "file", "line",
-    "repository", "module", "test", "build", "error", "message", "user", "assistant", "code", "change",
+    "session",
+    "store",
+    "append",
+    "history",
+    "cache",
+    "token",
+    "database",
+    "request",
+    "function",
+    "class",
+    "where",
+    "is",
+    "the",
+    "handled",
+    "how",
+    "does",
+    "this",
+    "work",
+    "when",
+    "why",
+    "returns",
+    "value",
+    "null",
+    "optional",
+    "thread",
+    "lock",
+    "retry",
+    "breaker",
+    "journal",
+    "write",
+    "read",
+    "file",
+    "line",
+    "repository",
+    "module",
+    "test",
+    "build",
+    "error",
+    "message",
+    "user",
+    "assistant",
+    "code",
+    "change",
   };
 
   private Conversation() {}
@@ -33,7 +72,8 @@ final class Conversation {
   /** Message {@code index} of a conversation: even indexes are user turns, odd ones answers. */
   static ChatMessage message(String prefix, int index, Instant at) {
     Role role = index % 2 == 0 ? Role.USER : Role.ASSISTANT;
-    String text = text(prefix.hashCode() * 31L + index, role == Role.USER ? USER_CHARS : ASSISTANT_CHARS);
+    String text =
+        text(prefix.hashCode() * 31L + index, role == Role.USER ? USER_CHARS : ASSISTANT_CHARS);
     return new ChatMessage(MessageId.of(prefix + "-" + index), role, text, at, Optional.empty());
   }
 

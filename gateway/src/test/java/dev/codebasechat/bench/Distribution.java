@@ -3,9 +3,9 @@ package dev.codebasechat.bench;
 import java.util.Arrays;
 
 /**
- * Summary of latency samples, in milliseconds: nearest-rank percentiles (the p-th percentile is
- * the smallest sample that at least p % of the samples do not exceed), so every figure is a
- * sample that was actually observed.
+ * Summary of latency samples, in milliseconds: nearest-rank percentiles (the p-th percentile is the
+ * smallest sample that at least p % of the samples do not exceed), so every figure is a sample that
+ * was actually observed.
  */
 public record Distribution(int count, double p50Ms, double p99Ms, double maxMs, double meanMs) {
 

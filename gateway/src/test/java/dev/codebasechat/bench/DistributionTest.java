@@ -51,6 +51,7 @@ class DistributionTest {
 
   @Test
   void ofNanos_noSamples_isRefused() {
-    assertThatThrownBy(() -> Distribution.ofNanos(new long[0])).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Distribution.ofNanos(new long[0]))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -9,8 +9,8 @@ import java.nio.file.Path;
 
 /**
  * The ceiling for measurement 5: Undertow answering every request with one fixed body, straight
- * from its I/O thread (no dispatch, no parsing, nothing computed). Run as its own process:
- * {@code FixedBodyServer BODY_FILE}; prints {@code LISTENING <port>} once bound to a free port on
+ * from its I/O thread (no dispatch, no parsing, nothing computed). Run as its own process: {@code
+ * FixedBodyServer BODY_FILE}; prints {@code LISTENING <port>} once bound to a free port on
  * 127.0.0.1, and stops when its standard input closes.
  */
 public final class FixedBodyServer {

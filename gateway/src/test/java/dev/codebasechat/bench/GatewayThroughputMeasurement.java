@@ -33,9 +33,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Measurement 5: the gateway's HTTP throughput and latency for cached reads and for appends,
  * against a minimal HTTP server returning the same bytes as a fixed body (the ceiling), with the
- * load generator in a separate process: {@code wrk} when installed, otherwise {@link
- * LoadGenerator} in its own JVM. The gateway runs as a user starts it ({@code cli.Main serve},
- * embedded mode, its own JVM); the fixed-body server ({@link FixedBodyServer}) too.
+ * load generator in a separate process: {@code wrk} when installed, otherwise {@link LoadGenerator}
+ * in its own JVM. The gateway runs as a user starts it ({@code cli.Main serve}, embedded mode, its
+ * own JVM); the fixed-body server ({@link FixedBodyServer}) too.
  */
 public final class GatewayThroughputMeasurement {
   private static final int CONNECTIONS = 16;
@@ -45,7 +45,15 @@ public final class GatewayThroughputMeasurement {
   private GatewayThroughputMeasurement() {}
 
   /** One load run. */
-  record LoadResult(String target, String load, long requests, double seconds, long non2xx, long errors, double p50Ms, double p99Ms) {
+  record LoadResult(
+      String target,
+      String load,
+      long requests,
+      double seconds,
+      long non2xx,
+      long errors,
+      double p50Ms,
+      double p99Ms) {
     double perSecond() {
       return requests / seconds;
     }
@@ -54,7 +62,8 @@ public final class GatewayThroughputMeasurement {
   public static void main(String[] args) throws Exception {
     BenchSupport.Options options = BenchSupport.Options.parse(args);
     int seconds = options.quick() ? 4 : 12;
-    String generator = wrkInstalled() ? "wrk " + wrkVersion() : "LoadGenerator (Java, own JVM; wrk not installed)";
+    String generator =
+        wrkInstalled() ? "wrk " + wrkVersion() : "LoadGenerator (Java, own JVM; wrk not installed)";
     boolean gatewayBuilt = gatewayOnClassPath();
     Path dir = Files.createTempDirectory("gateway-bench");
     List<LoadResult> results = new ArrayList<>();
@@ -73,46 +82,76 @@ public final class GatewayThroughputMeasurement {
         gatewayPort = freePort();
         gateway = startGateway(dir, gatewayPort, secret);
         awaitHealthy(http, gatewayPort);
-        token = DevTokenMinter.create(secret, dev.codebasechat.gateway.Settings.EMBEDDED_TOKEN_ISSUER, Clock.systemUTC()).mint(UUID.randomUUID(), Duration.ofHours(1));
+        token =
+            DevTokenMinter.create(
+                    secret,
+                    dev.codebasechat.gateway.Settings.EMBEDDED_TOKEN_ISSUER,
+                    Clock.systemUTC())
+                .mint(UUID.randomUUID(), Duration.ofHours(1));
         sessionPath = createSession(http, gatewayPort, token);
         for (int i = 0; i < SESSION_MESSAGES; i++) {
           var message = Conversation.message("gw", i, Clock.systemUTC().instant());
           String body =
-              BenchSupport.JSON.createObjectNode().put("role", message.role().wireName()).put("content", message.content()).toString();
+              BenchSupport.JSON
+                  .createObjectNode()
+                  .put("role", message.role().wireName())
+                  .put("content", message.content())
+                  .toString();
           HttpResponse<String> appended =
               http.send(
-                  authorized(HttpRequest.newBuilder(uri(gatewayPort, sessionPath + "/messages")), token)
+                  authorized(
+                          HttpRequest.newBuilder(uri(gatewayPort, sessionPath + "/messages")),
+                          token)
                       .header("Content-Type", "application/json")
                       .POST(HttpRequest.BodyPublishers.ofString(body))
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
           if (appended.statusCode() / 100 != 2) {
-            throw new IllegalStateException("append answered " + appended.statusCode() + ": " + appended.body());
+            throw new IllegalStateException(
+                "append answered " + appended.statusCode() + ": " + appended.body());
           }
         }
         HttpResponse<String> read =
-            http.send(authorized(HttpRequest.newBuilder(uri(gatewayPort, sessionPath)), token).GET().build(), HttpResponse.BodyHandlers.ofString());
+            http.send(
+                authorized(HttpRequest.newBuilder(uri(gatewayPort, sessionPath)), token)
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         cachedBody = read.body();
         JsonNode json = BenchSupport.JSON.readTree(cachedBody);
         if (read.statusCode() != 200 || json.path("messages").size() != SESSION_MESSAGES) {
-          throw new IllegalStateException("reading the session answered " + read.statusCode() + " with " + json.path("messages").size() + " messages");
+          throw new IllegalStateException(
+              "reading the session answered "
+                  + read.statusCode()
+                  + " with "
+                  + json.path("messages").size()
+                  + " messages");
         }
       } else {
         // Same shape and size class as the gateway's answer would be: 50 messages as JSON.
         var body = BenchSupport.JSON.createObjectNode();
         var messages = body.putArray("messages");
         for (int i = 0; i < SESSION_MESSAGES; i++) {
-          messages.add(Conversation.json(Conversation.message("gw", i, Clock.systemUTC().instant())));
+          messages.add(
+              Conversation.json(Conversation.message("gw", i, Clock.systemUTC().instant())));
         }
         cachedBody = body.toString();
       }
       Path bodyFile = dir.resolve("body.json");
       Files.writeString(bodyFile, cachedBody, StandardCharsets.UTF_8);
-      Process fixed = startJava(FixedBodyServer.class.getName(), List.of(bodyFile.toString()), Map.of());
+      Process fixed =
+          startJava(FixedBodyServer.class.getName(), List.of(bodyFile.toString()), Map.of());
       try {
         int fixedPort = awaitListening(fixed);
-        results.add(load("fixed-body server (ceiling)", "GET, " + BenchSupport.bytes(cachedBody.length()) + " body",
-            List.of("http://127.0.0.1:" + fixedPort + "/"), "GET", "-", seconds, List.of()));
+        results.add(
+            load(
+                "fixed-body server (ceiling)",
+                "GET, " + BenchSupport.bytes(cachedBody.length()) + " body",
+                List.of("http://127.0.0.1:" + fixedPort + "/"),
+                "GET",
+                "-",
+                seconds,
+                List.of()));
       } finally {
         fixed.getOutputStream().close();
         fixed.destroy();
@@ -120,8 +159,15 @@ public final class GatewayThroughputMeasurement {
       }
       if (gatewayBuilt) {
         List<String> auth = List.of("Authorization: Bearer " + token);
-        results.add(load("gateway", "GET /v1/sessions/{id} (cached, " + SESSION_MESSAGES + " messages)",
-            List.of("http://127.0.0.1:" + gatewayPort + sessionPath), "GET", "-", seconds, auth));
+        results.add(
+            load(
+                "gateway",
+                "GET /v1/sessions/{id} (cached, " + SESSION_MESSAGES + " messages)",
+                List.of("http://127.0.0.1:" + gatewayPort + sessionPath),
+                "GET",
+                "-",
+                seconds,
+                auth));
         // Appends rotate over one fresh session per connection: a chat session gets one message at
         // a time, so concurrent appends to a single session would measure an unrealistic conflict.
         List<String> appendPaths = new ArrayList<>();
@@ -129,21 +175,43 @@ public final class GatewayThroughputMeasurement {
           appendPaths.add(createSession(http, gatewayPort, token) + "/messages");
         }
         appendPathsForProfile.addAll(appendPaths);
-        List<String> post = List.of("Authorization: Bearer " + token, "Content-Type: application/json");
-        results.add(load("gateway", "POST /v1/sessions/{id}/messages (one message of " + Conversation.USER_CHARS
-                + " characters, " + CONNECTIONS + " sessions in turn; embedded: durable in SQLite before the answer)",
-            prefixed("http://127.0.0.1:" + gatewayPort, appendPaths), "POST",
-            "{\"id\":\"%ID%\",\"role\":\"user\",\"content\":\"" + Conversation.message("gw", 0, Clock.systemUTC().instant()).content() + "\"}",
-            seconds, post));
+        List<String> post =
+            List.of("Authorization: Bearer " + token, "Content-Type: application/json");
+        results.add(
+            load(
+                "gateway",
+                "POST /v1/sessions/{id}/messages (one message of "
+                    + Conversation.USER_CHARS
+                    + " characters, "
+                    + CONNECTIONS
+                    + " sessions in turn; embedded: durable in SQLite before the answer)",
+                prefixed("http://127.0.0.1:" + gatewayPort, appendPaths),
+                "POST",
+                "{\"id\":\"%ID%\",\"role\":\"user\",\"content\":\""
+                    + Conversation.message("gw", 0, Clock.systemUTC().instant()).content()
+                    + "\"}",
+                seconds,
+                post));
       }
       if (gatewayBuilt) {
         // Reads run Java code all the time: JFR's execution samples. Appends mostly wait for the
         // SQLite connection, which only thread dumps show.
-        readProfile = profile(gateway, true, List.of("http://127.0.0.1:" + gatewayPort + sessionPath), "GET", "-",
-            List.of("Authorization: Bearer " + token));
-        appendProfile = profile(gateway, false, prefixed("http://127.0.0.1:" + gatewayPort, appendPathsForProfile), "POST",
-            "{\"id\":\"p%ID%\",\"role\":\"user\",\"content\":\"profiling\"}",
-            List.of("Authorization: Bearer " + token, "Content-Type: application/json"));
+        readProfile =
+            profile(
+                gateway,
+                true,
+                List.of("http://127.0.0.1:" + gatewayPort + sessionPath),
+                "GET",
+                "-",
+                List.of("Authorization: Bearer " + token));
+        appendProfile =
+            profile(
+                gateway,
+                false,
+                prefixed("http://127.0.0.1:" + gatewayPort, appendPathsForProfile),
+                "POST",
+                "{\"id\":\"p%ID%\",\"role\":\"user\",\"content\":\"profiling\"}",
+                List.of("Authorization: Bearer " + token, "Content-Type: application/json"));
       }
     } finally {
       if (gateway != null) {
@@ -179,14 +247,19 @@ public final class GatewayThroughputMeasurement {
               BenchSupport.ms(r.p99Ms()),
               r.non2xx() + " / " + r.errors(),
               String.format(Locale.ROOT, "%.0f %%", 100 * r.perSecond() / ceiling.perSecond())));
-      String key = r.target().startsWith("fixed") ? "fixed" : (r.load().startsWith("GET") ? "gatewayRead" : "gatewayAppend");
+      String key =
+          r.target().startsWith("fixed")
+              ? "fixed"
+              : (r.load().startsWith("GET") ? "gatewayRead" : "gatewayAppend");
       figures.put(key + ".perSecond", r.perSecond());
       figures.put(key + ".p50Ms", r.p50Ms());
       figures.put(key + ".p99Ms", r.p99Ms());
     }
     if (!gatewayBuilt) {
-      for (String load : List.of("GET /v1/sessions/{id} (cached)", "POST /v1/sessions/{id}/messages")) {
-        rows.add(List.of("gateway", load, "not measured (gateway not built yet)", "—", "—", "—", "—"));
+      for (String load :
+          List.of("GET /v1/sessions/{id} (cached)", "POST /v1/sessions/{id}/messages")) {
+        rows.add(
+            List.of("gateway", load, "not measured (gateway not built yet)", "—", "—", "—", "—"));
       }
     }
     GoalCheck goal;
@@ -198,7 +271,12 @@ public final class GatewayThroughputMeasurement {
       goal =
           new GoalCheck(
               "cached reads ≥ 50 % of the fixed-body server's throughput",
-              String.format(Locale.ROOT, "%.0f %% (%,.0f vs %,.0f requests/s)", 100 * share, read.perSecond(), ceiling.perSecond()),
+              String.format(
+                  Locale.ROOT,
+                  "%.0f %% (%,.0f vs %,.0f requests/s)",
+                  100 * share,
+                  read.perSecond(),
+                  ceiling.perSecond()),
               Verdict.of(share >= 0.5),
               "");
       figures.put("readShareOfCeiling", share);
@@ -207,25 +285,53 @@ public final class GatewayThroughputMeasurement {
       rps.add(read.perSecond());
       rps.add(results.get(2).perSecond());
     } else {
-      goal = new GoalCheck("cached reads ≥ 50 % of the fixed-body server's throughput", "not measured (gateway not built yet)", MeasurementResult.Verdict.NOT_MEASURED, "");
+      goal =
+          new GoalCheck(
+              "cached reads ≥ 50 % of the fixed-body server's throughput",
+              "not measured (gateway not built yet)", MeasurementResult.Verdict.NOT_MEASURED, "");
     }
     BenchSupport.write(
         new MeasurementResult(
             "gateway",
             "5. Gateway HTTP throughput and latency against a fixed-body server",
-            "Load generator: " + generator + ", " + CONNECTIONS + " connections, 1 thread, " + seconds + " s per row after "
-                + warmUpSeconds(seconds) + " s of unrecorded warm-up at the same load, as a separate process. Gateway: `cli.Main serve` in its own JVM, embedded mode (SQLite in a temporary DATA_DIR, HS256 dev"
-                + " token), one session of " + SESSION_MESSAGES + " messages. Ceiling: Undertow in its own JVM answering every"
+            "Load generator: "
+                + generator
+                + ", "
+                + CONNECTIONS
+                + " connections, 1 thread, "
+                + seconds
+                + " s per row after "
+                + warmUpSeconds(seconds)
+                + " s of unrecorded warm-up at the same load, as a separate process. Gateway: `cli.Main serve` in its own JVM, embedded mode (SQLite in a temporary DATA_DIR, HS256 dev"
+                + " token), one session of "
+                + SESSION_MESSAGES
+                + " messages. Ceiling: Undertow in its own JVM answering every"
                 + " request with the gateway's own answer for that session as a fixed body. Everything on the same 2 cores.",
-            List.of(new ResultTable("closed loop, " + CONNECTIONS + " connections",
-                List.of("target", "load", "requests/s", "p50", "p99", "non-2xx / errors", "of the ceiling"), rows)),
+            List.of(
+                new ResultTable(
+                    "closed loop, " + CONNECTIONS + " connections",
+                    List.of(
+                        "target",
+                        "load",
+                        "requests/s",
+                        "p50",
+                        "p99",
+                        "non-2xx / errors",
+                        "of the ceiling"),
+                    rows)),
             List.of(goal),
             gatewayBuilt
                 ? List.of(
-                    "Where the gateway's time goes, during a further " + PROFILE_SECONDS + " s of the same load (each sampled"
+                    "Where the gateway's time goes, during a further "
+                        + PROFILE_SECONDS
+                        + " s of the same load (each sampled"
                         + " stack attributed to the first category a frame of it matches): cached reads, JFR execution"
-                        + " samples of the gateway's running threads — " + readProfile + ". Appends, thread dumps every"
-                        + " 200 ms (which also show threads waiting for a lock) — " + appendProfile + ".",
+                        + " samples of the gateway's running threads — "
+                        + readProfile
+                        + ". Appends, thread dumps every"
+                        + " 200 ms (which also show threads waiting for a lock) — "
+                        + appendProfile
+                        + ".",
                     "The ceiling writes a prepared buffer from Undertow's I/O thread. A cached read of the gateway is"
                         + " answered on the I/O thread too, when nothing in it can wait: the token is one the verifier has"
                         + " verified before (remembered by its exact string, re-checked for expiry on every request), the"
@@ -240,47 +346,87 @@ public final class GatewayThroughputMeasurement {
                         + " for every request) the same run measured 17 % of the ceiling (7,553 vs 43,631 requests/s on"
                         + " 2026-11-24).")
                 : List.of(),
-            List.of(new Chart("gateway-throughput.svg", "Requests per second, " + CONNECTIONS + " connections", "requests/s", false,
-                categories, List.of(new Series("requests/s", rps)))),
+            List.of(
+                new Chart(
+                    "gateway-throughput.svg",
+                    "Requests per second, " + CONNECTIONS + " connections",
+                    "requests/s",
+                    false,
+                    categories,
+                    List.of(new Series("requests/s", rps)))),
             figures),
         options.out());
   }
 
   private static LoadResult load(
-      String target, String load, List<String> urls, String method, String body, int seconds, List<String> headers)
+      String target,
+      String load,
+      List<String> urls,
+      String method,
+      String body,
+      int seconds,
+      List<String> headers)
       throws Exception {
     // Warm-up at the same load first (JIT, connection pools, caches), not recorded.
     run(urls, method, body, warmUpSeconds(seconds), headers);
     JsonNode r = run(urls, method, body, seconds, headers);
     return new LoadResult(
-        target, load, r.get("requests").asLong(), r.get("durationUs").asLong() / 1e6, r.get("non2xx").asLong(), r.get("errors").asLong(),
-        r.get("p50Us").asDouble() / 1000, r.get("p99Us").asDouble() / 1000);
+        target,
+        load,
+        r.get("requests").asLong(),
+        r.get("durationUs").asLong() / 1e6,
+        r.get("non2xx").asLong(),
+        r.get("errors").asLong(),
+        r.get("p50Us").asDouble() / 1000,
+        r.get("p99Us").asDouble() / 1000);
   }
 
   private static int warmUpSeconds(int seconds) {
     return Math.max(2, seconds / 2);
   }
 
-  private static JsonNode run(List<String> urls, String method, String body, int seconds, List<String> headers)
+  private static JsonNode run(
+      List<String> urls, String method, String body, int seconds, List<String> headers)
       throws Exception {
     List<String> command = new ArrayList<>();
     if (wrkInstalled()) {
-      command.addAll(List.of("wrk", "-t1", "-c" + CONNECTIONS, "-d" + seconds + "s", "--timeout", "5s", "-s", "scripts/bench-load.lua"));
+      command.addAll(
+          List.of(
+              "wrk",
+              "-t1",
+              "-c" + CONNECTIONS,
+              "-d" + seconds + "s",
+              "--timeout",
+              "5s",
+              "-s",
+              "scripts/bench-load.lua"));
       for (String h : headers) {
         command.add("-H");
         command.add(h);
       }
       // wrk takes one URL; the others go to the script as paths, used in turn.
-      String paths = urls.size() == 1 ? "" : String.join(",", urls.stream().map(u -> URI.create(u).getRawPath()).toList());
+      String paths =
+          urls.size() == 1
+              ? ""
+              : String.join(",", urls.stream().map(u -> URI.create(u).getRawPath()).toList());
       command.addAll(List.of(urls.get(0), "--", method, body, paths));
     } else {
       command.addAll(javaCommand(LoadGenerator.class.getName()));
-      command.addAll(List.of(String.join(",", urls), method, body, String.valueOf(CONNECTIONS), String.valueOf(seconds)));
+      command.addAll(
+          List.of(
+              String.join(",", urls),
+              method,
+              body,
+              String.valueOf(CONNECTIONS),
+              String.valueOf(seconds)));
       command.addAll(headers);
     }
-    Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process process =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String json = null;
-    try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader out =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = out.readLine()) != null; ) {
         if (line.startsWith("{\"requests\"")) {
           json = line;
@@ -299,19 +445,39 @@ public final class GatewayThroughputMeasurement {
 
   /** Samples the gateway's threads while the load runs again for 4 s. */
   private static String profile(
-      Process gateway, boolean flightRecorder, List<String> urls, String method, String body, List<String> headers)
+      Process gateway,
+      boolean flightRecorder,
+      List<String> urls,
+      String method,
+      String body,
+      List<String> headers)
       throws Exception {
     StackSampler sampler =
         new StackSampler(
             gateway.pid(),
             List.of(
-                new StackSampler.Category("token verification", List.of("com.nimbusds", "dev.codebasechat.auth"), false),
-                new StackSampler.Category("waiting for the SQLite connection", List.of("dev.codebasechat.sync.SqliteDatabase"), true),
-                new StackSampler.Category("SQLite", List.of("org.sqlite", "dev.codebasechat.sync"), false),
-                new StackSampler.Category("JSON answer", List.of("com.fasterxml.jackson", "dev.codebasechat.gateway.SessionJson", "dev.codebasechat.gateway.Json"), false),
-                new StackSampler.Category("session store", List.of("dev.codebasechat.session"), false),
+                new StackSampler.Category(
+                    "token verification", List.of("com.nimbusds", "dev.codebasechat.auth"), false),
+                new StackSampler.Category(
+                    "waiting for the SQLite connection",
+                    List.of("dev.codebasechat.sync.SqliteDatabase"),
+                    true),
+                new StackSampler.Category(
+                    "SQLite", List.of("org.sqlite", "dev.codebasechat.sync"), false),
+                new StackSampler.Category(
+                    "JSON answer",
+                    List.of(
+                        "com.fasterxml.jackson",
+                        "dev.codebasechat.gateway.SessionJson",
+                        "dev.codebasechat.gateway.Json"),
+                    false),
+                new StackSampler.Category(
+                    "session store", List.of("dev.codebasechat.session"), false),
                 new StackSampler.Category("logging", List.of("ch.qos.logback", "org.slf4j"), false),
-                new StackSampler.Category("HTTP I/O and hand-off to workers", List.of("io.undertow", "org.xnio", "org.jboss.threads", "sun.nio.ch"), false)));
+                new StackSampler.Category(
+                    "HTTP I/O and hand-off to workers",
+                    List.of("io.undertow", "org.xnio", "org.jboss.threads", "sun.nio.ch"),
+                    false)));
     Thread loadThread =
         new Thread(
             () -> {
@@ -339,10 +505,13 @@ public final class GatewayThroughputMeasurement {
   private static String createSession(HttpClient http, int port, String token) throws Exception {
     HttpResponse<String> created =
         http.send(
-            authorized(HttpRequest.newBuilder(uri(port, "/v1/sessions")), token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            authorized(HttpRequest.newBuilder(uri(port, "/v1/sessions")), token)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
             HttpResponse.BodyHandlers.ofString());
     if (created.statusCode() != 201) {
-      throw new IllegalStateException("creating a session answered " + created.statusCode() + ": " + created.body());
+      throw new IllegalStateException(
+          "creating a session answered " + created.statusCode() + ": " + created.body());
     }
     return created.headers().firstValue("Location").orElseThrow();
   }
@@ -357,11 +526,14 @@ public final class GatewayThroughputMeasurement {
     builder.command().add("serve");
     builder.environment().remove("SUPABASE_URL");
     builder.environment().putAll(env);
-    builder.redirectOutput(dir.resolve("gateway.out").toFile()).redirectError(dir.resolve("gateway.err").toFile());
+    builder
+        .redirectOutput(dir.resolve("gateway.out").toFile())
+        .redirectError(dir.resolve("gateway.err").toFile());
     return builder.start();
   }
 
-  private static Process startJava(String mainClass, List<String> args, Map<String, String> env) throws IOException {
+  private static Process startJava(String mainClass, List<String> args, Map<String, String> env)
+      throws IOException {
     ProcessBuilder builder = new ProcessBuilder(javaCommand(mainClass));
     builder.command().addAll(args);
     builder.environment().putAll(env);
@@ -371,12 +543,19 @@ public final class GatewayThroughputMeasurement {
 
   static List<String> javaCommand(String mainClass) {
     String java = ProcessHandle.current().info().command().orElse("java");
-    return new ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-        "-Dlogback.configurationFile=" + System.getProperty("logback.configurationFile", ""), mainClass));
+    return new ArrayList<>(
+        List.of(
+            java,
+            "-Xmx512m",
+            "-cp",
+            System.getProperty("java.class.path"),
+            "-Dlogback.configurationFile=" + System.getProperty("logback.configurationFile", ""),
+            mainClass));
   }
 
   private static int awaitListening(Process process) throws IOException {
-    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     for (String line; (line = out.readLine()) != null; ) {
       if (line.startsWith("LISTENING ")) {
         return Integer.parseInt(line.substring("LISTENING ".length()).trim());
@@ -389,7 +568,11 @@ public final class GatewayThroughputMeasurement {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       try {
-        if (http.send(HttpRequest.newBuilder(uri(port, "/healthz")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+        if (http.send(
+                    HttpRequest.newBuilder(uri(port, "/healthz")).build(),
+                    HttpResponse.BodyHandlers.discarding())
+                .statusCode()
+            == 200) {
           return;
         }
       } catch (IOException e) {
@@ -397,7 +580,8 @@ public final class GatewayThroughputMeasurement {
       }
       BenchSupport.sleepMillis(100);
     }
-    throw new IllegalStateException("the gateway did not become healthy within 60 s on port " + port);
+    throw new IllegalStateException(
+        "the gateway did not become healthy within 60 s on port " + port);
   }
 
   private static HttpRequest.Builder authorized(HttpRequest.Builder request, String token) {
@@ -426,7 +610,10 @@ public final class GatewayThroughputMeasurement {
       Process p = new ProcessBuilder("wrk", "-v").redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       p.waitFor();
-      return out.lines().findFirst().map(line -> line.replaceAll("^wrk ([^ ]+).*", "$1")).orElse("");
+      return out.lines()
+          .findFirst()
+          .map(line -> line.replaceAll("^wrk ([^ ]+).*", "$1"))
+          .orElse("");
     } catch (IOException e) {
       return "";
     } catch (InterruptedException e) {

@@ -25,8 +25,8 @@ import java.util.function.LongUnaryOperator;
  * SqliteJournal#append} with {@link Durability#FULL} and {@link Durability#PROCESS_CRASH_SAFE},
  * {@link LocalSessionTable#append} (the embedded default's write path) with both levels, and an
  * in-memory baseline (a synchronised list append of the same bytes, roughly what the store's
- * in-memory outbox costs today). Single thread, one message per call, a ~350-byte JSON payload.
- * Not a test: run with {@code scripts/bench-journal [samples]}; prints a Markdown table.
+ * in-memory outbox costs today). Single thread, one message per call, a ~350-byte JSON payload. Not
+ * a test: run with {@code scripts/bench-journal [samples]}; prints a Markdown table.
  */
 public final class JournalAppendBenchmark {
 
@@ -40,32 +40,51 @@ public final class JournalAppendBenchmark {
     int samples = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
     Path dir = Files.createTempDirectory(Path.of("target"), "bench-journal-");
     byte[] payload = message(0).toString().getBytes(UTF_8);
-    System.out.printf(Locale.ROOT, "payload %d bytes, %d samples after %d warm-up calls, files in %s%n%n",
-        payload.length, samples, WARMUP, dir.toAbsolutePath());
+    System.out.printf(
+        Locale.ROOT,
+        "payload %d bytes, %d samples after %d warm-up calls, files in %s%n%n",
+        payload.length,
+        samples,
+        WARMUP,
+        dir.toAbsolutePath());
     System.out.println("| what | durability | median | p99 | mean |");
     System.out.println("|---|---|---:|---:|---:|");
 
     List<byte[]> memory = new ArrayList<>();
-    print("in-memory list append (baseline)", "none (lost on crash)", measure(samples, i -> {
-      synchronized (memory) {
-        memory.add(payload.clone());
-        return memory.size();
-      }
-    }));
-    for (Durability durability : new Durability[] {Durability.PROCESS_CRASH_SAFE, Durability.FULL}) {
+    print(
+        "in-memory list append (baseline)",
+        "none (lost on crash)",
+        measure(
+            samples,
+            i -> {
+              synchronized (memory) {
+                memory.add(payload.clone());
+                return memory.size();
+              }
+            }));
+    for (Durability durability :
+        new Durability[] {Durability.PROCESS_CRASH_SAFE, Durability.FULL}) {
       try (Journal journal =
           SqliteJournal.builder()
               .path(dir.resolve("journal-" + durability + ".db"))
               .durability(durability)
               .build()) {
-        print("SqliteJournal.append", label(durability), measure(samples,
-            i -> journal.append("chat-1705622400000-bench" + (i % 8), OWNER, "append", payload)));
+        print(
+            "SqliteJournal.append",
+            label(durability),
+            measure(
+                samples,
+                i ->
+                    journal.append(
+                        "chat-1705622400000-bench" + (i % 8), OWNER, "append", payload)));
       }
     }
     System.out.println();
-    System.out.println("| 8 threads appending at once | durability | appends/s | median per call | p99 per call |");
+    System.out.println(
+        "| 8 threads appending at once | durability | appends/s | median per call | p99 per call |");
     System.out.println("|---|---|---:|---:|---:|");
-    for (Durability durability : new Durability[] {Durability.PROCESS_CRASH_SAFE, Durability.FULL}) {
+    for (Durability durability :
+        new Durability[] {Durability.PROCESS_CRASH_SAFE, Durability.FULL}) {
       try (Journal journal =
           SqliteJournal.builder()
               .path(dir.resolve("journal-threads-" + durability + ".db"))
@@ -77,17 +96,29 @@ public final class JournalAppendBenchmark {
     System.out.println();
     System.out.println("| what | durability | median | p99 | mean |");
     System.out.println("|---|---|---:|---:|---:|");
-    for (Durability durability : new Durability[] {Durability.PROCESS_CRASH_SAFE, Durability.FULL}) {
+    for (Durability durability :
+        new Durability[] {Durability.PROCESS_CRASH_SAFE, Durability.FULL}) {
       try (LocalSessionTable table =
           LocalSessionTable.builder()
               .path(dir.resolve("sessions-" + durability + ".db"))
               .durability(durability)
               .build()) {
-        print("LocalSessionTable.append (1 message)", label(durability), measure(samples, i -> {
-          ArrayNode batch = JSON.createArrayNode().add(message(i));
-          return table.append(OWNER, "chat-1705622400000-bench" + (i % 8), batch, Optional.empty(),
-              Optional.empty()).version();
-        }));
+        print(
+            "LocalSessionTable.append (1 message)",
+            label(durability),
+            measure(
+                samples,
+                i -> {
+                  ArrayNode batch = JSON.createArrayNode().add(message(i));
+                  return table
+                      .append(
+                          OWNER,
+                          "chat-1705622400000-bench" + (i % 8),
+                          batch,
+                          Optional.empty(),
+                          Optional.empty())
+                      .version();
+                }));
       }
     }
   }
@@ -111,7 +142,8 @@ public final class JournalAppendBenchmark {
                   return;
                 }
                 times[index] =
-                    measure(perThread, i -> journal.append("key-" + index, OWNER, "append", payload));
+                    measure(
+                        perThread, i -> journal.append("key-" + index, OWNER, "append", payload));
               });
       workers.add(worker);
       worker.start();
@@ -130,8 +162,13 @@ public final class JournalAppendBenchmark {
     double[] all = Arrays.stream(times).flatMapToDouble(Arrays::stream).sorted().toArray();
     // Each thread also made WARMUP untimed calls inside the measured wall time.
     double rate = threads * (perThread + WARMUP) / seconds;
-    System.out.printf(Locale.ROOT, "| SqliteJournal.append | %s | %.0f | %s | %s |%n", label, rate,
-        human(percentile(all, 0.50)), human(percentile(all, 0.99)));
+    System.out.printf(
+        Locale.ROOT,
+        "| SqliteJournal.append | %s | %.0f | %s | %s |%n",
+        label,
+        rate,
+        human(percentile(all, 0.50)),
+        human(percentile(all, 0.99)));
   }
 
   private static com.fasterxml.jackson.databind.node.ObjectNode message(long i) {
@@ -166,8 +203,13 @@ public final class JournalAppendBenchmark {
   }
 
   private static void print(String what, String durability, double[] sorted) {
-    System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", what, durability,
-        human(percentile(sorted, 0.50)), human(percentile(sorted, 0.99)),
+    System.out.printf(
+        Locale.ROOT,
+        "| %s | %s | %s | %s | %s |%n",
+        what,
+        durability,
+        human(percentile(sorted, 0.50)),
+        human(percentile(sorted, 0.99)),
         human(Arrays.stream(sorted).average().orElse(0)));
   }
 

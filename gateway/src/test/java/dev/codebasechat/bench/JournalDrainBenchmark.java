@@ -45,26 +45,35 @@ public final class JournalDrainBenchmark {
     int appends = args.length > 0 ? Integer.parseInt(args[0]) : 3_000;
     Path dir = Files.createTempDirectory("drain-bench");
     try (FakeSupabase fake = FakeSupabase.create().start()) {
-      System.out.println("## append latency (" + appends + " appends of one message, 100 sessions)");
+      System.out.println(
+          "## append latency (" + appends + " appends of one message, 100 sessions)");
       System.out.println("| store | median | p99 |");
       System.out.println("| --- | ---: | ---: |");
-      fake.goDown(Outage.DATABASE_UNAVAILABLE); // nothing confirms: only the acknowledgement is timed
+      fake.goDown(
+          Outage.DATABASE_UNAVAILABLE); // nothing confirms: only the acknowledgement is timed
       appendLatency(fake, null, appends, "no journal (memory only)");
-      appendLatency(fake, dir.resolve("normal.db"), appends, "journal, PROCESS_CRASH_SAFE (synchronous=NORMAL)");
-      appendLatency(fake, dir.resolve("full.db"), appends, "journal, FULL (synchronous=FULL, default)");
+      appendLatency(
+          fake,
+          dir.resolve("normal.db"),
+          appends,
+          "journal, PROCESS_CRASH_SAFE (synchronous=NORMAL)");
+      appendLatency(
+          fake, dir.resolve("full.db"), appends, "journal, FULL (synchronous=FULL, default)");
 
       drain(fake, dir.resolve("drain.db"));
     }
   }
 
-  private static void appendLatency(FakeSupabase fake, Path journalFile, int appends, String label) {
+  private static void appendLatency(
+      FakeSupabase fake, Path journalFile, int appends, String label) {
     List<Caller> callers = callers(fake, 10);
     SqliteJournal journal =
         journalFile == null
             ? null
             : SqliteJournal.builder()
                 .path(journalFile)
-                .durability(label.contains("FULL") ? Durability.FULL : Durability.PROCESS_CRASH_SAFE)
+                .durability(
+                    label.contains("FULL") ? Durability.FULL : Durability.PROCESS_CRASH_SAFE)
                 .build();
     try (PostgrestClient client = client(fake)) {
       SessionStore.Builder builder = SessionStore.builder(client).debounce(Duration.ofHours(1));
@@ -78,14 +87,23 @@ public final class JournalDrainBenchmark {
         Caller caller = callers.get(i % callers.size());
         SessionId id = SessionId.of(String.format("chat-1767225600000-lat%06d", i % 100));
         ChatMessage message =
-            new ChatMessage(MessageId.of("m" + i), Role.USER, "message " + i, clock.instant(), Optional.empty());
+            new ChatMessage(
+                MessageId.of("m" + i),
+                Role.USER,
+                "message " + i,
+                clock.instant(),
+                Optional.empty());
         long start = System.nanoTime();
         store.append(caller, id, List.of(message));
         nanos[i] = System.nanoTime() - start;
       }
       Arrays.sort(nanos);
       System.out.printf(
-          Locale.ROOT, "| %s | %.1f µs | %.1f µs |%n", label, nanos[appends / 2] / 1e3, nanos[(int) (appends * 0.99)] / 1e3);
+          Locale.ROOT,
+          "| %s | %.1f µs | %.1f µs |%n",
+          label,
+          nanos[appends / 2] / 1e3,
+          nanos[(int) (appends * 0.99)] / 1e3);
       store.close();
     } finally {
       if (journal != null) {
@@ -101,14 +119,21 @@ public final class JournalDrainBenchmark {
     fake.goDown(Outage.CONNECTION_REFUSED);
     try (SqliteJournal journal = SqliteJournal.builder().path(journalFile).build();
         PostgrestClient client = client(fake)) {
-      SessionStore store = SessionStore.builder(client).journal(journal).closeTimeout(Duration.ofMillis(10)).build();
+      SessionStore store =
+          SessionStore.builder(client).journal(journal).closeTimeout(Duration.ofMillis(10)).build();
       Clock clock = Clock.systemUTC();
       for (int s = 0; s < sessions; s++) {
         Caller caller = callers.get(s % callers.size());
         SessionId id = SessionId.of(String.format("chat-1767225600000-drain%06d", s));
         List<ChatMessage> batch = new ArrayList<>();
         for (int m = 0; m < perSession; m++) {
-          batch.add(new ChatMessage(MessageId.of("s" + s + "m" + m), Role.USER, "message " + m, clock.instant(), Optional.empty()));
+          batch.add(
+              new ChatMessage(
+                  MessageId.of("s" + s + "m" + m),
+                  Role.USER,
+                  "message " + m,
+                  clock.instant(),
+                  Optional.empty()));
         }
         store.append(caller, id, batch.subList(0, 5));
         store.append(caller, id, batch.subList(5, 10));
@@ -139,7 +164,12 @@ public final class JournalDrainBenchmark {
           Locale.ROOT,
           "| journaled entries | sessions | messages stored | time to confirm all | append requests | other requests |%n"
               + "| ---: | ---: | ---: | ---: | ---: | ---: |%n| %d | %d | %d | %.2f s | %d | %d |%n",
-          journaled, sessions, stored, elapsed / 1e9, appendsSent, reads);
+          journaled,
+          sessions,
+          stored,
+          elapsed / 1e9,
+          appendsSent,
+          reads);
       store.close();
     }
   }
@@ -147,7 +177,8 @@ public final class JournalDrainBenchmark {
   private static List<Caller> callers(FakeSupabase fake, int count) {
     List<Caller> callers = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      UUID user = UUID.nameUUIDFromBytes(("user" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      UUID user =
+          UUID.nameUUIDFromBytes(("user" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
       callers.add(new Caller(user, AccessToken.of(fake.tokenFor(user, Duration.ofHours(2)))));
     }
     return callers;

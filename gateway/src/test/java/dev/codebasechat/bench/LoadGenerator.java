@@ -14,9 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A closed-loop HTTP load generator, run as its own process when {@code wrk} is not installed:
  * {@code LoadGenerator URLS METHOD BODY CONNECTIONS SECONDS [HEADER: VALUE]...}. {@code URLS} is
  * one URL or several, comma-separated, used in turn; {@code BODY} is {@code -} for none; {@code
- * %ID%} in it is replaced by a fresh id per request. Each connection
- * is one thread sending its next request when the previous answer arrived. Prints one JSON line
- * with the same fields as the wrk script ({@code scripts/bench-load.lua}).
+ * %ID%} in it is replaced by a fresh id per request. Each connection is one thread sending its next
+ * request when the previous answer arrived. Prints one JSON line with the same fields as the wrk
+ * script ({@code scripts/bench-load.lua}).
  */
 public final class LoadGenerator {
   private LoadGenerator() {}
@@ -33,7 +33,8 @@ public final class LoadGenerator {
     List<String[]> headers = new ArrayList<>();
     for (int i = 5; i < args.length; i++) {
       int colon = args[i].indexOf(':');
-      headers.add(new String[] {args[i].substring(0, colon).trim(), args[i].substring(colon + 1).trim()});
+      headers.add(
+          new String[] {args[i].substring(0, colon).trim(), args[i].substring(colon + 1).trim()});
     }
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     AtomicLong ids = new AtomicLong();
@@ -55,18 +56,21 @@ public final class LoadGenerator {
                 while (System.nanoTime() < end && n < mine.length) {
                   long id = ids.incrementAndGet();
                   HttpRequest.Builder request =
-                      HttpRequest.newBuilder(uris.get((int) (id % uris.size()))).timeout(Duration.ofSeconds(5));
+                      HttpRequest.newBuilder(uris.get((int) (id % uris.size())))
+                          .timeout(Duration.ofSeconds(5));
                   headers.forEach(h -> request.header(h[0], h[1]));
                   if (body.equals("-")) {
                     request.method(method, HttpRequest.BodyPublishers.noBody());
                   } else {
                     request.method(
                         method,
-                        HttpRequest.BodyPublishers.ofString(body.replace("%ID%", "g" + slot + "-" + id)));
+                        HttpRequest.BodyPublishers.ofString(
+                            body.replace("%ID%", "g" + slot + "-" + id)));
                   }
                   long before = System.nanoTime();
                   try {
-                    HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+                    HttpResponse<byte[]> response =
+                        http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
                     if (response.statusCode() / 100 != 2) {
                       non2xx.incrementAndGet();
                     }
@@ -98,6 +102,12 @@ public final class LoadGenerator {
     System.out.printf(
         Locale.ROOT,
         "{\"requests\":%d,\"durationUs\":%d,\"non2xx\":%d,\"errors\":%d,\"p50Us\":%.0f,\"p99Us\":%.0f,\"maxUs\":%.0f}%n",
-        total, elapsed / 1000, non2xx.get(), errors.get(), d.p50Ms() * 1000, d.p99Ms() * 1000, d.maxMs() * 1000);
+        total,
+        elapsed / 1000,
+        non2xx.get(),
+        errors.get(),
+        d.p50Ms() * 1000,
+        d.p99Ms() * 1000,
+        d.maxMs() * 1000);
   }
 }

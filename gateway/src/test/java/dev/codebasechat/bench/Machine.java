@@ -6,14 +6,21 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
 /** The machine a run happened on, stated next to the figures. */
-public record Machine(int cores, String jdk, String os, String startedAt, double loadAverageAtStart) {
+public record Machine(
+    int cores, String jdk, String os, String startedAt, double loadAverageAtStart) {
 
   static Machine current() {
     return new Machine(
         Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
-        System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
-        DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC).format(Instant.now()),
+        System.getProperty("os.name")
+            + " "
+            + System.getProperty("os.version")
+            + " "
+            + System.getProperty("os.arch"),
+        DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+            .withZone(ZoneOffset.UTC)
+            .format(Instant.now()),
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
   }
 }

@@ -57,12 +57,23 @@ public record MeasurementResult(
    * @param logScale whether the value axis is logarithmic (for ratios of 100x and more)
    */
   public record Chart(
-      String file, String title, String unit, boolean logScale, List<String> categories, List<Series> series) {
+      String file,
+      String title,
+      String unit,
+      boolean logScale,
+      List<String> categories,
+      List<Series> series) {
     public Chart {
       for (Series s : series) {
         if (s.values().size() != categories.size()) {
           throw new IllegalArgumentException(
-              "series " + s.name() + " has " + s.values().size() + " values for " + categories.size() + " categories");
+              "series "
+                  + s.name()
+                  + " has "
+                  + s.values().size()
+                  + " values for "
+                  + categories.size()
+                  + " categories");
         }
       }
     }

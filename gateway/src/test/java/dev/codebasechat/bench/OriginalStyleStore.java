@@ -35,9 +35,9 @@ import org.slf4j.LoggerFactory;
  * ({@code reference/original-schema.md}). Not a design to copy.
  *
  * <ul>
- *   <li>An unbounded map of sessions, each loaded on first access by a single-row select
- *       ({@code Accept: application/vnd.pgrst.object+json}); {@code PGRST116} (no row) means a new
- *       session, and so does any other failure (logged), as the original did.
+ *   <li>An unbounded map of sessions, each loaded on first access by a single-row select ({@code
+ *       Accept: application/vnd.pgrst.object+json}); {@code PGRST116} (no row) means a new session,
+ *       and so does any other failure (logged), as the original did.
  *   <li>Every message re-arms a per-session trailing-edge timer of {@link #DEBOUNCE}; when it
  *       fires, the <b>whole row including the entire history</b> is upserted: {@code POST
  *       /rest/v1/codebase_chat_sessions?on_conflict=session_id} with {@code Prefer:
@@ -48,18 +48,18 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * Messages are kept in the original's shape ({@code role}, {@code content}, {@code timestamp}; no
- * id). The history is sent in full: the original's cut to the last 20 messages is left out, as
- * the issue describes its saves as carrying the entire history (a cut would lose the other 480 of
- * a 500-message conversation). Thread-safe through one lock, like Node's single thread.
+ * id). The history is sent in full: the original's cut to the last 20 messages is left out, as the
+ * issue describes its saves as carrying the entire history (a cut would lose the other 480 of a
+ * 500-message conversation). Thread-safe through one lock, like Node's single thread.
  */
 final class OriginalStyleStore implements AutoCloseable {
 
   static final Duration DEBOUNCE = Duration.ofMillis(500);
 
   /**
-   * The original ran on Node, whose {@code fetch} (undici) gives up connecting after 10 s and
-   * waits up to 300 s for the headers of an accepted connection that never answers. 10 s for the
-   * whole call is used here, so its figures for a hanging database are a lower bound.
+   * The original ran on Node, whose {@code fetch} (undici) gives up connecting after 10 s and waits
+   * up to 300 s for the headers of an accepted connection that never answers. 10 s for the whole
+   * call is used here, so its figures for a hanging database are a lower bound.
    */
   static final Duration TIMEOUT = Duration.ofSeconds(10);
 
@@ -93,13 +93,23 @@ final class OriginalStyleStore implements AutoCloseable {
 
   private final Duration debounce;
 
-  OriginalStyleStore(OkHttpClient http, String restUrl, String apiKey, ScheduledExecutorService scheduler, Clock clock) {
+  OriginalStyleStore(
+      OkHttpClient http,
+      String restUrl,
+      String apiKey,
+      ScheduledExecutorService scheduler,
+      Clock clock) {
     this(http, restUrl, apiKey, scheduler, clock, DEBOUNCE);
   }
 
   /** With another debounce window than the original's 500 ms (a benchmark that compresses time). */
   OriginalStyleStore(
-      OkHttpClient http, String restUrl, String apiKey, ScheduledExecutorService scheduler, Clock clock, Duration debounce) {
+      OkHttpClient http,
+      String restUrl,
+      String apiKey,
+      ScheduledExecutorService scheduler,
+      Clock clock,
+      Duration debounce) {
     this.debounce = debounce;
     this.http = http;
     this.table = HttpUrl.get(restUrl).newBuilder().addPathSegment("codebase_chat_sessions").build();
@@ -136,7 +146,8 @@ final class OriginalStyleStore implements AutoCloseable {
   }
 
   /** Adds a message and (re-)arms the session's save timer; completes once it is in memory. */
-  CompletableFuture<Void> addMessage(String token, UUID user, String sessionId, ChatMessage message) {
+  CompletableFuture<Void> addMessage(
+      String token, UUID user, String sessionId, ChatMessage message) {
     return session(token, user, sessionId)
         .thenAccept(
             session -> {
@@ -153,7 +164,8 @@ final class OriginalStyleStore implements AutoCloseable {
                 }
                 timersArmed.incrementAndGet();
                 session.saveTimer =
-                    scheduler.schedule(() -> save(session), debounce.toNanos(), TimeUnit.NANOSECONDS);
+                    scheduler.schedule(
+                        () -> save(session), debounce.toNanos(), TimeUnit.NANOSECONDS);
               }
             });
   }
@@ -167,7 +179,8 @@ final class OriginalStyleStore implements AutoCloseable {
     return savesFailed.get();
   }
 
-  private synchronized CompletableFuture<Session> session(String token, UUID user, String sessionId) {
+  private synchronized CompletableFuture<Session> session(
+      String token, UUID user, String sessionId) {
     CompletableFuture<Session> known = sessions.get(sessionId);
     if (known != null) {
       return known;
@@ -178,7 +191,12 @@ final class OriginalStyleStore implements AutoCloseable {
   }
 
   private CompletableFuture<Session> load(String token, UUID user, String sessionId) {
-    HttpUrl url = table.newBuilder().addQueryParameter("select", "*").addQueryParameter("session_id", "eq." + sessionId).build();
+    HttpUrl url =
+        table
+            .newBuilder()
+            .addQueryParameter("select", "*")
+            .addQueryParameter("session_id", "eq." + sessionId)
+            .build();
     Request request =
         authorized(new Request.Builder().url(url), token)
             .header("Accept", "application/vnd.pgrst.object+json")
@@ -232,7 +250,8 @@ final class OriginalStyleStore implements AutoCloseable {
       session.history.forEach(history::add);
       row.putObject("context_cache");
       row.putObject("metadata");
-      // The original also sent last_activity; this project's grants refuse it (its trigger keeps the
+      // The original also sent last_activity; this project's grants refuse it (its trigger keeps
+      // the
       // column), so the baseline leaves it out to run on the migrations.
       body = row.toString();
       token = session.token;

@@ -1,9 +1,5 @@
 package dev.codebasechat.bench;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-
 import dev.codebasechat.bench.MeasurementResult.Chart;
 import dev.codebasechat.bench.MeasurementResult.GoalCheck;
 import dev.codebasechat.bench.MeasurementResult.ResultTable;
@@ -12,8 +8,8 @@ import dev.codebasechat.bench.MeasurementResult.Verdict;
 import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionStore;
-import dev.codebasechat.testing.SupabaseTestServer;
 import dev.codebasechat.testing.Outage;
+import dev.codebasechat.testing.SupabaseTestServer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,22 +24,22 @@ import java.util.function.Supplier;
 import okhttp3.OkHttpClient;
 
 /**
- * Measurement 3: what a caller waits for while the database is unreachable, the store against
- * the original-style baseline, for connections that are refused (nothing listens) and connections
- * that hang (accepted, never answered: every FakeSupabase answer and the upsert stub are held back
- * for 60 s, longer than any client timeout).
+ * Measurement 3: what a caller waits for while the database is unreachable, the store against the
+ * original-style baseline, for connections that are refused (nothing listens) and connections that
+ * hang (accepted, never answered: every FakeSupabase answer and the upsert stub are held back for
+ * 60 s, longer than any client timeout).
  *
  * <p>Each contender first holds 50 sessions of 20 messages (written and read while the database
  * answered). Then the database goes away and, on the real clock:
  *
  * <ol>
- *   <li>for 3 s, every millisecond, alternately a read and an append of one message on a session
- *       it holds, each timed until it returns;
+ *   <li>for 3 s, every millisecond, alternately a read and an append of one message on a session it
+ *       holds, each timed until it returns;
  *   <li>then, at a fixed pace, alternately a read and an append on a session it does not hold
- *       (another session each time, as after a restart: the session exists in the database),
- *       issued asynchronously and timed until the returned future completes — failing counts as
- *       completing: the time is what the caller waits for an answer. Refused connections fail
- *       fast, so there are 1 000 calls of each (4 s, one call every 2 ms): enough for p99 to be a
+ *       (another session each time, as after a restart: the session exists in the database), issued
+ *       asynchronously and timed until the returned future completes — failing counts as
+ *       completing: the time is what the caller waits for an answer. Refused connections fail fast,
+ *       so there are 1 000 calls of each (4 s, one call every 2 ms): enough for p99 to be a
  *       percentile rather than the slowest call. Hanging connections keep each early call for the
  *       read timeout, so there are 40 of each over 2 s (one every 25 ms), as many sessions as a
  *       restart would typically meet in that time.
@@ -54,7 +50,10 @@ import okhttp3.OkHttpClient;
  */
 public final class OutageLatencyMeasurement {
   private static final int HELD = 50;
-  /** Calls of each kind on sessions not held, per outage (quick runs: a fifth of the refused ones). */
+
+  /**
+   * Calls of each kind on sessions not held, per outage (quick runs: a fifth of the refused ones).
+   */
   private static int coldCalls(String outage, boolean quick) {
     return outage.equals("refused") ? (quick ? 200 : 1_000) : (quick ? 40 : 80);
   }
@@ -71,7 +70,10 @@ public final class OutageLatencyMeasurement {
   }
 
   private static final String[] OPERATIONS = {
-    "read, session held", "append, session held", "read, session not held", "append, session not held"
+    "read, session held",
+    "append, session held",
+    "read, session not held",
+    "append, session not held"
   };
 
   private OutageLatencyMeasurement() {}
@@ -170,8 +172,12 @@ public final class OutageLatencyMeasurement {
       String note = "";
       if (worst > 2) {
         int calls = ours.operations().get(indexOf(worstOp)).count();
-        note = "The worst row has " + calls + " calls; its p99 is the time of its " + (calls - (int) Math.floor(calls * 0.99))
-            + " slowest calls on a shared 2-core machine (the store's own retries and the breaker run on the same cores).";
+        note =
+            "The worst row has "
+                + calls
+                + " calls; its p99 is the time of its "
+                + (calls - (int) Math.floor(calls * 0.99))
+                + " slowest calls on a shared 2-core machine (the store's own retries and the breaker run on the same cores).";
       }
       goals.add(
           new GoalCheck(
@@ -180,7 +186,8 @@ public final class OutageLatencyMeasurement {
               Verdict.of(worst <= 2),
               note));
       Run hang = find(runs, "ours", "hanging");
-      double worstHeld = Math.max(hang.operations().get(0).p99Ms(), hang.operations().get(1).p99Ms());
+      double worstHeld =
+          Math.max(hang.operations().get(0).p99Ms(), hang.operations().get(1).p99Ms());
       worstHeld = Math.max(worstHeld, hang.operations().get(3).p99Ms());
       goals.add(
           new GoalCheck(
@@ -198,7 +205,9 @@ public final class OutageLatencyMeasurement {
     figures.put("hanging.read_not_held.breaker_open.p99Ms", after.p99Ms());
     goals.add(
         new GoalCheck(
-            "hanging: no read waits past the database timeout (" + BenchSupport.ms(bound) + ") before the breaker opens",
+            "hanging: no read waits past the database timeout ("
+                + BenchSupport.ms(bound)
+                + ") before the breaker opens",
             before.count() + " reads, slowest " + BenchSupport.ms(before.maxMs()),
             Verdict.of(before.count() > 0 && before.maxMs() <= bound + 50),
             "The bound is timed on the store's scheduler; up to 50 ms over it is the scheduler and the shared machine."));
@@ -238,18 +247,34 @@ public final class OutageLatencyMeasurement {
                 + " listening (goDown(CONNECTION_REFUSED)). Hanging: goDown(NO_ANSWER), connections are accepted, requests read"
                 + " and never answered. The store runs with its defaults (database timeout 2 s, breaker counting slow calls) and"
                 + " no journal; the original-style baseline with a 10 s HTTP timeout (Node's fetch would"
-                + " wait 300 s for an accepted connection's headers). " + HELD + " sessions held per contender; 1 s of unrecorded"
-                + " warm-up calls while the database answers, then, with the database away, " + heldPhase.toSeconds()
+                + " wait 300 s for an accepted connection's headers). "
+                + HELD
+                + " sessions held per contender; 1 s of unrecorded"
+                + " warm-up calls while the database answers, then, with the database away, "
+                + heldPhase.toSeconds()
                 + " s of held-session calls (one every ms), then calls on sessions not held, another session each time, at a"
-                + " fixed pace: refused, " + coldCalls("refused", options.quick()) + " reads and as many appends over "
-                + coldPhase("refused", options.quick()).toSeconds() + " s (failing fast, so p99 is a real percentile);"
-                + " hanging, " + coldCalls("hanging", options.quick()) + " of each over " + coldPhase("hanging", options.quick()).toSeconds()
+                + " fixed pace: refused, "
+                + coldCalls("refused", options.quick())
+                + " reads and as many appends over "
+                + coldPhase("refused", options.quick()).toSeconds()
+                + " s (failing fast, so p99 is a real percentile);"
+                + " hanging, "
+                + coldCalls("hanging", options.quick())
+                + " of each over "
+                + coldPhase("hanging", options.quick()).toSeconds()
                 + " s (each early call waits for a timeout).",
             tables,
             goals,
             notes,
-            List.of(new Chart("outage-latency.svg", "p99 latency while the database is away (log scale)", "ms", true, categories,
-                List.of(new Series("ours", oursP99), new Series("original-style", originalP99)))),
+            List.of(
+                new Chart(
+                    "outage-latency.svg",
+                    "p99 latency while the database is away (log scale)",
+                    "ms",
+                    true,
+                    categories,
+                    List.of(
+                        new Series("ours", oursP99), new Series("original-style", originalP99)))),
             figures),
         options.out());
     BenchSupport.exit();
@@ -266,23 +291,31 @@ public final class OutageLatencyMeasurement {
         .orElseThrow();
   }
 
-  private static Run ours(SupabaseTestServer fake, String outage, Duration heldPhase, int cold, Duration coldPhase)
+  private static Run ours(
+      SupabaseTestServer fake, String outage, Duration heldPhase, int cold, Duration coldPhase)
       throws Exception {
     fake.reset();
     List<BenchSupport.User> users = BenchSupport.users(fake, 10);
     // The library's own HTTP client and defaults, as a user gets them.
     PostgrestClient client =
-        PostgrestClient.builder().restUrl(fake.restUrl()).apiKey(dev.codebasechat.postgrest.ApiKey.of(fake.apiKey())).build();
+        PostgrestClient.builder()
+            .restUrl(fake.restUrl())
+            .apiKey(dev.codebasechat.postgrest.ApiKey.of(fake.apiKey()))
+            .build();
     SessionStore store = SessionStore.builder(client).closeTimeout(Duration.ofMillis(100)).build();
     Clock clock = Clock.systemUTC();
     String tag = "ours" + outage;
     for (int s = 0; s < HELD; s++) {
       BenchSupport.User user = users.get(s % users.size());
-      store.append(user.caller(), SessionId.of(id(tag + "held", s)), Conversation.messages("h", 0, 20, clock.instant()));
+      store.append(
+          user.caller(),
+          SessionId.of(id(tag + "held", s)),
+          Conversation.messages("h", 0, 20, clock.instant()));
     }
     store.flush(Duration.ofSeconds(30));
     for (int s = 0; s < HELD; s++) {
-      store.history(users.get(s % users.size()).caller(), SessionId.of(id(tag + "held", s))); // now cached
+      store.history(
+          users.get(s % users.size()).caller(), SessionId.of(id(tag + "held", s))); // now cached
     }
     seedColdSessions(fake, users, tag, cold);
     Subject subject =
@@ -320,19 +353,27 @@ public final class OutageLatencyMeasurement {
     return run;
   }
 
-  private static Run original(SupabaseTestServer fake, String outage, Duration heldPhase, int cold, Duration coldPhase)
+  private static Run original(
+      SupabaseTestServer fake, String outage, Duration heldPhase, int cold, Duration coldPhase)
       throws Exception {
     fake.reset();
     List<BenchSupport.User> users = BenchSupport.users(fake, 10);
     OkHttpClient http = OriginalStyleStore.httpClient().build();
     ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
-    OriginalStyleStore store = new OriginalStyleStore(http, fake.restUrl(), fake.apiKey(), timers, Clock.systemUTC());
+    OriginalStyleStore store =
+        new OriginalStyleStore(http, fake.restUrl(), fake.apiKey(), timers, Clock.systemUTC());
     Clock clock = Clock.systemUTC();
     String tag = "orig" + outage;
     for (int s = 0; s < HELD; s++) {
       BenchSupport.User user = users.get(s % users.size());
       for (int m = 0; m < 20; m++) {
-        store.addMessage(user.token(), user.id(), id(tag + "held", s), Conversation.message("h", m, clock.instant())).join();
+        store
+            .addMessage(
+                user.token(),
+                user.id(),
+                id(tag + "held", s),
+                Conversation.message("h", m, clock.instant()))
+            .join();
       }
     }
     BenchSupport.await("saves", Duration.ofSeconds(30), () -> {}, store::idle);
@@ -346,7 +387,11 @@ public final class OutageLatencyMeasurement {
 
           @Override
           public CompletableFuture<?> append(BenchSupport.User user, String sessionId, int index) {
-            return store.addMessage(user.token(), user.id(), sessionId, Conversation.message("o", 100 + index, clock.instant()));
+            return store.addMessage(
+                user.token(),
+                user.id(),
+                sessionId,
+                Conversation.message("o", 100 + index, clock.instant()));
           }
         };
     warmUp(subject, users, tag);
@@ -363,8 +408,13 @@ public final class OutageLatencyMeasurement {
     return run;
   }
 
-  /** Sessions of 20 messages the contender has never seen, as another gateway (or a restart) leaves them. */
-  private static void seedColdSessions(SupabaseTestServer fake, List<BenchSupport.User> users, String tag, int cold) throws Exception {
+  /**
+   * Sessions of 20 messages the contender has never seen, as another gateway (or a restart) leaves
+   * them.
+   */
+  private static void seedColdSessions(
+      SupabaseTestServer fake, List<BenchSupport.User> users, String tag, int cold)
+      throws Exception {
     try (java.sql.Connection owner = fake.database().ownerConnection();
         java.sql.PreparedStatement insert =
             owner.prepareStatement(
@@ -382,9 +432,10 @@ public final class OutageLatencyMeasurement {
       }
       insert.executeBatch();
       try (java.sql.Statement sizes = owner.createStatement()) {
-        sizes.executeUpdate("update public.codebase_chat_sessions s set history_bytes = c.bytes"
-            + " from (select session_row_id, sum(body_bytes + 2) as bytes from public.codebase_chat_messages group by 1) c"
-            + " where c.session_row_id = s.id");
+        sizes.executeUpdate(
+            "update public.codebase_chat_sessions s set history_bytes = c.bytes"
+                + " from (select session_row_id, sum(body_bytes + 2) as bytes from public.codebase_chat_messages group by 1) c"
+                + " where c.session_row_id = s.id");
       }
     }
   }
@@ -415,7 +466,10 @@ public final class OutageLatencyMeasurement {
       long before = System.nanoTime();
       boolean read = i % 2 == 0;
       boolean open = subject.breakerOpen();
-      CompletableFuture<?> done = read ? subject.read(user, id(tag + "cold", i)) : subject.append(user, id(tag + "cold", i), i);
+      CompletableFuture<?> done =
+          read
+              ? subject.read(user, id(tag + "cold", i))
+              : subject.append(user, id(tag + "cold", i), i);
       int[] outcomes = read ? readOutcomes : appendOutcomes;
       CompletableFuture<Long> timed =
           done.handle(
@@ -454,11 +508,17 @@ public final class OutageLatencyMeasurement {
   }
 
   /**
-   * Every millisecond for {@code length}, alternately a read and an append on a held session,
-   * each timed until it returns; message indexes start at {@code firstIndex}.
+   * Every millisecond for {@code length}, alternately a read and an append on a held session, each
+   * timed until it returns; message indexes start at {@code firstIndex}.
    */
   private static void heldCalls(
-      Subject subject, List<BenchSupport.User> users, String tag, Duration length, int firstIndex, List<Long> reads, List<Long> appends) {
+      Subject subject,
+      List<BenchSupport.User> users,
+      String tag,
+      Duration length,
+      int firstIndex,
+      List<Long> reads,
+      List<Long> appends) {
     long start = System.nanoTime();
     int call = 0;
     while (System.nanoTime() - start < length.toNanos()) {
@@ -466,7 +526,9 @@ public final class OutageLatencyMeasurement {
       BenchSupport.User user = users.get(s % users.size());
       long before = System.nanoTime();
       CompletableFuture<?> done =
-          call % 2 == 0 ? subject.read(user, id(tag + "held", s)) : subject.append(user, id(tag + "held", s), firstIndex + call);
+          call % 2 == 0
+              ? subject.read(user, id(tag + "held", s))
+              : subject.append(user, id(tag + "held", s), firstIndex + call);
       done.handle((value, failure) -> value).join();
       (call % 2 == 0 ? reads : appends).add(System.nanoTime() - before);
       call++;
@@ -474,9 +536,19 @@ public final class OutageLatencyMeasurement {
     }
   }
 
-  /** The same calls for a second while the database answers, not recorded: JIT and pools warm for both contenders. */
+  /**
+   * The same calls for a second while the database answers, not recorded: JIT and pools warm for
+   * both contenders.
+   */
   private static void warmUp(Subject subject, List<BenchSupport.User> users, String tag) {
-    heldCalls(subject, users, tag, Duration.ofSeconds(1), 1_000_000, new ArrayList<>(), new ArrayList<>());
+    heldCalls(
+        subject,
+        users,
+        tag,
+        Duration.ofSeconds(1),
+        1_000_000,
+        new ArrayList<>(),
+        new ArrayList<>());
   }
 
   private static String describe(int[] outcomes, String success, String failure) {
@@ -505,5 +577,4 @@ public final class OutageLatencyMeasurement {
   private static String id(String tag, int index) {
     return String.format(Locale.ROOT, "chat-1767225600000-%s%04d", tag, index);
   }
-
 }

@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * Where another JVM spends its time, by category: either from Java Flight Recorder's execution
- * samples ({@link #recordFlight}, not biased to safepoints: the threads running Java code every
- * 10 ms) or from thread dumps ({@link #sample}, which also see threads waiting for a lock). Each
+ * samples ({@link #recordFlight}, not biased to safepoints: the threads running Java code every 10
+ * ms) or from thread dumps ({@link #sample}, which also see threads waiting for a lock). Each
  * sampled stack goes to the first category any of its frames matches; idle threads (waiting for
  * work or for the network) are left out. Used to say, measured, why a figure is what it is.
  */
@@ -36,20 +36,38 @@ final class StackSampler {
    * samples, full stacks.
    */
   void recordFlight(int seconds, java.nio.file.Path file) throws IOException, InterruptedException {
-    run("jcmd", String.valueOf(pid), "JFR.start", "name=bench", "settings=profile", "duration=" + seconds + "s",
+    run(
+        "jcmd",
+        String.valueOf(pid),
+        "JFR.start",
+        "name=bench",
+        "settings=profile",
+        "duration=" + seconds + "s",
         "filename=" + file.toAbsolutePath());
     BenchSupport.sleepMillis(seconds * 1000L + 1500);
-    String printed = run("jfr", "print", "--stack-depth", "96", "--events", "jdk.ExecutionSample", file.toAbsolutePath().toString());
+    String printed =
+        run(
+            "jfr",
+            "print",
+            "--stack-depth",
+            "96",
+            "--events",
+            "jdk.ExecutionSample",
+            file.toAbsolutePath().toString());
     for (String event : printed.split("jdk.ExecutionSample \\{")) {
       int stack = event.indexOf("stackTrace = [");
       if (stack < 0) {
         continue;
       }
       samples++;
-      StringBuilder thread = new StringBuilder("\"sampled\"\n   java.lang.Thread.State: RUNNABLE\n");
+      StringBuilder thread =
+          new StringBuilder("\"sampled\"\n   java.lang.Thread.State: RUNNABLE\n");
       for (String line : event.substring(stack).split("\n")) {
         String frame = line.trim();
-        if (!frame.isEmpty() && !frame.startsWith("stackTrace") && !frame.startsWith("]") && !frame.equals("...")) {
+        if (!frame.isEmpty()
+            && !frame.startsWith("stackTrace")
+            && !frame.startsWith("]")
+            && !frame.equals("...")) {
           thread.append("\tat ").append(frame).append('\n');
         }
       }
@@ -61,14 +79,18 @@ final class StackSampler {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (process.waitFor() != 0) {
-      throw new IOException(String.join(" ", command) + " failed: " + out.lines().findFirst().orElse(""));
+      throw new IOException(
+          String.join(" ", command) + " failed: " + out.lines().findFirst().orElse(""));
     }
     return out;
   }
 
   /** Takes one thread dump and counts its busy threads. */
   void sample() throws IOException, InterruptedException {
-    Process jcmd = new ProcessBuilder("jcmd", String.valueOf(pid), "Thread.print").redirectErrorStream(true).start();
+    Process jcmd =
+        new ProcessBuilder("jcmd", String.valueOf(pid), "Thread.print")
+            .redirectErrorStream(true)
+            .start();
     String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     jcmd.waitFor();
     samples++;
@@ -134,11 +156,12 @@ final class StackSampler {
       return "no busy threads sampled";
     }
     List<String> parts = new ArrayList<>();
-    counts.forEach((name, n) -> {
-      if (n > 0) {
-        parts.add(String.format(java.util.Locale.ROOT, "%s %.0f %%", name, 100.0 * n / total));
-      }
-    });
+    counts.forEach(
+        (name, n) -> {
+          if (n > 0) {
+            parts.add(String.format(java.util.Locale.ROOT, "%s %.0f %%", name, 100.0 * n / total));
+          }
+        });
     return String.join(", ", parts) + " (" + total + " samples)";
   }
 }

@@ -2,7 +2,6 @@ package dev.codebasechat.bench;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
-import dev.codebasechat.sync.RemoteGuard;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
@@ -14,6 +13,7 @@ import dev.codebasechat.session.Role;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionRead;
 import dev.codebasechat.session.SessionStore;
+import dev.codebasechat.sync.RemoteGuard;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -37,11 +37,11 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * What a caller waits for when the answer is local: a cached history read (against a bare Guava
- * lookup of the same object, the floor), a read that misses while the circuit breaker is open
- * (it must fail fast, not wait for a network timeout), and an append acknowledged in memory.
+ * lookup of the same object, the floor), a read that misses while the circuit breaker is open (it
+ * must fail fast, not wait for a network timeout), and an append acknowledged in memory.
  *
- * <p>No network is involved: the store's database URL points at a closed local port and the
- * breaker is forced open where a miss would otherwise reach it. Run with {@code scripts/bench-store}.
+ * <p>No network is involved: the store's database URL points at a closed local port and the breaker
+ * is forced open where a miss would otherwise reach it. Run with {@code scripts/bench-store}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -83,7 +83,11 @@ public class StoreReadBenchmark {
     for (int i = 0; i < 50; i++) {
       history.add(
           new ChatMessage(
-              MessageId.of("m" + i), Role.USER, "message text number " + i, Instant.EPOCH, Optional.empty()));
+              MessageId.of("m" + i),
+              Role.USER,
+              "message text number " + i,
+              Instant.EPOCH,
+              Optional.empty()));
     }
     // Offline, the session lives in the pending overlay (the same path a read of an
     // unconfirmed session takes); the breaker is open, as during an outage.
@@ -130,7 +134,9 @@ public class StoreReadBenchmark {
     return store.append(
         caller,
         appendIds[(int) (n % appendIds.length)],
-        List.of(new ChatMessage(MessageId.of("a" + n), Role.USER, "hi", Instant.EPOCH, Optional.empty())));
+        List.of(
+            new ChatMessage(
+                MessageId.of("a" + n), Role.USER, "hi", Instant.EPOCH, Optional.empty())));
   }
 
   private static String userToken() {
@@ -138,8 +144,8 @@ public class StoreReadBenchmark {
     String header = b64.encodeToString("{\"alg\":\"HS256\"}".getBytes(StandardCharsets.UTF_8));
     String payload =
         b64.encodeToString(
-            ("{\"sub\":\"" + OWNER + "\",\"role\":\"authenticated\"}").getBytes(StandardCharsets.UTF_8));
+            ("{\"sub\":\"" + OWNER + "\",\"role\":\"authenticated\"}")
+                .getBytes(StandardCharsets.UTF_8));
     return header + "." + payload + ".c2ln";
   }
-
 }

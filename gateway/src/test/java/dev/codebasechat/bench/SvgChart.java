@@ -8,8 +8,8 @@ import java.util.Locale;
 
 /**
  * Draws a {@link Chart} as a grouped bar chart in SVG: one group per category, one bar per series,
- * value labels on the bars, a linear or logarithmic value axis, a legend. Plain SVG 1.1 that
- * GitHub renders; no dependency.
+ * value labels on the bars, a linear or logarithmic value axis, a legend. Plain SVG 1.1 that GitHub
+ * renders; no dependency.
  */
 final class SvgChart {
   static final int WIDTH = 760;
@@ -17,13 +17,17 @@ final class SvgChart {
   private static final int LEFT = 76;
   private static final int RIGHT = 16;
   private static final int PLOT_HEIGHT = 240;
-  private static final String[] COLORS = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948"};
+  private static final String[] COLORS = {
+    "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948"
+  };
 
   private SvgChart() {}
 
   static String render(Chart chart) {
     List<Double> all = new ArrayList<>();
-    chart.series().forEach(s -> s.values().stream().filter(v -> !v.isNaN() && v > 0).forEach(all::add));
+    chart
+        .series()
+        .forEach(s -> s.values().stream().filter(v -> !v.isNaN() && v > 0).forEach(all::add));
     Axis axis = chart.logScale() ? Axis.log(all) : Axis.linear(all);
     int categories = chart.categories().size();
     boolean slanted = categories > 4 || chart.categories().stream().anyMatch(c -> c.length() > 18);
@@ -33,18 +37,55 @@ final class SvgChart {
     double groupWidth = (double) (WIDTH - LEFT - RIGHT) / categories;
     double barWidth = Math.min(48, groupWidth * 0.8 / chart.series().size());
     StringBuilder svg = new StringBuilder();
-    svg.append(String.format(Locale.ROOT,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">%n",
-        WIDTH, height, WIDTH, height));
-    svg.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, height));
-    svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"20\" font-size=\"14\" font-weight=\"bold\">%s</text>%n", LEFT, escape(chart.title())));
-    svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"38\" fill=\"#555\">%s</text>%n", LEFT, escape(chart.unit())));
+    svg.append(
+        String.format(
+            Locale.ROOT,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">%n",
+            WIDTH,
+            height,
+            WIDTH,
+            height));
+    svg.append(
+        String.format(
+            Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, height));
+    svg.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%d\" y=\"20\" font-size=\"14\" font-weight=\"bold\">%s</text>%n",
+            LEFT,
+            escape(chart.title())));
+    svg.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%d\" y=\"38\" fill=\"#555\">%s</text>%n",
+            LEFT,
+            escape(chart.unit())));
     for (double tick : axis.ticks()) {
       double y = TOP + PLOT_HEIGHT - axis.position(tick) * PLOT_HEIGHT;
-      svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>%n", LEFT, WIDTH - RIGHT, y, y));
-      svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#555\">%s</text>%n", LEFT - 6, y + 4, label(tick)));
+      svg.append(
+          String.format(
+              Locale.ROOT,
+              "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>%n",
+              LEFT,
+              WIDTH - RIGHT,
+              y,
+              y));
+      svg.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#555\">%s</text>%n",
+              LEFT - 6,
+              y + 4,
+              label(tick)));
     }
-    svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#333\"/>%n", LEFT, WIDTH - RIGHT, TOP + PLOT_HEIGHT, TOP + PLOT_HEIGHT));
+    svg.append(
+        String.format(
+            Locale.ROOT,
+            "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#333\"/>%n",
+            LEFT,
+            WIDTH - RIGHT,
+            TOP + PLOT_HEIGHT,
+            TOP + PLOT_HEIGHT));
     for (int c = 0; c < categories; c++) {
       double groupLeft = LEFT + c * groupWidth;
       double barsLeft = groupLeft + (groupWidth - barWidth * chart.series().size()) / 2;
@@ -52,32 +93,72 @@ final class SvgChart {
         double value = chart.series().get(s).values().get(c);
         double x = barsLeft + s * barWidth;
         if (Double.isNaN(value)) {
-          svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#999\">n/m</text>%n",
-              x + barWidth / 2, TOP + PLOT_HEIGHT - 4));
+          svg.append(
+              String.format(
+                  Locale.ROOT,
+                  "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#999\">n/m</text>%n",
+                  x + barWidth / 2,
+                  TOP + PLOT_HEIGHT - 4));
           continue;
         }
         double h = Math.max(1, axis.position(value) * PLOT_HEIGHT);
         double y = TOP + PLOT_HEIGHT - h;
-        svg.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s: %s</title></rect>%n",
-            x + 1, y, barWidth - 2, h, COLORS[s % COLORS.length], escape(chart.series().get(s).name()), label(value)));
-        svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"9\">%s</text>%n",
-            x + barWidth / 2, y - 3, label(value)));
+        svg.append(
+            String.format(
+                Locale.ROOT,
+                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s: %s</title></rect>%n",
+                x + 1,
+                y,
+                barWidth - 2,
+                h,
+                COLORS[s % COLORS.length],
+                escape(chart.series().get(s).name()),
+                label(value)));
+        svg.append(
+            String.format(
+                Locale.ROOT,
+                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"9\">%s</text>%n",
+                x + barWidth / 2,
+                y - 3,
+                label(value)));
       }
       double cx = groupLeft + groupWidth / 2;
       if (slanted) {
-        svg.append(String.format(Locale.ROOT, "<text transform=\"translate(%.1f,%d) rotate(-35)\" text-anchor=\"end\">%s</text>%n",
-            cx, TOP + PLOT_HEIGHT + 14, escape(chart.categories().get(c))));
+        svg.append(
+            String.format(
+                Locale.ROOT,
+                "<text transform=\"translate(%.1f,%d) rotate(-35)\" text-anchor=\"end\">%s</text>%n",
+                cx,
+                TOP + PLOT_HEIGHT + 14,
+                escape(chart.categories().get(c))));
       } else {
-        svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
-            cx, TOP + PLOT_HEIGHT + 16, escape(chart.categories().get(c))));
+        svg.append(
+            String.format(
+                Locale.ROOT,
+                "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+                cx,
+                TOP + PLOT_HEIGHT + 16,
+                escape(chart.categories().get(c))));
       }
     }
     for (int s = 0; s < chart.series().size(); s++) {
       Series series = chart.series().get(s);
       int x = LEFT + (s % 3) * 220;
       int y = legendTop + (s / 3) * 22;
-      svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>%n", x, y, COLORS[s % COLORS.length]));
-      svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s</text>%n", x + 18, y + 10, escape(series.name())));
+      svg.append(
+          String.format(
+              Locale.ROOT,
+              "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>%n",
+              x,
+              y,
+              COLORS[s % COLORS.length]));
+      svg.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"%d\" y=\"%d\">%s</text>%n",
+              x + 18,
+              y + 10,
+              escape(series.name())));
     }
     svg.append("</svg>\n");
     return svg.toString();
@@ -100,7 +181,8 @@ final class SvgChart {
 
     double position(double value) {
       if (log) {
-        return (Math.log10(Math.max(value, min)) - Math.log10(min)) / (Math.log10(max) - Math.log10(min));
+        return (Math.log10(Math.max(value, min)) - Math.log10(min))
+            / (Math.log10(max) - Math.log10(min));
       }
       return value / max;
     }
@@ -147,14 +229,21 @@ final class SvgChart {
     if (abs >= 100 || value == Math.rint(value)) {
       return String.format(Locale.ROOT, "%.0f", value);
     }
-    return abs >= 1 ? String.format(Locale.ROOT, "%.1f", value) : String.format(Locale.ROOT, "%.3g", value);
+    return abs >= 1
+        ? String.format(Locale.ROOT, "%.1f", value)
+        : String.format(Locale.ROOT, "%.3g", value);
   }
 
   private static String trim(double value) {
-    return value >= 100 ? String.format(Locale.ROOT, "%.0f", value) : String.format(Locale.ROOT, "%.1f", value);
+    return value >= 100
+        ? String.format(Locale.ROOT, "%.0f", value)
+        : String.format(Locale.ROOT, "%.1f", value);
   }
 
   static String escape(String text) {
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 }

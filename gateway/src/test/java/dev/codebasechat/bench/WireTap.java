@@ -14,8 +14,8 @@ import okio.Buffer;
 /**
  * An OkHttp network interceptor that records every exchange as it went on the wire: the request
  * line and headers OkHttp actually sent (Host, Content-Length, User-Agent … included), the body
- * bytes, the status, and when the request left and its answer arrived ({@link System#nanoTime()}). The same instrument
- * measures every contender, so their bytes and lags compare like for like.
+ * bytes, the status, and when the request left and its answer arrived ({@link System#nanoTime()}).
+ * The same instrument measures every contender, so their bytes and lags compare like for like.
  */
 final class WireTap implements Interceptor {
 
@@ -49,19 +49,43 @@ final class WireTap implements Interceptor {
       body = buffer.readString(StandardCharsets.UTF_8);
     }
     // HTTP/1.1 on the wire: "METHOD target HTTP/1.1\r\n", "Name: value\r\n" each, then "\r\n".
-    String target = request.url().encodedPath() + (request.url().encodedQuery() == null ? "" : "?" + request.url().encodedQuery());
-    long headerBytes = request.method().length() + 1 + target.length() + " HTTP/1.1\r\n".length() + 2;
+    String target =
+        request.url().encodedPath()
+            + (request.url().encodedQuery() == null ? "" : "?" + request.url().encodedQuery());
+    long headerBytes =
+        request.method().length() + 1 + target.length() + " HTTP/1.1\r\n".length() + 2;
     for (int i = 0; i < request.headers().size(); i++) {
-      headerBytes += request.headers().name(i).length() + 2 + request.headers().value(i).getBytes(StandardCharsets.UTF_8).length + 2;
+      headerBytes +=
+          request.headers().name(i).length()
+              + 2
+              + request.headers().value(i).getBytes(StandardCharsets.UTF_8).length
+              + 2;
     }
     long sentAt = System.nanoTime();
     try {
       Response response = chain.proceed(request);
       exchanges.add(
-          new Exchange(request.method(), request.url().encodedPath(), headerBytes, bodyBytes, body, response.code(), sentAt, System.nanoTime()));
+          new Exchange(
+              request.method(),
+              request.url().encodedPath(),
+              headerBytes,
+              bodyBytes,
+              body,
+              response.code(),
+              sentAt,
+              System.nanoTime()));
       return response;
     } catch (IOException e) {
-      exchanges.add(new Exchange(request.method(), request.url().encodedPath(), headerBytes, bodyBytes, body, -1, sentAt, 0));
+      exchanges.add(
+          new Exchange(
+              request.method(),
+              request.url().encodedPath(),
+              headerBytes,
+              bodyBytes,
+              body,
+              -1,
+              sentAt,
+              0));
       throw e;
     }
   }

@@ -40,8 +40,8 @@ import okhttp3.OkHttpClient;
  *
  * A message is acknowledged when the contender's append call returns; it is confirmed when the
  * first successful request carrying it has been answered (timed by the {@link WireTap} on the
- * client side). For the bare client the call returns only once the database answered, so its lag
- * is zero and its call latency is what a caller waits instead.
+ * client side). For the bare client the call returns only once the database answered, so its lag is
+ * zero and its call latency is what a caller waits instead.
  */
 public final class WriteLoadMeasurement {
   private static final Duration WINDOW = Duration.ofMillis(500);
@@ -94,11 +94,7 @@ public final class WriteLoadMeasurement {
     int sessions = options.quick() ? 40 : 200;
     Duration steadyFor = options.quick() ? Duration.ofSeconds(5) : Duration.ofSeconds(20);
     Duration streamFor = options.quick() ? Duration.ofSeconds(3) : Duration.ofSeconds(8);
-    List<Load> loads =
-        List.of(
-            steady(sessions, steadyFor),
-            burst(sessions),
-            stream(10, streamFor));
+    List<Load> loads = List.of(steady(sessions, steadyFor), burst(sessions), stream(10, streamFor));
     Map<String, Double> figures = new LinkedHashMap<>();
     List<ResultTable> tables = new ArrayList<>();
     Map<String, Map<String, Outcome>> outcomes = new LinkedHashMap<>();
@@ -139,8 +135,15 @@ public final class WriteLoadMeasurement {
                   String.format(Locale.ROOT, "%.3f", o.writesPerMessage()),
                   Double.isNaN(o.minGapBetweenWritesOfASessionMs())
                       ? "— (one write each)"
-                      : BenchSupport.ms(o.minGapBetweenWritesOfASessionMs()) + " (" + o.writesWithinAWindowOfThePrevious() + " closer than " + (WINDOW.toMillis() - GAP_SLACK_MS) + " ms)",
-                  BenchSupport.ms(o.ackLatency().p50Ms()) + " / " + BenchSupport.ms(o.ackLatency().p99Ms()),
+                      : BenchSupport.ms(o.minGapBetweenWritesOfASessionMs())
+                          + " ("
+                          + o.writesWithinAWindowOfThePrevious()
+                          + " closer than "
+                          + (WINDOW.toMillis() - GAP_SLACK_MS)
+                          + " ms)",
+                  BenchSupport.ms(o.ackLatency().p50Ms())
+                      + " / "
+                      + BenchSupport.ms(o.ackLatency().p99Ms()),
                   BenchSupport.ms(o.lag().p50Ms()) + " / " + BenchSupport.ms(o.lag().p99Ms()),
                   BenchSupport.ms(o.lag().maxMs()),
                   String.valueOf(o.unconfirmed())));
@@ -178,19 +181,33 @@ public final class WriteLoadMeasurement {
       closeWrites += o.writesWithinAWindowOfThePrevious();
       oursWrites += o.writeRequests();
     }
-    double worstP99 = Math.max(steadyOurs.lag().p99Ms(), Math.max(burstOurs.lag().p99Ms(), streamOurs.lag().p99Ms()));
+    double worstP99 =
+        Math.max(
+            steadyOurs.lag().p99Ms(), Math.max(burstOurs.lag().p99Ms(), streamOurs.lag().p99Ms()));
     List<GoalCheck> goals =
         List.of(
             new GoalCheck(
                 "≤ 1 write per session per debounce window (500 ms)",
-                closeWrites + " of " + oursWrites + " writes were sent less than a window after the previous write of their"
-                    + " session (closest: " + BenchSupport.ms(minGap) + " between sends, "
-                    + BenchSupport.ms(minAnswerGap) + " between the database's answers)",
+                closeWrites
+                    + " of "
+                    + oursWrites
+                    + " writes were sent less than a window after the previous write of their"
+                    + " session (closest: "
+                    + BenchSupport.ms(minGap)
+                    + " between sends, "
+                    + BenchSupport.ms(minAnswerGap)
+                    + " between the database's answers)",
                 Verdict.of(closeWrites == 0),
                 closeWrites == 0
                     ? ""
-                    : "The closest two sends of a session were " + BenchSupport.ms(minGap) + " apart, "
-                        + BenchSupport.ms(windowMs - minGap) + " short of the window, for " + closeWrites + " of " + oursWrites
+                    : "The closest two sends of a session were "
+                        + BenchSupport.ms(minGap)
+                        + " apart, "
+                        + BenchSupport.ms(windowMs - minGap)
+                        + " short of the window, for "
+                        + closeWrites
+                        + " of "
+                        + oursWrites
                         + " writes. A write acknowledged while its session's previous write is in flight waits a window timed"
                         + " from its own acknowledgement (SessionStore.afterHead); the previous request leaves the process a"
                         + " little after its flush takes it (the request is built, waits for one of the 8 flush slots and for"
@@ -201,17 +218,29 @@ public final class WriteLoadMeasurement {
                         + " in the run of 2026-11-24 08:13.)"),
             new GoalCheck(
                 "write lag p99 ≤ 2 × the window (1 s), also for a continuous stream",
-                "p99 steady " + BenchSupport.ms(steadyOurs.lag().p99Ms()) + ", burst " + BenchSupport.ms(burstOurs.lag().p99Ms())
-                    + ", stream " + BenchSupport.ms(streamOurs.lag().p99Ms()) + " (original-style in the stream: "
-                    + BenchSupport.ms(streamOriginal.lag().p99Ms()) + ")",
+                "p99 steady "
+                    + BenchSupport.ms(steadyOurs.lag().p99Ms())
+                    + ", burst "
+                    + BenchSupport.ms(burstOurs.lag().p99Ms())
+                    + ", stream "
+                    + BenchSupport.ms(streamOurs.lag().p99Ms())
+                    + " (original-style in the stream: "
+                    + BenchSupport.ms(streamOriginal.lag().p99Ms())
+                    + ")",
                 Verdict.of(worstP99 <= 2 * windowMs),
                 burstOurs.lag().p99Ms() <= 2 * windowMs
                     ? ""
-                    : "In the burst all " + sessions + " sessions fall due within 90 ms of each other, and at most 8 flushes run"
-                        + " at once (maxConcurrentFlushes), so the last sessions wait for about " + (sessions / 8) + " rounds of"
-                        + " requests to a database that is itself busy (lag p50 " + BenchSupport.ms(burstOurs.lag().p50Ms())
+                    : "In the burst all "
+                        + sessions
+                        + " sessions fall due within 90 ms of each other, and at most 8 flushes run"
+                        + " at once (maxConcurrentFlushes), so the last sessions wait for about "
+                        + (sessions / 8)
+                        + " rounds of"
+                        + " requests to a database that is itself busy (lag p50 "
+                        + BenchSupport.ms(burstOurs.lag().p50Ms())
                         + "); the original, with no such limit, sends them all at once (p99 "
-                        + BenchSupport.ms(outcomes.get("burst").get("original").lag().p99Ms()) + "). The limit protects the"
+                        + BenchSupport.ms(outcomes.get("burst").get("original").lag().p99Ms())
+                        + "). The limit protects the"
                         + " database from a thundering herd; raising it trades that for lag."));
     List<String> categories = List.of("steady", "burst", "stream");
     List<Series> series = new ArrayList<>();
@@ -237,13 +266,22 @@ public final class WriteLoadMeasurement {
             "writes",
             "2. Remote writes per appended message and write lag (acknowledged → confirmed)",
             "FakeSupabase on this machine, real clock, default store settings (500 ms debounce, maxWait 500 ms, 8 flushes in"
-                + " parallel, no journal). Load: " + sessions + " sessions of 20 users for the steady and burst loads, 10 sessions"
+                + " parallel, no journal). Load: "
+                + sessions
+                + " sessions of 20 users for the steady and burst loads, 10 sessions"
                 + " for the stream; the driver issues each append at its planned time from 4 threads. Contenders run one after"
                 + " the other on the same plan, each after an unrecorded 2 s warm-up load.",
             tables,
             goals,
             notes,
-            List.of(new Chart("write-lag.svg", "Write lag p99 (acknowledged → confirmed), log scale", "ms", true, categories, series)),
+            List.of(
+                new Chart(
+                    "write-lag.svg",
+                    "Write lag p99 (acknowledged → confirmed), log scale",
+                    "ms",
+                    true,
+                    categories,
+                    series)),
             figures),
         options.out());
     BenchSupport.exit();
@@ -259,7 +297,15 @@ public final class WriteLoadMeasurement {
         at += 1_000_000_000L + (long) (random.nextDouble() * 1e9);
       }
     }
-    return new Load("steady", "steady: " + sessions + " sessions, a message every 1–2 s each, " + length.toSeconds() + " s", sessions, plan);
+    return new Load(
+        "steady",
+        "steady: "
+            + sessions
+            + " sessions, a message every 1–2 s each, "
+            + length.toSeconds()
+            + " s",
+        sessions,
+        plan);
   }
 
   static Load burst(int sessions) {
@@ -269,7 +315,11 @@ public final class WriteLoadMeasurement {
         plan.add(new Planned(s, i, i * 10_000_000L));
       }
     }
-    return new Load("burst", "burst: " + sessions + " sessions at once, 10 messages 10 ms apart each", sessions, plan);
+    return new Load(
+        "burst",
+        "burst: " + sessions + " sessions at once, 10 messages 10 ms apart each",
+        sessions,
+        plan);
   }
 
   static Load stream(int sessions, Duration length) {
@@ -281,12 +331,17 @@ public final class WriteLoadMeasurement {
     }
     return new Load(
         "stream",
-        "continuous stream: " + sessions + " sessions, a message every 100 ms each for " + length.toSeconds() + " s",
+        "continuous stream: "
+            + sessions
+            + " sessions, a message every 100 ms each for "
+            + length.toSeconds()
+            + " s",
         sessions,
         plan);
   }
 
-  private static Outcome run(Load load, Contender contender, List<BenchSupport.User> users, String prefix)
+  private static Outcome run(
+      Load load, Contender contender, List<BenchSupport.User> users, String prefix)
       throws InterruptedException {
     String tag = prefix + load.name() + contender.name().replaceAll("[^A-Za-z]", "");
     int n = load.plan().size();
@@ -391,7 +446,8 @@ public final class WriteLoadMeasurement {
         n,
         writes,
         Distribution.ofNanos(ackLatency),
-        lags.isEmpty() ? new Distribution(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN)
+        lags.isEmpty()
+            ? new Distribution(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN)
             : Distribution.ofNanos(lags.stream().mapToLong(Long::longValue).toArray()),
         unconfirmed,
         minGap,
@@ -403,7 +459,9 @@ public final class WriteLoadMeasurement {
     return String.format(Locale.ROOT, "chat-1767225600000-%s%05d", tag, session);
   }
 
-  /** The smallest gap between two consecutive times of one session, in ms; NaN when none has two. */
+  /**
+   * The smallest gap between two consecutive times of one session, in ms; NaN when none has two.
+   */
   private static double minGap(Map<String, List<Long>> timesBySession) {
     double min = Double.NaN;
     for (List<Long> times : timesBySession.values()) {
@@ -444,7 +502,11 @@ public final class WriteLoadMeasurement {
 
           @Override
           public void drain() {
-            BenchSupport.await("confirmation", Duration.ofSeconds(60), () -> {}, () -> store.pendingSessions().isEmpty());
+            BenchSupport.await(
+                "confirmation",
+                Duration.ofSeconds(60),
+                () -> {},
+                () -> store.pendingSessions().isEmpty());
           }
 
           @Override
@@ -462,7 +524,8 @@ public final class WriteLoadMeasurement {
       case "original" -> {
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
         OkHttpClient http = OriginalStyleStore.httpClient().addNetworkInterceptor(tap).build();
-        OriginalStyleStore store = new OriginalStyleStore(http, fake.restUrl(), fake.apiKey(), timers, Clock.systemUTC());
+        OriginalStyleStore store =
+            new OriginalStyleStore(http, fake.restUrl(), fake.apiKey(), timers, Clock.systemUTC());
         return new Contender() {
           @Override
           public String name() {

@@ -121,9 +121,11 @@ class DrainCommandTest {
     FakeSession created = supabase.session(NEW_ONE).orElseThrow();
     assertThat(created.userId()).isEqualTo(BOB);
     assertThat(created.messageIds()).containsExactly("n1", "n2");
-    assertThat(created.conversationHistory().get(0).path("content").asText()).isEqualTo("text of n1");
+    assertThat(created.conversationHistory().get(0).path("content").asText())
+        .isEqualTo("text of n1");
     assertThat(pendingInJournal()).isZero();
-    assertThat(result.out()).startsWith("delivered      2 sessions, 4 new messages" + System.lineSeparator());
+    assertThat(result.out())
+        .startsWith("delivered      2 sessions, 4 new messages" + System.lineSeparator());
     assertThat(result.out()).contains("set aside      0 sessions", "still pending  0 sessions");
   }
 
@@ -135,28 +137,38 @@ class DrainCommandTest {
 
     List<String> progress = result.err().lines().toList();
     assertThat(progress.get(0)).isEqualTo("drain: 2 sessions, 5 messages journaled");
-    assertThat(progress.get(1)).matches("drain: 1/2 sessions, 3/5 messages, \\d+ msg/s: " + ALICES + " delivered");
-    assertThat(progress.get(2)).matches("drain: 2/2 sessions, 5/5 messages, \\d+ msg/s: " + NEW_ONE + " delivered");
+    assertThat(progress.get(1))
+        .matches("drain: 1/2 sessions, 3/5 messages, \\d+ msg/s: " + ALICES + " delivered");
+    assertThat(progress.get(2))
+        .matches("drain: 2/2 sessions, 5/5 messages, \\d+ msg/s: " + NEW_ONE + " delivered");
   }
 
   @Test
-  void drain_appendsAlone_areAppendedForTheJournaledOwnerWithTheServiceKeyWithoutAnyRead() throws Exception {
+  void drain_appendsAlone_areAppendedForTheJournaledOwnerWithTheServiceKeyWithoutAnyRead()
+      throws Exception {
     acknowledgedWhileDown();
 
     drain();
 
     assertThat(supabase.requests())
-        .allSatisfy(request -> assertThat(request.getHeader("Authorization")).isEqualTo("Bearer " + supabase.serviceKey()));
-    assertThat(supabase.countRequests("/rest/v1/codebase_chat_sessions")).as("no row read").isZero();
+        .allSatisfy(
+            request ->
+                assertThat(request.getHeader("Authorization"))
+                    .isEqualTo("Bearer " + supabase.serviceKey()));
+    assertThat(supabase.countRequests("/rest/v1/codebase_chat_sessions"))
+        .as("no row read")
+        .isZero();
     assertThat(storeCalls()).isEmpty();
     List<JsonNode> appends = calls("append_chat_messages_for");
     assertThat(appends).hasSize(2);
     assertThat(appends.get(0).path("p_owner").asText()).isEqualTo(ALICE.toString());
     assertThat(appends.get(0).path("p_session_id").asText()).isEqualTo(ALICES);
-    assertThat(appends.get(0).path("p_messages").findValuesAsText("id")).containsExactly("m1", "m2", "m3");
+    assertThat(appends.get(0).path("p_messages").findValuesAsText("id"))
+        .containsExactly("m1", "m2", "m3");
     assertThat(appends.get(1).path("p_owner").asText()).isEqualTo(BOB.toString());
     assertThat(appends.get(1).path("p_session_id").asText()).isEqualTo(NEW_ONE);
-    assertThat(appends.get(1).path("p_messages").findValuesAsText("id")).containsExactly("n1", "n2");
+    assertThat(appends.get(1).path("p_messages").findValuesAsText("id"))
+        .containsExactly("n1", "n2");
   }
 
   /** The bodies of the drain's store_chat_session_for calls, oldest first. */
@@ -180,7 +192,8 @@ class DrainCommandTest {
     supabase.seedSession(ALICE, ALICES, "m1");
     try (GatewayRun gateway = new GatewayRun(supabase, dataDir)) {
       gateway.append(ALICE, ALICES, "m2");
-      gateway.updateContext(ALICE, ALICES, ContextUpdate.none().withMetadata(JSON.createObjectNode().put("k", 1)));
+      gateway.updateContext(
+          ALICE, ALICES, ContextUpdate.none().withMetadata(JSON.createObjectNode().put("k", 1)));
       supabase.goDown(); // before the gateway's time moves: nothing of it is sent
     }
     supabase.goUp();
@@ -188,7 +201,8 @@ class DrainCommandTest {
   }
 
   @Test
-  void drain_writesWithAContextChange_goThroughStoreChatSessionForWithTheVersionItRead() throws Exception {
+  void drain_writesWithAContextChange_goThroughStoreChatSessionForWithTheVersionItRead()
+      throws Exception {
     contextChangeAcknowledgedWhileDown();
     long alicesVersion = supabase.session(ALICES).orElseThrow().version();
 
@@ -202,7 +216,8 @@ class DrainCommandTest {
     assertThat(stores.get(0).path("p_owner").asText()).isEqualTo(ALICE.toString());
     assertThat(stores.get(0).path("p_session_id").asText()).isEqualTo(ALICES);
     assertThat(stores.get(0).path("p_expected_version").asLong()).isEqualTo(alicesVersion);
-    assertThat(stores.get(0).at("/p_session/conversation_history").findValuesAsText("id")).containsExactly("m1", "m2");
+    assertThat(stores.get(0).at("/p_session/conversation_history").findValuesAsText("id"))
+        .containsExactly("m1", "m2");
     assertThat(supabase.session(ALICES).orElseThrow().metadata().toString()).isEqualTo("{\"k\":1}");
   }
 
@@ -222,13 +237,19 @@ class DrainCommandTest {
 
     assertThat(result.exitCode()).isEqualTo(1);
     assertThat(supabase.session(BOBS).orElseThrow()).isEqualTo(before);
-    assertThat(supabase.requests()).as("only the owner's append, which the database answers with null")
-        .allSatisfy(request -> assertThat(request.getUrl()).isEqualTo("/rest/v1/rpc/append_chat_messages_for"));
-    assertThat(result.out()).contains("set aside      1 sessions")
+    assertThat(supabase.requests())
+        .as("only the owner's append, which the database answers with null")
+        .allSatisfy(
+            request ->
+                assertThat(request.getUrl()).isEqualTo("/rest/v1/rpc/append_chat_messages_for"));
+    assertThat(result.out())
+        .contains("set aside      1 sessions")
         .contains(BOBS + "  owner " + ALICE + "  1 writes, 1 messages: owned by another user");
     assertThat(pendingInJournal()).isZero();
     Cli.Result setAside = Cli.run(supabaseMode(), clock, "set-aside", "--json");
-    assertThat(setAside.out()).contains("\"reason\" : \"owned by another user\"").contains("\"intruder\"");
+    assertThat(setAside.out())
+        .contains("\"reason\" : \"owned by another user\"")
+        .contains("\"intruder\"");
   }
 
   @Test
@@ -239,9 +260,13 @@ class DrainCommandTest {
     Cli.Result result = drain();
 
     assertThat(result.exitCode()).isZero();
-    // m2 and m3 were acknowledged before the other writer's message: their timestamps put them first.
-    assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1", "m2", "m3", "other-writer");
-    assertThat(calls("append_chat_messages_for").stream().filter(body -> body.path("p_session_id").asText().equals(ALICES)))
+    // m2 and m3 were acknowledged before the other writer's message: their timestamps put them
+    // first.
+    assertThat(supabase.session(ALICES).orElseThrow().messageIds())
+        .containsExactly("m1", "m2", "m3", "other-writer");
+    assertThat(
+            calls("append_chat_messages_for").stream()
+                .filter(body -> body.path("p_session_id").asText().equals(ALICES)))
         .hasSize(1);
   }
 
@@ -254,7 +279,8 @@ class DrainCommandTest {
 
     assertThat(result.exitCode()).isZero();
     // m2 was acknowledged before the other writer's message: its timestamp puts it first.
-    assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1", "m2", "other-writer");
+    assertThat(supabase.session(ALICES).orElseThrow().messageIds())
+        .containsExactly("m1", "m2", "other-writer");
     assertThat(supabase.session(ALICES).orElseThrow().metadata().toString()).isEqualTo("{\"k\":1}");
     List<JsonNode> alicesStores = storeCalls();
     assertThat(alicesStores).hasSize(2);
@@ -274,7 +300,8 @@ class DrainCommandTest {
 
     assertThat(result.exitCode()).isZero();
     // n0 was stamped after n1 and n2 were acknowledged, so it goes after them.
-    assertThat(supabase.session(NEW_ONE).orElseThrow().messageIds()).containsExactly("n1", "n2", "n0");
+    assertThat(supabase.session(NEW_ONE).orElseThrow().messageIds())
+        .containsExactly("n1", "n2", "n0");
     assertThat(supabase.session(NEW_ONE).orElseThrow().userId()).isEqualTo(BOB);
     assertThat(calls("append_chat_messages_for")).hasSize(2);
   }
@@ -286,7 +313,12 @@ class DrainCommandTest {
     try (GatewayRun gateway = new GatewayRun(supabase, dataDir)) {
       gateway.clear(ALICE, ALICES);
       gateway.append(ALICE, ALICES, "m3");
-      gateway.updateContext(ALICE, ALICES, ContextUpdate.none().withRepo("acme/api").withMetadata(JSON.createObjectNode().put("k", 1)));
+      gateway.updateContext(
+          ALICE,
+          ALICES,
+          ContextUpdate.none()
+              .withRepo("acme/api")
+              .withMetadata(JSON.createObjectNode().put("k", 1)));
       gateway.delete(BOB, BOBS);
       supabase.goDown();
     }
@@ -315,7 +347,8 @@ class DrainCommandTest {
     assertThat(pendingInJournal()).isEqualTo(4);
     supabase.goUp();
     assertThat(drain().exitCode()).isZero();
-    assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1", "m2", "m3");
+    assertThat(supabase.session(ALICES).orElseThrow().messageIds())
+        .containsExactly("m1", "m2", "m3");
   }
 
   @Test
@@ -336,28 +369,35 @@ class DrainCommandTest {
     Cli.Result result = drain();
 
     assertThat(result.exitCode()).isEqualTo(1);
-    assertThat(result.out()).contains("the history would hold 20001 messages; the table allows at most 20000");
+    assertThat(result.out())
+        .contains("the history would hold 20001 messages; the table allows at most 20000");
     assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1");
   }
 
   @Test
   void drain_writeRefusedByACheck_isSetAsideWithTheDatabasesReason() {
     acknowledgedWhileDown();
-    supabase.wireMock().stubFor(
-        post(urlPathEqualTo("/rest/v1/rpc/append_chat_messages_for"))
-            .withRequestBody(matchingJsonPath("$.p_session_id", equalTo(ALICES)))
-            .atPriority(1)
-            .willReturn(aResponse()
-                .withStatus(400)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"code\":\"23514\",\"details\":null,\"hint\":null,\"message\":\"new row for relation"
-                    + " \\\"codebase_chat_sessions\\\" violates check constraint"
-                    + " \\\"codebase_chat_sessions_history_max_bytes\\\"\"}")));
+    supabase
+        .wireMock()
+        .stubFor(
+            post(urlPathEqualTo("/rest/v1/rpc/append_chat_messages_for"))
+                .withRequestBody(matchingJsonPath("$.p_session_id", equalTo(ALICES)))
+                .atPriority(1)
+                .willReturn(
+                    aResponse()
+                        .withStatus(400)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody(
+                            "{\"code\":\"23514\",\"details\":null,\"hint\":null,\"message\":\"new row for relation"
+                                + " \\\"codebase_chat_sessions\\\" violates check constraint"
+                                + " \\\"codebase_chat_sessions_history_max_bytes\\\"\"}")));
 
     Cli.Result result = drain();
 
     assertThat(result.exitCode()).isEqualTo(1);
-    assertThat(result.out()).contains("set aside      1 sessions").contains("codebase_chat_sessions_history_max_bytes");
+    assertThat(result.out())
+        .contains("set aside      1 sessions")
+        .contains("codebase_chat_sessions_history_max_bytes");
     assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1");
     assertThat(supabase.session(NEW_ONE).orElseThrow().messageIds()).containsExactly("n1", "n2");
     assertThat(pendingInJournal()).isZero();
@@ -366,19 +406,23 @@ class DrainCommandTest {
   @Test
   void drain_serviceKeyRequestForbidden_leavesTheWritesPendingNotSetAside() {
     acknowledgedWhileDown();
-    supabase.wireMock().stubFor(
-        any(
-                urlPathMatching("/rest/v1/(codebase_chat_sessions|rpc/.*)"))
-            .atPriority(1)
-            .willReturn(aResponse()
-                .withStatus(403)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"code\":\"42501\",\"details\":null,\"hint\":null,\"message\":\"permission denied for function append_chat_messages_for\"}")));
+    supabase
+        .wireMock()
+        .stubFor(
+            any(urlPathMatching("/rest/v1/(codebase_chat_sessions|rpc/.*)"))
+                .atPriority(1)
+                .willReturn(
+                    aResponse()
+                        .withStatus(403)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody(
+                            "{\"code\":\"42501\",\"details\":null,\"hint\":null,\"message\":\"permission denied for function append_chat_messages_for\"}")));
 
     Cli.Result result = drain();
 
     assertThat(result.exitCode()).isEqualTo(1);
-    assertThat(result.out()).contains("set aside      0 sessions", "still pending  2 sessions", "permission denied");
+    assertThat(result.out())
+        .contains("set aside      0 sessions", "still pending  2 sessions", "permission denied");
     assertThat(pendingInJournal()).isEqualTo(4);
   }
 
@@ -386,8 +430,10 @@ class DrainCommandTest {
   void drain_entriesItCannotRead_areLeftInPlaceAndReported() {
     acknowledgedWhileDown();
     try (SqliteJournal journal = SqliteJournal.open(dataDir.resolve("journal.db"))) {
-      journal.append("not-a-session", ALICE, "append", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      journal.append(BOBS, BOB, "append", "not json".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      journal.append(
+          "not-a-session", ALICE, "append", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      journal.append(
+          BOBS, BOB, "append", "not json".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     Cli.Result result = drain();
@@ -396,7 +442,8 @@ class DrainCommandTest {
     assertThat(result.out())
         .contains("left in place  1 journal entries whose key names no session")
         .contains("delivered      2 sessions")
-        .contains(BOBS + "  owner " + BOB + "  1 writes, 0 messages: a journal entry cannot be read");
+        .contains(
+            BOBS + "  owner " + BOB + "  1 writes, 0 messages: a journal entry cannot be read");
     assertThat(pendingInJournal()).isEqualTo(2);
     assertThat(supabase.session(BOBS)).isEmpty();
   }
@@ -434,7 +481,8 @@ class DrainCommandTest {
     Cli.Result result = drain();
 
     assertThat(result.exitCode()).isZero();
-    assertThat(result.out()).isEqualTo("nothing to drain: no journaled write is pending" + System.lineSeparator());
+    assertThat(result.out())
+        .isEqualTo("nothing to drain: no journaled write is pending" + System.lineSeparator());
   }
 
   @Test
@@ -446,7 +494,8 @@ class DrainCommandTest {
     Cli.Result result = Cli.run(environment, clock, "drain");
 
     assertThat(result.exitCode()).isEqualTo(1);
-    assertThat(result.err()).contains("drain reads every user's data and needs the project's service key");
+    assertThat(result.err())
+        .contains("drain reads every user's data and needs the project's service key");
     assertThat(supabase.requests()).isEmpty();
     assertThat(pendingInJournal()).isEqualTo(4);
   }
@@ -457,7 +506,9 @@ class DrainCommandTest {
       Cli.Result result = drain();
 
       assertThat(result.exitCode()).isEqualTo(1);
-      assertThat(result.err()).contains("in use by another process, probably a running gateway: stop the gateway first");
+      assertThat(result.err())
+          .contains(
+              "in use by another process, probably a running gateway: stop the gateway first");
     }
   }
 
@@ -477,11 +528,15 @@ class DrainCommandTest {
 
     Cli.Result result = drain("--json");
 
-    String everything = result.all() + String.join("\n", logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList());
+    String everything =
+        result.all()
+            + String.join(
+                "\n", logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList());
     assertThat(everything)
         .doesNotContain(supabase.serviceKey())
         .doesNotContain(supabase.apiKey())
-        .doesNotContain(supabase.serviceKey().substring(supabase.serviceKey().lastIndexOf('.') + 1));
+        .doesNotContain(
+            supabase.serviceKey().substring(supabase.serviceKey().lastIndexOf('.') + 1));
   }
 
   /** A clock that moves forward by a step each time it is read. */

@@ -22,12 +22,19 @@ class DrainProgressTest {
 
   private static DrainedSession delivered(String suffix, int messages) {
     return new DrainedSession(
-        SessionId.of("chat-1767225600000-" + suffix), OWNER, Outcome.DELIVERED, 1, messages, messages, Optional.empty());
+        SessionId.of("chat-1767225600000-" + suffix),
+        OWNER,
+        Outcome.DELIVERED,
+        1,
+        messages,
+        messages,
+        Optional.empty());
   }
 
   @Test
   void onATerminal_redrawsOneBarInPlaceWithCountsAndRate() {
-    DrainCommand.Progress progress = new DrainCommand.Progress(new PrintWriter(err, true), clock, true);
+    DrainCommand.Progress progress =
+        new DrainCommand.Progress(new PrintWriter(err, true), clock, true);
 
     progress.planned(4, 40);
     clock.advance(Duration.ofSeconds(2));
@@ -37,21 +44,31 @@ class DrainProgressTest {
     progress.end();
 
     assertThat(err.toString())
-        .isEqualTo("drain: 4 sessions, 40 messages journaled" + System.lineSeparator()
-            + "\r[#######-----------------------] 1/4 sessions, 10/40 messages, 5 msg/s"
-            + "\r[###############---------------] 2/4 sessions, 20/40 messages, 5 msg/s"
-            + System.lineSeparator());
+        .isEqualTo(
+            "drain: 4 sessions, 40 messages journaled"
+                + System.lineSeparator()
+                + "\r[#######-----------------------] 1/4 sessions, 10/40 messages, 5 msg/s"
+                + "\r[###############---------------] 2/4 sessions, 20/40 messages, 5 msg/s"
+                + System.lineSeparator());
   }
 
   @Test
   void elsewhere_writesOnePlainLinePerSessionWithItsOutcome() {
-    DrainCommand.Progress progress = new DrainCommand.Progress(new PrintWriter(err, true), clock, false);
+    DrainCommand.Progress progress =
+        new DrainCommand.Progress(new PrintWriter(err, true), clock, false);
 
     progress.planned(2, 3);
     clock.advance(Duration.ofSeconds(1));
     progress.finished(delivered("firstone", 3));
-    progress.finished(new DrainedSession(
-        SessionId.of("chat-1767225600000-secondone"), OWNER, Outcome.STILL_PENDING, 1, 0, 0, Optional.of("database unavailable")));
+    progress.finished(
+        new DrainedSession(
+            SessionId.of("chat-1767225600000-secondone"),
+            OWNER,
+            Outcome.STILL_PENDING,
+            1,
+            0,
+            0,
+            Optional.of("database unavailable")));
     progress.end();
 
     assertThat(err.toString().lines())
@@ -63,7 +80,8 @@ class DrainProgressTest {
 
   @Test
   void nothingJournaled_printsNothing() {
-    DrainCommand.Progress progress = new DrainCommand.Progress(new PrintWriter(err, true), clock, true);
+    DrainCommand.Progress progress =
+        new DrainCommand.Progress(new PrintWriter(err, true), clock, true);
 
     progress.planned(0, 0);
     progress.end();

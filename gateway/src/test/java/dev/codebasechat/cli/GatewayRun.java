@@ -31,8 +31,8 @@ import okhttp3.OkHttpClient;
 /**
  * A real {@link SessionStore} over the journal at {@code DATA_DIR/journal.db} and a {@link
  * FakeSupabase}, wired as the gateway wires it: how the operator tests produce journaled pending
- * and set-aside writes. The debounce is long, so nothing is sent before {@link #flush()} or
- * {@link #close()}; with the fake down, what close cannot send stays journaled.
+ * and set-aside writes. The debounce is long, so nothing is sent before {@link #flush()} or {@link
+ * #close()}; with the fake down, what close cannot send stays journaled.
  */
 final class GatewayRun implements AutoCloseable {
 
@@ -40,14 +40,20 @@ final class GatewayRun implements AutoCloseable {
   private final Clock clock = Clock.systemUTC();
   private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
   private final SqliteJournal journal;
-  private final OkHttpClient http = new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
+  private final OkHttpClient http =
+      new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
   private final PostgrestClient client;
   private final SessionStore store;
 
   GatewayRun(FakeSupabase fake, Path dataDir) {
     this.fake = fake;
     this.journal = SqliteJournal.builder().path(dataDir.resolve("journal.db")).build();
-    this.client = PostgrestClient.builder().okHttpClient(http).restUrl(fake.restUrl()).apiKey(ApiKey.of(fake.apiKey())).build();
+    this.client =
+        PostgrestClient.builder()
+            .okHttpClient(http)
+            .restUrl(fake.restUrl())
+            .apiKey(ApiKey.of(fake.apiKey()))
+            .build();
     RemoteGuard guard =
         RemoteGuard.builder(clock, scheduler)
             .maxAttempts(2)
@@ -72,7 +78,9 @@ final class GatewayRun implements AutoCloseable {
   void append(UUID user, String sessionId, String... messageIds) {
     List<ChatMessage> messages = new ArrayList<>();
     for (String id : messageIds) {
-      messages.add(new ChatMessage(MessageId.of(id), Role.USER, "text of " + id, clock.instant(), Optional.empty()));
+      messages.add(
+          new ChatMessage(
+              MessageId.of(id), Role.USER, "text of " + id, clock.instant(), Optional.empty()));
     }
     store.append(caller(user), SessionId.of(sessionId), messages);
   }

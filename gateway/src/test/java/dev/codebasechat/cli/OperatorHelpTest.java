@@ -15,7 +15,10 @@ class OperatorHelpTest {
     Cli.Result result = Cli.run(Map.of(), ManualClock.startingAtEpoch2026(), command, "--help");
 
     assertThat(result.exitCode()).isZero();
-    assertThat(result.out()).contains("Usage: chat-gateway " + command).contains("Exit codes: 0").contains("mbedded");
+    assertThat(result.out())
+        .contains("Usage: chat-gateway " + command)
+        .contains("Exit codes: 0")
+        .contains("mbedded");
   }
 
   @ParameterizedTest
@@ -30,10 +33,15 @@ class OperatorHelpTest {
   @ParameterizedTest
   @ValueSource(strings = {"sessions", "stats", "set-aside", "drain"})
   void unknownSetting_exits2NamingIt(String command) {
-    Cli.Result result = Cli.run(Map.of("GATEWAY_TYPO", "1"), ManualClock.startingAtEpoch2026(), command);
+    Cli.Result result =
+        Cli.run(Map.of("GATEWAY_TYPO", "1"), ManualClock.startingAtEpoch2026(), command);
 
     assertThat(result.exitCode()).isEqualTo(2);
-    assertThat(result.err()).isEqualTo("chat-gateway " + command
-        + ": invalid settings: GATEWAY_TYPO is not a setting this gateway knows" + System.lineSeparator());
+    assertThat(result.err())
+        .isEqualTo(
+            "chat-gateway "
+                + command
+                + ": invalid settings: GATEWAY_TYPO is not a setting this gateway knows"
+                + System.lineSeparator());
   }
 }

@@ -42,7 +42,11 @@ class RecoverCommandTest {
   /** A local copy that is behind the database: one message, version 1. */
   private void staleLocalCopy() {
     String row =
-        "{\"session_id\":\"" + SESSION + "\",\"user_id\":\"" + ALICE + "\",\"repo\":null,\"current_file\":null,"
+        "{\"session_id\":\""
+            + SESSION
+            + "\",\"user_id\":\""
+            + ALICE
+            + "\",\"repo\":null,\"current_file\":null,"
             + "\"conversation_history\":[{\"id\":\"m1\",\"role\":\"user\",\"content\":\"old\",\"timestamp\":\"2026-01-01T00:00:00Z\"}],"
             + "\"context_cache\":{},\"metadata\":{},\"message_count\":1,\"version\":1}";
     try (SqliteJournal journal = SqliteJournal.open(journalFile())) {
@@ -65,12 +69,13 @@ class RecoverCommandTest {
 
     assertThat(result.exitCode()).isZero();
     List<String> lines = result.out().lines().toList();
-    assertThat(lines).contains(
-        "session       " + SESSION,
-        "owner         " + ALICE,
-        "messages      3",
-        "version       " + supabase.session(SESSION).orElseThrow().version(),
-        "local copy replaced in " + journalFile() + "; 0 journaled writes of it still pending");
+    assertThat(lines)
+        .contains(
+            "session       " + SESSION,
+            "owner         " + ALICE,
+            "messages      3",
+            "version       " + supabase.session(SESSION).orElseThrow().version(),
+            "local copy replaced in " + journalFile() + "; 0 journaled writes of it still pending");
     Snapshot copy = localCopy().orElseThrow();
     assertThat(copy.owner()).isEqualTo(ALICE);
     assertThat(copy.version()).isEqualTo(supabase.session(SESSION).orElseThrow().version());
@@ -89,10 +94,12 @@ class RecoverCommandTest {
     assertThat(result.exitCode()).isZero();
     assertThat(supabase.requests())
         .singleElement()
-        .satisfies(request -> {
-          assertThat(request.getHeader("Authorization")).isEqualTo("Bearer " + supabase.serviceKey());
-          assertThat(request.getUrl()).contains("session_id=eq." + SESSION);
-        });
+        .satisfies(
+            request -> {
+              assertThat(request.getHeader("Authorization"))
+                  .isEqualTo("Bearer " + supabase.serviceKey());
+              assertThat(request.getUrl()).contains("session_id=eq." + SESSION);
+            });
   }
 
   @Test
@@ -104,7 +111,8 @@ class RecoverCommandTest {
     JsonNode document = JSON.readTree(result.out());
     assertThat(document.path("session").path("session_id").asText()).isEqualTo(SESSION);
     assertThat(document.path("session").path("user_id").asText()).isEqualTo(ALICE.toString());
-    assertThat(document.path("session").path("conversation_history").get(1).path("content").asText())
+    assertThat(
+            document.path("session").path("conversation_history").get(1).path("content").asText())
         .isEqualTo("message m2");
     assertThat(document.path("pendingWrites").asLong()).isZero();
   }
@@ -132,8 +140,11 @@ class RecoverCommandTest {
 
     assertThat(result.exitCode()).isEqualTo(1);
     assertThat(result.err())
-        .isEqualTo("chat-gateway recover: session " + SESSION
-            + " does not exist in the database; its local copy (if any) was removed" + System.lineSeparator());
+        .isEqualTo(
+            "chat-gateway recover: session "
+                + SESSION
+                + " does not exist in the database; its local copy (if any) was removed"
+                + System.lineSeparator());
     assertThat(localCopy()).isEmpty();
   }
 
@@ -145,7 +156,9 @@ class RecoverCommandTest {
     Cli.Result result = Cli.run(supabaseMode(), clock, "recover", SESSION);
 
     assertThat(result.exitCode()).isEqualTo(1);
-    assertThat(result.err()).startsWith("chat-gateway recover: the database did not answer (the local copy is unchanged):");
+    assertThat(result.err())
+        .startsWith(
+            "chat-gateway recover: the database did not answer (the local copy is unchanged):");
     assertThat(localCopy().orElseThrow().version()).isEqualTo(1);
   }
 
@@ -157,7 +170,9 @@ class RecoverCommandTest {
     Cli.Result result = Cli.run(environment, clock, "recover", SESSION);
 
     assertThat(result.exitCode()).isEqualTo(1);
-    assertThat(result.err()).contains("needs the project's service key: set SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY)");
+    assertThat(result.err())
+        .contains(
+            "needs the project's service key: set SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY)");
     assertThat(supabase.requests()).isEmpty();
   }
 
@@ -168,7 +183,9 @@ class RecoverCommandTest {
       Cli.Result result = Cli.run(supabaseMode(), clock, "recover", SESSION);
 
       assertThat(result.exitCode()).isEqualTo(1);
-      assertThat(result.err()).contains("is in use by another process, probably a running gateway: stop the gateway first");
+      assertThat(result.err())
+          .contains(
+              "is in use by another process, probably a running gateway: stop the gateway first");
     }
   }
 

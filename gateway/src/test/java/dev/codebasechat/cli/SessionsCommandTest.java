@@ -33,7 +33,8 @@ class SessionsCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final ManualClock clock = ManualClock.startingAtEpoch2026();
 
-  @RegisterExtension static final FakeSupabase supabase = FakeSupabase.builder().clock(clock).build();
+  @RegisterExtension
+  static final FakeSupabase supabase = FakeSupabase.builder().clock(clock).build();
 
   @TempDir Path dataDir;
 
@@ -58,7 +59,9 @@ class SessionsCommandTest {
 
     assertThat(result.exitCode()).isZero();
     List<String> lines = result.out().lines().toList();
-    assertThat(lines.get(0)).startsWith("SESSION").contains("OWNER", "MESSAGES", "BYTES", "UPDATED AT", "REPO");
+    assertThat(lines.get(0))
+        .startsWith("SESSION")
+        .contains("OWNER", "MESSAGES", "BYTES", "UPDATED AT", "REPO");
     assertThat(lines.get(1)).startsWith(SECOND).contains(ALICE.toString());
     assertThat(lines.get(2)).startsWith(RECENT).contains(BOB.toString()).containsPattern("\\s3\\s");
     assertThat(lines.get(3)).startsWith(OLD).contains(ALICE.toString());
@@ -74,11 +77,15 @@ class SessionsCommandTest {
     List<LoggedRequest> requests = supabase.requests();
     assertThat(requests).isNotEmpty();
     assertThat(requests)
-        .allSatisfy(request -> {
-          assertThat(request.getHeader("Authorization")).isEqualTo("Bearer " + supabase.serviceKey());
-          assertThat(request.getHeader("apikey")).isEqualTo(supabase.serviceKey());
-        });
-    assertThat(result.all()).doesNotContain(supabase.serviceKey()).doesNotContain(supabase.apiKey());
+        .allSatisfy(
+            request -> {
+              assertThat(request.getHeader("Authorization"))
+                  .isEqualTo("Bearer " + supabase.serviceKey());
+              assertThat(request.getHeader("apikey")).isEqualTo(supabase.serviceKey());
+            });
+    assertThat(result.all())
+        .doesNotContain(supabase.serviceKey())
+        .doesNotContain(supabase.apiKey());
   }
 
   @Test
@@ -91,8 +98,10 @@ class SessionsCommandTest {
     assertThat(first.path("owner").asText()).isEqualTo(ALICE.toString());
     assertThat(first.path("messageCount").asInt()).isEqualTo(1);
     // The database's history_bytes, not a size computed from a downloaded history.
-    assertThat(first.path("historyBytes").asLong()).isEqualTo(supabase.session(SECOND).orElseThrow().historyBytes());
-    assertThat(Instant.parse(first.path("updatedAt").asText())).isEqualTo(clock.instant().minus(Duration.ofHours(1)));
+    assertThat(first.path("historyBytes").asLong())
+        .isEqualTo(supabase.session(SECOND).orElseThrow().historyBytes());
+    assertThat(Instant.parse(first.path("updatedAt").asText()))
+        .isEqualTo(clock.instant().minus(Duration.ofHours(1)));
     assertThat(first.path("repo").isNull()).isTrue();
     assertThat(document.path("totals").path("sessions").asLong()).isEqualTo(3);
     assertThat(document.path("totals").path("activeLast24h").asLong()).isEqualTo(2);
@@ -101,13 +110,15 @@ class SessionsCommandTest {
 
   @Test
   void sessions_userAndLimit_showOnlyThatUsersNewestWhileTotalsCountAllOfTheirs() {
-    Cli.Result result = Cli.run(supabaseMode(), clock, "sessions", "--user", ALICE.toString(), "--limit", "1");
+    Cli.Result result =
+        Cli.run(supabaseMode(), clock, "sessions", "--user", ALICE.toString(), "--limit", "1");
 
     assertThat(result.exitCode()).isZero();
     List<String> lines = result.out().lines().toList();
     assertThat(lines).hasSize(3);
     assertThat(lines.get(1)).startsWith(SECOND);
-    assertThat(lines.get(2)).isEqualTo("2 sessions (1 shown), 1 active in the last 24 h, 3 messages");
+    assertThat(lines.get(2))
+        .isEqualTo("2 sessions (1 shown), 1 active in the last 24 h, 3 messages");
   }
 
   @Test
@@ -119,8 +130,10 @@ class SessionsCommandTest {
 
     assertThat(result.exitCode()).isEqualTo(1);
     assertThat(result.err())
-        .isEqualTo("chat-gateway sessions: sessions reads every user's data and needs the project's service key:"
-            + " set SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY)" + System.lineSeparator());
+        .isEqualTo(
+            "chat-gateway sessions: sessions reads every user's data and needs the project's service key:"
+                + " set SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY)"
+                + System.lineSeparator());
     assertThat(supabase.requests()).isEmpty();
   }
 
@@ -132,7 +145,9 @@ class SessionsCommandTest {
     Cli.Result result = Cli.run(environment, clock, "sessions");
 
     assertThat(result.exitCode()).isEqualTo(1);
-    assertThat(result.err()).contains("must be an sb_secret_ key or a service_role JWT").doesNotContain(supabase.apiKey());
+    assertThat(result.err())
+        .contains("must be an sb_secret_ key or a service_role JWT")
+        .doesNotContain(supabase.apiKey());
   }
 
   @Test
@@ -142,7 +157,8 @@ class SessionsCommandTest {
     Cli.Result result = Cli.run(supabaseMode(), clock, "sessions");
 
     assertThat(result.exitCode()).isEqualTo(1);
-    assertThat(result.err()).startsWith("chat-gateway sessions: the database did not answer the listing:");
+    assertThat(result.err())
+        .startsWith("chat-gateway sessions: the database did not answer the listing:");
     assertThat(result.err().lines()).hasSize(1);
     assertThat(result.all()).doesNotContain(supabase.serviceKey());
   }
@@ -156,7 +172,8 @@ class SessionsCommandTest {
       table.append(BOB, RECENT, messages("b1"), Optional.empty(), Optional.empty());
     }
 
-    Cli.Result result = Cli.run(Map.of("DATA_DIR", dataDir.toString()), clock, "sessions", "--json");
+    Cli.Result result =
+        Cli.run(Map.of("DATA_DIR", dataDir.toString()), clock, "sessions", "--json");
 
     assertThat(result.exitCode()).isZero();
     JsonNode document = JSON.readTree(result.out());
@@ -167,7 +184,8 @@ class SessionsCommandTest {
     assertThat(sessions.get(1).path("sessionId").asText()).isEqualTo(OLD);
     assertThat(sessions.get(1).path("repo").asText()).isEqualTo("acme/api");
     assertThat(sessions.get(1).path("messageCount").asInt()).isEqualTo(2);
-    assertThat(sessions.get(1).path("historyBytes").asLong()).isEqualTo(messages("a1", "a2").toString().length());
+    assertThat(sessions.get(1).path("historyBytes").asLong())
+        .isEqualTo(messages("a1", "a2").toString().length());
     assertThat(document.path("totals").path("sessions").asLong()).isEqualTo(2);
     assertThat(document.path("totals").path("activeLast24h").asLong()).isEqualTo(1);
     assertThat(document.path("totals").path("messages").asLong()).isEqualTo(3);
@@ -178,7 +196,9 @@ class SessionsCommandTest {
     Cli.Result result = Cli.run(Map.of("DATA_DIR", dataDir.toString()), clock, "sessions");
 
     assertThat(result.exitCode()).isZero();
-    assertThat(result.out().lines().toList()).last().isEqualTo("0 sessions, 0 active in the last 24 h, 0 messages");
+    assertThat(result.out().lines().toList())
+        .last()
+        .isEqualTo("0 sessions, 0 active in the last 24 h, 0 messages");
     assertThat(dataDir.resolve("sessions.db")).doesNotExist();
   }
 
@@ -190,9 +210,12 @@ class SessionsCommandTest {
 
       assertThat(result.exitCode()).isEqualTo(1);
       assertThat(result.err())
-          .isEqualTo("chat-gateway sessions: the session table " + file.toAbsolutePath()
-              + " is in use by another process, probably a running gateway: stop the gateway first"
-              + " (operator commands need the file to themselves)" + System.lineSeparator());
+          .isEqualTo(
+              "chat-gateway sessions: the session table "
+                  + file.toAbsolutePath()
+                  + " is in use by another process, probably a running gateway: stop the gateway first"
+                  + " (operator commands need the file to themselves)"
+                  + System.lineSeparator());
     }
   }
 
@@ -207,7 +230,11 @@ class SessionsCommandTest {
   private static ArrayNode messages(String... ids) {
     ArrayNode array = JSON.createArrayNode();
     for (String id : ids) {
-      array.addObject().put("id", id).put("role", "user").put("content", "message " + id)
+      array
+          .addObject()
+          .put("id", id)
+          .put("role", "user")
+          .put("content", "message " + id)
           .put("timestamp", "2026-01-01T00:00:00Z");
     }
     return array;

@@ -30,10 +30,19 @@ class SetAsideCommandTest {
   private final ManualClock clock = ManualClock.startingAtEpoch2026();
 
   private Map<String, String> supabaseMode() {
-    return Map.of("SUPABASE_URL", supabase.baseUrl(), "SUPABASE_ANON_KEY", supabase.apiKey(), "DATA_DIR", dataDir.toString());
+    return Map.of(
+        "SUPABASE_URL",
+        supabase.baseUrl(),
+        "SUPABASE_ANON_KEY",
+        supabase.apiKey(),
+        "DATA_DIR",
+        dataDir.toString());
   }
 
-  /** Alice's two messages into Bob's session are refused (403) and set aside; one write of hers stays pending. */
+  /**
+   * Alice's two messages into Bob's session are refused (403) and set aside; one write of hers
+   * stays pending.
+   */
   private void aliceWriteSetAsideAndAnotherPending() {
     supabase.seedSession(BOB, BOBS, "b1");
     try (GatewayRun gateway = new GatewayRun(supabase, dataDir)) {
@@ -53,7 +62,9 @@ class SetAsideCommandTest {
 
     assertThat(result.exitCode()).isZero();
     List<String> lines = result.out().lines().toList();
-    assertThat(lines.get(0)).startsWith("SESSION").contains("OWNER", "OPERATION", "MESSAGES", "SET ASIDE AT", "REASON");
+    assertThat(lines.get(0))
+        .startsWith("SESSION")
+        .contains("OWNER", "OPERATION", "MESSAGES", "SET ASIDE AT", "REASON");
     assertThat(lines.get(1))
         .startsWith(BOBS)
         .contains(ALICE.toString())
@@ -87,8 +98,17 @@ class SetAsideCommandTest {
     assertThat(write.path("reason").asText()).contains("42501");
     assertThat(write.has("write")).isFalse();
 
-    JsonNode full = JSON.readTree(Cli.run(supabaseMode(), clock, "set-aside", "--json", "--show-content").out());
-    assertThat(full.path("setAside").get(0).path("write").path("messages").get(0).path("content").asText())
+    JsonNode full =
+        JSON.readTree(
+            Cli.run(supabaseMode(), clock, "set-aside", "--json", "--show-content").out());
+    assertThat(
+            full.path("setAside")
+                .get(0)
+                .path("write")
+                .path("messages")
+                .get(0)
+                .path("content")
+                .asText())
         .isEqualTo("text of secret-1");
   }
 
@@ -110,8 +130,10 @@ class SetAsideCommandTest {
     Cli.Result result = Cli.run(supabaseMode(), clock, "set-aside", "--discard", BOBS, "--yes");
 
     assertThat(result.exitCode()).isZero();
-    assertThat(result.out()).isEqualTo("discarded 1 set-aside writes of session " + BOBS + System.lineSeparator());
-    assertThat(Cli.run(supabaseMode(), clock, "set-aside").out()).isEqualTo("no set-aside writes" + System.lineSeparator());
+    assertThat(result.out())
+        .isEqualTo("discarded 1 set-aside writes of session " + BOBS + System.lineSeparator());
+    assertThat(Cli.run(supabaseMode(), clock, "set-aside").out())
+        .isEqualTo("no set-aside writes" + System.lineSeparator());
     assertThat(Cli.run(supabaseMode(), clock, "stats").out()).contains("1 writes in 1 sessions");
   }
 
@@ -128,7 +150,8 @@ class SetAsideCommandTest {
 
   @Test
   void setAside_discardOfAnInvalidSessionId_exits2() {
-    Cli.Result result = Cli.run(supabaseMode(), clock, "set-aside", "--discard", "../etc/passwd", "--yes");
+    Cli.Result result =
+        Cli.run(supabaseMode(), clock, "set-aside", "--discard", "../etc/passwd", "--yes");
 
     assertThat(result.exitCode()).isEqualTo(2);
     assertThat(result.err()).contains("--discard");

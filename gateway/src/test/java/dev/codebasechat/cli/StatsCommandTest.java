@@ -31,7 +31,13 @@ class StatsCommandTest {
   @TempDir Path dataDir;
 
   private Map<String, String> supabaseMode() {
-    return Map.of("SUPABASE_URL", supabase.baseUrl(), "SUPABASE_ANON_KEY", supabase.apiKey(), "DATA_DIR", dataDir.toString());
+    return Map.of(
+        "SUPABASE_URL",
+        supabase.baseUrl(),
+        "SUPABASE_ANON_KEY",
+        supabase.apiKey(),
+        "DATA_DIR",
+        dataDir.toString());
   }
 
   /** One set-aside write (Alice into Bob's session), then three pending writes of two sessions. */
@@ -56,8 +62,13 @@ class StatsCommandTest {
 
     assertThat(result.exitCode()).isZero();
     List<String> lines = result.out().lines().toList();
-    assertThat(lines.get(0)).matches("journal +" + dataDir.resolve("journal.db").toString().replace("\\", "\\\\") + " \\(\\d+ bytes\\)");
-    assertThat(lines.get(1)).matches("pending +3 writes in 2 sessions, oldest \\S+Z \\([45] min ago\\)");
+    assertThat(lines.get(0))
+        .matches(
+            "journal +"
+                + dataDir.resolve("journal.db").toString().replace("\\", "\\\\")
+                + " \\(\\d+ bytes\\)");
+    assertThat(lines.get(1))
+        .matches("pending +3 writes in 2 sessions, oldest \\S+Z \\([45] min ago\\)");
     assertThat(lines.get(2)).matches("set aside +1 writes \\(see: chat-gateway set-aside\\)");
     assertThat(lines.get(3)).matches("local copies +\\d+ sessions, \\d+ bytes");
     assertThat(result.err()).isEmpty();
@@ -67,7 +78,8 @@ class StatsCommandTest {
   void stats_json_carriesTheSameFigures() throws Exception {
     journalWithPendingAndSetAside();
 
-    Cli.Result result = Cli.run(supabaseMode(), ManualClock.startingAtEpoch2026(), "stats", "--json");
+    Cli.Result result =
+        Cli.run(supabaseMode(), ManualClock.startingAtEpoch2026(), "stats", "--json");
 
     JsonNode document = JSON.readTree(result.out());
     assertThat(document.path("journalExists").asBoolean()).isTrue();
@@ -95,16 +107,20 @@ class StatsCommandTest {
 
       assertThat(result.exitCode()).isEqualTo(1);
       assertThat(result.err())
-          .isEqualTo("chat-gateway stats: the journal " + file.toAbsolutePath()
-              + " is in use by another process, probably a running gateway: stop the gateway first"
-              + " (operator commands need the file to themselves)" + System.lineSeparator());
+          .isEqualTo(
+              "chat-gateway stats: the journal "
+                  + file.toAbsolutePath()
+                  + " is in use by another process, probably a running gateway: stop the gateway first"
+                  + " (operator commands need the file to themselves)"
+                  + System.lineSeparator());
       assertThat(result.out()).isEmpty();
     }
   }
 
   @Test
   void stats_embedded_saysThereIsNoJournal() {
-    Cli.Result result = Cli.run(Map.of("DATA_DIR", dataDir.toString()), ManualClock.startingAtEpoch2026(), "stats");
+    Cli.Result result =
+        Cli.run(Map.of("DATA_DIR", dataDir.toString()), ManualClock.startingAtEpoch2026(), "stats");
 
     assertThat(result.exitCode()).isZero();
     assertThat(result.out()).startsWith("embedded default: no journal;");

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TokenCommandTest {
 
   private static final UUID ALICE = UUID.fromString("00000000-0000-0000-0000-00000000000a");
-  private static final String JWT_SECRET = TestSecrets.register("a-legacy-project-jwt-secret-of-at-least-32-bytes");
+  private static final String JWT_SECRET =
+      TestSecrets.register("a-legacy-project-jwt-secret-of-at-least-32-bytes");
   private static final String PROJECT = "https://abcdefgh.supabase.co";
   private static final String ANON_KEY = TestSecrets.register("sb_publishable_abcdefghijklmnop");
 
@@ -34,9 +35,14 @@ class TokenCommandTest {
     return Map.of("DATA_DIR", dataDir.toString());
   }
 
-  private SupabaseJwtVerifier verifierLikeTheGateway(Map<String, String> environment, String secret) {
+  private SupabaseJwtVerifier verifierLikeTheGateway(
+      Map<String, String> environment, String secret) {
     Settings settings = Settings.fromEnvironment(environment);
-    return SupabaseJwtVerifier.builder().jwtSecret(secret).issuer(settings.tokenIssuer()).clock(clock).build();
+    return SupabaseJwtVerifier.builder()
+        .jwtSecret(secret)
+        .issuer(settings.tokenIssuer())
+        .clock(clock)
+        .build();
   }
 
   @Test
@@ -56,12 +62,21 @@ class TokenCommandTest {
   @Test
   void token_withAnIssuerSetting_mintsTheIssuerTheGatewayRequires() throws Exception {
     Map<String, String> environment =
-        Map.of("DATA_DIR", dataDir.toString(), "SUPABASE_JWT_SECRET", JWT_SECRET, "SUPABASE_JWT_ISSUER", "http://127.0.0.1:54321/auth/v1");
+        Map.of(
+            "DATA_DIR",
+            dataDir.toString(),
+            "SUPABASE_JWT_SECRET",
+            JWT_SECRET,
+            "SUPABASE_JWT_ISSUER",
+            "http://127.0.0.1:54321/auth/v1");
 
     Cli.Result result = Cli.run(environment, clock, "token", "--user", ALICE.toString());
 
-    assertThat(SignedJWT.parse(result.out().strip()).getJWTClaimsSet().getIssuer()).isEqualTo("http://127.0.0.1:54321/auth/v1");
-    assertThat(verifierLikeTheGateway(environment, JWT_SECRET).verify(result.out().strip()).userId()).isEqualTo(ALICE);
+    assertThat(SignedJWT.parse(result.out().strip()).getJWTClaimsSet().getIssuer())
+        .isEqualTo("http://127.0.0.1:54321/auth/v1");
+    assertThat(
+            verifierLikeTheGateway(environment, JWT_SECRET).verify(result.out().strip()).userId())
+        .isEqualTo(ALICE);
   }
 
   @Test
@@ -69,27 +84,38 @@ class TokenCommandTest {
     String first = Cli.run(embedded(), clock, "token", "--user", ALICE.toString()).out().strip();
     String second = Cli.run(embedded(), clock, "token", "--user", ALICE.toString()).out().strip();
 
-    SupabaseJwtVerifier verifier = verifierLikeTheGateway(embedded(), LocalJwtSecret.loadOrCreate(dataDir).value());
+    SupabaseJwtVerifier verifier =
+        verifierLikeTheGateway(embedded(), LocalJwtSecret.loadOrCreate(dataDir).value());
     assertThat(verifier.verify(first).userId()).isEqualTo(ALICE);
     assertThat(verifier.verify(second).userId()).isEqualTo(ALICE);
   }
 
   @Test
   void token_embeddedWithJwtSecret_isSignedWithThatSecret() {
-    Map<String, String> environment = Map.of("DATA_DIR", dataDir.toString(), "SUPABASE_JWT_SECRET", JWT_SECRET);
+    Map<String, String> environment =
+        Map.of("DATA_DIR", dataDir.toString(), "SUPABASE_JWT_SECRET", JWT_SECRET);
 
     Cli.Result result = Cli.run(environment, clock, "token", "--user", ALICE.toString());
 
     assertThat(result.exitCode()).isZero();
-    assertThat(verifierLikeTheGateway(environment, JWT_SECRET).verify(result.out().strip()).userId()).isEqualTo(ALICE);
+    assertThat(
+            verifierLikeTheGateway(environment, JWT_SECRET).verify(result.out().strip()).userId())
+        .isEqualTo(ALICE);
     assertThat(dataDir.resolve(LocalJwtSecret.FILE_NAME)).doesNotExist();
   }
 
   @Test
   void token_supabaseModeWithLegacySecret_carriesTheProjectsIssuer() throws Exception {
     Map<String, String> environment =
-        Map.of("SUPABASE_URL", PROJECT, "SUPABASE_ANON_KEY", ANON_KEY, "SUPABASE_JWT_SECRET", JWT_SECRET,
-            "DATA_DIR", dataDir.toString());
+        Map.of(
+            "SUPABASE_URL",
+            PROJECT,
+            "SUPABASE_ANON_KEY",
+            ANON_KEY,
+            "SUPABASE_JWT_SECRET",
+            JWT_SECRET,
+            "DATA_DIR",
+            dataDir.toString());
 
     Cli.Result result = Cli.run(environment, clock, "token", "--user", ALICE.toString());
 
@@ -97,19 +123,22 @@ class TokenCommandTest {
     String token = result.out().strip();
     assertThat(SignedJWT.parse(token).getJWTClaimsSet().getIssuer())
         .isEqualTo(SupabaseJwtVerifier.issuerOf(URI.create(PROJECT)));
-    assertThat(verifierLikeTheGateway(environment, JWT_SECRET).verify(token).userId()).isEqualTo(ALICE);
+    assertThat(verifierLikeTheGateway(environment, JWT_SECRET).verify(token).userId())
+        .isEqualTo(ALICE);
   }
 
   @Test
   void token_supabaseModeWithoutLegacySecret_exits1ExplainingTokensComeFromSupabaseAuth() {
     Map<String, String> environment =
-        Map.of("SUPABASE_URL", PROJECT, "SUPABASE_ANON_KEY", ANON_KEY, "DATA_DIR", dataDir.toString());
+        Map.of(
+            "SUPABASE_URL", PROJECT, "SUPABASE_ANON_KEY", ANON_KEY, "DATA_DIR", dataDir.toString());
 
     Cli.Result result = Cli.run(environment, clock, "token", "--user", ALICE.toString());
 
     assertThat(result.exitCode()).isEqualTo(1);
     assertThat(result.out()).isEmpty();
-    assertThat(result.err()).startsWith("chat-gateway token: this project has no SUPABASE_JWT_SECRET")
+    assertThat(result.err())
+        .startsWith("chat-gateway token: this project has no SUPABASE_JWT_SECRET")
         .contains("Supabase Auth")
         .doesNotContain("\tat ");
     assertThat(result.err().lines()).hasSize(1);
@@ -117,18 +146,24 @@ class TokenCommandTest {
 
   @Test
   void token_lifetime_setsTheExpiry() throws Exception {
-    Cli.Result result = Cli.run(embedded(), clock, "token", "--user", ALICE.toString(), "--lifetime", "2h");
+    Cli.Result result =
+        Cli.run(embedded(), clock, "token", "--user", ALICE.toString(), "--lifetime", "2h");
 
-    Instant expiry = SignedJWT.parse(result.out().strip()).getJWTClaimsSet().getExpirationTime().toInstant();
+    Instant expiry =
+        SignedJWT.parse(result.out().strip()).getJWTClaimsSet().getExpirationTime().toInstant();
     assertThat(expiry).isEqualTo(clock.instant().plus(Duration.ofHours(2)));
   }
 
   @Test
   void token_expiredLifetimePassed_isRefusedByTheVerifier() {
-    String token = Cli.run(embedded(), clock, "token", "--user", ALICE.toString(), "--lifetime", "30m").out().strip();
+    String token =
+        Cli.run(embedded(), clock, "token", "--user", ALICE.toString(), "--lifetime", "30m")
+            .out()
+            .strip();
     clock.advance(Duration.ofMinutes(31));
 
-    SupabaseJwtVerifier verifier = verifierLikeTheGateway(embedded(), LocalJwtSecret.loadOrCreate(dataDir).value());
+    SupabaseJwtVerifier verifier =
+        verifierLikeTheGateway(embedded(), LocalJwtSecret.loadOrCreate(dataDir).value());
     assertThatThrownBy(() -> verifier.verify(token)).isInstanceOf(InvalidTokenException.class);
   }
 
@@ -151,8 +186,12 @@ class TokenCommandTest {
 
   @Test
   void token_lifetimeOverAWeekOrMalformed_exits2() {
-    assertThat(Cli.run(embedded(), clock, "token", "--user", ALICE.toString(), "--lifetime", "8d").exitCode()).isEqualTo(2);
-    Cli.Result malformed = Cli.run(embedded(), clock, "token", "--user", ALICE.toString(), "--lifetime", "soon");
+    assertThat(
+            Cli.run(embedded(), clock, "token", "--user", ALICE.toString(), "--lifetime", "8d")
+                .exitCode())
+        .isEqualTo(2);
+    Cli.Result malformed =
+        Cli.run(embedded(), clock, "token", "--user", ALICE.toString(), "--lifetime", "soon");
     assertThat(malformed.exitCode()).isEqualTo(2);
     assertThat(malformed.err()).contains("'soon' is not a duration");
   }
@@ -161,10 +200,17 @@ class TokenCommandTest {
   void token_invalidSettings_exits2NamingTheSettingWithoutItsValue() {
     String tooShort = "short-secret-value";
     Cli.Result result =
-        Cli.run(Map.of("DATA_DIR", dataDir.toString(), "SUPABASE_JWT_SECRET", tooShort), clock, "token", "--user", ALICE.toString());
+        Cli.run(
+            Map.of("DATA_DIR", dataDir.toString(), "SUPABASE_JWT_SECRET", tooShort),
+            clock,
+            "token",
+            "--user",
+            ALICE.toString());
 
     assertThat(result.exitCode()).isEqualTo(2);
-    assertThat(result.err()).contains("SUPABASE_JWT_SECRET must be at least 32 bytes").doesNotContain(tooShort);
+    assertThat(result.err())
+        .contains("SUPABASE_JWT_SECRET must be at least 32 bytes")
+        .doesNotContain(tooShort);
     assertThat(result.out()).isEmpty();
   }
 
@@ -173,6 +219,8 @@ class TokenCommandTest {
     Cli.Result result = Cli.run(embedded(), clock, "token", "--help");
 
     assertThat(result.exitCode()).isZero();
-    assertThat(result.out()).contains("TOKEN=$(scripts/gateway token --user <uuid>)").contains("--lifetime");
+    assertThat(result.out())
+        .contains("TOKEN=$(scripts/gateway token --user <uuid>)")
+        .contains("--lifetime");
   }
 }

@@ -37,17 +37,26 @@ class TokenProcessTest {
         Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
             .filter(entry -> !entry.endsWith("test-classes"))
             .collect(Collectors.joining(File.pathSeparator));
-    List<String> command = new java.util.ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classpath, Main.class.getName()));
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                classpath,
+                Main.class.getName()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().keySet().removeIf(name -> name.startsWith("SUPABASE_") || name.startsWith("GATEWAY_"));
+    builder
+        .environment()
+        .keySet()
+        .removeIf(name -> name.startsWith("SUPABASE_") || name.startsWith("GATEWAY_"));
     builder.environment().put("DATA_DIR", dataDir.toString());
     Process process = builder.start();
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    TestSecrets.assertNoSecretIn(err, "chat-gateway " + String.join(" ", args) + " (standard error)");
+    TestSecrets.assertNoSecretIn(
+        err, "chat-gateway " + String.join(" ", args) + " (standard error)");
     return new Run(process.exitValue(), out, err);
   }
 

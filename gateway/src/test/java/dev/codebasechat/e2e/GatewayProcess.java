@@ -46,8 +46,8 @@ public final class GatewayProcess implements AutoCloseable {
   }
 
   /**
-   * The environment of a gateway in Supabase mode on {@code supabase}, journaling in {@code dataDir}:
-   * the defaults users run with (500 ms debounce), a breaker that stays open 1 s.
+   * The environment of a gateway in Supabase mode on {@code supabase}, journaling in {@code
+   * dataDir}: the defaults users run with (500 ms debounce), a breaker that stays open 1 s.
    */
   public static Map<String, String> supabaseMode(SupabaseTestServer supabase, Path dataDir) {
     Map<String, String> env = new LinkedHashMap<>();
@@ -59,7 +59,10 @@ public final class GatewayProcess implements AutoCloseable {
     return env;
   }
 
-  /** Starts {@code serve} with exactly {@code env} (no inherited SUPABASE_/GATEWAY_ variables) and waits until it listens. */
+  /**
+   * Starts {@code serve} with exactly {@code env} (no inherited SUPABASE_/GATEWAY_ variables) and
+   * waits until it listens.
+   */
   public static GatewayProcess start(Map<String, String> env) {
     GatewayProcess gateway = launch(env);
     gateway.awaitListening();
@@ -79,7 +82,15 @@ public final class GatewayProcess implements AutoCloseable {
             System.getProperty("java.class.path"),
             "dev.codebasechat.cli.Main",
             "serve");
-    builder.environment().keySet().removeIf(k -> k.startsWith("SUPABASE_") || k.startsWith("GATEWAY_") || k.equals("PORT") || k.equals("DATA_DIR"));
+    builder
+        .environment()
+        .keySet()
+        .removeIf(
+            k ->
+                k.startsWith("SUPABASE_")
+                    || k.startsWith("GATEWAY_")
+                    || k.equals("PORT")
+                    || k.equals("DATA_DIR"));
     builder.environment().putAll(env);
     try {
       return new GatewayProcess(builder.start(), portOf(env));
@@ -97,15 +108,20 @@ public final class GatewayProcess implements AutoCloseable {
     }
   }
 
-  /** Waits until the gateway says it listens; fails with its log when it exits or takes over 60 s. */
+  /**
+   * Waits until the gateway says it listens; fails with its log when it exits or takes over 60 s.
+   */
   public void awaitListening() {
     try {
-      await().atMost(Duration.ofSeconds(60)).until(() -> output().contains("listening on") || !process.isAlive());
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> output().contains("listening on") || !process.isAlive());
     } catch (ConditionTimeoutException e) {
       throw new AssertionError("the gateway did not start within 60 s; its log:\n" + errors(), e);
     }
     if (!output().contains("listening on")) {
-      throw new AssertionError("the gateway exited at start with " + process.exitValue() + ":\n" + errors());
+      throw new AssertionError(
+          "the gateway exited at start with " + process.exitValue() + ":\n" + errors());
     }
   }
 
@@ -119,7 +135,8 @@ public final class GatewayProcess implements AutoCloseable {
 
   /** SIGTERM, then waits for the exit and for everything printed; the exit status. */
   public int sigterm() throws InterruptedException {
-    // Through the handle: Process.destroy() would also close our ends of the pipes and lose the report.
+    // Through the handle: Process.destroy() would also close our ends of the pipes and lose the
+    // report.
     process.toHandle().destroy();
     return awaitExit();
   }
@@ -130,7 +147,10 @@ public final class GatewayProcess implements AutoCloseable {
     awaitExit();
   }
 
-  /** Waits (up to 60 s) for the process to end on its own and for everything it printed; the exit status. */
+  /**
+   * Waits (up to 60 s) for the process to end on its own and for everything it printed; the exit
+   * status.
+   */
   public int awaitExit() throws InterruptedException {
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       throw new AssertionError("the gateway did not exit within 60 s; its log:\n" + errors());
@@ -180,7 +200,8 @@ public final class GatewayProcess implements AutoCloseable {
     Thread thread =
         new Thread(
             () -> {
-              try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+              try (BufferedReader reader =
+                  new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = reader.readLine()) != null) {
                   lines.add(line);

@@ -76,7 +76,10 @@ abstract class SupabaseModeScenarios {
   }
 
   int storedCount(String sessionId) {
-    return supabase.queryOneAsOwner("select message_count from public.codebase_chat_sessions where session_id = ?", sessionId)
+    return supabase
+        .queryOneAsOwner(
+            "select message_count from public.codebase_chat_sessions where session_id = ?",
+            sessionId)
         .map(Integer::parseInt)
         .orElse(-1);
   }
@@ -92,8 +95,14 @@ abstract class SupabaseModeScenarios {
   static void awaitNothingPending(GatewayProcess gateway) {
     gateway.awaitOrExplain(
         DELIVERY,
-        () -> gateway.client().send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty())
-            .json().path("pendingWrites").asInt(-1) == 0,
+        () ->
+            gateway
+                    .client()
+                    .send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty())
+                    .json()
+                    .path("pendingWrites")
+                    .asInt(-1)
+                == 0,
         "every acknowledged write is confirmed");
   }
 
@@ -109,29 +118,51 @@ abstract class SupabaseModeScenarios {
 
   // ------------------------------------------------------------------ scenarios
 
-  /** A chat that only writes, on both route families: the REST session id and the compatible one. */
+  /**
+   * A chat that only writes, on both route families: the REST session id and the compatible one.
+   */
   private record WriteOnlyChat(String restId, String compatId, String token) {}
 
   private WriteOnlyChat writeOnlyChat(GatewayClient client) {
     String token = supabase.tokenFor(supabase.newUser());
     String restId = createSession(client, token);
-    String compatId = "chat-1737201600000-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    String compatId =
+        "chat-1737201600000-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     for (int i = 0; i < 3; i++) {
-      assertThat(client.post("/v1/sessions/" + restId + "/messages", token, message("r" + i, "rest " + i)).status()).isEqualTo(200);
-      assertThat(client.post("/api/codebase/chat", token, "{\"sessionId\":\"" + compatId + "\",\"message\":\"compat " + i + "\"}").status())
+      assertThat(
+              client
+                  .post(
+                      "/v1/sessions/" + restId + "/messages", token, message("r" + i, "rest " + i))
+                  .status())
+          .isEqualTo(200);
+      assertThat(
+              client
+                  .post(
+                      "/api/codebase/chat",
+                      token,
+                      "{\"sessionId\":\"" + compatId + "\",\"message\":\"compat " + i + "\"}")
+                  .status())
           .isEqualTo(200);
     }
     return new WriteOnlyChat(restId, compatId, token);
   }
 
-  /** During an outage the chat goes on as if nothing happened; afterwards the database has it all. */
+  /**
+   * During an outage the chat goes on as if nothing happened; afterwards the database has it all.
+   */
   private void chatGoesOnThrough(GatewayProcess gateway, WriteOnlyChat chat, Outage outage) {
     GatewayClient client = gateway.client();
     supabase.goDown(outage);
 
-    Answer restAppend = client.post("/v1/sessions/" + chat.restId() + "/messages", chat.token(), message("r3", "during"));
+    Answer restAppend =
+        client.post(
+            "/v1/sessions/" + chat.restId() + "/messages", chat.token(), message("r3", "during"));
     Answer restRead = client.get("/v1/sessions/" + chat.restId(), chat.token());
-    Answer compatPost = client.post("/api/codebase/chat", chat.token(), "{\"sessionId\":\"" + chat.compatId() + "\",\"message\":\"during\"}");
+    Answer compatPost =
+        client.post(
+            "/api/codebase/chat",
+            chat.token(),
+            "{\"sessionId\":\"" + chat.compatId() + "\",\"message\":\"during\"}");
     Answer compatRead = client.get("/api/codebase/chat?sessionId=" + chat.compatId(), chat.token());
 
     assertThat(restAppend.status()).as(restAppend.text()).isEqualTo(200);
@@ -141,28 +172,40 @@ abstract class SupabaseModeScenarios {
     assertThat(compatRead.status()).as(compatRead.text()).isEqualTo(200);
     assertThat(compatRead.json().path("count").asInt()).isEqualTo(4);
     supabase.goUp();
-    gateway.awaitOrExplain(DELIVERY, () -> storedCount(chat.restId()) == 4 && storedCount(chat.compatId()) == 4, "the writes of the outage reach the database");
+    gateway.awaitOrExplain(
+        DELIVERY,
+        () -> storedCount(chat.restId()) == 4 && storedCount(chat.compatId()) == 4,
+        "the writes of the outage reach the database");
     assertThat(storedIds(chat.restId())).containsExactly("r0", "r1", "r2", "r3");
   }
 
   @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-  @org.junit.jupiter.params.provider.EnumSource(value = Outage.class, names = {"DATABASE_UNAVAILABLE", "CONNECTION_REFUSED", "NO_ANSWER"})
+  @org.junit.jupiter.params.provider.EnumSource(
+      value = Outage.class,
+      names = {"DATABASE_UNAVAILABLE", "CONNECTION_REFUSED", "NO_ANSWER"})
   void writeOnlyChat_goesOnThroughAnOutage_onBothRouteFamilies(Outage outage) {
     Map<String, String> env = env();
     env.put("GATEWAY_DATABASE_TIMEOUT_MS", "1000");
     GatewayProcess gateway = gateway(env);
     WriteOnlyChat chat = writeOnlyChat(gateway.client());
-    gateway.awaitOrExplain(DELIVERY, () -> storedCount(chat.restId()) == 3 && storedCount(chat.compatId()) == 3, "the chat reaches the database");
+    gateway.awaitOrExplain(
+        DELIVERY,
+        () -> storedCount(chat.restId()) == 3 && storedCount(chat.compatId()) == 3,
+        "the chat reaches the database");
 
     chatGoesOnThrough(gateway, chat, outage);
   }
 
   @Test
-  void writeOnlyChat_afterARestart_goesOnThroughAnOutage_fromTheJournalsCopy() throws InterruptedException {
+  void writeOnlyChat_afterARestart_goesOnThroughAnOutage_fromTheJournalsCopy()
+      throws InterruptedException {
     Map<String, String> env = env();
     GatewayProcess gateway = gateway(env);
     WriteOnlyChat chat = writeOnlyChat(gateway.client());
-    gateway.awaitOrExplain(DELIVERY, () -> storedCount(chat.restId()) == 3 && storedCount(chat.compatId()) == 3, "the chat reaches the database");
+    gateway.awaitOrExplain(
+        DELIVERY,
+        () -> storedCount(chat.restId()) == 3 && storedCount(chat.compatId()) == 3,
+        "the chat reaches the database");
     assertThat(gateway.sigterm()).isZero();
 
     GatewayProcess restarted = gateway(env);
@@ -179,22 +222,41 @@ abstract class SupabaseModeScenarios {
     long messageBytes = 0;
     for (int i = 0; i < 500; i++) {
       // Questions of a sentence, answers of a few paragraphs, as in a codebase chat.
-      String content = (i % 2 == 0 ? "How does the journal keep message " + i + "?" : "x".repeat(1200) + " answer " + i);
-      String body = "{\"id\":\"c" + i + "\",\"role\":\"" + (i % 2 == 0 ? "user" : "assistant") + "\",\"content\":\"" + content + "\"}";
+      String content =
+          (i % 2 == 0
+              ? "How does the journal keep message " + i + "?"
+              : "x".repeat(1200) + " answer " + i);
+      String body =
+          "{\"id\":\"c"
+              + i
+              + "\",\"role\":\""
+              + (i % 2 == 0 ? "user" : "assistant")
+              + "\",\"content\":\""
+              + content
+              + "\"}";
       messageBytes += body.length();
-      assertThat(client.post("/v1/sessions/" + id + "/messages", token, body).status()).isEqualTo(200);
+      assertThat(client.post("/v1/sessions/" + id + "/messages", token, body).status())
+          .isEqualTo(200);
     }
-    gateway.awaitOrExplain(DELIVERY, () -> storedCount(id) == 500, "the conversation reaches the database");
+    gateway.awaitOrExplain(
+        DELIVERY, () -> storedCount(id) == 500, "the conversation reaches the database");
 
     List<dev.codebasechat.testing.RecordedRequest> traffic = supabase.requests();
-    long toDatabase = traffic.stream().mapToLong(dev.codebasechat.testing.RecordedRequest::bytesReceived).sum();
-    long fromDatabase = traffic.stream().mapToLong(dev.codebasechat.testing.RecordedRequest::bytesSent).sum();
+    long toDatabase =
+        traffic.stream().mapToLong(dev.codebasechat.testing.RecordedRequest::bytesReceived).sum();
+    long fromDatabase =
+        traffic.stream().mapToLong(dev.codebasechat.testing.RecordedRequest::bytesSent).sum();
     System.out.printf(
         "500-message conversation: %d requests to the database, %d bytes to it, %d bytes from it; messages %d bytes%n",
         traffic.size(), toDatabase, fromDatabase, messageBytes);
-    assertThat(fromDatabase).as("bytes received per appended message ≤ 2× its own").isLessThanOrEqualTo(2 * messageBytes);
-    assertThat(toDatabase).as("bytes sent: the messages once, plus per-request overhead").isLessThan(messageBytes * 2);
-    assertThat(traffic).noneMatch(r -> r.method().equals("GET") && r.query().contains("conversation_history"));
+    assertThat(fromDatabase)
+        .as("bytes received per appended message ≤ 2× its own")
+        .isLessThanOrEqualTo(2 * messageBytes);
+    assertThat(toDatabase)
+        .as("bytes sent: the messages once, plus per-request overhead")
+        .isLessThan(messageBytes * 2);
+    assertThat(traffic)
+        .noneMatch(r -> r.method().equals("GET") && r.query().contains("conversation_history"));
   }
 
   @Test
@@ -206,28 +268,56 @@ abstract class SupabaseModeScenarios {
 
     String id = createSession(client, token);
     for (int i = 1; i <= 3; i++) {
-      assertThat(client.post("/v1/sessions/" + id + "/messages", token, message("m" + i, "hello " + i)).status()).isEqualTo(200);
+      assertThat(
+              client
+                  .post("/v1/sessions/" + id + "/messages", token, message("m" + i, "hello " + i))
+                  .status())
+          .isEqualTo(200);
     }
     Answer compatible =
-        client.post("/api/codebase/chat", token, "{\"sessionId\":\"chat-1737201600000-compat01\",\"message\":\"How do I read a file?\"}");
+        client.post(
+            "/api/codebase/chat",
+            token,
+            "{\"sessionId\":\"chat-1737201600000-compat01\",\"message\":\"How do I read a file?\"}");
 
     assertThat(compatible.status()).as(compatible.text()).isEqualTo(200);
     assertThat(compatible.json().path("count").asInt()).isEqualTo(1);
     JsonNode read = client.get("/v1/sessions/" + id, token).json();
-    assertThat(read.path("messages")).extracting(m -> m.path("id").asText()).containsExactly("m1", "m2", "m3");
-    gateway.awaitOrExplain(DELIVERY, () -> storedIds(id).equals(List.of("m1", "m2", "m3")), "the messages reach the database");
-    gateway.awaitOrExplain(DELIVERY, () -> storedCount("chat-1737201600000-compat01") == 1, "the compatible message reaches the database");
-    assertThat(supabase.queryOneAsOwner("select user_id::text from public.codebase_chat_sessions where session_id = ?", id))
+    assertThat(read.path("messages"))
+        .extracting(m -> m.path("id").asText())
+        .containsExactly("m1", "m2", "m3");
+    gateway.awaitOrExplain(
+        DELIVERY,
+        () -> storedIds(id).equals(List.of("m1", "m2", "m3")),
+        "the messages reach the database");
+    gateway.awaitOrExplain(
+        DELIVERY,
+        () -> storedCount("chat-1737201600000-compat01") == 1,
+        "the compatible message reaches the database");
+    assertThat(
+            supabase.queryOneAsOwner(
+                "select user_id::text from public.codebase_chat_sessions where session_id = ?", id))
         .contains(alice.toString());
-    JsonNode history = client.get("/api/codebase/chat?sessionId=chat-1737201600000-compat01", token).json();
-    assertThat(history.path("history").get(0).path("content").asText()).isEqualTo("How do I read a file?");
+    JsonNode history =
+        client.get("/api/codebase/chat?sessionId=chat-1737201600000-compat01", token).json();
+    assertThat(history.path("history").get(0).path("content").asText())
+        .isEqualTo("How do I read a file?");
     JsonNode list = client.get("/v1/sessions", token).json();
     assertThat(list.path("total").asInt()).isEqualTo(2);
 
-    assertThat(client.deleteWithBody("/api/codebase/chat", token, "{\"sessionId\":\"chat-1737201600000-compat01\"}").status()).isEqualTo(200);
+    assertThat(
+            client
+                .deleteWithBody(
+                    "/api/codebase/chat", token, "{\"sessionId\":\"chat-1737201600000-compat01\"}")
+                .status())
+        .isEqualTo(200);
     assertThat(client.delete("/v1/sessions/" + id, token).status()).isEqualTo(200);
-    gateway.awaitOrExplain(DELIVERY, () -> storedCount(id) == -1, "the deleted session leaves the database");
-    gateway.awaitOrExplain(DELIVERY, () -> storedCount("chat-1737201600000-compat01") == 0, "the cleared history reaches the database");
+    gateway.awaitOrExplain(
+        DELIVERY, () -> storedCount(id) == -1, "the deleted session leaves the database");
+    gateway.awaitOrExplain(
+        DELIVERY,
+        () -> storedCount("chat-1737201600000-compat01") == 0,
+        "the cleared history reaches the database");
   }
 
   @Test
@@ -238,19 +328,33 @@ abstract class SupabaseModeScenarios {
     String bob = supabase.tokenFor(supabase.newUser());
     String id = createSession(client, alice);
     client.post("/v1/sessions/" + id + "/messages", alice, message("a1", "private"));
-    gateway.awaitOrExplain(DELIVERY, () -> storedCount(id) == 1, "alice's message reaches the database");
+    gateway.awaitOrExplain(
+        DELIVERY, () -> storedCount(id) == 1, "alice's message reaches the database");
 
     assertThat(client.get("/v1/sessions/" + id, bob).status()).isEqualTo(404);
-    assertThat(client.post("/v1/sessions/" + id + "/messages", bob, message("b1", "mine now")).status()).isEqualTo(404);
-    assertThat(client.patch("/v1/sessions/" + id, bob, "{\"repo\":\"stolen\"}").status()).isEqualTo(404);
+    assertThat(
+            client
+                .post("/v1/sessions/" + id + "/messages", bob, message("b1", "mine now"))
+                .status())
+        .isEqualTo(404);
+    assertThat(client.patch("/v1/sessions/" + id, bob, "{\"repo\":\"stolen\"}").status())
+        .isEqualTo(404);
     assertThat(client.delete("/v1/sessions/" + id + "/messages", bob).status()).isEqualTo(404);
     assertThat(client.delete("/v1/sessions/" + id, bob).status()).isEqualTo(404);
     assertThat(client.get("/api/codebase/chat?sessionId=" + id, bob).status()).isEqualTo(404);
-    assertThat(client.post("/api/codebase/chat", bob, "{\"sessionId\":\"" + id + "\",\"message\":\"hi\"}").status()).isEqualTo(404);
+    assertThat(
+            client
+                .post(
+                    "/api/codebase/chat", bob, "{\"sessionId\":\"" + id + "\",\"message\":\"hi\"}")
+                .status())
+        .isEqualTo(404);
     assertThat(client.get("/v1/sessions", bob).json().path("total").asInt()).isZero();
 
     assertThat(storedIds(id)).containsExactly("a1");
-    assertThat(supabase.queryOneAsOwner("select repo from public.codebase_chat_sessions where session_id = ?", id)).contains("acme/web");
+    assertThat(
+            supabase.queryOneAsOwner(
+                "select repo from public.codebase_chat_sessions where session_id = ?", id))
+        .contains("acme/web");
   }
 
   @Test
@@ -261,23 +365,35 @@ abstract class SupabaseModeScenarios {
     String id = createSession(client, token);
     client.post("/v1/sessions/" + id + "/messages", token, message("before", "before the outage"));
     awaitNothingPending(gateway);
-    assertThat(client.get("/v1/sessions/" + id, token).status()).isEqualTo(200); // now the gateway holds it
+    assertThat(client.get("/v1/sessions/" + id, token).status())
+        .isEqualTo(200); // now the gateway holds it
 
     supabase.goDown(Outage.DATABASE_UNAVAILABLE);
-    Answer during = client.post("/v1/sessions/" + id + "/messages", token, message("during", "while the database is away"));
+    Answer during =
+        client.post(
+            "/v1/sessions/" + id + "/messages",
+            token,
+            message("during", "while the database is away"));
     Answer read = client.get("/v1/sessions/" + id, token);
 
     assertThat(during.status()).as(during.text()).isEqualTo(200);
     assertThat(read.status()).isEqualTo(200);
-    assertThat(read.header("x-session-source")).hasValueSatisfying(source -> assertThat(source).isIn("cache", "local"));
+    assertThat(read.header("x-session-source"))
+        .hasValueSatisfying(source -> assertThat(source).isIn("cache", "local"));
     assertThat(read.header("x-pending-writes")).contains("1");
-    assertThat(read.json().path("messages")).extracting(m -> m.path("id").asText()).containsExactly("before", "during");
+    assertThat(read.json().path("messages"))
+        .extracting(m -> m.path("id").asText())
+        .containsExactly("before", "during");
     supabase.goUp();
-    gateway.awaitOrExplain(DELIVERY, () -> storedIds(id).equals(List.of("before", "during")), "the write acknowledged during the outage reaches the database");
+    gateway.awaitOrExplain(
+        DELIVERY,
+        () -> storedIds(id).equals(List.of("before", "during")),
+        "the write acknowledged during the outage reaches the database");
   }
 
   @Test
-  void killDashNine_withTheDatabaseUp_losesNoAcknowledgedWrite_andStoresNoneTwice() throws InterruptedException {
+  void killDashNine_withTheDatabaseUp_losesNoAcknowledgedWrite_andStoresNoneTwice()
+      throws InterruptedException {
     Map<String, String> env = env();
     env.put("GATEWAY_DEBOUNCE_MS", "2000"); // the kill comes before the window closes
     GatewayProcess gateway = gateway(env);
@@ -286,7 +402,8 @@ abstract class SupabaseModeScenarios {
     String id = createSession(client, token);
     List<String> acknowledged = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      Answer answer = client.post("/v1/sessions/" + id + "/messages", token, message("k" + i, "message " + i));
+      Answer answer =
+          client.post("/v1/sessions/" + id + "/messages", token, message("k" + i, "message " + i));
       assertThat(answer.status()).isEqualTo(200);
       acknowledged.add("k" + i);
     }
@@ -295,7 +412,10 @@ abstract class SupabaseModeScenarios {
 
     GatewayProcess restarted = gateway(env);
     restarted.client().get("/v1/sessions/" + id, token); // the owner comes back with a token
-    restarted.awaitOrExplain(DELIVERY, () -> storedIds(id).equals(acknowledged), "every acknowledged message reaches the database once");
+    restarted.awaitOrExplain(
+        DELIVERY,
+        () -> storedIds(id).equals(acknowledged),
+        "every acknowledged message reaches the database once");
   }
 
   @Test
@@ -310,12 +430,14 @@ abstract class SupabaseModeScenarios {
 
     assertThat(gateway.sigterm()).isZero();
 
-    assertThat(gateway.output()).contains("chat-gateway stopped: every acknowledged write is confirmed (0 set aside)");
+    assertThat(gateway.output())
+        .contains("chat-gateway stopped: every acknowledged write is confirmed (0 set aside)");
     assertThat(storedIds(id)).containsExactly("last");
   }
 
   @Test
-  void sigterm_duringAnOutage_reportsWhatStaysInTheJournal_andTheNextStartDeliversIt() throws InterruptedException {
+  void sigterm_duringAnOutage_reportsWhatStaysInTheJournal_andTheNextStartDeliversIt()
+      throws InterruptedException {
     Map<String, String> env = env();
     env.put("GATEWAY_SHUTDOWN_TIMEOUT_SECONDS", "2");
     GatewayProcess gateway = gateway(env);
@@ -324,11 +446,19 @@ abstract class SupabaseModeScenarios {
     String id = createSession(client, token);
     gateway.awaitOrExplain(
         DELIVERY,
-        () -> supabase.queryOneAsOwner("select repo from public.codebase_chat_sessions where session_id = ?", id).isPresent(),
+        () ->
+            supabase
+                .queryOneAsOwner(
+                    "select repo from public.codebase_chat_sessions where session_id = ?", id)
+                .isPresent(),
         "the created session reaches the database with its repo");
     client.get("/v1/sessions/" + id, token);
     supabase.goDown(Outage.CONNECTION_REFUSED);
-    assertThat(client.post("/v1/sessions/" + id + "/messages", token, message("kept", "kept")).status()).isEqualTo(200);
+    assertThat(
+            client
+                .post("/v1/sessions/" + id + "/messages", token, message("kept", "kept"))
+                .status())
+        .isEqualTo(200);
 
     assertThat(gateway.sigterm()).isZero();
 
@@ -338,7 +468,10 @@ abstract class SupabaseModeScenarios {
     supabase.goUp();
     GatewayProcess restarted = gateway(env);
     restarted.client().get("/v1/sessions/" + id, token);
-    restarted.awaitOrExplain(DELIVERY, () -> storedIds(id).equals(List.of("kept")), "the journaled write reaches the database after the restart");
+    restarted.awaitOrExplain(
+        DELIVERY,
+        () -> storedIds(id).equals(List.of("kept")),
+        "the journaled write reaches the database after the restart");
     assertThat(restarted.sigterm()).isZero();
     assertThat(restarted.output()).contains("every acknowledged write is confirmed");
   }

@@ -19,7 +19,8 @@ import java.util.TreeMap;
  */
 final class TrafficLog {
   /** The first line of a test run starts the file anew. */
-  private static final java.util.concurrent.atomic.AtomicBoolean STARTED = new java.util.concurrent.atomic.AtomicBoolean();
+  private static final java.util.concurrent.atomic.AtomicBoolean STARTED =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private TrafficLog() {}
 
@@ -28,19 +29,33 @@ final class TrafficLog {
     long received = 0;
     long sent = 0;
     for (RecordedRequest request : requests) {
-      byKind.merge(request.method() + " " + request.path().replace("/rest/v1/", ""), 1, Integer::sum);
+      byKind.merge(
+          request.method() + " " + request.path().replace("/rest/v1/", ""), 1, Integer::sum);
       received += request.bytesReceived();
       sent += request.bytesSent();
     }
     String line =
         String.format(
-            Locale.ROOT, "%s\t%d requests\t%d bytes to the database\t%d bytes from it\t%s%n",
-            scenario, requests.size(), received, sent, byKind);
+            Locale.ROOT,
+            "%s\t%d requests\t%d bytes to the database\t%d bytes from it\t%s%n",
+            scenario,
+            requests.size(),
+            received,
+            sent,
+            byKind);
     Path dir = Path.of(System.getProperty("test.logs.dir", "target/test-logs"));
     try {
       Files.createDirectories(dir);
-      StandardOpenOption mode = STARTED.compareAndSet(false, true) ? StandardOpenOption.TRUNCATE_EXISTING : StandardOpenOption.APPEND;
-      Files.writeString(dir.resolve("e2e-traffic.tsv"), line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, mode);
+      StandardOpenOption mode =
+          STARTED.compareAndSet(false, true)
+              ? StandardOpenOption.TRUNCATE_EXISTING
+              : StandardOpenOption.APPEND;
+      Files.writeString(
+          dir.resolve("e2e-traffic.tsv"),
+          line,
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          mode);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

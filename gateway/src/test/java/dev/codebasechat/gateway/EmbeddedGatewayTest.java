@@ -17,7 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The whole API over real HTTP on the embedded default, across a restart on the same data directory. */
+/**
+ * The whole API over real HTTP on the embedded default, across a restart on the same data
+ * directory.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EmbeddedGatewayTest {
   static final UUID ALICE = UUID.fromString("a11ce000-0000-4000-8000-000000000001");
@@ -43,7 +46,10 @@ class EmbeddedGatewayTest {
   }
 
   static String token(Path dataDir, UUID user) {
-    return DevTokenMinter.create(LocalJwtSecret.loadOrCreate(dataDir).value(), Settings.EMBEDDED_TOKEN_ISSUER, Clock.systemUTC())
+    return DevTokenMinter.create(
+            LocalJwtSecret.loadOrCreate(dataDir).value(),
+            Settings.EMBEDDED_TOKEN_ISSUER,
+            Clock.systemUTC())
         .mint(user);
   }
 
@@ -53,14 +59,19 @@ class EmbeddedGatewayTest {
     String alice = token(dataDir, ALICE);
     GatewayClient client = new GatewayClient(gateway.port());
 
-    Answer created = client.post("/v1/sessions", alice, "{\"repo\":\"acme/app\",\"currentFile\":\"src/Main.java\"}");
+    Answer created =
+        client.post(
+            "/v1/sessions", alice, "{\"repo\":\"acme/app\",\"currentFile\":\"src/Main.java\"}");
     assertThat(created.status()).isEqualTo(201);
     String id = created.json().path("id").asText();
     assertThat(created.header("Location")).contains("/v1/sessions/" + id);
     assertThat(withoutTimes(created.json()))
-        .isEqualTo(json("""
+        .isEqualTo(
+            json(
+                """
             {"id":"%s","repo":"acme/app","currentFile":"src/Main.java","contextCache":{},"metadata":{},
-             "messageCount":0,"messages":[],"lastActivity":"<time>"}""".formatted(id)));
+             "messageCount":0,"messages":[],"lastActivity":"<time>"}"""
+                    .formatted(id)));
 
     Answer appended =
         client.post(
@@ -73,12 +84,18 @@ class EmbeddedGatewayTest {
                "code":{"language":"java","snippet":"Files.readString(path)"}}]}""");
     assertThat(appended.status()).isEqualTo(200);
     assertThat(appended.json())
-        .isEqualTo(json("""
-            {"sessionId":"%s","accepted":2,"duplicates":0,"messageCount":2,"messageIds":["m1","m2"]}""".formatted(id)));
+        .isEqualTo(
+            json(
+                """
+            {"sessionId":"%s","accepted":2,"duplicates":0,"messageCount":2,"messageIds":["m1","m2"]}"""
+                    .formatted(id)));
     assertThat(appended.header("X-Pending-Writes")).contains("0");
 
     Answer retried =
-        client.post("/v1/sessions/" + id + "/messages", alice, "{\"id\":\"m2\",\"role\":\"assistant\",\"content\":\"Use Files.readString.\"}");
+        client.post(
+            "/v1/sessions/" + id + "/messages",
+            alice,
+            "{\"id\":\"m2\",\"role\":\"assistant\",\"content\":\"Use Files.readString.\"}");
     assertThat(retried.json().path("duplicates").asInt()).isEqualTo(1);
     assertThat(retried.json().path("messageCount").asInt()).isEqualTo(2);
 
@@ -94,7 +111,8 @@ class EmbeddedGatewayTest {
     Answer read = client.get("/v1/sessions/" + id, alice);
     assertThat(read.status()).isEqualTo(200);
     assertThat(withoutTimes(read.json())).isEqualTo(json(expected));
-    assertThat(read.json().at("/messages/0/timestamp").asText()).isEqualTo("2025-01-18T12:00:00.000000Z");
+    assertThat(read.json().at("/messages/0/timestamp").asText())
+        .isEqualTo("2025-01-18T12:00:00.000000Z");
 
     gateway.close();
     gateway = start(dataDir);
@@ -110,7 +128,11 @@ class EmbeddedGatewayTest {
     assertThat(last.json().path("messages")).hasSize(1);
     assertThat(last.json().at("/messages/0/id").asText()).isEqualTo("m2");
 
-    Answer patched = client.patch("/v1/sessions/" + id, alice, "{\"currentFile\":\"README.md\",\"metadata\":{\"tag\":\"x\"}}");
+    Answer patched =
+        client.patch(
+            "/v1/sessions/" + id,
+            alice,
+            "{\"currentFile\":\"README.md\",\"metadata\":{\"tag\":\"x\"}}");
     assertThat(patched.status()).isEqualTo(200);
     assertThat(patched.json().path("currentFile").asText()).isEqualTo("README.md");
     assertThat(patched.json().path("metadata")).isEqualTo(json("{\"tag\":\"x\"}"));
@@ -118,9 +140,12 @@ class EmbeddedGatewayTest {
     Answer cleared = client.delete("/v1/sessions/" + id + "/messages", alice);
     assertThat(cleared.status()).isEqualTo(200);
     assertThat(withoutTimes(cleared.json()))
-        .isEqualTo(json("""
+        .isEqualTo(
+            json(
+                """
             {"id":"%s","repo":"acme/app","currentFile":"README.md","contextCache":{},"metadata":{"tag":"x"},
-             "messageCount":0,"messages":[],"lastActivity":"<time>"}""".formatted(id)));
+             "messageCount":0,"messages":[],"lastActivity":"<time>"}"""
+                    .formatted(id)));
 
     Answer deleted = client.delete("/v1/sessions/" + id, alice);
     assertThat(deleted.status()).isEqualTo(200);
@@ -128,7 +153,8 @@ class EmbeddedGatewayTest {
 
     Answer gone = client.get("/v1/sessions/" + id, alice);
     assertThat(gone.status()).isEqualTo(404);
-    assertThat(gone.json()).isEqualTo(json("{\"error\":\"no such session\",\"code\":\"session_not_found\"}"));
+    assertThat(gone.json())
+        .isEqualTo(json("{\"error\":\"no such session\",\"code\":\"session_not_found\"}"));
   }
 
   @Test
@@ -138,15 +164,23 @@ class EmbeddedGatewayTest {
     GatewayClient client = new GatewayClient(gateway.port());
     String id = "chat-1737201600000-abcdef12";
 
-    Answer first = client.post("/api/codebase/chat", alice, "{\"sessionId\":\"%s\",\"message\":\"hello\",\"repo\":\"acme/app\",\"useLLM\":true}".formatted(id));
+    Answer first =
+        client.post(
+            "/api/codebase/chat",
+            alice,
+            "{\"sessionId\":\"%s\",\"message\":\"hello\",\"repo\":\"acme/app\",\"useLLM\":true}"
+                .formatted(id));
     assertThat(first.status()).isEqualTo(200);
-    assertThat(first.json()).isEqualTo(json("{\"success\":true,\"sessionId\":\"%s\",\"count\":1}".formatted(id)));
+    assertThat(first.json())
+        .isEqualTo(json("{\"success\":true,\"sessionId\":\"%s\",\"count\":1}".formatted(id)));
     Answer second =
         client.post(
             "/api/codebase/chat",
             alice,
-            "{\"sessionId\":\"%s\",\"messages\":[{\"role\":\"assistant\",\"content\":\"hi there\",\"code\":\"x = 1\"}]}".formatted(id));
-    assertThat(second.json()).isEqualTo(json("{\"success\":true,\"sessionId\":\"%s\",\"count\":2}".formatted(id)));
+            "{\"sessionId\":\"%s\",\"messages\":[{\"role\":\"assistant\",\"content\":\"hi there\",\"code\":\"x = 1\"}]}"
+                .formatted(id));
+    assertThat(second.json())
+        .isEqualTo(json("{\"success\":true,\"sessionId\":\"%s\",\"count\":2}".formatted(id)));
 
     gateway.close();
     gateway = start(dataDir);
@@ -159,26 +193,36 @@ class EmbeddedGatewayTest {
         """
         {"success":true,"sessionId":"%s","count":2,"history":[
           {"role":"user","content":"hello","timestamp":"<time>"},
-          {"role":"assistant","content":"hi there","timestamp":"<time>","code":"x = 1"}]}""".formatted(id));
+          {"role":"assistant","content":"hi there","timestamp":"<time>","code":"x = 1"}]}"""
+            .formatted(id));
 
-    Answer cleared = client.deleteWithBody("/api/codebase/chat", alice, "{\"sessionId\":\"%s\"}".formatted(id));
+    Answer cleared =
+        client.deleteWithBody("/api/codebase/chat", alice, "{\"sessionId\":\"%s\"}".formatted(id));
     assertThat(cleared.status()).isEqualTo(200);
-    assertThat(cleared.json()).isEqualTo(json("{\"success\":true,\"message\":\"conversation history cleared\"}"));
+    assertThat(cleared.json())
+        .isEqualTo(json("{\"success\":true,\"message\":\"conversation history cleared\"}"));
     assertThat(client.get("/api/codebase/chat?sessionId=" + id, alice).json())
-        .isEqualTo(json("{\"success\":true,\"sessionId\":\"%s\",\"history\":[],\"count\":0}".formatted(id)));
+        .isEqualTo(
+            json(
+                "{\"success\":true,\"sessionId\":\"%s\",\"history\":[],\"count\":0}"
+                    .formatted(id)));
   }
 
   @Test
   void tokenSignedWithTheLocalSecretButIssuedElsewhere_is401() {
     gateway = start(dataDir);
     String foreignIssuer =
-        DevTokenMinter.create(LocalJwtSecret.loadOrCreate(dataDir).value(), "http://localhost/auth/v1", Clock.systemUTC())
+        DevTokenMinter.create(
+                LocalJwtSecret.loadOrCreate(dataDir).value(),
+                "http://localhost/auth/v1",
+                Clock.systemUTC())
             .mint(ALICE);
 
     Answer refused = client().get("/v1/sessions", foreignIssuer);
 
     assertThat(refused.status()).isEqualTo(401);
-    assertThat(refused.header("WWW-Authenticate")).hasValueSatisfying(value -> assertThat(value).startsWith("Bearer"));
+    assertThat(refused.header("WWW-Authenticate"))
+        .hasValueSatisfying(value -> assertThat(value).startsWith("Bearer"));
     assertThat(refused.json().path("code").asText()).isEqualTo("invalid_token");
   }
 
@@ -187,8 +231,13 @@ class EmbeddedGatewayTest {
     gateway = start(dataDir);
     String alice = token(dataDir, ALICE);
     String bob = token(dataDir, UUID.fromString("b0b00000-0000-4000-8000-000000000002"));
-    String id = client().post("/v1/sessions", alice, "{\"repo\":\"acme/app\"}").json().path("id").asText();
-    client().post("/v1/sessions/" + id + "/messages", alice, "{\"id\":\"a1\",\"role\":\"user\",\"content\":\"private\"}");
+    String id =
+        client().post("/v1/sessions", alice, "{\"repo\":\"acme/app\"}").json().path("id").asText();
+    client()
+        .post(
+            "/v1/sessions/" + id + "/messages",
+            alice,
+            "{\"id\":\"a1\",\"role\":\"user\",\"content\":\"private\"}");
     byte[] before = client().get("/v1/sessions/" + id, alice).body();
 
     OwnershipChecks.foreignSessionAnswersLikeAMissingOne(client(), bob, id);
@@ -204,12 +253,15 @@ class EmbeddedGatewayTest {
     GatewayClient client = new GatewayClient(gateway.port());
 
     Answer noId = client.post("/api/codebase/chat", alice, "{\"message\":\"hello\"}");
-    Answer noMessage = client.post("/api/codebase/chat", alice, "{\"sessionId\":\"chat-1737201600000-abcdef12\"}");
+    Answer noMessage =
+        client.post("/api/codebase/chat", alice, "{\"sessionId\":\"chat-1737201600000-abcdef12\"}");
 
     assertThat(noId.status()).isEqualTo(400);
-    assertThat(noId.json()).isEqualTo(json("{\"error\":\"sessionId is required\",\"code\":\"missing_field\"}"));
+    assertThat(noId.json())
+        .isEqualTo(json("{\"error\":\"sessionId is required\",\"code\":\"missing_field\"}"));
     assertThat(noMessage.status()).isEqualTo(400);
-    assertThat(noMessage.json()).isEqualTo(json("{\"error\":\"message is required\",\"code\":\"missing_field\"}"));
+    assertThat(noMessage.json())
+        .isEqualTo(json("{\"error\":\"message is required\",\"code\":\"missing_field\"}"));
   }
 
   @Test
@@ -217,18 +269,27 @@ class EmbeddedGatewayTest {
     gateway = start(dataDir);
     String alice = token(dataDir, ALICE);
     GatewayClient client = new GatewayClient(gateway.port());
-    String a = client.post("/v1/sessions", alice, "{\"repo\":\"acme/a\"}").json().path("id").asText();
-    String b = client.post("/v1/sessions", alice, "{\"repo\":\"acme/b\"}").json().path("id").asText();
-    client.post("/v1/sessions/" + a + "/messages", alice, "{\"role\":\"user\",\"content\":\"later\"}");
+    String a =
+        client.post("/v1/sessions", alice, "{\"repo\":\"acme/a\"}").json().path("id").asText();
+    String b =
+        client.post("/v1/sessions", alice, "{\"repo\":\"acme/b\"}").json().path("id").asText();
+    client.post(
+        "/v1/sessions/" + a + "/messages", alice, "{\"role\":\"user\",\"content\":\"later\"}");
 
     Answer all = client.get("/v1/sessions?limit=10", alice);
     Answer page = client.get("/v1/sessions?limit=1&offset=1", alice);
     Answer onlyB = client.get("/v1/sessions?repo=acme/b", alice);
 
-    assertThat(all.json().path("sessions")).extracting(n -> n.path("id").asText()).containsExactly(a, b);
+    assertThat(all.json().path("sessions"))
+        .extracting(n -> n.path("id").asText())
+        .containsExactly(a, b);
     assertThat(all.json().path("total").asInt()).isEqualTo(2);
-    assertThat(page.json().path("sessions")).extracting(n -> n.path("id").asText()).containsExactly(b);
+    assertThat(page.json().path("sessions"))
+        .extracting(n -> n.path("id").asText())
+        .containsExactly(b);
     assertThat(page.json().path("offset").asInt()).isEqualTo(1);
-    assertThat(onlyB.json().path("sessions")).extracting(n -> n.path("id").asText()).containsExactly(b);
+    assertThat(onlyB.json().path("sessions"))
+        .extracting(n -> n.path("id").asText())
+        .containsExactly(b);
   }
 }

@@ -41,10 +41,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * Who may call: tokens signed with the project's JWKS key (ES256, served by WireMock) or the
- * legacy HS256 secret pass; every other credential is a 401 with {@code WWW-Authenticate} and a
- * JSON body; another user's session is a 404 indistinguishable from a missing one, on every
- * route, and stays unchanged. No token appears in any log line of these tests.
+ * Who may call: tokens signed with the project's JWKS key (ES256, served by WireMock) or the legacy
+ * HS256 secret pass; every other credential is a 401 with {@code WWW-Authenticate} and a JSON body;
+ * another user's session is a 404 indistinguishable from a missing one, on every route, and stays
+ * unchanged. No token appears in any log line of these tests.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class GatewayAuthTest {
@@ -54,7 +54,8 @@ class GatewayAuthTest {
   private static final UUID BOB = UUID.fromString("b0b00000-0000-4000-8000-000000000002");
 
   @RegisterExtension
-  static WireMockExtension jwks = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+  static WireMockExtension jwks =
+      WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
   @TempDir Path dataDir;
 
@@ -73,10 +74,18 @@ class GatewayAuthTest {
     ours.setLevel(Level.TRACE);
     logs.start();
     root.addAppender(logs);
-    jwks.stubFor(get(SupabaseJwtVerifier.JWKS_PATH).willReturn(okJson(new JWKSet(EC.toPublicJWK()).toString())));
+    jwks.stubFor(
+        get(SupabaseJwtVerifier.JWKS_PATH)
+            .willReturn(okJson(new JWKSet(EC.toPublicJWK()).toString())));
     SupabaseJwtVerifier verifier =
-        SupabaseJwtVerifier.builder().projectUrl(URI.create(jwks.baseUrl() + "/")).jwtSecret(SECRET).clock(clock).build();
-    Settings settings = Settings.fromEnvironment(Map.of("DATA_DIR", dataDir.toString(), "SUPABASE_JWT_SECRET", SECRET));
+        SupabaseJwtVerifier.builder()
+            .projectUrl(URI.create(jwks.baseUrl() + "/"))
+            .jwtSecret(SECRET)
+            .clock(clock)
+            .build();
+    Settings settings =
+        Settings.fromEnvironment(
+            Map.of("DATA_DIR", dataDir.toString(), "SUPABASE_JWT_SECRET", SECRET));
     gateway = Gateway.builder(settings).host("127.0.0.1").port(0).verifier(verifier).start();
     client = new GatewayClient(gateway.port());
   }
@@ -89,7 +98,9 @@ class GatewayAuthTest {
     List<String> lines = logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
     for (String token : tokensUsed) {
       String signature = token.substring(token.lastIndexOf('.') + 1);
-      assertThat(lines).noneMatch(line -> line.contains(token) || (signature.length() > 8 && line.contains(signature)));
+      assertThat(lines)
+          .noneMatch(
+              line -> line.contains(token) || (signature.length() > 8 && line.contains(signature)));
     }
     assertThat(lines).noneMatch(line -> line.contains(SECRET));
   }
@@ -136,8 +147,10 @@ class GatewayAuthTest {
   @Test
   void refusedCredentials_are401WithWwwAuthenticateAndJson() {
     String anonKey = TestTokens.hs256(TestTokens.projectKeyClaims("anon", clock.instant()), SECRET);
-    String serviceKey = TestTokens.hs256(TestTokens.projectKeyClaims("service_role", clock.instant()), SECRET);
-    String wrongAudience = TestTokens.hs256(claims(ALICE).audience("somebody-else").build(), SECRET);
+    String serviceKey =
+        TestTokens.hs256(TestTokens.projectKeyClaims("service_role", clock.instant()), SECRET);
+    String wrongAudience =
+        TestTokens.hs256(claims(ALICE).audience("somebody-else").build(), SECRET);
     String expired =
         TestTokens.hs256(
             claims(ALICE)
@@ -145,10 +158,16 @@ class GatewayAuthTest {
                 .expirationTime(Date.from(clock.instant().minusSeconds(3600)))
                 .build(),
             SECRET);
-    String notYetValid = TestTokens.hs256(claims(ALICE).notBeforeTime(Date.from(clock.instant().plusSeconds(3600))).build(), SECRET);
+    String notYetValid =
+        TestTokens.hs256(
+            claims(ALICE).notBeforeTime(Date.from(clock.instant().plusSeconds(3600))).build(),
+            SECRET);
     String algNone = new PlainJWT(claims(ALICE).build()).serialize();
     String hsWithPublicKey =
-        TestTokens.hs256(claims(ALICE).build(), EC.toPublicJWK().toJSONString().getBytes(StandardCharsets.UTF_8), EC.getKeyID());
+        TestTokens.hs256(
+            claims(ALICE).build(),
+            EC.toPublicJWK().toJSONString().getBytes(StandardCharsets.UTF_8),
+            EC.getKeyID());
     String forged = TestTokens.tampered(hs(ALICE));
     String otherSecret = TestTokens.hs256(claims(ALICE).build(), TestTokens.randomSecret());
     Map<String, String> headers = new LinkedHashMap<>();
@@ -172,21 +191,33 @@ class GatewayAuthTest {
     for (Map.Entry<String, String> header : headers.entrySet()) {
       Answer answer = rawGet("/v1/sessions", "Authorization: " + header.getValue() + "\r\n");
       assertThat(answer.status()).as(header.getKey()).isEqualTo(401);
-      assertThat(answer.header("WWW-Authenticate")).as(header.getKey()).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
-      assertThat(answer.json().path("code").asText()).as(header.getKey()).isIn("invalid_token", "missing_token");
+      assertThat(answer.header("WWW-Authenticate"))
+          .as(header.getKey())
+          .hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+      assertThat(answer.json().path("code").asText())
+          .as(header.getKey())
+          .isIn("invalid_token", "missing_token");
       assertThat(answer.json().path("error").asText()).as(header.getKey()).isNotEmpty();
-      assertThat(answer.text()).as(header.getKey()).doesNotContain(header.getValue().substring(header.getValue().indexOf(' ') + 1));
+      assertThat(answer.text())
+          .as(header.getKey())
+          .doesNotContain(header.getValue().substring(header.getValue().indexOf(' ') + 1));
     }
   }
 
   @Test
   void missingOrDuplicatedAuthorizationHeader_is401() {
     Answer missing = client.send("GET", "/v1/sessions", Optional.empty(), Optional.empty());
-    Answer twice = rawGet("/v1/sessions", "Authorization: Bearer " + hs(ALICE) + "\r\nAuthorization: Bearer " + hs(BOB) + "\r\n");
+    Answer twice =
+        rawGet(
+            "/v1/sessions",
+            "Authorization: Bearer " + hs(ALICE) + "\r\nAuthorization: Bearer " + hs(BOB) + "\r\n");
 
     assertThat(missing.status()).isEqualTo(401);
     assertThat(missing.header("WWW-Authenticate")).contains("Bearer");
-    assertThat(missing.json()).isEqualTo(json("{\"error\":\"an Authorization: Bearer <access token> header is required\",\"code\":\"missing_token\"}"));
+    assertThat(missing.json())
+        .isEqualTo(
+            json(
+                "{\"error\":\"an Authorization: Bearer <access token> header is required\",\"code\":\"missing_token\"}"));
     assertThat(twice.status()).isEqualTo(401);
     assertThat(twice.header("WWW-Authenticate").orElseThrow()).contains("invalid_request");
   }
@@ -194,10 +225,18 @@ class GatewayAuthTest {
   @Test
   void healthAndMetrics_needNoToken_everythingElseDoes() {
     for (String path : List.of("/healthz", "/readyz", "/metrics")) {
-      assertThat(client.send("GET", path, Optional.empty(), Optional.empty()).status()).as(path).isEqualTo(200);
+      assertThat(client.send("GET", path, Optional.empty(), Optional.empty()).status())
+          .as(path)
+          .isEqualTo(200);
     }
-    for (String path : List.of("/v1/sessions", "/v1/sessions/chat-1737201600000-abcdef12", "/api/codebase/chat?sessionId=chat-1737201600000-abcdef12")) {
-      assertThat(client.send("GET", path, Optional.empty(), Optional.empty()).status()).as(path).isEqualTo(401);
+    for (String path :
+        List.of(
+            "/v1/sessions",
+            "/v1/sessions/chat-1737201600000-abcdef12",
+            "/api/codebase/chat?sessionId=chat-1737201600000-abcdef12")) {
+      assertThat(client.send("GET", path, Optional.empty(), Optional.empty()).status())
+          .as(path)
+          .isEqualTo(401);
     }
   }
 
@@ -205,8 +244,12 @@ class GatewayAuthTest {
   void anotherUsersSession_isIndistinguishableFromAMissingOne_onEveryRoute_andUnchanged() {
     String alice = hs(ALICE);
     String bob = hs(BOB);
-    String id = client.post("/v1/sessions", alice, "{\"repo\":\"acme/app\"}").json().path("id").asText();
-    client.post("/v1/sessions/" + id + "/messages", alice, "{\"id\":\"a1\",\"role\":\"user\",\"content\":\"private\"}");
+    String id =
+        client.post("/v1/sessions", alice, "{\"repo\":\"acme/app\"}").json().path("id").asText();
+    client.post(
+        "/v1/sessions/" + id + "/messages",
+        alice,
+        "{\"id\":\"a1\",\"role\":\"user\",\"content\":\"private\"}");
     byte[] before = client.get("/v1/sessions/" + id, alice).body();
     OwnershipChecks.foreignSessionAnswersLikeAMissingOne(client, bob, id);
 
@@ -217,7 +260,11 @@ class GatewayAuthTest {
   @Test
   void rememberedTokenOfAHeldSession_pastItsExpiry_is401() {
     // Short-lived, so it expires while the verifier still remembers it (for the JWKS cache TTL).
-    String alice = used(TestTokens.hs256(claims(ALICE).expirationTime(Date.from(clock.instant().plusSeconds(60))).build(), SECRET));
+    String alice =
+        used(
+            TestTokens.hs256(
+                claims(ALICE).expirationTime(Date.from(clock.instant().plusSeconds(60))).build(),
+                SECRET));
     String id = client.post("/v1/sessions", alice, "{}").json().path("id").asText();
     assertThat(client.get("/v1/sessions/" + id, alice).status()).isEqualTo(200);
     assertThat(client.get("/v1/sessions/" + id, alice).status()).isEqualTo(200);
@@ -245,7 +292,10 @@ class GatewayAuthTest {
     String alice = hs(ALICE);
     String id = client.post("/v1/sessions", alice, "{}").json().path("id").asText();
     Answer first = client.get("/v1/sessions/" + id, alice);
-    client.post("/v1/sessions/" + id + "/messages", alice, "{\"id\":\"m1\",\"role\":\"user\",\"content\":\"hello\"}");
+    client.post(
+        "/v1/sessions/" + id + "/messages",
+        alice,
+        "{\"id\":\"m1\",\"role\":\"user\",\"content\":\"hello\"}");
 
     Answer second = client.get("/v1/sessions/" + id, alice);
 
@@ -256,9 +306,13 @@ class GatewayAuthTest {
     assertThat(second.header("X-Pending-Writes")).contains("0");
   }
 
-
   private Answer rawGet(String path, String headerLines) {
-    String request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + headerLines + "\r\n";
+    String request =
+        "GET "
+            + path
+            + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+            + headerLines
+            + "\r\n";
     return client.raw(request.getBytes(StandardCharsets.ISO_8859_1)).orElseThrow();
   }
 }

@@ -24,14 +24,20 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** Real HTTP against a running gateway: the JDK client for well-formed requests, raw sockets for the rest. */
+/**
+ * Real HTTP against a running gateway: the JDK client for well-formed requests, raw sockets for the
+ * rest.
+ */
 public final class GatewayClient {
   public static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> TIME_FIELDS = Set.of("timestamp", "lastActivity", "createdAt");
 
   private final int port;
   private final HttpClient http =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   public GatewayClient(int port) {
     this.port = port;
@@ -56,9 +62,11 @@ public final class GatewayClient {
     }
   }
 
-  public Answer send(String method, String path, Optional<String> token, Optional<String> jsonBody) {
+  public Answer send(
+      String method, String path, Optional<String> token, Optional<String> jsonBody) {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30));
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(30));
     token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
     if (jsonBody.isPresent()) {
       request.header("Content-Type", "application/json");
@@ -67,9 +75,13 @@ public final class GatewayClient {
       request.method(method, HttpRequest.BodyPublishers.noBody());
     }
     try {
-      HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> response =
+          http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
       Map<String, String> headers = new LinkedHashMap<>();
-      response.headers().map().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values.get(0)));
+      response
+          .headers()
+          .map()
+          .forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values.get(0)));
       return new Answer(response.statusCode(), headers, response.body());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -143,7 +155,9 @@ public final class GatewayClient {
     for (int i = 1; i < lines.length; i++) {
       int colon = lines[i].indexOf(':');
       if (colon > 0) {
-        headers.putIfAbsent(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+        headers.putIfAbsent(
+            lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+            lines[i].substring(colon + 1).trim());
       }
     }
     int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));

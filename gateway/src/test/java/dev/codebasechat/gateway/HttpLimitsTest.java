@@ -50,7 +50,8 @@ class HttpLimitsTest {
   private static final ECKey SLOW_KEY = TestTokens.ecKey("slow-kid");
 
   @RegisterExtension
-  static WireMockExtension jwks = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+  static WireMockExtension jwks =
+      WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
   @TempDir Path dataDir;
 
@@ -71,10 +72,14 @@ class HttpLimitsTest {
     Settings settings =
         Settings.fromEnvironment(
             Map.of(
-                "DATA_DIR", dataDir.toString(),
-                "SUPABASE_JWT_SECRET", SECRET,
-                "GATEWAY_REQUEST_THREADS", Integer.toString(threads),
-                "GATEWAY_MAX_BODY_KB", "4"));
+                "DATA_DIR",
+                dataDir.toString(),
+                "SUPABASE_JWT_SECRET",
+                SECRET,
+                "GATEWAY_REQUEST_THREADS",
+                Integer.toString(threads),
+                "GATEWAY_MAX_BODY_KB",
+                "4"));
     SupabaseJwtVerifier verifier =
         SupabaseJwtVerifier.builder()
             .projectUrl(URI.create(jwks.baseUrl() + "/"))
@@ -94,15 +99,20 @@ class HttpLimitsTest {
   }
 
   private static String token() {
-    return TestTokens.hs256(TestTokens.userClaims(Clock.systemUTC().instant()).subject(ALICE.toString()).build(), SECRET);
+    return TestTokens.hs256(
+        TestTokens.userClaims(Clock.systemUTC().instant()).subject(ALICE.toString()).build(),
+        SECRET);
   }
 
   /** A token whose key must be fetched from a JWKS endpoint that answers slowly: holds a worker. */
   private static String slowToken() {
     jwks.stubFor(
         get(SupabaseJwtVerifier.JWKS_PATH)
-            .willReturn(okJson(new JWKSet(SLOW_KEY.toPublicJWK()).toString()).withFixedDelay(4_000)));
-    return TestTokens.es256(TestTokens.userClaims(Clock.systemUTC().instant()).subject(ALICE.toString()).build(), SLOW_KEY);
+            .willReturn(
+                okJson(new JWKSet(SLOW_KEY.toPublicJWK()).toString()).withFixedDelay(4_000)));
+    return TestTokens.es256(
+        TestTokens.userClaims(Clock.systemUTC().instant()).subject(ALICE.toString()).build(),
+        SLOW_KEY);
   }
 
   @Test
@@ -111,11 +121,23 @@ class HttpLimitsTest {
     GatewayClient client = new GatewayClient(gateway.port());
     String big = "{\"role\":\"user\",\"content\":\"" + "x".repeat(5_000) + "\"}";
 
-    Answer announced = client.post("/v1/sessions/chat-1737201600000-abcdef12/messages", token(), big);
+    Answer announced =
+        client.post("/v1/sessions/chat-1737201600000-abcdef12/messages", token(), big);
 
     assertThat(announced.status()).isEqualTo(413);
-    assertThat(announced.json()).isEqualTo(json("{\"error\":\"the request body is larger than the limit of 4096 bytes\",\"code\":\"body_too_large\"}"));
-    assertThat(client.post("/api/codebase/chat", token(), "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"" + "y".repeat(5_000) + "\"}").status())
+    assertThat(announced.json())
+        .isEqualTo(
+            json(
+                "{\"error\":\"the request body is larger than the limit of 4096 bytes\",\"code\":\"body_too_large\"}"));
+    assertThat(
+            client
+                .post(
+                    "/api/codebase/chat",
+                    token(),
+                    "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\""
+                        + "y".repeat(5_000)
+                        + "\"}")
+                .status())
         .isEqualTo(413);
   }
 
@@ -124,9 +146,20 @@ class HttpLimitsTest {
     gateway = start(4, Optional.empty());
     GatewayClient client = new GatewayClient(gateway.port());
 
-    Answer put = client.send("PUT", "/v1/sessions/chat-1737201600000-abcdef12", Optional.of(token()), Optional.of("{}"));
-    Answer text = client.raw(("POST /v1/sessions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer " + token()
-            + "\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.UTF_8)).orElseThrow();
+    Answer put =
+        client.send(
+            "PUT",
+            "/v1/sessions/chat-1737201600000-abcdef12",
+            Optional.of(token()),
+            Optional.of("{}"));
+    Answer text =
+        client
+            .raw(
+                ("POST /v1/sessions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer "
+                        + token()
+                        + "\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}")
+                    .getBytes(StandardCharsets.UTF_8))
+            .orElseThrow();
     Answer unknown = client.get("/v1/nothing-here", token());
 
     assertThat(put.status()).isEqualTo(405);
@@ -139,17 +172,24 @@ class HttpLimitsTest {
   }
 
   @Test
-  void slowClients_moreThanRequestThreads_doNotStopANormalRequest_andAreCutOff() throws IOException {
+  void slowClients_moreThanRequestThreads_doNotStopANormalRequest_andAreCutOff()
+      throws IOException {
     gateway = start(2, Optional.empty());
     GatewayClient client = new GatewayClient(gateway.port());
-    String head = "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token() + "\r\n";
+    String head =
+        "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token() + "\r\n";
     for (int i = 0; i < 6; i++) {
       sockets.add(open(head.substring(0, 20 + i))); // request head never finished
-      sockets.add(open(head + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"re")); // body never sent
+      sockets.add(
+          open(
+              head + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"re")); // body
+      // never
+      // sent
     }
 
     assertThat(client.get("/v1/sessions", token()).status()).isEqualTo(200);
-    assertThat(client.send("GET", "/healthz", Optional.empty(), Optional.empty()).status()).isEqualTo(200);
+    assertThat(client.send("GET", "/healthz", Optional.empty(), Optional.empty()).status())
+        .isEqualTo(200);
 
     for (Socket socket : sockets) {
       assertThat(cutOff(socket)).isTrue();
@@ -163,10 +203,19 @@ class HttpLimitsTest {
     GatewayClient client = new GatewayClient(gateway.port());
     String slow = slowToken();
 
-    CompletableFuture<Answer> held = CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", slow));
-    await().atMost(Duration.ofSeconds(10)).until(() -> jwks.findAll(getRequestedFor(urlEqualTo(SupabaseJwtVerifier.JWKS_PATH))).size() == 1);
-    CompletableFuture<Answer> queued = CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", token()));
-    await().atMost(Duration.ofSeconds(10)).until(() -> gateway.registry().get("gateway.requests.inflight").gauge().value() >= 2);
+    CompletableFuture<Answer> held =
+        CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", slow));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                jwks.findAll(getRequestedFor(urlEqualTo(SupabaseJwtVerifier.JWKS_PATH))).size()
+                    == 1);
+    CompletableFuture<Answer> queued =
+        CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", token()));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> gateway.registry().get("gateway.requests.inflight").gauge().value() >= 2);
 
     Answer refused = client.get("/v1/sessions", token());
 
@@ -182,11 +231,21 @@ class HttpLimitsTest {
     gateway = start(2, Optional.empty());
     GatewayClient client = new GatewayClient(gateway.port());
     String slow = slowToken();
-    CompletableFuture<Answer> inFlight = CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", slow));
-    await().atMost(Duration.ofSeconds(10)).until(() -> jwks.findAll(getRequestedFor(urlEqualTo(SupabaseJwtVerifier.JWKS_PATH))).size() == 1);
+    CompletableFuture<Answer> inFlight =
+        CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", slow));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                jwks.findAll(getRequestedFor(urlEqualTo(SupabaseJwtVerifier.JWKS_PATH))).size()
+                    == 1);
 
     CompletableFuture<FlushReport> stopping = CompletableFuture.supplyAsync(gateway::shutdown);
-    await().atMost(Duration.ofSeconds(10)).until(() -> client.send("GET", "/readyz", Optional.empty(), Optional.empty()).status() == 503);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                client.send("GET", "/readyz", Optional.empty(), Optional.empty()).status() == 503);
     Answer refused = client.get("/v1/sessions", token());
 
     assertThat(refused.status()).isEqualTo(503);

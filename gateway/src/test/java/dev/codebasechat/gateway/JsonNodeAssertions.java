@@ -9,7 +9,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 final class JsonNodeAssertions {
   private JsonNodeAssertions() {}
 
-  /** {@code actual} equals {@code expected} once timestamps are masked and generated message ids removed. */
+  /**
+   * {@code actual} equals {@code expected} once timestamps are masked and generated message ids
+   * removed.
+   */
   static void assertWithoutIds(JsonNode actual, String expected) {
     JsonNode copy = GatewayClient.withoutTimes(actual);
     removeIds(copy.path("history"));

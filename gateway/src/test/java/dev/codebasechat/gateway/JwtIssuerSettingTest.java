@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class JwtIssuerSettingTest {
-  private static final String SECRET = TestSecrets.register("the-local-supabase-cli-jwt-secret-0123456789");
+  private static final String SECRET =
+      TestSecrets.register("the-local-supabase-cli-jwt-secret-0123456789");
   private static final String CLI_ISSUER = "http://127.0.0.1:54321/auth/v1";
   private static final UUID ALICE = UUID.fromString("a11ce000-0000-4000-8000-000000000001");
 
@@ -43,12 +44,14 @@ class JwtIssuerSettingTest {
   }
 
   private static String token(String issuer) {
-    return TestSecrets.register(DevTokenMinter.create(SECRET, issuer, Clock.systemUTC()).mint(ALICE));
+    return TestSecrets.register(
+        DevTokenMinter.create(SECRET, issuer, Clock.systemUTC()).mint(ALICE));
   }
 
   @Test
   void embedded_withTheIssuerOfTheOperatorsAuth_acceptsItsTokensOnly() {
-    Map<String, String> env = new HashMap<>(Map.of("DATA_DIR", dataDir.toString(), "SUPABASE_JWT_SECRET", SECRET));
+    Map<String, String> env =
+        new HashMap<>(Map.of("DATA_DIR", dataDir.toString(), "SUPABASE_JWT_SECRET", SECRET));
     env.put("SUPABASE_JWT_ISSUER", CLI_ISSUER);
     GatewayClient client = start(env);
 
@@ -60,21 +63,30 @@ class JwtIssuerSettingTest {
 
   @Test
   void embedded_withoutTheSetting_acceptsOnlyTheTokenCommandsIssuer() {
-    GatewayClient client = start(Map.of("DATA_DIR", dataDir.toString(), "SUPABASE_JWT_SECRET", SECRET));
+    GatewayClient client =
+        start(Map.of("DATA_DIR", dataDir.toString(), "SUPABASE_JWT_SECRET", SECRET));
 
-    assertThat(client.get("/v1/sessions", token(Settings.EMBEDDED_TOKEN_ISSUER)).status()).isEqualTo(200);
+    assertThat(client.get("/v1/sessions", token(Settings.EMBEDDED_TOKEN_ISSUER)).status())
+        .isEqualTo(200);
     assertThat(client.get("/v1/sessions", token(CLI_ISSUER)).status()).isEqualTo(401);
   }
 
   @Test
   void supabaseMode_pinsTheIssuerOnlyWhenTold() {
-    Map<String, String> base = Map.of("SUPABASE_URL", "https://abcdefgh.supabase.co", "SUPABASE_ANON_KEY", "sb_publishable_abcdefghijklmnop");
+    Map<String, String> base =
+        Map.of(
+            "SUPABASE_URL",
+            "https://abcdefgh.supabase.co",
+            "SUPABASE_ANON_KEY",
+            "sb_publishable_abcdefghijklmnop");
 
     assertThat(Settings.fromEnvironment(base).requiredIssuer()).isEmpty();
     Map<String, String> pinned = new HashMap<>(base);
     pinned.put("SUPABASE_JWT_ISSUER", "https://auth.example.com/auth/v1");
-    assertThat(Settings.fromEnvironment(pinned).requiredIssuer()).contains("https://auth.example.com/auth/v1");
-    assertThat(Settings.fromEnvironment(pinned).tokenIssuer()).isEqualTo("https://auth.example.com/auth/v1");
+    assertThat(Settings.fromEnvironment(pinned).requiredIssuer())
+        .contains("https://auth.example.com/auth/v1");
+    assertThat(Settings.fromEnvironment(pinned).tokenIssuer())
+        .isEqualTo("https://auth.example.com/auth/v1");
   }
 
   @Test

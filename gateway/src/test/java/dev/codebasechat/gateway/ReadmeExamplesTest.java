@@ -53,14 +53,21 @@ class ReadmeExamplesTest {
   @Test
   void readmeJavaExamples_areTheTestFilesTheyName() throws Exception {
     String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
-    Matcher example = Pattern.compile("<!-- example: (\\S+) -->\n```java\n(.*?)\n```", Pattern.DOTALL).matcher(readme);
+    Matcher example =
+        Pattern.compile("<!-- example: (\\S+) -->\n```java\n(.*?)\n```", Pattern.DOTALL)
+            .matcher(readme);
     int found = 0;
     while (example.find()) {
       found++;
       String source = Files.readString(Path.of(example.group(1)), StandardCharsets.UTF_8);
       String expected =
-          source.lines()
-              .filter(line -> !line.startsWith("package ") && !line.startsWith("/** The README") && !line.contains("README-EXAMPLE-"))
+          source
+              .lines()
+              .filter(
+                  line ->
+                      !line.startsWith("package ")
+                          && !line.startsWith("/** The README")
+                          && !line.contains("README-EXAMPLE-"))
               .collect(java.util.stream.Collectors.joining("\n"))
               .replaceAll("\n{3,}", "\n\n")
               .strip();
@@ -77,11 +84,13 @@ class ReadmeExamplesTest {
     assertThat(tokenCommand.find()).as("the block mints its token with the token command").isTrue();
     assertThat(block.split("\ncurl ", -1)).as("three curl calls").hasSize(4);
     Map<String, String> environment = Map.of("DATA_DIR", dataDir.toString());
-    gateway = Gateway.builder(Settings.fromEnvironment(environment)).host("127.0.0.1").port(0).start();
+    gateway =
+        Gateway.builder(Settings.fromEnvironment(environment)).host("127.0.0.1").port(0).start();
     String token = runTokenCommand(environment, tokenCommand.group(1));
 
     String script =
-        tokenCommand.replaceFirst(Matcher.quoteReplacement("$README_TOKEN"))
+        tokenCommand
+            .replaceFirst(Matcher.quoteReplacement("$README_TOKEN"))
             .replace("localhost:8080", "localhost:" + gateway.port());
     List<JsonNode> answers = runBash(script, token);
 
@@ -115,7 +124,8 @@ class ReadmeExamplesTest {
     return dev.codebasechat.testing.TestSecrets.register(out.toString().strip());
   }
 
-  private static List<JsonNode> runBash(String script, String token) throws IOException, InterruptedException {
+  private static List<JsonNode> runBash(String script, String token)
+      throws IOException, InterruptedException {
     ProcessBuilder bash = new ProcessBuilder("bash", "-euo", "pipefail", "-c", script);
     bash.environment().put("README_TOKEN", token);
     bash.redirectErrorStream(false);
@@ -123,7 +133,8 @@ class ReadmeExamplesTest {
     byte[] stdout = process.getInputStream().readAllBytes();
     String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor()).as("bash exit; stderr: %s", stderr).isZero();
-    try (MappingIterator<JsonNode> values = GatewayClient.JSON.readerFor(JsonNode.class).readValues(stdout)) {
+    try (MappingIterator<JsonNode> values =
+        GatewayClient.JSON.readerFor(JsonNode.class).readValues(stdout)) {
       return values.readAll();
     }
   }

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code chat-gateway serve} as a real process on the embedded default: SIGTERM stops it
- * gracefully with exit 0 and the flush report; a taken port exits 1, invalid settings exit 2 listing
- * every problem. Supabase mode's processes run over real SQL in {@code dev.codebasechat.e2e}.
+ * {@code chat-gateway serve} as a real process on the embedded default: SIGTERM stops it gracefully
+ * with exit 0 and the flush report; a taken port exits 1, invalid settings exit 2 listing every
+ * problem. Supabase mode's processes run over real SQL in {@code dev.codebasechat.e2e}.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ServeProcessTest {
@@ -43,35 +43,50 @@ class ServeProcessTest {
   @Test
   void embedded_sigterm_exitsZeroAfterReportingTheFlush() throws InterruptedException {
     int port = GatewayProcess.freePort();
-    GatewayProcess child = serve(Map.of("PORT", Integer.toString(port), "DATA_DIR", dataDir.toString()));
+    GatewayProcess child =
+        serve(Map.of("PORT", Integer.toString(port), "DATA_DIR", dataDir.toString()));
     child.awaitListening();
     assertThat(child.output()).contains("mode embedded").contains(dataDir.toString());
     GatewayClient client = new GatewayClient(port);
     String token = EmbeddedGatewayTest.token(dataDir, ALICE);
     String id = client.post("/v1/sessions", token, "").json().path("id").asText();
-    assertThat(client.post("/v1/sessions/" + id + "/messages", token, "{\"role\":\"user\",\"content\":\"hi\"}").status()).isEqualTo(200);
+    assertThat(
+            client
+                .post(
+                    "/v1/sessions/" + id + "/messages",
+                    token,
+                    "{\"role\":\"user\",\"content\":\"hi\"}")
+                .status())
+        .isEqualTo(200);
 
     assertThat(child.sigterm()).isZero();
 
-    assertThat(child.output()).as(child.errors()).contains("chat-gateway stopped: every acknowledged write is confirmed");
+    assertThat(child.output())
+        .as(child.errors())
+        .contains("chat-gateway stopped: every acknowledged write is confirmed");
     assertThat(child.output() + child.errors()).doesNotContain(token).doesNotContain("Exception");
   }
 
   @Test
   void portAlreadyTaken_exitsOneWithTheReason() throws Exception {
     try (ServerSocket taken = new ServerSocket(0)) {
-      GatewayProcess child = serve(Map.of("PORT", Integer.toString(taken.getLocalPort()), "DATA_DIR", dataDir.toString()));
+      GatewayProcess child =
+          serve(
+              Map.of(
+                  "PORT", Integer.toString(taken.getLocalPort()), "DATA_DIR", dataDir.toString()));
 
       assertThat(child.awaitExit()).isEqualTo(1);
       assertThat(child.errors())
-          .contains("chat-gateway: could not start: port " + taken.getLocalPort() + " is already in use")
+          .contains(
+              "chat-gateway: could not start: port " + taken.getLocalPort() + " is already in use")
           .doesNotContain("BindException")
           .doesNotContain("\tat ");
     }
   }
 
   @Test
-  void invalidSettings_exitTwo_listingEveryProblem_withoutAStackTrace() throws InterruptedException {
+  void invalidSettings_exitTwo_listingEveryProblem_withoutAStackTrace()
+      throws InterruptedException {
     GatewayProcess child =
         serve(
             Map.of(

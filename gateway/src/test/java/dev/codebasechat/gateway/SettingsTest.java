@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 class SettingsTest {
 
-  private static final String SECRET = TestSecrets.register("s3cret-s3cret-s3cret-s3cret-s3cret-42");
+  private static final String SECRET =
+      TestSecrets.register("s3cret-s3cret-s3cret-s3cret-s3cret-42");
   private static final String KEY = TestSecrets.register("sb_publishable_abcdefghijklmnop");
 
   @Test
@@ -31,7 +32,8 @@ class SettingsTest {
 
   @Test
   void acknowledgement_isTheJournalByDefault_theDatabaseOnRequest_andNothingElse() {
-    assertThat(Settings.fromEnvironment(Map.of()).acknowledgement()).isEqualTo(dev.codebasechat.session.Acknowledgement.JOURNAL);
+    assertThat(Settings.fromEnvironment(Map.of()).acknowledgement())
+        .isEqualTo(dev.codebasechat.session.Acknowledgement.JOURNAL);
     assertThat(Settings.fromEnvironment(Map.of("GATEWAY_ACK", "database")).acknowledgement())
         .isEqualTo(dev.codebasechat.session.Acknowledgement.DATABASE);
     assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("GATEWAY_ACK", "sometimes")))
@@ -71,7 +73,13 @@ class SettingsTest {
   void toString_neverShowsSecrets() {
     Settings settings =
         Settings.fromEnvironment(
-            Map.of("SUPABASE_URL", "https://abcd.supabase.co", "SUPABASE_ANON_KEY", KEY, "SUPABASE_JWT_SECRET", SECRET));
+            Map.of(
+                "SUPABASE_URL",
+                "https://abcd.supabase.co",
+                "SUPABASE_ANON_KEY",
+                KEY,
+                "SUPABASE_JWT_SECRET",
+                SECRET));
 
     assertThat(settings.toString()).doesNotContain(KEY).doesNotContain(SECRET).contains("redacted");
   }
@@ -89,15 +97,30 @@ class SettingsTest {
 
     assertThatThrownBy(() -> Settings.fromEnvironment(environment))
         .isInstanceOf(Settings.InvalidSettingsException.class)
-        .satisfies(e -> {
-          var problems = ((Settings.InvalidSettingsException) e).problems();
-          assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("SUPABASE_URL must be an absolute http(s) URL"));
-          assertThat(problems).anySatisfy(p -> assertThat(p).isEqualTo("SUPABASE_JWT_SECRET must be at least 32 bytes"));
-          assertThat(problems).anySatisfy(p -> assertThat(p).isEqualTo("PORT must be from 1 to 65535 but was 70000"));
-          assertThat(problems).anySatisfy(p -> assertThat(p).isEqualTo("GATEWAY_DEBOUNCE_MS must be a whole number from 1 to 60000"));
-          assertThat(problems).contains("GATEWAY_DEBOUNCE is not a setting this gateway knows");
-          assertThat(problems).contains("SUPABASE_SERVICE_KEY is not a setting this gateway knows");
-        })
+        .satisfies(
+            e -> {
+              var problems = ((Settings.InvalidSettingsException) e).problems();
+              assertThat(problems)
+                  .anySatisfy(
+                      p ->
+                          assertThat(p).startsWith("SUPABASE_URL must be an absolute http(s) URL"));
+              assertThat(problems)
+                  .anySatisfy(
+                      p ->
+                          assertThat(p).isEqualTo("SUPABASE_JWT_SECRET must be at least 32 bytes"));
+              assertThat(problems)
+                  .anySatisfy(
+                      p -> assertThat(p).isEqualTo("PORT must be from 1 to 65535 but was 70000"));
+              assertThat(problems)
+                  .anySatisfy(
+                      p ->
+                          assertThat(p)
+                              .isEqualTo(
+                                  "GATEWAY_DEBOUNCE_MS must be a whole number from 1 to 60000"));
+              assertThat(problems).contains("GATEWAY_DEBOUNCE is not a setting this gateway knows");
+              assertThat(problems)
+                  .contains("SUPABASE_SERVICE_KEY is not a setting this gateway knows");
+            })
         .hasMessageNotContaining("user:pass")
         .hasMessageNotContaining("short-x")
         .hasMessageNotContaining("sb_secret_zzzz");
@@ -105,24 +128,42 @@ class SettingsTest {
 
   @Test
   void urlWithoutKey_andKeyWithoutUrl_areRefused() {
-    assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("SUPABASE_URL", "https://abcd.supabase.co")))
-        .hasMessageContaining("SUPABASE_ANON_KEY (or SUPABASE_PUBLISHABLE_KEY) is required when SUPABASE_URL is set");
+    assertThatThrownBy(
+            () -> Settings.fromEnvironment(Map.of("SUPABASE_URL", "https://abcd.supabase.co")))
+        .hasMessageContaining(
+            "SUPABASE_ANON_KEY (or SUPABASE_PUBLISHABLE_KEY) is required when SUPABASE_URL is set");
     assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("SUPABASE_ANON_KEY", KEY)))
         .hasMessageContaining("SUPABASE_URL is required when a project key is set");
-    assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(
-            "SUPABASE_URL", "https://abcd.supabase.co", "SUPABASE_ANON_KEY", KEY, "SUPABASE_PUBLISHABLE_KEY", KEY)))
+    assertThatThrownBy(
+            () ->
+                Settings.fromEnvironment(
+                    Map.of(
+                        "SUPABASE_URL",
+                        "https://abcd.supabase.co",
+                        "SUPABASE_ANON_KEY",
+                        KEY,
+                        "SUPABASE_PUBLISHABLE_KEY",
+                        KEY)))
         .hasMessageContaining("set only one of SUPABASE_ANON_KEY and SUPABASE_PUBLISHABLE_KEY");
   }
 
   @Test
   void secretWithSurroundingWhiteSpace_isRefused() {
     assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("SUPABASE_JWT_SECRET", " " + SECRET)))
-        .hasMessage("invalid settings: SUPABASE_JWT_SECRET must not have leading or trailing white space");
+        .hasMessage(
+            "invalid settings: SUPABASE_JWT_SECRET must not have leading or trailing white space");
   }
 
   @Test
   void malformedUrl_isRefused_withoutRepeatingIt() {
-    assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("SUPABASE_URL", "https://user:p ss@abcd.supabase.co", "SUPABASE_ANON_KEY", KEY)))
+    assertThatThrownBy(
+            () ->
+                Settings.fromEnvironment(
+                    Map.of(
+                        "SUPABASE_URL",
+                        "https://user:p ss@abcd.supabase.co",
+                        "SUPABASE_ANON_KEY",
+                        KEY)))
         .hasMessage("invalid settings: SUPABASE_URL is not a valid URL")
         .hasMessageNotContaining("p ss");
   }

@@ -49,16 +49,26 @@ class SupabaseGatewayTest {
   static Settings settings(FakeSupabase fake, Path dataDir) {
     return Settings.fromEnvironment(
         Map.of(
-            "SUPABASE_URL", fake.baseUrl(),
-            "SUPABASE_ANON_KEY", fake.apiKey(),
-            "SUPABASE_JWT_SECRET", SECRET,
-            "DATA_DIR", dataDir.toString(),
-            "GATEWAY_DEBOUNCE_MS", "20",
-            "GATEWAY_BREAKER_OPEN_SECONDS", "1"));
+            "SUPABASE_URL",
+            fake.baseUrl(),
+            "SUPABASE_ANON_KEY",
+            fake.apiKey(),
+            "SUPABASE_JWT_SECRET",
+            SECRET,
+            "DATA_DIR",
+            dataDir.toString(),
+            "GATEWAY_DEBOUNCE_MS",
+            "20",
+            "GATEWAY_BREAKER_OPEN_SECONDS",
+            "1"));
   }
 
   private Gateway start() {
-    return Gateway.builder(settings(fake, dataDir)).host("127.0.0.1").port(0).flushTimeout(Duration.ofSeconds(2)).start();
+    return Gateway.builder(settings(fake, dataDir))
+        .host("127.0.0.1")
+        .port(0)
+        .flushTimeout(Duration.ofSeconds(2))
+        .start();
   }
 
   private static List<String> storedIds(String id) {
@@ -71,7 +81,8 @@ class SupabaseGatewayTest {
     String alice = fake.tokenFor(ALICE);
     GatewayClient client = new GatewayClient(gateway.port());
 
-    String id = client.post("/v1/sessions", alice, "{\"repo\":\"acme/app\"}").json().path("id").asText();
+    String id =
+        client.post("/v1/sessions", alice, "{\"repo\":\"acme/app\"}").json().path("id").asText();
     Answer appended =
         client.post(
             "/v1/sessions/" + id + "/messages",
@@ -89,7 +100,8 @@ class SupabaseGatewayTest {
         {"id":"%s","repo":"acme/app","currentFile":null,"contextCache":{},"metadata":{},"messageCount":1,
          "messages":[{"id":"m1","role":"user","content":"hello","timestamp":"<time>"}],"lastActivity":"<time>"}"""
             .formatted(id);
-    assertThat(withoutTimes(client.get("/v1/sessions/" + id, alice).json())).isEqualTo(json(expected));
+    assertThat(withoutTimes(client.get("/v1/sessions/" + id, alice).json()))
+        .isEqualTo(json(expected));
 
     FlushReport report = gateway.shutdown();
     assertThat(report.isComplete()).isTrue();
@@ -101,7 +113,13 @@ class SupabaseGatewayTest {
     assertThat(afterRestart.header("X-Pending-Writes")).contains("0");
     assertThat(withoutTimes(afterRestart.json())).isEqualTo(json(expected));
 
-    assertThat(client.delete("/v1/sessions/" + id + "/messages", alice).json().path("messageCount").asInt()).isZero();
+    assertThat(
+            client
+                .delete("/v1/sessions/" + id + "/messages", alice)
+                .json()
+                .path("messageCount")
+                .asInt())
+        .isZero();
     await().atMost(Duration.ofSeconds(20)).until(() -> storedIds(id).isEmpty());
 
     assertThat(client.delete("/v1/sessions/" + id, alice).status()).isEqualTo(200);
@@ -116,18 +134,26 @@ class SupabaseGatewayTest {
     GatewayClient client = new GatewayClient(gateway.port());
     String id = "chat-1737201600000-compat01";
 
-    Answer posted = client.post("/api/codebase/chat", alice, "{\"sessionId\":\"%s\",\"message\":\"hello\"}".formatted(id));
+    Answer posted =
+        client.post(
+            "/api/codebase/chat",
+            alice,
+            "{\"sessionId\":\"%s\",\"message\":\"hello\"}".formatted(id));
 
-    assertThat(posted.json()).isEqualTo(json("{\"success\":true,\"sessionId\":\"%s\",\"count\":1}".formatted(id)));
-    assertThat(fake.session(id).orElseThrow().userId()).isEqualTo(ALICE); // created before the answer
+    assertThat(posted.json())
+        .isEqualTo(json("{\"success\":true,\"sessionId\":\"%s\",\"count\":1}".formatted(id)));
+    assertThat(fake.session(id).orElseThrow().userId())
+        .isEqualTo(ALICE); // created before the answer
     await().atMost(Duration.ofSeconds(20)).until(() -> storedIds(id).size() == 1);
     JsonNodeAssertions.assertWithoutIds(
         client.get("/api/codebase/chat?sessionId=" + id, alice).json(),
         """
         {"success":true,"sessionId":"%s","count":1,"history":[{"role":"user","content":"hello","timestamp":"<time>"}]}"""
             .formatted(id));
-    Answer cleared = client.deleteWithBody("/api/codebase/chat", alice, "{\"sessionId\":\"%s\"}".formatted(id));
-    assertThat(cleared.json()).isEqualTo(json("{\"success\":true,\"message\":\"conversation history cleared\"}"));
+    Answer cleared =
+        client.deleteWithBody("/api/codebase/chat", alice, "{\"sessionId\":\"%s\"}".formatted(id));
+    assertThat(cleared.json())
+        .isEqualTo(json("{\"success\":true,\"message\":\"conversation history cleared\"}"));
     await().atMost(Duration.ofSeconds(20)).until(() -> storedIds(id).isEmpty());
   }
 
@@ -138,10 +164,15 @@ class SupabaseGatewayTest {
     gateway = start();
     GatewayClient client = new GatewayClient(gateway.port());
 
-    Answer answer = client.post("/api/codebase/chat", fake.tokenFor(BOB), "{\"sessionId\":\"%s\",\"message\":\"mine now\"}".formatted(id));
+    Answer answer =
+        client.post(
+            "/api/codebase/chat",
+            fake.tokenFor(BOB),
+            "{\"sessionId\":\"%s\",\"message\":\"mine now\"}".formatted(id));
 
     assertThat(answer.status()).isEqualTo(404);
-    assertThat(answer.json()).isEqualTo(json("{\"error\":\"no such session\",\"code\":\"session_not_found\"}"));
+    assertThat(answer.json())
+        .isEqualTo(json("{\"error\":\"no such session\",\"code\":\"session_not_found\"}"));
     assertThat(gateway.store().pendingSessions()).isEmpty();
     assertThat(storedIds(id)).containsExactly("a1");
     assertThat(fake.session(id).orElseThrow().userId()).isEqualTo(ALICE);
@@ -153,11 +184,15 @@ class SupabaseGatewayTest {
     String alice = fake.tokenFor(ALICE);
     GatewayClient client = new GatewayClient(gateway.port());
     String id = client.post("/v1/sessions", alice, "").json().path("id").asText();
-    client.post("/v1/sessions/" + id + "/messages", alice, "{\"id\":\"m1\",\"role\":\"user\",\"content\":\"before\"}");
+    client.post(
+        "/v1/sessions/" + id + "/messages",
+        alice,
+        "{\"id\":\"m1\",\"role\":\"user\",\"content\":\"before\"}");
     await().atMost(Duration.ofSeconds(20)).until(() -> storedIds(id).equals(List.of("m1")));
     // Read once the write is confirmed: from then on the gateway holds the database's copy (the
     // read itself comes from the cache or, when confirming dropped the cached copy, the database).
-    assertThat(client.get("/v1/sessions/" + id, alice).header("X-Session-Source").orElseThrow()).isIn("database", "cache");
+    assertThat(client.get("/v1/sessions/" + id, alice).header("X-Session-Source").orElseThrow())
+        .isIn("database", "cache");
 
     fake.goDown(Outage.CONNECTION_REFUSED);
 
@@ -172,14 +207,23 @@ class SupabaseGatewayTest {
     assertThat(unknown.json().path("code").asText()).isEqualTo("session_unavailable");
     assertThat(unknown.json().path("retryAfterSeconds").asLong()).isPositive();
 
-    Answer appended = client.post("/v1/sessions/" + id + "/messages", alice, "{\"id\":\"m2\",\"role\":\"assistant\",\"content\":\"during\"}");
+    Answer appended =
+        client.post(
+            "/v1/sessions/" + id + "/messages",
+            alice,
+            "{\"id\":\"m2\",\"role\":\"assistant\",\"content\":\"during\"}");
     assertThat(appended.status()).isEqualTo(200);
     assertThat(appended.json().path("messageCount").asInt()).isEqualTo(2);
     assertThat(Integer.parseInt(appended.header("X-Pending-Writes").orElseThrow())).isPositive();
-    Answer compatNew = client.post("/api/codebase/chat", alice, "{\"sessionId\":\"chat-1737201600000-offline01\",\"message\":\"offline\"}");
+    Answer compatNew =
+        client.post(
+            "/api/codebase/chat",
+            alice,
+            "{\"sessionId\":\"chat-1737201600000-offline01\",\"message\":\"offline\"}");
     assertThat(compatNew.status()).isEqualTo(200);
 
-    Answer ready = client.send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty());
+    Answer ready =
+        client.send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty());
     assertThat(ready.status()).isEqualTo(200);
     assertThat(ready.json().path("pendingWrites").asInt()).isPositive();
     assertThat(ready.json().path("journal").path("pendingEntries").asInt()).isPositive();
@@ -187,8 +231,11 @@ class SupabaseGatewayTest {
     fake.goUp();
 
     await().atMost(Duration.ofSeconds(30)).until(() -> storedIds(id).equals(List.of("m1", "m2")));
-    await().atMost(Duration.ofSeconds(30)).until(() -> storedIds("chat-1737201600000-offline01").size() == 1);
-    assertThat(fake.session("chat-1737201600000-offline01").orElseThrow().userId()).isEqualTo(ALICE);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> storedIds("chat-1737201600000-offline01").size() == 1);
+    assertThat(fake.session("chat-1737201600000-offline01").orElseThrow().userId())
+        .isEqualTo(ALICE);
   }
 
   @Test
@@ -200,7 +247,10 @@ class SupabaseGatewayTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> fake.session(id).isPresent());
     client.get("/v1/sessions/" + id, alice);
     fake.goDown(Outage.CONNECTION_REFUSED);
-    client.post("/v1/sessions/" + id + "/messages", alice, "{\"id\":\"kept1\",\"role\":\"user\",\"content\":\"kept\"}");
+    client.post(
+        "/v1/sessions/" + id + "/messages",
+        alice,
+        "{\"id\":\"kept1\",\"role\":\"user\",\"content\":\"kept\"}");
 
     FlushReport report = gateway.shutdown();
 
@@ -208,7 +258,8 @@ class SupabaseGatewayTest {
     assertThat(report.pending()).extracting(p -> p.sessionId().value()).containsExactly(id);
     fake.goUp();
     gateway = start();
-    new GatewayClient(gateway.port()).get("/v1/sessions/" + id, alice); // the owner presents a token
+    new GatewayClient(gateway.port())
+        .get("/v1/sessions/" + id, alice); // the owner presents a token
     await().atMost(Duration.ofSeconds(30)).until(() -> storedIds(id).equals(List.of("kept1")));
   }
 
@@ -220,18 +271,39 @@ class SupabaseGatewayTest {
     record Refusal(int status, String body, int expectedStatus, String expectedCode) {}
     List<Refusal> refusals =
         List.of(
-            new Refusal(409, "{\"code\":\"23505\",\"details\":null,\"hint\":null,\"message\":\"duplicate key value violates unique constraint\"}", 409, "conflict"),
-            new Refusal(403, "{\"code\":\"42501\",\"details\":null,\"hint\":null,\"message\":\"permission denied for table codebase_chat_sessions\"}", 403, "forbidden"),
-            new Refusal(400, "{\"code\":\"22P02\",\"details\":null,\"hint\":null,\"message\":\"invalid input syntax\"}", 400, "rejected"),
-            new Refusal(401, "{\"code\":\"PGRST301\",\"details\":null,\"hint\":null,\"message\":\"JWSError JWSInvalidSignature\"}", 401, "invalid_token"),
-            new Refusal(500, "{\"code\":\"XX000\",\"details\":null,\"hint\":null,\"message\":\"internal error\"}", 502, "database_error"));
+            new Refusal(
+                409,
+                "{\"code\":\"23505\",\"details\":null,\"hint\":null,\"message\":\"duplicate key value violates unique constraint\"}",
+                409,
+                "conflict"),
+            new Refusal(
+                403,
+                "{\"code\":\"42501\",\"details\":null,\"hint\":null,\"message\":\"permission denied for table codebase_chat_sessions\"}",
+                403,
+                "forbidden"),
+            new Refusal(
+                400,
+                "{\"code\":\"22P02\",\"details\":null,\"hint\":null,\"message\":\"invalid input syntax\"}",
+                400,
+                "rejected"),
+            new Refusal(
+                401,
+                "{\"code\":\"PGRST301\",\"details\":null,\"hint\":null,\"message\":\"JWSError JWSInvalidSignature\"}",
+                401,
+                "invalid_token"),
+            new Refusal(
+                500,
+                "{\"code\":\"XX000\",\"details\":null,\"hint\":null,\"message\":\"internal error\"}",
+                502,
+                "database_error"));
     int n = 0;
     for (Refusal refusal : refusals) {
       var stub =
           fake.wireMock()
               .stubFor(
                   com.github.tomakehurst.wiremock.client.WireMock.get(
-                          com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo("/rest/v1/codebase_chat_sessions"))
+                          com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo(
+                              "/rest/v1/codebase_chat_sessions"))
                       .atPriority(1)
                       .willReturn(
                           com.github.tomakehurst.wiremock.client.WireMock.aResponse()
@@ -243,7 +315,10 @@ class SupabaseGatewayTest {
 
       assertThat(answer.status()).as(refusal.body()).isEqualTo(refusal.expectedStatus());
       assertThat(answer.json().path("code").asText()).isEqualTo(refusal.expectedCode());
-      assertThat(answer.text()).doesNotContain(refusal.body()).doesNotContain("PGRST").doesNotContain(alice);
+      assertThat(answer.text())
+          .doesNotContain(refusal.body())
+          .doesNotContain("PGRST")
+          .doesNotContain(alice);
       fake.wireMock().removeStub(stub);
     }
   }
@@ -254,12 +329,14 @@ class SupabaseGatewayTest {
     GatewayClient client = new GatewayClient(gateway.port());
     client.get("/v1/sessions/chat-1737201600000-metrics01", fake.tokenFor(ALICE));
 
-    Answer metrics = client.send("GET", "/metrics", java.util.Optional.empty(), java.util.Optional.empty());
+    Answer metrics =
+        client.send("GET", "/metrics", java.util.Optional.empty(), java.util.Optional.empty());
 
     assertThat(metrics.status()).isEqualTo(200);
     assertThat(metrics.header("Content-Type").orElseThrow()).startsWith("text/plain");
     assertThat(metrics.text())
-        .contains("http_server_requests_seconds_count{method=\"GET\",route=\"/v1/sessions/{id}\",status=\"404\"}")
+        .contains(
+            "http_server_requests_seconds_count{method=\"GET\",route=\"/v1/sessions/{id}\",status=\"404\"}")
         .contains("sessions_pending_writes")
         .contains("sessions_pending_oldest_age_seconds")
         .contains("resilience4j_circuitbreaker_state")

@@ -25,8 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The gateway in Supabase mode over real SQL (the migrations behind the PostgREST-compatible test
  * server), on the paths real clients take: a chat that only writes is held, so an outage right
- * after writes costs its owner nothing; writes never download a history; a hanging database costs
- * a caller at most the database timeout; and the smaller answers users saw wrong.
+ * after writes costs its owner nothing; writes never download a history; a hanging database costs a
+ * caller at most the database timeout; and the smaller answers users saw wrong.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SupabaseModeOnSqlTest {
@@ -48,12 +48,18 @@ class SupabaseModeOnSqlTest {
         Gateway.builder(
                 Settings.fromEnvironment(
                     Map.of(
-                        "SUPABASE_URL", supabase.baseUrl(),
-                        "SUPABASE_ANON_KEY", supabase.apiKey(),
-                        "DATA_DIR", dataDir.toString(),
-                        "GATEWAY_DEBOUNCE_MS", "20",
-                        "GATEWAY_BREAKER_OPEN_SECONDS", "1",
-                        "GATEWAY_DATABASE_TIMEOUT_MS", "500")))
+                        "SUPABASE_URL",
+                        supabase.baseUrl(),
+                        "SUPABASE_ANON_KEY",
+                        supabase.apiKey(),
+                        "DATA_DIR",
+                        dataDir.toString(),
+                        "GATEWAY_DEBOUNCE_MS",
+                        "20",
+                        "GATEWAY_BREAKER_OPEN_SECONDS",
+                        "1",
+                        "GATEWAY_DATABASE_TIMEOUT_MS",
+                        "500")))
             .host("127.0.0.1")
             .port(0)
             .flushTimeout(Duration.ofSeconds(5))
@@ -62,7 +68,9 @@ class SupabaseModeOnSqlTest {
   }
 
   private static int stored(String id) {
-    return supabase.queryOneAsOwner("select message_count from public.codebase_chat_sessions where session_id = ?", id)
+    return supabase
+        .queryOneAsOwner(
+            "select message_count from public.codebase_chat_sessions where session_id = ?", id)
         .map(Integer::parseInt)
         .orElse(-1);
   }
@@ -73,7 +81,10 @@ class SupabaseModeOnSqlTest {
 
   private static List<RecordedRequest> historyDownloads() {
     return supabase.requests(
-        r -> r.method().equals("GET") && r.isOnTable("codebase_chat_sessions") && r.query().contains("conversation_history"));
+        r ->
+            r.method().equals("GET")
+                && r.isOnTable("codebase_chat_sessions")
+                && r.query().contains("conversation_history"));
   }
 
   // ------------------------------------------------------------------ outage right after writes
@@ -85,7 +96,8 @@ class SupabaseModeOnSqlTest {
     String token = supabase.tokenFor(supabase.newUser());
     String id = client.post("/v1/sessions", token, "").json().path("id").asText();
     for (int i = 0; i < appends; i++) {
-      assertThat(client.post("/v1/sessions/" + id + "/messages", token, message("m" + i)).status()).isEqualTo(200);
+      assertThat(client.post("/v1/sessions/" + id + "/messages", token, message("m" + i)).status())
+          .isEqualTo(200);
     }
     await().atMost(Duration.ofSeconds(20)).until(() -> stored(id) == appends);
     supabase.goDown(Outage.DATABASE_UNAVAILABLE);
@@ -108,13 +120,21 @@ class SupabaseModeOnSqlTest {
     String token = supabase.tokenFor(supabase.newUser());
     String id = "chat-1737201600000-onlywrite";
     for (int i = 0; i < 3; i++) {
-      assertThat(client.post("/api/codebase/chat", token, "{\"sessionId\":\"" + id + "\",\"message\":\"q" + i + "\"}").status())
+      assertThat(
+              client
+                  .post(
+                      "/api/codebase/chat",
+                      token,
+                      "{\"sessionId\":\"" + id + "\",\"message\":\"q" + i + "\"}")
+                  .status())
           .isEqualTo(200);
     }
     await().atMost(Duration.ofSeconds(20)).until(() -> stored(id) == 3);
     supabase.goDown(Outage.CONNECTION_REFUSED);
 
-    Answer during = client.post("/api/codebase/chat", token, "{\"sessionId\":\"" + id + "\",\"message\":\"q3\"}");
+    Answer during =
+        client.post(
+            "/api/codebase/chat", token, "{\"sessionId\":\"" + id + "\",\"message\":\"q3\"}");
     Answer history = client.get("/api/codebase/chat?sessionId=" + id, token);
 
     assertThat(during.status()).isEqualTo(200);
@@ -141,8 +161,15 @@ class SupabaseModeOnSqlTest {
     supabase.clearRequests();
     GatewayClient second = start(); // a restart: the same journal, nothing held
 
-    assertThat(second.post("/v1/sessions/" + id + "/messages", token, message("rest1")).status()).isEqualTo(200);
-    assertThat(second.post("/api/codebase/chat", token, "{\"sessionId\":\"" + id + "\",\"message\":\"compat1\"}").status())
+    assertThat(second.post("/v1/sessions/" + id + "/messages", token, message("rest1")).status())
+        .isEqualTo(200);
+    assertThat(
+            second
+                .post(
+                    "/api/codebase/chat",
+                    token,
+                    "{\"sessionId\":\"" + id + "\",\"message\":\"compat1\"}")
+                .status())
         .isEqualTo(200);
     await().atMost(Duration.ofSeconds(20)).until(() -> stored(id) == 303);
 
@@ -186,31 +213,51 @@ class SupabaseModeOnSqlTest {
       Thread.sleep(2); // a later microsecond
       client.post("/v1/sessions/" + id + "/messages", token, message("m" + i));
     }
-    String afterAppends = client.get("/v1/sessions/" + id, token).json().path("lastActivity").asText();
+    String afterAppends =
+        client.get("/v1/sessions/" + id, token).json().path("lastActivity").asText();
     Thread.sleep(2);
     client.patch("/v1/sessions/" + id, token, "{\"repo\":\"acme/web\"}");
     Answer afterPatch = client.get("/v1/sessions/" + id, token);
 
     assertThat(afterAppends).isGreaterThan(before);
     assertThat(afterPatch.json().path("lastActivity").asText()).isGreaterThan(afterAppends);
-    String listed = client.get("/v1/sessions", token).json().path("sessions").get(0).path("lastActivity").asText();
-    assertThat(listed.substring(0, 19)).isEqualTo(afterPatch.json().path("lastActivity").asText().substring(0, 19));
+    String listed =
+        client
+            .get("/v1/sessions", token)
+            .json()
+            .path("sessions")
+            .get(0)
+            .path("lastActivity")
+            .asText();
+    assertThat(listed.substring(0, 19))
+        .isEqualTo(afterPatch.json().path("lastActivity").asText().substring(0, 19));
   }
 
   @Test
   void patchWithNull_clearsTheField_andTheDatabaseAgrees() {
     GatewayClient client = start();
     String token = supabase.tokenFor(supabase.newUser());
-    String id = client.post("/v1/sessions", token, "{\"repo\":\"acme/web\",\"currentFile\":\"a.ts\"}").json().path("id").asText();
+    String id =
+        client
+            .post("/v1/sessions", token, "{\"repo\":\"acme/web\",\"currentFile\":\"a.ts\"}")
+            .json()
+            .path("id")
+            .asText();
 
     Answer patched = client.patch("/v1/sessions/" + id, token, "{\"repo\":null}");
 
     assertThat(patched.status()).as(patched.text()).isEqualTo(200);
     assertThat(patched.json().path("repo").isNull()).isTrue();
     assertThat(patched.json().path("currentFile").asText()).isEqualTo("a.ts");
-    await().atMost(Duration.ofSeconds(20))
-        .until(() -> supabase.queryAsOwner("select coalesce(repo, '<null>') || '|' || current_file from public.codebase_chat_sessions where session_id = ?", id)
-            .equals(List.of("<null>|a.ts")));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                supabase
+                    .queryAsOwner(
+                        "select coalesce(repo, '<null>') || '|' || current_file from public.codebase_chat_sessions where session_id = ?",
+                        id)
+                    .equals(List.of("<null>|a.ts")));
     Answer nullCache = client.patch("/v1/sessions/" + id, token, "{\"contextCache\":null}");
     assertThat(nullCache.status()).isEqualTo(400);
     assertThat(nullCache.json().path("error").asText()).contains("send {} to empty it");
@@ -225,17 +272,25 @@ class SupabaseModeOnSqlTest {
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().path("error").asText())
-        .isEqualTo("the request body is not valid JSON: it ends before every object and array is closed (line 1, column 20)");
+        .isEqualTo(
+            "the request body is not valid JSON: it ends before every object and array is closed (line 1, column 20)");
   }
 
   @Test
   void compatiblePost_withAnEmptyMessage_saysItIsEmpty_notMissing() {
     GatewayClient client = start();
 
-    Answer answer = client.post("/api/codebase/chat", supabase.tokenFor(supabase.newUser()), "{\"sessionId\":\"chat-1737201600000-emptymsg1\",\"message\":\"\"}");
+    Answer answer =
+        client.post(
+            "/api/codebase/chat",
+            supabase.tokenFor(supabase.newUser()),
+            "{\"sessionId\":\"chat-1737201600000-emptymsg1\",\"message\":\"\"}");
 
     assertThat(answer.status()).isEqualTo(400);
-    assertThat(answer.json()).isEqualTo(json("{\"error\":\"message must not be empty: send the text of the user's message\",\"code\":\"invalid_field\"}"));
+    assertThat(answer.json())
+        .isEqualTo(
+            json(
+                "{\"error\":\"message must not be empty: send the text of the user's message\",\"code\":\"invalid_field\"}"));
   }
 
   @Test

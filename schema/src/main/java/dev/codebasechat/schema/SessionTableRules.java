@@ -13,10 +13,11 @@ import java.util.regex.Pattern;
 /**
  * The rules of the session table, as {@code supabase/migrations} defines them (the CHECK
  * constraints of {@code codebase_chat_sessions} and the argument checks of {@code
- * append_chat_messages}), for the implementations of the table outside PostgreSQL: the embedded table
- * ({@code dev.codebasechat.sync.LocalSessionTable}, in the core library) and the test kit's fake. Refusals carry the database's words: malformed
- * arguments an {@link IllegalArgumentException} with the function's message (SQLSTATE 22023 there),
- * broken limits a {@link TableConstraintException} naming the constraint (23514 there).
+ * append_chat_messages}), for the implementations of the table outside PostgreSQL: the embedded
+ * table ({@code dev.codebasechat.sync.LocalSessionTable}, in the core library) and the test kit's
+ * fake. Refusals carry the database's words: malformed arguments an {@link
+ * IllegalArgumentException} with the function's message (SQLSTATE 22023 there), broken limits a
+ * {@link TableConstraintException} naming the constraint (23514 there).
  *
  * <p>Sizes are counted in bytes of UTF-8 JSON text; the database counts its binary {@code jsonb},
  * which differs by a few bytes per value, so values within a few bytes of a limit may be judged
@@ -30,10 +31,12 @@ public final class SessionTableRules {
 
   /** ISO-8601 date-time with seconds and zone, as the function requires of {@code timestamp}. */
   public static final Pattern TIMESTAMP =
-      Pattern.compile("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$");
+      Pattern.compile(
+          "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$");
 
   public static final Set<String> ROLES = Set.of("user", "assistant", "system", "tool");
-  public static final Set<String> MESSAGE_FIELDS = Set.of("id", "role", "content", "timestamp", "code", "metadata");
+  public static final Set<String> MESSAGE_FIELDS =
+      Set.of("id", "role", "content", "timestamp", "code", "metadata");
 
   public static final int MAX_MESSAGES_PER_APPEND = 1000;
   public static final int MAX_MESSAGE_BYTES = 1_048_576;
@@ -45,11 +48,14 @@ public final class SessionTableRules {
   public static final int MAX_CURRENT_FILE_LENGTH = 4_096;
 
   /** The context columns a user may write (the column grants of {@code authenticated}). */
-  public static final Set<String> CONTEXT_COLUMNS = Set.of("repo", "current_file", "context_cache", "metadata");
+  public static final Set<String> CONTEXT_COLUMNS =
+      Set.of("repo", "current_file", "context_cache", "metadata");
 
   private SessionTableRules() {}
 
-  /** @throws IllegalArgumentException unless {@code sessionId} has the table's format */
+  /**
+   * @throws IllegalArgumentException unless {@code sessionId} has the table's format
+   */
   public static void checkSessionId(String sessionId) {
     if (!SESSION_ID.matcher(sessionId).matches()) {
       throw new IllegalArgumentException("p_session_id must match " + SESSION_ID.pattern());
@@ -70,7 +76,8 @@ public final class SessionTableRules {
       throw new IllegalArgumentException("p_messages must be a JSON array of messages");
     }
     if (messages.size() > MAX_MESSAGES_PER_APPEND) {
-      throw new IllegalArgumentException("p_messages must hold at most " + MAX_MESSAGES_PER_APPEND + " messages");
+      throw new IllegalArgumentException(
+          "p_messages must hold at most " + MAX_MESSAGES_PER_APPEND + " messages");
     }
     List<Checked> batch = new ArrayList<>(messages.size());
     Set<String> seen = new HashSet<>();
@@ -88,17 +95,21 @@ public final class SessionTableRules {
         String field = names.next();
         if (!MESSAGE_FIELDS.contains(field)) {
           throw new IllegalArgumentException(
-              at + " has a field not allowed here: " + field.substring(0, Math.min(40, field.length()))
+              at
+                  + " has a field not allowed here: "
+                  + field.substring(0, Math.min(40, field.length()))
                   + " (allowed: id, role, content, timestamp, code, metadata)");
         }
       }
       JsonNode id = message.path("id");
       if (!id.isTextual() || !MESSAGE_ID.matcher(id.asText()).matches()) {
-        throw new IllegalArgumentException(at + ".id must be a string matching " + MESSAGE_ID.pattern());
+        throw new IllegalArgumentException(
+            at + ".id must be a string matching " + MESSAGE_ID.pattern());
       }
       JsonNode role = message.path("role");
       if (!role.isTextual() || !ROLES.contains(role.asText())) {
-        throw new IllegalArgumentException(at + ".role must be one of user, assistant, system, tool");
+        throw new IllegalArgumentException(
+            at + ".role must be one of user, assistant, system, tool");
       }
       if (!message.path("content").isTextual()) {
         throw new IllegalArgumentException(at + ".content must be a string");
@@ -106,7 +117,8 @@ public final class SessionTableRules {
       JsonNode timestamp = message.path("timestamp");
       if (!timestamp.isTextual() || !TIMESTAMP.matcher(timestamp.asText()).matches()) {
         throw new IllegalArgumentException(
-            at + ".timestamp must be an ISO-8601 date-time with zone, e.g. 2025-01-18T12:00:00.000Z");
+            at
+                + ".timestamp must be an ISO-8601 date-time with zone, e.g. 2025-01-18T12:00:00.000Z");
       }
       if (message.has("metadata") && !message.get("metadata").isObject()) {
         throw new IllegalArgumentException(at + ".metadata must be a JSON object");
@@ -118,40 +130,60 @@ public final class SessionTableRules {
     return batch;
   }
 
-  /** @throws TableConstraintException when {@code repo} is longer than {@value #MAX_REPO_LENGTH} characters */
+  /**
+   * @throws TableConstraintException when {@code repo} is longer than {@value #MAX_REPO_LENGTH}
+   *     characters
+   */
   public static void checkRepo(Optional<String> repo) {
     if (repo.isPresent() && repo.get().codePointCount(0, repo.get().length()) > MAX_REPO_LENGTH) {
       throw new TableConstraintException(
-          "codebase_chat_sessions_repo_length", "repo must be at most " + MAX_REPO_LENGTH + " characters");
+          "codebase_chat_sessions_repo_length",
+          "repo must be at most " + MAX_REPO_LENGTH + " characters");
     }
   }
 
-  /** @throws TableConstraintException when {@code file} is longer than {@value #MAX_CURRENT_FILE_LENGTH} characters */
+  /**
+   * @throws TableConstraintException when {@code file} is longer than {@value
+   *     #MAX_CURRENT_FILE_LENGTH} characters
+   */
   public static void checkCurrentFile(Optional<String> file) {
-    if (file.isPresent() && file.get().codePointCount(0, file.get().length()) > MAX_CURRENT_FILE_LENGTH) {
+    if (file.isPresent()
+        && file.get().codePointCount(0, file.get().length()) > MAX_CURRENT_FILE_LENGTH) {
       throw new TableConstraintException(
           "codebase_chat_sessions_current_file_length",
           "current_file must be at most " + MAX_CURRENT_FILE_LENGTH + " characters");
     }
   }
 
-  /** @throws TableConstraintException unless {@code value} is a JSON object of at most 1 MiB */
+  /**
+   * @throws TableConstraintException unless {@code value} is a JSON object of at most 1 MiB
+   */
   public static void checkContextCache(JsonNode value) {
-    checkObject(value, MAX_CONTEXT_CACHE_BYTES, "codebase_chat_sessions_context_cache_is_object", "context_cache");
+    checkObject(
+        value,
+        MAX_CONTEXT_CACHE_BYTES,
+        "codebase_chat_sessions_context_cache_is_object",
+        "context_cache");
   }
 
-  /** @throws TableConstraintException unless {@code value} is a JSON object of at most 64 KiB */
+  /**
+   * @throws TableConstraintException unless {@code value} is a JSON object of at most 64 KiB
+   */
   public static void checkMetadata(JsonNode value) {
     checkObject(value, MAX_METADATA_BYTES, "codebase_chat_sessions_metadata_is_object", "metadata");
   }
 
   private static void checkObject(JsonNode value, int maxBytes, String constraint, String column) {
     if (!value.isObject() || value.toString().getBytes(StandardCharsets.UTF_8).length > maxBytes) {
-      throw new TableConstraintException(constraint, column + " must be a JSON object of at most " + maxBytes + " bytes");
+      throw new TableConstraintException(
+          constraint, column + " must be a JSON object of at most " + maxBytes + " bytes");
     }
   }
 
-  /** @throws TableConstraintException when a history of {@code messages} and {@code bytes} breaks a limit */
+  /**
+   * @throws TableConstraintException when a history of {@code messages} and {@code bytes} breaks a
+   *     limit
+   */
   public static void checkHistory(long messages, long bytes) {
     if (messages > MAX_MESSAGES_PER_SESSION) {
       throw new TableConstraintException(
@@ -164,7 +196,10 @@ public final class SessionTableRules {
     }
   }
 
-  /** The size of a history of messages whose JSON texts take {@code messageBytes} in all: {@code [a,b,…]}. */
+  /**
+   * The size of a history of messages whose JSON texts take {@code messageBytes} in all: {@code
+   * [a,b,…]}.
+   */
   public static long historyBytes(long messages, long messageBytes) {
     return 2 + messageBytes + Math.max(0, messages - 1);
   }

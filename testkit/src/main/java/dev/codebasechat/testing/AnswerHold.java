@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Answers held back by a test server ({@link SupabaseTestServer#holdAnswers()}, {@link
  * FakeSupabase#holdAnswers()}): each request is applied, then its answer waits until {@link
- * #release()}. For tests that need a request in flight for as long as they say, instead of a
- * delay that the machine may outrun or not. Thread-safe.
+ * #release()}. For tests that need a request in flight for as long as they say, instead of a delay
+ * that the machine may outrun or not. Thread-safe.
  */
 public final class AnswerHold implements AutoCloseable {
   /** Longest an answer is held if a test forgets to release it. */

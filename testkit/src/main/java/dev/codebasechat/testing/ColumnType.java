@@ -36,7 +36,8 @@ enum ColumnType {
       };
     } catch (IllegalArgumentException | DateTimeParseException e) {
       if (this == TIMESTAMPTZ) {
-        throw PostgrestErrors.sql(400, "22007", "invalid input syntax for type " + sqlName + ": \"" + value + "\"");
+        throw PostgrestErrors.sql(
+            400, "22007", "invalid input syntax for type " + sqlName + ": \"" + value + "\"");
       }
       throw PostgrestErrors.invalidText(sqlName, value);
     }

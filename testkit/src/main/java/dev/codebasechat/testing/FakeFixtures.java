@@ -38,7 +38,13 @@ final class FakeFixtures {
    * {@code ", "} and {@code ": "} between items. What {@code history_bytes} counts.
    */
   static String jsonbTextOf(String id) {
-    return "{\"id\": \"" + id + "\", \"role\": \"user\", \"content\": \"text of " + id + "\", \"timestamp\": \"" + TIMESTAMP + "\"}";
+    return "{\"id\": \""
+        + id
+        + "\", \"role\": \"user\", \"content\": \"text of "
+        + id
+        + "\", \"timestamp\": \""
+        + TIMESTAMP
+        + "\"}";
   }
 
   /** The body of {@code append_chat_messages} for messages with these ids. */
@@ -71,7 +77,9 @@ final class FakeFixtures {
     return RestCalls.json(body);
   }
 
-  /** A {@code p_session} of {@code store_chat_session_for} holding these messages and no context. */
+  /**
+   * A {@code p_session} of {@code store_chat_session_for} holding these messages and no context.
+   */
   static Map<String, Object> sessionOf(List<Map<String, Object>> messages) {
     Map<String, Object> session = new LinkedHashMap<>();
     session.put("repo", null);
@@ -83,7 +91,8 @@ final class FakeFixtures {
   }
 
   /** The body of {@code store_chat_session_for}; null version and session stay JSON nulls. */
-  static String storeBody(UUID owner, String sessionId, Long expectedVersion, Map<String, Object> session) {
+  static String storeBody(
+      UUID owner, String sessionId, Long expectedVersion, Map<String, Object> session) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("p_owner", owner.toString());
     body.put("p_session_id", sessionId);

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.http.HttpHeader;
 import com.github.tomakehurst.wiremock.http.Request;
+import dev.codebasechat.schema.SessionTableRules;
+import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.testing.FakeTokens.Caller;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -25,14 +27,12 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import dev.codebasechat.schema.SessionTableRules;
-import dev.codebasechat.schema.TableConstraintException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Answers one request the way the Supabase gateway plus PostgREST would for the chat-session
- * table, its computed field {@code conversation_history} and its five functions. Stateless itself:
- * state lives in {@link FakeTable}.
+ * Answers one request the way the Supabase gateway plus PostgREST would for the chat-session table,
+ * its computed field {@code conversation_history} and its five functions. Stateless itself: state
+ * lives in {@link FakeTable}.
  */
 final class FakePostgrest {
 
@@ -44,7 +44,8 @@ final class FakePostgrest {
   /** Columns {@code authenticated} may UPDATE (its column-level grant). */
   static final Set<String> UPDATABLE = Set.of("repo", "current_file", "context_cache", "metadata");
 
-  private static final Set<String> RESERVED = Set.of("select", "order", "limit", "offset", "apikey", "columns", "on_conflict");
+  private static final Set<String> RESERVED =
+      Set.of("select", "order", "limit", "offset", "apikey", "columns", "on_conflict");
 
   static final String APPEND = "append_chat_messages";
   static final String CLEAR = "clear_chat_history";
@@ -62,26 +63,40 @@ final class FakePostgrest {
           CHANGES, List.of("p_session_id", "p_since_version"),
           STORE_FOR, List.of("p_owner", "p_session_id", "p_expected_version", "p_session"),
           APPEND_FOR, List.of("p_owner", "p_session_id", "p_messages", "p_repo", "p_current_file"));
+
   private static final Set<String> OPTIONAL_ARGUMENTS = Set.of("p_repo", "p_current_file");
 
-  /** The functions only {@code service_role} may execute; {@code authenticated} executes the others. */
+  /**
+   * The functions only {@code service_role} may execute; {@code authenticated} executes the others.
+   */
   private static final Set<String> SERVICE_FUNCTIONS = Set.of(STORE_FOR, APPEND_FOR);
 
-  /** The functions that write, before which {@link FakePostgrestTransformer} runs a test's interleaving. */
+  /**
+   * The functions that write, before which {@link FakePostgrestTransformer} runs a test's
+   * interleaving.
+   */
   static final Set<String> WRITING_FUNCTIONS = Set.of(APPEND, CLEAR, DELETE, STORE_FOR, APPEND_FOR);
 
-  /** Numbers kept as written (1.50, 1e3), as jsonb keeps them, so sizes are counted as the SQL counts them. */
+  /**
+   * Numbers kept as written (1.50, 1e3), as jsonb keeps them, so sizes are counted as the SQL
+   * counts them.
+   */
   private static final ObjectMapper JSON =
       JsonMapper.builder()
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
           .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
           .build();
 
-  /** Columns a role that bypasses RLS may also UPDATE (the fake's subset of {@code service_role}'s grant). */
-  static final Set<String> SERVICE_UPDATABLE = Set.of("repo", "current_file", "context_cache", "metadata");
+  /**
+   * Columns a role that bypasses RLS may also UPDATE (the fake's subset of {@code service_role}'s
+   * grant).
+   */
+  static final Set<String> SERVICE_UPDATABLE =
+      Set.of("repo", "current_file", "context_cache", "metadata");
 
   /** Columns an INSERT by {@code authenticated} may set (its column-level grant). */
-  static final Set<String> INSERTABLE = Set.of("session_id", "user_id", "repo", "current_file", "context_cache", "metadata");
+  static final Set<String> INSERTABLE =
+      Set.of("session_id", "user_id", "repo", "current_file", "context_cache", "metadata");
 
   private final FakeTable table;
   private final FakeTokens tokens;
@@ -89,7 +104,8 @@ final class FakePostgrest {
   private final String serviceKey;
   private final int postgrestMajor;
 
-  FakePostgrest(FakeTable table, FakeTokens tokens, String apiKey, String serviceKey, int postgrestMajor) {
+  FakePostgrest(
+      FakeTable table, FakeTokens tokens, String apiKey, String serviceKey, int postgrestMajor) {
     this.table = table;
     this.tokens = tokens;
     this.apiKey = apiKey;
@@ -115,14 +131,16 @@ final class FakePostgrest {
     List<Map.Entry<String, String>> query = parseQuery(q < 0 ? "" : url.substring(q + 1));
     checkApiKey(request, query);
     if (!path.startsWith(REST_PREFIX)) {
-      throw new PostgrestErrors.Failure(Reply.json(404, "{\"message\":\"no Route matched with those values\"}"));
+      throw new PostgrestErrors.Failure(
+          Reply.json(404, "{\"message\":\"no Route matched with those values\"}"));
     }
     Caller caller = tokens.callerOf(request.getHeader("Authorization"));
     String resource = decode(path.substring(REST_PREFIX.length()));
     String method = request.getMethod().getName();
     if (resource.startsWith("rpc/")) {
       if (!method.equals("POST")) {
-        throw PostgrestErrors.error(405, "PGRST101", "Cannot use the " + method + " method on RPC", null, null);
+        throw PostgrestErrors.error(
+            405, "PGRST101", "Cannot use the " + method + " method on RPC", null, null);
       }
       return rpc(resource.substring(4), caller, request.getBodyAsString());
     }
@@ -135,23 +153,41 @@ final class FakePostgrest {
     boolean singular = accepts(request, OBJECT_MEDIA_TYPE);
     Set<String> prefer = preferences(request);
     // planned and estimated counts are exact here: the fake has no planner and no db-max-rows.
-    boolean count = prefer.stream().anyMatch(p -> p.equals("count=exact") || p.equals("count=planned") || p.equals("count=estimated"));
+    boolean count =
+        prefer.stream()
+            .anyMatch(
+                p ->
+                    p.equals("count=exact")
+                        || p.equals("count=planned")
+                        || p.equals("count=estimated"));
     boolean representation = prefer.contains("return=representation");
     return switch (method) {
       case "GET", "HEAD" -> select(caller, query, singular, count);
       case "PATCH" -> update(caller, query, request.getBodyAsString(), singular, representation);
       case "POST" -> insert(caller, query, request.getBodyAsString(), prefer, representation);
       case "DELETE" -> delete(caller, query, representation);
-      default -> throw PostgrestErrors.error(
-          400, "PGRST127", "Feature not implemented",
-          "the fake answers only GET, HEAD, PATCH, POST and DELETE on " + PostgrestErrors.TABLE + ", not " + method, null);
+      default ->
+          throw PostgrestErrors.error(
+              400,
+              "PGRST127",
+              "Feature not implemented",
+              "the fake answers only GET, HEAD, PATCH, POST and DELETE on "
+                  + PostgrestErrors.TABLE
+                  + ", not "
+                  + method,
+              null);
     };
   }
 
   private void checkApiKey(Request request, List<Map.Entry<String, String>> query) {
     String key = request.getHeader("apikey");
     if (key == null) {
-      key = query.stream().filter(e -> e.getKey().equals("apikey")).map(Map.Entry::getValue).findFirst().orElse(null);
+      key =
+          query.stream()
+              .filter(e -> e.getKey().equals("apikey"))
+              .map(Map.Entry::getValue)
+              .findFirst()
+              .orElse(null);
     }
     if (key == null || key.isEmpty()) {
       throw PostgrestErrors.missingApiKey();
@@ -163,13 +199,15 @@ final class FakePostgrest {
 
   // ---------------------------------------------------------------- GET
 
-  private Reply select(Caller caller, List<Map.Entry<String, String>> query, boolean singular, boolean count) {
+  private Reply select(
+      Caller caller, List<Map.Entry<String, String>> query, boolean singular, boolean count) {
     List<String> columns = selectedColumns(query);
     List<QueryFilter> filters = filters(query);
     Comparator<ObjectNode> order = order(single(query, "order"));
     long offset = nonNegative(query, "offset", 0);
     long limit = nonNegative(query, "limit", Long.MAX_VALUE);
-    List<ObjectNode> rows = new ArrayList<>(table.select(caller, filters, columns.contains(FakeTable.HISTORY)));
+    List<ObjectNode> rows =
+        new ArrayList<>(table.select(caller, filters, columns.contains(FakeTable.HISTORY)));
     if (order != null) {
       rows.sort(order);
     }
@@ -186,7 +224,8 @@ final class FakePostgrest {
       return objectReply(200, project(page.get(0), columns)).withHeader("Content-Range", range);
     }
     int status = count && page.size() < total ? 206 : 200;
-    return Reply.json(status, projectAll(page, columns).toString()).withHeader("Content-Range", range);
+    return Reply.json(status, projectAll(page, columns).toString())
+        .withHeader("Content-Range", range);
   }
 
   private static String contentRange(long first, int size, String total) {
@@ -194,12 +233,13 @@ final class FakePostgrest {
   }
 
   private Reply objectReply(int status, ObjectNode object) {
-    return new Reply(status, Map.of("Content-Type", OBJECT_MEDIA_TYPE + "; charset=utf-8"), object.toString());
+    return new Reply(
+        status, Map.of("Content-Type", OBJECT_MEDIA_TYPE + "; charset=utf-8"), object.toString());
   }
 
   /**
-   * The columns of {@code select}: {@code *} (also the default) is every real column, the
-   * computed field {@code conversation_history} only when named.
+   * The columns of {@code select}: {@code *} (also the default) is every real column, the computed
+   * field {@code conversation_history} only when named.
    */
   private static List<String> selectedColumns(List<Map.Entry<String, String>> query) {
     String select = single(query, "select");
@@ -252,7 +292,8 @@ final class FakePostgrest {
       String[] parts = term.strip().split("\\.", -1);
       String column = parts[0];
       if (column.equals(FakeTable.HISTORY)) {
-        throw PostgrestErrors.parseError("order", order, "the fake does not order by the computed field " + FakeTable.HISTORY);
+        throw PostgrestErrors.parseError(
+            "order", order, "the fake does not order by the computed field " + FakeTable.HISTORY);
       }
       ColumnType type = FakeTable.typeOf(column);
       boolean descending = false;
@@ -263,15 +304,22 @@ final class FakePostgrest {
           case "desc" -> descending = true;
           case "nullsfirst" -> nullsFirst = true;
           case "nullslast" -> nullsFirst = false;
-          default -> throw PostgrestErrors.parseError(
-              "order", order, "unexpected \"" + parts[i] + "\" expecting \"asc\", \"desc\", \"nullsfirst\" or \"nullslast\"");
+          default ->
+              throw PostgrestErrors.parseError(
+                  "order",
+                  order,
+                  "unexpected \""
+                      + parts[i]
+                      + "\" expecting \"asc\", \"desc\", \"nullsfirst\" or \"nullslast\"");
         }
       }
       // PostgreSQL puts NULLs last ascending and first descending unless told otherwise.
       boolean nullsGoFirst = nullsFirst != null ? nullsFirst : descending;
       Comparator<JsonNode> values = descending ? type.order().reversed() : type.order();
-      Comparator<JsonNode> withNulls = nullsGoFirst ? Comparator.nullsFirst(values) : Comparator.nullsLast(values);
-      Comparator<ObjectNode> byTerm = Comparator.comparing(row -> nonNull(row.get(column)), withNulls);
+      Comparator<JsonNode> withNulls =
+          nullsGoFirst ? Comparator.nullsFirst(values) : Comparator.nullsLast(values);
+      Comparator<ObjectNode> byTerm =
+          Comparator.comparing(row -> nonNull(row.get(column)), withNulls);
       result = result == null ? byTerm : result.thenComparing(byTerm);
     }
     return result;
@@ -300,7 +348,11 @@ final class FakePostgrest {
   // ---------------------------------------------------------------- PATCH
 
   private Reply update(
-      Caller caller, List<Map.Entry<String, String>> query, String body, boolean singular, boolean representation) {
+      Caller caller,
+      List<Map.Entry<String, String>> query,
+      String body,
+      boolean singular,
+      boolean representation) {
     ObjectNode changes = parseObject(body);
     requireColumns(changes);
     for (Map.Entry<String, JsonNode> field : List.copyOf(changes.properties())) {
@@ -323,7 +375,8 @@ final class FakePostgrest {
           throw PostgrestErrors.invalidText("text", value.toString());
         }
         if (!value.isNull()) {
-          changes.put(column, value.asText()); // a JSON number or boolean lands in a text column as text
+          changes.put(
+              column, value.asText()); // a JSON number or boolean lands in a text column as text
           checkLength(column, value.asText());
         }
       }
@@ -352,12 +405,13 @@ final class FakePostgrest {
     if (singular) {
       return objectReply(200, project(updated.get(0), columns)).withHeader("Content-Range", range);
     }
-    return Reply.json(200, projectAll(updated, columns).toString()).withHeader("Content-Range", range);
+    return Reply.json(200, projectAll(updated, columns).toString())
+        .withHeader("Content-Range", range);
   }
 
   /**
-   * PGRST204 for a key of the body that is no column of the table, before any privilege is
-   * looked at: the computed field {@code conversation_history} too, for every role.
+   * PGRST204 for a key of the body that is no column of the table, before any privilege is looked
+   * at: the computed field {@code conversation_history} too, for every role.
    */
   private static void requireColumns(ObjectNode body) {
     for (String column : (Iterable<String>) body::fieldNames) {
@@ -382,15 +436,27 @@ final class FakePostgrest {
   // ---------------------------------------------------------------- POST (insert one row)
 
   private Reply insert(
-      Caller caller, List<Map.Entry<String, String>> query, String body, Set<String> prefer, boolean representation) {
+      Caller caller,
+      List<Map.Entry<String, String>> query,
+      String body,
+      Set<String> prefer,
+      boolean representation) {
     if (prefer.stream().anyMatch(p -> p.startsWith("resolution="))
         || query.stream().anyMatch(e -> e.getKey().equals("on_conflict"))) {
       throw PostgrestErrors.error(
-          400, "PGRST127", "Feature not implemented", "the fake does not support upserts on " + PostgrestErrors.TABLE, null);
+          400,
+          "PGRST127",
+          "Feature not implemented",
+          "the fake does not support upserts on " + PostgrestErrors.TABLE,
+          null);
     }
     if (body.strip().startsWith("[")) {
       throw PostgrestErrors.error(
-          400, "PGRST127", "Feature not implemented", "the fake inserts one row (a JSON object) per request", null);
+          400,
+          "PGRST127",
+          "Feature not implemented",
+          "the fake inserts one row (a JSON object) per request",
+          null);
     }
     ObjectNode row = parseObject(body);
     requireColumns(row);
@@ -415,10 +481,17 @@ final class FakePostgrest {
     }
     if (owner == null) {
       throw PostgrestErrors.sql(
-          400, "23502", "null value in column \"user_id\" of relation \"" + PostgrestErrors.TABLE + "\" violates not-null constraint");
+          400,
+          "23502",
+          "null value in column \"user_id\" of relation \""
+              + PostgrestErrors.TABLE
+              + "\" violates not-null constraint");
     }
     if (!caller.bypassesRls() && !owner.equals(caller.userId())) {
-      throw PostgrestErrors.sql(403, "42501", "new row violates row-level security policy for table \"" + PostgrestErrors.TABLE + "\"");
+      throw PostgrestErrors.sql(
+          403,
+          "42501",
+          "new row violates row-level security policy for table \"" + PostgrestErrors.TABLE + "\"");
     }
     for (String column : List.of("context_cache", "metadata")) {
       if (row.has(column) && !row.get(column).isObject()) {
@@ -426,10 +499,14 @@ final class FakePostgrest {
       }
     }
     List<String> columns = selectedColumns(query);
-    ObjectNode inserted = table.insert(owner, sessionId.asText(), row, representation && columns.contains(FakeTable.HISTORY));
+    ObjectNode inserted =
+        table.insert(
+            owner, sessionId.asText(), row, representation && columns.contains(FakeTable.HISTORY));
     if (inserted == null) {
       throw PostgrestErrors.sql(
-          409, "23505", "duplicate key value violates unique constraint \"codebase_chat_sessions_session_id_key\"");
+          409,
+          "23505",
+          "duplicate key value violates unique constraint \"codebase_chat_sessions_session_id_key\"");
     }
     if (!representation) {
       return Reply.empty(201).withHeader("Content-Range", "*/*");
@@ -441,18 +518,21 @@ final class FakePostgrest {
 
   // ---------------------------------------------------------------- DELETE
 
-  private Reply delete(Caller caller, List<Map.Entry<String, String>> query, boolean representation) {
+  private Reply delete(
+      Caller caller, List<Map.Entry<String, String>> query, boolean representation) {
     List<QueryFilter> filters = filters(query);
     if (filters.isEmpty()) {
       throw PostgrestErrors.withoutWhereClause("DELETE");
     }
     List<String> columns = selectedColumns(query);
-    List<ObjectNode> deleted = table.deleteWhere(caller, filters, representation && columns.contains(FakeTable.HISTORY));
+    List<ObjectNode> deleted =
+        table.deleteWhere(caller, filters, representation && columns.contains(FakeTable.HISTORY));
     String range = contentRange(0, deleted.size(), "*");
     if (!representation) {
       return Reply.empty(204).withHeader("Content-Range", range);
     }
-    return Reply.json(200, projectAll(deleted, columns).toString()).withHeader("Content-Range", range);
+    return Reply.json(200, projectAll(deleted, columns).toString())
+        .withHeader("Content-Range", range);
   }
 
   // ---------------------------------------------------------------- RPC
@@ -469,12 +549,17 @@ final class FakePostgrest {
     arguments.fieldNames().forEachRemaining(given::add);
     if (parameters == null
         || !parameters.containsAll(given)
-        || !given.containsAll(parameters.stream().filter(p -> !OPTIONAL_ARGUMENTS.contains(p)).toList())) {
+        || !given.containsAll(
+            parameters.stream().filter(p -> !OPTIONAL_ARGUMENTS.contains(p)).toList())) {
       throw PostgrestErrors.unknownFunction(function, given);
     }
-    boolean allowed = SERVICE_FUNCTIONS.contains(function) ? caller.bypassesRls() : !caller.anonymous() && !caller.bypassesRls();
+    boolean allowed =
+        SERVICE_FUNCTIONS.contains(function)
+            ? caller.bypassesRls()
+            : !caller.anonymous() && !caller.bypassesRls();
     if (!allowed) {
-      throw PostgrestErrors.insufficientPrivilege(caller.anonymous(), "permission denied for function " + function);
+      throw PostgrestErrors.insufficientPrivilege(
+          caller.anonymous(), "permission denied for function " + function);
     }
     if (function.equals(STORE_FOR)) {
       return storeFor(arguments);
@@ -482,11 +567,13 @@ final class FakePostgrest {
     if (function.equals(APPEND_FOR)) {
       return appendFor(arguments);
     }
-    Long sinceVersion = function.equals(CHANGES) ? bigintArgument(arguments, "p_since_version") : null;
+    Long sinceVersion =
+        function.equals(CHANGES) ? bigintArgument(arguments, "p_since_version") : null;
     // caller_for: a signed-in user, then a valid session id.
     UUID user = caller.userId();
     if (user == null) {
-      throw PostgrestErrors.insufficientPrivilege(false, function + " needs a signed-in user (the JWT has no sub)");
+      throw PostgrestErrors.insufficientPrivilege(
+          false, function + " needs a signed-in user (the JWT has no sub)");
     }
     String sessionId = sessionIdArgument(arguments);
     for (String text : List.of("p_repo", "p_current_file")) {
@@ -501,7 +588,13 @@ final class FakePostgrest {
         FakeTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
         yield Reply.json(
             200,
-            table.append(user, sessionId, messages, textArgument(arguments, "p_repo"), textArgument(arguments, "p_current_file"))
+            table
+                .append(
+                    user,
+                    sessionId,
+                    messages,
+                    textArgument(arguments, "p_repo"),
+                    textArgument(arguments, "p_current_file"))
                 .toString());
       }
       case CLEAR -> {
@@ -518,7 +611,8 @@ final class FakePostgrest {
       }
       case CHANGES -> {
         if (sinceVersion == null || sinceVersion < 0) {
-          throw PostgrestErrors.invalidParameter("p_since_version must be a version (a number, 0 or more)");
+          throw PostgrestErrors.invalidParameter(
+              "p_since_version must be a version (a number, 0 or more)");
         }
         ObjectNode changes = table.changes(user, sessionId, sinceVersion);
         yield Reply.json(200, changes == null ? "null" : changes.toString());
@@ -558,7 +652,8 @@ final class FakePostgrest {
         throw PostgrestErrors.checkViolation("codebase_chat_sessions_history_max_messages");
       }
     }
-    boolean written = table.storeFor(owner, sessionId, expectedVersion, (ObjectNode) session, target);
+    boolean written =
+        table.storeFor(owner, sessionId, expectedVersion, (ObjectNode) session, target);
     return Reply.json(200, Boolean.toString(written));
   }
 
@@ -586,7 +681,10 @@ final class FakePostgrest {
     return Reply.json(200, answer == null ? "null" : answer.toString());
   }
 
-  /** A {@code bigint} argument: null for JSON null; 22P02 or 22003 when PostgreSQL cannot read it as one. */
+  /**
+   * A {@code bigint} argument: null for JSON null; 22P02 or 22003 when PostgreSQL cannot read it as
+   * one.
+   */
   private static @Nullable Long bigintArgument(ObjectNode arguments, String name) {
     JsonNode value = arguments.get(name);
     if (value == null || value.isNull()) {
@@ -599,7 +697,8 @@ final class FakePostgrest {
         try {
           return Long.parseLong(digits.startsWith("+") ? digits.substring(1) : digits);
         } catch (NumberFormatException e) {
-          throw PostgrestErrors.sql(400, "22003", "value \"" + text + "\" is out of range for type bigint");
+          throw PostgrestErrors.sql(
+              400, "22003", "value \"" + text + "\" is out of range for type bigint");
         }
       }
     }
@@ -619,14 +718,18 @@ final class FakePostgrest {
     }
     if (hex.matches("(?i)[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")) {
       String plain = hex.replace("-", "");
-      return UUID.fromString(plain.replaceFirst("(.{8})(.{4})(.{4})(.{4})(.{12})", "$1-$2-$3-$4-$5"));
+      return UUID.fromString(
+          plain.replaceFirst("(.{8})(.{4})(.{4})(.{4})(.{12})", "$1-$2-$3-$4-$5"));
     }
     throw PostgrestErrors.invalidText("uuid", text);
   }
 
   private static String sessionIdArgument(ObjectNode arguments) {
     JsonNode value = arguments.get("p_session_id");
-    if (value == null || !value.isValueNode() || value.isNull() || !SESSION_ID.matcher(value.asText()).matches()) {
+    if (value == null
+        || !value.isValueNode()
+        || value.isNull()
+        || !SESSION_ID.matcher(value.asText()).matches()) {
       throw PostgrestErrors.invalidParameter("p_session_id must match " + SESSION_ID.pattern());
     }
     return value.asText();
@@ -677,7 +780,11 @@ final class FakePostgrest {
   }
 
   private static @Nullable String single(List<Map.Entry<String, String>> query, String name) {
-    return query.stream().filter(e -> e.getKey().equals(name)).map(Map.Entry::getValue).findFirst().orElse(null);
+    return query.stream()
+        .filter(e -> e.getKey().equals(name))
+        .map(Map.Entry::getValue)
+        .findFirst()
+        .orElse(null);
   }
 
   private static boolean accepts(Request request, String mediaType) {

@@ -11,12 +11,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The WireMock side of {@link FakeSupabase}: every request reaching the fake's catch-all stub
- * passes here, meets the {@link FaultPlan} first, then {@link FakePostgrest}. Applied only to
- * stubs that name it, so stubs a test adds itself stay untouched.
+ * passes here, meets the {@link FaultPlan} first, then {@link FakePostgrest}. Applied only to stubs
+ * that name it, so stubs a test adds itself stay untouched.
  *
- * <p>Order per request: an outage (down, fail-next, flapping) answers without touching the
- * table; otherwise the request is applied, and only then may its answer be lost (a reset after
- * the write, as when a connection dies after the commit) or delayed.
+ * <p>Order per request: an outage (down, fail-next, flapping) answers without touching the table;
+ * otherwise the request is applied, and only then may its answer be lost (a reset after the write,
+ * as when a connection dies after the commit) or delayed.
  */
 final class FakePostgrestTransformer implements ResponseDefinitionTransformerV2 {
 
@@ -95,7 +95,8 @@ final class FakePostgrestTransformer implements ResponseDefinitionTransformerV2 
     }
     String function = url.substring(rpc.length());
     int end = function.indexOf('?');
-    return FakePostgrest.WRITING_FUNCTIONS.contains(end < 0 ? function : function.substring(0, end));
+    return FakePostgrest.WRITING_FUNCTIONS.contains(
+        end < 0 ? function : function.substring(0, end));
   }
 
   private ResponseDefinitionBuilder outageAnswer(Outage outage) {
@@ -106,7 +107,8 @@ final class FakePostgrestTransformer implements ResponseDefinitionTransformerV2 
       case EMPTY_RESPONSE -> faultBuilder(Fault.EMPTY_RESPONSE);
       // Held back for an hour (WireMock delays without holding a thread), then reset.
       case NO_ANSWER -> faultBuilder(Fault.CONNECTION_RESET_BY_PEER).withFixedDelay(3_600_000);
-      case DATABASE_UNAVAILABLE -> toWireMock(
+      case DATABASE_UNAVAILABLE ->
+          toWireMock(
               PostgrestErrors.error(
                       503,
                       "PGRST000",
@@ -115,19 +117,32 @@ final class FakePostgrestTransformer implements ResponseDefinitionTransformerV2 
                       null)
                   .reply
                   .withHeader("Retry-After", Long.toString(retryAfter.toSeconds())));
-      case DATABASE_CLIENT_ERROR -> toWireMock(
-              PostgrestErrors.error(503, "PGRST001", "Database client error. Retrying the connection.", null, null)
+      case DATABASE_CLIENT_ERROR ->
+          toWireMock(
+              PostgrestErrors.error(
+                      503,
+                      "PGRST001",
+                      "Database client error. Retrying the connection.",
+                      null,
+                      null)
                   .reply
                   .withHeader("Retry-After", Long.toString(retryAfter.toSeconds())));
-      case POOL_TIMEOUT -> toWireMock(
-          PostgrestErrors.error(504, "PGRST003", "Timed out acquiring connection from connection pool.", null, null)
-              .reply);
+      case POOL_TIMEOUT ->
+          toWireMock(
+              PostgrestErrors.error(
+                      504,
+                      "PGRST003",
+                      "Timed out acquiring connection from connection pool.",
+                      null,
+                      null)
+                  .reply);
       case PROJECT_PAUSED -> new ResponseDefinitionBuilder().withStatus(540);
       case GATEWAY_TIMEOUT -> new ResponseDefinitionBuilder().withStatus(544);
-      case ORIGIN_ERROR -> new ResponseDefinitionBuilder()
-          .withStatus(520)
-          .withHeader("Content-Type", "text/plain; charset=utf-8")
-          .withBody("error code: 520");
+      case ORIGIN_ERROR ->
+          new ResponseDefinitionBuilder()
+              .withStatus(520)
+              .withHeader("Content-Type", "text/plain; charset=utf-8")
+              .withBody("error code: 520");
     };
   }
 

@@ -15,8 +15,8 @@ import org.jspecify.annotations.Nullable;
  * @param conversationHistory the stored messages in history order (timestamp, then arrival), each
  *     the JSON object that was sent: what the computed field {@code conversation_history} answers
  * @param historyBytes the {@code history_bytes} column: each message's JSON text and 2, summed
- * @param fieldsVersion the version of the last write that changed repo, current_file,
- *     context_cache or metadata
+ * @param fieldsVersion the version of the last write that changed repo, current_file, context_cache
+ *     or metadata
  * @param clearedVersion the version of the last write that removed messages (a clear)
  */
 public record FakeSession(

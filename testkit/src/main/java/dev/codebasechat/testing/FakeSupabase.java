@@ -26,50 +26,50 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A stateful, fault-injecting stand-in for a Supabase project's Data API (the gateway plus
- * PostgREST) serving the table {@code public.codebase_chat_sessions} with its computed field
- * {@code conversation_history}, and the functions {@code append_chat_messages}, {@code
+ * PostgREST) serving the table {@code public.codebase_chat_sessions} with its computed field {@code
+ * conversation_history}, and the functions {@code append_chat_messages}, {@code
  * clear_chat_history}, {@code delete_chat_session}, {@code chat_session_changes}, {@code
- * store_chat_session_for} and {@code append_chat_messages_for}, built on WireMock. Requests go to {@link #restUrl()} exactly as to
- * {@code https://<ref>.supabase.co/rest/v1}.
+ * store_chat_session_for} and {@code append_chat_messages_for}, built on WireMock. Requests go to
+ * {@link #restUrl()} exactly as to {@code https://<ref>.supabase.co/rest/v1}.
  *
  * <h2>What it emulates</h2>
  *
  * <ul>
  *   <li>The gateway's {@code apikey} check (header or URL parameter; {@link #apiKey()} is the only
  *       key accepted) and PostgREST's HS256 JWT check against the fake's secret, with PostgREST's
- *       error bodies, {@code Proxy-Status} and {@code WWW-Authenticate} headers (v13+, or v12
- *       with {@link Builder#postgrestMajorVersion(int)}).
- *   <li>The schema of migration {@code 20261203000000}: messages are rows of their own, and
- *       {@code conversation_history} is a computed field, answered (ordered by each message's
- *       {@code timestamp}, then by arrival) only when {@code select} names it, never part of
- *       {@code *}, and refused in any INSERT or PATCH body with PGRST204, for every role. The
- *       counters {@code message_count}, {@code history_bytes}, {@code version},
- *       {@code fields_version} and {@code cleared_version} move as the SQL moves them.
+ *       error bodies, {@code Proxy-Status} and {@code WWW-Authenticate} headers (v13+, or v12 with
+ *       {@link Builder#postgrestMajorVersion(int)}).
+ *   <li>The schema of migration {@code 20261203000000}: messages are rows of their own, and {@code
+ *       conversation_history} is a computed field, answered (ordered by each message's {@code
+ *       timestamp}, then by arrival) only when {@code select} names it, never part of {@code *},
+ *       and refused in any INSERT or PATCH body with PGRST204, for every role. The counters {@code
+ *       message_count}, {@code history_bytes}, {@code version}, {@code fields_version} and {@code
+ *       cleared_version} move as the SQL moves them.
  *   <li>Grants and RLS as the project's migrations set them: {@code anon} has no privilege at all;
  *       {@code authenticated} sees, updates, clears, deletes and appends to only the rows whose
  *       {@code user_id} is its {@code sub}, may UPDATE only {@code repo}, {@code current_file},
  *       {@code context_cache}, {@code metadata}, and alone executes the functions but the two
- *       operator functions; {@code service_role} reads and updates every row (the same columns)
- *       and executes only {@code store_chat_session_for} and {@code append_chat_messages_for}.
- *   <li>{@code GET} and {@code HEAD} with {@code select}, filters {@code eq}, {@code neq},
- *       {@code gt}, {@code gte}, {@code lt}, {@code lte}, {@code in}, {@code is} (optionally
- *       {@code not.}) on the scalar columns, {@code order}, {@code limit}, {@code offset},
- *       {@code Prefer: count=exact} and the single-object media type; {@code PATCH} with
- *       {@code Prefer: return=representation}; the six functions by {@code POST /rpc/<name>},
- *       with the SQL's argument checks, errors and answers.
+ *       operator functions; {@code service_role} reads and updates every row (the same columns) and
+ *       executes only {@code store_chat_session_for} and {@code append_chat_messages_for}.
+ *   <li>{@code GET} and {@code HEAD} with {@code select}, filters {@code eq}, {@code neq}, {@code
+ *       gt}, {@code gte}, {@code lt}, {@code lte}, {@code in}, {@code is} (optionally {@code not.})
+ *       on the scalar columns, {@code order}, {@code limit}, {@code offset}, {@code Prefer:
+ *       count=exact} and the single-object media type; {@code PATCH} with {@code Prefer:
+ *       return=representation}; the six functions by {@code POST /rpc/<name>}, with the SQL's
+ *       argument checks, errors and answers.
  *   <li>The legacy service key ({@link #serviceKey()}) as {@code apikey} and bearer: it reads,
- *       inserts ({@code POST}, one row), updates and deletes ({@code DELETE}) every row, as
- *       {@code service_role} does, writes whole sessions through {@code store_chat_session_for}
- *       and appends as a given owner through {@code append_chat_messages_for}; inserts and deletes by {@code authenticated} are confined to its
- *       own rows.
+ *       inserts ({@code POST}, one row), updates and deletes ({@code DELETE}) every row, as {@code
+ *       service_role} does, writes whole sessions through {@code store_chat_session_for} and
+ *       appends as a given owner through {@code append_chat_messages_for}; inserts and deletes by
+ *       {@code authenticated} are confined to its own rows.
  * </ul>
  *
  * <h2>What it does not</h2>
@@ -90,16 +90,17 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Thread safety</h2>
  *
- * All methods may be called from any thread while requests are being served. Each request's
- * effect on the table is atomic (one lock guards the table, as the SQL function's row lock and
- * single statements would), so concurrent appends never lose or duplicate a message. Counted
- * faults ({@link #failNext}, {@link #loseResponseOfNext}) are consumed by exactly that many
- * requests, in the order they reach the fake.
+ * All methods may be called from any thread while requests are being served. Each request's effect
+ * on the table is atomic (one lock guards the table, as the SQL function's row lock and single
+ * statements would), so concurrent appends never lose or duplicate a message. Counted faults
+ * ({@link #failNext}, {@link #loseResponseOfNext}) are consumed by exactly that many requests, in
+ * the order they reach the fake.
  *
  * <p>Mind OkHttp's default {@code retryOnConnectionFailure(true)}: after a reset or an empty
  * response it silently sends the request again, so a test counting attempts should turn it off.
  */
-public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+public final class FakeSupabase
+    implements AutoCloseable, BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
 
   /** HTTP status of an append to a session id another user owns. */
   public static final int FOREIGN_SESSION_APPEND_STATUS = 403;
@@ -143,10 +144,13 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
     // The legacy anon key is itself a JWT with role anon, valid for years.
     this.apiKey = tokens.mint(null, "anon", clock.instant().plus(Duration.ofDays(3650)));
     // The legacy service_role key: a JWT with role service_role, accepted as apikey too.
-    this.serviceKey = tokens.mint(null, "service_role", clock.instant().plus(Duration.ofDays(3650)));
+    this.serviceKey =
+        tokens.mint(null, "service_role", clock.instant().plus(Duration.ofDays(3650)));
     this.transformer =
         new FakePostgrestTransformer(
-            new FakePostgrest(table, tokens, apiKey, serviceKey, postgrestMajor), faults, postgrestMajor);
+            new FakePostgrest(table, tokens, apiKey, serviceKey, postgrestMajor),
+            faults,
+            postgrestMajor);
   }
 
   /** A fake on a free port, with the system clock, a random secret, speaking PostgREST v13+. */
@@ -167,7 +171,10 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
 
     private Builder() {}
 
-    /** The time the fake stamps rows with and checks token expiry against, e.g. a {@link ManualClock}. */
+    /**
+     * The time the fake stamps rows with and checks token expiry against, e.g. a {@link
+     * ManualClock}.
+     */
     public Builder clock(Clock clock) {
       this.clock = clock;
       return this;
@@ -179,7 +186,8 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
      */
     public Builder postgrestMajorVersion(int major) {
       if (major < 12) {
-        throw new IllegalArgumentException("PostgREST major version must be at least 12 but was " + major);
+        throw new IllegalArgumentException(
+            "PostgREST major version must be at least 12 but was " + major);
       }
       this.postgrestMajor = major;
       return this;
@@ -198,7 +206,8 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
     public Builder jwtSecret(String secret) {
       byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
       if (bytes.length < 32) {
-        throw new IllegalArgumentException("jwt secret must be at least 32 bytes but was " + bytes.length);
+        throw new IllegalArgumentException(
+            "jwt secret must be at least 32 bytes but was " + bytes.length);
       }
       this.jwtSecret = bytes;
       return this;
@@ -218,8 +227,8 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
   // ------------------------------------------------------------------ lifecycle
 
   /**
-   * Starts serving (idempotent). The port is chosen at the first start and kept across outages
-   * and later restarts.
+   * Starts serving (idempotent). The port is chosen at the first start and kept across outages and
+   * later restarts.
    *
    * @throws com.github.tomakehurst.wiremock.common.FatalStartupException if the port is taken
    */
@@ -230,7 +239,8 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
     if (port == 0) {
       port = requestedPort != 0 ? requestedPort : freePort();
     }
-    WireMockServer started = new WireMockServer(wireMockConfig().port(port).extensions(transformer));
+    WireMockServer started =
+        new WireMockServer(wireMockConfig().port(port).extensions(transformer));
     started.start();
     stubEverything(started);
     server = started;
@@ -240,7 +250,9 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
   /** The one stub of the fake; any stub a test adds (default priority 5) takes precedence. */
   private static void stubEverything(WireMockServer server) {
     server.stubFor(
-        any(anyUrl()).atPriority(10).willReturn(aResponse().withTransformers(FakePostgrestTransformer.NAME)));
+        any(anyUrl())
+            .atPriority(10)
+            .willReturn(aResponse().withTransformers(FakePostgrestTransformer.NAME)));
   }
 
   /** Stops serving. Rows are kept: {@link #start()} serves them again on the same port. */
@@ -255,8 +267,8 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
 
   /**
    * Empties the table and the request journal, ends every fault (restarting a server stopped by
-   * {@link Outage#CONNECTION_REFUSED}) and removes stubs and scenarios a test added through
-   * {@link #wireMock()}. Tokens minted before stay valid.
+   * {@link Outage#CONNECTION_REFUSED}) and removes stubs and scenarios a test added through {@link
+   * #wireMock()}. Tokens minted before stay valid.
    */
   public synchronized void reset() {
     table.clear();
@@ -318,7 +330,10 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
     return serviceKey;
   }
 
-  /** An access token of {@code user} (role {@code authenticated}) valid for {@link #DEFAULT_TOKEN_LIFETIME}. */
+  /**
+   * An access token of {@code user} (role {@code authenticated}) valid for {@link
+   * #DEFAULT_TOKEN_LIFETIME}.
+   */
   public String tokenFor(UUID user) {
     return tokenFor(user, DEFAULT_TOKEN_LIFETIME);
   }
@@ -339,9 +354,9 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
   }
 
   /**
-   * A valid token with any {@code role} claim ({@code anon}, {@code authenticated},
-   * {@code service_role}; another name gets PostgREST's 401 {@code 22023} "role … does not exist")
-   * and an optional {@code sub}.
+   * A valid token with any {@code role} claim ({@code anon}, {@code authenticated}, {@code
+   * service_role}; another name gets PostgREST's 401 {@code 22023} "role … does not exist") and an
+   * optional {@code sub}.
    */
   public String tokenWithRole(@Nullable UUID sub, String role) {
     return tokens.mint(sub, role, clock.instant().plus(DEFAULT_TOKEN_LIFETIME));
@@ -355,9 +370,9 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
   }
 
   /**
-   * Answers every request with {@code outage} until {@link #goUp()}. For
-   * {@link Outage#CONNECTION_REFUSED} the server stops listening (its port is kept for the
-   * restart); connections a client pooled before may then fail differently on first use.
+   * Answers every request with {@code outage} until {@link #goUp()}. For {@link
+   * Outage#CONNECTION_REFUSED} the server stops listening (its port is kept for the restart);
+   * connections a client pooled before may then fail differently on first use.
    */
   public synchronized void goDown(Outage outage) {
     WireMockServer current = runningServer();
@@ -395,7 +410,10 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
     faults.failNext(count, outage);
   }
 
-  /** From the next request on, every other request gets {@code outage} (first fails, second passes, …). */
+  /**
+   * From the next request on, every other request gets {@code outage} (first fails, second passes,
+   * …).
+   */
   public void flapping(Outage outage) {
     requireInBand(outage);
     faults.flapping(outage);
@@ -407,8 +425,8 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
   }
 
   /**
-   * The next {@code count} requests that get through are applied in full, then their connection
-   * is reset instead of answered: the client cannot know whether the write happened.
+   * The next {@code count} requests that get through are applied in full, then their connection is
+   * reset instead of answered: the client cannot know whether the write happened.
    */
   public void loseResponseOfNext(int count) {
     requireCount(count);
@@ -416,14 +434,17 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
   }
 
   /**
-   * Holds every answer back, once its request was applied, until the returned hold is released
-   * (or the faults are cleared): a request stays in flight exactly as long as the test says.
+   * Holds every answer back, once its request was applied, until the returned hold is released (or
+   * the faults are cleared): a request stays in flight exactly as long as the test says.
    */
   public AnswerHold holdAnswers() {
     return faults.hold();
   }
 
-  /** Holds every answer back for {@code delay} (zero to stop); longer than a read timeout, a timeout. */
+  /**
+   * Holds every answer back for {@code delay} (zero to stop); longer than a read timeout, a
+   * timeout.
+   */
   public void delayResponses(Duration delay) {
     if (delay.isNegative()) {
       throw new IllegalArgumentException("delay must not be negative but was " + delay);
@@ -477,7 +498,10 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
     seedSession(owner, sessionId, plainMessages(messageIds));
   }
 
-  /** Messages with these ids, role {@code user}, content {@code "message <id>"}, the fake clock's time. */
+  /**
+   * Messages with these ids, role {@code user}, content {@code "message <id>"}, the fake clock's
+   * time.
+   */
   private ArrayNode plainMessages(String... messageIds) {
     ArrayNode messages = JSON.createArrayNode();
     String now = Instant.now(clock).toString();
@@ -493,16 +517,20 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
 
   /**
    * Stores a session with exactly these messages (a JSON array), as the table owner would: at
-   * version 0, its messages moved into rows as the migration moved a legacy history (kept in
-   * their order, whatever their ids and timestamps; see {@code 20261203000000}).
+   * version 0, its messages moved into rows as the migration moved a legacy history (kept in their
+   * order, whatever their ids and timestamps; see {@code 20261203000000}).
    */
   public void seedSession(UUID owner, String sessionId, JsonNode messages) {
     if (!FakePostgrest.SESSION_ID.matcher(sessionId).matches()) {
       throw new IllegalArgumentException(
-          "session id must match " + FakePostgrest.SESSION_ID.pattern() + " (the table's CHECK) but was " + sessionId);
+          "session id must match "
+              + FakePostgrest.SESSION_ID.pattern()
+              + " (the table's CHECK) but was "
+              + sessionId);
     }
     if (!messages.isArray()) {
-      throw new IllegalArgumentException("messages must be a JSON array but was " + messages.getNodeType());
+      throw new IllegalArgumentException(
+          "messages must be a JSON array but was " + messages.getNodeType());
     }
     table.seed(owner, sessionId, (ArrayNode) messages);
   }
@@ -525,8 +553,8 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
    * Runs {@code action} once, just before the next write is applied (after its request arrived): a
    * PATCH, POST or DELETE on the table, or a call of a function that writes ({@code
    * append_chat_messages}, {@code clear_chat_history}, {@code delete_chat_session}, {@code
-   * store_chat_session_for}, {@code append_chat_messages_for}). A concurrent writer that gets in between a client's read and its
-   * write.
+   * store_chat_session_for}, {@code append_chat_messages_for}). A concurrent writer that gets in
+   * between a client's read and its write.
    */
   public void beforeNextTableWrite(Runnable action) {
     transformer.beforeNextTableWrite(action);
@@ -535,9 +563,9 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
   // ------------------------------------------------------------------ requests
 
   /**
-   * The WireMock server behind the fake, for {@code verify}, {@code findAll} and stubs of your
-   * own, which take precedence over the fake (it answers at priority 10) until {@link #reset()}.
-   * Do not stop or reset it directly: use {@link #close()} and {@link #reset()}.
+   * The WireMock server behind the fake, for {@code verify}, {@code findAll} and stubs of your own,
+   * which take precedence over the fake (it answers at priority 10) until {@link #reset()}. Do not
+   * stop or reset it directly: use {@link #close()} and {@link #reset()}.
    */
   public synchronized WireMockServer wireMock() {
     return runningServer();
@@ -548,7 +576,9 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
     return wireMock().findAll(RequestPatternBuilder.allRequests());
   }
 
-  /** How many requests had a path (without query) matching the regular expression {@code pathRegex}. */
+  /**
+   * How many requests had a path (without query) matching the regular expression {@code pathRegex}.
+   */
   public long countRequests(String pathRegex) {
     Pattern pattern = Pattern.compile(pathRegex);
     return requests().stream()
@@ -571,7 +601,8 @@ public final class FakeSupabase implements AutoCloseable, BeforeAllCallback, Aft
   private WireMockServer runningServer() {
     WireMockServer current = server;
     if (current == null) {
-      throw new IllegalStateException("FakeSupabase is not started: call start() or register it as an extension");
+      throw new IllegalStateException(
+          "FakeSupabase is not started: call start() or register it as an extension");
     }
     return current;
   }

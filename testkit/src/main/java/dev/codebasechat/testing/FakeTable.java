@@ -30,26 +30,29 @@ import java.util.function.IntConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The rows of {@code public.codebase_chat_sessions} and, beside each, its rows of
- * {@code public.codebase_chat_messages}, with the table's RLS policies ({@code auth.uid() =
- * user_id} for every command), the row maintenance of its update trigger ({@code version} + 1,
- * {@code updated_at}/{@code last_activity} = now, {@code fields_version} = the new version when
- * {@code repo}, {@code current_file}, {@code context_cache} or {@code metadata} changed) and the
- * bodies of the functions that write messages, as migration {@code 20261203000000} defines them.
+ * The rows of {@code public.codebase_chat_sessions} and, beside each, its rows of {@code
+ * public.codebase_chat_messages}, with the table's RLS policies ({@code auth.uid() = user_id} for
+ * every command), the row maintenance of its update trigger ({@code version} + 1, {@code
+ * updated_at}/{@code last_activity} = now, {@code fields_version} = the new version when {@code
+ * repo}, {@code current_file}, {@code context_cache} or {@code metadata} changed) and the bodies of
+ * the functions that write messages, as migration {@code 20261203000000} defines them.
  *
  * <p>A row holds the table's real columns only. Each message keeps what its SQL row keeps beside
- * the JSON the client sent ({@code message_id}, {@code sent_at}, {@code seq}, {@code added_version},
- * {@code body_bytes}); none of it ever appears in a row. {@code conversation_history}, the computed
- * field, is assembled from the messages when a request selects it: ordered by {@code sent_at},
- * then {@code seq} (arrival).
+ * the JSON the client sent ({@code message_id}, {@code sent_at}, {@code seq}, {@code
+ * added_version}, {@code body_bytes}); none of it ever appears in a row. {@code
+ * conversation_history}, the computed field, is assembled from the messages when a request selects
+ * it: ordered by {@code sent_at}, then {@code seq} (arrival).
  *
  * <p>Every method holds the table's monitor for its whole run, so each is atomic, as one SQL
- * statement (or one SQL function call) would be; a function that fails changes nothing. Rows
- * handed out are deep copies.
+ * statement (or one SQL function call) would be; a function that fails changes nothing. Rows handed
+ * out are deep copies.
  */
 final class FakeTable {
 
-  /** The real columns in table order (as both the fresh and the hardened schema have them), with their types. */
+  /**
+   * The real columns in table order (as both the fresh and the hardened schema have them), with
+   * their types.
+   */
   static final Map<String, ColumnType> COLUMNS = columns();
 
   /** The computed field: selectable by name, not part of {@code *}, not writable. */
@@ -74,6 +77,7 @@ final class FakeTable {
   private final Clock clock;
   private final Map<String, Session> sessionsById = new LinkedHashMap<>();
   private final Random random = new Random();
+
   /** The identity column {@code seq}: shared by every session, never reused, not rolled back. */
   private long lastSeq;
 
@@ -101,7 +105,9 @@ final class FakeTable {
     return Collections.unmodifiableMap(columns);
   }
 
-  /** @throws PostgrestErrors.Failure 42703 when the table has no such column */
+  /**
+   * @throws PostgrestErrors.Failure 42703 when the table has no such column
+   */
   static ColumnType typeOf(String column) {
     ColumnType type = COLUMNS.get(column);
     if (type == null) {
@@ -113,7 +119,8 @@ final class FakeTable {
   // ---------------------------------------------------------------- the messages of a session
 
   /** One row of {@code codebase_chat_messages}; {@code sentAt} in microseconds since the epoch. */
-  private record StoredMessage(String key, long sentAt, long seq, long addedVersion, JsonNode body, int bodyBytes) {}
+  private record StoredMessage(
+      String key, long sentAt, long seq, long addedVersion, JsonNode body, int bodyBytes) {}
 
   /** A session row and its messages, in history order. */
   private static final class Session {
@@ -197,16 +204,21 @@ final class FakeTable {
   // ---------------------------------------------------------------- plain table requests
 
   /** Copies of the rows {@code caller} may see that pass every filter, in insertion order. */
-  synchronized List<ObjectNode> select(Caller caller, List<QueryFilter> filters, boolean withHistory) {
+  synchronized List<ObjectNode> select(
+      Caller caller, List<QueryFilter> filters, boolean withHistory) {
     return visible(caller, filters).stream().map(session -> session.view(withHistory)).toList();
   }
 
   /**
-   * Sets {@code changes} on every visible row that passes the filters. {@code checkCount} sees
-   * the number of such rows first; an exception it throws aborts the update with nothing changed.
+   * Sets {@code changes} on every visible row that passes the filters. {@code checkCount} sees the
+   * number of such rows first; an exception it throws aborts the update with nothing changed.
    */
   synchronized List<ObjectNode> update(
-      Caller caller, List<QueryFilter> filters, ObjectNode changes, IntConsumer checkCount, boolean withHistory) {
+      Caller caller,
+      List<QueryFilter> filters,
+      ObjectNode changes,
+      IntConsumer checkCount,
+      boolean withHistory) {
     List<Session> targets = visible(caller, filters);
     checkCount.accept(targets.size());
     List<ObjectNode> result = new ArrayList<>();
@@ -223,7 +235,8 @@ final class FakeTable {
    * Inserts a row for {@code owner} with the given columns (the rest take their defaults), as a
    * PostgREST INSERT after its permission checks; null when the session id is taken.
    */
-  synchronized @Nullable ObjectNode insert(UUID owner, String sessionId, ObjectNode columns, boolean withHistory) {
+  synchronized @Nullable ObjectNode insert(
+      UUID owner, String sessionId, ObjectNode columns, boolean withHistory) {
     if (sessionsById.containsKey(sessionId)) {
       return null;
     }
@@ -237,8 +250,12 @@ final class FakeTable {
     return session.view(withHistory);
   }
 
-  /** Deletes every row {@code caller} may see that passes the filters; the deleted rows, as they were. */
-  synchronized List<ObjectNode> deleteWhere(Caller caller, List<QueryFilter> filters, boolean withHistory) {
+  /**
+   * Deletes every row {@code caller} may see that passes the filters; the deleted rows, as they
+   * were.
+   */
+  synchronized List<ObjectNode> deleteWhere(
+      Caller caller, List<QueryFilter> filters, boolean withHistory) {
     List<Session> targets = visible(caller, filters);
     List<ObjectNode> deleted = new ArrayList<>();
     for (Session session : targets) {
@@ -253,8 +270,8 @@ final class FakeTable {
 
   /**
    * The body of {@code append_chat_messages} after {@code caller_for} and {@code check_messages}:
-   * creates the session owned by the caller when absent, stores the messages whose ids are new
-   * (of repeats within the batch the first), each where its timestamp puts it, and updates the
+   * creates the session owned by the caller when absent, stores the messages whose ids are new (of
+   * repeats within the batch the first), each where its timestamp puts it, and updates the
    * counters, {@code repo} and {@code current_file} in one update of the row, or not at all when
    * nothing changes.
    *
@@ -263,7 +280,11 @@ final class FakeTable {
    *     naming the first timestamp PostgreSQL cannot read; 23514 when the row would break a CHECK
    */
   synchronized ObjectNode append(
-      UUID caller, String sessionId, JsonNode messages, @Nullable String repo, @Nullable String currentFile) {
+      UUID caller,
+      String sessionId,
+      JsonNode messages,
+      @Nullable String repo,
+      @Nullable String currentFile) {
     Session stored = sessionsById.get(sessionId);
     boolean created = stored == null;
     Session session;
@@ -280,7 +301,8 @@ final class FakeTable {
     ObjectNode row = session.row;
     Inserted inserted = insertMessages(session, session.version() + 1, messages);
     boolean repoChanges = repo != null && !repo.equals(textOrNull(row.get("repo")));
-    boolean fileChanges = currentFile != null && !currentFile.equals(textOrNull(row.get("current_file")));
+    boolean fileChanges =
+        currentFile != null && !currentFile.equals(textOrNull(row.get("current_file")));
     if (inserted.added() > 0 || repoChanges || fileChanges) {
       ObjectNode before = fields(row);
       addCounts(row, inserted);
@@ -309,7 +331,11 @@ final class FakeTable {
    * {@code owner}, or null, changing nothing, when the session id belongs to another user.
    */
   synchronized @Nullable ObjectNode appendFor(
-      UUID owner, String sessionId, JsonNode messages, @Nullable String repo, @Nullable String currentFile) {
+      UUID owner,
+      String sessionId,
+      JsonNode messages,
+      @Nullable String repo,
+      @Nullable String currentFile) {
     Session stored = sessionsById.get(sessionId);
     if (stored != null && !owner.equals(stored.owner())) {
       return null;
@@ -317,7 +343,10 @@ final class FakeTable {
     return append(owner, sessionId, messages, repo, currentFile);
   }
 
-  /** {@code clear_chat_history}: a copy of the row after it, or null when the caller has no such session. */
+  /**
+   * {@code clear_chat_history}: a copy of the row after it, or null when the caller has no such
+   * session.
+   */
   synchronized @Nullable ObjectNode clearHistory(UUID caller, String sessionId) {
     Session session = ownSession(caller, sessionId);
     if (session == null) {
@@ -337,8 +366,8 @@ final class FakeTable {
   }
 
   /**
-   * The body of {@code chat_session_changes} after its argument checks: null when the caller has
-   * no session with that id; otherwise what changed since {@code sinceVersion}.
+   * The body of {@code chat_session_changes} after its argument checks: null when the caller has no
+   * session with that id; otherwise what changed since {@code sinceVersion}.
    */
   synchronized @Nullable ObjectNode changes(UUID caller, String sessionId, long sinceVersion) {
     Session session = ownSession(caller, sessionId);
@@ -384,12 +413,21 @@ final class FakeTable {
    *     checks; 23514 when the row would break a CHECK
    */
   synchronized boolean storeFor(
-      UUID owner, String sessionId, @Nullable Long expectedVersion, @Nullable ObjectNode session, JsonNode target) {
+      UUID owner,
+      String sessionId,
+      @Nullable Long expectedVersion,
+      @Nullable ObjectNode session,
+      JsonNode target) {
     Session stored = sessionsById.get(sessionId);
     if (stored != null && !stored.owner().equals(owner)) {
-      throw PostgrestErrors.sql(403, "42501", "store_chat_session_for: this session id belongs to a session of another user");
+      throw PostgrestErrors.sql(
+          403,
+          "42501",
+          "store_chat_session_for: this session id belongs to a session of another user");
     }
-    if (stored != null ? !Objects.equals(expectedVersion, stored.version()) : expectedVersion != null) {
+    if (stored != null
+        ? !Objects.equals(expectedVersion, stored.version())
+        : expectedVersion != null) {
       return false;
     }
     if (session == null) {
@@ -408,12 +446,13 @@ final class FakeTable {
     }
     // Stored messages that the target no longer holds: a clear happened; start over.
     Set<String> kept = new HashSet<>();
-    target.forEach(message -> {
-      String id = textOrNull(message.get("id"));
-      if (id != null) {
-        kept.add(id);
-      }
-    });
+    target.forEach(
+        message -> {
+          String id = textOrNull(message.get("id"));
+          if (id != null) {
+            kept.add(id);
+          }
+        });
     if (!kept.containsAll(working.byKey.keySet())) {
       removeMessages(working);
     }
@@ -429,22 +468,25 @@ final class FakeTable {
   }
 
   /**
-   * {@code check_messages}: the checks {@code append_chat_messages} documents, on at most
-   * {@code atMost} messages, with its 22023 answers.
+   * {@code check_messages}: the checks {@code append_chat_messages} documents, on at most {@code
+   * atMost} messages, with its 22023 answers.
    */
   static void checkMessages(@Nullable JsonNode messages, int atMost) {
     if (messages == null || !messages.isArray()) {
       throw PostgrestErrors.invalidParameter("p_messages must be a JSON array of messages");
     }
     if (messages.size() > atMost) {
-      throw PostgrestErrors.invalidParameter("p_messages must hold at most " + atMost + " messages");
+      throw PostgrestErrors.invalidParameter(
+          "p_messages must hold at most " + atMost + " messages");
     }
     for (int pos = 0; pos < messages.size(); pos++) {
       ArrayNode one = NODES.arrayNode().add(messages.get(pos));
       try {
         SessionTableRules.batch(one);
       } catch (IllegalArgumentException e) {
-        throw PostgrestErrors.invalidParameter(String.valueOf(e.getMessage()).replaceFirst("^p_messages\\[0]", "p_messages[" + pos + "]"));
+        throw PostgrestErrors.invalidParameter(
+            String.valueOf(e.getMessage())
+                .replaceFirst("^p_messages\\[0]", "p_messages[" + pos + "]"));
       }
     }
   }
@@ -453,16 +495,17 @@ final class FakeTable {
 
   /**
    * Inserts or replaces a row as the table owner would, and its messages as the migration moved a
-   * legacy history into rows: every message kept in its order; one without a valid id, or
-   * repeating an earlier one's, keyed {@code legacy-<position>-<8 hex>}; each ordered as of the
-   * latest readable timestamp up to it ({@code -infinity} before the first), so the order never
-   * changes. Version 0, {@code fields_version} = version, counters following the messages.
+   * legacy history into rows: every message kept in its order; one without a valid id, or repeating
+   * an earlier one's, keyed {@code legacy-<position>-<8 hex>}; each ordered as of the latest
+   * readable timestamp up to it ({@code -infinity} before the first), so the order never changes.
+   * Version 0, {@code fields_version} = version, counters following the messages.
    */
   synchronized void seed(UUID owner, String sessionId, ArrayNode messages) {
     Session session = new Session(newRow(owner, sessionId));
     long version = session.version();
     long latest = PgTimestamp.MINUS_INFINITY;
-    // The migration's "first of its id": row_number() over (partition by the id's text), nulls together.
+    // The migration's "first of its id": row_number() over (partition by the id's text), nulls
+    // together.
     Set<String> seenIds = new HashSet<>();
     boolean seenNullId = false;
     long bytes = 0;
@@ -477,8 +520,14 @@ final class FakeTable {
       } else {
         first = seenIds.add(rawId);
       }
-      boolean valid = id != null && id.isTextual() && SessionTableRules.MESSAGE_ID.matcher(id.textValue()).matches();
-      String key = valid && first && rawId != null ? rawId : "legacy-" + (i + 1) + "-" + HexFormat.of().toHexDigits(random.nextInt());
+      boolean valid =
+          id != null
+              && id.isTextual()
+              && SessionTableRules.MESSAGE_ID.matcher(id.textValue()).matches();
+      String key =
+          valid && first && rawId != null
+              ? rawId
+              : "legacy-" + (i + 1) + "-" + HexFormat.of().toHexDigits(random.nextInt());
       String timestamp = message.isObject() ? textOrNull(message.get("timestamp")) : null;
       if (timestamp != null) {
         PgTimestamp.Reading reading = PgTimestamp.read(timestamp);
@@ -487,7 +536,8 @@ final class FakeTable {
         }
       }
       int bodyBytes = JsonbText.octetLength(message);
-      session.insert(new StoredMessage(key, latest, ++lastSeq, version, message.deepCopy(), bodyBytes));
+      session.insert(
+          new StoredMessage(key, latest, ++lastSeq, version, message.deepCopy(), bodyBytes));
       bytes += bodyBytes;
     }
     session.row.put("message_count", messages.size());
@@ -522,10 +572,12 @@ final class FakeTable {
       PgTimestamp.Reading reading = PgTimestamp.read(text);
       switch (reading.outcome()) {
         case READ -> sentAt[pos] = reading.micros();
-        case UNREADABLE -> throw PostgrestErrors.invalidParameter(
-            "p_messages[" + pos + "].timestamp is not a date-time PostgreSQL can read");
-        case ZONE_OUT_OF_RANGE -> throw PostgrestErrors.sql(
-            400, "22009", "time zone displacement out of range: \"" + text + "\"");
+        case UNREADABLE ->
+            throw PostgrestErrors.invalidParameter(
+                "p_messages[" + pos + "].timestamp is not a date-time PostgreSQL can read");
+        case ZONE_OUT_OF_RANGE ->
+            throw PostgrestErrors.sql(
+                400, "22009", "time zone displacement out of range: \"" + text + "\"");
       }
     }
     int added = 0;
@@ -537,7 +589,8 @@ final class FakeTable {
         continue;
       }
       int bodyBytes = JsonbText.octetLength(message);
-      session.insert(new StoredMessage(key, sentAt[pos], ++lastSeq, version, message.deepCopy(), bodyBytes));
+      session.insert(
+          new StoredMessage(key, sentAt[pos], ++lastSeq, version, message.deepCopy(), bodyBytes));
       added++;
       bytes += bodyBytes;
     }
@@ -557,18 +610,29 @@ final class FakeTable {
 
   private static void addCounts(ObjectNode row, Inserted inserted) {
     row.put("message_count", row.get("message_count").asInt() + inserted.added());
-    row.put("history_bytes", row.get("history_bytes").asLong() + inserted.bytes() + 2L * inserted.added());
+    row.put(
+        "history_bytes",
+        row.get("history_bytes").asLong() + inserted.bytes() + 2L * inserted.added());
   }
 
   /** The four fields as {@code store_chat_session_for} takes them from {@code p_session}. */
   private static void setFields(ObjectNode row, ObjectNode session) {
     row.put("repo", textOrNull(session.get("repo")));
     row.put("current_file", textOrNull(session.get("current_file")));
-    row.set("context_cache", session.has("context_cache") ? session.get("context_cache").deepCopy() : NODES.objectNode());
-    row.set("metadata", session.has("metadata") ? session.get("metadata").deepCopy() : NODES.objectNode());
+    row.set(
+        "context_cache",
+        session.has("context_cache")
+            ? session.get("context_cache").deepCopy()
+            : NODES.objectNode());
+    row.set(
+        "metadata",
+        session.has("metadata") ? session.get("metadata").deepCopy() : NODES.objectNode());
   }
 
-  /** {@code ->>}: null for a missing key or a JSON null, a string's text, any other value's jsonb text. */
+  /**
+   * {@code ->>}: null for a missing key or a JSON null, a string's text, any other value's jsonb
+   * text.
+   */
   private static @Nullable String textOrNull(@Nullable JsonNode value) {
     if (value == null || value.isNull() || value.isMissingNode()) {
       return null;
@@ -608,7 +672,8 @@ final class FakeTable {
   private List<Session> visible(Caller caller, List<QueryFilter> filters) {
     List<Session> result = new ArrayList<>();
     for (Session session : sessionsById.values()) {
-      if (caller.sees(session.owner()) && filters.stream().allMatch(filter -> filter.matches(session.row))) {
+      if (caller.sees(session.owner())
+          && filters.stream().allMatch(filter -> filter.matches(session.row))) {
         result.add(session);
       }
     }
@@ -641,7 +706,10 @@ final class FakeTable {
     return row;
   }
 
-  /** What the update trigger does to every updated row; {@code before} holds its fields before the update. */
+  /**
+   * What the update trigger does to every updated row; {@code before} holds its fields before the
+   * update.
+   */
   private void touch(ObjectNode row, ObjectNode before) {
     String now = TIMESTAMP.format(clock.instant());
     long version = row.get("version").asLong() + 1;
@@ -656,7 +724,10 @@ final class FakeTable {
     }
   }
 
-  /** {@code is not distinct from} for text and jsonb values: numbers by value, objects without key order. */
+  /**
+   * {@code is not distinct from} for text and jsonb values: numbers by value, objects without key
+   * order.
+   */
   private static boolean sameJsonb(JsonNode left, JsonNode right) {
     if (left.isNumber() && right.isNumber()) {
       return left.decimalValue().compareTo(right.decimalValue()) == 0;

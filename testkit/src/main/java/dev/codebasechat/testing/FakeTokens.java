@@ -127,7 +127,8 @@ final class FakeTokens {
     }
     Date exp = claims.getExpirationTime();
     if (exp != null && exp.toInstant().plus(CLOCK_SKEW).isBefore(clock.instant())) {
-      throw PostgrestErrors.invalidToken(postgrestMajor >= 13 ? "PGRST303" : "PGRST301", "JWT expired");
+      throw PostgrestErrors.invalidToken(
+          postgrestMajor >= 13 ? "PGRST303" : "PGRST301", "JWT expired");
     }
     Object role = claims.getClaim("role");
     String roleName = role instanceof String s ? s : "anon";

@@ -4,9 +4,9 @@ import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The faults currently asked for. Thread-safe: each request consults it once through
- * {@link #outageForNextRequest()} under the plan's monitor, so counted faults are consumed by
- * exactly as many requests even when Jetty serves several at once.
+ * The faults currently asked for. Thread-safe: each request consults it once through {@link
+ * #outageForNextRequest()} under the plan's monitor, so counted faults are consumed by exactly as
+ * many requests even when Jetty serves several at once.
  */
 final class FaultPlan {
 

@@ -42,7 +42,9 @@ final class JsonbText {
     switch (value.getNodeType()) {
       case OBJECT -> {
         List<Map.Entry<String, JsonNode>> fields = new ArrayList<>(value.properties());
-        fields.sort(Comparator.comparing(field -> field.getKey().getBytes(StandardCharsets.UTF_8), KEY_ORDER));
+        fields.sort(
+            Comparator.comparing(
+                field -> field.getKey().getBytes(StandardCharsets.UTF_8), KEY_ORDER));
         out.append('{');
         for (int i = 0; i < fields.size(); i++) {
           if (i > 0) {
@@ -76,7 +78,10 @@ final class JsonbText {
     if (number.isIntegralNumber()) {
       return number.bigIntegerValue().toString();
     }
-    BigDecimal decimal = number.isBigDecimal() ? number.decimalValue() : new BigDecimal(Double.toString(number.doubleValue()));
+    BigDecimal decimal =
+        number.isBigDecimal()
+            ? number.decimalValue()
+            : new BigDecimal(Double.toString(number.doubleValue()));
     if (decimal.signum() == 0) {
       decimal = decimal.abs(); // numeric has no negative zero
     }

@@ -17,7 +17,8 @@ public final class LogSecretCheck implements AfterAllCallback {
 
   @Override
   public void afterAll(ExtensionContext context) {
-    SecretScanningAppender.suiteInstance().ifPresent(scanner -> check(scanner, context.getDisplayName()));
+    SecretScanningAppender.suiteInstance()
+        .ifPresent(scanner -> check(scanner, context.getDisplayName()));
   }
 
   /**
@@ -30,7 +31,10 @@ public final class LogSecretCheck implements AfterAllCallback {
     List<SecretScanningAppender.Leak> leaks = scanner.drainLeaks();
     if (!leaks.isEmpty()) {
       throw new AssertionError(
-          leaks.size() + " log event(s) during " + where + " held a secret (redacted):\n"
+          leaks.size()
+              + " log event(s) during "
+              + where
+              + " held a secret (redacted):\n"
               + leaks.stream().map(l -> "  " + l).collect(Collectors.joining("\n")));
     }
   }

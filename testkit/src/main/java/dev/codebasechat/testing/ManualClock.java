@@ -9,8 +9,8 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A {@link Clock} that moves only when told to. Thread-safe: any thread may read it while the
- * test thread advances it.
+ * A {@link Clock} that moves only when told to. Thread-safe: any thread may read it while the test
+ * thread advances it.
  */
 public final class ManualClock extends Clock {
 
@@ -44,7 +44,8 @@ public final class ManualClock extends Clock {
     now.updateAndGet(
         current -> {
           if (instant.isBefore(current)) {
-            throw new IllegalArgumentException("time cannot go back from " + current + " to " + instant);
+            throw new IllegalArgumentException(
+                "time cannot go back from " + current + " to " + instant);
           }
           return instant;
         });

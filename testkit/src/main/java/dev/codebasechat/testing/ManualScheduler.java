@@ -9,16 +9,16 @@ import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 import java.util.concurrent.Delayed;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * A {@link ScheduledExecutorService} driven by a {@link ManualClock}: nothing runs until the test
@@ -26,11 +26,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread, earliest deadline first (ties in submission order), with the clock set to each task's
  * deadline while it runs.
  *
- * <p>Thread-safe for submission: production code may schedule from any thread (for example from
- * an HTTP callback) while the test thread advances time. Advancing by 1 ms before a deadline runs
+ * <p>Thread-safe for submission: production code may schedule from any thread (for example from an
+ * HTTP callback) while the test thread advances time. Advancing by 1 ms before a deadline runs
  * nothing; advancing to the deadline runs the task exactly once.
  */
-public final class ManualScheduler extends AbstractExecutorService implements ScheduledExecutorService {
+public final class ManualScheduler extends AbstractExecutorService
+    implements ScheduledExecutorService {
 
   private final ManualClock clock;
   private final PriorityQueue<Task<?>> queue = new PriorityQueue<>();
@@ -64,10 +65,10 @@ public final class ManualScheduler extends AbstractExecutorService implements Sc
   }
 
   /**
-   * Runs {@code blockingCall} (for example a blocking method of a store wired to this scheduler)
-   * on a thread of its own and moves time for it until it returns: tasks already due run at once;
-   * when nothing is due, the call has not returned and {@code settled} says nothing else is under
-   * way (no HTTP request in flight, say), time moves to the next waiting task. A blocking call on a
+   * Runs {@code blockingCall} (for example a blocking method of a store wired to this scheduler) on
+   * a thread of its own and moves time for it until it returns: tasks already due run at once; when
+   * nothing is due, the call has not returned and {@code settled} says nothing else is under way
+   * (no HTTP request in flight, say), time moves to the next waiting task. A blocking call on a
    * manual clock nobody moves would wait forever; this is how to make one. Moving time while an
    * answer is on its way would fire the call's own timeout first: give a {@code settled} that
    * knows, e.g. {@code () -> okHttpClient.dispatcher().runningCallsCount() == 0}.
@@ -79,15 +80,19 @@ public final class ManualScheduler extends AbstractExecutorService implements Sc
    * @throws RuntimeException what the call threw (a checked exception wrapped in {@link
    *     java.util.concurrent.CompletionException})
    */
-  public <T> T callWhileAdvancing(Callable<T> blockingCall, Duration maxFakeTime, BooleanSupplier settled) {
+  public <T> T callWhileAdvancing(
+      Callable<T> blockingCall, Duration maxFakeTime, BooleanSupplier settled) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    Thread caller = new Thread(() -> {
-      try {
-        result.complete(blockingCall.call());
-      } catch (Throwable e) {
-        result.completeExceptionally(e);
-      }
-    }, "manual-time-call");
+    Thread caller =
+        new Thread(
+            () -> {
+              try {
+                result.complete(blockingCall.call());
+              } catch (Throwable e) {
+                result.completeExceptionally(e);
+              }
+            },
+            "manual-time-call");
     caller.setDaemon(true);
     caller.start();
     Instant limit = clock.instant().plus(maxFakeTime);
@@ -100,16 +105,18 @@ public final class ManualScheduler extends AbstractExecutorService implements Sc
       java.util.Optional<Duration> next = nextDelay();
       if (next.isEmpty() || !settled.getAsBoolean()) {
         if (System.nanoTime() - waitingSince > TimeUnit.SECONDS.toNanos(30)) {
-          throw new AssertionError(next.isEmpty()
-              ? "the call waits on something else than time: no task is scheduled"
-              : "the call waits on something else than time: not settled for 30 s");
+          throw new AssertionError(
+              next.isEmpty()
+                  ? "the call waits on something else than time: no task is scheduled"
+                  : "the call waits on something else than time: not settled for 30 s");
         }
         continue;
       }
       if (staysQuiet(result)) {
         waitingSince = System.nanoTime();
         if (clock.instant().plus(next.get()).isAfter(limit)) {
-          throw new AssertionError("the call did not return within " + maxFakeTime + " of fake time");
+          throw new AssertionError(
+              "the call did not return within " + maxFakeTime + " of fake time");
         }
         advance(next.get().isNegative() ? Duration.ZERO : next.get());
       }
@@ -232,7 +239,8 @@ public final class ManualScheduler extends AbstractExecutorService implements Sc
     return isTerminated();
   }
 
-  private synchronized <V> Task<V> enqueue(Callable<V> callable, long delay, TimeUnit unit, long periodNanos) {
+  private synchronized <V> Task<V> enqueue(
+      Callable<V> callable, long delay, TimeUnit unit, long periodNanos) {
     if (shutdown) {
       throw new java.util.concurrent.RejectedExecutionException("scheduler is shut down");
     }

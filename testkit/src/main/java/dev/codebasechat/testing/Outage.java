@@ -1,30 +1,38 @@
 package dev.codebasechat.testing;
 
 /**
- * How {@link FakeSupabase} and {@link SupabaseTestServer} answer while it is down or failing on purpose: the transport
- * failures and the unavailability statuses a client of Supabase's Data API meets in practice.
+ * How {@link FakeSupabase} and {@link SupabaseTestServer} answer while it is down or failing on
+ * purpose: the transport failures and the unavailability statuses a client of Supabase's Data API
+ * meets in practice.
  */
 public enum Outage {
   /**
-   * Nothing listens on the port: the client's connect fails ({@code ConnectException}). Only
-   * for {@link FakeSupabase#goDown(Outage)}, which stops the server and keeps its port.
+   * Nothing listens on the port: the client's connect fails ({@code ConnectException}). Only for
+   * {@link FakeSupabase#goDown(Outage)}, which stops the server and keeps its port.
    */
   CONNECTION_REFUSED,
-  /** The connection is reset once the request arrived ({@code SocketException: Connection reset}). */
+  /**
+   * The connection is reset once the request arrived ({@code SocketException: Connection reset}).
+   */
   CONNECTION_RESET,
-  /** The connection closes without a byte of answer ({@code IOException: unexpected end of stream}). */
+  /**
+   * The connection closes without a byte of answer ({@code IOException: unexpected end of stream}).
+   */
   EMPTY_RESPONSE,
   /**
-   * The connection is accepted and the request read, and no answer ever comes: the client waits
-   * for its read timeout. When the fault ends (or the server stops), such connections are reset.
+   * The connection is accepted and the request read, and no answer ever comes: the client waits for
+   * its read timeout. When the fault ends (or the server stops), such connections are reset.
    */
   NO_ANSWER,
   /**
-   * PostgREST lost its database: 503 {@code PGRST000} with {@code Retry-After} (see
-   * {@link FakeSupabase#retryAfter(java.time.Duration)}).
+   * PostgREST lost its database: 503 {@code PGRST000} with {@code Retry-After} (see {@link
+   * FakeSupabase#retryAfter(java.time.Duration)}).
    */
   DATABASE_UNAVAILABLE,
-  /** PostgREST's connection to its database broke mid-request: 503 {@code PGRST001} with {@code Retry-After}. */
+  /**
+   * PostgREST's connection to its database broke mid-request: 503 {@code PGRST001} with {@code
+   * Retry-After}.
+   */
   DATABASE_CLIENT_ERROR,
   /** PostgREST's pool is exhausted: 504 {@code PGRST003}. */
   POOL_TIMEOUT,

@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
  * are refused, {@code 24:00:00} is the next midnight, second 60 rolls over, the fraction is rounded
  * to microseconds, and a zone beyond ±15:59 is an error of its own.
  *
- * <p>The other forms PostgreSQL reads ({@code epoch}, {@code now}, {@code Jan 18 2025}, …) are
- * not read here: {@link #read} calls them {@link Reading#UNREADABLE}.
+ * <p>The other forms PostgreSQL reads ({@code epoch}, {@code now}, {@code Jan 18 2025}, …) are not
+ * read here: {@link #read} calls them {@link Reading#UNREADABLE}.
  */
 final class PgTimestamp {
 
@@ -58,8 +58,14 @@ final class PgTimestamp {
     int minute = Integer.parseInt(m.group(5));
     int second = Integer.parseInt(m.group(6));
     // ParseFractionalSecond: rint(strtod("0.<digits>") * 1000000), Java's doubles round as C's do.
-    long fraction = m.group(7) == null ? 0 : (long) Math.rint(Double.parseDouble("0." + m.group(7)) * MICROS_PER_SECOND);
-    if (minute > 59 || second > 60 || hour > 24 || (hour == 24 && (minute > 0 || second > 0 || fraction > 0))) {
+    long fraction =
+        m.group(7) == null
+            ? 0
+            : (long) Math.rint(Double.parseDouble("0." + m.group(7)) * MICROS_PER_SECOND);
+    if (minute > 59
+        || second > 60
+        || hour > 24
+        || (hour == 24 && (minute > 0 || second > 0 || fraction > 0))) {
       return Reading.UNREADABLE;
     }
     int offsetSeconds = 0;
@@ -83,7 +89,11 @@ final class PgTimestamp {
       return Reading.UNREADABLE;
     }
     long seconds =
-        date.toEpochSecond(LocalTime.MIDNIGHT, ZoneOffset.UTC) + hour * 3600L + minute * 60L + second - offsetSeconds;
+        date.toEpochSecond(LocalTime.MIDNIGHT, ZoneOffset.UTC)
+            + hour * 3600L
+            + minute * 60L
+            + second
+            - offsetSeconds;
     return new Reading(Outcome.READ, seconds * MICROS_PER_SECOND + fraction);
   }
 }

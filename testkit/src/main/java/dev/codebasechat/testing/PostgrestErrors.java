@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jspecify.annotations.Nullable;
 
 /**
- * PostgREST's error answers, with the bodies and headers of PostgREST v13+ (and v12 where the
- * fake is told to speak it). Every method returns a {@link Failure} to be thrown by the handler.
+ * PostgREST's error answers, with the bodies and headers of PostgREST v13+ (and v12 where the fake
+ * is told to speak it). Every method returns a {@link Failure} to be thrown by the handler.
  */
 final class PostgrestErrors {
 
@@ -19,6 +19,7 @@ final class PostgrestErrors {
   /** An error answer travelling up from deep in request handling. */
   static final class Failure extends RuntimeException {
     private static final long serialVersionUID = 1L;
+
     @SuppressWarnings("serial")
     final Reply reply;
 
@@ -39,7 +40,10 @@ final class PostgrestErrors {
         Reply.json(status, body.toString()).withHeader("Proxy-Status", "PostgREST; error=" + code));
   }
 
-  /** A database error: {@code 42501} etc., with PostgREST's SQLSTATE → status mapping left to the caller. */
+  /**
+   * A database error: {@code 42501} etc., with PostgREST's SQLSTATE → status mapping left to the
+   * caller.
+   */
   static Failure sql(int status, String sqlState, String message) {
     return error(status, sqlState, message, null, null);
   }
@@ -53,11 +57,13 @@ final class PostgrestErrors {
   }
 
   static Failure missingApiKey() {
-    return apiKey("No API key found in request", "No `apikey` request header or url param was found.");
+    return apiKey(
+        "No API key found in request", "No `apikey` request header or url param was found.");
   }
 
   static Failure invalidApiKey() {
-    return apiKey("Invalid API key", "Double check your Supabase `anon` or `service_role` API key.");
+    return apiKey(
+        "Invalid API key", "Double check your Supabase `anon` or `service_role` API key.");
   }
 
   /** PGRST301/PGRST303: the token was refused; PostgREST names the reason in WWW-Authenticate. */
@@ -89,7 +95,12 @@ final class PostgrestErrors {
   }
 
   static Failure parseError(String what, String value, String details) {
-    return error(400, "PGRST100", "\"failed to parse " + what + " (" + value + ")\" (line 1, column 1)", details, null);
+    return error(
+        400,
+        "PGRST100",
+        "\"failed to parse " + what + " (" + value + ")\" (line 1, column 1)",
+        details,
+        null);
   }
 
   static Failure invalidParameter(String message) {
@@ -139,7 +150,9 @@ final class PostgrestErrors {
     return new Failure(failure.reply.withHeader("Content-Range", "*/" + total));
   }
 
-  /** A rule of the table broken, as {@link dev.codebasechat.schema.SessionTableRules} reports it. */
+  /**
+   * A rule of the table broken, as {@link dev.codebasechat.schema.SessionTableRules} reports it.
+   */
   static Failure of(dev.codebasechat.schema.TableConstraintException e) {
     return checkViolation(e.constraint());
   }
@@ -149,7 +162,11 @@ final class PostgrestErrors {
       return new Failure(Reply.json(404, "{}"));
     }
     return error(
-        404, "PGRST205", "Could not find the table 'public." + name + "' in the schema cache", null, null);
+        404,
+        "PGRST205",
+        "Could not find the table 'public." + name + "' in the schema cache",
+        null,
+        null);
   }
 
   static Failure unknownFunction(String name, Iterable<String> argumentNames) {

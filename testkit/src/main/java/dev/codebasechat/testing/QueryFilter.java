@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One horizontal filter, {@code column=op.value}, of the few forms the fake understands:
- * {@code eq}, {@code neq}, {@code gt}, {@code gte}, {@code lt}, {@code lte}, {@code in.(…)}
- * (elements optionally double-quoted, with {@code \"} and
- * {@code \\} escapes) and {@code is.null} / {@code is.not_null}, each optionally negated with
- * {@code not.}. Anything else is answered with a PGRST100 whose details say so.
+ * One horizontal filter, {@code column=op.value}, of the few forms the fake understands: {@code
+ * eq}, {@code neq}, {@code gt}, {@code gte}, {@code lt}, {@code lte}, {@code in.(…)} (elements
+ * optionally double-quoted, with {@code \"} and {@code \\} escapes) and {@code is.null} / {@code
+ * is.not_null}, each optionally negated with {@code not.}. Anything else is answered with a
+ * PGRST100 whose details say so.
  */
 final class QueryFilter {
 
@@ -21,7 +21,8 @@ final class QueryFilter {
   private final boolean negated;
   private final List<String> values;
 
-  private QueryFilter(String column, ColumnType type, String operator, boolean negated, List<String> values) {
+  private QueryFilter(
+      String column, ColumnType type, String operator, boolean negated, List<String> values) {
     this.column = column;
     this.type = type;
     this.operator = operator;
@@ -35,7 +36,8 @@ final class QueryFilter {
    */
   static QueryFilter parse(String column, String raw) {
     if (column.equals(FakeTable.HISTORY)) {
-      throw PostgrestErrors.parseError("filter", raw, "the fake does not filter on the computed field " + FakeTable.HISTORY);
+      throw PostgrestErrors.parseError(
+          "filter", raw, "the fake does not filter on the computed field " + FakeTable.HISTORY);
     }
     ColumnType type = FakeTable.typeOf(column);
     String rest = raw;
@@ -46,20 +48,27 @@ final class QueryFilter {
     }
     int dot = rest.indexOf('.');
     if (dot < 0) {
-      throw PostgrestErrors.parseError("filter", raw, "expecting an operator followed by \".\" and a value");
+      throw PostgrestErrors.parseError(
+          "filter", raw, "expecting an operator followed by \".\" and a value");
     }
     String operator = rest.substring(0, dot);
     String value = rest.substring(dot + 1);
     if (type == ColumnType.JSONB && !operator.equals("is")) {
-      throw PostgrestErrors.parseError("filter", raw, "the fake filters jsonb columns only with is.null / is.not_null");
+      throw PostgrestErrors.parseError(
+          "filter", raw, "the fake filters jsonb columns only with is.null / is.not_null");
     }
     List<String> values =
         switch (operator) {
           case "eq", "neq", "gt", "gte", "lt", "lte" -> List.of(type.canonical(value));
           case "in" -> parseList(raw, value).stream().map(type::canonical).toList();
           case "is" -> List.of(parseIs(raw, value));
-          default -> throw PostgrestErrors.parseError(
-              "filter", raw, "the fake supports only eq, neq, gt, gte, lt, lte, in and is (operator was \"" + operator + "\")");
+          default ->
+              throw PostgrestErrors.parseError(
+                  "filter",
+                  raw,
+                  "the fake supports only eq, neq, gt, gte, lt, lte, in and is (operator was \""
+                      + operator
+                      + "\")");
         };
     return new QueryFilter(column, type, operator, negated, values);
   }
@@ -67,7 +76,8 @@ final class QueryFilter {
   private static String parseIs(String raw, String value) {
     String lower = value.toLowerCase(Locale.ROOT);
     if (!lower.equals("null") && !lower.equals("not_null")) {
-      throw PostgrestErrors.parseError("filter", raw, "the fake supports only is.null and is.not_null");
+      throw PostgrestErrors.parseError(
+          "filter", raw, "the fake supports only is.null and is.not_null");
     }
     return lower;
   }
@@ -76,7 +86,8 @@ final class QueryFilter {
   static List<String> parseList(String raw, String list) {
     String body = list.strip();
     if (!body.startsWith("(") || !body.endsWith(")")) {
-      throw PostgrestErrors.parseError("filter", raw, "unexpected \"" + body + "\" expecting \"(\"");
+      throw PostgrestErrors.parseError(
+          "filter", raw, "unexpected \"" + body + "\" expecting \"(\"");
     }
     List<String> elements = new ArrayList<>();
     String inner = body.substring(1, body.length() - 1);
@@ -104,19 +115,22 @@ final class QueryFilter {
           }
         }
         if (!closed) {
-          throw PostgrestErrors.parseError("filter", raw, "unexpected end of input expecting closing quote");
+          throw PostgrestErrors.parseError(
+              "filter", raw, "unexpected end of input expecting closing quote");
         }
         while (i < inner.length() && inner.charAt(i) == ' ') {
           i++;
         }
         if (i < inner.length() && inner.charAt(i) != ',') {
-          throw PostgrestErrors.parseError("filter", raw, "unexpected \"" + inner.charAt(i) + "\" expecting \",\" or \")\"");
+          throw PostgrestErrors.parseError(
+              "filter", raw, "unexpected \"" + inner.charAt(i) + "\" expecting \",\" or \")\"");
         }
       } else {
         while (i < inner.length() && inner.charAt(i) != ',') {
           char c = inner.charAt(i++);
           if (c == '(' || c == ')' || c == '"') {
-            throw PostgrestErrors.parseError("filter", raw, "unexpected \"" + c + "\" in an unquoted list element");
+            throw PostgrestErrors.parseError(
+                "filter", raw, "unexpected \"" + c + "\" in an unquoted list element");
           }
           element.append(c);
         }

@@ -55,13 +55,19 @@ final class RestCalls {
     }
   }
 
-  /** {@code GET /rest/v1/<pathAndQuery>} with the project key, the token (none if null) and extra header pairs. */
-  Answer get(@Nullable String token, String pathAndQuery, String... headerPairs) throws IOException {
+  /**
+   * {@code GET /rest/v1/<pathAndQuery>} with the project key, the token (none if null) and extra
+   * header pairs.
+   */
+  Answer get(@Nullable String token, String pathAndQuery, String... headerPairs)
+      throws IOException {
     return send(request(token, pathAndQuery, headerPairs).get());
   }
 
-  Answer patch(@Nullable String token, String pathAndQuery, String json, String... headerPairs) throws IOException {
-    return send(request(token, pathAndQuery, headerPairs).patch(RequestBody.create(json, JSON_TYPE)));
+  Answer patch(@Nullable String token, String pathAndQuery, String json, String... headerPairs)
+      throws IOException {
+    return send(
+        request(token, pathAndQuery, headerPairs).patch(RequestBody.create(json, JSON_TYPE)));
   }
 
   Answer rpc(@Nullable String token, String function, String json) throws IOException {
@@ -69,7 +75,10 @@ final class RestCalls {
   }
 
   Request.Builder request(@Nullable String token, String pathAndQuery, String... headerPairs) {
-    Request.Builder builder = new Request.Builder().url(fake.restUrl() + "/" + pathAndQuery).header("apikey", fake.apiKey());
+    Request.Builder builder =
+        new Request.Builder()
+            .url(fake.restUrl() + "/" + pathAndQuery)
+            .header("apikey", fake.apiKey());
     if (token != null) {
       builder.header("Authorization", "Bearer " + token);
     }
@@ -81,7 +90,10 @@ final class RestCalls {
 
   Answer send(Request.Builder request) throws IOException {
     try (Response response = http.newCall(request.build()).execute()) {
-      return new Answer(response.code(), response.headers(), response.body() == null ? "" : response.body().string());
+      return new Answer(
+          response.code(),
+          response.headers(),
+          response.body() == null ? "" : response.body().string());
     }
   }
 

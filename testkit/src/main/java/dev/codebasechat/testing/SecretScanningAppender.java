@@ -104,7 +104,10 @@ public final class SecretScanningAppender extends UnsynchronizedAppenderBase<ILo
               TestSecrets.redactedExcerpt(text).orElseThrow()));
     }
     if (out != null) {
-      write(event, findings.isEmpty() ? text : TestSecrets.redact(text, findings), !findings.isEmpty());
+      write(
+          event,
+          findings.isEmpty() ? text : TestSecrets.redact(text, findings),
+          !findings.isEmpty());
     }
   }
 
@@ -122,7 +125,8 @@ public final class SecretScanningAppender extends UnsynchronizedAppenderBase<ILo
     if (mdc != null && !mdc.isEmpty()) {
       mdc.forEach((k, v) -> text.append('\n').append(k).append('=').append(v));
     }
-    appendThrowables(event.getThrowableProxy(), text, Collections.newSetFromMap(new IdentityHashMap<>()));
+    appendThrowables(
+        event.getThrowableProxy(), text, Collections.newSetFromMap(new IdentityHashMap<>()));
     return text.toString();
   }
 
@@ -153,8 +157,15 @@ public final class SecretScanningAppender extends UnsynchronizedAppenderBase<ILo
   private void write(ILoggingEvent event, String redacted, boolean leaked) {
     String line =
         Instant.ofEpochMilli(event.getTimeStamp())
-            + " [" + event.getThreadName() + "] " + event.getLevel() + " " + event.getLoggerName()
-            + (leaked ? " LEAK" : "") + " - " + redacted.replace("\n", " | ");
+            + " ["
+            + event.getThreadName()
+            + "] "
+            + event.getLevel()
+            + " "
+            + event.getLoggerName()
+            + (leaked ? " LEAK" : "")
+            + " - "
+            + redacted.replace("\n", " | ");
     fileLock.lock();
     try {
       if (out != null) {

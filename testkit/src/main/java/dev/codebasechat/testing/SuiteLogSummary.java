@@ -16,20 +16,27 @@ public final class SuiteLogSummary implements LauncherSessionListener {
 
   @Override
   public void launcherSessionClosed(LauncherSession session) {
-    SecretScanningAppender.suiteInstance().ifPresent(scanner -> {
-      scanner.flush();
-      String summary = "Secret scan: " + scanner.scannedEvents() + " log events scanned, "
-          + scanner.drainLeaks().size() + " unreported leak(s) after the last test class";
-      System.out.println(summary);
-      String dir = System.getProperty("test.logs.dir", "");
-      if (!dir.isEmpty()) {
-        try {
-          Files.createDirectories(Path.of(dir));
-          Files.writeString(Path.of(dir, "scan-summary.txt"), summary + "\n", StandardCharsets.UTF_8);
-        } catch (IOException e) {
-          System.err.println("cannot write the scan summary: " + e);
-        }
-      }
-    });
+    SecretScanningAppender.suiteInstance()
+        .ifPresent(
+            scanner -> {
+              scanner.flush();
+              String summary =
+                  "Secret scan: "
+                      + scanner.scannedEvents()
+                      + " log events scanned, "
+                      + scanner.drainLeaks().size()
+                      + " unreported leak(s) after the last test class";
+              System.out.println(summary);
+              String dir = System.getProperty("test.logs.dir", "");
+              if (!dir.isEmpty()) {
+                try {
+                  Files.createDirectories(Path.of(dir));
+                  Files.writeString(
+                      Path.of(dir, "scan-summary.txt"), summary + "\n", StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                  System.err.println("cannot write the scan summary: " + e);
+                }
+              }
+            });
   }
 }

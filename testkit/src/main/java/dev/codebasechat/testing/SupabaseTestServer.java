@@ -58,22 +58,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.jspecify.annotations.Nullable;
 import org.xnio.IoUtils;
 import org.xnio.Options;
 
 /**
- * A Supabase project for tests, over a real PostgreSQL: the Data API ({@code /rest/v1}, answered
- * as PostgREST 12/13/14 answers) and the Auth signing keys ({@code
- * /auth/v1/.well-known/jwks.json}), on loopback, over an embedded PostgreSQL 15 or 17 with
- * Supabase's roles and {@code auth} schema and this project's migrations applied exactly as {@code
- * supabase db push} applies them. Every rule of the data (constraints, grants, Row Level Security,
- * the functions) is the database's own; see {@link PostgrestEngine} for the part of PostgREST's
- * grammar it implements.
+ * A Supabase project for tests, over a real PostgreSQL: the Data API ({@code /rest/v1}, answered as
+ * PostgREST 12/13/14 answers) and the Auth signing keys ({@code /auth/v1/.well-known/jwks.json}),
+ * on loopback, over an embedded PostgreSQL 15 or 17 with Supabase's roles and {@code auth} schema
+ * and this project's migrations applied exactly as {@code supabase db push} applies them. Every
+ * rule of the data (constraints, grants, Row Level Security, the functions) is the database's own;
+ * see {@link PostgrestEngine} for the part of PostgREST's grammar it implements.
  *
  * <h2>Keys and tokens</h2>
  *
@@ -85,8 +84,8 @@ import org.xnio.Options;
  * <h2>Faults</h2>
  *
  * Switchable at run time, in the {@link Outage} vocabulary shared with {@link FakeSupabase}: {@link
- * #goDown(Outage)} until {@link #goUp()} (refused connections stop the listener and keep its
- * port; {@link Outage#NO_ANSWER} accepts and never answers), {@link #failNext}, {@link
+ * #goDown(Outage)} until {@link #goUp()} (refused connections stop the listener and keep its port;
+ * {@link Outage#NO_ANSWER} accepts and never answers), {@link #failNext}, {@link
  * #loseResponseOfNext} (applied, then the connection is reset), {@link #delayResponses}.
  *
  * <h2>What it records</h2>
@@ -101,7 +100,8 @@ import org.xnio.Options;
  *
  * <p>Thread-safe.
  */
-public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+public final class SupabaseTestServer
+    implements AutoCloseable, BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
   /** The {@code Retry-After} of 503 answers unless {@link #retryAfter(Duration)} says otherwise. */
   public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
 
@@ -109,9 +109,12 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
   public static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofHours(1);
 
   private static final AtomicInteger DATABASES = new AtomicInteger();
+
   /** Outages of PostgREST and its database: Auth's endpoints keep answering through them. */
   private static final Set<Outage> DATABASE_OUTAGES =
-      java.util.EnumSet.of(Outage.DATABASE_UNAVAILABLE, Outage.DATABASE_CLIENT_ERROR, Outage.POOL_TIMEOUT);
+      java.util.EnumSet.of(
+          Outage.DATABASE_UNAVAILABLE, Outage.DATABASE_CLIENT_ERROR, Outage.POOL_TIMEOUT);
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern DATABASE_NAME = Pattern.compile("[a-z][a-z0-9_]{0,40}");
 
@@ -136,8 +139,12 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
   private final List<RecordedRequest> recorded = new CopyOnWriteArrayList<>();
   private final Set<UUID> knownUsers = ConcurrentHashMap.newKeySet();
   private final Set<CountDownLatch> hanging = ConcurrentHashMap.newKeySet();
-  /** Exchanges whose answer is on its way but not yet recorded (recording follows the last byte). */
+
+  /**
+   * Exchanges whose answer is on its way but not yet recorded (recording follows the last byte).
+   */
   private final AtomicInteger unrecorded = new AtomicInteger();
+
   private volatile Duration retryAfter = DEFAULT_RETRY_AFTER;
 
   private @Nullable SupabaseDatabase database;
@@ -151,7 +158,12 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
     this.databaseName =
         builder.databaseName != null
             ? builder.databaseName
-            : "supabase_test_" + major.number() + "_" + DATABASES.incrementAndGet() + "_" + ProcessHandle.current().pid();
+            : "supabase_test_"
+                + major.number()
+                + "_"
+                + DATABASES.incrementAndGet()
+                + "_"
+                + ProcessHandle.current().pid();
     this.migrations = builder.migrations;
     this.legacyDefaultPrivileges = builder.legacyDefaultPrivileges;
     this.postgrestMajor = builder.postgrestMajor;
@@ -165,7 +177,8 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
     TestSecrets.register(Base64.getEncoder().encodeToString(jwtSecret));
     TestSecrets.register(HexFormat.of().formatHex(jwtSecret));
     try {
-      this.signingKey = new ECKeyGenerator(Curve.P_256).keyID("test-" + UUID.randomUUID()).generate();
+      this.signingKey =
+          new ECKeyGenerator(Curve.P_256).keyID("test-" + UUID.randomUUID()).generate();
     } catch (JOSEException e) {
       throw new IllegalStateException("cannot generate the ES256 signing key", e);
     }
@@ -212,7 +225,8 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
     /** The database's name in the shared cluster; default a new unique name. */
     public Builder databaseName(String name) {
       if (!DATABASE_NAME.matcher(name).matches()) {
-        throw new IllegalArgumentException("database name must match " + DATABASE_NAME.pattern() + " but was " + name);
+        throw new IllegalArgumentException(
+            "database name must match " + DATABASE_NAME.pattern() + " but was " + name);
       }
       this.databaseName = name;
       return this;
@@ -239,7 +253,8 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
     /** Which PostgREST major to answer as where they differ: 12, 13 or 14 (default). */
     public Builder postgrestMajorVersion(int major) {
       if (major < 12 || major > 14) {
-        throw new IllegalArgumentException("PostgREST major version must be 12, 13 or 14 but was " + major);
+        throw new IllegalArgumentException(
+            "PostgREST major version must be 12, 13 or 14 but was " + major);
       }
       this.postgrestMajor = major;
       return this;
@@ -275,7 +290,8 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
         throw new IllegalArgumentException("pool size must be in 1..100 but was " + size);
       }
       if (acquisitionTimeout.toMillis() < 250) {
-        throw new IllegalArgumentException("acquisition timeout must be at least 250 ms but was " + acquisitionTimeout);
+        throw new IllegalArgumentException(
+            "acquisition timeout must be at least 250 ms but was " + acquisitionTimeout);
       }
       this.poolSize = size;
       this.poolAcquisitionTimeout = acquisitionTimeout;
@@ -286,7 +302,8 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
     public Builder jwtSecret(String secret) {
       byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
       if (bytes.length < 32) {
-        throw new IllegalArgumentException("jwt secret must be at least 32 bytes but was " + bytes.length);
+        throw new IllegalArgumentException(
+            "jwt secret must be at least 32 bytes but was " + bytes.length);
       }
       this.jwtSecret = bytes;
       return this;
@@ -315,8 +332,12 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
       EmbeddedSupabase cluster = EmbeddedSupabase.on(major);
       SupabaseDatabase created =
           cluster.createDatabase(
-              databaseName, legacyDefaultPrivileges ? EmbeddedSupabase.Privileges.LEGACY_DEFAULTS : EmbeddedSupabase.Privileges.NONE);
-      created.migrate(migrations == null ? MigrationRunner.bundled() : new MigrationRunner(migrations));
+              databaseName,
+              legacyDefaultPrivileges
+                  ? EmbeddedSupabase.Privileges.LEGACY_DEFAULTS
+                  : EmbeddedSupabase.Privileges.NONE);
+      created.migrate(
+          migrations == null ? MigrationRunner.bundled() : new MigrationRunner(migrations));
       database = created;
       engine =
           PostgrestEngine.start(
@@ -327,7 +348,15 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
                   "public",
                   jwtSecret,
                   new JWKSet(signingKey.toPublicJWK()),
-                  Map.of(anonKey, "anon", serviceKey, "service_role", publishableKey, "anon", secretKey, "service_role"),
+                  Map.of(
+                      anonKey,
+                      "anon",
+                      serviceKey,
+                      "service_role",
+                      publishableKey,
+                      "anon",
+                      secretKey,
+                      "service_role"),
                   clock,
                   postgrestMajor,
                   maxRows));
@@ -368,19 +397,22 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
   }
 
   /**
-   * Empties every table of {@code public} and {@code auth.users}, ends every fault (listening
-   * again after {@link Outage#CONNECTION_REFUSED}) and clears the record of requests.
+   * Empties every table of {@code public} and {@code auth.users}, ends every fault (listening again
+   * after {@link Outage#CONNECTION_REFUSED}) and clears the record of requests.
    */
   public synchronized void reset() {
     clearFaults();
     retryAfter = DEFAULT_RETRY_AFTER;
-    awaitRecorded(); // an answer of the last test still on its way must not land in this one's record
+    awaitRecorded(); // an answer of the last test still on its way must not land in this one's
+    // record
     recorded.clear();
     knownUsers.clear();
     try (Connection owner = database().ownerConnection();
         Statement statement = owner.createStatement()) {
       List<String> tables = new ArrayList<>();
-      try (ResultSet rs = statement.executeQuery("select quote_ident(tablename) from pg_tables where schemaname = 'public'")) {
+      try (ResultSet rs =
+          statement.executeQuery(
+              "select quote_ident(tablename) from pg_tables where schemaname = 'public'")) {
         while (rs.next()) {
           tables.add("public." + rs.getString(1));
         }
@@ -412,7 +444,8 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
 
   public synchronized int port() {
     if (port == 0) {
-      throw new IllegalStateException("SupabaseTestServer is not started: call start() or register it as an extension");
+      throw new IllegalStateException(
+          "SupabaseTestServer is not started: call start() or register it as an extension");
     }
     return port;
   }
@@ -447,7 +480,9 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
     return publishableKey;
   }
 
-  /** The secret key, {@code sb_secret_…}: role {@code service_role} when sent as apikey and bearer. */
+  /**
+   * The secret key, {@code sb_secret_…}: role {@code service_role} when sent as apikey and bearer.
+   */
   public String secretKey() {
     return secretKey;
   }
@@ -461,7 +496,8 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
   public synchronized SupabaseDatabase database() {
     SupabaseDatabase db = database;
     if (db == null) {
-      throw new IllegalStateException("SupabaseTestServer is not started: call start() or register it as an extension");
+      throw new IllegalStateException(
+          "SupabaseTestServer is not started: call start() or register it as an extension");
     }
     return db;
   }
@@ -475,8 +511,8 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
 
   /**
    * An access token of {@code user} as Supabase Auth signs it (ES256 with the project's signing
-   * key, {@code role}/{@code aud} {@code authenticated}), valid for {@link #DEFAULT_TOKEN_LIFETIME};
-   * the user is created in {@code auth.users} if needed.
+   * key, {@code role}/{@code aud} {@code authenticated}), valid for {@link
+   * #DEFAULT_TOKEN_LIFETIME}; the user is created in {@code auth.users} if needed.
    */
   public String tokenFor(UUID user) {
     return tokenFor(user, DEFAULT_TOKEN_LIFETIME);
@@ -485,21 +521,28 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
   /** {@link #tokenFor(UUID)} expiring {@code lifetime} after the server clock's now. */
   public String tokenFor(UUID user, Duration lifetime) {
     ensureUser(user);
-    return es256(userClaims(user, "authenticated", clock.instant(), clock.instant().plus(lifetime)));
+    return es256(
+        userClaims(user, "authenticated", clock.instant(), clock.instant().plus(lifetime)));
   }
 
-  /** A token of {@code user} signed with the legacy JWT secret (HS256), as projects before signing keys had. */
+  /**
+   * A token of {@code user} signed with the legacy JWT secret (HS256), as projects before signing
+   * keys had.
+   */
   public String legacyTokenFor(UUID user) {
     ensureUser(user);
     Instant now = clock.instant();
-    return hs256(userClaims(user, "authenticated", now, now.plus(DEFAULT_TOKEN_LIFETIME)), jwtSecret);
+    return hs256(
+        userClaims(user, "authenticated", now, now.plus(DEFAULT_TOKEN_LIFETIME)), jwtSecret);
   }
 
   /** A token of {@code user} that expired an hour ago. */
   public String expiredTokenFor(UUID user) {
     ensureUser(user);
     Instant now = clock.instant();
-    return es256(userClaims(user, "authenticated", now.minus(Duration.ofHours(2)), now.minus(Duration.ofHours(1))));
+    return es256(
+        userClaims(
+            user, "authenticated", now.minus(Duration.ofHours(2)), now.minus(Duration.ofHours(1))));
   }
 
   /** A well-formed token of {@code user} signed with a key the project does not know. */
@@ -516,7 +559,8 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
       ensureUser(sub);
     }
     Instant now = clock.instant();
-    JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder(userClaims(sub, role, now, now.plus(DEFAULT_TOKEN_LIFETIME)));
+    JWTClaimsSet.Builder claims =
+        new JWTClaimsSet.Builder(userClaims(sub, role, now, now.plus(DEFAULT_TOKEN_LIFETIME)));
     return es256(claims.build());
   }
 
@@ -526,7 +570,8 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
     }
     try (Connection owner = database().ownerConnection();
         PreparedStatement insert =
-            owner.prepareStatement("insert into auth.users (id, email) values (?, ?) on conflict (id) do nothing")) {
+            owner.prepareStatement(
+                "insert into auth.users (id, email) values (?, ?) on conflict (id) do nothing")) {
       insert.setObject(1, user);
       insert.setString(2, user + "@example.test");
       insert.executeUpdate();
@@ -536,7 +581,8 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
     }
   }
 
-  private JWTClaimsSet userClaims(@Nullable UUID user, String role, Instant issuedAt, Instant expiresAt) {
+  private JWTClaimsSet userClaims(
+      @Nullable UUID user, String role, Instant issuedAt, Instant expiresAt) {
     JWTClaimsSet.Builder claims =
         new JWTClaimsSet.Builder()
             .issuer(issuer())
@@ -551,7 +597,8 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
       claims.subject(user.toString()).claim("email", user + "@example.test").claim("phone", "");
       claims.claim("app_metadata", Map.of("provider", "email", "providers", List.of("email")));
       claims.claim("user_metadata", Map.of());
-      claims.claim("amr", List.of(Map.of("method", "password", "timestamp", issuedAt.getEpochSecond())));
+      claims.claim(
+          "amr", List.of(Map.of("method", "password", "timestamp", issuedAt.getEpochSecond())));
     }
     return claims.build();
   }
@@ -569,7 +616,11 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
   private String es256(JWTClaimsSet claims) {
     SignedJWT jwt =
         new SignedJWT(
-            new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(signingKey.getKeyID()).type(JOSEObjectType.JWT).build(), claims);
+            new JWSHeader.Builder(JWSAlgorithm.ES256)
+                .keyID(signingKey.getKeyID())
+                .type(JOSEObjectType.JWT)
+                .build(),
+            claims);
     try {
       jwt.sign(new ECDSASigner(signingKey));
     } catch (JOSEException e) {
@@ -579,7 +630,9 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
   }
 
   private static String hs256(JWTClaimsSet claims, byte[] secret) {
-    SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build(), claims);
+    SignedJWT jwt =
+        new SignedJWT(
+            new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build(), claims);
     try {
       jwt.sign(new MACSigner(secret));
     } catch (JOSEException e) {
@@ -617,7 +670,10 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
     }
   }
 
-  /** Ends the outage, listening again on the same port if it had stopped; requests left unanswered are reset. */
+  /**
+   * Ends the outage, listening again on the same port if it had stopped; requests left unanswered
+   * are reset.
+   */
   public synchronized void goUp() {
     faults.down(null);
     releaseHanging();
@@ -633,12 +689,15 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
       throw new IllegalArgumentException("count must not be negative but was " + count);
     }
     if (outage == Outage.CONNECTION_REFUSED) {
-      throw new IllegalArgumentException("CONNECTION_REFUSED needs the listener stopped: use goDown(Outage.CONNECTION_REFUSED)");
+      throw new IllegalArgumentException(
+          "CONNECTION_REFUSED needs the listener stopped: use goDown(Outage.CONNECTION_REFUSED)");
     }
     faults.failNext(count, outage);
   }
 
-  /** The next {@code count} requests are applied in full, then their connection is reset unanswered. */
+  /**
+   * The next {@code count} requests are applied in full, then their connection is reset unanswered.
+   */
   public void loseResponseOfNext(int count) {
     if (count < 0) {
       throw new IllegalArgumentException("count must not be negative but was " + count);
@@ -647,8 +706,8 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
   }
 
   /**
-   * Holds every answer back, once its request was applied, until the returned hold is released
-   * (or the faults are cleared): a request stays in flight exactly as long as the test says.
+   * Holds every answer back, once its request was applied, until the returned hold is released (or
+   * the faults are cleared): a request stays in flight exactly as long as the test says.
    */
   public AnswerHold holdAnswers() {
     return faults.hold();
@@ -681,7 +740,9 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
     hanging.clear();
   }
 
-  /** Reads the schema cache again (after a test changed the schema), as {@code NOTIFY pgrst} does. */
+  /**
+   * Reads the schema cache again (after a test changed the schema), as {@code NOTIFY pgrst} does.
+   */
   public synchronized void reloadSchema() {
     PostgrestEngine current = engine;
     if (current == null) {
@@ -695,8 +756,8 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
   /**
    * Every request received since the last {@link #reset()} or {@link #clearRequests()}, oldest
    * first, in the order their exchanges ended. Waits (up to 5 s) for exchanges whose answer is
-   * being sent, so a request whose answer the caller has read is always in the list; requests
-   * held by {@link Outage#NO_ANSWER} appear once they are released.
+   * being sent, so a request whose answer the caller has read is always in the list; requests held
+   * by {@link Outage#NO_ANSWER} appear once they are released.
    */
   public List<RecordedRequest> requests() {
     awaitRecorded();
@@ -722,7 +783,10 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
     }
   }
 
-  /** Forgets the requests recorded so far (after waiting for answers on their way, as {@link #requests()} does). */
+  /**
+   * Forgets the requests recorded so far (after waiting for answers on their way, as {@link
+   * #requests()} does).
+   */
   public void clearRequests() {
     awaitRecorded();
     recorded.clear();
@@ -771,7 +835,10 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
         abort(exchange);
         return;
       }
-      response = current.handle(new PostgrestEngine.Request(method, path, exchange.getQueryString(), headers(exchange), body));
+      response =
+          current.handle(
+              new PostgrestEngine.Request(
+                  method, path, exchange.getQueryString(), headers(exchange), body));
     }
     if (!recordWhenComplete(exchange, method, path, query, received, arrived, started)) {
       return;
@@ -783,7 +850,9 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
     sleep(faults.delay());
     faults.awaitHeld();
     exchange.setStatusCode(response.status());
-    response.headers().forEach((name, value) -> exchange.getResponseHeaders().put(new HttpString(name), value));
+    response
+        .headers()
+        .forEach((name, value) -> exchange.getResponseHeaders().put(new HttpString(name), value));
     exchange.getResponseSender().send(ByteBuffer.wrap(response.body()));
   }
 
@@ -792,20 +861,31 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
    * Content-Length, Connection) are known; an exchange ended without an answer records status 0.
    */
   private boolean recordWhenComplete(
-      HttpServerExchange exchange, String method, String path, String query, long received, Instant arrived, long started) {
+      HttpServerExchange exchange,
+      String method,
+      String path,
+      String query,
+      long received,
+      Instant arrived,
+      long started) {
     if (exchange.isComplete()) {
       // The client gave up (closed the connection) before anything was answered.
-      recorded.add(new RecordedRequest(method, path, query, 0, received, 0, arrived, since(started)));
+      recorded.add(
+          new RecordedRequest(method, path, query, 0, received, 0, arrived, since(started)));
       return false;
     }
     unrecorded.incrementAndGet();
     exchange.addExchangeCompleteListener(
         (done, next) -> {
           unrecorded.decrementAndGet();
-          boolean answered = done.isResponseStarted() && done.getConnection().isOpen() || done.getResponseBytesSent() > 0;
+          boolean answered =
+              done.isResponseStarted() && done.getConnection().isOpen()
+                  || done.getResponseBytesSent() > 0;
           int status = answered ? done.getStatusCode() : 0;
           long sent = answered ? headerBytes(done) + done.getResponseBytesSent() : 0;
-          recorded.add(new RecordedRequest(method, path, query, status, received, sent, arrived, since(started)));
+          recorded.add(
+              new RecordedRequest(
+                  method, path, query, status, received, sent, arrived, since(started)));
           synchronized (unrecorded) {
             unrecorded.notifyAll();
           }
@@ -834,13 +914,31 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
         abort(exchange);
       }
       case DATABASE_UNAVAILABLE -> {
-        sendError(exchange, 503, "PGRST000", "Database connection error.", "connection to server at \"127.0.0.1\" failed: Connection refused", true);
+        sendError(
+            exchange,
+            503,
+            "PGRST000",
+            "Database connection error.",
+            "connection to server at \"127.0.0.1\" failed: Connection refused",
+            true);
       }
       case DATABASE_CLIENT_ERROR -> {
-        sendError(exchange, 503, "PGRST001", "Database client error. Retrying the connection.", null, true);
+        sendError(
+            exchange,
+            503,
+            "PGRST001",
+            "Database client error. Retrying the connection.",
+            null,
+            true);
       }
       case POOL_TIMEOUT -> {
-        sendError(exchange, 504, "PGRST003", "Timed out acquiring connection from connection pool.", null, false);
+        sendError(
+            exchange,
+            504,
+            "PGRST003",
+            "Timed out acquiring connection from connection pool.",
+            null,
+            false);
       }
       case PROJECT_PAUSED, GATEWAY_TIMEOUT -> {
         int status = outage == Outage.PROJECT_PAUSED ? 540 : 544;
@@ -851,24 +949,36 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
       case ORIGIN_ERROR -> {
         byte[] text = "error code: 520".getBytes(StandardCharsets.UTF_8);
         exchange.setStatusCode(520);
-        exchange.getResponseHeaders().put(new HttpString("Content-Type"), "text/plain; charset=utf-8");
+        exchange
+            .getResponseHeaders()
+            .put(new HttpString("Content-Type"), "text/plain; charset=utf-8");
         exchange.getResponseSender().send(ByteBuffer.wrap(text));
       }
     }
   }
 
-  private void sendError(HttpServerExchange exchange, int status, String code, String message, @Nullable String details, boolean retry) {
+  private void sendError(
+      HttpServerExchange exchange,
+      int status,
+      String code,
+      String message,
+      @Nullable String details,
+      boolean retry) {
     ObjectNode body = JSON.createObjectNode();
     body.put("code", code).put("details", details).putNull("hint");
     body.put("message", message);
     String json = body.toString();
     exchange.setStatusCode(status);
-    exchange.getResponseHeaders().put(new HttpString("Content-Type"), "application/json; charset=utf-8");
+    exchange
+        .getResponseHeaders()
+        .put(new HttpString("Content-Type"), "application/json; charset=utf-8");
     if (postgrestMajor >= 13) {
       exchange.getResponseHeaders().put(new HttpString("Proxy-Status"), "PostgREST; error=" + code);
     }
     if (retry) {
-      exchange.getResponseHeaders().put(new HttpString("Retry-After"), Long.toString(retryAfter.toSeconds()));
+      exchange
+          .getResponseHeaders()
+          .put(new HttpString("Retry-After"), Long.toString(retryAfter.toSeconds()));
     }
     exchange.getResponseSender().send(json, StandardCharsets.UTF_8);
   }
@@ -897,18 +1007,29 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
   private static Map<String, List<String>> headers(HttpServerExchange exchange) {
     Map<String, List<String>> headers = new LinkedHashMap<>();
     for (HeaderValues values : exchange.getRequestHeaders()) {
-      headers.computeIfAbsent(values.getHeaderName().toString().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).addAll(values);
+      headers
+          .computeIfAbsent(
+              values.getHeaderName().toString().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+          .addAll(values);
     }
     return headers;
   }
 
   /** Request line, headers and the blank line as they came over the wire, plus the body. */
   private static long requestBytes(HttpServerExchange exchange, int bodyLength) {
-    String target = exchange.getRequestURI() + (exchange.getQueryString() == null || exchange.getQueryString().isEmpty() ? "" : "?" + exchange.getQueryString());
-    long bytes = (exchange.getRequestMethod() + " " + target + " " + exchange.getProtocol() + "\r\n").getBytes(StandardCharsets.UTF_8).length;
+    String target =
+        exchange.getRequestURI()
+            + (exchange.getQueryString() == null || exchange.getQueryString().isEmpty()
+                ? ""
+                : "?" + exchange.getQueryString());
+    long bytes =
+        (exchange.getRequestMethod() + " " + target + " " + exchange.getProtocol() + "\r\n")
+            .getBytes(StandardCharsets.UTF_8)
+            .length;
     for (HeaderValues values : exchange.getRequestHeaders()) {
       for (String value : values) {
-        bytes += values.getHeaderName().length() + 2 + value.getBytes(StandardCharsets.UTF_8).length + 2;
+        bytes +=
+            values.getHeaderName().length() + 2 + value.getBytes(StandardCharsets.UTF_8).length + 2;
       }
     }
     return bytes + 2 + bodyLength;
@@ -920,7 +1041,8 @@ public final class SupabaseTestServer implements AutoCloseable, BeforeAllCallbac
     long bytes = ("HTTP/1.1 " + status + " " + StatusCodes.getReason(status) + "\r\n").length();
     for (HeaderValues values : exchange.getResponseHeaders()) {
       for (String value : values) {
-        bytes += values.getHeaderName().length() + 2 + value.getBytes(StandardCharsets.UTF_8).length + 2;
+        bytes +=
+            values.getHeaderName().length() + 2 + value.getBytes(StandardCharsets.UTF_8).length + 2;
       }
     }
     return bytes + 2;

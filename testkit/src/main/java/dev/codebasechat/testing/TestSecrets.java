@@ -10,13 +10,13 @@ import java.util.regex.Pattern;
 
 /**
  * The secrets a test suite must never see in a log line or a child process's output: anything
- * shaped like a JWT (three base64url segments, the first starting {@code eyJ}), Supabase's
- * {@code sb_secret_…} and {@code sb_publishable_…} keys, and every value a fixture {@link
- * #register registered} as secret (API keys, JWT secrets, service keys, minted tokens).
+ * shaped like a JWT (three base64url segments, the first starting {@code eyJ}), Supabase's {@code
+ * sb_secret_…} and {@code sb_publishable_…} keys, and every value a fixture {@link #register
+ * registered} as secret (API keys, JWT secrets, service keys, minted tokens).
  *
- * <p>Thread safe: fixtures register from any thread while log events are scanned on others. A
- * value is found only once it is registered, so fixtures register a secret when they create it.
- * Findings are reported through {@link #redact}: a report never repeats the secret itself.
+ * <p>Thread safe: fixtures register from any thread while log events are scanned on others. A value
+ * is found only once it is registered, so fixtures register a secret when they create it. Findings
+ * are reported through {@link #redact}: a report never repeats the secret itself.
  */
 public final class TestSecrets {
 
@@ -35,8 +35,8 @@ public final class TestSecrets {
 
   /**
    * Adds {@code secret} to the values no log line may contain and returns it, so a fixture can
-   * register where it creates: {@code return TestSecrets.register(mint(...))}. Values shorter
-   * than {@link #MIN_LENGTH} are ignored.
+   * register where it creates: {@code return TestSecrets.register(mint(...))}. Values shorter than
+   * {@link #MIN_LENGTH} are ignored.
    */
   public static String register(String secret) {
     if (secret.length() >= MIN_LENGTH) {
@@ -96,8 +96,11 @@ public final class TestSecrets {
         continue; // inside a span already redacted
       }
       out.append(text, at, Math.max(at, f.start()));
-      out.append("<redacted ").append(f.kind()).append(", ")
-          .append(f.end() - f.start()).append(" chars>");
+      out.append("<redacted ")
+          .append(f.kind())
+          .append(", ")
+          .append(f.end() - f.start())
+          .append(" chars>");
       at = f.end();
     }
     return out.append(text, Math.min(at, text.length()), text.length()).toString();
@@ -116,8 +119,8 @@ public final class TestSecrets {
     int marker = redacted.indexOf("<redacted ");
     int from = Math.max(0, marker - 60);
     int to = Math.min(redacted.length(), redacted.indexOf('>', marker) + 61);
-    return Optional.of((from > 0 ? "…" : "") + redacted.substring(from, to)
-        + (to < redacted.length() ? "…" : ""));
+    return Optional.of(
+        (from > 0 ? "…" : "") + redacted.substring(from, to) + (to < redacted.length() ? "…" : ""));
   }
 
   /**
@@ -135,7 +138,10 @@ public final class TestSecrets {
     }
     if (!bad.isEmpty()) {
       throw new AssertionError(
-          where + " printed a secret on " + bad.size() + " line(s) (redacted):\n"
+          where
+              + " printed a secret on "
+              + bad.size()
+              + " line(s) (redacted):\n"
               + String.join("\n", bad));
     }
   }

@@ -1,13 +1,13 @@
 package dev.codebasechat.testing;
 
-import static dev.codebasechat.testing.FakeFixtures.ALICE;
-import static dev.codebasechat.testing.FakeFixtures.SESSION;
-import static dev.codebasechat.testing.FakeFixtures.TABLE;
-import static dev.codebasechat.testing.FakeFixtures.appendBody;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static dev.codebasechat.testing.FakeFixtures.ALICE;
+import static dev.codebasechat.testing.FakeFixtures.SESSION;
+import static dev.codebasechat.testing.FakeFixtures.TABLE;
+import static dev.codebasechat.testing.FakeFixtures.appendBody;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -50,8 +50,9 @@ class FakeSupabaseFaultsTest {
 
     assertThat(answer.status()).isEqualTo(503);
     assertThat(answer.body())
-        .isEqualTo("{\"code\":\"PGRST000\",\"details\":\"connection to server at \\\"db\\\" failed\",\"hint\":null,"
-            + "\"message\":\"Database connection error. Retrying the connection.\"}");
+        .isEqualTo(
+            "{\"code\":\"PGRST000\",\"details\":\"connection to server at \\\"db\\\" failed\",\"hint\":null,"
+                + "\"message\":\"Database connection error. Retrying the connection.\"}");
     assertThat(answer.header("Retry-After")).isEqualTo("4");
     assertThat(answer.header("Proxy-Status")).isEqualTo("PostgREST; error=PGRST000");
   }
@@ -60,14 +61,18 @@ class FakeSupabaseFaultsTest {
   void heldAnswers_waitUntilTheHoldIsReleased_theRequestAppliedMeanwhile() throws Exception {
     AnswerHold hold = fake.holdAnswers();
 
-    java.util.concurrent.CompletableFuture<RestCalls.Answer> answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-      try {
-        return calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, "m1"));
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> hold.waiting() == 1);
+    java.util.concurrent.CompletableFuture<RestCalls.Answer> answer =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, "m1"));
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> hold.waiting() == 1);
     boolean answeredWhileHeld = answer.isDone();
     boolean storedWhileHeld = fake.session(SESSION).isPresent();
     hold.release();
@@ -85,7 +90,8 @@ class FakeSupabaseFaultsTest {
 
     fake.goUp();
 
-    assertThat(calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, "m1")).status()).isEqualTo(200);
+    assertThat(calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, "m1")).status())
+        .isEqualTo(200);
     assertThat(fake.session(SESSION)).isPresent();
   }
 
@@ -139,11 +145,19 @@ class FakeSupabaseFaultsTest {
   void failNext_emptyResponse_endsTheStreamWithoutAnswer() {
     fake.failNext(1, Outage.EMPTY_RESPONSE);
 
-    assertThatThrownBy(this::read).isInstanceOf(IOException.class).hasMessageContaining("unexpected end of stream");
+    assertThatThrownBy(this::read)
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("unexpected end of stream");
   }
 
   @ParameterizedTest
-  @CsvSource({"POOL_TIMEOUT, 504", "PROJECT_PAUSED, 540", "GATEWAY_TIMEOUT, 544", "ORIGIN_ERROR, 520", "DATABASE_UNAVAILABLE, 503"})
+  @CsvSource({
+    "POOL_TIMEOUT, 504",
+    "PROJECT_PAUSED, 540",
+    "GATEWAY_TIMEOUT, 544",
+    "ORIGIN_ERROR, 520",
+    "DATABASE_UNAVAILABLE, 503"
+  })
   void failNext_statusOutage_answersItsStatus(Outage outage, int status) throws IOException {
     fake.failNext(1, outage);
 
@@ -199,7 +213,9 @@ class FakeSupabaseFaultsTest {
 
     assertThat(retry.json().get("appended").asInt()).isZero();
     assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactly("m1", "m2");
-    assertThat(fake.appendRequestBodies()).hasSize(2).allSatisfy(body -> assertThat(body).contains("\"m1\"", "\"m2\""));
+    assertThat(fake.appendRequestBodies())
+        .hasSize(2)
+        .allSatisfy(body -> assertThat(body).contains("\"m1\"", "\"m2\""));
   }
 
   @Test
@@ -215,7 +231,8 @@ class FakeSupabaseFaultsTest {
 
   @Test
   void wireMock_stubAddedByTest_answersInsteadOfTheFake() throws IOException {
-    fake.wireMock().stubFor(get(urlPathEqualTo("/rest/v1/" + TABLE)).willReturn(aResponse().withStatus(418)));
+    fake.wireMock()
+        .stubFor(get(urlPathEqualTo("/rest/v1/" + TABLE)).willReturn(aResponse().withStatus(418)));
 
     assertThat(read().status()).isEqualTo(418);
     fake.wireMock().verify(1, getRequestedFor(urlPathEqualTo("/rest/v1/" + TABLE)));
@@ -224,7 +241,8 @@ class FakeSupabaseFaultsTest {
   @Test
   void reset_clearsRowsFaultsJournalAndTestStubs() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1");
-    fake.wireMock().stubFor(get(urlPathEqualTo("/rest/v1/" + TABLE)).willReturn(aResponse().withStatus(418)));
+    fake.wireMock()
+        .stubFor(get(urlPathEqualTo("/rest/v1/" + TABLE)).willReturn(aResponse().withStatus(418)));
     read();
     fake.goDown(Outage.CONNECTION_REFUSED);
 

@@ -12,9 +12,9 @@ import static dev.codebasechat.testing.FakeFixtures.message;
 import static dev.codebasechat.testing.FakeFixtures.sessionArgument;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.codebasechat.testing.RestCalls.Answer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codebasechat.testing.RestCalls.Answer;
 import java.io.IOException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * {@code append_chat_messages}, {@code clear_chat_history}, {@code delete_chat_session} and
- * {@code chat_session_changes}; {@code store_chat_session_for} is in {@link FakeSupabaseServiceKeyTest}.
+ * {@code append_chat_messages}, {@code clear_chat_history}, {@code delete_chat_session} and {@code
+ * chat_session_changes}; {@code store_chat_session_for} is in {@link FakeSupabaseServiceKeyTest}.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class FakeSupabaseFunctionsTest {
@@ -48,7 +48,9 @@ class FakeSupabaseFunctionsTest {
 
   private final RestCalls calls = new RestCalls(fake);
 
-  /** The answer without its {@code last_activity} (a time of the fake's clock), which must be there. */
+  /**
+   * The answer without its {@code last_activity} (a time of the fake's clock), which must be there.
+   */
   private static String withoutActivity(String body) {
     assertThat(body).contains("\"last_activity\":\"");
     return body.replaceAll(",\"last_activity\":\"[^\"]*\"", "");
@@ -62,7 +64,10 @@ class FakeSupabaseFunctionsTest {
 
     assertThat(answer.status()).isEqualTo(200);
     assertThat(withoutActivity(answer.body()))
-        .isEqualTo("{\"session_id\":\"" + SESSION + "\",\"appended\":2,\"message_count\":2,\"version\":1,\"created\":true}");
+        .isEqualTo(
+            "{\"session_id\":\""
+                + SESSION
+                + "\",\"appended\":2,\"message_count\":2,\"version\":1,\"created\":true}");
     FakeSession stored = fake.session(SESSION).orElseThrow();
     assertThat(stored.userId()).isEqualTo(ALICE);
     assertThat(stored.messageIds()).containsExactly("m1", "m2");
@@ -86,7 +91,10 @@ class FakeSupabaseFunctionsTest {
     Answer again = calls.rpc(token, APPEND, appendBody(SESSION, "m1", "m2"));
 
     assertThat(withoutActivity(again.body()))
-        .isEqualTo("{\"session_id\":\"" + SESSION + "\",\"appended\":0,\"message_count\":2,\"version\":1,\"created\":false}");
+        .isEqualTo(
+            "{\"session_id\":\""
+                + SESSION
+                + "\",\"appended\":0,\"message_count\":2,\"version\":1,\"created\":false}");
     assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactly("m1", "m2");
   }
 
@@ -103,14 +111,26 @@ class FakeSupabaseFunctionsTest {
     Answer answer = calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION));
 
     assertThat(withoutActivity(answer.body()))
-        .isEqualTo("{\"session_id\":\"" + SESSION + "\",\"appended\":0,\"message_count\":0,\"version\":0,\"created\":true}");
+        .isEqualTo(
+            "{\"session_id\":\""
+                + SESSION
+                + "\",\"appended\":0,\"message_count\":0,\"version\":0,\"created\":true}");
     assertThat(fake.session(SESSION)).isPresent();
   }
 
   @Test
   void append_withRepoAndFile_setsThem() throws IOException {
-    String body = RestCalls.json(Map.of("p_session_id", SESSION, "p_messages", List.of(message("m1")),
-        "p_repo", "acme/api", "p_current_file", "src/Main.java"));
+    String body =
+        RestCalls.json(
+            Map.of(
+                "p_session_id",
+                SESSION,
+                "p_messages",
+                List.of(message("m1")),
+                "p_repo",
+                "acme/api",
+                "p_current_file",
+                "src/Main.java"));
 
     calls.rpc(fake.tokenFor(ALICE), APPEND, body);
 
@@ -125,10 +145,13 @@ class FakeSupabaseFunctionsTest {
 
     Answer answer = calls.rpc(fake.tokenFor(BOB), APPEND, appendBody(SESSION, "evil"));
 
-    assertThat(answer.status()).isEqualTo(FakeSupabase.FOREIGN_SESSION_APPEND_STATUS).isEqualTo(403);
+    assertThat(answer.status())
+        .isEqualTo(FakeSupabase.FOREIGN_SESSION_APPEND_STATUS)
+        .isEqualTo(403);
     assertThat(answer.body())
-        .isEqualTo("{\"code\":\"42501\",\"details\":null,\"hint\":null,"
-            + "\"message\":\"append_chat_messages: this session id belongs to a session the caller does not own\"}");
+        .isEqualTo(
+            "{\"code\":\"42501\",\"details\":null,\"hint\":null,"
+                + "\"message\":\"append_chat_messages: this session id belongs to a session the caller does not own\"}");
     assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactly("m1");
   }
 
@@ -138,17 +161,20 @@ class FakeSupabaseFunctionsTest {
 
     assertThat(answer.status()).isEqualTo(401);
     assertThat(answer.json().get("code").asText()).isEqualTo("42501");
-    assertThat(answer.json().get("message").asText()).isEqualTo("permission denied for function append_chat_messages");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("permission denied for function append_chat_messages");
     assertThat(answer.header("WWW-Authenticate")).isEqualTo("Bearer");
     assertThat(fake.sessions()).isEmpty();
   }
 
   @Test
   void append_asServiceRole_is403PermissionDeniedForFunction() throws IOException {
-    Answer answer = calls.rpc(fake.tokenWithRole(null, "service_role"), APPEND, appendBody(SESSION, "m1"));
+    Answer answer =
+        calls.rpc(fake.tokenWithRole(null, "service_role"), APPEND, appendBody(SESSION, "m1"));
 
     assertThat(answer.status()).isEqualTo(403);
-    assertThat(answer.json().get("message").asText()).isEqualTo("permission denied for function append_chat_messages");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("permission denied for function append_chat_messages");
   }
 
   @Test
@@ -157,14 +183,16 @@ class FakeSupabaseFunctionsTest {
     calls.rpc(token, APPEND, appendBody(SESSION, "first"));
     calls.rpc(token, APPEND, appendBody(SESSION, "second"));
 
-    assertThat(fake.appendRequestBodies()).satisfiesExactly(
-        body -> assertThat(body).contains("\"first\""),
-        body -> assertThat(body).contains("\"second\""));
+    assertThat(fake.appendRequestBodies())
+        .satisfiesExactly(
+            body -> assertThat(body).contains("\"first\""),
+            body -> assertThat(body).contains("\"second\""));
   }
 
   @Test
   void append_invalidSessionId_is400NamingTheArgument() throws IOException {
-    Answer answer = calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody("chat-1-x&user_id=eq.y", "m1"));
+    Answer answer =
+        calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody("chat-1-x&user_id=eq.y", "m1"));
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().get("code").asText()).isEqualTo("22023");
@@ -176,10 +204,12 @@ class FakeSupabaseFunctionsTest {
     Map<String, Object> bad = message("m2");
     bad.put("role", "admin");
 
-    Answer answer = calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, List.of(message("m1"), bad)));
+    Answer answer =
+        calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, List.of(message("m1"), bad)));
 
     assertThat(answer.status()).isEqualTo(400);
-    assertThat(answer.json().get("message").asText()).isEqualTo("p_messages[1].role must be one of user, assistant, system, tool");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("p_messages[1].role must be one of user, assistant, system, tool");
     assertThat(fake.sessions()).isEmpty();
   }
 
@@ -198,7 +228,8 @@ class FakeSupabaseFunctionsTest {
     Answer answer = calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, List.of(big)));
 
     assertThat(answer.status()).isEqualTo(400);
-    assertThat(answer.json().get("message").asText()).isEqualTo("p_messages[0] must be at most 1 MiB");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("p_messages[0] must be at most 1 MiB");
   }
 
   @Test
@@ -212,10 +243,12 @@ class FakeSupabaseFunctionsTest {
         // thread t sends m<t> .. m<t+4>: neighbours share four ids; m0 .. m11 in all
         String[] ids = {"m" + t, "m" + (t + 1), "m" + (t + 2), "m" + (t + 3), "m" + (t + 4)};
         String token = fake.tokenFor(ALICE);
-        answers.add(pool.submit(() -> {
-          start.await();
-          return calls.rpc(token, APPEND, appendBody(SESSION, ids));
-        }));
+        answers.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return calls.rpc(token, APPEND, appendBody(SESSION, ids));
+                }));
       }
       start.countDown();
       int appended = 0;
@@ -240,7 +273,8 @@ class FakeSupabaseFunctionsTest {
 
     Answer answer = calls.rpc(fake.tokenFor(ALICE), "clear_chat_history", sessionArgument(SESSION));
 
-    assertThat(withoutActivity(answer.body())).isEqualTo("{\"session_id\":\"" + SESSION + "\",\"message_count\":0,\"version\":1}");
+    assertThat(withoutActivity(answer.body()))
+        .isEqualTo("{\"session_id\":\"" + SESSION + "\",\"message_count\":0,\"version\":1}");
     assertThat(fake.session(SESSION).orElseThrow().messageIds()).isEmpty();
   }
 
@@ -259,7 +293,8 @@ class FakeSupabaseFunctionsTest {
   void delete_ownSession_returnsTrueAndRemovesIt() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1");
 
-    Answer answer = calls.rpc(fake.tokenFor(ALICE), "delete_chat_session", sessionArgument(SESSION));
+    Answer answer =
+        calls.rpc(fake.tokenFor(ALICE), "delete_chat_session", sessionArgument(SESSION));
 
     assertThat(answer.body()).isEqualTo("true");
     assertThat(fake.session(SESSION)).isEmpty();
@@ -282,7 +317,8 @@ class FakeSupabaseFunctionsTest {
     assertThat(answer.status()).isEqualTo(404);
     assertThat(answer.json().get("code").asText()).isEqualTo("PGRST202");
     assertThat(answer.json().get("message").asText())
-        .isEqualTo("Could not find the function public.drop_everything(p_session_id) in the schema cache");
+        .isEqualTo(
+            "Could not find the function public.drop_everything(p_session_id) in the schema cache");
   }
 
   // ------------------------------------------------------------------ the order of the history
@@ -299,14 +335,16 @@ class FakeSupabaseFunctionsTest {
   @Test
   void append_messageWithAnEarlierTimestamp_goesBeforeLaterOnes() throws IOException {
     String token = fake.tokenFor(ALICE);
-    calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("m1", "12:00:00"), at("m3", "12:02:00"))));
+    calls.rpc(
+        token, APPEND, appendBody(SESSION, List.of(at("m1", "12:00:00"), at("m3", "12:02:00"))));
 
     Answer answer = calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("m2", "12:01:00"))));
 
     assertThat(answer.json().get("appended").asInt()).isEqualTo(1);
     assertThat(historyIds()).containsExactly("m1", "m2", "m3");
     Answer read = calls.get(token, TABLE + "?select=conversation_history&session_id=eq." + SESSION);
-    assertThat(read.json().get(0).get("conversation_history").findValuesAsText("id")).containsExactly("m1", "m2", "m3");
+    assertThat(read.json().get(0).get("conversation_history").findValuesAsText("id"))
+        .containsExactly("m1", "m2", "m3");
   }
 
   @Test
@@ -314,15 +352,22 @@ class FakeSupabaseFunctionsTest {
     String token = fake.tokenFor(ALICE);
     calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("b", "12:00:00"))));
 
-    calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("a", "12:00:00.000"), at("c", "11:59:59.999"))));
+    calls.rpc(
+        token,
+        APPEND,
+        appendBody(SESSION, List.of(at("a", "12:00:00.000"), at("c", "11:59:59.999"))));
 
     assertThat(historyIds()).containsExactly("c", "b", "a");
   }
 
   @Test
   void append_oneBatchOutOfOrder_isStoredInTimestampOrder() throws IOException {
-    Answer answer = calls.rpc(fake.tokenFor(ALICE), APPEND,
-        appendBody(SESSION, List.of(at("c", "12:02:00"), at("a", "12:00:00"), at("b", "12:01:00"))));
+    Answer answer =
+        calls.rpc(
+            fake.tokenFor(ALICE),
+            APPEND,
+            appendBody(
+                SESSION, List.of(at("c", "12:02:00"), at("a", "12:00:00"), at("b", "12:01:00"))));
 
     assertThat(answer.json().get("appended").asInt()).isEqualTo(3);
     assertThat(historyIds()).containsExactly("a", "b", "c");
@@ -333,18 +378,23 @@ class FakeSupabaseFunctionsTest {
     String token = fake.tokenFor(ALICE);
     calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("m1", "11:00:00"))));
 
-    calls.rpc(token, APPEND, appendBody(SESSION, List.of(message("m0", "2026-01-01T12:00:00+02:00"))));
+    calls.rpc(
+        token, APPEND, appendBody(SESSION, List.of(message("m0", "2026-01-01T12:00:00+02:00"))));
 
     assertThat(historyIds()).containsExactly("m0", "m1");
   }
 
   @Test
-  void append_fractionsBeyondMicroseconds_areRoundedToMicrosecondsAsPostgresDoes() throws IOException {
+  void append_fractionsBeyondMicroseconds_areRoundedToMicrosecondsAsPostgresDoes()
+      throws IOException {
     String token = fake.tokenFor(ALICE);
     calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("a", "12:00:00.000001"))));
 
     // .0000004 is 12:00:00 sharp, before a; .0000011 is a's microsecond, so after a.
-    calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("c", "12:00:00.0000011"), at("b", "12:00:00.0000004"))));
+    calls.rpc(
+        token,
+        APPEND,
+        appendBody(SESSION, List.of(at("c", "12:00:00.0000011"), at("b", "12:00:00.0000004"))));
 
     assertThat(historyIds()).containsExactly("b", "a", "c");
   }
@@ -354,20 +404,27 @@ class FakeSupabaseFunctionsTest {
     String token = fake.tokenFor(ALICE);
     calls.rpc(token, APPEND, appendBody(SESSION, List.of(message("m1", "2026-01-02T00:00:01Z"))));
 
-    Answer answer = calls.rpc(token, APPEND, appendBody(SESSION, List.of(message("m0", "2026-01-01T24:00:00Z"))));
+    Answer answer =
+        calls.rpc(
+            token, APPEND, appendBody(SESSION, List.of(message("m0", "2026-01-01T24:00:00Z"))));
 
     assertThat(answer.status()).isEqualTo(200);
     assertThat(historyIds()).containsExactly("m0", "m1");
   }
 
   @Test
-  void append_timestampPostgresCannotRead_is400NamingThePositionAndStoresNothing() throws IOException {
-    Answer answer = calls.rpc(fake.tokenFor(ALICE), APPEND,
-        appendBody(SESSION, List.of(message("m1"), message("m2", "2026-02-30T00:00:00Z"))));
+  void append_timestampPostgresCannotRead_is400NamingThePositionAndStoresNothing()
+      throws IOException {
+    Answer answer =
+        calls.rpc(
+            fake.tokenFor(ALICE),
+            APPEND,
+            appendBody(SESSION, List.of(message("m1"), message("m2", "2026-02-30T00:00:00Z"))));
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().get("code").asText()).isEqualTo("22023");
-    assertThat(answer.json().get("message").asText()).isEqualTo("p_messages[1].timestamp is not a date-time PostgreSQL can read");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("p_messages[1].timestamp is not a date-time PostgreSQL can read");
     assertThat(fake.sessions()).isEmpty();
   }
 
@@ -377,11 +434,13 @@ class FakeSupabaseFunctionsTest {
     calls.rpc(token, APPEND, appendBody(SESSION, "m1", "m2"));
     calls.rpc(token, APPEND, appendBody(SESSION, "m2"));
 
-    Answer answer = calls.get(token, TABLE + "?select=message_count,history_bytes&session_id=eq." + SESSION);
+    Answer answer =
+        calls.get(token, TABLE + "?select=message_count,history_bytes&session_id=eq." + SESSION);
 
     // Each message's text as jsonb, plus 2.
     long expected = jsonbTextOf("m1").length() + 2 + jsonbTextOf("m2").length() + 2;
-    assertThat(answer.body()).isEqualTo("[{\"message_count\":2,\"history_bytes\":" + expected + "}]");
+    assertThat(answer.body())
+        .isEqualTo("[{\"message_count\":2,\"history_bytes\":" + expected + "}]");
   }
 
   @Test
@@ -417,17 +476,21 @@ class FakeSupabaseFunctionsTest {
 
     assertThat(answer.status()).isEqualTo(200);
     JsonNode body = answer.json();
-    assertThat(fieldNames(body)).containsExactly("session_id", "version", "message_count", "created_at", "last_activity", "unchanged");
+    assertThat(fieldNames(body))
+        .containsExactly(
+            "session_id", "version", "message_count", "created_at", "last_activity", "unchanged");
     assertThat(body.get("unchanged").asBoolean()).isTrue();
     assertThat(body.get("version").asLong()).isEqualTo(1);
     assertThat(body.get("message_count").asInt()).isEqualTo(2);
     FakeSession stored = fake.session(SESSION).orElseThrow();
     assertThat(OffsetDateTime.parse(body.get("created_at").asText())).isEqualTo(stored.createdAt());
-    assertThat(OffsetDateTime.parse(body.get("last_activity").asText())).isEqualTo(stored.lastActivity());
+    assertThat(OffsetDateTime.parse(body.get("last_activity").asText()))
+        .isEqualTo(stored.lastActivity());
   }
 
   @Test
-  void changes_sinceAnOlderVersion_answersOnlyTheMessagesAddedSinceInHistoryOrder() throws IOException {
+  void changes_sinceAnOlderVersion_answersOnlyTheMessagesAddedSinceInHistoryOrder()
+      throws IOException {
     String token = fake.tokenFor(ALICE);
     calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("m1", "12:00:00"))));
     calls.rpc(token, APPEND, appendBody(SESSION, List.of(at("m4", "12:03:00"))));
@@ -436,7 +499,15 @@ class FakeSupabaseFunctionsTest {
     JsonNode body = changes(ALICE, SESSION, 1).json();
 
     assertThat(fieldNames(body))
-        .containsExactly("session_id", "version", "message_count", "created_at", "last_activity", "unchanged", "reset", "messages");
+        .containsExactly(
+            "session_id",
+            "version",
+            "message_count",
+            "created_at",
+            "last_activity",
+            "unchanged",
+            "reset",
+            "messages");
     assertThat(body.get("unchanged").asBoolean()).isFalse();
     assertThat(body.get("reset").asBoolean()).isFalse();
     assertThat(body.get("version").asLong()).isEqualTo(3);
@@ -479,7 +550,10 @@ class FakeSupabaseFunctionsTest {
   void changes_fieldsAreSentOnlyWhenOneChangedSince() throws IOException {
     String token = fake.tokenFor(ALICE);
     calls.rpc(token, APPEND, appendBody(SESSION, "m1"));
-    calls.patch(token, TABLE + "?session_id=eq." + SESSION, "{\"repo\":\"acme/api\",\"metadata\":{\"k\":1}}");
+    calls.patch(
+        token,
+        TABLE + "?session_id=eq." + SESSION,
+        "{\"repo\":\"acme/api\",\"metadata\":{\"k\":1}}");
     calls.rpc(token, APPEND, appendBody(SESSION, "m2"));
 
     JsonNode sinceTheAppend = changes(ALICE, SESSION, 1).json();
@@ -487,7 +561,8 @@ class FakeSupabaseFunctionsTest {
 
     assertThat(sinceTheAppend.get("reset").asBoolean()).isFalse();
     assertThat(sinceTheAppend.get("fields").toString())
-        .isEqualTo("{\"repo\":\"acme/api\",\"current_file\":null,\"context_cache\":{},\"metadata\":{\"k\":1}}");
+        .isEqualTo(
+            "{\"repo\":\"acme/api\",\"current_file\":null,\"context_cache\":{},\"metadata\":{\"k\":1}}");
     assertThat(sinceTheAppend.get("messages").findValuesAsText("id")).containsExactly("m2");
     assertThat(sinceThePatch.has("fields")).isFalse();
     assertThat(sinceThePatch.get("messages").findValuesAsText("id")).containsExactly("m2");
@@ -526,7 +601,8 @@ class FakeSupabaseFunctionsTest {
 
     assertThat(answer.status()).isEqualTo(401);
     assertThat(answer.json().get("code").asText()).isEqualTo("42501");
-    assertThat(answer.json().get("message").asText()).isEqualTo("permission denied for function chat_session_changes");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("permission denied for function chat_session_changes");
     assertThat(answer.header("WWW-Authenticate")).isEqualTo("Bearer");
   }
 
@@ -537,15 +613,18 @@ class FakeSupabaseFunctionsTest {
     Answer answer = calls.rpc(fake.serviceKey(), CHANGES, changesBody(SESSION, 0));
 
     assertThat(answer.status()).isEqualTo(403);
-    assertThat(answer.json().get("message").asText()).isEqualTo("permission denied for function chat_session_changes");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("permission denied for function chat_session_changes");
   }
 
   @Test
   void changes_tokenWithoutSub_is403NeedsASignedInUser() throws IOException {
-    Answer answer = calls.rpc(fake.tokenWithRole(null, "authenticated"), CHANGES, changesBody(SESSION, 0));
+    Answer answer =
+        calls.rpc(fake.tokenWithRole(null, "authenticated"), CHANGES, changesBody(SESSION, 0));
 
     assertThat(answer.status()).isEqualTo(403);
-    assertThat(answer.json().get("message").asText()).isEqualTo("chat_session_changes needs a signed-in user (the JWT has no sub)");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("chat_session_changes needs a signed-in user (the JWT has no sub)");
   }
 
   @Test
@@ -556,22 +635,28 @@ class FakeSupabaseFunctionsTest {
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().get("code").asText()).isEqualTo("22023");
-    assertThat(answer.json().get("message").asText()).isEqualTo("p_since_version must be a version (a number, 0 or more)");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("p_since_version must be a version (a number, 0 or more)");
   }
 
   @Test
   void changes_sinceVersionThatIsNoNumber_is400InvalidInputSyntax() throws IOException {
-    Answer answer = calls.rpc(fake.tokenFor(ALICE), CHANGES,
-        "{\"p_session_id\":\"" + SESSION + "\",\"p_since_version\":\"latest\"}");
+    Answer answer =
+        calls.rpc(
+            fake.tokenFor(ALICE),
+            CHANGES,
+            "{\"p_session_id\":\"" + SESSION + "\",\"p_since_version\":\"latest\"}");
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().get("code").asText()).isEqualTo("22P02");
-    assertThat(answer.json().get("message").asText()).isEqualTo("invalid input syntax for type bigint: \"latest\"");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("invalid input syntax for type bigint: \"latest\"");
   }
 
   @Test
   void changes_invalidSessionId_is400NamingTheArgument() throws IOException {
-    Answer answer = calls.rpc(fake.tokenFor(ALICE), CHANGES, changesBody("chat-1-x&user_id=eq.y", 0));
+    Answer answer =
+        calls.rpc(fake.tokenFor(ALICE), CHANGES, changesBody("chat-1-x&user_id=eq.y", 0));
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().get("message").asText()).startsWith("p_session_id must match");

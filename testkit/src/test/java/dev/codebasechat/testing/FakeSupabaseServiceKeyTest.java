@@ -14,8 +14,8 @@ import static dev.codebasechat.testing.FakeFixtures.storeBody;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.testing.RestCalls.Answer;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -56,7 +56,8 @@ class FakeSupabaseServiceKeyTest {
 
   /** Alice's session holding these messages, written through her own appends (version 1). */
   private FakeSession alicesSession(List<Map<String, Object>> messages) throws IOException {
-    assertThat(calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, messages)).status()).isEqualTo(200);
+    assertThat(calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, messages)).status())
+        .isEqualTo(200);
     return fake.session(SESSION).orElseThrow();
   }
 
@@ -68,7 +69,10 @@ class FakeSupabaseServiceKeyTest {
     List<Map<String, Object>> messages = new ArrayList<>();
     for (String idAtTime : idsAtTimes) {
       String[] parts = idAtTime.split("@", 2);
-      messages.add(parts.length == 1 ? message(parts[0]) : message(parts[0], "2026-01-01T" + parts[1] + ":00.000Z"));
+      messages.add(
+          parts.length == 1
+              ? message(parts[0])
+              : message(parts[0], "2026-01-01T" + parts[1] + ":00.000Z"));
     }
     return messages;
   }
@@ -79,7 +83,8 @@ class FakeSupabaseServiceKeyTest {
   void serviceKeyAsApiKey_isAcceptedAndSeesEveryRow() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1");
 
-    Answer answer = asService(calls.request(fake.serviceKey(), TABLE + "?select=session_id,user_id"));
+    Answer answer =
+        asService(calls.request(fake.serviceKey(), TABLE + "?select=session_id,user_id"));
 
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.json().get(0).path("user_id").asText()).isEqualTo(ALICE.toString());
@@ -88,8 +93,15 @@ class FakeSupabaseServiceKeyTest {
   @Test
   void insert_asServiceRole_createsAnEmptyRowForTheGivenOwner() throws IOException {
     Answer answer =
-        insert(fake.serviceKey(), "{\"session_id\":\"" + SESSION + "\",\"user_id\":\"" + ALICE + "\",\"repo\":\"acme/api\"}",
-            "Prefer", "return=representation");
+        insert(
+            fake.serviceKey(),
+            "{\"session_id\":\""
+                + SESSION
+                + "\",\"user_id\":\""
+                + ALICE
+                + "\",\"repo\":\"acme/api\"}",
+            "Prefer",
+            "return=representation");
 
     assertThat(answer.status()).isEqualTo(201);
     assertThat(answer.json().get(0).path("message_count").asInt()).isZero();
@@ -103,16 +115,23 @@ class FakeSupabaseServiceKeyTest {
   }
 
   @Test
-  void insert_withConversationHistory_is400Pgrst204ForServiceRoleAndUsersAlike() throws IOException {
-    String row = "{\"session_id\":\"" + SESSION + "\",\"user_id\":\"" + ALICE + "\",\"conversation_history\":[]}";
+  void insert_withConversationHistory_is400Pgrst204ForServiceRoleAndUsersAlike()
+      throws IOException {
+    String row =
+        "{\"session_id\":\""
+            + SESSION
+            + "\",\"user_id\":\""
+            + ALICE
+            + "\",\"conversation_history\":[]}";
 
     for (String token : List.of(fake.serviceKey(), fake.tokenFor(ALICE))) {
       Answer answer = insert(token, row);
 
       assertThat(answer.status()).isEqualTo(400);
       assertThat(answer.body())
-          .isEqualTo("{\"code\":\"PGRST204\",\"details\":null,\"hint\":null,"
-              + "\"message\":\"Could not find the 'conversation_history' column of 'codebase_chat_sessions' in the schema cache\"}");
+          .isEqualTo(
+              "{\"code\":\"PGRST204\",\"details\":null,\"hint\":null,"
+                  + "\"message\":\"Could not find the 'conversation_history' column of 'codebase_chat_sessions' in the schema cache\"}");
     }
     assertThat(fake.session(SESSION)).isEmpty();
   }
@@ -121,7 +140,10 @@ class FakeSupabaseServiceKeyTest {
   void insert_ofATakenSessionId_is409UniqueViolation() throws IOException {
     fake.seedSession(BOB, SESSION);
 
-    Answer answer = insert(fake.serviceKey(), "{\"session_id\":\"" + SESSION + "\",\"user_id\":\"" + ALICE + "\"}");
+    Answer answer =
+        insert(
+            fake.serviceKey(),
+            "{\"session_id\":\"" + SESSION + "\",\"user_id\":\"" + ALICE + "\"}");
 
     assertThat(answer.status()).isEqualTo(409);
     assertThat(answer.json().path("code").asText()).isEqualTo("23505");
@@ -138,17 +160,24 @@ class FakeSupabaseServiceKeyTest {
 
   @Test
   void insert_byAUserForAnotherUser_is403RowLevelSecurity() throws IOException {
-    Answer answer = insert(fake.tokenFor(ALICE), "{\"session_id\":\"" + SESSION + "\",\"user_id\":\"" + BOB + "\"}");
+    Answer answer =
+        insert(
+            fake.tokenFor(ALICE),
+            "{\"session_id\":\"" + SESSION + "\",\"user_id\":\"" + BOB + "\"}");
 
     assertThat(answer.status()).isEqualTo(403);
     assertThat(answer.json().path("message").asText())
-        .isEqualTo("new row violates row-level security policy for table \"codebase_chat_sessions\"");
+        .isEqualTo(
+            "new row violates row-level security policy for table \"codebase_chat_sessions\"");
     assertThat(fake.session(SESSION)).isEmpty();
   }
 
   @Test
   void insert_ofSeveralRows_isRefusedAsUnsupported() throws IOException {
-    Answer answer = insert(fake.serviceKey(), "[{\"session_id\":\"" + SESSION + "\",\"user_id\":\"" + ALICE + "\"}]");
+    Answer answer =
+        insert(
+            fake.serviceKey(),
+            "[{\"session_id\":\"" + SESSION + "\",\"user_id\":\"" + ALICE + "\"}]");
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().path("code").asText()).isEqualTo("PGRST127");
@@ -159,8 +188,12 @@ class FakeSupabaseServiceKeyTest {
     fake.seedSession(ALICE, SESSION, "m1");
 
     Answer answer =
-        calls.patch(fake.serviceKey(), TABLE + "?session_id=eq." + SESSION + "&version=eq.0",
-            "{\"conversation_history\":[{\"id\":\"m1\"},{\"id\":\"m2\"}]}", "Prefer", "return=representation");
+        calls.patch(
+            fake.serviceKey(),
+            TABLE + "?session_id=eq." + SESSION + "&version=eq.0",
+            "{\"conversation_history\":[{\"id\":\"m1\"},{\"id\":\"m2\"}]}",
+            "Prefer",
+            "return=representation");
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().path("code").asText()).isEqualTo("PGRST204");
@@ -170,11 +203,15 @@ class FakeSupabaseServiceKeyTest {
   }
 
   @Test
-  void patch_ofTheHistoryWithColumnsAUserMayNotWrite_isPgrst204BeforeThePrivilegeCheck() throws IOException {
+  void patch_ofTheHistoryWithColumnsAUserMayNotWrite_isPgrst204BeforeThePrivilegeCheck()
+      throws IOException {
     fake.seedSession(ALICE, SESSION, "m1");
 
-    Answer answer = calls.patch(fake.tokenFor(ALICE), TABLE + "?session_id=eq." + SESSION,
-        "{\"version\":7,\"conversation_history\":[]}");
+    Answer answer =
+        calls.patch(
+            fake.tokenFor(ALICE),
+            TABLE + "?session_id=eq." + SESSION,
+            "{\"version\":7,\"conversation_history\":[]}");
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().path("code").asText()).isEqualTo("PGRST204");
@@ -186,8 +223,12 @@ class FakeSupabaseServiceKeyTest {
     fake.appendAs(ALICE, SESSION, "m2");
 
     Answer answer =
-        calls.patch(fake.serviceKey(), TABLE + "?session_id=eq." + SESSION + "&version=eq.0",
-            "{\"repo\":\"acme/api\"}", "Prefer", "return=representation");
+        calls.patch(
+            fake.serviceKey(),
+            TABLE + "?session_id=eq." + SESSION + "&version=eq.0",
+            "{\"repo\":\"acme/api\"}",
+            "Prefer",
+            "return=representation");
 
     assertThat(answer.body()).isEqualTo("[]");
     assertThat(fake.session(SESSION).orElseThrow().repo()).isNull();
@@ -197,12 +238,27 @@ class FakeSupabaseServiceKeyTest {
   void delete_withFilters_removesOnlyVisibleMatchingRows() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1");
 
-    Answer asBob = calls.send(calls.request(fake.tokenFor(BOB), TABLE + "?session_id=eq." + SESSION, "Prefer", "return=representation").delete());
+    Answer asBob =
+        calls.send(
+            calls
+                .request(
+                    fake.tokenFor(BOB),
+                    TABLE + "?session_id=eq." + SESSION,
+                    "Prefer",
+                    "return=representation")
+                .delete());
     assertThat(asBob.body()).isEqualTo("[]");
     assertThat(fake.session(SESSION)).isPresent();
 
-    Answer asService = calls.send(calls.request(fake.serviceKey(),
-        TABLE + "?select=session_id,conversation_history&session_id=eq." + SESSION, "Prefer", "return=representation").delete());
+    Answer asService =
+        calls.send(
+            calls
+                .request(
+                    fake.serviceKey(),
+                    TABLE + "?select=session_id,conversation_history&session_id=eq." + SESSION,
+                    "Prefer",
+                    "return=representation")
+                .delete());
     assertThat(asService.json()).hasSize(1);
     assertThat(asService.json().at("/0/conversation_history/0/id").asText()).isEqualTo("m1");
     assertThat(fake.session(SESSION)).isEmpty();
@@ -221,42 +277,60 @@ class FakeSupabaseServiceKeyTest {
   }
 
   @Test
-  void beforeNextTableWrite_runsBeforeAWritingFunctionButNotBeforeAChangesRead() throws IOException {
+  void beforeNextTableWrite_runsBeforeAWritingFunctionButNotBeforeAChangesRead()
+      throws IOException {
     FakeSession read = alicesSession(messages("m1@10:00"));
     fake.beforeNextTableWrite(() -> fake.appendAs(ALICE, SESSION, "other"));
 
     calls.rpc(fake.tokenFor(ALICE), "chat_session_changes", changesBody(SESSION, 1));
     assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactly("m1");
-    Answer stored = store(storeBody(ALICE, SESSION, read.version(), sessionOf(messages("m1@10:00", "m2@10:01"))));
+    Answer stored =
+        store(
+            storeBody(ALICE, SESSION, read.version(), sessionOf(messages("m1@10:00", "m2@10:01"))));
 
     assertThat(stored.body()).isEqualTo("false");
-    assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactlyInAnyOrder("m1", "other");
+    assertThat(fake.session(SESSION).orElseThrow().messageIds())
+        .containsExactlyInAnyOrder("m1", "other");
   }
 
-  // ------------------------------------------------------------------ store_chat_session_for: who may call it
+  // ------------------------------------------------------------------ store_chat_session_for: who
+  // may call it
 
   @Test
   void store_byAUser_is403PermissionDeniedForFunction() throws IOException {
-    Answer answer = calls.rpc(fake.tokenFor(ALICE), STORE, storeBody(ALICE, SESSION, null, sessionOf(messages("m1"))));
+    Answer answer =
+        calls.rpc(
+            fake.tokenFor(ALICE),
+            STORE,
+            storeBody(ALICE, SESSION, null, sessionOf(messages("m1"))));
 
     assertThat(answer.status()).isEqualTo(403);
     assertThat(answer.body())
-        .isEqualTo("{\"code\":\"42501\",\"details\":null,\"hint\":null,\"message\":\"permission denied for function store_chat_session_for\"}");
+        .isEqualTo(
+            "{\"code\":\"42501\",\"details\":null,\"hint\":null,\"message\":\"permission denied for function store_chat_session_for\"}");
     assertThat(fake.session(SESSION)).isEmpty();
   }
 
   @Test
   void store_withoutBearer_is401PermissionDeniedForFunction() throws IOException {
-    Answer answer = calls.rpc(null, STORE, storeBody(ALICE, SESSION, null, sessionOf(messages("m1"))));
+    Answer answer =
+        calls.rpc(null, STORE, storeBody(ALICE, SESSION, null, sessionOf(messages("m1"))));
 
     assertThat(answer.status()).isEqualTo(401);
-    assertThat(answer.json().path("message").asText()).isEqualTo("permission denied for function store_chat_session_for");
+    assertThat(answer.json().path("message").asText())
+        .isEqualTo("permission denied for function store_chat_session_for");
     assertThat(answer.header("WWW-Authenticate")).isEqualTo("Bearer");
   }
 
   @Test
   void store_withAnArgumentMissing_is404Pgrst202() throws IOException {
-    Answer answer = store("{\"p_owner\":\"" + ALICE + "\",\"p_session_id\":\"" + SESSION + "\",\"p_session\":null}");
+    Answer answer =
+        store(
+            "{\"p_owner\":\""
+                + ALICE
+                + "\",\"p_session_id\":\""
+                + SESSION
+                + "\",\"p_session\":null}");
 
     assertThat(answer.status()).isEqualTo(404);
     assertThat(answer.json().path("code").asText()).isEqualTo("PGRST202");
@@ -266,12 +340,14 @@ class FakeSupabaseServiceKeyTest {
   void store_sessionOfAnotherUser_is403AndChangesNothing() throws IOException {
     FakeSession before = alicesSession(messages("m1"));
 
-    Answer answer = store(storeBody(BOB, SESSION, before.version(), sessionOf(messages("m1", "evil"))));
+    Answer answer =
+        store(storeBody(BOB, SESSION, before.version(), sessionOf(messages("m1", "evil"))));
 
     assertThat(answer.status()).isEqualTo(403);
     assertThat(answer.body())
-        .isEqualTo("{\"code\":\"42501\",\"details\":null,\"hint\":null,"
-            + "\"message\":\"store_chat_session_for: this session id belongs to a session of another user\"}");
+        .isEqualTo(
+            "{\"code\":\"42501\",\"details\":null,\"hint\":null,"
+                + "\"message\":\"store_chat_session_for: this session id belongs to a session of another user\"}");
     assertThat(fake.session(SESSION).orElseThrow()).isEqualTo(before);
   }
 
@@ -287,7 +363,8 @@ class FakeSupabaseServiceKeyTest {
 
   // ------------------------------------------------------------------ append_chat_messages_for
 
-  private static String appendForBody(java.util.UUID owner, List<Map<String, Object>> messages) throws IOException {
+  private static String appendForBody(java.util.UUID owner, List<Map<String, Object>> messages)
+      throws IOException {
     ObjectNode body = (ObjectNode) MAPPER.readTree(appendBody(SESSION, messages));
     body.put("p_owner", owner.toString());
     return body.toString();
@@ -295,16 +372,19 @@ class FakeSupabaseServiceKeyTest {
 
   @Test
   void appendFor_byAUser_is403PermissionDeniedForFunction() throws IOException {
-    Answer answer = calls.rpc(fake.tokenFor(ALICE), APPEND_FOR, appendForBody(ALICE, messages("m1")));
+    Answer answer =
+        calls.rpc(fake.tokenFor(ALICE), APPEND_FOR, appendForBody(ALICE, messages("m1")));
 
     assertThat(answer.status()).isEqualTo(403);
-    assertThat(answer.json().path("message").asText()).isEqualTo("permission denied for function append_chat_messages_for");
+    assertThat(answer.json().path("message").asText())
+        .isEqualTo("permission denied for function append_chat_messages_for");
     assertThat(fake.session(SESSION)).isEmpty();
   }
 
   @Test
   void appendFor_withoutASession_createsItForTheOwner() throws IOException {
-    Answer answer = calls.rpc(fake.serviceKey(), APPEND_FOR, appendForBody(ALICE, messages("m1", "m2")));
+    Answer answer =
+        calls.rpc(fake.serviceKey(), APPEND_FOR, appendForBody(ALICE, messages("m1", "m2")));
 
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.json().path("appended").asInt()).isEqualTo(2);
@@ -324,10 +404,15 @@ class FakeSupabaseServiceKeyTest {
   }
 
   @Test
-  void appendFor_lateMessages_takeTheirPlaceByTimestamp_andStoredIdsAreSkipped() throws IOException {
+  void appendFor_lateMessages_takeTheirPlaceByTimestamp_andStoredIdsAreSkipped()
+      throws IOException {
     alicesSession(messages("m2@12:02"));
 
-    Answer answer = calls.rpc(fake.serviceKey(), APPEND_FOR, appendForBody(ALICE, messages("m1@12:01", "m2@12:02", "m3@12:03")));
+    Answer answer =
+        calls.rpc(
+            fake.serviceKey(),
+            APPEND_FOR,
+            appendForBody(ALICE, messages("m1@12:01", "m2@12:02", "m3@12:03")));
 
     assertThat(answer.json().path("appended").asInt()).isEqualTo(2);
     assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactly("m1", "m2", "m3");
@@ -335,14 +420,20 @@ class FakeSupabaseServiceKeyTest {
 
   @Test
   void appendFor_withoutOwner_is400() throws IOException {
-    Answer answer = calls.rpc(fake.serviceKey(), APPEND_FOR,
-        ((ObjectNode) MAPPER.readTree(appendBody(SESSION, messages("m1")))).putNull("p_owner").toString());
+    Answer answer =
+        calls.rpc(
+            fake.serviceKey(),
+            APPEND_FOR,
+            ((ObjectNode) MAPPER.readTree(appendBody(SESSION, messages("m1"))))
+                .putNull("p_owner")
+                .toString());
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().path("message").asText()).isEqualTo("p_owner must be a user id");
   }
 
-  // ------------------------------------------------------------------ store_chat_session_for: versions
+  // ------------------------------------------------------------------ store_chat_session_for:
+  // versions
 
   @Test
   void store_withAStaleVersion_isFalseAndChangesNothing() throws IOException {
@@ -386,7 +477,8 @@ class FakeSupabaseServiceKeyTest {
     assertThat(answer.body()).isEqualTo("false");
   }
 
-  // ------------------------------------------------------------------ store_chat_session_for: writes
+  // ------------------------------------------------------------------ store_chat_session_for:
+  // writes
 
   @Test
   void store_withoutARow_createsTheSessionForTheOwner() throws IOException {
@@ -402,7 +494,8 @@ class FakeSupabaseServiceKeyTest {
     assertThat(row.userId()).isEqualTo(ALICE);
     assertThat(row.messageIds()).containsExactly("m1", "m2");
     assertThat(row.messageCount()).isEqualTo(2);
-    assertThat(row.historyBytes()).isEqualTo(jsonbTextOf("m1").length() + 2 + jsonbTextOf("m2").length() + 2);
+    assertThat(row.historyBytes())
+        .isEqualTo(jsonbTextOf("m1").length() + 2 + jsonbTextOf("m2").length() + 2);
     assertThat(row.repo()).isEqualTo("acme/api");
     assertThat(row.metadata().toString()).isEqualTo("{\"k\":1}");
     // The insert, then one update: the fields it sets are those the insert wrote.
@@ -412,7 +505,8 @@ class FakeSupabaseServiceKeyTest {
   }
 
   @Test
-  void store_holdingEveryStoredMessage_insertsOnlyTheNewOnesWhereTheirTimestampsBelong() throws IOException {
+  void store_holdingEveryStoredMessage_insertsOnlyTheNewOnesWhereTheirTimestampsBelong()
+      throws IOException {
     FakeSession before = alicesSession(messages("m1@10:00", "m3@10:02"));
     List<Map<String, Object>> target = messages("m1@10:00", "m3@10:02", "m2@10:01", "m4@10:03");
     target.get(0).put("content", "a different text the stored m1 keeps nothing of");
@@ -427,10 +521,15 @@ class FakeSupabaseServiceKeyTest {
     assertThat(after.clearedVersion()).isZero();
     assertThat(after.messageCount()).isEqualTo(4);
     assertThat(after.historyBytes())
-        .isEqualTo(before.historyBytes() + 2L * 2 + JsonbText.octetLength(tree(target.get(2)))
-            + JsonbText.octetLength(tree(target.get(3))));
+        .isEqualTo(
+            before.historyBytes()
+                + 2L * 2
+                + JsonbText.octetLength(tree(target.get(2)))
+                + JsonbText.octetLength(tree(target.get(3))));
     // Only the new messages carry the new version.
-    Answer changes = calls.rpc(fake.tokenFor(ALICE), "chat_session_changes", changesBody(SESSION, before.version()));
+    Answer changes =
+        calls.rpc(
+            fake.tokenFor(ALICE), "chat_session_changes", changesBody(SESSION, before.version()));
     assertThat(changes.json().path("reset").asBoolean()).isFalse();
     assertThat(changes.json().path("messages").findValuesAsText("id")).containsExactly("m2", "m4");
   }
@@ -449,7 +548,9 @@ class FakeSupabaseServiceKeyTest {
     // The clear is one update, the write of the session another.
     assertThat(after.clearedVersion()).isEqualTo(before.version() + 1);
     assertThat(after.version()).isEqualTo(before.version() + 2);
-    Answer changes = calls.rpc(fake.tokenFor(ALICE), "chat_session_changes", changesBody(SESSION, before.version()));
+    Answer changes =
+        calls.rpc(
+            fake.tokenFor(ALICE), "chat_session_changes", changesBody(SESSION, before.version()));
     assertThat(changes.json().path("reset").asBoolean()).isTrue();
     assertThat(changes.json().path("messages").findValuesAsText("id")).containsExactly("m3");
   }
@@ -496,7 +597,8 @@ class FakeSupabaseServiceKeyTest {
     assertThat(fake.sessions()).isEmpty();
   }
 
-  // ------------------------------------------------------------------ store_chat_session_for: argument errors
+  // ------------------------------------------------------------------ store_chat_session_for:
+  // argument errors
 
   @Test
   void store_invalidMessage_is400NamingItsPositionAndChangesNothing() throws IOException {
@@ -504,22 +606,30 @@ class FakeSupabaseServiceKeyTest {
     Map<String, Object> bad = message("m2");
     bad.put("role", "admin");
 
-    Answer answer = store(storeBody(ALICE, SESSION, before.version(), sessionOf(List.of(message("m3"), bad))));
+    Answer answer =
+        store(storeBody(ALICE, SESSION, before.version(), sessionOf(List.of(message("m3"), bad))));
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().path("code").asText()).isEqualTo("22023");
-    assertThat(answer.json().path("message").asText()).isEqualTo("p_messages[1].role must be one of user, assistant, system, tool");
+    assertThat(answer.json().path("message").asText())
+        .isEqualTo("p_messages[1].role must be one of user, assistant, system, tool");
     // The clear that came first is rolled back with the rest.
     assertThat(fake.session(SESSION)).contains(before);
   }
 
   @Test
   void store_timestampPostgresCannotRead_is400NamingItsPosition() throws IOException {
-    Answer answer = store(storeBody(ALICE, SESSION, null,
-        sessionOf(List.of(message("m1"), message("m2", "2026-13-01T00:00:00Z")))));
+    Answer answer =
+        store(
+            storeBody(
+                ALICE,
+                SESSION,
+                null,
+                sessionOf(List.of(message("m1"), message("m2", "2026-13-01T00:00:00Z")))));
 
     assertThat(answer.status()).isEqualTo(400);
-    assertThat(answer.json().path("message").asText()).isEqualTo("p_messages[1].timestamp is not a date-time PostgreSQL can read");
+    assertThat(answer.json().path("message").asText())
+        .isEqualTo("p_messages[1].timestamp is not a date-time PostgreSQL can read");
     assertThat(fake.session(SESSION)).isEmpty();
   }
 
@@ -534,8 +644,9 @@ class FakeSupabaseServiceKeyTest {
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.body())
-        .isEqualTo("{\"code\":\"23514\",\"details\":null,\"hint\":null,\"message\":\"new row for relation"
-            + " \\\"codebase_chat_sessions\\\" violates check constraint \\\"codebase_chat_sessions_history_max_messages\\\"\"}");
+        .isEqualTo(
+            "{\"code\":\"23514\",\"details\":null,\"hint\":null,\"message\":\"new row for relation"
+                + " \\\"codebase_chat_sessions\\\" violates check constraint \\\"codebase_chat_sessions_history_max_messages\\\"\"}");
     assertThat(fake.session(SESSION)).isEmpty();
   }
 
@@ -550,7 +661,8 @@ class FakeSupabaseServiceKeyTest {
     Answer answer = store(RestCalls.json(body));
 
     assertThat(answer.status()).isEqualTo(400);
-    assertThat(answer.json().path("message").asText()).isEqualTo("p_session must be a JSON object or null");
+    assertThat(answer.json().path("message").asText())
+        .isEqualTo("p_session must be a JSON object or null");
   }
 
   @Test
@@ -562,12 +674,17 @@ class FakeSupabaseServiceKeyTest {
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().path("code").asText()).isEqualTo("22023");
-    assertThat(answer.json().path("message").asText()).isEqualTo("cannot get array length of a non-array");
+    assertThat(answer.json().path("message").asText())
+        .isEqualTo("cannot get array length of a non-array");
   }
 
   @Test
   void store_withoutOwner_is400() throws IOException {
-    Answer answer = store("{\"p_owner\":null,\"p_session_id\":\"" + SESSION + "\",\"p_expected_version\":null,\"p_session\":null}");
+    Answer answer =
+        store(
+            "{\"p_owner\":null,\"p_session_id\":\""
+                + SESSION
+                + "\",\"p_expected_version\":null,\"p_session\":null}");
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().path("message").asText()).isEqualTo("p_owner must be a user id");
@@ -575,11 +692,16 @@ class FakeSupabaseServiceKeyTest {
 
   @Test
   void store_ownerThatIsNoUuid_is400InvalidInputSyntax() throws IOException {
-    Answer answer = store("{\"p_owner\":\"alice\",\"p_session_id\":\"" + SESSION + "\",\"p_expected_version\":null,\"p_session\":null}");
+    Answer answer =
+        store(
+            "{\"p_owner\":\"alice\",\"p_session_id\":\""
+                + SESSION
+                + "\",\"p_expected_version\":null,\"p_session\":null}");
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().path("code").asText()).isEqualTo("22P02");
-    assertThat(answer.json().path("message").asText()).isEqualTo("invalid input syntax for type uuid: \"alice\"");
+    assertThat(answer.json().path("message").asText())
+        .isEqualTo("invalid input syntax for type uuid: \"alice\"");
   }
 
   @Test
@@ -595,7 +717,8 @@ class FakeSupabaseServiceKeyTest {
     store(storeBody(ALICE, SESSION, null, sessionOf(messages("m1"))));
 
     Answer appended = calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(SESSION, "m1", "m2"));
-    Answer cleared = calls.rpc(fake.tokenFor(ALICE), "clear_chat_history", sessionArgument(SESSION));
+    Answer cleared =
+        calls.rpc(fake.tokenFor(ALICE), "clear_chat_history", sessionArgument(SESSION));
 
     assertThat(appended.json().path("appended").asInt()).isEqualTo(1);
     assertThat(cleared.json().path("version").asLong()).isEqualTo(3);

@@ -38,11 +38,13 @@ class FakeSupabaseTest {
 
   @Test
   void get_withoutApiKey_is401NoApiKeyFound() throws IOException {
-    Answer answer = calls.send(calls.request(fake.tokenFor(ALICE), BY_SESSION).removeHeader("apikey").get());
+    Answer answer =
+        calls.send(calls.request(fake.tokenFor(ALICE), BY_SESSION).removeHeader("apikey").get());
 
     assertThat(answer.status()).isEqualTo(401);
     assertThat(answer.body())
-        .isEqualTo("{\"message\":\"No API key found in request\",\"hint\":\"No `apikey` request header or url param was found.\"}");
+        .isEqualTo(
+            "{\"message\":\"No API key found in request\",\"hint\":\"No `apikey` request header or url param was found.\"}");
   }
 
   @Test
@@ -61,9 +63,11 @@ class FakeSupabaseTest {
 
     assertThat(answer.status()).isEqualTo(401);
     assertThat(answer.body())
-        .isEqualTo("{\"code\":\"PGRST301\",\"details\":null,\"hint\":null,\"message\":\"JWT cryptographic operation failed\"}");
+        .isEqualTo(
+            "{\"code\":\"PGRST301\",\"details\":null,\"hint\":null,\"message\":\"JWT cryptographic operation failed\"}");
     assertThat(answer.header("WWW-Authenticate"))
-        .isEqualTo("Bearer error=\"invalid_token\", error_description=\"JWT cryptographic operation failed\"");
+        .isEqualTo(
+            "Bearer error=\"invalid_token\", error_description=\"JWT cryptographic operation failed\"");
     assertThat(answer.header("Proxy-Status")).isEqualTo("PostgREST; error=PGRST301");
     assertThat(answer.header("Content-Type")).isEqualTo("application/json; charset=utf-8");
   }
@@ -72,8 +76,10 @@ class FakeSupabaseTest {
   void get_withUnsignedAlgNoneToken_is401Pgrst301() throws IOException {
     Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
     String header = base64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8));
-    String claims = base64.encodeToString(
-        ("{\"sub\":\"" + ALICE + "\",\"role\":\"authenticated\",\"exp\":4102444800}").getBytes(StandardCharsets.UTF_8));
+    String claims =
+        base64.encodeToString(
+            ("{\"sub\":\"" + ALICE + "\",\"role\":\"authenticated\",\"exp\":4102444800}")
+                .getBytes(StandardCharsets.UTF_8));
 
     Answer answer = calls.get(header + "." + claims + ".", BY_SESSION);
 
@@ -129,7 +135,8 @@ class FakeSupabaseTest {
 
     assertThat(answer.status()).isEqualTo(401);
     assertThat(answer.body())
-        .isEqualTo("{\"code\":\"42501\",\"details\":null,\"hint\":null,\"message\":\"permission denied for table codebase_chat_sessions\"}");
+        .isEqualTo(
+            "{\"code\":\"42501\",\"details\":null,\"hint\":null,\"message\":\"permission denied for table codebase_chat_sessions\"}");
     assertThat(answer.header("WWW-Authenticate")).isEqualTo("Bearer");
   }
 
@@ -147,10 +154,14 @@ class FakeSupabaseTest {
   void get_ownSession_returnsOnlySelectedColumns() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1", "m2");
 
-    Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id,message_count&session_id=eq." + SESSION);
+    Answer answer =
+        calls.get(
+            fake.tokenFor(ALICE),
+            TABLE + "?select=session_id,message_count&session_id=eq." + SESSION);
 
     assertThat(answer.status()).isEqualTo(200);
-    assertThat(answer.body()).isEqualTo("[{\"session_id\":\"" + SESSION + "\",\"message_count\":2}]");
+    assertThat(answer.body())
+        .isEqualTo("[{\"session_id\":\"" + SESSION + "\",\"message_count\":2}]");
     assertThat(answer.header("Content-Range")).isEqualTo("0-0/*");
   }
 
@@ -162,9 +173,22 @@ class FakeSupabaseTest {
 
     assertThat(answer.json().get(0).fieldNames())
         .toIterable()
-        .containsExactly("id", "session_id", "user_id", "repo", "current_file", "context_cache", "metadata",
-            "last_activity", "created_at", "updated_at", "message_count", "version", "history_bytes",
-            "fields_version", "cleared_version");
+        .containsExactly(
+            "id",
+            "session_id",
+            "user_id",
+            "repo",
+            "current_file",
+            "context_cache",
+            "metadata",
+            "last_activity",
+            "created_at",
+            "updated_at",
+            "message_count",
+            "version",
+            "history_bytes",
+            "fields_version",
+            "cleared_version");
     assertThat(answer.json().at("/0/message_count").asInt()).isEqualTo(2);
   }
 
@@ -172,18 +196,28 @@ class FakeSupabaseTest {
   void get_historyByName_answersTheMessagesInOrder() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1", "m2");
 
-    Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id,conversation_history&session_id=eq." + SESSION);
+    Answer answer =
+        calls.get(
+            fake.tokenFor(ALICE),
+            TABLE + "?select=session_id,conversation_history&session_id=eq." + SESSION);
 
-    assertThat(answer.json().get(0).fieldNames()).toIterable().containsExactly("session_id", "conversation_history");
-    assertThat(answer.json().at("/0/conversation_history").findValuesAsText("id")).containsExactly("m1", "m2");
-    assertThat(answer.json().at("/0/conversation_history/1/content").asText()).isEqualTo("message m2");
+    assertThat(answer.json().get(0).fieldNames())
+        .toIterable()
+        .containsExactly("session_id", "conversation_history");
+    assertThat(answer.json().at("/0/conversation_history").findValuesAsText("id"))
+        .containsExactly("m1", "m2");
+    assertThat(answer.json().at("/0/conversation_history/1/content").asText())
+        .isEqualTo("message m2");
   }
 
   @Test
   void get_starAndHistory_answersBoth() throws IOException {
     fake.seedSession(ALICE, SESSION);
 
-    Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=*,conversation_history&session_id=eq." + SESSION);
+    Answer answer =
+        calls.get(
+            fake.tokenFor(ALICE),
+            TABLE + "?select=*,conversation_history&session_id=eq." + SESSION);
 
     assertThat(answer.json().get(0).size()).isEqualTo(16);
     assertThat(answer.json().at("/0/conversation_history").toString()).isEqualTo("[]");
@@ -191,8 +225,10 @@ class FakeSupabaseTest {
 
   @Test
   void get_filterOrOrderOnTheComputedHistory_is400SayingTheFakeLacksIt() throws IOException {
-    Answer filtered = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&conversation_history=is.null");
-    Answer ordered = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&order=conversation_history");
+    Answer filtered =
+        calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&conversation_history=is.null");
+    Answer ordered =
+        calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&order=conversation_history");
 
     assertThat(filtered.status()).isEqualTo(400);
     assertThat(filtered.json().get("details").asText()).contains("computed field");
@@ -203,29 +239,53 @@ class FakeSupabaseTest {
   @Test
   void seedSession_legacyHistory_keepsItsOrderWhateverTheIdsAndTimestamps() throws IOException {
     ArrayNode legacy = JsonNodeFactory.instance.arrayNode();
-    legacy.addObject().put("id", "late").put("role", "user").put("content", "a").put("timestamp", "2026-01-01T12:00:00Z");
-    legacy.addObject().put("id", "early").put("role", "user").put("content", "b").put("timestamp", "2026-01-01T08:00:00Z");
-    legacy.addObject().put("id", "late").put("role", "user").put("content", "repeated id").put("timestamp", "garbled");
+    legacy
+        .addObject()
+        .put("id", "late")
+        .put("role", "user")
+        .put("content", "a")
+        .put("timestamp", "2026-01-01T12:00:00Z");
+    legacy
+        .addObject()
+        .put("id", "early")
+        .put("role", "user")
+        .put("content", "b")
+        .put("timestamp", "2026-01-01T08:00:00Z");
+    legacy
+        .addObject()
+        .put("id", "late")
+        .put("role", "user")
+        .put("content", "repeated id")
+        .put("timestamp", "garbled");
     legacy.addObject().put("role", "user").put("content", "no id");
     fake.seedSession(ALICE, SESSION, legacy);
     String token = fake.tokenFor(ALICE);
 
     // Later than every stored message: after them all. The repeated id is still taken by the first.
-    calls.rpc(token, "append_chat_messages", FakeFixtures.appendBody(SESSION, List.of(
-        FakeFixtures.message("late", "2026-01-01T13:00:00Z"), FakeFixtures.message("new", "2026-01-01T12:00:00Z"))));
+    calls.rpc(
+        token,
+        "append_chat_messages",
+        FakeFixtures.appendBody(
+            SESSION,
+            List.of(
+                FakeFixtures.message("late", "2026-01-01T13:00:00Z"),
+                FakeFixtures.message("new", "2026-01-01T12:00:00Z"))));
 
     FakeSession stored = fake.session(SESSION).orElseThrow();
-    assertThat(stored.conversationHistory()).extracting(m -> m.path("content").asText())
+    assertThat(stored.conversationHistory())
+        .extracting(m -> m.path("content").asText())
         .containsExactly("a", "b", "repeated id", "no id", "text of new");
     assertThat(stored.messageCount()).isEqualTo(5);
     assertThat(stored.version()).isEqualTo(1);
     assertThat(stored.fieldsVersion()).isZero(); // the version the row was migrated at
   }
+
   @Test
   void get_withObjectAccept_returnsTheObject() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1");
 
-    Answer answer = calls.get(fake.tokenFor(ALICE), BY_SESSION, "Accept", "application/vnd.pgrst.object+json");
+    Answer answer =
+        calls.get(fake.tokenFor(ALICE), BY_SESSION, "Accept", "application/vnd.pgrst.object+json");
 
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.json().get("user_id").asText()).isEqualTo(ALICE.toString());
@@ -234,12 +294,14 @@ class FakeSupabaseTest {
 
   @Test
   void get_withObjectAcceptAndNoRow_is406Pgrst116() throws IOException {
-    Answer answer = calls.get(fake.tokenFor(ALICE), BY_SESSION, "Accept", "application/vnd.pgrst.object+json");
+    Answer answer =
+        calls.get(fake.tokenFor(ALICE), BY_SESSION, "Accept", "application/vnd.pgrst.object+json");
 
     assertThat(answer.status()).isEqualTo(406);
     assertThat(answer.body())
-        .isEqualTo("{\"code\":\"PGRST116\",\"details\":\"The result contains 0 rows\",\"hint\":null,"
-            + "\"message\":\"Cannot coerce the result to a single JSON object\"}");
+        .isEqualTo(
+            "{\"code\":\"PGRST116\",\"details\":\"The result contains 0 rows\",\"hint\":null,"
+                + "\"message\":\"Cannot coerce the result to a single JSON object\"}");
   }
 
   @Test
@@ -258,7 +320,8 @@ class FakeSupabaseTest {
     fake.seedSession(ALICE, SESSION);
     fake.seedSession(BOB, OTHER_SESSION);
 
-    Answer answer = calls.get(fake.tokenWithRole(null, "service_role"), TABLE + "?select=session_id");
+    Answer answer =
+        calls.get(fake.tokenWithRole(null, "service_role"), TABLE + "?select=session_id");
 
     assertThat(answer.json()).hasSize(2);
   }
@@ -270,13 +333,20 @@ class FakeSupabaseTest {
     }
     fake.seedSession(BOB, OTHER_SESSION);
 
-    Answer answer = calls.get(fake.tokenFor(ALICE),
-        TABLE + "?select=session_id&user_id=eq." + ALICE + "&order=session_id.desc&limit=10&offset=0",
-        "Prefer", "count=exact");
+    Answer answer =
+        calls.get(
+            fake.tokenFor(ALICE),
+            TABLE
+                + "?select=session_id&user_id=eq."
+                + ALICE
+                + "&order=session_id.desc&limit=10&offset=0",
+            "Prefer",
+            "count=exact");
 
     assertThat(answer.status()).isEqualTo(206);
     assertThat(answer.header("Content-Range")).isEqualTo("0-9/25");
-    assertThat(answer.json().get(0).get("session_id").asText()).isEqualTo("chat-1737201634-abcdef12");
+    assertThat(answer.json().get(0).get("session_id").asText())
+        .isEqualTo("chat-1737201634-abcdef12");
   }
 
   @Test
@@ -285,12 +355,17 @@ class FakeSupabaseTest {
       fake.seedSession(ALICE, "chat-17372016" + (10 + i) + "-abcdef12");
     }
 
-    Answer answer = calls.get(fake.tokenFor(ALICE),
-        TABLE + "?select=session_id&order=session_id.asc&limit=10&offset=10", "Prefer", "count=exact");
+    Answer answer =
+        calls.get(
+            fake.tokenFor(ALICE),
+            TABLE + "?select=session_id&order=session_id.asc&limit=10&offset=10",
+            "Prefer",
+            "count=exact");
 
     assertThat(answer.status()).isEqualTo(206);
     assertThat(answer.header("Content-Range")).isEqualTo("10-14/15");
-    assertThat(answer.json().get(0).get("session_id").asText()).isEqualTo("chat-1737201620-abcdef12");
+    assertThat(answer.json().get(0).get("session_id").asText())
+        .isEqualTo("chat-1737201620-abcdef12");
   }
 
   @Test
@@ -302,10 +377,16 @@ class FakeSupabaseTest {
     }
     calls.patch(token, TABLE + "?session_id=eq." + SESSION, "{\"repo\":\"acme/api\"}");
 
-    Answer answer = calls.get(token,
-        TABLE + "?select=session_id&user_id=eq." + ALICE + "&order=last_activity.desc&limit=2&offset=0");
+    Answer answer =
+        calls.get(
+            token,
+            TABLE
+                + "?select=session_id&user_id=eq."
+                + ALICE
+                + "&order=last_activity.desc&limit=2&offset=0");
 
-    assertThat(answer.json().findValuesAsText("session_id")).containsExactly(SESSION, "chat-1737201600002-qqqqqq99");
+    assertThat(answer.json().findValuesAsText("session_id"))
+        .containsExactly(SESSION, "chat-1737201600002-qqqqqq99");
     assertThat(answer.header("Content-Range")).isEqualTo("0-1/*");
   }
 
@@ -313,9 +394,13 @@ class FakeSupabaseTest {
   void get_repoFilter_narrowsTheList() throws IOException {
     fake.seedSession(ALICE, SESSION);
     fake.seedSession(ALICE, OTHER_SESSION);
-    calls.patch(fake.tokenFor(ALICE), TABLE + "?session_id=eq." + OTHER_SESSION, "{\"repo\":\"acme/api\"}");
+    calls.patch(
+        fake.tokenFor(ALICE), TABLE + "?session_id=eq." + OTHER_SESSION, "{\"repo\":\"acme/api\"}");
 
-    Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&user_id=eq." + ALICE + "&repo=eq.acme/api");
+    Answer answer =
+        calls.get(
+            fake.tokenFor(ALICE),
+            TABLE + "?select=session_id&user_id=eq." + ALICE + "&repo=eq.acme/api");
 
     assertThat(answer.json().findValuesAsText("session_id")).containsExactly(OTHER_SESSION);
   }
@@ -323,12 +408,15 @@ class FakeSupabaseTest {
   @Test
   void get_rangeFiltersOnNumbersAndTimes_compareByType() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1", "m2");
-    fake.seedSession(ALICE, OTHER_SESSION, "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10");
+    fake.seedSession(
+        ALICE, OTHER_SESSION, "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10");
     String token = fake.tokenFor(ALICE);
 
     Answer moreThanNine = calls.get(token, TABLE + "?select=session_id&message_count=gt.9");
-    Answer sinceNow = calls.get(token, TABLE + "?select=session_id&last_activity=gte." + CLOCK.instant());
-    Answer beforeNow = calls.get(token, TABLE + "?select=session_id&created_at=lt." + CLOCK.instant());
+    Answer sinceNow =
+        calls.get(token, TABLE + "?select=session_id&last_activity=gte." + CLOCK.instant());
+    Answer beforeNow =
+        calls.get(token, TABLE + "?select=session_id&created_at=lt." + CLOCK.instant());
 
     assertThat(moreThanNine.json().findValuesAsText("session_id")).containsExactly(OTHER_SESSION);
     assertThat(sinceNow.json()).hasSize(2);
@@ -345,7 +433,12 @@ class FakeSupabaseTest {
 
   @Test
   void get_emptyListWithExactCount_is200WithStarZero() throws IOException {
-    Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&user_id=eq." + ALICE, "Prefer", "count=exact");
+    Answer answer =
+        calls.get(
+            fake.tokenFor(ALICE),
+            TABLE + "?select=session_id&user_id=eq." + ALICE,
+            "Prefer",
+            "count=exact");
 
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.header("Content-Range")).isEqualTo("*/0");
@@ -357,11 +450,19 @@ class FakeSupabaseTest {
     fake.seedSession(ALICE, OTHER_SESSION);
     fake.seedSession(ALICE, "chat-1737201600002-qqqqqq99");
 
-    Answer answer = calls.get(fake.tokenFor(ALICE),
-        TABLE + "?select=session_id&session_id=in.(\"" + SESSION + "\",%22a%5C%22b%2Cc%22," + OTHER_SESSION + ")"
-            + "&order=session_id.asc");
+    Answer answer =
+        calls.get(
+            fake.tokenFor(ALICE),
+            TABLE
+                + "?select=session_id&session_id=in.(\""
+                + SESSION
+                + "\",%22a%5C%22b%2Cc%22,"
+                + OTHER_SESSION
+                + ")"
+                + "&order=session_id.asc");
 
-    assertThat(answer.json().findValuesAsText("session_id")).containsExactly(SESSION, OTHER_SESSION);
+    assertThat(answer.json().findValuesAsText("session_id"))
+        .containsExactly(SESSION, OTHER_SESSION);
   }
 
   @Test
@@ -381,12 +482,15 @@ class FakeSupabaseTest {
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.body())
-        .isEqualTo("{\"code\":\"42703\",\"details\":null,\"hint\":null,\"message\":\"column codebase_chat_sessions.secret does not exist\"}");
+        .isEqualTo(
+            "{\"code\":\"42703\",\"details\":null,\"hint\":null,\"message\":\"column codebase_chat_sessions.secret does not exist\"}");
   }
 
   @Test
   void get_malformedFilter_is400Pgrst100() throws IOException {
-    Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&session_id=in.(\"unterminated)");
+    Answer answer =
+        calls.get(
+            fake.tokenFor(ALICE), TABLE + "?select=session_id&session_id=in.(\"unterminated)");
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().get("code").asText()).isEqualTo("PGRST100");
@@ -398,7 +502,8 @@ class FakeSupabaseTest {
 
     assertThat(answer.status()).isEqualTo(404);
     assertThat(answer.json().get("code").asText()).isEqualTo("PGRST205");
-    assertThat(answer.json().get("message").asText()).isEqualTo("Could not find the table 'public.notes' in the schema cache");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("Could not find the table 'public.notes' in the schema cache");
   }
 
   @Test
@@ -406,7 +511,15 @@ class FakeSupabaseTest {
     fake.seedSession(ALICE, SESSION);
     fake.seedSession(ALICE, OTHER_SESSION);
 
-    Answer answer = calls.send(calls.request(fake.tokenFor(ALICE), TABLE + "?select=session_id&limit=1", "Prefer", "count=exact").head());
+    Answer answer =
+        calls.send(
+            calls
+                .request(
+                    fake.tokenFor(ALICE),
+                    TABLE + "?select=session_id&limit=1",
+                    "Prefer",
+                    "count=exact")
+                .head());
 
     assertThat(answer.status()).isEqualTo(206);
     assertThat(answer.header("Content-Range")).isEqualTo("0-0/2");
@@ -426,8 +539,11 @@ class FakeSupabaseTest {
   void patch_ownSession_is204AndBumpsVersion() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1");
 
-    Answer answer = calls.patch(fake.tokenFor(ALICE), TABLE + "?session_id=eq." + SESSION,
-        "{\"repo\":\"acme/api\",\"context_cache\":{\"k\":1}}");
+    Answer answer =
+        calls.patch(
+            fake.tokenFor(ALICE),
+            TABLE + "?session_id=eq." + SESSION,
+            "{\"repo\":\"acme/api\",\"context_cache\":{\"k\":1}}");
 
     assertThat(answer.status()).isEqualTo(204);
     assertThat(answer.header("Content-Range")).isEqualTo("0-0/*");
@@ -442,8 +558,13 @@ class FakeSupabaseTest {
   void patch_withReturnRepresentation_is200WithUpdatedRows() throws IOException {
     fake.seedSession(ALICE, SESSION);
 
-    Answer answer = calls.patch(fake.tokenFor(ALICE), TABLE + "?select=current_file,version&session_id=eq." + SESSION,
-        "{\"current_file\":\"src/A.java\"}", "Prefer", "return=representation");
+    Answer answer =
+        calls.patch(
+            fake.tokenFor(ALICE),
+            TABLE + "?select=current_file,version&session_id=eq." + SESSION,
+            "{\"current_file\":\"src/A.java\"}",
+            "Prefer",
+            "return=representation");
 
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.body()).isEqualTo("[{\"current_file\":\"src/A.java\",\"version\":1}]");
@@ -453,8 +574,15 @@ class FakeSupabaseTest {
   void patch_withObjectAcceptAndNoVisibleRow_is406AndChangesNothing() throws IOException {
     fake.seedSession(ALICE, SESSION);
 
-    Answer answer = calls.patch(fake.tokenFor(BOB), TABLE + "?session_id=eq." + SESSION, "{\"repo\":\"x\"}",
-        "Accept", "application/vnd.pgrst.object+json", "Prefer", "return=representation");
+    Answer answer =
+        calls.patch(
+            fake.tokenFor(BOB),
+            TABLE + "?session_id=eq." + SESSION,
+            "{\"repo\":\"x\"}",
+            "Accept",
+            "application/vnd.pgrst.object+json",
+            "Prefer",
+            "return=representation");
 
     assertThat(answer.status()).isEqualTo(406);
     assertThat(answer.json().get("code").asText()).isEqualTo("PGRST116");
@@ -472,7 +600,9 @@ class FakeSupabaseTest {
   void patch_otherUsersSession_changesNothing() throws IOException {
     fake.seedSession(ALICE, SESSION);
 
-    Answer answer = calls.patch(fake.tokenFor(BOB), TABLE + "?session_id=eq." + SESSION, "{\"repo\":\"bob/evil\"}");
+    Answer answer =
+        calls.patch(
+            fake.tokenFor(BOB), TABLE + "?session_id=eq." + SESSION, "{\"repo\":\"bob/evil\"}");
 
     assertThat(answer.status()).isEqualTo(204);
     assertThat(answer.header("Content-Range")).isEqualTo("*/*");
@@ -483,13 +613,17 @@ class FakeSupabaseTest {
   void patch_conversationHistory_is400Pgrst204AndChangesNothing() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1");
 
-    Answer answer = calls.patch(fake.tokenFor(ALICE), TABLE + "?session_id=eq." + SESSION,
-        "{\"repo\":\"acme/api\",\"conversation_history\":[]}");
+    Answer answer =
+        calls.patch(
+            fake.tokenFor(ALICE),
+            TABLE + "?session_id=eq." + SESSION,
+            "{\"repo\":\"acme/api\",\"conversation_history\":[]}");
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.body())
-        .isEqualTo("{\"code\":\"PGRST204\",\"details\":null,\"hint\":null,"
-            + "\"message\":\"Could not find the 'conversation_history' column of 'codebase_chat_sessions' in the schema cache\"}");
+        .isEqualTo(
+            "{\"code\":\"PGRST204\",\"details\":null,\"hint\":null,"
+                + "\"message\":\"Could not find the 'conversation_history' column of 'codebase_chat_sessions' in the schema cache\"}");
     FakeSession stored = fake.session(SESSION).orElseThrow();
     assertThat(stored.messageIds()).containsExactly("m1");
     assertThat(stored.repo()).isNull();
@@ -513,11 +647,16 @@ class FakeSupabaseTest {
   void patch_userId_is403PermissionDenied() throws IOException {
     fake.seedSession(ALICE, SESSION);
 
-    Answer answer = calls.patch(fake.tokenFor(ALICE), TABLE + "?session_id=eq." + SESSION, "{\"user_id\":\"" + BOB + "\"}");
+    Answer answer =
+        calls.patch(
+            fake.tokenFor(ALICE),
+            TABLE + "?session_id=eq." + SESSION,
+            "{\"user_id\":\"" + BOB + "\"}");
 
     assertThat(answer.status()).isEqualTo(403);
     assertThat(answer.json().get("code").asText()).isEqualTo("42501");
-    assertThat(answer.json().get("message").asText()).isEqualTo("permission denied for table codebase_chat_sessions");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("permission denied for table codebase_chat_sessions");
     assertThat(fake.session(SESSION).orElseThrow().userId()).isEqualTo(ALICE);
   }
 }

@@ -36,7 +36,8 @@ class SecretScanTest {
     byte[] bytes = new byte[24];
     new SecureRandom().nextBytes(bytes);
     // Opaque on purpose: no JWT or key shape, so only the registry can find it.
-    return "opaque" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes).replace("eyJ", "xyz");
+    return "opaque"
+        + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes).replace("eyJ", "xyz");
   }
 
   /** A logger of the private context, at TRACE, feeding {@link #appender}. */
@@ -103,24 +104,34 @@ class SecretScanTest {
     String redacted = TestSecrets.redact("a " + JWT + " b " + secret + " c");
 
     assertThat(redacted)
-        .isEqualTo("a <redacted JWT-shaped string, " + JWT.length() + " chars> b <redacted registered"
-            + " test secret, " + secret.length() + " chars> c");
+        .isEqualTo(
+            "a <redacted JWT-shaped string, "
+                + JWT.length()
+                + " chars> b <redacted registered"
+                + " test secret, "
+                + secret.length()
+                + " chars> c");
   }
 
   @Test
   void redactedExcerpt_showsContextWithoutTheSecret() {
     String secret = TestSecrets.register(randomSecret());
 
-    assertThat(TestSecrets.redactedExcerpt("x".repeat(200) + " key=" + secret + " " + "y".repeat(200)))
+    assertThat(
+            TestSecrets.redactedExcerpt("x".repeat(200) + " key=" + secret + " " + "y".repeat(200)))
         .hasValueSatisfying(
             excerpt ->
-                assertThat(excerpt).doesNotContain(secret).contains("key=<redacted").hasSizeLessThan(200));
+                assertThat(excerpt)
+                    .doesNotContain(secret)
+                    .contains("key=<redacted")
+                    .hasSizeLessThan(200));
   }
 
   @Test
   void redactedExcerpt_ofSeveralLines_isOneLine() {
     assertThat(TestSecrets.redactedExcerpt("message\nargument " + JWT + "\ncause"))
-        .hasValue("message | argument <redacted JWT-shaped string, " + JWT.length() + " chars> | cause");
+        .hasValue(
+            "message | argument <redacted JWT-shaped string, " + JWT.length() + " chars> | cause");
   }
 
   @Test
@@ -132,7 +143,8 @@ class SecretScanTest {
   void assertNoSecretIn_leakingOutput_failsNamingWhere_redacted() {
     String secret = TestSecrets.register(randomSecret());
 
-    assertThatThrownBy(() -> TestSecrets.assertNoSecretIn("ok\nusing " + secret + "\n", "the child (pid 7)"))
+    assertThatThrownBy(
+            () -> TestSecrets.assertNoSecretIn("ok\nusing " + secret + "\n", "the child (pid 7)"))
         .isInstanceOf(AssertionError.class)
         .hasMessageStartingWith("the child (pid 7) printed a secret on 1 line(s)")
         .hasMessageContaining("using <redacted registered test secret")
@@ -146,18 +158,24 @@ class SecretScanTest {
     deliberateLeaker().info("connecting with {}", secret);
 
     List<SecretScanningAppender.Leak> leaks = appender.drainLeaks();
-    assertThat(leaks).singleElement().satisfies(leak -> {
-      assertThat(leak.logger()).isEqualTo("deliberate.leak");
-      assertThat(leak.level()).isEqualTo("INFO");
-      assertThat(leak.excerpt()).contains("connecting with <redacted").doesNotContain(secret);
-    });
+    assertThat(leaks)
+        .singleElement()
+        .satisfies(
+            leak -> {
+              assertThat(leak.logger()).isEqualTo("deliberate.leak");
+              assertThat(leak.level()).isEqualTo("INFO");
+              assertThat(leak.excerpt())
+                  .contains("connecting with <redacted")
+                  .doesNotContain(secret);
+            });
   }
 
   @Test
   void appender_jwtAtTraceLevel_isALeak() {
     deliberateLeaker().trace("header {}", JWT);
 
-    assertThat(appender.drainLeaks()).singleElement()
+    assertThat(appender.drainLeaks())
+        .singleElement()
         .satisfies(leak -> assertThat(leak.toString()).contains("TRACE").doesNotContain(JWT));
   }
 
@@ -178,7 +196,8 @@ class SecretScanTest {
 
     deliberateLeaker().warn("drain stopped", failure);
 
-    assertThat(appender.drainLeaks()).singleElement()
+    assertThat(appender.drainLeaks())
+        .singleElement()
         .satisfies(leak -> assertThat(leak.excerpt()).doesNotContain(secret));
   }
 
@@ -264,7 +283,9 @@ class SecretScanTest {
     List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     assertThat(lines).hasSize(2);
     assertThat(lines.get(0)).contains("INFO deliberate.leak - clean line");
-    assertThat(lines.get(1)).contains("deliberate.leak LEAK - key <redacted").doesNotContain(secret);
+    assertThat(lines.get(1))
+        .contains("deliberate.leak LEAK - key <redacted")
+        .doesNotContain(secret);
   }
 
   @Test
@@ -276,7 +297,9 @@ class SecretScanTest {
 
     assertThat(appender.isStarted()).isFalse();
     assertThat(context.getStatusManager().getCopyOfStatusList())
-        .anySatisfy(status -> assertThat(status.getMessage()).startsWith("cannot open ").contains("suite.log"));
+        .anySatisfy(
+            status ->
+                assertThat(status.getMessage()).startsWith("cannot open ").contains("suite.log"));
   }
 
   @Test
@@ -301,6 +324,7 @@ class SecretScanTest {
   void suiteConfiguration_installsTheScannerOnTheRootLogger_atDebugAndProjectAtTrace() {
     assertThat(SecretScanningAppender.suiteInstance()).isPresent();
     assertThat(org.slf4j.LoggerFactory.getLogger("dev.codebasechat.any").isTraceEnabled()).isTrue();
-    assertThat(org.slf4j.LoggerFactory.getLogger("org.example.thirdparty").isDebugEnabled()).isTrue();
+    assertThat(org.slf4j.LoggerFactory.getLogger("org.example.thirdparty").isDebugEnabled())
+        .isTrue();
   }
 }

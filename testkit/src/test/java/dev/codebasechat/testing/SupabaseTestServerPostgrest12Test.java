@@ -18,9 +18,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SupabaseTestServerPostgrest12Test {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @RegisterExtension static SupabaseTestServer supabase = SupabaseTestServer.builder().postgrestMajorVersion(12).build();
+  @RegisterExtension
+  static SupabaseTestServer supabase =
+      SupabaseTestServer.builder().postgrestMajorVersion(12).build();
 
-  private final OkHttpClient http = new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
+  private final OkHttpClient http =
+      new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
 
   private Response get(String token, String pathAndQuery, String accept) throws IOException {
     return http.newCall(
@@ -35,7 +38,11 @@ class SupabaseTestServerPostgrest12Test {
 
   @Test
   void expiredToken_isPgrst301_withoutProxyStatus() throws IOException {
-    try (Response response = get(supabase.expiredTokenFor(supabase.newUser()), "codebase_chat_sessions", "application/json")) {
+    try (Response response =
+        get(
+            supabase.expiredTokenFor(supabase.newUser()),
+            "codebase_chat_sessions",
+            "application/json")) {
       JsonNode body = JSON.readTree(response.body().string());
 
       assertThat(response.code()).isEqualTo(401);
@@ -48,18 +55,23 @@ class SupabaseTestServerPostgrest12Test {
   @Test
   void singleObjectOfNoRow_isPgrst116_withTheOldMessage() throws IOException {
     try (Response response =
-        get(supabase.tokenFor(supabase.newUser()), "codebase_chat_sessions?session_id=eq.chat-1737201600000-nothing", "application/vnd.pgrst.object+json")) {
+        get(
+            supabase.tokenFor(supabase.newUser()),
+            "codebase_chat_sessions?session_id=eq.chat-1737201600000-nothing",
+            "application/vnd.pgrst.object+json")) {
       JsonNode body = JSON.readTree(response.body().string());
 
       assertThat(response.code()).isEqualTo(406);
-      assertThat(body.get("message").asText()).isEqualTo("JSON object requested, multiple (or no) rows returned");
+      assertThat(body.get("message").asText())
+          .isEqualTo("JSON object requested, multiple (or no) rows returned");
       assertThat(body.get("details").asText()).isEqualTo("The result contains 0 rows");
     }
   }
 
   @Test
   void unknownTable_is404WithAnEmptyObject() throws IOException {
-    try (Response response = get(supabase.tokenFor(supabase.newUser()), "nope", "application/json")) {
+    try (Response response =
+        get(supabase.tokenFor(supabase.newUser()), "nope", "application/json")) {
       assertThat(response.code()).isEqualTo(404);
       assertThat(response.body().string()).isEqualTo("{}");
     }

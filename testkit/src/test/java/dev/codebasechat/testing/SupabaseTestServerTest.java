@@ -38,7 +38,10 @@ class SupabaseTestServerTest {
   @RegisterExtension static SupabaseTestServer supabase = SupabaseTestServer.create();
 
   private final OkHttpClient http =
-      new OkHttpClient.Builder().retryOnConnectionFailure(false).readTimeout(Duration.ofSeconds(3)).build();
+      new OkHttpClient.Builder()
+          .retryOnConnectionFailure(false)
+          .readTimeout(Duration.ofSeconds(3))
+          .build();
 
   record Answer(int status, Headers headers, String body) {
     JsonNode json() throws IOException {
@@ -51,7 +54,10 @@ class SupabaseTestServerTest {
   }
 
   private Request.Builder request(@Nullable String token, String pathAndQuery) {
-    Request.Builder builder = new Request.Builder().url(supabase.restUrl() + "/" + pathAndQuery).header("apikey", supabase.apiKey());
+    Request.Builder builder =
+        new Request.Builder()
+            .url(supabase.restUrl() + "/" + pathAndQuery)
+            .header("apikey", supabase.apiKey());
     if (token != null) {
       builder.header("Authorization", "Bearer " + token);
     }
@@ -60,34 +66,49 @@ class SupabaseTestServerTest {
 
   private Answer send(Request.Builder request) throws IOException {
     try (Response response = http.newCall(request.build()).execute()) {
-      return new Answer(response.code(), response.headers(), response.body() == null ? "" : response.body().string());
+      return new Answer(
+          response.code(),
+          response.headers(),
+          response.body() == null ? "" : response.body().string());
     }
   }
 
   private Answer append(String token, String session, String messagesJson) throws IOException {
     return send(
         request(token, "rpc/append_chat_messages")
-            .post(RequestBody.create("{\"p_session_id\":\"" + session + "\",\"p_messages\":" + messagesJson + "}", JSON_TYPE)));
+            .post(
+                RequestBody.create(
+                    "{\"p_session_id\":\"" + session + "\",\"p_messages\":" + messagesJson + "}",
+                    JSON_TYPE)));
   }
 
   private static String message(String id) {
-    return "{\"id\":\"" + id + "\",\"role\":\"user\",\"content\":\"hello " + id + "\",\"timestamp\":\"2025-01-18T12:00:00.000Z\"}";
+    return "{\"id\":\""
+        + id
+        + "\",\"role\":\"user\",\"content\":\"hello "
+        + id
+        + "\",\"timestamp\":\"2025-01-18T12:00:00.000Z\"}";
   }
 
   // ------------------------------------------------------------------ keys and tokens
 
   @Test
   void request_withoutApiKey_is401NoApiKeyFound() throws IOException {
-    Answer answer = send(request(supabase.tokenFor(supabase.newUser()), TABLE).removeHeader("apikey"));
+    Answer answer =
+        send(request(supabase.tokenFor(supabase.newUser()), TABLE).removeHeader("apikey"));
 
     assertThat(answer.status()).isEqualTo(401);
     assertThat(answer.body())
-        .isEqualTo("{\"message\":\"No API key found in request\",\"hint\":\"No `apikey` request header or url param was found.\"}");
+        .isEqualTo(
+            "{\"message\":\"No API key found in request\",\"hint\":\"No `apikey` request header or url param was found.\"}");
   }
 
   @Test
   void request_withApiKeyInTheUrl_isAccepted() throws IOException {
-    Answer answer = send(request(supabase.tokenFor(supabase.newUser()), TABLE + "?apikey=" + supabase.apiKey()).removeHeader("apikey"));
+    Answer answer =
+        send(
+            request(supabase.tokenFor(supabase.newUser()), TABLE + "?apikey=" + supabase.apiKey())
+                .removeHeader("apikey"));
 
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.body()).isEqualTo("[]");
@@ -105,8 +126,10 @@ class SupabaseTestServerTest {
   void es256AndLegacyHs256Tokens_areBothAccepted() throws IOException {
     UUID user = supabase.newUser();
 
-    assertThat(append(supabase.tokenFor(user), SESSION, "[" + message("m1") + "]").status()).isEqualTo(200);
-    assertThat(append(supabase.legacyTokenFor(user), SESSION, "[" + message("m2") + "]").status()).isEqualTo(200);
+    assertThat(append(supabase.tokenFor(user), SESSION, "[" + message("m1") + "]").status())
+        .isEqualTo(200);
+    assertThat(append(supabase.legacyTokenFor(user), SESSION, "[" + message("m2") + "]").status())
+        .isEqualTo(200);
   }
 
   @Test
@@ -115,9 +138,11 @@ class SupabaseTestServerTest {
 
     assertThat(answer.status()).isEqualTo(401);
     assertThat(answer.body())
-        .isEqualTo("{\"code\":\"PGRST301\",\"details\":null,\"hint\":null,\"message\":\"JWT cryptographic operation failed\"}");
+        .isEqualTo(
+            "{\"code\":\"PGRST301\",\"details\":null,\"hint\":null,\"message\":\"JWT cryptographic operation failed\"}");
     assertThat(answer.header("WWW-Authenticate"))
-        .isEqualTo("Bearer error=\"invalid_token\", error_description=\"JWT cryptographic operation failed\"");
+        .isEqualTo(
+            "Bearer error=\"invalid_token\", error_description=\"JWT cryptographic operation failed\"");
     assertThat(answer.header("Proxy-Status")).isEqualTo("PostgREST; error=PGRST301");
   }
 
@@ -136,7 +161,8 @@ class SupabaseTestServerTest {
 
     assertThat(answer.status()).isEqualTo(401);
     assertThat(answer.json().get("code").asText()).isEqualTo("22023");
-    assertThat(answer.json().get("message").asText()).isEqualTo("role \"superhero\" does not exist");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("role \"superhero\" does not exist");
   }
 
   @Test
@@ -145,12 +171,18 @@ class SupabaseTestServerTest {
 
     assertThat(answer.status()).isEqualTo(401);
     assertThat(answer.json().get("code").asText()).isEqualTo("42501");
-    assertThat(answer.json().get("message").asText()).isEqualTo("permission denied for table codebase_chat_sessions");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("permission denied for table codebase_chat_sessions");
   }
 
   @Test
   void jwks_publishesTheSigningKeyWithoutItsPrivatePart() throws IOException {
-    try (Response response = http.newCall(new Request.Builder().url(supabase.baseUrl() + "/auth/v1/.well-known/jwks.json").build()).execute()) {
+    try (Response response =
+        http.newCall(
+                new Request.Builder()
+                    .url(supabase.baseUrl() + "/auth/v1/.well-known/jwks.json")
+                    .build())
+            .execute()) {
       JsonNode keys = JSON.readTree(response.body().string()).get("keys");
 
       assertThat(keys).hasSize(1);
@@ -167,11 +199,18 @@ class SupabaseTestServerTest {
     UUID bob = supabase.newUser();
     append(supabase.tokenFor(alice), SESSION, "[" + message("m1") + "," + message("m2") + "]");
 
-    Answer own = send(request(supabase.tokenFor(alice), TABLE + "?select=session_id,message_count,version&session_id=eq." + SESSION));
-    Answer foreign = send(request(supabase.tokenFor(bob), TABLE + "?select=session_id&session_id=eq." + SESSION));
+    Answer own =
+        send(
+            request(
+                supabase.tokenFor(alice),
+                TABLE + "?select=session_id,message_count,version&session_id=eq." + SESSION));
+    Answer foreign =
+        send(
+            request(supabase.tokenFor(bob), TABLE + "?select=session_id&session_id=eq." + SESSION));
 
     assertThat(own.status()).isEqualTo(200);
-    assertThat(own.body()).isEqualTo("[{\"session_id\":\"" + SESSION + "\",\"message_count\":2,\"version\":1}]");
+    assertThat(own.body())
+        .isEqualTo("[{\"session_id\":\"" + SESSION + "\",\"message_count\":2,\"version\":1}]");
     assertThat(own.header("Content-Range")).isEqualTo("0-0/*");
     assertThat(foreign.body()).isEqualTo("[]");
     assertThat(foreign.header("Content-Range")).isEqualTo("*/*");
@@ -179,7 +218,8 @@ class SupabaseTestServerTest {
 
   @Test
   void rpcAppend_answersTheFunctionsJsonValue() throws IOException {
-    Answer answer = append(supabase.tokenFor(supabase.newUser()), SESSION, "[" + message("m1") + "]");
+    Answer answer =
+        append(supabase.tokenFor(supabase.newUser()), SESSION, "[" + message("m1") + "]");
 
     assertThat(answer.status()).isEqualTo(200);
     JsonNode body = answer.json();
@@ -195,7 +235,8 @@ class SupabaseTestServerTest {
   void rpcOnAnotherUsersSession_is403FromTheFunctionsCheck() throws IOException {
     append(supabase.tokenFor(supabase.newUser()), SESSION, "[" + message("m1") + "]");
 
-    Answer answer = append(supabase.tokenFor(supabase.newUser()), SESSION, "[" + message("m2") + "]");
+    Answer answer =
+        append(supabase.tokenFor(supabase.newUser()), SESSION, "[" + message("m2") + "]");
 
     assertThat(answer.status()).isEqualTo(403);
     assertThat(answer.json().get("code").asText()).isEqualTo("42501");
@@ -204,29 +245,39 @@ class SupabaseTestServerTest {
   @Test
   void rpcWithUnknownArgument_is404Pgrst202NamingTheArguments() throws IOException {
     Answer answer =
-        send(request(supabase.tokenFor(supabase.newUser()), "rpc/clear_chat_history")
-            .post(RequestBody.create("{\"p_session_id\":\"" + SESSION + "\",\"p_extra\":1}", JSON_TYPE)));
+        send(
+            request(supabase.tokenFor(supabase.newUser()), "rpc/clear_chat_history")
+                .post(
+                    RequestBody.create(
+                        "{\"p_session_id\":\"" + SESSION + "\",\"p_extra\":1}", JSON_TYPE)));
 
     assertThat(answer.status()).isEqualTo(404);
     assertThat(answer.json().get("code").asText()).isEqualTo("PGRST202");
     assertThat(answer.json().get("message").asText())
-        .isEqualTo("Could not find the function public.clear_chat_history(p_extra, p_session_id) in the schema cache");
+        .isEqualTo(
+            "Could not find the function public.clear_chat_history(p_extra, p_session_id) in the schema cache");
   }
 
   @Test
   void rpcWithInvalidMessage_is400WithTheFunctionsMessage() throws IOException {
-    Answer answer = append(supabase.tokenFor(supabase.newUser()), SESSION, "[{\"id\":\"m1\",\"role\":\"robot\",\"content\":\"x\",\"timestamp\":\"2025-01-18T12:00:00Z\"}]");
+    Answer answer =
+        append(
+            supabase.tokenFor(supabase.newUser()),
+            SESSION,
+            "[{\"id\":\"m1\",\"role\":\"robot\",\"content\":\"x\",\"timestamp\":\"2025-01-18T12:00:00Z\"}]");
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().get("code").asText()).isEqualTo("22023");
-    assertThat(answer.json().get("message").asText()).isEqualTo("p_messages[0].role must be one of user, assistant, system, tool");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("p_messages[0].role must be one of user, assistant, system, tool");
   }
 
   @Test
   void singleObjectRead_ofNoRow_is406Pgrst116() throws IOException {
     Answer answer =
-        send(request(supabase.tokenFor(supabase.newUser()), TABLE + "?session_id=eq." + SESSION)
-            .header("Accept", "application/vnd.pgrst.object+json"));
+        send(
+            request(supabase.tokenFor(supabase.newUser()), TABLE + "?session_id=eq." + SESSION)
+                .header("Accept", "application/vnd.pgrst.object+json"));
 
     assertThat(answer.status()).isEqualTo(406);
     assertThat(answer.json().get("code").asText()).isEqualTo("PGRST116");
@@ -241,17 +292,23 @@ class SupabaseTestServerTest {
     }
 
     Answer page =
-        send(request(token, TABLE + "?select=session_id&order=session_id.asc&limit=2&offset=1").header("Prefer", "count=exact"));
-    Answer past = send(request(token, TABLE + "?select=session_id&offset=5").header("Prefer", "count=exact"));
+        send(
+            request(token, TABLE + "?select=session_id&order=session_id.asc&limit=2&offset=1")
+                .header("Prefer", "count=exact"));
+    Answer past =
+        send(request(token, TABLE + "?select=session_id&offset=5").header("Prefer", "count=exact"));
 
     assertThat(page.status()).isEqualTo(206);
     assertThat(page.header("Content-Range")).isEqualTo("1-2/3");
     // json_agg separates elements with ", " and a line break, as PostgREST's answers do.
     assertThat(page.json())
-        .isEqualTo(JSON.readTree("[{\"session_id\":\"chat-1737201600000-page01\"},{\"session_id\":\"chat-1737201600000-page02\"}]"));
+        .isEqualTo(
+            JSON.readTree(
+                "[{\"session_id\":\"chat-1737201600000-page01\"},{\"session_id\":\"chat-1737201600000-page02\"}]"));
     assertThat(past.status()).isEqualTo(416);
     assertThat(past.json().get("code").asText()).isEqualTo("PGRST103");
-    assertThat(past.json().get("details").asText()).isEqualTo("An offset of 5 was requested, but there are only 3 rows.");
+    assertThat(past.json().get("details").asText())
+        .isEqualTo("An offset of 5 was requested, but there are only 3 rows.");
   }
 
   @Test
@@ -260,9 +317,10 @@ class SupabaseTestServerTest {
     append(token, SESSION, "[]");
 
     Answer answer =
-        send(request(token, TABLE + "?session_id=eq." + SESSION + "&select=repo,version")
-            .header("Prefer", "return=representation")
-            .patch(RequestBody.create("{\"repo\":\"acme/web\"}", JSON_TYPE)));
+        send(
+            request(token, TABLE + "?session_id=eq." + SESSION + "&select=repo,version")
+                .header("Prefer", "return=representation")
+                .patch(RequestBody.create("{\"repo\":\"acme/web\"}", JSON_TYPE)));
 
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.body()).isEqualTo("[{\"repo\":\"acme/web\",\"version\":1}]");
@@ -274,7 +332,10 @@ class SupabaseTestServerTest {
     String token = supabase.tokenFor(supabase.newUser());
     append(token, SESSION, "[]");
 
-    Answer answer = send(request(token, TABLE + "?session_id=eq." + SESSION).patch(RequestBody.create("{\"version\":99}", JSON_TYPE)));
+    Answer answer =
+        send(
+            request(token, TABLE + "?session_id=eq." + SESSION)
+                .patch(RequestBody.create("{\"version\":99}", JSON_TYPE)));
 
     assertThat(answer.status()).isEqualTo(403);
     assertThat(answer.json().get("code").asText()).isEqualTo("42501");
@@ -282,7 +343,10 @@ class SupabaseTestServerTest {
 
   @Test
   void patchWithoutFilter_isRefusedLikePgSafeupdate() throws IOException {
-    Answer answer = send(request(supabase.tokenFor(supabase.newUser()), TABLE).patch(RequestBody.create("{\"repo\":\"x\"}", JSON_TYPE)));
+    Answer answer =
+        send(
+            request(supabase.tokenFor(supabase.newUser()), TABLE)
+                .patch(RequestBody.create("{\"repo\":\"x\"}", JSON_TYPE)));
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().get("code").asText()).isEqualTo("21000");
@@ -291,11 +355,13 @@ class SupabaseTestServerTest {
 
   @Test
   void filterValueOfTheWrongType_is400FromPostgres22P02() throws IOException {
-    Answer answer = send(request(supabase.tokenFor(supabase.newUser()), TABLE + "?user_id=eq.not-a-uuid"));
+    Answer answer =
+        send(request(supabase.tokenFor(supabase.newUser()), TABLE + "?user_id=eq.not-a-uuid"));
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().get("code").asText()).isEqualTo("22P02");
-    assertThat(answer.json().get("message").asText()).isEqualTo("invalid input syntax for type uuid: \"not-a-uuid\"");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("invalid input syntax for type uuid: \"not-a-uuid\"");
   }
 
   @Test
@@ -304,7 +370,12 @@ class SupabaseTestServerTest {
     append(token, "chat-1737201600000-infilt1", "[]");
     append(token, "chat-1737201600000-infilt2", "[]");
 
-    Answer answer = send(request(token, TABLE + "?select=session_id&order=session_id&session_id=in.(\"chat-1737201600000-infilt2\",chat-1737201600000-nope00)"));
+    Answer answer =
+        send(
+            request(
+                token,
+                TABLE
+                    + "?select=session_id&order=session_id&session_id=in.(\"chat-1737201600000-infilt2\",chat-1737201600000-nope00)"));
 
     assertThat(answer.body()).isEqualTo("[{\"session_id\":\"chat-1737201600000-infilt2\"}]");
   }
@@ -314,22 +385,36 @@ class SupabaseTestServerTest {
     UUID alice = supabase.newUser();
     append(supabase.tokenFor(alice), SESSION, "[]");
 
-    Answer all = send(request(supabase.serviceKey(), TABLE + "?select=user_id").header("apikey", supabase.serviceKey()));
+    Answer all =
+        send(
+            request(supabase.serviceKey(), TABLE + "?select=user_id")
+                .header("apikey", supabase.serviceKey()));
     Answer inserted =
-        send(request(supabase.serviceKey(), TABLE + "?select=session_id,user_id")
-            .header("apikey", supabase.serviceKey())
-            .header("Prefer", "return=representation")
-            .post(RequestBody.create("{\"session_id\":\"chat-1737201600000-byservice\",\"user_id\":\"" + alice + "\"}", JSON_TYPE)));
+        send(
+            request(supabase.serviceKey(), TABLE + "?select=session_id,user_id")
+                .header("apikey", supabase.serviceKey())
+                .header("Prefer", "return=representation")
+                .post(
+                    RequestBody.create(
+                        "{\"session_id\":\"chat-1737201600000-byservice\",\"user_id\":\""
+                            + alice
+                            + "\"}",
+                        JSON_TYPE)));
 
     assertThat(all.body()).isEqualTo("[{\"user_id\":\"" + alice + "\"}]");
     assertThat(inserted.status()).isEqualTo(201);
-    assertThat(inserted.body()).isEqualTo("[{\"session_id\":\"chat-1737201600000-byservice\",\"user_id\":\"" + alice + "\"}]");
+    assertThat(inserted.body())
+        .isEqualTo(
+            "[{\"session_id\":\"chat-1737201600000-byservice\",\"user_id\":\"" + alice + "\"}]");
   }
 
   @Test
   void upsertMergeDuplicates_is201WhenInsertedAnd200WhenOnlyUpdated() throws IOException {
     UUID alice = supabase.newUser();
-    String row = "{\"session_id\":\"chat-1737201600000-upsert01\",\"user_id\":\"" + alice + "\",\"repo\":\"a\"}";
+    String row =
+        "{\"session_id\":\"chat-1737201600000-upsert01\",\"user_id\":\""
+            + alice
+            + "\",\"repo\":\"a\"}";
     Request.Builder upsert =
         request(supabase.serviceKey(), TABLE + "?on_conflict=session_id")
             .header("apikey", supabase.serviceKey())
@@ -340,7 +425,8 @@ class SupabaseTestServerTest {
 
     assertThat(first.status()).isEqualTo(201);
     assertThat(second.status()).isEqualTo(200);
-    assertThat(supabase.queryAsOwner("select repo from public.codebase_chat_sessions")).containsExactly("b");
+    assertThat(supabase.queryAsOwner("select repo from public.codebase_chat_sessions"))
+        .containsExactly("b");
   }
 
   @Test
@@ -354,10 +440,12 @@ class SupabaseTestServerTest {
 
     assertThat(answer.status()).isEqualTo(409);
     assertThat(answer.json().get("code").asText()).isEqualTo("23505");
-    // PostgreSQL leaves out "Key (…)=(…) already exists." when Row Level Security applies to the caller.
+    // PostgreSQL leaves out "Key (…)=(…) already exists." when Row Level Security applies to the
+    // caller.
     assertThat(answer.json().get("details").isNull()).isTrue();
     assertThat(answer.json().get("message").asText())
-        .isEqualTo("duplicate key value violates unique constraint \"codebase_chat_sessions_session_id_key\"");
+        .isEqualTo(
+            "duplicate key value violates unique constraint \"codebase_chat_sessions_session_id_key\"");
   }
 
   @Test
@@ -370,25 +458,39 @@ class SupabaseTestServerTest {
 
   @org.junit.jupiter.params.ParameterizedTest(name = "{0} -> {1}")
   @org.junit.jupiter.params.provider.CsvSource({
-    "23505, 409", "23503, 409", "25006, 405", "22023, 400", "23514, 400", "P0001, 400", "42883, 404",
-    "42P01, 404", "42501, 403", "08006, 503", "53300, 503", "57P01, 503", "57014, 500", "40001, 500",
+    "23505, 409", "23503, 409", "25006, 405", "22023, 400", "23514, 400", "P0001, 400",
+        "42883, 404",
+    "42P01, 404", "42501, 403", "08006, 503", "53300, 503", "57P01, 503", "57014, 500",
+        "40001, 500",
     "40P01, 500", "XX000, 500", "PT418, 418", "22P02, 400"
   })
-  void sqlStateRaisedInTheDatabase_getsPostgrestsStatus_andTheBodyOfTheError(String sqlState, int status) throws Exception {
-    supabase.database().executeAsOwner(
-        "create or replace function public.raise_sqlstate(p_code text) returns void language plpgsql as $$"
-            + " begin raise exception using errcode = p_code, message = 'raised ' || p_code, detail = 'the detail',"
-            + " hint = 'the hint'; end $$");
-    supabase.database().executeAsOwner("grant execute on function public.raise_sqlstate(text) to authenticated");
+  void sqlStateRaisedInTheDatabase_getsPostgrestsStatus_andTheBodyOfTheError(
+      String sqlState, int status) throws Exception {
+    supabase
+        .database()
+        .executeAsOwner(
+            "create or replace function public.raise_sqlstate(p_code text) returns void language plpgsql as $$"
+                + " begin raise exception using errcode = p_code, message = 'raised ' || p_code, detail = 'the detail',"
+                + " hint = 'the hint'; end $$");
+    supabase
+        .database()
+        .executeAsOwner("grant execute on function public.raise_sqlstate(text) to authenticated");
     supabase.reloadSchema();
 
     Answer answer =
-        send(request(supabase.tokenFor(supabase.newUser()), "rpc/raise_sqlstate")
-            .post(RequestBody.create("{\"p_code\":\"" + sqlState + "\"}", JSON_TYPE)));
+        send(
+            request(supabase.tokenFor(supabase.newUser()), "rpc/raise_sqlstate")
+                .post(RequestBody.create("{\"p_code\":\"" + sqlState + "\"}", JSON_TYPE)));
 
     assertThat(answer.status()).isEqualTo(status);
     assertThat(answer.json())
-        .isEqualTo(JSON.readTree("{\"code\":\"" + sqlState + "\",\"details\":\"the detail\",\"hint\":\"the hint\",\"message\":\"raised " + sqlState + "\"}"));
+        .isEqualTo(
+            JSON.readTree(
+                "{\"code\":\""
+                    + sqlState
+                    + "\",\"details\":\"the detail\",\"hint\":\"the hint\",\"message\":\"raised "
+                    + sqlState
+                    + "\"}"));
     assertThat(answer.header("Proxy-Status")).isEqualTo("PostgREST; error=" + sqlState);
   }
 
@@ -405,7 +507,8 @@ class SupabaseTestServerTest {
     assertThat(answer.status()).isEqualTo(503);
     assertThat(answer.json().get("code").asText()).isEqualTo("PGRST000");
     assertThat(answer.header("Retry-After")).isEqualTo("7");
-    assertThat(supabase.queryAsOwner("select session_id from public.codebase_chat_sessions")).isEmpty();
+    assertThat(supabase.queryAsOwner("select session_id from public.codebase_chat_sessions"))
+        .isEmpty();
   }
 
   @Test
@@ -435,7 +538,10 @@ class SupabaseTestServerTest {
     supabase.failNext(1, Outage.CONNECTION_RESET);
 
     assertThatThrownBy(() -> send(request(token, TABLE))).isInstanceOf(IOException.class);
-    assertThat(supabase.requests()).singleElement().extracting(RecordedRequest::status).isEqualTo(0);
+    assertThat(supabase.requests())
+        .singleElement()
+        .extracting(RecordedRequest::status)
+        .isEqualTo(0);
   }
 
   @Test
@@ -443,7 +549,8 @@ class SupabaseTestServerTest {
     String token = supabase.tokenFor(supabase.newUser());
     supabase.goDown(Outage.NO_ANSWER);
 
-    assertThatThrownBy(() -> send(request(token, TABLE))).isInstanceOf(SocketTimeoutException.class);
+    assertThatThrownBy(() -> send(request(token, TABLE)))
+        .isInstanceOf(SocketTimeoutException.class);
     supabase.goUp();
   }
 
@@ -452,8 +559,11 @@ class SupabaseTestServerTest {
     String token = supabase.tokenFor(supabase.newUser());
     supabase.loseResponseOfNext(1);
 
-    assertThatThrownBy(() -> append(token, SESSION, "[" + message("m1") + "]")).isInstanceOf(IOException.class);
-    assertThat(supabase.queryAsOwner("select message_count::text from public.codebase_chat_sessions")).containsExactly("1");
+    assertThatThrownBy(() -> append(token, SESSION, "[" + message("m1") + "]"))
+        .isInstanceOf(IOException.class);
+    assertThat(
+            supabase.queryAsOwner("select message_count::text from public.codebase_chat_sessions"))
+        .containsExactly("1");
   }
 
   @Test
@@ -464,7 +574,9 @@ class SupabaseTestServerTest {
     Answer answer = send(request(token, TABLE));
 
     assertThat(answer.status()).isEqualTo(200);
-    assertThat(supabase.requests()).singleElement().satisfies(r -> assertThat(r.duration()).isGreaterThanOrEqualTo(Duration.ofMillis(300)));
+    assertThat(supabase.requests())
+        .singleElement()
+        .satisfies(r -> assertThat(r.duration()).isGreaterThanOrEqualTo(Duration.ofMillis(300)));
   }
 
   @Test
@@ -472,16 +584,21 @@ class SupabaseTestServerTest {
     String token = supabase.tokenFor(supabase.newUser());
     AnswerHold hold = supabase.holdAnswers();
 
-    java.util.concurrent.CompletableFuture<Answer> answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-      try {
-        return append(token, SESSION, "[" + message("m1") + "]");
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> hold.waiting() == 1);
+    java.util.concurrent.CompletableFuture<Answer> answer =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return append(token, SESSION, "[" + message("m1") + "]");
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> hold.waiting() == 1);
     boolean answeredWhileHeld = answer.isDone();
-    List<String> storedWhileHeld = supabase.queryAsOwner("select message_count::text from public.codebase_chat_sessions");
+    List<String> storedWhileHeld =
+        supabase.queryAsOwner("select message_count::text from public.codebase_chat_sessions");
     hold.release();
 
     assertThat(answeredWhileHeld).isFalse();
@@ -504,6 +621,8 @@ class SupabaseTestServerTest {
     assertThat(recorded.isCallOf("append_chat_messages")).isTrue();
     assertThat(recorded.status()).isEqualTo(200);
     assertThat(recorded.bytesReceived()).isGreaterThan(token.length() + supabase.apiKey().length());
-    assertThat(recorded.bytesSent()).isGreaterThan(answer.body().length()).isLessThan(answer.body().length() + 400);
+    assertThat(recorded.bytesSent())
+        .isGreaterThan(answer.body().length())
+        .isLessThan(answer.body().length() + 400);
   }
 }

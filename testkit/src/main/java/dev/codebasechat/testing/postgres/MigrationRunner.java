@@ -1,15 +1,13 @@
 package dev.codebasechat.testing.postgres;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
-import java.util.Comparator;
-import java.util.Map;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Array;
@@ -19,7 +17,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.NavigableSet;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -31,8 +31,8 @@ import java.util.stream.Stream;
  * (reference/postgrest.md §4.1, §4.2):
  *
  * <ul>
- *   <li>files named {@code <digits>_<name>.sql}, in file-name order; others are ignored, and so is a
- *       first {@code <ts>_init.sql} older than 20211209000000;
+ *   <li>files named {@code <digits>_<name>.sql}, in file-name order; others are ignored, and so is
+ *       a first {@code <ts>_init.sql} older than 20211209000000;
  *   <li>history in {@code supabase_migrations.schema_migrations(version, statements, name)};
  *       versions recorded there are skipped, so running twice applies nothing the second time;
  *   <li>a recorded version without a local file, or a pending file older than the newest recorded
@@ -45,7 +45,11 @@ import java.util.stream.Stream;
  */
 public final class MigrationRunner {
   private static final Pattern FILE = Pattern.compile("^([0-9]+)_(.*)\\.sql$");
-  /** Where the build puts a copy of this project's {@code supabase/migrations} on the test classpath. */
+
+  /**
+   * Where the build puts a copy of this project's {@code supabase/migrations} on the test
+   * classpath.
+   */
   static final String BUNDLED = "/dev/codebasechat/testing/postgres/migrations/";
 
   private final List<Migration> migrations;
@@ -62,7 +66,8 @@ public final class MigrationRunner {
   public static MigrationRunner bundled() {
     URL url = MigrationRunner.class.getResource(BUNDLED);
     if (url == null) {
-      throw new IllegalStateException("the test-support jar must contain " + BUNDLED + " but does not");
+      throw new IllegalStateException(
+          "the test-support jar must contain " + BUNDLED + " but does not");
     }
     try {
       URI uri = url.toURI();
@@ -93,17 +98,24 @@ public final class MigrationRunner {
   private static List<Migration> read(Path directory) {
     List<Migration> migrations = new ArrayList<>();
     try (Stream<Path> files = Files.list(directory)) {
-      for (Path file : files.sorted(Comparator.comparing(p -> p.getFileName().toString())).toList()) {
+      for (Path file :
+          files.sorted(Comparator.comparing(p -> p.getFileName().toString())).toList()) {
         String fileName = file.getFileName().toString();
         Matcher m = FILE.matcher(fileName);
         if (!m.matches()) {
           continue;
         }
         boolean legacyInit =
-            migrations.isEmpty() && m.group(2).equals("init") && m.group(1).compareTo("20211209000000") < 0;
+            migrations.isEmpty()
+                && m.group(2).equals("init")
+                && m.group(1).compareTo("20211209000000") < 0;
         if (!legacyInit) {
           migrations.add(
-              new Migration(m.group(1), m.group(2), fileName, Files.readString(file, StandardCharsets.UTF_8)));
+              new Migration(
+                  m.group(1),
+                  m.group(2),
+                  fileName,
+                  Files.readString(file, StandardCharsets.UTF_8)));
         }
       }
     } catch (IOException e) {
@@ -132,7 +144,10 @@ public final class MigrationRunner {
       }
       if (migration.version().compareTo(newestApplied) < 0) {
         throw new IllegalStateException(
-            "local migration " + migration.version() + " is older than the newest applied " + newestApplied);
+            "local migration "
+                + migration.version()
+                + " is older than the newest applied "
+                + newestApplied);
       }
       applyOne(owner, migration);
       done.add(migration.version());
@@ -147,14 +162,16 @@ public final class MigrationRunner {
           "create table if not exists supabase_migrations.schema_migrations (version text not null primary key)");
       statement.execute(
           "alter table supabase_migrations.schema_migrations add column if not exists statements text[]");
-      statement.execute("alter table supabase_migrations.schema_migrations add column if not exists name text");
+      statement.execute(
+          "alter table supabase_migrations.schema_migrations add column if not exists name text");
     }
   }
 
   private static NavigableSet<String> appliedVersions(Connection owner) throws SQLException {
     NavigableSet<String> versions = new TreeSet<>();
     try (Statement statement = owner.createStatement();
-        ResultSet rs = statement.executeQuery("select version from supabase_migrations.schema_migrations")) {
+        ResultSet rs =
+            statement.executeQuery("select version from supabase_migrations.schema_migrations")) {
       while (rs.next()) {
         versions.add(rs.getString(1));
       }
@@ -172,7 +189,9 @@ public final class MigrationRunner {
           statement.execute(statements.get(i));
         } catch (SQLException e) {
           throw new SQLException(
-              migration.fileName() + ", statement " + (i + 1) + ": " + e.getMessage(), e.getSQLState(), e);
+              migration.fileName() + ", statement " + (i + 1) + ": " + e.getMessage(),
+              e.getSQLState(),
+              e);
         }
       }
       record(owner, migration, statements);

@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Splits a SQL script into statements at semicolons that are outside string literals
- * ({@code '…'}, {@code E'…'}), quoted identifiers, dollar-quoted bodies ({@code $tag$…$tag$}) and
- * comments ({@code --}, nested {@code /* … *}{@code /}), as the Supabase CLI does before sending a
+ * Splits a SQL script into statements at semicolons that are outside string literals ({@code '…'},
+ * {@code E'…'}), quoted identifiers, dollar-quoted bodies ({@code $tag$…$tag$}) and comments
+ * ({@code --}, nested {@code /* … *}{@code /}), as the Supabase CLI does before sending a
  * migration. Statements are returned trimmed; empty ones (only comments or blanks) are dropped.
  */
 public final class SqlStatements {
@@ -112,7 +112,9 @@ public final class SqlStatements {
     while (j < s.length() && (Character.isLetterOrDigit(s.charAt(j)) || s.charAt(j) == '_')) {
       j++;
     }
-    if (j < s.length() && s.charAt(j) == '$' && (j == i + 1 || !Character.isDigit(s.charAt(i + 1)))) {
+    if (j < s.length()
+        && s.charAt(j) == '$'
+        && (j == i + 1 || !Character.isDigit(s.charAt(i + 1)))) {
       return s.substring(i, j + 1);
     }
     return null;

@@ -9,13 +9,13 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * One database of an {@link EmbeddedSupabase} cluster. Hands out connections as the owner
- * ({@code postgres}, a superuser: what {@code supabase db push} and the SQL editor use) and as
- * {@code authenticator} (PostgREST's login role), and runs simulated PostgREST requests.
+ * One database of an {@link EmbeddedSupabase} cluster. Hands out connections as the owner ({@code
+ * postgres}, a superuser: what {@code supabase db push} and the SQL editor use) and as {@code
+ * authenticator} (PostgREST's login role), and runs simulated PostgREST requests.
  *
  * <p>{@link #request} is thread-safe (it serialises requests on one shared authenticator
- * connection); tests that need parallel requests open their own with
- * {@link #authenticatorConnection()}.
+ * connection); tests that need parallel requests open their own with {@link
+ * #authenticatorConnection()}.
  */
 public final class SupabaseDatabase {
   /**
@@ -80,12 +80,15 @@ public final class SupabaseDatabase {
     return request.run(sharedApiConnection, work);
   }
 
-  /** Creates a user in {@code auth.users} (as Supabase Auth would on sign-up) and returns its id. */
+  /**
+   * Creates a user in {@code auth.users} (as Supabase Auth would on sign-up) and returns its id.
+   */
   public UUID createUser(boolean anonymous) throws SQLException {
     UUID id = UUID.randomUUID();
     try (Connection owner = ownerConnection();
         PreparedStatement insert =
-            owner.prepareStatement("insert into auth.users (id, email, is_anonymous) values (?, ?, ?)")) {
+            owner.prepareStatement(
+                "insert into auth.users (id, email, is_anonymous) values (?, ?, ?)")) {
       insert.setObject(1, id);
       insert.setString(2, anonymous ? null : id + "@example.test");
       insert.setBoolean(3, anonymous);

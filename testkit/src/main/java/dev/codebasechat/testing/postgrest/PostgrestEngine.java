@@ -41,11 +41,12 @@ import org.jspecify.annotations.Nullable;
  * select} with aliases and casts, filters {@code eq neq gt gte lt lte like ilike match imatch in is
  * isdistinct cs cd ov} and {@code not.}, {@code order}, {@code limit}, {@code offset}, {@code
  * Prefer: count=exact|estimated}, {@code db-max-rows}), {@code POST} (one object or an array,
- * {@code columns}, {@code on_conflict}, {@code Prefer: resolution=merge-duplicates|ignore-duplicates}),
- * {@code PATCH}, {@code DELETE} (both refused without a filter, as Supabase's pg-safeupdate does),
- * {@code Prefer: return=minimal|representation}, the single-object media type, and {@code POST
- * /rpc/<function>} with named arguments. Everything else of PostgREST's grammar answers 400
- * PGRST127 saying the test server does not implement it.
+ * {@code columns}, {@code on_conflict}, {@code Prefer:
+ * resolution=merge-duplicates|ignore-duplicates}), {@code PATCH}, {@code DELETE} (both refused
+ * without a filter, as Supabase's pg-safeupdate does), {@code Prefer:
+ * return=minimal|representation}, the single-object media type, and {@code POST /rpc/<function>}
+ * with named arguments. Everything else of PostgREST's grammar answers 400 PGRST127 saying the test
+ * server does not implement it.
  *
  * <p>Thread-safe; each request takes a connection of the pool (PostgREST's {@code db-pool}) for its
  * transaction.
@@ -58,7 +59,11 @@ public final class PostgrestEngine implements AutoCloseable {
 
   /** One request as the platform received it; header names in lower case. */
   public record Request(
-      String method, String path, @Nullable String rawQuery, Map<String, List<String>> headers, byte[] body) {
+      String method,
+      String path,
+      @Nullable String rawQuery,
+      Map<String, List<String>> headers,
+      byte[] body) {
     @Nullable String header(String name) {
       List<String> values = headers.get(name);
       return values == null || values.isEmpty() ? null : values.get(0);
@@ -96,7 +101,13 @@ public final class PostgrestEngine implements AutoCloseable {
     hikari.setPoolName("supabase-test-server");
     hikari.setAutoCommit(true);
     this.pool = new HikariDataSource(hikari);
-    this.auth = new RequestAuth(config.jwtSecret(), config.signingKeys(), config.projectKeys(), config.clock(), config.postgrestMajor());
+    this.auth =
+        new RequestAuth(
+            config.jwtSecret(),
+            config.signingKeys(),
+            config.projectKeys(),
+            config.clock(),
+            config.postgrestMajor());
     try {
       reloadSchema();
     } catch (RuntimeException e) {
@@ -130,10 +141,12 @@ public final class PostgrestEngine implements AutoCloseable {
     } catch (PostgrestError e) {
       return error(e);
     } catch (RequestAuth.GatewayRefusal e) {
-      return new Response(401, Map.of("Content-Type", JSON_TYPE), e.body.getBytes(StandardCharsets.UTF_8));
+      return new Response(
+          401, Map.of("Content-Type", JSON_TYPE), e.body.getBytes(StandardCharsets.UTF_8));
     } catch (RuntimeException e) {
       // A bug of the test server, not an answer PostgREST would give: say so plainly.
-      return error(PostgrestError.of(500, "PGRSTX00", "SupabaseTestServer failed: " + e, null, null));
+      return error(
+          PostgrestError.of(500, "PGRSTX00", "SupabaseTestServer failed: " + e, null, null));
     }
   }
 
@@ -149,12 +162,19 @@ public final class PostgrestEngine implements AutoCloseable {
   private Response route(Request request) {
     if (!request.path().startsWith(REST)) {
       return new Response(
-          404, Map.of("Content-Type", JSON_TYPE), "{\"message\":\"no Route matched with those values\"}".getBytes(StandardCharsets.UTF_8));
+          404,
+          Map.of("Content-Type", JSON_TYPE),
+          "{\"message\":\"no Route matched with those values\"}".getBytes(StandardCharsets.UTF_8));
     }
     QueryParams query = QueryParams.parse(request.rawQuery());
     String apiKey = request.header("apikey");
     if (apiKey == null) {
-      apiKey = query.all.stream().filter(p -> p.getKey().equals("apikey")).map(Map.Entry::getValue).findFirst().orElse(null);
+      apiKey =
+          query.all.stream()
+              .filter(p -> p.getKey().equals("apikey"))
+              .map(Map.Entry::getValue)
+              .findFirst()
+              .orElse(null);
     }
     RequestAuth.Identity identity = auth.identify(apiKey, request.header("authorization"));
     String resource = request.path().substring(REST.length());
@@ -173,19 +193,29 @@ public final class PostgrestEngine implements AutoCloseable {
     java.util.Optional<SchemaCache.Table> found = schema.table(resource);
     if (found.isEmpty()) {
       if (config.postgrestMajor() < 13) {
-        return new Response(404, Map.of("Content-Type", JSON_TYPE), "{}".getBytes(StandardCharsets.UTF_8)); // v12: an empty object
+        return new Response(
+            404,
+            Map.of("Content-Type", JSON_TYPE),
+            "{}".getBytes(StandardCharsets.UTF_8)); // v12: an empty object
       }
       throw PostgrestError.of(
-          404, "PGRST205", "Could not find the table '" + schema.schema + "." + resource + "' in the schema cache", null, null);
+          404,
+          "PGRST205",
+          "Could not find the table '" + schema.schema + "." + resource + "' in the schema cache",
+          null,
+          null);
     }
     SchemaCache.Table table = found.get();
     return switch (method) {
-      case "GET", "HEAD" -> read(request, identity, table, query, prefer, singular, method.equals("HEAD"));
+      case "GET", "HEAD" ->
+          read(request, identity, table, query, prefer, singular, method.equals("HEAD"));
       case "POST" -> insert(request, identity, table, query, prefer, singular);
       case "PATCH" -> update(request, identity, table, query, prefer, singular);
       case "DELETE" -> delete(request, identity, table, query, prefer, singular);
       case "PUT" -> throw PostgrestError.notImplemented("PUT (single-row upsert)");
-      default -> throw PostgrestError.of(405, "PGRST117", "Unsupported HTTP method: " + method, null, null);
+      default ->
+          throw PostgrestError.of(
+              405, "PGRST117", "Unsupported HTTP method: " + method, null, null);
     };
   }
 
@@ -200,7 +230,8 @@ public final class PostgrestEngine implements AutoCloseable {
     if (lower.contains("application/json") || lower.contains("*/*")) {
       return false;
     }
-    throw PostgrestError.of(406, "PGRST107", "None of these media types are available: " + accept, null, null);
+    throw PostgrestError.of(
+        406, "PGRST107", "None of these media types are available: " + accept, null, null);
   }
 
   private String qualified(SchemaCache.Table table) {
@@ -224,11 +255,16 @@ public final class PostgrestEngine implements AutoCloseable {
       limit = limit == null ? maxRows : Math.min(limit, maxRows);
     }
     Sql where = where(qt, query);
-    Sql sql = new Sql().append("WITH pgrst_source AS ( SELECT ").append(selectList(qt, query.select)).append(" FROM " + qt);
+    Sql sql =
+        new Sql()
+            .append("WITH pgrst_source AS ( SELECT ")
+            .append(selectList(qt, query.select))
+            .append(" FROM " + qt);
     sql.append(where);
     sql.append(orderBy(qt, query.order));
     if (limit != null || query.offset > 0) {
-      sql.append(" LIMIT " + (limit == null ? "ALL" : Long.toString(limit)) + " OFFSET " + query.offset);
+      sql.append(
+          " LIMIT " + (limit == null ? "ALL" : Long.toString(limit)) + " OFFSET " + query.offset);
     }
     sql.append(" ) ");
     boolean counts = prefer.counts();
@@ -241,9 +277,18 @@ public final class PostgrestEngine implements AutoCloseable {
         total = "pg_catalog.count(_postgrest_t)";
       }
     }
-    sql.append("SELECT " + total + " AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, ")
-        .append(singular ? "coalesce((json_agg(_postgrest_t)->0)::text, 'null')" : "coalesce(json_agg(_postgrest_t), '[]')::text")
-        .append(" AS body, " + RESPONSE_GUCS + ", null::int AS response_inserted FROM ( SELECT * FROM pgrst_source ) _postgrest_t");
+    sql.append(
+            "SELECT "
+                + total
+                + " AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, ")
+        .append(
+            singular
+                ? "coalesce((json_agg(_postgrest_t)->0)::text, 'null')"
+                : "coalesce(json_agg(_postgrest_t), '[]')::text")
+        .append(
+            " AS body, "
+                + RESPONSE_GUCS
+                + ", null::int AS response_inserted FROM ( SELECT * FROM pgrst_source ) _postgrest_t");
     Result result = run(request, identity, true, sql, singular);
     long lower = query.offset;
     long upper = lower + result.pageTotal - 1;
@@ -254,8 +299,15 @@ public final class PostgrestEngine implements AutoCloseable {
       if (lower > totalRows) {
         return error(
             PostgrestError.of(
-                416, "PGRST103", "Requested range not satisfiable",
-                "An offset of " + lower + " was requested, but there are only " + totalRows + " rows.", null)
+                    416,
+                    "PGRST103",
+                    "Requested range not satisfiable",
+                    "An offset of "
+                        + lower
+                        + " was requested, but there are only "
+                        + totalRows
+                        + " rows.",
+                    null)
                 .withHeader("Content-Range", "*/" + totalRows));
       }
       if (1 + upper - lower < totalRows) {
@@ -275,7 +327,9 @@ public final class PostgrestEngine implements AutoCloseable {
   private Sql where(String qt, QueryParams query) {
     Sql where = new Sql();
     for (int i = 0; i < query.filters.size(); i++) {
-      where.append(i == 0 ? " WHERE " : " AND ").append(QueryParams.toSql(qt, query.filters.get(i)));
+      where
+          .append(i == 0 ? " WHERE " : " AND ")
+          .append(QueryParams.toSql(qt, query.filters.get(i)));
     }
     return where;
   }
@@ -290,7 +344,11 @@ public final class PostgrestEngine implements AutoCloseable {
       if (i > 0) {
         order.append(", ");
       }
-      order.append(qt).append('.').append(Sql.ident(term.column())).append(term.descending() ? " DESC" : " ASC");
+      order
+          .append(qt)
+          .append('.')
+          .append(Sql.ident(term.column()))
+          .append(term.descending() ? " DESC" : " ASC");
       if (term.nullsFirst() != null) {
         order.append(term.nullsFirst() ? " NULLS FIRST" : " NULLS LAST");
       }
@@ -331,7 +389,12 @@ public final class PostgrestEngine implements AutoCloseable {
   // ------------------------------------------------------------------ writes
 
   private Response insert(
-      Request request, RequestAuth.Identity identity, SchemaCache.Table table, QueryParams query, Preferences prefer, boolean singular) {
+      Request request,
+      RequestAuth.Identity identity,
+      SchemaCache.Table table,
+      QueryParams query,
+      Preferences prefer,
+      boolean singular) {
     if ("headers-only".equals(prefer.get("return"))) {
       throw PostgrestError.notImplemented("Prefer: return=headers-only");
     }
@@ -346,7 +409,10 @@ public final class PostgrestEngine implements AutoCloseable {
     List<String> conflictColumns = query.onConflict != null ? query.onConflict : table.primaryKey();
     boolean upsert = resolution != null && !conflictColumns.isEmpty();
     boolean merge = upsert && resolution.equals("merge-duplicates");
-    Sql mutation = new Sql().append("INSERT INTO " + qt + (columns.isEmpty() ? " " : "(" + identList(columns) + ") "));
+    Sql mutation =
+        new Sql()
+            .append(
+                "INSERT INTO " + qt + (columns.isEmpty() ? " " : "(" + identList(columns) + ") "));
     mutation.append(fromJsonBody(table, columns, payload, true));
     if (merge) {
       mutation.append("WHERE " + insertedCounter(true));
@@ -358,7 +424,10 @@ public final class PostgrestEngine implements AutoCloseable {
       } else {
         StringBuilder set = new StringBuilder("DO UPDATE SET ");
         for (int i = 0; i < columns.size(); i++) {
-          set.append(i > 0 ? ", " : "").append(Sql.ident(columns.get(i))).append(" = EXCLUDED.").append(Sql.ident(columns.get(i)));
+          set.append(i > 0 ? ", " : "")
+              .append(Sql.ident(columns.get(i)))
+              .append(" = EXCLUDED.")
+              .append(Sql.ident(columns.get(i)));
         }
         mutation.append(set.toString()).append(" WHERE " + insertedCounter(false));
       }
@@ -366,8 +435,12 @@ public final class PostgrestEngine implements AutoCloseable {
     Result result = runMutation(request, identity, table, mutation, query, prefer, singular, merge);
     int status = merge && result.inserted != null && result.inserted <= 0 ? 200 : 201;
     Map<String, String> headers = new LinkedHashMap<>();
-    headers.put("Content-Range", contentRange(1, 0, prefer.counts() ? Long.valueOf(result.pageTotal) : null));
-    String applied = prefer.applied(upsert ? List.of("resolution", "return", "count") : List.of("return", "count"));
+    headers.put(
+        "Content-Range",
+        contentRange(1, 0, prefer.counts() ? Long.valueOf(result.pageTotal) : null));
+    String applied =
+        prefer.applied(
+            upsert ? List.of("resolution", "return", "count") : List.of("return", "count"));
     if (applied != null) {
       headers.put("Preference-Applied", applied);
     }
@@ -382,7 +455,10 @@ public final class PostgrestEngine implements AutoCloseable {
     String symbol = insert ? "+" : "-";
     String sentinel = insert ? "0" : "-1";
     return "set_config('pgrst.inserted', (coalesce(nullif(current_setting('pgrst.inserted', true), '')::int, 0) "
-        + symbol + " 1)::text, true) <> '" + sentinel + "'";
+        + symbol
+        + " 1)::text, true) <> '"
+        + sentinel
+        + "'";
   }
 
   private List<String> insertColumns(SchemaCache.Table table, JsonNode payload, QueryParams query) {
@@ -403,21 +479,42 @@ public final class PostgrestEngine implements AutoCloseable {
     for (String column : columns) {
       if (table.column(column).isEmpty()) {
         throw PostgrestError.of(
-            400, "PGRST204", "Could not find the '" + column + "' column of '" + table.name() + "' in the schema cache", null, null);
+            400,
+            "PGRST204",
+            "Could not find the '"
+                + column
+                + "' column of '"
+                + table.name()
+                + "' in the schema cache",
+            null,
+            null);
       }
     }
     return columns;
   }
 
   private Response update(
-      Request request, RequestAuth.Identity identity, SchemaCache.Table table, QueryParams query, Preferences prefer, boolean singular) {
+      Request request,
+      RequestAuth.Identity identity,
+      SchemaCache.Table table,
+      QueryParams query,
+      Preferences prefer,
+      boolean singular) {
     refuseRangeOnWrites(query);
     JsonNode payload = payload(request.body(), true);
     List<String> columns = fieldNames(payload);
     for (String column : columns) {
       if (table.column(column).isEmpty()) {
         throw PostgrestError.of(
-            400, "PGRST204", "Could not find the '" + column + "' column of '" + table.name() + "' in the schema cache", null, null);
+            400,
+            "PGRST204",
+            "Could not find the '"
+                + column
+                + "' column of '"
+                + table.name()
+                + "' in the schema cache",
+            null,
+            null);
       }
     }
     requireWhere(query, "UPDATE");
@@ -429,27 +526,49 @@ public final class PostgrestEngine implements AutoCloseable {
     } else {
       StringBuilder set = new StringBuilder();
       for (String column : columns) {
-        set.append(set.length() == 0 ? "" : ", ").append(Sql.ident(column)).append(" = pgrst_body.").append(Sql.ident(column));
+        set.append(set.length() == 0 ? "" : ", ")
+            .append(Sql.ident(column))
+            .append(" = pgrst_body.")
+            .append(Sql.ident(column));
       }
-      mutation.append("UPDATE " + qt + " SET " + set + " ").append(fromJsonBody(table, columns, payload, false));
+      mutation
+          .append("UPDATE " + qt + " SET " + set + " ")
+          .append(fromJsonBody(table, columns, payload, false));
       mutation.append(where(qt, query));
     }
-    Result result = runMutation(request, identity, table, mutation, query, prefer, singular, false, columns.isEmpty());
-    return changed(result, prefer, singular, contentRange(0, result.pageTotal - 1, prefer.counts() ? Long.valueOf(result.pageTotal) : null));
+    Result result =
+        runMutation(
+            request, identity, table, mutation, query, prefer, singular, false, columns.isEmpty());
+    return changed(
+        result,
+        prefer,
+        singular,
+        contentRange(
+            0, result.pageTotal - 1, prefer.counts() ? Long.valueOf(result.pageTotal) : null));
   }
 
   private Response delete(
-      Request request, RequestAuth.Identity identity, SchemaCache.Table table, QueryParams query, Preferences prefer, boolean singular) {
+      Request request,
+      RequestAuth.Identity identity,
+      SchemaCache.Table table,
+      QueryParams query,
+      Preferences prefer,
+      boolean singular) {
     refuseRangeOnWrites(query);
     requireWhere(query, "DELETE");
     String qt = qualified(table);
     Sql mutation = new Sql().append("DELETE FROM " + qt).append(where(qt, query));
     Result result = runMutation(request, identity, table, mutation, query, prefer, singular, false);
-    return changed(result, prefer, singular, contentRange(1, 0, prefer.counts() ? Long.valueOf(result.pageTotal) : null));
+    return changed(
+        result,
+        prefer,
+        singular,
+        contentRange(1, 0, prefer.counts() ? Long.valueOf(result.pageTotal) : null));
   }
 
   /** The answer to a PATCH or DELETE: 204, or 200 with the rows when they were asked for. */
-  private Response changed(Result result, Preferences prefer, boolean singular, String contentRange) {
+  private Response changed(
+      Result result, Preferences prefer, boolean singular, String contentRange) {
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("Content-Range", contentRange);
     String applied = prefer.applied(List.of("return", "count"));
@@ -469,7 +588,9 @@ public final class PostgrestEngine implements AutoCloseable {
     }
   }
 
-  /** Supabase preloads pg-safeupdate for the authenticator: no UPDATE or DELETE without a filter. */
+  /**
+   * Supabase preloads pg-safeupdate for the authenticator: no UPDATE or DELETE without a filter.
+   */
   private static void requireWhere(QueryParams query, String command) {
     if (query.filters.isEmpty()) {
       throw PostgrestError.of(400, "21000", command + " requires a WHERE clause", null, null);
@@ -485,7 +606,8 @@ public final class PostgrestEngine implements AutoCloseable {
       Preferences prefer,
       boolean singular,
       boolean countInserted) {
-    return runMutation(request, identity, table, mutation, query, prefer, singular, countInserted, false);
+    return runMutation(
+        request, identity, table, mutation, query, prefer, singular, countInserted, false);
   }
 
   private Result runMutation(
@@ -506,14 +628,23 @@ public final class PostgrestEngine implements AutoCloseable {
     }
     sql.append(") SELECT '' AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, ");
     if (representation) {
-      sql.append(singular ? "coalesce((json_agg(_postgrest_t)->0)::text, 'null')" : "coalesce(json_agg(_postgrest_t), '[]')::text");
+      sql.append(
+          singular
+              ? "coalesce((json_agg(_postgrest_t)->0)::text, 'null')"
+              : "coalesce(json_agg(_postgrest_t), '[]')::text");
     } else {
       sql.append("''::text");
     }
     sql.append(" AS body, " + RESPONSE_GUCS + ", ")
-        .append(countInserted ? "nullif(current_setting('pgrst.inserted', true), '')::int" : "null::int")
+        .append(
+            countInserted
+                ? "nullif(current_setting('pgrst.inserted', true), '')::int"
+                : "null::int")
         .append(" AS response_inserted FROM (")
-        .append(representation ? "SELECT " + selectList("pgrst_source", query.select) + " FROM pgrst_source" : "SELECT * FROM pgrst_source")
+        .append(
+            representation
+                ? "SELECT " + selectList("pgrst_source", query.select) + " FROM pgrst_source"
+                : "SELECT * FROM pgrst_source")
         .append(") _postgrest_t");
     return run(request, identity, false, sql, singular);
   }
@@ -528,7 +659,11 @@ public final class PostgrestEngine implements AutoCloseable {
     }
     StringBuilder returning = new StringBuilder();
     for (String column : columns) {
-      returning.append(returning.length() == 0 ? "" : ", ").append(qt).append('.').append(Sql.ident(column));
+      returning
+          .append(returning.length() == 0 ? "" : ", ")
+          .append(qt)
+          .append('.')
+          .append(Sql.ident(column));
     }
     return returning.toString();
   }
@@ -537,19 +672,28 @@ public final class PostgrestEngine implements AutoCloseable {
    * PostgREST's {@code fromJsonBodyF}: the payload as one parameter of type json, its fields typed
    * by the table's columns through {@code json_to_record(set)}.
    */
-  private Sql fromJsonBody(SchemaCache.Table table, List<String> columns, JsonNode payload, boolean includeSelect) {
+  private Sql fromJsonBody(
+      SchemaCache.Table table, List<String> columns, JsonNode payload, boolean includeSelect) {
     boolean object = payload.isObject();
     Sql sql = new Sql();
     if (includeSelect) {
       StringBuilder named = new StringBuilder();
       for (String column : columns) {
-        named.append(named.length() == 0 ? "" : ", ").append("pgrst_body.").append(Sql.ident(column));
+        named
+            .append(named.length() == 0 ? "" : ", ")
+            .append("pgrst_body.")
+            .append(Sql.ident(column));
       }
       sql.append("SELECT " + named + " ");
     }
-    sql.append("FROM (SELECT ").value(payload.toString()).append("::json AS json_data) pgrst_payload, LATERAL (SELECT ");
+    sql.append("FROM (SELECT ")
+        .value(payload.toString())
+        .append("::json AS json_data) pgrst_payload, LATERAL (SELECT ");
     if (columns.isEmpty()) {
-      sql.append(" FROM " + (object ? "(values(1)) _ " : "json_array_elements(pgrst_payload.json_data) _ ") + ") pgrst_body ");
+      sql.append(
+          " FROM "
+              + (object ? "(values(1)) _ " : "json_array_elements(pgrst_payload.json_data) _ ")
+              + ") pgrst_body ");
       return sql;
     }
     StringBuilder names = new StringBuilder();
@@ -557,9 +701,19 @@ public final class PostgrestEngine implements AutoCloseable {
     for (String column : columns) {
       SchemaCache.Column c = table.column(column).orElseThrow();
       names.append(names.length() == 0 ? "" : ", ").append(Sql.ident(column));
-      typed.append(typed.length() == 0 ? "" : ", ").append(Sql.ident(column)).append(' ').append(c.type());
+      typed
+          .append(typed.length() == 0 ? "" : ", ")
+          .append(Sql.ident(column))
+          .append(' ')
+          .append(c.type());
     }
-    sql.append(names + " FROM " + (object ? "json_to_record" : "json_to_recordset") + "(pgrst_payload.json_data) AS _(" + typed + ") ) pgrst_body ");
+    sql.append(
+        names
+            + " FROM "
+            + (object ? "json_to_record" : "json_to_recordset")
+            + "(pgrst_payload.json_data) AS _("
+            + typed
+            + ") ) pgrst_body ");
     return sql;
   }
 
@@ -605,20 +759,30 @@ public final class PostgrestEngine implements AutoCloseable {
   // ------------------------------------------------------------------ functions
 
   private Response call(
-      Request request, RequestAuth.Identity identity, String name, QueryParams query, Preferences prefer, boolean singular) {
+      Request request,
+      RequestAuth.Identity identity,
+      String name,
+      QueryParams query,
+      Preferences prefer,
+      boolean singular) {
     String method = request.method().toUpperCase(Locale.ROOT);
     if (method.equals("GET") || method.equals("HEAD")) {
       throw PostgrestError.notImplemented("calling functions with GET");
     }
     if (!method.equals("POST")) {
-      throw PostgrestError.of(405, "PGRST101", "Cannot use the " + method + " method on RPC", null, null);
+      throw PostgrestError.of(
+          405, "PGRST101", "Cannot use the " + method + " method on RPC", null, null);
     }
-    if (!query.filters.isEmpty() || query.limit.isPresent() || query.offset > 0 || !query.order.isEmpty()) {
+    if (!query.filters.isEmpty()
+        || query.limit.isPresent()
+        || query.offset > 0
+        || !query.order.isEmpty()) {
       throw PostgrestError.notImplemented("filters, order and paging on function results");
     }
     JsonNode arguments;
     try {
-      arguments = request.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(request.body());
+      arguments =
+          request.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(request.body());
     } catch (IOException e) {
       throw PostgrestError.invalidBody("Empty or invalid json");
     }
@@ -631,45 +795,82 @@ public final class PostgrestEngine implements AutoCloseable {
             .filter(r -> r.accepts(given))
             .findFirst()
             .orElseThrow(() -> noFunction(name, given));
-    List<SchemaCache.Parameter> passed = routine.parameters().stream().filter(p -> given.contains(p.name())).toList();
+    List<SchemaCache.Parameter> passed =
+        routine.parameters().stream().filter(p -> given.contains(p.name())).toList();
     String qf = Sql.ident(schema.schema) + "." + Sql.ident(name);
-    boolean scalar = routine.returns() == SchemaCache.Returns.SCALAR
-        || routine.returns() == SchemaCache.Returns.SET_OF_SCALAR
-        || routine.returns() == SchemaCache.Returns.VOID;
+    boolean scalar =
+        routine.returns() == SchemaCache.Returns.SCALAR
+            || routine.returns() == SchemaCache.Returns.SET_OF_SCALAR
+            || routine.returns() == SchemaCache.Returns.VOID;
     StringBuilder args = new StringBuilder();
     StringBuilder names = new StringBuilder();
     StringBuilder typed = new StringBuilder();
     for (SchemaCache.Parameter p : passed) {
-      args.append(args.length() == 0 ? "" : ", ").append(Sql.ident(p.name())).append(" := pgrst_body.").append(Sql.ident(p.name()));
+      args.append(args.length() == 0 ? "" : ", ")
+          .append(Sql.ident(p.name()))
+          .append(" := pgrst_body.")
+          .append(Sql.ident(p.name()));
       names.append(names.length() == 0 ? "" : ", ").append(Sql.ident(p.name()));
-      typed.append(typed.length() == 0 ? "" : ", ").append(Sql.ident(p.name())).append(' ').append(p.type());
+      typed
+          .append(typed.length() == 0 ? "" : ", ")
+          .append(Sql.ident(p.name()))
+          .append(' ')
+          .append(p.type());
     }
     String invocation = qf + "(" + args + ")";
-    Sql callSql = new Sql().append("SELECT " + (scalar ? "pgrst_call.pgrst_scalar" : "pgrst_call.*") + " ");
+    Sql callSql =
+        new Sql().append("SELECT " + (scalar ? "pgrst_call.pgrst_scalar" : "pgrst_call.*") + " ");
     if (passed.isEmpty()) {
-      callSql.append("FROM " + (scalar ? "(SELECT " + invocation + " pgrst_scalar) pgrst_call" : invocation + " pgrst_call"));
+      callSql.append(
+          "FROM "
+              + (scalar
+                  ? "(SELECT " + invocation + " pgrst_scalar) pgrst_call"
+                  : invocation + " pgrst_call"));
     } else {
-      callSql.append("FROM (SELECT ").value(arguments.toString()).append("::json AS json_data) pgrst_payload, LATERAL (SELECT " + names
-          + " FROM json_to_record(pgrst_payload.json_data) AS _(" + typed + ") LIMIT 1) pgrst_body, LATERAL ")
-          .append(scalar ? "(SELECT " + invocation + " pgrst_scalar) pgrst_call" : invocation + " pgrst_call");
+      callSql
+          .append("FROM (SELECT ")
+          .value(arguments.toString())
+          .append(
+              "::json AS json_data) pgrst_payload, LATERAL (SELECT "
+                  + names
+                  + " FROM json_to_record(pgrst_payload.json_data) AS _("
+                  + typed
+                  + ") LIMIT 1) pgrst_body, LATERAL ")
+          .append(
+              scalar
+                  ? "(SELECT " + invocation + " pgrst_scalar) pgrst_call"
+                  : invocation + " pgrst_call");
     }
     String body =
         switch (routine.returns()) {
           case COMPOSITE -> "coalesce((json_agg(_postgrest_t)->0)::text, 'null')";
           case SCALAR, VOID -> "coalesce((json_agg(_postgrest_t.pgrst_scalar)->0)::text, 'null')";
-          case SET_OF_SCALAR -> singular
-              ? "coalesce((json_agg(_postgrest_t.pgrst_scalar)->0)::text, 'null')"
-              : "coalesce(json_agg(_postgrest_t.pgrst_scalar), '[]')::text";
-          case SET_OF_COMPOSITE -> singular
-              ? "coalesce((json_agg(_postgrest_t)->0)::text, 'null')"
-              : "coalesce(json_agg(_postgrest_t), '[]')::text";
+          case SET_OF_SCALAR ->
+              singular
+                  ? "coalesce((json_agg(_postgrest_t.pgrst_scalar)->0)::text, 'null')"
+                  : "coalesce(json_agg(_postgrest_t.pgrst_scalar), '[]')::text";
+          case SET_OF_COMPOSITE ->
+              singular
+                  ? "coalesce((json_agg(_postgrest_t)->0)::text, 'null')"
+                  : "coalesce(json_agg(_postgrest_t), '[]')::text";
         };
-    boolean single = routine.returns() == SchemaCache.Returns.SCALAR || routine.returns() == SchemaCache.Returns.COMPOSITE
-        || routine.returns() == SchemaCache.Returns.VOID;
-    Sql sql = new Sql().append("WITH pgrst_source AS (").append(callSql).append(") SELECT null::bigint AS total_result_set, ")
-        .append(single ? "1" : "pg_catalog.count(_postgrest_t)")
-        .append(" AS page_total, " + body + " AS body, " + RESPONSE_GUCS + ", null::int AS response_inserted"
-            + " FROM (SELECT * FROM pgrst_source) _postgrest_t");
+    boolean single =
+        routine.returns() == SchemaCache.Returns.SCALAR
+            || routine.returns() == SchemaCache.Returns.COMPOSITE
+            || routine.returns() == SchemaCache.Returns.VOID;
+    Sql sql =
+        new Sql()
+            .append("WITH pgrst_source AS (")
+            .append(callSql)
+            .append(") SELECT null::bigint AS total_result_set, ")
+            .append(single ? "1" : "pg_catalog.count(_postgrest_t)")
+            .append(
+                " AS page_total, "
+                    + body
+                    + " AS body, "
+                    + RESPONSE_GUCS
+                    + ", null::int AS response_inserted"
+                    + " FROM (SELECT * FROM pgrst_source) _postgrest_t");
     Result result = run(request, identity, !routine.volatileFunction(), sql, singular && !single);
     if (routine.returns() == SchemaCache.Returns.VOID) {
       return respond(result, 204, new LinkedHashMap<>(), new byte[0]);
@@ -683,22 +884,43 @@ public final class PostgrestEngine implements AutoCloseable {
   private PostgrestError noFunction(String name, Set<String> given) {
     String function = schema.schema + "." + name;
     String keys = String.join(", ", given);
-    String message = "Could not find the function " + function + (given.isEmpty() ? " without parameters" : "(" + keys + ")") + " in the schema cache";
-    String parameters = given.isEmpty() ? " without parameters" : " with parameter" + (given.size() > 1 ? "s " : " ") + keys;
-    String details = "Searched for the function " + function + parameters + " or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.";
+    String message =
+        "Could not find the function "
+            + function
+            + (given.isEmpty() ? " without parameters" : "(" + keys + ")")
+            + " in the schema cache";
+    String parameters =
+        given.isEmpty()
+            ? " without parameters"
+            : " with parameter" + (given.size() > 1 ? "s " : " ") + keys;
+    String details =
+        "Searched for the function "
+            + function
+            + parameters
+            + " or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.";
     return PostgrestError.of(404, "PGRST202", message, details, null);
   }
 
   // ------------------------------------------------------------------ running
 
-  /** {@code response.status} and {@code response.headers}, which SQL may set (PostgREST's GUC headers). */
+  /**
+   * {@code response.status} and {@code response.headers}, which SQL may set (PostgREST's GUC
+   * headers).
+   */
   private static final String RESPONSE_GUCS =
       "nullif(current_setting('response.headers', true), '') AS response_headers,"
           + " nullif(current_setting('response.status', true), '') AS response_status";
 
-  private record Result(@Nullable Long total, long pageTotal, byte[] body, @Nullable String gucHeaders, @Nullable String gucStatus, @Nullable Integer inserted) {}
+  private record Result(
+      @Nullable Long total,
+      long pageTotal,
+      byte[] body,
+      @Nullable String gucHeaders,
+      @Nullable String gucStatus,
+      @Nullable Integer inserted) {}
 
-  private Result run(Request request, RequestAuth.Identity identity, boolean readOnly, Sql sql, boolean singular) {
+  private Result run(
+      Request request, RequestAuth.Identity identity, boolean readOnly, Sql sql, boolean singular) {
     try (Connection connection = pool.getConnection()) {
       connection.setAutoCommit(false);
       try {
@@ -748,7 +970,8 @@ public final class PostgrestEngine implements AutoCloseable {
         config.postgrestMajor() >= 13
             ? "Cannot coerce the result to a single JSON object"
             : "JSON object requested, multiple (or no) rows returned";
-    return PostgrestError.of(406, "PGRST116", message, "The result contains " + rows + " rows", null);
+    return PostgrestError.of(
+        406, "PGRST116", message, "The result contains " + rows + " rows", null);
   }
 
   private static void rollbackQuietly(Connection connection) {
@@ -760,7 +983,8 @@ public final class PostgrestEngine implements AutoCloseable {
   }
 
   /** What PostgREST sets in the transaction before the statement (reference/postgrest.md §3.2). */
-  private void preRequest(Connection connection, Request request, RequestAuth.Identity identity) throws SQLException {
+  private void preRequest(Connection connection, Request request, RequestAuth.Identity identity)
+      throws SQLException {
     StringBuilder sql = new StringBuilder("select set_config('search_path', ?, true)");
     List<String> values = new ArrayList<>();
     values.add(Sql.ident(schema.schema) + ", \"extensions\"");
@@ -769,18 +993,22 @@ public final class PostgrestEngine implements AutoCloseable {
       values.add(setting.getKey());
       values.add(setting.getValue());
     }
-    sql.append(", set_config('role', ?, true), set_config('request.jwt.claims', ?, true), set_config('request.method', ?, true),"
-        + " set_config('request.path', ?, true), set_config('request.headers', ?, true), set_config('request.cookies', ?, true)");
+    sql.append(
+        ", set_config('role', ?, true), set_config('request.jwt.claims', ?, true), set_config('request.method', ?, true),"
+            + " set_config('request.path', ?, true), set_config('request.headers', ?, true), set_config('request.cookies', ?, true)");
     values.add(identity.role());
     values.add(identity.claimsJson());
     values.add(request.method().toUpperCase(Locale.ROOT));
     values.add("/" + request.path().substring(REST.length()));
     ObjectNode headers = JSON.createObjectNode();
-    request.headers().forEach((name, list) -> {
-      if (!name.equals("apikey") && !list.isEmpty()) {
-        headers.put(name, list.get(0));
-      }
-    });
+    request
+        .headers()
+        .forEach(
+            (name, list) -> {
+              if (!name.equals("apikey") && !list.isEmpty()) {
+                headers.put(name, list.get(0));
+              }
+            });
     values.add(headers.toString());
     values.add("{}");
     try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
@@ -797,19 +1025,28 @@ public final class PostgrestEngine implements AutoCloseable {
       try {
         finalStatus = Integer.parseInt(result.gucStatus.strip());
       } catch (NumberFormatException e) {
-        return error(PostgrestError.of(500, "PGRST112", "response.status guc must be a valid status code", null, null));
+        return error(
+            PostgrestError.of(
+                500, "PGRST112", "response.status guc must be a valid status code", null, null));
       }
     }
     if (result.gucHeaders != null) {
       try {
         JsonNode list = JSON.readTree(result.gucHeaders);
         for (JsonNode entry : list) {
-          entry.fields().forEachRemaining(field -> headers.putIfAbsent(field.getKey(), field.getValue().asText()));
+          entry
+              .fields()
+              .forEachRemaining(
+                  field -> headers.putIfAbsent(field.getKey(), field.getValue().asText()));
         }
       } catch (IOException | RuntimeException e) {
         return error(
             PostgrestError.of(
-                500, "PGRST111", "response.headers guc must be a JSON array composed of objects with a single key and a string value", null, null));
+                500,
+                "PGRST111",
+                "response.headers guc must be a JSON array composed of objects with a single key and a string value",
+                null,
+                null));
       }
     }
     return new Response(finalStatus, Map.copyOf(headers), body);

@@ -41,7 +41,8 @@ final class PostgrestError extends RuntimeException {
     this.headers = Map.copyOf(headers);
   }
 
-  static PostgrestError of(int status, String code, String message, @Nullable String details, @Nullable String hint) {
+  static PostgrestError of(
+      int status, String code, String message, @Nullable String details, @Nullable String hint) {
     return new PostgrestError(status, code, message, details, hint, Map.of());
   }
 
@@ -58,7 +59,12 @@ final class PostgrestError extends RuntimeException {
 
   /** PGRST127: a part of PostgREST's grammar this server does not implement. */
   static PostgrestError notImplemented(String details) {
-    return of(400, "PGRST127", "Feature not implemented", details + " (not implemented by the test server)", null);
+    return of(
+        400,
+        "PGRST127",
+        "Feature not implemented",
+        details + " (not implemented by the test server)",
+        null);
   }
 
   /** PGRST102: the body is not what the request needs. */
@@ -67,18 +73,25 @@ final class PostgrestError extends RuntimeException {
   }
 
   /**
-   * The answer to a failed statement. {@code authed}: the request's role is not the anonymous
-   * role, which turns a 42501 into 403 instead of 401.
+   * The answer to a failed statement. {@code authed}: the request's role is not the anonymous role,
+   * which turns a 42501 into 403 instead of 401.
    */
   static PostgrestError fromSql(SQLException e, boolean authed) {
     if (e instanceof SQLTransientConnectionException) {
       // HikariCP's acquisition timeout: PostgREST's pool timeout.
-      return of(504, "PGRST003", "Timed out acquiring connection from connection pool.", null, null);
+      return of(
+          504, "PGRST003", "Timed out acquiring connection from connection pool.", null, null);
     }
-    ServerErrorMessage server = e instanceof PSQLException psql ? psql.getServerErrorMessage() : null;
+    ServerErrorMessage server =
+        e instanceof PSQLException psql ? psql.getServerErrorMessage() : null;
     if (server == null || server.getSQLState() == null) {
       // No answer from the server: the connection broke (hasql's ClientError).
-      return of(503, "PGRST001", "Database client error. Retrying the connection.", e.getMessage(), null)
+      return of(
+              503,
+              "PGRST001",
+              "Database client error. Retrying the connection.",
+              e.getMessage(),
+              null)
           .withHeader("Retry-After", "0");
     }
     String sqlState = server.getSQLState();

@@ -33,7 +33,8 @@ final class Preferences {
           continue;
         }
         int eq = preference.indexOf('=');
-        String key = eq < 0 ? preference : preference.substring(0, eq).strip().toLowerCase(Locale.ROOT);
+        String key =
+            eq < 0 ? preference : preference.substring(0, eq).strip().toLowerCase(Locale.ROOT);
         String value = eq < 0 ? "" : preference.substring(eq + 1).strip().toLowerCase(Locale.ROOT);
         boolean known =
             (KNOWN.containsKey(key) && KNOWN.get(key).contains(value))
@@ -48,7 +49,11 @@ final class Preferences {
     }
     if ("strict".equals(values.get("handling")) && !invalid.isEmpty()) {
       throw PostgrestError.of(
-          400, "PGRST122", "Invalid preferences given with handling=strict", "Invalid preferences: " + String.join(", ", invalid), null);
+          400,
+          "PGRST122",
+          "Invalid preferences given with handling=strict",
+          "Invalid preferences: " + String.join(", ", invalid),
+          null);
     }
   }
 
@@ -60,7 +65,10 @@ final class Preferences {
     return "representation".equals(values.get("return"));
   }
 
-  /** {@code count=exact} or {@code estimated} (exact without a planner estimate); planned is not implemented. */
+  /**
+   * {@code count=exact} or {@code estimated} (exact without a planner estimate); planned is not
+   * implemented.
+   */
   boolean counts() {
     String count = values.get("count");
     if ("planned".equals(count)) {
@@ -69,10 +77,14 @@ final class Preferences {
     return count != null;
   }
 
-  /** The {@code Preference-Applied} value for the given keys, in PostgREST's order; null when none applied. */
+  /**
+   * The {@code Preference-Applied} value for the given keys, in PostgREST's order; null when none
+   * applied.
+   */
   @Nullable String applied(List<String> keys) {
     List<String> applied = new ArrayList<>();
-    for (String key : List.of("resolution", "missing", "return", "count", "tx", "handling", "timezone")) {
+    for (String key :
+        List.of("resolution", "missing", "return", "count", "tx", "handling", "timezone")) {
       if (keys.contains(key) && values.containsKey(key)) {
         applied.add(key + "=" + values.get(key));
       }

@@ -18,11 +18,12 @@ import org.jspecify.annotations.Nullable;
  * {@code and=}), embedding and JSON paths are not implemented: they answer PGRST127.
  *
  * <p>Filters become SQL with the value bound as a literal of unknown type, exactly as PostgREST
- * does: PostgreSQL decides how the text converts to the column's type, and an invalid value is
- * its error (e.g. 22P02).
+ * does: PostgreSQL decides how the text converts to the column's type, and an invalid value is its
+ * error (e.g. 22P02).
  */
 final class QueryParams {
-  private static final Set<String> RESERVED = Set.of("select", "columns", "on_conflict", "order", "limit", "offset");
+  private static final Set<String> RESERVED =
+      Set.of("select", "columns", "on_conflict", "order", "limit", "offset");
   private static final Map<String, String> SIMPLE_OPERATORS =
       Map.ofEntries(
           Map.entry("eq", "="),
@@ -40,7 +41,17 @@ final class QueryParams {
           Map.entry("cd", "<@"),
           Map.entry("ov", "&&"));
   private static final Map<String, String> IS_VALUES =
-      Map.of("null", "NULL", "not_null", "NOT NULL", "true", "TRUE", "false", "FALSE", "unknown", "UNKNOWN");
+      Map.of(
+          "null",
+          "NULL",
+          "not_null",
+          "NOT NULL",
+          "true",
+          "TRUE",
+          "false",
+          "FALSE",
+          "unknown",
+          "UNKNOWN");
 
   /** One filter: {@code column [NOT] op value}. */
   record Filter(String column, boolean negated, String operator, String value) {}
@@ -69,7 +80,8 @@ final class QueryParams {
     this.onConflict = conflict == null ? null : names("on_conflict", conflict);
     this.order = parseOrder(single("order"));
     String limitText = single("limit");
-    this.limit = limitText == null ? OptionalLong.empty() : OptionalLong.of(number("limit", limitText));
+    this.limit =
+        limitText == null ? OptionalLong.empty() : OptionalLong.of(number("limit", limitText));
     String offsetText = single("offset");
     this.offset = offsetText == null ? 0 : number("offset", offsetText);
     List<Filter> parsed = new ArrayList<>();
@@ -82,7 +94,8 @@ final class QueryParams {
         throw PostgrestError.notImplemented("logic trees (" + key + "=)");
       }
       if (key.contains(".") || key.contains("->")) {
-        throw PostgrestError.notImplemented("filters on embedded resources or JSON paths (" + key + ")");
+        throw PostgrestError.notImplemented(
+            "filters on embedded resources or JSON paths (" + key + ")");
       }
       parsed.add(parseFilter(key, p.getValue()));
     }
@@ -128,11 +141,18 @@ final class QueryParams {
     try {
       long value = Long.parseLong(text.strip());
       if (value < 0) {
-        throw PostgrestError.of(416, "PGRST103", "Requested range not satisfiable", name + " must not be negative", null);
+        throw PostgrestError.of(
+            416,
+            "PGRST103",
+            "Requested range not satisfiable",
+            name + " must not be negative",
+            null);
       }
       return value;
     } catch (NumberFormatException e) {
-      throw PostgrestError.parse("failed to parse " + name + " parameter (" + text + ")", "expecting a non-negative integer");
+      throw PostgrestError.parse(
+          "failed to parse " + name + " parameter (" + text + ")",
+          "expecting a non-negative integer");
     }
   }
 
@@ -141,7 +161,8 @@ final class QueryParams {
     for (String item : splitTopLevel(list)) {
       String name = unquote(item.strip());
       if (name.isEmpty()) {
-        throw PostgrestError.parse("failed to parse " + what + " parameter (" + list + ")", "empty column name");
+        throw PostgrestError.parse(
+            "failed to parse " + what + " parameter (" + list + ")", "empty column name");
       }
       names.add(name);
     }
@@ -156,7 +177,8 @@ final class QueryParams {
     for (String raw : splitTopLevel(select)) {
       String item = raw.strip();
       if (item.contains("(") || item.contains("->") || item.startsWith("...")) {
-        throw PostgrestError.notImplemented("embedding, aggregates and JSON paths in select (" + item + ")");
+        throw PostgrestError.notImplemented(
+            "embedding, aggregates and JSON paths in select (" + item + ")");
       }
       String alias = null;
       int colon = item.indexOf(':');
@@ -170,12 +192,14 @@ final class QueryParams {
         cast = item.substring(castAt + 2).strip();
         item = item.substring(0, castAt).strip();
         if (!cast.matches("[A-Za-z_][A-Za-z0-9_ ]*(\\[\\])?")) {
-          throw PostgrestError.parse("failed to parse select parameter (" + select + ")", "invalid cast " + cast);
+          throw PostgrestError.parse(
+              "failed to parse select parameter (" + select + ")", "invalid cast " + cast);
         }
       }
       String column = item.equals("*") ? "*" : unquote(item);
       if (column.isEmpty()) {
-        throw PostgrestError.parse("failed to parse select parameter (" + select + ")", "empty column name");
+        throw PostgrestError.parse(
+            "failed to parse select parameter (" + select + ")", "empty column name");
       }
       items.add(new SelectItem(column, alias, cast));
     }
@@ -198,9 +222,16 @@ final class QueryParams {
           case "desc" -> descending = true;
           case "nullsfirst" -> nullsFirst = true;
           case "nullslast" -> nullsFirst = false;
-          default -> throw PostgrestError.parse(
-              "\"failed to parse order (" + order + ")\" (line 1, column " + (raw.indexOf(parts[i]) + 1) + ")",
-              "unexpected \"" + parts[i] + "\" expecting \"asc\", \"desc\", \"nullsfirst\" or \"nullslast\"");
+          default ->
+              throw PostgrestError.parse(
+                  "\"failed to parse order ("
+                      + order
+                      + ")\" (line 1, column "
+                      + (raw.indexOf(parts[i]) + 1)
+                      + ")",
+                  "unexpected \""
+                      + parts[i]
+                      + "\" expecting \"asc\", \"desc\", \"nullsfirst\" or \"nullslast\"");
         }
       }
       if (column.isEmpty()) {
@@ -221,14 +252,21 @@ final class QueryParams {
     int dot = rest.indexOf('.');
     if (dot < 0) {
       throw PostgrestError.parse(
-          "\"failed to parse filter (" + expression + ")\" (line 1, column " + (expression.length() + 1) + ")",
+          "\"failed to parse filter ("
+              + expression
+              + ")\" (line 1, column "
+              + (expression.length() + 1)
+              + ")",
           "unexpected end of input expecting operator (eq, gt, ...)");
     }
     String operator = rest.substring(0, dot).toLowerCase(Locale.ROOT);
     String value = rest.substring(dot + 1);
-    if (!operator.equals("in") && !operator.equals("is") && !SIMPLE_OPERATORS.containsKey(operator)) {
+    if (!operator.equals("in")
+        && !operator.equals("is")
+        && !SIMPLE_OPERATORS.containsKey(operator)) {
       if (operator.contains("(")) {
-        throw PostgrestError.notImplemented("operator quantifiers and full-text search (" + operator + ")");
+        throw PostgrestError.notImplemented(
+            "operator quantifiers and full-text search (" + operator + ")");
       }
       throw PostgrestError.parse(
           "\"failed to parse filter (" + expression + ")\" (line 1, column 1)",
@@ -236,7 +274,11 @@ final class QueryParams {
     }
     if (operator.equals("is") && !IS_VALUES.containsKey(value.toLowerCase(Locale.ROOT))) {
       throw PostgrestError.parse(
-          "\"failed to parse filter (" + expression + ")\" (line 1, column " + (expression.indexOf('.') + 2) + ")",
+          "\"failed to parse filter ("
+              + expression
+              + ")\" (line 1, column "
+              + (expression.indexOf('.') + 2)
+              + ")",
           "unexpected \"" + value + "\" expecting null or trilean value (unknown, true, false)");
     }
     return new Filter(unquote(column), negated, operator, value);
@@ -252,18 +294,24 @@ final class QueryParams {
     switch (filter.operator()) {
       case "is" -> sql.append("IS " + IS_VALUES.get(filter.value().toLowerCase(Locale.ROOT)));
       case "in" -> sql.append("= ANY (").value(arrayLiteral(inList(filter.value()))).append(")");
-      case "like", "ilike" -> sql.append(SIMPLE_OPERATORS.get(filter.operator()) + " ").value(filter.value().replace('*', '%'));
+      case "like", "ilike" ->
+          sql.append(SIMPLE_OPERATORS.get(filter.operator()) + " ")
+              .value(filter.value().replace('*', '%'));
       default -> sql.append(SIMPLE_OPERATORS.get(filter.operator()) + " ").value(filter.value());
     }
     return sql;
   }
 
-  /** The elements of {@code (a,"b,c",d)}: quoted elements may hold commas, {@code \"} and {@code \\}. */
+  /**
+   * The elements of {@code (a,"b,c",d)}: quoted elements may hold commas, {@code \"} and {@code
+   * \\}.
+   */
   static List<String> inList(String value) {
     String v = value.strip();
     if (!v.startsWith("(") || !v.endsWith(")")) {
       throw PostgrestError.parse(
-          "\"failed to parse filter (in." + value + ")\" (line 1, column 4)", "unexpected \"" + v + "\" expecting \"(\"");
+          "\"failed to parse filter (in." + value + ")\" (line 1, column 4)",
+          "unexpected \"" + v + "\" expecting \"(\"");
     }
     String inner = v.substring(1, v.length() - 1);
     List<String> elements = new ArrayList<>();
@@ -296,7 +344,9 @@ final class QueryParams {
       }
     }
     if (quoted) {
-      throw PostgrestError.parse("\"failed to parse filter (in." + value + ")\"", "unexpected end of input expecting '\"'");
+      throw PostgrestError.parse(
+          "\"failed to parse filter (in." + value + ")\"",
+          "unexpected end of input expecting '\"'");
     }
     elements.add(wasQuoted ? current.toString() : current.toString().strip());
     return elements;
@@ -309,7 +359,10 @@ final class QueryParams {
       if (i > 0) {
         literal.append(',');
       }
-      literal.append('"').append(elements.get(i).replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+      literal
+          .append('"')
+          .append(elements.get(i).replace("\\", "\\\\").replace("\"", "\\\""))
+          .append('"');
     }
     return literal.append('}').toString();
   }

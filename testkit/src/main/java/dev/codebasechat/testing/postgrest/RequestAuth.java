@@ -48,7 +48,12 @@ final class RequestAuth {
    * @param projectKeys every value accepted as {@code apikey}, mapped to the role it stands for
    *     without a user token ({@code anon} or {@code service_role})
    */
-  RequestAuth(byte[] jwtSecret, JWKSet signingKeys, Map<String, String> projectKeys, Clock clock, int postgrestMajor) {
+  RequestAuth(
+      byte[] jwtSecret,
+      JWKSet signingKeys,
+      Map<String, String> projectKeys,
+      Clock clock,
+      int postgrestMajor) {
     this.jwtSecret = jwtSecret.clone();
     this.signingKeys = signingKeys;
     this.projectKeys = Map.copyOf(projectKeys);
@@ -58,17 +63,20 @@ final class RequestAuth {
 
   Identity identify(@Nullable String apiKey, @Nullable String authorization) {
     if (apiKey == null || apiKey.isEmpty()) {
-      throw gateway("No API key found in request", "No `apikey` request header or url param was found.");
+      throw gateway(
+          "No API key found in request", "No `apikey` request header or url param was found.");
     }
     String keyRole = projectKeys.get(apiKey);
     if (keyRole == null) {
-      throw gateway("Invalid API key", "Double check your Supabase `anon` or `service_role` API key.");
+      throw gateway(
+          "Invalid API key", "Double check your Supabase `anon` or `service_role` API key.");
     }
     if (authorization == null) {
       // The new keys alone stand for their role (the gateway mints the JWT); without a bearer a
       // legacy key request reaches PostgREST without a JWT, i.e. as anon.
       String role = apiKey.startsWith("sb_") ? keyRole : "anon";
-      return new Identity(role, JSON.createObjectNode().put("role", role).toString(), !role.equals("anon"));
+      return new Identity(
+          role, JSON.createObjectNode().put("role", role).toString(), !role.equals("anon"));
     }
     String[] parts = authorization.strip().split("\\s+", 2);
     if (!parts[0].toLowerCase(Locale.ROOT).equals("bearer")) {
@@ -77,7 +85,10 @@ final class RequestAuth {
     }
     String token = parts.length > 1 ? parts[1].strip() : "";
     if (token.startsWith("sb_") && token.equals(apiKey)) {
-      return new Identity(keyRole, JSON.createObjectNode().put("role", keyRole).toString(), !keyRole.equals("anon"));
+      return new Identity(
+          keyRole,
+          JSON.createObjectNode().put("role", keyRole).toString(),
+          !keyRole.equals("anon"));
     }
     ObjectNode claims = verify(token);
     JsonNode role = claims.get("role");
@@ -130,7 +141,8 @@ final class RequestAuth {
     boolean broken(long value);
   }
 
-  private void checkTime(ObjectNode claims, String claim, String code, TimeRule rule, String message) {
+  private void checkTime(
+      ObjectNode claims, String claim, String code, TimeRule rule, String message) {
     JsonNode value = claims.get(claim);
     if (value == null || value.isNull()) {
       return;
@@ -166,7 +178,9 @@ final class RequestAuth {
 
   private static PostgrestError jwt(String code, String message) {
     return PostgrestError.of(401, code, message, null, null)
-        .withHeader("WWW-Authenticate", "Bearer error=\"invalid_token\", error_description=\"" + message + "\"");
+        .withHeader(
+            "WWW-Authenticate",
+            "Bearer error=\"invalid_token\", error_description=\"" + message + "\"");
   }
 
   /** The platform gateway's 401: its own body shape, {@code {message, hint}}. */
@@ -181,6 +195,7 @@ final class RequestAuth {
   }
 
   private static GatewayRefusal gateway(String message, String hint) {
-    return new GatewayRefusal(JSON.createObjectNode().put("message", message).put("hint", hint).toString());
+    return new GatewayRefusal(
+        JSON.createObjectNode().put("message", message).put("hint", hint).toString());
   }
 }

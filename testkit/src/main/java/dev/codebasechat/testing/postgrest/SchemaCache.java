@@ -47,8 +47,12 @@ final class SchemaCache {
   record Parameter(String name, String type, boolean hasDefault) {}
 
   /** A function of the exposed schema. */
-  record Routine(String name, List<Parameter> parameters, Returns returns, boolean volatileFunction) {
-    /** Whether a call with exactly the arguments {@code given} fits: every key a parameter, every required parameter given. */
+  record Routine(
+      String name, List<Parameter> parameters, Returns returns, boolean volatileFunction) {
+    /**
+     * Whether a call with exactly the arguments {@code given} fits: every key a parameter, every
+     * required parameter given.
+     */
     boolean accepts(Set<String> given) {
       Set<String> names = new TreeSet<>();
       for (Parameter p : parameters) {
@@ -91,10 +95,12 @@ final class SchemaCache {
   }
 
   static SchemaCache load(Connection connection, String schema) throws SQLException {
-    return new SchemaCache(schema, tables(connection, schema), routines(connection, schema), roleSettings(connection));
+    return new SchemaCache(
+        schema, tables(connection, schema), routines(connection, schema), roleSettings(connection));
   }
 
-  private static Map<String, Table> tables(Connection connection, String schema) throws SQLException {
+  private static Map<String, Table> tables(Connection connection, String schema)
+      throws SQLException {
     Map<String, Map<String, Column>> columns = new LinkedHashMap<>();
     try (PreparedStatement statement =
         connection.prepareStatement(
@@ -107,7 +113,8 @@ final class SchemaCache {
       statement.setString(1, schema);
       try (ResultSet rs = statement.executeQuery()) {
         while (rs.next()) {
-          columns.computeIfAbsent(rs.getString(1), t -> new LinkedHashMap<>())
+          columns
+              .computeIfAbsent(rs.getString(1), t -> new LinkedHashMap<>())
               .put(rs.getString(2), new Column(rs.getString(2), rs.getString(3)));
         }
       }
@@ -130,11 +137,16 @@ final class SchemaCache {
     }
     Map<String, Table> tables = new HashMap<>();
     columns.forEach(
-        (name, cols) -> tables.put(name, new Table(name, Map.copyOf(cols), List.copyOf(keys.getOrDefault(name, List.of())))));
+        (name, cols) ->
+            tables.put(
+                name,
+                new Table(
+                    name, Map.copyOf(cols), List.copyOf(keys.getOrDefault(name, List.of())))));
     return Map.copyOf(tables);
   }
 
-  private static Map<String, List<Routine>> routines(Connection connection, String schema) throws SQLException {
+  private static Map<String, List<Routine>> routines(Connection connection, String schema)
+      throws SQLException {
     Map<String, List<Routine>> routines = new HashMap<>();
     try (PreparedStatement statement =
         connection.prepareStatement(
@@ -178,7 +190,8 @@ final class SchemaCache {
                   : composite
                       ? (set ? Returns.SET_OF_COMPOSITE : Returns.COMPOSITE)
                       : (set ? Returns.SET_OF_SCALAR : Returns.SCALAR);
-          routines.computeIfAbsent(name, n -> new ArrayList<>())
+          routines
+              .computeIfAbsent(name, n -> new ArrayList<>())
               .add(new Routine(name, List.copyOf(parameters), returns, volatileFunction));
         }
       }
@@ -188,7 +201,8 @@ final class SchemaCache {
     return Map.copyOf(frozen);
   }
 
-  private static Map<String, List<Map.Entry<String, String>>> roleSettings(Connection connection) throws SQLException {
+  private static Map<String, List<Map.Entry<String, String>>> roleSettings(Connection connection)
+      throws SQLException {
     Map<String, List<Map.Entry<String, String>>> settings = new HashMap<>();
     try (PreparedStatement statement =
             connection.prepareStatement(
@@ -203,7 +217,8 @@ final class SchemaCache {
         String setting = rs.getString(2);
         int eq = setting.indexOf('=');
         if (eq > 0) {
-          settings.computeIfAbsent(rs.getString(1), r -> new ArrayList<>())
+          settings
+              .computeIfAbsent(rs.getString(1), r -> new ArrayList<>())
               .add(Map.entry(setting.substring(0, eq), setting.substring(eq + 1)));
         }
       }
