@@ -84,7 +84,7 @@ public record ChatSession(
    * as the database leaves it out. Costs O(additions) when they are the newest, as they almost
    * always are.
    */
-  ChatSession withAdded(List<ChatMessage> additions) {
+  public ChatSession withAdded(List<ChatMessage> additions) {
     if (additions.isEmpty()) {
       return this;
     }
@@ -109,7 +109,7 @@ public record ChatSession(
    * Whether {@code message} has the same timestamp as a message of this session with another id:
    * then only the database knows which of the two arrived first. Costs O(messages not earlier).
    */
-  boolean tiesWith(ChatMessage message) {
+  public boolean tiesWith(ChatMessage message) {
     for (int i = messages.size() - 1; i >= 0; i--) {
       ChatMessage held = messages.get(i);
       if (held.timestamp().isBefore(message.timestamp())) {
@@ -123,19 +123,19 @@ public record ChatSession(
   }
 
   /** This session with other messages. */
-  ChatSession withMessages(List<ChatMessage> newMessages) {
+  public ChatSession withMessages(List<ChatMessage> newMessages) {
     return new ChatSession(
         id, owner, repo, currentFile, contextCache, metadata, newMessages, version, lastActivity);
   }
 
   /** This session with another version. */
-  ChatSession withVersion(long newVersion) {
+  public ChatSession withVersion(long newVersion) {
     return new ChatSession(
         id, owner, repo, currentFile, contextCache, metadata, messages, newVersion, lastActivity);
   }
 
   /** This session last active at {@code at} (kept when it is earlier than what this one says). */
-  ChatSession withLastActivity(Optional<Instant> at) {
+  public ChatSession withLastActivity(Optional<Instant> at) {
     if (at.isEmpty() || (lastActivity.isPresent() && lastActivity.get().isAfter(at.get()))) {
       return this;
     }
@@ -144,7 +144,7 @@ public record ChatSession(
   }
 
   /** This session with other context fields. */
-  ChatSession withContext(
+  public ChatSession withContext(
       Optional<String> newRepo,
       Optional<String> newCurrentFile,
       JsonNode newContextCache,

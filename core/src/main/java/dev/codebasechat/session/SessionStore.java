@@ -13,6 +13,15 @@ import dev.codebasechat.postgrest.FailureKind;
 import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.PostgrestHttpException;
+import dev.codebasechat.session.internal.AppendBatches;
+import dev.codebasechat.session.internal.LocalSessionBackend;
+import dev.codebasechat.session.internal.OperatorDelivery;
+import dev.codebasechat.session.internal.Outbox;
+import dev.codebasechat.session.internal.PendingOp;
+import dev.codebasechat.session.internal.SessionBackend;
+import dev.codebasechat.session.internal.SessionCodec;
+import dev.codebasechat.session.internal.SessionRemote;
+import dev.codebasechat.session.internal.SessionWeigher;
 import dev.codebasechat.sync.BreakerState;
 import dev.codebasechat.sync.FlushOutcome;
 import dev.codebasechat.sync.Journal;
@@ -98,8 +107,6 @@ public final class SessionStore implements AutoCloseable {
   private static final Duration PROGRESS_LOG_INTERVAL = Duration.ofSeconds(5);
 
   /** Journal kind of set-aside writes: kept for operators, never replayed. */
-  static final String SET_ASIDE_KIND = "set-aside";
-
   private static final Duration PRUNE_INTERVAL = Duration.ofMinutes(10);
 
   private static final Logger log = LoggerFactory.getLogger(SessionStore.class);
@@ -1491,7 +1498,7 @@ public final class SessionStore implements AutoCloseable {
                   }
                   default -> {
                     return setAsideHead(
-                        outbox, op, result.reason().orElse(SessionAdmin.OWNED_BY_ANOTHER_USER));
+                        outbox, op, result.reason().orElse(SetAsideWrite.OWNED_BY_ANOTHER_USER));
                   }
                 }
               }
@@ -1733,8 +1740,8 @@ public final class SessionStore implements AutoCloseable {
 
   /**
    * Records a set-aside write durably (the write itself and the reason) before its pending entry is
-   * released, so operators still see it after a restart. Kind {@value #SET_ASIDE_KIND}; never
-   * released by the store.
+   * released, so operators still see it after a restart. Kind {@value SessionCodec#SET_ASIDE_KIND};
+   * never released by the store.
    */
   private void keepSetAside(SetAsideWrite entry, PendingOp op) {
     if (journal == null) {
@@ -1744,7 +1751,7 @@ public final class SessionStore implements AutoCloseable {
       journal.append(
           SessionCodec.setAsideKey(entry.sessionId()),
           entry.owner(),
-          SET_ASIDE_KIND,
+          SessionCodec.SET_ASIDE_KIND,
           SessionCodec.setAsideToJson(entry, op));
     } catch (JournalException e) {
       log.error(
@@ -1828,7 +1835,7 @@ public final class SessionStore implements AutoCloseable {
       PendingOp op;
       try {
         id = SessionCodec.sessionOfKey(entry.key());
-        if (entry.kind().equals(SET_ASIDE_KIND)) {
+        if (entry.kind().equals(SessionCodec.SET_ASIDE_KIND)) {
           setAside.add(SessionCodec.setAsideFromJson(id, entry.owner(), entry.payload()));
           continue;
         }

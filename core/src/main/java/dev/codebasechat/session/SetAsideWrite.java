@@ -22,6 +22,12 @@ public record SetAsideWrite(
     List<MessageId> messageIds,
     String reason,
     Instant at) {
+  /**
+   * The reason of a journaled write set aside because its session belongs to another user in the
+   * database (a service-key delivery never writes such a row).
+   */
+  public static final String OWNED_BY_ANOTHER_USER = "owned by another user";
+
   public SetAsideWrite {
     messageIds = List.copyOf(messageIds);
   }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.postgrest.ServiceKey;
+import dev.codebasechat.session.internal.OperatorDelivery;
+import dev.codebasechat.session.internal.PendingOp;
 import dev.codebasechat.sync.SqliteJournal;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;
@@ -253,7 +255,7 @@ class OperatorDeliveryTest {
         .satisfies(
             write -> {
               assertThat(write.owner()).isEqualTo(other);
-              assertThat(write.reason()).isEqualTo(SessionAdmin.OWNED_BY_ANOTHER_USER);
+              assertThat(write.reason()).isEqualTo(SetAsideWrite.OWNED_BY_ANOTHER_USER);
             });
   }
 

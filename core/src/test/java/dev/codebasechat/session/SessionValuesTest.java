@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.codebasechat.session.internal.Outbox;
+import dev.codebasechat.session.internal.PendingOp;
 import dev.codebasechat.testing.ManualClock;
 import java.time.Instant;
 import java.util.HashSet;

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.codebasechat.gateway.Settings;
-import dev.codebasechat.session.SessionAdmin;
-import dev.codebasechat.session.SessionAdmin.DrainReport;
-import dev.codebasechat.session.SessionAdmin.DrainedSession;
-import dev.codebasechat.session.SessionAdmin.Outcome;
+import dev.codebasechat.operator.JournalDrain;
+import dev.codebasechat.operator.JournalDrain.DrainReport;
+import dev.codebasechat.operator.JournalDrain.DrainedSession;
+import dev.codebasechat.operator.JournalDrain.Outcome;
 import dev.codebasechat.sync.RemoteGuard;
 import dev.codebasechat.sync.SqliteJournal;
 import java.io.PrintWriter;
@@ -95,7 +95,7 @@ final class DrainCommand implements Callable<Integer> {
       Progress progress =
           new Progress(spec.commandLine().getErr(), context.clock(), context.terminal());
       report =
-          SessionAdmin.drain(
+          JournalDrain.drain(
               journal, database.operator(), guard, context.clock(), deadline, progress);
       progress.end();
     } finally {
@@ -177,7 +177,7 @@ final class DrainCommand implements Callable<Integer> {
    * Progress on standard error: a bar redrawn in place on a terminal, otherwise one plain line per
    * session (logs and pipes keep every step).
    */
-  static final class Progress implements SessionAdmin.DrainListener {
+  static final class Progress implements JournalDrain.DrainListener {
     private static final int BAR_WIDTH = 30;
 
     private final PrintWriter err;

@@ -2,9 +2,9 @@ package dev.codebasechat.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.gateway.Settings;
+import dev.codebasechat.operator.SessionRecovery;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.session.ChatSession;
-import dev.codebasechat.session.SessionAdmin;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.sync.SqliteJournal;
 import java.io.PrintWriter;
@@ -60,10 +60,10 @@ final class RecoverCommand implements Callable<Integer> {
               + context.sessionsPath(settings)
               + " is the store itself");
     }
-    SessionAdmin.Recovery recovery;
+    SessionRecovery.Recovery recovery;
     try (OperatorContext.Database database = context.database(settings, "recover");
         SqliteJournal journal = context.openJournal(settings)) {
-      recovery = SessionAdmin.recover(database.operator(), journal, sessionId);
+      recovery = SessionRecovery.recover(database.operator(), journal, sessionId);
     } catch (PostgrestException e) {
       throw new OperatorException(
           "the database did not answer (the local copy is unchanged): " + e.getMessage());
@@ -78,7 +78,7 @@ final class RecoverCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       ObjectNode document = Output.object();
-      document.set("session", SessionAdmin.toJson(session));
+      document.set("session", SessionRecovery.toJson(session));
       document.put("pendingWrites", recovery.pendingWrites());
       Output.printJson(out, document);
       return 0;

@@ -3,10 +3,10 @@ package dev.codebasechat.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.gateway.Settings;
+import dev.codebasechat.operator.SessionListing;
+import dev.codebasechat.operator.SessionListing.Listing;
+import dev.codebasechat.operator.SessionListing.SessionRow;
 import dev.codebasechat.postgrest.PostgrestException;
-import dev.codebasechat.session.SessionAdmin;
-import dev.codebasechat.session.SessionAdmin.Listing;
-import dev.codebasechat.session.SessionAdmin.SessionRow;
 import dev.codebasechat.sync.LocalSessionTable;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -75,12 +75,12 @@ final class SessionsCommand implements Callable<Integer> {
         listing = new Listing(List.of(), 0, 0, 0);
       } else {
         try (LocalSessionTable open = table.get()) {
-          listing = SessionAdmin.listSessions(open, user, limit, activeSince);
+          listing = SessionListing.listSessions(open, user, limit, activeSince);
         }
       }
     } else {
       try (OperatorContext.Database database = context.database(settings, "sessions")) {
-        listing = SessionAdmin.listSessions(database.operator(), user, limit, activeSince);
+        listing = SessionListing.listSessions(database.operator(), user, limit, activeSince);
       } catch (PostgrestException e) {
         throw new OperatorException("the database did not answer the listing: " + e.getMessage());
       }

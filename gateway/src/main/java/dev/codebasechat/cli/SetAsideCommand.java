@@ -3,9 +3,9 @@ package dev.codebasechat.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.gateway.Settings;
+import dev.codebasechat.operator.JournalInspection;
+import dev.codebasechat.operator.JournalInspection.SetAsideRecord;
 import dev.codebasechat.session.MessageId;
-import dev.codebasechat.session.SessionAdmin;
-import dev.codebasechat.session.SessionAdmin.SetAsideRecord;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.sync.SqliteJournal;
 import java.io.PrintWriter;
@@ -87,7 +87,7 @@ final class SetAsideCommand implements Callable<Integer> {
       int removed = 0;
       if (journal.isPresent()) {
         try (SqliteJournal open = journal.get()) {
-          removed = SessionAdmin.discardSetAside(open, discard.get());
+          removed = JournalInspection.discardSetAside(open, discard.get());
         }
       }
       if (removed == 0) {
@@ -103,7 +103,7 @@ final class SetAsideCommand implements Callable<Integer> {
       records = List.of();
     } else {
       try (SqliteJournal open = journal.get()) {
-        records = SessionAdmin.setAsideWrites(open, showContent);
+        records = JournalInspection.setAsideWrites(open, showContent);
       }
     }
     if (json) {

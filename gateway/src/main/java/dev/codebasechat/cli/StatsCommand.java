@@ -2,8 +2,8 @@ package dev.codebasechat.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.gateway.Settings;
-import dev.codebasechat.session.SessionAdmin;
-import dev.codebasechat.session.SessionAdmin.JournalSummary;
+import dev.codebasechat.operator.JournalInspection;
+import dev.codebasechat.operator.JournalInspection.JournalSummary;
 import dev.codebasechat.sync.SqliteJournal;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -62,7 +62,7 @@ final class StatsCommand implements Callable<Integer> {
       summary = new JournalSummary(0, 0, Optional.empty(), 0, 0, 0, 0);
     } else {
       try (SqliteJournal open = journal.get()) {
-        summary = SessionAdmin.summarize(open);
+        summary = JournalInspection.summarize(open);
       }
     }
     Instant now = context.clock().instant();

@@ -1,5 +1,6 @@
 package dev.codebasechat.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 
@@ -11,9 +12,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The dependency arrows of the main code, one way only: the PostgREST client knows no chat; auth
- * and the journal ({@code sync}) build on the client; sessions on those; the HTTP gateway on
- * sessions; the command line on everything. The library packages never reach the server, the CLI or
- * a logging backend.
+ * and the journal ({@code sync}) build on the client; sessions on those; the operator tools and the
+ * HTTP gateway on sessions; the command line on everything; the session machinery ({@code
+ * session.internal}) serves only the store and the operator tools. The library packages never reach
+ * the server, the CLI or a logging backend.
  */
 class ArchitectureTest {
 
@@ -41,6 +43,8 @@ class ArchitectureTest {
         .definedBy("dev.codebasechat.sync..")
         .layer("session")
         .definedBy("dev.codebasechat.session..")
+        .layer("operator")
+        .definedBy("dev.codebasechat.operator..")
         .layer("gateway")
         .definedBy("dev.codebasechat.gateway..")
         .layer("cli")
@@ -49,14 +53,16 @@ class ArchitectureTest {
         .mayNotBeAccessedByAnyLayer()
         .whereLayer("gateway")
         .mayOnlyBeAccessedByLayers("cli")
+        .whereLayer("operator")
+        .mayOnlyBeAccessedByLayers("cli")
         .whereLayer("session")
-        .mayOnlyBeAccessedByLayers("gateway", "cli")
+        .mayOnlyBeAccessedByLayers("operator", "gateway", "cli")
         .whereLayer("sync")
-        .mayOnlyBeAccessedByLayers("session", "gateway", "cli")
+        .mayOnlyBeAccessedByLayers("session", "operator", "gateway", "cli")
         .whereLayer("auth")
         .mayOnlyBeAccessedByLayers("gateway", "cli")
         .whereLayer("postgrest")
-        .mayOnlyBeAccessedByLayers("auth", "sync", "session", "gateway", "cli")
+        .mayOnlyBeAccessedByLayers("auth", "sync", "session", "operator", "gateway", "cli")
         .check(main);
   }
 
@@ -68,11 +74,23 @@ class ArchitectureTest {
             "dev.codebasechat.postgrest..",
             "dev.codebasechat.auth..",
             "dev.codebasechat.sync..",
-            "dev.codebasechat.session..")
+            "dev.codebasechat.session..",
+            "dev.codebasechat.operator..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
             "io.undertow..", "picocli..", "ch.qos.logback..", "io.micrometer.prometheusmetrics..")
+        .check(main);
+  }
+
+  @Test
+  void theSessionMachinery_isUsedOnlyByTheStoreAndTheOperatorTools() {
+    classes()
+        .that()
+        .resideInAPackage("dev.codebasechat.session.internal..")
+        .should()
+        .onlyBeAccessed()
+        .byAnyPackage("dev.codebasechat.session..", "dev.codebasechat.operator..")
         .check(main);
   }
 
@@ -89,6 +107,7 @@ class ArchitectureTest {
             "dev.codebasechat.auth..",
             "dev.codebasechat.sync..",
             "dev.codebasechat.session..",
+            "dev.codebasechat.operator..",
             "dev.codebasechat.gateway..",
             "dev.codebasechat.cli..")
         .check(main);

@@ -2,8 +2,8 @@ package dev.codebasechat.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.codebasechat.session.SessionAdmin.DrainedSession;
-import dev.codebasechat.session.SessionAdmin.Outcome;
+import dev.codebasechat.operator.JournalDrain.DrainedSession;
+import dev.codebasechat.operator.JournalDrain.Outcome;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.testing.ManualClock;
 import java.io.PrintWriter;

@@ -1,6 +1,9 @@
-package dev.codebasechat.session;
+package dev.codebasechat.session.internal;
 
 import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.session.ChatMessage;
+import dev.codebasechat.session.MessageId;
+import dev.codebasechat.session.SessionId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -19,11 +22,11 @@ import java.util.concurrent.CompletableFuture;
  * <p>Thread-safe. Never retries and never drops: a failed request fails exactly the appends it
  * carried; the next batch is sent regardless.
  */
-final class AppendBatches {
+public final class AppendBatches {
 
   /** Sends one (merged) append with a token of its owner. */
-  interface Sender {
-    CompletableFuture<SessionBackend.AppendAck> send(
+  public interface Sender {
+    public CompletableFuture<SessionBackend.AppendAck> send(
         SessionId id, UUID owner, AccessToken token, PendingOp.Append append);
   }
 
@@ -37,12 +40,12 @@ final class AppendBatches {
   private final Map<Key, List<Waiting>> waiting = new HashMap<>();
   private final Sender sender;
 
-  AppendBatches(Sender sender) {
+  public AppendBatches(Sender sender) {
     this.sender = sender;
   }
 
   /** Completes with the answer of the request that carried {@code append}. */
-  CompletableFuture<SessionBackend.AppendAck> submit(
+  public CompletableFuture<SessionBackend.AppendAck> submit(
       SessionId id, UUID owner, AccessToken token, PendingOp.Append append) {
     Key key = new Key(id, owner);
     CompletableFuture<SessionBackend.AppendAck> done = new CompletableFuture<>();
@@ -103,7 +106,7 @@ final class AppendBatches {
   }
 
   /** One append of every message of the batch (the first of a repeated id kept), in order. */
-  static PendingOp.Append merge(List<Waiting> batch) {
+  public static PendingOp.Append merge(List<Waiting> batch) {
     if (batch.size() == 1) {
       return batch.get(0).append();
     }

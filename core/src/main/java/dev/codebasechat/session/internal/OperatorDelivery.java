@@ -1,8 +1,13 @@
-package dev.codebasechat.session;
+package dev.codebasechat.session.internal;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.postgrest.OperatorScope;
+import dev.codebasechat.session.ChatMessage;
+import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.MessageId;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SetAsideWrite;
 import dev.codebasechat.sync.LocalSessionTable;
 import dev.codebasechat.sync.RemoteGuard;
 import java.time.Instant;
@@ -34,15 +39,15 @@ import java.util.concurrent.CompletableFuture;
  * failure means. Failures of the database come as the future's {@link
  * dev.codebasechat.postgrest.PostgrestException}, unwrapped.
  */
-final class OperatorDelivery {
+public final class OperatorDelivery {
 
   /** Attempts to write one session when another writer keeps changing its row in between. */
-  static final int MAX_CONFLICT_ATTEMPTS = 5;
+  public static final int MAX_CONFLICT_ATTEMPTS = 5;
 
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
   /** What became of the writes. */
-  enum Outcome {
+  public enum Outcome {
     /** Stored (or found already stored). */
     DELIVERED,
     /** The session id belongs to another user in the database: never written. */
@@ -57,17 +62,17 @@ final class OperatorDelivery {
    * @param freshMessages messages stored by this delivery that the row did not hold
    * @param reason why the writes were not delivered, for the operator
    */
-  record Result(Outcome outcome, int freshMessages, Optional<String> reason) {}
+  public record Result(Outcome outcome, int freshMessages, Optional<String> reason) {}
 
   private final OperatorScope database;
   private final RemoteGuard guard;
 
-  OperatorDelivery(OperatorScope database, RemoteGuard guard) {
+  public OperatorDelivery(OperatorScope database, RemoteGuard guard) {
     this.database = database;
     this.guard = guard;
   }
 
-  CompletableFuture<Result> deliver(SessionId id, UUID owner, List<PendingOp> ops) {
+  public CompletableFuture<Result> deliver(SessionId id, UUID owner, List<PendingOp> ops) {
     Optional<PendingOp.Append> appends = appendsOnly(ops);
     if (appends.isPresent()) {
       return append(id, owner, appends.get());
@@ -113,7 +118,7 @@ final class OperatorDelivery {
                     : new Result(
                         Outcome.OWNED_BY_ANOTHER_USER,
                         0,
-                        Optional.of(SessionAdmin.OWNED_BY_ANOTHER_USER)));
+                        Optional.of(SetAsideWrite.OWNED_BY_ANOTHER_USER)));
   }
 
   private CompletableFuture<Result> attempt(
@@ -134,7 +139,7 @@ final class OperatorDelivery {
                     new Result(
                         Outcome.OWNED_BY_ANOTHER_USER,
                         0,
-                        Optional.of(SessionAdmin.OWNED_BY_ANOTHER_USER)));
+                        Optional.of(SetAsideWrite.OWNED_BY_ANOTHER_USER)));
               }
               Optional<ChatSession> target = overlay(id, owner, ops, row);
               if (target.isPresent()
@@ -205,7 +210,7 @@ final class OperatorDelivery {
   }
 
   /** {@code row} with {@code ops} applied, as the store's outbox would apply them. */
-  static Optional<ChatSession> overlay(
+  public static Optional<ChatSession> overlay(
       SessionId id, UUID owner, List<PendingOp> ops, Optional<ChatSession> row) {
     Outbox outbox = new Outbox(id, owner, false);
     // When each write was acknowledged does not matter for the result.

@@ -1,7 +1,12 @@
-package dev.codebasechat.session;
+package dev.codebasechat.session.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.session.ChatMessage;
+import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.ContextUpdate;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionPage;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -14,13 +19,13 @@ import java.util.concurrent.CompletableFuture;
  * another implementation may keep them locally. Every operation sees only the owner's sessions:
  * another user's session behaves as a missing one.
  */
-interface SessionBackend {
+public interface SessionBackend {
 
   /**
    * What an append stored; {@code created}: this append created the session, so its state is
    * exactly what the append sent.
    */
-  record AppendAck(
+  public record AppendAck(
       int appended,
       int messageCount,
       long version,
@@ -28,20 +33,20 @@ interface SessionBackend {
       Optional<Instant> lastActivity) {}
 
   /** What the store holds after a context update or a clear. */
-  record RowVersion(long version, int messageCount, Optional<Instant> lastActivity) {}
+  public record RowVersion(long version, int messageCount, Optional<Instant> lastActivity) {}
 
   /**
    * A session without its history: the row's other columns and how many messages it holds. When it
    * holds none, {@link #session()} is the whole session.
    */
-  record SessionHead(ChatSession session, int messageCount) {
-    boolean isComplete() {
+  public record SessionHead(ChatSession session, int messageCount) {
+    public boolean isComplete() {
       return messageCount == 0;
     }
   }
 
   /** The session's fields besides its history, as a change reports them. */
-  record Fields(
+  public record Fields(
       Optional<String> repo,
       Optional<String> currentFile,
       JsonNode contextCache,
@@ -53,7 +58,7 @@ interface SessionBackend {
    * messages were removed or the held version is unknown, so {@code messages} is the whole history
    * and {@code fields} is present.
    */
-  record SessionChanges(
+  public record SessionChanges(
       long version,
       int messageCount,
       Optional<Instant> lastActivity,
@@ -70,7 +75,7 @@ interface SessionBackend {
      * {@code held} brought up to date; empty when the result would not hold what the database says
      * it holds, or a new message has the timestamp of one held (then only a whole read can tell).
      */
-    Optional<ChatSession> applyTo(ChatSession held) {
+    public Optional<ChatSession> applyTo(ChatSession held) {
       ChatSession next = held;
       if (!unchanged && !reset && messages.stream().anyMatch(held::tiesWith)) {
         // Equal timestamps are ordered by arrival, which only the database knows: read it whole.
@@ -89,33 +94,34 @@ interface SessionBackend {
     }
   }
 
-  CompletableFuture<Optional<ChatSession>> fetch(AccessToken token, UUID owner, SessionId id);
+  public CompletableFuture<Optional<ChatSession>> fetch(
+      AccessToken token, UUID owner, SessionId id);
 
   /**
    * What changed in the owner's session since {@code sinceVersion}; empty when the owner has no
    * such session. Costs what changed, not the history.
    */
-  CompletableFuture<Optional<SessionChanges>> changes(
+  public CompletableFuture<Optional<SessionChanges>> changes(
       AccessToken token, UUID owner, SessionId id, long sinceVersion);
 
   /**
    * The owner's session without its history (never downloads it); empty when the owner has none.
    */
-  CompletableFuture<Optional<SessionHead>> head(AccessToken token, UUID owner, SessionId id);
+  public CompletableFuture<Optional<SessionHead>> head(AccessToken token, UUID owner, SessionId id);
 
-  CompletableFuture<AppendAck> append(
+  public CompletableFuture<AppendAck> append(
       AccessToken token, UUID owner, SessionId id, PendingOp.Append op);
 
   /** Empty when the owner has no such session. */
-  CompletableFuture<Optional<RowVersion>> updateContext(
+  public CompletableFuture<Optional<RowVersion>> updateContext(
       AccessToken token, UUID owner, SessionId id, ContextUpdate update);
 
   /** Empty when the owner has no such session. */
-  CompletableFuture<Optional<RowVersion>> clear(AccessToken token, UUID owner, SessionId id);
+  public CompletableFuture<Optional<RowVersion>> clear(AccessToken token, UUID owner, SessionId id);
 
   /** True when a session of the owner was deleted. */
-  CompletableFuture<Boolean> delete(AccessToken token, UUID owner, SessionId id);
+  public CompletableFuture<Boolean> delete(AccessToken token, UUID owner, SessionId id);
 
-  CompletableFuture<SessionPage> list(
+  public CompletableFuture<SessionPage> list(
       AccessToken token, UUID owner, int limit, int offset, Optional<String> repo);
 }

@@ -1,17 +1,20 @@
-package dev.codebasechat.session;
+package dev.codebasechat.session.internal;
+
+import dev.codebasechat.session.ChatMessage;
+import dev.codebasechat.session.ChatSession;
 
 /**
  * Approximate heap bytes of a cached session, for the cache's weight bound. Counts what grows:
  * message text (two bytes a char, as a worst case for non-Latin text), per-message object overhead,
  * and the JSON context; fixed parts are a constant.
  */
-final class SessionWeigher {
-  static final int SESSION_OVERHEAD = 512;
-  static final int MESSAGE_OVERHEAD = 160;
+public final class SessionWeigher {
+  public static final int SESSION_OVERHEAD = 512;
+  public static final int MESSAGE_OVERHEAD = 160;
 
   private SessionWeigher() {}
 
-  static int weigh(ChatSession session) {
+  public static int weigh(ChatSession session) {
     long bytes = SESSION_OVERHEAD;
     for (ChatMessage message : session.messages()) {
       bytes += MESSAGE_OVERHEAD + 2L * message.content().length();

@@ -1,7 +1,14 @@
-package dev.codebasechat.session;
+package dev.codebasechat.session.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.ContextUpdate;
+import dev.codebasechat.session.ReadSource;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionNotFoundException;
+import dev.codebasechat.session.SessionPage;
+import dev.codebasechat.session.SessionSummary;
 import dev.codebasechat.sync.LocalSessionTable;
 import dev.codebasechat.sync.SessionIdTakenException;
 import java.util.ArrayList;
@@ -18,11 +25,11 @@ import java.util.function.Supplier;
  * needed here: the owner is the verified caller. Calls run on the caller's thread (SQLite answers
  * in well under a millisecond) and come back as completed futures.
  */
-final class LocalSessionBackend implements SessionBackend {
+public final class LocalSessionBackend implements SessionBackend {
 
   private final LocalSessionTable table;
 
-  LocalSessionBackend(LocalSessionTable table) {
+  public LocalSessionBackend(LocalSessionTable table) {
     this.table = table;
   }
 

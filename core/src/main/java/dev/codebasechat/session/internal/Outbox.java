@@ -1,5 +1,9 @@
-package dev.codebasechat.session;
+package dev.codebasechat.session.internal;
 
+import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.ContextUpdate;
+import dev.codebasechat.session.MessageId;
+import dev.codebasechat.session.SessionId;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -16,16 +20,16 @@ import org.jspecify.annotations.Nullable;
  * <p>Adjacent appends (and adjacent context updates) are merged, so a burst becomes one request,
  * except into the head while it is being sent: what arrives meanwhile waits for the next flush.
  */
-final class Outbox {
+public final class Outbox {
 
   /** Most messages one request carries; the append function refuses more than 1000. */
-  static final int MAX_MESSAGES_PER_REQUEST = 1000;
+  public static final int MAX_MESSAGES_PER_REQUEST = 1000;
 
-  final SessionId id;
-  final UUID owner;
+  public final SessionId id;
+  public final UUID owner;
 
   /** Created here and never stored before: its history is known to be exactly what is pending. */
-  final boolean knownNew;
+  public final boolean knownNew;
 
   private final List<PendingOp> ops = new ArrayList<>();
 
@@ -51,18 +55,18 @@ final class Outbox {
   private @Nullable String lastFailure;
   private int failedAttempts;
 
-  Outbox(SessionId id, UUID owner, boolean knownNew) {
+  public Outbox(SessionId id, UUID owner, boolean knownNew) {
     this.id = id;
     this.owner = owner;
     this.knownNew = knownNew;
   }
 
-  synchronized void add(PendingOp op, Instant now) {
+  public synchronized void add(PendingOp op, Instant now) {
     add(op, now, 0);
   }
 
   /** Adds {@code op}, recorded in the journal under {@code sequence}. */
-  synchronized void add(PendingOp op, Instant now, long sequence) {
+  public synchronized void add(PendingOp op, Instant now, long sequence) {
     if (oldestAcknowledged == null) {
       oldestAcknowledged = now;
     }
@@ -110,7 +114,7 @@ final class Outbox {
   }
 
   /** The oldest pending write, marked as being sent; empty when nothing is pending. */
-  synchronized Optional<PendingOp> takeHead() {
+  public synchronized Optional<PendingOp> takeHead() {
     if (ops.isEmpty()) {
       return Optional.empty();
     }
@@ -124,7 +128,7 @@ final class Outbox {
    *
    * @return the highest journal sequence it covered, to release
    */
-  synchronized long removeHead() {
+  public synchronized long removeHead() {
     PendingOp head = ops.remove(0);
     long sequence = sequences.remove(0);
     if (head instanceof PendingOp.Append append) {
@@ -142,22 +146,22 @@ final class Outbox {
    * Whether what is still pending after the last confirmed head was already waiting when that head
    * was sent (a backlog the one-request limits split), rather than written while it was in flight.
    */
-  synchronized boolean backlogPredatesLastSend() {
+  public synchronized boolean backlogPredatesLastSend() {
     return backlogBehindHead && !ops.isEmpty();
   }
 
   /** The head could not be sent; it stays first and may absorb later appends again. */
-  synchronized int releaseHead(String failure) {
+  public synchronized int releaseHead(String failure) {
     headInFlight = false;
     lastFailure = failure;
     return ++failedAttempts;
   }
 
-  synchronized boolean isEmpty() {
+  public synchronized boolean isEmpty() {
     return ops.isEmpty();
   }
 
-  synchronized int pendingWrites() {
+  public synchronized int pendingWrites() {
     int writes = 0;
     for (PendingOp op : ops) {
       writes += op.weight();
@@ -165,16 +169,16 @@ final class Outbox {
     return writes;
   }
 
-  synchronized Optional<Instant> oldestAcknowledged() {
+  public synchronized Optional<Instant> oldestAcknowledged() {
     return Optional.ofNullable(oldestAcknowledged);
   }
 
-  synchronized Optional<String> lastFailure() {
+  public synchronized Optional<String> lastFailure() {
     return Optional.ofNullable(lastFailure);
   }
 
   /** Whether a message with this id is pending here. */
-  synchronized boolean isPending(MessageId id) {
+  public synchronized boolean isPending(MessageId id) {
     return pendingIds.contains(id);
   }
 
@@ -182,7 +186,7 @@ final class Outbox {
    * {@code base} (what the database confirmed, empty if no row is known) with the pending writes
    * applied in order; empty when the result is "no such session" (never created, or deleted).
    */
-  synchronized Optional<ChatSession> overlay(Optional<ChatSession> base) {
+  public synchronized Optional<ChatSession> overlay(Optional<ChatSession> base) {
     boolean exists = base.isPresent();
     ChatSession state = base.orElseGet(() -> ChatSession.empty(id, owner));
     for (PendingOp op : ops) {
@@ -205,7 +209,7 @@ final class Outbox {
   }
 
   /** Whether the pending writes end with the session deleted. */
-  synchronized boolean endsDeleted() {
+  public synchronized boolean endsDeleted() {
     for (int i = ops.size() - 1; i >= 0; i--) {
       PendingOp op = ops.get(i);
       if (op instanceof PendingOp.Delete) {
@@ -219,11 +223,11 @@ final class Outbox {
   }
 
   /** Whether some pending write would create the session (an append). */
-  synchronized boolean hasAppend() {
+  public synchronized boolean hasAppend() {
     return ops.stream().anyMatch(op -> op instanceof PendingOp.Append);
   }
 
-  static ChatSession withAppended(ChatSession session, PendingOp.Append append) {
+  public static ChatSession withAppended(ChatSession session, PendingOp.Append append) {
     return session
         .withAdded(append.messages())
         .withContext(
@@ -233,7 +237,7 @@ final class Outbox {
             session.metadata());
   }
 
-  static ChatSession withContext(ChatSession session, ContextUpdate update) {
+  public static ChatSession withContext(ChatSession session, ContextUpdate update) {
     return session.withContext(
         update.repoAfter(session.repo()),
         update.currentFileAfter(session.currentFile()),

@@ -1,5 +1,8 @@
-package dev.codebasechat.session;
+package dev.codebasechat.session.internal;
 
+import dev.codebasechat.session.ChatMessage;
+import dev.codebasechat.session.ContextUpdate;
+import dev.codebasechat.session.MessageId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -7,13 +10,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /** One acknowledged change of a session that the database has not confirmed yet. */
-sealed interface PendingOp {
+public sealed interface PendingOp {
 
   /** How many writes this counts for in {@code pendingWrites}. */
-  int weight();
+  public int weight();
 
   /** Appends messages (possibly none: that creates the session), optionally moving repo/file. */
-  record Append(List<ChatMessage> messages, Optional<String> repo, Optional<String> currentFile)
+  public record Append(
+      List<ChatMessage> messages, Optional<String> repo, Optional<String> currentFile)
       implements PendingOp {
     public Append {
       messages = List.copyOf(messages);
@@ -37,8 +41,8 @@ sealed interface PendingOp {
   }
 
   /** Changes the context fields. */
-  record Context(ContextUpdate update) implements PendingOp {
-    Context then(Context later) {
+  public record Context(ContextUpdate update) implements PendingOp {
+    public Context then(Context later) {
       return new Context(update.then(later.update));
     }
 
@@ -49,7 +53,7 @@ sealed interface PendingOp {
   }
 
   /** Empties the history. */
-  record Clear() implements PendingOp {
+  public record Clear() implements PendingOp {
     @Override
     public int weight() {
       return 1;
@@ -57,7 +61,7 @@ sealed interface PendingOp {
   }
 
   /** Deletes the session. */
-  record Delete() implements PendingOp {
+  public record Delete() implements PendingOp {
     @Override
     public int weight() {
       return 1;

@@ -1,4 +1,4 @@
-package dev.codebasechat.session;
+package dev.codebasechat.session.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codebasechat.postgrest.AccessToken;
@@ -8,6 +8,12 @@ import dev.codebasechat.postgrest.PostgrestHttpException;
 import dev.codebasechat.postgrest.Returning;
 import dev.codebasechat.postgrest.SelectRequest;
 import dev.codebasechat.postgrest.SortOrder;
+import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.ContextUpdate;
+import dev.codebasechat.session.ReadSource;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionPage;
+import dev.codebasechat.session.SessionSummary;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,11 +27,11 @@ import java.util.concurrent.CompletableFuture;
  * planner use the index, and it is a second fence). No retry or fallback here: that is the store's
  * job, through the guard.
  */
-final class SessionRemote implements SessionBackend {
+public final class SessionRemote implements SessionBackend {
 
   private final PostgrestClient client;
 
-  SessionRemote(PostgrestClient client) {
+  public SessionRemote(PostgrestClient client) {
     this.client = client;
   }
 

@@ -1,9 +1,19 @@
-package dev.codebasechat.session;
+package dev.codebasechat.session.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.session.ChatMessage;
+import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.ContextUpdate;
+import dev.codebasechat.session.MessageId;
+import dev.codebasechat.session.Role;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionSummary;
+import dev.codebasechat.session.SetAsideWrite;
+import dev.codebasechat.session.Timestamps;
+import dev.codebasechat.sync.JournalEntry;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -16,36 +26,43 @@ import java.util.UUID;
  * The JSON shapes of the {@code codebase_chat_sessions} table and its functions. One place, so the
  * store, the journal and the gateway agree on them.
  */
-final class SessionCodec {
+public final class SessionCodec {
+  /** The journal kind of a set-aside write (kept for operators, never delivered). */
+  public static final String SET_ASIDE_KIND = "set-aside";
 
-  static final String TABLE = "codebase_chat_sessions";
-  static final String APPEND_FUNCTION = "append_chat_messages";
-  static final String CLEAR_FUNCTION = "clear_chat_history";
-  static final String DELETE_FUNCTION = "delete_chat_session";
-  static final String CHANGES_FUNCTION = "chat_session_changes";
+  /** Whether {@code entry} is a set-aside write rather than one waiting for delivery. */
+  public static boolean isSetAside(JournalEntry entry) {
+    return entry.kind().equals(SET_ASIDE_KIND);
+  }
+
+  public static final String TABLE = "codebase_chat_sessions";
+  public static final String APPEND_FUNCTION = "append_chat_messages";
+  public static final String CLEAR_FUNCTION = "clear_chat_history";
+  public static final String DELETE_FUNCTION = "delete_chat_session";
+  public static final String CHANGES_FUNCTION = "chat_session_changes";
 
   /** The operator's write of a whole session (service_role only), used by the drain. */
-  static final String STORE_FOR_FUNCTION = "store_chat_session_for";
+  public static final String STORE_FOR_FUNCTION = "store_chat_session_for";
 
   /** The operator's append as a given owner (service_role only), used by the drain. */
-  static final String APPEND_FOR_FUNCTION = "append_chat_messages_for";
+  public static final String APPEND_FOR_FUNCTION = "append_chat_messages_for";
 
-  static final String SESSION_COLUMNS =
+  public static final String SESSION_COLUMNS =
       "session_id,user_id,repo,current_file,conversation_history,context_cache,metadata,"
           + "message_count,version,last_activity";
 
   /** Every column the store reads but the history: what a head read asks for. */
-  static final String HEAD_COLUMNS =
+  public static final String HEAD_COLUMNS =
       "session_id,user_id,repo,current_file,context_cache,metadata,message_count,version,last_activity";
 
-  static final String SUMMARY_COLUMNS =
+  public static final String SUMMARY_COLUMNS =
       "session_id,repo,current_file,message_count,last_activity,created_at";
 
   /**
    * Journal key prefix of set-aside records. They live under a key of their own so that releasing a
    * session's confirmed writes (everything up to a sequence) never removes them.
    */
-  static final String SET_ASIDE_KEY_PREFIX = "set-aside:";
+  public static final String SET_ASIDE_KEY_PREFIX = "set-aside:";
 
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
   private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
@@ -53,7 +70,7 @@ final class SessionCodec {
 
   private SessionCodec() {}
 
-  static ObjectNode messageToJson(ChatMessage message) {
+  public static ObjectNode messageToJson(ChatMessage message) {
     ObjectNode node = JSON.objectNode();
     node.put("id", message.id().value());
     node.put("role", message.role().wireName());
@@ -63,7 +80,7 @@ final class SessionCodec {
     return node;
   }
 
-  static ArrayNode messagesToJson(List<ChatMessage> messages) {
+  public static ArrayNode messagesToJson(List<ChatMessage> messages) {
     ArrayNode array = JSON.arrayNode(messages.size());
     messages.forEach(message -> array.add(messageToJson(message)));
     return array;
@@ -75,7 +92,7 @@ final class SessionCodec {
    *
    * @throws IllegalArgumentException naming the field when the message is malformed
    */
-  static ChatMessage messageFromJson(JsonNode node, int index) {
+  public static ChatMessage messageFromJson(JsonNode node, int index) {
     if (!node.isObject()) {
       throw new IllegalArgumentException("message " + index + " must be a JSON object");
     }
@@ -89,7 +106,7 @@ final class SessionCodec {
     return new ChatMessage(messageId, role, content, timestamp, Optional.ofNullable(code));
   }
 
-  static List<ChatMessage> messagesFromJson(JsonNode array) {
+  public static List<ChatMessage> messagesFromJson(JsonNode array) {
     if (!array.isArray()) {
       throw new IllegalArgumentException("conversation_history must be a JSON array");
     }
@@ -101,7 +118,7 @@ final class SessionCodec {
   }
 
   /** A row of {@link #HEAD_COLUMNS}: the session without its messages, and how many it holds. */
-  static SessionBackend.SessionHead headFromRow(JsonNode row) {
+  public static SessionBackend.SessionHead headFromRow(JsonNode row) {
     ObjectNode withoutHistory = row.deepCopy();
     withoutHistory.set("conversation_history", JSON.arrayNode());
     return new SessionBackend.SessionHead(
@@ -109,7 +126,7 @@ final class SessionCodec {
   }
 
   /** A row of {@link #SESSION_COLUMNS}. */
-  static ChatSession sessionFromRow(JsonNode row) {
+  public static ChatSession sessionFromRow(JsonNode row) {
     SessionId id = SessionId.of(requiredText(row, "session_id", 0));
     UUID owner = UUID.fromString(requiredText(row, "user_id", 0));
     return new ChatSession(
@@ -125,7 +142,7 @@ final class SessionCodec {
   }
 
   /** {@code session} in the row shape {@link #sessionFromRow} reads (for local copies). */
-  static byte[] sessionToRow(ChatSession session) {
+  public static byte[] sessionToRow(ChatSession session) {
     ObjectNode row = JSON.objectNode();
     row.put("session_id", session.id().value());
     row.put("user_id", session.owner().toString());
@@ -141,7 +158,7 @@ final class SessionCodec {
   }
 
   /** The session a local copy holds. */
-  static ChatSession sessionFromRow(byte[] row) {
+  public static ChatSession sessionFromRow(byte[] row) {
     try {
       return sessionFromRow(MAPPER.readTree(row));
     } catch (java.io.IOException e) {
@@ -150,7 +167,7 @@ final class SessionCodec {
   }
 
   /** A row of {@link #SUMMARY_COLUMNS}. */
-  static SessionSummary summaryFromRow(JsonNode row) {
+  public static SessionSummary summaryFromRow(JsonNode row) {
     return new SessionSummary(
         SessionId.of(requiredText(row, "session_id", 0)),
         optionalText(row, "repo"),
@@ -160,7 +177,7 @@ final class SessionCodec {
         parseTime(row.path("created_at")).orElse(Instant.EPOCH));
   }
 
-  static ObjectNode appendArguments(
+  public static ObjectNode appendArguments(
       SessionId id, List<ChatMessage> messages, Optional<String> repo, Optional<String> file) {
     ObjectNode args = JSON.objectNode();
     args.put("p_session_id", id.value());
@@ -170,7 +187,7 @@ final class SessionCodec {
     return args;
   }
 
-  static ObjectNode changesArguments(SessionId id, long sinceVersion) {
+  public static ObjectNode changesArguments(SessionId id, long sinceVersion) {
     ObjectNode arguments = JSON.objectNode();
     arguments.put("p_session_id", id.value());
     arguments.put("p_since_version", sinceVersion);
@@ -183,7 +200,7 @@ final class SessionCodec {
    *
    * @throws IllegalArgumentException when a message is malformed
    */
-  static Optional<SessionBackend.SessionChanges> changesFromJson(JsonNode body) {
+  public static Optional<SessionBackend.SessionChanges> changesFromJson(JsonNode body) {
     if (!body.isObject()) {
       return Optional.empty();
     }
@@ -211,11 +228,11 @@ final class SessionCodec {
             fields));
   }
 
-  static ObjectNode sessionArgument(SessionId id) {
+  public static ObjectNode sessionArgument(SessionId id) {
     return JSON.objectNode().put("p_session_id", id.value());
   }
 
-  static ObjectNode contextPatch(ContextUpdate update) {
+  public static ObjectNode contextPatch(ContextUpdate update) {
     ObjectNode patch = JSON.objectNode();
     update.repo().ifPresent(value -> patch.put("repo", value));
     update.currentFile().ifPresent(value -> patch.put("current_file", value));
@@ -231,7 +248,7 @@ final class SessionCodec {
   }
 
   /** The journal's kind for {@code op}. */
-  static String kindOf(PendingOp op) {
+  public static String kindOf(PendingOp op) {
     if (op instanceof PendingOp.Append) {
       return "append";
     }
@@ -242,7 +259,7 @@ final class SessionCodec {
   }
 
   /** {@code op} as the journal stores it (UTF-8 JSON). */
-  static byte[] opToJson(PendingOp op) {
+  public static byte[] opToJson(PendingOp op) {
     ObjectNode node = JSON.objectNode();
     if (op instanceof PendingOp.Append append) {
       node.set("messages", messagesToJson(append.messages()));
@@ -255,7 +272,7 @@ final class SessionCodec {
   }
 
   /** The journal key of {@code id}'s set-aside records. */
-  static String setAsideKey(SessionId id) {
+  public static String setAsideKey(SessionId id) {
     return SET_ASIDE_KEY_PREFIX + id.value();
   }
 
@@ -264,20 +281,20 @@ final class SessionCodec {
    *
    * @throws IllegalArgumentException if it names no valid session id
    */
-  static SessionId sessionOfKey(String key) {
+  public static SessionId sessionOfKey(String key) {
     return SessionId.of(
         key.startsWith(SET_ASIDE_KEY_PREFIX) ? key.substring(SET_ASIDE_KEY_PREFIX.length()) : key);
   }
 
   /** Ids of the messages {@code op} carries (none unless it is an append). */
-  static List<MessageId> messageIdsOf(PendingOp op) {
+  public static List<MessageId> messageIdsOf(PendingOp op) {
     if (op instanceof PendingOp.Append append) {
       return append.messages().stream().map(ChatMessage::id).toList();
     }
     return List.of();
   }
 
-  static byte[] setAsideToJson(SetAsideWrite write, PendingOp op) {
+  public static byte[] setAsideToJson(SetAsideWrite write, PendingOp op) {
     ObjectNode node = JSON.objectNode();
     node.put("operation", write.operation());
     node.put("reason", write.reason());
@@ -286,7 +303,7 @@ final class SessionCodec {
     return node.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  static SetAsideWrite setAsideFromJson(SessionId id, java.util.UUID owner, byte[] payload) {
+  public static SetAsideWrite setAsideFromJson(SessionId id, java.util.UUID owner, byte[] payload) {
     JsonNode node = readJson(payload);
     List<MessageId> ids = new ArrayList<>();
     node.path("write")
@@ -306,7 +323,7 @@ final class SessionCodec {
    *
    * @throws IllegalArgumentException if it is not JSON
    */
-  static JsonNode jsonOf(byte[] json) {
+  public static JsonNode jsonOf(byte[] json) {
     return readJson(json);
   }
 
@@ -323,7 +340,7 @@ final class SessionCodec {
    *
    * @throws IllegalArgumentException if the kind is unknown or the payload malformed
    */
-  static PendingOp opFromJson(String kind, byte[] payload) {
+  public static PendingOp opFromJson(String kind, byte[] payload) {
     JsonNode node;
     try {
       node = MAPPER.readTree(payload);
@@ -379,7 +396,7 @@ final class SessionCodec {
     return node != null && node.isObject() ? node : JSON.objectNode();
   }
 
-  static Optional<Instant> parseTime(JsonNode node) {
+  public static Optional<Instant> parseTime(JsonNode node) {
     if (node.isNumber()) {
       return Optional.of(Instant.ofEpochMilli(node.asLong()));
     }
