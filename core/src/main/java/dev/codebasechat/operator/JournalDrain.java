@@ -1,5 +1,6 @@
 package dev.codebasechat.operator;
 
+import dev.codebasechat.FutureResults;
 import dev.codebasechat.postgrest.FailureKind;
 import dev.codebasechat.postgrest.OperatorScope;
 import dev.codebasechat.postgrest.PostgrestException;
@@ -23,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
@@ -320,15 +320,7 @@ public final class JournalDrain {
     }
 
     private <T> T guarded(Supplier<CompletableFuture<T>> call) {
-      try {
-        return guard.call(call).join();
-      } catch (CompletionException e) {
-        Throwable cause = RemoteGuard.unwrap(e);
-        if (cause instanceof RuntimeException runtime) {
-          throw runtime;
-        }
-        throw e;
-      }
+      return FutureResults.join(guard.call(call));
     }
 
     private DrainedSession setAside(

@@ -1,5 +1,6 @@
 package dev.codebasechat.session;
 
+import dev.codebasechat.schema.SessionTableRules;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -12,7 +13,7 @@ import java.util.regex.Pattern;
 public record MessageId(String value) {
 
   /** The pattern every message id matches. */
-  public static final Pattern FORMAT = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  public static final Pattern FORMAT = SessionTableRules.MESSAGE_ID;
 
   /**
    * @throws IllegalArgumentException if {@code value} does not match {@link #FORMAT}

@@ -1,5 +1,6 @@
 package dev.codebasechat.session;
 
+import dev.codebasechat.schema.SessionTableRules;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Locale;
@@ -19,8 +20,8 @@ import java.util.regex.Pattern;
  */
 public record SessionId(String value) implements Comparable<SessionId> {
 
-  /** The pattern every session id matches. */
-  public static final Pattern FORMAT = Pattern.compile("chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}");
+  /** The pattern every session id matches: the table's {@code session_id_format} constraint. */
+  public static final Pattern FORMAT = SessionTableRules.SESSION_ID;
 
   /** Longest accepted id, in characters. */
   public static final int MAX_LENGTH = 62;

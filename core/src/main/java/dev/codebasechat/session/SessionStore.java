@@ -7,6 +7,8 @@ import com.google.common.cache.CacheStats;
 import com.google.common.cache.RemovalCause;
 import com.google.common.cache.RemovalNotification;
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import dev.codebasechat.DurationSettings;
+import dev.codebasechat.FutureResults;
 import dev.codebasechat.SystemTime;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.FailureKind;
@@ -1995,15 +1997,7 @@ public final class SessionStore implements AutoCloseable {
   }
 
   private static <T> T await(CompletableFuture<T> future) {
-    try {
-      return future.join();
-    } catch (java.util.concurrent.CompletionException e) {
-      Throwable cause = RemoteGuard.unwrap(e);
-      if (cause instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      throw e;
-    }
+    return FutureResults.join(future);
   }
 
   private static Ticker clockTicker(Clock clock) {
@@ -2070,13 +2064,13 @@ public final class SessionStore implements AutoCloseable {
 
     /** Quiet time that coalesces a session's writes into one request; default 500 ms. */
     public Builder debounce(Duration debounce) {
-      this.debounce = positive("debounce", debounce);
+      this.debounce = DurationSettings.requirePositive("debounce", debounce);
       return this;
     }
 
     /** Longest a write waits before it is sent; default equal to the debounce window. */
     public Builder maxWait(Duration maxWait) {
-      this.maxWait = positive("maxWait", maxWait);
+      this.maxWait = DurationSettings.requirePositive("maxWait", maxWait);
       return this;
     }
 
@@ -2087,7 +2081,7 @@ public final class SessionStore implements AutoCloseable {
      * breaker). Flushes of the write-behind are not bounded by it. Default 2 s.
      */
     public Builder databaseTimeout(Duration timeout) {
-      this.databaseTimeout = positive("databaseTimeout", timeout);
+      this.databaseTimeout = DurationSettings.requirePositive("databaseTimeout", timeout);
       return this;
     }
 
@@ -2155,13 +2149,13 @@ public final class SessionStore implements AutoCloseable {
 
     /** A cached session unread for this long is dropped; default 30 minutes. */
     public Builder cacheIdleExpiry(Duration idle) {
-      this.cacheIdleExpiry = positive("cacheIdleExpiry", idle);
+      this.cacheIdleExpiry = DurationSettings.requirePositive("cacheIdleExpiry", idle);
       return this;
     }
 
     /** How long {@link SessionStore#close()} waits for pending writes; default 10 s. */
     public Builder closeTimeout(Duration timeout) {
-      this.closeTimeout = positive("closeTimeout", timeout);
+      this.closeTimeout = DurationSettings.requirePositive("closeTimeout", timeout);
       return this;
     }
 
@@ -2196,7 +2190,7 @@ public final class SessionStore implements AutoCloseable {
      * maxBytes}; copies of sessions with pending writes always stay. Defaults: 7 days, 256 MiB.
      */
     public Builder localCopyRetention(Duration maxAge, long maxBytes) {
-      this.localCopyMaxAge = positive("localCopyRetention maxAge", maxAge);
+      this.localCopyMaxAge = DurationSettings.requirePositive("localCopyRetention maxAge", maxAge);
       if (maxBytes < 1) {
         throw new IllegalArgumentException(
             "localCopyRetention maxBytes must be positive but was " + maxBytes);
@@ -2209,13 +2203,6 @@ public final class SessionStore implements AutoCloseable {
       SessionStore store = new SessionStore(this);
       store.replayJournal();
       return store;
-    }
-
-    private static Duration positive(String name, Duration value) {
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive but was " + value);
-      }
-      return value;
     }
   }
 }

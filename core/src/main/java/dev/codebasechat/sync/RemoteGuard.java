@@ -1,5 +1,7 @@
 package dev.codebasechat.sync;
 
+import dev.codebasechat.DurationSettings;
+import dev.codebasechat.FutureResults;
 import dev.codebasechat.postgrest.FailureKind;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.PostgrestHttpException;
@@ -331,12 +333,7 @@ public final class RemoteGuard {
 
   /** Strips {@link CompletionException} and {@link ExecutionException} wrappers. */
   public static Throwable unwrap(Throwable failure) {
-    Throwable current = failure;
-    while ((current instanceof CompletionException || current instanceof ExecutionException)
-        && current.getCause() != null) {
-      current = current.getCause();
-    }
-    return current;
+    return FutureResults.unwrap(failure);
   }
 
   private Long intervalMillis(Integer attempt, Either<Throwable, Object> outcome) {
@@ -390,7 +387,7 @@ public final class RemoteGuard {
 
     /** Wait before the second attempt; doubles each time; default 200 ms. */
     public Builder initialBackoff(Duration initialBackoff) {
-      this.initialBackoff = positive("initialBackoff", initialBackoff);
+      this.initialBackoff = DurationSettings.requirePositive("initialBackoff", initialBackoff);
       return this;
     }
 
@@ -398,7 +395,7 @@ public final class RemoteGuard {
      * Cap of every wait, and the longest {@code Retry-After} waited within one call; default 5 s.
      */
     public Builder maxBackoff(Duration maxBackoff) {
-      this.maxBackoff = positive("maxBackoff", maxBackoff);
+      this.maxBackoff = DurationSettings.requirePositive("maxBackoff", maxBackoff);
       return this;
     }
 
@@ -441,7 +438,7 @@ public final class RemoteGuard {
 
     /** How long the breaker stays open before letting trial calls through; default 5 s. */
     public Builder openDuration(Duration openDuration) {
-      this.openDuration = positive("openDuration", openDuration);
+      this.openDuration = DurationSettings.requirePositive("openDuration", openDuration);
       return this;
     }
 
@@ -453,7 +450,7 @@ public final class RemoteGuard {
 
     /** Calls slower than this count as slow (on the injected clock); default 1 s. */
     public Builder slowCallThreshold(Duration threshold) {
-      this.slowCallThreshold = positive("slowCallThreshold", threshold);
+      this.slowCallThreshold = DurationSettings.requirePositive("slowCallThreshold", threshold);
       return this;
     }
 
@@ -481,13 +478,6 @@ public final class RemoteGuard {
     private static int atLeast(String name, int value, int min) {
       if (value < min) {
         throw new IllegalArgumentException(name + " must be at least " + min + " but was " + value);
-      }
-      return value;
-    }
-
-    private static Duration positive(String name, Duration value) {
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive but was " + value);
       }
       return value;
     }

@@ -1,5 +1,6 @@
 package dev.codebasechat.sync;
 
+import dev.codebasechat.DurationSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -414,13 +415,13 @@ public final class WritePacer<K> implements AutoCloseable {
 
     /** Quiet time after the last write before a key is flushed; default 500 ms. */
     public Builder<K> debounce(Duration debounce) {
-      this.debounce = positive("debounce", debounce);
+      this.debounce = DurationSettings.requirePositive("debounce", debounce);
       return this;
     }
 
     /** Longest a write waits for its flush to start; default equal to the debounce window. */
     public Builder<K> maxWait(Duration maxWait) {
-      this.maxWait = positive("maxWait", maxWait);
+      this.maxWait = DurationSettings.requirePositive("maxWait", maxWait);
       return this;
     }
 
@@ -436,19 +437,12 @@ public final class WritePacer<K> implements AutoCloseable {
 
     /** Pause after a flusher threw or failed its future; default 1 s. */
     public Builder<K> failureBackoff(Duration failureBackoff) {
-      this.failureBackoff = positive("failureBackoff", failureBackoff);
+      this.failureBackoff = DurationSettings.requirePositive("failureBackoff", failureBackoff);
       return this;
     }
 
     public WritePacer<K> build() {
       return new WritePacer<>(this);
-    }
-
-    private static Duration positive(String name, Duration value) {
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive but was " + value);
-      }
-      return value;
     }
   }
 }

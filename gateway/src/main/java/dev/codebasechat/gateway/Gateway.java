@@ -1,6 +1,7 @@
 package dev.codebasechat.gateway;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.DurationSettings;
 import dev.codebasechat.SystemTime;
 import dev.codebasechat.auth.LocalJwtSecret;
 import dev.codebasechat.auth.SupabaseJwtVerifier;
@@ -750,7 +751,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Longest a client may take to send the request line and headers; default 10 s. */
     public Builder parseTimeout(Duration timeout) {
-      this.parseTimeout = positive("parseTimeout", timeout);
+      this.parseTimeout = DurationSettings.requirePositive("parseTimeout", timeout);
       return this;
     }
 
@@ -759,13 +760,13 @@ public final class Gateway implements AutoCloseable {
      * default 30 s.
      */
     public Builder readTimeout(Duration timeout) {
-      this.readTimeout = positive("readTimeout", timeout);
+      this.readTimeout = DurationSettings.requirePositive("readTimeout", timeout);
       return this;
     }
 
     /** An idle keep-alive connection is closed after this; default 60 s. */
     public Builder idleTimeout(Duration timeout) {
-      this.idleTimeout = positive("idleTimeout", timeout);
+      this.idleTimeout = DurationSettings.requirePositive("idleTimeout", timeout);
       return this;
     }
 
@@ -773,13 +774,13 @@ public final class Gateway implements AutoCloseable {
      * How long {@link Gateway#shutdown()} waits for pending writes to be confirmed; default 10 s.
      */
     public Builder flushTimeout(Duration timeout) {
-      this.flushTimeout = positive("flushTimeout", timeout);
+      this.flushTimeout = DurationSettings.requirePositive("flushTimeout", timeout);
       return this;
     }
 
     /** How long {@link Gateway#shutdown()} waits for requests in flight; default 10 s. */
     public Builder drainTimeout(Duration timeout) {
-      this.drainTimeout = positive("drainTimeout", timeout);
+      this.drainTimeout = DurationSettings.requirePositive("drainTimeout", timeout);
       return this;
     }
 
@@ -803,13 +804,6 @@ public final class Gateway implements AutoCloseable {
     private static int atLeastOne(String name, int value) {
       if (value < 1) {
         throw new IllegalArgumentException(name + " must be at least 1 but was " + value);
-      }
-      return value;
-    }
-
-    private static Duration positive(String name, Duration value) {
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive but was " + value);
       }
       return value;
     }

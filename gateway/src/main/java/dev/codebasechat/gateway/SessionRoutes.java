@@ -3,6 +3,7 @@ package dev.codebasechat.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.FutureResults;
 import dev.codebasechat.auth.AuthorizationHeader;
 import dev.codebasechat.auth.InvalidTokenException;
 import dev.codebasechat.auth.SupabaseJwtVerifier;
@@ -464,15 +465,7 @@ final class SessionRoutes {
   }
 
   private static <T> T join(java.util.concurrent.CompletableFuture<T> future) {
-    try {
-      return future.join();
-    } catch (CompletionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      throw e;
-    }
+    return FutureResults.join(future);
   }
 
   /** Runs a store call, turning what it throws into the answer the client gets. */

@@ -1,5 +1,6 @@
 package dev.codebasechat.session.internal;
 
+import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.ContextUpdate;
 import dev.codebasechat.session.MessageId;
@@ -23,7 +24,7 @@ import org.jspecify.annotations.Nullable;
 public final class Outbox {
 
   /** Most messages one request carries; the append function refuses more than 1000. */
-  public static final int MAX_MESSAGES_PER_REQUEST = 1000;
+  public static final int MAX_MESSAGES_PER_REQUEST = SessionTableRules.MAX_MESSAGES_PER_APPEND;
 
   public final SessionId id;
   public final UUID owner;
