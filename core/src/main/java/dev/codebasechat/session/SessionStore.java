@@ -88,6 +88,19 @@ import org.slf4j.LoggerFactory;
  * (401/403, passed on, never retried or masked) or {@link SessionRejectedException}. Arguments are
  * validated before anything is recorded ({@link IllegalArgumentException}).
  *
+ * <p><b>Two forms of every operation.</b> Each blocking method has an {@code …Async} twin that does
+ * the same; the blocking one waits for it and throws what it fails with, unwrapped (a {@link
+ * SessionException} or an {@link IllegalArgumentException}, never a {@code CompletionException}
+ * around one). A blocking read or write waits for the database at most the database timeout ({@link
+ * Builder#databaseTimeout}, default {@link #DEFAULT_DATABASE_TIMEOUT}) and then answers from what
+ * this process holds or fails with {@link SessionUnavailableException}; besides that it waits only
+ * for the local journal's or table's commit. {@link #flush} and {@link #close} wait at most the
+ * time they are given. An async form completes on the calling thread when it is answered from
+ * memory, otherwise on a thread of the store (its scheduler) or of its HTTP client: run blocking
+ * work attached to it with {@code thenApplyAsync} on an executor of your own. With a scheduler that
+ * runs nothing until time is moved (the test kit's {@code ManualScheduler}), a blocking call waits
+ * for that time: call it through {@code ManualScheduler.callWhileAdvancing}.
+ *
  * <p>Thread-safe. Time and scheduling come from the injected clock and scheduler. Writes pending in
  * memory are lost if the process dies; {@link #close()} flushes within a bounded time.
  */

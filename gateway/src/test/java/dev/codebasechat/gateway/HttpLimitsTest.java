@@ -1,23 +1,19 @@
 package dev.codebasechat.gateway;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.get;
-import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static dev.codebasechat.gateway.GatewayClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.sun.net.httpserver.HttpServer;
 import dev.codebasechat.auth.SupabaseJwtVerifier;
 import dev.codebasechat.auth.TestTokens;
 import dev.codebasechat.gateway.GatewayClient.Answer;
 import dev.codebasechat.session.FlushReport;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -32,11 +28,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -49,9 +48,7 @@ class HttpLimitsTest {
   private static final UUID ALICE = UUID.fromString("a11ce000-0000-4000-8000-000000000001");
   private static final ECKey SLOW_KEY = TestTokens.ecKey("slow-kid");
 
-  @RegisterExtension
-  static WireMockExtension jwks =
-      WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+  private final HeldJwks jwks = HeldJwks.serving(new JWKSet(SLOW_KEY.toPublicJWK()).toString());
 
   @TempDir Path dataDir;
 
@@ -63,6 +60,7 @@ class HttpLimitsTest {
     for (Socket socket : sockets) {
       socket.close();
     }
+    jwks.close();
     if (gateway != null) {
       gateway.close();
     }
@@ -104,12 +102,11 @@ class HttpLimitsTest {
         SECRET);
   }
 
-  /** A token whose key must be fetched from a JWKS endpoint that answers slowly: holds a worker. */
+  /**
+   * A token whose key must be fetched from the JWKS endpoint, which answers only at {@link
+   * HeldJwks#release()}: its request holds a worker for exactly as long as the test needs.
+   */
   private static String slowToken() {
-    jwks.stubFor(
-        get(SupabaseJwtVerifier.JWKS_PATH)
-            .willReturn(
-                okJson(new JWKSet(SLOW_KEY.toPublicJWK()).toString()).withFixedDelay(4_000)));
     return TestTokens.es256(
         TestTokens.userClaims(Clock.systemUTC().instant()).subject(ALICE.toString()).build(),
         SLOW_KEY);
@@ -205,12 +202,7 @@ class HttpLimitsTest {
 
     CompletableFuture<Answer> held =
         CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", slow));
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                jwks.findAll(getRequestedFor(urlEqualTo(SupabaseJwtVerifier.JWKS_PATH))).size()
-                    == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> jwks.requests() == 1);
     CompletableFuture<Answer> queued =
         CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", token()));
     await()
@@ -222,6 +214,7 @@ class HttpLimitsTest {
     assertThat(refused.status()).isEqualTo(503);
     assertThat(refused.header("Retry-After")).contains("1");
     assertThat(refused.json().path("code").asText()).isEqualTo("overloaded");
+    jwks.release();
     assertThat(held.join().status()).isEqualTo(200);
     assertThat(queued.join().status()).isEqualTo(200);
   }
@@ -233,12 +226,7 @@ class HttpLimitsTest {
     String slow = slowToken();
     CompletableFuture<Answer> inFlight =
         CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", slow));
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                jwks.findAll(getRequestedFor(urlEqualTo(SupabaseJwtVerifier.JWKS_PATH))).size()
-                    == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> jwks.requests() == 1);
 
     CompletableFuture<FlushReport> stopping = CompletableFuture.supplyAsync(gateway::shutdown);
     await()
@@ -250,6 +238,8 @@ class HttpLimitsTest {
 
     assertThat(refused.status()).isEqualTo(503);
     assertThat(refused.json().path("code").asText()).isEqualTo("shutting_down");
+    assertThat(inFlight.isDone()).isFalse();
+    jwks.release();
     assertThat(inFlight.join().status()).isEqualTo(200);
     assertThat(stopping.join().isComplete()).isTrue();
   }
@@ -275,6 +265,63 @@ class HttpLimitsTest {
       return false;
     } catch (IOException e) {
       return true; // reset by the server
+    }
+  }
+
+  /** A JWKS endpoint that holds every request until the test releases it. */
+  private static final class HeldJwks implements AutoCloseable {
+    private final HttpServer server;
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+    private final CountDownLatch released = new CountDownLatch(1);
+    private final AtomicInteger requests = new AtomicInteger();
+
+    private HeldJwks(String body) throws IOException {
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      server.createContext(
+          SupabaseJwtVerifier.JWKS_PATH,
+          exchange -> {
+            requests.incrementAndGet();
+            try {
+              released.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(bytes);
+            }
+          });
+      server.setExecutor(threads);
+      server.start();
+    }
+
+    static HeldJwks serving(String body) {
+      try {
+        return new HeldJwks(body);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+
+    String baseUrl() {
+      return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    int requests() {
+      return requests.get();
+    }
+
+    void release() {
+      released.countDown();
+    }
+
+    @Override
+    public void close() {
+      release();
+      server.stop(0);
+      threads.shutdownNow();
     }
   }
 }
