@@ -19,6 +19,7 @@ import dev.codebasechat.session.internal.AppendBatches;
 import dev.codebasechat.session.internal.LocalSessionBackend;
 import dev.codebasechat.session.internal.OperatorDelivery;
 import dev.codebasechat.session.internal.Outbox;
+import dev.codebasechat.session.internal.OwnerTokens;
 import dev.codebasechat.session.internal.PendingOp;
 import dev.codebasechat.session.internal.SessionBackend;
 import dev.codebasechat.session.internal.SessionCodec;
@@ -45,7 +46,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -163,7 +163,7 @@ public final class SessionStore implements AutoCloseable {
   private final ConcurrentHashMap<SessionId, Outbox> outboxes = new ConcurrentHashMap<>();
 
   /** The latest token each owner presented, and whether the database refused it. */
-  private final Cache<UUID, OwnerToken> tokens;
+  private final OwnerTokens ownerTokens;
 
   /**
    * Who owns the sessions this process wrote or looked up without holding them (a head read, a
@@ -230,11 +230,7 @@ public final class SessionStore implements AutoCloseable {
   private final AtomicLong operatorDeliveredWrites = new AtomicLong();
 
   /** Owners some of whose writes are parked until they present a usable token. */
-  private final Set<UUID> ownersWaitingForToken = ConcurrentHashMap.newKeySet();
-
   private volatile boolean closed;
-
-  private record OwnerToken(AccessToken token, boolean refused) {}
 
   private SessionStore(Builder builder) {
     this.clock = builder.clock;
@@ -276,12 +272,7 @@ public final class SessionStore implements AutoCloseable {
                   }
                 })
             .build();
-    this.tokens =
-        CacheBuilder.newBuilder()
-            .maximumSize(100_000)
-            .expireAfterWrite(Duration.ofHours(24))
-            .ticker(ticker)
-            .build();
+    this.ownerTokens = new OwnerTokens(ticker);
     this.confirmations =
         CacheBuilder.newBuilder().expireAfterWrite(Duration.ofMinutes(5)).ticker(ticker).build();
     this.knownOwners =
@@ -1011,10 +1002,9 @@ public final class SessionStore implements AutoCloseable {
   public int writesWaitingForOwners() {
     int waiting = 0;
     for (Outbox outbox : outboxes.values()) {
-      OwnerToken token = tokens.getIfPresent(outbox.owner);
-      boolean noToken = token == null || token.refused();
       // With the service key, only writes the database refused to deliver with it wait.
-      if (noToken && (operator == null || ownersWaitingForToken.contains(outbox.owner))) {
+      if (ownerTokens.usable(outbox.owner).isEmpty()
+          && (operator == null || ownerTokens.isParked(outbox.owner))) {
         waiting += outbox.pendingWrites();
       }
     }
@@ -1102,7 +1092,8 @@ public final class SessionStore implements AutoCloseable {
     FunctionCounter.builder("sessions.confirmed.writes", confirmedWrites, AtomicLong::get)
         .description("writes the database confirmed since the store started")
         .register(registry);
-    Gauge.builder("sessions.pending.owners.waiting.for.token", ownersWaitingForToken, Set::size)
+    Gauge.builder(
+            "sessions.pending.owners.waiting.for.token", ownerTokens, OwnerTokens::parkedOwners)
         .description("owners whose pending writes wait for their next request to bring a token")
         .register(registry);
     GuavaCacheMetrics.monitor(registry, confirmed, "sessions");
@@ -1454,24 +1445,17 @@ public final class SessionStore implements AutoCloseable {
       removeIfEmpty(outbox);
       return CompletableFuture.completedFuture(FlushOutcome.done());
     }
-    OwnerToken token = tokens.getIfPresent(outbox.owner);
-    if ((token == null || token.refused()) && operator != null) {
+    Optional<AccessToken> usable = ownerTokens.usable(outbox.owner);
+    if (usable.isEmpty() && operator != null) {
       return deliverAsOperator(outbox, head.get());
     }
-    if (token == null || token.refused()) {
+    if (usable.isEmpty()) {
       outbox.releaseHead("waiting for a new access token of the owner");
-      ownersWaitingForToken.add(outbox.owner);
-      // A token that arrived between the lookup above and the line before found no owner waiting:
-      // look again, or these writes would wait for yet another one.
-      OwnerToken now = tokens.getIfPresent(outbox.owner);
-      if (now != null && !now.refused() && ownersWaitingForToken.remove(outbox.owner)) {
-        resumeOwner(outbox.owner);
-        return CompletableFuture.completedFuture(FlushOutcome.more());
-      }
-      return CompletableFuture.completedFuture(FlushOutcome.parked());
+      return CompletableFuture.completedFuture(parkUntilNextToken(outbox.owner));
     }
+    AccessToken token = usable.get();
     PendingOp op = head.get();
-    return send(outbox, token.token(), op)
+    return send(outbox, token, op)
         .handle(
             (ignored, failure) -> {
               if (failure == null) {
@@ -1480,7 +1464,7 @@ public final class SessionStore implements AutoCloseable {
                 logProgress();
                 return afterHead(outbox);
               }
-              return onFlushFailure(outbox, token.token(), op, RemoteGuard.unwrap(failure));
+              return onFlushFailure(outbox, token, op, RemoteGuard.unwrap(failure));
             });
   }
 
@@ -1535,8 +1519,7 @@ public final class SessionStore implements AutoCloseable {
                   "writes of session {} wait for their owner; the service key was refused: {}",
                   outbox.id,
                   describe(cause));
-              ownersWaitingForToken.add(outbox.owner);
-              return FlushOutcome.parked();
+              return parkUntilNextToken(outbox.owner);
             });
   }
 
@@ -1719,22 +1702,14 @@ public final class SessionStore implements AutoCloseable {
     if (failure instanceof PostgrestException remoteFailure
         && remoteFailure.kind() == FailureKind.AUTH) {
       outbox.releaseHead(describe(failure));
-      tokens
-          .asMap()
-          .computeIfPresent(
-              outbox.owner,
-              (owner, current) ->
-                  current.token().equals(token) ? new OwnerToken(token, true) : current);
-      OwnerToken now = tokens.getIfPresent(outbox.owner);
-      if (now != null && !now.refused()) {
+      if (ownerTokens.refuse(outbox.owner, token)) {
         return FlushOutcome.more(); // a newer token arrived while this one was being refused
       }
       log.warn(
           "writes of session {} wait for a new token of their owner: {}",
           outbox.id,
           describe(failure));
-      ownersWaitingForToken.add(outbox.owner);
-      return FlushOutcome.parked();
+      return parkUntilNextToken(outbox.owner);
     }
     if (!(failure instanceof PostgrestHttpException
         || failure instanceof SessionNotFoundException)) {
@@ -1895,16 +1870,20 @@ public final class SessionStore implements AutoCloseable {
   }
 
   private void rememberToken(Caller caller) {
-    OwnerToken previous = tokens.getIfPresent(caller.userId());
-    if (previous != null && previous.token().equals(caller.token())) {
-      return;
-    }
-    tokens.put(caller.userId(), new OwnerToken(caller.token(), false));
     // Parked writes of this owner (token refused, expired from memory, or never seen since a
-    // restart) can go now; the check keeps a new user's first request from scanning anything.
-    if (ownersWaitingForToken.remove(caller.userId())) {
+    // restart) can go now.
+    if (ownerTokens.remember(caller.userId(), caller.token())) {
       resumeOwner(caller.userId());
     }
+  }
+
+  /** Parks the owner's writes until their next token, or sends them if one came meanwhile. */
+  private FlushOutcome parkUntilNextToken(UUID owner) {
+    if (ownerTokens.park(owner)) {
+      resumeOwner(owner);
+      return FlushOutcome.more();
+    }
+    return FlushOutcome.parked();
   }
 
   private void resumeOwner(UUID owner) {
