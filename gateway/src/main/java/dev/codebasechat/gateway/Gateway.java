@@ -11,15 +11,11 @@ import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.postgrest.ServiceKey;
 import dev.codebasechat.session.Acknowledgement;
 import dev.codebasechat.session.FlushReport;
-import dev.codebasechat.session.PendingSession;
 import dev.codebasechat.session.SessionStore;
-import dev.codebasechat.sync.BreakerState;
-import dev.codebasechat.sync.JournalStats;
 import dev.codebasechat.sync.LocalSessionTable;
 import dev.codebasechat.sync.RemoteGuard;
 import dev.codebasechat.sync.SqliteJournal;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.undertow.Undertow;
@@ -27,8 +23,6 @@ import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.RequestLimit;
-import io.undertow.util.HeaderValues;
-import io.undertow.util.Headers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -37,12 +31,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -81,8 +71,6 @@ import org.xnio.Options;
  */
 public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
-  private static final Logger accessLog =
-      LoggerFactory.getLogger("dev.codebasechat.gateway.access");
 
   public static final Duration DEFAULT_PARSE_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
@@ -112,7 +100,9 @@ public final class Gateway implements AutoCloseable {
   private final AtomicInteger inFlight = new AtomicInteger();
 
   /** One timer per method, route and status, looked up instead of registered on every request. */
-  private final ConcurrentMap<TimerKey, Timer> timers = new ConcurrentHashMap<>();
+  private final RequestMetrics requestMetrics;
+
+  private final Readiness readiness;
 
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
   private volatile boolean shuttingDown;
@@ -214,6 +204,8 @@ public final class Gateway implements AutoCloseable {
     }
     this.table = openedTable;
     this.journal = openedJournal;
+    this.requestMetrics = new RequestMetrics(registry);
+    this.readiness = new Readiness(store, settings.embedded(), openedJournal, clock);
     this.client = builtClient;
     store.bindTo(registry);
     SupabaseJwtVerifier verifier =
@@ -387,7 +379,7 @@ public final class Gateway implements AutoCloseable {
 
   private void route(HttpServerExchange exchange, Routes.@Nullable Match match, String method)
       throws Exception {
-    checkHeaders(exchange);
+    RequestChecks.checkHeaders(exchange);
     if (match == null) {
       throw ApiError.of(
           404,
@@ -407,7 +399,7 @@ public final class Gateway implements AutoCloseable {
       exchange.dispatch(() -> onWorker(exchange, () -> servePublic(exchange, route)));
       return;
     }
-    if (!hasBody(exchange)) {
+    if (!RequestChecks.hasBody(exchange, settings.maxBodyBytes())) {
       if (method.equals("GET") && routes.answerHeldRead(exchange, match)) {
         return;
       }
@@ -419,7 +411,7 @@ public final class Gateway implements AutoCloseable {
       exchange.setPersistent(false);
       throw ApiError.badRequest("unexpected_body", "a GET request must not have a body");
     }
-    checkContentType(exchange);
+    RequestChecks.checkContentType(exchange);
     // Read in pieces and count: a chunked body has no length up front, and Undertow's own limit
     // drops the connection without an answer.
     java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
@@ -435,7 +427,7 @@ public final class Gateway implements AutoCloseable {
                 refused[0] = true;
                 received.getRequestReceiver().pause();
                 received.setPersistent(false);
-                Responses.error(received, tooLarge());
+                Responses.error(received, RequestChecks.tooLarge(settings.maxBodyBytes()));
                 return;
               }
               buffer.write(piece, 0, piece.length);
@@ -451,92 +443,6 @@ public final class Gateway implements AutoCloseable {
               // The client went away or stalled past the read timeout: nobody to answer.
               IoUtils.safeClose(failed.getConnection());
             });
-  }
-
-  /**
-   * Undertow's parser is lenient about header bytes; refuse control characters in values (a CR, a
-   * NUL, folded lines) and names that are not HTTP tokens, so nothing odd travels further.
-   */
-  private static void checkHeaders(HttpServerExchange exchange) {
-    for (HeaderValues values : exchange.getRequestHeaders()) {
-      String name = values.getHeaderName().toString();
-      for (int i = 0; i < name.length(); i++) {
-        if (!isTokenChar(name.charAt(i))) {
-          exchange.setPersistent(false);
-          throw ApiError.badRequest(
-              "invalid_header", "a request header name is not a valid HTTP token");
-        }
-      }
-      for (String value : values) {
-        for (int i = 0; i < value.length(); i++) {
-          char c = value.charAt(i);
-          if ((c < 0x20 && c != '\t') || c == 0x7f) {
-            exchange.setPersistent(false);
-            throw ApiError.badRequest(
-                "invalid_header", "a request header value contains a control character");
-          }
-        }
-      }
-    }
-  }
-
-  private static boolean isTokenChar(char c) {
-    return (c >= 'a' && c <= 'z')
-        || (c >= 'A' && c <= 'Z')
-        || (c >= '0' && c <= '9')
-        || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-  }
-
-  private boolean hasBody(HttpServerExchange exchange) {
-    HeaderValues lengths = exchange.getRequestHeaders().get(Headers.CONTENT_LENGTH);
-    if (lengths != null) {
-      long length;
-      try {
-        length = Long.parseLong(lengths.getFirst().trim());
-      } catch (NumberFormatException e) {
-        exchange.setPersistent(false);
-        throw ApiError.badRequest("invalid_header", "Content-Length is not a number");
-      }
-      if (length > settings.maxBodyBytes()) {
-        exchange.setPersistent(false);
-        throw tooLarge();
-      }
-      return length > 0;
-    }
-    return exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING);
-  }
-
-  private ApiError tooLarge() {
-    return ApiError.of(
-        413,
-        "body_too_large",
-        "the request body is larger than the limit of " + settings.maxBodyBytes() + " bytes");
-  }
-
-  private static void checkContentType(HttpServerExchange exchange) {
-    String type = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
-    if (type == null || !isJson(type)) {
-      throw ApiError.of(
-          415,
-          "unsupported_media_type",
-          "the request body must be JSON sent as Content-Type: application/json");
-    }
-  }
-
-  private static boolean isJson(String contentType) {
-    String[] parts = contentType.split(";");
-    if (!parts[0].trim().toLowerCase(Locale.ROOT).equals("application/json")) {
-      return false;
-    }
-    for (int i = 1; i < parts.length; i++) {
-      String parameter = parts[i].trim().toLowerCase(Locale.ROOT);
-      if (parameter.startsWith("charset=")
-          && !parameter.equals("charset=utf-8")
-          && !parameter.equals("charset=\"utf-8\"")) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**
@@ -585,41 +491,10 @@ public final class Gateway implements AutoCloseable {
   }
 
   private void finished(HttpServerExchange exchange, String method, String route, long started) {
-    long nanos = registry.config().clock().monotonicTime() - started;
-    int status = exchange.getStatusCode();
-    timers
-        .computeIfAbsent(new TimerKey(knownMethod(method), route, status), this::timer)
-        .record(nanos, TimeUnit.NANOSECONDS);
-    if (accessLog.isDebugEnabled()) {
-      accessLog.debug(
-          "{} {} {} {}ms",
-          knownMethod(method),
-          route,
-          status,
-          TimeUnit.NANOSECONDS.toMillis(nanos));
-    }
+    requestMetrics.record(method, route, exchange.getStatusCode(), started);
     if (inFlight.decrementAndGet() == 0 && shuttingDown) {
       drained.complete(null);
     }
-  }
-
-  private Timer timer(TimerKey key) {
-    return Timer.builder("http.server.requests")
-        .description("HTTP requests by route template, method and status")
-        .tags(
-            "method", key.method(), "route", key.route(), "status", Integer.toString(key.status()))
-        .register(registry);
-  }
-
-  /** The tags of one request timer; route is a template (or unmatched), method a known one. */
-  private record TimerKey(String method, String route, int status) {}
-
-  /** Methods as tag values: a made-up method must not create a new time series per request. */
-  private static String knownMethod(String method) {
-    return switch (method) {
-      case "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS" -> method;
-      default -> "OTHER";
-    };
   }
 
   // ------------------------------------------------------------------ health and metrics
@@ -631,7 +506,8 @@ public final class Gateway implements AutoCloseable {
         body.put("status", "ok");
         Responses.json(exchange, 200, body);
       }
-      case READY -> ready(exchange);
+      case READY ->
+          Responses.json(exchange, shuttingDown ? 503 : 200, readiness.report(shuttingDown));
       default ->
           Responses.send(
               exchange,
@@ -639,45 +515,6 @@ public final class Gateway implements AutoCloseable {
               "text/plain; version=0.0.4; charset=utf-8",
               registry.scrape().getBytes(StandardCharsets.UTF_8));
     }
-  }
-
-  private void ready(HttpServerExchange exchange) {
-    BreakerState breaker = store.breakerState();
-    boolean degraded = breaker != BreakerState.CLOSED;
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.put("status", shuttingDown ? "shutting_down" : degraded ? "degraded" : "ok");
-    body.put("mode", settings.embedded() ? "embedded" : "supabase");
-    body.put("breaker", breaker.wireName());
-    var pending = store.pendingSessions();
-    body.put("pendingWrites", pending.stream().mapToInt(PendingSession::pendingWrites).sum());
-    body.put("pendingSessions", pending.size());
-    Instant now = clock.instant();
-    Optional<Instant> oldest =
-        pending.stream()
-            .map(PendingSession::oldestAcknowledged)
-            .flatMap(Optional::stream)
-            .min(Instant::compareTo);
-    if (oldest.isPresent()) {
-      body.put(
-          "oldestPendingAgeSeconds", Math.max(0, Duration.between(oldest.get(), now).toSeconds()));
-    } else {
-      body.putNull("oldestPendingAgeSeconds");
-    }
-    body.put("setAsideWrites", store.setAsideWrites().size());
-    // Writes of owners without a token here: delivered with the service key when given, else they
-    // wait until each owner sends a request to this instance again.
-    body.put("writesWaitingForOwners", store.writesWaitingForOwners());
-    body.put("deliveredWithoutOwners", store.writesDeliveredWithoutOwners());
-    if (journal != null) {
-      JournalStats stats = journal.stats();
-      ObjectNode node = body.putObject("journal");
-      node.put("pendingEntries", stats.pendingEntries());
-      node.put("localCopies", stats.snapshots());
-      node.put("fileBytes", stats.fileBytes());
-    } else {
-      body.putNull("journal");
-    }
-    Responses.json(exchange, shuttingDown ? 503 : 200, body);
   }
 
   /**

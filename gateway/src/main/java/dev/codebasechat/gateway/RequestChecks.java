@@ -1,0 +1,107 @@
+package dev.codebasechat.gateway;
+
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import java.util.Locale;
+
+/**
+ * What every request must satisfy before a route sees it: header names that are HTTP tokens and
+ * values without control characters (400), a body no larger than the limit (413), JSON as its media
+ * type (415). Each check throws the {@link ApiError} to answer with; a refused connection is not
+ * kept alive. Stateless.
+ */
+final class RequestChecks {
+  private RequestChecks() {}
+
+  /**
+   * Undertow's parser is lenient about header bytes; refuse control characters in values (a CR, a
+   * NUL, folded lines) and names that are not HTTP tokens, so nothing odd travels further.
+   */
+  static void checkHeaders(HttpServerExchange exchange) {
+    for (HeaderValues values : exchange.getRequestHeaders()) {
+      String name = values.getHeaderName().toString();
+      for (int i = 0; i < name.length(); i++) {
+        if (!isTokenChar(name.charAt(i))) {
+          exchange.setPersistent(false);
+          throw ApiError.badRequest(
+              "invalid_header", "a request header name is not a valid HTTP token");
+        }
+      }
+      for (String value : values) {
+        for (int i = 0; i < value.length(); i++) {
+          char c = value.charAt(i);
+          if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            exchange.setPersistent(false);
+            throw ApiError.badRequest(
+                "invalid_header", "a request header value contains a control character");
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean isTokenChar(char c) {
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+  }
+
+  /**
+   * Whether the request announces a body; refuses a Content-Length that is not a number or is over
+   * {@code maxBodyBytes} (413) before anything is read.
+   */
+  static boolean hasBody(HttpServerExchange exchange, long maxBodyBytes) {
+    HeaderValues lengths = exchange.getRequestHeaders().get(Headers.CONTENT_LENGTH);
+    if (lengths != null) {
+      long length;
+      try {
+        length = Long.parseLong(lengths.getFirst().trim());
+      } catch (NumberFormatException e) {
+        exchange.setPersistent(false);
+        throw ApiError.badRequest("invalid_header", "Content-Length is not a number");
+      }
+      if (length > maxBodyBytes) {
+        exchange.setPersistent(false);
+        throw tooLarge(maxBodyBytes);
+      }
+      return length > 0;
+    }
+    return exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING);
+  }
+
+  /** The answer to a body over {@code maxBodyBytes}, announced or found while reading. */
+  static ApiError tooLarge(long maxBodyBytes) {
+    return ApiError.of(
+        413,
+        "body_too_large",
+        "the request body is larger than the limit of " + maxBodyBytes + " bytes");
+  }
+
+  static void checkContentType(HttpServerExchange exchange) {
+    String type = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+    if (type == null || !isJson(type)) {
+      throw ApiError.of(
+          415,
+          "unsupported_media_type",
+          "the request body must be JSON sent as Content-Type: application/json");
+    }
+  }
+
+  private static boolean isJson(String contentType) {
+    String[] parts = contentType.split(";");
+    if (!parts[0].trim().toLowerCase(Locale.ROOT).equals("application/json")) {
+      return false;
+    }
+    for (int i = 1; i < parts.length; i++) {
+      String parameter = parts[i].trim().toLowerCase(Locale.ROOT);
+      if (parameter.startsWith("charset=")
+          && !parameter.equals("charset=utf-8")
+          && !parameter.equals("charset=\"utf-8\"")) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
