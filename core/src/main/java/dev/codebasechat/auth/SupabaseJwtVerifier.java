@@ -75,6 +75,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Immutable (apart from that cache) and thread-safe; build once and share. {@link #verify}
  * throws only {@link InvalidTokenException}; no message, {@code toString()} or log line contains a
  * token or a secret.
+ *
+ * <p><b>Why this class is long.</b> The ways Supabase signs access tokens (the project's JWKS with
+ * ES256 or RS256, the legacy HS256 secret) share one verification path, one claim check and one key
+ * cache with its refresh rules; split, they would each need the others' failure handling.
  */
 public final class SupabaseJwtVerifier {
 

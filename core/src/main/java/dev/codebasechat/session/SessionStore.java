@@ -103,6 +103,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Time and scheduling come from the injected clock and scheduler. Writes pending in
  * memory are lost if the process dies; {@link #close()} flushes within a bounded time.
+ *
+ * <p><b>Why this class is long.</b> It still holds the read path, the write-behind (outboxes'
+ * scheduling, the flusher and its failure policy, the journal bridge) and the embedded mode's
+ * write-through branches; the owner tokens, the backends, the codec and the outboxes themselves
+ * live in {@code session.internal}. The read path and the write-behind share one invariant (a read
+ * overlays exactly the writes not yet confirmed, against the cache of confirmed sessions), which
+ * this class keeps in one place until both can move out together.
  */
 public final class SessionStore implements AutoCloseable {
 

@@ -53,6 +53,11 @@ import org.jspecify.annotations.Nullable;
  * returns (all or nothing); thread-safe, writes serialised. Failures of the file throw {@link
  * JournalException}; malformed arguments throw {@link IllegalArgumentException} naming the
  * argument.
+ *
+ * <p><b>Why this class is long.</b> Every statement of the embedded table and the transaction it
+ * runs in are kept together: the table's rules ({@code SessionTableRules}) are checked inside the
+ * same transaction that writes, which is what makes a write here as atomic as the migration's
+ * functions.
  */
 public final class LocalSessionTable implements AutoCloseable {
 

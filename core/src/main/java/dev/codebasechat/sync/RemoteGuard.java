@@ -53,6 +53,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Retrying a write is safe because every write this project sends is idempotent (appends carry
  * message ids). Thread-safe; time comes from the injected clock and scheduler.
+ *
+ * <p><b>Why this class is long.</b> Retry, circuit breaker and deadline are one policy: which
+ * failures are retried, how long to wait, what opens the breaker and what a deadline counts as are
+ * decided together, and their settings are validated by one builder.
  */
 public final class RemoteGuard {
 

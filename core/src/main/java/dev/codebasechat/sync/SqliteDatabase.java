@@ -39,6 +39,10 @@ import org.sqlite.SQLiteException;
  * <p>Opening checks the directory, the file's integrity ({@code PRAGMA quick_check}) and that the
  * file belongs to the same use ({@code PRAGMA application_id}), then creates or upgrades the schema
  * ({@code PRAGMA user_version}).
+ *
+ * <p><b>Why this class is long.</b> Opening a SQLite file safely is one sequence (the one-process
+ * lock, the pragmas of the durability asked for, the schema check, the connection's lifetime) whose
+ * steps depend on each other's outcome.
  */
 final class SqliteDatabase implements AutoCloseable {
 

@@ -44,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * sleeping. A flusher that throws, or whose future fails, is treated as a transient failure and
  * retried after {@linkplain Builder#failureBackoff failureBackoff}.
  *
+ * <p><b>Why this class is long.</b> Debounce, the longest wait, one flush per key at a time, the
+ * concurrency bound, parking and resuming are one state machine under one lock; its states are that
+ * lock's invariants and are kept in one place.
+ *
  * @param <K> the key writes are grouped by (a session)
  */
 public final class WritePacer<K> implements AutoCloseable {

@@ -25,6 +25,10 @@ import java.util.UUID;
 /**
  * The JSON shapes of the {@code codebase_chat_sessions} table and its functions. One place, so the
  * store, the journal and the gateway agree on them.
+ *
+ * <p><b>Why this class is long.</b> It is the one definition of every shape a session takes outside
+ * memory (the table's rows, the function answers, the journal's entries and local copies), in both
+ * directions, so that no format is written twice.
  */
 public final class SessionCodec {
   /** The journal kind of a set-aside write (kept for operators, never delivered). */

@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
 
 /** The chat history of a service: its users' JWTs in, the library's store underneath. */
 public final class ChatHistory implements AutoCloseable {
@@ -39,6 +40,14 @@ public final class ChatHistory implements AutoCloseable {
     PostgrestClient client = PostgrestClient.builder().projectUrl(projectUrl).apiKey(ApiKey.of(publishableKey)).build();
     SessionStore store = SessionStore.builder(client).build();
     return new ChatHistory(store, Clock.systemUTC(), List.of(store, client));
+  }
+
+  /** Supabase mode on the given time and scheduler (a test's manual ones). */
+  public static ChatHistory supabase(
+      String projectUrl, String publishableKey, Clock clock, ScheduledExecutorService scheduler) {
+    PostgrestClient client = PostgrestClient.builder().projectUrl(projectUrl).apiKey(ApiKey.of(publishableKey)).build();
+    SessionStore store = SessionStore.builder(client).clock(clock).scheduler(scheduler).build();
+    return new ChatHistory(store, clock, List.of(store, client));
   }
 
   public String start(UUID user, String jwt) {

@@ -1,13 +1,17 @@
 package com.example.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.cfg.PackageVersion;
 import dev.codebasechat.testing.FakeSupabase;
+import dev.codebasechat.testing.ManualClock;
+import dev.codebasechat.testing.ManualScheduler;
 import dev.codebasechat.testing.Outage;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,6 +44,33 @@ class ChatHistoryTest {
       history.say(user, token, id, "hello");
       assertThat(history.flush(Duration.ofSeconds(10))).isTrue();
       assertThat(supabase.session(id).orElseThrow().messageCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void anOutage_isRiddenOutOnManualTime_andTheMessageIsStoredOnce() throws Exception {
+    ManualClock clock = ManualClock.startingAtEpoch2026();
+    ManualScheduler scheduler = new ManualScheduler(clock);
+    UUID user = UUID.randomUUID();
+    String token = supabase.tokenFor(user);
+    try (ChatHistory history =
+        ChatHistory.supabase(supabase.baseUrl(), supabase.apiKey(), clock, scheduler)) {
+      String id = scheduler.callWhileAdvancing(() -> history.start(user, token));
+      supabase.failNext(3, Outage.DATABASE_UNAVAILABLE); // retried after backoffs of fake time
+      history.say(user, token, id, "hello");
+
+      assertThat(scheduler.callWhileAdvancing(() -> history.flush(Duration.ofMinutes(5)))).isTrue();
+      assertThat(scheduler.callWhileAdvancing(() -> history.lastTexts(user, token, id, 10)))
+          .containsExactly("hello");
+      assertThat(supabase.session(id).orElseThrow().messageCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void noServerCommandLineOrLoggingBackend_reachesTheService() {
+    for (String name :
+        List.of("io.undertow.Undertow", "picocli.CommandLine", "ch.qos.logback.classic.Logger")) {
+      assertThatThrownBy(() -> Class.forName(name)).as(name).isInstanceOf(ClassNotFoundException.class);
     }
   }
 
