@@ -104,9 +104,10 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Time and scheduling come from the injected clock and scheduler. Writes pending in
  * memory are lost if the process dies; {@link #close()} flushes within a bounded time.
  *
- * <p><b>Why this class is long.</b> It still holds the read path, the write-behind (outboxes'
- * scheduling, the flusher and its failure policy, the journal bridge) and the embedded mode's
- * write-through branches; the owner tokens, the backends, the codec and the outboxes themselves
+ * <p><b>Why this class is long.</b> It still holds the read path and the write-behind (outboxes'
+ * scheduling, the flusher and its failure policy, the journal bridge), and the three write paths as
+ * inner classes (through the embedded table, after the database, after the journal: chosen once,
+ * when the store is built); the owner tokens, the backends, the codec and the outboxes themselves
  * live in {@code session.internal}. The read path and the write-behind share one invariant (a read
  * overlays exactly the writes not yet confirmed, against the cache of confirmed sessions), which
  * this class keeps in one place until both can move out together.
@@ -150,7 +151,7 @@ public final class SessionStore implements AutoCloseable {
   private final SessionBackend remote;
 
   /** Embedded mode: the backend is local and durable, so writes go straight to it. */
-  private final boolean writeThrough;
+  private final WritePath writePath;
 
   /** Where acknowledged writes are made durable before the caller hears "saved"; may be absent. */
   private final @Nullable Journal journal;
@@ -252,10 +253,9 @@ public final class SessionStore implements AutoCloseable {
                     .setDaemon(true)
                     .build());
     this.remote = builder.backend;
-    this.writeThrough = builder.writeThrough;
     // Database acknowledgement keeps nothing the database does not hold: no journal.
     this.journal =
-        builder.writeThrough || builder.acknowledgement == Acknowledgement.DATABASE
+        builder.embedded || builder.acknowledgement == Acknowledgement.DATABASE
             ? null
             : builder.journal;
     this.localCopyMaxAge = builder.localCopyMaxAge;
@@ -291,10 +291,16 @@ public final class SessionStore implements AutoCloseable {
     this.databaseTimeout = builder.databaseTimeout;
     this.freshnessMillis = builder.cacheFreshness.toMillis();
     this.operator =
-        builder.operatorScope == null || builder.writeThrough
+        builder.operatorScope == null || builder.embedded
             ? null
             : new OperatorDelivery(builder.operatorScope, this.guard);
-    this.acknowledgement = builder.writeThrough ? Acknowledgement.JOURNAL : builder.acknowledgement;
+    this.acknowledgement = builder.embedded ? Acknowledgement.JOURNAL : builder.acknowledgement;
+    this.writePath =
+        builder.embedded
+            ? new ThroughTheTable()
+            : acknowledgement == Acknowledgement.DATABASE
+                ? new AfterTheDatabase()
+                : new AfterTheJournal();
     this.appendBatches =
         new AppendBatches(
             (id, owner, token, append) ->
@@ -373,7 +379,7 @@ public final class SessionStore implements AutoCloseable {
   }
 
   private boolean isFresh(SessionId id) {
-    if (writeThrough) {
+    if (writePath.heldCopiesAreCurrent()) {
       return true;
     }
     Long at = validatedAt.get(id);
@@ -389,7 +395,7 @@ public final class SessionStore implements AutoCloseable {
       Caller caller, SessionId id, int attempt) {
     // Through the map view: the lookup that decided this read already counted as a hit or miss.
     ChatSession held = confirmed.asMap().get(id);
-    if (held != null && held.owner().equals(caller.userId()) && !writeThrough) {
+    if (held != null && held.owner().equals(caller.userId()) && !writePath.heldCopiesAreCurrent()) {
       if (clock.millis() - revalidationFailedAt.get() < SUSPECT_DATABASE.toMillis()) {
         if (probing.compareAndSet(false, true)) {
           // The probe may take the whole database timeout: a database that is merely slow under
@@ -564,32 +570,7 @@ public final class SessionStore implements AutoCloseable {
    */
   public SessionId create(Caller caller) {
     rememberToken(caller);
-    SessionId id = SessionId.generate(clock);
-    if (acknowledgement == Acknowledgement.DATABASE) {
-      return create(caller, id);
-    }
-    if (writeThrough) {
-      await(
-          remote.append(
-              caller.token(),
-              caller.userId(),
-              id,
-              new PendingOp.Append(List.of(), Optional.empty(), Optional.empty())));
-      return id;
-    }
-    Outbox outbox = new Outbox(id, caller.userId(), true);
-    PendingOp.Append creation = new PendingOp.Append(List.of(), Optional.empty(), Optional.empty());
-    try {
-      outbox.add(creation, clock.instant(), record(id, caller.userId(), creation));
-    } catch (JournalException e) {
-      throw new SessionStorageException(id, e);
-    }
-    outboxes.put(id, outbox);
-    // Nothing is stored under a fresh id: the empty session is its whole state.
-    confirmed.put(id, ChatSession.empty(id, caller.userId()));
-    validated(id);
-    pacer.markDirty(id);
-    return id;
+    return writePath.createFresh(caller, SessionId.generate(clock));
   }
 
   /**
@@ -801,65 +782,7 @@ public final class SessionStore implements AutoCloseable {
     }
     Map<MessageId, ChatMessage> unique = new LinkedHashMap<>();
     messages.forEach(message -> unique.putIfAbsent(message.id(), message));
-    if (writeThrough) {
-      PendingOp.Append op =
-          new PendingOp.Append(new ArrayList<>(unique.values()), repo, currentFile);
-      return remote
-          .append(caller.token(), caller.userId(), id, op)
-          .thenApply(
-              ack -> {
-                confirmedAppend(id, caller.userId(), op, ack);
-                return new AppendReceipt(
-                    id, ack.appended(), unique.size() - ack.appended(), ack.messageCount(), 0);
-              });
-    }
-    if (acknowledgement == Acknowledgement.DATABASE) {
-      return appendConfirmed(caller, id, cached, unique.values(), repo, currentFile);
-    }
-    int[] accepted = new int[1];
-    Outbox outbox;
-    try {
-      outbox =
-          outboxes.compute(
-              id,
-              (key, existing) -> {
-                Outbox target =
-                    existing != null ? existing : new Outbox(id, caller.userId(), false);
-                if (!target.owner.equals(caller.userId())) {
-                  return target; // not the caller's: refused below, nothing recorded
-                }
-                List<ChatMessage> fresh = new ArrayList<>();
-                for (ChatMessage message : unique.values()) {
-                  boolean known =
-                      target.isPending(message.id())
-                          || (cached != null && containsId(cached, message.id()));
-                  if (!known) {
-                    fresh.add(message);
-                  }
-                }
-                accepted[0] = fresh.size();
-                if (!fresh.isEmpty()
-                    || repo.isPresent()
-                    || currentFile.isPresent()
-                    || existing == null) {
-                  PendingOp.Append op = new PendingOp.Append(fresh, repo, currentFile);
-                  // Durable before it counts as acknowledged; a failure leaves nothing recorded.
-                  target.add(op, clock.instant(), record(id, target.owner, op));
-                }
-                return target;
-              });
-    } catch (JournalException e) {
-      return CompletableFuture.failedFuture(new SessionStorageException(id, e));
-    }
-    if (!outbox.owner.equals(caller.userId())) {
-      return CompletableFuture.failedFuture(new SessionNotFoundException(id));
-    }
-    pacer.markDirty(id);
-    int count =
-        outbox.overlay(Optional.ofNullable(cached)).map(ChatSession::messageCount).orElse(0);
-    return CompletableFuture.completedFuture(
-        new AppendReceipt(
-            id, accepted[0], unique.size() - accepted[0], count, outbox.pendingWrites()));
+    return writePath.append(caller, id, cached, unique, repo, currentFile);
   }
 
   /**
@@ -927,11 +850,8 @@ public final class SessionStore implements AutoCloseable {
               + messages.size());
     }
     rememberToken(caller);
-    if (writeThrough) {
-      return historyAsync(caller, id)
-          .thenCompose(read -> appendAsync(caller, id, messages, repo, currentFile));
-    }
-    return existing(caller, id)
+    return writePath
+        .existingSession(caller, id)
         .thenCompose(known -> appendAsync(caller, id, messages, repo, currentFile));
   }
 
@@ -1320,66 +1240,7 @@ public final class SessionStore implements AutoCloseable {
   private CompletableFuture<SessionRead> enqueueOnExisting(
       Caller caller, SessionId id, PendingOp op) {
     rememberToken(caller);
-    if (writeThrough) {
-      return historyAsync(caller, id)
-          .thenCompose(current -> applyNow(caller, id, op))
-          .thenCompose(
-              ignored ->
-                  op instanceof PendingOp.Delete
-                      ? CompletableFuture.completedFuture(
-                          new SessionRead(
-                              ChatSession.empty(id, caller.userId()), ReadSource.DATABASE, 0))
-                      : historyAsync(caller, id));
-    }
-    // A context update answers with the whole session: for a session not held that is a read. A
-    // clear or a delete needs only to know the session is the caller's: no history is downloaded.
-    if (acknowledgement == Acknowledgement.DATABASE) {
-      return confirmedNow(caller, id, op);
-    }
-    CompletableFuture<Optional<ChatSession>> known =
-        op instanceof PendingOp.Context
-            ? historyAsync(caller, id).thenApply(read -> Optional.of(read.session()))
-            : existing(caller, id)
-                .thenCompose(
-                    base ->
-                        base.isPresent() || op instanceof PendingOp.Delete
-                            ? CompletableFuture.completedFuture(base)
-                            : headIfAny(caller, id));
-    return known.thenApply(
-        current -> {
-          Outbox outbox;
-          try {
-            outbox =
-                outboxes.compute(
-                    id,
-                    (key, existing) -> {
-                      Outbox target =
-                          existing != null ? existing : new Outbox(id, caller.userId(), false);
-                      if (target.owner.equals(caller.userId())) {
-                        target.add(op, clock.instant(), record(id, target.owner, op));
-                      }
-                      return target;
-                    });
-          } catch (JournalException e) {
-            throw new SessionStorageException(id, e);
-          }
-          if (!outbox.owner.equals(caller.userId())) {
-            throw new SessionNotFoundException(id);
-          }
-          pacer.markDirty(id);
-          ChatSession cached = confirmed.getIfPresent(id);
-          Optional<ChatSession> base =
-              cached != null && cached.owner().equals(caller.userId())
-                  ? Optional.of(cached)
-                  : current;
-          Optional<ChatSession> after =
-              outbox.overlay(
-                  Optional.of(base.orElseGet(() -> ChatSession.empty(id, caller.userId()))));
-          return new SessionRead(
-              after.orElseGet(() -> ChatSession.empty(id, caller.userId())),
-              ReadSource.CACHE,
-              outbox.pendingWrites());
-        });
+    return writePath.change(caller, id, op);
   }
 
   /**
@@ -2010,10 +1871,259 @@ public final class SessionStore implements AutoCloseable {
     };
   }
 
+  // ---------------------------------------------------------------- write paths
+
+  /**
+   * Where a write is acknowledged, fixed when the store is built: in the embedded table ({@link
+   * ThroughTheTable}), once the database confirmed it ({@link AfterTheDatabase}), or once recorded
+   * here (and journaled) for the write-behind to deliver ({@link AfterTheJournal}). The public
+   * writes check their arguments and the caller first, then hand over to it.
+   */
+  private abstract class WritePath {
+    /** Creates the caller's session under a fresh id. */
+    abstract SessionId createFresh(Caller caller, SessionId id);
+
+    /** Appends {@code unique} (ids not repeated) to the caller's session held as {@code cached}. */
+    abstract CompletableFuture<AppendReceipt> append(
+        Caller caller,
+        SessionId id,
+        @Nullable ChatSession cached,
+        Map<MessageId, ChatMessage> unique,
+        Optional<String> repo,
+        Optional<String> currentFile);
+
+    /** A context update, a clear or a delete of the caller's existing session. */
+    abstract CompletableFuture<SessionRead> change(Caller caller, SessionId id, PendingOp op);
+
+    /** Completes once the caller's session is known to exist; else fails as a missing one. */
+    CompletableFuture<?> existingSession(Caller caller, SessionId id) {
+      return existing(caller, id);
+    }
+
+    /** Whether held copies are the stored state itself, so that a read never revalidates. */
+    boolean heldCopiesAreCurrent() {
+      return false;
+    }
+  }
+
+  /** The embedded default: every write committed to the local table before it is answered. */
+  private final class ThroughTheTable extends WritePath {
+    @Override
+    SessionId createFresh(Caller caller, SessionId id) {
+      await(
+          remote.append(
+              caller.token(),
+              caller.userId(),
+              id,
+              new PendingOp.Append(List.of(), Optional.empty(), Optional.empty())));
+      return id;
+    }
+
+    @Override
+    CompletableFuture<AppendReceipt> append(
+        Caller caller,
+        SessionId id,
+        @Nullable ChatSession cached,
+        Map<MessageId, ChatMessage> unique,
+        Optional<String> repo,
+        Optional<String> currentFile) {
+      PendingOp.Append op =
+          new PendingOp.Append(new ArrayList<>(unique.values()), repo, currentFile);
+      return remote
+          .append(caller.token(), caller.userId(), id, op)
+          .thenApply(
+              ack -> {
+                confirmedAppend(id, caller.userId(), op, ack);
+                return new AppendReceipt(
+                    id, ack.appended(), unique.size() - ack.appended(), ack.messageCount(), 0);
+              });
+    }
+
+    @Override
+    CompletableFuture<SessionRead> change(Caller caller, SessionId id, PendingOp op) {
+      return historyAsync(caller, id)
+          .thenCompose(current -> applyNow(caller, id, op))
+          .thenCompose(
+              ignored ->
+                  op instanceof PendingOp.Delete
+                      ? CompletableFuture.completedFuture(
+                          new SessionRead(
+                              ChatSession.empty(id, caller.userId()), ReadSource.DATABASE, 0))
+                      : historyAsync(caller, id));
+    }
+
+    @Override
+    CompletableFuture<?> existingSession(Caller caller, SessionId id) {
+      return historyAsync(caller, id);
+    }
+
+    @Override
+    boolean heldCopiesAreCurrent() {
+      return true; // this store is the table's only writer
+    }
+  }
+
+  /** {@link Acknowledgement#DATABASE}: answered once the database confirmed the write. */
+  private final class AfterTheDatabase extends WritePath {
+    @Override
+    SessionId createFresh(Caller caller, SessionId id) {
+      return create(caller, id);
+    }
+
+    @Override
+    CompletableFuture<AppendReceipt> append(
+        Caller caller,
+        SessionId id,
+        @Nullable ChatSession cached,
+        Map<MessageId, ChatMessage> unique,
+        Optional<String> repo,
+        Optional<String> currentFile) {
+      return appendConfirmed(caller, id, cached, unique.values(), repo, currentFile);
+    }
+
+    @Override
+    CompletableFuture<SessionRead> change(Caller caller, SessionId id, PendingOp op) {
+      return confirmedNow(caller, id, op);
+    }
+  }
+
+  /**
+   * {@link Acknowledgement#JOURNAL}: answered once recorded in the session's outbox (and the
+   * journal, when there is one); the write-behind delivers it.
+   */
+  private final class AfterTheJournal extends WritePath {
+    @Override
+    SessionId createFresh(Caller caller, SessionId id) {
+      Outbox outbox = new Outbox(id, caller.userId(), true);
+      PendingOp.Append creation =
+          new PendingOp.Append(List.of(), Optional.empty(), Optional.empty());
+      try {
+        outbox.add(creation, clock.instant(), record(id, caller.userId(), creation));
+      } catch (JournalException e) {
+        throw new SessionStorageException(id, e);
+      }
+      outboxes.put(id, outbox);
+      // Nothing is stored under a fresh id: the empty session is its whole state.
+      confirmed.put(id, ChatSession.empty(id, caller.userId()));
+      validated(id);
+      pacer.markDirty(id);
+      return id;
+    }
+
+    @Override
+    CompletableFuture<AppendReceipt> append(
+        Caller caller,
+        SessionId id,
+        @Nullable ChatSession cached,
+        Map<MessageId, ChatMessage> unique,
+        Optional<String> repo,
+        Optional<String> currentFile) {
+      int[] accepted = new int[1];
+      Outbox outbox;
+      try {
+        outbox =
+            outboxes.compute(
+                id,
+                (key, existing) -> {
+                  Outbox target =
+                      existing != null ? existing : new Outbox(id, caller.userId(), false);
+                  if (!target.owner.equals(caller.userId())) {
+                    return target; // not the caller's: refused below, nothing recorded
+                  }
+                  List<ChatMessage> fresh = new ArrayList<>();
+                  for (ChatMessage message : unique.values()) {
+                    boolean known =
+                        target.isPending(message.id())
+                            || (cached != null && containsId(cached, message.id()));
+                    if (!known) {
+                      fresh.add(message);
+                    }
+                  }
+                  accepted[0] = fresh.size();
+                  if (!fresh.isEmpty()
+                      || repo.isPresent()
+                      || currentFile.isPresent()
+                      || existing == null) {
+                    PendingOp.Append op = new PendingOp.Append(fresh, repo, currentFile);
+                    // Durable before it counts as acknowledged; a failure leaves nothing recorded.
+                    target.add(op, clock.instant(), record(id, target.owner, op));
+                  }
+                  return target;
+                });
+      } catch (JournalException e) {
+        return CompletableFuture.failedFuture(new SessionStorageException(id, e));
+      }
+      if (!outbox.owner.equals(caller.userId())) {
+        return CompletableFuture.failedFuture(new SessionNotFoundException(id));
+      }
+      pacer.markDirty(id);
+      int count =
+          outbox.overlay(Optional.ofNullable(cached)).map(ChatSession::messageCount).orElse(0);
+      return CompletableFuture.completedFuture(
+          new AppendReceipt(
+              id, accepted[0], unique.size() - accepted[0], count, outbox.pendingWrites()));
+    }
+
+    @Override
+    CompletableFuture<SessionRead> change(Caller caller, SessionId id, PendingOp op) {
+      // A context update answers with the whole session: for a session not held that is a read. A
+      // clear or a delete needs only to know the session is the caller's: no history is downloaded.
+      CompletableFuture<Optional<ChatSession>> known =
+          op instanceof PendingOp.Context
+              ? historyAsync(caller, id).thenApply(read -> Optional.of(read.session()))
+              : existing(caller, id)
+                  .thenCompose(
+                      base ->
+                          base.isPresent() || op instanceof PendingOp.Delete
+                              ? CompletableFuture.completedFuture(base)
+                              : headIfAny(caller, id));
+      return known.thenApply(
+          current -> {
+            Outbox outbox;
+            try {
+              outbox =
+                  outboxes.compute(
+                      id,
+                      (key, existing) -> {
+                        Outbox target =
+                            existing != null ? existing : new Outbox(id, caller.userId(), false);
+                        if (target.owner.equals(caller.userId())) {
+                          target.add(op, clock.instant(), record(id, target.owner, op));
+                        }
+                        return target;
+                      });
+            } catch (JournalException e) {
+              throw new SessionStorageException(id, e);
+            }
+            if (!outbox.owner.equals(caller.userId())) {
+              throw new SessionNotFoundException(id);
+            }
+            pacer.markDirty(id);
+            ChatSession cached = confirmed.getIfPresent(id);
+            Optional<ChatSession> base =
+                cached != null && cached.owner().equals(caller.userId())
+                    ? Optional.of(cached)
+                    : current;
+            Optional<ChatSession> after =
+                outbox.overlay(
+                    Optional.of(base.orElseGet(() -> ChatSession.empty(id, caller.userId()))));
+            return new SessionRead(
+                after.orElseGet(() -> ChatSession.empty(id, caller.userId())),
+                ReadSource.CACHE,
+                outbox.pendingWrites());
+          });
+    }
+  }
+
   /** Builds a {@link SessionStore}; every setter rejects a bad value at once. */
   public static final class Builder {
     private final SessionBackend backend;
-    private final boolean writeThrough;
+
+    /**
+     * The embedded default (a local table) rather than Supabase: decides the store's write path.
+     */
+    private final boolean embedded;
+
     private Clock clock = SystemTime.clock();
     private @Nullable ScheduledExecutorService scheduler;
     private @Nullable RemoteGuard guard;
@@ -2032,9 +2142,9 @@ public final class SessionStore implements AutoCloseable {
     private dev.codebasechat.postgrest.@Nullable OperatorScope operatorScope;
     private Acknowledgement acknowledgement = Acknowledgement.JOURNAL;
 
-    private Builder(SessionBackend backend, boolean writeThrough) {
+    private Builder(SessionBackend backend, boolean embedded) {
       this.backend = backend;
-      this.writeThrough = writeThrough;
+      this.embedded = embedded;
     }
 
     /**
