@@ -16,19 +16,18 @@ import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.PostgrestHttpException;
 import dev.codebasechat.session.internal.AppendBatches;
+import dev.codebasechat.session.internal.JournalBridge;
 import dev.codebasechat.session.internal.LocalSessionBackend;
 import dev.codebasechat.session.internal.OperatorDelivery;
 import dev.codebasechat.session.internal.Outbox;
 import dev.codebasechat.session.internal.OwnerTokens;
 import dev.codebasechat.session.internal.PendingOp;
 import dev.codebasechat.session.internal.SessionBackend;
-import dev.codebasechat.session.internal.SessionCodec;
 import dev.codebasechat.session.internal.SessionRemote;
 import dev.codebasechat.session.internal.SessionWeigher;
 import dev.codebasechat.sync.BreakerState;
 import dev.codebasechat.sync.FlushOutcome;
 import dev.codebasechat.sync.Journal;
-import dev.codebasechat.sync.JournalEntry;
 import dev.codebasechat.sync.JournalException;
 import dev.codebasechat.sync.LocalSessionTable;
 import dev.codebasechat.sync.RemoteGuard;
@@ -130,9 +129,8 @@ public final class SessionStore implements AutoCloseable {
   private static final Duration PROGRESS_LOG_INTERVAL = Duration.ofSeconds(5);
 
   /** Journal kind of set-aside writes: kept for operators, never replayed. */
-  private static final Duration PRUNE_INTERVAL = Duration.ofMinutes(10);
-
   private static final Logger log = LoggerFactory.getLogger(SessionStore.class);
+
   private static final int MAX_STALE_READ_RETRIES = 3;
 
   /** Longest a read of a held session waits for the database to say whether it changed. */
@@ -154,7 +152,7 @@ public final class SessionStore implements AutoCloseable {
   private final WritePath writePath;
 
   /** Where acknowledged writes are made durable before the caller hears "saved"; may be absent. */
-  private final @Nullable Journal journal;
+  private final JournalBridge journal;
 
   private final RemoteGuard guard;
   private final WritePacer<SessionId> pacer;
@@ -217,10 +215,6 @@ public final class SessionStore implements AutoCloseable {
 
   private final java.util.concurrent.atomic.AtomicReference<Instant> lastProgressLog =
       new java.util.concurrent.atomic.AtomicReference<>(Instant.MIN);
-  private final java.util.concurrent.atomic.AtomicReference<Instant> lastPrune =
-      new java.util.concurrent.atomic.AtomicReference<>(Instant.MIN);
-  private final Duration localCopyMaxAge;
-  private final long localCopyMaxBytes;
 
   /**
    * Delivers, with the service key and under the drain's rules, the writes of owners without a
@@ -255,11 +249,12 @@ public final class SessionStore implements AutoCloseable {
     this.remote = builder.backend;
     // Database acknowledgement keeps nothing the database does not hold: no journal.
     this.journal =
-        builder.embedded || builder.acknowledgement == Acknowledgement.DATABASE
-            ? null
-            : builder.journal;
-    this.localCopyMaxAge = builder.localCopyMaxAge;
-    this.localCopyMaxBytes = builder.localCopyMaxBytes;
+        builder.embedded
+                || builder.acknowledgement == Acknowledgement.DATABASE
+                || builder.journal == null
+            ? JournalBridge.none()
+            : JournalBridge.over(
+                builder.journal, clock, builder.localCopyMaxAge, builder.localCopyMaxBytes);
     this.guard =
         builder.guard != null ? builder.guard : RemoteGuard.builder(clock, scheduler).build();
     this.closeTimeout = builder.closeTimeout;
@@ -442,7 +437,7 @@ public final class SessionStore implements AutoCloseable {
                 // Deleted through another instance: this copy goes, as a delete here would drop it.
                 confirmed.asMap().remove(id, held);
                 knownOwners.invalidate(id);
-                dropLocalCopy(id);
+                journal.dropLocalCopy(id);
                 return CompletableFuture.completedFuture(
                     answer(caller, id, Optional.empty(), ReadSource.DATABASE));
               }
@@ -454,7 +449,7 @@ public final class SessionStore implements AutoCloseable {
               ChatSession updated = next.get();
               if (changes.get().unchanged() || confirmed.asMap().replace(id, held, updated)) {
                 if (!changes.get().unchanged()) {
-                  keepLocalCopy(updated);
+                  journal.keepLocalCopy(updated);
                 }
                 validated(id);
               }
@@ -653,17 +648,9 @@ public final class SessionStore implements AutoCloseable {
    * copy).
    */
   private Optional<UUID> localCopyOwner(SessionId id) {
-    if (journal == null) {
-      return Optional.empty();
-    }
-    try {
-      Optional<UUID> owner = journal.snapshot(id.value()).map(copy -> copy.owner());
-      owner.ifPresent(o -> knownOwners.put(id, o));
-      return owner;
-    } catch (JournalException e) {
-      log.warn("local copy of session {} is unreadable: {}", id, e.getMessage());
-      return Optional.empty();
-    }
+    Optional<UUID> owner = journal.localCopyOwner(id);
+    owner.ifPresent(o -> knownOwners.put(id, o));
+    return owner;
   }
 
   /**
@@ -1138,55 +1125,7 @@ public final class SessionStore implements AutoCloseable {
                 (old, fresh) -> fresh.version() >= old.version() ? fresh : old);
     if (kept == session) {
       validated(session.id());
-      keepLocalCopy(session);
-    }
-  }
-
-  /**
-   * Writes the confirmed state of a session to the journal, so its owner can still read it after a
-   * restart while the database is away. Best effort: a failure is logged, never passed on.
-   */
-  private void keepLocalCopy(ChatSession session) {
-    if (journal == null) {
-      return;
-    }
-    try {
-      journal.putSnapshot(
-          session.id().value(),
-          session.owner(),
-          session.version(),
-          SessionCodec.sessionToRow(session));
-      pruneLocalCopiesNowAndThen(journal);
-    } catch (JournalException e) {
-      log.warn("could not keep a local copy of session {}: {}", session.id(), e.getMessage());
-    }
-  }
-
-  private void dropLocalCopy(SessionId id) {
-    if (journal == null) {
-      return;
-    }
-    try {
-      journal.deleteSnapshot(id.value());
-    } catch (JournalException e) {
-      log.warn("could not drop the local copy of deleted session {}: {}", id, e.getMessage());
-    }
-  }
-
-  /** The journal's copy of {@code id}, if it belongs to {@code owner}. */
-  private Optional<ChatSession> localCopy(SessionId id, UUID owner) {
-    if (journal == null) {
-      return Optional.empty();
-    }
-    try {
-      return journal
-          .snapshot(id.value())
-          .filter(copy -> copy.owner().equals(owner))
-          .map(copy -> SessionCodec.sessionFromRow(copy.json()))
-          .filter(session -> session.owner().equals(owner));
-    } catch (JournalException | IllegalArgumentException e) {
-      log.warn("local copy of session {} is unreadable: {}", id, e.getMessage());
-      return Optional.empty();
+      journal.keepLocalCopy(session);
     }
   }
 
@@ -1210,7 +1149,7 @@ public final class SessionStore implements AutoCloseable {
     if (cached != null && cached.owner().equals(caller.userId())) {
       return answer(caller, id, Optional.of(cached), ReadSource.LOCAL);
     }
-    Optional<ChatSession> copy = localCopy(id, caller.userId());
+    Optional<ChatSession> copy = journal.localCopy(id, caller.userId());
     if (copy.isPresent()) {
       return answer(caller, id, copy, ReadSource.LOCAL);
     }
@@ -1327,7 +1266,7 @@ public final class SessionStore implements AutoCloseable {
         .handle(
             (ignored, failure) -> {
               if (failure == null) {
-                release(outbox.id, outbox.removeHead());
+                journal.release(outbox.id, outbox.removeHead());
                 confirmedWrites.addAndGet(op.weight());
                 logProgress();
                 return afterHead(outbox);
@@ -1354,7 +1293,7 @@ public final class SessionStore implements AutoCloseable {
                     confirmedWrites.addAndGet(op.weight());
                     operatorDeliveredWrites.addAndGet(op.weight());
                     deliveredWithoutOwner(outbox.id, op);
-                    release(outbox.id, outbox.removeHead());
+                    journal.release(outbox.id, outbox.removeHead());
                     logProgress();
                     return afterHead(outbox);
                   }
@@ -1400,7 +1339,7 @@ public final class SessionStore implements AutoCloseable {
     if (op instanceof PendingOp.Delete) {
       confirmed.invalidate(id);
       knownOwners.invalidate(id);
-      dropLocalCopy(id);
+      journal.dropLocalCopy(id);
       return;
     }
     confirmed
@@ -1427,8 +1366,8 @@ public final class SessionStore implements AutoCloseable {
         outbox.id,
         entry.messageIds().size(),
         reason);
-    keepSetAside(entry, op);
-    release(outbox.id, outbox.removeHead());
+    journal.keepSetAside(entry, op);
+    journal.release(outbox.id, outbox.removeHead());
     confirmed.invalidate(outbox.id);
     knownOwners.invalidate(outbox.id);
     return afterHead(outbox);
@@ -1484,7 +1423,7 @@ public final class SessionStore implements AutoCloseable {
               stamp(id);
               confirmed.invalidate(id);
               knownOwners.invalidate(id);
-              dropLocalCopy(id);
+              journal.dropLocalCopy(id);
             });
   }
 
@@ -1514,7 +1453,7 @@ public final class SessionStore implements AutoCloseable {
       ChatSession updated = next.withVersion(ack.version()).withLastActivity(ack.lastActivity());
       if (confirmed.asMap().replace(id, cached, updated)) {
         validated(id);
-        keepLocalCopy(updated);
+        journal.keepLocalCopy(updated);
       }
     } else {
       // Another writer got in between (another instance, or our copy was stale): keep what this
@@ -1538,7 +1477,7 @@ public final class SessionStore implements AutoCloseable {
           change.apply(cached).withVersion(row.version()).withLastActivity(row.lastActivity());
       if (confirmed.asMap().replace(id, cached, updated)) {
         validated(id);
-        keepLocalCopy(updated);
+        journal.keepLocalCopy(updated);
       }
     } else {
       confirmed.invalidate(id);
@@ -1596,29 +1535,6 @@ public final class SessionStore implements AutoCloseable {
     return setAsideHead(outbox, op, describe(failure));
   }
 
-  /**
-   * Records a set-aside write durably (the write itself and the reason) before its pending entry is
-   * released, so operators still see it after a restart. Kind {@value SessionCodec#SET_ASIDE_KIND};
-   * never released by the store.
-   */
-  private void keepSetAside(SetAsideWrite entry, PendingOp op) {
-    if (journal == null) {
-      return;
-    }
-    try {
-      journal.append(
-          SessionCodec.setAsideKey(entry.sessionId()),
-          entry.owner(),
-          SessionCodec.SET_ASIDE_KIND,
-          SessionCodec.setAsideToJson(entry, op));
-    } catch (JournalException e) {
-      log.error(
-          "could not record the set-aside write of session {} durably: {}",
-          entry.sessionId(),
-          e.getMessage());
-    }
-  }
-
   /** At most every few seconds while writes are pending: how the drain is going. */
   private void logProgress() {
     Instant now = clock.instant();
@@ -1640,80 +1556,29 @@ public final class SessionStore implements AutoCloseable {
     }
   }
 
-  private void pruneLocalCopiesNowAndThen(Journal journal) {
-    Instant now = clock.instant();
-    Instant last =
-        java.util.Objects.requireNonNull(lastPrune.get()); // set at construction, never null
-    if (!last.equals(Instant.MIN) && Duration.between(last, now).compareTo(PRUNE_INTERVAL) < 0) {
-      return;
-    }
-    if (lastPrune.compareAndSet(last, now)) {
-      int pruned = journal.pruneSnapshots(localCopyMaxAge, localCopyMaxBytes);
-      if (pruned > 0) {
-        log.info("dropped {} local copies of sessions past their retention", pruned);
-      }
-    }
-  }
-
-  /** Makes {@code op} durable in the journal; its sequence, or 0 without a journal. */
-  private long record(SessionId id, UUID owner, PendingOp op) {
-    if (journal == null) {
-      return 0;
-    }
-    return journal.append(id.value(), owner, SessionCodec.kindOf(op), SessionCodec.opToJson(op));
-  }
-
-  private void release(SessionId id, long sequence) {
-    if (journal == null || sequence <= 0) {
-      return;
-    }
-    try {
-      journal.release(id.value(), sequence);
-    } catch (JournalException e) {
-      // Still recorded: replayed after a restart, and harmless then (appends are idempotent).
-      log.error(
-          "could not release confirmed writes of session {} from the journal: {}",
-          id,
-          e.getMessage());
-    }
-  }
-
   /**
    * Rebuilds the pending writes the journal holds (acknowledged before a crash or restart) and
    * schedules them; each owner's writes go once the owner presents a token.
    */
   private void replayJournal() {
-    if (journal == null) {
-      return;
-    }
-    List<JournalEntry> entries = journal.pending();
     int replayed = 0;
-    for (JournalEntry entry : entries) {
-      SessionId id;
-      PendingOp op;
-      try {
-        id = SessionCodec.sessionOfKey(entry.key());
-        if (entry.kind().equals(SessionCodec.SET_ASIDE_KIND)) {
-          setAside.add(SessionCodec.setAsideFromJson(id, entry.owner(), entry.payload()));
-          continue;
-        }
-        op = SessionCodec.opFromJson(entry.kind(), entry.payload());
-      } catch (IllegalArgumentException e) {
-        log.error(
-            "journal entry {} cannot be read and is left in place: {}",
-            entry.sequence(),
-            e.getMessage());
+    for (JournalBridge.Recorded entry : journal.recorded()) {
+      if (entry instanceof JournalBridge.SetAside setAsideWrite) {
+        setAside.add(setAsideWrite.write());
         continue;
       }
-      Outbox outbox = outboxes.computeIfAbsent(id, key -> new Outbox(key, entry.owner(), false));
-      if (!outbox.owner.equals(entry.owner())) {
+      JournalBridge.PendingWrite write = (JournalBridge.PendingWrite) entry;
+      Outbox outbox =
+          outboxes.computeIfAbsent(write.id(), key -> new Outbox(key, write.owner(), false));
+      if (!outbox.owner.equals(write.owner())) {
         log.error(
             "journal entry {} names another owner than earlier entries of its session; left in place",
-            entry.sequence());
+            write.sequence());
         continue;
       }
-      outbox.add(op, entry.recordedAt(), entry.sequence());
-      replayed += op.weight(); // the unit of every "writes" figure: a message, or one other change
+      outbox.add(write.op(), write.recordedAt(), write.sequence());
+      replayed +=
+          write.op().weight(); // the unit of every "writes" figure: a message, or one other change
     }
     for (SessionId id : outboxes.keySet()) {
       pacer.markDirty(id);
@@ -1998,7 +1863,7 @@ public final class SessionStore implements AutoCloseable {
       PendingOp.Append creation =
           new PendingOp.Append(List.of(), Optional.empty(), Optional.empty());
       try {
-        outbox.add(creation, clock.instant(), record(id, caller.userId(), creation));
+        outbox.add(creation, clock.instant(), journal.record(id, caller.userId(), creation));
       } catch (JournalException e) {
         throw new SessionStorageException(id, e);
       }
@@ -2046,7 +1911,7 @@ public final class SessionStore implements AutoCloseable {
                       || existing == null) {
                     PendingOp.Append op = new PendingOp.Append(fresh, repo, currentFile);
                     // Durable before it counts as acknowledged; a failure leaves nothing recorded.
-                    target.add(op, clock.instant(), record(id, target.owner, op));
+                    target.add(op, clock.instant(), journal.record(id, target.owner, op));
                   }
                   return target;
                 });
@@ -2088,7 +1953,7 @@ public final class SessionStore implements AutoCloseable {
                         Outbox target =
                             existing != null ? existing : new Outbox(id, caller.userId(), false);
                         if (target.owner.equals(caller.userId())) {
-                          target.add(op, clock.instant(), record(id, target.owner, op));
+                          target.add(op, clock.instant(), journal.record(id, target.owner, op));
                         }
                         return target;
                       });

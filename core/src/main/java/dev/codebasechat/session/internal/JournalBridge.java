@@ -1,0 +1,259 @@
+package dev.codebasechat.session.internal;
+
+import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionStore;
+import dev.codebasechat.session.SetAsideWrite;
+import dev.codebasechat.sync.Journal;
+import dev.codebasechat.sync.JournalEntry;
+import dev.codebasechat.sync.JournalException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a store keeps on its disk, in the session's words: the writes it acknowledged until the
+ * database confirms them, the local copies of confirmed sessions (read when the database is away),
+ * and the writes set aside for operators. {@link #none()} is the bridge of a store without a
+ * journal (unconfirmed writes live in memory only): it records nothing and holds no copy.
+ *
+ * <p>Only {@link #record} throws ({@link JournalException}): a write is acknowledged only once it
+ * is durable. Everything else is best effort and logged when the journal fails: a copy not kept is
+ * a read that needs the database, a release not done is a write replayed (harmlessly: appends are
+ * idempotent). Thread-safe as far as the journal is.
+ */
+public abstract class JournalBridge {
+  private static final Logger log = LoggerFactory.getLogger(SessionStore.class);
+  private static final Duration PRUNE_INTERVAL = Duration.ofMinutes(10);
+
+  private JournalBridge() {}
+
+  /** The bridge of a store without a journal. */
+  public static JournalBridge none() {
+    return new None();
+  }
+
+  /**
+   * The bridge over {@code journal}, keeping local copies refreshed within {@code copyMaxAge} and
+   * at most {@code copyMaxBytes} in all (pruned at most every 10 minutes of {@code clock}).
+   */
+  public static JournalBridge over(
+      Journal journal, Clock clock, Duration copyMaxAge, long copyMaxBytes) {
+    return new Durable(journal, clock, copyMaxAge, copyMaxBytes);
+  }
+
+  /** Makes {@code op} durable; its sequence, or 0 when nothing is recorded. */
+  public abstract long record(SessionId id, UUID owner, PendingOp op);
+
+  /** Forgets the writes of {@code id} up to {@code sequence}: the database confirmed them. */
+  public abstract void release(SessionId id, long sequence);
+
+  /** Keeps {@code session} as its owner's local copy. */
+  public abstract void keepLocalCopy(ChatSession session);
+
+  /** Drops the local copy of a deleted session. */
+  public abstract void dropLocalCopy(SessionId id);
+
+  /** The local copy of {@code id}, if it belongs to {@code owner}. */
+  public abstract Optional<ChatSession> localCopy(SessionId id, UUID owner);
+
+  /** The owner the local copy of {@code id} names. */
+  public abstract Optional<UUID> localCopyOwner(SessionId id);
+
+  /** Records a set-aside write durably, for operators. */
+  public abstract void keepSetAside(SetAsideWrite write, PendingOp op);
+
+  /**
+   * Everything recorded and not released, oldest first; unreadable entries are logged and skipped.
+   */
+  public abstract List<Recorded> recorded();
+
+  /** One recorded entry, read back. */
+  public sealed interface Recorded {}
+
+  /** A write waiting for the database. */
+  public record PendingWrite(
+      SessionId id, UUID owner, PendingOp op, Instant recordedAt, long sequence)
+      implements Recorded {}
+
+  /** A write set aside for operators. */
+  public record SetAside(SetAsideWrite write) implements Recorded {}
+
+  private static final class None extends JournalBridge {
+    @Override
+    public long record(SessionId id, UUID owner, PendingOp op) {
+      return 0;
+    }
+
+    @Override
+    public void release(SessionId id, long sequence) {}
+
+    @Override
+    public void keepLocalCopy(ChatSession session) {}
+
+    @Override
+    public void dropLocalCopy(SessionId id) {}
+
+    @Override
+    public Optional<ChatSession> localCopy(SessionId id, UUID owner) {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<UUID> localCopyOwner(SessionId id) {
+      return Optional.empty();
+    }
+
+    @Override
+    public void keepSetAside(SetAsideWrite write, PendingOp op) {}
+
+    @Override
+    public List<Recorded> recorded() {
+      return List.of();
+    }
+  }
+
+  private static final class Durable extends JournalBridge {
+    private final Journal journal;
+    private final Clock clock;
+    private final Duration copyMaxAge;
+    private final long copyMaxBytes;
+    private final AtomicReference<Instant> lastPrune = new AtomicReference<>(Instant.MIN);
+
+    Durable(Journal journal, Clock clock, Duration copyMaxAge, long copyMaxBytes) {
+      this.journal = journal;
+      this.clock = clock;
+      this.copyMaxAge = copyMaxAge;
+      this.copyMaxBytes = copyMaxBytes;
+    }
+
+    @Override
+    public long record(SessionId id, UUID owner, PendingOp op) {
+      return journal.append(id.value(), owner, SessionCodec.kindOf(op), SessionCodec.opToJson(op));
+    }
+
+    @Override
+    public void release(SessionId id, long sequence) {
+      if (sequence <= 0) {
+        return;
+      }
+      try {
+        journal.release(id.value(), sequence);
+      } catch (JournalException e) {
+        // Still recorded: replayed after a restart, and harmless then (appends are idempotent).
+        log.error(
+            "could not release confirmed writes of session {} from the journal: {}",
+            id,
+            e.getMessage());
+      }
+    }
+
+    @Override
+    public void keepLocalCopy(ChatSession session) {
+      try {
+        journal.putSnapshot(
+            session.id().value(),
+            session.owner(),
+            session.version(),
+            SessionCodec.sessionToRow(session));
+        pruneNowAndThen();
+      } catch (JournalException e) {
+        log.warn("could not keep a local copy of session {}: {}", session.id(), e.getMessage());
+      }
+    }
+
+    @Override
+    public void dropLocalCopy(SessionId id) {
+      try {
+        journal.deleteSnapshot(id.value());
+      } catch (JournalException e) {
+        log.warn("could not drop the local copy of deleted session {}: {}", id, e.getMessage());
+      }
+    }
+
+    @Override
+    public Optional<ChatSession> localCopy(SessionId id, UUID owner) {
+      try {
+        return journal
+            .snapshot(id.value())
+            .filter(copy -> copy.owner().equals(owner))
+            .map(copy -> SessionCodec.sessionFromRow(copy.json()))
+            .filter(session -> session.owner().equals(owner));
+      } catch (JournalException | IllegalArgumentException e) {
+        log.warn("local copy of session {} is unreadable: {}", id, e.getMessage());
+        return Optional.empty();
+      }
+    }
+
+    @Override
+    public Optional<UUID> localCopyOwner(SessionId id) {
+      try {
+        return journal.snapshot(id.value()).map(copy -> copy.owner());
+      } catch (JournalException e) {
+        log.warn("local copy of session {} is unreadable: {}", id, e.getMessage());
+        return Optional.empty();
+      }
+    }
+
+    @Override
+    public void keepSetAside(SetAsideWrite write, PendingOp op) {
+      try {
+        journal.append(
+            SessionCodec.setAsideKey(write.sessionId()),
+            write.owner(),
+            SessionCodec.SET_ASIDE_KIND,
+            SessionCodec.setAsideToJson(write, op));
+      } catch (JournalException e) {
+        log.error(
+            "could not record the set-aside write of session {} durably: {}",
+            write.sessionId(),
+            e.getMessage());
+      }
+    }
+
+    @Override
+    public List<Recorded> recorded() {
+      List<Recorded> out = new ArrayList<>();
+      for (JournalEntry entry : journal.pending()) {
+        try {
+          SessionId id = SessionCodec.sessionOfKey(entry.key());
+          if (SessionCodec.isSetAside(entry)) {
+            out.add(
+                new SetAside(SessionCodec.setAsideFromJson(id, entry.owner(), entry.payload())));
+          } else {
+            PendingOp op = SessionCodec.opFromJson(entry.kind(), entry.payload());
+            out.add(new PendingWrite(id, entry.owner(), op, entry.recordedAt(), entry.sequence()));
+          }
+        } catch (IllegalArgumentException e) {
+          log.error(
+              "journal entry {} cannot be read and is left in place: {}",
+              entry.sequence(),
+              e.getMessage());
+        }
+      }
+      return out;
+    }
+
+    private void pruneNowAndThen() {
+      Instant now = clock.instant();
+      Instant last = Objects.requireNonNull(lastPrune.get());
+      if (!last.equals(Instant.MIN) && Duration.between(last, now).compareTo(PRUNE_INTERVAL) < 0) {
+        return;
+      }
+      if (lastPrune.compareAndSet(last, now)) {
+        int pruned = journal.pruneSnapshots(copyMaxAge, copyMaxBytes);
+        if (pruned > 0) {
+          log.info("dropped {} local copies of sessions past their retention", pruned);
+        }
+      }
+    }
+  }
+}
