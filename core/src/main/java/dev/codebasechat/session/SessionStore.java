@@ -16,6 +16,7 @@ import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.PostgrestHttpException;
 import dev.codebasechat.session.internal.AppendBatches;
+import dev.codebasechat.session.internal.ConfirmationStamps;
 import dev.codebasechat.session.internal.JournalBridge;
 import dev.codebasechat.session.internal.LocalSessionBackend;
 import dev.codebasechat.session.internal.OperatorDelivery;
@@ -201,10 +202,9 @@ public final class SessionStore implements AutoCloseable {
   /** When each held session was last known to match the database ({@link Clock#millis()}). */
   private final ConcurrentHashMap<SessionId, Long> validatedAt = new ConcurrentHashMap<>();
 
-  /** Confirmation stamps, to tell a read that raced a confirmation that it must read again. */
-  private final Cache<SessionId, Long> confirmations;
+  /** Tells a read that raced a confirmation of its session that it must read again. */
+  private final ConfirmationStamps confirmationStamps;
 
-  private final AtomicLong confirmationCounter = new AtomicLong();
   private final List<SetAsideWrite> setAside = new CopyOnWriteArrayList<>();
 
   /** Writes confirmed since start, for progress lines while a backlog drains. */
@@ -275,8 +275,7 @@ public final class SessionStore implements AutoCloseable {
                 })
             .build();
     this.ownerTokens = new OwnerTokens(ticker);
-    this.confirmations =
-        CacheBuilder.newBuilder().expireAfterWrite(Duration.ofMinutes(5)).ticker(ticker).build();
+    this.confirmationStamps = new ConfirmationStamps(ticker);
     this.knownOwners =
         CacheBuilder.newBuilder()
             .maximumSize(200_000)
@@ -418,7 +417,7 @@ public final class SessionStore implements AutoCloseable {
    */
   private CompletableFuture<SessionRead> revalidate(
       Caller caller, SessionId id, ChatSession held, int attempt, Duration deadline) {
-    long startedAt = confirmationCounter.get();
+    long startedAt = confirmationStamps.mark();
     return guard
         .callOnce(
             () -> remote.changes(caller.token(), caller.userId(), id, held.version()), deadline)
@@ -455,8 +454,8 @@ public final class SessionStore implements AutoCloseable {
               }
               // As in readThrough: a confirmation that raced this read may have released writes
               // the answer does not show yet.
-              Long stamp = confirmations.getIfPresent(id);
-              if (stamp != null && stamp > startedAt && attempt < MAX_STALE_READ_RETRIES) {
+              if (confirmationStamps.confirmedSince(id, startedAt)
+                  && attempt < MAX_STALE_READ_RETRIES) {
                 return readHeldOrThrough(caller, id, attempt + 1);
               }
               return CompletableFuture.completedFuture(
@@ -608,7 +607,7 @@ public final class SessionStore implements AutoCloseable {
                 }
                 throw translate(failure, "session " + id);
               }
-              stamp(id);
+              confirmationStamps.stamp(id);
               knownOwners.put(id, caller.userId());
               if (ack.created()) {
                 // Created by this call: empty, no context. Held from now on.
@@ -1070,7 +1069,7 @@ public final class SessionStore implements AutoCloseable {
   }
 
   private CompletableFuture<SessionRead> readThrough(Caller caller, SessionId id, int attempt) {
-    long startedAt = confirmationCounter.get();
+    long startedAt = confirmationStamps.mark();
     return fetch(caller, id)
         .handle(
             (row, failure) -> {
@@ -1083,8 +1082,8 @@ public final class SessionStore implements AutoCloseable {
               SessionRead read = answer(caller, id, row, ReadSource.DATABASE);
               // A confirmation of this session after the read began may have released writes the
               // row did not show yet (the answer then missed them): read again.
-              Long stamp = confirmations.getIfPresent(id);
-              if (stamp != null && stamp > startedAt && attempt < MAX_STALE_READ_RETRIES) {
+              if (confirmationStamps.confirmedSince(id, startedAt)
+                  && attempt < MAX_STALE_READ_RETRIES) {
                 return readThrough(caller, id, attempt + 1);
               }
               return CompletableFuture.completedFuture(read);
@@ -1335,7 +1334,7 @@ public final class SessionStore implements AutoCloseable {
    * before, so the next read asks the database what changed.
    */
   private void deliveredWithoutOwner(SessionId id, PendingOp op) {
-    stamp(id);
+    confirmationStamps.stamp(id);
     if (op instanceof PendingOp.Delete) {
       confirmed.invalidate(id);
       knownOwners.invalidate(id);
@@ -1420,7 +1419,7 @@ public final class SessionStore implements AutoCloseable {
     return guarded(() -> remote.delete(token, owner, id), deadline)
         .thenAccept(
             deleted -> {
-              stamp(id);
+              confirmationStamps.stamp(id);
               confirmed.invalidate(id);
               knownOwners.invalidate(id);
               journal.dropLocalCopy(id);
@@ -1429,7 +1428,7 @@ public final class SessionStore implements AutoCloseable {
 
   private void confirmedAppend(
       SessionId id, UUID owner, PendingOp.Append append, SessionBackend.AppendAck ack) {
-    stamp(id);
+    confirmationStamps.stamp(id);
     knownOwners.put(id, owner);
     ChatSession cached = confirmed.getIfPresent(id);
     if (cached == null) {
@@ -1467,7 +1466,7 @@ public final class SessionStore implements AutoCloseable {
 
   private void confirmedChange(
       SessionId id, SessionBackend.RowVersion row, Function<ChatSession, ChatSession> change) {
-    stamp(id);
+    confirmationStamps.stamp(id);
     ChatSession cached = confirmed.getIfPresent(id);
     if (cached == null) {
       return;
@@ -1482,10 +1481,6 @@ public final class SessionStore implements AutoCloseable {
     } else {
       confirmed.invalidate(id);
     }
-  }
-
-  private void stamp(SessionId id) {
-    confirmations.put(id, confirmationCounter.incrementAndGet());
   }
 
   private FlushOutcome afterHead(Outbox outbox) {
