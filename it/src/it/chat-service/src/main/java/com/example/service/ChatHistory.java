@@ -10,6 +10,7 @@ import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionStore;
 import dev.codebasechat.sync.LocalSessionTable;
 import java.nio.file.Path;
+import okhttp3.OkHttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -42,10 +43,19 @@ public final class ChatHistory implements AutoCloseable {
     return new ChatHistory(store, Clock.systemUTC(), List.of(store, client));
   }
 
-  /** Supabase mode on the given time and scheduler (a test's manual ones). */
+  /** Supabase mode on the given HTTP client, time and scheduler (a test's manual ones). */
   public static ChatHistory supabase(
-      String projectUrl, String publishableKey, Clock clock, ScheduledExecutorService scheduler) {
-    PostgrestClient client = PostgrestClient.builder().projectUrl(projectUrl).apiKey(ApiKey.of(publishableKey)).build();
+      String projectUrl,
+      String publishableKey,
+      OkHttpClient http,
+      Clock clock,
+      ScheduledExecutorService scheduler) {
+    PostgrestClient client =
+        PostgrestClient.builder()
+            .projectUrl(projectUrl)
+            .apiKey(ApiKey.of(publishableKey))
+            .okHttpClient(http)
+            .build();
     SessionStore store = SessionStore.builder(client).clock(clock).scheduler(scheduler).build();
     return new ChatHistory(store, clock, List.of(store, client));
   }

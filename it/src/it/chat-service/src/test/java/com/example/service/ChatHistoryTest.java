@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,16 +53,24 @@ class ChatHistoryTest {
   void anOutage_isRiddenOutOnManualTime_andTheMessageIsStoredOnce() throws Exception {
     ManualClock clock = ManualClock.startingAtEpoch2026();
     ManualScheduler scheduler = new ManualScheduler(clock);
+    OkHttpClient http = new OkHttpClient();
+    // Time moves only while no request is in flight, so no answer is overtaken by a timeout.
+    BooleanSupplier settled = () -> http.dispatcher().runningCallsCount() == 0;
     UUID user = UUID.randomUUID();
     String token = supabase.tokenFor(user);
     try (ChatHistory history =
-        ChatHistory.supabase(supabase.baseUrl(), supabase.apiKey(), clock, scheduler)) {
-      String id = scheduler.callWhileAdvancing(() -> history.start(user, token));
-      supabase.failNext(3, Outage.DATABASE_UNAVAILABLE); // retried after backoffs of fake time
+        ChatHistory.supabase(supabase.baseUrl(), supabase.apiKey(), http, clock, scheduler)) {
+      String id = history.start(user, token);
+      supabase.failNext(2, Outage.DATABASE_UNAVAILABLE); // retried after backoffs of fake time
       history.say(user, token, id, "hello");
 
-      assertThat(scheduler.callWhileAdvancing(() -> history.flush(Duration.ofMinutes(5)))).isTrue();
-      assertThat(scheduler.callWhileAdvancing(() -> history.lastTexts(user, token, id, 10)))
+      boolean flushed =
+          scheduler.callWhileAdvancing(
+              () -> history.flush(Duration.ofMinutes(1)), Duration.ofMinutes(2), settled);
+      assertThat(flushed).isTrue();
+      assertThat(
+              scheduler.callWhileAdvancing(
+                  () -> history.lastTexts(user, token, id, 10), Duration.ofMinutes(1), settled))
           .containsExactly("hello");
       assertThat(supabase.session(id).orElseThrow().messageCount()).isEqualTo(1);
     }
