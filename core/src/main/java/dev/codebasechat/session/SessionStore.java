@@ -337,7 +337,7 @@ public final class SessionStore implements AutoCloseable {
     // A cache hit is answered on the caller's thread without a future in between: the common
     // read stays a lookup plus the ownership check (BENCHMARKS.md, measurement 4).
     SessionRead hit = cacheHit(caller, id);
-    return hit != null ? hit : await(readHeldOrThrough(caller, id, 0));
+    return hit != null ? hit : FutureResults.join(readHeldOrThrough(caller, id, 0));
   }
 
   /** {@link #history} without blocking. */
@@ -466,7 +466,7 @@ public final class SessionStore implements AutoCloseable {
 
   /** The caller's session with only its last {@code n} messages. */
   public SessionRead lastMessages(Caller caller, SessionId id, int n) {
-    return await(lastMessagesAsync(caller, id, n));
+    return FutureResults.join(lastMessagesAsync(caller, id, n));
   }
 
   /** {@link #lastMessages} without blocking. */
@@ -489,7 +489,7 @@ public final class SessionStore implements AutoCloseable {
    * reached: this read never falls back.
    */
   public SessionRead recover(Caller caller, SessionId id) {
-    return await(recoverAsync(caller, id));
+    return FutureResults.join(recoverAsync(caller, id));
   }
 
   /** {@link #recover} without blocking. */
@@ -512,7 +512,7 @@ public final class SessionStore implements AutoCloseable {
    * rather than answering with a partial list.
    */
   public SessionPage list(Caller caller, int limit, int offset, Optional<String> repo) {
-    return await(listAsync(caller, limit, offset, repo));
+    return FutureResults.join(listAsync(caller, limit, offset, repo));
   }
 
   /** {@link #list(Caller, int, int, Optional)} of every repo. */
@@ -579,7 +579,7 @@ public final class SessionStore implements AutoCloseable {
    * @return {@code id}
    */
   public SessionId create(Caller caller, SessionId id) {
-    return await(createAsync(caller, id));
+    return FutureResults.join(createAsync(caller, id));
   }
 
   /** {@link #create(Caller, SessionId)} without blocking. */
@@ -597,7 +597,7 @@ public final class SessionStore implements AutoCloseable {
         .handle(
             (ack, failure) -> {
               if (failure != null) {
-                Throwable cause = RemoteGuard.unwrap(failure);
+                Throwable cause = FutureResults.unwrap(failure);
                 // The database answers an append to a foreign id with 42501 (403); to this caller
                 // the id simply does not exist.
                 if (cause instanceof PostgrestHttpException http
@@ -720,7 +720,8 @@ public final class SessionStore implements AutoCloseable {
    *     maximum
    */
   public AppendReceipt append(Caller caller, SessionId id, List<ChatMessage> messages) {
-    return await(appendAsync(caller, id, messages, Optional.empty(), Optional.empty()));
+    return FutureResults.join(
+        appendAsync(caller, id, messages, Optional.empty(), Optional.empty()));
   }
 
   /** {@link #append(Caller, SessionId, List)}, moving {@code repo} and {@code currentFile} too. */
@@ -730,7 +731,7 @@ public final class SessionStore implements AutoCloseable {
       List<ChatMessage> messages,
       Optional<String> repo,
       Optional<String> currentFile) {
-    return await(appendAsync(caller, id, messages, repo, currentFile));
+    return FutureResults.join(appendAsync(caller, id, messages, repo, currentFile));
   }
 
   /** {@link #append(Caller, SessionId, List)} without blocking. */
@@ -795,7 +796,7 @@ public final class SessionStore implements AutoCloseable {
         .handle(
             (ack, failure) -> {
               if (failure != null) {
-                Throwable cause = RemoteGuard.unwrap(failure);
+                Throwable cause = FutureResults.unwrap(failure);
                 if (cause instanceof PostgrestHttpException http
                     && http.kind() == FailureKind.FORBIDDEN) {
                   knownOwners.invalidate(id);
@@ -815,7 +816,8 @@ public final class SessionStore implements AutoCloseable {
    * its history), bounded by the database timeout.
    */
   public AppendReceipt appendExisting(Caller caller, SessionId id, List<ChatMessage> messages) {
-    return await(appendExistingAsync(caller, id, messages, Optional.empty(), Optional.empty()));
+    return FutureResults.join(
+        appendExistingAsync(caller, id, messages, Optional.empty(), Optional.empty()));
   }
 
   /**
@@ -843,7 +845,7 @@ public final class SessionStore implements AutoCloseable {
 
   /** Changes the session's context. The session must exist for the caller. */
   public SessionRead updateContext(Caller caller, SessionId id, ContextUpdate update) {
-    return await(updateContextAsync(caller, id, update));
+    return FutureResults.join(updateContextAsync(caller, id, update));
   }
 
   /** {@link #updateContext} without blocking. */
@@ -857,7 +859,7 @@ public final class SessionStore implements AutoCloseable {
 
   /** Empties the session's history. The session must exist for the caller. */
   public SessionRead clear(Caller caller, SessionId id) {
-    return await(clearAsync(caller, id));
+    return FutureResults.join(clearAsync(caller, id));
   }
 
   /** {@link #clear} without blocking. */
@@ -867,7 +869,7 @@ public final class SessionStore implements AutoCloseable {
 
   /** Deletes the session. The session must exist for the caller. */
   public void delete(Caller caller, SessionId id) {
-    await(deleteAsync(caller, id));
+    FutureResults.join(deleteAsync(caller, id));
   }
 
   /** {@link #delete} without blocking. */
@@ -882,7 +884,7 @@ public final class SessionStore implements AutoCloseable {
    * {@code timeout}; the report lists what is still pending and why.
    */
   public FlushReport flush(Duration timeout) {
-    return await(flushAsync(timeout));
+    return FutureResults.join(flushAsync(timeout));
   }
 
   /** {@link #flush} without blocking; the timeout is measured on the injected scheduler. */
@@ -1229,7 +1231,7 @@ public final class SessionStore implements AutoCloseable {
               if (failure == null) {
                 return found.map(SessionBackend.SessionHead::session);
               }
-              Throwable cause = RemoteGuard.unwrap(failure);
+              Throwable cause = FutureResults.unwrap(failure);
               if (cause instanceof SessionNotFoundException) {
                 return Optional.<ChatSession>empty();
               }
@@ -1270,7 +1272,7 @@ public final class SessionStore implements AutoCloseable {
                 logProgress();
                 return afterHead(outbox);
               }
-              return onFlushFailure(outbox, token, op, RemoteGuard.unwrap(failure));
+              return onFlushFailure(outbox, token, op, FutureResults.unwrap(failure));
             });
   }
 
@@ -1307,7 +1309,7 @@ public final class SessionStore implements AutoCloseable {
                   }
                 }
               }
-              Throwable cause = RemoteGuard.unwrap(failure);
+              Throwable cause = FutureResults.unwrap(failure);
               if (RemoteGuard.isUnavailable(cause)) {
                 int attempts = outbox.releaseHead(describe(cause));
                 return FlushOutcome.retryAfter(guard.retryDelayAfter(cause, attempts));
@@ -1659,7 +1661,7 @@ public final class SessionStore implements AutoCloseable {
   }
 
   private SessionUnavailableException unavailable(String what, Throwable failure) {
-    Throwable cause = RemoteGuard.unwrap(failure);
+    Throwable cause = FutureResults.unwrap(failure);
     @Nullable Duration retryAfter = null;
     if (cause instanceof PostgrestHttpException http && http.retryAfter().isPresent()) {
       retryAfter = http.retryAfter().get();
@@ -1671,7 +1673,7 @@ public final class SessionStore implements AutoCloseable {
   }
 
   private RuntimeException translate(Throwable failure, String what) {
-    Throwable cause = RemoteGuard.unwrap(failure);
+    Throwable cause = FutureResults.unwrap(failure);
     if (cause instanceof SessionException session) {
       return session;
     }
@@ -1714,10 +1716,6 @@ public final class SessionStore implements AutoCloseable {
       return runtime;
     }
     return new IllegalStateException(cause);
-  }
-
-  private static <T> T await(CompletableFuture<T> future) {
-    return FutureResults.join(future);
   }
 
   private static Ticker clockTicker(Clock clock) {
@@ -1770,7 +1768,7 @@ public final class SessionStore implements AutoCloseable {
   private final class ThroughTheTable extends WritePath {
     @Override
     SessionId createFresh(Caller caller, SessionId id) {
-      await(
+      FutureResults.join(
           remote.append(
               caller.token(),
               caller.userId(),

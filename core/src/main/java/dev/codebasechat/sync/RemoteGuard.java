@@ -20,9 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -160,7 +158,7 @@ public final class RemoteGuard {
         .whenComplete(
             (value, failure) -> {
               if (failure != null) {
-                result.completeExceptionally(unwrap(failure));
+                result.completeExceptionally(FutureResults.unwrap(failure));
               } else {
                 result.complete(value);
               }
@@ -225,7 +223,7 @@ public final class RemoteGuard {
         .whenComplete(
             (value, failure) -> {
               if (failure != null) {
-                result.completeExceptionally(unwrap(failure));
+                result.completeExceptionally(FutureResults.unwrap(failure));
               } else {
                 result.complete(value);
               }
@@ -309,7 +307,7 @@ public final class RemoteGuard {
    * fast and costs nothing).
    */
   public Duration retryDelayAfter(Throwable failure, int attempt) {
-    Throwable cause = unwrap(failure);
+    Throwable cause = FutureResults.unwrap(failure);
     Optional<Duration> retryAfter = retryAfterOf(cause);
     if (retryAfter.isPresent()) {
       return retryAfter.get();
@@ -321,7 +319,7 @@ public final class RemoteGuard {
    * Whether {@code failure} means the database is unreachable right now (fall back, retry later).
    */
   public static boolean isUnavailable(Throwable failure) {
-    Throwable cause = unwrap(failure);
+    Throwable cause = FutureResults.unwrap(failure);
     return cause instanceof CallNotPermittedException || isTransient(cause);
   }
 
@@ -330,20 +328,15 @@ public final class RemoteGuard {
    * or a {@link DeadlineExceededException}.
    */
   public static boolean isTransient(Throwable failure) {
-    Throwable cause = unwrap(failure);
+    Throwable cause = FutureResults.unwrap(failure);
     return cause instanceof DeadlineExceededException
         || (cause instanceof PostgrestException remote && remote.kind() == FailureKind.TRANSIENT);
-  }
-
-  /** Strips {@link CompletionException} and {@link ExecutionException} wrappers. */
-  public static Throwable unwrap(Throwable failure) {
-    return FutureResults.unwrap(failure);
   }
 
   private Long intervalMillis(Integer attempt, Either<Throwable, Object> outcome) {
     Duration wait = backoff(attempt);
     if (outcome.isLeft()) {
-      Optional<Duration> retryAfter = retryAfterOf(unwrap(outcome.getLeft()));
+      Optional<Duration> retryAfter = retryAfterOf(FutureResults.unwrap(outcome.getLeft()));
       if (retryAfter.isPresent()) {
         if (retryAfter.get().compareTo(maxBackoff) > 0) {
           return -1L; // give up now; the caller waits for Retry-After without holding anything

@@ -2,6 +2,7 @@ package dev.codebasechat.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.codebasechat.FutureResults;
 import dev.codebasechat.sync.BreakerState;
 import dev.codebasechat.sync.SqliteJournal;
 import dev.codebasechat.testing.ManualClock;
@@ -198,7 +199,7 @@ class HeldSessionsTest {
 
     assertThat(doneBeforeTheBound).isFalse();
     assertThat(read).isCompletedExceptionally();
-    Throwable failure = dev.codebasechat.sync.RemoteGuard.unwrap(read.handle((v, e) -> e).join());
+    Throwable failure = FutureResults.unwrap(read.handle((v, e) -> e).join());
     assertThat(failure).isInstanceOf(SessionUnavailableException.class);
     assertThat(((SessionUnavailableException) failure).retryAfter()).isPresent();
   }

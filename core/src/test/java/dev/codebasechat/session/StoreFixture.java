@@ -2,6 +2,7 @@ package dev.codebasechat.session;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.codebasechat.FutureResults;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import okhttp3.OkHttpClient;
@@ -163,14 +163,7 @@ final class StoreFixture implements AutoCloseable {
    */
   <T> T resolve(CompletableFuture<T> future) {
     driveUntil(future::isDone, Duration.ofMinutes(10));
-    try {
-      return future.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      throw e;
-    }
+    return FutureResults.join(future);
   }
 
   /**
@@ -182,7 +175,7 @@ final class StoreFixture implements AutoCloseable {
     if (failure == null) {
       throw new AssertionError("expected a failure but got " + future.join());
     }
-    return dev.codebasechat.sync.RemoteGuard.unwrap(failure);
+    return FutureResults.unwrap(failure);
   }
 
   /** Drives time until every acknowledged write is confirmed. */

@@ -12,6 +12,7 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import dev.codebasechat.FutureResults;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.FailureKind;
@@ -136,7 +137,7 @@ class RemoteGuardTest {
     RemoteGuard guard = guard().minimumCalls(1).slidingWindow(1).build();
     wm.stubFor(post(urlPathEqualTo(RPC)).willReturn(PostgrestResponses.jwtInvalid()));
 
-    Throwable failure = append(guard).handle((r, e) -> RemoteGuard.unwrap(e)).join();
+    Throwable failure = append(guard).handle((r, e) -> FutureResults.unwrap(e)).join();
 
     assertThat(failure).isInstanceOf(PostgrestException.class);
     assertThat(((PostgrestException) failure).kind()).isEqualTo(FailureKind.AUTH);
@@ -152,7 +153,7 @@ class RemoteGuardTest {
         post(urlPathEqualTo(RPC))
             .willReturn(PostgrestResponses.rlsViolation403("codebase_chat_sessions")));
 
-    Throwable failure = append(guard).handle((r, e) -> RemoteGuard.unwrap(e)).join();
+    Throwable failure = append(guard).handle((r, e) -> FutureResults.unwrap(e)).join();
 
     assertThat(((PostgrestException) failure).kind()).isEqualTo(FailureKind.FORBIDDEN);
     wm.verify(exactly(1), postRequestedFor(urlPathEqualTo(RPC)));
@@ -168,7 +169,7 @@ class RemoteGuardTest {
     assertThat(guard.breakerState()).isEqualTo(BreakerState.OPEN);
     wm.resetRequests();
 
-    Throwable failure = append(guard).handle((r, e) -> RemoteGuard.unwrap(e)).join();
+    Throwable failure = append(guard).handle((r, e) -> FutureResults.unwrap(e)).join();
 
     assertThat(failure).isInstanceOf(CallNotPermittedException.class);
     assertThat(RemoteGuard.isUnavailable(failure)).isTrue();
@@ -192,7 +193,7 @@ class RemoteGuardTest {
     wm.stubFor(post(urlPathEqualTo(RPC)).willReturn(PostgrestResponses.rpcResult("{}")));
 
     clock.advance(Duration.ofMillis(5_000)); // resilience4j waits strictly longer than the duration
-    assertThat(append(guard).handle((r, e) -> RemoteGuard.unwrap(e)).join())
+    assertThat(append(guard).handle((r, e) -> FutureResults.unwrap(e)).join())
         .isInstanceOf(CallNotPermittedException.class);
     clock.advance(Duration.ofMillis(1));
     append(guard).join();
@@ -221,7 +222,7 @@ class RemoteGuardTest {
               throw new IllegalStateException("bug");
             });
 
-    assertThat(result.handle((r, e) -> RemoteGuard.unwrap(e)).join())
+    assertThat(result.handle((r, e) -> FutureResults.unwrap(e)).join())
         .isInstanceOf(IllegalStateException.class);
   }
 

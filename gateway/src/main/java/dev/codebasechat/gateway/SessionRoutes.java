@@ -232,7 +232,8 @@ final class SessionRoutes {
     } catch (RuntimeException e) {
       throw translate(e);
     }
-    AppendReceipt receipt = call(() -> join(store.appendAsync(caller, id, messages, repo, file)));
+    AppendReceipt receipt =
+        call(() -> FutureResults.join(store.appendAsync(caller, id, messages, repo, file)));
     ObjectNode out = Json.MAPPER.createObjectNode();
     out.put("success", true);
     out.put("sessionId", id.value());
@@ -324,7 +325,7 @@ final class SessionRoutes {
     // This route appends only to a session the caller has: answered from what the store holds or
     // knows, else from one read of the session's head (never its history).
     AppendReceipt receipt =
-        call(() -> join(store.appendExistingAsync(caller, id, messages, repo, file)));
+        call(() -> FutureResults.join(store.appendExistingAsync(caller, id, messages, repo, file)));
     ObjectNode out = Json.MAPPER.createObjectNode();
     out.put("sessionId", id.value());
     out.put("accepted", receipt.accepted());
@@ -462,10 +463,6 @@ final class SessionRoutes {
           "invalid_parameter", name + " must be from " + min + " to " + max + " but was " + parsed);
     }
     return (int) parsed;
-  }
-
-  private static <T> T join(java.util.concurrent.CompletableFuture<T> future) {
-    return FutureResults.join(future);
   }
 
   /** Runs a store call, turning what it throws into the answer the client gets. */
