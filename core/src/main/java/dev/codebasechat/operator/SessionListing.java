@@ -79,14 +79,7 @@ public final class SessionListing {
             .body();
     List<SessionRow> sessions = new ArrayList<>();
     for (JsonNode row : rows) {
-      sessions.add(
-          new SessionRow(
-              SessionId.of(row.path("session_id").asText()),
-              UUID.fromString(row.path("user_id").asText()),
-              row.path("message_count").asInt(0),
-              row.path("history_bytes").asLong(0), // kept by the database: no history downloaded
-              SessionCodec.parseTime(row.path("last_activity")),
-              text(row, "repo")));
+      sessions.add(rowOf(row));
     }
     // Aggregates are off by default in PostgREST, so the totals come from the two small columns.
     long total = 0;
@@ -132,14 +125,7 @@ public final class SessionListing {
     checkLimit(limit);
     List<SessionRow> sessions = new ArrayList<>();
     for (ObjectNode row : table.listAll(owner, limit, 0).rows()) {
-      sessions.add(
-          new SessionRow(
-              SessionId.of(row.path("session_id").asText()),
-              UUID.fromString(row.path("user_id").asText()),
-              row.path("message_count").asInt(0),
-              row.path("history_bytes").asLong(0),
-              SessionCodec.parseTime(row.path("last_activity")),
-              text(row, "repo")));
+      sessions.add(rowOf(row));
     }
     LocalSessionTable.Totals totals = table.totals(owner, activeSince);
     return new Listing(sessions, totals.sessions(), totals.activeSince(), totals.messages());
@@ -149,6 +135,17 @@ public final class SessionListing {
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be at least 1 but was " + limit);
     }
+  }
+
+  /** One listed row; the history's size is the table's own column, no history is downloaded. */
+  private static SessionRow rowOf(JsonNode row) {
+    return new SessionRow(
+        SessionId.of(row.path("session_id").asText()),
+        UUID.fromString(row.path("user_id").asText()),
+        row.path("message_count").asInt(0),
+        row.path("history_bytes").asLong(0),
+        SessionCodec.parseTime(row.path("last_activity")),
+        text(row, "repo"));
   }
 
   private static Optional<String> text(JsonNode row, String field) {
