@@ -405,7 +405,6 @@ public final class FakeSupabase
 
   /** The next {@code count} requests get {@code outage} without touching the table. */
   public void failNext(int count, Outage outage) {
-    requireCount(count);
     requireInBand(outage);
     faults.failNext(count, outage);
   }
@@ -429,7 +428,6 @@ public final class FakeSupabase
    * reset instead of answered: the client cannot know whether the write happened.
    */
   public void loseResponseOfNext(int count) {
-    requireCount(count);
     faults.loseNext(count);
   }
 
@@ -446,9 +444,6 @@ public final class FakeSupabase
    * timeout.
    */
   public void delayResponses(Duration delay) {
-    if (delay.isNegative()) {
-      throw new IllegalArgumentException("delay must not be negative but was " + delay);
-    }
     faults.delay(delay);
   }
 
@@ -464,12 +459,6 @@ public final class FakeSupabase
   public void clearFaults() {
     goUp();
     faults.clear();
-  }
-
-  private static void requireCount(int count) {
-    if (count < 0) {
-      throw new IllegalArgumentException("count must not be negative but was " + count);
-    }
   }
 
   private static void requireInBand(Outage outage) {

@@ -91,7 +91,7 @@ final class FaultPlan {
   }
 
   synchronized void failNext(int count, Outage kind) {
-    failNext = count;
+    failNext = requireCount(count);
     failNextKind = kind;
   }
 
@@ -101,11 +101,21 @@ final class FaultPlan {
   }
 
   synchronized void loseNext(int count) {
-    loseNext = count;
+    loseNext = requireCount(count);
   }
 
   synchronized void delay(Duration delay) {
+    if (delay.isNegative()) {
+      throw new IllegalArgumentException("delay must not be negative but was " + delay);
+    }
     this.delay = delay;
+  }
+
+  private static int requireCount(int count) {
+    if (count < 0) {
+      throw new IllegalArgumentException("count must not be negative but was " + count);
+    }
+    return count;
   }
 
   synchronized void clear() {
