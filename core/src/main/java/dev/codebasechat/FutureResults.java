@@ -36,4 +36,13 @@ public final class FutureResults {
     }
     return current;
   }
+
+  /**
+   * {@code failure} to throw again from a stage of a future: the unchecked failure itself, or a
+   * {@link CompletionException} carrying a checked one.
+   */
+  public static RuntimeException rethrow(Throwable failure) {
+    Throwable cause = unwrap(failure);
+    return cause instanceof RuntimeException unchecked ? unchecked : new CompletionException(cause);
+  }
 }

@@ -42,10 +42,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -509,7 +512,10 @@ public final class SessionStore implements AutoCloseable {
   /**
    * A page of the caller's sessions, most recent activity first, optionally only those of one repo.
    * Needs the database: fails with {@link SessionUnavailableException} when it cannot be reached
-   * rather than answering with a partial list.
+   * rather than answering with a partial list. The caller's sessions with writes acknowledged here
+   * but not confirmed yet come first on the first page (a session created a moment ago is listed),
+   * and on no other page, so the first page may hold more than {@code limit}; sessions the caller's
+   * pending writes delete are left out.
    */
   public SessionPage list(Caller caller, int limit, int offset, Optional<String> repo) {
     return FutureResults.join(listAsync(caller, limit, offset, repo));
@@ -551,7 +557,7 @@ public final class SessionStore implements AutoCloseable {
               if (failure != null) {
                 throw translate(failure, "the session list");
               }
-              return withoutPendingDeletes(caller, page);
+              return withPendingWrites(caller, page, repo);
             });
   }
 
@@ -1161,9 +1167,44 @@ public final class SessionStore implements AutoCloseable {
     throw unavailable("session " + id, failure);
   }
 
-  private SessionPage withoutPendingDeletes(Caller caller, SessionPage page) {
-    List<SessionSummary> kept = new ArrayList<>();
+  /**
+   * {@code page} as this process knows it: the caller's sessions written here and not confirmed yet
+   * first (on the first page only), those that the caller's pending writes delete left out.
+   */
+  private SessionPage withPendingWrites(Caller caller, SessionPage page, Optional<String> repo) {
+    List<SessionSummary> pendingFirst = new ArrayList<>();
+    Set<SessionId> pendingIds = new HashSet<>();
+    for (Outbox outbox : outboxes.values()) {
+      if (!outbox.owner.equals(caller.userId())
+          || outbox.endsDeleted()
+          || !(outbox.knownNew || outbox.hasAppend())) {
+        continue;
+      }
+      ChatSession base =
+          Optional.ofNullable(confirmed.getIfPresent(outbox.id))
+              .orElseGet(() -> ChatSession.empty(outbox.id, caller.userId()));
+      Optional<ChatSession> overlaid = outbox.overlay(Optional.of(base));
+      if (overlaid.isEmpty() || (repo.isPresent() && !overlaid.get().repo().equals(repo))) {
+        continue;
+      }
+      ChatSession session = overlaid.get();
+      Instant written = outbox.oldestAcknowledged().orElseGet(clock::instant);
+      pendingIds.add(outbox.id);
+      pendingFirst.add(
+          new SessionSummary(
+              outbox.id,
+              session.repo(),
+              session.currentFile(),
+              session.messageCount(),
+              session.lastActivity().filter(at -> at.isAfter(written)).orElse(written),
+              written));
+    }
+    pendingFirst.sort(Comparator.comparing(SessionSummary::lastActivity).reversed());
+    List<SessionSummary> kept = new ArrayList<>(page.offset() == 0 ? pendingFirst : List.of());
     for (SessionSummary summary : page.sessions()) {
+      if (pendingIds.contains(summary.id())) {
+        continue;
+      }
       Outbox outbox = outboxes.get(summary.id());
       if (outbox != null
           && outbox.owner.equals(caller.userId())

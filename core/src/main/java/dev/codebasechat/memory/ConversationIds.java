@@ -1,0 +1,171 @@
+package dev.codebasechat.memory;
+
+import dev.codebasechat.session.SessionId;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Maps a framework's conversation id to a session of one user, and back. Frameworks name
+ * conversations freely ({@code "default"}, a UUID, a number) and in one namespace for all users; a
+ * session id is unique across all users. So the session of a conversation is named after both:
+ * {@code chat-<user's 16 digits>-<the conversation id, encoded>}, where the digits come from a hash
+ * of the user id and the encoding is reversible (base 62 of the conversation id's bytes), so that
+ * listing a user's sessions lists their conversation ids without reading anything else.
+ *
+ * <ul>
+ *   <li>Two users' {@code "default"} are two sessions; nothing of the token goes into either id.
+ *   <li>A conversation id that already is a session id (one the gateway handed out, say) names that
+ *       session itself, unless it has the 16 digits of the caller's own namespace.
+ *   <li>A conversation id takes up to {@value #MAX_CONVERSATION_ID_BYTES} bytes of UTF-8, or is a
+ *       UUID in its canonical form (stored in 16 bytes); a longer one is refused with {@link
+ *       IllegalArgumentException}.
+ *   <li>Two users whose hashes share the 16 digits (about one pair in 10<sup>16</sup>) cannot both
+ *       use the same conversation id: the second is refused as the id of another user's session.
+ *       Row Level Security keeps either from seeing the other's.
+ * </ul>
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class ConversationIds {
+
+  /** Longest conversation id, in bytes of UTF-8 (a canonical UUID is accepted at any rate). */
+  public static final int MAX_CONVERSATION_ID_BYTES = 28;
+
+  private static final String ALPHABET =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  private static final BigInteger BASE = BigInteger.valueOf(ALPHABET.length());
+  private static final int NAMESPACE_DIGITS = 16;
+  private static final int MIN_NAME_CHARS = 6;
+  private static final byte TEXT = 1;
+  private static final byte UUID_BYTES = 2;
+  private static final Pattern CANONICAL_UUID =
+      Pattern.compile("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$");
+
+  private ConversationIds() {}
+
+  /**
+   * The session that holds {@code user}'s conversation {@code conversationId}.
+   *
+   * @throws IllegalArgumentException if {@code conversationId} is empty or longer than {@value
+   *     #MAX_CONVERSATION_ID_BYTES} bytes of UTF-8 (and not a canonical UUID)
+   */
+  public static SessionId sessionOf(UUID user, String conversationId) {
+    if (conversationId.isEmpty()) {
+      throw new IllegalArgumentException("a conversation id must not be empty");
+    }
+    String namespace = namespaceOf(user);
+    if (SessionId.FORMAT.matcher(conversationId).matches()
+        && !namespace.equals(digitsOf(conversationId))) {
+      return SessionId.of(conversationId);
+    }
+    byte[] encoded;
+    if (CANONICAL_UUID.matcher(conversationId).matches()) {
+      UUID uuid = UUID.fromString(conversationId);
+      encoded =
+          ByteBuffer.allocate(17)
+              .put(UUID_BYTES)
+              .putLong(uuid.getMostSignificantBits())
+              .putLong(uuid.getLeastSignificantBits())
+              .array();
+    } else {
+      byte[] text = conversationId.getBytes(StandardCharsets.UTF_8);
+      if (text.length > MAX_CONVERSATION_ID_BYTES) {
+        throw new IllegalArgumentException(
+            "a conversation id must take at most "
+                + MAX_CONVERSATION_ID_BYTES
+                + " bytes of UTF-8 (or be a UUID) but took "
+                + text.length);
+      }
+      encoded = new byte[text.length + 1];
+      encoded[0] = TEXT;
+      System.arraycopy(text, 0, encoded, 1, text.length);
+    }
+    return SessionId.of("chat-" + namespace + "-" + base62(new BigInteger(1, encoded)));
+  }
+
+  /**
+   * The conversation id of {@code user}'s session {@code id}: the decoded name of a session of the
+   * user's namespace, the session id itself for any other session.
+   */
+  public static String conversationOf(UUID user, SessionId id) {
+    return decoded(user, id).orElse(id.value());
+  }
+
+  /** Whether {@code id} is named after one of {@code user}'s conversation ids. */
+  public static boolean isNamedByConversation(UUID user, SessionId id) {
+    return decoded(user, id).isPresent();
+  }
+
+  private static Optional<String> decoded(UUID user, SessionId id) {
+    String value = id.value();
+    if (!namespaceOf(user).equals(digitsOf(value))) {
+      return Optional.empty();
+    }
+    String name = value.substring(value.lastIndexOf('-') + 1);
+    byte[] bytes = unsigned(fromBase62(name));
+    if (bytes.length == 17 && bytes[0] == UUID_BYTES) {
+      ByteBuffer buffer = ByteBuffer.wrap(bytes, 1, 16);
+      return Optional.of(new UUID(buffer.getLong(), buffer.getLong()).toString());
+    }
+    if (bytes.length >= 1 && bytes[0] == TEXT) {
+      return Optional.of(new String(bytes, 1, bytes.length - 1, StandardCharsets.UTF_8));
+    }
+    return Optional.empty();
+  }
+
+  /** The 16 digits of {@code user}'s namespace: the first bytes of SHA-256 of the user id. */
+  static String namespaceOf(UUID user) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(user.toString().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
+      BigInteger number = new BigInteger(1, Arrays.copyOf(digest, 8));
+      String digits = number.mod(BigInteger.TEN.pow(NAMESPACE_DIGITS)).toString();
+      return "0".repeat(NAMESPACE_DIGITS - digits.length()) + digits;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+  }
+
+  private static String digitsOf(String sessionId) {
+    int first = sessionId.indexOf('-');
+    int last = sessionId.lastIndexOf('-');
+    return first < 0 || last <= first ? "" : sessionId.substring(first + 1, last);
+  }
+
+  private static String base62(BigInteger number) {
+    StringBuilder out = new StringBuilder();
+    BigInteger rest = number;
+    while (rest.signum() > 0) {
+      BigInteger[] division = rest.divideAndRemainder(BASE);
+      out.append(ALPHABET.charAt(division[1].intValue()));
+      rest = division[0];
+    }
+    while (out.length() < MIN_NAME_CHARS) {
+      out.append('0');
+    }
+    return out.reverse().toString();
+  }
+
+  private static BigInteger fromBase62(String text) {
+    BigInteger number = BigInteger.ZERO;
+    for (int i = 0; i < text.length(); i++) {
+      number = number.multiply(BASE).add(BigInteger.valueOf(ALPHABET.indexOf(text.charAt(i))));
+    }
+    return number;
+  }
+
+  /** The magnitude's bytes without the sign byte {@link BigInteger#toByteArray} may add. */
+  private static byte[] unsigned(BigInteger number) {
+    byte[] bytes = number.toByteArray();
+    return bytes.length > 1 && bytes[0] == 0 ? Arrays.copyOfRange(bytes, 1, bytes.length) : bytes;
+  }
+}

@@ -1,0 +1,321 @@
+package dev.codebasechat.memory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.codebasechat.FutureResults;
+import dev.codebasechat.memory.internal.MemoryView;
+import dev.codebasechat.memory.internal.MessageIds;
+import dev.codebasechat.session.Caller;
+import dev.codebasechat.session.ChatMessage;
+import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.ContextUpdate;
+import dev.codebasechat.session.MessageId;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionNotFoundException;
+import dev.codebasechat.session.SessionPage;
+import dev.codebasechat.session.SessionStore;
+import dev.codebasechat.session.SessionSummary;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A framework's chat memory kept in the caller's sessions, append-only: the framework hands over
+ * its window (the messages it wants the model to see next), and the memory compares it with what
+ * the session holds. Messages new to the window are appended, in one idempotent append; messages
+ * that fell out of the window stay in the history; the window itself is remembered as a view of the
+ * history and is what {@link #window} returns. Shrinking a window never deletes a message: only
+ * {@link #delete} does, and it deletes the whole conversation.
+ *
+ * <p>Every call acts for the caller {@link CallerContext} binds on the calling thread (it throws
+ * {@link IllegalStateException} when none is), on the session {@link ConversationIds} names for
+ * that caller. Another user's conversation is never read: a conversation id of another user's
+ * session reads as an empty conversation, and writing to it fails with {@link
+ * SessionNotFoundException}, as the store answers for a missing session.
+ *
+ * <p>Costs: a read is the store's read (from its cache after the first, as every read of the
+ * store); a save that adds messages is one append, a save that only drops messages from the window
+ * is one metadata update, a save that changes nothing writes nothing. Failures are the store's
+ * ({@code SessionUnavailableException} and the rest of {@code SessionException}), unwrapped by the
+ * blocking forms.
+ *
+ * <p>Thread-safe. The asynchronous forms read the caller before they return.
+ *
+ * @param <M> the framework's message type
+ */
+public final class ConversationMemory<M> {
+  private static final int PAGE_SIZE = 200;
+
+  private final SessionStore store;
+  private final MessageCodec<M> codec;
+  private final Clock clock;
+
+  private ConversationMemory(SessionStore store, MessageCodec<M> codec, Clock clock) {
+    this.store = store;
+    this.codec = codec;
+    this.clock = clock;
+  }
+
+  /** A memory over {@code store} storing messages with {@code codec}, timed by {@code clock}. */
+  public static <M> ConversationMemory<M> of(
+      SessionStore store, MessageCodec<M> codec, Clock clock) {
+    return new ConversationMemory<>(store, codec, clock);
+  }
+
+  /** The window last saved for the caller's conversation; empty for a conversation never saved. */
+  public List<M> window(String conversationId) {
+    return FutureResults.join(windowAsync(conversationId));
+  }
+
+  /** {@link #window} without blocking. */
+  public CompletableFuture<List<M>> windowAsync(String conversationId) {
+    return windowEntriesAsync(conversationId)
+        .thenApply(entries -> entries.stream().map(StoredMessage::message).toList());
+  }
+
+  /** The window with each message's stable id and first-stored time. */
+  public List<StoredMessage<M>> windowEntries(String conversationId) {
+    return FutureResults.join(windowEntriesAsync(conversationId));
+  }
+
+  /** {@link #windowEntries} without blocking. */
+  public CompletableFuture<List<StoredMessage<M>>> windowEntriesAsync(String conversationId) {
+    Caller caller = CallerContext.require();
+    SessionId id = ConversationIds.sessionOf(caller.userId(), conversationId);
+    return session(caller, id)
+        .thenApply(
+            session -> {
+              List<StoredMessage<M>> entries = new ArrayList<>();
+              for (int at : MemoryView.positions(session.messages(), session.metadata())) {
+                entries.add(entry(session.messages().get(at)));
+              }
+              return entries;
+            });
+  }
+
+  /**
+   * Every message of the caller's conversation, those outside the window included, in the history's
+   * order.
+   */
+  public List<StoredMessage<M>> history(String conversationId) {
+    Caller caller = CallerContext.require();
+    SessionId id = ConversationIds.sessionOf(caller.userId(), conversationId);
+    ChatSession session = FutureResults.join(session(caller, id));
+    return session.messages().stream().map(this::entry).toList();
+  }
+
+  /**
+   * Makes {@code window} the caller's conversation's window: appends the messages the session does
+   * not hold yet (creating the session on first use) and remembers the window as a view.
+   *
+   * @throws IllegalArgumentException if a message cannot be stored (the codec says why), or the
+   *     conversation id is refused by {@link ConversationIds}; nothing is written then
+   */
+  public void saveWindow(String conversationId, List<M> window) {
+    FutureResults.join(saveWindowAsync(conversationId, window));
+  }
+
+  /** {@link #saveWindow} without blocking (the arguments are checked before it returns). */
+  public CompletableFuture<Void> saveWindowAsync(String conversationId, List<M> window) {
+    Caller caller = CallerContext.require();
+    SessionId id = ConversationIds.sessionOf(caller.userId(), conversationId);
+    List<M> wanted = List.copyOf(window);
+    List<MessageCodec.Encoded> encoded = wanted.stream().map(codec::encode).toList();
+    return stored(caller, id)
+        .thenCompose(
+            found -> {
+              if (found.isPresent()
+                  || ConversationIds.isNamedByConversation(caller.userId(), id)
+                  || wanted.isEmpty()) {
+                return save(
+                    caller,
+                    id,
+                    found.orElseGet(() -> ChatSession.empty(id, caller.userId())),
+                    wanted,
+                    encoded);
+              }
+              // A session id of its own (from the gateway, say) that this caller has no session
+              // under: created now, so that another user's id is refused at once, not set aside
+              // later by the write-behind.
+              return store
+                  .createAsync(caller, id)
+                  .thenCompose(
+                      created ->
+                          save(
+                              caller, id, ChatSession.empty(id, caller.userId()), wanted, encoded));
+            });
+  }
+
+  private CompletableFuture<Void> save(
+      Caller caller,
+      SessionId id,
+      ChatSession session,
+      List<M> wanted,
+      List<MessageCodec.Encoded> encoded) {
+    List<ChatMessage> history = session.messages();
+    List<Integer> viewed = MemoryView.positions(history, session.metadata());
+    List<MessageId> window = new ArrayList<>(wanted.size());
+    List<ChatMessage> fresh = new ArrayList<>();
+    int next = 0; // the first view position a wanted message may still match
+    String previous = "";
+    for (int i = 0; i < wanted.size(); i++) {
+      MessageId matched = null;
+      for (int v = next; v < viewed.size() && matched == null; v++) {
+        ChatMessage held = history.get(viewed.get(v));
+        if (Objects.equals(decode(held), wanted.get(i))) {
+          matched = held.id();
+          next = v + 1;
+        }
+      }
+      if (matched == null) {
+        ChatMessage added = stored(id, previous, wanted.get(i), encoded.get(i));
+        fresh.add(added);
+        matched = added.id();
+      }
+      window.add(matched);
+      previous = matched.value();
+    }
+    List<MessageId> before = viewed.stream().map(at -> history.get(at).id()).toList();
+    if (fresh.isEmpty()) {
+      if (window.equals(before) || history.isEmpty()) {
+        return CompletableFuture.completedFuture(null);
+      }
+      ArrayNode runs = MemoryView.runs(window, history);
+      MessageId last = history.get(history.size() - 1).id();
+      ContextUpdate update =
+          new ContextUpdate(
+              Optional.empty(),
+              Optional.empty(),
+              Optional.empty(),
+              Optional.of(MemoryView.metadataWith(session.metadata(), last, runs)));
+      return store.updateContextAsync(caller, id, update).thenApply(read -> null);
+    }
+    List<ChatMessage> after = new ArrayList<>(history);
+    after.addAll(fresh);
+    if (!readsAs(after, session.metadata(), window)) {
+      ChatMessage last = fresh.get(fresh.size() - 1);
+      ArrayNode runs = MemoryView.runs(window, after);
+      Optional<JsonNode> payload = MemoryView.payloadOf(last);
+      fresh.set(
+          fresh.size() - 1,
+          new ChatMessage(
+              last.id(),
+              last.role(),
+              last.content(),
+              last.timestamp(),
+              MemoryView.attachment(payload, Optional.of(runs))));
+    }
+    return store.appendAsync(caller, id, fresh).thenApply(receipt -> null);
+  }
+
+  /** Whether {@code history} without a new view already reads as {@code window}. */
+  private static boolean readsAs(
+      List<ChatMessage> history, JsonNode metadata, List<MessageId> window) {
+    List<Integer> positions = MemoryView.positions(history, metadata);
+    if (positions.size() != window.size()) {
+      return false;
+    }
+    for (int i = 0; i < positions.size(); i++) {
+      if (!history.get(positions.get(i)).id().equals(window.get(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code message} as a session message: its payload only when the text alone would lose some. */
+  private ChatMessage stored(
+      SessionId id, String previous, M message, MessageCodec.Encoded encoded) {
+    boolean plain =
+        Objects.equals(codec.decode(encoded.role(), encoded.text(), Optional.empty()), message);
+    Optional<JsonNode> payload = plain ? Optional.empty() : Optional.of(encoded.payload());
+    MessageId messageId =
+        MessageIds.derive(
+            id,
+            previous,
+            encoded.role().wireName()
+                + '\n'
+                + encoded.text()
+                + '\n'
+                + payload.map(JsonNode::toString).orElse(""));
+    return new ChatMessage(
+        messageId,
+        encoded.role(),
+        encoded.text(),
+        clock.instant(),
+        MemoryView.attachment(payload, Optional.empty()));
+  }
+
+  /**
+   * Deletes the caller's conversation: its whole history, not only the window. Deleting a
+   * conversation that does not exist does nothing.
+   */
+  public void delete(String conversationId) {
+    FutureResults.join(deleteAsync(conversationId));
+  }
+
+  /** {@link #delete} without blocking. */
+  public CompletableFuture<Void> deleteAsync(String conversationId) {
+    Caller caller = CallerContext.require();
+    SessionId id = ConversationIds.sessionOf(caller.userId(), conversationId);
+    return store
+        .deleteAsync(caller, id)
+        .exceptionally(
+            failure -> {
+              if (FutureResults.unwrap(failure) instanceof SessionNotFoundException) {
+                return null;
+              }
+              throw FutureResults.rethrow(failure);
+            });
+  }
+
+  /**
+   * The conversation ids of every session of the caller, most recently active first (a session
+   * created through the gateway lists as its session id).
+   */
+  public List<String> conversationIds() {
+    Caller caller = CallerContext.require();
+    List<String> ids = new ArrayList<>();
+    for (int offset = 0; ; offset += PAGE_SIZE) {
+      SessionPage page = store.list(caller, PAGE_SIZE, offset);
+      for (SessionSummary summary : page.sessions()) {
+        ids.add(ConversationIds.conversationOf(caller.userId(), summary.id()));
+      }
+      if (page.sessions().size() < PAGE_SIZE) {
+        return ids;
+      }
+    }
+  }
+
+  private CompletableFuture<ChatSession> session(Caller caller, SessionId id) {
+    return stored(caller, id)
+        .thenApply(found -> found.orElseGet(() -> ChatSession.empty(id, caller.userId())));
+  }
+
+  /** The caller's session {@code id}; empty when the caller has none (another user's included). */
+  private CompletableFuture<Optional<ChatSession>> stored(Caller caller, SessionId id) {
+    return store
+        .historyAsync(caller, id)
+        .handle(
+            (read, failure) -> {
+              if (failure == null) {
+                return Optional.of(read.session());
+              }
+              if (FutureResults.unwrap(failure) instanceof SessionNotFoundException) {
+                return Optional.empty();
+              }
+              throw FutureResults.rethrow(failure);
+            });
+  }
+
+  private M decode(ChatMessage message) {
+    return codec.decode(message.role(), message.content(), MemoryView.payloadOf(message));
+  }
+
+  private StoredMessage<M> entry(ChatMessage message) {
+    return new StoredMessage<>(message.id(), message.timestamp(), decode(message));
+  }
+}
