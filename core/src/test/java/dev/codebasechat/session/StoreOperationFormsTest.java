@@ -66,6 +66,38 @@ class StoreOperationFormsTest {
   }
 
   @Test
+  void aSessionWrittenHereButNotConfirmed_isListedFirst_onTheFirstPageOnly() {
+    UUID user = UUID.randomUUID();
+    supabase.seedSession(user, StoreFixture.sessionId("forms004").value(), "m1");
+    SessionId written = StoreFixture.sessionId("forms005");
+    f.resolve(
+        f.store.appendAsync(
+            f.caller(user),
+            written,
+            List.of(f.message("m2")),
+            Optional.of("acme/web"),
+            Optional.empty()));
+
+    SessionPage first = f.blocking(() -> f.store.list(f.caller(user), 1, 0));
+    SessionPage second = f.blocking(() -> f.store.list(f.caller(user), 1, 1));
+    SessionPage otherRepo = f.blocking(() -> f.store.list(f.caller(user), 10, 0, "acme/api"));
+    SessionPage ofAnotherUser = f.blocking(() -> f.store.list(f.caller(UUID.randomUUID()), 10, 0));
+
+    assertThat(supabase.session(written.value())).isEmpty();
+    assertThat(first.sessions())
+        .extracting(SessionSummary::id)
+        .containsExactly(written, StoreFixture.sessionId("forms004"));
+    assertThat(first.sessions().get(0).messageCount()).isEqualTo(1);
+    assertThat(second.sessions()).isEmpty();
+    assertThat(otherRepo.sessions()).isEmpty();
+    assertThat(ofAnotherUser.sessions()).isEmpty();
+    f.drainAll();
+    assertThat(f.blocking(() -> f.store.list(f.caller(user), 10, 0)).sessions())
+        .extracting(SessionSummary::id)
+        .containsExactlyInAnyOrder(written, StoreFixture.sessionId("forms004"));
+  }
+
+  @Test
   void aMessageWithTheCallersOwnId_isOneCall() {
     ChatMessage message =
         ChatMessage.of(

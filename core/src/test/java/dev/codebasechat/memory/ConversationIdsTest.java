@@ -1,0 +1,82 @@
+package dev.codebasechat.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.codebasechat.session.SessionId;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ConversationIdsTest {
+  private static final UUID ALICE = UUID.fromString("00000000-0000-4000-8000-00000000a11c");
+  private static final UUID BOB = UUID.fromString("00000000-0000-4000-8000-000000000b0b");
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "default",
+        "42",
+        "a",
+        "3f2b8c1e-9d4a-4f6b-8e2d-1a2b3c4d5e6f",
+        "support/ticket-1234",
+        "zwölf Äpfel – ünï",
+        "exactly-twenty-eight-bytes!!"
+      })
+  void aConversationId_namesASessionAndComesBackFromIt(String conversation) {
+    SessionId session = ConversationIds.sessionOf(ALICE, conversation);
+
+    assertThat(SessionId.FORMAT.matcher(session.value()).matches()).isTrue();
+    assertThat(ConversationIds.conversationOf(ALICE, session)).isEqualTo(conversation);
+    assertThat(ConversationIds.isNamedByConversation(ALICE, session)).isTrue();
+  }
+
+  @Test
+  void theSameConversationIdOfTwoUsers_isTwoSessions() {
+    assertThat(ConversationIds.sessionOf(ALICE, "default"))
+        .isNotEqualTo(ConversationIds.sessionOf(BOB, "default"));
+  }
+
+  @Test
+  void aSessionOfAnotherNamespace_isNotReadAsTheCallersConversation() {
+    SessionId bobs = ConversationIds.sessionOf(BOB, "default");
+
+    assertThat(ConversationIds.isNamedByConversation(ALICE, bobs)).isFalse();
+    assertThat(ConversationIds.conversationOf(ALICE, bobs)).isEqualTo(bobs.value());
+  }
+
+  @Test
+  void aGatewaySessionId_namesItself() {
+    String gateway = "chat-1767225600000-k3J9xQ2mPz";
+
+    assertThat(ConversationIds.sessionOf(ALICE, gateway).value()).isEqualTo(gateway);
+    assertThat(ConversationIds.conversationOf(ALICE, SessionId.of(gateway))).isEqualTo(gateway);
+  }
+
+  @Test
+  void anIdOfTheCallersOwnNamespace_isEncodedLikeAnyName_soTheMappingStaysOneToOne() {
+    SessionId named = ConversationIds.sessionOf(ALICE, "default");
+    String lookalike = "chat-" + ConversationIds.namespaceOf(ALICE) + "-abcdef";
+
+    SessionId session = ConversationIds.sessionOf(ALICE, lookalike);
+
+    assertThat(session).isNotEqualTo(SessionId.of(lookalike)).isNotEqualTo(named);
+    assertThat(ConversationIds.conversationOf(ALICE, session)).isEqualTo(lookalike);
+  }
+
+  @Test
+  void aConversationIdLongerThan28Bytes_isRefused_sayingTheLimit() {
+    assertThatThrownBy(() -> ConversationIds.sessionOf(ALICE, "x".repeat(29)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "a conversation id must take at most 28 bytes of UTF-8 (or be a UUID) but took 29");
+  }
+
+  @Test
+  void anEmptyConversationId_isRefused() {
+    assertThatThrownBy(() -> ConversationIds.sessionOf(ALICE, ""))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("a conversation id must not be empty");
+  }
+}
