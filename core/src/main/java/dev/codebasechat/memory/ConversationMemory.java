@@ -18,7 +18,6 @@ import dev.codebasechat.session.SessionSummary;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -165,7 +164,7 @@ public final class ConversationMemory<M> {
       MessageId matched = null;
       for (int v = next; v < viewed.size() && matched == null; v++) {
         ChatMessage held = history.get(viewed.get(v));
-        if (Objects.equals(decode(held), wanted.get(i))) {
+        if (codec.same(decode(held), wanted.get(i))) {
           matched = held.id();
           next = v + 1;
         }
@@ -230,7 +229,7 @@ public final class ConversationMemory<M> {
   private ChatMessage stored(
       SessionId id, String previous, M message, MessageCodec.Encoded encoded) {
     boolean plain =
-        Objects.equals(codec.decode(encoded.role(), encoded.text(), Optional.empty()), message);
+        codec.same(codec.decode(encoded.role(), encoded.text(), Optional.empty()), message);
     Optional<JsonNode> payload = plain ? Optional.empty() : Optional.of(encoded.payload());
     MessageId messageId =
         MessageIds.derive(

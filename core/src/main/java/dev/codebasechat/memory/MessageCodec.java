@@ -34,6 +34,15 @@ public interface MessageCodec<M> {
   M decode(Role role, String text, Optional<JsonNode> payload);
 
   /**
+   * Whether {@code a} and {@code b} are the same message, as the memory matches a saved window
+   * against what the session holds: by default {@code equals}, for frameworks whose message types
+   * lack it in places (a codec may compare what it stores).
+   */
+  default boolean same(M a, M b) {
+    return a.equals(b);
+  }
+
+  /**
    * A message as stored.
    *
    * @param role the session role the message is listed under

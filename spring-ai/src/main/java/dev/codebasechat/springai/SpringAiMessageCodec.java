@@ -1,0 +1,186 @@
+package dev.codebasechat.springai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.memory.MessageCodec;
+import dev.codebasechat.session.Role;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.springframework.ai.chat.messages.AbstractMessage;
+import org.springframework.ai.chat.messages.AssistantMessage;
+import org.springframework.ai.chat.messages.Message;
+import org.springframework.ai.chat.messages.SystemMessage;
+import org.springframework.ai.chat.messages.ToolResponseMessage;
+import org.springframework.ai.chat.messages.UserMessage;
+import org.springframework.ai.content.Media;
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.util.MimeType;
+
+/**
+ * Spring AI's messages as session messages: the text in the content, the rest (metadata, media,
+ * tool calls, tool responses) in the payload. Metadata values are kept as JSON: strings, numbers,
+ * booleans, lists and maps come back as they were (a number as the smallest of {@code Integer},
+ * {@code Long}, {@code Double} that holds it); any other value comes back as its JSON form. Media
+ * data is kept as a URL or as its bytes. Messages are compared by what is stored ({@link #same}),
+ * since Spring AI's {@code Media} has no {@code equals}.
+ *
+ * <p>Written against the API that Spring AI 1.1 and 2.0 share. Stateless and thread-safe.
+ */
+final class SpringAiMessageCodec implements MessageCodec<Message> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Override
+  public Encoded encode(Message message) {
+    ObjectNode payload = JSON.createObjectNode();
+    payload.put("type", message.getMessageType().name());
+    if (message.getText() == null) {
+      payload.put("textIsNull", true);
+    }
+    Map<String, Object> metadata = new LinkedHashMap<>(message.getMetadata());
+    metadata.remove(AbstractMessage.MESSAGE_TYPE); // every constructor puts it back
+    payload.set("metadata", JSON.valueToTree(metadata));
+    Role role;
+    if (message instanceof UserMessage user) {
+      role = Role.USER;
+      payload.set("media", media(user.getMedia()));
+    } else if (message instanceof AssistantMessage assistant) {
+      role = Role.ASSISTANT;
+      payload.set("media", media(assistant.getMedia()));
+      ArrayNode calls = payload.putArray("toolCalls");
+      for (AssistantMessage.ToolCall call : assistant.getToolCalls()) {
+        calls.add(JSON.valueToTree(call));
+      }
+    } else if (message instanceof SystemMessage) {
+      role = Role.SYSTEM;
+    } else if (message instanceof ToolResponseMessage tool) {
+      role = Role.TOOL;
+      ArrayNode responses = payload.putArray("responses");
+      for (ToolResponseMessage.ToolResponse response : tool.getResponses()) {
+        responses.add(JSON.valueToTree(response));
+      }
+    } else {
+      throw new IllegalArgumentException(
+          "a message of class "
+              + message.getClass().getName()
+              + " cannot be stored: only Spring AI's user, assistant, system and tool response"
+              + " messages can");
+    }
+    return new Encoded(role, message.getText() == null ? "" : message.getText(), payload);
+  }
+
+  @Override
+  public Message decode(Role role, String text, Optional<JsonNode> stored) {
+    if (stored.isEmpty()) {
+      return switch (role) {
+        case USER -> UserMessage.builder().text(text).build();
+        case ASSISTANT -> AssistantMessage.builder().content(text).build();
+        case SYSTEM -> SystemMessage.builder().text(text).build();
+        case TOOL ->
+            ToolResponseMessage.builder()
+                .responses(List.of(new ToolResponseMessage.ToolResponse("", "", text)))
+                .build();
+      };
+    }
+    JsonNode payload = stored.get();
+    @Nullable String content = payload.path("textIsNull").asBoolean(false) ? null : text;
+    Map<String, Object> metadata = metadata(payload.path("metadata"));
+    String type = payload.path("type").asText();
+    return switch (type) {
+      case "USER" ->
+          UserMessage.builder()
+              .text(content)
+              .media(media(payload.path("media")))
+              .metadata(metadata)
+              .build();
+      case "ASSISTANT" -> {
+        List<AssistantMessage.ToolCall> calls = new ArrayList<>();
+        for (JsonNode call : payload.path("toolCalls")) {
+          calls.add(JSON.convertValue(call, AssistantMessage.ToolCall.class));
+        }
+        yield AssistantMessage.builder()
+            .content(content)
+            .properties(metadata)
+            .toolCalls(calls)
+            .media(media(payload.path("media")))
+            .build();
+      }
+      case "SYSTEM" -> SystemMessage.builder().text(text).metadata(metadata).build();
+      case "TOOL" -> {
+        List<ToolResponseMessage.ToolResponse> responses = new ArrayList<>();
+        for (JsonNode response : payload.path("responses")) {
+          responses.add(JSON.convertValue(response, ToolResponseMessage.ToolResponse.class));
+        }
+        yield ToolResponseMessage.builder().responses(responses).metadata(metadata).build();
+      }
+      default ->
+          throw new IllegalArgumentException(
+              "a stored Spring AI message has the unknown type "
+                  + SpringAiMessageCodec.quote(type));
+    };
+  }
+
+  @Override
+  public boolean same(Message a, Message b) {
+    return a.getClass() == b.getClass() && encode(a).equals(encode(b));
+  }
+
+  private static ArrayNode media(List<Media> media) {
+    ArrayNode out = JSON.createArrayNode();
+    for (Media item : media) {
+      ObjectNode node = out.addObject();
+      node.put("mimeType", item.getMimeType().toString());
+      if (item.getId() != null) {
+        node.put("id", item.getId());
+      }
+      if (item.getName() != null) {
+        node.put("name", item.getName());
+      }
+      Object data = item.getData();
+      if (data instanceof String url) {
+        node.put("url", url);
+      } else {
+        node.put("bytes", Base64.getEncoder().encodeToString(item.getDataAsByteArray()));
+      }
+    }
+    return out;
+  }
+
+  private static List<Media> media(JsonNode stored) {
+    List<Media> media = new ArrayList<>();
+    for (JsonNode node : stored) {
+      Media.Builder builder =
+          Media.builder().mimeType(MimeType.valueOf(node.path("mimeType").asText()));
+      if (node.has("url")) {
+        builder.data(URI.create(node.path("url").asText()));
+      } else {
+        builder.data(
+            new ByteArrayResource(Base64.getDecoder().decode(node.path("bytes").asText())));
+      }
+      if (node.hasNonNull("id")) {
+        builder.id(node.path("id").asText());
+      }
+      if (node.hasNonNull("name")) {
+        builder.name(node.path("name").asText());
+      }
+      media.add(builder.build());
+    }
+    return media;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> metadata(JsonNode stored) {
+    return stored.isObject() ? JSON.convertValue(stored, LinkedHashMap.class) : Map.of();
+  }
+
+  private static String quote(String value) {
+    return "\"" + (value.length() > 40 ? value.substring(0, 40) + "…" : value) + "\"";
+  }
+}

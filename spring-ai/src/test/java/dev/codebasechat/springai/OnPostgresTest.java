@@ -1,0 +1,14 @@
+package dev.codebasechat.springai;
+
+import dev.codebasechat.testing.SupabaseTestServer;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The same behaviour on PostgreSQL with the project's migrations and Row Level Security. */
+class OnPostgresTest extends SessionChatMemoryRepositoryBehaviour {
+  @RegisterExtension static SupabaseTestServer supabase = SupabaseTestServer.create();
+
+  @Override
+  Backend backend() {
+    return Backend.of(supabase);
+  }
+}

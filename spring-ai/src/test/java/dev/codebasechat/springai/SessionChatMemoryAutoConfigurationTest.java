@@ -1,0 +1,139 @@
+package dev.codebasechat.springai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.codebasechat.memory.CallerContext;
+import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.postgrest.ApiKey;
+import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.session.Caller;
+import dev.codebasechat.session.SessionStore;
+import dev.codebasechat.testing.FakeSupabase;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.ai.chat.memory.ChatMemory;
+import org.springframework.ai.chat.memory.ChatMemoryRepository;
+import org.springframework.ai.chat.memory.InMemoryChatMemoryRepository;
+import org.springframework.ai.chat.messages.UserMessage;
+import org.springframework.ai.model.chat.memory.autoconfigure.ChatMemoryAutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The auto-configuration as Spring Boot applies it, beside Spring AI's own chat memory. */
+class SessionChatMemoryAutoConfigurationTest {
+  @RegisterExtension static FakeSupabase supabase = FakeSupabase.create();
+
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withConfiguration(
+              AutoConfigurations.of(
+                  ChatMemoryAutoConfiguration.class, SessionChatMemoryAutoConfiguration.class));
+
+  @Configuration(proxyBeanMethods = false)
+  static class WithSessionStore {
+    @Bean(destroyMethod = "close")
+    PostgrestClient postgrestClient() {
+      return PostgrestClient.builder()
+          .projectUrl(supabase.baseUrl())
+          .apiKey(ApiKey.of(supabase.apiKey()))
+          .build();
+    }
+
+    @Bean(destroyMethod = "close")
+    SessionStore sessionStore(PostgrestClient client) {
+      return SessionStore.builder(client).build();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class WithOwnRepository {
+    @Bean
+    ChatMemoryRepository ownRepository() {
+      return new InMemoryChatMemoryRepository();
+    }
+  }
+
+  @Test
+  void withASessionStore_theSessionRepositoryTakesThePlaceOfTheInMemoryDefault() {
+    runner
+        .withUserConfiguration(WithSessionStore.class)
+        .run(
+            context -> {
+              assertThat(context).hasSingleBean(ChatMemoryRepository.class);
+              assertThat(context.getBean(ChatMemoryRepository.class))
+                  .isInstanceOf(SessionChatMemoryRepository.class);
+              assertThat(context).hasSingleBean(ChatMemory.class);
+            });
+  }
+
+  @Test
+  void theChatMemory_keepsMaxMessages_overTheSessionRepository() {
+    runner
+        .withUserConfiguration(WithSessionStore.class)
+        .withPropertyValues("codebasechat.chat-memory.max-messages=2")
+        .run(
+            context -> {
+              ChatMemory memory = context.getBean(ChatMemory.class);
+              try (var bound = CallerContext.bind(newCaller())) {
+                memory.add("default", List.of(new UserMessage("1"), new UserMessage("2")));
+                memory.add("default", new UserMessage("3"));
+                assertThat(memory.get("default"))
+                    .containsExactly(new UserMessage("2"), new UserMessage("3"));
+                assertThat(context.getBean(SessionChatMemoryRepository.class).history("default"))
+                    .hasSize(3);
+              }
+            });
+  }
+
+  @Test
+  void anApplicationsOwnRepository_wins() {
+    runner
+        .withUserConfiguration(WithSessionStore.class, WithOwnRepository.class)
+        .run(
+            context ->
+                assertThat(context.getBean(ChatMemoryRepository.class))
+                    .isInstanceOf(InMemoryChatMemoryRepository.class));
+  }
+
+  @Test
+  void withoutASessionStore_springAisDefaultStays() {
+    runner.run(
+        context ->
+            assertThat(context.getBean(ChatMemoryRepository.class))
+                .isInstanceOf(InMemoryChatMemoryRepository.class));
+  }
+
+  @Test
+  void turnedOff_springAisDefaultStays() {
+    runner
+        .withUserConfiguration(WithSessionStore.class)
+        .withPropertyValues("codebasechat.chat-memory.enabled=false")
+        .run(
+            context ->
+                assertThat(context.getBean(ChatMemoryRepository.class))
+                    .isInstanceOf(InMemoryChatMemoryRepository.class));
+  }
+
+  @Test
+  void aWindowOfNoMessages_failsTheStartup_namingTheProperty() {
+    runner
+        .withUserConfiguration(WithSessionStore.class)
+        .withPropertyValues("codebasechat.chat-memory.max-messages=0")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining(
+                        "codebasechat.chat-memory.max-messages must be at least 1"));
+  }
+
+  private static Caller newCaller() {
+    UUID user = UUID.randomUUID();
+    return new Caller(user, AccessToken.of(supabase.tokenFor(user)));
+  }
+}

@@ -1,0 +1,329 @@
+package dev.codebasechat.springai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.codebasechat.memory.CallerContext;
+import dev.codebasechat.memory.StoredMessage;
+import dev.codebasechat.session.Caller;
+import dev.codebasechat.session.ChatMessage;
+import dev.codebasechat.session.Role;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionNotFoundException;
+import dev.codebasechat.session.SessionStore;
+import dev.codebasechat.testing.Outage;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.ai.chat.client.ChatClient;
+import org.springframework.ai.chat.client.advisor.MessageChatMemoryAdvisor;
+import org.springframework.ai.chat.memory.ChatMemory;
+import org.springframework.ai.chat.memory.ChatMemoryRepository;
+import org.springframework.ai.chat.memory.InMemoryChatMemoryRepository;
+import org.springframework.ai.chat.memory.MessageWindowChatMemory;
+import org.springframework.ai.chat.messages.AssistantMessage;
+import org.springframework.ai.chat.messages.Message;
+import org.springframework.ai.chat.messages.SystemMessage;
+import org.springframework.ai.chat.messages.ToolResponseMessage;
+import org.springframework.ai.chat.messages.UserMessage;
+import org.springframework.ai.content.Media;
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.util.MimeTypeUtils;
+import reactor.core.publisher.Hooks;
+
+/**
+ * What {@link SessionChatMemoryRepository} promises, as Spring AI uses it; run against FakeSupabase
+ * and against PostgreSQL with the project's migrations behind the PostgREST-compatible server.
+ */
+abstract class SessionChatMemoryRepositoryBehaviour {
+  private static final Duration FLUSH = Duration.ofSeconds(20);
+
+  abstract Backend backend();
+
+  private Backend.Stores stores;
+  private SessionStore sessions;
+  private SessionChatMemoryRepository repository;
+  private Caller alice;
+
+  @BeforeEach
+  void openStore() {
+    stores = new Backend.Stores(backend());
+    sessions = stores.open();
+    repository = SessionChatMemoryRepository.over(sessions, Clock.systemUTC());
+    alice = backend().newCaller();
+  }
+
+  @AfterEach
+  void closeStores() throws Exception {
+    stores.close();
+  }
+
+  private static ChatMemory windowOf(int maxMessages, ChatMemoryRepository repository) {
+    return MessageWindowChatMemory.builder()
+        .chatMemoryRepository(repository)
+        .maxMessages(maxMessages)
+        .build();
+  }
+
+  @Test
+  void theWindowIsAView_messagesThatFellOutStayInTheHistory() {
+    try (var bound = CallerContext.bind(alice)) {
+      ChatMemory memory = windowOf(3, repository);
+      for (int i = 1; i <= 5; i++) {
+        memory.add("default", new UserMessage("question " + i));
+      }
+
+      assertThat(memory.get("default"))
+          .containsExactly(
+              new UserMessage("question 3"),
+              new UserMessage("question 4"),
+              new UserMessage("question 5"));
+      assertThat(repository.history("default")).hasSize(5);
+    }
+  }
+
+  @Test
+  void savingAnEmptyList_emptiesTheWindow_andDeletesNothing() {
+    try (var bound = CallerContext.bind(alice)) {
+      repository.saveAll("default", List.of(new UserMessage("a"), new AssistantMessage("b")));
+      repository.saveAll("default", List.of());
+
+      assertThat(repository.findByConversationId("default")).isEmpty();
+      assertThat(repository.history("default")).hasSize(2);
+      assertThat(repository.findConversationIds()).containsExactly("default");
+    }
+  }
+
+  @Test
+  void everyMessageType_readsBackEqual_withStableIdsAndTimes() {
+    Media diagram =
+        Media.builder()
+            .mimeType(MimeTypeUtils.IMAGE_PNG)
+            .data(URI.create("https://example.com/diagram.png"))
+            .name("diagram")
+            .build();
+    Media bytes =
+        Media.builder()
+            .mimeType(MimeTypeUtils.IMAGE_PNG)
+            .data(new ByteArrayResource(new byte[] {1, 2, 3}))
+            .name("pixels")
+            .build();
+    List<Message> all =
+        List.of(
+            SystemMessage.builder().text("You answer questions about this repository.").build(),
+            UserMessage.builder()
+                .text("What does this diagram show?")
+                .media(List.of(diagram, bytes))
+                .metadata(Map.of("client", "web", "attempt", 2))
+                .build(),
+            AssistantMessage.builder()
+                .content("Let me look.")
+                .properties(Map.of("finishReason", "TOOL_CALLS"))
+                .toolCalls(
+                    List.of(
+                        new AssistantMessage.ToolCall(
+                            "call-1", "function", "readFile", "{\"path\":\"src/Auth.java\"}")))
+                .build(),
+            ToolResponseMessage.builder()
+                .responses(
+                    List.of(
+                        new ToolResponseMessage.ToolResponse(
+                            "call-1", "readFile", "class Auth {}")))
+                .build(),
+            new AssistantMessage("It shows the auth flow."));
+    try (var bound = CallerContext.bind(alice)) {
+      repository.saveAll("c-1", all);
+      List<StoredMessage<Message>> first = repository.windowEntries("c-1");
+      assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
+
+      SessionChatMemoryRepository restarted = SessionChatMemoryRepository.over(stores.open());
+      List<StoredMessage<Message>> again = restarted.windowEntries("c-1");
+
+      assertThat(again).extracting(StoredMessage::message).containsExactlyElementsOf(all);
+      assertThat(again)
+          .extracting(StoredMessage::id)
+          .isEqualTo(first.stream().map(StoredMessage::id).toList());
+      assertThat(again)
+          .extracting(StoredMessage::timestamp)
+          .isEqualTo(first.stream().map(StoredMessage::timestamp).toList());
+      UserMessage user = (UserMessage) again.get(1).message();
+      assertThat(user.getMedia())
+          .extracting(Media::getName, Media::getMimeType)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple("diagram", MimeTypeUtils.IMAGE_PNG),
+              org.assertj.core.groups.Tuple.tuple("pixels", MimeTypeUtils.IMAGE_PNG));
+      assertThat(user.getMedia().get(0).getData()).isEqualTo("https://example.com/diagram.png");
+      assertThat(user.getMedia().get(1).getDataAsByteArray()).containsExactly(1, 2, 3);
+    }
+  }
+
+  @Test
+  void theSameConversationIdOfTwoUsers_isTwoConversations_andEachListsOnlyItsOwn() {
+    Caller bob = backend().newCaller();
+    try (var bound = CallerContext.bind(alice)) {
+      repository.saveAll("default", List.of(new UserMessage("alice's question")));
+      repository.saveAll("alice-only", List.of(new UserMessage("more")));
+    }
+    try (var bound = CallerContext.bind(bob)) {
+      assertThat(repository.findByConversationId("default")).isEmpty();
+      repository.saveAll("default", List.of(new UserMessage("bob's question")));
+      assertThat(repository.findConversationIds()).containsExactly("default");
+    }
+    try (var bound = CallerContext.bind(alice)) {
+      assertThat(repository.findByConversationId("default"))
+          .containsExactly(new UserMessage("alice's question"));
+      assertThat(repository.findConversationIds())
+          .containsExactlyInAnyOrder("default", "alice-only");
+    }
+  }
+
+  @Test
+  void anotherUsersSessionId_readsAsAMissingConversation_andCannotBeWritten() {
+    SessionId alicesSession = sessions.create(alice);
+    sessions.append(
+        alice, alicesSession, List.of(ChatMessage.of(Role.USER, "secret", Clock.systemUTC())));
+    assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
+    Caller mallory = backend().newCaller();
+    SessionChatMemoryRepository fresh = SessionChatMemoryRepository.over(stores.open());
+
+    try (var bound = CallerContext.bind(mallory)) {
+      assertThat(fresh.findByConversationId(alicesSession.value())).isEmpty();
+      assertThat(fresh.findConversationIds()).isEmpty();
+      assertThatThrownBy(
+              () -> fresh.saveAll(alicesSession.value(), List.of(new UserMessage("mine now"))))
+          .isInstanceOf(SessionNotFoundException.class);
+      fresh.deleteByConversationId(alicesSession.value());
+    }
+    try (var bound = CallerContext.bind(alice)) {
+      assertThat(repository.findByConversationId(alicesSession.value()))
+          .containsExactly(new UserMessage("secret"));
+    }
+  }
+
+  @Test
+  void clear_deletesTheWholeConversation() {
+    try (var bound = CallerContext.bind(alice)) {
+      ChatMemory memory = windowOf(2, repository);
+      memory.add(
+          "default",
+          List.of(new UserMessage("one"), new UserMessage("two"), new UserMessage("three")));
+
+      memory.clear("default");
+
+      assertThat(repository.history("default")).isEmpty();
+      assertThat(repository.findConversationIds()).isEmpty();
+    }
+  }
+
+  @Test
+  void withoutABoundCaller_everyCallFails_andSaysWhatToDo() {
+    assertThatThrownBy(() -> repository.findConversationIds())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("CallerContext.bind");
+    assertThatThrownBy(() -> repository.saveAll("default", List.of(new UserMessage("x"))))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
+  private static ChatClient clientOver(EchoModel model, ChatMemory memory) {
+    return ChatClient.builder(model)
+        .defaultAdvisors(MessageChatMemoryAdvisor.builder(memory).build())
+        .build();
+  }
+
+  private static void converse(ChatClient client) {
+    for (String question : List.of("q1", "q2", "q3", "q4")) {
+      client
+          .prompt()
+          .user(question)
+          .advisors(a -> a.param(ChatMemory.CONVERSATION_ID, "repo-a"))
+          .call()
+          .content();
+    }
+  }
+
+  @Test
+  void aChatClient_showsTheModelWhatSpringAIsInMemoryRepositoryWould() {
+    EchoModel floorModel = new EchoModel();
+    InMemoryChatMemoryRepository floor = new InMemoryChatMemoryRepository();
+    converse(clientOver(floorModel, windowOf(4, floor)));
+    EchoModel model = new EchoModel();
+
+    try (var bound = CallerContext.bind(alice)) {
+      converse(clientOver(model, windowOf(4, repository)));
+
+      assertThat(model.prompts).isEqualTo(floorModel.prompts);
+      assertThat(repository.findByConversationId("repo-a"))
+          .isEqualTo(floor.findByConversationId("repo-a"));
+      assertThat(repository.history("repo-a")).hasSize(8);
+    }
+  }
+
+  @Test
+  void aStreamedAnswer_isSavedAsTheCaller_onReactorsThread() {
+    EchoModel model = new EchoModel();
+    ChatClient client = clientOver(model, windowOf(10, repository));
+    Hooks.enableAutomaticContextPropagation();
+    try (var bound = CallerContext.bind(alice)) {
+      List<String> parts =
+          client
+              .prompt()
+              .user("stream it")
+              .advisors(a -> a.param(ChatMemory.CONVERSATION_ID, "streamed"))
+              .stream()
+              .content()
+              .contextCapture()
+              .collectList()
+              .block(Duration.ofSeconds(20));
+
+      assertThat(String.join("", parts)).isEqualTo("answer to stream it");
+      assertThat(repository.findByConversationId("streamed"))
+          .containsExactly(
+              new UserMessage("stream it"), new AssistantMessage("answer to stream it"));
+    } finally {
+      Hooks.disableAutomaticContextPropagation();
+    }
+  }
+
+  @Test
+  void aDatabaseOutageMidConversation_losesNothing_andTheNextTurnStillGetsTheWindow() {
+    EchoModel model = new EchoModel();
+    ChatClient client = clientOver(model, windowOf(10, repository));
+    try (var bound = CallerContext.bind(alice)) {
+      client
+          .prompt()
+          .user("before")
+          .advisors(a -> a.param(ChatMemory.CONVERSATION_ID, "c"))
+          .call()
+          .content();
+      assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
+
+      backend().goDown(Outage.DATABASE_UNAVAILABLE);
+      String answer =
+          client
+              .prompt()
+              .user("during")
+              .advisors(a -> a.param(ChatMemory.CONVERSATION_ID, "c"))
+              .call()
+              .content();
+      assertThat(answer).isEqualTo("answer to during");
+      assertThat(model.promptSizes()).containsExactly(1, 3);
+      backend().goUp();
+      assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
+
+      SessionChatMemoryRepository restarted = SessionChatMemoryRepository.over(stores.open());
+      assertThat(restarted.findByConversationId("c"))
+          .containsExactly(
+              new UserMessage("before"),
+              new AssistantMessage("answer to before"),
+              new UserMessage("during"),
+              new AssistantMessage("answer to during"));
+    } finally {
+      backend().goUp();
+    }
+  }
+}
