@@ -10,16 +10,20 @@ import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.ContextUpdate;
 import dev.codebasechat.session.MessageId;
+import dev.codebasechat.session.SessionException;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionNotFoundException;
 import dev.codebasechat.session.SessionPage;
 import dev.codebasechat.session.SessionStore;
 import dev.codebasechat.session.SessionSummary;
+import dev.codebasechat.session.SessionUnavailableException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A framework's chat memory kept in the caller's sessions, append-only: the framework hands over
@@ -126,9 +130,7 @@ public final class ConversationMemory<M> {
     return stored(caller, id)
         .thenCompose(
             found -> {
-              if (found.isPresent()
-                  || ConversationIds.isNamedByConversation(caller.userId(), id)
-                  || wanted.isEmpty()) {
+              if (found.isPresent() || wanted.isEmpty()) {
                 return save(
                     caller,
                     id,
@@ -136,15 +138,25 @@ public final class ConversationMemory<M> {
                     wanted,
                     encoded);
               }
-              // A session id of its own (from the gateway, say) that this caller has no session
-              // under: created now, so that another user's id is refused at once, not set aside
-              // later by the write-behind.
+              // A new conversation is created in the database now: an id another user holds is
+              // refused at once (not set aside later by the write-behind), and the store holds
+              // the session from here on, so the framework's next reads cost no request.
               return store
                   .createAsync(caller, id)
-                  .thenCompose(
-                      created ->
-                          save(
-                              caller, id, ChatSession.empty(id, caller.userId()), wanted, encoded));
+                  .handle(
+                      (created, failure) -> {
+                        if (failure != null
+                            && !(FutureResults.unwrap(failure)
+                                    instanceof SessionUnavailableException
+                                && ConversationIds.isNamedByConversation(caller.userId(), id))) {
+                          throw FutureResults.rethrow(failure);
+                        }
+                        // Created, or the database is unreachable and the id is the caller's own
+                        // name: the write-behind creates it once the database is back.
+                        return save(
+                            caller, id, ChatSession.empty(id, caller.userId()), wanted, encoded);
+                      })
+                  .thenCompose(Function.identity());
             });
   }
 
@@ -260,8 +272,7 @@ public final class ConversationMemory<M> {
   public CompletableFuture<Void> deleteAsync(String conversationId) {
     Caller caller = CallerContext.require();
     SessionId id = ConversationIds.sessionOf(caller.userId(), conversationId);
-    return store
-        .deleteAsync(caller, id)
+    return attempt(() -> store.deleteAsync(caller, id))
         .exceptionally(
             failure -> {
               if (FutureResults.unwrap(failure) instanceof SessionNotFoundException) {
@@ -296,8 +307,7 @@ public final class ConversationMemory<M> {
 
   /** The caller's session {@code id}; empty when the caller has none (another user's included). */
   private CompletableFuture<Optional<ChatSession>> stored(Caller caller, SessionId id) {
-    return store
-        .historyAsync(caller, id)
+    return attempt(() -> store.historyAsync(caller, id))
         .handle(
             (read, failure) -> {
               if (failure == null) {
@@ -308,6 +318,18 @@ public final class ConversationMemory<M> {
               }
               throw FutureResults.rethrow(failure);
             });
+  }
+
+  /**
+   * {@code call}'s future; a store failure it throws on this thread (a cache hit answers there,
+   * failures included) as a failed one.
+   */
+  private static <T> CompletableFuture<T> attempt(Supplier<CompletableFuture<T>> call) {
+    try {
+      return call.get();
+    } catch (SessionException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   private M decode(ChatMessage message) {
