@@ -40,6 +40,9 @@ class ReadmeJavaSnippetsTest {
   /** Blocks that use classes of the reader's own service, which this build does not have. */
   private static final List<String> READERS_OWN = List.of("MyService");
 
+  /** The first line of a block of an adapter module, e.g. {@code // chat-session-spring-ai}. */
+  static final String ADAPTER_MARK = "// chat-session-";
+
   private static final String FRAGMENT_IMPORTS =
       """
       import com.fasterxml.jackson.databind.JsonNode;
@@ -82,6 +85,9 @@ class ReadmeJavaSnippetsTest {
       n++;
       if (block.contains("class ") || READERS_OWN.stream().anyMatch(block::contains)) {
         continue; // whole classes are compiled and run below
+      }
+      if (block.startsWith(ADAPTER_MARK)) {
+        continue; // compiled by that adapter module's ReadmeSnippetsTest, on its classpath
       }
       sources.add(
           FRAGMENT_IMPORTS
