@@ -121,12 +121,14 @@ public final class ConversationMemory<M> {
     FutureResults.join(saveWindowAsync(conversationId, window));
   }
 
-  /** {@link #saveWindow} without blocking (the arguments are checked before it returns). */
+  /**
+   * {@link #saveWindow} without blocking; a message that cannot be stored fails the future, and
+   * nothing of the window is written then.
+   */
   public CompletableFuture<Void> saveWindowAsync(String conversationId, List<M> window) {
     Caller caller = CallerContext.require();
     SessionId id = ConversationIds.sessionOf(caller.userId(), conversationId);
     List<M> wanted = List.copyOf(window);
-    List<MessageCodec.Encoded> encoded = wanted.stream().map(codec::encode).toList();
     return stored(caller, id)
         .thenCompose(
             found -> {
@@ -135,8 +137,7 @@ public final class ConversationMemory<M> {
                     caller,
                     id,
                     found.orElseGet(() -> ChatSession.empty(id, caller.userId())),
-                    wanted,
-                    encoded);
+                    wanted);
               }
               // A new conversation is created in the database now: an id another user holds is
               // refused at once (not set aside later by the write-behind), and the store holds
@@ -153,19 +154,14 @@ public final class ConversationMemory<M> {
                         }
                         // Created, or the database is unreachable and the id is the caller's own
                         // name: the write-behind creates it once the database is back.
-                        return save(
-                            caller, id, ChatSession.empty(id, caller.userId()), wanted, encoded);
+                        return save(caller, id, ChatSession.empty(id, caller.userId()), wanted);
                       })
                   .thenCompose(Function.identity());
             });
   }
 
   private CompletableFuture<Void> save(
-      Caller caller,
-      SessionId id,
-      ChatSession session,
-      List<M> wanted,
-      List<MessageCodec.Encoded> encoded) {
+      Caller caller, SessionId id, ChatSession session, List<M> wanted) {
     List<ChatMessage> history = session.messages();
     List<Integer> viewed = MemoryView.positions(history, session.metadata());
     List<MessageId> window = new ArrayList<>(wanted.size());
@@ -182,7 +178,8 @@ public final class ConversationMemory<M> {
         }
       }
       if (matched == null) {
-        ChatMessage added = stored(id, previous, wanted.get(i), encoded.get(i));
+        // Only messages new to the session are encoded: a save costs what it adds.
+        ChatMessage added = stored(id, previous, wanted.get(i), codec.encode(wanted.get(i)));
         fresh.add(added);
         matched = added.id();
       }

@@ -129,7 +129,8 @@ final class SpringAiMessageCodec implements MessageCodec<Message> {
 
   @Override
   public boolean same(Message a, Message b) {
-    return a.getClass() == b.getClass() && encode(a).equals(encode(b));
+    // equals first (cheap, and right but for media); the stored forms where it says no.
+    return a.equals(b) || (a.getClass() == b.getClass() && encode(a).equals(encode(b)));
   }
 
   private static ArrayNode media(List<Media> media) {
