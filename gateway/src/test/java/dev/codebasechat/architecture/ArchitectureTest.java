@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The dependency arrows of the main code, one way only: the PostgREST client knows no chat; auth
  * and the journal ({@code sync}) build on the client; sessions on those; the operator tools and the
- * HTTP gateway on sessions; the command line on everything; the session machinery ({@code
- * session.internal}) serves only the store and the operator tools. The library packages never reach
- * the server, the CLI or a logging backend.
+ * HTTP gateway on sessions, and so does the chat memory of the framework adapters; the command line
+ * on everything; the session machinery ({@code session.internal}) serves only the store and the
+ * operator tools. The library packages never reach the server, the CLI or a logging backend.
  */
 class ArchitectureTest {
 
@@ -45,6 +45,8 @@ class ArchitectureTest {
         .definedBy("dev.codebasechat.session..")
         .layer("operator")
         .definedBy("dev.codebasechat.operator..")
+        .layer("memory")
+        .definedBy("dev.codebasechat.memory..")
         .layer("gateway")
         .definedBy("dev.codebasechat.gateway..")
         .layer("cli")
@@ -55,8 +57,11 @@ class ArchitectureTest {
         .mayOnlyBeAccessedByLayers("cli")
         .whereLayer("operator")
         .mayOnlyBeAccessedByLayers("cli")
+        // Chat memory serves the framework adapters (modules of their own), nothing here.
+        .whereLayer("memory")
+        .mayNotBeAccessedByAnyLayer()
         .whereLayer("session")
-        .mayOnlyBeAccessedByLayers("operator", "gateway", "cli")
+        .mayOnlyBeAccessedByLayers("operator", "memory", "gateway", "cli")
         .whereLayer("sync")
         .mayOnlyBeAccessedByLayers("session", "operator", "gateway", "cli")
         .whereLayer("auth")
@@ -75,7 +80,8 @@ class ArchitectureTest {
             "dev.codebasechat.auth..",
             "dev.codebasechat.sync..",
             "dev.codebasechat.session..",
-            "dev.codebasechat.operator..")
+            "dev.codebasechat.operator..",
+            "dev.codebasechat.memory..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
@@ -91,6 +97,17 @@ class ArchitectureTest {
         .should()
         .onlyBeAccessed()
         .byAnyPackage("dev.codebasechat.session..", "dev.codebasechat.operator..")
+        .check(main);
+  }
+
+  @Test
+  void theMemoryMachinery_isUsedOnlyByTheMemory() {
+    classes()
+        .that()
+        .resideInAPackage("dev.codebasechat.memory.internal..")
+        .should()
+        .onlyBeAccessed()
+        .byAnyPackage("dev.codebasechat.memory..")
         .check(main);
   }
 

@@ -46,7 +46,7 @@ import org.springframework.ai.chat.model.Generation;
 import org.springframework.ai.chat.prompt.Prompt;
 
 /**
- * Measurement 12: what a chat memory costs the database under the frameworks' own call patterns. A
+ * What a chat memory costs the database under the frameworks' own call patterns. A
  * conversation of {@code turns} turns (a 200-character question, a 600-character answer) through
  * LangChain4j's {@code AiServices} and through Spring AI's {@code ChatClient} with {@code
  * MessageChatMemoryAdvisor}, both with a window of 20 messages; each contender side by side in one
