@@ -1,13 +1,14 @@
 package dev.codebasechat.langchain4j;
 
 import dev.codebasechat.testing.FakeSupabase;
+import dev.codebasechat.testing.SupabaseUnderTest;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class OnFakeSupabaseTest extends SessionChatMemoryStoreBehaviour {
   @RegisterExtension static FakeSupabase supabase = FakeSupabase.create();
 
   @Override
-  Backend backend() {
-    return Backend.of(supabase);
+  SupabaseUnderTest supabase() {
+    return supabase;
   }
 }

@@ -13,6 +13,7 @@ import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionNotFoundException;
 import dev.codebasechat.session.SessionStore;
 import dev.codebasechat.testing.Outage;
+import dev.codebasechat.testing.SupabaseUnderTest;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.CustomMessage;
@@ -49,19 +50,19 @@ import org.junit.jupiter.api.Test;
 abstract class SessionChatMemoryStoreBehaviour {
   private static final Duration FLUSH = Duration.ofSeconds(20);
 
-  abstract Backend backend();
+  abstract SupabaseUnderTest supabase();
 
-  private Backend.Stores stores;
+  private Backend stores;
   private SessionStore sessions;
   private SessionChatMemoryStore store;
   private Caller alice;
 
   @BeforeEach
   void openStore() {
-    stores = new Backend.Stores(backend());
+    stores = new Backend(supabase());
     sessions = stores.open();
     store = SessionChatMemoryStore.over(sessions, Clock.systemUTC());
-    alice = backend().newCaller();
+    alice = stores.newCaller();
   }
 
   @AfterEach
@@ -222,7 +223,7 @@ abstract class SessionChatMemoryStoreBehaviour {
 
   @Test
   void theSameMemoryIdOfTwoUsers_isTwoConversations() {
-    Caller bob = backend().newCaller();
+    Caller bob = stores.newCaller();
     try (var bound = CallerContext.bind(alice)) {
       store.updateMessages("default", List.of(UserMessage.from("alice's question")));
     }
@@ -243,7 +244,7 @@ abstract class SessionChatMemoryStoreBehaviour {
     sessions.append(
         alice, alicesSession, List.of(ChatMessage.of(Role.USER, "secret", Clock.systemUTC())));
     assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
-    Caller mallory = backend().newCaller();
+    Caller mallory = stores.newCaller();
     SessionChatMemoryStore fresh = SessionChatMemoryStore.over(stores.open());
 
     try (var bound = CallerContext.bind(mallory)) {
@@ -392,10 +393,10 @@ abstract class SessionChatMemoryStoreBehaviour {
       assistant.chat("default", "before the outage");
       assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
 
-      backend().goDown(Outage.DATABASE_UNAVAILABLE);
+      supabase().goDown(Outage.DATABASE_UNAVAILABLE);
       String answer = assistant.chat("default", "during the outage");
       assertThat(answer).isEqualTo("answer to during the outage");
-      backend().goUp();
+      supabase().goUp();
       assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
 
       SessionChatMemoryStore restarted = SessionChatMemoryStore.over(stores.open());
@@ -406,7 +407,7 @@ abstract class SessionChatMemoryStoreBehaviour {
               UserMessage.from("during the outage"),
               AiMessage.from("answer to during the outage"));
     } finally {
-      backend().goUp();
+      supabase().goUp();
     }
   }
 

@@ -12,6 +12,7 @@ import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionNotFoundException;
 import dev.codebasechat.session.SessionStore;
 import dev.codebasechat.testing.Outage;
+import dev.codebasechat.testing.SupabaseUnderTest;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,19 +44,19 @@ import reactor.core.publisher.Hooks;
 abstract class SessionChatMemoryRepositoryBehaviour {
   private static final Duration FLUSH = Duration.ofSeconds(20);
 
-  abstract Backend backend();
+  abstract SupabaseUnderTest supabase();
 
-  private Backend.Stores stores;
+  private Backend stores;
   private SessionStore sessions;
   private SessionChatMemoryRepository repository;
   private Caller alice;
 
   @BeforeEach
   void openStore() {
-    stores = new Backend.Stores(backend());
+    stores = new Backend(supabase());
     sessions = stores.open();
     repository = SessionChatMemoryRepository.over(sessions, Clock.systemUTC());
-    alice = backend().newCaller();
+    alice = stores.newCaller();
   }
 
   @AfterEach
@@ -164,7 +165,7 @@ abstract class SessionChatMemoryRepositoryBehaviour {
 
   @Test
   void theSameConversationIdOfTwoUsers_isTwoConversations_andEachListsOnlyItsOwn() {
-    Caller bob = backend().newCaller();
+    Caller bob = stores.newCaller();
     try (var bound = CallerContext.bind(alice)) {
       repository.saveAll("default", List.of(new UserMessage("alice's question")));
       repository.saveAll("alice-only", List.of(new UserMessage("more")));
@@ -188,7 +189,7 @@ abstract class SessionChatMemoryRepositoryBehaviour {
     sessions.append(
         alice, alicesSession, List.of(ChatMessage.of(Role.USER, "secret", Clock.systemUTC())));
     assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
-    Caller mallory = backend().newCaller();
+    Caller mallory = stores.newCaller();
     SessionChatMemoryRepository fresh = SessionChatMemoryRepository.over(stores.open());
 
     try (var bound = CallerContext.bind(mallory)) {
@@ -302,7 +303,7 @@ abstract class SessionChatMemoryRepositoryBehaviour {
           .content();
       assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
 
-      backend().goDown(Outage.DATABASE_UNAVAILABLE);
+      supabase().goDown(Outage.DATABASE_UNAVAILABLE);
       String answer =
           client
               .prompt()
@@ -312,7 +313,7 @@ abstract class SessionChatMemoryRepositoryBehaviour {
               .content();
       assertThat(answer).isEqualTo("answer to during");
       assertThat(model.promptSizes()).containsExactly(1, 3);
-      backend().goUp();
+      supabase().goUp();
       assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
 
       SessionChatMemoryRepository restarted = SessionChatMemoryRepository.over(stores.open());
@@ -323,7 +324,7 @@ abstract class SessionChatMemoryRepositoryBehaviour {
               new UserMessage("during"),
               new AssistantMessage("answer to during"));
     } finally {
-      backend().goUp();
+      supabase().goUp();
     }
   }
 }

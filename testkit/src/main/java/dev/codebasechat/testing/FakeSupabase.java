@@ -100,7 +100,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * response it silently sends the request again, so a test counting attempts should turn it off.
  */
 public final class FakeSupabase
-    implements AutoCloseable, BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+    implements SupabaseUnderTest,
+        AutoCloseable,
+        BeforeAllCallback,
+        AfterAllCallback,
+        BeforeEachCallback {
 
   /** HTTP status of an append to a session id another user owns. */
   public static final int FOREIGN_SESSION_APPEND_STATUS = 403;
@@ -308,6 +312,7 @@ public final class FakeSupabase
   }
 
   /** {@code http://localhost:<port>}: what a Supabase client takes as the project URL. */
+  @Override
   public String baseUrl() {
     return "http://localhost:" + port();
   }
@@ -318,6 +323,7 @@ public final class FakeSupabase
   }
 
   /** The project's anon key, the only {@code apikey} the fake accepts (also a valid anon JWT). */
+  @Override
   public String apiKey() {
     return apiKey;
   }
@@ -334,6 +340,7 @@ public final class FakeSupabase
    * An access token of {@code user} (role {@code authenticated}) valid for {@link
    * #DEFAULT_TOKEN_LIFETIME}.
    */
+  @Override
   public String tokenFor(UUID user) {
     return tokenFor(user, DEFAULT_TOKEN_LIFETIME);
   }
@@ -374,6 +381,7 @@ public final class FakeSupabase
    * Outage#CONNECTION_REFUSED} the server stops listening (its port is kept for the restart);
    * connections a client pooled before may then fail differently on first use.
    */
+  @Override
   public synchronized void goDown(Outage outage) {
     WireMockServer current = runningServer();
     faults.down(outage);
@@ -389,6 +397,7 @@ public final class FakeSupabase
   }
 
   /** Ends the outage of {@link #goDown(Outage)}, restarting on the same port if it had stopped. */
+  @Override
   public synchronized void goUp() {
     WireMockServer current = runningServer();
     if (stoppedForOutage) {

@@ -101,7 +101,11 @@ import org.xnio.Options;
  * <p>Thread-safe.
  */
 public final class SupabaseTestServer
-    implements AutoCloseable, BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+    implements SupabaseUnderTest,
+        AutoCloseable,
+        BeforeAllCallback,
+        AfterAllCallback,
+        BeforeEachCallback {
   /** The {@code Retry-After} of 503 answers unless {@link #retryAfter(Duration)} says otherwise. */
   public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
 
@@ -451,6 +455,7 @@ public final class SupabaseTestServer
   }
 
   /** {@code http://127.0.0.1:<port>}: the project URL ({@code https://<ref>.supabase.co}). */
+  @Override
   public String baseUrl() {
     return "http://127.0.0.1:" + port();
   }
@@ -466,6 +471,7 @@ public final class SupabaseTestServer
   }
 
   /** The legacy anon key (an HS256 JWT with role {@code anon}). */
+  @Override
   public String apiKey() {
     return anonKey;
   }
@@ -514,6 +520,7 @@ public final class SupabaseTestServer
    * key, {@code role}/{@code aud} {@code authenticated}), valid for {@link
    * #DEFAULT_TOKEN_LIFETIME}; the user is created in {@code auth.users} if needed.
    */
+  @Override
   public String tokenFor(UUID user) {
     return tokenFor(user, DEFAULT_TOKEN_LIFETIME);
   }
@@ -658,6 +665,7 @@ public final class SupabaseTestServer
    * Answers every request with {@code outage} until {@link #goUp()}. {@link
    * Outage#CONNECTION_REFUSED} stops the listener (its port is kept for the restart).
    */
+  @Override
   public synchronized void goDown(Outage outage) {
     faults.down(outage);
     if (outage == Outage.CONNECTION_REFUSED && server != null) {
@@ -674,6 +682,7 @@ public final class SupabaseTestServer
    * Ends the outage, listening again on the same port if it had stopped; requests left unanswered
    * are reset.
    */
+  @Override
   public synchronized void goUp() {
     faults.down(null);
     releaseHanging();

@@ -46,9 +46,9 @@ import org.springframework.ai.chat.model.Generation;
 import org.springframework.ai.chat.prompt.Prompt;
 
 /**
- * What a chat memory costs the database under the frameworks' own call patterns. A
- * conversation of {@code turns} turns (a 200-character question, a 600-character answer) through
- * LangChain4j's {@code AiServices} and through Spring AI's {@code ChatClient} with {@code
+ * What a chat memory costs the database under the frameworks' own call patterns. A conversation of
+ * {@code turns} turns (a 200-character question, a 600-character answer) through LangChain4j's
+ * {@code AiServices} and through Spring AI's {@code ChatClient} with {@code
  * MessageChatMemoryAdvisor}, both with a window of 20 messages; each contender side by side in one
  * run on one embedded PostgreSQL 17 with the project's migrations:
  *
