@@ -9,8 +9,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The options every SQLite-backed component of this package shares ({@link SqliteJournal}, {@link
- * LocalSessionTable}): the file, its {@link Durability}, the clock and the busy timeout. {@link
- * #path} is required. Setters reject bad values at once. Not thread-safe.
+ * LocalSessionTable}): the file, its {@link Durability}, the clock, the busy timeout and how
+ * concurrent writes share commits ({@link CommitGrouping}). {@link #path} is required. Setters
+ * reject bad values at once. Not thread-safe.
  */
 public abstract class SqliteFileBuilder<B extends SqliteFileBuilder<B>> {
 
@@ -20,6 +21,7 @@ public abstract class SqliteFileBuilder<B extends SqliteFileBuilder<B>> {
   private Durability durability = Durability.FULL;
   private Clock clock = SystemTime.clock();
   private Duration busyTimeout = DEFAULT_BUSY_TIMEOUT;
+  private CommitGrouping commitGrouping = CommitGrouping.GROUPED;
 
   SqliteFileBuilder() {}
 
@@ -53,6 +55,12 @@ public abstract class SqliteFileBuilder<B extends SqliteFileBuilder<B>> {
     return self();
   }
 
+  /** Whether concurrent writes share commits; default {@link CommitGrouping#GROUPED}. */
+  public B commitGrouping(CommitGrouping commitGrouping) {
+    this.commitGrouping = commitGrouping;
+    return self();
+  }
+
   Clock clock() {
     return clock;
   }
@@ -63,6 +71,7 @@ public abstract class SqliteFileBuilder<B extends SqliteFileBuilder<B>> {
         durability,
         busyTimeout,
         schema,
-        maxPageCount);
+        maxPageCount,
+        commitGrouping);
   }
 }
