@@ -1,0 +1,170 @@
+package dev.codebasechat.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.sync.CommitGrouping;
+import dev.codebasechat.sync.Durability;
+import dev.codebasechat.sync.Journal;
+import dev.codebasechat.sync.LocalSessionTable;
+import dev.codebasechat.sync.SqliteJournal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Group commit against one commit per write, side by side in one run, with {@code
+ * synchronous=FULL}: {@link SqliteJournal#append} (Supabase mode's acknowledgement) and {@link
+ * LocalSessionTable#append} (the embedded default's write path, what an embedded gateway's {@code
+ * POST …/messages} waits for) at 1, 4 and 16 writers released together, each appending one message
+ * per call to a session of its own. Throughput is appends over the wall time of the whole round;
+ * latency is per call. Usage: {@code scripts/bench-group-commit [appends per writer]}.
+ */
+public final class GroupCommitMeasurement {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final UUID OWNER = UUID.fromString("00000000-0000-0000-0000-0000000000be");
+
+  private GroupCommitMeasurement() {}
+
+  interface Append {
+    void run(int writer, int n) throws Exception;
+  }
+
+  public static void main(String[] args) throws Exception {
+    int perWriter = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+    Path dir = Files.createTempDirectory(Path.of("target"), "bench-group-commit-");
+    // One unrecorded round first, so that neither contender pays the JIT's warm-up.
+    matrix(dir.resolve("warm-up"), Math.max(20, perWriter / 4), false);
+    System.out.println("| what | writers | commits | appends/s | median per call | p99 per call |");
+    System.out.println("|---|---:|---|---:|---:|---:|");
+    matrix(dir, perWriter, true);
+  }
+
+  private static void matrix(Path dir, int perWriter, boolean report) throws Exception {
+    for (String what : List.of("SqliteJournal.append", "LocalSessionTable.append")) {
+      for (int writers : new int[] {1, 4, 16}) {
+        for (CommitGrouping grouping :
+            List.of(CommitGrouping.ONE_PER_WRITE, CommitGrouping.GROUPED)) {
+          Path file = dir.resolve(what + "-" + writers + "-" + grouping + ".db");
+          if (what.startsWith("SqliteJournal")) {
+            byte[] payload = message(0).toString().getBytes(StandardCharsets.UTF_8);
+            try (Journal journal =
+                SqliteJournal.builder()
+                    .path(file)
+                    .durability(Durability.FULL)
+                    .commitGrouping(grouping)
+                    .build()) {
+              run(
+                  what,
+                  writers,
+                  grouping,
+                  perWriter,
+                  report,
+                  (w, n) ->
+                      journal.append("chat-1705622400000-bench" + w, OWNER, "append", payload));
+            }
+          } else {
+            try (LocalSessionTable table =
+                LocalSessionTable.builder()
+                    .path(file)
+                    .durability(Durability.FULL)
+                    .commitGrouping(grouping)
+                    .build()) {
+              run(
+                  what,
+                  writers,
+                  grouping,
+                  perWriter,
+                  report,
+                  (w, n) -> {
+                    ArrayNode batch = JSON.createArrayNode().add(message(n));
+                    table.append(
+                        OWNER,
+                        "chat-1705622400000-bench" + w,
+                        batch,
+                        Optional.empty(),
+                        Optional.empty());
+                  });
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static void run(
+      String what,
+      int writers,
+      CommitGrouping grouping,
+      int perWriter,
+      boolean report,
+      Append append)
+      throws Exception {
+    for (int w = 0; w < writers; w++) { // warm-up: creates each writer's session
+      append.run(w, -1 - w);
+    }
+    double[][] millis = new double[writers][perWriter];
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      int writer = w;
+      Thread thread =
+          new Thread(
+              () -> {
+                try {
+                  start.await();
+                  for (int n = 0; n < perWriter; n++) {
+                    long began = System.nanoTime();
+                    append.run(writer, writer * perWriter + n);
+                    millis[writer][n] = (System.nanoTime() - began) / 1e6;
+                  }
+                } catch (Throwable e) {
+                  failures.add(e);
+                }
+              });
+      thread.start();
+      threads.add(thread);
+    }
+    long began = System.nanoTime();
+    start.countDown();
+    for (Thread thread : threads) {
+      thread.join();
+    }
+    double seconds = (System.nanoTime() - began) / 1e9;
+    if (!failures.isEmpty()) {
+      throw new IllegalStateException("a writer failed", failures.get(0));
+    }
+    if (!report) {
+      return;
+    }
+    double[] all = Arrays.stream(millis).flatMapToDouble(Arrays::stream).sorted().toArray();
+    System.out.println(
+        String.format(
+            Locale.ROOT,
+            "| %s | %d | %s | %,.0f | %.2f ms | %.2f ms |",
+            what,
+            writers,
+            grouping == CommitGrouping.GROUPED ? "grouped" : "one per write (baseline)",
+            all.length / seconds,
+            all[all.length / 2],
+            all[(int) Math.min(all.length - 1, Math.ceil(all.length * 0.99) - 1)]));
+  }
+
+  private static ObjectNode message(int n) {
+    ObjectNode message = JSON.createObjectNode();
+    message.put("id", "m" + Math.abs(n) + (n < 0 ? "w" : ""));
+    message.put("role", "user");
+    message.put(
+        "content", "How does the session gateway keep a conversation when it restarts? " + n);
+    message.put("timestamp", "2026-12-04T01:00:00.000Z");
+    return message;
+  }
+}
