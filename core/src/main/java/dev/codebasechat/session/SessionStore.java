@@ -27,6 +27,7 @@ import dev.codebasechat.session.internal.SessionBackend;
 import dev.codebasechat.session.internal.SessionRemote;
 import dev.codebasechat.session.internal.SessionWeigher;
 import dev.codebasechat.sync.BreakerState;
+import dev.codebasechat.sync.FlushConcurrency;
 import dev.codebasechat.sync.FlushOutcome;
 import dev.codebasechat.sync.Journal;
 import dev.codebasechat.sync.JournalException;
@@ -312,7 +313,7 @@ public final class SessionStore implements AutoCloseable {
         WritePacer.builder(this::flushOne, clock, scheduler)
             .debounce(builder.debounce)
             .maxWait(builder.maxWait == null ? builder.debounce : builder.maxWait)
-            .maxConcurrentFlushes(builder.maxConcurrentFlushes)
+            .flushConcurrency(builder.flushConcurrency)
             .build();
   }
 
@@ -2028,7 +2029,7 @@ public final class SessionStore implements AutoCloseable {
     private @Nullable RemoteGuard guard;
     private Duration debounce = WritePacer.DEFAULT_DEBOUNCE;
     private @Nullable Duration maxWait;
-    private int maxConcurrentFlushes = WritePacer.DEFAULT_MAX_CONCURRENT_FLUSHES;
+    private FlushConcurrency flushConcurrency = FlushConcurrency.DEFAULT;
     private long cacheMaximumWeightBytes = DEFAULT_CACHE_MAXIMUM_WEIGHT_BYTES;
     private Duration cacheIdleExpiry = DEFAULT_CACHE_IDLE_EXPIRY;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
@@ -2135,13 +2136,22 @@ public final class SessionStore implements AutoCloseable {
       return this;
     }
 
-    /** Sessions flushed in parallel at most; default 8. */
+    /** Exactly {@code sessions} flushed in parallel: {@code flushConcurrency(fixed(sessions))}. */
     public Builder maxConcurrentFlushes(int sessions) {
       if (sessions < 1) {
         throw new IllegalArgumentException(
             "maxConcurrentFlushes must be at least 1 but was " + sessions);
       }
-      this.maxConcurrentFlushes = sessions;
+      return flushConcurrency(FlushConcurrency.fixed(sessions));
+    }
+
+    /**
+     * How many sessions are flushed in parallel; default {@link FlushConcurrency#DEFAULT}: a limit
+     * from 8 that adapts to how fast the database answers (1 to 64), and shrinks when flushes fail,
+     * so that a backlog after an outage goes out as the database can take it.
+     */
+    public Builder flushConcurrency(FlushConcurrency concurrency) {
+      this.flushConcurrency = concurrency;
       return this;
     }
 

@@ -1,5 +1,8 @@
 package dev.codebasechat.sync;
 
+import com.netflix.concurrency.limits.Limit;
+import com.netflix.concurrency.limits.limit.FixedLimit;
+import com.netflix.concurrency.limits.limit.VegasLimit;
 import dev.codebasechat.DurationSettings;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,8 +36,9 @@ import org.slf4j.LoggerFactory;
  *       flush, which follows the same timing rules and starts no sooner than one window after the
  *       previous flush's answer: so no two requests of a key ever leave closer than the window (the
  *       previous one left before its answer came), at the cost of one round trip. Flushes of
- *       different keys run in parallel, at most {@linkplain Builder#maxConcurrentFlushes
- *       maxConcurrentFlushes} at once; the rest wait in arrival order.
+ *       different keys run in parallel, as many at once as the {@linkplain Builder#flushConcurrency
+ *       flush concurrency} allows (by default a limit that adapts to the database's answers); the
+ *       rest wait in arrival order.
  *   <li>After {@link FlushOutcome.RetryAfter} nothing is sent for that key before the delay has
  *       passed, whatever is marked meanwhile; after {@link FlushOutcome.Parked} nothing is sent
  *       until the key is marked again or {@linkplain #resume resumed}.
@@ -72,7 +76,10 @@ public final class WritePacer<K> implements AutoCloseable {
   private final Flusher<K> flusher;
   private final Duration debounce;
   private final Duration maxWait;
-  private final int maxConcurrentFlushes;
+
+  /** How many keys may flush at once: fixed, or adapted to the flushes' answers. */
+  private final Limit flushLimit;
+
   private final Duration failureBackoff;
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
@@ -88,7 +95,13 @@ public final class WritePacer<K> implements AutoCloseable {
     this.flusher = builder.flusher;
     this.debounce = builder.debounce;
     this.maxWait = builder.maxWait == null ? builder.debounce : builder.maxWait;
-    this.maxConcurrentFlushes = builder.maxConcurrentFlushes;
+    this.flushLimit =
+        builder.flushConcurrency instanceof FlushConcurrency.Adaptive adaptive
+            ? VegasLimit.newBuilder()
+                .initialLimit(adaptive.initial())
+                .maxConcurrency(adaptive.max())
+                .build()
+            : FixedLimit.of(builder.flushConcurrency.max());
     this.failureBackoff = builder.failureBackoff;
     this.clock = builder.clock;
     this.scheduler = builder.scheduler;
@@ -281,7 +294,7 @@ public final class WritePacer<K> implements AutoCloseable {
     while (true) {
       K key;
       synchronized (this) {
-        if (closed || running >= maxConcurrentFlushes || readyQueue.isEmpty()) {
+        if (closed || running >= flushLimit.getLimit() || readyQueue.isEmpty()) {
           return;
         }
         key = readyQueue.poll();
@@ -298,11 +311,21 @@ public final class WritePacer<K> implements AutoCloseable {
         state.notBefore = null;
         running++;
       }
-      runFlush(key);
+      runFlush(key, runningNow());
     }
   }
 
-  private void runFlush(K key) {
+  private synchronized int runningNow() {
+    return running;
+  }
+
+  /** How many keys may flush at once now (the adaptive limit moves with the answers). */
+  public int flushLimit() {
+    return flushLimit.getLimit();
+  }
+
+  private void runFlush(K key, int inFlight) {
+    Instant started = clock.instant();
     CompletableFuture<FlushOutcome> outcome;
     try {
       outcome = flusher.flush(key);
@@ -317,6 +340,11 @@ public final class WritePacer<K> implements AutoCloseable {
                 "flush of one key failed unexpectedly; retrying in {}", failureBackoff, failure);
             next = FlushOutcome.retryAfter(failureBackoff);
           }
+          // A retry is a drop: the database failed or refused the flush. The clock may not move
+          // at all during a flush (a test's manual clock); the limit needs a positive time.
+          long nanos = Math.max(1, Duration.between(started, clock.instant()).toNanos());
+          flushLimit.onSample(
+              0, nanos, inFlight, next instanceof FlushOutcome.RetryAfter || failure != null);
           finish(key, next);
           // Not inline: a flusher that completes synchronously would otherwise recurse.
           startReadyLater();
@@ -408,7 +436,7 @@ public final class WritePacer<K> implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private Duration debounce = DEFAULT_DEBOUNCE;
     private @Nullable Duration maxWait;
-    private int maxConcurrentFlushes = DEFAULT_MAX_CONCURRENT_FLUSHES;
+    private FlushConcurrency flushConcurrency = FlushConcurrency.DEFAULT;
     private Duration failureBackoff = DEFAULT_FAILURE_BACKOFF;
 
     private Builder(Flusher<K> flusher, Clock clock, ScheduledExecutorService scheduler) {
@@ -429,13 +457,20 @@ public final class WritePacer<K> implements AutoCloseable {
       return this;
     }
 
-    /** How many keys may flush at once; default 8. */
+    /** Exactly this many keys flush at once: {@code flushConcurrency(fixed(n))}. */
     public Builder<K> maxConcurrentFlushes(int maxConcurrentFlushes) {
       if (maxConcurrentFlushes < 1) {
         throw new IllegalArgumentException(
             "maxConcurrentFlushes must be at least 1 but was " + maxConcurrentFlushes);
       }
-      this.maxConcurrentFlushes = maxConcurrentFlushes;
+      return flushConcurrency(FlushConcurrency.fixed(maxConcurrentFlushes));
+    }
+
+    /**
+     * How many keys flush at once; default {@link FlushConcurrency#DEFAULT} (adaptive, 8 to 64).
+     */
+    public Builder<K> flushConcurrency(FlushConcurrency flushConcurrency) {
+      this.flushConcurrency = flushConcurrency;
       return this;
     }
 

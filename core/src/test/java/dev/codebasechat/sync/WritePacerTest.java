@@ -175,6 +175,94 @@ class WritePacerTest {
     assertThat(flusher.calls).containsExactly("a", "b", "c");
   }
 
+  private WritePacer<String> adaptivePacer() {
+    return WritePacer.builder(flusher, clock, scheduler)
+        .debounce(WINDOW)
+        .flushConcurrency(FlushConcurrency.adaptive(8, 64))
+        .build();
+  }
+
+  private List<String> keys(int n) {
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      keys.add("s" + i);
+    }
+    return keys;
+  }
+
+  @Test
+  void anAdaptiveLimit_startsAtItsInitialValue() {
+    WritePacer<String> pacer = adaptivePacer();
+    flusher.holdOpen = true;
+    keys(30).forEach(pacer::markDirty);
+
+    advanceMillis(500);
+
+    assertThat(pacer.flushLimit()).isEqualTo(8);
+    assertThat(flusher.calls).hasSize(8);
+  }
+
+  @Test
+  void flushesThatEndInARetry_shrinkTheAdaptiveLimit_soTheBacklogDoesNotLeaveAtOnce() {
+    WritePacer<String> pacer = adaptivePacer();
+    flusher.holdOpen = true;
+    keys(30).forEach(pacer::markDirty);
+    advanceMillis(500);
+
+    for (int round = 0; round < 4; round++) { // an outage: every flush is answered "retry"
+      flusher.completeAll(FlushOutcome.retryAfter(Duration.ofSeconds(1)));
+      flusher.holdOpen = true; // the flushes started into the freed places stay open
+      scheduler.runDueTasks();
+    }
+    int afterOutage = pacer.flushLimit();
+    flusher.open.forEach(f -> f.complete(FlushOutcome.retryAfter(Duration.ofSeconds(1))));
+    flusher.open.clear();
+    flusher.calls.clear();
+    scheduler.runDueTasks();
+    advanceMillis(1_000); // the database is back: the keys come due again
+
+    assertThat(afterOutage).isLessThan(8);
+    assertThat(flusher.calls).hasSizeLessThanOrEqualTo(pacer.flushLimit());
+    assertThat(pacer.flushLimit()).isLessThan(8);
+  }
+
+  @Test
+  void quickAnswers_letTheAdaptiveLimitGrowPastItsStart_upToItsMaximum() {
+    WritePacer<String> pacer =
+        WritePacer.builder(flusher, clock, scheduler)
+            .debounce(WINDOW)
+            .flushConcurrency(FlushConcurrency.adaptive(8, 12))
+            .build();
+    for (int round = 0; round < 20; round++) {
+      flusher.holdOpen = true;
+      keys(40).forEach(pacer::markDirty);
+      advanceMillis(500);
+      flusher.completeAll(FlushOutcome.done()); // answered with no time passing: no queueing
+      scheduler.runDueTasks();
+      advanceMillis(500);
+    }
+
+    assertThat(pacer.flushLimit()).isGreaterThan(8).isLessThanOrEqualTo(12);
+  }
+
+  @Test
+  void aFixedLimit_staysWhatItIs_whateverTheAnswers() {
+    WritePacer<String> pacer = pacer(WINDOW, WINDOW, 3);
+    flusher.holdOpen = true;
+    keys(10).forEach(pacer::markDirty);
+    advanceMillis(500);
+    flusher.completeAll(FlushOutcome.retryAfter(Duration.ofSeconds(1)));
+
+    assertThat(pacer.flushLimit()).isEqualTo(3);
+  }
+
+  @Test
+  void anAdaptiveLimit_refusesAStartAboveItsMaximum() {
+    assertThatThrownBy(() -> FlushConcurrency.adaptive(9, 8))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1 <= initial <= max");
+  }
+
   @Test
   void retryAfter_holdsTheKeyBackEvenWhenNewWritesArrive() {
     WritePacer<String> pacer = pacer();
