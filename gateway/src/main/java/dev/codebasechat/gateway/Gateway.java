@@ -139,7 +139,11 @@ public final class Gateway implements AutoCloseable {
       SessionStore.Builder storeBuilder;
       if (settings.embedded()) {
         openedTable =
-            LocalSessionTable.builder().path(dataDir.resolve("sessions.db")).clock(clock).build();
+            LocalSessionTable.builder()
+                .path(dataDir.resolve("sessions.db"))
+                .clock(clock)
+                .commitGrouping(settings.commitGrouping())
+                .build();
         storeBuilder = SessionStore.embedded(openedTable);
         verifierBuilder.jwtSecret(
             settings
@@ -163,7 +167,11 @@ public final class Gateway implements AutoCloseable {
             SessionStore.builder(builtClient).acknowledgement(settings.acknowledgement());
         if (settings.acknowledgement() == Acknowledgement.JOURNAL) {
           openedJournal =
-              SqliteJournal.builder().path(dataDir.resolve("journal.db")).clock(clock).build();
+              SqliteJournal.builder()
+                  .path(dataDir.resolve("journal.db"))
+                  .clock(clock)
+                  .commitGrouping(settings.commitGrouping())
+                  .build();
           storeBuilder.journal(openedJournal);
         }
         if (settings.serviceKey().isPresent()) {

@@ -1,6 +1,7 @@
 package dev.codebasechat.gateway;
 
 import dev.codebasechat.session.Acknowledgement;
+import dev.codebasechat.sync.CommitGrouping;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,6 +41,7 @@ import java.util.function.Function;
  *   <tr><td>GATEWAY_ACK</td><td>journal</td><td>when a write is acknowledged in Supabase mode: journal or database</td></tr>
  *   <tr><td>GATEWAY_CACHE_FRESHNESS_MS</td><td>1000</td><td>staleness bound across instances; 0 revalidates every read</td></tr>
  *   <tr><td>GATEWAY_SHUTDOWN_TIMEOUT_SECONDS</td><td>10</td><td>at a stop: for requests in flight, then for the flush</td></tr>
+ *   <tr><td>GATEWAY_COMMIT_GROUPING</td><td>grouped</td><td>how writes of DATA_DIR's SQLite files share commits: grouped or one-per-write</td></tr>
  *   <tr><td>SUPABASE_JWT_ISSUER</td><td>(see {@link #tokenIssuer()})</td><td>the {@code iss} tokens must carry</td></tr>
  * </table>
  */
@@ -59,7 +61,8 @@ public record Settings(
     Duration cacheFreshness,
     Acknowledgement acknowledgement,
     Optional<String> jwtIssuer,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    CommitGrouping commitGrouping) {
 
   /** A secret value: {@link #toString()} never shows it. */
   public record Secret(String value) {
@@ -102,6 +105,7 @@ public record Settings(
           "GATEWAY_CACHE_FRESHNESS_MS",
           "GATEWAY_ACK",
           "GATEWAY_SHUTDOWN_TIMEOUT_SECONDS",
+          "GATEWAY_COMMIT_GROUPING",
           "SUPABASE_JWT_ISSUER");
 
   /**
@@ -183,6 +187,10 @@ public record Settings(
             .orElse(Acknowledgement.JOURNAL);
     Optional<String> issuer = reader.optional("SUPABASE_JWT_ISSUER", Settings::parseIssuer);
     int shutdownSeconds = reader.integer("GATEWAY_SHUTDOWN_TIMEOUT_SECONDS", 10, 1, 600);
+    CommitGrouping grouping =
+        reader
+            .optional("GATEWAY_COMMIT_GROUPING", Settings::parseCommitGrouping)
+            .orElse(CommitGrouping.GROUPED);
     for (String name : new TreeSet<>(environment.keySet())) {
       if ((name.startsWith("SUPABASE_") || name.startsWith("GATEWAY_")) && !KNOWN.contains(name)) {
         reader.problem(name + " is not a setting this gateway knows");
@@ -205,7 +213,16 @@ public record Settings(
         Duration.ofMillis(freshnessMs),
         ack,
         issuer,
-        Duration.ofSeconds(shutdownSeconds));
+        Duration.ofSeconds(shutdownSeconds),
+        grouping);
+  }
+
+  private static CommitGrouping parseCommitGrouping(String value) {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "grouped" -> CommitGrouping.GROUPED;
+      case "one-per-write" -> CommitGrouping.ONE_PER_WRITE;
+      default -> throw new IllegalArgumentException("must be grouped or one-per-write");
+    };
   }
 
   private static Acknowledgement parseAcknowledgement(String value) {

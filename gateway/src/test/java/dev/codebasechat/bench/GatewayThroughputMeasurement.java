@@ -70,6 +70,7 @@ public final class GatewayThroughputMeasurement {
     String cachedBody;
     Process gateway = null;
     String token = null;
+    String secret = "";
     String sessionPath = null;
     int gatewayPort = 0;
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -78,7 +79,7 @@ public final class GatewayThroughputMeasurement {
     List<String> appendPathsForProfile = new ArrayList<>();
     try {
       if (gatewayBuilt) {
-        String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
+        secret = Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
         gatewayPort = freePort();
         gateway = startGateway(dir, gatewayPort, secret);
         awaitHealthy(http, gatewayPort);
@@ -192,6 +193,36 @@ public final class GatewayThroughputMeasurement {
                     + "\"}",
                 seconds,
                 post));
+        // The same load on a second gateway whose SQLite commits one write at a time: the
+        // baseline of group commit (GATEWAY_COMMIT_GROUPING=one-per-write), side by side.
+        int baselinePort = freePort();
+        Process baseline =
+            startGateway(
+                dir.resolve("one-per-write"),
+                baselinePort,
+                secret,
+                Map.of("GATEWAY_COMMIT_GROUPING", "one-per-write"));
+        try {
+          awaitHealthy(http, baselinePort);
+          List<String> baselinePaths = new ArrayList<>();
+          for (int c = 0; c < CONNECTIONS; c++) {
+            baselinePaths.add(createSession(http, baselinePort, token) + "/messages");
+          }
+          results.add(
+              load(
+                  "gateway, one commit per append (baseline)",
+                  "POST /v1/sessions/{id}/messages (the same, GATEWAY_COMMIT_GROUPING=one-per-write)",
+                  prefixed("http://127.0.0.1:" + baselinePort, baselinePaths),
+                  "POST",
+                  "{\"id\":\"%ID%\",\"role\":\"user\",\"content\":\""
+                      + Conversation.message("gw", 0, Clock.systemUTC().instant()).content()
+                      + "\"}",
+                  seconds,
+                  post));
+        } finally {
+          baseline.destroy();
+          baseline.waitFor(20, TimeUnit.SECONDS);
+        }
       }
       if (gatewayBuilt) {
         // Reads run Java code all the time: JFR's execution samples. Appends mostly wait for the
@@ -517,8 +548,14 @@ public final class GatewayThroughputMeasurement {
   }
 
   private static Process startGateway(Path dir, int port, String secret) throws IOException {
+    return startGateway(dir, port, secret, Map.of());
+  }
+
+  private static Process startGateway(
+      Path dir, int port, String secret, Map<String, String> settings) throws IOException {
+    Files.createDirectories(dir);
     Path data = Files.createDirectories(dir.resolve("data"));
-    Map<String, String> env = new LinkedHashMap<>();
+    Map<String, String> env = new LinkedHashMap<>(settings);
     env.put("PORT", String.valueOf(port));
     env.put("DATA_DIR", data.toString());
     env.put("SUPABASE_JWT_SECRET", secret);

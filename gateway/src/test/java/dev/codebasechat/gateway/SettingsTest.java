@@ -42,6 +42,20 @@ class SettingsTest {
   }
 
   @Test
+  void commitGrouping_isGroupedByDefault_onePerWriteOnRequest_andNothingElse() {
+    assertThat(Settings.fromEnvironment(Map.of()).commitGrouping())
+        .isEqualTo(dev.codebasechat.sync.CommitGrouping.GROUPED);
+    assertThat(
+            Settings.fromEnvironment(Map.of("GATEWAY_COMMIT_GROUPING", "one-per-write"))
+                .commitGrouping())
+        .isEqualTo(dev.codebasechat.sync.CommitGrouping.ONE_PER_WRITE);
+    assertThatThrownBy(
+            () -> Settings.fromEnvironment(Map.of("GATEWAY_COMMIT_GROUPING", "sometimes")))
+        .isInstanceOf(Settings.InvalidSettingsException.class)
+        .hasMessageContaining("GATEWAY_COMMIT_GROUPING must be grouped or one-per-write");
+  }
+
+  @Test
   void cacheFreshness_zeroRevalidatesEveryRead_andANegativeBoundIsRefused() {
     Settings zero = Settings.fromEnvironment(Map.of("GATEWAY_CACHE_FRESHNESS_MS", "0"));
 
