@@ -232,8 +232,10 @@ public final class WriteLoadMeasurement {
                     ? ""
                     : "In the burst all "
                         + sessions
-                        + " sessions fall due within 90 ms of each other, and at most 8 flushes run"
-                        + " at once (maxConcurrentFlushes), so the last sessions wait for about "
+                        + " sessions fall due within 90 ms of each other, and the flushes that run"
+                        + " at once are bounded (FlushConcurrency.DEFAULT: adaptive from 8, and the"
+                        + " database here answers slower as more run), so the last sessions wait"
+                        + " for about "
                         + (sessions / 8)
                         + " rounds of"
                         + " requests to a database that is itself busy (lag p50 "
@@ -258,15 +260,15 @@ public final class WriteLoadMeasurement {
                 + " whole history (measurement 1) and in a continuous stream it does not save at all until the stream stops:"
                 + " its lag is the rest of the stream plus the window.",
             "The lag includes the debounce by design: a message waits at most one window (maxWait = debounce), then its request"
-                + " queues behind at most 8 flushes in flight (maxConcurrentFlushes); the burst shows that queue.",
+                + " queues behind the flushes in flight (an adaptive limit from 8); the burst shows that queue.",
             "Real clock, shared 2-core machine: FakeSupabase, the load driver and the contender run in one JVM, so tails"
                 + " include their contention.");
     BenchSupport.write(
         new MeasurementResult(
             "writes",
             "2. Remote writes per appended message and write lag (acknowledged → confirmed)",
-            "FakeSupabase on this machine, real clock, default store settings (500 ms debounce, maxWait 500 ms, 8 flushes in"
-                + " parallel, no journal). Load: "
+            "FakeSupabase on this machine, real clock, default store settings (500 ms debounce, maxWait 500 ms, adaptive flush concurrency from 8"
+                + ", no journal). Load: "
                 + sessions
                 + " sessions of 20 users for the steady and burst loads, 10 sessions"
                 + " for the stream; the driver issues each append at its planned time from 4 threads. Contenders run one after"
