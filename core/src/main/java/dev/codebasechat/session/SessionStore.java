@@ -1002,6 +1002,9 @@ public final class SessionStore implements AutoCloseable {
         .description("age of the oldest unconfirmed write")
         .baseUnit("seconds")
         .register(registry);
+    Gauge.builder("sessions.flush.limit", pacer, WritePacer::flushLimit)
+        .description("sessions that may be flushed at once now (adaptive by default)")
+        .register(registry);
     Gauge.builder("sessions.setaside.writes", setAside, List::size)
         .description("writes the database refused for good")
         .register(registry);

@@ -339,6 +339,7 @@ class SupabaseGatewayTest {
             "http_server_requests_seconds_count{method=\"GET\",route=\"/v1/sessions/{id}\",status=\"404\"}")
         .contains("sessions_pending_writes")
         .contains("sessions_pending_oldest_age_seconds")
+        .containsPattern("sessions_flush_limit [0-9.]+")
         .contains("resilience4j_circuitbreaker_state")
         .contains("postgrest_requests")
         .doesNotContain("chat-1737201600000-metrics01");

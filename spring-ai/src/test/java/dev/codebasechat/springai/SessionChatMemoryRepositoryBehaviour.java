@@ -221,6 +221,26 @@ abstract class SessionChatMemoryRepositoryBehaviour {
     }
   }
 
+  /** A message type of the application's own, which the repository does not know how to keep. */
+  static final class Annotation extends org.springframework.ai.chat.messages.AbstractMessage {
+    Annotation() {
+      super(org.springframework.ai.chat.messages.MessageType.SYSTEM, "note", Map.of());
+    }
+  }
+
+  @Test
+  void aMessageOfAnUnknownClass_isRefused_namingIt_andNothingOfTheWindowIsWritten() {
+    try (var bound = CallerContext.bind(alice)) {
+      assertThatThrownBy(
+              () -> repository.saveAll("default", List.of(new UserMessage("a"), new Annotation())))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(Annotation.class.getName())
+          .hasMessageContaining("cannot be stored");
+
+      assertThat(repository.history("default")).isEmpty();
+    }
+  }
+
   @Test
   void withoutABoundCaller_everyCallFails_andSaysWhatToDo() {
     assertThatThrownBy(() -> repository.findConversationIds())
