@@ -2,6 +2,9 @@ package dev.codebasechat.sync;
 
 import dev.codebasechat.sync.JournalException.Reason;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -17,7 +20,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -82,6 +87,15 @@ final class SqliteDatabase implements AutoCloseable {
    */
   private final ArrayDeque<PendingWrite<?>> waiting = new ArrayDeque<>();
 
+  /**
+   * Prepared statements kept for reuse, by SQL, while no work uses them; guarded by {@link #lock}.
+   * Preparing a statement costs SQLite a parse and a plan on every write otherwise.
+   */
+  private final Map<String, ArrayDeque<PreparedStatement>> idleStatements = new HashMap<>();
+
+  /** The connection as works see it: {@code prepareStatement(sql)} reuses kept statements. */
+  private final Connection reusing;
+
   /** Write transactions committed (a group counts once): for tests and the benchmarks. */
   private final AtomicLong commits = new AtomicLong();
 
@@ -91,6 +105,70 @@ final class SqliteDatabase implements AutoCloseable {
     this.connection = connection;
     this.exclusiveUse = exclusiveUse;
     this.grouping = grouping;
+    this.reusing =
+        (Connection)
+            Proxy.newProxyInstance(
+                SqliteDatabase.class.getClassLoader(),
+                new Class<?>[] {Connection.class},
+                (proxy, method, args) ->
+                    method.getName().equals("prepareStatement")
+                            && args != null
+                            && args.length == 1
+                            && args[0] instanceof String sql
+                        ? borrow(sql)
+                        : invoke(connection, method, args));
+  }
+
+  /**
+   * A kept statement of {@code sql} (or a new one), whose {@code close()} clears it and keeps it
+   * again. Only under {@link #lock}, as every work runs.
+   */
+  private PreparedStatement borrow(String sql) throws SQLException {
+    ArrayDeque<PreparedStatement> idle =
+        idleStatements.computeIfAbsent(sql, k -> new ArrayDeque<>());
+    PreparedStatement kept = idle.poll();
+    PreparedStatement statement = kept != null ? kept : connection.prepareStatement(sql);
+    boolean[] returned = {false};
+    return (PreparedStatement)
+        Proxy.newProxyInstance(
+            SqliteDatabase.class.getClassLoader(),
+            new Class<?>[] {PreparedStatement.class},
+            (proxy, method, args) -> {
+              switch (method.getName()) {
+                case "close" -> {
+                  if (!returned[0]) {
+                    returned[0] = true;
+                    // Closing its result resets the statement: SQLite counts one left stepping
+                    // as a statement in progress, which blocks the next COMMIT.
+                    ResultSet open = statement.getResultSet();
+                    if (open != null) {
+                      open.close();
+                    }
+                    statement.clearParameters();
+                    idle.push(statement);
+                  }
+                  return null;
+                }
+                case "isClosed" -> {
+                  return returned[0] || statement.isClosed();
+                }
+                default -> {
+                  if (returned[0]) {
+                    throw new SQLException("statement is closed");
+                  }
+                  return invoke(statement, method, args);
+                }
+              }
+            });
+  }
+
+  private static @Nullable Object invoke(Object target, Method method, @Nullable Object[] args)
+      throws Throwable {
+    try {
+      return method.invoke(target, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
   }
 
   /** The companion file whose lock marks a database file as in use. */
@@ -346,12 +424,12 @@ final class SqliteDatabase implements AutoCloseable {
       transactionOpen = true;
       for (PendingWrite<?> write : group) {
         if (alone) {
-          write.run(connection);
+          write.run(reusing);
           continue;
         }
         execute("SAVEPOINT grouped_write");
         try {
-          write.run(connection);
+          write.run(reusing);
         } catch (SQLException | RuntimeException e) {
           execute("ROLLBACK TO grouped_write");
           write.fail(translate(write.what, e));
@@ -465,7 +543,7 @@ final class SqliteDatabase implements AutoCloseable {
       try {
         execute(begin);
         transactionOpen = true;
-        T result = work.run(connection);
+        T result = work.run(reusing);
         commit();
         return result;
       } catch (SQLException | RuntimeException e) {
@@ -486,8 +564,8 @@ final class SqliteDatabase implements AutoCloseable {
   }
 
   private void execute(String sql) throws SQLException {
-    try (Statement statement = connection.createStatement()) {
-      statement.execute(sql);
+    try (PreparedStatement statement = borrow(sql)) {
+      statement.execute();
     }
   }
 
@@ -556,6 +634,12 @@ final class SqliteDatabase implements AutoCloseable {
       }
       closed = true;
       try {
+        for (ArrayDeque<PreparedStatement> idle : idleStatements.values()) {
+          for (PreparedStatement statement : idle) {
+            statement.close();
+          }
+        }
+        idleStatements.clear();
         connection.close();
       } catch (SQLException e) {
         throw failure(path, "close failed", e);
