@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.codebasechat.memory.CallerContext;
+import dev.codebasechat.memory.SessionStores;
 import dev.codebasechat.memory.StoredMessage;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
@@ -46,14 +47,14 @@ abstract class SessionChatMemoryRepositoryBehaviour {
 
   abstract SupabaseUnderTest supabase();
 
-  private Backend stores;
+  private SessionStores stores;
   private SessionStore sessions;
   private SessionChatMemoryRepository repository;
   private Caller alice;
 
   @BeforeEach
   void openStore() {
-    stores = new Backend(supabase());
+    stores = new SessionStores(supabase());
     sessions = stores.open();
     repository = SessionChatMemoryRepository.over(sessions, Clock.systemUTC());
     alice = stores.newCaller();

@@ -1,4 +1,4 @@
-package dev.codebasechat.springai;
+package dev.codebasechat.memory;
 
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
@@ -10,25 +10,27 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-/** The stores of one test over one Supabase, closed after it (each store is one instance). */
-final class Backend implements AutoCloseable {
+/**
+ * The session stores of one test over one Supabase (each store is one instance, as a gateway
+ * process would be), closed together after it: for the chat-memory adapters' suites, which run once
+ * on FakeSupabase and once on PostgreSQL.
+ */
+public final class SessionStores implements AutoCloseable {
   private final SupabaseUnderTest supabase;
   private final List<AutoCloseable> open = new ArrayList<>();
 
-  Backend(SupabaseUnderTest supabase) {
+  public SessionStores(SupabaseUnderTest supabase) {
     this.supabase = supabase;
   }
 
-  SupabaseUnderTest supabase() {
-    return supabase;
-  }
-
-  Caller newCaller() {
+  /** A caller with a fresh user id and a token the Supabase accepts. */
+  public Caller newCaller() {
     UUID user = UUID.randomUUID();
     return new Caller(user, AccessToken.of(supabase.tokenFor(user)));
   }
 
-  SessionStore open() {
+  /** A new store (and its client) over the Supabase, closed with the others. */
+  public SessionStore open() {
     PostgrestClient client =
         PostgrestClient.builder()
             .projectUrl(supabase.baseUrl())

@@ -1,0 +1,99 @@
+package dev.codebasechat.readme;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.tools.DiagnosticCollector;
+import javax.tools.JavaCompiler;
+import javax.tools.JavaFileObject;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.ToolProvider;
+
+/**
+ * The README's {@code ```java} blocks, and a compiler for them on the running test's classpath:
+ * shared by the core's README test and the adapter modules' (through the core's test jar).
+ */
+public final class JavaBlocks {
+  private static final Path README = Path.of("README.md");
+  private static final Pattern JAVA_BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
+  private static final Pattern CLASS_NAME = Pattern.compile("class (\\w+)");
+
+  private JavaBlocks() {}
+
+  /** Every Java block of the README, in order. */
+  public static List<String> inReadme() throws IOException {
+    Matcher blocks = JAVA_BLOCK.matcher(Files.readString(README, StandardCharsets.UTF_8));
+    List<String> found = new ArrayList<>();
+    while (blocks.find()) {
+      found.add(blocks.group(1));
+    }
+    return found;
+  }
+
+  /**
+   * {@code body} as the body of method {@code run(<given>)} of class {@code name}, after {@code
+   * imports}.
+   */
+  public static String asMethodBody(String name, String imports, String given, String body) {
+    return imports
+        + "\nclass "
+        + name
+        + " {\n  void run("
+        + given
+        + ") throws Exception {\n"
+        + body
+        + "\n  }\n}\n";
+  }
+
+  /**
+   * Compiles {@code sources} (each named after its first class) into {@code out} against the test
+   * classpath; the errors, one line each, empty when it compiled.
+   */
+  public static List<String> compile(List<String> sources, Path out) throws IOException {
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
+    List<Path> files = new ArrayList<>();
+    for (int i = 0; i < sources.size(); i++) {
+      Matcher name = CLASS_NAME.matcher(sources.get(i));
+      Path file = out.resolve((name.find() ? name.group(1) : "Snippet" + i) + ".java");
+      Files.writeString(file, sources.get(i), StandardCharsets.UTF_8);
+      files.add(file);
+    }
+    try (StandardJavaFileManager fileManager =
+        javac.getStandardFileManager(diagnostics, Locale.ROOT, StandardCharsets.UTF_8)) {
+      List<String> options =
+          List.of(
+              "-d",
+              out.toString(),
+              "-classpath",
+              System.getProperty("java.class.path"),
+              "-proc:none",
+              "-Xlint:none");
+      javac
+          .getTask(
+              null,
+              fileManager,
+              diagnostics,
+              options,
+              null,
+              fileManager.getJavaFileObjectsFromPaths(files))
+          .call();
+    }
+    return diagnostics.getDiagnostics().stream()
+        .filter(d -> d.getKind() == javax.tools.Diagnostic.Kind.ERROR)
+        .map(
+            d ->
+                d.getSource().getName()
+                    + ":"
+                    + d.getLineNumber()
+                    + ": "
+                    + d.getMessage(Locale.ROOT))
+        .toList();
+  }
+}
