@@ -293,6 +293,7 @@ public final class WritePacer<K> implements AutoCloseable {
   private void startReady() {
     while (true) {
       K key;
+      int inFlight;
       synchronized (this) {
         if (closed || running >= flushLimit.getLimit() || readyQueue.isEmpty()) {
           return;
@@ -309,14 +310,10 @@ public final class WritePacer<K> implements AutoCloseable {
         state.firstDirty = null;
         state.lastDirty = null;
         state.notBefore = null;
-        running++;
+        inFlight = ++running;
       }
-      runFlush(key, runningNow());
+      runFlush(key, inFlight);
     }
-  }
-
-  private synchronized int runningNow() {
-    return running;
   }
 
   /** How many keys may flush at once now (the adaptive limit moves with the answers). */

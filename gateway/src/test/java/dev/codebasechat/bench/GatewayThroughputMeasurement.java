@@ -178,6 +178,10 @@ public final class GatewayThroughputMeasurement {
         appendPathsForProfile.addAll(appendPaths);
         List<String> post =
             List.of("Authorization: Bearer " + token, "Content-Type: application/json");
+        String appendBody =
+            "{\"id\":\"%ID%\",\"role\":\"user\",\"content\":\""
+                + Conversation.message("gw", 0, Clock.systemUTC().instant()).content()
+                + "\"}";
         results.add(
             load(
                 "gateway",
@@ -188,9 +192,7 @@ public final class GatewayThroughputMeasurement {
                     + " sessions in turn; embedded: durable in SQLite before the answer)",
                 prefixed("http://127.0.0.1:" + gatewayPort, appendPaths),
                 "POST",
-                "{\"id\":\"%ID%\",\"role\":\"user\",\"content\":\""
-                    + Conversation.message("gw", 0, Clock.systemUTC().instant()).content()
-                    + "\"}",
+                appendBody,
                 seconds,
                 post));
         // The same load on a second gateway whose SQLite commits one write at a time: the
@@ -214,9 +216,7 @@ public final class GatewayThroughputMeasurement {
                   "POST /v1/sessions/{id}/messages (the same, GATEWAY_COMMIT_GROUPING=one-per-write)",
                   prefixed("http://127.0.0.1:" + baselinePort, baselinePaths),
                   "POST",
-                  "{\"id\":\"%ID%\",\"role\":\"user\",\"content\":\""
-                      + Conversation.message("gw", 0, Clock.systemUTC().instant()).content()
-                      + "\"}",
+                  appendBody,
                   seconds,
                   post));
         } finally {

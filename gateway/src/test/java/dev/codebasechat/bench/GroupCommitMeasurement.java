@@ -1,7 +1,6 @@
 package dev.codebasechat.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.sync.CommitGrouping;
 import dev.codebasechat.sync.Durability;
@@ -13,8 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -54,52 +55,59 @@ public final class GroupCommitMeasurement {
     matrix(dir, perWriter, true, order);
   }
 
+  /** A file opened for one row of the table: what appends to it, and the file to close. */
+  record Opened(AutoCloseable file, Append append) {}
+
+  interface Opener {
+    Opened open(Path file, CommitGrouping grouping) throws Exception;
+  }
+
+  private static Opened journal(Path file, CommitGrouping grouping) {
+    byte[] payload = message(0).toString().getBytes(StandardCharsets.UTF_8);
+    Journal journal =
+        SqliteJournal.builder()
+            .path(file)
+            .durability(Durability.FULL)
+            .commitGrouping(grouping)
+            .build();
+    return new Opened(
+        journal,
+        (w, n) -> journal.append("chat-1705622400000-bench" + w, OWNER, "append", payload));
+  }
+
+  private static Opened table(Path file, CommitGrouping grouping) {
+    LocalSessionTable table =
+        LocalSessionTable.builder()
+            .path(file)
+            .durability(Durability.FULL)
+            .commitGrouping(grouping)
+            .build();
+    return new Opened(
+        table,
+        (w, n) ->
+            table.append(
+                OWNER,
+                "chat-1705622400000-bench" + w,
+                JSON.createArrayNode().add(message(n)),
+                Optional.empty(),
+                Optional.empty()));
+  }
+
   private static void matrix(Path dir, int perWriter, boolean report, List<CommitGrouping> order)
       throws Exception {
-    for (String what : List.of("SqliteJournal.append", "LocalSessionTable.append")) {
+    Map<String, Opener> contenders = new LinkedHashMap<>();
+    contenders.put("SqliteJournal.append", GroupCommitMeasurement::journal);
+    contenders.put("LocalSessionTable.append", GroupCommitMeasurement::table);
+    for (Map.Entry<String, Opener> contender : contenders.entrySet()) {
       for (int writers : new int[] {1, 4, 16}) {
         for (CommitGrouping grouping : order) {
-          Path file = dir.resolve(what + "-" + writers + "-" + grouping + ".db");
-          if (what.startsWith("SqliteJournal")) {
-            byte[] payload = message(0).toString().getBytes(StandardCharsets.UTF_8);
-            try (Journal journal =
-                SqliteJournal.builder()
-                    .path(file)
-                    .durability(Durability.FULL)
-                    .commitGrouping(grouping)
-                    .build()) {
-              run(
-                  what,
-                  writers,
-                  grouping,
-                  perWriter,
-                  report,
-                  (w, n) ->
-                      journal.append("chat-1705622400000-bench" + w, OWNER, "append", payload));
-            }
-          } else {
-            try (LocalSessionTable table =
-                LocalSessionTable.builder()
-                    .path(file)
-                    .durability(Durability.FULL)
-                    .commitGrouping(grouping)
-                    .build()) {
-              run(
-                  what,
-                  writers,
-                  grouping,
-                  perWriter,
-                  report,
-                  (w, n) -> {
-                    ArrayNode batch = JSON.createArrayNode().add(message(n));
-                    table.append(
-                        OWNER,
-                        "chat-1705622400000-bench" + w,
-                        batch,
-                        Optional.empty(),
-                        Optional.empty());
-                  });
-            }
+          String what = contender.getKey();
+          Opened opened =
+              contender
+                  .getValue()
+                  .open(dir.resolve(what + "-" + writers + "-" + grouping + ".db"), grouping);
+          try (AutoCloseable file = opened.file()) {
+            run(what, writers, grouping, perWriter, report, opened.append());
           }
         }
       }
