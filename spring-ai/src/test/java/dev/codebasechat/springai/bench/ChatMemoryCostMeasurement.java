@@ -35,6 +35,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.client.advisor.MessageChatMemoryAdvisor;
 import org.springframework.ai.chat.memory.ChatMemory;
@@ -107,14 +109,38 @@ public final class ChatMemoryCostMeasurement {
         for (Duration delay : List.of(Duration.ZERO, Duration.ofMillis(700))) {
           int n = delay.isZero() ? turns : slowTurns;
           String scenario = delay.isZero() ? "instant model" : "model answering in 700 ms";
-          runs.add(lc4jOnSessions(server, scenario, n, delay));
+          runs.add(
+              onSessions(
+                  server,
+                  scenario,
+                  "LangChain4j: SessionChatMemoryStore (PostgREST)",
+                  n,
+                  store -> lc4jChat(SessionChatMemoryStore.over(store, Clock.systemUTC()), delay)));
           if (delay.isZero()) {
-            runs.add(lc4jInMemory(scenario, n));
+            runs.add(
+                inMemory(
+                    scenario,
+                    "LangChain4j: InMemoryChatMemoryStore (floor)",
+                    n,
+                    lc4jChat(new InMemoryChatMemoryStore(), Duration.ZERO)));
           }
-          runs.add(springOnSessions(server, scenario, n, delay));
+          runs.add(
+              onSessions(
+                  server,
+                  scenario,
+                  "Spring AI: SessionChatMemoryRepository (PostgREST)",
+                  n,
+                  store ->
+                      springChat(
+                          SessionChatMemoryRepository.over(store, Clock.systemUTC()), delay)));
           runs.add(springOnJdbc(proxy, pool, scenario, n, delay));
           if (delay.isZero()) {
-            runs.add(springInMemory(scenario, n));
+            runs.add(
+                inMemory(
+                    scenario,
+                    "Spring AI: InMemoryChatMemoryRepository (floor)",
+                    n,
+                    springChat(new InMemoryChatMemoryRepository(), Duration.ZERO)));
           }
         }
       }
@@ -159,41 +185,6 @@ public final class ChatMemoryCostMeasurement {
         .build();
   }
 
-  private static Run lc4jOnSessions(
-      SupabaseTestServer server, String scenario, int turns, Duration delay) throws Exception {
-    try (Sessions sessions = new Sessions(server)) {
-      SessionChatMemoryStore store = SessionChatMemoryStore.over(sessions.store, Clock.systemUTC());
-      Lc4jAssistant assistant = lc4j(store, delay);
-      List<Double> millis;
-      try (var bound = CallerContext.bind(sessions.caller)) {
-        millis = converse(turns, question -> assistant.chat("bench", question));
-      }
-      sessions.store.flush(Duration.ofSeconds(30));
-      long kept;
-      try (var bound = CallerContext.bind(sessions.caller)) {
-        kept = store.history("bench").size();
-      }
-      return sessions.run(
-          scenario, "LangChain4j: SessionChatMemoryStore (PostgREST)", turns, kept, millis);
-    }
-  }
-
-  private static Run lc4jInMemory(String scenario, int turns) {
-    InMemoryChatMemoryStore store = new InMemoryChatMemoryStore();
-    Lc4jAssistant assistant = lc4j(store, Duration.ZERO);
-    List<Double> millis = converse(turns, question -> assistant.chat("bench", question));
-    return new Run(
-        scenario,
-        "LangChain4j: InMemoryChatMemoryStore (floor)",
-        turns,
-        0,
-        0,
-        0,
-        0,
-        store.getMessages("bench").size(),
-        median(millis));
-  }
-
   // ------------------------------------------------------------------ Spring AI
 
   private static final class SpringModel implements org.springframework.ai.chat.model.ChatModel {
@@ -230,26 +221,6 @@ public final class ChatMemoryCostMeasurement {
             .advisors(a -> a.param(ChatMemory.CONVERSATION_ID, "bench"))
             .call()
             .content();
-  }
-
-  private static Run springOnSessions(
-      SupabaseTestServer server, String scenario, int turns, Duration delay) throws Exception {
-    try (Sessions sessions = new Sessions(server)) {
-      SessionChatMemoryRepository repository =
-          SessionChatMemoryRepository.over(sessions.store, Clock.systemUTC());
-      ChatClient client = spring(repository, delay);
-      List<Double> millis;
-      try (var bound = CallerContext.bind(sessions.caller)) {
-        millis = converse(turns, turnOf(client));
-      }
-      sessions.store.flush(Duration.ofSeconds(30));
-      long kept;
-      try (var bound = CallerContext.bind(sessions.caller)) {
-        kept = repository.history("bench").size();
-      }
-      return sessions.run(
-          scenario, "Spring AI: SessionChatMemoryRepository (PostgREST)", turns, kept, millis);
-    }
   }
 
   private static Run springOnJdbc(
@@ -289,23 +260,53 @@ public final class ChatMemoryCostMeasurement {
         median(millis));
   }
 
-  private static Run springInMemory(String scenario, int turns) {
-    InMemoryChatMemoryRepository repository = new InMemoryChatMemoryRepository();
-    ChatClient client = spring(repository, Duration.ZERO);
-    List<Double> millis = converse(turns, turnOf(client));
-    return new Run(
-        scenario,
-        "Spring AI: InMemoryChatMemoryRepository (floor)",
-        turns,
-        0,
-        0,
-        0,
-        0,
-        repository.findByConversationId("bench").size(),
-        median(millis));
+  // ------------------------------------------------------------------ shared
+
+  /** A chat through one framework's memory: one turn, and how many messages the memory keeps. */
+  record Chat(Consumer<String> turn, IntSupplier kept) {}
+
+  private static Chat lc4jChat(ChatMemoryStore store, Duration delay) {
+    Lc4jAssistant assistant = lc4j(store, delay);
+    IntSupplier kept =
+        store instanceof SessionChatMemoryStore sessions
+            ? () -> sessions.history("bench").size()
+            : () -> store.getMessages("bench").size();
+    return new Chat(question -> assistant.chat("bench", question), kept);
   }
 
-  // ------------------------------------------------------------------ shared
+  private static Chat springChat(ChatMemoryRepository repository, Duration delay) {
+    IntSupplier kept =
+        repository instanceof SessionChatMemoryRepository sessions
+            ? () -> sessions.history("bench").size()
+            : () -> repository.findByConversationId("bench").size();
+    return new Chat(turnOf(spring(repository, delay)), kept);
+  }
+
+  /**
+   * {@code chat} over a session store of its own, as one user; the database's traffic is taken
+   * after the final flush and before the history is read for "messages kept".
+   */
+  private static Run onSessions(
+      SupabaseTestServer server,
+      String scenario,
+      String contender,
+      int turns,
+      Function<SessionStore, Chat> over)
+      throws Exception {
+    try (Sessions sessions = new Sessions(server);
+        var bound = CallerContext.bind(sessions.caller)) {
+      Chat chat = over.apply(sessions.store);
+      List<Double> millis = converse(turns, chat.turn());
+      sessions.store.flush(Duration.ofSeconds(30));
+      List<RecordedRequest> traffic = sessions.traffic();
+      return Sessions.run(scenario, contender, turns, traffic, chat.kept().getAsInt(), millis);
+    }
+  }
+
+  private static Run inMemory(String scenario, String contender, int turns, Chat chat) {
+    List<Double> millis = converse(turns, chat.turn());
+    return new Run(scenario, contender, turns, 0, 0, 0, 0, chat.kept().getAsInt(), median(millis));
+  }
 
   /** A session store of one instance and one user, with the server's counters from its start. */
   private static final class Sessions implements AutoCloseable {
@@ -327,15 +328,14 @@ public final class ChatMemoryCostMeasurement {
       server.clearRequests();
     }
 
-    Run run(String scenario, String contender, int turns, long kept, List<Double> millis) {
+    /** What the server received since this store was opened (printed with BENCH_TRACE=1). */
+    List<RecordedRequest> traffic() {
       List<RecordedRequest> requests = server.requests();
       if (System.getenv("BENCH_TRACE") != null) {
         requests.forEach(
             r ->
                 System.out.println(
-                    contender
-                        + " "
-                        + r.method()
+                    r.method()
                         + " "
                         + r.path()
                         + "?"
@@ -345,10 +345,19 @@ public final class ChatMemoryCostMeasurement {
                         + " "
                         + r.bytesSent()));
       }
+      return requests;
+    }
+
+    static Run run(
+        String scenario,
+        String contender,
+        int turns,
+        List<RecordedRequest> requests,
+        long kept,
+        List<Double> millis) {
       int writes = (int) requests.stream().filter(r -> !r.method().equals("GET")).count();
       long up = requests.stream().mapToLong(RecordedRequest::bytesReceived).sum();
       long down = requests.stream().mapToLong(RecordedRequest::bytesSent).sum();
-      server.clearRequests(); // the history read for "kept" came after; it is not counted
       return new Run(
           scenario, contender, turns, requests.size(), writes, up, down, kept, median(millis));
     }
