@@ -10,7 +10,6 @@ import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.ContextUpdate;
 import dev.codebasechat.session.MessageId;
-import dev.codebasechat.session.SessionException;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionNotFoundException;
 import dev.codebasechat.session.SessionPage;
@@ -23,7 +22,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * A framework's chat memory kept in the caller's sessions, append-only: the framework hands over
@@ -269,7 +267,8 @@ public final class ConversationMemory<M> {
   public CompletableFuture<Void> deleteAsync(String conversationId) {
     Caller caller = CallerContext.require();
     SessionId id = ConversationIds.sessionOf(caller.userId(), conversationId);
-    return attempt(() -> store.deleteAsync(caller, id))
+    return store
+        .deleteAsync(caller, id)
         .exceptionally(
             failure -> {
               if (FutureResults.unwrap(failure) instanceof SessionNotFoundException) {
@@ -304,7 +303,8 @@ public final class ConversationMemory<M> {
 
   /** The caller's session {@code id}; empty when the caller has none (another user's included). */
   private CompletableFuture<Optional<ChatSession>> stored(Caller caller, SessionId id) {
-    return attempt(() -> store.historyAsync(caller, id))
+    return store
+        .historyAsync(caller, id)
         .handle(
             (read, failure) -> {
               if (failure == null) {
@@ -315,18 +315,6 @@ public final class ConversationMemory<M> {
               }
               throw FutureResults.rethrow(failure);
             });
-  }
-
-  /**
-   * {@code call}'s future; a store failure it throws on this thread (a cache hit answers there,
-   * failures included) as a failed one.
-   */
-  private static <T> CompletableFuture<T> attempt(Supplier<CompletableFuture<T>> call) {
-    try {
-      return call.get();
-    } catch (SessionException e) {
-      return CompletableFuture.failedFuture(e);
-    }
   }
 
   private M decode(ChatMessage message) {

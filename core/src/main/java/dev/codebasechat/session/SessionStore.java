@@ -344,9 +344,17 @@ public final class SessionStore implements AutoCloseable {
     return hit != null ? hit : FutureResults.join(readHeldOrThrough(caller, id, 0));
   }
 
-  /** {@link #history} without blocking. */
+  /**
+   * {@link #history} without blocking; every failure, one found in the cache included, completes
+   * the future rather than being thrown.
+   */
   public CompletableFuture<SessionRead> historyAsync(Caller caller, SessionId id) {
-    SessionRead hit = cacheHit(caller, id);
+    SessionRead hit;
+    try {
+      hit = cacheHit(caller, id);
+    } catch (SessionException e) { // held, but deleted by a pending write
+      return CompletableFuture.failedFuture(e);
+    }
     return hit != null ? CompletableFuture.completedFuture(hit) : readHeldOrThrough(caller, id, 0);
   }
 

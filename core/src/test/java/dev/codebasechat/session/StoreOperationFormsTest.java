@@ -1,6 +1,7 @@
 package dev.codebasechat.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
@@ -95,6 +96,22 @@ class StoreOperationFormsTest {
     assertThat(f.blocking(() -> f.store.list(f.caller(user), 10, 0)).sessions())
         .extracting(SessionSummary::id)
         .containsExactlyInAnyOrder(written, StoreFixture.sessionId("forms004"));
+  }
+
+  @Test
+  void historyAsyncOfASessionDeletedByAPendingWrite_failsItsFuture_ratherThanThrowing() {
+    UUID user = UUID.randomUUID();
+    SessionId id = StoreFixture.sessionId("forms006");
+    f.resolve(f.store.appendAsync(f.caller(user), id, List.of(f.message("m1"))));
+    f.drainAll();
+    f.resolve(f.store.historyAsync(f.caller(user), id)); // held from here on
+    f.resolve(f.store.deleteAsync(f.caller(user), id)); // pending, not yet sent
+
+    var read = f.store.historyAsync(f.caller(user), id);
+
+    assertThat(read).isCompletedExceptionally();
+    assertThatThrownBy(read::join).hasCauseInstanceOf(SessionNotFoundException.class);
+    f.drainAll();
   }
 
   @Test
