@@ -489,7 +489,6 @@ final class SqliteDatabase implements AutoCloseable {
     private final Work<T> work;
     private @Nullable T result;
     private @Nullable RuntimeException failure;
-    private boolean ran;
     boolean done;
 
     PendingWrite(String what, Work<T> work) {
@@ -499,18 +498,15 @@ final class SqliteDatabase implements AutoCloseable {
 
     void run(Connection connection) throws SQLException {
       result = work.run(connection);
-      ran = true;
     }
 
+    /** Done: with its result, or with its own failure when it failed inside the group. */
     void succeed() {
-      if (!done && ran) {
-        done = true;
-      }
+      done = true;
     }
 
     void fail(RuntimeException cause) {
       failure = cause;
-      ran = false;
       done = true;
     }
 
