@@ -8,14 +8,21 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +45,9 @@ import org.slf4j.LoggerFactory;
  *       previous one left before its answer came), at the cost of one round trip. Flushes of
  *       different keys run in parallel, as many at once as the {@linkplain Builder#flushConcurrency
  *       flush concurrency} allows (by default a limit that adapts to the database's answers); the
- *       rest wait in arrival order.
+ *       rest wait in arrival order. With {@linkplain Builder#grouping grouping}, keys of one group
+ *       that are due together (waiting in that line) are flushed as one, which counts as one flush:
+ *       a key is never sent before it is due, nor later because of its group.
  *   <li>After {@link FlushOutcome.RetryAfter} nothing is sent for that key before the delay has
  *       passed, whatever is marked meanwhile; after {@link FlushOutcome.Parked} nothing is sent
  *       until the key is marked again or {@linkplain #resume resumed}.
@@ -62,6 +71,17 @@ public final class WritePacer<K> implements AutoCloseable {
     CompletableFuture<FlushOutcome> flush(K key);
   }
 
+  /**
+   * Sends the pending writes of several keys of one group in one go (for example one request for
+   * several sessions of one owner). Called with two keys or more, none of which is being flushed.
+   * The answer holds one outcome per key given; a key it leaves out is treated as a flush that
+   * failed unexpectedly.
+   */
+  @FunctionalInterface
+  public interface GroupFlusher<K> {
+    CompletableFuture<Map<K, FlushOutcome>> flush(List<K> keys);
+  }
+
   /** Default debounce window. */
   public static final Duration DEFAULT_DEBOUNCE = Duration.ofMillis(500);
 
@@ -74,6 +94,7 @@ public final class WritePacer<K> implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WritePacer.class);
 
   private final Flusher<K> flusher;
+  private final @Nullable Grouping<K> grouping;
   private final Duration debounce;
   private final Duration maxWait;
 
@@ -93,6 +114,7 @@ public final class WritePacer<K> implements AutoCloseable {
 
   private WritePacer(Builder<K> builder) {
     this.flusher = builder.flusher;
+    this.grouping = builder.grouping;
     this.debounce = builder.debounce;
     this.maxWait = builder.maxWait == null ? builder.debounce : builder.maxWait;
     this.flushLimit =
@@ -272,7 +294,8 @@ public final class WritePacer<K> implements AutoCloseable {
         scheduleLocked(key, state);
       }
     }
-    startReady();
+    // Not started here: a key that came due was queued, and the start that queueing schedules
+    // runs after the other timers due now, so keys of one group due together go together.
   }
 
   private void enqueueLocked(K key, KeyState state) {
@@ -292,27 +315,59 @@ public final class WritePacer<K> implements AutoCloseable {
 
   private void startReady() {
     while (true) {
-      K key;
+      List<K> keys;
       int inFlight;
       synchronized (this) {
         if (closed || running >= flushLimit.getLimit() || readyQueue.isEmpty()) {
           return;
         }
-        key = readyQueue.poll();
+        K key = readyQueue.poll();
         KeyState state = states.get(key);
         if (state == null || !state.queued) {
           continue;
         }
-        state.queued = false;
-        state.inFlight = true;
-        state.urgent = false;
-        state.retryAt = null;
-        state.firstDirty = null;
-        state.lastDirty = null;
-        state.notBefore = null;
+        keys = new ArrayList<>();
+        keys.add(key);
+        start(state);
+        if (grouping != null) {
+          takeGroupOf(key, grouping, keys);
+        }
         inFlight = ++running;
       }
-      runFlush(key, inFlight);
+      runFlush(keys, inFlight);
+    }
+  }
+
+  /** Marks a queued key as being flushed from now on. */
+  private static void start(KeyState state) {
+    state.queued = false;
+    state.inFlight = true;
+    state.urgent = false;
+    state.retryAt = null;
+    state.firstDirty = null;
+    state.lastDirty = null;
+    state.notBefore = null;
+  }
+
+  /** Moves the keys of {@code first}'s group that wait in line (due) into {@code keys}. */
+  private void takeGroupOf(K first, Grouping<K> grouping, List<K> keys) {
+    Optional<?> group = grouping.groupOf().apply(first);
+    if (group.isEmpty()) {
+      return;
+    }
+    Iterator<K> waiting = readyQueue.iterator();
+    while (waiting.hasNext() && keys.size() < grouping.maxKeys()) {
+      K key = waiting.next();
+      KeyState state = states.get(key);
+      if (state == null || !state.queued) {
+        waiting.remove(); // left behind by a key that was started or removed
+        continue;
+      }
+      if (!key.equals(first) && group.equals(grouping.groupOf().apply(key))) {
+        waiting.remove();
+        start(state);
+        keys.add(key);
+      }
     }
   }
 
@@ -321,28 +376,44 @@ public final class WritePacer<K> implements AutoCloseable {
     return flushLimit.getLimit();
   }
 
-  private void runFlush(K key, int inFlight) {
+  private void runFlush(List<K> keys, int inFlight) {
     Instant started = clock.instant();
-    CompletableFuture<FlushOutcome> outcome;
+    CompletableFuture<Map<K, FlushOutcome>> outcomes;
     try {
-      outcome = flusher.flush(key);
+      if (keys.size() == 1) {
+        K key = keys.get(0);
+        outcomes = flusher.flush(key).thenApply(outcome -> Collections.singletonMap(key, outcome));
+      } else {
+        outcomes = java.util.Objects.requireNonNull(grouping).flusher().flush(List.copyOf(keys));
+      }
     } catch (RuntimeException e) {
-      outcome = CompletableFuture.failedFuture(e);
+      outcomes = CompletableFuture.failedFuture(e);
     }
-    outcome.whenComplete(
-        (result, failure) -> {
-          FlushOutcome next = result;
-          if (failure != null || next == null) {
-            log.warn(
-                "flush of one key failed unexpectedly; retrying in {}", failureBackoff, failure);
-            next = FlushOutcome.retryAfter(failureBackoff);
+    outcomes.whenComplete(
+        (results, failure) -> {
+          Map<K, FlushOutcome> next = new LinkedHashMap<>();
+          boolean dropped = failure != null;
+          for (K key : keys) {
+            FlushOutcome outcome = failure == null && results != null ? results.get(key) : null;
+            if (outcome == null) {
+              log.warn(
+                  "flush of {} failed unexpectedly; retrying in {}",
+                  keys.size() == 1 ? "one key" : keys.size() + " keys",
+                  failureBackoff,
+                  failure);
+              outcome = FlushOutcome.retryAfter(failureBackoff);
+            }
+            dropped |= outcome instanceof FlushOutcome.RetryAfter;
+            next.put(key, outcome);
           }
           // A retry is a drop: the database failed or refused the flush. The clock may not move
           // at all during a flush (a test's manual clock); the limit needs a positive time.
           long nanos = Math.max(1, Duration.between(started, clock.instant()).toNanos());
-          flushLimit.onSample(
-              0, nanos, inFlight, next instanceof FlushOutcome.RetryAfter || failure != null);
-          finish(key, next);
+          flushLimit.onSample(0, nanos, inFlight, dropped);
+          synchronized (this) {
+            running--;
+            next.forEach(this::finish);
+          }
           // Not inline: a flusher that completes synchronously would otherwise recurse.
           startReadyLater();
         });
@@ -350,7 +421,6 @@ public final class WritePacer<K> implements AutoCloseable {
 
   private void finish(K key, FlushOutcome outcome) {
     synchronized (this) {
-      running--;
       KeyState state = states.get(key);
       if (state == null) {
         return;
@@ -426,6 +496,10 @@ public final class WritePacer<K> implements AutoCloseable {
     @Nullable Instant notBefore;
   }
 
+  /** Which keys may be flushed together, and how. */
+  private record Grouping<K>(
+      Function<? super K, Optional<?>> groupOf, int maxKeys, GroupFlusher<K> flusher) {}
+
   /** Builds a {@link WritePacer}; every setter rejects a bad value at once. */
   public static final class Builder<K> {
     private final Flusher<K> flusher;
@@ -435,6 +509,7 @@ public final class WritePacer<K> implements AutoCloseable {
     private @Nullable Duration maxWait;
     private FlushConcurrency flushConcurrency = FlushConcurrency.DEFAULT;
     private Duration failureBackoff = DEFAULT_FAILURE_BACKOFF;
+    private @Nullable Grouping<K> grouping;
 
     private Builder(Flusher<K> flusher, Clock clock, ScheduledExecutorService scheduler) {
       this.flusher = flusher;
@@ -474,6 +549,24 @@ public final class WritePacer<K> implements AutoCloseable {
     /** Pause after a flusher threw or failed its future; default 1 s. */
     public Builder<K> failureBackoff(Duration failureBackoff) {
       this.failureBackoff = DurationSettings.requirePositive("failureBackoff", failureBackoff);
+      return this;
+    }
+
+    /**
+     * Flushes keys of one group that are due together as one, through {@code groupFlusher}, at most
+     * {@code maxKeysPerFlush} at once; {@code groupOf} names a key's group (empty: the key is
+     * always flushed alone) and is called under the pacer's lock, so it must be quick and must not
+     * call the pacer. Without grouping every key is flushed alone.
+     */
+    public Builder<K> grouping(
+        Function<? super K, Optional<?>> groupOf,
+        int maxKeysPerFlush,
+        GroupFlusher<K> groupFlusher) {
+      if (maxKeysPerFlush < 2) {
+        throw new IllegalArgumentException(
+            "maxKeysPerFlush must be at least 2 but was " + maxKeysPerFlush);
+      }
+      this.grouping = new Grouping<>(groupOf, maxKeysPerFlush, groupFlusher);
       return this;
     }
 

@@ -124,6 +124,28 @@ public final class ChatRpc {
         messagesJson);
   }
 
+  /**
+   * {@code append_chat_messages_batch(appendsJson)} as {@code request}: one answer per append, in
+   * session id order.
+   */
+  public JsonNode appendBatch(DatabaseRequest request, String appendsJson) throws SQLException {
+    return call(
+        request,
+        "append_chat_messages_batch",
+        "select public.append_chat_messages_batch(?::jsonb)::text",
+        appendsJson);
+  }
+
+  /** {@code append_chat_messages_batch} on a connection of the caller's own (in parallel). */
+  public static JsonNode appendBatch(Connection authenticator, UUID user, String appendsJson)
+      throws SQLException {
+    return DatabaseRequest.asUser(user)
+        .to("POST", "/rpc/append_chat_messages_batch")
+        .run(
+            authenticator,
+            c -> query(c, "select public.append_chat_messages_batch(?::jsonb)::text", appendsJson));
+  }
+
   /** {@code delete_chat_session(sessionId)}. */
   public JsonNode delete(DatabaseRequest request, String sessionId) throws SQLException {
     return call(

@@ -388,6 +388,187 @@ class WritePacerTest {
         .hasMessageContaining("at least 1 but was 0");
   }
 
+  // ---------------------------------------------------------------- grouping
+
+  private final GroupRecorder groups = new GroupRecorder();
+
+  /** Keys "owner/session" grouped by owner; keys without a slash are never grouped. */
+  private WritePacer<String> groupingPacer(int parallel, int maxKeys) {
+    return WritePacer.builder(flusher, clock, scheduler)
+        .debounce(WINDOW)
+        .maxConcurrentFlushes(parallel)
+        .grouping(
+            key ->
+                key.contains("/")
+                    ? java.util.Optional.of(key.substring(0, key.indexOf('/')))
+                    : java.util.Optional.empty(),
+            maxKeys,
+            groups)
+        .build();
+  }
+
+  @Test
+  void keysOfOneGroupDueTogether_areFlushedAsOne_andCountAsOneFlush() {
+    WritePacer<String> pacer = groupingPacer(2, 10);
+    groups.holdOpen = true;
+    flusher.holdOpen = true;
+    for (String key : List.of("alice/1", "bob/1", "alice/2", "alice/3", "bob/2", "carol/1")) {
+      pacer.markDirty(key);
+    }
+
+    advanceMillis(500);
+
+    assertThat(groups.calls)
+        .containsExactly(List.of("alice/1", "alice/2", "alice/3"), List.of("bob/1", "bob/2"));
+    assertThat(flusher.calls).as("carol waits: two flushes run").isEmpty();
+    groups.completeAll(FlushOutcome.done());
+    scheduler.runDueTasks();
+    assertThat(flusher.calls).containsExactly("carol/1");
+  }
+
+  @Test
+  void aKeyNotYetDue_isNotTakenWithItsGroup() {
+    WritePacer<String> pacer = groupingPacer(8, 10);
+    pacer.markDirty("alice/1");
+    advanceMillis(300);
+    pacer.markDirty("alice/2");
+
+    advanceMillis(200);
+    assertThat(flusher.calls).containsExactly("alice/1");
+    advanceMillis(300);
+
+    assertThat(flusher.times).containsExactly(500L, 800L);
+    assertThat(groups.calls).isEmpty();
+  }
+
+  @Test
+  void aGroupFlush_takesAtMostMaxKeys_theRestGoInTheNextOne() {
+    WritePacer<String> pacer = groupingPacer(8, 2);
+    for (String key : List.of("alice/1", "alice/2", "alice/3", "alice/4", "alice/5")) {
+      pacer.markDirty(key);
+    }
+
+    advanceMillis(500);
+
+    assertThat(groups.calls)
+        .containsExactly(List.of("alice/1", "alice/2"), List.of("alice/3", "alice/4"));
+    assertThat(flusher.calls).containsExactly("alice/5");
+  }
+
+  @Test
+  void keysWithoutAGroup_areFlushedAlone() {
+    WritePacer<String> pacer = groupingPacer(8, 10);
+    pacer.markDirty("s1");
+    pacer.markDirty("s2");
+
+    advanceMillis(500);
+
+    assertThat(flusher.calls).containsExactly("s1", "s2");
+    assertThat(groups.calls).isEmpty();
+  }
+
+  @Test
+  void eachKeyOfAGroupFlush_followsItsOwnOutcome() {
+    WritePacer<String> pacer = groupingPacer(8, 10);
+    groups.answer =
+        keys ->
+            java.util.Map.of(
+                "alice/1", FlushOutcome.done(),
+                "alice/2", FlushOutcome.retryAfter(Duration.ofSeconds(1)));
+    pacer.markDirty("alice/1");
+    pacer.markDirty("alice/2");
+    advanceMillis(500);
+    assertThat(groups.calls).containsExactly(List.of("alice/1", "alice/2"));
+
+    advanceMillis(999);
+    assertThat(flusher.calls).isEmpty();
+    advanceMillis(1);
+
+    assertThat(flusher.calls).containsExactly("alice/2");
+    assertThat(flusher.times).containsExactly(1_500L);
+    assertThat(pacer.pendingKeys()).isEmpty();
+  }
+
+  @Test
+  void aKeyTheGroupAnswerLeavesOut_isRetriedAfterFailureBackoff() {
+    WritePacer<String> pacer = groupingPacer(8, 10);
+    groups.answer = keys -> java.util.Map.of("alice/1", FlushOutcome.done());
+    pacer.markDirty("alice/1");
+    pacer.markDirty("alice/2");
+    advanceMillis(500);
+
+    advanceMillis(1_000);
+
+    assertThat(flusher.calls).containsExactly("alice/2");
+    assertThat(flusher.times).containsExactly(1_500L);
+  }
+
+  @Test
+  void aGroupFlushThatFails_retriesEveryKeyOfIt() {
+    WritePacer<String> pacer = groupingPacer(8, 10);
+    groups.failNext = true;
+    pacer.markDirty("alice/1");
+    pacer.markDirty("alice/2");
+    advanceMillis(500);
+
+    advanceMillis(1_000);
+
+    assertThat(groups.calls)
+        .containsExactly(List.of("alice/1", "alice/2"), List.of("alice/1", "alice/2"));
+    assertThat(pacer.pendingKeys()).isEmpty();
+  }
+
+  @Test
+  void builder_rejectsAGroupOfFewerThanTwoKeys() {
+    var builder = WritePacer.builder(flusher, clock, scheduler);
+    assertThatThrownBy(() -> builder.grouping(key -> java.util.Optional.empty(), 1, groups))
+        .hasMessageContaining("maxKeysPerFlush must be at least 2 but was 1");
+  }
+
+  /** Records each group flush (its keys); answers every key done unless told otherwise. */
+  private static final class GroupRecorder implements WritePacer.GroupFlusher<String> {
+    final List<List<String>> calls = new CopyOnWriteArrayList<>();
+    final List<CompletableFuture<java.util.Map<String, FlushOutcome>>> open = new ArrayList<>();
+    final List<List<String>> openKeys = new ArrayList<>();
+    volatile boolean holdOpen;
+    volatile boolean failNext;
+    volatile java.util.function.Function<List<String>, java.util.Map<String, FlushOutcome>> answer =
+        GroupRecorder::allDone;
+
+    static java.util.Map<String, FlushOutcome> allDone(List<String> keys) {
+      java.util.Map<String, FlushOutcome> outcomes = new java.util.HashMap<>();
+      keys.forEach(key -> outcomes.put(key, FlushOutcome.done()));
+      return outcomes;
+    }
+
+    @Override
+    public CompletableFuture<java.util.Map<String, FlushOutcome>> flush(List<String> keys) {
+      calls.add(keys);
+      if (failNext) {
+        failNext = false;
+        return CompletableFuture.failedFuture(new IllegalStateException("boom"));
+      }
+      if (holdOpen) {
+        CompletableFuture<java.util.Map<String, FlushOutcome>> future = new CompletableFuture<>();
+        open.add(future);
+        openKeys.add(keys);
+        return future;
+      }
+      return CompletableFuture.completedFuture(answer.apply(keys));
+    }
+
+    void completeAll(FlushOutcome outcome) {
+      holdOpen = false;
+      for (int i = 0; i < open.size(); i++) {
+        java.util.Map<String, FlushOutcome> outcomes = new java.util.HashMap<>();
+        openKeys.get(i).forEach(key -> outcomes.put(key, outcome));
+        open.get(i).complete(outcomes);
+      }
+      open.clear();
+      openKeys.clear();
+    }
+  }
+
   /** Records each flush (key and time since start); completes at once unless told to hold. */
   private final class RecordingFlusher implements WritePacer.Flusher<String> {
     final List<String> calls = new CopyOnWriteArrayList<>();
