@@ -24,6 +24,7 @@ import dev.codebasechat.session.internal.Outbox;
 import dev.codebasechat.session.internal.OwnerTokens;
 import dev.codebasechat.session.internal.PendingOp;
 import dev.codebasechat.session.internal.SessionBackend;
+import dev.codebasechat.session.internal.SessionCodec;
 import dev.codebasechat.session.internal.SessionRemote;
 import dev.codebasechat.session.internal.SessionWeigher;
 import dev.codebasechat.sync.BreakerState;
@@ -58,6 +59,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -214,6 +216,9 @@ public final class SessionStore implements AutoCloseable {
   /** Writes confirmed since start, for progress lines while a backlog drains. */
   private final AtomicLong confirmedWrites = new AtomicLong();
 
+  /** False once the database answered that it has no batch append function. */
+  private final AtomicBoolean appendBatchSupported = new AtomicBoolean(true);
+
   /** Writes found in the journal when the store was built: the backlog a restart drains. */
   private volatile int replayedWrites;
 
@@ -314,6 +319,10 @@ public final class SessionStore implements AutoCloseable {
             .debounce(builder.debounce)
             .maxWait(builder.maxWait == null ? builder.debounce : builder.maxWait)
             .flushConcurrency(builder.flushConcurrency)
+            .grouping(
+                id -> Optional.ofNullable(outboxes.get(id)).map(outbox -> outbox.owner),
+                SessionBackend.MAX_SESSIONS_PER_REQUEST,
+                this::flushGroup)
             .build();
   }
 
@@ -1306,16 +1315,23 @@ public final class SessionStore implements AutoCloseable {
       removeIfEmpty(outbox);
       return CompletableFuture.completedFuture(FlushOutcome.done());
     }
+    return sendHead(outbox, head.get());
+  }
+
+  /**
+   * Sends {@code op}, the outbox's taken head, with a token of its owner; without one, delivers it
+   * as the operator when one is configured, or parks it until the owner's next token.
+   */
+  private CompletableFuture<FlushOutcome> sendHead(Outbox outbox, PendingOp op) {
     Optional<AccessToken> usable = ownerTokens.usable(outbox.owner);
     if (usable.isEmpty() && operator != null) {
-      return deliverAsOperator(outbox, head.get());
+      return deliverAsOperator(outbox, op);
     }
     if (usable.isEmpty()) {
       outbox.releaseHead("waiting for a new access token of the owner");
       return CompletableFuture.completedFuture(parkUntilNextToken(outbox.owner));
     }
     AccessToken token = usable.get();
-    PendingOp op = head.get();
     return send(outbox, token, op)
         .handle(
             (ignored, failure) -> {
@@ -1327,6 +1343,153 @@ public final class SessionStore implements AutoCloseable {
               }
               return onFlushFailure(outbox, token, op, FutureResults.unwrap(failure));
             });
+  }
+
+  /**
+   * Flushes sessions of one owner that came due together (the pacer groups them by owner): the
+   * heads that are appends go to the database in one request ({@code append_chat_messages_batch},
+   * with the owner's token, so Row Level Security applies), as many as one request may carry; any
+   * other head, and everything when the owner has no usable token, is sent as {@link #flushOne}
+   * sends it.
+   */
+  private CompletableFuture<Map<SessionId, FlushOutcome>> flushGroup(List<SessionId> ids) {
+    Map<SessionId, CompletableFuture<FlushOutcome>> outcomes = new LinkedHashMap<>();
+    List<Outbox> batched = new ArrayList<>();
+    List<SessionBackend.SessionAppend> appends = new ArrayList<>();
+    int messages = 0;
+    for (SessionId id : ids) {
+      Outbox outbox = outboxes.get(id);
+      Optional<PendingOp> head = outbox == null ? Optional.empty() : outbox.takeHead();
+      if (outbox == null || head.isEmpty()) {
+        if (outbox != null) {
+          removeIfEmpty(outbox);
+        }
+        outcomes.put(id, CompletableFuture.completedFuture(FlushOutcome.done()));
+        continue;
+      }
+      if (head.get() instanceof PendingOp.Append append
+          && appendBatchSupported.get()
+          && ownerTokens.usable(outbox.owner).isPresent()
+          && messages + append.messages().size() <= Outbox.MAX_MESSAGES_PER_REQUEST) {
+        batched.add(outbox);
+        appends.add(new SessionBackend.SessionAppend(id, append));
+        messages += append.messages().size();
+      } else {
+        outcomes.put(id, sendHead(outbox, head.get()));
+      }
+    }
+    if (batched.size() == 1) {
+      outcomes.put(batched.get(0).id, sendHead(batched.get(0), appends.get(0).append()));
+    } else if (batched.size() > 1) {
+      CompletableFuture<Map<SessionId, FlushOutcome>> batch = sendBatch(batched, appends);
+      for (Outbox outbox : batched) {
+        outcomes.put(
+            outbox.id,
+            batch.thenApply(
+                answers ->
+                    answers.getOrDefault(outbox.id, FlushOutcome.retryAfter(Duration.ZERO))));
+      }
+    }
+    return CompletableFuture.allOf(outcomes.values().toArray(CompletableFuture[]::new))
+        .thenApply(
+            ignored -> {
+              Map<SessionId, FlushOutcome> done = new LinkedHashMap<>();
+              outcomes.forEach((id, outcome) -> done.put(id, outcome.join()));
+              return done;
+            });
+  }
+
+  /**
+   * One request for the appends of {@code batched} (taken heads of one owner's outboxes, in step
+   * with {@code appends}). Each session's answer is handled as {@link #flushOne} handles a single
+   * append's; a failure of the request as a whole, as a failure of each. A database without the
+   * batch function (its migration not applied) gets each append on its own, now and from then on.
+   */
+  private CompletableFuture<Map<SessionId, FlushOutcome>> sendBatch(
+      List<Outbox> batched, List<SessionBackend.SessionAppend> appends) {
+    UUID owner = batched.get(0).owner;
+    Optional<AccessToken> usable = ownerTokens.usable(owner);
+    if (usable.isEmpty()) { // refused meanwhile: each head as flushOne sends it
+      return eachOnItsOwn(batched, appends);
+    }
+    AccessToken token = usable.get();
+    return guarded(() -> remote.appendEach(token, owner, appends), null)
+        .handle(
+            (answers, failure) -> {
+              if (failure == null) {
+                return CompletableFuture.completedFuture(batchAnswered(batched, appends, answers));
+              }
+              Throwable cause = FutureResults.unwrap(failure);
+              if (isMissingBatchFunction(cause)) {
+                if (appendBatchSupported.getAndSet(false)) {
+                  log.warn(
+                      "the database has no {} (migration 20261205000000 not applied):"
+                          + " sessions of one owner are written one request each",
+                      SessionCodec.APPEND_BATCH_FUNCTION);
+                }
+                return eachOnItsOwn(batched, appends);
+              }
+              Map<SessionId, FlushOutcome> outcomes = new LinkedHashMap<>();
+              for (int i = 0; i < batched.size(); i++) {
+                Outbox outbox = batched.get(i);
+                outcomes.put(
+                    outbox.id, onFlushFailure(outbox, token, appends.get(i).append(), cause));
+              }
+              return CompletableFuture.completedFuture(outcomes);
+            })
+        .thenCompose(Function.identity());
+  }
+
+  private CompletableFuture<Map<SessionId, FlushOutcome>> eachOnItsOwn(
+      List<Outbox> batched, List<SessionBackend.SessionAppend> appends) {
+    Map<SessionId, CompletableFuture<FlushOutcome>> outcomes = new LinkedHashMap<>();
+    for (int i = 0; i < batched.size(); i++) {
+      outcomes.put(batched.get(i).id, sendHead(batched.get(i), appends.get(i).append()));
+    }
+    return CompletableFuture.allOf(outcomes.values().toArray(CompletableFuture[]::new))
+        .thenApply(
+            ignored -> {
+              Map<SessionId, FlushOutcome> done = new LinkedHashMap<>();
+              outcomes.forEach((id, outcome) -> done.put(id, outcome.join()));
+              return done;
+            });
+  }
+
+  private Map<SessionId, FlushOutcome> batchAnswered(
+      List<Outbox> batched,
+      List<SessionBackend.SessionAppend> appends,
+      Map<SessionId, SessionBackend.AppendAnswer> answers) {
+    Map<SessionId, FlushOutcome> outcomes = new LinkedHashMap<>();
+    for (int i = 0; i < batched.size(); i++) {
+      Outbox outbox = batched.get(i);
+      PendingOp.Append append = appends.get(i).append();
+      SessionBackend.AppendAnswer answer = answers.get(outbox.id);
+      if (answer instanceof SessionBackend.AppendAnswer.Stored stored) {
+        confirmedAppend(outbox.id, outbox.owner, append, stored.ack());
+        journal.release(outbox.id, outbox.removeHead());
+        confirmedWrites.addAndGet(append.weight());
+        outcomes.put(outbox.id, afterHead(outbox));
+      } else if (answer instanceof SessionBackend.AppendAnswer.Refused refused) {
+        outcomes.put(
+            outbox.id,
+            setAsideHead(
+                outbox,
+                append,
+                "the database refused the append (" + refused.code() + "): " + refused.message()));
+      } else {
+        int attempts = outbox.releaseHead("the database's answer left this session out");
+        outcomes.put(outbox.id, FlushOutcome.retryAfter(guard.backoff(attempts)));
+      }
+    }
+    logProgress();
+    return outcomes;
+  }
+
+  /** PostgREST's answer for a function it does not know (PGRST202). */
+  private static boolean isMissingBatchFunction(Throwable failure) {
+    return failure instanceof PostgrestHttpException http
+        && http.status() == 404
+        && "PGRST202".equals(http.code().orElse(null));
   }
 
   /**

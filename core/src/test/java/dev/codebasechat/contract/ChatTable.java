@@ -2,6 +2,7 @@ package dev.codebasechat.contract;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -61,6 +62,18 @@ interface ChatTable {
       JsonNode messages,
       Optional<String> repo,
       Optional<String> currentFile);
+
+  /** One append of {@link #appendBatch}. */
+  record BatchAppend(String sessionId, JsonNode messages, Optional<String> repo) {}
+
+  /** One answer of {@link #appendBatch}: what was stored, or why that append was refused. */
+  record BatchAnswer(Optional<Appended> stored, Optional<Refusal> refused) {}
+
+  /**
+   * {@code append_chat_messages_batch(p_appends)}: each append atomic on its own, one answer per
+   * session id.
+   */
+  Map<String, BatchAnswer> appendBatch(UUID owner, List<BatchAppend> appends);
 
   /**
    * The owner's row with {@code session_id, user_id, repo, current_file, conversation_history,

@@ -1,12 +1,21 @@
 package dev.codebasechat.contract;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.schema.TableConstraintException;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.internal.LocalSessionBackend;
+import dev.codebasechat.session.internal.PendingOp;
+import dev.codebasechat.session.internal.SessionBackend;
+import dev.codebasechat.session.internal.SessionCodec;
 import dev.codebasechat.sync.LocalSessionTable;
 import dev.codebasechat.sync.SessionIdTakenException;
 import dev.codebasechat.testing.ManualClock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -42,6 +51,46 @@ final class LocalChatTable implements ChatTable {
         refusing(() -> table.append(owner, sessionId, messages, repo, currentFile));
     return new Appended(
         result.appended(), result.messageCount(), result.version(), result.created());
+  }
+
+  /** Through the embedded backend's {@code appendEach}, which the store uses in embedded mode. */
+  @Override
+  public Map<String, BatchAnswer> appendBatch(UUID owner, List<BatchAppend> appends) {
+    List<SessionBackend.SessionAppend> each = new ArrayList<>();
+    for (BatchAppend append : appends) {
+      each.add(
+          new SessionBackend.SessionAppend(
+              SessionId.of(append.sessionId()),
+              new PendingOp.Append(
+                  SessionCodec.messagesFromJson(append.messages()),
+                  append.repo(),
+                  Optional.empty())));
+    }
+    Map<SessionId, SessionBackend.AppendAnswer> answers =
+        new LocalSessionBackend(table).appendEach(AccessToken.of("unused"), owner, each).join();
+    Map<String, BatchAnswer> result = new LinkedHashMap<>();
+    answers.forEach(
+        (id, answer) ->
+            result.put(
+                id.value(),
+                answer instanceof SessionBackend.AppendAnswer.Stored stored
+                    ? new BatchAnswer(
+                        Optional.of(
+                            new Appended(
+                                stored.ack().appended(),
+                                stored.ack().messageCount(),
+                                stored.ack().version(),
+                                stored.ack().created())),
+                        Optional.empty())
+                    : new BatchAnswer(
+                        Optional.empty(),
+                        Optional.of(
+                            switch (((SessionBackend.AppendAnswer.Refused) answer).code()) {
+                              case "42501" -> Refusal.ID_TAKEN;
+                              case "23514" -> Refusal.CONSTRAINT;
+                              default -> Refusal.INVALID_ARGUMENT;
+                            }))));
+    return result;
   }
 
   @Override

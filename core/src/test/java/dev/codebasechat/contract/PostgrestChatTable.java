@@ -2,6 +2,7 @@ package dev.codebasechat.contract;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
@@ -13,7 +14,9 @@ import dev.codebasechat.postgrest.Returning;
 import dev.codebasechat.postgrest.SelectRequest;
 import dev.codebasechat.postgrest.SortOrder;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
@@ -90,6 +93,44 @@ final class PostgrestChatTable implements ChatTable, AutoCloseable {
         body.path("message_count").asInt(),
         body.path("version").asLong(),
         body.path("created").asBoolean());
+  }
+
+  @Override
+  public Map<String, BatchAnswer> appendBatch(UUID owner, List<BatchAppend> appends) {
+    ObjectNode args = JSON.createObjectNode();
+    ArrayNode items = args.putArray("p_appends");
+    for (BatchAppend append : appends) {
+      ObjectNode item = items.addObject().put("session_id", append.sessionId());
+      item.set("messages", append.messages());
+      append.repo().ifPresent(r -> item.put("repo", r));
+    }
+    JsonNode body =
+        call(() -> client.as(token(owner)).rpc("append_chat_messages_batch", args).execute())
+            .body();
+    Map<String, BatchAnswer> answers = new LinkedHashMap<>();
+    for (JsonNode answer : body) {
+      JsonNode refused = answer.path("refused");
+      answers.put(
+          answer.path("session_id").asText(),
+          refused.isObject()
+              ? new BatchAnswer(
+                  Optional.empty(),
+                  Optional.of(
+                      switch (refused.path("code").asText()) {
+                        case "42501" -> Refusal.ID_TAKEN;
+                        case "23514" -> Refusal.CONSTRAINT;
+                        default -> Refusal.INVALID_ARGUMENT;
+                      }))
+              : new BatchAnswer(
+                  Optional.of(
+                      new Appended(
+                          answer.path("appended").asInt(),
+                          answer.path("message_count").asInt(),
+                          answer.path("version").asLong(),
+                          answer.path("created").asBoolean())),
+                  Optional.empty()));
+    }
+    return answers;
   }
 
   @Override

@@ -15,6 +15,7 @@ import dev.codebasechat.contract.ChatTable.Versioned;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -751,5 +752,89 @@ abstract class SessionTableContract {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  // ------------------------------------------------------------------ append of several sessions
+
+  private static ChatTable.BatchAppend batchAppend(String sessionId, ArrayNode messages) {
+    return new ChatTable.BatchAppend(sessionId, messages, Optional.empty());
+  }
+
+  @Test
+  void appendBatch_storesEachAppendAsAppendWould_creatingMissingSessions() {
+    UUID owner = table().newUser();
+    String existing = newSessionId();
+    String fresh = newSessionId();
+    append(owner, existing, messages("e1"));
+
+    Map<String, ChatTable.BatchAnswer> answers =
+        table()
+            .appendBatch(
+                owner,
+                List.of(
+                    batchAppend(fresh, messages("f1", "f2")),
+                    batchAppend(existing, messages("e2"))));
+
+    assertThat(answers.get(existing).stored()).contains(new Appended(1, 2, 2, false));
+    assertThat(answers.get(fresh).stored()).contains(new Appended(2, 2, 1, true));
+    assertThat(storedIds(owner, existing)).containsExactly("e1", "e2");
+    assertThat(storedIds(owner, fresh)).containsExactly("f1", "f2");
+    assertThat(row(owner, fresh).get("user_id").asText()).isEqualTo(owner.toString());
+  }
+
+  @Test
+  void appendBatch_sentAgain_storesNothingTwice() {
+    UUID owner = table().newUser();
+    String a = newSessionId();
+    String b = newSessionId();
+    List<ChatTable.BatchAppend> request =
+        List.of(batchAppend(a, messages("a1")), batchAppend(b, messages("b1")));
+    table().appendBatch(owner, request);
+
+    Map<String, ChatTable.BatchAnswer> again = table().appendBatch(owner, request);
+
+    assertThat(again.get(a).stored()).contains(new Appended(0, 1, 1, false));
+    assertThat(again.get(b).stored()).contains(new Appended(0, 1, 1, false));
+    assertThat(storedIds(owner, a)).containsExactly("a1");
+  }
+
+  @Test
+  void appendBatch_sessionOfAnotherUser_isRefusedAlone_andChangesNothingOfIt() {
+    UUID owner = table().newUser();
+    UUID other = table().newUser();
+    String owned = newSessionId();
+    String own = newSessionId();
+    append(owner, owned, messages("m1"));
+
+    Map<String, ChatTable.BatchAnswer> answers =
+        table()
+            .appendBatch(
+                other,
+                List.of(batchAppend(owned, messages("intruder")), batchAppend(own, messages("x"))));
+
+    assertThat(answers.get(owned).refused()).contains(Refusal.ID_TAKEN);
+    assertThat(storedIds(owner, owned)).containsExactly("m1");
+    assertThat(row(owner, owned).get("version").asLong()).isEqualTo(1L);
+    assertThat(answers.get(own).stored()).contains(new Appended(1, 1, 1, true));
+  }
+
+  @Test
+  void appendBatch_anAppendBreakingALimit_isRefusedAlone_andCreatesNothing() {
+    UUID owner = table().newUser();
+    String tooLong = newSessionId();
+    String fine = newSessionId();
+
+    Map<String, ChatTable.BatchAnswer> answers =
+        table()
+            .appendBatch(
+                owner,
+                List.of(
+                    new ChatTable.BatchAppend(
+                        tooLong, messages("t1"), Optional.of("r".repeat(513))),
+                    batchAppend(fine, messages("f1"))));
+
+    assertThat(answers.get(tooLong).refused()).contains(Refusal.CONSTRAINT);
+    assertThat(table().fetch(owner, tooLong)).isEmpty();
+    assertThat(storedIds(owner, fine)).containsExactly("f1");
   }
 }

@@ -53,6 +53,7 @@ final class FakePostgrest {
   static final String CHANGES = "chat_session_changes";
   static final String STORE_FOR = "store_chat_session_for";
   static final String APPEND_FOR = "append_chat_messages_for";
+  static final String APPEND_BATCH = "append_chat_messages_batch";
 
   /** Each function's parameters, in order. */
   private static final Map<String, List<String>> FUNCTIONS =
@@ -62,7 +63,8 @@ final class FakePostgrest {
           DELETE, List.of("p_session_id"),
           CHANGES, List.of("p_session_id", "p_since_version"),
           STORE_FOR, List.of("p_owner", "p_session_id", "p_expected_version", "p_session"),
-          APPEND_FOR, List.of("p_owner", "p_session_id", "p_messages", "p_repo", "p_current_file"));
+          APPEND_FOR, List.of("p_owner", "p_session_id", "p_messages", "p_repo", "p_current_file"),
+          APPEND_BATCH, List.of("p_appends"));
 
   private static final Set<String> OPTIONAL_ARGUMENTS = Set.of("p_repo", "p_current_file");
 
@@ -75,7 +77,8 @@ final class FakePostgrest {
    * The functions that write, before which {@link FakePostgrestTransformer} runs a test's
    * interleaving.
    */
-  static final Set<String> WRITING_FUNCTIONS = Set.of(APPEND, CLEAR, DELETE, STORE_FOR, APPEND_FOR);
+  static final Set<String> WRITING_FUNCTIONS =
+      Set.of(APPEND, CLEAR, DELETE, STORE_FOR, APPEND_FOR, APPEND_BATCH);
 
   /**
    * Numbers kept as written (1.50, 1e3), as jsonb keeps them, so sizes are counted as the SQL
@@ -567,6 +570,9 @@ final class FakePostgrest {
     if (function.equals(APPEND_FOR)) {
       return appendFor(arguments);
     }
+    if (function.equals(APPEND_BATCH)) {
+      return appendBatch(caller, arguments);
+    }
     Long sinceVersion =
         function.equals(CHANGES) ? bigintArgument(arguments, "p_since_version") : null;
     // caller_for: a signed-in user, then a valid session id.
@@ -679,6 +685,120 @@ final class FakePostgrest {
     }
     ObjectNode answer = table.appendFor(owner, sessionId, messages, repo, currentFile);
     return Reply.json(200, answer == null ? "null" : answer.toString());
+  }
+
+  /**
+   * {@code append_chat_messages_batch}, for authenticated (EXECUTE already checked): the shape of
+   * the whole request checked first (22023, storing nothing), then each append as {@code
+   * append_chat_messages} of the caller, in session id order, a refusal of the database (42501
+   * another user's session, 22023, 23514) answered for that session alone; all under the table's
+   * lock, as one transaction.
+   */
+  private Reply appendBatch(Caller caller, ObjectNode arguments) {
+    UUID user = caller.userId();
+    if (user == null) {
+      throw PostgrestErrors.insufficientPrivilege(
+          false, APPEND_BATCH + " needs a signed-in user (the JWT has no sub)");
+    }
+    JsonNode appends = arguments.get("p_appends");
+    if (appends == null || !appends.isArray()) {
+      throw PostgrestErrors.invalidParameter("p_appends must be a JSON array of appends");
+    }
+    if (appends.size() > 100) {
+      throw PostgrestErrors.invalidParameter("p_appends must hold at most 100 appends");
+    }
+    Set<String> seen = new java.util.HashSet<>();
+    Set<String> fields = Set.of("session_id", "messages", "repo", "current_file");
+    int total = 0;
+    for (int pos = 0; pos < appends.size(); pos++) {
+      JsonNode item = appends.get(pos);
+      String at = "p_appends[" + pos + "]";
+      if (!item.isObject()) {
+        throw PostgrestErrors.invalidParameter(at + " must be a JSON object");
+      }
+      for (java.util.Iterator<String> names = item.fieldNames(); names.hasNext(); ) {
+        String name = names.next();
+        if (!fields.contains(name)) {
+          throw PostgrestErrors.invalidParameter(
+              at
+                  + " has an unknown field \""
+                  + name
+                  + "\" (allowed: session_id, messages, repo, current_file)");
+        }
+      }
+      if (!item.path("session_id").isTextual()) {
+        throw PostgrestErrors.invalidParameter(at + ".session_id must be a string");
+      }
+      if (!seen.add(item.get("session_id").textValue())) {
+        throw PostgrestErrors.invalidParameter(
+            at + ".session_id repeats a session of the request: each session at most once");
+      }
+      if (!item.path("messages").isArray()) {
+        throw PostgrestErrors.invalidParameter(at + ".messages must be a JSON array of messages");
+      }
+      for (String text : List.of("repo", "current_file")) {
+        JsonNode value = item.path(text);
+        if (!value.isMissingNode() && !value.isNull() && !value.isTextual()) {
+          throw PostgrestErrors.invalidParameter(
+              at + ".repo and .current_file must be strings or null");
+        }
+      }
+      total += item.get("messages").size();
+    }
+    if (total > SessionTableRules.MAX_MESSAGES_PER_APPEND) {
+      throw PostgrestErrors.invalidParameter("p_appends must hold at most 1000 messages in all");
+    }
+    List<JsonNode> ordered = new ArrayList<>();
+    appends.forEach(ordered::add);
+    ordered.sort(java.util.Comparator.comparing(item -> item.get("session_id").textValue()));
+    ArrayNode answers = JSON.createArrayNode();
+    synchronized (table) {
+      for (JsonNode item : ordered) {
+        String sessionId = item.get("session_id").textValue();
+        JsonNode answer;
+        try {
+          ObjectNode single = JSON.createObjectNode();
+          single.put("p_session_id", sessionId);
+          sessionIdArgument(single);
+          String repo = item.path("repo").isTextual() ? item.get("repo").textValue() : null;
+          String file =
+              item.path("current_file").isTextual() ? item.get("current_file").textValue() : null;
+          if (repo != null) {
+            checkLength("repo", repo);
+          }
+          if (file != null) {
+            checkLength("current_file", file);
+          }
+          JsonNode messages = item.get("messages");
+          FakeTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
+          answer = table.appendFor(user, sessionId, messages, repo, file);
+          if (answer == null) {
+            answer =
+                refusal(
+                    sessionId,
+                    "42501",
+                    APPEND_BATCH
+                        + ": this session id belongs to a session the caller does not own");
+          }
+        } catch (PostgrestErrors.Failure failure) {
+          JsonNode error = parseObject(java.util.Objects.requireNonNull(failure.reply.body()));
+          String code = error.path("code").asText();
+          if (!Set.of("22023", "22001", "23514").contains(code)) {
+            throw failure;
+          }
+          answer = refusal(sessionId, code, error.path("message").asText());
+        }
+        answers.add(answer);
+      }
+    }
+    return Reply.json(200, answers.toString());
+  }
+
+  private static ObjectNode refusal(String sessionId, String code, String message) {
+    ObjectNode answer = JSON.createObjectNode();
+    answer.put("session_id", sessionId);
+    answer.putObject("refused").put("code", code).put("message", message);
+    return answer;
   }
 
   /**

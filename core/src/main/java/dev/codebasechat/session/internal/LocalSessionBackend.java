@@ -2,6 +2,7 @@ package dev.codebasechat.session.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.ContextUpdate;
 import dev.codebasechat.session.ReadSource;
@@ -12,11 +13,14 @@ import dev.codebasechat.session.SessionSummary;
 import dev.codebasechat.sync.LocalSessionTable;
 import dev.codebasechat.sync.SessionIdTakenException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
@@ -99,6 +103,36 @@ public final class LocalSessionBackend implements SessionBackend {
             throw new SessionNotFoundException(id);
           }
         });
+  }
+
+  /**
+   * One append after another (this process is the table's only writer, so nothing is gained by one
+   * transaction): a refusal of the table refuses that session's append alone, as the database's
+   * batch function does.
+   */
+  @Override
+  public CompletableFuture<Map<SessionId, AppendAnswer>> appendEach(
+      AccessToken token, UUID owner, List<SessionAppend> appends) {
+    Map<SessionId, AppendAnswer> answers = new LinkedHashMap<>();
+    for (SessionAppend each : appends) {
+      AppendAnswer answer;
+      try {
+        answer = new AppendAnswer.Stored(append(token, owner, each.id(), each.append()).join());
+      } catch (CompletionException e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        if (cause instanceof SessionNotFoundException) {
+          answer = new AppendAnswer.Refused("42501", "the session belongs to another user");
+        } else if (cause instanceof TableConstraintException refused) {
+          answer = new AppendAnswer.Refused("23514", String.valueOf(refused.getMessage()));
+        } else if (cause instanceof IllegalArgumentException refused) {
+          answer = new AppendAnswer.Refused("22023", String.valueOf(refused.getMessage()));
+        } else {
+          return CompletableFuture.failedFuture(cause);
+        }
+      }
+      answers.put(each.id(), answer);
+    }
+    return CompletableFuture.completedFuture(answers);
   }
 
   @Override

@@ -9,6 +9,7 @@ import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionPage;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -31,6 +32,22 @@ public interface SessionBackend {
       long version,
       boolean created,
       Optional<Instant> lastActivity) {}
+
+  /** One session's append in a request that carries the appends of several. */
+  public record SessionAppend(SessionId id, PendingOp.Append append) {}
+
+  /** What the database did with one append of a request that carried several. */
+  public sealed interface AppendAnswer {
+    /** Stored, as {@link #append} would have stored it alone. */
+    public record Stored(AppendAck ack) implements AppendAnswer {}
+
+    /**
+     * Refused for good, changing nothing of its session: {@code code} is the SQLSTATE ({@code
+     * 42501} another user's session, {@code 22023} an argument the database cannot take, {@code
+     * 23514} a limit of the table), {@code message} the database's words.
+     */
+    public record Refused(String code, String message) implements AppendAnswer {}
+  }
 
   /** What the store holds after a context update or a clear. */
   public record RowVersion(long version, int messageCount, Optional<Instant> lastActivity) {}
@@ -111,6 +128,19 @@ public interface SessionBackend {
 
   public CompletableFuture<AppendAck> append(
       AccessToken token, UUID owner, SessionId id, PendingOp.Append op);
+
+  /**
+   * The appends of several sessions of {@code owner} (each session at most once, at most {@link
+   * #MAX_SESSIONS_PER_REQUEST} sessions and {@link Outbox#MAX_MESSAGES_PER_REQUEST} messages in
+   * all) in one request, each atomic on its own: one answer per session. A failed future means the
+   * request as a whole failed; what it carried may still have been stored, so it may be sent again
+   * (stored message ids are skipped).
+   */
+  public CompletableFuture<Map<SessionId, AppendAnswer>> appendEach(
+      AccessToken token, UUID owner, List<SessionAppend> appends);
+
+  /** Most sessions one {@link #appendEach} request carries (the function's own limit). */
+  public static final int MAX_SESSIONS_PER_REQUEST = 100;
 
   /** Empty when the owner has no such session. */
   public CompletableFuture<Optional<RowVersion>> updateContext(

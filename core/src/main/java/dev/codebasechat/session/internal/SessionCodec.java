@@ -18,7 +18,9 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -44,6 +46,9 @@ public final class SessionCodec {
   public static final String CLEAR_FUNCTION = "clear_chat_history";
   public static final String DELETE_FUNCTION = "delete_chat_session";
   public static final String CHANGES_FUNCTION = "chat_session_changes";
+
+  /** The appends of several sessions of the caller in one call. */
+  public static final String APPEND_BATCH_FUNCTION = "append_chat_messages_batch";
 
   /** The operator's write of a whole session (service_role only), used by the drain. */
   public static final String STORE_FOR_FUNCTION = "store_chat_session_for";
@@ -189,6 +194,60 @@ public final class SessionCodec {
     args.put("p_repo", repo.orElse(null));
     args.put("p_current_file", file.orElse(null));
     return args;
+  }
+
+  /** {@code append_chat_messages_batch}'s argument: one object per session's append. */
+  public static ObjectNode appendBatchArguments(List<SessionBackend.SessionAppend> appends) {
+    ArrayNode items = JSON.arrayNode();
+    for (SessionBackend.SessionAppend append : appends) {
+      ObjectNode item = items.addObject();
+      item.put("session_id", append.id().value());
+      item.set("messages", messagesToJson(append.append().messages()));
+      item.put("repo", append.append().repo().orElse(null));
+      item.put("current_file", append.append().currentFile().orElse(null));
+    }
+    ObjectNode args = JSON.objectNode();
+    args.set("p_appends", items);
+    return args;
+  }
+
+  /** An append's answer ({@code append_chat_messages} and each stored one of the batch). */
+  public static SessionBackend.AppendAck appendAckFromJson(JsonNode body) {
+    return new SessionBackend.AppendAck(
+        body.path("appended").asInt(),
+        body.path("message_count").asInt(),
+        body.path("version").asLong(),
+        body.path("created").asBoolean(false),
+        parseTime(body.path("last_activity")));
+  }
+
+  /**
+   * {@code append_chat_messages_batch}'s answer, by session id.
+   *
+   * @throws IllegalStateException when it is not an array of answers naming their sessions
+   */
+  public static Map<SessionId, SessionBackend.AppendAnswer> appendBatchAnswersFromJson(
+      JsonNode body) {
+    if (!body.isArray()) {
+      throw new IllegalStateException(
+          APPEND_BATCH_FUNCTION + " answered " + body.getNodeType() + ", not an array");
+    }
+    Map<SessionId, SessionBackend.AppendAnswer> answers = new LinkedHashMap<>();
+    for (JsonNode answer : body) {
+      JsonNode sessionId = answer.path("session_id");
+      if (!sessionId.isTextual()) {
+        throw new IllegalStateException(
+            APPEND_BATCH_FUNCTION + " answered an element without a session_id");
+      }
+      JsonNode refused = answer.path("refused");
+      answers.put(
+          SessionId.of(sessionId.textValue()),
+          refused.isObject()
+              ? new SessionBackend.AppendAnswer.Refused(
+                  refused.path("code").asText(""), refused.path("message").asText(""))
+              : new SessionBackend.AppendAnswer.Stored(appendAckFromJson(answer)));
+    }
+    return answers;
   }
 
   public static ObjectNode changesArguments(SessionId id, long sinceVersion) {

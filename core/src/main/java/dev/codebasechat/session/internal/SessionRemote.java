@@ -16,6 +16,7 @@ import dev.codebasechat.session.SessionPage;
 import dev.codebasechat.session.SessionSummary;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
@@ -80,16 +81,17 @@ public final class SessionRemote implements SessionBackend {
             SessionCodec.APPEND_FUNCTION,
             SessionCodec.appendArguments(id, op.messages(), op.repo(), op.currentFile()))
         .executeAsync()
-        .thenApply(
-            result -> {
-              JsonNode body = result.body();
-              return new AppendAck(
-                  body.path("appended").asInt(),
-                  body.path("message_count").asInt(),
-                  body.path("version").asLong(),
-                  body.path("created").asBoolean(false),
-                  SessionCodec.parseTime(body.path("last_activity")));
-            });
+        .thenApply(result -> SessionCodec.appendAckFromJson(result.body()));
+  }
+
+  @Override
+  public CompletableFuture<Map<SessionId, AppendAnswer>> appendEach(
+      AccessToken token, UUID owner, List<SessionAppend> appends) {
+    return client
+        .as(token)
+        .rpc(SessionCodec.APPEND_BATCH_FUNCTION, SessionCodec.appendBatchArguments(appends))
+        .executeAsync()
+        .thenApply(result -> SessionCodec.appendBatchAnswersFromJson(result.body()));
   }
 
   @Override
