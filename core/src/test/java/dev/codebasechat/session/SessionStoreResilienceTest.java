@@ -313,7 +313,8 @@ class SessionStoreResilienceTest {
                     PostgrestResponses.uniqueViolation409(
                         "codebase_chat_sessions_session_id_key", "session_id", id.value())));
     store.append(alice, id, List.of(f.message("m1")));
-    store.append(alice, sessionId("conflic2"), List.of(f.message("other")));
+    // Another owner's session: due together with alice's, it still goes in a request of its own.
+    store.append(bob, sessionId("conflic2"), List.of(f.message("other")));
 
     f.drainAll();
 

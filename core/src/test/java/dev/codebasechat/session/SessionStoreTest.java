@@ -158,9 +158,9 @@ class SessionStoreTest {
   }
 
   @Test
-  void differentSessions_areSentSeparately() {
+  void sessionsOfDifferentOwners_areSentSeparately() {
     store.append(alice, sessionId("multi001"), List.of(f.message("a")));
-    store.append(alice, sessionId("multi002"), List.of(f.message("b")));
+    store.append(bob, sessionId("multi002"), List.of(f.message("b")));
 
     f.drainAll();
 

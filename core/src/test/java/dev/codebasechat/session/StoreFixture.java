@@ -33,6 +33,10 @@ final class StoreFixture implements AutoCloseable {
   final ManualClock clock;
   final ManualScheduler scheduler;
   final OkHttpClient http;
+
+  /** Every request the store sent, as {@code METHOD /path}, in order (retries included). */
+  final List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   final PostgrestClient client;
   final SessionStore store;
 
@@ -70,7 +74,14 @@ final class StoreFixture implements AutoCloseable {
     this.tokens = tokens;
     this.clock = clock;
     this.scheduler = new ManualScheduler(clock);
-    this.http = new OkHttpClient();
+    this.http =
+        new OkHttpClient.Builder()
+            .addNetworkInterceptor(
+                chain -> {
+                  sent.add(chain.request().method() + " " + chain.request().url().encodedPath());
+                  return chain.proceed(chain.request());
+                })
+            .build();
     this.client =
         PostgrestClient.builder()
             .okHttpClient(http)
