@@ -399,26 +399,34 @@ public final class WriteLoadMeasurement {
         continue;
       }
       JsonNode body = parse(e.body());
-      String session;
-      List<Integer> carried = new ArrayList<>();
-      if (body.has("p_session_id")) {
-        session = body.get("p_session_id").asText();
-        for (JsonNode m : body.path("p_messages")) {
-          String id = m.path("id").asText();
-          carried.add(Integer.parseInt(id.substring(id.indexOf('-') + 1)));
+      // What the request carried, per session: one session, or several of one owner (a batch).
+      Map<String, List<Integer>> carriedBySession = new HashMap<>();
+      if (body.has("p_appends")) {
+        for (JsonNode append : body.get("p_appends")) {
+          carriedBySession.put(
+              append.path("session_id").asText(), messageIndexes(append.path("messages")));
         }
+      } else if (body.has("p_session_id")) {
+        carriedBySession.put(
+            body.get("p_session_id").asText(), messageIndexes(body.path("p_messages")));
       } else {
-        session = body.path("session_id").asText();
+        List<Integer> carried = new ArrayList<>();
         for (int i = 0; i < body.path("conversation_history").size(); i++) {
           carried.add(i); // the original's history: message i of the session is element i
         }
+        carriedBySession.put(body.path("session_id").asText(), carried);
       }
-      writesBySession.computeIfAbsent(session, key -> new ArrayList<>()).add(e.sentAtNanos());
-      answersBySession.computeIfAbsent(session, key -> new ArrayList<>()).add(e.answeredAtNanos());
-      for (int index : carried) {
-        Integer k = indexOf.get(session + "/" + index);
-        if (k != null && confirmedAt[k] == 0) {
-          confirmedAt[k] = e.answeredAtNanos();
+      for (Map.Entry<String, List<Integer>> each : carriedBySession.entrySet()) {
+        String session = each.getKey();
+        writesBySession.computeIfAbsent(session, key -> new ArrayList<>()).add(e.sentAtNanos());
+        answersBySession
+            .computeIfAbsent(session, key -> new ArrayList<>())
+            .add(e.answeredAtNanos());
+        for (int index : each.getValue()) {
+          Integer k = indexOf.get(session + "/" + index);
+          if (k != null && confirmedAt[k] == 0) {
+            confirmedAt[k] = e.answeredAtNanos();
+          }
         }
       }
     }
@@ -455,6 +463,16 @@ public final class WriteLoadMeasurement {
         minGap,
         close,
         minGap(answersBySession));
+  }
+
+  /** The indexes of the benchmark's messages ({@code <session>-<index>} ids) in a request. */
+  private static List<Integer> messageIndexes(JsonNode messages) {
+    List<Integer> indexes = new ArrayList<>();
+    for (JsonNode m : messages) {
+      String id = m.path("id").asText();
+      indexes.add(Integer.parseInt(id.substring(id.indexOf('-') + 1)));
+    }
+    return indexes;
   }
 
   private static String sessionId(String tag, int session) {
