@@ -36,9 +36,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * A stateful, fault-injecting stand-in for a Supabase project's Data API (the gateway plus
  * PostgREST) serving the table {@code public.codebase_chat_sessions} with its computed field {@code
  * conversation_history}, and the functions {@code append_chat_messages}, {@code
- * clear_chat_history}, {@code delete_chat_session}, {@code chat_session_changes}, {@code
- * store_chat_session_for} and {@code append_chat_messages_for}, built on WireMock. Requests go to
- * {@link #restUrl()} exactly as to {@code https://<ref>.supabase.co/rest/v1}.
+ * append_chat_messages_batch}, {@code clear_chat_history}, {@code delete_chat_session}, {@code
+ * chat_session_changes}, {@code store_chat_session_for} and {@code append_chat_messages_for}, built
+ * on WireMock. Requests go to {@link #restUrl()} exactly as to {@code
+ * https://<ref>.supabase.co/rest/v1}.
  *
  * <h2>What it emulates</h2>
  *

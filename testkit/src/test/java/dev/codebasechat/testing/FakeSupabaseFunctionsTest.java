@@ -31,8 +31,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * {@code append_chat_messages}, {@code clear_chat_history}, {@code delete_chat_session} and {@code
- * chat_session_changes}; {@code store_chat_session_for} is in {@link FakeSupabaseServiceKeyTest}.
+ * {@code append_chat_messages}, {@code append_chat_messages_batch}, {@code clear_chat_history},
+ * {@code delete_chat_session} and {@code chat_session_changes}; {@code store_chat_session_for} is
+ * in {@link FakeSupabaseServiceKeyTest}.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class FakeSupabaseFunctionsTest {
@@ -668,5 +669,58 @@ class FakeSupabaseFunctionsTest {
 
     assertThat(answer.status()).isEqualTo(404);
     assertThat(answer.json().get("code").asText()).isEqualTo("PGRST202");
+  }
+
+  // ------------------------------------------------------------------ append_chat_messages_batch
+
+  private static final String BATCH = "append_chat_messages_batch";
+
+  private static String batchItem(String sessionId, String... ids) throws IOException {
+    String messages = MAPPER.readTree(appendBody(sessionId, ids)).get("p_messages").toString();
+    return "{\"session_id\":\"" + sessionId + "\",\"messages\":" + messages + "}";
+  }
+
+  @Test
+  void batch_answersEachAppend_inSessionIdOrder_aForeignSessionRefusedAlone() throws IOException {
+    fake.seedSession(BOB, OTHER_SESSION, "b1");
+    String body =
+        "{\"p_appends\":["
+            + batchItem(OTHER_SESSION, "x1")
+            + ","
+            + batchItem(SESSION, "m1", "m2")
+            + "]}";
+
+    Answer answer = calls.rpc(fake.tokenFor(ALICE), BATCH, body);
+
+    assertThat(answer.status()).isEqualTo(200);
+    JsonNode answers = MAPPER.readTree(answer.body());
+    List<String> order = List.of(SESSION, OTHER_SESSION).stream().sorted().toList();
+    assertThat(answers.findValuesAsText("session_id")).isEqualTo(order);
+    JsonNode refused = answers.get(order.indexOf(OTHER_SESSION)).get("refused");
+    assertThat(refused.get("code").asText()).isEqualTo("42501");
+    assertThat(answers.get(order.indexOf(SESSION)).get("appended").asInt()).isEqualTo(2);
+    assertThat(fake.session(OTHER_SESSION).orElseThrow().messageIds()).containsExactly("b1");
+    assertThat(fake.session(SESSION).orElseThrow().userId()).isEqualTo(ALICE);
+  }
+
+  @Test
+  void batch_repeatingASession_isRefusedAsAWholeWith22023() throws IOException {
+    String body =
+        "{\"p_appends\":[" + batchItem(SESSION, "m1") + "," + batchItem(SESSION, "m2") + "]}";
+
+    Answer answer = calls.rpc(fake.tokenFor(ALICE), BATCH, body);
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.body()).contains("22023").contains("p_appends[1].session_id repeats");
+    assertThat(fake.session(SESSION)).isEmpty();
+  }
+
+  @Test
+  void batch_asServiceRole_isRefused() throws IOException {
+    Answer answer =
+        calls.rpc(fake.serviceKey(), BATCH, "{\"p_appends\":[" + batchItem(SESSION, "m1") + "]}");
+
+    assertThat(answer.status()).isEqualTo(403);
+    assertThat(answer.body()).contains("permission denied for function " + BATCH);
   }
 }
