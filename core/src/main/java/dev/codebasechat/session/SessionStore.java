@@ -1378,18 +1378,22 @@ public final class SessionStore implements AutoCloseable {
         outcomes.put(id, sendHead(outbox, head.get()));
       }
     }
-    if (batched.size() == 1) {
-      outcomes.put(batched.get(0).id, sendHead(batched.get(0), appends.get(0).append()));
-    } else if (batched.size() > 1) {
-      CompletableFuture<Map<SessionId, FlushOutcome>> batch = sendBatch(batched, appends);
-      for (Outbox outbox : batched) {
-        outcomes.put(
-            outbox.id,
-            batch.thenApply(
-                answers ->
-                    answers.getOrDefault(outbox.id, FlushOutcome.retryAfter(Duration.ZERO))));
-      }
+    if (batched.size() < 2) { // a lone append goes as append_chat_messages, as flushOne sends it
+      return eachOnItsOwn(batched, appends).thenCombine(allOf(outcomes), SessionStore::together);
     }
+    return sendBatch(batched, appends).thenCombine(allOf(outcomes), SessionStore::together);
+  }
+
+  private static Map<SessionId, FlushOutcome> together(
+      Map<SessionId, FlushOutcome> some, Map<SessionId, FlushOutcome> others) {
+    Map<SessionId, FlushOutcome> all = new LinkedHashMap<>(some);
+    all.putAll(others);
+    return all;
+  }
+
+  /** The outcomes of flushes running side by side, once all of them are in. */
+  private static CompletableFuture<Map<SessionId, FlushOutcome>> allOf(
+      Map<SessionId, CompletableFuture<FlushOutcome>> outcomes) {
     return CompletableFuture.allOf(outcomes.values().toArray(CompletableFuture[]::new))
         .thenApply(
             ignored -> {
@@ -1440,19 +1444,14 @@ public final class SessionStore implements AutoCloseable {
         .thenCompose(Function.identity());
   }
 
+  /** Each taken head of {@code batched} sent as {@link #flushOne} sends it. */
   private CompletableFuture<Map<SessionId, FlushOutcome>> eachOnItsOwn(
       List<Outbox> batched, List<SessionBackend.SessionAppend> appends) {
     Map<SessionId, CompletableFuture<FlushOutcome>> outcomes = new LinkedHashMap<>();
     for (int i = 0; i < batched.size(); i++) {
       outcomes.put(batched.get(i).id, sendHead(batched.get(i), appends.get(i).append()));
     }
-    return CompletableFuture.allOf(outcomes.values().toArray(CompletableFuture[]::new))
-        .thenApply(
-            ignored -> {
-              Map<SessionId, FlushOutcome> done = new LinkedHashMap<>();
-              outcomes.forEach((id, outcome) -> done.put(id, outcome.join()));
-              return done;
-            });
+    return allOf(outcomes);
   }
 
   private Map<SessionId, FlushOutcome> batchAnswered(

@@ -392,20 +392,26 @@ public final class WritePacer<K> implements AutoCloseable {
     outcomes.whenComplete(
         (results, failure) -> {
           Map<K, FlushOutcome> next = new LinkedHashMap<>();
-          boolean dropped = failure != null;
+          int unanswered = 0;
           for (K key : keys) {
             FlushOutcome outcome = failure == null && results != null ? results.get(key) : null;
             if (outcome == null) {
-              log.warn(
-                  "flush of {} failed unexpectedly; retrying in {}",
-                  keys.size() == 1 ? "one key" : keys.size() + " keys",
-                  failureBackoff,
-                  failure);
+              unanswered++;
               outcome = FlushOutcome.retryAfter(failureBackoff);
             }
-            dropped |= outcome instanceof FlushOutcome.RetryAfter;
             next.put(key, outcome);
           }
+          if (unanswered > 0) {
+            log.warn(
+                "flush of {} of {} keys failed unexpectedly; retrying in {}",
+                unanswered,
+                keys.size(),
+                failureBackoff,
+                failure);
+          }
+          boolean dropped =
+              next.values().stream()
+                  .anyMatch(outcome -> outcome instanceof FlushOutcome.RetryAfter);
           // A retry is a drop: the database failed or refused the flush. The clock may not move
           // at all during a flush (a test's manual clock); the limit needs a positive time.
           long nanos = Math.max(1, Duration.between(started, clock.instant()).toNanos());

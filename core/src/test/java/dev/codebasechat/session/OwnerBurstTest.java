@@ -4,10 +4,12 @@ import static dev.codebasechat.session.StoreFixture.sessionId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.client.WireMock;
+import dev.codebasechat.sync.SqliteJournal;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;
 import dev.codebasechat.testing.SupabaseTestServer;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bursts: the writes of several sessions of one owner that fall due together leave in one request
@@ -166,6 +169,42 @@ class OwnerBurstTest {
       assertThat(storedIds(id)).isEqualTo("y1");
     }
     assertThat(other.store.pendingSessions()).isEmpty();
+  }
+
+  @Test
+  void aBacklogOfOneOwnerAfterARestart_leavesInOneRequest_onceTheOwnerIsBack(@TempDir Path dir)
+      throws SQLException {
+    UUID user = supabase.newUser();
+    List<SessionId> ids = sessions("back", 4);
+    ManualClock clock = ManualClock.startingAtEpoch2026();
+    SqliteJournal journal = SqliteJournal.open(dir.resolve("journal.db"));
+    StoreFixture first =
+        new StoreFixture(
+            supabase, clock, b -> b.journal(journal).closeTimeout(Duration.ofMillis(50)));
+    supabase.goDown(Outage.CONNECTION_REFUSED);
+    for (SessionId id : ids) {
+      first.store.append(first.caller(user), id, List.of(first.message("m1")));
+    }
+    first.store.close();
+    first.close();
+    supabase.goUp();
+    journal.close(); // as after a restart: the tokens died with the process, the writes did not
+    try (SqliteJournal reopened = SqliteJournal.open(dir.resolve("journal.db"))) {
+      StoreFixture restarted =
+          new StoreFixture(
+              supabase, clock, b -> b.journal(reopened).closeTimeout(Duration.ofMillis(50)));
+      open.add(restarted);
+
+      restarted.resolve(restarted.store.historyAsync(restarted.caller(user), ids.get(0)));
+      restarted.drainAll();
+
+      assertThat(count(restarted.sent, BATCH)).isEqualTo(1);
+      assertThat(count(restarted.sent, SINGLE)).isZero();
+      for (SessionId id : ids) {
+        assertThat(storedIds(id)).isEqualTo("m1");
+      }
+      restarted.store.close();
+    }
   }
 
   @Test

@@ -53,7 +53,8 @@ public final class GatewayThroughputMeasurement {
       long non2xx,
       long errors,
       double p50Ms,
-      double p99Ms) {
+      double p99Ms,
+      double serverCpuMsPerRequest) {
     double perSecond() {
       return requests / seconds;
     }
@@ -146,6 +147,7 @@ public final class GatewayThroughputMeasurement {
         int fixedPort = awaitListening(fixed);
         results.add(
             load(
+                fixed,
                 "fixed-body server (ceiling)",
                 "GET, " + BenchSupport.bytes(cachedBody.length()) + " body",
                 List.of("http://127.0.0.1:" + fixedPort + "/"),
@@ -162,6 +164,7 @@ public final class GatewayThroughputMeasurement {
         List<String> auth = List.of("Authorization: Bearer " + token);
         results.add(
             load(
+                gateway,
                 "gateway",
                 "GET /v1/sessions/{id} (cached, " + SESSION_MESSAGES + " messages)",
                 List.of("http://127.0.0.1:" + gatewayPort + sessionPath),
@@ -184,6 +187,7 @@ public final class GatewayThroughputMeasurement {
                 + "\"}";
         results.add(
             load(
+                gateway,
                 "gateway",
                 "POST /v1/sessions/{id}/messages (one message of "
                     + Conversation.USER_CHARS
@@ -212,6 +216,7 @@ public final class GatewayThroughputMeasurement {
           }
           results.add(
               load(
+                  baseline,
                   "gateway, one commit per append (baseline)",
                   "POST /v1/sessions/{id}/messages (the same, GATEWAY_COMMIT_GROUPING=one-per-write)",
                   prefixed("http://127.0.0.1:" + baselinePort, baselinePaths),
@@ -277,20 +282,25 @@ public final class GatewayThroughputMeasurement {
               BenchSupport.ms(r.p50Ms()),
               BenchSupport.ms(r.p99Ms()),
               r.non2xx() + " / " + r.errors(),
-              String.format(Locale.ROOT, "%.0f %%", 100 * r.perSecond() / ceiling.perSecond())));
+              String.format(Locale.ROOT, "%.0f %%", 100 * r.perSecond() / ceiling.perSecond()),
+              BenchSupport.ms(r.serverCpuMsPerRequest())));
       String key =
           r.target().startsWith("fixed")
               ? "fixed"
-              : (r.load().startsWith("GET") ? "gatewayRead" : "gatewayAppend");
+              : r.target().contains("baseline")
+                  ? "gatewayAppendBaseline"
+                  : (r.load().startsWith("GET") ? "gatewayRead" : "gatewayAppend");
       figures.put(key + ".perSecond", r.perSecond());
       figures.put(key + ".p50Ms", r.p50Ms());
       figures.put(key + ".p99Ms", r.p99Ms());
+      figures.put(key + ".serverCpuMsPerRequest", r.serverCpuMsPerRequest());
     }
     if (!gatewayBuilt) {
       for (String load :
           List.of("GET /v1/sessions/{id} (cached)", "POST /v1/sessions/{id}/messages")) {
         rows.add(
-            List.of("gateway", load, "not measured (gateway not built yet)", "—", "—", "—", "—"));
+            List.of(
+                "gateway", load, "not measured (gateway not built yet)", "—", "—", "—", "—", "—"));
       }
     }
     GoalCheck goal;
@@ -348,7 +358,8 @@ public final class GatewayThroughputMeasurement {
                         "p50",
                         "p99",
                         "non-2xx / errors",
-                        "of the ceiling"),
+                        "of the ceiling",
+                        "server CPU per request"),
                     rows)),
             List.of(goal),
             gatewayBuilt
@@ -375,7 +386,11 @@ public final class GatewayThroughputMeasurement {
                         + " X-Session-Source and X-Pending-Writes headers and records the request's timer."
                         + " Before these changes (token verified, JSON tree built and serialised and a worker hand-off"
                         + " for every request) the same run measured 17 % of the ceiling (7,553 vs 43,631 requests/s on"
-                        + " 2026-11-24).")
+                        + " 2026-11-24).",
+                    "Server CPU per request: the server process's CPU time (user and system, as the OS counts it)"
+                        + " over the recorded seconds, divided by its requests. The load generator's CPU comes out of"
+                        + " the same 2 cores, so a row whose server and generator together use both cores is bound by"
+                        + " CPU, not by the server's waiting.")
                 : List.of(),
             List.of(
                 new Chart(
@@ -390,6 +405,7 @@ public final class GatewayThroughputMeasurement {
   }
 
   private static LoadResult load(
+      Process server,
       String target,
       String load,
       List<String> urls,
@@ -400,7 +416,9 @@ public final class GatewayThroughputMeasurement {
       throws Exception {
     // Warm-up at the same load first (JIT, connection pools, caches), not recorded.
     run(urls, method, body, warmUpSeconds(seconds), headers);
+    double cpuBefore = cpuMillis(server);
     JsonNode r = run(urls, method, body, seconds, headers);
+    double cpuMs = cpuMillis(server) - cpuBefore;
     return new LoadResult(
         target,
         load,
@@ -409,7 +427,15 @@ public final class GatewayThroughputMeasurement {
         r.get("non2xx").asLong(),
         r.get("errors").asLong(),
         r.get("p50Us").asDouble() / 1000,
-        r.get("p99Us").asDouble() / 1000);
+        r.get("p99Us").asDouble() / 1000,
+        cpuMs / Math.max(1, r.get("requests").asLong()));
+  }
+
+  /**
+   * The process's CPU time so far (user and system, as the OS counts it), in ms; NaN if unknown.
+   */
+  private static double cpuMillis(Process server) {
+    return server.info().totalCpuDuration().map(d -> d.toNanos() / 1e6).orElse(Double.NaN);
   }
 
   private static int warmUpSeconds(int seconds) {
