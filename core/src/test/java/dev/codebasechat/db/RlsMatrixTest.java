@@ -46,30 +46,32 @@ import org.junit.jupiter.api.TestFactory;
  * two newer functions: changes = POST /rpc/chat_session_changes since version 0; store = POST
  * /rpc/store_chat_session_for with p_owner = the target's owner (user B for the ownerless one),
  * p_expected_version = its version and a history of seed-1 plus one new message; append_for = POST
- * /rpc/append_chat_messages_for with p_owner chosen as for store and one new message. Outcomes: a
+ * /rpc/append_chat_messages_for with p_owner chosen as for store and one new message; batch = POST
+ * /rpc/append_chat_messages_batch with one append of one new message to the target (an answer
+ * "refused:<code>" is that append refused alone, the call answered). Outcomes: a
  * number = rows seen or changed; a five-character code = the SQLSTATE raised; otherwise the
  * function's result.
  *
- * <p>13 rows x 16 operations = 208 cells per major, 3 assertions each; the total is printed at the
+ * <p>13 rows x 17 operations = 221 cells per major, 3 assertions each; the total is printed at the
  * end of the run ("RLS matrix assertions: N" in the surefire output).
  */
 class RlsMatrixTest {
   private static final String MATRIX =
       """
-      caller            target      select insert upsert update chown delete append     clear   delete_fn msg_select msg_insert msg_update msg_delete changes    store  append_for
-      user_a            own         1      1      1      1      42501 1      appended:1 cleared true      1          42501      42501      42501      messages:1 42501  42501
-      user_a            other_user  0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501
-      user_a            no_owner    0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501
-      user_b            own         1      1      1      1      42501 1      appended:1 cleared true      1          42501      42501      42501      messages:1 42501  42501
-      user_b            other_user  0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501
-      user_b            no_owner    0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501
-      anonymous_sign_in own         1      1      1      1      42501 1      appended:1 cleared true      1          42501      42501      42501      messages:1 42501  42501
-      anonymous_sign_in other_user  0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501
-      anonymous_sign_in no_owner    0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501
-      anon              other_user  42501  42501  42501  42501  42501 42501  42501      42501   42501     42501      42501      42501      42501      42501      42501  42501
-      anon              no_owner    42501  42501  42501  42501  42501 42501  42501      42501   42501     42501      42501      42501      42501      42501      42501  42501
-      service_role      other_user  1      1      1      1      1     1      42501      42501   42501     1          42501      42501      42501      42501      true  appended:1
-      service_role      no_owner    1      1      1      1      1     1      42501      42501   42501     1          42501      42501      42501      42501      42501  null
+      caller            target      select insert upsert update chown delete append     clear   delete_fn msg_select msg_insert msg_update msg_delete changes    store  append_for  batch
+      user_a            own         1      1      1      1      42501 1      appended:1 cleared true      1          42501      42501      42501      messages:1 42501  42501  appended:1
+      user_a            other_user  0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501  refused:42501
+      user_a            no_owner    0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501  refused:42501
+      user_b            own         1      1      1      1      42501 1      appended:1 cleared true      1          42501      42501      42501      messages:1 42501  42501  appended:1
+      user_b            other_user  0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501  refused:42501
+      user_b            no_owner    0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501  refused:42501
+      anonymous_sign_in own         1      1      1      1      42501 1      appended:1 cleared true      1          42501      42501      42501      messages:1 42501  42501  appended:1
+      anonymous_sign_in other_user  0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501  refused:42501
+      anonymous_sign_in no_owner    0      42501  42501  0      0     0      42501      null    false     0          42501      42501      42501      null       42501  42501  refused:42501
+      anon              other_user  42501  42501  42501  42501  42501 42501  42501      42501   42501     42501      42501      42501      42501      42501      42501  42501  42501
+      anon              no_owner    42501  42501  42501  42501  42501 42501  42501      42501   42501     42501      42501      42501      42501      42501      42501  42501  42501
+      service_role      other_user  1      1      1      1      1     1      42501      42501   42501     1          42501      42501      42501      42501      true  appended:1  42501
+      service_role      no_owner    1      1      1      1      1     1      42501      42501   42501     1          42501      42501      42501      42501      42501  null  42501
       """;
 
   private static final AtomicInteger ASSERTIONS = new AtomicInteger();
@@ -105,7 +107,8 @@ class RlsMatrixTest {
     MSG_DELETE,
     CHANGES,
     STORE,
-    APPEND_FOR
+    APPEND_FOR,
+    BATCH
   }
 
   @TestFactory
@@ -384,6 +387,18 @@ class RlsMatrixTest {
                   sessionId,
                   ChatFixtures.messages("matrix-1"));
           return appendedFor == null ? "null" : "appended:" + appendedFor;
+        case BATCH:
+          String answer =
+              count(
+                  c,
+                  "select coalesce(a ->> 'appended', 'refused:' || (a -> 'refused' ->> 'code'))"
+                      + " from jsonb_array_elements(public.append_chat_messages_batch(?::jsonb)) a",
+                  "[{\"session_id\":\""
+                      + sessionId
+                      + "\",\"messages\":"
+                      + ChatFixtures.messages("matrix-1")
+                      + "}]");
+          return answer.startsWith("refused") ? answer : "appended:" + answer;
         default:
           return count(
               c,
@@ -414,6 +429,7 @@ class RlsMatrixTest {
         case CHANGES -> "/rpc/chat_session_changes";
         case STORE -> "/rpc/store_chat_session_for";
         case APPEND_FOR -> "/rpc/append_chat_messages_for";
+        case BATCH -> "/rpc/append_chat_messages_batch";
         case MSG_SELECT, MSG_INSERT, MSG_UPDATE, MSG_DELETE -> "/codebase_chat_messages";
         default -> "/codebase_chat_sessions";
       };
