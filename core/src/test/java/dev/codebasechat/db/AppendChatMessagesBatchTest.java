@@ -8,6 +8,7 @@ import static dev.codebasechat.db.ChatFixtures.newSessionId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.testing.postgres.DatabaseRequest;
 import dev.codebasechat.testing.postgres.EmbeddedSupabase;
 import dev.codebasechat.testing.postgres.PostgresMajor;
@@ -205,7 +206,7 @@ class AppendChatMessagesBatchTest {
     String b = newSessionId();
     String tooMany =
         appends(
-            IntStream.range(0, 101)
+            IntStream.range(0, SessionTableRules.MAX_APPENDS_PER_BATCH + 1)
                 .mapToObj(i -> append(newSessionId(), "[]"))
                 .toArray(String[]::new));
     String tooManyMessages =
@@ -220,7 +221,7 @@ class AppendChatMessagesBatchTest {
     List<Case> cases =
         List.of(
             new Case("{}", "p_appends must be a JSON array of appends"),
-            new Case(tooMany, "at most 100 appends"),
+            new Case(tooMany, "at most " + SessionTableRules.MAX_APPENDS_PER_BATCH + " appends"),
             new Case(tooManyMessages, "at most 1000 messages in all"),
             new Case(
                 appends(append(a, messages("a1")), append(a, messages("a2"))),

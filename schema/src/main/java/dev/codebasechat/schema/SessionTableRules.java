@@ -39,6 +39,13 @@ public final class SessionTableRules {
       Set.of("id", "role", "content", "timestamp", "code", "metadata");
 
   public static final int MAX_MESSAGES_PER_APPEND = 1000;
+
+  /**
+   * Most appends one {@code append_chat_messages_batch} call takes; their messages count together
+   * against {@link #MAX_MESSAGES_PER_APPEND}.
+   */
+  public static final int MAX_APPENDS_PER_BATCH = 100;
+
   public static final int MAX_MESSAGE_BYTES = 1_048_576;
   public static final int MAX_MESSAGES_PER_SESSION = 20_000;
   public static final long MAX_HISTORY_BYTES = 16_777_216;

@@ -704,8 +704,9 @@ final class FakePostgrest {
     if (appends == null || !appends.isArray()) {
       throw PostgrestErrors.invalidParameter("p_appends must be a JSON array of appends");
     }
-    if (appends.size() > 100) {
-      throw PostgrestErrors.invalidParameter("p_appends must hold at most 100 appends");
+    if (appends.size() > SessionTableRules.MAX_APPENDS_PER_BATCH) {
+      throw PostgrestErrors.invalidParameter(
+          "p_appends must hold at most " + SessionTableRules.MAX_APPENDS_PER_BATCH + " appends");
     }
     Set<String> seen = new java.util.HashSet<>();
     Set<String> fields = Set.of("session_id", "messages", "repo", "current_file");

@@ -2,6 +2,7 @@ package dev.codebasechat.session.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.ContextUpdate;
@@ -140,7 +141,7 @@ public interface SessionBackend {
       AccessToken token, UUID owner, List<SessionAppend> appends);
 
   /** Most sessions one {@link #appendEach} request carries (the function's own limit). */
-  public static final int MAX_SESSIONS_PER_REQUEST = 100;
+  public static final int MAX_SESSIONS_PER_REQUEST = SessionTableRules.MAX_APPENDS_PER_BATCH;
 
   /** Empty when the owner has no such session. */
   public CompletableFuture<Optional<RowVersion>> updateContext(
