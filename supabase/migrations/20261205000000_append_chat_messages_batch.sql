@@ -54,7 +54,8 @@ begin
 
   -- The shape of the whole request first: a malformed request stores nothing.
   for item, pos in select e.value, e.ordinality - 1
-                  from jsonb_array_elements(p_appends) with ordinality as e loop
+                  from jsonb_array_elements(p_appends) with ordinality as e
+                 order by e.ordinality loop
     if jsonb_typeof(item) <> 'object' then
       raise exception using errcode = '22023', message = format('p_appends[%s] must be a JSON object', pos);
     end if;
