@@ -5,21 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.Outage;
-import dev.codebasechat.testing.TestSecrets;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,84 +50,23 @@ class KillDashNineTest {
     fake.close();
   }
 
-  private static final class Child implements AutoCloseable {
-    final Process process;
-    final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-
-    /** Everything the child printed (stdout and stderr), scanned for secrets on close. */
-    final StringBuffer transcript = new StringBuffer();
-
-    final Thread reader;
-
-    Child(List<String> args) throws IOException {
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.add("-cp");
-      command.add(System.getProperty("java.class.path"));
-      command.add("-Xmx256m");
-      command.add("-XX:TieredStopAtLevel=1");
-      command.add(CrashChild.class.getName());
-      command.addAll(args);
-      process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      reader =
-          new Thread(
-              () -> {
-                try (BufferedReader in =
-                    new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                  String line;
-                  while ((line = in.readLine()) != null) {
-                    transcript.append(line).append('\n');
-                    lines.add(line);
-                  }
-                } catch (IOException e) {
-                  // the process died; what it printed before is all there is
-                }
-              });
-      reader.setDaemon(true);
-      reader.start();
-    }
-
-    /** Collects ACK lines until {@code acks} arrived or the child ended. */
-    List<String[]> awaitAcks(int acks, Duration max) throws InterruptedException {
-      List<String[]> seen = new ArrayList<>();
-      long deadline = System.nanoTime() + max.toNanos();
-      while (seen.size() < acks && System.nanoTime() < deadline) {
-        String line = lines.poll(50, TimeUnit.MILLISECONDS);
-        if (line != null && line.startsWith("ACK ")) {
-          seen.add(line.split(" "));
-        } else if (line == null && !process.isAlive() && lines.isEmpty()) {
-          break;
-        }
+  /**
+   * Collects the ACK lines of a run of {@link CrashChild} (the writes it had acknowledged) until
+   * {@code acks} arrived or the child ended.
+   */
+  private static List<String[]> awaitAcks(ChildJvm child, int acks, Duration max)
+      throws InterruptedException {
+    List<String[]> seen = new ArrayList<>();
+    long deadline = System.nanoTime() + max.toNanos();
+    while (seen.size() < acks) {
+      Duration left = Duration.ofNanos(deadline - System.nanoTime());
+      Optional<String> ack = child.awaitLine(line -> line.startsWith("ACK "), left);
+      if (ack.isEmpty()) {
+        break;
       }
-      return seen;
+      seen.add(ack.get().split(" "));
     }
-
-    void killDashNine() throws Exception {
-      Process kill = new ProcessBuilder("kill", "-9", Long.toString(process.pid())).start();
-      kill.waitFor(10, TimeUnit.SECONDS);
-      process.waitFor(10, TimeUnit.SECONDS);
-    }
-
-    /** Lines printed after the last ACK collected (drains the queue once the process ended). */
-    List<String> remainingLines(Duration max) throws InterruptedException {
-      process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS);
-      List<String> rest = new ArrayList<>();
-      String line;
-      while ((line = lines.poll(200, TimeUnit.MILLISECONDS)) != null) {
-        rest.add(line);
-      }
-      return rest;
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      process.destroyForcibly();
-      process.waitFor(10, TimeUnit.SECONDS);
-      reader.join(TimeUnit.SECONDS.toMillis(10)); // the rest of the output, up to the pipe's end
-      TestSecrets.assertNoSecretIn(
-          transcript.toString(), "the crash child (pid " + process.pid() + ")");
-    }
+    return seen;
   }
 
   @Test
@@ -172,14 +105,14 @@ class KillDashNineTest {
                   Integer.toString(run),
                   "100000"));
       args.addAll(users);
-      try (Child child = new Child(args)) {
-        List<String[]> acks = child.awaitAcks(5 + random.nextInt(120), Duration.ofSeconds(30));
+      try (ChildJvm child = ChildJvm.start(CrashChild.class, args)) {
+        List<String[]> acks = awaitAcks(child, 5 + random.nextInt(120), Duration.ofSeconds(30));
         if (random.nextBoolean()) {
           // Let a flush (or a drain of the backlog) get under way before the kill.
-          acks.addAll(child.awaitAcks(1 + random.nextInt(40), Duration.ofSeconds(30)));
+          acks.addAll(awaitAcks(child, 1 + random.nextInt(40), Duration.ofSeconds(30)));
         }
         child.killDashNine();
-        acks.addAll(child.awaitAcks(Integer.MAX_VALUE, Duration.ZERO));
+        acks.addAll(awaitAcks(child, Integer.MAX_VALUE, Duration.ZERO));
         for (String[] ack : acks) {
           acked.get(ack[1]).add(ack[2]);
         }
@@ -192,7 +125,7 @@ class KillDashNineTest {
         new ArrayList<>(
             List.of("supabase", fake.restUrl(), fake.apiKey(), journal.toString(), "drain", "0"));
     drainArgs.addAll(users);
-    try (Child drain = new Child(drainArgs)) {
+    try (ChildJvm drain = ChildJvm.start(CrashChild.class, drainArgs)) {
       assertThat(drain.remainingLines(Duration.ofSeconds(120))).contains("DRAINED");
     }
 
@@ -228,17 +161,17 @@ class KillDashNineTest {
       List<String> args =
           new ArrayList<>(List.of("embedded", table.toString(), Integer.toString(run), "100000"));
       args.addAll(userArgs);
-      try (Child child = new Child(args)) {
-        List<String[]> acks = child.awaitAcks(10 + random.nextInt(200), Duration.ofSeconds(30));
+      try (ChildJvm child = ChildJvm.start(CrashChild.class, args)) {
+        List<String[]> acks = awaitAcks(child, 10 + random.nextInt(200), Duration.ofSeconds(30));
         child.killDashNine();
-        acks.addAll(child.awaitAcks(Integer.MAX_VALUE, Duration.ZERO));
+        acks.addAll(awaitAcks(child, Integer.MAX_VALUE, Duration.ZERO));
         acks.forEach(ack -> acked.add(ack[2]));
       }
     }
     List<String> readArgs = new ArrayList<>(List.of("embedded", table.toString(), "read", "0"));
     readArgs.addAll(userArgs);
     List<String> stored = new ArrayList<>();
-    try (Child reader = new Child(readArgs)) {
+    try (ChildJvm reader = ChildJvm.start(CrashChild.class, readArgs)) {
       for (String line : reader.remainingLines(Duration.ofSeconds(60))) {
         if (line.startsWith("HAS ")) {
           stored.add(line.split(" ")[2]);

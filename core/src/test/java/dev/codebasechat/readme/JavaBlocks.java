@@ -52,6 +52,21 @@ public final class JavaBlocks {
   }
 
   /**
+   * The README's blocks that start with the line {@code mark} (naming the module they are for),
+   * each {@linkplain #asMethodBody as the body of a method} of a class {@code Fragment<n>}.
+   */
+  public static List<String> markedAsMethodBodies(String mark, String imports, String given)
+      throws IOException {
+    List<String> sources = new ArrayList<>();
+    for (String block : inReadme()) {
+      if (block.startsWith(mark)) {
+        sources.add(asMethodBody("Fragment" + sources.size(), imports, given, block));
+      }
+    }
+    return sources;
+  }
+
+  /**
    * Compiles {@code sources} (each named after its first class) into {@code out} against the test
    * classpath; the errors, one line each, empty when it compiled.
    */

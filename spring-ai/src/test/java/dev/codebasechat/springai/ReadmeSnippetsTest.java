@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.codebasechat.readme.JavaBlocks;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,12 +29,7 @@ class ReadmeSnippetsTest {
 
   @Test
   void theBlocksForThisModule_compileAsWritten() throws IOException {
-    List<String> sources = new ArrayList<>();
-    for (String block : JavaBlocks.inReadme()) {
-      if (block.startsWith(MARK)) {
-        sources.add(JavaBlocks.asMethodBody("Fragment" + sources.size(), IMPORTS, GIVEN, block));
-      }
-    }
+    List<String> sources = JavaBlocks.markedAsMethodBodies(MARK, IMPORTS, GIVEN);
 
     assertThat(sources).isNotEmpty();
     assertThat(JavaBlocks.compile(sources, out)).as("compiler diagnostics").isEmpty();

@@ -2,6 +2,7 @@ package dev.codebasechat.springai.crash;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.codebasechat.crash.ChildJvm;
 import dev.codebasechat.memory.CallerContext;
 import dev.codebasechat.memory.StoredMessage;
 import dev.codebasechat.postgrest.AccessToken;
@@ -12,18 +13,11 @@ import dev.codebasechat.session.SessionStore;
 import dev.codebasechat.springai.SessionChatMemoryRepository;
 import dev.codebasechat.testing.Outage;
 import dev.codebasechat.testing.SupabaseTestServer;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -89,82 +83,45 @@ class MemoryCrashTest {
 
   /** One run of {@link MemoryCrashChild}. */
   private static final class Child implements AutoCloseable {
-    final Process process;
-    final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    final StringBuffer transcript = new StringBuffer();
+    private final ChildJvm jvm;
 
     Child(
         String framework, String journal, UUID user, String token, int first, int turns, String end)
         throws IOException {
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.add("-cp");
-      command.add(System.getProperty("java.class.path"));
-      command.add("-Xmx256m");
-      command.add("-XX:TieredStopAtLevel=1");
-      command.add(MemoryCrashChild.class.getName());
-      command.addAll(
-          List.of(
-              framework,
-              supabase.restUrl(),
-              supabase.apiKey(),
-              journal,
-              user.toString(),
-              token,
-              "chat",
-              Integer.toString(first),
-              Integer.toString(turns),
-              end));
-      process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      Thread reader =
-          new Thread(
-              () -> {
-                try (BufferedReader in =
-                    new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                  for (String line; (line = in.readLine()) != null; ) {
-                    transcript.append(line).append('\n');
-                    lines.add(line);
-                  }
-                } catch (IOException e) {
-                  // the process died; what it printed is all there is
-                }
-              });
-      reader.setDaemon(true);
-      reader.start();
+      jvm =
+          ChildJvm.start(
+              MemoryCrashChild.class,
+              List.of(
+                  framework,
+                  supabase.restUrl(),
+                  supabase.apiKey(),
+                  journal,
+                  user.toString(),
+                  token,
+                  "chat",
+                  Integer.toString(first),
+                  Integer.toString(turns),
+                  end),
+              // A JWT's header, in any line the child printed.
+              transcript -> assertThat(transcript).doesNotContain("eyJ"));
     }
 
     /** The first line that starts with {@code prefix}. */
     String await(String prefix) throws InterruptedException {
-      long deadline = System.nanoTime() + TURN_WAIT.toNanos();
-      while (System.nanoTime() < deadline) {
-        String line = lines.poll(50, TimeUnit.MILLISECONDS);
-        if (line != null && line.startsWith(prefix)) {
-          return line;
-        }
-        if (line == null && !process.isAlive() && lines.isEmpty()) {
-          break;
-        }
-      }
-      throw new AssertionError("the child never printed " + prefix + ":\n" + transcript);
+      return jvm.awaitLine(line -> line.startsWith(prefix), TURN_WAIT)
+          .orElseThrow(
+              () ->
+                  new AssertionError(
+                      "the child never printed " + prefix + ":\n" + jvm.transcript()));
     }
 
     void killDashNine() throws Exception {
-      new ProcessBuilder("kill", "-9", Long.toString(process.pid()))
-          .start()
-          .waitFor(10, TimeUnit.SECONDS);
-      process.waitFor(10, TimeUnit.SECONDS);
+      jvm.killDashNine();
     }
 
     @Override
     public void close() throws InterruptedException {
-      process.destroyForcibly();
-      process.waitFor(10, TimeUnit.SECONDS);
-      assertThat(transcript.toString()).doesNotContain(tokenMarker());
-    }
-
-    private String tokenMarker() {
-      return "eyJ"; // a JWT's header, in any log line the child printed
+      jvm.close();
     }
   }
 }
