@@ -1356,6 +1356,7 @@ public final class SessionStore implements AutoCloseable {
     Map<SessionId, CompletableFuture<FlushOutcome>> outcomes = new LinkedHashMap<>();
     List<Outbox> batched = new ArrayList<>();
     List<SessionBackend.SessionAppend> appends = new ArrayList<>();
+    AccessToken token = null; // the owner's (the pacer groups sessions by owner)
     int messages = 0;
     for (SessionId id : ids) {
       Outbox outbox = outboxes.get(id);
@@ -1367,10 +1368,12 @@ public final class SessionStore implements AutoCloseable {
         outcomes.put(id, CompletableFuture.completedFuture(FlushOutcome.done()));
         continue;
       }
+      Optional<AccessToken> usable = ownerTokens.usable(outbox.owner);
       if (head.get() instanceof PendingOp.Append append
           && appendBatchSupported.get()
-          && ownerTokens.usable(outbox.owner).isPresent()
+          && usable.isPresent()
           && messages + append.messages().size() <= Outbox.MAX_MESSAGES_PER_REQUEST) {
+        token = usable.get();
         batched.add(outbox);
         appends.add(new SessionBackend.SessionAppend(id, append));
         messages += append.messages().size();
@@ -1378,10 +1381,10 @@ public final class SessionStore implements AutoCloseable {
         outcomes.put(id, sendHead(outbox, head.get()));
       }
     }
-    if (batched.size() < 2) { // a lone append goes as append_chat_messages, as flushOne sends it
+    if (batched.size() < 2 || token == null) { // a lone append goes as flushOne sends it
       return eachOnItsOwn(batched, appends).thenCombine(allOf(outcomes), SessionStore::together);
     }
-    return sendBatch(batched, appends).thenCombine(allOf(outcomes), SessionStore::together);
+    return sendBatch(batched, appends, token).thenCombine(allOf(outcomes), SessionStore::together);
   }
 
   private static Map<SessionId, FlushOutcome> together(
@@ -1404,19 +1407,15 @@ public final class SessionStore implements AutoCloseable {
   }
 
   /**
-   * One request for the appends of {@code batched} (taken heads of one owner's outboxes, in step
-   * with {@code appends}). Each session's answer is handled as {@link #flushOne} handles a single
-   * append's; a failure of the request as a whole, as a failure of each. A database without the
-   * batch function (its migration not applied) gets each append on its own, now and from then on.
+   * One request, with the owner's {@code token}, for the appends of {@code batched} (taken heads of
+   * one owner's outboxes, in step with {@code appends}). Each session's answer is handled as {@link
+   * #flushOne} handles a single append's; a failure of the request as a whole, as a failure of
+   * each. A database without the batch function (its migration not applied) gets each append on its
+   * own, now and from then on.
    */
   private CompletableFuture<Map<SessionId, FlushOutcome>> sendBatch(
-      List<Outbox> batched, List<SessionBackend.SessionAppend> appends) {
+      List<Outbox> batched, List<SessionBackend.SessionAppend> appends, AccessToken token) {
     UUID owner = batched.get(0).owner;
-    Optional<AccessToken> usable = ownerTokens.usable(owner);
-    if (usable.isEmpty()) { // refused meanwhile: each head as flushOne sends it
-      return eachOnItsOwn(batched, appends);
-    }
-    AccessToken token = usable.get();
     return guarded(() -> remote.appendEach(token, owner, appends), null)
         .handle(
             (answers, failure) -> {
