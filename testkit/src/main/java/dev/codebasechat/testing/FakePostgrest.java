@@ -708,7 +708,7 @@ final class FakePostgrest {
       throw PostgrestErrors.invalidParameter(
           "p_appends must hold at most " + SessionTableRules.MAX_APPENDS_PER_BATCH + " appends");
     }
-    Set<String> seen = new java.util.HashSet<>();
+    Set<String> seen = new HashSet<>();
     Set<String> fields = Set.of("session_id", "messages", "repo", "current_file");
     int total = 0;
     for (int pos = 0; pos < appends.size(); pos++) {
@@ -751,7 +751,7 @@ final class FakePostgrest {
     }
     List<JsonNode> ordered = new ArrayList<>();
     appends.forEach(ordered::add);
-    ordered.sort(java.util.Comparator.comparing(item -> item.get("session_id").textValue()));
+    ordered.sort(Comparator.comparing(item -> item.get("session_id").textValue()));
     ArrayNode answers = JSON.createArrayNode();
     synchronized (table) {
       for (JsonNode item : ordered) {
