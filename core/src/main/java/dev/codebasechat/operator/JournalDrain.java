@@ -1,20 +1,20 @@
 package dev.codebasechat.operator;
 
 import dev.codebasechat.FutureResults;
+import dev.codebasechat.embedded.LocalSessionTable;
+import dev.codebasechat.journal.Journal;
+import dev.codebasechat.journal.JournalEntry;
 import dev.codebasechat.postgrest.FailureKind;
 import dev.codebasechat.postgrest.OperatorScope;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.PostgrestHttpException;
+import dev.codebasechat.resilience.RemoteGuard;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SetAsideWrite;
 import dev.codebasechat.session.internal.OperatorDelivery;
 import dev.codebasechat.session.internal.Outbox;
 import dev.codebasechat.session.internal.PendingOp;
 import dev.codebasechat.session.internal.SessionCodec;
-import dev.codebasechat.sync.Journal;
-import dev.codebasechat.sync.JournalEntry;
-import dev.codebasechat.sync.LocalSessionTable;
-import dev.codebasechat.sync.RemoteGuard;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,7 +40,7 @@ import java.util.function.Supplier;
  *
  * <p>The journal must not be in use by a running store at the same time. Database failures are
  * reported per session (the session's writes stay pending); journal failures surface as {@link
- * dev.codebasechat.sync.JournalException}. Stateless: every method is static.
+ * dev.codebasechat.sqlite.JournalException}. Stateless: every method is static.
  */
 public final class JournalDrain {
 

@@ -1,13 +1,13 @@
 package dev.codebasechat.operator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.codebasechat.journal.Journal;
+import dev.codebasechat.journal.JournalEntry;
+import dev.codebasechat.journal.JournalStats;
 import dev.codebasechat.session.MessageId;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SetAsideWrite;
 import dev.codebasechat.session.internal.SessionCodec;
-import dev.codebasechat.sync.Journal;
-import dev.codebasechat.sync.JournalEntry;
-import dev.codebasechat.sync.JournalStats;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,8 +23,8 @@ import java.util.UUID;
  * #discardSetAside}.
  *
  * <p>The journal must not be in use by a running store at the same time ({@link
- * dev.codebasechat.sync.SqliteJournal} enforces one process per file). Journal failures surface as
- * {@link dev.codebasechat.sync.JournalException}. Stateless: every method is static.
+ * dev.codebasechat.journal.SqliteJournal} enforces one process per file). Journal failures surface
+ * as {@link dev.codebasechat.sqlite.JournalException}. Stateless: every method is static.
  */
 public final class JournalInspection {
 

@@ -2,13 +2,13 @@ package dev.codebasechat.operator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.embedded.LocalSessionTable;
 import dev.codebasechat.postgrest.OperatorScope;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.SelectRequest;
 import dev.codebasechat.postgrest.SortOrder;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.internal.SessionCodec;
-import dev.codebasechat.sync.LocalSessionTable;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

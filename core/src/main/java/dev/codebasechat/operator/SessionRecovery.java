@@ -1,12 +1,12 @@
 package dev.codebasechat.operator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.codebasechat.journal.Journal;
 import dev.codebasechat.postgrest.OperatorScope;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.internal.SessionCodec;
-import dev.codebasechat.sync.Journal;
 import java.util.Optional;
 
 /**

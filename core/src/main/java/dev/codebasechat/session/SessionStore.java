@@ -10,11 +10,15 @@ import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.codebasechat.DurationSettings;
 import dev.codebasechat.FutureResults;
 import dev.codebasechat.SystemTime;
+import dev.codebasechat.embedded.LocalSessionTable;
+import dev.codebasechat.journal.Journal;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.FailureKind;
 import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.PostgrestHttpException;
+import dev.codebasechat.resilience.BreakerState;
+import dev.codebasechat.resilience.RemoteGuard;
 import dev.codebasechat.session.internal.AppendBatches;
 import dev.codebasechat.session.internal.ConfirmationStamps;
 import dev.codebasechat.session.internal.JournalBridge;
@@ -27,14 +31,10 @@ import dev.codebasechat.session.internal.SessionBackend;
 import dev.codebasechat.session.internal.SessionCodec;
 import dev.codebasechat.session.internal.SessionRemote;
 import dev.codebasechat.session.internal.SessionWeigher;
-import dev.codebasechat.sync.BreakerState;
-import dev.codebasechat.sync.FlushConcurrency;
-import dev.codebasechat.sync.FlushOutcome;
-import dev.codebasechat.sync.Journal;
-import dev.codebasechat.sync.JournalException;
-import dev.codebasechat.sync.LocalSessionTable;
-import dev.codebasechat.sync.RemoteGuard;
-import dev.codebasechat.sync.WritePacer;
+import dev.codebasechat.sqlite.JournalException;
+import dev.codebasechat.writebehind.FlushConcurrency;
+import dev.codebasechat.writebehind.FlushOutcome;
+import dev.codebasechat.writebehind.WritePacer;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -1880,7 +1880,7 @@ public final class SessionStore implements AutoCloseable {
     if (cause instanceof PostgrestHttpException http && http.retryAfter().isPresent()) {
       retryAfter = http.retryAfter().get();
     } else if (cause instanceof CallNotPermittedException
-        || cause instanceof dev.codebasechat.sync.DeadlineExceededException) {
+        || cause instanceof dev.codebasechat.resilience.DeadlineExceededException) {
       retryAfter = Duration.ofSeconds(1);
     }
     return new SessionUnavailableException(what, retryAfter, cause);

@@ -1,6 +1,8 @@
 package dev.codebasechat.contract;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.codebasechat.embedded.LocalSessionTable;
+import dev.codebasechat.embedded.SessionIdTakenException;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.session.SessionId;
@@ -8,8 +10,6 @@ import dev.codebasechat.session.internal.LocalSessionBackend;
 import dev.codebasechat.session.internal.PendingOp;
 import dev.codebasechat.session.internal.SessionBackend;
 import dev.codebasechat.session.internal.SessionCodec;
-import dev.codebasechat.sync.LocalSessionTable;
-import dev.codebasechat.sync.SessionIdTakenException;
 import dev.codebasechat.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;

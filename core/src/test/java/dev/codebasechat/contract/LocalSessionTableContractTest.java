@@ -1,6 +1,6 @@
 package dev.codebasechat.contract;
 
-import dev.codebasechat.sync.LocalSessionTable;
+import dev.codebasechat.embedded.LocalSessionTable;
 import dev.codebasechat.testing.ManualClock;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;

@@ -1,5 +1,7 @@
 package dev.codebasechat.crash;
 
+import dev.codebasechat.embedded.LocalSessionTable;
+import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
@@ -11,8 +13,6 @@ import dev.codebasechat.session.MessageId;
 import dev.codebasechat.session.Role;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionStore;
-import dev.codebasechat.sync.LocalSessionTable;
-import dev.codebasechat.sync.SqliteJournal;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;

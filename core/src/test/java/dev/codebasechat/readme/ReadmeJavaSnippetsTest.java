@@ -37,7 +37,11 @@ class ReadmeJavaSnippetsTest {
       import dev.codebasechat.auth.*;
       import dev.codebasechat.postgrest.*;
       import dev.codebasechat.session.*;
-      import dev.codebasechat.sync.*;
+      import dev.codebasechat.embedded.*;
+      import dev.codebasechat.journal.*;
+      import dev.codebasechat.resilience.*;
+      import dev.codebasechat.sqlite.*;
+      import dev.codebasechat.writebehind.*;
       import java.net.URI;
       import java.nio.file.Path;
       import java.time.*;

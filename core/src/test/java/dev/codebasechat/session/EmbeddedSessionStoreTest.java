@@ -3,8 +3,8 @@ package dev.codebasechat.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.codebasechat.embedded.LocalSessionTable;
 import dev.codebasechat.postgrest.AccessToken;
-import dev.codebasechat.sync.LocalSessionTable;
 import dev.codebasechat.testing.ManualClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

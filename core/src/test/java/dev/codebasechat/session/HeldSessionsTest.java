@@ -3,8 +3,8 @@ package dev.codebasechat.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.codebasechat.FutureResults;
-import dev.codebasechat.sync.BreakerState;
-import dev.codebasechat.sync.SqliteJournal;
+import dev.codebasechat.journal.SqliteJournal;
+import dev.codebasechat.resilience.BreakerState;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;
 import dev.codebasechat.testing.RecordedRequest;

@@ -2,12 +2,12 @@ package dev.codebasechat.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.postgrest.ServiceKey;
 import dev.codebasechat.session.internal.OperatorDelivery;
 import dev.codebasechat.session.internal.PendingOp;
-import dev.codebasechat.sync.SqliteJournal;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;
 import dev.codebasechat.testing.SupabaseTestServer;

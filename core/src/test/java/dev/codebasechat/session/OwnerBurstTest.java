@@ -4,7 +4,7 @@ import static dev.codebasechat.session.StoreFixture.sessionId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.client.WireMock;
-import dev.codebasechat.sync.SqliteJournal;
+import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;

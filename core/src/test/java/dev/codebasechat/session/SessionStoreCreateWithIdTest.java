@@ -6,7 +6,7 @@ import static dev.codebasechat.session.StoreFixture.sessionId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.codebasechat.sync.LocalSessionTable;
+import dev.codebasechat.embedded.LocalSessionTable;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;

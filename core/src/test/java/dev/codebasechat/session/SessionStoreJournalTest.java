@@ -6,7 +6,7 @@ import static dev.codebasechat.session.StoreFixture.sessionId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.codebasechat.sync.SqliteJournal;
+import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;

@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.PostgrestResponses;
-import dev.codebasechat.sync.BreakerState;
+import dev.codebasechat.resilience.BreakerState;
 import dev.codebasechat.testing.AnswerHold;
 import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.FakeSupabase;

@@ -6,7 +6,7 @@ import dev.codebasechat.FutureResults;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
-import dev.codebasechat.sync.RemoteGuard;
+import dev.codebasechat.resilience.RemoteGuard;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.ManualScheduler;

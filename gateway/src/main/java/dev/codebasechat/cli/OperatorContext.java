@@ -1,13 +1,13 @@
 package dev.codebasechat.cli;
 
+import dev.codebasechat.embedded.LocalSessionTable;
 import dev.codebasechat.gateway.Settings;
+import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.OperatorScope;
 import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.postgrest.ServiceKey;
-import dev.codebasechat.sync.JournalException;
-import dev.codebasechat.sync.LocalSessionTable;
-import dev.codebasechat.sync.SqliteJournal;
+import dev.codebasechat.sqlite.JournalException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;

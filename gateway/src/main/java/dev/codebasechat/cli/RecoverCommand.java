@@ -2,11 +2,11 @@ package dev.codebasechat.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.gateway.Settings;
+import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.operator.SessionRecovery;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.SessionId;
-import dev.codebasechat.sync.SqliteJournal;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

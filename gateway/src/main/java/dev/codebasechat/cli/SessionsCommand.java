@@ -2,12 +2,12 @@ package dev.codebasechat.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.embedded.LocalSessionTable;
 import dev.codebasechat.gateway.Settings;
 import dev.codebasechat.operator.SessionListing;
 import dev.codebasechat.operator.SessionListing.Listing;
 import dev.codebasechat.operator.SessionListing.SessionRow;
 import dev.codebasechat.postgrest.PostgrestException;
-import dev.codebasechat.sync.LocalSessionTable;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,9 +2,9 @@ package dev.codebasechat.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.gateway.Settings;
+import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.operator.JournalInspection;
 import dev.codebasechat.operator.JournalInspection.JournalSummary;
-import dev.codebasechat.sync.SqliteJournal;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,11 +1,11 @@
 package dev.codebasechat.gateway;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.journal.JournalStats;
+import dev.codebasechat.journal.SqliteJournal;
+import dev.codebasechat.resilience.BreakerState;
 import dev.codebasechat.session.PendingSession;
 import dev.codebasechat.session.SessionStore;
-import dev.codebasechat.sync.BreakerState;
-import dev.codebasechat.sync.JournalStats;
-import dev.codebasechat.sync.SqliteJournal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,7 +1,7 @@
 package dev.codebasechat.gateway;
 
 import dev.codebasechat.session.Acknowledgement;
-import dev.codebasechat.sync.CommitGrouping;
+import dev.codebasechat.sqlite.CommitGrouping;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -12,10 +12,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The dependency arrows of the main code, one way only: the PostgREST client knows no chat; auth
- * and the journal ({@code sync}) build on the client; sessions on those; the operator tools and the
- * HTTP gateway on sessions, and so does the chat memory of the framework adapters; the command line
- * on everything; the session machinery ({@code session.internal}) serves only the store and the
- * operator tools. The library packages never reach the server, the CLI or a logging backend.
+ * and the resilience layer build on the client; the journal and the embedded table on SQLite;
+ * sessions on those; the operator tools and the HTTP gateway on sessions, and so does the chat
+ * memory of the framework adapters; the command line on everything; the session machinery ({@code
+ * session.internal}) serves only the store and the operator tools. The library packages never reach
+ * the server, the CLI or a logging backend.
  */
 class ArchitectureTest {
 
@@ -39,8 +40,16 @@ class ArchitectureTest {
         .definedBy("dev.codebasechat.postgrest..")
         .layer("auth")
         .definedBy("dev.codebasechat.auth..")
-        .layer("sync")
-        .definedBy("dev.codebasechat.sync..")
+        .layer("resilience")
+        .definedBy("dev.codebasechat.resilience..")
+        .layer("writebehind")
+        .definedBy("dev.codebasechat.writebehind..")
+        .layer("sqlite")
+        .definedBy("dev.codebasechat.sqlite..")
+        .layer("journal")
+        .definedBy("dev.codebasechat.journal..")
+        .layer("embedded")
+        .definedBy("dev.codebasechat.embedded..")
         .layer("session")
         .definedBy("dev.codebasechat.session..")
         .layer("operator")
@@ -62,12 +71,20 @@ class ArchitectureTest {
         .mayNotBeAccessedByAnyLayer()
         .whereLayer("session")
         .mayOnlyBeAccessedByLayers("operator", "memory", "gateway", "cli")
-        .whereLayer("sync")
+        .whereLayer("journal")
+        .mayOnlyBeAccessedByLayers("session", "operator", "gateway", "cli")
+        .whereLayer("embedded")
+        .mayOnlyBeAccessedByLayers("session", "operator", "gateway", "cli")
+        .whereLayer("sqlite")
+        .mayOnlyBeAccessedByLayers("journal", "embedded", "session", "operator", "gateway", "cli")
+        .whereLayer("writebehind")
+        .mayOnlyBeAccessedByLayers("session", "gateway", "cli")
+        .whereLayer("resilience")
         .mayOnlyBeAccessedByLayers("session", "operator", "gateway", "cli")
         .whereLayer("auth")
         .mayOnlyBeAccessedByLayers("gateway", "cli")
         .whereLayer("postgrest")
-        .mayOnlyBeAccessedByLayers("auth", "sync", "session", "operator", "gateway", "cli")
+        .mayOnlyBeAccessedByLayers("auth", "resilience", "session", "operator", "gateway", "cli")
         .check(main);
   }
 
@@ -78,7 +95,11 @@ class ArchitectureTest {
         .resideInAnyPackage(
             "dev.codebasechat.postgrest..",
             "dev.codebasechat.auth..",
-            "dev.codebasechat.sync..",
+            "dev.codebasechat.resilience..",
+            "dev.codebasechat.writebehind..",
+            "dev.codebasechat.sqlite..",
+            "dev.codebasechat.journal..",
+            "dev.codebasechat.embedded..",
             "dev.codebasechat.session..",
             "dev.codebasechat.operator..",
             "dev.codebasechat.memory..")
@@ -122,7 +143,11 @@ class ArchitectureTest {
         .resideInAnyPackage(
             "dev.codebasechat.postgrest..",
             "dev.codebasechat.auth..",
-            "dev.codebasechat.sync..",
+            "dev.codebasechat.resilience..",
+            "dev.codebasechat.writebehind..",
+            "dev.codebasechat.sqlite..",
+            "dev.codebasechat.journal..",
+            "dev.codebasechat.embedded..",
             "dev.codebasechat.session..",
             "dev.codebasechat.operator..",
             "dev.codebasechat.gateway..",
@@ -140,7 +165,11 @@ class ArchitectureTest {
         .resideInAnyPackage(
             "dev.codebasechat.postgrest..",
             "dev.codebasechat.auth..",
-            "dev.codebasechat.sync..",
+            "dev.codebasechat.resilience..",
+            "dev.codebasechat.writebehind..",
+            "dev.codebasechat.sqlite..",
+            "dev.codebasechat.journal..",
+            "dev.codebasechat.embedded..",
             "dev.codebasechat.session..",
             "dev.codebasechat.gateway..",
             "dev.codebasechat.cli..",
@@ -156,7 +185,13 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
-            "dev.codebasechat.session..", "dev.codebasechat.sync..", "dev.codebasechat.auth..")
+            "dev.codebasechat.session..",
+            "dev.codebasechat.resilience..",
+            "dev.codebasechat.writebehind..",
+            "dev.codebasechat.sqlite..",
+            "dev.codebasechat.journal..",
+            "dev.codebasechat.embedded..",
+            "dev.codebasechat.auth..")
         .check(main);
   }
 }

@@ -517,10 +517,16 @@ public final class GatewayThroughputMeasurement {
                     "token verification", List.of("com.nimbusds", "dev.codebasechat.auth"), false),
                 new StackSampler.Category(
                     "waiting for the SQLite connection",
-                    List.of("dev.codebasechat.sync.SqliteDatabase"),
+                    List.of("dev.codebasechat.sqlite.internal.SqliteDatabase"),
                     true),
                 new StackSampler.Category(
-                    "SQLite", List.of("org.sqlite", "dev.codebasechat.sync"), false),
+                    "SQLite",
+                    List.of(
+                        "org.sqlite",
+                        "dev.codebasechat.sqlite",
+                        "dev.codebasechat.journal",
+                        "dev.codebasechat.embedded"),
+                    false),
                 new StackSampler.Category(
                     "JSON answer",
                     List.of(

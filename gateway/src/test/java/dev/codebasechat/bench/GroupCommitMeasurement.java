@@ -2,11 +2,11 @@ package dev.codebasechat.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.codebasechat.sync.CommitGrouping;
-import dev.codebasechat.sync.Durability;
-import dev.codebasechat.sync.Journal;
-import dev.codebasechat.sync.LocalSessionTable;
-import dev.codebasechat.sync.SqliteJournal;
+import dev.codebasechat.embedded.LocalSessionTable;
+import dev.codebasechat.journal.Journal;
+import dev.codebasechat.journal.SqliteJournal;
+import dev.codebasechat.sqlite.CommitGrouping;
+import dev.codebasechat.sqlite.Durability;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

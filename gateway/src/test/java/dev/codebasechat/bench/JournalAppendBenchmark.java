@@ -4,10 +4,10 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.codebasechat.sync.Durability;
-import dev.codebasechat.sync.Journal;
-import dev.codebasechat.sync.LocalSessionTable;
-import dev.codebasechat.sync.SqliteJournal;
+import dev.codebasechat.embedded.LocalSessionTable;
+import dev.codebasechat.journal.Journal;
+import dev.codebasechat.journal.SqliteJournal;
+import dev.codebasechat.sqlite.Durability;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.codebasechat.bench;
 
+import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
@@ -9,8 +10,7 @@ import dev.codebasechat.session.MessageId;
 import dev.codebasechat.session.Role;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionStore;
-import dev.codebasechat.sync.Durability;
-import dev.codebasechat.sync.SqliteJournal;
+import dev.codebasechat.sqlite.Durability;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.Outage;
 import java.nio.file.Files;

@@ -327,7 +327,7 @@ public final class OutageLatencyMeasurement {
 
           @Override
           public boolean breakerOpen() {
-            return store.breakerState() == dev.codebasechat.sync.BreakerState.OPEN;
+            return store.breakerState() == dev.codebasechat.resilience.BreakerState.OPEN;
           }
 
           @Override

@@ -220,7 +220,7 @@ public final class WireBytesMeasurement {
               // neither the deadline nor the breaker's slow-call rule may read that as a slow
               // database.
               .guard(
-                  dev.codebasechat.sync.RemoteGuard.builder(clock, scheduler)
+                  dev.codebasechat.resilience.RemoteGuard.builder(clock, scheduler)
                       .slowCallThreshold(Duration.ofHours(1))
                       .build())
               .databaseTimeout(Duration.ofHours(1))

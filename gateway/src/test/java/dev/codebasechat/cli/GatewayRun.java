@@ -2,9 +2,11 @@ package dev.codebasechat.cli;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.resilience.RemoteGuard;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.ContextUpdate;
@@ -13,8 +15,6 @@ import dev.codebasechat.session.MessageId;
 import dev.codebasechat.session.Role;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionStore;
-import dev.codebasechat.sync.RemoteGuard;
-import dev.codebasechat.sync.SqliteJournal;
 import dev.codebasechat.testing.FakeSupabase;
 import java.nio.file.Path;
 import java.time.Clock;

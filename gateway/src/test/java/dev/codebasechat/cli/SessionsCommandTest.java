@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import dev.codebasechat.sync.LocalSessionTable;
+import dev.codebasechat.embedded.LocalSessionTable;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.codebasechat.sync.SqliteJournal;
+import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import java.nio.file.Path;

@@ -44,11 +44,11 @@ class SettingsTest {
   @Test
   void commitGrouping_isGroupedByDefault_onePerWriteOnRequest_andNothingElse() {
     assertThat(Settings.fromEnvironment(Map.of()).commitGrouping())
-        .isEqualTo(dev.codebasechat.sync.CommitGrouping.GROUPED);
+        .isEqualTo(dev.codebasechat.sqlite.CommitGrouping.GROUPED);
     assertThat(
             Settings.fromEnvironment(Map.of("GATEWAY_COMMIT_GROUPING", "one-per-write"))
                 .commitGrouping())
-        .isEqualTo(dev.codebasechat.sync.CommitGrouping.ONE_PER_WRITE);
+        .isEqualTo(dev.codebasechat.sqlite.CommitGrouping.ONE_PER_WRITE);
     assertThatThrownBy(
             () -> Settings.fromEnvironment(Map.of("GATEWAY_COMMIT_GROUPING", "sometimes")))
         .isInstanceOf(Settings.InvalidSettingsException.class)

@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
  * The rules of the session table, as {@code supabase/migrations} defines them (the CHECK
  * constraints of {@code codebase_chat_sessions} and the argument checks of {@code
  * append_chat_messages}), for the implementations of the table outside PostgreSQL: the embedded
- * table ({@code dev.codebasechat.sync.LocalSessionTable}, in the core library) and the test kit's
- * fake. Refusals carry the database's words: malformed arguments an {@link
+ * table ({@code dev.codebasechat.embedded.LocalSessionTable}, in the core library) and the test
+ * kit's fake. Refusals carry the database's words: malformed arguments an {@link
  * IllegalArgumentException} with the function's message (SQLSTATE 22023 there), broken limits a
  * {@link TableConstraintException} naming the constraint (23514 there).
  *

@@ -1,12 +1,12 @@
 package dev.codebasechat.session.internal;
 
+import dev.codebasechat.journal.Journal;
+import dev.codebasechat.journal.JournalEntry;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionStore;
 import dev.codebasechat.session.SetAsideWrite;
-import dev.codebasechat.sync.Journal;
-import dev.codebasechat.sync.JournalEntry;
-import dev.codebasechat.sync.JournalException;
+import dev.codebasechat.sqlite.JournalException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,6 +1,8 @@
 package dev.codebasechat.session.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.embedded.LocalSessionTable;
+import dev.codebasechat.embedded.SessionIdTakenException;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.session.ChatSession;
@@ -10,8 +12,6 @@ import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionNotFoundException;
 import dev.codebasechat.session.SessionPage;
 import dev.codebasechat.session.SessionSummary;
-import dev.codebasechat.sync.LocalSessionTable;
-import dev.codebasechat.sync.SessionIdTakenException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,14 +2,14 @@ package dev.codebasechat.session.internal;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.embedded.LocalSessionTable;
 import dev.codebasechat.postgrest.OperatorScope;
+import dev.codebasechat.resilience.RemoteGuard;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.MessageId;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SetAsideWrite;
-import dev.codebasechat.sync.LocalSessionTable;
-import dev.codebasechat.sync.RemoteGuard;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;

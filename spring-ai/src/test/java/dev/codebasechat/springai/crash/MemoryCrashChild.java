@@ -1,5 +1,6 @@
 package dev.codebasechat.springai.crash;
 
+import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.langchain4j.SessionChatMemoryStore;
 import dev.codebasechat.memory.CallerContext;
 import dev.codebasechat.postgrest.AccessToken;
@@ -9,7 +10,6 @@ import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.FlushReport;
 import dev.codebasechat.session.SessionStore;
 import dev.codebasechat.springai.SessionChatMemoryRepository;
-import dev.codebasechat.sync.SqliteJournal;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.memory.chat.MessageWindowChatMemory;
 import dev.langchain4j.model.chat.ChatModel;

@@ -8,7 +8,7 @@ import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.Role;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionStore;
-import dev.codebasechat.sync.LocalSessionTable;
+import dev.codebasechat.embedded.LocalSessionTable;
 import java.nio.file.Path;
 import okhttp3.OkHttpClient;
 import java.time.Clock;

@@ -1,0 +1,482 @@
+package dev.codebasechat.resilience;
+
+import dev.codebasechat.DurationSettings;
+import dev.codebasechat.FutureResults;
+import dev.codebasechat.postgrest.FailureKind;
+import dev.codebasechat.postgrest.PostgrestException;
+import dev.codebasechat.postgrest.PostgrestHttpException;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.core.functions.Either;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.github.resilience4j.retry.RetryRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every call to the database goes through here: {@code Retry(CircuitBreaker(call))}.
+ *
+ * <p>Order and rules:
+ *
+ * <ol>
+ *   <li>The circuit breaker (named {@value #BREAKER_NAME}) records every attempt. Only {@linkplain
+ *       FailureKind#TRANSIENT transient} failures count against it; auth, permission and other 4xx
+ *       answers are ignored by it (neither success nor failure), so a user with a bad token can
+ *       never open it for everyone. While it is open, calls fail at once with {@link
+ *       CallNotPermittedException} (no stack trace is filled in, so this costs microseconds).
+ *   <li>Retry is outside the breaker and retries only transient failures, with exponential backoff
+ *       and jitter; a {@code Retry-After} answer waits at least that long. A {@code Retry-After}
+ *       longer than {@linkplain Builder#maxBackoff maxBackoff} ends the retries: the caller (the
+ *       write-behind) then waits that long itself, without holding a thread. {@link
+ *       CallNotPermittedException} is never retried, so an open breaker answers immediately.
+ * </ol>
+ *
+ * <p>Retrying a write is safe because every write this project sends is idempotent (appends carry
+ * message ids). Thread-safe; time comes from the injected clock and scheduler.
+ *
+ * <p><b>Why this class is long.</b> Retry, circuit breaker and deadline are one policy: which
+ * failures are retried, how long to wait, what opens the breaker and what a deadline counts as are
+ * decided together, and their settings are validated by one builder.
+ */
+public final class RemoteGuard {
+
+  /** Name of the breaker, in metrics and logs. */
+  public static final String BREAKER_NAME = "supabase-postgrest";
+
+  public static final int DEFAULT_MAX_ATTEMPTS = 3;
+  public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(200);
+  public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(5);
+  public static final double DEFAULT_JITTER = 0.5;
+  public static final float DEFAULT_FAILURE_RATE_THRESHOLD = 50f;
+  public static final int DEFAULT_SLIDING_WINDOW = 20;
+  public static final int DEFAULT_MINIMUM_CALLS = 5;
+  public static final Duration DEFAULT_OPEN_DURATION = Duration.ofSeconds(5);
+  public static final int DEFAULT_HALF_OPEN_CALLS = 2;
+
+  /** Calls slower than this count as slow; when half of the recent calls are, the breaker opens. */
+  public static final Duration DEFAULT_SLOW_CALL_THRESHOLD = Duration.ofSeconds(1);
+
+  public static final float DEFAULT_SLOW_CALL_RATE_THRESHOLD = 50f;
+
+  private static final Logger log = LoggerFactory.getLogger(RemoteGuard.class);
+
+  private final CircuitBreakerRegistry breakers;
+  private final CircuitBreaker breaker;
+  private final RetryRegistry retries;
+  private final Retry retry;
+  private final ScheduledExecutorService scheduler;
+  private final Duration initialBackoff;
+  private final Duration maxBackoff;
+  private final double jitter;
+  private final DoubleSupplier random;
+  private final Clock clock;
+
+  private RemoteGuard(Builder builder) {
+    this.scheduler = builder.scheduler;
+    this.clock = builder.clock;
+    this.initialBackoff = builder.initialBackoff;
+    this.maxBackoff = builder.maxBackoff;
+    this.jitter = builder.jitter;
+    this.random = builder.random;
+    this.breakers =
+        CircuitBreakerRegistry.of(
+            CircuitBreakerConfig.custom()
+                .failureRateThreshold(builder.failureRateThreshold)
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(builder.slidingWindow)
+                .minimumNumberOfCalls(builder.minimumCalls)
+                .waitDurationInOpenState(builder.openDuration)
+                .permittedNumberOfCallsInHalfOpenState(builder.halfOpenCalls)
+                // A database that answers slowly (or, until the deadline cuts it, not at all) opens
+                // the breaker too, so later callers are answered at once instead of waiting.
+                .slowCallDurationThreshold(builder.slowCallThreshold)
+                .slowCallRateThreshold(builder.slowCallRateThreshold)
+                .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                .recordException(RemoteGuard::isTransient)
+                .ignoreException(failure -> !isTransient(failure))
+                .writableStackTraceEnabled(false)
+                .clock(builder.clock)
+                .currentTimestampFunction(Clock::millis, TimeUnit.MILLISECONDS)
+                .build());
+    this.breaker = breakers.circuitBreaker(BREAKER_NAME);
+    this.retries =
+        RetryRegistry.of(
+            RetryConfig.custom()
+                .maxAttempts(builder.maxAttempts)
+                .retryOnException(RemoteGuard::isTransient)
+                .intervalBiFunction(this::intervalMillis)
+                .build());
+    this.retry = retries.retry(BREAKER_NAME);
+    breaker
+        .getEventPublisher()
+        .onStateTransition(
+            event ->
+                log.warn("circuit breaker {} moved {}", BREAKER_NAME, event.getStateTransition()));
+  }
+
+  public static Builder builder(Clock clock, ScheduledExecutorService scheduler) {
+    return new Builder(clock, scheduler);
+  }
+
+  /**
+   * Runs {@code call} under retry and breaker. {@code call} must start a new request on every
+   * invocation. The returned future fails with the last {@link PostgrestException}, or with {@link
+   * CallNotPermittedException} while the breaker is open; it never fails with a wrapper.
+   */
+  public <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> call) {
+    Supplier<CompletionStage<T>> safe =
+        () -> {
+          try {
+            return call.get();
+          } catch (RuntimeException e) {
+            // A supplier that throws would leave resilience4j's async retry hanging.
+            return CompletableFuture.failedFuture(e);
+          }
+        };
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Retry.decorateCompletionStage(
+            retry, scheduler, CircuitBreaker.decorateCompletionStage(breaker, safe))
+        .get()
+        .whenComplete(
+            (value, failure) -> {
+              if (failure != null) {
+                result.completeExceptionally(FutureResults.unwrap(failure));
+              } else {
+                result.complete(value);
+              }
+            });
+    return result;
+  }
+
+  /**
+   * {@link #call(Supplier)} for a caller who waits: the returned future completes within {@code
+   * deadline}, failing with {@link DeadlineExceededException} when the database has not answered by
+   * then. Each attempt gets what is left of the deadline; an attempt cut off is cancelled (its HTTP
+   * call with it) and counts as a failure for the breaker. Timed on the injected scheduler.
+   */
+  public <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> call, Duration deadline) {
+    long deadlineAt = clock.millis() + deadline.toMillis();
+    CompletableFuture<T> result =
+        call(
+            () -> {
+              long left = deadlineAt - clock.millis();
+              if (left <= 0) {
+                return CompletableFuture.failedFuture(new DeadlineExceededException(deadline));
+              }
+              return within(call.get(), left, deadline);
+            });
+    CompletableFuture<T> bounded = new CompletableFuture<>();
+    ScheduledFuture<?> timer =
+        scheduler.schedule(
+            () -> bounded.completeExceptionally(new DeadlineExceededException(deadline)),
+            Math.max(0, deadlineAt - clock.millis()),
+            TimeUnit.MILLISECONDS);
+    result.whenComplete(
+        (value, failure) -> {
+          timer.cancel(false);
+          if (failure != null) {
+            bounded.completeExceptionally(failure);
+          } else {
+            bounded.complete(value);
+          }
+        });
+    return bounded;
+  }
+
+  /**
+   * One attempt of {@code call} under the breaker, without retry, completing within {@code
+   * deadline} (else failing with {@link DeadlineExceededException}, the attempt cancelled and
+   * counted as a failure): for a caller that has an answer of its own to give when the database
+   * does not answer at once, such as a held copy to revalidate. Fails with {@link
+   * CallNotPermittedException} while the breaker is open; never with a wrapper.
+   */
+  public <T> CompletableFuture<T> callOnce(Supplier<CompletableFuture<T>> call, Duration deadline) {
+    Supplier<CompletionStage<T>> attempt =
+        () -> {
+          try {
+            return within(call.get(), deadline.toMillis(), deadline);
+          } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+          }
+        };
+    CompletableFuture<T> result = new CompletableFuture<>();
+    CircuitBreaker.decorateCompletionStage(breaker, attempt)
+        .get()
+        .whenComplete(
+            (value, failure) -> {
+              if (failure != null) {
+                result.completeExceptionally(FutureResults.unwrap(failure));
+              } else {
+                result.complete(value);
+              }
+            });
+    return result;
+  }
+
+  /**
+   * {@code attempt}, or a {@link DeadlineExceededException} after {@code millis} (the attempt is
+   * then cancelled).
+   */
+  private <T> CompletableFuture<T> within(
+      CompletableFuture<T> attempt, long millis, Duration deadline) {
+    CompletableFuture<T> timed = new CompletableFuture<>();
+    ScheduledFuture<?> timer =
+        scheduler.schedule(
+            () -> {
+              if (timed.completeExceptionally(new DeadlineExceededException(deadline))) {
+                attempt.cancel(true);
+              }
+            },
+            millis,
+            TimeUnit.MILLISECONDS);
+    attempt.whenComplete(
+        (value, failure) -> {
+          timer.cancel(false);
+          if (failure != null) {
+            timed.completeExceptionally(failure);
+          } else {
+            timed.complete(value);
+          }
+        });
+    return timed;
+  }
+
+  /**
+   * Publishes the breaker's and the retry's meters ({@code resilience4j.circuitbreaker.*}, {@code
+   * resilience4j.retry.*}, tagged {@code name=}{@value #BREAKER_NAME}) to {@code registry}.
+   */
+  public void bindTo(MeterRegistry registry) {
+    TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
+    TaggedRetryMetrics.ofRetryRegistry(retries).bindTo(registry);
+  }
+
+  /** The breaker, for metrics binding and event subscription; do not reconfigure it. */
+  public CircuitBreaker circuitBreaker() {
+    return breaker;
+  }
+
+  /** The retry, for metrics binding and event subscription. */
+  public Retry retry() {
+    return retry;
+  }
+
+  /**
+   * The breaker's state; a breaker disabled or only recording counts as closed, forced open as
+   * open.
+   */
+  public BreakerState breakerState() {
+    return switch (breaker.getState()) {
+      case OPEN, FORCED_OPEN -> BreakerState.OPEN;
+      case HALF_OPEN -> BreakerState.HALF_OPEN;
+      case CLOSED, DISABLED, METRICS_ONLY -> BreakerState.CLOSED;
+    };
+  }
+
+  /**
+   * The delay before attempt {@code attempt + 1} (attempt 1 is the first call): exponential from
+   * the initial backoff, jittered by ±{@code jitter}, capped at the maximum backoff.
+   */
+  public Duration backoff(int attempt) {
+    double base = initialBackoff.toMillis() * Math.pow(2, Math.max(0, attempt - 1));
+    double jittered = base * (1 + jitter * (2 * random.getAsDouble() - 1));
+    return Duration.ofMillis(Math.min(maxBackoff.toMillis(), Math.max(1, Math.round(jittered))));
+  }
+
+  /**
+   * How long a caller should wait before trying again after {@code failure}, for failures that
+   * ended a {@link #call}: the server's {@code Retry-After} when it sent one, else {@link
+   * #backoff(int)} for {@code attempt} (also while the breaker is open: the next attempt then fails
+   * fast and costs nothing).
+   */
+  public Duration retryDelayAfter(Throwable failure, int attempt) {
+    Throwable cause = FutureResults.unwrap(failure);
+    Optional<Duration> retryAfter = retryAfterOf(cause);
+    if (retryAfter.isPresent()) {
+      return retryAfter.get();
+    }
+    return backoff(attempt);
+  }
+
+  /**
+   * Whether {@code failure} means the database is unreachable right now (fall back, retry later).
+   */
+  public static boolean isUnavailable(Throwable failure) {
+    Throwable cause = FutureResults.unwrap(failure);
+    return cause instanceof CallNotPermittedException || isTransient(cause);
+  }
+
+  /**
+   * Whether {@code failure} is a {@link PostgrestException} of kind {@link FailureKind#TRANSIENT}
+   * or a {@link DeadlineExceededException}.
+   */
+  public static boolean isTransient(Throwable failure) {
+    Throwable cause = FutureResults.unwrap(failure);
+    return cause instanceof DeadlineExceededException
+        || (cause instanceof PostgrestException remote && remote.kind() == FailureKind.TRANSIENT);
+  }
+
+  private Long intervalMillis(Integer attempt, Either<Throwable, Object> outcome) {
+    Duration wait = backoff(attempt);
+    if (outcome.isLeft()) {
+      Optional<Duration> retryAfter = retryAfterOf(FutureResults.unwrap(outcome.getLeft()));
+      if (retryAfter.isPresent()) {
+        if (retryAfter.get().compareTo(maxBackoff) > 0) {
+          return -1L; // give up now; the caller waits for Retry-After without holding anything
+        }
+        wait = retryAfter.get().compareTo(wait) > 0 ? retryAfter.get() : wait;
+      }
+    }
+    return wait.toMillis();
+  }
+
+  private static Optional<Duration> retryAfterOf(@Nullable Throwable failure) {
+    if (failure instanceof PostgrestHttpException http) {
+      return http.retryAfter();
+    }
+    return Optional.empty();
+  }
+
+  /** Builds a {@link RemoteGuard}; every setter rejects a bad value at once. */
+  public static final class Builder {
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+    private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
+    private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+    private double jitter = DEFAULT_JITTER;
+    private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+    private float failureRateThreshold = DEFAULT_FAILURE_RATE_THRESHOLD;
+    private int slidingWindow = DEFAULT_SLIDING_WINDOW;
+    private int minimumCalls = DEFAULT_MINIMUM_CALLS;
+    private Duration openDuration = DEFAULT_OPEN_DURATION;
+    private int halfOpenCalls = DEFAULT_HALF_OPEN_CALLS;
+    private Duration slowCallThreshold = DEFAULT_SLOW_CALL_THRESHOLD;
+    private float slowCallRateThreshold = DEFAULT_SLOW_CALL_RATE_THRESHOLD;
+
+    private Builder(Clock clock, ScheduledExecutorService scheduler) {
+      this.clock = clock;
+      this.scheduler = scheduler;
+    }
+
+    /** Attempts per call, the first included; default 3. */
+    public Builder maxAttempts(int maxAttempts) {
+      this.maxAttempts = atLeast("maxAttempts", maxAttempts, 1);
+      return this;
+    }
+
+    /** Wait before the second attempt; doubles each time; default 200 ms. */
+    public Builder initialBackoff(Duration initialBackoff) {
+      this.initialBackoff = DurationSettings.requirePositive("initialBackoff", initialBackoff);
+      return this;
+    }
+
+    /**
+     * Cap of every wait, and the longest {@code Retry-After} waited within one call; default 5 s.
+     */
+    public Builder maxBackoff(Duration maxBackoff) {
+      this.maxBackoff = DurationSettings.requirePositive("maxBackoff", maxBackoff);
+      return this;
+    }
+
+    /** Relative jitter of each wait, 0 (none) to 1 (0..2× the wait); default 0.5. */
+    public Builder jitter(double jitter) {
+      if (!(jitter >= 0 && jitter <= 1)) {
+        throw new IllegalArgumentException("jitter must be between 0 and 1 but was " + jitter);
+      }
+      this.jitter = jitter;
+      return this;
+    }
+
+    /** Source of uniform numbers in [0, 1) for the jitter (tests pass a fixed one). */
+    public Builder random(DoubleSupplier random) {
+      this.random = random;
+      return this;
+    }
+
+    /** Failure percentage that opens the breaker; default 50. */
+    public Builder failureRateThreshold(float percent) {
+      if (!(percent > 0 && percent <= 100)) {
+        throw new IllegalArgumentException(
+            "failureRateThreshold must be in (0, 100] but was " + percent);
+      }
+      this.failureRateThreshold = percent;
+      return this;
+    }
+
+    /** Number of recent calls the failure rate is computed over; default 20. */
+    public Builder slidingWindow(int calls) {
+      this.slidingWindow = atLeast("slidingWindow", calls, 1);
+      return this;
+    }
+
+    /** Calls needed before the failure rate counts; default 5. */
+    public Builder minimumCalls(int calls) {
+      this.minimumCalls = atLeast("minimumCalls", calls, 1);
+      return this;
+    }
+
+    /** How long the breaker stays open before letting trial calls through; default 5 s. */
+    public Builder openDuration(Duration openDuration) {
+      this.openDuration = DurationSettings.requirePositive("openDuration", openDuration);
+      return this;
+    }
+
+    /** Trial calls while half-open; default 2. */
+    public Builder halfOpenCalls(int calls) {
+      this.halfOpenCalls = atLeast("halfOpenCalls", calls, 1);
+      return this;
+    }
+
+    /** Calls slower than this count as slow (on the injected clock); default 1 s. */
+    public Builder slowCallThreshold(Duration threshold) {
+      this.slowCallThreshold = DurationSettings.requirePositive("slowCallThreshold", threshold);
+      return this;
+    }
+
+    /** Percentage of slow calls among recent ones that opens the breaker; default 50. */
+    public Builder slowCallRateThreshold(float percent) {
+      if (!(percent > 0 && percent <= 100)) {
+        throw new IllegalArgumentException(
+            "slowCallRateThreshold must be in (0, 100] but was " + percent);
+      }
+      this.slowCallRateThreshold = percent;
+      return this;
+    }
+
+    public RemoteGuard build() {
+      if (initialBackoff.compareTo(maxBackoff) > 0) {
+        throw new IllegalArgumentException(
+            "initialBackoff must not exceed maxBackoff ("
+                + maxBackoff
+                + ") but was "
+                + initialBackoff);
+      }
+      return new RemoteGuard(this);
+    }
+
+    private static int atLeast(String name, int value, int min) {
+      if (value < min) {
+        throw new IllegalArgumentException(name + " must be at least " + min + " but was " + value);
+      }
+      return value;
+    }
+  }
+}

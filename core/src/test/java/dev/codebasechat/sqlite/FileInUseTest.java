@@ -1,0 +1,71 @@
+package dev.codebasechat.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.codebasechat.journal.SqliteJournal;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One process per file, across real processes: a child JVM holds the journal open. */
+@Timeout(60)
+class FileInUseTest {
+
+  @TempDir Path dir;
+
+  private Process startHolder(Path file) throws Exception {
+    Process child =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                LockHoldingChild.class.getName(),
+                file.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+    assertThat(out.readLine()).isEqualTo("open");
+    return child;
+  }
+
+  @Test
+  void open_whileAnotherProcessHasIt_failsInUseAtOnce_andWorksOnceThatProcessClosedIt()
+      throws Exception {
+    Path file = dir.resolve("journal.db");
+    Process holder = startHolder(file);
+    try {
+      assertThatThrownBy(() -> SqliteJournal.open(file))
+          .isInstanceOf(JournalException.class)
+          .hasMessageContaining("in use by another process")
+          .satisfies(
+              e ->
+                  assertThat(((JournalException) e).reason())
+                      .isEqualTo(JournalException.Reason.IN_USE));
+    } finally {
+      holder.getOutputStream().close();
+      assertThat(holder.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    }
+    try (SqliteJournal journal = SqliteJournal.open(file)) {
+      assertThat(journal.pending()).hasSize(1);
+    }
+  }
+
+  @Test
+  void open_afterTheHoldingProcessWasKilled_succeeds() throws Exception {
+    Path file = dir.resolve("journal.db");
+    Process holder = startHolder(file);
+    holder.destroyForcibly();
+    assertThat(holder.waitFor(20, TimeUnit.SECONDS)).isTrue();
+
+    try (SqliteJournal journal = SqliteJournal.open(file)) {
+      assertThat(journal.pending()).hasSize(1);
+    }
+  }
+}
