@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.journal.SqliteJournal;
+import dev.codebasechat.schema.PgTimestamp;
 import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.sqlite.Durability;
@@ -272,7 +273,7 @@ public final class LocalSessionTable implements AutoCloseable {
               history.add(parse(rows.getString(1)));
             }
           }
-          return rowJson(owner, row, Optional.of(history));
+          return rowJson(owner, row, Optional.of(inHistoryOrder(history)));
         });
   }
 
@@ -288,6 +289,34 @@ public final class LocalSessionTable implements AutoCloseable {
         owner,
         sessionId,
         (connection, row) -> rowJson(owner, row, Optional.empty()));
+  }
+
+  /**
+   * {@code stored} (in arrival order) in the history's order, as the database orders it: by
+   * timestamp as PostgreSQL reads it, then by arrival. Messages almost always arrive in timestamp
+   * order, so this usually only checks.
+   */
+  private static ArrayNode inHistoryOrder(ArrayNode stored) {
+    long[] sentAt = new long[stored.size()];
+    boolean ordered = true;
+    for (int i = 0; i < sentAt.length; i++) {
+      sentAt[i] = PgTimestamp.read(stored.get(i).path("timestamp").asText()).micros();
+      ordered &= i == 0 || sentAt[i - 1] <= sentAt[i];
+    }
+    if (ordered) {
+      return stored;
+    }
+    Integer[] positions = new Integer[sentAt.length];
+    for (int i = 0; i < positions.length; i++) {
+      positions[i] = i;
+    }
+    // A stable sort: equal timestamps keep their arrival order.
+    java.util.Arrays.sort(positions, java.util.Comparator.comparingLong(i -> sentAt[i]));
+    ArrayNode sorted = stored.arrayNode(positions.length);
+    for (int position : positions) {
+      sorted.add(stored.get(position));
+    }
+    return sorted;
   }
 
   /** The row in PostgREST's shape and column order, with the history when given. */

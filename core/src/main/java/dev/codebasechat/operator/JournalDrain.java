@@ -12,7 +12,6 @@ import dev.codebasechat.resilience.RemoteGuard;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SetAsideWrite;
 import dev.codebasechat.session.internal.OperatorDelivery;
-import dev.codebasechat.session.internal.Outbox;
 import dev.codebasechat.session.internal.PendingOp;
 import dev.codebasechat.session.internal.SessionCodec;
 import java.time.Clock;
@@ -105,12 +104,12 @@ public final class JournalDrain {
    * time in journal order, and releases what the database confirmed.
    *
    * <p>Per session, in one call that stores all of its writes or none ({@link OperatorDelivery}):
-   * when they are appends alone of at most {@value Outbox#MAX_MESSAGES_PER_REQUEST} messages, they
-   * are appended with {@code append_chat_messages_for(owner, id, messages)}, which reads nothing
-   * first: each message takes its place by timestamp, ids already stored are skipped, and a session
-   * id of another user is answered with null and never written (the writes are set aside, {@value
-   * SetAsideWrite#OWNED_BY_ANOTHER_USER}). Otherwise the row is read with the service key; if it
-   * belongs to another user, nothing is written and the writes are set aside alike. Else the
+   * when they are appends alone of at most {@value PendingOp#MAX_MESSAGES_PER_REQUEST} messages,
+   * they are appended with {@code append_chat_messages_for(owner, id, messages)}, which reads
+   * nothing first: each message takes its place by timestamp, ids already stored are skipped, and a
+   * session id of another user is answered with null and never written (the writes are set aside,
+   * {@value SetAsideWrite#OWNED_BY_ANOTHER_USER}). Otherwise the row is read with the service key;
+   * if it belongs to another user, nothing is written and the writes are set aside alike. Else the
    * journaled writes are applied to it in order, as the store would (appends skip message ids
    * already stored and keep their order; context updates replace their fields; a clear empties the
    * history; a delete removes the row; new messages take their place by timestamp), and the result
@@ -333,9 +332,7 @@ public final class JournalDrain {
       List<Journal.Append> records = new ArrayList<>();
       Instant now = clock.instant();
       for (PendingOp op : ops) {
-        SetAsideWrite write =
-            new SetAsideWrite(
-                id, owner, SessionCodec.kindOf(op), SessionCodec.messageIdsOf(op), reason, now);
+        SetAsideWrite write = new SetAsideWrite(id, owner, op.kind(), op.messageIds(), reason, now);
         records.add(
             new Journal.Append(
                 SessionCodec.setAsideKey(id),

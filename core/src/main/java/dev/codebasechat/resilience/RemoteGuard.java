@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * failures are retried, how long to wait, what opens the breaker and what a deadline counts as are
  * decided together, and their settings are validated by one builder.
  */
-public final class RemoteGuard {
+public final class RemoteGuard implements Backoff {
 
   /** Name of the breaker, in metrics and logs. */
   public static final String BREAKER_NAME = "supabase-postgrest";
@@ -294,7 +294,8 @@ public final class RemoteGuard {
    * The delay before attempt {@code attempt + 1} (attempt 1 is the first call): exponential from
    * the initial backoff, jittered by ±{@code jitter}, capped at the maximum backoff.
    */
-  public Duration backoff(int attempt) {
+  @Override
+  public Duration after(int attempt) {
     double base = initialBackoff.toMillis() * Math.pow(2, Math.max(0, attempt - 1));
     double jittered = base * (1 + jitter * (2 * random.getAsDouble() - 1));
     return Duration.ofMillis(Math.min(maxBackoff.toMillis(), Math.max(1, Math.round(jittered))));
@@ -303,16 +304,17 @@ public final class RemoteGuard {
   /**
    * How long a caller should wait before trying again after {@code failure}, for failures that
    * ended a {@link #call}: the server's {@code Retry-After} when it sent one, else {@link
-   * #backoff(int)} for {@code attempt} (also while the breaker is open: the next attempt then fails
+   * #after(int)} for {@code attempt} (also while the breaker is open: the next attempt then fails
    * fast and costs nothing).
    */
-  public Duration retryDelayAfter(Throwable failure, int attempt) {
+  @Override
+  public Duration after(Throwable failure, int attempt) {
     Throwable cause = FutureResults.unwrap(failure);
     Optional<Duration> retryAfter = retryAfterOf(cause);
     if (retryAfter.isPresent()) {
       return retryAfter.get();
     }
-    return backoff(attempt);
+    return after(attempt);
   }
 
   /**
@@ -334,7 +336,7 @@ public final class RemoteGuard {
   }
 
   private Long intervalMillis(Integer attempt, Either<Throwable, Object> outcome) {
-    Duration wait = backoff(attempt);
+    Duration wait = after(attempt);
     if (outcome.isLeft()) {
       Optional<Duration> retryAfter = retryAfterOf(FutureResults.unwrap(outcome.getLeft()));
       if (retryAfter.isPresent()) {

@@ -122,6 +122,16 @@ public record ChatSession(
     return false;
   }
 
+  /** Whether this session holds a message with {@code id}. Costs O(messages). */
+  public boolean holds(MessageId id) {
+    for (ChatMessage message : messages) {
+      if (message.id().equals(id)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** This session with other messages. */
   public ChatSession withMessages(List<ChatMessage> newMessages) {
     return new ChatSession(

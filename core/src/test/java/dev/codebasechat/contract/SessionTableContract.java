@@ -145,6 +145,22 @@ abstract class SessionTableContract {
   }
 
   @Test
+  void history_isInTimestampOrder_thenArrivalOrder_whateverOrderTheAppendsCameIn() {
+    UUID owner = table().newUser();
+    String id = newSessionId();
+    ArrayNode later = messages("late");
+    ((ObjectNode) later.get(0)).put("timestamp", "2025-01-18T12:00:02Z");
+    ArrayNode earlier = messages("early", "tie");
+    ((ObjectNode) earlier.get(0)).put("timestamp", "2025-01-18T12:00:01Z");
+    ((ObjectNode) earlier.get(1)).put("timestamp", "2025-01-18T12:00:02Z");
+
+    append(owner, id, later);
+    append(owner, id, earlier);
+
+    assertThat(storedIds(owner, id)).containsExactly("early", "late", "tie");
+  }
+
+  @Test
   void append_skipsIdsAlreadyStoredOrRepeatedInTheBatch() {
     UUID owner = table().newUser();
     String id = newSessionId();

@@ -128,8 +128,7 @@ class RemoteGuardTest {
 
     assertThat(result).isCompletedExceptionally();
     wm.verify(exactly(1), postRequestedFor(urlPathEqualTo(RPC)));
-    assertThat(guard.retryDelayAfter(result.handle((r, e) -> e).join(), 1))
-        .isEqualTo(Duration.ofSeconds(30));
+    assertThat(guard.after(result.handle((r, e) -> e).join(), 1)).isEqualTo(Duration.ofSeconds(30));
   }
 
   @Test
@@ -236,10 +235,10 @@ class RemoteGuardTest {
             .random(() -> 0.0) // the lowest jitter: half of the base wait
             .build();
 
-    assertThat(guard.backoff(1)).isEqualTo(Duration.ofMillis(50));
-    assertThat(guard.backoff(2)).isEqualTo(Duration.ofMillis(100));
-    assertThat(guard.backoff(3)).isEqualTo(Duration.ofMillis(200));
-    assertThat(guard.backoff(10)).isEqualTo(Duration.ofSeconds(1));
+    assertThat(guard.after(1)).isEqualTo(Duration.ofMillis(50));
+    assertThat(guard.after(2)).isEqualTo(Duration.ofMillis(100));
+    assertThat(guard.after(3)).isEqualTo(Duration.ofMillis(200));
+    assertThat(guard.after(10)).isEqualTo(Duration.ofSeconds(1));
   }
 
   @Test

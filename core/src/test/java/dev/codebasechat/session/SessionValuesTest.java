@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.codebasechat.session.internal.Outbox;
 import dev.codebasechat.session.internal.PendingOp;
 import dev.codebasechat.testing.ManualClock;
 import java.time.Instant;
@@ -142,13 +141,12 @@ class SessionValuesTest {
   @Test
   void session_lastMessages_returnsTheTailOrAll() {
     ChatSession session =
-        Outbox.withAppended(
-            ChatSession.empty(SessionId.of("chat-1-abcdef"), java.util.UUID.randomUUID()),
-            new PendingOp.Append(
+        new PendingOp.Append(
                 java.util.List.of(
                     ChatMessage.of(Role.USER, "a", clock), ChatMessage.of(Role.USER, "b", clock)),
                 Optional.empty(),
-                Optional.empty()));
+                Optional.empty())
+            .applyTo(ChatSession.empty(SessionId.of("chat-1-abcdef"), java.util.UUID.randomUUID()));
     assertThat(session.lastMessages(1)).extracting(ChatMessage::content).containsExactly("b");
     assertThat(session.lastMessages(5)).hasSize(2);
     assertThatThrownBy(() -> session.lastMessages(-1))

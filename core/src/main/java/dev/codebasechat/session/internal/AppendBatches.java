@@ -95,7 +95,7 @@ public final class AppendBatches {
             while (!queue.isEmpty()
                 && (next.isEmpty()
                     || messages + queue.get(0).append().messages().size()
-                        <= Outbox.MAX_MESSAGES_PER_REQUEST)) {
+                        <= PendingOp.MAX_MESSAGES_PER_REQUEST)) {
               Waiting w = queue.remove(0);
               messages += w.append().messages().size();
               next.add(w);

@@ -137,7 +137,7 @@ public abstract class JournalBridge {
 
     @Override
     public long record(SessionId id, UUID owner, PendingOp op) {
-      return journal.append(id.value(), owner, SessionCodec.kindOf(op), SessionCodec.opToJson(op));
+      return journal.append(id.value(), owner, op.kind(), SessionCodec.opToJson(op));
     }
 
     @Override

@@ -10,7 +10,6 @@ import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.MessageId;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SetAsideWrite;
-import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -26,7 +25,7 @@ import java.util.concurrent.CompletableFuture;
  * have no usable token.
  *
  * <p>Two ways, by what the writes are. Appends alone that fit in one request (at most {@value
- * Outbox#MAX_MESSAGES_PER_REQUEST} messages) go in one call of {@code append_chat_messages_for},
+ * PendingOp#MAX_MESSAGES_PER_REQUEST} messages) go in one call of {@code append_chat_messages_for},
  * which needs no read and no version: each message takes its place by timestamp and ids the session
  * holds are skipped, so a session that its owner keeps writing through other instances takes the
  * backlog at once, and a repeated delivery stores nothing twice. Other writes (a context change, a
@@ -92,7 +91,7 @@ public final class OperatorDelivery {
       }
       merged = merged == null ? append : merged.then(append);
     }
-    if (merged == null || merged.messages().size() > Outbox.MAX_MESSAGES_PER_REQUEST) {
+    if (merged == null || merged.messages().size() > PendingOp.MAX_MESSAGES_PER_REQUEST) {
       return Optional.empty();
     }
     return Optional.of(merged);
@@ -212,10 +211,7 @@ public final class OperatorDelivery {
   /** {@code row} with {@code ops} applied, as the store's outbox would apply them. */
   public static Optional<ChatSession> overlay(
       SessionId id, UUID owner, List<PendingOp> ops, Optional<ChatSession> row) {
-    Outbox outbox = new Outbox(id, owner, false);
-    // When each write was acknowledged does not matter for the result.
-    ops.forEach(op -> outbox.add(op, Instant.EPOCH));
-    return outbox.overlay(row);
+    return PendingOp.applyAll(id, owner, ops, row);
   }
 
   private static int newMessages(Optional<ChatSession> row, Optional<ChatSession> target) {

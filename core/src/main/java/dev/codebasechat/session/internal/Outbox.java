@@ -1,8 +1,6 @@
 package dev.codebasechat.session.internal;
 
-import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.session.ChatSession;
-import dev.codebasechat.session.ContextUpdate;
 import dev.codebasechat.session.MessageId;
 import dev.codebasechat.session.SessionId;
 import java.time.Instant;
@@ -15,16 +13,16 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The writes of one session that were acknowledged but not yet confirmed by the database, in order,
- * with the access token of the owner to send them with. The object is its own lock.
+ * The writes of one session that were acknowledged but not yet confirmed by the database, in order.
+ * Each method is atomic (the object is its own monitor, held only for what it does in memory);
+ * recording a write durably and adding it here happen under the session's lock in {@link Outboxes},
+ * never under this monitor.
  *
- * <p>Adjacent appends (and adjacent context updates) are merged, so a burst becomes one request,
- * except into the head while it is being sent: what arrives meanwhile waits for the next flush.
+ * <p>Adjacent writes that one request can carry are merged ({@link PendingOp#absorb}), so a burst
+ * becomes one request, except into the head while it is being sent: what arrives meanwhile waits
+ * for the next flush.
  */
 public final class Outbox {
-
-  /** Most messages one request carries; the append function refuses more than 1000. */
-  public static final int MAX_MESSAGES_PER_REQUEST = SessionTableRules.MAX_MESSAGES_PER_APPEND;
 
   public final SessionId id;
   public final UUID owner;
@@ -45,12 +43,12 @@ public final class Outbox {
   /** Whether other writes already waited behind the head when it was taken for sending. */
   private boolean backlogBehindHead;
 
+  /** Removed from its session's place: a write must go to the session's next outbox. */
+  private boolean retired;
+
   private @Nullable Instant oldestAcknowledged;
 
-  /**
-   * When the latest pending write was acknowledged: the session's activity time while it is
-   * pending.
-   */
+  /** When the latest pending write was acknowledged: the session's activity time meanwhile. */
   private @Nullable Instant latestAcknowledged;
 
   private @Nullable String lastFailure;
@@ -62,11 +60,10 @@ public final class Outbox {
     this.knownNew = knownNew;
   }
 
-  public synchronized void add(PendingOp op, Instant now) {
-    add(op, now, 0);
-  }
-
-  /** Adds {@code op}, recorded in the journal under {@code sequence}. */
+  /**
+   * Adds {@code op}, acknowledged at {@code now} and recorded in the journal under {@code
+   * sequence}.
+   */
   public synchronized void add(PendingOp op, Instant now, long sequence) {
     if (oldestAcknowledged == null) {
       oldestAcknowledged = now;
@@ -74,38 +71,13 @@ public final class Outbox {
     if (latestAcknowledged == null || now.isAfter(latestAcknowledged)) {
       latestAcknowledged = now;
     }
-    if (op instanceof PendingOp.Append append) {
-      append.messages().forEach(message -> pendingIds.add(message.id()));
-    }
+    pendingIds.addAll(op.messageIds());
     int last = ops.size() - 1;
     boolean lastIsSealed = headInFlight && last == 0;
     if (last >= 0 && !lastIsSealed) {
-      PendingOp previous = ops.get(last);
-      if (previous instanceof PendingOp.Append earlier
-          && op instanceof PendingOp.Append later
-          && earlier.messages().size() + later.messages().size() <= MAX_MESSAGES_PER_REQUEST) {
-        ops.set(last, earlier.then(later));
-        sequences.set(last, Math.max(sequences.get(last), sequence));
-        return;
-      }
-      if (previous instanceof PendingOp.Append earlier
-          && op instanceof PendingOp.Context later
-          && later.update().contextCache().isEmpty()
-          && later.update().metadata().isEmpty()
-          && later.update().cleared().isEmpty()) {
-        // A new repo or file right after an append (a session created with its context) rides
-        // along with it: the append function sets both.
-        ops.set(
-            last,
-            new PendingOp.Append(
-                earlier.messages(),
-                later.update().repo().or(earlier::repo),
-                later.update().currentFile().or(earlier::currentFile)));
-        sequences.set(last, Math.max(sequences.get(last), sequence));
-        return;
-      }
-      if (previous instanceof PendingOp.Context earlier && op instanceof PendingOp.Context later) {
-        ops.set(last, earlier.then(later));
+      Optional<PendingOp> merged = ops.get(last).absorb(op);
+      if (merged.isPresent()) {
+        ops.set(last, merged.get());
         sequences.set(last, Math.max(sequences.get(last), sequence));
         return;
       }
@@ -132,9 +104,7 @@ public final class Outbox {
   public synchronized long removeHead() {
     PendingOp head = ops.remove(0);
     long sequence = sequences.remove(0);
-    if (head instanceof PendingOp.Append append) {
-      append.messages().forEach(message -> pendingIds.remove(message.id()));
-    }
+    head.messageIds().forEach(pendingIds::remove);
     headInFlight = false;
     failedAttempts = 0;
     lastFailure = null;
@@ -151,11 +121,28 @@ public final class Outbox {
     return backlogBehindHead && !ops.isEmpty();
   }
 
+  /** Failed attempts to send the head so far. */
+  public synchronized int failedAttempts() {
+    return failedAttempts;
+  }
+
   /** The head could not be sent; it stays first and may absorb later appends again. */
   public synchronized int releaseHead(String failure) {
     headInFlight = false;
     lastFailure = failure;
     return ++failedAttempts;
+  }
+
+  /** Marks this outbox removed from its session's place when it is empty; whether it was. */
+  synchronized boolean retireIfEmpty() {
+    if (ops.isEmpty()) {
+      retired = true;
+    }
+    return retired;
+  }
+
+  synchronized boolean isRetired() {
+    return retired;
   }
 
   public synchronized boolean isEmpty() {
@@ -183,41 +170,25 @@ public final class Outbox {
     return pendingIds.contains(id);
   }
 
+  /** The pending writes as they are now, with the time of the latest: what a read lays over. */
+  public synchronized Pending snapshot() {
+    return new Pending(List.copyOf(ops), Optional.ofNullable(latestAcknowledged));
+  }
+
   /**
    * {@code base} (what the database confirmed, empty if no row is known) with the pending writes
    * applied in order; empty when the result is "no such session" (never created, or deleted).
    */
-  public synchronized Optional<ChatSession> overlay(Optional<ChatSession> base) {
-    boolean exists = base.isPresent();
-    ChatSession state = base.orElseGet(() -> ChatSession.empty(id, owner));
-    for (PendingOp op : ops) {
-      if (op instanceof PendingOp.Append append) {
-        exists = true;
-        state = withAppended(state, append);
-      } else if (op instanceof PendingOp.Context context) {
-        state = withContext(state, context.update());
-      } else if (op instanceof PendingOp.Clear) {
-        state = state.withMessages(List.of());
-      } else if (op instanceof PendingOp.Delete) {
-        exists = false;
-        state = ChatSession.empty(id, owner);
-      }
-    }
-    if (!ops.isEmpty()) {
-      state = state.withLastActivity(Optional.ofNullable(latestAcknowledged));
-    }
-    return exists ? Optional.of(state) : Optional.empty();
+  public Optional<ChatSession> overlay(Optional<ChatSession> base) {
+    return snapshot().overlay(id, owner, base);
   }
 
   /** Whether the pending writes end with the session deleted. */
   public synchronized boolean endsDeleted() {
     for (int i = ops.size() - 1; i >= 0; i--) {
-      PendingOp op = ops.get(i);
-      if (op instanceof PendingOp.Delete) {
-        return true;
-      }
-      if (op instanceof PendingOp.Append) {
-        return false;
+      Optional<Boolean> exists = ops.get(i).existsAfter();
+      if (exists.isPresent()) {
+        return !exists.get();
       }
     }
     return false;
@@ -225,24 +196,19 @@ public final class Outbox {
 
   /** Whether some pending write would create the session (an append). */
   public synchronized boolean hasAppend() {
-    return ops.stream().anyMatch(op -> op instanceof PendingOp.Append);
+    return ops.stream().anyMatch(op -> op.existsAfter().orElse(false));
   }
 
-  public static ChatSession withAppended(ChatSession session, PendingOp.Append append) {
-    return session
-        .withAdded(append.messages())
-        .withContext(
-            append.repo().or(session::repo),
-            append.currentFile().or(session::currentFile),
-            session.contextCache(),
-            session.metadata());
-  }
+  /** A session's pending writes at one moment. */
+  public record Pending(List<PendingOp> ops, Optional<Instant> latestAcknowledged) {
+    /** See {@link Outbox#overlay}. */
+    public Optional<ChatSession> overlay(SessionId id, UUID owner, Optional<ChatSession> base) {
+      Optional<ChatSession> after = PendingOp.applyAll(id, owner, ops, base);
+      return ops.isEmpty() ? after : after.map(s -> s.withLastActivity(latestAcknowledged));
+    }
 
-  public static ChatSession withContext(ChatSession session, ContextUpdate update) {
-    return session.withContext(
-        update.repoAfter(session.repo()),
-        update.currentFileAfter(session.currentFile()),
-        update.contextCache().orElse(session.contextCache()),
-        update.metadata().orElse(session.metadata()));
+    public int writes() {
+      return ops.stream().mapToInt(PendingOp::weight).sum();
+    }
   }
 }

@@ -1,26 +1,111 @@
 package dev.codebasechat.session.internal;
 
+import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.session.ChatMessage;
+import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.ContextUpdate;
 import dev.codebasechat.session.MessageId;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionNotFoundException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
-/** One acknowledged change of a session that the database has not confirmed yet. */
+/**
+ * One acknowledged change of a session that the database has not confirmed yet, with what it does:
+ * to a session ({@link #applyTo}), to whether the session exists ({@link #existsAfter}), to the
+ * change before it ({@link #absorb}), and how it is sent ({@link #send}). Immutable.
+ */
 public sealed interface PendingOp {
 
+  /** Most messages one request carries; the append function refuses more. */
+  int MAX_MESSAGES_PER_REQUEST = SessionTableRules.MAX_MESSAGES_PER_APPEND;
+
+  /**
+   * The name of this kind of change: in the journal, in set-aside records, in logs ({@code append},
+   * {@code context}, {@code clear}, {@code delete}).
+   */
+  String kind();
+
   /** How many writes this counts for in {@code pendingWrites}. */
-  public int weight();
+  int weight();
+
+  /** Ids of the messages this change carries (none unless it is an append). */
+  default List<MessageId> messageIds() {
+    return List.of();
+  }
+
+  /** {@code session} with this change applied, as the database would apply it. */
+  ChatSession applyTo(ChatSession session);
+
+  /**
+   * Whether the session exists after this change when the change decides it: an append creates it,
+   * a delete removes it, anything else leaves it as it was (empty).
+   */
+  default Optional<Boolean> existsAfter() {
+    return Optional.empty();
+  }
+
+  /**
+   * Whether the store answers this change with the whole session, so that a session not cached is
+   * read first (a context update); else knowing the session is the caller's is enough, and no
+   * history is downloaded.
+   */
+  default boolean answersWithHistory() {
+    return false;
+  }
+
+  /**
+   * This change followed by {@code later} as one change, when one request can carry both; empty
+   * when they must go one after the other.
+   */
+  default Optional<PendingOp> absorb(PendingOp later) {
+    return Optional.empty();
+  }
+
+  /**
+   * Sends this change to {@code target}'s session through {@code database}, and tells {@code
+   * confirmations} what the database confirmed. The future fails as the database call does; a
+   * context update or clear of a session the owner does not have fails with {@link
+   * SessionNotFoundException}.
+   */
+  CompletableFuture<Void> send(SessionBackend database, Target target, Confirmations confirmations);
+
+  /** Which session a change is sent for, on whose behalf, with which token. */
+  record Target(SessionId id, UUID owner, AccessToken token) {
+    @Override
+    public String toString() {
+      return "Target[id=" + id + ", owner=" + owner + "]"; // never the token
+    }
+  }
+
+  /** What a confirmed change does to this process's copy of its session. */
+  interface Confirmations {
+    /** The database stored {@code append} as {@code ack} says. */
+    void appended(SessionId id, UUID owner, Append append, SessionBackend.AppendAck ack);
+
+    /** The database changed the session to {@code row}'s version, as {@code change} does. */
+    void changed(SessionId id, SessionBackend.RowVersion row, PendingOp change);
+
+    /** The session is gone (deleted, or found missing by a change). */
+    void gone(SessionId id);
+  }
 
   /** Appends messages (possibly none: that creates the session), optionally moving repo/file. */
-  public record Append(
-      List<ChatMessage> messages, Optional<String> repo, Optional<String> currentFile)
+  record Append(List<ChatMessage> messages, Optional<String> repo, Optional<String> currentFile)
       implements PendingOp {
     public Append {
       messages = List.copyOf(messages);
+    }
+
+    /** An append of nothing: creates the session when it does not exist. */
+    public static Append creation() {
+      return new Append(List.of(), Optional.empty(), Optional.empty());
     }
 
     /** This append followed by {@code later}, as one; ids already here are not repeated. */
@@ -35,36 +120,191 @@ public sealed interface PendingOp {
     }
 
     @Override
+    public String kind() {
+      return "append";
+    }
+
+    @Override
     public int weight() {
       return Math.max(1, messages.size());
+    }
+
+    @Override
+    public List<MessageId> messageIds() {
+      return messages.stream().map(ChatMessage::id).toList();
+    }
+
+    @Override
+    public ChatSession applyTo(ChatSession session) {
+      return session
+          .withAdded(messages)
+          .withContext(
+              repo.or(session::repo),
+              currentFile.or(session::currentFile),
+              session.contextCache(),
+              session.metadata());
+    }
+
+    @Override
+    public Optional<Boolean> existsAfter() {
+      return Optional.of(true);
+    }
+
+    @Override
+    public Optional<PendingOp> absorb(PendingOp later) {
+      if (later instanceof Append next
+          && messages.size() + next.messages.size() <= MAX_MESSAGES_PER_REQUEST) {
+        return Optional.of(then(next));
+      }
+      if (later instanceof Context context && context.onlyMovesRepoOrFile()) {
+        // A new repo or file right after an append (a session created with its context) rides
+        // along with it: the append function sets both.
+        return Optional.of(
+            new Append(
+                messages,
+                context.update().repo().or(() -> repo),
+                context.update().currentFile().or(() -> currentFile)));
+      }
+      return Optional.empty();
+    }
+
+    @Override
+    public CompletableFuture<Void> send(
+        SessionBackend database, Target target, Confirmations confirmations) {
+      SessionId id = target.id();
+      return database
+          .append(target.token(), target.owner(), id, this)
+          .thenAccept(ack -> confirmations.appended(id, target.owner(), this, ack));
     }
   }
 
   /** Changes the context fields. */
-  public record Context(ContextUpdate update) implements PendingOp {
-    public Context then(Context later) {
-      return new Context(update.then(later.update));
+  record Context(ContextUpdate update) implements PendingOp {
+    @Override
+    public String kind() {
+      return "context";
     }
 
     @Override
     public int weight() {
       return 1;
+    }
+
+    @Override
+    public boolean answersWithHistory() {
+      return true;
+    }
+
+    boolean onlyMovesRepoOrFile() {
+      return update.contextCache().isEmpty()
+          && update.metadata().isEmpty()
+          && update.cleared().isEmpty();
+    }
+
+    @Override
+    public ChatSession applyTo(ChatSession session) {
+      return session.withContext(
+          update.repoAfter(session.repo()),
+          update.currentFileAfter(session.currentFile()),
+          update.contextCache().orElse(session.contextCache()),
+          update.metadata().orElse(session.metadata()));
+    }
+
+    @Override
+    public Optional<PendingOp> absorb(PendingOp later) {
+      return later instanceof Context next
+          ? Optional.of(new Context(update.then(next.update)))
+          : Optional.empty();
+    }
+
+    @Override
+    public CompletableFuture<Void> send(
+        SessionBackend database, Target target, Confirmations confirmations) {
+      SessionId id = target.id();
+      return database
+          .updateContext(target.token(), target.owner(), id, update)
+          .thenAccept(
+              row ->
+                  confirmations.changed(
+                      id, row.orElseThrow(() -> new SessionNotFoundException(id)), this));
     }
   }
 
   /** Empties the history. */
-  public record Clear() implements PendingOp {
+  record Clear() implements PendingOp {
+    @Override
+    public String kind() {
+      return "clear";
+    }
+
     @Override
     public int weight() {
       return 1;
+    }
+
+    @Override
+    public ChatSession applyTo(ChatSession session) {
+      return session.withMessages(List.of());
+    }
+
+    @Override
+    public CompletableFuture<Void> send(
+        SessionBackend database, Target target, Confirmations confirmations) {
+      SessionId id = target.id();
+      return database
+          .clear(target.token(), target.owner(), id)
+          .thenAccept(
+              row ->
+                  row.ifPresentOrElse(
+                      version -> confirmations.changed(id, version, this),
+                      () -> confirmations.gone(id)));
     }
   }
 
   /** Deletes the session. */
-  public record Delete() implements PendingOp {
+  record Delete() implements PendingOp {
+    @Override
+    public String kind() {
+      return "delete";
+    }
+
     @Override
     public int weight() {
       return 1;
     }
+
+    @Override
+    public ChatSession applyTo(ChatSession session) {
+      return ChatSession.empty(session.id(), session.owner());
+    }
+
+    @Override
+    public Optional<Boolean> existsAfter() {
+      return Optional.of(false);
+    }
+
+    @Override
+    public CompletableFuture<Void> send(
+        SessionBackend database, Target target, Confirmations confirmations) {
+      SessionId id = target.id();
+      return database
+          .delete(target.token(), target.owner(), id)
+          .thenAccept(deleted -> confirmations.gone(id));
+    }
+  }
+
+  /**
+   * {@code base} (empty: no row known) with {@code ops} applied in order; empty when the result is
+   * "no such session" (never created, or deleted).
+   */
+  static Optional<ChatSession> applyAll(
+      SessionId id, UUID owner, List<PendingOp> ops, Optional<ChatSession> base) {
+    boolean exists = base.isPresent();
+    ChatSession state = base.orElseGet(() -> ChatSession.empty(id, owner));
+    for (PendingOp op : ops) {
+      exists = op.existsAfter().orElse(exists);
+      state = op.applyTo(state);
+    }
+    return exists ? Optional.of(state) : Optional.empty();
   }
 }

@@ -132,7 +132,7 @@ public interface SessionBackend {
 
   /**
    * The appends of several sessions of {@code owner} (each session at most once, at most {@link
-   * #MAX_SESSIONS_PER_REQUEST} sessions and {@link Outbox#MAX_MESSAGES_PER_REQUEST} messages in
+   * #MAX_SESSIONS_PER_REQUEST} sessions and {@link PendingOp#MAX_MESSAGES_PER_REQUEST} messages in
    * all) in one request, each atomic on its own: one answer per session. A failed future means the
    * request as a whole failed; what it carried may still have been stored, so it may be sent again
    * (stored message ids are skipped).

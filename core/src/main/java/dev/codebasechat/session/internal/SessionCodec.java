@@ -310,17 +310,6 @@ public final class SessionCodec {
     return patch;
   }
 
-  /** The journal's kind for {@code op}. */
-  public static String kindOf(PendingOp op) {
-    if (op instanceof PendingOp.Append) {
-      return "append";
-    }
-    if (op instanceof PendingOp.Context) {
-      return "context";
-    }
-    return op instanceof PendingOp.Clear ? "clear" : "delete";
-  }
-
   /** {@code op} as the journal stores it (UTF-8 JSON). */
   public static byte[] opToJson(PendingOp op) {
     ObjectNode node = JSON.objectNode();
@@ -347,14 +336,6 @@ public final class SessionCodec {
   public static SessionId sessionOfKey(String key) {
     return SessionId.of(
         key.startsWith(SET_ASIDE_KEY_PREFIX) ? key.substring(SET_ASIDE_KEY_PREFIX.length()) : key);
-  }
-
-  /** Ids of the messages {@code op} carries (none unless it is an append). */
-  public static List<MessageId> messageIdsOf(PendingOp op) {
-    if (op instanceof PendingOp.Append append) {
-      return append.messages().stream().map(ChatMessage::id).toList();
-    }
-    return List.of();
   }
 
   public static byte[] setAsideToJson(SetAsideWrite write, PendingOp op) {

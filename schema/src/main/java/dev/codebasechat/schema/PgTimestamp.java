@@ -1,4 +1,4 @@
-package dev.codebasechat.testing;
+package dev.codebasechat.schema;
 
 import java.time.DateTimeException;
 import java.time.LocalDate;
@@ -18,10 +18,10 @@ import java.util.regex.Pattern;
  * <p>The other forms PostgreSQL reads ({@code epoch}, {@code now}, {@code Jan 18 2025}, …) are not
  * read here: {@link #read} calls them {@link Reading#UNREADABLE}.
  */
-final class PgTimestamp {
+public final class PgTimestamp {
 
   /** Orders before every readable timestamp: {@code '-infinity'::timestamptz}. */
-  static final long MINUS_INFINITY = Long.MIN_VALUE;
+  public static final long MINUS_INFINITY = Long.MIN_VALUE;
 
   private static final Pattern FORM =
       Pattern.compile(
@@ -33,7 +33,7 @@ final class PgTimestamp {
   private PgTimestamp() {}
 
   /** How a text reads. */
-  enum Outcome {
+  public enum Outcome {
     READ,
     /** 22007 or 22008: what {@code insert_messages} reports with the message's position. */
     UNREADABLE,
@@ -41,12 +41,12 @@ final class PgTimestamp {
     ZONE_OUT_OF_RANGE
   }
 
-  record Reading(Outcome outcome, long micros) {
-    static final Reading UNREADABLE = new Reading(Outcome.UNREADABLE, 0);
-    static final Reading ZONE_OUT_OF_RANGE = new Reading(Outcome.ZONE_OUT_OF_RANGE, 0);
+  public record Reading(Outcome outcome, long micros) {
+    public static final Reading UNREADABLE = new Reading(Outcome.UNREADABLE, 0);
+    public static final Reading ZONE_OUT_OF_RANGE = new Reading(Outcome.ZONE_OUT_OF_RANGE, 0);
   }
 
-  static Reading read(String text) {
+  public static Reading read(String text) {
     Matcher m = FORM.matcher(text.strip());
     if (!m.matches()) {
       return Reading.UNREADABLE;

@@ -1,0 +1,128 @@
+package dev.codebasechat.session.internal;
+
+import dev.codebasechat.session.AppendReceipt;
+import dev.codebasechat.session.Caller;
+import dev.codebasechat.session.ChatMessage;
+import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.ReadSource;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionNotFoundException;
+import dev.codebasechat.session.SessionRead;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@code Acknowledgement.DATABASE}: a write is answered once the database confirmed it, within the
+ * database timeout; nothing is recorded here before. Appends of one session that arrive while one
+ * of its appends is in the database go together in the next request ({@link AppendBatches}), one
+ * request of a session at a time, so confirmations arrive in order.
+ */
+public final class AfterTheDatabase implements WritePath {
+
+  private final SessionCache cache;
+  private final Ledger ledger;
+  private final KnownOwners owners;
+  private final Ownership ownership;
+  private final GuardedBackend database;
+  private final WritePath.History history;
+  private final AppendBatches appendBatches;
+
+  /** Writes through {@code database} (guarded, within the database timeout). */
+  public AfterTheDatabase(
+      SessionCache cache,
+      Ledger ledger,
+      KnownOwners owners,
+      Ownership ownership,
+      GuardedBackend database,
+      WritePath.History history) {
+    this.cache = cache;
+    this.ledger = ledger;
+    this.owners = owners;
+    this.ownership = ownership;
+    this.database = database;
+    this.history = history;
+    this.appendBatches =
+        new AppendBatches(
+            (id, owner, token, append) ->
+                database
+                    .append(token, owner, id, append)
+                    .thenApply(
+                        ack -> {
+                          ledger.appended(id, owner, append, ack);
+                          return ack;
+                        }));
+  }
+
+  /** Created in the database now: {@link SessionCreation} under a fresh id. */
+  @Override
+  public CompletableFuture<SessionId> createFresh(Caller caller, SessionId id) {
+    return SessionCreation.create(caller, id, ownership, owners, ledger, database);
+  }
+
+  @Override
+  public CompletableFuture<AppendReceipt> append(
+      Caller caller, SessionId id, PendingOp.Append append) {
+    ChatSession cached = cache.peek(id);
+    List<ChatMessage> fresh = new ArrayList<>();
+    for (ChatMessage message : append.messages()) {
+      if (cached == null || !cached.holds(message.id())) {
+        fresh.add(message);
+      }
+    }
+    int duplicates = append.messages().size() - fresh.size();
+    return appendBatches
+        .submit(
+            id,
+            caller.userId(),
+            caller.token(),
+            new PendingOp.Append(fresh, append.repo(), append.currentFile()))
+        .handle(
+            (ack, failure) -> {
+              if (failure != null) {
+                throw Failures.translateWrite(failure, id, owners);
+              }
+              return new AppendReceipt(id, fresh.size(), duplicates, ack.messageCount(), 0);
+            });
+  }
+
+  @Override
+  public CompletableFuture<SessionRead> change(Caller caller, SessionId id, PendingOp change) {
+    CompletableFuture<Optional<ChatSession>> known =
+        change.answersWithHistory()
+            ? history.of(caller, id).thenApply(read -> Optional.of(read.session()))
+            : ownership.existingOrHead(caller, id);
+    return known.thenCompose(
+        current -> {
+          boolean exists = change.existsAfter().orElse(true);
+          if (current.isEmpty() && exists) {
+            throw new SessionNotFoundException(id);
+          }
+          return change
+              .send(database, new PendingOp.Target(id, caller.userId(), caller.token()), ledger)
+              .handle(
+                  (ignored, failure) -> {
+                    if (failure != null) {
+                      throw Failures.translate(failure, "session " + id);
+                    }
+                    if (!exists) {
+                      return new SessionRead(
+                          ChatSession.empty(id, caller.userId()), ReadSource.DATABASE, 0);
+                    }
+                    ChatSession cachedNow = cache.peek(id);
+                    ChatSession after =
+                        cachedNow != null && cachedNow.owner().equals(caller.userId())
+                            ? cachedNow
+                            : PendingOp.applyAll(id, caller.userId(), List.of(change), current)
+                                .orElseThrow(() -> new SessionNotFoundException(id));
+                    return new SessionRead(after, ReadSource.DATABASE, 0);
+                  });
+        });
+  }
+
+  @Override
+  public CompletableFuture<?> existingSession(Caller caller, SessionId id) {
+    return ownership.existing(caller, id);
+  }
+}

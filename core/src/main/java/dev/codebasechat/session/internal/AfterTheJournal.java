@@ -1,0 +1,155 @@
+package dev.codebasechat.session.internal;
+
+import dev.codebasechat.session.AppendReceipt;
+import dev.codebasechat.session.Caller;
+import dev.codebasechat.session.ChatMessage;
+import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.ReadSource;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionNotFoundException;
+import dev.codebasechat.session.SessionRead;
+import dev.codebasechat.session.SessionStorageException;
+import dev.codebasechat.sqlite.JournalException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * {@code Acknowledgement.JOURNAL}: a write is answered once it is recorded in its session's outbox,
+ * and durable in the journal when there is one ({@link Outboxes#record}, under the session's own
+ * lock); the write-behind delivers it. Writes are accepted while the database is away.
+ */
+public final class AfterTheJournal implements WritePath {
+
+  private final Outboxes outboxes;
+  private final SessionCache cache;
+  private final Ledger ledger;
+  private final Ownership ownership;
+  private final WritePath.History history;
+  private final Consumer<SessionId> due;
+
+  /** {@code due}: tells the write-behind a session has writes to send (the pacer's markDirty). */
+  public AfterTheJournal(
+      Outboxes outboxes,
+      SessionCache cache,
+      Ledger ledger,
+      Ownership ownership,
+      WritePath.History history,
+      Consumer<SessionId> due) {
+    this.outboxes = outboxes;
+    this.cache = cache;
+    this.ledger = ledger;
+    this.ownership = ownership;
+    this.history = history;
+    this.due = due;
+  }
+
+  @Override
+  public CompletableFuture<SessionId> createFresh(Caller caller, SessionId id) {
+    try {
+      outboxes.record(
+          id, caller.userId(), true, opened -> Optional.of(PendingOp.Append.creation()));
+    } catch (JournalException e) {
+      return CompletableFuture.failedFuture(new SessionStorageException(id, e));
+    }
+    // Nothing is stored under a fresh id: the empty session is its whole state.
+    ledger.createdFresh(ChatSession.empty(id, caller.userId()));
+    due.accept(id);
+    return CompletableFuture.completedFuture(id);
+  }
+
+  @Override
+  public CompletableFuture<AppendReceipt> append(
+      Caller caller, SessionId id, PendingOp.Append append) {
+    int[] accepted = new int[1];
+    Outboxes.Recorded recorded;
+    try {
+      recorded =
+          outboxes.record(
+              id,
+              caller.userId(),
+              false,
+              opened -> {
+                ChatSession cached = cache.peek(id);
+                List<ChatMessage> fresh = new ArrayList<>();
+                for (ChatMessage message : append.messages()) {
+                  if (!opened.outbox().isPending(message.id())
+                      && (cached == null || !cached.holds(message.id()))) {
+                    fresh.add(message);
+                  }
+                }
+                accepted[0] = fresh.size();
+                boolean recordsSomething =
+                    !fresh.isEmpty()
+                        || append.repo().isPresent()
+                        || append.currentFile().isPresent()
+                        || opened.opened();
+                return recordsSomething
+                    ? Optional.of(new PendingOp.Append(fresh, append.repo(), append.currentFile()))
+                    : Optional.empty();
+              });
+    } catch (JournalException e) {
+      return CompletableFuture.failedFuture(new SessionStorageException(id, e));
+    }
+    if (!(recorded instanceof Outboxes.Recorded.Pending pending)) {
+      return CompletableFuture.failedFuture(new SessionNotFoundException(id));
+    }
+    due.accept(id);
+    Outbox outbox = pending.outbox();
+    int count =
+        outbox
+            .overlay(Optional.ofNullable(cache.peek(id)))
+            .map(ChatSession::messageCount)
+            .orElse(0);
+    return CompletableFuture.completedFuture(
+        new AppendReceipt(
+            id,
+            accepted[0],
+            append.messages().size() - accepted[0],
+            count,
+            outbox.pendingWrites()));
+  }
+
+  @Override
+  public CompletableFuture<SessionRead> change(Caller caller, SessionId id, PendingOp change) {
+    // A context update answers with the whole session: for a session not cached that is a read. A
+    // clear or a delete needs only to know the session is the caller's: no history is downloaded.
+    CompletableFuture<Optional<ChatSession>> known =
+        change.answersWithHistory()
+            ? history.of(caller, id).thenApply(read -> Optional.of(read.session()))
+            : change.existsAfter().orElse(true)
+                ? ownership.existingOrHead(caller, id)
+                : ownership.existing(caller, id);
+    return known.thenApply(
+        current -> {
+          Outboxes.Recorded recorded;
+          try {
+            recorded = outboxes.record(id, caller.userId(), false, opened -> Optional.of(change));
+          } catch (JournalException e) {
+            throw new SessionStorageException(id, e);
+          }
+          if (!(recorded instanceof Outboxes.Recorded.Pending pending)) {
+            throw new SessionNotFoundException(id);
+          }
+          due.accept(id);
+          ChatSession cached = cache.peek(id);
+          Optional<ChatSession> base =
+              cached != null && cached.owner().equals(caller.userId())
+                  ? Optional.of(cached)
+                  : current;
+          ChatSession empty = ChatSession.empty(id, caller.userId());
+          Outbox outbox = pending.outbox();
+          return new SessionRead(
+              outbox.overlay(Optional.of(base.orElse(empty))).orElse(empty),
+              ReadSource.CACHE,
+              outbox.pendingWrites());
+        });
+  }
+
+  @Override
+  public CompletableFuture<?> existingSession(Caller caller, SessionId id) {
+    return ownership.existing(caller, id);
+  }
+}

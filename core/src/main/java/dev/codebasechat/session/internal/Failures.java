@@ -1,0 +1,140 @@
+package dev.codebasechat.session.internal;
+
+import dev.codebasechat.FutureResults;
+import dev.codebasechat.postgrest.FailureKind;
+import dev.codebasechat.postgrest.PostgrestException;
+import dev.codebasechat.postgrest.PostgrestHttpException;
+import dev.codebasechat.resilience.DeadlineExceededException;
+import dev.codebasechat.resilience.RemoteGuard;
+import dev.codebasechat.session.SessionAccessException;
+import dev.codebasechat.session.SessionException;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionNotFoundException;
+import dev.codebasechat.session.SessionRejectedException;
+import dev.codebasechat.session.SessionUnavailableException;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a failure of the database means to the caller of the store: one translation from the
+ * client's failures ({@link PostgrestException} and the guard's) to the store's ({@link
+ * SessionException}), and one description of a failure for logs and pending writes (never a token:
+ * the client's messages carry none). Stateless.
+ */
+public final class Failures {
+  private Failures() {}
+
+  /** How long a caller is told to wait when the database gave no {@code Retry-After}. */
+  static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
+
+  /**
+   * {@code failure} (possibly wrapped) of a request about {@code what}, as the store reports it: a
+   * {@link SessionException} the store raised stays as it is; unavailability is {@link
+   * SessionUnavailableException}; 401/403 are {@link SessionAccessException}; other refusals {@link
+   * SessionRejectedException}; anything else unchecked is passed on.
+   */
+  public static RuntimeException translate(Throwable failure, String what) {
+    Throwable cause = FutureResults.unwrap(failure);
+    if (cause instanceof SessionException session) {
+      return session;
+    }
+    if (RemoteGuard.isUnavailable(cause)) {
+      return unavailable(what, cause);
+    }
+    if (cause instanceof PostgrestHttpException http) {
+      return refused(http, what);
+    }
+    if (cause instanceof PostgrestException remoteFailure) {
+      return new SessionRejectedException(
+          SessionRejectedException.Reason.DATABASE_ERROR,
+          "request for " + what + " failed: " + remoteFailure.getMessage(),
+          remoteFailure);
+    }
+    if (cause instanceof RuntimeException runtime) {
+      return runtime;
+    }
+    return new IllegalStateException(cause);
+  }
+
+  /**
+   * {@link #translate} for a write to {@code id} under the caller's token: the database refuses a
+   * write to another user's session id with 403 (42501), and to this caller that id simply does not
+   * exist, as Row Level Security makes it look to reads; whom this process thought it belonged to
+   * is forgotten.
+   */
+  public static RuntimeException translateWrite(
+      Throwable failure, SessionId id, KnownOwners owners) {
+    if (isForbidden(failure)) {
+      owners.forget(id);
+      return new SessionNotFoundException(id);
+    }
+    return translate(failure, "session " + id);
+  }
+
+  /** Whether the database refused the request as forbidden (403). */
+  public static boolean isForbidden(Throwable failure) {
+    return FutureResults.unwrap(failure) instanceof PostgrestHttpException http
+        && http.kind() == FailureKind.FORBIDDEN;
+  }
+
+  /** Whether the database refused the caller's token (401). */
+  public static boolean isTokenRefused(Throwable failure) {
+    return FutureResults.unwrap(failure) instanceof PostgrestException remote
+        && remote.kind() == FailureKind.AUTH;
+  }
+
+  /** Whether {@code failure} is an answer of the database (or a session found missing). */
+  public static boolean isAnswer(Throwable failure) {
+    Throwable cause = FutureResults.unwrap(failure);
+    return cause instanceof PostgrestHttpException || cause instanceof SessionNotFoundException;
+  }
+
+  /** Whether the database refused the request's content (a 4xx other than auth, or 409). */
+  public static boolean isRefusedContent(Throwable failure) {
+    return FutureResults.unwrap(failure) instanceof PostgrestHttpException http
+        && (http.kind() == FailureKind.CLIENT || http.kind() == FailureKind.CONFLICT);
+  }
+
+  /** {@code what} is unavailable because of {@code failure}, with a suggested wait. */
+  public static SessionUnavailableException unavailable(String what, Throwable failure) {
+    Throwable cause = FutureResults.unwrap(failure);
+    @Nullable Duration retryAfter = null;
+    if (cause instanceof PostgrestHttpException http && http.retryAfter().isPresent()) {
+      retryAfter = http.retryAfter().get();
+    } else if (cause instanceof CallNotPermittedException
+        || cause instanceof DeadlineExceededException) {
+      retryAfter = DEFAULT_RETRY_AFTER;
+    }
+    return new SessionUnavailableException(what, retryAfter, cause);
+  }
+
+  /** One line about {@code failure} for logs and a pending write's last failure. */
+  public static String describe(Throwable failure) {
+    Throwable cause = FutureResults.unwrap(failure);
+    if (cause instanceof CallNotPermittedException) {
+      return "circuit breaker open";
+    }
+    String message = cause.getMessage();
+    return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+
+  private static RuntimeException refused(PostgrestHttpException http, String what) {
+    return switch (http.kind()) {
+      case AUTH ->
+          new SessionAccessException(
+              SessionAccessException.Reason.UNAUTHENTICATED, http.status(), http);
+      case FORBIDDEN ->
+          new SessionAccessException(SessionAccessException.Reason.FORBIDDEN, http.status(), http);
+      case CONFLICT -> rejected(SessionRejectedException.Reason.CONFLICT, http, what);
+      case CLIENT, NOT_FOUND -> rejected(SessionRejectedException.Reason.INVALID, http, what);
+      default -> rejected(SessionRejectedException.Reason.DATABASE_ERROR, http, what);
+    };
+  }
+
+  private static SessionRejectedException rejected(
+      SessionRejectedException.Reason reason, PostgrestHttpException http, String what) {
+    return new SessionRejectedException(
+        reason, "the database refused the request for " + what + ": " + http.getMessage(), http);
+  }
+}

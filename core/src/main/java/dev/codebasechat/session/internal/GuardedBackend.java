@@ -1,0 +1,101 @@
+package dev.codebasechat.session.internal;
+
+import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.resilience.RemoteGuard;
+import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.ContextUpdate;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionPage;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A backend whose every call goes through the guard (retry and circuit breaker), within a deadline
+ * when a caller waits for the answer ({@link #within}); the write-behind's calls have none. Thread-
+ * safe as the backend and the guard are.
+ */
+public final class GuardedBackend implements SessionBackend {
+
+  private final SessionBackend backend;
+  private final RemoteGuard guard;
+  private final @Nullable Duration deadline;
+
+  private GuardedBackend(SessionBackend backend, RemoteGuard guard, @Nullable Duration deadline) {
+    this.backend = backend;
+    this.guard = guard;
+    this.deadline = deadline;
+  }
+
+  /** Calls for the write-behind: retried and guarded, without a deadline. */
+  public static GuardedBackend of(SessionBackend backend, RemoteGuard guard) {
+    return new GuardedBackend(backend, guard, null);
+  }
+
+  /** The same calls, each failing with the guard's deadline failure past {@code deadline}. */
+  public GuardedBackend within(Duration deadline) {
+    return new GuardedBackend(backend, guard, deadline);
+  }
+
+  private <T> CompletableFuture<T> guarded(Supplier<CompletableFuture<T>> call) {
+    return deadline == null ? guard.call(call) : guard.call(call, deadline);
+  }
+
+  @Override
+  public CompletableFuture<Optional<ChatSession>> fetch(
+      AccessToken token, UUID owner, SessionId id) {
+    return guarded(() -> backend.fetch(token, owner, id));
+  }
+
+  @Override
+  public CompletableFuture<Optional<SessionChanges>> changes(
+      AccessToken token, UUID owner, SessionId id, long sinceVersion) {
+    return guarded(() -> backend.changes(token, owner, id, sinceVersion));
+  }
+
+  @Override
+  public CompletableFuture<Optional<SessionHead>> head(
+      AccessToken token, UUID owner, SessionId id) {
+    return guarded(() -> backend.head(token, owner, id));
+  }
+
+  @Override
+  public CompletableFuture<AppendAck> append(
+      AccessToken token, UUID owner, SessionId id, PendingOp.Append op) {
+    return guarded(() -> backend.append(token, owner, id, op));
+  }
+
+  @Override
+  public CompletableFuture<Map<SessionId, AppendAnswer>> appendEach(
+      AccessToken token, UUID owner, List<SessionAppend> appends) {
+    return guarded(() -> backend.appendEach(token, owner, appends));
+  }
+
+  @Override
+  public CompletableFuture<Optional<RowVersion>> updateContext(
+      AccessToken token, UUID owner, SessionId id, ContextUpdate update) {
+    return guarded(() -> backend.updateContext(token, owner, id, update));
+  }
+
+  @Override
+  public CompletableFuture<Optional<RowVersion>> clear(
+      AccessToken token, UUID owner, SessionId id) {
+    return guarded(() -> backend.clear(token, owner, id));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> delete(AccessToken token, UUID owner, SessionId id) {
+    return guarded(() -> backend.delete(token, owner, id));
+  }
+
+  @Override
+  public CompletableFuture<SessionPage> list(
+      AccessToken token, UUID owner, int limit, int offset, Optional<String> repo) {
+    return guarded(() -> backend.list(token, owner, limit, offset, repo));
+  }
+}

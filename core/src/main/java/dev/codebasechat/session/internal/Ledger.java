@@ -1,0 +1,281 @@
+package dev.codebasechat.session.internal;
+
+import dev.codebasechat.session.Caller;
+import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.ReadSource;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionNotFoundException;
+import dev.codebasechat.session.SessionRead;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What this process knows of each session, kept consistent: the cached copy (what the database
+ * confirmed), the outbox (what was acknowledged and not yet confirmed), who owns it, and the
+ * journal's mirror of both. The invariant it owns: <em>a read answers the cached copy with the
+ * pending writes laid over it, and that shows every write acknowledged before the read began</em>,
+ * whatever the number of concurrent writers.
+ *
+ * <p>How: every change of a session's cached copy happens under that session's lock (so no
+ * confirmation is lost to another), a confirmation is applied to the cached copy before its write
+ * leaves the outbox, and a read takes the outbox's writes before it looks at the cached copy (so a
+ * write that left the outbox is already in the copy it sees). A read through the database that a
+ * confirmation overtook is not cached, and reads again ({@link SessionCache#confirmedSince}).
+ *
+ * <p>Thread-safe; never waits for the database. The only waits under a session's lock are that
+ * session's own disk writes.
+ */
+public final class Ledger implements PendingOp.Confirmations {
+  private static final Logger log = LoggerFactory.getLogger(Ledger.class);
+
+  private final SessionCache cache;
+  private final Outboxes outboxes;
+  private final KnownOwners owners;
+  private final SessionLocks locks;
+  private final JournalBridge journal;
+
+  public Ledger(
+      SessionCache cache,
+      Outboxes outboxes,
+      KnownOwners owners,
+      SessionLocks locks,
+      JournalBridge journal) {
+    this.cache = cache;
+    this.outboxes = outboxes;
+    this.owners = owners;
+    this.locks = locks;
+    this.journal = journal;
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  /**
+   * The caller's session as this process knows it when {@code base} is what the database (or the
+   * cache) holds: the caller's pending writes laid over it. Fails with {@link
+   * SessionNotFoundException} when the result is no session.
+   */
+  public SessionRead answer(
+      Caller caller, SessionId id, Optional<ChatSession> base, ReadSource source) {
+    return answer(caller, id, pendingOf(caller, id), base, source);
+  }
+
+  /**
+   * The caller's cached session with their pending writes, or {@code null} when none is cached for
+   * them. The pending writes are taken first, then the cached copy: a write that left the outbox
+   * meanwhile was applied to the copy before it left.
+   */
+  public @Nullable SessionRead answerCached(
+      Caller caller, SessionId id, @Nullable ChatSession cached, ReadSource source) {
+    if (cached == null || !cached.owner().equals(caller.userId())) {
+      return null;
+    }
+    return answer(caller, id, Optional.of(cached), source);
+  }
+
+  /** The caller's pending writes of {@code id}, taken now; none when the session is not theirs. */
+  public Optional<Outbox.Pending> pendingOf(Caller caller, SessionId id) {
+    return outboxes.ownedBy(id, caller.userId()).map(Outbox::snapshot);
+  }
+
+  /** {@link #answer} with the pending writes taken beforehand. */
+  public SessionRead answer(
+      Caller caller,
+      SessionId id,
+      Optional<Outbox.Pending> pending,
+      Optional<ChatSession> base,
+      ReadSource source) {
+    if (pending.isEmpty()) {
+      return base.map(session -> new SessionRead(session, source, 0))
+          .orElseThrow(() -> new SessionNotFoundException(id));
+    }
+    Optional<ChatSession> merged = pending.get().overlay(id, caller.userId(), base);
+    ReadSource effective =
+        base.isEmpty() && source == ReadSource.DATABASE ? ReadSource.CACHE : source;
+    int writes = pending.get().writes();
+    return merged
+        .map(session -> new SessionRead(session, effective, writes))
+        .orElseThrow(() -> new SessionNotFoundException(id));
+  }
+
+  /**
+   * Caches {@code session}, read from the database for its owner since {@code mark}, unless a newer
+   * copy is cached or a confirmation of the session landed meanwhile (the row may miss what it
+   * confirmed: the reader reads again).
+   */
+  public void fetched(ChatSession session, long mark) {
+    owners.remember(session.id(), session.owner());
+    locks.run(
+        session.id(),
+        () -> {
+          if (!cache.confirmedSince(session.id(), mark)) {
+            cache.keepIfNewer(session);
+          }
+        });
+  }
+
+  /** A head read found the owner's whole session (it has no messages): cache it when newest. */
+  public void fetchedWhole(ChatSession session) {
+    owners.remember(session.id(), session.owner());
+    locks.run(session.id(), () -> cache.keepIfNewer(session));
+  }
+
+  /** A revalidation found {@code held} as the database has it: the copy is current again. */
+  public void stillCurrent(ChatSession held) {
+    locks.run(
+        held.id(),
+        () -> {
+          if (cache.peek(held.id()) == held) {
+            cache.validated(held.id());
+          }
+        });
+  }
+
+  /** A revalidation brought {@code held} up to {@code updated}, unless the copy moved meanwhile. */
+  public void revalidated(ChatSession held, ChatSession updated) {
+    locks.run(held.id(), () -> cache.replace(held, updated, true));
+  }
+
+  /** A revalidation could not apply what changed to {@code held}: read it whole next time. */
+  public void dropCached(ChatSession held) {
+    locks.run(held.id(), () -> cache.remove(held));
+  }
+
+  /** Drops whatever copy of {@code id} is cached: the next read asks the database. */
+  public void forgetCached(SessionId id) {
+    locks.run(id, () -> cache.invalidate(id));
+  }
+
+  /** The database no longer has {@code held} (deleted through another instance). */
+  public void deletedElsewhere(ChatSession held) {
+    locks.run(
+        held.id(),
+        () -> {
+          cache.remove(held);
+          owners.forget(held.id());
+          journal.dropLocalCopy(held.id());
+        });
+  }
+
+  // ------------------------------------------------------------------ confirmations
+
+  @Override
+  public void appended(
+      SessionId id, UUID owner, PendingOp.Append append, SessionBackend.AppendAck ack) {
+    owners.remember(id, owner);
+    locks.run(
+        id,
+        () -> {
+          cache.stamp(id);
+          ChatSession cached = cache.peek(id);
+          if (cached == null) {
+            if (ack.created() && ack.appended() == append.messages().size()) {
+              // This write created the row: the session is exactly what it sent.
+              cache.keepIfNewer(
+                  append
+                      .applyTo(ChatSession.empty(id, owner))
+                      .withVersion(ack.version())
+                      .withLastActivity(ack.lastActivity()));
+            }
+            return;
+          }
+          ChatSession next = append.applyTo(cached);
+          boolean consistent =
+              next.messageCount() == ack.messageCount()
+                  && cached.messageCount() + ack.appended() == ack.messageCount()
+                  && (ack.version() == cached.version() + 1
+                      || (ack.appended() == 0 && ack.version() == cached.version()));
+          if (consistent) {
+            cache.replace(
+                cached, next.withVersion(ack.version()).withLastActivity(ack.lastActivity()), true);
+          } else if (cache.copiesAreCurrent()) {
+            // This process is the only writer, so this cannot be; never answer a copy in doubt.
+            cache.invalidate(id);
+          } else {
+            // Another writer got in between (another instance, or the copy was stale): keep what
+            // this write stored, at the version held before it, and ask what else changed at the
+            // next read.
+            cache.replace(cached, next.withLastActivity(ack.lastActivity()), false);
+            log.debug("session {} changed elsewhere; cached copy to revalidate", id);
+          }
+        });
+  }
+
+  @Override
+  public void changed(SessionId id, SessionBackend.RowVersion row, PendingOp change) {
+    locks.run(
+        id,
+        () -> {
+          cache.stamp(id);
+          ChatSession cached = cache.peek(id);
+          if (cached == null) {
+            return;
+          }
+          if (row.version() == cached.version() + 1) {
+            cache.replace(
+                cached,
+                change
+                    .applyTo(cached)
+                    .withVersion(row.version())
+                    .withLastActivity(row.lastActivity()),
+                true);
+          } else {
+            cache.invalidate(id);
+          }
+        });
+  }
+
+  @Override
+  public void gone(SessionId id) {
+    locks.run(
+        id,
+        () -> {
+          cache.stamp(id);
+          cache.invalidate(id);
+          owners.forget(id);
+          journal.dropLocalCopy(id);
+        });
+  }
+
+  /**
+   * {@code op} was delivered without its owner (with the service key): the cached copy gets it, at
+   * the version it had, so the next read asks the database what changed.
+   */
+  public void deliveredWithoutOwner(SessionId id, PendingOp op) {
+    if (!op.existsAfter().orElse(true)) {
+      gone(id);
+      return;
+    }
+    locks.run(
+        id,
+        () -> {
+          cache.stamp(id);
+          ChatSession cached = cache.peek(id);
+          if (cached != null) {
+            ChatSession updated =
+                PendingOp.applyAll(id, cached.owner(), List.of(op), Optional.of(cached))
+                    .orElse(cached);
+            cache.replace(cached, updated, false);
+          }
+          cache.markStale(id);
+        });
+  }
+
+  /** A session just created here under a fresh id: empty is its whole state. */
+  public void createdFresh(ChatSession empty) {
+    locks.run(empty.id(), () -> cache.put(empty));
+  }
+
+  /** A write of {@code id} was set aside: what is cached of it may not be what the database has. */
+  public void setAside(SessionId id) {
+    locks.run(
+        id,
+        () -> {
+          cache.invalidate(id);
+          owners.forget(id);
+        });
+  }
+}

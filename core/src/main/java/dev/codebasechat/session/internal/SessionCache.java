@@ -1,0 +1,204 @@
+package dev.codebasechat.session.internal;
+
+import com.google.common.base.Ticker;
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+import com.google.common.cache.CacheStats;
+import com.google.common.cache.RemovalCause;
+import com.google.common.cache.RemovalNotification;
+import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.SessionId;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.GuavaCacheMetrics;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The cached sessions: per session, the last state the database confirmed (owner inside), bounded
+ * by weight and idle time, with when each was last known to match the database ({@link #isFresh})
+ * and the confirmation stamps that tell a read it raced a confirmation ({@link #mark}, {@link
+ * #confirmedSince}). Every copy that becomes the newest is mirrored to the journal's local copies.
+ *
+ * <p>Thread-safe. Lookups take no lock. Changes are made by the {@link Ledger} under the session's
+ * lock, so two changes of one session never interleave.
+ */
+public final class SessionCache {
+
+  private final Cache<SessionId, ChatSession> sessions;
+
+  /** When each cached session was last known to match the database ({@link Clock#millis()}). */
+  private final ConcurrentHashMap<SessionId, Long> validatedAt = new ConcurrentHashMap<>();
+
+  private final ConfirmationStamps stamps;
+  private final JournalBridge journal;
+  private final Clock clock;
+
+  /**
+   * How long a cached session is answered without asking the database whether another instance
+   * changed it; {@code null}: always (this process is the store of record's only writer).
+   */
+  private final @Nullable Long freshnessMillis;
+
+  /**
+   * A cache of at most about {@code maxWeightBytes} of sessions, each dropped after {@code
+   * idleExpiry} unread, fresh for {@code freshness} after its last validation ({@code null}: for
+   * good), timed by {@code clock}.
+   */
+  public SessionCache(
+      long maxWeightBytes,
+      Duration idleExpiry,
+      @Nullable Duration freshness,
+      Clock clock,
+      JournalBridge journal) {
+    this.clock = clock;
+    this.journal = journal;
+    this.freshnessMillis = freshness == null ? null : freshness.toMillis();
+    Ticker ticker = ticker(clock);
+    this.stamps = new ConfirmationStamps(ticker);
+    this.sessions =
+        CacheBuilder.newBuilder()
+            .maximumWeight(maxWeightBytes)
+            .weigher((SessionId id, ChatSession session) -> SessionWeigher.weigh(session))
+            .expireAfterAccess(idleExpiry)
+            .ticker(ticker)
+            .recordStats()
+            .removalListener(
+                (RemovalNotification<SessionId, ChatSession> removed) -> {
+                  if (removed.getCause() != RemovalCause.REPLACED && removed.getKey() != null) {
+                    validatedAt.remove(removed.getKey());
+                  }
+                })
+            .build();
+  }
+
+  /**
+   * A ticker on {@code clock}. The caches read it on every hit: milliseconds are plenty for
+   * expiries measured in minutes, and {@link Clock#millis()} does not allocate as {@code instant()}
+   * does.
+   */
+  public static Ticker ticker(Clock clock) {
+    return new Ticker() {
+      @Override
+      public long read() {
+        return TimeUnit.MILLISECONDS.toNanos(clock.millis());
+      }
+    };
+  }
+
+  /** The cached copy of {@code id}; counted as a read of the cache (a hit or a miss). */
+  public @Nullable ChatSession lookup(SessionId id) {
+    return sessions.getIfPresent(id);
+  }
+
+  /** The cached copy of {@code id}, without counting a read. */
+  public @Nullable ChatSession peek(SessionId id) {
+    return sessions.asMap().get(id);
+  }
+
+  /** Whether the copy of {@code id} is recent enough to answer without asking the database. */
+  public boolean isFresh(SessionId id) {
+    if (freshnessMillis == null) {
+      return true;
+    }
+    Long at = validatedAt.get(id);
+    return at != null && clock.millis() - at < freshnessMillis;
+  }
+
+  /** Whether cached copies are the stored state itself, so that a read never revalidates. */
+  public boolean copiesAreCurrent() {
+    return freshnessMillis == null;
+  }
+
+  /** The mark a read takes when it starts, for {@link #confirmedSince}. */
+  public long mark() {
+    return stamps.mark();
+  }
+
+  /** Whether a confirmation of {@code id} landed after {@code mark} was taken. */
+  public boolean confirmedSince(SessionId id, long mark) {
+    return stamps.confirmedSince(id, mark);
+  }
+
+  // ------------------------------------------------ changes: by the Ledger, under the session lock
+
+  void stamp(SessionId id) {
+    stamps.stamp(id);
+  }
+
+  /** Keeps {@code session} unless a newer version is cached; whether it is the one kept now. */
+  boolean keepIfNewer(ChatSession session) {
+    ChatSession kept =
+        sessions
+            .asMap()
+            .merge(
+                session.id(),
+                session,
+                (old, fresh) -> fresh.version() >= old.version() ? fresh : old);
+    if (kept == session) {
+      validated(session.id());
+      journal.keepLocalCopy(session);
+    }
+    return kept == session;
+  }
+
+  /**
+   * Replaces {@code expected} (still cached) by {@code updated}; whether it did. {@code current}:
+   * the database holds exactly {@code updated} now (else the copy waits to be revalidated).
+   */
+  boolean replace(ChatSession expected, ChatSession updated, boolean current) {
+    if (!sessions.asMap().replace(updated.id(), expected, updated)) {
+      return false;
+    }
+    if (current) {
+      validated(updated.id());
+      journal.keepLocalCopy(updated);
+    } else {
+      validatedAt.remove(updated.id());
+    }
+    return true;
+  }
+
+  /** Caches {@code session}, the whole state of a session nothing was stored under yet. */
+  void put(ChatSession session) {
+    sessions.put(session.id(), session);
+    validated(session.id());
+  }
+
+  /** Marks the copy of {@code id} as matching the database now. */
+  void validated(SessionId id) {
+    validatedAt.put(id, clock.millis());
+  }
+
+  /** Drops the copy of {@code id} (the next read asks the database). */
+  void invalidate(SessionId id) {
+    sessions.invalidate(id);
+  }
+
+  /** Drops the copy of {@code id} if it is still {@code expected}. */
+  void remove(ChatSession expected) {
+    sessions.asMap().remove(expected.id(), expected);
+  }
+
+  /** Asks the database about {@code id} at its next read. */
+  void markStale(SessionId id) {
+    validatedAt.remove(id);
+  }
+
+  // ------------------------------------------------ status
+
+  public CacheStats stats() {
+    return sessions.stats();
+  }
+
+  public long size() {
+    return sessions.size();
+  }
+
+  /** The cache's {@code cache.*} meters, named {@code sessions}. */
+  public void bindTo(MeterRegistry registry) {
+    GuavaCacheMetrics.monitor(registry, sessions, "sessions");
+  }
+}

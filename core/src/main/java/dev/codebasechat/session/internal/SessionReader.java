@@ -1,0 +1,340 @@
+package dev.codebasechat.session.internal;
+
+import dev.codebasechat.resilience.BreakerState;
+import dev.codebasechat.resilience.RemoteGuard;
+import dev.codebasechat.session.Caller;
+import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.ReadSource;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionPage;
+import dev.codebasechat.session.SessionRead;
+import dev.codebasechat.session.SessionSummary;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads a session: from the cache when its copy is fresh; otherwise the cached copy brought up to
+ * date by asking the database what changed since its version (within {@link
+ * #REVALIDATION_TIMEOUT}); otherwise a whole read through the database with the caller's token.
+ * When the database is unreachable or the breaker is open, the answer is what this process holds
+ * for the verified caller ({@link ReadSource#LOCAL}), or {@link
+ * dev.codebasechat.session.SessionUnavailableException}: never an empty history pretending to be
+ * real. Every answer has the caller's pending writes laid over it ({@link Ledger#answer}).
+ *
+ * <p>Thread-safe. A cache hit takes no lock and waits for nothing.
+ */
+public final class SessionReader {
+  private static final Logger log = LoggerFactory.getLogger(SessionReader.class);
+
+  private static final int MAX_STALE_READ_RETRIES = 3;
+
+  /** Longest a read of a cached session waits for the database to say whether it changed. */
+  public static final Duration REVALIDATION_TIMEOUT = Duration.ofMillis(300);
+
+  /**
+   * How long after a revalidation found the database not answering reads of stale cached copies
+   * answer at once (one probe at a time still asks), so that a hanging database costs one wait of
+   * {@link #REVALIDATION_TIMEOUT}, not one per read until the breaker opens.
+   */
+  public static final Duration SUSPECT_DATABASE = Duration.ofSeconds(5);
+
+  private final SessionCache cache;
+  private final Ledger ledger;
+  private final Outboxes outboxes;
+  private final JournalBridge journal;
+  private final SessionBackend backend;
+  private final GuardedBackend database;
+  private final RemoteGuard guard;
+  private final Clock clock;
+  private final Duration databaseTimeout;
+
+  /** When a revalidation last found the database not answering ({@link Clock#millis()}). */
+  private final AtomicLong revalidationFailedAt = new AtomicLong(Long.MIN_VALUE / 2);
+
+  /** Whether the probe that asks on behalf of stale copies is in flight. */
+  private final AtomicBoolean probing = new AtomicBoolean();
+
+  /**
+   * Reads through {@code backend} guarded by {@code guard}, waiting for the database at most {@code
+   * databaseTimeout}.
+   */
+  public SessionReader(
+      SessionCache cache,
+      Ledger ledger,
+      Outboxes outboxes,
+      JournalBridge journal,
+      SessionBackend backend,
+      RemoteGuard guard,
+      Clock clock,
+      Duration databaseTimeout) {
+    this.cache = cache;
+    this.ledger = ledger;
+    this.outboxes = outboxes;
+    this.journal = journal;
+    this.backend = backend;
+    this.database = GuardedBackend.of(backend, guard).within(databaseTimeout);
+    this.guard = guard;
+    this.clock = clock;
+    this.databaseTimeout = databaseTimeout;
+  }
+
+  /**
+   * The answer from the cache when it holds the caller's session and the copy is fresh; null on a
+   * miss or a copy to revalidate first. Counts one read of the cache.
+   *
+   * @throws dev.codebasechat.session.SessionNotFoundException if the caller's pending writes delete
+   *     the cached session
+   */
+  public @Nullable SessionRead cacheHit(Caller caller, SessionId id) {
+    Optional<Outbox.Pending> pending = ledger.pendingOf(caller, id);
+    ChatSession cached = cache.lookup(id);
+    if (cached != null && cached.owner().equals(caller.userId()) && cache.isFresh(id)) {
+      return ledger.answer(caller, id, pending, Optional.of(cached), cacheSource());
+    }
+    return null;
+  }
+
+  /** A read that missed the fresh cache: the cached copy brought up to date, or a whole read. */
+  public CompletableFuture<SessionRead> readCachedOrThrough(Caller caller, SessionId id) {
+    return readCachedOrThrough(caller, id, 0);
+  }
+
+  private CompletableFuture<SessionRead> readCachedOrThrough(
+      Caller caller, SessionId id, int attempt) {
+    ChatSession cached = cache.peek(id);
+    if (cached == null || !cached.owner().equals(caller.userId()) || cache.copiesAreCurrent()) {
+      return readThrough(caller, id, attempt);
+    }
+    if (clock.millis() - revalidationFailedAt.get() < SUSPECT_DATABASE.toMillis()) {
+      if (probing.compareAndSet(false, true)) {
+        // The probe may take the whole database timeout: a database that is merely slow under
+        // load ends the suspicion at its answer, rather than keeping copies stale for 5 s.
+        revalidate(caller, id, cached, MAX_STALE_READ_RETRIES, databaseTimeout)
+            .whenComplete((read, failure) -> probing.set(false));
+      }
+      return CompletableFuture.completedFuture(local(caller, id, cached));
+    }
+    Duration deadline =
+        databaseTimeout.compareTo(REVALIDATION_TIMEOUT) < 0
+            ? databaseTimeout
+            : REVALIDATION_TIMEOUT;
+    return revalidate(caller, id, cached, attempt, deadline);
+  }
+
+  /**
+   * Asks the database what changed in {@code cached} since its version (one request that costs what
+   * changed) and answers the result. When the database does not answer within {@code deadline} the
+   * cached copy is the answer ({@link ReadSource#LOCAL}): never retried.
+   */
+  private CompletableFuture<SessionRead> revalidate(
+      Caller caller, SessionId id, ChatSession cached, int attempt, Duration deadline) {
+    long mark = cache.mark();
+    return guard
+        .callOnce(
+            () -> backend.changes(caller.token(), caller.userId(), id, cached.version()), deadline)
+        .handle(
+            (changes, failure) -> {
+              if (failure != null) {
+                if (!RemoteGuard.isUnavailable(failure)) {
+                  throw Failures.translate(failure, "session " + id);
+                }
+                revalidationFailedAt.set(clock.millis());
+                return CompletableFuture.completedFuture(local(caller, id, cached));
+              }
+              revalidationFailedAt.set(Long.MIN_VALUE / 2);
+              if (changes.isEmpty()) {
+                // Deleted through another instance: this copy goes, as a delete here would drop it.
+                ledger.deletedElsewhere(cached);
+                return CompletableFuture.completedFuture(
+                    ledger.answer(caller, id, Optional.empty(), ReadSource.DATABASE));
+              }
+              Optional<ChatSession> next = changes.get().applyTo(cached);
+              if (next.isEmpty()) {
+                ledger.dropCached(cached);
+                return readThrough(caller, id, attempt);
+              }
+              if (changes.get().unchanged()) {
+                ledger.stillCurrent(cached);
+              } else {
+                ledger.revalidated(cached, next.get());
+              }
+              // A confirmation that raced this read may have released writes the answer does not
+              // show yet: read again.
+              if (cache.confirmedSince(id, mark) && attempt < MAX_STALE_READ_RETRIES) {
+                return readCachedOrThrough(caller, id, attempt + 1);
+              }
+              return CompletableFuture.completedFuture(
+                  ledger.answer(caller, id, next, ReadSource.DATABASE));
+            })
+        .thenCompose(Function.identity());
+  }
+
+  private CompletableFuture<SessionRead> readThrough(Caller caller, SessionId id, int attempt) {
+    long mark = cache.mark();
+    return fetch(caller, id, mark)
+        .handle(
+            (row, failure) -> {
+              if (failure != null) {
+                if (!RemoteGuard.isUnavailable(failure)) {
+                  throw Failures.translate(failure, "session " + id);
+                }
+                return CompletableFuture.completedFuture(fallback(caller, id, failure));
+              }
+              SessionRead read = ledger.answer(caller, id, row, ReadSource.DATABASE);
+              // A confirmation of this session after the read began may have released writes the
+              // row did not show yet (the answer then missed them): read again.
+              if (cache.confirmedSince(id, mark) && attempt < MAX_STALE_READ_RETRIES) {
+                return readThrough(caller, id, attempt + 1);
+              }
+              return CompletableFuture.completedFuture(read);
+            })
+        .thenCompose(Function.identity());
+  }
+
+  /**
+   * Reads the session straight from the database, bypassing and then replacing the cached copy;
+   * never falls back.
+   */
+  public CompletableFuture<SessionRead> recover(Caller caller, SessionId id) {
+    ledger.forgetCached(id);
+    return fetch(caller, id, cache.mark())
+        .handle(
+            (row, failure) -> {
+              if (failure != null) {
+                throw Failures.translate(failure, "session " + id);
+              }
+              return ledger.answer(caller, id, row, ReadSource.DATABASE);
+            });
+  }
+
+  /**
+   * The database's row for the caller (within the database timeout), cached when it is the newest
+   * known and no confirmation overtook it since {@code mark}.
+   */
+  private CompletableFuture<Optional<ChatSession>> fetch(Caller caller, SessionId id, long mark) {
+    return database
+        .fetch(caller.token(), caller.userId(), id)
+        .thenApply(
+            row -> {
+              Optional<ChatSession> own = row.filter(s -> s.owner().equals(caller.userId()));
+              if (row.isPresent() && own.isEmpty()) {
+                // Row Level Security should make this impossible; never hand another user's row
+                // out.
+                log.error("database returned a session of another owner; treating it as missing");
+              }
+              own.ifPresent(session -> ledger.fetched(session, mark));
+              return own;
+            });
+  }
+
+  /** What this process holds for the caller while the database cannot answer. */
+  private SessionRead fallback(Caller caller, SessionId id, Throwable failure) {
+    ChatSession cached = cache.peek(id);
+    if (cached != null && cached.owner().equals(caller.userId())) {
+      return local(caller, id, cached);
+    }
+    Optional<ChatSession> copy = journal.localCopy(id, caller.userId());
+    if (copy.isPresent()) {
+      return ledger.answer(caller, id, copy, ReadSource.LOCAL);
+    }
+    Optional<Outbox> own = outboxes.ownedBy(id, caller.userId());
+    if (own.isPresent() && own.get().knownNew) {
+      return ledger.answer(caller, id, Optional.empty(), ReadSource.LOCAL);
+    }
+    throw Failures.unavailable("session " + id, failure);
+  }
+
+  /**
+   * The caller's cached copy with their pending writes, as a degraded answer: the newest copy
+   * cached once the pending writes are taken, else {@code cached}.
+   */
+  private SessionRead local(Caller caller, SessionId id, ChatSession cached) {
+    Optional<Outbox.Pending> pending = ledger.pendingOf(caller, id);
+    ChatSession newest = cache.peek(id);
+    ChatSession base = newest != null && newest.owner().equals(caller.userId()) ? newest : cached;
+    return ledger.answer(caller, id, pending, Optional.of(base), ReadSource.LOCAL);
+  }
+
+  /**
+   * A page of the caller's sessions from the database, with what this process knows laid over it:
+   * the caller's sessions written here and not confirmed yet first (on the first page only), those
+   * that the caller's pending writes delete left out.
+   */
+  public CompletableFuture<SessionPage> list(
+      Caller caller, int limit, int offset, Optional<String> repo) {
+    return database
+        .list(caller.token(), caller.userId(), limit, offset, repo)
+        .handle(
+            (page, failure) -> {
+              if (failure != null) {
+                throw Failures.translate(failure, "the session list");
+              }
+              return withPendingWrites(caller, page, repo);
+            });
+  }
+
+  private SessionPage withPendingWrites(Caller caller, SessionPage page, Optional<String> repo) {
+    List<SessionSummary> pendingFirst = new ArrayList<>();
+    Set<SessionId> pendingIds = new HashSet<>();
+    for (Outbox outbox : outboxes.all()) {
+      if (!outbox.owner.equals(caller.userId())
+          || outbox.endsDeleted()
+          || !(outbox.knownNew || outbox.hasAppend())) {
+        continue;
+      }
+      ChatSession base =
+          Optional.ofNullable(cache.peek(outbox.id))
+              .orElseGet(() -> ChatSession.empty(outbox.id, caller.userId()));
+      Optional<ChatSession> overlaid = outbox.overlay(Optional.of(base));
+      if (overlaid.isEmpty() || (repo.isPresent() && !overlaid.get().repo().equals(repo))) {
+        continue;
+      }
+      ChatSession session = overlaid.get();
+      Instant written = outbox.oldestAcknowledged().orElseGet(clock::instant);
+      pendingIds.add(outbox.id);
+      pendingFirst.add(
+          new SessionSummary(
+              outbox.id,
+              session.repo(),
+              session.currentFile(),
+              session.messageCount(),
+              session.lastActivity().filter(at -> at.isAfter(written)).orElse(written),
+              written));
+    }
+    pendingFirst.sort(Comparator.comparing(SessionSummary::lastActivity).reversed());
+    List<SessionSummary> kept = new ArrayList<>(page.offset() == 0 ? pendingFirst : List.of());
+    for (SessionSummary summary : page.sessions()) {
+      if (pendingIds.contains(summary.id())) {
+        continue;
+      }
+      Optional<Outbox> own = outboxes.ownedBy(summary.id(), caller.userId());
+      if (own.isPresent()
+          && own.get()
+              .overlay(Optional.of(ChatSession.empty(summary.id(), caller.userId())))
+              .isEmpty()) {
+        continue;
+      }
+      kept.add(summary);
+    }
+    return new SessionPage(kept, page.total(), page.offset(), page.source());
+  }
+
+  /** A cache hit while the breaker is open is a degraded answer: say so. */
+  private ReadSource cacheSource() {
+    return guard.breakerState() == BreakerState.OPEN ? ReadSource.LOCAL : ReadSource.CACHE;
+  }
+}

@@ -1,0 +1,92 @@
+package dev.codebasechat.session.internal;
+
+import dev.codebasechat.FutureResults;
+import dev.codebasechat.session.AppendReceipt;
+import dev.codebasechat.session.Caller;
+import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.ReadSource;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionRead;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The embedded default: every write is committed to the local table, and applied to the cached
+ * copy, under the session's own lock before it is answered. The table answers on the caller's
+ * thread; concurrent writers of one session take turns, writers of different sessions share the
+ * table's commits. This process is the table's only writer, so the cached copy is always what the
+ * table holds.
+ */
+public final class ThroughTheTable implements WritePath {
+
+  private final SessionBackend table;
+  private final Ledger ledger;
+  private final SessionLocks locks;
+  private final WritePath.History history;
+
+  public ThroughTheTable(
+      SessionBackend table, Ledger ledger, SessionLocks locks, WritePath.History history) {
+    this.table = table;
+    this.ledger = ledger;
+    this.locks = locks;
+    this.history = history;
+  }
+
+  @Override
+  public CompletableFuture<SessionId> createFresh(Caller caller, SessionId id) {
+    return append(caller, id, PendingOp.Append.creation()).thenApply(receipt -> id);
+  }
+
+  @Override
+  public CompletableFuture<AppendReceipt> append(
+      Caller caller, SessionId id, PendingOp.Append append) {
+    try {
+      SessionBackend.AppendAck ack =
+          locks.withLock(
+              id,
+              () -> {
+                SessionBackend.AppendAck stored =
+                    FutureResults.join(table.append(caller.token(), caller.userId(), id, append));
+                ledger.appended(id, caller.userId(), append, stored);
+                return stored;
+              });
+      return CompletableFuture.completedFuture(
+          new AppendReceipt(
+              id,
+              ack.appended(),
+              append.messages().size() - ack.appended(),
+              ack.messageCount(),
+              0));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<SessionRead> change(Caller caller, SessionId id, PendingOp change) {
+    return history
+        .of(caller, id)
+        .thenCompose(
+            current -> {
+              try {
+                locks.run(
+                    id, () -> FutureResults.join(change.send(table, target(caller, id), ledger)));
+              } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+              }
+              return change.existsAfter().orElse(true)
+                  ? history.of(caller, id)
+                  : CompletableFuture.completedFuture(
+                      new SessionRead(
+                          ChatSession.empty(id, caller.userId()), ReadSource.DATABASE, 0));
+            });
+  }
+
+  private static PendingOp.Target target(Caller caller, SessionId id) {
+    return new PendingOp.Target(id, caller.userId(), caller.token());
+  }
+
+  @Override
+  public CompletableFuture<?> existingSession(Caller caller, SessionId id) {
+    return history.of(caller, id);
+  }
+}

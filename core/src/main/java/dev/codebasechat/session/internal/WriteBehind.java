@@ -1,0 +1,355 @@
+package dev.codebasechat.session.internal;
+
+import dev.codebasechat.FutureResults;
+import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.postgrest.PostgrestHttpException;
+import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SetAsideWrite;
+import dev.codebasechat.writebehind.FlushOutcome;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write-behind's flushes: what the pacer runs when a session's writes are due. Sends the head
+ * of a session's outbox with its owner's token (or as {@link OwnerRouting} says), lets the {@link
+ * Ledger} apply what the database confirmed before the write leaves the outbox, releases it from
+ * the journal, and hands a failure to the {@link FailurePolicy}. Sessions of one owner that are due
+ * together go in one request ({@code append_chat_messages_batch}); a database without that function
+ * gets one request per session, from then on.
+ *
+ * <p>Thread-safe: the pacer runs at most one flush of a session at a time; flushes of different
+ * sessions run concurrently and share nothing but the outboxes' map and the counters.
+ */
+public final class WriteBehind {
+  private static final Logger log = LoggerFactory.getLogger(WriteBehind.class);
+
+  private final Outboxes outboxes;
+  private final Ledger ledger;
+  private final SessionBackend database;
+  private final OwnerRouting routing;
+  private final FailurePolicy policy;
+  private final SetAsideWrites setAside;
+  private final WriteProgress progress;
+  private final Clock clock;
+  private final BooleanSupplier closing;
+
+  /** False once the database answered that it has no batch append function. */
+  private final AtomicBoolean appendBatchSupported = new AtomicBoolean(true);
+
+  /**
+   * Flushes through {@code database} (guarded, without a deadline); {@code closing} tells when the
+   * store is closing (failures then are expected and not logged).
+   */
+  public WriteBehind(
+      Outboxes outboxes,
+      Ledger ledger,
+      SessionBackend database,
+      OwnerRouting routing,
+      FailurePolicy policy,
+      SetAsideWrites setAside,
+      WriteProgress progress,
+      Clock clock,
+      BooleanSupplier closing) {
+    this.outboxes = outboxes;
+    this.ledger = ledger;
+    this.database = database;
+    this.routing = routing;
+    this.policy = policy;
+    this.setAside = setAside;
+    this.progress = progress;
+    this.clock = clock;
+    this.closing = closing;
+  }
+
+  /** Sends the oldest pending write of {@code id}. */
+  public CompletableFuture<FlushOutcome> flushOne(SessionId id) {
+    Outbox outbox = outboxes.get(id);
+    if (outbox == null) {
+      return CompletableFuture.completedFuture(FlushOutcome.done());
+    }
+    Optional<PendingOp> head = outbox.takeHead();
+    if (head.isEmpty()) {
+      outboxes.removeIfEmpty(outbox);
+      return CompletableFuture.completedFuture(FlushOutcome.done());
+    }
+    return sendHead(outbox, head.get());
+  }
+
+  /**
+   * Flushes sessions of one owner that came due together: the heads that are appends go in one
+   * request with that owner's token, as many as one request may carry; any other head, and
+   * everything when the owner has no usable token, goes as {@link #flushOne} sends it.
+   */
+  public CompletableFuture<Map<SessionId, FlushOutcome>> flushGroup(List<SessionId> ids) {
+    Map<SessionId, CompletableFuture<FlushOutcome>> outcomes = new LinkedHashMap<>();
+    List<Outbox> batched = new ArrayList<>();
+    List<SessionBackend.SessionAppend> appends = new ArrayList<>();
+    Optional<AccessToken> token = Optional.empty(); // the owner's: sessions are grouped by owner
+    int messages = 0;
+    for (SessionId id : ids) {
+      Outbox outbox = outboxes.get(id);
+      Optional<PendingOp> head = outbox == null ? Optional.empty() : outbox.takeHead();
+      if (outbox == null || head.isEmpty()) {
+        if (outbox != null) {
+          outboxes.removeIfEmpty(outbox);
+        }
+        outcomes.put(id, CompletableFuture.completedFuture(FlushOutcome.done()));
+        continue;
+      }
+      Optional<AccessToken> usable = routing.tokenOf(outbox.owner);
+      if (head.get() instanceof PendingOp.Append append
+          && appendBatchSupported.get()
+          && usable.isPresent()
+          && messages + append.messages().size() <= PendingOp.MAX_MESSAGES_PER_REQUEST) {
+        token = usable;
+        batched.add(outbox);
+        appends.add(new SessionBackend.SessionAppend(id, append));
+        messages += append.messages().size();
+      } else {
+        outcomes.put(id, sendHead(outbox, head.get()));
+      }
+    }
+    CompletableFuture<Map<SessionId, FlushOutcome>> sent =
+        batched.size() < 2 || token.isEmpty() // a lone append goes as flushOne sends it
+            ? eachOnItsOwn(batched, appends)
+            : sendBatch(batched, appends, token.get());
+    return sent.thenCombine(allOf(outcomes), WriteBehind::together);
+  }
+
+  /**
+   * Sends {@code op}, the outbox's taken head, with a token of its owner; without one, delivers it
+   * with the service key when the operator gave one, or parks it until the owner's next token.
+   */
+  private CompletableFuture<FlushOutcome> sendHead(Outbox outbox, PendingOp op) {
+    Optional<AccessToken> usable = routing.tokenOf(outbox.owner);
+    if (usable.isEmpty()) {
+      Optional<OperatorDelivery> operator = routing.operator();
+      if (operator.isPresent()) {
+        return deliverWithoutOwner(operator.get(), outbox, op);
+      }
+      outbox.releaseHead("waiting for a new access token of the owner");
+      return CompletableFuture.completedFuture(routing.waitForToken(outbox.owner));
+    }
+    AccessToken token = usable.get();
+    return op.send(database, new PendingOp.Target(outbox.id, outbox.owner, token), ledger)
+        .handle(
+            (ignored, failure) ->
+                failure == null
+                    ? confirmed(outbox, op)
+                    : failed(outbox, token, op, FutureResults.unwrap(failure)));
+  }
+
+  /** The head is confirmed and applied to the cached copy: it leaves the outbox and the journal. */
+  private FlushOutcome confirmed(Outbox outbox, PendingOp op) {
+    outboxes.release(outbox.id, outbox.removeHead());
+    progress.confirmed(op.weight());
+    return afterHead(outbox);
+  }
+
+  private FlushOutcome failed(Outbox outbox, AccessToken token, PendingOp op, Throwable failure) {
+    FailurePolicy.Decision decision = policy.ofOwnersWrite(failure, outbox.failedAttempts() + 1);
+    if (decision instanceof FailurePolicy.Decision.Retry retry) {
+      outbox.releaseHead(Failures.describe(failure));
+      if (!retry.expected() && !closing.getAsBoolean()) {
+        log.warn(
+            "writes of session {} could not be sent and stay pending: {}",
+            outbox.id,
+            Failures.describe(failure));
+      }
+      return FlushOutcome.retryAfter(retry.delay());
+    }
+    if (decision instanceof FailurePolicy.Decision.WaitForToken wait) {
+      outbox.releaseHead(wait.reason());
+      FlushOutcome next = routing.tokenRefused(outbox.owner, token);
+      if (next instanceof FlushOutcome.Parked) {
+        log.warn(
+            "writes of session {} wait for a new token of their owner: {}",
+            outbox.id,
+            wait.reason());
+      }
+      return next;
+    }
+    return setAsideHead(outbox, op, ((FailurePolicy.Decision.SetAside) decision).reason());
+  }
+
+  /**
+   * One request, with the owner's {@code token}, for the appends of {@code batched} (taken heads of
+   * one owner's outboxes, in step with {@code appends}). Each session's answer is handled as a
+   * single append's; a failure of the whole request, as a failure of each.
+   */
+  private CompletableFuture<Map<SessionId, FlushOutcome>> sendBatch(
+      List<Outbox> batched, List<SessionBackend.SessionAppend> appends, AccessToken token) {
+    return database
+        .appendEach(token, batched.get(0).owner, appends)
+        .handle(
+            (answers, failure) -> {
+              if (failure == null) {
+                return CompletableFuture.completedFuture(batchAnswered(batched, appends, answers));
+              }
+              Throwable cause = FutureResults.unwrap(failure);
+              if (isMissingBatchFunction(cause)) {
+                if (appendBatchSupported.getAndSet(false)) {
+                  log.warn(
+                      "the database has no {} (migration 20261205000000 not applied):"
+                          + " sessions of one owner are written one request each",
+                      SessionCodec.APPEND_BATCH_FUNCTION);
+                }
+                return eachOnItsOwn(batched, appends);
+              }
+              Map<SessionId, FlushOutcome> outcomes = new LinkedHashMap<>();
+              for (int i = 0; i < batched.size(); i++) {
+                Outbox outbox = batched.get(i);
+                outcomes.put(outbox.id, failed(outbox, token, appends.get(i).append(), cause));
+              }
+              return CompletableFuture.completedFuture(outcomes);
+            })
+        .thenCompose(Function.identity());
+  }
+
+  /** Each taken head of {@code batched} sent as {@link #flushOne} sends it. */
+  private CompletableFuture<Map<SessionId, FlushOutcome>> eachOnItsOwn(
+      List<Outbox> batched, List<SessionBackend.SessionAppend> appends) {
+    Map<SessionId, CompletableFuture<FlushOutcome>> outcomes = new LinkedHashMap<>();
+    for (int i = 0; i < batched.size(); i++) {
+      outcomes.put(batched.get(i).id, sendHead(batched.get(i), appends.get(i).append()));
+    }
+    return allOf(outcomes);
+  }
+
+  private Map<SessionId, FlushOutcome> batchAnswered(
+      List<Outbox> batched,
+      List<SessionBackend.SessionAppend> appends,
+      Map<SessionId, SessionBackend.AppendAnswer> answers) {
+    Map<SessionId, FlushOutcome> outcomes = new LinkedHashMap<>();
+    for (int i = 0; i < batched.size(); i++) {
+      Outbox outbox = batched.get(i);
+      PendingOp.Append append = appends.get(i).append();
+      SessionBackend.AppendAnswer answer = answers.get(outbox.id);
+      FlushOutcome outcome;
+      if (answer instanceof SessionBackend.AppendAnswer.Stored stored) {
+        ledger.appended(outbox.id, outbox.owner, append, stored.ack());
+        outcome = confirmed(outbox, append);
+      } else if (answer instanceof SessionBackend.AppendAnswer.Refused refused) {
+        outcome =
+            setAsideHead(
+                outbox,
+                append,
+                "the database refused the append (" + refused.code() + "): " + refused.message());
+      } else {
+        int attempts = outbox.releaseHead("the database's answer left this session out");
+        outcome = FlushOutcome.retryAfter(policy.afterNoAnswer(attempts));
+      }
+      outcomes.put(outbox.id, outcome);
+    }
+    return outcomes;
+  }
+
+  /**
+   * Delivers {@code op}, whose owner has no usable token, with the service key under the drain's
+   * rules; what it cannot deliver is set aside as the drain sets it aside, or waits for the owner
+   * when the database refuses the key itself.
+   */
+  private CompletableFuture<FlushOutcome> deliverWithoutOwner(
+      OperatorDelivery operator, Outbox outbox, PendingOp op) {
+    return operator
+        .deliver(outbox.id, outbox.owner, List.of(op))
+        .handle(
+            (result, failure) -> {
+              if (failure == null) {
+                return switch (result.outcome()) {
+                  case DELIVERED -> {
+                    // Counted and applied before the release, which is what waiters watch.
+                    progress.deliveredWithoutOwner(op.weight());
+                    ledger.deliveredWithoutOwner(outbox.id, op);
+                    outboxes.release(outbox.id, outbox.removeHead());
+                    yield afterHead(outbox);
+                  }
+                  case STILL_CHANGING -> {
+                    int attempts =
+                        outbox.releaseHead(result.reason().orElse("the row kept changing"));
+                    yield FlushOutcome.retryAfter(policy.afterNoAnswer(attempts));
+                  }
+                  default ->
+                      setAsideHead(
+                          outbox, op, result.reason().orElse(SetAsideWrite.OWNED_BY_ANOTHER_USER));
+                };
+              }
+              Throwable cause = FutureResults.unwrap(failure);
+              FailurePolicy.Decision decision =
+                  policy.ofDeliveryWithoutOwner(cause, outbox.failedAttempts() + 1);
+              if (decision instanceof FailurePolicy.Decision.Retry retry) {
+                outbox.releaseHead(Failures.describe(cause));
+                return FlushOutcome.retryAfter(retry.delay());
+              }
+              if (decision instanceof FailurePolicy.Decision.SetAside aside) {
+                return setAsideHead(outbox, op, aside.reason());
+              }
+              outbox.releaseHead(((FailurePolicy.Decision.WaitForToken) decision).reason());
+              log.warn(
+                  "writes of session {} wait for their owner; the service key was refused: {}",
+                  outbox.id,
+                  Failures.describe(cause));
+              return routing.waitForToken(outbox.owner);
+            });
+  }
+
+  /**
+   * Sets the outbox's head aside for good with {@code reason}, as a refusal of the database does.
+   */
+  private FlushOutcome setAsideHead(Outbox outbox, PendingOp op, String reason) {
+    setAside.add(
+        new SetAsideWrite(
+            outbox.id, outbox.owner, op.kind(), op.messageIds(), reason, clock.instant()),
+        op);
+    outboxes.release(outbox.id, outbox.removeHead());
+    ledger.setAside(outbox.id);
+    return afterHead(outbox);
+  }
+
+  private FlushOutcome afterHead(Outbox outbox) {
+    if (outbox.isEmpty()) {
+      outboxes.removeIfEmpty(outbox);
+      return FlushOutcome.done();
+    }
+    // A backlog that was already waiting goes at once. Writes that arrived while the head was in
+    // flight were marked dirty then: the pacer times them from their arrival, so a session still
+    // gets at most one write per debounce window.
+    return outbox.backlogPredatesLastSend() ? FlushOutcome.more() : FlushOutcome.done();
+  }
+
+  /** PostgREST's answer for a function it does not know (PGRST202). */
+  private static boolean isMissingBatchFunction(Throwable failure) {
+    return failure instanceof PostgrestHttpException http
+        && http.status() == 404
+        && "PGRST202".equals(http.code().orElse(null));
+  }
+
+  private static Map<SessionId, FlushOutcome> together(
+      Map<SessionId, FlushOutcome> some, Map<SessionId, FlushOutcome> others) {
+    Map<SessionId, FlushOutcome> all = new LinkedHashMap<>(some);
+    all.putAll(others);
+    return all;
+  }
+
+  /** The outcomes of flushes running side by side, once all of them are in. */
+  private static CompletableFuture<Map<SessionId, FlushOutcome>> allOf(
+      Map<SessionId, CompletableFuture<FlushOutcome>> outcomes) {
+    return CompletableFuture.allOf(outcomes.values().toArray(CompletableFuture[]::new))
+        .thenApply(
+            ignored -> {
+              Map<SessionId, FlushOutcome> done = new LinkedHashMap<>();
+              outcomes.forEach((id, outcome) -> done.put(id, outcome.join()));
+              return done;
+            });
+  }
+}

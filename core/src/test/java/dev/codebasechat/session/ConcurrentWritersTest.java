@@ -1,0 +1,166 @@
+package dev.codebasechat.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.codebasechat.SystemTime;
+import dev.codebasechat.embedded.LocalSessionTable;
+import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.postgrest.ApiKey;
+import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.testing.FakeSupabase;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Several writers on one session (tabs, devices, an agent's parallel tool results): the first read
+ * after the last acknowledgement shows every acknowledged message, once, each writer's in the order
+ * it wrote them, in every mode; and it is what the store of record holds. Real threads released
+ * together, the store's own scheduler and the system clock, so confirmations race the appends.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class ConcurrentWritersTest {
+
+  private static final int WRITERS = 16;
+  private static final int APPENDS_PER_WRITER = 60;
+  private static final UUID ALICE = UUID.fromString("a11ce000-0000-4000-8000-000000000001");
+
+  @RegisterExtension static FakeSupabase supabase = FakeSupabase.create();
+
+  @TempDir Path dir;
+
+  @Test
+  void embedded_sixteenWritersOnOneSession_firstReadShowsEveryAcknowledgedMessageOnceInOrder()
+      throws Exception {
+    try (LocalSessionTable table =
+            LocalSessionTable.builder().path(dir.resolve("sessions.db")).build();
+        SessionStore store = SessionStore.embedded(table).build()) {
+      Caller alice = embeddedCaller();
+      SessionId id = store.create(alice);
+      store.history(alice, id); // held from here on, as a session its owner just opened
+
+      List<List<String>> acknowledged = writeConcurrently(store, alice, id);
+
+      List<String> read = ids(store.history(alice, id));
+      assertEveryAcknowledgedOnceInOrder(read, acknowledged);
+      assertThat(read).isEqualTo(ids(store.recover(alice, id)));
+    }
+  }
+
+  @Test
+  void journal_sixteenWritersOnOneSession_firstReadShowsEveryAcknowledgedMessageOnceInOrder()
+      throws Exception {
+    supabaseStoreTest(builder -> builder.debounce(Duration.ofMillis(5)));
+  }
+
+  @Test
+  void databaseAcknowledgement_sixteenWritersOnOneSession_firstReadShowsEveryMessageOnceInOrder()
+      throws Exception {
+    supabaseStoreTest(builder -> builder.acknowledgement(Acknowledgement.DATABASE));
+  }
+
+  private void supabaseStoreTest(Function<SessionStore.Builder, SessionStore.Builder> mode)
+      throws Exception {
+    try (PostgrestClient client =
+            PostgrestClient.builder()
+                .restUrl(supabase.restUrl())
+                .apiKey(ApiKey.of(supabase.apiKey()))
+                .build();
+        SessionStore store = mode.apply(SessionStore.builder(client)).build()) {
+      Caller alice = new Caller(ALICE, AccessToken.of(supabase.tokenFor(ALICE)));
+      SessionId id = store.create(alice);
+      store.history(alice, id); // held from here on, as a session its owner just opened
+
+      List<List<String>> acknowledged = writeConcurrently(store, alice, id);
+
+      List<String> read = ids(store.history(alice, id));
+      assertEveryAcknowledgedOnceInOrder(read, acknowledged);
+      assertThat(store.flush(Duration.ofSeconds(30)).isComplete()).isTrue();
+      assertThat(read).isEqualTo(ids(store.recover(alice, id)));
+    }
+  }
+
+  /** Each writer's message ids, in the order each was acknowledged. */
+  private static List<List<String>> writeConcurrently(
+      SessionStore store, Caller caller, SessionId id) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
+    CountDownLatch start = new CountDownLatch(1);
+    List<CompletableFuture<List<String>>> writers = new ArrayList<>();
+    for (int w = 0; w < WRITERS; w++) {
+      String writer = "w" + w;
+      writers.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                await(start);
+                List<String> acked = new ArrayList<>();
+                for (int i = 0; i < APPENDS_PER_WRITER; i++) {
+                  ChatMessage message =
+                      new ChatMessage(
+                          MessageId.of(writer + "-" + i),
+                          Role.USER,
+                          "from " + writer,
+                          SystemTime.clock().instant(),
+                          Optional.empty());
+                  store.append(caller, id, List.of(message));
+                  acked.add(message.id().value());
+                }
+                return acked;
+              },
+              pool));
+    }
+    start.countDown();
+    List<List<String>> acknowledged = new ArrayList<>();
+    for (CompletableFuture<List<String>> writer : writers) {
+      acknowledged.add(writer.get(60, TimeUnit.SECONDS));
+    }
+    pool.shutdown();
+    return acknowledged;
+  }
+
+  private static void assertEveryAcknowledgedOnceInOrder(
+      List<String> read, List<List<String>> acknowledged) {
+    Set<String> unique = new HashSet<>(read);
+    assertThat(unique).as("no message twice").hasSize(read.size());
+    List<String> missing = new ArrayList<>();
+    acknowledged.forEach(
+        writer -> writer.stream().filter(m -> !unique.contains(m)).forEach(missing::add));
+    assertThat(missing).as("acknowledged messages missing from the first read").isEmpty();
+    for (List<String> writer : acknowledged) {
+      assertThat(read.stream().filter(writer::contains).toList())
+          .as("one writer's messages in the order they were acknowledged")
+          .isEqualTo(writer);
+    }
+  }
+
+  private static List<String> ids(SessionRead read) {
+    return read.session().messages().stream().map(m -> m.id().value()).toList();
+  }
+
+  private static Caller embeddedCaller() {
+    return new Caller(ALICE, AccessToken.of("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln"));
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
