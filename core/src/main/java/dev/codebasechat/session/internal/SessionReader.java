@@ -40,8 +40,6 @@ import org.slf4j.LoggerFactory;
 public final class SessionReader {
   private static final Logger log = LoggerFactory.getLogger(SessionReader.class);
 
-  private static final int MAX_STALE_READ_RETRIES = 3;
-
   /** Longest a read of a cached session waits for the database to say whether it changed. */
   public static final Duration REVALIDATION_TIMEOUT = Duration.ofMillis(300);
 
@@ -110,20 +108,15 @@ public final class SessionReader {
 
   /** A read that missed the fresh cache: the cached copy brought up to date, or a whole read. */
   public CompletableFuture<SessionRead> readCachedOrThrough(Caller caller, SessionId id) {
-    return readCachedOrThrough(caller, id, 0);
-  }
-
-  private CompletableFuture<SessionRead> readCachedOrThrough(
-      Caller caller, SessionId id, int attempt) {
     ChatSession cached = cache.peek(id);
     if (cached == null || !cached.owner().equals(caller.userId()) || cache.copiesAreCurrent()) {
-      return readThrough(caller, id, attempt);
+      return readThrough(caller, id);
     }
     if (clock.millis() - revalidationFailedAt.get() < SUSPECT_DATABASE.toMillis()) {
       if (probing.compareAndSet(false, true)) {
         // The probe may take the whole database timeout: a database that is merely slow under
         // load ends the suspicion at its answer, rather than keeping copies stale for 5 s.
-        revalidate(caller, id, cached, MAX_STALE_READ_RETRIES, databaseTimeout)
+        revalidate(caller, id, cached, databaseTimeout)
             .whenComplete((read, failure) -> probing.set(false));
       }
       return CompletableFuture.completedFuture(local(caller, id, cached));
@@ -132,7 +125,7 @@ public final class SessionReader {
         databaseTimeout.compareTo(REVALIDATION_TIMEOUT) < 0
             ? databaseTimeout
             : REVALIDATION_TIMEOUT;
-    return revalidate(caller, id, cached, attempt, deadline);
+    return revalidate(caller, id, cached, deadline);
   }
 
   /**
@@ -141,8 +134,10 @@ public final class SessionReader {
    * cached copy is the answer ({@link ReadSource#LOCAL}): never retried.
    */
   private CompletableFuture<SessionRead> revalidate(
-      Caller caller, SessionId id, ChatSession cached, int attempt, Duration deadline) {
-    long mark = cache.mark();
+      Caller caller, SessionId id, ChatSession cached, Duration deadline) {
+    // Taken before the database is asked: a write that leaves the outbox meanwhile is in the
+    // answer.
+    Optional<Outbox.Pending> pending = ledger.pendingOf(caller, id);
     return guard
         .callOnce(
             () -> backend.changes(caller.token(), caller.userId(), id, cached.version()), deadline)
@@ -160,31 +155,33 @@ public final class SessionReader {
                 // Deleted through another instance: this copy goes, as a delete here would drop it.
                 ledger.deletedElsewhere(cached);
                 return CompletableFuture.completedFuture(
-                    ledger.answer(caller, id, Optional.empty(), ReadSource.DATABASE));
+                    ledger.answer(caller, id, pending, Optional.empty(), ReadSource.DATABASE));
               }
               Optional<ChatSession> next = changes.get().applyTo(cached);
               if (next.isEmpty()) {
                 ledger.dropCached(cached);
-                return readThrough(caller, id, attempt);
+                return readThrough(caller, id);
               }
               if (changes.get().unchanged()) {
                 ledger.stillCurrent(cached);
               } else {
                 ledger.revalidated(cached, next.get());
               }
-              // A confirmation that raced this read may have released writes the answer does not
-              // show yet: read again.
-              if (cache.confirmedSince(id, mark) && attempt < MAX_STALE_READ_RETRIES) {
-                return readCachedOrThrough(caller, id, attempt + 1);
-              }
               return CompletableFuture.completedFuture(
-                  ledger.answer(caller, id, next, ReadSource.DATABASE));
+                  ledger.answer(caller, id, pending, next, ReadSource.DATABASE));
             })
         .thenCompose(Function.identity());
   }
 
-  private CompletableFuture<SessionRead> readThrough(Caller caller, SessionId id, int attempt) {
+  /**
+   * A whole read through the database. The caller's pending writes are taken before the row is
+   * read, so every write acknowledged before the read is in the answer: still pending, or already
+   * in the row. (A row a confirmation overtook is not cached: {@link Ledger#fetched}.)
+   */
+  private CompletableFuture<SessionRead> readThrough(Caller caller, SessionId id) {
     long mark = cache.mark();
+    // Taken before the row is read: a write confirmed and released meanwhile is in the row.
+    Optional<Outbox.Pending> pending = ledger.pendingOf(caller, id);
     return fetch(caller, id, mark)
         .handle(
             (row, failure) -> {
@@ -194,13 +191,8 @@ public final class SessionReader {
                 }
                 return CompletableFuture.completedFuture(fallback(caller, id, failure));
               }
-              SessionRead read = ledger.answer(caller, id, row, ReadSource.DATABASE);
-              // A confirmation of this session after the read began may have released writes the
-              // row did not show yet (the answer then missed them): read again.
-              if (cache.confirmedSince(id, mark) && attempt < MAX_STALE_READ_RETRIES) {
-                return readThrough(caller, id, attempt + 1);
-              }
-              return CompletableFuture.completedFuture(read);
+              return CompletableFuture.completedFuture(
+                  ledger.answer(caller, id, pending, row, ReadSource.DATABASE));
             })
         .thenCompose(Function.identity());
   }
@@ -211,13 +203,14 @@ public final class SessionReader {
    */
   public CompletableFuture<SessionRead> recover(Caller caller, SessionId id) {
     ledger.forgetCached(id);
+    Optional<Outbox.Pending> pending = ledger.pendingOf(caller, id);
     return fetch(caller, id, cache.mark())
         .handle(
             (row, failure) -> {
               if (failure != null) {
                 throw Failures.translate(failure, "session " + id);
               }
-              return ledger.answer(caller, id, row, ReadSource.DATABASE);
+              return ledger.answer(caller, id, pending, row, ReadSource.DATABASE);
             });
   }
 
