@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.codebasechat.FutureResults;
 import dev.codebasechat.memory.internal.MemoryView;
 import dev.codebasechat.memory.internal.MessageIds;
+import dev.codebasechat.session.Append;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.ChatSession;
@@ -13,6 +14,7 @@ import dev.codebasechat.session.MessageId;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionNotFoundException;
 import dev.codebasechat.session.SessionPage;
+import dev.codebasechat.session.SessionQuery;
 import dev.codebasechat.session.SessionStore;
 import dev.codebasechat.session.SessionSummary;
 import dev.codebasechat.session.SessionUnavailableException;
@@ -214,7 +216,7 @@ public final class ConversationMemory<M> {
               last.timestamp(),
               MemoryView.attachment(payload, Optional.of(runs))));
     }
-    return store.appendAsync(caller, id, fresh).thenApply(receipt -> null);
+    return store.appendAsync(caller, id, Append.of(fresh)).thenApply(receipt -> null);
   }
 
   /** Whether {@code history} without a new view already reads as {@code window}. */
@@ -286,7 +288,7 @@ public final class ConversationMemory<M> {
     Caller caller = CallerContext.require();
     List<String> ids = new ArrayList<>();
     for (int offset = 0; ; offset += PAGE_SIZE) {
-      SessionPage page = store.list(caller, PAGE_SIZE, offset);
+      SessionPage page = store.list(caller, SessionQuery.limit(PAGE_SIZE).offset(offset));
       for (SessionSummary summary : page.sessions()) {
         ids.add(ConversationIds.conversationOf(caller.userId(), summary.id()));
       }

@@ -8,7 +8,8 @@ import dev.codebasechat.postgrest.FailureKind;
 import dev.codebasechat.postgrest.OperatorScope;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.PostgrestHttpException;
-import dev.codebasechat.resilience.RemoteGuard;
+import dev.codebasechat.resilience.Resilience;
+import dev.codebasechat.resilience.internal.RemoteGuard;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SetAsideWrite;
 import dev.codebasechat.session.internal.OperatorDelivery;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 
 /**
@@ -121,9 +123,10 @@ public final class JournalDrain {
    * are. A history that would break the table's limit of {@value
    * LocalSessionTable#MAX_MESSAGES_PER_SESSION} messages, and a refusal of the write itself (a 400
    * such as a CHECK on the 16 MiB history, a 409) set the writes aside with the reason. Transient
-   * failures are retried by {@code guard}; when they persist, and when the database refuses the
-   * service key's request as such (401, 403, 404, other 5xx: a wrong key, missing grants or table),
-   * the session stays pending and the drain goes on with the next.
+   * failures are retried as {@code resilience} says (timed by {@code clock} and {@code scheduler});
+   * when they persist, and when the database refuses the service key's request as such (401, 403,
+   * 404, other 5xx: a wrong key, missing grants or table), the session stays pending and the drain
+   * goes on with the next.
    *
    * <p>Sessions not started by {@code deadline} (by {@code clock}) stay pending. Set-aside records
    * are journaled in the store's format, so a gateway started later reports them too.
@@ -131,10 +134,12 @@ public final class JournalDrain {
   public static DrainReport drain(
       Journal journal,
       OperatorScope database,
-      RemoteGuard guard,
+      Resilience resilience,
+      ScheduledExecutorService scheduler,
       Clock clock,
       Instant deadline,
       DrainListener listener) {
+    RemoteGuard guard = RemoteGuard.create(resilience, clock, scheduler);
     Map<SessionId, List<JournalEntry>> bySession = new LinkedHashMap<>();
     int unreadable = 0;
     for (JournalEntry entry : journal.pending()) {

@@ -11,7 +11,7 @@ import java.time.Duration;
 public final class DeadlineExceededException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  DeadlineExceededException(Duration deadline) {
+  public DeadlineExceededException(Duration deadline) {
     super("the database did not answer within " + deadline.toMillis() + " ms", null, false, false);
   }
 }

@@ -1,7 +1,7 @@
 /**
- * The resilience layer every database call goes through: retry with backoff and a circuit breaker
- * ({@link dev.codebasechat.resilience.RemoteGuard}) and the breaker's state as the store reports
- * it.
+ * How calls to the database are retried and when the circuit breaker in front of it opens ({@link
+ * dev.codebasechat.resilience.Resilience}), the breaker's state as the store reports it, and the
+ * failure of a call that ran out of its deadline.
  */
 @NullMarked
 package dev.codebasechat.resilience;

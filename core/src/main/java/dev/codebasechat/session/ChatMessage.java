@@ -1,18 +1,23 @@
 package dev.codebasechat.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
 
 /**
  * One message of a conversation. Immutable and thread-safe.
  *
+ * <p>Made with {@link #user}, {@link #assistant}, {@link #system}, {@link #tool} or {@link #of}, a
+ * message has a fresh random id and no time yet: the store stamps it with its own clock when it
+ * accepts it ({@link #isStamped()} is false until then). {@link #withId} and {@link #withTimestamp}
+ * give an id and a time of your own (to retry an append safely, or to keep another system's ids and
+ * times); the canonical constructor takes everything at once.
+ *
  * @param id unique within its session; a repeated id is a retry, never a second message
  * @param role who wrote it
  * @param content the text, at most {@link #MAX_CONTENT_LENGTH} characters
- * @param timestamp when the message was written (by the caller's clock), kept to {@link
- *     Timestamps#PRECISION}
+ * @param timestamp when the message was written, kept to {@link Timestamps#PRECISION}; {@link
+ *     #UNSTAMPED} until a store stamps it
  * @param code optional structured attachment (for example the code of an answer), any JSON
  */
 public record ChatMessage(
@@ -23,6 +28,9 @@ public record ChatMessage(
    * MiB).
    */
   public static final int MAX_CONTENT_LENGTH = 200_000;
+
+  /** The time of a message no store has stamped yet. */
+  public static final Instant UNSTAMPED = Instant.MIN;
 
   /**
    * @throws IllegalArgumentException if {@code content} is longer than {@link #MAX_CONTENT_LENGTH}
@@ -39,16 +47,48 @@ public record ChatMessage(
     timestamp = Timestamps.truncate(timestamp);
   }
 
-  /** A message with a fresh random id, stamped with {@code clock}'s time and no attachment. */
-  public static ChatMessage of(Role role, String content, Clock clock) {
-    return of(MessageId.random(), role, content, clock);
+  /** A message of the user, with a fresh id, stamped by the store that accepts it. */
+  public static ChatMessage user(String content) {
+    return of(Role.USER, content);
   }
 
-  /**
-   * A message with the caller's own {@code id} (to retry an append safely, or to keep an id of
-   * another system), stamped with {@code clock}'s time and no attachment.
-   */
-  public static ChatMessage of(MessageId id, Role role, String content, Clock clock) {
-    return new ChatMessage(id, role, content, clock.instant(), Optional.empty());
+  /** A message of the assistant, with a fresh id, stamped by the store that accepts it. */
+  public static ChatMessage assistant(String content) {
+    return of(Role.ASSISTANT, content);
+  }
+
+  /** A system message, with a fresh id, stamped by the store that accepts it. */
+  public static ChatMessage system(String content) {
+    return of(Role.SYSTEM, content);
+  }
+
+  /** A tool's message, with a fresh id, stamped by the store that accepts it. */
+  public static ChatMessage tool(String content) {
+    return of(Role.TOOL, content);
+  }
+
+  /** A message of {@code role}, with a fresh id, stamped by the store that accepts it. */
+  public static ChatMessage of(Role role, String content) {
+    return new ChatMessage(MessageId.random(), role, content, UNSTAMPED, Optional.empty());
+  }
+
+  /** This message under the id {@code id}. */
+  public ChatMessage withId(MessageId newId) {
+    return new ChatMessage(newId, role, content, timestamp, code);
+  }
+
+  /** This message written at {@code at} (the store keeps this time instead of stamping it). */
+  public ChatMessage withTimestamp(Instant at) {
+    return new ChatMessage(id, role, content, at, code);
+  }
+
+  /** This message with {@code attachment} as its structured attachment. */
+  public ChatMessage withCode(JsonNode attachment) {
+    return new ChatMessage(id, role, content, timestamp, Optional.of(attachment));
+  }
+
+  /** Whether this message has a time: given, or stamped by a store. */
+  public boolean isStamped() {
+    return !timestamp.equals(UNSTAMPED);
   }
 }

@@ -7,9 +7,11 @@ import dev.codebasechat.FutureResults;
 import dev.codebasechat.SystemTime;
 import dev.codebasechat.embedded.LocalSessionTable;
 import dev.codebasechat.journal.Journal;
+import dev.codebasechat.postgrest.OperatorScope;
 import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.resilience.BreakerState;
-import dev.codebasechat.resilience.RemoteGuard;
+import dev.codebasechat.resilience.Resilience;
+import dev.codebasechat.resilience.internal.RemoteGuard;
 import dev.codebasechat.session.internal.AfterTheDatabase;
 import dev.codebasechat.session.internal.AfterTheJournal;
 import dev.codebasechat.session.internal.FailurePolicy;
@@ -41,10 +43,13 @@ import dev.codebasechat.writebehind.WritePacer;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -58,6 +63,14 @@ import org.slf4j.LoggerFactory;
 // because its builder is nested in it, as OkHttpClient.Builder is.
 /**
  * Chat sessions, durable in Supabase and available while it is not: the library's entry point.
+ *
+ * <pre>{@code
+ * SessionStore store = SessionStore.builder(postgrestClient).journal(journal).build();
+ * Caller alice = new Caller(verifiedUserId, AccessToken.of(usersJwt));
+ * SessionId id = store.create(alice);
+ * store.append(alice, id, Append.of(ChatMessage.user("How do I run the tests?")));
+ * List<ChatMessage> history = store.history(alice, id).session().messages();
+ * }</pre>
  *
  * <p><b>Writes</b> ({@link #append}, {@link #updateContext}, {@link #clear}, {@link #delete}) are
  * acknowledged once recorded here; they reach the database through a debounced write-behind: all
@@ -109,7 +122,6 @@ public final class SessionStore implements AutoCloseable {
   public static final Duration DEFAULT_CACHE_IDLE_EXPIRY = Duration.ofMinutes(30);
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
   public static final int DEFAULT_MAX_MESSAGES_PER_APPEND = 500;
-  public static final int DEFAULT_MAX_PAGE_SIZE = 200;
   public static final Duration DEFAULT_LOCAL_COPY_MAX_AGE = Duration.ofDays(7);
   public static final long DEFAULT_LOCAL_COPY_MAX_BYTES = 256L * 1024 * 1024;
 
@@ -166,9 +178,13 @@ public final class SessionStore implements AutoCloseable {
                 || builder.journal == null
             ? JournalBridge.none()
             : JournalBridge.over(
-                builder.journal, clock, builder.localCopyMaxAge, builder.localCopyMaxBytes);
-    this.guard =
-        builder.guard != null ? builder.guard : RemoteGuard.builder(clock, scheduler).build();
+                builder.journal,
+                clock,
+                builder.localCopyMaxAge == null
+                    ? DEFAULT_LOCAL_COPY_MAX_AGE
+                    : builder.localCopyMaxAge,
+                builder.localCopyMaxBytes);
+    this.guard = RemoteGuard.create(builder.resilience, clock, scheduler);
     SessionLocks locks = new SessionLocks();
     this.cache =
         new SessionCache(
@@ -274,15 +290,15 @@ public final class SessionStore implements AutoCloseable {
   }
 
   /**
-   * The caller's session when this process holds it and it is fresh (validated against the database
-   * within the freshness bound), without waiting for anything: no database call, no future. It is
-   * the answer {@link #history} gives on a cache hit; empty when the read would have to go to the
-   * database (then call {@link #history}). For callers that must not block, such as an HTTP
-   * server's I/O thread.
+   * The caller's session when this process caches it and the copy is fresh (validated against the
+   * database within the freshness bound), without waiting for anything: no database call, no
+   * future. It is the answer {@link #history} gives on a cache hit; empty when the read would have
+   * to go to the database (then call {@link #history}). For callers that must not block, such as an
+   * HTTP server's I/O thread.
    *
-   * @throws SessionNotFoundException if the session is held but deleted by a pending write
+   * @throws SessionNotFoundException if the session is cached but deleted by a pending write
    */
-  public Optional<SessionRead> historyIfHeld(Caller caller, SessionId id) {
+  public Optional<SessionRead> historyIfCached(Caller caller, SessionId id) {
     routing.remember(caller);
     return Optional.ofNullable(reader.cacheHit(caller, id));
   }
@@ -322,57 +338,40 @@ public final class SessionStore implements AutoCloseable {
   }
 
   /**
-   * A page of the caller's sessions, most recent activity first, optionally only those of one repo.
-   * Needs the database: fails with {@link SessionUnavailableException} when it cannot be reached
-   * rather than answering with a partial list. The caller's sessions with writes acknowledged here
-   * but not confirmed yet come first on the first page (a session created a moment ago is listed),
-   * and on no other page, so the first page may hold more than {@code limit}; sessions the caller's
+   * A page of the caller's sessions, most recent activity first, as {@code query} says. Needs the
+   * database: fails with {@link SessionUnavailableException} when it cannot be reached rather than
+   * answering with a partial list. The caller's sessions with writes acknowledged here but not
+   * confirmed yet come first on the first page (a session created a moment ago is listed), and on
+   * no other page, so the first page may hold more than the query's limit; sessions the caller's
    * pending writes delete are left out.
    */
-  public SessionPage list(Caller caller, int limit, int offset, Optional<String> repo) {
-    return FutureResults.join(listAsync(caller, limit, offset, repo));
-  }
-
-  /** {@link #list(Caller, int, int, Optional)} of every repo. */
-  public SessionPage list(Caller caller, int limit, int offset) {
-    return list(caller, limit, offset, Optional.empty());
-  }
-
-  /** {@link #list(Caller, int, int, Optional)} of one repo. */
-  public SessionPage list(Caller caller, int limit, int offset, String repo) {
-    return list(caller, limit, offset, Optional.of(repo));
-  }
-
-  /** {@link #list(Caller, int, int)} without blocking. */
-  public CompletableFuture<SessionPage> listAsync(Caller caller, int limit, int offset) {
-    return listAsync(caller, limit, offset, Optional.empty());
+  public SessionPage list(Caller caller, SessionQuery query) {
+    return FutureResults.join(listAsync(caller, query));
   }
 
   /** {@link #list} without blocking. */
-  public CompletableFuture<SessionPage> listAsync(
-      Caller caller, int limit, int offset, Optional<String> repo) {
-    if (limit < 1 || limit > DEFAULT_MAX_PAGE_SIZE) {
-      throw new IllegalArgumentException(
-          "limit must be between 1 and " + DEFAULT_MAX_PAGE_SIZE + " but was " + limit);
-    }
-    if (offset < 0) {
-      throw new IllegalArgumentException("offset must not be negative but was " + offset);
-    }
-    new ContextUpdate(repo, Optional.empty(), Optional.empty(), Optional.empty()); // validates repo
+  public CompletableFuture<SessionPage> listAsync(Caller caller, SessionQuery query) {
     routing.remember(caller);
-    return reader.list(caller, limit, offset, repo);
+    return reader.list(caller, query.limit(), query.offset(), query.repo());
   }
 
   // ---------------------------------------------------------------- writes
 
   /**
-   * Creates a new, empty session owned by the caller, with a fresh unguessable id. The database row
-   * is created by the write-behind; the session is held from now on (its owner is answered without
-   * the database).
+   * Creates a new, empty session owned by the caller, with a fresh unguessable id, and caches it
+   * (its owner is answered without the database from now on). Acknowledged as any write is: once
+   * journaled (the database row is created by the write-behind), once the embedded table holds it,
+   * or, with {@link Acknowledgement#DATABASE}, once the database created it (within the database
+   * timeout).
    */
   public SessionId create(Caller caller) {
+    return FutureResults.join(createAsync(caller));
+  }
+
+  /** {@link #create(Caller)} without blocking. */
+  public CompletableFuture<SessionId> createAsync(Caller caller) {
     routing.remember(caller);
-    return FutureResults.join(writePath.createFresh(caller, SessionId.generate(clock)));
+    return writePath.createFresh(caller, SessionId.generate(clock));
   }
 
   /**
@@ -397,48 +396,26 @@ public final class SessionStore implements AutoCloseable {
   }
 
   /**
-   * Appends {@code messages} to the caller's session, creating it on first use. Acknowledged once
-   * recorded; messages whose ids the session already holds are skipped (a retry is harmless).
+   * Appends {@code append}'s messages to the caller's session, creating it on first use, and moves
+   * its context when the append says so. Acknowledged once recorded; messages whose ids the session
+   * already holds are skipped (a retry is harmless); messages without a time are stamped with the
+   * store's clock.
    *
-   * @throws IllegalArgumentException if {@code messages} is empty or longer than the configured
-   *     maximum
+   * @throws IllegalArgumentException if {@code append} carries no message, or more than the
+   *     configured maximum
    */
-  public AppendReceipt append(Caller caller, SessionId id, List<ChatMessage> messages) {
-    return FutureResults.join(
-        appendAsync(caller, id, messages, Optional.empty(), Optional.empty()));
+  public AppendReceipt append(Caller caller, SessionId id, Append append) {
+    return FutureResults.join(appendAsync(caller, id, append));
   }
 
-  /** {@link #append(Caller, SessionId, List)}, moving {@code repo} and {@code currentFile} too. */
-  public AppendReceipt append(
-      Caller caller,
-      SessionId id,
-      List<ChatMessage> messages,
-      Optional<String> repo,
-      Optional<String> currentFile) {
-    return FutureResults.join(appendAsync(caller, id, messages, repo, currentFile));
-  }
-
-  /** {@link #append(Caller, SessionId, List)} without blocking. */
-  public CompletableFuture<AppendReceipt> appendAsync(
-      Caller caller, SessionId id, List<ChatMessage> messages) {
-    return appendAsync(caller, id, messages, Optional.empty(), Optional.empty());
-  }
-
-  /**
-   * {@link #append} without blocking; {@code repo} and {@code currentFile} move the context too.
-   */
-  public CompletableFuture<AppendReceipt> appendAsync(
-      Caller caller,
-      SessionId id,
-      List<ChatMessage> messages,
-      Optional<String> repo,
-      Optional<String> currentFile) {
-    PendingOp.Append append = checkedAppend(messages, repo, currentFile);
+  /** {@link #append} without blocking. */
+  public CompletableFuture<AppendReceipt> appendAsync(Caller caller, SessionId id, Append append) {
+    PendingOp.Append write = checked(append);
     routing.remember(caller);
     if (ownership.knownToBeAnothers(caller, id)) {
       return CompletableFuture.failedFuture(new SessionNotFoundException(id));
     }
-    return writePath.append(caller, id, append);
+    return writePath.append(caller, id, write);
   }
 
   /**
@@ -447,34 +424,26 @@ public final class SessionStore implements AutoCloseable {
    * Answered from what this process holds or knows, or after one read of the session's head (never
    * its history), bounded by the database timeout.
    */
-  public AppendReceipt appendExisting(Caller caller, SessionId id, List<ChatMessage> messages) {
-    return FutureResults.join(
-        appendExistingAsync(caller, id, messages, Optional.empty(), Optional.empty()));
+  public AppendReceipt appendExisting(Caller caller, SessionId id, Append append) {
+    return FutureResults.join(appendExistingAsync(caller, id, append));
   }
 
-  /**
-   * {@link #appendExisting} without blocking; {@code repo} and {@code currentFile} move the context
-   * too.
-   */
+  /** {@link #appendExisting} without blocking. */
   public CompletableFuture<AppendReceipt> appendExistingAsync(
-      Caller caller,
-      SessionId id,
-      List<ChatMessage> messages,
-      Optional<String> repo,
-      Optional<String> currentFile) {
-    checkedAppend(messages, repo, currentFile);
+      Caller caller, SessionId id, Append append) {
+    checked(append);
     routing.remember(caller);
     return writePath
         .existingSession(caller, id)
-        .thenCompose(known -> appendAsync(caller, id, messages, repo, currentFile));
+        .thenCompose(known -> appendAsync(caller, id, append));
   }
 
   /**
-   * The append of {@code messages} (the first of a repeated id kept), moving {@code repo} and
-   * {@code currentFile}, once its limits are checked.
+   * {@code append} as the write-behind records it, once its size is checked: the first of a
+   * repeated id kept, messages without a time stamped now.
    */
-  private PendingOp.Append checkedAppend(
-      List<ChatMessage> messages, Optional<String> repo, Optional<String> currentFile) {
+  private PendingOp.Append checked(Append append) {
+    List<ChatMessage> messages = append.messages();
     if (messages.isEmpty() || messages.size() > maxMessagesPerAppend) {
       throw new IllegalArgumentException(
           "an append must carry 1.."
@@ -482,11 +451,12 @@ public final class SessionStore implements AutoCloseable {
               + " messages but had "
               + messages.size());
     }
-    // The constructor applies the same limits as a context update (and as the database).
-    new ContextUpdate(repo, currentFile, Optional.empty(), Optional.empty());
+    Instant now = clock.instant();
     Map<MessageId, ChatMessage> unique = new LinkedHashMap<>();
-    messages.forEach(message -> unique.putIfAbsent(message.id(), message));
-    return new PendingOp.Append(List.copyOf(unique.values()), repo, currentFile);
+    for (ChatMessage message : messages) {
+      unique.putIfAbsent(message.id(), message.isStamped() ? message : message.withTimestamp(now));
+    }
+    return new PendingOp.Append(List.copyOf(unique.values()), append.repo(), append.currentFile());
   }
 
   /** Changes the session's context. The session must exist for the caller. */
@@ -559,12 +529,12 @@ public final class SessionStore implements AutoCloseable {
   }
 
   /**
-   * Writes that wait for their owners: pending writes of owners this process has no usable token
-   * for (after a restart: tokens are never written to disk), when no service key was given to
-   * deliver them ({@link Builder#operatorDelivery}), or when the database refused the key; they are
-   * sent when each owner makes a request here again.
+   * Writes that wait for a token of their owners: pending writes of owners this process has no
+   * usable token for (after a restart: tokens are never written to disk), when no service key was
+   * given to deliver them ({@link Builder#operatorDelivery}), or when the database refused the key;
+   * they are sent when each owner makes a request here again.
    */
-  public int writesWaitingForOwners() {
+  public int writesWaitingForToken() {
     return routing.writesWaitingForToken();
   }
 
@@ -668,18 +638,28 @@ public final class SessionStore implements AutoCloseable {
     return this;
   }
 
-  /** Builds a {@link SessionStore}; every setter rejects a bad value at once. */
+  /**
+   * Builds a {@link SessionStore}. Every setter rejects a bad value at once, and an option that
+   * does not apply to the store being built is refused with the reason ({@link
+   * IllegalStateException}): at once in embedded mode, at {@link #build()} for options that
+   * conflict with {@link Acknowledgement#DATABASE}. Not thread-safe.
+   */
   public static final class Builder {
+    private static final String NO_WRITE_BEHIND =
+        "an embedded store writes to its table before it answers: there is no write-behind";
+    private static final String NO_DATABASE = "an embedded store calls no database";
+
     private final SessionBackend backend;
 
-    /**
-     * The embedded default (a local table) rather than Supabase: decides the store's write path.
-     */
+    /** The embedded default (a local table) rather than Supabase. */
     private final boolean embedded;
+
+    /** Options given that need the write-behind (refused with database acknowledgement). */
+    private final Set<String> writeBehindOptions = new LinkedHashSet<>();
 
     private Clock clock = SystemTime.clock();
     private @Nullable ScheduledExecutorService scheduler;
-    private @Nullable RemoteGuard guard;
+    private Resilience resilience = Resilience.defaults();
     private Duration debounce = WritePacer.DEFAULT_DEBOUNCE;
     private @Nullable Duration maxWait;
     private FlushConcurrency flushConcurrency = FlushConcurrency.DEFAULT;
@@ -688,11 +668,11 @@ public final class SessionStore implements AutoCloseable {
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private int maxMessagesPerAppend = DEFAULT_MAX_MESSAGES_PER_APPEND;
     private @Nullable Journal journal;
-    private Duration localCopyMaxAge = DEFAULT_LOCAL_COPY_MAX_AGE;
+    private @Nullable Duration localCopyMaxAge;
     private long localCopyMaxBytes = DEFAULT_LOCAL_COPY_MAX_BYTES;
     private Duration databaseTimeout = DEFAULT_DATABASE_TIMEOUT;
     private Duration cacheFreshness = DEFAULT_CACHE_FRESHNESS;
-    private dev.codebasechat.postgrest.@Nullable OperatorScope operatorScope;
+    private @Nullable OperatorScope operatorScope;
     private Acknowledgement acknowledgement = Acknowledgement.JOURNAL;
 
     private Builder(SessionBackend backend, boolean embedded) {
@@ -701,8 +681,8 @@ public final class SessionStore implements AutoCloseable {
     }
 
     /**
-     * Source of time for timestamps, debounce, cache expiry and the breaker; default UTC system
-     * clock.
+     * The source of every time the store keeps: message stamps, debounce, cache expiry, the
+     * breaker, retries; default the UTC system clock. The only clock the store reads.
      */
     public Builder clock(Clock clock) {
       this.clock = clock;
@@ -710,53 +690,76 @@ public final class SessionStore implements AutoCloseable {
     }
 
     /**
-     * Runs debounce timers, retries and flush starts. Default: two daemon threads owned (and shut
-     * down) by the store. A scheduler passed here is not shut down by {@link #close()}.
+     * Runs debounce timers, retries, deadlines and flush starts. Default: two daemon threads owned
+     * (and shut down) by the store. A scheduler passed here is not shut down by {@link #close()}.
      */
     public Builder scheduler(ScheduledExecutorService scheduler) {
       this.scheduler = scheduler;
       return this;
     }
 
-    /** Retry and breaker around every database call; default {@link RemoteGuard}'s defaults. */
-    public Builder guard(RemoteGuard guard) {
-      this.guard = guard;
+    /**
+     * Retry and circuit breaker around every database call; default {@link Resilience#defaults()}.
+     */
+    public Builder resilience(Resilience settings) {
+      refuseIfEmbedded("resilience", NO_DATABASE);
+      this.resilience = settings;
       return this;
     }
 
     /** Quiet time that coalesces a session's writes into one request; default 500 ms. */
-    public Builder debounce(Duration debounce) {
-      this.debounce = DurationSettings.requirePositive("debounce", debounce);
+    public Builder debounce(Duration window) {
+      refuseIfEmbedded("debounce", NO_WRITE_BEHIND);
+      this.debounce = DurationSettings.requirePositive("debounce", window);
+      writeBehindOptions.add("debounce");
       return this;
     }
 
     /** Longest a write waits before it is sent; default equal to the debounce window. */
-    public Builder maxWait(Duration maxWait) {
-      this.maxWait = DurationSettings.requirePositive("maxWait", maxWait);
+    public Builder maxWait(Duration wait) {
+      refuseIfEmbedded("maxWait", NO_WRITE_BEHIND);
+      this.maxWait = DurationSettings.requirePositive("maxWait", wait);
+      writeBehindOptions.add("maxWait");
       return this;
     }
 
     /**
-     * Longest a caller waits on the database: a read of a session this process does not hold, the
-     * head read before a write to such a session, a creation under a chosen id, a listing. Past it
-     * the call fails with {@link SessionUnavailableException} (and counts against the circuit
-     * breaker). Flushes of the write-behind are not bounded by it. Default 2 s.
+     * How many sessions are flushed in parallel; default {@link FlushConcurrency#DEFAULT}: a limit
+     * from 8 that adapts to how fast the database answers (1 to 64), and shrinks when flushes fail,
+     * so that a backlog after an outage goes out as the database can take it.
+     */
+    public Builder flushConcurrency(FlushConcurrency concurrency) {
+      refuseIfEmbedded("flushConcurrency", NO_WRITE_BEHIND);
+      this.flushConcurrency = concurrency;
+      writeBehindOptions.add("flushConcurrency");
+      return this;
+    }
+
+    /**
+     * Longest a caller waits on the database: a read of a session this process does not cache, the
+     * head read before a write to such a session, a creation under a chosen id, a listing, a write
+     * acknowledged by the database. Past it the call fails with {@link SessionUnavailableException}
+     * (and counts against the circuit breaker). Flushes of the write-behind are not bounded by it.
+     * Default 2 s.
      */
     public Builder databaseTimeout(Duration timeout) {
+      refuseIfEmbedded("databaseTimeout", NO_DATABASE);
       this.databaseTimeout = DurationSettings.requirePositive("databaseTimeout", timeout);
       return this;
     }
 
     /**
-     * The staleness bound across instances: a held session is answered from memory for this long
+     * The staleness bound across instances: a cached session is answered from memory for this long
      * after the database last confirmed it; the first read after that asks the database what
-     * changed since the version held (one request that costs what changed, not the history) and
-     * answers the result, or the held copy when the database does not answer within 300 ms. So a
+     * changed since the version cached (one request that costs what changed, not the history) and
+     * answers the result, or the cached copy when the database does not answer within 300 ms. So a
      * write confirmed through another instance shows in reads here at most this long after (plus
-     * one round trip). {@link Duration#ZERO} asks on every read. Default 1 s. Not used in embedded
-     * mode, where this process is the only writer.
+     * one round trip). {@link Duration#ZERO} asks on every read. Default 1 s.
      */
     public Builder cacheFreshness(Duration freshness) {
+      refuseIfEmbedded(
+          "cacheFreshness",
+          "this process is the embedded table's only writer, so a cached session is always current");
       if (freshness.isNegative()) {
         throw new IllegalArgumentException(
             "cacheFreshness must not be negative but was " + freshness);
@@ -774,41 +777,26 @@ public final class SessionStore implements AutoCloseable {
      * never written; what cannot be stored is set aside). The key is used for nothing else: never
      * for a user's request, reads included. Default: none (such writes wait for their owners).
      */
-    public Builder operatorDelivery(dev.codebasechat.postgrest.OperatorScope serviceScope) {
+    public Builder operatorDelivery(OperatorScope serviceScope) {
+      refuseIfEmbedded("operatorDelivery", "an embedded store has no database to deliver to");
       this.operatorScope = serviceScope;
+      writeBehindOptions.add("operatorDelivery");
       return this;
     }
 
     /**
-     * When a write is acknowledged in Supabase mode ({@link Acknowledgement}); default {@link
-     * Acknowledgement#JOURNAL}. With {@link Acknowledgement#DATABASE} the journal is not used.
-     * Ignored in embedded mode.
+     * When a write is acknowledged ({@link Acknowledgement}); default {@link
+     * Acknowledgement#JOURNAL}. {@link Acknowledgement#DATABASE} keeps nothing the database does
+     * not hold, so the options of the journal and the write-behind are refused with it.
      */
-    public Builder acknowledgement(Acknowledgement acknowledgement) {
-      this.acknowledgement = acknowledgement;
+    public Builder acknowledgement(Acknowledgement when) {
+      refuseIfEmbedded(
+          "acknowledgement", "an embedded store acknowledges a write once its table holds it");
+      this.acknowledgement = when;
       return this;
     }
 
-    /** Exactly {@code sessions} flushed in parallel: {@code flushConcurrency(fixed(sessions))}. */
-    public Builder maxConcurrentFlushes(int sessions) {
-      if (sessions < 1) {
-        throw new IllegalArgumentException(
-            "maxConcurrentFlushes must be at least 1 but was " + sessions);
-      }
-      return flushConcurrency(FlushConcurrency.fixed(sessions));
-    }
-
-    /**
-     * How many sessions are flushed in parallel; default {@link FlushConcurrency#DEFAULT}: a limit
-     * from 8 that adapts to how fast the database answers (1 to 64), and shrinks when flushes fail,
-     * so that a backlog after an outage goes out as the database can take it.
-     */
-    public Builder flushConcurrency(FlushConcurrency concurrency) {
-      this.flushConcurrency = concurrency;
-      return this;
-    }
-
-    /** Approximate bytes of confirmed sessions kept in memory; default 256 MiB. */
+    /** Approximate bytes of sessions cached in memory; default 256 MiB. */
     public Builder cacheMaximumWeightBytes(long bytes) {
       if (bytes < 1) {
         throw new IllegalArgumentException(
@@ -847,11 +835,12 @@ public final class SessionStore implements AutoCloseable {
      * Makes every acknowledged write durable in {@code journal} first, releases it once the
      * database confirmed it, and replays what it holds when the store is built (each owner's writes
      * are sent once that owner presents a token again: tokens are never written to disk). Without a
-     * journal, unconfirmed writes live in memory only. Ignored in embedded mode, whose table is
-     * itself durable. The store does not close the journal.
+     * journal, unconfirmed writes live in memory only. The store does not close the journal.
      */
-    public Builder journal(Journal journal) {
-      this.journal = journal;
+    public Builder journal(Journal durable) {
+      refuseIfEmbedded("journal", "the embedded table is itself durable");
+      this.journal = durable;
+      writeBehindOptions.add("journal");
       return this;
     }
 
@@ -859,8 +848,10 @@ public final class SessionStore implements AutoCloseable {
      * Retention of the journal's local copies of confirmed sessions: copies not refreshed for
      * {@code maxAge} go, then the least recently refreshed until they take at most {@code
      * maxBytes}; copies of sessions with pending writes always stay. Defaults: 7 days, 256 MiB.
+     * Needs a {@link #journal}.
      */
     public Builder localCopyRetention(Duration maxAge, long maxBytes) {
+      refuseIfEmbedded("localCopyRetention", "only a journal keeps local copies");
       this.localCopyMaxAge = DurationSettings.requirePositive("localCopyRetention maxAge", maxAge);
       if (maxBytes < 1) {
         throw new IllegalArgumentException(
@@ -870,8 +861,31 @@ public final class SessionStore implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The store; replays what its journal holds.
+     *
+     * @throws IllegalStateException when options conflict (see {@link #acknowledgement}, {@link
+     *     #localCopyRetention})
+     */
     public SessionStore build() {
+      if (acknowledgement == Acknowledgement.DATABASE && !writeBehindOptions.isEmpty()) {
+        throw new IllegalStateException(
+            String.join(", ", writeBehindOptions)
+                + (writeBehindOptions.size() == 1 ? " does" : " do")
+                + " not apply with Acknowledgement.DATABASE: a write is answered once the"
+                + " database holds it, so nothing is journaled and there is no write-behind");
+      }
+      if (localCopyMaxAge != null && journal == null) {
+        throw new IllegalStateException(
+            "localCopyRetention needs a journal: only a journal keeps local copies");
+      }
       return new SessionStore(this).replayJournal();
+    }
+
+    private void refuseIfEmbedded(String option, String why) {
+      if (embedded) {
+        throw new IllegalStateException(option + " does not apply to an embedded store: " + why);
+      }
     }
   }
 }

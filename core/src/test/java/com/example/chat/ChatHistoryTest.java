@@ -5,16 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.session.Append;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
-import dev.codebasechat.session.Role;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionStore;
 import dev.codebasechat.testing.Outage;
 import dev.codebasechat.testing.SupabaseTestServer;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,11 +36,11 @@ class ChatHistoryTest {
                 .build();
         SessionStore store = SessionStore.builder(client).build()) {
       SessionId id = store.create(alice);
-      store.append(alice, id, List.of(ChatMessage.of(Role.USER, "hello", Clock.systemUTC())));
+      store.append(alice, id, Append.of(ChatMessage.user("hello")));
       assertThat(store.flush(Duration.ofSeconds(10)).isComplete()).isTrue();
 
       supabase.failNext(2, Outage.DATABASE_UNAVAILABLE); // two 503 PGRST000, then normal service
-      store.append(alice, id, List.of(ChatMessage.of(Role.ASSISTANT, "hi!", Clock.systemUTC())));
+      store.append(alice, id, Append.of(ChatMessage.assistant("hi!")));
       assertThat(store.flush(Duration.ofSeconds(10)).isComplete()).isTrue(); // retried, stored once
 
       String sql =

@@ -5,6 +5,7 @@ import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.session.Append;
 import dev.codebasechat.session.AppendReceipt;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
@@ -12,6 +13,7 @@ import dev.codebasechat.session.FlushReport;
 import dev.codebasechat.session.MessageId;
 import dev.codebasechat.session.Role;
 import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionQuery;
 import dev.codebasechat.session.SessionStore;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -91,7 +93,7 @@ public final class CrashChild {
       if (count == 0) {
         for (User user : users) {
           // Presenting the token releases the user's replayed writes.
-          store.list(user.caller(), 1, 0, Optional.empty());
+          store.list(user.caller(), SessionQuery.limit(1));
         }
         FlushReport report = store.flush(Duration.ofSeconds(60));
         out.println(report.isComplete() ? "DRAINED" : "PENDING " + report.pendingWrites());
@@ -113,13 +115,14 @@ public final class CrashChild {
           store.append(
               user.caller(),
               user.session(),
-              List.of(
-                  new ChatMessage(
-                      MessageId.of(id),
-                      Role.USER,
-                      "message " + id,
-                      clock.instant(),
-                      Optional.empty())));
+              Append.of(
+                  List.of(
+                      new ChatMessage(
+                          MessageId.of(id),
+                          Role.USER,
+                          "message " + id,
+                          clock.instant(),
+                          Optional.empty()))));
       if (receipt.accepted() == 1) {
         out.println("ACK " + user.session() + " " + id);
         out.flush();

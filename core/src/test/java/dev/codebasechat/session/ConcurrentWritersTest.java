@@ -116,7 +116,7 @@ class ConcurrentWritersTest {
                           "from " + writer,
                           SystemTime.clock().instant(),
                           Optional.empty());
-                  store.append(caller, id, List.of(message));
+                  store.append(caller, id, Append.of(List.of(message)));
                   acked.add(message.id().value());
                 }
                 return acked;

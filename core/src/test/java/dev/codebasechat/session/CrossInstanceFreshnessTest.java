@@ -80,7 +80,7 @@ class CrossInstanceFreshnessTest {
   private SessionId heldBy(
       StoreFixture reader, StoreFixture writer, UUID user, String suffix, String first) {
     SessionId id = StoreFixture.sessionId(suffix);
-    writer.store.append(writer.caller(user), id, List.of(writer.message(first)));
+    writer.store.append(writer.caller(user), id, Append.of(List.of(writer.message(first))));
     writer.drainAll();
     assertThat(ids(reader.store.history(reader.caller(user), id))).containsExactly(first);
     return id;
@@ -93,7 +93,7 @@ class CrossInstanceFreshnessTest {
     UUID user = supabase.newUser();
     SessionId id = heldBy(one, two, user, "fresh001", "m1");
     clock.advance(Duration.ofMillis(10));
-    two.store.append(two.caller(user), id, List.of(two.message("m2")));
+    two.store.append(two.caller(user), id, Append.of(List.of(two.message("m2"))));
     two.drainAll();
     supabase.clearRequests();
 
@@ -114,7 +114,7 @@ class CrossInstanceFreshnessTest {
     StoreFixture two = instance(BOUND);
     UUID user = supabase.newUser();
     SessionId id = heldBy(one, two, user, "fresh002", "m1");
-    two.store.append(two.caller(user), id, List.of(two.message("m2")));
+    two.store.append(two.caller(user), id, Append.of(List.of(two.message("m2"))));
     two.drainAll();
 
     assertThat(ids(one.store.history(one.caller(user), id))).containsExactly("m1", "m2");
@@ -126,7 +126,7 @@ class CrossInstanceFreshnessTest {
     StoreFixture two = instance(BOUND);
     UUID user = supabase.newUser();
     SessionId id = StoreFixture.sessionId("fresh003");
-    two.store.append(two.caller(user), id, two.messages("long", 200));
+    two.store.append(two.caller(user), id, Append.of(two.messages("long", 200)));
     two.drainAll();
     one.store.history(one.caller(user), id);
     clock.advance(BOUND);
@@ -245,7 +245,8 @@ class CrossInstanceFreshnessTest {
     for (int i = 0; i < 20; i++) {
       StoreFixture through = i % 2 == 0 ? one : two;
       String messageId = "turn-" + i;
-      through.store.append(through.caller(user), id, List.of(through.message(messageId)));
+      through.store.append(
+          through.caller(user), id, Append.of(List.of(through.message(messageId))));
       sent.add(messageId);
       clock.advance(Duration.ofMillis(10));
     }
@@ -265,9 +266,11 @@ class CrossInstanceFreshnessTest {
     UUID user = supabase.newUser();
     SessionId id = heldBy(prompt, prompt, user, "order002", "m0");
     clock.advance(Duration.ofMillis(10));
-    late.store.appendExisting(late.caller(user), id, List.of(late.message("acknowledged-first")));
+    late.store.appendExisting(
+        late.caller(user), id, Append.of(List.of(late.message("acknowledged-first"))));
     clock.advance(Duration.ofMillis(10));
-    prompt.store.append(prompt.caller(user), id, List.of(prompt.message("acknowledged-second")));
+    prompt.store.append(
+        prompt.caller(user), id, Append.of(List.of(prompt.message("acknowledged-second"))));
     prompt.drainAll(); // the second is stored first
     late.drainAll();
     clock.advance(BOUND);

@@ -10,7 +10,6 @@ import dev.codebasechat.testing.SupabaseTestServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -68,9 +67,7 @@ class DatabaseAcknowledgementTest {
     SessionId id = f.store.create(alice);
 
     AppendReceipt receipt =
-        f.resolve(
-            f.store.appendAsync(
-                alice, id, List.of(f.message("m1")), Optional.empty(), Optional.empty()));
+        f.resolve(f.store.appendAsync(alice, id, Append.of(List.of(f.message("m1")))));
 
     assertThat(receipt.pendingWrites()).isZero();
     assertThat(storedIds(id)).containsExactly("m1");
@@ -85,9 +82,7 @@ class DatabaseAcknowledgementTest {
     supabase.goDown(Outage.CONNECTION_REFUSED);
 
     Throwable failure =
-        f.failureOf(
-            f.store.appendAsync(
-                alice, id, List.of(f.message("m1")), Optional.empty(), Optional.empty()));
+        f.failureOf(f.store.appendAsync(alice, id, Append.of(List.of(f.message("m1")))));
     supabase.goUp();
 
     assertThat(failure).isInstanceOf(SessionUnavailableException.class);
@@ -103,17 +98,13 @@ class DatabaseAcknowledgementTest {
     supabase.clearRequests();
     List<CompletableFuture<AppendReceipt>> sent = new ArrayList<>();
     try (AnswerHold hold = supabase.holdAnswers()) {
-      sent.add(
-          f.store.appendAsync(
-              alice, id, List.of(f.message("m0")), Optional.empty(), Optional.empty()));
+      sent.add(f.store.appendAsync(alice, id, Append.of(List.of(f.message("m0")))));
       f.scheduler.runDueTasks();
       await("the first append in flight")
           .atMost(Duration.ofSeconds(10))
           .until(() -> hold.waiting() == 1);
       for (int i = 1; i < 10; i++) {
-        sent.add(
-            f.store.appendAsync(
-                alice, id, List.of(f.message("m" + i)), Optional.empty(), Optional.empty()));
+        sent.add(f.store.appendAsync(alice, id, Append.of(List.of(f.message("m" + i)))));
       }
     }
     sent.forEach(f::resolve);
@@ -130,9 +121,7 @@ class DatabaseAcknowledgementTest {
     UUID user = supabase.newUser();
     Caller alice = f.caller(user);
     SessionId id = f.store.create(alice);
-    f.resolve(
-        f.store.appendAsync(
-            alice, id, List.of(f.message("m1")), Optional.empty(), Optional.empty()));
+    f.resolve(f.store.appendAsync(alice, id, Append.of(List.of(f.message("m1")))));
 
     SessionRead cleared = f.resolve(f.store.clearAsync(alice, id));
 
@@ -148,9 +137,7 @@ class DatabaseAcknowledgementTest {
     SessionId id = f.store.create(alice);
 
     Throwable failure =
-        f.failureOf(
-            f.store.appendAsync(
-                mallory, id, List.of(f.message("x")), Optional.empty(), Optional.empty()));
+        f.failureOf(f.store.appendAsync(mallory, id, Append.of(List.of(f.message("x")))));
 
     assertThat(failure).isInstanceOf(SessionNotFoundException.class);
     assertThat(storedIds(id)).isEmpty();

@@ -60,7 +60,8 @@ class DurableRecordIsolationTest {
                 .build()) {
       Caller alice = new Caller(ALICE, AccessToken.of(supabase.tokenFor(ALICE)));
       CompletableFuture<AppendReceipt> held =
-          CompletableFuture.supplyAsync(() -> store.append(alice, slow, List.of(message("held"))));
+          CompletableFuture.supplyAsync(
+              () -> store.append(alice, slow, Append.of(List.of(message("held")))));
       assertThat(entered.await(30, TimeUnit.SECONDS)).as("the slow record started").isTrue();
 
       CompletableFuture<FlushReport> others =
@@ -68,7 +69,7 @@ class DurableRecordIsolationTest {
               () -> {
                 for (int i = 0; i < OTHER_SESSIONS; i++) {
                   SessionId id = SessionId.of("chat-1767225600000-other" + i);
-                  store.append(alice, id, List.of(message("m" + i)));
+                  store.append(alice, id, Append.of(List.of(message("m" + i))));
                   assertThat(store.history(alice, id).session().messageCount()).isEqualTo(1);
                 }
                 return store.flush(Duration.ofSeconds(60));

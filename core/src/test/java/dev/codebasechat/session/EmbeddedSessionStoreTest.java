@@ -76,7 +76,7 @@ class EmbeddedSessionStoreTest {
     open();
     Caller alice = caller(ALICE);
     SessionId id = store.create(alice);
-    store.append(alice, id, List.of(message("m1"), message("m2")));
+    store.append(alice, id, Append.of(List.of(message("m1"), message("m2"))));
 
     restart();
     SessionRead read = store.history(alice, id);
@@ -90,7 +90,8 @@ class EmbeddedSessionStoreTest {
   void append_isDurableWhenAcknowledged_withNothingPending() {
     open();
     AppendReceipt receipt =
-        store.append(caller(ALICE), SessionId.of("chat-1-abcdef"), List.of(message("m1")));
+        store.append(
+            caller(ALICE), SessionId.of("chat-1-abcdef"), Append.of(List.of(message("m1"))));
 
     assertThat(receipt.pendingWrites()).isZero();
     assertThat(store.pendingSessions()).isEmpty();
@@ -101,9 +102,10 @@ class EmbeddedSessionStoreTest {
   void append_sameIdTwice_isStoredOnce() {
     open();
     SessionId id = SessionId.of("chat-1-dedupe");
-    store.append(caller(ALICE), id, List.of(message("m1")));
+    store.append(caller(ALICE), id, Append.of(List.of(message("m1"))));
 
-    AppendReceipt again = store.append(caller(ALICE), id, List.of(message("m1"), message("m2")));
+    AppendReceipt again =
+        store.append(caller(ALICE), id, Append.of(List.of(message("m1"), message("m2"))));
 
     assertThat(again.accepted()).isEqualTo(1);
     assertThat(again.duplicates()).isEqualTo(1);
@@ -114,11 +116,11 @@ class EmbeddedSessionStoreTest {
   void otherUser_cannotReadAppendClearOrDelete_andNothingChanges() {
     open();
     SessionId id = SessionId.of("chat-1-private");
-    store.append(caller(ALICE), id, List.of(message("secret")));
+    store.append(caller(ALICE), id, Append.of(List.of(message("secret"))));
     Caller bob = caller(BOB);
 
     assertThatThrownBy(() -> store.history(bob, id)).isInstanceOf(SessionNotFoundException.class);
-    assertThatThrownBy(() -> store.append(bob, id, List.of(message("x"))))
+    assertThatThrownBy(() -> store.append(bob, id, Append.of(List.of(message("x")))))
         .isInstanceOf(SessionNotFoundException.class);
     assertThatThrownBy(() -> store.clear(bob, id)).isInstanceOf(SessionNotFoundException.class);
     assertThatThrownBy(() -> store.delete(bob, id)).isInstanceOf(SessionNotFoundException.class);
@@ -133,8 +135,8 @@ class EmbeddedSessionStoreTest {
     Caller alice = caller(ALICE);
     SessionId kept = SessionId.of("chat-1-cleared");
     SessionId gone = SessionId.of("chat-1-deleted");
-    store.append(alice, kept, List.of(message("m1")));
-    store.append(alice, gone, List.of(message("m1")));
+    store.append(alice, kept, Append.of(List.of(message("m1"))));
+    store.append(alice, gone, Append.of(List.of(message("m1"))));
 
     assertThat(store.clear(alice, kept).session().messages()).isEmpty();
     store.delete(alice, gone);
@@ -163,12 +165,15 @@ class EmbeddedSessionStoreTest {
   @Test
   void list_showsOnlyTheCallersSessions_newestFirst() {
     open();
-    store.append(caller(ALICE), SessionId.of("chat-1-firstone"), List.of(message("a")));
+    store.append(caller(ALICE), SessionId.of("chat-1-firstone"), Append.of(List.of(message("a"))));
     clock.advance(Duration.ofSeconds(1));
-    store.append(caller(ALICE), SessionId.of("chat-1-second"), List.of(message("a"), message("b")));
-    store.append(caller(BOB), SessionId.of("chat-1-bobsone"), List.of(message("x")));
+    store.append(
+        caller(ALICE),
+        SessionId.of("chat-1-second"),
+        Append.of(List.of(message("a"), message("b"))));
+    store.append(caller(BOB), SessionId.of("chat-1-bobsone"), Append.of(List.of(message("x"))));
 
-    SessionPage page = store.list(caller(ALICE), 10, 0, Optional.empty());
+    SessionPage page = store.list(caller(ALICE), SessionQuery.limit(10));
 
     assertThat(page.sessions())
         .extracting(s -> s.id().value())

@@ -96,12 +96,12 @@ class HeldSessionsTest {
     Caller alice = f.caller(supabase.newUser());
     SessionId id = f.store.create(alice);
     for (int i = 1; i <= 3; i++) {
-      f.store.append(alice, id, List.of(f.message("m" + i)));
+      f.store.append(alice, id, Append.of(List.of(f.message("m" + i))));
     }
     f.drainAll();
     supabase.goDown(Outage.DATABASE_UNAVAILABLE);
 
-    AppendReceipt during = f.store.append(alice, id, List.of(f.message("m4")));
+    AppendReceipt during = f.store.append(alice, id, Append.of(List.of(f.message("m4"))));
     SessionRead read = f.store.history(alice, id);
 
     assertThat(f.store.cachedSessions()).isEqualTo(1);
@@ -123,7 +123,7 @@ class HeldSessionsTest {
     StoreFixture f = store();
     Caller alice = f.caller(supabase.newUser());
     SessionId id = StoreFixture.sessionId("firstw01");
-    f.store.append(alice, id, List.of(f.message("m1")));
+    f.store.append(alice, id, Append.of(List.of(f.message("m1"))));
     f.drainAll();
     supabase.goDown(Outage.CONNECTION_REFUSED);
 
@@ -138,14 +138,14 @@ class HeldSessionsTest {
     UUID user = supabase.newUser();
     StoreFixture other = store(); // another gateway wrote the conversation
     SessionId id = StoreFixture.sessionId("nothld01");
-    other.store.append(other.caller(user), id, other.messages("old", 200));
+    other.store.append(other.caller(user), id, Append.of(other.messages("old", 200)));
     other.drainAll();
     supabase.clearRequests();
     StoreFixture f = store();
     Caller alice = f.caller(user);
 
-    f.store.appendExisting(alice, id, List.of(f.message("new1")));
-    f.store.appendExisting(alice, id, List.of(f.message("new2")));
+    f.store.appendExisting(alice, id, Append.of(List.of(f.message("new1"))));
+    f.store.appendExisting(alice, id, Append.of(List.of(f.message("new2"))));
     f.drainAll();
 
     assertThat(tableReads(id))
@@ -168,19 +168,14 @@ class HeldSessionsTest {
   void appendExisting_ofAnotherUsersSession_isNotFound_andRecordsNothing() {
     StoreFixture owner = store();
     SessionId id = StoreFixture.sessionId("others01");
-    owner.store.append(owner.caller(supabase.newUser()), id, List.of(owner.message("m1")));
+    owner.store.append(
+        owner.caller(supabase.newUser()), id, Append.of(List.of(owner.message("m1"))));
     owner.drainAll();
     StoreFixture f = store();
     Caller bob = f.caller(supabase.newUser());
 
     assertThat(
-            f.failureOf(
-                f.store.appendExistingAsync(
-                    bob,
-                    id,
-                    List.of(f.message("b1")),
-                    java.util.Optional.empty(),
-                    java.util.Optional.empty())))
+            f.failureOf(f.store.appendExistingAsync(bob, id, Append.of(List.of(f.message("b1"))))))
         .isInstanceOf(SessionNotFoundException.class);
     assertThat(f.store.pendingSessions()).isEmpty();
   }
@@ -235,7 +230,7 @@ class HeldSessionsTest {
     Instant created = f.store.history(alice, id).session().lastActivity().orElseThrow();
 
     clock.advance(Duration.ofMinutes(1));
-    f.store.append(alice, id, List.of(f.message("m1")));
+    f.store.append(alice, id, Append.of(List.of(f.message("m1"))));
     Instant afterAppend = f.store.history(alice, id).session().lastActivity().orElseThrow();
     clock.advance(Duration.ofMinutes(1));
     f.store.updateContext(alice, id, ContextUpdate.none().withRepo("acme/web"));
@@ -252,7 +247,8 @@ class HeldSessionsTest {
     StoreFixture first = storeWithJournal(journal);
     UUID user = supabase.newUser();
     SessionId id = first.store.create(first.caller(user));
-    first.store.append(first.caller(user), id, List.of(first.message("m1"), first.message("m2")));
+    first.store.append(
+        first.caller(user), id, Append.of(List.of(first.message("m1"), first.message("m2"))));
     first.drainAll();
     first.store.close();
     fixtures.remove(first);
@@ -266,11 +262,7 @@ class HeldSessionsTest {
       AppendReceipt accepted =
           second.resolve(
               second.store.appendExistingAsync(
-                  second.caller(user),
-                  id,
-                  List.of(second.message("m3")),
-                  java.util.Optional.empty(),
-                  java.util.Optional.empty()));
+                  second.caller(user), id, Append.of(List.of(second.message("m3")))));
       second.store.close();
       fixtures.remove(second);
       second.close();

@@ -102,7 +102,7 @@ class OperatorDeliveryTest {
     StoreFixture first = store(journal, b -> b);
     supabase.goDown(Outage.CONNECTION_REFUSED);
     for (String messageId : messageIds) {
-      first.store.append(first.caller(user), id, List.of(first.message(messageId)));
+      first.store.append(first.caller(user), id, Append.of(List.of(first.message(messageId))));
     }
     first.store.close();
     supabase.goUp();
@@ -129,7 +129,7 @@ class OperatorDeliveryTest {
 
     assertThat(storedIds(id)).containsExactly("m1", "m2");
     assertThat(restarted.store.writesDeliveredWithoutOwners()).isEqualTo(2);
-    assertThat(restarted.store.writesWaitingForOwners()).isZero();
+    assertThat(restarted.store.writesWaitingForToken()).isZero();
     assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages")))
         .as("no user's request")
         .isEmpty();
@@ -161,7 +161,8 @@ class OperatorDeliveryTest {
     backlogOf(user, id, "early-1", "early-2");
     clock.advance(Duration.ofSeconds(5));
     StoreFixture elsewhere = storeWithoutJournal(); // another instance, where the owner went on
-    elsewhere.store.append(elsewhere.caller(user), id, List.of(elsewhere.message("later")));
+    elsewhere.store.append(
+        elsewhere.caller(user), id, Append.of(List.of(elsewhere.message("later"))));
     elsewhere.drainAll();
 
     StoreFixture restarted = restartedWithTheServiceKey();
@@ -176,10 +177,10 @@ class OperatorDeliveryTest {
     SessionId id = StoreFixture.sessionId("oper0007");
     SqliteJournal journal = journal();
     StoreFixture first = store(journal, b -> b);
-    first.store.append(first.caller(user), id, List.of(first.message("m1")));
+    first.store.append(first.caller(user), id, Append.of(List.of(first.message("m1"))));
     first.drainAll();
     supabase.goDown(Outage.CONNECTION_REFUSED);
-    first.store.append(first.caller(user), id, List.of(first.message("m2")));
+    first.store.append(first.caller(user), id, Append.of(List.of(first.message("m2"))));
     var context =
         first.store.updateContextAsync(
             first.caller(user),
@@ -241,7 +242,7 @@ class OperatorDeliveryTest {
     UUID other = supabase.newUser();
     SessionId id = StoreFixture.sessionId("oper0002");
     StoreFixture theirs = storeWithoutJournal();
-    theirs.store.append(theirs.caller(owner), id, List.of(theirs.message("theirs")));
+    theirs.store.append(theirs.caller(owner), id, Append.of(List.of(theirs.message("theirs"))));
     theirs.drainAll();
     theirs.store.close();
     backlogOf(other, id, "intruder"); // accepted while the database could not say whose id it is
@@ -267,16 +268,15 @@ class OperatorDeliveryTest {
 
     StoreFixture restarted =
         store(journal(), b -> withServiceKey(b, "sb_secret_not-this-projects-key-0000"));
-    restarted.driveUntil(
-        () -> restarted.store.writesWaitingForOwners() == 1, Duration.ofMinutes(1));
+    restarted.driveUntil(() -> restarted.store.writesWaitingForToken() == 1, Duration.ofMinutes(1));
     assertThat(storedIds(id)).isEmpty();
-    assertThat(restarted.store.writesWaitingForOwners()).isEqualTo(1);
+    assertThat(restarted.store.writesWaitingForToken()).isEqualTo(1);
 
     restarted.store.history(restarted.caller(user), id); // the owner comes back with a token
     restarted.drainAll();
 
     assertThat(storedIds(id)).containsExactly("m1");
-    assertThat(restarted.store.writesWaitingForOwners()).isZero();
+    assertThat(restarted.store.writesWaitingForToken()).isZero();
   }
 
   @Test
@@ -291,6 +291,6 @@ class OperatorDeliveryTest {
         Duration.ofMinutes(1));
 
     assertThat(storedIds(id)).isEmpty();
-    assertThat(restarted.store.writesWaitingForOwners()).isEqualTo(2);
+    assertThat(restarted.store.writesWaitingForToken()).isEqualTo(2);
   }
 }

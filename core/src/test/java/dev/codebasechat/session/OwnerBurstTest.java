@@ -99,10 +99,10 @@ class OwnerBurstTest {
     List<SessionId> alices = sessions("alice", 5);
     List<SessionId> bobs = sessions("bob", 2);
     for (SessionId id : alices) {
-      f.store.append(alice, id, List.of(f.message(id.value().substring(19) + "-1")));
+      f.store.append(alice, id, Append.of(List.of(f.message(id.value().substring(19) + "-1"))));
     }
     for (SessionId id : bobs) {
-      f.store.append(bob, id, List.of(f.message(id.value().substring(19) + "-1")));
+      f.store.append(bob, id, Append.of(List.of(f.message(id.value().substring(19) + "-1"))));
     }
 
     f.drainAll();
@@ -127,9 +127,9 @@ class OwnerBurstTest {
     Caller alice = f.caller(supabase.newUser());
     SessionId first = sessions("lone", 1).get(0);
     SessionId later = sessions("late", 1).get(0);
-    f.store.append(alice, first, List.of(f.message("a1")));
+    f.store.append(alice, first, Append.of(List.of(f.message("a1"))));
     f.advanceMillis(300);
-    f.store.append(alice, later, List.of(f.message("b1")));
+    f.store.append(alice, later, Append.of(List.of(f.message("b1"))));
 
     f.drainAll();
 
@@ -145,14 +145,14 @@ class OwnerBurstTest {
     Caller owner = f.caller(supabase.newUser());
     Caller intruder = f.caller(supabase.newUser());
     SessionId taken = sessions("taken", 1).get(0);
-    f.store.append(owner, taken, List.of(f.message("o1")));
+    f.store.append(owner, taken, Append.of(List.of(f.message("o1"))));
     f.drainAll();
     StoreFixture other = onSql();
     List<SessionId> own = sessions("own", 2);
 
-    other.store.append(intruder, taken, List.of(other.message("x1")));
+    other.store.append(intruder, taken, Append.of(List.of(other.message("x1"))));
     for (SessionId id : own) {
-      other.store.append(intruder, id, List.of(other.message("y1")));
+      other.store.append(intruder, id, Append.of(List.of(other.message("y1"))));
     }
     other.drainAll();
 
@@ -183,7 +183,7 @@ class OwnerBurstTest {
             supabase, clock, b -> b.journal(journal).closeTimeout(Duration.ofMillis(50)));
     supabase.goDown(Outage.CONNECTION_REFUSED);
     for (SessionId id : ids) {
-      first.store.append(first.caller(user), id, List.of(first.message("m1")));
+      first.store.append(first.caller(user), id, Append.of(List.of(first.message("m1"))));
     }
     first.store.close();
     first.close();
@@ -213,7 +213,7 @@ class OwnerBurstTest {
     Caller alice = f.caller(UUID.randomUUID());
     List<SessionId> ids = sessions("retry", 3);
     for (SessionId id : ids) {
-      f.store.append(alice, id, List.of(f.message("m1")));
+      f.store.append(alice, id, Append.of(List.of(f.message("m1"))));
     }
     fake.failNext(1, Outage.DATABASE_UNAVAILABLE);
 
@@ -246,12 +246,12 @@ class OwnerBurstTest {
                                 + " cache\"}")));
     List<SessionId> first = sessions("nofn", 3);
     for (SessionId id : first) {
-      f.store.append(alice, id, List.of(f.message("m1")));
+      f.store.append(alice, id, Append.of(List.of(f.message("m1"))));
     }
     f.drainAll();
     List<SessionId> second = sessions("nofn", 3);
     for (SessionId id : second) {
-      f.store.append(alice, id, List.of(f.message("m1")));
+      f.store.append(alice, id, Append.of(List.of(f.message("m1"))));
     }
     f.drainAll();
 

@@ -99,7 +99,7 @@ class SessionStoreCreateWithIdTest {
         SessionStore embedded = SessionStore.embedded(table).build()) {
       SessionId id = sessionId("local001");
       embedded.create(f.caller(ALICE), id);
-      embedded.append(f.caller(ALICE), id, List.of(f.message("m1")));
+      embedded.append(f.caller(ALICE), id, Append.of(List.of(f.message("m1"))));
 
       assertThatThrownBy(() -> embedded.create(f.caller(BOB), id))
           .isInstanceOf(SessionNotFoundException.class);

@@ -66,7 +66,7 @@ class SessionStoreJournalTest {
     SqliteJournal journal = journal();
     StoreFixture f = store(journal);
 
-    f.store.append(f.caller(ALICE), sessionId("journal1"), List.of(f.message("m1")));
+    f.store.append(f.caller(ALICE), sessionId("journal1"), Append.of(List.of(f.message("m1"))));
     assertThat(journal.pending())
         .singleElement()
         .satisfies(
@@ -87,10 +87,12 @@ class SessionStoreJournalTest {
     SqliteJournal first = journal();
     StoreFixture crashed = store(first);
     crashed.store.append(
-        crashed.caller(ALICE), id, List.of(crashed.message("m1"), crashed.message("m2")));
-    crashed.store.append(crashed.caller(ALICE), id, List.of(crashed.message("m3")));
+        crashed.caller(ALICE),
+        id,
+        Append.of(List.of(crashed.message("m1"), crashed.message("m2"))));
+    crashed.store.append(crashed.caller(ALICE), id, Append.of(List.of(crashed.message("m3"))));
     crashed.store.append(
-        crashed.caller(BOB), sessionId("journal3"), List.of(crashed.message("b1")));
+        crashed.caller(BOB), sessionId("journal3"), Append.of(List.of(crashed.message("b1"))));
     // The process "dies": nothing was flushed; its file lock goes with it.
     first.close();
     fake.goUp();
@@ -100,10 +102,8 @@ class SessionStoreJournalTest {
     restarted.runFor(Duration.ofSeconds(5));
     assertThat(restarted.store.pendingSessions())
         .allSatisfy(p -> assertThat(p.waitingForToken()).isTrue());
-    restarted.resolve(
-        restarted.store.listAsync(restarted.caller(ALICE), 10, 0, java.util.Optional.empty()));
-    restarted.resolve(
-        restarted.store.listAsync(restarted.caller(BOB), 10, 0, java.util.Optional.empty()));
+    restarted.resolve(restarted.store.listAsync(restarted.caller(ALICE), SessionQuery.limit(10)));
+    restarted.resolve(restarted.store.listAsync(restarted.caller(BOB), SessionQuery.limit(10)));
     restarted.drainAll();
 
     assertThat(storedIds(id)).containsExactly("m1", "m2", "m3");
@@ -119,9 +119,9 @@ class SessionStoreJournalTest {
     crashed.store.append(
         crashed.caller(ALICE),
         sessionId("progress1"),
-        List.of(crashed.message("m1"), crashed.message("m2")));
+        Append.of(List.of(crashed.message("m1"), crashed.message("m2"))));
     crashed.store.append(
-        crashed.caller(BOB), sessionId("progress2"), List.of(crashed.message("b1")));
+        crashed.caller(BOB), sessionId("progress2"), Append.of(List.of(crashed.message("b1"))));
     first.close();
     fake.goUp();
 
@@ -135,8 +135,7 @@ class SessionStoreJournalTest {
         .isEqualTo(2.0);
     assertThat(registry.get("sessions.confirmed.writes").functionCounter().count()).isZero();
 
-    restarted.resolve(
-        restarted.store.listAsync(restarted.caller(ALICE), 10, 0, java.util.Optional.empty()));
+    restarted.resolve(restarted.store.listAsync(restarted.caller(ALICE), SessionQuery.limit(10)));
     restarted.driveUntil(
         () -> restarted.store.pendingSessions().size() == 1, Duration.ofMinutes(1));
 
@@ -152,12 +151,12 @@ class SessionStoreJournalTest {
     SqliteJournal first = journal();
     StoreFixture before = store(first);
     fake.loseResponseOfNext(1); // applied, but the store never hears it: stays in the journal
-    before.store.append(before.caller(ALICE), id, List.of(before.message("m1")));
+    before.store.append(before.caller(ALICE), id, Append.of(List.of(before.message("m1"))));
     before.runFor(Duration.ofMillis(500));
     first.close(); // dies before the retry
 
     StoreFixture after = store(journal());
-    after.resolve(after.store.listAsync(after.caller(ALICE), 10, 0, java.util.Optional.empty()));
+    after.resolve(after.store.listAsync(after.caller(ALICE), SessionQuery.limit(10)));
     after.drainAll();
 
     assertThat(storedIds(id)).containsExactly("m1");
@@ -170,7 +169,9 @@ class SessionStoreJournalTest {
     journal.close();
 
     assertThatThrownBy(
-            () -> f.store.append(f.caller(ALICE), sessionId("journal5"), List.of(f.message("m1"))))
+            () ->
+                f.store.append(
+                    f.caller(ALICE), sessionId("journal5"), Append.of(List.of(f.message("m1")))))
         .isInstanceOf(SessionStorageException.class)
         .hasMessageContaining("could not be recorded durably");
     assertThat(f.store.pendingSessions()).isEmpty();
@@ -185,7 +186,7 @@ class SessionStoreJournalTest {
     SqliteJournal first = journal();
     StoreFixture before = store(first);
     before.resolve(before.store.historyAsync(before.caller(ALICE), id)); // confirmed copy kept
-    before.store.append(before.caller(ALICE), id, List.of(before.message("pending")));
+    before.store.append(before.caller(ALICE), id, Append.of(List.of(before.message("pending"))));
     first.close();
     fake.goDown(Outage.CONNECTION_REFUSED);
 
@@ -235,7 +236,9 @@ class SessionStoreJournalTest {
       toClose.add(0, names);
       for (int i = 0; i < 20; i++) {
         store.append(
-            names.caller(ALICE), sessionId("closing" + i % 3), List.of(names.message("m" + i)));
+            names.caller(ALICE),
+            sessionId("closing" + i % 3),
+            Append.of(List.of(names.message("m" + i))));
       }
 
       store.close();
@@ -251,7 +254,7 @@ class SessionStoreJournalTest {
     fake.seedSession(BOB, id.value(), "bobs");
     SqliteJournal first = journal();
     StoreFixture before = store(first);
-    before.store.append(before.caller(ALICE), id, List.of(before.message("intruder")));
+    before.store.append(before.caller(ALICE), id, Append.of(List.of(before.message("intruder"))));
     before.drainAll();
     assertThat(before.store.setAsideWrites()).hasSize(1);
     first.close();

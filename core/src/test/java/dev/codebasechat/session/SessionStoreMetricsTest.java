@@ -39,7 +39,9 @@ class SessionStoreMetricsTest {
     f.store.bindTo(registry);
     fake.goDown(Outage.DATABASE_UNAVAILABLE);
     f.store.append(
-        f.caller(ALICE), sessionId("metric01"), List.of(f.message("m1"), f.message("m2")));
+        f.caller(ALICE),
+        sessionId("metric01"),
+        Append.of(List.of(f.message("m1"), f.message("m2"))));
     f.runFor(Duration.ofSeconds(30));
 
     assertThat(registry.get("sessions.pending.writes").gauge().value()).isEqualTo(2.0);

@@ -75,7 +75,7 @@ class SessionStoreResilienceTest {
     fake.goDown(Outage.CONNECTION_REFUSED);
     List<String> expected = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
-      store.append(alice, id, List.of(f.message("m" + i)));
+      store.append(alice, id, Append.of(List.of(f.message("m" + i))));
       expected.add("m" + i);
       f.runFor(Duration.ofMillis(700));
     }
@@ -94,7 +94,7 @@ class SessionStoreResilienceTest {
     SessionId id = sessionId("outage02");
     fake.seedSession(ALICE, id.value(), "s1");
     f.resolve(store.historyAsync(alice, id));
-    store.append(alice, id, List.of(f.message("m1")));
+    store.append(alice, id, Append.of(List.of(f.message("m1"))));
     fake.goDown(Outage.DATABASE_UNAVAILABLE);
     store.guard().circuitBreaker().transitionToOpenState();
 
@@ -121,7 +121,7 @@ class SessionStoreResilienceTest {
     SessionId id = sessionId("outage04");
     fake.seedSession(ALICE, id.value(), "secret");
     f.resolve(store.historyAsync(alice, id)); // cached, owned by Alice
-    store.append(alice, id, List.of(f.message("pending-secret")));
+    store.append(alice, id, Append.of(List.of(f.message("pending-secret"))));
     fake.goDown(Outage.DATABASE_UNAVAILABLE);
 
     assertThatThrownBy(() -> f.resolve(store.historyAsync(bob, id)))
@@ -137,7 +137,7 @@ class SessionStoreResilienceTest {
   void databaseDown_locallyCreatedSession_isReadableByItsOwnerOnly() {
     fake.goDown(Outage.DATABASE_UNAVAILABLE);
     SessionId id = store.create(alice);
-    store.append(alice, id, List.of(f.message("m1")));
+    store.append(alice, id, Append.of(List.of(f.message("m1"))));
 
     SessionRead own = f.resolve(store.historyAsync(alice, id));
 
@@ -153,7 +153,8 @@ class SessionStoreResilienceTest {
     fake.goDown(Outage.CONNECTION_REFUSED);
     store.guard().circuitBreaker().transitionToOpenState();
 
-    AppendReceipt receipt = store.append(alice, sessionId("outage05"), List.of(f.message("m1")));
+    AppendReceipt receipt =
+        store.append(alice, sessionId("outage05"), Append.of(List.of(f.message("m1"))));
 
     assertThat(receipt.accepted()).isEqualTo(1);
   }
@@ -191,7 +192,7 @@ class SessionStoreResilienceTest {
     SessionId id = sessionId("flap0001");
     fake.flapping(Outage.CONNECTION_RESET);
     for (int i = 0; i < 20; i++) {
-      store.append(alice, id, List.of(f.message("m" + i)));
+      store.append(alice, id, Append.of(List.of(f.message("m" + i))));
       f.runFor(Duration.ofMillis(300));
     }
 
@@ -209,7 +210,7 @@ class SessionStoreResilienceTest {
     SessionId id = sessionId("retryaf1");
     fake.retryAfter(Duration.ofSeconds(30));
     fake.failNext(1, Outage.DATABASE_UNAVAILABLE);
-    store.append(alice, id, List.of(f.message("m1")));
+    store.append(alice, id, Append.of(List.of(f.message("m1"))));
     f.runFor(Duration.ofMillis(500)); // first attempt: 503, Retry-After 30 s
 
     f.runFor(Duration.ofSeconds(29));
@@ -224,7 +225,7 @@ class SessionStoreResilienceTest {
   void lostResponse_isRetried_withTheSameMessageIds_andStoresNothingTwice() throws Exception {
     SessionId id = sessionId("lost0001");
     fake.loseResponseOfNext(1);
-    store.append(alice, id, List.of(f.message("m1"), f.message("m2")));
+    store.append(alice, id, Append.of(List.of(f.message("m1"), f.message("m2"))));
 
     f.drainAll();
 
@@ -244,9 +245,9 @@ class SessionStoreResilienceTest {
     SessionId id = sessionId("expire01");
     Caller shortLived =
         new Caller(ALICE, AccessToken.of(fake.tokenFor(ALICE, Duration.ofSeconds(10))));
-    store.append(shortLived, id, List.of(f.message("m1")));
+    store.append(shortLived, id, Append.of(List.of(f.message("m1"))));
     f.drainAll();
-    store.append(shortLived, id, List.of(f.message("m2")));
+    store.append(shortLived, id, Append.of(List.of(f.message("m2"))));
     CLOCK.advance(Duration.ofMinutes(5)); // the token expires before the flush
     f.runFor(Duration.ofSeconds(5));
 
@@ -264,7 +265,7 @@ class SessionStoreResilienceTest {
     assertThat(fake.countRequests(".*/rpc/append_chat_messages")).isEqualTo(attempts);
 
     Caller renewed = f.caller(ALICE);
-    store.append(renewed, id, List.of(f.message("m3")));
+    store.append(renewed, id, Append.of(List.of(f.message("m3"))));
     f.drainAll();
 
     assertThat(storedIds(id)).containsExactly("m1", "m2", "m3");
@@ -312,9 +313,9 @@ class SessionStoreResilienceTest {
                 .willReturn(
                     PostgrestResponses.uniqueViolation409(
                         "codebase_chat_sessions_session_id_key", "session_id", id.value())));
-    store.append(alice, id, List.of(f.message("m1")));
+    store.append(alice, id, Append.of(List.of(f.message("m1"))));
     // Another owner's session: due together with alice's, it still goes in a request of its own.
-    store.append(bob, sessionId("conflic2"), List.of(f.message("other")));
+    store.append(bob, sessionId("conflic2"), Append.of(List.of(f.message("other"))));
 
     f.drainAll();
 
@@ -343,7 +344,7 @@ class SessionStoreResilienceTest {
                         "p_session_id must match",
                         null,
                         null)));
-    store.append(alice, id, List.of(f.message("after")));
+    store.append(alice, id, Append.of(List.of(f.message("after"))));
 
     f.drainAll();
 
@@ -365,7 +366,7 @@ class SessionStoreResilienceTest {
     for (int s = 0; s < 30; s++) {
       SessionId id = sessionId("evict" + String.format("%03d", s));
       fake.seedSession(ALICE, id.value(), "seed");
-      tiny.store.append(alice, id, tiny.messages("m", 5));
+      tiny.store.append(alice, id, Append.of(tiny.messages("m", 5)));
     }
     assertThat(tiny.store.cachedSessions()).isLessThan(30);
 
@@ -387,8 +388,8 @@ class SessionStoreResilienceTest {
     other.resolve(other.store.historyAsync(alice, id));
 
     for (int i = 0; i < 10; i++) {
-      store.append(alice, id, List.of(f.message("a" + i)));
-      other.store.append(alice, id, List.of(other.message("b" + i)));
+      store.append(alice, id, Append.of(List.of(f.message("a" + i))));
+      other.store.append(alice, id, Append.of(List.of(other.message("b" + i))));
       f.runFor(Duration.ofMillis(300));
       other.runFor(Duration.ofMillis(1));
     }
@@ -406,7 +407,8 @@ class SessionStoreResilienceTest {
   @Test
   void flush_duringOutage_reportsWhatIsPendingAndWhy() {
     fake.goDown(Outage.DATABASE_UNAVAILABLE);
-    store.append(alice, sessionId("report01"), List.of(f.message("m1"), f.message("m2")));
+    store.append(
+        alice, sessionId("report01"), Append.of(List.of(f.message("m1"), f.message("m2"))));
 
     var report = store.flushAsync(Duration.ofSeconds(3));
     f.driveUntil(report::isDone, Duration.ofSeconds(10));

@@ -14,7 +14,6 @@ import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -45,34 +44,34 @@ class SessionStoreTest {
   }
 
   @Test
-  void historyIfHeld_sessionNotHeld_isEmptyAndAsksNothing() {
+  void historyIfCached_sessionNotHeld_isEmptyAndAsksNothing() {
     SessionId id = sessionId("held0001");
     fake.seedSession(ALICE, id.value(), "m1");
     long before = fake.countRequests(".*");
 
-    assertThat(store.historyIfHeld(alice, id)).isEmpty();
+    assertThat(store.historyIfCached(alice, id)).isEmpty();
     assertThat(fake.countRequests(".*")).isEqualTo(before);
   }
 
   @Test
-  void historyIfHeld_heldSession_isTheCachedReadOfItsOwnerOnly() {
+  void historyIfCached_heldSession_isTheCachedReadOfItsOwnerOnly() {
     SessionId id = sessionId("held0002");
     fake.seedSession(ALICE, id.value(), "m1");
     SessionRead read = store.history(alice, id);
 
-    assertThat(store.historyIfHeld(alice, id))
+    assertThat(store.historyIfCached(alice, id))
         .hasValueSatisfying(held -> assertThat(held.session()).isSameAs(read.session()));
-    assertThat(store.historyIfHeld(bob, id)).isEmpty();
+    assertThat(store.historyIfCached(bob, id)).isEmpty();
   }
 
   @Test
-  void historyIfHeld_withPendingWrites_includesThem() {
+  void historyIfCached_withPendingWrites_includesThem() {
     SessionId id = sessionId("held0003");
     fake.seedSession(ALICE, id.value(), "m1");
     store.history(alice, id);
-    store.append(alice, id, List.of(f.message("m2")));
+    store.append(alice, id, Append.of(List.of(f.message("m2"))));
 
-    SessionRead held = store.historyIfHeld(alice, id).orElseThrow();
+    SessionRead held = store.historyIfCached(alice, id).orElseThrow();
 
     assertThat(held.pendingWrites()).isEqualTo(1);
     assertThat(held.session().messages())
@@ -84,7 +83,7 @@ class SessionStoreTest {
   void append_isAcknowledgedBeforeAnyRequest() {
     SessionId id = sessionId("ack0001");
 
-    AppendReceipt receipt = store.append(alice, id, List.of(f.message("m1")));
+    AppendReceipt receipt = store.append(alice, id, Append.of(List.of(f.message("m1"))));
 
     assertThat(receipt.accepted()).isEqualTo(1);
     assertThat(receipt.pendingWrites()).isEqualTo(1);
@@ -94,7 +93,7 @@ class SessionStoreTest {
   @Test
   void append_reachesTheDatabaseAfterTheDebounceWindow() {
     SessionId id = sessionId("window01");
-    store.append(alice, id, List.of(f.message("m1")));
+    store.append(alice, id, Append.of(List.of(f.message("m1"))));
 
     f.advanceMillis(499);
     assertThat(fake.countRequests(".*/rpc/append_chat_messages")).isZero();
@@ -108,7 +107,7 @@ class SessionStoreTest {
   void burstWithinWindow_isOneAppendRequest() {
     SessionId id = sessionId("burst001");
     for (int i = 0; i < 20; i++) {
-      store.append(alice, id, List.of(f.message("m" + i)));
+      store.append(alice, id, Append.of(List.of(f.message("m" + i))));
       f.advanceMillis(10);
     }
 
@@ -122,7 +121,7 @@ class SessionStoreTest {
   void continuousStream_fasterThanTheWindow_isSentOncePerWindow() {
     SessionId id = sessionId("stream01");
     for (int i = 0; i < 40; i++) { // one message every 50 ms for 2 s
-      store.append(alice, id, List.of(f.message("m" + i)));
+      store.append(alice, id, Append.of(List.of(f.message("m" + i))));
       f.runFor(Duration.ofMillis(50));
     }
     f.drainAll();
@@ -135,12 +134,12 @@ class SessionStoreTest {
   void
       writeArrivingWhileTheSessionsFlushIsInFlight_waitsItsOwnWindow_notSentRightAfterTheConfirmation() {
     SessionId id = sessionId("inflight1");
-    store.append(alice, id, List.of(f.message("m1")));
+    store.append(alice, id, Append.of(List.of(f.message("m1"))));
     try (AnswerHold hold = fake.holdAnswers()) {
       f.advanceMillis(500); // the window ends: the first append request goes out
       await("the flush in flight").atMost(Duration.ofSeconds(10)).until(() -> hold.waiting() == 1);
 
-      store.append(alice, id, List.of(f.message("m2")));
+      store.append(alice, id, Append.of(List.of(f.message("m2"))));
     }
     f.awaitNoHttpInFlight();
     f.advanceMillis(0);
@@ -159,8 +158,8 @@ class SessionStoreTest {
 
   @Test
   void sessionsOfDifferentOwners_areSentSeparately() {
-    store.append(alice, sessionId("multi001"), List.of(f.message("a")));
-    store.append(bob, sessionId("multi002"), List.of(f.message("b")));
+    store.append(alice, sessionId("multi001"), Append.of(List.of(f.message("a"))));
+    store.append(bob, sessionId("multi002"), Append.of(List.of(f.message("b"))));
 
     f.drainAll();
 
@@ -170,7 +169,7 @@ class SessionStoreTest {
   @Test
   void history_beforeFlush_includesPendingMessages() {
     SessionId id = sessionId("pending1");
-    store.append(alice, id, List.of(f.message("m1"), f.message("m2")));
+    store.append(alice, id, Append.of(List.of(f.message("m1"), f.message("m2"))));
 
     SessionRead read = f.resolve(store.historyAsync(alice, id));
 
@@ -219,7 +218,7 @@ class SessionStoreTest {
     fake.seedSession(ALICE, id.value(), "secret");
     f.resolve(store.historyAsync(alice, id));
 
-    assertThatThrownBy(() -> store.append(bob, id, List.of(f.message("intruder"))))
+    assertThatThrownBy(() -> store.append(bob, id, Append.of(List.of(f.message("intruder")))))
         .isInstanceOf(SessionNotFoundException.class);
     assertThat(store.pendingSessions()).isEmpty();
   }
@@ -229,7 +228,7 @@ class SessionStoreTest {
     SessionId id = sessionId("private3");
     fake.seedSession(ALICE, id.value(), "secret");
 
-    store.append(bob, id, List.of(f.message("intruder")));
+    store.append(bob, id, Append.of(List.of(f.message("intruder"))));
     f.drainAll();
 
     assertThat(storedIds(id)).containsExactly("secret");
@@ -248,10 +247,11 @@ class SessionStoreTest {
   @Test
   void append_sameMessageIdTwice_isStoredOnce() {
     SessionId id = sessionId("dedupe01");
-    store.append(alice, id, List.of(f.message("m1")));
+    store.append(alice, id, Append.of(List.of(f.message("m1"))));
     f.drainAll();
 
-    AppendReceipt again = store.append(alice, id, List.of(f.message("m1"), f.message("m2")));
+    AppendReceipt again =
+        store.append(alice, id, Append.of(List.of(f.message("m1"), f.message("m2"))));
     f.drainAll();
 
     assertThat(again.duplicates()).isEqualTo(1); // the first append created the session: it is held
@@ -263,7 +263,8 @@ class SessionStoreTest {
     SessionId id = sessionId("dedupe02");
     fake.seedSession(ALICE, id.value(), "m1");
 
-    AppendReceipt again = store.append(alice, id, List.of(f.message("m1"), f.message("m2")));
+    AppendReceipt again =
+        store.append(alice, id, Append.of(List.of(f.message("m1"), f.message("m2"))));
     f.drainAll();
 
     assertThat(again.duplicates()).isZero(); // not held: the database skips it
@@ -276,7 +277,8 @@ class SessionStoreTest {
     fake.seedSession(ALICE, id.value(), "m1");
     f.resolve(store.historyAsync(alice, id));
 
-    AppendReceipt receipt = store.append(alice, id, List.of(f.message("m1"), f.message("m2")));
+    AppendReceipt receipt =
+        store.append(alice, id, Append.of(List.of(f.message("m1"), f.message("m2"))));
 
     assertThat(receipt.accepted()).isEqualTo(1);
     assertThat(receipt.duplicates()).isEqualTo(1);
@@ -288,7 +290,7 @@ class SessionStoreTest {
     SessionId id = sessionId("instep01");
     fake.seedSession(ALICE, id.value(), "s1");
     f.resolve(store.historyAsync(alice, id));
-    store.append(alice, id, List.of(f.message("m1")));
+    store.append(alice, id, Append.of(List.of(f.message("m1"))));
     f.drainAll();
     long before = fake.countRequests(".*/codebase_chat_sessions");
 
@@ -307,7 +309,7 @@ class SessionStoreTest {
   @Test
   void lastMessages_returnsOnlyTheTail() {
     SessionId id = sessionId("tail0001");
-    store.append(alice, id, f.messages("m", 5));
+    store.append(alice, id, Append.of(f.messages("m", 5)));
 
     SessionRead read = store.lastMessages(alice, id, 2);
 
@@ -408,7 +410,7 @@ class SessionStoreTest {
     fake.seedSession(ALICE, sessionId("list0002").value(), "a", "b");
     fake.seedSession(BOB, sessionId("list0003").value(), "x");
 
-    SessionPage page = f.resolve(store.listAsync(alice, 10, 0, Optional.empty()));
+    SessionPage page = f.resolve(store.listAsync(alice, SessionQuery.limit(10)));
 
     assertThat(page.sessions())
         .extracting(s -> s.id().value())
@@ -420,9 +422,9 @@ class SessionStoreTest {
 
   @Test
   void list_rejectsBadPaging() {
-    assertThatThrownBy(() -> f.resolve(store.listAsync(alice, 0, 0, Optional.empty())))
+    assertThatThrownBy(() -> f.resolve(store.listAsync(alice, SessionQuery.limit(0))))
         .hasMessageContaining("limit must be between 1 and 200 but was 0");
-    assertThatThrownBy(() -> f.resolve(store.listAsync(alice, 10, -1, Optional.empty())))
+    assertThatThrownBy(() -> f.resolve(store.listAsync(alice, SessionQuery.limit(10).offset(-1))))
         .hasMessageContaining("offset must not be negative");
   }
 
@@ -445,16 +447,16 @@ class SessionStoreTest {
   @Test
   void append_rejectsEmptyAndOversizedBatches() {
     SessionId id = sessionId("bounds01");
-    assertThatThrownBy(() -> store.append(alice, id, List.of()))
+    assertThatThrownBy(() -> store.append(alice, id, Append.of(List.of())))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("1..500 messages but had 0");
-    assertThatThrownBy(() -> store.append(alice, id, f.messages("m", 501)))
+    assertThatThrownBy(() -> store.append(alice, id, Append.of(f.messages("m", 501))))
         .hasMessageContaining("but had 501");
   }
 
   @Test
   void flush_waitsForEverything_andReportsComplete() {
-    store.append(alice, sessionId("flush001"), List.of(f.message("m1")));
+    store.append(alice, sessionId("flush001"), Append.of(List.of(f.message("m1"))));
 
     var report = store.flushAsync(Duration.ofSeconds(30));
     f.driveUntil(report::isDone, Duration.ofSeconds(30));

@@ -143,7 +143,8 @@ class SessionValuesTest {
     ChatSession session =
         new PendingOp.Append(
                 java.util.List.of(
-                    ChatMessage.of(Role.USER, "a", clock), ChatMessage.of(Role.USER, "b", clock)),
+                    ChatMessage.of(Role.USER, "a").withTimestamp(clock.instant()),
+                    ChatMessage.of(Role.USER, "b").withTimestamp(clock.instant())),
                 Optional.empty(),
                 Optional.empty())
             .applyTo(ChatSession.empty(SessionId.of("chat-1-abcdef"), java.util.UUID.randomUUID()));
@@ -151,5 +152,37 @@ class SessionValuesTest {
     assertThat(session.lastMessages(5)).hasSize(2);
     assertThatThrownBy(() -> session.lastMessages(-1))
         .hasMessage("n must not be negative but was -1");
+  }
+
+  @Test
+  void chatMessage_madeByRole_hasAFreshIdAndNoTimeUntilAStoreStampsIt() {
+    ChatMessage made = ChatMessage.user("hi");
+
+    assertThat(made.role()).isEqualTo(Role.USER);
+    assertThat(made.isStamped()).isFalse();
+    assertThat(ChatMessage.assistant("a").id()).isNotEqualTo(ChatMessage.assistant("a").id());
+    assertThat(made.withTimestamp(clock.instant()).isStamped()).isTrue();
+    assertThat(made.withId(MessageId.of("m1")).id()).isEqualTo(MessageId.of("m1"));
+  }
+
+  @Test
+  void sessionQuery_refusesALimitOutsideItsBoundsAndANegativeOffset() {
+    assertThatThrownBy(() -> SessionQuery.limit(0))
+        .hasMessage("limit must be between 1 and 200 but was 0");
+    assertThatThrownBy(() -> SessionQuery.limit(201))
+        .hasMessage("limit must be between 1 and 200 but was 201");
+    assertThatThrownBy(() -> SessionQuery.limit(5).offset(-1))
+        .hasMessage("offset must not be negative but was -1");
+    assertThat(SessionQuery.limit(5).offset(10).repo("acme/app").repo()).contains("acme/app");
+  }
+
+  @Test
+  void append_refusesAContextMoveTheDatabaseWouldRefuse() {
+    Append append = Append.of(ChatMessage.user("x"));
+
+    assertThatThrownBy(() -> append.withRepo(""))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("repo must be 1..512 characters");
+    assertThat(append.withCurrentFile("pom.xml").currentFile()).contains("pom.xml");
   }
 }

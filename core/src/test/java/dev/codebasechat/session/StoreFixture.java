@@ -6,7 +6,7 @@ import dev.codebasechat.FutureResults;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
-import dev.codebasechat.resilience.RemoteGuard;
+import dev.codebasechat.resilience.Resilience;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.ManualScheduler;
@@ -91,8 +91,8 @@ final class StoreFixture implements AutoCloseable {
             .readTimeout(readTimeout)
             .callTimeout(readTimeout.multipliedBy(2))
             .build();
-    RemoteGuard guard =
-        RemoteGuard.builder(clock, scheduler)
+    Resilience resilience =
+        Resilience.builder()
             .jitter(0)
             .maxAttempts(2)
             .initialBackoff(Duration.ofMillis(100))
@@ -103,7 +103,11 @@ final class StoreFixture implements AutoCloseable {
             .build();
     this.store =
         options
-            .apply(SessionStore.builder(client).clock(clock).scheduler(scheduler).guard(guard))
+            .apply(
+                SessionStore.builder(client)
+                    .clock(clock)
+                    .scheduler(scheduler)
+                    .resilience(resilience))
             .build();
   }
 

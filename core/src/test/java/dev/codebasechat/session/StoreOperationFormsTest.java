@@ -7,7 +7,6 @@ import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import java.time.Clock;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,9 +34,7 @@ class StoreOperationFormsTest {
     f.store.append(
         f.caller(user),
         id,
-        List.of(f.message("m1")),
-        Optional.of("acme/api"),
-        Optional.of("src/a.ts"));
+        Append.of(List.of(f.message("m1"))).withRepo("acme/api").withCurrentFile("src/a.ts"));
     f.drainAll();
 
     assertThat(supabase.session(id.value()).orElseThrow().repo()).isEqualTo("acme/api");
@@ -52,13 +49,12 @@ class StoreOperationFormsTest {
         f.store.appendAsync(
             f.caller(user),
             StoreFixture.sessionId("forms003"),
-            List.of(f.message("m1")),
-            Optional.of("acme/web"),
-            Optional.empty()));
+            Append.of(List.of(f.message("m1"))).withRepo("acme/web")));
     f.drainAll();
 
-    SessionPage every = f.blocking(() -> f.store.list(f.caller(user), 10, 0));
-    SessionPage web = f.blocking(() -> f.store.list(f.caller(user), 10, 0, "acme/web"));
+    SessionPage every = f.blocking(() -> f.store.list(f.caller(user), SessionQuery.limit(10)));
+    SessionPage web =
+        f.blocking(() -> f.store.list(f.caller(user), SessionQuery.limit(10).repo("acme/web")));
 
     assertThat(every.sessions()).hasSize(2);
     assertThat(web.sessions())
@@ -73,16 +69,15 @@ class StoreOperationFormsTest {
     SessionId written = StoreFixture.sessionId("forms005");
     f.resolve(
         f.store.appendAsync(
-            f.caller(user),
-            written,
-            List.of(f.message("m2")),
-            Optional.of("acme/web"),
-            Optional.empty()));
+            f.caller(user), written, Append.of(List.of(f.message("m2"))).withRepo("acme/web")));
 
-    SessionPage first = f.blocking(() -> f.store.list(f.caller(user), 1, 0));
-    SessionPage second = f.blocking(() -> f.store.list(f.caller(user), 1, 1));
-    SessionPage otherRepo = f.blocking(() -> f.store.list(f.caller(user), 10, 0, "acme/api"));
-    SessionPage ofAnotherUser = f.blocking(() -> f.store.list(f.caller(UUID.randomUUID()), 10, 0));
+    SessionPage first = f.blocking(() -> f.store.list(f.caller(user), SessionQuery.limit(1)));
+    SessionPage second =
+        f.blocking(() -> f.store.list(f.caller(user), SessionQuery.limit(1).offset(1)));
+    SessionPage otherRepo =
+        f.blocking(() -> f.store.list(f.caller(user), SessionQuery.limit(10).repo("acme/api")));
+    SessionPage ofAnotherUser =
+        f.blocking(() -> f.store.list(f.caller(UUID.randomUUID()), SessionQuery.limit(10)));
 
     assertThat(supabase.session(written.value())).isEmpty();
     assertThat(first.sessions())
@@ -93,7 +88,7 @@ class StoreOperationFormsTest {
     assertThat(otherRepo.sessions()).isEmpty();
     assertThat(ofAnotherUser.sessions()).isEmpty();
     f.drainAll();
-    assertThat(f.blocking(() -> f.store.list(f.caller(user), 10, 0)).sessions())
+    assertThat(f.blocking(() -> f.store.list(f.caller(user), SessionQuery.limit(10))).sessions())
         .extracting(SessionSummary::id)
         .containsExactlyInAnyOrder(written, StoreFixture.sessionId("forms004"));
   }
@@ -102,7 +97,7 @@ class StoreOperationFormsTest {
   void historyAsyncOfASessionDeletedByAPendingWrite_failsItsFuture_ratherThanThrowing() {
     UUID user = UUID.randomUUID();
     SessionId id = StoreFixture.sessionId("forms006");
-    f.resolve(f.store.appendAsync(f.caller(user), id, List.of(f.message("m1"))));
+    f.resolve(f.store.appendAsync(f.caller(user), id, Append.of(List.of(f.message("m1")))));
     f.drainAll();
     f.resolve(f.store.historyAsync(f.caller(user), id)); // held from here on
     f.resolve(f.store.deleteAsync(f.caller(user), id)); // pending, not yet sent
@@ -117,11 +112,9 @@ class StoreOperationFormsTest {
   @Test
   void aMessageWithTheCallersOwnId_isOneCall() {
     ChatMessage message =
-        ChatMessage.of(
-            MessageId.of("client-42"),
-            Role.USER,
-            "hello",
-            Clock.fixed(clock.instant(), clock.getZone()));
+        ChatMessage.of(Role.USER, "hello")
+            .withId(MessageId.of("client-42"))
+            .withTimestamp(Clock.fixed(clock.instant(), clock.getZone()).instant());
 
     assertThat(message.id().value()).isEqualTo("client-42");
     assertThat(message.timestamp()).isEqualTo(clock.instant());

@@ -69,13 +69,14 @@ class StoreSecretLeakTest {
     Caller bob = new Caller(BOB, AccessToken.of(bobToken));
     fake.seedSession(ALICE, sessionId("leak0001").value(), "secret");
 
-    f.store.append(expiring, sessionId("leak0002"), List.of(f.message("m1")));
+    f.store.append(expiring, sessionId("leak0002"), Append.of(List.of(f.message("m1"))));
     CLOCK.advance(Duration.ofMinutes(1)); // the token expires before the flush: parked, logged
     f.runFor(Duration.ofSeconds(2));
-    f.store.append(bob, sessionId("leak0001"), List.of(f.message("intruder"))); // set aside, logged
+    f.store.append(
+        bob, sessionId("leak0001"), Append.of(List.of(f.message("intruder")))); // set aside, logged
     f.runFor(Duration.ofSeconds(2)); // Alice's write stays parked: nothing to drain to the end
     fake.goDown(Outage.DATABASE_UNAVAILABLE);
-    f.store.append(bob, sessionId("leak0003"), List.of(f.message("during-outage")));
+    f.store.append(bob, sessionId("leak0003"), Append.of(List.of(f.message("during-outage"))));
     f.runFor(Duration.ofSeconds(30)); // retries, breaker opens, logged
     failures.add(f.failureOf(f.store.historyAsync(bob, sessionId("leak0004"))));
     failures.add(f.failureOf(f.store.historyAsync(expiring, sessionId("leak0001"))));

@@ -9,7 +9,7 @@ import dev.codebasechat.operator.JournalDrain;
 import dev.codebasechat.operator.JournalDrain.DrainReport;
 import dev.codebasechat.operator.JournalDrain.DrainedSession;
 import dev.codebasechat.operator.JournalDrain.Outcome;
-import dev.codebasechat.resilience.RemoteGuard;
+import dev.codebasechat.resilience.Resilience;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -90,13 +90,18 @@ final class DrainCommand implements Callable<Integer> {
             new ThreadFactoryBuilder().setNameFormat("drain-retry-%d").setDaemon(true).build());
     try (SqliteJournal journal = existing.get();
         OperatorContext.Database database = context.database(settings, "drain")) {
-      RemoteGuard guard = RemoteGuard.builder(context.clock(), scheduler).build();
       Instant deadline = context.clock().instant().plus(timeout);
       Progress progress =
           new Progress(spec.commandLine().getErr(), context.clock(), context.terminal());
       report =
           JournalDrain.drain(
-              journal, database.operator(), guard, context.clock(), deadline, progress);
+              journal,
+              database.operator(),
+              Resilience.defaults(),
+              scheduler,
+              context.clock(),
+              deadline,
+              progress);
       progress.end();
     } finally {
       scheduler.shutdownNow();

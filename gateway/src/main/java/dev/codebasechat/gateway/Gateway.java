@@ -11,7 +11,7 @@ import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.MicrometerPostgrestListener;
 import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.postgrest.ServiceKey;
-import dev.codebasechat.resilience.RemoteGuard;
+import dev.codebasechat.resilience.Resilience;
 import dev.codebasechat.session.Acknowledgement;
 import dev.codebasechat.session.FlushReport;
 import dev.codebasechat.session.SessionStore;
@@ -129,13 +129,6 @@ public final class Gateway implements AutoCloseable {
     SupabaseJwtVerifier.Builder verifierBuilder = SupabaseJwtVerifier.builder().clock(clock);
     try {
       Files.createDirectories(dataDir);
-      RemoteGuard guard =
-          RemoteGuard.builder(clock, scheduler)
-              .openDuration(settings.breakerOpen())
-              // A database slower than half the callers' bound opens the breaker before it costs
-              // them the bound.
-              .slowCallThreshold(settings.databaseTimeout().dividedBy(2))
-              .build();
       SessionStore.Builder storeBuilder;
       if (settings.embedded()) {
         openedTable =
@@ -164,7 +157,17 @@ public final class Gateway implements AutoCloseable {
                 .listener(new MicrometerPostgrestListener(registry))
                 .build();
         storeBuilder =
-            SessionStore.builder(builtClient).acknowledgement(settings.acknowledgement());
+            SessionStore.builder(builtClient)
+                .acknowledgement(settings.acknowledgement())
+                .resilience(
+                    Resilience.builder()
+                        .openDuration(settings.breakerOpen())
+                        // A database slower than half the callers' bound opens the breaker before
+                        // it costs them the bound.
+                        .slowCallThreshold(settings.databaseTimeout().dividedBy(2))
+                        .build())
+                .databaseTimeout(settings.databaseTimeout())
+                .cacheFreshness(settings.cacheFreshness());
         if (settings.acknowledgement() == Acknowledgement.JOURNAL) {
           openedJournal =
               SqliteJournal.builder()
@@ -172,9 +175,10 @@ public final class Gateway implements AutoCloseable {
                   .clock(clock)
                   .commitGrouping(settings.commitGrouping())
                   .build();
-          storeBuilder.journal(openedJournal);
+          storeBuilder.journal(openedJournal).debounce(settings.debounce());
         }
-        if (settings.serviceKey().isPresent()) {
+        if (settings.serviceKey().isPresent()
+            && settings.acknowledgement() == Acknowledgement.JOURNAL) {
           // Only for journaled writes whose owners have no token here; never for a user's request.
           ServiceKey key;
           try {
@@ -193,10 +197,6 @@ public final class Gateway implements AutoCloseable {
           storeBuilder
               .clock(clock)
               .scheduler(scheduler)
-              .guard(guard)
-              .debounce(settings.debounce())
-              .databaseTimeout(settings.databaseTimeout())
-              .cacheFreshness(settings.cacheFreshness())
               .cacheMaximumWeightBytes(settings.cacheMaxBytes())
               // shutdown() flushes first with the full timeout; the store's own final flush is
               // short.

@@ -56,7 +56,7 @@ final class Readiness {
     body.put("setAsideWrites", store.setAsideWrites().size());
     // Writes of owners without a token here: delivered with the service key when given, else they
     // wait until each owner sends a request to this instance again.
-    body.put("writesWaitingForOwners", store.writesWaitingForOwners());
+    body.put("writesWaitingForOwners", store.writesWaitingForToken());
     body.put("deliveredWithoutOwners", store.writesDeliveredWithoutOwners());
     if (journal != null) {
       JournalStats stats = journal.stats();

@@ -3,11 +3,11 @@ package dev.codebasechat.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.codebasechat.FutureResults;
 import dev.codebasechat.auth.AuthorizationHeader;
 import dev.codebasechat.auth.InvalidTokenException;
 import dev.codebasechat.auth.SupabaseJwtVerifier;
 import dev.codebasechat.auth.VerifiedUser;
+import dev.codebasechat.session.Append;
 import dev.codebasechat.session.AppendReceipt;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
@@ -20,6 +20,7 @@ import dev.codebasechat.session.SessionAccessException;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionNotFoundException;
 import dev.codebasechat.session.SessionPage;
+import dev.codebasechat.session.SessionQuery;
 import dev.codebasechat.session.SessionRead;
 import dev.codebasechat.session.SessionRejectedException;
 import dev.codebasechat.session.SessionStorageException;
@@ -129,7 +130,7 @@ final class SessionRoutes {
       }
       Caller caller = new Caller(user.get().userId(), user.get().token());
       Optional<SessionRead> read =
-          store.historyIfHeld(caller, SessionId.of(match.id().orElseThrow()));
+          store.historyIfCached(caller, SessionId.of(match.id().orElseThrow()));
       if (read.isEmpty()) {
         return false;
       }
@@ -211,7 +212,8 @@ final class SessionRoutes {
       }
       SessionJson.checkText(message, "message");
       try {
-        messages = List.of(ChatMessage.of(Role.USER, message.textValue(), clock));
+        messages =
+            List.of(ChatMessage.of(Role.USER, message.textValue()).withTimestamp(clock.instant()));
       } catch (IllegalArgumentException e) {
         throw ApiError.invalidField(e);
       }
@@ -232,8 +234,8 @@ final class SessionRoutes {
     } catch (RuntimeException e) {
       throw translate(e);
     }
-    AppendReceipt receipt =
-        call(() -> FutureResults.join(store.appendAsync(caller, id, messages, repo, file)));
+    Append append = appendOf(messages, repo, file);
+    AppendReceipt receipt = call(() -> store.append(caller, id, append));
     ObjectNode out = Json.MAPPER.createObjectNode();
     out.put("success", true);
     out.put("sessionId", id.value());
@@ -260,11 +262,14 @@ final class SessionRoutes {
   // ------------------------------------------------------------------ REST routes
 
   private void list(HttpServerExchange exchange, Caller caller) {
-    int limit = intQuery(exchange, "limit", DEFAULT_LIMIT, 1, SessionStore.DEFAULT_MAX_PAGE_SIZE);
+    int limit = intQuery(exchange, "limit", DEFAULT_LIMIT, 1, SessionQuery.MAX_LIMIT);
     int offset = intQuery(exchange, "offset", 0, 0, MAX_OFFSET);
     Optional<String> repo = optionalQuery(exchange, "repo");
     validateContext(repo, Optional.empty());
-    SessionPage page = call(() -> store.list(caller, limit, offset, repo));
+    SessionQuery query =
+        repo.map(SessionQuery.limit(limit).offset(offset)::repo)
+            .orElseGet(() -> SessionQuery.limit(limit).offset(offset));
+    SessionPage page = call(() -> store.list(caller, query));
     exchange.getResponseHeaders().put(SOURCE_HEADER, sourceName(page.source()));
     exchange.getResponseHeaders().put(PENDING_HEADER, pendingOf(caller.userId()));
     Responses.json(exchange, 200, SessionJson.page(page, limit));
@@ -324,8 +329,8 @@ final class SessionRoutes {
     validateContext(repo, file);
     // This route appends only to a session the caller has: answered from what the store holds or
     // knows, else from one read of the session's head (never its history).
-    AppendReceipt receipt =
-        call(() -> FutureResults.join(store.appendExistingAsync(caller, id, messages, repo, file)));
+    Append append = appendOf(messages, repo, file);
+    AppendReceipt receipt = call(() -> store.appendExisting(caller, id, append));
     ObjectNode out = Json.MAPPER.createObjectNode();
     out.put("sessionId", id.value());
     out.put("accepted", receipt.accepted());
@@ -371,6 +376,16 @@ final class SessionRoutes {
 
   private static SessionId pathId(Routes.Match match) {
     return SessionJson.sessionId(match.id().orElseThrow());
+  }
+
+  /** {@code messages} moving the session to {@code repo} and {@code file} when given. */
+  private static Append appendOf(
+      List<ChatMessage> messages, Optional<String> repo, Optional<String> file) {
+    Append append = Append.of(messages);
+    if (repo.isPresent()) {
+      append = append.withRepo(repo.get());
+    }
+    return file.isPresent() ? append.withCurrentFile(file.get()) : append;
   }
 
   private static void validateContext(Optional<String> repo, Optional<String> file) {

@@ -4,6 +4,7 @@ import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.session.Append;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.ReadSource;
@@ -52,7 +53,8 @@ public class CachedReadBenchmark {
     store = SessionStore.builder(client).build();
     caller = BenchSupport.users(fake, 1).get(0).caller();
     id = SessionId.of("chat-1767225600000-cachedread0001");
-    store.append(caller, id, Conversation.messages("r", 0, 50, Clock.systemUTC().instant()));
+    store.append(
+        caller, id, Append.of(Conversation.messages("r", 0, 50, Clock.systemUTC().instant())));
     store.flush(Duration.ofSeconds(30));
     store.history(caller, id); // from the database, now cached
     SessionRead read = store.history(caller, id);

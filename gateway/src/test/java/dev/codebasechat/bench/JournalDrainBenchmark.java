@@ -4,11 +4,13 @@ import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.session.Append;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.MessageId;
 import dev.codebasechat.session.Role;
 import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionQuery;
 import dev.codebasechat.session.SessionStore;
 import dev.codebasechat.sqlite.Durability;
 import dev.codebasechat.testing.FakeSupabase;
@@ -94,7 +96,7 @@ public final class JournalDrainBenchmark {
                 clock.instant(),
                 Optional.empty());
         long start = System.nanoTime();
-        store.append(caller, id, List.of(message));
+        store.append(caller, id, Append.of(List.of(message)));
         nanos[i] = System.nanoTime() - start;
       }
       Arrays.sort(nanos);
@@ -135,8 +137,8 @@ public final class JournalDrainBenchmark {
                   clock.instant(),
                   Optional.empty()));
         }
-        store.append(caller, id, batch.subList(0, 5));
-        store.append(caller, id, batch.subList(5, 10));
+        store.append(caller, id, Append.of(batch.subList(0, 5)));
+        store.append(caller, id, Append.of(batch.subList(5, 10)));
       }
       store.close(); // the outage outlives this process: everything stays journaled
     }
@@ -149,7 +151,7 @@ public final class JournalDrainBenchmark {
       long start = System.nanoTime();
       SessionStore store = SessionStore.builder(client).journal(journal).build();
       for (Caller caller : callers) {
-        store.list(caller, 1, 0, Optional.empty()); // each owner comes back with a token
+        store.list(caller, SessionQuery.limit(1)); // each owner comes back with a token
       }
       while (!store.pendingSessions().isEmpty()) {
         Thread.onSpinWait();

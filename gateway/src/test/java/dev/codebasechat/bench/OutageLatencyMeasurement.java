@@ -6,6 +6,7 @@ import dev.codebasechat.bench.MeasurementResult.ResultTable;
 import dev.codebasechat.bench.MeasurementResult.Series;
 import dev.codebasechat.bench.MeasurementResult.Verdict;
 import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.session.Append;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionStore;
 import dev.codebasechat.testing.Outage;
@@ -310,7 +311,7 @@ public final class OutageLatencyMeasurement {
       store.append(
           user.caller(),
           SessionId.of(id(tag + "held", s)),
-          Conversation.messages("h", 0, 20, clock.instant()));
+          Append.of(Conversation.messages("h", 0, 20, clock.instant())));
     }
     store.flush(Duration.ofSeconds(30));
     for (int s = 0; s < HELD; s++) {
@@ -335,9 +336,7 @@ public final class OutageLatencyMeasurement {
             return store.appendAsync(
                 user.caller(),
                 SessionId.of(sessionId),
-                List.of(Conversation.message("o", 100 + index, clock.instant())),
-                java.util.Optional.empty(),
-                java.util.Optional.empty());
+                Append.of(List.of(Conversation.message("o", 100 + index, clock.instant()))));
           }
         };
     warmUp(subject, users, tag);

@@ -5,7 +5,8 @@ import com.google.common.cache.CacheBuilder;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
-import dev.codebasechat.resilience.RemoteGuard;
+import dev.codebasechat.resilience.internal.RemoteGuard;
+import dev.codebasechat.session.Append;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.ChatSession;
@@ -14,6 +15,7 @@ import dev.codebasechat.session.Role;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionRead;
 import dev.codebasechat.session.SessionStore;
+import dev.codebasechat.session.StoreInternals;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -53,8 +55,6 @@ public class StoreReadBenchmark {
   private PostgrestClient client;
   private SessionStore store;
   private RemoteGuard guard;
-  private final java.util.concurrent.ScheduledExecutorService guardScheduler =
-      java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
   private Caller caller;
   private SessionId cachedId;
   private SessionId missingId;
@@ -73,8 +73,8 @@ public class StoreReadBenchmark {
             .restUrl("http://127.0.0.1:" + closedPort + "/rest/v1")
             .apiKey(ApiKey.of("sb_publishable_benchmark_key_000000"))
             .build();
-    guard = RemoteGuard.builder(java.time.Clock.systemUTC(), guardScheduler).build();
-    store = SessionStore.builder(client).debounce(Duration.ofHours(1)).guard(guard).build();
+    store = SessionStore.builder(client).debounce(Duration.ofHours(1)).build();
+    guard = StoreInternals.guard(store);
     caller = new Caller(OWNER, AccessToken.of(userToken()));
     cachedId = store.create(caller); // created here: its whole history is known locally
     missingId = SessionId.of("chat-1767225600000-benchmiss001");
@@ -91,7 +91,7 @@ public class StoreReadBenchmark {
     }
     // Offline, the session lives in the pending overlay (the same path a read of an
     // unconfirmed session takes); the breaker is open, as during an outage.
-    store.append(caller, cachedId, history);
+    store.append(caller, cachedId, Append.of(history));
     guard.circuitBreaker().transitionToForcedOpenState();
 
     for (int i = 0; i < appendIds.length; i++) {
@@ -106,7 +106,6 @@ public class StoreReadBenchmark {
     guard.circuitBreaker().transitionToDisabledState();
     store.close();
     client.close();
-    guardScheduler.shutdownNow();
   }
 
   @Benchmark
@@ -134,9 +133,10 @@ public class StoreReadBenchmark {
     return store.append(
         caller,
         appendIds[(int) (n % appendIds.length)],
-        List.of(
-            new ChatMessage(
-                MessageId.of("a" + n), Role.USER, "hi", Instant.EPOCH, Optional.empty())));
+        Append.of(
+            List.of(
+                new ChatMessage(
+                    MessageId.of("a" + n), Role.USER, "hi", Instant.EPOCH, Optional.empty()))));
   }
 
   private static String userToken() {

@@ -6,6 +6,7 @@ import dev.codebasechat.bench.MeasurementResult.ResultTable;
 import dev.codebasechat.bench.MeasurementResult.Series;
 import dev.codebasechat.bench.MeasurementResult.Verdict;
 import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.session.Append;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionStore;
@@ -219,8 +220,8 @@ public final class WireBytesMeasurement {
               // The manual clock jumps seconds at a time while a request is in flight on real HTTP:
               // neither the deadline nor the breaker's slow-call rule may read that as a slow
               // database.
-              .guard(
-                  dev.codebasechat.resilience.RemoteGuard.builder(clock, scheduler)
+              .resilience(
+                  dev.codebasechat.resilience.Resilience.builder()
                       .slowCallThreshold(Duration.ofHours(1))
                       .build())
               .databaseTimeout(Duration.ofHours(1))
@@ -233,7 +234,7 @@ public final class WireBytesMeasurement {
           store.append(
               user.caller(),
               id,
-              List.of(Conversation.message(PREFIX_OURS, 2 * turn, clock.instant())));
+              Append.of(List.of(Conversation.message(PREFIX_OURS, 2 * turn, clock.instant()))));
           scheduler.advance(Duration.ofSeconds(2));
           BenchSupport.await(
               "confirmation",
@@ -243,7 +244,7 @@ public final class WireBytesMeasurement {
           store.append(
               user.caller(),
               id,
-              List.of(Conversation.message(PREFIX_OURS, 2 * turn + 1, clock.instant())));
+              Append.of(List.of(Conversation.message(PREFIX_OURS, 2 * turn + 1, clock.instant()))));
           scheduler.advance(Duration.ofSeconds(6));
           BenchSupport.await(
               "confirmation",
@@ -254,11 +255,11 @@ public final class WireBytesMeasurement {
           store.append(
               user.caller(),
               id,
-              List.of(Conversation.message(PREFIX_OURS, 2 * turn, clock.instant())));
+              Append.of(List.of(Conversation.message(PREFIX_OURS, 2 * turn, clock.instant()))));
           store.append(
               user.caller(),
               id,
-              List.of(Conversation.message(PREFIX_OURS, 2 * turn + 1, clock.instant())));
+              Append.of(List.of(Conversation.message(PREFIX_OURS, 2 * turn + 1, clock.instant()))));
           scheduler.advance(Duration.ofMillis(100));
         }
       }

@@ -7,6 +7,7 @@ import dev.codebasechat.bench.MeasurementResult.ResultTable;
 import dev.codebasechat.bench.MeasurementResult.Series;
 import dev.codebasechat.bench.MeasurementResult.Verdict;
 import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.session.Append;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionStore;
@@ -522,7 +523,7 @@ public final class WriteLoadMeasurement {
 
           @Override
           public void append(BenchSupport.User user, String sessionId, ChatMessage message) {
-            store.append(user.caller(), SessionId.of(sessionId), List.of(message));
+            store.append(user.caller(), SessionId.of(sessionId), Append.of(List.of(message)));
           }
 
           @Override

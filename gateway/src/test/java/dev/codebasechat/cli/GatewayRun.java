@@ -6,7 +6,8 @@ import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
-import dev.codebasechat.resilience.RemoteGuard;
+import dev.codebasechat.resilience.Resilience;
+import dev.codebasechat.session.Append;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.ContextUpdate;
@@ -54,18 +55,17 @@ final class GatewayRun implements AutoCloseable {
             .restUrl(fake.restUrl())
             .apiKey(ApiKey.of(fake.apiKey()))
             .build();
-    RemoteGuard guard =
-        RemoteGuard.builder(clock, scheduler)
-            .maxAttempts(2)
-            .initialBackoff(Duration.ofMillis(10))
-            .maxBackoff(Duration.ofMillis(20))
-            .build();
     this.store =
         SessionStore.builder(client)
             .journal(journal)
             .clock(clock)
             .scheduler(scheduler)
-            .guard(guard)
+            .resilience(
+                Resilience.builder()
+                    .maxAttempts(2)
+                    .initialBackoff(Duration.ofMillis(10))
+                    .maxBackoff(Duration.ofMillis(20))
+                    .build())
             .debounce(Duration.ofMinutes(10))
             .closeTimeout(Duration.ofMillis(300))
             .build();
@@ -82,7 +82,7 @@ final class GatewayRun implements AutoCloseable {
           new ChatMessage(
               MessageId.of(id), Role.USER, "text of " + id, clock.instant(), Optional.empty()));
     }
-    store.append(caller(user), SessionId.of(sessionId), messages);
+    store.append(caller(user), SessionId.of(sessionId), Append.of(messages));
   }
 
   void updateContext(UUID user, String sessionId, ContextUpdate update) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.codebasechat.memory.CallerContext;
 import dev.codebasechat.memory.SessionStores;
 import dev.codebasechat.memory.StoredMessage;
+import dev.codebasechat.session.Append;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.MessageId;
@@ -243,7 +244,11 @@ abstract class SessionChatMemoryStoreBehaviour {
   void anotherUsersSessionId_readsAsAMissingConversation_andCannotBeWritten() {
     SessionId alicesSession = sessions.create(alice);
     sessions.append(
-        alice, alicesSession, List.of(ChatMessage.of(Role.USER, "secret", Clock.systemUTC())));
+        alice,
+        alicesSession,
+        Append.of(
+            List.of(
+                ChatMessage.of(Role.USER, "secret").withTimestamp(Clock.systemUTC().instant()))));
     assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
     Caller mallory = stores.newCaller();
     SessionChatMemoryStore fresh = SessionChatMemoryStore.over(stores.open());
@@ -267,7 +272,12 @@ abstract class SessionChatMemoryStoreBehaviour {
   void aGatewaySession_isAConversationUnderItsOwnId() {
     SessionId id = sessions.create(alice);
     sessions.append(
-        alice, id, List.of(ChatMessage.of(Role.USER, "from the web", Clock.systemUTC())));
+        alice,
+        id,
+        Append.of(
+            List.of(
+                ChatMessage.of(Role.USER, "from the web")
+                    .withTimestamp(Clock.systemUTC().instant()))));
     try (var bound = CallerContext.bind(alice)) {
       assertThat(store.getMessages(id.value())).containsExactly(UserMessage.from("from the web"));
       assertThat(store.memoryIds()).containsExactly(id.value());
@@ -423,9 +433,11 @@ abstract class SessionChatMemoryStoreBehaviour {
       sessions.append(
           alice,
           id,
-          List.of(
-              ChatMessage.of(
-                  MessageId.random(), Role.ASSISTANT, "from the web", Clock.systemUTC())));
+          Append.of(
+              List.of(
+                  ChatMessage.of(Role.ASSISTANT, "from the web")
+                      .withId(MessageId.random())
+                      .withTimestamp(Clock.systemUTC().instant()))));
 
       assertThat(store.getMessages("default"))
           .containsExactly(

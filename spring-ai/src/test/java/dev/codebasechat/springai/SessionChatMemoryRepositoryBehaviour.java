@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.codebasechat.memory.CallerContext;
 import dev.codebasechat.memory.SessionStores;
 import dev.codebasechat.memory.StoredMessage;
+import dev.codebasechat.session.Append;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.Role;
@@ -188,7 +189,11 @@ abstract class SessionChatMemoryRepositoryBehaviour {
   void anotherUsersSessionId_readsAsAMissingConversation_andCannotBeWritten() {
     SessionId alicesSession = sessions.create(alice);
     sessions.append(
-        alice, alicesSession, List.of(ChatMessage.of(Role.USER, "secret", Clock.systemUTC())));
+        alice,
+        alicesSession,
+        Append.of(
+            List.of(
+                ChatMessage.of(Role.USER, "secret").withTimestamp(Clock.systemUTC().instant()))));
     assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
     Caller mallory = stores.newCaller();
     SessionChatMemoryRepository fresh = SessionChatMemoryRepository.over(stores.open());

@@ -1,7 +1,7 @@
 package dev.codebasechat.session.internal;
 
 import dev.codebasechat.resilience.Backoff;
-import dev.codebasechat.resilience.RemoteGuard;
+import dev.codebasechat.resilience.internal.RemoteGuard;
 import java.time.Duration;
 
 /**

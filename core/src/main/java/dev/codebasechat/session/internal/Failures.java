@@ -5,7 +5,7 @@ import dev.codebasechat.postgrest.FailureKind;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.PostgrestHttpException;
 import dev.codebasechat.resilience.DeadlineExceededException;
-import dev.codebasechat.resilience.RemoteGuard;
+import dev.codebasechat.resilience.internal.RemoteGuard;
 import dev.codebasechat.session.SessionAccessException;
 import dev.codebasechat.session.SessionException;
 import dev.codebasechat.session.SessionId;

@@ -1,7 +1,7 @@
 package dev.codebasechat.session.internal;
 
 import dev.codebasechat.postgrest.AccessToken;
-import dev.codebasechat.resilience.RemoteGuard;
+import dev.codebasechat.resilience.internal.RemoteGuard;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.ContextUpdate;
 import dev.codebasechat.session.SessionId;

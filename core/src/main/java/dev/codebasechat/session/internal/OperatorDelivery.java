@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.embedded.LocalSessionTable;
 import dev.codebasechat.postgrest.OperatorScope;
-import dev.codebasechat.resilience.RemoteGuard;
+import dev.codebasechat.resilience.internal.RemoteGuard;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.MessageId;

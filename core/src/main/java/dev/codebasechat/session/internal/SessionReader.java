@@ -1,7 +1,7 @@
 package dev.codebasechat.session.internal;
 
 import dev.codebasechat.resilience.BreakerState;
-import dev.codebasechat.resilience.RemoteGuard;
+import dev.codebasechat.resilience.internal.RemoteGuard;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.ReadSource;

@@ -1,6 +1,6 @@
 package dev.codebasechat.session.internal;
 
-import dev.codebasechat.resilience.RemoteGuard;
+import dev.codebasechat.resilience.internal.RemoteGuard;
 import dev.codebasechat.writebehind.WritePacer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;

@@ -3,6 +3,7 @@ package com.example.service;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.session.Append;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.Role;
@@ -65,7 +66,7 @@ public final class ChatHistory implements AutoCloseable {
   }
 
   public void say(UUID user, String jwt, String sessionId, String text) {
-    store.append(caller(user, jwt), SessionId.of(sessionId), List.of(ChatMessage.of(Role.USER, text, clock)));
+    store.append(caller(user, jwt), SessionId.of(sessionId), Append.of(List.of(ChatMessage.of(Role.USER, text).withTimestamp(clock.instant()))));
   }
 
   public List<String> lastTexts(UUID user, String jwt, String sessionId, int n) {

@@ -1,10 +1,13 @@
-package dev.codebasechat.resilience;
+package dev.codebasechat.resilience.internal;
 
-import dev.codebasechat.DurationSettings;
 import dev.codebasechat.FutureResults;
 import dev.codebasechat.postgrest.FailureKind;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.PostgrestHttpException;
+import dev.codebasechat.resilience.Backoff;
+import dev.codebasechat.resilience.BreakerState;
+import dev.codebasechat.resilience.DeadlineExceededException;
+import dev.codebasechat.resilience.Resilience;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -23,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
@@ -37,14 +39,14 @@ import org.slf4j.LoggerFactory;
  * <p>Order and rules:
  *
  * <ol>
- *   <li>The circuit breaker (named {@value #BREAKER_NAME}) records every attempt. Only {@linkplain
- *       FailureKind#TRANSIENT transient} failures count against it; auth, permission and other 4xx
- *       answers are ignored by it (neither success nor failure), so a user with a bad token can
- *       never open it for everyone. While it is open, calls fail at once with {@link
+ *   <li>The circuit breaker (named {@value Resilience#BREAKER_NAME}) records every attempt. Only
+ *       {@linkplain FailureKind#TRANSIENT transient} failures count against it; auth, permission
+ *       and other 4xx answers are ignored by it (neither success nor failure), so a user with a bad
+ *       token can never open it for everyone. While it is open, calls fail at once with {@link
  *       CallNotPermittedException} (no stack trace is filled in, so this costs microseconds).
  *   <li>Retry is outside the breaker and retries only transient failures, with exponential backoff
  *       and jitter; a {@code Retry-After} answer waits at least that long. A {@code Retry-After}
- *       longer than {@linkplain Builder#maxBackoff maxBackoff} ends the retries: the caller (the
+ *       longer than {@linkplain Resilience#maxBackoff maxBackoff} ends the retries: the caller (the
  *       write-behind) then waits that long itself, without holding a thread. {@link
  *       CallNotPermittedException} is never retried, so an open breaker answers immediately.
  * </ol>
@@ -54,27 +56,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Why this class is long.</b> Retry, circuit breaker and deadline are one policy: which
  * failures are retried, how long to wait, what opens the breaker and what a deadline counts as are
- * decided together, and their settings are validated by one builder.
+ * decided together; their settings are {@link Resilience}.
  */
 public final class RemoteGuard implements Backoff {
-
-  /** Name of the breaker, in metrics and logs. */
-  public static final String BREAKER_NAME = "supabase-postgrest";
-
-  public static final int DEFAULT_MAX_ATTEMPTS = 3;
-  public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(200);
-  public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(5);
-  public static final double DEFAULT_JITTER = 0.5;
-  public static final float DEFAULT_FAILURE_RATE_THRESHOLD = 50f;
-  public static final int DEFAULT_SLIDING_WINDOW = 20;
-  public static final int DEFAULT_MINIMUM_CALLS = 5;
-  public static final Duration DEFAULT_OPEN_DURATION = Duration.ofSeconds(5);
-  public static final int DEFAULT_HALF_OPEN_CALLS = 2;
-
-  /** Calls slower than this count as slow; when half of the recent calls are, the breaker opens. */
-  public static final Duration DEFAULT_SLOW_CALL_THRESHOLD = Duration.ofSeconds(1);
-
-  public static final float DEFAULT_SLOW_CALL_RATE_THRESHOLD = 50f;
 
   private static final Logger log = LoggerFactory.getLogger(RemoteGuard.class);
 
@@ -89,51 +73,56 @@ public final class RemoteGuard implements Backoff {
   private final DoubleSupplier random;
   private final Clock clock;
 
-  private RemoteGuard(Builder builder) {
-    this.scheduler = builder.scheduler;
-    this.clock = builder.clock;
-    this.initialBackoff = builder.initialBackoff;
-    this.maxBackoff = builder.maxBackoff;
-    this.jitter = builder.jitter;
-    this.random = builder.random;
+  private RemoteGuard(Resilience settings, Clock clock, ScheduledExecutorService scheduler) {
+    this.scheduler = scheduler;
+    this.clock = clock;
+    this.initialBackoff = settings.initialBackoff();
+    this.maxBackoff = settings.maxBackoff();
+    this.jitter = settings.jitter();
+    this.random = settings.random();
     this.breakers =
         CircuitBreakerRegistry.of(
             CircuitBreakerConfig.custom()
-                .failureRateThreshold(builder.failureRateThreshold)
+                .failureRateThreshold(settings.failureRateThreshold())
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                .slidingWindowSize(builder.slidingWindow)
-                .minimumNumberOfCalls(builder.minimumCalls)
-                .waitDurationInOpenState(builder.openDuration)
-                .permittedNumberOfCallsInHalfOpenState(builder.halfOpenCalls)
+                .slidingWindowSize(settings.slidingWindow())
+                .minimumNumberOfCalls(settings.minimumCalls())
+                .waitDurationInOpenState(settings.openDuration())
+                .permittedNumberOfCallsInHalfOpenState(settings.halfOpenCalls())
                 // A database that answers slowly (or, until the deadline cuts it, not at all) opens
                 // the breaker too, so later callers are answered at once instead of waiting.
-                .slowCallDurationThreshold(builder.slowCallThreshold)
-                .slowCallRateThreshold(builder.slowCallRateThreshold)
+                .slowCallDurationThreshold(settings.slowCallThreshold())
+                .slowCallRateThreshold(settings.slowCallRateThreshold())
                 .automaticTransitionFromOpenToHalfOpenEnabled(false)
                 .recordException(RemoteGuard::isTransient)
                 .ignoreException(failure -> !isTransient(failure))
                 .writableStackTraceEnabled(false)
-                .clock(builder.clock)
+                .clock(clock)
                 .currentTimestampFunction(Clock::millis, TimeUnit.MILLISECONDS)
                 .build());
-    this.breaker = breakers.circuitBreaker(BREAKER_NAME);
+    this.breaker = breakers.circuitBreaker(Resilience.BREAKER_NAME);
     this.retries =
         RetryRegistry.of(
             RetryConfig.custom()
-                .maxAttempts(builder.maxAttempts)
+                .maxAttempts(settings.maxAttempts())
                 .retryOnException(RemoteGuard::isTransient)
                 .intervalBiFunction(this::intervalMillis)
                 .build());
-    this.retry = retries.retry(BREAKER_NAME);
+    this.retry = retries.retry(Resilience.BREAKER_NAME);
     breaker
         .getEventPublisher()
         .onStateTransition(
             event ->
-                log.warn("circuit breaker {} moved {}", BREAKER_NAME, event.getStateTransition()));
+                log.warn(
+                    "circuit breaker {} moved {}",
+                    Resilience.BREAKER_NAME,
+                    event.getStateTransition()));
   }
 
-  public static Builder builder(Clock clock, ScheduledExecutorService scheduler) {
-    return new Builder(clock, scheduler);
+  /** The guard {@code settings} describe, timed by {@code clock} and {@code scheduler}. */
+  public static RemoteGuard create(
+      Resilience settings, Clock clock, ScheduledExecutorService scheduler) {
+    return new RemoteGuard(settings, clock, scheduler);
   }
 
   /**
@@ -261,7 +250,8 @@ public final class RemoteGuard implements Backoff {
 
   /**
    * Publishes the breaker's and the retry's meters ({@code resilience4j.circuitbreaker.*}, {@code
-   * resilience4j.retry.*}, tagged {@code name=}{@value #BREAKER_NAME}) to {@code registry}.
+   * resilience4j.retry.*}, tagged {@code name=}{@value Resilience#BREAKER_NAME}) to {@code
+   * registry}.
    */
   public void bindTo(MeterRegistry registry) {
     TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
@@ -354,131 +344,5 @@ public final class RemoteGuard implements Backoff {
       return http.retryAfter();
     }
     return Optional.empty();
-  }
-
-  /** Builds a {@link RemoteGuard}; every setter rejects a bad value at once. */
-  public static final class Builder {
-    private final Clock clock;
-    private final ScheduledExecutorService scheduler;
-    private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
-    private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
-    private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
-    private double jitter = DEFAULT_JITTER;
-    private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
-    private float failureRateThreshold = DEFAULT_FAILURE_RATE_THRESHOLD;
-    private int slidingWindow = DEFAULT_SLIDING_WINDOW;
-    private int minimumCalls = DEFAULT_MINIMUM_CALLS;
-    private Duration openDuration = DEFAULT_OPEN_DURATION;
-    private int halfOpenCalls = DEFAULT_HALF_OPEN_CALLS;
-    private Duration slowCallThreshold = DEFAULT_SLOW_CALL_THRESHOLD;
-    private float slowCallRateThreshold = DEFAULT_SLOW_CALL_RATE_THRESHOLD;
-
-    private Builder(Clock clock, ScheduledExecutorService scheduler) {
-      this.clock = clock;
-      this.scheduler = scheduler;
-    }
-
-    /** Attempts per call, the first included; default 3. */
-    public Builder maxAttempts(int maxAttempts) {
-      this.maxAttempts = atLeast("maxAttempts", maxAttempts, 1);
-      return this;
-    }
-
-    /** Wait before the second attempt; doubles each time; default 200 ms. */
-    public Builder initialBackoff(Duration initialBackoff) {
-      this.initialBackoff = DurationSettings.requirePositive("initialBackoff", initialBackoff);
-      return this;
-    }
-
-    /**
-     * Cap of every wait, and the longest {@code Retry-After} waited within one call; default 5 s.
-     */
-    public Builder maxBackoff(Duration maxBackoff) {
-      this.maxBackoff = DurationSettings.requirePositive("maxBackoff", maxBackoff);
-      return this;
-    }
-
-    /** Relative jitter of each wait, 0 (none) to 1 (0..2× the wait); default 0.5. */
-    public Builder jitter(double jitter) {
-      if (!(jitter >= 0 && jitter <= 1)) {
-        throw new IllegalArgumentException("jitter must be between 0 and 1 but was " + jitter);
-      }
-      this.jitter = jitter;
-      return this;
-    }
-
-    /** Source of uniform numbers in [0, 1) for the jitter (tests pass a fixed one). */
-    public Builder random(DoubleSupplier random) {
-      this.random = random;
-      return this;
-    }
-
-    /** Failure percentage that opens the breaker; default 50. */
-    public Builder failureRateThreshold(float percent) {
-      if (!(percent > 0 && percent <= 100)) {
-        throw new IllegalArgumentException(
-            "failureRateThreshold must be in (0, 100] but was " + percent);
-      }
-      this.failureRateThreshold = percent;
-      return this;
-    }
-
-    /** Number of recent calls the failure rate is computed over; default 20. */
-    public Builder slidingWindow(int calls) {
-      this.slidingWindow = atLeast("slidingWindow", calls, 1);
-      return this;
-    }
-
-    /** Calls needed before the failure rate counts; default 5. */
-    public Builder minimumCalls(int calls) {
-      this.minimumCalls = atLeast("minimumCalls", calls, 1);
-      return this;
-    }
-
-    /** How long the breaker stays open before letting trial calls through; default 5 s. */
-    public Builder openDuration(Duration openDuration) {
-      this.openDuration = DurationSettings.requirePositive("openDuration", openDuration);
-      return this;
-    }
-
-    /** Trial calls while half-open; default 2. */
-    public Builder halfOpenCalls(int calls) {
-      this.halfOpenCalls = atLeast("halfOpenCalls", calls, 1);
-      return this;
-    }
-
-    /** Calls slower than this count as slow (on the injected clock); default 1 s. */
-    public Builder slowCallThreshold(Duration threshold) {
-      this.slowCallThreshold = DurationSettings.requirePositive("slowCallThreshold", threshold);
-      return this;
-    }
-
-    /** Percentage of slow calls among recent ones that opens the breaker; default 50. */
-    public Builder slowCallRateThreshold(float percent) {
-      if (!(percent > 0 && percent <= 100)) {
-        throw new IllegalArgumentException(
-            "slowCallRateThreshold must be in (0, 100] but was " + percent);
-      }
-      this.slowCallRateThreshold = percent;
-      return this;
-    }
-
-    public RemoteGuard build() {
-      if (initialBackoff.compareTo(maxBackoff) > 0) {
-        throw new IllegalArgumentException(
-            "initialBackoff must not exceed maxBackoff ("
-                + maxBackoff
-                + ") but was "
-                + initialBackoff);
-      }
-      return new RemoteGuard(this);
-    }
-
-    private static int atLeast(String name, int value, int min) {
-      if (value < min) {
-        throw new IllegalArgumentException(name + " must be at least " + min + " but was " + value);
-      }
-      return value;
-    }
   }
 }

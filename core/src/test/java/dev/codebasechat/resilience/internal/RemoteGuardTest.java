@@ -1,4 +1,4 @@
-package dev.codebasechat.resilience;
+package dev.codebasechat.resilience.internal;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.exactly;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
@@ -20,6 +20,8 @@ import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.PostgrestResponses;
 import dev.codebasechat.postgrest.PostgrestResult;
+import dev.codebasechat.resilience.BreakerState;
+import dev.codebasechat.resilience.Resilience;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.ManualScheduler;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
@@ -57,8 +59,8 @@ class RemoteGuardTest {
     client.close();
   }
 
-  private RemoteGuard.Builder guard() {
-    return RemoteGuard.builder(clock, scheduler).jitter(0).initialBackoff(Duration.ofMillis(200));
+  private Resilience.Builder guard() {
+    return Resilience.builder().jitter(0).initialBackoff(Duration.ofMillis(200));
   }
 
   private CompletableFuture<PostgrestResult> append(RemoteGuard guard) {
@@ -91,7 +93,7 @@ class RemoteGuardTest {
 
   @Test
   void transientFailures_thenSuccess_areRetriedWithBackoff() {
-    RemoteGuard guard = guard().build();
+    RemoteGuard guard = RemoteGuard.create(guard().build(), clock, scheduler);
     stubSequence(
         PostgrestResponses.poolTimeout504(),
         aResponseReset(),
@@ -108,7 +110,7 @@ class RemoteGuardTest {
 
   @Test
   void retryAfter_isWaitedAtLeast() {
-    RemoteGuard guard = guard().build();
+    RemoteGuard guard = RemoteGuard.create(guard().build(), clock, scheduler);
     stubSequence(PostgrestResponses.dbDown503(3), PostgrestResponses.rpcResult("{\"appended\":1}"));
     CompletableFuture<PostgrestResult> result = append(guard);
 
@@ -120,7 +122,8 @@ class RemoteGuardTest {
 
   @Test
   void retryAfter_longerThanMaxBackoff_endsRetriesAtOnce() {
-    RemoteGuard guard = guard().maxBackoff(Duration.ofSeconds(2)).build();
+    RemoteGuard guard =
+        RemoteGuard.create(guard().maxBackoff(Duration.ofSeconds(2)).build(), clock, scheduler);
     wm.stubFor(post(urlPathEqualTo(RPC)).willReturn(PostgrestResponses.dbDown503(30)));
     CompletableFuture<PostgrestResult> result = append(guard);
 
@@ -133,7 +136,8 @@ class RemoteGuardTest {
 
   @Test
   void authFailure_isNotRetried_andNotCountedByTheBreaker() {
-    RemoteGuard guard = guard().minimumCalls(1).slidingWindow(1).build();
+    RemoteGuard guard =
+        RemoteGuard.create(guard().minimumCalls(1).slidingWindow(1).build(), clock, scheduler);
     wm.stubFor(post(urlPathEqualTo(RPC)).willReturn(PostgrestResponses.jwtInvalid()));
 
     Throwable failure = append(guard).handle((r, e) -> FutureResults.unwrap(e)).join();
@@ -147,7 +151,7 @@ class RemoteGuardTest {
 
   @Test
   void forbidden_isNotRetried() {
-    RemoteGuard guard = guard().build();
+    RemoteGuard guard = RemoteGuard.create(guard().build(), clock, scheduler);
     wm.stubFor(
         post(urlPathEqualTo(RPC))
             .willReturn(PostgrestResponses.rlsViolation403("codebase_chat_sessions")));
@@ -160,7 +164,9 @@ class RemoteGuardTest {
 
   @Test
   void repeatedTransientFailures_openTheBreaker_thenCallsFailFastWithoutNetwork() {
-    RemoteGuard guard = guard().maxAttempts(1).minimumCalls(4).slidingWindow(4).build();
+    RemoteGuard guard =
+        RemoteGuard.create(
+            guard().maxAttempts(1).minimumCalls(4).slidingWindow(4).build(), clock, scheduler);
     wm.stubFor(post(urlPathEqualTo(RPC)).willReturn(PostgrestResponses.poolTimeout504()));
     for (int i = 0; i < 4; i++) {
       append(guard).handle((r, e) -> e).join();
@@ -178,13 +184,16 @@ class RemoteGuardTest {
   @Test
   void openBreaker_afterOpenDuration_letsATrialCallThrough_andClosesOnSuccess() {
     RemoteGuard guard =
-        guard()
-            .maxAttempts(1)
-            .minimumCalls(2)
-            .slidingWindow(2)
-            .halfOpenCalls(1)
-            .openDuration(Duration.ofSeconds(5))
-            .build();
+        RemoteGuard.create(
+            guard()
+                .maxAttempts(1)
+                .minimumCalls(2)
+                .slidingWindow(2)
+                .halfOpenCalls(1)
+                .openDuration(Duration.ofSeconds(5))
+                .build(),
+            clock,
+            scheduler);
     wm.stubFor(post(urlPathEqualTo(RPC)).willReturn(PostgrestResponses.dbDown503(0)));
     append(guard).handle((r, e) -> e).join();
     append(guard).handle((r, e) -> e).join();
@@ -202,7 +211,7 @@ class RemoteGuardTest {
 
   @Test
   void connectionReset_isTransient_andRetried() {
-    RemoteGuard guard = guard().maxAttempts(2).build();
+    RemoteGuard guard = RemoteGuard.create(guard().maxAttempts(2).build(), clock, scheduler);
     stubSequence(aResponseReset(), PostgrestResponses.rpcResult("{\"appended\":2}"));
     CompletableFuture<PostgrestResult> result = append(guard);
 
@@ -213,7 +222,7 @@ class RemoteGuardTest {
 
   @Test
   void supplierThatThrows_failsTheFuture_insteadOfHanging() {
-    RemoteGuard guard = guard().build();
+    RemoteGuard guard = RemoteGuard.create(guard().build(), clock, scheduler);
 
     CompletableFuture<Object> result =
         guard.call(
@@ -228,12 +237,15 @@ class RemoteGuardTest {
   @Test
   void backoff_growsExponentially_withJitter_andIsCapped() {
     RemoteGuard guard =
-        RemoteGuard.builder(clock, scheduler)
-            .initialBackoff(Duration.ofMillis(100))
-            .maxBackoff(Duration.ofSeconds(1))
-            .jitter(0.5)
-            .random(() -> 0.0) // the lowest jitter: half of the base wait
-            .build();
+        RemoteGuard.create(
+            Resilience.builder()
+                .initialBackoff(Duration.ofMillis(100))
+                .maxBackoff(Duration.ofSeconds(1))
+                .jitter(0.5)
+                .random(() -> 0.0) // the lowest jitter: half of the base wait
+                .build(),
+            clock,
+            scheduler);
 
     assertThat(guard.after(1)).isEqualTo(Duration.ofMillis(50));
     assertThat(guard.after(2)).isEqualTo(Duration.ofMillis(100));
@@ -243,7 +255,7 @@ class RemoteGuardTest {
 
   @Test
   void builder_rejectsBadValues_namingTheSetting() {
-    RemoteGuard.Builder builder = RemoteGuard.builder(clock, scheduler);
+    Resilience.Builder builder = Resilience.builder();
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> builder.maxAttempts(0))
         .hasMessage("maxAttempts must be at least 1 but was 0");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> builder.jitter(1.5))
