@@ -155,7 +155,7 @@ abstract class SeveralGatewaysScenarios extends SupabaseModeScenarios {
             .client()
             .send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty())
             .json();
-    assertThat(ready.path("writesWaitingForToken").asInt()).isZero();
+    assertThat(ready.path("writesWaitingForOwners").asInt()).isZero();
     assertThat(ready.path("deliveredWithoutOwners").asInt()).isEqualTo(2);
     assertThat(restarted.output() + restarted.errors()).doesNotContain(supabase.serviceKey());
   }
@@ -177,7 +177,7 @@ abstract class SeveralGatewaysScenarios extends SupabaseModeScenarios {
             .send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty())
             .json();
 
-    assertThat(ready.path("writesWaitingForToken").asInt()).isEqualTo(2);
+    assertThat(ready.path("writesWaitingForOwners").asInt()).isEqualTo(2);
     assertThat(restarted.output() + restarted.errors())
         .contains("2 journaled writes wait for their owners' next requests");
     restarted.client().get("/v1/sessions/" + id[0], token); // the owner comes back
