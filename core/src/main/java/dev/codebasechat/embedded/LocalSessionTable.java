@@ -1,17 +1,16 @@
 package dev.codebasechat.embedded;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.journal.SqliteJournal;
-import dev.codebasechat.schema.PgTimestamp;
 import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.sqlite.Durability;
 import dev.codebasechat.sqlite.JournalException;
 import dev.codebasechat.sqlite.SqliteFileBuilder;
+import dev.codebasechat.sqlite.internal.Sql;
 import dev.codebasechat.sqlite.internal.SqliteDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,14 +19,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -101,11 +95,6 @@ public final class LocalSessionTable implements AutoCloseable {
   /** {@code PRAGMA application_id} of a session table file: "CBCS". */
   static final int APPLICATION_ID = 0x43424353;
 
-  private static final Set<String> PATCH_FIELDS = SessionTableRules.CONTEXT_COLUMNS;
-  private static final DateTimeFormatter POSTGREST_TIME =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxxx", Locale.ROOT)
-          .withZone(ZoneOffset.UTC);
-
   private static final SqliteDatabase.Schema SCHEMA =
       new SqliteDatabase.Schema(
           APPLICATION_ID,
@@ -130,10 +119,6 @@ public final class LocalSessionTable implements AutoCloseable {
                   "ALTER TABLE sessions ADD COLUMN history_bytes INTEGER NOT NULL DEFAULT 0",
                   "UPDATE sessions SET history_bytes = (SELECT coalesce(sum(length(CAST(m.body AS BLOB))), 0)"
                       + " FROM messages m WHERE m.session = sessions.id)")));
-
-  private static final String SESSION_COLUMNS =
-      "id, session_id, user_id, repo, current_file, context_cache, metadata, message_count,"
-          + " version, last_activity, created_at, history_bytes";
 
   private final SqliteDatabase database;
   private final Clock clock;
@@ -179,7 +164,7 @@ public final class LocalSessionTable implements AutoCloseable {
         "append to session",
         connection -> {
           boolean created =
-              SqliteDatabase.update(
+              Sql.update(
                       connection,
                       "INSERT INTO sessions (session_id, user_id, repo, current_file, last_activity,"
                           + " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -192,14 +177,14 @@ public final class LocalSessionTable implements AutoCloseable {
                       now,
                       now)
                   == 1;
-          Row row =
-              row(connection, owner, sessionId)
+          SessionRow row =
+              SessionRow.read(connection, owner, sessionId)
                   .orElseThrow(() -> new SessionIdTakenException(sessionId));
           long seq =
-              SqliteDatabase.queryLong(
+              Sql.queryLong(
                   connection,
                   "SELECT coalesce(max(seq), 0) FROM messages WHERE session = ?",
-                  row.id);
+                  row.id());
           int appended = 0;
           long appendedBytes = 0;
           try (PreparedStatement insert =
@@ -207,7 +192,7 @@ public final class LocalSessionTable implements AutoCloseable {
                   "INSERT INTO messages (session, seq, message_id, body) VALUES (?, ?, ?, ?)"
                       + " ON CONFLICT (session, message_id) DO NOTHING")) {
             for (SessionTableRules.Checked candidate : candidates) {
-              insert.setLong(1, row.id);
+              insert.setLong(1, row.id());
               insert.setLong(2, seq + 1);
               insert.setString(3, candidate.id());
               insert.setString(4, candidate.json());
@@ -221,17 +206,21 @@ public final class LocalSessionTable implements AutoCloseable {
           }
           // Thrown inside the transaction: it rolls back, nothing of the batch stays.
           SessionTableRules.checkHistory(
-              row.messageCount + appended,
+              row.messageCount() + appended,
               SessionTableRules.historyBytes(
-                  row.messageCount + appended, row.historyBytes + appendedBytes));
-          boolean repoChanges = repo.isPresent() && !repo.get().equals(row.repo);
+                  row.messageCount() + appended, row.historyBytes() + appendedBytes));
+          boolean repoChanges = repo.isPresent() && !repo.get().equals(row.repo());
           boolean fileChanges =
-              currentFile.isPresent() && !currentFile.get().equals(row.currentFile);
+              currentFile.isPresent() && !currentFile.get().equals(row.currentFile());
           if (appended == 0 && !repoChanges && !fileChanges) {
             return new AppendResult(
-                0, row.messageCount, row.version, created, Instant.ofEpochMilli(row.lastActivity));
+                0,
+                row.messageCount(),
+                row.version(),
+                created,
+                Instant.ofEpochMilli(row.lastActivity()));
           }
-          SqliteDatabase.update(
+          Sql.update(
               connection,
               "UPDATE sessions SET message_count = message_count + ?, history_bytes = history_bytes + ?,"
                   + " repo = coalesce(?, repo), current_file = coalesce(?, current_file),"
@@ -242,11 +231,11 @@ public final class LocalSessionTable implements AutoCloseable {
               currentFile.orElse(null),
               now,
               now,
-              row.id);
+              row.id());
           return new AppendResult(
               appended,
-              row.messageCount + appended,
-              row.version + 1,
+              row.messageCount() + appended,
+              row.version() + 1,
               created,
               Instant.ofEpochMilli(now));
         });
@@ -264,16 +253,16 @@ public final class LocalSessionTable implements AutoCloseable {
         (connection, row) -> {
           ArrayNode history = mapper.createArrayNode();
           try (PreparedStatement statement =
-                  SqliteDatabase.prepare(
+                  Sql.prepare(
                       connection,
                       "SELECT body FROM messages WHERE session = ? ORDER BY seq",
-                      row.id);
+                      row.id());
               ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {
-              history.add(parse(rows.getString(1)));
+              history.add(SessionRow.parse(rows.getString(1), database.path()));
             }
           }
-          return rowJson(owner, row, Optional.of(inHistoryOrder(history)));
+          return row.json(owner, Optional.of(SessionRow.inHistoryOrder(history)), database.path());
         });
   }
 
@@ -288,51 +277,7 @@ public final class LocalSessionTable implements AutoCloseable {
         false,
         owner,
         sessionId,
-        (connection, row) -> rowJson(owner, row, Optional.empty()));
-  }
-
-  /**
-   * {@code stored} (in arrival order) in the history's order, as the database orders it: by
-   * timestamp as PostgreSQL reads it, then by arrival. Messages almost always arrive in timestamp
-   * order, so this usually only checks.
-   */
-  private static ArrayNode inHistoryOrder(ArrayNode stored) {
-    long[] sentAt = new long[stored.size()];
-    boolean ordered = true;
-    for (int i = 0; i < sentAt.length; i++) {
-      sentAt[i] = PgTimestamp.read(stored.get(i).path("timestamp").asText()).micros();
-      ordered &= i == 0 || sentAt[i - 1] <= sentAt[i];
-    }
-    if (ordered) {
-      return stored;
-    }
-    Integer[] positions = new Integer[sentAt.length];
-    for (int i = 0; i < positions.length; i++) {
-      positions[i] = i;
-    }
-    // A stable sort: equal timestamps keep their arrival order.
-    java.util.Arrays.sort(positions, java.util.Comparator.comparingLong(i -> sentAt[i]));
-    ArrayNode sorted = stored.arrayNode(positions.length);
-    for (int position : positions) {
-      sorted.add(stored.get(position));
-    }
-    return sorted;
-  }
-
-  /** The row in PostgREST's shape and column order, with the history when given. */
-  private ObjectNode rowJson(UUID owner, Row row, Optional<ArrayNode> history) {
-    ObjectNode json = mapper.createObjectNode();
-    json.put("session_id", row.sessionId);
-    json.put("user_id", owner.toString());
-    json.put("repo", row.repo);
-    json.put("current_file", row.currentFile);
-    history.ifPresent(messages -> json.set("conversation_history", messages));
-    json.set("context_cache", parse(row.contextCache));
-    json.set("metadata", parse(row.metadata));
-    json.put("message_count", row.messageCount);
-    json.put("version", row.version);
-    json.put("last_activity", time(row.lastActivity));
-    return json;
+        (connection, row) -> row.json(owner, Optional.empty(), database.path()));
   }
 
   /**
@@ -347,7 +292,7 @@ public final class LocalSessionTable implements AutoCloseable {
    *     or path that is not a string or null
    */
   public Optional<RowVersion> updateContext(UUID owner, String sessionId, JsonNode patch) {
-    checkPatch(patch);
+    SessionTableRules.checkContextPatch(patch);
     long now = clock.millis();
     return onOwnRow(
         "update session context",
@@ -355,18 +300,20 @@ public final class LocalSessionTable implements AutoCloseable {
         owner,
         sessionId,
         (connection, row) -> {
-          SqliteDatabase.update(
+          Sql.update(
               connection,
               "UPDATE sessions SET repo = ?, current_file = ?, context_cache = ?, metadata = ?,"
                   + " version = version + 1, last_activity = ?, updated_at = ? WHERE id = ?",
-              patch.has("repo") ? textOrNull(patch.get("repo")) : row.repo,
-              patch.has("current_file") ? textOrNull(patch.get("current_file")) : row.currentFile,
-              patch.has("context_cache") ? patch.get("context_cache").toString() : row.contextCache,
-              patch.has("metadata") ? patch.get("metadata").toString() : row.metadata,
+              patch.has("repo") ? textOrNull(patch.get("repo")) : row.repo(),
+              patch.has("current_file") ? textOrNull(patch.get("current_file")) : row.currentFile(),
+              patch.has("context_cache")
+                  ? patch.get("context_cache").toString()
+                  : row.contextCache(),
+              patch.has("metadata") ? patch.get("metadata").toString() : row.metadata(),
               now,
               now,
-              row.id);
-          return new RowVersion(row.version + 1, row.messageCount, Instant.ofEpochMilli(now));
+              row.id());
+          return new RowVersion(row.version() + 1, row.messageCount(), Instant.ofEpochMilli(now));
         });
   }
 
@@ -379,15 +326,15 @@ public final class LocalSessionTable implements AutoCloseable {
         owner,
         sessionId,
         (connection, row) -> {
-          SqliteDatabase.update(connection, "DELETE FROM messages WHERE session = ?", row.id);
-          SqliteDatabase.update(
+          Sql.update(connection, "DELETE FROM messages WHERE session = ?", row.id());
+          Sql.update(
               connection,
               "UPDATE sessions SET message_count = 0, history_bytes = 0, version = version + 1,"
                   + " last_activity = ?, updated_at = ? WHERE id = ?",
               now,
               now,
-              row.id);
-          return new RowVersion(row.version + 1, 0, Instant.ofEpochMilli(now));
+              row.id());
+          return new RowVersion(row.version() + 1, 0, Instant.ofEpochMilli(now));
         });
   }
 
@@ -399,8 +346,8 @@ public final class LocalSessionTable implements AutoCloseable {
             owner,
             sessionId,
             (connection, row) -> {
-              SqliteDatabase.update(connection, "DELETE FROM messages WHERE session = ?", row.id);
-              return SqliteDatabase.update(connection, "DELETE FROM sessions WHERE id = ?", row.id);
+              Sql.update(connection, "DELETE FROM messages WHERE session = ?", row.id());
+              return Sql.update(connection, "DELETE FROM sessions WHERE id = ?", row.id());
             })
         .isPresent();
   }
@@ -444,14 +391,13 @@ public final class LocalSessionTable implements AutoCloseable {
         what,
         connection -> {
           long total =
-              SqliteDatabase.queryLong(
-                  connection, "SELECT count(*) FROM sessions s" + filter, filterValues);
+              Sql.queryLong(connection, "SELECT count(*) FROM sessions s" + filter, filterValues);
           List<Object> parameters = new ArrayList<>(List.of(filterValues));
           parameters.add(limit);
           parameters.add(offset);
           List<ObjectNode> rows = new ArrayList<>();
           try (PreparedStatement statement =
-                  SqliteDatabase.prepare(
+                  Sql.prepare(
                       connection,
                       "SELECT s.session_id, s.repo, s.current_file, s.message_count, s.last_activity,"
                           + " s.created_at"
@@ -467,8 +413,8 @@ public final class LocalSessionTable implements AutoCloseable {
               row.put("repo", result.getString(2));
               row.put("current_file", result.getString(3));
               row.put("message_count", result.getInt(4));
-              row.put("last_activity", time(result.getLong(5)));
-              row.put("created_at", time(result.getLong(6)));
+              row.put("last_activity", SessionRow.time(result.getLong(5)));
+              row.put("created_at", SessionRow.time(result.getLong(6)));
               if (operatorColumns) {
                 row.put("user_id", result.getString(7));
                 row.put("history_bytes", result.getLong(8));
@@ -511,7 +457,7 @@ public final class LocalSessionTable implements AutoCloseable {
           parameters.add(activeSince.toEpochMilli());
           parameters.addAll(List.of(filterValues));
           try (PreparedStatement statement =
-                  SqliteDatabase.prepare(
+                  Sql.prepare(
                       connection,
                       "SELECT count(*), coalesce(sum(last_activity >= ?), 0), coalesce(sum(message_count), 0)"
                           + " FROM sessions"
@@ -538,22 +484,10 @@ public final class LocalSessionTable implements AutoCloseable {
     database.close();
   }
 
-  private record Row(
-      long id,
-      String sessionId,
-      @Nullable String repo,
-      @Nullable String currentFile,
-      String contextCache,
-      String metadata,
-      int messageCount,
-      long version,
-      long lastActivity,
-      long historyBytes) {}
-
   /** Work on one of the caller's rows. */
   @FunctionalInterface
   private interface RowWork<T> {
-    T run(Connection connection, Row row) throws SQLException;
+    T run(Connection connection, SessionRow row) throws SQLException;
   }
 
   /**
@@ -564,83 +498,14 @@ public final class LocalSessionTable implements AutoCloseable {
       String what, boolean writes, UUID owner, String sessionId, RowWork<T> work) {
     SqliteDatabase.Work<Optional<T>> onRow =
         connection -> {
-          Optional<Row> row = row(connection, owner, sessionId);
+          Optional<SessionRow> row = SessionRow.read(connection, owner, sessionId);
           return row.isEmpty() ? Optional.empty() : Optional.of(work.run(connection, row.get()));
         };
     return writes ? database.write(what, onRow) : database.read(what, onRow);
   }
 
-  private static Optional<Row> row(Connection connection, UUID owner, String sessionId)
-      throws SQLException {
-    try (PreparedStatement statement =
-            SqliteDatabase.prepare(
-                connection,
-                "SELECT " + SESSION_COLUMNS + " FROM sessions WHERE session_id = ? AND user_id = ?",
-                sessionId,
-                owner.toString());
-        ResultSet rows = statement.executeQuery()) {
-      if (!rows.next()) {
-        return Optional.empty();
-      }
-      return Optional.of(
-          new Row(
-              rows.getLong("id"),
-              rows.getString("session_id"),
-              rows.getString("repo"),
-              rows.getString("current_file"),
-              rows.getString("context_cache"),
-              rows.getString("metadata"),
-              rows.getInt("message_count"),
-              rows.getLong("version"),
-              rows.getLong("last_activity"),
-              rows.getLong("history_bytes")));
-    }
-  }
-
-  private static void checkPatch(JsonNode patch) {
-    if (!patch.isObject()) {
-      throw new IllegalArgumentException("patch must be a JSON object");
-    }
-    for (Iterator<String> names = patch.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      JsonNode value = patch.get(name);
-      if (!PATCH_FIELDS.contains(name)) {
-        throw new IllegalArgumentException(
-            "patch has a field not allowed here: " + name + " (allowed: " + PATCH_FIELDS + ")");
-      }
-      switch (name) {
-        case "context_cache" -> SessionTableRules.checkContextCache(value);
-        case "metadata" -> SessionTableRules.checkMetadata(value);
-        default -> {
-          if (!(value.isTextual() || value.isNull())) {
-            throw new IllegalArgumentException("patch." + name + " must be a string or null");
-          }
-          Optional<String> text = value.isNull() ? Optional.empty() : Optional.of(value.asText());
-          if (name.equals("repo")) {
-            SessionTableRules.checkRepo(text);
-          } else {
-            SessionTableRules.checkCurrentFile(text);
-          }
-        }
-      }
-    }
-  }
-
   private static @Nullable String textOrNull(JsonNode node) {
     return node.isNull() ? null : node.asText();
-  }
-
-  private JsonNode parse(String json) {
-    try {
-      return mapper.readTree(json);
-    } catch (JsonProcessingException e) {
-      throw new JournalException(
-          JournalException.Reason.CORRUPT, database.path(), "a stored JSON value is unreadable", e);
-    }
-  }
-
-  private static String time(long epochMillis) {
-    return POSTGREST_TIME.format(Instant.ofEpochMilli(epochMillis));
   }
 
   /** Options for {@link LocalSessionTable}; see {@link SqliteFileBuilder}. Not thread-safe. */

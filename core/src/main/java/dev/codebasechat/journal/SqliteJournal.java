@@ -3,6 +3,7 @@ package dev.codebasechat.journal;
 import dev.codebasechat.sqlite.Durability;
 import dev.codebasechat.sqlite.JournalException;
 import dev.codebasechat.sqlite.SqliteFileBuilder;
+import dev.codebasechat.sqlite.internal.Sql;
 import dev.codebasechat.sqlite.internal.SqliteDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -101,8 +102,7 @@ public final class SqliteJournal implements Journal {
         "append",
         connection -> {
           if (entries.isEmpty()) {
-            return SqliteDatabase.queryLong(
-                connection, "SELECT coalesce(max(seq), 0) FROM journal_entries");
+            return Sql.queryLong(connection, "SELECT coalesce(max(seq), 0) FROM journal_entries");
           }
           long recordedAt = clock.millis();
           long last = 0;
@@ -131,7 +131,7 @@ public final class SqliteJournal implements Journal {
     return database.write(
         "release",
         connection ->
-            SqliteDatabase.update(
+            Sql.update(
                 connection,
                 "DELETE FROM journal_entries WHERE key = ? AND seq <= ?",
                 key,
@@ -150,7 +150,7 @@ public final class SqliteJournal implements Journal {
           int removed = 0;
           for (Long sequence : distinct) {
             removed +=
-                SqliteDatabase.update(
+                Sql.update(
                     connection,
                     "DELETE FROM journal_entries WHERE key = ? AND seq = ?",
                     key,
@@ -186,9 +186,7 @@ public final class SqliteJournal implements Journal {
       throws SQLException {
     List<JournalEntry> entries = new ArrayList<>();
     try (PreparedStatement statement =
-            key == null
-                ? SqliteDatabase.prepare(connection, sql)
-                : SqliteDatabase.prepare(connection, sql, key);
+            key == null ? Sql.prepare(connection, sql) : Sql.prepare(connection, sql, key);
         ResultSet rows = statement.executeQuery()) {
       while (rows.next()) {
         entries.add(
@@ -209,7 +207,7 @@ public final class SqliteJournal implements Journal {
     database.write(
         "put snapshot",
         connection ->
-            SqliteDatabase.update(
+            Sql.update(
                 connection,
                 "INSERT INTO journal_snapshots (key, owner, version, json, bytes, touched_at)"
                     + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
@@ -229,7 +227,7 @@ public final class SqliteJournal implements Journal {
         "read snapshot",
         connection -> {
           try (PreparedStatement statement =
-                  SqliteDatabase.prepare(
+                  Sql.prepare(
                       connection,
                       "SELECT owner, version, json, touched_at FROM journal_snapshots"
                           + " WHERE key = ?",
@@ -253,8 +251,7 @@ public final class SqliteJournal implements Journal {
   public void deleteSnapshot(String key) {
     database.write(
         "delete snapshot",
-        connection ->
-            SqliteDatabase.update(connection, "DELETE FROM journal_snapshots WHERE key = ?", key));
+        connection -> Sql.update(connection, "DELETE FROM journal_snapshots WHERE key = ?", key));
   }
 
   @Override
@@ -271,13 +268,12 @@ public final class SqliteJournal implements Journal {
         "prune snapshots",
         connection -> {
           int removed =
-              SqliteDatabase.update(
+              Sql.update(
                   connection,
                   "DELETE FROM journal_snapshots WHERE touched_at < ? AND " + NOT_PENDING,
                   cutoff);
           long total =
-              SqliteDatabase.queryLong(
-                  connection, "SELECT coalesce(sum(bytes), 0) FROM journal_snapshots");
+              Sql.queryLong(connection, "SELECT coalesce(sum(bytes), 0) FROM journal_snapshots");
           if (total <= maxTotalBytes) {
             return removed;
           }
@@ -294,9 +290,7 @@ public final class SqliteJournal implements Journal {
             }
           }
           for (String key : victims) {
-            removed +=
-                SqliteDatabase.update(
-                    connection, "DELETE FROM journal_snapshots WHERE key = ?", key);
+            removed += Sql.update(connection, "DELETE FROM journal_snapshots WHERE key = ?", key);
           }
           return removed;
         });

@@ -1,7 +1,6 @@
 package dev.codebasechat.session;
 
 import com.google.common.cache.CacheStats;
-import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.codebasechat.DurationSettings;
 import dev.codebasechat.FutureResults;
 import dev.codebasechat.SystemTime;
@@ -12,34 +11,16 @@ import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.resilience.BreakerState;
 import dev.codebasechat.resilience.Resilience;
 import dev.codebasechat.resilience.internal.RemoteGuard;
-import dev.codebasechat.session.internal.AfterTheDatabase;
-import dev.codebasechat.session.internal.AfterTheJournal;
-import dev.codebasechat.session.internal.FailurePolicy;
-import dev.codebasechat.session.internal.GuardedBackend;
-import dev.codebasechat.session.internal.JournalBridge;
-import dev.codebasechat.session.internal.KnownOwners;
-import dev.codebasechat.session.internal.Ledger;
 import dev.codebasechat.session.internal.LocalSessionBackend;
-import dev.codebasechat.session.internal.OperatorDelivery;
-import dev.codebasechat.session.internal.Outboxes;
-import dev.codebasechat.session.internal.OwnerRouting;
-import dev.codebasechat.session.internal.OwnerTokens;
-import dev.codebasechat.session.internal.Ownership;
 import dev.codebasechat.session.internal.PendingOp;
 import dev.codebasechat.session.internal.SessionBackend;
-import dev.codebasechat.session.internal.SessionCache;
 import dev.codebasechat.session.internal.SessionCreation;
-import dev.codebasechat.session.internal.SessionLocks;
-import dev.codebasechat.session.internal.SessionReader;
 import dev.codebasechat.session.internal.SessionRemote;
-import dev.codebasechat.session.internal.SetAsideWrites;
 import dev.codebasechat.session.internal.StoreMetrics;
-import dev.codebasechat.session.internal.ThroughTheTable;
-import dev.codebasechat.session.internal.WriteBehind;
-import dev.codebasechat.session.internal.WritePath;
-import dev.codebasechat.session.internal.WriteProgress;
+import dev.codebasechat.session.internal.StoreParts;
+import dev.codebasechat.session.internal.StoreSettings;
 import dev.codebasechat.writebehind.FlushConcurrency;
-import dev.codebasechat.writebehind.WritePacer;
+import dev.codebasechat.writebehind.internal.WritePacer;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -51,7 +32,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -136,112 +116,15 @@ public final class SessionStore implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(SessionStore.class);
 
-  private final Clock clock;
-  private final ScheduledExecutorService scheduler;
-  private final boolean ownsScheduler;
+  private final StoreParts parts;
   private final Duration closeTimeout;
   private final int maxMessagesPerAppend;
-  private final RemoteGuard guard;
-  private final SessionCache cache;
-  private final Outboxes outboxes;
-  private final OwnerRouting routing;
-  private final SessionReader reader;
-  private final Ownership ownership;
-  private final WritePath writePath;
-  private final SetAsideWrites setAside;
-  private final WriteProgress progress;
-  private final WritePacer<SessionId> pacer;
-  private final GuardedBackend database;
-  private final KnownOwners owners;
-  private final Ledger ledger;
   private volatile boolean closed;
 
-  private SessionStore(Builder builder) {
-    this.clock = builder.clock;
-    this.ownsScheduler = builder.scheduler == null;
-    this.scheduler =
-        builder.scheduler != null
-            ? builder.scheduler
-            : Executors.newScheduledThreadPool(
-                2,
-                new ThreadFactoryBuilder()
-                    .setNameFormat("session-store-%d")
-                    .setDaemon(true)
-                    .build());
-    this.closeTimeout = builder.closeTimeout;
-    this.maxMessagesPerAppend = builder.maxMessagesPerAppend;
-    SessionBackend backend = builder.backend;
-    // Database acknowledgement keeps nothing the database does not hold: no journal.
-    JournalBridge journal =
-        builder.embedded
-                || builder.acknowledgement == Acknowledgement.DATABASE
-                || builder.journal == null
-            ? JournalBridge.none()
-            : JournalBridge.over(
-                builder.journal,
-                clock,
-                builder.localCopyMaxAge == null
-                    ? DEFAULT_LOCAL_COPY_MAX_AGE
-                    : builder.localCopyMaxAge,
-                builder.localCopyMaxBytes);
-    this.guard = RemoteGuard.create(builder.resilience, clock, scheduler);
-    SessionLocks locks = new SessionLocks();
-    this.cache =
-        new SessionCache(
-            builder.cacheMaximumWeightBytes,
-            builder.cacheIdleExpiry,
-            builder.embedded ? null : builder.cacheFreshness,
-            clock,
-            journal);
-    this.outboxes = new Outboxes(locks, journal, clock);
-    this.owners = new KnownOwners(clock, journal);
-    this.ledger = new Ledger(cache, outboxes, owners, locks, journal);
-    this.database = GuardedBackend.of(backend, guard).within(builder.databaseTimeout);
-    this.reader =
-        new SessionReader(
-            cache, ledger, outboxes, journal, backend, guard, clock, builder.databaseTimeout);
-    this.ownership = new Ownership(cache, outboxes, owners, ledger, database);
-    this.routing =
-        new OwnerRouting(
-            new OwnerTokens(SessionCache.ticker(clock)),
-            builder.operatorScope == null || builder.embedded
-                ? null
-                : new OperatorDelivery(builder.operatorScope, guard),
-            outboxes);
-    this.setAside = new SetAsideWrites(journal);
-    this.progress = new WriteProgress(outboxes, clock);
-    WriteBehind writeBehind =
-        new WriteBehind(
-            outboxes,
-            ledger,
-            GuardedBackend.of(backend, guard),
-            routing,
-            new FailurePolicy(guard),
-            setAside,
-            progress,
-            clock,
-            () -> closed);
-    this.pacer =
-        WritePacer.builder(writeBehind::flushOne, clock, scheduler)
-            .debounce(builder.debounce)
-            .maxWait(builder.maxWait == null ? builder.debounce : builder.maxWait)
-            .flushConcurrency(builder.flushConcurrency)
-            .grouping(
-                id -> Optional.ofNullable(outboxes.get(id)).map(outbox -> outbox.owner),
-                SessionBackend.MAX_SESSIONS_PER_REQUEST,
-                writeBehind::flushGroup)
-            .build();
-    routing.resumeWith(pacer::resume);
-    Acknowledgement acknowledgement =
-        builder.embedded ? Acknowledgement.JOURNAL : builder.acknowledgement;
-    this.writePath =
-        builder.embedded
-            ? new ThroughTheTable(backend, ledger, locks, this::historyAsync)
-            : acknowledgement == Acknowledgement.DATABASE
-                ? new AfterTheDatabase(
-                    cache, ledger, owners, ownership, database, this::historyAsync)
-                : new AfterTheJournal(
-                    outboxes, cache, ledger, ownership, this::historyAsync, pacer::markDirty);
+  private SessionStore(StoreSettings settings, Duration closeTimeout, int maxMessagesPerAppend) {
+    this.parts = new StoreParts(settings, this::historyAsync, () -> closed);
+    this.closeTimeout = closeTimeout;
+    this.maxMessagesPerAppend = maxMessagesPerAppend;
   }
 
   /**
@@ -267,9 +150,9 @@ public final class SessionStore implements AutoCloseable {
   public SessionRead history(Caller caller, SessionId id) {
     // A cache hit is answered on the caller's thread without a future in between: the common
     // read stays a lookup plus the ownership check (BENCHMARKS.md, measurement 4).
-    routing.remember(caller);
-    SessionRead hit = reader.cacheHit(caller, id);
-    return hit != null ? hit : FutureResults.join(reader.readCachedOrThrough(caller, id));
+    parts.routing.remember(caller);
+    SessionRead hit = parts.reader.cacheHit(caller, id);
+    return hit != null ? hit : FutureResults.join(parts.reader.readCachedOrThrough(caller, id));
   }
 
   /**
@@ -277,16 +160,16 @@ public final class SessionStore implements AutoCloseable {
    * the future rather than being thrown.
    */
   public CompletableFuture<SessionRead> historyAsync(Caller caller, SessionId id) {
-    routing.remember(caller);
+    parts.routing.remember(caller);
     SessionRead hit;
     try {
-      hit = reader.cacheHit(caller, id);
+      hit = parts.reader.cacheHit(caller, id);
     } catch (SessionException e) { // cached, but deleted by a pending write
       return CompletableFuture.failedFuture(e);
     }
     return hit != null
         ? CompletableFuture.completedFuture(hit)
-        : reader.readCachedOrThrough(caller, id);
+        : parts.reader.readCachedOrThrough(caller, id);
   }
 
   /**
@@ -299,8 +182,8 @@ public final class SessionStore implements AutoCloseable {
    * @throws SessionNotFoundException if the session is cached but deleted by a pending write
    */
   public Optional<SessionRead> historyIfCached(Caller caller, SessionId id) {
-    routing.remember(caller);
-    return Optional.ofNullable(reader.cacheHit(caller, id));
+    parts.routing.remember(caller);
+    return Optional.ofNullable(parts.reader.cacheHit(caller, id));
   }
 
   /** The caller's session with only its last {@code n} messages. */
@@ -333,8 +216,8 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #recover} without blocking. */
   public CompletableFuture<SessionRead> recoverAsync(Caller caller, SessionId id) {
-    routing.remember(caller);
-    return reader.recover(caller, id);
+    parts.routing.remember(caller);
+    return parts.reader.recover(caller, id);
   }
 
   /**
@@ -351,8 +234,8 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #list} without blocking. */
   public CompletableFuture<SessionPage> listAsync(Caller caller, SessionQuery query) {
-    routing.remember(caller);
-    return reader.list(caller, query.limit(), query.offset(), query.repo());
+    parts.routing.remember(caller);
+    return parts.reader.list(caller, query.limit(), query.offset(), query.repo());
   }
 
   // ---------------------------------------------------------------- writes
@@ -370,8 +253,8 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #create(Caller)} without blocking. */
   public CompletableFuture<SessionId> createAsync(Caller caller) {
-    routing.remember(caller);
-    return writePath.createFresh(caller, SessionId.generate(clock));
+    parts.routing.remember(caller);
+    return parts.writePath.createFresh(caller, SessionId.generate(parts.clock));
   }
 
   /**
@@ -391,8 +274,9 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #create(Caller, SessionId)} without blocking. */
   public CompletableFuture<SessionId> createAsync(Caller caller, SessionId id) {
-    routing.remember(caller);
-    return SessionCreation.create(caller, id, ownership, owners, ledger, database);
+    parts.routing.remember(caller);
+    return SessionCreation.create(
+        caller, id, parts.ownership, parts.owners, parts.ledger, parts.database);
   }
 
   /**
@@ -411,11 +295,11 @@ public final class SessionStore implements AutoCloseable {
   /** {@link #append} without blocking. */
   public CompletableFuture<AppendReceipt> appendAsync(Caller caller, SessionId id, Append append) {
     PendingOp.Append write = checked(append);
-    routing.remember(caller);
-    if (ownership.knownToBeAnothers(caller, id)) {
+    parts.routing.remember(caller);
+    if (parts.ownership.knownToBeAnothers(caller, id)) {
       return CompletableFuture.failedFuture(new SessionNotFoundException(id));
     }
-    return writePath.append(caller, id, write);
+    return parts.writePath.append(caller, id, write);
   }
 
   /**
@@ -432,8 +316,9 @@ public final class SessionStore implements AutoCloseable {
   public CompletableFuture<AppendReceipt> appendExistingAsync(
       Caller caller, SessionId id, Append append) {
     checked(append);
-    routing.remember(caller);
-    return writePath
+    parts.routing.remember(caller);
+    return parts
+        .writePath
         .existingSession(caller, id)
         .thenCompose(known -> appendAsync(caller, id, append));
   }
@@ -451,7 +336,7 @@ public final class SessionStore implements AutoCloseable {
               + " messages but had "
               + messages.size());
     }
-    Instant now = clock.instant();
+    Instant now = parts.clock.instant();
     Map<MessageId, ChatMessage> unique = new LinkedHashMap<>();
     for (ChatMessage message : messages) {
       unique.putIfAbsent(message.id(), message.isStamped() ? message : message.withTimestamp(now));
@@ -494,8 +379,8 @@ public final class SessionStore implements AutoCloseable {
   }
 
   private CompletableFuture<SessionRead> change(Caller caller, SessionId id, PendingOp change) {
-    routing.remember(caller);
-    return writePath.change(caller, id, change);
+    parts.routing.remember(caller);
+    return parts.writePath.change(caller, id, change);
   }
 
   // ---------------------------------------------------------------- flushing and status
@@ -510,22 +395,7 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #flush} without blocking; the timeout is measured on the injected scheduler. */
   public CompletableFuture<FlushReport> flushAsync(Duration timeout) {
-    pacer.flushAllSoon();
-    CompletableFuture<Void> idle = pacer.whenIdle();
-    CompletableFuture<FlushReport> report = new CompletableFuture<>();
-    var timer =
-        scheduler.schedule(
-            () -> report.complete(report()), timeout.toNanos(), TimeUnit.NANOSECONDS);
-    idle.whenComplete(
-        (ignored, failure) -> {
-          timer.cancel(false);
-          report.complete(report());
-        });
-    return report;
-  }
-
-  private FlushReport report() {
-    return new FlushReport(pendingSessions(), setAside.size());
+    return parts.flush(timeout);
   }
 
   /**
@@ -535,38 +405,38 @@ public final class SessionStore implements AutoCloseable {
    * they are sent when each owner makes a request here again.
    */
   public int writesWaitingForToken() {
-    return routing.writesWaitingForToken();
+    return parts.routing.writesWaitingForToken();
   }
 
   /** Writes delivered with the service key for owners without a usable token, since start. */
   public long writesDeliveredWithoutOwners() {
-    return progress.writesDeliveredWithoutOwners();
+    return parts.progress.writesDeliveredWithoutOwners();
   }
 
   /** Sessions with writes not yet confirmed, oldest first. */
   public List<PendingSession> pendingSessions() {
-    return outboxes.pendingSessions(pacer::isParked);
+    return parts.outboxes.pendingSessions(parts.pacer::isParked);
   }
 
   /** Writes refused for good by the database, oldest first. */
   public List<SetAsideWrite> setAsideWrites() {
-    return setAside.all();
+    return parts.setAside.all();
   }
 
   /** The cache's counts since the store started. */
   public SessionCacheStats cacheStats() {
-    CacheStats stats = cache.stats();
+    CacheStats stats = parts.cache.stats();
     return new SessionCacheStats(stats.hitCount(), stats.missCount(), stats.evictionCount());
   }
 
   /** Approximate number of sessions in the cache. */
   public long cachedSessions() {
-    return cache.size();
+    return parts.cache.size();
   }
 
   /** State of the circuit breaker in front of the database. */
   public BreakerState breakerState() {
-    return guard.breakerState();
+    return parts.guard.breakerState();
   }
 
   /**
@@ -576,12 +446,20 @@ public final class SessionStore implements AutoCloseable {
    * breaker's and retry's. Gauges are computed when scraped, not on the hot path.
    */
   public void bindTo(MeterRegistry registry) {
-    StoreMetrics.bind(registry, outboxes, cache, setAside, progress, routing, pacer, guard);
+    StoreMetrics.bind(
+        registry,
+        parts.outboxes,
+        parts.cache,
+        parts.setAside,
+        parts.progress,
+        parts.routing,
+        parts.pacer,
+        parts.guard);
   }
 
   /** The resilience wrapper this store calls through (its operator delivery shares it). */
   RemoteGuard guard() {
-    return guard;
+    return parts.guard;
   }
 
   /**
@@ -599,43 +477,22 @@ public final class SessionStore implements AutoCloseable {
       report =
           flushAsync(closeTimeout).get(closeTimeout.toMillis() * 2 + 100, TimeUnit.MILLISECONDS);
     } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-      report = report();
+      report = parts.report();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      report = report();
+      report = parts.report();
     }
     closed = true;
-    pacer.close();
+    parts.pacer.close();
     if (!report.isComplete()) {
       log.warn(
           "closing with {} unconfirmed writes in {} sessions",
           report.pendingWrites(),
           report.pending().size());
     }
-    if (ownsScheduler) {
-      scheduler.shutdownNow();
+    if (parts.ownsScheduler) {
+      parts.scheduler.shutdownNow();
     }
-  }
-
-  /**
-   * Rebuilds the pending writes the journal holds and schedules them (see {@link Builder#journal}).
-   */
-  private SessionStore replayJournal() {
-    int replayed = outboxes.replay(setAside::restored);
-    progress.replayed(replayed);
-    outboxes.all().forEach(outbox -> pacer.markDirty(outbox.id));
-    if (replayed > 0) {
-      log.info("replaying {} journaled writes of {} sessions", replayed, outboxes.size());
-      if (routing.operator().isPresent()) {
-        log.info(
-            "writes of owners without a token are delivered with the service key, under the drain's rules");
-      } else {
-        log.info(
-            "{} journaled writes wait for their owners' next requests (no service key given to deliver them)",
-            routing.writesWaitingForToken());
-      }
-    }
-    return this;
   }
 
   /**
@@ -879,7 +736,30 @@ public final class SessionStore implements AutoCloseable {
         throw new IllegalStateException(
             "localCopyRetention needs a journal: only a journal keeps local copies");
       }
-      return new SessionStore(this).replayJournal();
+      SessionStore store =
+          new SessionStore(
+              new StoreSettings(
+                  backend,
+                  embedded,
+                  clock,
+                  scheduler,
+                  resilience,
+                  debounce,
+                  maxWait == null ? debounce : maxWait,
+                  flushConcurrency,
+                  cacheMaximumWeightBytes,
+                  cacheIdleExpiry,
+                  journal,
+                  localCopyMaxAge == null ? DEFAULT_LOCAL_COPY_MAX_AGE : localCopyMaxAge,
+                  localCopyMaxBytes,
+                  databaseTimeout,
+                  cacheFreshness,
+                  operatorScope,
+                  acknowledgement),
+              closeTimeout,
+              maxMessagesPerAppend);
+      store.parts.replayJournal();
+      return store;
     }
 
     private void refuseIfEmbedded(String option, String why) {

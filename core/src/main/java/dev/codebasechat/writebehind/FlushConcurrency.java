@@ -1,7 +1,7 @@
 package dev.codebasechat.writebehind;
 
 /**
- * How many keys (sessions) a {@link WritePacer} flushes at once. Immutable.
+ * How many keys (sessions) a write-behind flushes at once. Immutable.
  *
  * <ul>
  *   <li>{@link #fixed}: exactly that many, whatever the database does.
@@ -22,7 +22,7 @@ public sealed interface FlushConcurrency {
   int max();
 
   /** The default: {@code adaptive(8, 64)}. */
-  FlushConcurrency DEFAULT = adaptive(WritePacer.DEFAULT_MAX_CONCURRENT_FLUSHES, 64);
+  FlushConcurrency DEFAULT = adaptive(8, 64);
 
   /**
    * Exactly {@code flushes} at once.

@@ -1,6 +1,6 @@
 /**
- * The write-behind's pacing: per-key debounce, at most one flush per key at a time, flush
- * concurrency ({@link dev.codebasechat.writebehind.WritePacer}).
+ * How many sessions the write-behind flushes at once ({@link
+ * dev.codebasechat.writebehind.FlushConcurrency}).
  */
 @NullMarked
 package dev.codebasechat.writebehind;

@@ -210,4 +210,42 @@ public final class SessionTableRules {
   public static long historyBytes(long messages, long messageBytes) {
     return 2 + messageBytes + Math.max(0, messages - 1);
   }
+
+  /**
+   * Checks a change of a session's context as a PostgREST {@code PATCH} of the table: only the
+   * {@link #CONTEXT_COLUMNS}, {@code repo} and {@code current_file} strings or null within their
+   * limits, {@code context_cache} and {@code metadata} JSON objects within theirs.
+   *
+   * @throws IllegalArgumentException naming the field when the patch has another field or a value
+   *     of the wrong type
+   * @throws TableConstraintException when a value breaks one of the table's CHECK constraints
+   */
+  public static void checkContextPatch(JsonNode patch) {
+    if (!patch.isObject()) {
+      throw new IllegalArgumentException("patch must be a JSON object");
+    }
+    for (Iterator<String> names = patch.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      JsonNode value = patch.get(name);
+      if (!CONTEXT_COLUMNS.contains(name)) {
+        throw new IllegalArgumentException(
+            "patch has a field not allowed here: " + name + " (allowed: " + CONTEXT_COLUMNS + ")");
+      }
+      switch (name) {
+        case "context_cache" -> SessionTableRules.checkContextCache(value);
+        case "metadata" -> SessionTableRules.checkMetadata(value);
+        default -> {
+          if (!(value.isTextual() || value.isNull())) {
+            throw new IllegalArgumentException("patch." + name + " must be a string or null");
+          }
+          Optional<String> text = value.isNull() ? Optional.empty() : Optional.of(value.asText());
+          if (name.equals("repo")) {
+            SessionTableRules.checkRepo(text);
+          } else {
+            SessionTableRules.checkCurrentFile(text);
+          }
+        }
+      }
+    }
+  }
 }

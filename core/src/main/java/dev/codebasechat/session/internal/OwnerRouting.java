@@ -3,7 +3,7 @@ package dev.codebasechat.session.internal;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.SessionId;
-import dev.codebasechat.writebehind.FlushOutcome;
+import dev.codebasechat.writebehind.internal.FlushOutcome;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;

@@ -1,7 +1,7 @@
 package dev.codebasechat.session.internal;
 
 import dev.codebasechat.resilience.internal.RemoteGuard;
-import dev.codebasechat.writebehind.WritePacer;
+import dev.codebasechat.writebehind.internal.WritePacer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

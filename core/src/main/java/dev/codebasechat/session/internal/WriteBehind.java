@@ -5,7 +5,7 @@ import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.PostgrestHttpException;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SetAsideWrite;
-import dev.codebasechat.writebehind.FlushOutcome;
+import dev.codebasechat.writebehind.internal.FlushOutcome;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -8,12 +8,9 @@ import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
-import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -30,7 +27,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteException;
 
 /**
  * One SQLite file opened for this package: WAL mode, the chosen {@code synchronous} level, a busy
@@ -174,46 +170,6 @@ public final class SqliteDatabase implements AutoCloseable {
     }
   }
 
-  /** The companion file whose lock marks a database file as in use. */
-  public static Path lockFileOf(Path file) {
-    Path absolute = file.toAbsolutePath();
-    return absolute.resolveSibling(absolute.getFileName() + ".lock");
-  }
-
-  private static FileLock lockExclusively(Path path) {
-    Path lockFile = lockFileOf(path);
-    FileChannel channel;
-    try {
-      channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    } catch (IOException e) {
-      throw new JournalException(
-          Reason.READ_ONLY, path, "cannot create the lock file " + lockFile + ": " + e, e);
-    }
-    FileLock lock;
-    try {
-      lock = channel.tryLock();
-    } catch (OverlappingFileLockException e) {
-      lock = null; // held by this process already
-    } catch (IOException e) {
-      closeQuietly(channel);
-      throw new JournalException(Reason.IO_ERROR, path, "cannot lock " + lockFile + ": " + e, e);
-    }
-    if (lock == null) {
-      closeQuietly(channel);
-      throw new JournalException(
-          Reason.IN_USE, path, "the file is in use by another process (one process per file)");
-    }
-    return lock;
-  }
-
-  private static void closeQuietly(FileChannel channel) {
-    try {
-      channel.close();
-    } catch (IOException ignored) {
-      // nothing was locked through it
-    }
-  }
-
   public static SqliteDatabase open(
       Path file, Durability durability, Duration busyTimeout, Schema schema, long maxPageCount) {
     return open(file, durability, busyTimeout, schema, maxPageCount, CommitGrouping.GROUPED);
@@ -227,7 +183,7 @@ public final class SqliteDatabase implements AutoCloseable {
       long maxPageCount,
       CommitGrouping grouping) {
     Path path = file.toAbsolutePath();
-    checkDirectory(path);
+    ExclusiveFile.checkDirectory(path);
     SQLiteConfig config = new SQLiteConfig();
     config.setJournalMode(SQLiteConfig.JournalMode.WAL);
     config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(durability.synchronousPragma()));
@@ -235,17 +191,17 @@ public final class SqliteDatabase implements AutoCloseable {
     // Off in SQLite unless asked for. The project's files declare no foreign key; a schema that
     // does gets them enforced (and a deferred one checked at commit).
     config.enforceForeignKeys(true);
-    FileLock exclusiveUse = lockExclusively(path);
+    FileLock exclusiveUse = ExclusiveFile.lock(path);
     Connection connection;
     try {
       connection = DriverManager.getConnection("jdbc:sqlite:" + path, config.toProperties());
     } catch (SQLException e) {
-      unlock(exclusiveUse);
-      throw failure(path, "cannot open", e);
+      ExclusiveFile.release(exclusiveUse);
+      throw Sql.failure(path, "cannot open", e);
     }
     SqliteDatabase database = new SqliteDatabase(path, connection, exclusiveUse, grouping);
     try {
-      database.verify(schema);
+      SchemaCheck.verify(connection, path, schema);
       if (maxPageCount > 0) {
         try (Statement statement = connection.createStatement()) {
           statement.execute("PRAGMA max_page_count=" + maxPageCount);
@@ -259,86 +215,18 @@ public final class SqliteDatabase implements AutoCloseable {
       } catch (SQLException suppressed) {
         e.addSuppressed(suppressed);
       }
-      unlock(exclusiveUse);
+      ExclusiveFile.release(exclusiveUse);
       if (e instanceof JournalException journalException) {
         throw journalException;
       }
       throw e instanceof SQLException sql
-          ? failure(path, "cannot open", sql)
+          ? Sql.failure(path, "cannot open", sql)
           : new JournalException(Reason.OTHER, path, "cannot open", e);
     }
   }
 
-  private static void checkDirectory(Path path) {
-    Path directory = path.getParent();
-    if (directory == null) {
-      throw new JournalException(Reason.READ_ONLY, path, "the file has no parent directory");
-    }
-    try {
-      Files.createDirectories(directory);
-    } catch (IOException e) {
-      throw new JournalException(
-          Reason.READ_ONLY, path, "cannot create the directory " + directory + ": " + e, e);
-    }
-    // SQLite creates -wal and -shm files next to the database, so the directory must be writable
-    // even when the file itself exists.
-    if (!Files.isDirectory(directory) || !Files.isWritable(directory)) {
-      throw new JournalException(
-          Reason.READ_ONLY, path, "the directory " + directory + " is not a writable directory");
-    }
-    if (Files.exists(path) && !Files.isWritable(path)) {
-      throw new JournalException(Reason.READ_ONLY, path, "the file is not writable");
-    }
-  }
-
-  private void verify(Schema schema) throws SQLException {
-    List<String> problems = new ArrayList<>();
-    try (Statement statement = connection.createStatement();
-        ResultSet rows = statement.executeQuery("PRAGMA quick_check")) {
-      while (rows.next()) {
-        problems.add(rows.getString(1));
-      }
-    }
-    if (!problems.equals(List.of("ok"))) {
-      throw new JournalException(
-          Reason.CORRUPT, path, "the database fails PRAGMA quick_check: " + problems);
-    }
-    int applicationId = pragmaInt("application_id");
-    int version = pragmaInt("user_version");
-    if (version == 0 && applicationId == 0 && hasTables()) {
-      throw new JournalException(
-          Reason.CORRUPT, path, "the file is a SQLite database of some other program");
-    }
-    if (applicationId != 0 && applicationId != schema.applicationId()) {
-      throw new JournalException(
-          Reason.CORRUPT,
-          path,
-          "the file belongs to another use: application_id must be "
-              + schema.applicationId()
-              + " but was "
-              + applicationId);
-    }
-    if (version > schema.version()) {
-      throw new JournalException(
-          Reason.CORRUPT,
-          path,
-          "the file was written by a newer version: schema version must be at most "
-              + schema.version()
-              + " but was "
-              + version);
-    }
-  }
-
-  private boolean hasTables() throws SQLException {
-    try (Statement statement = connection.createStatement();
-        ResultSet rows =
-            statement.executeQuery("SELECT count(*) FROM sqlite_schema WHERE type = 'table'")) {
-      return rows.next() && rows.getInt(1) > 0;
-    }
-  }
-
   private void migrate(Schema schema) throws SQLException {
-    int found = pragmaInt("user_version");
+    int found = SchemaCheck.pragmaInt(connection, "user_version");
     if (found == schema.version()) {
       return;
     }
@@ -370,13 +258,6 @@ public final class SqliteDatabase implements AutoCloseable {
       throw e;
     }
     commit();
-  }
-
-  private int pragmaInt(String name) throws SQLException {
-    try (Statement statement = connection.createStatement();
-        ResultSet rows = statement.executeQuery("PRAGMA " + name)) {
-      return rows.next() ? rows.getInt(1) : 0;
-    }
   }
 
   /**
@@ -462,7 +343,7 @@ public final class SqliteDatabase implements AutoCloseable {
 
   private RuntimeException translate(String what, Exception e) {
     return e instanceof SQLException sql
-        ? failure(path, what + " failed", sql)
+        ? Sql.failure(path, what + " failed", sql)
         : (RuntimeException) e;
   }
 
@@ -548,7 +429,7 @@ public final class SqliteDatabase implements AutoCloseable {
       } catch (SQLException | RuntimeException e) {
         rollbackQuietly(e);
         if (e instanceof SQLException sql) {
-          throw failure(path, what + " failed", sql);
+          throw Sql.failure(path, what + " failed", sql);
         }
         throw (RuntimeException) e;
       }
@@ -599,7 +480,7 @@ public final class SqliteDatabase implements AutoCloseable {
       try {
         execute("PRAGMA wal_checkpoint(TRUNCATE)");
       } catch (SQLException e) {
-        throw failure(path, "checkpoint failed", e);
+        throw Sql.failure(path, "checkpoint failed", e);
       }
     } finally {
       lock.unlock();
@@ -641,72 +522,12 @@ public final class SqliteDatabase implements AutoCloseable {
         idleStatements.clear();
         connection.close();
       } catch (SQLException e) {
-        throw failure(path, "close failed", e);
+        throw Sql.failure(path, "close failed", e);
       } finally {
-        unlock(exclusiveUse);
+        ExclusiveFile.release(exclusiveUse);
       }
     } finally {
       lock.unlock();
     }
-  }
-
-  /** Releases the in-use lock; the lock file stays (deleting it would race with a new opener). */
-  private static void unlock(FileLock exclusiveUse) {
-    try {
-      exclusiveUse.release();
-    } catch (IOException ignored) {
-      // closing the channel below releases it as well
-    }
-    try {
-      exclusiveUse.channel().close();
-    } catch (IOException ignored) {
-      // the OS drops the lock with the process at the latest
-    }
-  }
-
-  public static PreparedStatement prepare(Connection connection, String sql, Object... parameters)
-      throws SQLException {
-    PreparedStatement statement = connection.prepareStatement(sql);
-    try {
-      for (int i = 0; i < parameters.length; i++) {
-        statement.setObject(i + 1, parameters[i]);
-      }
-      return statement;
-    } catch (SQLException e) {
-      statement.close();
-      throw e;
-    }
-  }
-
-  /** {@code UPDATE}/{@code DELETE}/{@code INSERT} with parameters; the number of rows changed. */
-  public static int update(Connection connection, String sql, @Nullable Object... parameters)
-      throws SQLException {
-    try (PreparedStatement statement = prepare(connection, sql, parameters)) {
-      return statement.executeUpdate();
-    }
-  }
-
-  /** A query returning one number (0 when it returns no row or null). */
-  public static long queryLong(Connection connection, String sql, @Nullable Object... parameters)
-      throws SQLException {
-    try (PreparedStatement statement = prepare(connection, sql, parameters);
-        ResultSet rows = statement.executeQuery()) {
-      return rows.next() ? rows.getLong(1) : 0;
-    }
-  }
-
-  /** Translates a SQLite error into a journal failure that names the file and the cause. */
-  public static JournalException failure(Path path, String what, SQLException e) {
-    int code = e instanceof SQLiteException sqlite ? sqlite.getResultCode().code & 0xff : -1;
-    Reason reason =
-        switch (code) {
-          case 13 -> Reason.DISK_FULL; // SQLITE_FULL
-          case 10 -> Reason.IO_ERROR; // SQLITE_IOERR
-          case 8, 14, 3 -> Reason.READ_ONLY; // SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_PERM
-          case 11, 26 -> Reason.CORRUPT; // SQLITE_CORRUPT, SQLITE_NOTADB
-          case 5, 6 -> Reason.BUSY; // SQLITE_BUSY, SQLITE_LOCKED
-          default -> Reason.OTHER;
-        };
-    return new JournalException(reason, path, what + ": " + e.getMessage(), e);
   }
 }

@@ -65,9 +65,8 @@ class GroupCommitTest {
     return database.write(
         "insert " + name,
         connection -> {
-          SqliteDatabase.update(
-              connection, "INSERT INTO entries (name, parent) VALUES (?, ?)", name, parent);
-          return SqliteDatabase.queryLong(connection, "SELECT last_insert_rowid()");
+          Sql.update(connection, "INSERT INTO entries (name, parent) VALUES (?, ?)", name, parent);
+          return Sql.queryLong(connection, "SELECT last_insert_rowid()");
         });
   }
 
@@ -85,9 +84,8 @@ class GroupCommitTest {
                       } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                       }
-                      SqliteDatabase.update(
-                          connection, "INSERT INTO entries (name) VALUES ('held')");
-                      return SqliteDatabase.queryLong(connection, "SELECT last_insert_rowid()");
+                      Sql.update(connection, "INSERT INTO entries (name) VALUES ('held')");
+                      return Sql.queryLong(connection, "SELECT last_insert_rowid()");
                     }),
             writers);
     assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();

@@ -1,10 +1,11 @@
-package dev.codebasechat.writebehind;
+package dev.codebasechat.writebehind.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.ManualScheduler;
+import dev.codebasechat.writebehind.FlushConcurrency;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.codebasechat.writebehind;
+package dev.codebasechat.writebehind.internal;
 
 import java.time.Duration;
 

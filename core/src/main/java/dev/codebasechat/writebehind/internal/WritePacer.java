@@ -1,9 +1,10 @@
-package dev.codebasechat.writebehind;
+package dev.codebasechat.writebehind.internal;
 
 import com.netflix.concurrency.limits.Limit;
 import com.netflix.concurrency.limits.limit.FixedLimit;
 import com.netflix.concurrency.limits.limit.VegasLimit;
 import dev.codebasechat.DurationSettings;
+import dev.codebasechat.writebehind.FlushConcurrency;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,9 +85,6 @@ public final class WritePacer<K> implements AutoCloseable {
 
   /** Default debounce window. */
   public static final Duration DEFAULT_DEBOUNCE = Duration.ofMillis(500);
-
-  /** Default bound on parallel flushes. */
-  public static final int DEFAULT_MAX_CONCURRENT_FLUSHES = 8;
 
   /** Default pause after a flusher failed unexpectedly. */
   public static final Duration DEFAULT_FAILURE_BACKOFF = Duration.ofSeconds(1);

@@ -1,0 +1,99 @@
+package dev.codebasechat.sqlite.internal;
+
+import dev.codebasechat.sqlite.JournalException;
+import dev.codebasechat.sqlite.JournalException.Reason;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * One process per SQLite file: an exclusive OS lock on a companion file ({@code <name>.lock}),
+ * released when the file is closed or the process dies, so a second opener fails at once with
+ * {@link Reason#IN_USE}. The lock lives on a separate file because SQLite's own POSIX locks on the
+ * database would be dropped when any other descriptor of it closes. Stateless.
+ */
+final class ExclusiveFile {
+  private ExclusiveFile() {}
+
+  /** The companion file whose lock marks a database file as in use. */
+  static Path lockFileOf(Path file) {
+    Path absolute = file.toAbsolutePath();
+    return absolute.resolveSibling(absolute.getFileName() + ".lock");
+  }
+
+  /** Takes the lock of {@code path}, or fails naming why. */
+  static FileLock lock(Path path) {
+    Path lockFile = lockFileOf(path);
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new JournalException(
+          Reason.READ_ONLY, path, "cannot create the lock file " + lockFile + ": " + e, e);
+    }
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null; // held by this process already
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new JournalException(Reason.IO_ERROR, path, "cannot lock " + lockFile + ": " + e, e);
+    }
+    if (lock == null) {
+      closeQuietly(channel);
+      throw new JournalException(
+          Reason.IN_USE, path, "the file is in use by another process (one process per file)");
+    }
+    return lock;
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // nothing was locked through it
+    }
+  }
+
+  /** The directory of {@code path} exists and is writable, and so is the file when it exists. */
+  static void checkDirectory(Path path) {
+    Path directory = path.getParent();
+    if (directory == null) {
+      throw new JournalException(Reason.READ_ONLY, path, "the file has no parent directory");
+    }
+    try {
+      Files.createDirectories(directory);
+    } catch (IOException e) {
+      throw new JournalException(
+          Reason.READ_ONLY, path, "cannot create the directory " + directory + ": " + e, e);
+    }
+    // SQLite creates -wal and -shm files next to the database, so the directory must be writable
+    // even when the file itself exists.
+    if (!Files.isDirectory(directory) || !Files.isWritable(directory)) {
+      throw new JournalException(
+          Reason.READ_ONLY, path, "the directory " + directory + " is not a writable directory");
+    }
+    if (Files.exists(path) && !Files.isWritable(path)) {
+      throw new JournalException(Reason.READ_ONLY, path, "the file is not writable");
+    }
+  }
+
+  /** Releases the in-use lock; the lock file stays (deleting it would race with a new opener). */
+  static void release(FileLock exclusiveUse) {
+    try {
+      exclusiveUse.release();
+    } catch (IOException ignored) {
+      // closing the channel below releases it as well
+    }
+    try {
+      exclusiveUse.channel().close();
+    } catch (IOException ignored) {
+      // the OS drops the lock with the process at the latest
+    }
+  }
+}
