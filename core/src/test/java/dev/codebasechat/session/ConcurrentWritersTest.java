@@ -11,10 +11,8 @@ import dev.codebasechat.testing.FakeSupabase;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -57,7 +55,7 @@ class ConcurrentWritersTest {
       List<List<String>> acknowledged = writeConcurrently(store, alice, id);
 
       List<String> read = ids(store.history(alice, id));
-      assertEveryAcknowledgedOnceInOrder(read, acknowledged);
+      AcknowledgedOrder.assertEveryAcknowledgedOnceInOrder(read, acknowledged);
       assertThat(read).isEqualTo(ids(store.recover(alice, id)));
     }
   }
@@ -89,7 +87,7 @@ class ConcurrentWritersTest {
       List<List<String>> acknowledged = writeConcurrently(store, alice, id);
 
       List<String> read = ids(store.history(alice, id));
-      assertEveryAcknowledgedOnceInOrder(read, acknowledged);
+      AcknowledgedOrder.assertEveryAcknowledgedOnceInOrder(read, acknowledged);
       assertThat(store.flush(Duration.ofSeconds(30)).isComplete()).isTrue();
       assertThat(read).isEqualTo(ids(store.recover(alice, id)));
     }
@@ -130,21 +128,6 @@ class ConcurrentWritersTest {
     }
     pool.shutdown();
     return acknowledged;
-  }
-
-  private static void assertEveryAcknowledgedOnceInOrder(
-      List<String> read, List<List<String>> acknowledged) {
-    Set<String> unique = new HashSet<>(read);
-    assertThat(unique).as("no message twice").hasSize(read.size());
-    List<String> missing = new ArrayList<>();
-    acknowledged.forEach(
-        writer -> writer.stream().filter(m -> !unique.contains(m)).forEach(missing::add));
-    assertThat(missing).as("acknowledged messages missing from the first read").isEmpty();
-    for (List<String> writer : acknowledged) {
-      assertThat(read.stream().filter(writer::contains).toList())
-          .as("one writer's messages in the order they were acknowledged")
-          .isEqualTo(writer);
-    }
   }
 
   private static List<String> ids(SessionRead read) {

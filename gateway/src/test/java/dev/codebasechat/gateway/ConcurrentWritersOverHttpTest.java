@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codebasechat.gateway.GatewayClient.Answer;
+import dev.codebasechat.session.AcknowledgedOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -54,15 +53,7 @@ class ConcurrentWritersOverHttpTest {
     List<List<String>> acknowledged = appendConcurrently(id, alice);
 
     List<String> read = ids(client.get("/v1/sessions/" + id, alice).json());
-    Set<String> unique = new HashSet<>(read);
-    assertThat(unique).as("no message twice").hasSize(read.size());
-    List<String> missing = new ArrayList<>();
-    acknowledged.forEach(
-        ids -> ids.stream().filter(m -> !unique.contains(m)).forEach(missing::add));
-    assertThat(missing).as("acknowledged messages missing from the first read").isEmpty();
-    for (List<String> sent : acknowledged) {
-      assertThat(read.stream().filter(sent::contains).toList()).isEqualTo(sent);
-    }
+    AcknowledgedOrder.assertEveryAcknowledgedOnceInOrder(read, acknowledged);
 
     gateway.close();
     gateway = EmbeddedGatewayTest.start(dataDir);
