@@ -11,7 +11,7 @@ import java.util.Map;
 public final class DeleteRequest extends FilterRequest<DeleteRequest> {
   private final Representation representation = new Representation();
 
-  DeleteRequest(Transport transport, Caller caller, String table) {
+  DeleteRequest(Transport transport, RequestAuth caller, String table) {
     super(transport, caller, Operation.DELETE, table, "DELETE", null);
   }
 

@@ -21,7 +21,7 @@ public abstract class FilterRequest<S extends FilterRequest<S>> extends Postgres
 
   FilterRequest(
       Transport transport,
-      Caller caller,
+      RequestAuth caller,
       Operation operation,
       String resource,
       String method,

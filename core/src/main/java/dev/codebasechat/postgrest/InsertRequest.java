@@ -17,7 +17,7 @@ public final class InsertRequest extends PostgrestRequest<InsertRequest> {
 
   InsertRequest(
       Transport transport,
-      Caller caller,
+      RequestAuth caller,
       String table,
       byte[] body,
       boolean upsert,

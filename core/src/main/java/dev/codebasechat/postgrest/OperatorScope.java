@@ -11,9 +11,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
  */
 public final class OperatorScope {
   private final Transport transport;
-  private final Caller caller;
+  private final RequestAuth caller;
 
-  OperatorScope(Transport transport, Caller caller) {
+  OperatorScope(Transport transport, RequestAuth caller) {
     this.transport = transport;
     this.caller = caller;
   }

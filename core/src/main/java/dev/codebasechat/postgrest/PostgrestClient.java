@@ -81,7 +81,7 @@ public final class PostgrestClient implements AutoCloseable {
    */
   public UserScope as(AccessToken token) {
     Objects.requireNonNull(token, "accessToken must not be null");
-    return new UserScope(transport, Caller.user(apiKey, token));
+    return new UserScope(transport, RequestAuth.user(apiKey, token));
   }
 
   /**
@@ -93,7 +93,7 @@ public final class PostgrestClient implements AutoCloseable {
    */
   public OperatorScope operator(ServiceKey key) {
     Objects.requireNonNull(key, "serviceKey must not be null");
-    return new OperatorScope(transport, Caller.operator(key));
+    return new OperatorScope(transport, RequestAuth.operator(key));
   }
 
   /**

@@ -33,7 +33,7 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
   private static final Pattern RESULT_ROWS = Pattern.compile("contains (\\d+) rows");
 
   final Transport transport;
-  final Caller caller;
+  final RequestAuth caller;
   final Operation operation;
   final String resource;
   private final String method;
@@ -43,7 +43,7 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
 
   PostgrestRequest(
       Transport transport,
-      Caller caller,
+      RequestAuth caller,
       Operation operation,
       String resource,
       String method,

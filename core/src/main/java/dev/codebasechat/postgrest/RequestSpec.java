@@ -17,7 +17,7 @@ final class RequestSpec {
   final String accept;
   final List<String> preferences;
   final byte @Nullable [] body;
-  final Caller caller;
+  final RequestAuth caller;
   final @Nullable Duration timeout;
 
   RequestSpec(
@@ -28,7 +28,7 @@ final class RequestSpec {
       String accept,
       List<String> preferences,
       byte @Nullable [] body,
-      Caller caller,
+      RequestAuth caller,
       @Nullable Duration timeout) {
     this.operation = operation;
     this.resource = resource;

@@ -11,11 +11,11 @@ import java.util.Map;
  */
 public final class RpcRequest extends FilterRequest<RpcRequest> {
 
-  RpcRequest(Transport transport, Caller caller, String function, byte[] body) {
+  RpcRequest(Transport transport, RequestAuth caller, String function, byte[] body) {
     super(transport, caller, Operation.RPC, function, "POST", body);
   }
 
-  static RpcRequest of(Transport transport, Caller caller, String function, Object args) {
+  static RpcRequest of(Transport transport, RequestAuth caller, String function, Object args) {
     return new RpcRequest(
         transport,
         caller,

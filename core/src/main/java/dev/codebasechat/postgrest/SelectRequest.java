@@ -14,7 +14,7 @@ public final class SelectRequest extends FilterRequest<SelectRequest> {
   private @Nullable Long limit;
   private @Nullable Long offset;
 
-  SelectRequest(Transport transport, Caller caller, String table, String columns) {
+  SelectRequest(Transport transport, RequestAuth caller, String table, String columns) {
     super(transport, caller, Operation.SELECT, table, "GET", null);
     this.columns = columns;
   }

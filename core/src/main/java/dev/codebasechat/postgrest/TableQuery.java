@@ -9,10 +9,10 @@ import java.util.stream.Collectors;
  */
 public final class TableQuery {
   private final Transport transport;
-  private final Caller caller;
+  private final RequestAuth caller;
   private final String table;
 
-  TableQuery(Transport transport, Caller caller, String table) {
+  TableQuery(Transport transport, RequestAuth caller, String table) {
     this.transport = transport;
     this.caller = caller;
     this.table = table;
@@ -71,7 +71,7 @@ public final class TableQuery {
     return new DeleteRequest(transport, caller, table);
   }
 
-  static TableQuery of(Transport transport, Caller caller, String table) {
+  static TableQuery of(Transport transport, RequestAuth caller, String table) {
     return new TableQuery(transport, caller, Identifiers.name(table, "table"));
   }
 

@@ -12,7 +12,7 @@ import java.util.Map;
 public final class UpdateRequest extends FilterRequest<UpdateRequest> {
   private final Representation representation = new Representation();
 
-  UpdateRequest(Transport transport, Caller caller, String table, byte[] body) {
+  UpdateRequest(Transport transport, RequestAuth caller, String table, byte[] body) {
     super(transport, caller, Operation.UPDATE, table, "PATCH", body);
   }
 

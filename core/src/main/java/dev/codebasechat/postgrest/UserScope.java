@@ -9,9 +9,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
  */
 public final class UserScope {
   private final Transport transport;
-  private final Caller caller;
+  private final RequestAuth caller;
 
-  UserScope(Transport transport, Caller caller) {
+  UserScope(Transport transport, RequestAuth caller) {
     this.transport = transport;
     this.caller = caller;
   }

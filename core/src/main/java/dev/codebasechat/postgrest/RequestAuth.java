@@ -5,23 +5,23 @@ package dev.codebasechat.postgrest;
  * project's anon/publishable key with the user's token; an operator caller sends the service key as
  * both. {@link #toString()} never shows either value.
  */
-final class Caller {
+final class RequestAuth {
   private final String apiKey;
   private final String bearer;
   private final String description;
 
-  private Caller(String apiKey, String bearer, String description) {
+  private RequestAuth(String apiKey, String bearer, String description) {
     this.apiKey = apiKey;
     this.bearer = bearer;
     this.description = description;
   }
 
-  static Caller user(ApiKey apiKey, AccessToken token) {
-    return new Caller(apiKey.value(), token.value(), "user " + token);
+  static RequestAuth user(ApiKey apiKey, AccessToken token) {
+    return new RequestAuth(apiKey.value(), token.value(), "user " + token);
   }
 
-  static Caller operator(ServiceKey key) {
-    return new Caller(key.value(), key.value(), "operator " + key);
+  static RequestAuth operator(ServiceKey key) {
+    return new RequestAuth(key.value(), key.value(), "operator " + key);
   }
 
   String apiKey() {
