@@ -2,7 +2,7 @@ package dev.codebasechat.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.codebasechat.FutureResults;
+import dev.codebasechat.internal.FutureResults;
 import dev.codebasechat.memory.internal.MemoryView;
 import dev.codebasechat.memory.internal.MessageIds;
 import dev.codebasechat.session.Append;

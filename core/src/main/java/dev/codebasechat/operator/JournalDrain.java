@@ -1,7 +1,7 @@
 package dev.codebasechat.operator;
 
-import dev.codebasechat.FutureResults;
 import dev.codebasechat.embedded.LocalSessionTable;
+import dev.codebasechat.internal.FutureResults;
 import dev.codebasechat.journal.Journal;
 import dev.codebasechat.journal.JournalEntry;
 import dev.codebasechat.postgrest.FailureKind;

@@ -8,7 +8,7 @@ import java.util.Objects;
 final class Durations {
   private Durations() {}
 
-  static Duration requirePositive(Duration d, String setting) {
+  static Duration requirePositive(String setting, Duration d) {
     Objects.requireNonNull(d, () -> setting + " must not be null");
     DurationSettings.requirePositive(setting, d);
     if (d.toMillis() > Integer.MAX_VALUE) {

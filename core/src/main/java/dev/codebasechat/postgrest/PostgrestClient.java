@@ -178,7 +178,7 @@ public final class PostgrestClient implements AutoCloseable {
 
     /** Time to connect; see {@link PostgrestClient#DEFAULT_CONNECT_TIMEOUT}. Must be positive. */
     public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = Durations.requirePositive(timeout, "connectTimeout");
+      this.connectTimeout = Durations.requirePositive("connectTimeout", timeout);
       return this;
     }
 
@@ -187,7 +187,7 @@ public final class PostgrestClient implements AutoCloseable {
      * positive.
      */
     public Builder readTimeout(Duration timeout) {
-      this.readTimeout = Durations.requirePositive(timeout, "readTimeout");
+      this.readTimeout = Durations.requirePositive("readTimeout", timeout);
       return this;
     }
 
@@ -196,7 +196,7 @@ public final class PostgrestClient implements AutoCloseable {
      * positive.
      */
     public Builder writeTimeout(Duration timeout) {
-      this.writeTimeout = Durations.requirePositive(timeout, "writeTimeout");
+      this.writeTimeout = Durations.requirePositive("writeTimeout", timeout);
       return this;
     }
 
@@ -205,7 +205,7 @@ public final class PostgrestClient implements AutoCloseable {
      * request can override it with {@link PostgrestRequest#timeout(Duration)}.
      */
     public Builder callTimeout(Duration timeout) {
-      this.callTimeout = Durations.requirePositive(timeout, "callTimeout");
+      this.callTimeout = Durations.requirePositive("callTimeout", timeout);
       return this;
     }
 

@@ -78,7 +78,7 @@ public abstract class PostgrestRequest<S extends PostgrestRequest<S>> {
    * time and reading the body). Must be positive.
    */
   public S timeout(Duration timeout) {
-    this.timeout = Durations.requirePositive(timeout, "timeout");
+    this.timeout = Durations.requirePositive("timeout", timeout);
     return self();
   }
 

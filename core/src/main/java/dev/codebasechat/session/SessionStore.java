@@ -2,9 +2,9 @@ package dev.codebasechat.session;
 
 import com.google.common.cache.CacheStats;
 import dev.codebasechat.DurationSettings;
-import dev.codebasechat.FutureResults;
 import dev.codebasechat.SystemTime;
 import dev.codebasechat.embedded.LocalSessionTable;
+import dev.codebasechat.internal.FutureResults;
 import dev.codebasechat.journal.Journal;
 import dev.codebasechat.postgrest.OperatorScope;
 import dev.codebasechat.postgrest.PostgrestClient;

@@ -2,7 +2,7 @@ package dev.codebasechat.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.codebasechat.FutureResults;
+import dev.codebasechat.internal.FutureResults;
 import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.resilience.BreakerState;
 import dev.codebasechat.testing.ManualClock;

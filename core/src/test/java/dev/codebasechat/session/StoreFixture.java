@@ -2,7 +2,7 @@ package dev.codebasechat.session;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.codebasechat.FutureResults;
+import dev.codebasechat.internal.FutureResults;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;

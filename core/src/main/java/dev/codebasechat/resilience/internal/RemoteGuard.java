@@ -1,6 +1,6 @@
 package dev.codebasechat.resilience.internal;
 
-import dev.codebasechat.FutureResults;
+import dev.codebasechat.internal.FutureResults;
 import dev.codebasechat.postgrest.FailureKind;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.PostgrestHttpException;

@@ -1,6 +1,6 @@
 package dev.codebasechat.session.internal;
 
-import dev.codebasechat.FutureResults;
+import dev.codebasechat.internal.FutureResults;
 import dev.codebasechat.session.AppendReceipt;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatSession;

@@ -1,6 +1,6 @@
 package dev.codebasechat.session.internal;
 
-import dev.codebasechat.FutureResults;
+import dev.codebasechat.internal.FutureResults;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.PostgrestHttpException;
 import dev.codebasechat.session.SessionId;

@@ -1,4 +1,4 @@
-package dev.codebasechat;
+package dev.codebasechat.internal;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
