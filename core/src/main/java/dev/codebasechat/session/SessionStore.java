@@ -1002,8 +1002,9 @@ public final class SessionStore implements AutoCloseable {
   /**
    * Publishes the store's meters to {@code registry}: {@code sessions.pending.writes}, {@code
    * sessions.pending.sessions}, {@code sessions.pending.oldest.age} (seconds), {@code
-   * sessions.setaside.writes}, the cache's {@code cache.*} meters (name {@code sessions}), and the
-   * breaker's and retry's. Gauges are computed when scraped, not on the hot path.
+   * sessions.setaside.writes}, the cache's {@code cache.*} meters (name {@code sessions}) and its
+   * weight {@code sessions.cache.weight} (bytes), and the breaker's and retry's. Gauges are
+   * computed when scraped, not on the hot path.
    */
   public void bindTo(MeterRegistry registry) {
     Gauge.builder(
@@ -1039,7 +1040,16 @@ public final class SessionStore implements AutoCloseable {
         .description("owners whose pending writes wait for their next request to bring a token")
         .register(registry);
     GuavaCacheMetrics.monitor(registry, confirmed, "sessions");
+    // Guava keeps the total weight to itself: summed at each scrape, off the hot path.
+    Gauge.builder("sessions.cache.weight", confirmed, SessionStore::cacheWeightBytes)
+        .description("estimated bytes of the cached sessions, the measure of the cache's bound")
+        .baseUnit("bytes")
+        .register(registry);
     guard.bindTo(registry);
+  }
+
+  private static double cacheWeightBytes(Cache<SessionId, ChatSession> cache) {
+    return cache.asMap().values().stream().mapToLong(SessionWeigher::weigh).sum();
   }
 
   private double oldestPendingAgeSeconds() {
