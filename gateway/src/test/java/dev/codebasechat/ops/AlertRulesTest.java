@@ -23,7 +23,7 @@ class AlertRulesTest {
 
   @Test
   void alertRules_passPromtoolCheck() {
-    Promtool.Result check = Promtool.run("check", "rules", OpsFiles.ALERTS.toString());
+    Commands.Result check = Promtool.run("check", "rules", OpsFiles.ALERTS.toString());
 
     assertThat(check.exit()).as(check.output()).isZero();
     assertThat(check.output())
@@ -32,7 +32,7 @@ class AlertRulesTest {
 
   @Test
   void alertRules_passTheirUnitTests() {
-    Promtool.Result test = Promtool.run("test", "rules", OpsFiles.ALERT_TESTS.toString());
+    Commands.Result test = Promtool.run("test", "rules", OpsFiles.ALERT_TESTS.toString());
 
     assertThat(test.exit()).as(test.output()).isZero();
     assertThat(test.output()).contains("SUCCESS");
@@ -83,7 +83,7 @@ class AlertRulesTest {
     Path file = dir.resolve("dashboard-queries.yml");
     Files.writeString(file, rules, StandardCharsets.UTF_8);
 
-    Promtool.Result check = Promtool.run("check", "rules", file.toString());
+    Commands.Result check = Promtool.run("check", "rules", file.toString());
 
     assertThat(check.exit()).as(check.output() + "\n" + rules).isZero();
     assertThat(check.output()).contains("SUCCESS: " + queries.size() + " rules found");

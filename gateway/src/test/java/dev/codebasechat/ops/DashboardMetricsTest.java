@@ -1,5 +1,10 @@
 package dev.codebasechat.ops;
 
+import static dev.codebasechat.ops.ChatCalls.awaitNothingPending;
+import static dev.codebasechat.ops.ChatCalls.createSession;
+import static dev.codebasechat.ops.ChatCalls.expect;
+import static dev.codebasechat.ops.ChatCalls.get;
+import static dev.codebasechat.ops.ChatCalls.message;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -17,7 +22,6 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -61,23 +65,16 @@ class DashboardMetricsTest {
     gateway = Gateway.builder(Settings.fromEnvironment(env)).host("127.0.0.1").port(0).start();
     GatewayClient client = new GatewayClient(gateway.port());
     String token = supabase.tokenFor(supabase.newUser());
-    String id =
-        expect(201, client.post("/v1/sessions", token, "{\"repo\":\"acme/web\"}"))
-            .json()
-            .path("id")
-            .asText();
+    String id = createSession(client, token);
     for (int i = 0; i < 3; i++) {
-      String message = "{\"id\":\"m" + i + "\",\"role\":\"user\",\"content\":\"question\"}";
-      expect(200, client.post("/v1/sessions/" + id + "/messages", token, message));
+      expect(200, client.post("/v1/sessions/" + id + "/messages", token, message("m" + i)));
     }
     String compat = "chat-1737201600000-dashboard01";
     expect(
         200,
         client.post(
             "/api/codebase/chat", token, "{\"sessionId\":\"" + compat + "\",\"message\":\"hi\"}"));
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> readiness(client).path("pendingWrites").asInt(-1) == 0);
+    awaitNothingPending(client);
     // A read of a held copy older than the freshness bound revalidates it: the revalidation meters.
     await()
         .atMost(Duration.ofSeconds(10))
@@ -178,17 +175,8 @@ class DashboardMetricsTest {
     return List.copyOf(problems);
   }
 
-  private static Answer expect(int status, Answer answer) {
-    assertThat(answer.status()).as(answer.text()).isEqualTo(status);
-    return answer;
-  }
-
-  private static com.fasterxml.jackson.databind.JsonNode readiness(GatewayClient client) {
-    return client.send("GET", "/readyz", Optional.empty(), Optional.empty()).json();
-  }
-
   private static MetricsScrape scrape(GatewayClient client) {
-    Answer metrics = client.send("GET", "/metrics", Optional.empty(), Optional.empty());
+    Answer metrics = get(client, "/metrics");
     assertThat(metrics.status()).isEqualTo(200);
     return MetricsScrape.parse(metrics.text());
   }

@@ -2,22 +2,18 @@ package dev.codebasechat.ops;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.codebasechat.ops.Commands.Result;
 import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /** Prometheus's {@code promtool}, found on the PATH, run with a bound on its time. */
 final class Promtool {
-  /** What a run printed (standard output and error together) and its exit status. */
-  record Result(int exit, String output) {}
-
   private Promtool() {}
 
   static Optional<Path> find() {
@@ -49,20 +45,6 @@ final class Promtool {
     List<String> command = new ArrayList<>();
     command.add(require().toString());
     command.addAll(List.of(arguments));
-    try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      process.getOutputStream().close();
-      byte[] output = process.getInputStream().readAllBytes();
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        throw new AssertionError("promtool did not finish within 60 s: " + command);
-      }
-      return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+    return Commands.run(command, Map.of(), Duration.ofSeconds(60));
   }
 }
