@@ -48,11 +48,20 @@ public final class SoakMeasurement {
       switch (args[i]) {
         case "--minutes" -> minutes = Integer.parseInt(args[++i]);
         case "--users" -> userCount = Integer.parseInt(args[++i]);
+        case "--report-from" -> {
+          // The report of an earlier run again, from its raw figures (after a change of the
+          // report).
+          Path raw = Path.of(args[++i]);
+          new SoakReport(BenchSupport.JSON.readValue(raw.toFile(), SoakReport.Run.class)).write();
+          BenchSupport.exit();
+          return;
+        }
         default ->
             throw new IllegalArgumentException(
                 "unknown option "
                     + args[i]
-                    + "; usage: scripts/bench-soak [--minutes 15] [--users 200]");
+                    + "; usage: scripts/bench-soak [--minutes 15] [--users 200]"
+                    + " | --report-from target/bench/soak/soak-raw.json");
       }
     }
     Machine machine = Machine.current();
@@ -68,10 +77,14 @@ public final class SoakMeasurement {
     } finally {
       EmbeddedSupabase.stopAll();
     }
-    boolean full = minutes == 15 && userCount == 200;
     String command =
-        "scripts/bench-soak" + (full ? "" : " --minutes " + minutes + " --users " + userCount);
-    new SoakReport(machine, command, (System.nanoTime() - wallStart) / 1e9, result).write(full);
+        "scripts/bench-soak"
+            + (minutes == 15 && userCount == 200
+                ? ""
+                : " --minutes " + minutes + " --users " + userCount);
+    new SoakReport(
+            new SoakReport.Run(machine, command, (System.nanoTime() - wallStart) / 1e9, result))
+        .write();
     BenchSupport.exit();
   }
 

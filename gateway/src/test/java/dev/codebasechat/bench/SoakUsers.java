@@ -281,7 +281,15 @@ final class SoakUsers {
 
   private void unexpected(String what, HttpResponse<String> answer) {
     if (unexpected.size() < 50) {
-      unexpected.add(what + " answered " + answer.statusCode() + ": " + answer.body());
+      // Where and when, without the session id: enough to find it in the run's events.
+      unexpected.add(
+          String.format(
+              java.util.Locale.ROOT,
+              "minute %d: %s answered %d: %s",
+              minuteOf(System.nanoTime()) + 1,
+              what,
+              answer.statusCode(),
+              answer.body()));
     }
   }
 
