@@ -67,21 +67,16 @@ final class SoakReport {
       double p99Ms,
       double maxMs) {}
 
-  /** What docs/bench/soak.json keeps: the run's figures by minute, no single request. */
+  /**
+   * What docs/bench/soak.json keeps: the run's figures by minute, its requests summed up by minute
+   * and route rather than one by one.
+   */
   record Summary(
       Machine machine,
       String command,
       double wallSeconds,
-      int minutes,
-      int users,
-      List<Sample> samples,
-      List<RouteMinute> requests,
-      List<Event> events,
-      SoakLedger.Totals totals,
-      long acknowledged,
-      int failovers,
-      List<String> unexpected,
-      List<Integer> exitStatuses) {}
+      Result figures,
+      List<RouteMinute> requests) {}
 
   static final Path RAW = Path.of("target", "bench", "soak", "soak-raw.json");
 
@@ -154,20 +149,19 @@ final class SoakReport {
                 d == null ? Double.NaN : d.maxMs()));
       }
     }
-    return new Summary(
-        machine,
-        command,
-        wallSeconds,
-        result.minutes(),
-        result.users(),
-        result.samples(),
-        requests,
-        result.events(),
-        result.totals(),
-        result.acknowledged(),
-        result.failovers(),
-        result.unexpected(),
-        result.exitStatuses());
+    Result figures =
+        new Result(
+            result.minutes(),
+            result.users(),
+            result.samples(),
+            List.of(),
+            result.events(),
+            result.totals(),
+            result.acknowledged(),
+            result.failovers(),
+            result.unexpected(),
+            result.exitStatuses());
+    return new Summary(machine, command, wallSeconds, figures, requests);
   }
 
   String markdown(String chartDir) {
