@@ -43,7 +43,9 @@ final class OperationsMeters implements AutoCloseable {
       BooleanSupplier ready,
       @Nullable SqliteJournal journal,
       long cacheLimitBytes) {
-    Gauge.builder("gateway.ready", ready, r -> r.getAsBoolean() ? 1 : 0)
+    // A supplier, which the gauge holds strongly: with the lambda as a weakly held state object,
+    // the first GC collects it and the gauge reads NaN.
+    Gauge.builder("gateway.ready", () -> ready.getAsBoolean() ? 1 : 0)
         .description("1 while /readyz answers 200, 0 once a shutdown began")
         .register(registry);
     Gauge.builder("gateway.cache.limit", () -> cacheLimitBytes)

@@ -54,6 +54,7 @@ class DashboardMetricsTest {
   private final SupabaseTestServer supabase = SupabaseTestServer.create();
   private Gateway gateway;
   private MetricsScrape scrape;
+  private String readyValue;
 
   @BeforeAll
   void scrapeAGatewayThatServedChatTraffic(@TempDir Path dataDir) {
@@ -94,7 +95,14 @@ class DashboardMetricsTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> scrape(client).has("jvm_gc_pause_seconds_count"));
-    scrape = scrape(client);
+    String text = get(client, "/metrics").text();
+    scrape = MetricsScrape.parse(text);
+    readyValue =
+        text.lines()
+            .filter(l -> l.startsWith("gateway_ready "))
+            .findFirst()
+            .orElse("")
+            .replace("gateway_ready ", "");
   }
 
   @AfterAll
@@ -119,6 +127,12 @@ class DashboardMetricsTest {
 
     assertThat(selectors(queries)).hasSizeGreaterThanOrEqualTo(queries.size());
     assertThat(problems(queries, scrape)).isEmpty();
+  }
+
+  /** Scraped after a full GC: a gauge whose state the GC took would read NaN. */
+  @Test
+  void gatewayReady_isOneWhileServing_afterAGarbageCollection() {
+    assertThat(readyValue).isEqualTo("1.0");
   }
 
   @Test
