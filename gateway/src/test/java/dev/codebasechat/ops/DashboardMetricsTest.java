@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * revalidation, a confirmed write and a GC. For each selector of each query: the metric exists
  * under that exact sample name (a histogram's {@code _bucket}, {@code _count}, {@code _sum} as
  * exported) and some series carries the label values its {@code label="value"} matchers require. A
- * renamed metric or label value fails it, naming the query.
+ * renamed metric or label value fails it, naming the query. And {@code gateway_ready} reads 1, not
+ * NaN, after the GC (a gauge whose state object only it holds loses it to the first collection).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
