@@ -442,8 +442,9 @@ public final class SessionStore implements AutoCloseable {
   /**
    * Publishes the store's meters to {@code registry}: {@code sessions.pending.writes}, {@code
    * sessions.pending.sessions}, {@code sessions.pending.oldest.age} (seconds), {@code
-   * sessions.setaside.writes}, the cache's {@code cache.*} meters (name {@code sessions}), and the
-   * breaker's and retry's. Gauges are computed when scraped, not on the hot path.
+   * sessions.setaside.writes}, the cache's {@code cache.*} meters (name {@code sessions}) and its
+   * weight {@code sessions.cache.weight} (bytes), and the breaker's and retry's. Gauges are
+   * computed when scraped, not on the hot path.
    */
   public void bindTo(MeterRegistry registry) {
     StoreMetrics.bind(

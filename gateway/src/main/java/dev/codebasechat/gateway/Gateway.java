@@ -103,6 +103,7 @@ public final class Gateway implements AutoCloseable {
   private final RequestMetrics requestMetrics;
 
   private final Readiness readiness;
+  private final OperationsMeters operationsMeters;
 
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
   private volatile boolean shuttingDown;
@@ -216,6 +217,9 @@ public final class Gateway implements AutoCloseable {
     this.readiness = new Readiness(store, settings.embedded(), openedJournal, clock);
     this.client = builtClient;
     store.bindTo(registry);
+    this.operationsMeters =
+        new OperationsMeters(
+            registry, () -> !shuttingDown, openedJournal, settings.cacheMaxBytes());
     SupabaseJwtVerifier verifier =
         builder.verifier != null ? builder.verifier : verifierBuilder.build();
     this.routes = new SessionRoutes(store, verifier, clock, REMEMBERED_BODY_BYTES);
@@ -334,6 +338,7 @@ public final class Gateway implements AutoCloseable {
   }
 
   private void closeResources() {
+    operationsMeters.close();
     try {
       store.close();
     } finally {
@@ -395,7 +400,9 @@ public final class Gateway implements AutoCloseable {
           "no such route: see the README for the routes this gateway serves");
     }
     Routes route = match.route();
-    if (shuttingDown && route != Routes.HEALTH) {
+    // Health, readiness and metrics keep answering while in-flight requests finish: the probes and
+    // the scrape see the shutdown (readiness 503, gateway_ready 0) instead of a refusal.
+    if (shuttingDown && !route.isPublic()) {
       exchange.setPersistent(false);
       throw ApiError.unavailable(
           "shutting_down", "the gateway is shutting down", Duration.ofSeconds(1));

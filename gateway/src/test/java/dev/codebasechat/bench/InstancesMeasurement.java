@@ -753,12 +753,7 @@ public final class InstancesMeasurement {
   }
 
   private static int ready(GatewayProcess gateway) {
-    return gateway
-        .client()
-        .send("GET", "/readyz", Optional.empty(), Optional.empty())
-        .json()
-        .path("pendingWrites")
-        .asInt(-1);
+    return gateway.pendingWrites();
   }
 
   private record Check(int acknowledged, int missing, int outOfOrder) {}

@@ -9,6 +9,17 @@ import java.time.format.DateTimeFormatter;
 public record Machine(
     int cores, String jdk, String os, String startedAt, double loadAverageAtStart) {
 
+  /** "2 cores, JDK, OS; load average 1.0 at the start", for a report's first lines. */
+  String summary() {
+    return String.format(
+        java.util.Locale.ROOT,
+        "%d cores, %s, %s; load average %.1f at the start",
+        cores,
+        jdk,
+        os,
+        loadAverageAtStart);
+  }
+
   static Machine current() {
     return new Machine(
         Runtime.getRuntime().availableProcessors(),

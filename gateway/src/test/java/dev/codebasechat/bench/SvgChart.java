@@ -8,8 +8,8 @@ import java.util.Locale;
 
 /**
  * Draws a {@link Chart} as a grouped bar chart in SVG: one group per category, one bar per series,
- * value labels on the bars, a linear or logarithmic value axis, a legend. Plain SVG 1.1 that GitHub
- * renders; no dependency.
+ * value labels on the bars wide enough for one, a linear or logarithmic value axis, a legend. Plain
+ * SVG 1.1 that GitHub renders; no dependency.
  */
 final class SvgChart {
   static final int WIDTH = 760;
@@ -17,6 +17,13 @@ final class SvgChart {
   private static final int LEFT = 76;
   private static final int RIGHT = 16;
   private static final int PLOT_HEIGHT = 240;
+
+  /**
+   * Bars narrower than this carry no value label (it would overlap its neighbours'); their tooltip
+   * still gives the value.
+   */
+  static final double MIN_LABELLED_BAR = 14;
+
   private static final String[] COLORS = {
     "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948"
   };
@@ -114,13 +121,15 @@ final class SvgChart {
                 COLORS[s % COLORS.length],
                 escape(chart.series().get(s).name()),
                 label(value)));
-        svg.append(
-            String.format(
-                Locale.ROOT,
-                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"9\">%s</text>%n",
-                x + barWidth / 2,
-                y - 3,
-                label(value)));
+        if (barWidth >= MIN_LABELLED_BAR) {
+          svg.append(
+              String.format(
+                  Locale.ROOT,
+                  "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"9\">%s</text>%n",
+                  x + barWidth / 2,
+                  y - 3,
+                  label(value)));
+        }
       }
       double cx = groupLeft + groupWidth / 2;
       if (slanted) {

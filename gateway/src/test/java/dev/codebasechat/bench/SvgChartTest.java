@@ -33,6 +33,21 @@ class SvgChartTest {
   }
 
   @Test
+  void render_labelsWideBars_butNotBarsTooNarrowForALabel() {
+    List<String> minutes =
+        java.util.stream.IntStream.rangeClosed(1, 15).mapToObj(i -> "" + i).toList();
+    Series narrow = new Series("n", java.util.Collections.nCopies(15, 1.25));
+    Chart wide =
+        new Chart(
+            "w.svg", "t", "u", false, List.of("one"), List.of(new Series("a", List.of(1.25))));
+    Chart crowded =
+        new Chart("n.svg", "t", "u", false, minutes, java.util.Collections.nCopies(6, narrow));
+
+    assertThat(SvgChart.render(wide)).contains(">1.3</text>");
+    assertThat(SvgChart.render(crowded)).doesNotContain(">1.3</text>").contains("n: 1.3</title>");
+  }
+
+  @Test
   void logAxis_spansWholePowersOfTen_andPlacesValuesByTheirLogarithm() {
     SvgChart.Axis axis = SvgChart.Axis.log(List.of(150.0, 20_000.0));
 

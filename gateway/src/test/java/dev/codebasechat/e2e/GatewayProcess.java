@@ -129,6 +129,24 @@ public final class GatewayProcess implements AutoCloseable {
     return port;
   }
 
+  /** The child's process id (for {@code /proc} and {@code jcmd}). */
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** The writes it acknowledged and the database has not confirmed yet ({@code /readyz}). */
+  public int pendingWrites() {
+    return client()
+        .send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty())
+        .json()
+        .path("pendingWrites")
+        .asInt(-1);
+  }
+
   public GatewayClient client() {
     return new GatewayClient(port);
   }

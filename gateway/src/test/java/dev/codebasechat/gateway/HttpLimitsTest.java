@@ -220,7 +220,7 @@ class HttpLimitsTest {
   }
 
   @Test
-  void shutdown_refusesNewRequests_letsTheOneInFlightFinish_thenStops() {
+  void shutdown_refusesNewRequests_reportsItInReadinessAndMetrics_letsTheOneInFlightFinish() {
     gateway = start(2, Optional.empty());
     GatewayClient client = new GatewayClient(gateway.port());
     String slow = slowToken();
@@ -235,9 +235,15 @@ class HttpLimitsTest {
             () ->
                 client.send("GET", "/readyz", Optional.empty(), Optional.empty()).status() == 503);
     Answer refused = client.get("/v1/sessions", token());
+    Answer readiness = client.send("GET", "/readyz", Optional.empty(), Optional.empty());
+    Answer metrics = client.send("GET", "/metrics", Optional.empty(), Optional.empty());
 
     assertThat(refused.status()).isEqualTo(503);
     assertThat(refused.json().path("code").asText()).isEqualTo("shutting_down");
+    assertThat(readiness.json().path("status").asText()).isEqualTo("shutting_down");
+    // The scrape goes on through the shutdown and shows it.
+    assertThat(metrics.status()).isEqualTo(200);
+    assertThat(metrics.text()).contains("\ngateway_ready 0.0\n");
     assertThat(inFlight.isDone()).isFalse();
     jwks.release();
     assertThat(inFlight.join().status()).isEqualTo(200);

@@ -8,6 +8,7 @@ import com.google.common.cache.RemovalCause;
 import com.google.common.cache.RemovalNotification;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.SessionId;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.GuavaCacheMetrics;
 import java.time.Clock;
@@ -197,8 +198,20 @@ public final class SessionCache {
     return sessions.size();
   }
 
-  /** The cache's {@code cache.*} meters, named {@code sessions}. */
+  /**
+   * The cache's {@code cache.*} meters, named {@code sessions}, and its weight {@code
+   * sessions.cache.weight} (bytes, the measure of its bound).
+   */
   public void bindTo(MeterRegistry registry) {
     GuavaCacheMetrics.monitor(registry, sessions, "sessions");
+    // Guava keeps the total weight to itself: summed at each scrape, off the hot path.
+    Gauge.builder("sessions.cache.weight", this, SessionCache::weightBytes)
+        .description("estimated bytes of the cached sessions, the measure of the cache's bound")
+        .baseUnit("bytes")
+        .register(registry);
+  }
+
+  private double weightBytes() {
+    return sessions.asMap().values().stream().mapToLong(SessionWeigher::weigh).sum();
   }
 }
