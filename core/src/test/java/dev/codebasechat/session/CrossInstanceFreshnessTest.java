@@ -169,6 +169,21 @@ class CrossInstanceFreshnessTest {
   }
 
   @Test
+  void sessionCreatedHere_readBeforeItsCreationReachedTheDatabase_isAnsweredAndStaysCached() {
+    StoreFixture one = instance(Duration.ZERO); // every read asks the database what changed
+    UUID user = supabase.newUser();
+    SessionId id = one.store.create(one.caller(user)); // journaled: no row yet
+
+    SessionRead read = one.blocking(() -> one.store.history(one.caller(user), id));
+
+    assertThat(read.session().messages()).isEmpty();
+    assertThat(one.store.cachedSessions()).isEqualTo(1);
+    one.drainAll();
+    assertThat(one.blocking(() -> one.store.history(one.caller(user), id)).source())
+        .isEqualTo(ReadSource.DATABASE);
+  }
+
+  @Test
   void contextChangedThroughAnotherInstance_isSeen() {
     StoreFixture one = instance(BOUND);
     StoreFixture two = instance(BOUND);

@@ -207,6 +207,11 @@ public final class Outbox {
       return ops.isEmpty() ? after : after.map(s -> s.withLastActivity(latestAcknowledged));
     }
 
+    /** Whether one of these writes creates the session when the database does not have it. */
+    public boolean creates() {
+      return ops.stream().anyMatch(op -> op.existsAfter().orElse(false));
+    }
+
     public int writes() {
       return ops.stream().mapToInt(PendingOp::weight).sum();
     }

@@ -151,6 +151,12 @@ public final class SessionReader {
                 return CompletableFuture.completedFuture(local(caller, id, cached));
               }
               revalidationFailedAt.set(Long.MIN_VALUE / 2);
+              if (changes.isEmpty() && pending.filter(Outbox.Pending::creates).isPresent()) {
+                // Not stored yet: a write acknowledged here creates it when it is delivered. The
+                // cached copy is what it is until then.
+                return CompletableFuture.completedFuture(
+                    ledger.answer(caller, id, pending, Optional.of(cached), ReadSource.CACHE));
+              }
               if (changes.isEmpty()) {
                 // Deleted through another instance: this copy goes, as a delete here would drop it.
                 ledger.deletedElsewhere(cached);
