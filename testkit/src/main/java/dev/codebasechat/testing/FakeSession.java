@@ -1,7 +1,6 @@
 package dev.codebasechat.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,25 +47,5 @@ public record FakeSession(
     List<String> ids = new ArrayList<>();
     conversationHistory.forEach(message -> ids.add(message.path("id").asText()));
     return ids;
-  }
-
-  static FakeSession of(ObjectNode row, List<JsonNode> history) {
-    return new FakeSession(
-        UUID.fromString(row.get("id").asText()),
-        row.get("session_id").asText(),
-        UUID.fromString(row.get("user_id").asText()),
-        row.get("repo").isNull() ? null : row.get("repo").asText(),
-        row.get("current_file").isNull() ? null : row.get("current_file").asText(),
-        history,
-        row.get("context_cache"),
-        row.get("metadata"),
-        row.get("message_count").asInt(),
-        row.get("version").asLong(),
-        OffsetDateTime.parse(row.get("last_activity").asText()),
-        OffsetDateTime.parse(row.get("created_at").asText()),
-        OffsetDateTime.parse(row.get("updated_at").asText()),
-        row.get("history_bytes").asLong(),
-        row.get("fields_version").asLong(),
-        row.get("cleared_version").asLong());
   }
 }

@@ -213,7 +213,7 @@ class FakeSupabaseFaultsTest {
 
     assertThat(retry.json().get("appended").asInt()).isZero();
     assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactly("m1", "m2");
-    assertThat(fake.appendRequestBodies())
+    assertThat(fake.requests(r -> r.isCallOf(APPEND)).stream().map(RecordedRequest::body))
         .hasSize(2)
         .allSatisfy(body -> assertThat(body).contains("\"m1\"", "\"m2\""));
   }

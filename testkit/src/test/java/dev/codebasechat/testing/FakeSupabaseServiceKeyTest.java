@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.testing.RestCalls.Answer;
+import dev.codebasechat.testing.internal.memory.JsonbText;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,0 +1,182 @@
+package dev.codebasechat.testing.postgres.internal;
+
+import dev.codebasechat.testing.internal.Schema;
+import dev.codebasechat.testing.internal.Schema.Column;
+import dev.codebasechat.testing.internal.Schema.Parameter;
+import dev.codebasechat.testing.internal.Schema.Returns;
+import dev.codebasechat.testing.internal.Schema.Routine;
+import dev.codebasechat.testing.internal.Schema.Table;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What PostgREST reads from the catalog at start (and on a schema reload): the tables and views of
+ * the exposed schema with their columns' types and primary keys, its functions with their input
+ * parameters, defaults, volatility and return kind (a {@link Schema}), and the settings of each
+ * role (applied when a request switches to it). Immutable.
+ */
+final class CatalogSchema {
+  final Schema schema;
+  private final Map<String, List<Map.Entry<String, String>>> roleSettings;
+
+  private CatalogSchema(Schema schema, Map<String, List<Map.Entry<String, String>>> roleSettings) {
+    this.schema = schema;
+    this.roleSettings = roleSettings;
+  }
+
+  /** Settings stored for {@code role} ({@code ALTER ROLE … SET}), in this database or all. */
+  List<Map.Entry<String, String>> settingsOf(String role) {
+    return roleSettings.getOrDefault(role, List.of());
+  }
+
+  static CatalogSchema load(Connection connection, String schema) throws SQLException {
+    return new CatalogSchema(
+        new Schema(schema, tables(connection, schema), routines(connection, schema)),
+        roleSettings(connection));
+  }
+
+  private static Map<String, Table> tables(Connection connection, String schema)
+      throws SQLException {
+    Map<String, List<Column>> columns = new LinkedHashMap<>();
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "select c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod)"
+                + " from pg_catalog.pg_class c"
+                + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
+                + " join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped"
+                + " where n.nspname = ? and c.relkind in ('r', 'v', 'm', 'f', 'p')"
+                + " order by c.relname, a.attnum")) {
+      statement.setString(1, schema);
+      try (ResultSet rs = statement.executeQuery()) {
+        while (rs.next()) {
+          columns
+              .computeIfAbsent(rs.getString(1), t -> new ArrayList<>())
+              .add(new Column(rs.getString(2), rs.getString(3)));
+        }
+      }
+    }
+    Map<String, List<String>> keys = new HashMap<>();
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "select c.relname, a.attname from pg_catalog.pg_index i"
+                + " join pg_catalog.pg_class c on c.oid = i.indrelid"
+                + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
+                + " join lateral unnest(i.indkey) with ordinality as k(attnum, ord) on true"
+                + " join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum = k.attnum"
+                + " where n.nspname = ? and i.indisprimary order by c.relname, k.ord")) {
+      statement.setString(1, schema);
+      try (ResultSet rs = statement.executeQuery()) {
+        while (rs.next()) {
+          keys.computeIfAbsent(rs.getString(1), t -> new ArrayList<>()).add(rs.getString(2));
+        }
+      }
+    }
+    Map<String, Table> tables = new HashMap<>();
+    columns.forEach(
+        (name, cols) ->
+            tables.put(
+                name,
+                new Table(
+                    name, List.copyOf(cols), List.copyOf(keys.getOrDefault(name, List.of())))));
+    return Map.copyOf(tables);
+  }
+
+  private static Map<String, List<Routine>> routines(Connection connection, String schema)
+      throws SQLException {
+    Map<String, List<Routine>> routines = new HashMap<>();
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "select p.proname, p.provolatile::text, p.proretset, t.typtype::text, p.prorettype = 'pg_catalog.void'::regtype,"
+                + " p.prorettype = 'pg_catalog.record'::regtype, p.pronargs, p.pronargdefaults, p.proargnames,"
+                + " p.proargmodes::text[],"
+                + " array(select pg_catalog.format_type(x.t, null) from unnest(p.proargtypes) with ordinality as x(t, o)"
+                + "       order by x.o)"
+                + " from pg_catalog.pg_proc p"
+                + " join pg_catalog.pg_namespace n on n.oid = p.pronamespace"
+                + " join pg_catalog.pg_type t on t.oid = p.prorettype"
+                + " where n.nspname = ? and p.prokind = 'f'")) {
+      statement.setString(1, schema);
+      try (ResultSet rs = statement.executeQuery()) {
+        while (rs.next()) {
+          String name = rs.getString(1);
+          boolean volatileFunction = rs.getString(2).equals("v");
+          boolean set = rs.getBoolean(3);
+          boolean composite = rs.getString(4).equals("c") || rs.getBoolean(6);
+          boolean isVoid = rs.getBoolean(5);
+          int inputs = rs.getInt(7);
+          int defaults = rs.getInt(8);
+          List<String> names = strings(rs.getArray(9));
+          List<String> modes = strings(rs.getArray(10));
+          List<String> types = strings(rs.getArray(11));
+          List<String> inputNames = new ArrayList<>();
+          for (int i = 0; i < names.size(); i++) {
+            String mode = modes.isEmpty() ? "i" : modes.get(i);
+            if (mode.equals("i") || mode.equals("b") || mode.equals("v")) {
+              inputNames.add(names.get(i));
+            }
+          }
+          List<Parameter> parameters = new ArrayList<>();
+          for (int i = 0; i < inputs; i++) {
+            String parameterName = i < inputNames.size() ? inputNames.get(i) : "";
+            parameters.add(new Parameter(parameterName, types.get(i), i >= inputs - defaults));
+          }
+          Returns returns =
+              isVoid
+                  ? Returns.VOID
+                  : composite
+                      ? (set ? Returns.SET_OF_COMPOSITE : Returns.COMPOSITE)
+                      : (set ? Returns.SET_OF_SCALAR : Returns.SCALAR);
+          routines
+              .computeIfAbsent(name, n -> new ArrayList<>())
+              .add(new Routine(name, List.copyOf(parameters), returns, volatileFunction));
+        }
+      }
+    }
+    Map<String, List<Routine>> frozen = new HashMap<>();
+    routines.forEach((name, list) -> frozen.put(name, List.copyOf(list)));
+    return Map.copyOf(frozen);
+  }
+
+  private static Map<String, List<Map.Entry<String, String>>> roleSettings(Connection connection)
+      throws SQLException {
+    Map<String, List<Map.Entry<String, String>>> settings = new HashMap<>();
+    try (PreparedStatement statement =
+            connection.prepareStatement(
+                "select r.rolname, c.setting from pg_catalog.pg_db_role_setting s"
+                    + " join pg_catalog.pg_roles r on r.oid = s.setrole"
+                    + " cross join lateral unnest(s.setconfig) as c(setting)"
+                    + " join pg_catalog.pg_settings p on p.name = split_part(c.setting, '=', 1) and p.context = 'user'"
+                    + " where s.setdatabase in (0, (select oid from pg_catalog.pg_database where datname = current_database()))"
+                    + " order by s.setdatabase");
+        ResultSet rs = statement.executeQuery()) {
+      while (rs.next()) {
+        String setting = rs.getString(2);
+        int eq = setting.indexOf('=');
+        if (eq > 0) {
+          settings
+              .computeIfAbsent(rs.getString(1), r -> new ArrayList<>())
+              .add(Map.entry(setting.substring(0, eq), setting.substring(eq + 1)));
+        }
+      }
+    }
+    return settings;
+  }
+
+  private static List<String> strings(@Nullable Array array) throws SQLException {
+    if (array == null) {
+      return List.of();
+    }
+    Object value = array.getArray();
+    return value instanceof String[] strings ? Arrays.asList(strings) : List.of();
+  }
+}

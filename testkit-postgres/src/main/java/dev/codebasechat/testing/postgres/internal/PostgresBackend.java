@@ -1,0 +1,280 @@
+package dev.codebasechat.testing.postgres.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.codebasechat.testing.internal.Backend;
+import dev.codebasechat.testing.internal.Identity;
+import dev.codebasechat.testing.internal.PostgrestError;
+import dev.codebasechat.testing.internal.PostgrestFront;
+import dev.codebasechat.testing.internal.Schema;
+import dev.codebasechat.testing.internal.Statement;
+import dev.codebasechat.testing.postgres.EmbeddedSupabase;
+import dev.codebasechat.testing.postgres.MigrationRunner;
+import dev.codebasechat.testing.postgres.PostgresMajor;
+import dev.codebasechat.testing.postgres.SupabaseDatabase;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
+
+/**
+ * The PostgreSQL backend: one database of an {@link EmbeddedSupabase} cluster with the migrations
+ * applied, reached as PostgREST reaches it: a pool ({@code db-pool}) of {@code authenticator}
+ * connections, one transaction per request ({@code READ ONLY} for reads and non-volatile
+ * functions), PostgREST's pre-request settings ({@code search_path}, the role's own settings,
+ * {@code role}, {@code request.jwt.claims}, {@code request.method}, {@code request.path}, {@code
+ * request.headers}, {@code request.cookies}), then the statement of {@link PostgrestSql}. Every
+ * rule of the data (types, constraints, grants, Row Level Security, the functions) is the
+ * database's own. Thread-safe.
+ */
+public final class PostgresBackend implements Backend {
+
+  /** How to make the database and the pool. */
+  public record Options(
+      PostgresMajor major,
+      String databaseName,
+      @Nullable MigrationRunner migrations,
+      EmbeddedSupabase.Privileges privileges,
+      int poolSize,
+      Duration poolAcquisitionTimeout) {}
+
+  private static final String SCHEMA = "public";
+
+  private final Options options;
+  private final Set<UUID> knownUsers = ConcurrentHashMap.newKeySet();
+  private @Nullable SupabaseDatabase database;
+  private @Nullable HikariDataSource pool;
+  private volatile @Nullable CatalogSchema catalog;
+
+  public PostgresBackend(Options options) {
+    this.options = options;
+  }
+
+  /** The first start creates the database and applies the migrations; each start opens a pool. */
+  @Override
+  public synchronized void start() {
+    if (pool != null) {
+      return;
+    }
+    EmbeddedSupabase cluster = EmbeddedSupabase.on(options.major());
+    if (database == null) {
+      SupabaseDatabase created =
+          cluster.createDatabase(options.databaseName(), options.privileges());
+      created.migrate(
+          options.migrations() == null ? MigrationRunner.bundled() : options.migrations());
+      database = created;
+    }
+    HikariConfig hikari = new HikariConfig();
+    hikari.setJdbcUrl(cluster.jdbcUrl("authenticator", options.databaseName()));
+    hikari.setMaximumPoolSize(options.poolSize());
+    hikari.setMinimumIdle(0);
+    hikari.setConnectionTimeout(options.poolAcquisitionTimeout().toMillis());
+    hikari.setPoolName("supabase-test-server");
+    pool = new HikariDataSource(hikari);
+    reloadSchema();
+  }
+
+  @Override
+  public synchronized void stop() {
+    if (pool != null) {
+      pool.close();
+      pool = null;
+    }
+  }
+
+  /** The database, for assertions and setup as its owner. */
+  public synchronized SupabaseDatabase database() {
+    return started(database);
+  }
+
+  /** Reads the schema cache again, as PostgREST does on {@code NOTIFY pgrst, 'reload schema'}. */
+  public void reloadSchema() {
+    try (Connection connection = pool().getConnection()) {
+      catalog = CatalogSchema.load(connection, SCHEMA);
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not load the schema cache: " + e.getMessage(), e);
+    }
+  }
+
+  private synchronized HikariDataSource pool() {
+    return started(pool);
+  }
+
+  private CatalogSchema catalog() {
+    return started(catalog);
+  }
+
+  private static <T> T started(@Nullable T part) {
+    if (part == null) {
+      throw new IllegalStateException(
+          "SupabaseTestServer is not started: call start() or register it as an extension");
+    }
+    return part;
+  }
+
+  @Override
+  public Schema schema() {
+    return catalog().schema;
+  }
+
+  @Override
+  public void reset() {
+    knownUsers.clear();
+    try (Connection owner = database().ownerConnection();
+        java.sql.Statement statement = owner.createStatement()) {
+      List<String> tables = new ArrayList<>();
+      try (ResultSet rs =
+          statement.executeQuery(
+              "select quote_ident(tablename) from pg_tables where schemaname = 'public'")) {
+        while (rs.next()) {
+          tables.add("public." + rs.getString(1));
+        }
+      }
+      tables.add("auth.users");
+      statement.execute("truncate table " + String.join(", ", tables) + " cascade");
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not empty the test database", e);
+    }
+  }
+
+  @Override
+  public void userExists(UUID user) {
+    if (!knownUsers.add(user)) {
+      return;
+    }
+    try (Connection owner = database().ownerConnection();
+        PreparedStatement insert =
+            owner.prepareStatement(
+                "insert into auth.users (id, email) values (?, ?) on conflict (id) do nothing")) {
+      insert.setObject(1, user);
+      insert.setString(2, user + "@example.test");
+      insert.executeUpdate();
+    } catch (SQLException e) {
+      knownUsers.remove(user);
+      throw new IllegalStateException("could not create user " + user, e);
+    }
+  }
+
+  @Override
+  public Result run(Statement statement, Identity who, Context request) {
+    boolean readOnly =
+        statement instanceof Statement.Call call
+            ? !call.routine().volatileFunction()
+            : statement instanceof Statement.Read;
+    Sql sql = PostgrestSql.of(statement, SCHEMA);
+    try (Connection connection = pool().getConnection()) {
+      connection.setAutoCommit(false);
+      try {
+        if (readOnly) {
+          try (java.sql.Statement tx = connection.createStatement()) {
+            tx.execute("SET TRANSACTION READ ONLY");
+          }
+        }
+        preRequest(connection, request, who);
+        Result result = execute(connection, sql);
+        if (statement.singular() && result.count() != 1) {
+          connection.rollback();
+          throw PostgrestError.notSingular(result.count());
+        }
+        connection.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          connection.rollback();
+        } catch (SQLException ignored) {
+          // the connection is broken; the pool discards it
+        }
+        throw e instanceof SQLException failure ? error(failure) : (RuntimeException) e;
+      }
+    } catch (SQLException e) {
+      throw error(e);
+    }
+  }
+
+  private static Result execute(Connection connection, Sql sql) throws SQLException {
+    try (PreparedStatement statement = sql.prepare(connection);
+        ResultSet rs = statement.executeQuery()) {
+      rs.next();
+      Object total = rs.getObject("total_result_set");
+      Object inserted = rs.getObject("response_inserted");
+      String body = rs.getString("body");
+      List<JsonNode> rows = new ArrayList<>();
+      if (body != null && !body.isEmpty()) {
+        PostgrestFront.JSON.readTree(body).forEach(rows::add);
+      }
+      return new Result(
+          rows,
+          rs.getLong("page_total"),
+          total instanceof Number n ? n.longValue() : null,
+          inserted instanceof Number n ? n.intValue() : null,
+          rs.getString("response_status"),
+          rs.getString("response_headers"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("PostgreSQL answered JSON that does not parse", e);
+    }
+  }
+
+  /** What PostgREST sets in the transaction before the statement (reference/postgrest.md §3.2). */
+  private void preRequest(Connection connection, Context request, Identity who)
+      throws SQLException {
+    StringBuilder sql = new StringBuilder("select set_config('search_path', ?, true)");
+    List<String> values = new ArrayList<>();
+    values.add(Sql.ident(SCHEMA) + ", \"extensions\"");
+    for (Map.Entry<String, String> setting : catalog().settingsOf(who.role())) {
+      sql.append(", set_config(?, ?, true)");
+      values.add(setting.getKey());
+      values.add(setting.getValue());
+    }
+    sql.append(
+        ", set_config('role', ?, true), set_config('request.jwt.claims', ?, true),"
+            + " set_config('request.method', ?, true), set_config('request.path', ?, true),"
+            + " set_config('request.headers', ?, true), set_config('request.cookies', ?, true)");
+    values.addAll(
+        List.of(
+            who.role(),
+            who.claimsJson(),
+            request.method(),
+            request.path(),
+            request.headersJson(),
+            "{}"));
+    try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
+      for (int i = 0; i < values.size(); i++) {
+        statement.setString(i + 1, values.get(i));
+      }
+      statement.executeQuery().close();
+    }
+  }
+
+  /** The answer to a failed statement: the database's error, or PostgREST's about the pool. */
+  private static PostgrestError error(SQLException e) {
+    if (e instanceof SQLTransientConnectionException) {
+      // HikariCP's acquisition timeout: PostgREST's pool timeout.
+      return PostgrestError.of(
+          504, "PGRST003", "Timed out acquiring connection from connection pool.", null, null);
+    }
+    ServerErrorMessage server =
+        e instanceof PSQLException psql ? psql.getServerErrorMessage() : null;
+    if (server == null || server.getSQLState() == null) {
+      // No answer from the server: the connection broke (hasql's ClientError).
+      return PostgrestError.of(
+          503, "PGRST001", "Database client error. Retrying the connection.", e.getMessage(), null);
+    }
+    String message = server.getMessage();
+    return PostgrestError.sql(
+        server.getSQLState(), message == null ? "" : message, server.getDetail(), server.getHint());
+  }
+}

@@ -1,0 +1,37 @@
+package dev.codebasechat.testing.internal;
+
+import dev.codebasechat.testing.AnswerHold;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A gate that answering threads wait at until it is released (at most two minutes). */
+final class Hold implements AnswerHold {
+  /** Longest an answer is held if a test forgets to release it. */
+  private static final long SAFETY_MINUTES = 2;
+
+  private final CountDownLatch released = new CountDownLatch(1);
+  private final AtomicInteger waiting = new AtomicInteger();
+
+  /** Waits while the hold is on; called on the thread that answers. */
+  void await() {
+    waiting.incrementAndGet();
+    try {
+      released.await(SAFETY_MINUTES, TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      waiting.decrementAndGet();
+    }
+  }
+
+  @Override
+  public int waiting() {
+    return waiting.get();
+  }
+
+  @Override
+  public void release() {
+    released.countDown();
+  }
+}

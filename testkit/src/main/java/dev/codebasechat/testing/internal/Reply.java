@@ -1,0 +1,29 @@
+package dev.codebasechat.testing.internal;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One HTTP answer of the front, before WireMock sends it: status, headers (in order), body (none
+ * for 204 and HEAD).
+ */
+public record Reply(int status, Map<String, String> headers, @Nullable String body) {
+
+  /** PostgREST's JSON media type. */
+  public static final String JSON = "application/json; charset=utf-8";
+
+  public Reply {
+    headers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+  }
+
+  public static Reply json(int status, String body) {
+    return new Reply(status, Map.of("Content-Type", JSON), body);
+  }
+
+  public Reply withHeader(String name, String value) {
+    Map<String, String> more = new LinkedHashMap<>(headers);
+    more.put(name, value);
+    return new Reply(status, more, body);
+  }
+}

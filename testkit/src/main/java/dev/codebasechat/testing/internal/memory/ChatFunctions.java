@@ -1,0 +1,368 @@
+package dev.codebasechat.testing.internal.memory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.schema.SessionTableRules;
+import dev.codebasechat.schema.TableConstraintException;
+import dev.codebasechat.testing.internal.PostgrestError;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The public functions of the migrations over a {@link SessionTable}, in PostgreSQL's order:
+ * EXECUTE is checked (42501), the arguments are read into their types (22P02, 22003), then the body
+ * runs with its own checks and answers. The front has already matched the call to a function by its
+ * argument names.
+ */
+final class ChatFunctions {
+  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+  static final String APPEND = "append_chat_messages";
+  static final String CLEAR = "clear_chat_history";
+  static final String DELETE = "delete_chat_session";
+  static final String CHANGES = "chat_session_changes";
+  static final String STORE_FOR = "store_chat_session_for";
+  static final String APPEND_FOR = "append_chat_messages_for";
+  static final String APPEND_BATCH = "append_chat_messages_batch";
+
+  /** The functions only {@code service_role} may execute; {@code authenticated} the others. */
+  private static final Set<String> SERVICE_FUNCTIONS = Set.of(STORE_FOR, APPEND_FOR);
+
+  /** The functions that do not write (before the others a test's interleaving may run). */
+  static final Set<String> READING = Set.of(CHANGES);
+
+  private final SessionTable table;
+
+  ChatFunctions(SessionTable table) {
+    this.table = table;
+  }
+
+  /**
+   * The value of {@code function} called by {@code caller} with {@code arguments}.
+   *
+   * @throws PostgrestError what PostgreSQL would raise
+   */
+  JsonNode call(String function, Caller caller, ObjectNode arguments) {
+    boolean allowed =
+        SERVICE_FUNCTIONS.contains(function)
+            ? caller.bypassesRls()
+            : !caller.anonymous() && !caller.bypassesRls();
+    if (!allowed) {
+      throw SqlErrors.permissionDenied("function " + function);
+    }
+    if (function.equals(STORE_FOR)) {
+      return storeFor(arguments);
+    }
+    if (function.equals(APPEND_FOR)) {
+      return appendFor(arguments);
+    }
+    if (function.equals(APPEND_BATCH)) {
+      return appendBatch(caller, arguments);
+    }
+    Long sinceVersion =
+        function.equals(CHANGES) ? bigintArgument(arguments, "p_since_version") : null;
+    // caller_for: a signed-in user, then a valid session id.
+    UUID user = caller.userId();
+    if (user == null) {
+      throw PostgrestError.sql("42501", function + " needs a signed-in user (the JWT has no sub)");
+    }
+    String sessionId = sessionIdArgument(arguments);
+    for (String text : List.of("p_repo", "p_current_file")) {
+      String value = textArgument(arguments, text);
+      if (value != null) {
+        checkLength(text.equals("p_repo") ? "repo" : "current_file", value);
+      }
+    }
+    return switch (function) {
+      case APPEND -> {
+        JsonNode messages = arguments.get("p_messages");
+        SessionTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
+        yield table.append(
+            user,
+            sessionId,
+            messages,
+            textArgument(arguments, "p_repo"),
+            textArgument(arguments, "p_current_file"));
+      }
+      case CLEAR -> {
+        ObjectNode cleared = table.clearHistory(user, sessionId);
+        if (cleared == null) {
+          yield JSON.nullNode();
+        }
+        ObjectNode result = JSON.objectNode();
+        result.put("session_id", sessionId);
+        result.put("message_count", 0);
+        result.put("version", cleared.get("version").asLong());
+        result.set("last_activity", cleared.get("last_activity"));
+        yield result;
+      }
+      case CHANGES -> {
+        if (sinceVersion == null || sinceVersion < 0) {
+          throw SqlErrors.invalidParameter(
+              "p_since_version must be a version (a number, 0 or more)");
+        }
+        ObjectNode changes = table.changes(user, sessionId, sinceVersion);
+        yield changes == null ? JSON.nullNode() : changes;
+      }
+      default -> JSON.booleanNode(table.delete(user, sessionId));
+    };
+  }
+
+  /** {@code store_chat_session_for}, for service_role (EXECUTE already checked). */
+  private JsonNode storeFor(ObjectNode arguments) {
+    UUID owner = uuidArgument(arguments, "p_owner");
+    Long expectedVersion = bigintArgument(arguments, "p_expected_version");
+    JsonNode session = arguments.get("p_session");
+    if (session != null && session.isNull()) {
+      session = null; // a JSON null is the SQL NULL: delete
+    }
+    if (owner == null) {
+      throw SqlErrors.invalidParameter("p_owner must be a user id");
+    }
+    String sessionId = sessionIdArgument(arguments);
+    JsonNode target = JSON.arrayNode();
+    if (session != null) {
+      if (!session.isObject()) {
+        throw SqlErrors.invalidParameter("p_session must be a JSON object or null");
+      }
+      if (session.has(SessionTable.HISTORY)) {
+        target = session.get(SessionTable.HISTORY);
+      }
+      // jsonb_array_length of what is not an array
+      if (target.isObject()) {
+        throw SqlErrors.invalidParameter("cannot get array length of a non-array");
+      }
+      if (!target.isArray()) {
+        throw SqlErrors.invalidParameter("cannot get array length of a scalar");
+      }
+      if (target.size() > SessionTableRules.MAX_MESSAGES_PER_SESSION) {
+        throw SqlErrors.checkViolation("codebase_chat_sessions_history_max_messages");
+      }
+    }
+    boolean written =
+        table.storeFor(owner, sessionId, expectedVersion, (ObjectNode) session, target);
+    return JSON.booleanNode(written);
+  }
+
+  /**
+   * {@code append_chat_messages_for}, for service_role (EXECUTE already checked): the append of
+   * {@code p_owner}, or null when the session id belongs to someone else.
+   */
+  private JsonNode appendFor(ObjectNode arguments) {
+    UUID owner = uuidArgument(arguments, "p_owner");
+    if (owner == null) {
+      throw SqlErrors.invalidParameter("p_owner must be a user id");
+    }
+    String sessionId = sessionIdArgument(arguments);
+    JsonNode messages = arguments.get("p_messages");
+    SessionTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
+    String repo = textArgument(arguments, "p_repo");
+    String currentFile = textArgument(arguments, "p_current_file");
+    for (String text : List.of("p_repo", "p_current_file")) {
+      String value = textArgument(arguments, text);
+      if (value != null) {
+        checkLength(text.equals("p_repo") ? "repo" : "current_file", value);
+      }
+    }
+    ObjectNode answer = table.appendFor(owner, sessionId, messages, repo, currentFile);
+    return answer == null ? JSON.nullNode() : answer;
+  }
+
+  /**
+   * {@code append_chat_messages_batch}, for authenticated (EXECUTE already checked): the shape of
+   * the whole request checked first (22023, storing nothing), then each append as {@code
+   * append_chat_messages} of the caller, in session id order, a refusal of the database (42501
+   * another user's session, 22023, 23514) answered for that session alone; all under the table's
+   * lock, as one transaction.
+   */
+  private JsonNode appendBatch(Caller caller, ObjectNode arguments) {
+    UUID user = caller.userId();
+    if (user == null) {
+      throw PostgrestError.sql(
+          "42501", APPEND_BATCH + " needs a signed-in user (the JWT has no sub)");
+    }
+    JsonNode appends = arguments.get("p_appends");
+    if (appends == null || !appends.isArray()) {
+      throw SqlErrors.invalidParameter("p_appends must be a JSON array of appends");
+    }
+    if (appends.size() > SessionTableRules.MAX_APPENDS_PER_BATCH) {
+      throw SqlErrors.invalidParameter(
+          "p_appends must hold at most " + SessionTableRules.MAX_APPENDS_PER_BATCH + " appends");
+    }
+    Set<String> seen = new HashSet<>();
+    Set<String> fields = Set.of("session_id", "messages", "repo", "current_file");
+    int total = 0;
+    for (int pos = 0; pos < appends.size(); pos++) {
+      JsonNode item = appends.get(pos);
+      String at = "p_appends[" + pos + "]";
+      if (!item.isObject()) {
+        throw SqlErrors.invalidParameter(at + " must be a JSON object");
+      }
+      for (java.util.Iterator<String> names = item.fieldNames(); names.hasNext(); ) {
+        String name = names.next();
+        if (!fields.contains(name)) {
+          throw SqlErrors.invalidParameter(
+              at
+                  + " has an unknown field \""
+                  + name
+                  + "\" (allowed: session_id, messages, repo, current_file)");
+        }
+      }
+      if (!item.path("session_id").isTextual()) {
+        throw SqlErrors.invalidParameter(at + ".session_id must be a string");
+      }
+      if (!seen.add(item.get("session_id").textValue())) {
+        throw SqlErrors.invalidParameter(
+            at + ".session_id repeats a session of the request: each session at most once");
+      }
+      if (!item.path("messages").isArray()) {
+        throw SqlErrors.invalidParameter(at + ".messages must be a JSON array of messages");
+      }
+      for (String text : List.of("repo", "current_file")) {
+        JsonNode value = item.path(text);
+        if (!value.isMissingNode() && !value.isNull() && !value.isTextual()) {
+          throw SqlErrors.invalidParameter(at + ".repo and .current_file must be strings or null");
+        }
+      }
+      total += item.get("messages").size();
+    }
+    if (total > SessionTableRules.MAX_MESSAGES_PER_APPEND) {
+      throw SqlErrors.invalidParameter("p_appends must hold at most 1000 messages in all");
+    }
+    List<JsonNode> ordered = new ArrayList<>();
+    appends.forEach(ordered::add);
+    ordered.sort(Comparator.comparing(item -> item.get("session_id").textValue()));
+    ArrayNode answers = JSON.arrayNode();
+    synchronized (table) {
+      for (JsonNode item : ordered) {
+        String sessionId = item.get("session_id").textValue();
+        JsonNode answer;
+        try {
+          ObjectNode single = JSON.objectNode();
+          single.put("p_session_id", sessionId);
+          sessionIdArgument(single);
+          String repo = item.path("repo").isTextual() ? item.get("repo").textValue() : null;
+          String file =
+              item.path("current_file").isTextual() ? item.get("current_file").textValue() : null;
+          if (repo != null) {
+            checkLength("repo", repo);
+          }
+          if (file != null) {
+            checkLength("current_file", file);
+          }
+          JsonNode messages = item.get("messages");
+          SessionTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
+          answer = table.appendFor(user, sessionId, messages, repo, file);
+          if (answer == null) {
+            answer =
+                refusal(
+                    sessionId,
+                    "42501",
+                    APPEND_BATCH
+                        + ": this session id belongs to a session the caller does not own");
+          }
+        } catch (PostgrestError failure) {
+          if (!Set.of("22023", "22001", "23514").contains(failure.code())) {
+            throw failure;
+          }
+          answer = refusal(sessionId, failure.code(), String.valueOf(failure.getMessage()));
+        }
+        answers.add(answer);
+      }
+    }
+    return answers;
+  }
+
+  private static ObjectNode refusal(String sessionId, String code, String message) {
+    ObjectNode answer = JSON.objectNode();
+    answer.put("session_id", sessionId);
+    answer.putObject("refused").put("code", code).put("message", message);
+    return answer;
+  }
+
+  /**
+   * A {@code bigint} argument: null for JSON null; 22P02 or 22003 when PostgreSQL cannot read it as
+   * one.
+   */
+  private static @Nullable Long bigintArgument(ObjectNode arguments, String name) {
+    JsonNode value = arguments.get(name);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    String text = value.isTextual() ? value.textValue() : value.toString();
+    if (value.isTextual() || value.isIntegralNumber()) {
+      String digits = text.strip();
+      if (digits.matches("[+-]?[0-9]+")) {
+        try {
+          return Long.parseLong(digits.startsWith("+") ? digits.substring(1) : digits);
+        } catch (NumberFormatException e) {
+          throw PostgrestError.sql(
+              "22003", "value \"" + text + "\" is out of range for type bigint");
+        }
+      }
+    }
+    throw SqlErrors.invalidText("bigint", text);
+  }
+
+  /** A {@code uuid} argument: null for JSON null; 22P02 when PostgreSQL cannot read it as one. */
+  private static @Nullable UUID uuidArgument(ObjectNode arguments, String name) {
+    JsonNode value = arguments.get(name);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    String text = value.isTextual() ? value.textValue() : value.toString();
+    String hex = text.strip();
+    if (hex.startsWith("{") && hex.endsWith("}")) {
+      hex = hex.substring(1, hex.length() - 1);
+    }
+    if (hex.matches("(?i)[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")) {
+      String plain = hex.replace("-", "");
+      return UUID.fromString(
+          plain.replaceFirst("(.{8})(.{4})(.{4})(.{4})(.{12})", "$1-$2-$3-$4-$5"));
+    }
+    throw SqlErrors.invalidText("uuid", text);
+  }
+
+  private static String sessionIdArgument(ObjectNode arguments) {
+    JsonNode value = arguments.get("p_session_id");
+    if (value == null
+        || !value.isValueNode()
+        || value.isNull()
+        || !SessionTableRules.SESSION_ID.matcher(value.asText()).matches()) {
+      throw SqlErrors.invalidParameter(
+          "p_session_id must match " + SessionTableRules.SESSION_ID.pattern());
+    }
+    return value.asText();
+  }
+
+  private static @Nullable String textArgument(ObjectNode arguments, String name) {
+    JsonNode value = arguments.get(name);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (!value.isValueNode()) {
+      throw SqlErrors.invalidText("text", value.toString());
+    }
+    return value.asText();
+  }
+
+  static void checkLength(String column, String text) {
+    try {
+      if (column.equals("repo")) {
+        SessionTableRules.checkRepo(Optional.of(text));
+      } else {
+        SessionTableRules.checkCurrentFile(Optional.of(text));
+      }
+    } catch (TableConstraintException e) {
+      throw SqlErrors.of(e);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package dev.codebasechat.testing.internal.memory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * PostgreSQL's text form of a {@code jsonb} value ({@code value::text}, {@code ->>} of a
+ * container): keys sorted by length then bytes, {@code ", "} and {@code ": "} between items,
+ * strings escaped as {@code escape_json} does, numbers as {@code numeric} prints them. The SQL
+ * counts sizes in this form ({@code octet_length(body::text)}), so the fake does too.
+ *
+ * <p>A number Jackson read as a {@code double} has lost its written digits; it is printed as the
+ * shortest decimal of that double, which may differ from what PostgreSQL kept (the fake reads
+ * request bodies with exact decimals, so this concerns values built in Java only).
+ */
+public final class JsonbText {
+
+  /** jsonb's key order: shorter keys first, equal lengths by their UTF-8 bytes. */
+  private static final Comparator<byte[]> KEY_ORDER =
+      Comparator.<byte[]>comparingInt(key -> key.length).thenComparing(Arrays::compareUnsigned);
+
+  private JsonbText() {}
+
+  static String of(JsonNode value) {
+    StringBuilder out = new StringBuilder();
+    append(out, value);
+    return out.toString();
+  }
+
+  /** {@code octet_length(value::text)}. */
+  public static int octetLength(JsonNode value) {
+    return of(value).getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  private static void append(StringBuilder out, JsonNode value) {
+    switch (value.getNodeType()) {
+      case OBJECT -> {
+        List<Map.Entry<String, JsonNode>> fields = new ArrayList<>(value.properties());
+        fields.sort(
+            Comparator.comparing(
+                field -> field.getKey().getBytes(StandardCharsets.UTF_8), KEY_ORDER));
+        out.append('{');
+        for (int i = 0; i < fields.size(); i++) {
+          if (i > 0) {
+            out.append(", ");
+          }
+          appendString(out, fields.get(i).getKey());
+          out.append(": ");
+          append(out, fields.get(i).getValue());
+        }
+        out.append('}');
+      }
+      case ARRAY -> {
+        out.append('[');
+        for (int i = 0; i < value.size(); i++) {
+          if (i > 0) {
+            out.append(", ");
+          }
+          append(out, value.get(i));
+        }
+        out.append(']');
+      }
+      case STRING -> appendString(out, value.textValue());
+      case NUMBER -> out.append(numeric(value));
+      case BOOLEAN -> out.append(value.booleanValue());
+      default -> out.append("null");
+    }
+  }
+
+  /** numeric_out: plain digits, the scale as written (1.50 stays 1.50, 1e3 is 1000). */
+  private static String numeric(JsonNode number) {
+    if (number.isIntegralNumber()) {
+      return number.bigIntegerValue().toString();
+    }
+    BigDecimal decimal =
+        number.isBigDecimal()
+            ? number.decimalValue()
+            : new BigDecimal(Double.toString(number.doubleValue()));
+    if (decimal.signum() == 0) {
+      decimal = decimal.abs(); // numeric has no negative zero
+    }
+    return decimal.scale() < 0 ? decimal.setScale(0).toPlainString() : decimal.toPlainString();
+  }
+
+  /** escape_json. */
+  private static void appendString(StringBuilder out, String text) {
+    out.append('"');
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '\b' -> out.append("\\b");
+        case '\f' -> out.append("\\f");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        default -> {
+          if (c < ' ') {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    out.append('"');
+  }
+}

@@ -1,0 +1,451 @@
+package dev.codebasechat.testing.internal.memory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.schema.SessionTableRules;
+import dev.codebasechat.schema.TableConstraintException;
+import dev.codebasechat.testing.FakeSession;
+import dev.codebasechat.testing.internal.ApiRequest;
+import dev.codebasechat.testing.internal.Backend;
+import dev.codebasechat.testing.internal.Identity;
+import dev.codebasechat.testing.internal.PostgrestError;
+import dev.codebasechat.testing.internal.Schema;
+import dev.codebasechat.testing.internal.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The in-memory backend: the table {@code public.codebase_chat_sessions} (with its computed field
+ * {@code conversation_history}) and the migrations' public functions, their rules taken from the
+ * {@code schema} module ({@link SessionTableRules}, {@code PgTimestamp}), their grants and Row
+ * Level Security as the migrations set them: {@code anon} has no privilege at all; {@code
+ * authenticated} sees, updates, clears, deletes and appends to its own rows only, may INSERT and
+ * UPDATE only the session's fields, and executes the functions but the two operator functions;
+ * {@code service_role} sees every row and executes only {@code store_chat_session_for} and {@code
+ * append_chat_messages_for}. Statements it has no answer for (other operators, casts, upserts,
+ * several rows at once, the computed field in a filter or an order) are PGRST127 saying so, never
+ * something plausible. Thread-safe: each statement is atomic, as one SQL statement is.
+ */
+public final class MemoryBackend implements Backend {
+
+  /** The real columns in table order, with their types. */
+  private static final Map<String, ColumnType> COLUMNS = columns();
+
+  private static final String TABLE = SqlErrors.TABLE;
+
+  /** Columns {@code authenticated} may UPDATE (its column grant), and service_role here too. */
+  private static final Set<String> UPDATABLE = Set.copyOf(SessionTable.FIELDS);
+
+  /** Columns an INSERT by {@code authenticated} may set (its column grant). */
+  private static final Set<String> INSERTABLE =
+      Set.of("session_id", "user_id", "repo", "current_file", "context_cache", "metadata");
+
+  private static final Set<String> ROLES = Set.of("anon", "authenticated", "service_role");
+
+  private static final Schema SCHEMA = declaredSchema();
+
+  private final SessionTable table;
+  private final ChatFunctions functions;
+  private final AtomicReference<@Nullable Runnable> beforeWrite = new AtomicReference<>();
+
+  public MemoryBackend(Clock clock) {
+    this.table = new SessionTable(clock);
+    this.functions = new ChatFunctions(table);
+  }
+
+  private static Map<String, ColumnType> columns() {
+    Map<String, ColumnType> columns = new LinkedHashMap<>();
+    for (String text : List.of("id", "session_id", "user_id", "repo", "current_file")) {
+      columns.put(
+          text,
+          text.endsWith("id") && !text.equals("session_id") ? ColumnType.UUID : ColumnType.TEXT);
+    }
+    columns.put("context_cache", ColumnType.JSONB);
+    columns.put("metadata", ColumnType.JSONB);
+    for (String time : List.of("last_activity", "created_at", "updated_at")) {
+      columns.put(time, ColumnType.TIMESTAMPTZ);
+    }
+    columns.put("message_count", ColumnType.INTEGER);
+    for (String counter :
+        List.of("version", "history_bytes", "fields_version", "cleared_version")) {
+      columns.put(counter, ColumnType.BIGINT);
+    }
+    return java.util.Collections.unmodifiableMap(columns);
+  }
+
+  /** The table and the functions, as the migrations declare them. */
+  private static Schema declaredSchema() {
+    List<Schema.Column> columns = new ArrayList<>();
+    COLUMNS.forEach((name, type) -> columns.add(new Schema.Column(name, type.sqlName)));
+    Schema.Table sessions = new Schema.Table(TABLE, columns, List.of("id"));
+    Schema.Parameter id = new Schema.Parameter("p_session_id", "text", false);
+    Schema.Parameter owner = new Schema.Parameter("p_owner", "uuid", false);
+    Schema.Parameter messages = new Schema.Parameter("p_messages", "jsonb", false);
+    Schema.Parameter repo = new Schema.Parameter("p_repo", "text", true);
+    Schema.Parameter file = new Schema.Parameter("p_current_file", "text", true);
+    Map<String, List<Schema.Routine>> routines = new LinkedHashMap<>();
+    routine(routines, ChatFunctions.APPEND, Schema.Returns.SCALAR, id, messages, repo, file);
+    routine(routines, ChatFunctions.CLEAR, Schema.Returns.SCALAR, id);
+    routine(routines, ChatFunctions.DELETE, Schema.Returns.SCALAR, id);
+    routine(
+        routines,
+        ChatFunctions.CHANGES,
+        Schema.Returns.SCALAR,
+        id,
+        new Schema.Parameter("p_since_version", "bigint", false));
+    routine(
+        routines,
+        ChatFunctions.STORE_FOR,
+        Schema.Returns.SCALAR,
+        owner,
+        id,
+        new Schema.Parameter("p_expected_version", "bigint", false),
+        new Schema.Parameter("p_session", "jsonb", false));
+    routine(
+        routines, ChatFunctions.APPEND_FOR, Schema.Returns.SCALAR, owner, id, messages, repo, file);
+    routine(
+        routines,
+        ChatFunctions.APPEND_BATCH,
+        Schema.Returns.SCALAR,
+        new Schema.Parameter("p_appends", "jsonb", false));
+    return new Schema("public", Map.of(TABLE, sessions), routines);
+  }
+
+  private static void routine(
+      Map<String, List<Schema.Routine>> routines,
+      String name,
+      Schema.Returns returns,
+      Schema.Parameter... parameters) {
+    boolean writes = !ChatFunctions.READING.contains(name);
+    routines.put(name, List.of(new Schema.Routine(name, List.of(parameters), returns, writes)));
+  }
+
+  /**
+   * The type of {@code column}.
+   *
+   * @throws PostgrestError 42703 when the table has no such column
+   */
+  static ColumnType typeOf(String column) {
+    ColumnType type = COLUMNS.get(column);
+    if (type == null) {
+      throw PostgrestError.sql("42703", "column " + TABLE + "." + column + " does not exist");
+    }
+    return type;
+  }
+
+  @Override
+  public void start() {}
+
+  @Override
+  public void stop() {}
+
+  @Override
+  public Schema schema() {
+    return SCHEMA;
+  }
+
+  @Override
+  public void reset() {
+    table.clear();
+    beforeWrite.set(null);
+  }
+
+  @Override
+  public void userExists(UUID user) {
+    // No users table here: any user id may own sessions.
+  }
+
+  @Override
+  public Result run(Statement statement, Identity who, Context request) {
+    Caller caller = caller(who);
+    boolean writes =
+        statement instanceof Statement.Call call
+            ? call.routine().volatileFunction()
+            : !(statement instanceof Statement.Read);
+    if (writes) {
+      Runnable action = beforeWrite.getAndSet(null);
+      if (action != null) {
+        action.run();
+      }
+    }
+    if (statement instanceof Statement.Call call) {
+      return Result.of(
+          List.of(functions.call(call.routine().name(), caller, call.arguments())), null);
+    }
+    if (caller.anonymous()) {
+      throw SqlErrors.permissionDenied("table " + TABLE);
+    }
+    List<ApiRequest.SelectItem> select = statement.query().select;
+    List<String> columns = selected(select);
+    boolean history = columns.contains(SessionTable.HISTORY);
+    Predicate<ObjectNode> where = where(statement.query());
+    IntConsumer singular =
+        rows -> {
+          if (statement.singular() && rows != 1) {
+            throw PostgrestError.notSingular(rows); // before anything changed: a rollback
+          }
+        };
+    if (statement instanceof Statement.Read read) {
+      return read(read, caller, where, select, history);
+    }
+    if (statement instanceof Statement.Update update) {
+      ObjectNode changes = changes(update.payload());
+      boolean representation = update.representation();
+      return written(
+          table.update(caller, where, changes, singular, representation && history),
+          representation,
+          select);
+    }
+    if (statement instanceof Statement.Delete delete) {
+      boolean representation = delete.representation();
+      return written(
+          table.deleteWhere(caller, where, singular, representation && history),
+          representation,
+          select);
+    }
+    Statement.Insert insert = (Statement.Insert) statement;
+    return written(List.of(insert(insert, caller, history)), insert.representation(), select);
+  }
+
+  /** Who the statement runs as; PostgreSQL refuses a role it does not have, and a non-UUID sub. */
+  private static Caller caller(Identity who) {
+    if (!ROLES.contains(who.role())) {
+      throw PostgrestError.sql("22023", "role \"" + who.role() + "\" does not exist");
+    }
+    String sub = who.sub();
+    if (sub == null) {
+      return new Caller(who.role(), null);
+    }
+    try {
+      return new Caller(who.role(), UUID.fromString(sub));
+    } catch (IllegalArgumentException e) {
+      // auth.uid() casts sub to uuid: a non-UUID sub fails every statement that reads it.
+      throw SqlErrors.invalidText("uuid", sub);
+    }
+  }
+
+  private Result read(
+      Statement.Read read,
+      Caller caller,
+      Predicate<ObjectNode> where,
+      List<ApiRequest.SelectItem> select,
+      boolean history) {
+    List<ObjectNode> rows = new ArrayList<>(table.select(caller, where, history));
+    Comparator<ObjectNode> order = order(read.query().order);
+    if (order != null) {
+      rows.sort(order);
+    }
+    long limit = read.limit() == null ? Long.MAX_VALUE : read.limit();
+    List<ObjectNode> page = rows.stream().skip(read.query().offset).limit(limit).toList();
+    if (read.singular() && page.size() != 1) {
+      throw PostgrestError.notSingular(page.size());
+    }
+    Result shaped = written(page, true, select);
+    return new Result(
+        shaped.rows(), page.size(), read.count() ? (long) rows.size() : null, null, null, null);
+  }
+
+  private static Result written(
+      List<ObjectNode> rows, boolean representation, List<ApiRequest.SelectItem> select) {
+    List<JsonNode> shaped = new ArrayList<>();
+    if (representation) {
+      rows.forEach(row -> shaped.add(project(row, select)));
+    }
+    return new Result(shaped, rows.size(), null, null, null, null);
+  }
+
+  /**
+   * An INSERT of one row, after its privilege checks: {@code user_id} defaults to {@code
+   * auth.uid()}, the row must pass the INSERT policy and the CHECKs, the session id be new.
+   */
+  private ObjectNode insert(Statement.Insert insert, Caller caller, boolean history) {
+    if (insert.resolution() != null || insert.query().onConflict != null) {
+      throw SqlErrors.unsupported("the fake does not support upserts on " + TABLE);
+    }
+    if (!insert.payload().isObject()) {
+      throw SqlErrors.unsupported("the fake inserts one row (a JSON object) per request");
+    }
+    ObjectNode row = (ObjectNode) insert.payload();
+    for (String column : insert.columns()) {
+      if (!caller.bypassesRls() && !INSERTABLE.contains(column)) {
+        throw SqlErrors.permissionDenied("table " + TABLE);
+      }
+    }
+    JsonNode sessionId = row.path("session_id");
+    if (!sessionId.isTextual()
+        || !SessionTableRules.SESSION_ID.matcher(sessionId.asText()).matches()) {
+      throw SqlErrors.checkViolation("codebase_chat_sessions_session_id_format");
+    }
+    UUID owner = caller.userId(); // null for service_role, which the NOT NULL column refuses
+    if (row.hasNonNull("user_id")) {
+      owner = typeOf("user_id").canonical(row.get("user_id").asText()).transform(UUID::fromString);
+    }
+    if (owner == null) {
+      throw PostgrestError.sql(
+          "23502",
+          "null value in column \"user_id\" of relation \""
+              + TABLE
+              + "\" violates not-null constraint");
+    }
+    if (!caller.bypassesRls() && !owner.equals(caller.userId())) {
+      throw PostgrestError.sql(
+          "42501", "new row violates row-level security policy for table \"" + TABLE + "\"");
+    }
+    for (String column : List.of("context_cache", "metadata")) {
+      if (row.has(column) && !row.get(column).isObject()) {
+        throw SqlErrors.checkViolation("codebase_chat_sessions_" + column + "_is_object");
+      }
+    }
+    ObjectNode inserted = table.insert(owner, sessionId.asText(), row, history);
+    if (inserted == null) {
+      throw PostgrestError.sql(
+          "23505",
+          "duplicate key value violates unique constraint \"codebase_chat_sessions_session_id_key\"");
+    }
+    return inserted;
+  }
+
+  /** The changes of a PATCH, checked against the column grants and the CHECKs, typed. */
+  private static ObjectNode changes(ObjectNode payload) {
+    ObjectNode changes = payload.deepCopy();
+    for (String column :
+        List.copyOf(changes.properties().stream().map(Map.Entry::getKey).toList())) {
+      if (!UPDATABLE.contains(column)) {
+        throw SqlErrors.permissionDenied("table " + TABLE);
+      }
+      JsonNode value = changes.get(column);
+      try {
+        switch (column) {
+          case "context_cache" -> SessionTableRules.checkContextCache(value);
+          case "metadata" -> SessionTableRules.checkMetadata(value);
+          default -> {
+            if (value.isContainerNode()) {
+              throw SqlErrors.invalidText("text", value.toString());
+            }
+            if (!value.isNull()) {
+              // A JSON number or boolean lands in a text column as its text.
+              changes.put(column, value.asText());
+              ChatFunctions.checkLength(column, value.asText());
+            }
+          }
+        }
+      } catch (TableConstraintException e) {
+        throw SqlErrors.of(e);
+      }
+    }
+    return changes;
+  }
+
+  private static Predicate<ObjectNode> where(ApiRequest query) {
+    Predicate<ObjectNode> where = row -> true;
+    for (ApiRequest.Filter filter : query.filters) {
+      where = where.and(RowFilter.of(filter));
+    }
+    return where;
+  }
+
+  /**
+   * The column names {@code select} reads: {@code *} (also the default) is every real column, the
+   * computed field {@code conversation_history} only when named.
+   */
+  private static List<String> selected(List<ApiRequest.SelectItem> select) {
+    List<String> columns = new ArrayList<>();
+    for (ApiRequest.SelectItem item : select) {
+      if (item.cast() != null) {
+        throw SqlErrors.unsupported("the fake does not cast columns (" + item.column() + ")");
+      }
+      if (item.column().equals("*")) {
+        columns.addAll(COLUMNS.keySet());
+      } else {
+        if (!item.column().equals(SessionTable.HISTORY)) {
+          typeOf(item.column());
+        }
+        columns.add(item.column());
+      }
+    }
+    return columns;
+  }
+
+  private static ObjectNode project(ObjectNode row, List<ApiRequest.SelectItem> select) {
+    ObjectNode shaped = row.objectNode();
+    for (ApiRequest.SelectItem item : select) {
+      if (item.column().equals("*")) {
+        COLUMNS.keySet().forEach(column -> shaped.set(column, row.get(column)));
+      } else {
+        shaped.set(item.alias() != null ? item.alias() : item.column(), row.get(item.column()));
+      }
+    }
+    return shaped;
+  }
+
+  private static @Nullable Comparator<ObjectNode> order(List<ApiRequest.OrderTerm> terms) {
+    Comparator<ObjectNode> result = null;
+    for (ApiRequest.OrderTerm term : terms) {
+      String column = term.column();
+      if (column.equals(SessionTable.HISTORY)) {
+        throw SqlErrors.unsupported(
+            "the fake does not order by the computed field " + SessionTable.HISTORY);
+      }
+      ColumnType type = typeOf(column);
+      // PostgreSQL puts NULLs last ascending and first descending unless told otherwise.
+      boolean nullsFirst = term.nullsFirst() != null ? term.nullsFirst() : term.descending();
+      Comparator<JsonNode> values = term.descending() ? type.order().reversed() : type.order();
+      Comparator<JsonNode> withNulls =
+          nullsFirst ? Comparator.nullsFirst(values) : Comparator.nullsLast(values);
+      Comparator<ObjectNode> byTerm =
+          Comparator.comparing(row -> nonNull(row.get(column)), withNulls);
+      result = result == null ? byTerm : result.thenComparing(byTerm);
+    }
+    return result;
+  }
+
+  private static @Nullable JsonNode nonNull(@Nullable JsonNode node) {
+    return node == null || node.isNull() ? null : node;
+  }
+
+  // ------------------------------------------------------------------ for FakeSupabase
+
+  /** A snapshot of every row with its messages, in creation order, regardless of owner. */
+  public List<FakeSession> sessions() {
+    return table.all();
+  }
+
+  public Optional<FakeSession> session(String sessionId) {
+    return Optional.ofNullable(table.row(sessionId));
+  }
+
+  /** Stores a session as the table owner would; see {@code FakeSupabase#seedSession}. */
+  public void seed(UUID owner, String sessionId, ArrayNode messages) {
+    table.seed(owner, sessionId, messages);
+  }
+
+  /**
+   * {@code append_chat_messages} of {@code owner} without a request.
+   *
+   * @throws IllegalStateException if another user owns the session
+   */
+  public void appendAs(UUID owner, String sessionId, ArrayNode messages) {
+    try {
+      table.append(owner, sessionId, messages, null, null);
+    } catch (PostgrestError e) {
+      throw new IllegalStateException("session " + sessionId + " belongs to another user", e);
+    }
+  }
+
+  /** Runs {@code action} once, just before the next write is applied. */
+  public void beforeNextWrite(Runnable action) {
+    beforeWrite.set(action);
+  }
+}

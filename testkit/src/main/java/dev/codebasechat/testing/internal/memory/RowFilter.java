@@ -1,0 +1,87 @@
+package dev.codebasechat.testing.internal.memory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.testing.internal.ApiRequest;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
+
+/**
+ * One filter of the front's grammar as the in-memory table evaluates it: {@code eq}, {@code neq},
+ * {@code gt}, {@code gte}, {@code lt}, {@code lte}, {@code in} and {@code is.null} / {@code
+ * is.not_null}, each optionally negated, on the real columns, with the column's type (a value
+ * PostgreSQL would not read is its error) and SQL's NULL semantics. Anything else is PGRST127
+ * saying so.
+ */
+final class RowFilter implements Predicate<ObjectNode> {
+  private final String column;
+  private final ColumnType type;
+  private final String operator;
+  private final boolean negated;
+  private final List<String> values;
+
+  private RowFilter(ApiRequest.Filter filter, ColumnType type, List<String> values) {
+    this.column = filter.column();
+    this.type = type;
+    this.operator = filter.operator();
+    this.negated = filter.negated();
+    this.values = values;
+  }
+
+  static RowFilter of(ApiRequest.Filter filter) {
+    if (filter.column().equals(SessionTable.HISTORY)) {
+      throw SqlErrors.unsupported(
+          "the fake does not filter on the computed field " + SessionTable.HISTORY);
+    }
+    ColumnType type = MemoryBackend.typeOf(filter.column());
+    String operator = filter.operator();
+    if (type == ColumnType.JSONB && !operator.equals("is")) {
+      throw SqlErrors.unsupported("the fake filters jsonb columns only with is.null / is.not_null");
+    }
+    String value = filter.value();
+    List<String> values =
+        switch (operator) {
+          case "eq", "neq", "gt", "gte", "lt", "lte" -> List.of(type.canonical(value));
+          case "in" -> ApiRequest.inList(value).stream().map(type::canonical).toList();
+          case "is" -> {
+            String lower = value.toLowerCase(Locale.ROOT);
+            if (!lower.equals("null") && !lower.equals("not_null")) {
+              throw SqlErrors.unsupported("the fake supports only is.null and is.not_null");
+            }
+            yield List.of(lower);
+          }
+          default ->
+              throw SqlErrors.unsupported(
+                  "the fake supports only eq, neq, gt, gte, lt, lte, in and is (operator was \""
+                      + operator
+                      + "\")");
+        };
+    return new RowFilter(filter, type, values);
+  }
+
+  /** Whether {@code row} passes, with SQL's NULL semantics (NULL never equals anything). */
+  @Override
+  public boolean test(ObjectNode row) {
+    JsonNode stored = row.get(column);
+    boolean isNull = stored == null || stored.isNull();
+    if (operator.equals("is")) {
+      return negated ^ (values.get(0).equals("null") == isNull);
+    }
+    if (isNull) {
+      return false;
+    }
+    String canonical = type.canonical(stored);
+    boolean hit =
+        switch (operator) {
+          case "eq" -> values.get(0).equals(canonical);
+          case "neq" -> !values.get(0).equals(canonical);
+          case "gt" -> type.compare(canonical, values.get(0)) > 0;
+          case "gte" -> type.compare(canonical, values.get(0)) >= 0;
+          case "lt" -> type.compare(canonical, values.get(0)) < 0;
+          case "lte" -> type.compare(canonical, values.get(0)) <= 0;
+          default -> values.contains(canonical);
+        };
+    return negated ^ hit;
+  }
+}

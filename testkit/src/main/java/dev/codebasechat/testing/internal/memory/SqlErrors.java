@@ -1,0 +1,48 @@
+package dev.codebasechat.testing.internal.memory;
+
+import dev.codebasechat.schema.TableConstraintException;
+import dev.codebasechat.testing.internal.PostgrestError;
+
+/** The database errors the in-memory backend raises, worded as PostgreSQL and the SQL word them. */
+final class SqlErrors {
+  static final String TABLE = "codebase_chat_sessions";
+
+  private SqlErrors() {}
+
+  static PostgrestError invalidParameter(String message) {
+    return PostgrestError.sql("22023", message);
+  }
+
+  static PostgrestError invalidText(String type, String value) {
+    return PostgrestError.sql(
+        "22P02", "invalid input syntax for type " + type + ": \"" + value + "\"");
+  }
+
+  static PostgrestError checkViolation(String constraint) {
+    return PostgrestError.sql(
+        "23514",
+        "new row for relation \"" + TABLE + "\" violates check constraint \"" + constraint + "\"");
+  }
+
+  /**
+   * A rule of the table broken, as {@link dev.codebasechat.schema.SessionTableRules} reports it.
+   */
+  static PostgrestError of(TableConstraintException e) {
+    return checkViolation(e.constraint());
+  }
+
+  static PostgrestError permissionDenied(String what) {
+    return PostgrestError.sql("42501", "permission denied for " + what);
+  }
+
+  /** An append to a session id another user owns ({@code caller_for}'s refusal). */
+  static PostgrestError foreignSession(String function) {
+    return PostgrestError.sql(
+        "42501", function + ": this session id belongs to a session the caller does not own");
+  }
+
+  /** A feature of PostgREST's grammar the in-memory backend does not have. */
+  static PostgrestError unsupported(String details) {
+    return PostgrestError.notImplemented(details);
+  }
+}
