@@ -230,7 +230,10 @@ class SessionStoreResilienceTest {
     f.drainAll();
 
     assertThat(storedIds(id)).containsExactly("m1", "m2");
-    List<String> bodies = fake.appendRequestBodies();
+    List<String> bodies =
+        fake.requests(r -> r.isCallOf("append_chat_messages")).stream()
+            .map(dev.codebasechat.testing.RecordedRequest::body)
+            .toList();
     assertThat(bodies).hasSizeGreaterThanOrEqualTo(2);
     for (String body : bodies) {
       JsonNode messages = JSON.readTree(body).path("p_messages");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.codebasechat.embedded.LocalSessionTable;
 import dev.codebasechat.testing.FakeSupabase;
@@ -74,7 +75,7 @@ class SessionsCommandTest {
     Cli.Result result = Cli.run(supabaseMode(), clock, "sessions");
 
     assertThat(result.exitCode()).isZero();
-    List<LoggedRequest> requests = supabase.requests();
+    List<LoggedRequest> requests = supabase.wireMock().findAll(RequestPatternBuilder.allRequests());
     assertThat(requests).isNotEmpty();
     assertThat(requests)
         .allSatisfy(

@@ -78,7 +78,7 @@ class SupabaseGatewayTest {
   @Test
   void restSession_createAppendReadRestartReadClearDelete() {
     gateway = start();
-    String alice = fake.tokenFor(ALICE);
+    String alice = fake.legacyTokenFor(ALICE);
     GatewayClient client = new GatewayClient(gateway.port());
 
     String id =
@@ -130,7 +130,7 @@ class SupabaseGatewayTest {
   @Test
   void compatRoutes_firstPostCreatesTheSessionInTheDatabase() {
     gateway = start();
-    String alice = fake.tokenFor(ALICE);
+    String alice = fake.legacyTokenFor(ALICE);
     GatewayClient client = new GatewayClient(gateway.port());
     String id = "chat-1737201600000-compat01";
 
@@ -167,7 +167,7 @@ class SupabaseGatewayTest {
     Answer answer =
         client.post(
             "/api/codebase/chat",
-            fake.tokenFor(BOB),
+            fake.legacyTokenFor(BOB),
             "{\"sessionId\":\"%s\",\"message\":\"mine now\"}".formatted(id));
 
     assertThat(answer.status()).isEqualTo(404);
@@ -181,7 +181,7 @@ class SupabaseGatewayTest {
   @Test
   void databaseDown_heldSessionsAnswerFromCache_unknownOnes503_appendsConfirmedAfterwards() {
     gateway = start();
-    String alice = fake.tokenFor(ALICE);
+    String alice = fake.legacyTokenFor(ALICE);
     GatewayClient client = new GatewayClient(gateway.port());
     String id = client.post("/v1/sessions", alice, "").json().path("id").asText();
     client.post(
@@ -241,7 +241,7 @@ class SupabaseGatewayTest {
   @Test
   void writesLeftInTheJournal_areDeliveredByTheNextStart_whenTheOwnerComesBack() {
     gateway = start();
-    String alice = fake.tokenFor(ALICE);
+    String alice = fake.legacyTokenFor(ALICE);
     GatewayClient client = new GatewayClient(gateway.port());
     String id = client.post("/v1/sessions", alice, "").json().path("id").asText();
     await().atMost(Duration.ofSeconds(20)).until(() -> fake.session(id).isPresent());
@@ -267,7 +267,7 @@ class SupabaseGatewayTest {
   void refusalsFromTheDatabase_areMappedToTheirStatus_neverPassedOnRaw() {
     gateway = start();
     GatewayClient client = new GatewayClient(gateway.port());
-    String alice = fake.tokenFor(ALICE);
+    String alice = fake.legacyTokenFor(ALICE);
     record Refusal(int status, String body, int expectedStatus, String expectedCode) {}
     List<Refusal> refusals =
         List.of(
@@ -327,7 +327,7 @@ class SupabaseGatewayTest {
   void metrics_showRequestsByRouteTemplateAndTheStoreGauges() {
     gateway = start();
     GatewayClient client = new GatewayClient(gateway.port());
-    client.get("/v1/sessions/chat-1737201600000-metrics01", fake.tokenFor(ALICE));
+    client.get("/v1/sessions/chat-1737201600000-metrics01", fake.legacyTokenFor(ALICE));
 
     Answer metrics =
         client.send("GET", "/metrics", java.util.Optional.empty(), java.util.Optional.empty());

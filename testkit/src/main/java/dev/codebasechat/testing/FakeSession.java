@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
  * A snapshot of one row of the fake's {@code codebase_chat_sessions} table and its messages, taken
  * under the table's lock. Immutable: the JSON values are copies and changing them changes nothing.
  *
+ * @param userId the owner; null for a row the service role inserted without one
  * @param conversationHistory the stored messages in history order (timestamp, then arrival), each
  *     the JSON object that was sent: what the computed field {@code conversation_history} answers
  * @param historyBytes the {@code history_bytes} column: each message's JSON text and 2, summed
@@ -21,7 +22,7 @@ import org.jspecify.annotations.Nullable;
 public record FakeSession(
     UUID id,
     String sessionId,
-    UUID userId,
+    @Nullable UUID userId,
     @Nullable String repo,
     @Nullable String currentFile,
     List<JsonNode> conversationHistory,

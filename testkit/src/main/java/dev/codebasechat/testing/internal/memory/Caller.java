@@ -15,7 +15,7 @@ record Caller(String role, @Nullable UUID userId) {
   }
 
   /** Whether RLS ({@code auth.uid() = user_id}) lets this caller see a row of {@code owner}. */
-  boolean sees(UUID owner) {
-    return bypassesRls() || owner.equals(userId);
+  boolean sees(@Nullable UUID owner) {
+    return bypassesRls() || (owner != null && owner.equals(userId));
   }
 }

@@ -133,8 +133,8 @@ final class ChatFunctions {
       if (!session.isObject()) {
         throw SqlErrors.invalidParameter("p_session must be a JSON object or null");
       }
-      if (session.has(SessionTable.HISTORY)) {
-        target = session.get(SessionTable.HISTORY);
+      if (session.has(Session.HISTORY)) {
+        target = session.get(Session.HISTORY);
       }
       // jsonb_array_length of what is not an array
       if (target.isObject()) {

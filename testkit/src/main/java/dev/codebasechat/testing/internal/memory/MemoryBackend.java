@@ -46,7 +46,7 @@ public final class MemoryBackend implements Backend {
   private static final String TABLE = SqlErrors.TABLE;
 
   /** Columns {@code authenticated} may UPDATE (its column grant), and service_role here too. */
-  private static final Set<String> UPDATABLE = Set.copyOf(SessionTable.FIELDS);
+  private static final Set<String> UPDATABLE = Set.copyOf(Session.FIELDS);
 
   /** Columns an INSERT by {@code authenticated} may set (its column grant). */
   private static final Set<String> INSERTABLE =
@@ -189,7 +189,7 @@ public final class MemoryBackend implements Backend {
     }
     List<ApiRequest.SelectItem> select = statement.query().select;
     List<String> columns = selected(select);
-    boolean history = columns.contains(SessionTable.HISTORY);
+    boolean history = columns.contains(Session.HISTORY);
     Predicate<ObjectNode> where = where(statement.query());
     IntConsumer singular =
         rows -> {
@@ -283,23 +283,14 @@ public final class MemoryBackend implements Backend {
         throw SqlErrors.permissionDenied("table " + TABLE);
       }
     }
-    JsonNode sessionId = row.path("session_id");
-    if (!sessionId.isTextual()
-        || !SessionTableRules.SESSION_ID.matcher(sessionId.asText()).matches()) {
-      throw SqlErrors.checkViolation("codebase_chat_sessions_session_id_format");
-    }
-    UUID owner = caller.userId(); // null for service_role, which the NOT NULL column refuses
+    // In PostgreSQL's order: the input read into the columns' types, the policy's WITH CHECK, the
+    // CHECK constraints (by name), then the unique index. user_id may be null (service_role's
+    // auth.uid()): such a row belongs to nobody, and only service_role sees it.
+    UUID owner = caller.userId();
     if (row.hasNonNull("user_id")) {
-      owner = typeOf("user_id").canonical(row.get("user_id").asText()).transform(UUID::fromString);
+      owner = UUID.fromString(typeOf("user_id").canonical(row.get("user_id").asText()));
     }
-    if (owner == null) {
-      throw PostgrestError.sql(
-          "23502",
-          "null value in column \"user_id\" of relation \""
-              + TABLE
-              + "\" violates not-null constraint");
-    }
-    if (!caller.bypassesRls() && !owner.equals(caller.userId())) {
+    if (!caller.bypassesRls() && (owner == null || !owner.equals(caller.userId()))) {
       throw PostgrestError.sql(
           "42501", "new row violates row-level security policy for table \"" + TABLE + "\"");
     }
@@ -307,6 +298,11 @@ public final class MemoryBackend implements Backend {
       if (row.has(column) && !row.get(column).isObject()) {
         throw SqlErrors.checkViolation("codebase_chat_sessions_" + column + "_is_object");
       }
+    }
+    JsonNode sessionId = row.path("session_id");
+    if (!sessionId.isTextual()
+        || !SessionTableRules.SESSION_ID.matcher(sessionId.asText()).matches()) {
+      throw SqlErrors.checkViolation("codebase_chat_sessions_session_id_format");
     }
     ObjectNode inserted = table.insert(owner, sessionId.asText(), row, history);
     if (inserted == null) {
@@ -369,7 +365,7 @@ public final class MemoryBackend implements Backend {
       if (item.column().equals("*")) {
         columns.addAll(COLUMNS.keySet());
       } else {
-        if (!item.column().equals(SessionTable.HISTORY)) {
+        if (!item.column().equals(Session.HISTORY)) {
           typeOf(item.column());
         }
         columns.add(item.column());
@@ -394,9 +390,9 @@ public final class MemoryBackend implements Backend {
     Comparator<ObjectNode> result = null;
     for (ApiRequest.OrderTerm term : terms) {
       String column = term.column();
-      if (column.equals(SessionTable.HISTORY)) {
+      if (column.equals(Session.HISTORY)) {
         throw SqlErrors.unsupported(
-            "the fake does not order by the computed field " + SessionTable.HISTORY);
+            "the fake does not order by the computed field " + Session.HISTORY);
       }
       ColumnType type = typeOf(column);
       // PostgreSQL puts NULLs last ascending and first descending unless told otherwise.

@@ -30,9 +30,9 @@ final class RowFilter implements Predicate<ObjectNode> {
   }
 
   static RowFilter of(ApiRequest.Filter filter) {
-    if (filter.column().equals(SessionTable.HISTORY)) {
+    if (filter.column().equals(Session.HISTORY)) {
       throw SqlErrors.unsupported(
-          "the fake does not filter on the computed field " + SessionTable.HISTORY);
+          "the fake does not filter on the computed field " + Session.HISTORY);
     }
     ColumnType type = MemoryBackend.typeOf(filter.column());
     String operator = filter.operator();

@@ -1,13 +1,10 @@
-package dev.codebasechat.testing.postgres;
+package dev.codebasechat.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.codebasechat.testing.AnswerHold;
-import dev.codebasechat.testing.Outage;
-import dev.codebasechat.testing.RecordedRequest;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;

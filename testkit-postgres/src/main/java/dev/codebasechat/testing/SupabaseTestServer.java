@@ -1,6 +1,9 @@
-package dev.codebasechat.testing.postgres;
+package dev.codebasechat.testing;
 
-import dev.codebasechat.testing.SupabaseUnderTest;
+import dev.codebasechat.testing.postgres.EmbeddedSupabase;
+import dev.codebasechat.testing.postgres.MigrationRunner;
+import dev.codebasechat.testing.postgres.PostgresMajor;
+import dev.codebasechat.testing.postgres.SupabaseDatabase;
 import dev.codebasechat.testing.postgres.internal.PostgresBackend;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -25,6 +28,8 @@ import org.jspecify.annotations.Nullable;
  * and {@code auth.users}.
  *
  * <p>{@code @RegisterExtension static SupabaseTestServer supabase = SupabaseTestServer.create();}
+ * It lives in the artifact {@code chat-session-testkit-postgres} (which brings embedded PostgreSQL,
+ * the JDBC driver and HikariCP), in the package of the rest of the kit.
  */
 public final class SupabaseTestServer extends SupabaseUnderTest {
   private static final AtomicInteger DATABASES = new AtomicInteger();

@@ -1,4 +1,4 @@
-package dev.codebasechat.testing.postgres;
+package dev.codebasechat.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

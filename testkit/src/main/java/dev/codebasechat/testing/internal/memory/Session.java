@@ -1,0 +1,215 @@
+package dev.codebasechat.testing.internal.memory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.schema.SessionTableRules;
+import dev.codebasechat.schema.TableConstraintException;
+import dev.codebasechat.testing.FakeSession;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One row of {@code codebase_chat_sessions} and its rows of {@code codebase_chat_messages}, in
+ * history order ({@code sent_at}, then {@code seq}), with what the table's update trigger does to a
+ * row ({@code version} + 1, {@code updated_at}/{@code last_activity} = now, {@code fields_version}
+ * = the new version when a field changed) and its CHECK constraints. The row holds the real columns
+ * only; each message keeps what its SQL row keeps beside the JSON sent, none of which appears in a
+ * row. Not thread-safe: the {@link SessionTable}'s monitor guards it.
+ */
+final class Session {
+  /** The computed field: selectable by name, not part of {@code *}, not writable. */
+  static final String HISTORY = "conversation_history";
+
+  /** The four columns whose change moves {@code fields_version}. */
+  static final List<String> FIELDS = List.of("repo", "current_file", "context_cache", "metadata");
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  /** PostgreSQL's JSON rendering of timestamptz in a UTC session: microseconds, {@code +00:00}. */
+  static final DateTimeFormatter TIMESTAMP =
+      new DateTimeFormatterBuilder()
+          .append(DateTimeFormatter.ISO_LOCAL_DATE)
+          .appendLiteral('T')
+          .appendPattern("HH:mm:ss")
+          .appendFraction(ChronoField.MICRO_OF_SECOND, 0, 6, true)
+          .appendOffset("+HH:MM", "+00:00")
+          .toFormatter()
+          .withZone(ZoneOffset.UTC);
+
+  /** {@code is not distinct from} of jsonb scalars: numbers by value (objects ignore key order). */
+  private static final Comparator<JsonNode> JSONB_SCALARS =
+      (left, right) ->
+          left.isNumber() && right.isNumber()
+              ? left.decimalValue().compareTo(right.decimalValue())
+              : left.equals(right) ? 0 : 1;
+
+  /** One message row; {@code sentAt} in microseconds since the epoch. */
+  record Message(
+      String key, long sentAt, long seq, long addedVersion, JsonNode body, int bodyBytes) {}
+
+  final ObjectNode row;
+  final List<Message> history;
+  final Map<String, Message> byKey;
+
+  /** A new row of {@code owner}, every other column at its default, stamped {@code now}. */
+  Session(@Nullable UUID owner, String sessionId, String now) {
+    this(NODES.objectNode(), new ArrayList<>(), new HashMap<>());
+    row.put("id", UUID.randomUUID().toString()).put("session_id", sessionId);
+    row.put("user_id", owner == null ? null : owner.toString());
+    row.putNull("repo").putNull("current_file");
+    row.set("context_cache", NODES.objectNode());
+    row.set("metadata", NODES.objectNode());
+    row.put("last_activity", now).put("created_at", now).put("updated_at", now);
+    row.put("message_count", 0).put("version", 0L).put("history_bytes", 0L);
+    row.put("fields_version", 0L).put("cleared_version", 0L);
+  }
+
+  private Session(ObjectNode row, List<Message> history, Map<String, Message> byKey) {
+    this.row = row;
+    this.history = history;
+    this.byKey = byKey;
+  }
+
+  /** A copy to work on, so that a failing function leaves the stored session as it was. */
+  Session copy() {
+    return new Session(row.deepCopy(), new ArrayList<>(history), new HashMap<>(byKey));
+  }
+
+  /** The owner; null for a row service_role inserted without one. */
+  @Nullable UUID owner() {
+    String owner = textOrNull(row.get("user_id"));
+    return owner == null ? null : UUID.fromString(owner);
+  }
+
+  long version() {
+    return row.get("version").asLong();
+  }
+
+  /** Stores {@code message} after the last one whose timestamp is not later: (sent_at, seq). */
+  void insert(Message message) {
+    int low = 0;
+    int high = history.size();
+    while (low < high) {
+      int middle = (low + high) >>> 1;
+      if (history.get(middle).sentAt() <= message.sentAt()) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    history.add(low, message);
+    byKey.put(message.key(), message);
+  }
+
+  /** Moves the counters by {@code added} messages of {@code bytes} JSON text in all. */
+  void count(int added, long bytes) {
+    row.put("message_count", row.get("message_count").asInt() + added);
+    row.put("history_bytes", row.get("history_bytes").asLong() + bytes + 2L * added);
+  }
+
+  /** {@code remove_messages}: every message goes, and the update records the clear. */
+  void removeAll(String now) {
+    ObjectNode before = fields();
+    history.clear();
+    byKey.clear();
+    row.put("message_count", 0).put("history_bytes", 0L);
+    row.put("cleared_version", version() + 1);
+    touch(now, before);
+  }
+
+  /** A copy of the row, with the computed field when asked for. */
+  ObjectNode view(boolean withHistory) {
+    ObjectNode copy = row.deepCopy();
+    if (withHistory) {
+      ArrayNode array = copy.putArray(HISTORY);
+      history.forEach(message -> array.add(message.body().deepCopy()));
+    }
+    return copy;
+  }
+
+  /** {repo, current_file, context_cache, metadata}, copied. */
+  ObjectNode fields() {
+    ObjectNode fields = NODES.objectNode();
+    FIELDS.forEach(column -> fields.set(column, row.get(column).deepCopy()));
+    return fields;
+  }
+
+  /** The four fields as {@code store_chat_session_for} takes them from {@code p_session}. */
+  void setFields(ObjectNode session) {
+    row.put("repo", textOrNull(session.get("repo")));
+    row.put("current_file", textOrNull(session.get("current_file")));
+    for (String object : List.of("context_cache", "metadata")) {
+      row.set(object, session.has(object) ? session.get(object).deepCopy() : NODES.objectNode());
+    }
+  }
+
+  /** What the update trigger does; {@code before} holds the fields before the update. */
+  void touch(String now, ObjectNode before) {
+    long version = version() + 1;
+    row.put("version", version).put("updated_at", now).put("last_activity", now);
+    if (!before.equals(JSONB_SCALARS, fields())) {
+      row.put("fields_version", version);
+    }
+  }
+
+  /** The table's CHECK constraints, in the order PostgreSQL checks them (by name). */
+  void check() {
+    try {
+      SessionTableRules.checkContextCache(row.get("context_cache"));
+      SessionTableRules.checkCurrentFile(Optional.ofNullable(textOrNull(row.get("current_file"))));
+      if (row.get("history_bytes").asLong() > SessionTableRules.MAX_HISTORY_BYTES) {
+        throw SqlErrors.checkViolation("codebase_chat_sessions_history_max_bytes");
+      }
+      int messages = row.get("message_count").asInt();
+      if (messages < 0 || messages > SessionTableRules.MAX_MESSAGES_PER_SESSION) {
+        throw SqlErrors.checkViolation("codebase_chat_sessions_history_max_messages");
+      }
+      SessionTableRules.checkMetadata(row.get("metadata"));
+      SessionTableRules.checkRepo(Optional.ofNullable(textOrNull(row.get("repo"))));
+    } catch (TableConstraintException e) {
+      throw SqlErrors.of(e);
+    }
+  }
+
+  FakeSession snapshot() {
+    List<JsonNode> messages = history.stream().map(Message::body).toList();
+    return new FakeSession(
+        UUID.fromString(row.get("id").asText()),
+        row.get("session_id").asText(),
+        owner(),
+        textOrNull(row.get("repo")),
+        textOrNull(row.get("current_file")),
+        messages,
+        row.get("context_cache"),
+        row.get("metadata"),
+        row.get("message_count").asInt(),
+        version(),
+        OffsetDateTime.parse(row.get("last_activity").asText()),
+        OffsetDateTime.parse(row.get("created_at").asText()),
+        OffsetDateTime.parse(row.get("updated_at").asText()),
+        row.get("history_bytes").asLong(),
+        row.get("fields_version").asLong(),
+        row.get("cleared_version").asLong());
+  }
+
+  /** {@code ->>}: null for a missing key or a JSON null, a string's text, else its jsonb text. */
+  static @Nullable String textOrNull(@Nullable JsonNode value) {
+    if (value == null || value.isNull() || value.isMissingNode()) {
+      return null;
+    }
+    return value.isTextual() ? value.textValue() : JsonbText.of(value);
+  }
+}
