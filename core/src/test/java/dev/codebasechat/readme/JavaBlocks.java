@@ -5,8 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.tools.DiagnosticCollector;
@@ -16,24 +18,63 @@ import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
 
 /**
- * The README's {@code ```java} blocks, and a compiler for them on the running test's classpath:
- * shared by the core's README test and the adapter modules' (through the core's test jar).
+ * The {@code ```java} blocks of the README and of the docs, and a compiler for them on the running
+ * test's classpath: shared by the core's documentation tests and the adapter modules' (through the
+ * core's test jar).
  */
 public final class JavaBlocks {
   private static final Path README = Path.of("README.md");
   private static final Pattern JAVA_BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
   private static final Pattern CLASS_NAME = Pattern.compile("class (\\w+)");
+  private static final Pattern PACKAGE = Pattern.compile("(?m)^package ([\\w.]+);");
+  private static final Pattern SECTION = Pattern.compile("(?m)^## (.+)$");
 
   private JavaBlocks() {}
 
   /** Every Java block of the README, in order. */
   public static List<String> inReadme() throws IOException {
-    Matcher blocks = JAVA_BLOCK.matcher(Files.readString(README, StandardCharsets.UTF_8));
+    return in(Files.readString(README, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The Java blocks of the markdown file {@code file} by section ({@code ## } heading), in order;
+   * sections without a Java block are left out. Each section is meant to compile on its own.
+   */
+  public static Map<String, List<String>> bySection(Path file) throws IOException {
+    String text = Files.readString(file, StandardCharsets.UTF_8);
+    Map<String, List<String>> sections = new LinkedHashMap<>();
+    Matcher heading = SECTION.matcher(text);
+    List<Integer> starts = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    while (heading.find()) {
+      starts.add(heading.start());
+      names.add(heading.group(1).strip());
+    }
+    for (int i = 0; i < starts.size(); i++) {
+      int end = i + 1 < starts.size() ? starts.get(i + 1) : text.length();
+      List<String> blocks = in(text.substring(starts.get(i), end));
+      if (!blocks.isEmpty()) {
+        sections.put(names.get(i), blocks);
+      }
+    }
+    return sections;
+  }
+
+  private static List<String> in(String markdown) {
+    Matcher blocks = JAVA_BLOCK.matcher(markdown);
     List<String> found = new ArrayList<>();
     while (blocks.find()) {
       found.add(blocks.group(1));
     }
     return found;
+  }
+
+  /** The binary name of the first class {@code source} declares, with its package. */
+  public static String className(String source) {
+    Matcher name = CLASS_NAME.matcher(source);
+    Matcher pkg = PACKAGE.matcher(source);
+    String simple = name.find() ? name.group(1) : "";
+    return pkg.find() ? pkg.group(1) + "." + simple : simple;
   }
 
   /**

@@ -156,6 +156,32 @@ class ArchitectureTest {
   }
 
   @Test
+  void theTestKitsFakeAndFront_neverUsePostgreSql() {
+    // What keeps embedded PostgreSQL, the JDBC driver and HikariCP out of the WireMock fake's
+    // artifact: only the PostgreSQL backend (its own artifact) may use them.
+    noClasses()
+        .that()
+        .resideInAnyPackage("dev.codebasechat.testing", "dev.codebasechat.testing.internal..")
+        .and()
+        .doNotHaveSimpleName("SupabaseTestServer")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.zonky..", "org.postgresql..", "com.zaxxer..", "java.sql..")
+        .check(main);
+  }
+
+  @Test
+  void theTestKitsMachinery_isUsedOnlyByTheTestKit() {
+    classes()
+        .that()
+        .resideInAPackage("dev.codebasechat.testing.internal..")
+        .should()
+        .onlyBeAccessed()
+        .byAnyPackage("dev.codebasechat.testing..")
+        .check(main);
+  }
+
+  @Test
   void theTableRules_dependOnNothingOfTheProject() {
     noClasses()
         .that()

@@ -85,6 +85,17 @@ class ChatHistoryTest {
   }
 
   @Test
+  void theFakeAlone_bringsNothingOfPostgreSql() {
+    for (String name :
+        List.of(
+            "io.zonky.test.db.postgres.embedded.EmbeddedPostgres",
+            "org.postgresql.Driver",
+            "com.zaxxer.hikari.HikariDataSource")) {
+      assertThatThrownBy(() -> Class.forName(name)).as(name).isInstanceOf(ClassNotFoundException.class);
+    }
+  }
+
+  @Test
   void theLibraryJars_shipNoLoggingConfiguration() throws Exception {
     assertThat(Collections.list(getClass().getClassLoader().getResources("logback.xml"))).isEmpty();
     assertThat(Collections.list(getClass().getClassLoader().getResources("logback-test.xml"))).isEmpty();
