@@ -7,7 +7,6 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMoc
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.codebasechat.testing.internal.Backend;
-import dev.codebasechat.testing.internal.FaultPlan;
 import dev.codebasechat.testing.internal.FrontTransformer;
 import dev.codebasechat.testing.internal.PostgrestFront;
 import dev.codebasechat.testing.internal.ProjectKeys;
@@ -73,8 +72,7 @@ public abstract class SupabaseUnderTest
 
   private final Backend backend;
   private final ProjectKeys keys;
-  private final FaultPlan faults = new FaultPlan();
-  private final FrontTransformer transformer;
+  private final FrontTransformer faults;
   private final int requestedPort;
   private @Nullable WireMockServer server;
   private int port;
@@ -86,12 +84,9 @@ public abstract class SupabaseUnderTest
     this.requestedPort = options.port;
     this.keys =
         new ProjectKeys(options.jwtSecret, options.clock, options.postgrestMajor, this::issuer);
-    this.transformer =
-        new FrontTransformer(
-            new PostgrestFront(backend, keys, options.postgrestMajor, options.maxRows),
-            faults,
-            options.postgrestMajor,
-            DEFAULT_RETRY_AFTER);
+    PostgrestFront front =
+        new PostgrestFront(backend, keys, options.postgrestMajor, options.maxRows);
+    this.faults = new FrontTransformer(front, options.postgrestMajor);
   }
 
   /**
@@ -122,41 +117,37 @@ public abstract class SupabaseUnderTest
 
     /** Which PostgREST major to answer as where they differ: 12, 13 or 14 (the default). */
     public B postgrestMajorVersion(int major) {
-      if (major < 12 || major > 14) {
-        throw new IllegalArgumentException(
-            "PostgREST major version must be 12, 13 or 14 but was " + major);
-      }
-      this.postgrestMajor = major;
+      this.postgrestMajor = require(major, 12, 14, "PostgREST major version");
       return self();
     }
 
     /** A fixed port; 0 (the default) picks a free one at the first start. */
     public B port(int port) {
-      if (port < 0 || port > 65_535) {
-        throw new IllegalArgumentException("port must be in 0..65535 but was " + port);
-      }
-      this.port = port;
+      this.port = require(port, 0, 65_535, "port");
       return self();
     }
 
     /** The legacy HS256 JWT secret, at least 32 bytes of UTF-8; default random. */
     public B jwtSecret(String secret) {
       byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
-      if (bytes.length < 32) {
-        throw new IllegalArgumentException(
-            "jwt secret must be at least 32 bytes but was " + bytes.length);
-      }
+      require(bytes.length, 32, Integer.MAX_VALUE, "the jwt secret's length in bytes");
       this.jwtSecret = bytes;
       return self();
     }
 
     /** PostgREST's {@code db-max-rows}; default 1000 as Supabase's {@code max_rows}; 0 for none. */
     public B maxRows(long rows) {
-      if (rows < 0) {
-        throw new IllegalArgumentException("maxRows must not be negative but was " + rows);
-      }
-      this.maxRows = rows;
+      this.maxRows = require(rows, 0L, Long.MAX_VALUE, "maxRows");
       return self();
+    }
+
+    private static <N extends Number & Comparable<N>> N require(
+        N value, N min, N max, String what) {
+      if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+        throw new IllegalArgumentException(
+            what + " must be in " + min + ".." + max + " but was " + value);
+      }
+      return value;
     }
   }
 
@@ -176,16 +167,15 @@ public abstract class SupabaseUnderTest
     if (port == 0) {
       port = requestedPort != 0 ? requestedPort : freePort();
     }
-    WireMockServer started =
+    server =
         new WireMockServer(
             wireMockConfig()
                 .bindAddress("127.0.0.1")
                 .port(port)
                 .containerThreads(64)
-                .extensions(transformer));
-    started.start();
-    catchAll(started);
-    server = started;
+                .extensions(faults));
+    server.start();
+    catchAll(server);
     return this;
   }
 
@@ -215,7 +205,7 @@ public abstract class SupabaseUnderTest
    */
   public synchronized void reset() {
     clearFaults();
-    transformer.retryAfter(DEFAULT_RETRY_AFTER);
+    faults.retryAfter(DEFAULT_RETRY_AFTER);
     WireMockServer current = running();
     current.resetAll();
     catchAll(current);
@@ -241,11 +231,7 @@ public abstract class SupabaseUnderTest
   // ------------------------------------------------------------------ addresses and keys
 
   public synchronized int port() {
-    if (port == 0) {
-      throw new IllegalStateException(
-          getClass().getSimpleName()
-              + " is not started: call start() or register it as an extension");
-    }
+    running();
     return port;
   }
 
@@ -353,18 +339,18 @@ public abstract class SupabaseUnderTest
    * connections a client pooled before may then fail differently on first use.
    */
   public synchronized void goDown(Outage outage) {
-    WireMockServer current = running();
     faults.down(outage);
-    listen(current, outage != Outage.CONNECTION_REFUSED);
+    listen(outage != Outage.CONNECTION_REFUSED);
   }
 
   /** Ends the outage of {@link #goDown(Outage)}; requests it left unanswered are reset. */
   public synchronized void goUp() {
     faults.down(null);
-    listen(running(), true);
+    listen(true);
   }
 
-  private void listen(WireMockServer current, boolean listening) {
+  private void listen(boolean listening) {
+    WireMockServer current = running();
     if (listening == stoppedForOutage) {
       if (listening) {
         current.start();
@@ -421,7 +407,7 @@ public abstract class SupabaseUnderTest
     if (retryAfter.isNegative()) {
       throw new IllegalArgumentException("retryAfter must not be negative but was " + retryAfter);
     }
-    transformer.retryAfter(retryAfter);
+    faults.retryAfter(retryAfter);
   }
 
   /** Ends every fault: outage, fail-next, flapping, lost responses, delays, holds. */
@@ -485,7 +471,6 @@ public abstract class SupabaseUnderTest
 
   private static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
       return socket.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException("no free port", e);

@@ -25,35 +25,13 @@ public final class ApiRequest {
 
   /** The operators with one value, and their SQL. */
   public static final Map<String, String> SIMPLE_OPERATORS =
-      Map.ofEntries(
-          Map.entry("eq", "="),
-          Map.entry("neq", "<>"),
-          Map.entry("gt", ">"),
-          Map.entry("gte", ">="),
-          Map.entry("lt", "<"),
-          Map.entry("lte", "<="),
-          Map.entry("like", "LIKE"),
-          Map.entry("ilike", "ILIKE"),
-          Map.entry("match", "~"),
-          Map.entry("imatch", "~*"),
-          Map.entry("isdistinct", "IS DISTINCT FROM"),
-          Map.entry("cs", "@>"),
-          Map.entry("cd", "<@"),
-          Map.entry("ov", "&&"));
+      pairs(
+          "eq = neq <> gt > gte >= lt < lte <= like LIKE ilike ILIKE match ~ imatch ~*"
+              + " isdistinct IS_DISTINCT_FROM cs @> cd <@ ov &&");
 
-  /** The values of {@code is}, and their SQL. */
-  public static final Map<String, String> IS_VALUES =
-      Map.of(
-          "null",
-          "NULL",
-          "not_null",
-          "NOT NULL",
-          "true",
-          "TRUE",
-          "false",
-          "FALSE",
-          "unknown",
-          "UNKNOWN");
+  /** The values of {@code is}; the SQL of each is its upper case, {@code _} a space. */
+  public static final Set<String> IS_VALUES =
+      Set.of("null", "not_null", "true", "false", "unknown");
 
   /** One filter: {@code column [NOT] op value}; {@code operator} in lower case. */
   public record Filter(String column, boolean negated, String operator, String value) {}
@@ -77,16 +55,12 @@ public final class ApiRequest {
   ApiRequest(List<Map.Entry<String, String>> all) {
     this.all = all;
     this.select = parseSelect(single("select"));
-    String cols = single("columns");
-    this.columns = cols == null ? null : names("columns", cols);
-    String conflict = single("on_conflict");
-    this.onConflict = conflict == null ? null : names("on_conflict", conflict);
+    this.columns = names("columns");
+    this.onConflict = names("on_conflict");
     this.order = parseOrder(single("order"));
     String limitText = single("limit");
-    this.limit =
-        limitText == null ? OptionalLong.empty() : OptionalLong.of(number("limit", limitText));
-    String offsetText = single("offset");
-    this.offset = offsetText == null ? 0 : number("offset", offsetText);
+    this.limit = limitText == null ? OptionalLong.empty() : OptionalLong.of(number("limit"));
+    this.offset = single("offset") == null ? 0 : number("offset");
     List<Filter> parsed = new ArrayList<>();
     for (Map.Entry<String, String> p : all) {
       String key = p.getKey();
@@ -140,7 +114,8 @@ public final class ApiRequest {
     return found;
   }
 
-  private static long number(String name, String text) {
+  private long number(String name) {
+    String text = String.valueOf(single(name));
     try {
       long value = Long.parseLong(text.strip());
       if (value < 0) {
@@ -159,7 +134,11 @@ public final class ApiRequest {
     }
   }
 
-  private static List<String> names(String what, String list) {
+  private @Nullable List<String> names(String what) {
+    String list = single(what);
+    if (list == null) {
+      return null;
+    }
     List<String> names = new ArrayList<>();
     for (String item : splitTopLevel(list)) {
       String name = unquote(item.strip());
@@ -273,7 +252,7 @@ public final class ApiRequest {
           "\"failed to parse filter (" + expression + ")\" (line 1, column 1)",
           "unexpected \"" + operator + "\" expecting operator (eq, gt, ...)");
     }
-    if (operator.equals("is") && !IS_VALUES.containsKey(value.toLowerCase(Locale.ROOT))) {
+    if (operator.equals("is") && !IS_VALUES.contains(value.toLowerCase(Locale.ROOT))) {
       throw PostgrestError.parse(
           "\"failed to parse filter ("
               + expression
@@ -354,6 +333,16 @@ public final class ApiRequest {
     }
     parts.add(current.toString());
     return parts;
+  }
+
+  /** {@code "key value key value …"}, an underscore in a value standing for a space. */
+  private static Map<String, String> pairs(String keysAndValues) {
+    String[] words = keysAndValues.split(" ");
+    Map<String, String> map = new java.util.HashMap<>();
+    for (int i = 0; i < words.length; i += 2) {
+      map.put(words[i], words[i + 1].replace('_', ' '));
+    }
+    return Map.copyOf(map);
   }
 
   private static PostgrestError notImplemented(String what) {

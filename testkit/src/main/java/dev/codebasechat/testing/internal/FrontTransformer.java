@@ -4,8 +4,10 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.http.HttpHeader;
+import com.github.tomakehurst.wiremock.http.Request;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import dev.codebasechat.testing.AnswerHold;
 import dev.codebasechat.testing.Outage;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,16 +17,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The WireMock side of the front: every request reaching the catch-all stub passes here, meets the
- * {@link FaultPlan} first, then the {@link PostgrestFront}. Applied only to stubs that name it, so
- * stubs a test adds itself stay untouched.
+ * The WireMock side of the front and the faults a test asked for: every request reaching the
+ * catch-all stub passes here (stubs a test adds itself stay untouched). Order per request: an
+ * outage (down, fail-next, flapping) answers without reaching the backend; otherwise the {@link
+ * PostgrestFront} applies it, and only then may its answer be lost (a reset after the write, as
+ * when a connection dies after the commit), held or delayed. PostgREST's own outages leave Auth's
+ * JWKS up; a host that is down or hangs takes both.
  *
- * <p>Order per request: an outage (down, fail-next, flapping) answers without reaching the backend;
- * otherwise the request is applied, and only then may its answer be lost (a reset after the write,
- * as when a connection dies after the commit), held or delayed. PostgREST's own outages leave
- * Auth's JWKS up; a host that is down or hangs takes both.
+ * <p>Thread-safe: each request consults the faults once under this object's monitor, so counted
+ * faults are consumed by exactly as many requests even when Jetty serves several at once. Requests
+ * left without an answer ({@link Outage#NO_ANSWER}) wait on a hold released when the outage ends.
  */
 public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
   public static final String NAME = "supabase-front";
@@ -32,20 +37,21 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
       EnumSet.of(Outage.DATABASE_UNAVAILABLE, Outage.DATABASE_CLIENT_ERROR, Outage.POOL_TIMEOUT);
 
   private final PostgrestFront front;
-  private final FaultPlan faults;
   private final int postgrestMajor;
-  private volatile Duration retryAfter;
+  private Duration retryAfter = Duration.ofSeconds(1);
+  private @Nullable Outage down;
+  private int failNext;
+  private Outage failNextKind = Outage.DATABASE_UNAVAILABLE;
+  private @Nullable Outage flapping;
+  private boolean flapFailsNext;
+  private int loseNext;
+  private Duration delay = Duration.ZERO;
+  private @Nullable Hold held;
+  private Hold hanging = new Hold();
 
-  public FrontTransformer(
-      PostgrestFront front, FaultPlan faults, int postgrestMajor, Duration retryAfter) {
+  public FrontTransformer(PostgrestFront front, int postgrestMajor) {
     this.front = front;
-    this.faults = faults;
     this.postgrestMajor = postgrestMajor;
-    this.retryAfter = retryAfter;
-  }
-
-  public void retryAfter(Duration retryAfter) {
-    this.retryAfter = retryAfter;
   }
 
   @Override
@@ -58,16 +64,117 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
     return false;
   }
 
+  // ------------------------------------------------------------------ the faults
+
+  public synchronized void retryAfter(Duration retryAfter) {
+    this.retryAfter = retryAfter;
+  }
+
+  /** Every request gets {@code outage} (null: none) from now on. */
+  public synchronized void down(@Nullable Outage outage) {
+    if (down == Outage.NO_ANSWER && outage != Outage.NO_ANSWER) {
+      releaseHanging();
+    }
+    down = outage;
+  }
+
+  public synchronized boolean isDown() {
+    return down != null;
+  }
+
+  public synchronized void failNext(int count, Outage kind) {
+    failNext = requireCount(count);
+    failNextKind = kind;
+  }
+
+  public synchronized void flapping(@Nullable Outage kind) {
+    flapping = kind;
+    flapFailsNext = true;
+  }
+
+  public synchronized void loseNext(int count) {
+    loseNext = requireCount(count);
+  }
+
+  public synchronized void delay(Duration delay) {
+    if (delay.isNegative()) {
+      throw new IllegalArgumentException("delay must not be negative but was " + delay);
+    }
+    this.delay = delay;
+  }
+
+  /** A new hold on every answer from now on; the previous one, if any, is released. */
+  public synchronized AnswerHold hold() {
+    if (held != null) {
+      held.release();
+    }
+    held = new Hold();
+    return held;
+  }
+
+  /** Ends every fault and releases every waiting answer. */
+  public synchronized void clear() {
+    releaseHanging();
+    down = null;
+    failNext = 0;
+    flapping = null;
+    loseNext = 0;
+    delay = Duration.ZERO;
+    if (held != null) {
+      held.release();
+      held = null;
+    }
+  }
+
+  private void releaseHanging() {
+    hanging.release();
+    hanging = new Hold();
+  }
+
+  private static int requireCount(int count) {
+    if (count < 0) {
+      throw new IllegalArgumentException("count must not be negative but was " + count);
+    }
+    return count;
+  }
+
+  /**
+   * The outage this request gets among those that apply to it (PostgREST's own outages apply to
+   * {@code /rest/v1} only), or null to serve it; a counted fault that does not apply stays.
+   */
+  private synchronized @Nullable Outage outageFor(boolean rest) {
+    Outage kind = down != null ? down : failNext > 0 ? failNextKind : flapping;
+    if (kind == null || (!rest && DATABASE_OUTAGES.contains(kind))) {
+      return null;
+    }
+    if (down == null && failNext > 0) {
+      failNext--;
+    } else if (down == null) {
+      flapFailsNext = !flapFailsNext;
+      return flapFailsNext ? null : kind;
+    }
+    return kind;
+  }
+
+  private synchronized boolean loseThisResponse() {
+    return loseNext > 0 && loseNext-- > 0;
+  }
+
+  // ------------------------------------------------------------------ serving
+
   @Override
   public ResponseDefinition transform(ServeEvent serveEvent) {
-    com.github.tomakehurst.wiremock.http.Request request = serveEvent.getRequest();
+    Request request = serveEvent.getRequest();
     String url = request.getUrl();
     int q = url.indexOf('?');
     String path = q < 0 ? url : url.substring(0, q);
-    boolean rest = path.startsWith(PostgrestFront.REST);
-    Outage outage = faults.outageForNextRequest(o -> rest || !DATABASE_OUTAGES.contains(o));
+    Outage outage = outageFor(path.startsWith(PostgrestFront.REST));
+    Hold wait;
+    synchronized (this) {
+      wait = hanging;
+    }
     if (outage == Outage.NO_ANSWER) {
-      faults.awaitAnswerAllowed(); // until the outage ends: then the connection is reset
+      wait.await(); // until the outage ends: then the connection is reset
       return fault(Fault.CONNECTION_RESET_BY_PEER).build();
     }
     if (outage != null) {
@@ -79,6 +186,7 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
           .computeIfAbsent(header.key().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
           .addAll(header.values());
     }
+    byte[] body = request.getBody() == null ? new byte[0] : request.getBody();
     Reply reply =
         front.handle(
             new PostgrestFront.Request(
@@ -86,15 +194,20 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
                 path,
                 q < 0 ? null : url.substring(q + 1),
                 headers,
-                request.getBody() == null ? new byte[0] : request.getBody()));
-    if (faults.loseThisResponse()) {
+                body));
+    if (loseThisResponse()) {
       return fault(Fault.CONNECTION_RESET_BY_PEER).build();
     }
-    faults.awaitHeld(); // applied; the answer waits while a test holds answers
+    synchronized (this) {
+      wait = held;
+    }
+    if (wait != null) {
+      wait.await(); // applied; the answer waits while a test holds answers
+    }
     return delayed(toWireMock(reply));
   }
 
-  private ResponseDefinitionBuilder outageAnswer(Outage outage) {
+  private synchronized ResponseDefinitionBuilder outageAnswer(Outage outage) {
     String retry = Long.toString(retryAfter.toSeconds());
     return switch (outage) {
       // Refused connections are made by stopping the server; a request that still got in
@@ -144,14 +257,10 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
   private static ResponseDefinitionBuilder toWireMock(Reply reply) {
     ResponseDefinitionBuilder builder = new ResponseDefinitionBuilder().withStatus(reply.status());
     reply.headers().forEach(builder::withHeader);
-    if (reply.body() != null) {
-      builder.withBody(reply.body());
-    }
-    return builder;
+    return reply.body() == null ? builder : builder.withBody(reply.body());
   }
 
-  private ResponseDefinition delayed(ResponseDefinitionBuilder builder) {
-    Duration delay = faults.delay();
+  private synchronized ResponseDefinition delayed(ResponseDefinitionBuilder builder) {
     if (!delay.isZero()) {
       builder.withFixedDelay((int) Math.min(Integer.MAX_VALUE, delay.toMillis()));
     }

@@ -139,62 +139,40 @@ public final class PostgrestError extends RuntimeException {
 
   /** PostgREST's {@code mapSQLtoHTTP} (src/library/PostgREST/Error.hs). */
   static int statusOf(String sqlState, String message, boolean authed) {
-    switch (sqlState) {
-      case "23503", "23505" -> {
-        return 409;
-      }
-      case "25006" -> {
-        return 405;
-      }
-      case "21000" -> {
-        return message.endsWith("requires a WHERE clause") ? 400 : 500;
-      }
-      case "22023" -> {
-        return message.startsWith("role") && message.endsWith("does not exist") ? 401 : 400;
-      }
-      case "53400", "42P17" -> {
-        return 500;
-      }
-      case "57P01" -> {
-        return 503;
-      }
-      case "P0001" -> {
-        return 400;
-      }
-      case "42883" -> {
-        return message.startsWith("function xmlagg(") ? 406 : 404;
-      }
-      case "42P01" -> {
-        return 404;
-      }
-      case "42501" -> {
-        return authed ? 403 : 401;
-      }
-      default -> {
-        // by class, below
-      }
-    }
-    return switch (sqlState.substring(0, 2)) {
-      case "08", "53" -> 503;
-      case "0L", "0P", "28" -> 403;
-      case "09",
-          "25",
-          "2D",
-          "38",
-          "39",
-          "3B",
-          "40",
-          "54",
-          "55",
-          "57",
-          "58",
-          "F0",
-          "HV",
-          "P0",
-          "XX" ->
-          500;
-      case "PT" -> ptStatus(sqlState);
-      default -> 400;
+    return switch (sqlState) {
+      case "23503", "23505" -> 409;
+      case "25006" -> 405;
+      case "21000" -> message.endsWith("requires a WHERE clause") ? 400 : 500;
+      case "22023" -> message.startsWith("role") && message.endsWith("does not exist") ? 401 : 400;
+      case "53400", "42P17" -> 500;
+      case "57P01" -> 503;
+      case "P0001" -> 400;
+      case "42883" -> message.startsWith("function xmlagg(") ? 406 : 404;
+      case "42P01" -> 404;
+      case "42501" -> authed ? 403 : 401;
+      default ->
+          switch (sqlState.substring(0, 2)) {
+            case "08", "53" -> 503;
+            case "0L", "0P", "28" -> 403;
+            case "09",
+                "25",
+                "2D",
+                "38",
+                "39",
+                "3B",
+                "40",
+                "54",
+                "55",
+                "57",
+                "58",
+                "F0",
+                "HV",
+                "P0",
+                "XX" ->
+                500;
+            case "PT" -> ptStatus(sqlState);
+            default -> 400;
+          };
     };
   }
 

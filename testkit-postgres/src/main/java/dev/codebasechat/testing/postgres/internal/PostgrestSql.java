@@ -286,7 +286,7 @@ final class PostgrestSql {
     String operator = filter.operator();
     String value = filter.value();
     return switch (operator) {
-      case "is" -> sql.append("IS " + ApiRequest.IS_VALUES.get(value.toLowerCase(Locale.ROOT)));
+      case "is" -> sql.append("IS " + value.toUpperCase(Locale.ROOT).replace('_', ' '));
       case "in" -> sql.append("= ANY (").value(arrayLiteral(ApiRequest.inList(value))).append(")");
       case "like", "ilike" ->
           sql.append(ApiRequest.SIMPLE_OPERATORS.get(operator) + " ")

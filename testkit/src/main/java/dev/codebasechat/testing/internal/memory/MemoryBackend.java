@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -41,7 +42,26 @@ import org.jspecify.annotations.Nullable;
 public final class MemoryBackend implements Backend {
 
   /** The real columns in table order, with their types. */
-  private static final Map<String, ColumnType> COLUMNS = columns();
+  private static final Map<String, ColumnType> COLUMNS =
+      declared(
+          "id:uuid session_id:text user_id:uuid repo:text current_file:text context_cache:jsonb"
+              + " metadata:jsonb last_activity:timestamptz created_at:timestamptz"
+              + " updated_at:timestamptz message_count:integer version:bigint history_bytes:bigint"
+              + " fields_version:bigint cleared_version:bigint");
+
+  /** The public functions, as the migrations declare them; {@code =} marks a default. */
+  private static final List<String> FUNCTIONS =
+      List.of(
+          "append_chat_messages p_session_id:text p_messages:jsonb p_repo:text="
+              + " p_current_file:text=",
+          "clear_chat_history p_session_id:text",
+          "delete_chat_session p_session_id:text",
+          "chat_session_changes p_session_id:text p_since_version:bigint",
+          "store_chat_session_for p_owner:uuid p_session_id:text p_expected_version:bigint"
+              + " p_session:jsonb",
+          "append_chat_messages_for p_owner:uuid p_session_id:text p_messages:jsonb p_repo:text="
+              + " p_current_file:text=",
+          "append_chat_messages_batch p_appends:jsonb");
 
   private static final String TABLE = SqlErrors.TABLE;
 
@@ -65,71 +85,34 @@ public final class MemoryBackend implements Backend {
     this.functions = new ChatFunctions(table);
   }
 
-  private static Map<String, ColumnType> columns() {
-    Map<String, ColumnType> columns = new LinkedHashMap<>();
-    for (String text : List.of("id", "session_id", "user_id", "repo", "current_file")) {
-      columns.put(
-          text,
-          text.endsWith("id") && !text.equals("session_id") ? ColumnType.UUID : ColumnType.TEXT);
+  private static Map<String, ColumnType> declared(String columns) {
+    Map<String, ColumnType> declared = new LinkedHashMap<>();
+    for (String column : columns.split(" ")) {
+      String[] nameAndType = column.split(":");
+      declared.put(nameAndType[0], ColumnType.valueOf(nameAndType[1].toUpperCase(Locale.ROOT)));
     }
-    columns.put("context_cache", ColumnType.JSONB);
-    columns.put("metadata", ColumnType.JSONB);
-    for (String time : List.of("last_activity", "created_at", "updated_at")) {
-      columns.put(time, ColumnType.TIMESTAMPTZ);
-    }
-    columns.put("message_count", ColumnType.INTEGER);
-    for (String counter :
-        List.of("version", "history_bytes", "fields_version", "cleared_version")) {
-      columns.put(counter, ColumnType.BIGINT);
-    }
-    return java.util.Collections.unmodifiableMap(columns);
+    return java.util.Collections.unmodifiableMap(declared);
   }
 
   /** The table and the functions, as the migrations declare them. */
   private static Schema declaredSchema() {
     List<Schema.Column> columns = new ArrayList<>();
     COLUMNS.forEach((name, type) -> columns.add(new Schema.Column(name, type.sqlName)));
-    Schema.Table sessions = new Schema.Table(TABLE, columns, List.of("id"));
-    Schema.Parameter id = new Schema.Parameter("p_session_id", "text", false);
-    Schema.Parameter owner = new Schema.Parameter("p_owner", "uuid", false);
-    Schema.Parameter messages = new Schema.Parameter("p_messages", "jsonb", false);
-    Schema.Parameter repo = new Schema.Parameter("p_repo", "text", true);
-    Schema.Parameter file = new Schema.Parameter("p_current_file", "text", true);
     Map<String, List<Schema.Routine>> routines = new LinkedHashMap<>();
-    routine(routines, ChatFunctions.APPEND, Schema.Returns.SCALAR, id, messages, repo, file);
-    routine(routines, ChatFunctions.CLEAR, Schema.Returns.SCALAR, id);
-    routine(routines, ChatFunctions.DELETE, Schema.Returns.SCALAR, id);
-    routine(
-        routines,
-        ChatFunctions.CHANGES,
-        Schema.Returns.SCALAR,
-        id,
-        new Schema.Parameter("p_since_version", "bigint", false));
-    routine(
-        routines,
-        ChatFunctions.STORE_FOR,
-        Schema.Returns.SCALAR,
-        owner,
-        id,
-        new Schema.Parameter("p_expected_version", "bigint", false),
-        new Schema.Parameter("p_session", "jsonb", false));
-    routine(
-        routines, ChatFunctions.APPEND_FOR, Schema.Returns.SCALAR, owner, id, messages, repo, file);
-    routine(
-        routines,
-        ChatFunctions.APPEND_BATCH,
-        Schema.Returns.SCALAR,
-        new Schema.Parameter("p_appends", "jsonb", false));
-    return new Schema("public", Map.of(TABLE, sessions), routines);
-  }
-
-  private static void routine(
-      Map<String, List<Schema.Routine>> routines,
-      String name,
-      Schema.Returns returns,
-      Schema.Parameter... parameters) {
-    boolean writes = !ChatFunctions.READING.contains(name);
-    routines.put(name, List.of(new Schema.Routine(name, List.of(parameters), returns, writes)));
+    for (String function : FUNCTIONS) {
+      String[] words = function.split(" ");
+      List<Schema.Parameter> parameters = new ArrayList<>();
+      for (int i = 1; i < words.length; i++) {
+        String[] p = words[i].split(":");
+        parameters.add(new Schema.Parameter(p[0], p[1].replace("=", ""), p[1].endsWith("=")));
+      }
+      boolean writes = !ChatFunctions.READING.contains(words[0]);
+      routines.put(
+          words[0],
+          List.of(new Schema.Routine(words[0], parameters, Schema.Returns.SCALAR, writes)));
+    }
+    Schema.Table table = new Schema.Table(TABLE, columns, List.of("id"));
+    return new Schema("public", Map.of(TABLE, table), routines);
   }
 
   /**
