@@ -1,18 +1,10 @@
 package dev.codebasechat.testing.internal;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.testing.internal.Backend.Result;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,14 +27,6 @@ public final class PostgrestFront {
   static final String REST = "/rest/v1/";
   static final String JWKS = "/auth/v1/.well-known/jwks.json";
   private static final String OBJECT = "application/vnd.pgrst.object+json";
-
-  /** Numbers kept as written (1.50 stays 1.50), as PostgreSQL's json keeps them. */
-  public static final ObjectMapper JSON =
-      JsonMapper.builder()
-          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-          .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-          .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
-          .build();
 
   private final Backend backend;
   private final ProjectKeys keys;
@@ -166,7 +150,7 @@ public final class PostgrestFront {
   }
 
   private static Backend.Context context(Request request, String resource) {
-    ObjectNode headers = JSON.createObjectNode();
+    ObjectNode headers = Json.MAPPER.createObjectNode();
     request
         .headers()
         .forEach(
@@ -237,16 +221,16 @@ public final class PostgrestFront {
           "Prefer: return=headers-only and missing= (not implemented by the test kit)");
     }
     refuseRangeOnWrites(query);
-    JsonNode payload = payload(x.request().body(), false);
+    JsonNode payload = Json.payload(x.request().body(), false);
     List<String> columns;
     if (query.columns != null) {
       columns = query.columns;
     } else if (payload.isObject()) {
-      columns = fieldNames(payload);
+      columns = Json.fieldNames(payload);
     } else {
-      columns = payload.isEmpty() ? List.of() : fieldNames(payload.get(0));
+      columns = payload.isEmpty() ? List.of() : Json.fieldNames(payload.get(0));
       for (JsonNode element : payload) {
-        if (!new TreeSet<>(columns).equals(new TreeSet<>(fieldNames(element)))) {
+        if (!new TreeSet<>(columns).equals(new TreeSet<>(Json.fieldNames(element)))) {
           throw PostgrestError.invalidBody("All object keys must match");
         }
       }
@@ -280,8 +264,8 @@ public final class PostgrestFront {
 
   private Reply update(Exchange x, Schema.Table table) {
     refuseRangeOnWrites(x.query());
-    ObjectNode payload = (ObjectNode) payload(x.request().body(), true);
-    requireColumns(table, fieldNames(payload));
+    ObjectNode payload = (ObjectNode) Json.payload(x.request().body(), true);
+    requireColumns(table, Json.fieldNames(payload));
     requireWhere(x.query(), "UPDATE");
     Result result =
         run(
@@ -372,11 +356,11 @@ public final class PostgrestFront {
           "filters and paging on function results (not implemented by the test kit)");
     }
     byte[] body = x.request().body();
-    JsonNode arguments = body.length == 0 ? JSON.createObjectNode() : parse(body);
+    JsonNode arguments = body.length == 0 ? Json.MAPPER.createObjectNode() : Json.parse(body);
     if (!(arguments instanceof ObjectNode object)) {
       throw PostgrestError.invalidBody("Empty or invalid json");
     }
-    Set<String> given = new TreeSet<>(fieldNames(object));
+    Set<String> given = new TreeSet<>(Json.fieldNames(object));
     Schema schema = backend.schema();
     Schema.Routine routine =
         schema.routines(name).stream()
@@ -437,11 +421,11 @@ public final class PostgrestFront {
 
   private static String body(Result result, boolean one) {
     if (one) {
-      return write(result.rows().isEmpty() ? JSON.nullNode() : result.rows().get(0));
+      return Json.write(result.rows().isEmpty() ? Json.MAPPER.nullNode() : result.rows().get(0));
     }
-    ArrayNode array = JSON.createArrayNode();
+    ArrayNode array = Json.MAPPER.createArrayNode();
     result.rows().forEach(array::add);
-    return write(array);
+    return Json.write(array);
   }
 
   /** Applies what SQL set in {@code response.status} and {@code response.headers}. */
@@ -458,7 +442,7 @@ public final class PostgrestFront {
     }
     if (result.gucHeaders() != null) {
       try {
-        for (JsonNode entry : JSON.readTree(result.gucHeaders())) {
+        for (JsonNode entry : Json.MAPPER.readTree(result.gucHeaders())) {
           entry.properties().forEach(f -> headers.putIfAbsent(f.getKey(), f.getValue().asText()));
         }
       } catch (IOException | RuntimeException e) {
@@ -472,51 +456,5 @@ public final class PostgrestFront {
       }
     }
     return new Reply(answered, headers, body);
-  }
-
-  // ------------------------------------------------------------------ bodies
-
-  /** The body as JSON: an object, or (unless {@code objectOnly}) an array of objects. */
-  private static JsonNode payload(byte[] body, boolean objectOnly) {
-    JsonNode payload = body.length == 0 ? JSON.missingNode() : parse(body);
-    if (!(payload.isObject() || payload.isArray())) {
-      throw PostgrestError.invalidBody("Empty or invalid json");
-    }
-    if (payload.isArray()) {
-      if (objectOnly) {
-        throw PostgrestError.notImplemented(
-            "PATCH with a JSON array body (not implemented by the test kit)");
-      }
-      for (JsonNode element : payload) {
-        if (!element.isObject()) {
-          throw PostgrestError.invalidBody("All object keys must match");
-        }
-      }
-    }
-    return payload;
-  }
-
-  private static JsonNode parse(byte[] body) {
-    try {
-      JsonNode node = JSON.readTree(body);
-      return node == null ? JSON.missingNode() : node;
-    } catch (IOException e) {
-      throw PostgrestError.invalidBody("Empty or invalid json");
-    }
-  }
-
-  static List<String> fieldNames(JsonNode object) {
-    List<String> names = new ArrayList<>();
-    object.fieldNames().forEachRemaining(names::add);
-    return names;
-  }
-
-  /** {@code value} as compact JSON text. */
-  public static String write(JsonNode value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

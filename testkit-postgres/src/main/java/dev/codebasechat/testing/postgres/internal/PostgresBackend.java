@@ -5,8 +5,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.codebasechat.testing.internal.Backend;
 import dev.codebasechat.testing.internal.Identity;
+import dev.codebasechat.testing.internal.Json;
 import dev.codebasechat.testing.internal.PostgrestError;
-import dev.codebasechat.testing.internal.PostgrestFront;
 import dev.codebasechat.testing.internal.Schema;
 import dev.codebasechat.testing.internal.Statement;
 import dev.codebasechat.testing.postgres.EmbeddedSupabase;
@@ -214,7 +214,7 @@ public final class PostgresBackend implements Backend {
       String body = rs.getString("body");
       List<JsonNode> rows = new ArrayList<>();
       if (body != null && !body.isEmpty()) {
-        PostgrestFront.JSON.readTree(body).forEach(rows::add);
+        Json.MAPPER.readTree(body).forEach(rows::add);
       }
       return new Result(
           rows,
