@@ -75,22 +75,13 @@ final class ChatFunctions {
       throw PostgrestError.sql("42501", function + " needs a signed-in user (the JWT has no sub)");
     }
     String sessionId = sessionIdArgument(arguments);
-    for (String text : List.of("p_repo", "p_current_file")) {
-      String value = textArgument(arguments, text);
-      if (value != null) {
-        checkLength(text.equals("p_repo") ? "repo" : "current_file", value);
-      }
-    }
+    String repo = checked("repo", textArgument(arguments, "p_repo"));
+    String file = checked("current_file", textArgument(arguments, "p_current_file"));
     return switch (function) {
       case APPEND -> {
         JsonNode messages = arguments.get("p_messages");
         SessionTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
-        yield table.append(
-            user,
-            sessionId,
-            messages,
-            textArgument(arguments, "p_repo"),
-            textArgument(arguments, "p_current_file"));
+        yield table.append(user, sessionId, messages, repo, file);
       }
       case CLEAR -> {
         ObjectNode cleared = table.clearHistory(user, sessionId);
@@ -164,15 +155,9 @@ final class ChatFunctions {
     String sessionId = sessionIdArgument(arguments);
     JsonNode messages = arguments.get("p_messages");
     SessionTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
-    String repo = textArgument(arguments, "p_repo");
-    String currentFile = textArgument(arguments, "p_current_file");
-    for (String text : List.of("p_repo", "p_current_file")) {
-      String value = textArgument(arguments, text);
-      if (value != null) {
-        checkLength(text.equals("p_repo") ? "repo" : "current_file", value);
-      }
-    }
-    ObjectNode answer = table.appendFor(owner, sessionId, messages, repo, currentFile);
+    String repo = checked("repo", textArgument(arguments, "p_repo"));
+    String file = checked("current_file", textArgument(arguments, "p_current_file"));
+    ObjectNode answer = table.appendFor(owner, sessionId, messages, repo, file);
     return answer == null ? JSON.nullNode() : answer;
   }
 
@@ -206,8 +191,7 @@ final class ChatFunctions {
       if (!item.isObject()) {
         throw SqlErrors.invalidParameter(at + " must be a JSON object");
       }
-      for (java.util.Iterator<String> names = item.fieldNames(); names.hasNext(); ) {
-        String name = names.next();
+      for (String name : (Iterable<String>) item::fieldNames) {
         if (!fields.contains(name)) {
           throw SqlErrors.invalidParameter(
               at
@@ -246,18 +230,9 @@ final class ChatFunctions {
         String sessionId = item.get("session_id").textValue();
         JsonNode answer;
         try {
-          ObjectNode single = JSON.objectNode();
-          single.put("p_session_id", sessionId);
-          sessionIdArgument(single);
-          String repo = item.path("repo").isTextual() ? item.get("repo").textValue() : null;
-          String file =
-              item.path("current_file").isTextual() ? item.get("current_file").textValue() : null;
-          if (repo != null) {
-            checkLength("repo", repo);
-          }
-          if (file != null) {
-            checkLength("current_file", file);
-          }
+          sessionIdArgument(JSON.objectNode().put("p_session_id", sessionId));
+          String repo = checked("repo", item.path("repo").textValue());
+          String file = checked("current_file", item.path("current_file").textValue());
           JsonNode messages = item.get("messages");
           SessionTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
           answer = table.appendFor(user, sessionId, messages, repo, file);
@@ -354,15 +329,17 @@ final class ChatFunctions {
     return value.asText();
   }
 
-  static void checkLength(String column, String text) {
+  /** {@code text} of {@code column} ({@code repo} or {@code current_file}) within its CHECK. */
+  static @Nullable String checked(String column, @Nullable String text) {
     try {
       if (column.equals("repo")) {
-        SessionTableRules.checkRepo(Optional.of(text));
+        SessionTableRules.checkRepo(Optional.ofNullable(text));
       } else {
-        SessionTableRules.checkCurrentFile(Optional.of(text));
+        SessionTableRules.checkCurrentFile(Optional.ofNullable(text));
       }
     } catch (TableConstraintException e) {
       throw SqlErrors.of(e);
     }
+    return text;
   }
 }

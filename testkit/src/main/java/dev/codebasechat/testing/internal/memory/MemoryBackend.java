@@ -316,7 +316,7 @@ public final class MemoryBackend implements Backend {
             if (!value.isNull()) {
               // A JSON number or boolean lands in a text column as its text.
               changes.put(column, value.asText());
-              ChatFunctions.checkLength(column, value.asText());
+              ChatFunctions.checked(column, value.asText());
             }
           }
         }
