@@ -1,14 +1,14 @@
 package dev.codebasechat.testing;
 
 /**
- * How {@link FakeSupabase} and {@link SupabaseTestServer} answer while it is down or failing on
- * purpose: the transport failures and the unavailability statuses a client of Supabase's Data API
- * meets in practice.
+ * How a {@link SupabaseUnderTest} (either backend) answers while it is down or failing on purpose:
+ * the transport failures and the unavailability statuses a client of Supabase's Data API meets in
+ * practice.
  */
 public enum Outage {
   /**
    * Nothing listens on the port: the client's connect fails ({@code ConnectException}). Only for
-   * {@link FakeSupabase#goDown(Outage)}, which stops the server and keeps its port.
+   * {@link SupabaseUnderTest#goDown(Outage)}, which stops the server and keeps its port.
    */
   CONNECTION_REFUSED,
   /**
@@ -26,7 +26,7 @@ public enum Outage {
   NO_ANSWER,
   /**
    * PostgREST lost its database: 503 {@code PGRST000} with {@code Retry-After} (see {@link
-   * FakeSupabase#retryAfter(java.time.Duration)}).
+   * SupabaseUnderTest#retryAfter(java.time.Duration)}).
    */
   DATABASE_UNAVAILABLE,
   /**
