@@ -230,6 +230,28 @@ class FakeSupabaseFaultsTest {
   }
 
   @Test
+  void requests_recordEveryPart_butNoKeyOrToken() throws IOException {
+    String token = fake.tokenFor(ALICE);
+    calls.get(token, BY_SESSION + "&apikey=" + fake.apiKey());
+    calls.rpc(token, APPEND, appendBody(SESSION, "m1"));
+
+    List<RecordedRequest> requests = fake.requests();
+
+    assertThat(requests).hasSize(2);
+    assertThat(requests.get(0).query()).contains("session_id=eq." + SESSION);
+    assertThat(requests.get(0).header("Authorization")).startsWith("Bearer <redacted");
+    assertThat(requests.get(1).body()).contains("\"m1\"");
+    assertThat(requests)
+        .allSatisfy(
+            r -> {
+              assertThat(TestSecrets.containsSecret(r.toString())).as(r.url()).isFalse();
+              assertThat(r.status()).isEqualTo(200);
+              assertThat(r.bytesReceived()).isGreaterThan(r.body().length());
+              assertThat(r.bytesSent()).isPositive();
+            });
+  }
+
+  @Test
   void wireMock_stubAddedByTest_answersInsteadOfTheFake() throws IOException {
     fake.wireMock()
         .stubFor(get(urlPathEqualTo("/rest/v1/" + TABLE)).willReturn(aResponse().withStatus(418)));

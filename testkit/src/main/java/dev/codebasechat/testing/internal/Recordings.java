@@ -57,7 +57,7 @@ public final class Recordings {
     return new RecordedRequest(
         request.getMethod().getName(),
         q < 0 ? url : url.substring(0, q),
-        q < 0 ? "" : url.substring(q + 1),
+        q < 0 ? "" : TestSecrets.redact(url.substring(q + 1)),
         headers,
         TestSecrets.redact(request.getBodyAsString()),
         status,
