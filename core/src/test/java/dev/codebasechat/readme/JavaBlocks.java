@@ -16,8 +16,11 @@ import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
 
 /**
- * The README's {@code ```java} blocks, and a compiler for them on the running test's classpath:
- * shared by the core's README test and the adapter modules' (through the core's test jar).
+ * The {@code ```java} blocks of the README and of {@code docs/*.md}, and a compiler for them on the
+ * running test's classpath: shared by the core's docs test and the adapter modules' (through the
+ * core's test jar). Every block is a complete compilation unit whose first line names the artifacts
+ * a reader adds ({@code // dev.codebasechat:chat-session-core}); the test of the module that has
+ * those artifacts compiles and runs it.
  */
 public final class JavaBlocks {
   private static final Path README = Path.of("README.md");
@@ -25,6 +28,47 @@ public final class JavaBlocks {
   private static final Pattern CLASS_NAME = Pattern.compile("class (\\w+)");
 
   private JavaBlocks() {}
+
+  /** A Java block of a document. */
+  public record Block(Path file, String text) {
+    /** The block's first line: the artifacts it needs. */
+    public String needs() {
+      return text.lines().findFirst().orElse("");
+    }
+  }
+
+  /** Every Java block of the README and the documents under {@code docs/}, in order. */
+  public static List<Block> inDocs() throws IOException {
+    List<Path> files = new ArrayList<>();
+    files.add(README);
+    try (var docs = Files.list(Path.of("docs"))) {
+      docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(files::add);
+    }
+    List<Block> found = new ArrayList<>();
+    for (Path file : files) {
+      Matcher blocks = JAVA_BLOCK.matcher(Files.readString(file, StandardCharsets.UTF_8));
+      while (blocks.find()) {
+        found.add(new Block(file, blocks.group(1)));
+      }
+    }
+    return found;
+  }
+
+  /** The blocks of {@link #inDocs} whose first line names {@code artifact}. */
+  public static List<Block> needing(String artifact) throws IOException {
+    return inDocs().stream()
+        .filter(block -> block.needs().startsWith("// ") && block.needs().contains(artifact))
+        .toList();
+  }
+
+  /** The name of the first class a source declares. */
+  public static String className(String source) {
+    Matcher name = CLASS_NAME.matcher(source);
+    if (!name.find()) {
+      throw new IllegalArgumentException("no class in: " + source.lines().findFirst().orElse(""));
+    }
+    return name.group(1);
+  }
 
   /** Every Java block of the README, in order. */
   public static List<String> inReadme() throws IOException {
