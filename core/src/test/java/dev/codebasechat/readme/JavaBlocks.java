@@ -61,6 +61,25 @@ public final class JavaBlocks {
         .toList();
   }
 
+  /**
+   * Compiles the blocks needing {@code artifact} into {@code out}, after checking they show exactly
+   * the classes {@code shown}; a loader of what they compiled to, over the test's classes.
+   */
+  public static java.net.URLClassLoader compiledBlocks(String artifact, Path out, String... shown)
+      throws IOException {
+    List<String> sources = needing(artifact).stream().map(Block::text).toList();
+    List<String> names = sources.stream().map(JavaBlocks::className).toList();
+    if (!names.equals(List.of(shown))) {
+      throw new AssertionError("the docs' blocks needing " + artifact + " show " + names);
+    }
+    List<String> errors = compile(sources, out);
+    if (!errors.isEmpty()) {
+      throw new AssertionError("compiler diagnostics: " + errors);
+    }
+    return new java.net.URLClassLoader(
+        new java.net.URL[] {out.toUri().toURL()}, JavaBlocks.class.getClassLoader());
+  }
+
   /** The name of the first class a source declares. */
   public static String className(String source) {
     Matcher name = CLASS_NAME.matcher(source);

@@ -8,10 +8,8 @@ import dev.codebasechat.readme.JavaBlocks;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.SessionQuery;
 import dev.codebasechat.session.SessionStore;
-import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,16 +30,10 @@ class DocsSnippetsTest {
 
   @Test
   void theChatClientShown_answersAndKeepsTheConversationInTheCallersSession() throws Exception {
-    List<String> sources =
-        JavaBlocks.needing(ARTIFACT).stream().map(JavaBlocks.Block::text).toList();
-    assertThat(sources).extracting(JavaBlocks::className).containsExactly("ChatWithMemory");
-    assertThat(JavaBlocks.compile(sources, out)).as("compiler diagnostics").isEmpty();
-
     Caller alice = new Caller(UUID.randomUUID(), AccessToken.of("alices-token"));
     try (LocalSessionTable table = LocalSessionTable.builder().path(data.resolve("s.db")).build();
         SessionStore store = SessionStore.embedded(table).build();
-        URLClassLoader shown =
-            new URLClassLoader(new URL[] {out.toUri().toURL()}, getClass().getClassLoader())) {
+        URLClassLoader shown = JavaBlocks.compiledBlocks(ARTIFACT, out, "ChatWithMemory")) {
       ChatMemory chatMemory =
           MessageWindowChatMemory.builder()
               .chatMemoryRepository(SessionChatMemoryRepository.over(store))
