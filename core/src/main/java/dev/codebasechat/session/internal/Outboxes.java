@@ -98,6 +98,11 @@ public final class Outboxes {
     return outboxes.values();
   }
 
+  /** Whether no session has an outbox. */
+  public boolean isEmpty() {
+    return outboxes.isEmpty();
+  }
+
   /** Sessions with an outbox. */
   public int size() {
     return outboxes.size();
