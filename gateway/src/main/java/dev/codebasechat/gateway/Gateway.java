@@ -143,6 +143,7 @@ public final class Gateway implements AutoCloseable {
                 .path(dataDir.resolve("sessions.db"))
                 .clock(clock)
                 .commitGrouping(settings.commitGrouping())
+                .maxPageCount(builder.maxFilePages)
                 .build();
         storeBuilder = SessionStore.embedded(openedTable);
         verifierBuilder.jwtSecret(
@@ -171,6 +172,7 @@ public final class Gateway implements AutoCloseable {
                   .path(dataDir.resolve("journal.db"))
                   .clock(clock)
                   .commitGrouping(settings.commitGrouping())
+                  .maxPageCount(builder.maxFilePages)
                   .build();
           storeBuilder.journal(openedJournal);
         }
@@ -541,6 +543,7 @@ public final class Gateway implements AutoCloseable {
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private Duration flushTimeout = DEFAULT_FLUSH_TIMEOUT;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+    private long maxFilePages;
     private @Nullable SupabaseJwtVerifier verifier;
 
     private Builder(Settings settings) {
@@ -626,6 +629,20 @@ public final class Gateway implements AutoCloseable {
     /** How long {@link Gateway#shutdown()} waits for requests in flight; default 10 s. */
     public Builder drainTimeout(Duration timeout) {
       this.drainTimeout = DurationSettings.requirePositive("drainTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Caps each SQLite file in {@code DATA_DIR} (the embedded table, the journal) at this many
+     * pages of SQLite's page size (4 KiB), as a full disk would: a write that needs more is
+     * answered 503 {@code storage_unavailable} and recorded nowhere; writes succeed again once
+     * pages are free. Default 0: no cap but the disk's.
+     */
+    public Builder maxFilePages(long pages) {
+      if (pages < 0) {
+        throw new IllegalArgumentException("maxFilePages must be at least 0 but was " + pages);
+      }
+      this.maxFilePages = pages;
       return this;
     }
 
