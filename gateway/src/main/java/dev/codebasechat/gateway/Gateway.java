@@ -32,6 +32,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -409,7 +410,12 @@ public final class Gateway implements AutoCloseable {
       exchange.dispatch(() -> onWorker(exchange, () -> servePublic(exchange, route)));
       return;
     }
-    if (!RequestChecks.hasBody(exchange, settings.maxBodyBytes())) {
+    OptionalLong announced = RequestChecks.announcedLength(exchange);
+    if (announced.isPresent() && announced.getAsLong() > settings.maxBodyBytes()) {
+      RefusedBodies.refuseUnread(exchange, RequestChecks.tooLarge(settings.maxBodyBytes()));
+      return;
+    }
+    if (!RequestChecks.hasBody(exchange, announced)) {
       if (method.equals("GET") && routes.answerHeldRead(exchange, match)) {
         return;
       }
@@ -418,26 +424,27 @@ public final class Gateway implements AutoCloseable {
     }
     if (method.equals("GET")) {
       // A GET carries no meaningful body: refuse rather than silently ignore it.
-      exchange.setPersistent(false);
-      throw ApiError.badRequest("unexpected_body", "a GET request must not have a body");
+      RefusedBodies.refuseUnread(
+          exchange, ApiError.badRequest("unexpected_body", "a GET request must not have a body"));
+      return;
     }
     RequestChecks.checkContentType(exchange);
     // Read in pieces and count: a chunked body has no length up front, and Undertow's own limit
     // drops the connection without an answer.
     java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
-    boolean[] refused = new boolean[1];
+    RefusedBodies.Discarded[] refused = new RefusedBodies.Discarded[1];
     exchange
         .getRequestReceiver()
         .receivePartialBytes(
             (received, piece, last) -> {
-              if (refused[0]) {
+              if (refused[0] != null) {
+                refused[0].drop(piece.length);
                 return;
               }
               if (buffer.size() + (long) piece.length > settings.maxBodyBytes()) {
-                refused[0] = true;
-                received.getRequestReceiver().pause();
-                received.setPersistent(false);
-                Responses.error(received, RequestChecks.tooLarge(settings.maxBodyBytes()));
+                refused[0] =
+                    RefusedBodies.refuseWhileReading(
+                        received, RequestChecks.tooLarge(settings.maxBodyBytes()));
                 return;
               }
               buffer.write(piece, 0, piece.length);
