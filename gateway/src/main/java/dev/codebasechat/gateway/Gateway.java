@@ -43,7 +43,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xnio.IoUtils;
 import org.xnio.Options;
 
 /**
@@ -429,37 +428,11 @@ public final class Gateway implements AutoCloseable {
       return;
     }
     RequestChecks.checkContentType(exchange);
-    // Read in pieces and count: a chunked body has no length up front, and Undertow's own limit
-    // drops the connection without an answer.
-    java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
-    RefusedBodies.Discarded[] refused = new RefusedBodies.Discarded[1];
-    exchange
-        .getRequestReceiver()
-        .receivePartialBytes(
-            (received, piece, last) -> {
-              if (refused[0] != null) {
-                refused[0].drop(piece.length);
-                return;
-              }
-              if (buffer.size() + (long) piece.length > settings.maxBodyBytes()) {
-                refused[0] =
-                    RefusedBodies.refuseWhileReading(
-                        received, RequestChecks.tooLarge(settings.maxBodyBytes()));
-                return;
-              }
-              buffer.write(piece, 0, piece.length);
-              if (last) {
-                try {
-                  limit.handleRequest(received, worker(match, buffer.toByteArray()));
-                } catch (Exception e) {
-                  internalError(received, e);
-                }
-              }
-            },
-            (failed, error) -> {
-              // The client went away or stalled past the read timeout: nobody to answer.
-              IoUtils.safeClose(failed.getConnection());
-            });
+    BodyReader.read(
+        exchange,
+        settings.maxBodyBytes(),
+        (received, body) -> limit.handleRequest(received, worker(match, body)),
+        Gateway::internalError);
   }
 
   /**
@@ -525,6 +498,7 @@ public final class Gateway implements AutoCloseable {
       }
       case READY ->
           Responses.json(exchange, shuttingDown ? 503 : 200, readiness.report(shuttingDown));
+      case OPENAPI -> Responses.json(exchange, 200, ApiDocument.bytes());
       default ->
           Responses.send(
               exchange,
