@@ -391,7 +391,8 @@ class HostileInputTest {
             "/api/codebase/chat",
             "/healthz",
             "/readyz",
-            "/metrics")) {
+            "/metrics",
+            "/openapi.json")) {
       for (String method : List.of("PUT", "OPTIONS", "TRACE", "FOO", "PATCH", "POST")) {
         if (Routes.match(path.replace(id, "x")).orElseThrow().route().allows(method)) {
           continue;
