@@ -209,7 +209,7 @@ public final class OpenApiContract {
               + " is)");
       return;
     }
-    String schemaPointer = resolveRef(pointer + "/content/" + escape(mediaType) + "/schema");
+    String schemaPointer = resolve(pointer + "/content/" + escape(mediaType) + "/schema");
     JsonNode body;
     if (mediaType.equals(Responses.JSON_TYPE)) {
       try {
@@ -263,10 +263,6 @@ public final class OpenApiContract {
       node = document.at(pointer);
     }
     return pointer;
-  }
-
-  private String resolveRef(String pointer) {
-    return resolve(pointer);
   }
 
   private static boolean isHttpLayerAnswer(Answer answer) {
