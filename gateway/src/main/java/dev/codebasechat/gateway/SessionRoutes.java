@@ -246,10 +246,16 @@ final class SessionRoutes {
 
   private void compatDelete(HttpServerExchange exchange, Caller caller, byte[] body) {
     SessionId id;
+    Optional<String> query = optionalQuery(exchange, "sessionId");
     if (body.length > 0) {
       id = SessionJson.requiredSessionId(Json.parseObject(body));
+      // Both named: they must name one session, or which one to clear is a guess.
+      if (query.isPresent() && !SessionJson.sessionId(query.get()).equals(id)) {
+        throw ApiError.invalidField(
+            "sessionId is given in the body and in the query with different values");
+      }
     } else {
-      id = SessionJson.sessionId(requiredQuery(exchange, "sessionId"));
+      id = SessionJson.sessionId(query.orElseThrow(() -> ApiError.missingField("sessionId")));
     }
     SessionRead read = call(() -> store.clear(caller, id));
     ObjectNode out = Json.MAPPER.createObjectNode();
