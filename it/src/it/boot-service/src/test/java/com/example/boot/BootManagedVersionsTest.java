@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.codebasechat.embedded.LocalSessionTable;
 import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.session.Append;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
-import dev.codebasechat.session.Role;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionStore;
 import java.nio.file.Path;
@@ -14,8 +14,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Clock;
-import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,8 +48,7 @@ class BootManagedVersionsTest {
             LocalSessionTable.builder().path(dir.resolve("sessions.db")).build();
         SessionStore sessions = SessionStore.embedded(table).build()) {
       SessionId id = sessions.create(alice);
-      sessions.append(
-          alice, id, List.of(ChatMessage.of(Role.USER, "Where is auth handled?", Clock.systemUTC())));
+      sessions.append(alice, id, Append.of(ChatMessage.user("Where is auth handled?")));
 
       assertThat(sessions.history(alice, id).session().messages())
           .extracting(ChatMessage::content)
