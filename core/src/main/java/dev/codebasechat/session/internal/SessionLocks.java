@@ -6,7 +6,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * One lock per session, entry by exactly that session's work: what serialises a session's writes (a
+ * One lock per session, held by exactly that session's work: what serialises a session's writes (a
  * durable record and its place in the outbox, a write to the embedded table and its confirmation)
  * without making any other session wait. Unlike a striped lock, two sessions never share one, so a
  * disk sync under it delays only the session it belongs to. A lock exists while someone holds or
@@ -45,32 +45,6 @@ public final class SessionLocks {
           work.run();
           return null;
         });
-  }
-
-  /**
-   * Runs {@code work} holding {@code id}'s lock if nobody else holds it now; whether it ran. For
-   * work that another holder makes unnecessary (removing an outbox a writer is about to fill).
-   */
-  public boolean tryRun(SessionId id, Runnable work) {
-    Entry entry = enter(id);
-    try {
-      if (!entry.lock.tryLock()) {
-        return false;
-      }
-      try {
-        work.run();
-        return true;
-      } finally {
-        entry.lock.unlock();
-      }
-    } finally {
-      leave(id);
-    }
-  }
-
-  /** Sessions whose lock is entry or awaited now (for tests). */
-  int inUse() {
-    return locks.size();
   }
 
   private Entry enter(SessionId id) {
