@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -62,6 +63,28 @@ public final class LocalJwtSecret {
       return new LocalJwtSecret(file, read(file));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read or create the JWT secret file " + file, e);
+    }
+  }
+
+  /**
+   * Reads the secret kept in {@code dataDirectory}, never creating it (nor the directory): for
+   * tools that must sign with the secret a running gateway verifies with, where a new one would
+   * sign tokens that gateway refuses.
+   *
+   * @return empty when {@code dataDirectory} holds no {@value #FILE_NAME}
+   * @throws IllegalStateException if the file exists but does not hold a secret of the expected
+   *     form; the message names the path
+   * @throws UncheckedIOException if the file exists but cannot be read
+   */
+  public static Optional<LocalJwtSecret> loadExisting(Path dataDirectory) {
+    Path file = dataDirectory.resolve(FILE_NAME);
+    if (Files.notExists(file)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new LocalJwtSecret(file, read(file)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the JWT secret file " + file, e);
     }
   }
 

@@ -524,7 +524,7 @@ public final class LocalSessionTable implements AutoCloseable {
      * @throws JournalException when the file cannot be opened, is corrupt or holds something else
      */
     public LocalSessionTable build() {
-      return new LocalSessionTable(clock(), open(SCHEMA, 0));
+      return new LocalSessionTable(clock(), open(SCHEMA));
     }
   }
 }

@@ -347,7 +347,6 @@ public final class SqliteJournal implements Journal {
 
   /** Options for {@link SqliteJournal}; see {@link SqliteFileBuilder}. Not thread-safe. */
   public static final class Builder extends SqliteFileBuilder<Builder> {
-    private long maxPageCount;
 
     private Builder() {}
 
@@ -357,21 +356,12 @@ public final class SqliteJournal implements Journal {
     }
 
     /**
-     * Caps the file at this many pages ({@code PRAGMA max_page_count}); tests use it to fill the
-     * disk.
-     */
-    Builder maxPageCount(long pages) {
-      this.maxPageCount = pages;
-      return this;
-    }
-
-    /**
      * Opens the journal.
      *
      * @throws JournalException when the file cannot be opened, is corrupt or not a journal
      */
     public SqliteJournal build() {
-      return new SqliteJournal(clock(), open(SCHEMA, maxPageCount));
+      return new SqliteJournal(clock(), open(SCHEMA));
     }
   }
 }

@@ -24,8 +24,8 @@ public record ChatMessage(
     MessageId id, Role role, String content, Instant timestamp, Optional<JsonNode> code) {
 
   /**
-   * Longest accepted content, in characters: the store's bound (the table takes messages up to 1
-   * MiB).
+   * Longest accepted content, in characters (Unicode code points: an emoji counts once): the
+   * store's bound (the table takes messages up to 1 MiB).
    */
   public static final int MAX_CONTENT_LENGTH = 200_000;
 
@@ -36,12 +36,16 @@ public record ChatMessage(
    * @throws IllegalArgumentException if {@code content} is longer than {@link #MAX_CONTENT_LENGTH}
    */
   public ChatMessage {
+    // Within the bound in UTF-16 units means within it in code points: count only when needed.
     if (content.length() > MAX_CONTENT_LENGTH) {
-      throw new IllegalArgumentException(
-          "message content must be at most "
-              + MAX_CONTENT_LENGTH
-              + " characters but was "
-              + content.length());
+      int characters = content.codePointCount(0, content.length());
+      if (characters > MAX_CONTENT_LENGTH) {
+        throw new IllegalArgumentException(
+            "message content must be at most "
+                + MAX_CONTENT_LENGTH
+                + " characters but was "
+                + characters);
+      }
     }
     code = code.filter(node -> !node.isNull() && !node.isMissingNode());
     timestamp = Timestamps.truncate(timestamp);

@@ -1,6 +1,7 @@
 package dev.codebasechat.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.codebasechat.schema.SessionTableRules;
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
@@ -30,11 +31,17 @@ public record ContextUpdate(
     CURRENT_FILE
   }
 
-  /** Longest accepted repo name, in characters (the database's CHECK allows the same). */
-  public static final int MAX_REPO_LENGTH = 512;
+  /**
+   * Longest accepted repo name, in characters (Unicode code points, as the database's CHECK counts
+   * them with {@code char_length}).
+   */
+  public static final int MAX_REPO_LENGTH = SessionTableRules.MAX_REPO_LENGTH;
 
-  /** Longest accepted current-file path, in characters (the database's CHECK allows the same). */
-  public static final int MAX_FILE_LENGTH = 4_096;
+  /**
+   * Longest accepted current-file path, in characters (Unicode code points, as the database's CHECK
+   * counts them with {@code char_length}).
+   */
+  public static final int MAX_FILE_LENGTH = SessionTableRules.MAX_CURRENT_FILE_LENGTH;
 
   /** Largest accepted context cache, in bytes of UTF-8 JSON (the database allows 1 MiB). */
   public static final int MAX_CONTEXT_CACHE_BYTES = 1_048_576;
@@ -159,14 +166,15 @@ public record ContextUpdate(
   }
 
   private static void checkName(String field, String value, int maxLength) {
-    if (value.isEmpty() || value.length() > maxLength) {
+    // Characters are code points: an emoji is one character here, as in PostgreSQL, not two UTF-16
+    // units.
+    int characters = value.codePointCount(0, value.length());
+    if (characters == 0 || characters > maxLength) {
       throw new IllegalArgumentException(
-          field + " must be 1.." + maxLength + " characters but was " + value.length());
+          field + " must be 1.." + maxLength + " characters but was " + characters);
     }
-    for (int i = 0; i < value.length(); i++) {
-      if (Character.isISOControl(value.charAt(i))) {
-        throw new IllegalArgumentException(field + " must not contain control characters");
-      }
+    if (value.codePoints().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException(field + " must not contain control characters");
     }
   }
 

@@ -150,7 +150,7 @@ public final class SessionStore implements AutoCloseable {
   public SessionRead history(Caller caller, SessionId id) {
     // A cache hit is answered on the caller's thread without a future in between: the common
     // read stays a lookup plus the ownership check (BENCHMARKS.md, measurement 4).
-    parts.routing.remember(caller);
+    parts.routing.rememberForRead(caller);
     SessionRead hit = parts.reader.cacheHit(caller, id);
     return hit != null ? hit : FutureResults.join(parts.reader.readCachedOrThrough(caller, id));
   }
@@ -160,7 +160,7 @@ public final class SessionStore implements AutoCloseable {
    * the future rather than being thrown.
    */
   public CompletableFuture<SessionRead> historyAsync(Caller caller, SessionId id) {
-    parts.routing.remember(caller);
+    parts.routing.rememberForRead(caller);
     SessionRead hit;
     try {
       hit = parts.reader.cacheHit(caller, id);
@@ -182,7 +182,7 @@ public final class SessionStore implements AutoCloseable {
    * @throws SessionNotFoundException if the session is cached but deleted by a pending write
    */
   public Optional<SessionRead> historyIfCached(Caller caller, SessionId id) {
-    parts.routing.remember(caller);
+    parts.routing.rememberForRead(caller);
     return Optional.ofNullable(parts.reader.cacheHit(caller, id));
   }
 

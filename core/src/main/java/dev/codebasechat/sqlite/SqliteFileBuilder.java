@@ -11,8 +11,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The options every SQLite-backed component of this package shares ({@link
  * dev.codebasechat.journal.SqliteJournal}, {@link LocalSessionTable}): the file, its {@link
- * Durability}, the clock, the busy timeout and how concurrent writes share commits ({@link
- * CommitGrouping}). {@link #path} is required. Setters reject bad values at once. Not thread-safe.
+ * Durability}, the clock, the busy timeout, how concurrent writes share commits ({@link
+ * CommitGrouping}) and an optional size cap. {@link #path} is required. Setters reject bad values
+ * at once. Not thread-safe.
  */
 public abstract class SqliteFileBuilder<B extends SqliteFileBuilder<B>> {
 
@@ -23,6 +24,7 @@ public abstract class SqliteFileBuilder<B extends SqliteFileBuilder<B>> {
   private Clock clock = SystemTime.clock();
   private Duration busyTimeout = DEFAULT_BUSY_TIMEOUT;
   private CommitGrouping commitGrouping = CommitGrouping.GROUPED;
+  private long maxPageCount;
 
   protected SqliteFileBuilder() {}
 
@@ -62,11 +64,25 @@ public abstract class SqliteFileBuilder<B extends SqliteFileBuilder<B>> {
     return self();
   }
 
+  /**
+   * Caps the file at this many pages of SQLite's page size ({@code PRAGMA max_page_count}), as a
+   * full disk would: a write that needs more fails with {@link JournalException.Reason#DISK_FULL}
+   * and keeps nothing of itself, and writes succeed again once pages are free (deleted data leaves
+   * them). Default 0: no cap but the disk's.
+   */
+  public B maxPageCount(long pages) {
+    if (pages < 0) {
+      throw new IllegalArgumentException("maxPageCount must be at least 0 but was " + pages);
+    }
+    this.maxPageCount = pages;
+    return self();
+  }
+
   protected Clock clock() {
     return clock;
   }
 
-  protected SqliteDatabase open(SqliteDatabase.Schema schema, long maxPageCount) {
+  protected SqliteDatabase open(SqliteDatabase.Schema schema) {
     return SqliteDatabase.open(
         Objects.requireNonNull(path, "path must be set"),
         durability,

@@ -84,6 +84,27 @@ class LocalJwtSecretTest {
   }
 
   @Test
+  void loadExisting_withoutTheFile_isEmpty_andCreatesNothing() {
+    Path nested = dataDir.resolve("nested");
+
+    assertThat(LocalJwtSecret.loadExisting(nested)).isEmpty();
+    assertThat(LocalJwtSecret.loadExisting(dataDir)).isEmpty();
+    assertThat(nested).doesNotExist();
+    assertThat(dataDir.resolve(LocalJwtSecret.FILE_NAME)).doesNotExist();
+  }
+
+  @Test
+  void loadExisting_readsTheSecretLoadOrCreateMade_andRefusesACorruptOne() throws IOException {
+    String made = created(dataDir).value();
+
+    assertThat(LocalJwtSecret.loadExisting(dataDir).orElseThrow().value()).isEqualTo(made);
+    Files.writeString(dataDir.resolve(LocalJwtSecret.FILE_NAME), "x", StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> LocalJwtSecret.loadExisting(dataDir))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("corrupt");
+  }
+
+  @Test
   void toString_never_showsTheSecret() {
     LocalJwtSecret secret = created(dataDir);
 

@@ -18,9 +18,13 @@ import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
 
 /**
- * The {@code ```java} blocks of the README and of the docs, and a compiler for them on the running
- * test's classpath: shared by the core's documentation tests and the adapter modules' (through the
- * core's test jar).
+ * The {@code ```java} blocks of the README and of {@code docs/*.md}, and a compiler for them on the
+ * running test's classpath: shared by the core's docs test and the adapter modules' (through the
+ * core's test jar). Every block is a complete compilation unit whose first line names the artifacts
+ * a reader adds ({@code // dev.codebasechat:chat-session-core}); the test of the module that has
+ * those artifacts compiles and runs it.
+ * <p>{@link #bySection} splits one document by its {@code ## } sections, each meant to compile on
+ * its own.
  */
 public final class JavaBlocks {
   private static final Path README = Path.of("README.md");
@@ -30,6 +34,57 @@ public final class JavaBlocks {
   private static final Pattern SECTION = Pattern.compile("(?m)^## (.+)$");
 
   private JavaBlocks() {}
+
+  /** A Java block of a document. */
+  public record Block(Path file, String text) {
+    /** The block's first line: the artifacts it needs. */
+    public String needs() {
+      return text.lines().findFirst().orElse("");
+    }
+  }
+
+  /** Every Java block of the README and the documents under {@code docs/}, in order. */
+  public static List<Block> inDocs() throws IOException {
+    List<Path> files = new ArrayList<>();
+    files.add(README);
+    try (var docs = Files.list(Path.of("docs"))) {
+      docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(files::add);
+    }
+    List<Block> found = new ArrayList<>();
+    for (Path file : files) {
+      Matcher blocks = JAVA_BLOCK.matcher(Files.readString(file, StandardCharsets.UTF_8));
+      while (blocks.find()) {
+        found.add(new Block(file, blocks.group(1)));
+      }
+    }
+    return found;
+  }
+
+  /** The blocks of {@link #inDocs} whose first line names {@code artifact}. */
+  public static List<Block> needing(String artifact) throws IOException {
+    return inDocs().stream()
+        .filter(block -> block.needs().startsWith("// ") && block.needs().contains(artifact))
+        .toList();
+  }
+
+  /**
+   * Compiles the blocks needing {@code artifact} into {@code out}, after checking they show exactly
+   * the classes {@code shown}; a loader of what they compiled to, over the test's classes.
+   */
+  public static java.net.URLClassLoader compiledBlocks(String artifact, Path out, String... shown)
+      throws IOException {
+    List<String> sources = needing(artifact).stream().map(Block::text).toList();
+    List<String> names = sources.stream().map(JavaBlocks::className).toList();
+    if (!names.equals(List.of(shown))) {
+      throw new AssertionError("the docs' blocks needing " + artifact + " show " + names);
+    }
+    List<String> errors = compile(sources, out);
+    if (!errors.isEmpty()) {
+      throw new AssertionError("compiler diagnostics: " + errors);
+    }
+    return new java.net.URLClassLoader(
+        new java.net.URL[] {out.toUri().toURL()}, JavaBlocks.class.getClassLoader());
+  }
 
   /** Every Java block of the README, in order. */
   public static List<String> inReadme() throws IOException {
@@ -69,12 +124,18 @@ public final class JavaBlocks {
     return found;
   }
 
-  /** The binary name of the first class {@code source} declares, with its package. */
+  /**
+   * The binary name of the first class {@code source} declares, with its package if it has one.
+   *
+   * @throws IllegalArgumentException when {@code source} declares no class
+   */
   public static String className(String source) {
     Matcher name = CLASS_NAME.matcher(source);
+    if (!name.find()) {
+      throw new IllegalArgumentException("no class in: " + source.lines().findFirst().orElse(""));
+    }
     Matcher pkg = PACKAGE.matcher(source);
-    String simple = name.find() ? name.group(1) : "";
-    return pkg.find() ? pkg.group(1) + "." + simple : simple;
+    return pkg.find() ? pkg.group(1) + "." + name.group(1) : name.group(1);
   }
 
   /**

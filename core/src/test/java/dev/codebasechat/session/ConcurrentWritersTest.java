@@ -12,12 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -96,38 +91,20 @@ class ConcurrentWritersTest {
   /** Each writer's message ids, in the order each was acknowledged. */
   private static List<List<String>> writeConcurrently(
       SessionStore store, Caller caller, SessionId id) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
-    CountDownLatch start = new CountDownLatch(1);
-    List<CompletableFuture<List<String>>> writers = new ArrayList<>();
-    for (int w = 0; w < WRITERS; w++) {
-      String writer = "w" + w;
-      writers.add(
-          CompletableFuture.supplyAsync(
-              () -> {
-                await(start);
-                List<String> acked = new ArrayList<>();
-                for (int i = 0; i < APPENDS_PER_WRITER; i++) {
-                  ChatMessage message =
-                      new ChatMessage(
-                          MessageId.of(writer + "-" + i),
-                          Role.USER,
-                          "from " + writer,
-                          SystemTime.clock().instant(),
-                          Optional.empty());
-                  store.append(caller, id, Append.of(List.of(message)));
-                  acked.add(message.id().value());
-                }
-                return acked;
-              },
-              pool));
-    }
-    start.countDown();
-    List<List<String>> acknowledged = new ArrayList<>();
-    for (CompletableFuture<List<String>> writer : writers) {
-      acknowledged.add(writer.get(60, TimeUnit.SECONDS));
-    }
-    pool.shutdown();
-    return acknowledged;
+    return AcknowledgedOrder.writeConcurrently(
+        WRITERS,
+        writer -> {
+          List<String> acked = new ArrayList<>();
+          for (int i = 0; i < APPENDS_PER_WRITER; i++) {
+            ChatMessage message =
+                ChatMessage.user("from " + writer)
+                    .withId(MessageId.of(writer + "-" + i))
+                    .withTimestamp(SystemTime.clock().instant());
+            store.append(caller, id, Append.of(message));
+            acked.add(message.id().value());
+          }
+          return acked;
+        });
   }
 
   private static List<String> ids(SessionRead read) {
@@ -136,14 +113,5 @@ class ConcurrentWritersTest {
 
   private static Caller embeddedCaller() {
     return new Caller(ALICE, AccessToken.of("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln"));
-  }
-
-  private static void await(CountDownLatch latch) {
-    try {
-      latch.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -72,6 +72,52 @@ class EmbeddedSessionStoreTest {
   }
 
   @Test
+  void fullTable_writesFailWithSessionStorageException_recordNothing_andResumeWhenPagesAreFree() {
+    table =
+        LocalSessionTable.builder()
+            .path(dir.resolve("sessions.db"))
+            .clock(clock)
+            .maxPageCount(32)
+            .build();
+    store = SessionStore.embedded(table).clock(clock).build();
+    Caller alice = caller(ALICE);
+    SessionId spare = store.create(alice);
+    store.append(alice, spare, Append.of(List.of(big("s1"), big("s2"))));
+    SessionId id = store.create(alice);
+    List<String> acknowledged = new java.util.ArrayList<>();
+    RuntimeException refused = null;
+    for (int i = 0; i < 500 && refused == null; i++) {
+      try {
+        store.append(alice, id, Append.of(List.of(big("m" + i))));
+        acknowledged.add("m" + i);
+      } catch (RuntimeException e) {
+        refused = e;
+      }
+    }
+
+    assertThat(refused)
+        .isInstanceOf(SessionStorageException.class)
+        .hasMessageContaining("could not be recorded durably");
+    assertThatThrownBy(() -> store.append(alice, id, Append.of(List.of(big("again")))))
+        .isInstanceOf(SessionStorageException.class);
+    assertThat(ids(store.history(alice, id))).isEqualTo(acknowledged);
+
+    store.delete(alice, spare);
+    store.append(alice, id, Append.of(List.of(big("after"))));
+
+    List<String> expected = new java.util.ArrayList<>(acknowledged);
+    expected.add("after");
+    assertThat(ids(store.history(alice, id))).isEqualTo(expected);
+    restart();
+    assertThat(ids(store.history(alice, id))).isEqualTo(expected);
+  }
+
+  private ChatMessage big(String id) {
+    return new ChatMessage(
+        MessageId.of(id), Role.USER, "x".repeat(6_000), clock.instant(), Optional.empty());
+  }
+
+  @Test
   void createAppendReadRestartRead_keepsEverything() {
     open();
     Caller alice = caller(ALICE);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.session.internal.PendingOp;
 import dev.codebasechat.testing.ManualClock;
 import java.time.Instant;
@@ -99,6 +100,18 @@ class SessionValuesTest {
   }
 
   @Test
+  void chatMessage_contentLength_countsCharactersNotUtf16Units() {
+    String emoji = "\uD83D\uDE00"; // one character, two UTF-16 units
+    String longest = emoji.repeat(ChatMessage.MAX_CONTENT_LENGTH);
+
+    assertThat(ChatMessage.of(Role.USER, longest).withTimestamp(clock.instant()).content())
+        .isEqualTo(longest);
+    assertThatThrownBy(
+            () -> ChatMessage.of(Role.USER, longest + emoji).withTimestamp(clock.instant()))
+        .hasMessage("message content must be at most 200000 characters but was 200001");
+  }
+
+  @Test
   void chatMessage_nullJsonCode_isNoCode() {
     ChatMessage message =
         new ChatMessage(
@@ -125,6 +138,21 @@ class SessionValuesTest {
     assertThatThrownBy(() -> ContextUpdate.none().withMetadata(big))
         .hasMessageStartingWith("metadata must be at most 65536 bytes of JSON");
     assertThat(ContextUpdate.none().withContextCache(big).contextCache()).isPresent();
+  }
+
+  @Test
+  void contextUpdate_lengths_countCharactersNotUtf16Units() {
+    String emoji = "\uD83D\uDE00"; // one character, two UTF-16 units
+
+    assertThat(ContextUpdate.none().withRepo(emoji.repeat(300)).repo()).contains(emoji.repeat(300));
+    assertThat(ContextUpdate.none().withRepo(emoji.repeat(512)).repo()).isPresent();
+    assertThat(ContextUpdate.none().withCurrentFile(emoji.repeat(4_096)).currentFile()).isPresent();
+    assertThatThrownBy(() -> ContextUpdate.none().withRepo(emoji.repeat(513)))
+        .hasMessage("repo must be 1..512 characters but was 513");
+    assertThatThrownBy(() -> ContextUpdate.none().withCurrentFile(emoji.repeat(4_097)))
+        .hasMessage("currentFile must be 1..4096 characters but was 4097");
+    assertThat(ContextUpdate.MAX_REPO_LENGTH).isEqualTo(SessionTableRules.MAX_REPO_LENGTH);
+    assertThat(ContextUpdate.MAX_FILE_LENGTH).isEqualTo(SessionTableRules.MAX_CURRENT_FILE_LENGTH);
   }
 
   @Test

@@ -4,7 +4,9 @@ import dev.codebasechat.auth.DevTokenMinter;
 import dev.codebasechat.auth.LocalJwtSecret;
 import dev.codebasechat.gateway.Settings;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +25,8 @@ import picocli.CommandLine.Spec;
       "Prints only the token on standard output (nothing is logged).",
       "",
       "Embedded default (no SUPABASE_URL): signed with SUPABASE_JWT_SECRET, or with the secret the"
-          + " gateway keeps in DATA_DIR/jwt-secret (created on first use), so the gateway accepts it.",
+          + " gateway keeps in DATA_DIR/jwt-secret (made by the gateway's first start), so the gateway"
+          + " accepts it. This command never makes a secret: give it the gateway's DATA_DIR.",
       "Supabase mode: only for projects with a legacy JWT secret (SUPABASE_JWT_SECRET); otherwise"
           + " access tokens come from Supabase Auth (sign the user in) and this command fails (exit 1).",
       "",
@@ -65,12 +68,7 @@ final class TokenCommand implements Callable<Integer> {
     if (settings.jwtSecret().isPresent()) {
       secret = settings.jwtSecret().get().value();
     } else if (settings.embedded()) {
-      try {
-        secret = LocalJwtSecret.loadOrCreate(settings.dataDir()).value();
-      } catch (UncheckedIOException | IllegalStateException e) {
-        throw new OperatorException(
-            java.util.Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName()));
-      }
+      secret = gatewaysSecret(settings.dataDir());
     } else {
       throw new OperatorException(
           "this project has no SUPABASE_JWT_SECRET: its access tokens come from Supabase Auth"
@@ -82,5 +80,31 @@ final class TokenCommand implements Callable<Integer> {
     spec.commandLine().getOut().println(token);
     spec.commandLine().getOut().flush();
     return 0;
+  }
+
+  /**
+   * The secret the embedded gateway verifies with. Never created here: a secret made for this
+   * command alone would sign tokens the gateway refuses ("invalid token signature").
+   */
+  private static String gatewaysSecret(Path dataDir) {
+    Optional<LocalJwtSecret> existing;
+    try {
+      existing = LocalJwtSecret.loadExisting(dataDir);
+    } catch (UncheckedIOException | IllegalStateException e) {
+      throw new OperatorException(
+          java.util.Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName()));
+    }
+    if (existing.isEmpty()) {
+      Path looked = dataDir.toAbsolutePath().normalize().resolve(LocalJwtSecret.FILE_NAME);
+      throw new OperatorException(
+          "no JWT secret at "
+              + looked
+              + " (DATA_DIR="
+              + dataDir
+              + "): token signs with the secret the gateway keeps in its DATA_DIR and never makes"
+              + " one; point it at the gateway's, e.g. DATA_DIR=/path/to/gateway/data scripts/gateway"
+              + " token --user <uuid>, or start the gateway once (scripts/serve) to create it");
+    }
+    return existing.get().value();
   }
 }

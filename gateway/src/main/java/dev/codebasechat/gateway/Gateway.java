@@ -32,6 +32,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -42,7 +43,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xnio.IoUtils;
 import org.xnio.Options;
 
 /**
@@ -137,6 +137,7 @@ public final class Gateway implements AutoCloseable {
                 .path(dataDir.resolve("sessions.db"))
                 .clock(clock)
                 .commitGrouping(settings.commitGrouping())
+                .maxPageCount(builder.maxFilePages)
                 .build();
         storeBuilder = SessionStore.embedded(openedTable);
         verifierBuilder.jwtSecret(
@@ -175,6 +176,7 @@ public final class Gateway implements AutoCloseable {
                   .path(dataDir.resolve("journal.db"))
                   .clock(clock)
                   .commitGrouping(settings.commitGrouping())
+                  .maxPageCount(builder.maxFilePages)
                   .build();
           storeBuilder.journal(openedJournal).debounce(settings.debounce());
         }
@@ -414,7 +416,12 @@ public final class Gateway implements AutoCloseable {
       exchange.dispatch(() -> onWorker(exchange, () -> servePublic(exchange, route)));
       return;
     }
-    if (!RequestChecks.hasBody(exchange, settings.maxBodyBytes())) {
+    OptionalLong announced = RequestChecks.announcedLength(exchange);
+    if (announced.isPresent() && announced.getAsLong() > settings.maxBodyBytes()) {
+      RefusedBodies.refuseUnread(exchange, RequestChecks.tooLarge(settings.maxBodyBytes()));
+      return;
+    }
+    if (!RequestChecks.hasBody(exchange, announced)) {
       if (method.equals("GET") && routes.answerHeldRead(exchange, match)) {
         return;
       }
@@ -423,41 +430,16 @@ public final class Gateway implements AutoCloseable {
     }
     if (method.equals("GET")) {
       // A GET carries no meaningful body: refuse rather than silently ignore it.
-      exchange.setPersistent(false);
-      throw ApiError.badRequest("unexpected_body", "a GET request must not have a body");
+      RefusedBodies.refuseUnread(
+          exchange, ApiError.badRequest("unexpected_body", "a GET request must not have a body"));
+      return;
     }
     RequestChecks.checkContentType(exchange);
-    // Read in pieces and count: a chunked body has no length up front, and Undertow's own limit
-    // drops the connection without an answer.
-    java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
-    boolean[] refused = new boolean[1];
-    exchange
-        .getRequestReceiver()
-        .receivePartialBytes(
-            (received, piece, last) -> {
-              if (refused[0]) {
-                return;
-              }
-              if (buffer.size() + (long) piece.length > settings.maxBodyBytes()) {
-                refused[0] = true;
-                received.getRequestReceiver().pause();
-                received.setPersistent(false);
-                Responses.error(received, RequestChecks.tooLarge(settings.maxBodyBytes()));
-                return;
-              }
-              buffer.write(piece, 0, piece.length);
-              if (last) {
-                try {
-                  limit.handleRequest(received, worker(match, buffer.toByteArray()));
-                } catch (Exception e) {
-                  internalError(received, e);
-                }
-              }
-            },
-            (failed, error) -> {
-              // The client went away or stalled past the read timeout: nobody to answer.
-              IoUtils.safeClose(failed.getConnection());
-            });
+    BodyReader.read(
+        exchange,
+        settings.maxBodyBytes(),
+        (received, body) -> limit.handleRequest(received, worker(match, body)),
+        Gateway::internalError);
   }
 
   /**
@@ -523,6 +505,7 @@ public final class Gateway implements AutoCloseable {
       }
       case READY ->
           Responses.json(exchange, shuttingDown ? 503 : 200, readiness.report(shuttingDown));
+      case OPENAPI -> Responses.json(exchange, 200, ApiDocument.bytes());
       default ->
           Responses.send(
               exchange,
@@ -548,6 +531,7 @@ public final class Gateway implements AutoCloseable {
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private Duration flushTimeout = DEFAULT_FLUSH_TIMEOUT;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+    private long maxFilePages;
     private @Nullable SupabaseJwtVerifier verifier;
 
     private Builder(Settings settings) {
@@ -633,6 +617,20 @@ public final class Gateway implements AutoCloseable {
     /** How long {@link Gateway#shutdown()} waits for requests in flight; default 10 s. */
     public Builder drainTimeout(Duration timeout) {
       this.drainTimeout = DurationSettings.requirePositive("drainTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Caps each SQLite file in {@code DATA_DIR} (the embedded table, the journal) at this many
+     * pages of SQLite's page size (4 KiB), as a full disk would: a write that needs more is
+     * answered 503 {@code storage_unavailable} and recorded nowhere; writes succeed again once
+     * pages are free. Default 0: no cap but the disk's.
+     */
+    public Builder maxFilePages(long pages) {
+      if (pages < 0) {
+        throw new IllegalArgumentException("maxFilePages must be at least 0 but was " + pages);
+      }
+      this.maxFilePages = pages;
       return this;
     }
 

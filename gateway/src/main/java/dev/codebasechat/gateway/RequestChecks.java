@@ -4,12 +4,14 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import java.util.Locale;
+import java.util.OptionalLong;
 
 /**
  * What every request must satisfy before a route sees it: header names that are HTTP tokens and
- * values without control characters (400), a body no larger than the limit (413), JSON as its media
- * type (415). Each check throws the {@link ApiError} to answer with; a refused connection is not
- * kept alive. Stateless.
+ * values without control characters (400), a readable {@code Content-Length} (400), a body no
+ * larger than the limit (413, answered by {@link RefusedBodies}), JSON as its media type (415).
+ * Each check throws the {@link ApiError} to answer with; a refused connection is not kept alive.
+ * Stateless.
  */
 final class RequestChecks {
   private RequestChecks() {}
@@ -49,24 +51,27 @@ final class RequestChecks {
   }
 
   /**
-   * Whether the request announces a body; refuses a Content-Length that is not a number or is over
-   * {@code maxBodyBytes} (413) before anything is read.
+   * The body length {@code Content-Length} announces, if the request has that header.
+   *
+   * @throws ApiError 400 {@code invalid_header} when it is not a number
    */
-  static boolean hasBody(HttpServerExchange exchange, long maxBodyBytes) {
+  static OptionalLong announcedLength(HttpServerExchange exchange) {
     HeaderValues lengths = exchange.getRequestHeaders().get(Headers.CONTENT_LENGTH);
-    if (lengths != null) {
-      long length;
-      try {
-        length = Long.parseLong(lengths.getFirst().trim());
-      } catch (NumberFormatException e) {
-        exchange.setPersistent(false);
-        throw ApiError.badRequest("invalid_header", "Content-Length is not a number");
-      }
-      if (length > maxBodyBytes) {
-        exchange.setPersistent(false);
-        throw tooLarge(maxBodyBytes);
-      }
-      return length > 0;
+    if (lengths == null) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(Long.parseLong(lengths.getFirst().trim()));
+    } catch (NumberFormatException e) {
+      exchange.setPersistent(false);
+      throw ApiError.badRequest("invalid_header", "Content-Length is not a number");
+    }
+  }
+
+  /** Whether the request has a body: a positive announced length, or a transfer coding. */
+  static boolean hasBody(HttpServerExchange exchange, OptionalLong announced) {
+    if (announced.isPresent()) {
+      return announced.getAsLong() > 0;
     }
     return exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING);
   }

@@ -21,7 +21,8 @@ final class RequestMetrics {
       LoggerFactory.getLogger("dev.codebasechat.gateway.access");
 
   /**
-   * Upper bounds of the latency buckets: from a held read (under 1 ms) to past the database bound.
+   * Upper bounds of the latency buckets: from a cached read (under 1 ms) to past the database
+   * bound.
    */
   static final Duration[] LATENCY_BUCKETS = {
     Duration.ofMillis(1),

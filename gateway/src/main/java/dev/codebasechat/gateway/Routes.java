@@ -14,6 +14,7 @@ enum Routes {
   HEALTH("/healthz", Set.of("GET"), true),
   READY("/readyz", Set.of("GET"), true),
   METRICS("/metrics", Set.of("GET"), true),
+  OPENAPI("/openapi.json", Set.of("GET"), true),
   COMPAT_CHAT("/api/codebase/chat", Set.of("GET", "POST", "DELETE"), false),
   SESSIONS("/v1/sessions", Set.of("GET", "POST"), false),
   SESSION("/v1/sessions/{id}", Set.of("GET", "PATCH", "DELETE"), false),
@@ -47,7 +48,7 @@ enum Routes {
     return String.join(", ", new java.util.TreeSet<>(methods));
   }
 
-  /** Health and metrics need no token. */
+  /** Health, readiness, metrics and the API document need no token. */
   boolean isPublic() {
     return isPublic;
   }

@@ -11,7 +11,7 @@ import dev.codebasechat.session.SessionRead;
  * cache hands out the same immutable instance until the session changes (a write, a refresh, an
  * eviction makes a new one), so a body written once for an instance stays right for as long as
  * anyone reads that instance; keys are weak and compared by identity, so a body goes when its
- * instance is no longer held. Only confirmed reads (nothing pending) are remembered: a read with
+ * instance is no longer cached. Only confirmed reads (nothing pending) are remembered: a read with
  * pending writes is a fresh overlay each time and would never be hit. The bodies' total size is
  * bounded; the per-request headers are never part of a body. Thread-safe.
  */

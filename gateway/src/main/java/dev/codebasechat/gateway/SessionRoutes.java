@@ -222,7 +222,7 @@ final class SessionRoutes {
     Optional<String> file = SessionJson.text(json, "currentFile", "the body");
     validateContext(repo, file);
     // The original created a session on its first POST. Make sure the id is the caller's (or
-    // free) before acknowledging: held or known sessions answer at once, otherwise the database
+    // free) before acknowledging: cached or known sessions answer at once, otherwise the database
     // creates the row now if it is absent (it sends back the size and version, never the history).
     // When it cannot be reached, the write is journaled; should the id turn out to belong to
     // someone else, the database refuses it at flush time and it is set aside, never applied to
@@ -246,10 +246,16 @@ final class SessionRoutes {
 
   private void compatDelete(HttpServerExchange exchange, Caller caller, byte[] body) {
     SessionId id;
+    Optional<String> query = optionalQuery(exchange, "sessionId");
     if (body.length > 0) {
       id = SessionJson.requiredSessionId(Json.parseObject(body));
+      // Both named: they must name one session, or which one to clear is a guess.
+      if (query.isPresent() && !SessionJson.sessionId(query.get()).equals(id)) {
+        throw ApiError.invalidField(
+            "sessionId is given in the body and in the query with different values");
+      }
     } else {
-      id = SessionJson.sessionId(requiredQuery(exchange, "sessionId"));
+      id = SessionJson.sessionId(query.orElseThrow(() -> ApiError.missingField("sessionId")));
     }
     SessionRead read = call(() -> store.clear(caller, id));
     ObjectNode out = Json.MAPPER.createObjectNode();

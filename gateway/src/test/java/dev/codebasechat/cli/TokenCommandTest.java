@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +31,12 @@ class TokenCommandTest {
 
   @TempDir Path dataDir;
   private final ManualClock clock = ManualClock.startingAtEpoch2026();
+
+  /** The secret an embedded gateway on {@code dataDir} made at its first start. */
+  @BeforeEach
+  void gatewayStartedOnce() {
+    LocalJwtSecret.loadOrCreate(dataDir);
+  }
 
   private Map<String, String> embedded() {
     return Map.of("DATA_DIR", dataDir.toString());
@@ -91,9 +98,32 @@ class TokenCommandTest {
   }
 
   @Test
+  void
+      token_embeddedWithoutASecretInDataDir_createsNone_exits1SayingWhereItLookedAndHowToPointIt() {
+    Path elsewhere = dataDir.resolve("not-the-gateways");
+
+    Cli.Result result =
+        Cli.run(
+            Map.of("DATA_DIR", elsewhere.toString()), clock, "token", "--user", ALICE.toString());
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.out()).isEmpty();
+    assertThat(result.err())
+        .startsWith(
+            "chat-gateway token: no JWT secret at "
+                + elsewhere.resolve(LocalJwtSecret.FILE_NAME).toAbsolutePath())
+        .contains("DATA_DIR=/path/to/gateway/data scripts/gateway token --user <uuid>")
+        .contains("scripts/serve")
+        .doesNotContain("\tat ");
+    assertThat(result.err().lines()).hasSize(1);
+    assertThat(elsewhere).doesNotExist();
+  }
+
+  @Test
   void token_embeddedWithJwtSecret_isSignedWithThatSecret() {
+    Path fresh = dataDir.resolve("fresh");
     Map<String, String> environment =
-        Map.of("DATA_DIR", dataDir.toString(), "SUPABASE_JWT_SECRET", JWT_SECRET);
+        Map.of("DATA_DIR", fresh.toString(), "SUPABASE_JWT_SECRET", JWT_SECRET);
 
     Cli.Result result = Cli.run(environment, clock, "token", "--user", ALICE.toString());
 
@@ -101,7 +131,7 @@ class TokenCommandTest {
     assertThat(
             verifierLikeTheGateway(environment, JWT_SECRET).verify(result.out().strip()).userId())
         .isEqualTo(ALICE);
-    assertThat(dataDir.resolve(LocalJwtSecret.FILE_NAME)).doesNotExist();
+    assertThat(fresh.resolve(LocalJwtSecret.FILE_NAME)).doesNotExist();
   }
 
   @Test

@@ -62,6 +62,7 @@ class TokenProcessTest {
 
   @Test
   void token_asAProcess_printsOnlyTheTokenOnStandardOutput() throws Exception {
+    LocalJwtSecret.loadOrCreate(dataDir); // as the gateway's first start makes it
     Run run = run("token", "--user", ALICE.toString());
 
     assertThat(run.exitCode()).isZero();
@@ -73,6 +74,19 @@ class TokenProcessTest {
             .build();
     assertThat(verifier.verify(run.out().strip()).userId()).isEqualTo(ALICE);
     assertThat(run.err()).doesNotContain(run.out().strip());
+  }
+
+  @Test
+  void token_asAProcessWithoutTheGatewaysSecret_exits1_printsNoToken_andCreatesNoSecret()
+      throws Exception {
+    Run run = run("token", "--user", ALICE.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err())
+        .contains("no JWT secret at " + dataDir.resolve(LocalJwtSecret.FILE_NAME).toAbsolutePath())
+        .contains("DATA_DIR=");
+    assertThat(dataDir.resolve(LocalJwtSecret.FILE_NAME)).doesNotExist();
   }
 
   @Test

@@ -9,10 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -64,52 +60,28 @@ class ConcurrentWritersOverHttpTest {
 
   /** Each client's message ids, in the order they were answered 200. */
   private List<List<String>> appendConcurrently(String id, String token) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
-    CountDownLatch start = new CountDownLatch(1);
-    List<CompletableFuture<List<String>>> clients = new ArrayList<>();
-    for (int c = 0; c < CLIENTS; c++) {
-      String name = "c" + c;
-      clients.add(
-          CompletableFuture.supplyAsync(
-              () -> {
-                GatewayClient http = new GatewayClient(gateway.port());
-                await(start);
-                List<String> answered = new ArrayList<>();
-                for (int i = 0; i < APPENDS_PER_CLIENT; i++) {
-                  String messageId = name + "-" + i;
-                  Answer answer =
-                      http.post(
-                          "/v1/sessions/" + id + "/messages",
-                          token,
-                          "{\"id\":\"" + messageId + "\",\"role\":\"user\",\"content\":\"x\"}");
-                  assertThat(answer.status()).as(answer.text()).isEqualTo(200);
-                  answered.add(messageId);
-                }
-                return answered;
-              },
-              pool));
-    }
-    start.countDown();
-    List<List<String>> acknowledged = new ArrayList<>();
-    for (CompletableFuture<List<String>> c : clients) {
-      acknowledged.add(c.get(90, TimeUnit.SECONDS));
-    }
-    pool.shutdown();
-    return acknowledged;
+    return AcknowledgedOrder.writeConcurrently(
+        CLIENTS,
+        client -> {
+          GatewayClient http = new GatewayClient(gateway.port());
+          List<String> answered = new ArrayList<>();
+          for (int i = 0; i < APPENDS_PER_CLIENT; i++) {
+            String messageId = client + "-" + i;
+            Answer answer =
+                http.post(
+                    "/v1/sessions/" + id + "/messages",
+                    token,
+                    "{\"id\":\"" + messageId + "\",\"role\":\"user\",\"content\":\"x\"}");
+            assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+            answered.add(messageId);
+          }
+          return answered;
+        });
   }
 
   private static List<String> ids(JsonNode session) {
     List<String> ids = new ArrayList<>();
     session.path("messages").forEach(m -> ids.add(m.path("id").asText()));
     return ids;
-  }
-
-  private static void await(CountDownLatch latch) {
-    try {
-      latch.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

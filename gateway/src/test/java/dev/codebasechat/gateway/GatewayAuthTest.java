@@ -223,8 +223,8 @@ class GatewayAuthTest {
   }
 
   @Test
-  void healthAndMetrics_needNoToken_everythingElseDoes() {
-    for (String path : List.of("/healthz", "/readyz", "/metrics")) {
+  void healthMetricsAndTheApiDocument_needNoToken_everythingElseDoes() {
+    for (String path : List.of("/healthz", "/readyz", "/metrics", "/openapi.json")) {
       assertThat(client.send("GET", path, Optional.empty(), Optional.empty()).status())
           .as(path)
           .isEqualTo(200);

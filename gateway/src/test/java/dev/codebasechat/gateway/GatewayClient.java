@@ -26,7 +26,8 @@ import java.util.Set;
 
 /**
  * Real HTTP against a running gateway: the JDK client for well-formed requests, raw sockets for the
- * rest.
+ * rest. Every answer is held to the OpenAPI document ({@link OpenApiContract}) before the test sees
+ * it: an answer the document does not allow fails the test with what does not fit.
  */
 public final class GatewayClient {
   public static final ObjectMapper JSON = new ObjectMapper();
@@ -64,25 +65,35 @@ public final class GatewayClient {
 
   public Answer send(
       String method, String path, Optional<String> token, Optional<String> jsonBody) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    token.ifPresent(t -> headers.put("Authorization", "Bearer " + t));
+    jsonBody.ifPresent(b -> headers.put("Content-Type", "application/json"));
+    return exchange(method, path, headers, jsonBody.map(b -> b.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** Any request the JDK client can send: these headers and, when present, this body. */
+  public Answer exchange(
+      String method, String path, Map<String, String> headers, Optional<byte[]> body) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
             .timeout(Duration.ofSeconds(30));
-    token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
-    if (jsonBody.isPresent()) {
-      request.header("Content-Type", "application/json");
-      request.method(method, HttpRequest.BodyPublishers.ofString(jsonBody.get()));
-    } else {
-      request.method(method, HttpRequest.BodyPublishers.noBody());
-    }
+    headers.forEach(request::header);
+    request.method(
+        method,
+        body.map(HttpRequest.BodyPublishers::ofByteArray)
+            .orElseGet(HttpRequest.BodyPublishers::noBody));
     try {
       HttpResponse<byte[]> response =
           http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-      Map<String, String> headers = new LinkedHashMap<>();
+      Map<String, String> answerHeaders = new LinkedHashMap<>();
       response
           .headers()
           .map()
-          .forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values.get(0)));
-      return new Answer(response.statusCode(), headers, response.body());
+          .forEach(
+              (name, values) -> answerHeaders.put(name.toLowerCase(Locale.ROOT), values.get(0)));
+      Answer answer = new Answer(response.statusCode(), answerHeaders, response.body());
+      OpenApiContract.GATEWAY.assertConforms(method, path, answer, false);
+      return answer;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -126,10 +137,28 @@ public final class GatewayClient {
       } catch (IOException e) {
         // The server may answer and close before reading everything (e.g. a huge body).
       }
-      return readAnswer(socket.getInputStream());
+      Optional<Answer> answer = readAnswer(socket.getInputStream());
+      answer.ifPresent(a -> conforms(raw, a));
+      return answer;
     } catch (IOException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * Holds the answer to a raw request to the document: the method and target are read from the
+   * request line; a request line that is not {@code METHOD SP target SP version} can only have been
+   * refused by the HTTP layer.
+   */
+  private static void conforms(byte[] raw, Answer answer) {
+    String head = new String(raw, 0, Math.min(raw.length, 64 * 1024), StandardCharsets.ISO_8859_1);
+    int end = head.indexOf("\r\n");
+    String[] requestLine = (end < 0 ? head : head.substring(0, end)).split(" ", -1);
+    if (requestLine.length != 3 || !requestLine[1].startsWith("/")) {
+      OpenApiContract.GATEWAY.assertConforms("(unparseable)", "(none)", answer, true);
+      return;
+    }
+    OpenApiContract.GATEWAY.assertConforms(requestLine[0], requestLine[1], answer, true);
   }
 
   static Optional<Answer> readAnswer(InputStream in) throws IOException {

@@ -301,6 +301,19 @@ class HostileInputTest {
               false));
     }
 
+    // The compatible DELETE names its session by body or query; both must agree and be well-formed.
+    for (String query : List.of("?sessionId=chat-1-x", "?sessionId=chat-1737201600000-other01")) {
+      out.add(
+          new Hostile(
+              "compat DELETE body and query " + query,
+              request(
+                  "DELETE",
+                  "/api/codebase/chat" + query,
+                  json(),
+                  ("{\"sessionId\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8)),
+              false));
+    }
+
     // Query tricks.
     for (String query : badQueries()) {
       out.add(
@@ -378,7 +391,8 @@ class HostileInputTest {
             "/api/codebase/chat",
             "/healthz",
             "/readyz",
-            "/metrics")) {
+            "/metrics",
+            "/openapi.json")) {
       for (String method : List.of("PUT", "OPTIONS", "TRACE", "FOO", "PATCH", "POST")) {
         if (Routes.match(path.replace(id, "x")).orElseThrow().route().allows(method)) {
           continue;
@@ -605,6 +619,10 @@ class HostileInputTest {
             "{\"role\":\"user\",\"content\":\"x\",\"timestamp\":1e400}",
             "{\"role\":\"user\",\"content\":\"x\",\"timestamp\":true}",
             "{\"role\":\"user\",\"content\":\"x\",\"timestamp\":99999999999999999999}",
+            "{\"role\":\"user\",\"content\":\"x\",\"timestamp\":\"+12025-01-18T12:00:00Z\"}",
+            "{\"role\":\"user\",\"content\":\"x\",\"timestamp\":\"-0001-01-18T12:00:00Z\"}",
+            "{\"role\":\"user\",\"content\":\"x\",\"timestamp\":\"0000-12-31T23:59:59Z\"}",
+            "{\"role\":\"user\",\"content\":\"x\",\"timestamp\":\"0001-01-01T00:30:00+01:00\"}",
             "{\"role\":\"user\",\"content\":\"a\\u0000b\"}",
             "{\"role\":\"user\",\"content\":\"\\udc00\"}",
             "{\"role\":\"user\",\"content\":\"x\",\"code\":{\"k\\u0000\":1}}",

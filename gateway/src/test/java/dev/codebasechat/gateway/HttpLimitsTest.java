@@ -138,6 +138,91 @@ class HttpLimitsTest {
         .isEqualTo(413);
   }
 
+  /**
+   * A client that writes its whole body before reading the answer, as Python's urllib does: the 413
+   * must reach it, which it cannot if the server closes with the body unread (the kernel then
+   * resets the connection, and the client sees a broken pipe).
+   */
+  @Test
+  void bodyOf12MiB_sentWholeBeforeReading_getsThe413() throws Exception {
+    gateway = start(4, Optional.empty());
+    int size = 12 * 1024 * 1024;
+    String head =
+        "POST /v1/sessions/chat-1737201600000-abcdef12/messages HTTP/1.1\r\nHost: x\r\n"
+            + "Authorization: Bearer "
+            + token()
+            + "\r\nContent-Type: application/json\r\nContent-Length: "
+            + size
+            + "\r\n\r\n";
+
+    Answer answer = sendWholeThenRead(head.getBytes(StandardCharsets.UTF_8), size, false);
+
+    assertThat(answer.status()).isEqualTo(413);
+    assertThat(answer.header("Connection")).contains("close");
+    assertThat(answer.json().path("code").asText()).isEqualTo("body_too_large");
+  }
+
+  @Test
+  void chunkedBodyOf12MiB_sentWholeBeforeReading_getsThe413() throws Exception {
+    gateway = start(4, Optional.empty());
+    String head =
+        "POST /v1/sessions/chat-1737201600000-abcdef12/messages HTTP/1.1\r\nHost: x\r\n"
+            + "Authorization: Bearer "
+            + token()
+            + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+    Answer answer =
+        sendWholeThenRead(head.getBytes(StandardCharsets.UTF_8), 12 * 1024 * 1024, true);
+
+    assertThat(answer.status()).isEqualTo(413);
+    assertThat(answer.json().path("code").asText()).isEqualTo("body_too_large");
+  }
+
+  /**
+   * Writes {@code head} and {@code bodyBytes} of body (chunked or not) in full, failing if the
+   * server breaks the connection first, then reads the answer.
+   */
+  private Answer sendWholeThenRead(byte[] head, int bodyBytes, boolean chunked) throws Exception {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", gateway.port()), 5_000);
+      socket.setSoTimeout(20_000);
+      CompletableFuture<Void> written =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  OutputStream out = socket.getOutputStream();
+                  out.write(head);
+                  byte[] piece = new byte[64 * 1024];
+                  java.util.Arrays.fill(piece, (byte) 'x');
+                  for (int sent = 0; sent < bodyBytes; sent += piece.length) {
+                    if (chunked) {
+                      out.write(
+                          (Integer.toHexString(piece.length) + "\r\n")
+                              .getBytes(StandardCharsets.US_ASCII));
+                      out.write(piece);
+                      out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                    } else {
+                      out.write(piece, 0, Math.min(piece.length, bodyBytes - sent));
+                    }
+                  }
+                  if (chunked) {
+                    out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                  }
+                  out.flush();
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
+      try {
+        written.get(30, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new AssertionError("the body could not be sent whole: " + e.getCause(), e);
+      }
+      return GatewayClient.readAnswer(socket.getInputStream())
+          .orElseThrow(() -> new AssertionError("closed without an answer"));
+    }
+  }
+
   @Test
   void wrongMethod_is405WithAllow_wrongMediaType415_unknownRoute404() {
     gateway = start(4, Optional.empty());

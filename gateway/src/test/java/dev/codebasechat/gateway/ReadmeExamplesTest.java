@@ -25,9 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * The README's "try it" block, run as written with bash and curl against a gateway on the embedded
- * default. Two substitutions only: the port (the README says 8080, the test takes a free one) and
- * the token, which comes from the same {@code token} subcommand run in-process instead of through
+ * The "try it" blocks of the README and of docs/http-api.md, run as written with bash and curl
+ * against a gateway on the embedded default; and the examples the docs show as test files are those
+ * files. Two substitutions only: the port (the README says 8080, the test takes a free one) and the
+ * token, which comes from the same {@code token} subcommand run in-process instead of through
  * {@code scripts/gateway} (that script would start a Maven build inside the test run).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -52,10 +53,15 @@ class ReadmeExamplesTest {
    */
   @Test
   void readmeJavaExamples_areTheTestFilesTheyName() throws Exception {
-    String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+    StringBuilder documents = new StringBuilder(Files.readString(Path.of("README.md")));
+    try (var docs = Files.list(Path.of("docs"))) {
+      for (Path doc : docs.filter(p -> p.toString().endsWith(".md")).sorted().toList()) {
+        documents.append('\n').append(Files.readString(doc, StandardCharsets.UTF_8));
+      }
+    }
     Matcher example =
         Pattern.compile("<!-- example: (\\S+) -->\n```java\n(.*?)\n```", Pattern.DOTALL)
-            .matcher(readme);
+            .matcher(documents);
     int found = 0;
     while (example.find()) {
       found++;
@@ -73,13 +79,14 @@ class ReadmeExamplesTest {
               .strip();
       assertThat(example.group(2).strip()).as(example.group(1)).isEqualTo(expected);
     }
-    assertThat(found).as("examples in the README").isPositive();
+    assertThat(found).as("examples in the README and the docs").isPositive();
   }
 
   @Test
-  void theThreeCurlCallsOfTheReadme_workAsWritten() throws Exception {
+  void theThreeCurlCallsOfTheHttpApiDoc_workAsWritten() throws Exception {
     assumeThat(onPath("curl")).as("curl is installed").isTrue();
-    String block = tryItBlock(Files.readString(Path.of("README.md"), StandardCharsets.UTF_8));
+    String block =
+        firstBashBlock(Files.readString(Path.of("docs/http-api.md"), StandardCharsets.UTF_8));
     Matcher tokenCommand = TOKEN_LINE.matcher(block);
     assertThat(tokenCommand.find()).as("the block mints its token with the token command").isTrue();
     assertThat(block.split("\ncurl ", -1)).as("three curl calls").hasSize(4);
@@ -105,14 +112,40 @@ class ReadmeExamplesTest {
         .isEqualTo(answers.get(0).path("sessionId").asText());
   }
 
-  /** The first bash block of the README's Gateway section. */
-  private static String tryItBlock(String readme) {
-    int section = readme.indexOf("\n## Gateway");
-    assertThat(section).as("README has a Gateway section").isPositive();
-    int start = readme.indexOf("```bash\n", section);
-    int end = readme.indexOf("\n```", start + 8);
-    assertThat(start).isPositive();
-    return readme.substring(start + "```bash\n".length(), end + 1);
+  @Test
+  void theCurlCallOfTheReadme_createsASession() throws Exception {
+    assumeThat(onPath("curl")).as("curl is installed").isTrue();
+    String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+    String block = firstBashBlock(readme.substring(readme.indexOf("\n## The gateway")));
+    Matcher tokenCommand = TOKEN_LINE.matcher(block);
+    assertThat(tokenCommand.find()).as("the block mints its token with the token command").isTrue();
+    Map<String, String> environment = Map.of("DATA_DIR", dataDir.toString());
+    gateway =
+        Gateway.builder(Settings.fromEnvironment(environment)).host("127.0.0.1").port(0).start();
+    String token = runTokenCommand(environment, tokenCommand.group(1));
+
+    List<JsonNode> answers =
+        runBash(
+            tokenCommand
+                .replaceFirst(Matcher.quoteReplacement("$README_TOKEN"))
+                .replace("localhost:8080", "localhost:" + gateway.port()),
+            token);
+
+    assertThat(answers)
+        .singleElement()
+        .satisfies(
+            created -> {
+              assertThat(created.path("id").asText()).startsWith("chat-");
+              assertThat(created.path("repo").asText()).isEqualTo("acme/app");
+            });
+  }
+
+  /** The first bash block of {@code document}. */
+  private static String firstBashBlock(String document) {
+    int start = document.indexOf("```bash\n");
+    assertThat(start).as("a bash block").isNotNegative();
+    int end = document.indexOf("\n```", start + 8);
+    return document.substring(start + "```bash\n".length(), end + 1);
   }
 
   private static String runTokenCommand(Map<String, String> environment, String user) {

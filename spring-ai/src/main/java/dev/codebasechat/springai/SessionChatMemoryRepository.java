@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.springframework.ai.chat.memory.ChatMemoryRepository;
 import org.springframework.ai.chat.messages.Message;
+import org.springframework.util.Assert;
 
 /**
  * A Spring AI {@link ChatMemoryRepository} that keeps every user's conversations in their own
@@ -34,7 +35,9 @@ import org.springframework.ai.chat.messages.Message;
  *
  * <p>User, assistant (with tool calls and media), system and tool response messages read back
  * equal, with a stable id and the time they were first stored ({@link #windowEntries}). Failures
- * are those of {@link SessionStore}. Thread-safe.
+ * are those of {@link SessionStore}. Arguments are checked as Spring AI's own repositories check
+ * them, before anything is read or stored: a {@code null} or blank conversation id, a {@code null}
+ * message list or a {@code null} message in it is an {@link IllegalArgumentException}. Thread-safe.
  */
 public final class SessionChatMemoryRepository implements ChatMemoryRepository {
   private final ConversationMemory<Message> memory;
@@ -61,26 +64,40 @@ public final class SessionChatMemoryRepository implements ChatMemoryRepository {
 
   @Override
   public List<Message> findByConversationId(String conversationId) {
+    checkConversationId(conversationId);
     return new ArrayList<>(memory.window(conversationId));
   }
 
   @Override
   public void saveAll(String conversationId, List<Message> messages) {
+    checkConversationId(conversationId);
+    Assert.notNull(messages, "messages cannot be null");
+    Assert.noNullElements(messages, "messages cannot contain null elements");
     memory.saveWindow(conversationId, messages);
   }
 
   @Override
   public void deleteByConversationId(String conversationId) {
+    checkConversationId(conversationId);
     memory.delete(conversationId);
   }
 
   /** The window with each message's stable id and first-stored time. */
   public List<StoredMessage<Message>> windowEntries(String conversationId) {
+    checkConversationId(conversationId);
     return memory.windowEntries(conversationId);
   }
 
   /** Every message of the conversation, those that fell out of the window included. */
   public List<StoredMessage<Message>> history(String conversationId) {
+    checkConversationId(conversationId);
     return memory.history(conversationId);
+  }
+
+  /**
+   * The words of Spring AI's own repositories, so that callers see one refusal whichever is used.
+   */
+  private static void checkConversationId(String conversationId) {
+    Assert.hasText(conversationId, "conversationId cannot be null or empty");
   }
 }

@@ -2,6 +2,7 @@ package dev.codebasechat.springai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.codebasechat.memory.CallerContext;
 import dev.codebasechat.memory.SessionStores;
@@ -18,8 +19,11 @@ import dev.codebasechat.testing.SupabaseUnderTest;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -244,6 +248,34 @@ abstract class SessionChatMemoryRepositoryBehaviour {
           .hasMessageContaining("cannot be stored");
 
       assertThat(repository.history("default")).isEmpty();
+    }
+  }
+
+  @Test
+  void nullsAndBlankIds_areRefusedAsSpringAIsOwnRepositoryRefusesThem_andNothingIsWritten() {
+    ChatMemoryRepository springAis = new InMemoryChatMemoryRepository();
+    List<Message> withANull = Arrays.asList(new UserMessage("a"), null);
+    Map<String, Consumer<ChatMemoryRepository>> calls = new LinkedHashMap<>();
+    calls.put("findByConversationId(null)", r -> r.findByConversationId(null));
+    calls.put("findByConversationId(\" \")", r -> r.findByConversationId(" "));
+    calls.put("saveAll(null, messages)", r -> r.saveAll(null, List.of(new UserMessage("a"))));
+    calls.put("saveAll(id, null)", r -> r.saveAll("default", null));
+    calls.put("saveAll(id, [message, null])", r -> r.saveAll("default", withANull));
+    calls.put("deleteByConversationId(null)", r -> r.deleteByConversationId(null));
+
+    try (var bound = CallerContext.bind(alice)) {
+      calls.forEach(
+          (call, action) -> {
+            Throwable expected = catchThrowable(() -> action.accept(springAis));
+            assertThat(expected).as(call).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> action.accept(repository))
+                .as(call)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(expected.getMessage());
+          });
+      assertThatThrownBy(() -> repository.history(null))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThat(repository.findConversationIds()).isEmpty();
     }
   }
 

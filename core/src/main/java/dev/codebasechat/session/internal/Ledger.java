@@ -123,25 +123,27 @@ public final class Ledger implements PendingOp.Confirmations {
     locks.run(session.id(), () -> cache.keepIfNewer(session));
   }
 
-  /** A revalidation found {@code held} as the database has it: the copy is current again. */
-  public void stillCurrent(ChatSession held) {
+  /** A revalidation found {@code cached} as the database has it: the copy is current again. */
+  public void stillCurrent(ChatSession cached) {
     locks.run(
-        held.id(),
+        cached.id(),
         () -> {
-          if (cache.peek(held.id()) == held) {
-            cache.validated(held.id());
+          if (cache.peek(cached.id()) == cached) {
+            cache.validated(cached.id());
           }
         });
   }
 
-  /** A revalidation brought {@code held} up to {@code updated}, unless the copy moved meanwhile. */
-  public void revalidated(ChatSession held, ChatSession updated) {
-    locks.run(held.id(), () -> cache.replace(held, updated, true));
+  /**
+   * A revalidation brought {@code cached} up to {@code updated}, unless the copy moved meanwhile.
+   */
+  public void revalidated(ChatSession cached, ChatSession updated) {
+    locks.run(cached.id(), () -> cache.replace(cached, updated, true));
   }
 
-  /** A revalidation could not apply what changed to {@code held}: read it whole next time. */
-  public void dropCached(ChatSession held) {
-    locks.run(held.id(), () -> cache.remove(held));
+  /** A revalidation could not apply what changed to {@code cached}: read it whole next time. */
+  public void dropCached(ChatSession cached) {
+    locks.run(cached.id(), () -> cache.remove(cached));
   }
 
   /** Drops whatever copy of {@code id} is cached: the next read asks the database. */
@@ -149,14 +151,14 @@ public final class Ledger implements PendingOp.Confirmations {
     locks.run(id, () -> cache.invalidate(id));
   }
 
-  /** The database no longer has {@code held} (deleted through another instance). */
-  public void deletedElsewhere(ChatSession held) {
+  /** The database no longer has {@code cached} (deleted through another instance). */
+  public void deletedElsewhere(ChatSession cached) {
     locks.run(
-        held.id(),
+        cached.id(),
         () -> {
-          cache.remove(held);
-          owners.forget(held.id());
-          journal.dropLocalCopy(held.id());
+          cache.remove(cached);
+          owners.forget(cached.id());
+          journal.dropLocalCopy(cached.id());
         });
   }
 

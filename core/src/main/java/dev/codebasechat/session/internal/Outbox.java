@@ -43,9 +43,6 @@ public final class Outbox {
   /** Whether other writes already waited behind the head when it was taken for sending. */
   private boolean backlogBehindHead;
 
-  /** Removed from its session's place: a write must go to the session's next outbox. */
-  private boolean retired;
-
   private @Nullable Instant oldestAcknowledged;
 
   /** When the latest pending write was acknowledged: the session's activity time meanwhile. */
@@ -131,18 +128,6 @@ public final class Outbox {
     headInFlight = false;
     lastFailure = failure;
     return ++failedAttempts;
-  }
-
-  /** Marks this outbox removed from its session's place when it is empty; whether it was. */
-  synchronized boolean retireIfEmpty() {
-    if (ops.isEmpty()) {
-      retired = true;
-    }
-    return retired;
-  }
-
-  synchronized boolean isRetired() {
-    return retired;
   }
 
   public synchronized boolean isEmpty() {

@@ -98,17 +98,23 @@ public final class Outboxes {
     return outboxes.values();
   }
 
+  /** Whether no session has an outbox. */
+  public boolean isEmpty() {
+    return outboxes.isEmpty();
+  }
+
   /** Sessions with an outbox. */
   public int size() {
     return outboxes.size();
   }
 
   /**
-   * Drops {@code outbox} from the map once it is empty. Skipped while a writer holds the session's
-   * lock: that writer is about to fill it (or drops it itself when it records nothing).
+   * Drops {@code outbox} from the map once it is empty, under its session's lock: a writer that
+   * holds it is recording into this outbox, so the removal waits for it and then sees it is not
+   * empty (a write never lands in an outbox that left the map).
    */
   public void removeIfEmpty(Outbox outbox) {
-    locks.tryRun(
+    locks.run(
         outbox.id,
         () -> {
           if (outbox.isEmpty()) {

@@ -73,8 +73,8 @@ public interface SessionBackend {
   /**
    * What changed in a session since a version the store holds: nothing ({@code unchanged}), or the
    * messages stored since (in history order) and the fields when they changed. {@code reset}:
-   * messages were removed or the held version is unknown, so {@code messages} is the whole history
-   * and {@code fields} is present.
+   * messages were removed or the cached version is unknown, so {@code messages} is the whole
+   * history and {@code fields} is present.
    */
   public record SessionChanges(
       long version,
@@ -90,17 +90,18 @@ public interface SessionBackend {
     }
 
     /**
-     * {@code held} brought up to date; empty when the result would not hold what the database says
-     * it holds, or a new message has the timestamp of one held (then only a whole read can tell).
+     * {@code cached} brought up to date; empty when the result would not hold what the database
+     * says it holds, or a new message has the timestamp of one cached (then only a whole read can
+     * tell).
      */
-    public Optional<ChatSession> applyTo(ChatSession held) {
-      ChatSession next = held;
-      if (!unchanged && !reset && messages.stream().anyMatch(held::tiesWith)) {
+    public Optional<ChatSession> applyTo(ChatSession cached) {
+      ChatSession next = cached;
+      if (!unchanged && !reset && messages.stream().anyMatch(cached::tiesWith)) {
         // Equal timestamps are ordered by arrival, which only the database knows: read it whole.
         return Optional.empty();
       }
       if (!unchanged) {
-        next = reset ? held.withMessages(messages) : held.withAdded(messages);
+        next = reset ? cached.withMessages(messages) : cached.withAdded(messages);
         if (fields.isPresent()) {
           Fields f = fields.get();
           next = next.withContext(f.repo(), f.currentFile(), f.contextCache(), f.metadata());

@@ -16,23 +16,23 @@ import java.util.function.Supplier;
  */
 public final class SessionLocks {
 
-  private static final class Held {
+  private static final class Entry {
     final ReentrantLock lock = new ReentrantLock();
 
     /** Threads holding or waiting for {@link #lock}; changed only inside the map's update. */
     int users;
   }
 
-  private final ConcurrentHashMap<SessionId, Held> locks = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<SessionId, Entry> locks = new ConcurrentHashMap<>();
 
   /** Runs {@code work} holding {@code id}'s lock, waiting for it if another thread holds it. */
   public <T> T withLock(SessionId id, Supplier<T> work) {
-    Held held = enter(id);
-    held.lock.lock();
+    Entry entry = enter(id);
+    entry.lock.lock();
     try {
       return work.get();
     } finally {
-      held.lock.unlock();
+      entry.lock.unlock();
       leave(id);
     }
   }
@@ -47,43 +47,17 @@ public final class SessionLocks {
         });
   }
 
-  /**
-   * Runs {@code work} holding {@code id}'s lock if nobody else holds it now; whether it ran. For
-   * work that another holder makes unnecessary (removing an outbox a writer is about to fill).
-   */
-  public boolean tryRun(SessionId id, Runnable work) {
-    Held held = enter(id);
-    try {
-      if (!held.lock.tryLock()) {
-        return false;
-      }
-      try {
-        work.run();
-        return true;
-      } finally {
-        held.lock.unlock();
-      }
-    } finally {
-      leave(id);
-    }
-  }
-
-  /** Sessions whose lock is held or awaited now (for tests). */
-  int inUse() {
-    return locks.size();
-  }
-
-  private Held enter(SessionId id) {
+  private Entry enter(SessionId id) {
     return locks.compute(
         id,
         (key, current) -> {
-          Held held = current == null ? new Held() : current;
-          held.users++;
-          return held;
+          Entry entry = current == null ? new Entry() : current;
+          entry.users++;
+          return entry;
         });
   }
 
   private void leave(SessionId id) {
-    locks.computeIfPresent(id, (key, held) -> --held.users == 0 ? null : held);
+    locks.computeIfPresent(id, (key, entry) -> --entry.users == 0 ? null : entry);
   }
 }

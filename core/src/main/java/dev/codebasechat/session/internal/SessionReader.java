@@ -100,10 +100,13 @@ public final class SessionReader {
   public @Nullable SessionRead cacheHit(Caller caller, SessionId id) {
     Optional<Outbox.Pending> pending = ledger.pendingOf(caller, id);
     ChatSession cached = cache.lookup(id);
-    if (cached != null && cached.owner().equals(caller.userId()) && cache.isFresh(id)) {
-      return ledger.answer(caller, id, pending, Optional.of(cached), cacheSource());
+    if (cached == null || !cached.owner().equals(caller.userId()) || !cache.isFresh(id)) {
+      return null;
     }
-    return null;
+    // Nothing pending, as almost always: the answer is the cached copy itself.
+    return pending.isEmpty()
+        ? new SessionRead(cached, cacheSource(), 0)
+        : ledger.answer(caller, id, pending, Optional.of(cached), cacheSource());
   }
 
   /** A read that missed the fresh cache: the cached copy brought up to date, or a whole read. */

@@ -7,6 +7,8 @@ import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.ReadSource;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionRead;
+import dev.codebasechat.session.SessionStorageException;
+import dev.codebasechat.sqlite.JournalException;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -14,7 +16,8 @@ import java.util.concurrent.CompletableFuture;
  * copy, under the session's own lock before it is answered. The table answers on the caller's
  * thread; concurrent writers of one session take turns, writers of different sessions share the
  * table's commits. This process is the table's only writer, so the cached copy is always what the
- * table holds.
+ * table holds. A write the table cannot record (a full disk, an I/O error) fails with {@link
+ * SessionStorageException}, as it does through the journal, and leaves the cached copy as it was.
  */
 public final class ThroughTheTable implements WritePath {
 
@@ -57,7 +60,7 @@ public final class ThroughTheTable implements WritePath {
               ack.messageCount(),
               0));
     } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
+      return CompletableFuture.failedFuture(notRecorded(id, e));
     }
   }
 
@@ -71,7 +74,7 @@ public final class ThroughTheTable implements WritePath {
                 locks.run(
                     id, () -> FutureResults.join(change.send(table, target(caller, id), ledger)));
               } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
+                return CompletableFuture.failedFuture(notRecorded(id, e));
               }
               return change.existsAfter().orElse(true)
                   ? history.of(caller, id)
@@ -79,6 +82,13 @@ public final class ThroughTheTable implements WritePath {
                       new SessionRead(
                           ChatSession.empty(id, caller.userId()), ReadSource.DATABASE, 0));
             });
+  }
+
+  /** The table's own failure to record, in the store's words; any other failure as it is. */
+  private static RuntimeException notRecorded(SessionId id, RuntimeException failure) {
+    return failure instanceof JournalException journal
+        ? new SessionStorageException(id, journal)
+        : failure;
   }
 
   private static PendingOp.Target target(Caller caller, SessionId id) {
