@@ -2,6 +2,7 @@ package dev.codebasechat.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.codebasechat.session.internal.HistoryOrder;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -81,28 +82,41 @@ public record ChatSession(
    * This session with {@code additions} placed in the history's order: each message goes after the
    * last one whose timestamp is not later than its own (so after those with the same timestamp),
    * which is where the database puts it. A message whose id the session already holds is left out,
-   * as the database leaves it out. Costs O(additions) when they are the newest, as they almost
-   * always are.
+   * as the database leaves it out. Costs one copy of the history and, for a few additions, a scan
+   * of the ids for each (no index of the ids is built: an append adds one message or a few).
    */
   public ChatSession withAdded(List<ChatMessage> additions) {
     if (additions.isEmpty()) {
       return this;
     }
-    Set<MessageId> present = new HashSet<>(messages.size() + additions.size());
-    messages.forEach(message -> present.add(message.id()));
     List<ChatMessage> merged = new ArrayList<>(messages.size() + additions.size());
     merged.addAll(messages);
+    boolean many = additions.size() > FEW_ADDITIONS;
+    Set<MessageId> present = many ? new HashSet<>() : Set.of();
+    if (many) {
+      messages.forEach(message -> present.add(message.id()));
+    }
     for (ChatMessage message : additions) {
-      if (!present.add(message.id())) {
+      boolean held = many ? !present.add(message.id()) : holds(merged, message.id());
+      if (held) {
         continue;
       }
-      int at = merged.size();
-      while (at > 0 && merged.get(at - 1).timestamp().isAfter(message.timestamp())) {
-        at--;
-      }
-      merged.add(at, message);
+      HistoryOrder.place(merged, message);
     }
     return withMessages(merged);
+  }
+
+  /** Up to this many additions are checked against the ids by a scan instead of a set. */
+  private static final int FEW_ADDITIONS = 8;
+
+  /** Whether {@code messages} has one with {@code id}; newest first, where a re-sent one is. */
+  private static boolean holds(List<ChatMessage> messages, MessageId id) {
+    for (int i = messages.size() - 1; i >= 0; i--) {
+      if (messages.get(i).id().equals(id)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

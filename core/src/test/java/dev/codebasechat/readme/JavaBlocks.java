@@ -23,6 +23,7 @@ import javax.tools.ToolProvider;
  * core's test jar). Every block is a complete compilation unit whose first line names the artifacts
  * a reader adds ({@code // dev.codebasechat:chat-session-core}); the test of the module that has
  * those artifacts compiles and runs it.
+ *
  * <p>{@link #bySection} splits one document by its {@code ## } sections, each meant to compile on
  * its own.
  */

@@ -183,6 +183,55 @@ class SessionValuesTest {
   }
 
   @Test
+  void session_withAdded_leavesOutAnIdItHolds_whenAFewAreAdded() {
+    ChatMessage first = ChatMessage.user("a").withTimestamp(clock.instant());
+    ChatMessage second = ChatMessage.user("b").withTimestamp(clock.instant());
+    ChatSession session =
+        ChatSession.empty(SessionId.of("chat-1-abcdef"), java.util.UUID.randomUUID())
+            .withAdded(java.util.List.of(first, second));
+
+    ChatSession again = session.withAdded(java.util.List.of(first, first, second));
+
+    assertThat(again.messages()).containsExactly(first, second);
+  }
+
+  @Test
+  void session_withAdded_leavesOutHeldAndRepeatedIds_whenManyAreAdded() {
+    ChatMessage held = ChatMessage.user("held").withTimestamp(clock.instant());
+    ChatSession session =
+        ChatSession.empty(SessionId.of("chat-1-abcdef"), java.util.UUID.randomUUID())
+            .withAdded(java.util.List.of(held));
+    java.util.List<ChatMessage> batch = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      batch.add(ChatMessage.user("m" + i).withTimestamp(clock.instant()));
+    }
+    java.util.List<ChatMessage> sent = new java.util.ArrayList<>(batch);
+    sent.add(held);
+    sent.add(batch.get(3));
+
+    ChatSession after = session.withAdded(sent);
+
+    java.util.List<ChatMessage> expected = new java.util.ArrayList<>(java.util.List.of(held));
+    expected.addAll(batch);
+    assertThat(after.messages()).containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void session_withAdded_placesAnEarlierMessageAfterThoseNotLater() {
+    Instant t = clock.instant();
+    ChatMessage late = ChatMessage.user("late").withTimestamp(t.plusSeconds(2));
+    ChatMessage same = ChatMessage.user("same").withTimestamp(t.plusSeconds(1));
+    ChatMessage early = ChatMessage.user("early").withTimestamp(t.plusSeconds(1));
+    ChatSession session =
+        ChatSession.empty(SessionId.of("chat-1-abcdef"), java.util.UUID.randomUUID())
+            .withAdded(java.util.List.of(same, late));
+
+    ChatSession after = session.withAdded(java.util.List.of(early));
+
+    assertThat(after.messages()).containsExactly(same, early, late);
+  }
+
+  @Test
   void chatMessage_madeByRole_hasAFreshIdAndNoTimeUntilAStoreStampsIt() {
     ChatMessage made = ChatMessage.user("hi");
 

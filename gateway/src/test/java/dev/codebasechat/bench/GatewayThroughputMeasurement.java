@@ -77,6 +77,7 @@ public final class GatewayThroughputMeasurement {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     String readProfile = "";
     String appendProfile = "";
+    String appendCpuProfile = "";
     List<String> appendPathsForProfile = new ArrayList<>();
     try {
       if (gatewayBuilt) {
@@ -248,6 +249,15 @@ public final class GatewayThroughputMeasurement {
                 "POST",
                 "{\"id\":\"p%ID%\",\"role\":\"user\",\"content\":\"profiling\"}",
                 List.of("Authorization: Bearer " + token, "Content-Type: application/json"));
+        // The same appends seen by JFR: where the CPU of an append goes, beside what it waits for.
+        appendCpuProfile =
+            profile(
+                gateway,
+                true,
+                prefixed("http://127.0.0.1:" + gatewayPort, appendPathsForProfile),
+                "POST",
+                "{\"id\":\"q%ID%\",\"role\":\"user\",\"content\":\"profiling\"}",
+                List.of("Authorization: Bearer " + token, "Content-Type: application/json"));
       }
     } finally {
       if (gateway != null) {
@@ -257,7 +267,15 @@ public final class GatewayThroughputMeasurement {
         }
       }
     }
-    write(options, generator, gatewayBuilt, seconds, results, readProfile, appendProfile);
+    write(
+        options,
+        generator,
+        gatewayBuilt,
+        seconds,
+        results,
+        readProfile,
+        appendProfile,
+        appendCpuProfile);
     BenchSupport.exit();
   }
 
@@ -268,7 +286,8 @@ public final class GatewayThroughputMeasurement {
       int seconds,
       List<LoadResult> results,
       String readProfile,
-      String appendProfile)
+      String appendProfile,
+      String appendCpuProfile)
       throws IOException {
     Map<String, Double> figures = new LinkedHashMap<>();
     LoadResult ceiling = results.get(0);
@@ -373,6 +392,8 @@ public final class GatewayThroughputMeasurement {
                         + ". Appends, thread dumps every"
                         + " 200 ms (which also show threads waiting for a lock) — "
                         + appendProfile
+                        + ". The same appends, JFR execution samples (where their CPU goes) — "
+                        + appendCpuProfile
                         + ".",
                     "The ceiling writes a prepared buffer from Undertow's I/O thread. A cached read of the gateway is"
                         + " answered on the I/O thread too, when nothing in it can wait: the token is one the verifier has"

@@ -184,15 +184,22 @@ public final class Ledger implements PendingOp.Confirmations {
             }
             return;
           }
-          ChatSession next = append.applyTo(cached);
+          boolean storedWhole =
+              ack.appended() == append.messages().size() && append.idsAreDistinct();
+          ChatSession next = storedWhole ? append.applyStoredWhole(cached) : append.applyTo(cached);
           boolean consistent =
               next.messageCount() == ack.messageCount()
                   && cached.messageCount() + ack.appended() == ack.messageCount()
                   && (ack.version() == cached.version() + 1
                       || (ack.appended() == 0 && ack.version() == cached.version()));
           if (consistent) {
-            cache.replace(
-                cached, next.withVersion(ack.version()).withLastActivity(ack.lastActivity()), true);
+            ChatSession stored =
+                next.withVersion(ack.version()).withLastActivity(ack.lastActivity());
+            if (storedWhole) {
+              cache.replaceAdding(cached, stored, append.messages(), true);
+            } else {
+              cache.replace(cached, stored, true);
+            }
           } else if (cache.copiesAreCurrent()) {
             // This process is the only writer, so this cannot be; never answer a copy in doubt.
             cache.invalidate(id);

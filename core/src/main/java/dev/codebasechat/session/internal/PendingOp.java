@@ -136,13 +136,31 @@ public sealed interface PendingOp {
 
     @Override
     public ChatSession applyTo(ChatSession session) {
-      return session
-          .withAdded(messages)
-          .withContext(
-              repo.or(session::repo),
-              currentFile.or(session::currentFile),
-              session.contextCache(),
-              session.metadata());
+      return withContextOn(session, session.withAdded(messages));
+    }
+
+    /**
+     * {@link #applyTo} for an append the database reports it stored whole ({@code appended} is
+     * every message sent): then none of the ids was in the session, and none is checked again,
+     * which would cost a scan of the history for each message.
+     */
+    public ChatSession applyStoredWhole(ChatSession session) {
+      return withContextOn(
+          session, session.withMessages(HistoryOrder.placed(session.messages(), messages)));
+    }
+
+    /** Whether no two messages of this append share an id. */
+    boolean idsAreDistinct() {
+      return messages.size() < 2
+          || messages.stream().map(ChatMessage::id).distinct().count() == messages.size();
+    }
+
+    private ChatSession withContextOn(ChatSession session, ChatSession withMessages) {
+      return withMessages.withContext(
+          repo.or(session::repo),
+          currentFile.or(session::currentFile),
+          session.contextCache(),
+          session.metadata());
     }
 
     @Override

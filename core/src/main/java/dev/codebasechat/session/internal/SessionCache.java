@@ -6,6 +6,7 @@ import com.google.common.cache.CacheBuilder;
 import com.google.common.cache.CacheStats;
 import com.google.common.cache.RemovalCause;
 import com.google.common.cache.RemovalNotification;
+import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.SessionId;
 import io.micrometer.core.instrument.Gauge;
@@ -13,6 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.GuavaCacheMetrics;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -32,6 +34,16 @@ public final class SessionCache {
 
   /** When each cached session was last known to match the database ({@link Clock#millis()}). */
   private final ConcurrentHashMap<SessionId, Long> validatedAt = new ConcurrentHashMap<>();
+
+  /**
+   * The messages' part of each cached session's weight, with the history it was summed over
+   * (matched by identity: histories are immutable). The cache weighs every session it stores, and
+   * an append stores its session again: with this it weighs what the append added, not the whole
+   * history again, which made an append cost O(messages).
+   */
+  private final ConcurrentHashMap<SessionId, WeighedHistory> weighed = new ConcurrentHashMap<>();
+
+  private record WeighedHistory(List<ChatMessage> history, long bytes) {}
 
   private final ConfirmationStamps stamps;
   private final JournalBridge journal;
@@ -62,7 +74,7 @@ public final class SessionCache {
     this.sessions =
         CacheBuilder.newBuilder()
             .maximumWeight(maxWeightBytes)
-            .weigher((SessionId id, ChatSession session) -> SessionWeigher.weigh(session))
+            .weigher(this::weigh)
             .expireAfterAccess(idleExpiry)
             .ticker(ticker)
             .recordStats()
@@ -70,6 +82,7 @@ public final class SessionCache {
                 (RemovalNotification<SessionId, ChatSession> removed) -> {
                   if (removed.getCause() != RemovalCause.REPLACED && removed.getKey() != null) {
                     validatedAt.remove(removed.getKey());
+                    weighed.remove(removed.getKey());
                   }
                 })
             .build();
@@ -160,6 +173,37 @@ public final class SessionCache {
       validatedAt.remove(updated.id());
     }
     return true;
+  }
+
+  /**
+   * {@link #replace} for an {@code updated} that is {@code expected} with {@code added} messages
+   * (and perhaps another context): weighed by what was added.
+   */
+  boolean replaceAdding(
+      ChatSession expected, ChatSession updated, List<ChatMessage> added, boolean current) {
+    WeighedHistory before = weighed.get(expected.id());
+    if (before == null || before.history() != expected.messages()) {
+      return replace(expected, updated, current);
+    }
+    WeighedHistory after =
+        new WeighedHistory(updated.messages(), before.bytes() + SessionWeigher.historyBytes(added));
+    weighed.put(updated.id(), after);
+    boolean replaced = replace(expected, updated, current);
+    if (!replaced) {
+      weighed.remove(updated.id(), after); // not cached: nothing of it is kept
+    }
+    return replaced;
+  }
+
+  /** The weight of {@code session}, its history's part from {@link #weighed} when it is known. */
+  private int weigh(SessionId id, ChatSession session) {
+    WeighedHistory known = weighed.get(id);
+    if (known != null && known.history() == session.messages()) {
+      return SessionWeigher.weigh(session, known.bytes());
+    }
+    long bytes = SessionWeigher.historyBytes(session.messages());
+    weighed.put(id, new WeighedHistory(session.messages(), bytes));
+    return SessionWeigher.weigh(session, bytes);
   }
 
   /** Caches {@code session}, the whole state of a session nothing was stored under yet. */
