@@ -17,7 +17,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The README's example of a user's test ("Testing your service against real SQL"). */
+/** The example of a user's test in docs/testing.md ("Against real SQL"). */
 // README-EXAMPLE-START
 class ChatHistoryTest {
   // Once per class: embedded PostgreSQL 17 with the project's migrations, behind a PostgREST-

@@ -73,6 +73,7 @@ class ReadmeExamplesTest {
                   line ->
                       !line.startsWith("package ")
                           && !line.startsWith("/** The README")
+                          && !line.startsWith("/** The example")
                           && !line.contains("README-EXAMPLE-"))
               .collect(java.util.stream.Collectors.joining("\n"))
               .replaceAll("\n{3,}", "\n\n")
