@@ -68,6 +68,10 @@ import org.xnio.Options;
  * <p>{@link #close()} is graceful: new requests are refused (503), requests in flight finish
  * (bounded), the listener stops, the store is flushed within the flush timeout and what could not
  * be flushed is reported (it stays in the journal for the next start). Thread-safe.
+ *
+ * <p><b>Why this file is long.</b> The request pipeline above and the graceful close share the
+ * listener, the worker pool and the store, and the {@link Builder} (about 140 lines) checks every
+ * setting before anything starts; the routes themselves are in {@code SessionRoutes}.
  */
 public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
