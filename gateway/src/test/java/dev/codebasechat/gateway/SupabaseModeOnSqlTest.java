@@ -10,12 +10,16 @@ import dev.codebasechat.testing.Outage;
 import dev.codebasechat.testing.RecordedRequest;
 import dev.codebasechat.testing.SupabaseTestServer;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -46,6 +50,10 @@ class SupabaseModeOnSqlTest {
   }
 
   private GatewayClient start() {
+    return start(Clock.systemUTC());
+  }
+
+  private GatewayClient start(Clock clock) {
     gateway =
         Gateway.builder(
                 Settings.fromEnvironment(
@@ -62,11 +70,35 @@ class SupabaseModeOnSqlTest {
                         "1",
                         "GATEWAY_DATABASE_TIMEOUT_MS",
                         "500")))
+            .clock(clock)
             .host("127.0.0.1")
             .port(0)
             .flushTimeout(Duration.ofSeconds(5))
             .start();
     return new GatewayClient(gateway.port());
+  }
+
+  /**
+   * The system's time, one microsecond later than its last answer when the system's has not moved.
+   */
+  private static final class AlwaysLater extends Clock {
+    private final AtomicReference<Instant> last = new AtomicReference<>(Instant.EPOCH);
+
+    @Override
+    public Instant instant() {
+      Instant now = Instant.now();
+      return last.updateAndGet(previous -> now.isAfter(previous) ? now : previous.plusNanos(1_000));
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      throw new UnsupportedOperationException("UTC only");
+    }
   }
 
   private static int stored(String id) {
@@ -206,18 +238,16 @@ class SupabaseModeOnSqlTest {
 
   @Test
   void lastActivity_ofAHeldSession_movesWithItsAppendsAndPatches() throws Exception {
-    GatewayClient client = start();
+    GatewayClient client = start(new AlwaysLater()); // every stamp later than the one before
     String token = supabase.tokenFor(supabase.newUser());
     JsonNode created = client.post("/v1/sessions", token, "").json();
     String id = created.path("id").asText();
     String before = created.path("lastActivity").asText();
     for (int i = 0; i < 4; i++) {
-      Thread.sleep(2); // a later microsecond
       client.post("/v1/sessions/" + id + "/messages", token, message("m" + i));
     }
     String afterAppends =
         client.get("/v1/sessions/" + id, token).json().path("lastActivity").asText();
-    Thread.sleep(2);
     client.patch("/v1/sessions/" + id, token, "{\"repo\":\"acme/web\"}");
     Answer afterPatch = client.get("/v1/sessions/" + id, token);
 
