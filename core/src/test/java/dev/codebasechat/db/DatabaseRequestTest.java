@@ -58,6 +58,48 @@ class DatabaseRequestTest {
   }
 
   @OnEachPostgresMajor
+  void run_asARole_appliesTheRolesOwnSettings(PostgresMajor major) throws SQLException {
+    String sql = "select current_setting('statement_timeout')";
+
+    String anon = db(major).request(DatabaseRequest.asAnon(), c -> query(c, sql));
+    String user = db(major).request(DatabaseRequest.asUser(UUID.randomUUID()), c -> query(c, sql));
+
+    assertThat(anon).isEqualTo("3s");
+    assertThat(user).isEqualTo("8s");
+  }
+
+  @OnEachPostgresMajor
+  void run_withHeaders_setsRequestHeadersAndEmptyCookies(PostgresMajor major) throws SQLException {
+    String sql =
+        "select current_setting('request.headers')::json ->> 'prefer'"
+            + " || '|' || current_setting('request.cookies')";
+
+    String seen =
+        db(major)
+            .request(
+                DatabaseRequest.asAnon().withHeaders("{\"prefer\":\"return=minimal\"}"),
+                c -> query(c, sql));
+
+    assertThat(seen).isEqualTo("return=minimal|{}");
+  }
+
+  @OnEachPostgresMajor
+  void run_readOnlyPost_failsToWriteWith25006(PostgresMajor major) {
+    SQLException e =
+        sqlError(
+            () ->
+                db(major)
+                    .request(
+                        DatabaseRequest.asServiceRole().to("POST", "/rpc/f").readOnly(),
+                        c ->
+                            c.createStatement()
+                                .executeUpdate(
+                                    "delete from public.codebase_chat_sessions where false")));
+
+    assertThat(e.getSQLState()).isEqualTo("25006");
+  }
+
+  @OnEachPostgresMajor
   void run_getWritingTable_failsWith25006(PostgresMajor major) {
     SQLException e =
         sqlError(

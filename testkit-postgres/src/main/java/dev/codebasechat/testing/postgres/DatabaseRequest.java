@@ -6,15 +6,18 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 
 /**
- * What PostgREST does around every request (reference/postgrest.md §3.2, §3.8), for running SQL
- * exactly as a request with a given JWT would: one transaction ({@code READ ONLY} for GET/HEAD),
- * then {@code set_config('role', …, true)}, {@code set_config('request.jwt.claims', …, true)},
- * {@code request.method} and {@code request.path}, all transaction-local; then the work; commit, or
- * rollback if the work throws.
+ * What PostgREST does around every request (reference/postgrest.md §3.2, §3.8), written once for
+ * the PostgreSQL backend of the test server and for tests that run SQL as a request would: one
+ * transaction ({@code READ ONLY} for GET and HEAD, and for calls of functions that are not
+ * volatile), then, transaction-local, the {@code search_path}, the settings stored for the role
+ * ({@code ALTER ROLE … SET}, such as its {@code statement_timeout}), {@code role}, {@code
+ * request.jwt.claims}, {@code request.method}, {@code request.path}, {@code request.headers} and
+ * {@code request.cookies}; then the work; commit, or rollback if the work throws.
  *
  * <p>Immutable and thread-safe; the connection passed to {@link #run} must be logged in as {@code
  * authenticator} (so that switching role behaves as in production) and must not be used by another
@@ -23,22 +26,48 @@ import java.util.UUID;
 public final class DatabaseRequest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * The settings PostgreSQL stores for a role (in this database, or in all), applied in the order
+   * that lets this database's override the others; only those a user may set, as PostgREST does.
+   */
+  private static final String ROLE_SETTINGS =
+      "(select pg_catalog.count(pg_catalog.set_config(x.name, x.value, true)) from ("
+          + "select pg_catalog.split_part(c.setting, '=', 1) as name,"
+          + " pg_catalog.substr(c.setting, pg_catalog.strpos(c.setting, '=') + 1) as value"
+          + " from pg_catalog.pg_db_role_setting s"
+          + " join pg_catalog.pg_roles r on r.oid = s.setrole"
+          + " cross join lateral pg_catalog.unnest(s.setconfig) with ordinality as c(setting, n)"
+          + " join pg_catalog.pg_settings p"
+          + " on p.name = pg_catalog.split_part(c.setting, '=', 1) and p.context = 'user'"
+          + " where r.rolname = ? and s.setdatabase in (0, (select d.oid from pg_catalog.pg_database d"
+          + " where d.datname = pg_catalog.current_database()))"
+          + " order by s.setdatabase, c.n) x)";
+
   private final String role;
   private final String claims;
   private final String method;
   private final String path;
+  private final String headers;
+  private final boolean readOnly;
 
-  private DatabaseRequest(String role, String claims, String method, String path) {
+  private DatabaseRequest(
+      String role, String claims, String method, String path, String headers, boolean readOnly) {
     this.role = role;
     this.claims = claims;
     this.method = method;
     this.path = path;
+    this.headers = headers;
+    this.readOnly = readOnly;
+  }
+
+  private DatabaseRequest(String role, String claims) {
+    this(role, claims, "POST", "/", "{}", false);
   }
 
   /** A request without a user JWT (only the publishable/anon key): role {@code anon}. */
   public static DatabaseRequest asAnon() {
     ObjectNode claims = JSON.createObjectNode().put("role", "anon");
-    return new DatabaseRequest("anon", claims.toString(), "POST", "/");
+    return new DatabaseRequest("anon", claims.toString());
   }
 
   /** A request with the access token of a signed-in user. */
@@ -57,13 +86,13 @@ public final class DatabaseRequest {
             .put("role", "authenticated")
             .put("aud", "authenticated")
             .put("is_anonymous", anonymousSignIn);
-    return new DatabaseRequest("authenticated", claims.toString(), "POST", "/");
+    return new DatabaseRequest("authenticated", claims.toString());
   }
 
   /** A request with the service key (role {@code service_role}, no user). */
   public static DatabaseRequest asServiceRole() {
     ObjectNode claims = JSON.createObjectNode().put("role", "service_role").put("iss", "supabase");
-    return new DatabaseRequest("service_role", claims.toString(), "POST", "/");
+    return new DatabaseRequest("service_role", claims.toString());
   }
 
   /**
@@ -71,12 +100,26 @@ public final class DatabaseRequest {
    * edge cases such as a token with role authenticated but no {@code sub}.
    */
   public static DatabaseRequest withClaims(String role, String claimsJson) {
-    return new DatabaseRequest(role, claimsJson, "POST", "/");
+    return new DatabaseRequest(role, claimsJson);
   }
 
   /** This request with HTTP method {@code method} (GET and HEAD run read-only) on {@code path}. */
   public DatabaseRequest to(String method, String path) {
-    return new DatabaseRequest(role, claims, method.toUpperCase(Locale.ROOT), path);
+    String upper = method.toUpperCase(Locale.ROOT);
+    boolean reads = upper.equals("GET") || upper.equals("HEAD");
+    return new DatabaseRequest(role, claims, upper, path, headers, reads);
+  }
+
+  /**
+   * This request with these headers, a JSON object of lower-case names, as {@code request.headers}.
+   */
+  public DatabaseRequest withHeaders(String headersJson) {
+    return new DatabaseRequest(role, claims, method, path, headersJson, readOnly);
+  }
+
+  /** This request run read-only: PostgREST's call of a function that is not volatile. */
+  public DatabaseRequest readOnly() {
+    return new DatabaseRequest(role, claims, method, path, headers, true);
   }
 
   public String role() {
@@ -91,36 +134,49 @@ public final class DatabaseRequest {
 
   /**
    * Runs {@code work} as this request on {@code authenticator}; returns its result after commit. A
-   * {@link SQLException} from the work rolls the transaction back and is rethrown unchanged, so
-   * tests can assert its SQLSTATE.
+   * {@link SQLException} or runtime exception from the work rolls the transaction back and is
+   * rethrown unchanged, so tests can assert its SQLSTATE.
    */
   public <T> T run(Connection authenticator, SqlWork<T> work) throws SQLException {
     authenticator.setAutoCommit(false);
     try {
-      if (method.equals("GET") || method.equals("HEAD")) {
-        try (Statement statement = authenticator.createStatement()) {
-          statement.execute("set transaction read only");
-        }
-      }
-      try (PreparedStatement setup =
-          authenticator.prepareStatement(
-              "select set_config('search_path', 'public, extensions', true), set_config('role', ?, true),"
-                  + " set_config('request.jwt.claims', ?, true), set_config('request.method', ?, true),"
-                  + " set_config('request.path', ?, true)")) {
-        setup.setString(1, role);
-        setup.setString(2, claims);
-        setup.setString(3, method);
-        setup.setString(4, path);
-        setup.executeQuery().close();
-      }
+      setUp(authenticator);
       T result = work.apply(authenticator);
       authenticator.commit();
+      authenticator.setAutoCommit(true);
       return result;
     } catch (SQLException | RuntimeException e) {
-      authenticator.rollback();
+      try {
+        authenticator.rollback();
+        authenticator.setAutoCommit(true);
+      } catch (SQLException broken) {
+        e.addSuppressed(broken); // the connection broke: what the work met is still the answer
+      }
       throw e;
-    } finally {
-      authenticator.setAutoCommit(true);
+    }
+  }
+
+  private void setUp(Connection authenticator) throws SQLException {
+    if (readOnly) {
+      try (Statement statement = authenticator.createStatement()) {
+        statement.execute("set transaction read only");
+      }
+    }
+    try (PreparedStatement setup =
+        authenticator.prepareStatement(
+            "select pg_catalog.set_config('search_path', 'public, extensions', true), "
+                + ROLE_SETTINGS
+                + ", pg_catalog.set_config('role', ?, true),"
+                + " pg_catalog.set_config('request.jwt.claims', ?, true),"
+                + " pg_catalog.set_config('request.method', ?, true),"
+                + " pg_catalog.set_config('request.path', ?, true),"
+                + " pg_catalog.set_config('request.headers', ?, true),"
+                + " pg_catalog.set_config('request.cookies', '{}', true)")) {
+      List<String> values = List.of(role, role, claims, method, path, headers);
+      for (int i = 0; i < values.size(); i++) {
+        setup.setString(i + 1, values.get(i));
+      }
+      setup.executeQuery().close();
     }
   }
 }

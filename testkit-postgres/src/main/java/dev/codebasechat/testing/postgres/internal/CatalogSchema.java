@@ -22,27 +22,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * What PostgREST reads from the catalog at start (and on a schema reload): the tables and views of
  * the exposed schema with their columns' types and primary keys, its functions with their input
- * parameters, defaults, volatility and return kind (a {@link Schema}), and the settings of each
- * role (applied when a request switches to it). Immutable.
+ * parameters, defaults, volatility and return kind: a {@link Schema}. Stateless.
  */
 final class CatalogSchema {
-  final Schema schema;
-  private final Map<String, List<Map.Entry<String, String>>> roleSettings;
+  private CatalogSchema() {}
 
-  private CatalogSchema(Schema schema, Map<String, List<Map.Entry<String, String>>> roleSettings) {
-    this.schema = schema;
-    this.roleSettings = roleSettings;
-  }
-
-  /** Settings stored for {@code role} ({@code ALTER ROLE … SET}), in this database or all. */
-  List<Map.Entry<String, String>> settingsOf(String role) {
-    return roleSettings.getOrDefault(role, List.of());
-  }
-
-  static CatalogSchema load(Connection connection, String schema) throws SQLException {
-    return new CatalogSchema(
-        new Schema(schema, tables(connection, schema), routines(connection, schema)),
-        roleSettings(connection));
+  static Schema load(Connection connection, String schema) throws SQLException {
+    return new Schema(schema, tables(connection, schema), routines(connection, schema));
   }
 
   private static Map<String, Table> tables(Connection connection, String schema)
@@ -145,31 +131,6 @@ final class CatalogSchema {
     Map<String, List<Routine>> frozen = new HashMap<>();
     routines.forEach((name, list) -> frozen.put(name, List.copyOf(list)));
     return Map.copyOf(frozen);
-  }
-
-  private static Map<String, List<Map.Entry<String, String>>> roleSettings(Connection connection)
-      throws SQLException {
-    Map<String, List<Map.Entry<String, String>>> settings = new HashMap<>();
-    try (PreparedStatement statement =
-            connection.prepareStatement(
-                "select r.rolname, c.setting from pg_catalog.pg_db_role_setting s"
-                    + " join pg_catalog.pg_roles r on r.oid = s.setrole"
-                    + " cross join lateral unnest(s.setconfig) as c(setting)"
-                    + " join pg_catalog.pg_settings p on p.name = split_part(c.setting, '=', 1) and p.context = 'user'"
-                    + " where s.setdatabase in (0, (select oid from pg_catalog.pg_database where datname = current_database()))"
-                    + " order by s.setdatabase");
-        ResultSet rs = statement.executeQuery()) {
-      while (rs.next()) {
-        String setting = rs.getString(2);
-        int eq = setting.indexOf('=');
-        if (eq > 0) {
-          settings
-              .computeIfAbsent(rs.getString(1), r -> new ArrayList<>())
-              .add(Map.entry(setting.substring(0, eq), setting.substring(eq + 1)));
-        }
-      }
-    }
-    return settings;
   }
 
   private static List<String> strings(@Nullable Array array) throws SQLException {

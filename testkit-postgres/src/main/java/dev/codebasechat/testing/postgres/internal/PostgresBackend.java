@@ -9,6 +9,7 @@ import dev.codebasechat.testing.internal.Json;
 import dev.codebasechat.testing.internal.PostgrestError;
 import dev.codebasechat.testing.internal.Schema;
 import dev.codebasechat.testing.internal.Statement;
+import dev.codebasechat.testing.postgres.DatabaseRequest;
 import dev.codebasechat.testing.postgres.EmbeddedSupabase;
 import dev.codebasechat.testing.postgres.MigrationRunner;
 import dev.codebasechat.testing.postgres.PostgresMajor;
@@ -23,7 +24,6 @@ import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,12 +34,9 @@ import org.postgresql.util.ServerErrorMessage;
 /**
  * The PostgreSQL backend: one database of an {@link EmbeddedSupabase} cluster with the migrations
  * applied, reached as PostgREST reaches it: a pool ({@code db-pool}) of {@code authenticator}
- * connections, one transaction per request ({@code READ ONLY} for reads and non-volatile
- * functions), PostgREST's pre-request settings ({@code search_path}, the role's own settings,
- * {@code role}, {@code request.jwt.claims}, {@code request.method}, {@code request.path}, {@code
- * request.headers}, {@code request.cookies}), then the statement of {@link PostgrestSql}. Every
- * rule of the data (types, constraints, grants, Row Level Security, the functions) is the
- * database's own. Thread-safe.
+ * connections, each request a {@link DatabaseRequest} (its transaction and PostgREST's settings)
+ * running the statement of {@link PostgrestSql}. Every rule of the data (types, constraints,
+ * grants, Row Level Security, the functions) is the database's own. Thread-safe.
  */
 public final class PostgresBackend implements Backend {
 
@@ -58,7 +55,7 @@ public final class PostgresBackend implements Backend {
   private final Set<UUID> knownUsers = ConcurrentHashMap.newKeySet();
   private @Nullable SupabaseDatabase database;
   private @Nullable HikariDataSource pool;
-  private volatile @Nullable CatalogSchema catalog;
+  private volatile @Nullable Schema schema;
 
   public PostgresBackend(Options options) {
     this.options = options;
@@ -104,7 +101,7 @@ public final class PostgresBackend implements Backend {
   /** Reads the schema cache again, as PostgREST does on {@code NOTIFY pgrst, 'reload schema'}. */
   public void reloadSchema() {
     try (Connection connection = pool().getConnection()) {
-      catalog = CatalogSchema.load(connection, SCHEMA);
+      schema = CatalogSchema.load(connection, SCHEMA);
     } catch (SQLException e) {
       throw new IllegalStateException("could not load the schema cache: " + e.getMessage(), e);
     }
@@ -112,10 +109,6 @@ public final class PostgresBackend implements Backend {
 
   private synchronized HikariDataSource pool() {
     return started(pool);
-  }
-
-  private CatalogSchema catalog() {
-    return started(catalog);
   }
 
   private static <T> T started(@Nullable T part) {
@@ -128,7 +121,7 @@ public final class PostgresBackend implements Backend {
 
   @Override
   public Schema schema() {
-    return catalog().schema;
+    return started(schema);
   }
 
   @Override
@@ -171,35 +164,24 @@ public final class PostgresBackend implements Backend {
 
   @Override
   public Result run(Statement statement, Identity who, Context request) {
-    boolean readOnly =
-        statement instanceof Statement.Call call
-            ? !call.routine().volatileFunction()
-            : statement instanceof Statement.Read;
+    DatabaseRequest asRequest =
+        DatabaseRequest.withClaims(who.role(), who.claimsJson())
+            .to(request.method(), request.path())
+            .withHeaders(request.headersJson());
+    if (statement instanceof Statement.Call call && !call.routine().volatileFunction()) {
+      asRequest = asRequest.readOnly();
+    }
     Sql sql = PostgrestSql.of(statement, SCHEMA);
     try (Connection connection = pool().getConnection()) {
-      connection.setAutoCommit(false);
-      try {
-        if (readOnly) {
-          try (java.sql.Statement tx = connection.createStatement()) {
-            tx.execute("SET TRANSACTION READ ONLY");
-          }
-        }
-        preRequest(connection, request, who);
-        Result result = execute(connection, sql);
-        if (statement.singular() && result.count() != 1) {
-          connection.rollback();
-          throw PostgrestError.notSingular(result.count());
-        }
-        connection.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        try {
-          connection.rollback();
-        } catch (SQLException ignored) {
-          // the connection is broken; the pool discards it
-        }
-        throw e instanceof SQLException failure ? error(failure) : (RuntimeException) e;
-      }
+      return asRequest.run(
+          connection,
+          transaction -> {
+            Result result = execute(transaction, sql);
+            if (statement.singular() && result.count() != 1) {
+              throw PostgrestError.notSingular(result.count()); // rolled back
+            }
+            return result;
+          });
     } catch (SQLException e) {
       throw error(e);
     }
@@ -225,37 +207,6 @@ public final class PostgresBackend implements Backend {
           rs.getString("response_headers"));
     } catch (IOException e) {
       throw new UncheckedIOException("PostgreSQL answered JSON that does not parse", e);
-    }
-  }
-
-  /** What PostgREST sets in the transaction before the statement (reference/postgrest.md §3.2). */
-  private void preRequest(Connection connection, Context request, Identity who)
-      throws SQLException {
-    StringBuilder sql = new StringBuilder("select set_config('search_path', ?, true)");
-    List<String> values = new ArrayList<>();
-    values.add(Sql.ident(SCHEMA) + ", \"extensions\"");
-    for (Map.Entry<String, String> setting : catalog().settingsOf(who.role())) {
-      sql.append(", set_config(?, ?, true)");
-      values.add(setting.getKey());
-      values.add(setting.getValue());
-    }
-    sql.append(
-        ", set_config('role', ?, true), set_config('request.jwt.claims', ?, true),"
-            + " set_config('request.method', ?, true), set_config('request.path', ?, true),"
-            + " set_config('request.headers', ?, true), set_config('request.cookies', ?, true)");
-    values.addAll(
-        List.of(
-            who.role(),
-            who.claimsJson(),
-            request.method(),
-            request.path(),
-            request.headersJson(),
-            "{}"));
-    try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
-      for (int i = 0; i < values.size(); i++) {
-        statement.setString(i + 1, values.get(i));
-      }
-      statement.executeQuery().close();
     }
   }
 
