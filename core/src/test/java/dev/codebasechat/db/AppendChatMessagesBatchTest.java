@@ -53,7 +53,7 @@ class AppendChatMessagesBatchTest {
   private static long sessionsOf(PostgresMajor major, UUID user) throws SQLException {
     return (Long)
         db(major)
-            .queryAsOwner(
+            .valueAsOwner(
                 "select count(*) from public.codebase_chat_sessions where user_id = ?", user);
   }
 
@@ -92,7 +92,7 @@ class AppendChatMessagesBatchTest {
     assertThat(historyIds(db(major), fresh)).isEqualTo("f1,f2");
     assertThat(
             db(major)
-                .queryAsOwner(
+                .valueAsOwner(
                     "select user_id from public.codebase_chat_sessions where session_id = ?",
                     fresh))
         .isEqualTo(user);
@@ -176,7 +176,7 @@ class AppendChatMessagesBatchTest {
     assertThat(answerFor(answers, badRepo).at("/refused/code").asText()).isEqualTo("23514");
     assertThat(
             db(major)
-                .queryAsOwner(
+                .valueAsOwner(
                     "select count(*) from public.codebase_chat_sessions where session_id = ?",
                     badRepo))
         .as("the refused session is not created")

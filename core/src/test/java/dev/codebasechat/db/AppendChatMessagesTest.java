@@ -39,7 +39,7 @@ class AppendChatMessagesTest {
 
   static String historyIds(SupabaseDatabase db, String sessionId) throws SQLException {
     return (String)
-        db.queryAsOwner(
+        db.valueAsOwner(
             "select string_agg(m.value ->> 'id', ',' order by m.ordinality)"
                 + " from public.codebase_chat_sessions s, jsonb_array_elements(s.conversation_history) with ordinality m"
                 + " where s.session_id = ?",
@@ -49,7 +49,7 @@ class AppendChatMessagesTest {
   /** The history as PostgREST's {@code conversation_history} field answers it, as JSON text. */
   static String history(SupabaseDatabase db, String sessionId) throws SQLException {
     return (String)
-        db.queryAsOwner(
+        db.valueAsOwner(
             "select s.conversation_history::text from public.codebase_chat_sessions s"
                 + " where s.session_id = ?",
             sessionId);
@@ -62,7 +62,7 @@ class AppendChatMessagesTest {
   static List<String> messageRows(SupabaseDatabase db, String sessionId) throws SQLException {
     String rows =
         (String)
-            db.queryAsOwner(
+            db.valueAsOwner(
                 "select string_agg(m.message_id || '@' || m.ctid::text || '/' || m.xmin::text,"
                     + " ' ' order by m.sent_at, m.seq) from public.codebase_chat_messages m"
                     + " join public.codebase_chat_sessions s on s.id = m.session_row_id where s.session_id = ?",
@@ -85,7 +85,7 @@ class AppendChatMessagesTest {
     assertThat(e.getMessage()).contains(messageFragment);
     assertThat(
             db(major)
-                .queryAsOwner(
+                .valueAsOwner(
                     "select count(*) from public.codebase_chat_sessions where user_id = ?", user))
         .as("no session created")
         .isEqualTo(0L);
@@ -108,12 +108,12 @@ class AppendChatMessagesTest {
     assertThat(result.get("last_activity").asText())
         .isEqualTo(
             db(major)
-                .queryAsOwner(
+                .valueAsOwner(
                     "select to_jsonb(last_activity) #>> '{}' from public.codebase_chat_sessions where session_id = ?",
                     sessionId));
     assertThat(
             db(major)
-                .queryAsOwner(
+                .valueAsOwner(
                     "select user_id from public.codebase_chat_sessions where session_id = ?",
                     sessionId))
         .isEqualTo(user);
@@ -163,7 +163,7 @@ class AppendChatMessagesTest {
     assertThat(result.get("appended").asInt()).isEqualTo(1);
     assertThat(
             db(major)
-                .queryAsOwner(
+                .valueAsOwner(
                     "select s.conversation_history -> 0 ->> 'content'"
                         + " from public.codebase_chat_sessions s where s.session_id = ?",
                     sessionId))
@@ -195,7 +195,7 @@ class AppendChatMessagesTest {
     assertThat(result.get("version").asLong()).isEqualTo(2);
     assertThat(
             db(major)
-                .queryAsOwner(
+                .valueAsOwner(
                     "select repo || ':' || current_file from public.codebase_chat_sessions"
                         + " where session_id = ?",
                     sessionId))
@@ -423,7 +423,7 @@ class AppendChatMessagesTest {
     assertThat(result.get("appended").asInt()).isEqualTo(1);
     assertThat(
             db(major)
-                .queryAsOwner(
+                .valueAsOwner(
                     "select s.conversation_history = ?::jsonb from public.codebase_chat_sessions s"
                         + " where s.session_id = ?",
                     sent,
@@ -518,7 +518,7 @@ class AppendChatMessagesTest {
           .doesNotContain(timestamp);
       assertThat(
               db(major)
-                  .queryAsOwner(
+                  .valueAsOwner(
                       "select count(*) from public.codebase_chat_sessions where user_id = ?", user))
           .as("no session created")
           .isEqualTo(0L);

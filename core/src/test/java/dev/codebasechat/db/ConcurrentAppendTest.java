@@ -71,7 +71,7 @@ class ConcurrentAppendTest {
           .as("each writer saw its own version")
           .containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
       assertThat(
-              db.queryAsOwner(
+              db.valueAsOwner(
                   "select message_count from public.codebase_chat_sessions where session_id = ?",
                   sessionId))
           .isEqualTo(SHARED + WRITERS * OWN);

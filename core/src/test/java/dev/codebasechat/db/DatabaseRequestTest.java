@@ -150,7 +150,7 @@ class DatabaseRequestTest {
 
     assertThat(
             db(major)
-                .queryAsOwner(
+                .valueAsOwner(
                     "select count(*) from public.codebase_chat_sessions where session_id = ?",
                     sessionId))
         .isEqualTo(0L);

@@ -39,13 +39,13 @@ class MigrationRunnerTest {
     assertThat(applied)
         .containsExactlyElementsOf(files.stream().map(MigrationRunner.Migration::version).toList());
     assertThat(
-            db.queryAsOwner(
+            db.valueAsOwner(
                 "select string_agg(version || '_' || name || '.sql', ',' order by version)"
                     + " from supabase_migrations.schema_migrations"))
         .isEqualTo(
             String.join(",", files.stream().map(MigrationRunner.Migration::fileName).toList()));
     assertThat(
-            db.queryAsOwner(
+            db.valueAsOwner(
                 "select bool_and(cardinality(statements) > 0) from supabase_migrations.schema_migrations"))
         .isEqualTo(true);
   }
@@ -87,11 +87,11 @@ class MigrationRunnerTest {
       assertThat(e.getMessage()).startsWith("20250102000000_second.sql, statement 3:");
     }
     assertThat(
-            db.queryAsOwner(
+            db.valueAsOwner(
                 "select string_agg(version, ',') from supabase_migrations.schema_migrations"))
         .isEqualTo("20250101000000");
     assertThat(
-            db.queryAsOwner(
+            db.valueAsOwner(
                 "select to_regclass('public.first') is not null and to_regclass('public.second') is null"))
         .isEqualTo(true);
   }
@@ -112,6 +112,6 @@ class MigrationRunnerTest {
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("20240101000000");
     }
-    assertThat(db.queryAsOwner("select to_regclass('public.first') is null")).isEqualTo(true);
+    assertThat(db.valueAsOwner("select to_regclass('public.first') is null")).isEqualTo(true);
   }
 }

@@ -261,10 +261,10 @@ class RlsMatrixTest {
       // What the caller names the target by on the messages table, and what a drain would know of
       // it.
       Object rowId =
-          db.queryAsOwner(
+          db.valueAsOwner(
               "select id from public.codebase_chat_sessions where session_id = ?", sessionId);
       Object version =
-          db.queryAsOwner(
+          db.valueAsOwner(
               "select version from public.codebase_chat_sessions where session_id = ?", sessionId);
       try {
         return db.request(

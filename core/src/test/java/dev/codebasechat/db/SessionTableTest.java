@@ -68,7 +68,7 @@ class SessionTableTest {
   private static Object column(PostgresMajor major, String expression, String sessionId)
       throws SQLException {
     return db(major)
-        .queryAsOwner(
+        .valueAsOwner(
             "select " + expression + " from public.codebase_chat_sessions s where s.session_id = ?",
             sessionId);
   }
@@ -718,7 +718,7 @@ class SessionTableTest {
     List<String> after = AppendChatMessagesTest.messageRows(db(major), sessionId);
     assertThat(after).hasSize(4).containsAll(rows);
     assertThat(AppendChatMessagesTest.history(db(major), sessionId))
-        .isEqualTo(db(major).queryAsOwner("select ?::jsonb::text", target));
+        .isEqualTo(db(major).valueAsOwner("select ?::jsonb::text", target));
     assertThat(
             column(
                 major,
@@ -770,7 +770,7 @@ class SessionTableTest {
         .isEqualTo("acme/web 2");
     assertThat(
             db(major)
-                .queryAsOwner(
+                .valueAsOwner(
                     "select count(*) from public.codebase_chat_messages m"
                         + " join public.codebase_chat_sessions s on s.id = m.session_row_id"
                         + " where s.session_id = ? and m.user_id = ?",
@@ -796,7 +796,7 @@ class SessionTableTest {
     assertThat(column(major, "count(*)", sessionId)).isEqualTo(0L);
     assertThat(
             db(major)
-                .queryAsOwner(
+                .valueAsOwner(
                     "select count(*) from public.codebase_chat_messages where session_row_id = ?",
                     rowId))
         .isEqualTo(0L);
@@ -883,7 +883,7 @@ class SessionTableTest {
     assertThat(column(major, "s.user_id", sessionId)).isEqualTo(user);
     assertThat(
             db(major)
-                .queryAsOwner(
+                .valueAsOwner(
                     "select count(*) from public.codebase_chat_messages m"
                         + " join public.codebase_chat_sessions s on s.id = m.session_row_id"
                         + " where s.session_id = ? and m.user_id = ?",
@@ -1015,7 +1015,7 @@ class SessionTableTest {
               () ->
                   Boolean.TRUE.equals(
                       db(major)
-                          .queryAsOwner(
+                          .valueAsOwner(
                               "select exists (select 1 from pg_stat_activity"
                                   + " where wait_event_type = 'Lock' and query like '%store_chat_session_for%')")));
       creator.commit();

@@ -140,7 +140,7 @@ class UpgradeFromOriginalTest {
    * it.
    */
   private static Object history(SupabaseDatabase db, String sessionId) throws SQLException {
-    return db.queryAsOwner(
+    return db.valueAsOwner(
         "select s.conversation_history::text from public.codebase_chat_sessions s"
             + " where s.session_id = ?",
         sessionId);
@@ -202,12 +202,12 @@ class UpgradeFromOriginalTest {
     assertThat(snapshot(upgraded)).isEqualTo(snapshot(fresh));
     assertThat(originalRows(upgraded)).isEqualTo(rowsBefore);
     assertThat(
-            upgraded.queryAsOwner(
+            upgraded.valueAsOwner(
                 "select string_agg(message_count::text, ',' order by session_id)"
                     + " from public.codebase_chat_sessions"))
         .isEqualTo("2,2,2");
     assertThat(
-            upgraded.queryAsOwner(
+            upgraded.valueAsOwner(
                 "select bool_and(s.history_bytes = octet_length(s.conversation_history::text))"
                     + " from public.codebase_chat_sessions s"))
         .isEqualTo(true);
@@ -253,16 +253,16 @@ class UpgradeFromOriginalTest {
     upgraded.migrate();
 
     assertThat(
-            upgraded.queryAsOwner(
+            upgraded.valueAsOwner(
                 "select convalidated from pg_constraint"
                     + " where conname = 'codebase_chat_sessions_session_id_format'"))
         .isEqualTo(false);
-    assertThat(upgraded.queryAsOwner("select count(*) from public.codebase_chat_sessions"))
+    assertThat(upgraded.valueAsOwner("select count(*) from public.codebase_chat_sessions"))
         .isEqualTo(1L);
     assertThat(history(upgraded, "session-from-an-old-client"))
         .as("its messages moved too")
         .isEqualTo(historyBefore);
-    assertThat(upgraded.queryAsOwner("select message_count from public.codebase_chat_sessions"))
+    assertThat(upgraded.valueAsOwner("select message_count from public.codebase_chat_sessions"))
         .isEqualTo(2);
     SQLException e =
         sqlError(
@@ -304,13 +304,13 @@ class UpgradeFromOriginalTest {
 
     assertThat(history(upgraded, sessionId)).isEqualTo(historyBefore);
     assertThat(
-            upgraded.queryAsOwner(
+            upgraded.valueAsOwner(
                 "select s.message_count || ' ' || (s.history_bytes"
                     + " = octet_length(s.conversation_history::text)) from public.codebase_chat_sessions s where s.session_id = ?",
                 sessionId))
         .isEqualTo("10 true");
     assertThat(
-            upgraded.queryAsOwner(
+            upgraded.valueAsOwner(
                 "select string_agg(m.message_id, ',' order by m.sent_at, m.seq)"
                     + " from public.codebase_chat_messages m join public.codebase_chat_sessions s on s.id = m.session_row_id"
                     + " where s.session_id = ? and m.message_id not like 'legacy-%'",
@@ -380,7 +380,7 @@ class UpgradeFromOriginalTest {
 
     assertThat(history(upgraded, sessionId))
         .isEqualTo("[{\"role\": \"user\", \"content\": \"hi\"}]");
-    assertThat(upgraded.queryAsOwner("select message_count from public.codebase_chat_sessions"))
+    assertThat(upgraded.valueAsOwner("select message_count from public.codebase_chat_sessions"))
         .isEqualTo(1);
   }
 
@@ -463,7 +463,7 @@ class UpgradeFromOriginalTest {
     // into rows is beyond it.
     upgraded.migrate(migrationsUpTo(LAST_WITH_A_HISTORY_COLUMN, dir));
     List<String> catalogBefore = snapshot(upgraded);
-    Object rowsBefore = upgraded.queryAsOwner(ALL_ROWS);
+    Object rowsBefore = upgraded.valueAsOwner(ALL_ROWS);
 
     try (Connection owner = upgraded.ownerConnection();
         Statement statement = owner.createStatement()) {
@@ -473,7 +473,7 @@ class UpgradeFromOriginalTest {
     }
 
     assertThat(snapshot(upgraded)).isEqualTo(catalogBefore);
-    assertThat(upgraded.queryAsOwner(ALL_ROWS)).isEqualTo(rowsBefore);
+    assertThat(upgraded.valueAsOwner(ALL_ROWS)).isEqualTo(rowsBefore);
     long later =
         new MigrationRunner(SupabaseDatabase.MIGRATIONS)
             .localMigrations().stream()

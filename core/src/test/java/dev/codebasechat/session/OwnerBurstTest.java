@@ -71,7 +71,7 @@ class OwnerBurstTest {
     return String.valueOf(
         supabase
             .database()
-            .queryAsOwner(
+            .valueAsOwner(
                 "select string_agg(m.value ->> 'id', ',' order by m.ordinality)"
                     + " from public.codebase_chat_sessions s,"
                     + " jsonb_array_elements(s.conversation_history) with ordinality m"
@@ -115,7 +115,7 @@ class OwnerBurstTest {
     assertThat(
             supabase
                 .database()
-                .queryAsOwner(
+                .valueAsOwner(
                     "select count(*) from public.codebase_chat_sessions where user_id = ?",
                     bob.userId()))
         .isEqualTo(2L);

@@ -124,14 +124,14 @@ public final class AppendCostBenchmark {
         sessionId);
     long storedBytes =
         ((Number)
-                db.queryAsOwner(
+                db.valueAsOwner(
                     "select sum(pg_column_size(m.body)) from public.codebase_chat_messages m"
                         + " join public.codebase_chat_sessions s on s.id = m.session_row_id where s.session_id = ?",
                     sessionId))
             .longValue();
     long textBytes =
         ((Number)
-                db.queryAsOwner(
+                db.valueAsOwner(
                     "select history_bytes"
                         + " from public.codebase_chat_sessions where session_id = ?",
                     sessionId))

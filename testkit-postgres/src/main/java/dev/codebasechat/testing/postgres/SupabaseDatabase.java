@@ -7,6 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One database of an {@link EmbeddedSupabase} cluster. Hands out connections as the owner ({@code
@@ -97,8 +98,12 @@ public final class SupabaseDatabase {
     return id;
   }
 
-  /** The first column of the first row of {@code sql} run as the owner, or null without rows. */
-  public Object queryAsOwner(String sql, Object... parameters) throws SQLException {
+  /**
+   * The first column of the first row of {@code sql} run as the owner, as JDBC reads it (a {@code
+   * Long} for a bigint, say), or null without rows. ({@code SupabaseTestServer#queryAsOwner} reads
+   * every row as text.)
+   */
+  public @Nullable Object valueAsOwner(String sql, Object... parameters) throws SQLException {
     try (Connection owner = ownerConnection();
         PreparedStatement statement = owner.prepareStatement(sql)) {
       for (int i = 0; i < parameters.length; i++) {
