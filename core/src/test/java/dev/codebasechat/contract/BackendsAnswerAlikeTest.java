@@ -274,6 +274,18 @@ class BackendsAnswerAlikeTest {
                 As.ALICE_TOKEN,
                 TABLE + "?select=session_id&session_id=not.eq." + ONE + "&order=session_id"),
             get(As.ALICE_TOKEN, TABLE + "?select=session_id&user_id=eq.not-a-uuid"),
+            get(As.ALICE_TOKEN, TABLE + "?select=session_id&user_id=eq.1-2-3-4-5"),
+            get(
+                As.ALICE_TOKEN,
+                TABLE
+                    + "?select=session_id&user_id=in.({"
+                    + ALICE
+                    + "},"
+                    + BOB.toString().replace("-", "").toUpperCase(java.util.Locale.ROOT)
+                    + ")"),
+            get(As.ALICE_TOKEN, TABLE + "?select=session_id&message_count=lt.99999999999"),
+            get(As.ALICE_TOKEN, TABLE + "?select=session_id&version=lt.99999999999999999999"),
+            get(As.ALICE_TOKEN, TABLE + "?select=session_id&version=gte.%20+1%20"),
             get(As.ALICE_TOKEN, TABLE + "?select=session_id&version=gt.x"),
             get(As.ALICE_TOKEN, TABLE + "?select=session_id&secret=eq.1"),
             get(As.ALICE_TOKEN, TABLE + "?select=session_id&session_id=in.(\"open"),
@@ -404,6 +416,14 @@ class BackendsAnswerAlikeTest {
                 As.SERVICE_KEY,
                 "store_chat_session_for",
                 storeFor("not-a-uuid", ONE, "null", "null")),
+            rpc(
+                As.SERVICE_KEY,
+                "store_chat_session_for",
+                storeFor(" " + ALICE, ONE, "null", "null")),
+            rpc(
+                As.SERVICE_KEY,
+                "store_chat_session_for",
+                storeFor("{" + ALICE + "}", ONE, "99999999999999999999", "null")),
             rpc(
                 As.SERVICE_KEY,
                 "store_chat_session_for",

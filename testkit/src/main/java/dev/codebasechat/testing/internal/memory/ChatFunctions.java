@@ -263,47 +263,25 @@ final class ChatFunctions {
     return answer;
   }
 
-  /**
-   * A {@code bigint} argument: null for JSON null; 22P02 or 22003 when PostgreSQL cannot read it as
-   * one.
-   */
+  /** A {@code bigint} argument: null for JSON null; PostgreSQL's refusal when it is none. */
   private static @Nullable Long bigintArgument(ObjectNode arguments, String name) {
-    JsonNode value = arguments.get(name);
-    if (value == null || value.isNull()) {
-      return null;
-    }
-    String text = value.isTextual() ? value.textValue() : value.toString();
-    if (value.isTextual() || value.isIntegralNumber()) {
-      String digits = text.strip();
-      if (digits.matches("[+-]?[0-9]+")) {
-        try {
-          return Long.parseLong(digits.startsWith("+") ? digits.substring(1) : digits);
-        } catch (NumberFormatException e) {
-          throw PostgrestError.sql(
-              "22003", "value \"" + text + "\" is out of range for type bigint");
-        }
-      }
-    }
-    throw SqlErrors.invalidText("bigint", text);
+    String text = argumentText(arguments, name);
+    return text == null ? null : Long.valueOf(ColumnType.BIGINT.canonical(text));
   }
 
-  /** A {@code uuid} argument: null for JSON null; 22P02 when PostgreSQL cannot read it as one. */
+  /** A {@code uuid} argument: null for JSON null; PostgreSQL's refusal when it is none. */
   private static @Nullable UUID uuidArgument(ObjectNode arguments, String name) {
+    String text = argumentText(arguments, name);
+    return text == null ? null : UUID.fromString(ColumnType.UUID.canonical(text));
+  }
+
+  /** What PostgreSQL reads an argument from: a string's text, any other value's JSON. */
+  private static @Nullable String argumentText(ObjectNode arguments, String name) {
     JsonNode value = arguments.get(name);
     if (value == null || value.isNull()) {
       return null;
     }
-    String text = value.isTextual() ? value.textValue() : value.toString();
-    String hex = text.strip();
-    if (hex.startsWith("{") && hex.endsWith("}")) {
-      hex = hex.substring(1, hex.length() - 1);
-    }
-    if (hex.matches("(?i)[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")) {
-      String plain = hex.replace("-", "");
-      return UUID.fromString(
-          plain.replaceFirst("(.{8})(.{4})(.{4})(.{4})(.{12})", "$1-$2-$3-$4-$5"));
-    }
-    throw SqlErrors.invalidText("uuid", text);
+    return value.isTextual() ? value.textValue() : value.toString();
   }
 
   private static String sessionIdArgument(ObjectNode arguments) {

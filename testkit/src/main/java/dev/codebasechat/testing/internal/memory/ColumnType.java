@@ -6,8 +6,13 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Comparator;
+import java.util.Locale;
+import java.util.regex.Pattern;
 
-/** The SQL types of the fake table's columns: how a filter value is read and how rows sort. */
+/**
+ * The SQL types of the fake table's columns and of the functions' arguments: how a value is read
+ * into one (once, for filters and arguments alike) and how rows sort.
+ */
 enum ColumnType {
   UUID("uuid"),
   TEXT("text"),
@@ -16,6 +21,9 @@ enum ColumnType {
   TIMESTAMPTZ("timestamp with time zone"),
   JSONB("jsonb");
 
+  private static final Pattern UUID_TEXT = Pattern.compile("(?i)[0-9a-f]{4}(?:-?[0-9a-f]{4}){7}");
+  private static final Pattern DECIMAL = Pattern.compile("[+-]?[0-9]+");
+
   final String sqlName;
 
   ColumnType(String sqlName) {
@@ -23,25 +31,54 @@ enum ColumnType {
   }
 
   /**
-   * The canonical text of a filter value, as PostgreSQL would read it into this type.
+   * The canonical text of {@code value} read into this type as PostgreSQL's input function reads it
+   * (a filter's value, a function's argument).
    *
-   * @throws PostgrestError 22P02/22007 when PostgreSQL would refuse the value
+   * @throws PostgrestError 22P02 or 22007 when PostgreSQL would refuse the value, 22003 when a
+   *     number is out of the type's range
    */
   String canonical(String value) {
     try {
       return switch (this) {
-        case UUID -> java.util.UUID.fromString(value).toString();
-        case INTEGER, BIGINT -> Long.toString(Long.parseLong(value.trim()));
+        case UUID -> uuid(value);
+        case INTEGER -> integer(value, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        case BIGINT -> integer(value, Long.MIN_VALUE, Long.MAX_VALUE);
         case TIMESTAMPTZ -> parseInstant(value).toString();
         case TEXT, JSONB -> value;
       };
-    } catch (IllegalArgumentException | DateTimeParseException e) {
-      if (this == TIMESTAMPTZ) {
-        throw PostgrestError.sql(
-            "22007", "invalid input syntax for type " + sqlName + ": \"" + value + "\"");
-      }
+    } catch (DateTimeParseException e) {
+      throw PostgrestError.sql(
+          "22007", "invalid input syntax for type " + sqlName + ": \"" + value + "\"");
+    }
+  }
+
+  /** uuid_in: 32 hex digits, a hyphen allowed after any group of four, optionally in braces. */
+  private String uuid(String value) {
+    boolean braced = value.length() > 1 && value.startsWith("{") && value.endsWith("}");
+    String digits = braced ? value.substring(1, value.length() - 1) : value;
+    if (!UUID_TEXT.matcher(digits).matches()) {
       throw SqlErrors.invalidText(sqlName, value);
     }
+    String hex = digits.replace("-", "").toLowerCase(Locale.ROOT);
+    return hex.replaceFirst("(.{8})(.{4})(.{4})(.{4})(.{12})", "$1-$2-$3-$4-$5");
+  }
+
+  /** int4in and int8in: an optional sign and decimal digits, blanks around them. */
+  private String integer(String value, long min, long max) {
+    String digits = value.strip();
+    if (!DECIMAL.matcher(digits).matches()) {
+      throw SqlErrors.invalidText(sqlName, value);
+    }
+    try {
+      long number = Long.parseLong(digits.startsWith("+") ? digits.substring(1) : digits);
+      if (number >= min && number <= max) {
+        return Long.toString(number);
+      }
+    } catch (NumberFormatException e) {
+      // more digits than a long holds: out of range, as below
+    }
+    throw PostgrestError.sql(
+        "22003", "value \"" + value + "\" is out of range for type " + sqlName);
   }
 
   /** The canonical text of a stored, non-null value. */
