@@ -140,19 +140,10 @@ public final class RemoteGuard implements Backoff {
             return CompletableFuture.failedFuture(e);
           }
         };
-    CompletableFuture<T> result = new CompletableFuture<>();
-    Retry.decorateCompletionStage(
-            retry, scheduler, CircuitBreaker.decorateCompletionStage(breaker, safe))
-        .get()
-        .whenComplete(
-            (value, failure) -> {
-              if (failure != null) {
-                result.completeExceptionally(FutureResults.unwrap(failure));
-              } else {
-                result.complete(value);
-              }
-            });
-    return result;
+    return unwrapped(
+        Retry.decorateCompletionStage(
+                retry, scheduler, CircuitBreaker.decorateCompletionStage(breaker, safe))
+            .get());
   }
 
   /**
@@ -172,22 +163,7 @@ public final class RemoteGuard implements Backoff {
               }
               return within(call.get(), left, deadline);
             });
-    CompletableFuture<T> bounded = new CompletableFuture<>();
-    ScheduledFuture<?> timer =
-        scheduler.schedule(
-            () -> bounded.completeExceptionally(new DeadlineExceededException(deadline)),
-            Math.max(0, deadlineAt - clock.millis()),
-            TimeUnit.MILLISECONDS);
-    result.whenComplete(
-        (value, failure) -> {
-          timer.cancel(false);
-          if (failure != null) {
-            bounded.completeExceptionally(failure);
-          } else {
-            bounded.complete(value);
-          }
-        });
-    return bounded;
+    return within(result, Math.max(0, deadlineAt - clock.millis()), deadline);
   }
 
   /**
@@ -206,17 +182,20 @@ public final class RemoteGuard implements Backoff {
             return CompletableFuture.failedFuture(e);
           }
         };
+    return unwrapped(CircuitBreaker.decorateCompletionStage(breaker, attempt).get());
+  }
+
+  /** {@code stage}'s outcome, a failure without the wrappers resilience4j and the JDK add. */
+  private static <T> CompletableFuture<T> unwrapped(CompletionStage<T> stage) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    CircuitBreaker.decorateCompletionStage(breaker, attempt)
-        .get()
-        .whenComplete(
-            (value, failure) -> {
-              if (failure != null) {
-                result.completeExceptionally(FutureResults.unwrap(failure));
-              } else {
-                result.complete(value);
-              }
-            });
+    stage.whenComplete(
+        (value, failure) -> {
+          if (failure != null) {
+            result.completeExceptionally(FutureResults.unwrap(failure));
+          } else {
+            result.complete(value);
+          }
+        });
     return result;
   }
 
