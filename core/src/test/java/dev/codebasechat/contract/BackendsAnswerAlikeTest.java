@@ -29,6 +29,7 @@ import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -55,6 +56,7 @@ class BackendsAnswerAlikeTest {
   private static final String TABLE = "codebase_chat_sessions";
   private static final String ONE = "chat-1737201600000-alike001";
   private static final String TWO = "chat-1737201600000-alike002";
+  private static final String THREE = "chat-1737201600000-alike003";
   private static final List<String> HEADERS =
       List.of(
           "Content-Range",
@@ -446,6 +448,37 @@ class BackendsAnswerAlikeTest {
       JsonNode fromPostgres = answer(postgres, step);
 
       assertThat(fromMemory).as("%s", step).isEqualTo(fromPostgres);
+    }
+  }
+
+  @Test
+  void withMaxRows_bothBackendsTruncateReadsAlike_andSayItInContentRange() throws IOException {
+    try (FakeSupabase cappedMemory = FakeSupabase.builder().maxRows(2).build();
+        SupabaseTestServer cappedPostgres = SupabaseTestServer.builder().maxRows(2).build()) {
+      cappedMemory.start();
+      cappedPostgres.start();
+      String ordered = TABLE + "?select=session_id&order=session_id";
+      List<Step> steps = new ArrayList<>();
+      for (String session : List.of(ONE, TWO, THREE)) {
+        steps.add(rpc(As.ALICE_TOKEN, "append_chat_messages", append(session, "m1")));
+      }
+      steps.add(get(As.ALICE_TOKEN, ordered));
+      steps.add(get(As.ALICE_TOKEN, ordered).with("Prefer", "count=exact"));
+      List<JsonNode> answers = new ArrayList<>();
+      for (Step step : steps) {
+        JsonNode fromMemory = answer(cappedMemory, step);
+        JsonNode fromPostgres = answer(cappedPostgres, step);
+        answers.add(fromMemory);
+
+        assertThat(fromMemory).as("%s", step).isEqualTo(fromPostgres);
+      }
+
+      JsonNode read = answers.get(3);
+      JsonNode counted = answers.get(4);
+      assertThat(read.get("body")).hasSize(2);
+      assertThat(read.get("Content-Range").asText()).isEqualTo("0-1/*");
+      assertThat(counted.get("status").asInt()).isEqualTo(206);
+      assertThat(counted.get("Content-Range").asText()).isEqualTo("0-1/3");
     }
   }
 

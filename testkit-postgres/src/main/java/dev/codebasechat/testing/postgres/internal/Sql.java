@@ -44,11 +44,6 @@ final class Sql {
     return '"' + name.replace("\"", "\"\"") + '"';
   }
 
-  /** A single-quoted SQL string literal, for text that is ours (never a caller's value). */
-  static String literal(String text) {
-    return "'" + text.replace("'", "''") + "'";
-  }
-
   PreparedStatement prepare(Connection connection) throws SQLException {
     PreparedStatement statement = connection.prepareStatement(text.toString());
     for (int i = 0; i < values.size(); i++) {
