@@ -157,6 +157,14 @@ class BackendsAnswerAlikeTest {
     return send(as, "POST", "rpc/" + function, arguments);
   }
 
+  /** Alice's {@code chat_session_changes} of session ONE, {@code since} as JSON text. */
+  private static Step changesOfOne(String since) {
+    return rpc(
+        As.ALICE_TOKEN,
+        "chat_session_changes",
+        "{\"p_session_id\":\"" + ONE + "\",\"p_since_version\":" + since + "}");
+  }
+
   private static String message(String id, String timestamp) {
     return "{\"id\":\""
         + id
@@ -358,25 +366,13 @@ class BackendsAnswerAlikeTest {
                 "{\"p_session_id\":\""
                     + TWO
                     + "\",\"p_messages\":[],\"p_repo\":\"acme/web\",\"p_current_file\":\"A.java\"}"),
-            rpc(
-                As.ALICE_TOKEN,
-                "chat_session_changes",
-                "{\"p_session_id\":\"" + ONE + "\",\"p_since_version\":0}"),
-            rpc(
-                As.ALICE_TOKEN,
-                "chat_session_changes",
-                "{\"p_session_id\":\"" + ONE + "\",\"p_since_version\":1}"),
-            rpc(
-                As.ALICE_TOKEN,
-                "chat_session_changes",
-                "{\"p_session_id\":\"" + ONE + "\",\"p_since_version\":\"latest\"}"),
+            changesOfOne("0"),
+            changesOfOne("1"),
+            changesOfOne("\"latest\""),
             rpc(As.ALICE_TOKEN, "chat_session_changes", session(ONE)),
             rpc(As.ALICE_TOKEN, "clear_chat_history", session(ONE)),
             rpc(As.BOB_TOKEN, "clear_chat_history", session(ONE)),
-            rpc(
-                As.ALICE_TOKEN,
-                "chat_session_changes",
-                "{\"p_session_id\":\"" + ONE + "\",\"p_since_version\":1}"),
+            changesOfOne("1"),
             rpc(
                 As.ALICE_TOKEN,
                 "append_chat_messages_batch",
