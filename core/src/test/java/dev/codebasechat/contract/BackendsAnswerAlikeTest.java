@@ -429,7 +429,105 @@ class BackendsAnswerAlikeTest {
             get(
                 As.SERVICE_KEY,
                 TABLE
-                    + "?select=session_id,user_id,repo,conversation_history,message_count,version,fields_version,cleared_version,history_bytes&order=session_id")));
+                    + "?select=session_id,user_id,repo,conversation_history,message_count,version,fields_version,cleared_version,history_bytes&order=session_id")),
+        scenario(
+            "inserts: the columns taken, NULLs, JSON into text, constraints in order",
+            insert(TABLE + "?columns=repo", "{\"session_id\":\"chat-1-columns\",\"repo\":\"r\"}"),
+            insert(
+                TABLE + "?columns=session_id",
+                "{\"session_id\":\"chat-2-columns\",\"repo\":\"r\"}"),
+            insert(TABLE, "{}"),
+            insert(TABLE, "{\"session_id\":null}"),
+            insert(TABLE, "{\"session_id\":\"chat-3-nulls\",\"metadata\":null}"),
+            insert(TABLE, "{\"session_id\":\"chat-4-nulls\",\"context_cache\":null}"),
+            insert(TABLE, "{\"session_id\":\"chat-5-nulls\",\"user_id\":null}"),
+            insert(TABLE, "{\"session_id\":\"chat-6-typed\",\"repo\":true,\"current_file\":1.50}"),
+            insert(TABLE, "{\"session_id\":\"chat-7-typed\",\"repo\":{\"a\":1}}"),
+            insert(TABLE, "{\"session_id\":\"chat-8-typed\",\"repo\":[1,2]}"),
+            insert(TABLE, "{\"session_id\":5}"),
+            insert(TABLE, "{\"session_id\":\"chat-9-long\",\"repo\":\"" + "r".repeat(513) + "\"}"),
+            insert(
+                TABLE,
+                "{\"session_id\":\"chat-9-long\",\"current_file\":\"" + "f".repeat(4097) + "\"}"),
+            insert(TABLE, "{\"session_id\":\"bad\",\"metadata\":[]}"),
+            insert(TABLE, "{\"session_id\":\"chat-2-columns\",\"metadata\":[]}"),
+            get(
+                As.SERVICE_KEY,
+                TABLE + "?select=session_id,user_id,repo,current_file&order=session_id")),
+        scenario(
+            "updates: empty bodies, NULLs, JSON into text, constraints on the rows reached",
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),
+            send(As.ALICE_TOKEN, "PATCH", byOne, "{}"),
+            send(As.ALICE_TOKEN, "PATCH", byOne, "{}").with("Prefer", "return=representation"),
+            send(As.ALICE_TOKEN, "PATCH", byOne + "&select=nope", "{}")
+                .with("Prefer", "return=representation"),
+            send(As.ALICE_TOKEN, "PATCH", byOne, "{}")
+                .with("Accept", "application/vnd.pgrst.object+json")
+                .with("Prefer", "return=representation"),
+            send(As.ALICE_TOKEN, "PATCH", byOne, "{\"metadata\":null}"),
+            send(As.BOB_TOKEN, "PATCH", byOne, "{\"metadata\":null}"),
+            send(As.BOB_TOKEN, "PATCH", byOne, "{\"context_cache\":[1]}"),
+            send(As.ALICE_TOKEN, "PATCH", byOne, "{\"repo\":\"" + "r".repeat(513) + "\"}"),
+            send(As.ALICE_TOKEN, "PATCH", byOne, "{\"repo\":{\"a\":1},\"current_file\":true}")
+                .with("Prefer", "return=representation"),
+            send(
+                    As.ALICE_TOKEN,
+                    "PATCH",
+                    byOne + "&columns=repo",
+                    "{\"repo\":\"a\",\"current_file\":\"f\"}")
+                .with("Prefer", "return=representation"),
+            rpc(
+                As.ALICE_TOKEN,
+                "append_chat_messages",
+                "{\"p_session_id\":\""
+                    + ONE
+                    + "\",\"p_messages\":[],\"p_repo\":{\"a\":1},\"p_current_file\":5}"),
+            rpc(
+                As.ALICE_TOKEN,
+                "append_chat_messages",
+                "{\"p_session_id\":\"" + ONE + "\",\"p_messages\":[],\"p_repo\":[true]}"),
+            get(As.ALICE_TOKEN, full)),
+        scenario(
+            "timestamps and trileans in filters",
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),
+            since("2020-01-01"),
+            since("%202020-1-1%20"),
+            since("2020-01-01%2010:00"),
+            since("2020-01-01t9:00z"),
+            since("2020-01-01T10:00:00.5"),
+            since("2020-01-01T10:00:00.1234567+0200"),
+            since("2020-01-01T10:00:00+2"),
+            since("2020-01-01%2010:00:00%20UTC"),
+            since("2020-01-01T24:00:00Z"),
+            since("10000-01-01"),
+            since("epoch"),
+            since("infinity"),
+            since("-infinity"),
+            since("2020-13-01"),
+            since("2020-02-30"),
+            since("2020-01-01T25:00:00"),
+            since("2020-01-01T10:60:00"),
+            since("0000-01-01"),
+            since("2020-01-01T10:00:00+16:00"),
+            since("yesterday-ish"),
+            get(As.ALICE_TOKEN, TABLE + "?select=session_id&last_activity=in.(2020-01-01,epoch)"),
+            get(
+                As.ALICE_TOKEN,
+                TABLE + "?select=session_id&last_activity=lt.infinity&order=last_activity"),
+            get(As.ALICE_TOKEN, TABLE + "?select=session_id&repo=is.true"),
+            get(As.ALICE_TOKEN, TABLE + "?select=session_id&message_count=is.FALSE"),
+            get(As.ALICE_TOKEN, TABLE + "?select=session_id&metadata=not.is.unknown"),
+            get(As.ALICE_TOKEN, TABLE + "?select=session_id&last_activity=is.true")));
+  }
+
+  /** Alice's rows active after {@code timestamp}, as written in the query string. */
+  private static Step since(String timestamp) {
+    return get(As.ALICE_TOKEN, TABLE + "?select=session_id&last_activity=gt." + timestamp);
+  }
+
+  /** Alice's POST of {@code body} to {@code target}, answered with what was stored. */
+  private static Step insert(String target, String body) {
+    return send(As.ALICE_TOKEN, "POST", target, body).with("Prefer", "return=representation");
   }
 
   // ------------------------------------------------------------------ the comparison

@@ -237,6 +237,17 @@ class FakeSupabaseTest {
   }
 
   @Test
+  void get_filterOnATimeRelativeToNow_is400Pgrst127SayingTheFakeLacksIt() throws IOException {
+    Answer answer =
+        calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&last_activity=gt.yesterday");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().get("code").asText()).isEqualTo("PGRST127");
+    assertThat(answer.json().get("details").asText())
+        .isEqualTo("the fake does not read yesterday as a timestamp");
+  }
+
+  @Test
   void seedSession_legacyHistory_keepsItsOrderWhateverTheIdsAndTimestamps() throws IOException {
     ArrayNode legacy = JsonNodeFactory.instance.arrayNode();
     legacy

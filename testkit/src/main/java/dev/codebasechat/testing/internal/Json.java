@@ -54,7 +54,7 @@ public final class Json {
     }
   }
 
-  static List<String> fieldNames(JsonNode object) {
+  public static List<String> fieldNames(JsonNode object) {
     List<String> names = new ArrayList<>();
     object.fieldNames().forEachRemaining(names::add);
     return names;

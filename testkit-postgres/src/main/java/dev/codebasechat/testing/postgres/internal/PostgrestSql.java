@@ -124,8 +124,10 @@ final class PostgrestSql {
     List<String> columns = new ArrayList<>();
     update.payload().fieldNames().forEachRemaining(columns::add);
     if (columns.isEmpty()) {
-      // UPDATE … SET with nothing to set is not SQL; PostgREST selects nothing instead.
-      Sql none = new Sql().append("SELECT " + qt + ".* FROM " + qt + " WHERE false");
+      // UPDATE … SET with nothing to set is not SQL; PostgREST selects no rows of the columns to
+      // return instead, so a bad select= is the table's error.
+      String returned = update.representation() ? returning(qt, update.query().select) : "NULL";
+      Sql none = new Sql().append("SELECT " + returned + " FROM " + qt + " WHERE false");
       return mutation(none, qt, update.query(), update.representation(), false, true);
     }
     StringBuilder set = new StringBuilder();

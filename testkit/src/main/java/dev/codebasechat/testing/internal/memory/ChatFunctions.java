@@ -301,14 +301,12 @@ final class ChatFunctions {
     if (value == null || value.isNull()) {
       return null;
     }
-    if (!value.isValueNode()) {
-      throw SqlErrors.invalidText("text", value.toString());
-    }
-    return value.asText();
+    // An object, array, number or boolean bound to a text parameter is its JSON text.
+    return value.isTextual() ? value.textValue() : value.toString();
   }
 
   /** {@code text} of {@code column} ({@code repo} or {@code current_file}) within its CHECK. */
-  static @Nullable String checked(String column, @Nullable String text) {
+  private static @Nullable String checked(String column, @Nullable String text) {
     try {
       if (column.equals("repo")) {
         SessionTableRules.checkRepo(Optional.ofNullable(text));

@@ -1,12 +1,11 @@
 package dev.codebasechat.testing.internal.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.codebasechat.schema.PgTimestamp;
 import dev.codebasechat.testing.internal.PostgrestError;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.Comparator;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -24,6 +23,9 @@ enum ColumnType {
   private static final Pattern UUID_TEXT = Pattern.compile("(?i)[0-9a-f]{4}(?:-?[0-9a-f]{4}){7}");
   private static final Pattern DECIMAL = Pattern.compile("[+-]?[0-9]+");
 
+  /** What PostgreSQL reads as a time relative to the transaction's start. */
+  private static final Set<String> RELATIVE_TIMES = Set.of("now", "today", "tomorrow", "yesterday");
+
   final String sqlName;
 
   ColumnType(String sqlName) {
@@ -34,22 +36,42 @@ enum ColumnType {
    * The canonical text of {@code value} read into this type as PostgreSQL's input function reads it
    * (a filter's value, a function's argument).
    *
-   * @throws PostgrestError 22P02 or 22007 when PostgreSQL would refuse the value, 22003 when a
-   *     number is out of the type's range
+   * @throws PostgrestError 22P02, 22007, 22008 or 22009 when PostgreSQL would refuse the value,
+   *     22003 when a number is out of the type's range
    */
   String canonical(String value) {
-    try {
-      return switch (this) {
-        case UUID -> uuid(value);
-        case INTEGER -> integer(value, Integer.MIN_VALUE, Integer.MAX_VALUE);
-        case BIGINT -> integer(value, Long.MIN_VALUE, Long.MAX_VALUE);
-        case TIMESTAMPTZ -> parseInstant(value).toString();
-        case TEXT, JSONB -> value;
-      };
-    } catch (DateTimeParseException e) {
-      throw PostgrestError.sql(
-          "22007", "invalid input syntax for type " + sqlName + ": \"" + value + "\"");
-    }
+    return switch (this) {
+      case UUID -> uuid(value);
+      case INTEGER -> integer(value, Integer.MIN_VALUE, Integer.MAX_VALUE);
+      case BIGINT -> integer(value, Long.MIN_VALUE, Long.MAX_VALUE);
+      case TIMESTAMPTZ -> Long.toString(micros(value));
+      case TEXT, JSONB -> value;
+    };
+  }
+
+  /** timestamptz_in, as {@link PgTimestamp} reads it: microseconds since the epoch. */
+  private long micros(String value) {
+    PgTimestamp.Reading reading = PgTimestamp.read(value);
+    String quoted = ": \"" + value + "\"";
+    return switch (reading.outcome()) {
+      case READ -> reading.micros();
+      case UNREADABLE -> {
+        if (RELATIVE_TIMES.contains(value.strip().toLowerCase(Locale.ROOT))) {
+          throw SqlErrors.unsupported("the fake does not read " + value + " as a timestamp");
+        }
+        throw PostgrestError.sql("22007", "invalid input syntax for type " + sqlName + quoted);
+      }
+      case OUT_OF_RANGE ->
+          throw PostgrestError.sql("22008", "date/time field value out of range" + quoted);
+      case MONTH_OUT_OF_RANGE ->
+          throw PostgrestError.sql(
+              "22008",
+              "date/time field value out of range" + quoted,
+              null,
+              "Perhaps you need a different \"datestyle\" setting.");
+      case ZONE_OUT_OF_RANGE ->
+          throw PostgrestError.sql("22009", "time zone displacement out of range" + quoted);
+    };
   }
 
   /** uuid_in: 32 hex digits, a hyphen allowed after any group of four, optionally in braces. */
@@ -89,8 +111,8 @@ enum ColumnType {
   /** Compares two canonical values of this type as PostgreSQL would (text by code point). */
   int compare(String left, String right) {
     return switch (this) {
-      case INTEGER, BIGINT -> Long.compare(Long.parseLong(left), Long.parseLong(right));
-      case TIMESTAMPTZ -> Instant.parse(left).compareTo(Instant.parse(right));
+      case INTEGER, BIGINT, TIMESTAMPTZ ->
+          Long.compare(Long.parseLong(left), Long.parseLong(right));
       case UUID, TEXT, JSONB -> left.compareTo(right);
     };
   }
@@ -98,9 +120,5 @@ enum ColumnType {
   /** The order of stored, non-null values. */
   Comparator<JsonNode> order() {
     return (left, right) -> compare(canonical(left), canonical(right));
-  }
-
-  private static Instant parseInstant(String text) {
-    return OffsetDateTime.parse(text.trim().replace(' ', 'T')).toInstant();
   }
 }

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.schema.SessionTableRules;
-import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.internal.ApiRequest;
 import dev.codebasechat.testing.internal.Backend;
 import dev.codebasechat.testing.internal.Identity;
+import dev.codebasechat.testing.internal.Json;
 import dev.codebasechat.testing.internal.PostgrestError;
 import dev.codebasechat.testing.internal.Schema;
 import dev.codebasechat.testing.internal.Statement;
@@ -36,8 +36,9 @@ import org.jspecify.annotations.Nullable;
  * UPDATE only the session's fields, and executes the functions but the two operator functions;
  * {@code service_role} sees every row and executes only {@code store_chat_session_for} and {@code
  * append_chat_messages_for}. Statements it has no answer for (other operators, casts, upserts,
- * several rows at once, the computed field in a filter or an order) are PGRST127 saying so, never
- * something plausible. Thread-safe: each statement is atomic, as one SQL statement is.
+ * several rows at once, the computed field in a filter or an order, times relative to now) are
+ * PGRST127 saying so, never something plausible. Thread-safe: each statement is atomic, as one SQL
+ * statement is.
  */
 public final class MemoryBackend implements Backend {
 
@@ -186,6 +187,11 @@ public final class MemoryBackend implements Backend {
     if (statement instanceof Statement.Update update) {
       ObjectNode changes = changes(update.payload());
       boolean representation = update.representation();
+      if (changes.isEmpty()) {
+        // UPDATE … SET with nothing to set is not SQL: PostgREST selects no rows instead.
+        singular.accept(0);
+        return written(List.of(), representation, select);
+      }
       return written(
           table.update(caller, where, changes, singular, representation && history),
           representation,
@@ -250,8 +256,9 @@ public final class MemoryBackend implements Backend {
   }
 
   /**
-   * An INSERT of one row, after its privilege checks: {@code user_id} defaults to {@code
-   * auth.uid()}, the row must pass the INSERT policy and the CHECKs, the session id be new.
+   * An INSERT of one row: the payload's values of the statement's columns (a column it lacks is
+   * NULL) read into the columns' types, the column grants, {@code user_id} defaulting to {@code
+   * auth.uid()}, the INSERT policy, the table's constraints, then the unique session id.
    */
   private ObjectNode insert(Statement.Insert insert, Caller caller, boolean history) {
     if (insert.resolution() != null || insert.query().onConflict != null) {
@@ -260,34 +267,25 @@ public final class MemoryBackend implements Backend {
     if (!insert.payload().isObject()) {
       throw SqlErrors.unsupported("the fake inserts one row (a JSON object) per request");
     }
-    ObjectNode row = (ObjectNode) insert.payload();
+    ObjectNode row = typed(insert.payload(), insert.columns());
     for (String column : insert.columns()) {
       if (!caller.bypassesRls() && !INSERTABLE.contains(column)) {
         throw SqlErrors.permissionDenied("table " + TABLE);
       }
     }
-    // In PostgreSQL's order: the input read into the columns' types, the policy's WITH CHECK, the
-    // CHECK constraints (by name), then the unique index. user_id may be null (service_role's
-    // auth.uid()): such a row belongs to nobody, and only service_role sees it.
+    // user_id may be null (given so, or service_role's auth.uid()): such a row belongs to nobody,
+    // and only service_role sees it.
     UUID owner = caller.userId();
-    if (row.hasNonNull("user_id")) {
-      owner = UUID.fromString(typeOf("user_id").canonical(row.get("user_id").asText()));
+    if (row.has("user_id")) {
+      JsonNode given = row.get("user_id");
+      String text = given.isTextual() ? given.asText() : given.toString();
+      owner = given.isNull() ? null : UUID.fromString(typeOf("user_id").canonical(text));
     }
     if (!caller.bypassesRls() && (owner == null || !owner.equals(caller.userId()))) {
       throw PostgrestError.sql(
           "42501", "new row violates row-level security policy for table \"" + TABLE + "\"");
     }
-    for (String column : List.of("context_cache", "metadata")) {
-      if (row.has(column) && !row.get(column).isObject()) {
-        throw SqlErrors.checkViolation("codebase_chat_sessions_" + column + "_is_object");
-      }
-    }
-    JsonNode sessionId = row.path("session_id");
-    if (!sessionId.isTextual()
-        || !SessionTableRules.SESSION_ID.matcher(sessionId.asText()).matches()) {
-      throw SqlErrors.checkViolation("codebase_chat_sessions_session_id_format");
-    }
-    ObjectNode inserted = table.insert(owner, sessionId.asText(), row, history);
+    ObjectNode inserted = table.insert(owner, row, history);
     if (inserted == null) {
       throw PostgrestError.sql(
           "23505",
@@ -296,35 +294,38 @@ public final class MemoryBackend implements Backend {
     return inserted;
   }
 
-  /** The changes of a PATCH, checked against the column grants and the CHECKs, typed. */
+  /**
+   * The changes of a PATCH, checked against the column grants and read into the columns' types; the
+   * table's constraints are checked on each row the update reaches.
+   */
   private static ObjectNode changes(ObjectNode payload) {
-    ObjectNode changes = payload.deepCopy();
-    for (String column :
-        List.copyOf(changes.properties().stream().map(Map.Entry::getKey).toList())) {
+    List<String> columns = Json.fieldNames(payload);
+    for (String column : columns) {
       if (!UPDATABLE.contains(column)) {
         throw SqlErrors.permissionDenied("table " + TABLE);
       }
-      JsonNode value = changes.get(column);
-      try {
-        switch (column) {
-          case "context_cache" -> SessionTableRules.checkContextCache(value);
-          case "metadata" -> SessionTableRules.checkMetadata(value);
-          default -> {
-            if (value.isContainerNode()) {
-              throw SqlErrors.invalidText("text", value.toString());
-            }
-            if (!value.isNull()) {
-              // A JSON number or boolean lands in a text column as its text.
-              changes.put(column, value.asText());
-              ChatFunctions.checked(column, value.asText());
-            }
-          }
-        }
-      } catch (TableConstraintException e) {
-        throw SqlErrors.of(e);
+    }
+    return typed(payload, columns);
+  }
+
+  /**
+   * {@code columns} of {@code payload} as {@code json_to_record} reads them into the table's types:
+   * a column the payload lacks is NULL; a number, boolean, object or array bound for a text column
+   * is its JSON text.
+   */
+  private static ObjectNode typed(JsonNode payload, List<String> columns) {
+    ObjectNode row = Json.MAPPER.createObjectNode();
+    for (String column : columns) {
+      JsonNode value = payload.path(column);
+      if (value.isMissingNode() || value.isNull()) {
+        row.putNull(column);
+      } else if (typeOf(column) == ColumnType.TEXT && !value.isTextual()) {
+        row.put(column, value.toString());
+      } else {
+        row.set(column, value);
       }
     }
-    return changes;
+    return row;
   }
 
   private static Predicate<ObjectNode> where(ApiRequest query) {

@@ -3,6 +3,7 @@ package dev.codebasechat.testing.internal.memory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.testing.internal.ApiRequest;
+import dev.codebasechat.testing.internal.PostgrestError;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
@@ -11,8 +12,8 @@ import java.util.function.Predicate;
  * One filter of the front's grammar as the in-memory table evaluates it: {@code eq}, {@code neq},
  * {@code gt}, {@code gte}, {@code lt}, {@code lte}, {@code in} and {@code is.null} / {@code
  * is.not_null}, each optionally negated, on the real columns, with the column's type (a value
- * PostgreSQL would not read is its error) and SQL's NULL semantics. Anything else is PGRST127
- * saying so.
+ * PostgreSQL would not read is its error; {@code is.true} on a column that is not boolean too) and
+ * SQL's NULL semantics. Anything else is PGRST127 saying so.
  */
 final class RowFilter implements Predicate<ObjectNode> {
   private final String column;
@@ -47,7 +48,13 @@ final class RowFilter implements Predicate<ObjectNode> {
           case "is" -> {
             String lower = value.toLowerCase(Locale.ROOT);
             if (!lower.equals("null") && !lower.equals("not_null")) {
-              throw SqlErrors.unsupported("the fake supports only is.null and is.not_null");
+              // is.true, is.false, is.unknown: the table has no boolean column.
+              throw PostgrestError.sql(
+                  "42804",
+                  "argument of IS "
+                      + lower.toUpperCase(Locale.ROOT)
+                      + " must be type boolean, not type "
+                      + type.sqlName);
             }
             yield List.of(lower);
           }

@@ -165,8 +165,16 @@ final class Session {
     }
   }
 
-  /** The table's CHECK constraints, in the order PostgreSQL checks them (by name). */
+  /**
+   * The table's constraints, in the order PostgreSQL checks them: NOT NULL in column order, then
+   * the CHECKs by name.
+   */
   void check() {
+    for (String column : List.of("session_id", "context_cache", "metadata")) {
+      if (row.path(column).isNull()) {
+        throw SqlErrors.notNull(column);
+      }
+    }
     try {
       SessionTableRules.checkContextCache(row.get("context_cache"));
       SessionTableRules.checkCurrentFile(Optional.ofNullable(textOrNull(row.get("current_file"))));
@@ -179,6 +187,9 @@ final class Session {
       }
       SessionTableRules.checkMetadata(row.get("metadata"));
       SessionTableRules.checkRepo(Optional.ofNullable(textOrNull(row.get("repo"))));
+      if (!SessionTableRules.SESSION_ID.matcher(row.get("session_id").asText()).matches()) {
+        throw SqlErrors.checkViolation("codebase_chat_sessions_session_id_format");
+      }
     } catch (TableConstraintException e) {
       throw SqlErrors.of(e);
     }

@@ -57,8 +57,9 @@ final class SessionTable {
   }
 
   /**
-   * Sets {@code changes} on every visible row that passes {@code where}. {@code checkCount} sees
-   * the number of such rows first; an exception it throws aborts the update with nothing changed.
+   * Sets {@code changes} on every visible row that passes {@code where}, each row then checked
+   * against the table's constraints. {@code checkCount} sees the number of such rows first; an
+   * exception it or a check throws aborts the update with nothing changed.
    */
   synchronized List<ObjectNode> update(
       Caller caller,
@@ -68,30 +69,42 @@ final class SessionTable {
       boolean withHistory) {
     List<Session> targets = visible(caller, where);
     checkCount.accept(targets.size());
-    List<ObjectNode> result = new ArrayList<>();
+    List<Session> updated = new ArrayList<>();
     for (Session session : targets) {
-      ObjectNode before = session.fields();
-      session.row.setAll(changes.deepCopy());
-      session.touch(now(), before);
+      Session working = session.copy();
+      ObjectNode before = working.fields();
+      working.row.setAll(changes.deepCopy());
+      working.touch(now(), before);
+      working.check();
+      updated.add(working);
+    }
+    List<ObjectNode> result = new ArrayList<>();
+    for (Session session : updated) {
+      sessionsById.put(session.row.get("session_id").asText(), session);
       result.add(session.view(withHistory));
     }
     return result;
   }
 
   /**
-   * Inserts a row for {@code owner} with the fields of {@code columns} (the rest take their
-   * defaults), after the INSERT's checks; null when the session id is taken.
+   * Inserts a row for {@code owner} with the values of {@code columns} (the other columns take
+   * their defaults), checked against the table's constraints; null when the session id is taken.
    */
   synchronized @Nullable ObjectNode insert(
-      @Nullable UUID owner, String sessionId, ObjectNode columns, boolean withHistory) {
-    if (sessionsById.containsKey(sessionId)) {
-      return null;
-    }
-    Session session = new Session(owner, sessionId, now());
+      @Nullable UUID owner, ObjectNode columns, boolean withHistory) {
+    Session session = new Session(owner, "", now());
     for (String column : Session.FIELDS) {
       if (columns.has(column)) {
         session.row.set(column, columns.get(column).deepCopy());
       }
+    }
+    session.row.set(
+        "session_id",
+        columns.hasNonNull("session_id") ? columns.get("session_id") : NODES.nullNode());
+    session.check();
+    String sessionId = session.row.get("session_id").asText();
+    if (sessionsById.containsKey(sessionId)) {
+      return null;
     }
     sessionsById.put(sessionId, session);
     return session.view(withHistory);
@@ -311,7 +324,7 @@ final class SessionTable {
       PgTimestamp.Reading reading = PgTimestamp.read(text);
       switch (reading.outcome()) {
         case READ -> sentAt[pos] = reading.micros();
-        case UNREADABLE ->
+        case UNREADABLE, OUT_OF_RANGE, MONTH_OUT_OF_RANGE ->
             throw SqlErrors.invalidParameter(
                 "p_messages[" + pos + "].timestamp is not a date-time PostgreSQL can read");
         case ZONE_OUT_OF_RANGE ->

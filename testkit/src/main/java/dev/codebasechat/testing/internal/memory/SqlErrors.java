@@ -24,6 +24,16 @@ final class SqlErrors {
         "new row for relation \"" + TABLE + "\" violates check constraint \"" + constraint + "\"");
   }
 
+  static PostgrestError notNull(String column) {
+    return PostgrestError.sql(
+        "23502",
+        "null value in column \""
+            + column
+            + "\" of relation \""
+            + TABLE
+            + "\" violates not-null constraint");
+  }
+
   /**
    * A rule of the table broken, as {@link dev.codebasechat.schema.SessionTableRules} reports it.
    */
