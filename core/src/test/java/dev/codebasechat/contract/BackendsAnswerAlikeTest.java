@@ -517,7 +517,41 @@ class BackendsAnswerAlikeTest {
             get(As.ALICE_TOKEN, TABLE + "?select=session_id&repo=is.true"),
             get(As.ALICE_TOKEN, TABLE + "?select=session_id&message_count=is.FALSE"),
             get(As.ALICE_TOKEN, TABLE + "?select=session_id&metadata=not.is.unknown"),
-            get(As.ALICE_TOKEN, TABLE + "?select=session_id&last_activity=is.true")));
+            get(As.ALICE_TOKEN, TABLE + "?select=session_id&last_activity=is.true")),
+        scenario(
+            "values PostgreSQL cannot hold or read",
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),
+            rpc(
+                As.ALICE_TOKEN,
+                "append_chat_messages",
+                appendOne("2026-01-01T00:00:00+16:00", "c")),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", appendOne("2026-02-30T00:00:00Z", "c")),
+            rpc(
+                As.ALICE_TOKEN,
+                "append_chat_messages",
+                appendOne("2026-01-01T00:00:00Z", "a\\u0000b")),
+            rpc(As.ANON_KEY_ONLY, "clear_chat_history", "{\"p_session_id\":\"\\u0000\"}"),
+            rpc(As.ALICE_TOKEN, "clear_chat_history", "{\"p_session_id\":\"\\u0000\"}"),
+            send(As.ALICE_TOKEN, "PATCH", byOne, "{\"metadata\":{\"k\\u0000\":1}}"),
+            send(As.BOB_TOKEN, "PATCH", byOne, "{\"repo\":\"\\u0000\"}"),
+            insert(TABLE, "{\"session_id\":\"chat-1-nulnul\",\"repo\":\"\\u0000\"}"),
+            get(As.ALICE_TOKEN, TABLE + "?select=session_id&repo=eq.%00"),
+            rpc(
+                As.SERVICE_KEY,
+                "store_chat_session_for",
+                storeFor(ALICE, TWO, "null", "{\"conversation_history\":{}}")),
+            changesOfOne("0")));
+  }
+
+  /** The arguments of an append to session ONE of one message with this timestamp and content. */
+  private static String appendOne(String timestamp, String content) {
+    return "{\"p_session_id\":\""
+        + ONE
+        + "\",\"p_messages\":[{\"id\":\"x1\",\"role\":\"user\",\"content\":\""
+        + content
+        + "\",\"timestamp\":\""
+        + timestamp
+        + "\"}]}";
   }
 
   /** Alice's rows active after {@code timestamp}, as written in the query string. */

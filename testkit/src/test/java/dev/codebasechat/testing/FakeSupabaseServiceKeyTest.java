@@ -485,6 +485,23 @@ class FakeSupabaseServiceKeyTest {
     assertThat(answer.body()).isEqualTo("false");
   }
 
+  @Test
+  void store_withMetadataJsonNull_is400CheckViolationNotNotNull() throws IOException {
+    // In the function, a JSON null is jsonb's null (coalesce keeps it), not SQL's NULL.
+    Map<String, Object> session = sessionOf(messages("m1"));
+    session.put("metadata", null);
+
+    Answer answer = store(storeBody(ALICE, SESSION, null, session));
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().path("code").asText()).isEqualTo("23514");
+    assertThat(answer.json().path("message").asText())
+        .isEqualTo(
+            "new row for relation \"codebase_chat_sessions\" violates check constraint"
+                + " \"codebase_chat_sessions_metadata_is_object\"");
+    assertThat(fake.session(SESSION)).isEmpty();
+  }
+
   // ------------------------------------------------------------------ store_chat_session_for:
   // writes
 
@@ -674,7 +691,7 @@ class FakeSupabaseServiceKeyTest {
   }
 
   @Test
-  void store_historyThatIsNoArray_is400AsJsonbArrayLengthSaysIt() throws IOException {
+  void store_historyThatIsNoArray_is400AsTheFunctionSaysIt() throws IOException {
     Map<String, Object> session = sessionOf(List.of());
     session.put("conversation_history", Map.of("id", "m1"));
 
@@ -683,7 +700,7 @@ class FakeSupabaseServiceKeyTest {
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().path("code").asText()).isEqualTo("22023");
     assertThat(answer.json().path("message").asText())
-        .isEqualTo("cannot get array length of a non-array");
+        .isEqualTo("p_session.conversation_history must be a JSON array of messages");
   }
 
   @Test

@@ -58,6 +58,7 @@ final class ChatFunctions {
     if (!allowed) {
       throw SqlErrors.permissionDenied("function " + function);
     }
+    SqlErrors.refuseNul(arguments);
     if (function.equals(STORE_FOR)) {
       return storeFor(arguments);
     }
@@ -127,12 +128,9 @@ final class ChatFunctions {
       if (session.has(Session.HISTORY)) {
         target = session.get(Session.HISTORY);
       }
-      // jsonb_array_length of what is not an array
-      if (target.isObject()) {
-        throw SqlErrors.invalidParameter("cannot get array length of a non-array");
-      }
       if (!target.isArray()) {
-        throw SqlErrors.invalidParameter("cannot get array length of a scalar");
+        throw SqlErrors.invalidParameter(
+            "p_session.conversation_history must be a JSON array of messages");
       }
       if (target.size() > SessionTableRules.MAX_MESSAGES_PER_SESSION) {
         throw SqlErrors.checkViolation("codebase_chat_sessions_history_max_messages");

@@ -37,9 +37,13 @@ enum ColumnType {
    * (a filter's value, a function's argument).
    *
    * @throws PostgrestError 22P02, 22007, 22008 or 22009 when PostgreSQL would refuse the value,
-   *     22003 when a number is out of the type's range
+   *     22003 when a number is out of the type's range, 22021 for a NUL character
    */
   String canonical(String value) {
+    if (value.indexOf('\u0000') >= 0) {
+      // Sent to PostgreSQL as text, which holds no NUL.
+      throw PostgrestError.sql("22021", "invalid byte sequence for encoding \"UTF8\": 0x00");
+    }
     return switch (this) {
       case UUID -> uuid(value);
       case INTEGER -> integer(value, Integer.MIN_VALUE, Integer.MAX_VALUE);

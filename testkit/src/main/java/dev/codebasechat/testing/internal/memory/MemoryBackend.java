@@ -192,8 +192,16 @@ public final class MemoryBackend implements Backend {
         singular.accept(0);
         return written(List.of(), representation, select);
       }
+      // The payload is read into the columns' types only for a row the update reaches.
+      IntConsumer reached =
+          rows -> {
+            if (rows > 0) {
+              SqlErrors.refuseNul(changes);
+            }
+            singular.accept(rows);
+          };
       return written(
-          table.update(caller, where, changes, singular, representation && history),
+          table.update(caller, where, changes, reached, representation && history),
           representation,
           select);
     }
@@ -267,12 +275,13 @@ public final class MemoryBackend implements Backend {
     if (!insert.payload().isObject()) {
       throw SqlErrors.unsupported("the fake inserts one row (a JSON object) per request");
     }
-    ObjectNode row = typed(insert.payload(), insert.columns());
     for (String column : insert.columns()) {
       if (!caller.bypassesRls() && !INSERTABLE.contains(column)) {
         throw SqlErrors.permissionDenied("table " + TABLE);
       }
     }
+    ObjectNode row = typed(insert.payload(), insert.columns());
+    SqlErrors.refuseNul(row);
     // user_id may be null (given so, or service_role's auth.uid()): such a row belongs to nobody,
     // and only service_role sees it.
     UUID owner = caller.userId();

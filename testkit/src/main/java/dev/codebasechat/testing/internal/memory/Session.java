@@ -166,15 +166,19 @@ final class Session {
   }
 
   /**
-   * The table's constraints, in the order PostgreSQL checks them: NOT NULL in column order, then
-   * the CHECKs by name.
+   * The NOT NULL constraints, in column order, which PostgreSQL checks before the CHECKs: for rows
+   * a table request wrote, where a JSON null is SQL NULL (in the functions it is jsonb's null).
    */
-  void check() {
+  void checkNotNull() {
     for (String column : List.of("session_id", "context_cache", "metadata")) {
       if (row.path(column).isNull()) {
         throw SqlErrors.notNull(column);
       }
     }
+  }
+
+  /** The table's CHECK constraints, in the order PostgreSQL checks them (by name). */
+  void check() {
     try {
       SessionTableRules.checkContextCache(row.get("context_cache"));
       SessionTableRules.checkCurrentFile(Optional.ofNullable(textOrNull(row.get("current_file"))));

@@ -75,6 +75,7 @@ final class SessionTable {
       ObjectNode before = working.fields();
       working.row.setAll(changes.deepCopy());
       working.touch(now(), before);
+      working.checkNotNull();
       working.check();
       updated.add(working);
     }
@@ -101,6 +102,7 @@ final class SessionTable {
     session.row.set(
         "session_id",
         columns.hasNonNull("session_id") ? columns.get("session_id") : NODES.nullNode());
+    session.checkNotNull();
     session.check();
     String sessionId = session.row.get("session_id").asText();
     if (sessionsById.containsKey(sessionId)) {
@@ -320,17 +322,12 @@ final class SessionTable {
   private int insertMessages(Session session, long version, JsonNode messages) {
     long[] sentAt = new long[messages.size()];
     for (int pos = 0; pos < messages.size(); pos++) {
-      String text = messages.get(pos).path("timestamp").asText();
-      PgTimestamp.Reading reading = PgTimestamp.read(text);
-      switch (reading.outcome()) {
-        case READ -> sentAt[pos] = reading.micros();
-        case UNREADABLE, OUT_OF_RANGE, MONTH_OUT_OF_RANGE ->
-            throw SqlErrors.invalidParameter(
-                "p_messages[" + pos + "].timestamp is not a date-time PostgreSQL can read");
-        case ZONE_OUT_OF_RANGE ->
-            throw PostgrestError.sql(
-                "22009", "time zone displacement out of range: \"" + text + "\"");
+      PgTimestamp.Reading reading = PgTimestamp.read(messages.get(pos).path("timestamp").asText());
+      if (reading.outcome() != PgTimestamp.Outcome.READ) {
+        throw SqlErrors.invalidParameter(
+            "p_messages[" + pos + "].timestamp is not a date-time PostgreSQL can read");
       }
+      sentAt[pos] = reading.micros();
     }
     int added = 0;
     long bytes = 0;

@@ -1,6 +1,8 @@
 package dev.codebasechat.testing.internal.memory;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.codebasechat.schema.TableConstraintException;
+import dev.codebasechat.testing.internal.Json;
 import dev.codebasechat.testing.internal.PostgrestError;
 
 /** The database errors the in-memory backend raises, worded as PostgreSQL and the SQL word them. */
@@ -54,5 +56,24 @@ final class SqlErrors {
   /** A feature of PostgREST's grammar the in-memory backend does not have. */
   static PostgrestError unsupported(String details) {
     return PostgrestError.notImplemented(details);
+  }
+
+  /**
+   * PostgreSQL's text and jsonb hold no U+0000: a JSON string or key holding it, in a value read
+   * into text or jsonb, is refused as PostgreSQL refuses it.
+   */
+  static void refuseNul(JsonNode value) {
+    boolean nul =
+        value.isTextual()
+            ? value.textValue().indexOf('\u0000') >= 0
+            : Json.fieldNames(value).stream().anyMatch(key -> key.indexOf('\u0000') >= 0);
+    if (nul) {
+      throw PostgrestError.sql(
+          "22P05",
+          "unsupported Unicode escape sequence",
+          "\\u0000 cannot be converted to text.",
+          null);
+    }
+    value.forEach(SqlErrors::refuseNul);
   }
 }
