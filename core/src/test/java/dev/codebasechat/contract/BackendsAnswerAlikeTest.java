@@ -65,6 +65,13 @@ class BackendsAnswerAlikeTest {
           "Proxy-Status",
           "WWW-Authenticate");
 
+  /** The DETAIL of a broken constraint shown to a role that bypasses RLS; the row id comes next. */
+  private static final String FAILING_ROW = "Failing row contains (";
+
+  /** How PostgreSQL prints a timestamptz in such a DETAIL. */
+  private static final Pattern ROW_TIME =
+      Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}(\\.[0-9]{1,6})?\\+00");
+
   /** How PostgREST renders a timestamptz of the database's clock. */
   private static final Pattern SERVER_TIME =
       Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}(\\.[0-9]{1,6})?\\+00:00");
@@ -586,7 +593,60 @@ class BackendsAnswerAlikeTest {
                     + "]}]}"),
             get(
                 As.ALICE_TOKEN,
-                TABLE + "?select=session_id,conversation_history&order=session_id")));
+                TABLE + "?select=session_id,conversation_history&order=session_id")),
+        scenario(
+            "broken constraints as a role that bypasses RLS sees them, with the row",
+            // Alice's token makes her a user of auth.users, whom user_id references.
+            get(As.ALICE_TOKEN, TABLE),
+            asService(
+                "POST",
+                TABLE,
+                "{\"session_id\":\""
+                    + ONE
+                    + "\",\"user_id\":\""
+                    + ALICE
+                    + "\",\"metadata\":[],\"repo\":\""
+                    + "é".repeat(40)
+                    + "\"}"),
+            asService(
+                "POST",
+                TABLE,
+                "{\"session_id\":\"" + ONE + "\",\"user_id\":\"" + ALICE + "\",\"metadata\":null}"),
+            asService(
+                "POST", TABLE, "{\"session_id\":\"" + ONE + "\",\"user_id\":\"" + ALICE + "\"}"),
+            asService(
+                "POST", TABLE, "{\"session_id\":\"" + ONE + "\",\"user_id\":\"" + ALICE + "\"}"),
+            asService("PATCH", byOne, "{\"metadata\":null}"),
+            asService(
+                "PATCH",
+                byOne,
+                "{\"context_cache\":{\"k\":\""
+                    + "v".repeat(100)
+                    + "\"},\"current_file\":\""
+                    + "f".repeat(4097)
+                    + "\"}"),
+            rpc(
+                As.SERVICE_KEY,
+                "append_chat_messages_for",
+                "{\"p_owner\":\""
+                    + ALICE
+                    + "\",\"p_session_id\":\""
+                    + TWO
+                    + "\",\"p_messages\":[],\"p_repo\":\""
+                    + "r".repeat(513)
+                    + "\"}"),
+            rpc(
+                As.SERVICE_KEY,
+                "store_chat_session_for",
+                storeFor(ALICE, TWO, "null", "{\"repo\":\"x\",\"context_cache\":\"s\"}")),
+            rpc(
+                As.SERVICE_KEY,
+                "store_chat_session_for",
+                storeFor(ALICE, ONE, "0", "{\"metadata\":null}"))));
+  }
+
+  private static Step asService(String method, String target, String body) {
+    return send(As.SERVICE_KEY, method, target, body);
   }
 
   /** The arguments of an append to {@code session} of messages {@code id@ss} (second ss). */
@@ -714,6 +774,11 @@ class BackendsAnswerAlikeTest {
   private static JsonNode masked(JsonNode node, @Nullable String key) {
     if (node.isTextual() && SERVER_TIME.matcher(node.asText()).matches()) {
       return TextNode.valueOf("<time of the backend>");
+    }
+    if (node.isTextual() && "details".equals(key) && node.asText().startsWith(FAILING_ROW)) {
+      String times = ROW_TIME.matcher(node.asText()).replaceAll("<time of the backend>");
+      return TextNode.valueOf(
+          FAILING_ROW + "<row id>" + times.substring(FAILING_ROW.length() + 36));
     }
     if (node.isTextual() && "id".equals(key) && node.asText().length() == 36) {
       return TextNode.valueOf("<row id>");

@@ -294,11 +294,15 @@ public final class MemoryBackend implements Backend {
       throw PostgrestError.sql(
           "42501", "new row violates row-level security policy for table \"" + TABLE + "\"");
     }
-    ObjectNode inserted = table.insert(owner, row, history);
+    ObjectNode inserted = table.insert(owner, row, history, caller.bypassesRls());
     if (inserted == null) {
       throw PostgrestError.sql(
           "23505",
-          "duplicate key value violates unique constraint \"codebase_chat_sessions_session_id_key\"");
+          "duplicate key value violates unique constraint \"codebase_chat_sessions_session_id_key\"",
+          caller.bypassesRls()
+              ? "Key (session_id)=(" + row.get("session_id").asText() + ") already exists."
+              : null,
+          null);
     }
     return inserted;
   }
@@ -427,7 +431,7 @@ public final class MemoryBackend implements Backend {
    */
   public void appendAs(UUID owner, String sessionId, ArrayNode messages) {
     try {
-      table.append(owner, sessionId, messages, null, null);
+      table.append(owner, sessionId, messages, null, null, false);
     } catch (PostgrestError e) {
       throw new IllegalStateException("session " + sessionId + " belongs to another user", e);
     }

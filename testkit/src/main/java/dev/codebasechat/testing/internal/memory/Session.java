@@ -168,35 +168,92 @@ final class Session {
   /**
    * The NOT NULL constraints, in column order, which PostgreSQL checks before the CHECKs: for rows
    * a table request wrote, where a JSON null is SQL NULL (in the functions it is jsonb's null).
+   *
+   * @param rowVisible whether the error shows the row, as PostgreSQL shows it to a role that
+   *     bypasses RLS
    */
-  void checkNotNull() {
+  void checkNotNull(boolean rowVisible) {
     for (String column : List.of("session_id", "context_cache", "metadata")) {
       if (row.path(column).isNull()) {
-        throw SqlErrors.notNull(column);
+        throw SqlErrors.notNull(column, rowVisible ? failingRow() : null);
       }
     }
   }
 
-  /** The table's CHECK constraints, in the order PostgreSQL checks them (by name). */
-  void check() {
+  /**
+   * The table's CHECK constraints, in the order PostgreSQL checks them (by name).
+   *
+   * @param rowVisible as for {@link #checkNotNull}
+   */
+  void check(boolean rowVisible) {
+    String broken = brokenCheck();
+    if (broken != null) {
+      throw SqlErrors.checkViolation(broken, rowVisible ? failingRow() : null);
+    }
+  }
+
+  private @Nullable String brokenCheck() {
     try {
       SessionTableRules.checkContextCache(row.get("context_cache"));
       SessionTableRules.checkCurrentFile(Optional.ofNullable(textOrNull(row.get("current_file"))));
       if (row.get("history_bytes").asLong() > SessionTableRules.MAX_HISTORY_BYTES) {
-        throw SqlErrors.checkViolation("codebase_chat_sessions_history_max_bytes");
+        return "codebase_chat_sessions_history_max_bytes";
       }
       int messages = row.get("message_count").asInt();
       if (messages < 0 || messages > SessionTableRules.MAX_MESSAGES_PER_SESSION) {
-        throw SqlErrors.checkViolation("codebase_chat_sessions_history_max_messages");
+        return "codebase_chat_sessions_history_max_messages";
       }
       SessionTableRules.checkMetadata(row.get("metadata"));
       SessionTableRules.checkRepo(Optional.ofNullable(textOrNull(row.get("repo"))));
       if (!SessionTableRules.SESSION_ID.matcher(row.get("session_id").asText()).matches()) {
-        throw SqlErrors.checkViolation("codebase_chat_sessions_session_id_format");
+        return "codebase_chat_sessions_session_id_format";
       }
+      return null;
     } catch (TableConstraintException e) {
-      throw SqlErrors.of(e);
+      return e.constraint();
     }
+  }
+
+  /**
+   * The DETAIL of a constraint violation that shows the row: each column's text (jsonb as jsonb
+   * prints, timestamps in the ISO style of a UTC session), cut after 64 bytes with "...".
+   */
+  private String failingRow() {
+    List<String> values = new ArrayList<>();
+    row.properties()
+        .forEach(
+            column -> {
+              JsonNode value = column.getValue();
+              String text;
+              if (value == null || value.isNull()) {
+                text = "null";
+              } else if (column.getKey().equals("context_cache")
+                  || column.getKey().equals("metadata")) {
+                text = JsonbText.of(value);
+              } else if (column.getKey().endsWith("_at")
+                  || column.getKey().equals("last_activity")) {
+                text = value.asText().replace('T', ' ').replace("+00:00", "+00");
+              } else {
+                text = value.asText();
+              }
+              values.add(clipped(text));
+            });
+    return "Failing row contains (" + String.join(", ", values) + ").";
+  }
+
+  /** At most 64 bytes of UTF-8, whole characters, then "..." when cut. */
+  private static String clipped(String text) {
+    int bytes = 0;
+    for (int i = 0; i < text.length(); ) {
+      int codePoint = text.codePointAt(i);
+      int size = codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
+      if (bytes + size > 64) {
+        return text.substring(0, i) + "...";
+      }
+      bytes += size;
+      i += Character.charCount(codePoint);
+    }
+    return text;
   }
 
   FakeSession snapshot() {

@@ -75,8 +75,8 @@ final class SessionTable {
       ObjectNode before = working.fields();
       working.row.setAll(changes.deepCopy());
       working.touch(now(), before);
-      working.checkNotNull();
-      working.check();
+      working.checkNotNull(caller.bypassesRls());
+      working.check(caller.bypassesRls());
       updated.add(working);
     }
     List<ObjectNode> result = new ArrayList<>();
@@ -90,9 +90,10 @@ final class SessionTable {
   /**
    * Inserts a row for {@code owner} with the values of {@code columns} (the other columns take
    * their defaults), checked against the table's constraints; null when the session id is taken.
+   * {@code rowVisible}: whether a violation shows the row (the caller bypasses RLS).
    */
   synchronized @Nullable ObjectNode insert(
-      @Nullable UUID owner, ObjectNode columns, boolean withHistory) {
+      @Nullable UUID owner, ObjectNode columns, boolean withHistory, boolean rowVisible) {
     Session session = new Session(owner, "", now());
     for (String column : Session.FIELDS) {
       if (columns.has(column)) {
@@ -102,8 +103,8 @@ final class SessionTable {
     session.row.set(
         "session_id",
         columns.hasNonNull("session_id") ? columns.get("session_id") : NODES.nullNode());
-    session.checkNotNull();
-    session.check();
+    session.checkNotNull(rowVisible);
+    session.check(rowVisible);
     String sessionId = session.row.get("session_id").asText();
     if (sessionsById.containsKey(sessionId)) {
       return null;
@@ -135,6 +136,7 @@ final class SessionTable {
    * counters, {@code repo} and {@code current_file} in one update of the row, or not at all when
    * nothing changes.
    *
+   * @param rowVisible whether a broken CHECK shows the row (the caller bypasses RLS)
    * @throws PostgrestError 42501 when another user owns the id; 22023 naming the first timestamp
    *     PostgreSQL cannot read; 23514 when the row would break a CHECK
    */
@@ -143,13 +145,14 @@ final class SessionTable {
       String sessionId,
       JsonNode messages,
       @Nullable String repo,
-      @Nullable String currentFile) {
+      @Nullable String currentFile,
+      boolean rowVisible) {
     Session stored = sessionsById.get(sessionId);
     Session session;
     if (stored == null) {
       session = new Session(caller, sessionId, now());
       session.row.put("repo", repo).put("current_file", currentFile);
-      session.check();
+      session.check(rowVisible);
     } else if (!caller.equals(stored.owner())) {
       throw SqlErrors.foreignSession("append_chat_messages");
     } else {
@@ -166,7 +169,7 @@ final class SessionTable {
     }
     if (added > 0 || !before.equals(session.fields())) {
       session.touch(now(), before);
-      session.check();
+      session.check(rowVisible);
     }
     sessionsById.put(sessionId, session);
     ObjectNode result = NODES.objectNode().put("session_id", sessionId).put("appended", added);
@@ -184,12 +187,13 @@ final class SessionTable {
       String sessionId,
       JsonNode messages,
       @Nullable String repo,
-      @Nullable String currentFile) {
+      @Nullable String currentFile,
+      boolean rowVisible) {
     Session stored = sessionsById.get(sessionId);
     if (stored != null && !owner.equals(stored.owner())) {
       return null;
     }
-    return append(owner, sessionId, messages, repo, currentFile);
+    return append(owner, sessionId, messages, repo, currentFile, rowVisible);
   }
 
   /** {@code clear_chat_history}: a copy of the row after it, or null without such a session. */
@@ -271,7 +275,7 @@ final class SessionTable {
     if (stored == null) {
       working = new Session(owner, sessionId, now());
       working.setFields(session);
-      working.check();
+      working.check(true);
     } else {
       working = stored.copy();
     }
@@ -287,7 +291,7 @@ final class SessionTable {
     insertMessages(working, working.version() + 1, target);
     working.setFields(session);
     working.touch(now(), before);
-    working.check();
+    working.check(true);
     sessionsById.put(sessionId, working);
     return true;
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.testing.internal.Json;
 import dev.codebasechat.testing.internal.PostgrestError;
+import org.jspecify.annotations.Nullable;
 
 /** The database errors the in-memory backend raises, worded as PostgreSQL and the SQL word them. */
 final class SqlErrors {
@@ -21,19 +22,28 @@ final class SqlErrors {
   }
 
   static PostgrestError checkViolation(String constraint) {
-    return PostgrestError.sql(
-        "23514",
-        "new row for relation \"" + TABLE + "\" violates check constraint \"" + constraint + "\"");
+    return checkViolation(constraint, null);
   }
 
-  static PostgrestError notNull(String column) {
+  /** {@code details}: the failing row, for a role that bypasses RLS. */
+  static PostgrestError checkViolation(String constraint, @Nullable String details) {
+    return PostgrestError.sql(
+        "23514",
+        "new row for relation \"" + TABLE + "\" violates check constraint \"" + constraint + "\"",
+        details,
+        null);
+  }
+
+  static PostgrestError notNull(String column, @Nullable String details) {
     return PostgrestError.sql(
         "23502",
         "null value in column \""
             + column
             + "\" of relation \""
             + TABLE
-            + "\" violates not-null constraint");
+            + "\" violates not-null constraint",
+        details,
+        null);
   }
 
   /**
