@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import okhttp3.MediaType;
+import okhttp3.RequestBody;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,6 +34,7 @@ class FakeSupabaseTest {
 
   private final RestCalls calls = new RestCalls(fake);
 
+  private static final MediaType JSON = MediaType.get("application/json");
   private static final String BY_SESSION = TABLE + "?select=*&session_id=eq." + SESSION;
 
   // ------------------------------------------------------------------ keys and tokens
@@ -289,6 +292,56 @@ class FakeSupabaseTest {
     assertThat(stored.messageCount()).isEqualTo(5);
     assertThat(stored.version()).isEqualTo(1);
     assertThat(stored.fieldsVersion()).isZero(); // the version the row was migrated at
+  }
+
+  @Test
+  void get_answersNamingTheSchemaInContentProfile() throws IOException {
+    Answer answer = calls.get(fake.tokenFor(ALICE), BY_SESSION);
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.header("Content-Profile")).isEqualTo("public");
+  }
+
+  @Test
+  void get_withAcceptProfileNotExposed_is406Pgrst106NamingTheExposedSchemas() throws IOException {
+    Answer answer = calls.get(fake.tokenFor(ALICE), BY_SESSION, "Accept-Profile", "private");
+
+    assertThat(answer.status()).isEqualTo(406);
+    assertThat(answer.json().get("code").asText()).isEqualTo("PGRST106");
+    assertThat(answer.json().get("message").asText()).isEqualTo("Invalid schema: private");
+    assertThat(answer.json().get("hint").asText())
+        .isEqualTo("Only the following schemas are exposed: public, graphql_public");
+  }
+
+  @Test
+  void get_withAcceptProfileNotExposedOnPostgrest12_is406WithItsOwnMessage() throws IOException {
+    try (FakeSupabase v12 = FakeSupabase.builder().postgrestMajorVersion(12).build().start()) {
+      Answer answer =
+          new RestCalls(v12).get(v12.tokenFor(ALICE), BY_SESSION, "Accept-Profile", "private");
+
+      assertThat(answer.status()).isEqualTo(406);
+      assertThat(answer.json().get("message").asText())
+          .isEqualTo("The schema must be one of the following: public, graphql_public");
+      assertThat(answer.json().get("hint").isNull()).isTrue();
+    }
+  }
+
+  @Test
+  void rpc_withContentProfileOfTheOtherExposedSchema_is404FunctionNotThere() throws IOException {
+    Answer answer =
+        calls.send(
+            calls
+                .request(
+                    fake.tokenFor(ALICE),
+                    "rpc/clear_chat_history",
+                    "Content-Profile",
+                    "graphql_public")
+                .post(RequestBody.create(FakeFixtures.sessionArgument(SESSION), JSON)));
+
+    assertThat(answer.status()).isEqualTo(404);
+    assertThat(answer.json().get("code").asText()).isEqualTo("PGRST202");
+    assertThat(answer.json().get("message").asText())
+        .startsWith("Could not find the function graphql_public.clear_chat_history(");
   }
 
   @Test

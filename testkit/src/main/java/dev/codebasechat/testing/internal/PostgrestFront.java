@@ -18,15 +18,19 @@ import org.jspecify.annotations.Nullable;
  * keys and token ({@link ProjectKeys}), reads its grammar ({@link ApiRequest}, {@link Preferences},
  * the {@code Accept} media type), resolves it against the backend's {@link Schema}, has the {@link
  * Backend} run the {@link Statement}, and shapes the answer: status (200/201/204/206/416), {@code
- * Content-Range}, {@code Content-Type}, {@code Preference-Applied}, the single-object media type,
- * and every error as PostgREST writes it. The same code answers for every backend, so two backends
- * can differ only in what their data and rules do. Thread-safe; never throws for anything a client
- * may send.
+ * Content-Range}, {@code Content-Type}, {@code Content-Profile}, {@code Preference-Applied}, the
+ * single-object media type, and every error as PostgREST writes it (a schema profile outside
+ * Supabase's {@code public, graphql_public} is PGRST106). The same code answers for every backend,
+ * so two backends can differ only in what their data and rules do. Thread-safe; never throws for
+ * anything a client may send.
  */
 public final class PostgrestFront {
   static final String REST = "/rest/v1/";
   static final String JWKS = "/auth/v1/.well-known/jwks.json";
   private static final String OBJECT = "application/vnd.pgrst.object+json";
+
+  /** Supabase's {@code db-schemas}: the tables and functions live in the first. */
+  private static final List<String> EXPOSED_SCHEMAS = List.of("public", "graphql_public");
 
   private final Backend backend;
   private final ProjectKeys keys;
@@ -63,7 +67,8 @@ public final class PostgrestFront {
       Backend.Context context,
       ApiRequest query,
       Preferences prefer,
-      boolean singular) {}
+      boolean singular,
+      String schema) {}
 
   private Result run(Exchange x, Statement statement) {
     return backend.run(statement, x.who(), x.context());
@@ -109,6 +114,8 @@ public final class PostgrestFront {
     if (resource.isEmpty()) {
       throw PostgrestError.of(404, "PGRST126", "Root endpoint metadata is disabled", null, null);
     }
+    String method = request.method().toUpperCase(Locale.ROOT);
+    String schemaName = profile(request, method); // PGRST106 before any other refusal
     Exchange x =
         new Exchange(
             request,
@@ -116,7 +123,8 @@ public final class PostgrestFront {
             context(request, resource),
             query,
             new Preferences(request.headers().getOrDefault("prefer", List.of())),
-            singular(request.header("accept")));
+            singular(request.header("accept")),
+            schemaName);
     if (resource.startsWith("rpc/") && resource.indexOf('/', 4) < 0) {
       return call(x, resource.substring(4));
     }
@@ -124,7 +132,8 @@ public final class PostgrestFront {
       throw PostgrestError.of(404, "PGRST125", "Invalid path specified in request URL", null, null);
     }
     Schema schema = backend.schema();
-    Schema.Table table = schema.table(resource).orElse(null);
+    Schema.Table table =
+        x.schema().equals(schema.name()) ? schema.table(resource).orElse(null) : null;
     if (table == null) {
       if (postgrestMajor < 13) {
         return Reply.json(404, "{}");
@@ -132,11 +141,10 @@ public final class PostgrestFront {
       throw PostgrestError.of(
           404,
           "PGRST205",
-          "Could not find the table '" + schema.name() + "." + resource + "' in the schema cache",
+          "Could not find the table '" + x.schema() + "." + resource + "' in the schema cache",
           null,
           null);
     }
-    String method = request.method().toUpperCase(Locale.ROOT);
     return switch (method) {
       case "GET", "HEAD" -> read(x, table, method.equals("HEAD"));
       case "POST" -> insert(x, table);
@@ -161,6 +169,31 @@ public final class PostgrestFront {
             });
     return new Backend.Context(
         request.method().toUpperCase(Locale.ROOT), "/" + resource, headers.toString());
+  }
+
+  /**
+   * The schema the request names ({@code Accept-Profile} for GET and HEAD, {@code Content-Profile}
+   * for writes), which must be one Supabase exposes; the default is {@code public}.
+   */
+  private String profile(Request request, String method) {
+    boolean write = Set.of("POST", "PATCH", "PUT", "DELETE").contains(method);
+    String profile = request.header(write ? "content-profile" : "accept-profile");
+    if (profile == null) {
+      return EXPOSED_SCHEMAS.get(0);
+    }
+    if (!EXPOSED_SCHEMAS.contains(profile)) {
+      String exposed = String.join(", ", EXPOSED_SCHEMAS);
+      throw postgrestMajor < 13
+          ? PostgrestError.of(
+              406, "PGRST106", "The schema must be one of the following: " + exposed, null, null)
+          : PostgrestError.of(
+              406,
+              "PGRST106",
+              "Invalid schema: " + profile,
+              null,
+              "Only the following schemas are exposed: " + exposed);
+    }
+    return profile;
   }
 
   private static boolean singular(@Nullable String accept) {
@@ -208,7 +241,7 @@ public final class PostgrestFront {
     }
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("Content-Range", contentRange(lower, upper, total));
-    headers.put("Content-Type", mediaType(x.singular()));
+    putMedia(headers, x, x.singular());
     putApplied(headers, x.prefer(), List.of("count"));
     return respond(result, status, headers, head ? null : body(result, x.singular()));
   }
@@ -299,7 +332,7 @@ public final class PostgrestFront {
     if (!x.prefer().representation()) {
       return respond(result, status, headers, null);
     }
-    headers.put("Content-Type", mediaType(x.singular()));
+    putMedia(headers, x, x.singular());
     return respond(result, status, headers, body(result, x.singular()));
   }
 
@@ -362,11 +395,13 @@ public final class PostgrestFront {
     }
     Set<String> given = new TreeSet<>(Json.fieldNames(object));
     Schema schema = backend.schema();
+    List<Schema.Routine> routines =
+        x.schema().equals(schema.name()) ? schema.routines(name) : List.of();
     Schema.Routine routine =
-        schema.routines(name).stream()
+        routines.stream()
             .filter(r -> r.accepts(given))
             .findFirst()
-            .orElseThrow(() -> noFunction(schema.name() + "." + name, given));
+            .orElseThrow(() -> noFunction(x.schema() + "." + name, given));
     Result result =
         run(x, new Statement.Call(routine, query, object, singular && !routine.returns().single()));
     if (routine.returns() == Schema.Returns.VOID) {
@@ -374,7 +409,7 @@ public final class PostgrestFront {
     }
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("Content-Range", contentRange(0, result.count() - 1, null));
-    headers.put("Content-Type", mediaType(singular));
+    putMedia(headers, x, singular);
     boolean one = singular || routine.returns().single();
     return respond(result, 200, headers, body(result, one));
   }
@@ -407,8 +442,13 @@ public final class PostgrestFront {
     return range + "/" + (total == null ? "*" : total.toString());
   }
 
-  private static String mediaType(boolean singular) {
-    return singular ? OBJECT + "; charset=utf-8" : Reply.JSON;
+  /**
+   * {@code Content-Type}, and {@code Content-Profile}: with more than one schema exposed, PostgREST
+   * names the one it answered from.
+   */
+  private static void putMedia(Map<String, String> headers, Exchange x, boolean singular) {
+    headers.put("Content-Type", singular ? OBJECT + "; charset=utf-8" : Reply.JSON);
+    headers.put("Content-Profile", x.schema());
   }
 
   private static void putApplied(
