@@ -383,16 +383,11 @@ class BackendsAnswerAlikeTest {
             rpc(
                 As.ALICE_TOKEN,
                 "append_chat_messages_batch",
-                "{\"p_appends\":[{\"session_id\":\""
-                    + TWO
-                    + "\",\"messages\":["
-                    + message("b1", "2026-01-01T00:00:00Z")
-                    + "]},{\"session_id\":\"chat-1737201600000-alike004\",\"messages\":[]}]}"),
-            rpc(
-                As.BOB_TOKEN,
-                "append_chat_messages_batch",
-                "{\"p_appends\":[{\"session_id\":\"" + TWO + "\",\"messages\":[]}]}"),
-            rpc(As.SERVICE_KEY, "append_chat_messages_batch", "{\"p_appends\":[]}"),
+                batch(
+                    appendOf(TWO, "[" + message("b1", "2026-01-01T00:00:00Z") + "]", ""),
+                    appendOf("chat-1737201600000-alike004", "[]", ""))),
+            rpc(As.BOB_TOKEN, "append_chat_messages_batch", batch(appendOf(TWO, "[]", ""))),
+            rpc(As.SERVICE_KEY, "append_chat_messages_batch", batch()),
             rpc(As.BOB_TOKEN, "delete_chat_session", session(ONE)),
             rpc(As.ALICE_TOKEN, "delete_chat_session", session(ONE)),
             rpc(
@@ -580,17 +575,10 @@ class BackendsAnswerAlikeTest {
             rpc(
                 As.ALICE_TOKEN,
                 "append_chat_messages_batch",
-                "{\"p_appends\":[{\"session_id\":\""
-                    + TWO
-                    + "\",\"messages\":["
-                    + message("t2", "2026-01-01T00:00:01Z")
-                    + "]},{\"session_id\":\"chat-2-batchlong\",\"messages\":[],\"repo\":\""
-                    + "r".repeat(513)
-                    + "\"},{\"session_id\":\""
-                    + TWO
-                    + "\",\"messages\":["
-                    + message("t3", "2026-01-01T00:00:00Z")
-                    + "]}]}"),
+                batch(
+                    appendOf(TWO, "[" + message("t2", "2026-01-01T00:00:01Z") + "]", ""),
+                    appendOf("chat-2-batchlong", "[]", ",\"repo\":\"" + "r".repeat(513) + "\""),
+                    appendOf(TWO, "[" + message("t3", "2026-01-01T00:00:00Z") + "]", ""))),
             get(
                 As.ALICE_TOKEN,
                 TABLE + "?select=session_id,conversation_history&order=session_id")),
@@ -647,6 +635,16 @@ class BackendsAnswerAlikeTest {
 
   private static Step asService(String method, String target, String body) {
     return send(As.SERVICE_KEY, method, target, body);
+  }
+
+  /** The arguments of {@code append_chat_messages_batch} holding these appends. */
+  private static String batch(String... appends) {
+    return "{\"p_appends\":[" + String.join(",", appends) + "]}";
+  }
+
+  /** One append of a batch: its session, its messages (JSON text), then more fields, if any. */
+  private static String appendOf(String session, String messages, String moreFields) {
+    return "{\"session_id\":\"" + session + "\",\"messages\":" + messages + moreFields + "}";
   }
 
   /** The arguments of an append to {@code session} of messages {@code id@ss} (second ss). */
