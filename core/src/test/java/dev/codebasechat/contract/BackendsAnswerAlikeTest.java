@@ -229,6 +229,9 @@ class BackendsAnswerAlikeTest {
 
   static Stream<Arguments> scenarios() {
     String byOne = TABLE + "?session_id=eq." + ONE;
+    String byTwo = TABLE + "?session_id=eq." + TWO;
+    String byThree = TABLE + "?session_id=eq." + THREE;
+    String repos = TABLE + "?select=session_id,repo";
     String full =
         TABLE
             + "?select=session_id,user_id,repo,current_file,conversation_history,context_cache,"
@@ -311,6 +314,21 @@ class BackendsAnswerAlikeTest {
             get(As.ALICE_TOKEN, TABLE + "?select=session_id&or=(repo.is.null)"),
             get(As.ALICE_TOKEN, "nope"),
             get(As.ALICE_TOKEN, TABLE).with("Accept", "text/csv")),
+        scenario(
+            "text sorts and compares by code point",
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(TWO, "m1")),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(THREE, "m1")),
+            send(As.ALICE_TOKEN, "PATCH", byOne, "{\"repo\":\"apple\"}"),
+            send(As.ALICE_TOKEN, "PATCH", byTwo, "{\"repo\":\"Banana\"}"),
+            send(As.ALICE_TOKEN, "PATCH", byThree, "{\"repo\":\"_cherry\"}"),
+            get(As.ALICE_TOKEN, repos + "&order=repo"),
+            get(As.ALICE_TOKEN, repos + "&repo=gt.a&order=session_id"),
+            send(As.ALICE_TOKEN, "PATCH", byOne, "{\"repo\":\"\u00e9clair\"}"),
+            send(As.ALICE_TOKEN, "PATCH", byTwo, "{\"repo\":\"\uff01bang\"}"),
+            send(As.ALICE_TOKEN, "PATCH", byThree, "{\"repo\":\"\ud83d\ude00smile\"}"),
+            get(As.ALICE_TOKEN, repos + "&order=repo.desc"),
+            get(As.ALICE_TOKEN, repos + "&repo=gt.\uff01&order=session_id")),
         scenario(
             "updates of the context",
             rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),

@@ -74,6 +74,22 @@ class SessionTableTest {
   }
 
   @OnEachPostgresMajor
+  void text_sortsInCodePointOrder_asHostedSupabasesCollationDoes(PostgresMajor major)
+      throws SQLException {
+    String values = "array['\ud83d\ude00', 'apple', '_cherry', 'Banana', '\uff01', '\u00e9']";
+
+    Object collation =
+        db(major)
+            .valueAsOwner("select datcollate from pg_database where datname = current_database()");
+    Object sorted =
+        db(major)
+            .valueAsOwner("select string_agg(v, ' ' order by v) from unnest(" + values + ") v");
+
+    assertThat(collation).isEqualTo("C");
+    assertThat(sorted).isEqualTo("Banana _cherry apple \u00e9 \uff01 \ud83d\ude00");
+  }
+
+  @OnEachPostgresMajor
   void insert_withoutUserId_isOwnedByTheCaller(PostgresMajor major) throws SQLException {
     UUID user = db(major).createUser(false);
     String sessionId = newSessionId();

@@ -63,7 +63,10 @@ public final class EmbeddedSupabase {
               // Several test servers (a pool of 10 each) and gateway processes share a cluster.
               .setServerConfig("max_connections", "300")
               // Supabase's databases run in UTC; timestamptz values are rendered in it.
-              .setServerConfig("timezone", "UTC");
+              .setServerConfig("timezone", "UTC")
+              // Hosted Supabase sorts text in C.UTF-8's order, code point order: the C collation
+              // gives the same order on every machine, where the environment's locale would not.
+              .setLocaleConfig("lc-collate", "C");
       binariesJar(major)
           .ifPresent(jar -> builder.setPgBinaryResolver(new JarPgBinaryResolver(jar)));
       EmbeddedPostgres postgres = builder.start();

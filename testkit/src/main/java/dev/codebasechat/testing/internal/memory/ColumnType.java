@@ -3,6 +3,8 @@ package dev.codebasechat.testing.internal.memory;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codebasechat.schema.PgTimestamp;
 import dev.codebasechat.testing.internal.PostgrestError;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.Set;
@@ -112,12 +114,18 @@ enum ColumnType {
     return canonical(stored.asText());
   }
 
-  /** Compares two canonical values of this type as PostgreSQL would (text by code point). */
+  /**
+   * Compares two canonical values of this type as PostgreSQL would: text in the C collation of
+   * Supabase's databases, i.e. by UTF-8 bytes, which is code point order (String's own order
+   * differs beyond U+FFFF).
+   */
   int compare(String left, String right) {
     return switch (this) {
       case INTEGER, BIGINT, TIMESTAMPTZ ->
           Long.compare(Long.parseLong(left), Long.parseLong(right));
-      case UUID, TEXT, JSONB -> left.compareTo(right);
+      case UUID, TEXT, JSONB ->
+          Arrays.compareUnsigned(
+              left.getBytes(StandardCharsets.UTF_8), right.getBytes(StandardCharsets.UTF_8));
     };
   }
 
