@@ -73,7 +73,7 @@ public abstract class FilterRequest<S extends FilterRequest<S>> extends Postgres
   /** {@code column IS NULL / NOT NULL / TRUE / FALSE / UNKNOWN}. */
   public S is(String column, IsValue value) {
     Objects.requireNonNull(value, "value");
-    return filter(column, "is.", value.token);
+    return filter(column, "", value.filter);
   }
 
   private S filter(String column, String operator, String operand) {

@@ -1,16 +1,20 @@
 package dev.codebasechat.postgrest;
 
-/** Operand of the {@code is.} filter ({@code IS NULL}, {@code IS TRUE}, …). */
+/**
+ * Operand of the {@code is.} filter ({@code IS NULL}, {@code IS TRUE}, …). {@link #NOT_NULL} is
+ * sent as {@code not.is.null}: PostgREST reads {@code is.not_null} only from version 13 on.
+ */
 public enum IsValue {
-  NULL("null"),
-  NOT_NULL("not_null"),
-  TRUE("true"),
-  FALSE("false"),
-  UNKNOWN("unknown");
+  NULL("is.null"),
+  NOT_NULL("not.is.null"),
+  TRUE("is.true"),
+  FALSE("is.false"),
+  UNKNOWN("is.unknown");
 
-  final String token;
+  /** The filter's value as sent: operator and operand. */
+  final String filter;
 
-  IsValue(String token) {
-    this.token = token;
+  IsValue(String filter) {
+    this.filter = filter;
   }
 }

@@ -330,6 +330,40 @@ class BackendsAnswerAlikeTest {
             get(As.ALICE_TOKEN, repos + "&order=repo.desc"),
             get(As.ALICE_TOKEN, repos + "&repo=gt.\uff01&order=session_id")),
         scenario(
+            "what the front reads the same way for both: ranges, preferences, media types",
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(TWO, "m1", "m2")),
+            get(As.ALICE_TOKEN, repos + "&order=session_id").with("Range", "1-1"),
+            get(As.ALICE_TOKEN, repos + "&order=session_id&offset=-3&limit=abc"),
+            get(As.ALICE_TOKEN, repos + "&order=session_id&repo=is.NULLx&message_count=in.(1)x"),
+            get(As.ALICE_TOKEN, byOne)
+                .with("Accept", "application/vnd.pgrst.object+json;nulls=stripped"),
+            get(As.ALICE_TOKEN, repos + "&order=session_id").with("Prefer", "timezone=UTC"),
+            send(As.ALICE_TOKEN, "PATCH", TABLE + "?message_count=gte.0", "{\"repo\":\"x\"}")
+                .with("Prefer", "handling=strict, max-affected=1"),
+            send(As.ALICE_TOKEN, "DELETE", TABLE + "?message_count=gte.0", null)
+                .with("Prefer", "handling=strict, max-affected=1"),
+            send(As.ALICE_TOKEN, "PATCH", byOne + "&select=nope", "{\"repo\":\"a b\"}")
+                .with("Prefer", "count=planned"),
+            get(As.ALICE_TOKEN, repos + "&repo=eq.a+b"),
+            send(As.ALICE_TOKEN, "PATCH", byTwo + "&columns=current_file", "{\"repo\":\"y\"}")
+                .with("Prefer", "return=representation, handling=strict, max-affected=1"),
+            send(As.ALICE_TOKEN, "PATCH", byTwo, "7"),
+            rpc(
+                    As.ALICE_TOKEN,
+                    "chat_session_changes",
+                    "{\"p_session_id\":\"" + ONE + "\",\"p_since_version\":0}")
+                .with("Prefer", "count=exact"),
+            rpc(
+                As.ALICE_TOKEN,
+                "append_chat_messages?columns=p_session_id,p_messages,p_repo",
+                "{\"p_session_id\":\"" + TWO + "\",\"p_messages\":[],\"p_repo\":\"r\",\"x\":1}"),
+            rpc(
+                As.ALICE_TOKEN,
+                "delete_chat_session",
+                "[" + session(ONE) + "," + session(TWO) + "]"),
+            get(As.ALICE_TOKEN, repos + ",current_file,version&order=session_id")),
+        scenario(
             "updates of the context",
             rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),
             send(As.ALICE_TOKEN, "PATCH", byOne, "{\"repo\":\"acme/api\",\"metadata\":{\"k\":1}}"),

@@ -86,6 +86,17 @@ class PostgrestContractTest {
   }
 
   @Test
+  void isNotNull_isSentAsNotIsNull_whichEveryPostgrestVersionReads() {
+    wm.stubFor(get(urlPathEqualTo(TABLE_PATH)).willReturn(PostgrestResponses.rows("[]", "*/*")));
+
+    wm.user().from(TABLE).select("session_id").is("repo", IsValue.NOT_NULL).execute();
+
+    assertThat(queryOf(wm))
+        .containsExactly(
+            entry("select", List.of("session_id")), entry("repo", List.of("not.is.null")));
+  }
+
+  @Test
   void select_withExactCountAndRange_parsesTotalFromContentRange() {
     wm.stubFor(
         get(urlPathEqualTo(TABLE_PATH))

@@ -232,6 +232,33 @@ class SupabaseTestServerTest {
   }
 
   @Test
+  void preferTimezone_writesTheTimesOfTheAnswerInThatZone() throws IOException {
+    String token = supabase.tokenFor(supabase.newUser());
+    append(token, SESSION, "[" + message("m1") + "]");
+
+    Answer answer =
+        send(
+            request(token, TABLE + "?select=created_at&session_id=eq." + SESSION)
+                .header("Prefer", "timezone=Asia/Kolkata"));
+
+    assertThat(answer.header("Preference-Applied")).isEqualTo("timezone=Asia/Kolkata");
+    assertThat(answer.json().get(0).get("created_at").asText()).endsWith("+05:30");
+  }
+
+  @Test
+  void triggerFunctions_areNoFunctionsToCall() throws IOException {
+    Answer answer =
+        send(
+            request(
+                    supabase.tokenFor(supabase.newUser()),
+                    "rpc/codebase_chat_sessions_before_update")
+                .post(RequestBody.create("{}", JSON_TYPE)));
+
+    assertThat(answer.status()).isEqualTo(404);
+    assertThat(answer.json().get("code").asText()).isEqualTo("PGRST202");
+  }
+
+  @Test
   void rpcOnAnotherUsersSession_is403FromTheFunctionsCheck() throws IOException {
     append(supabase.tokenFor(supabase.newUser()), SESSION, "[" + message("m1") + "]");
 

@@ -553,8 +553,7 @@ class FakeSupabaseTest {
   @Test
   void get_malformedFilter_is400Pgrst100() throws IOException {
     Answer answer =
-        calls.get(
-            fake.tokenFor(ALICE), TABLE + "?select=session_id&session_id=in.(\"unterminated)");
+        calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&session_id=in.(\"unterminated");
 
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.json().get("code").asText()).isEqualTo("PGRST100");

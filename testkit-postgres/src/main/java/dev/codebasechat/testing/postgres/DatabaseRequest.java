@@ -6,9 +6,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What PostgREST does around every request (reference/postgrest.md §3.2, §3.8), written once for
@@ -16,8 +18,9 @@ import java.util.UUID;
  * transaction ({@code READ ONLY} for GET and HEAD, and for calls of functions that are not
  * volatile), then, transaction-local, the {@code search_path}, the settings stored for the role
  * ({@code ALTER ROLE … SET}, such as its {@code statement_timeout}), {@code role}, {@code
- * request.jwt.claims}, {@code request.method}, {@code request.path}, {@code request.headers} and
- * {@code request.cookies}; then the work; commit, or rollback if the work throws.
+ * request.jwt.claims}, {@code request.method}, {@code request.path}, {@code request.headers},
+ * {@code request.cookies} and, when asked for ({@code Prefer: timezone}), {@code timezone}; then
+ * the work; commit, or rollback if the work throws.
  *
  * <p>Immutable and thread-safe; the connection passed to {@link #run} must be logged in as {@code
  * authenticator} (so that switching role behaves as in production) and must not be used by another
@@ -49,19 +52,27 @@ public final class DatabaseRequest {
   private final String path;
   private final String headers;
   private final boolean readOnly;
+  private final @Nullable String timezone;
 
   private DatabaseRequest(
-      String role, String claims, String method, String path, String headers, boolean readOnly) {
+      String role,
+      String claims,
+      String method,
+      String path,
+      String headers,
+      boolean readOnly,
+      @Nullable String timezone) {
     this.role = role;
     this.claims = claims;
     this.method = method;
     this.path = path;
     this.headers = headers;
     this.readOnly = readOnly;
+    this.timezone = timezone;
   }
 
   private DatabaseRequest(String role, String claims) {
-    this(role, claims, "POST", "/", "{}", false);
+    this(role, claims, "POST", "/", "{}", false, null);
   }
 
   /** A request without a user JWT (only the publishable/anon key): role {@code anon}. */
@@ -107,19 +118,27 @@ public final class DatabaseRequest {
   public DatabaseRequest to(String method, String path) {
     String upper = method.toUpperCase(Locale.ROOT);
     boolean reads = upper.equals("GET") || upper.equals("HEAD");
-    return new DatabaseRequest(role, claims, upper, path, headers, reads);
+    return new DatabaseRequest(role, claims, upper, path, headers, reads, timezone);
   }
 
   /**
    * This request with these headers, a JSON object of lower-case names, as {@code request.headers}.
    */
   public DatabaseRequest withHeaders(String headersJson) {
-    return new DatabaseRequest(role, claims, method, path, headersJson, readOnly);
+    return new DatabaseRequest(role, claims, method, path, headersJson, readOnly, timezone);
   }
 
   /** This request run read-only: PostgREST's call of a function that is not volatile. */
   public DatabaseRequest readOnly() {
-    return new DatabaseRequest(role, claims, method, path, headers, true);
+    return new DatabaseRequest(role, claims, method, path, headers, true, timezone);
+  }
+
+  /**
+   * This request with the session time zone {@code zone} ({@code Prefer: timezone}): timestamps are
+   * written in it. PostgreSQL refuses a zone it does not know.
+   */
+  public DatabaseRequest withTimezone(String zone) {
+    return new DatabaseRequest(role, claims, method, path, headers, readOnly, zone);
   }
 
   public String role() {
@@ -171,8 +190,12 @@ public final class DatabaseRequest {
                 + " pg_catalog.set_config('request.method', ?, true),"
                 + " pg_catalog.set_config('request.path', ?, true),"
                 + " pg_catalog.set_config('request.headers', ?, true),"
-                + " pg_catalog.set_config('request.cookies', '{}', true)")) {
-      List<String> values = List.of(role, role, claims, method, path, headers);
+                + " pg_catalog.set_config('request.cookies', '{}', true)"
+                + (timezone == null ? "" : ", pg_catalog.set_config('timezone', ?, true)"))) {
+      List<String> values = new ArrayList<>(List.of(role, role, claims, method, path, headers));
+      if (timezone != null) {
+        values.add(timezone);
+      }
       for (int i = 0; i < values.size(); i++) {
         setup.setString(i + 1, values.get(i));
       }

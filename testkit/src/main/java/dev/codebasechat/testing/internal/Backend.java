@@ -13,8 +13,11 @@ import org.jspecify.annotations.Nullable;
  */
 public interface Backend {
 
-  /** What the request looked like, for PostgREST's per-request settings. */
-  record Context(String method, String path, String headersJson) {}
+  /**
+   * What the request looked like, for PostgREST's per-request settings; {@code timezone}: the
+   * session time zone it asked for ({@code Prefer: timezone}), null for the database's.
+   */
+  record Context(String method, String path, String headersJson, @Nullable String timezone) {}
 
   /**
    * The rows of a statement: for a read, the page (and the {@code total} when counted); for a write

@@ -114,7 +114,7 @@ public final class PostgrestError extends RuntimeException {
       ObjectNode body = JSON.createObjectNode().put("message", text).put("hint", hint);
       return Reply.json(status, body.toString());
     }
-    int answered = status == FROM_SQLSTATE ? statusOf(code, text, authed) : status;
+    int answered = status == FROM_SQLSTATE ? statusOf(code, text, authed, postgrestMajor) : status;
     String message = text;
     if (postgrestMajor < 13 && code.equals("PGRST116")) {
       message = "JSON object requested, multiple (or no) rows returned";
@@ -137,13 +137,19 @@ public final class PostgrestError extends RuntimeException {
     return reply;
   }
 
-  /** PostgREST's {@code mapSQLtoHTTP} (src/library/PostgREST/Error.hs). */
-  static int statusOf(String sqlState, String message, boolean authed) {
+  /**
+   * PostgREST's {@code mapSQLtoHTTP} (src/library/PostgREST/Error.hs); the 401 for a JWT role the
+   * database lacks came with PostgREST 13.
+   */
+  static int statusOf(String sqlState, String message, boolean authed, int postgrestMajor) {
     return switch (sqlState) {
       case "23503", "23505" -> 409;
       case "25006" -> 405;
       case "21000" -> message.endsWith("requires a WHERE clause") ? 400 : 500;
-      case "22023" -> message.startsWith("role") && message.endsWith("does not exist") ? 401 : 400;
+      case "22023" ->
+          postgrestMajor >= 13 && message.startsWith("role") && message.endsWith("does not exist")
+              ? 401
+              : 400;
       case "53400", "42P17" -> 500;
       case "57P01" -> 503;
       case "P0001" -> 400;

@@ -3,50 +3,87 @@ package dev.codebasechat.testing.internal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The {@code Prefer} headers of a request as PostgREST reads them (reference/postgrest.md §1.2):
- * several headers are merged, the first occurrence of a key wins, unknown values are ignored unless
- * {@code handling=strict} (then 400 PGRST122).
+ * The {@code Prefer} headers of a request as PostgREST's {@code fromHeaders} reads them
+ * (reference/postgrest.md §1.2): every header split at commas, each preference trimmed and matched
+ * exactly (case and all); for each kind the first one given wins; {@code timezone=} counts when the
+ * database knows the zone, {@code max-affected=} when it is an integer. Anything else is invalid:
+ * ignored, or 400 PGRST122 under {@code handling=strict}. Immutable once built.
  */
 public final class Preferences {
   private static final Map<String, List<String>> KNOWN =
       Map.of(
-          "return", List.of("minimal", "representation", "headers-only"),
-          "count", List.of("exact", "planned", "estimated"),
           "resolution", List.of("merge-duplicates", "ignore-duplicates"),
-          "missing", List.of("default", "null"),
+          "return", List.of("representation", "minimal", "headers-only"),
+          "count", List.of("exact", "planned", "estimated"),
           "tx", List.of("commit", "rollback"),
+          "missing", List.of("default", "null"),
           "handling", List.of("strict", "lenient"));
 
-  private final Map<String, String> values = new LinkedHashMap<>();
+  /** The order of {@code Preference-Applied}. */
+  private static final List<String> APPLIED_ORDER =
+      List.of(
+          "resolution",
+          "missing",
+          "return",
+          "params",
+          "count",
+          "tx",
+          "handling",
+          "timezone",
+          "max-affected");
 
-  Preferences(List<String> headers) {
-    List<String> invalid = new ArrayList<>();
+  private final Map<String, String> values = new LinkedHashMap<>();
+  private final List<String> invalid = new ArrayList<>();
+
+  /**
+   * @param timezones whether the database knows a time zone name
+   * @param postgrestMajor PostgREST 12 also accepts {@code params=single-object}
+   */
+  Preferences(List<String> headers, Predicate<String> timezones, int postgrestMajor) {
+    Map<String, @Nullable String> firsts = new LinkedHashMap<>();
     for (String header : headers) {
       for (String raw : header.split(",", -1)) {
         String preference = raw.strip();
-        if (preference.isEmpty()) {
-          continue;
-        }
         int eq = preference.indexOf('=');
-        String key =
-            eq < 0 ? preference : preference.substring(0, eq).strip().toLowerCase(Locale.ROOT);
-        String value = eq < 0 ? "" : preference.substring(eq + 1).strip().toLowerCase(Locale.ROOT);
-        boolean known =
-            (KNOWN.containsKey(key) && KNOWN.get(key).contains(value))
-                || key.equals("timezone")
-                || (key.equals("max-affected") && value.matches("[0-9]+"));
-        if (!known) {
-          invalid.add(preference);
-          continue;
+        String key = eq < 0 ? preference : preference.substring(0, eq);
+        String value = eq < 0 ? "" : preference.substring(eq + 1);
+        boolean valid =
+            switch (key) {
+              case "timezone" -> timezones.test(value);
+              case "max-affected" -> value.matches("-?[0-9]{1,18}");
+              case "params" -> postgrestMajor < 13 && value.equals("single-object");
+              default -> KNOWN.getOrDefault(key, List.of()).contains(value);
+            };
+        if (key.equals("timezone") || key.equals("max-affected")) {
+          // Only the first of these is read, valid or not.
+          firsts.putIfAbsent(key, valid ? value : null);
+        } else if (valid) {
+          values.putIfAbsent(key, value);
         }
-        values.putIfAbsent(key, value);
+        if (!valid && !key.equals("max-affected")) {
+          // PostgREST never lists a max-affected among the invalid ones, readable or not.
+          invalid.add(preference);
+        }
       }
     }
+    firsts.forEach(
+        (key, value) -> {
+          if (value != null) {
+            values.put(key, value);
+          }
+        });
+  }
+
+  /**
+   * PGRST122 when an invalid preference came with {@code handling=strict}; PostgREST checks this
+   * once it has found the resource and negotiated the media type.
+   */
+  void refuseInvalidWhenStrict() {
     if ("strict".equals(values.get("handling")) && !invalid.isEmpty()) {
       throw PostgrestError.of(
           400,
@@ -66,23 +103,31 @@ public final class Preferences {
   }
 
   /**
-   * Whether a count was asked for: {@code exact}, or {@code planned} and {@code estimated}, which
-   * are exact here (no planner estimate is ever cheaper on a test's tables).
+   * Whether a count was asked for that PostgREST computes exactly ({@code shouldCount}): {@code
+   * exact} or {@code estimated} (which is exact below db-max-rows, and a planner estimate is never
+   * cheaper on a test's tables). {@code planned} gives no count.
    */
   public boolean counts() {
-    return values.get("count") != null;
+    String count = values.get("count");
+    return "exact".equals(count) || "estimated".equals(count);
+  }
+
+  /** The {@code max-affected} to enforce: only under {@code handling=strict}; null for none. */
+  public @Nullable Long maxAffected() {
+    String max = values.get("max-affected");
+    return max != null && "strict".equals(values.get("handling")) ? Long.valueOf(max) : null;
   }
 
   /**
-   * The {@code Preference-Applied} value for the given keys, in PostgREST's order; null when none
-   * applied.
+   * The {@code Preference-Applied} value for the given kinds, in PostgREST's order ({@code
+   * max-affected} only under {@code handling=strict}); null when none applied.
    */
-  @Nullable String applied(List<String> keys) {
+  @Nullable String applied(List<String> kinds) {
     List<String> applied = new ArrayList<>();
-    for (String key :
-        List.of("resolution", "missing", "return", "count", "tx", "handling", "timezone")) {
-      if (keys.contains(key) && values.containsKey(key)) {
-        applied.add(key + "=" + values.get(key));
+    for (String kind : APPLIED_ORDER) {
+      boolean echoed = !kind.equals("max-affected") || maxAffected() != null;
+      if (kinds.contains(kind) && values.containsKey(kind) && echoed) {
+        applied.add(kind + "=" + values.get(kind));
       }
     }
     return applied.isEmpty() ? null : String.join(", ", applied);

@@ -10,13 +10,19 @@ import java.util.Set;
  * order, typed as {@code format_type} writes them) and primary keys, and its functions with their
  * input parameters, return kind and volatility. The front resolves resources against it (PGRST205,
  * PGRST204, PGRST202); each backend supplies its own, the PostgreSQL one read from the catalog.
- * Immutable.
+ * {@code timezones}: the zone names the database knows ({@code pg_timezone_names}), which {@code
+ * Prefer: timezone} may name. Immutable.
  */
-public record Schema(String name, Map<String, Table> tables, Map<String, List<Routine>> routines) {
+public record Schema(
+    String name,
+    Map<String, Table> tables,
+    Map<String, List<Routine>> routines,
+    Set<String> timezones) {
 
   public Schema {
     tables = Map.copyOf(tables);
     routines = Map.copyOf(routines);
+    timezones = Set.copyOf(timezones);
   }
 
   /** A column: its name and type. */

@@ -20,12 +20,46 @@ public sealed interface Statement {
 
   boolean singular();
 
+  /** The table a read or write works on; null for a call. */
+  default Schema.@Nullable Table table() {
+    return null;
+  }
+
+  /** The rows a write or call may reach ({@code Prefer: max-affected} under strict); null: any. */
+  default @Nullable Long maxAffected() {
+    return null;
+  }
+
   /**
-   * GET or HEAD of a table; {@code limit} already bounded by {@code db-max-rows} (null: none);
-   * {@code count}: the total is wanted.
+   * Refuses a row count the request does not accept, as PostgREST does after running it: PGRST116
+   * for a single object, PGRST124 beyond {@code max-affected}. The backend then changes nothing.
+   */
+  default void checkRows(long rows) {
+    if (singular() && rows != 1) {
+      throw PostgrestError.notSingular(rows);
+    }
+    Long max = maxAffected();
+    if (max != null && rows > max) {
+      throw PostgrestError.of(
+          400,
+          "PGRST124",
+          "Query result exceeds max-affected preference constraint",
+          "The query affects " + rows + " rows",
+          null);
+    }
+  }
+
+  /**
+   * GET or HEAD of a table: the rows from {@code offset}, at most {@code limit} (already bounded by
+   * {@code db-max-rows}; null: none); {@code count}: the total is wanted.
    */
   record Read(
-      Schema.Table table, ApiRequest query, @Nullable Long limit, boolean count, boolean singular)
+      Schema.Table table,
+      ApiRequest query,
+      long offset,
+      @Nullable Long limit,
+      boolean count,
+      boolean singular)
       implements Statement {}
 
   /**
@@ -50,14 +84,25 @@ public sealed interface Statement {
       ApiRequest query,
       ObjectNode payload,
       boolean representation,
-      boolean singular)
+      boolean singular,
+      @Nullable Long maxAffected)
       implements Statement {}
 
   /** DELETE of the rows the filters (at least one) select. */
-  record Delete(Schema.Table table, ApiRequest query, boolean representation, boolean singular)
+  record Delete(
+      Schema.Table table,
+      ApiRequest query,
+      boolean representation,
+      boolean singular,
+      @Nullable Long maxAffected)
       implements Statement {}
 
   /** POST /rpc: {@code arguments} named as {@code routine}'s parameters. */
-  record Call(Schema.Routine routine, ApiRequest query, ObjectNode arguments, boolean singular)
+  record Call(
+      Schema.Routine routine,
+      ApiRequest query,
+      ObjectNode arguments,
+      boolean singular,
+      @Nullable Long maxAffected)
       implements Statement {}
 }

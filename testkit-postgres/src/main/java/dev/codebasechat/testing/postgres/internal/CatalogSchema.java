@@ -14,9 +14,11 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,7 +30,21 @@ final class CatalogSchema {
   private CatalogSchema() {}
 
   static Schema load(Connection connection, String schema) throws SQLException {
-    return new Schema(schema, tables(connection, schema), routines(connection, schema));
+    return new Schema(
+        schema, tables(connection, schema), routines(connection, schema), timezones(connection));
+  }
+
+  /** What PostgREST reads for {@code Prefer: timezone}. */
+  private static Set<String> timezones(Connection connection) throws SQLException {
+    Set<String> names = new HashSet<>();
+    try (PreparedStatement statement =
+            connection.prepareStatement("select name from pg_catalog.pg_timezone_names");
+        ResultSet rs = statement.executeQuery()) {
+      while (rs.next()) {
+        names.add(rs.getString(1));
+      }
+    }
+    return names;
   }
 
   private static Map<String, Table> tables(Connection connection, String schema)
@@ -86,7 +102,7 @@ final class CatalogSchema {
                 + " p.prorettype = 'pg_catalog.record'::regtype, p.pronargs, p.pronargdefaults, p.proargnames,"
                 + " p.proargmodes::text[],"
                 + " array(select pg_catalog.format_type(x.t, null) from unnest(p.proargtypes) with ordinality as x(t, o)"
-                + "       order by x.o)"
+                + "       order by x.o), p.prorettype = 'pg_catalog.trigger'::regtype"
                 + " from pg_catalog.pg_proc p"
                 + " join pg_catalog.pg_namespace n on n.oid = p.pronamespace"
                 + " join pg_catalog.pg_type t on t.oid = p.prorettype"
@@ -116,6 +132,9 @@ final class CatalogSchema {
             String parameterName = i < inputNames.size() ? inputNames.get(i) : "";
             parameters.add(new Parameter(parameterName, types.get(i), i >= inputs - defaults));
           }
+          if (rs.getBoolean(12) || !callable(parameters)) {
+            continue; // PostgREST's schema cache leaves trigger functions and these out
+          }
           Returns returns =
               isVoid
                   ? Returns.VOID
@@ -131,6 +150,18 @@ final class CatalogSchema {
     Map<String, List<Routine>> frozen = new HashMap<>();
     routines.forEach((name, list) -> frozen.put(name, List.copyOf(list)));
     return Map.copyOf(frozen);
+  }
+
+  /**
+   * PostgREST's {@code callable}: every input parameter named, or one unnamed of a type a raw body
+   * can be read into.
+   */
+  private static boolean callable(List<Parameter> parameters) {
+    List<Parameter> unnamed =
+        parameters.stream().filter(p -> p.name() == null || p.name().isEmpty()).toList();
+    return unnamed.isEmpty()
+        || (unnamed.size() == 1
+            && Set.of("bytea", "json", "jsonb", "text", "xml").contains(unnamed.get(0).type()));
   }
 
   private static List<String> strings(@Nullable Array array) throws SQLException {

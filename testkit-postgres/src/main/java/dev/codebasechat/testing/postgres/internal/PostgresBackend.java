@@ -168,6 +168,9 @@ public final class PostgresBackend implements Backend {
         DatabaseRequest.withClaims(who.role(), who.claimsJson())
             .to(request.method(), request.path())
             .withHeaders(request.headersJson());
+    if (request.timezone() != null) {
+      asRequest = asRequest.withTimezone(request.timezone());
+    }
     if (statement instanceof Statement.Call call && !call.routine().volatileFunction()) {
       asRequest = asRequest.readOnly();
     }
@@ -177,9 +180,7 @@ public final class PostgresBackend implements Backend {
           connection,
           transaction -> {
             Result result = execute(transaction, sql);
-            if (statement.singular() && result.count() != 1) {
-              throw PostgrestError.notSingular(result.count()); // rolled back
-            }
+            statement.checkRows(result.count()); // a refusal rolls back
             return result;
           });
     } catch (SQLException e) {

@@ -56,13 +56,13 @@ final class PostgrestSql {
     Sql sql = new Sql().append("WITH pgrst_source AS ( SELECT " + selectList(qt, query.select));
     sql.append(" FROM " + qt).append(where).append(orderBy(qt, query.order));
     Long limit = read.limit();
-    if (limit != null || query.offset > 0) {
-      sql.append(" LIMIT " + (limit == null ? "ALL" : limit) + " OFFSET " + query.offset);
+    if (limit != null || read.offset() > 0) {
+      sql.append(" LIMIT " + (limit == null ? "ALL" : limit) + " OFFSET " + read.offset());
     }
     sql.append(" ) ");
     String total = "null::bigint";
     if (read.count()) {
-      if (limit != null || query.offset > 0) {
+      if (limit != null || read.offset() > 0) {
         sql.append(", pgrst_source_count AS (SELECT 1 FROM " + qt).append(where).append(") ");
         total = "(SELECT pg_catalog.count(*) FROM pgrst_source_count)";
       } else {

@@ -13,6 +13,10 @@ import dev.codebasechat.testing.internal.PostgrestError;
 import dev.codebasechat.testing.internal.Schema;
 import dev.codebasechat.testing.internal.Statement;
 import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.zone.ZoneRules;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -49,6 +53,14 @@ public final class MemoryBackend implements Backend {
               + " metadata:jsonb last_activity:timestamptz created_at:timestamptz"
               + " updated_at:timestamptz message_count:integer version:bigint history_bytes:bigint"
               + " fields_version:bigint cleared_version:bigint");
+
+  /** The messages table: in the schema, so that PostgREST's answers name it, but not held. */
+  private static final String MESSAGES = "codebase_chat_messages";
+
+  private static final Map<String, ColumnType> MESSAGE_COLUMNS =
+      declared(
+          "session_row_id:uuid user_id:uuid message_id:text sent_at:timestamptz seq:bigint"
+              + " added_version:bigint body:jsonb body_bytes:integer");
 
   /** The public functions, as the migrations declare them; {@code =} marks a default. */
   private static final List<String> FUNCTIONS =
@@ -99,6 +111,9 @@ public final class MemoryBackend implements Backend {
   private static Schema declaredSchema() {
     List<Schema.Column> columns = new ArrayList<>();
     COLUMNS.forEach((name, type) -> columns.add(new Schema.Column(name, type.sqlName)));
+    List<Schema.Column> messageColumns = new ArrayList<>();
+    MESSAGE_COLUMNS.forEach(
+        (name, type) -> messageColumns.add(new Schema.Column(name, type.sqlName)));
     Map<String, List<Schema.Routine>> routines = new LinkedHashMap<>();
     for (String function : FUNCTIONS) {
       String[] words = function.split(" ");
@@ -113,7 +128,11 @@ public final class MemoryBackend implements Backend {
           List.of(new Schema.Routine(words[0], parameters, Schema.Returns.SCALAR, writes)));
     }
     Schema.Table table = new Schema.Table(TABLE, columns, List.of("id"));
-    return new Schema("public", Map.of(TABLE, table), routines);
+    Schema.Table messages =
+        new Schema.Table(MESSAGES, messageColumns, List.of("session_row_id", "message_id"));
+    // The zones a JVM knows stand for pg_timezone_names (the IANA names both read).
+    return new Schema(
+        "public", Map.of(TABLE, table, MESSAGES, messages), routines, ZoneId.getAvailableZoneIds());
   }
 
   /**
@@ -153,6 +172,14 @@ public final class MemoryBackend implements Backend {
 
   @Override
   public Result run(Statement statement, Identity who, Context request) {
+    Schema.Table target = statement.table();
+    if (target != null && target.name().equals(MESSAGES)) {
+      throw SqlErrors.unsupported("the fake does not hold the table " + MESSAGES);
+    }
+    if (request.timezone() != null && !utc(request.timezone())) {
+      throw SqlErrors.unsupported(
+          "the fake writes times in UTC only, not in " + request.timezone());
+    }
     Caller caller = caller(who);
     boolean writes =
         statement instanceof Statement.Call call
@@ -165,22 +192,24 @@ public final class MemoryBackend implements Backend {
       }
     }
     if (statement instanceof Statement.Call call) {
+      // Each function here answers one value: its row count is known before it runs.
+      call.checkRows(1);
       return Result.of(
           List.of(functions.call(call.routine().name(), caller, call.arguments())), null);
     }
     if (caller.anonymous()) {
       throw SqlErrors.permissionDenied("table " + TABLE);
     }
-    List<ApiRequest.SelectItem> select = statement.query().select;
+    // A write that returns nothing selects nothing: its select is not even read.
+    boolean returns = !(statement instanceof Statement.Insert insert) || insert.representation();
+    returns &= !(statement instanceof Statement.Update update) || update.representation();
+    returns &= !(statement instanceof Statement.Delete delete) || delete.representation();
+    List<ApiRequest.SelectItem> select = returns ? statement.query().select : ApiRequest.SELECT_ALL;
     List<String> columns = selected(select);
     boolean history = columns.contains(Session.HISTORY);
     Predicate<ObjectNode> where = where(statement.query());
-    IntConsumer singular =
-        rows -> {
-          if (statement.singular() && rows != 1) {
-            throw PostgrestError.notSingular(rows); // before anything changed: a rollback
-          }
-        };
+    // Checked before anything changed: a rollback.
+    IntConsumer singular = statement::checkRows;
     if (statement instanceof Statement.Read read) {
       return read(read, caller, where, select, history);
     }
@@ -216,6 +245,16 @@ public final class MemoryBackend implements Backend {
     return written(List.of(insert(insert, caller, history)), insert.representation(), select);
   }
 
+  /** Whether times in {@code zone} read as in UTC: the only zone the fake writes times in. */
+  private static boolean utc(String zone) {
+    try {
+      ZoneRules rules = ZoneId.of(zone).getRules();
+      return rules.isFixedOffset() && rules.getOffset(Instant.EPOCH).getTotalSeconds() == 0;
+    } catch (DateTimeException e) {
+      return false;
+    }
+  }
+
   /** Who the statement runs as; PostgreSQL refuses a role it does not have, and a non-UUID sub. */
   private static Caller caller(Identity who) {
     if (!ROLES.contains(who.role())) {
@@ -245,10 +284,8 @@ public final class MemoryBackend implements Backend {
       rows.sort(order);
     }
     long limit = read.limit() == null ? Long.MAX_VALUE : read.limit();
-    List<ObjectNode> page = rows.stream().skip(read.query().offset).limit(limit).toList();
-    if (read.singular() && page.size() != 1) {
-      throw PostgrestError.notSingular(page.size());
-    }
+    List<ObjectNode> page = rows.stream().skip(read.offset()).limit(limit).toList();
+    read.checkRows(page.size());
     Result shaped = written(page, true, select);
     return new Result(
         shaped.rows(), page.size(), read.count() ? (long) rows.size() : null, null, null, null);

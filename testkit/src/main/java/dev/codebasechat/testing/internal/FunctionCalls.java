@@ -1,0 +1,227 @@
+package dev.codebasechat.testing.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.testing.internal.Backend.Result;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * PostgREST's calls of functions, {@code POST /rpc/<name>} (reference/postgrest.md §1.7): the
+ * arguments read from the body by its {@code Content-Type} (a JSON object, the first object of an
+ * array, form fields; {@code ?columns=} names them), the function found by its name and argument
+ * names (else PGRST202 as PostgREST words it for each version), {@code Prefer: max-affected} and
+ * {@code count}, and the answer: the value, the set, or 204 for a void function. {@code OPTIONS}
+ * answers which methods the function takes. Calls with GET, and filters, paging, order or select on
+ * a function's result, are not implemented: PGRST127 once the function is found. Thread-safe.
+ */
+final class FunctionCalls {
+  private final Backend backend;
+  private final int postgrestMajor;
+
+  FunctionCalls(Backend backend, int postgrestMajor) {
+    this.backend = backend;
+    this.postgrestMajor = postgrestMajor;
+  }
+
+  Reply call(Exchange x, String name) {
+    String method = x.method();
+    if (!Set.of("GET", "HEAD", "POST", "OPTIONS").contains(method)) {
+      throw PostgrestError.of(
+          405, "PGRST101", "Cannot use the " + method + " method on RPC", null, null);
+    }
+    Schema schema = backend.schema();
+    List<Schema.Routine> routines =
+        x.schema().equals(schema.name()) ? schema.routines(name) : List.of();
+    String function = x.schema() + "." + name;
+    if (!method.equals("POST")) {
+      Set<String> given = new TreeSet<>();
+      x.query().filters.forEach(filter -> given.add(filter.column()));
+      Schema.Routine routine =
+          routines.stream()
+              .findFirst()
+              .orElseThrow(() -> noFunction(function, given, MediaTypes.Body.FORM));
+      if (method.equals("OPTIONS")) {
+        return new Reply(200, allow(routine.volatileFunction()), null);
+      }
+      throw PostgrestError.notImplemented(
+          "calling functions with GET (not implemented by the test kit)");
+    }
+    MediaTypes.Body type = MediaTypes.Body.of(x.request().header("content-type"));
+    ObjectNode arguments;
+    Schema.Routine routine;
+    if (postgrestMajor < 13 && "single-object".equals(x.prefer().get("params"))) {
+      routine = singleJsonParameter(routines, function);
+      arguments = Json.MAPPER.createObjectNode();
+      arguments.set(routine.parameters().get(0).name(), body(x));
+    } else {
+      arguments = arguments(x, type, function);
+      routine = find(routines, function, type, arguments);
+    }
+    ApiRequest query = x.query();
+    if (!query.filters.isEmpty()
+        || query.paged()
+        || !query.order.isEmpty()
+        || !query.select.equals(ApiRequest.SELECT_ALL)) {
+      throw PostgrestError.notImplemented(
+          "filters, paging, order and select on function results (not implemented by the test"
+              + " kit)");
+    }
+    MediaTypes.Answer answer = x.answer();
+    x.prefer().refuseInvalidWhenStrict();
+    Long max = x.prefer().maxAffected();
+    if (max != null && postgrestMajor >= 13 && routine.returns().single()) {
+      throw PostgrestError.of(
+          400,
+          "PGRST128",
+          "Function must return SETOF or TABLE when max-affected preference is used with"
+              + " handling=strict",
+          null,
+          null);
+    }
+    boolean single = routine.returns().single();
+    Result result =
+        backend.run(
+            new Statement.Call(routine, query, arguments, answer.singular() && !single, max),
+            x.who(),
+            x.context());
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put(
+        "Content-Range",
+        Exchange.contentRange(0, result.count() - 1, x.prefer().counts() ? result.count() : null));
+    x.putApplied(headers, List.of("params", "count", "handling", "timezone", "max-affected"));
+    if (routine.returns() == Schema.Returns.VOID) {
+      return Exchange.respond(result, 204, headers, null);
+    }
+    x.putMedia(headers, answer);
+    return Exchange.respond(
+        result, 200, headers, answer.write(result.rows(), answer.singular() || single));
+  }
+
+  private static Map<String, String> allow(boolean volatileFunction) {
+    return Map.of(
+        "Access-Control-Allow-Origin",
+        "*",
+        "Allow",
+        volatileFunction ? "OPTIONS,POST" : "OPTIONS,GET,HEAD,POST");
+  }
+
+  /** The arguments as PostgREST's {@code getPayload} reads them for a call. */
+  private ObjectNode arguments(Exchange x, MediaTypes.Body type, String function) {
+    byte[] body = x.request().body();
+    ObjectNode read =
+        switch (type) {
+          case JSON -> Json.objectOf(body(x));
+          case FORM -> Json.formFields(body);
+          case CSV ->
+              throw PostgrestError.notImplemented(
+                  "text/csv request bodies (not implemented by the test kit)");
+          case OTHER ->
+              throw MediaTypes.notAcceptable(String.valueOf(x.request().header("content-type")));
+          default -> throw noFunction(function, Set.of(), type);
+        };
+    List<String> columns = x.query().columns;
+    if (columns == null) {
+      return read;
+    }
+    // ?columns= names the arguments: others are dropped, a missing one is NULL.
+    ObjectNode named = Json.MAPPER.createObjectNode();
+    columns.forEach(
+        column -> named.set(column, read.has(column) ? read.get(column) : Json.MAPPER.nullNode()));
+    return named;
+  }
+
+  /** The JSON body; an empty one is an empty object. */
+  private static JsonNode body(Exchange x) {
+    byte[] body = x.request().body();
+    return body.length == 0 ? Json.MAPPER.createObjectNode() : Json.parse(body);
+  }
+
+  /**
+   * PostgREST 12's {@code Prefer: params=single-object}: the body is the argument of a function of
+   * one json or jsonb parameter.
+   */
+  private static Schema.Routine singleJsonParameter(
+      List<Schema.Routine> routines, String function) {
+    return routines.stream()
+        .filter(r -> r.parameters().size() == 1)
+        .filter(r -> Set.of("json", "jsonb").contains(r.parameters().get(0).type()))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                PostgrestError.of(
+                    404,
+                    "PGRST202",
+                    "Could not find the function " + function + " in the schema cache",
+                    "Searched for the function "
+                        + function
+                        + " with a single json/jsonb parameter, but no matches were found in the"
+                        + " schema cache.",
+                    null));
+  }
+
+  private Schema.Routine find(
+      List<Schema.Routine> routines, String function, MediaTypes.Body type, ObjectNode arguments) {
+    Set<String> given = new TreeSet<>(Json.fieldNames(arguments));
+    for (Schema.Routine routine : routines) {
+      if (routine.accepts(given)) {
+        return routine;
+      }
+    }
+    if (postgrestMajor < 14 && type == MediaTypes.Body.JSON) {
+      // Before 14.2, a function of one json/jsonb parameter was taken whatever its name, and
+      // called without an argument: PostgreSQL then finds no such function.
+      for (Schema.Routine routine : routines) {
+        if (routine.parameters().size() == 1
+            && Set.of("json", "jsonb").contains(routine.parameters().get(0).type())) {
+          throw PostgrestError.sql(
+              "42883",
+              "function " + function + "() does not exist",
+              null,
+              "No function matches the given name and argument types. You might need to add"
+                  + " explicit type casts.");
+        }
+      }
+    }
+    throw noFunction(function, given, type);
+  }
+
+  /** PGRST202 as PostgREST words it for the body's media type. */
+  private static PostgrestError noFunction(
+      String function, Set<String> given, MediaTypes.Body type) {
+    String keys = String.join(", ", given);
+    String unnamed = type.unnamedParameter();
+    if (unnamed != null) {
+      return PostgrestError.of(
+          404,
+          "PGRST202",
+          "Could not find the function " + function + " in the schema cache",
+          "Searched for the function "
+              + function
+              + " with a single unnamed "
+              + unnamed
+              + " parameter, but no matches were found in the schema cache.",
+          null);
+    }
+    String parameters =
+        given.isEmpty()
+            ? " without parameters"
+            : " with parameter" + (given.size() > 1 ? "s " : " ") + keys;
+    return PostgrestError.of(
+        404,
+        "PGRST202",
+        "Could not find the function "
+            + function
+            + (given.isEmpty() ? " without parameters" : "(" + keys + ")")
+            + " in the schema cache",
+        "Searched for the function "
+            + function
+            + parameters
+            + (type == MediaTypes.Body.JSON ? " or with a single unnamed json/jsonb parameter" : "")
+            + ", but no matches were found in the schema cache.",
+        null);
+  }
+}

@@ -1,0 +1,272 @@
+package dev.codebasechat.testing;
+
+import static dev.codebasechat.testing.FakeFixtures.ALICE;
+import static dev.codebasechat.testing.FakeFixtures.OTHER_SESSION;
+import static dev.codebasechat.testing.FakeFixtures.SESSION;
+import static dev.codebasechat.testing.FakeFixtures.changesBody;
+import static dev.codebasechat.testing.FakeFixtures.sessionArgument;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.codebasechat.testing.RestCalls.Answer;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import okhttp3.MediaType;
+import okhttp3.RequestBody;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * How the front calls a function as PostgREST does: arguments by the body's media type, {@code
+ * ?columns=}, counts, {@code max-affected}, OPTIONS, and the refusals each version words its own
+ * way.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class PostgrestCallsTest {
+  private static final ManualClock CLOCK = ManualClock.startingAtEpoch2026();
+
+  @RegisterExtension static FakeSupabase fake = FakeSupabase.builder().clock(CLOCK).build();
+
+  private final RestCalls calls = new RestCalls(fake);
+
+  @BeforeEach
+  void twoSessions() {
+    fake.seedSession(ALICE, SESSION, "m1");
+    fake.seedSession(ALICE, OTHER_SESSION, "m1");
+  }
+
+  private Answer post(String function, String body, MediaType type, String... headerPairs)
+      throws IOException {
+    return calls.send(
+        calls
+            .request(fake.tokenFor(ALICE), "rpc/" + function, headerPairs)
+            .post(RequestBody.create(body, type)));
+  }
+
+  private Answer post(String function, String body, String... headerPairs) throws IOException {
+    return post(function, body, RestCalls.JSON_TYPE, headerPairs);
+  }
+
+  private static void assertCode(Answer answer, int status, String code) {
+    assertThat(answer.status()).isEqualTo(status);
+    assertThat(answer.json().get("code").asText()).isEqualTo(code);
+  }
+
+  @Test
+  void countExact_countsTheFunctionsValue() throws IOException {
+    Answer answer = post("chat_session_changes", changesBody(SESSION, 0), "Prefer", "count=exact");
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.header("Content-Range")).isEqualTo("0-0/1");
+    assertThat(answer.header("Preference-Applied")).isEqualTo("count=exact");
+  }
+
+  @Test
+  void arrayBody_callsWithItsFirstObjectOnly() throws IOException {
+    Answer answer =
+        post(
+            "delete_chat_session",
+            "[" + sessionArgument(SESSION) + "," + sessionArgument(OTHER_SESSION) + "]");
+
+    assertThat(answer.body()).isEqualTo("true");
+    assertThat(fake.session(SESSION)).isEmpty();
+    assertThat(fake.session(OTHER_SESSION)).isPresent();
+  }
+
+  @Test
+  void arrayBody_objectsWithOtherKeys_isPgrst102() throws IOException {
+    Answer answer = post("delete_chat_session", "[" + sessionArgument(SESSION) + ",{}]");
+
+    assertCode(answer, 400, "PGRST102");
+    assertThat(answer.json().get("message").asText()).isEqualTo("All object keys must match");
+    assertThat(fake.session(SESSION)).isPresent();
+  }
+
+  @Test
+  void scalarBody_isACallWithoutArguments() throws IOException {
+    Answer answer = post("delete_chat_session", "\"" + SESSION + "\"");
+
+    assertCode(answer, 404, "PGRST202");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo(
+            "Could not find the function public.delete_chat_session without parameters in the"
+                + " schema cache");
+  }
+
+  @Test
+  void textBody_looksForASingleUnnamedTextParameter() throws IOException {
+    Answer answer = post("delete_chat_session", SESSION, MediaType.get("text/plain"));
+
+    assertCode(answer, 404, "PGRST202");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("Could not find the function public.delete_chat_session in the schema cache");
+    assertThat(answer.json().get("details").asText())
+        .isEqualTo(
+            "Searched for the function public.delete_chat_session with a single unnamed text"
+                + " parameter, but no matches were found in the schema cache.");
+    assertThat(fake.session(SESSION)).isPresent();
+  }
+
+  @Test
+  void formBody_namesTheArguments() throws IOException {
+    Answer answer =
+        post(
+            "delete_chat_session",
+            "p_session_id=" + SESSION,
+            MediaType.get("application/x-www-form-urlencoded"));
+
+    assertThat(answer.body()).isEqualTo("true");
+    assertThat(fake.session(SESSION)).isEmpty();
+  }
+
+  @Test
+  void columns_dropTheOtherKeysOfTheBody() throws IOException {
+    Answer answer =
+        post(
+            "delete_chat_session?columns=p_session_id",
+            "{\"p_session_id\":\"" + SESSION + "\",\"junk\":1}");
+
+    assertThat(answer.body()).isEqualTo("true");
+  }
+
+  @Test
+  void orderOrSelectOnTheResult_isNotImplemented() throws IOException {
+    Answer order = post("chat_session_changes?order=version", changesBody(SESSION, 0));
+    Answer select = post("chat_session_changes?select=version", changesBody(SESSION, 0));
+
+    assertCode(order, 400, "PGRST127");
+    assertCode(select, 400, "PGRST127");
+  }
+
+  @Test
+  void get_ofAnUnknownFunction_is404BeforeGetIsRefused() throws IOException {
+    Answer unknown = calls.get(fake.tokenFor(ALICE), "rpc/no_such_function?a=eq.1");
+    Answer known = calls.get(fake.tokenFor(ALICE), "rpc/chat_session_changes");
+
+    assertCode(unknown, 404, "PGRST202");
+    assertCode(known, 400, "PGRST127");
+  }
+
+  @Test
+  void options_listsTheMethodsByVolatility() throws IOException {
+    Answer write =
+        calls.send(
+            calls.request(fake.tokenFor(ALICE), "rpc/delete_chat_session").method("OPTIONS", null));
+    Answer read =
+        calls.send(
+            calls
+                .request(fake.tokenFor(ALICE), "rpc/chat_session_changes")
+                .method("OPTIONS", null));
+
+    assertThat(write.status()).isEqualTo(200);
+    assertThat(write.header("Allow")).isEqualTo("OPTIONS,POST");
+    assertThat(read.header("Allow")).isEqualTo("OPTIONS,GET,HEAD,POST");
+  }
+
+  @Test
+  void maxAffectedStrict_onAFunctionOfOneValue_isPgrst128() throws IOException {
+    Answer answer =
+        post(
+            "delete_chat_session",
+            sessionArgument(SESSION),
+            "Prefer",
+            "handling=strict, max-affected=1");
+
+    assertCode(answer, 400, "PGRST128");
+    assertThat(fake.session(SESSION)).isPresent();
+  }
+
+  /** What a fake answering as PostgREST {@code major} answered, and the sessions it then held. */
+  private record OnVersion(Answer answer, List<FakeSession> sessions) {}
+
+  /** A call to {@code function} on a fake answering as PostgREST {@code major}; SESSION seeded. */
+  private static OnVersion callOn(int major, String function, String body, String... headerPairs)
+      throws IOException {
+    try (FakeSupabase other = FakeSupabase.builder().postgrestMajorVersion(major).build()) {
+      other.start();
+      other.seedSession(ALICE, SESSION, "m1");
+      RestCalls onOther = new RestCalls(other);
+      Answer answer =
+          onOther.send(
+              onOther
+                  .request(other.tokenFor(ALICE), "rpc/" + function, headerPairs)
+                  .post(RequestBody.create(body, RestCalls.JSON_TYPE)));
+      return new OnVersion(answer, other.sessions());
+    }
+  }
+
+  @Test
+  void maxAffectedStrict_onPostgrest12_countsTheValueAsOneRow_andChangesNothing()
+      throws IOException {
+    OnVersion twelve =
+        callOn(
+            12,
+            "delete_chat_session",
+            sessionArgument(SESSION),
+            "Prefer",
+            "handling=strict, max-affected=0");
+
+    assertCode(twelve.answer(), 400, "PGRST124");
+    assertThat(twelve.answer().json().get("details").asText())
+        .isEqualTo("The query affects 1 rows");
+    assertThat(twelve.sessions()).hasSize(1);
+  }
+
+  @Test
+  void wrongKeysForAOneJsonbParameterFunction_beforePostgrest14_is42883() throws IOException {
+    OnVersion thirteen = callOn(13, "append_chat_messages_batch", "{\"appends\":[]}");
+
+    assertCode(thirteen.answer(), 404, "42883");
+    assertThat(thirteen.answer().json().get("message").asText())
+        .isEqualTo("function public.append_chat_messages_batch() does not exist");
+  }
+
+  @Test
+  void wrongKeysForAOneJsonbParameterFunction_onPostgrest14_isPgrst202() throws IOException {
+    Answer answer = post("append_chat_messages_batch", "{\"appends\":[]}");
+
+    assertCode(answer, 404, "PGRST202");
+  }
+
+  @Test
+  void paramsSingleObject_onPostgrest12_passesTheBodyAsTheOneJsonArgument() throws IOException {
+    String appends = "[{\"session_id\":\"" + OTHER_SESSION + "\",\"messages\":[]}]";
+
+    OnVersion twelve =
+        callOn(12, "append_chat_messages_batch", appends, "Prefer", "params=single-object");
+
+    assertThat(twelve.answer().status()).isEqualTo(200);
+    assertThat(twelve.answer().header("Preference-Applied")).isEqualTo("params=single-object");
+    assertThat(twelve.sessions()).hasSize(2);
+  }
+
+  @Test
+  void paramsSingleObject_onAFunctionOfSeveralParameters_isPgrst202() throws IOException {
+    OnVersion twelve =
+        callOn(
+            12, "chat_session_changes", changesBody(SESSION, 0), "Prefer", "params=single-object");
+
+    assertCode(twelve.answer(), 404, "PGRST202");
+    assertThat(twelve.answer().json().get("details").asText())
+        .isEqualTo(
+            "Searched for the function public.chat_session_changes with a single json/jsonb"
+                + " parameter, but no matches were found in the schema cache.");
+  }
+
+  @Test
+  void unknownRoleInTheToken_is401From13_and400On12() throws IOException {
+    try (FakeSupabase twelve = FakeSupabase.builder().postgrestMajorVersion(12).build()) {
+      twelve.start();
+      RestCalls onTwelve = new RestCalls(twelve);
+
+      Answer on12 =
+          onTwelve.get(twelve.tokenWithRole(ALICE, "superhero"), "codebase_chat_sessions");
+      Answer on14 = calls.get(fake.tokenWithRole(ALICE, "superhero"), "codebase_chat_sessions");
+
+      assertCode(on12, 400, "22023");
+      assertCode(on14, 401, "22023");
+    }
+  }
+}
