@@ -55,6 +55,36 @@ class PostgrestCallsTest {
   }
 
   @Test
+  void unknownFunction_hintsTheClosestName() throws IOException {
+    Answer answer = post("append_chat_message", changesBody(SESSION, 0));
+
+    assertCode(answer, 404, "PGRST202");
+    assertThat(answer.json().get("hint").asText())
+        .isEqualTo("Perhaps you meant to call the function public.append_chat_messages");
+  }
+
+  @Test
+  void argumentsThatFitNoFunction_hintTheClosestParameterList() throws IOException {
+    Answer answer =
+        post("delete_chat_session", "{\"p_session_id\":\"" + SESSION + "\",\"extra\":1}");
+
+    assertCode(answer, 404, "PGRST202");
+    assertThat(answer.json().get("hint").asText())
+        .isEqualTo(
+            "Perhaps you meant to call the function public.delete_chat_session(p_session_id)");
+  }
+
+  @Test
+  void distantName_getsAHintOnPostgrest12_butNotOn14() throws IOException {
+    Answer on14 = post("clear_chat", sessionArgument(SESSION));
+    OnVersion on12 = callOn(12, "clear_chat", sessionArgument(SESSION));
+
+    assertThat(on14.json().get("hint").isNull()).isTrue();
+    assertThat(on12.answer().json().get("hint").asText())
+        .isEqualTo("Perhaps you meant to call the function public.clear_chat_history");
+  }
+
+  @Test
   void countExact_countsTheFunctionsValue() throws IOException {
     Answer answer = post("chat_session_changes", changesBody(SESSION, 0), "Prefer", "count=exact");
 

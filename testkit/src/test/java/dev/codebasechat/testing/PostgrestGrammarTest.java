@@ -554,6 +554,15 @@ class PostgrestGrammarTest {
   }
 
   @Test
+  void unknownTable_hintsTheClosestName() throws IOException {
+    Answer answer = get("codebase_chat_session?select=session_id");
+
+    assertCode(answer, 404, "PGRST205");
+    assertThat(answer.json().get("hint").asText())
+        .isEqualTo("Perhaps you meant the table 'public.codebase_chat_sessions'");
+  }
+
+  @Test
   void messagesTable_isKnownButNotHeldInMemory() throws IOException {
     Answer answer = get("codebase_chat_messages?select=message_id");
 

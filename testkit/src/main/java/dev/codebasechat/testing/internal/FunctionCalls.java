@@ -3,11 +3,14 @@ package dev.codebasechat.testing.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.testing.internal.Backend.Result;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * PostgREST's calls of functions, {@code POST /rpc/<name>} (reference/postgrest.md §1.7): the
@@ -22,6 +25,17 @@ final class FunctionCalls {
   private final Backend backend;
   private final int postgrestMajor;
 
+  /**
+   * The function a request names: its schema and name, the functions of that name ({@code
+   * overloads}) and of that schema ({@code all}), from which PostgREST's hints are drawn.
+   */
+  private record Named(
+      String schema, String name, List<Schema.Routine> overloads, Collection<String> all) {
+    String qualified() {
+      return schema + "." + name;
+    }
+  }
+
   FunctionCalls(Backend backend, int postgrestMajor) {
     this.backend = backend;
     this.postgrestMajor = postgrestMajor;
@@ -34,9 +48,10 @@ final class FunctionCalls {
           405, "PGRST101", "Cannot use the " + method + " method on RPC", null, null);
     }
     Schema schema = backend.schema();
-    List<Schema.Routine> routines =
-        x.schema().equals(schema.name()) ? schema.routines(name) : List.of();
-    String function = x.schema() + "." + name;
+    boolean exposed = x.schema().equals(schema.name());
+    List<Schema.Routine> routines = exposed ? schema.routines(name) : List.of();
+    Named function =
+        new Named(x.schema(), name, routines, exposed ? schema.routineNames() : List.of());
     if (!method.equals("POST")) {
       Set<String> given = new TreeSet<>();
       x.query().filters.forEach(filter -> given.add(filter.column()));
@@ -54,12 +69,12 @@ final class FunctionCalls {
     ObjectNode arguments;
     Schema.Routine routine;
     if (postgrestMajor < 13 && "single-object".equals(x.prefer().get("params"))) {
-      routine = singleJsonParameter(routines, function);
+      routine = singleJsonParameter(routines, function.qualified());
       arguments = Json.MAPPER.createObjectNode();
       arguments.set(routine.parameters().get(0).name(), body(x));
     } else {
       arguments = arguments(x, type, function);
-      routine = find(routines, function, type, arguments);
+      routine = find(function, type, arguments);
     }
     ApiRequest query = x.query();
     if (!query.filters.isEmpty()
@@ -110,7 +125,7 @@ final class FunctionCalls {
   }
 
   /** The arguments as PostgREST's {@code getPayload} reads them for a call. */
-  private ObjectNode arguments(Exchange x, MediaTypes.Body type, String function) {
+  private ObjectNode arguments(Exchange x, MediaTypes.Body type, Named function) {
     byte[] body = x.request().body();
     ObjectNode read =
         switch (type) {
@@ -163,10 +178,9 @@ final class FunctionCalls {
                     null));
   }
 
-  private Schema.Routine find(
-      List<Schema.Routine> routines, String function, MediaTypes.Body type, ObjectNode arguments) {
+  private Schema.Routine find(Named function, MediaTypes.Body type, ObjectNode arguments) {
     Set<String> given = new TreeSet<>(Json.fieldNames(arguments));
-    for (Schema.Routine routine : routines) {
+    for (Schema.Routine routine : function.overloads()) {
       if (routine.accepts(given)) {
         return routine;
       }
@@ -174,12 +188,12 @@ final class FunctionCalls {
     if (postgrestMajor < 14 && type == MediaTypes.Body.JSON) {
       // Before 14.2, a function of one json/jsonb parameter was taken whatever its name, and
       // called without an argument: PostgreSQL then finds no such function.
-      for (Schema.Routine routine : routines) {
+      for (Schema.Routine routine : function.overloads()) {
         if (routine.parameters().size() == 1
             && Set.of("json", "jsonb").contains(routine.parameters().get(0).type())) {
           throw PostgrestError.sql(
               "42883",
-              "function " + function + "() does not exist",
+              "function " + function.qualified() + "() does not exist",
               null,
               "No function matches the given name and argument types. You might need to add"
                   + " explicit type casts.");
@@ -189,18 +203,18 @@ final class FunctionCalls {
     throw noFunction(function, given, type);
   }
 
-  /** PGRST202 as PostgREST words it for the body's media type. */
-  private static PostgrestError noFunction(
-      String function, Set<String> given, MediaTypes.Body type) {
+  /** PGRST202 as PostgREST words it for the body's media type, with its hint. */
+  private PostgrestError noFunction(Named function, Set<String> given, MediaTypes.Body type) {
+    String qualified = function.qualified();
     String keys = String.join(", ", given);
     String unnamed = type.unnamedParameter();
     if (unnamed != null) {
       return PostgrestError.of(
           404,
           "PGRST202",
-          "Could not find the function " + function + " in the schema cache",
+          "Could not find the function " + qualified + " in the schema cache",
           "Searched for the function "
-              + function
+              + qualified
               + " with a single unnamed "
               + unnamed
               + " parameter, but no matches were found in the schema cache.",
@@ -214,14 +228,41 @@ final class FunctionCalls {
         404,
         "PGRST202",
         "Could not find the function "
-            + function
+            + qualified
             + (given.isEmpty() ? " without parameters" : "(" + keys + ")")
             + " in the schema cache",
         "Searched for the function "
-            + function
+            + qualified
             + parameters
             + (type == MediaTypes.Body.JSON ? " or with a single unnamed json/jsonb parameter" : "")
             + ", but no matches were found in the schema cache.",
-        null);
+        hint(function, given));
+  }
+
+  /**
+   * PostgREST's {@code noRpcHint}: the closest parameter list of a function of that name, else the
+   * closest function name of the schema.
+   */
+  private @Nullable String hint(Named function, Set<String> given) {
+    String match;
+    if (function.overloads().isEmpty()) {
+      double minScore = postgrestMajor >= 14 ? FuzzyHint.NAMES : FuzzyHint.ANY;
+      match = FuzzyHint.closest(function.all(), function.name(), minScore);
+    } else {
+      List<String> lists = new ArrayList<>();
+      for (Schema.Routine routine : function.overloads()) {
+        lists.add(listed(routine.parameters().stream().map(Schema.Parameter::name).toList()));
+      }
+      String parameters = FuzzyHint.closest(lists, listed(given), FuzzyHint.ANY);
+      match = parameters == null ? null : function.name() + parameters;
+    }
+    return match == null
+        ? null
+        : "Perhaps you meant to call the function " + function.schema() + "." + match;
+  }
+
+  /** {@code (a, b)}: names sorted, as PostgREST lists parameters in its hints. */
+  private static String listed(Collection<String> names) {
+    return "(" + String.join(", ", new TreeSet<>(names)) + ")";
   }
 }

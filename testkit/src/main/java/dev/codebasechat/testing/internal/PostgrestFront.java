@@ -141,12 +141,21 @@ public final class PostgrestFront {
       if (postgrestMajor < 13) {
         return Reply.json(404, "{}");
       }
+      String closest =
+          x.schema().equals(schema.name())
+              ? FuzzyHint.closest(
+                  schema.tables().keySet(),
+                  resource,
+                  postgrestMajor >= 14 ? FuzzyHint.NAMES : FuzzyHint.ANY)
+              : null;
       throw PostgrestError.of(
           404,
           "PGRST205",
           "Could not find the table '" + x.schema() + "." + resource + "' in the schema cache",
           null,
-          null);
+          closest == null
+              ? null
+              : "Perhaps you meant the table '" + x.schema() + "." + closest + "'");
     }
     if (method.equals("OPTIONS")) {
       // A table is insertable, updatable and deletable, and with a primary key PUT applies too.

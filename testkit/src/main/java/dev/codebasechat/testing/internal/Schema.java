@@ -73,4 +73,9 @@ public record Schema(
   public List<Routine> routines(String name) {
     return routines.getOrDefault(name, List.of());
   }
+
+  /** The names of the functions, for PostgREST's hints. */
+  public Set<String> routineNames() {
+    return routines.keySet();
+  }
 }

@@ -33,11 +33,14 @@ final class ChatFunctions {
   static final String APPEND_FOR = "append_chat_messages_for";
   static final String APPEND_BATCH = "append_chat_messages_batch";
 
+  /** The computed field's function, which PostgREST also exposes as a function to call. */
+  static final String HISTORY = Session.HISTORY;
+
   /** The functions only {@code service_role} may execute; {@code authenticated} the others. */
   private static final Set<String> SERVICE_FUNCTIONS = Set.of(STORE_FOR, APPEND_FOR);
 
   /** The functions that do not write (before the others a test's interleaving may run). */
-  static final Set<String> READING = Set.of(CHANGES);
+  static final Set<String> READING = Set.of(CHANGES, HISTORY);
 
   private final SessionTable table;
 
@@ -51,6 +54,10 @@ final class ChatFunctions {
    * @throws PostgrestError what PostgreSQL would raise
    */
   JsonNode call(String function, Caller caller, ObjectNode arguments) {
+    if (function.equals(HISTORY)) {
+      throw SqlErrors.unsupported(
+          "the fake answers " + HISTORY + " only as the computed field of a row");
+    }
     boolean allowed =
         SERVICE_FUNCTIONS.contains(function)
             ? caller.bypassesRls()

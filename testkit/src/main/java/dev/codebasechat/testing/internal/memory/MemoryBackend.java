@@ -74,7 +74,8 @@ public final class MemoryBackend implements Backend {
               + " p_session:jsonb",
           "append_chat_messages_for p_owner:uuid p_session_id:text p_messages:jsonb p_repo:text="
               + " p_current_file:text=",
-          "append_chat_messages_batch p_appends:jsonb");
+          "append_chat_messages_batch p_appends:jsonb",
+          "conversation_history s:codebase_chat_sessions");
 
   private static final String TABLE = SqlErrors.TABLE;
 
