@@ -369,7 +369,17 @@ class BackendsAnswerAlikeTest {
             rpc(As.ALICE_TOKEN, "conversation_histories", "{}"),
             rpc(As.ALICE_TOKEN, "delete_chat_session", "{\"p_session_id\":\"x\",\"extra\":1}"),
             get(As.ALICE_TOKEN, "codebase_chat_session"),
-            get(As.ALICE_TOKEN, "codebase_chat_message")),
+            get(As.ALICE_TOKEN, "codebase_chat_message"),
+            get(
+                As.ALICE_TOKEN,
+                "rpc/chat_session_changes?p_session_id=" + TWO + "&p_since_version=0"),
+            head(
+                As.ALICE_TOKEN,
+                "rpc/chat_session_changes?p_session_id=" + TWO + "&p_since_version=1"),
+            get(
+                As.ALICE_TOKEN,
+                "rpc/chat_session_changes?p_session_id=" + TWO + "&p_since_version=x"),
+            get(As.ALICE_TOKEN, "rpc/chat_session_changes?p_session_id=" + TWO)),
         scenario(
             "updates of the context",
             rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),

@@ -246,6 +246,18 @@ class SupabaseTestServerTest {
   }
 
   @Test
+  void get_ofAFunctionThatWrites_is405FromTheReadOnlyTransaction() throws IOException {
+    String token = supabase.tokenFor(supabase.newUser());
+    append(token, SESSION, "[" + message("m1") + "]");
+
+    Answer answer = send(request(token, "rpc/delete_chat_session?p_session_id=" + SESSION));
+
+    assertThat(answer.status()).isEqualTo(405);
+    assertThat(answer.json().get("code").asText()).isEqualTo("25006");
+    assertThat(answer.json().get("message").asText()).contains("read-only transaction");
+  }
+
+  @Test
   void triggerFunctions_areNoFunctionsToCall() throws IOException {
     Answer answer =
         send(

@@ -171,12 +171,61 @@ class PostgrestCallsTest {
   }
 
   @Test
-  void get_ofAnUnknownFunction_is404BeforeGetIsRefused() throws IOException {
-    Answer unknown = calls.get(fake.tokenFor(ALICE), "rpc/no_such_function?a=eq.1");
-    Answer known = calls.get(fake.tokenFor(ALICE), "rpc/chat_session_changes");
+  void get_callsAFunctionWithTheQueryStringsArguments() throws IOException {
+    Answer answer =
+        calls.get(
+            fake.tokenFor(ALICE),
+            "rpc/chat_session_changes?p_session_id=" + SESSION + "&p_since_version=0",
+            "Prefer",
+            "count=exact");
 
-    assertCode(unknown, 404, "PGRST202");
-    assertCode(known, 400, "PGRST127");
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.json().get("message_count").asInt()).isEqualTo(1);
+    assertThat(answer.header("Content-Range")).isEqualTo("0-0/1");
+  }
+
+  @Test
+  void head_answersAsGetWithoutBody() throws IOException {
+    Answer answer =
+        calls.send(
+            calls
+                .request(
+                    fake.tokenFor(ALICE),
+                    "rpc/chat_session_changes?p_session_id=" + SESSION + "&p_since_version=0")
+                .head());
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.body()).isEmpty();
+  }
+
+  @Test
+  void get_withArgumentsThatFitNoFunction_is404WithoutTheJsonAlternative() throws IOException {
+    Answer answer = calls.get(fake.tokenFor(ALICE), "rpc/chat_session_changes?p_session_id=x");
+
+    assertCode(answer, 404, "PGRST202");
+    assertThat(answer.json().get("details").asText())
+        .isEqualTo(
+            "Searched for the function public.chat_session_changes with parameter p_session_id,"
+                + " but no matches were found in the schema cache.");
+  }
+
+  @Test
+  void get_withAFilterOnTheResult_isNotImplemented() throws IOException {
+    Answer answer =
+        calls.get(
+            fake.tokenFor(ALICE),
+            "rpc/chat_session_changes?p_session_id=" + SESSION + "&p_since_version=0&version=eq.1");
+
+    assertCode(answer, 400, "PGRST127");
+  }
+
+  @Test
+  void get_ofAFunctionThatWrites_isNotImplementedInMemory() throws IOException {
+    Answer answer =
+        calls.get(fake.tokenFor(ALICE), "rpc/delete_chat_session?p_session_id=" + SESSION);
+
+    assertCode(answer, 400, "PGRST127");
+    assertThat(fake.session(SESSION)).isPresent();
   }
 
   @Test

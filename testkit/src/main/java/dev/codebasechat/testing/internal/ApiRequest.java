@@ -3,7 +3,9 @@ package dev.codebasechat.testing.internal;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -72,10 +74,17 @@ public final class ApiRequest {
   public final List<Filter> filters;
 
   /**
-   * The grammar of the decoded parameters {@code all} (see {@link #parameters}); {@code
-   * postgrestMajor} picks what the {@code is} operator reads.
+   * A function's arguments in the query string of a GET or HEAD call: every parameter whose value
+   * reads as no filter, by name, as text.
    */
-  ApiRequest(List<Param> all, int postgrestMajor) {
+  public final Map<String, String> arguments;
+
+  /**
+   * The grammar of the decoded parameters {@code all} (see {@link #parameters}); {@code
+   * postgrestMajor} picks what the {@code is} operator reads; {@code functionRead}: a GET or HEAD
+   * call, whose parameters are arguments unless they read as filters.
+   */
+  ApiRequest(List<Param> all, int postgrestMajor, boolean functionRead) {
     this.all = all;
     this.select = parseSelect(first("select"));
     this.columns = names("columns");
@@ -84,6 +93,7 @@ public final class ApiRequest {
     this.limit = lastGiven("limit");
     this.offset = lastGiven("offset");
     List<Filter> parsed = new ArrayList<>();
+    Map<String, String> read = new LinkedHashMap<>();
     for (Param p : all) {
       String key = p.key();
       if (RESERVED.contains(key) || key.equals("apikey") || p.value() == null) {
@@ -95,9 +105,17 @@ public final class ApiRequest {
       if (key.contains(".") || key.contains("->")) {
         throw notImplemented("filters on embedded resources or JSON paths (" + key + ")");
       }
-      parsed.add(parseFilter(key, p.value(), postgrestMajor));
+      try {
+        parsed.add(parseFilter(key, p.value(), postgrestMajor));
+      } catch (PostgrestError e) {
+        if (!functionRead || !e.code().equals("PGRST100")) {
+          throw e;
+        }
+        read.put(key, p.value()); // PostgREST's NoOpExpr: an argument
+      }
     }
     this.filters = List.copyOf(parsed);
+    this.arguments = Collections.unmodifiableMap(read);
   }
 
   /**

@@ -52,27 +52,26 @@ final class FunctionCalls {
     List<Schema.Routine> routines = exposed ? schema.routines(name) : List.of();
     Named function =
         new Named(x.schema(), name, routines, exposed ? schema.routineNames() : List.of());
-    if (!method.equals("POST")) {
-      Set<String> given = new TreeSet<>();
-      x.query().filters.forEach(filter -> given.add(filter.column()));
+    if (method.equals("OPTIONS")) {
       Schema.Routine routine =
           routines.stream()
               .findFirst()
-              .orElseThrow(() -> noFunction(function, given, MediaTypes.Body.FORM));
-      if (method.equals("OPTIONS")) {
-        return new Reply(200, allow(routine.volatileFunction()), null);
-      }
-      throw PostgrestError.notImplemented(
-          "calling functions with GET (not implemented by the test kit)");
+              .orElseThrow(() -> noFunction(function, Set.of(), MediaTypes.Body.FORM));
+      return new Reply(200, allow(routine.volatileFunction()), null);
     }
-    MediaTypes.Body type = MediaTypes.Body.of(x.request().header("content-type"));
     ObjectNode arguments;
     Schema.Routine routine;
-    if (postgrestMajor < 13 && "single-object".equals(x.prefer().get("params"))) {
+    if (!method.equals("POST")) {
+      // GET and HEAD: the query string's arguments, as text; the call runs read-only.
+      arguments = Json.MAPPER.createObjectNode();
+      x.query().arguments.forEach(arguments::put);
+      routine = find(function, MediaTypes.Body.FORM, arguments);
+    } else if (postgrestMajor < 13 && "single-object".equals(x.prefer().get("params"))) {
       routine = singleJsonParameter(routines, function.qualified());
       arguments = Json.MAPPER.createObjectNode();
       arguments.set(routine.parameters().get(0).name(), body(x));
     } else {
+      MediaTypes.Body type = MediaTypes.Body.of(x.request().header("content-type"));
       arguments = arguments(x, type, function);
       routine = find(function, type, arguments);
     }
@@ -112,8 +111,9 @@ final class FunctionCalls {
       return Exchange.respond(result, 204, headers, null);
     }
     x.putMedia(headers, answer);
+    boolean one = answer.singular() || single;
     return Exchange.respond(
-        result, 200, headers, answer.write(result.rows(), answer.singular() || single));
+        result, 200, headers, method.equals("HEAD") ? null : answer.write(result.rows(), one));
   }
 
   private static Map<String, String> allow(boolean volatileFunction) {

@@ -113,7 +113,8 @@ public final class PostgrestFront {
       throw PostgrestError.of(405, "PGRST117", "Unsupported HTTP method: " + method, null, null);
     }
     String schemaName = profile(request, method); // PGRST106 before any other refusal
-    ApiRequest query = new ApiRequest(parameters, postgrestMajor);
+    boolean functionRead = function && (method.equals("GET") || method.equals("HEAD"));
+    ApiRequest query = new ApiRequest(parameters, postgrestMajor, functionRead);
     Preferences prefer =
         new Preferences(
             request.headers().getOrDefault("prefer", List.of()),

@@ -193,6 +193,12 @@ public final class MemoryBackend implements Backend {
       }
     }
     if (statement instanceof Statement.Call call) {
+      boolean readOnly = request.method().equals("GET") || request.method().equals("HEAD");
+      if (readOnly && call.routine().volatileFunction()) {
+        // PostgreSQL refuses the first write of the function, in words that depend on its body.
+        throw SqlErrors.unsupported(
+            "the fake does not run " + call.routine().name() + " read-only (a GET or HEAD call)");
+      }
       // Each function here answers one value: its row count is known before it runs.
       call.checkRows(1);
       return Result.of(
