@@ -379,7 +379,9 @@ class BackendsAnswerAlikeTest {
             get(
                 As.ALICE_TOKEN,
                 "rpc/chat_session_changes?p_session_id=" + TWO + "&p_since_version=x"),
-            get(As.ALICE_TOKEN, "rpc/chat_session_changes?p_session_id=" + TWO)),
+            get(As.ALICE_TOKEN, "rpc/chat_session_changes?p_session_id=" + TWO),
+            send(As.ALICE_TOKEN, "POST", TABLE, "{\"session_id\":\"" + THREE + "\"}")
+                .with("Prefer", "return=headers-only, count=exact")),
         scenario(
             "updates of the context",
             rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),

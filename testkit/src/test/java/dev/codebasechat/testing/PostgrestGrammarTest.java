@@ -33,6 +33,7 @@ class PostgrestGrammarTest {
   private final RestCalls calls = new RestCalls(fake);
   private static final String IDS = TABLE + "?select=session_id";
   private static final String BY_SESSION = TABLE + "?session_id=eq." + SESSION;
+  private static final String TABLE_PATH = "/" + TABLE;
 
   @BeforeEach
   void twoSessions() {
@@ -258,6 +259,18 @@ class PostgrestGrammarTest {
   }
 
   @Test
+  void offsetPastTheLastCountedRow_is416AnsweredAsARangeNotAsAnError() throws IOException {
+    Answer answer = get(IDS + "&offset=5", "Prefer", "count=exact");
+
+    assertCode(answer, 416, "PGRST103");
+    assertThat(answer.json().get("details").asText())
+        .isEqualTo("An offset of 5 was requested, but there are only 2 rows.");
+    assertThat(answer.header("Content-Range")).isEqualTo("*/2");
+    assertThat(answer.header("Preference-Applied")).isEqualTo("count=exact");
+    assertThat(answer.header("Proxy-Status")).isNull();
+  }
+
+  @Test
   void negativeLimit_is416WithPostgrestsDetails() throws IOException {
     Answer answer = get(IDS + "&limit=-1");
 
@@ -369,6 +382,25 @@ class PostgrestGrammarTest {
     assertThat(answer.status()).isEqualTo(204);
     assertThat(answer.header("Preference-Applied")).isNull();
     assertThat(fake.sessions()).isEmpty();
+  }
+
+  @Test
+  void returnHeadersOnly_onInsert_locatesTheNewRowByItsKey() throws IOException {
+    String session = "chat-1737201600002-headers1";
+
+    Answer answer =
+        calls.send(
+            calls
+                .request(token(), TABLE, "Prefer", "return=headers-only")
+                .post(
+                    RequestBody.create(
+                        "{\"session_id\":\"" + session + "\"}", RestCalls.JSON_TYPE)));
+
+    assertThat(answer.status()).isEqualTo(201);
+    assertThat(answer.body()).isEmpty();
+    assertThat(answer.header("Location"))
+        .isEqualTo(TABLE_PATH + "?id=eq." + fake.session(session).orElseThrow().id());
+    assertThat(answer.header("Preference-Applied")).isEqualTo("return=headers-only");
   }
 
   @Test

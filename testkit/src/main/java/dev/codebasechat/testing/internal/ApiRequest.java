@@ -86,10 +86,10 @@ public final class ApiRequest {
    */
   ApiRequest(List<Param> all, int postgrestMajor, boolean functionRead) {
     this.all = all;
-    this.select = parseSelect(first("select"));
-    this.columns = names("columns");
-    this.onConflict = names("on_conflict");
+    // In PostgREST's order of parsing, which decides the error when several are bad.
     this.order = parseOrder(firstGiven("order"));
+    this.columns = names("columns");
+    this.select = parseSelect(first("select"));
     this.limit = lastGiven("limit");
     this.offset = lastGiven("offset");
     List<Filter> parsed = new ArrayList<>();
@@ -116,6 +116,7 @@ public final class ApiRequest {
     }
     this.filters = List.copyOf(parsed);
     this.arguments = Collections.unmodifiableMap(read);
+    this.onConflict = names("on_conflict");
   }
 
   /**

@@ -3,6 +3,8 @@ package dev.codebasechat.testing.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.testing.internal.Backend.Result;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -231,21 +233,22 @@ public final class PostgrestFront {
     long upper = lower + result.count() - 1;
     Long total = result.total();
     int status = 200;
-    if (total != null) {
-      if (lower > total) {
-        throw PostgrestError.of(
-                416,
-                "PGRST103",
-                "Requested range not satisfiable",
-                "An offset of " + lower + " was requested, but there are only " + total + " rows.",
-                null)
-            .withHeader("Content-Range", "*/" + total);
-      }
-      if (1 + upper - lower < total) {
-        status = 206;
-      }
-    }
     Map<String, String> headers = new LinkedHashMap<>();
+    if (total != null && lower > total) {
+      // An answer PostgREST builds as a response, not as an error: no Proxy-Status.
+      headers.put("Content-Range", "*/" + total);
+      x.putMedia(headers, answer);
+      x.putApplied(headers, List.of("count", "handling", "timezone"));
+      ObjectNode error = Json.MAPPER.createObjectNode().put("code", "PGRST103");
+      error.put(
+          "details",
+          "An offset of " + lower + " was requested, but there are only " + total + " rows.");
+      error.putNull("hint").put("message", "Requested range not satisfiable");
+      return new Reply(416, headers, head ? null : Json.write(error));
+    }
+    if (total != null && 1 + upper - lower < total) {
+      status = 206;
+    }
     headers.put("Content-Range", Exchange.contentRange(lower, upper, total));
     x.putMedia(headers, answer);
     x.putApplied(headers, List.of("count", "handling", "timezone"));
@@ -260,9 +263,12 @@ public final class PostgrestFront {
     JsonNode payload = Json.payload(x.request().body(), x.request().header("content-type"), false);
     MediaTypes.Answer answer = x.answer();
     prefer.refuseInvalidWhenStrict();
-    if ("headers-only".equals(prefer.get("return")) || prefer.get("missing") != null) {
+    boolean headersOnly = "headers-only".equals(prefer.get("return"));
+    if (prefer.get("missing") != null
+        || (headersOnly && !query.select.equals(ApiRequest.SELECT_ALL))) {
       throw PostgrestError.notImplemented(
-          "Prefer: return=headers-only and missing= (not implemented by the test kit)");
+          "Prefer: missing= on inserts, and return=headers-only with select= (not implemented by"
+              + " the test kit)");
     }
     List<String> columns;
     if (query.columns != null) {
@@ -286,11 +292,14 @@ public final class PostgrestFront {
                 payload,
                 upsert ? resolution : null,
                 conflict,
-                prefer.representation(),
+                prefer.representation() || headersOnly,
                 answer.singular()));
     boolean merge = upsert && "merge-duplicates".equals(resolution);
     int status = merge && result.inserted() != null && result.inserted() <= 0 ? 200 : 201;
     Map<String, String> headers = new LinkedHashMap<>();
+    if (headersOnly && result.rows().size() == 1 && !table.primaryKey().isEmpty()) {
+      headers.put("Location", location(table, result.rows().get(0)));
+    }
     headers.put(
         "Content-Range", Exchange.contentRange(1, 0, prefer.counts() ? result.count() : null));
     List<String> applied = new ArrayList<>(List.of("return", "count", "handling", "timezone"));
@@ -299,6 +308,24 @@ public final class PostgrestFront {
     }
     x.putApplied(headers, applied);
     return written(result, status, headers, x, answer);
+  }
+
+  /**
+   * PostgREST's {@code Location} of the one row an insert made: its primary key as filters, encoded
+   * as http-types' {@code renderSimpleQuery True} does.
+   */
+  private static String location(Schema.Table table, JsonNode row) {
+    List<String> filters = new ArrayList<>();
+    for (String key : table.primaryKey()) {
+      JsonNode value = row.path(key);
+      String filter = value.isNull() || value.isMissingNode() ? "is.null" : "eq." + value.asText();
+      filters.add(queryEncoded(key) + "=" + queryEncoded(filter));
+    }
+    return "/" + table.name() + "?" + String.join("&", filters);
+  }
+
+  private static String queryEncoded(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("*", "%2A").replace("%7E", "~");
   }
 
   private Reply update(Exchange x, Schema.Table table) {
