@@ -339,6 +339,12 @@ class BackendsAnswerAlikeTest {
             get(As.ALICE_TOKEN, byOne)
                 .with("Accept", "application/vnd.pgrst.object+json;nulls=stripped"),
             get(As.ALICE_TOKEN, repos + "&order=session_id").with("Prefer", "timezone=UTC"),
+            get(As.ALICE_TOKEN, repos + "&order=session_id").with("Prefer", "timezone=Factory"),
+            get(As.ALICE_TOKEN, repos + "&order=session_id").with("Prefer", "timezone=GMT-0"),
+            get(As.ALICE_TOKEN, repos + "&order=session_id")
+                .with("Prefer", "timezone=SystemV/AST4"),
+            send(As.ALICE_TOKEN, "POST", TABLE, "[]").with("Prefer", "return=representation"),
+            send(As.ALICE_TOKEN, "POST", TABLE, "7"),
             send(As.ALICE_TOKEN, "PATCH", TABLE + "?message_count=gte.0", "{\"repo\":\"x\"}")
                 .with("Prefer", "handling=strict, max-affected=1"),
             send(As.ALICE_TOKEN, "DELETE", TABLE + "?message_count=gte.0", null)

@@ -19,6 +19,7 @@ import java.time.ZoneId;
 import java.time.zone.ZoneRules;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -131,9 +132,8 @@ public final class MemoryBackend implements Backend {
     Schema.Table table = new Schema.Table(TABLE, columns, List.of("id"));
     Schema.Table messages =
         new Schema.Table(MESSAGES, messageColumns, List.of("session_row_id", "message_id"));
-    // The zones a JVM knows stand for pg_timezone_names (the IANA names both read).
     return new Schema(
-        "public", Map.of(TABLE, table, MESSAGES, messages), routines, ZoneId.getAvailableZoneIds());
+        "public", Map.of(TABLE, table, MESSAGES, messages), routines, postgresZoneNames());
   }
 
   /**
@@ -249,11 +249,32 @@ public final class MemoryBackend implements Backend {
           select);
     }
     Statement.Insert insert = (Statement.Insert) statement;
+    if (insert.resolution() == null && insert.payload().isArray() && insert.payload().isEmpty()) {
+      return written(List.of(), insert.representation(), select); // no row: nothing to check
+    }
     return written(List.of(insert(insert, caller, history)), insert.representation(), select);
   }
 
-  /** Whether times in {@code zone} read as in UTC: the only zone the fake writes times in. */
+  /**
+   * PostgreSQL's {@code pg_timezone_names} as far as a JVM knows it: the IANA names both read, less
+   * Java's own {@code SystemV/*}, with the names PostgreSQL adds ({@code Factory}, {@code GMT+0},
+   * {@code GMT-0}, {@code EST}, {@code HST}, {@code MST}, {@code ROC}).
+   */
+  private static Set<String> postgresZoneNames() {
+    Set<String> names = new HashSet<>(ZoneId.getAvailableZoneIds());
+    names.removeIf(name -> name.startsWith("SystemV/"));
+    names.addAll(Set.of("Factory", "GMT+0", "GMT-0", "EST", "HST", "MST", "ROC"));
+    return names;
+  }
+
+  /**
+   * Whether times in {@code zone} read as in UTC (PostgreSQL's {@code Factory} too): the only zone
+   * the fake writes times in.
+   */
   private static boolean utc(String zone) {
+    if (zone.equals("Factory")) {
+      return true;
+    }
     try {
       ZoneRules rules = ZoneId.of(zone).getRules();
       return rules.isFixedOffset() && rules.getOffset(Instant.EPOCH).getTotalSeconds() == 0;
