@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
+import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -71,9 +73,28 @@ class SupabaseTestServerPostgrest12Test {
   @Test
   void unknownTable_is404WithAnEmptyObject() throws IOException {
     try (Response response =
-        get(supabase.tokenFor(supabase.newUser()), "nope", "application/json")) {
+        http.newCall(
+                new Request.Builder()
+                    .url(supabase.restUrl() + "/nope")
+                    .header("apikey", supabase.apiKey())
+                    .header("Authorization", "Bearer " + supabase.tokenFor(supabase.newUser()))
+                    .post(RequestBody.create("{\"a\":1}", MediaType.get("application/json")))
+                    .build())
+            .execute()) {
       assertThat(response.code()).isEqualTo(404);
       assertThat(response.body().string()).isEqualTo("{}");
+    }
+  }
+
+  @Test
+  void unknownTable_read_runsItsSqlAndMeetsPostgres42P01() throws IOException {
+    try (Response response =
+        get(supabase.tokenFor(supabase.newUser()), "nope", "application/json")) {
+      JsonNode body = JSON.readTree(response.body().string());
+
+      assertThat(response.code()).isEqualTo(404);
+      assertThat(body.get("code").asText()).isEqualTo("42P01");
+      assertThat(body.get("message").asText()).isEqualTo("relation \"public.nope\" does not exist");
     }
   }
 }

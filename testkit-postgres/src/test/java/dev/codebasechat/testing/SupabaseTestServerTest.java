@@ -258,6 +258,29 @@ class SupabaseTestServerTest {
   }
 
   @Test
+  void options_ofFunctionsWithoutArguments_listTheMethodsByVolatility() throws Exception {
+    supabase
+        .database()
+        .executeAsOwner(
+            "create or replace function public.kit_reads() returns int language sql stable"
+                + " as 'select 1'");
+    supabase
+        .database()
+        .executeAsOwner(
+            "create or replace function public.kit_writes() returns int language sql"
+                + " as 'select 1'");
+    supabase.reloadSchema();
+    String token = supabase.tokenFor(supabase.newUser());
+
+    Answer reads = send(request(token, "rpc/kit_reads").method("OPTIONS", null));
+    Answer writes = send(request(token, "rpc/kit_writes").method("OPTIONS", null));
+
+    assertThat(reads.status()).isEqualTo(200);
+    assertThat(reads.header("Allow")).isEqualTo("OPTIONS,GET,HEAD,POST");
+    assertThat(writes.header("Allow")).isEqualTo("OPTIONS,POST");
+  }
+
+  @Test
   void triggerFunctions_areNoFunctionsToCall() throws IOException {
     Answer answer =
         send(

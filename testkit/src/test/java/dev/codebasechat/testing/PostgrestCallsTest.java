@@ -210,6 +210,47 @@ class PostgrestCallsTest {
   }
 
   @Test
+  void get_valueThatNoOperatorBeginsToRead_isAnArgument() throws IOException {
+    Answer answer =
+        calls.get(fake.tokenFor(ALICE), "rpc/chat_session_changes?p_session_id=x&lang=sr");
+
+    assertCode(answer, 404, "PGRST202");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo(
+            "Could not find the function public.chat_session_changes(lang, p_session_id) in the"
+                + " schema cache");
+  }
+
+  @Test
+  void get_valueThatBeginsAsAFilter_isReadAsOne() throws IOException {
+    Answer answer =
+        calls.get(
+            fake.tokenFor(ALICE),
+            "rpc/chat_session_changes?p_session_id=" + SESSION + "&p_since_version=not.foo");
+
+    assertCode(answer, 400, "PGRST100");
+  }
+
+  @Test
+  void unsupportedMethod_isPgrst101BeforeTheQueryIsRead() throws IOException {
+    Answer answer =
+        calls.send(calls.request(fake.tokenFor(ALICE), "rpc/delete_chat_session?id=bad").delete());
+
+    assertCode(answer, 405, "PGRST101");
+  }
+
+  @Test
+  void formBody_isNamedByItsOwnFields_notByColumns() throws IOException {
+    Answer answer =
+        post(
+            "delete_chat_session?columns=other",
+            "p_session_id=" + SESSION,
+            MediaType.get("application/x-www-form-urlencoded"));
+
+    assertThat(answer.body()).isEqualTo("true");
+  }
+
+  @Test
   void get_withAFilterOnTheResult_isNotImplemented() throws IOException {
     Answer answer =
         calls.get(
@@ -229,19 +270,16 @@ class PostgrestCallsTest {
   }
 
   @Test
-  void options_listsTheMethodsByVolatility() throws IOException {
-    Answer write =
+  void options_ofAFunctionThatNeedsArguments_is404AsACallWithoutThem() throws IOException {
+    Answer answer =
         calls.send(
             calls.request(fake.tokenFor(ALICE), "rpc/delete_chat_session").method("OPTIONS", null));
-    Answer read =
-        calls.send(
-            calls
-                .request(fake.tokenFor(ALICE), "rpc/chat_session_changes")
-                .method("OPTIONS", null));
 
-    assertThat(write.status()).isEqualTo(200);
-    assertThat(write.header("Allow")).isEqualTo("OPTIONS,POST");
-    assertThat(read.header("Allow")).isEqualTo("OPTIONS,GET,HEAD,POST");
+    assertCode(answer, 404, "PGRST202");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo(
+            "Could not find the function public.delete_chat_session without parameters in the"
+                + " schema cache");
   }
 
   @Test

@@ -53,6 +53,14 @@ class PostgrestGrammarTest {
     return calls.patch(token(), pathAndQuery, body, headerPairs);
   }
 
+  /** A PATCH of Alice's session with {@code body} sent as {@code mediaType}. */
+  private Answer patchAs(String body, String mediaType) throws IOException {
+    return calls.send(
+        calls
+            .request(token(), BY_SESSION)
+            .patch(RequestBody.create(body, MediaType.get(mediaType))));
+  }
+
   private static List<String> ids(Answer answer) {
     List<String> ids = new ArrayList<>();
     answer.json().forEach(row -> ids.add(row.get("session_id").asText()));
@@ -245,6 +253,111 @@ class PostgrestGrammarTest {
         answer,
         "\"failed to parse order (message_count,session_id.ac)\" (line 1, column 26)",
         "unexpected \"c\" expecting \"asc\", \"desc\", \"nullsfirst\" or \"nullslast\"");
+  }
+
+  @Test
+  void filterErrors_pointWhereParsecsFurthestAlternativeFailed() throws IOException {
+    String[][] cases = {
+      {"noop.0", "1", "\"o\"", "\"not\" or operator (eq, gt, ...)"},
+      {"inactive", "3", "\"a\"", "operator (eq, gt, ...)"},
+      {"eq", "3", "end of input", "operator (eq, gt, ...)"},
+      {"not", "4", "end of input", "delimiter (.)"},
+      {"not.inx.5", "7", "\"x\"", "operator (eq, gt, ...)"}
+    };
+    for (String[] c : cases) {
+      Answer answer = get(IDS + "&repo=" + c[0]);
+
+      assertParseError(
+          answer,
+          "\"failed to parse filter (" + c[0] + ")\" (line 1, column " + c[1] + ")",
+          "unexpected " + c[2] + " expecting " + c[3]);
+    }
+  }
+
+  @Test
+  void inList_errorNamesTheWholeFilter_beforeTheTableIsLookedUp() throws IOException {
+    Answer answer = get("no_such_table?repo=not.in.x");
+
+    assertParseError(
+        answer,
+        "\"failed to parse filter (not.in.x)\" (line 1, column 8)",
+        "unexpected \"x\" expecting \"(\"");
+  }
+
+  @Test
+  void filterKey_isReadAsAFieldName() throws IOException {
+    patch(BY_SESSION, "{\"repo\":\"r\"}");
+
+    assertThat(ids(get(IDS + "&%20repo%20=eq.r"))).containsExactly(SESSION);
+    assertParseError(
+        get(IDS + "&=eq.r"),
+        "\"failed to parse tree path ()\" (line 1, column 1)",
+        "unexpected end of input expecting field name (* or [a..z0..9_$])");
+  }
+
+  @Test
+  void columns_empty_isPostgrestsParseError() throws IOException {
+    Answer answer =
+        calls.send(
+            calls
+                .request(token(), TABLE + "?columns=")
+                .post(RequestBody.create("{}", RestCalls.JSON_TYPE)));
+
+    assertParseError(
+        answer,
+        "\"failed to parse columns parameter ()\" (line 1, column 1)",
+        "unexpected end of input expecting field name (* or [a..z0..9_$])");
+  }
+
+  @Test
+  void order_columnWithACharacterNoNameHolds_isPgrst100() throws IOException {
+    Answer answer = get(IDS + "&order=created_at:desc");
+
+    assertParseError(
+        answer,
+        "\"failed to parse order (created_at:desc)\" (line 1, column 11)",
+        "unexpected ':' expecting letter, digit, \"-\", \"->>\", \"->\", delimiter (.), \",\" or"
+            + " end of input");
+  }
+
+  @Test
+  void order_everyOccurrenceIsRead_theFirstCounts() throws IOException {
+    Answer answer = get(IDS + "&order=session_id&order=session_id.sideways");
+
+    assertCode(answer, 400, "PGRST100");
+  }
+
+  @Test
+  void aggregate_onAMissingTable_isTheMissingTableFirst() throws IOException {
+    Answer answer = get("no_such_table?select=count()");
+
+    assertCode(answer, 404, "PGRST205");
+  }
+
+  @Test
+  void invalidBody_onAMissingTable_isTheBodyFirst() throws IOException {
+    Answer answer =
+        calls.send(
+            calls
+                .request(token(), "no_such_table")
+                .post(RequestBody.create("{nope", RestCalls.JSON_TYPE)));
+
+    assertCode(answer, 400, "PGRST102");
+  }
+
+  @Test
+  void pathBelowATable_isPgrst125BeforeTheQueryIsRead() throws IOException {
+    Answer answer = get(TABLE + "/x?repo=bad");
+
+    assertCode(answer, 404, "PGRST125");
+  }
+
+  @Test
+  void read_answersItsContentLocation() throws IOException {
+    Answer answer = get(IDS + "&order=session_id&repo=is.null&limit=1");
+
+    assertThat(answer.header("Content-Location"))
+        .isEqualTo("/" + TABLE + "?limit=1&order=session_id&repo=is.null&select=session_id");
   }
 
   // ------------------------------------------------------------------ rows asked for
@@ -443,6 +556,49 @@ class PostgrestGrammarTest {
     assertThat(strict.json().get("code").asText()).isEqualTo("PGRST122");
   }
 
+  @Test
+  void emptyPreferHeader_isNoPreference() throws IOException {
+    Answer answer =
+        calls.send(
+            calls
+                .request(token(), IDS)
+                .addHeader("Prefer", "")
+                .addHeader("Prefer", "handling=strict"));
+
+    assertThat(answer.status()).isEqualTo(200);
+  }
+
+  @Test
+  void timezone_theFirstOneDecidesForAll() throws IOException {
+    Answer answer = get(IDS, "Prefer", "handling=strict, timezone=UTC, timezone=Mars/Olympus");
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.header("Preference-Applied")).isEqualTo("handling=strict, timezone=UTC");
+  }
+
+  @Test
+  void maxAffected_isReadAsHaskellReadsANumber_andEchoedAsItShowsOne() throws IOException {
+    Answer answer =
+        patch(BY_SESSION, "{\"repo\":\"x\"}", "Prefer", "handling=strict, max-affected=(007)");
+
+    assertThat(answer.status()).isEqualTo(204);
+    assertThat(answer.header("Preference-Applied")).isEqualTo("handling=strict, max-affected=7");
+  }
+
+  @Test
+  void strictPreferences_onAWrite_areCheckedBeforeTheAcceptHeader() throws IOException {
+    Answer answer =
+        patch(
+            BY_SESSION,
+            "{\"repo\":\"x\"}",
+            "Prefer",
+            "handling=strict, nope",
+            "Accept",
+            "text/html");
+
+    assertCode(answer, 400, "PGRST122");
+  }
+
   // ------------------------------------------------------------------ media types
 
   @Test
@@ -499,6 +655,45 @@ class PostgrestGrammarTest {
   }
 
   @Test
+  void accept_csv_withoutABody_isAnswered() throws IOException {
+    Answer head = calls.send(calls.request(token(), IDS, "Accept", "text/csv").head());
+    Answer minimal = patch(BY_SESSION, "{\"repo\":\"x\"}", "Accept", "text/csv");
+
+    assertThat(head.status()).isEqualTo(200);
+    assertThat(head.header("Content-Type")).isEqualTo("text/csv; charset=utf-8");
+    assertThat(minimal.status()).isEqualTo(204);
+  }
+
+  @Test
+  void accept_geoJson_isNotImplemented() throws IOException {
+    Answer answer = get(IDS, "Accept", "application/geo+json");
+
+    assertCode(answer, 400, "PGRST127");
+  }
+
+  @Test
+  void accept_nullsParameter_isReadAsPostgrestReadsParameters() throws IOException {
+    String object = "application/vnd.pgrst.object+json";
+
+    Answer upper = get(BY_SESSION, "Accept", object + ";nulls=STRIPPED");
+    Answer quoted = get(BY_SESSION, "Accept", object + ";nulls=\"stripped\"");
+
+    assertThat(upper.json().has("repo")).isTrue();
+    assertThat(quoted.json().has("repo")).isFalse();
+  }
+
+  @Test
+  void body_arrayMediaType_isJson_objectMediaType_isNamedAsPostgrestNamesIt() throws IOException {
+    Answer array = patchAs("{\"repo\":\"x\"}", "application/vnd.pgrst.array");
+    Answer object = patchAs("{\"repo\":\"y\"}", "application/vnd.pgrst.object");
+
+    assertThat(array.status()).isEqualTo(204);
+    assertThat(object.json().get("message").asText())
+        .isEqualTo("Content-Type not acceptable: application/vnd.pgrst.object+json");
+    assertThat(repoOf(SESSION)).isEqualTo("x");
+  }
+
+  @Test
   void accept_csv_isNotImplemented() throws IOException {
     Answer answer = get(IDS, "Accept", "text/csv");
 
@@ -507,13 +702,7 @@ class PostgrestGrammarTest {
 
   @Test
   void body_asTextPlain_isRefusedAndChangesNothing() throws IOException {
-    Answer answer =
-        calls.send(
-            calls
-                .request(token(), BY_SESSION)
-                .patch(
-                    RequestBody.create(
-                        "{\"repo\":\"x\"}", MediaType.get("text/plain; charset=ISO-8859-1"))));
+    Answer answer = patchAs("{\"repo\":\"x\"}", "text/plain; charset=ISO-8859-1");
 
     assertCode(answer, 400, "PGRST102");
     assertThat(answer.json().get("message").asText())
@@ -524,13 +713,7 @@ class PostgrestGrammarTest {
   @Test
   void body_formUrlEncoded_setsItsFieldsAsText() throws IOException {
     Answer answer =
-        calls.send(
-            calls
-                .request(token(), BY_SESSION)
-                .patch(
-                    RequestBody.create(
-                        "repo=acme%2Fapi&current_file=a+b.java",
-                        MediaType.get("application/x-www-form-urlencoded"))));
+        patchAs("repo=acme%2Fapi&current_file=a+b.java", "application/x-www-form-urlencoded");
 
     assertThat(answer.status()).isEqualTo(204);
     assertThat(repoOf(SESSION)).isEqualTo("acme/api");
@@ -539,11 +722,7 @@ class PostgrestGrammarTest {
 
   @Test
   void body_csv_isNotImplemented() throws IOException {
-    Answer answer =
-        calls.send(
-            calls
-                .request(token(), BY_SESSION)
-                .patch(RequestBody.create("repo\nx\n", MediaType.get("text/csv"))));
+    Answer answer = patchAs("repo\nx\n", "text/csv");
 
     assertThat(answer.json().get("code").asText()).isEqualTo("PGRST127");
   }

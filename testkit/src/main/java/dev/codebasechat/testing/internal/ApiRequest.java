@@ -7,7 +7,6 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -30,21 +29,12 @@ public final class ApiRequest {
   private static final Set<String> RESERVED =
       Set.of("select", "columns", "on_conflict", "order", "limit", "offset");
 
-  /** The operators with one value, and their SQL. */
-  public static final Map<String, String> SIMPLE_OPERATORS =
-      pairs(
-          "eq = neq <> gt > gte >= lt < lte <= like LIKE ilike ILIKE match ~ imatch ~*"
-              + " isdistinct IS_DISTINCT_FROM cs @> cd <@ ov &&");
-
   /** One parameter of the query string; {@code value} null when it had no {@code =}. */
   public record Param(String key, @Nullable String value) {}
 
   /** An aggregate in a select item: {@code count()} or {@code column.sum()} and the like. */
-  private static final Pattern AGGREGATE = Pattern.compile("(^|[.:])(count|sum|avg|max|min)\\(\\)");
-
-  /** Operators PostgREST reads that the kit does not implement (full-text search, ranges). */
-  private static final Set<String> UNIMPLEMENTED_OPERATORS =
-      Set.of("fts", "plfts", "phfts", "wfts", "sl", "sr", "nxr", "nxl", "adj");
+  private static final Pattern AGGREGATE =
+      Pattern.compile("^([^:(]+:)?count\\(\\)|\\.(count|sum|avg|max|min)\\(\\)");
 
   /**
    * One filter: {@code column [NOT] op value}; for {@code is} the value is the word read, in lower
@@ -62,6 +52,7 @@ public final class ApiRequest {
   public static final List<SelectItem> SELECT_ALL = List.of(new SelectItem("*", null, null));
 
   private final List<Param> all;
+  private boolean aggregates;
   public final List<SelectItem> select;
   public final @Nullable List<String> columns;
   public final @Nullable List<String> onConflict;
@@ -87,7 +78,14 @@ public final class ApiRequest {
   ApiRequest(List<Param> all, int postgrestMajor, boolean functionRead) {
     this.all = all;
     // In PostgREST's order of parsing, which decides the error when several are bad.
-    this.order = parseOrder(firstGiven("order"));
+    List<OrderTerm> firstOrder = null;
+    for (Param p : all) {
+      if (p.key().equals("order") && p.value() != null) {
+        List<OrderTerm> terms = parseOrder(p.value()); // each is read; the first counts
+        firstOrder = firstOrder == null ? terms : firstOrder;
+      }
+    }
+    this.order = firstOrder == null ? List.of() : firstOrder;
     this.columns = names("columns");
     this.select = parseSelect(first("select"));
     this.limit = lastGiven("limit");
@@ -105,13 +103,11 @@ public final class ApiRequest {
       if (key.contains(".") || key.contains("->")) {
         throw notImplemented("filters on embedded resources or JSON paths (" + key + ")");
       }
-      try {
-        parsed.add(parseFilter(key, p.value(), postgrestMajor));
-      } catch (PostgrestError e) {
-        if (!functionRead || !e.code().equals("PGRST100")) {
-          throw e;
-        }
-        read.put(key, p.value()); // PostgREST's NoOpExpr: an argument
+      String column = treePath(key);
+      if (functionRead && !FilterGrammar.readsAsFilter(p.value())) {
+        read.put(column, p.value()); // PostgREST's NoOpExpr: an argument
+      } else {
+        parsed.add(FilterGrammar.parse(column, p.value(), postgrestMajor));
       }
     }
     this.filters = List.copyOf(parsed);
@@ -187,29 +183,93 @@ public final class ApiRequest {
     return found;
   }
 
+  /**
+   * PGRST123 when the select uses an aggregate: Supabase leaves db-aggregates-enabled off.
+   * PostgREST refuses it once it has found the resource.
+   */
+  void refuseAggregates() {
+    if (aggregates) {
+      throw PostgrestError.of(
+          400, "PGRST123", "Use of aggregate functions is not allowed", null, null);
+    }
+  }
+
   /** Whether {@code limit} or {@code offset} is given: what writes and calls refuse. */
   boolean paged() {
     return limit != null || offset != null;
   }
 
+  /**
+   * {@code pColumns}: field names separated by commas; reading stops at the first character that is
+   * none, as PostgREST's parser does not require the end of the input.
+   */
   private @Nullable List<String> names(String what) {
     String list = first(what);
     if (list == null) {
       return null;
     }
     List<String> names = new ArrayList<>();
+    int at = 0;
     for (String item : splitTopLevel(list)) {
-      String name = unquote(item.strip());
+      String name = fieldName(item);
       if (name.isEmpty()) {
+        int failed = at + (item.length() - item.stripLeading().length());
         throw PostgrestError.parse(
-            "failed to parse " + what + " parameter (" + list + ")", "empty column name");
+            "\"failed to parse "
+                + what
+                + " parameter ("
+                + list
+                + ")\" (line 1, column "
+                + (failed + 1)
+                + ")",
+            "unexpected "
+                + (failed < list.length() ? "\"" + list.charAt(failed) + "\"" : "end of input")
+                + " expecting field name (* or [a..z0..9_$])");
       }
       names.add(name);
+      if (!item.strip().equals(name) && !item.strip().startsWith("\"")) {
+        break; // a character no field name holds ends the list
+      }
+      at += item.length() + 1;
     }
     return List.copyOf(names);
   }
 
-  private static List<SelectItem> parseSelect(@Nullable String select) {
+  /** A field name at the start of {@code text}: quoted, or the identifier characters. */
+  private static String fieldName(String text) {
+    String item = text.strip();
+    if (item.startsWith("\"")) {
+      return unquote(item);
+    }
+    int end = 0;
+    while (end < item.length() && identifierChar(item.charAt(end))) {
+      end++;
+    }
+    return item.substring(0, end).strip();
+  }
+
+  /** {@code pIdentifierChar}: a letter, a digit, {@code _}, {@code $} or a blank. */
+  private static boolean identifierChar(char c) {
+    return Character.isLetterOrDigit(c) || c == '_' || c == '$' || c == ' ';
+  }
+
+  /**
+   * {@code pTreePath} of a filter's key: the field name it starts with ({@code " id "} reads as
+   * {@code id}); PGRST100 when it starts with none.
+   */
+  private static String treePath(String key) {
+    String name = fieldName(key);
+    if (name.isEmpty()) {
+      throw PostgrestError.parse(
+          "\"failed to parse tree path (" + key + ")\" (line 1, column 1)",
+          "unexpected "
+              + (key.isEmpty() ? "end of input" : "\"" + key.charAt(0) + "\"")
+              + " expecting field name (* or [a..z0..9_$])");
+    }
+    return name;
+  }
+
+  private List<SelectItem> parseSelect(@Nullable String select) {
     if (select == null || select.isBlank()) {
       return SELECT_ALL;
     }
@@ -217,9 +277,8 @@ public final class ApiRequest {
     for (String raw : splitTopLevel(select)) {
       String item = raw.strip();
       if (AGGREGATE.matcher(item).find()) {
-        // Supabase leaves db-aggregates-enabled off.
-        throw PostgrestError.of(
-            400, "PGRST123", "Use of aggregate functions is not allowed", null, null);
+        aggregates = true; // refused once the resource is found, as PostgREST plans
+        continue;
       }
       if (item.contains("(") || item.contains("->") || item.startsWith("...")) {
         throw notImplemented("embedding, aggregates and JSON paths in select (" + item + ")");
@@ -265,9 +324,20 @@ public final class ApiRequest {
         throw notImplemented("JSON paths and embedded resources in order (" + raw + ")");
       }
       int dot = raw.indexOf('.');
-      String column = unquote((dot < 0 ? raw : raw.substring(0, dot)).strip());
-      if (column.isEmpty()) {
+      String name = dot < 0 ? raw : raw.substring(0, dot);
+      String column = unquote(name.strip());
+      if (column.isEmpty() && !name.strip().startsWith("\"")) {
         throw orderError(order, start, unexpected(order, start), "field name (* or [a..z0..9_$])");
+      }
+      for (int i = 0; i < name.length() && !name.strip().startsWith("\""); i++) {
+        char c = name.charAt(i);
+        if (!identifierChar(c) && c != '-') {
+          throw orderError(
+              order,
+              start + i,
+              "'" + c + "'",
+              "letter, digit, \"-\", \"->>\", \"->\", delimiter (.), \",\" or end of input");
+        }
       }
       int at = start + (dot < 0 ? raw.length() : dot); // the character after what was read
       int end = start + raw.length();
@@ -297,7 +367,7 @@ public final class ApiRequest {
         }
         // Each modifier was tried after the '.': Parsec reports the first one's mismatch there.
         String expected = descending == null ? "asc" : "nullsfirst";
-        int mismatch = at + 1 + commonPrefix(order.substring(at + 1, end), expected);
+        int mismatch = at + 1 + FilterGrammar.commonPrefix(order.substring(at + 1, end), expected);
         throw orderError(
             order,
             at + 1,
@@ -326,141 +396,6 @@ public final class ApiRequest {
         : index < text.length() ? "\",\"" : "end of input";
   }
 
-  private static int commonPrefix(String text, String word) {
-    int n = 0;
-    while (n < text.length() && n < word.length() && text.charAt(n) == word.charAt(n)) {
-      n++;
-    }
-    return n;
-  }
-
-  private static Filter parseFilter(String column, String expression, int postgrestMajor) {
-    boolean negated = expression.startsWith("not.");
-    int at = negated ? 4 : 0; // where the operator starts
-    String rest = expression.substring(at);
-    int dot = rest.indexOf('.');
-    String operator = dot < 0 ? rest : rest.substring(0, dot);
-    if (operator.contains("(")) {
-      throw notImplemented("operator quantifiers and full-text search (" + operator + ")");
-    }
-    if (UNIMPLEMENTED_OPERATORS.contains(operator)) {
-      throw notImplemented("the operator " + operator);
-    }
-    boolean known =
-        operator.equals("in") || operator.equals("is") || SIMPLE_OPERATORS.containsKey(operator);
-    if (!known || dot < 0) {
-      // pOpExpr: "not" (at the start), then an operator; Parsec shows where "in" first failed.
-      int mismatch = at + commonPrefix(rest, "in.");
-      throw filterError(
-          expression, at, mismatch, (negated ? "" : "\"not\" or ") + "operator (eq, gt, ...)");
-    }
-    String value = rest.substring(dot + 1);
-    if (operator.equals("is")) {
-      value = isValue(expression, expression.length() - value.length(), postgrestMajor);
-    }
-    return new Filter(unquote(column), negated, operator, value);
-  }
-
-  /**
-   * {@code pIsVal}: the first of the words that {@code expression} continues with at {@code at}, in
-   * any case (what follows is ignored, as PostgREST's filter parser reads no end of input); {@code
-   * not_null} from PostgREST 13 on.
-   */
-  private static String isValue(String expression, int at, int postgrestMajor) {
-    List<String> words =
-        postgrestMajor < 13
-            ? List.of("null", "true", "false", "unknown")
-            : List.of("null", "not_null", "true", "false", "unknown");
-    String value = expression.substring(at).toLowerCase(Locale.ROOT);
-    int furthest = 0;
-    for (String word : words) {
-      if (value.startsWith(word)) {
-        return word;
-      }
-      furthest = Math.max(furthest, commonPrefix(value, word));
-    }
-    int failed = at + furthest;
-    throw filterError(
-        expression,
-        failed,
-        failed,
-        postgrestMajor < 13
-            ? "null or trilean value (unknown, true, false)"
-            : "isVal: (null, not_null, true, false, unknown)");
-  }
-
-  /**
-   * Parsec's error for a filter: the column where the failing parser started, the character it met
-   * (or the end), what it expected.
-   */
-  private static PostgrestError filterError(
-      String expression, int column, int unexpected, String expecting) {
-    return PostgrestError.parse(
-        "\"failed to parse filter (" + expression + ")\" (line 1, column " + (column + 1) + ")",
-        "unexpected "
-            + (unexpected < expression.length()
-                ? "\"" + expression.charAt(unexpected) + "\""
-                : "end of input")
-            + " expecting "
-            + expecting);
-  }
-
-  /**
-   * {@code pListVal}: the elements of {@code (a,"b,c",d)} as written (unquoted ones are not
-   * trimmed); a quoted element may hold commas, {@code \"} and {@code \\} and must end where its
-   * element ends, else it is read as written. What follows the closing parenthesis is ignored. One
-   * empty element, as in {@code ()} or {@code ("")}, matches nothing: the list is empty.
-   */
-  public static List<String> inList(String value) {
-    String failure = "\"failed to parse filter (in." + value + ")\" (line 1, column ";
-    if (!value.startsWith("(")) {
-      throw PostgrestError.parse(
-          failure + "4)",
-          "unexpected "
-              + (value.isEmpty() ? "end of input" : "\"" + value.charAt(0) + "\"")
-              + " expecting \"(\"");
-    }
-    List<String> elements = new ArrayList<>();
-    int i = 1;
-    while (i < value.length() && value.charAt(i) == ' ') {
-      i++;
-    }
-    while (true) {
-      int end = i;
-      String element = null;
-      if (i < value.length() && value.charAt(i) == '"') {
-        StringBuilder quoted = new StringBuilder();
-        int j = i + 1;
-        while (j < value.length() && value.charAt(j) != '"') {
-          if (value.charAt(j) == '\\' && j + 1 < value.length()) {
-            j++;
-          }
-          quoted.append(value.charAt(j++));
-        }
-        if (j + 1 < value.length() && (value.charAt(j + 1) == ',' || value.charAt(j + 1) == ')')) {
-          element = quoted.toString();
-          end = j + 1;
-        }
-      }
-      if (element == null) {
-        while (end < value.length() && value.charAt(end) != ',' && value.charAt(end) != ')') {
-          end++;
-        }
-        element = value.substring(i, end);
-      }
-      elements.add(element);
-      if (end >= value.length()) {
-        throw PostgrestError.parse(
-            failure + (value.length() + 4) + ")",
-            "unexpected end of input expecting \",\" or \")\"");
-      }
-      if (value.charAt(end) == ')') {
-        return elements.equals(List.of("")) ? List.of() : elements;
-      }
-      i = end + 1;
-    }
-  }
-
   /** Splits on commas outside double quotes. */
   private static List<String> splitTopLevel(String list) {
     List<String> parts = new ArrayList<>();
@@ -480,16 +415,6 @@ public final class ApiRequest {
     }
     parts.add(current.toString());
     return parts;
-  }
-
-  /** {@code "key value key value …"}, an underscore in a value standing for a space. */
-  private static Map<String, String> pairs(String keysAndValues) {
-    String[] words = keysAndValues.split(" ");
-    Map<String, String> map = new java.util.HashMap<>();
-    for (int i = 0; i < words.length; i += 2) {
-      map.put(words[i], words[i + 1].replace('_', ' '));
-    }
-    return Map.copyOf(map);
   }
 
   private static PostgrestError notImplemented(String what) {

@@ -42,21 +42,15 @@ final class FunctionCalls {
   }
 
   Reply call(Exchange x, String name) {
-    String method = x.method();
-    if (!Set.of("GET", "HEAD", "POST", "OPTIONS").contains(method)) {
-      throw PostgrestError.of(
-          405, "PGRST101", "Cannot use the " + method + " method on RPC", null, null);
-    }
+    String method = x.method(); // GET, HEAD, POST or OPTIONS: the front refused the others
     Schema schema = backend.schema();
     boolean exposed = x.schema().equals(schema.name());
     List<Schema.Routine> routines = exposed ? schema.routines(name) : List.of();
     Named function =
         new Named(x.schema(), name, routines, exposed ? schema.routineNames() : List.of());
     if (method.equals("OPTIONS")) {
-      Schema.Routine routine =
-          routines.stream()
-              .findFirst()
-              .orElseThrow(() -> noFunction(function, Set.of(), MediaTypes.Body.FORM));
+      // Found as a call without arguments: a function that needs some is not found.
+      Schema.Routine routine = find(function, MediaTypes.Body.FORM, Json.MAPPER.createObjectNode());
       return new Reply(200, allow(routine.volatileFunction()), null);
     }
     ObjectNode arguments;
@@ -76,6 +70,7 @@ final class FunctionCalls {
       routine = find(function, type, arguments);
     }
     ApiRequest query = x.query();
+    query.refuseAggregates();
     if (!query.filters.isEmpty()
         || query.paged()
         || !query.order.isEmpty()
@@ -139,8 +134,8 @@ final class FunctionCalls {
           default -> throw noFunction(function, Set.of(), type);
         };
     List<String> columns = x.query().columns;
-    if (columns == null) {
-      return read;
+    if (columns == null || type != MediaTypes.Body.JSON) {
+      return read; // PostgREST names form fields by their own keys
     }
     // ?columns= names the arguments: others are dropped, a missing one is NULL.
     ObjectNode named = Json.MAPPER.createObjectNode();
@@ -191,6 +186,10 @@ final class FunctionCalls {
       for (Schema.Routine routine : function.overloads()) {
         if (routine.parameters().size() == 1
             && Set.of("json", "jsonb").contains(routine.parameters().get(0).type())) {
+          if (routine.parameters().get(0).hasDefault()) {
+            arguments.removeAll(); // called without its argument, which has a default
+            return routine;
+          }
           throw PostgrestError.sql(
               "42883",
               "function " + function.qualified() + "() does not exist",

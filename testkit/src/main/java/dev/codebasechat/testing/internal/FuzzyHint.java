@@ -85,9 +85,12 @@ final class FuzzyHint {
     return Math.sqrt(grams.values().stream().mapToLong(n -> (long) n * n).sum());
   }
 
-  /** text-metrics' {@code levenshteinNorm}: 1 - distance / the longer length. */
+  /**
+   * text-metrics' {@code levenshteinNorm}, an exact ratio (1 - distance / the longer length) read
+   * as the nearest double, as PostgREST compares it with the minimum score.
+   */
   private static double similarity(String a, String b) {
     int longer = Math.max(a.length(), b.length());
-    return longer == 0 ? 1 : 1 - (double) LEVENSHTEIN.apply(a, b) / longer;
+    return longer == 0 ? 1 : (double) (longer - LEVENSHTEIN.apply(a, b)) / longer;
   }
 }

@@ -5,39 +5,122 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The media types of a request as PostgREST reads them (MediaType.hs, {@code negotiateContent}):
- * the {@code Accept} list (wai's {@code parseHttpAccept}: blanks dropped, sorted by {@code q}, then
- * by specificity) picks the first type PostgREST can answer in, and the {@code Content-Type} says
- * how to read the body (JSON when absent). Stateless.
+ * The media types of a request as PostgREST reads them (MediaType.hs {@code decodeMediaType} and
+ * {@code toMime}, Plan.hs {@code negotiateContent}): the {@code Accept} list (wai's {@code
+ * parseHttpAccept}: blanks dropped, sorted by {@code q}, then by specificity) picks the first type
+ * PostgREST can answer in, and the {@code Content-Type} says how to read the body (JSON when
+ * absent). Stateless.
  */
 final class MediaTypes {
-  private static final String OBJECT = "application/vnd.pgrst.object+json";
-  private static final String ARRAY_STRIPPED = "application/vnd.pgrst.array+json;nulls=stripped";
+  /** {@code tokenizeMediaType}: type, subtype, then {@code ;key=value} parameters. */
+  private static final Pattern TYPE = Pattern.compile("([A-Za-z0-9.*]+)/([A-Za-z0-9.*+-]+)");
+
+  private static final Pattern PARAMETER =
+      Pattern.compile("\\s*;\\s*([A-Za-z0-9-]+)\\s*=\\s*(?:\"([^\"]*)\"|([A-Za-z0-9|-]+))");
+
+  /** The part of a {@code q} value Haskell's {@code reads} takes as a Double. */
+  private static final Pattern QUALITY = Pattern.compile("^[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?");
 
   private MediaTypes() {}
 
-  /**
-   * How the rows are written: a JSON array, or one object ({@code singular}: anything but one row
-   * is PGRST116), with null members dropped when the type says {@code nulls=stripped}.
-   */
-  record Answer(boolean singular, boolean stripNulls) {
-    static final Answer ARRAY = new Answer(false, false);
-
-    String contentType() {
-      String type = singular ? OBJECT : "application/json";
-      if (stripNulls) {
-        type = singular ? OBJECT + ";nulls=stripped" : ARRAY_STRIPPED;
+  /** A media type as PostgREST decodes it: lower-case type and subtype, parameters as given. */
+  private record Decoded(String raw, String essence, Map<String, String> parameters) {
+    static Decoded of(String text) {
+      Matcher type = TYPE.matcher(text);
+      if (!type.lookingAt()) {
+        return new Decoded(text, text.toLowerCase(Locale.ROOT), Map.of());
       }
-      return type + "; charset=utf-8";
+      Map<String, String> parameters = new HashMap<>();
+      Matcher parameter = PARAMETER.matcher(text);
+      int at = type.end();
+      while (parameter.find(at) && parameter.start() == at) {
+        String quoted = parameter.group(2);
+        parameters.put(
+            parameter.group(1).toLowerCase(Locale.ROOT),
+            quoted != null ? quoted : parameter.group(3));
+        at = parameter.end();
+      }
+      String essence = (type.group(1) + "/" + type.group(2)).toLowerCase(Locale.ROOT);
+      return new Decoded(text, essence, parameters);
     }
 
-    /** The rows as the body: {@code one} for a singular answer or a function's single value. */
+    boolean stripped() {
+      return "stripped".equals(parameters.get("nulls"));
+    }
+
+    /** PostgREST's {@code toMime}: how it names the type in its messages. */
+    String mime() {
+      return switch (essence) {
+        case "application/json",
+            "application/geo+json",
+            "text/csv",
+            "text/plain",
+            "text/xml",
+            "application/openapi+json",
+            "application/x-www-form-urlencoded",
+            "application/octet-stream",
+            "*/*" ->
+            essence;
+        case "application/vnd.pgrst.object+json", "application/vnd.pgrst.object" ->
+            "application/vnd.pgrst.object+json" + (stripped() ? ";nulls=stripped" : "");
+        case "application/vnd.pgrst.array+json", "application/vnd.pgrst.array" ->
+            stripped() ? "application/vnd.pgrst.array+json;nulls=stripped" : "application/json";
+        case "application/vnd.pgrst.plan",
+            "application/vnd.pgrst.plan+text",
+            "application/vnd.pgrst.plan+json" -> {
+          String options = parameters.get("options");
+          yield "application/vnd.pgrst.plan+"
+              + (essence.endsWith("+json") ? "json" : "text")
+              + "; for=\""
+              + Decoded.of(parameters.getOrDefault("for", "application/json")).mime()
+              + "\""
+              + (options == null ? "" : "; options=" + options);
+        }
+        default -> raw;
+      };
+    }
+  }
+
+  /**
+   * How the rows are written: a JSON array, one object ({@code singular}: anything but one row is
+   * PGRST116), with null members dropped when the type says {@code nulls=stripped}; or a type the
+   * kit negotiates but cannot write ({@code unwritten}: CSV, GeoJSON), fine while no body is due.
+   */
+  record Answer(boolean singular, boolean stripNulls, @Nullable String unwritten) {
+    static final Answer ARRAY = new Answer(false, false, null);
+
+    String contentType() {
+      if (unwritten != null) {
+        return unwritten + "; charset=utf-8";
+      }
+      if (singular) {
+        return "application/vnd.pgrst.object+json"
+            + (stripNulls ? ";nulls=stripped" : "")
+            + "; charset=utf-8";
+      }
+      return (stripNulls ? "application/vnd.pgrst.array+json;nulls=stripped" : "application/json")
+          + "; charset=utf-8";
+    }
+
+    /**
+     * The rows as the body: {@code one} for a singular answer or a function's single value.
+     *
+     * @throws PostgrestError PGRST127 for a type the kit does not write
+     */
     String write(List<JsonNode> rows, boolean one) {
+      if (unwritten != null) {
+        throw PostgrestError.notImplemented(
+            "answers in " + unwritten + " (not implemented by the test kit)");
+      }
       List<JsonNode> written = stripNulls ? rows.stream().map(MediaTypes::stripped).toList() : rows;
       if (one) {
         return Json.write(written.isEmpty() ? Json.MAPPER.nullNode() : written.get(0));
@@ -50,32 +133,32 @@ final class MediaTypes {
 
   /** How a request body is read, by its {@code Content-Type}. */
   enum Body {
-    JSON("application/json"),
-    CSV("text/csv"),
-    FORM("application/x-www-form-urlencoded"),
-    TEXT("text/plain"),
-    XML("text/xml"),
-    OCTETS("application/octet-stream"),
-    OTHER("");
-
-    final String mime;
-
-    Body(String mime) {
-      this.mime = mime;
-    }
+    JSON,
+    CSV,
+    FORM,
+    TEXT,
+    XML,
+    OCTETS,
+    OTHER;
 
     /** The type of the {@code contentType} header; JSON when there is none. */
     static Body of(@Nullable String contentType) {
       if (contentType == null) {
         return JSON;
       }
-      String essence = essence(contentType);
-      for (Body body : values()) {
-        if (body.mime.equals(essence)) {
-          return body;
-        }
-      }
-      return OTHER;
+      Decoded type = Decoded.of(contentType);
+      return switch (type.essence()) {
+        case "application/json" -> JSON;
+        // An array type without nulls=stripped is plain JSON to PostgREST.
+        case "application/vnd.pgrst.array+json", "application/vnd.pgrst.array" ->
+            type.stripped() ? OTHER : JSON;
+        case "text/csv" -> CSV;
+        case "application/x-www-form-urlencoded" -> FORM;
+        case "text/plain" -> TEXT;
+        case "text/xml" -> XML;
+        case "application/octet-stream" -> OCTETS;
+        default -> OTHER;
+      };
     }
 
     /**
@@ -94,45 +177,36 @@ final class MediaTypes {
 
   /** PGRST102 for a body of a type the request cannot take: PostgREST names it as it reads it. */
   static PostgrestError notAcceptable(String contentType) {
-    String essence = essence(contentType);
-    String known = knownMime(essence);
     return PostgrestError.invalidBody(
-        "Content-Type not acceptable: " + (known != null ? known : contentType.strip()));
+        "Content-Type not acceptable: " + Decoded.of(contentType).mime());
   }
 
   /**
    * The answer the {@code accept} header asks for (absent: any).
    *
-   * @throws PostgrestError 406 PGRST107 when PostgREST has no answer in any type listed; PGRST127
-   *     for CSV, which PostgREST answers and the kit does not
+   * @throws PostgrestError 406 PGRST107 when PostgREST has no answer in any type listed
    */
   static Answer negotiate(@Nullable String accept) {
     if (accept == null) {
       return Answer.ARRAY;
     }
-    List<String> listed = accepted(accept);
-    for (String type : listed) {
-      String essence = essence(type);
-      boolean stripped = type.toLowerCase(Locale.ROOT).contains(";nulls=stripped");
-      switch (essence) {
+    List<Decoded> listed = accepted(accept).stream().map(Decoded::of).toList();
+    for (Decoded type : listed) {
+      switch (type.essence()) {
         case "application/json", "*/*":
           return Answer.ARRAY;
         case "application/vnd.pgrst.object+json", "application/vnd.pgrst.object":
-          return new Answer(true, stripped);
+          return new Answer(true, type.stripped(), null);
         case "application/vnd.pgrst.array+json", "application/vnd.pgrst.array":
-          return new Answer(false, stripped);
-        case "text/csv":
-          throw PostgrestError.notImplemented(
-              "answers in text/csv (not implemented by the test kit)");
+          return new Answer(false, type.stripped(), null);
+        case "text/csv", "application/geo+json":
+          // PostgREST always has these; GeoJSON then needs PostGIS.
+          return new Answer(false, false, type.essence());
         default:
-          // geo+json without PostGIS, the plan (db-plan-enabled is off), the rest: no answer
+          // the plan (db-plan-enabled is off), the rest: no answer
       }
     }
-    List<String> named = new ArrayList<>();
-    for (String type : listed) {
-      String known = knownMime(essence(type));
-      named.add(known != null ? known : type);
-    }
+    List<String> named = listed.stream().map(Decoded::mime).toList();
     throw PostgrestError.of(
         406,
         "PGRST107",
@@ -145,52 +219,23 @@ final class MediaTypes {
   private static List<String> accepted(String accept) {
     record Listed(String type, double q, int specificity) {}
     List<Listed> listed = new ArrayList<>();
-    for (String raw : accept.replace(" ", "").split(",")) {
+    for (String raw : accept.replace(" ", "").split(",", -1)) {
       int at = raw.indexOf(";q=");
       String type = at < 0 ? raw : raw.substring(0, at);
       double q = 1.0;
       if (at >= 0) {
-        String value = raw.substring(at + 3);
-        int end = value.indexOf(';');
-        try {
-          q = Double.parseDouble(end < 0 ? value : value.substring(0, end));
-        } catch (NumberFormatException e) {
-          q = 1.0;
+        Matcher quality = QUALITY.matcher(raw.substring(at + 3));
+        if (quality.lookingAt()) {
+          q = Double.parseDouble(quality.group());
         }
       }
-      int specificity =
-          (int)
-              (type.chars().filter(c -> c == ';').count()
-                  - type.chars().filter(c -> c == '*').count());
-      listed.add(new Listed(type, q, specificity));
+      long semicolons = type.chars().filter(c -> c == ';').count();
+      long stars = type.chars().filter(c -> c == '*').count();
+      listed.add(new Listed(type, q, (int) (semicolons - stars)));
     }
     listed.sort(
         Comparator.comparingDouble(Listed::q).thenComparingInt(Listed::specificity).reversed());
     return listed.stream().map(Listed::type).toList();
-  }
-
-  /** {@code type/subtype} in lower case, without parameters. */
-  private static String essence(String type) {
-    int semicolon = type.indexOf(';');
-    return (semicolon < 0 ? type : type.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
-  }
-
-  /** PostgREST's {@code toMime} of a type it knows by name; null for others. */
-  private static @Nullable String knownMime(String essence) {
-    return switch (essence) {
-      case "application/json" -> "application/json";
-      case "application/geo+json" -> "application/geo+json";
-      case "text/csv", "text/plain", "text/xml" -> essence;
-      case "application/openapi+json" -> "application/openapi+json";
-      case "application/x-www-form-urlencoded" -> essence;
-      case "application/octet-stream" -> essence;
-      case "application/vnd.pgrst.plan", "application/vnd.pgrst.plan+text" ->
-          "application/vnd.pgrst.plan+text; for=\"application/json\"";
-      case "application/vnd.pgrst.plan+json" ->
-          "application/vnd.pgrst.plan+json; for=\"application/json\"";
-      case "*/*" -> "*/*";
-      default -> null;
-    };
   }
 
   /** {@code json_strip_nulls}: object members that are null go, at every depth. */

@@ -3,13 +3,13 @@ package dev.codebasechat.testing.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.testing.internal.Backend.Result;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -40,6 +40,9 @@ public final class PostgrestFront {
   /** The methods of a table; any other is PGRST117 before the table is looked up. */
   private static final Set<String> TABLE_METHODS =
       Set.of("GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS");
+
+  /** The methods of a function; any other is PGRST101. */
+  private static final Set<String> FUNCTION_METHODS = Set.of("GET", "HEAD", "POST", "OPTIONS");
 
   /**
    * @param maxRows PostgREST's {@code db-max-rows}; 0 for none
@@ -109,12 +112,20 @@ public final class PostgrestFront {
     if (resource.isEmpty()) {
       throw PostgrestError.of(404, "PGRST126", "Root endpoint metadata is disabled", null, null);
     }
+    // PostgREST's order: the path, the schema, the method, the query, the body, then the plan.
     String method = request.method().toUpperCase(Locale.ROOT);
     boolean function = resource.startsWith("rpc/") && resource.indexOf('/', 4) < 0;
+    if (!function && resource.contains("/")) {
+      throw PostgrestError.of(404, "PGRST125", "Invalid path specified in request URL", null, null);
+    }
+    String schemaName = profile(request, method);
+    if (function && !FUNCTION_METHODS.contains(method)) {
+      throw PostgrestError.of(
+          405, "PGRST101", "Cannot use the " + method + " method on RPC", null, null);
+    }
     if (!function && !TABLE_METHODS.contains(method)) {
       throw PostgrestError.of(405, "PGRST117", "Unsupported HTTP method: " + method, null, null);
     }
-    String schemaName = profile(request, method); // PGRST106 before any other refusal
     boolean functionRead = function && (method.equals("GET") || method.equals("HEAD"));
     ApiRequest query = new ApiRequest(parameters, postgrestMajor, functionRead);
     Preferences prefer =
@@ -134,31 +145,20 @@ public final class PostgrestFront {
     if (function) {
       return functions.call(x, resource.substring(4));
     }
-    if (resource.contains("/")) {
-      throw PostgrestError.of(404, "PGRST125", "Invalid path specified in request URL", null, null);
-    }
-    Schema schema = backend.schema();
-    Schema.Table table =
-        x.schema().equals(schema.name()) ? schema.table(resource).orElse(null) : null;
+    JsonNode payload =
+        method.equals("POST") || method.equals("PATCH")
+            ? Json.payload(request.body(), request.header("content-type"), method.equals("PATCH"))
+            : null;
+    boolean typedColumns =
+        payload != null
+            && !(query.columns != null
+                ? query.columns.isEmpty()
+                : payload.isObject()
+                    ? payload.isEmpty()
+                    : payload.isEmpty() || payload.get(0).isEmpty());
+    Schema.Table table = table(x, resource, method, typedColumns);
     if (table == null) {
-      if (postgrestMajor < 13) {
-        return Reply.json(404, "{}");
-      }
-      String closest =
-          x.schema().equals(schema.name())
-              ? FuzzyHint.closest(
-                  schema.tables().keySet(),
-                  resource,
-                  postgrestMajor >= 14 ? FuzzyHint.NAMES : FuzzyHint.ANY)
-              : null;
-      throw PostgrestError.of(
-          404,
-          "PGRST205",
-          "Could not find the table '" + x.schema() + "." + resource + "' in the schema cache",
-          null,
-          closest == null
-              ? null
-              : "Perhaps you meant the table '" + x.schema() + "." + closest + "'");
+      return Reply.json(404, "{}");
     }
     if (method.equals("OPTIONS")) {
       // A table is insertable, updatable and deletable, and with a primary key PUT applies too.
@@ -168,11 +168,96 @@ public final class PostgrestFront {
     }
     return switch (method) {
       case "GET", "HEAD" -> read(x, table, method.equals("HEAD"));
-      case "POST" -> insert(x, table);
-      case "PATCH" -> update(x, table);
+      case "POST" -> insert(x, table, Objects.requireNonNull(payload));
+      case "PATCH" -> update(x, table, (ObjectNode) Objects.requireNonNull(payload));
       case "DELETE" -> delete(x, table);
       default -> throw PostgrestError.notImplemented("PUT (not implemented by the test kit)");
     };
+  }
+
+  /**
+   * The table the request names. A missing one is PGRST205 with the closest name as hint; on
+   * PostgREST 12 a read or delete runs its SQL and meets PostgreSQL's 42P01, other methods get an
+   * empty 404.
+   */
+  private Schema.@Nullable Table table(
+      Exchange x, String resource, String method, boolean typedColumns) {
+    Schema schema = backend.schema();
+    boolean exposed = x.schema().equals(schema.name());
+    Schema.Table table = exposed ? schema.table(resource).orElse(null) : null;
+    if (table != null) {
+      return table;
+    }
+    if (postgrestMajor < 13) {
+      if (!typedColumns && !method.equals("OPTIONS")) {
+        throw PostgrestError.sql(
+            "42P01", "relation \"" + x.schema() + "." + resource + "\" does not exist");
+      }
+      return null; // PostgREST 12's empty 404
+    }
+    String closest =
+        exposed
+            ? FuzzyHint.closest(
+                schema.tables().keySet(),
+                resource,
+                postgrestMajor >= 14 ? FuzzyHint.NAMES : FuzzyHint.ANY)
+            : null;
+    throw PostgrestError.of(
+        404,
+        "PGRST205",
+        "Could not find the table '" + x.schema() + "." + resource + "' in the schema cache",
+        null,
+        closest == null
+            ? null
+            : "Perhaps you meant the table '" + x.schema() + "." + closest + "'");
+  }
+
+  /**
+   * PostgREST's {@code Content-Location} of a read: the table and its query string with the
+   * parameters sorted by name, those of one name joined by commas, encoded as the HTTP package's
+   * {@code urlEncodeVars} does (which encodes a decoded byte above 0x7F as a character of its own).
+   */
+  private static String contentLocation(Exchange x, Schema.Table table) {
+    List<ApiRequest.Param> parameters =
+        ApiRequest.parameters(x.request().rawQuery()).stream()
+            .filter(p -> !p.key().equals("apikey")) // the platform's gateway takes it away
+            .sorted(java.util.Comparator.comparing(ApiRequest.Param::key, PostgrestFront::byBytes))
+            .toList();
+    StringBuilder query = new StringBuilder();
+    String previous = null;
+    for (ApiRequest.Param p : parameters) {
+      String value = urlEncode(p.value() == null ? "" : p.value());
+      if (p.key().equals(previous)) {
+        query.append(',').append(value);
+      } else {
+        query.append(query.length() == 0 ? "" : "&").append(urlEncode(p.key())).append('=');
+        query.append(value);
+      }
+      previous = p.key();
+    }
+    return "/" + table.name() + (query.length() == 0 ? "" : "?" + query);
+  }
+
+  private static int byBytes(String a, String b) {
+    return java.util.Arrays.compareUnsigned(
+        a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The HTTP package's {@code urlEncode} of a string of bytes read as Latin-1 characters. */
+  private static String urlEncode(String text) {
+    StringBuilder out = new StringBuilder();
+    for (byte raw : text.getBytes(StandardCharsets.UTF_8)) {
+      int b = raw & 0xff;
+      if ((b < 0x80 && Character.isLetterOrDigit(b)) || "-_.~".indexOf(b) >= 0) {
+        out.append((char) b);
+      } else if (b < 0x80) {
+        out.append(String.format("%%%02X", b));
+      } else {
+        // the character U+00XX, encoded in UTF-8 again
+        out.append(String.format("%%%02X%%%02X", 0xc0 | (b >> 6), 0x80 | (b & 0x3f)));
+      }
+    }
+    return out.toString();
   }
 
   private static Backend.Context context(
@@ -218,6 +303,7 @@ public final class PostgrestFront {
   // ------------------------------------------------------------------ tables
 
   private Reply read(Exchange x, Schema.Table table, boolean head) {
+    x.query().refuseAggregates();
     MediaTypes.Answer answer = x.answer();
     x.prefer().refuseInvalidWhenStrict();
     Long limit = x.rows().limit();
@@ -237,6 +323,7 @@ public final class PostgrestFront {
     if (total != null && lower > total) {
       // An answer PostgREST builds as a response, not as an error: no Proxy-Status.
       headers.put("Content-Range", "*/" + total);
+      headers.put("Content-Location", contentLocation(x, table));
       x.putMedia(headers, answer);
       x.putApplied(headers, List.of("count", "handling", "timezone"));
       ObjectNode error = Json.MAPPER.createObjectNode().put("code", "PGRST103");
@@ -250,19 +337,20 @@ public final class PostgrestFront {
       status = 206;
     }
     headers.put("Content-Range", Exchange.contentRange(lower, upper, total));
+    headers.put("Content-Location", contentLocation(x, table));
     x.putMedia(headers, answer);
     x.putApplied(headers, List.of("count", "handling", "timezone"));
     return Exchange.respond(
         result, status, headers, head ? null : answer.write(result.rows(), answer.singular()));
   }
 
-  private Reply insert(Exchange x, Schema.Table table) {
+  private Reply insert(Exchange x, Schema.Table table, JsonNode payload) {
     ApiRequest query = x.query();
     Preferences prefer = x.prefer();
     refuseRangeOnWrites(query);
-    JsonNode payload = Json.payload(x.request().body(), x.request().header("content-type"), false);
+    query.refuseAggregates();
+    prefer.refuseInvalidWhenStrict(); // on writes before negotiation, as PostgREST plans them
     MediaTypes.Answer answer = x.answer();
-    prefer.refuseInvalidWhenStrict();
     boolean headersOnly = "headers-only".equals(prefer.get("return"));
     if (prefer.get("missing") != null
         || (headersOnly && !query.select.equals(ApiRequest.SELECT_ALL))) {
@@ -311,29 +399,38 @@ public final class PostgrestFront {
   }
 
   /**
-   * PostgREST's {@code Location} of the one row an insert made: its primary key as filters, encoded
-   * as http-types' {@code renderSimpleQuery True} does.
+   * PostgREST's {@code Location} of the one row an insert made: its primary key columns in the
+   * table's order, as filters, encoded as http-types' {@code renderSimpleQuery True} does.
    */
   private static String location(Schema.Table table, JsonNode row) {
     List<String> filters = new ArrayList<>();
-    for (String key : table.primaryKey()) {
-      JsonNode value = row.path(key);
-      String filter = value.isNull() || value.isMissingNode() ? "is.null" : "eq." + value.asText();
-      filters.add(queryEncoded(key) + "=" + queryEncoded(filter));
+    for (Schema.Column column : table.columns()) {
+      if (table.primaryKey().contains(column.name())) {
+        JsonNode value = row.path(column.name());
+        String filter =
+            value.isNull() || value.isMissingNode() ? "is.null" : "eq." + value.asText();
+        filters.add(queryEncoded(column.name()) + "=" + queryEncoded(filter));
+      }
     }
     return "/" + table.name() + "?" + String.join("&", filters);
   }
 
+  /** http-types' {@code urlEncode True}: all but letters, digits and {@code -_.~} escaped. */
   private static String queryEncoded(String text) {
-    return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("*", "%2A").replace("%7E", "~");
+    StringBuilder out = new StringBuilder();
+    for (byte raw : text.getBytes(StandardCharsets.UTF_8)) {
+      int b = raw & 0xff;
+      boolean plain = b < 0x80 && (Character.isLetterOrDigit(b) || "-_.~".indexOf(b) >= 0);
+      out.append(plain ? String.valueOf((char) b) : String.format("%%%02X", b));
+    }
+    return out.toString();
   }
 
-  private Reply update(Exchange x, Schema.Table table) {
+  private Reply update(Exchange x, Schema.Table table, ObjectNode body) {
     refuseRangeOnWrites(x.query());
-    ObjectNode body =
-        (ObjectNode) Json.payload(x.request().body(), x.request().header("content-type"), true);
-    MediaTypes.Answer answer = x.answer();
+    x.query().refuseAggregates();
     x.prefer().refuseInvalidWhenStrict();
+    MediaTypes.Answer answer = x.answer();
     ObjectNode payload = body;
     if (x.query().columns != null && x.prefer().get("missing") != null) {
       throw PostgrestError.notImplemented(
@@ -364,8 +461,9 @@ public final class PostgrestFront {
 
   private Reply delete(Exchange x, Schema.Table table) {
     refuseRangeOnWrites(x.query());
-    MediaTypes.Answer answer = x.answer();
+    x.query().refuseAggregates();
     x.prefer().refuseInvalidWhenStrict();
+    MediaTypes.Answer answer = x.answer();
     requireWhere(x.query(), "DELETE");
     Result result =
         run(

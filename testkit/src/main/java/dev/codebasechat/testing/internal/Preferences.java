@@ -45,38 +45,53 @@ public final class Preferences {
    * @param postgrestMajor PostgREST 12 also accepts {@code params=single-object}
    */
   Preferences(List<String> headers, Predicate<String> timezones, int postgrestMajor) {
-    Map<String, @Nullable String> firsts = new LinkedHashMap<>();
+    List<String> preferences = new ArrayList<>();
     for (String header : headers) {
-      for (String raw : header.split(",", -1)) {
-        String preference = raw.strip();
-        int eq = preference.indexOf('=');
-        String key = eq < 0 ? preference : preference.substring(0, eq);
-        String value = eq < 0 ? "" : preference.substring(eq + 1);
-        boolean valid =
-            switch (key) {
-              case "timezone" -> timezones.test(value);
-              case "max-affected" -> value.matches("-?[0-9]{1,18}");
-              case "params" -> postgrestMajor < 13 && value.equals("single-object");
-              default -> KNOWN.getOrDefault(key, List.of()).contains(value);
-            };
-        if (key.equals("timezone") || key.equals("max-affected")) {
-          // Only the first of these is read, valid or not.
-          firsts.putIfAbsent(key, valid ? value : null);
-        } else if (valid) {
-          values.putIfAbsent(key, value);
-        }
-        if (!valid && !key.equals("max-affected")) {
-          // PostgREST never lists a max-affected among the invalid ones, readable or not.
-          invalid.add(preference);
+      if (!header.isEmpty()) {
+        for (String raw : header.split(",", -1)) {
+          preferences.add(raw.strip());
         }
       }
     }
-    firsts.forEach(
-        (key, value) -> {
-          if (value != null) {
-            values.put(key, value);
-          }
-        });
+    // Only the first timezone= and the first max-affected= are read; the first decides whether
+    // every timezone= counts.
+    String timezone = firstValue(preferences, "timezone=");
+    boolean timezoneKnown = timezone != null && timezones.test(timezone);
+    String maxAffected = firstValue(preferences, "max-affected=");
+    Long max = maxAffected == null ? null : HaskellRead.int64(maxAffected);
+    for (String preference : preferences) {
+      int eq = preference.indexOf('=');
+      String key = eq < 0 ? preference : preference.substring(0, eq);
+      String value = eq < 0 ? "" : preference.substring(eq + 1);
+      boolean valid =
+          eq < 0
+              ? false
+              : switch (key) {
+                case "timezone" -> timezoneKnown;
+                case "max-affected" -> true; // never listed as invalid, readable or not
+                case "params" -> postgrestMajor < 13 && value.equals("single-object");
+                default -> KNOWN.getOrDefault(key, List.of()).contains(value);
+              };
+      if (!valid) {
+        invalid.add(preference);
+      } else if (!key.equals("timezone") && !key.equals("max-affected")) {
+        values.putIfAbsent(key, value);
+      }
+    }
+    if (timezoneKnown) {
+      values.put("timezone", timezone);
+    }
+    if (max != null) {
+      values.put("max-affected", Long.toString(max)); // echoed as Haskell shows the number
+    }
+  }
+
+  private static @Nullable String firstValue(List<String> preferences, String prefix) {
+    return preferences.stream()
+        .filter(p -> p.startsWith(prefix))
+        .map(p -> p.substring(prefix.length()))
+        .findFirst()
+        .orElse(null);
   }
 
   /**

@@ -84,11 +84,7 @@ record RowRange(long offset, @Nullable Long limit) {
     return new Bounds(first == null ? 0 : first, last);
   }
 
-  /** Haskell's {@code readMaybe} of an Integer: optional blanks around an optional minus sign. */
   private static @Nullable Long integer(@Nullable String text) {
-    if (text == null || !text.strip().matches("-?[0-9]{1,18}")) {
-      return null;
-    }
-    return Long.parseLong(text.strip());
+    return text == null ? null : HaskellRead.clamped(text);
   }
 }

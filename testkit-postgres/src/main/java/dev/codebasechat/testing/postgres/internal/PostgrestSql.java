@@ -2,6 +2,7 @@ package dev.codebasechat.testing.postgres.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codebasechat.testing.internal.ApiRequest;
+import dev.codebasechat.testing.internal.FilterGrammar;
 import dev.codebasechat.testing.internal.Schema;
 import dev.codebasechat.testing.internal.Statement;
 import java.util.ArrayList;
@@ -289,11 +290,12 @@ final class PostgrestSql {
     String value = filter.value();
     return switch (operator) {
       case "is" -> sql.append("IS " + value.toUpperCase(Locale.ROOT).replace('_', ' '));
-      case "in" -> sql.append("= ANY (").value(arrayLiteral(ApiRequest.inList(value))).append(")");
+      case "in" ->
+          sql.append("= ANY (").value(arrayLiteral(FilterGrammar.inList(value))).append(")");
       case "like", "ilike" ->
-          sql.append(ApiRequest.SIMPLE_OPERATORS.get(operator) + " ")
+          sql.append(FilterGrammar.SIMPLE_OPERATORS.get(operator) + " ")
               .value(value.replace('*', '%'));
-      default -> sql.append(ApiRequest.SIMPLE_OPERATORS.get(operator) + " ").value(value);
+      default -> sql.append(FilterGrammar.SIMPLE_OPERATORS.get(operator) + " ").value(value);
     };
   }
 

@@ -3,6 +3,7 @@ package dev.codebasechat.testing.internal.memory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.testing.internal.ApiRequest;
+import dev.codebasechat.testing.internal.FilterGrammar;
 import dev.codebasechat.testing.internal.PostgrestError;
 import java.util.List;
 import java.util.Locale;
@@ -44,7 +45,7 @@ final class RowFilter implements Predicate<ObjectNode> {
     List<String> values =
         switch (operator) {
           case "eq", "neq", "gt", "gte", "lt", "lte" -> List.of(type.canonical(value));
-          case "in" -> ApiRequest.inList(value).stream().map(type::canonical).toList();
+          case "in" -> FilterGrammar.inList(value).stream().map(type::canonical).toList();
           case "is" -> {
             String lower = value.toLowerCase(Locale.ROOT);
             if (!lower.equals("null") && !lower.equals("not_null")) {
