@@ -3,7 +3,6 @@ package dev.codebasechat.testing.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.testing.internal.Backend.Result;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -212,54 +211,6 @@ public final class PostgrestFront {
             : "Perhaps you meant the table '" + x.schema() + "." + closest + "'");
   }
 
-  /**
-   * PostgREST's {@code Content-Location} of a read: the table and its query string with the
-   * parameters sorted by name, those of one name joined by commas, encoded as the HTTP package's
-   * {@code urlEncodeVars} does (which encodes a decoded byte above 0x7F as a character of its own).
-   */
-  private static String contentLocation(Exchange x, Schema.Table table) {
-    List<ApiRequest.Param> parameters =
-        ApiRequest.parameters(x.request().rawQuery()).stream()
-            .filter(p -> !p.key().equals("apikey")) // the platform's gateway takes it away
-            .sorted(java.util.Comparator.comparing(ApiRequest.Param::key, PostgrestFront::byBytes))
-            .toList();
-    StringBuilder query = new StringBuilder();
-    String previous = null;
-    for (ApiRequest.Param p : parameters) {
-      String value = urlEncode(p.value() == null ? "" : p.value());
-      if (p.key().equals(previous)) {
-        query.append(',').append(value);
-      } else {
-        query.append(query.length() == 0 ? "" : "&").append(urlEncode(p.key())).append('=');
-        query.append(value);
-      }
-      previous = p.key();
-    }
-    return "/" + table.name() + (query.length() == 0 ? "" : "?" + query);
-  }
-
-  private static int byBytes(String a, String b) {
-    return java.util.Arrays.compareUnsigned(
-        a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** The HTTP package's {@code urlEncode} of a string of bytes read as Latin-1 characters. */
-  private static String urlEncode(String text) {
-    StringBuilder out = new StringBuilder();
-    for (byte raw : text.getBytes(StandardCharsets.UTF_8)) {
-      int b = raw & 0xff;
-      if ((b < 0x80 && Character.isLetterOrDigit(b)) || "-_.~".indexOf(b) >= 0) {
-        out.append((char) b);
-      } else if (b < 0x80) {
-        out.append(String.format("%%%02X", b));
-      } else {
-        // the character U+00XX, encoded in UTF-8 again
-        out.append(String.format("%%%02X%%%02X", 0xc0 | (b >> 6), 0x80 | (b & 0x3f)));
-      }
-    }
-    return out.toString();
-  }
-
   private static Backend.Context context(
       Request request, String resource, @Nullable String timezone) {
     ObjectNode headers = Json.MAPPER.createObjectNode();
@@ -323,7 +274,8 @@ public final class PostgrestFront {
     if (total != null && lower > total) {
       // An answer PostgREST builds as a response, not as an error: no Proxy-Status.
       headers.put("Content-Range", "*/" + total);
-      headers.put("Content-Location", contentLocation(x, table));
+      headers.put(
+          "Content-Location", LocationHeaders.contentLocation(x.request().rawQuery(), table));
       x.putMedia(headers, answer);
       x.putApplied(headers, List.of("count", "handling", "timezone"));
       ObjectNode error = Json.MAPPER.createObjectNode().put("code", "PGRST103");
@@ -337,7 +289,7 @@ public final class PostgrestFront {
       status = 206;
     }
     headers.put("Content-Range", Exchange.contentRange(lower, upper, total));
-    headers.put("Content-Location", contentLocation(x, table));
+    headers.put("Content-Location", LocationHeaders.contentLocation(x.request().rawQuery(), table));
     x.putMedia(headers, answer);
     x.putApplied(headers, List.of("count", "handling", "timezone"));
     return Exchange.respond(
@@ -386,7 +338,7 @@ public final class PostgrestFront {
     int status = merge && result.inserted() != null && result.inserted() <= 0 ? 200 : 201;
     Map<String, String> headers = new LinkedHashMap<>();
     if (headersOnly && result.rows().size() == 1 && !table.primaryKey().isEmpty()) {
-      headers.put("Location", location(table, result.rows().get(0)));
+      headers.put("Location", LocationHeaders.location(table, result.rows().get(0)));
     }
     headers.put(
         "Content-Range", Exchange.contentRange(1, 0, prefer.counts() ? result.count() : null));
@@ -396,34 +348,6 @@ public final class PostgrestFront {
     }
     x.putApplied(headers, applied);
     return written(result, status, headers, x, answer);
-  }
-
-  /**
-   * PostgREST's {@code Location} of the one row an insert made: its primary key columns in the
-   * table's order, as filters, encoded as http-types' {@code renderSimpleQuery True} does.
-   */
-  private static String location(Schema.Table table, JsonNode row) {
-    List<String> filters = new ArrayList<>();
-    for (Schema.Column column : table.columns()) {
-      if (table.primaryKey().contains(column.name())) {
-        JsonNode value = row.path(column.name());
-        String filter =
-            value.isNull() || value.isMissingNode() ? "is.null" : "eq." + value.asText();
-        filters.add(queryEncoded(column.name()) + "=" + queryEncoded(filter));
-      }
-    }
-    return "/" + table.name() + "?" + String.join("&", filters);
-  }
-
-  /** http-types' {@code urlEncode True}: all but letters, digits and {@code -_.~} escaped. */
-  private static String queryEncoded(String text) {
-    StringBuilder out = new StringBuilder();
-    for (byte raw : text.getBytes(StandardCharsets.UTF_8)) {
-      int b = raw & 0xff;
-      boolean plain = b < 0x80 && (Character.isLetterOrDigit(b) || "-_.~".indexOf(b) >= 0);
-      out.append(plain ? String.valueOf((char) b) : String.format("%%%02X", b));
-    }
-    return out.toString();
   }
 
   private Reply update(Exchange x, Schema.Table table, ObjectNode body) {
