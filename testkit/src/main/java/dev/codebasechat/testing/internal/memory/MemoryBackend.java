@@ -13,17 +13,9 @@ import dev.codebasechat.testing.internal.PostgrestError;
 import dev.codebasechat.testing.internal.Schema;
 import dev.codebasechat.testing.internal.Statement;
 import java.time.Clock;
-import java.time.DateTimeException;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.zone.ZoneRules;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -47,37 +39,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class MemoryBackend implements Backend {
 
-  /** The real columns in table order, with their types. */
-  private static final Map<String, ColumnType> COLUMNS =
-      declared(
-          "id:uuid session_id:text user_id:uuid repo:text current_file:text context_cache:jsonb"
-              + " metadata:jsonb last_activity:timestamptz created_at:timestamptz"
-              + " updated_at:timestamptz message_count:integer version:bigint history_bytes:bigint"
-              + " fields_version:bigint cleared_version:bigint");
-
-  /** The messages table: in the schema, so that PostgREST's answers name it, but not held. */
-  private static final String MESSAGES = "codebase_chat_messages";
-
-  private static final Map<String, ColumnType> MESSAGE_COLUMNS =
-      declared(
-          "session_row_id:uuid user_id:uuid message_id:text sent_at:timestamptz seq:bigint"
-              + " added_version:bigint body:jsonb body_bytes:integer");
-
-  /** The public functions, as the migrations declare them; {@code =} marks a default. */
-  private static final List<String> FUNCTIONS =
-      List.of(
-          "append_chat_messages p_session_id:text p_messages:jsonb p_repo:text="
-              + " p_current_file:text=",
-          "clear_chat_history p_session_id:text",
-          "delete_chat_session p_session_id:text",
-          "chat_session_changes p_session_id:text p_since_version:bigint",
-          "store_chat_session_for p_owner:uuid p_session_id:text p_expected_version:bigint"
-              + " p_session:jsonb",
-          "append_chat_messages_for p_owner:uuid p_session_id:text p_messages:jsonb p_repo:text="
-              + " p_current_file:text=",
-          "append_chat_messages_batch p_appends:jsonb",
-          "conversation_history s:codebase_chat_sessions");
-
   private static final String TABLE = SqlErrors.TABLE;
 
   /** Columns {@code authenticated} may UPDATE (its column grant), and service_role here too. */
@@ -89,8 +50,6 @@ public final class MemoryBackend implements Backend {
 
   private static final Set<String> ROLES = Set.of("anon", "authenticated", "service_role");
 
-  private static final Schema SCHEMA = declaredSchema();
-
   private final SessionTable table;
   private final ChatFunctions functions;
   private final AtomicReference<@Nullable Runnable> beforeWrite = new AtomicReference<>();
@@ -98,55 +57,6 @@ public final class MemoryBackend implements Backend {
   public MemoryBackend(Clock clock) {
     this.table = new SessionTable(clock);
     this.functions = new ChatFunctions(table);
-  }
-
-  private static Map<String, ColumnType> declared(String columns) {
-    Map<String, ColumnType> declared = new LinkedHashMap<>();
-    for (String column : columns.split(" ")) {
-      String[] nameAndType = column.split(":");
-      declared.put(nameAndType[0], ColumnType.valueOf(nameAndType[1].toUpperCase(Locale.ROOT)));
-    }
-    return java.util.Collections.unmodifiableMap(declared);
-  }
-
-  /** The table and the functions, as the migrations declare them. */
-  private static Schema declaredSchema() {
-    List<Schema.Column> columns = new ArrayList<>();
-    COLUMNS.forEach((name, type) -> columns.add(new Schema.Column(name, type.sqlName)));
-    List<Schema.Column> messageColumns = new ArrayList<>();
-    MESSAGE_COLUMNS.forEach(
-        (name, type) -> messageColumns.add(new Schema.Column(name, type.sqlName)));
-    Map<String, List<Schema.Routine>> routines = new LinkedHashMap<>();
-    for (String function : FUNCTIONS) {
-      String[] words = function.split(" ");
-      List<Schema.Parameter> parameters = new ArrayList<>();
-      for (int i = 1; i < words.length; i++) {
-        String[] p = words[i].split(":");
-        parameters.add(new Schema.Parameter(p[0], p[1].replace("=", ""), p[1].endsWith("=")));
-      }
-      boolean writes = !ChatFunctions.READING.contains(words[0]);
-      routines.put(
-          words[0],
-          List.of(new Schema.Routine(words[0], parameters, Schema.Returns.SCALAR, writes)));
-    }
-    Schema.Table table = new Schema.Table(TABLE, columns, List.of("id"));
-    Schema.Table messages =
-        new Schema.Table(MESSAGES, messageColumns, List.of("session_row_id", "message_id"));
-    return new Schema(
-        "public", Map.of(TABLE, table, MESSAGES, messages), routines, postgresZoneNames());
-  }
-
-  /**
-   * The type of {@code column}.
-   *
-   * @throws PostgrestError 42703 when the table has no such column
-   */
-  static ColumnType typeOf(String column) {
-    ColumnType type = COLUMNS.get(column);
-    if (type == null) {
-      throw PostgrestError.sql("42703", "column " + TABLE + "." + column + " does not exist");
-    }
-    return type;
   }
 
   @Override
@@ -157,7 +67,7 @@ public final class MemoryBackend implements Backend {
 
   @Override
   public Schema schema() {
-    return SCHEMA;
+    return DeclaredSchema.SCHEMA;
   }
 
   @Override
@@ -174,10 +84,10 @@ public final class MemoryBackend implements Backend {
   @Override
   public Result run(Statement statement, Identity who, Context request) {
     Schema.Table target = statement.table();
-    if (target != null && target.name().equals(MESSAGES)) {
-      throw SqlErrors.unsupported("the fake does not hold the table " + MESSAGES);
+    if (target != null && target.name().equals(DeclaredSchema.MESSAGES)) {
+      throw SqlErrors.unsupported("the fake does not hold the table " + DeclaredSchema.MESSAGES);
     }
-    if (request.timezone() != null && !utc(request.timezone())) {
+    if (request.timezone() != null && !DeclaredSchema.utc(request.timezone())) {
       throw SqlErrors.unsupported(
           "the fake writes times in UTC only, not in " + request.timezone());
     }
@@ -255,34 +165,6 @@ public final class MemoryBackend implements Backend {
     return written(List.of(insert(insert, caller, history)), insert.representation(), select);
   }
 
-  /**
-   * PostgreSQL's {@code pg_timezone_names} as far as a JVM knows it: the IANA names both read, less
-   * Java's own {@code SystemV/*}, with the names PostgreSQL adds ({@code Factory}, {@code GMT+0},
-   * {@code GMT-0}, {@code EST}, {@code HST}, {@code MST}, {@code ROC}).
-   */
-  private static Set<String> postgresZoneNames() {
-    Set<String> names = new HashSet<>(ZoneId.getAvailableZoneIds());
-    names.removeIf(name -> name.startsWith("SystemV/"));
-    names.addAll(Set.of("Factory", "GMT+0", "GMT-0", "EST", "HST", "MST", "ROC"));
-    return names;
-  }
-
-  /**
-   * Whether times in {@code zone} read as in UTC (PostgreSQL's {@code Factory} too): the only zone
-   * the fake writes times in.
-   */
-  private static boolean utc(String zone) {
-    if (zone.equals("Factory")) {
-      return true;
-    }
-    try {
-      ZoneRules rules = ZoneId.of(zone).getRules();
-      return rules.isFixedOffset() && rules.getOffset(Instant.EPOCH).getTotalSeconds() == 0;
-    } catch (DateTimeException e) {
-      return false;
-    }
-  }
-
   /** Who the statement runs as; PostgreSQL refuses a role it does not have, and a non-UUID sub. */
   private static Caller caller(Identity who) {
     if (!ROLES.contains(who.role())) {
@@ -353,7 +235,8 @@ public final class MemoryBackend implements Backend {
     if (row.has("user_id")) {
       JsonNode given = row.get("user_id");
       String text = given.isTextual() ? given.asText() : given.toString();
-      owner = given.isNull() ? null : UUID.fromString(typeOf("user_id").canonical(text));
+      owner =
+          given.isNull() ? null : UUID.fromString(DeclaredSchema.typeOf("user_id").canonical(text));
     }
     if (!caller.bypassesRls() && (owner == null || !owner.equals(caller.userId()))) {
       throw PostgrestError.sql(
@@ -397,7 +280,7 @@ public final class MemoryBackend implements Backend {
       JsonNode value = payload.path(column);
       if (value.isMissingNode() || value.isNull()) {
         row.putNull(column);
-      } else if (typeOf(column) == ColumnType.TEXT && !value.isTextual()) {
+      } else if (DeclaredSchema.typeOf(column) == ColumnType.TEXT && !value.isTextual()) {
         row.put(column, value.toString());
       } else {
         row.set(column, value);
@@ -425,10 +308,10 @@ public final class MemoryBackend implements Backend {
         throw SqlErrors.unsupported("the fake does not cast columns (" + item.column() + ")");
       }
       if (item.column().equals("*")) {
-        columns.addAll(COLUMNS.keySet());
+        columns.addAll(DeclaredSchema.COLUMNS.keySet());
       } else {
         if (!item.column().equals(Session.HISTORY)) {
-          typeOf(item.column());
+          DeclaredSchema.typeOf(item.column());
         }
         columns.add(item.column());
       }
@@ -440,7 +323,7 @@ public final class MemoryBackend implements Backend {
     ObjectNode shaped = row.objectNode();
     for (ApiRequest.SelectItem item : select) {
       if (item.column().equals("*")) {
-        COLUMNS.keySet().forEach(column -> shaped.set(column, row.get(column)));
+        DeclaredSchema.COLUMNS.keySet().forEach(column -> shaped.set(column, row.get(column)));
       } else {
         shaped.set(item.alias() != null ? item.alias() : item.column(), row.get(item.column()));
       }
@@ -456,7 +339,7 @@ public final class MemoryBackend implements Backend {
         throw SqlErrors.unsupported(
             "the fake does not order by the computed field " + Session.HISTORY);
       }
-      ColumnType type = typeOf(column);
+      ColumnType type = DeclaredSchema.typeOf(column);
       // PostgreSQL puts NULLs last ascending and first descending unless told otherwise.
       boolean nullsFirst = term.nullsFirst() != null ? term.nullsFirst() : term.descending();
       Comparator<JsonNode> values = term.descending() ? type.order().reversed() : type.order();

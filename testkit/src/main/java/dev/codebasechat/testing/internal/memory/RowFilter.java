@@ -36,7 +36,7 @@ final class RowFilter implements Predicate<ObjectNode> {
       throw SqlErrors.unsupported(
           "the fake does not filter on the computed field " + Session.HISTORY);
     }
-    ColumnType type = MemoryBackend.typeOf(filter.column());
+    ColumnType type = DeclaredSchema.typeOf(filter.column());
     String operator = filter.operator();
     if (type == ColumnType.JSONB && !operator.equals("is")) {
       throw SqlErrors.unsupported("the fake filters jsonb columns only with is.null / is.not_null");
