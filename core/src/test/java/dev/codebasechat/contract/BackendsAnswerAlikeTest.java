@@ -352,6 +352,8 @@ class BackendsAnswerAlikeTest {
             send(As.ALICE_TOKEN, "PATCH", byOne + "&select=nope", "{\"repo\":\"a b\"}")
                 .with("Prefer", "count=planned"),
             get(As.ALICE_TOKEN, repos + "&repo=eq.a+b"),
+            get(As.ALICE_TOKEN, repos + "&order=%22%22"),
+            get(As.ALICE_TOKEN, TABLE + "?select=%22%22"),
             send(As.ALICE_TOKEN, "PATCH", byTwo + "&columns=current_file", "{\"repo\":\"y\"}")
                 .with("Prefer", "return=representation, handling=strict, max-affected=1"),
             send(As.ALICE_TOKEN, "PATCH", byTwo, "7"),

@@ -96,9 +96,13 @@ final class DeclaredSchema {
   /**
    * The type of {@code column}.
    *
-   * @throws PostgrestError 42703 when the table has no such column
+   * @throws PostgrestError 42703 when the table has no such column, 42601 for an empty name
    */
   static ColumnType typeOf(String column) {
+    if (column.isEmpty()) {
+      // PostgREST quotes the name it read from "": SQL has no empty identifier.
+      throw PostgrestError.sql("42601", "zero-length delimited identifier at or near \"\"\"\"");
+    }
     ColumnType type = COLUMNS.get(column);
     if (type == null) {
       throw PostgrestError.sql("42703", "column " + TABLE + "." + column + " does not exist");
