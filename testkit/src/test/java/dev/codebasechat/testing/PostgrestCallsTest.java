@@ -49,6 +49,11 @@ class PostgrestCallsTest {
     return post(function, body, RestCalls.JSON_TYPE, headerPairs);
   }
 
+  /** Alice's GET of {@code /rpc/<functionAndQuery>} with extra header pairs. */
+  private Answer getRpc(String functionAndQuery, String... headerPairs) throws IOException {
+    return calls.get(fake.tokenFor(ALICE), "rpc/" + functionAndQuery, headerPairs);
+  }
+
   private static void assertCode(Answer answer, int status, String code) {
     assertThat(answer.status()).isEqualTo(status);
     assertThat(answer.json().get("code").asText()).isEqualTo(code);
@@ -173,9 +178,8 @@ class PostgrestCallsTest {
   @Test
   void get_callsAFunctionWithTheQueryStringsArguments() throws IOException {
     Answer answer =
-        calls.get(
-            fake.tokenFor(ALICE),
-            "rpc/chat_session_changes?p_session_id=" + SESSION + "&p_since_version=0",
+        getRpc(
+            "chat_session_changes?p_session_id=" + SESSION + "&p_since_version=0",
             "Prefer",
             "count=exact");
 
@@ -200,7 +204,7 @@ class PostgrestCallsTest {
 
   @Test
   void get_withArgumentsThatFitNoFunction_is404WithoutTheJsonAlternative() throws IOException {
-    Answer answer = calls.get(fake.tokenFor(ALICE), "rpc/chat_session_changes?p_session_id=x");
+    Answer answer = getRpc("chat_session_changes?p_session_id=x");
 
     assertCode(answer, 404, "PGRST202");
     assertThat(answer.json().get("details").asText())
@@ -211,8 +215,7 @@ class PostgrestCallsTest {
 
   @Test
   void get_valueThatNoOperatorBeginsToRead_isAnArgument() throws IOException {
-    Answer answer =
-        calls.get(fake.tokenFor(ALICE), "rpc/chat_session_changes?p_session_id=x&lang=sr");
+    Answer answer = getRpc("chat_session_changes?p_session_id=x&lang=sr");
 
     assertCode(answer, 404, "PGRST202");
     assertThat(answer.json().get("message").asText())
@@ -224,9 +227,7 @@ class PostgrestCallsTest {
   @Test
   void get_valueThatBeginsAsAFilter_isReadAsOne() throws IOException {
     Answer answer =
-        calls.get(
-            fake.tokenFor(ALICE),
-            "rpc/chat_session_changes?p_session_id=" + SESSION + "&p_since_version=not.foo");
+        getRpc("chat_session_changes?p_session_id=" + SESSION + "&p_since_version=not.foo");
 
     assertCode(answer, 400, "PGRST100");
   }
@@ -253,17 +254,14 @@ class PostgrestCallsTest {
   @Test
   void get_withAFilterOnTheResult_isNotImplemented() throws IOException {
     Answer answer =
-        calls.get(
-            fake.tokenFor(ALICE),
-            "rpc/chat_session_changes?p_session_id=" + SESSION + "&p_since_version=0&version=eq.1");
+        getRpc("chat_session_changes?p_session_id=" + SESSION + "&p_since_version=0&version=eq.1");
 
     assertCode(answer, 400, "PGRST127");
   }
 
   @Test
   void get_ofAFunctionThatWrites_isNotImplementedInMemory() throws IOException {
-    Answer answer =
-        calls.get(fake.tokenFor(ALICE), "rpc/delete_chat_session?p_session_id=" + SESSION);
+    Answer answer = getRpc("delete_chat_session?p_session_id=" + SESSION);
 
     assertCode(answer, 400, "PGRST127");
     assertThat(fake.session(SESSION)).isPresent();
