@@ -164,15 +164,6 @@ public final class ApiRequest {
         .orElse(null);
   }
 
-  /** The value of the first parameter named {@code name} that has one. */
-  private @Nullable String firstGiven(String name) {
-    return all.stream()
-        .filter(p -> p.key().equals(name) && p.value() != null)
-        .findFirst()
-        .map(Param::value)
-        .orElse(null);
-  }
-
   private @Nullable String lastGiven(String name) {
     String found = null;
     for (Param p : all) {
