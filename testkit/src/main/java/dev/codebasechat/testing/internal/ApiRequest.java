@@ -164,6 +164,11 @@ public final class ApiRequest {
         .orElse(null);
   }
 
+  /** The parameters this grammar was read from, decoded, in order. */
+  List<Param> parameters() {
+    return all;
+  }
+
   private @Nullable String lastGiven(String name) {
     String found = null;
     for (Param p : all) {

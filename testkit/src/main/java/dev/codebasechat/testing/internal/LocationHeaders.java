@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The URLs PostgREST writes in headers: {@code Content-Location} of a read and {@code Location} of
@@ -20,9 +19,9 @@ final class LocationHeaders {
    * parameters sorted by name, those of one name joined by commas, encoded as the HTTP package's
    * {@code urlEncodeVars} does (which encodes a decoded byte above 0x7F as a character of its own).
    */
-  static String contentLocation(@Nullable String rawQuery, Schema.Table table) {
+  static String contentLocation(List<ApiRequest.Param> all, Schema.Table table) {
     List<ApiRequest.Param> parameters =
-        ApiRequest.parameters(rawQuery).stream()
+        all.stream()
             .filter(p -> !p.key().equals("apikey")) // the platform's gateway takes it away
             .sorted(Comparator.comparing(ApiRequest.Param::key, LocationHeaders::byBytes))
             .toList();

@@ -275,7 +275,7 @@ public final class PostgrestFront {
       // An answer PostgREST builds as a response, not as an error: no Proxy-Status.
       headers.put("Content-Range", "*/" + total);
       headers.put(
-          "Content-Location", LocationHeaders.contentLocation(x.request().rawQuery(), table));
+          "Content-Location", LocationHeaders.contentLocation(x.query().parameters(), table));
       x.putMedia(headers, answer);
       x.putApplied(headers, List.of("count", "handling", "timezone"));
       ObjectNode error = Json.MAPPER.createObjectNode().put("code", "PGRST103");
@@ -289,7 +289,7 @@ public final class PostgrestFront {
       status = 206;
     }
     headers.put("Content-Range", Exchange.contentRange(lower, upper, total));
-    headers.put("Content-Location", LocationHeaders.contentLocation(x.request().rawQuery(), table));
+    headers.put("Content-Location", LocationHeaders.contentLocation(x.query().parameters(), table));
     x.putMedia(headers, answer);
     x.putApplied(headers, List.of("count", "handling", "timezone"));
     return Exchange.respond(
