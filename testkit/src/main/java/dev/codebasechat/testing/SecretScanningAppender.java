@@ -78,17 +78,12 @@ public final class SecretScanningAppender extends UnsynchronizedAppenderBase<ILo
   @Override
   public void stop() {
     super.stop();
-    fileLock.lock();
-    try {
-      if (out != null) {
-        out.close();
-        out = null;
-      }
-    } catch (IOException e) {
-      addError("cannot close " + file, e);
-    } finally {
-      fileLock.unlock();
-    }
+    withFile(
+        "cannot close",
+        writer -> {
+          writer.close();
+          out = null;
+        });
   }
 
   @Override
@@ -166,28 +161,38 @@ public final class SecretScanningAppender extends UnsynchronizedAppenderBase<ILo
             + (leaked ? " LEAK" : "")
             + " - "
             + redacted.replace("\n", " | ");
-    fileLock.lock();
-    try {
-      if (out != null) {
-        out.write(line);
-        out.newLine();
-      }
-    } catch (IOException e) {
-      addError("cannot write to " + file, e);
-    } finally {
-      fileLock.unlock();
-    }
+    withFile(
+        "cannot write to",
+        writer -> {
+          writer.write(line);
+          writer.newLine();
+        });
   }
 
   /** Writes buffered lines to the file (no-op without one). */
   public void flush() {
+    withFile("cannot flush", BufferedWriter::flush);
+  }
+
+  /** Something done to the open file; may fail with an {@link IOException}. */
+  @FunctionalInterface
+  private interface FileAction {
+    void run(BufferedWriter writer) throws IOException;
+  }
+
+  /**
+   * Runs {@code action} on the file under {@code fileLock}, if one is open (no-op otherwise); an
+   * {@link IOException} is reported as {@code failure} followed by the file's name.
+   */
+  private void withFile(String failure, FileAction action) {
     fileLock.lock();
     try {
-      if (out != null) {
-        out.flush();
+      BufferedWriter writer = out;
+      if (writer != null) {
+        action.run(writer);
       }
     } catch (IOException e) {
-      addError("cannot flush " + file, e);
+      addError(failure + " " + file, e);
     } finally {
       fileLock.unlock();
     }
@@ -210,11 +215,10 @@ public final class SecretScanningAppender extends UnsynchronizedAppenderBase<ILo
 
   /** The instance configured for the suite on logback's root logger, if logback has one. */
   public static Optional<SecretScanningAppender> suiteInstance() {
-    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
-      var appender = context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(NAME);
-      if (appender instanceof SecretScanningAppender scanner) {
-        return Optional.of(scanner);
-      }
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context
+        && context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(NAME)
+            instanceof SecretScanningAppender scanner) {
+      return Optional.of(scanner);
     }
     return Optional.empty();
   }

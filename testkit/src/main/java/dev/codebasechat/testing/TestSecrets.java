@@ -130,12 +130,12 @@ public final class TestSecrets {
    * @throws AssertionError listing every offending line, redacted
    */
   public static void assertNoSecretIn(String output, String where) {
-    List<String> bad = new ArrayList<>();
-    for (String line : output.split("\\R")) {
-      if (containsSecret(line)) {
-        bad.add("  " + redact(line));
-      }
-    }
+    List<String> bad =
+        Pattern.compile("\\R")
+            .splitAsStream(output)
+            .filter(TestSecrets::containsSecret)
+            .map(line -> "  " + redact(line))
+            .toList();
     if (!bad.isEmpty()) {
       throw new AssertionError(
           where

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -177,9 +176,7 @@ public final class DatabaseRequest {
 
   private void setUp(Connection authenticator) throws SQLException {
     if (readOnly) {
-      try (Statement statement = authenticator.createStatement()) {
-        statement.execute("set transaction read only");
-      }
+      EmbeddedSupabase.runSql(authenticator, "set transaction read only");
     }
     try (PreparedStatement setup =
         authenticator.prepareStatement(

@@ -48,12 +48,8 @@ public final class EmbeddedSupabase {
 
   /** The running cluster of {@code major}, started (and bootstrapped) by the first call. */
   public static synchronized EmbeddedSupabase on(PostgresMajor major) {
-    EmbeddedSupabase cluster = CLUSTERS.get(major);
-    if (cluster == null) {
-      cluster = start(major);
-      CLUSTERS.put(major, cluster);
-    }
-    return cluster;
+    // A failed start throws and stores nothing, so the next call tries again.
+    return CLUSTERS.computeIfAbsent(major, EmbeddedSupabase::start);
   }
 
   private static EmbeddedSupabase start(PostgresMajor major) {
@@ -153,9 +149,8 @@ public final class EmbeddedSupabase {
       throw new IllegalArgumentException(
           "database name must be new and [a-z][a-z0-9_]* but was " + name);
     }
-    try (Connection owner = connect("postgres", "postgres");
-        Statement statement = owner.createStatement()) {
-      statement.execute("create database " + name);
+    try (Connection owner = connect("postgres", "postgres")) {
+      runSql(owner, "create database " + name);
     } catch (SQLException e) {
       throw new IllegalStateException("could not create database " + name, e);
     }

@@ -4,7 +4,6 @@ import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.zip.ZipEntry;
@@ -19,23 +18,19 @@ import java.util.zip.ZipFile;
 final class JarPgBinaryResolver implements PgBinaryResolver {
   private final Path jar;
 
+  /** Reads {@code jar}, which exists: {@link EmbeddedSupabase} passes only a jar it found. */
   JarPgBinaryResolver(Path jar) {
-    if (!Files.isRegularFile(jar)) {
-      throw new IllegalArgumentException(
-          "PostgreSQL binaries jar must exist (run mvn test-compile first) but was missing: "
-              + jar);
-    }
     this.jar = jar;
   }
 
   @Override
   public InputStream getPgBinary(String system, String machineHardware) throws IOException {
     String entryName =
-        String.format(
-            Locale.ROOT,
-            "postgres-%s-%s.txz",
-            system.toLowerCase(Locale.ROOT),
-            machineHardware.toLowerCase(Locale.ROOT));
+        "postgres-"
+            + system.toLowerCase(Locale.ROOT)
+            + "-"
+            + machineHardware.toLowerCase(Locale.ROOT)
+            + ".txz";
     ZipFile zip = new ZipFile(jar.toFile());
     ZipEntry entry = zip.getEntry(entryName);
     if (entry == null) {

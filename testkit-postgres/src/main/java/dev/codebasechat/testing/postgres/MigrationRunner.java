@@ -10,7 +10,6 @@ import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -215,9 +214,8 @@ public final class MigrationRunner {
     try (PreparedStatement insert =
         owner.prepareStatement(
             "insert into supabase_migrations.schema_migrations (version, statements, name) values (?, ?, ?)")) {
-      Array array = owner.createArrayOf("text", statements.toArray());
       insert.setString(1, migration.version());
-      insert.setArray(2, array);
+      insert.setArray(2, owner.createArrayOf("text", statements.toArray()));
       insert.setString(3, migration.name());
       insert.executeUpdate();
     }

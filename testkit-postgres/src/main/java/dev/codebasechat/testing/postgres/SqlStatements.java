@@ -21,14 +21,9 @@ public final class SqlStatements {
     while (i < n) {
       char c = script.charAt(i);
       int end;
-      if (c == '-' && i + 1 < n && script.charAt(i + 1) == '-') {
-        end = script.indexOf('\n', i);
-        end = end < 0 ? n : end;
-        current.append(script, i, end);
-        i = end;
-        continue;
-      } else if (c == '/' && i + 1 < n && script.charAt(i + 1) == '*') {
-        end = endOfBlockComment(script, i);
+      if (script.startsWith("--", i) || script.startsWith("/*", i)) {
+        // A comment stays in the statement's text but is not code: alone, it makes no statement.
+        end = c == '-' ? endOfLineComment(script, i) : endOfBlockComment(script, i);
         current.append(script, i, end);
         i = end;
         continue;
@@ -62,6 +57,11 @@ public final class SqlStatements {
       statements.add(current.toString().trim());
     }
     return statements;
+  }
+
+  private static int endOfLineComment(String s, int start) {
+    int end = s.indexOf('\n', start);
+    return end < 0 ? s.length() : end;
   }
 
   private static int endOfBlockComment(String s, int start) {

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -50,9 +51,14 @@ import org.jspecify.annotations.Nullable;
 public final class ProjectKeys {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long SKEW_SECONDS = 30;
+  private static final JWSHeader HS256_HEADER =
+      new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build();
 
   private final byte[] jwtSecret;
   private final ECKey signingKey;
+  // Made once: the header is immutable and ECDSASigner is thread-safe.
+  private final JWSHeader es256Header;
+  private final JWSSigner es256Signer;
   private final Clock clock;
   private final int postgrestMajor;
   private final Supplier<String> issuer;
@@ -76,13 +82,19 @@ public final class ProjectKeys {
     TestSecrets.register(HexFormat.of().formatHex(jwtSecret));
     try {
       signingKey = new ECKeyGenerator(Curve.P_256).keyID("test-" + UUID.randomUUID()).generate();
+      es256Signer = new ECDSASigner(signingKey);
     } catch (JOSEException e) {
       throw new IllegalStateException("cannot generate the ES256 signing key", e);
     }
     TestSecrets.register(signingKey.getD().toString());
+    es256Header =
+        new JWSHeader.Builder(JWSAlgorithm.ES256)
+            .keyID(signingKey.getKeyID())
+            .type(JOSEObjectType.JWT)
+            .build();
     Instant now = clock.instant();
-    anonKey = sign(legacyKey("anon", now), hs256(this.jwtSecret));
-    serviceKey = sign(legacyKey("service_role", now), hs256(this.jwtSecret));
+    anonKey = sign(HS256_HEADER, legacyKey("anon", now), hs256(this.jwtSecret));
+    serviceKey = sign(HS256_HEADER, legacyKey("service_role", now), hs256(this.jwtSecret));
     publishableKey = TestSecrets.register("sb_publishable_" + randomToken());
     secretKey = TestSecrets.register("sb_secret_" + randomToken());
     roleOfKey =
@@ -145,28 +157,16 @@ public final class ProjectKeys {
     byte[] other = jwtSecret.clone();
     other[0] ^= 0x5a;
     Instant now = clock.instant();
-    return sign(userClaims(user, "authenticated", now, now.plus(lifetime)), hs256(other));
+    return sign(
+        HS256_HEADER, userClaims(user, "authenticated", now, now.plus(lifetime)), hs256(other));
   }
 
   private String token(
       @Nullable UUID user, String role, Instant issuedAt, Instant expiresAt, boolean legacy) {
     JWTClaimsSet claims = userClaims(user, role, issuedAt, expiresAt);
-    if (legacy) {
-      return sign(claims, hs256(jwtSecret));
-    }
-    SignedJWT jwt =
-        new SignedJWT(
-            new JWSHeader.Builder(JWSAlgorithm.ES256)
-                .keyID(signingKey.getKeyID())
-                .type(JOSEObjectType.JWT)
-                .build(),
-            claims);
-    try {
-      jwt.sign(new ECDSASigner(signingKey));
-    } catch (JOSEException e) {
-      throw new IllegalStateException("cannot sign a test token", e);
-    }
-    return TestSecrets.register(jwt.serialize());
+    return legacy
+        ? sign(HS256_HEADER, claims, hs256(jwtSecret))
+        : sign(es256Header, claims, es256Signer);
   }
 
   private JWTClaimsSet userClaims(
@@ -209,10 +209,8 @@ public final class ProjectKeys {
     }
   }
 
-  private static String sign(JWTClaimsSet claims, JWSSigner signer) {
-    SignedJWT jwt =
-        new SignedJWT(
-            new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build(), claims);
+  private static String sign(JWSHeader header, JWTClaimsSet claims, JWSSigner signer) {
+    SignedJWT jwt = new SignedJWT(header, claims);
     try {
       jwt.sign(signer);
     } catch (JOSEException e) {
@@ -292,19 +290,16 @@ public final class ProjectKeys {
     return claims;
   }
 
-  private interface TimeRule {
-    boolean broken(long value);
-  }
-
+  /** A present time {@code claim} must be a number for which {@code broken} is false. */
   private static void checkTime(
-      @Nullable JsonNode value, String claim, String code, TimeRule rule, String message) {
+      @Nullable JsonNode value, String claim, String code, LongPredicate broken, String message) {
     if (value == null || value.isNull()) {
       return;
     }
     if (!value.isNumber()) {
       throw invalid(code, "The JWT '" + claim + "' claim must be a number");
     }
-    if (rule.broken(value.asLong())) {
+    if (broken.test(value.asLong())) {
       throw invalid(code, message);
     }
   }

@@ -147,9 +147,8 @@ final class CatalogSchema {
         }
       }
     }
-    Map<String, List<Routine>> frozen = new HashMap<>();
-    routines.forEach((name, list) -> frozen.put(name, List.copyOf(list)));
-    return Map.copyOf(frozen);
+    routines.replaceAll((name, list) -> List.copyOf(list));
+    return Map.copyOf(routines);
   }
 
   /**

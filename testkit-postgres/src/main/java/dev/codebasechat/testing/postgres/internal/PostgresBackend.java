@@ -149,13 +149,12 @@ public final class PostgresBackend implements Backend {
     if (!knownUsers.add(user)) {
       return;
     }
-    try (Connection owner = database().ownerConnection();
-        PreparedStatement insert =
-            owner.prepareStatement(
-                "insert into auth.users (id, email) values (?, ?) on conflict (id) do nothing")) {
-      insert.setObject(1, user);
-      insert.setString(2, user + "@example.test");
-      insert.executeUpdate();
+    try {
+      database()
+          .executeAsOwner(
+              "insert into auth.users (id, email) values (?, ?) on conflict (id) do nothing",
+              user,
+              user + "@example.test");
     } catch (SQLException e) {
       knownUsers.remove(user);
       throw new IllegalStateException("could not create user " + user, e);

@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The statement PostgREST builds for a request (the same CTE shape: {@code pgrst_source}, {@code
@@ -97,12 +98,12 @@ final class PostgrestSql {
       if (!merge || columns.isEmpty()) {
         mutation.append("DO NOTHING");
       } else {
-        StringBuilder set = new StringBuilder("DO UPDATE SET ");
-        for (int i = 0; i < columns.size(); i++) {
-          String column = Sql.ident(columns.get(i));
-          set.append(i > 0 ? ", " : "").append(column).append(" = EXCLUDED.").append(column);
-        }
-        mutation.append(set + " WHERE " + insertedCounter(false));
+        String set =
+            columns.stream()
+                .map(Sql::ident)
+                .map(column -> column + " = EXCLUDED." + column)
+                .collect(Collectors.joining(", "));
+        mutation.append("DO UPDATE SET " + set + " WHERE " + insertedCounter(false));
       }
     }
     return mutation(mutation, qt, insert.query(), insert.representation(), merge, false);
@@ -131,13 +132,11 @@ final class PostgrestSql {
       Sql none = new Sql().append("SELECT " + returned + " FROM " + qt + " WHERE false");
       return mutation(none, qt, update.query(), update.representation(), false, true);
     }
-    StringBuilder set = new StringBuilder();
-    for (String column : columns) {
-      set.append(set.length() == 0 ? "" : ", ")
-          .append(Sql.ident(column))
-          .append(" = pgrst_body.")
-          .append(Sql.ident(column));
-    }
+    String set =
+        columns.stream()
+            .map(Sql::ident)
+            .map(column -> column + " = pgrst_body." + column)
+            .collect(Collectors.joining(", "));
     Sql mutation =
         new Sql()
             .append("UPDATE " + qt + " SET " + set + " ")
@@ -206,11 +205,10 @@ final class PostgrestSql {
                   : "json_array_elements(pgrst_payload.json_data) _ ")
               + ") pgrst_body ");
     }
-    StringBuilder typed = new StringBuilder();
-    for (String column : columns) {
-      typed.append(typed.length() == 0 ? "" : ", ").append(Sql.ident(column)).append(' ');
-      typed.append(table.column(column).orElseThrow().type());
-    }
+    String typed =
+        columns.stream()
+            .map(column -> Sql.ident(column) + " " + table.column(column).orElseThrow().type())
+            .collect(Collectors.joining(", "));
     return sql.append(
         identList(columns)
             + " FROM "
@@ -229,16 +227,15 @@ final class PostgrestSql {
     Schema.Returns returns = routine.returns();
     boolean scalar =
         returns != Schema.Returns.COMPOSITE && returns != Schema.Returns.SET_OF_COMPOSITE;
-    StringBuilder args = new StringBuilder();
-    StringBuilder typed = new StringBuilder();
-    for (Schema.Parameter p : passed) {
-      String name = Sql.ident(p.name());
-      args.append(args.length() == 0 ? "" : ", ")
-          .append(name)
-          .append(" := pgrst_body.")
-          .append(name);
-      typed.append(typed.length() == 0 ? "" : ", ").append(name).append(' ').append(p.type());
-    }
+    String args =
+        passed.stream()
+            .map(p -> Sql.ident(p.name()))
+            .map(name -> name + " := pgrst_body." + name)
+            .collect(Collectors.joining(", "));
+    String typed =
+        passed.stream()
+            .map(p -> Sql.ident(p.name()) + " " + p.type())
+            .collect(Collectors.joining(", "));
     String invocation = Sql.ident(schema) + "." + Sql.ident(routine.name()) + "(" + args + ")";
     String source =
         scalar ? "(SELECT " + invocation + " pgrst_scalar) pgrst_call" : invocation + " pgrst_call";
@@ -301,12 +298,9 @@ final class PostgrestSql {
 
   /** A PostgreSQL array literal of {@code elements}, every element quoted: {@code {"a","b\"c"}}. */
   private static String arrayLiteral(List<String> elements) {
-    StringBuilder literal = new StringBuilder("{");
-    for (String element : elements) {
-      literal.append(literal.length() > 1 ? "," : "").append('"');
-      literal.append(element.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-    }
-    return literal.append('}').toString();
+    return elements.stream()
+        .map(element -> '"' + element.replace("\\", "\\\\").replace("\"", "\\\"") + '"')
+        .collect(Collectors.joining(",", "{", "}"));
   }
 
   private static String orderBy(String qt, List<ApiRequest.OrderTerm> terms) {
@@ -344,10 +338,6 @@ final class PostgrestSql {
   }
 
   private static String prefixed(String prefix, List<String> names) {
-    StringBuilder list = new StringBuilder();
-    for (String name : names) {
-      list.append(list.length() == 0 ? "" : ", ").append(prefix).append(Sql.ident(name));
-    }
-    return list.toString();
+    return names.stream().map(name -> prefix + Sql.ident(name)).collect(Collectors.joining(", "));
   }
 }

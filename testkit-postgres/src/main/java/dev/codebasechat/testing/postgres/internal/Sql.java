@@ -35,10 +35,6 @@ final class Sql {
     return this;
   }
 
-  boolean isEmpty() {
-    return text.length() == 0;
-  }
-
   /** A double-quoted identifier: {@code "na""me"}. */
   static String ident(String name) {
     return '"' + name.replace("\"", "\"\"") + '"';

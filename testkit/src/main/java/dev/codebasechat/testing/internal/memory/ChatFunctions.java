@@ -33,14 +33,14 @@ final class ChatFunctions {
   static final String APPEND_FOR = "append_chat_messages_for";
   static final String APPEND_BATCH = "append_chat_messages_batch";
 
-  /** The computed field's function, which PostgREST also exposes as a function to call. */
-  static final String HISTORY = Session.HISTORY;
-
   /** The functions only {@code service_role} may execute; {@code authenticated} the others. */
   private static final Set<String> SERVICE_FUNCTIONS = Set.of(STORE_FOR, APPEND_FOR);
 
-  /** The functions that do not write (before the others a test's interleaving may run). */
-  static final Set<String> READING = Set.of(CHANGES, HISTORY);
+  /**
+   * The functions that do not write (before the others a test's interleaving may run), the computed
+   * field's among them: PostgREST also exposes it as a function to call.
+   */
+  static final Set<String> READING = Set.of(CHANGES, Session.HISTORY);
 
   private final SessionTable table;
 
@@ -54,9 +54,9 @@ final class ChatFunctions {
    * @throws PostgrestError what PostgreSQL would raise
    */
   JsonNode call(String function, Caller caller, ObjectNode arguments) {
-    if (function.equals(HISTORY)) {
+    if (function.equals(Session.HISTORY)) {
       throw SqlErrors.unsupported(
-          "the fake answers " + HISTORY + " only as the computed field of a row");
+          "the fake answers " + Session.HISTORY + " only as the computed field of a row");
     }
     boolean allowed =
         SERVICE_FUNCTIONS.contains(function)
@@ -72,15 +72,15 @@ final class ChatFunctions {
     if (function.equals(APPEND_FOR)) {
       return appendFor(arguments);
     }
-    if (function.equals(APPEND_BATCH)) {
-      return appendBatch(caller, arguments);
-    }
     Long sinceVersion =
         function.equals(CHANGES) ? bigintArgument(arguments, "p_since_version") : null;
-    // caller_for: a signed-in user, then a valid session id.
+    // caller_for: a signed-in user, then (but for the batch, which checks each) a valid session id.
     UUID user = caller.userId();
     if (user == null) {
       throw PostgrestError.sql("42501", function + " needs a signed-in user (the JWT has no sub)");
+    }
+    if (function.equals(APPEND_BATCH)) {
+      return appendBatch(user, arguments);
     }
     String sessionId = sessionIdArgument(arguments);
     String repo = checked("repo", textArgument(arguments, "p_repo"));
@@ -93,15 +93,13 @@ final class ChatFunctions {
       }
       case CLEAR -> {
         ObjectNode cleared = table.clearHistory(user, sessionId);
-        if (cleared == null) {
-          yield JSON.nullNode();
-        }
-        ObjectNode result = JSON.objectNode();
-        result.put("session_id", sessionId);
-        result.put("message_count", 0);
-        result.put("version", cleared.get("version").asLong());
-        result.set("last_activity", cleared.get("last_activity"));
-        yield result;
+        yield cleared == null
+            ? JSON.nullNode()
+            : JSON.objectNode()
+                .put("session_id", sessionId)
+                .put("message_count", 0)
+                .put("version", cleared.get("version").asLong())
+                .set("last_activity", cleared.get("last_activity"));
       }
       case CHANGES -> {
         if (sinceVersion == null || sinceVersion < 0) {
@@ -168,18 +166,13 @@ final class ChatFunctions {
   }
 
   /**
-   * {@code append_chat_messages_batch}, for authenticated (EXECUTE already checked): the shape of
-   * the whole request checked first (22023, storing nothing), then each append as {@code
-   * append_chat_messages} of the caller, in session id order, a refusal of the database (42501
-   * another user's session, 22023, 23514) answered for that session alone; all under the table's
-   * lock, as one transaction.
+   * {@code append_chat_messages_batch} of the signed-in {@code user} (EXECUTE and the user already
+   * checked): the shape of the whole request checked first (22023, storing nothing), then each
+   * append as {@code append_chat_messages} of the caller, in session id order, a refusal of the
+   * database (42501 another user's session, 22023, 23514) answered for that session alone; all
+   * under the table's lock, as one transaction.
    */
-  private JsonNode appendBatch(Caller caller, ObjectNode arguments) {
-    UUID user = caller.userId();
-    if (user == null) {
-      throw PostgrestError.sql(
-          "42501", APPEND_BATCH + " needs a signed-in user (the JWT has no sub)");
-    }
+  private JsonNode appendBatch(UUID user, ObjectNode arguments) {
     JsonNode appends = arguments.get("p_appends");
     if (appends == null || !appends.isArray()) {
       throw SqlErrors.invalidParameter("p_appends must be a JSON array of appends");
@@ -243,15 +236,11 @@ final class ChatFunctions {
           SessionTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
           answer = table.appendFor(user, sessionId, messages, repo, file, false);
           if (answer == null) {
-            answer =
-                refusal(
-                    sessionId,
-                    "42501",
-                    APPEND_BATCH
-                        + ": this session id belongs to a session the caller does not own");
+            throw SqlErrors.foreignSession(APPEND_BATCH);
           }
         } catch (PostgrestError failure) {
-          if (!Set.of("22023", "22001", "23514").contains(failure.code())) {
+          // Only the foreign session raises 42501 here: appendFor checks the owner before append.
+          if (!Set.of("42501", "22023", "22001", "23514").contains(failure.code())) {
             throw failure;
           }
           answer = refusal(sessionId, failure.code(), String.valueOf(failure.getMessage()));
@@ -271,23 +260,17 @@ final class ChatFunctions {
 
   /** A {@code bigint} argument: null for JSON null; PostgreSQL's refusal when it is none. */
   private static @Nullable Long bigintArgument(ObjectNode arguments, String name) {
-    String text = argumentText(arguments, name);
+    String text = textArgument(arguments, name);
     return text == null ? null : Long.valueOf(ColumnType.BIGINT.canonical(text));
   }
 
-  /** A {@code uuid} argument: null for JSON null; PostgreSQL's refusal when it is none. */
-  private static @Nullable UUID uuidArgument(ObjectNode arguments, String name) {
-    String text = argumentText(arguments, name);
+  /**
+   * A {@code uuid} argument (or column of a row read from JSON): null for JSON null; PostgreSQL's
+   * refusal when it is none.
+   */
+  static @Nullable UUID uuidArgument(ObjectNode arguments, String name) {
+    String text = textArgument(arguments, name);
     return text == null ? null : UUID.fromString(ColumnType.UUID.canonical(text));
-  }
-
-  /** What PostgreSQL reads an argument from: a string's text, any other value's JSON. */
-  private static @Nullable String argumentText(ObjectNode arguments, String name) {
-    JsonNode value = arguments.get(name);
-    if (value == null || value.isNull()) {
-      return null;
-    }
-    return value.isTextual() ? value.textValue() : value.toString();
   }
 
   private static String sessionIdArgument(ObjectNode arguments) {
@@ -302,12 +285,15 @@ final class ChatFunctions {
     return value.asText();
   }
 
+  /**
+   * What PostgreSQL reads an argument from: null for JSON null, a string's text, any other value's
+   * JSON (an object, array, number or boolean bound to a text parameter is its JSON text).
+   */
   private static @Nullable String textArgument(ObjectNode arguments, String name) {
     JsonNode value = arguments.get(name);
     if (value == null || value.isNull()) {
       return null;
     }
-    // An object, array, number or boolean bound to a text parameter is its JSON text.
     return value.isTextual() ? value.textValue() : value.toString();
   }
 
@@ -320,7 +306,7 @@ final class ChatFunctions {
         SessionTableRules.checkCurrentFile(Optional.ofNullable(text));
       }
     } catch (TableConstraintException e) {
-      throw SqlErrors.of(e);
+      throw SqlErrors.checkViolation(e.constraint());
     }
     return text;
   }

@@ -3,11 +3,10 @@ package dev.codebasechat.testing.internal.memory;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * PostgreSQL's text form of a {@code jsonb} value ({@code value::text}, {@code ->>} of a
@@ -21,56 +20,35 @@ import java.util.Map;
  */
 public final class JsonbText {
 
-  /** jsonb's key order: shorter keys first, equal lengths by their UTF-8 bytes. */
-  private static final Comparator<byte[]> KEY_ORDER =
-      Comparator.<byte[]>comparingInt(key -> key.length).thenComparing(Arrays::compareUnsigned);
+  /** jsonb's key order: shorter keys first, equal lengths by their UTF-8 bytes (unsigned). */
+  private static final Comparator<String> KEY_ORDER =
+      Comparator.comparing(
+          (String key) -> key.getBytes(StandardCharsets.UTF_8),
+          Comparator.<byte[]>comparingInt(bytes -> bytes.length)
+              .thenComparing(Arrays::compareUnsigned));
 
   private JsonbText() {}
 
   static String of(JsonNode value) {
-    StringBuilder out = new StringBuilder();
-    append(out, value);
-    return out.toString();
+    return switch (value.getNodeType()) {
+      case OBJECT ->
+          value
+              .propertyStream()
+              .sorted(Map.Entry.comparingByKey(KEY_ORDER))
+              .map(field -> quoted(field.getKey()) + ": " + of(field.getValue()))
+              .collect(Collectors.joining(", ", "{", "}"));
+      case ARRAY ->
+          value.valueStream().map(JsonbText::of).collect(Collectors.joining(", ", "[", "]"));
+      case STRING -> quoted(value.textValue());
+      case NUMBER -> numeric(value);
+      case BOOLEAN -> String.valueOf(value.booleanValue());
+      default -> "null";
+    };
   }
 
   /** {@code octet_length(value::text)}. */
   public static int octetLength(JsonNode value) {
     return of(value).getBytes(StandardCharsets.UTF_8).length;
-  }
-
-  private static void append(StringBuilder out, JsonNode value) {
-    switch (value.getNodeType()) {
-      case OBJECT -> {
-        List<Map.Entry<String, JsonNode>> fields = new ArrayList<>(value.properties());
-        fields.sort(
-            Comparator.comparing(
-                field -> field.getKey().getBytes(StandardCharsets.UTF_8), KEY_ORDER));
-        out.append('{');
-        for (int i = 0; i < fields.size(); i++) {
-          if (i > 0) {
-            out.append(", ");
-          }
-          appendString(out, fields.get(i).getKey());
-          out.append(": ");
-          append(out, fields.get(i).getValue());
-        }
-        out.append('}');
-      }
-      case ARRAY -> {
-        out.append('[');
-        for (int i = 0; i < value.size(); i++) {
-          if (i > 0) {
-            out.append(", ");
-          }
-          append(out, value.get(i));
-        }
-        out.append(']');
-      }
-      case STRING -> appendString(out, value.textValue());
-      case NUMBER -> out.append(numeric(value));
-      case BOOLEAN -> out.append(value.booleanValue());
-      default -> out.append("null");
-    }
   }
 
   /** numeric_out: plain digits, the scale as written (1.50 stays 1.50, 1e3 is 1000). */
@@ -88,9 +66,12 @@ public final class JsonbText {
     return decimal.scale() < 0 ? decimal.setScale(0).toPlainString() : decimal.toPlainString();
   }
 
-  /** escape_json. */
-  private static void appendString(StringBuilder out, String text) {
-    out.append('"');
+  /**
+   * escape_json, written out rather than left to Jackson: PostgreSQL writes the other control
+   * characters with lower-case hex digits, Jackson with upper-case ones.
+   */
+  private static String quoted(String text) {
+    StringBuilder out = new StringBuilder(text.length() + 2).append('"');
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       switch (c) {
@@ -110,6 +91,6 @@ public final class JsonbText {
         }
       }
     }
-    out.append('"');
+    return out.append('"').toString();
   }
 }

@@ -41,9 +41,6 @@ public final class MemoryBackend implements Backend {
 
   private static final String TABLE = SqlErrors.TABLE;
 
-  /** Columns {@code authenticated} may UPDATE (its column grant), and service_role here too. */
-  private static final Set<String> UPDATABLE = Set.copyOf(Session.FIELDS);
-
   /** Columns an INSERT by {@code authenticated} may set (its column grant). */
   private static final Set<String> INSERTABLE =
       Set.of("session_id", "user_id", "repo", "current_file", "context_cache", "metadata");
@@ -231,13 +228,7 @@ public final class MemoryBackend implements Backend {
     SqlErrors.refuseNul(row);
     // user_id may be null (given so, or service_role's auth.uid()): such a row belongs to nobody,
     // and only service_role sees it.
-    UUID owner = caller.userId();
-    if (row.has("user_id")) {
-      JsonNode given = row.get("user_id");
-      String text = given.isTextual() ? given.asText() : given.toString();
-      owner =
-          given.isNull() ? null : UUID.fromString(DeclaredSchema.typeOf("user_id").canonical(text));
-    }
+    UUID owner = row.has("user_id") ? ChatFunctions.uuidArgument(row, "user_id") : caller.userId();
     if (!caller.bypassesRls() && (owner == null || !owner.equals(caller.userId()))) {
       throw PostgrestError.sql(
           "42501", "new row violates row-level security policy for table \"" + TABLE + "\"");
@@ -262,7 +253,8 @@ public final class MemoryBackend implements Backend {
   private static ObjectNode changes(ObjectNode payload) {
     List<String> columns = Json.fieldNames(payload);
     for (String column : columns) {
-      if (!UPDATABLE.contains(column)) {
+      // authenticated's column grant for UPDATE, held to by service_role here too.
+      if (!SessionTableRules.CONTEXT_COLUMNS.contains(column)) {
         throw SqlErrors.permissionDenied("table " + TABLE);
       }
     }
@@ -289,12 +281,11 @@ public final class MemoryBackend implements Backend {
     return row;
   }
 
+  /** All of the query's filters; each read (and refused) in the query's order. */
   private static Predicate<ObjectNode> where(ApiRequest query) {
-    Predicate<ObjectNode> where = row -> true;
-    for (ApiRequest.Filter filter : query.filters) {
-      where = where.and(RowFilter.of(filter));
-    }
-    return where;
+    return query.filters.stream()
+        .<Predicate<ObjectNode>>map(RowFilter::of)
+        .reduce(row -> true, Predicate::and);
   }
 
   /**

@@ -16,20 +16,8 @@ import java.util.function.Predicate;
  * PostgreSQL would not read is its error; {@code is.true} on a column that is not boolean too) and
  * SQL's NULL semantics. Anything else is PGRST127 saying so.
  */
-final class RowFilter implements Predicate<ObjectNode> {
-  private final String column;
-  private final ColumnType type;
-  private final String operator;
-  private final boolean negated;
-  private final List<String> values;
-
-  private RowFilter(ApiRequest.Filter filter, ColumnType type, List<String> values) {
-    this.column = filter.column();
-    this.type = type;
-    this.operator = filter.operator();
-    this.negated = filter.negated();
-    this.values = values;
-  }
+record RowFilter(ApiRequest.Filter filter, ColumnType type, List<String> values)
+    implements Predicate<ObjectNode> {
 
   static RowFilter of(ApiRequest.Filter filter) {
     if (filter.column().equals(Session.HISTORY)) {
@@ -71,17 +59,17 @@ final class RowFilter implements Predicate<ObjectNode> {
   /** Whether {@code row} passes, with SQL's NULL semantics (NULL never equals anything). */
   @Override
   public boolean test(ObjectNode row) {
-    JsonNode stored = row.get(column);
+    JsonNode stored = row.get(filter.column());
     boolean isNull = stored == null || stored.isNull();
-    if (operator.equals("is")) {
-      return negated ^ (values.get(0).equals("null") == isNull);
+    if (filter.operator().equals("is")) {
+      return filter.negated() ^ (values.get(0).equals("null") == isNull);
     }
     if (isNull) {
       return false;
     }
     String canonical = type.canonical(stored);
     boolean hit =
-        switch (operator) {
+        switch (filter.operator()) {
           case "eq" -> values.get(0).equals(canonical);
           case "neq" -> !values.get(0).equals(canonical);
           case "gt" -> type.compare(canonical, values.get(0)) > 0;
@@ -90,6 +78,6 @@ final class RowFilter implements Predicate<ObjectNode> {
           case "lte" -> type.compare(canonical, values.get(0)) <= 0;
           default -> values.contains(canonical);
         };
-    return negated ^ hit;
+    return filter.negated() ^ hit;
   }
 }

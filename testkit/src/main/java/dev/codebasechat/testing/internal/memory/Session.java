@@ -23,11 +23,13 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One row of {@code codebase_chat_sessions} and its rows of {@code codebase_chat_messages}, in
- * history order ({@code sent_at}, then {@code seq}), with what the table's update trigger does to a
- * row ({@code version} + 1, {@code updated_at}/{@code last_activity} = now, {@code fields_version}
- * = the new version when a field changed) and its CHECK constraints. The row holds the real columns
- * only; each message keeps what its SQL row keeps beside the JSON sent, none of which appears in a
- * row. Not thread-safe: the {@link SessionTable}'s monitor guards it.
+ * history order ({@code sent_at}, then {@code seq}, which grows with each insert: here the order of
+ * insertion), with what the table's update trigger does to a row ({@code version} + 1, {@code
+ * updated_at}/{@code last_activity} = now, {@code fields_version} = the new version when a field
+ * changed) and its CHECK constraints. The row holds the real columns only; each message keeps, of
+ * its SQL row, only what the fake reads beside the JSON sent (its id, {@code sent_at}, {@code
+ * added_version}), none of which appears in a row. Not thread-safe: the {@link SessionTable}'s
+ * monitor guards it.
  */
 final class Session {
   /** The computed field: selectable by name, not part of {@code *}, not writable. */
@@ -57,8 +59,7 @@ final class Session {
               : left.equals(right) ? 0 : 1;
 
   /** One message row; {@code sentAt} in microseconds since the epoch. */
-  record Message(
-      String key, long sentAt, long seq, long addedVersion, JsonNode body, int bodyBytes) {}
+  record Message(String key, long sentAt, long addedVersion, JsonNode body) {}
 
   final ObjectNode row;
   final List<Message> history;
@@ -98,7 +99,10 @@ final class Session {
     return row.get("version").asLong();
   }
 
-  /** Stores {@code message} after the last one whose timestamp is not later: (sent_at, seq). */
+  /**
+   * Stores {@code message} after the last one whose timestamp is not later: (sent_at, seq), as the
+   * message inserted last has the highest seq.
+   */
   void insert(Message message) {
     int low = 0;
     int high = history.size();

@@ -37,9 +37,6 @@ final class SessionTable {
   private final Map<String, Session> sessionsById = new LinkedHashMap<>();
   private final Random random = new Random();
 
-  /** The identity column {@code seq}: shared by every session, never reused, not rolled back. */
-  private long lastSeq;
-
   SessionTable(Clock clock) {
     this.clock = clock;
   }
@@ -100,9 +97,7 @@ final class SessionTable {
         session.row.set(column, columns.get(column).deepCopy());
       }
     }
-    session.row.set(
-        "session_id",
-        columns.hasNonNull("session_id") ? columns.get("session_id") : NODES.nullNode());
+    session.row.set("session_id", columns.get("session_id")); // absent: set() stores a NullNode
     session.checkNotNull(rowVisible);
     session.check(rowVisible);
     String sessionId = session.row.get("session_id").asText();
@@ -340,8 +335,7 @@ final class SessionTable {
       String key = message.get("id").textValue();
       if (!session.byKey.containsKey(key)) {
         int size = JsonbText.octetLength(message);
-        session.insert(
-            new Session.Message(key, sentAt[pos], ++lastSeq, version, message.deepCopy(), size));
+        session.insert(new Session.Message(key, sentAt[pos], version, message.deepCopy()));
         added++;
         bytes += size;
       }
@@ -382,7 +376,7 @@ final class SessionTable {
         latest = Math.max(latest, reading.micros());
       }
       int size = JsonbText.octetLength(message);
-      session.insert(new Session.Message(key, latest, ++lastSeq, 0, message.deepCopy(), size));
+      session.insert(new Session.Message(key, latest, 0, message.deepCopy()));
       bytes += size;
     }
     session.count(messages.size(), bytes);

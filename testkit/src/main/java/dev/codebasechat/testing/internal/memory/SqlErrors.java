@@ -1,7 +1,6 @@
 package dev.codebasechat.testing.internal.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.testing.internal.Json;
 import dev.codebasechat.testing.internal.PostgrestError;
 import org.jspecify.annotations.Nullable;
@@ -44,13 +43,6 @@ final class SqlErrors {
             + "\" violates not-null constraint",
         details,
         null);
-  }
-
-  /**
-   * A rule of the table broken, as {@link dev.codebasechat.schema.SessionTableRules} reports it.
-   */
-  static PostgrestError of(TableConstraintException e) {
-    return checkViolation(e.constraint());
   }
 
   static PostgrestError permissionDenied(String what) {
