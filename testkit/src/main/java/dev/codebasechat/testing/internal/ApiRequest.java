@@ -98,10 +98,10 @@ public final class ApiRequest {
         continue;
       }
       if (key.equals("or") || key.equals("and") || key.endsWith(".or") || key.endsWith(".and")) {
-        throw notImplemented("logic trees (" + key + "=)");
+        throw PostgrestError.notInKit("logic trees (" + key + "=)");
       }
       if (key.contains(".") || key.contains("->")) {
-        throw notImplemented("filters on embedded resources or JSON paths (" + key + ")");
+        throw PostgrestError.notInKit("filters on embedded resources or JSON paths (" + key + ")");
       }
       String column = treePath(key);
       if (functionRead && !FilterGrammar.readsAsFilter(p.value())) {
@@ -277,7 +277,8 @@ public final class ApiRequest {
         continue;
       }
       if (item.contains("(") || item.contains("->") || item.startsWith("...")) {
-        throw notImplemented("embedding, aggregates and JSON paths in select (" + item + ")");
+        throw PostgrestError.notInKit(
+            "embedding, aggregates and JSON paths in select (" + item + ")");
       }
       String alias = null;
       int colon = item.indexOf(':');
@@ -317,7 +318,7 @@ public final class ApiRequest {
     int start = 0; // index of this term in order
     for (String raw : splitTopLevel(order)) {
       if (raw.contains("->") || raw.contains("(")) {
-        throw notImplemented("JSON paths and embedded resources in order (" + raw + ")");
+        throw PostgrestError.notInKit("JSON paths and embedded resources in order (" + raw + ")");
       }
       int dot = raw.indexOf('.');
       String name = dot < 0 ? raw : raw.substring(0, dot);
@@ -411,10 +412,6 @@ public final class ApiRequest {
     }
     parts.add(current.toString());
     return parts;
-  }
-
-  private static PostgrestError notImplemented(String what) {
-    return PostgrestError.notImplemented(what + " (not implemented by the test kit)");
   }
 
   private static String unquote(String name) {

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The value of a filter parameter as PostgREST's {@code pOpExpr} reads it: {@code [not.]op.value},
@@ -31,17 +33,12 @@ public final class FilterGrammar {
   private static final Set<String> RANGES = Set.of("sl", "sr", "nxr", "nxl", "adj");
 
   /** Every operator name PostgREST's parser knows. */
-  private static final List<String> OPERATORS = operators();
+  private static final Set<String> OPERATORS =
+      Stream.of(SIMPLE_OPERATORS.keySet(), Set.of("in", "is"), FULL_TEXT, RANGES)
+          .flatMap(Set::stream)
+          .collect(Collectors.toUnmodifiableSet());
 
   private FilterGrammar() {}
-
-  private static List<String> operators() {
-    List<String> all = new ArrayList<>(SIMPLE_OPERATORS.keySet());
-    all.addAll(List.of("in", "is"));
-    all.addAll(FULL_TEXT);
-    all.addAll(RANGES);
-    return List.copyOf(all);
-  }
 
   /**
    * {@code column=expression} as a filter.
@@ -56,14 +53,13 @@ public final class FilterGrammar {
     int dot = rest.indexOf('.');
     String operator = dot < 0 ? rest : rest.substring(0, dot);
     if (dot >= 0 && modified(operator)) {
-      throw notImplemented("operator quantifiers and full-text search (" + operator + ")");
+      throw PostgrestError.notInKit("operator quantifiers and full-text search (" + operator + ")");
     }
-    boolean known = OPERATORS.contains(operator);
-    if (!known || dot < 0) {
+    if (!OPERATORS.contains(operator) || dot < 0) {
       throw operatorError(expression, negated);
     }
     if (FULL_TEXT.contains(operator) || RANGES.contains(operator)) {
-      throw notImplemented("the operator " + operator);
+      throw PostgrestError.notInKit("the operator " + operator);
     }
     int valueAt = at + dot + 1;
     String value = rest.substring(dot + 1);
@@ -93,17 +89,9 @@ public final class FilterGrammar {
    * dot. Anything else is an argument.
    */
   static boolean readsAsFilter(String value) {
-    for (String prefix : List.of("not.", "in.", "is.", "isdistinct.")) {
-      if (value.startsWith(prefix)) {
-        return true;
-      }
-    }
     int dot = value.indexOf('.');
-    if (dot < 0) {
-      return false;
-    }
-    String operator = value.substring(0, dot);
-    return OPERATORS.contains(operator) || modified(operator);
+    String operator = dot < 0 ? "" : value.substring(0, dot);
+    return value.startsWith("not.") || OPERATORS.contains(operator) || modified(operator);
   }
 
   /**
@@ -114,12 +102,11 @@ public final class FilterGrammar {
   private static PostgrestError operatorError(String expression, boolean negated) {
     int at = negated ? 4 : 0;
     String rest = expression.substring(at);
-    int furthest = 0;
-    boolean notThenNoDot = false;
-    for (String word : negated ? OPERATORS : withNot()) {
-      if (rest.startsWith(word) && word.length() > furthest) {
-        furthest = word.length();
-        notThenNoDot = word.equals("not");
+    boolean notThenNoDot = !negated && rest.startsWith("not"); // no operator starts so
+    int furthest = notThenNoDot ? 3 : 0;
+    for (String word : OPERATORS) {
+      if (rest.startsWith(word)) {
+        furthest = Math.max(furthest, word.length());
       }
     }
     if (furthest > 0) {
@@ -135,12 +122,6 @@ public final class FilterGrammar {
         at,
         at + commonPrefix(rest, first),
         (negated ? "" : "\"not\" or ") + "operator (eq, gt, ...)");
-  }
-
-  private static List<String> withNot() {
-    List<String> words = new ArrayList<>(OPERATORS);
-    words.add("not");
-    return words;
   }
 
   /**
@@ -257,9 +238,5 @@ public final class FilterGrammar {
       map.put(words[i], words[i + 1].replace('_', ' '));
     }
     return Map.copyOf(map);
-  }
-
-  private static PostgrestError notImplemented(String what) {
-    return PostgrestError.notImplemented(what + " (not implemented by the test kit)");
   }
 }

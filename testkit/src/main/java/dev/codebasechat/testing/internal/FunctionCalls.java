@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
@@ -61,7 +62,10 @@ final class FunctionCalls {
       x.query().arguments.forEach(arguments::put);
       routine = find(function, MediaTypes.Body.FORM, arguments);
     } else if (postgrestMajor < 13 && "single-object".equals(x.prefer().get("params"))) {
-      routine = singleJsonParameter(routines, function.qualified());
+      routine =
+          singleJson(routines)
+              .orElseThrow(
+                  () -> notFound(function, "", " with a single json/jsonb parameter", null));
       arguments = Json.MAPPER.createObjectNode();
       arguments.set(routine.parameters().get(0).name(), body(x));
     } else {
@@ -75,9 +79,7 @@ final class FunctionCalls {
         || query.paged()
         || !query.order.isEmpty()
         || !query.select.equals(ApiRequest.SELECT_ALL)) {
-      throw PostgrestError.notImplemented(
-          "filters, paging, order and select on function results (not implemented by the test"
-              + " kit)");
+      throw PostgrestError.notInKit("filters, paging, order and select on function results");
     }
     MediaTypes.Answer answer = x.answer();
     x.prefer().refuseInvalidWhenStrict();
@@ -126,9 +128,7 @@ final class FunctionCalls {
         switch (type) {
           case JSON -> Json.objectOf(body(x));
           case FORM -> Json.formFields(body);
-          case CSV ->
-              throw PostgrestError.notImplemented(
-                  "text/csv request bodies (not implemented by the test kit)");
+          case CSV -> throw PostgrestError.notInKit("text/csv request bodies");
           case OTHER ->
               throw MediaTypes.notAcceptable(String.valueOf(x.request().header("content-type")));
           default -> throw noFunction(function, Set.of(), type);
@@ -150,27 +150,12 @@ final class FunctionCalls {
     return body.length == 0 ? Json.MAPPER.createObjectNode() : Json.parse(body);
   }
 
-  /**
-   * PostgREST 12's {@code Prefer: params=single-object}: the body is the argument of a function of
-   * one json or jsonb parameter.
-   */
-  private static Schema.Routine singleJsonParameter(
-      List<Schema.Routine> routines, String function) {
+  /** The first function of one json or jsonb parameter. */
+  private static Optional<Schema.Routine> singleJson(List<Schema.Routine> routines) {
     return routines.stream()
         .filter(r -> r.parameters().size() == 1)
         .filter(r -> Set.of("json", "jsonb").contains(r.parameters().get(0).type()))
-        .findFirst()
-        .orElseThrow(
-            () ->
-                PostgrestError.of(
-                    404,
-                    "PGRST202",
-                    "Could not find the function " + function + " in the schema cache",
-                    "Searched for the function "
-                        + function
-                        + " with a single json/jsonb parameter, but no matches were found in the"
-                        + " schema cache.",
-                    null));
+        .findFirst();
   }
 
   private Schema.Routine find(Named function, MediaTypes.Body type, ObjectNode arguments) {
@@ -183,20 +168,18 @@ final class FunctionCalls {
     if (postgrestMajor < 14 && type == MediaTypes.Body.JSON) {
       // Before 14.2, a function of one json/jsonb parameter was taken whatever its name, and
       // called without an argument: PostgreSQL then finds no such function.
-      for (Schema.Routine routine : function.overloads()) {
-        if (routine.parameters().size() == 1
-            && Set.of("json", "jsonb").contains(routine.parameters().get(0).type())) {
-          if (routine.parameters().get(0).hasDefault()) {
-            arguments.removeAll(); // called without its argument, which has a default
-            return routine;
-          }
-          throw PostgrestError.sql(
-              "42883",
-              "function " + function.qualified() + "() does not exist",
-              null,
-              "No function matches the given name and argument types. You might need to add"
-                  + " explicit type casts.");
+      Schema.Routine json = singleJson(function.overloads()).orElse(null);
+      if (json != null) {
+        if (json.parameters().get(0).hasDefault()) {
+          arguments.removeAll(); // called without its argument, which has a default
+          return json;
         }
+        throw PostgrestError.sql(
+            "42883",
+            "function " + function.qualified() + "() does not exist",
+            null,
+            "No function matches the given name and argument types. You might need to add"
+                + " explicit type casts.");
       }
     }
     throw noFunction(function, given, type);
@@ -204,38 +187,37 @@ final class FunctionCalls {
 
   /** PGRST202 as PostgREST words it for the body's media type, with its hint. */
   private PostgrestError noFunction(Named function, Set<String> given, MediaTypes.Body type) {
-    String qualified = function.qualified();
     String keys = String.join(", ", given);
     String unnamed = type.unnamedParameter();
     if (unnamed != null) {
-      return PostgrestError.of(
-          404,
-          "PGRST202",
-          "Could not find the function " + qualified + " in the schema cache",
-          "Searched for the function "
-              + qualified
-              + " with a single unnamed "
-              + unnamed
-              + " parameter, but no matches were found in the schema cache.",
-          null);
+      return notFound(function, "", " with a single unnamed " + unnamed + " parameter", null);
     }
     String parameters =
         given.isEmpty()
             ? " without parameters"
             : " with parameter" + (given.size() > 1 ? "s " : " ") + keys;
+    return notFound(
+        function,
+        given.isEmpty() ? " without parameters" : "(" + keys + ")",
+        parameters
+            + (type == MediaTypes.Body.JSON
+                ? " or with a single unnamed json/jsonb parameter"
+                : ""),
+        hint(function, given));
+  }
+
+  /** PGRST202: no function {@code function}{@code signature}, searched for as {@code searched}. */
+  private static PostgrestError notFound(
+      Named function, String signature, String searched, @Nullable String hint) {
     return PostgrestError.of(
         404,
         "PGRST202",
-        "Could not find the function "
-            + qualified
-            + (given.isEmpty() ? " without parameters" : "(" + keys + ")")
-            + " in the schema cache",
+        "Could not find the function " + function.qualified() + signature + " in the schema cache",
         "Searched for the function "
-            + qualified
-            + parameters
-            + (type == MediaTypes.Body.JSON ? " or with a single unnamed json/jsonb parameter" : "")
+            + function.qualified()
+            + searched
             + ", but no matches were found in the schema cache.",
-        hint(function, given));
+        hint);
   }
 
   /**

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.commons.text.similarity.CosineSimilarity;
 import org.apache.commons.text.similarity.LevenshteinDistance;
 import org.jspecify.annotations.Nullable;
 
@@ -20,6 +21,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class FuzzyHint {
   private static final LevenshteinDistance LEVENSHTEIN = LevenshteinDistance.getDefaultInstance();
+  private static final CosineSimilarity COSINE = new CosineSimilarity();
 
   private FuzzyHint() {}
 
@@ -38,17 +40,13 @@ final class FuzzyHint {
       return byKey.get(key);
     }
     for (int size = 3; size >= 2; size--) {
-      Map<String, Integer> wanted = grams(key, size);
+      Map<CharSequence, Integer> wanted = grams(key, size);
       record Scored(String key, double score) {}
       List<Scored> shared = new ArrayList<>();
       for (String candidate : byKey.keySet()) {
-        Map<String, Integer> grams = grams(candidate, size);
-        long dot = 0;
-        for (Map.Entry<String, Integer> gram : wanted.entrySet()) {
-          dot += (long) gram.getValue() * grams.getOrDefault(gram.getKey(), 0);
-        }
-        if (dot > 0) {
-          shared.add(new Scored(candidate, dot / (norm(wanted) * norm(grams))));
+        double cosine = COSINE.cosineSimilarity(wanted, grams(candidate, size));
+        if (cosine > 0) {
+          shared.add(new Scored(candidate, cosine));
         }
       }
       Comparator<Scored> best = Comparator.comparingDouble(Scored::score).reversed();
@@ -68,21 +66,17 @@ final class FuzzyHint {
   }
 
   /** The {@code size}-grams of the name with only letters, digits, blanks and commas. */
-  private static Map<String, Integer> grams(String name, int size) {
+  private static Map<CharSequence, Integer> grams(String name, int size) {
     StringBuilder kept = new StringBuilder("-");
     name.codePoints()
         .filter(c -> Character.isLetterOrDigit(c) || Character.isWhitespace(c) || c == ',')
         .forEach(kept::appendCodePoint);
     String padded = kept.append('-').toString();
-    Map<String, Integer> grams = new HashMap<>();
+    Map<CharSequence, Integer> grams = new HashMap<>();
     for (int i = 0; i + size <= padded.length(); i++) {
       grams.merge(padded.substring(i, i + size), 1, Integer::sum);
     }
     return grams;
-  }
-
-  private static double norm(Map<String, Integer> grams) {
-    return Math.sqrt(grams.values().stream().mapToLong(n -> (long) n * n).sum());
   }
 
   /**

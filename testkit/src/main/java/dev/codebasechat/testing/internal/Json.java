@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -46,9 +47,7 @@ public final class Json {
         switch (MediaTypes.Body.of(contentType)) {
           case JSON -> parse(body);
           case FORM -> formFields(body);
-          case CSV ->
-              throw PostgrestError.notImplemented(
-                  "text/csv request bodies (not implemented by the test kit)");
+          case CSV -> throw PostgrestError.notInKit("text/csv request bodies");
           default -> throw MediaTypes.notAcceptable(String.valueOf(contentType));
         };
     if (!(payload.isObject() || payload.isArray())) {
@@ -56,8 +55,7 @@ public final class Json {
       return objectOnly ? MAPPER.createObjectNode() : MAPPER.createArrayNode();
     }
     if (payload.isArray() && objectOnly) {
-      throw PostgrestError.notImplemented(
-          "PATCH with a JSON array body (not implemented by the test kit)");
+      throw PostgrestError.notInKit("PATCH with a JSON array body");
     }
     objectOf(payload);
     return payload;
@@ -115,8 +113,12 @@ public final class Json {
 
   /** {@code value} as compact JSON text. */
   public static String write(JsonNode value) {
+    return write(MAPPER.writer(), value);
+  }
+
+  static String write(ObjectWriter writer, JsonNode value) {
     try {
-      return MAPPER.writeValueAsString(value);
+      return writer.writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,8 +1,8 @@
 package dev.codebasechat.testing.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -29,6 +29,10 @@ final class MediaTypes {
 
   /** The part of a {@code q} value Haskell's {@code reads} takes as a Double. */
   private static final Pattern QUALITY = Pattern.compile("^[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?");
+
+  /** Writes JSON without null object members, at every depth: {@code json_strip_nulls}. */
+  private static final ObjectWriter STRIP_NULLS =
+      Json.MAPPER.writer().without(JsonNodeFeature.WRITE_NULL_PROPERTIES);
 
   private MediaTypes() {}
 
@@ -99,16 +103,10 @@ final class MediaTypes {
     static final Answer ARRAY = new Answer(false, false, null);
 
     String contentType() {
-      if (unwritten != null) {
-        return unwritten + "; charset=utf-8";
-      }
-      if (singular) {
-        return "application/vnd.pgrst.object+json"
-            + (stripNulls ? ";nulls=stripped" : "")
-            + "; charset=utf-8";
-      }
-      return (stripNulls ? "application/vnd.pgrst.array+json;nulls=stripped" : "application/json")
-          + "; charset=utf-8";
+      String array =
+          stripNulls ? "application/vnd.pgrst.array+json;nulls=stripped" : "application/json";
+      String object = "application/vnd.pgrst.object+json" + (stripNulls ? ";nulls=stripped" : "");
+      return (unwritten != null ? unwritten : singular ? object : array) + "; charset=utf-8";
     }
 
     /**
@@ -118,16 +116,13 @@ final class MediaTypes {
      */
     String write(List<JsonNode> rows, boolean one) {
       if (unwritten != null) {
-        throw PostgrestError.notImplemented(
-            "answers in " + unwritten + " (not implemented by the test kit)");
+        throw PostgrestError.notInKit("answers in " + unwritten);
       }
-      List<JsonNode> written = stripNulls ? rows.stream().map(MediaTypes::stripped).toList() : rows;
-      if (one) {
-        return Json.write(written.isEmpty() ? Json.MAPPER.nullNode() : written.get(0));
-      }
-      ArrayNode array = Json.MAPPER.createArrayNode();
-      written.forEach(array::add);
-      return Json.write(array);
+      JsonNode value =
+          !one
+              ? Json.MAPPER.createArrayNode().addAll(rows)
+              : rows.isEmpty() ? Json.MAPPER.nullNode() : rows.get(0);
+      return Json.write(stripNulls ? STRIP_NULLS : Json.MAPPER.writer(), value);
     }
   }
 
@@ -236,27 +231,5 @@ final class MediaTypes {
     listed.sort(
         Comparator.comparingDouble(Listed::q).thenComparingInt(Listed::specificity).reversed());
     return listed.stream().map(Listed::type).toList();
-  }
-
-  /** {@code json_strip_nulls}: object members that are null go, at every depth. */
-  private static JsonNode stripped(JsonNode value) {
-    if (value instanceof ObjectNode object) {
-      ObjectNode copy = Json.MAPPER.createObjectNode();
-      object
-          .properties()
-          .forEach(
-              field -> {
-                if (!field.getValue().isNull()) {
-                  copy.set(field.getKey(), stripped(field.getValue()));
-                }
-              });
-      return copy;
-    }
-    if (value instanceof ArrayNode array) {
-      ArrayNode copy = Json.MAPPER.createArrayNode();
-      array.forEach(element -> copy.add(stripped(element)));
-      return copy;
-    }
-    return value;
   }
 }

@@ -90,6 +90,11 @@ public final class PostgrestError extends RuntimeException {
     return of(400, "PGRST127", "Feature not implemented", details, null);
   }
 
+  /** PGRST127 for a part of PostgREST that the test kit lacks: {@code what}, said so. */
+  public static PostgrestError notInKit(String what) {
+    return notImplemented(what + " (not implemented by the test kit)");
+  }
+
   /** PGRST102: the body is not what the request needs. */
   public static PostgrestError invalidBody(String message) {
     return of(400, "PGRST102", message, null, null);

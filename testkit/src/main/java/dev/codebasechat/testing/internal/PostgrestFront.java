@@ -170,7 +170,7 @@ public final class PostgrestFront {
       case "POST" -> insert(x, table, Objects.requireNonNull(payload));
       case "PATCH" -> update(x, table, (ObjectNode) Objects.requireNonNull(payload));
       case "DELETE" -> delete(x, table);
-      default -> throw PostgrestError.notImplemented("PUT (not implemented by the test kit)");
+      default -> throw PostgrestError.notInKit("PUT");
     };
   }
 
@@ -306,9 +306,8 @@ public final class PostgrestFront {
     boolean headersOnly = "headers-only".equals(prefer.get("return"));
     if (prefer.get("missing") != null
         || (headersOnly && !query.select.equals(ApiRequest.SELECT_ALL))) {
-      throw PostgrestError.notImplemented(
-          "Prefer: missing= on inserts, and return=headers-only with select= (not implemented by"
-              + " the test kit)");
+      throw PostgrestError.notInKit(
+          "Prefer: missing= on inserts, and return=headers-only with select=");
     }
     List<String> columns;
     if (query.columns != null) {
@@ -357,8 +356,7 @@ public final class PostgrestFront {
     MediaTypes.Answer answer = x.answer();
     ObjectNode payload = body;
     if (x.query().columns != null && x.prefer().get("missing") != null) {
-      throw PostgrestError.notImplemented(
-          "Prefer: missing= with ?columns= on PATCH (not implemented by the test kit)");
+      throw PostgrestError.notInKit("Prefer: missing= with ?columns= on PATCH");
     }
     if (x.query().columns != null) {
       // ?columns= names what is set: other keys are ignored, a missing one sets NULL.
@@ -430,8 +428,7 @@ public final class PostgrestFront {
 
   private static void refuseRangeOnWrites(ApiRequest query) {
     if (query.paged() || !query.order.isEmpty()) {
-      throw PostgrestError.notImplemented(
-          "limit, offset and order on writes (not implemented by the test kit)");
+      throw PostgrestError.notInKit("limit, offset and order on writes");
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.codebasechat.testing.internal;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,14 +46,12 @@ public final class Preferences {
    * @param postgrestMajor PostgREST 12 also accepts {@code params=single-object}
    */
   Preferences(List<String> headers, Predicate<String> timezones, int postgrestMajor) {
-    List<String> preferences = new ArrayList<>();
-    for (String header : headers) {
-      if (!header.isEmpty()) {
-        for (String raw : header.split(",", -1)) {
-          preferences.add(raw.strip());
-        }
-      }
-    }
+    List<String> preferences =
+        headers.stream()
+            .filter(header -> !header.isEmpty())
+            .flatMap(header -> Arrays.stream(header.split(",", -1)))
+            .map(String::strip)
+            .toList();
     // Only the first timezone= and the first max-affected= are read; the first decides whether
     // every timezone= counts.
     String timezone = firstValue(preferences, "timezone=");
@@ -64,9 +63,8 @@ public final class Preferences {
       String key = eq < 0 ? preference : preference.substring(0, eq);
       String value = eq < 0 ? "" : preference.substring(eq + 1);
       boolean valid =
-          eq < 0
-              ? false
-              : switch (key) {
+          eq >= 0
+              && switch (key) {
                 case "timezone" -> timezoneKnown;
                 case "max-affected" -> true; // never listed as invalid, readable or not
                 case "params" -> postgrestMajor < 13 && value.equals("single-object");

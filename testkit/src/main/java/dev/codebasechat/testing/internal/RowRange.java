@@ -40,22 +40,14 @@ record RowRange(long offset, @Nullable Long limit) {
 
   static RowRange of(ApiRequest query, @Nullable String rangeHeader, boolean get) {
     Long limit = integer(query.limit);
-    Bounds limitRange =
-        query.limit == null ? null : new Bounds(0, limit == null ? null : limit - 1);
-    Bounds offsetRange = null;
-    if (query.offset != null) {
-      Long offset = integer(query.offset);
-      offsetRange = new Bounds(offset == null ? 0 : offset, null);
-    }
-    Bounds requested = Bounds.ALL;
-    if (limitRange != null && offsetRange != null) {
-      long size = limitRange.upper() == null ? 0 : limitRange.upper() + 1;
-      requested = new Bounds(offsetRange.lower(), offsetRange.lower() + size - 1);
-    } else if (limitRange != null) {
-      requested = limitRange;
-    } else if (offsetRange != null) {
-      requested = offsetRange;
-    }
+    Long offset = integer(query.offset);
+    long lower = offset == null ? 0 : offset; // also when it is no integer
+    Bounds requested =
+        query.limit == null
+            ? new Bounds(lower, null)
+            : query.offset == null
+                ? new Bounds(0, limit == null ? null : limit - 1)
+                : new Bounds(lower, lower + (limit == null ? 0 : limit) - 1);
     Bounds header = get && rangeHeader != null ? header(rangeHeader) : Bounds.ALL;
     Bounds range = requested.limitZero() ? new Bounds(0, -1L) : header.intersect(requested);
     if (range.empty() && !requested.limitZero()) {
