@@ -32,6 +32,9 @@ public final class ApiRequest {
   /** One parameter of the query string; {@code value} null when it had no {@code =}. */
   public record Param(String key, @Nullable String value) {}
 
+  /** What Parsec expects where a field name should start. */
+  private static final String FIELD_NAME = "field name (* or [a..z0..9_$])";
+
   /** An aggregate in a select item: {@code count()} or {@code column.sum()} and the like. */
   private static final Pattern AGGREGATE =
       Pattern.compile("^([^:(]+:)?count\\(\\)|\\.(count|sum|avg|max|min)\\(\\)");
@@ -210,17 +213,7 @@ public final class ApiRequest {
       String name = fieldName(item);
       if (name.isEmpty()) {
         int failed = at + (item.length() - item.stripLeading().length());
-        throw PostgrestError.parse(
-            "\"failed to parse "
-                + what
-                + " parameter ("
-                + list
-                + ")\" (line 1, column "
-                + (failed + 1)
-                + ")",
-            "unexpected "
-                + (failed < list.length() ? "\"" + list.charAt(failed) + "\"" : "end of input")
-                + " expecting field name (* or [a..z0..9_$])");
+        throw parseError(what + " parameter", list, failed, unexpected(list, failed), FIELD_NAME);
       }
       names.add(name);
       if (!item.strip().equals(name) && !item.strip().startsWith("\"")) {
@@ -256,11 +249,7 @@ public final class ApiRequest {
   private static String treePath(String key) {
     String name = fieldName(key);
     if (name.isEmpty()) {
-      throw PostgrestError.parse(
-          "\"failed to parse tree path (" + key + ")\" (line 1, column 1)",
-          "unexpected "
-              + (key.isEmpty() ? "end of input" : "\"" + key.charAt(0) + "\"")
-              + " expecting field name (* or [a..z0..9_$])");
+      throw parseError("tree path", key, 0, unexpected(key, 0), FIELD_NAME);
     }
     return name;
   }
@@ -310,10 +299,7 @@ public final class ApiRequest {
    * {@code pOrder}: terms {@code column[.asc|.desc][.nullsfirst|.nullslast]} separated by commas,
    * with Parsec's errors: the column of the failure and the character it met.
    */
-  private static List<OrderTerm> parseOrder(@Nullable String order) {
-    if (order == null) {
-      return List.of();
-    }
+  private static List<OrderTerm> parseOrder(String order) {
     List<OrderTerm> terms = new ArrayList<>();
     int start = 0; // index of this term in order
     for (String raw : splitTopLevel(order)) {
@@ -324,12 +310,13 @@ public final class ApiRequest {
       String name = dot < 0 ? raw : raw.substring(0, dot);
       String column = unquote(name.strip());
       if (column.isEmpty() && !name.strip().startsWith("\"")) {
-        throw orderError(order, start, unexpected(order, start), "field name (* or [a..z0..9_$])");
+        throw parseError("order", order, start, unexpected(order, start), FIELD_NAME);
       }
       for (int i = 0; i < name.length() && !name.strip().startsWith("\""); i++) {
         char c = name.charAt(i);
         if (!identifierChar(c) && c != '-') {
-          throw orderError(
+          throw parseError(
+              "order",
               order,
               start + i,
               "'" + c + "'",
@@ -356,16 +343,22 @@ public final class ApiRequest {
       }
       if (at < end) {
         if (nullsFirst != null) {
-          throw orderError(order, at, "'" + order.charAt(at) + "'", "\",\" or end of input");
+          throw parseError(
+              "order", order, at, "'" + order.charAt(at) + "'", "\",\" or end of input");
         }
         if (order.charAt(at) != '.') {
-          throw orderError(
-              order, at, "'" + order.charAt(at) + "'", "delimiter (.), \",\" or end of input");
+          throw parseError(
+              "order",
+              order,
+              at,
+              "'" + order.charAt(at) + "'",
+              "delimiter (.), \",\" or end of input");
         }
         // Each modifier was tried after the '.': Parsec reports the first one's mismatch there.
         String expected = descending == null ? "asc" : "nullsfirst";
         int mismatch = at + 1 + FilterGrammar.commonPrefix(order.substring(at + 1, end), expected);
-        throw orderError(
+        throw parseError(
+            "order",
             order,
             at + 1,
             unexpected(order, Math.min(mismatch, end)),
@@ -379,18 +372,17 @@ public final class ApiRequest {
     return List.copyOf(terms);
   }
 
-  private static PostgrestError orderError(
-      String order, int index, String unexpected, String expecting) {
+  /** PGRST100 as Parsec words a failure to parse {@code what} ({@code text}) at {@code index}. */
+  private static PostgrestError parseError(
+      String what, String text, int index, String unexpected, String expecting) {
     return PostgrestError.parse(
-        "\"failed to parse order (" + order + ")\" (line 1, column " + (index + 1) + ")",
+        "\"failed to parse " + what + " (" + text + ")\" (line 1, column " + (index + 1) + ")",
         "unexpected " + unexpected + " expecting " + expecting);
   }
 
   /** What Parsec's {@code string} shows it met at {@code index}: the character, or the end. */
   private static String unexpected(String text, int index) {
-    return index < text.length() && text.charAt(index) != ','
-        ? "\"" + text.charAt(index) + "\""
-        : index < text.length() ? "\",\"" : "end of input";
+    return index < text.length() ? "\"" + text.charAt(index) + "\"" : "end of input";
   }
 
   /** Splits on commas outside double quotes. */

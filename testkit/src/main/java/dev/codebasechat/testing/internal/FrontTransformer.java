@@ -208,30 +208,18 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
   }
 
   private synchronized ResponseDefinitionBuilder outageAnswer(Outage outage) {
-    String retry = Long.toString(retryAfter.toSeconds());
     return switch (outage) {
       // Refused connections are made by stopping the server; a request that still got in
       // (it raced the stop) is reset instead.
       case CONNECTION_REFUSED, CONNECTION_RESET, NO_ANSWER -> fault(Fault.CONNECTION_RESET_BY_PEER);
       case EMPTY_RESPONSE -> fault(Fault.EMPTY_RESPONSE);
       case DATABASE_UNAVAILABLE ->
-          error(
-              PostgrestError.of(
-                      503,
-                      "PGRST000",
-                      "Database connection error. Retrying the connection.",
-                      "connection to server at \"db\" failed",
-                      null)
-                  .withHeader("Retry-After", retry));
+          retrying(
+              "PGRST000",
+              "Database connection error. Retrying the connection.",
+              "connection to server at \"db\" failed");
       case DATABASE_CLIENT_ERROR ->
-          error(
-              PostgrestError.of(
-                      503,
-                      "PGRST001",
-                      "Database client error. Retrying the connection.",
-                      null,
-                      null)
-                  .withHeader("Retry-After", retry));
+          retrying("PGRST001", "Database client error. Retrying the connection.", null);
       case POOL_TIMEOUT ->
           error(
               PostgrestError.of(
@@ -248,6 +236,14 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
               .withHeader("Content-Type", "text/plain; charset=utf-8")
               .withBody("error code: 520");
     };
+  }
+
+  /** PostgREST's 503 while it retries the database; synchronized as it reads {@code retryAfter}. */
+  private synchronized ResponseDefinitionBuilder retrying(
+      String code, String message, @Nullable String details) {
+    String retry = Long.toString(retryAfter.toSeconds());
+    return error(
+        PostgrestError.of(503, code, message, details, null).withHeader("Retry-After", retry));
   }
 
   private ResponseDefinitionBuilder error(PostgrestError error) {

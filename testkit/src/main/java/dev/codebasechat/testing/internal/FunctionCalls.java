@@ -52,7 +52,7 @@ final class FunctionCalls {
     if (method.equals("OPTIONS")) {
       // Found as a call without arguments: a function that needs some is not found.
       Schema.Routine routine = find(function, MediaTypes.Body.FORM, Json.MAPPER.createObjectNode());
-      return new Reply(200, allow(routine.volatileFunction()), null);
+      return Reply.options(routine.volatileFunction() ? "OPTIONS,POST" : "OPTIONS,GET,HEAD,POST");
     }
     ObjectNode arguments;
     Schema.Routine routine;
@@ -113,14 +113,6 @@ final class FunctionCalls {
         result, 200, headers, method.equals("HEAD") ? null : answer.write(result.rows(), one));
   }
 
-  private static Map<String, String> allow(boolean volatileFunction) {
-    return Map.of(
-        "Access-Control-Allow-Origin",
-        "*",
-        "Allow",
-        volatileFunction ? "OPTIONS,POST" : "OPTIONS,GET,HEAD,POST");
-  }
-
   /** The arguments as PostgREST's {@code getPayload} reads them for a call. */
   private ObjectNode arguments(Exchange x, MediaTypes.Body type, Named function) {
     byte[] body = x.request().body();
@@ -138,10 +130,7 @@ final class FunctionCalls {
       return read; // PostgREST names form fields by their own keys
     }
     // ?columns= names the arguments: others are dropped, a missing one is NULL.
-    ObjectNode named = Json.MAPPER.createObjectNode();
-    columns.forEach(
-        column -> named.set(column, read.has(column) ? read.get(column) : Json.MAPPER.nullNode()));
-    return named;
+    return Json.only(read, columns);
   }
 
   /** The JSON body; an empty one is an empty object. */

@@ -111,6 +111,15 @@ public final class Json {
     return names;
   }
 
+  /** {@code object}'s fields named in {@code names}, in that order; one it lacks is JSON null. */
+  static ObjectNode only(ObjectNode object, List<String> names) {
+    ObjectNode only = MAPPER.createObjectNode();
+    for (String name : names) {
+      only.set(name, object.has(name) ? object.get(name) : MAPPER.nullNode());
+    }
+    return only;
+  }
+
   /** {@code value} as compact JSON text. */
   public static String write(JsonNode value) {
     return write(MAPPER.writer(), value);

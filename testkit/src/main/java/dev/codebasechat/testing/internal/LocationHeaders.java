@@ -45,21 +45,14 @@ final class LocationHeaders {
         a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** The HTTP package's {@code urlEncode} of a string of bytes read as Latin-1 characters. */
+  /**
+   * The HTTP package's {@code urlEncode} of a string of bytes read as Latin-1 characters: it
+   * escapes what http-types does, but each byte above 0x7F is the character U+00XX, encoded in
+   * UTF-8 again.
+   */
   private static String urlEncode(String text) {
-    StringBuilder out = new StringBuilder();
-    for (byte raw : text.getBytes(StandardCharsets.UTF_8)) {
-      int b = raw & 0xff;
-      if ((b < 0x80 && Character.isLetterOrDigit(b)) || "-_.~".indexOf(b) >= 0) {
-        out.append((char) b);
-      } else if (b < 0x80) {
-        out.append(String.format("%%%02X", b));
-      } else {
-        // the character U+00XX, encoded in UTF-8 again
-        out.append(String.format("%%%02X%%%02X", 0xc0 | (b >> 6), 0x80 | (b & 0x3f)));
-      }
-    }
-    return out.toString();
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    return queryEncoded(new String(bytes, StandardCharsets.ISO_8859_1));
   }
 
   /**

@@ -1,6 +1,5 @@
 package dev.codebasechat.testing.internal;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +16,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class PostgrestError extends RuntimeException {
   private static final long serialVersionUID = 1L;
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int FROM_SQLSTATE = -1;
 
   private final int status;
@@ -116,7 +114,7 @@ public final class PostgrestError extends RuntimeException {
    */
   public Reply reply(boolean authed, int postgrestMajor) {
     if (gateway) {
-      ObjectNode body = JSON.createObjectNode().put("message", text).put("hint", hint);
+      ObjectNode body = Json.MAPPER.createObjectNode().put("message", text).put("hint", hint);
       return Reply.json(status, body.toString());
     }
     int answered = status == FROM_SQLSTATE ? statusOf(code, text, authed, postgrestMajor) : status;
@@ -124,7 +122,7 @@ public final class PostgrestError extends RuntimeException {
     if (postgrestMajor < 13 && code.equals("PGRST116")) {
       message = "JSON object requested, multiple (or no) rows returned";
     }
-    ObjectNode body = JSON.createObjectNode().put("code", code).put("details", details);
+    ObjectNode body = Json.MAPPER.createObjectNode().put("code", code).put("details", details);
     body.put("hint", hint).put("message", message);
     Reply reply = Reply.json(answered, body.toString());
     if (postgrestMajor >= 13) {

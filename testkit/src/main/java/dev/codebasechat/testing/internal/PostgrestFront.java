@@ -136,7 +136,7 @@ public final class PostgrestFront {
         new Exchange(
             request,
             who,
-            context(request, resource, prefer.get("timezone")),
+            context(request, method, resource, prefer.get("timezone")),
             query,
             prefer,
             RowRange.of(query, request.header("range"), method.equals("GET")),
@@ -148,13 +148,7 @@ public final class PostgrestFront {
         method.equals("POST") || method.equals("PATCH")
             ? Json.payload(request.body(), request.header("content-type"), method.equals("PATCH"))
             : null;
-    boolean typedColumns =
-        payload != null
-            && !(query.columns != null
-                ? query.columns.isEmpty()
-                : payload.isObject()
-                    ? payload.isEmpty()
-                    : payload.isEmpty() || payload.get(0).isEmpty());
+    boolean typedColumns = payload != null && !columns(query, payload).isEmpty();
     Schema.Table table = table(x, resource, method, typedColumns);
     if (table == null) {
       return Reply.json(404, "{}");
@@ -162,8 +156,7 @@ public final class PostgrestFront {
     if (method.equals("OPTIONS")) {
       // A table is insertable, updatable and deletable, and with a primary key PUT applies too.
       String allow = "OPTIONS,GET,HEAD,POST" + (table.primaryKey().isEmpty() ? "" : ",PUT");
-      return new Reply(
-          200, Map.of("Access-Control-Allow-Origin", "*", "Allow", allow + ",PATCH,DELETE"), null);
+      return Reply.options(allow + ",PATCH,DELETE");
     }
     return switch (method) {
       case "GET", "HEAD" -> read(x, table, method.equals("HEAD"));
@@ -211,19 +204,17 @@ public final class PostgrestFront {
             : "Perhaps you meant the table '" + x.schema() + "." + closest + "'");
   }
 
+  /** The request as the backend's settings hold it; {@code method} in upper case. */
   private static Backend.Context context(
-      Request request, String resource, @Nullable String timezone) {
+      Request request, String method, String resource, @Nullable String timezone) {
     ObjectNode headers = Json.MAPPER.createObjectNode();
-    request
-        .headers()
-        .forEach(
-            (name, values) -> {
-              if (!name.equals("apikey") && !values.isEmpty()) {
-                headers.put(name, values.get(0));
-              }
-            });
-    return new Backend.Context(
-        request.method().toUpperCase(Locale.ROOT), "/" + resource, headers.toString(), timezone);
+    for (Map.Entry<String, List<String>> header : request.headers().entrySet()) {
+      List<String> values = header.getValue();
+      if (!header.getKey().equals("apikey") && !values.isEmpty()) {
+        headers.put(header.getKey(), values.get(0));
+      }
+    }
+    return new Backend.Context(method, "/" + resource, headers.toString(), timezone);
   }
 
   /**
@@ -269,15 +260,15 @@ public final class PostgrestFront {
                 table, x.query(), lower, limit, x.prefer().counts(), answer.singular()));
     long upper = lower + result.count() - 1;
     Long total = result.total();
-    int status = 200;
+    boolean unsatisfiable = total != null && lower > total;
     Map<String, String> headers = new LinkedHashMap<>();
-    if (total != null && lower > total) {
+    headers.put(
+        "Content-Range", unsatisfiable ? "*/" + total : Exchange.contentRange(lower, upper, total));
+    headers.put("Content-Location", LocationHeaders.contentLocation(x.query().parameters(), table));
+    x.putMedia(headers, answer);
+    x.putApplied(headers, List.of("count", "handling", "timezone"));
+    if (unsatisfiable) {
       // An answer PostgREST builds as a response, not as an error: no Proxy-Status.
-      headers.put("Content-Range", "*/" + total);
-      headers.put(
-          "Content-Location", LocationHeaders.contentLocation(x.query().parameters(), table));
-      x.putMedia(headers, answer);
-      x.putApplied(headers, List.of("count", "handling", "timezone"));
       ObjectNode error = Json.MAPPER.createObjectNode().put("code", "PGRST103");
       error.put(
           "details",
@@ -285,13 +276,7 @@ public final class PostgrestFront {
       error.putNull("hint").put("message", "Requested range not satisfiable");
       return new Reply(416, headers, head ? null : Json.write(error));
     }
-    if (total != null && 1 + upper - lower < total) {
-      status = 206;
-    }
-    headers.put("Content-Range", Exchange.contentRange(lower, upper, total));
-    headers.put("Content-Location", LocationHeaders.contentLocation(x.query().parameters(), table));
-    x.putMedia(headers, answer);
-    x.putApplied(headers, List.of("count", "handling", "timezone"));
+    int status = total != null && 1 + upper - lower < total ? 206 : 200;
     return Exchange.respond(
         result, status, headers, head ? null : answer.write(result.rows(), answer.singular()));
   }
@@ -299,24 +284,14 @@ public final class PostgrestFront {
   private Reply insert(Exchange x, Schema.Table table, JsonNode payload) {
     ApiRequest query = x.query();
     Preferences prefer = x.prefer();
-    refuseRangeOnWrites(query);
-    query.refuseAggregates();
-    prefer.refuseInvalidWhenStrict(); // on writes before negotiation, as PostgREST plans them
-    MediaTypes.Answer answer = x.answer();
+    MediaTypes.Answer answer = writeAnswer(x);
     boolean headersOnly = "headers-only".equals(prefer.get("return"));
     if (prefer.get("missing") != null
         || (headersOnly && !query.select.equals(ApiRequest.SELECT_ALL))) {
       throw PostgrestError.notInKit(
           "Prefer: missing= on inserts, and return=headers-only with select=");
     }
-    List<String> columns;
-    if (query.columns != null) {
-      columns = query.columns;
-    } else if (payload.isObject()) {
-      columns = Json.fieldNames(payload);
-    } else {
-      columns = payload.isEmpty() ? List.of() : Json.fieldNames(payload.get(0));
-    }
+    List<String> columns = columns(query, payload);
     requireColumns(table, columns);
     String resolution = prefer.get("resolution");
     List<String> conflict = query.onConflict != null ? query.onConflict : table.primaryKey();
@@ -350,21 +325,13 @@ public final class PostgrestFront {
   }
 
   private Reply update(Exchange x, Schema.Table table, ObjectNode body) {
-    refuseRangeOnWrites(x.query());
-    x.query().refuseAggregates();
-    x.prefer().refuseInvalidWhenStrict();
-    MediaTypes.Answer answer = x.answer();
-    ObjectNode payload = body;
-    if (x.query().columns != null && x.prefer().get("missing") != null) {
+    MediaTypes.Answer answer = writeAnswer(x);
+    List<String> columns = x.query().columns;
+    if (columns != null && x.prefer().get("missing") != null) {
       throw PostgrestError.notInKit("Prefer: missing= with ?columns= on PATCH");
     }
-    if (x.query().columns != null) {
-      // ?columns= names what is set: other keys are ignored, a missing one sets NULL.
-      payload = Json.MAPPER.createObjectNode();
-      for (String column : x.query().columns) {
-        payload.set(column, body.has(column) ? body.get(column) : Json.MAPPER.nullNode());
-      }
-    }
+    // ?columns= names what is set: other keys are ignored, a missing one sets NULL.
+    ObjectNode payload = columns == null ? body : Json.only(body, columns);
     requireColumns(table, Json.fieldNames(payload));
     requireWhere(x.query(), "UPDATE");
     Result result =
@@ -382,10 +349,7 @@ public final class PostgrestFront {
   }
 
   private Reply delete(Exchange x, Schema.Table table) {
-    refuseRangeOnWrites(x.query());
-    x.query().refuseAggregates();
-    x.prefer().refuseInvalidWhenStrict();
-    MediaTypes.Answer answer = x.answer();
+    MediaTypes.Answer answer = writeAnswer(x);
     requireWhere(x.query(), "DELETE");
     Result result =
         run(
@@ -426,10 +390,26 @@ public final class PostgrestFront {
         result, status, headers, answer.write(result.rows(), answer.singular()));
   }
 
-  private static void refuseRangeOnWrites(ApiRequest query) {
+  /** A write's negotiated answer, after the refusals PostgREST's plan of a write makes first. */
+  private static MediaTypes.Answer writeAnswer(Exchange x) {
+    ApiRequest query = x.query();
     if (query.paged() || !query.order.isEmpty()) {
       throw PostgrestError.notInKit("limit, offset and order on writes");
     }
+    query.refuseAggregates();
+    x.prefer().refuseInvalidWhenStrict(); // before negotiation, as PostgREST plans writes
+    return x.answer();
+  }
+
+  /** The columns a write names: {@code ?columns=}, else the keys of its body's (first) object. */
+  private static List<String> columns(ApiRequest query, JsonNode payload) {
+    if (query.columns != null) {
+      return query.columns;
+    }
+    if (payload.isObject()) {
+      return Json.fieldNames(payload);
+    }
+    return payload.isEmpty() ? List.of() : Json.fieldNames(payload.get(0));
   }
 
   /**

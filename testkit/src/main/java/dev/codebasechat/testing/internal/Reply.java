@@ -21,6 +21,11 @@ public record Reply(int status, Map<String, String> headers, @Nullable String bo
     return new Reply(status, Map.of("Content-Type", JSON), body);
   }
 
+  /** The answer to OPTIONS: the methods {@code allow}ed, to any origin. */
+  static Reply options(String allow) {
+    return new Reply(200, Map.of("Access-Control-Allow-Origin", "*", "Allow", allow), null);
+  }
+
   public Reply withHeader(String name, String value) {
     Map<String, String> more = new LinkedHashMap<>(headers);
     more.put(name, value);

@@ -57,12 +57,8 @@ public record Schema(
       String name, List<Parameter> parameters, Returns returns, boolean volatileFunction) {
     /** Whether a call with exactly the arguments {@code given} fits it. */
     public boolean accepts(Set<String> given) {
-      for (Parameter p : parameters) {
-        if (!p.hasDefault() && !given.contains(p.name())) {
-          return false;
-        }
-      }
-      return parameters.stream().map(Parameter::name).toList().containsAll(given);
+      return parameters.stream().allMatch(p -> p.hasDefault() || given.contains(p.name()))
+          && parameters.stream().map(Parameter::name).toList().containsAll(given);
     }
   }
 
