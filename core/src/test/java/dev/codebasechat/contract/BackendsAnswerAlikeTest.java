@@ -338,6 +338,13 @@ class BackendsAnswerAlikeTest {
             get(As.ALICE_TOKEN, repos + "&order=session_id&repo=is.NULLx&message_count=in.(1)x"),
             get(As.ALICE_TOKEN, byOne)
                 .with("Accept", "application/vnd.pgrst.object+json;nulls=stripped"),
+            send(
+                As.ALICE_TOKEN,
+                "PATCH",
+                byOne,
+                "{\"metadata\":{\"a\":null,\"b\":{\"c\":null,\"d\":1},\"e\":[null,{\"f\":null}]}}"),
+            get(As.ALICE_TOKEN, byOne + "&select=metadata")
+                .with("Accept", "application/vnd.pgrst.array+json;nulls=stripped"),
             get(As.ALICE_TOKEN, repos + "&order=session_id").with("Prefer", "timezone=UTC"),
             get(As.ALICE_TOKEN, repos + "&order=session_id").with("Prefer", "timezone=Factory"),
             get(As.ALICE_TOKEN, repos + "&order=session_id").with("Prefer", "timezone=GMT-0"),

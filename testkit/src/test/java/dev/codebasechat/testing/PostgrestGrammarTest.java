@@ -646,6 +646,21 @@ class PostgrestGrammarTest {
   }
 
   @Test
+  void accept_nullsStripped_dropsNullMembersAtEveryDepthButKeepsNullsInArrays() throws IOException {
+    patch(
+        BY_SESSION,
+        "{\"metadata\":{\"a\":null,\"b\":{\"c\":null,\"d\":1},\"e\":[null,{\"f\":null}]}}");
+
+    Answer answer =
+        get(
+            BY_SESSION + "&select=metadata",
+            "Accept",
+            "application/vnd.pgrst.object+json;nulls=stripped");
+
+    assertThat(answer.body()).isEqualTo("{\"metadata\":{\"b\":{\"d\":1},\"e\":[null,{}]}}");
+  }
+
+  @Test
   void accept_nothingAnswerable_is406ListingWhatWasAsked() throws IOException {
     Answer answer = get(IDS, "Accept", "text/html;q=0.9, Application/XML");
 
