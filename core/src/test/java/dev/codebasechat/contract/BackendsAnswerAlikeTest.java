@@ -7,10 +7,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.SupabaseTestServer;
 import dev.codebasechat.testing.SupabaseUnderTest;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -112,6 +119,10 @@ class BackendsAnswerAlikeTest {
     FORGED_ALICE(s -> auth(s.apiKey(), s.forgedTokenFor(ALICE))),
     NO_SUB(s -> auth(s.apiKey(), s.tokenWithRole(null, "authenticated"))),
     UNKNOWN_ROLE(s -> auth(s.apiKey(), s.tokenWithRole(ALICE, "superhero"))),
+    OWNER_ROLE(s -> auth(s.apiKey(), s.tokenWithRole(ALICE, "postgres"))),
+    AUTHENTICATOR_ROLE(s -> auth(s.apiKey(), s.tokenWithRole(ALICE, "authenticator"))),
+    ALICE_SUB_WITHOUT_HYPHENS(s -> auth(s.apiKey(), signed(s, ALICE.toString().replace("-", "")))),
+    EMPTY_SUB(s -> auth(s.apiKey(), signed(s, ""))),
     NO_API_KEY(s -> auth(null, s.tokenFor(ALICE))),
     WRONG_API_KEY(s -> auth("sb_publishable_notTheProjects", s.tokenFor(ALICE)));
 
@@ -119,6 +130,23 @@ class BackendsAnswerAlikeTest {
 
     As(Function<SupabaseUnderTest, Map<String, String>> headers) {
       this.headers = headers;
+    }
+  }
+
+  /** An authenticated token with this {@code sub}, signed with the project's JWT secret. */
+  private static String signed(SupabaseUnderTest supabase, String sub) {
+    try {
+      JWTClaimsSet claims =
+          new JWTClaimsSet.Builder()
+              .subject(sub)
+              .claim("role", "authenticated")
+              .expirationTime(new java.util.Date(4_102_444_800_000L))
+              .build();
+      SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+      jwt.sign(new MACSigner(supabase.jwtSecret().getBytes(StandardCharsets.UTF_8)));
+      return jwt.serialize();
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -668,6 +696,40 @@ class BackendsAnswerAlikeTest {
             get(
                 As.ALICE_TOKEN,
                 TABLE + "?select=session_id,conversation_history&order=session_id")),
+        scenario(
+            "owners and ids: the update trigger, the column grants, roles and subs",
+            get(As.EMPTY_SUB, TABLE + "?select=session_id"),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(THREE, "m1")),
+            send(
+                    As.ALICE_TOKEN,
+                    "PATCH",
+                    byOne + "&select=session_id,user_id,repo",
+                    "{\"session_id\":\"" + ONE + "\",\"user_id\":\"" + ALICE + "\",\"repo\":\"k\"}")
+                .with("Prefer", "return=representation"),
+            send(As.BOB_TOKEN, "PATCH", byOne, "{\"user_id\":\"" + BOB + "\"}"),
+            send(As.ALICE_TOKEN, "PATCH", byOne, "{\"user_id\":\"" + BOB + "\"}"),
+            send(As.ALICE_TOKEN, "PATCH", byOne, "{\"session_id\":\"" + TWO + "\"}"),
+            send(As.ALICE_TOKEN, "PATCH", byOne, "{\"user_id\":\"not-a-uuid\"}"),
+            send(As.ALICE_TOKEN, "PATCH", byOne, "{\"version\":5}"),
+            asService(
+                    "PATCH", byOne + "&select=session_id,user_id", "{\"user_id\":\"" + BOB + "\"}")
+                .with("Prefer", "return=representation"),
+            get(As.BOB_TOKEN, full),
+            get(As.ALICE_TOKEN, TABLE + "?select=session_id"),
+            asService(
+                    "PATCH",
+                    byOne + "&select=session_id,user_id",
+                    "{\"session_id\":\"" + TWO + "\"}")
+                .with("Prefer", "return=representation"),
+            asService("PATCH", byTwo, "{\"session_id\":\"" + THREE + "\"}"),
+            asService("PATCH", byTwo, "{\"session_id\":\"not an id\"}"),
+            get(As.ALICE_SUB_WITHOUT_HYPHENS, TABLE + "?select=session_id"),
+            get(As.EMPTY_SUB, TABLE + "?select=session_id"),
+            get(As.OWNER_ROLE, TABLE),
+            get(As.AUTHENTICATOR_ROLE, TABLE),
+            rpc(As.AUTHENTICATOR_ROLE, "append_chat_messages", append(ONE, "m2")),
+            rpc(As.OWNER_ROLE, "append_chat_messages", append(ONE, "m2"))),
         scenario(
             "broken constraints as a role that bypasses RLS sees them, with the row",
             // Alice's token makes her a user of auth.users, whom user_id references.

@@ -38,6 +38,7 @@ class FakeSupabaseServiceKeyTest {
   private static final String STORE = "store_chat_session_for";
   private static final String APPEND = "append_chat_messages";
   private static final String APPEND_FOR = "append_chat_messages_for";
+  private static final String OTHER = "chat-1737201600000-bobsown1";
 
   @RegisterExtension static final FakeSupabase fake = FakeSupabase.create();
 
@@ -240,6 +241,73 @@ class FakeSupabaseServiceKeyTest {
 
     assertThat(answer.body()).isEqualTo("[]");
     assertThat(fake.session(SESSION).orElseThrow().repo()).isNull();
+  }
+
+  @Test
+  void patch_ofTheOwnerAsServiceRole_movesTheSessionAndItsMessagesToTheNewOwner()
+      throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1");
+
+    Answer answer =
+        calls.patch(
+            fake.serviceKey(),
+            TABLE + "?session_id=eq." + SESSION,
+            "{\"user_id\":\"" + BOB.toString().toUpperCase(java.util.Locale.ROOT) + "\"}");
+
+    assertThat(answer.status()).isEqualTo(204);
+    FakeSession row = fake.session(SESSION).orElseThrow();
+    assertThat(row.userId()).isEqualTo(BOB);
+    assertThat(row.messageIds()).containsExactly("m1");
+    assertThat(calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id").body())
+        .isEqualTo("[]");
+  }
+
+  @Test
+  void patch_ofTheSessionIdAsServiceRole_renamesTheSession() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1");
+    String renamed = "chat-1737201600000-renamed1";
+
+    Answer answer =
+        calls.patch(
+            fake.serviceKey(),
+            TABLE + "?session_id=eq." + SESSION,
+            "{\"session_id\":\"" + renamed + "\"}");
+
+    assertThat(answer.status()).isEqualTo(204);
+    assertThat(fake.session(SESSION)).isEmpty();
+    assertThat(fake.session(renamed).orElseThrow().messageIds()).containsExactly("m1");
+  }
+
+  @Test
+  void patch_ofTheSessionIdOntoATakenOne_is409AndChangesNothing() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1");
+    fake.seedSession(BOB, OTHER, "b1");
+
+    Answer answer =
+        calls.patch(
+            fake.serviceKey(),
+            TABLE + "?session_id=eq." + SESSION,
+            "{\"session_id\":\"" + OTHER + "\"}");
+
+    assertThat(answer.status()).isEqualTo(409);
+    assertThat(answer.json().path("code").asText()).isEqualTo("23505");
+    assertThat(answer.json().path("details").asText())
+        .isEqualTo("Key (session_id)=(" + OTHER + ") already exists.");
+    assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactly("m1");
+    assertThat(fake.session(OTHER).orElseThrow().messageIds()).containsExactly("b1");
+  }
+
+  @Test
+  void patch_ofAColumnTheTriggersKeepAsServiceRole_is400Pgrst127() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1");
+
+    Answer answer =
+        calls.patch(
+            fake.serviceKey(), TABLE + "?session_id=eq." + SESSION, "{\"message_count\":5}");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().path("code").asText()).isEqualTo("PGRST127");
+    assertThat(fake.session(SESSION).orElseThrow().messageCount()).isEqualTo(1);
   }
 
   @Test

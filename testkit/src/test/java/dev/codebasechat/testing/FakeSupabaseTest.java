@@ -10,6 +10,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import dev.codebasechat.testing.RestCalls.Answer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -123,11 +129,47 @@ class FakeSupabaseTest {
 
   @Test
   void get_tokenWithUnknownRole_is401RoleDoesNotExist() throws IOException {
-    Answer answer = calls.get(fake.tokenWithRole(ALICE, "postgres"), BY_SESSION);
+    Answer answer = calls.get(fake.tokenWithRole(ALICE, "superhero"), BY_SESSION);
 
     assertThat(answer.status()).isEqualTo(401);
     assertThat(answer.json().get("code").asText()).isEqualTo("22023");
-    assertThat(answer.json().get("message").asText()).isEqualTo("role \"postgres\" does not exist");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("role \"superhero\" does not exist");
+  }
+
+  @Test
+  void get_tokenWithTheDatabaseOwnersRole_is403PermissionDeniedToSetRole() throws IOException {
+    Answer answer = calls.get(fake.tokenWithRole(ALICE, "postgres"), BY_SESSION);
+
+    assertThat(answer.status()).isEqualTo(403);
+    assertThat(answer.json().get("code").asText()).isEqualTo("42501");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("permission denied to set role \"postgres\"");
+  }
+
+  @Test
+  void get_tokenWithRoleAuthenticator_is403PermissionDeniedForTheTable() throws IOException {
+    fake.seedSession(ALICE, SESSION, "m1");
+
+    Answer answer = calls.get(fake.tokenWithRole(ALICE, "authenticator"), BY_SESSION);
+
+    assertThat(answer.status()).isEqualTo(403);
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("permission denied for table codebase_chat_sessions");
+  }
+
+  @Test
+  void rpc_withRoleAuthenticator_is403PermissionDeniedForTheFunction() throws IOException {
+    Answer answer =
+        calls.rpc(
+            fake.tokenWithRole(ALICE, "authenticator"),
+            "append_chat_messages",
+            FakeFixtures.appendBody(SESSION, "m1"));
+
+    assertThat(answer.status()).isEqualTo(403);
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("permission denied for function append_chat_messages");
+    assertThat(fake.session(SESSION)).isEmpty();
   }
 
   @Test
@@ -719,7 +761,82 @@ class FakeSupabaseTest {
     assertThat(answer.status()).isEqualTo(403);
     assertThat(answer.json().get("code").asText()).isEqualTo("42501");
     assertThat(answer.json().get("message").asText())
-        .isEqualTo("permission denied for table codebase_chat_sessions");
+        .isEqualTo("user_id and session_id of a chat session cannot be changed");
     assertThat(fake.session(SESSION).orElseThrow().userId()).isEqualTo(ALICE);
+  }
+
+  @Test
+  void patch_aColumnOutsideTheUsersGrant_is403PermissionDeniedForTheTable() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+
+    Answer answer =
+        calls.patch(fake.tokenFor(ALICE), TABLE + "?session_id=eq." + SESSION, "{\"version\":9}");
+
+    assertThat(answer.status()).isEqualTo(403);
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("permission denied for table codebase_chat_sessions");
+    assertThat(fake.session(SESSION).orElseThrow().version()).isZero();
+  }
+
+  @Test
+  void patch_namingTheRowsOwnIdAndOwner_updatesTheRow() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+
+    Answer answer =
+        calls.patch(
+            fake.tokenFor(ALICE),
+            TABLE + "?session_id=eq." + SESSION + "&select=repo",
+            "{\"session_id\":\""
+                + SESSION
+                + "\",\"user_id\":\""
+                + ALICE
+                + "\",\"repo\":\"acme/app\"}",
+            "Prefer",
+            "return=representation");
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("[{\"repo\":\"acme/app\"}]");
+  }
+
+  @Test
+  void patch_ofAnotherUsersRowNamingAnOwner_reachesNoRow() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+
+    Answer answer =
+        calls.patch(
+            fake.tokenFor(BOB),
+            TABLE + "?session_id=eq." + SESSION,
+            "{\"user_id\":\"" + BOB + "\"}");
+
+    assertThat(answer.status()).isEqualTo(204);
+    assertThat(fake.session(SESSION).orElseThrow().userId()).isEqualTo(ALICE);
+  }
+
+  @Test
+  void get_withASubWithoutHyphens_readsAsThatUser() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+    String sub = ALICE.toString().replace("-", "").toUpperCase(java.util.Locale.ROOT);
+
+    Answer answer = calls.get(signedWithSub(sub), TABLE + "?select=session_id");
+
+    assertThat(answer.body()).isEqualTo("[{\"session_id\":\"" + SESSION + "\"}]");
+  }
+
+  /** An authenticated user's token with this {@code sub}, signed with the project's secret. */
+  private static String signedWithSub(String sub) {
+    try {
+      SignedJWT jwt =
+          new SignedJWT(
+              new JWSHeader(JWSAlgorithm.HS256),
+              new JWTClaimsSet.Builder()
+                  .subject(sub)
+                  .claim("role", "authenticated")
+                  .expirationTime(new java.util.Date(4_102_444_800_000L))
+                  .build());
+      jwt.sign(new MACSigner(fake.jwtSecret().getBytes(StandardCharsets.UTF_8)));
+      return jwt.serialize();
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

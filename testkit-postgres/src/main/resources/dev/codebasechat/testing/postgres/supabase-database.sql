@@ -1,6 +1,7 @@
 -- Per-database part of the Supabase bootstrap (reference/postgrest.md §3.3, §3.8): the auth schema
--- with auth.users and the helper functions as Supabase Auth defines them, and the schema grants of
--- the Supabase image. Run by a superuser in a new database.
+-- with auth.users and the helper functions as Supabase Auth defines them (its migration
+-- 20240624145325_recreate_auth_functions: a "sub" of "" is cast to uuid and fails), and the schema
+-- grants of the Supabase image. Run by a superuser in a new database.
 create schema auth;
 create schema extensions;
 grant usage on schema auth, extensions, public to anon, authenticated, service_role;
@@ -16,11 +17,9 @@ create function auth.uid() returns uuid
 language sql stable
 set search_path = ''
 as $$
-  select nullif(
-    coalesce(
-      nullif(current_setting('request.jwt.claim.sub', true), ''),
-      (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
-    ), ''
+  select coalesce(
+    nullif(current_setting('request.jwt.claim.sub', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
   )::uuid
 $$;
 

@@ -59,9 +59,7 @@ final class ChatFunctions {
           "the fake answers " + Session.HISTORY + " only as the computed field of a row");
     }
     boolean allowed =
-        SERVICE_FUNCTIONS.contains(function)
-            ? caller.bypassesRls()
-            : !caller.anonymous() && !caller.bypassesRls();
+        SERVICE_FUNCTIONS.contains(function) ? caller.bypassesRls() : caller.authenticated();
     if (!allowed) {
       throw SqlErrors.permissionDenied("function " + function);
     }

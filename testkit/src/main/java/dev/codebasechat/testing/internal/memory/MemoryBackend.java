@@ -28,24 +28,48 @@ import org.jspecify.annotations.Nullable;
  * The in-memory backend: the table {@code public.codebase_chat_sessions} (with its computed field
  * {@code conversation_history}) and the migrations' public functions, their rules taken from the
  * {@code schema} module ({@link SessionTableRules}, {@code PgTimestamp}), their grants and Row
- * Level Security as the migrations set them: {@code anon} has no privilege at all; {@code
- * authenticated} sees, updates, clears, deletes and appends to its own rows only, may INSERT and
- * UPDATE only the session's fields, and executes the functions but the two operator functions;
- * {@code service_role} sees every row and executes only {@code store_chat_session_for} and {@code
- * append_chat_messages_for}. Statements it has no answer for (other operators, casts, upserts,
- * several rows at once, the computed field in a filter or an order, times relative to now) are
- * PGRST127 saying so, never something plausible. Thread-safe: each statement is atomic, as one SQL
- * statement is.
+ * Level Security as the migrations set them: {@code anon} and {@code authenticator} have no
+ * privilege at all; {@code authenticated} sees, updates, clears, deletes and appends to its own
+ * rows only, may INSERT and UPDATE only {@code session_id}, {@code user_id} and the session's
+ * fields (the update trigger refuses a change of the first two), and executes the functions but the
+ * two operator functions; {@code service_role} sees every row, may change its owner and its id, and
+ * executes only {@code store_chat_session_for} and {@code append_chat_messages_for}. Statements it
+ * has no answer for (other operators, casts, upserts, several rows at once, the computed field in a
+ * filter or an order, times relative to now, service_role's updates of the columns the triggers
+ * keep) are PGRST127 saying so, never something plausible. Thread-safe: each statement is atomic,
+ * as one SQL statement is.
  */
 public final class MemoryBackend implements Backend {
 
   private static final String TABLE = SqlErrors.TABLE;
 
-  /** Columns an INSERT by {@code authenticated} may set (its column grant). */
-  private static final Set<String> INSERTABLE =
+  /** Columns an INSERT or UPDATE by {@code authenticated} may set (its column grants). */
+  private static final Set<String> GRANTED =
       Set.of("session_id", "user_id", "repo", "current_file", "context_cache", "metadata");
 
-  private static final Set<String> ROLES = Set.of("anon", "authenticated", "service_role");
+  /** The roles a request may switch to: authenticator's grants, and authenticator itself. */
+  private static final Set<String> ROLES =
+      Set.of("anon", "authenticated", "service_role", "authenticator");
+
+  /**
+   * Roles of the database that authenticator is not granted (the owner and the predefined roles of
+   * PostgreSQL 15): switching to one is refused.
+   */
+  private static final Set<String> UNGRANTED_ROLES =
+      Set.of(
+          "postgres",
+          "pg_database_owner",
+          "pg_read_all_data",
+          "pg_write_all_data",
+          "pg_monitor",
+          "pg_read_all_settings",
+          "pg_read_all_stats",
+          "pg_stat_scan_tables",
+          "pg_read_server_files",
+          "pg_write_server_files",
+          "pg_execute_server_program",
+          "pg_signal_backend",
+          "pg_checkpoint");
 
   private final SessionTable table;
   private final ChatFunctions functions;
@@ -111,7 +135,7 @@ public final class MemoryBackend implements Backend {
       return Result.of(
           List.of(functions.call(call.routine().name(), caller, call.arguments())), null);
     }
-    if (caller.anonymous()) {
+    if (!caller.authenticated() && !caller.bypassesRls()) {
       throw SqlErrors.permissionDenied("table " + TABLE);
     }
     // A write that returns nothing selects nothing: its select is not even read.
@@ -128,7 +152,7 @@ public final class MemoryBackend implements Backend {
       return read(read, caller, where, select, history);
     }
     if (statement instanceof Statement.Update update) {
-      ObjectNode changes = changes(update.payload());
+      ObjectNode changes = changes(update.payload(), caller);
       boolean representation = update.representation();
       if (changes.isEmpty()) {
         // UPDATE … SET with nothing to set is not SQL: PostgREST selects no rows instead.
@@ -140,6 +164,10 @@ public final class MemoryBackend implements Backend {
           rows -> {
             if (rows > 0) {
               SqlErrors.refuseNul(changes);
+              UUID owner = ChatFunctions.uuidArgument(changes, "user_id");
+              if (owner != null) {
+                changes.put("user_id", owner.toString());
+              }
             }
             singular.accept(rows);
           };
@@ -162,21 +190,21 @@ public final class MemoryBackend implements Backend {
     return written(List.of(insert(insert, caller, history)), insert.representation(), select);
   }
 
-  /** Who the statement runs as; PostgreSQL refuses a role it does not have, and a non-UUID sub. */
+  /**
+   * Who the statement runs as; PostgreSQL refuses a role it does not have or authenticator may not
+   * become, and a sub that uuid_in does not read.
+   */
   private static Caller caller(Identity who) {
+    if (UNGRANTED_ROLES.contains(who.role())) {
+      throw PostgrestError.sql("42501", "permission denied to set role \"" + who.role() + "\"");
+    }
     if (!ROLES.contains(who.role())) {
       throw PostgrestError.sql("22023", "role \"" + who.role() + "\" does not exist");
     }
     String sub = who.sub();
-    if (sub == null) {
-      return new Caller(who.role(), null);
-    }
-    try {
-      return new Caller(who.role(), UUID.fromString(sub));
-    } catch (IllegalArgumentException e) {
-      // auth.uid() casts sub to uuid: a non-UUID sub fails every statement that reads it.
-      throw SqlErrors.invalidText("uuid", sub);
-    }
+    // auth.uid() casts sub to uuid: a sub uuid_in does not read fails every statement.
+    return new Caller(
+        who.role(), sub == null ? null : UUID.fromString(ColumnType.UUID.canonical(sub)));
   }
 
   private Result read(
@@ -220,7 +248,7 @@ public final class MemoryBackend implements Backend {
       throw SqlErrors.unsupported("the fake inserts one row (a JSON object) per request");
     }
     for (String column : insert.columns()) {
-      if (!caller.bypassesRls() && !INSERTABLE.contains(column)) {
+      if (!caller.bypassesRls() && !GRANTED.contains(column)) {
         throw SqlErrors.permissionDenied("table " + TABLE);
       }
     }
@@ -233,29 +261,22 @@ public final class MemoryBackend implements Backend {
       throw PostgrestError.sql(
           "42501", "new row violates row-level security policy for table \"" + TABLE + "\"");
     }
-    ObjectNode inserted = table.insert(owner, row, history, caller.bypassesRls());
-    if (inserted == null) {
-      throw PostgrestError.sql(
-          "23505",
-          "duplicate key value violates unique constraint \"codebase_chat_sessions_session_id_key\"",
-          caller.bypassesRls()
-              ? "Key (session_id)=(" + row.get("session_id").asText() + ") already exists."
-              : null,
-          null);
-    }
-    return inserted;
+    return table.insert(owner, row, history, caller.bypassesRls());
   }
 
   /**
    * The changes of a PATCH, checked against the column grants and read into the columns' types; the
    * table's constraints are checked on each row the update reaches.
    */
-  private static ObjectNode changes(ObjectNode payload) {
+  private static ObjectNode changes(ObjectNode payload, Caller caller) {
     List<String> columns = Json.fieldNames(payload);
     for (String column : columns) {
-      // authenticated's column grant for UPDATE, held to by service_role here too.
-      if (!SessionTableRules.CONTEXT_COLUMNS.contains(column)) {
-        throw SqlErrors.permissionDenied("table " + TABLE);
+      if (!GRANTED.contains(column)) {
+        if (!caller.bypassesRls()) {
+          throw SqlErrors.permissionDenied("table " + TABLE);
+        }
+        // service_role holds every column, but the fake keeps the triggers' columns to itself.
+        throw SqlErrors.unsupported("the fake updates only the columns " + GRANTED);
       }
     }
     return typed(payload, columns);

@@ -54,9 +54,10 @@ final class SessionTable {
   }
 
   /**
-   * Sets {@code changes} on every visible row that passes {@code where}, each row then checked
-   * against the table's constraints. {@code checkCount} sees the number of such rows first; an
-   * exception it or a check throws aborts the update with nothing changed.
+   * Sets {@code changes} on every visible row that passes {@code where}, each row then through the
+   * update trigger (only a role that bypasses RLS may change {@code user_id} or {@code session_id})
+   * and the table's constraints, the unique session id last. {@code checkCount} sees the number of
+   * such rows first; an exception it or a check throws aborts the update with nothing changed.
    */
   synchronized List<ObjectNode> update(
       Caller caller,
@@ -66,30 +67,47 @@ final class SessionTable {
       boolean withHistory) {
     List<Session> targets = visible(caller, where);
     checkCount.accept(targets.size());
-    List<Session> updated = new ArrayList<>();
+    Map<String, Session> updated = new LinkedHashMap<>();
+    Set<String> taken = new HashSet<>(sessionsById.keySet());
     for (Session session : targets) {
       Session working = session.copy();
       ObjectNode before = working.fields();
       working.row.setAll(changes.deepCopy());
+      boolean rekeyed =
+          !Objects.equals(session.row.get("user_id"), working.row.get("user_id"))
+              || !Objects.equals(session.row.get("session_id"), working.row.get("session_id"));
+      if (rekeyed && !caller.bypassesRls()) {
+        throw PostgrestError.sql(
+            "42501", "user_id and session_id of a chat session cannot be changed");
+      }
       working.touch(now(), before);
       working.checkNotNull(caller.bypassesRls());
       working.check(caller.bypassesRls());
-      updated.add(working);
+      String oldId = session.row.get("session_id").asText();
+      String newId = working.row.get("session_id").asText();
+      if (!newId.equals(oldId) && !taken.add(newId)) {
+        throw SqlErrors.duplicateSessionId(newId, caller.bypassesRls());
+      }
+      updated.put(oldId, working);
     }
-    List<ObjectNode> result = new ArrayList<>();
-    for (Session session : updated) {
-      sessionsById.put(session.row.get("session_id").asText(), session);
-      result.add(session.view(withHistory));
-    }
-    return result;
+    // Rebuilt in the same order, so that a renamed row keeps its place.
+    Map<String, Session> rows = new LinkedHashMap<>();
+    sessionsById.forEach(
+        (id, session) -> {
+          Session after = updated.getOrDefault(id, session);
+          rows.put(after.row.get("session_id").asText(), after);
+        });
+    sessionsById.clear();
+    sessionsById.putAll(rows);
+    return updated.values().stream().map(session -> session.view(withHistory)).toList();
   }
 
   /**
    * Inserts a row for {@code owner} with the values of {@code columns} (the other columns take
-   * their defaults), checked against the table's constraints; null when the session id is taken.
-   * {@code rowVisible}: whether a violation shows the row (the caller bypasses RLS).
+   * their defaults), checked against the table's constraints, the unique session id last. {@code
+   * rowVisible}: whether a violation shows the row (the caller bypasses RLS).
    */
-  synchronized @Nullable ObjectNode insert(
+  synchronized ObjectNode insert(
       @Nullable UUID owner, ObjectNode columns, boolean withHistory, boolean rowVisible) {
     Session session = new Session(owner, "", now());
     for (String column : Session.FIELDS) {
@@ -102,7 +120,7 @@ final class SessionTable {
     session.check(rowVisible);
     String sessionId = session.row.get("session_id").asText();
     if (sessionsById.containsKey(sessionId)) {
-      return null;
+      throw SqlErrors.duplicateSessionId(sessionId, rowVisible);
     }
     sessionsById.put(sessionId, session);
     return session.view(withHistory);

@@ -45,6 +45,15 @@ final class SqlErrors {
         null);
   }
 
+  /** A session id another row holds; {@code rowVisible}: the DETAIL names the key. */
+  static PostgrestError duplicateSessionId(String sessionId, boolean rowVisible) {
+    return PostgrestError.sql(
+        "23505",
+        "duplicate key value violates unique constraint \"codebase_chat_sessions_session_id_key\"",
+        rowVisible ? "Key (session_id)=(" + sessionId + ") already exists." : null,
+        null);
+  }
+
   static PostgrestError permissionDenied(String what) {
     return PostgrestError.sql("42501", "permission denied for " + what);
   }
