@@ -374,6 +374,54 @@ class SupabaseTestServerTest {
   }
 
   @Test
+  void countPlanned_isThePlannersEstimateInContentRange() throws IOException {
+    String token = supabase.tokenFor(supabase.newUser());
+    for (int i = 0; i < 3; i++) {
+      append(token, "chat-1737201600000-plan0" + i, "[]");
+    }
+
+    Answer answer =
+        send(request(token, TABLE + "?select=session_id").header("Prefer", "count=planned"));
+
+    assertThat(answer.header("Content-Range")).matches("0-2/[0-9]+");
+    assertThat(answer.header("Preference-Applied")).isEqualTo("count=planned");
+  }
+
+  @Test
+  void countEstimated_beyondDbMaxRows_isAtLeastOneRowMoreThanTheCap() throws IOException {
+    try (SupabaseTestServer capped = SupabaseTestServer.builder().maxRows(2).build()) {
+      capped.start();
+      String token = capped.tokenFor(capped.newUser());
+      for (int i = 0; i < 4; i++) {
+        Request.Builder call =
+            new Request.Builder()
+                .url(capped.restUrl() + "/rpc/append_chat_messages")
+                .header("apikey", capped.apiKey())
+                .header("Authorization", "Bearer " + token)
+                .post(
+                    RequestBody.create(
+                        "{\"p_session_id\":\"chat-1737201600000-capped"
+                            + i
+                            + "\",\"p_messages\":[]}",
+                        MediaType.get("application/json")));
+        assertThat(send(call).status()).isEqualTo(200);
+      }
+
+      Answer answer =
+          send(
+              new Request.Builder()
+                  .url(capped.restUrl() + "/" + TABLE + "?select=session_id")
+                  .header("apikey", capped.apiKey())
+                  .header("Authorization", "Bearer " + token)
+                  .header("Prefer", "count=estimated"));
+
+      assertThat(answer.header("Content-Range")).matches("0-1/[0-9]+");
+      long total = Long.parseLong(answer.header("Content-Range").replaceFirst(".*/", ""));
+      assertThat(total).isGreaterThanOrEqualTo(3);
+    }
+  }
+
+  @Test
   void patchWithRepresentation_answersTheRowShapedBySelect() throws IOException {
     String token = supabase.tokenFor(supabase.newUser());
     append(token, SESSION, "[]");

@@ -436,8 +436,9 @@ public abstract class SupabaseUnderTest
   }
 
   /**
-   * Every request received since the last {@link #reset()} or {@link #clearRequests()}, oldest
-   * first; a request whose answer the client has read is always there.
+   * Every request answered since the last {@link #reset()} or {@link #clearRequests()}, oldest
+   * first; a request whose answer the client has read is always there, one still waiting (held,
+   * delayed or never answered) is not yet.
    */
   public List<RecordedRequest> requests() {
     return Recordings.of(wireMock().getAllServeEvents());

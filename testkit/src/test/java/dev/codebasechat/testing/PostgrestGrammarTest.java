@@ -525,6 +525,43 @@ class PostgrestGrammarTest {
   }
 
   @Test
+  void countPlanned_onARead_isPgrst127SayingTheFakeHasNoPlanner() throws IOException {
+    Answer answer = get(TABLE + "?select=session_id", "Prefer", "count=planned");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().path("code").asText()).isEqualTo("PGRST127");
+    assertThat(answer.json().path("details").asText()).contains("count=planned");
+  }
+
+  @Test
+  void countEstimated_withoutDbMaxRows_isTheExactCount() throws IOException {
+    Answer answer = get(TABLE + "?select=session_id&limit=1", "Prefer", "count=estimated");
+
+    assertThat(answer.status()).isEqualTo(206);
+    assertThat(answer.header("Content-Range")).isEqualTo("0-0/2");
+  }
+
+  @Test
+  void countEstimated_beyondDbMaxRows_isPgrst127() throws IOException {
+    try (FakeSupabase capped = FakeSupabase.builder().maxRows(1).build()) {
+      capped.start();
+      capped.seedSession(ALICE, SESSION);
+      capped.seedSession(ALICE, OTHER_SESSION);
+
+      Answer answer =
+          new RestCalls(capped)
+              .get(
+                  capped.tokenFor(ALICE),
+                  TABLE + "?select=session_id",
+                  "Prefer",
+                  "count=estimated");
+
+      assertThat(answer.status()).isEqualTo(400);
+      assertThat(answer.json().path("code").asText()).isEqualTo("PGRST127");
+    }
+  }
+
+  @Test
   void handling_isEchoedOnReads() throws IOException {
     Answer answer = get(IDS, "Prefer", "handling=lenient");
 

@@ -257,7 +257,7 @@ public final class PostgrestFront {
         run(
             x,
             new Statement.Read(
-                table, x.query(), lower, limit, x.prefer().counts(), answer.singular()));
+                table, x.query(), lower, limit, x.prefer().count(), maxRows, answer.singular()));
     long upper = lower + result.count() - 1;
     Long total = result.total();
     boolean unsatisfiable = total != null && lower > total;

@@ -116,13 +116,20 @@ public final class Preferences {
   }
 
   /**
-   * Whether a count was asked for that PostgREST computes exactly ({@code shouldCount}): {@code
-   * exact} or {@code estimated} (which is exact below db-max-rows, and a planner estimate is never
-   * cheaper on a test's tables). {@code planned} gives no count.
+   * Whether a write's total is asked for: {@code exact} or {@code estimated} count the rows it
+   * reached ({@code shouldCount}); {@code planned} gives none.
    */
   public boolean counts() {
+    Statement.Count count = count();
+    return count == Statement.Count.EXACT || count == Statement.Count.ESTIMATED;
+  }
+
+  /** The total a read asks for. */
+  public Statement.Count count() {
     String count = values.get("count");
-    return "exact".equals(count) || "estimated".equals(count);
+    return count == null
+        ? Statement.Count.NONE
+        : Statement.Count.valueOf(count.toUpperCase(java.util.Locale.ROOT));
   }
 
   /** The {@code max-affected} to enforce: only under {@code handling=strict}; null for none. */

@@ -3,6 +3,7 @@ package dev.codebasechat.testing.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -49,18 +50,50 @@ public sealed interface Statement {
     }
   }
 
+  /** The total a read asks for ({@code Prefer: count=}), as PostgREST computes each. */
+  enum Count {
+    NONE,
+    EXACT,
+    /** The planner's estimate of the rows ({@code EXPLAIN}'s "Plan Rows"). */
+    PLANNED,
+    /** Exact up to {@code db-max-rows}; beyond it, the planner's estimate if that is larger. */
+    ESTIMATED
+  }
+
   /**
    * GET or HEAD of a table: the rows from {@code offset}, at most {@code limit} (already bounded by
-   * {@code db-max-rows}; null: none); {@code count}: the total is wanted.
+   * {@code db-max-rows}, {@code maxRows}; null: none), and the total {@code count} asks for.
    */
   record Read(
       Schema.Table table,
       ApiRequest query,
       long offset,
       @Nullable Long limit,
-      boolean count,
+      Count count,
+      long maxRows,
       boolean singular)
-      implements Statement {}
+      implements Statement {
+
+    /** Whether the backend counts the rows that pass the filters (PostgREST's shouldCount). */
+    public boolean countsRows() {
+      return count == Count.EXACT || count == Count.ESTIMATED;
+    }
+
+    /**
+     * The total of {@code Content-Range}: from {@code counted} (the rows that pass the filters,
+     * when {@link #countsRows()}) and, where PostgREST asks the planner, {@code planned}.
+     */
+    public @Nullable Long total(long counted, LongSupplier planned) {
+      return switch (count) {
+        case NONE -> null;
+        case EXACT -> counted;
+        case PLANNED -> planned.getAsLong();
+        // PostgREST counts at most db-max-rows + 1 rows before it asks the planner.
+        case ESTIMATED ->
+            maxRows > 0 && counted > maxRows ? Math.max(maxRows + 1, planned.getAsLong()) : counted;
+      };
+    }
+  }
 
   /**
    * POST: {@code payload} one object or an array of objects with {@code columns}; {@code

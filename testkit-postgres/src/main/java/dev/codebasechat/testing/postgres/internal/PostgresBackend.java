@@ -180,6 +180,19 @@ public final class PostgresBackend implements Backend {
           transaction -> {
             Result result = execute(transaction, sql);
             statement.checkRows(result.count()); // a refusal rolls back
+            if (statement instanceof Statement.Read read) {
+              Long counted = result.total();
+              Long total =
+                  read.total(counted == null ? 0 : counted, () -> plannedRows(transaction, read));
+              result =
+                  new Result(
+                      result.rows(),
+                      result.count(),
+                      total,
+                      result.inserted(),
+                      result.gucStatus(),
+                      result.gucHeaders());
+            }
             return result;
           });
     } catch (SQLException e) {
@@ -207,6 +220,19 @@ public final class PostgresBackend implements Backend {
           rs.getString("response_headers"));
     } catch (IOException e) {
       throw new UncheckedIOException("PostgreSQL answered JSON that does not parse", e);
+    }
+  }
+
+  /** The planner's estimate of the rows {@code read} selects, as PostgREST reads it. */
+  private static long plannedRows(Connection connection, Statement.Read read) {
+    try (PreparedStatement explain = PostgrestSql.plannedCount(read, SCHEMA).prepare(connection);
+        ResultSet rs = explain.executeQuery()) {
+      rs.next();
+      return Json.MAPPER.readTree(rs.getString(1)).path(0).path("Plan").path("Plan Rows").asLong();
+    } catch (SQLException e) {
+      throw error(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("PostgreSQL answered an EXPLAIN that does not parse", e);
     }
   }
 

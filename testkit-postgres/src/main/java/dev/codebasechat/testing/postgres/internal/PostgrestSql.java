@@ -63,7 +63,7 @@ final class PostgrestSql {
     }
     sql.append(" ) ");
     String total = "null::bigint";
-    if (read.count()) {
+    if (read.countsRows()) {
       if (limit != null || read.offset() > 0) {
         sql.append(", pgrst_source_count AS (SELECT 1 FROM " + qt).append(where).append(") ");
         total = "(SELECT pg_catalog.count(*) FROM pgrst_source_count)";
@@ -79,6 +79,14 @@ final class PostgrestSql {
             + " AS body, "
             + RESPONSE_GUCS
             + ", null::int AS response_inserted FROM ( SELECT * FROM pgrst_source ) _postgrest_t");
+  }
+
+  /** The EXPLAIN of {@code read}'s count query, whose plan's "Plan Rows" a planned count is. */
+  static Sql plannedCount(Statement.Read read, String schema) {
+    String qt = qualified(schema, read.table());
+    return new Sql()
+        .append("EXPLAIN (FORMAT JSON) SELECT 1 FROM " + qt)
+        .append(where(qt, read.query()));
   }
 
   private static Sql insert(Statement.Insert insert, String qt) {

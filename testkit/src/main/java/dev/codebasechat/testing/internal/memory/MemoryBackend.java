@@ -222,8 +222,15 @@ public final class MemoryBackend implements Backend {
     List<ObjectNode> page = rows.stream().skip(read.offset()).limit(limit).toList();
     read.checkRows(page.size());
     Result shaped = written(page, true, select);
-    return new Result(
-        shaped.rows(), page.size(), read.count() ? (long) rows.size() : null, null, null, null);
+    Long total =
+        read.total(
+            rows.size(),
+            () -> {
+              throw SqlErrors.unsupported(
+                  "the fake has no query planner to estimate a count (Prefer: count=planned, or"
+                      + " count=estimated beyond db-max-rows); count=exact counts");
+            });
+    return new Result(shaped.rows(), page.size(), total, null, null, null);
   }
 
   private static Result written(
