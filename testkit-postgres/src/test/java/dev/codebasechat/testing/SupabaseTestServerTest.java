@@ -54,10 +54,15 @@ class SupabaseTestServerTest {
   }
 
   private Request.Builder request(@Nullable String token, String pathAndQuery) {
+    return request(supabase, token, pathAndQuery);
+  }
+
+  private static Request.Builder request(
+      SupabaseTestServer server, @Nullable String token, String pathAndQuery) {
     Request.Builder builder =
         new Request.Builder()
-            .url(supabase.restUrl() + "/" + pathAndQuery)
-            .header("apikey", supabase.apiKey());
+            .url(server.restUrl() + "/" + pathAndQuery)
+            .header("apikey", server.apiKey());
     if (token != null) {
       builder.header("Authorization", "Bearer " + token);
     }
@@ -74,8 +79,14 @@ class SupabaseTestServerTest {
   }
 
   private Answer append(String token, String session, String messagesJson) throws IOException {
+    return append(supabase, token, session, messagesJson);
+  }
+
+  private Answer append(
+      SupabaseTestServer server, String token, String session, String messagesJson)
+      throws IOException {
     return send(
-        request(token, "rpc/append_chat_messages")
+        request(server, token, "rpc/append_chat_messages")
             .post(
                 RequestBody.create(
                     "{\"p_session_id\":\"" + session + "\",\"p_messages\":" + messagesJson + "}",
@@ -393,26 +404,13 @@ class SupabaseTestServerTest {
       capped.start();
       String token = capped.tokenFor(capped.newUser());
       for (int i = 0; i < 4; i++) {
-        Request.Builder call =
-            new Request.Builder()
-                .url(capped.restUrl() + "/rpc/append_chat_messages")
-                .header("apikey", capped.apiKey())
-                .header("Authorization", "Bearer " + token)
-                .post(
-                    RequestBody.create(
-                        "{\"p_session_id\":\"chat-1737201600000-capped"
-                            + i
-                            + "\",\"p_messages\":[]}",
-                        MediaType.get("application/json")));
-        assertThat(send(call).status()).isEqualTo(200);
+        assertThat(append(capped, token, "chat-1737201600000-capped" + i, "[]").status())
+            .isEqualTo(200);
       }
 
       Answer answer =
           send(
-              new Request.Builder()
-                  .url(capped.restUrl() + "/" + TABLE + "?select=session_id")
-                  .header("apikey", capped.apiKey())
-                  .header("Authorization", "Bearer " + token)
+              request(capped, token, TABLE + "?select=session_id")
                   .header("Prefer", "count=estimated"));
 
       assertThat(answer.header("Content-Range")).matches("0-1/[0-9]+");

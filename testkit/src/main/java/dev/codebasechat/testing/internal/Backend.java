@@ -36,6 +36,10 @@ public interface Backend {
     public static Result of(List<JsonNode> rows, @Nullable Long total) {
       return new Result(rows, rows.size(), total, null, null, null);
     }
+
+    public Result withTotal(@Nullable Long total) {
+      return new Result(rows, count, total, inserted, gucStatus, gucHeaders);
+    }
   }
 
   /** Makes the backend ready (idempotent); the front calls it when it starts serving. */

@@ -182,16 +182,10 @@ public final class PostgresBackend implements Backend {
             statement.checkRows(result.count()); // a refusal rolls back
             if (statement instanceof Statement.Read read) {
               Long counted = result.total();
-              Long total =
-                  read.total(counted == null ? 0 : counted, () -> plannedRows(transaction, read));
               result =
-                  new Result(
-                      result.rows(),
-                      result.count(),
-                      total,
-                      result.inserted(),
-                      result.gucStatus(),
-                      result.gucHeaders());
+                  result.withTotal(
+                      read.total(
+                          counted == null ? 0 : counted, () -> plannedRows(transaction, read)));
             }
             return result;
           });

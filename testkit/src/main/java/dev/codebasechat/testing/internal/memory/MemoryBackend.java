@@ -230,7 +230,7 @@ public final class MemoryBackend implements Backend {
                   "the fake has no query planner to estimate a count (Prefer: count=planned, or"
                       + " count=estimated beyond db-max-rows); count=exact counts");
             });
-    return new Result(shaped.rows(), page.size(), total, null, null, null);
+    return shaped.withTotal(total);
   }
 
   private static Result written(
