@@ -115,7 +115,7 @@ public final class PostgrestError extends RuntimeException {
   public Reply reply(boolean authed, int postgrestMajor) {
     if (gateway) {
       ObjectNode body = Json.MAPPER.createObjectNode().put("message", text).put("hint", hint);
-      return Reply.json(status, body.toString());
+      return Reply.json(status, body.toString()).sized();
     }
     int answered = status == FROM_SQLSTATE ? statusOf(code, text, authed, postgrestMajor) : status;
     String message = text;
@@ -126,7 +126,7 @@ public final class PostgrestError extends RuntimeException {
     body.put("hint", hint).put("message", message);
     Reply reply = Reply.json(answered, body.toString());
     if (postgrestMajor >= 13) {
-      reply = reply.withHeader("Proxy-Status", "PostgREST; error=" + code);
+      reply = reply.sized().withHeader("Proxy-Status", "PostgREST; error=" + code);
     }
     if (answered == 401 && !headers.containsKey("WWW-Authenticate")) {
       reply = reply.withHeader("WWW-Authenticate", "Bearer");

@@ -73,10 +73,10 @@ public final class PostgrestFront {
 
   public Reply handle(Request request) {
     if (request.path().equals(JWKS) && request.method().equals("GET")) {
-      return Reply.json(200, keys.jwks());
+      return Reply.json(200, keys.jwks()).sized();
     }
     if (!request.path().startsWith(REST)) {
-      return Reply.json(404, "{\"message\":\"no Route matched with those values\"}");
+      return Reply.json(404, "{\"message\":\"no Route matched with those values\"}").sized();
     }
     Identity who;
     List<ApiRequest.Param> parameters;
@@ -96,7 +96,11 @@ public final class PostgrestFront {
       return e.reply(false, postgrestMajor);
     }
     try {
-      return route(request, who, parameters);
+      Reply reply = route(request, who, parameters);
+      // PostgREST 13+ sizes every answer but a 204 and a HEAD's (Response.hs, contentLengthHeader).
+      boolean sized =
+          postgrestMajor >= 13 && reply.status() != 204 && !request.method().equals("HEAD");
+      return sized ? reply.sized() : reply;
     } catch (PostgrestError e) {
       return e.reply(who.authed(), postgrestMajor);
     } catch (RuntimeException e) {

@@ -26,6 +26,16 @@ public record Reply(int status, Map<String, String> headers, @Nullable String bo
     return new Reply(200, Map.of("Access-Control-Allow-Origin", "*", "Allow", allow), null);
   }
 
+  /**
+   * With {@code Content-Length}: the body's UTF-8 bytes (0 without one). PostgREST 13 and later
+   * send it on every answer with a body and on errors (also to HEAD); PostgREST 12 lets Warp chunk
+   * instead. The gateway's and Auth's own answers carry it as their servers set it.
+   */
+  public Reply sized() {
+    int length = body == null ? 0 : body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    return withHeader("Content-Length", Integer.toString(length));
+  }
+
   public Reply withHeader(String name, String value) {
     Map<String, String> more = new LinkedHashMap<>(headers);
     more.put(name, value);
