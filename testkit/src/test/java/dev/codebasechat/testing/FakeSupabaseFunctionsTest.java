@@ -66,9 +66,9 @@ class FakeSupabaseFunctionsTest {
     assertThat(answer.status()).isEqualTo(200);
     assertThat(withoutActivity(answer.body()))
         .isEqualTo(
-            "{\"session_id\":\""
+            "{\"created\":true,\"version\":1,\"appended\":2,\"session_id\":\""
                 + SESSION
-                + "\",\"appended\":2,\"message_count\":2,\"version\":1,\"created\":true}");
+                + "\",\"message_count\":2}");
     FakeSession stored = fake.session(SESSION).orElseThrow();
     assertThat(stored.userId()).isEqualTo(ALICE);
     assertThat(stored.messageIds()).containsExactly("m1", "m2");
@@ -93,9 +93,9 @@ class FakeSupabaseFunctionsTest {
 
     assertThat(withoutActivity(again.body()))
         .isEqualTo(
-            "{\"session_id\":\""
+            "{\"created\":false,\"version\":1,\"appended\":0,\"session_id\":\""
                 + SESSION
-                + "\",\"appended\":0,\"message_count\":2,\"version\":1,\"created\":false}");
+                + "\",\"message_count\":2}");
     assertThat(fake.session(SESSION).orElseThrow().messageIds()).containsExactly("m1", "m2");
   }
 
@@ -113,9 +113,9 @@ class FakeSupabaseFunctionsTest {
 
     assertThat(withoutActivity(answer.body()))
         .isEqualTo(
-            "{\"session_id\":\""
+            "{\"created\":true,\"version\":0,\"appended\":0,\"session_id\":\""
                 + SESSION
-                + "\",\"appended\":0,\"message_count\":0,\"version\":0,\"created\":true}");
+                + "\",\"message_count\":0}");
     assertThat(fake.session(SESSION)).isPresent();
   }
 
@@ -273,7 +273,7 @@ class FakeSupabaseFunctionsTest {
     Answer answer = calls.rpc(fake.tokenFor(ALICE), "clear_chat_history", sessionArgument(SESSION));
 
     assertThat(withoutActivity(answer.body()))
-        .isEqualTo("{\"session_id\":\"" + SESSION + "\",\"message_count\":0,\"version\":1}");
+        .isEqualTo("{\"version\":1,\"session_id\":\"" + SESSION + "\",\"message_count\":0}");
     assertThat(fake.session(SESSION).orElseThrow().messageIds()).isEmpty();
   }
 
@@ -461,6 +461,9 @@ class FakeSupabaseFunctionsTest {
     return calls.rpc(fake.tokenFor(user), CHANGES, changesBody(sessionId, since));
   }
 
+  /**
+   * In the order the answer writes them: jsonb's, shorter keys first, as PostgreSQL writes them.
+   */
   private static List<String> fieldNames(JsonNode object) {
     List<String> names = new ArrayList<>();
     object.fieldNames().forEachRemaining(names::add);
@@ -477,7 +480,7 @@ class FakeSupabaseFunctionsTest {
     JsonNode body = answer.json();
     assertThat(fieldNames(body))
         .containsExactly(
-            "session_id", "version", "message_count", "created_at", "last_activity", "unchanged");
+            "version", "unchanged", "created_at", "session_id", "last_activity", "message_count");
     assertThat(body.get("unchanged").asBoolean()).isTrue();
     assertThat(body.get("version").asLong()).isEqualTo(1);
     assertThat(body.get("message_count").asInt()).isEqualTo(2);
@@ -499,14 +502,14 @@ class FakeSupabaseFunctionsTest {
 
     assertThat(fieldNames(body))
         .containsExactly(
-            "session_id",
-            "version",
-            "message_count",
-            "created_at",
-            "last_activity",
-            "unchanged",
             "reset",
-            "messages");
+            "version",
+            "messages",
+            "unchanged",
+            "created_at",
+            "session_id",
+            "last_activity",
+            "message_count");
     assertThat(body.get("unchanged").asBoolean()).isFalse();
     assertThat(body.get("reset").asBoolean()).isFalse();
     assertThat(body.get("version").asLong()).isEqualTo(3);
@@ -528,7 +531,7 @@ class FakeSupabaseFunctionsTest {
     assertThat(sinceBefore.get("reset").asBoolean()).isTrue();
     assertThat(sinceBefore.get("messages").findValuesAsText("id")).containsExactly("m2");
     assertThat(sinceBefore.get("fields").toString())
-        .isEqualTo("{\"repo\":null,\"current_file\":null,\"context_cache\":{},\"metadata\":{}}");
+        .isEqualTo("{\"repo\":null,\"metadata\":{},\"current_file\":null,\"context_cache\":{}}");
     assertThat(sinceTheClear.get("reset").asBoolean()).isFalse();
     assertThat(sinceTheClear.get("messages").findValuesAsText("id")).containsExactly("m2");
     assertThat(sinceTheClear.has("fields")).isFalse();
@@ -561,7 +564,7 @@ class FakeSupabaseFunctionsTest {
     assertThat(sinceTheAppend.get("reset").asBoolean()).isFalse();
     assertThat(sinceTheAppend.get("fields").toString())
         .isEqualTo(
-            "{\"repo\":\"acme/api\",\"current_file\":null,\"context_cache\":{},\"metadata\":{\"k\":1}}");
+            "{\"repo\":\"acme/api\",\"metadata\":{\"k\":1},\"current_file\":null,\"context_cache\":{}}");
     assertThat(sinceTheAppend.get("messages").findValuesAsText("id")).containsExactly("m2");
     assertThat(sinceThePatch.has("fields")).isFalse();
     assertThat(sinceThePatch.get("messages").findValuesAsText("id")).containsExactly("m2");

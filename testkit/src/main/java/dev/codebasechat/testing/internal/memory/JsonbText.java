@@ -1,12 +1,15 @@
 package dev.codebasechat.testing.internal.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * PostgreSQL's text form of a {@code jsonb} value ({@code value::text}, {@code ->>} of a
@@ -44,6 +47,27 @@ public final class JsonbText {
       case BOOLEAN -> String.valueOf(value.booleanValue());
       default -> "null";
     };
+  }
+
+  /**
+   * {@code value} as jsonb holds it: a copy whose objects list their keys in jsonb's order, which
+   * is the order PostgreSQL writes them in (a JSON null or SQL NULL stays as it is).
+   */
+  static @Nullable JsonNode stored(@Nullable JsonNode value) {
+    if (value instanceof ObjectNode object) {
+      ObjectNode sorted = object.objectNode();
+      object
+          .propertyStream()
+          .sorted(Map.Entry.comparingByKey(KEY_ORDER))
+          .forEach(field -> sorted.set(field.getKey(), stored(field.getValue())));
+      return sorted;
+    }
+    if (value instanceof ArrayNode array) {
+      ArrayNode copy = array.arrayNode(array.size());
+      array.forEach(element -> copy.add(stored(element)));
+      return copy;
+    }
+    return value;
   }
 
   /** {@code octet_length(value::text)}. */

@@ -132,8 +132,9 @@ public final class MemoryBackend implements Backend {
       }
       // Each function here answers one value: its row count is known before it runs.
       call.checkRows(1);
-      return Result.of(
-          List.of(functions.call(call.routine().name(), caller, call.arguments())), null);
+      // Every function here returns jsonb.
+      JsonNode value = functions.call(call.routine().name(), caller, call.arguments());
+      return Result.of(List.of(JsonbText.stored(value)), null);
     }
     if (!caller.authenticated() && !caller.bypassesRls()) {
       throw SqlErrors.permissionDenied("table " + TABLE);
@@ -342,12 +343,19 @@ public final class MemoryBackend implements Backend {
     ObjectNode shaped = row.objectNode();
     for (ApiRequest.SelectItem item : select) {
       if (item.column().equals("*")) {
-        DeclaredSchema.COLUMNS.keySet().forEach(column -> shaped.set(column, row.get(column)));
+        DeclaredSchema.COLUMNS.keySet().forEach(column -> shaped.set(column, value(row, column)));
       } else {
-        shaped.set(item.alias() != null ? item.alias() : item.column(), row.get(item.column()));
+        shaped.set(item.alias() != null ? item.alias() : item.column(), value(row, item.column()));
       }
     }
     return shaped;
+  }
+
+  /** A column's value as PostgreSQL writes it: a jsonb one with its keys in jsonb's order. */
+  private static @Nullable JsonNode value(ObjectNode row, String column) {
+    boolean jsonb =
+        column.equals(Session.HISTORY) || DeclaredSchema.typeOf(column) == ColumnType.JSONB;
+    return jsonb ? JsonbText.stored(row.get(column)) : row.get(column);
   }
 
   private static @Nullable Comparator<ObjectNode> order(List<ApiRequest.OrderTerm> terms) {
