@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = {
-      "Run the HTTP gateway. Configured by environment variables (see the README):",
+      "Run the HTTP gateway. Configured by environment variables (docs/operations.md):",
       "SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_JWT_SECRET, PORT, DATA_DIR, GATEWAY_*.",
       "Without SUPABASE_URL sessions are stored locally in DATA_DIR (embedded mode)."
     })

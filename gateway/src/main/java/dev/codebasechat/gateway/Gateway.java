@@ -403,7 +403,7 @@ public final class Gateway implements AutoCloseable {
       throw ApiError.of(
           404,
           "route_not_found",
-          "no such route: see the README for the routes this gateway serves");
+          "no such route: GET /openapi.json lists the routes this gateway serves");
     }
     Routes route = match.route();
     // Health, readiness and metrics keep answering while in-flight requests finish: the probes and

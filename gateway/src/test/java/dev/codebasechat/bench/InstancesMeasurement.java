@@ -49,7 +49,7 @@ public final class InstancesMeasurement {
 
   /**
    * A write confirmed by the database this long ago is past every instance's bound: the bound and
-   * the reading instance's own revalidation (at most 300 ms), as the README promises it.
+   * the reading instance's own revalidation (at most 300 ms), as docs/durability.md promises it.
    */
   private static final Duration VISIBLE_AFTER_CONFIRMATION = FRESHNESS.plusMillis(300);
 
@@ -722,7 +722,8 @@ public final class InstancesMeasurement {
       return;
     }
     latencies.add(done - began);
-    // "local": the database did not answer the revalidation in time; the README says such an
+    // "local": the database did not answer the revalidation in time; docs/durability.md says such
+    // an
     // answer may be behind other instances' writes, and the header says which answer it is.
     boolean local = answer.header("X-Session-Source").orElse("").equals("local");
     sources.merge(answer.header("X-Session-Source").orElse("none"), 1, Integer::sum);

@@ -251,6 +251,7 @@ class HttpLimitsTest {
     assertThat(text.json().path("code").asText()).isEqualTo("unsupported_media_type");
     assertThat(unknown.status()).isEqualTo(404);
     assertThat(unknown.json().path("code").asText()).isEqualTo("route_not_found");
+    assertThat(unknown.json().path("error").asText()).contains("GET /openapi.json");
   }
 
   @Test
