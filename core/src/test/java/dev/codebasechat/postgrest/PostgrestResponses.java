@@ -136,13 +136,25 @@ public final class PostgrestResponses {
     return jwtError(version, version == Version.V12 ? "PGRST301" : "PGRST303", "JWT expired");
   }
 
-  /** 401 {@code PGRST301}: signature or key does not match (§2.6, v13+ wording). */
+  /**
+   * 401 {@code PGRST301}: no key checks the signature (§2.6, v13+ wording, as PostgREST's own test
+   * of a token signed with another secret expects it).
+   */
   public static ResponseDefinitionBuilder jwtInvalid() {
-    return jwtError(Version.V13, "PGRST301", "JWT cryptographic operation failed");
+    return jwtError(
+        Version.V13,
+        "PGRST301",
+        "No suitable key or wrong key type",
+        "None of the keys was able to decode the JWT");
   }
 
   private static ResponseDefinitionBuilder jwtError(Version version, String code, String message) {
-    return error(version, 401, code, message, null, null)
+    return jwtError(version, code, message, null);
+  }
+
+  private static ResponseDefinitionBuilder jwtError(
+      Version version, String code, String message, @Nullable String details) {
+    return error(version, 401, code, message, details, null)
         .withHeader(
             "WWW-Authenticate",
             "Bearer error=\"invalid_token\", error_description=\"" + message + "\"");

@@ -150,10 +150,10 @@ class SupabaseTestServerTest {
     assertThat(answer.status()).isEqualTo(401);
     assertThat(answer.body())
         .isEqualTo(
-            "{\"code\":\"PGRST301\",\"details\":null,\"hint\":null,\"message\":\"JWT cryptographic operation failed\"}");
+            "{\"code\":\"PGRST301\",\"details\":\"None of the keys was able to decode the JWT\",\"hint\":null,\"message\":\"No suitable key or wrong key type\"}");
     assertThat(answer.header("WWW-Authenticate"))
         .isEqualTo(
-            "Bearer error=\"invalid_token\", error_description=\"JWT cryptographic operation failed\"");
+            "Bearer error=\"invalid_token\", error_description=\"No suitable key or wrong key type\"");
     assertThat(answer.header("Proxy-Status")).isEqualTo("PostgREST; error=PGRST301");
   }
 

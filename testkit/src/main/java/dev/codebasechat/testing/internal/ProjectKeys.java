@@ -1,6 +1,5 @@
 package dev.codebasechat.testing.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,11 +8,8 @@ import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
-import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.ECDSASigner;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
@@ -23,7 +19,6 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.codebasechat.testing.TestSecrets;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,7 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -44,13 +38,11 @@ import org.jspecify.annotations.Nullable;
  * secret and an ES256 signing key published as the project's JWKS. Mints tokens as Supabase Auth
  * does, and decides who a request is as the platform does (reference/postgrest.md §2.6, §3.1):
  * first the API gateway's {@code apikey} check (header or URL parameter), then PostgREST's check of
- * {@code Authorization: Bearer} (HS256 with the secret, ES256 with a JWKS key whose {@code kid}
- * matches, {@code exp}/{@code nbf}/{@code iat} with 30 s of skew, no audience check). Every key and
- * token is registered with {@link TestSecrets} as it is made. Immutable and thread-safe.
+ * {@code Authorization: Bearer} ({@link BearerTokens}) and its reading of the role claim. Every key
+ * and token is registered with {@link TestSecrets} as it is made. Immutable and thread-safe.
  */
 public final class ProjectKeys {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final long SKEW_SECONDS = 30;
   private static final JWSHeader HS256_HEADER =
       new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build();
 
@@ -67,6 +59,7 @@ public final class ProjectKeys {
   private final String publishableKey;
   private final String secretKey;
   private final Map<String, String> roleOfKey;
+  private final BearerTokens tokens;
 
   /**
    * @param jwtSecret the legacy HS256 secret (at least 32 bytes)
@@ -97,6 +90,7 @@ public final class ProjectKeys {
     serviceKey = sign(HS256_HEADER, legacyKey("service_role", now), hs256(this.jwtSecret));
     publishableKey = TestSecrets.register("sb_publishable_" + randomToken());
     secretKey = TestSecrets.register("sb_secret_" + randomToken());
+    tokens = new BearerTokens(this.jwtSecret, signingKey.toPublicJWK(), clock, postgrestMajor);
     roleOfKey =
         Map.of(
             anonKey, "anon",
@@ -258,71 +252,13 @@ public final class ProjectKeys {
     if (token.startsWith("sb_") && token.equals(apiKey)) {
       return Identity.of(keyRole, JSON.createObjectNode());
     }
-    ObjectNode claims = verify(token);
+    if (token.isEmpty() && postgrestMajor < 13) {
+      return Identity.of("anon", JSON.createObjectNode()); // v12 reads an empty token as none
+    }
+    ObjectNode claims = tokens.claims(token);
+    // PostgREST takes a role that is no string as its JSON text: SET ROLE then refuses it.
     JsonNode role = claims.get("role");
-    return Identity.of(role != null && role.isTextual() ? role.asText() : "anon", claims);
-  }
-
-  private ObjectNode verify(String token) {
-    if (token.isEmpty()) {
-      throw invalid("PGRST301", "Empty JWT is sent in Authorization header");
-    }
-    int parts = token.split("\\.", -1).length;
-    if (parts != 3) {
-      throw invalid("PGRST301", "Expected 3 parts in JWT; got " + parts);
-    }
-    ObjectNode claims;
-    try {
-      SignedJWT jwt = SignedJWT.parse(token);
-      if (!jwt.verify(verifierFor(jwt))) {
-        throw invalid("PGRST301", "JWT cryptographic operation failed");
-      }
-      claims = (ObjectNode) JSON.readTree(jwt.getPayload().toString());
-    } catch (ParseException | JOSEException | JsonProcessingException | ClassCastException e) {
-      throw invalid("PGRST301", "JWT cryptographic operation failed");
-    }
-    long now = clock.instant().getEpochSecond();
-    String code = postgrestMajor >= 13 ? "PGRST303" : "PGRST301";
-    checkTime(claims.get("exp"), "exp", code, exp -> now - SKEW_SECONDS > exp, "JWT expired");
-    checkTime(claims.get("nbf"), "nbf", code, nbf -> now + SKEW_SECONDS < nbf, "JWT not yet valid");
-    checkTime(
-        claims.get("iat"), "iat", code, iat -> now + SKEW_SECONDS < iat, "JWT issued at future");
-    return claims;
-  }
-
-  /** A present time {@code claim} must be a number for which {@code broken} is false. */
-  private static void checkTime(
-      @Nullable JsonNode value, String claim, String code, LongPredicate broken, String message) {
-    if (value == null || value.isNull()) {
-      return;
-    }
-    if (!value.isNumber()) {
-      throw invalid(code, "The JWT '" + claim + "' claim must be a number");
-    }
-    if (broken.test(value.asLong())) {
-      throw invalid(code, message);
-    }
-  }
-
-  private JWSVerifier verifierFor(SignedJWT jwt) throws JOSEException {
-    JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
-    if (JWSAlgorithm.HS256.equals(alg)) {
-      return new MACVerifier(jwtSecret);
-    }
-    if (JWSAlgorithm.ES256.equals(alg)) {
-      String kid = jwt.getHeader().getKeyID();
-      if (kid != null && !kid.equals(signingKey.getKeyID())) {
-        throw invalid("PGRST301", "No suitable key or wrong key type");
-      }
-      return new ECDSAVerifier(signingKey.toPublicJWK());
-    }
-    throw invalid("PGRST301", "Wrong or unsupported encoding algorithm");
-  }
-
-  private static PostgrestError invalid(String code, String message) {
-    return PostgrestError.of(401, code, message, null, null)
-        .withHeader(
-            "WWW-Authenticate",
-            "Bearer error=\"invalid_token\", error_description=\"" + message + "\"");
+    return Identity.of(
+        role == null ? "anon" : role.isTextual() ? role.asText() : role.toString(), claims);
   }
 }
