@@ -270,6 +270,68 @@ class TokenChecksTest {
     assertRefused(answer, "PGRST301", "Empty JWT is sent in Authorization header", null);
   }
 
+  /** {@code token} of {@code payload} against a fresh PostgREST 12 fake, signed with its secret. */
+  private static Answer onPostgrest12(String header, String payload) throws IOException {
+    try (FakeSupabase v12 = FakeSupabase.builder().postgrestMajorVersion(12).build().start()) {
+      String token = signed(v12.jwtSecret(), "HmacSHA256", header, payload);
+      return new RestCalls(v12).get(token, BY_SESSION);
+    }
+  }
+
+  @Test
+  void tokenSignedWithAnotherSecretOnPostgrest12_isAnInvalidSignature() throws IOException {
+    try (FakeSupabase v12 = FakeSupabase.builder().postgrestMajorVersion(12).build().start()) {
+      Answer answer = new RestCalls(v12).get(v12.forgedTokenFor(ALICE), BY_SESSION);
+
+      assertRefused(answer, "PGRST301", "JWSError JWSInvalidSignature", null);
+    }
+  }
+
+  @Test
+  void unsecuredTokenOnPostgrest12_hasNoSignatures() throws IOException {
+    try (FakeSupabase v12 = FakeSupabase.builder().postgrestMajorVersion(12).build().start()) {
+      String token = base64("{\"alg\":\"none\"}") + "." + base64(ALICE_CLAIMS) + ".";
+
+      Answer answer = new RestCalls(v12).get(token, BY_SESSION);
+
+      assertRefused(answer, "PGRST301", "JWSError JWSNoSignatures", null);
+    }
+  }
+
+  @Test
+  void kidOnPostgrest12_isIgnored() throws IOException {
+    Answer answer = onPostgrest12("{\"alg\":\"HS256\",\"kid\":\"legacy\"}", ALICE_CLAIMS);
+
+    assertThat(answer.status()).isEqualTo(200);
+  }
+
+  @Test
+  void issuedAtAndNotBeforeInTheFutureOnPostgrest12_isIssuedAtFutureFirst() throws IOException {
+    String claims = "{\"role\":\"authenticated\",\"iat\":" + LATER + ",\"nbf\":" + LATER + "}";
+
+    Answer answer = onPostgrest12("{\"alg\":\"HS256\"}", claims);
+
+    assertRefused(answer, "PGRST301", "JWTIssuedAtFuture", null);
+  }
+
+  @Test
+  void notBeforeInTheFutureOnPostgrest12_isNotYetValid() throws IOException {
+    String claims = "{\"role\":\"authenticated\",\"nbf\":" + LATER + "}";
+
+    Answer answer = onPostgrest12("{\"alg\":\"HS256\"}", claims);
+
+    assertRefused(answer, "PGRST301", "JWTNotYetValid", null);
+  }
+
+  @Test
+  void emptyAudienceListOnPostgrest12_isNotInAudience() throws IOException {
+    String claims = "{\"role\":\"authenticated\",\"aud\":[]}";
+
+    Answer answer = onPostgrest12("{\"alg\":\"HS256\"}", claims);
+
+    assertRefused(answer, "PGRST301", "JWTNotInAudience", null);
+  }
+
   @Test
   void tokenOfTwoPartsOnPostgrest12_isRefusedInJosesWords() throws IOException {
     try (FakeSupabase v12 = FakeSupabase.builder().postgrestMajorVersion(12).build().start()) {

@@ -16,7 +16,7 @@ import java.time.Clock;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
-import java.util.function.LongPredicate;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,12 +24,13 @@ import org.jspecify.annotations.Nullable;
  * decode} over the project's keys: the secret as an HS256 key without {@code kid}, the ES256 key
  * with its {@code kid}) and its claim checks ({@code exp}, {@code nbf}, {@code iat} with 30 s of
  * skew; {@code aud} of the right form, as no audience is configured). Each refusal is PostgREST's
- * 401 with its code, words and {@code WWW-Authenticate}; PostgREST 12's words are kept where its
- * tests show them. Immutable and thread-safe.
+ * 401 with its code, words and {@code WWW-Authenticate}. PostgREST 12 (hs-jose) tries every key
+ * whatever the {@code kid}, compares exact times, checks {@code iat} before {@code nbf} and says so
+ * in hs-jose's words where its sources show them. Immutable and thread-safe.
  */
 final class BearerTokens {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final long SKEW_SECONDS = 30;
+  private static final BigDecimal SKEW = BigDecimal.valueOf(30);
 
   /** The JWS algorithms jose-jwt reads in a header ({@code none} among them). */
   private static final Set<String> JWS_ALGORITHMS =
@@ -69,25 +70,32 @@ final class BearerTokens {
     }
     JsonNode header = readable(parts);
     String alg = header.get("alg").asText();
+    boolean v12 = postgrestMajor < 13;
     if (alg.equals("none")) {
-      throw invalid(
-          "PGRST301",
-          "Wrong or unsupported encoding algorithm",
-          "JWT is unsecured but expected 'alg' was not 'none'");
+      // PostgREST 12 (hs-jose) checks no signature of an algorithm it does not allow.
+      throw v12
+          ? invalid("PGRST301", "JWSError JWSNoSignatures")
+          : invalid(
+              "PGRST301",
+              "Wrong or unsupported encoding algorithm",
+              "JWT is unsecured but expected 'alg' was not 'none'");
     }
-    // A key fits when its type and algorithm do and, if the token names a kid, that is its kid.
+    // A key fits when its type and algorithm do and, if the token names a kid, that is its kid
+    // (PostgREST 12 tries every key, whatever the kid).
     JsonNode kid = header.path("kid");
-    boolean noKid = kid.isMissingNode() || kid.isNull();
+    boolean kidFree = v12 || kid.isMissingNode() || kid.isNull();
     JWSVerifier verifier;
-    if (alg.equals("HS256") && noKid) {
+    if (alg.equals("HS256") && kidFree) {
       verifier = macVerifier();
-    } else if (alg.equals("ES256") && (noKid || kid.asText().equals(publicKey.getKeyID()))) {
+    } else if (alg.equals("ES256") && (kidFree || kid.asText().equals(publicKey.getKeyID()))) {
       verifier = ecVerifier();
     } else {
-      throw invalid(
-          "PGRST301",
-          "No suitable key or wrong key type",
-          "No suitable key was found to decode the JWT");
+      throw v12
+          ? invalid("PGRST301", "JWSError JWSInvalidSignature")
+          : invalid(
+              "PGRST301",
+              "No suitable key or wrong key type",
+              "No suitable key was found to decode the JWT");
     }
     boolean signed;
     try {
@@ -96,10 +104,12 @@ final class BearerTokens {
       signed = false;
     }
     if (!signed) {
-      throw invalid(
-          "PGRST301",
-          "No suitable key or wrong key type",
-          "None of the keys was able to decode the JWT");
+      throw v12
+          ? invalid("PGRST301", "JWSError JWSInvalidSignature")
+          : invalid(
+              "PGRST301",
+              "No suitable key or wrong key type",
+              "None of the keys was able to decode the JWT");
     }
     String code = postgrestMajor >= 13 ? "PGRST303" : "PGRST301";
     JsonNode payload;
@@ -111,10 +121,24 @@ final class BearerTokens {
     if (!(payload instanceof ObjectNode claims)) {
       throw invalid(code, "Parsing claims failed");
     }
-    long now = clock.instant().getEpochSecond();
-    checkTime(claims, "exp", code, exp -> now - SKEW_SECONDS > exp, "JWT expired");
-    checkTime(claims, "nbf", code, nbf -> now + SKEW_SECONDS < nbf, "JWT not yet valid");
-    checkTime(claims, "iat", code, iat -> now + SKEW_SECONDS < iat, "JWT issued at future");
+    // PostgREST 13+ compares whole seconds; 12 compares the exact times, 'now' to the millisecond.
+    BigDecimal now =
+        v12
+            ? BigDecimal.valueOf(clock.millis()).movePointLeft(3)
+            : BigDecimal.valueOf(clock.instant().getEpochSecond());
+    Predicate<BigDecimal> expired =
+        v12
+            ? exp -> now.compareTo(exp.add(SKEW)) >= 0
+            : exp -> now.subtract(SKEW).compareTo(exp) > 0;
+    Predicate<BigDecimal> ahead = time -> now.add(SKEW).compareTo(time) < 0;
+    checkTime(claims, "exp", code, expired, "JWT expired");
+    if (v12) { // hs-jose's order and words
+      checkTime(claims, "iat", code, ahead, "JWTIssuedAtFuture");
+      checkTime(claims, "nbf", code, ahead, "JWTNotYetValid");
+    } else {
+      checkTime(claims, "nbf", code, ahead, "JWT not yet valid");
+      checkTime(claims, "iat", code, ahead, "JWT issued at future");
+    }
     JsonNode aud = claims.path("aud");
     boolean audOk =
         aud.isMissingNode()
@@ -124,6 +148,9 @@ final class BearerTokens {
     if (!audOk) {
       // No audience is configured, so any string or list of strings will do.
       throw invalid(code, "The JWT 'aud' claim must be a string or an array of strings");
+    }
+    if (v12 && aud.isArray() && aud.isEmpty()) {
+      throw invalid(code, "JWTNotInAudience"); // hs-jose: no audience of [] is accepted
     }
     return claims;
   }
@@ -174,11 +201,11 @@ final class BearerTokens {
   }
 
   /**
-   * A present time {@code claim} must be a number (v13: null is not one; v14 reads it as absent),
-   * read as PostgREST reads it: a fraction or a number beyond 64 bits counts as 0.
+   * A present time {@code claim} must be a number (v13: null is not one; 12 and 14 read it as
+   * absent), read as PostgREST reads it (13+: a fraction or a number beyond 64 bits counts as 0).
    */
   private void checkTime(
-      ObjectNode claims, String claim, String code, LongPredicate broken, String message) {
+      ObjectNode claims, String claim, String code, Predicate<BigDecimal> broken, String message) {
     JsonNode value = claims.get(claim);
     if (value == null || value.isNull() && postgrestMajor != 13) {
       return;
@@ -186,12 +213,13 @@ final class BearerTokens {
     if (!value.isNumber()) {
       throw invalid(code, "The JWT '" + claim + "' claim must be a number");
     }
-    BigDecimal number = value.decimalValue();
-    long seconds;
-    try {
-      seconds = number.longValueExact();
-    } catch (ArithmeticException fractionOrTooLarge) {
-      seconds = 0;
+    BigDecimal seconds = value.decimalValue();
+    if (postgrestMajor >= 13) {
+      try {
+        seconds = BigDecimal.valueOf(seconds.longValueExact());
+      } catch (ArithmeticException fractionOrTooLarge) {
+        seconds = BigDecimal.ZERO;
+      }
     }
     if (broken.test(seconds)) {
       throw invalid(code, message);
