@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * @param body the request's body as text, redacted
  * @param status the answer's status; 0 when no answer was sent (a reset, an empty response)
  * @param bytesReceived the request's size: request line, headers and body
- * @param bytesSent the answer's size: status line, headers and body (0 without an answer)
+ * @param bytesSent the answer's size: status line, headers and body (none to a HEAD), as the fake
+ *     wrote it, before any compression the client asked for (0 without an answer)
  * @param receivedAt when the request arrived
  * @param duration from the request's arrival to the end of the answer
  */

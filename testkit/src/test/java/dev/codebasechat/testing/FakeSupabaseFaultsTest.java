@@ -252,6 +252,19 @@ class FakeSupabaseFaultsTest {
   }
 
   @Test
+  void requests_recordTheBytesOfAnAnswerToHead_withoutTheBodyItLeftOut() throws IOException {
+    String token = fake.tokenFor(ALICE);
+    Answer get = calls.send(calls.request(token, "codebase_chat_session").get());
+    calls.send(calls.request(token, "codebase_chat_session").head());
+
+    List<RecordedRequest> requests = fake.requests();
+
+    assertThat(requests).extracting(RecordedRequest::status).containsExactly(404, 404);
+    assertThat(requests.get(0).bytesSent() - requests.get(1).bytesSent())
+        .isEqualTo(get.body().length());
+  }
+
+  @Test
   void wireMock_stubAddedByTest_answersInsteadOfTheFake() throws IOException {
     fake.wireMock()
         .stubFor(get(urlPathEqualTo("/rest/v1/" + TABLE)).willReturn(aResponse().withStatus(418)));

@@ -43,10 +43,12 @@ public final class Recordings {
     LoggedResponse response = event.getResponse();
     boolean answered = response != null && response.getFault() == null;
     int status = answered ? response.getStatus() : 0;
-    long sent =
-        answered
-            ? size("HTTP/1.1 " + status + " OK", response.getHeaders(), response.getBody())
-            : 0;
+    // A HEAD's answer carries the headers of a body it does not send.
+    byte[] sentBody =
+        request.getMethod().getName().equals("HEAD") || !answered
+            ? new byte[0]
+            : response.getBody();
+    long sent = answered ? size("HTTP/1.1 " + status + " OK", response.getHeaders(), sentBody) : 0;
     Integer process = event.getTiming().getProcessTime();
     Integer delay = event.getTiming().getAddedDelay();
     Integer sending = event.getTiming().getResponseSendTime();
