@@ -764,13 +764,7 @@ class BackendsAnswerAlikeTest {
             rpc(
                 As.SERVICE_KEY,
                 "append_chat_messages_for",
-                "{\"p_owner\":\""
-                    + ALICE
-                    + "\",\"p_session_id\":\""
-                    + TWO
-                    + "\",\"p_messages\":[],\"p_repo\":\""
-                    + "r".repeat(513)
-                    + "\"}"),
+                withText(appendNothingFor(ALICE, TWO), "p_repo", 513)),
             rpc(
                 As.SERVICE_KEY,
                 "store_chat_session_for",
@@ -778,7 +772,93 @@ class BackendsAnswerAlikeTest {
             rpc(
                 As.SERVICE_KEY,
                 "store_chat_session_for",
-                storeFor(ALICE, ONE, "0", "{\"metadata\":null}"))));
+                storeFor(ALICE, ONE, "0", "{\"metadata\":null}"))),
+        scenario(
+            "an append's checks in order: the messages, the proposed row by constraint name,"
+                + " keys in jsonb order",
+            rpc(
+                As.ALICE_TOKEN,
+                "append_chat_messages",
+                withText(append(ONE, "bad id"), "p_repo", 513)),
+            rpc(
+                As.ALICE_TOKEN,
+                "append_chat_messages",
+                withText(withText(append(ONE, "m1"), "p_repo", 513), "p_current_file", 4097)),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", withText(append(ONE, "m2"), "p_repo", 513)),
+            rpc(As.BOB_TOKEN, "append_chat_messages", append(TWO, "b1")),
+            rpc(
+                As.SERVICE_KEY,
+                "append_chat_messages_for",
+                withText(appendNothingFor(ALICE, TWO), "p_repo", 513)),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", messagesWithKeys(ONE, "\"zzz\":1,\"b\":2")),
+            rpc(
+                As.ALICE_TOKEN,
+                "append_chat_messages",
+                messagesWithKeys(ONE, "\"" + "\uD83D\uDE00".repeat(41) + "\":1")),
+            rpc(
+                As.ALICE_TOKEN,
+                "append_chat_messages_batch",
+                batch(appendOf(ONE, "[]", ",\"zzz\":1,\"b\":2"))),
+            rpc(
+                As.ALICE_TOKEN,
+                "append_chat_messages_batch",
+                batch(appendOf("\uD83D\uDE00", "[]", ""), appendOf("\uFF01", "[]", ""))),
+            changesOfOne("\"5\u2003\""),
+            changesOfOne("\" 5\\n\""),
+            get(As.ALICE_TOKEN, TABLE + "?select=session_id,repo,current_file,version")),
+        scenario(
+            "the history's limit, broken inside a function that updates as the table's owner",
+            historyLimitSteps()));
+  }
+
+  /** Twenty appends of 1 000 messages (the limit of a session), then one more message. */
+  private static Step[] historyLimitSteps() {
+    List<Step> steps = new ArrayList<>();
+    for (int batch = 0; batch <= 20; batch++) {
+      int size = batch < 20 ? 1000 : 1;
+      List<String> messages = new ArrayList<>();
+      for (int i = 0; i < size; i++) {
+        messages.add(message("b" + batch + "m" + i, "2026-01-01T00:00:00Z"));
+      }
+      steps.add(
+          rpc(
+              As.ALICE_TOKEN,
+              "append_chat_messages",
+              "{\"p_session_id\":\""
+                  + ONE
+                  + "\",\"p_messages\":["
+                  + String.join(",", messages)
+                  + "]}"));
+    }
+    return steps.toArray(Step[]::new);
+  }
+
+  /** The arguments of {@code append_chat_messages_for}: no messages to {@code session} of owner. */
+  private static String appendNothingFor(UUID owner, String session) {
+    return "{\"p_owner\":\"" + owner + "\",\"p_session_id\":\"" + session + "\",\"p_messages\":[]}";
+  }
+
+  /** {@code arguments} (a JSON object's text) with {@code field} set to {@code length} x's. */
+  private static String withText(String arguments, String field, int length) {
+    return arguments.substring(0, arguments.length() - 1)
+        + ",\""
+        + field
+        + "\":\""
+        + "x".repeat(length)
+        + "\"}";
+  }
+
+  /** An append to {@code session} of one message with these {@code extraKeys} added to it. */
+  private static String messagesWithKeys(String session, String extraKeys) {
+    String message = message("k1", "2026-01-01T00:00:00Z");
+    return "{\"p_session_id\":\""
+        + session
+        + "\",\"p_messages\":["
+        + message.substring(0, message.length() - 1)
+        + ","
+        + extraKeys
+        + "}]}";
   }
 
   private static Step asService(String method, String target, String body) {

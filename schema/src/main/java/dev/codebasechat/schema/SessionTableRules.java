@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -98,15 +99,24 @@ public final class SessionTableRules {
       if (json.getBytes(StandardCharsets.UTF_8).length > MAX_MESSAGE_BYTES) {
         throw new IllegalArgumentException(at + " must be at most 1 MiB");
       }
-      for (Iterator<String> names = message.fieldNames(); names.hasNext(); ) {
-        String field = names.next();
-        if (!MESSAGE_FIELDS.contains(field)) {
-          throw new IllegalArgumentException(
-              at
-                  + " has a field not allowed here: "
-                  + field.substring(0, Math.min(40, field.length()))
-                  + " (allowed: id, role, content, timestamp, code, metadata)");
-        }
+      // The first in jsonb's order (jsonb_object_keys), cut to 40 characters as left() cuts.
+      Optional<String> unknown =
+          message
+              .propertyStream()
+              .map(Map.Entry::getKey)
+              .filter(field -> !MESSAGE_FIELDS.contains(field))
+              .min(PgJsonb.KEY_ORDER);
+      if (unknown.isPresent()) {
+        String field = unknown.get();
+        throw new IllegalArgumentException(
+            at
+                + " has a field not allowed here: "
+                + field
+                    .codePoints()
+                    .limit(40)
+                    .collect(
+                        StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                + " (allowed: id, role, content, timestamp, code, metadata)");
       }
       JsonNode id = message.path("id");
       if (!id.isTextual() || !MESSAGE_ID.matcher(id.asText()).matches()) {

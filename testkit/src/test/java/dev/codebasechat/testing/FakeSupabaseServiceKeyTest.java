@@ -298,6 +298,19 @@ class FakeSupabaseServiceKeyTest {
   }
 
   @Test
+  void insert_ofAColumnTheTriggersKeepAsServiceRole_is400Pgrst127_andStoresNothing()
+      throws IOException {
+    Answer answer =
+        insert(
+            fake.serviceKey(),
+            "{\"session_id\":\"" + SESSION + "\",\"user_id\":\"" + ALICE + "\",\"version\":7}");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().path("code").asText()).isEqualTo("PGRST127");
+    assertThat(fake.session(SESSION)).isEmpty();
+  }
+
+  @Test
   void patch_ofAColumnTheTriggersKeepAsServiceRole_is400Pgrst127() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1");
 

@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.schema.PgJsonb;
 import dev.codebasechat.schema.SessionTableRules;
-import dev.codebasechat.schema.TableConstraintException;
+import dev.codebasechat.testing.internal.Json;
 import dev.codebasechat.testing.internal.PostgrestError;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -81,12 +82,12 @@ final class ChatFunctions {
       return appendBatch(user, arguments);
     }
     String sessionId = sessionIdArgument(arguments);
-    String repo = checked("repo", textArgument(arguments, "p_repo"));
-    String file = checked("current_file", textArgument(arguments, "p_current_file"));
     return switch (function) {
       case APPEND -> {
         JsonNode messages = arguments.get("p_messages");
         SessionTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
+        String repo = textArgument(arguments, "p_repo");
+        String file = textArgument(arguments, "p_current_file");
         yield table.append(user, sessionId, messages, repo, file, false);
       }
       case CLEAR -> {
@@ -188,14 +189,17 @@ final class ChatFunctions {
       if (!item.isObject()) {
         throw SqlErrors.invalidParameter(at + " must be a JSON object");
       }
-      for (String name : (Iterable<String>) item::fieldNames) {
-        if (!fields.contains(name)) {
-          throw SqlErrors.invalidParameter(
-              at
-                  + " has an unknown field \""
-                  + name
-                  + "\" (allowed: session_id, messages, repo, current_file)");
-        }
+      // The first in jsonb's order, as jsonb_object_keys lists them.
+      Optional<String> unknown =
+          Json.fieldNames(item).stream()
+              .filter(name -> !fields.contains(name))
+              .min(PgJsonb.KEY_ORDER);
+      if (unknown.isPresent()) {
+        throw SqlErrors.invalidParameter(
+            at
+                + " has an unknown field \""
+                + unknown.get()
+                + "\" (allowed: session_id, messages, repo, current_file)");
       }
       if (!item.path("session_id").isTextual()) {
         throw SqlErrors.invalidParameter(at + ".session_id must be a string");
@@ -220,7 +224,9 @@ final class ChatFunctions {
     }
     List<JsonNode> ordered = new ArrayList<>();
     appends.forEach(ordered::add);
-    ordered.sort(Comparator.comparing(item -> item.get("session_id").textValue()));
+    // session_id collate "C": code point order.
+    ordered.sort(
+        Comparator.comparing(item -> item.get("session_id").textValue(), ColumnType.TEXT::compare));
     ArrayNode answers = JSON.arrayNode();
     synchronized (table) {
       for (JsonNode item : ordered) {
@@ -228,10 +234,10 @@ final class ChatFunctions {
         JsonNode answer;
         try {
           sessionIdArgument(JSON.objectNode().put("p_session_id", sessionId));
-          String repo = checked("repo", item.path("repo").textValue());
-          String file = checked("current_file", item.path("current_file").textValue());
           JsonNode messages = item.get("messages");
           SessionTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
+          String repo = item.path("repo").textValue();
+          String file = item.path("current_file").textValue();
           answer = table.appendFor(user, sessionId, messages, repo, file, false);
           if (answer == null) {
             throw SqlErrors.foreignSession(APPEND_BATCH);
@@ -293,19 +299,5 @@ final class ChatFunctions {
       return null;
     }
     return value.isTextual() ? value.textValue() : value.toString();
-  }
-
-  /** {@code text} of {@code column} ({@code repo} or {@code current_file}) within its CHECK. */
-  private static @Nullable String checked(String column, @Nullable String text) {
-    try {
-      if (column.equals("repo")) {
-        SessionTableRules.checkRepo(Optional.ofNullable(text));
-      } else {
-        SessionTableRules.checkCurrentFile(Optional.ofNullable(text));
-      }
-    } catch (TableConstraintException e) {
-      throw SqlErrors.checkViolation(e.constraint());
-    }
-    return text;
   }
 }

@@ -24,6 +24,8 @@ enum ColumnType {
 
   private static final Pattern UUID_TEXT = Pattern.compile("(?i)[0-9a-f]{4}(?:-?[0-9a-f]{4}){7}");
   private static final Pattern DECIMAL = Pattern.compile("[+-]?[0-9]+");
+  private static final Pattern C_BLANKS_AROUND =
+      Pattern.compile("^[ \\t\\n\\x0B\\f\\r]+|[ \\t\\n\\x0B\\f\\r]+$");
 
   /** What PostgreSQL reads as a time relative to the transaction's start. */
   private static final Set<String> RELATIVE_TIMES = Set.of("now", "today", "tomorrow", "yesterday");
@@ -91,9 +93,9 @@ enum ColumnType {
     return hex.replaceFirst("(.{8})(.{4})(.{4})(.{4})(.{12})", "$1-$2-$3-$4-$5");
   }
 
-  /** int4in and int8in: an optional sign and decimal digits, blanks around them. */
+  /** int4in and int8in: an optional sign and decimal digits, C's isspace() blanks around them. */
   private String integer(String value, long min, long max) {
-    String digits = value.strip();
+    String digits = C_BLANKS_AROUND.matcher(value).replaceAll("");
     if (!DECIMAL.matcher(digits).matches()) {
       throw SqlErrors.invalidText(sqlName, value);
     }

@@ -3,9 +3,9 @@ package dev.codebasechat.testing.internal.memory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.schema.PgJsonb;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -23,12 +23,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class JsonbText {
 
-  /** jsonb's key order: shorter keys first, equal lengths by their UTF-8 bytes (unsigned). */
-  private static final Comparator<String> KEY_ORDER =
-      Comparator.comparing(
-          (String key) -> key.getBytes(StandardCharsets.UTF_8),
-          Comparator.<byte[]>comparingInt(bytes -> bytes.length)
-              .thenComparing(Arrays::compareUnsigned));
+  private static final Comparator<String> KEY_ORDER = PgJsonb.KEY_ORDER;
 
   private JsonbText() {}
 

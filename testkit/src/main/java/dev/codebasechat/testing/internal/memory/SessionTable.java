@@ -160,17 +160,12 @@ final class SessionTable {
       @Nullable String repo,
       @Nullable String currentFile,
       boolean rowVisible) {
+    Session proposed = proposed(caller, sessionId, repo, currentFile, rowVisible);
     Session stored = sessionsById.get(sessionId);
-    Session session;
-    if (stored == null) {
-      session = new Session(caller, sessionId, now());
-      session.row.put("repo", repo).put("current_file", currentFile);
-      session.check(rowVisible);
-    } else if (!caller.equals(stored.owner())) {
+    if (stored != null && !caller.equals(stored.owner())) {
       throw SqlErrors.foreignSession("append_chat_messages");
-    } else {
-      session = stored.copy();
     }
+    Session session = stored == null ? proposed : stored.copy();
     ObjectNode row = session.row;
     ObjectNode before = session.fields();
     int added = insertMessages(session, session.version() + 1, messages);
@@ -182,7 +177,8 @@ final class SessionTable {
     }
     if (added > 0 || !before.equals(session.fields())) {
       session.touch(now(), before);
-      session.check(rowVisible);
+      // add_messages updates the row as its owner (SECURITY DEFINER): a broken CHECK shows it.
+      session.check(true);
     }
     sessionsById.put(sessionId, session);
     ObjectNode result = NODES.objectNode().put("session_id", sessionId).put("appended", added);
@@ -204,9 +200,27 @@ final class SessionTable {
       boolean rowVisible) {
     Session stored = sessionsById.get(sessionId);
     if (stored != null && !owner.equals(stored.owner())) {
+      proposed(owner, sessionId, repo, currentFile, rowVisible); // checked before the conflict
       return null;
     }
     return append(owner, sessionId, messages, repo, currentFile, rowVisible);
+  }
+
+  /**
+   * The row {@code append_as} proposes ({@code insert … on conflict do nothing}): PostgreSQL checks
+   * its CHECK constraints before it looks for the conflict, so a too long {@code repo} or {@code
+   * current_file} is refused even when the session exists, and before its owner is known.
+   */
+  private Session proposed(
+      UUID owner,
+      String sessionId,
+      @Nullable String repo,
+      @Nullable String currentFile,
+      boolean rowVisible) {
+    Session session = new Session(owner, sessionId, now());
+    session.row.put("repo", repo).put("current_file", currentFile);
+    session.check(rowVisible);
+    return session;
   }
 
   /** {@code clear_chat_history}: a copy of the row after it, or null without such a session. */
