@@ -123,6 +123,9 @@ class BackendsAnswerAlikeTest {
     AUTHENTICATOR_ROLE(s -> auth(s.apiKey(), s.tokenWithRole(ALICE, "authenticator"))),
     ALICE_SUB_WITHOUT_HYPHENS(s -> auth(s.apiKey(), signed(s, ALICE.toString().replace("-", "")))),
     EMPTY_SUB(s -> auth(s.apiKey(), signed(s, ""))),
+    NO_UUID_SUB(s -> auth(s.apiKey(), signed(s, "x"))),
+    ANON_WITH_NO_UUID_SUB(s -> auth(s.apiKey(), signed(s, "x", "anon"))),
+    SERVICE_ROLE_WITH_NO_UUID_SUB(s -> auth(s.serviceKey(), signed(s, "x", "service_role"))),
     NO_API_KEY(s -> auth(null, s.tokenFor(ALICE))),
     WRONG_API_KEY(s -> auth("sb_publishable_notTheProjects", s.tokenFor(ALICE)));
 
@@ -135,11 +138,16 @@ class BackendsAnswerAlikeTest {
 
   /** An authenticated token with this {@code sub}, signed with the project's JWT secret. */
   private static String signed(SupabaseUnderTest supabase, String sub) {
+    return signed(supabase, sub, "authenticated");
+  }
+
+  /** A token of {@code role} with this {@code sub}, signed with the project's JWT secret. */
+  private static String signed(SupabaseUnderTest supabase, String sub, String role) {
     try {
       JWTClaimsSet claims =
           new JWTClaimsSet.Builder()
               .subject(sub)
-              .claim("role", "authenticated")
+              .claim("role", role)
               .expirationTime(new java.util.Date(4_102_444_800_000L))
               .build();
       SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
@@ -807,6 +815,18 @@ class BackendsAnswerAlikeTest {
             changesOfOne("\"5\u2003\""),
             changesOfOne("\" 5\\n\""),
             get(As.ALICE_TOKEN, TABLE + "?select=session_id,repo,current_file,version")),
+        scenario(
+            "a sub that is no uuid fails where auth.uid() is read, after the privileges",
+            get(As.ALICE_TOKEN, TABLE),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),
+            get(As.ANON_WITH_NO_UUID_SUB, TABLE + "?select=session_id"),
+            rpc(As.NO_UUID_SUB, "store_chat_session_for", storeFor(ALICE, TWO, "null", "{}")),
+            rpc(
+                As.SERVICE_ROLE_WITH_NO_UUID_SUB,
+                "append_chat_messages_for",
+                appendFor(ALICE, "[]")),
+            rpc(As.NO_UUID_SUB, "append_chat_messages", append(TWO, "m1")),
+            get(As.NO_UUID_SUB, TABLE + "?select=session_id")),
         scenario(
             "the history's limit, broken inside a function that updates as the table's owner",
             historyLimitSteps()));

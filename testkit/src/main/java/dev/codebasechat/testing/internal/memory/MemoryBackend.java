@@ -139,6 +139,9 @@ public final class MemoryBackend implements Backend {
     if (!caller.authenticated() && !caller.bypassesRls()) {
       throw SqlErrors.permissionDenied("table " + TABLE);
     }
+    if (caller.authenticated()) {
+      caller.userId(); // the policies' (select auth.uid()) runs before the first row is read
+    }
     // A write that returns nothing selects nothing: its select is not even read.
     boolean returns = !(statement instanceof Statement.Insert insert) || insert.representation();
     returns &= !(statement instanceof Statement.Update update) || update.representation();
@@ -193,7 +196,7 @@ public final class MemoryBackend implements Backend {
 
   /**
    * Who the statement runs as; PostgreSQL refuses a role it does not have or authenticator may not
-   * become, and a sub that uuid_in does not read.
+   * become (a sub that uuid_in does not read fails only where {@code auth.uid()} is evaluated).
    */
   private static Caller caller(Identity who) {
     if (UNGRANTED_ROLES.contains(who.role())) {
@@ -202,10 +205,7 @@ public final class MemoryBackend implements Backend {
     if (!ROLES.contains(who.role())) {
       throw PostgrestError.sql("22023", "role \"" + who.role() + "\" does not exist");
     }
-    String sub = who.sub();
-    // auth.uid() casts sub to uuid: a sub uuid_in does not read fails every statement.
-    return new Caller(
-        who.role(), sub == null ? null : UUID.fromString(ColumnType.UUID.canonical(sub)));
+    return new Caller(who.role(), who.sub());
   }
 
   private Result read(
