@@ -139,9 +139,6 @@ public final class MemoryBackend implements Backend {
     if (!caller.authenticated() && !caller.bypassesRls()) {
       throw SqlErrors.permissionDenied("table " + TABLE);
     }
-    if (caller.authenticated()) {
-      caller.userId(); // the policies' (select auth.uid()) runs before the first row is read
-    }
     // A write that returns nothing selects nothing: its select is not even read.
     boolean returns = !(statement instanceof Statement.Insert insert) || insert.representation();
     returns &= !(statement instanceof Statement.Update update) || update.representation();
@@ -153,10 +150,12 @@ public final class MemoryBackend implements Backend {
     // Checked before anything changed: a rollback.
     IntConsumer singular = statement::checkRows;
     if (statement instanceof Statement.Read read) {
+      runPolicies(caller);
       return read(read, caller, where, select, history);
     }
     if (statement instanceof Statement.Update update) {
       ObjectNode changes = changes(update.payload(), caller);
+      runPolicies(caller);
       boolean representation = update.representation();
       if (changes.isEmpty()) {
         // UPDATE … SET with nothing to set is not SQL: PostgREST selects no rows instead.
@@ -181,6 +180,7 @@ public final class MemoryBackend implements Backend {
           select);
     }
     if (statement instanceof Statement.Delete delete) {
+      runPolicies(caller);
       boolean representation = delete.representation();
       return written(
           table.deleteWhere(caller, where, singular, representation && history),
@@ -206,6 +206,17 @@ public final class MemoryBackend implements Backend {
       throw PostgrestError.sql("22023", "role \"" + who.role() + "\" does not exist");
     }
     return new Caller(who.role(), who.sub());
+  }
+
+  /**
+   * The policies' {@code (select auth.uid())}, which PostgreSQL runs once the statement's
+   * privileges and values are checked, before the first row is read: a sub that is no uuid fails
+   * here.
+   */
+  private static void runPolicies(Caller caller) {
+    if (caller.authenticated()) {
+      caller.userId();
+    }
   }
 
   private Result read(
