@@ -25,12 +25,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -453,7 +450,8 @@ class DrainCommandTest {
   @Test
   void drain_timeUp_leavesTheRestPending() {
     acknowledgedWhileDown();
-    Clock ticking = new TickingClock(Instant.parse("2026-01-01T00:00:00Z"), Duration.ofMinutes(1));
+    Clock ticking =
+        ManualClock.ticking(Instant.parse("2026-01-01T00:00:00Z"), Duration.ofMinutes(1));
 
     Cli.Result result = Cli.run(supabaseMode(), ticking, "drain", "--timeout", "90s");
 
@@ -539,31 +537,5 @@ class DrainCommandTest {
         .doesNotContain(supabase.apiKey())
         .doesNotContain(
             supabase.serviceKey().substring(supabase.serviceKey().lastIndexOf('.') + 1));
-  }
-
-  /** A clock that moves forward by a step each time it is read. */
-  private static final class TickingClock extends Clock {
-    private final AtomicReference<Instant> now;
-    private final Duration step;
-
-    TickingClock(Instant start, Duration step) {
-      this.now = new AtomicReference<>(start);
-      this.step = step;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.getAndUpdate(instant -> instant.plus(step));
-    }
   }
 }

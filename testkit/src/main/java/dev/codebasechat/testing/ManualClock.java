@@ -9,26 +9,42 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A {@link Clock} that moves only when told to. Thread-safe: any thread may read it while the test
- * thread advances it.
+ * A {@link Clock} that moves only when told to, or, made {@link #ticking}, also by a fixed step
+ * after every reading (for tests of what is stamped from one reading or several). Thread-safe: any
+ * thread may read it while the test thread advances it.
  */
 public final class ManualClock extends Clock {
 
   private final AtomicReference<Instant> now;
   private final ZoneId zone;
+  private final Duration tick;
 
   public ManualClock(Instant start) {
-    this(new AtomicReference<>(start), ZoneOffset.UTC);
+    this(new AtomicReference<>(start), ZoneOffset.UTC, Duration.ZERO);
   }
 
-  private ManualClock(AtomicReference<Instant> now, ZoneId zone) {
+  private ManualClock(AtomicReference<Instant> now, ZoneId zone, Duration tick) {
     this.now = now;
     this.zone = zone;
+    this.tick = tick;
   }
 
   /** A clock starting at 2026-01-01T00:00:00Z. */
   public static ManualClock startingAtEpoch2026() {
     return new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+  }
+
+  /**
+   * A clock at {@code start} that moves forward by {@code tick} after every reading: two readings
+   * never give the same instant.
+   *
+   * @throws IllegalArgumentException unless {@code tick} is positive
+   */
+  public static ManualClock ticking(Instant start, Duration tick) {
+    if (tick.isNegative() || tick.isZero()) {
+      throw new IllegalArgumentException("tick must be positive but was " + tick);
+    }
+    return new ManualClock(new AtomicReference<>(start), ZoneOffset.UTC, tick);
   }
 
   /** Moves the clock forward; a negative duration is refused. */
@@ -53,7 +69,7 @@ public final class ManualClock extends Clock {
 
   @Override
   public Instant instant() {
-    return Objects.requireNonNull(now.get());
+    return Objects.requireNonNull(now.getAndUpdate(instant -> instant.plus(tick)));
   }
 
   @Override
@@ -63,6 +79,6 @@ public final class ManualClock extends Clock {
 
   @Override
   public Clock withZone(ZoneId zone) {
-    return new ManualClock(now, zone);
+    return new ManualClock(now, zone, tick);
   }
 }

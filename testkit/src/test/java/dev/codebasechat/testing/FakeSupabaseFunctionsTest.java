@@ -16,6 +16,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebasechat.testing.RestCalls.Answer;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,6 +74,21 @@ class FakeSupabaseFunctionsTest {
     FakeSession stored = fake.session(SESSION).orElseThrow();
     assertThat(stored.userId()).isEqualTo(ALICE);
     assertThat(stored.messageIds()).containsExactly("m1", "m2");
+  }
+
+  @Test
+  void append_newSession_stampsItsTimesWithTheStatementsOneTime_asPostgresqlNowDoes()
+      throws IOException {
+    // One microsecond later at every reading: stamps read apart would differ.
+    ManualClock ticking =
+        ManualClock.ticking(Instant.parse("2026-01-01T00:00:00Z"), Duration.ofNanos(1_000));
+    try (FakeSupabase ticked = FakeSupabase.builder().clock(ticking).build().start()) {
+      new RestCalls(ticked).rpc(ticked.tokenFor(ALICE), APPEND, appendBody(SESSION, "m1"));
+
+      FakeSession stored = ticked.session(SESSION).orElseThrow();
+      assertThat(stored.lastActivity()).isEqualTo(stored.createdAt());
+      assertThat(stored.updatedAt()).isEqualTo(stored.createdAt());
+    }
   }
 
   @Test

@@ -123,6 +123,11 @@ public final class MemoryBackend implements Backend {
         action.run();
       }
     }
+    return table.atOneTime(() -> execute(statement, caller, request));
+  }
+
+  /** The statement itself, at one time: the checks before the data, then the data. */
+  private Result execute(Statement statement, Caller caller, Context request) {
     if (statement instanceof Statement.Call call) {
       boolean readOnly = request.method().equals("GET") || request.method().equals("HEAD");
       if (readOnly && call.routine().volatileFunction()) {

@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.IntConsumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,13 +37,29 @@ final class SessionTable {
   private final Clock clock;
   private final Map<String, Session> sessionsById = new LinkedHashMap<>();
   private final Random random = new Random();
+  // now() of the statement running, as PostgreSQL's now() is the transaction's start.
+  private @Nullable String statementTime;
 
   SessionTable(Clock clock) {
     this.clock = clock;
   }
 
+  /**
+   * Runs {@code statement} under the table's monitor with one time for every row it stamps: the
+   * clock's when it starts.
+   */
+  synchronized <T> T atOneTime(Supplier<T> statement) {
+    String outer = statementTime;
+    statementTime = outer != null ? outer : Session.TIMESTAMP.format(clock.instant());
+    try {
+      return statement.get();
+    } finally {
+      statementTime = outer;
+    }
+  }
+
   private String now() {
-    return Session.TIMESTAMP.format(clock.instant());
+    return statementTime != null ? statementTime : Session.TIMESTAMP.format(clock.instant());
   }
 
   // ---------------------------------------------------------------- plain table requests
