@@ -92,6 +92,19 @@ class FakeSupabaseFunctionsTest {
   }
 
   @Test
+  void appendAs_newSession_stampsItsTimesWithOneTime() {
+    ManualClock ticking =
+        ManualClock.ticking(Instant.parse("2026-01-01T00:00:00Z"), Duration.ofNanos(1_000));
+    try (FakeSupabase ticked = FakeSupabase.builder().clock(ticking).build().start()) {
+      ticked.appendAs(ALICE, SESSION, "m1");
+
+      FakeSession stored = ticked.session(SESSION).orElseThrow();
+      assertThat(stored.lastActivity()).isEqualTo(stored.createdAt());
+      assertThat(stored.updatedAt()).isEqualTo(stored.createdAt());
+    }
+  }
+
+  @Test
   void append_toExistingSessionAtTheSameTime_addsAfterStoredMessages() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1");
 

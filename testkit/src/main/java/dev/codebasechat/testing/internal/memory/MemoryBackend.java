@@ -416,7 +416,11 @@ public final class MemoryBackend implements Backend {
 
   /** Stores a session as the table owner would; see {@code FakeSupabase#seedSession}. */
   public void seed(UUID owner, String sessionId, ArrayNode messages) {
-    table.seed(owner, sessionId, messages);
+    table.atOneTime(
+        () -> {
+          table.seed(owner, sessionId, messages);
+          return null;
+        });
   }
 
   /**
@@ -426,7 +430,7 @@ public final class MemoryBackend implements Backend {
    */
   public void appendAs(UUID owner, String sessionId, ArrayNode messages) {
     try {
-      table.append(owner, sessionId, messages, null, null, false);
+      table.atOneTime(() -> table.append(owner, sessionId, messages, null, null, false));
     } catch (PostgrestError e) {
       throw new IllegalStateException("session " + sessionId + " belongs to another user", e);
     }
