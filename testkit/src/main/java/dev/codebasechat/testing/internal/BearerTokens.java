@@ -90,12 +90,7 @@ final class BearerTokens {
     } else if (alg.equals("ES256") && (kidFree || kid.asText().equals(publicKey.getKeyID()))) {
       verifier = ecVerifier();
     } else {
-      throw v12
-          ? invalid("PGRST301", "JWSError JWSInvalidSignature")
-          : invalid(
-              "PGRST301",
-              "No suitable key or wrong key type",
-              "No suitable key was found to decode the JWT");
+      throw noKeyVerifies("No suitable key was found to decode the JWT");
     }
     boolean signed;
     try {
@@ -104,12 +99,7 @@ final class BearerTokens {
       signed = false;
     }
     if (!signed) {
-      throw v12
-          ? invalid("PGRST301", "JWSError JWSInvalidSignature")
-          : invalid(
-              "PGRST301",
-              "No suitable key or wrong key type",
-              "None of the keys was able to decode the JWT");
+      throw noKeyVerifies("None of the keys was able to decode the JWT");
     }
     String code = postgrestMajor >= 13 ? "PGRST303" : "PGRST301";
     JsonNode payload;
@@ -224,6 +214,16 @@ final class BearerTokens {
     if (broken.test(seconds)) {
       throw invalid(code, message);
     }
+  }
+
+  /**
+   * No key of the project verifies the token: jose-jwt's KeyError with its {@code details} (13+);
+   * PostgREST 12 tries every key and calls any failure an invalid signature.
+   */
+  private PostgrestError noKeyVerifies(String details) {
+    return postgrestMajor < 13
+        ? invalid("PGRST301", "JWSError JWSInvalidSignature")
+        : invalid("PGRST301", "No suitable key or wrong key type", details);
   }
 
   private static PostgrestError invalid(String code, String message) {
