@@ -1,5 +1,10 @@
 package dev.codebasechat.session;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.schema.PgJsonb;
+import dev.codebasechat.schema.SessionTableRules;
+import dev.codebasechat.session.internal.SessionCodec;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,6 +19,14 @@ import java.util.Optional;
  */
 public final class Append {
 
+  /**
+   * Largest message, 1 MiB, as the table stores it: its JSON ({@code id}, {@code role}, {@code
+   * content}, {@code timestamp}, {@code code}) in bytes of PostgreSQL's {@code jsonb} ({@link
+   * PgJsonb#storedSize}). Refused here, before a store acknowledges it, as the database would
+   * refuse it later.
+   */
+  public static final int MAX_MESSAGE_BYTES = SessionTableRules.MAX_MESSAGE_BYTES;
+
   private final List<ChatMessage> messages;
   private final Optional<String> repo;
   private final Optional<String> currentFile;
@@ -22,16 +35,29 @@ public final class Append {
     // The same limits as a context update (and as the database).
     new ContextUpdate(repo, currentFile, Optional.empty(), Optional.empty());
     this.messages = List.copyOf(messages);
+    for (int i = 0; i < this.messages.size(); i++) {
+      checkFits(this.messages.get(i), "messages[" + i + "]");
+    }
     this.repo = repo;
     this.currentFile = currentFile;
   }
 
-  /** {@code messages}, in order (a store accepts 1 to its configured maximum). */
+  /**
+   * {@code messages}, in order (a store accepts 1 to its configured maximum).
+   *
+   * @throws IllegalArgumentException naming the message when one is a message the table refuses:
+   *     larger than {@link #MAX_MESSAGE_BYTES} as stored, or holding what PostgreSQL's jsonb cannot
+   *     ({@link PgJsonb#checkStorable})
+   */
   public static Append of(ChatMessage... messages) {
     return of(List.of(messages));
   }
 
-  /** {@code messages}, in order (a store accepts 1 to its configured maximum). */
+  /**
+   * {@code messages}, in order (a store accepts 1 to its configured maximum).
+   *
+   * @throws IllegalArgumentException as {@link #of(ChatMessage...)} does
+   */
   public static Append of(List<ChatMessage> messages) {
     return new Append(messages, Optional.empty(), Optional.empty());
   }
@@ -65,6 +91,14 @@ public final class Append {
 
   public Optional<String> currentFile() {
     return currentFile;
+  }
+
+  private static void checkFits(ChatMessage message, String name) {
+    // A store stamps an unstamped message; every stamp of years 0..9999 has the same length.
+    ObjectNode json =
+        SessionCodec.messageToJson(
+            message.isStamped() ? message : message.withTimestamp(Instant.EPOCH));
+    PgJsonb.checkFits(json, name, MAX_MESSAGE_BYTES);
   }
 
   @Override

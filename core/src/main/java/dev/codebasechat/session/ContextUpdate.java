@@ -1,6 +1,7 @@
 package dev.codebasechat.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.codebasechat.schema.PgJsonb;
 import dev.codebasechat.schema.SessionTableRules;
 import java.util.EnumSet;
 import java.util.Optional;
@@ -43,11 +44,15 @@ public record ContextUpdate(
    */
   public static final int MAX_FILE_LENGTH = SessionTableRules.MAX_CURRENT_FILE_LENGTH;
 
-  /** Largest accepted context cache, in bytes of UTF-8 JSON (the database allows 1 MiB). */
-  public static final int MAX_CONTEXT_CACHE_BYTES = 1_048_576;
+  /**
+   * Largest accepted context cache, 1 MiB, in bytes as PostgreSQL stores it ({@code jsonb}, {@link
+   * PgJsonb#storedSize}), which the database's CHECK counts: numbers and many small values take
+   * more than their JSON text, long strings about as much.
+   */
+  public static final int MAX_CONTEXT_CACHE_BYTES = SessionTableRules.MAX_CONTEXT_CACHE_BYTES;
 
-  /** Largest accepted metadata object, in bytes of UTF-8 JSON (the database allows 64 KiB). */
-  public static final int MAX_METADATA_BYTES = 65_536;
+  /** Largest accepted metadata object, 64 KiB, counted as {@link #MAX_CONTEXT_CACHE_BYTES} is. */
+  public static final int MAX_METADATA_BYTES = SessionTableRules.MAX_METADATA_BYTES;
 
   /** An update that clears nothing. */
   public ContextUpdate(
@@ -59,7 +64,8 @@ public record ContextUpdate(
   }
 
   /**
-   * @throws IllegalArgumentException if a value breaks a limit, or a field is both set and cleared
+   * @throws IllegalArgumentException if a value breaks a limit, holds what PostgreSQL's jsonb
+   *     cannot ({@link PgJsonb#checkStorable}), or a field is both set and cleared
    */
   public ContextUpdate {
     cleared = cleared.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(cleared));
@@ -183,10 +189,6 @@ public record ContextUpdate(
       throw new IllegalArgumentException(
           field + " must be a JSON object but was " + value.getNodeType());
     }
-    int bytes = value.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-    if (bytes > maxBytes) {
-      throw new IllegalArgumentException(
-          field + " must be at most " + maxBytes + " bytes of JSON but was " + bytes);
-    }
+    PgJsonb.checkFits(value, field, maxBytes);
   }
 }

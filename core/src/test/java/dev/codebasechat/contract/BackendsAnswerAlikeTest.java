@@ -816,6 +816,22 @@ class BackendsAnswerAlikeTest {
             changesOfOne("\" 5\\n\""),
             get(As.ALICE_TOKEN, TABLE + "?select=session_id,repo,current_file,version")),
         scenario(
+            "sizes count as jsonb stores them: the context cache at its limit and one number over,"
+                + " a message small as text and over 1 MiB as stored",
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),
+            send(As.ALICE_TOKEN, "PATCH", byOne, "{\"context_cache\":" + lines(87_379) + "}"),
+            send(As.ALICE_TOKEN, "PATCH", byOne, "{\"context_cache\":" + lines(87_380) + "}"),
+            get(As.ALICE_TOKEN, byOne + "&select=version,history_bytes"),
+            rpc(
+                As.ALICE_TOKEN,
+                "append_chat_messages",
+                "{\"p_session_id\":\""
+                    + ONE
+                    + "\",\"p_messages\":["
+                    + message("m2", "2026-01-01T00:00:02Z").replace("}", ",\"code\":")
+                    + lines(90_000)
+                    + "}]}")),
+        scenario(
             "a sub that is no uuid fails where auth.uid() is read, after the privileges",
             get(As.ALICE_TOKEN, TABLE),
             rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),
@@ -830,6 +846,14 @@ class BackendsAnswerAlikeTest {
         scenario(
             "the history's limit, broken inside a function that updates as the table's owner",
             historyLimitSteps()));
+  }
+
+  /**
+   * {@code {"lines":[1,1,…]}} of {@code n} ones: 28 + 12·n bytes as jsonb, so 87 379 of them are
+   * exactly 1 MiB.
+   */
+  private static String lines(int n) {
+    return "{\"lines\":[" + String.join(",", java.util.Collections.nCopies(n, "1")) + "]}";
   }
 
   /** Twenty appends of 1 000 messages (the limit of a session), then one more message. */

@@ -262,4 +262,74 @@ class SessionValuesTest {
         .hasMessageStartingWith("repo must be 1..512 characters");
     assertThat(append.withCurrentFile("pom.xml").currentFile()).contains("pom.xml");
   }
+
+  @Test
+  void contextUpdate_countsTheContextCacheAsPostgresqlStoresIt_notAsJsonText() {
+    // 100 000 small numbers: 0.2 MB of JSON text, 1.2 MB of jsonb.
+    var numbers = JsonNodeFactory.instance.objectNode();
+    numbers.putArray("lines").addAll(java.util.Collections.nCopies(100_000, ONE));
+
+    assertThat(numbers.toString().length()).isLessThan(SessionTableRules.MAX_CONTEXT_CACHE_BYTES);
+    assertThatThrownBy(() -> ContextUpdate.none().withContextCache(numbers))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "contextCache must be at most 1048576 bytes of JSON as PostgreSQL stores it (jsonb)"
+                + " but takes 1200028");
+  }
+
+  @Test
+  void contextUpdate_acceptsAContextCacheLongerAsJsonTextThanAsStored() {
+    // 250 000 booleans: 1.25 MB of JSON text, 1 000 024 bytes of jsonb.
+    var flags = JsonNodeFactory.instance.objectNode();
+    flags.putArray("seen").addAll(java.util.Collections.nCopies(250_000, TRUE));
+
+    assertThat(flags.toString().length()).isGreaterThan(SessionTableRules.MAX_CONTEXT_CACHE_BYTES);
+    assertThat(ContextUpdate.none().withContextCache(flags).contextCache()).contains(flags);
+  }
+
+  @Test
+  void contextUpdate_refusesWhatJsonbCannotStore() {
+    var nul = JsonNodeFactory.instance.objectNode().put("k", "a\u0000b");
+    var surrogateKey = JsonNodeFactory.instance.objectNode().put("\uD800", "x");
+    var notANumber = JsonNodeFactory.instance.objectNode().put("k", Double.NaN);
+
+    assertThatThrownBy(() -> ContextUpdate.none().withContextCache(nul))
+        .hasMessage(
+            "contextCache holds a NUL character (\\u0000), which PostgreSQL's jsonb cannot store");
+    assertThatThrownBy(() -> ContextUpdate.none().withMetadata(surrogateKey))
+        .hasMessage(
+            "metadata has a key that holds an unpaired UTF-16 surrogate, which is not"
+                + " Unicode text");
+    assertThatThrownBy(() -> ContextUpdate.none().withContextCache(notANumber))
+        .hasMessage("contextCache holds NaN, a number JSON cannot carry");
+  }
+
+  @Test
+  void append_refusesAMessageLargerThanTheTableStoresIt_namingItsPosition() {
+    var code =
+        JsonNodeFactory.instance.arrayNode().addAll(java.util.Collections.nCopies(90_000, ONE));
+    ChatMessage small = ChatMessage.user("hi");
+    ChatMessage withCode = ChatMessage.assistant("see the attachment").withCode(code);
+
+    assertThat(code.toString().length()).isLessThan(200_000);
+    assertThatThrownBy(() -> Append.of(small, withCode))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(
+            "messages[1] must be at most 1048576 bytes of JSON as PostgreSQL stores it (jsonb)"
+                + " but takes ");
+  }
+
+  @Test
+  void append_refusesAMessageWhoseContentJsonbCannotStore() {
+    ChatMessage nul = ChatMessage.user("before\u0000after");
+
+    assertThatThrownBy(() -> Append.of(nul))
+        .hasMessage(
+            "messages[0] holds a NUL character (\\u0000), which PostgreSQL's jsonb cannot store");
+  }
+
+  private static final com.fasterxml.jackson.databind.JsonNode ONE =
+      JsonNodeFactory.instance.numberNode(1);
+  private static final com.fasterxml.jackson.databind.JsonNode TRUE =
+      JsonNodeFactory.instance.booleanNode(true);
 }

@@ -391,7 +391,12 @@ final class SessionRoutes {
   /** {@code messages} moving the session to {@code repo} and {@code file} when given. */
   private static Append appendOf(
       List<ChatMessage> messages, Optional<String> repo, Optional<String> file) {
-    Append append = Append.of(messages);
+    Append append;
+    try {
+      append = Append.of(messages);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.invalidField(e);
+    }
     if (repo.isPresent()) {
       append = append.withRepo(repo.get());
     }

@@ -346,4 +346,65 @@ class SupabaseModeOnSqlTest {
     assertThat(listed.path("lastActivity").asText()).matches(micros);
     assertThat(listed.path("createdAt").asText()).matches(micros);
   }
+
+  /** {@code n} small numbers as a JSON array: 2 bytes each as text, 12 as PostgreSQL's jsonb. */
+  private static String numbers(int n) {
+    return "[" + String.join(",", java.util.Collections.nCopies(n, "1")) + "]";
+  }
+
+  @Test
+  void messageLargerAsStoredThanAsSent_isRefusedBeforeItIsSaved_andNothingIsSetAside() {
+    GatewayClient client = start();
+    String token = supabase.tokenFor(supabase.newUser());
+    String id = client.post("/v1/sessions", token, "").json().path("id").asText();
+
+    Answer refused =
+        client.post(
+            "/v1/sessions/" + id + "/messages",
+            token,
+            "{\"role\":\"assistant\",\"content\":\"x\",\"code\":" + numbers(90_000) + "}");
+    client.post("/v1/sessions/" + id + "/messages", token, message("m1"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> stored(id) == 1);
+
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().path("code").asText()).isEqualTo("invalid_field");
+    assertThat(refused.json().path("error").asText())
+        .startsWith(
+            "messages[0] must be at most 1048576 bytes of JSON as PostgreSQL stores it (jsonb)");
+    assertThat(
+            client
+                .send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty())
+                .json()
+                .path("setAsideWrites")
+                .asInt())
+        .isZero();
+  }
+
+  @Test
+  void contextCacheLargerAsStoredThanAsSent_isRefusedBeforeItIsSaved_andTheOldOneStays() {
+    GatewayClient client = start();
+    String token = supabase.tokenFor(supabase.newUser());
+    String id = client.post("/v1/sessions", token, "").json().path("id").asText();
+    client.patch("/v1/sessions/" + id, token, "{\"contextCache\":{\"open\":\"pom.xml\"}}");
+
+    Answer refused =
+        client.patch(
+            "/v1/sessions/" + id, token, "{\"contextCache\":{\"lines\":" + numbers(100_000) + "}}");
+
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json())
+        .isEqualTo(
+            json(
+                "{\"error\":\"contextCache must be at most 1048576 bytes of JSON as PostgreSQL"
+                    + " stores it (jsonb) but takes 1200028\",\"code\":\"invalid_field\"}"));
+    assertThat(client.get("/v1/sessions/" + id, token).json().path("contextCache"))
+        .isEqualTo(json("{\"open\":\"pom.xml\"}"));
+    assertThat(
+            client
+                .send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty())
+                .json()
+                .path("setAsideWrites")
+                .asInt())
+        .isZero();
+  }
 }

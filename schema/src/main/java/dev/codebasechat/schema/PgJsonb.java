@@ -1,22 +1,230 @@
 package dev.codebasechat.schema;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 
 /**
- * How PostgreSQL's {@code jsonb} orders an object's keys: shorter keys first, keys of equal length
- * by their UTF-8 bytes (unsigned). It stores, writes and lists ({@code jsonb_object_keys}) them in
- * that order, whatever order they were sent in.
+ * How PostgreSQL's {@code jsonb} keeps a value: the order of an object's keys, and the bytes the
+ * value takes, which is what the table's size limits count ({@code pg_column_size} in its CHECK
+ * constraints and in {@code append_chat_messages}). Stateless and thread-safe.
  */
 public final class PgJsonb {
 
-  /** jsonb's key order. */
+  /**
+   * jsonb's key order: shorter keys first, keys of equal length by their UTF-8 bytes (unsigned).
+   * PostgreSQL stores, writes and lists ({@code jsonb_object_keys}) keys in that order, whatever
+   * order they were sent in.
+   */
   public static final Comparator<String> KEY_ORDER =
       Comparator.comparing(
           (String key) -> key.getBytes(StandardCharsets.UTF_8),
           Comparator.<byte[]>comparingInt(bytes -> bytes.length)
               .thenComparing(Arrays::compareUnsigned));
 
+  // jsonb's binary layout (PostgreSQL's jsonb.h, jsonb_util.c and numeric.c, unchanged from 12 to
+  // 17): a 4-byte varlena header; a container is a 4-byte header and a 4-byte entry per element
+  // (two per member), then the keys' bytes, then the values; numbers and containers start at a
+  // multiple of 4 from the value's first byte.
+  private static final int HEADER = 4;
+  private static final int NUMERIC_SHORT_HEADER = 6;
+  private static final int NUMERIC_LONG_HEADER = 8;
+
   private PgJsonb() {}
+
+  /**
+   * The bytes {@code value} takes as a jsonb value that PostgreSQL has just read from JSON text,
+   * which is what {@code pg_column_size} measures in a CHECK constraint or on a function's
+   * argument. It differs from the length of the JSON text: every value costs a 4-byte entry, every
+   * number is a {@code numeric} of 6 to 8 bytes plus 2 per 4 decimal digits, and neither quotes nor
+   * separators are stored; {@code [1,2,3]} takes 44 bytes, {@code "abc"} 15.
+   *
+   * @throws IllegalArgumentException when {@code value} holds a number that is not finite (JSON has
+   *     no such number)
+   */
+  public static long storedSize(JsonNode value) {
+    Layout layout = new Layout();
+    layout.length = HEADER;
+    if (value.isContainerNode()) {
+      layout.add(value);
+    } else {
+      // A scalar is stored as a one-element array marked as a scalar.
+      layout.length += HEADER + HEADER;
+      layout.addScalar(value);
+    }
+    return layout.length;
+  }
+
+  /**
+   * Refuses what jsonb cannot hold although JSON can: a string or key with a NUL character
+   * (PostgreSQL's 22P05) or an unpaired surrogate (22P02), and a number that is not finite.
+   *
+   * @param name what {@code value} is, for the message
+   * @throws IllegalArgumentException naming {@code name} and what it holds, never the value
+   */
+  public static void checkStorable(JsonNode value, String name) {
+    if (value.isObject()) {
+      value.fieldNames().forEachRemaining(key -> checkText(key, name + " has a key that"));
+    }
+    if (value.isContainerNode()) {
+      value.forEach(element -> checkStorable(element, name));
+    } else if (value.isTextual()) {
+      checkText(value.textValue(), name);
+    } else if (value.isNumber() && !isFinite(value)) {
+      throw new IllegalArgumentException(
+          name + " holds " + value.asText() + ", a number JSON cannot carry");
+    }
+  }
+
+  private static boolean isFinite(JsonNode number) {
+    return !number.isFloatingPointNumber()
+        || number.isBigDecimal()
+        || Double.isFinite(number.doubleValue());
+  }
+
+  /**
+   * Refuses {@code value} unless jsonb can hold it ({@link #checkStorable}) in at most {@code
+   * maxBytes} ({@link #storedSize}): what a library checks before it acknowledges a write, so that
+   * the database never refuses it later.
+   *
+   * @param name what {@code value} is, for the message
+   * @throws IllegalArgumentException naming {@code name}, the limit and the stored size, never the
+   *     value
+   */
+  public static void checkFits(JsonNode value, String name, long maxBytes) {
+    checkStorable(value, name);
+    long bytes = storedSize(value);
+    if (bytes > maxBytes) {
+      throw new IllegalArgumentException(
+          name
+              + " must be at most "
+              + maxBytes
+              + " bytes of JSON as PostgreSQL stores it (jsonb) but takes "
+              + bytes);
+    }
+  }
+
+  private static void checkText(String text, String what) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\u0000') {
+        throw new IllegalArgumentException(
+            what + " holds a NUL character (\\u0000), which PostgreSQL's jsonb cannot store");
+      }
+      if (Character.isSurrogate(c)) {
+        if (Character.isHighSurrogate(c)
+            && i + 1 < text.length()
+            && Character.isLowSurrogate(text.charAt(i + 1))) {
+          i++;
+        } else {
+          throw new IllegalArgumentException(
+              what + " holds an unpaired UTF-16 surrogate, which is not Unicode text");
+        }
+      }
+    }
+  }
+
+  /** The length of the value being laid out, with jsonb's alignment. */
+  private static final class Layout {
+    long length;
+
+    void add(JsonNode value) {
+      if (value.isObject()) {
+        addObject(value);
+      } else if (value.isArray()) {
+        align();
+        length += HEADER + (long) HEADER * value.size();
+        value.forEach(this::add);
+      } else {
+        addScalar(value);
+      }
+    }
+
+    private void addObject(JsonNode object) {
+      align();
+      length += HEADER + 2L * HEADER * object.size();
+      List<String> keys = new ArrayList<>(object.size());
+      object.fieldNames().forEachRemaining(keys::add);
+      keys.sort(KEY_ORDER);
+      keys.forEach(key -> length += utf8Length(key));
+      keys.forEach(key -> add(object.get(key)));
+    }
+
+    void addScalar(JsonNode value) {
+      if (value.isTextual()) {
+        length += utf8Length(value.textValue());
+      } else if (value.isNumber()) {
+        align();
+        length += numericSize(decimal(value));
+      }
+      // true, false and null are their entry alone.
+    }
+
+    private void align() {
+      length = (length + 3) & ~3L;
+    }
+  }
+
+  /** The number as the JSON text carries it: Jackson writes floating-point values as toString. */
+  private static BigDecimal decimal(JsonNode number) {
+    if (!isFinite(number)) {
+      throw new IllegalArgumentException(number.asText() + " is a number JSON cannot carry");
+    }
+    return number.isFloatingPointNumber() && !number.isBigDecimal()
+        ? new BigDecimal(number.asText())
+        : number.decimalValue();
+  }
+
+  /**
+   * PostgreSQL's {@code numeric}: base-10000 digits aligned on the decimal point, with leading and
+   * trailing zero digits dropped; a 2-byte header when the display scale is at most 63 and the
+   * weight of the first digit within -64..63, else 4 bytes.
+   */
+  private static int numericSize(BigDecimal value) {
+    int scale = Math.max(0, value.scale());
+    if (value.signum() == 0) {
+      return scale <= 63 ? NUMERIC_SHORT_HEADER : NUMERIC_LONG_HEADER;
+    }
+    String digits = value.unscaledValue().abs().toString();
+    int exponent = -value.scale();
+    int shift = Math.floorMod(exponent, 4);
+    digits = digits + "0".repeat(shift);
+    int lowestWeight = (exponent - shift) / 4;
+    int groups = (digits.length() + 3) / 4;
+    int zeroGroups = 0;
+    for (int end = digits.length();
+        end >= 4 && digits.regionMatches(end - 4, "0000", 0, 4);
+        end -= 4) {
+      zeroGroups++;
+    }
+    int weight = lowestWeight + groups - 1;
+    int stored = groups - zeroGroups;
+    boolean shortHeader = scale <= 63 && weight <= 63 && weight >= -64;
+    return (shortHeader ? NUMERIC_SHORT_HEADER : NUMERIC_LONG_HEADER) + 2 * stored;
+  }
+
+  /** UTF-8 bytes of {@code text}; an unpaired surrogate counts 3, as Java's encoder would write. */
+  private static long utf8Length(String text) {
+    long bytes = text.length();
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c >= 0x80) {
+        if (c < 0x800) {
+          bytes += 1;
+        } else if (Character.isHighSurrogate(c)
+            && i + 1 < text.length()
+            && Character.isLowSurrogate(text.charAt(i + 1))) {
+          bytes += 2; // a pair: 4 bytes for 2 chars
+          i++;
+        } else {
+          bytes += 2;
+        }
+      }
+    }
+    return bytes;
+  }
 }

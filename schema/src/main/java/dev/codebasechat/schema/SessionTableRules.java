@@ -1,7 +1,6 @@
 package dev.codebasechat.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -20,9 +19,9 @@ import java.util.regex.Pattern;
  * IllegalArgumentException} with the function's message (SQLSTATE 22023 there), broken limits a
  * {@link TableConstraintException} naming the constraint (23514 there).
  *
- * <p>Sizes are counted in bytes of UTF-8 JSON text; the database counts its binary {@code jsonb},
- * which differs by a few bytes per value, so values within a few bytes of a limit may be judged
- * differently.
+ * <p>Sizes are counted as the database counts them: a message, the context cache and metadata in
+ * bytes of their binary {@code jsonb} ({@link PgJsonb#storedSize}), the history in bytes of its
+ * messages' JSON text.
  */
 public final class SessionTableRules {
   /** The {@code codebase_chat_sessions_session_id_format} constraint. */
@@ -47,11 +46,20 @@ public final class SessionTableRules {
    */
   public static final int MAX_APPENDS_PER_BATCH = 100;
 
+  /** Largest message, in bytes of jsonb ({@link PgJsonb#storedSize}). */
   public static final int MAX_MESSAGE_BYTES = 1_048_576;
+
   public static final int MAX_MESSAGES_PER_SESSION = 20_000;
+
+  /** Largest history, in bytes of its messages' JSON text as {@link #historyBytes} adds them. */
   public static final long MAX_HISTORY_BYTES = 16_777_216;
+
+  /** Largest context cache, in bytes of jsonb ({@link PgJsonb#storedSize}). */
   public static final int MAX_CONTEXT_CACHE_BYTES = 1_048_576;
+
+  /** Largest metadata object, in bytes of jsonb ({@link PgJsonb#storedSize}). */
   public static final int MAX_METADATA_BYTES = 65_536;
+
   public static final int MAX_REPO_LENGTH = 512;
   public static final int MAX_CURRENT_FILE_LENGTH = 4_096;
 
@@ -96,7 +104,7 @@ public final class SessionTableRules {
         throw new IllegalArgumentException(at + " must be a JSON object");
       }
       String json = message.toString();
-      if (json.getBytes(StandardCharsets.UTF_8).length > MAX_MESSAGE_BYTES) {
+      if (PgJsonb.storedSize(message) > MAX_MESSAGE_BYTES) {
         throw new IllegalArgumentException(at + " must be at most 1 MiB");
       }
       // The first in jsonb's order (jsonb_object_keys), cut to 40 characters as left() cuts.
@@ -191,7 +199,7 @@ public final class SessionTableRules {
   }
 
   private static void checkObject(JsonNode value, int maxBytes, String constraint, String column) {
-    if (!value.isObject() || value.toString().getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+    if (!value.isObject() || PgJsonb.storedSize(value) > maxBytes) {
       throw new TableConstraintException(
           constraint, column + " must be a JSON object of at most " + maxBytes + " bytes");
     }
