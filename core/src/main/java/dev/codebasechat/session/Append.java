@@ -46,8 +46,9 @@ public final class Append {
    * {@code messages}, in order (a store accepts 1 to its configured maximum).
    *
    * @throws IllegalArgumentException naming the message when one is a message the table refuses:
-   *     larger than {@link #MAX_MESSAGE_BYTES} as stored, or holding what PostgreSQL's jsonb cannot
-   *     ({@link PgJsonb#checkStorable})
+   *     larger than {@link #MAX_MESSAGE_BYTES} as stored, holding what PostgreSQL's jsonb cannot
+   *     ({@link PgJsonb#checkStorable}), or written at a time the table cannot hold ({@link
+   *     Timestamps#isStorable})
    */
   public static Append of(ChatMessage... messages) {
     return of(List.of(messages));
@@ -94,7 +95,11 @@ public final class Append {
   }
 
   private static void checkFits(ChatMessage message, String name) {
-    // A store stamps an unstamped message; every stamp of years 0..9999 has the same length.
+    if (message.isStamped() && !Timestamps.isStorable(message.timestamp())) {
+      throw new IllegalArgumentException(
+          name + ".timestamp must be within the years 0001 to 9999 (UTC)");
+    }
+    // A store stamps an unstamped message; every stamp of years 0001..9999 has the same length.
     ObjectNode json =
         SessionCodec.messageToJson(
             message.isStamped() ? message : message.withTimestamp(Instant.EPOCH));

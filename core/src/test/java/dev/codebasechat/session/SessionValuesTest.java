@@ -328,6 +328,23 @@ class SessionValuesTest {
             "messages[0] holds a NUL character (\\u0000), which PostgreSQL's jsonb cannot store");
   }
 
+  @Test
+  void append_refusesAMessageWrittenAtATimeTheTableCannotHold() {
+    ChatMessage yearZero =
+        ChatMessage.user("x").withTimestamp(Instant.parse("0000-12-31T23:59:59Z"));
+    ChatMessage year10000 =
+        ChatMessage.user("x").withTimestamp(Instant.parse("+10000-01-01T00:00:00Z"));
+    ChatMessage first = ChatMessage.user("x").withTimestamp(Timestamps.EARLIEST);
+    ChatMessage last =
+        ChatMessage.user("x").withTimestamp(Instant.parse("9999-12-31T23:59:59.9999999Z"));
+
+    assertThatThrownBy(() -> Append.of(first, yearZero))
+        .hasMessage("messages[1].timestamp must be within the years 0001 to 9999 (UTC)");
+    assertThatThrownBy(() -> Append.of(year10000))
+        .hasMessage("messages[0].timestamp must be within the years 0001 to 9999 (UTC)");
+    assertThat(Append.of(first, last).messages()).hasSize(2);
+  }
+
   private static final com.fasterxml.jackson.databind.JsonNode ONE =
       JsonNodeFactory.instance.numberNode(1);
   private static final com.fasterxml.jackson.databind.JsonNode TRUE =

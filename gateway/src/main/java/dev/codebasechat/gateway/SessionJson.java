@@ -39,14 +39,6 @@ final class SessionJson {
   private static final Set<String> CONTEXT_FIELDS =
       Set.of("repo", "currentFile", "contextCache", "metadata");
 
-  /**
-   * The times a stored timestamp can hold: four-digit years, as the table writes them, and no year
-   * 0, which PostgreSQL does not have. Epoch milliseconds are bounded to the same last instant.
-   */
-  private static final Instant EARLIEST_TIMESTAMP = Instant.parse("0001-01-01T00:00:00Z");
-
-  private static final Instant LATEST_TIMESTAMP = Instant.parse("9999-12-31T23:59:59.999999999Z");
-
   private SessionJson() {}
 
   // ------------------------------------------------------------------ out
@@ -361,7 +353,7 @@ final class SessionJson {
         throw ApiError.invalidField(
             where + ".timestamp must be an ISO-8601 instant such as 2025-01-18T12:00:00Z");
       }
-      if (parsed.isBefore(EARLIEST_TIMESTAMP) || parsed.isAfter(LATEST_TIMESTAMP)) {
+      if (!Timestamps.isStorable(parsed)) {
         throw ApiError.invalidField(
             where + ".timestamp must be within the years 0001 to 9999 (UTC)");
       }

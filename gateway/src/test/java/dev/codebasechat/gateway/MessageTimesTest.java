@@ -1,0 +1,83 @@
+package dev.codebasechat.gateway;
+
+import static dev.codebasechat.gateway.GatewayClient.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.codebasechat.gateway.GatewayClient.Answer;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A message's time is one the table can hold: the years 0001 to 9999 in UTC, as ISO-8601 text or
+ * epoch milliseconds; anything else is refused by name before it is saved.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class MessageTimesTest {
+  @TempDir Path dataDir;
+
+  private Gateway gateway;
+  private GatewayClient client;
+  private String token;
+  private String id;
+
+  @BeforeEach
+  void start() {
+    gateway = EmbeddedGatewayTest.start(dataDir);
+    client = new GatewayClient(gateway.port());
+    token = EmbeddedGatewayTest.token(dataDir, EmbeddedGatewayTest.ALICE);
+    id = client.post("/v1/sessions", token, "{}").json().path("id").asText();
+  }
+
+  @AfterEach
+  void stop() {
+    gateway.close();
+  }
+
+  private Answer appendAt(String timestamp) {
+    return client.post(
+        "/v1/sessions/" + id + "/messages",
+        token,
+        "{\"role\":\"user\",\"content\":\"x\",\"timestamp\":" + timestamp + "}");
+  }
+
+  @Test
+  void theFirstAndLastInstantsOfTheYears0001To9999_areKept() {
+    Answer first = appendAt("\"0001-01-01T00:00:00Z\"");
+    Answer last = appendAt("\"9999-12-31T23:59:59.9999999Z\"");
+
+    assertThat(first.status()).isEqualTo(200);
+    assertThat(last.status()).isEqualTo(200);
+    assertThat(client.get("/v1/sessions/" + id, token).json().at("/messages/1/timestamp").asText())
+        .isEqualTo("9999-12-31T23:59:59.999999Z");
+  }
+
+  @Test
+  void aTimeInTheYear0_isRefusedByName_andNothingIsSaved() {
+    Answer refused = appendAt("\"0000-12-31T23:59:59Z\"");
+
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json())
+        .isEqualTo(
+            json(
+                "{\"error\":\"the message.timestamp must be within the years 0001 to 9999 (UTC)\","
+                    + "\"code\":\"invalid_field\"}"));
+    assertThat(client.get("/v1/sessions/" + id, token).json().path("messageCount").asInt())
+        .isZero();
+  }
+
+  @Test
+  void aTimeAfterTheYear9999_isRefusedByName() {
+    Answer text = appendAt("\"+10000-01-01T00:00:00Z\"");
+    Answer millis = appendAt("253402300800000");
+
+    assertThat(text.json().path("error").asText())
+        .isEqualTo("the message.timestamp must be within the years 0001 to 9999 (UTC)");
+    assertThat(millis.status()).isEqualTo(400);
+    assertThat(millis.json().path("code").asText()).isEqualTo("invalid_field");
+  }
+}
