@@ -407,4 +407,19 @@ class SupabaseModeOnSqlTest {
                 .asInt())
         .isZero();
   }
+
+  @Test
+  void contextCacheWithANumberBeyondADouble_isRefused_notStoredAsTheTextInfinity() {
+    GatewayClient client = start();
+    String token = supabase.tokenFor(supabase.newUser());
+    String id = client.post("/v1/sessions", token, "").json().path("id").asText();
+
+    Answer refused = client.patch("/v1/sessions/" + id, token, "{\"contextCache\":{\"n\":1e400}}");
+
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().path("error").asText())
+        .startsWith("contextCache holds Infinity, which PostgreSQL's jsonb cannot store");
+    assertThat(client.get("/v1/sessions/" + id, token).json().path("contextCache"))
+        .isEqualTo(json("{}"));
+  }
 }

@@ -76,7 +76,11 @@ public final class PgJsonb {
       checkText(value.textValue(), name);
     } else if (value.isNumber() && !isFinite(value)) {
       throw new IllegalArgumentException(
-          name + " holds " + value.asText() + ", a number JSON cannot carry");
+          name
+              + " holds "
+              + value.asText()
+              + ", which PostgreSQL's jsonb cannot store (a number beyond the range of a double"
+              + " reads as Infinity when parsed as one)");
     }
   }
 
