@@ -47,7 +47,7 @@ public final class Append {
    *
    * @throws IllegalArgumentException naming the message when one is a message the table refuses:
    *     larger than {@link #MAX_MESSAGE_BYTES} as stored, holding what PostgreSQL's jsonb cannot
-   *     ({@link PgJsonb#checkStorable}), or written at a time the table cannot hold ({@link
+   *     ({@link PgJsonb#checkFits}), or written at a time the table cannot hold ({@link
    *     Timestamps#isStorable})
    */
   public static Append of(ChatMessage... messages) {

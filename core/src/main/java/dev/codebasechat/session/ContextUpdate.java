@@ -65,7 +65,7 @@ public record ContextUpdate(
 
   /**
    * @throws IllegalArgumentException if a value breaks a limit, holds what PostgreSQL's jsonb
-   *     cannot ({@link PgJsonb#checkStorable}), or a field is both set and cleared
+   *     cannot ({@link PgJsonb#checkFits}), or a field is both set and cleared
    */
   public ContextUpdate {
     cleared = cleared.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(cleared));

@@ -67,7 +67,10 @@ class JsonbStoredSizeTest {
             "[]",
             "null",
             "{\"files\":[{\"path\":\"src/A.java\",\"line\":12}],\"open\":true}",
-            "{\"é\":\"ü€😀\",\"a\":[null,false,{\"b\":1.25}]}");
+            "{\"é\":\"ü€😀\",\"a\":[null,false,{\"b\":1.25}]}",
+            // Long texts, counted a chunk at a time: a pair across a chunk's end counts 4 bytes.
+            "\"" + "x".repeat(1023) + "😀y\"",
+            "[\"" + "😀".repeat(3000) + "\",\"" + "日本".repeat(2000) + "\"]");
 
     assertSameSizes(major, values, JACKSON);
   }

@@ -320,6 +320,16 @@ class SessionValuesTest {
   }
 
   @Test
+  void contextUpdate_refusesAnUnpairedSurrogateAtTheEndOfALongText() {
+    var cut = JsonNodeFactory.instance.objectNode().put("k", "x".repeat(1023) + "\uD83D");
+    var paired = JsonNodeFactory.instance.objectNode().put("k", "x".repeat(1023) + "\uD83D\uDE00");
+
+    assertThatThrownBy(() -> ContextUpdate.none().withContextCache(cut))
+        .hasMessage("contextCache holds an unpaired UTF-16 surrogate, which is not Unicode text");
+    assertThat(ContextUpdate.none().withContextCache(paired).contextCache()).contains(paired);
+  }
+
+  @Test
   void append_refusesAMessageWhoseContentJsonbCannotStore() {
     ChatMessage nul = ChatMessage.user("before\u0000after");
 
