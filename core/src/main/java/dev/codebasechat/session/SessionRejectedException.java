@@ -14,6 +14,12 @@ public final class SessionRejectedException extends SessionException {
     CONFLICT,
     /** The database found the request invalid (another 4xx, e.g. a CHECK). */
     INVALID,
+    /**
+     * The session holds as much as a session may: 20 000 messages or 16 MiB of history (the table's
+     * {@code codebase_chat_sessions_history_max_*} CHECKs). It takes no more messages until its
+     * history is cleared.
+     */
+    SESSION_FULL,
     /** The database failed to answer as expected (an unexpected 5xx or answer). */
     DATABASE_ERROR
   }

@@ -7,6 +7,7 @@ import dev.codebasechat.auth.AuthorizationHeader;
 import dev.codebasechat.auth.InvalidTokenException;
 import dev.codebasechat.auth.SupabaseJwtVerifier;
 import dev.codebasechat.auth.VerifiedUser;
+import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.session.Append;
 import dev.codebasechat.session.AppendReceipt;
 import dev.codebasechat.session.Caller;
@@ -546,6 +547,13 @@ final class SessionRoutes {
                 "the database reported a conflict with the current state of the session");
         case INVALID ->
             ApiError.badRequest("rejected", "the database refused the request as invalid");
+        case SESSION_FULL ->
+            ApiError.of(
+                409,
+                "session_full",
+                "the session is full: a session holds at most "
+                    + SessionTableRules.MAX_MESSAGES_PER_SESSION
+                    + " messages and 16 MiB of history; clear its history or start a new session");
         case DATABASE_ERROR ->
             ApiError.of(502, "database_error", "the database failed to answer the request");
       };

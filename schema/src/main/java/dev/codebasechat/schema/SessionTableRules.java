@@ -51,6 +51,12 @@ public final class SessionTableRules {
 
   public static final int MAX_MESSAGES_PER_SESSION = 20_000;
 
+  /** The CHECK constraint a history of more than {@link #MAX_MESSAGES_PER_SESSION} breaks. */
+  public static final String HISTORY_MAX_MESSAGES = "codebase_chat_sessions_history_max_messages";
+
+  /** The CHECK constraint a history of more than {@link #MAX_HISTORY_BYTES} breaks. */
+  public static final String HISTORY_MAX_BYTES = "codebase_chat_sessions_history_max_bytes";
+
   /** Largest history, in bytes of its messages' JSON text as {@link #historyBytes} adds them. */
   public static final long MAX_HISTORY_BYTES = 16_777_216;
 
@@ -212,12 +218,11 @@ public final class SessionTableRules {
   public static void checkHistory(long messages, long bytes) {
     if (messages > MAX_MESSAGES_PER_SESSION) {
       throw new TableConstraintException(
-          "codebase_chat_sessions_history_max_messages",
+          HISTORY_MAX_MESSAGES,
           "the history would exceed " + MAX_MESSAGES_PER_SESSION + " messages");
     }
     if (bytes > MAX_HISTORY_BYTES) {
-      throw new TableConstraintException(
-          "codebase_chat_sessions_history_max_bytes", "the history would exceed 16 MiB");
+      throw new TableConstraintException(HISTORY_MAX_BYTES, "the history would exceed 16 MiB");
     }
   }
 

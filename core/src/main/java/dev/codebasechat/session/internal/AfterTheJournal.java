@@ -1,5 +1,7 @@
 package dev.codebasechat.session.internal;
 
+import dev.codebasechat.schema.SessionTableRules;
+import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.session.AppendReceipt;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
@@ -60,6 +62,23 @@ public final class AfterTheJournal implements WritePath {
     return CompletableFuture.completedFuture(id);
   }
 
+  /**
+   * Refuses {@code added} more messages when the session this instance holds (its confirmed copy
+   * and its pending writes) would then hold more than a session may, as the database would refuse
+   * them once acknowledged. A lower bound: what other instances wrote since is not known here, so
+   * the database may still refuse (the write is then set aside); the bytes bound is left to it.
+   *
+   * @throws TableConstraintException when the session has no room for {@code added} messages
+   */
+  private static void checkRoom(ChatSession cached, Outbox outbox, int added) {
+    int atMost = cached.messageCount() + outbox.pendingMessages() + added;
+    if (added == 0 || atMost <= SessionTableRules.MAX_MESSAGES_PER_SESSION) {
+      return; // the cheap bound already fits; the exact count copies the history
+    }
+    int held = outbox.overlay(Optional.of(cached)).map(ChatSession::messageCount).orElse(0);
+    SessionTableRules.checkHistory(held + added, 0);
+  }
+
   @Override
   public CompletableFuture<AppendReceipt> append(
       Caller caller, SessionId id, PendingOp.Append append) {
@@ -81,6 +100,9 @@ public final class AfterTheJournal implements WritePath {
                   }
                 }
                 accepted[0] = fresh.size();
+                if (cached != null) {
+                  checkRoom(cached, opened.outbox(), fresh.size());
+                }
                 boolean recordsSomething =
                     !fresh.isEmpty()
                         || append.repo().isPresent()
@@ -92,6 +114,8 @@ public final class AfterTheJournal implements WritePath {
               });
     } catch (JournalException e) {
       return CompletableFuture.failedFuture(new SessionStorageException(id, e));
+    } catch (TableConstraintException full) {
+      return CompletableFuture.failedFuture(Failures.sessionFullOr(id, full));
     }
     if (!(recorded instanceof Outboxes.Recorded.Pending pending)) {
       return CompletableFuture.failedFuture(new SessionNotFoundException(id));

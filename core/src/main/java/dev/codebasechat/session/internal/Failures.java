@@ -6,6 +6,8 @@ import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.PostgrestHttpException;
 import dev.codebasechat.resilience.DeadlineExceededException;
 import dev.codebasechat.resilience.internal.RemoteGuard;
+import dev.codebasechat.schema.SessionTableRules;
+import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.session.SessionAccessException;
 import dev.codebasechat.session.SessionException;
 import dev.codebasechat.session.SessionId;
@@ -127,9 +129,42 @@ public final class Failures {
       case FORBIDDEN ->
           new SessionAccessException(SessionAccessException.Reason.FORBIDDEN, http.status(), http);
       case CONFLICT -> rejected(SessionRejectedException.Reason.CONFLICT, http, what);
-      case CLIENT, NOT_FOUND -> rejected(SessionRejectedException.Reason.INVALID, http, what);
+      case CLIENT, NOT_FOUND ->
+          rejected(
+              isSessionFull(http)
+                  ? SessionRejectedException.Reason.SESSION_FULL
+                  : SessionRejectedException.Reason.INVALID,
+              http,
+              what);
       default -> rejected(SessionRejectedException.Reason.DATABASE_ERROR, http, what);
     };
+  }
+
+  /** A history CHECK of the table (23514 naming it): the session holds all it may. */
+  private static boolean isSessionFull(PostgrestHttpException http) {
+    return http.code().filter("23514"::equals).isPresent()
+        && http.postgrestMessage()
+            .filter(
+                message ->
+                    message.contains(SessionTableRules.HISTORY_MAX_MESSAGES)
+                        || message.contains(SessionTableRules.HISTORY_MAX_BYTES))
+            .isPresent();
+  }
+
+  /**
+   * The embedded table's refusal of a write that would overfill its session, in the words the store
+   * uses for the database's; any other failure as it is.
+   */
+  public static RuntimeException sessionFullOr(SessionId id, RuntimeException failure) {
+    if (failure instanceof TableConstraintException full
+        && (full.constraint().equals(SessionTableRules.HISTORY_MAX_MESSAGES)
+            || full.constraint().equals(SessionTableRules.HISTORY_MAX_BYTES))) {
+      return new SessionRejectedException(
+          SessionRejectedException.Reason.SESSION_FULL,
+          "session " + id.value() + " is full: " + full.getMessage(),
+          full);
+    }
+    return failure;
   }
 
   private static SessionRejectedException rejected(

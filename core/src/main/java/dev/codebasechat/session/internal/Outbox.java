@@ -150,6 +150,11 @@ public final class Outbox {
     return Optional.ofNullable(lastFailure);
   }
 
+  /** How many message ids are pending here: at most the messages the pending writes add. */
+  public synchronized int pendingMessages() {
+    return pendingIds.size();
+  }
+
   /** Whether a message with this id is pending here. */
   public synchronized boolean isPending(MessageId id) {
     return pendingIds.contains(id);

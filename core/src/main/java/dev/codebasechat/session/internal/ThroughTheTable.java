@@ -84,11 +84,14 @@ public final class ThroughTheTable implements WritePath {
             });
   }
 
-  /** The table's own failure to record, in the store's words; any other failure as it is. */
+  /**
+   * The table's own failure to record, and its refusal of a write that would overfill the session,
+   * in the store's words; any other failure as it is.
+   */
   private static RuntimeException notRecorded(SessionId id, RuntimeException failure) {
     return failure instanceof JournalException journal
         ? new SessionStorageException(id, journal)
-        : failure;
+        : Failures.sessionFullOr(id, failure);
   }
 
   private static PendingOp.Target target(Caller caller, SessionId id) {

@@ -137,7 +137,7 @@ final class ChatFunctions {
             "p_session.conversation_history must be a JSON array of messages");
       }
       if (target.size() > SessionTableRules.MAX_MESSAGES_PER_SESSION) {
-        throw SqlErrors.checkViolation("codebase_chat_sessions_history_max_messages");
+        throw SqlErrors.checkViolation(SessionTableRules.HISTORY_MAX_MESSAGES);
       }
     }
     boolean written =

@@ -201,11 +201,11 @@ final class Session {
       SessionTableRules.checkContextCache(row.get("context_cache"));
       SessionTableRules.checkCurrentFile(Optional.ofNullable(textOrNull(row.get("current_file"))));
       if (row.get("history_bytes").asLong() > SessionTableRules.MAX_HISTORY_BYTES) {
-        return "codebase_chat_sessions_history_max_bytes";
+        return SessionTableRules.HISTORY_MAX_BYTES;
       }
       int messages = row.get("message_count").asInt();
       if (messages < 0 || messages > SessionTableRules.MAX_MESSAGES_PER_SESSION) {
-        return "codebase_chat_sessions_history_max_messages";
+        return SessionTableRules.HISTORY_MAX_MESSAGES;
       }
       SessionTableRules.checkMetadata(row.get("metadata"));
       SessionTableRules.checkRepo(Optional.ofNullable(textOrNull(row.get("repo"))));

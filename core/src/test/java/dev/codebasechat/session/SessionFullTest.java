@@ -1,0 +1,136 @@
+package dev.codebasechat.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.codebasechat.embedded.LocalSessionTable;
+import dev.codebasechat.schema.SessionTableRules;
+import dev.codebasechat.testing.FakeSupabase;
+import dev.codebasechat.testing.ManualClock;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A session holds at most 20 000 messages: an append beyond is refused as {@link
+ * SessionRejectedException.Reason#SESSION_FULL}, in the embedded default as with the database
+ * answering first, and nothing of it is kept.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SessionFullTest {
+  private static final int FULL = SessionTableRules.MAX_MESSAGES_PER_SESSION;
+
+  @RegisterExtension static FakeSupabase supabase = FakeSupabase.create();
+
+  @TempDir Path dir;
+
+  private final ManualClock clock = ManualClock.startingAtEpoch2026();
+  private StoreFixture fixture;
+  private LocalSessionTable table;
+  private SessionStore embedded;
+
+  @AfterEach
+  void close() {
+    if (fixture != null) {
+      fixture.store.close();
+      fixture.close();
+    }
+    if (embedded != null) {
+      embedded.close();
+      table.close();
+    }
+  }
+
+  private static String[] ids(String prefix, int count) {
+    return IntStream.range(0, count).mapToObj(i -> prefix + i).toArray(String[]::new);
+  }
+
+  @Test
+  void databaseAcknowledgement_anAppendToAFullSession_isRefusedAsSessionFull() {
+    fixture = new StoreFixture(supabase, clock, b -> b.acknowledgement(Acknowledgement.DATABASE));
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("fullsession1");
+    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
+
+    Throwable refused =
+        fixture.failureOf(fixture.store.appendAsync(alice, id, Append.of(fixture.message("one"))));
+
+    assertThat(refused).isInstanceOf(SessionRejectedException.class);
+    assertThat(((SessionRejectedException) refused).reason())
+        .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
+    assertThat(supabase.session(id.value()).orElseThrow().messageIds()).hasSize(FULL);
+  }
+
+  @Test
+  void embedded_anAppendToAFullSession_isRefusedAsSessionFull_andStoresNothing() {
+    table = LocalSessionTable.builder().path(dir.resolve("sessions.db")).clock(clock).build();
+    embedded = SessionStore.embedded(table).clock(clock).maxMessagesPerAppend(1000).build();
+    Caller alice = new Caller(StoreFixture.ALICE, dev.codebasechat.postgrest.AccessToken.of("t"));
+    SessionId id = embedded.create(alice);
+    for (int batch = 0; batch < FULL / 1000; batch++) {
+      List<ChatMessage> messages =
+          IntStream.range(0, 1000)
+              .mapToObj(i -> ChatMessage.user("m").withId(MessageId.random()))
+              .toList();
+      embedded.append(alice, id, Append.of(messages));
+    }
+
+    Throwable refused =
+        org.assertj.core.api.Assertions.catchThrowable(
+            () -> embedded.append(alice, id, Append.of(ChatMessage.user("one more"))));
+
+    assertThat(refused).isInstanceOf(SessionRejectedException.class);
+    assertThat(((SessionRejectedException) refused).reason())
+        .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
+    assertThat(refused).hasMessageContaining("is full: the history would exceed 20000 messages");
+    assertThat(embedded.history(alice, id).session().messageCount()).isEqualTo(FULL);
+  }
+
+  @Test
+  void
+      journalAcknowledgement_aSessionThisInstanceHolds_refusesAnAppendBeyondItsRoom_beforeRecordingIt() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("fullsession2");
+    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL - 2));
+    fixture.store.history(alice, id);
+    fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(fixture.message("pending"))));
+
+    Throwable refused =
+        fixture.failureOf(
+            fixture.store.appendAsync(
+                alice, id, Append.of(fixture.message("last"), fixture.message("one-too-many"))));
+    AppendReceipt fits =
+        fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(fixture.message("last"))));
+
+    assertThat(refused).isInstanceOf(SessionRejectedException.class);
+    assertThat(((SessionRejectedException) refused).reason())
+        .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
+    assertThat(fits.messageCount()).isEqualTo(FULL);
+    fixture.drainAll();
+    assertThat(supabase.session(id.value()).orElseThrow().messageIds()).hasSize(FULL);
+    assertThat(fixture.store.setAsideWrites()).isEmpty();
+  }
+
+  @Test
+  void
+      journalAcknowledgement_aSessionThisInstanceDoesNotHold_isAcknowledged_andTheDatabasesRefusalSetsItAside() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("fullsession3");
+    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
+
+    AppendReceipt acknowledged =
+        fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(fixture.message("one"))));
+    fixture.drainAll();
+
+    assertThat(acknowledged.accepted()).isEqualTo(1);
+    assertThat(fixture.store.setAsideWrites()).hasSize(1);
+    assertThat(supabase.session(id.value()).orElseThrow().messageIds()).hasSize(FULL);
+  }
+}
