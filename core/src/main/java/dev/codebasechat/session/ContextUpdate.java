@@ -54,18 +54,30 @@ public record ContextUpdate(
   /** Largest accepted metadata object, 64 KiB, counted as {@link #MAX_CONTEXT_CACHE_BYTES} is. */
   public static final int MAX_METADATA_BYTES = SessionTableRules.MAX_METADATA_BYTES;
 
-  /** An update that clears nothing. */
+  /**
+   * An update that clears nothing.
+   *
+   * @throws IllegalArgumentException as the canonical constructor does, and if the context cache or
+   *     the metadata is larger than its limit as stored or holds what PostgreSQL's jsonb cannot
+   *     ({@link PgJsonb#checkFits})
+   */
   public ContextUpdate(
       Optional<String> repo,
       Optional<String> currentFile,
       Optional<JsonNode> contextCache,
       Optional<JsonNode> metadata) {
     this(repo, currentFile, contextCache, metadata, Set.of());
+    checkStored();
   }
 
   /**
-   * @throws IllegalArgumentException if a value breaks a limit, holds what PostgreSQL's jsonb
-   *     cannot ({@link PgJsonb#checkFits}), or a field is both set and cleared
+   * The canonical constructor checks the shape and the text limits. The size of the JSON objects as
+   * stored is checked by the other constructor, {@link #withContextCache}, {@link #withMetadata}
+   * and by the store before it records an update: an update journaled by an earlier version, which
+   * did not count sizes as jsonb, must still be read back (the database then judges it).
+   *
+   * @throws IllegalArgumentException if a text breaks its limit, a JSON value is not an object, or
+   *     a field is both set and cleared
    */
   public ContextUpdate {
     cleared = cleared.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(cleared));
@@ -75,8 +87,8 @@ public record ContextUpdate(
     }
     repo.ifPresent(value -> checkName("repo", value, MAX_REPO_LENGTH));
     currentFile.ifPresent(value -> checkName("currentFile", value, MAX_FILE_LENGTH));
-    contextCache.ifPresent(value -> checkObject("contextCache", value, MAX_CONTEXT_CACHE_BYTES));
-    metadata.ifPresent(value -> checkObject("metadata", value, MAX_METADATA_BYTES));
+    contextCache.ifPresent(value -> checkObject("contextCache", value));
+    metadata.ifPresent(value -> checkObject("metadata", value));
     contextCache = contextCache.map(JsonNode::deepCopy);
     metadata = metadata.map(JsonNode::deepCopy);
   }
@@ -108,12 +120,40 @@ public record ContextUpdate(
         repo, Optional.empty(), contextCache, metadata, with(TextField.CURRENT_FILE));
   }
 
+  /**
+   * This update, replacing the context cache with {@code value}.
+   *
+   * @throws IllegalArgumentException unless {@code value} is a JSON object that jsonb holds in at
+   *     most {@link #MAX_CONTEXT_CACHE_BYTES} ({@link PgJsonb#checkFits})
+   */
   public ContextUpdate withContextCache(JsonNode value) {
-    return new ContextUpdate(repo, currentFile, Optional.of(value), metadata, cleared);
+    ContextUpdate update =
+        new ContextUpdate(repo, currentFile, Optional.of(value), metadata, cleared);
+    PgJsonb.checkFits(value, "contextCache", MAX_CONTEXT_CACHE_BYTES);
+    return update;
   }
 
+  /**
+   * This update, replacing the metadata with {@code value}.
+   *
+   * @throws IllegalArgumentException unless {@code value} is a JSON object that jsonb holds in at
+   *     most {@link #MAX_METADATA_BYTES} ({@link PgJsonb#checkFits})
+   */
   public ContextUpdate withMetadata(JsonNode value) {
-    return new ContextUpdate(repo, currentFile, contextCache, Optional.of(value), cleared);
+    ContextUpdate update =
+        new ContextUpdate(repo, currentFile, contextCache, Optional.of(value), cleared);
+    PgJsonb.checkFits(value, "metadata", MAX_METADATA_BYTES);
+    return update;
+  }
+
+  /**
+   * Refuses a context cache or metadata the table would refuse: over its limit as stored, or
+   * holding what jsonb cannot ({@link PgJsonb#checkFits}). The store calls it before it records.
+   */
+  void checkStored() {
+    contextCache.ifPresent(
+        value -> PgJsonb.checkFits(value, "contextCache", MAX_CONTEXT_CACHE_BYTES));
+    metadata.ifPresent(value -> PgJsonb.checkFits(value, "metadata", MAX_METADATA_BYTES));
   }
 
   public boolean isEmpty() {
@@ -184,11 +224,10 @@ public record ContextUpdate(
     }
   }
 
-  private static void checkObject(String field, JsonNode value, int maxBytes) {
+  private static void checkObject(String field, JsonNode value) {
     if (!value.isObject()) {
       throw new IllegalArgumentException(
           field + " must be a JSON object but was " + value.getNodeType());
     }
-    PgJsonb.checkFits(value, field, maxBytes);
   }
 }

@@ -344,7 +344,12 @@ public final class SessionStore implements AutoCloseable {
     return new PendingOp.Append(List.copyOf(unique.values()), append.repo(), append.currentFile());
   }
 
-  /** Changes the session's context. The session must exist for the caller. */
+  /**
+   * Changes the session's context. The session must exist for the caller.
+   *
+   * @throws IllegalArgumentException if {@code update} changes nothing, or holds a context cache or
+   *     metadata the table refuses ({@link ContextUpdate#withContextCache}); nothing is recorded
+   */
   public SessionRead updateContext(Caller caller, SessionId id, ContextUpdate update) {
     return FutureResults.join(updateContextAsync(caller, id, update));
   }
@@ -355,6 +360,7 @@ public final class SessionStore implements AutoCloseable {
     if (update.isEmpty()) {
       throw new IllegalArgumentException("a context update must change at least one field");
     }
+    update.checkStored();
     return change(caller, id, new PendingOp.Context(update));
   }
 

@@ -273,4 +273,64 @@ class SessionStoreJournalTest {
     assertThat(after.store.pendingSessions()).isEmpty();
     assertThat(storedIds(id)).containsExactly("bobs");
   }
+
+  /** {@code {"lines":[1,1,…]}} of 100 000 ones: 0.2 MB of JSON text, 1.2 MB as jsonb. */
+  private static final String OVER_ONE_MIB_AS_STORED =
+      "{\"lines\":[" + String.join(",", java.util.Collections.nCopies(100_000, "1")) + "]}";
+
+  @Test
+  void
+      aContextUpdateJournaledBeforeSizesCountedAsJsonb_isReadBack_andTheDatabasesRefusalSetsItAside() {
+    SessionId id = sessionId("journal9");
+    fake.seedSession(ALICE, id.value(), "m1");
+    // What an earlier version journaled: it counted the context cache as JSON text.
+    SqliteJournal earlier = journal();
+    earlier.append(
+        id.value(),
+        ALICE,
+        "context",
+        ("{\"context_cache\":" + OVER_ONE_MIB_AS_STORED + "}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    earlier.close();
+
+    StoreFixture restarted = store(journal());
+    int pendingAfterRestart = restarted.store.pendingSessions().size();
+    restarted.resolve(restarted.store.listAsync(restarted.caller(ALICE), SessionQuery.limit(10)));
+    restarted.drainAll();
+
+    assertThat(pendingAfterRestart).isEqualTo(1);
+    assertThat(restarted.store.setAsideWrites())
+        .singleElement()
+        .satisfies(write -> assertThat(write.reason()).contains("23514"));
+    assertThat(fake.session(id.value()).orElseThrow().messageIds()).containsExactly("m1");
+  }
+
+  @Test
+  void aContextUpdateOverItsLimitAsStored_isRefusedByTheStore_andNothingIsJournaled() {
+    SqliteJournal journal = journal();
+    StoreFixture f = store(journal);
+    SessionId id = sessionId("journal10");
+    f.store.append(f.caller(ALICE), id, Append.of(List.of(f.message("m1"))));
+    f.drainAll();
+    ContextUpdate built =
+        new ContextUpdate(
+            java.util.Optional.empty(),
+            java.util.Optional.empty(),
+            java.util.Optional.of(json(OVER_ONE_MIB_AS_STORED)),
+            java.util.Optional.empty(),
+            java.util.Set.of());
+
+    assertThatThrownBy(() -> f.store.updateContext(f.caller(ALICE), id, built))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("contextCache must be at most 1048576 bytes of JSON as PostgreSQL");
+    assertThat(journal.pending()).isEmpty();
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode json(String text) {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 }

@@ -27,8 +27,9 @@ public final class PgJsonb {
           Comparator.<byte[]>comparingInt(bytes -> bytes.length)
               .thenComparing(Arrays::compareUnsigned));
 
-  // jsonb's binary layout (PostgreSQL's jsonb.h, jsonb_util.c and numeric.c, unchanged from 12 to
-  // 17): a 4-byte varlena header; a container is a 4-byte header and a 4-byte entry per element
+  // jsonb's binary layout (PostgreSQL's jsonb.h, jsonb_util.c and numeric.c, the same since 9.4;
+  // JsonbStoredSizeTest compares with PostgreSQL 15 and 17): a 4-byte varlena header; a container
+  // is a 4-byte header and a 4-byte entry per element
   // (two per member), then the keys' bytes, then the values; numbers and containers start at a
   // multiple of 4 from the value's first byte.
   private static final int HEADER = 4;
