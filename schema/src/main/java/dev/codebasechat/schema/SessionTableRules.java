@@ -57,6 +57,9 @@ public final class SessionTableRules {
   /** The CHECK constraint a history of more than {@link #MAX_HISTORY_BYTES} breaks. */
   public static final String HISTORY_MAX_BYTES = "codebase_chat_sessions_history_max_bytes";
 
+  /** The constraints a full session breaks: no more messages until its history is cleared. */
+  public static final Set<String> HISTORY_LIMITS = Set.of(HISTORY_MAX_MESSAGES, HISTORY_MAX_BYTES);
+
   /** Largest history, in bytes of its messages' JSON text as {@link #historyBytes} adds them. */
   public static final long MAX_HISTORY_BYTES = 16_777_216;
 

@@ -145,20 +145,18 @@ public final class Failures {
     return http.code().filter("23514"::equals).isPresent()
         && http.postgrestMessage()
             .filter(
-                message ->
-                    message.contains(SessionTableRules.HISTORY_MAX_MESSAGES)
-                        || message.contains(SessionTableRules.HISTORY_MAX_BYTES))
+                message -> SessionTableRules.HISTORY_LIMITS.stream().anyMatch(message::contains))
             .isPresent();
   }
 
   /**
-   * The embedded table's refusal of a write that would overfill its session, in the words the store
-   * uses for the database's; any other failure as it is.
+   * A refusal by the table's rules of a write that would overfill its session (the embedded
+   * table's, or the store's own count before it acknowledges), in the words the store uses for the
+   * database's; any other failure as it is.
    */
   public static RuntimeException sessionFullOr(SessionId id, RuntimeException failure) {
     if (failure instanceof TableConstraintException full
-        && (full.constraint().equals(SessionTableRules.HISTORY_MAX_MESSAGES)
-            || full.constraint().equals(SessionTableRules.HISTORY_MAX_BYTES))) {
+        && SessionTableRules.HISTORY_LIMITS.contains(full.constraint())) {
       return new SessionRejectedException(
           SessionRejectedException.Reason.SESSION_FULL,
           "session " + id.value() + " is full: " + full.getMessage(),
