@@ -29,9 +29,8 @@ public final class PgJsonb {
 
   // jsonb's binary layout (PostgreSQL's jsonb.h, jsonb_util.c and numeric.c, the same since 9.4;
   // JsonbStoredSizeTest compares with PostgreSQL 15 and 17): a 4-byte varlena header; a container
-  // is a 4-byte header and a 4-byte entry per element
-  // (two per member), then the keys' bytes, then the values; numbers and containers start at a
-  // multiple of 4 from the value's first byte.
+  // is a 4-byte header and a 4-byte entry per element (two per member), then the keys' bytes, then
+  // the values; numbers and containers start at a multiple of 4 from the value's first byte.
   private static final int HEADER = 4;
   private static final int NUMERIC_SHORT_HEADER = 6;
   private static final int NUMERIC_LONG_HEADER = 8;
