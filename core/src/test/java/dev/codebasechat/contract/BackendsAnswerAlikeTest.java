@@ -832,6 +832,28 @@ class BackendsAnswerAlikeTest {
                     + lines(90_000)
                     + "}]}")),
         scenario(
+            "numbers numeric holds and those it does not: 131 072 digits before the point, 16 383"
+                + " after",
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),
+            send(As.ALICE_TOKEN, "PATCH", byOne, "{\"context_cache\":{\"n\":1e131072}}"),
+            send(As.ALICE_TOKEN, "PATCH", byOne, "{\"context_cache\":{\"n\":0e-16384}}"),
+            send(
+                As.ALICE_TOKEN,
+                "PATCH",
+                byOne,
+                "{\"context_cache\":{\"big\":9.9e131071,\"small\":1e-16383,\"zero\":0e200000}}"),
+            // Not read back: neither backend answers a number of more than 1 000 digits (Jackson's
+            // limits in the kit), which PostgREST would.
+            get(As.ALICE_TOKEN, byOne + "&select=version,context_cache->zero"),
+            rpc(
+                As.ALICE_TOKEN,
+                "append_chat_messages",
+                "{\"p_session_id\":\""
+                    + ONE
+                    + "\",\"p_messages\":["
+                    + message("m2", "2026-01-01T00:00:02Z").replace("}", ",\"code\":[1e-16384]}")
+                    + "]}")),
+        scenario(
             "a sub that is no uuid fails where auth.uid() is read, after the privileges",
             get(As.ALICE_TOKEN, TABLE),
             rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),

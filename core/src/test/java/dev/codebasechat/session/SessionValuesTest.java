@@ -330,6 +330,20 @@ class SessionValuesTest {
   }
 
   @Test
+  void contextUpdate_refusesANumberPostgresqlsNumericCannotHold() {
+    var tooPrecise =
+        JsonNodeFactory.instance.objectNode().put("n", new java.math.BigDecimal("1e-16384"));
+    var atTheLimit =
+        JsonNodeFactory.instance.objectNode().put("n", new java.math.BigDecimal("1e-16383"));
+
+    assertThatThrownBy(() -> ContextUpdate.none().withContextCache(tooPrecise))
+        .hasMessage(
+            "contextCache holds a number PostgreSQL's numeric cannot hold (at most 131072 digits"
+                + " before the decimal point and 16383 after)");
+    assertThat(ContextUpdate.none().withContextCache(atTheLimit).contextCache()).isPresent();
+  }
+
+  @Test
   void append_refusesAMessageWhoseContentJsonbCannotStore() {
     ChatMessage nul = ChatMessage.user("before\u0000after");
 

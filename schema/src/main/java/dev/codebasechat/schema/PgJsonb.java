@@ -34,6 +34,10 @@ public final class PgJsonb {
   private static final int HEADER = 4;
   private static final int NUMERIC_SHORT_HEADER = 6;
   private static final int NUMERIC_LONG_HEADER = 8;
+  // numeric's 14-bit display scale, and its int16 weight of base-10000 digits (32 767 is the
+  // weight of the digit group holding 10^131068..10^131071).
+  private static final int NUMERIC_DSCALE_MAX = 16_383;
+  private static final long NUMERIC_DIGITS_BEFORE_MAX = 131_072;
 
   private PgJsonb() {}
 
@@ -44,8 +48,8 @@ public final class PgJsonb {
    * number is a {@code numeric} of 6 to 8 bytes plus 2 per 4 decimal digits, and neither quotes nor
    * separators are stored; {@code [1,2,3]} takes 44 bytes, {@code "abc"} 15.
    *
-   * @throws IllegalArgumentException when {@code value} holds a number that is not finite (JSON has
-   *     no such number)
+   * @throws IllegalArgumentException when {@code value} holds a number PostgreSQL does not store
+   *     ({@link #isStorableNumber})
    */
   public static long storedSize(JsonNode value) {
     return new Layout(null).of(value);
@@ -55,7 +59,8 @@ public final class PgJsonb {
    * Refuses {@code value} unless jsonb can hold it in at most {@code maxBytes} ({@link
    * #storedSize}): what a library checks before it acknowledges a write, so that the database never
    * refuses it later. Besides the size, jsonb cannot hold a string or key with a NUL character
-   * (PostgreSQL's 22P05) or an unpaired surrogate (22P02), nor a number that is not finite.
+   * (PostgreSQL's 22P05) or an unpaired surrogate (22P02), nor a number {@link #isStorableNumber}
+   * refuses (22003).
    *
    * @param name what {@code value} is, for the message
    * @throws IllegalArgumentException naming {@code name} and what breaks the rule (the limit and
@@ -71,6 +76,20 @@ public final class PgJsonb {
               + " bytes of JSON as PostgreSQL stores it (jsonb) but takes "
               + bytes);
     }
+  }
+
+  /**
+   * Whether PostgreSQL's {@code numeric} holds {@code number} as jsonb reads it: a finite number
+   * with at most 16 383 digits after the decimal point and, unless it is zero, fewer than 131 072
+   * before it. PostgreSQL refuses any other with 22003 "value overflows numeric format".
+   */
+  public static boolean isStorableNumber(JsonNode number) {
+    if (!isFinite(number)) {
+      return false;
+    }
+    BigDecimal value = decimal(number);
+    return Math.max(0, value.scale()) <= NUMERIC_DSCALE_MAX
+        && (value.signum() == 0 || value.precision() - value.scale() <= NUMERIC_DIGITS_BEFORE_MAX);
   }
 
   private static boolean isFinite(JsonNode number) {
@@ -143,6 +162,12 @@ public final class PgJsonb {
                   + value.asText()
                   + ", which PostgreSQL's jsonb cannot store (a number beyond the range of a"
                   + " double reads as Infinity when parsed as one)");
+        }
+        if (!isStorableNumber(value)) {
+          throw new IllegalArgumentException(
+              (checkedAs == null ? "a value" : checkedAs)
+                  + " holds a number PostgreSQL's numeric cannot hold (at most 131072 digits"
+                  + " before the decimal point and 16383 after)");
         }
         align();
         length += numericSize(decimal(value));

@@ -64,7 +64,7 @@ final class ChatFunctions {
     if (!allowed) {
       throw SqlErrors.permissionDenied("function " + function);
     }
-    SqlErrors.refuseNul(arguments);
+    SqlErrors.refuseUnreadable(arguments);
     if (function.equals(STORE_FOR)) {
       return storeFor(arguments);
     }

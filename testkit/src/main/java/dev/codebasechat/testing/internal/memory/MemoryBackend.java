@@ -171,7 +171,7 @@ public final class MemoryBackend implements Backend {
       IntConsumer reached =
           rows -> {
             if (rows > 0) {
-              SqlErrors.refuseNul(changes);
+              SqlErrors.refuseUnreadable(changes);
               UUID owner = ChatFunctions.uuidArgument(changes, "user_id");
               if (owner != null) {
                 changes.put("user_id", owner.toString());
@@ -281,7 +281,7 @@ public final class MemoryBackend implements Backend {
       }
     }
     ObjectNode row = typed(insert.payload(), insert.columns());
-    SqlErrors.refuseNul(row);
+    SqlErrors.refuseUnreadable(row);
     // user_id may be null (given so, or service_role's auth.uid()): such a row belongs to nobody,
     // and only service_role sees it.
     UUID owner = row.has("user_id") ? ChatFunctions.uuidArgument(row, "user_id") : caller.userId();

@@ -1,7 +1,7 @@
 package dev.codebasechat.testing.internal.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.codebasechat.testing.internal.Json;
+import dev.codebasechat.schema.PgJsonb;
 import dev.codebasechat.testing.internal.PostgrestError;
 import org.jspecify.annotations.Nullable;
 
@@ -70,21 +70,34 @@ final class SqlErrors {
   }
 
   /**
-   * PostgreSQL's text and jsonb hold no U+0000: a JSON string or key holding it, in a value read
-   * into text or jsonb, is refused as PostgreSQL refuses it.
+   * What PostgreSQL refuses while it reads JSON into text or jsonb, in the order of the text: a
+   * string or key holding U+0000 (22P05), and a number its {@code numeric} cannot hold (22003).
    */
-  static void refuseNul(JsonNode value) {
-    boolean nul =
-        value.isTextual()
-            ? value.textValue().indexOf('\u0000') >= 0
-            : Json.fieldNames(value).stream().anyMatch(key -> key.indexOf('\u0000') >= 0);
-    if (nul) {
+  static void refuseUnreadable(JsonNode value) {
+    if (value.isTextual()) {
+      refuseNul(value.textValue());
+    } else if (value.isNumber() && !PgJsonb.isStorableNumber(value)) {
+      throw PostgrestError.sql("22003", "value overflows numeric format");
+    } else if (value.isObject()) {
+      value
+          .properties()
+          .forEach(
+              field -> {
+                refuseNul(field.getKey());
+                refuseUnreadable(field.getValue());
+              });
+    } else {
+      value.forEach(SqlErrors::refuseUnreadable);
+    }
+  }
+
+  private static void refuseNul(String text) {
+    if (text.indexOf('\u0000') >= 0) {
       throw PostgrestError.sql(
           "22P05",
           "unsupported Unicode escape sequence",
           "\\u0000 cannot be converted to text.",
           null);
     }
-    value.forEach(SqlErrors::refuseNul);
   }
 }
