@@ -660,6 +660,26 @@ class FakeSupabaseTest {
   }
 
   @Test
+  void patch_numbersAtNumericsBounds_areKept_andReadBackAsNumericPrintsThem() throws IOException {
+    fake.seedSession(ALICE, SESSION);
+    String body = "{\"context_cache\":{\"big\":9.9e131071,\"small\":1.50e-16381}}";
+
+    Answer patched = calls.patch(fake.tokenFor(ALICE), TABLE + "?session_id=eq." + SESSION, body);
+    Answer read =
+        calls.get(fake.tokenFor(ALICE), TABLE + "?select=context_cache&session_id=eq." + SESSION);
+
+    assertThat(patched.status()).isEqualTo(204);
+    assertThat(read.status()).isEqualTo(200);
+    assertThat(read.body())
+        .isEqualTo(
+            "[{\"context_cache\":{\"big\":99"
+                + "0".repeat(131_070)
+                + ",\"small\":0."
+                + "0".repeat(16_380)
+                + "150}}]");
+  }
+
+  @Test
   void patch_withReturnRepresentation_is200WithUpdatedRows() throws IOException {
     fake.seedSession(ALICE, SESSION);
 

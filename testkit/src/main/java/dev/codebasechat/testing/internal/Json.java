@@ -1,7 +1,9 @@
 package dev.codebasechat.testing.internal;
 
-import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +13,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,14 +25,33 @@ import org.jspecify.annotations.Nullable;
  * json keeps them), request bodies refused as PostgREST refuses them (PGRST102). Stateless.
  */
 public final class Json {
+  /**
+   * The longest number PostgreSQL's numeric prints: 131 072 digits before the point, 16 383 after,
+   * a point and a sign. Jackson's default limit is 1 000.
+   */
+  private static final int NUMERIC_TEXT_MAX = 131_072 + 16_383 + 2;
+
   /** The one mapper of the front and its backends. */
   public static final ObjectMapper MAPPER =
-      JsonMapper.builder()
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder().maxNumberLength(NUMERIC_TEXT_MAX).build())
+                  // Decimals as numeric_out prints them, plain digits whatever the scale (Jackson's
+                  // own plain writing stops at a scale of 9 999).
+                  .addDecorator(
+                      (factory, generator) ->
+                          new JsonGeneratorDelegate(generator, true) {
+                            @Override
+                            public void writeNumber(BigDecimal value) throws IOException {
+                              delegate.writeNumber(value.toPlainString());
+                            }
+                          })
+                  .build())
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
           // Aeson's decode refuses what follows the value; Jackson would ignore it.
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-          .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
           .build();
 
   private Json() {}
