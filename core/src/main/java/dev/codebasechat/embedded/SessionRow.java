@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.internal.TableJson;
 import dev.codebasechat.schema.PgTimestamp;
 import dev.codebasechat.sqlite.JournalException;
 import dev.codebasechat.sqlite.internal.Sql;
@@ -37,7 +38,7 @@ record SessionRow(
     long lastActivity,
     long historyBytes) {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = TableJson.mapper();
 
   private static final DateTimeFormatter POSTGREST_TIME =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxxx", Locale.ROOT)

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.codebasechat.internal.TableJson;
 import java.io.UncheckedIOException;
 import java.util.Objects;
 
@@ -14,7 +15,7 @@ final class Json {
 
   /** The default mapper: java.time as ISO-8601 strings, as PostgreSQL's timestamptz reads them. */
   static ObjectMapper defaultMapper() {
-    return JsonMapper.builder()
+    return JsonMapper.builder(TableJson.factory())
         .addModule(new JavaTimeModule())
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
         .build();

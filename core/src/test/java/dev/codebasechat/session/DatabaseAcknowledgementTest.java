@@ -142,4 +142,22 @@ class DatabaseAcknowledgementTest {
     assertThat(failure).isInstanceOf(SessionNotFoundException.class);
     assertThat(storedIds(id)).isEmpty();
   }
+
+  @Test
+  void aNumberOfThousandsOfDigits_inTheContextCache_isReadBackByAnotherStore() {
+    StoreFixture writer = store();
+    Caller alice = writer.caller(supabase.newUser());
+    SessionId id = writer.store.create(alice);
+    var cache =
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+            .objectNode()
+            .put("n", new java.math.BigInteger("9".repeat(5_000)));
+    writer.resolve(
+        writer.store.updateContextAsync(alice, id, ContextUpdate.none().withContextCache(cache)));
+
+    StoreFixture reader = store();
+    SessionRead read = reader.resolve(reader.store.historyAsync(reader.caller(alice.userId()), id));
+
+    assertThat(read.session().contextCache()).isEqualTo(cache);
+  }
 }

@@ -209,6 +209,22 @@ class EmbeddedSessionStoreTest {
   }
 
   @Test
+  void aContextCacheWithANumberOfThousandsOfDigits_isReadBackAsStored() {
+    open();
+    Caller alice = caller(ALICE);
+    SessionId id = store.create(alice);
+    var cache =
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+            .objectNode()
+            .put("n", new java.math.BigInteger("9".repeat(5_000)));
+
+    store.updateContext(alice, id, ContextUpdate.none().withContextCache(cache));
+    restart();
+
+    assertThat(store.history(alice, id).session().contextCache()).isEqualTo(cache);
+  }
+
+  @Test
   void list_showsOnlyTheCallersSessions_newestFirst() {
     open();
     store.append(caller(ALICE), SessionId.of("chat-1-firstone"), Append.of(List.of(message("a"))));

@@ -27,6 +27,12 @@ public final class PgJsonb {
           Comparator.<byte[]>comparingInt(bytes -> bytes.length)
               .thenComparing(Arrays::compareUnsigned));
 
+  /**
+   * The longest number PostgreSQL's numeric prints: 131 072 digits before the point, 16 383 after,
+   * the point and a sign. A reader of the table's JSON must accept numbers this long.
+   */
+  public static final int NUMBER_TEXT_MAX = 131_072 + 16_383 + 2;
+
   // jsonb's binary layout (PostgreSQL's jsonb.h, jsonb_util.c and numeric.c, the same since 9.4;
   // JsonbStoredSizeTest compares with PostgreSQL 15 and 17): a 4-byte varlena header; a container
   // is a 4-byte header and a 4-byte entry per element (two per member), then the keys' bytes, then

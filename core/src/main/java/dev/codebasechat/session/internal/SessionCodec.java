@@ -75,7 +75,7 @@ public final class SessionCodec {
 
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
   private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
-      new com.fasterxml.jackson.databind.ObjectMapper();
+      dev.codebasechat.internal.TableJson.mapper();
 
   private SessionCodec() {}
 

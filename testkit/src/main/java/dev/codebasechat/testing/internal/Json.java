@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.schema.PgJsonb;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -25,18 +26,14 @@ import org.jspecify.annotations.Nullable;
  * json keeps them), request bodies refused as PostgREST refuses them (PGRST102). Stateless.
  */
 public final class Json {
-  /**
-   * The longest number PostgreSQL's numeric prints: 131 072 digits before the point, 16 383 after,
-   * a point and a sign. Jackson's default limit is 1 000.
-   */
-  private static final int NUMERIC_TEXT_MAX = 131_072 + 16_383 + 2;
-
   /** The one mapper of the front and its backends. */
   public static final ObjectMapper MAPPER =
       JsonMapper.builder(
               JsonFactory.builder()
                   .streamReadConstraints(
-                      StreamReadConstraints.builder().maxNumberLength(NUMERIC_TEXT_MAX).build())
+                      StreamReadConstraints.builder()
+                          .maxNumberLength(PgJsonb.NUMBER_TEXT_MAX)
+                          .build())
                   // Decimals as numeric_out prints them, plain digits whatever the scale (Jackson's
                   // own plain writing stops at a scale of 9 999).
                   .addDecorator(
