@@ -90,10 +90,10 @@ public final class PgJsonb {
    * before it. PostgreSQL refuses any other with 22003 "value overflows numeric format".
    */
   public static boolean isStorableNumber(JsonNode number) {
-    if (!isFinite(number)) {
-      return false;
-    }
-    BigDecimal value = decimal(number);
+    return isFinite(number) && fitsNumeric(decimal(number));
+  }
+
+  private static boolean fitsNumeric(BigDecimal value) {
     return Math.max(0, value.scale()) <= NUMERIC_DSCALE_MAX
         && (value.signum() == 0 || value.precision() - value.scale() <= NUMERIC_DIGITS_BEFORE_MAX);
   }
@@ -161,22 +161,24 @@ public final class PgJsonb {
       if (value.isTextual()) {
         length += utf8Length(value.textValue(), checkedAs);
       } else if (value.isNumber()) {
-        if (checkedAs != null && !isFinite(value)) {
+        String holder = checkedAs == null ? "a value" : checkedAs;
+        if (!isFinite(value)) {
           throw new IllegalArgumentException(
-              checkedAs
+              holder
                   + " holds "
                   + value.asText()
                   + ", which PostgreSQL's jsonb cannot store (a number beyond the range of a"
                   + " double reads as Infinity when parsed as one)");
         }
-        if (!isStorableNumber(value)) {
+        BigDecimal number = decimal(value);
+        if (!fitsNumeric(number)) {
           throw new IllegalArgumentException(
-              (checkedAs == null ? "a value" : checkedAs)
+              holder
                   + " holds a number PostgreSQL's numeric cannot hold (at most 131072 digits"
                   + " before the decimal point and 16383 after)");
         }
         align();
-        length += numericSize(decimal(value));
+        length += numericSize(number);
       }
       // true, false and null are their entry alone.
     }
@@ -186,11 +188,10 @@ public final class PgJsonb {
     }
   }
 
-  /** The number as the JSON text carries it: Jackson writes floating-point values as toString. */
+  /**
+   * A finite number as its JSON text carries it: Jackson writes floating-point values as toString.
+   */
   private static BigDecimal decimal(JsonNode number) {
-    if (!isFinite(number)) {
-      throw new IllegalArgumentException(number.asText() + " is a number JSON cannot carry");
-    }
     return number.isFloatingPointNumber() && !number.isBigDecimal()
         ? new BigDecimal(number.asText())
         : number.decimalValue();
