@@ -7,6 +7,7 @@ import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -132,5 +133,65 @@ class SessionFullTest {
     assertThat(acknowledged.accepted()).isEqualTo(1);
     assertThat(fixture.store.setAsideWrites()).hasSize(1);
     assertThat(supabase.session(id.value()).orElseThrow().messageIds()).hasSize(FULL);
+  }
+
+  @Test
+  void
+      journalAcknowledgement_aFullCopyOlderThanAnotherInstancesClear_isReadAgain_andTheAppendAccepted() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("fullsession4");
+    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
+    fixture.store.history(alice, id);
+    try (StoreFixture other =
+        new StoreFixture(supabase, clock, b -> b.acknowledgement(Acknowledgement.DATABASE))) {
+      other.resolve(other.store.clearAsync(other.caller(StoreFixture.ALICE), id));
+      other.store.close();
+    }
+    clock.advance(Duration.ofSeconds(2)); // past cacheFreshness (1 s)
+
+    AppendReceipt accepted =
+        fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(fixture.message("one"))));
+    fixture.drainAll();
+
+    assertThat(accepted.messageCount()).isEqualTo(1);
+    assertThat(supabase.session(id.value()).orElseThrow().messageIds()).containsExactly("one");
+    assertThat(fixture.store.setAsideWrites()).isEmpty();
+  }
+
+  @Test
+  void journalAcknowledgement_aFullCopyWithinCacheFreshness_refusesWithoutAskingTheDatabase() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("fullsession5");
+    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
+    fixture.store.history(alice, id);
+    fixture.sent.clear();
+
+    Throwable refused =
+        fixture.failureOf(fixture.store.appendAsync(alice, id, Append.of(fixture.message("one"))));
+
+    assertThat(((SessionRejectedException) refused).reason())
+        .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
+    assertThat(fixture.sent).isEmpty();
+    assertThat(fixture.store.pendingSessions()).isEmpty();
+  }
+
+  @Test
+  void journalAcknowledgement_aStaleFullCopy_isRefusedOnWhatItHolds_whenTheDatabaseCannotSay() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("fullsession6");
+    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
+    fixture.store.history(alice, id);
+    clock.advance(Duration.ofSeconds(2));
+    supabase.goDown();
+
+    Throwable refused =
+        fixture.failureOf(fixture.store.appendAsync(alice, id, Append.of(fixture.message("one"))));
+
+    assertThat(((SessionRejectedException) refused).reason())
+        .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
+    assertThat(fixture.store.pendingSessions()).isEmpty();
   }
 }

@@ -7,6 +7,7 @@ import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.ReadSource;
+import dev.codebasechat.session.SessionException;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionNotFoundException;
 import dev.codebasechat.session.SessionRead;
@@ -79,9 +80,43 @@ public final class AfterTheJournal implements WritePath {
     SessionTableRules.checkHistory(held + added, 0);
   }
 
+  /**
+   * Records the append, or refuses it when the session has no room for it (see {@link #checkRoom}).
+   * The copy that refuses may be older than another instance's clear, so a refusal stands only on a
+   * copy as current as a read would answer it: the session is read first (within {@code
+   * cacheFreshness} the cached copy, else the copy revalidated), then checked again. When the
+   * database cannot say, the copy held decides.
+   */
   @Override
   public CompletableFuture<AppendReceipt> append(
       Caller caller, SessionId id, PendingOp.Append append) {
+    try {
+      return CompletableFuture.completedFuture(record(caller, id, append));
+    } catch (TableConstraintException full) {
+      return history
+          .of(caller, id)
+          .handle((read, failure) -> id)
+          .thenApply(
+              ignored -> {
+                try {
+                  return record(caller, id, append);
+                } catch (TableConstraintException stillFull) {
+                  throw Failures.sessionFullOr(id, stillFull);
+                }
+              });
+    } catch (SessionException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * The append recorded in the session's outbox and its receipt.
+   *
+   * @throws TableConstraintException when the cached copy leaves no room for the new messages
+   * @throws SessionStorageException when the journal cannot record it
+   * @throws SessionNotFoundException when the caller's pending writes delete the session
+   */
+  private AppendReceipt record(Caller caller, SessionId id, PendingOp.Append append) {
     int[] accepted = new int[1];
     Outboxes.Recorded recorded;
     try {
@@ -113,12 +148,10 @@ public final class AfterTheJournal implements WritePath {
                     : Optional.empty();
               });
     } catch (JournalException e) {
-      return CompletableFuture.failedFuture(new SessionStorageException(id, e));
-    } catch (TableConstraintException full) {
-      return CompletableFuture.failedFuture(Failures.sessionFullOr(id, full));
+      throw new SessionStorageException(id, e);
     }
     if (!(recorded instanceof Outboxes.Recorded.Pending pending)) {
-      return CompletableFuture.failedFuture(new SessionNotFoundException(id));
+      throw new SessionNotFoundException(id);
     }
     due.accept(id);
     Outbox outbox = pending.outbox();
@@ -127,13 +160,8 @@ public final class AfterTheJournal implements WritePath {
             .overlay(Optional.ofNullable(cache.peek(id)))
             .map(ChatSession::messageCount)
             .orElse(0);
-    return CompletableFuture.completedFuture(
-        new AppendReceipt(
-            id,
-            accepted[0],
-            append.messages().size() - accepted[0],
-            count,
-            outbox.pendingWrites()));
+    return new AppendReceipt(
+        id, accepted[0], append.messages().size() - accepted[0], count, outbox.pendingWrites());
   }
 
   @Override
