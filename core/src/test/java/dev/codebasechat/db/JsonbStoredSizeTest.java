@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebasechat.schema.PgJsonb;
 import dev.codebasechat.testing.postgres.EmbeddedSupabase;
 import dev.codebasechat.testing.postgres.PostgresMajor;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,8 +18,9 @@ import java.util.Random;
 
 /**
  * {@link PgJsonb#storedSize} counts what PostgreSQL's {@code pg_column_size} counts for jsonb read
- * from JSON text, the measure of the table's size limits: compared value by value with PostgreSQL
- * on each supported major.
+ * from JSON text, the measure of the table's size limits, and {@link PgJsonb#text} writes what
+ * {@code jsonb::text} writes, the measure of a history's size: compared value by value with
+ * PostgreSQL on each supported major.
  */
 class JsonbStoredSizeTest {
   private static final ObjectMapper JACKSON = new ObjectMapper();
@@ -100,6 +102,43 @@ class JsonbStoredSizeTest {
 
     assertSameSizes(major, values, JACKSON);
     assertSameSizes(major, values, JACKSON_DECIMALS);
+  }
+
+  @OnEachPostgresMajor
+  void text_ofNumbersEscapesAndRandomValues_isPostgresqlsJsonbText(PostgresMajor major)
+      throws Exception {
+    Random random = new Random(20261207L);
+    List<String> values = new ArrayList<>(List.of(NUMBERS));
+    values.add("{\"b\":1,\"aa\":[true,null,\"x\"],\"a\":{}}");
+    values.add(
+        "\"tab\\t nl\\n cr\\r bs\\b ff\\f q\\\" back\\\\ slash/ \\u0001 \\u001f \\u007f é😀\"");
+    for (int i = 0; i < 200; i++) {
+      values.add(randomJson(random, 0));
+    }
+
+    for (ObjectMapper json : List.of(JACKSON, JACKSON_DECIMALS)) {
+      List<String> sent = new ArrayList<>();
+      List<String> computed = new ArrayList<>();
+      for (String text : values) {
+        JsonNode node = json.readTree(text);
+        sent.add(json.writeValueAsString(node));
+        computed.add(PgJsonb.text(node));
+      }
+      String measured =
+          (String)
+              EmbeddedSupabase.on(major)
+                  .migratedDatabase("chat_functions")
+                  .valueAsOwner(
+                      "select json_agg(v::jsonb::text order by o)::text"
+                          + " from unnest(?::text[]) with ordinality u(v, o)",
+                      (Object) sent.toArray(String[]::new));
+      JsonNode postgres = JACKSON.readTree(measured);
+      for (int i = 0; i < sent.size(); i++) {
+        assertThat(computed.get(i)).as(sent.get(i)).isEqualTo(postgres.get(i).textValue());
+        assertThat(PgJsonb.textBytes(json.readTree(sent.get(i))))
+            .isEqualTo(postgres.get(i).textValue().getBytes(StandardCharsets.UTF_8).length);
+      }
+    }
   }
 
   /** PostgreSQL reads what Jackson writes for each value, as the library sends it. */

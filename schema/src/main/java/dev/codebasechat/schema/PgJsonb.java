@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -82,6 +83,88 @@ public final class PgJsonb {
               + " bytes of JSON as PostgreSQL stores it (jsonb) but takes "
               + bytes);
     }
+  }
+
+  /**
+   * PostgreSQL's text form of {@code value} as jsonb ({@code value::text}): keys in {@link
+   * #KEY_ORDER}, {@code ", "} and {@code ": "} between items, strings escaped as {@code
+   * escape_json} escapes them, numbers as {@code numeric} prints them (1.50 stays 1.50, 1e3 is
+   * 1000). A number held as a {@code double} prints from its shortest decimal, which is the text
+   * Jackson sends.
+   */
+  public static String text(JsonNode value) {
+    StringBuilder out = new StringBuilder();
+    appendText(value, out);
+    return out.toString();
+  }
+
+  /**
+   * {@code octet_length(value::text)}: what the migrations count a message as ({@code body_bytes})
+   * towards its session's history size.
+   */
+  public static long textBytes(JsonNode value) {
+    return text(value).getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  private static void appendText(JsonNode value, StringBuilder out) {
+    switch (value.getNodeType()) {
+      case OBJECT -> {
+        List<String> keys = new ArrayList<>(value.size());
+        value.fieldNames().forEachRemaining(keys::add);
+        keys.sort(KEY_ORDER);
+        out.append('{');
+        for (int i = 0; i < keys.size(); i++) {
+          out.append(i == 0 ? "" : ", ");
+          appendQuoted(keys.get(i), out);
+          out.append(": ");
+          appendText(value.get(keys.get(i)), out);
+        }
+        out.append('}');
+      }
+      case ARRAY -> {
+        out.append('[');
+        for (int i = 0; i < value.size(); i++) {
+          out.append(i == 0 ? "" : ", ");
+          appendText(value.get(i), out);
+        }
+        out.append(']');
+      }
+      case STRING -> appendQuoted(value.textValue(), out);
+      case NUMBER -> {
+        BigDecimal number = value.isIntegralNumber() ? null : decimal(value);
+        out.append(
+            number == null
+                ? value.bigIntegerValue().toString()
+                : (number.scale() < 0 ? number.setScale(0) : number).toPlainString());
+      }
+      case BOOLEAN -> out.append(value.booleanValue());
+      default -> out.append("null");
+    }
+  }
+
+  /** escape_json: the other control characters with lower-case hex digits, unlike Jackson. */
+  private static void appendQuoted(String text, StringBuilder out) {
+    out.append('"');
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '\b' -> out.append("\\b");
+        case '\f' -> out.append("\\f");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        default -> {
+          if (c < ' ') {
+            out.append("\\u").append(HexFormat.of().toHexDigits(c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    out.append('"');
   }
 
   /**

@@ -60,7 +60,10 @@ public final class SessionTableRules {
   /** The constraints a full session breaks: no more messages until its history is cleared. */
   public static final Set<String> HISTORY_LIMITS = Set.of(HISTORY_MAX_MESSAGES, HISTORY_MAX_BYTES);
 
-  /** Largest history, in bytes of its messages' JSON text as {@link #historyBytes} adds them. */
+  /**
+   * Largest history: the database's {@code history_bytes}, {@link #historyBytesOf} its messages
+   * summed (the embedded table adds {@link #historyBytes}).
+   */
   public static final long MAX_HISTORY_BYTES = 16_777_216;
 
   /** Largest context cache, in bytes of jsonb ({@link PgJsonb#storedSize}). */
@@ -230,8 +233,17 @@ public final class SessionTableRules {
   }
 
   /**
-   * The size of a history of messages whose JSON texts take {@code messageBytes} in all: {@code
-   * [a,b,…]}.
+   * What one stored message adds to its session's {@code history_bytes}, as the migrations count
+   * it: its jsonb text ({@code body_bytes}, {@link PgJsonb#textBytes}) and 2 for a separator. A
+   * session's history is full once these add up to more than {@link #MAX_HISTORY_BYTES}.
+   */
+  public static long historyBytesOf(JsonNode message) {
+    return PgJsonb.textBytes(message) + 2;
+  }
+
+  /**
+   * The size of a history of messages whose compact JSON texts take {@code messageBytes} in all:
+   * {@code [a,b,…]}, as the embedded table counts it.
    */
   public static long historyBytes(long messages, long messageBytes) {
     return 2 + messageBytes + Math.max(0, messages - 1);

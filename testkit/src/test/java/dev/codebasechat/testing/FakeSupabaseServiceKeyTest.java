@@ -16,8 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.schema.PgJsonb;
 import dev.codebasechat.testing.RestCalls.Answer;
-import dev.codebasechat.testing.internal.memory.JsonbText;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -630,8 +630,8 @@ class FakeSupabaseServiceKeyTest {
         .isEqualTo(
             before.historyBytes()
                 + 2L * 2
-                + JsonbText.octetLength(tree(target.get(2)))
-                + JsonbText.octetLength(tree(target.get(3))));
+                + PgJsonb.textBytes(tree(target.get(2)))
+                + PgJsonb.textBytes(tree(target.get(3))));
     // Only the new messages carry the new version.
     Answer changes =
         calls.rpc(

@@ -3,6 +3,7 @@ package dev.codebasechat.testing.internal.memory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.schema.PgJsonb;
 import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.internal.ApiRequest;
@@ -16,6 +17,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -139,7 +141,7 @@ public final class MemoryBackend implements Backend {
       call.checkRows(1);
       // Every function here returns jsonb.
       JsonNode value = functions.call(call.routine().name(), caller, call.arguments());
-      return Result.of(List.of(JsonbText.stored(value)), null);
+      return Result.of(List.of(stored(value)), null);
     }
     if (!caller.authenticated() && !caller.bypassesRls()) {
       throw SqlErrors.permissionDenied("table " + TABLE);
@@ -375,7 +377,7 @@ public final class MemoryBackend implements Backend {
   private static @Nullable JsonNode value(ObjectNode row, String column) {
     boolean jsonb =
         column.equals(Session.HISTORY) || DeclaredSchema.typeOf(column) == ColumnType.JSONB;
-    return jsonb ? JsonbText.stored(row.get(column)) : row.get(column);
+    return jsonb ? stored(row.get(column)) : row.get(column);
   }
 
   private static @Nullable Comparator<ObjectNode> order(List<ApiRequest.OrderTerm> terms) {
@@ -439,5 +441,26 @@ public final class MemoryBackend implements Backend {
   /** Runs {@code action} once, just before the next write is applied. */
   public void beforeNextWrite(Runnable action) {
     beforeWrite.set(action);
+  }
+
+  /**
+   * {@code value} as jsonb holds it: a copy whose objects list their keys in jsonb's order, which
+   * is the order PostgreSQL writes them in (a JSON null or SQL NULL stays as it is).
+   */
+  private static @Nullable JsonNode stored(@Nullable JsonNode value) {
+    if (value instanceof ObjectNode object) {
+      ObjectNode sorted = object.objectNode();
+      object
+          .propertyStream()
+          .sorted(Map.Entry.comparingByKey(PgJsonb.KEY_ORDER))
+          .forEach(field -> sorted.set(field.getKey(), stored(field.getValue())));
+      return sorted;
+    }
+    if (value instanceof ArrayNode array) {
+      ArrayNode copy = array.arrayNode(array.size());
+      array.forEach(element -> copy.add(stored(element)));
+      return copy;
+    }
+    return value;
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.schema.PgJsonb;
 import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.testing.FakeSession;
@@ -118,10 +119,13 @@ final class Session {
     byKey.put(message.key(), message);
   }
 
-  /** Moves the counters by {@code added} messages of {@code bytes} JSON text in all. */
+  /**
+   * Moves the counters by {@code added} messages that add {@code bytes} to the history's size
+   * ({@link SessionTableRules#historyBytesOf} summed).
+   */
   void count(int added, long bytes) {
     row.put("message_count", row.get("message_count").asInt() + added);
-    row.put("history_bytes", row.get("history_bytes").asLong() + bytes + 2L * added);
+    row.put("history_bytes", row.get("history_bytes").asLong() + bytes);
   }
 
   /** {@code remove_messages}: every message goes, and the update records the clear. */
@@ -233,7 +237,7 @@ final class Session {
                 text = "null";
               } else if (column.getKey().equals("context_cache")
                   || column.getKey().equals("metadata")) {
-                text = JsonbText.of(value);
+                text = PgJsonb.text(value);
               } else if (column.getKey().endsWith("_at")
                   || column.getKey().equals("last_activity")) {
                 text = value.asText().replace('T', ' ').replace("+00:00", "+00");
@@ -286,6 +290,6 @@ final class Session {
     if (value == null || value.isNull() || value.isMissingNode()) {
       return null;
     }
-    return value.isTextual() ? value.textValue() : JsonbText.of(value);
+    return value.isTextual() ? value.textValue() : PgJsonb.text(value);
   }
 }

@@ -383,10 +383,9 @@ final class SessionTable {
       JsonNode message = messages.get(pos);
       String key = message.get("id").textValue();
       if (!session.byKey.containsKey(key)) {
-        int size = JsonbText.octetLength(message);
         session.insert(new Session.Message(key, sentAt[pos], version, message.deepCopy()));
         added++;
-        bytes += size;
+        bytes += SessionTableRules.historyBytesOf(message);
       }
     }
     session.count(added, bytes);
@@ -424,9 +423,8 @@ final class SessionTable {
       if (reading.outcome() == PgTimestamp.Outcome.READ) {
         latest = Math.max(latest, reading.micros());
       }
-      int size = JsonbText.octetLength(message);
       session.insert(new Session.Message(key, latest, 0, message.deepCopy()));
-      bytes += size;
+      bytes += SessionTableRules.historyBytesOf(message);
     }
     session.count(messages.size(), bytes);
     sessionsById.put(sessionId, session);
