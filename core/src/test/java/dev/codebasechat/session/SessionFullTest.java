@@ -2,6 +2,9 @@ package dev.codebasechat.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.embedded.LocalSessionTable;
 import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.testing.FakeSupabase;
@@ -25,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SessionFullTest {
   private static final int FULL = SessionTableRules.MAX_MESSAGES_PER_SESSION;
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @RegisterExtension static FakeSupabase supabase = FakeSupabase.create();
 
@@ -193,5 +197,142 @@ class SessionFullTest {
     assertThat(((SessionRejectedException) refused).reason())
         .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
     assertThat(fixture.store.pendingSessions()).isEmpty();
+  }
+
+  @Test
+  void
+      journalAcknowledgement_afterTheDatabaseRefusedAnAppendAsFull_theNextIsRefusedAsSessionFull_andNotSetAside() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("fullsession7");
+    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
+    fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(fixture.message("one"))));
+    fixture.drainAll();
+
+    Throwable refused =
+        fixture.failureOf(fixture.store.appendAsync(alice, id, Append.of(fixture.message("two"))));
+    fixture.drainAll();
+
+    assertThat(((SessionRejectedException) refused).reason())
+        .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
+    assertThat(refused).hasMessageContaining("the history would exceed 20000 messages");
+    assertThat(fixture.store.setAsideWrites()).hasSize(1);
+    assertThat(supabase.session(id.value()).orElseThrow().messageIds()).hasSize(FULL);
+  }
+
+  @Test
+  void
+      journalAcknowledgement_aFullRefusalWithinOneRequestForSeveralSessions_marksOnlyThatSession() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId full = StoreFixture.sessionId("fullsession11");
+    SessionId other = StoreFixture.sessionId("roomysession");
+    supabase.seedSession(StoreFixture.ALICE, full.value(), ids("m", FULL));
+    fixture.resolve(fixture.store.appendAsync(alice, full, Append.of(fixture.message("one"))));
+    fixture.resolve(fixture.store.appendAsync(alice, other, Append.of(fixture.message("one"))));
+    fixture.drainAll();
+
+    Throwable refused =
+        fixture.failureOf(
+            fixture.store.appendAsync(alice, full, Append.of(fixture.message("two"))));
+    AppendReceipt accepted =
+        fixture.resolve(fixture.store.appendAsync(alice, other, Append.of(fixture.message("two"))));
+    fixture.drainAll();
+
+    assertThat(supabase.countRequests(".*/rpc/append_chat_messages_batch")).isEqualTo(1);
+    assertThat(((SessionRejectedException) refused).reason())
+        .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
+    assertThat(accepted.accepted()).isEqualTo(1);
+    assertThat(supabase.session(other.value()).orElseThrow().messageIds())
+        .containsExactly("one", "two");
+  }
+
+  @Test
+  void journalAcknowledgement_afterAFullRefusal_anAppendThatFitsTheDatabasesBytesIsAccepted() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("fullsession8");
+    seedWithRoomLeft(id, 100_000);
+    fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(longMessage("big1"))));
+    fixture.drainAll();
+    long bytesBefore = supabase.session(id.value()).orElseThrow().historyBytes();
+
+    AppendReceipt small =
+        fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(fixture.message("small"))));
+    Throwable big =
+        fixture.failureOf(fixture.store.appendAsync(alice, id, Append.of(longMessage("big2"))));
+    fixture.drainAll();
+
+    assertThat(small.accepted()).isEqualTo(1);
+    assertThat(((SessionRejectedException) big).reason())
+        .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
+    assertThat(big).hasMessageContaining("the history would exceed 16 MiB");
+    assertThat(supabase.session(id.value()).orElseThrow().messageIds()).endsWith("small");
+    assertThat(supabase.session(id.value()).orElseThrow().historyBytes())
+        .isGreaterThan(bytesBefore);
+    assertThat(fixture.store.setAsideWrites()).hasSize(1); // big1 only
+  }
+
+  @Test
+  void journalAcknowledgement_afterAFullRefusal_aClearGivesTheSessionRoomAgain() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("fullsession9");
+    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
+    fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(fixture.message("one"))));
+    fixture.drainAll();
+
+    fixture.resolve(fixture.store.clearAsync(alice, id));
+    AppendReceipt accepted =
+        fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(fixture.message("two"))));
+    fixture.drainAll();
+
+    assertThat(accepted.accepted()).isEqualTo(1);
+    assertThat(supabase.session(id.value()).orElseThrow().messageIds()).containsExactly("two");
+    assertThat(fixture.store.setAsideWrites()).hasSize(1);
+  }
+
+  @Test
+  void journalAcknowledgement_afterAFullRefusal_theRefusalStandsWhileTheDatabaseCannotBeAsked() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("fullsession10");
+    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
+    fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(fixture.message("one"))));
+    fixture.drainAll();
+    supabase.goDown();
+
+    Throwable refused =
+        fixture.failureOf(fixture.store.appendAsync(alice, id, Append.of(fixture.message("two"))));
+
+    assertThat(((SessionRejectedException) refused).reason())
+        .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
+    assertThat(refused).hasMessageContaining("cannot be asked now");
+    assertThat(fixture.store.pendingSessions()).isEmpty();
+  }
+
+  /** Seeds {@code id} with long messages until {@code room} bytes of history are left, about. */
+  private void seedWithRoomLeft(SessionId id, long room) {
+    ArrayNode messages = JSON.createArrayNode();
+    long bytes = 0;
+    int n = 0;
+    while (bytes < SessionTableRules.MAX_HISTORY_BYTES - room) {
+      long left = SessionTableRules.MAX_HISTORY_BYTES - room - bytes;
+      ObjectNode message = messages.addObject().put("id", "seed" + n++).put("role", "user");
+      message.put("content", "x".repeat((int) Math.min(1_000_000, Math.max(1, left - 100))));
+      message.put("timestamp", "2026-01-01T00:00:00Z");
+      bytes += SessionTableRules.historyBytesOf(message);
+    }
+    supabase.seedSession(StoreFixture.ALICE, id.value(), messages);
+  }
+
+  /** A message of the longest content the store takes: 200 000 characters. */
+  private ChatMessage longMessage(String id) {
+    return new ChatMessage(
+        MessageId.of(id),
+        Role.USER,
+        "y".repeat(ChatMessage.MAX_CONTENT_LENGTH),
+        clock.instant(),
+        java.util.Optional.empty());
   }
 }

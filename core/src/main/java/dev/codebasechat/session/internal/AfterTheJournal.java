@@ -1,5 +1,6 @@
 package dev.codebasechat.session.internal;
 
+import dev.codebasechat.internal.FutureResults;
 import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.session.AppendReceipt;
@@ -11,6 +12,7 @@ import dev.codebasechat.session.SessionException;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionNotFoundException;
 import dev.codebasechat.session.SessionRead;
+import dev.codebasechat.session.SessionRejectedException;
 import dev.codebasechat.session.SessionStorageException;
 import dev.codebasechat.sqlite.JournalException;
 import java.util.ArrayList;
@@ -30,6 +32,7 @@ public final class AfterTheJournal implements WritePath {
   private final SessionCache cache;
   private final Ledger ledger;
   private final Ownership ownership;
+  private final FullSessions full;
   private final WritePath.History history;
   private final Consumer<SessionId> due;
 
@@ -39,12 +42,14 @@ public final class AfterTheJournal implements WritePath {
       SessionCache cache,
       Ledger ledger,
       Ownership ownership,
+      FullSessions full,
       WritePath.History history,
       Consumer<SessionId> due) {
     this.outboxes = outboxes;
     this.cache = cache;
     this.ledger = ledger;
     this.ownership = ownership;
+    this.full = full;
     this.history = history;
     this.due = due;
   }
@@ -67,7 +72,8 @@ public final class AfterTheJournal implements WritePath {
    * Refuses {@code added} more messages when the session this instance holds (its confirmed copy
    * and its pending writes) would then hold more than a session may, as the database would refuse
    * them once acknowledged. A lower bound: what other instances wrote since is not known here, so
-   * the database may still refuse (the write is then set aside); the bytes bound is left to it.
+   * the database may still refuse (the write is then set aside); the bytes bound is left to it and,
+   * once it refused, to {@link #roomAfterRefusal}.
    *
    * @throws TableConstraintException when the session has no room for {@code added} messages
    */
@@ -81,14 +87,98 @@ public final class AfterTheJournal implements WritePath {
   }
 
   /**
-   * Records the append, or refuses it when the session has no room for it (see {@link #checkRoom}).
-   * The copy that refuses may be older than another instance's clear, so a refusal stands only on a
-   * copy as current as a read would answer it: the session is read first (within {@code
-   * cacheFreshness} the cached copy, else the copy revalidated), then checked again. When the
-   * database cannot say, the copy held decides.
+   * Records the append, or refuses it as {@code SESSION_FULL} when the session has no room for it:
+   * by the counts of the database when it refused an earlier append as full ({@link FullSessions}),
+   * and by the copy held here ({@link #checkRoom}).
    */
   @Override
   public CompletableFuture<AppendReceipt> append(
+      Caller caller, SessionId id, PendingOp.Append append) {
+    if (full.isFull(id) && !append.messages().isEmpty()) {
+      return roomAfterRefusal(caller, id, append)
+          .thenCompose(room -> recordOrRefuse(caller, id, append));
+    }
+    return recordOrRefuse(caller, id, append);
+  }
+
+  /**
+   * Once the database refused an append to {@code id} as full (then set aside), whether the session
+   * has room for {@code append} by the database's own counts: one head read, to which the appends
+   * still pending here and the new messages are added as the table adds them ({@link
+   * SessionTableRules#historyBytesOf}). Completes when there is room (or a clear is pending here,
+   * or the session is gone); fails with {@code SESSION_FULL} when there is none, or when the
+   * database cannot be asked (its last answer stands). The mark stays until the session is far from
+   * full ({@link FullSessions#farFromFull}), so each append near the limits is checked.
+   */
+  private CompletableFuture<Void> roomAfterRefusal(
+      Caller caller, SessionId id, PendingOp.Append append) {
+    return ownership
+        .head(caller, id)
+        .handle(
+            (head, failure) -> {
+              if (failure != null) {
+                if (FutureResults.unwrap(failure) instanceof SessionNotFoundException) {
+                  full.hasRoom(id);
+                  return null;
+                }
+                throw new SessionRejectedException(
+                    SessionRejectedException.Reason.SESSION_FULL,
+                    "session "
+                        + id.value()
+                        + " is full: the database refused its last append as full and cannot be"
+                        + " asked now whether it was cleared since",
+                    FutureResults.unwrap(failure));
+              }
+              SessionBackend.SessionHead counts = head.orElseThrow();
+              checkRoomInDatabase(id, counts, append);
+              if (FullSessions.farFromFull(counts.messageCount(), counts.historyBytes())) {
+                full.hasRoom(id);
+              }
+              return null;
+            });
+  }
+
+  /**
+   * @throws SessionRejectedException {@code SESSION_FULL} when the database's counts, with what is
+   *     pending here and the new messages, break a history limit
+   */
+  private void checkRoomInDatabase(
+      SessionId id, SessionBackend.SessionHead head, PendingOp.Append append) {
+    Outbox outbox = outboxes.get(id);
+    List<PendingOp> pending = outbox == null ? List.of() : outbox.snapshot().ops();
+    if (pending.stream().anyMatch(PendingOp::emptiesHistory)) {
+      return; // a clear on its way: the counts read are about to restart from zero
+    }
+    ChatSession held = Optional.ofNullable(cache.peek(id)).orElse(head.session());
+    ChatSession added = ChatSession.empty(id, head.session().owner());
+    for (PendingOp op : pending) {
+      added = op.applyTo(added);
+    }
+    List<ChatMessage> counted = new ArrayList<>(added.messages());
+    for (ChatMessage message : append.messages()) {
+      if (!added.holds(message.id()) && !held.holds(message.id())) {
+        counted.add(message);
+      }
+    }
+    long bytes = head.historyBytes();
+    for (ChatMessage message : counted) {
+      bytes += SessionTableRules.historyBytesOf(SessionCodec.messageToJson(message));
+    }
+    try {
+      SessionTableRules.checkHistory((long) head.messageCount() + counted.size(), bytes);
+    } catch (TableConstraintException stillFull) {
+      throw Failures.sessionFullOr(id, stillFull);
+    }
+  }
+
+  /**
+   * Records the append, or refuses it when the copy held here leaves no room ({@link #checkRoom}).
+   * That copy may be older than another instance's clear, so a refusal stands only on a copy as
+   * current as a read would answer it: the session is read first (within {@code cacheFreshness} the
+   * cached copy, else the copy revalidated), then checked again. When the database cannot say, the
+   * copy held decides.
+   */
+  private CompletableFuture<AppendReceipt> recordOrRefuse(
       Caller caller, SessionId id, PendingOp.Append append) {
     try {
       return CompletableFuture.completedFuture(record(caller, id, append));
@@ -184,6 +274,9 @@ public final class AfterTheJournal implements WritePath {
           }
           if (!(recorded instanceof Outboxes.Recorded.Pending pending)) {
             throw new SessionNotFoundException(id);
+          }
+          if (change.emptiesHistory()) {
+            full.hasRoom(id);
           }
           due.accept(id);
           ChatSession cached = cache.peek(id);

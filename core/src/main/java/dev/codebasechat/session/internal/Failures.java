@@ -142,11 +142,21 @@ public final class Failures {
 
   /** A history CHECK of the table (23514 naming it): the session holds all it may. */
   private static boolean isSessionFull(PostgrestHttpException http) {
-    return http.code().filter("23514"::equals).isPresent()
-        && http.postgrestMessage()
-            .filter(
-                message -> SessionTableRules.HISTORY_LIMITS.stream().anyMatch(message::contains))
-            .isPresent();
+    return http.code().isPresent()
+        && http.postgrestMessage().isPresent()
+        && breaksHistoryLimit(http.code().get(), http.postgrestMessage().get());
+  }
+
+  /** Whether the database refused a write with {@code failure} because its session is full. */
+  public static boolean isSessionFull(Throwable failure) {
+    return FutureResults.unwrap(failure) instanceof PostgrestHttpException http
+        && isSessionFull(http);
+  }
+
+  /** Whether a refusal with SQLSTATE {@code code} and {@code message} names a history limit. */
+  public static boolean breaksHistoryLimit(String code, String message) {
+    return code.equals("23514")
+        && SessionTableRules.HISTORY_LIMITS.stream().anyMatch(message::contains);
   }
 
   /**

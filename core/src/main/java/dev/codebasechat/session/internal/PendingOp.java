@@ -52,6 +52,13 @@ public sealed interface PendingOp {
   }
 
   /**
+   * Whether the session holds no message after this change, whatever it held (a clear, a delete).
+   */
+  default boolean emptiesHistory() {
+    return false;
+  }
+
+  /**
    * Whether the store answers this change with the whole session, so that a session not cached is
    * read first (a context update); else knowing the session is the caller's is enough, and no
    * history is downloaded.
@@ -266,6 +273,11 @@ public sealed interface PendingOp {
     }
 
     @Override
+    public boolean emptiesHistory() {
+      return true;
+    }
+
+    @Override
     public CompletableFuture<Void> send(
         SessionBackend database, Target target, Confirmations confirmations) {
       SessionId id = target.id();
@@ -294,6 +306,11 @@ public sealed interface PendingOp {
     @Override
     public ChatSession applyTo(ChatSession session) {
       return ChatSession.empty(session.id(), session.owner());
+    }
+
+    @Override
+    public boolean emptiesHistory() {
+      return true;
     }
 
     @Override

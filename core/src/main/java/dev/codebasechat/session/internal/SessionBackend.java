@@ -54,10 +54,11 @@ public interface SessionBackend {
   public record RowVersion(long version, int messageCount, Optional<Instant> lastActivity) {}
 
   /**
-   * A session without its history: the row's other columns and how many messages it holds. When it
-   * holds none, {@link #session()} is the whole session.
+   * A session without its history: the row's other columns, how many messages it holds and their
+   * size as the table counts it ({@code history_bytes}; 0 from the embedded table, which does not
+   * report it). When it holds no message, {@link #session()} is the whole session.
    */
-  public record SessionHead(ChatSession session, int messageCount) {
+  public record SessionHead(ChatSession session, int messageCount, long historyBytes) {
     public boolean isComplete() {
       return messageCount == 0;
     }

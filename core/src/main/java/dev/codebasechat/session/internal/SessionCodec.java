@@ -62,7 +62,8 @@ public final class SessionCodec {
 
   /** Every column the store reads but the history: what a head read asks for. */
   public static final String HEAD_COLUMNS =
-      "session_id,user_id,repo,current_file,context_cache,metadata,message_count,version,last_activity";
+      "session_id,user_id,repo,current_file,context_cache,metadata,message_count,version,last_activity,"
+          + "history_bytes";
 
   public static final String SUMMARY_COLUMNS =
       "session_id,repo,current_file,message_count,last_activity,created_at";
@@ -131,7 +132,9 @@ public final class SessionCodec {
     ObjectNode withoutHistory = row.deepCopy();
     withoutHistory.set("conversation_history", JSON.arrayNode());
     return new SessionBackend.SessionHead(
-        sessionFromRow(withoutHistory), row.path("message_count").asInt(0));
+        sessionFromRow(withoutHistory),
+        row.path("message_count").asInt(0),
+        row.path("history_bytes").asLong(0));
   }
 
   /** A row of {@link #SESSION_COLUMNS}. */

@@ -39,6 +39,7 @@ public final class StoreParts {
   public final Ownership ownership;
   public final OwnerRouting routing;
   public final SetAsideWrites setAside;
+  public final FullSessions full = new FullSessions();
   public final WriteProgress progress;
   public final WritePacer<SessionId> pacer;
   public final WritePath writePath;
@@ -97,6 +98,7 @@ public final class StoreParts {
             routing,
             new FailurePolicy(guard),
             setAside,
+            full,
             progress,
             clock,
             closing);
@@ -117,7 +119,7 @@ public final class StoreParts {
             : settings.acknowledgement() == Acknowledgement.DATABASE
                 ? new AfterTheDatabase(cache, ledger, owners, ownership, database, history)
                 : new AfterTheJournal(
-                    outboxes, cache, ledger, ownership, history, pacer::markDirty);
+                    outboxes, cache, ledger, ownership, full, history, pacer::markDirty);
   }
 
   /** Database acknowledgement keeps nothing the database does not hold: no journal then. */

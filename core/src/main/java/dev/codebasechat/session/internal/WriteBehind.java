@@ -39,6 +39,7 @@ public final class WriteBehind {
   private final OwnerRouting routing;
   private final FailurePolicy policy;
   private final SetAsideWrites setAside;
+  private final FullSessions full;
   private final WriteProgress progress;
   private final Clock clock;
   private final BooleanSupplier closing;
@@ -57,6 +58,7 @@ public final class WriteBehind {
       OwnerRouting routing,
       FailurePolicy policy,
       SetAsideWrites setAside,
+      FullSessions full,
       WriteProgress progress,
       Clock clock,
       BooleanSupplier closing) {
@@ -66,6 +68,7 @@ public final class WriteBehind {
     this.routing = routing;
     this.policy = policy;
     this.setAside = setAside;
+    this.full = full;
     this.progress = progress;
     this.clock = clock;
     this.closing = closing;
@@ -179,6 +182,9 @@ public final class WriteBehind {
       }
       return next;
     }
+    if (Failures.isSessionFull(failure)) {
+      full.refused(outbox.id);
+    }
     return setAsideHead(outbox, op, ((FailurePolicy.Decision.SetAside) decision).reason());
   }
 
@@ -240,6 +246,9 @@ public final class WriteBehind {
         ledger.appended(outbox.id, outbox.owner, append, stored.ack());
         outcome = confirmed(outbox, append);
       } else if (answer instanceof SessionBackend.AppendAnswer.Refused refused) {
+        if (Failures.breaksHistoryLimit(refused.code(), refused.message())) {
+          full.refused(outbox.id);
+        }
         outcome =
             setAsideHead(
                 outbox,

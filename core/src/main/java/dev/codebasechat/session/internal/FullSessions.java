@@ -1,0 +1,42 @@
+package dev.codebasechat.session.internal;
+
+import dev.codebasechat.schema.SessionTableRules;
+import dev.codebasechat.session.SessionId;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The sessions whose journaled append the database refused as full (a history limit of the table),
+ * until this process sees them far from full again. With journal acknowledgement an append to such
+ * a session is checked against the database's own counts first (a head read), so that it is refused
+ * as {@code session_full} instead of being acknowledged and then set aside like the one before.
+ * Kept in memory only: after a restart the first refusal marks the session again. Thread-safe.
+ */
+public final class FullSessions {
+  private final Set<SessionId> full = ConcurrentHashMap.newKeySet();
+
+  /** The database refused an append to {@code id} because its history is full. */
+  public void refused(SessionId id) {
+    full.add(id);
+  }
+
+  /** Whether the database last refused an append to {@code id} as full. */
+  public boolean isFull(SessionId id) {
+    return full.contains(id);
+  }
+
+  /**
+   * Whether a session of {@code messages} taking {@code historyBytes} is far from full: at most
+   * half of each history limit, so that appends to it need no head read before they are
+   * acknowledged.
+   */
+  public static boolean farFromFull(long messages, long historyBytes) {
+    return messages <= SessionTableRules.MAX_MESSAGES_PER_SESSION / 2
+        && historyBytes <= SessionTableRules.MAX_HISTORY_BYTES / 2;
+  }
+
+  /** {@code id} has room again (cleared or deleted), or is far from full. */
+  public void hasRoom(SessionId id) {
+    full.remove(id);
+  }
+}
