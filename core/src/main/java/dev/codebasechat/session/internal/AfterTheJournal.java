@@ -182,7 +182,7 @@ public final class AfterTheJournal implements WritePath {
       Caller caller, SessionId id, PendingOp.Append append) {
     try {
       return CompletableFuture.completedFuture(record(caller, id, append));
-    } catch (TableConstraintException full) {
+    } catch (TableConstraintException noRoom) {
       return history
           .of(caller, id)
           .handle((read, failure) -> id)

@@ -1,28 +1,33 @@
 package dev.codebasechat.session.internal;
 
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
 import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.session.SessionId;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The sessions whose journaled append the database refused as full (a history limit of the table),
  * until this process sees them far from full again. With journal acknowledgement an append to such
  * a session is checked against the database's own counts first (a head read), so that it is refused
  * as {@code session_full} instead of being acknowledged and then set aside like the one before.
- * Kept in memory only: after a restart the first refusal marks the session again. Thread-safe.
+ * Kept in memory only, for at most {@link #MAX_REMEMBERED} sessions (the least recently used
+ * forgotten first): a session forgotten, or after a restart, is marked again by its next refusal.
+ * Thread-safe.
  */
 public final class FullSessions {
-  private final Set<SessionId> full = ConcurrentHashMap.newKeySet();
+  static final int MAX_REMEMBERED = 100_000;
+
+  private final Cache<SessionId, Boolean> full =
+      CacheBuilder.newBuilder().maximumSize(MAX_REMEMBERED).build();
 
   /** The database refused an append to {@code id} because its history is full. */
   public void refused(SessionId id) {
-    full.add(id);
+    full.put(id, Boolean.TRUE);
   }
 
   /** Whether the database last refused an append to {@code id} as full. */
   public boolean isFull(SessionId id) {
-    return full.contains(id);
+    return full.getIfPresent(id) != null;
   }
 
   /**
@@ -37,6 +42,6 @@ public final class FullSessions {
 
   /** {@code id} has room again (cleared or deleted), or is far from full. */
   public void hasRoom(SessionId id) {
-    full.remove(id);
+    full.invalidate(id);
   }
 }

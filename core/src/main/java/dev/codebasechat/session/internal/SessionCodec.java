@@ -60,7 +60,10 @@ public final class SessionCodec {
       "session_id,user_id,repo,current_file,conversation_history,context_cache,metadata,"
           + "message_count,version,last_activity";
 
-  /** Every column the store reads but the history: what a head read asks for. */
+  /**
+   * Every column the store reads but the history, and the history's size: what a head read asks
+   * for.
+   */
   public static final String HEAD_COLUMNS =
       "session_id,user_id,repo,current_file,context_cache,metadata,message_count,version,last_activity,"
           + "history_bytes";
