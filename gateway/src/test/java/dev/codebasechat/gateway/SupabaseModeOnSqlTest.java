@@ -234,6 +234,42 @@ class SupabaseModeOnSqlTest {
     assertThat(read.json().path("messageCount").asInt()).isEqualTo(2);
   }
 
+  // ------------------------------------------------------------------ a full session
+
+  @Test
+  void fullSessionNotHeld_itsFirstAppendIsSetAside_theNextIs409SessionFull_andAClearMakesRoom() {
+    GatewayClient client = start();
+    String token = supabase.tokenFor(supabase.newUser());
+    String id = client.post("/v1/sessions", token, "").json().path("id").asText();
+    for (int batch = 0; batch < 40; batch++) { // 500 messages a request, 20 000 in all
+      StringBuilder messages = new StringBuilder("{\"messages\":[");
+      for (int i = 0; i < 500; i++) {
+        messages.append(i == 0 ? "" : ",").append(message("b" + batch + "m" + i));
+      }
+      client.post("/v1/sessions/" + id + "/messages", token, messages.append("]}").toString());
+    }
+    await().atMost(Duration.ofSeconds(60)).until(() -> stored(id) == 20_000);
+    gateway.close();
+    client = start(); // a restart: nothing of the session is held
+
+    Answer acknowledged = client.post("/v1/sessions/" + id + "/messages", token, message("over1"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> gateway.store().setAsideWrites().size() == 1);
+    Answer refused = client.post("/v1/sessions/" + id + "/messages", token, message("over2"));
+    Answer cleared = client.delete("/v1/sessions/" + id + "/messages", token);
+    Answer afterClear = client.post("/v1/sessions/" + id + "/messages", token, message("fresh"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> stored(id) == 1);
+
+    assertThat(acknowledged.status()).isEqualTo(200);
+    assertThat(refused.status()).isEqualTo(409);
+    assertThat(refused.json().path("code").asText()).isEqualTo("session_full");
+    assertThat(refused.json().path("error").asText()).startsWith("the session is full");
+    assertThat(cleared.status()).isEqualTo(200);
+    assertThat(afterClear.status()).isEqualTo(200);
+    assertThat(gateway.store().setAsideWrites()).hasSize(1);
+  }
+
   // ------------------------------------------------------------------ smaller defects
 
   @Test
