@@ -9,12 +9,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebasechat.schema.PgJsonb;
 import dev.codebasechat.testing.postgres.EmbeddedSupabase;
 import dev.codebasechat.testing.postgres.PostgresMajor;
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 
 /**
  * {@link PgJsonb#storedSize} counts what PostgreSQL's {@code pg_column_size} counts for jsonb read
@@ -117,40 +116,34 @@ class JsonbStoredSizeTest {
     }
 
     for (ObjectMapper json : List.of(JACKSON, JACKSON_DECIMALS)) {
-      List<String> sent = new ArrayList<>();
-      List<String> computed = new ArrayList<>();
-      for (String text : values) {
-        JsonNode node = json.readTree(text);
-        sent.add(json.writeValueAsString(node));
-        computed.add(PgJsonb.text(node));
-      }
-      String measured =
-          (String)
-              EmbeddedSupabase.on(major)
-                  .migratedDatabase("chat_functions")
-                  .valueAsOwner(
-                      "select json_agg(v::jsonb::text order by o)::text"
-                          + " from unnest(?::text[]) with ordinality u(v, o)",
-                      (Object) sent.toArray(String[]::new));
-      JsonNode postgres = JACKSON.readTree(measured);
-      for (int i = 0; i < sent.size(); i++) {
-        assertThat(computed.get(i)).as(sent.get(i)).isEqualTo(postgres.get(i).textValue());
-        assertThat(PgJsonb.textBytes(json.readTree(sent.get(i))))
-            .isEqualTo(postgres.get(i).textValue().getBytes(StandardCharsets.UTF_8).length);
-      }
+      assertLikePostgresql(major, values, json, PgJsonb::text, "v::jsonb::text");
+      assertLikePostgresql(major, values, json, PgJsonb::textBytes, "octet_length(v::jsonb::text)");
     }
   }
 
-  /** PostgreSQL reads what Jackson writes for each value, as the library sends it. */
   private static void assertSameSizes(
       PostgresMajor major, List<String> jsonTexts, ObjectMapper json)
       throws SQLException, JsonProcessingException {
+    assertLikePostgresql(major, jsonTexts, json, PgJsonb::storedSize, "pg_column_size(v::jsonb)");
+  }
+
+  /**
+   * For each value as Jackson writes it (as the library sends it), what {@code ours} computes is
+   * what PostgreSQL answers for {@code sql} of {@code v}, the text it read.
+   */
+  private static void assertLikePostgresql(
+      PostgresMajor major,
+      List<String> jsonTexts,
+      ObjectMapper json,
+      Function<JsonNode, Object> ours,
+      String sql)
+      throws SQLException, JsonProcessingException {
     List<String> sent = new ArrayList<>();
-    List<Long> computed = new ArrayList<>();
+    List<String> computed = new ArrayList<>();
     for (String text : jsonTexts) {
       JsonNode node = json.readTree(text);
       sent.add(json.writeValueAsString(node));
-      computed.add(PgJsonb.storedSize(node));
+      computed.add(String.valueOf(ours.apply(node)));
     }
 
     String measured =
@@ -158,13 +151,15 @@ class JsonbStoredSizeTest {
             EmbeddedSupabase.on(major)
                 .migratedDatabase("chat_functions")
                 .valueAsOwner(
-                    "select string_agg(pg_column_size(v::jsonb)::text, ',' order by o)"
+                    "select json_agg(("
+                        + sql
+                        + ")::text order by o)::text"
                         + " from unnest(?::text[]) with ordinality u(v, o)",
                     (Object) sent.toArray(String[]::new));
 
-    List<Long> postgres = Arrays.stream(measured.split(",")).map(Long::valueOf).toList();
+    JsonNode postgres = JACKSON.readTree(measured);
     for (int i = 0; i < sent.size(); i++) {
-      assertThat(computed.get(i)).as(sent.get(i)).isEqualTo(postgres.get(i));
+      assertThat(computed.get(i)).as(sent.get(i)).isEqualTo(postgres.get(i).textValue());
     }
   }
 

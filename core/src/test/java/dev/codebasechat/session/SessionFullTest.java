@@ -205,9 +205,7 @@ class SessionFullTest {
     fixture = new StoreFixture(supabase, clock, b -> b);
     Caller alice = fixture.caller(StoreFixture.ALICE);
     SessionId id = StoreFixture.sessionId("fullsession7");
-    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
-    fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(fixture.message("one"))));
-    fixture.drainAll();
+    fullAndRefusedOnce(alice, id);
 
     Throwable refused =
         fixture.failureOf(fixture.store.appendAsync(alice, id, Append.of(fixture.message("two"))));
@@ -278,9 +276,7 @@ class SessionFullTest {
     fixture = new StoreFixture(supabase, clock, b -> b);
     Caller alice = fixture.caller(StoreFixture.ALICE);
     SessionId id = StoreFixture.sessionId("fullsession9");
-    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
-    fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(fixture.message("one"))));
-    fixture.drainAll();
+    fullAndRefusedOnce(alice, id);
 
     fixture.resolve(fixture.store.clearAsync(alice, id));
     AppendReceipt accepted =
@@ -297,9 +293,7 @@ class SessionFullTest {
     fixture = new StoreFixture(supabase, clock, b -> b);
     Caller alice = fixture.caller(StoreFixture.ALICE);
     SessionId id = StoreFixture.sessionId("fullsession10");
-    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
-    fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(fixture.message("one"))));
-    fixture.drainAll();
+    fullAndRefusedOnce(alice, id);
     supabase.goDown();
 
     Throwable refused =
@@ -309,6 +303,16 @@ class SessionFullTest {
         .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
     assertThat(refused).hasMessageContaining("cannot be asked now");
     assertThat(fixture.store.pendingSessions()).isEmpty();
+  }
+
+  /**
+   * Seeds {@code id} with 20 000 messages, then appends one more, which is acknowledged and, once
+   * delivered, refused by the database as full and set aside.
+   */
+  private void fullAndRefusedOnce(Caller caller, SessionId id) {
+    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
+    fixture.resolve(fixture.store.appendAsync(caller, id, Append.of(fixture.message("one"))));
+    fixture.drainAll();
   }
 
   /** Seeds {@code id} with long messages until {@code room} bytes of history are left, about. */
