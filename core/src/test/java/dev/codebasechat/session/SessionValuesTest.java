@@ -353,6 +353,20 @@ class SessionValuesTest {
   }
 
   @Test
+  void append_refusesAnAttachmentHoldingANodeThatIsNotJson() {
+    var binary =
+        JsonNodeFactory.instance
+            .objectNode()
+            .set("bytes", JsonNodeFactory.instance.binaryNode(new byte[] {1, 2}));
+    var javaObject = JsonNodeFactory.instance.objectNode().putPOJO("object", new Object());
+
+    assertThatThrownBy(() -> Append.of(ChatMessage.assistant("x").withCode(binary)))
+        .hasMessageStartingWith("messages[0] holds a node that is not a JSON value");
+    assertThatThrownBy(() -> ContextUpdate.none().withContextCache(javaObject))
+        .hasMessageStartingWith("contextCache holds a node that is not a JSON value");
+  }
+
+  @Test
   void append_refusesAMessageWrittenAtATimeTheTableCannotHold() {
     ChatMessage yearZero =
         ChatMessage.user("x").withTimestamp(Instant.parse("0000-12-31T23:59:59Z"));

@@ -56,7 +56,7 @@ public final class PgJsonb {
    * separators are stored; {@code [1,2,3]} takes 44 bytes, {@code "abc"} 15.
    *
    * @throws IllegalArgumentException when {@code value} holds a number PostgreSQL does not store
-   *     ({@link #isStorableNumber})
+   *     ({@link #isStorableNumber}) or a node that is not JSON (binary data, a Java object)
    */
   public static long storedSize(JsonNode value) {
     return new Layout(null).of(value);
@@ -138,8 +138,20 @@ public final class PgJsonb {
                 : (number.scale() < 0 ? number.setScale(0) : number).toPlainString());
       }
       case BOOLEAN -> out.append(value.booleanValue());
-      default -> out.append("null");
+      case NULL -> out.append("null");
+      default -> throw notJson(null);
     }
+  }
+
+  /**
+   * A node Jackson holds but JSON does not (binary data, a Java object, a missing value): Jackson
+   * would write it as something else (base64 text, the object's own JSON), so its size is unknown.
+   */
+  private static IllegalArgumentException notJson(@Nullable String checkedAs) {
+    return new IllegalArgumentException(
+        (checkedAs == null ? "a value" : checkedAs)
+            + " holds a node that is not a JSON value (binary data, a Java object or a missing"
+            + " value); convert it to JSON text, numbers, booleans, null, arrays or objects first");
   }
 
   /** escape_json: the other control characters with lower-case hex digits, unlike Jackson. */
@@ -262,6 +274,8 @@ public final class PgJsonb {
         }
         align();
         length += numericSize(number);
+      } else if (!value.isBoolean() && !value.isNull()) {
+        throw notJson(checkedAs);
       }
       // true, false and null are their entry alone.
     }
