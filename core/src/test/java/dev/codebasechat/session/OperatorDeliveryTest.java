@@ -137,6 +137,43 @@ class OperatorDeliveryTest {
   }
 
   @Test
+  void aBacklogTheDatabaseRefusesAsFull_isSetAside_andTheOwnersNextAppendIsRefusedAsSessionFull() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0009");
+    backlogOf(user, id, "over");
+    StoreFixture filler =
+        new StoreFixture(supabase, clock, b -> b.acknowledgement(Acknowledgement.DATABASE));
+    open.add(
+        () -> {
+          filler.store.close();
+          filler.close();
+        });
+    for (int batch = 0; batch < 40; batch++) { // 20 000 messages, as many as a session holds
+      filler.resolve(
+          filler.store.appendAsync(
+              filler.caller(user), id, Append.of(filler.messages("b" + batch, 500))));
+    }
+
+    StoreFixture restarted = restartedWithTheServiceKey();
+    restarted.drainAll();
+    Throwable refused =
+        restarted.failureOf(
+            restarted.store.appendAsync(
+                restarted.caller(user), id, Append.of(List.of(restarted.message("again")))));
+
+    assertThat(restarted.store.setAsideWrites())
+        .singleElement()
+        .satisfies(
+            write ->
+                assertThat(write.messageIds())
+                    .extracting(MessageId::value)
+                    .containsExactly("over"));
+    assertThat(((SessionRejectedException) refused).reason())
+        .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
+    assertThat(restarted.store.pendingSessions()).isEmpty();
+  }
+
+  @Test
   void aBacklogOfAppends_isAppendedForItsOwner_withoutReadingTheRowFirst() {
     UUID user = supabase.newUser();
     SessionId id = StoreFixture.sessionId("oper0005");

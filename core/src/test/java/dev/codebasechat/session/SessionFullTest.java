@@ -289,20 +289,60 @@ class SessionFullTest {
   }
 
   @Test
-  void journalAcknowledgement_afterAFullRefusal_theRefusalStandsWhileTheDatabaseCannotBeAsked() {
+  void
+      journalAcknowledgement_afterAFullRefusal_whileTheDatabaseCannotBeAsked_anAppendIsUnavailable() {
     fixture = new StoreFixture(supabase, clock, b -> b);
     Caller alice = fixture.caller(StoreFixture.ALICE);
     SessionId id = StoreFixture.sessionId("fullsession10");
     fullAndRefusedOnce(alice, id);
     supabase.goDown();
 
-    Throwable refused =
+    Throwable failure =
         fixture.failureOf(fixture.store.appendAsync(alice, id, Append.of(fixture.message("two"))));
 
-    assertThat(((SessionRejectedException) refused).reason())
-        .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
-    assertThat(refused).hasMessageContaining("cannot be asked now");
+    assertThat(failure).isInstanceOf(SessionUnavailableException.class);
     assertThat(fixture.store.pendingSessions()).isEmpty();
+  }
+
+  @Test
+  void journalAcknowledgement_afterAFullRefusal_aRefusedTokenIsAnAccessFailure_notAFullSession() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("fullsession12");
+    fullAndRefusedOnce(alice, id);
+    Caller forged =
+        new Caller(
+            StoreFixture.ALICE,
+            dev.codebasechat.postgrest.AccessToken.of(supabase.forgedTokenFor(StoreFixture.ALICE)));
+
+    Throwable failure =
+        fixture.failureOf(fixture.store.appendAsync(forged, id, Append.of(fixture.message("two"))));
+
+    assertThat(failure).isInstanceOf(SessionAccessException.class);
+    assertThat(fixture.store.pendingSessions()).isEmpty();
+  }
+
+  @Test
+  void journalAcknowledgement_afterAFullRefusal_aRetryOfAStoredMessageIsADuplicate_notRefused() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("fullsession13");
+    fullAndRefusedOnce(alice, id);
+    ChatMessage stored =
+        new ChatMessage(
+            MessageId.of("m7"),
+            Role.USER,
+            "message m7",
+            clock.instant(),
+            java.util.Optional.empty());
+
+    AppendReceipt retried =
+        fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(stored)));
+    fixture.drainAll();
+
+    assertThat(retried.accepted()).isZero();
+    assertThat(retried.duplicates()).isEqualTo(1);
+    assertThat(fixture.store.setAsideWrites()).hasSize(1); // "one", refused before
   }
 
   /**

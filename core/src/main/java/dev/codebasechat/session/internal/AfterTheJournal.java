@@ -94,80 +94,113 @@ public final class AfterTheJournal implements WritePath {
   @Override
   public CompletableFuture<AppendReceipt> append(
       Caller caller, SessionId id, PendingOp.Append append) {
-    if (full.isFull(id) && !append.messages().isEmpty()) {
-      return roomAfterRefusal(caller, id, append)
+    Optional<FullSessions.Mark> refused =
+        append.messages().isEmpty() ? Optional.empty() : full.markOf(id);
+    if (refused.isPresent()) {
+      return roomAfterRefusal(caller, id, append, refused.get())
           .thenCompose(room -> recordOrRefuse(caller, id, append));
     }
     return recordOrRefuse(caller, id, append);
   }
 
+  /** What a session would hold, by the database's counts, once some appends are in. */
+  private record Totals(long messages, long bytes) {}
+
   /**
    * Once the database refused an append to {@code id} as full (then set aside), whether the session
-   * has room for {@code append} by the database's own counts: one head read, to which the appends
-   * still pending here and the new messages are added as the table adds them ({@link
-   * SessionTableRules#historyBytesOf}). Completes when there is room (or a clear is pending here,
-   * or the session is gone); fails with {@code SESSION_FULL} when there is none, or when the
-   * database cannot be asked (its last answer stands). The mark stays until the session is far from
-   * full ({@link FullSessions#farFromFull}), so each append near the limits is checked.
+   * has room for {@code append} by the database's own counts: one head read, to which what is still
+   * pending here and the new messages are added as the table adds them ({@link
+   * SessionTableRules#historyBytesOf}). Without a copy of the history to tell which messages the
+   * database already holds (a client's retry), a session found without room is read once and
+   * counted again. Completes when there is room, or when the session is not the caller's (the
+   * write-behind then decides, as for any session not held); fails with {@code SESSION_FULL} when
+   * there is none, and as the head read failed when it did (the database away, the token refused).
+   * The mark stays until the session is far from full ({@link FullSessions#farFromFull}), so each
+   * append near the limits is checked.
    */
   private CompletableFuture<Void> roomAfterRefusal(
-      Caller caller, SessionId id, PendingOp.Append append) {
+      Caller caller, SessionId id, PendingOp.Append append, FullSessions.Mark mark) {
     return ownership
         .head(caller, id)
         .handle(
             (head, failure) -> {
-              if (failure != null) {
-                if (FutureResults.unwrap(failure) instanceof SessionNotFoundException) {
-                  full.hasRoom(id);
-                  return null;
+              if (failure == null) {
+                return head;
+              }
+              if (FutureResults.unwrap(failure) instanceof SessionNotFoundException) {
+                return Optional.<SessionBackend.SessionHead>empty();
+              }
+              throw FutureResults.rethrow(failure);
+            })
+        .thenCompose(
+            head -> {
+              if (head.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+              }
+              try {
+                decide(id, afterAppend(id, head.get(), append), mark);
+                return CompletableFuture.completedFuture(null);
+              } catch (SessionRejectedException noRoom) {
+                if (cache.peek(id) != null) {
+                  throw noRoom;
                 }
-                throw new SessionRejectedException(
-                    SessionRejectedException.Reason.SESSION_FULL,
-                    "session "
-                        + id.value()
-                        + " is full: the database refused its last append as full and cannot be"
-                        + " asked now whether it was cleared since",
-                    FutureResults.unwrap(failure));
               }
-              SessionBackend.SessionHead counts = head.orElseThrow();
-              checkRoomInDatabase(id, counts, append);
-              if (FullSessions.farFromFull(counts.messageCount(), counts.historyBytes())) {
-                full.hasRoom(id);
-              }
-              return null;
+              return history
+                  .of(caller, id)
+                  .handle((read, failure) -> id)
+                  .thenAccept(read -> decide(id, afterAppend(id, head.get(), append), mark));
             });
   }
 
   /**
-   * @throws SessionRejectedException {@code SESSION_FULL} when the database's counts, with what is
-   *     pending here and the new messages, break a history limit
+   * The database's counts in {@code head}, with the appends pending here (after the last clear
+   * pending, if any) and {@code append}'s new messages; a message the cached copy holds is the
+   * database's already (one in flight, or a client's retry) and is not counted again.
    */
-  private void checkRoomInDatabase(
+  private Totals afterAppend(
       SessionId id, SessionBackend.SessionHead head, PendingOp.Append append) {
     Outbox outbox = outboxes.get(id);
     List<PendingOp> pending = outbox == null ? List.of() : outbox.snapshot().ops();
-    if (pending.stream().anyMatch(PendingOp::emptiesHistory)) {
-      return; // a clear on its way: the counts read are about to restart from zero
-    }
     ChatSession held = Optional.ofNullable(cache.peek(id)).orElse(head.session());
     ChatSession added = ChatSession.empty(id, head.session().owner());
+    long messages = head.messageCount();
+    long bytes = head.historyBytes();
     for (PendingOp op : pending) {
+      if (op.emptiesHistory()) {
+        messages = 0;
+        bytes = 0;
+        held = ChatSession.empty(id, head.session().owner());
+      }
       added = op.applyTo(added);
     }
-    List<ChatMessage> counted = new ArrayList<>(added.messages());
+    List<ChatMessage> counted = new ArrayList<>();
+    for (ChatMessage message : added.messages()) {
+      if (!held.holds(message.id())) {
+        counted.add(message);
+      }
+    }
     for (ChatMessage message : append.messages()) {
       if (!added.holds(message.id()) && !held.holds(message.id())) {
         counted.add(message);
       }
     }
-    long bytes = head.historyBytes();
     for (ChatMessage message : counted) {
       bytes += SessionTableRules.historyBytesOf(SessionCodec.messageToJson(message));
     }
+    return new Totals(messages + counted.size(), bytes);
+  }
+
+  /**
+   * @throws SessionRejectedException {@code SESSION_FULL} when {@code totals} break a history limit
+   */
+  private void decide(SessionId id, Totals totals, FullSessions.Mark mark) {
     try {
-      SessionTableRules.checkHistory((long) head.messageCount() + counted.size(), bytes);
-    } catch (TableConstraintException stillFull) {
-      throw Failures.sessionFullOr(id, stillFull);
+      SessionTableRules.checkHistory(totals.messages(), totals.bytes());
+    } catch (TableConstraintException noRoom) {
+      throw Failures.sessionFullOr(id, noRoom);
+    }
+    if (FullSessions.farFromFull(totals.messages(), totals.bytes())) {
+      full.forget(id, mark);
     }
   }
 
@@ -276,7 +309,7 @@ public final class AfterTheJournal implements WritePath {
             throw new SessionNotFoundException(id);
           }
           if (change.emptiesHistory()) {
-            full.hasRoom(id);
+            full.emptied(id);
           }
           due.accept(id);
           ChatSession cached = cache.peek(id);

@@ -4,6 +4,7 @@ import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.session.SessionId;
+import java.util.Optional;
 
 /**
  * The sessions whose journaled append the database refused as full (a history limit of the table),
@@ -17,17 +18,24 @@ import dev.codebasechat.session.SessionId;
 public final class FullSessions {
   static final int MAX_REMEMBERED = 100_000;
 
-  private final Cache<SessionId, Boolean> full =
+  /**
+   * One refusal, by identity: a check that began before a newer refusal cannot drop the newer mark.
+   */
+  public static final class Mark {
+    private Mark() {}
+  }
+
+  private final Cache<SessionId, Mark> full =
       CacheBuilder.newBuilder().maximumSize(MAX_REMEMBERED).build();
 
   /** The database refused an append to {@code id} because its history is full. */
   public void refused(SessionId id) {
-    full.put(id, Boolean.TRUE);
+    full.put(id, new Mark());
   }
 
-  /** Whether the database last refused an append to {@code id} as full. */
-  public boolean isFull(SessionId id) {
-    return full.getIfPresent(id) != null;
+  /** The mark of the database's last refusal of an append to {@code id} as full, if any. */
+  public Optional<Mark> markOf(SessionId id) {
+    return Optional.ofNullable(full.getIfPresent(id));
   }
 
   /**
@@ -40,8 +48,16 @@ public final class FullSessions {
         && historyBytes <= SessionTableRules.MAX_HISTORY_BYTES / 2;
   }
 
-  /** {@code id} has room again (cleared or deleted), or is far from full. */
-  public void hasRoom(SessionId id) {
+  /**
+   * Forgets the refusal {@code mark} of {@code id} (a check found the session far from full since),
+   * unless a newer refusal replaced it.
+   */
+  public void forget(SessionId id, Mark mark) {
+    full.asMap().remove(id, mark);
+  }
+
+  /** {@code id} has room again whatever was refused before: this process cleared or deleted it. */
+  public void emptied(SessionId id) {
     full.invalidate(id);
   }
 }

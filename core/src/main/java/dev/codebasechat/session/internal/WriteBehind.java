@@ -288,9 +288,13 @@ public final class WriteBehind {
                         outbox.releaseHead(result.reason().orElse("the row kept changing"));
                     yield FlushOutcome.retryAfter(policy.afterNoAnswer(attempts));
                   }
-                  default ->
-                      setAsideHead(
-                          outbox, op, result.reason().orElse(SetAsideWrite.OWNED_BY_ANOTHER_USER));
+                  default -> {
+                    if (result.outcome() == OperatorDelivery.Outcome.REFUSED) {
+                      full.refused(outbox.id); // more messages than a session holds
+                    }
+                    yield setAsideHead(
+                        outbox, op, result.reason().orElse(SetAsideWrite.OWNED_BY_ANOTHER_USER));
+                  }
                 };
               }
               Throwable cause = FutureResults.unwrap(failure);
@@ -301,6 +305,9 @@ public final class WriteBehind {
                 return FlushOutcome.retryAfter(retry.delay());
               }
               if (decision instanceof FailurePolicy.Decision.SetAside aside) {
+                if (Failures.isSessionFull(cause)) {
+                  full.refused(outbox.id);
+                }
                 return setAsideHead(outbox, op, aside.reason());
               }
               outbox.releaseHead(((FailurePolicy.Decision.WaitForToken) decision).reason());
