@@ -353,17 +353,18 @@ class SessionValuesTest {
   }
 
   @Test
-  void append_refusesAnAttachmentHoldingANodeThatIsNotJson() {
-    var binary =
-        JsonNodeFactory.instance
-            .objectNode()
-            .set("bytes", JsonNodeFactory.instance.binaryNode(new byte[] {1, 2}));
+  void append_refusesAnAttachmentHoldingAJavaObject_andCountsBinaryDataAsItsBase64Text() {
     var javaObject = JsonNodeFactory.instance.objectNode().putPOJO("object", new Object());
+    var binary = JsonNodeFactory.instance.binaryNode(new byte[] {1, 2, 3});
 
-    assertThatThrownBy(() -> Append.of(ChatMessage.assistant("x").withCode(binary)))
+    assertThatThrownBy(() -> Append.of(ChatMessage.assistant("x").withCode(javaObject)))
         .hasMessageStartingWith("messages[0] holds a node that is not a JSON value");
     assertThatThrownBy(() -> ContextUpdate.none().withContextCache(javaObject))
         .hasMessageStartingWith("contextCache holds a node that is not a JSON value");
+    assertThat(dev.codebasechat.schema.PgJsonb.text(binary)).isEqualTo("\"AQID\"");
+    assertThat(dev.codebasechat.schema.PgJsonb.storedSize(binary))
+        .isEqualTo(
+            dev.codebasechat.schema.PgJsonb.storedSize(JsonNodeFactory.instance.textNode("AQID")));
   }
 
   @Test

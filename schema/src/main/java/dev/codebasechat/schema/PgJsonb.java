@@ -56,7 +56,8 @@ public final class PgJsonb {
    * separators are stored; {@code [1,2,3]} takes 44 bytes, {@code "abc"} 15.
    *
    * @throws IllegalArgumentException when {@code value} holds a number PostgreSQL does not store
-   *     ({@link #isStorableNumber}) or a node that is not JSON (binary data, a Java object)
+   *     ({@link #isStorableNumber}) or a node that is not JSON (a Java object); binary data counts
+   *     as the base64 text Jackson writes for it
    */
   public static long storedSize(JsonNode value) {
     return new Layout(null).of(value);
@@ -129,7 +130,7 @@ public final class PgJsonb {
         }
         out.append(']');
       }
-      case STRING -> appendQuoted(value.textValue(), out);
+      case STRING, BINARY -> appendQuoted(value.asText(), out); // binary data as base64 text
       case NUMBER -> {
         BigDecimal number = value.isIntegralNumber() ? null : decimal(value);
         out.append(
@@ -144,14 +145,14 @@ public final class PgJsonb {
   }
 
   /**
-   * A node Jackson holds but JSON does not (binary data, a Java object, a missing value): Jackson
-   * would write it as something else (base64 text, the object's own JSON), so its size is unknown.
+   * A node Jackson holds but JSON does not (a Java object, a missing value): what Jackson would
+   * write for it, and so its size, is not known here.
    */
   private static IllegalArgumentException notJson(@Nullable String checkedAs) {
     return new IllegalArgumentException(
         (checkedAs == null ? "a value" : checkedAs)
-            + " holds a node that is not a JSON value (binary data, a Java object or a missing"
-            + " value); convert it to JSON text, numbers, booleans, null, arrays or objects first");
+            + " holds a node that is not a JSON value (a Java object or a missing value); convert"
+            + " it to JSON text, numbers, booleans, null, arrays or objects first");
   }
 
   /** escape_json: the other control characters with lower-case hex digits, unlike Jackson. */
@@ -253,8 +254,8 @@ public final class PgJsonb {
     }
 
     private void addScalar(JsonNode value) {
-      if (value.isTextual()) {
-        length += utf8Length(value.textValue(), checkedAs);
+      if (value.isTextual() || value.isBinary()) {
+        length += utf8Length(value.asText(), checkedAs); // binary data is sent as base64 text
       } else if (value.isNumber()) {
         String holder = checkedAs == null ? "a value" : checkedAs;
         if (!isFinite(value)) {
