@@ -272,6 +272,48 @@ class SessionFullTest {
   }
 
   @Test
+  void
+      journalAcknowledgement_afterAFullRefusal_anAppendDeliveredButNotConfirmed_isNotCountedTwice() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("fullsession14");
+    seedWithRoomLeft(id, 100_000);
+    fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(longMessage("big1"))));
+    fixture.drainAll();
+    fixture.store.history(alice, id);
+    fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(message("first", 40_000))));
+    supabase.loseResponseOfNext(1); // applied, but the store does not hear it: still pending
+    fixture.runFor(Duration.ofMillis(500));
+
+    AppendReceipt second =
+        fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(message("second", 40_000))));
+    fixture.drainAll();
+
+    assertThat(second.accepted()).isEqualTo(1);
+    assertThat(supabase.session(id.value()).orElseThrow().messageIds()).endsWith("first", "second");
+    assertThat(fixture.store.setAsideWrites()).hasSize(1); // big1 only
+  }
+
+  @Test
+  void journalAcknowledgement_afterAFullRefusal_aRetryOfAHeldMessageNeedsNoDatabase() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("fullsession15");
+    fullAndRefusedOnce(alice, id);
+    fixture.store.history(alice, id);
+    supabase.goDown();
+
+    AppendReceipt retried =
+        fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(message("m7", 10))));
+    supabase.goUp();
+    fixture.drainAll();
+
+    assertThat(retried.duplicates()).isEqualTo(1);
+    assertThat(supabase.session(id.value()).orElseThrow().messageIds()).hasSize(FULL);
+    assertThat(fixture.store.setAsideWrites()).hasSize(1); // "one", refused before
+  }
+
+  @Test
   void journalAcknowledgement_afterAFullRefusal_aClearGivesTheSessionRoomAgain() {
     fixture = new StoreFixture(supabase, clock, b -> b);
     Caller alice = fixture.caller(StoreFixture.ALICE);
@@ -363,7 +405,8 @@ class SessionFullTest {
     while (bytes < SessionTableRules.MAX_HISTORY_BYTES - room) {
       long left = SessionTableRules.MAX_HISTORY_BYTES - room - bytes;
       ObjectNode message = messages.addObject().put("id", "seed" + n++).put("role", "user");
-      message.put("content", "x".repeat((int) Math.min(1_000_000, Math.max(1, left - 100))));
+      int length = (int) Math.min(ChatMessage.MAX_CONTENT_LENGTH, Math.max(1, left - 100));
+      message.put("content", "x".repeat(length));
       message.put("timestamp", "2026-01-01T00:00:00Z");
       bytes += SessionTableRules.historyBytesOf(message);
     }
@@ -372,10 +415,14 @@ class SessionFullTest {
 
   /** A message of the longest content the store takes: 200 000 characters. */
   private ChatMessage longMessage(String id) {
+    return message(id, ChatMessage.MAX_CONTENT_LENGTH);
+  }
+
+  private ChatMessage message(String id, int contentLength) {
     return new ChatMessage(
         MessageId.of(id),
         Role.USER,
-        "y".repeat(ChatMessage.MAX_CONTENT_LENGTH),
+        "y".repeat(contentLength),
         clock.instant(),
         java.util.Optional.empty());
   }

@@ -7,6 +7,7 @@ import dev.codebasechat.session.AppendReceipt;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.ChatSession;
+import dev.codebasechat.session.MessageId;
 import dev.codebasechat.session.ReadSource;
 import dev.codebasechat.session.SessionException;
 import dev.codebasechat.session.SessionId;
@@ -18,6 +19,8 @@ import dev.codebasechat.sqlite.JournalException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -95,12 +98,26 @@ public final class AfterTheJournal implements WritePath {
   public CompletableFuture<AppendReceipt> append(
       Caller caller, SessionId id, PendingOp.Append append) {
     Optional<FullSessions.Mark> refused =
-        append.messages().isEmpty() ? Optional.empty() : full.markOf(id);
+        bringsNothingNew(id, append) ? Optional.empty() : full.markOf(id);
     if (refused.isPresent()) {
       return roomAfterRefusal(caller, id, append, refused.get())
           .thenCompose(room -> recordOrRefuse(caller, id, append));
     }
     return recordOrRefuse(caller, id, append);
+  }
+
+  /**
+   * Whether every message of {@code append} is pending here or held by the cached copy already (a
+   * client's retry): then it adds nothing to the session and needs no check of its room.
+   */
+  private boolean bringsNothingNew(SessionId id, PendingOp.Append append) {
+    Outbox outbox = outboxes.get(id);
+    ChatSession cached = cache.peek(id);
+    return append.messages().stream()
+        .allMatch(
+            message ->
+                (outbox != null && outbox.isPending(message.id()))
+                    || (cached != null && cached.holds(message.id())));
   }
 
   /** What a session would hold, by the database's counts, once some appends are in. */
@@ -138,7 +155,7 @@ public final class AfterTheJournal implements WritePath {
                 return CompletableFuture.completedFuture(null);
               }
               try {
-                decide(id, afterAppend(id, head.get(), append), mark);
+                decide(id, afterAppend(id, head.get(), append, Optional.empty()), mark);
                 return CompletableFuture.completedFuture(null);
               } catch (SessionRejectedException noRoom) {
                 if (cache.peek(id) != null) {
@@ -147,40 +164,54 @@ public final class AfterTheJournal implements WritePath {
               }
               return history
                   .of(caller, id)
-                  .handle((read, failure) -> id)
-                  .thenAccept(read -> decide(id, afterAppend(id, head.get(), append), mark));
+                  .handle((read, failure) -> Optional.ofNullable(read).map(SessionRead::session))
+                  .thenAccept(read -> decide(id, afterAppend(id, head.get(), append, read), mark));
             });
   }
 
   /**
    * The database's counts in {@code head}, with the appends pending here (after the last clear
-   * pending, if any) and {@code append}'s new messages; a message the cached copy holds is the
-   * database's already (one in flight, or a client's retry) and is not counted again.
+   * pending, if any) and {@code append}'s new messages. Not counted again: a pending message the
+   * cached copy holds, or one sent and not confirmed yet (the database may hold it: a refusal must
+   * not rest on it), and a new message that is pending or that {@code read} (the session as a read
+   * answered it, when one was made) holds: a client's retry.
    */
   private Totals afterAppend(
-      SessionId id, SessionBackend.SessionHead head, PendingOp.Append append) {
+      SessionId id,
+      SessionBackend.SessionHead head,
+      PendingOp.Append append,
+      Optional<ChatSession> read) {
     Outbox outbox = outboxes.get(id);
     List<PendingOp> pending = outbox == null ? List.of() : outbox.snapshot().ops();
-    ChatSession held = Optional.ofNullable(cache.peek(id)).orElse(head.session());
-    ChatSession added = ChatSession.empty(id, head.session().owner());
+    Set<MessageId> maybeStored =
+        outbox == null
+            ? Set.of()
+            : outbox.sentHead().map(op -> Set.copyOf(op.messageIds())).orElse(Set.of());
+    UUID owner = head.session().owner();
+    ChatSession confirmed = Optional.ofNullable(cache.peek(id)).orElse(head.session());
+    ChatSession added = ChatSession.empty(id, owner);
     long messages = head.messageCount();
     long bytes = head.historyBytes();
     for (PendingOp op : pending) {
       if (op.emptiesHistory()) {
         messages = 0;
         bytes = 0;
-        held = ChatSession.empty(id, head.session().owner());
+        confirmed = ChatSession.empty(id, owner);
       }
       added = op.applyTo(added);
     }
     List<ChatMessage> counted = new ArrayList<>();
     for (ChatMessage message : added.messages()) {
-      if (!held.holds(message.id())) {
+      if (!confirmed.holds(message.id()) && !maybeStored.contains(message.id())) {
         counted.add(message);
       }
     }
     for (ChatMessage message : append.messages()) {
-      if (!added.holds(message.id()) && !held.holds(message.id())) {
+      boolean known =
+          added.holds(message.id())
+              || confirmed.holds(message.id())
+              || read.map(session -> session.holds(message.id())).orElse(false);
+      if (!known) {
         counted.add(message);
       }
     }

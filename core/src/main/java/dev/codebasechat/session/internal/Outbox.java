@@ -118,6 +118,16 @@ public final class Outbox {
     return backlogBehindHead && !ops.isEmpty();
   }
 
+  /**
+   * The head when it was sent and is not confirmed yet (in flight, or its answer failed or was
+   * lost): the database may hold it already.
+   */
+  public synchronized Optional<PendingOp> sentHead() {
+    return !ops.isEmpty() && (headInFlight || failedAttempts > 0)
+        ? Optional.of(ops.get(0))
+        : Optional.empty();
+  }
+
   /** Failed attempts to send the head so far. */
   public synchronized int failedAttempts() {
     return failedAttempts;
