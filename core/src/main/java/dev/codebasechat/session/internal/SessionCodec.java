@@ -116,7 +116,12 @@ public final class SessionCodec {
     String content = requiredText(node, "content", index);
     Instant timestamp = parseTime(node.path("timestamp")).orElse(Instant.EPOCH);
     JsonNode code = node.get("code");
-    return new ChatMessage(messageId, role, content, timestamp, Optional.ofNullable(code));
+    try {
+      return new ChatMessage(messageId, role, content, timestamp, Optional.ofNullable(code));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "message " + index + " (" + messageId.value() + "): " + e.getMessage(), e);
+    }
   }
 
   public static List<ChatMessage> messagesFromJson(JsonNode array) {

@@ -13,6 +13,7 @@ import dev.codebasechat.session.ContextUpdate;
 import dev.codebasechat.session.ReadSource;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionPage;
+import dev.codebasechat.session.SessionRejectedException;
 import dev.codebasechat.session.SessionSummary;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * The session operations as PostgREST requests, always with the owner's token so Row Level Security
@@ -46,7 +48,7 @@ public final class SessionRemote implements SessionBackend {
         .eq("session_id", id.value())
         .eq("user_id", owner)
         .maybeSingleAsync()
-        .thenApply(row -> row.map(SessionCodec::sessionFromRow));
+        .thenApply(row -> row.map(found -> readable(id, () -> SessionCodec.sessionFromRow(found))));
   }
 
   @Override
@@ -56,7 +58,28 @@ public final class SessionRemote implements SessionBackend {
         .as(token)
         .rpc(SessionCodec.CHANGES_FUNCTION, SessionCodec.changesArguments(id, sinceVersion))
         .executeAsync()
-        .thenApply(result -> SessionCodec.changesFromJson(result.body()));
+        .thenApply(result -> readable(id, () -> SessionCodec.changesFromJson(result.body())));
+  }
+
+  /**
+   * What {@code read} makes of the database's answer for {@code id}. A stored value the library
+   * does not take (a message over {@link dev.codebasechat.session.ChatMessage#MAX_CONTENT_LENGTH}
+   * characters, an unknown role, written by another client) is an answer the library cannot use,
+   * not a mistake of the caller's: {@link SessionRejectedException.Reason#DATABASE_ERROR} naming
+   * what it is, never retried and not counted against the circuit breaker.
+   */
+  private static <T> T readable(SessionId id, Supplier<T> read) {
+    try {
+      return read.get();
+    } catch (IllegalArgumentException unreadable) {
+      throw new SessionRejectedException(
+          SessionRejectedException.Reason.DATABASE_ERROR,
+          "the database holds session "
+              + id.value()
+              + " in a form this library cannot read: "
+              + unreadable.getMessage(),
+          unreadable);
+    }
   }
 
   @Override

@@ -1,0 +1,63 @@
+package dev.codebasechat.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.codebasechat.testing.FakeSupabase;
+import dev.codebasechat.testing.ManualClock;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A session another client stored in a form the library does not take (here a message of 300 000
+ * characters, which the table holds and {@link ChatMessage} does not) is the database's answer the
+ * library cannot use: a {@link SessionRejectedException.Reason#DATABASE_ERROR} naming what, not an
+ * {@link IllegalArgumentException} as if the caller had sent it, and other sessions are unaffected.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class UnreadableStoredSessionTest {
+  @RegisterExtension static FakeSupabase supabase = FakeSupabase.create();
+
+  private final ManualClock clock = ManualClock.startingAtEpoch2026();
+  private final StoreFixture fixture = new StoreFixture(supabase, clock, b -> b);
+
+  @AfterEach
+  void close() {
+    fixture.store.close();
+    fixture.close();
+  }
+
+  @Test
+  void readingASessionHoldingAMessageLongerThanTheLibraryTakes_isADatabaseError_namingIt() {
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId unreadable = StoreFixture.sessionId("unreadable1");
+    SessionId fine = StoreFixture.sessionId("readable01");
+    ArrayNode messages = new ObjectMapper().createArrayNode();
+    messages
+        .addObject()
+        .put("id", "pasted-file")
+        .put("role", "user")
+        .put("content", "x".repeat(300_000))
+        .put("timestamp", "2026-01-01T00:00:00Z");
+    supabase.seedSession(StoreFixture.ALICE, unreadable.value(), messages);
+    supabase.seedSession(StoreFixture.ALICE, fine.value(), "m1");
+
+    Throwable failure = fixture.failureOf(fixture.store.historyAsync(alice, unreadable));
+    SessionRead other = fixture.resolve(fixture.store.historyAsync(alice, fine));
+
+    assertThat(failure).isInstanceOf(SessionRejectedException.class);
+    assertThat(((SessionRejectedException) failure).reason())
+        .isEqualTo(SessionRejectedException.Reason.DATABASE_ERROR);
+    assertThat(failure)
+        .hasMessage(
+            "the database holds session "
+                + unreadable.value()
+                + " in a form this library cannot read: message 0 (pasted-file): message content"
+                + " must be at most 200000 characters but was 300000");
+    assertThat(other.session().messageCount()).isEqualTo(1);
+  }
+}
