@@ -270,6 +270,38 @@ class SupabaseModeOnSqlTest {
     assertThat(gateway.store().setAsideWrites()).hasSize(1);
   }
 
+  @Test
+  void sessionHoldingAMessageLongerThanTheGatewayTakes_is502DatabaseError_notTheCallersMistake()
+      throws Exception {
+    GatewayClient client = start();
+    String token = supabase.tokenFor(supabase.newUser());
+    String id = "chat-1737201600000-pastedfile";
+    String message =
+        "{\"id\":\"pasted\",\"role\":\"user\",\"content\":\""
+            + "x".repeat(300_000)
+            + "\",\"timestamp\":\"2026-01-01T00:00:00Z\"}";
+    // Another client of the project writes through the table's own function, which takes it.
+    java.net.http.HttpResponse<String> written =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(supabase.restUrl() + "/rpc/append_chat_messages"))
+                    .header("apikey", supabase.apiKey())
+                    .header("Authorization", "Bearer " + token)
+                    .header("Content-Type", "application/json")
+                    .POST(
+                        java.net.http.HttpRequest.BodyPublishers.ofString(
+                            "{\"p_session_id\":\"" + id + "\",\"p_messages\":[" + message + "]}"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+
+    Answer read = client.get("/v1/sessions/" + id, token);
+
+    assertThat(written.statusCode()).isEqualTo(200);
+    assertThat(read.status()).isEqualTo(502);
+    assertThat(read.json().path("code").asText()).isEqualTo("database_error");
+  }
+
   // ------------------------------------------------------------------ smaller defects
 
   @Test
