@@ -415,6 +415,15 @@ class SupabaseModeOnSqlTest {
     assertThat(listed.path("createdAt").asText()).matches(micros);
   }
 
+  /** The writes set aside, as {@code /readyz} reports them. */
+  private static int setAsideWrites(GatewayClient client) {
+    return client
+        .send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty())
+        .json()
+        .path("setAsideWrites")
+        .asInt();
+  }
+
   /** {@code n} small numbers as a JSON array: 2 bytes each as text, 12 as PostgreSQL's jsonb. */
   private static String numbers(int n) {
     return "[" + String.join(",", java.util.Collections.nCopies(n, "1")) + "]";
@@ -439,13 +448,7 @@ class SupabaseModeOnSqlTest {
     assertThat(refused.json().path("error").asText())
         .startsWith(
             "messages[0] must be at most 1048576 bytes of JSON as PostgreSQL stores it (jsonb)");
-    assertThat(
-            client
-                .send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty())
-                .json()
-                .path("setAsideWrites")
-                .asInt())
-        .isZero();
+    assertThat(setAsideWrites(client)).isZero();
   }
 
   @Test
@@ -467,13 +470,7 @@ class SupabaseModeOnSqlTest {
                     + " stores it (jsonb) but takes 1200028\",\"code\":\"invalid_field\"}"));
     assertThat(client.get("/v1/sessions/" + id, token).json().path("contextCache"))
         .isEqualTo(json("{\"open\":\"pom.xml\"}"));
-    assertThat(
-            client
-                .send("GET", "/readyz", java.util.Optional.empty(), java.util.Optional.empty())
-                .json()
-                .path("setAsideWrites")
-                .asInt())
-        .isZero();
+    assertThat(setAsideWrites(client)).isZero();
   }
 
   @Test
