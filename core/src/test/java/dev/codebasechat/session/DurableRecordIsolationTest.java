@@ -3,10 +3,6 @@ package dev.codebasechat.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.codebasechat.SystemTime;
-import dev.codebasechat.journal.Journal;
-import dev.codebasechat.journal.JournalEntry;
-import dev.codebasechat.journal.JournalStats;
-import dev.codebasechat.journal.Snapshot;
 import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.ApiKey;
@@ -14,12 +10,10 @@ import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.testing.FakeSupabase;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,24 +39,23 @@ class DurableRecordIsolationTest {
   void recordHeldOnADisk_blocksOnlyItsSession_whileAThousandOthersAppendReadAndFlush()
       throws Exception {
     SessionId slow = SessionId.of("chat-1767225600000-slowdisk");
-    CountDownLatch entered = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
     try (SqliteJournal disk = SqliteJournal.open(dir.resolve("journal.db"));
+        HoldingJournal journal = new HoldingJournal(disk, slow.value());
         PostgrestClient client =
             PostgrestClient.builder()
                 .restUrl(supabase.restUrl())
                 .apiKey(ApiKey.of(supabase.apiKey()))
                 .build();
         SessionStore store =
-            SessionStore.builder(client)
-                .journal(new HoldingJournal(disk, slow.value(), entered, release))
-                .debounce(Duration.ofMillis(1))
-                .build()) {
+            SessionStore.builder(client).journal(journal).debounce(Duration.ofMillis(1)).build()) {
       Caller alice = new Caller(ALICE, AccessToken.of(supabase.tokenFor(ALICE)));
+      journal.hold();
       CompletableFuture<AppendReceipt> held =
           CompletableFuture.supplyAsync(
               () -> store.append(alice, slow, Append.of(List.of(message("held")))));
-      assertThat(entered.await(30, TimeUnit.SECONDS)).as("the slow record started").isTrue();
+      assertThat(journal.awaitEntered(Duration.ofSeconds(30)))
+          .as("the slow record started")
+          .isTrue();
 
       CompletableFuture<FlushReport> others =
           CompletableFuture.supplyAsync(
@@ -80,7 +73,7 @@ class DurableRecordIsolationTest {
       assertThat(held).as("the held record is still waiting for its disk").isNotDone();
       assertThat(supabase.sessions()).hasSize(OTHER_SESSIONS);
 
-      release.countDown();
+      journal.release();
       assertThat(held.get(30, TimeUnit.SECONDS).accepted()).isEqualTo(1);
       assertThat(store.flush(Duration.ofSeconds(30)).isComplete()).isTrue();
       assertThat(store.recover(alice, slow).session().messages())
@@ -92,77 +85,5 @@ class DurableRecordIsolationTest {
   private static ChatMessage message(String id) {
     return new ChatMessage(
         MessageId.of(id), Role.USER, "text " + id, SystemTime.clock().instant(), Optional.empty());
-  }
-
-  /** The real journal, except that a record of one session waits on a latch, as on a slow disk. */
-  private record HoldingJournal(
-      Journal disk, String heldKey, CountDownLatch entered, CountDownLatch release)
-      implements Journal {
-    @Override
-    public long append(String key, UUID owner, String kind, byte[] payload) {
-      if (key.equals(heldKey)) {
-        entered.countDown();
-        try {
-          release.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException(e);
-        }
-      }
-      return disk.append(key, owner, kind, payload);
-    }
-
-    @Override
-    public long appendAll(List<Append> entries) {
-      return disk.appendAll(entries);
-    }
-
-    @Override
-    public int release(String key, long upToSequence) {
-      return disk.release(key, upToSequence);
-    }
-
-    @Override
-    public int remove(String key, Collection<Long> sequences) {
-      return disk.remove(key, sequences);
-    }
-
-    @Override
-    public List<JournalEntry> pending() {
-      return disk.pending();
-    }
-
-    @Override
-    public List<JournalEntry> pending(String key) {
-      return disk.pending(key);
-    }
-
-    @Override
-    public void putSnapshot(String key, UUID owner, long version, byte[] json) {
-      disk.putSnapshot(key, owner, version, json);
-    }
-
-    @Override
-    public Optional<Snapshot> snapshot(String key) {
-      return disk.snapshot(key);
-    }
-
-    @Override
-    public void deleteSnapshot(String key) {
-      disk.deleteSnapshot(key);
-    }
-
-    @Override
-    public int pruneSnapshots(Duration olderThan, long maxTotalBytes) {
-      return disk.pruneSnapshots(olderThan, maxTotalBytes);
-    }
-
-    @Override
-    public JournalStats stats() {
-      return disk.stats();
-    }
-
-    @Override
-    public void close() {}
   }
 }

@@ -1,17 +1,20 @@
 package dev.codebasechat.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.embedded.LocalSessionTable;
+import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -38,6 +41,7 @@ class SessionFullTest {
   private StoreFixture fixture;
   private LocalSessionTable table;
   private SessionStore embedded;
+  private SqliteJournal journalDisk;
 
   @AfterEach
   void close() {
@@ -49,6 +53,21 @@ class SessionFullTest {
       embedded.close();
       table.close();
     }
+    if (journalDisk != null) {
+      journalDisk.close();
+    }
+  }
+
+  private SqliteJournal disk() {
+    journalDisk = SqliteJournal.open(dir.resolve("journal.db"));
+    return journalDisk;
+  }
+
+  /** The head reads the store sent: one select of the session's row without its history. */
+  private long headReads() {
+    return supabase
+        .requests(r -> r.method().equals("GET") && r.query().contains("history_bytes"))
+        .size();
   }
 
   private static String[] ids(String prefix, int count) {
@@ -291,6 +310,39 @@ class SessionFullTest {
 
     assertThat(second.accepted()).isEqualTo(1);
     assertThat(supabase.session(id.value()).orElseThrow().messageIds()).endsWith("first", "second");
+    assertThat(fixture.store.setAsideWrites()).hasSize(1); // big1 only
+  }
+
+  @Test
+  void journalAcknowledgement_afterAFullRefusal_anAppendCheckedWhileAnotherIsRecorded_countsIt()
+      throws InterruptedException {
+    SessionId id = StoreFixture.sessionId("fullsession15");
+    HoldingJournal journal = new HoldingJournal(disk(), id.value());
+    fixture = new StoreFixture(supabase, clock, b -> b.journal(journal));
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    seedWithRoomLeft(id, 100_000);
+    fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(longMessage("big1"))));
+    fixture.drainAll();
+    long headReads = headReads();
+
+    journal.hold(); // the first append, checked, waits on the disk with its session's lock held
+    CompletableFuture<AppendReceipt> first =
+        fixture.store.appendAsync(alice, id, Append.of(message("first", 60_000)));
+    assertThat(journal.awaitEntered(Duration.ofSeconds(10))).isTrue();
+    CompletableFuture<AppendReceipt> second =
+        fixture.store.appendAsync(alice, id, Append.of(message("second", 60_000)));
+    await("the second append's head read answered")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> headReads() == headReads + 2);
+    journal.release();
+    AppendReceipt accepted = fixture.resolve(first);
+    Throwable refused = fixture.failureOf(second);
+    fixture.drainAll();
+
+    assertThat(accepted.accepted()).isEqualTo(1);
+    assertThat(((SessionRejectedException) refused).reason())
+        .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
+    assertThat(supabase.session(id.value()).orElseThrow().messageIds()).endsWith("first");
     assertThat(fixture.store.setAsideWrites()).hasSize(1); // big1 only
   }
 

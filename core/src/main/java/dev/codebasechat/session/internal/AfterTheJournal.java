@@ -76,7 +76,7 @@ public final class AfterTheJournal implements WritePath {
    * and its pending writes) would then hold more than a session may, as the database would refuse
    * them once acknowledged. A lower bound: what other instances wrote since is not known here, so
    * the database may still refuse (the write is then set aside); the bytes bound is left to it and,
-   * once it refused, to {@link #roomAfterRefusal}.
+   * once it refused, to {@link #checkDatabaseRoom}.
    *
    * @throws TableConstraintException when the session has no room for {@code added} messages
    */
@@ -92,18 +92,25 @@ public final class AfterTheJournal implements WritePath {
   /**
    * Records the append, or refuses it as {@code SESSION_FULL} when the session has no room for it:
    * by the counts of the database when it refused an earlier append as full ({@link FullSessions}),
-   * and by the copy held here ({@link #checkRoom}).
+   * and by the copy held here ({@link #checkRoom}). Both are checked as the append is recorded,
+   * under the session's lock, so that appends checked at once count each other.
    */
   @Override
   public CompletableFuture<AppendReceipt> append(
       Caller caller, SessionId id, PendingOp.Append append) {
     Optional<FullSessions.Mark> refused =
         bringsNothingNew(id, append) ? Optional.empty() : full.markOf(id);
-    if (refused.isPresent()) {
-      return roomAfterRefusal(caller, id, append, refused.get())
-          .thenCompose(room -> recordOrRefuse(caller, id, append));
+    if (refused.isEmpty()) {
+      return recordOrRefuse(caller, id, append, Optional.empty());
     }
-    return recordOrRefuse(caller, id, append);
+    return head(caller, id)
+        .thenCompose(
+            head ->
+                recordOrRefuse(
+                    caller,
+                    id,
+                    append,
+                    head.map(h -> new DatabaseCounts(refused.get(), h, Optional.empty()))));
   }
 
   /**
@@ -120,23 +127,13 @@ public final class AfterTheJournal implements WritePath {
                     || (cached != null && cached.holds(message.id())));
   }
 
-  /** What a session would hold, by the database's counts, once some appends are in. */
-  private record Totals(long messages, long bytes) {}
-
   /**
-   * Once the database refused an append to {@code id} as full (then set aside), whether the session
-   * has room for {@code append} by the database's own counts: one head read, to which what is still
-   * pending here and the new messages are added as the table adds them ({@link
-   * SessionTableRules#historyBytesOf}). Without a copy of the history to tell which messages the
-   * database already holds (a client's retry), a session found without room is read once and
-   * counted again. Completes when there is room, or when the session is not the caller's (the
-   * write-behind then decides, as for any session not held); fails with {@code SESSION_FULL} when
-   * there is none, and as the head read failed when it did (the database away, the token refused).
-   * The mark stays until the session is far from full ({@link FullSessions#farFromFull}), so each
-   * append near the limits is checked.
+   * The session's head as the database has it, empty when the session is not the caller's (the
+   * write-behind then decides, as for any session not held); fails as the read failed otherwise
+   * (the database away, the token refused).
    */
-  private CompletableFuture<Void> roomAfterRefusal(
-      Caller caller, SessionId id, PendingOp.Append append, FullSessions.Mark mark) {
+  private CompletableFuture<Optional<SessionBackend.SessionHead>> head(
+      Caller caller, SessionId id) {
     return ownership
         .head(caller, id)
         .handle(
@@ -145,54 +142,47 @@ public final class AfterTheJournal implements WritePath {
                 return head;
               }
               if (FutureResults.unwrap(failure) instanceof SessionNotFoundException) {
-                return Optional.<SessionBackend.SessionHead>empty();
+                return Optional.empty();
               }
               throw FutureResults.rethrow(failure);
-            })
-        .thenCompose(
-            head -> {
-              if (head.isEmpty()) {
-                return CompletableFuture.completedFuture(null);
-              }
-              try {
-                decide(id, afterAppend(id, head.get(), append, Optional.empty()), mark);
-                return CompletableFuture.completedFuture(null);
-              } catch (SessionRejectedException noRoom) {
-                if (cache.peek(id) != null) {
-                  throw noRoom;
-                }
-              }
-              return history
-                  .of(caller, id)
-                  .handle((read, failure) -> Optional.ofNullable(read).map(SessionRead::session))
-                  .thenAccept(read -> decide(id, afterAppend(id, head.get(), append, read), mark));
             });
   }
 
   /**
-   * The database's counts in {@code head}, with the appends pending here (after the last clear
-   * pending, if any) and {@code append}'s new messages. Not counted again: a pending message the
-   * cached copy holds, or one sent and not confirmed yet (the database may hold it: a refusal must
-   * not rest on it), and a new message that is pending or that {@code read} (the session as a read
-   * answered it, when one was made) holds: a client's retry.
+   * Once the database refused an append to a session as full (then set aside), what it counts in
+   * the session ({@code head}), and {@code read}: the session as a read answered it, when one was
+   * made to tell which new messages the database holds already (a client's retry).
+   */
+  private record DatabaseCounts(
+      FullSessions.Mark mark, SessionBackend.SessionHead head, Optional<ChatSession> read) {
+
+    DatabaseCounts withRead(Optional<ChatSession> answered) {
+      return new DatabaseCounts(mark, head, answered);
+    }
+  }
+
+  /** What a session would hold, by the database's counts, once some appends are in. */
+  private record Totals(long messages, long bytes) {}
+
+  /**
+   * The database's counts in {@code counts}, with the appends pending in {@code outbox} (after the
+   * last clear pending, if any) and {@code append}'s new messages, counted as the table counts them
+   * ({@link SessionTableRules#historyBytesOf}). Not counted again: a pending message the cached
+   * copy holds, or one sent and not confirmed yet (the database may hold it: a refusal must not
+   * rest on it), and a new message that is pending or that the cached copy or the read holds: a
+   * client's retry.
    */
   private Totals afterAppend(
-      SessionId id,
-      SessionBackend.SessionHead head,
-      PendingOp.Append append,
-      Optional<ChatSession> read) {
-    Outbox outbox = outboxes.get(id);
-    List<PendingOp> pending = outbox == null ? List.of() : outbox.snapshot().ops();
+      SessionId id, Outbox outbox, DatabaseCounts counts, PendingOp.Append append) {
     Set<MessageId> maybeStored =
-        outbox == null
-            ? Set.of()
-            : outbox.sentHead().map(op -> Set.copyOf(op.messageIds())).orElse(Set.of());
+        outbox.sentHead().map(op -> Set.copyOf(op.messageIds())).orElse(Set.of());
+    SessionBackend.SessionHead head = counts.head();
     UUID owner = head.session().owner();
     ChatSession confirmed = Optional.ofNullable(cache.peek(id)).orElse(head.session());
     ChatSession added = ChatSession.empty(id, owner);
     long messages = head.messageCount();
     long bytes = head.historyBytes();
-    for (PendingOp op : pending) {
+    for (PendingOp op : outbox.snapshot().ops()) {
       if (op.emptiesHistory()) {
         messages = 0;
         bytes = 0;
@@ -210,7 +200,7 @@ public final class AfterTheJournal implements WritePath {
       boolean known =
           added.holds(message.id())
               || confirmed.holds(message.id())
-              || read.map(session -> session.holds(message.id())).orElse(false);
+              || counts.read().map(session -> session.holds(message.id())).orElse(false);
       if (!known) {
         counted.add(message);
       }
@@ -222,38 +212,48 @@ public final class AfterTheJournal implements WritePath {
   }
 
   /**
-   * @throws SessionRejectedException {@code SESSION_FULL} when {@code totals} break a history limit
+   * Whether the session has room for {@code append} by the database's counts. The mark stays until
+   * the session is far from full ({@link FullSessions#farFromFull}), so each append near the limits
+   * is checked.
+   *
+   * @throws SessionRejectedException {@code SESSION_FULL} when there is no room
    */
-  private void decide(SessionId id, Totals totals, FullSessions.Mark mark) {
+  private void checkDatabaseRoom(
+      SessionId id, Outbox outbox, DatabaseCounts counts, PendingOp.Append append) {
+    Totals totals = afterAppend(id, outbox, counts, append);
     try {
       SessionTableRules.checkHistory(totals.messages(), totals.bytes());
     } catch (TableConstraintException noRoom) {
       throw Failures.sessionFullOr(id, noRoom);
     }
     if (FullSessions.farFromFull(totals.messages(), totals.bytes())) {
-      full.forget(id, mark);
+      full.forget(id, counts.mark());
     }
   }
 
   /**
-   * Records the append, or refuses it when the copy held here leaves no room ({@link #checkRoom}).
-   * That copy may be older than another instance's clear, so a refusal stands only on a copy as
-   * current as a read would answer it: the session is read first (within {@code cacheFreshness} the
-   * cached copy, else the copy revalidated), then checked again. When the database cannot say, the
-   * copy held decides.
+   * Records the append, or refuses it when there is no room for it. A refusal stands only on a copy
+   * as current as a read would answer it: when the copy held here leaves no room ({@link
+   * #checkRoom}), it may be older than another instance's clear; when the database's counts leave
+   * none and no copy is held, the new messages may be a retry of stored ones. The session is then
+   * read first (within {@code cacheFreshness} the cached copy, else the copy revalidated), and the
+   * append checked again. When the database cannot say, the copy held decides.
    */
   private CompletableFuture<AppendReceipt> recordOrRefuse(
-      Caller caller, SessionId id, PendingOp.Append append) {
+      Caller caller, SessionId id, PendingOp.Append append, Optional<DatabaseCounts> counts) {
     try {
-      return CompletableFuture.completedFuture(record(caller, id, append));
-    } catch (TableConstraintException noRoom) {
+      return CompletableFuture.completedFuture(record(caller, id, append, counts));
+    } catch (TableConstraintException | SessionRejectedException noRoom) {
+      if (noRoom instanceof SessionRejectedException && cache.peek(id) != null) {
+        return CompletableFuture.failedFuture(noRoom);
+      }
       return history
           .of(caller, id)
-          .handle((read, failure) -> id)
+          .handle((read, failure) -> Optional.ofNullable(read).map(SessionRead::session))
           .thenApply(
-              ignored -> {
+              read -> {
                 try {
-                  return record(caller, id, append);
+                  return record(caller, id, append, counts.map(c -> c.withRead(read)));
                 } catch (TableConstraintException stillFull) {
                   throw Failures.sessionFullOr(id, stillFull);
                 }
@@ -266,11 +266,13 @@ public final class AfterTheJournal implements WritePath {
   /**
    * The append recorded in the session's outbox and its receipt.
    *
+   * @throws SessionRejectedException {@code SESSION_FULL} when the database's counts leave no room
    * @throws TableConstraintException when the cached copy leaves no room for the new messages
    * @throws SessionStorageException when the journal cannot record it
    * @throws SessionNotFoundException when the caller's pending writes delete the session
    */
-  private AppendReceipt record(Caller caller, SessionId id, PendingOp.Append append) {
+  private AppendReceipt record(
+      Caller caller, SessionId id, PendingOp.Append append, Optional<DatabaseCounts> counts) {
     int[] accepted = new int[1];
     Outboxes.Recorded recorded;
     try {
@@ -280,6 +282,7 @@ public final class AfterTheJournal implements WritePath {
               caller.userId(),
               false,
               opened -> {
+                counts.ifPresent(c -> checkDatabaseRoom(id, opened.outbox(), c, append));
                 ChatSession cached = cache.peek(id);
                 List<ChatMessage> fresh = new ArrayList<>();
                 for (ChatMessage message : append.messages()) {

@@ -1,0 +1,112 @@
+package dev.codebasechat.session;
+
+import dev.codebasechat.journal.Journal;
+import dev.codebasechat.journal.JournalEntry;
+import dev.codebasechat.journal.JournalStats;
+import dev.codebasechat.journal.Snapshot;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real journal, except that once {@link #hold()} is called a record of one session waits until
+ * {@link #release()}, as on a slow disk: the record's caller holds that session's lock meanwhile.
+ */
+final class HoldingJournal implements Journal {
+  private final Journal disk;
+  private final String heldKey;
+  private final CountDownLatch entered = new CountDownLatch(1);
+  private final CountDownLatch released = new CountDownLatch(1);
+  private volatile boolean holding;
+
+  HoldingJournal(Journal disk, String heldKey) {
+    this.disk = disk;
+    this.heldKey = heldKey;
+  }
+
+  /** From now on, records of the held session wait for {@link #release()}. */
+  void hold() {
+    holding = true;
+  }
+
+  /** Whether a record of the held session is waiting, waiting for one at most {@code timeout}. */
+  boolean awaitEntered(Duration timeout) throws InterruptedException {
+    return entered.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Lets every waiting record, and every later one, go to the disk. */
+  void release() {
+    released.countDown();
+  }
+
+  @Override
+  public long append(String key, UUID owner, String kind, byte[] payload) {
+    if (holding && key.equals(heldKey)) {
+      entered.countDown();
+      try {
+        released.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    return disk.append(key, owner, kind, payload);
+  }
+
+  @Override
+  public long appendAll(List<Append> entries) {
+    return disk.appendAll(entries);
+  }
+
+  @Override
+  public int release(String key, long upToSequence) {
+    return disk.release(key, upToSequence);
+  }
+
+  @Override
+  public int remove(String key, Collection<Long> sequences) {
+    return disk.remove(key, sequences);
+  }
+
+  @Override
+  public List<JournalEntry> pending() {
+    return disk.pending();
+  }
+
+  @Override
+  public List<JournalEntry> pending(String key) {
+    return disk.pending(key);
+  }
+
+  @Override
+  public void putSnapshot(String key, UUID owner, long version, byte[] json) {
+    disk.putSnapshot(key, owner, version, json);
+  }
+
+  @Override
+  public Optional<Snapshot> snapshot(String key) {
+    return disk.snapshot(key);
+  }
+
+  @Override
+  public void deleteSnapshot(String key) {
+    disk.deleteSnapshot(key);
+  }
+
+  @Override
+  public int pruneSnapshots(Duration olderThan, long maxTotalBytes) {
+    return disk.pruneSnapshots(olderThan, maxTotalBytes);
+  }
+
+  @Override
+  public JournalStats stats() {
+    return disk.stats();
+  }
+
+  @Override
+  public void close() {}
+}
