@@ -12,6 +12,7 @@ import dev.codebasechat.resilience.Resilience;
 import dev.codebasechat.resilience.internal.RemoteGuard;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SetAsideWrite;
+import dev.codebasechat.session.internal.Failures;
 import dev.codebasechat.session.internal.OperatorDelivery;
 import dev.codebasechat.session.internal.PendingOp;
 import dev.codebasechat.session.internal.SessionCodec;
@@ -267,7 +268,8 @@ public final class JournalDrain {
                   ops,
                   lastSequence,
                   messages,
-                  result.reason().orElse(SetAsideWrite.OWNED_BY_ANOTHER_USER));
+                  result.reason().orElse(SetAsideWrite.OWNED_BY_ANOTHER_USER),
+                  result.outcome() == OperatorDelivery.Outcome.REFUSED);
           case STILL_CHANGING ->
               new DrainedSession(
                   id,
@@ -308,7 +310,8 @@ public final class JournalDrain {
             ops,
             lastSequence,
             messages,
-            java.util.Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName()));
+            java.util.Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName()),
+            Failures.isSessionFull(e));
       } catch (RuntimeException e) {
         // The breaker refusing calls, or the guard's scheduler shut: nothing was written.
         String message = e.getMessage();
@@ -333,7 +336,8 @@ public final class JournalDrain {
         List<PendingOp> ops,
         long lastSequence,
         int messages,
-        String reason) {
+        String reason,
+        boolean sessionFull) {
       List<Journal.Append> records = new ArrayList<>();
       Instant now = clock.instant();
       for (PendingOp op : ops) {
@@ -343,7 +347,7 @@ public final class JournalDrain {
                 SessionCodec.setAsideKey(id),
                 owner,
                 SessionCodec.SET_ASIDE_KIND,
-                SessionCodec.setAsideToJson(write, op)));
+                SessionCodec.setAsideToJson(write, op, sessionFull)));
       }
       // Recorded before the release: a crash in between leaves the writes pending, never lost.
       journal.appendAll(records);

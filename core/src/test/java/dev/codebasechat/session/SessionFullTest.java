@@ -347,6 +347,27 @@ class SessionFullTest {
   }
 
   @Test
+  void
+      journalAcknowledgement_afterARestartOnTheJournal_anAppendToASessionRefusedAsFull_isRefused() {
+    SqliteJournal journal = disk();
+    SessionId id = StoreFixture.sessionId("fullsession16");
+    fixture = new StoreFixture(supabase, clock, b -> b.journal(journal));
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    fullAndRefusedOnce(alice, id);
+    fixture.store.close();
+    fixture.close();
+
+    fixture = new StoreFixture(supabase, clock, b -> b.journal(journal));
+    Throwable refused =
+        fixture.failureOf(fixture.store.appendAsync(alice, id, Append.of(fixture.message("two"))));
+    fixture.drainAll();
+
+    assertThat(((SessionRejectedException) refused).reason())
+        .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
+    assertThat(fixture.store.setAsideWrites()).hasSize(1); // "one", refused before the restart
+  }
+
+  @Test
   void journalAcknowledgement_afterAFullRefusal_aRetryOfAHeldMessageNeedsNoDatabase() {
     fixture = new StoreFixture(supabase, clock, b -> b);
     Caller alice = fixture.caller(StoreFixture.ALICE);

@@ -8,6 +8,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -18,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.session.ContextUpdate;
+import dev.codebasechat.session.SessionRejectedException;
 import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
@@ -371,6 +373,32 @@ class DrainCommandTest {
     assertThat(result.out())
         .contains("the history would hold 20001 messages; the table allows at most 20000");
     assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1");
+  }
+
+  @Test
+  void drain_appendToAFullSession_isSetAside_andAStoreStartedAfterRefusesTheNextAppendAsFull() {
+    String[] full = new String[20_000];
+    for (int i = 0; i < full.length; i++) {
+      full[i] = "x" + i;
+    }
+    supabase.seedSession(ALICE, ALICES, full);
+    supabase.goDown();
+    try (GatewayRun gateway = new GatewayRun(supabase, dataDir)) {
+      gateway.append(ALICE, ALICES, "one");
+    }
+    supabase.goUp();
+    assertThat(drain().out())
+        .contains("set aside      1 sessions", "codebase_chat_sessions_history_max_messages");
+
+    try (GatewayRun gateway = new GatewayRun(supabase, dataDir)) {
+      assertThatThrownBy(() -> gateway.append(ALICE, ALICES, "two"))
+          .isInstanceOfSatisfying(
+              SessionRejectedException.class,
+              refused ->
+                  assertThat(refused.reason())
+                      .isEqualTo(SessionRejectedException.Reason.SESSION_FULL));
+    }
+    assertThat(supabase.session(ALICES).orElseThrow().messageIds()).hasSize(20_000);
   }
 
   @Test

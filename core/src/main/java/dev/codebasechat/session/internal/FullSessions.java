@@ -11,9 +11,9 @@ import java.util.Optional;
  * until this process sees them far from full again. With journal acknowledgement an append to such
  * a session is checked against the database's own counts first (a head read), so that it is refused
  * as {@code session_full} instead of being acknowledged and then set aside like the one before.
- * Kept in memory only, for at most {@link #MAX_REMEMBERED} sessions (the least recently used
- * forgotten first): a session forgotten, or after a restart, is marked again by its next refusal.
- * Thread-safe.
+ * Kept in memory, for at most {@link #MAX_REMEMBERED} sessions (the least recently used forgotten
+ * first), and marked again at start for each set-aside record of a full refusal the journal holds;
+ * a session forgotten is marked again by its next refusal. Thread-safe.
  */
 public final class FullSessions {
   static final int MAX_REMEMBERED = 100_000;

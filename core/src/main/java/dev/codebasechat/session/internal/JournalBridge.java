@@ -68,8 +68,11 @@ public abstract class JournalBridge {
   /** The owner the local copy of {@code id} names. */
   public abstract Optional<UUID> localCopyOwner(SessionId id);
 
-  /** Records a set-aside write durably, for operators. */
-  public abstract void keepSetAside(SetAsideWrite write, PendingOp op);
+  /**
+   * Records a set-aside write durably, for operators; {@code sessionFull}: the database refused it
+   * because its session is full.
+   */
+  public abstract void keepSetAside(SetAsideWrite write, PendingOp op, boolean sessionFull);
 
   /**
    * Everything recorded and not released, oldest first; unreadable entries are logged and skipped.
@@ -84,8 +87,11 @@ public abstract class JournalBridge {
       SessionId id, UUID owner, PendingOp op, Instant recordedAt, long sequence)
       implements Recorded {}
 
-  /** A write set aside for operators. */
-  public record SetAside(SetAsideWrite write) implements Recorded {}
+  /**
+   * A write set aside for operators; {@code sessionFull}: the database refused it because its
+   * session is full.
+   */
+  public record SetAside(SetAsideWrite write, boolean sessionFull) implements Recorded {}
 
   private static final class None extends JournalBridge {
     @Override
@@ -113,7 +119,7 @@ public abstract class JournalBridge {
     }
 
     @Override
-    public void keepSetAside(SetAsideWrite write, PendingOp op) {}
+    public void keepSetAside(SetAsideWrite write, PendingOp op, boolean sessionFull) {}
 
     @Override
     public List<Recorded> recorded() {
@@ -204,13 +210,13 @@ public abstract class JournalBridge {
     }
 
     @Override
-    public void keepSetAside(SetAsideWrite write, PendingOp op) {
+    public void keepSetAside(SetAsideWrite write, PendingOp op, boolean sessionFull) {
       try {
         journal.append(
             SessionCodec.setAsideKey(write.sessionId()),
             write.owner(),
             SessionCodec.SET_ASIDE_KIND,
-            SessionCodec.setAsideToJson(write, op));
+            SessionCodec.setAsideToJson(write, op, sessionFull));
       } catch (JournalException e) {
         log.error(
             "could not record the set-aside write of session {} durably: {}",
@@ -227,7 +233,9 @@ public abstract class JournalBridge {
           SessionId id = SessionCodec.sessionOfKey(entry.key());
           if (SessionCodec.isSetAside(entry)) {
             out.add(
-                new SetAside(SessionCodec.setAsideFromJson(id, entry.owner(), entry.payload())));
+                new SetAside(
+                    SessionCodec.setAsideFromJson(id, entry.owner(), entry.payload()),
+                    SessionCodec.setAsideOfFullSession(entry.payload())));
           } else {
             PendingOp op = SessionCodec.opFromJson(entry.kind(), entry.payload());
             out.add(new PendingWrite(id, entry.owner(), op, entry.recordedAt(), entry.sequence()));

@@ -2,7 +2,6 @@ package dev.codebasechat.session.internal;
 
 import dev.codebasechat.session.PendingSession;
 import dev.codebasechat.session.SessionId;
-import dev.codebasechat.session.SetAsideWrite;
 import dev.codebasechat.sqlite.JournalException;
 import java.time.Clock;
 import java.time.Duration;
@@ -169,11 +168,11 @@ public final class Outboxes {
    * Rebuilds the pending writes the journal holds (acknowledged before a crash or restart); returns
    * how many writes they count for, and hands the set-aside records found to {@code setAside}.
    */
-  public int replay(java.util.function.Consumer<SetAsideWrite> setAside) {
+  public int replay(java.util.function.Consumer<JournalBridge.SetAside> setAside) {
     int replayed = 0;
     for (JournalBridge.Recorded entry : journal.recorded()) {
       if (entry instanceof JournalBridge.SetAside setAsideWrite) {
-        setAside.accept(setAsideWrite.write());
+        setAside.accept(setAsideWrite);
         continue;
       }
       JournalBridge.PendingWrite write = (JournalBridge.PendingWrite) entry;

@@ -349,11 +349,18 @@ public final class SessionCodec {
         key.startsWith(SET_ASIDE_KEY_PREFIX) ? key.substring(SET_ASIDE_KEY_PREFIX.length()) : key);
   }
 
-  public static byte[] setAsideToJson(SetAsideWrite write, PendingOp op) {
+  /**
+   * A set-aside record; {@code sessionFull}: the database refused the write because its session is
+   * full, which a store started on the journal remembers ({@link #setAsideOfFullSession}).
+   */
+  public static byte[] setAsideToJson(SetAsideWrite write, PendingOp op, boolean sessionFull) {
     ObjectNode node = JSON.objectNode();
     node.put("operation", write.operation());
     node.put("reason", write.reason());
     node.put("at", write.at().toString());
+    if (sessionFull) {
+      node.put("session_full", true);
+    }
     node.set("write", readJson(opToJson(op)));
     return node.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
@@ -371,6 +378,16 @@ public final class SessionCodec {
         ids,
         node.path("reason").asText(),
         parseTime(node.path("at")).orElse(Instant.EPOCH));
+  }
+
+  /**
+   * Whether a set-aside record says the database refused its write because the session is full
+   * (records written before this was recorded say nothing: false).
+   *
+   * @throws IllegalArgumentException if it is not JSON
+   */
+  public static boolean setAsideOfFullSession(byte[] payload) {
+    return readJson(payload).path("session_full").asBoolean(false);
   }
 
   /**

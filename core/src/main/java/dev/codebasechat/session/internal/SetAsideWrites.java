@@ -20,8 +20,11 @@ public final class SetAsideWrites {
     this.journal = journal;
   }
 
-  /** Records {@code write} (the change {@code op}) durably and logs it once. */
-  public void add(SetAsideWrite write, PendingOp op) {
+  /**
+   * Records {@code write} (the change {@code op}) durably and logs it once; {@code sessionFull}:
+   * the database refused it because its session is full.
+   */
+  public void add(SetAsideWrite write, PendingOp op, boolean sessionFull) {
     writes.add(write);
     log.warn(
         "set aside a {} of session {} ({} messages): {}",
@@ -29,7 +32,7 @@ public final class SetAsideWrites {
         write.sessionId(),
         write.messageIds().size(),
         write.reason());
-    journal.keepSetAside(write, op);
+    journal.keepSetAside(write, op, sessionFull);
   }
 
   /** A set-aside write found in the journal at start. */

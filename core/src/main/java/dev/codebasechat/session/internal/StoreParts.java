@@ -141,7 +141,14 @@ public final class StoreParts {
    * key when one was given.
    */
   public void replayJournal() {
-    int replayed = outboxes.replay(setAside::restored);
+    int replayed =
+        outboxes.replay(
+            restored -> {
+              setAside.restored(restored.write());
+              if (restored.sessionFull()) {
+                full.refused(restored.write().sessionId());
+              }
+            });
     progress.replayed(replayed);
     outboxes.all().forEach(outbox -> pacer.markDirty(outbox.id));
     if (replayed > 0) {

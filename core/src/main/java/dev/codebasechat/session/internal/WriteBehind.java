@@ -182,10 +182,11 @@ public final class WriteBehind {
       }
       return next;
     }
-    if (Failures.isSessionFull(failure)) {
-      full.refused(outbox.id);
-    }
-    return setAsideHead(outbox, op, ((FailurePolicy.Decision.SetAside) decision).reason());
+    return setAsideHead(
+        outbox,
+        op,
+        ((FailurePolicy.Decision.SetAside) decision).reason(),
+        Failures.isSessionFull(failure));
   }
 
   /**
@@ -246,14 +247,12 @@ public final class WriteBehind {
         ledger.appended(outbox.id, outbox.owner, append, stored.ack());
         outcome = confirmed(outbox, append);
       } else if (answer instanceof SessionBackend.AppendAnswer.Refused refused) {
-        if (Failures.breaksHistoryLimit(refused.code(), refused.message())) {
-          full.refused(outbox.id);
-        }
         outcome =
             setAsideHead(
                 outbox,
                 append,
-                "the database refused the append (" + refused.code() + "): " + refused.message());
+                "the database refused the append (" + refused.code() + "): " + refused.message(),
+                Failures.breaksHistoryLimit(refused.code(), refused.message()));
       } else {
         int attempts = outbox.releaseHead("the database's answer left this session out");
         outcome = FlushOutcome.retryAfter(policy.afterNoAnswer(attempts));
@@ -289,11 +288,12 @@ public final class WriteBehind {
                     yield FlushOutcome.retryAfter(policy.afterNoAnswer(attempts));
                   }
                   default -> {
-                    if (result.outcome() == OperatorDelivery.Outcome.REFUSED) {
-                      full.refused(outbox.id); // more messages than a session holds
-                    }
                     yield setAsideHead(
-                        outbox, op, result.reason().orElse(SetAsideWrite.OWNED_BY_ANOTHER_USER));
+                        outbox,
+                        op,
+                        result.reason().orElse(SetAsideWrite.OWNED_BY_ANOTHER_USER),
+                        // REFUSED: more messages than a session holds
+                        result.outcome() == OperatorDelivery.Outcome.REFUSED);
                   }
                 };
               }
@@ -305,10 +305,7 @@ public final class WriteBehind {
                 return FlushOutcome.retryAfter(retry.delay());
               }
               if (decision instanceof FailurePolicy.Decision.SetAside aside) {
-                if (Failures.isSessionFull(cause)) {
-                  full.refused(outbox.id);
-                }
-                return setAsideHead(outbox, op, aside.reason());
+                return setAsideHead(outbox, op, aside.reason(), Failures.isSessionFull(cause));
               }
               outbox.releaseHead(((FailurePolicy.Decision.WaitForToken) decision).reason());
               log.warn(
@@ -320,13 +317,20 @@ public final class WriteBehind {
   }
 
   /**
-   * Sets the outbox's head aside for good with {@code reason}, as a refusal of the database does.
+   * Sets the outbox's head aside for good with {@code reason}, as a refusal of the database does;
+   * {@code sessionFull}: the database refused it because the session is full, which {@link
+   * FullSessions} remembers (and the journal's record, for the next start).
    */
-  private FlushOutcome setAsideHead(Outbox outbox, PendingOp op, String reason) {
+  private FlushOutcome setAsideHead(
+      Outbox outbox, PendingOp op, String reason, boolean sessionFull) {
+    if (sessionFull) {
+      full.refused(outbox.id);
+    }
     setAside.add(
         new SetAsideWrite(
             outbox.id, outbox.owner, op.kind(), op.messageIds(), reason, clock.instant()),
-        op);
+        op,
+        sessionFull);
     outboxes.release(outbox.id, outbox.removeHead());
     ledger.setAside(outbox.id);
     return afterHead(outbox);
