@@ -20,7 +20,11 @@ public final class SessionRejectedException extends SessionException {
      * history is cleared.
      */
     SESSION_FULL,
-    /** The database failed to answer as expected (an unexpected 5xx or answer). */
+    /**
+     * The database failed to answer as expected (an unexpected 5xx or answer), or holds the session
+     * in a form the library does not take (written by another client): the cause is then an {@link
+     * IllegalArgumentException} naming the stored value.
+     */
     DATABASE_ERROR
   }
 

@@ -58,6 +58,7 @@ class UnreadableStoredSessionTest {
                 + unreadable.value()
                 + " in a form this library cannot read: message 0 (pasted-file): message content"
                 + " must be at most 200000 characters but was 300000");
+    assertThat(failure.getCause()).isInstanceOf(IllegalArgumentException.class);
     assertThat(other.session().messageCount()).isEqualTo(1);
   }
 }

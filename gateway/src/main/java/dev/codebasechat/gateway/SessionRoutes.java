@@ -555,7 +555,16 @@ final class SessionRoutes {
                     + SessionTableRules.MAX_MESSAGES_PER_SESSION
                     + " messages and 16 MiB of history; clear its history or start a new session");
         case DATABASE_ERROR ->
-            ApiError.of(502, "database_error", "the database failed to answer the request");
+            // An IllegalArgumentException: the database holds the session in a form the library
+            // does not take (written by another client); its message names the stored message.
+            rejected.getCause() instanceof IllegalArgumentException unreadable
+                ? ApiError.of(
+                    502,
+                    "database_error",
+                    "the database holds this session in a form this gateway cannot read (written"
+                        + " by another client): "
+                        + unreadable.getMessage())
+                : ApiError.of(502, "database_error", "the database failed to answer the request");
       };
     }
     if (e instanceof IllegalArgumentException invalid) {

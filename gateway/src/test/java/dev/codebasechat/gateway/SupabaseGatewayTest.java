@@ -76,6 +76,35 @@ class SupabaseGatewayTest {
   }
 
   @Test
+  void aSessionHoldingAMessageTheGatewayCannotRead_is502DatabaseError_namingTheMessage() {
+    gateway = start();
+    String id = "chat-1737201600000-pastedfile";
+    fake.seedSession(
+        ALICE,
+        id,
+        GatewayClient.JSON
+            .createArrayNode()
+            .add(
+                GatewayClient.JSON
+                    .createObjectNode()
+                    .put("id", "pasted-file")
+                    .put("role", "user")
+                    .put("content", "x".repeat(300_000))
+                    .put("timestamp", "2026-01-01T00:00:00Z")));
+
+    Answer read =
+        new GatewayClient(gateway.port()).get("/v1/sessions/" + id, fake.legacyTokenFor(ALICE));
+
+    assertThat(read.status()).isEqualTo(502);
+    assertThat(read.json().path("code").asText()).isEqualTo("database_error");
+    assertThat(read.json().path("error").asText())
+        .isEqualTo(
+            "the database holds this session in a form this gateway cannot read (written by"
+                + " another client): message 0 (pasted-file): message content must be at most"
+                + " 200000 characters but was 300000");
+  }
+
+  @Test
   void restSession_createAppendReadRestartReadClearDelete() {
     gateway = start();
     String alice = fake.legacyTokenFor(ALICE);
