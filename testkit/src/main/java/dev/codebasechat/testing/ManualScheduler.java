@@ -28,7 +28,9 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Thread-safe for submission: production code may schedule from any thread (for example from an
  * HTTP callback) while the test thread advances time. Advancing by 1 ms before a deadline runs
- * nothing; advancing to the deadline runs the task exactly once.
+ * nothing; advancing to the deadline runs the task exactly once. After {@link #shutdown()} the
+ * tasks waiting still run when time reaches them, but periodic ones do not run again and nothing
+ * new is accepted.
  */
 public final class ManualScheduler extends AbstractExecutorService
     implements ScheduledExecutorService {
@@ -194,16 +196,37 @@ public final class ManualScheduler extends AbstractExecutorService
     return enqueue(callable, delay, unit, 0);
   }
 
+  /**
+   * Runs {@code command} at {@code initialDelay}, then at every period after it; runs it several
+   * times at once when time moved past several periods, as a late executor catches up.
+   *
+   * @throws IllegalArgumentException if {@code period} is not above zero
+   */
   @Override
   public ScheduledFuture<?> scheduleAtFixedRate(
       Runnable command, long initialDelay, long period, TimeUnit unit) {
-    return enqueue(Executors.callable(command, null), initialDelay, unit, unit.toNanos(period));
+    return enqueue(
+        Executors.callable(command, null), initialDelay, unit, positive(period, unit, "period"));
   }
 
+  /**
+   * Runs {@code command} at {@code initialDelay}, then {@code delay} after each run ends.
+   *
+   * @throws IllegalArgumentException if {@code delay} is not above zero
+   */
   @Override
   public ScheduledFuture<?> scheduleWithFixedDelay(
       Runnable command, long initialDelay, long delay, TimeUnit unit) {
-    return enqueue(Executors.callable(command, null), initialDelay, unit, unit.toNanos(delay));
+    // Negative: the delay counts from the end of a run (ScheduledThreadPoolExecutor's convention).
+    return enqueue(
+        Executors.callable(command, null), initialDelay, unit, -positive(delay, unit, "delay"));
+  }
+
+  private static long positive(long amount, TimeUnit unit, String what) {
+    if (amount <= 0) {
+      throw new IllegalArgumentException(what + " must be positive but was " + amount + " " + unit);
+    }
+    return unit.toNanos(amount);
   }
 
   @Override
@@ -254,6 +277,10 @@ public final class ManualScheduler extends AbstractExecutorService
     return a.isAfter(b) ? a : b;
   }
 
+  /**
+   * A task and its deadline; {@code periodNanos}: 0 runs once, above 0 at a fixed rate, below 0
+   * with a fixed delay.
+   */
   private final class Task<V> extends FutureTask<V> implements ScheduledFuture<V> {
     private Instant deadline;
     private final long periodNanos;
@@ -273,7 +300,13 @@ public final class ManualScheduler extends AbstractExecutorService
       }
       if (runAndReset()) {
         synchronized (ManualScheduler.this) {
-          deadline = clock.instant().plusNanos(periodNanos);
+          if (shutdown) {
+            return; // periodic tasks end with the scheduler, as ScheduledThreadPoolExecutor's do
+          }
+          deadline =
+              periodNanos > 0
+                  ? deadline.plusNanos(periodNanos)
+                  : clock.instant().plusNanos(-periodNanos);
           order = sequence.incrementAndGet();
           queue.add(this);
         }
