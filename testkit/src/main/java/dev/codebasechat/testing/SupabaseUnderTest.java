@@ -130,20 +130,25 @@ public abstract class SupabaseUnderTest
     /** The legacy HS256 JWT secret, at least 32 bytes of UTF-8; default random. */
     public B jwtSecret(String secret) {
       byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
-      require(bytes.length, 32, Integer.MAX_VALUE, "the jwt secret's length in bytes");
+      if (bytes.length < 32) {
+        throw new IllegalArgumentException(
+            "the jwt secret must be at least 32 bytes of UTF-8 but was " + bytes.length);
+      }
       this.jwtSecret = bytes;
       return self();
     }
 
     /** PostgREST's {@code db-max-rows}; default 1000 as Supabase's {@code max_rows}; 0 for none. */
     public B maxRows(long rows) {
-      this.maxRows = require(rows, 0L, Long.MAX_VALUE, "maxRows");
+      if (rows < 0) {
+        throw new IllegalArgumentException("maxRows must not be negative but was " + rows);
+      }
+      this.maxRows = rows;
       return self();
     }
 
-    private static <N extends Number & Comparable<N>> N require(
-        N value, N min, N max, String what) {
-      if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+    private static int require(int value, int min, int max, String what) {
+      if (value < min || value > max) {
         throw new IllegalArgumentException(
             what + " must be in " + min + ".." + max + " but was " + value);
       }
