@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,7 +32,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SupabaseTestServer extends SupabaseUnderTest {
   private static final AtomicInteger DATABASES = new AtomicInteger();
-  private static final Pattern DATABASE_NAME = Pattern.compile("[a-z][a-z0-9_]{0,40}");
 
   private final PostgresBackend postgres;
 
@@ -70,11 +68,7 @@ public final class SupabaseTestServer extends SupabaseUnderTest {
 
     /** The database's name in the shared cluster; default a new unique name. */
     public Builder databaseName(String name) {
-      if (!DATABASE_NAME.matcher(name).matches()) {
-        throw new IllegalArgumentException(
-            "database name must match " + DATABASE_NAME.pattern() + " but was " + name);
-      }
-      this.databaseName = name;
+      this.databaseName = EmbeddedSupabase.checkDatabaseName(name);
       return this;
     }
 

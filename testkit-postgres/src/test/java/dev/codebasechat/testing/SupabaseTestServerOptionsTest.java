@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codebasechat.testing.postgres.EmbeddedSupabase;
+import dev.codebasechat.testing.postgres.PostgresMajor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -62,6 +64,20 @@ class SupabaseTestServerOptionsTest {
     assertThatThrownBy(() -> SupabaseTestServer.builder().databaseName("Tests; drop"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("database name must match [a-z][a-z0-9_]{0,40} but was Tests; drop");
+  }
+
+  @Test
+  void aDatabaseOfTheClusterCreatedTwice_isRefused_theSecondTime() {
+    EmbeddedSupabase cluster = EmbeddedSupabase.on(PostgresMajor.PG17);
+    cluster.createDatabase("options_created_once", EmbeddedSupabase.Privileges.NONE);
+
+    assertThatThrownBy(
+            () -> cluster.createDatabase("options_created_once", EmbeddedSupabase.Privileges.NONE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("database options_created_once exists already in the cluster of PostgreSQL 17");
+    assertThatThrownBy(() -> cluster.createDatabase("1st", EmbeddedSupabase.Privileges.NONE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("database name must match [a-z][a-z0-9_]{0,40} but was 1st");
   }
 
   @Test

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * One embedded PostgreSQL cluster per {@link PostgresMajor}, started on first use and shared by
@@ -36,6 +37,7 @@ public final class EmbeddedSupabase {
   private static final Map<PostgresMajor, EmbeddedSupabase> CLUSTERS =
       new EnumMap<>(PostgresMajor.class);
   private static final String RESOURCES = "/dev/codebasechat/testing/postgres/";
+  private static final Pattern DATABASE_NAME = Pattern.compile("[a-z][a-z0-9_]{0,40}");
 
   private final PostgresMajor major;
   private final EmbeddedPostgres postgres;
@@ -112,6 +114,21 @@ public final class EmbeddedSupabase {
     }
   }
 
+  /**
+   * Refuses a database name that is not a plain lowercase identifier of at most 41 characters (it
+   * is written into SQL unquoted).
+   *
+   * @return {@code name}
+   * @throws IllegalArgumentException if it is not one
+   */
+  public static String checkDatabaseName(String name) {
+    if (!DATABASE_NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "database name must match " + DATABASE_NAME.pattern() + " but was " + name);
+    }
+    return name;
+  }
+
   public PostgresMajor major() {
     return major;
   }
@@ -145,9 +162,10 @@ public final class EmbeddedSupabase {
    * roles, as in projects created before 2026; with {@link Privileges#NONE} they are not.
    */
   public synchronized SupabaseDatabase createDatabase(String name, Privileges privileges) {
-    if (!name.matches("[a-z][a-z0-9_]{0,40}") || databases.containsKey(name)) {
+    checkDatabaseName(name);
+    if (databases.containsKey(name)) {
       throw new IllegalArgumentException(
-          "database name must be new and [a-z][a-z0-9_]* but was " + name);
+          "database " + name + " exists already in the cluster of PostgreSQL " + major.number());
     }
     try (Connection owner = connect("postgres", "postgres")) {
       runSql(owner, "create database " + name);
