@@ -63,6 +63,16 @@ class SessionFullTest {
     return journalDisk;
   }
 
+  /** Runs {@code change} in another instance that writes straight to the database. */
+  private void inAnotherInstance(
+      java.util.function.Function<StoreFixture, CompletableFuture<?>> change) {
+    try (StoreFixture other =
+        new StoreFixture(supabase, clock, b -> b.acknowledgement(Acknowledgement.DATABASE))) {
+      other.resolve(change.apply(other));
+      other.store.close();
+    }
+  }
+
   /** The head reads the store sent: one select of the session's row without its history. */
   private long headReads() {
     return supabase
@@ -365,6 +375,64 @@ class SessionFullTest {
     assertThat(((SessionRejectedException) refused).reason())
         .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
     assertThat(fixture.store.setAsideWrites()).hasSize(1); // "one", refused before the restart
+  }
+
+  @Test
+  void journalAcknowledgement_afterAFullRefusal_aSessionFoundFarFromFull_isNotCheckedAgain() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("fullsession17");
+    fullAndRefusedOnce(alice, id);
+    inAnotherInstance(other -> other.store.clearAsync(other.caller(StoreFixture.ALICE), id));
+    long headReads = headReads();
+
+    fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(fixture.message("two"))));
+    long afterFirst = headReads();
+    fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(fixture.message("three"))));
+    fixture.drainAll();
+
+    assertThat(afterFirst).isEqualTo(headReads + 1);
+    assertThat(headReads()).isEqualTo(afterFirst);
+    assertThat(supabase.session(id.value()).orElseThrow().messageIds())
+        .containsExactly("two", "three");
+  }
+
+  @Test
+  void journalAcknowledgement_afterAFullRefusal_aSessionAnotherInstanceDeleted_takesTheAppend() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("fullsession18");
+    fullAndRefusedOnce(alice, id);
+    inAnotherInstance(other -> other.store.deleteAsync(other.caller(StoreFixture.ALICE), id));
+
+    AppendReceipt accepted =
+        fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(fixture.message("two"))));
+    fixture.drainAll();
+
+    assertThat(accepted.accepted()).isEqualTo(1);
+    assertThat(supabase.session(id.value()).orElseThrow().messageIds()).containsExactly("two");
+    assertThat(fixture.store.setAsideWrites()).hasSize(1); // "one", refused before
+  }
+
+  @Test
+  void journalAcknowledgement_afterAFullRefusal_aCopyHeldHere_refusesWithoutReadingTheSession() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("fullsession19");
+    seedWithRoomLeft(id, 100_000);
+    fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(longMessage("big1"))));
+    fixture.drainAll();
+    fixture.store.history(alice, id);
+    clock.advance(Duration.ofSeconds(2)); // past cacheFreshness: a read would ask the database
+    supabase.clearRequests();
+
+    Throwable refused =
+        fixture.failureOf(fixture.store.appendAsync(alice, id, Append.of(longMessage("big2"))));
+
+    assertThat(((SessionRejectedException) refused).reason())
+        .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
+    assertThat(supabase.requests()).hasSize(1); // the head read
+    assertThat(headReads()).isEqualTo(1);
   }
 
   @Test
