@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.client.WireMock;
 import dev.codebasechat.journal.SqliteJournal;
+import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;
@@ -223,6 +224,31 @@ class OwnerBurstTest {
     for (SessionId id : ids) {
       assertThat(fake.session(id.value()).orElseThrow().messageIds()).containsExactly("m1");
     }
+  }
+
+  @Test
+  void aBatchRefusedForItsToken_leavesEachSessionWaitingForTheOwner_untilANewToken() {
+    StoreFixture f = onFake();
+    UUID owner = UUID.randomUUID();
+    Caller expired = new Caller(owner, AccessToken.of(fake.expiredTokenFor(owner)));
+    List<SessionId> ids = sessions("expired", 3);
+    for (SessionId id : ids) {
+      f.store.append(expired, id, Append.of(List.of(f.message("m1"))));
+    }
+
+    f.driveUntil(() -> f.store.writesWaitingForToken() == 3, Duration.ofMinutes(1));
+    long batchesRefused = count(f.sent, BATCH);
+    f.store.append(f.caller(owner), ids.get(0), Append.of(List.of(f.message("m2"))));
+    f.drainAll();
+
+    assertThat(batchesRefused).isEqualTo(1);
+    assertThat(f.store.writesWaitingForToken()).isZero();
+    assertThat(fake.session(ids.get(0).value()).orElseThrow().messageIds())
+        .containsExactly("m1", "m2");
+    for (SessionId id : ids.subList(1, 3)) {
+      assertThat(fake.session(id.value()).orElseThrow().messageIds()).containsExactly("m1");
+    }
+    assertThat(f.store.setAsideWrites()).isEmpty();
   }
 
   @Test
