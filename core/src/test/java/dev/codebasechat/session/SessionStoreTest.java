@@ -421,6 +421,19 @@ class SessionStoreTest {
   }
 
   @Test
+  void list_pastTheLastSession_isAnEmptyPage_withTheTotal() {
+    fake.seedSession(ALICE, sessionId("list0004").value(), "a");
+    fake.seedSession(ALICE, sessionId("list0005").value(), "a");
+
+    SessionPage page = f.resolve(store.listAsync(alice, SessionQuery.limit(10).offset(5)));
+
+    assertThat(page.sessions()).isEmpty();
+    assertThat(page.total()).hasValue(2);
+    assertThat(page.offset()).isEqualTo(5);
+    assertThat(page.source()).isEqualTo(ReadSource.DATABASE);
+  }
+
+  @Test
   void list_rejectsBadPaging() {
     assertThatThrownBy(() -> f.resolve(store.listAsync(alice, SessionQuery.limit(0))))
         .hasMessageContaining("limit must be between 1 and 200 but was 0");
