@@ -6,11 +6,13 @@ import static dev.codebasechat.session.StoreFixture.sessionId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.codebasechat.journal.JournalEntry;
 import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,6 +80,22 @@ class SessionStoreJournalTest {
 
     assertThat(journal.pending()).isEmpty();
     assertThat(storedIds(sessionId("journal1"))).containsExactly("m1");
+  }
+
+  @Test
+  void aJournalEntryThatCannotBeRead_isLeftInPlace_andTheStoreStartsAndWrites() {
+    SqliteJournal journal = journal();
+    String unreadable = sessionId("journal8").value();
+    journal.append(unreadable, ALICE, "append", "{not json".getBytes(StandardCharsets.UTF_8));
+
+    StoreFixture f = store(journal);
+    List<PendingSession> pendingAtStart = f.store.pendingSessions();
+    f.store.append(f.caller(ALICE), sessionId("journal9"), Append.of(List.of(f.message("m1"))));
+    f.drainAll();
+
+    assertThat(pendingAtStart).isEmpty();
+    assertThat(storedIds(sessionId("journal9"))).containsExactly("m1");
+    assertThat(journal.pending()).extracting(JournalEntry::key).containsExactly(unreadable);
   }
 
   @Test
