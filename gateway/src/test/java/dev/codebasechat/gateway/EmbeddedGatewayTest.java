@@ -265,6 +265,38 @@ class EmbeddedGatewayTest {
   }
 
   @Test
+  void compatDelete_withoutSessionId_is400MissingField() {
+    gateway = start(dataDir);
+    String alice = token(dataDir, ALICE);
+
+    Answer noId = new GatewayClient(gateway.port()).delete("/api/codebase/chat", alice);
+
+    assertThat(noId.status()).isEqualTo(400);
+    assertThat(noId.json())
+        .isEqualTo(json("{\"error\":\"sessionId is required\",\"code\":\"missing_field\"}"));
+  }
+
+  @Test
+  void patch_withNothingToChange_is400EmptyUpdate_andChangesNothing() {
+    gateway = start(dataDir);
+    String alice = token(dataDir, ALICE);
+    GatewayClient client = new GatewayClient(gateway.port());
+    String id =
+        client.post("/v1/sessions", alice, "{\"repo\":\"acme/app\"}").json().path("id").asText();
+    byte[] before = client.get("/v1/sessions/" + id, alice).body();
+
+    Answer empty = client.patch("/v1/sessions/" + id, alice, "{}");
+
+    assertThat(empty.status()).isEqualTo(400);
+    assertThat(empty.json())
+        .isEqualTo(
+            json(
+                "{\"error\":\"give at least one of repo, currentFile, contextCache, metadata\","
+                    + "\"code\":\"empty_update\"}"));
+    assertThat(client.get("/v1/sessions/" + id, alice).body()).isEqualTo(before);
+  }
+
+  @Test
   void list_isNewestActivityFirst_pagedAndFilteredByRepo() {
     gateway = start(dataDir);
     String alice = token(dataDir, ALICE);

@@ -5,6 +5,7 @@ import static dev.codebasechat.gateway.GatewayClient.withoutTimes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.github.tomakehurst.wiremock.client.WireMock;
 import dev.codebasechat.gateway.GatewayClient.Answer;
 import dev.codebasechat.session.FlushReport;
 import dev.codebasechat.testing.FakeSession;
@@ -102,6 +103,23 @@ class SupabaseGatewayTest {
             "the database holds this session in a form this gateway cannot read (written by"
                 + " another client): message 0 (pasted-file): message content must be at most"
                 + " 200000 characters but was 300000");
+  }
+
+  @Test
+  void aTokenSignedWithTheProjectsKey_whileItsKeysCannotBeFetched_is503AuthUnavailable() {
+    fake.wireMock()
+        .stubFor(
+            WireMock.get(WireMock.urlPathEqualTo("/auth/v1/.well-known/jwks.json"))
+                .willReturn(WireMock.aResponse().withStatus(503)));
+    gateway = start();
+
+    Answer refused = new GatewayClient(gateway.port()).get("/v1/sessions", fake.tokenFor(ALICE));
+
+    assertThat(refused.status()).isEqualTo(503);
+    assertThat(refused.header("Retry-After")).contains("5");
+    assertThat(refused.json().path("code").asText()).isEqualTo("auth_unavailable");
+    assertThat(refused.json().path("error").asText())
+        .isEqualTo("the project's signing keys cannot be fetched right now; try again shortly");
   }
 
   @Test
