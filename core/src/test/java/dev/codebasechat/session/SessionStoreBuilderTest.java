@@ -93,6 +93,42 @@ class SessionStoreBuilderTest {
   }
 
   @Test
+  void optionsOutOfRange_areRefused_namingTheOptionAndTheValue() {
+    SessionStore.Builder builder = SessionStore.builder(client);
+
+    assertThatThrownBy(() -> builder.cacheFreshness(Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("cacheFreshness must not be negative but was PT-0.001S");
+    assertThatThrownBy(() -> builder.cacheMaximumWeightBytes(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("cacheMaximumWeightBytes must be positive but was 0");
+    assertThatThrownBy(() -> builder.maxMessagesPerAppend(1001))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxMessagesPerAppend must be between 1 and 1000 but was 1001");
+    assertThatThrownBy(() -> builder.localCopyRetention(Duration.ofDays(1), 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("localCopyRetention maxBytes must be positive but was 0");
+    assertThatThrownBy(() -> builder.closeTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("closeTimeout must be positive but was PT0S");
+  }
+
+  @Test
+  void aNegativeNumberOfLastMessages_andAContextUpdateChangingNothing_areRefused() {
+    try (SessionStore store = SessionStore.embedded(table).build()) {
+      Caller alice = new Caller(UUID.randomUUID(), AccessToken.of("a-token"));
+      SessionId id = store.create(alice);
+
+      assertThatThrownBy(() -> store.lastMessages(alice, id, -1))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("n must not be negative but was -1");
+      assertThatThrownBy(() -> store.updateContext(alice, id, ContextUpdate.none()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("a context update must change at least one field");
+    }
+  }
+
+  @Test
   void localCopyRetention_withoutAJournal_isRefusedAtBuild() {
     SessionStore.Builder builder =
         SessionStore.builder(client).localCopyRetention(Duration.ofDays(1), 1024);
