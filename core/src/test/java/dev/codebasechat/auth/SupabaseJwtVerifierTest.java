@@ -281,6 +281,52 @@ class SupabaseJwtVerifierTest {
   }
 
   @Test
+  void builder_aProjectUrlThatIsNotHttp_isRefused() {
+    assertThatThrownBy(
+            () ->
+                SupabaseJwtVerifier.builder().projectUrl(java.net.URI.create("ftp://example.com")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("projectUrl must be an http(s) URL but was ftp://example.com");
+  }
+
+  @Test
+  void builder_aBlankIssuer_isRefused() {
+    assertThatThrownBy(() -> SupabaseJwtVerifier.builder().issuer(" "))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("issuer must not be blank");
+  }
+
+  @Test
+  void builder_durationsOutsideTheirRanges_areRefused_namingTheRange() {
+    SupabaseJwtVerifier.Builder builder = SupabaseJwtVerifier.builder();
+
+    assertThatThrownBy(() -> builder.clockSkew(Duration.ofMinutes(6)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("clockSkew must be between PT0S and PT5M but was PT6M");
+    assertThatThrownBy(() -> builder.jwksCacheTtl(Duration.ofSeconds(59)))
+        .hasMessage("jwksCacheTtl must be between PT1M and PT24H but was PT59S");
+    assertThatThrownBy(() -> builder.jwksRefreshInterval(Duration.ofMinutes(11)))
+        .hasMessage("jwksRefreshInterval must be between PT1S and PT10M but was PT11M");
+    assertThatThrownBy(() -> builder.jwksOutageTolerance(Duration.ofDays(8)))
+        .hasMessage("jwksOutageTolerance must be between PT1M and PT168H but was PT192H");
+    assertThatThrownBy(() -> builder.jwksTimeout(Duration.ofMillis(49)))
+        .hasMessage("jwksTimeout must be between PT0.05S and PT30S but was PT0.049S");
+  }
+
+  @Test
+  void build_aKeyCacheNotLongerThanItsRefreshInterval_isRefused() {
+    SupabaseJwtVerifier.Builder builder =
+        SupabaseJwtVerifier.builder()
+            .projectUrl(java.net.URI.create("https://abcdefgh.supabase.co"))
+            .jwksCacheTtl(Duration.ofMinutes(5))
+            .jwksRefreshInterval(Duration.ofMinutes(5));
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("jwksCacheTtl must be longer than jwksRefreshInterval but was PT5M <= PT5M");
+  }
+
+  @Test
   void build_noKeySource_refused() {
     assertThatThrownBy(() -> SupabaseJwtVerifier.builder().build())
         .isInstanceOf(IllegalStateException.class)

@@ -57,6 +57,13 @@ class BadInputTest {
   }
 
   @Test
+  void maxConcurrentRequests_belowOne_failsNamingTheSetting() {
+    assertThatThrownBy(() -> PostgrestClient.builder().maxConcurrentRequests(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxConcurrentRequests must be at least 1 but was 0");
+  }
+
+  @Test
   void projectUrl_null_failsNamingTheSetting() {
     assertThatThrownBy(() -> PostgrestClient.builder().projectUrl((String) nullValue()))
         .isInstanceOf(NullPointerException.class)
