@@ -1,0 +1,57 @@
+package dev.codebasechat.gateway;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link Gateway.Builder} refuses a value out of its range at once, naming it; nothing starts. */
+class GatewayBuilderTest {
+  @TempDir Path dataDir;
+
+  private Gateway.Builder builder() {
+    return Gateway.builder(Settings.fromEnvironment(Map.of("DATA_DIR", dataDir.toString())));
+  }
+
+  @Test
+  void aBlankHost_isRefused() {
+    assertThatThrownBy(() -> builder().host(" "))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("host must not be blank");
+  }
+
+  @Test
+  void aPortOutside0To65535_isRefused() {
+    assertThatThrownBy(() -> builder().port(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("port must be 0..65535 but was -1");
+  }
+
+  @Test
+  void countsBelowOne_areRefused() {
+    assertThatThrownBy(() -> builder().ioThreads(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("ioThreads must be at least 1 but was 0");
+    assertThatThrownBy(() -> builder().queueSize(0))
+        .hasMessage("queueSize must be at least 1 but was 0");
+    assertThatThrownBy(() -> builder().maxHeaderBytes(0))
+        .hasMessage("maxHeaderBytes must be at least 1 but was 0");
+  }
+
+  @Test
+  void aNegativeMaxFilePages_isRefused() {
+    assertThatThrownBy(() -> builder().maxFilePages(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxFilePages must be at least 0 but was -1");
+  }
+
+  @Test
+  void aDrainTimeoutNotAboveZero_isRefused() {
+    assertThatThrownBy(() -> builder().drainTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("drainTimeout must be positive but was PT0S");
+  }
+}
