@@ -357,10 +357,7 @@ public final class LocalSessionTable implements AutoCloseable {
    * of {@code repo}, with the total count as PostgREST's {@code count=exact} gives it.
    */
   public Page list(UUID owner, int limit, int offset, Optional<String> repo) {
-    if (limit < 0 || offset < 0) {
-      throw new IllegalArgumentException(
-          "limit and offset must not be negative but were " + limit + " and " + offset);
-    }
+    checkPaging(limit, offset);
     String filter =
         repo.isPresent() ? " WHERE s.user_id = ? AND s.repo = ?" : " WHERE s.user_id = ?";
     Object[] filterValues =
@@ -435,14 +432,18 @@ public final class LocalSessionTable implements AutoCloseable {
    * @throws IllegalArgumentException if {@code limit} or {@code offset} is negative
    */
   public Page listAll(Optional<UUID> owner, int limit, int offset) {
-    if (limit < 0 || offset < 0) {
-      throw new IllegalArgumentException(
-          "limit and offset must not be negative but were " + limit + " and " + offset);
-    }
+    checkPaging(limit, offset);
     String filter = owner.isPresent() ? " WHERE s.user_id = ?" : "";
     Object[] filterValues =
         owner.isPresent() ? new Object[] {owner.get().toString()} : new Object[0];
     return page("list all sessions", true, filter, filterValues, limit, offset);
+  }
+
+  private static void checkPaging(int limit, int offset) {
+    if (limit < 0 || offset < 0) {
+      throw new IllegalArgumentException(
+          "limit and offset must not be negative but were " + limit + " and " + offset);
+    }
   }
 
   /** Counts over every user's sessions (or only {@code owner}'s), for operator tools. */

@@ -114,6 +114,18 @@ class LocalSessionTableTest {
   }
 
   @Test
+  void list_andListAll_refuseANegativeLimitOrOffset() {
+    LocalSessionTable table = open();
+
+    assertThatThrownBy(() -> table.list(ALICE, -1, 0, Optional.empty()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("limit and offset must not be negative but were -1 and 0");
+    assertThatThrownBy(() -> table.listAll(Optional.empty(), 10, -5))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("limit and offset must not be negative but were 10 and -5");
+  }
+
+  @Test
   void append_idsAlreadyStoredOrRepeatedInBatch_storesEachOnce() {
     LocalSessionTable table = open();
     append(table, ALICE, SESSION, "m1", "m2");
