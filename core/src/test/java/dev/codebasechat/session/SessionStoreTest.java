@@ -421,6 +421,22 @@ class SessionStoreTest {
   }
 
   @Test
+  void cacheStats_countAReadTheCacheCouldNotAnswer_andOneItDid() {
+    SessionId id = sessionId("stats001");
+    fake.seedSession(ALICE, id.value(), "s1");
+    SessionCacheStats atStart = store.cacheStats();
+
+    f.resolve(store.historyAsync(alice, id));
+    f.resolve(store.historyAsync(alice, id));
+    SessionCacheStats after = store.cacheStats();
+
+    assertThat(atStart.hitRate()).isEqualTo(1.0);
+    assertThat(after.misses() - atStart.misses()).isEqualTo(1);
+    assertThat(after.hits() - atStart.hits()).isEqualTo(1);
+    assertThat(new SessionCacheStats(1, 1, 0).hitRate()).isEqualTo(0.5);
+  }
+
+  @Test
   void list_pastTheLastSession_isAnEmptyPage_withTheTotal() {
     fake.seedSession(ALICE, sessionId("list0004").value(), "a");
     fake.seedSession(ALICE, sessionId("list0005").value(), "a");

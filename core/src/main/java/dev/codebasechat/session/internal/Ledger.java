@@ -9,7 +9,6 @@ import dev.codebasechat.session.SessionRead;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,19 +60,6 @@ public final class Ledger implements PendingOp.Confirmations {
   public SessionRead answer(
       Caller caller, SessionId id, Optional<ChatSession> base, ReadSource source) {
     return answer(caller, id, pendingOf(caller, id), base, source);
-  }
-
-  /**
-   * The caller's cached session with their pending writes, or {@code null} when none is cached for
-   * them. The pending writes are taken first, then the cached copy: a write that left the outbox
-   * meanwhile was applied to the copy before it left.
-   */
-  public @Nullable SessionRead answerCached(
-      Caller caller, SessionId id, @Nullable ChatSession cached, ReadSource source) {
-    if (cached == null || !cached.owner().equals(caller.userId())) {
-      return null;
-    }
-    return answer(caller, id, Optional.of(cached), source);
   }
 
   /** The caller's pending writes of {@code id}, taken now; none when the session is not theirs. */
