@@ -9,6 +9,7 @@ import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;
 import dev.codebasechat.testing.RecordedRequest;
 import dev.codebasechat.testing.SupabaseTestServer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -270,6 +271,25 @@ class HeldSessionsTest {
       assertThat(read.source()).isEqualTo(ReadSource.LOCAL);
       assertThat(ids(read)).containsExactly("m1", "m2");
       assertThat(accepted.pendingWrites()).isEqualTo(1); // the local copy says whose it is
+    }
+  }
+
+  @Test
+  void aLocalCopyThatCannotBeRead_isNotAnswered_theReadIsUnavailable_whileTheDatabaseIsDown() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("brokencopy");
+    try (SqliteJournal journal = SqliteJournal.open(dir.resolve("journal.db"))) {
+      journal.putSnapshot(id.value(), user, 3, "{\"session_id\":".getBytes(StandardCharsets.UTF_8));
+      supabase.goDown(Outage.DATABASE_UNAVAILABLE);
+      StoreFixture restarted = storeWithJournal(journal);
+
+      Throwable failure =
+          restarted.failureOf(restarted.store.historyAsync(restarted.caller(user), id));
+      restarted.store.close();
+      fixtures.remove(restarted);
+      restarted.close();
+
+      assertThat(failure).isInstanceOf(SessionUnavailableException.class);
     }
   }
 }
