@@ -224,6 +224,81 @@ class SessionStoreTest {
   }
 
   @Test
+  void clear_ofAnotherUsersCachedSession_isNotFound_withoutARequest() {
+    SessionId id = sessionId("private4");
+    fake.seedSession(ALICE, id.value(), "secret");
+    f.resolve(store.historyAsync(alice, id));
+    long requests = fake.countRequests(".*");
+
+    assertThatThrownBy(() -> f.resolve(store.clearAsync(bob, id)))
+        .isInstanceOf(SessionNotFoundException.class);
+    f.drainAll();
+
+    assertThat(fake.countRequests(".*")).isEqualTo(requests);
+    assertThat(store.pendingSessions()).isEmpty();
+    assertThat(storedIds(id)).containsExactly("secret");
+  }
+
+  @Test
+  void contextUpdate_ofAnotherUsersCachedSession_isNotFound_andChangesNothing() {
+    SessionId id = sessionId("private7");
+    fake.seedSession(ALICE, id.value(), "secret");
+    f.resolve(store.historyAsync(alice, id));
+
+    assertThatThrownBy(
+            () -> f.resolve(store.updateContextAsync(bob, id, ContextUpdate.none().withRepo("x"))))
+        .isInstanceOf(SessionNotFoundException.class);
+    f.drainAll();
+
+    assertThat(store.pendingSessions()).isEmpty();
+    assertThat(fake.session(id.value()).orElseThrow().repo()).isNull();
+  }
+
+  @Test
+  void clearAndAppend_ofASessionRememberedAsAnotherUsers_areNotFound_withoutARequest() {
+    StoreFixture uncached =
+        new StoreFixture(fake, CLOCK, builder -> builder.cacheMaximumWeightBytes(1));
+    try {
+      SessionId id = sessionId("private5");
+      fake.seedSession(ALICE, id.value(), "secret");
+      Caller owner = uncached.caller(ALICE);
+      Caller intruder = uncached.caller(BOB);
+      uncached.resolve(uncached.store.historyAsync(owner, id)); // its owner remembered, no copy
+      long requests = fake.countRequests(".*");
+
+      assertThatThrownBy(() -> uncached.resolve(uncached.store.clearAsync(intruder, id)))
+          .isInstanceOf(SessionNotFoundException.class);
+      assertThatThrownBy(
+              () ->
+                  uncached.resolve(
+                      uncached.store.appendExistingAsync(
+                          intruder, id, Append.of(List.of(uncached.message("intruder"))))))
+          .isInstanceOf(SessionNotFoundException.class);
+
+      assertThat(uncached.store.cachedSessions()).isZero();
+      assertThat(fake.countRequests(".*")).isEqualTo(requests);
+      assertThat(uncached.store.pendingSessions()).isEmpty();
+    } finally {
+      uncached.store.close();
+      uncached.close();
+    }
+  }
+
+  @Test
+  void clear_afterTheCallersOwnDeleteStillPending_isNotFound() {
+    SessionId id = sessionId("private6");
+    fake.seedSession(ALICE, id.value(), "m1");
+    f.resolve(store.historyAsync(alice, id));
+    f.resolve(store.deleteAsync(alice, id));
+
+    assertThatThrownBy(() -> f.resolve(store.clearAsync(alice, id)))
+        .isInstanceOf(SessionNotFoundException.class);
+    f.drainAll();
+
+    assertThat(fake.session(id.value())).isEmpty();
+  }
+
+  @Test
   void append_toAnotherUsersUncachedSession_isSetAsideWhenTheDatabaseRefusesIt() {
     SessionId id = sessionId("private3");
     fake.seedSession(ALICE, id.value(), "secret");
