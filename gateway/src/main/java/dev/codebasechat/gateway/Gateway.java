@@ -469,7 +469,7 @@ public final class Gateway implements AutoCloseable {
     } catch (ApiError e) {
       Responses.error(exchange, e);
     } catch (RuntimeException e) {
-      RuntimeException translated = SessionRoutes.translate(e);
+      RuntimeException translated = StoreFailures.answer(e);
       if (translated instanceof ApiError api) {
         Responses.error(exchange, api);
       } else {

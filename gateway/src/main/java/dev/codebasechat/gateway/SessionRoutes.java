@@ -7,7 +7,6 @@ import dev.codebasechat.auth.AuthorizationHeader;
 import dev.codebasechat.auth.InvalidTokenException;
 import dev.codebasechat.auth.SupabaseJwtVerifier;
 import dev.codebasechat.auth.VerifiedUser;
-import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.session.Append;
 import dev.codebasechat.session.AppendReceipt;
 import dev.codebasechat.session.Caller;
@@ -17,14 +16,10 @@ import dev.codebasechat.session.ContextUpdate;
 import dev.codebasechat.session.PendingSession;
 import dev.codebasechat.session.ReadSource;
 import dev.codebasechat.session.Role;
-import dev.codebasechat.session.SessionAccessException;
 import dev.codebasechat.session.SessionId;
-import dev.codebasechat.session.SessionNotFoundException;
 import dev.codebasechat.session.SessionPage;
 import dev.codebasechat.session.SessionQuery;
 import dev.codebasechat.session.SessionRead;
-import dev.codebasechat.session.SessionRejectedException;
-import dev.codebasechat.session.SessionStorageException;
 import dev.codebasechat.session.SessionStore;
 import dev.codebasechat.session.SessionUnavailableException;
 import io.undertow.server.HttpServerExchange;
@@ -39,17 +34,13 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
  * The session routes, run on a worker thread once the body is read: authenticate, validate, call
- * the store, answer. Every failure becomes an {@link ApiError}; a request that is refused is
- * refused before anything is recorded.
- *
- * <p><b>Why this class is long.</b> One short method per route (seven, and the three of the
- * original API) over one authentication, one validation of the body and one translation of
- * failures; split by route, each part would repeat those.
+ * the store, answer. Every failure becomes an {@link ApiError} ({@link StoreFailures}); a request
+ * that is refused is refused before anything is recorded. One short method per route (seven, and
+ * the three of the original API) over one authentication and one validation of the body.
  */
 final class SessionRoutes {
   static final HttpString SOURCE_HEADER = new HttpString("X-Session-Source");
@@ -237,7 +228,7 @@ final class SessionRoutes {
     } catch (SessionUnavailableException e) {
       // accepted into the journal below
     } catch (RuntimeException e) {
-      throw translate(e);
+      throw StoreFailures.answer(e);
     }
     Append append = appendOf(messages, repo, file);
     AppendReceipt receipt = call(() -> store.append(caller, id, append));
@@ -501,76 +492,7 @@ final class SessionRoutes {
     try {
       return operation.get();
     } catch (RuntimeException e) {
-      throw translate(e);
+      throw StoreFailures.answer(e);
     }
-  }
-
-  static RuntimeException translate(RuntimeException failure) {
-    RuntimeException e = failure;
-    if (e instanceof CompletionException && e.getCause() instanceof RuntimeException cause) {
-      e = cause;
-    }
-    if (e instanceof ApiError api) {
-      return api;
-    }
-    if (e instanceof SessionNotFoundException) {
-      return ApiError.sessionNotFound();
-    }
-    if (e instanceof SessionUnavailableException unavailable) {
-      return ApiError.unavailable(
-          "session_unavailable",
-          "the session cannot be read right now: the database is unreachable and this gateway holds no copy of it; try again later",
-          unavailable.retryAfter().orElse(Duration.ofSeconds(1)));
-    }
-    if (e instanceof SessionAccessException access) {
-      if (access.reason() == SessionAccessException.Reason.UNAUTHENTICATED) {
-        return ApiError.unauthorized(
-            "invalid_token",
-            "the database refused the access token",
-            "Bearer error=\"invalid_token\", error_description=\"token refused by the database\"");
-      }
-      return ApiError.of(
-          403, "forbidden", "the database does not allow this operation for this caller");
-    }
-    if (e instanceof SessionStorageException) {
-      return ApiError.unavailable(
-          "storage_unavailable",
-          "the write could not be recorded durably on this gateway; nothing was saved; try again later",
-          Duration.ofSeconds(5));
-    }
-    if (e instanceof SessionRejectedException rejected) {
-      return switch (rejected.reason()) {
-        case CONFLICT ->
-            ApiError.of(
-                409,
-                "conflict",
-                "the database reported a conflict with the current state of the session");
-        case INVALID ->
-            ApiError.badRequest("rejected", "the database refused the request as invalid");
-        case SESSION_FULL ->
-            ApiError.of(
-                409,
-                "session_full",
-                "the session is full: a session holds at most "
-                    + SessionTableRules.MAX_MESSAGES_PER_SESSION
-                    + " messages and 16 MiB of history; clear its history or start a new session");
-        case DATABASE_ERROR ->
-            // An IllegalArgumentException: the database holds the session in a form the library
-            // does not take (written by another client); its message names the stored message.
-            rejected.getCause() instanceof IllegalArgumentException unreadable
-                ? ApiError.of(
-                    502,
-                    "database_error",
-                    "the database holds this session in a form this gateway cannot read (written"
-                        + " by another client): "
-                        + unreadable.getMessage())
-                : ApiError.of(502, "database_error", "the database failed to answer the request");
-      };
-    }
-    if (e instanceof IllegalArgumentException invalid) {
-      // The store validates its arguments before recording anything.
-      return ApiError.invalidField(invalid);
-    }
-    return e;
   }
 }

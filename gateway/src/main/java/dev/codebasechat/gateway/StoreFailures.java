@@ -1,0 +1,94 @@
+package dev.codebasechat.gateway;
+
+import dev.codebasechat.schema.SessionTableRules;
+import dev.codebasechat.session.SessionAccessException;
+import dev.codebasechat.session.SessionNotFoundException;
+import dev.codebasechat.session.SessionRejectedException;
+import dev.codebasechat.session.SessionStorageException;
+import dev.codebasechat.session.SessionUnavailableException;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+
+/**
+ * How a failure of the session store is answered over HTTP: its status, code and message, in one
+ * place, as {@code docs/http-api.md} lists them. Messages name what happened and what to do, never
+ * a token, a key or the database's own words. Stateless.
+ */
+final class StoreFailures {
+
+  private StoreFailures() {}
+
+  /**
+   * The answer for {@code failure}, thrown by the store or a route: an {@link ApiError} for every
+   * failure the API documents ({@code docs/http-api.md}); anything else as it is, which the gateway
+   * answers 500 {@code internal_error}.
+   */
+  static RuntimeException answer(RuntimeException failure) {
+    RuntimeException e = failure;
+    if (e instanceof CompletionException && e.getCause() instanceof RuntimeException cause) {
+      e = cause;
+    }
+    if (e instanceof ApiError api) {
+      return api;
+    }
+    if (e instanceof SessionNotFoundException) {
+      return ApiError.sessionNotFound();
+    }
+    if (e instanceof SessionUnavailableException unavailable) {
+      return ApiError.unavailable(
+          "session_unavailable",
+          "the session cannot be read right now: the database is unreachable and this gateway holds no copy of it; try again later",
+          unavailable.retryAfter().orElse(Duration.ofSeconds(1)));
+    }
+    if (e instanceof SessionAccessException access) {
+      if (access.reason() == SessionAccessException.Reason.UNAUTHENTICATED) {
+        return ApiError.unauthorized(
+            "invalid_token",
+            "the database refused the access token",
+            "Bearer error=\"invalid_token\", error_description=\"token refused by the database\"");
+      }
+      return ApiError.of(
+          403, "forbidden", "the database does not allow this operation for this caller");
+    }
+    if (e instanceof SessionStorageException) {
+      return ApiError.unavailable(
+          "storage_unavailable",
+          "the write could not be recorded durably on this gateway; nothing was saved; try again later",
+          Duration.ofSeconds(5));
+    }
+    if (e instanceof SessionRejectedException rejected) {
+      return switch (rejected.reason()) {
+        case CONFLICT ->
+            ApiError.of(
+                409,
+                "conflict",
+                "the database reported a conflict with the current state of the session");
+        case INVALID ->
+            ApiError.badRequest("rejected", "the database refused the request as invalid");
+        case SESSION_FULL ->
+            ApiError.of(
+                409,
+                "session_full",
+                "the session is full: a session holds at most "
+                    + SessionTableRules.MAX_MESSAGES_PER_SESSION
+                    + " messages and 16 MiB of history; clear its history or start a new session");
+        case DATABASE_ERROR ->
+            // An IllegalArgumentException: the database holds the session in a form the library
+            // does not take (written by another client); its message names the stored message.
+            rejected.getCause() instanceof IllegalArgumentException unreadable
+                ? ApiError.of(
+                    502,
+                    "database_error",
+                    "the database holds this session in a form this gateway cannot read (written"
+                        + " by another client): "
+                        + unreadable.getMessage())
+                : ApiError.of(502, "database_error", "the database failed to answer the request");
+      };
+    }
+    if (e instanceof IllegalArgumentException invalid) {
+      // The store validates its arguments before recording anything.
+      return ApiError.invalidField(invalid);
+    }
+    return e;
+  }
+}
