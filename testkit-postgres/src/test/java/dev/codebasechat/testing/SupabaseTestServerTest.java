@@ -602,6 +602,63 @@ class SupabaseTestServerTest {
     assertThat(answer.header("Proxy-Status")).isEqualTo("PostgREST; error=" + sqlState);
   }
 
+  @Test
+  void statusAndHeadersSetBySql_areTheAnswers() throws Exception {
+    Answer answer = callSettingGucs("'202'", "'[{\"X-Chat-Note\": \"queued\"}]'");
+
+    assertThat(answer.status()).isEqualTo(202);
+    assertThat(answer.header("X-Chat-Note")).isEqualTo("queued");
+  }
+
+  @Test
+  void aStatusSetBySqlThatIsNoNumber_is500Pgrst112() throws Exception {
+    Answer answer = callSettingGucs("'soon'", "null");
+
+    assertThat(answer.status()).isEqualTo(500);
+    assertThat(answer.json().get("code").asText()).isEqualTo("PGRST112");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("response.status guc must be a valid status code");
+  }
+
+  @Test
+  void headersSetBySqlThatAreNoJson_are500Pgrst111() throws Exception {
+    Answer answer = callSettingGucs("null", "'X-Chat-Note: queued'");
+
+    assertThat(answer.status()).isEqualTo(500);
+    assertThat(answer.json().get("code").asText()).isEqualTo("PGRST111");
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo(
+            "response.headers guc must be a JSON array composed of objects with a single key and"
+                + " a string value");
+  }
+
+  /** Calls a function that sets {@code response.status} and {@code response.headers} (SQL text). */
+  private Answer callSettingGucs(String status, String headers) throws Exception {
+    supabase
+        .database()
+        .executeAsOwner(
+            "create or replace function public.set_gucs() returns int language plpgsql as $$"
+                + " begin"
+                + " if "
+                + status
+                + " is not null then perform set_config('response.status', "
+                + status
+                + ", true); end if;"
+                + " if "
+                + headers
+                + " is not null then perform set_config('response.headers', "
+                + headers
+                + ", true); end if;"
+                + " return 1; end $$");
+    supabase
+        .database()
+        .executeAsOwner("grant execute on function public.set_gucs() to authenticated");
+    supabase.reloadSchema();
+    return send(
+        request(supabase.tokenFor(supabase.newUser()), "rpc/set_gucs")
+            .post(RequestBody.create("{}", JSON_TYPE)));
+  }
+
   // ------------------------------------------------------------------ faults
 
   @Test
