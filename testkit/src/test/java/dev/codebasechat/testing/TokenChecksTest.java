@@ -176,6 +176,39 @@ class TokenChecksTest {
   }
 
   @Test
+  void tokenOfTwoParts_isRefusedSayingSo() throws IOException {
+    Answer answer = calls.get("eyJhbGciOiJIUzI1NiJ9.e30", BY_SESSION);
+
+    assertRefused(answer, "PGRST301", "Expected 3 parts in JWT; got 2", null);
+  }
+
+  @Test
+  void headerThatIsNoJson_isACryptographicFailure() throws IOException {
+    String[] parts = hs256(ALICE_CLAIMS).split("\\.");
+    String token = base64("not json") + "." + parts[1] + "." + parts[2];
+
+    Answer answer = calls.get(token, BY_SESSION);
+
+    assertRefused(answer, "PGRST301", "JWT cryptographic operation failed", null);
+  }
+
+  @Test
+  void headerWithAKidThatIsNoString_isACryptographicFailure() throws IOException {
+    String token = signedWithSecret("HmacSHA256", "{\"alg\":\"HS256\",\"kid\":7}", ALICE_CLAIMS);
+
+    Answer answer = calls.get(token, BY_SESSION);
+
+    assertRefused(answer, "PGRST301", "JWT cryptographic operation failed", null);
+  }
+
+  @Test
+  void signedPayloadThatIsNoJson_failsParsingTheClaims() throws IOException {
+    Answer answer = calls.get(hs256("{not json"), BY_SESSION);
+
+    assertRefused(answer, "PGRST303", "Parsing claims failed", null);
+  }
+
+  @Test
   void signedPayloadThatIsNoObject_failsParsingTheClaims() throws IOException {
     Answer answer = calls.get(hs256("[1,2]"), BY_SESSION);
 
