@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.github.tomakehurst.wiremock.client.WireMock;
 import dev.codebasechat.testing.AnswerHold;
 import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.FakeSupabase;
@@ -210,6 +211,36 @@ class SessionStoreTest {
 
     assertThatThrownBy(() -> f.resolve(store.historyAsync(bob, id)))
         .isInstanceOf(SessionNotFoundException.class);
+  }
+
+  @Test
+  void history_whenTheDatabaseAnswersAnotherUsersRow_isNotFound_andNothingIsHeld() {
+    SessionId id = sessionId("private8");
+    // Row Level Security makes this impossible; the store does not rely on it alone.
+    fake.wireMock()
+        .stubFor(
+            WireMock.get(WireMock.urlPathEqualTo("/rest/v1/codebase_chat_sessions"))
+                .atPriority(1)
+                .willReturn(
+                    WireMock.aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", "application/vnd.pgrst.object+json")
+                        .withBody(
+                            "{\"session_id\":\""
+                                + id.value()
+                                + "\",\"user_id\":\""
+                                + BOB
+                                + "\",\"repo\":null,\"current_file\":null,"
+                                + "\"conversation_history\":[{\"id\":\"b1\",\"role\":\"user\","
+                                + "\"content\":\"bob's secret\",\"timestamp\":\"2026-01-01T00:00:00Z\"}],"
+                                + "\"context_cache\":{},\"metadata\":{},\"message_count\":1,"
+                                + "\"version\":1,\"last_activity\":\"2026-01-01T00:00:00+00:00\"}")));
+
+    assertThatThrownBy(() -> f.resolve(store.historyAsync(alice, id)))
+        .isInstanceOf(SessionNotFoundException.class);
+
+    assertThat(store.historyIfCached(alice, id)).isEmpty();
+    assertThat(store.historyIfCached(bob, id)).isEmpty();
   }
 
   @Test
