@@ -216,7 +216,31 @@ class SessionStoreTest {
   @Test
   void history_whenTheDatabaseAnswersAnotherUsersRow_isNotFound_andNothingIsHeld() {
     SessionId id = sessionId("private8");
-    // Row Level Security makes this impossible; the store does not rely on it alone.
+    answersBobsRow(id);
+
+    assertThatThrownBy(() -> f.resolve(store.historyAsync(alice, id)))
+        .isInstanceOf(SessionNotFoundException.class);
+
+    assertThat(store.historyIfCached(alice, id)).isEmpty();
+    assertThat(store.historyIfCached(bob, id)).isEmpty();
+  }
+
+  @Test
+  void clear_whenTheDatabaseAnswersAnotherUsersHead_isNotFound_andRecordsNothing() {
+    SessionId id = sessionId("private9");
+    answersBobsRow(id);
+
+    assertThatThrownBy(() -> f.resolve(store.clearAsync(alice, id)))
+        .isInstanceOf(SessionNotFoundException.class);
+
+    assertThat(store.pendingSessions()).isEmpty();
+  }
+
+  /**
+   * The database answers every read of the table with Bob's row {@code id}, whoever asks: Row Level
+   * Security makes this impossible; the store does not rely on it alone.
+   */
+  private static void answersBobsRow(SessionId id) {
     fake.wireMock()
         .stubFor(
             WireMock.get(WireMock.urlPathEqualTo("/rest/v1/codebase_chat_sessions"))
@@ -235,12 +259,6 @@ class SessionStoreTest {
                                 + "\"content\":\"bob's secret\",\"timestamp\":\"2026-01-01T00:00:00Z\"}],"
                                 + "\"context_cache\":{},\"metadata\":{},\"message_count\":1,"
                                 + "\"version\":1,\"last_activity\":\"2026-01-01T00:00:00+00:00\"}")));
-
-    assertThatThrownBy(() -> f.resolve(store.historyAsync(alice, id)))
-        .isInstanceOf(SessionNotFoundException.class);
-
-    assertThat(store.historyIfCached(alice, id)).isEmpty();
-    assertThat(store.historyIfCached(bob, id)).isEmpty();
   }
 
   @Test
