@@ -114,6 +114,20 @@ final class OperatorContext {
               + " is in use by another process, probably a running gateway:"
               + " stop the gateway first (operator commands need the file to themselves)");
     }
+    if (e.reason() == JournalException.Reason.CORRUPT) {
+      String cause =
+          e.getCause() instanceof java.sql.SQLException sql ? sql.getMessage() : e.getMessage();
+      return new OperatorException(
+          "the "
+              + what
+              + " "
+              + e.path()
+              + " cannot be read: it is corrupt or not a "
+              + what
+              + " ("
+              + cause
+              + "); it was left as it was");
+    }
     return new OperatorException("cannot open the " + what + ": " + e.getMessage());
   }
 

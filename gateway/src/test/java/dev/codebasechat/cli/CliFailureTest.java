@@ -42,10 +42,10 @@ class CliFailureTest {
         .isEqualTo(
             "chat-gateway "
                 + command
-                + ": cannot open the journal: cannot open: [SQLITE_NOTADB] File opened that is"
-                + " not a database file (file is not a database) [CORRUPT, file "
+                + ": the journal "
                 + journal
-                + "]");
+                + " cannot be read: it is corrupt or not a journal ([SQLITE_NOTADB] File opened"
+                + " that is not a database file (file is not a database)); it was left as it was");
     assertThat(Files.readString(journal)).isEqualTo(text);
   }
 
