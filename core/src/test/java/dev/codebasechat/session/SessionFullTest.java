@@ -80,6 +80,12 @@ class SessionFullTest {
         .size();
   }
 
+  /** A store with journal acknowledgement (the default) over the fake, and Alice as its caller. */
+  private Caller journalStoreOfAlice() {
+    fixture = new StoreFixture(supabase, clock, b -> b);
+    return fixture.caller(StoreFixture.ALICE);
+  }
+
   private static String[] ids(String prefix, int count) {
     return IntStream.range(0, count).mapToObj(i -> prefix + i).toArray(String[]::new);
   }
@@ -128,8 +134,7 @@ class SessionFullTest {
   @Test
   void
       journalAcknowledgement_aSessionThisInstanceHolds_refusesAnAppendBeyondItsRoom_beforeRecordingIt() {
-    fixture = new StoreFixture(supabase, clock, b -> b);
-    Caller alice = fixture.caller(StoreFixture.ALICE);
+    Caller alice = journalStoreOfAlice();
     SessionId id = StoreFixture.sessionId("fullsession2");
     supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL - 2));
     fixture.store.history(alice, id);
@@ -154,8 +159,7 @@ class SessionFullTest {
   @Test
   void
       journalAcknowledgement_aSessionThisInstanceDoesNotHold_isAcknowledged_andTheDatabasesRefusalSetsItAside() {
-    fixture = new StoreFixture(supabase, clock, b -> b);
-    Caller alice = fixture.caller(StoreFixture.ALICE);
+    Caller alice = journalStoreOfAlice();
     SessionId id = StoreFixture.sessionId("fullsession3");
     supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
 
@@ -171,8 +175,7 @@ class SessionFullTest {
   @Test
   void
       journalAcknowledgement_aFullCopyOlderThanAnotherInstancesClear_isReadAgain_andTheAppendAccepted() {
-    fixture = new StoreFixture(supabase, clock, b -> b);
-    Caller alice = fixture.caller(StoreFixture.ALICE);
+    Caller alice = journalStoreOfAlice();
     SessionId id = StoreFixture.sessionId("fullsession4");
     supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
     fixture.store.history(alice, id);
@@ -194,8 +197,7 @@ class SessionFullTest {
 
   @Test
   void journalAcknowledgement_aFullCopyWithinCacheFreshness_refusesWithoutAskingTheDatabase() {
-    fixture = new StoreFixture(supabase, clock, b -> b);
-    Caller alice = fixture.caller(StoreFixture.ALICE);
+    Caller alice = journalStoreOfAlice();
     SessionId id = StoreFixture.sessionId("fullsession5");
     supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
     fixture.store.history(alice, id);
@@ -212,8 +214,7 @@ class SessionFullTest {
 
   @Test
   void journalAcknowledgement_aStaleFullCopy_isRefusedOnWhatItHolds_whenTheDatabaseCannotSay() {
-    fixture = new StoreFixture(supabase, clock, b -> b);
-    Caller alice = fixture.caller(StoreFixture.ALICE);
+    Caller alice = journalStoreOfAlice();
     SessionId id = StoreFixture.sessionId("fullsession6");
     supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
     fixture.store.history(alice, id);
@@ -231,8 +232,7 @@ class SessionFullTest {
   @Test
   void
       journalAcknowledgement_afterTheDatabaseRefusedAnAppendAsFull_theNextIsRefusedAsSessionFull_andNotSetAside() {
-    fixture = new StoreFixture(supabase, clock, b -> b);
-    Caller alice = fixture.caller(StoreFixture.ALICE);
+    Caller alice = journalStoreOfAlice();
     SessionId id = StoreFixture.sessionId("fullsession7");
     fullAndRefusedOnce(alice, id);
 
@@ -250,8 +250,7 @@ class SessionFullTest {
   @Test
   void
       journalAcknowledgement_aFullRefusalWithinOneRequestForSeveralSessions_marksOnlyThatSession() {
-    fixture = new StoreFixture(supabase, clock, b -> b);
-    Caller alice = fixture.caller(StoreFixture.ALICE);
+    Caller alice = journalStoreOfAlice();
     SessionId full = StoreFixture.sessionId("fullsession11");
     SessionId other = StoreFixture.sessionId("roomysession");
     supabase.seedSession(StoreFixture.ALICE, full.value(), ids("m", FULL));
@@ -276,8 +275,7 @@ class SessionFullTest {
 
   @Test
   void journalAcknowledgement_afterAFullRefusal_anAppendThatFitsTheDatabasesBytesIsAccepted() {
-    fixture = new StoreFixture(supabase, clock, b -> b);
-    Caller alice = fixture.caller(StoreFixture.ALICE);
+    Caller alice = journalStoreOfAlice();
     SessionId id = StoreFixture.sessionId("fullsession8");
     seedWithRoomLeft(id, 100_000);
     fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(longMessage("big1"))));
@@ -303,8 +301,7 @@ class SessionFullTest {
   @Test
   void
       journalAcknowledgement_afterAFullRefusal_anAppendDeliveredButNotConfirmed_isNotCountedTwice() {
-    fixture = new StoreFixture(supabase, clock, b -> b);
-    Caller alice = fixture.caller(StoreFixture.ALICE);
+    Caller alice = journalStoreOfAlice();
     SessionId id = StoreFixture.sessionId("fullsession14");
     seedWithRoomLeft(id, 100_000);
     fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(longMessage("big1"))));
@@ -379,8 +376,7 @@ class SessionFullTest {
 
   @Test
   void journalAcknowledgement_afterAFullRefusal_aSessionFoundFarFromFull_isNotCheckedAgain() {
-    fixture = new StoreFixture(supabase, clock, b -> b);
-    Caller alice = fixture.caller(StoreFixture.ALICE);
+    Caller alice = journalStoreOfAlice();
     SessionId id = StoreFixture.sessionId("fullsession17");
     fullAndRefusedOnce(alice, id);
     inAnotherInstance(other -> other.store.clearAsync(other.caller(StoreFixture.ALICE), id));
@@ -399,8 +395,7 @@ class SessionFullTest {
 
   @Test
   void journalAcknowledgement_afterAFullRefusal_aSessionAnotherInstanceDeleted_takesTheAppend() {
-    fixture = new StoreFixture(supabase, clock, b -> b);
-    Caller alice = fixture.caller(StoreFixture.ALICE);
+    Caller alice = journalStoreOfAlice();
     SessionId id = StoreFixture.sessionId("fullsession18");
     fullAndRefusedOnce(alice, id);
     inAnotherInstance(other -> other.store.deleteAsync(other.caller(StoreFixture.ALICE), id));
@@ -416,8 +411,7 @@ class SessionFullTest {
 
   @Test
   void journalAcknowledgement_afterAFullRefusal_aCopyHeldHere_refusesWithoutReadingTheSession() {
-    fixture = new StoreFixture(supabase, clock, b -> b);
-    Caller alice = fixture.caller(StoreFixture.ALICE);
+    Caller alice = journalStoreOfAlice();
     SessionId id = StoreFixture.sessionId("fullsession19");
     seedWithRoomLeft(id, 100_000);
     fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(longMessage("big1"))));
@@ -437,8 +431,7 @@ class SessionFullTest {
 
   @Test
   void journalAcknowledgement_afterAFullRefusal_aRetryOfAHeldMessageNeedsNoDatabase() {
-    fixture = new StoreFixture(supabase, clock, b -> b);
-    Caller alice = fixture.caller(StoreFixture.ALICE);
+    Caller alice = journalStoreOfAlice();
     SessionId id = StoreFixture.sessionId("fullsession15");
     fullAndRefusedOnce(alice, id);
     fixture.store.history(alice, id);
@@ -456,8 +449,7 @@ class SessionFullTest {
 
   @Test
   void journalAcknowledgement_afterAFullRefusal_aClearGivesTheSessionRoomAgain() {
-    fixture = new StoreFixture(supabase, clock, b -> b);
-    Caller alice = fixture.caller(StoreFixture.ALICE);
+    Caller alice = journalStoreOfAlice();
     SessionId id = StoreFixture.sessionId("fullsession9");
     fullAndRefusedOnce(alice, id);
 
@@ -474,8 +466,7 @@ class SessionFullTest {
   @Test
   void
       journalAcknowledgement_afterAFullRefusal_whileTheDatabaseCannotBeAsked_anAppendIsUnavailable() {
-    fixture = new StoreFixture(supabase, clock, b -> b);
-    Caller alice = fixture.caller(StoreFixture.ALICE);
+    Caller alice = journalStoreOfAlice();
     SessionId id = StoreFixture.sessionId("fullsession10");
     fullAndRefusedOnce(alice, id);
     supabase.goDown();
@@ -489,8 +480,7 @@ class SessionFullTest {
 
   @Test
   void journalAcknowledgement_afterAFullRefusal_aRefusedTokenIsAnAccessFailure_notAFullSession() {
-    fixture = new StoreFixture(supabase, clock, b -> b);
-    Caller alice = fixture.caller(StoreFixture.ALICE);
+    Caller alice = journalStoreOfAlice();
     SessionId id = StoreFixture.sessionId("fullsession12");
     fullAndRefusedOnce(alice, id);
     Caller forged =
@@ -507,8 +497,7 @@ class SessionFullTest {
 
   @Test
   void journalAcknowledgement_afterAFullRefusal_aRetryOfAStoredMessageIsADuplicate_notRefused() {
-    fixture = new StoreFixture(supabase, clock, b -> b);
-    Caller alice = fixture.caller(StoreFixture.ALICE);
+    Caller alice = journalStoreOfAlice();
     SessionId id = StoreFixture.sessionId("fullsession13");
     fullAndRefusedOnce(alice, id);
     ChatMessage stored =
