@@ -105,19 +105,23 @@ final class OperatorContext {
   }
 
   private static OperatorException fileProblem(String what, JournalException e) {
-    if (e.reason() == JournalException.Reason.IN_USE) {
-      return new OperatorException(
-          "the "
-              + what
-              + " "
-              + e.path()
-              + " is in use by another process, probably a running gateway:"
-              + " stop the gateway first (operator commands need the file to themselves)");
-    }
-    if (e.reason() == JournalException.Reason.CORRUPT) {
-      String cause =
-          e.getCause() instanceof java.sql.SQLException sql ? sql.getMessage() : e.getMessage();
-      return new OperatorException(
+    return new OperatorException(
+        fileProblem(
+            what,
+            e,
+            "probably a running gateway: stop the gateway first (operator commands need the file to"
+                + " themselves)"));
+  }
+
+  /**
+   * A failure to open one of the data directory's files in an operator's words: which file, what is
+   * wrong with it and, for a file another process has open, {@code whenInUse} (who probably has it
+   * and what to do). Never more than the file's path and SQLite's reason.
+   */
+  static String fileProblem(String what, JournalException e, String whenInUse) {
+    return switch (e.reason()) {
+      case IN_USE -> "the " + what + " " + e.path() + " is in use by another process, " + whenInUse;
+      case CORRUPT ->
           "the "
               + what
               + " "
@@ -125,10 +129,20 @@ final class OperatorContext {
               + " cannot be read: it is corrupt or not a "
               + what
               + " ("
-              + cause
-              + "); it was left as it was");
-    }
-    return new OperatorException("cannot open the " + what + ": " + e.getMessage());
+              + (e.getCause() instanceof java.sql.SQLException sql
+                  ? sql.getMessage()
+                  : e.getMessage())
+              + "); it was left as it was";
+      default -> "cannot open the " + what + ": " + e.getMessage();
+    };
+  }
+
+  /** What the data directory's file {@code path} is, by its name. */
+  static String fileKind(Path path) {
+    String name = String.valueOf(path.getFileName());
+    return name.equals(JOURNAL_FILE)
+        ? "journal"
+        : name.equals(SESSIONS_FILE) ? "session table" : "file";
   }
 
   /**

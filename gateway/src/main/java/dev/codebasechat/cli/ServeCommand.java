@@ -4,6 +4,7 @@ import dev.codebasechat.gateway.Gateway;
 import dev.codebasechat.gateway.Settings;
 import dev.codebasechat.session.FlushReport;
 import dev.codebasechat.session.PendingSession;
+import dev.codebasechat.sqlite.JournalException;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -51,6 +52,17 @@ public final class ServeCommand implements Callable<Integer> {
     Gateway gateway;
     try {
       gateway = Gateway.builder(settings).start();
+    } catch (JournalException e) {
+      err.println(
+          "chat-gateway: could not start: "
+              + OperatorContext.fileProblem(
+                  OperatorContext.fileKind(e.path()),
+                  e,
+                  "probably a gateway already running on DATA_DIR "
+                      + settings.dataDir()
+                      + ": give each gateway a data directory of its own"));
+      err.flush();
+      return EXIT_START_FAILED;
     } catch (RuntimeException e) {
       err.println("chat-gateway: could not start: " + e.getMessage());
       err.flush();
