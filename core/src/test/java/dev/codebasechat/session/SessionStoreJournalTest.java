@@ -324,6 +324,33 @@ class SessionStoreJournalTest {
   }
 
   @Test
+  void aJournaledUpdateThatClearsTheRepoAndFile_stillClearsThemAfterARestart() {
+    SessionId id = sessionId("journal11");
+    SqliteJournal first = journal();
+    StoreFixture crashed = store(first);
+    crashed.store.append(crashed.caller(ALICE), id, Append.of(List.of(crashed.message("m1"))));
+    crashed.store.updateContext(
+        crashed.caller(ALICE),
+        id,
+        ContextUpdate.none().withRepo("acme/app").withCurrentFile("src/Main.java"));
+    crashed.drainAll();
+    fake.goDown(Outage.CONNECTION_REFUSED);
+    crashed.store.updateContext(
+        crashed.caller(ALICE), id, ContextUpdate.none().withoutRepo().withoutCurrentFile());
+    // The process "dies" with the update journaled only.
+    first.close();
+    fake.goUp();
+
+    StoreFixture restarted = store(journal());
+    restarted.resolve(restarted.store.listAsync(restarted.caller(ALICE), SessionQuery.limit(10)));
+    restarted.drainAll();
+
+    FakeSession stored = fake.session(id.value()).orElseThrow();
+    assertThat(stored.repo()).isNull();
+    assertThat(stored.currentFile()).isNull();
+  }
+
+  @Test
   void aContextUpdateOverItsLimitAsStored_isRefusedByTheStore_andNothingIsJournaled() {
     SqliteJournal journal = journal();
     StoreFixture f = store(journal);
