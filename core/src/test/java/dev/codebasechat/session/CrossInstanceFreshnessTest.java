@@ -3,20 +3,24 @@ package dev.codebasechat.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;
 import dev.codebasechat.testing.RecordedRequest;
 import dev.codebasechat.testing.SupabaseTestServer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two stores on one database, as two gateway instances behind a load balancer: a write confirmed
@@ -44,15 +48,20 @@ class CrossInstanceFreshnessTest {
   }
 
   private StoreFixture instance(Duration freshness) {
+    return instance(freshness, UnaryOperator.identity());
+  }
+
+  private StoreFixture instance(Duration freshness, UnaryOperator<SessionStore.Builder> more) {
     StoreFixture f =
         new StoreFixture(
             supabase,
             clock,
             builder ->
-                builder
-                    .cacheFreshness(freshness)
-                    .databaseTimeout(Duration.ofSeconds(2))
-                    .closeTimeout(Duration.ofMillis(100)));
+                more.apply(
+                    builder
+                        .cacheFreshness(freshness)
+                        .databaseTimeout(Duration.ofSeconds(2))
+                        .closeTimeout(Duration.ofMillis(100))));
     fixtures.add(f);
     return f;
   }
@@ -166,6 +175,28 @@ class CrossInstanceFreshnessTest {
     assertThatThrownBy(() -> one.store.history(one.caller(user), id))
         .isInstanceOf(SessionNotFoundException.class);
     assertThat(one.store.cachedSessions()).isZero();
+  }
+
+  @Test
+  void deleteThroughAnotherInstance_whoseLocalCopyHereTheDiskCannotDrop_stillMakesItMissingHere(
+      @TempDir Path dir) {
+    try (SqliteJournal disk = SqliteJournal.open(dir.resolve("journal.db"))) {
+      UnreliableJournal journal = new UnreliableJournal(disk, "");
+      StoreFixture one = instance(BOUND, builder -> builder.journal(journal));
+      StoreFixture two = instance(BOUND);
+      UUID user = supabase.newUser();
+      SessionId id = heldBy(one, two, user, "fresh012", "m1");
+      journal.failLocalCopyDrops();
+      two.store.delete(two.caller(user), id);
+      two.drainAll();
+      clock.advance(BOUND);
+
+      assertThatThrownBy(() -> one.store.history(one.caller(user), id))
+          .isInstanceOf(SessionNotFoundException.class);
+      assertThat(one.store.cachedSessions()).isZero();
+      assertThat(disk.snapshot(id.value())).as("left, with a warning").isPresent();
+      one.store.close();
+    }
   }
 
   @Test

@@ -40,7 +40,7 @@ class DurableRecordIsolationTest {
       throws Exception {
     SessionId slow = SessionId.of("chat-1767225600000-slowdisk");
     try (SqliteJournal disk = SqliteJournal.open(dir.resolve("journal.db"));
-        HoldingJournal journal = new HoldingJournal(disk, slow.value());
+        UnreliableJournal journal = new UnreliableJournal(disk, slow.value());
         PostgrestClient client =
             PostgrestClient.builder()
                 .restUrl(supabase.restUrl())

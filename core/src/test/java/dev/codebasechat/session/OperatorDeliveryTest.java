@@ -2,6 +2,7 @@ package dev.codebasechat.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.codebasechat.journal.Journal;
 import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.PostgrestClient;
@@ -54,7 +55,7 @@ class OperatorDeliveryTest {
   }
 
   private StoreFixture store(
-      SqliteJournal journal, java.util.function.UnaryOperator<SessionStore.Builder> more) {
+      Journal journal, java.util.function.UnaryOperator<SessionStore.Builder> more) {
     StoreFixture f =
         new StoreFixture(
             supabase,
@@ -244,6 +245,43 @@ class OperatorDeliveryTest {
                 id.value()))
         .containsExactly("{\"k\": 1}");
     assertThat(supabase.requests(r -> r.isCallOf("store_chat_session_for"))).isNotEmpty();
+  }
+
+  @Test
+  void aDeleteDeliveredWithTheServiceKey_whoseLocalCopyTheDiskCannotDrop_staysPendingUntilItCan() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0010");
+    SqliteJournal journal = journal();
+    StoreFixture first = store(journal, b -> b);
+    first.store.append(first.caller(user), id, Append.of(List.of(first.message("m1"))));
+    first.drainAll();
+    first.resolve(first.store.historyAsync(first.caller(user), id)); // keeps a local copy
+    supabase.goDown(Outage.CONNECTION_REFUSED);
+    first.store.delete(first.caller(user), id);
+    first.store.close();
+    supabase.goUp();
+    journal.close();
+
+    SqliteJournal disk = journal();
+    UnreliableJournal failingDisk = new UnreliableJournal(disk, "");
+    failingDisk.failLocalCopyDrops();
+    StoreFixture restarted = store(failingDisk, b -> withServiceKey(b, supabase.serviceKey()));
+    restarted.driveUntil(
+        () ->
+            restarted.store.pendingSessions().stream()
+                .anyMatch(pending -> pending.lastFailure().isPresent()),
+        Duration.ofMinutes(1));
+    List<PendingSession> pendingWhileTheCopyStays = restarted.store.pendingSessions();
+    boolean copyStayed = disk.snapshot(id.value()).isPresent();
+    restarted.store.close();
+    StoreFixture healed = store(disk, b -> withServiceKey(b, supabase.serviceKey()));
+    healed.drainAll();
+
+    assertThat(storedIds(id)).isEmpty();
+    assertThat(copyStayed).isTrue();
+    UnreliableJournal.assertOneSessionWaitsForTheDisk(pendingWhileTheCopyStays);
+    assertThat(disk.snapshot(id.value())).isEmpty();
+    assertThat(disk.pending()).isEmpty();
   }
 
   @Test

@@ -324,7 +324,7 @@ class SessionFullTest {
   void journalAcknowledgement_afterAFullRefusal_anAppendCheckedWhileAnotherIsRecorded_countsIt()
       throws InterruptedException {
     SessionId id = StoreFixture.sessionId("fullsession15");
-    HoldingJournal journal = new HoldingJournal(disk(), id.value());
+    UnreliableJournal journal = new UnreliableJournal(disk(), id.value());
     fixture = new StoreFixture(supabase, clock, b -> b.journal(journal));
     Caller alice = fixture.caller(StoreFixture.ALICE);
     seedWithRoomLeft(id, 100_000);

@@ -5,7 +5,9 @@ import static dev.codebasechat.session.StoreFixture.BOB;
 import static dev.codebasechat.session.StoreFixture.sessionId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.codebasechat.journal.Journal;
 import dev.codebasechat.journal.JournalEntry;
 import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.testing.FakeSession;
@@ -43,7 +45,7 @@ class SessionStoreJournalTest {
     return journal;
   }
 
-  private StoreFixture store(SqliteJournal journal) {
+  private StoreFixture store(Journal journal) {
     StoreFixture fixture =
         new StoreFixture(
             fake, CLOCK, builder -> builder.journal(journal).closeTimeout(Duration.ofMillis(100)));
@@ -348,6 +350,61 @@ class SessionStoreJournalTest {
     FakeSession stored = fake.session(id.value()).orElseThrow();
     assertThat(stored.repo()).isNull();
     assertThat(stored.currentFile()).isNull();
+  }
+
+  @Test
+  void aConfirmedWriteTheDiskCannotRelease_staysJournaled_andTheNextStoreStoresItOnce() {
+    SessionId id = sessionId("journal12");
+    SqliteJournal disk = journal();
+    UnreliableJournal journal = new UnreliableJournal(disk, "");
+    StoreFixture first = store(journal);
+    journal.failReleases();
+
+    first.store.append(first.caller(ALICE), id, Append.of(List.of(first.message("m1"))));
+    first.drainAll();
+    List<PendingSession> pendingAfterConfirmation = first.store.pendingSessions();
+    List<JournalEntry> journaledAfterConfirmation = disk.pending();
+    first.close();
+    StoreFixture restarted = store(disk);
+    restarted.resolve(restarted.store.listAsync(restarted.caller(ALICE), SessionQuery.limit(10)));
+    restarted.drainAll();
+
+    assertThat(pendingAfterConfirmation).isEmpty();
+    assertThat(journaledAfterConfirmation)
+        .extracting(JournalEntry::key)
+        .containsExactly(id.value());
+    assertThat(storedIds(id)).containsExactly("m1");
+    assertThat(disk.pending()).isEmpty();
+  }
+
+  @Test
+  void aDeleteWhoseLocalCopyTheDiskCannotDrop_staysPending_soNoRestartAnswersTheDeletedSession() {
+    SessionId id = sessionId("journal13");
+    fake.seedSession(ALICE, id.value(), "s1");
+    SqliteJournal disk = journal();
+    UnreliableJournal journal = new UnreliableJournal(disk, "");
+    StoreFixture first = store(journal);
+    first.resolve(first.store.historyAsync(first.caller(ALICE), id));
+    journal.failLocalCopyDrops();
+
+    first.resolve(first.store.deleteAsync(first.caller(ALICE), id));
+    first.runFor(Duration.ofSeconds(5));
+    List<PendingSession> pendingWhileTheCopyStays = first.store.pendingSessions();
+    first.close();
+    fake.goDown(Outage.CONNECTION_REFUSED);
+    StoreFixture restarted = store(disk);
+    Throwable readInTheOutage =
+        catchThrowable(
+            () -> restarted.resolve(restarted.store.historyAsync(restarted.caller(ALICE), id)));
+    fake.goUp();
+    restarted.resolve(restarted.store.listAsync(restarted.caller(ALICE), SessionQuery.limit(10)));
+    restarted.drainAll();
+
+    assertThat(fake.session(id.value())).isEmpty();
+    UnreliableJournal.assertOneSessionWaitsForTheDisk(pendingWhileTheCopyStays);
+    assertThat(readInTheOutage).isInstanceOf(SessionNotFoundException.class);
+    assertThat(disk.snapshot(id.value())).isEmpty();
+    assertThat(disk.pending()).isEmpty();
   }
 
   @Test

@@ -59,7 +59,12 @@ public abstract class JournalBridge {
   /** Keeps {@code session} as its owner's local copy. */
   public abstract void keepLocalCopy(ChatSession session);
 
-  /** Drops the local copy of a deleted session. */
+  /**
+   * Drops the local copy of a deleted session.
+   *
+   * @throws JournalException when the disk cannot drop it: whoever confirmed the delete keeps it
+   *     pending and tries again, so that no later start answers the deleted session from the copy
+   */
   public abstract void dropLocalCopy(SessionId id);
 
   /** The local copy of {@code id}, if it belongs to {@code owner}. */
@@ -178,11 +183,7 @@ public abstract class JournalBridge {
 
     @Override
     public void dropLocalCopy(SessionId id) {
-      try {
-        journal.deleteSnapshot(id.value());
-      } catch (JournalException e) {
-        log.warn("could not drop the local copy of deleted session {}: {}", id, e.getMessage());
-      }
+      journal.deleteSnapshot(id.value());
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.codebasechat.session.ReadSource;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionNotFoundException;
 import dev.codebasechat.session.SessionRead;
+import dev.codebasechat.sqlite.JournalException;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -144,7 +145,15 @@ public final class Ledger implements PendingOp.Confirmations {
         () -> {
           cache.remove(cached);
           owners.forget(cached.id());
-          journal.dropLocalCopy(cached.id());
+          try {
+            journal.dropLocalCopy(cached.id());
+          } catch (JournalException e) {
+            // A read found it gone: nothing here deleted it, so nothing stays pending to retry.
+            log.warn(
+                "could not drop the local copy of session {}, deleted elsewhere: {}",
+                cached.id(),
+                e.getMessage());
+          }
         });
   }
 
@@ -223,6 +232,12 @@ public final class Ledger implements PendingOp.Confirmations {
         });
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * @throws JournalException when the local copy cannot be dropped: the write that found the
+   *     session gone stays pending, and its next delivery tries again
+   */
   @Override
   public void gone(SessionId id) {
     locks.run(

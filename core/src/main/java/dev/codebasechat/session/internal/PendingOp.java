@@ -99,7 +99,12 @@ public sealed interface PendingOp {
     /** The database changed the session to {@code row}'s version, as {@code change} does. */
     void changed(SessionId id, SessionBackend.RowVersion row, PendingOp change);
 
-    /** The session is gone (deleted, or found missing by a change). */
+    /**
+     * The session is gone (deleted, or found missing by a change).
+     *
+     * @throws dev.codebasechat.sqlite.JournalException when its local copy cannot be dropped: the
+     *     write fails and stays pending
+     */
     void gone(SessionId id);
   }
 

@@ -5,6 +5,7 @@ import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.PostgrestHttpException;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SetAsideWrite;
+import dev.codebasechat.sqlite.JournalException;
 import dev.codebasechat.writebehind.internal.FlushOutcome;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -276,9 +277,15 @@ public final class WriteBehind {
               if (failure == null) {
                 return switch (result.outcome()) {
                   case DELIVERED -> {
+                    try {
+                      ledger.deliveredWithoutOwner(outbox.id, op);
+                    } catch (JournalException e) {
+                      // A delete whose local copy stays: it stays pending, to drop it next time.
+                      int attempts = outbox.releaseHead(Failures.describe(e));
+                      yield FlushOutcome.retryAfter(policy.afterNoAnswer(attempts));
+                    }
                     // Counted and applied before the release, which is what waiters watch.
                     progress.deliveredWithoutOwner(op.weight());
-                    ledger.deliveredWithoutOwner(outbox.id, op);
                     outboxes.release(outbox.id, outbox.removeHead());
                     yield afterHead(outbox);
                   }

@@ -1,9 +1,13 @@
 package dev.codebasechat.session;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.codebasechat.journal.Journal;
 import dev.codebasechat.journal.JournalEntry;
 import dev.codebasechat.journal.JournalStats;
 import dev.codebasechat.journal.Snapshot;
+import dev.codebasechat.sqlite.JournalException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -13,17 +17,24 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real journal, except that once {@link #hold()} is called a record of one session waits until
- * {@link #release()}, as on a slow disk: the record's caller holds that session's lock meanwhile.
+ * A real journal on a disk that can misbehave: once {@link #hold()} is called a record of one
+ * session waits until {@link #release()}, as on a slow disk (the record's caller holds that
+ * session's lock meanwhile); once {@link #failReleases()} or {@link #failLocalCopyDrops()} is
+ * called, releasing confirmed writes or dropping local copies fails with an I/O error, as on a disk
+ * that fails after it acknowledged.
  */
-final class HoldingJournal implements Journal {
+final class UnreliableJournal implements Journal {
+  private static final Path DISK = Path.of("unreliable-disk", "journal.db");
+
   private final Journal disk;
   private final String heldKey;
   private final CountDownLatch entered = new CountDownLatch(1);
   private final CountDownLatch released = new CountDownLatch(1);
   private volatile boolean holding;
+  private volatile boolean releasesFail;
+  private volatile boolean localCopyDropsFail;
 
-  HoldingJournal(Journal disk, String heldKey) {
+  UnreliableJournal(Journal disk, String heldKey) {
     this.disk = disk;
     this.heldKey = heldKey;
   }
@@ -36,6 +47,33 @@ final class HoldingJournal implements Journal {
   /** Whether a record of the held session is waiting, waiting for one at most {@code timeout}. */
   boolean awaitEntered(Duration timeout) throws InterruptedException {
     return entered.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** From now on, releasing confirmed writes ({@link #release(String, long)}) fails. */
+  void failReleases() {
+    releasesFail = true;
+  }
+
+  /** From now on, dropping a local copy ({@link #deleteSnapshot}) fails. */
+  void failLocalCopyDrops() {
+    localCopyDropsFail = true;
+  }
+
+  /** Asserts that {@code pending} is one session whose writes wait because this disk failed. */
+  static void assertOneSessionWaitsForTheDisk(List<PendingSession> pending) {
+    assertThat(pending)
+        .singleElement()
+        .satisfies(
+            session ->
+                assertThat(session.lastFailure())
+                    .hasValueSatisfying(reason -> assertThat(reason).contains("disk I/O error")));
+  }
+
+  private static void failIf(boolean fails, String what) {
+    if (fails) {
+      throw new JournalException(
+          JournalException.Reason.IO_ERROR, DISK, what + ": disk I/O error (injected)");
+    }
   }
 
   /** Lets every waiting record, and every later one, go to the disk. */
@@ -64,6 +102,7 @@ final class HoldingJournal implements Journal {
 
   @Override
   public int release(String key, long upToSequence) {
+    failIf(releasesFail, "release");
     return disk.release(key, upToSequence);
   }
 
@@ -94,6 +133,7 @@ final class HoldingJournal implements Journal {
 
   @Override
   public void deleteSnapshot(String key) {
+    failIf(localCopyDropsFail, "delete local copy");
     disk.deleteSnapshot(key);
   }
 
