@@ -294,6 +294,39 @@ class SessionStoreJournalTest {
     assertThat(storedIds(id)).containsExactly("bobs");
   }
 
+  @Test
+  void aRefusedWriteTheDiskCannotSetAside_staysPending_andIsSetAsideByTheNextStore() {
+    SessionId id = sessionId("journal14");
+    fake.seedSession(BOB, id.value(), "bobs");
+    SqliteJournal disk = journal();
+    UnreliableJournal journal = new UnreliableJournal(disk, "");
+    journal.failSetAsides();
+    StoreFixture first = store(journal);
+
+    first.store.append(first.caller(ALICE), id, Append.of(List.of(first.message("intruder"))));
+    first.driveUntil(
+        () -> first.store.pendingSessions().stream().anyMatch(p -> p.lastFailure().isPresent()),
+        Duration.ofMinutes(1));
+    List<PendingSession> pendingWhileTheDiskFails = first.store.pendingSessions();
+    List<SetAsideWrite> setAsideWhileTheDiskFails = first.store.setAsideWrites();
+    first.close();
+    StoreFixture restarted = store(disk);
+    restarted.resolve(restarted.store.listAsync(restarted.caller(ALICE), SessionQuery.limit(10)));
+    restarted.drainAll();
+
+    UnreliableJournal.assertOneSessionWaitsForTheDisk(pendingWhileTheDiskFails);
+    assertThat(setAsideWhileTheDiskFails).isEmpty();
+    assertThat(restarted.store.setAsideWrites())
+        .singleElement()
+        .satisfies(
+            write ->
+                assertThat(write.messageIds())
+                    .extracting(MessageId::value)
+                    .containsExactly("intruder"));
+    assertThat(restarted.store.pendingSessions()).isEmpty();
+    assertThat(storedIds(id)).containsExactly("bobs");
+  }
+
   /** {@code {"lines":[1,1,…]}} of 100 000 ones: 0.2 MB of JSON text, 1.2 MB as jsonb. */
   private static final String OVER_ONE_MIB_AS_STORED =
       "{\"lines\":[" + String.join(",", java.util.Collections.nCopies(100_000, "1")) + "]}";

@@ -6,6 +6,7 @@ import dev.codebasechat.journal.Journal;
 import dev.codebasechat.journal.JournalEntry;
 import dev.codebasechat.journal.JournalStats;
 import dev.codebasechat.journal.Snapshot;
+import dev.codebasechat.session.internal.SessionCodec;
 import dev.codebasechat.sqlite.JournalException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,6 +34,7 @@ final class UnreliableJournal implements Journal {
   private volatile boolean holding;
   private volatile boolean releasesFail;
   private volatile boolean localCopyDropsFail;
+  private volatile boolean setAsidesFail;
 
   UnreliableJournal(Journal disk, String heldKey) {
     this.disk = disk;
@@ -59,6 +61,11 @@ final class UnreliableJournal implements Journal {
     localCopyDropsFail = true;
   }
 
+  /** From now on, recording a set-aside write fails. */
+  void failSetAsides() {
+    setAsidesFail = true;
+  }
+
   /** Asserts that {@code pending} is one session whose writes wait because this disk failed. */
   static void assertOneSessionWaitsForTheDisk(List<PendingSession> pending) {
     assertThat(pending)
@@ -83,6 +90,7 @@ final class UnreliableJournal implements Journal {
 
   @Override
   public long append(String key, UUID owner, String kind, byte[] payload) {
+    failIf(setAsidesFail && kind.equals(SessionCodec.SET_ASIDE_KIND), "record set-aside write");
     if (holding && key.equals(heldKey)) {
       entered.countDown();
       try {

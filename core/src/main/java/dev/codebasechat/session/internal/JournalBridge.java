@@ -76,6 +76,9 @@ public abstract class JournalBridge {
   /**
    * Records a set-aside write durably, for operators; {@code sessionFull}: the database refused it
    * because its session is full.
+   *
+   * @throws JournalException when the disk cannot record it: the write is not set aside but stays
+   *     pending, so that its content is never released without a record of it
    */
   public abstract void keepSetAside(SetAsideWrite write, PendingOp op, boolean sessionFull);
 
@@ -212,18 +215,11 @@ public abstract class JournalBridge {
 
     @Override
     public void keepSetAside(SetAsideWrite write, PendingOp op, boolean sessionFull) {
-      try {
-        journal.append(
-            SessionCodec.setAsideKey(write.sessionId()),
-            write.owner(),
-            SessionCodec.SET_ASIDE_KIND,
-            SessionCodec.setAsideToJson(write, op, sessionFull));
-      } catch (JournalException e) {
-        log.error(
-            "could not record the set-aside write of session {} durably: {}",
-            write.sessionId(),
-            e.getMessage());
-      }
+      journal.append(
+          SessionCodec.setAsideKey(write.sessionId()),
+          write.owner(),
+          SessionCodec.SET_ASIDE_KIND,
+          SessionCodec.setAsideToJson(write, op, sessionFull));
     }
 
     @Override

@@ -23,8 +23,12 @@ public final class SetAsideWrites {
   /**
    * Records {@code write} (the change {@code op}) durably and logs it once; {@code sessionFull}:
    * the database refused it because its session is full.
+   *
+   * @throws dev.codebasechat.sqlite.JournalException when the journal cannot record it; then it is
+   *     not set aside here either
    */
   public void add(SetAsideWrite write, PendingOp op, boolean sessionFull) {
+    journal.keepSetAside(write, op, sessionFull);
     writes.add(write);
     log.warn(
         "set aside a {} of session {} ({} messages): {}",
@@ -32,7 +36,6 @@ public final class SetAsideWrites {
         write.sessionId(),
         write.messageIds().size(),
         write.reason());
-    journal.keepSetAside(write, op, sessionFull);
   }
 
   /** A set-aside write found in the journal at start. */

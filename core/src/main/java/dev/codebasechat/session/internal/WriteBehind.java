@@ -333,11 +333,23 @@ public final class WriteBehind {
     if (sessionFull) {
       full.refused(outbox.id);
     }
-    setAside.add(
-        new SetAsideWrite(
-            outbox.id, outbox.owner, op.kind(), op.messageIds(), reason, clock.instant()),
-        op,
-        sessionFull);
+    try {
+      setAside.add(
+          new SetAsideWrite(
+              outbox.id, outbox.owner, op.kind(), op.messageIds(), reason, clock.instant()),
+          op,
+          sessionFull);
+    } catch (JournalException e) {
+      // Released without its record, the write would be gone from the disk: it stays pending, and
+      // its next delivery, refused again, sets it aside then.
+      log.error(
+          "could not set aside a {} of session {} durably; it stays pending: {}",
+          op.kind(),
+          outbox.id,
+          e.getMessage());
+      int attempts = outbox.releaseHead("cannot be set aside: " + e.getMessage());
+      return FlushOutcome.retryAfter(policy.afterNoAnswer(attempts));
+    }
     outboxes.release(outbox.id, outbox.removeHead());
     ledger.setAside(outbox.id);
     return afterHead(outbox);
