@@ -1,6 +1,7 @@
 package dev.codebasechat.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.codebasechat.journal.Journal;
 import dev.codebasechat.journal.SqliteJournal;
@@ -282,6 +283,35 @@ class OperatorDeliveryTest {
     UnreliableJournal.assertOneSessionWaitsForTheDisk(pendingWhileTheCopyStays);
     assertThat(disk.snapshot(id.value())).isEmpty();
     assertThat(disk.pending()).isEmpty();
+  }
+
+  @Test
+  void anAppendDeliveredWithTheServiceKey_isNeverMissingFromAReadOfTheLocalCopy() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0011");
+    SqliteJournal journal = journal();
+    StoreFixture first = store(journal, b -> b);
+    first.store.append(first.caller(user), id, Append.of(List.of(first.message("m1"))));
+    first.drainAll();
+    first.resolve(first.store.historyAsync(first.caller(user), id)); // a local copy with m1
+    supabase.goDown(Outage.CONNECTION_REFUSED);
+    first.store.append(first.caller(user), id, Append.of(List.of(first.message("m2"))));
+    first.store.close();
+    supabase.goUp();
+    journal.close();
+
+    StoreFixture restarted = restartedWithTheServiceKey();
+    restarted.drainAll();
+    supabase.goDown(Outage.CONNECTION_REFUSED);
+    Throwable read =
+        catchThrowable(
+            () -> restarted.resolve(restarted.store.historyAsync(restarted.caller(user), id)));
+
+    assertThat(storedIds(id)).containsExactly("m1", "m2");
+    assertThat(restarted.store.writesDeliveredWithoutOwners()).isEqualTo(1);
+    assertThat(read)
+        .as("the copy with m1 alone is not an answer")
+        .isInstanceOf(SessionUnavailableException.class);
   }
 
   @Test

@@ -25,6 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The store over a durable journal: acknowledged writes survive the store, and are sent once. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -325,6 +327,122 @@ class SessionStoreJournalTest {
                     .containsExactly("intruder"));
     assertThat(restarted.store.pendingSessions()).isEmpty();
     assertThat(storedIds(id)).containsExactly("bobs");
+  }
+
+  /** A write of Alice's that a local copy holding only {@code m1} lacks. */
+  enum LaterWrite {
+    APPEND,
+    CONTEXT,
+    CLEAR;
+
+    void apply(StoreFixture f, SessionId id) {
+      Caller alice = f.caller(ALICE);
+      switch (this) {
+        case APPEND -> f.store.append(alice, id, Append.of(List.of(f.message("m2"))));
+        case CONTEXT -> f.store.updateContext(alice, id, ContextUpdate.none().withRepo("acme/app"));
+        case CLEAR -> f.store.clear(alice, id);
+      }
+    }
+
+    /** Whether {@code session} shows this write. */
+    boolean isShownIn(ChatSession session) {
+      return switch (this) {
+        case APPEND -> session.messages().size() == 2;
+        case CONTEXT -> session.repo().equals(java.util.Optional.of("acme/app"));
+        case CLEAR -> session.messages().isEmpty();
+      };
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(LaterWrite.class)
+  void aWriteConfirmedAfterTheSessionLeftTheCache_isNeverMissingFromAReadOfTheLocalCopy(
+      LaterWrite write) {
+    SessionId id = sessionId("journal15" + write.ordinal());
+    SqliteJournal disk = journal();
+    StoreFixture first = store(disk);
+    first.store.append(first.caller(ALICE), id, Append.of(List.of(first.message("m1"))));
+    first.drainAll();
+    first.resolve(first.store.historyAsync(first.caller(ALICE), id)); // a local copy with m1
+    CLOCK.advance(SessionStore.DEFAULT_CACHE_IDLE_EXPIRY.plusMinutes(1)); // out of the cache
+
+    write.apply(first, id);
+    first.drainAll();
+    first.close();
+    fake.goDown(Outage.CONNECTION_REFUSED);
+    StoreFixture restarted = store(disk);
+
+    assertThat(disk.pending()).isEmpty();
+    try {
+      SessionRead read =
+          restarted.resolve(restarted.store.historyAsync(restarted.caller(ALICE), id));
+      assertThat(write.isShownIn(read.session())).as("the local copy shows " + write).isTrue();
+    } catch (SessionUnavailableException noCopy) {
+      // No copy that shows the write: unavailable, never a history without it.
+    }
+  }
+
+  @Test
+  void appendsOfTwoSessionsConfirmedInOneBatch_whoseOutdatedCopiesTheDiskCannotDrop_stayPending() {
+    SessionId one = sessionId("journal17");
+    SessionId two = sessionId("journal18");
+    SqliteJournal disk = journal();
+    UnreliableJournal journal = new UnreliableJournal(disk, "");
+    StoreFixture first = store(journal);
+    for (SessionId id : List.of(one, two)) {
+      first.store.append(first.caller(ALICE), id, Append.of(List.of(first.message("m1"))));
+      first.drainAll();
+      first.resolve(first.store.historyAsync(first.caller(ALICE), id)); // a local copy with m1
+    }
+    CLOCK.advance(SessionStore.DEFAULT_CACHE_IDLE_EXPIRY.plusMinutes(1)); // out of the cache
+    journal.failLocalCopyDrops();
+    fake.clearRequests();
+
+    for (SessionId id : List.of(one, two)) {
+      first.store.append(first.caller(ALICE), id, Append.of(List.of(first.message("m2"))));
+    }
+    first.driveUntil(
+        () -> first.store.pendingSessions().stream().allMatch(p -> p.lastFailure().isPresent()),
+        Duration.ofMinutes(1));
+    List<PendingSession> pendingWhileTheCopiesStay = first.store.pendingSessions();
+    first.close();
+    StoreFixture healed = store(disk);
+    healed.resolve(healed.store.listAsync(healed.caller(ALICE), SessionQuery.limit(10)));
+    healed.drainAll();
+
+    assertThat(fake.requests(r -> r.isCallOf("append_chat_messages_batch"))).isNotEmpty();
+    assertThat(pendingWhileTheCopiesStay)
+        .hasSize(2)
+        .allSatisfy(p -> assertThat(p.lastFailure().orElseThrow()).contains("disk I/O error"));
+    assertThat(storedIds(one)).containsExactly("m1", "m2");
+    assertThat(storedIds(two)).containsExactly("m1", "m2");
+    assertThat(disk.snapshot(one.value())).isEmpty();
+    assertThat(disk.snapshot(two.value())).isEmpty();
+    assertThat(disk.pending()).isEmpty();
+  }
+
+  @Test
+  void anAppendWhoseLocalCopyTheDiskCannotUpdate_isNeverMissingFromAReadOfTheLocalCopy() {
+    SessionId id = sessionId("journal16");
+    SqliteJournal disk = journal();
+    UnreliableJournal journal = new UnreliableJournal(disk, "");
+    StoreFixture first = store(journal);
+    first.store.append(first.caller(ALICE), id, Append.of(List.of(first.message("m1"))));
+    first.drainAll();
+    first.resolve(first.store.historyAsync(first.caller(ALICE), id)); // a local copy with m1
+    journal.failLocalCopyWrites();
+
+    first.store.append(first.caller(ALICE), id, Append.of(List.of(first.message("m2"))));
+    first.drainAll();
+    first.close();
+    fake.goDown(Outage.CONNECTION_REFUSED);
+    StoreFixture restarted = store(disk);
+
+    assertThat(storedIds(id)).containsExactly("m1", "m2");
+    assertThatThrownBy(
+            () -> restarted.resolve(restarted.store.historyAsync(restarted.caller(ALICE), id)))
+        .as("the copy with m1 alone is not an answer")
+        .isInstanceOf(SessionUnavailableException.class);
   }
 
   /** {@code {"lines":[1,1,…]}} of 100 000 ones: 0.2 MB of JSON text, 1.2 MB as jsonb. */

@@ -35,6 +35,7 @@ final class UnreliableJournal implements Journal {
   private volatile boolean releasesFail;
   private volatile boolean localCopyDropsFail;
   private volatile boolean setAsidesFail;
+  private volatile boolean localCopyWritesFail;
 
   UnreliableJournal(Journal disk, String heldKey) {
     this.disk = disk;
@@ -59,6 +60,11 @@ final class UnreliableJournal implements Journal {
   /** From now on, dropping a local copy ({@link #deleteSnapshot}) fails. */
   void failLocalCopyDrops() {
     localCopyDropsFail = true;
+  }
+
+  /** From now on, keeping a local copy ({@link #putSnapshot}) fails. */
+  void failLocalCopyWrites() {
+    localCopyWritesFail = true;
   }
 
   /** From now on, recording a set-aside write fails. */
@@ -131,6 +137,7 @@ final class UnreliableJournal implements Journal {
 
   @Override
   public void putSnapshot(String key, UUID owner, long version, byte[] json) {
+    failIf(localCopyWritesFail, "keep local copy");
     disk.putSnapshot(key, owner, version, json);
   }
 

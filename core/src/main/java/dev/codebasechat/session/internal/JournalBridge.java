@@ -56,7 +56,10 @@ public abstract class JournalBridge {
   /** Forgets the writes of {@code id} up to {@code sequence}: the database confirmed them. */
   public abstract void release(SessionId id, long sequence);
 
-  /** Keeps {@code session} as its owner's local copy. */
+  /**
+   * Keeps {@code session} as its owner's local copy; when the disk cannot write it, drops the older
+   * copy instead (best effort, never throws): a copy is the last confirmed state or nothing.
+   */
   public abstract void keepLocalCopy(ChatSession session);
 
   /**
@@ -180,7 +183,20 @@ public abstract class JournalBridge {
             SessionCodec.sessionToRow(session));
         pruneNowAndThen();
       } catch (JournalException e) {
-        log.warn("could not keep a local copy of session {}: {}", session.id(), e.getMessage());
+        // The copy held may lack what this one has: a read after a restart must not answer it.
+        try {
+          journal.deleteSnapshot(session.id().value());
+          log.warn(
+              "could not keep a local copy of session {}, dropped the older one: {}",
+              session.id(),
+              e.getMessage());
+        } catch (JournalException again) {
+          // Then the journal cannot release the writes the copy lacks either: they stay pending.
+          log.error(
+              "could neither keep nor drop the local copy of session {}: {}",
+              session.id(),
+              e.getMessage());
+        }
       }
     }
 

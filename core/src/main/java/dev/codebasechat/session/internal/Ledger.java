@@ -176,6 +176,8 @@ public final class Ledger implements PendingOp.Confirmations {
                       .applyTo(ChatSession.empty(id, owner))
                       .withVersion(ack.version())
                       .withLastActivity(ack.lastActivity()));
+            } else {
+              journal.dropLocalCopy(id); // it lacks this write, released now
             }
             return;
           }
@@ -201,8 +203,9 @@ public final class Ledger implements PendingOp.Confirmations {
           } else {
             // Another writer got in between (another instance, or the copy was stale): keep what
             // this write stored, at the version held before it, and ask what else changed at the
-            // next read.
+            // next read. The local copy is no longer the stored state.
             cache.replace(cached, next.withLastActivity(ack.lastActivity()), false);
+            journal.dropLocalCopy(id);
             log.debug("session {} changed elsewhere; cached copy to revalidate", id);
           }
         });
@@ -215,10 +218,7 @@ public final class Ledger implements PendingOp.Confirmations {
         () -> {
           cache.stamp(id);
           ChatSession cached = cache.peek(id);
-          if (cached == null) {
-            return;
-          }
-          if (row.version() == cached.version() + 1) {
+          if (cached != null && row.version() == cached.version() + 1) {
             cache.replace(
                 cached,
                 change
@@ -228,6 +228,7 @@ public final class Ledger implements PendingOp.Confirmations {
                 true);
           } else {
             cache.invalidate(id);
+            journal.dropLocalCopy(id); // it lacks this change, released now
           }
         });
   }
@@ -271,6 +272,7 @@ public final class Ledger implements PendingOp.Confirmations {
             cache.replace(cached, updated, false);
           }
           cache.markStale(id);
+          journal.dropLocalCopy(id); // it lacks this write, released now
         });
   }
 

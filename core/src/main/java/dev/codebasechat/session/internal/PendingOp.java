@@ -91,7 +91,12 @@ public sealed interface PendingOp {
     }
   }
 
-  /** What a confirmed change does to this process's copy of its session. */
+  /**
+   * What a confirmed change does to this process's copies of its session: the cached one and the
+   * journal's local copy, which stays the last confirmed state or goes. Each method may throw
+   * {@link dev.codebasechat.sqlite.JournalException} when an outdated local copy cannot be dropped:
+   * the change then stays pending, to be confirmed again.
+   */
   interface Confirmations {
     /** The database stored {@code append} as {@code ack} says. */
     void appended(SessionId id, UUID owner, Append append, SessionBackend.AppendAck ack);
@@ -99,12 +104,7 @@ public sealed interface PendingOp {
     /** The database changed the session to {@code row}'s version, as {@code change} does. */
     void changed(SessionId id, SessionBackend.RowVersion row, PendingOp change);
 
-    /**
-     * The session is gone (deleted, or found missing by a change).
-     *
-     * @throws dev.codebasechat.sqlite.JournalException when its local copy cannot be dropped: the
-     *     write fails and stays pending
-     */
+    /** The session is gone (deleted, or found missing by a change). */
     void gone(SessionId id);
   }
 

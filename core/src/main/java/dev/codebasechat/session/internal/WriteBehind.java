@@ -161,6 +161,9 @@ public final class WriteBehind {
   }
 
   private FlushOutcome failed(Outbox outbox, AccessToken token, PendingOp op, Throwable failure) {
+    if (FutureResults.unwrap(failure) instanceof JournalException journalFailure) {
+      return keptPending(outbox, op, journalFailure);
+    }
     FailurePolicy.Decision decision = policy.ofOwnersWrite(failure, outbox.failedAttempts() + 1);
     if (decision instanceof FailurePolicy.Decision.Retry retry) {
       outbox.releaseHead(Failures.describe(failure));
@@ -245,8 +248,12 @@ public final class WriteBehind {
       SessionBackend.AppendAnswer answer = answers.get(outbox.id);
       FlushOutcome outcome;
       if (answer instanceof SessionBackend.AppendAnswer.Stored stored) {
-        ledger.appended(outbox.id, outbox.owner, append, stored.ack());
-        outcome = confirmed(outbox, append);
+        try {
+          ledger.appended(outbox.id, outbox.owner, append, stored.ack());
+          outcome = confirmed(outbox, append);
+        } catch (JournalException e) {
+          outcome = keptPending(outbox, append, e);
+        }
       } else if (answer instanceof SessionBackend.AppendAnswer.Refused refused) {
         outcome =
             setAsideHead(
@@ -280,9 +287,7 @@ public final class WriteBehind {
                     try {
                       ledger.deliveredWithoutOwner(outbox.id, op);
                     } catch (JournalException e) {
-                      // A delete whose local copy stays: it stays pending, to drop it next time.
-                      int attempts = outbox.releaseHead(Failures.describe(e));
-                      yield FlushOutcome.retryAfter(policy.afterNoAnswer(attempts));
+                      yield keptPending(outbox, op, e);
                     }
                     // Counted and applied before the release, which is what waiters watch.
                     progress.deliveredWithoutOwner(op.weight());
@@ -340,19 +345,28 @@ public final class WriteBehind {
           op,
           sessionFull);
     } catch (JournalException e) {
-      // Released without its record, the write would be gone from the disk: it stays pending, and
-      // its next delivery, refused again, sets it aside then.
-      log.error(
-          "could not set aside a {} of session {} durably; it stays pending: {}",
-          op.kind(),
-          outbox.id,
-          e.getMessage());
-      int attempts = outbox.releaseHead("cannot be set aside: " + e.getMessage());
-      return FlushOutcome.retryAfter(policy.afterNoAnswer(attempts));
+      // Released without its record, the write would be gone from the disk.
+      return keptPending(outbox, op, e);
     }
     outboxes.release(outbox.id, outbox.removeHead());
     ledger.setAside(outbox.id);
     return afterHead(outbox);
+  }
+
+  /**
+   * The database answered {@code op} (stored it, or refused it for good), but the journal could not
+   * record what follows (drop a local copy it outdates, keep a set-aside record): released now, the
+   * journal would be left with too little, so the write stays pending and is sent again later
+   * (stored once, or refused again).
+   */
+  private FlushOutcome keptPending(Outbox outbox, PendingOp op, JournalException failure) {
+    log.error(
+        "the journal could not record what follows from a {} of session {}; it stays pending: {}",
+        op.kind(),
+        outbox.id,
+        failure.getMessage());
+    int attempts = outbox.releaseHead("the journal failed: " + failure.getMessage());
+    return FlushOutcome.retryAfter(policy.afterNoAnswer(attempts));
   }
 
   private FlushOutcome afterHead(Outbox outbox) {
