@@ -63,10 +63,10 @@ public abstract class JournalBridge {
   public abstract void keepLocalCopy(ChatSession session);
 
   /**
-   * Drops the local copy of a deleted session.
+   * Drops the local copy of {@code id}: the session was deleted, or a confirmed write outdated it.
    *
-   * @throws JournalException when the disk cannot drop it: whoever confirmed the delete keeps it
-   *     pending and tries again, so that no later start answers the deleted session from the copy
+   * @throws JournalException when the disk cannot drop it: whoever confirmed the write keeps it
+   *     pending and tries again, so that no later start answers the session from the old copy
    */
   public abstract void dropLocalCopy(SessionId id);
 
