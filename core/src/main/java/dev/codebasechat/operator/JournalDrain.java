@@ -40,6 +40,9 @@ import java.util.function.Supplier;
  * never written and the write is set aside with the reason {@value
  * SetAsideWrite#OWNED_BY_ANOTHER_USER}.
  *
+ * <p>A delivered session's local copy in the journal lacks what was delivered: it is dropped with
+ * the writes, so that a store started next answers no outdated copy while the database is away.
+ *
  * <p>The journal must not be in use by a running store at the same time. Database failures are
  * reported per session (the session's writes stay pending); journal failures surface as {@link
  * dev.codebasechat.sqlite.JournalException}. Stateless: every method is static.
@@ -251,6 +254,9 @@ public final class JournalDrain {
             guarded(() -> new OperatorDelivery(database, guard).deliver(id, owner, ops));
         return switch (result.outcome()) {
           case DELIVERED -> {
+            // The local copy lacks what was delivered: dropped before the writes are released, so
+            // that a gateway started next never answers it while the database is away.
+            journal.deleteSnapshot(id.value());
             journal.release(id.value(), lastSequence);
             yield new DrainedSession(
                 id,

@@ -9,6 +9,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -20,6 +21,7 @@ import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.session.ContextUpdate;
 import dev.codebasechat.session.SessionRejectedException;
+import dev.codebasechat.session.SessionUnavailableException;
 import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
@@ -373,6 +375,29 @@ class DrainCommandTest {
     assertThat(result.out())
         .contains("the history would hold 20001 messages; the table allows at most 20000");
     assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1");
+  }
+
+  @Test
+  void drain_leavesNoLocalCopyLackingWhatItDelivered_forAStoreStartedAfterInAnOutage() {
+    supabase.seedSession(ALICE, ALICES, "m1");
+    try (GatewayRun gateway = new GatewayRun(supabase, dataDir)) {
+      gateway.history(ALICE, ALICES); // a local copy with m1
+      supabase.goDown();
+      gateway.append(ALICE, ALICES, "m2");
+    }
+    supabase.goUp();
+    Cli.Result drained = drain();
+    supabase.goDown();
+    Throwable read;
+    try (GatewayRun gateway = new GatewayRun(supabase, dataDir)) {
+      read = catchThrowable(() -> gateway.history(ALICE, ALICES));
+    }
+
+    assertThat(drained.exitCode()).isZero();
+    assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1", "m2");
+    assertThat(read)
+        .as("the copy with m1 alone is not an answer")
+        .isInstanceOf(SessionUnavailableException.class);
   }
 
   @Test

@@ -15,6 +15,7 @@ import dev.codebasechat.session.FlushReport;
 import dev.codebasechat.session.MessageId;
 import dev.codebasechat.session.Role;
 import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionRead;
 import dev.codebasechat.session.SessionStore;
 import dev.codebasechat.testing.FakeSupabase;
 import java.nio.file.Path;
@@ -83,6 +84,10 @@ final class GatewayRun implements AutoCloseable {
               MessageId.of(id), Role.USER, "text of " + id, clock.instant(), Optional.empty()));
     }
     store.append(caller(user), SessionId.of(sessionId), Append.of(messages));
+  }
+
+  SessionRead history(UUID user, String sessionId) {
+    return store.history(caller(user), SessionId.of(sessionId));
   }
 
   void updateContext(UUID user, String sessionId, ContextUpdate update) {
