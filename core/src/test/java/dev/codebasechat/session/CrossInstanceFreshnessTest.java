@@ -181,7 +181,7 @@ class CrossInstanceFreshnessTest {
   void deleteThroughAnotherInstance_whoseLocalCopyHereTheDiskCannotDrop_stillMakesItMissingHere(
       @TempDir Path dir) {
     try (SqliteJournal disk = SqliteJournal.open(dir.resolve("journal.db"))) {
-      UnreliableJournal journal = new UnreliableJournal(disk, "");
+      UnreliableJournal journal = new UnreliableJournal(disk);
       StoreFixture one = instance(BOUND, builder -> builder.journal(journal));
       StoreFixture two = instance(BOUND);
       UUID user = supabase.newUser();

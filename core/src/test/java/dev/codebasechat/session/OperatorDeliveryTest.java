@@ -264,7 +264,7 @@ class OperatorDeliveryTest {
     journal.close();
 
     SqliteJournal disk = journal();
-    UnreliableJournal failingDisk = new UnreliableJournal(disk, "");
+    UnreliableJournal failingDisk = new UnreliableJournal(disk);
     failingDisk.failLocalCopyDrops();
     StoreFixture restarted = store(failingDisk, b -> withServiceKey(b, supabase.serviceKey()));
     restarted.driveUntil(

@@ -63,6 +63,13 @@ class SessionStoreJournalTest {
     }
   }
 
+  /** Alice's session {@code id} holds m1, confirmed and read: the journal keeps a copy of it. */
+  private static void withALocalCopyOfM1(StoreFixture f, SessionId id) {
+    f.store.append(f.caller(ALICE), id, Append.of(List.of(f.message("m1"))));
+    f.drainAll();
+    f.resolve(f.store.historyAsync(f.caller(ALICE), id));
+  }
+
   private List<String> storedIds(SessionId id) {
     return fake.session(id.value()).map(FakeSession::messageIds).orElse(List.of());
   }
@@ -301,7 +308,7 @@ class SessionStoreJournalTest {
     SessionId id = sessionId("journal14");
     fake.seedSession(BOB, id.value(), "bobs");
     SqliteJournal disk = journal();
-    UnreliableJournal journal = new UnreliableJournal(disk, "");
+    UnreliableJournal journal = new UnreliableJournal(disk);
     journal.failSetAsides();
     StoreFixture first = store(journal);
 
@@ -361,9 +368,7 @@ class SessionStoreJournalTest {
     SessionId id = sessionId("journal15" + write.ordinal());
     SqliteJournal disk = journal();
     StoreFixture first = store(disk);
-    first.store.append(first.caller(ALICE), id, Append.of(List.of(first.message("m1"))));
-    first.drainAll();
-    first.resolve(first.store.historyAsync(first.caller(ALICE), id)); // a local copy with m1
+    withALocalCopyOfM1(first, id);
     CLOCK.advance(SessionStore.DEFAULT_CACHE_IDLE_EXPIRY.plusMinutes(1)); // out of the cache
 
     write.apply(first, id);
@@ -387,12 +392,10 @@ class SessionStoreJournalTest {
     SessionId one = sessionId("journal17");
     SessionId two = sessionId("journal18");
     SqliteJournal disk = journal();
-    UnreliableJournal journal = new UnreliableJournal(disk, "");
+    UnreliableJournal journal = new UnreliableJournal(disk);
     StoreFixture first = store(journal);
     for (SessionId id : List.of(one, two)) {
-      first.store.append(first.caller(ALICE), id, Append.of(List.of(first.message("m1"))));
-      first.drainAll();
-      first.resolve(first.store.historyAsync(first.caller(ALICE), id)); // a local copy with m1
+      withALocalCopyOfM1(first, id);
     }
     CLOCK.advance(SessionStore.DEFAULT_CACHE_IDLE_EXPIRY.plusMinutes(1)); // out of the cache
     journal.failLocalCopyDrops();
@@ -425,11 +428,9 @@ class SessionStoreJournalTest {
   void anAppendWhoseLocalCopyTheDiskCannotUpdate_isNeverMissingFromAReadOfTheLocalCopy() {
     SessionId id = sessionId("journal16");
     SqliteJournal disk = journal();
-    UnreliableJournal journal = new UnreliableJournal(disk, "");
+    UnreliableJournal journal = new UnreliableJournal(disk);
     StoreFixture first = store(journal);
-    first.store.append(first.caller(ALICE), id, Append.of(List.of(first.message("m1"))));
-    first.drainAll();
-    first.resolve(first.store.historyAsync(first.caller(ALICE), id)); // a local copy with m1
+    withALocalCopyOfM1(first, id);
     journal.failLocalCopyWrites();
 
     first.store.append(first.caller(ALICE), id, Append.of(List.of(first.message("m2"))));
@@ -507,7 +508,7 @@ class SessionStoreJournalTest {
   void aConfirmedWriteTheDiskCannotRelease_staysJournaled_andTheNextStoreStoresItOnce() {
     SessionId id = sessionId("journal12");
     SqliteJournal disk = journal();
-    UnreliableJournal journal = new UnreliableJournal(disk, "");
+    UnreliableJournal journal = new UnreliableJournal(disk);
     StoreFixture first = store(journal);
     journal.failReleases();
 
@@ -533,7 +534,7 @@ class SessionStoreJournalTest {
     SessionId id = sessionId("journal13");
     fake.seedSession(ALICE, id.value(), "s1");
     SqliteJournal disk = journal();
-    UnreliableJournal journal = new UnreliableJournal(disk, "");
+    UnreliableJournal journal = new UnreliableJournal(disk);
     StoreFixture first = store(journal);
     first.resolve(first.store.historyAsync(first.caller(ALICE), id));
     journal.failLocalCopyDrops();

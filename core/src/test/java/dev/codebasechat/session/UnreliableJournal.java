@@ -37,9 +37,17 @@ final class UnreliableJournal implements Journal {
   private volatile boolean setAsidesFail;
   private volatile boolean localCopyWritesFail;
 
+  /**
+   * A journal on {@code disk} whose {@link #hold()} holds the records of session {@code heldKey}.
+   */
   UnreliableJournal(Journal disk, String heldKey) {
     this.disk = disk;
     this.heldKey = heldKey;
+  }
+
+  /** A journal on {@code disk} that fails only as it is told to; it holds no session's records. */
+  UnreliableJournal(Journal disk) {
+    this(disk, "");
   }
 
   /** From now on, records of the held session wait for {@link #release()}. */
