@@ -34,6 +34,9 @@ import java.util.Set;
  */
 final class SessionJson {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  // Epoch milliseconds count from 1970 (a negative count is refused, as the API has always done)
+  // to the last millisecond the table holds.
+  private static final long LAST_EPOCH_MILLI = Timestamps.LATEST.toEpochMilli();
   private static final Set<String> MESSAGE_FIELDS =
       Set.of("id", "role", "content", "timestamp", "code");
   private static final Set<String> CONTEXT_FIELDS =
@@ -286,12 +289,7 @@ final class SessionJson {
       return Optional.empty();
     }
     if (!value.isTextual()) {
-      throw ApiError.invalidField(
-          where
-              + "."
-              + field
-              + " must be a string but was "
-              + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+      throw ApiError.invalidField(where + "." + field + " must be a string but was " + kind(value));
     }
     checkText(value, where + "." + field);
     return Optional.of(value.textValue());
@@ -359,14 +357,27 @@ final class SessionJson {
       }
       return Optional.of(parsed);
     }
-    if (node.isIntegralNumber() && node.canConvertToLong()) {
-      long millis = node.longValue();
-      if (millis >= 0 && millis <= 253_402_300_799_999L) {
-        return Optional.of(Instant.ofEpochMilli(millis));
+    if (node.isIntegralNumber()) {
+      if (node.canConvertToLong()
+          && node.longValue() >= 0
+          && node.longValue() <= LAST_EPOCH_MILLI) {
+        return Optional.of(Instant.ofEpochMilli(node.longValue()));
       }
+      throw ApiError.invalidField(
+          where
+              + ".timestamp in epoch milliseconds must be 0.."
+              + LAST_EPOCH_MILLI
+              + " (1970 to the end of 9999, UTC) but was "
+              + node.asText());
+    }
+    if (node.isNumber()) {
+      throw ApiError.invalidField(
+          where + ".timestamp in epoch milliseconds must be a whole number but was " + node);
     }
     throw ApiError.invalidField(
-        where + ".timestamp must be an ISO-8601 instant or epoch milliseconds");
+        where
+            + ".timestamp must be an ISO-8601 instant or epoch milliseconds but was "
+            + kind(node));
   }
 
   private static void rejectUnknown(JsonNode node, Set<String> known, String where) {
@@ -382,6 +393,11 @@ final class SessionJson {
                 + String.join(", ", new java.util.TreeSet<>(known)));
       }
     }
+  }
+
+  /** The JSON type of {@code node} as a person names it: "number", "array", "boolean", ... */
+  static String kind(JsonNode node) {
+    return node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
   }
 
   static String quote(String value) {

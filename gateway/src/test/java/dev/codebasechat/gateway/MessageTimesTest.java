@@ -80,4 +80,48 @@ class MessageTimesTest {
     assertThat(millis.status()).isEqualTo(400);
     assertThat(millis.json().path("code").asText()).isEqualTo("invalid_field");
   }
+
+  @Test
+  void epochMillisecondsBefore1970_areRefusedWithTheRange() {
+    Answer refused = appendAt("-5");
+
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().path("error").asText())
+        .isEqualTo(
+            "the message.timestamp in epoch milliseconds must be 0..253402300799999"
+                + " (1970 to the end of 9999, UTC) but was -5");
+    assertThat(client.get("/v1/sessions/" + id, token).json().path("messageCount").asInt())
+        .isZero();
+  }
+
+  @Test
+  void epochMillisecondsBeyondALong_areRefusedWithTheRange() {
+    Answer refused = appendAt("123456789012345678901234567890");
+
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().path("error").asText())
+        .endsWith("but was 123456789012345678901234567890");
+  }
+
+  @Test
+  void epochMillisecondsWithAFraction_areRefusedAsNotWhole() {
+    Answer refused = appendAt("1.5");
+
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().path("error").asText())
+        .isEqualTo(
+            "the message.timestamp in epoch milliseconds must be a whole number but was 1.5");
+    assertThat(refused.json().path("code").asText()).isEqualTo("invalid_field");
+  }
+
+  @Test
+  void aTimestampThatIsNeitherTextNorANumber_isRefusedNamingWhatItWas() {
+    Answer refused = appendAt("true");
+
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().path("error").asText())
+        .isEqualTo(
+            "the message.timestamp must be an ISO-8601 instant or epoch milliseconds but was"
+                + " boolean");
+  }
 }
