@@ -341,15 +341,132 @@ class OperatorDeliveryTest {
     assertThat(storedIds(id)).containsExactly("m1", "m2");
   }
 
+  /** {@code owner}'s session {@code id} holding one message, stored in the database. */
+  private void storedFor(UUID owner, SessionId id, String messageId) {
+    StoreFixture theirs = storeWithoutJournal();
+    theirs.store.append(theirs.caller(owner), id, Append.of(List.of(theirs.message(messageId))));
+    theirs.drainAll();
+    theirs.store.close();
+  }
+
+  /** A delivery with this project's service key, for the writes of owners handed to it. */
+  private OperatorDelivery serviceKeyDelivery(StoreFixture f) {
+    PostgrestClient operatorClient = client().build();
+    open.add(operatorClient);
+    return new OperatorDelivery(
+        operatorClient.operator(ServiceKey.of(supabase.serviceKey())), f.store.guard());
+  }
+
+  private static PendingOp.Append appendOf(List<ChatMessage> messages) {
+    return new PendingOp.Append(messages, java.util.Optional.empty(), java.util.Optional.empty());
+  }
+
+  private static PendingOp.Context metadataOf(String key) {
+    return new PendingOp.Context(
+        ContextUpdate.none()
+            .withMetadata(
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                    .objectNode()
+                    .put(key, 1)));
+  }
+
+  private static String storedMetadata(SessionId id) {
+    return supabase
+        .queryAsOwner(
+            "select metadata::text from public.codebase_chat_sessions where session_id = ?",
+            id.value())
+        .get(0);
+  }
+
+  @Test
+  void wholeWritesForASessionIdAnotherUserHolds_areNeverWritten() {
+    UUID owner = supabase.newUser();
+    UUID other = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0009");
+    StoreFixture f = storeWithoutJournal();
+    storedFor(owner, id, "theirs");
+    supabase.clearRequests();
+
+    OperatorDelivery.Result result =
+        serviceKeyDelivery(f)
+            .deliver(id, other, List.of(appendOf(List.of(f.message("intruder"))), metadataOf("k")))
+            .join();
+
+    assertThat(result.outcome()).isEqualTo(OperatorDelivery.Outcome.OWNED_BY_ANOTHER_USER);
+    assertThat(result.reason()).contains(SetAsideWrite.OWNED_BY_ANOTHER_USER);
+    assertThat(storedIds(id)).containsExactly("theirs");
+    assertThat(storedMetadata(id)).isEqualTo("{}");
+    assertThat(supabase.requests(r -> r.isCallOf("store_chat_session_for"))).isEmpty();
+  }
+
+  @Test
+  void theSameWholeWritesDeliveredTwice_areStoredOnce_andTheSecondDeliveryWritesNothing() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0010");
+    StoreFixture f = storeWithoutJournal();
+    OperatorDelivery delivery = serviceKeyDelivery(f);
+    List<PendingOp> ops = List.of(appendOf(List.of(f.message("m1"))), metadataOf("k"));
+
+    OperatorDelivery.Result first = delivery.deliver(id, user, ops).join();
+    supabase.clearRequests();
+    OperatorDelivery.Result again = delivery.deliver(id, user, ops).join();
+
+    assertThat(first.outcome()).isEqualTo(OperatorDelivery.Outcome.DELIVERED);
+    assertThat(first.freshMessages()).isEqualTo(1);
+    assertThat(again.outcome()).isEqualTo(OperatorDelivery.Outcome.DELIVERED);
+    assertThat(again.freshMessages()).isZero();
+    assertThat(supabase.requests(r -> r.isCallOf("store_chat_session_for"))).isEmpty();
+    assertThat(storedIds(id)).containsExactly("m1");
+    assertThat(storedMetadata(id)).isEqualTo("{\"k\": 1}");
+  }
+
+  @Test
+  void aSessionCreatedAndDeletedBeforeReachingTheDatabase_isDeliveredWithoutAWrite() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0011");
+    StoreFixture f = storeWithoutJournal();
+    supabase.clearRequests();
+
+    OperatorDelivery.Result result =
+        serviceKeyDelivery(f)
+            .deliver(id, user, List.of(appendOf(List.of(f.message("m1"))), new PendingOp.Delete()))
+            .join();
+
+    assertThat(result.outcome()).isEqualTo(OperatorDelivery.Outcome.DELIVERED);
+    assertThat(result.freshMessages()).isZero();
+    assertThat(supabase.requests(r -> r.isCallOf("store_chat_session_for"))).isEmpty();
+    assertThat(storedIds(id)).isEmpty();
+  }
+
+  @Test
+  void appendsOfMoreMessagesThanOneRequestCarries_areWrittenWholeInOneCall() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0012");
+    StoreFixture f = storeWithoutJournal();
+    List<ChatMessage> first = new ArrayList<>();
+    List<ChatMessage> second = new ArrayList<>();
+    for (int i = 0; i < PendingOp.MAX_MESSAGES_PER_REQUEST; i++) {
+      first.add(f.message("a" + i));
+    }
+    second.add(f.message("b0"));
+    supabase.clearRequests();
+
+    OperatorDelivery.Result result =
+        serviceKeyDelivery(f).deliver(id, user, List.of(appendOf(first), appendOf(second))).join();
+
+    assertThat(result.outcome()).isEqualTo(OperatorDelivery.Outcome.DELIVERED);
+    assertThat(result.freshMessages()).isEqualTo(PendingOp.MAX_MESSAGES_PER_REQUEST + 1);
+    assertThat(supabase.requests(r -> r.isCallOf("store_chat_session_for"))).hasSize(1);
+    assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages_for"))).isEmpty();
+    assertThat(storedIds(id)).hasSize(PendingOp.MAX_MESSAGES_PER_REQUEST + 1).endsWith("b0");
+  }
+
   @Test
   void backlogForASessionIdAnotherUserHolds_isSetAside_andTheirSessionUntouched() {
     UUID owner = supabase.newUser();
     UUID other = supabase.newUser();
     SessionId id = StoreFixture.sessionId("oper0002");
-    StoreFixture theirs = storeWithoutJournal();
-    theirs.store.append(theirs.caller(owner), id, Append.of(List.of(theirs.message("theirs"))));
-    theirs.drainAll();
-    theirs.store.close();
+    storedFor(owner, id, "theirs");
     backlogOf(other, id, "intruder"); // accepted while the database could not say whose id it is
 
     StoreFixture restarted = restartedWithTheServiceKey();
