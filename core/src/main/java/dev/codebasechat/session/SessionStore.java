@@ -711,8 +711,9 @@ public final class SessionStore implements AutoCloseable {
     /**
      * Retention of the journal's local copies of confirmed sessions: copies not refreshed for
      * {@code maxAge} go, then the least recently refreshed until they take at most {@code
-     * maxBytes}; copies of sessions with pending writes always stay. Defaults: 7 days, 256 MiB.
-     * Needs a {@link #journal}.
+     * maxBytes}; copies of sessions with pending writes always stay. Pruned when the store is built
+     * and as copies are kept, at most every 10 minutes of the store's clock. Defaults: 7 days, 256
+     * MiB. Needs a {@link #journal}.
      */
     public Builder localCopyRetention(Duration maxAge, long maxBytes) {
       refuseIfEmbedded("localCopyRetention", "only a journal keeps local copies");

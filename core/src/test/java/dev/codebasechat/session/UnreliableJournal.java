@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
  * A real journal on a disk that can misbehave: once {@link #hold()} is called a record of one
  * session waits until {@link #release()}, as on a slow disk (the record's caller holds that
  * session's lock meanwhile); once {@link #failReleases()} or {@link #failLocalCopyDrops()} is
- * called, releasing confirmed writes or dropping local copies fails with an I/O error, as on a disk
- * that fails after it acknowledged.
+ * called (or another of its {@code fail…} methods), releasing confirmed writes or dropping local
+ * copies fails with an I/O error, as on a disk that fails after it acknowledged.
  */
 final class UnreliableJournal implements Journal {
   private static final Path DISK = Path.of("unreliable-disk", "journal.db");
@@ -36,6 +36,7 @@ final class UnreliableJournal implements Journal {
   private volatile boolean localCopyDropsFail;
   private volatile boolean setAsidesFail;
   private volatile boolean localCopyWritesFail;
+  private volatile boolean prunesFail;
 
   /**
    * A journal on {@code disk} whose {@link #hold()} holds the records of session {@code heldKey}.
@@ -73,6 +74,11 @@ final class UnreliableJournal implements Journal {
   /** From now on, keeping a local copy ({@link #putSnapshot}) fails. */
   void failLocalCopyWrites() {
     localCopyWritesFail = true;
+  }
+
+  /** From now on, dropping local copies past their retention ({@link #pruneSnapshots}) fails. */
+  void failPrunes() {
+    prunesFail = true;
   }
 
   /** From now on, recording a set-aside write fails. */
@@ -162,6 +168,7 @@ final class UnreliableJournal implements Journal {
 
   @Override
   public int pruneSnapshots(Duration olderThan, long maxTotalBytes) {
+    failIf(prunesFail, "prune local copies");
     return disk.pruneSnapshots(olderThan, maxTotalBytes);
   }
 

@@ -43,7 +43,8 @@ public abstract class JournalBridge {
 
   /**
    * The bridge over {@code journal}, keeping local copies refreshed within {@code copyMaxAge} and
-   * at most {@code copyMaxBytes} in all (pruned at most every 10 minutes of {@code clock}).
+   * at most {@code copyMaxBytes} in all (pruned when the store starts, and as copies are kept at
+   * most every 10 minutes of {@code clock}).
    */
   public static JournalBridge over(
       Journal journal, Clock clock, Duration copyMaxAge, long copyMaxBytes) {
@@ -61,6 +62,12 @@ public abstract class JournalBridge {
    * copy instead (best effort, never throws): a copy is the last confirmed state or nothing.
    */
   public abstract void keepLocalCopy(ChatSession session);
+
+  /**
+   * Drops the local copies past their retention (best effort, never throws: a copy kept longer is
+   * still the last confirmed state). Copies of sessions with pending writes stay.
+   */
+  public abstract void pruneLocalCopies();
 
   /**
    * Drops the local copy of {@code id}: the session was deleted, or a confirmed write outdated it.
@@ -115,6 +122,9 @@ public abstract class JournalBridge {
 
     @Override
     public void keepLocalCopy(ChatSession session) {}
+
+    @Override
+    public void pruneLocalCopies() {}
 
     @Override
     public void dropLocalCopy(SessionId id) {}
@@ -181,7 +191,6 @@ public abstract class JournalBridge {
             session.owner(),
             session.version(),
             SessionCodec.sessionToRow(session));
-        pruneNowAndThen();
       } catch (JournalException e) {
         // The copy held may lack what this one has: a read after a restart must not answer it.
         try {
@@ -197,7 +206,9 @@ public abstract class JournalBridge {
               session.id(),
               e.getMessage());
         }
+        return;
       }
+      pruneNowAndThen();
     }
 
     @Override
@@ -270,10 +281,19 @@ public abstract class JournalBridge {
         return;
       }
       if (lastPrune.compareAndSet(last, now)) {
+        pruneLocalCopies();
+      }
+    }
+
+    @Override
+    public void pruneLocalCopies() {
+      try {
         int pruned = journal.pruneSnapshots(copyMaxAge, copyMaxBytes);
         if (pruned > 0) {
           log.info("dropped {} local copies of sessions past their retention", pruned);
         }
+      } catch (JournalException e) {
+        log.warn("could not drop the local copies past their retention: {}", e.getMessage());
       }
     }
   }

@@ -43,6 +43,7 @@ public final class StoreParts {
   public final WriteProgress progress;
   public final WritePacer<SessionId> pacer;
   public final WritePath writePath;
+  private final JournalBridge journal;
 
   /**
    * Wires the parts {@code settings} describe; {@code history} is the store's own read (a write
@@ -64,6 +65,7 @@ public final class StoreParts {
                     .build());
     SessionBackend backend = settings.backend();
     JournalBridge journal = journalOf(settings);
+    this.journal = journal;
     this.guard = RemoteGuard.create(settings.resilience(), clock, scheduler);
     SessionLocks locks = new SessionLocks();
     this.cache =
@@ -138,9 +140,11 @@ public final class StoreParts {
   /**
    * Rebuilds the pending writes the journal holds (acknowledged before a crash or restart) and
    * schedules them; each owner's writes go once that owner presents a token, or with the service
-   * key when one was given.
+   * key when one was given. Local copies past their retention go first: a gateway idle for days
+   * keeps none longer than it promised.
    */
   public void replayJournal() {
+    journal.pruneLocalCopies();
     int replayed =
         outboxes.replay(
             restored -> {
