@@ -41,14 +41,23 @@ final class StoreFailures {
           unavailable.retryAfter().orElse(Duration.ofSeconds(1)));
     }
     if (e instanceof SessionAccessException access) {
-      if (access.reason() == SessionAccessException.Reason.UNAUTHENTICATED) {
-        return ApiError.unauthorized(
-            "invalid_token",
-            "the database refused the access token",
-            "Bearer error=\"invalid_token\", error_description=\"token refused by the database\"");
-      }
-      return ApiError.of(
-          403, "forbidden", "the database does not allow this operation for this caller");
+      return switch (access.reason()) {
+        case UNAUTHENTICATED ->
+            ApiError.unauthorized(
+                "invalid_token",
+                "the database refused the access token",
+                "Bearer error=\"invalid_token\", error_description=\"token refused by the database\"");
+        case USER_GONE ->
+            ApiError.unauthorized(
+                "invalid_token",
+                "the user of this access token no longer exists in the project (deleted after the"
+                    + " token was issued); nothing was saved",
+                "Bearer error=\"invalid_token\", error_description=\"the token's user no longer"
+                    + " exists\"");
+        case FORBIDDEN ->
+            ApiError.of(
+                403, "forbidden", "the database does not allow this operation for this caller");
+      };
     }
     if (e instanceof SessionStorageException) {
       return ApiError.unavailable(

@@ -324,6 +324,16 @@ class SupabaseGatewayTest {
                 409,
                 "conflict"),
             new Refusal(
+                409,
+                "{\"code\":\"23503\",\"details\":null,\"hint\":null,\"message\":\"insert or update on table \\\"codebase_chat_messages\\\" violates foreign key constraint \\\"codebase_chat_messages_session_row_id_fkey\\\"\"}",
+                409,
+                "conflict"),
+            new Refusal(
+                409,
+                "{\"code\":\"23503\",\"details\":null,\"hint\":null,\"message\":\"insert or update on table \\\"codebase_chat_sessions\\\" violates foreign key constraint \\\"codebase_chat_sessions_user_id_fkey\\\"\"}",
+                401,
+                "invalid_token"),
+            new Refusal(
                 403,
                 "{\"code\":\"42501\",\"details\":null,\"hint\":null,\"message\":\"permission denied for table codebase_chat_sessions\"}",
                 403,

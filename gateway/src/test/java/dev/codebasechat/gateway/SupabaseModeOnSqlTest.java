@@ -177,6 +177,34 @@ class SupabaseModeOnSqlTest {
     assertThat(historyDownloads()).isEmpty();
   }
 
+  @Test
+  void aTokenWhoseUserWasDeleted_is401SayingSo_notAConflictOfTheSession() throws Exception {
+    GatewayClient client = start();
+    java.util.UUID user = supabase.newUser();
+    String token = supabase.tokenFor(user);
+    supabase.database().executeAsOwner("delete from auth.users where id = ?", user);
+    String id = "chat-1737201600000-usergone";
+
+    Answer refused =
+        client.post(
+            "/api/codebase/chat", token, "{\"sessionId\":\"" + id + "\",\"message\":\"q\"}");
+
+    assertThat(refused.status()).isEqualTo(401);
+    assertThat(refused.json())
+        .isEqualTo(
+            json(
+                "{\"error\":\"the user of this access token no longer exists in the project"
+                    + " (deleted after the token was issued); nothing was saved\","
+                    + "\"code\":\"invalid_token\"}"));
+    assertThat(refused.header("WWW-Authenticate"))
+        .hasValueSatisfying(
+            challenge ->
+                assertThat(challenge)
+                    .contains("error=\"invalid_token\"")
+                    .contains("no longer exists"));
+    assertThat(stored(id)).isEqualTo(-1);
+  }
+
   // ------------------------------------------------------------------ bytes
 
   @Test

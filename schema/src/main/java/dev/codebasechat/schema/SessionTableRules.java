@@ -57,6 +57,12 @@ public final class SessionTableRules {
   /** The CHECK constraint a history of more than {@link #MAX_HISTORY_BYTES} breaks. */
   public static final String HISTORY_MAX_BYTES = "codebase_chat_sessions_history_max_bytes";
 
+  /**
+   * The foreign key from a session's {@code user_id} to {@code auth.users}: a user deleted after
+   * their token was issued can own no session, and a write creating one breaks it (23503).
+   */
+  public static final String OWNER_FOREIGN_KEY = "codebase_chat_sessions_user_id_fkey";
+
   /** The constraints a full session breaks: no more messages until its history is cleared. */
   public static final Set<String> HISTORY_LIMITS = Set.of(HISTORY_MAX_MESSAGES, HISTORY_MAX_BYTES);
 

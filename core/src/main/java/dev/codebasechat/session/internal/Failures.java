@@ -33,8 +33,9 @@ public final class Failures {
   /**
    * {@code failure} (possibly wrapped) of a request about {@code what}, as the store reports it: a
    * {@link SessionException} the store raised stays as it is; unavailability is {@link
-   * SessionUnavailableException}; 401/403 are {@link SessionAccessException}; other refusals {@link
-   * SessionRejectedException}; anything else unchecked is passed on.
+   * SessionUnavailableException}; 401/403, and a token whose user was deleted, are {@link
+   * SessionAccessException}; other refusals {@link SessionRejectedException}; anything else
+   * unchecked is passed on.
    */
   public static RuntimeException translate(Throwable failure, String what) {
     Throwable cause = FutureResults.unwrap(failure);
@@ -128,7 +129,11 @@ public final class Failures {
               SessionAccessException.Reason.UNAUTHENTICATED, http.status(), http);
       case FORBIDDEN ->
           new SessionAccessException(SessionAccessException.Reason.FORBIDDEN, http.status(), http);
-      case CONFLICT -> rejected(SessionRejectedException.Reason.CONFLICT, http, what);
+      case CONFLICT ->
+          isOwnerGone(http)
+              ? new SessionAccessException(
+                  SessionAccessException.Reason.USER_GONE, http.status(), http)
+              : rejected(SessionRejectedException.Reason.CONFLICT, http, what);
       case CLIENT, NOT_FOUND ->
           rejected(
               isSessionFull(http)
@@ -138,6 +143,14 @@ public final class Failures {
               what);
       default -> rejected(SessionRejectedException.Reason.DATABASE_ERROR, http, what);
     };
+  }
+
+  /** The owner's foreign key (23503 naming it): the token's user was deleted. */
+  private static boolean isOwnerGone(PostgrestHttpException http) {
+    return http.code().filter("23503"::equals).isPresent()
+        && http.postgrestMessage()
+            .filter(message -> message.contains(SessionTableRules.OWNER_FOREIGN_KEY))
+            .isPresent();
   }
 
   /** A history CHECK of the table (23514 naming it): the session holds all it may. */
