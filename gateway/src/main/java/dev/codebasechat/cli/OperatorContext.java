@@ -137,6 +137,26 @@ final class OperatorContext {
     };
   }
 
+  /**
+   * Why the file system refused, in a person's words: Java's own exceptions often carry only the
+   * path ({@code NoSuchFileException: /data}).
+   */
+  static String ioReason(java.io.IOException e) {
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof java.nio.file.FileAlreadyExistsException) {
+      return "a file that is not a directory is in the way";
+    }
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "no such file or directory, or the file system does not allow it there";
+    }
+    if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+      return fs.getReason().toLowerCase(java.util.Locale.ROOT);
+    }
+    return String.valueOf(e.getMessage());
+  }
+
   /** What the data directory's file {@code path} is, by its name. */
   static String fileKind(Path path) {
     String name = String.valueOf(path.getFileName());

@@ -63,6 +63,15 @@ public final class ServeCommand implements Callable<Integer> {
                       + ": give each gateway a data directory of its own"));
       err.flush();
       return EXIT_START_FAILED;
+    } catch (java.io.UncheckedIOException e) {
+      // The data directory or the secret in it: the message names the path, the cause says why.
+      err.println(
+          "chat-gateway: could not start: "
+              + e.getMessage()
+              + ": "
+              + OperatorContext.ioReason(java.util.Objects.requireNonNull(e.getCause())));
+      err.flush();
+      return EXIT_START_FAILED;
     } catch (RuntimeException e) {
       err.println("chat-gateway: could not start: " + e.getMessage());
       err.flush();

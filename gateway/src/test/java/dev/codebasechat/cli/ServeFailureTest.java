@@ -88,7 +88,58 @@ class ServeFailureTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aDataDirectoryUnderAFile_isRefusedSayingWhy(Mode mode) throws IOException {
+    Path file = Files.writeString(dataDir.resolve("a-file"), "x");
+    Path under = file.resolve("data");
+
+    Cli.Result result = serve(mode, under);
+
+    assertThat(result.exitCode()).as(result.err()).isEqualTo(1);
+    assertThat(result.err().strip())
+        .isEqualTo(
+            "chat-gateway: could not start: cannot create the data directory "
+                + under
+                + ": not a directory");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aDataDirectoryThatIsAFile_isRefusedSayingAFileIsInTheWay(Mode mode) throws IOException {
+    Path file = Files.writeString(dataDir.resolve("a-file"), "x");
+
+    Cli.Result result = serve(mode, file);
+
+    assertThat(result.exitCode()).as(result.err()).isEqualTo(1);
+    assertThat(result.err().strip())
+        .isEqualTo(
+            "chat-gateway: could not start: cannot create the data directory "
+                + file
+                + ": a file that is not a directory is in the way");
+    assertThat(Files.readString(file)).isEqualTo("x");
+  }
+
+  @org.junit.jupiter.api.Test
+  void aJwtSecretThatCannotBeRead_isRefusedSayingWhy() throws IOException {
+    Path secret = Files.createDirectory(dataDir.resolve("jwt-secret"));
+
+    Cli.Result result = serve(Mode.EMBEDDED);
+
+    assertThat(result.exitCode()).as(result.err()).isEqualTo(1);
+    assertThat(result.err().strip())
+        .startsWith(
+            "chat-gateway: could not start: cannot read or create the JWT secret file "
+                + secret
+                + ": ")
+        .doesNotContain("Exception");
+  }
+
   private Cli.Result serve(Mode mode) {
+    return serve(mode, dataDir);
+  }
+
+  private Cli.Result serve(Mode mode, Path dataDir) {
     Map<String, String> environment = new HashMap<>(Map.of("DATA_DIR", dataDir.toString()));
     if (mode == Mode.SUPABASE) {
       environment.put("SUPABASE_URL", "http://127.0.0.1:9");
