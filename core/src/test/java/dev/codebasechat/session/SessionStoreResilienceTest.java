@@ -383,6 +383,34 @@ class SessionStoreResilienceTest {
   }
 
   @Test
+  void sessionsCreatedDuringAnOutage_andEvicted_areReadByTheirOwnerFromWhatIsPending() {
+    StoreFixture tiny =
+        new StoreFixture(
+            fake,
+            CLOCK,
+            builder -> builder.cacheMaximumWeightBytes(4_000).closeTimeout(Duration.ofMillis(100)));
+    fixtures.add(tiny);
+    Caller owner = tiny.caller(ALICE);
+    fake.goDown(Outage.DATABASE_UNAVAILABLE);
+    List<SessionId> created = new ArrayList<>();
+    for (int s = 0; s < 30; s++) {
+      SessionId id = tiny.store.create(owner);
+      tiny.store.append(owner, id, Append.of(tiny.messages("m", 5)));
+      created.add(id);
+    }
+    assertThat(tiny.store.cachedSessions()).isLessThan(30);
+
+    for (SessionId id : created) {
+      SessionRead read = tiny.resolve(tiny.store.historyAsync(owner, id));
+
+      assertThat(read.source()).isEqualTo(ReadSource.LOCAL);
+      assertThat(ids(read)).containsExactly("m-0", "m-1", "m-2", "m-3", "m-4");
+    }
+    assertThat(tiny.failureOf(tiny.store.historyAsync(tiny.caller(BOB), created.get(0))))
+        .isInstanceOf(SessionUnavailableException.class);
+  }
+
+  @Test
   void twoStores_interleavingAppendsToOneSession_endWithTheDatabasesHistory() {
     StoreFixture other = fixture(Duration.ofSeconds(5));
     SessionId id = sessionId("shared01");
