@@ -357,14 +357,20 @@ class SessionStoreResilienceTest {
     assertThat(storedIds(id)).containsExactly("s1", "after");
   }
 
-  @Test
-  void evictionUnderPressure_neverDropsUnconfirmedMessages() {
+  /** A store whose cache holds only a few sessions: the others are evicted. */
+  private StoreFixture withACacheOfAFewSessions() {
     StoreFixture tiny =
         new StoreFixture(
             fake,
             CLOCK,
             builder -> builder.cacheMaximumWeightBytes(4_000).closeTimeout(Duration.ofMillis(100)));
     fixtures.add(tiny);
+    return tiny;
+  }
+
+  @Test
+  void evictionUnderPressure_neverDropsUnconfirmedMessages() {
+    StoreFixture tiny = withACacheOfAFewSessions();
     fake.goDown(Outage.DATABASE_UNAVAILABLE);
     for (int s = 0; s < 30; s++) {
       SessionId id = sessionId("evict" + String.format("%03d", s));
@@ -384,12 +390,7 @@ class SessionStoreResilienceTest {
 
   @Test
   void sessionsCreatedDuringAnOutage_andEvicted_areReadByTheirOwnerFromWhatIsPending() {
-    StoreFixture tiny =
-        new StoreFixture(
-            fake,
-            CLOCK,
-            builder -> builder.cacheMaximumWeightBytes(4_000).closeTimeout(Duration.ofMillis(100)));
-    fixtures.add(tiny);
+    StoreFixture tiny = withACacheOfAFewSessions();
     Caller owner = tiny.caller(ALICE);
     fake.goDown(Outage.DATABASE_UNAVAILABLE);
     List<SessionId> created = new ArrayList<>();
