@@ -287,6 +287,7 @@ public abstract class JournalBridge {
 
     @Override
     public void pruneLocalCopies() {
+      lastPrune.set(clock.instant()); // the next keep need not prune again within the interval
       try {
         int pruned = journal.pruneSnapshots(copyMaxAge, copyMaxBytes);
         if (pruned > 0) {
