@@ -54,17 +54,16 @@ class ServeFailureTest {
 
     Cli.Result result = serve(mode);
 
-    assertThat(result.exitCode()).as(result.err()).isEqualTo(1);
-    assertThat(result.err().strip())
-        .isEqualTo(
-            "chat-gateway: could not start: the "
-                + mode.kind
-                + " "
-                + file
-                + " cannot be read: it is corrupt or not a "
-                + mode.kind
-                + " ([SQLITE_NOTADB] File opened that is not a database file (file is not a"
-                + " database)); it was left as it was");
+    assertRefusedToStart(
+        result,
+        "the "
+            + mode.kind
+            + " "
+            + file
+            + " cannot be read: it is corrupt or not a "
+            + mode.kind
+            + " ([SQLITE_NOTADB] File opened that is not a database file (file is not a"
+            + " database)); it was left as it was");
     assertThat(Files.readString(file)).isEqualTo(text);
   }
 
@@ -75,16 +74,15 @@ class ServeFailureTest {
     try (AutoCloseable held = mode.open(file)) {
       Cli.Result result = serve(mode);
 
-      assertThat(result.exitCode()).as(result.err()).isEqualTo(1);
-      assertThat(result.err().strip())
-          .isEqualTo(
-              "chat-gateway: could not start: the "
-                  + mode.kind
-                  + " "
-                  + file
-                  + " is in use by another process, probably a gateway already running on DATA_DIR "
-                  + dataDir
-                  + ": give each gateway a data directory of its own");
+      assertRefusedToStart(
+          result,
+          "the "
+              + mode.kind
+              + " "
+              + file
+              + " is in use by another process, probably a gateway already running on DATA_DIR "
+              + dataDir
+              + ": give each gateway a data directory of its own");
     }
   }
 
@@ -96,12 +94,7 @@ class ServeFailureTest {
 
     Cli.Result result = serve(mode, under);
 
-    assertThat(result.exitCode()).as(result.err()).isEqualTo(1);
-    assertThat(result.err().strip())
-        .isEqualTo(
-            "chat-gateway: could not start: cannot create the data directory "
-                + under
-                + ": not a directory");
+    assertRefusedToStart(result, "cannot create the data directory " + under + ": not a directory");
   }
 
   @ParameterizedTest
@@ -111,12 +104,11 @@ class ServeFailureTest {
 
     Cli.Result result = serve(mode, file);
 
-    assertThat(result.exitCode()).as(result.err()).isEqualTo(1);
-    assertThat(result.err().strip())
-        .isEqualTo(
-            "chat-gateway: could not start: cannot create the data directory "
-                + file
-                + ": a file that is not a directory is in the way");
+    assertRefusedToStart(
+        result,
+        "cannot create the data directory "
+            + file
+            + ": a file that is not a directory is in the way");
     assertThat(Files.readString(file)).isEqualTo("x");
   }
 
@@ -133,6 +125,12 @@ class ServeFailureTest {
                 + secret
                 + ": ")
         .doesNotContain("Exception");
+  }
+
+  /** {@code result} is a start refused with exit status 1 and the one line {@code problem}. */
+  private static void assertRefusedToStart(Cli.Result result, String problem) {
+    assertThat(result.exitCode()).as(result.err()).isEqualTo(1);
+    assertThat(result.err().strip()).isEqualTo("chat-gateway: could not start: " + problem);
   }
 
   private Cli.Result serve(Mode mode) {
