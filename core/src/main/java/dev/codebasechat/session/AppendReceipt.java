@@ -5,7 +5,10 @@ package dev.codebasechat.session;
  *
  * @param sessionId the session appended to
  * @param accepted messages newly recorded
- * @param duplicates messages skipped because the session already holds their ids
+ * @param duplicates messages skipped because the session already holds their ids or an earlier
+ *     message of the same append carries them (so {@code accepted + duplicates} is what was sent,
+ *     except that the duplicates of a session this process does not hold are skipped by the
+ *     database and counted as accepted)
  * @param messageCount messages in the session as this process now sees it
  * @param pendingWrites writes of the session not yet confirmed by the database
  */

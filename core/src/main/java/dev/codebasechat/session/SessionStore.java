@@ -282,7 +282,8 @@ public final class SessionStore implements AutoCloseable {
   /**
    * Appends {@code append}'s messages to the caller's session, creating it on first use, and moves
    * its context when the append says so. Acknowledged once recorded; messages whose ids the session
-   * already holds are skipped (a retry is harmless); messages without a time are stamped with the
+   * already holds are skipped (a retry is harmless), and so is a message whose id an earlier one of
+   * the same append carries (the first is kept); messages without a time are stamped with the
    * store's clock.
    *
    * @throws IllegalArgumentException if {@code append} carries no message, or more than the
@@ -299,7 +300,22 @@ public final class SessionStore implements AutoCloseable {
     if (parts.ownership.knownToBeAnothers(caller, id)) {
       return CompletableFuture.failedFuture(new SessionNotFoundException(id));
     }
-    return parts.writePath.append(caller, id, write);
+    // A message repeating an id of an earlier one of the same append is skipped here: the receipt
+    // counts it among the duplicates, so that accepted + duplicates is what the caller sent.
+    int repeated = append.messages().size() - write.messages().size();
+    return parts
+        .writePath
+        .append(caller, id, write)
+        .thenApply(
+            receipt ->
+                repeated == 0
+                    ? receipt
+                    : new AppendReceipt(
+                        receipt.sessionId(),
+                        receipt.accepted(),
+                        receipt.duplicates() + repeated,
+                        receipt.messageCount(),
+                        receipt.pendingWrites()));
   }
 
   /**

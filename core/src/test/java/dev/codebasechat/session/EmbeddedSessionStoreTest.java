@@ -145,6 +145,20 @@ class EmbeddedSessionStoreTest {
   }
 
   @Test
+  void append_repeatingAnIdWithinOneAppend_countsTheRepeatAsADuplicate() {
+    open();
+    SessionId id = SessionId.of("chat-1-repeat");
+
+    AppendReceipt receipt =
+        store.append(
+            caller(ALICE), id, Append.of(List.of(message("m1"), message("m2"), message("m1"))));
+
+    assertThat(receipt.accepted()).isEqualTo(2);
+    assertThat(receipt.duplicates()).isEqualTo(1);
+    assertThat(ids(store.history(caller(ALICE), id))).containsExactly("m1", "m2");
+  }
+
+  @Test
   void append_sameIdTwice_isStoredOnce() {
     open();
     SessionId id = SessionId.of("chat-1-dedupe");

@@ -15,6 +15,7 @@ import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -380,6 +381,25 @@ class SessionStoreTest {
 
     assertThat(again.duplicates()).isEqualTo(1); // the first append created the session: it is held
     assertThat(storedIds(id)).containsExactly("m1", "m2");
+  }
+
+  @Test
+  void append_repeatingAnIdWithinOneAppend_keepsTheFirstAndCountsTheRepeatAsADuplicate() {
+    SessionId id = sessionId("dedupe03");
+    ChatMessage first = f.message("m1");
+    ChatMessage repeat =
+        new ChatMessage(
+            MessageId.of("m1"), Role.USER, "another text", CLOCK.instant(), Optional.empty());
+
+    AppendReceipt receipt = store.append(alice, id, Append.of(List.of(first, repeat)));
+    f.drainAll();
+
+    assertThat(receipt.accepted()).isEqualTo(1);
+    assertThat(receipt.duplicates()).isEqualTo(1);
+    assertThat(receipt.messageCount()).isEqualTo(1);
+    assertThat(fake.session(id.value()).orElseThrow().conversationHistory())
+        .extracting(m -> m.path("content").asText())
+        .containsExactly(first.content());
   }
 
   @Test

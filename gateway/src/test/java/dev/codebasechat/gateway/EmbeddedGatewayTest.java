@@ -247,6 +247,29 @@ class EmbeddedGatewayTest {
   }
 
   @Test
+  void append_repeatingAnIdWithinOneRequest_keepsTheFirstAndCountsTheRepeatAsADuplicate() {
+    gateway = start(dataDir);
+    String alice = token(dataDir, ALICE);
+    String id =
+        client().post("/v1/sessions", alice, "{\"repo\":\"acme/app\"}").json().path("id").asText();
+
+    Answer appended =
+        client()
+            .post(
+                "/v1/sessions/" + id + "/messages",
+                alice,
+                """
+                {"messages":[{"id":"m1","role":"user","content":"first"},
+                             {"id":"m1","role":"user","content":"second"}]}""");
+
+    assertThat(appended.json().path("accepted").asInt()).isEqualTo(1);
+    assertThat(appended.json().path("duplicates").asInt()).isEqualTo(1);
+    assertThat(client().get("/v1/sessions/" + id, alice).json().path("messages"))
+        .extracting(m -> m.path("content").asText())
+        .containsExactly("first");
+  }
+
+  @Test
   void compatPost_missingSessionIdOrMessage_is400WithTheOriginalErrorField() {
     gateway = start(dataDir);
     String alice = token(dataDir, ALICE);
