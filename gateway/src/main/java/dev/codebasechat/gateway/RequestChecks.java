@@ -86,27 +86,36 @@ final class RequestChecks {
 
   static void checkContentType(HttpServerExchange exchange) {
     String type = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
-    if (type == null || !isJson(type)) {
-      throw ApiError.of(
-          415,
-          "unsupported_media_type",
-          "the request body must be JSON sent as Content-Type: application/json");
+    if (type == null) {
+      throw unsupportedMediaType("but the request has no Content-Type");
+    }
+    String[] parts = type.split(";");
+    String mediaType = parts[0].trim();
+    if (!mediaType.toLowerCase(Locale.ROOT).equals("application/json")) {
+      throw unsupportedMediaType("but was " + shown(mediaType));
+    }
+    for (int i = 1; i < parts.length; i++) {
+      String parameter = parts[i].trim();
+      String lower = parameter.toLowerCase(Locale.ROOT);
+      if (lower.startsWith("charset=")
+          && !lower.equals("charset=utf-8")
+          && !lower.equals("charset=\"utf-8\"")) {
+        throw unsupportedMediaType(
+            "in UTF-8, but the charset was " + shown(parameter.substring("charset=".length())));
+      }
     }
   }
 
-  private static boolean isJson(String contentType) {
-    String[] parts = contentType.split(";");
-    if (!parts[0].trim().toLowerCase(Locale.ROOT).equals("application/json")) {
-      return false;
-    }
-    for (int i = 1; i < parts.length; i++) {
-      String parameter = parts[i].trim().toLowerCase(Locale.ROOT);
-      if (parameter.startsWith("charset=")
-          && !parameter.equals("charset=utf-8")
-          && !parameter.equals("charset=\"utf-8\"")) {
-        return false;
-      }
-    }
-    return true;
+  private static ApiError unsupportedMediaType(String what) {
+    return ApiError.of(
+        415,
+        "unsupported_media_type",
+        "the request body must be JSON sent as Content-Type: application/json " + what);
+  }
+
+  /** A header value as a refusal quotes it: control characters never get this far; long cut. */
+  private static String shown(String value) {
+    int limit = 64;
+    return "\"" + (value.length() <= limit ? value : value.substring(0, limit) + "…") + "\"";
   }
 }

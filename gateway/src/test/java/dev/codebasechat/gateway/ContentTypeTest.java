@@ -1,0 +1,101 @@
+package dev.codebasechat.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.codebasechat.gateway.GatewayClient.Answer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A body is JSON in UTF-8 sent as {@code Content-Type: application/json}; anything else is 415
+ * {@code unsupported_media_type} with an error that says what the request sent instead, and creates
+ * nothing.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ContentTypeTest {
+  @TempDir Path dataDir;
+
+  private Gateway gateway;
+  private GatewayClient client;
+  private String token;
+
+  @BeforeEach
+  void start() {
+    gateway = EmbeddedGatewayTest.start(dataDir);
+    client = new GatewayClient(gateway.port());
+    token = EmbeddedGatewayTest.token(dataDir, EmbeddedGatewayTest.ALICE);
+  }
+
+  @AfterEach
+  void stop() {
+    gateway.close();
+  }
+
+  private Answer createWith(Optional<String> contentType) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Authorization", "Bearer " + token);
+    contentType.ifPresent(type -> headers.put("Content-Type", type));
+    return client.exchange(
+        "POST",
+        "/v1/sessions",
+        headers,
+        Optional.of("{\"repo\":\"acme/app\"}".getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private void assertRefused(Answer answer, String error) {
+    assertThat(answer.status()).isEqualTo(415);
+    assertThat(answer.json().path("code").asText()).isEqualTo("unsupported_media_type");
+    assertThat(answer.json().path("error").asText()).isEqualTo(error);
+    assertThat(client.get("/v1/sessions", token).json().path("total").asInt()).isZero();
+  }
+
+  @Test
+  void noContentType_is415SayingTheRequestHasNone() {
+    assertRefused(
+        createWith(Optional.empty()),
+        "the request body must be JSON sent as Content-Type: application/json"
+            + " but the request has no Content-Type");
+  }
+
+  @Test
+  void anotherMediaType_is415NamingIt() {
+    assertRefused(
+        createWith(Optional.of("text/plain; charset=utf-8")),
+        "the request body must be JSON sent as Content-Type: application/json"
+            + " but was \"text/plain\"");
+  }
+
+  @Test
+  void anotherCharset_is415NamingIt() {
+    assertRefused(
+        createWith(Optional.of("application/json; charset=UTF-16")),
+        "the request body must be JSON sent as Content-Type: application/json"
+            + " in UTF-8, but the charset was \"UTF-16\"");
+  }
+
+  @Test
+  void aLongMediaType_isQuotedCut() {
+    String type = "application/" + "x".repeat(200);
+
+    assertRefused(
+        createWith(Optional.of(type)),
+        "the request body must be JSON sent as Content-Type: application/json but was \""
+            + type.substring(0, 64)
+            + "…\"");
+  }
+
+  @Test
+  void jsonWithTheUtf8CharsetInAnyCase_isAccepted() {
+    assertThat(createWith(Optional.of("Application/JSON; Charset=\"utf-8\"")).status())
+        .isEqualTo(201);
+  }
+}
