@@ -4,6 +4,7 @@ import dev.codebasechat.session.SessionId;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
@@ -59,6 +60,40 @@ final class Converters {
         return SessionId.of(value);
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * A user id as Supabase writes it: a UUID in its canonical 8-4-4-4-12 hexadecimal form ({@link
+   * UUID#fromString} alone would also take forms such as {@code 1-2-3-4-5}).
+   */
+  static final class UserIdConverter implements ITypeConverter<UUID> {
+    private static final Pattern CANONICAL =
+        Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+    @Override
+    public UUID convert(String value) {
+      if (!CANONICAL.matcher(value).matches()) {
+        throw new TypeConversionException(
+            "'"
+                + value
+                + "' is not a user id: give the user's UUID, such as"
+                + " 6f1c2a4e-8d3b-4c5a-9e7f-0a1b2c3d4e5f");
+      }
+      return UUID.fromString(value);
+    }
+  }
+
+  /** A whole number; the command checks its range. */
+  static final class WholeNumberConverter implements ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      try {
+        return Integer.valueOf(value.strip());
+      } catch (NumberFormatException e) {
+        throw new TypeConversionException("'" + value + "' is not a whole number");
       }
     }
   }

@@ -1,6 +1,7 @@
 package dev.codebasechat.cli;
 
 import dev.codebasechat.SystemTime;
+import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.Map;
 import picocli.CommandLine;
@@ -64,6 +65,7 @@ public final class Main implements Runnable {
         new CommandLine(new Main(new OperatorContext(environment, clock, terminal)))
             .setCaseInsensitiveEnumValuesAllowed(true);
     commandLine.setExecutionExceptionHandler(new OneLineErrors());
+    commandLine.setParameterExceptionHandler(new UsageErrors());
     return commandLine;
   }
 
@@ -83,6 +85,50 @@ public final class Main implements Runnable {
     public String[] getVersion() {
       String version = Main.class.getPackage().getImplementationVersion();
       return new String[] {"chat-gateway " + (version == null ? "(development build)" : version)};
+    }
+  }
+
+  /**
+   * Answers invalid usage with what is wrong in words, picocli's suggestions for a mistyped name,
+   * and the usage of the command concerned; exit code 2.
+   */
+  private static final class UsageErrors implements CommandLine.IParameterExceptionHandler {
+    @Override
+    public int handleParseException(CommandLine.ParameterException exception, String[] args) {
+      CommandLine commandLine = exception.getCommandLine();
+      PrintWriter err = commandLine.getErr();
+      err.println(describe(exception, commandLine));
+      CommandLine.UnmatchedArgumentException.printSuggestions(exception, err);
+      commandLine.usage(err, commandLine.getColorScheme());
+      err.flush();
+      return commandLine.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    private static String describe(
+        CommandLine.ParameterException exception, CommandLine commandLine) {
+      if (!(exception instanceof CommandLine.UnmatchedArgumentException unmatched)
+          || unmatched.getUnmatched().isEmpty()) {
+        return String.valueOf(exception.getMessage());
+      }
+      String first = unmatched.getUnmatched().get(0);
+      Map<String, CommandLine> subcommands = commandLine.getSubcommands();
+      if (first.startsWith("-")) {
+        return "unknown option '" + first + "'";
+      }
+      if (!subcommands.isEmpty()) {
+        return "unknown command '"
+            + first
+            + "'; the commands are "
+            + String.join(", ", subcommands.keySet());
+      }
+      return "unexpected argument '"
+          + first
+          + "': "
+          + commandLine.getCommandSpec().qualifiedName()
+          + " takes "
+          + (commandLine.getCommandSpec().positionalParameters().isEmpty()
+              ? "no arguments, only options"
+              : "only the arguments its usage shows");
     }
   }
 

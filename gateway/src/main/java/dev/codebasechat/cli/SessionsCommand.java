@@ -45,13 +45,18 @@ final class SessionsCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--user", paramLabel = "<uuid>", description = "Only this user's sessions.")
+  @Option(
+      names = "--user",
+      paramLabel = "<uuid>",
+      converter = Converters.UserIdConverter.class,
+      description = "Only this user's sessions.")
   Optional<UUID> user;
 
   @Option(
       names = "--limit",
       paramLabel = "<n>",
       defaultValue = "50",
+      converter = Converters.WholeNumberConverter.class,
       description =
           "Show at most this many sessions (1..10000); default ${DEFAULT-VALUE}. Totals count all.")
   int limit;

@@ -45,6 +45,7 @@ final class TokenCommand implements Callable<Integer> {
       names = "--user",
       required = true,
       paramLabel = "<uuid>",
+      converter = Converters.UserIdConverter.class,
       description = "The user id (the token's sub).")
   UUID user;
 

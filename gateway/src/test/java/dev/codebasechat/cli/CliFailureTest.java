@@ -59,4 +59,72 @@ class CliFailureTest {
         .startsWith("Missing required parameter: '<sessionId>'")
         .contains("Usage: chat-gateway recover");
   }
+
+  private Cli.Result run(String... args) {
+    return Cli.run(Map.of("DATA_DIR", dataDir.toString()), SystemTime.clock(), args);
+  }
+
+  @Test
+  void anUnknownCommand_isExitCode2_namingTheCommandsThereAre() {
+    Cli.Result result = run("nosuch");
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err())
+        .startsWith(
+            "unknown command 'nosuch'; the commands are serve, token, sessions, stats, set-aside,"
+                + " recover, drain")
+        .contains("Usage: chat-gateway");
+  }
+
+  @Test
+  void aMistypedCommand_suggestsTheNearOnes() {
+    Cli.Result result = run("sesions");
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err()).contains("Did you mean: chat-gateway sessions");
+  }
+
+  @Test
+  void anUnknownOption_isExitCode2_namingIt_withTheUsageOfItsCommand() {
+    Cli.Result result = run("stats", "--frobnicate");
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err())
+        .startsWith("unknown option '--frobnicate'")
+        .contains("Usage: chat-gateway stats");
+  }
+
+  @Test
+  void anArgumentToACommandWithoutArguments_isExitCode2_sayingItTakesOnlyOptions() {
+    Cli.Result result = run("stats", "extra");
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err())
+        .startsWith(
+            "unexpected argument 'extra': chat-gateway stats takes no arguments, only options");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"notauuid", "1-2-3-4-5", "6f1c2a4e8d3b4c5a9e7f0a1b2c3d4e5f"})
+  void aUserThatIsNotACanonicalUuid_isExitCode2_showingTheForm(String user) {
+    Cli.Result result = run("token", "--user", user);
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.out()).isEmpty();
+    assertThat(result.err())
+        .startsWith(
+            "Invalid value for option '--user': '"
+                + user
+                + "' is not a user id: give the user's UUID, such as"
+                + " 6f1c2a4e-8d3b-4c5a-9e7f-0a1b2c3d4e5f");
+  }
+
+  @Test
+  void aLimitThatIsNotANumber_isExitCode2_sayingSo() {
+    Cli.Result result = run("sessions", "--limit", "ten");
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err())
+        .startsWith("Invalid value for option '--limit': 'ten' is not a whole number");
+  }
 }
