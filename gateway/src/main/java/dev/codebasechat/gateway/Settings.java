@@ -109,6 +109,18 @@ public record Settings(
           "SUPABASE_JWT_ISSUER");
 
   /**
+   * Variables of Supabase's own tools (the CLI's login, database password and project) that the
+   * environment of a gateway deployed beside them often holds: not settings of this gateway, and
+   * ignored rather than refused as a mistyped one would be. The gateway never reads them.
+   */
+  static final Set<String> SUPABASE_TOOL_VARIABLES =
+      Set.of(
+          "SUPABASE_ACCESS_TOKEN",
+          "SUPABASE_DB_PASSWORD",
+          "SUPABASE_PROJECT_ID",
+          "SUPABASE_PROJECT_REF");
+
+  /**
    * The {@code iss} of access tokens in the embedded default: the {@code token} command writes it
    * and the gateway's verifier requires it there.
    */
@@ -192,7 +204,9 @@ public record Settings(
             .optional("GATEWAY_COMMIT_GROUPING", Settings::parseCommitGrouping)
             .orElse(CommitGrouping.GROUPED);
     for (String name : new TreeSet<>(environment.keySet())) {
-      if ((name.startsWith("SUPABASE_") || name.startsWith("GATEWAY_")) && !KNOWN.contains(name)) {
+      if ((name.startsWith("SUPABASE_") || name.startsWith("GATEWAY_"))
+          && !KNOWN.contains(name)
+          && !SUPABASE_TOOL_VARIABLES.contains(name)) {
         reader.problem(name + " is not a setting this gateway knows");
       }
     }

@@ -84,6 +84,30 @@ class SettingsTest {
   }
 
   @Test
+  void theSupabaseClisOwnVariables_areIgnored_notRefusedAsUnknownSettings() {
+    Settings settings =
+        Settings.fromEnvironment(
+            Map.of(
+                "SUPABASE_URL", "https://abcd.supabase.co",
+                "SUPABASE_ANON_KEY", KEY,
+                "SUPABASE_ACCESS_TOKEN", "sbp_0123456789abcdef0123456789abcdef01234567",
+                "SUPABASE_DB_PASSWORD", "db-password-of-the-cli",
+                "SUPABASE_PROJECT_ID", "abcd",
+                "SUPABASE_PROJECT_REF", "abcd"));
+
+    assertThat(settings.embedded()).isFalse();
+    assertThat(settings.toString())
+        .doesNotContain("sbp_0123456789abcdef")
+        .doesNotContain("db-password-of-the-cli");
+  }
+
+  @Test
+  void aMistypedSupabaseVariable_nearTheClisOwn_isStillRefused() {
+    assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("SUPABASE_ACCESS_TOKENS", "sbp_x")))
+        .hasMessageContaining("SUPABASE_ACCESS_TOKENS is not a setting this gateway knows");
+  }
+
+  @Test
   void toString_neverShowsSecrets() {
     Settings settings =
         Settings.fromEnvironment(
