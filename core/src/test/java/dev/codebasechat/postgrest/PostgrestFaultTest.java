@@ -139,6 +139,82 @@ class PostgrestFaultTest {
     }
   }
 
+  @Test
+  void connectionRefused_saysItCouldNotConnect_namingThePort() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    try (PostgrestClient refused =
+        PostgrestClient.builder()
+            .restUrl("http://127.0.0.1:" + closedPort + "/rest/v1")
+            .apiKey(ApiKey.of(PostgrestFixtures.ANON_KEY))
+            .build()) {
+      PostgrestTransportException e =
+          catchThrowableOfType(
+              PostgrestTransportException.class,
+              () -> refused.as(PostgrestFixtures.USER).from(TABLE).select().execute());
+
+      assertThat(e.getMessage())
+          .startsWith("PostgREST select on " + TABLE + " failed: could not connect: ")
+          .contains(":" + closedPort)
+          .endsWith("(ConnectException)");
+    }
+  }
+
+  @Test
+  void slowerThanTheReadTimeout_saysItTimedOut() {
+    wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rows("[]", "*/*").withFixedDelay(1500)));
+
+    assertThat(selectFailure("timed out").getMessage())
+        .startsWith("PostgREST select on " + TABLE + " failed: timed out");
+  }
+
+  @Test
+  void httpsToAPlainHttpServer_saysTheTlsHandshakeFailed() {
+    try (PostgrestClient tls =
+        PostgrestClient.builder()
+            .restUrl("https://127.0.0.1:" + wm.getPort() + "/rest/v1")
+            .apiKey(ApiKey.of(PostgrestFixtures.ANON_KEY))
+            .build()) {
+      PostgrestTransportException e =
+          catchThrowableOfType(
+              PostgrestTransportException.class,
+              () -> tls.as(PostgrestFixtures.USER).from(TABLE).select().execute());
+
+      assertThat(e.getMessage())
+          .startsWith(
+              "PostgREST select on "
+                  + TABLE
+                  + " failed: the TLS handshake failed (is the URL https on a server that speaks"
+                  + " plain http?)");
+    }
+  }
+
+  @Test
+  void anUnknownHost_saysSo_withTheHostTheResolverNamed() {
+    PostgrestTransportException e =
+        PostgrestTransportException.of(
+            Operation.SELECT,
+            TABLE,
+            new java.net.UnknownHostException("abcd.supabase.invalid: Name or service not known"));
+
+    assertThat(e.getMessage())
+        .isEqualTo(
+            "PostgREST select on "
+                + TABLE
+                + " failed: the host is unknown: abcd.supabase.invalid: Name or service not known"
+                + " (UnknownHostException)");
+  }
+
+  @Test
+  void aFailureWithoutWords_isATransportError() {
+    assertThat(
+            PostgrestTransportException.of(Operation.SELECT, TABLE, new java.io.EOFException())
+                .getMessage())
+        .isEqualTo("PostgREST select on " + TABLE + " failed: transport error (EOFException)");
+  }
+
   /**
    * Selects with {@code marker} as a filter value, so this test's request can be told from a
    * late-journaled one of an earlier test.
