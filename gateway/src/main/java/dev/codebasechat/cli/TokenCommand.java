@@ -6,6 +6,7 @@ import dev.codebasechat.gateway.Settings;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -91,9 +92,13 @@ final class TokenCommand implements Callable<Integer> {
     Optional<LocalJwtSecret> existing;
     try {
       existing = LocalJwtSecret.loadExisting(dataDir);
-    } catch (UncheckedIOException | IllegalStateException e) {
+    } catch (UncheckedIOException e) {
+      // The message names the file, the cause says why it cannot be read.
       throw new OperatorException(
-          java.util.Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName()));
+          e.getMessage() + ": " + OperatorContext.ioReason(Objects.requireNonNull(e.getCause())));
+    } catch (IllegalStateException e) {
+      throw new OperatorException(
+          Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName()));
     }
     if (existing.isEmpty()) {
       Path looked = dataDir.toAbsolutePath().normalize().resolve(LocalJwtSecret.FILE_NAME);

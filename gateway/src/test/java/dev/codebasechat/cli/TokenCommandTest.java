@@ -98,6 +98,21 @@ class TokenCommandTest {
   }
 
   @Test
+  void token_aJwtSecretThatCannotBeRead_exits1SayingWhy() throws java.io.IOException {
+    Path other = java.nio.file.Files.createDirectory(dataDir.resolve("other"));
+    Path secret = java.nio.file.Files.createDirectory(other.resolve(LocalJwtSecret.FILE_NAME));
+
+    Cli.Result result =
+        Cli.run(Map.of("DATA_DIR", other.toString()), clock, "token", "--user", ALICE.toString());
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.out()).isEmpty();
+    assertThat(result.err().strip())
+        .startsWith("chat-gateway token: cannot read the JWT secret file " + secret + ": ")
+        .doesNotContain("Exception");
+  }
+
+  @Test
   void
       token_embeddedWithoutASecretInDataDir_createsNone_exits1SayingWhereItLookedAndHowToPointIt() {
     Path elsewhere = dataDir.resolve("not-the-gateways");
