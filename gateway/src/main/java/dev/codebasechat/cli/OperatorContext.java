@@ -154,7 +154,11 @@ final class OperatorContext {
     if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
       return fs.getReason().toLowerCase(java.util.Locale.ROOT);
     }
-    return String.valueOf(e.getMessage());
+    // The operating system's words ("Is a directory"), in the lower case of the rest of the line.
+    String message = String.valueOf(e.getMessage());
+    return message.isEmpty()
+        ? message
+        : Character.toLowerCase(message.charAt(0)) + message.substring(1);
   }
 
   /** What the data directory's file {@code path} is, by its name. */
