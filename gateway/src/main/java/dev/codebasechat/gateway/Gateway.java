@@ -413,7 +413,8 @@ public final class Gateway implements AutoCloseable {
       throw ApiError.unavailable(
           "shutting_down", "the gateway is shutting down", Duration.ofSeconds(1));
     }
-    if (!route.allows(method)) {
+    String servedAs = Routes.servedAs(method);
+    if (!route.allows(servedAs)) {
       throw ApiError.methodNotAllowed(route.allowHeader());
     }
     if (route.isPublic()) {
@@ -426,13 +427,13 @@ public final class Gateway implements AutoCloseable {
       return;
     }
     if (!RequestChecks.hasBody(exchange, announced)) {
-      if (method.equals("GET") && routes.answerHeldRead(exchange, match)) {
+      if (servedAs.equals("GET") && routes.answerHeldRead(exchange, match)) {
         return;
       }
       limit.handleRequest(exchange, worker(match, NO_BODY));
       return;
     }
-    if (method.equals("GET")) {
+    if (servedAs.equals("GET")) {
       // A GET carries no meaningful body: refuse rather than silently ignore it.
       RefusedBodies.refuseUnread(
           exchange, ApiError.badRequest("unexpected_body", "a GET request must not have a body"));

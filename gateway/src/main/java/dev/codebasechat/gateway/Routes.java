@@ -53,6 +53,15 @@ enum Routes {
     return isPublic;
   }
 
+  /**
+   * The method a request is served as: {@code HEAD} as {@code GET}, whose answer the server then
+   * sends without its body (HTTP requires HEAD wherever GET is; monitors probe with it). Not
+   * advertised in {@code Allow} nor in the API document: it is HTTP's, not this API's.
+   */
+  static String servedAs(String method) {
+    return method.equals("HEAD") ? "GET" : method;
+  }
+
   /** A matched route and its {@code {id}} segment, if the template has one. */
   record Match(Routes route, Optional<String> id) {}
 

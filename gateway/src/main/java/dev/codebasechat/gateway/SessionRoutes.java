@@ -67,7 +67,7 @@ final class SessionRoutes {
 
   void handle(HttpServerExchange exchange, Routes.Match match, byte[] body) {
     Caller caller = authenticate(exchange);
-    String method = exchange.getRequestMethod().toString();
+    String method = Routes.servedAs(exchange.getRequestMethod().toString());
     switch (match.route()) {
       case COMPAT_CHAT:
         switch (method) {
