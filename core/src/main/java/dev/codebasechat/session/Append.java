@@ -6,6 +6,7 @@ import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.session.internal.SessionCodec;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -69,6 +70,7 @@ public final class Append {
    * @throws IllegalArgumentException if {@code repo} breaks the limits of {@link ContextUpdate}
    */
   public Append withRepo(String newRepo) {
+    Objects.requireNonNull(newRepo, "repo must not be null: an append without one leaves it");
     return new Append(messages, Optional.of(newRepo), currentFile);
   }
 
@@ -79,6 +81,8 @@ public final class Append {
    *     ContextUpdate}
    */
   public Append withCurrentFile(String newCurrentFile) {
+    Objects.requireNonNull(
+        newCurrentFile, "currentFile must not be null: an append without one leaves it");
     return new Append(messages, repo, Optional.of(newCurrentFile));
   }
 

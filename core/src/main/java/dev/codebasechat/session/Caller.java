@@ -1,6 +1,7 @@
 package dev.codebasechat.session;
 
 import dev.codebasechat.postgrest.AccessToken;
+import java.util.Objects;
 import java.util.UUID;
 
 /**
@@ -11,6 +12,14 @@ import java.util.UUID;
  * <p>Immutable. {@link #toString()} never shows the token.
  */
 public record Caller(UUID userId, AccessToken token) {
+  /**
+   * @throws NullPointerException naming the missing part
+   */
+  public Caller {
+    Objects.requireNonNull(userId, "userId must not be null: the verified token's sub");
+    Objects.requireNonNull(token, "token must not be null: the user's access token");
+  }
+
   @Override
   public String toString() {
     return "Caller[userId=" + userId + "]";

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.codebasechat.schema.PgJsonb;
 import dev.codebasechat.schema.SessionTableRules;
 import java.util.EnumSet;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -99,11 +100,13 @@ public record ContextUpdate(
   }
 
   public ContextUpdate withRepo(String value) {
+    Objects.requireNonNull(value, "repo must not be null: withoutRepo() clears it");
     return new ContextUpdate(
         Optional.of(value), currentFile, contextCache, metadata, without(TextField.REPO));
   }
 
   public ContextUpdate withCurrentFile(String value) {
+    Objects.requireNonNull(value, "currentFile must not be null: withoutCurrentFile() clears it");
     return new ContextUpdate(
         repo, Optional.of(value), contextCache, metadata, without(TextField.CURRENT_FILE));
   }
@@ -127,6 +130,7 @@ public record ContextUpdate(
    *     most {@link #MAX_CONTEXT_CACHE_BYTES} ({@link PgJsonb#checkFits})
    */
   public ContextUpdate withContextCache(JsonNode value) {
+    Objects.requireNonNull(value, "contextCache must not be null: an empty object empties it");
     ContextUpdate update =
         new ContextUpdate(repo, currentFile, Optional.of(value), metadata, cleared);
     PgJsonb.checkFits(value, "contextCache", MAX_CONTEXT_CACHE_BYTES);
@@ -140,6 +144,7 @@ public record ContextUpdate(
    *     most {@link #MAX_METADATA_BYTES} ({@link PgJsonb#checkFits})
    */
   public ContextUpdate withMetadata(JsonNode value) {
+    Objects.requireNonNull(value, "metadata must not be null: an empty object empties it");
     ContextUpdate update =
         new ContextUpdate(repo, currentFile, contextCache, Optional.of(value), cleared);
     PgJsonb.checkFits(value, "metadata", MAX_METADATA_BYTES);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.session.internal.PendingOp;
 import dev.codebasechat.testing.ManualClock;
@@ -388,4 +389,38 @@ class SessionValuesTest {
       JsonNodeFactory.instance.numberNode(1);
   private static final com.fasterxml.jackson.databind.JsonNode TRUE =
       JsonNodeFactory.instance.booleanNode(true);
+
+  @Test
+  void aCallerWithoutUserOrToken_isRefusedNamingWhatIsMissing() {
+    AccessToken token = AccessToken.of("header.payload.signature");
+
+    assertThatThrownBy(() -> new Caller(null, token))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("userId must not be null: the verified token's sub");
+    assertThatThrownBy(() -> new Caller(java.util.UUID.randomUUID(), null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("token must not be null: the user's access token");
+  }
+
+  @Test
+  void nullContextValues_areRefusedSayingHowToClearOrEmpty() {
+    assertThatThrownBy(() -> ContextUpdate.none().withRepo(null))
+        .hasMessage("repo must not be null: withoutRepo() clears it");
+    assertThatThrownBy(() -> ContextUpdate.none().withCurrentFile(null))
+        .hasMessage("currentFile must not be null: withoutCurrentFile() clears it");
+    assertThatThrownBy(() -> ContextUpdate.none().withContextCache(null))
+        .hasMessage("contextCache must not be null: an empty object empties it");
+    assertThatThrownBy(() -> ContextUpdate.none().withMetadata(null))
+        .hasMessage("metadata must not be null: an empty object empties it");
+  }
+
+  @Test
+  void anAppendMovingToANullRepoOrFile_isRefusedSayingItLeavesThemWithoutOne() {
+    Append append = Append.of(ChatMessage.user("hello"));
+
+    assertThatThrownBy(() -> append.withRepo(null))
+        .hasMessage("repo must not be null: an append without one leaves it");
+    assertThatThrownBy(() -> append.withCurrentFile(null))
+        .hasMessage("currentFile must not be null: an append without one leaves it");
+  }
 }
