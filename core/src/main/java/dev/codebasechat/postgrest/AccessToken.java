@@ -18,11 +18,18 @@ public final class AccessToken {
   /**
    * Wraps a user access token.
    *
-   * @throws IllegalArgumentException if the value is blank, not header-safe, or a project key
-   *     rather than a user token; the message names the setting, never the value
+   * @throws IllegalArgumentException if the value is blank, not header-safe, the whole {@code
+   *     Authorization} value ({@code Bearer …}), or a project key rather than a user token; the
+   *     message names the setting, never the value
    * @throws NullPointerException if the value is null
    */
   public static AccessToken of(String value) {
+    // The Authorization header's value passed whole: say so rather than "a character not allowed".
+    if (value != null && value.regionMatches(true, 0, "Bearer ", 0, "Bearer ".length())) {
+      throw new IllegalArgumentException(
+          "accessToken must be the token alone, without the \"Bearer \" of the Authorization"
+              + " header");
+    }
     Credentials.requireHeaderSafe(value, "accessToken");
     if (value.startsWith("sb_")) {
       throw new IllegalArgumentException(

@@ -134,6 +134,17 @@ class BadInputTest {
         .hasMessageStartingWith("accessToken ");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"Bearer header.payload.signature", "bearer header.payload.signature"})
+  void accessToken_theWholeAuthorizationValue_isRejectedSayingToDropBearer(String value) {
+    assertThatThrownBy(() -> AccessToken.of(value))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "accessToken must be the token alone, without the \"Bearer \" of the Authorization"
+                + " header")
+        .hasMessageNotContaining("payload");
+  }
+
   @Test
   void accessToken_anonOrServiceRoleJwt_isRejected() {
     assertThatThrownBy(() -> AccessToken.of(ANON_KEY)).hasMessageContaining("anon key");
