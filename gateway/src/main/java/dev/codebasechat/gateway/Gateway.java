@@ -470,7 +470,8 @@ public final class Gateway implements AutoCloseable {
     } catch (ApiError e) {
       Responses.error(exchange, e);
     } catch (RuntimeException e) {
-      RuntimeException translated = StoreFailures.answer(e);
+      RuntimeException translated =
+          StoreFailures.answer(e, StoreFailures.Attempt.of(exchange.getRequestMethod().toString()));
       if (translated instanceof ApiError api) {
         Responses.error(exchange, api);
       } else {

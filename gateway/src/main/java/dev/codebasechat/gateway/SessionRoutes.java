@@ -7,6 +7,7 @@ import dev.codebasechat.auth.AuthorizationHeader;
 import dev.codebasechat.auth.InvalidTokenException;
 import dev.codebasechat.auth.SupabaseJwtVerifier;
 import dev.codebasechat.auth.VerifiedUser;
+import dev.codebasechat.gateway.StoreFailures.Attempt;
 import dev.codebasechat.session.Append;
 import dev.codebasechat.session.AppendReceipt;
 import dev.codebasechat.session.Caller;
@@ -179,7 +180,7 @@ final class SessionRoutes {
 
   private void compatGet(HttpServerExchange exchange, Caller caller) {
     SessionId id = SessionJson.sessionId(requiredQuery(exchange, "sessionId"));
-    SessionRead read = call(() -> store.history(caller, id));
+    SessionRead read = call(Attempt.READ, () -> store.history(caller, id));
     readHeaders(exchange, read);
     Responses.json(exchange, 200, bodies.compatHistory(id, read));
   }
@@ -228,10 +229,10 @@ final class SessionRoutes {
     } catch (SessionUnavailableException e) {
       // accepted into the journal below
     } catch (RuntimeException e) {
-      throw StoreFailures.answer(e);
+      throw StoreFailures.answer(e, Attempt.CHANGE);
     }
     Append append = appendOf(messages, repo, file);
-    AppendReceipt receipt = call(() -> store.append(caller, id, append));
+    AppendReceipt receipt = call(Attempt.CHANGE, () -> store.append(caller, id, append));
     ObjectNode out = Json.MAPPER.createObjectNode();
     out.put("success", true);
     out.put("sessionId", id.value());
@@ -253,7 +254,7 @@ final class SessionRoutes {
     } else {
       id = SessionJson.sessionId(query.orElseThrow(() -> ApiError.missingField("sessionId")));
     }
-    SessionRead read = call(() -> store.clear(caller, id));
+    SessionRead read = call(Attempt.CHANGE, () -> store.clear(caller, id));
     ObjectNode out = Json.MAPPER.createObjectNode();
     out.put("success", true);
     out.put("message", "conversation history cleared");
@@ -271,7 +272,7 @@ final class SessionRoutes {
     SessionQuery query =
         repo.map(SessionQuery.limit(limit).offset(offset)::repo)
             .orElseGet(() -> SessionQuery.limit(limit).offset(offset));
-    SessionPage page = call(() -> store.list(caller, query));
+    SessionPage page = call(Attempt.LIST, () -> store.list(caller, query));
     exchange.getResponseHeaders().put(SOURCE_HEADER, sourceName(page.source()));
     exchange.getResponseHeaders().put(PENDING_HEADER, pendingOf(caller.userId()));
     Responses.json(exchange, 200, SessionJson.page(page, limit));
@@ -280,9 +281,10 @@ final class SessionRoutes {
   private void create(HttpServerExchange exchange, Caller caller, byte[] body) {
     ContextUpdate update =
         body.length == 0 ? ContextUpdate.none() : SessionJson.contextUpdate(Json.parseObject(body));
-    SessionId id = call(() -> store.create(caller));
+    SessionId id = call(Attempt.CHANGE, () -> store.create(caller));
     SessionRead read =
         call(
+            Attempt.CHANGE,
             () ->
                 update.isEmpty()
                     ? store.history(caller, id)
@@ -295,7 +297,7 @@ final class SessionRoutes {
   private void get(HttpServerExchange exchange, Caller caller, SessionId id) {
     Optional<String> lastText = optionalQuery(exchange, "last");
     int last = intQuery(exchange, "last", 0, 0, Integer.MAX_VALUE);
-    SessionRead read = call(() -> store.history(caller, id));
+    SessionRead read = call(Attempt.READ, () -> store.history(caller, id));
     ChatSession session = read.session();
     readHeaders(exchange, read);
     Responses.json(
@@ -332,7 +334,7 @@ final class SessionRoutes {
     // This route appends only to a session the caller has: answered from what the store holds or
     // knows, else from one read of the session's head (never its history).
     Append append = appendOf(messages, repo, file);
-    AppendReceipt receipt = call(() -> store.appendExisting(caller, id, append));
+    AppendReceipt receipt = call(Attempt.CHANGE, () -> store.appendExisting(caller, id, append));
     ObjectNode out = Json.MAPPER.createObjectNode();
     out.put("sessionId", id.value());
     out.put("accepted", receipt.accepted());
@@ -350,19 +352,20 @@ final class SessionRoutes {
       throw ApiError.badRequest(
           "empty_update", "give at least one of repo, currentFile, contextCache, metadata");
     }
-    SessionRead read = call(() -> store.updateContext(caller, id, update));
+    SessionRead read = call(Attempt.CHANGE, () -> store.updateContext(caller, id, update));
     readHeaders(exchange, read);
     Responses.json(exchange, 200, SessionJson.session(read.session(), read.session().messages()));
   }
 
   private void clear(HttpServerExchange exchange, Caller caller, SessionId id) {
-    SessionRead read = call(() -> store.clear(caller, id));
+    SessionRead read = call(Attempt.CHANGE, () -> store.clear(caller, id));
     readHeaders(exchange, read);
     Responses.json(exchange, 200, SessionJson.session(read.session(), read.session().messages()));
   }
 
   private void delete(HttpServerExchange exchange, Caller caller, SessionId id) {
     call(
+        Attempt.CHANGE,
         () -> {
           store.delete(caller, id);
           return null;
@@ -488,11 +491,11 @@ final class SessionRoutes {
   }
 
   /** Runs a store call, turning what it throws into the answer the client gets. */
-  private static <T> T call(Supplier<T> operation) {
+  private static <T> T call(Attempt attempt, Supplier<T> operation) {
     try {
       return operation.get();
     } catch (RuntimeException e) {
-      throw StoreFailures.answer(e);
+      throw StoreFailures.answer(e, attempt);
     }
   }
 }

@@ -18,12 +18,43 @@ final class StoreFailures {
 
   private StoreFailures() {}
 
+  /** What a request was doing when it failed: its words when the database could not be reached. */
+  enum Attempt {
+    /** Reading one session. */
+    READ(
+        "the session cannot be read right now: the database is unreachable and this gateway holds"
+            + " no copy of it; try again later"),
+    /** Listing the caller's sessions. */
+    LIST(
+        "the session list cannot be read right now: the database is unreachable; try again"
+            + " later"),
+    /**
+     * Creating, changing, clearing or deleting a session, or appending to it. With database
+     * acknowledgement a write whose answer was lost may have been applied: a retry with the same
+     * message ids is harmless.
+     */
+    CHANGE(
+        "the change cannot be made right now: the database is unreachable; try again later (a"
+            + " message sent again with the same id is never stored twice)");
+
+    private final String unavailable;
+
+    Attempt(String unavailable) {
+      this.unavailable = unavailable;
+    }
+
+    /** The attempt of a request whose route is not known here: a GET reads, the rest change. */
+    static Attempt of(String method) {
+      return Routes.servedAs(method).equals("GET") ? READ : CHANGE;
+    }
+  }
+
   /**
    * The answer for {@code failure}, thrown by the store or a route: an {@link ApiError} for every
    * failure the API documents ({@code docs/http-api.md}); anything else as it is, which the gateway
    * answers 500 {@code internal_error}.
    */
-  static RuntimeException answer(RuntimeException failure) {
+  static RuntimeException answer(RuntimeException failure, Attempt attempt) {
     RuntimeException e = failure;
     if (e instanceof CompletionException && e.getCause() instanceof RuntimeException cause) {
       e = cause;
@@ -37,7 +68,7 @@ final class StoreFailures {
     if (e instanceof SessionUnavailableException unavailable) {
       return ApiError.unavailable(
           "session_unavailable",
-          "the session cannot be read right now: the database is unreachable and this gateway holds no copy of it; try again later",
+          attempt.unavailable,
           unavailable.retryAfter().orElse(Duration.ofSeconds(1)));
     }
     if (e instanceof SessionAccessException access) {

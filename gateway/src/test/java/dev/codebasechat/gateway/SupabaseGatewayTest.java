@@ -226,6 +226,45 @@ class SupabaseGatewayTest {
   }
 
   @Test
+  void databaseDown_each503SaysWhatCouldNotBeDone_readingTheList_aSession_orChangingOne() {
+    gateway = start();
+    String alice = fake.legacyTokenFor(ALICE);
+    GatewayClient client = new GatewayClient(gateway.port());
+    String unknown = "/v1/sessions/chat-1737201600000-unknown02";
+    fake.goDown(Outage.CONNECTION_REFUSED);
+
+    Answer list = client.get("/v1/sessions", alice);
+    Answer read = client.get(unknown, alice);
+    Answer append =
+        client.post(
+            unknown + "/messages", alice, "{\"id\":\"m1\",\"role\":\"user\",\"content\":\"x\"}");
+    Answer patch = client.patch(unknown, alice, "{\"repo\":\"acme/app\"}");
+
+    assertThat(List.of(list, read, append, patch))
+        .allSatisfy(
+            answer -> {
+              assertThat(answer.status()).isEqualTo(503);
+              assertThat(answer.json().path("code").asText()).isEqualTo("session_unavailable");
+            });
+    assertThat(list.json().path("error").asText())
+        .isEqualTo(
+            "the session list cannot be read right now: the database is unreachable; try again"
+                + " later");
+    assertThat(read.json().path("error").asText())
+        .isEqualTo(
+            "the session cannot be read right now: the database is unreachable and this gateway"
+                + " holds no copy of it; try again later");
+    assertThat(List.of(append, patch))
+        .allSatisfy(
+            answer ->
+                assertThat(answer.json().path("error").asText())
+                    .isEqualTo(
+                        "the change cannot be made right now: the database is unreachable; try"
+                            + " again later (a message sent again with the same id is never"
+                            + " stored twice)"));
+  }
+
+  @Test
   void databaseDown_heldSessionsAnswerFromCache_unknownOnes503_appendsConfirmedAfterwards() {
     gateway = start();
     String alice = fake.legacyTokenFor(ALICE);
