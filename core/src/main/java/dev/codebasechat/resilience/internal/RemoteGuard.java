@@ -112,11 +112,28 @@ public final class RemoteGuard implements Backoff {
     breaker
         .getEventPublisher()
         .onStateTransition(
-            event ->
+            event -> {
+              BreakerState from = stateOf(event.getStateTransition().getFromState());
+              BreakerState to = stateOf(event.getStateTransition().getToState());
+              if (from == to) {
+                return; // e.g. closed to disabled: nothing an operator sees changed
+              }
+              // Opening is news to act on; trying again and closing are the way back.
+              if (to == BreakerState.OPEN) {
                 log.warn(
-                    "circuit breaker {} moved {}",
+                    "circuit breaker {} went from {} to {}: calls to the database are refused"
+                        + " at once until it is tried again",
                     Resilience.BREAKER_NAME,
-                    event.getStateTransition()));
+                    from.wireName(),
+                    to.wireName());
+              } else {
+                log.info(
+                    "circuit breaker {} went from {} to {}",
+                    Resilience.BREAKER_NAME,
+                    from.wireName(),
+                    to.wireName());
+              }
+            });
   }
 
   /** The guard {@code settings} describe, timed by {@code clock} and {@code scheduler}. */
@@ -252,7 +269,11 @@ public final class RemoteGuard implements Backoff {
    * open.
    */
   public BreakerState breakerState() {
-    return switch (breaker.getState()) {
+    return stateOf(breaker.getState());
+  }
+
+  private static BreakerState stateOf(CircuitBreaker.State state) {
+    return switch (state) {
       case OPEN, FORCED_OPEN -> BreakerState.OPEN;
       case HALF_OPEN -> BreakerState.HALF_OPEN;
       case CLOSED, DISABLED, METRICS_ONLY -> BreakerState.CLOSED;

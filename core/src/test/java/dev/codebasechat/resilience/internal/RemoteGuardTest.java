@@ -210,6 +210,48 @@ class RemoteGuardTest {
   }
 
   @Test
+  void everyMoveOfTheBreaker_isLoggedInTheWordsOfReadyz_openingAsAWarning() {
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RemoteGuard.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    logger.addAppender(logs);
+    try {
+      RemoteGuard guard =
+          RemoteGuard.create(
+              guard()
+                  .maxAttempts(1)
+                  .minimumCalls(2)
+                  .slidingWindow(2)
+                  .halfOpenCalls(1)
+                  .openDuration(Duration.ofSeconds(5))
+                  .build(),
+              clock,
+              scheduler);
+      wm.stubFor(post(urlPathEqualTo(RPC)).willReturn(PostgrestResponses.dbDown503(0)));
+      append(guard).handle((r, e) -> e).join();
+      append(guard).handle((r, e) -> e).join();
+      wm.stubFor(post(urlPathEqualTo(RPC)).willReturn(PostgrestResponses.rpcResult("{}")));
+      clock.advance(Duration.ofMillis(5_001));
+
+      append(guard).join();
+
+      assertThat(logs.list)
+          .extracting(e -> e.getLevel() + " " + e.getFormattedMessage())
+          .containsExactly(
+              "WARN circuit breaker "
+                  + Resilience.BREAKER_NAME
+                  + " went from closed to open: calls to the database are refused at once until"
+                  + " it is tried again",
+              "INFO circuit breaker " + Resilience.BREAKER_NAME + " went from open to half_open",
+              "INFO circuit breaker " + Resilience.BREAKER_NAME + " went from half_open to closed");
+    } finally {
+      logger.detachAppender(logs);
+    }
+  }
+
+  @Test
   void connectionReset_isTransient_andRetried() {
     RemoteGuard guard = RemoteGuard.create(guard().maxAttempts(2).build(), clock, scheduler);
     stubSequence(aResponseReset(), PostgrestResponses.rpcResult("{\"appended\":2}"));
