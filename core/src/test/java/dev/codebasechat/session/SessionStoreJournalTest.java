@@ -63,6 +63,29 @@ class SessionStoreJournalTest {
     }
   }
 
+  @Test
+  void anEntryThisVersionCannotRead_isLeftInPlace_whenTheSessionsLaterWritesAreConfirmed() {
+    SessionId id = sessionId("journal20");
+    SqliteJournal disk = journal();
+    // What a newer version could have journaled: a kind this one does not know.
+    long unknown =
+        disk.append(
+            id.value(),
+            ALICE,
+            "summarize",
+            "{\"upTo\":\"m1\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    StoreFixture f = store(disk);
+
+    f.store.append(f.caller(ALICE), id, Append.of(List.of(f.message("m1"))));
+    f.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("m1");
+    assertThat(f.store.pendingSessions()).isEmpty();
+    assertThat(disk.pending(id.value()))
+        .extracting(JournalEntry::sequence, JournalEntry::kind)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(unknown, "summarize"));
+  }
+
   /** Alice's session {@code id} holds m1, confirmed and read: the journal keeps a copy of it. */
   private static void withALocalCopyOfM1(StoreFixture f, SessionId id) {
     f.store.append(f.caller(ALICE), id, Append.of(List.of(f.message("m1"))));

@@ -12,9 +12,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -155,6 +158,12 @@ public abstract class JournalBridge {
     private final long copyMaxBytes;
     private final AtomicReference<Instant> lastPrune = new AtomicReference<>(Instant.MIN);
 
+    /**
+     * Entries read back that this version cannot read (a newer version's kind, a damaged payload),
+     * by session key: never released with the writes around them, but left for operators.
+     */
+    private final Map<String, Set<Long>> unreadable = new ConcurrentHashMap<>();
+
     Durable(Journal journal, Clock clock, Duration copyMaxAge, long copyMaxBytes) {
       this.journal = journal;
       this.clock = clock;
@@ -173,7 +182,19 @@ public abstract class JournalBridge {
         return;
       }
       try {
-        journal.release(id.value(), sequence);
+        Set<Long> kept = unreadable.getOrDefault(id.value(), Set.of());
+        if (kept.stream().allMatch(unread -> unread > sequence)) {
+          journal.release(id.value(), sequence);
+        } else {
+          // Releasing "up to" would take the unreadable entries with it: only what was confirmed.
+          List<Long> confirmed = new ArrayList<>();
+          for (JournalEntry entry : journal.pending(id.value())) {
+            if (entry.sequence() <= sequence && !kept.contains(entry.sequence())) {
+              confirmed.add(entry.sequence());
+            }
+          }
+          journal.remove(id.value(), confirmed);
+        }
       } catch (JournalException e) {
         // Still recorded: replayed after a restart, and harmless then (appends are idempotent).
         log.error(
@@ -265,9 +286,14 @@ public abstract class JournalBridge {
             out.add(new PendingWrite(id, entry.owner(), op, entry.recordedAt(), entry.sequence()));
           }
         } catch (IllegalArgumentException e) {
+          unreadable
+              .computeIfAbsent(entry.key(), key -> ConcurrentHashMap.newKeySet())
+              .add(entry.sequence());
           log.error(
-              "journal entry {} cannot be read and is left in place: {}",
+              "journal entry {} ({}) cannot be read by this version and is left in place; the"
+                  + " session's other writes are sent without it: {}",
               entry.sequence(),
+              entry.key(),
               e.getMessage());
         }
       }
