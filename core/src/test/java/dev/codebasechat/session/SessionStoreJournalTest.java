@@ -86,6 +86,39 @@ class SessionStoreJournalTest {
         .containsExactly(org.assertj.core.groups.Tuple.tuple(unknown, "summarize"));
   }
 
+  @Test
+  void anEntryNamingAnotherOwner_isNeverSent_andLeftInPlace_whenTheOwnersWritesAreConfirmed() {
+    SessionId id = sessionId("journal21");
+    SqliteJournal disk = journal();
+    // A damaged or hand-edited journal: a second owner's entry for Alice's session.
+    disk.append(id.value(), ALICE, "append", appendOf("m1"));
+    long foreign = disk.append(id.value(), StoreFixture.BOB, "append", appendOf("x1"));
+    StoreFixture restarted = store(disk);
+
+    restarted.store.append(
+        restarted.caller(ALICE), id, Append.of(List.of(restarted.message("m2"))));
+    restarted.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("m1", "m2");
+    assertThat(disk.pending(id.value()))
+        .extracting(JournalEntry::sequence, JournalEntry::owner)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(foreign, StoreFixture.BOB));
+  }
+
+  /** A journaled append of one message {@code id}, as the store records it. */
+  private static byte[] appendOf(String id) {
+    ChatMessage message =
+        new ChatMessage(
+            MessageId.of(id),
+            Role.USER,
+            "text of " + id,
+            CLOCK.instant(),
+            java.util.Optional.empty());
+    return dev.codebasechat.session.internal.SessionCodec.opToJson(
+        new dev.codebasechat.session.internal.PendingOp.Append(
+            List.of(message), java.util.Optional.empty(), java.util.Optional.empty()));
+  }
+
   /** Alice's session {@code id} holds m1, confirmed and read: the journal keeps a copy of it. */
   private static void withALocalCopyOfM1(StoreFixture f, SessionId id) {
     f.store.append(f.caller(ALICE), id, Append.of(List.of(f.message("m1"))));

@@ -96,9 +96,16 @@ public abstract class JournalBridge {
   public abstract void keepSetAside(SetAsideWrite write, PendingOp op, boolean sessionFull);
 
   /**
-   * Everything recorded and not released, oldest first; unreadable entries are logged and skipped.
+   * Everything recorded and not released, oldest first; unreadable entries are logged, skipped and
+   * left in place ({@link #leaveInPlace}).
    */
   public abstract List<Recorded> recorded();
+
+  /**
+   * Keeps the entry {@code sequence} of {@code id}, read back but not to be sent, for operators:
+   * releasing the session's confirmed writes never removes it.
+   */
+  public abstract void leaveInPlace(SessionId id, long sequence);
 
   /** One recorded entry, read back. */
   public sealed interface Recorded {}
@@ -149,6 +156,9 @@ public abstract class JournalBridge {
     public List<Recorded> recorded() {
       return List.of();
     }
+
+    @Override
+    public void leaveInPlace(SessionId id, long sequence) {}
   }
 
   private static final class Durable extends JournalBridge {
@@ -159,10 +169,11 @@ public abstract class JournalBridge {
     private final AtomicReference<Instant> lastPrune = new AtomicReference<>(Instant.MIN);
 
     /**
-     * Entries read back that this version cannot read (a newer version's kind, a damaged payload),
-     * by session key: never released with the writes around them, but left for operators.
+     * Entries left for operators, by session key: those this version cannot read (a newer version's
+     * kind, a damaged payload) and those naming another owner than the session's earlier entries.
+     * Never released with the writes around them.
      */
-    private final Map<String, Set<Long>> unreadable = new ConcurrentHashMap<>();
+    private final Map<String, Set<Long>> leftInPlace = new ConcurrentHashMap<>();
 
     Durable(Journal journal, Clock clock, Duration copyMaxAge, long copyMaxBytes) {
       this.journal = journal;
@@ -182,11 +193,12 @@ public abstract class JournalBridge {
         return;
       }
       try {
-        Set<Long> kept = unreadable.getOrDefault(id.value(), Set.of());
+        Set<Long> kept = leftInPlace.getOrDefault(id.value(), Set.of());
         if (kept.stream().allMatch(unread -> unread > sequence)) {
           journal.release(id.value(), sequence);
         } else {
-          // Releasing "up to" would take the unreadable entries with it: only what was confirmed.
+          // Releasing "up to" would take the entries left in place with it: only what was
+          // confirmed.
           List<Long> confirmed = new ArrayList<>();
           for (JournalEntry entry : journal.pending(id.value())) {
             if (entry.sequence() <= sequence && !kept.contains(entry.sequence())) {
@@ -286,9 +298,7 @@ public abstract class JournalBridge {
             out.add(new PendingWrite(id, entry.owner(), op, entry.recordedAt(), entry.sequence()));
           }
         } catch (IllegalArgumentException e) {
-          unreadable
-              .computeIfAbsent(entry.key(), key -> ConcurrentHashMap.newKeySet())
-              .add(entry.sequence());
+          leaveInPlace(entry.key(), entry.sequence());
           log.error(
               "journal entry {} ({}) cannot be read by this version and is left in place; the"
                   + " session's other writes are sent without it: {}",
@@ -298,6 +308,15 @@ public abstract class JournalBridge {
         }
       }
       return out;
+    }
+
+    @Override
+    public void leaveInPlace(SessionId id, long sequence) {
+      leaveInPlace(id.value(), sequence);
+    }
+
+    private void leaveInPlace(String key, long sequence) {
+      leftInPlace.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(sequence);
     }
 
     private void pruneNowAndThen() {

@@ -179,6 +179,7 @@ public final class Outboxes {
       Outbox outbox =
           outboxes.computeIfAbsent(write.id(), key -> new Outbox(key, write.owner(), false));
       if (!outbox.owner.equals(write.owner())) {
+        journal.leaveInPlace(write.id(), write.sequence());
         log.error(
             "journal entry {} names another owner than earlier entries of its session; left in place",
             write.sequence());
