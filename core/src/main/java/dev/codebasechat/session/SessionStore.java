@@ -300,22 +300,26 @@ public final class SessionStore implements AutoCloseable {
     if (parts.ownership.knownToBeAnothers(caller, id)) {
       return CompletableFuture.failedFuture(new SessionNotFoundException(id));
     }
-    // A message repeating an id of an earlier one of the same append is skipped here: the receipt
-    // counts it among the duplicates, so that accepted + duplicates is what the caller sent.
-    int repeated = append.messages().size() - write.messages().size();
-    return parts
-        .writePath
-        .append(caller, id, write)
-        .thenApply(
-            receipt ->
-                repeated == 0
-                    ? receipt
-                    : new AppendReceipt(
-                        receipt.sessionId(),
-                        receipt.accepted(),
-                        receipt.duplicates() + repeated,
-                        receipt.messageCount(),
-                        receipt.pendingWrites()));
+    return parts.writePath.append(caller, id, write).thenApply(withRepeats(append, write));
+  }
+
+  /**
+   * The receipt of {@code sent} once recorded as {@code recorded}: a message repeating an id of an
+   * earlier one of the same append was skipped by {@link #checked}, and counts among the
+   * duplicates, so that accepted + duplicates is what the caller sent.
+   */
+  private static java.util.function.UnaryOperator<AppendReceipt> withRepeats(
+      Append sent, PendingOp.Append recorded) {
+    int repeated = sent.messages().size() - recorded.messages().size();
+    return receipt ->
+        repeated == 0
+            ? receipt
+            : new AppendReceipt(
+                receipt.sessionId(),
+                receipt.accepted(),
+                receipt.duplicates() + repeated,
+                receipt.messageCount(),
+                receipt.pendingWrites());
   }
 
   /**
@@ -331,12 +335,12 @@ public final class SessionStore implements AutoCloseable {
   /** {@link #appendExisting} without blocking. */
   public CompletableFuture<AppendReceipt> appendExistingAsync(
       Caller caller, SessionId id, Append append) {
-    checked(append);
+    PendingOp.Append write = checked(append);
     parts.routing.remember(caller);
-    return parts
-        .writePath
-        .existingSession(caller, id)
-        .thenCompose(known -> appendAsync(caller, id, append));
+    if (parts.ownership.knownToBeAnothers(caller, id)) {
+      return CompletableFuture.failedFuture(new SessionNotFoundException(id));
+    }
+    return parts.writePath.appendExisting(caller, id, write).thenApply(withRepeats(append, write));
   }
 
   /**

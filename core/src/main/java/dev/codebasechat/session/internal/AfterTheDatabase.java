@@ -121,8 +121,14 @@ public final class AfterTheDatabase implements WritePath {
         });
   }
 
+  /**
+   * {@link #append} once the session is found to exist. A delete that reaches the database between
+   * the two is not seen here: the append then creates the session again (the database's append
+   * creates on first use).
+   */
   @Override
-  public CompletableFuture<?> existingSession(Caller caller, SessionId id) {
-    return ownership.existing(caller, id);
+  public CompletableFuture<AppendReceipt> appendExisting(
+      Caller caller, SessionId id, PendingOp.Append append) {
+    return ownership.existing(caller, id).thenCompose(known -> append(caller, id, append));
   }
 }

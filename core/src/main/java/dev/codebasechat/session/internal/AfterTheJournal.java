@@ -98,10 +98,74 @@ public final class AfterTheJournal implements WritePath {
   @Override
   public CompletableFuture<AppendReceipt> append(
       Caller caller, SessionId id, PendingOp.Append append) {
+    return append(caller, id, append, Existence.CREATED_ON_FIRST_USE);
+  }
+
+  /**
+   * {@link #append} to a session found to exist first, and not deleted since when the append is
+   * recorded: a delete recorded or confirmed in between fails it as a missing session, so that it
+   * never creates the session again. (Not seen here: a delete another instance makes.)
+   */
+  @Override
+  public CompletableFuture<AppendReceipt> appendExisting(
+      Caller caller, SessionId id, PendingOp.Append append) {
+    Existence required = new Existence.Required(cache.mark());
+    return ownership
+        .existing(caller, id)
+        .thenCompose(known -> append(caller, id, append, required));
+  }
+
+  /** Whether an append may create its session, or acts only on one that exists. */
+  private sealed interface Existence {
+    /** The append creates the session on first use. */
+    Existence CREATED_ON_FIRST_USE = new CreatedOnFirstUse();
+
+    /**
+     * Refuses, under the session's lock, an append to a session that must exist but was deleted
+     * since it was found to.
+     *
+     * @throws SessionNotFoundException then
+     */
+    void check(
+        Caller caller, SessionId id, Outboxes.Opened opened, SessionCache cache, Ownership owns);
+
+    record CreatedOnFirstUse() implements Existence {
+      @Override
+      public void check(
+          Caller caller,
+          SessionId id,
+          Outboxes.Opened opened,
+          SessionCache cache,
+          Ownership owns) {}
+    }
+
+    /**
+     * The session was found to exist; {@code mark}: the cache's confirmation mark taken before.
+     * Deleted since: the caller's pending writes end with its delete, or none is pending and a
+     * delete was confirmed since the mark (it stamps the session and forgets it, so nothing here
+     * knows the session any more). A session merely evicted from the cache is still appended to.
+     */
+    record Required(long mark) implements Existence {
+      @Override
+      public void check(
+          Caller caller, SessionId id, Outboxes.Opened opened, SessionCache cache, Ownership owns) {
+        boolean gone =
+            opened.outbox().isEmpty()
+                ? cache.confirmedSince(id, mark) && owns.known(caller, id).isEmpty()
+                : opened.outbox().endsDeleted();
+        if (gone) {
+          throw new SessionNotFoundException(id);
+        }
+      }
+    }
+  }
+
+  private CompletableFuture<AppendReceipt> append(
+      Caller caller, SessionId id, PendingOp.Append append, Existence existence) {
     Optional<FullSessions.Mark> refused =
         bringsNothingNew(id, append) ? Optional.empty() : full.markOf(id);
     if (refused.isEmpty()) {
-      return recordOrRefuse(caller, id, append, Optional.empty());
+      return recordOrRefuse(caller, id, append, Optional.empty(), existence);
     }
     return head(caller, id)
         .thenCompose(
@@ -110,7 +174,8 @@ public final class AfterTheJournal implements WritePath {
                     caller,
                     id,
                     append,
-                    head.map(h -> new DatabaseCounts(refused.get(), h, Optional.empty()))));
+                    head.map(h -> new DatabaseCounts(refused.get(), h, Optional.empty())),
+                    existence));
   }
 
   /**
@@ -240,9 +305,13 @@ public final class AfterTheJournal implements WritePath {
    * append checked again. When the database cannot say, the copy held decides.
    */
   private CompletableFuture<AppendReceipt> recordOrRefuse(
-      Caller caller, SessionId id, PendingOp.Append append, Optional<DatabaseCounts> counts) {
+      Caller caller,
+      SessionId id,
+      PendingOp.Append append,
+      Optional<DatabaseCounts> counts,
+      Existence existence) {
     try {
-      return CompletableFuture.completedFuture(record(caller, id, append, counts));
+      return CompletableFuture.completedFuture(record(caller, id, append, counts, existence));
     } catch (TableConstraintException | SessionRejectedException noRoom) {
       if (noRoom instanceof SessionRejectedException && cache.peek(id) != null) {
         return CompletableFuture.failedFuture(noRoom);
@@ -253,7 +322,7 @@ public final class AfterTheJournal implements WritePath {
           .thenApply(
               read -> {
                 try {
-                  return record(caller, id, append, counts.map(c -> c.withRead(read)));
+                  return record(caller, id, append, counts.map(c -> c.withRead(read)), existence);
                 } catch (TableConstraintException stillFull) {
                   throw Failures.sessionFullOr(id, stillFull);
                 }
@@ -269,10 +338,15 @@ public final class AfterTheJournal implements WritePath {
    * @throws SessionRejectedException {@code SESSION_FULL} when the database's counts leave no room
    * @throws TableConstraintException when the cached copy leaves no room for the new messages
    * @throws SessionStorageException when the journal cannot record it
-   * @throws SessionNotFoundException when the caller's pending writes delete the session
+   * @throws SessionNotFoundException when the caller's pending writes delete the session, or a
+   *     session that must exist was deleted since it was found to ({@link Existence#check})
    */
   private AppendReceipt record(
-      Caller caller, SessionId id, PendingOp.Append append, Optional<DatabaseCounts> counts) {
+      Caller caller,
+      SessionId id,
+      PendingOp.Append append,
+      Optional<DatabaseCounts> counts,
+      Existence existence) {
     int[] accepted = new int[1];
     Outboxes.Recorded recorded;
     try {
@@ -282,6 +356,7 @@ public final class AfterTheJournal implements WritePath {
               caller.userId(),
               false,
               opened -> {
+                existence.check(caller, id, opened, cache, ownership);
                 counts.ifPresent(c -> checkDatabaseRoom(id, opened.outbox(), c, append));
                 ChatSession cached = cache.peek(id);
                 List<ChatMessage> fresh = new ArrayList<>();
@@ -358,10 +433,5 @@ public final class AfterTheJournal implements WritePath {
               ReadSource.CACHE,
               outbox.pendingWrites());
         });
-  }
-
-  @Override
-  public CompletableFuture<?> existingSession(Caller caller, SessionId id) {
-    return ownership.existing(caller, id);
   }
 }

@@ -27,8 +27,11 @@ public final class Outbox {
   public final SessionId id;
   public final UUID owner;
 
-  /** Created here and never stored before: its history is known to be exactly what is pending. */
-  public final boolean knownNew;
+  /**
+   * Created here and never stored before: its history is known to be exactly what is pending. No
+   * longer once a delete of it is recorded: confirmed, it leaves nothing behind to know.
+   */
+  private boolean knownNew;
 
   private final List<PendingOp> ops = new ArrayList<>();
 
@@ -62,6 +65,9 @@ public final class Outbox {
    * sequence}.
    */
   public synchronized void add(PendingOp op, Instant now, long sequence) {
+    if (!op.existsAfter().orElse(true)) {
+      knownNew = false;
+    }
     if (oldestAcknowledged == null) {
       oldestAcknowledged = now;
     }
@@ -81,6 +87,11 @@ public final class Outbox {
     }
     ops.add(op);
     sequences.add(sequence);
+  }
+
+  /** Whether the session was created here and is known to exist just as its writes say. */
+  public synchronized boolean knownNew() {
+    return knownNew;
   }
 
   /** The oldest pending write, marked as being sent; empty when nothing is pending. */

@@ -49,7 +49,7 @@ public final class Ownership {
       return Optional.of(cached.owner().equals(caller.userId()));
     }
     Outbox outbox = outboxes.get(id);
-    if (outbox != null && outbox.knownNew) {
+    if (outbox != null && outbox.knownNew()) {
       return Optional.of(outbox.owner.equals(caller.userId()));
     }
     return owners.ownerOf(id).map(owner -> owner.equals(caller.userId()));
@@ -84,7 +84,7 @@ public final class Ownership {
           ? CompletableFuture.completedFuture(Optional.of(cached))
           : CompletableFuture.failedFuture(new SessionNotFoundException(id));
     }
-    if (own.isPresent() && (own.get().knownNew || own.get().hasAppend())) {
+    if (own.isPresent() && (own.get().knownNew() || own.get().hasAppend())) {
       // Accepted earlier (created here, or written while the database could not say): the flush
       // creates it, or sets the writes aside if the id turns out to be taken.
       return CompletableFuture.completedFuture(Optional.empty());

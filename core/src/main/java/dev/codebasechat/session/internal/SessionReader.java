@@ -254,7 +254,7 @@ public final class SessionReader {
       return ledger.answer(caller, id, copy, ReadSource.LOCAL);
     }
     Optional<Outbox> own = outboxes.ownedBy(id, caller.userId());
-    if (own.isPresent() && own.get().knownNew) {
+    if (own.isPresent() && own.get().knownNew()) {
       return ledger.answer(caller, id, Optional.empty(), ReadSource.LOCAL);
     }
     throw Failures.unavailable("session " + id, failure);
@@ -295,7 +295,7 @@ public final class SessionReader {
     for (Outbox outbox : outboxes.all()) {
       if (!outbox.owner.equals(caller.userId())
           || outbox.endsDeleted()
-          || !(outbox.knownNew || outbox.hasAppend())) {
+          || !(outbox.knownNew() || outbox.hasAppend())) {
         continue;
       }
       ChatSession base =

@@ -6,6 +6,7 @@ import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.ReadSource;
 import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionNotFoundException;
 import dev.codebasechat.session.SessionRead;
 import dev.codebasechat.session.SessionStorageException;
 import dev.codebasechat.sqlite.JournalException;
@@ -42,11 +43,32 @@ public final class ThroughTheTable implements WritePath {
   @Override
   public CompletableFuture<AppendReceipt> append(
       Caller caller, SessionId id, PendingOp.Append append) {
+    return append(caller, id, append, false);
+  }
+
+  /**
+   * {@link #append} to a session that exists when the append is made: checked in the table under
+   * the session's lock, so that a delete in between fails it as a missing session rather than the
+   * append creating the session again.
+   */
+  @Override
+  public CompletableFuture<AppendReceipt> appendExisting(
+      Caller caller, SessionId id, PendingOp.Append append) {
+    return history.of(caller, id).thenCompose(known -> append(caller, id, append, true));
+  }
+
+  private CompletableFuture<AppendReceipt> append(
+      Caller caller, SessionId id, PendingOp.Append append, boolean mustExist) {
     try {
       SessionBackend.AppendAck ack =
           locks.withLock(
               id,
               () -> {
+                if (mustExist
+                    && FutureResults.join(table.head(caller.token(), caller.userId(), id))
+                        .isEmpty()) {
+                  throw new SessionNotFoundException(id);
+                }
                 SessionBackend.AppendAck stored =
                     FutureResults.join(table.append(caller.token(), caller.userId(), id, append));
                 ledger.appended(id, caller.userId(), append, stored);
@@ -96,10 +118,5 @@ public final class ThroughTheTable implements WritePath {
 
   private static PendingOp.Target target(Caller caller, SessionId id) {
     return new PendingOp.Target(id, caller.userId(), caller.token());
-  }
-
-  @Override
-  public CompletableFuture<?> existingSession(Caller caller, SessionId id) {
-    return history.of(caller, id);
   }
 }

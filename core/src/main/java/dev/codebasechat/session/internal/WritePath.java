@@ -27,8 +27,13 @@ public sealed interface WritePath permits ThroughTheTable, AfterTheDatabase, Aft
   /** A context update, a clear or a delete of the caller's existing session. */
   CompletableFuture<SessionRead> change(Caller caller, SessionId id, PendingOp change);
 
-  /** Completes once the caller's session is known to exist; else fails as a missing one. */
-  CompletableFuture<?> existingSession(Caller caller, SessionId id);
+  /**
+   * {@link #append}, but only to the caller's session that exists: fails with {@code
+   * SessionNotFoundException}, recording nothing, when it does not (another user's included), or
+   * when it is deleted before the append is recorded.
+   */
+  CompletableFuture<AppendReceipt> appendExisting(
+      Caller caller, SessionId id, PendingOp.Append append);
 
   /** How a path reads a whole session (the store's own read). */
   interface History {
