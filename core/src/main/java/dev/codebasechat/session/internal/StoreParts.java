@@ -117,7 +117,7 @@ public final class StoreParts {
     routing.resumeWith(pacer::resume);
     this.writePath =
         settings.embedded()
-            ? new ThroughTheTable(backend, ledger, locks, history)
+            ? new ThroughTheTable(backend, cache, ledger, locks, history)
             : settings.acknowledgement() == Acknowledgement.DATABASE
                 ? new AfterTheDatabase(cache, ledger, owners, ownership, database, history)
                 : new AfterTheJournal(

@@ -23,13 +23,19 @@ import java.util.concurrent.CompletableFuture;
 public final class ThroughTheTable implements WritePath {
 
   private final SessionBackend table;
+  private final SessionCache cache;
   private final Ledger ledger;
   private final SessionLocks locks;
   private final WritePath.History history;
 
   public ThroughTheTable(
-      SessionBackend table, Ledger ledger, SessionLocks locks, WritePath.History history) {
+      SessionBackend table,
+      SessionCache cache,
+      Ledger ledger,
+      SessionLocks locks,
+      WritePath.History history) {
     this.table = table;
+    this.cache = cache;
     this.ledger = ledger;
     this.locks = locks;
     this.history = history;
@@ -64,9 +70,7 @@ public final class ThroughTheTable implements WritePath {
           locks.withLock(
               id,
               () -> {
-                if (mustExist
-                    && FutureResults.join(table.head(caller.token(), caller.userId(), id))
-                        .isEmpty()) {
+                if (mustExist && !exists(caller, id)) {
                   throw new SessionNotFoundException(id);
                 }
                 SessionBackend.AppendAck stored =
@@ -84,6 +88,18 @@ public final class ThroughTheTable implements WritePath {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(notRecorded(id, e));
     }
+  }
+
+  /**
+   * Whether the caller's session is in the table now, under its lock: the cached copy says so (a
+   * delete drops it under the same lock), else the table's head.
+   */
+  private boolean exists(Caller caller, SessionId id) {
+    ChatSession cached = cache.peek(id);
+    if (cached != null) {
+      return cached.owner().equals(caller.userId());
+    }
+    return FutureResults.join(table.head(caller.token(), caller.userId(), id)).isPresent();
   }
 
   @Override
