@@ -147,4 +147,83 @@ class DeletedSessionStaysDeletedTest {
     assertThat(failure).isInstanceOf(SessionNotFoundException.class);
     assertThat(fake.session(id.value())).isEmpty();
   }
+
+  /**
+   * The head read this test slows down: the first one of the session, answered with the row as the
+   * database holds it now, {@code delayMillis} later; later reads go to the backend.
+   */
+  private static com.github.tomakehurst.wiremock.stubbing.StubMapping slowFirstHeadRead(
+      SessionId id, int delayMillis) {
+    dev.codebasechat.testing.FakeSession row = fake.session(id.value()).orElseThrow();
+    String head =
+        "{\"session_id\":\""
+            + row.sessionId()
+            + "\",\"user_id\":\""
+            + row.userId()
+            + "\",\"repo\":null,\"current_file\":null,\"context_cache\":{},\"metadata\":{},"
+            + "\"message_count\":"
+            + row.messageCount()
+            + ",\"version\":"
+            + row.version()
+            + ",\"last_activity\":\""
+            + Timestamps.format(row.lastActivity().toInstant())
+            + "\",\"history_bytes\":"
+            + row.historyBytes()
+            + "}";
+    return fake.wireMock()
+        .stubFor(
+            com.github.tomakehurst.wiremock.client.WireMock.get(
+                    com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching(
+                        ".*/codebase_chat_sessions"))
+                .withQueryParam(
+                    "select",
+                    com.github.tomakehurst.wiremock.client.WireMock.equalTo(
+                        dev.codebasechat.session.internal.SessionCodec.HEAD_COLUMNS))
+                .inScenario("slow head")
+                .whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
+                .willSetStateTo("read")
+                .willReturn(
+                    com.github.tomakehurst.wiremock.client.WireMock.okJson(head)
+                        .withFixedDelay(delayMillis)));
+  }
+
+  private static boolean firstHeadReadArrived() {
+    return fake.wireMock().getAllScenarios().getScenarios().stream()
+        .anyMatch(s -> s.getName().equals("slow head") && s.getState().equals("read"));
+  }
+
+  @Test
+  void appendExisting_whoseHeadReadOutlastsAConfirmedDelete_neverBringsTheSessionBack() {
+    SessionId id = sessionId("gone0006");
+    fake.seedSession(ALICE, id.value(), "m1"); // in the database; nothing here knows it
+    var slowHead = slowFirstHeadRead(id, 2_000);
+    try {
+      CompletableFuture<AppendReceipt> append =
+          f.store.appendExistingAsync(alice, id, Append.of(List.of(f.message("m2"))));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(DeletedSessionStaysDeletedTest::firstHeadReadArrived);
+
+      // While the append's head read is answered slowly: the delete (its head read answered at
+      // once) is recorded, sent after the debounce window, and confirmed.
+      f.store.delete(alice, id);
+      f.advanceMillis(dev.codebasechat.writebehind.internal.WritePacer.DEFAULT_DEBOUNCE.toMillis());
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> fake.session(id.value()).isEmpty() && f.store.pendingSessions().isEmpty());
+      Throwable failure = f.resolve(append.handle((receipt, e) -> e));
+      f.drainAll();
+
+      // On a machine slower than the head read's 2 s, the append may land before the delete is
+      // confirmed, and go with the session. Either way the session stays deleted.
+      assertThat(fake.session(id.value())).isEmpty();
+      if (failure != null) {
+        assertThat(dev.codebasechat.internal.FutureResults.unwrap(failure))
+            .isInstanceOf(SessionNotFoundException.class);
+      }
+    } finally {
+      fake.wireMock().removeStub(slowHead);
+      fake.wireMock().resetScenarios();
+    }
+  }
 }

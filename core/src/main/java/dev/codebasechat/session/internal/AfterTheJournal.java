@@ -126,33 +126,24 @@ public final class AfterTheJournal implements WritePath {
      *
      * @throws SessionNotFoundException then
      */
-    void check(
-        Caller caller, SessionId id, Outboxes.Opened opened, SessionCache cache, Ownership owns);
+    void check(SessionId id, Outboxes.Opened opened, SessionCache cache);
 
     record CreatedOnFirstUse() implements Existence {
       @Override
-      public void check(
-          Caller caller,
-          SessionId id,
-          Outboxes.Opened opened,
-          SessionCache cache,
-          Ownership owns) {}
+      public void check(SessionId id, Outboxes.Opened opened, SessionCache cache) {}
     }
 
     /**
      * The session was found to exist; {@code mark}: the cache's confirmation mark taken before.
-     * Deleted since: the caller's pending writes end with its delete, or none is pending and a
-     * delete was confirmed since the mark (it stamps the session and forgets it, so nothing here
-     * knows the session any more). A session merely evicted from the cache is still appended to.
+     * Deleted since: the caller's pending writes end with its delete, or none is pending and the
+     * database confirmed it gone since the mark (a head read that found it meanwhile may be older
+     * than that). A session merely evicted from the cache is still appended to.
      */
     record Required(long mark) implements Existence {
       @Override
-      public void check(
-          Caller caller, SessionId id, Outboxes.Opened opened, SessionCache cache, Ownership owns) {
+      public void check(SessionId id, Outboxes.Opened opened, SessionCache cache) {
         boolean gone =
-            opened.outbox().isEmpty()
-                ? cache.confirmedSince(id, mark) && owns.known(caller, id).isEmpty()
-                : opened.outbox().endsDeleted();
+            opened.outbox().isEmpty() ? cache.goneSince(id, mark) : opened.outbox().endsDeleted();
         if (gone) {
           throw new SessionNotFoundException(id);
         }
@@ -356,7 +347,7 @@ public final class AfterTheJournal implements WritePath {
               caller.userId(),
               false,
               opened -> {
-                existence.check(caller, id, opened, cache, ownership);
+                existence.check(id, opened, cache);
                 counts.ifPresent(c -> checkDatabaseRoom(id, opened.outbox(), c, append));
                 ChatSession cached = cache.peek(id);
                 List<ChatMessage> fresh = new ArrayList<>();

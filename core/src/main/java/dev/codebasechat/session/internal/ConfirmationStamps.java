@@ -20,9 +20,17 @@ public final class ConfirmationStamps {
   private final AtomicLong counter = new AtomicLong();
   private final Cache<SessionId, Long> stamps;
 
+  /** The stamps of confirmations that found or left the session gone (a delete, above all). */
+  private final Cache<SessionId, Long> gone;
+
   /** Stamps timed by {@code ticker} (the store's clock). */
   public ConfirmationStamps(Ticker ticker) {
     this.stamps =
+        CacheBuilder.newBuilder()
+            .expireAfterWrite(Duration.ofMinutes(KEPT_MINUTES))
+            .ticker(ticker)
+            .build();
+    this.gone =
         CacheBuilder.newBuilder()
             .expireAfterWrite(Duration.ofMinutes(KEPT_MINUTES))
             .ticker(ticker)
@@ -37,6 +45,19 @@ public final class ConfirmationStamps {
   /** Records that the database confirmed a write of {@code id}. */
   public void stamp(SessionId id) {
     stamps.put(id, counter.incrementAndGet());
+  }
+
+  /** Records that the database confirmed {@code id} is gone: a delete, or a write that found so. */
+  public void stampGone(SessionId id) {
+    long stamp = counter.incrementAndGet();
+    stamps.put(id, stamp);
+    gone.put(id, stamp);
+  }
+
+  /** Whether {@code id} was confirmed gone after {@code mark} was taken. */
+  public boolean goneSince(SessionId id, long mark) {
+    Long stamp = gone.getIfPresent(id);
+    return stamp != null && stamp > mark;
   }
 
   /** Whether a confirmation of {@code id} landed after {@code mark} was taken. */

@@ -244,7 +244,7 @@ public final class Ledger implements PendingOp.Confirmations {
     locks.run(
         id,
         () -> {
-          cache.stamp(id);
+          cache.stampGone(id);
           cache.invalidate(id);
           owners.forget(id);
           journal.dropLocalCopy(id);

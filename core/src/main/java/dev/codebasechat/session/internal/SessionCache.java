@@ -136,10 +136,19 @@ public final class SessionCache {
     return stamps.confirmedSince(id, mark);
   }
 
+  /** Whether the database confirmed {@code id} gone (deleted) after {@code mark} was taken. */
+  public boolean goneSince(SessionId id, long mark) {
+    return stamps.goneSince(id, mark);
+  }
+
   // ------------------------------------------------ changes: by the Ledger, under the session lock
 
   void stamp(SessionId id) {
     stamps.stamp(id);
+  }
+
+  void stampGone(SessionId id) {
+    stamps.stampGone(id);
   }
 
   /** Keeps {@code session} unless a newer version is cached; whether it is the one kept now. */
