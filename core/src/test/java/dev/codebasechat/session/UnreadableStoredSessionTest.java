@@ -61,4 +61,53 @@ class UnreadableStoredSessionTest {
     assertThat(failure.getCause()).isInstanceOf(IllegalArgumentException.class);
     assertThat(other.session().messageCount()).isEqualTo(1);
   }
+
+  /** The head read of {@code id} answered with {@code body} (a proxy's or another server's). */
+  private com.github.tomakehurst.wiremock.stubbing.StubMapping headAnswered(
+      SessionId id, String body) {
+    return supabase
+        .wireMock()
+        .stubFor(
+            com.github.tomakehurst.wiremock.client.WireMock.get(
+                    com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching(
+                        ".*/codebase_chat_sessions"))
+                .withQueryParam(
+                    "select",
+                    com.github.tomakehurst.wiremock.client.WireMock.equalTo(
+                        dev.codebasechat.session.internal.SessionCodec.HEAD_COLUMNS))
+                .withQueryParam(
+                    "session_id",
+                    com.github.tomakehurst.wiremock.client.WireMock.equalTo("eq." + id.value()))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.okJson(body)));
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        "[{\"session_id\":\"x\"}]",
+        "{\"session_id\":5}",
+        "{\"session_id\":\"chat-1767225600000-headbad1\",\"user_id\":\"not-a-uuid\"}"
+      })
+  void aHeadReadAnsweredInAnotherForm_isADatabaseError_notTheCallersMistake(String body) {
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("headbad1");
+    var stub = headAnswered(id, body);
+    try {
+      Throwable failure =
+          fixture.failureOf(
+              fixture.store.appendExistingAsync(
+                  alice, id, Append.of(java.util.List.of(fixture.message("m1")))));
+
+      assertThat(failure)
+          .isInstanceOfSatisfying(
+              SessionRejectedException.class,
+              rejected ->
+                  assertThat(rejected.reason())
+                      .isEqualTo(SessionRejectedException.Reason.DATABASE_ERROR))
+          .hasMessageStartingWith(
+              "the database holds session " + id.value() + " in a form this library cannot read: ");
+    } finally {
+      supabase.wireMock().removeStub(stub);
+    }
+  }
 }

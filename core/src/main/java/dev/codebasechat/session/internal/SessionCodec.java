@@ -137,6 +137,7 @@ public final class SessionCodec {
 
   /** A row of {@link #HEAD_COLUMNS}: the session without its messages, and how many it holds. */
   public static SessionBackend.SessionHead headFromRow(JsonNode row) {
+    requireRow(row);
     ObjectNode withoutHistory = row.deepCopy();
     withoutHistory.set("conversation_history", JSON.arrayNode());
     return new SessionBackend.SessionHead(
@@ -145,8 +146,21 @@ public final class SessionCodec {
         row.path("history_bytes").asLong(0));
   }
 
+  /**
+   * @throws IllegalArgumentException unless {@code row} is a JSON object (a row)
+   */
+  private static void requireRow(JsonNode row) {
+    if (!row.isObject()) {
+      throw new IllegalArgumentException(
+          "the row is a JSON "
+              + row.getNodeType().name().toLowerCase(java.util.Locale.ROOT)
+              + ", not an object");
+    }
+  }
+
   /** A row of {@link #SESSION_COLUMNS}. */
   public static ChatSession sessionFromRow(JsonNode row) {
+    requireRow(row);
     SessionId id = SessionId.of(requiredText(row, "session_id", 0));
     UUID owner = UUID.fromString(requiredText(row, "user_id", 0));
     return new ChatSession(

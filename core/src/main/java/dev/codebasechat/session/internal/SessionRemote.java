@@ -92,7 +92,7 @@ public final class SessionRemote implements SessionBackend {
         .eq("session_id", id.value())
         .eq("user_id", owner)
         .maybeSingleAsync()
-        .thenApply(row -> row.map(SessionCodec::headFromRow));
+        .thenApply(row -> row.map(found -> readable(id, () -> SessionCodec.headFromRow(found))));
   }
 
   @Override
