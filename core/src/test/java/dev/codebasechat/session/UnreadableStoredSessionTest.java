@@ -110,4 +110,38 @@ class UnreadableStoredSessionTest {
       supabase.wireMock().removeStub(stub);
     }
   }
+
+  @Test
+  void aSessionListHoldingAnIdTheLibraryDoesNotTake_isADatabaseError_notTheCallersMistake() {
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    var stub =
+        supabase
+            .wireMock()
+            .stubFor(
+                com.github.tomakehurst.wiremock.client.WireMock.get(
+                        com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching(
+                            ".*/codebase_chat_sessions"))
+                    .withQueryParam(
+                        "select",
+                        com.github.tomakehurst.wiremock.client.WireMock.equalTo(
+                            dev.codebasechat.session.internal.SessionCodec.SUMMARY_COLUMNS))
+                    .willReturn(
+                        com.github.tomakehurst.wiremock.client.WireMock.okJson(
+                                "[{\"session_id\":\"not-a-session-id\",\"message_count\":1}]")
+                            .withHeader("Content-Range", "0-0/1")));
+    try {
+      Throwable failure = fixture.failureOf(fixture.store.listAsync(alice, SessionQuery.limit(10)));
+
+      assertThat(failure)
+          .isInstanceOfSatisfying(
+              SessionRejectedException.class,
+              rejected ->
+                  assertThat(rejected.reason())
+                      .isEqualTo(SessionRejectedException.Reason.DATABASE_ERROR))
+          .hasMessageStartingWith(
+              "the database answered the session list in a form this library cannot read: ");
+    } finally {
+      supabase.wireMock().removeStub(stub);
+    }
+  }
 }

@@ -198,8 +198,17 @@ public final class SessionRemote implements SessionBackend {
                     : new java.util.concurrent.CompletionException(cause);
               }
               List<SessionSummary> sessions = new ArrayList<>();
-              for (JsonNode row : result.body()) {
-                sessions.add(SessionCodec.summaryFromRow(row));
+              try {
+                for (JsonNode row : result.body()) {
+                  sessions.add(SessionCodec.summaryFromRow(row));
+                }
+              } catch (IllegalArgumentException unreadable) {
+                // Not the caller's mistake: the answer is one the library cannot use.
+                throw new SessionRejectedException(
+                    SessionRejectedException.Reason.DATABASE_ERROR,
+                    "the database answered the session list in a form this library cannot read: "
+                        + unreadable.getMessage(),
+                    unreadable);
               }
               OptionalLong total = result.totalCount();
               return new SessionPage(sessions, total, offset, ReadSource.DATABASE);
