@@ -118,48 +118,45 @@ class PostgrestFaultTest {
     assertThat(e.isCancelled()).isFalse();
   }
 
-  @Test
-  void select_connectionRefused_throwsTransportException() throws IOException {
-    int closedPort;
+  /** A port nothing listens on (it was free a moment ago). */
+  private static int closedPort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
-      closedPort = socket.getLocalPort();
+      return socket.getLocalPort();
     }
-    try (PostgrestClient refused =
+  }
+
+  /** The failure of a select through a client of {@code restUrl}. */
+  private static PostgrestTransportException selectFailureAt(String restUrl) {
+    try (PostgrestClient client =
         PostgrestClient.builder()
-            .restUrl("http://127.0.0.1:" + closedPort + "/rest/v1")
+            .restUrl(restUrl)
             .apiKey(ApiKey.of(PostgrestFixtures.ANON_KEY))
             .build()) {
-      PostgrestTransportException e =
-          catchThrowableOfType(
-              PostgrestTransportException.class,
-              () -> refused.as(PostgrestFixtures.USER).from(TABLE).select().execute());
-
-      assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT);
-      assertThat(e).hasCauseInstanceOf(java.net.ConnectException.class);
+      return catchThrowableOfType(
+          PostgrestTransportException.class,
+          () -> client.as(PostgrestFixtures.USER).from(TABLE).select().execute());
     }
   }
 
   @Test
-  void connectionRefused_saysItCouldNotConnect_namingThePort() throws IOException {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closedPort = socket.getLocalPort();
-    }
-    try (PostgrestClient refused =
-        PostgrestClient.builder()
-            .restUrl("http://127.0.0.1:" + closedPort + "/rest/v1")
-            .apiKey(ApiKey.of(PostgrestFixtures.ANON_KEY))
-            .build()) {
-      PostgrestTransportException e =
-          catchThrowableOfType(
-              PostgrestTransportException.class,
-              () -> refused.as(PostgrestFixtures.USER).from(TABLE).select().execute());
+  void select_connectionRefused_throwsTransportException() throws IOException {
+    PostgrestTransportException e =
+        selectFailureAt("http://127.0.0.1:" + closedPort() + "/rest/v1");
 
-      assertThat(e.getMessage())
-          .startsWith("PostgREST select on " + TABLE + " failed: could not connect: ")
-          .contains(":" + closedPort)
-          .endsWith("(ConnectException)");
-    }
+    assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT);
+    assertThat(e).hasCauseInstanceOf(java.net.ConnectException.class);
+  }
+
+  @Test
+  void connectionRefused_saysItCouldNotConnect_namingThePort() throws IOException {
+    int port = closedPort();
+
+    PostgrestTransportException e = selectFailureAt("http://127.0.0.1:" + port + "/rest/v1");
+
+    assertThat(e.getMessage())
+        .startsWith("PostgREST select on " + TABLE + " failed: could not connect: ")
+        .contains(":" + port)
+        .endsWith("(ConnectException)");
   }
 
   @Test
@@ -172,23 +169,15 @@ class PostgrestFaultTest {
 
   @Test
   void httpsToAPlainHttpServer_saysTheTlsHandshakeFailed() {
-    try (PostgrestClient tls =
-        PostgrestClient.builder()
-            .restUrl("https://127.0.0.1:" + wm.getPort() + "/rest/v1")
-            .apiKey(ApiKey.of(PostgrestFixtures.ANON_KEY))
-            .build()) {
-      PostgrestTransportException e =
-          catchThrowableOfType(
-              PostgrestTransportException.class,
-              () -> tls.as(PostgrestFixtures.USER).from(TABLE).select().execute());
+    PostgrestTransportException e =
+        selectFailureAt("https://127.0.0.1:" + wm.getPort() + "/rest/v1");
 
-      assertThat(e.getMessage())
-          .startsWith(
-              "PostgREST select on "
-                  + TABLE
-                  + " failed: the TLS handshake failed (is the URL https on a server that speaks"
-                  + " plain http?)");
-    }
+    assertThat(e.getMessage())
+        .startsWith(
+            "PostgREST select on "
+                + TABLE
+                + " failed: the TLS handshake failed (is the URL https on a server that speaks"
+                + " plain http?)");
   }
 
   @Test

@@ -64,13 +64,19 @@ class DeletedSessionStaysDeletedTest {
     return id;
   }
 
+  /** What appending m2 to {@code id} only if it exists fails with; the writes drained after. */
+  private Throwable appendExistingFailure(SessionId id) {
+    Throwable failure =
+        f.failureOf(f.store.appendExistingAsync(alice, id, Append.of(List.of(f.message("m2")))));
+    f.drainAll();
+    return failure;
+  }
+
   @Test
   void appendExisting_afterAConfirmedDelete_failsAsMissing_andCreatesNothing() {
     SessionId id = deletedSession("gone0001", true);
 
-    Throwable failure =
-        f.failureOf(f.store.appendExistingAsync(alice, id, Append.of(List.of(f.message("m2")))));
-    f.drainAll();
+    Throwable failure = appendExistingFailure(id);
 
     assertThat(failure).isInstanceOf(SessionNotFoundException.class);
     assertThat(fake.session(id.value())).isEmpty();
@@ -80,9 +86,7 @@ class DeletedSessionStaysDeletedTest {
   void appendExisting_afterAPendingDelete_failsAsMissing_andCreatesNothing() {
     SessionId id = deletedSession("gone0002", false);
 
-    Throwable failure =
-        f.failureOf(f.store.appendExistingAsync(alice, id, Append.of(List.of(f.message("m2")))));
-    f.drainAll();
+    Throwable failure = appendExistingFailure(id);
 
     assertThat(failure).isInstanceOf(SessionNotFoundException.class);
     assertThat(fake.session(id.value())).isEmpty();
@@ -172,13 +176,7 @@ class DeletedSessionStaysDeletedTest {
             + "}";
     return fake.wireMock()
         .stubFor(
-            com.github.tomakehurst.wiremock.client.WireMock.get(
-                    com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching(
-                        ".*/codebase_chat_sessions"))
-                .withQueryParam(
-                    "select",
-                    com.github.tomakehurst.wiremock.client.WireMock.equalTo(
-                        dev.codebasechat.session.internal.SessionCodec.HEAD_COLUMNS))
+            TableStubs.selectOf(dev.codebasechat.session.internal.SessionCodec.HEAD_COLUMNS)
                 .inScenario("slow head")
                 .whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
                 .willSetStateTo("read")

@@ -68,13 +68,7 @@ class UnreadableStoredSessionTest {
     return supabase
         .wireMock()
         .stubFor(
-            com.github.tomakehurst.wiremock.client.WireMock.get(
-                    com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching(
-                        ".*/codebase_chat_sessions"))
-                .withQueryParam(
-                    "select",
-                    com.github.tomakehurst.wiremock.client.WireMock.equalTo(
-                        dev.codebasechat.session.internal.SessionCodec.HEAD_COLUMNS))
+            TableStubs.selectOf(dev.codebasechat.session.internal.SessionCodec.HEAD_COLUMNS)
                 .withQueryParam(
                     "session_id",
                     com.github.tomakehurst.wiremock.client.WireMock.equalTo("eq." + id.value()))
@@ -118,13 +112,7 @@ class UnreadableStoredSessionTest {
         supabase
             .wireMock()
             .stubFor(
-                com.github.tomakehurst.wiremock.client.WireMock.get(
-                        com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching(
-                            ".*/codebase_chat_sessions"))
-                    .withQueryParam(
-                        "select",
-                        com.github.tomakehurst.wiremock.client.WireMock.equalTo(
-                            dev.codebasechat.session.internal.SessionCodec.SUMMARY_COLUMNS))
+                TableStubs.selectOf(dev.codebasechat.session.internal.SessionCodec.SUMMARY_COLUMNS)
                     .willReturn(
                         com.github.tomakehurst.wiremock.client.WireMock.okJson(
                                 "[{\"session_id\":\"not-a-session-id\",\"message_count\":1}]")

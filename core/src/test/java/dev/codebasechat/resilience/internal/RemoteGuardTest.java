@@ -181,8 +181,11 @@ class RemoteGuardTest {
     wm.verify(exactly(0), postRequestedFor(urlPathEqualTo(RPC)));
   }
 
-  @Test
-  void openBreaker_afterOpenDuration_letsATrialCallThrough_andClosesOnSuccess() {
+  /**
+   * A guard whose breaker two failures in a window of two open for 5 s (then one trial call), the
+   * database still answering 503.
+   */
+  private RemoteGuard openedByTwoFailures() {
     RemoteGuard guard =
         RemoteGuard.create(
             guard()
@@ -197,6 +200,12 @@ class RemoteGuardTest {
     wm.stubFor(post(urlPathEqualTo(RPC)).willReturn(PostgrestResponses.dbDown503(0)));
     append(guard).handle((r, e) -> e).join();
     append(guard).handle((r, e) -> e).join();
+    return guard;
+  }
+
+  @Test
+  void openBreaker_afterOpenDuration_letsATrialCallThrough_andClosesOnSuccess() {
+    RemoteGuard guard = openedByTwoFailures();
     assertThat(guard.breakerState()).isEqualTo(BreakerState.OPEN);
     wm.stubFor(post(urlPathEqualTo(RPC)).willReturn(PostgrestResponses.rpcResult("{}")));
 
@@ -218,20 +227,7 @@ class RemoteGuardTest {
     logs.start();
     logger.addAppender(logs);
     try {
-      RemoteGuard guard =
-          RemoteGuard.create(
-              guard()
-                  .maxAttempts(1)
-                  .minimumCalls(2)
-                  .slidingWindow(2)
-                  .halfOpenCalls(1)
-                  .openDuration(Duration.ofSeconds(5))
-                  .build(),
-              clock,
-              scheduler);
-      wm.stubFor(post(urlPathEqualTo(RPC)).willReturn(PostgrestResponses.dbDown503(0)));
-      append(guard).handle((r, e) -> e).join();
-      append(guard).handle((r, e) -> e).join();
+      RemoteGuard guard = openedByTwoFailures();
       wm.stubFor(post(urlPathEqualTo(RPC)).willReturn(PostgrestResponses.rpcResult("{}")));
       clock.advance(Duration.ofMillis(5_001));
 
