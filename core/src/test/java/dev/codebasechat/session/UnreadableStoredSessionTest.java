@@ -62,6 +62,17 @@ class UnreadableStoredSessionTest {
     assertThat(other.session().messageCount()).isEqualTo(1);
   }
 
+  /** {@code failure} is the database's answer the library cannot use, its message so begun. */
+  private static void assertDatabaseError(Throwable failure, String messageStart) {
+    assertThat(failure)
+        .isInstanceOfSatisfying(
+            SessionRejectedException.class,
+            rejected ->
+                assertThat(rejected.reason())
+                    .isEqualTo(SessionRejectedException.Reason.DATABASE_ERROR))
+        .hasMessageStartingWith(messageStart);
+  }
+
   /** The head read of {@code id} answered with {@code body} (a proxy's or another server's). */
   private com.github.tomakehurst.wiremock.stubbing.StubMapping headAnswered(
       SessionId id, String body) {
@@ -92,14 +103,9 @@ class UnreadableStoredSessionTest {
               fixture.store.appendExistingAsync(
                   alice, id, Append.of(java.util.List.of(fixture.message("m1")))));
 
-      assertThat(failure)
-          .isInstanceOfSatisfying(
-              SessionRejectedException.class,
-              rejected ->
-                  assertThat(rejected.reason())
-                      .isEqualTo(SessionRejectedException.Reason.DATABASE_ERROR))
-          .hasMessageStartingWith(
-              "the database holds session " + id.value() + " in a form this library cannot read: ");
+      assertDatabaseError(
+          failure,
+          "the database holds session " + id.value() + " in a form this library cannot read: ");
     } finally {
       supabase.wireMock().removeStub(stub);
     }
@@ -120,14 +126,8 @@ class UnreadableStoredSessionTest {
     try {
       Throwable failure = fixture.failureOf(fixture.store.listAsync(alice, SessionQuery.limit(10)));
 
-      assertThat(failure)
-          .isInstanceOfSatisfying(
-              SessionRejectedException.class,
-              rejected ->
-                  assertThat(rejected.reason())
-                      .isEqualTo(SessionRejectedException.Reason.DATABASE_ERROR))
-          .hasMessageStartingWith(
-              "the database answered the session list in a form this library cannot read: ");
+      assertDatabaseError(
+          failure, "the database answered the session list in a form this library cannot read: ");
     } finally {
       supabase.wireMock().removeStub(stub);
     }

@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.codebasechat.gateway.GatewayClient.Answer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A body is JSON in UTF-8 sent as {@code Content-Type: application/json}; anything else is 415
@@ -21,24 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * nothing.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class ContentTypeTest {
-  @TempDir Path dataDir;
-
-  private Gateway gateway;
-  private GatewayClient client;
-  private String token;
-
-  @BeforeEach
-  void start() {
-    gateway = EmbeddedGatewayTest.start(dataDir);
-    client = new GatewayClient(gateway.port());
-    token = EmbeddedGatewayTest.token(dataDir, EmbeddedGatewayTest.ALICE);
-  }
-
-  @AfterEach
-  void stop() {
-    gateway.close();
-  }
+class ContentTypeTest extends OnEmbeddedGateway {
 
   private Answer createWith(Optional<String> contentType) {
     Map<String, String> headers = new LinkedHashMap<>();

@@ -7,14 +7,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code HEAD} is answered as {@code GET} without the body, on every route that has {@code GET}
@@ -22,25 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * changes anything, and where there is no {@code GET} it is 405.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class HeadRequestTest {
-  @TempDir Path dataDir;
-
+class HeadRequestTest extends OnEmbeddedGateway {
   private final HttpClient http = HttpClient.newHttpClient();
-  private Gateway gateway;
-  private GatewayClient client;
-  private String token;
-
-  @BeforeEach
-  void start() {
-    gateway = EmbeddedGatewayTest.start(dataDir);
-    client = new GatewayClient(gateway.port());
-    token = EmbeddedGatewayTest.token(dataDir, EmbeddedGatewayTest.ALICE);
-  }
-
-  @AfterEach
-  void stop() {
-    gateway.close();
-  }
 
   private HttpResponse<byte[]> head(String path, boolean withToken)
       throws IOException, InterruptedException {

@@ -4,38 +4,17 @@ import static dev.codebasechat.gateway.GatewayClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.codebasechat.gateway.GatewayClient.Answer;
-import java.nio.file.Path;
 import java.util.Collections;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A session holds at most 20 000 messages: the append that would go beyond is answered 409 {@code
  * session_full}, saying what to do, and a cleared session takes messages again.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class SessionFullGatewayTest {
-  @TempDir Path dataDir;
-
-  private Gateway gateway;
-  private GatewayClient client;
-  private String token;
-
-  @BeforeEach
-  void start() {
-    gateway = EmbeddedGatewayTest.start(dataDir);
-    client = new GatewayClient(gateway.port());
-    token = EmbeddedGatewayTest.token(dataDir, EmbeddedGatewayTest.ALICE);
-  }
-
-  @AfterEach
-  void stop() {
-    gateway.close();
-  }
+class SessionFullGatewayTest extends OnEmbeddedGateway {
 
   private Answer append(String id, int messages) {
     String one = "{\"role\":\"user\",\"content\":\"m\"}";

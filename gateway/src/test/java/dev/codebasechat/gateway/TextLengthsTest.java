@@ -5,13 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.codebasechat.gateway.GatewayClient.Answer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Limits in characters are counted in characters (Unicode code points), as the README and the
@@ -19,26 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * character, not two UTF-16 units.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class TextLengthsTest {
+class TextLengthsTest extends OnEmbeddedGateway {
   private static final String EMOJI = "\uD83D\uDE00";
-
-  @TempDir Path dataDir;
-
-  private Gateway gateway;
-  private GatewayClient client;
-  private String token;
-
-  @BeforeEach
-  void start() {
-    gateway = EmbeddedGatewayTest.start(dataDir);
-    client = new GatewayClient(gateway.port());
-    token = EmbeddedGatewayTest.token(dataDir, EmbeddedGatewayTest.ALICE);
-  }
-
-  @AfterEach
-  void stop() {
-    gateway.close();
-  }
 
   private String newSession() {
     return client.post("/v1/sessions", token, "{}").json().path("id").asText();
