@@ -155,6 +155,36 @@ public final class LocalSessionTable implements AutoCloseable {
       JsonNode messages,
       Optional<String> repo,
       Optional<String> currentFile) {
+    return append(owner, sessionId, messages, repo, currentFile, true)
+        .orElseThrow(() -> new SessionIdTakenException(sessionId));
+  }
+
+  /**
+   * {@link #append} to the caller's session only if it exists, checked in the transaction that
+   * appends; mirrors {@code append_chat_messages} with {@code p_create} false. Empty, storing
+   * nothing, when the caller has no session by that id (missing, or another user's: the answer does
+   * not tell them apart).
+   *
+   * @throws TableConstraintException as {@link #append} does
+   * @throws IllegalArgumentException as {@link #append} does
+   */
+  public Optional<AppendResult> appendExisting(
+      UUID owner,
+      String sessionId,
+      JsonNode messages,
+      Optional<String> repo,
+      Optional<String> currentFile) {
+    return append(owner, sessionId, messages, repo, currentFile, false);
+  }
+
+  /** The append; {@code create}: a missing session is created for {@code owner}. */
+  private Optional<AppendResult> append(
+      UUID owner,
+      String sessionId,
+      JsonNode messages,
+      Optional<String> repo,
+      Optional<String> currentFile,
+      boolean create) {
     SessionTableRules.checkSessionId(sessionId);
     List<SessionTableRules.Checked> candidates = SessionTableRules.batch(messages);
     SessionTableRules.checkRepo(repo);
@@ -164,22 +194,25 @@ public final class LocalSessionTable implements AutoCloseable {
         "append to session",
         connection -> {
           boolean created =
-              Sql.update(
-                      connection,
-                      "INSERT INTO sessions (session_id, user_id, repo, current_file, last_activity,"
-                          + " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                          + " ON CONFLICT (session_id) DO NOTHING",
-                      sessionId,
-                      owner.toString(),
-                      repo.orElse(null),
-                      currentFile.orElse(null),
-                      now,
-                      now,
-                      now)
-                  == 1;
-          SessionRow row =
-              SessionRow.read(connection, owner, sessionId)
-                  .orElseThrow(() -> new SessionIdTakenException(sessionId));
+              create
+                  && Sql.update(
+                          connection,
+                          "INSERT INTO sessions (session_id, user_id, repo, current_file, last_activity,"
+                              + " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                              + " ON CONFLICT (session_id) DO NOTHING",
+                          sessionId,
+                          owner.toString(),
+                          repo.orElse(null),
+                          currentFile.orElse(null),
+                          now,
+                          now,
+                          now)
+                      == 1;
+          Optional<SessionRow> found = SessionRow.read(connection, owner, sessionId);
+          if (found.isEmpty()) {
+            return Optional.<AppendResult>empty(); // nothing was written: the insert did nothing
+          }
+          SessionRow row = found.get();
           long seq =
               Sql.queryLong(
                   connection,
@@ -213,12 +246,13 @@ public final class LocalSessionTable implements AutoCloseable {
           boolean fileChanges =
               currentFile.isPresent() && !currentFile.get().equals(row.currentFile());
           if (appended == 0 && !repoChanges && !fileChanges) {
-            return new AppendResult(
-                0,
-                row.messageCount(),
-                row.version(),
-                created,
-                Instant.ofEpochMilli(row.lastActivity()));
+            return Optional.of(
+                new AppendResult(
+                    0,
+                    row.messageCount(),
+                    row.version(),
+                    created,
+                    Instant.ofEpochMilli(row.lastActivity())));
           }
           Sql.update(
               connection,
@@ -232,12 +266,13 @@ public final class LocalSessionTable implements AutoCloseable {
               now,
               now,
               row.id());
-          return new AppendResult(
-              appended,
-              row.messageCount() + appended,
-              row.version() + 1,
-              created,
-              Instant.ofEpochMilli(now));
+          return Optional.of(
+              new AppendResult(
+                  appended,
+                  row.messageCount() + appended,
+                  row.version() + 1,
+                  created,
+                  Instant.ofEpochMilli(now)));
         });
   }
 

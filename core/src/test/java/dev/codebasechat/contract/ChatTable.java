@@ -63,6 +63,13 @@ interface ChatTable {
       Optional<String> repo,
       Optional<String> currentFile);
 
+  /**
+   * {@code append_chat_messages(p_session_id, p_messages, p_repo, p_create => false)}: empty,
+   * storing nothing, when the owner has no such session.
+   */
+  Optional<Appended> appendExisting(
+      UUID owner, String sessionId, JsonNode messages, Optional<String> repo);
+
   /** One append of {@link #appendBatch}. */
   record BatchAppend(String sessionId, JsonNode messages, Optional<String> repo) {}
 

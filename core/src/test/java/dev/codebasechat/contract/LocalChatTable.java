@@ -53,6 +53,16 @@ final class LocalChatTable implements ChatTable {
         result.appended(), result.messageCount(), result.version(), result.created());
   }
 
+  @Override
+  public Optional<Appended> appendExisting(
+      UUID owner, String sessionId, JsonNode messages, Optional<String> repo) {
+    return refusing(() -> table.appendExisting(owner, sessionId, messages, repo, Optional.empty()))
+        .map(
+            result ->
+                new Appended(
+                    result.appended(), result.messageCount(), result.version(), result.created()));
+  }
+
   /** Through the embedded backend's {@code appendEach}, which the store uses in embedded mode. */
   @Override
   public Map<String, BatchAnswer> appendBatch(UUID owner, List<BatchAppend> appends) {

@@ -96,6 +96,26 @@ final class PostgrestChatTable implements ChatTable, AutoCloseable {
   }
 
   @Override
+  public Optional<Appended> appendExisting(
+      UUID owner, String sessionId, JsonNode messages, Optional<String> repo) {
+    ObjectNode args = JSON.createObjectNode();
+    args.put("p_session_id", sessionId);
+    args.set("p_messages", messages);
+    repo.ifPresent(r -> args.put("p_repo", r));
+    args.put("p_create", false);
+    JsonNode body =
+        call(() -> client.as(token(owner)).rpc("append_chat_messages", args).execute()).body();
+    return body.isNull()
+        ? Optional.empty()
+        : Optional.of(
+            new Appended(
+                body.path("appended").asInt(),
+                body.path("message_count").asInt(),
+                body.path("version").asLong(),
+                body.path("created").asBoolean()));
+  }
+
+  @Override
   public Map<String, BatchAnswer> appendBatch(UUID owner, List<BatchAppend> appends) {
     ObjectNode args = JSON.createObjectNode();
     ArrayNode items = args.putArray("p_appends");

@@ -378,6 +378,75 @@ abstract class SessionTableContract {
     assertThat(row(alice, id).get("version").asLong()).isEqualTo(1);
   }
 
+  // ------------------------------------------------------------------ append to an existing
+  // session
+
+  @Test
+  void appendExisting_toTheOwnersSession_storesAsAppendDoes() {
+    UUID owner = table().newUser();
+    String id = newSessionId();
+    append(owner, id, messages("a"));
+
+    assertThat(table().appendExisting(owner, id, messages("a", "b"), Optional.of("repo-2")))
+        .contains(new Appended(1, 2, 2, false));
+    assertThat(storedIds(owner, id)).containsExactly("a", "b");
+    assertThat(row(owner, id).get("repo").asText()).isEqualTo("repo-2");
+  }
+
+  @Test
+  void appendExisting_toAMissingSession_isEmpty_andCreatesNothing() {
+    UUID owner = table().newUser();
+    String id = newSessionId();
+
+    assertThat(table().appendExisting(owner, id, messages("a"), Optional.empty())).isEmpty();
+    assertThat(table().fetch(owner, id)).isEmpty();
+  }
+
+  @Test
+  void appendExisting_toADeletedSession_isEmpty_andDoesNotBringItBack() {
+    UUID owner = table().newUser();
+    String id = newSessionId();
+    append(owner, id, messages("a"));
+    table().delete(owner, id);
+
+    assertThat(table().appendExisting(owner, id, messages("b"), Optional.empty())).isEmpty();
+    assertThat(table().fetch(owner, id)).isEmpty();
+    assertThat(table().list(owner, 10, 0, Optional.empty()).total()).isZero();
+  }
+
+  @Test
+  void appendExisting_toAnotherUsersSession_isEmptyAsForAMissingOne_andChangesNothing() {
+    UUID alice = table().newUser();
+    UUID bob = table().newUser();
+    String id = newSessionId();
+    append(alice, id, messages("a"));
+
+    assertThat(table().appendExisting(bob, id, messages("b"), Optional.empty())).isEmpty();
+    assertThat(storedIds(alice, id)).containsExactly("a");
+    assertThat(row(alice, id).get("version").asLong()).isEqualTo(1);
+  }
+
+  @Test
+  void appendExisting_checksWhatAppendChecks() {
+    UUID owner = table().newUser();
+    String id = newSessionId();
+    append(owner, id, messages("a"));
+
+    assertThat(
+            refusalOf(
+                () ->
+                    table().appendExisting(owner, id, messages("b"), Optional.of("r".repeat(513)))))
+        .isEqualTo(Refusal.CONSTRAINT);
+    assertThat(
+            refusalOf(
+                () ->
+                    table()
+                        .appendExisting(
+                            owner, "not-a-session-id", messages("b"), Optional.empty())))
+        .isEqualTo(Refusal.INVALID_ARGUMENT);
+    assertThat(storedIds(owner, id)).containsExactly("a");
+  }
+
   // ------------------------------------------------------------------ fetch
 
   @Test

@@ -53,6 +53,11 @@ class DatabaseAcknowledgementTest {
     return f;
   }
 
+  private static List<String> sessionIds(SessionId id) {
+    return supabase.queryAsOwner(
+        "select session_id from public.codebase_chat_sessions where session_id = ?", id.value());
+  }
+
   private static List<String> storedIds(SessionId id) {
     return supabase.queryAsOwner(
         "select m ->> 'id' from public.codebase_chat_sessions s, jsonb_array_elements(s.conversation_history) m"
@@ -113,6 +118,38 @@ class DatabaseAcknowledgementTest {
         .containsExactly("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9");
     assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages"))).hasSize(2);
     assertThat(sent.get(9).join().messageCount()).isEqualTo(10);
+  }
+
+  @Test
+  void anAppendToAFoundSession_thatAnotherInstanceDeleted_isNotFound_andDoesNotBringItBack() {
+    StoreFixture here = store();
+    StoreFixture there = store();
+    UUID user = supabase.newUser();
+    SessionId id = here.store.create(here.caller(user));
+    here.resolve(
+        here.store.appendAsync(here.caller(user), id, Append.of(List.of(here.message("m1")))));
+    there.store.delete(there.caller(user), id);
+
+    Throwable failure =
+        here.failureOf(
+            here.store.appendExistingAsync(
+                here.caller(user), id, Append.of(List.of(here.message("m2")))));
+
+    assertThat(failure).isInstanceOf(SessionNotFoundException.class);
+    assertThat(sessionIds(id)).isEmpty();
+  }
+
+  @Test
+  void anAppendToAFoundSession_thatExists_isStored() {
+    StoreFixture f = store();
+    Caller alice = f.caller(supabase.newUser());
+    SessionId id = f.store.create(alice);
+
+    AppendReceipt receipt =
+        f.resolve(f.store.appendExistingAsync(alice, id, Append.of(List.of(f.message("m1")))));
+
+    assertThat(receipt.accepted()).isEqualTo(1);
+    assertThat(storedIds(id)).containsExactly("m1");
   }
 
   @Test

@@ -8,7 +8,9 @@ import dev.codebasechat.testing.FakeSupabase;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -25,9 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A session deleted while clients append to it stays deleted: {@code POST
  * /v1/sessions/{id}/messages} acts only on a session that exists, so an append that loses the race
- * to a delete is 404 and never brings the session back. On the embedded default, with real
- * concurrent clients over HTTP; each round starts four writers and deletes the session among their
- * appends.
+ * to a delete is 404 and never brings the session back. On the embedded default, and in Supabase
+ * mode acknowledged after the journal or after the database, with real concurrent clients over
+ * HTTP; each round starts four writers and deletes the session among their appends.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DeleteWhileAppendingTest {
@@ -72,6 +74,31 @@ class DeleteWhileAppendingTest {
 
     assertThat(resurrected).as("sessions back after their delete").isEmpty();
     assertThat(fake.sessions()).as("sessions in the database").isEmpty();
+  }
+
+  @Test
+  void supabaseAcknowledgedByTheDatabase_aSessionDeletedAmongConcurrentAppends_staysDeleted()
+      throws Exception {
+    gateway =
+        Gateway.builder(
+                Settings.fromEnvironment(
+                    withEntry(
+                        SupabaseGatewayTest.environment(fake, dataDir), "GATEWAY_ACK", "database")))
+            .host("127.0.0.1")
+            .port(0)
+            .start();
+
+    List<String> resurrected = racedRounds(fake.legacyTokenFor(EmbeddedGatewayTest.ALICE));
+
+    assertThat(resurrected).as("sessions back after their delete").isEmpty();
+    assertThat(fake.sessions()).as("sessions in the database").isEmpty();
+  }
+
+  private static Map<String, String> withEntry(
+      Map<String, String> environment, String name, String value) {
+    Map<String, String> changed = new HashMap<>(environment);
+    changed.put(name, value);
+    return changed;
   }
 
   /**

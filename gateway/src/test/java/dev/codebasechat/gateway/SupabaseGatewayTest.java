@@ -48,20 +48,24 @@ class SupabaseGatewayTest {
   }
 
   static Settings settings(FakeSupabase fake, Path dataDir) {
-    return Settings.fromEnvironment(
-        Map.of(
-            "SUPABASE_URL",
-            fake.baseUrl(),
-            "SUPABASE_ANON_KEY",
-            fake.apiKey(),
-            "SUPABASE_JWT_SECRET",
-            SECRET,
-            "DATA_DIR",
-            dataDir.toString(),
-            "GATEWAY_DEBOUNCE_MS",
-            "20",
-            "GATEWAY_BREAKER_OPEN_SECONDS",
-            "1"));
+    return Settings.fromEnvironment(environment(fake, dataDir));
+  }
+
+  /** The environment of a gateway in Supabase mode over {@code fake}. */
+  static Map<String, String> environment(FakeSupabase fake, Path dataDir) {
+    return Map.of(
+        "SUPABASE_URL",
+        fake.baseUrl(),
+        "SUPABASE_ANON_KEY",
+        fake.apiKey(),
+        "SUPABASE_JWT_SECRET",
+        SECRET,
+        "DATA_DIR",
+        dataDir.toString(),
+        "GATEWAY_DEBOUNCE_MS",
+        "20",
+        "GATEWAY_BREAKER_OPEN_SECONDS",
+        "1");
   }
 
   private Gateway start() {

@@ -4,6 +4,7 @@ import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.MessageId;
 import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionNotFoundException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -17,17 +18,31 @@ import java.util.concurrent.CompletableFuture;
  * Group commit per session for appends acknowledged by the database: an append of a session with no
  * append in flight is sent at once; appends of that session (and owner) arriving meanwhile wait and
  * go together in the next request, each completing with the answer of the request that carried it.
- * A lone append waits for no timer.
+ * A lone append waits for no timer. A request creates a missing session when one of the appends it
+ * carries does ({@link IfMissing#CREATE}); one carrying only appends to a session that must exist
+ * ({@link IfMissing#FAIL}) stores nothing when it is missing, and fails each of them with {@link
+ * SessionNotFoundException}.
  *
  * <p>Thread-safe. Never retries and never drops: a failed request fails exactly the appends it
  * carried; the next batch is sent regardless.
  */
 public final class AppendBatches {
 
-  /** Sends one (merged) append with a token of its owner. */
+  /** What an append does to a session that is missing when it reaches the database. */
+  public enum IfMissing {
+    /** Creates it (an append creates its session on first use). */
+    CREATE,
+    /** Stores nothing and fails: the session was found, so it was deleted since. */
+    FAIL
+  }
+
+  /**
+   * Sends one (merged) append with a token of its owner; empty when {@code ifMissing} is {@link
+   * IfMissing#FAIL} and the owner has no such session.
+   */
   public interface Sender {
-    public CompletableFuture<SessionBackend.AppendAck> send(
-        SessionId id, UUID owner, AccessToken token, PendingOp.Append append);
+    public CompletableFuture<Optional<SessionBackend.AppendAck>> send(
+        SessionId id, UUID owner, AccessToken token, PendingOp.Append append, IfMissing ifMissing);
   }
 
   private record Key(SessionId id, UUID owner) {}
@@ -35,6 +50,7 @@ public final class AppendBatches {
   private record Waiting(
       AccessToken token,
       PendingOp.Append append,
+      IfMissing ifMissing,
       CompletableFuture<SessionBackend.AppendAck> done) {}
 
   private final Map<Key, List<Waiting>> waiting = new HashMap<>();
@@ -44,9 +60,12 @@ public final class AppendBatches {
     this.sender = sender;
   }
 
-  /** Completes with the answer of the request that carried {@code append}. */
+  /**
+   * Completes with the answer of the request that carried {@code append}; fails with {@link
+   * SessionNotFoundException} when that request found the session missing and created nothing.
+   */
   public CompletableFuture<SessionBackend.AppendAck> submit(
-      SessionId id, UUID owner, AccessToken token, PendingOp.Append append) {
+      SessionId id, UUID owner, AccessToken token, PendingOp.Append append, IfMissing ifMissing) {
     Key key = new Key(id, owner);
     CompletableFuture<SessionBackend.AppendAck> done = new CompletableFuture<>();
     boolean sendNow;
@@ -56,21 +75,27 @@ public final class AppendBatches {
       if (queue == null) {
         waiting.put(key, new ArrayList<>());
       } else {
-        queue.add(new Waiting(token, append, done));
+        queue.add(new Waiting(token, append, ifMissing, done));
       }
     }
     if (sendNow) {
-      send(key, List.of(new Waiting(token, append, done)));
+      send(key, List.of(new Waiting(token, append, ifMissing, done)));
     }
     return done;
   }
 
   private void send(Key key, List<Waiting> batch) {
-    CompletableFuture<SessionBackend.AppendAck> request;
+    CompletableFuture<Optional<SessionBackend.AppendAck>> request;
+    // One append that may create the session creates it for all: the others then follow it.
+    IfMissing ifMissing =
+        batch.stream().anyMatch(w -> w.ifMissing() == IfMissing.CREATE)
+            ? IfMissing.CREATE
+            : IfMissing.FAIL;
     try {
       // The newest token of the owner: the earlier ones may have expired while waiting.
       request =
-          sender.send(key.id(), key.owner(), batch.get(batch.size() - 1).token(), merge(batch));
+          sender.send(
+              key.id(), key.owner(), batch.get(batch.size() - 1).token(), merge(batch), ifMissing);
     } catch (RuntimeException e) {
       request = CompletableFuture.failedFuture(e);
     }
@@ -79,8 +104,10 @@ public final class AppendBatches {
           for (Waiting w : batch) {
             if (failure != null) {
               w.done().completeExceptionally(failure);
+            } else if (ack.isEmpty()) {
+              w.done().completeExceptionally(new SessionNotFoundException(key.id()));
             } else {
-              w.done().complete(ack);
+              w.done().complete(ack.get());
             }
           }
           List<Waiting> next = new ArrayList<>();

@@ -75,6 +75,16 @@ public final class Failures {
     return translate(failure, "session " + id);
   }
 
+  /**
+   * Whether PostgREST answered that it knows no function of that name and those argument names
+   * (PGRST202): a migration is not applied.
+   */
+  public static boolean isMissingFunction(Throwable failure) {
+    return FutureResults.unwrap(failure) instanceof PostgrestHttpException http
+        && http.status() == 404
+        && "PGRST202".equals(http.code().orElse(null));
+  }
+
   /** Whether the database refused the request as forbidden (403). */
   public static boolean isForbidden(Throwable failure) {
     return FutureResults.unwrap(failure) instanceof PostgrestHttpException http

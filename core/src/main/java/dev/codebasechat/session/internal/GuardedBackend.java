@@ -71,6 +71,12 @@ public final class GuardedBackend implements SessionBackend {
   }
 
   @Override
+  public CompletableFuture<Optional<AppendAck>> appendExisting(
+      AccessToken token, UUID owner, SessionId id, PendingOp.Append op) {
+    return guarded(() -> backend.appendExisting(token, owner, id, op));
+  }
+
+  @Override
   public CompletableFuture<Map<SessionId, AppendAnswer>> appendEach(
       AccessToken token, UUID owner, List<SessionAppend> appends) {
     return guarded(() -> backend.appendEach(token, owner, appends));

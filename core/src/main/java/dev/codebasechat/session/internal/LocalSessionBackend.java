@@ -92,17 +92,36 @@ public final class LocalSessionBackend implements SessionBackend {
                     SessionCodec.messagesToJson(op.messages()),
                     op.repo(),
                     op.currentFile());
-            return new AppendAck(
-                result.appended(),
-                result.messageCount(),
-                result.version(),
-                result.created(),
-                Optional.of(result.lastActivity()));
+            return ack(result);
           } catch (SessionIdTakenException e) {
             // Another user's session looks missing, as the database's RLS makes it look.
             throw new SessionNotFoundException(id);
           }
         });
+  }
+
+  @Override
+  public CompletableFuture<Optional<AppendAck>> appendExisting(
+      AccessToken token, UUID owner, SessionId id, PendingOp.Append op) {
+    return run(
+        () ->
+            table
+                .appendExisting(
+                    owner,
+                    id.value(),
+                    SessionCodec.messagesToJson(op.messages()),
+                    op.repo(),
+                    op.currentFile())
+                .map(LocalSessionBackend::ack));
+  }
+
+  private static AppendAck ack(LocalSessionTable.AppendResult result) {
+    return new AppendAck(
+        result.appended(),
+        result.messageCount(),
+        result.version(),
+        result.created(),
+        Optional.of(result.lastActivity()));
   }
 
   /**

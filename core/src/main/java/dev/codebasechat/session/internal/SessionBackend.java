@@ -133,6 +133,15 @@ public interface SessionBackend {
       AccessToken token, UUID owner, SessionId id, PendingOp.Append op);
 
   /**
+   * {@link #append} to the owner's session only if it exists when the append is made, in the same
+   * atomic step: empty, storing nothing, when the owner has no such session (never created, deleted
+   * before, or another user's). So an append that loses a race to a delete never brings the session
+   * back.
+   */
+  public CompletableFuture<Optional<AppendAck>> appendExisting(
+      AccessToken token, UUID owner, SessionId id, PendingOp.Append op);
+
+  /**
    * The appends of several sessions of {@code owner} (each session at most once, at most {@link
    * #MAX_SESSIONS_PER_REQUEST} sessions and {@link PendingOp#MAX_MESSAGES_PER_REQUEST} messages in
    * all) in one request, each atomic on its own: one answer per session. A failed future means the

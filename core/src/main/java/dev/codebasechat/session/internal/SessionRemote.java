@@ -107,6 +107,26 @@ public final class SessionRemote implements SessionBackend {
         .thenApply(result -> SessionCodec.appendAckFromJson(result.body()));
   }
 
+  /**
+   * {@code append_chat_messages} with {@code p_create} false: its null answer is a missing session.
+   */
+  @Override
+  public CompletableFuture<Optional<AppendAck>> appendExisting(
+      AccessToken token, UUID owner, SessionId id, PendingOp.Append op) {
+    return client
+        .as(token)
+        .rpc(
+            SessionCodec.APPEND_FUNCTION,
+            SessionCodec.appendArguments(id, op.messages(), op.repo(), op.currentFile())
+                .put("p_create", false))
+        .executeAsync()
+        .thenApply(
+            result ->
+                result.body().isNull()
+                    ? Optional.<AppendAck>empty()
+                    : Optional.of(SessionCodec.appendAckFromJson(result.body())));
+  }
+
   @Override
   public CompletableFuture<Map<SessionId, AppendAnswer>> appendEach(
       AccessToken token, UUID owner, List<SessionAppend> appends) {

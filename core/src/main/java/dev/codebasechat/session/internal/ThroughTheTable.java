@@ -11,6 +11,7 @@ import dev.codebasechat.session.SessionRead;
 import dev.codebasechat.session.SessionStorageException;
 import dev.codebasechat.sqlite.JournalException;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * The embedded default: every write is committed to the local table, and applied to the cached
@@ -49,32 +50,47 @@ public final class ThroughTheTable implements WritePath {
   @Override
   public CompletableFuture<AppendReceipt> append(
       Caller caller, SessionId id, PendingOp.Append append) {
-    return append(caller, id, append, false);
+    return append(
+        id,
+        append,
+        () -> FutureResults.join(table.append(caller.token(), caller.userId(), id, append)),
+        caller);
   }
 
   /**
-   * {@link #append} to a session that exists when the append is made: checked in the table under
-   * the session's lock, so that a delete in between fails it as a missing session rather than the
-   * append creating the session again.
+   * {@link #append} to a session that exists when the append is made: the table appends only to a
+   * session it holds, in the transaction that appends, so that a delete in between fails it as a
+   * missing session rather than the append creating the session again.
    */
   @Override
   public CompletableFuture<AppendReceipt> appendExisting(
       Caller caller, SessionId id, PendingOp.Append append) {
-    return history.of(caller, id).thenCompose(known -> append(caller, id, append, true));
+    return history
+        .of(caller, id)
+        .thenCompose(
+            known ->
+                append(
+                    id,
+                    append,
+                    () ->
+                        FutureResults.join(
+                                table.appendExisting(caller.token(), caller.userId(), id, append))
+                            .orElseThrow(() -> new SessionNotFoundException(id)),
+                    caller));
   }
 
+  /** {@code store}'s append, made and applied to the cached copy under the session's lock. */
   private CompletableFuture<AppendReceipt> append(
-      Caller caller, SessionId id, PendingOp.Append append, boolean mustExist) {
+      SessionId id,
+      PendingOp.Append append,
+      Supplier<SessionBackend.AppendAck> store,
+      Caller caller) {
     try {
       SessionBackend.AppendAck ack =
           locks.withLock(
               id,
               () -> {
-                if (mustExist && !exists(caller, id)) {
-                  throw new SessionNotFoundException(id);
-                }
-                SessionBackend.AppendAck stored =
-                    FutureResults.join(table.append(caller.token(), caller.userId(), id, append));
+                SessionBackend.AppendAck stored = store.get();
                 ledger.appended(id, caller.userId(), append, stored);
                 return stored;
               });
@@ -88,18 +104,6 @@ public final class ThroughTheTable implements WritePath {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(notRecorded(id, e));
     }
-  }
-
-  /**
-   * Whether the caller's session is in the table now, under its lock: the cached copy says so (a
-   * delete drops it under the same lock), else the table's head.
-   */
-  private boolean exists(Caller caller, SessionId id) {
-    ChatSession cached = cache.peek(id);
-    if (cached != null) {
-      return cached.owner().equals(caller.userId());
-    }
-    return FutureResults.join(table.head(caller.token(), caller.userId(), id)).isPresent();
   }
 
   @Override

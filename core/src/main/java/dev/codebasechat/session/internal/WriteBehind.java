@@ -2,7 +2,6 @@ package dev.codebasechat.session.internal;
 
 import dev.codebasechat.internal.FutureResults;
 import dev.codebasechat.postgrest.AccessToken;
-import dev.codebasechat.postgrest.PostgrestHttpException;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SetAsideWrite;
 import dev.codebasechat.sqlite.JournalException;
@@ -208,7 +207,7 @@ public final class WriteBehind {
                 return CompletableFuture.completedFuture(batchAnswered(batched, appends, answers));
               }
               Throwable cause = FutureResults.unwrap(failure);
-              if (isMissingBatchFunction(cause)) {
+              if (Failures.isMissingFunction(cause)) {
                 if (appendBatchSupported.getAndSet(false)) {
                   log.warn(
                       "the database has no {} (migration 20261205000000 not applied):"
@@ -378,13 +377,6 @@ public final class WriteBehind {
     // flight were marked dirty then: the pacer times them from their arrival, so a session still
     // gets at most one write per debounce window.
     return outbox.backlogPredatesLastSend() ? FlushOutcome.more() : FlushOutcome.done();
-  }
-
-  /** PostgREST's answer for a function it does not know (PGRST202). */
-  private static boolean isMissingBatchFunction(Throwable failure) {
-    return failure instanceof PostgrestHttpException http
-        && http.status() == 404
-        && "PGRST202".equals(http.code().orElse(null));
   }
 
   private static Map<SessionId, FlushOutcome> together(

@@ -73,6 +73,7 @@ final class ChatFunctions {
     }
     Long sinceVersion =
         function.equals(CHANGES) ? bigintArgument(arguments, "p_since_version") : null;
+    Boolean create = function.equals(APPEND) ? booleanArgument(arguments, "p_create", true) : null;
     // caller_for: a signed-in user, then (but for the batch, which checks each) a valid session id.
     UUID user = caller.userId();
     if (user == null) {
@@ -84,11 +85,18 @@ final class ChatFunctions {
     String sessionId = sessionIdArgument(arguments);
     return switch (function) {
       case APPEND -> {
+        if (create == null) {
+          throw SqlErrors.invalidParameter("p_create must be true or false");
+        }
         JsonNode messages = arguments.get("p_messages");
         SessionTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
         String repo = textArgument(arguments, "p_repo");
         String file = textArgument(arguments, "p_current_file");
-        yield table.append(user, sessionId, messages, repo, file, false);
+        if (create) {
+          yield table.append(user, sessionId, messages, repo, file, false);
+        }
+        ObjectNode appended = table.appendExisting(user, sessionId, messages, repo, file);
+        yield appended == null ? JSON.nullNode() : appended;
       }
       case CLEAR -> {
         ObjectNode cleared = table.clearHistory(user, sessionId);
@@ -260,6 +268,19 @@ final class ChatFunctions {
     answer.put("session_id", sessionId);
     answer.putObject("refused").put("code", code).put("message", message);
     return answer;
+  }
+
+  /**
+   * A {@code boolean} argument: {@code absent} when left out (its default), null for JSON null;
+   * PostgreSQL's refusal when it is none.
+   */
+  private static @Nullable Boolean booleanArgument(
+      ObjectNode arguments, String name, boolean absent) {
+    if (!arguments.has(name)) {
+      return absent;
+    }
+    String text = textArgument(arguments, name);
+    return text == null ? null : Boolean.valueOf(ColumnType.BOOLEAN.canonical(text));
   }
 
   /** A {@code bigint} argument: null for JSON null; PostgreSQL's refusal when it is none. */

@@ -20,7 +20,8 @@ enum ColumnType {
   INTEGER("integer"),
   BIGINT("bigint"),
   TIMESTAMPTZ("timestamp with time zone"),
-  JSONB("jsonb");
+  JSONB("jsonb"),
+  BOOLEAN("boolean");
 
   private static final Pattern UUID_TEXT = Pattern.compile("(?i)[0-9a-f]{4}(?:-?[0-9a-f]{4}){7}");
   private static final Pattern DECIMAL = Pattern.compile("[+-]?[0-9]+");
@@ -53,8 +54,30 @@ enum ColumnType {
       case INTEGER -> integer(value, Integer.MIN_VALUE, Integer.MAX_VALUE);
       case BIGINT -> integer(value, Long.MIN_VALUE, Long.MAX_VALUE);
       case TIMESTAMPTZ -> Long.toString(micros(value));
+      case BOOLEAN -> bool(value);
       case TEXT, JSONB -> value;
     };
+  }
+
+  /**
+   * boolin: after C's isspace() blanks, a prefix (a letter at least, two for {@code on} and {@code
+   * off}) of {@code true}, {@code false}, {@code yes}, {@code no}, {@code on} or {@code off} in any
+   * case, or {@code 1} or {@code 0}.
+   */
+  private String bool(String value) {
+    String word = C_BLANKS_AROUND.matcher(value).replaceAll("").toLowerCase(Locale.ROOT);
+    boolean onOrOff = word.length() >= 2 && ("on".startsWith(word) || "off".startsWith(word));
+    if (word.equals("1")
+        || (!word.isEmpty() && ("true".startsWith(word) || "yes".startsWith(word)))
+        || word.equals("on")) {
+      return "true";
+    }
+    if (word.equals("0")
+        || (!word.isEmpty() && ("false".startsWith(word) || "no".startsWith(word)))
+        || (onOrOff && !word.equals("on"))) {
+      return "false";
+    }
+    throw SqlErrors.invalidText(sqlName, value);
   }
 
   /** timestamptz_in, as {@link PgTimestamp} reads it: microseconds since the epoch. */
@@ -125,6 +148,7 @@ enum ColumnType {
     return switch (this) {
       case INTEGER, BIGINT, TIMESTAMPTZ ->
           Long.compare(Long.parseLong(left), Long.parseLong(right));
+      case BOOLEAN -> Boolean.compare(Boolean.parseBoolean(left), Boolean.parseBoolean(right));
       case UUID, TEXT, JSONB ->
           Arrays.compareUnsigned(
               left.getBytes(StandardCharsets.UTF_8), right.getBytes(StandardCharsets.UTF_8));

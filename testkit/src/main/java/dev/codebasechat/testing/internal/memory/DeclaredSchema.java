@@ -42,7 +42,7 @@ final class DeclaredSchema {
   private static final List<String> FUNCTIONS =
       List.of(
           "append_chat_messages p_session_id:text p_messages:jsonb p_repo:text="
-              + " p_current_file:text=",
+              + " p_current_file:text= p_create:boolean=",
           "clear_chat_history p_session_id:text",
           "delete_chat_session p_session_id:text",
           "chat_session_changes p_session_id:text p_since_version:bigint",

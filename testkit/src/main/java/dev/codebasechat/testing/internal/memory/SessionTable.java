@@ -182,7 +182,41 @@ final class SessionTable {
     if (stored != null && !caller.equals(stored.owner())) {
       throw SqlErrors.foreignSession("append_chat_messages");
     }
-    Session session = stored == null ? proposed : stored.copy();
+    return appendTo(
+        sessionId,
+        stored == null ? proposed : stored.copy(),
+        stored == null,
+        messages,
+        repo,
+        currentFile);
+  }
+
+  /**
+   * The body of {@code append_as} with {@code p_create} false: {@link #append} to {@code owner}'s
+   * session, or null, changing nothing, when {@code owner} has no session with that id (missing or
+   * another user's). No row is proposed, so the row's CHECKs are those of the update alone.
+   */
+  synchronized @Nullable ObjectNode appendExisting(
+      UUID owner,
+      String sessionId,
+      JsonNode messages,
+      @Nullable String repo,
+      @Nullable String currentFile) {
+    Session stored = sessionsById.get(sessionId);
+    if (stored == null || !owner.equals(stored.owner())) {
+      return null;
+    }
+    return appendTo(sessionId, stored.copy(), false, messages, repo, currentFile);
+  }
+
+  /** {@code add_messages} on {@code session} (a copy, stored once it passed its checks). */
+  private ObjectNode appendTo(
+      String sessionId,
+      Session session,
+      boolean created,
+      JsonNode messages,
+      @Nullable String repo,
+      @Nullable String currentFile) {
     ObjectNode row = session.row;
     ObjectNode before = session.fields();
     int added = insertMessages(session, session.version() + 1, messages);
@@ -200,7 +234,7 @@ final class SessionTable {
     sessionsById.put(sessionId, session);
     ObjectNode result = NODES.objectNode().put("session_id", sessionId).put("appended", added);
     result.put("message_count", row.get("message_count").asInt()).put("version", session.version());
-    result.put("created", stored == null).set("last_activity", row.get("last_activity"));
+    result.put("created", created).set("last_activity", row.get("last_activity"));
     return result;
   }
 

@@ -1,0 +1,118 @@
+package dev.codebasechat.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.codebasechat.session.internal.AfterTheDatabase;
+import dev.codebasechat.testing.ManualClock;
+import dev.codebasechat.testing.RecordedRequest;
+import dev.codebasechat.testing.SupabaseTestServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A gateway acknowledging after the database, on a database that has every migration but
+ * 20261207000000 (a gateway upgraded before {@code supabase db push}): its append to a session it
+ * found cannot ask for "only if it exists", so it is sent as before, once refused, and a warning
+ * says so once. Over real SQL behind the PostgREST-compatible test server.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AppendToExistingOnOlderDatabaseTest {
+  private static final String MIGRATION = "20261207000000_append_to_existing_sessions.sql";
+
+  private static Path migrations;
+  private static SupabaseTestServer supabase;
+
+  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+  private final Logger logger = (Logger) LoggerFactory.getLogger(AfterTheDatabase.class);
+  private StoreFixture f;
+
+  @BeforeAll
+  static void startWithoutTheMigration() throws IOException {
+    migrations = Files.createTempDirectory("migrations-before-20261207");
+    try (Stream<Path> files = Files.list(Path.of("supabase", "migrations"))) {
+      for (Path file : files.toList()) {
+        if (!file.getFileName().toString().equals(MIGRATION)) {
+          Files.copy(file, migrations.resolve(file.getFileName()));
+        }
+      }
+    }
+    supabase = SupabaseTestServer.builder().migrations(migrations).build().start();
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    supabase.close();
+    try (Stream<Path> files = Files.list(migrations)) {
+      for (Path file : files.toList()) {
+        Files.delete(file);
+      }
+    }
+    Files.delete(migrations);
+  }
+
+  @BeforeEach
+  void storeAndLogs() {
+    logs.start();
+    logger.addAppender(logs);
+    f =
+        new StoreFixture(
+            supabase,
+            ManualClock.startingAtEpoch2026(),
+            b ->
+                b.acknowledgement(Acknowledgement.DATABASE).databaseTimeout(Duration.ofSeconds(2)));
+  }
+
+  @AfterEach
+  void close() {
+    logger.detachAppender(logs);
+    f.store.close();
+    f.close();
+  }
+
+  @Test
+  void anAppendToAFoundSession_isStoredAsBefore_andTheMissingMigrationIsWarnedOnce() {
+    Caller alice = f.caller(supabase.newUser());
+    SessionId id = f.store.create(alice);
+
+    f.resolve(f.store.appendExistingAsync(alice, id, Append.of(List.of(f.message("m1")))));
+    f.resolve(f.store.appendExistingAsync(alice, id, Append.of(List.of(f.message("m2")))));
+
+    assertThat(
+            supabase.queryAsOwner(
+                "select m ->> 'id' from public.codebase_chat_sessions s,"
+                    + " jsonb_array_elements(s.conversation_history) m where s.session_id = ?",
+                id.value()))
+        .containsExactly("m1", "m2");
+    assertThat(
+            supabase.requests(
+                (RecordedRequest r) ->
+                    r.isCallOf("append_chat_messages") && r.body().contains("p_create")))
+        .as("appends that asked for an existing session only")
+        .hasSize(1);
+    assertThat(logs.list)
+        .filteredOn(e -> e.getFormattedMessage().contains("20261207000000"))
+        .singleElement()
+        .satisfies(
+            e ->
+                assertThat(e.getFormattedMessage())
+                    .isEqualTo(
+                        "the database's append_chat_messages has no p_create (migration"
+                            + " 20261207000000 not applied): an append racing a delete of its"
+                            + " session may bring the session back"));
+  }
+}
