@@ -326,7 +326,9 @@ public final class SessionStore implements AutoCloseable {
    * {@link #append}, but only to a session the caller has: fails with {@link
    * SessionNotFoundException} otherwise (another user's session included), and records nothing.
    * Answered from what this process holds or knows, or after one read of the session's head (never
-   * its history), bounded by the database timeout.
+   * its history), bounded by the database timeout. It never brings a deleted session back: a delete
+   * that reaches the database first, through any instance, makes it store nothing (acknowledged
+   * after the journal, it is then dropped on delivery; after the database, it fails as missing).
    */
   public AppendReceipt appendExisting(Caller caller, SessionId id, Append append) {
     return FutureResults.join(appendExistingAsync(caller, id, append));

@@ -71,10 +71,21 @@ interface ChatTable {
       UUID owner, String sessionId, JsonNode messages, Optional<String> repo);
 
   /** One append of {@link #appendBatch}. */
-  record BatchAppend(String sessionId, JsonNode messages, Optional<String> repo) {}
+  record BatchAppend(
+      String sessionId, JsonNode messages, Optional<String> repo, boolean createsMissing) {
+    /** An append that creates a missing session. */
+    BatchAppend(String sessionId, JsonNode messages, Optional<String> repo) {
+      this(sessionId, messages, repo, true);
+    }
+  }
 
-  /** One answer of {@link #appendBatch}: what was stored, or why that append was refused. */
-  record BatchAnswer(Optional<Appended> stored, Optional<Refusal> refused) {}
+  /**
+   * One answer of {@link #appendBatch}: what was stored, or why that append was refused; neither
+   * when an append that does not create found its session missing.
+   */
+  record BatchAnswer(Optional<Appended> stored, Optional<Refusal> refused) {
+    static final BatchAnswer MISSING = new BatchAnswer(Optional.empty(), Optional.empty());
+  }
 
   /**
    * {@code append_chat_messages_batch(p_appends)}: each append atomic on its own, one answer per

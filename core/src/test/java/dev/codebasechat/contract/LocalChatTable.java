@@ -74,7 +74,10 @@ final class LocalChatTable implements ChatTable {
               new PendingOp.Append(
                   SessionCodec.messagesFromJson(append.messages()),
                   append.repo(),
-                  Optional.empty())));
+                  Optional.empty(),
+                  append.createsMissing()
+                      ? PendingOp.IfMissing.CREATE
+                      : PendingOp.IfMissing.NOTHING)));
     }
     Map<SessionId, SessionBackend.AppendAnswer> answers =
         new LocalSessionBackend(table).appendEach(AccessToken.of("unused"), owner, each).join();
@@ -83,23 +86,25 @@ final class LocalChatTable implements ChatTable {
         (id, answer) ->
             result.put(
                 id.value(),
-                answer instanceof SessionBackend.AppendAnswer.Stored stored
-                    ? new BatchAnswer(
-                        Optional.of(
-                            new Appended(
-                                stored.ack().appended(),
-                                stored.ack().messageCount(),
-                                stored.ack().version(),
-                                stored.ack().created())),
-                        Optional.empty())
-                    : new BatchAnswer(
-                        Optional.empty(),
-                        Optional.of(
-                            switch (((SessionBackend.AppendAnswer.Refused) answer).code()) {
-                              case "42501" -> Refusal.ID_TAKEN;
-                              case "23514" -> Refusal.CONSTRAINT;
-                              default -> Refusal.INVALID_ARGUMENT;
-                            }))));
+                answer instanceof SessionBackend.AppendAnswer.Missing
+                    ? BatchAnswer.MISSING
+                    : answer instanceof SessionBackend.AppendAnswer.Stored stored
+                        ? new BatchAnswer(
+                            Optional.of(
+                                new Appended(
+                                    stored.ack().appended(),
+                                    stored.ack().messageCount(),
+                                    stored.ack().version(),
+                                    stored.ack().created())),
+                            Optional.empty())
+                        : new BatchAnswer(
+                            Optional.empty(),
+                            Optional.of(
+                                switch (((SessionBackend.AppendAnswer.Refused) answer).code()) {
+                                  case "42501" -> Refusal.ID_TAKEN;
+                                  case "23514" -> Refusal.CONSTRAINT;
+                                  default -> Refusal.INVALID_ARGUMENT;
+                                }))));
     return result;
   }
 

@@ -123,6 +123,9 @@ final class PostgrestChatTable implements ChatTable, AutoCloseable {
       ObjectNode item = items.addObject().put("session_id", append.sessionId());
       item.set("messages", append.messages());
       append.repo().ifPresent(r -> item.put("repo", r));
+      if (!append.createsMissing()) {
+        item.put("create", false);
+      }
     }
     JsonNode body =
         call(() -> client.as(token(owner)).rpc("append_chat_messages_batch", args).execute())
@@ -130,6 +133,10 @@ final class PostgrestChatTable implements ChatTable, AutoCloseable {
     Map<String, BatchAnswer> answers = new LinkedHashMap<>();
     for (JsonNode answer : body) {
       JsonNode refused = answer.path("refused");
+      if (answer.path("missing").asBoolean(false)) {
+        answers.put(answer.path("session_id").asText(), BatchAnswer.MISSING);
+        continue;
+      }
       answers.put(
           answer.path("session_id").asText(),
           refused.isObject()

@@ -904,6 +904,39 @@ abstract class SessionTableContract {
   }
 
   @Test
+  void appendBatch_anAppendThatDoesNotCreate_toAMissingOrAnotherUsersSession_isMissingAlone() {
+    UUID owner = table().newUser();
+    UUID other = table().newUser();
+    String existing = newSessionId();
+    String deleted = newSessionId();
+    String othersSession = newSessionId();
+    String never = newSessionId();
+    append(owner, existing, messages("e1"));
+    append(owner, deleted, messages("d1"));
+    table().delete(owner, deleted);
+    append(other, othersSession, messages("o1"));
+
+    Map<String, ChatTable.BatchAnswer> answers =
+        table()
+            .appendBatch(
+                owner,
+                List.of(
+                    new ChatTable.BatchAppend(existing, messages("e2"), Optional.empty(), false),
+                    new ChatTable.BatchAppend(deleted, messages("d2"), Optional.empty(), false),
+                    new ChatTable.BatchAppend(
+                        othersSession, messages("x"), Optional.empty(), false),
+                    new ChatTable.BatchAppend(never, messages("n1"), Optional.empty(), false)));
+
+    assertThat(answers.get(existing).stored()).contains(new Appended(1, 2, 2, false));
+    assertThat(answers.get(deleted)).isEqualTo(ChatTable.BatchAnswer.MISSING);
+    assertThat(answers.get(othersSession)).isEqualTo(ChatTable.BatchAnswer.MISSING);
+    assertThat(answers.get(never)).isEqualTo(ChatTable.BatchAnswer.MISSING);
+    assertThat(table().fetch(owner, deleted)).isEmpty();
+    assertThat(table().fetch(owner, never)).isEmpty();
+    assertThat(storedIds(other, othersSession)).containsExactly("o1");
+  }
+
+  @Test
   void appendBatch_anAppendBreakingALimit_isRefusedAlone_andCreatesNothing() {
     UUID owner = table().newUser();
     String tooLong = newSessionId();

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.codebasechat.session.internal.AfterTheDatabase;
+import dev.codebasechat.session.internal.SessionRemote;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.RecordedRequest;
 import dev.codebasechat.testing.SupabaseTestServer;
@@ -25,10 +25,10 @@ import org.junit.jupiter.api.Timeout;
 import org.slf4j.LoggerFactory;
 
 /**
- * A gateway acknowledging after the database, on a database that has every migration but
- * 20261207000000 (a gateway upgraded before {@code supabase db push}): its append to a session it
- * found cannot ask for "only if it exists", so it is sent as before, once refused, and a warning
- * says so once. Over real SQL behind the PostgREST-compatible test server.
+ * A store on a database that has every migration but 20261207000000 (a gateway upgraded before
+ * {@code supabase db push}): its appends to a session it found cannot ask for "only if it exists",
+ * so they are sent as before, once refused, and a warning says so once. Over real SQL behind the
+ * PostgREST-compatible test server.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AppendToExistingOnOlderDatabaseTest {
@@ -38,7 +38,7 @@ class AppendToExistingOnOlderDatabaseTest {
   private static SupabaseTestServer supabase;
 
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-  private final Logger logger = (Logger) LoggerFactory.getLogger(AfterTheDatabase.class);
+  private final Logger logger = (Logger) LoggerFactory.getLogger(SessionRemote.class);
   private StoreFixture f;
 
   @BeforeAll
@@ -66,15 +66,9 @@ class AppendToExistingOnOlderDatabaseTest {
   }
 
   @BeforeEach
-  void storeAndLogs() {
+  void watchLogs() {
     logs.start();
     logger.addAppender(logs);
-    f =
-        new StoreFixture(
-            supabase,
-            ManualClock.startingAtEpoch2026(),
-            b ->
-                b.acknowledgement(Acknowledgement.DATABASE).databaseTimeout(Duration.ofSeconds(2)));
   }
 
   @AfterEach
@@ -84,26 +78,23 @@ class AppendToExistingOnOlderDatabaseTest {
     f.close();
   }
 
-  @Test
-  void anAppendToAFoundSession_isStoredAsBefore_andTheMissingMigrationIsWarnedOnce() {
-    Caller alice = f.caller(supabase.newUser());
-    SessionId id = f.store.create(alice);
+  private StoreFixture store(Acknowledgement acknowledgement) {
+    f =
+        new StoreFixture(
+            supabase,
+            ManualClock.startingAtEpoch2026(),
+            b -> b.acknowledgement(acknowledgement).databaseTimeout(Duration.ofSeconds(2)));
+    return f;
+  }
 
-    f.resolve(f.store.appendExistingAsync(alice, id, Append.of(List.of(f.message("m1")))));
-    f.resolve(f.store.appendExistingAsync(alice, id, Append.of(List.of(f.message("m2")))));
+  private static List<String> storedIds(SessionId id) {
+    return supabase.queryAsOwner(
+        "select m ->> 'id' from public.codebase_chat_sessions s,"
+            + " jsonb_array_elements(s.conversation_history) m where s.session_id = ?",
+        id.value());
+  }
 
-    assertThat(
-            supabase.queryAsOwner(
-                "select m ->> 'id' from public.codebase_chat_sessions s,"
-                    + " jsonb_array_elements(s.conversation_history) m where s.session_id = ?",
-                id.value()))
-        .containsExactly("m1", "m2");
-    assertThat(
-            supabase.requests(
-                (RecordedRequest r) ->
-                    r.isCallOf("append_chat_messages") && r.body().contains("p_create")))
-        .as("appends that asked for an existing session only")
-        .hasSize(1);
+  private void assertWarnedOnce() {
     assertThat(logs.list)
         .filteredOn(e -> e.getFormattedMessage().contains("20261207000000"))
         .singleElement()
@@ -112,7 +103,55 @@ class AppendToExistingOnOlderDatabaseTest {
                 assertThat(e.getFormattedMessage())
                     .isEqualTo(
                         "the database's append_chat_messages has no p_create (migration"
-                            + " 20261207000000 not applied): an append racing a delete of its"
+                            + " 20261207000000 not applied): an append to a session found to"
+                            + " exist is sent as one that creates, so one racing a delete of its"
                             + " session may bring the session back"));
+  }
+
+  @Test
+  void acknowledgedByTheDatabase_anAppendToAFoundSession_isStoredAsBefore_andWarnedOnce() {
+    StoreFixture f = store(Acknowledgement.DATABASE);
+    Caller alice = f.caller(supabase.newUser());
+    SessionId id = f.store.create(alice);
+
+    f.resolve(f.store.appendExistingAsync(alice, id, Append.of(List.of(f.message("m1")))));
+    f.resolve(f.store.appendExistingAsync(alice, id, Append.of(List.of(f.message("m2")))));
+
+    assertThat(storedIds(id)).containsExactly("m1", "m2");
+    assertThat(
+            supabase.requests(
+                (RecordedRequest r) ->
+                    r.isCallOf("append_chat_messages") && r.body().contains("p_create")))
+        .as("appends that asked for an existing session only")
+        .hasSize(1);
+    assertWarnedOnce();
+  }
+
+  @Test
+  void acknowledgedByTheJournal_appendsToFoundSessionsDeliveredTogether_areStoredAsBefore() {
+    StoreFixture f = store(Acknowledgement.JOURNAL);
+    Caller alice = f.caller(supabase.newUser());
+    List<SessionId> ids = List.of(f.store.create(alice), f.store.create(alice));
+    f.drainAll();
+    for (SessionId id : ids) {
+      f.store.appendExisting(alice, id, Append.of(List.of(f.message("m1"))));
+    }
+    f.drainAll();
+    for (SessionId id : ids) {
+      f.store.appendExisting(alice, id, Append.of(List.of(f.message("m2"))));
+    }
+    f.drainAll();
+
+    for (SessionId id : ids) {
+      assertThat(storedIds(id)).containsExactly("m1", "m2");
+    }
+    assertThat(
+            supabase.requests(
+                (RecordedRequest r) ->
+                    r.isCallOf("append_chat_messages_batch") && r.body().contains("create")))
+        .as("batches that asked for existing sessions only")
+        .hasSize(1);
+    assertThat(f.store.setAsideWrites()).isEmpty();
+    assertWarnedOnce();
   }
 }

@@ -92,6 +92,60 @@ class DeletedSessionStaysDeletedTest {
     assertThat(fake.session(id.value())).isEmpty();
   }
 
+  /** {@code id} deleted through another instance of the store (its own cache and outboxes). */
+  private static void deletedThroughAnotherInstance(SessionId... ids) {
+    StoreFixture there = new StoreFixture(fake, CLOCK, builder -> builder);
+    try {
+      for (SessionId id : ids) {
+        there.store.delete(there.caller(ALICE), id);
+      }
+      there.drainAll();
+    } finally {
+      there.store.close();
+      there.close();
+    }
+  }
+
+  @Test
+  void appendExisting_waitingInTheJournal_whileAnotherInstanceDeletes_storesNothingOnDelivery() {
+    SessionId id = sessionId("gone0007");
+    f.store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    f.drainAll();
+    f.store.appendExisting(alice, id, Append.of(List.of(f.message("m2"))));
+
+    deletedThroughAnotherInstance(id);
+    f.drainAll();
+
+    assertThat(fake.session(id.value())).isEmpty();
+    assertThat(f.failureOf(f.store.historyAsync(alice, id)))
+        .isInstanceOf(SessionNotFoundException.class);
+    assertThat(f.store.pendingSessions()).isEmpty();
+    assertThat(f.store.setAsideWrites()).isEmpty();
+  }
+
+  @Test
+  void appendsExisting_deliveredTogether_storeNothingInTheOneAnotherInstanceDeleted() {
+    SessionId kept = sessionId("gone0008");
+    SessionId deleted = sessionId("gone0009");
+    for (SessionId id : List.of(kept, deleted)) {
+      f.store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    }
+    f.drainAll();
+    for (SessionId id : List.of(kept, deleted)) {
+      f.store.appendExisting(alice, id, Append.of(List.of(f.message("m2"))));
+    }
+
+    deletedThroughAnotherInstance(deleted);
+    f.sent.clear();
+    f.drainAll();
+
+    assertThat(f.sent).containsExactly("POST /rest/v1/rpc/append_chat_messages_batch");
+    assertThat(fake.session(deleted.value())).isEmpty();
+    assertThat(fake.session(kept.value()).orElseThrow().messageIds()).containsExactly("m1", "m2");
+    assertThat(f.store.pendingSessions()).isEmpty();
+    assertThat(f.store.setAsideWrites()).isEmpty();
+  }
+
   @Test
   void aContextUpdate_afterAConfirmedDelete_failsAsMissing_andCreatesNothing() {
     SessionId id = deletedSession("gone0003", true);

@@ -131,6 +131,35 @@ class SessionStoreJournalTest {
   }
 
   @Test
+  void
+      anAppendToAFoundSession_restoredFromTheJournal_storesNothingIfTheSessionWasDeletedMeanwhile() {
+    SessionId id = sessionId("journal22");
+    SqliteJournal disk = journal();
+    StoreFixture before = store(disk);
+    before.store.append(before.caller(ALICE), id, Append.of(List.of(before.message("m1"))));
+    before.drainAll();
+    fake.goDown(Outage.CONNECTION_REFUSED);
+    before.store.appendExisting(before.caller(ALICE), id, Append.of(List.of(before.message("m2"))));
+    before.store.close();
+    fake.goUp();
+    StoreFixture another = new StoreFixture(fake, CLOCK, builder -> builder);
+    toClose.add(0, another);
+    another.store.delete(another.caller(ALICE), id);
+    another.drainAll();
+    another.store.close();
+
+    StoreFixture restarted = store(disk);
+    // Alice's next request brings the token her journaled writes wait for.
+    restarted.store.append(
+        restarted.caller(ALICE), sessionId("journal23"), Append.of(List.of(before.message("n1"))));
+    restarted.drainAll();
+
+    assertThat(fake.session(id.value())).isEmpty();
+    assertThat(disk.pending()).isEmpty();
+    assertThat(restarted.store.setAsideWrites()).isEmpty();
+  }
+
+  @Test
   void append_isInTheJournalWhenAcknowledged_andReleasedOnceConfirmed() {
     SqliteJournal journal = journal();
     StoreFixture f = store(journal);

@@ -1,6 +1,5 @@
 package dev.codebasechat.session.internal;
 
-import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.session.AppendReceipt;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.ChatMessage;
@@ -12,11 +11,7 @@ import dev.codebasechat.session.SessionRead;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code Acknowledgement.DATABASE}: a write is answered once the database confirmed it, within the
@@ -25,7 +20,6 @@ import org.slf4j.LoggerFactory;
  * request of a session at a time, so confirmations arrive in order.
  */
 public final class AfterTheDatabase implements WritePath {
-  private static final Logger log = LoggerFactory.getLogger(AfterTheDatabase.class);
 
   private final SessionCache cache;
   private final Ledger ledger;
@@ -34,7 +28,6 @@ public final class AfterTheDatabase implements WritePath {
   private final GuardedBackend database;
   private final WritePath.History history;
   private final AppendBatches appendBatches;
-  private final AtomicBoolean appendExistingSupported = new AtomicBoolean(true);
 
   /** Writes through {@code database} (guarded, within the database timeout). */
   public AfterTheDatabase(
@@ -52,44 +45,16 @@ public final class AfterTheDatabase implements WritePath {
     this.history = history;
     this.appendBatches =
         new AppendBatches(
-            (id, owner, token, append, ifMissing) ->
-                send(id, owner, token, append, ifMissing)
+            (id, owner, token, append) ->
+                append
+                    .store(database, new PendingOp.Target(id, owner, token))
                     .thenApply(
                         stored -> {
-                          stored.ifPresent(ack -> ledger.appended(id, owner, append, ack));
+                          stored.ifPresentOrElse(
+                              ack -> ledger.appended(id, owner, append, ack),
+                              () -> ledger.gone(id));
                           return stored;
                         }));
-  }
-
-  /**
-   * The append as {@code ifMissing} says. A database without migration 20261207000000 cannot append
-   * only to a session that exists: the append is then sent as one that creates (as before that
-   * migration), and a warning says so once.
-   */
-  private CompletableFuture<Optional<SessionBackend.AppendAck>> send(
-      SessionId id,
-      UUID owner,
-      AccessToken token,
-      PendingOp.Append append,
-      AppendBatches.IfMissing ifMissing) {
-    if (ifMissing == AppendBatches.IfMissing.CREATE || !appendExistingSupported.get()) {
-      return database.append(token, owner, id, append).thenApply(Optional::of);
-    }
-    return database
-        .appendExisting(token, owner, id, append)
-        .exceptionallyCompose(
-            failure -> {
-              if (!Failures.isMissingFunction(failure)) {
-                return CompletableFuture.failedFuture(failure);
-              }
-              if (appendExistingSupported.getAndSet(false)) {
-                log.warn(
-                    "the database's {} has no p_create (migration 20261207000000 not applied):"
-                        + " an append racing a delete of its session may bring the session back",
-                    SessionCodec.APPEND_FUNCTION);
-              }
-              return database.append(token, owner, id, append).thenApply(Optional::of);
-            });
   }
 
   /** Created in the database now: {@link SessionCreation} under a fresh id. */
@@ -101,11 +66,6 @@ public final class AfterTheDatabase implements WritePath {
   @Override
   public CompletableFuture<AppendReceipt> append(
       Caller caller, SessionId id, PendingOp.Append append) {
-    return append(caller, id, append, AppendBatches.IfMissing.CREATE);
-  }
-
-  private CompletableFuture<AppendReceipt> append(
-      Caller caller, SessionId id, PendingOp.Append append, AppendBatches.IfMissing ifMissing) {
     ChatSession cached = cache.peek(id);
     List<ChatMessage> fresh = new ArrayList<>();
     for (ChatMessage message : append.messages()) {
@@ -115,12 +75,7 @@ public final class AfterTheDatabase implements WritePath {
     }
     int duplicates = append.messages().size() - fresh.size();
     return appendBatches
-        .submit(
-            id,
-            caller.userId(),
-            caller.token(),
-            new PendingOp.Append(fresh, append.repo(), append.currentFile()),
-            ifMissing)
+        .submit(id, caller.userId(), caller.token(), append.withMessages(fresh))
         .handle(
             (ack, failure) -> {
               if (failure != null) {
@@ -174,6 +129,6 @@ public final class AfterTheDatabase implements WritePath {
       Caller caller, SessionId id, PendingOp.Append append) {
     return ownership
         .existing(caller, id)
-        .thenCompose(known -> append(caller, id, append, AppendBatches.IfMissing.FAIL));
+        .thenCompose(known -> append(caller, id, append.onlyIfExists()));
   }
 }

@@ -104,7 +104,9 @@ public final class AfterTheJournal implements WritePath {
   /**
    * {@link #append} to a session found to exist first, and not deleted since when the append is
    * recorded: a delete recorded or confirmed in between fails it as a missing session, so that it
-   * never creates the session again. (Not seen here: a delete another instance makes.)
+   * never creates the session again. A delete that another instance makes while the append waits
+   * here is found when it is delivered: it stores nothing then ({@link
+   * PendingOp.IfMissing#NOTHING}).
    */
   @Override
   public CompletableFuture<AppendReceipt> appendExisting(
@@ -112,7 +114,7 @@ public final class AfterTheJournal implements WritePath {
     Existence required = new Existence.Required(cache.mark());
     return ownership
         .existing(caller, id)
-        .thenCompose(known -> append(caller, id, append, required));
+        .thenCompose(known -> append(caller, id, append.onlyIfExists(), required));
   }
 
   /** Whether an append may create its session, or acts only on one that exists. */
@@ -367,7 +369,7 @@ public final class AfterTheJournal implements WritePath {
                         || append.currentFile().isPresent()
                         || opened.opened();
                 return recordsSomething
-                    ? Optional.of(new PendingOp.Append(fresh, append.repo(), append.currentFile()))
+                    ? Optional.of(append.withMessages(fresh))
                     : Optional.empty();
               });
     } catch (JournalException e) {

@@ -1,13 +1,10 @@
 package dev.codebasechat.session.internal;
 
 import dev.codebasechat.postgrest.AccessToken;
-import dev.codebasechat.session.ChatMessage;
-import dev.codebasechat.session.MessageId;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionNotFoundException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,30 +16,22 @@ import java.util.concurrent.CompletableFuture;
  * append in flight is sent at once; appends of that session (and owner) arriving meanwhile wait and
  * go together in the next request, each completing with the answer of the request that carried it.
  * A lone append waits for no timer. A request creates a missing session when one of the appends it
- * carries does ({@link IfMissing#CREATE}); one carrying only appends to a session that must exist
- * ({@link IfMissing#FAIL}) stores nothing when it is missing, and fails each of them with {@link
- * SessionNotFoundException}.
+ * carries would ({@link PendingOp.Append#then}); one carrying only appends to a session that must
+ * exist ({@link PendingOp.IfMissing#NOTHING}) stores nothing when it is missing, and fails each of
+ * them with {@link SessionNotFoundException}.
  *
  * <p>Thread-safe. Never retries and never drops: a failed request fails exactly the appends it
  * carried; the next batch is sent regardless.
  */
 public final class AppendBatches {
 
-  /** What an append does to a session that is missing when it reaches the database. */
-  public enum IfMissing {
-    /** Creates it (an append creates its session on first use). */
-    CREATE,
-    /** Stores nothing and fails: the session was found, so it was deleted since. */
-    FAIL
-  }
-
   /**
-   * Sends one (merged) append with a token of its owner; empty when {@code ifMissing} is {@link
-   * IfMissing#FAIL} and the owner has no such session.
+   * Sends one (merged) append with a token of its owner; empty when the append stores nothing in a
+   * missing session ({@link PendingOp.IfMissing#NOTHING}) and the owner has no such session.
    */
   public interface Sender {
     public CompletableFuture<Optional<SessionBackend.AppendAck>> send(
-        SessionId id, UUID owner, AccessToken token, PendingOp.Append append, IfMissing ifMissing);
+        SessionId id, UUID owner, AccessToken token, PendingOp.Append append);
   }
 
   private record Key(SessionId id, UUID owner) {}
@@ -50,7 +39,6 @@ public final class AppendBatches {
   private record Waiting(
       AccessToken token,
       PendingOp.Append append,
-      IfMissing ifMissing,
       CompletableFuture<SessionBackend.AppendAck> done) {}
 
   private final Map<Key, List<Waiting>> waiting = new HashMap<>();
@@ -65,7 +53,7 @@ public final class AppendBatches {
    * SessionNotFoundException} when that request found the session missing and created nothing.
    */
   public CompletableFuture<SessionBackend.AppendAck> submit(
-      SessionId id, UUID owner, AccessToken token, PendingOp.Append append, IfMissing ifMissing) {
+      SessionId id, UUID owner, AccessToken token, PendingOp.Append append) {
     Key key = new Key(id, owner);
     CompletableFuture<SessionBackend.AppendAck> done = new CompletableFuture<>();
     boolean sendNow;
@@ -75,27 +63,21 @@ public final class AppendBatches {
       if (queue == null) {
         waiting.put(key, new ArrayList<>());
       } else {
-        queue.add(new Waiting(token, append, ifMissing, done));
+        queue.add(new Waiting(token, append, done));
       }
     }
     if (sendNow) {
-      send(key, List.of(new Waiting(token, append, ifMissing, done)));
+      send(key, List.of(new Waiting(token, append, done)));
     }
     return done;
   }
 
   private void send(Key key, List<Waiting> batch) {
     CompletableFuture<Optional<SessionBackend.AppendAck>> request;
-    // One append that may create the session creates it for all: the others then follow it.
-    IfMissing ifMissing =
-        batch.stream().anyMatch(w -> w.ifMissing() == IfMissing.CREATE)
-            ? IfMissing.CREATE
-            : IfMissing.FAIL;
     try {
       // The newest token of the owner: the earlier ones may have expired while waiting.
       request =
-          sender.send(
-              key.id(), key.owner(), batch.get(batch.size() - 1).token(), merge(batch), ifMissing);
+          sender.send(key.id(), key.owner(), batch.get(batch.size() - 1).token(), merge(batch));
     } catch (RuntimeException e) {
       request = CompletableFuture.failedFuture(e);
     }
@@ -132,19 +114,15 @@ public final class AppendBatches {
         });
   }
 
-  /** One append of every message of the batch (the first of a repeated id kept), in order. */
+  /**
+   * One append of every message of the batch (the first of a repeated id kept), in order ({@link
+   * PendingOp.Append#then}).
+   */
   public static PendingOp.Append merge(List<Waiting> batch) {
-    if (batch.size() == 1) {
-      return batch.get(0).append();
+    PendingOp.Append merged = batch.get(0).append();
+    for (Waiting w : batch.subList(1, batch.size())) {
+      merged = merged.then(w.append());
     }
-    Map<MessageId, ChatMessage> messages = new LinkedHashMap<>();
-    Optional<String> repo = Optional.empty();
-    Optional<String> currentFile = Optional.empty();
-    for (Waiting w : batch) {
-      w.append().messages().forEach(m -> messages.putIfAbsent(m.id(), m));
-      repo = w.append().repo().isPresent() ? w.append().repo() : repo;
-      currentFile = w.append().currentFile().isPresent() ? w.append().currentFile() : currentFile;
-    }
-    return new PendingOp.Append(new ArrayList<>(messages.values()), repo, currentFile);
+    return merged;
   }
 }

@@ -136,7 +136,13 @@ public final class LocalSessionBackend implements SessionBackend {
     for (SessionAppend each : appends) {
       AppendAnswer answer;
       try {
-        answer = new AppendAnswer.Stored(append(token, owner, each.id(), each.append()).join());
+        answer =
+            each.append().ifMissing() == PendingOp.IfMissing.CREATE
+                ? new AppendAnswer.Stored(append(token, owner, each.id(), each.append()).join())
+                : appendExisting(token, owner, each.id(), each.append())
+                    .join()
+                    .<AppendAnswer>map(AppendAnswer.Stored::new)
+                    .orElseGet(AppendAnswer.Missing::new);
       } catch (CompletionException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
         if (cause instanceof SessionNotFoundException) {

@@ -108,11 +108,44 @@ public sealed interface PendingOp {
     void gone(SessionId id);
   }
 
-  /** Appends messages (possibly none: that creates the session), optionally moving repo/file. */
-  record Append(List<ChatMessage> messages, Optional<String> repo, Optional<String> currentFile)
+  /** What an append does to a session that is missing when it reaches the database. */
+  enum IfMissing {
+    /** Creates it: an append creates its session on first use. */
+    CREATE,
+    /**
+     * Stores nothing: the append is to a session found to exist, so a missing one was deleted
+     * since, and the delete stands.
+     */
+    NOTHING
+  }
+
+  /**
+   * Appends messages (possibly none: that creates the session), optionally moving repo/file; to a
+   * missing session, as {@code ifMissing} says.
+   */
+  record Append(
+      List<ChatMessage> messages,
+      Optional<String> repo,
+      Optional<String> currentFile,
+      IfMissing ifMissing)
       implements PendingOp {
     public Append {
       messages = List.copyOf(messages);
+    }
+
+    /** An append that creates a missing session. */
+    public Append(List<ChatMessage> messages, Optional<String> repo, Optional<String> currentFile) {
+      this(messages, repo, currentFile, IfMissing.CREATE);
+    }
+
+    /** This append with its messages replaced by {@code kept}. */
+    public Append withMessages(List<ChatMessage> kept) {
+      return new Append(kept, repo, currentFile, ifMissing);
+    }
+
+    /** This append acting only on a session that exists. */
+    public Append onlyIfExists() {
+      return new Append(messages, repo, currentFile, IfMissing.NOTHING);
     }
 
     /** An append of nothing: creates the session when it does not exist. */
@@ -120,7 +153,10 @@ public sealed interface PendingOp {
       return new Append(List.of(), Optional.empty(), Optional.empty());
     }
 
-    /** This append followed by {@code later}, as one; ids already here are not repeated. */
+    /**
+     * This append followed by {@code later}, as one; ids already here are not repeated. It creates
+     * a missing session when either does: the other then appends to the session it created.
+     */
     Append then(Append later) {
       Map<MessageId, ChatMessage> merged = new LinkedHashMap<>();
       messages.forEach(message -> merged.putIfAbsent(message.id(), message));
@@ -128,7 +164,8 @@ public sealed interface PendingOp {
       return new Append(
           new ArrayList<>(merged.values()),
           later.repo.or(() -> repo),
-          later.currentFile.or(() -> currentFile));
+          later.currentFile.or(() -> currentFile),
+          ifMissing == IfMissing.CREATE ? IfMissing.CREATE : later.ifMissing);
     }
 
     @Override
@@ -193,18 +230,36 @@ public sealed interface PendingOp {
             new Append(
                 messages,
                 context.update().repo().or(() -> repo),
-                context.update().currentFile().or(() -> currentFile)));
+                context.update().currentFile().or(() -> currentFile),
+                ifMissing));
       }
       return Optional.empty();
     }
 
+    /** An append to a missing session that stores nothing tells that the session is gone. */
     @Override
     public CompletableFuture<Void> send(
         SessionBackend database, Target target, Confirmations confirmations) {
       SessionId id = target.id();
-      return database
-          .append(target.token(), target.owner(), id, this)
-          .thenAccept(ack -> confirmations.appended(id, target.owner(), this, ack));
+      return store(database, target)
+          .thenAccept(
+              stored ->
+                  stored.ifPresentOrElse(
+                      ack -> confirmations.appended(id, target.owner(), this, ack),
+                      () -> confirmations.gone(id)));
+    }
+
+    /**
+     * What the database stored of this append, as {@link #ifMissing} says; empty when it stored
+     * nothing in a missing session.
+     */
+    CompletableFuture<Optional<SessionBackend.AppendAck>> store(
+        SessionBackend database, Target target) {
+      return ifMissing == IfMissing.CREATE
+          ? database
+              .append(target.token(), target.owner(), target.id(), this)
+              .thenApply(Optional::of)
+          : database.appendExisting(target.token(), target.owner(), target.id(), this);
     }
   }
 

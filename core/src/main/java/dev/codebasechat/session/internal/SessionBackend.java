@@ -48,6 +48,12 @@ public interface SessionBackend {
      * 23514} a limit of the table), {@code message} the database's words.
      */
     public record Refused(String code, String message) implements AppendAnswer {}
+
+    /**
+     * An append to a session that must exist ({@link PendingOp.IfMissing#NOTHING}) found none of
+     * the owner's: nothing stored.
+     */
+    public record Missing() implements AppendAnswer {}
   }
 
   /** What the store holds after a context update or a clear. */

@@ -230,6 +230,9 @@ public final class SessionCodec {
       item.set("messages", messagesToJson(append.append().messages()));
       item.put("repo", append.append().repo().orElse(null));
       item.put("current_file", append.append().currentFile().orElse(null));
+      if (append.append().ifMissing() == PendingOp.IfMissing.NOTHING) {
+        item.put("create", false);
+      }
     }
     ObjectNode args = JSON.objectNode();
     args.set("p_appends", items);
@@ -265,12 +268,17 @@ public final class SessionCodec {
             APPEND_BATCH_FUNCTION + " answered an element without a session_id");
       }
       JsonNode refused = answer.path("refused");
-      answers.put(
-          SessionId.of(sessionId.textValue()),
-          refused.isObject()
-              ? new SessionBackend.AppendAnswer.Refused(
-                  refused.path("code").asText(""), refused.path("message").asText(""))
-              : new SessionBackend.AppendAnswer.Stored(appendAckFromJson(answer)));
+      SessionBackend.AppendAnswer read;
+      if (refused.isObject()) {
+        read =
+            new SessionBackend.AppendAnswer.Refused(
+                refused.path("code").asText(""), refused.path("message").asText(""));
+      } else if (answer.path("missing").asBoolean(false)) {
+        read = new SessionBackend.AppendAnswer.Missing();
+      } else {
+        read = new SessionBackend.AppendAnswer.Stored(appendAckFromJson(answer));
+      }
+      answers.put(SessionId.of(sessionId.textValue()), read);
     }
     return answers;
   }
@@ -342,6 +350,10 @@ public final class SessionCodec {
       node.set("messages", messagesToJson(append.messages()));
       append.repo().ifPresent(value -> node.put("repo", value));
       append.currentFile().ifPresent(value -> node.put("current_file", value));
+      if (append.ifMissing() == PendingOp.IfMissing.NOTHING) {
+        // Left out for an append that creates: what versions before this one wrote and read.
+        node.put("create", false);
+      }
     } else if (op instanceof PendingOp.Context context) {
       node.setAll(contextPatch(context.update()));
     }
@@ -438,7 +450,10 @@ public final class SessionCodec {
         return new PendingOp.Append(
             messagesFromJson(node.path("messages")),
             optionalText(node, "repo"),
-            optionalText(node, "current_file"));
+            optionalText(node, "current_file"),
+            node.path("create").asBoolean(true)
+                ? PendingOp.IfMissing.CREATE
+                : PendingOp.IfMissing.NOTHING);
       case "context":
         java.util.Set<ContextUpdate.TextField> cleared =
             java.util.EnumSet.noneOf(ContextUpdate.TextField.class);

@@ -1,6 +1,7 @@
 package dev.codebasechat.session.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.codebasechat.internal.FutureResults;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.Count;
 import dev.codebasechat.postgrest.PostgrestClient;
@@ -22,17 +23,29 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The session operations as PostgREST requests, always with the owner's token so Row Level Security
  * applies; every read also filters on {@code user_id} explicitly (Supabase's advice: it lets the
- * planner use the index, and it is a second fence). No retry or fallback here: that is the store's
- * job, through the guard.
+ * planner use the index, and it is a second fence). No retry, and no answer from a local copy: that
+ * is the store's job, through the guard. A database without the latest migration is written to as
+ * before it ({@link #appendExisting}, {@link #appendEach}).
  */
 public final class SessionRemote implements SessionBackend {
 
+  private static final Logger log = LoggerFactory.getLogger(SessionRemote.class);
+
   private final PostgrestClient client;
+
+  /**
+   * False once the database answered that its append functions take no "only if it exists"
+   * (migration 20261207000000 not applied).
+   */
+  private final AtomicBoolean appendsOnlyToExisting = new AtomicBoolean(true);
 
   public SessionRemote(PostgrestClient client) {
     this.client = client;
@@ -109,10 +122,14 @@ public final class SessionRemote implements SessionBackend {
 
   /**
    * {@code append_chat_messages} with {@code p_create} false: its null answer is a missing session.
+   * On a database without that argument (PGRST202), {@link #append}.
    */
   @Override
   public CompletableFuture<Optional<AppendAck>> appendExisting(
       AccessToken token, UUID owner, SessionId id, PendingOp.Append op) {
+    if (!appendsOnlyToExisting.get()) {
+      return append(token, owner, id, op).thenApply(Optional::of);
+    }
     return client
         .as(token)
         .rpc(
@@ -124,17 +141,78 @@ public final class SessionRemote implements SessionBackend {
             result ->
                 result.body().isNull()
                     ? Optional.<AppendAck>empty()
-                    : Optional.of(SessionCodec.appendAckFromJson(result.body())));
+                    : Optional.of(SessionCodec.appendAckFromJson(result.body())))
+        .exceptionallyCompose(
+            failure -> {
+              if (!Failures.isMissingFunction(failure)) {
+                return CompletableFuture.failedFuture(failure);
+              }
+              olderDatabase();
+              return append(token, owner, id, op).thenApply(Optional::of);
+            });
   }
 
+  /**
+   * {@code append_chat_messages_batch}; an append to a session that must exist carries {@code
+   * "create": false}, which a database without migration 20261207000000 refuses as an unknown field
+   * (the whole request, storing nothing): the request is then sent again with appends that create.
+   */
   @Override
   public CompletableFuture<Map<SessionId, AppendAnswer>> appendEach(
       AccessToken token, UUID owner, List<SessionAppend> appends) {
+    boolean onlyToExisting =
+        appends.stream().anyMatch(a -> a.append().ifMissing() == PendingOp.IfMissing.NOTHING);
+    if (onlyToExisting && !appendsOnlyToExisting.get()) {
+      return sendBatch(token, creating(appends));
+    }
+    return sendBatch(token, appends)
+        .exceptionallyCompose(
+            failure -> {
+              if (!onlyToExisting || !refusesCreateField(failure)) {
+                return CompletableFuture.failedFuture(failure);
+              }
+              olderDatabase();
+              return sendBatch(token, creating(appends));
+            });
+  }
+
+  private CompletableFuture<Map<SessionId, AppendAnswer>> sendBatch(
+      AccessToken token, List<SessionAppend> appends) {
     return client
         .as(token)
         .rpc(SessionCodec.APPEND_BATCH_FUNCTION, SessionCodec.appendBatchArguments(appends))
         .executeAsync()
         .thenApply(result -> SessionCodec.appendBatchAnswersFromJson(result.body()));
+  }
+
+  private static List<SessionAppend> creating(List<SessionAppend> appends) {
+    return appends.stream()
+        .map(
+            a ->
+                new SessionAppend(
+                    a.id(),
+                    new PendingOp.Append(
+                        a.append().messages(), a.append().repo(), a.append().currentFile())))
+        .toList();
+  }
+
+  /** The batch function's refusal of {@code "create"} (22023, before migration 20261207000000). */
+  private static boolean refusesCreateField(Throwable failure) {
+    return FutureResults.unwrap(failure) instanceof PostgrestHttpException http
+        && http.status() == 400
+        && "22023".equals(http.code().orElse(null))
+        && http.postgrestMessage().orElse("").contains("has an unknown field \"create\"");
+  }
+
+  /** From now on, appends to a session found to exist are sent as appends that create. */
+  private void olderDatabase() {
+    if (appendsOnlyToExisting.getAndSet(false)) {
+      log.warn(
+          "the database's {} has no p_create (migration 20261207000000 not applied): an append"
+              + " to a session found to exist is sent as one that creates, so one racing a delete"
+              + " of its session may bring the session back",
+          SessionCodec.APPEND_FUNCTION);
+    }
   }
 
   @Override

@@ -253,6 +253,15 @@ public final class WriteBehind {
         } catch (JournalException e) {
           outcome = keptPending(outbox, append, e);
         }
+      } else if (answer instanceof SessionBackend.AppendAnswer.Missing) {
+        // The session was deleted (through another instance) after this append was accepted: the
+        // delete stands, and the append is done.
+        try {
+          ledger.gone(outbox.id);
+          outcome = confirmed(outbox, append);
+        } catch (JournalException e) {
+          outcome = keptPending(outbox, append, e);
+        }
       } else if (answer instanceof SessionBackend.AppendAnswer.Refused refused) {
         outcome =
             setAsideHead(

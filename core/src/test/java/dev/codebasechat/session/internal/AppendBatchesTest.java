@@ -6,7 +6,7 @@ import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionNotFoundException;
-import dev.codebasechat.session.internal.AppendBatches.IfMissing;
+import dev.codebasechat.session.internal.PendingOp.IfMissing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,23 +28,25 @@ class AppendBatchesTest {
 
   /** One request the batches sent, and its answer to give. */
   private record Sent(
-      PendingOp.Append append,
-      IfMissing ifMissing,
-      CompletableFuture<Optional<SessionBackend.AppendAck>> answer) {}
+      PendingOp.Append append, CompletableFuture<Optional<SessionBackend.AppendAck>> answer) {
+    IfMissing ifMissing() {
+      return append.ifMissing();
+    }
+  }
 
   private final List<Sent> sent = new ArrayList<>();
   private final AppendBatches batches =
       new AppendBatches(
-          (id, owner, token, append, ifMissing) -> {
+          (id, owner, token, append) -> {
             CompletableFuture<Optional<SessionBackend.AppendAck>> answer =
                 new CompletableFuture<>();
-            sent.add(new Sent(append, ifMissing, answer));
+            sent.add(new Sent(append, answer));
             return answer;
           });
 
-  private static PendingOp.Append append(String content) {
+  private static PendingOp.Append append(String content, IfMissing ifMissing) {
     return new PendingOp.Append(
-        List.of(ChatMessage.user(content)), Optional.empty(), Optional.empty());
+        List.of(ChatMessage.user(content)), Optional.empty(), Optional.empty(), ifMissing);
   }
 
   private static Optional<SessionBackend.AppendAck> stored(int appended, int messageCount) {
@@ -55,18 +57,18 @@ class AppendBatchesTest {
   @Test
   void appendsWaitingTogether_toASessionFoundToExist_areSentAsSuch_andAllFailWhenItIsMissing() {
     CompletableFuture<SessionBackend.AppendAck> first =
-        batches.submit(ID, OWNER, TOKEN, append("m0"), IfMissing.FAIL);
+        batches.submit(ID, OWNER, TOKEN, append("m0", IfMissing.NOTHING));
     CompletableFuture<SessionBackend.AppendAck> second =
-        batches.submit(ID, OWNER, TOKEN, append("m1"), IfMissing.FAIL);
+        batches.submit(ID, OWNER, TOKEN, append("m1", IfMissing.NOTHING));
     CompletableFuture<SessionBackend.AppendAck> third =
-        batches.submit(ID, OWNER, TOKEN, append("m2"), IfMissing.FAIL);
+        batches.submit(ID, OWNER, TOKEN, append("m2", IfMissing.NOTHING));
 
     sent.get(0).answer().complete(stored(1, 1));
     sent.get(1).answer().complete(Optional.empty());
 
     assertThat(first.join().messageCount()).isEqualTo(1);
     assertThat(sent).hasSize(2);
-    assertThat(sent.get(1).ifMissing()).isEqualTo(IfMissing.FAIL);
+    assertThat(sent.get(1).ifMissing()).isEqualTo(IfMissing.NOTHING);
     assertThat(sent.get(1).append().messages()).hasSize(2);
     assertNotFound(second);
     assertNotFound(third);
@@ -74,16 +76,16 @@ class AppendBatchesTest {
 
   @Test
   void oneAppendThatMayCreate_makesTheRequestCreate_forTheAppendsWaitingWithIt() {
-    batches.submit(ID, OWNER, TOKEN, append("m0"), IfMissing.FAIL);
+    batches.submit(ID, OWNER, TOKEN, append("m0", IfMissing.NOTHING));
     CompletableFuture<SessionBackend.AppendAck> found =
-        batches.submit(ID, OWNER, TOKEN, append("m1"), IfMissing.FAIL);
+        batches.submit(ID, OWNER, TOKEN, append("m1", IfMissing.NOTHING));
     CompletableFuture<SessionBackend.AppendAck> creating =
-        batches.submit(ID, OWNER, TOKEN, append("m2"), IfMissing.CREATE);
+        batches.submit(ID, OWNER, TOKEN, append("m2", IfMissing.CREATE));
 
     sent.get(0).answer().complete(stored(1, 1));
     sent.get(1).answer().complete(stored(2, 3));
 
-    assertThat(sent.get(0).ifMissing()).isEqualTo(IfMissing.FAIL);
+    assertThat(sent.get(0).ifMissing()).isEqualTo(IfMissing.NOTHING);
     assertThat(sent.get(1).ifMissing()).isEqualTo(IfMissing.CREATE);
     assertThat(found.join().messageCount()).isEqualTo(3);
     assertThat(creating.join().messageCount()).isEqualTo(3);
@@ -92,7 +94,7 @@ class AppendBatchesTest {
   @Test
   void aLoneAppendThatFindsItsSessionMissing_failsAsNotFound() {
     CompletableFuture<SessionBackend.AppendAck> lone =
-        batches.submit(ID, OWNER, TOKEN, append("m0"), IfMissing.FAIL);
+        batches.submit(ID, OWNER, TOKEN, append("m0", IfMissing.NOTHING));
 
     sent.get(0).answer().complete(Optional.empty());
 

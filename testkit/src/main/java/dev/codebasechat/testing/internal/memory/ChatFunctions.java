@@ -189,7 +189,7 @@ final class ChatFunctions {
           "p_appends must hold at most " + SessionTableRules.MAX_APPENDS_PER_BATCH + " appends");
     }
     Set<String> seen = new HashSet<>();
-    Set<String> fields = Set.of("session_id", "messages", "repo", "current_file");
+    Set<String> fields = Set.of("session_id", "messages", "repo", "current_file", "create");
     int total = 0;
     for (int pos = 0; pos < appends.size(); pos++) {
       JsonNode item = appends.get(pos);
@@ -207,7 +207,7 @@ final class ChatFunctions {
             at
                 + " has an unknown field \""
                 + unknown.get()
-                + "\" (allowed: session_id, messages, repo, current_file)");
+                + "\" (allowed: session_id, messages, repo, current_file, create)");
       }
       if (!item.path("session_id").isTextual()) {
         throw SqlErrors.invalidParameter(at + ".session_id must be a string");
@@ -224,6 +224,9 @@ final class ChatFunctions {
         if (!value.isMissingNode() && !value.isNull() && !value.isTextual()) {
           throw SqlErrors.invalidParameter(at + ".repo and .current_file must be strings or null");
         }
+      }
+      if (item.has("create") && !item.get("create").isBoolean()) {
+        throw SqlErrors.invalidParameter(at + ".create must be true or false");
       }
       total += item.get("messages").size();
     }
@@ -246,9 +249,16 @@ final class ChatFunctions {
           SessionTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
           String repo = item.path("repo").textValue();
           String file = item.path("current_file").textValue();
-          answer = table.appendFor(user, sessionId, messages, repo, file, false);
-          if (answer == null) {
-            throw SqlErrors.foreignSession(APPEND_BATCH);
+          if (item.path("create").asBoolean(true)) {
+            answer = table.appendFor(user, sessionId, messages, repo, file, false);
+            if (answer == null) {
+              throw SqlErrors.foreignSession(APPEND_BATCH);
+            }
+          } else {
+            answer = table.appendExisting(user, sessionId, messages, repo, file);
+            if (answer == null) {
+              answer = JSON.objectNode().put("session_id", sessionId).put("missing", true);
+            }
           }
         } catch (PostgrestError failure) {
           // Only the foreign session raises 42501 here: appendFor checks the owner before append.
