@@ -865,7 +865,71 @@ class BackendsAnswerAlikeTest {
             get(As.NO_UUID_SUB, TABLE + "?select=session_id")),
         scenario(
             "the history's limit, broken inside a function that updates as the table's owner",
-            historyLimitSteps()));
+            historyLimitSteps()),
+        scenario(
+            "appends only to a session that exists: p_create and the batch's create",
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", creating(append(ONE, "m2"), "false")),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", creating(append(TWO, "t1"), "false")),
+            rpc(As.BOB_TOKEN, "append_chat_messages", creating(append(ONE, "x1"), "false")),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", creating(append(TWO, "t1"), "null")),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", creating(append(TWO, "t1"), "\"maybe\"")),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", creating(append(TWO, "t1"), "\" No \"")),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", creating(append(TWO, "t1"), "0")),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", creating(append(TWO, "t1"), "\"o\"")),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", creating(append(THREE, "h1"), "\"of\"")),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", creating(append(THREE, "h1"), "\"tRu\"")),
+            rpc(
+                As.ALICE_TOKEN,
+                "append_chat_messages",
+                withArgument(
+                    creating(append(ONE, "m3"), "false"), "p_repo", "\"" + "r".repeat(513) + "\"")),
+            rpc(
+                As.ALICE_TOKEN,
+                "append_chat_messages_batch",
+                batch(
+                    appendOf(
+                        TWO,
+                        "[" + message("t2", "2026-01-01T00:00:00Z") + "]",
+                        ",\"create\":false"),
+                    appendOf(
+                        ONE,
+                        "[" + message("m4", "2026-01-01T00:00:09Z") + "]",
+                        ",\"create\":false"),
+                    appendOf(THREE, "[]", ",\"create\":true"))),
+            rpc(
+                As.BOB_TOKEN,
+                "append_chat_messages_batch",
+                batch(appendOf(ONE, "[]", ",\"create\":false"))),
+            rpc(
+                As.ALICE_TOKEN,
+                "append_chat_messages_batch",
+                batch(appendOf(TWO, "[]", ",\"create\":null"))),
+            rpc(
+                As.ALICE_TOKEN,
+                "append_chat_messages_batch",
+                batch(appendOf(TWO, "[]", ",\"create\":\"false\""))),
+            rpc(
+                As.ALICE_TOKEN,
+                "append_chat_messages_batch",
+                batch(appendOf(TWO, "[]", ",\"created\":false"))),
+            get(
+                As.ALICE_TOKEN,
+                TABLE + "?select=session_id,repo,conversation_history,version&order=session_id")));
+  }
+
+  /**
+   * {@code arguments} (a JSON object) with {@code "p_create"} set to the JSON text {@code value}.
+   */
+  private static String creating(String arguments, String value) {
+    return withArgument(arguments, "p_create", value);
+  }
+
+  /**
+   * {@code arguments} (a JSON object) with {@code name} added, set to the JSON text {@code value}.
+   */
+  private static String withArgument(String arguments, String name, String value) {
+    return arguments.substring(0, arguments.length() - 1) + ",\"" + name + "\":" + value + "}";
   }
 
   /**
