@@ -251,6 +251,8 @@ public final class Gateway implements AutoCloseable {
             .setServerOption(UndertowOptions.MAX_HEADER_SIZE, builder.maxHeaderBytes)
             .setServerOption(UndertowOptions.MAX_HEADERS, 100)
             .setServerOption(UndertowOptions.MAX_PARAMETERS, 100)
+            // RequestTarget decodes the path and query, and refuses what does not decode in words.
+            .setServerOption(UndertowOptions.DECODE_URL, false)
             .setServerOption(
                 UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) builder.parseTimeout.toMillis())
             .setServerOption(
@@ -377,7 +379,9 @@ public final class Gateway implements AutoCloseable {
   /** On an I/O thread: match, check, read the body without blocking, then queue for a worker. */
   private void handleRequest(HttpServerExchange exchange) throws Exception {
     long started = registry.config().clock().monotonicTime();
-    Optional<Routes.Match> match = Routes.match(exchange.getRequestPath());
+    Optional<ApiError> undecodable = RequestTarget.decode(exchange);
+    Optional<Routes.Match> match =
+        undecodable.isEmpty() ? Routes.match(exchange.getRequestPath()) : Optional.empty();
     String label = match.map(m -> m.route().template()).orElse(Routes.UNMATCHED);
     String method = exchange.getRequestMethod().toString();
     inFlight.incrementAndGet();
@@ -390,6 +394,9 @@ public final class Gateway implements AutoCloseable {
           }
         });
     try {
+      if (undecodable.isPresent()) {
+        throw undecodable.get();
+      }
       route(exchange, match.orElse(null), method);
     } catch (ApiError e) {
       Responses.error(exchange, e);

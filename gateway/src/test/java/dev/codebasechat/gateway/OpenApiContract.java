@@ -30,14 +30,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * fails the test that received it, and the document cannot drift from the code.
  *
  * <p>What it checks, for the operation the request's method and path select: the status is one of
- * the operation's responses (a path that is no route must get {@code RouteNotFound}, a method the
- * route does not take {@code MethodNotAllowed}); every header the response requires is there, every
- * header sent is declared (besides the framing headers {@code Content-Type}, {@code
- * Content-Length}, {@code Date}, {@code Connection}, {@code Transfer-Encoding}) and its value fits
- * its schema; the media type is the response's and the body fits its schema — JSON Schema 2020-12
- * in OpenAPI 3.1's dialect, checked by networknt's json-schema-validator — or is empty when the
- * response has no content. A request sent as raw bytes may also get what only the HTTP layer
- * answers ({@code HttpLayerRefusal}: 400 or 431 without a JSON body).
+ * the operation's responses (a target that is not percent-encoded UTF-8 must get {@code
+ * InvalidUrl}, a path that is no route {@code RouteNotFound}, a method the route does not take
+ * {@code MethodNotAllowed}); every header the response requires is there, every header sent is
+ * declared (besides the framing headers {@code Content-Type}, {@code Content-Length}, {@code Date},
+ * {@code Connection}, {@code Transfer-Encoding}) and its value fits its schema; the media type is
+ * the response's and the body fits its schema — JSON Schema 2020-12 in OpenAPI 3.1's dialect,
+ * checked by networknt's json-schema-validator — or is empty when the response has no content. A
+ * request sent as raw bytes may also get what only the HTTP layer answers ({@code
+ * HttpLayerRefusal}: 400 or 431 without a JSON body).
  *
  * <p>Thread-safe; schemas are compiled once per JSON pointer.
  */
@@ -116,7 +117,16 @@ public final class OpenApiContract {
         decodePath(target.contains("?") ? target.substring(0, target.indexOf('?')) : target);
     Optional<String> template = template(path);
     String responsePointer;
-    if (template.isEmpty()) {
+    if (!decodable(target)) {
+      responsePointer = "/components/responses/InvalidUrl";
+      if (answer.status() != 400) {
+        problems.add(
+            "the target "
+                + abbreviate(target)
+                + " is not percent-encoded UTF-8, so the answer must be 400");
+        return problems;
+      }
+    } else if (template.isEmpty()) {
       responsePointer = "/components/responses/RouteNotFound";
       if (answer.status() != 404) {
         problems.add("no route has the path " + abbreviate(path) + ", so the answer must be 404");
@@ -314,6 +324,42 @@ public final class OpenApiContract {
     }
     out.append(pending.toString(StandardCharsets.UTF_8));
     return out.toString();
+  }
+
+  /**
+   * Whether every part of {@code target} (the path, each query parameter's name and value) is
+   * percent-encoded UTF-8: each {@code %} starts two hex digits, and the bytes decode as UTF-8.
+   */
+  static boolean decodable(String target) {
+    int query = target.indexOf('?');
+    List<String> parts = new ArrayList<>();
+    parts.add(query < 0 ? target : target.substring(0, query));
+    if (query >= 0) {
+      for (String pair : target.substring(query + 1).split("&", -1)) {
+        parts.addAll(List.of(pair.split("=", -1)));
+      }
+    }
+    for (String part : parts) {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      for (int i = 0; i < part.length(); i++) {
+        char c = part.charAt(i);
+        if (c != '%') {
+          bytes.write(c);
+          continue;
+        }
+        if (i + 2 >= part.length() || !isHex(part.charAt(i + 1)) || !isHex(part.charAt(i + 2))) {
+          return false;
+        }
+        bytes.write(Integer.parseInt(part.substring(i + 1, i + 3), 16));
+        i += 2;
+      }
+      try {
+        StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes.toByteArray()));
+      } catch (java.nio.charset.CharacterCodingException e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isHex(char c) {

@@ -140,6 +140,12 @@ class OpenApiDocumentTest {
       }
     }
     documented.put("404", union(documented.get("404"), Set.of("route_not_found")));
+    // Any request's answer, documented as its own response (InvalidUrl), as route_not_found is.
+    documented.put(
+        "400",
+        union(
+            documented.get("400"),
+            Set.of(schema("InvalidUrlError").at("/allOf/1/properties/code/const").asText())));
     documented.put("405", Set.of("method_not_allowed"));
 
     assertThat(documented).isEqualTo(made);
