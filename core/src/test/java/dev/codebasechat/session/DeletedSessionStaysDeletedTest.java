@@ -207,6 +207,63 @@ class DeletedSessionStaysDeletedTest {
   }
 
   /**
+   * Runs {@code change} of the raced session while a delete of it records itself first: the
+   * delete's journal write is held (with the session's lock) until {@code change} waits for the
+   * lock. What {@code change} completed with.
+   */
+  private CompletableFuture<?> raceAfterADeleteRecordedFirst(
+      java.util.function.Supplier<CompletableFuture<?>> change) throws Exception {
+    f.store.append(alice, RACED, Append.of(List.of(f.message("m1"))));
+    f.drainAll();
+    journal.hold();
+    CompletableFuture<Void> delete = CompletableFuture.runAsync(() -> f.store.delete(alice, RACED));
+    assertThat(journal.awaitEntered(Duration.ofSeconds(10))).isTrue();
+    CompletableFuture<Object> changed = new CompletableFuture<>();
+    Thread changer =
+        new Thread(
+            () ->
+                change
+                    .get()
+                    .whenComplete(
+                        (result, failure) -> {
+                          if (failure != null) {
+                            changed.completeExceptionally(failure);
+                          } else {
+                            changed.complete(result);
+                          }
+                        }));
+    changer.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> changer.getState() == Thread.State.WAITING);
+    journal.release();
+    delete.get(10, TimeUnit.SECONDS);
+    return changed;
+  }
+
+  @Test
+  void aContextUpdate_foundBeforeADeleteRecordedFirst_failsAsMissing() throws Exception {
+    Throwable failure =
+        f.failureOf(
+            raceAfterADeleteRecordedFirst(
+                () ->
+                    f.store.updateContextAsync(
+                        alice, RACED, ContextUpdate.none().withRepo("acme/app"))));
+    f.drainAll();
+
+    assertThat(failure).isInstanceOf(SessionNotFoundException.class);
+    assertThat(fake.session(RACED.value())).isEmpty();
+  }
+
+  @Test
+  void aClear_foundBeforeADeleteRecordedFirst_failsAsMissing() throws Exception {
+    Throwable failure =
+        f.failureOf(raceAfterADeleteRecordedFirst(() -> f.store.clearAsync(alice, RACED)));
+    f.drainAll();
+
+    assertThat(failure).isInstanceOf(SessionNotFoundException.class);
+    assertThat(fake.session(RACED.value())).isEmpty();
+  }
+
+  /**
    * The head read this test slows down: the first one of the session, answered with the row as the
    * database holds it now, {@code delayMillis} later; later reads go to the backend.
    */

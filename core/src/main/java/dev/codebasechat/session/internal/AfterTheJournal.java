@@ -98,7 +98,7 @@ public final class AfterTheJournal implements WritePath {
   @Override
   public CompletableFuture<AppendReceipt> append(
       Caller caller, SessionId id, PendingOp.Append append) {
-    return append(caller, id, append, Existence.CREATED_ON_FIRST_USE);
+    return append(caller, id, append, Existence.NOT_CHECKED);
   }
 
   /**
@@ -117,20 +117,20 @@ public final class AfterTheJournal implements WritePath {
         .thenCompose(known -> append(caller, id, append.onlyIfExists(), required));
   }
 
-  /** Whether an append may create its session, or acts only on one that exists. */
+  /** Whether a write acts only on a session that exists, checked as it is recorded. */
   private sealed interface Existence {
-    /** The append creates the session on first use. */
-    Existence CREATED_ON_FIRST_USE = new CreatedOnFirstUse();
+    /** Nothing to check: an append that creates its session on first use, a delete. */
+    Existence NOT_CHECKED = new NotChecked();
 
     /**
-     * Refuses, under the session's lock, an append to a session that must exist but was deleted
-     * since it was found to.
+     * Refuses, under the session's lock, a write to a session that must exist but was deleted since
+     * it was found to.
      *
      * @throws SessionNotFoundException then
      */
     void check(SessionId id, Outboxes.Opened opened, SessionCache cache);
 
-    record CreatedOnFirstUse() implements Existence {
+    record NotChecked() implements Existence {
       @Override
       public void check(SessionId id, Outboxes.Opened opened, SessionCache cache) {}
     }
@@ -389,8 +389,18 @@ public final class AfterTheJournal implements WritePath {
         id, accepted[0], append.messages().size() - accepted[0], count, outbox.pendingWrites());
   }
 
+  /**
+   * Records {@code change} once the session is found to be the caller's. A context update or a
+   * clear acts only on a session that exists: a delete recorded or confirmed after the session was
+   * found fails it as missing ({@link Existence.Required}), rather than answering it with an empty
+   * session. A delete is recorded whatever came before it.
+   */
   @Override
   public CompletableFuture<SessionRead> change(Caller caller, SessionId id, PendingOp change) {
+    Existence existence =
+        change.existsAfter().orElse(true)
+            ? new Existence.Required(cache.mark())
+            : Existence.NOT_CHECKED;
     // A context update answers with the whole session: for a session not cached that is a read. A
     // clear or a delete needs only to know the session is the caller's: no history is downloaded.
     CompletableFuture<Optional<ChatSession>> known =
@@ -403,7 +413,15 @@ public final class AfterTheJournal implements WritePath {
         current -> {
           Outboxes.Recorded recorded;
           try {
-            recorded = outboxes.record(id, caller.userId(), false, opened -> Optional.of(change));
+            recorded =
+                outboxes.record(
+                    id,
+                    caller.userId(),
+                    false,
+                    opened -> {
+                      existence.check(id, opened, cache);
+                      return Optional.of(change);
+                    });
           } catch (JournalException e) {
             throw new SessionStorageException(id, e);
           }
