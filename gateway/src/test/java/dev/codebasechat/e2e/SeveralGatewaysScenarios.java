@@ -186,6 +186,33 @@ abstract class SeveralGatewaysScenarios extends SupabaseModeScenarios {
   }
 
   @Test
+  void aSessionDeletedThroughOneGateway_staysDeleted_whenAnotherDeliversAnAppendItAcceptedBefore() {
+    Map<String, String> prompt = env();
+    prompt.put("DATA_DIR", dataDir.resolve("delete-race-0").toString());
+    Map<String, String> slow = env();
+    slow.put("DATA_DIR", dataDir.resolve("delete-race-1").toString());
+    slow.put("GATEWAY_DEBOUNCE_MS", "8000"); // its append waits while the delete goes through
+    GatewayProcess deleting = gateway(prompt);
+    GatewayProcess appending = gateway(slow);
+    String token = supabase.tokenFor(supabase.newUser());
+    String id = createSession(deleting.client(), token);
+    awaitNothingPending(deleting);
+    assertThat(appending.client().get("/v1/sessions/" + id, token).status()).isEqualTo(200);
+
+    Answer appended =
+        appending.client().post("/v1/sessions/" + id + "/messages", token, message("a1", "late"));
+    Answer deleted = deleting.client().delete("/v1/sessions/" + id, token);
+    deleting.awaitOrExplain(
+        DELIVERY, () -> storedCount(id) == -1, "the delete reaches the database");
+    awaitNothingPending(appending);
+
+    assertThat(appended.status()).as(appended.text()).isEqualTo(200);
+    assertThat(deleted.status()).as(deleted.text()).isEqualTo(200);
+    assertThat(storedCount(id)).as("the session in the database").isEqualTo(-1);
+    assertThat(appending.client().get("/v1/sessions/" + id, token).status()).isEqualTo(404);
+  }
+
+  @Test
   void databaseAcknowledgement_refusesWritesDuringAnOutage_andAKillLosesNothingAcknowledged()
       throws InterruptedException {
     Map<String, String> env = env();
