@@ -92,7 +92,7 @@ class DeletedSessionStaysDeletedTest {
     assertThat(fake.session(id.value())).isEmpty();
   }
 
-  /** {@code id} deleted through another instance of the store (its own cache and outboxes). */
+  /** {@code ids} deleted through another instance of the store (its own cache and outboxes). */
   private static void deletedThroughAnotherInstance(SessionId... ids) {
     StoreFixture there = new StoreFixture(fake, CLOCK, builder -> builder);
     try {
@@ -172,44 +172,23 @@ class DeletedSessionStaysDeletedTest {
   @Test
   void appendExisting_foundBeforeADeleteRecordedFirst_failsAsMissing_andNeverBringsItBack()
       throws Exception {
-    SessionId id = RACED;
-    f.store.append(alice, id, Append.of(List.of(f.message("m1"))));
-    f.drainAll();
-    // The delete is found to be the owner's and records itself, its journal write held (with the
-    // session's lock); the append is found to exist meanwhile and waits for the lock.
-    journal.hold();
-    CompletableFuture<Void> delete = CompletableFuture.runAsync(() -> f.store.delete(alice, id));
-    assertThat(journal.awaitEntered(Duration.ofSeconds(10))).isTrue();
-    CompletableFuture<AppendReceipt> append = new CompletableFuture<>();
-    Thread appender =
-        new Thread(
-            () ->
-                f.store
-                    .appendExistingAsync(alice, id, Append.of(List.of(f.message("m2"))))
-                    .whenComplete(
-                        (receipt, failure) -> {
-                          if (failure != null) {
-                            append.completeExceptionally(failure);
-                          } else {
-                            append.complete(receipt);
-                          }
-                        }));
-    appender.start();
-    await().atMost(Duration.ofSeconds(10)).until(() -> appender.getState() == Thread.State.WAITING);
-
-    journal.release();
-    delete.get(10, TimeUnit.SECONDS);
-    Throwable failure = f.failureOf(append);
+    Throwable failure =
+        f.failureOf(
+            raceAfterADeleteRecordedFirst(
+                () ->
+                    f.store.appendExistingAsync(
+                        alice, RACED, Append.of(List.of(f.message("m2"))))));
     f.drainAll();
 
     assertThat(failure).isInstanceOf(SessionNotFoundException.class);
-    assertThat(fake.session(id.value())).isEmpty();
+    assertThat(fake.session(RACED.value())).isEmpty();
   }
 
   /**
-   * Runs {@code change} of the raced session while a delete of it records itself first: the
-   * delete's journal write is held (with the session's lock) until {@code change} waits for the
-   * lock. What {@code change} completed with.
+   * Runs {@code change} of the raced session while a delete of it records itself first: the delete
+   * is found to be the owner's and records itself, its journal write held (with the session's lock)
+   * until {@code change}, found to exist meanwhile, waits for the lock. What {@code change}
+   * completed with.
    */
   private CompletableFuture<?> raceAfterADeleteRecordedFirst(
       java.util.function.Supplier<CompletableFuture<?>> change) throws Exception {
