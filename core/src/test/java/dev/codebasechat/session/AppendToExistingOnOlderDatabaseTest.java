@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -34,16 +36,15 @@ import org.slf4j.LoggerFactory;
 class AppendToExistingOnOlderDatabaseTest {
   private static final String MIGRATION = "20261207000000_append_to_existing_sessions.sql";
 
-  private static Path migrations;
+  @TempDir static Path migrations;
   private static SupabaseTestServer supabase;
 
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
   private final Logger logger = (Logger) LoggerFactory.getLogger(SessionRemote.class);
-  private StoreFixture f;
+  private final List<StoreFixture> fixtures = new ArrayList<>();
 
   @BeforeAll
   static void startWithoutTheMigration() throws IOException {
-    migrations = Files.createTempDirectory("migrations-before-20261207");
     try (Stream<Path> files = Files.list(Path.of("supabase", "migrations"))) {
       for (Path file : files.toList()) {
         if (!file.getFileName().toString().equals(MIGRATION)) {
@@ -55,14 +56,8 @@ class AppendToExistingOnOlderDatabaseTest {
   }
 
   @AfterAll
-  static void stop() throws IOException {
+  static void stop() {
     supabase.close();
-    try (Stream<Path> files = Files.list(migrations)) {
-      for (Path file : files.toList()) {
-        Files.delete(file);
-      }
-    }
-    Files.delete(migrations);
   }
 
   @BeforeEach
@@ -74,16 +69,20 @@ class AppendToExistingOnOlderDatabaseTest {
   @AfterEach
   void close() {
     logger.detachAppender(logs);
-    f.store.close();
-    f.close();
+    fixtures.forEach(
+        f -> {
+          f.store.close();
+          f.close();
+        });
   }
 
   private StoreFixture store(Acknowledgement acknowledgement) {
-    f =
+    StoreFixture f =
         new StoreFixture(
             supabase,
             ManualClock.startingAtEpoch2026(),
             b -> b.acknowledgement(acknowledgement).databaseTimeout(Duration.ofSeconds(2)));
+    fixtures.add(f);
     return f;
   }
 
