@@ -58,7 +58,12 @@ public final class JournalDrain {
     /** Refused for good; recorded as set-aside writes with the reason and released. */
     SET_ASIDE,
     /** Not written (database unreachable, time up, the row kept changing); still journaled. */
-    STILL_PENDING
+    STILL_PENDING,
+    /**
+     * Not written because the session was deleted after the writes were accepted (appends to a
+     * session found to exist, a context update, a clear): the delete stands; released.
+     */
+    GONE
   }
 
   /**
@@ -67,7 +72,7 @@ public final class JournalDrain {
    * @param writes journaled writes it had
    * @param messages messages those writes carried
    * @param newMessages messages the database did not hold yet and now does (0 unless delivered)
-   * @param reason why it was set aside or is still pending; empty when delivered
+   * @param reason why it was set aside, is still pending or is gone; empty when delivered
    */
   public record DrainedSession(
       SessionId id,
@@ -131,6 +136,11 @@ public final class JournalDrain {
    * when they persist, and when the database refuses the service key's request as such (401, 403,
    * 404, other 5xx: a wrong key, missing grants or table), the session stays pending and the drain
    * goes on with the next.
+   *
+   * <p>A session deleted after its writes were accepted stays deleted: appends to a session found
+   * to exist (journaled with {@code "create": false}) store nothing in it, nor do context updates
+   * and clears, and the writes are released as {@link Outcome#GONE}. Appends that create (the first
+   * of a session) create it again, as they would through the store.
    *
    * <p>Sessions not started by {@code deadline} (by {@code clock}) stay pending. Set-aside records
    * are journaled in the store's format, so a gateway started later reports them too.
@@ -253,19 +263,21 @@ public final class JournalDrain {
         OperatorDelivery.Result result =
             guarded(() -> new OperatorDelivery(database, guard).deliver(id, owner, ops));
         return switch (result.outcome()) {
-          case DELIVERED -> {
-            // The local copy lacks what was delivered: dropped before the writes are released, so
-            // that a gateway started next never answers it while the database is away.
+          case DELIVERED, GONE -> {
+            // The local copy lacks what was delivered (or is of a deleted session): dropped before
+            // the writes are released, so that a gateway started next never answers it while the
+            // database is away.
             journal.deleteSnapshot(id.value());
             journal.release(id.value(), lastSequence);
+            boolean gone = result.outcome() == OperatorDelivery.Outcome.GONE;
             yield new DrainedSession(
                 id,
                 owner,
-                Outcome.DELIVERED,
+                gone ? Outcome.GONE : Outcome.DELIVERED,
                 entries.size(),
                 messages,
                 result.freshMessages(),
-                Optional.empty());
+                result.reason());
           }
           case OWNED_BY_ANOTHER_USER, REFUSED ->
               setAside(

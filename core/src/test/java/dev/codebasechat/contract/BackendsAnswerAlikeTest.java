@@ -915,8 +915,38 @@ class BackendsAnswerAlikeTest {
                 batch(appendOf(TWO, "[]", ",\"created\":false"))),
             get(
                 As.ALICE_TOKEN,
+                TABLE + "?select=session_id,repo,conversation_history,version&order=session_id")),
+        scenario(
+            "the operator's append only to a session that exists: append_chat_messages_for's"
+                + " p_create",
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),
+            rpc(As.SERVICE_KEY, APPEND_FOR, creating(appendFor(ALICE, "[" + EARLY + "]"), "false")),
+            rpc(As.SERVICE_KEY, APPEND_FOR, creating(appendFor(BOB, "[]"), "false")),
+            rpc(As.SERVICE_KEY, APPEND_FOR, creating(appendNothingFor(ALICE, TWO), "false")),
+            rpc(As.SERVICE_KEY, APPEND_FOR, creating(appendNothingFor(ALICE, TWO), "null")),
+            rpc(As.SERVICE_KEY, APPEND_FOR, creating(appendNothingFor(ALICE, TWO), "\"of\"")),
+            rpc(As.SERVICE_KEY, APPEND_FOR, creating(appendNothingFor(ALICE, TWO), "\"o\"")),
+            rpc(
+                As.SERVICE_KEY,
+                APPEND_FOR,
+                creating(
+                    "{\"p_owner\":null,\"p_session_id\":\"" + TWO + "\",\"p_messages\":[]}",
+                    "null")),
+            rpc(As.ALICE_TOKEN, APPEND_FOR, creating(appendNothingFor(ALICE, TWO), "false")),
+            rpc(
+                As.SERVICE_KEY,
+                APPEND_FOR,
+                withArgument(
+                    creating(appendFor(ALICE, "[]"), "false"),
+                    "p_repo",
+                    "\"" + "r".repeat(513) + "\"")),
+            rpc(As.SERVICE_KEY, APPEND_FOR, creating(appendNothingFor(ALICE, TWO), "true")),
+            get(
+                As.ALICE_TOKEN,
                 TABLE + "?select=session_id,repo,conversation_history,version&order=session_id")));
   }
+
+  private static final String APPEND_FOR = "append_chat_messages_for";
 
   /**
    * {@code arguments} (a JSON object) with {@code "p_create"} set to the JSON text {@code value}.

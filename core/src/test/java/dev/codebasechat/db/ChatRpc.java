@@ -125,6 +125,23 @@ public final class ChatRpc {
   }
 
   /**
+   * {@code append_chat_messages_for(owner, sessionId, messagesJson, p_create => false)}: the
+   * append's answer to a session that exists, {@code {"session_id", "missing": true}} when none
+   * does, or null when the session belongs to someone else.
+   */
+  public JsonNode appendForExisting(
+      DatabaseRequest request, UUID owner, String sessionId, String messagesJson)
+      throws SQLException {
+    return call(
+        request,
+        "append_chat_messages_for",
+        "select public.append_chat_messages_for(?::uuid, ?, ?::jsonb, p_create => false)::text",
+        owner,
+        sessionId,
+        messagesJson);
+  }
+
+  /**
    * {@code append_chat_messages_batch(appendsJson)} as {@code request}: one answer per append, in
    * session id order.
    */

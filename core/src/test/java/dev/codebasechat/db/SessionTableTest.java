@@ -987,6 +987,79 @@ class SessionTableTest {
     assertThat(badMessage.getMessage()).contains("p_messages[0]");
   }
 
+  private static JsonNode appendForExisting(
+      PostgresMajor major, UUID owner, String sessionId, String messagesJson) throws SQLException {
+    return new ChatRpc(db(major))
+        .appendForExisting(DatabaseRequest.asServiceRole(), owner, sessionId, messagesJson);
+  }
+
+  @OnEachPostgresMajor
+  void appendForWithoutCreate_toAMissingSession_answersMissing_andCreatesNothing(
+      PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+
+    JsonNode answer = appendForExisting(major, user, sessionId, messages("m1"));
+
+    assertThat(answer.toString())
+        .isEqualTo("{\"missing\":true,\"session_id\":\"" + sessionId + "\"}");
+    assertThat(column(major, "count(*)", sessionId)).isEqualTo(0L);
+  }
+
+  @OnEachPostgresMajor
+  void appendForWithoutCreate_toTheOwnersSession_appendsAsAppendForDoes(PostgresMajor major)
+      throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+    new ChatRpc(db(major)).append(DatabaseRequest.asUser(user), sessionId, messages("m1"));
+
+    JsonNode answer = appendForExisting(major, user, sessionId, messages("m1", "m2"));
+
+    assertThat(answer.get("created").asBoolean()).isFalse();
+    assertThat(answer.get("appended").asInt()).isEqualTo(1);
+    assertThat(answer.get("version").asLong()).isEqualTo(2L);
+    assertThat(AppendChatMessagesTest.historyIds(db(major), sessionId)).isEqualTo("m1,m2");
+  }
+
+  @OnEachPostgresMajor
+  void appendForWithoutCreate_toAnotherUsersSession_isNull_andChangesNothing(PostgresMajor major)
+      throws SQLException {
+    UUID owner = db(major).createUser(false);
+    UUID other = db(major).createUser(false);
+    String sessionId = newSessionId();
+    new ChatRpc(db(major)).append(DatabaseRequest.asUser(owner), sessionId, messages("m1"));
+
+    JsonNode answer = appendForExisting(major, other, sessionId, messages("intruder"));
+
+    assertThat(answer).as("SQL null").isNull();
+    assertThat(column(major, "s.user_id::text || ' ' || s.version", sessionId))
+        .isEqualTo(owner + " 1");
+  }
+
+  @OnEachPostgresMajor
+  void appendFor_createNull_isRefusedWith22023(PostgresMajor major) throws SQLException {
+    UUID user = db(major).createUser(false);
+    String sessionId = newSessionId();
+    new ChatRpc(db(major)).append(DatabaseRequest.asUser(user), sessionId, messages("m1"));
+
+    SQLException e =
+        sqlError(
+            () ->
+                new ChatRpc(db(major))
+                    .call(
+                        DatabaseRequest.asServiceRole(),
+                        "append_chat_messages_for",
+                        "select public.append_chat_messages_for(?::uuid, ?, ?::jsonb,"
+                            + " p_create => null)::text",
+                        user,
+                        sessionId,
+                        messages("m2")));
+
+    assertThat(e.getSQLState()).isEqualTo("22023");
+    assertThat(e.getMessage()).contains("p_create must be true or false");
+    assertThat(AppendChatMessagesTest.historyIds(db(major), sessionId)).isEqualTo("m1");
+  }
+
   @OnEachPostgresMajor
   void storeFor_sessionCreatedMeanwhile_returnsFalse(PostgresMajor major) throws Exception {
     UUID user = db(major).createUser(false);

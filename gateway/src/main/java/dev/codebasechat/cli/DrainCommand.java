@@ -134,6 +134,13 @@ final class DrainCommand implements Callable<Integer> {
     int newMessages = delivered.stream().mapToInt(DrainedSession::newMessages).sum();
     out.println(
         "delivered      " + delivered.size() + " sessions, " + newMessages + " new messages");
+    List<DrainedSession> gone = report.with(Outcome.GONE);
+    if (!gone.isEmpty()) {
+      out.println(
+          "gone           "
+              + gone.size()
+              + " sessions deleted after their writes were accepted: nothing stored");
+    }
     for (Outcome outcome : List.of(Outcome.SET_ASIDE, Outcome.STILL_PENDING)) {
       List<DrainedSession> sessions = report.with(outcome);
       out.println(

@@ -339,6 +339,36 @@ class DrainCommandTest {
   }
 
   @Test
+  void drain_appendToASessionDeletedSinceItWasAccepted_storesNothing_andReportsItGone(
+      @TempDir Path otherGateway) throws Exception {
+    supabase.seedSession(ALICE, ALICES, "m1");
+    try (GatewayRun gateway = new GatewayRun(supabase, dataDir)) {
+      gateway.history(ALICE, ALICES);
+      gateway.appendExisting(ALICE, ALICES, "m2");
+      supabase.goDown();
+    }
+    supabase.goUp();
+    try (GatewayRun other = new GatewayRun(supabase, otherGateway)) {
+      other.delete(ALICE, ALICES);
+      other.flush();
+    }
+    supabase.wireMock().resetRequests();
+
+    Cli.Result result = drain();
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(supabase.session(ALICES)).as("the delete stands").isEmpty();
+    assertThat(calls("append_chat_messages_for"))
+        .singleElement()
+        .satisfies(call -> assertThat(call.path("p_create").asBoolean(true)).isFalse());
+    assertThat(pendingInJournal()).isZero();
+    assertThat(result.out())
+        .contains(
+            "delivered      0 sessions, 0 new messages" + System.lineSeparator(),
+            "gone           1 sessions deleted after their writes were accepted: nothing stored");
+  }
+
+  @Test
   void drain_databaseDown_leavesEverythingPendingAndExits1() {
     acknowledgedWhileDown();
     supabase.goDown();

@@ -77,13 +77,22 @@ final class GatewayRun implements AutoCloseable {
   }
 
   void append(UUID user, String sessionId, String... messageIds) {
+    store.append(caller(user), SessionId.of(sessionId), Append.of(messages(messageIds)));
+  }
+
+  /** An append to a session that must exist (as the REST route sends it). */
+  void appendExisting(UUID user, String sessionId, String... messageIds) {
+    store.appendExisting(caller(user), SessionId.of(sessionId), Append.of(messages(messageIds)));
+  }
+
+  private List<ChatMessage> messages(String... messageIds) {
     List<ChatMessage> messages = new ArrayList<>();
     for (String id : messageIds) {
       messages.add(
           new ChatMessage(
               MessageId.of(id), Role.USER, "text of " + id, clock.instant(), Optional.empty()));
     }
-    store.append(caller(user), SessionId.of(sessionId), Append.of(messages));
+    return messages;
   }
 
   SessionRead history(UUID user, String sessionId) {

@@ -1,5 +1,6 @@
 package dev.codebasechat.session.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.embedded.LocalSessionTable;
@@ -16,6 +17,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Delivers journaled writes of one session with the service key, under the rules of the {@code
@@ -34,8 +38,13 @@ import java.util.concurrent.CompletableFuture;
  * between is read again, a few times at most. Either way one call stores all of the writes or none,
  * and both functions refuse another user's session whatever this process read.
  *
- * <p>Thread-safe (stateless apart from its collaborators). Never logs; the caller decides what a
- * failure means. Failures of the database come as the future's {@link
+ * <p>An append to a session found to exist ({@link PendingOp.IfMissing#NOTHING}) stores nothing in
+ * a session that no longer exists, either way: the delete that came first stands ({@link
+ * Outcome#GONE}). On a database without migration 20261207000100 such appends are delivered as
+ * appends that create, as before it, with one warning.
+ *
+ * <p>Thread-safe (no state but that warning's flag). Logs only that warning; the caller decides
+ * what a failure means. Failures of the database come as the future's {@link
  * dev.codebasechat.postgrest.PostgrestException}, unwrapped.
  */
 public final class OperatorDelivery {
@@ -44,6 +53,10 @@ public final class OperatorDelivery {
   public static final int MAX_CONFLICT_ATTEMPTS = 5;
 
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+  /** The reason of a {@link Outcome#GONE} delivery. */
+  public static final String DELETED_SINCE =
+      "the session was deleted after these writes were accepted; nothing was stored";
 
   /** What became of the writes. */
   public enum Outcome {
@@ -54,7 +67,12 @@ public final class OperatorDelivery {
     /** The database could never hold the result (too many messages): never written. */
     REFUSED,
     /** The row kept changing under every attempt: nothing written, try again later. */
-    STILL_CHANGING
+    STILL_CHANGING,
+    /**
+     * The session no longer exists and the writes were to a session that must (appends to a session
+     * found to exist, deleted since): nothing written, and the delete stands.
+     */
+    GONE
   }
 
   /**
@@ -63,8 +81,11 @@ public final class OperatorDelivery {
    */
   public record Result(Outcome outcome, int freshMessages, Optional<String> reason) {}
 
+  private static final Logger log = LoggerFactory.getLogger(OperatorDelivery.class);
+
   private final OperatorScope database;
   private final RemoteGuard guard;
+  private final AtomicBoolean appendsOnlyToExisting = new AtomicBoolean(true);
 
   public OperatorDelivery(OperatorScope database, RemoteGuard guard) {
     this.database = database;
@@ -99,25 +120,50 @@ public final class OperatorDelivery {
 
   /**
    * Appends {@code op} in one call of {@code append_chat_messages_for}, which answers null for a
-   * session of another user.
+   * session of another user, and {@code "missing": true} for a missing session that {@code op} must
+   * not create.
    */
   private CompletableFuture<Result> append(SessionId id, UUID owner, PendingOp.Append op) {
+    boolean create = op.ifMissing() == PendingOp.IfMissing.CREATE || !appendsOnlyToExisting.get();
     ObjectNode arguments =
         SessionCodec.appendArguments(id, op.messages(), op.repo(), op.currentFile());
     arguments.put("p_owner", owner.toString());
+    if (!create) {
+      arguments.put("p_create", false);
+    }
     return guard
         .call(() -> database.rpc(SessionCodec.APPEND_FOR_FUNCTION, arguments).executeAsync())
-        .thenApply(
-            result ->
-                result.body().isObject()
-                    ? new Result(
-                        Outcome.DELIVERED,
-                        result.body().path("appended").asInt(0),
-                        Optional.empty())
-                    : new Result(
-                        Outcome.OWNED_BY_ANOTHER_USER,
-                        0,
-                        Optional.of(SetAsideWrite.OWNED_BY_ANOTHER_USER)));
+        .thenApply(result -> appendResult(result.body()))
+        .exceptionallyCompose(
+            failure -> {
+              if (create || !Failures.isMissingFunction(failure)) {
+                return CompletableFuture.failedFuture(failure);
+              }
+              olderDatabase();
+              return append(id, owner, op);
+            });
+  }
+
+  private static Result appendResult(JsonNode answer) {
+    if (!answer.isObject()) {
+      return new Result(
+          Outcome.OWNED_BY_ANOTHER_USER, 0, Optional.of(SetAsideWrite.OWNED_BY_ANOTHER_USER));
+    }
+    if (answer.path("missing").asBoolean(false)) {
+      return new Result(Outcome.GONE, 0, Optional.of(DELETED_SINCE));
+    }
+    return new Result(Outcome.DELIVERED, answer.path("appended").asInt(0), Optional.empty());
+  }
+
+  /** From now on, appends to a session found to exist are delivered as appends that create. */
+  private void olderDatabase() {
+    if (appendsOnlyToExisting.getAndSet(false)) {
+      log.warn(
+          "the database's {} has no p_create (migration 20261207000100 not applied): an append"
+              + " to a session found to exist is delivered as one that creates, so one delivered"
+              + " after a delete of its session brings the session back",
+          SessionCodec.APPEND_FOR_FUNCTION);
+    }
   }
 
   private CompletableFuture<Result> attempt(
@@ -140,7 +186,11 @@ public final class OperatorDelivery {
                         0,
                         Optional.of(SetAsideWrite.OWNED_BY_ANOTHER_USER)));
               }
-              Optional<ChatSession> target = overlay(id, owner, ops, row);
+              Optional<ChatSession> target = PendingOp.applyAllToStored(id, owner, ops, row);
+              if (row.isEmpty() && target.isEmpty() && PendingOp.needTheSession(ops)) {
+                return CompletableFuture.completedFuture(
+                    new Result(Outcome.GONE, 0, Optional.of(DELETED_SINCE)));
+              }
               if (target.isPresent()
                   && target.get().messageCount() > LocalSessionTable.MAX_MESSAGES_PER_SESSION) {
                 return CompletableFuture.completedFuture(
@@ -206,12 +256,6 @@ public final class OperatorDelivery {
     return guard
         .call(() -> database.rpc(SessionCodec.STORE_FOR_FUNCTION, arguments).executeAsync())
         .thenApply(result -> result.body().asBoolean(false));
-  }
-
-  /** {@code row} with {@code ops} applied, as the store's outbox would apply them. */
-  public static Optional<ChatSession> overlay(
-      SessionId id, UUID owner, List<PendingOp> ops, Optional<ChatSession> row) {
-    return PendingOp.applyAll(id, owner, ops, row);
   }
 
   private static int newMessages(Optional<ChatSession> row, Optional<ChatSession> target) {

@@ -52,6 +52,14 @@ public sealed interface PendingOp {
   }
 
   /**
+   * Whether this change creates its session when the database has none: an append that may create
+   * it does; anything else finds nothing to change (a delete, nothing to delete).
+   */
+  default boolean createsWhenMissing() {
+    return false;
+  }
+
+  /**
    * Whether the session holds no message after this change, whatever it held (a clear, a delete).
    */
   default boolean emptiesHistory() {
@@ -215,6 +223,11 @@ public sealed interface PendingOp {
     @Override
     public Optional<Boolean> existsAfter() {
       return Optional.of(true);
+    }
+
+    @Override
+    public boolean createsWhenMissing() {
+      return ifMissing == IfMissing.CREATE;
     }
 
     @Override
@@ -401,5 +414,32 @@ public sealed interface PendingOp {
       state = op.applyTo(state);
     }
     return exists ? Optional.of(state) : Optional.empty();
+  }
+
+  /**
+   * {@code stored}, the database's row (empty: the database has no such session), with {@code ops}
+   * applied as the database applies them. Unlike {@link #applyAll}, whose empty base may be a row
+   * not known yet, a change finds nothing to act on while the session does not exist, unless it
+   * {@linkplain #createsWhenMissing creates it}.
+   */
+  static Optional<ChatSession> applyAllToStored(
+      SessionId id, UUID owner, List<PendingOp> ops, Optional<ChatSession> stored) {
+    boolean exists = stored.isPresent();
+    ChatSession state = stored.orElseGet(() -> ChatSession.empty(id, owner));
+    for (PendingOp op : ops) {
+      if (exists || op.createsWhenMissing()) {
+        exists = op.existsAfter().orElse(exists);
+        state = op.applyTo(state);
+      }
+    }
+    return exists ? Optional.of(state) : Optional.empty();
+  }
+
+  /**
+   * Whether {@code ops} change a session and none deletes it: then a session missing when they
+   * reach the database was deleted after they were accepted, and they find nothing to change.
+   */
+  static boolean needTheSession(List<PendingOp> ops) {
+    return ops.stream().allMatch(op -> op.existsAfter().orElse(true));
   }
 }

@@ -291,9 +291,13 @@ public final class WriteBehind {
             (result, failure) -> {
               if (failure == null) {
                 return switch (result.outcome()) {
-                  case DELIVERED -> {
+                  case DELIVERED, GONE -> {
                     try {
-                      ledger.deliveredWithoutOwner(outbox.id, op);
+                      if (result.outcome() == OperatorDelivery.Outcome.GONE) {
+                        ledger.gone(outbox.id); // deleted since: the delete stands
+                      } else {
+                        ledger.deliveredWithoutOwner(outbox.id, op);
+                      }
                     } catch (JournalException e) {
                       yield keptPending(outbox, op, e);
                     }

@@ -155,19 +155,28 @@ final class ChatFunctions {
 
   /**
    * {@code append_chat_messages_for}, for service_role (EXECUTE already checked): the append of
-   * {@code p_owner}, or null when the session id belongs to someone else.
+   * {@code p_owner}, or null when the session id belongs to someone else; with {@code p_create}
+   * false, {@code {"session_id", "missing": true}} for a session that does not exist.
    */
   private JsonNode appendFor(ObjectNode arguments) {
     UUID owner = uuidArgument(arguments, "p_owner");
+    Boolean create = booleanArgument(arguments, "p_create", true);
     if (owner == null) {
       throw SqlErrors.invalidParameter("p_owner must be a user id");
     }
     String sessionId = sessionIdArgument(arguments);
+    if (create == null) {
+      throw SqlErrors.invalidParameter("p_create must be true or false");
+    }
     JsonNode messages = arguments.get("p_messages");
     SessionTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
-    // Run as service_role, which bypasses RLS: a CHECK the row breaks shows the row.
     String repo = textArgument(arguments, "p_repo");
     String file = textArgument(arguments, "p_current_file");
+    if (!create) {
+      ObjectNode appended = table.appendForExisting(owner, sessionId, messages, repo, file);
+      return appended == null ? JSON.nullNode() : appended;
+    }
+    // Run as service_role, which bypasses RLS: a CHECK the row breaks shows the row.
     ObjectNode answer = table.appendFor(owner, sessionId, messages, repo, file, true);
     return answer == null ? JSON.nullNode() : answer;
   }

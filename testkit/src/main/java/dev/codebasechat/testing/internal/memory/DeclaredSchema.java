@@ -49,7 +49,7 @@ final class DeclaredSchema {
           "store_chat_session_for p_owner:uuid p_session_id:text p_expected_version:bigint"
               + " p_session:jsonb",
           "append_chat_messages_for p_owner:uuid p_session_id:text p_messages:jsonb p_repo:text="
-              + " p_current_file:text=",
+              + " p_current_file:text= p_create:boolean=",
           "append_chat_messages_batch p_appends:jsonb",
           "conversation_history s:codebase_chat_sessions");
 

@@ -258,6 +258,23 @@ final class SessionTable {
   }
 
   /**
+   * The body of {@code append_chat_messages_for} with {@code p_create} false: {@link
+   * #appendExisting} as {@code owner}, and {@code {"session_id", "missing": true}}, changing
+   * nothing, when no session has that id (null for another user's, as {@link #appendFor}).
+   */
+  synchronized @Nullable ObjectNode appendForExisting(
+      UUID owner,
+      String sessionId,
+      JsonNode messages,
+      @Nullable String repo,
+      @Nullable String currentFile) {
+    if (!sessionsById.containsKey(sessionId)) {
+      return NODES.objectNode().put("session_id", sessionId).put("missing", true);
+    }
+    return appendExisting(owner, sessionId, messages, repo, currentFile);
+  }
+
+  /**
    * The row {@code append_as} proposes ({@code insert … on conflict do nothing}): PostgreSQL checks
    * its CHECK constraints before it looks for the conflict, so a too long {@code repo} or {@code
    * current_file} is refused even when the session exists, and before its owner is known.
