@@ -517,6 +517,74 @@ class SessionFullTest {
     assertThat(fixture.store.setAsideWrites()).hasSize(1); // "one", refused before
   }
 
+  @Test
+  void
+      journalAcknowledgement_anAppendToAFoundSessionNotHeld_thatIsFull_isRefusedBeforeAcknowledgement() {
+    Caller alice = journalStoreOfAlice();
+    SessionId id = StoreFixture.sessionId("fullsession20");
+    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
+
+    Throwable refused =
+        fixture.failureOf(
+            fixture.store.appendExistingAsync(alice, id, Append.of(fixture.message("one"))));
+    fixture.drainAll();
+
+    assertThat(((SessionRejectedException) refused).reason())
+        .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
+    assertThat(fixture.store.setAsideWrites()).isEmpty();
+    assertThat(supabase.session(id.value()).orElseThrow().messageIds()).hasSize(FULL);
+  }
+
+  @Test
+  void
+      journalAcknowledgement_anAppendToAFoundSessionNotHeld_overItsBytes_isRefusedBeforeAcknowledgement() {
+    Caller alice = journalStoreOfAlice();
+    SessionId id = StoreFixture.sessionId("fullsession21");
+    seedWithRoomLeft(id, 100_000);
+
+    Throwable refused =
+        fixture.failureOf(
+            fixture.store.appendExistingAsync(alice, id, Append.of(longMessage("big"))));
+    fixture.drainAll();
+
+    assertThat(((SessionRejectedException) refused).reason())
+        .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
+    assertThat(refused).hasMessageContaining("the history would exceed 16 MiB");
+    assertThat(fixture.store.setAsideWrites()).isEmpty();
+  }
+
+  @Test
+  void journalAcknowledgement_anAppendToAFoundSessionMoreThanHalfFull_withRoom_isStored() {
+    Caller alice = journalStoreOfAlice();
+    SessionId id = StoreFixture.sessionId("fullsession22");
+    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL - 1));
+
+    AppendReceipt accepted =
+        fixture.resolve(
+            fixture.store.appendExistingAsync(alice, id, Append.of(fixture.message("last"))));
+    fixture.drainAll();
+
+    assertThat(accepted.accepted()).isEqualTo(1);
+    assertThat(supabase.session(id.value()).orElseThrow().messageIds())
+        .hasSize(FULL)
+        .contains("last");
+    assertThat(fixture.store.setAsideWrites()).isEmpty();
+  }
+
+  @Test
+  void journalAcknowledgement_anAppendToAFoundSessionFarFromFull_costsOneHeadRead() {
+    Caller alice = journalStoreOfAlice();
+    SessionId id = StoreFixture.sessionId("fullsession23");
+    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL / 2));
+
+    fixture.resolve(
+        fixture.store.appendExistingAsync(alice, id, Append.of(fixture.message("one"))));
+    fixture.resolve(
+        fixture.store.appendExistingAsync(alice, id, Append.of(fixture.message("two"))));
+
+    assertThat(headReads()).isEqualTo(1);
+  }
+
   /**
    * Seeds {@code id} with 20 000 messages, then appends one more, which is acknowledged and, once
    * delivered, refused by the database as full and set aside.

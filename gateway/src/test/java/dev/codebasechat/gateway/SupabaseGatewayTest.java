@@ -110,6 +110,29 @@ class SupabaseGatewayTest {
   }
 
   @Test
+  void anAppendToAFullSessionThisGatewayDoesNotHold_is409SessionFull_andNothingIsSetAside() {
+    gateway = start();
+    String id = "chat-1737201600000-fullsession";
+    String[] full = new String[dev.codebasechat.schema.SessionTableRules.MAX_MESSAGES_PER_SESSION];
+    java.util.Arrays.setAll(full, i -> "m" + i);
+    fake.seedSession(ALICE, id, full);
+
+    Answer refused =
+        new GatewayClient(gateway.port())
+            .post(
+                "/v1/sessions/" + id + "/messages",
+                fake.legacyTokenFor(ALICE),
+                "{\"messages\":[{\"id\":\"one-more\",\"role\":\"user\",\"content\":\"hi\"}]}");
+    FlushReport report = gateway.shutdown();
+
+    assertThat(refused.status()).isEqualTo(409);
+    assertThat(refused.json().path("code").asText()).isEqualTo("session_full");
+    assertThat(report.isComplete()).isTrue();
+    assertThat(report.setAside()).isZero();
+    assertThat(storedIds(id)).hasSize(full.length).doesNotContain("one-more");
+  }
+
+  @Test
   void aTokenSignedWithTheProjectsKey_whileItsKeysCannotBeFetched_is503AuthUnavailable() {
     fake.wireMock()
         .stubFor(

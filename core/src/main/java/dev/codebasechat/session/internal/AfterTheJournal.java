@@ -91,9 +91,10 @@ public final class AfterTheJournal implements WritePath {
 
   /**
    * Records the append, or refuses it as {@code SESSION_FULL} when the session has no room for it:
-   * by the counts of the database when it refused an earlier append as full ({@link FullSessions}),
-   * and by the copy held here ({@link #checkRoom}). Both are checked as the append is recorded,
-   * under the session's lock, so that appends checked at once count each other.
+   * by the counts of the database when it refused an earlier append as full or a head read found it
+   * more than half full ({@link FullSessions}), and by the copy held here ({@link #checkRoom}).
+   * Both are checked as the append is recorded, under the session's lock, so that appends checked
+   * at once count each other.
    */
   @Override
   public CompletableFuture<AppendReceipt> append(

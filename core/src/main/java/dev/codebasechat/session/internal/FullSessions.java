@@ -7,13 +7,14 @@ import dev.codebasechat.session.SessionId;
 import java.util.Optional;
 
 /**
- * The sessions whose journaled append the database refused as full (a history limit of the table),
- * until this process sees them far from full again. With journal acknowledgement an append to such
- * a session is checked against the database's own counts first (a head read), so that it is refused
- * as {@code session_full} instead of being acknowledged and then set aside like the one before.
- * Kept in memory, for at most {@link #MAX_REMEMBERED} sessions (the least recently used forgotten
- * first), and marked again at start for each set-aside record of a full refusal the journal holds;
- * a session forgotten is marked again by its next refusal. Thread-safe.
+ * The sessions near a history limit of the table, until this process sees them far from full again:
+ * those whose journaled append the database refused as full, and those a head read found more than
+ * half full. With journal acknowledgement an append to such a session is checked against the
+ * database's own counts first (a head read), so that it is refused as {@code session_full} instead
+ * of being acknowledged and then set aside. Kept in memory, for at most {@link #MAX_REMEMBERED}
+ * sessions (the least recently used forgotten first), and marked again at start for each set-aside
+ * record of a full refusal the journal holds; a session forgotten is marked again by its next
+ * refusal. Thread-safe.
  */
 public final class FullSessions {
   static final int MAX_REMEMBERED = 100_000;
@@ -33,7 +34,15 @@ public final class FullSessions {
     full.put(id, new Mark());
   }
 
-  /** The mark of the database's last refusal of an append to {@code id} as full, if any. */
+  /**
+   * A head read found {@code id} more than half full ({@link #farFromFull} false): its appends are
+   * checked against the database's counts from now on. A mark already there stays.
+   */
+  public void nearLimits(SessionId id) {
+    full.asMap().putIfAbsent(id, new Mark());
+  }
+
+  /** The mark of {@code id}: the database's last refusal of an append to it as full, if any. */
   public Optional<Mark> markOf(SessionId id) {
     return Optional.ofNullable(full.getIfPresent(id));
   }

@@ -22,19 +22,25 @@ public final class Ownership {
   private final Outboxes outboxes;
   private final KnownOwners owners;
   private final Ledger ledger;
+  private final FullSessions full;
   private final GuardedBackend database;
 
-  /** Asks {@code database} (guarded, within the database timeout) when it must. */
+  /**
+   * Asks {@code database} (guarded, within the database timeout) when it must; tells {@code full}
+   * of a session a head read finds near its limits.
+   */
   public Ownership(
       SessionCache cache,
       Outboxes outboxes,
       KnownOwners owners,
       Ledger ledger,
+      FullSessions full,
       GuardedBackend database) {
     this.cache = cache;
     this.outboxes = outboxes;
     this.owners = owners;
     this.ledger = ledger;
+    this.full = full;
     this.database = database;
   }
 
@@ -109,7 +115,11 @@ public final class Ownership {
                 base.isPresent() ? CompletableFuture.completedFuture(base) : headIfAny(caller, id));
   }
 
-  /** One head read (no history) of the caller's session; caches it when that is its whole state. */
+  /**
+   * One head read (no history) of the caller's session; caches it when that is its whole state, and
+   * marks it in {@link FullSessions} when it is more than half full, so that an append is checked
+   * against these counts before it is acknowledged.
+   */
   public CompletableFuture<Optional<SessionBackend.SessionHead>> head(Caller caller, SessionId id) {
     return database
         .head(caller.token(), caller.userId(), id)
@@ -124,6 +134,10 @@ public final class Ownership {
                 throw new SessionNotFoundException(id);
               }
               owners.remember(id, caller.userId());
+              SessionBackend.SessionHead head = own.get();
+              if (!FullSessions.farFromFull(head.messageCount(), head.historyBytes())) {
+                full.nearLimits(id);
+              }
               if (own.get().isComplete()) {
                 ledger.fetchedWhole(own.get().session());
               }

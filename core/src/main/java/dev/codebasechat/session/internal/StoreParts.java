@@ -82,7 +82,7 @@ public final class StoreParts {
     this.reader =
         new SessionReader(
             cache, ledger, outboxes, journal, backend, guard, clock, settings.databaseTimeout());
-    this.ownership = new Ownership(cache, outboxes, owners, ledger, database);
+    this.ownership = new Ownership(cache, outboxes, owners, ledger, full, database);
     this.routing =
         new OwnerRouting(
             new OwnerTokens(SessionCache.ticker(clock)),
