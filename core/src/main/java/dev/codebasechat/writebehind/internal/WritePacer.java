@@ -187,11 +187,20 @@ public final class WritePacer<K> implements AutoCloseable {
     }
   }
 
-  /** Lets a {@linkplain FlushOutcome#parked parked} key be flushed again, after the debounce. */
+  /**
+   * Lets a {@linkplain FlushOutcome#parked parked} key be flushed again, after the debounce. A key
+   * whose flush is running is not parked by that flush's outcome: what it waited for may have come
+   * after the flush looked for it.
+   */
   public void resume(K key) {
     synchronized (this) {
       KeyState state = states.get(key);
-      if (state != null && state.parked) {
+      if (state == null) {
+        return;
+      }
+      if (state.inFlight) {
+        state.resumedInFlight = true;
+      } else if (state.parked) {
         markDirty(key);
       }
     }
@@ -430,6 +439,8 @@ public final class WritePacer<K> implements AutoCloseable {
         return;
       }
       state.inFlight = false;
+      boolean resumed = state.resumedInFlight;
+      state.resumedInFlight = false;
       Instant now = clock.instant();
       state.notBefore = now.plus(debounce);
       // Writes marked while the flush ran are still waiting (firstDirty was set again).
@@ -440,7 +451,7 @@ public final class WritePacer<K> implements AutoCloseable {
         state.retryAt = now.plus(retry.delay());
         keepDirty(state, now);
       } else if (outcome instanceof FlushOutcome.Parked) {
-        state.parked = true;
+        state.parked = !resumed;
         keepDirty(state, now);
       }
       if (state.firstDirty == null && !state.parked) {
@@ -490,6 +501,10 @@ public final class WritePacer<K> implements AutoCloseable {
     boolean inFlight;
     boolean queued;
     boolean parked;
+
+    /** {@link #resume} came while a flush ran: its outcome does not park the key. */
+    boolean resumedInFlight;
+
     boolean urgent;
 
     /**

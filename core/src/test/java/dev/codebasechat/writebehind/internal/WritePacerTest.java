@@ -313,6 +313,21 @@ class WritePacerTest {
   }
 
   @Test
+  void resume_whileTheFlushThatParksIsRunning_isNotLost() {
+    WritePacer<String> pacer = pacer();
+    flusher.holdOpen = true;
+    pacer.markDirty("s1");
+    advanceMillis(500);
+
+    pacer.resume("s1"); // the owner's token arrives before the running flush reports it parked
+    flusher.completeAll(FlushOutcome.parked());
+    advanceMillis(500);
+
+    assertThat(pacer.isParked("s1")).isFalse();
+    assertThat(flusher.calls).hasSize(2);
+  }
+
+  @Test
   void flusherThatThrows_isRetriedAfterFailureBackoff() {
     WritePacer<String> pacer =
         WritePacer.builder(flusher, clock, scheduler).failureBackoff(Duration.ofSeconds(2)).build();
