@@ -154,6 +154,9 @@ public final class JournalDrain {
       Instant deadline,
       DrainListener listener) {
     RemoteGuard guard = RemoteGuard.create(resilience, clock, scheduler);
+    // One for the whole drain: it learns once that the database lacks a migration, and says so
+    // once.
+    OperatorDelivery delivery = new OperatorDelivery(database, guard);
     Map<SessionId, List<JournalEntry>> bySession = new LinkedHashMap<>();
     int unreadable = 0;
     for (JournalEntry entry : journal.pending()) {
@@ -178,7 +181,7 @@ public final class JournalDrain {
         result = pendingResult(session.getKey(), session.getValue(), "time is up (--timeout)");
       } else {
         result =
-            new SessionDrain(journal, database, guard, clock, session.getKey(), session.getValue())
+            new SessionDrain(journal, delivery, guard, clock, session.getKey(), session.getValue())
                 .run();
       }
       results.add(result);
@@ -217,7 +220,7 @@ public final class JournalDrain {
   /** The drain of one session's entries. */
   private static final class SessionDrain {
     private final Journal journal;
-    private final OperatorScope database;
+    private final OperatorDelivery delivery;
     private final RemoteGuard guard;
     private final Clock clock;
     private final SessionId id;
@@ -225,13 +228,13 @@ public final class JournalDrain {
 
     SessionDrain(
         Journal journal,
-        OperatorScope database,
+        OperatorDelivery delivery,
         RemoteGuard guard,
         Clock clock,
         SessionId id,
         List<JournalEntry> entries) {
       this.journal = journal;
-      this.database = database;
+      this.delivery = delivery;
       this.guard = guard;
       this.clock = clock;
       this.id = id;
@@ -260,8 +263,7 @@ public final class JournalDrain {
       long lastSequence = entries.get(entries.size() - 1).sequence();
       int messages = countMessages(entries);
       try {
-        OperatorDelivery.Result result =
-            guarded(() -> new OperatorDelivery(database, guard).deliver(id, owner, ops));
+        OperatorDelivery.Result result = guarded(() -> delivery.deliver(id, owner, ops));
         return switch (result.outcome()) {
           case DELIVERED, GONE -> {
             // The local copy lacks what was delivered (or is of a deleted session): dropped before
