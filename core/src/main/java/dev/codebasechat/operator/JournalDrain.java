@@ -154,8 +154,7 @@ public final class JournalDrain {
       Instant deadline,
       DrainListener listener) {
     RemoteGuard guard = RemoteGuard.create(resilience, clock, scheduler);
-    // One for the whole drain: it learns once that the database lacks a migration, and says so
-    // once.
+    // One for the whole drain: a database without a migration is found, and warned of, once.
     OperatorDelivery delivery = new OperatorDelivery(database, guard);
     Map<SessionId, List<JournalEntry>> bySession = new LinkedHashMap<>();
     int unreadable = 0;
