@@ -359,11 +359,18 @@ class SessionStoreResilienceTest {
 
   /** A store whose cache holds only a few sessions: the others are evicted. */
   private StoreFixture withACacheOfAFewSessions() {
+    return withACacheOfAFewSessions(builder -> builder);
+  }
+
+  private StoreFixture withACacheOfAFewSessions(
+      java.util.function.UnaryOperator<SessionStore.Builder> more) {
     StoreFixture tiny =
         new StoreFixture(
             fake,
             CLOCK,
-            builder -> builder.cacheMaximumWeightBytes(4_000).closeTimeout(Duration.ofMillis(100)));
+            builder ->
+                more.apply(
+                    builder.cacheMaximumWeightBytes(4_000).closeTimeout(Duration.ofMillis(100))));
     fixtures.add(tiny);
     return tiny;
   }
@@ -390,7 +397,21 @@ class SessionStoreResilienceTest {
 
   @Test
   void sessionsCreatedDuringAnOutage_andEvicted_areReadByTheirOwnerFromWhatIsPending() {
-    StoreFixture tiny = withACacheOfAFewSessions();
+    // The breaker stays open however much fake time the reads take: a session still cached is
+    // then answered as a degraded (LOCAL) answer too, whatever the write-behind's timers did
+    // meanwhile.
+    StoreFixture tiny =
+        withACacheOfAFewSessions(
+            builder ->
+                builder.resilience(
+                    dev.codebasechat.resilience.Resilience.builder()
+                        .jitter(0)
+                        .maxAttempts(2)
+                        .initialBackoff(Duration.ofMillis(100))
+                        .minimumCalls(4)
+                        .slidingWindow(8)
+                        .openDuration(Duration.ofHours(1))
+                        .build()));
     Caller owner = tiny.caller(ALICE);
     fake.goDown(Outage.DATABASE_UNAVAILABLE);
     List<SessionId> created = new ArrayList<>();
