@@ -129,8 +129,26 @@ final class SpringAiMessageCodec implements MessageCodec<Message> {
 
   @Override
   public boolean same(Message a, Message b) {
-    // equals first (cheap, and right but for media); the stored forms where it says no.
-    return a.equals(b) || (a.getClass() == b.getClass() && encode(a).equals(encode(b)));
+    if (a.getClass() != b.getClass()) {
+      return false;
+    }
+    // Spring AI's equals cannot tell media apart: Media has no equals, and a user message's equals
+    // leaves its media out altogether (1.1). With media, the stored forms decide; without, equals
+    // first (cheap), then the stored forms where it says no (a number read back as another type).
+    if (!mediaOf(a).isEmpty() || !mediaOf(b).isEmpty()) {
+      return encode(a).equals(encode(b));
+    }
+    return a.equals(b) || encode(a).equals(encode(b));
+  }
+
+  private static List<Media> mediaOf(Message message) {
+    if (message instanceof UserMessage user) {
+      return user.getMedia();
+    }
+    if (message instanceof AssistantMessage assistant) {
+      return assistant.getMedia();
+    }
+    return List.of();
   }
 
   private static ArrayNode media(List<Media> media) {

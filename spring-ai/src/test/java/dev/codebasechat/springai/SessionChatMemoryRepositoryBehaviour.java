@@ -170,6 +170,78 @@ abstract class SessionChatMemoryRepositoryBehaviour {
   }
 
   @Test
+  void aToolCallWithoutText_aSystemMessageWithMetadata_andMediaWithAnId_readBackEqual() {
+    Media withId =
+        Media.builder()
+            .mimeType(MimeTypeUtils.IMAGE_PNG)
+            .data(URI.create("https://example.com/screen.png"))
+            .id("file-123")
+            .build();
+    List<Message> all =
+        List.of(
+            SystemMessage.builder()
+                .text("You answer questions about this repository.")
+                .metadata(Map.of("prompt", "v2"))
+                .build(),
+            UserMessage.builder().text("What is on this screen?").media(List.of(withId)).build(),
+            // As models answer a tool call: no text at all, which is not the empty text.
+            AssistantMessage.builder()
+                .toolCalls(
+                    List.of(new AssistantMessage.ToolCall("call-2", "function", "listFiles", "{}")))
+                .build());
+    try (var bound = CallerContext.bind(alice)) {
+      repository.saveAll("c-3", all);
+      assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
+
+      List<Message> again =
+          SessionChatMemoryRepository.over(stores.open()).findByConversationId("c-3");
+
+      assertThat(again).hasSize(3);
+      assertThat(again.get(0)).isEqualTo(all.get(0));
+      assertThat(again.get(0).getMetadata()).containsEntry("prompt", "v2");
+      assertThat(again.get(2)).isEqualTo(all.get(2));
+      assertThat(((UserMessage) again.get(1)).getMedia())
+          .singleElement()
+          .satisfies(media -> assertThat(media.getId()).isEqualTo("file-123"));
+      assertThat(again.get(2).getText()).isNull();
+    }
+  }
+
+  @Test
+  void aUserMessageWithTheSameTextAndAnotherImage_isANewMessage_notTheOneStored() {
+    Media before =
+        Media.builder()
+            .mimeType(MimeTypeUtils.IMAGE_PNG)
+            .data(URI.create("https://example.com/v1.png"))
+            .build();
+    Media after =
+        Media.builder()
+            .mimeType(MimeTypeUtils.IMAGE_PNG)
+            .data(URI.create("https://example.com/v2.png"))
+            .build();
+    try (var bound = CallerContext.bind(alice)) {
+      repository.saveAll(
+          "c-4",
+          List.of(UserMessage.builder().text("Is this right?").media(List.of(before)).build()));
+
+      repository.saveAll(
+          "c-4",
+          List.of(UserMessage.builder().text("Is this right?").media(List.of(after)).build()));
+      assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
+
+      List<Message> again =
+          SessionChatMemoryRepository.over(stores.open()).findByConversationId("c-4");
+      assertThat(again)
+          .singleElement()
+          .satisfies(
+              message ->
+                  assertThat(((UserMessage) message).getMedia())
+                      .extracting(Media::getData)
+                      .containsExactly("https://example.com/v2.png"));
+    }
+  }
+
+  @Test
   void theSameConversationIdOfTwoUsers_isTwoConversations_andEachListsOnlyItsOwn() {
     Caller bob = stores.newCaller();
     try (var bound = CallerContext.bind(alice)) {

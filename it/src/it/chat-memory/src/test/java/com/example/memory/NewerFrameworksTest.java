@@ -97,10 +97,23 @@ class NewerFrameworksTest {
                           .build(),
                       ToolResponseMessage.builder()
                           .responses(List.of(new ToolResponseMessage.ToolResponse("c1", "read", "text")))
+                          .build(),
+                      // Media and nothing else beyond the text: kept too.
+                      org.springframework.ai.chat.messages.UserMessage.builder()
+                          .text("And this?")
+                          .media(
+                              List.of(
+                                  Media.builder()
+                                      .mimeType(MimeTypeUtils.IMAGE_PNG)
+                                      .data(URI.create("https://example.com/b.png"))
+                                      .build()))
                           .build());
               try (CallerContext.Binding bound = CallerContext.bind(newCaller())) {
                 memory.add("default", all);
                 assertThat(memory.get("default")).isEqualTo(all);
+                assertThat(((org.springframework.ai.chat.messages.UserMessage) memory.get("default").get(4)).getMedia())
+                    .extracting(Media::getData)
+                    .containsExactly("https://example.com/b.png");
               }
             });
   }
