@@ -139,6 +139,38 @@ class OperatorDeliveryTest {
   }
 
   @Test
+  void
+      restartedWithTheServiceKey_whileTheDatabaseIsAway_keepsTheBacklog_andDeliversItOnItsReturn() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0010");
+    backlogOf(user, id, "m1", "m2");
+
+    supabase.goDown(Outage.CONNECTION_REFUSED);
+    StoreFixture restarted = restartedWithTheServiceKey();
+    restarted.driveUntil(
+        () -> restarted.store.pendingSessions().stream().anyMatch(p -> p.lastFailure().isPresent()),
+        Duration.ofMinutes(1));
+
+    assertThat(restarted.store.pendingSessions())
+        .singleElement()
+        .satisfies(
+            pending -> {
+              assertThat(pending.sessionId()).isEqualTo(id);
+              assertThat(pending.pendingWrites()).isEqualTo(2);
+              assertThat(pending.waitingForToken()).isFalse();
+            });
+    assertThat(restarted.store.setAsideWrites()).isEmpty();
+    assertThat(restarted.store.writesDeliveredWithoutOwners()).isZero();
+
+    supabase.goUp();
+    restarted.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("m1", "m2");
+    assertThat(restarted.store.writesDeliveredWithoutOwners()).isEqualTo(2);
+    assertThat(restarted.store.setAsideWrites()).isEmpty();
+  }
+
+  @Test
   void aBacklogTheDatabaseRefusesAsFull_isSetAside_andTheOwnersNextAppendIsRefusedAsSessionFull() {
     UUID user = supabase.newUser();
     SessionId id = StoreFixture.sessionId("oper0009");

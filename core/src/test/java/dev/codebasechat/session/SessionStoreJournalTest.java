@@ -294,6 +294,32 @@ class SessionStoreJournalTest {
   }
 
   @Test
+  void journalThatCannotWrite_failsAContextUpdateAClearAndADelete_andChangesNothing() {
+    SessionId id = sessionId("journal7");
+    fake.seedSession(ALICE, id.value(), "s1", "s2");
+    SqliteJournal journal = journal();
+    StoreFixture f = store(journal);
+    Caller alice = f.caller(ALICE);
+    f.store.history(alice, id); // cached: the changes below need no read
+    journal.close();
+
+    assertThatThrownBy(
+            () -> f.store.updateContext(alice, id, ContextUpdate.none().withRepo("acme/app")))
+        .isInstanceOf(SessionStorageException.class)
+        .hasMessageContaining("could not be recorded durably");
+    assertThatThrownBy(() -> f.store.clear(alice, id)).isInstanceOf(SessionStorageException.class);
+    assertThatThrownBy(() -> f.store.delete(alice, id)).isInstanceOf(SessionStorageException.class);
+
+    assertThat(f.store.pendingSessions()).isEmpty();
+    SessionRead read = f.store.history(alice, id);
+    assertThat(read.session().repo()).isEmpty();
+    assertThat(read.session().messages())
+        .extracting(message -> message.id().value())
+        .containsExactly("s1", "s2");
+    assertThat(storedIds(id)).containsExactly("s1", "s2");
+  }
+
+  @Test
   void afterARestart_withTheDatabaseAway_theOwnerReadsTheLocalCopy_andNobodyElseDoes() {
     SessionId id = sessionId("journal6");
     fake.seedSession(ALICE, id.value(), "s1", "s2");

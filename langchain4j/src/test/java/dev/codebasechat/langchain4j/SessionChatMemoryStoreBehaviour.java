@@ -172,6 +172,30 @@ abstract class SessionChatMemoryStoreBehaviour {
   }
 
   @Test
+  void anAiMessageOfToolCallsAlone_withoutText_readsBackEqual() {
+    AiMessage toolCalls =
+        AiMessage.from(
+            List.of(
+                ToolExecutionRequest.builder()
+                    .id("call-2")
+                    .name("listFiles")
+                    .arguments("{}")
+                    .build()));
+    List<dev.langchain4j.data.message.ChatMessage> all =
+        List.of(UserMessage.from("Which files are there?"), toolCalls);
+    try (var bound = CallerContext.bind(alice)) {
+      store.updateMessages("c-5", all);
+      assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
+
+      List<dev.langchain4j.data.message.ChatMessage> again =
+          SessionChatMemoryStore.over(stores.open()).getMessages("c-5");
+
+      assertThat(again).containsExactlyElementsOf(all);
+      assertThat(((AiMessage) again.get(1)).text()).isNull();
+    }
+  }
+
+  @Test
   void theSameTurnSavedTwice_byTwoInstances_isStoredOnce() {
     SessionChatMemoryStore other = SessionChatMemoryStore.over(stores.open());
     try (var bound = CallerContext.bind(alice)) {
