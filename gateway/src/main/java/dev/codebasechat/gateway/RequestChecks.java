@@ -11,7 +11,8 @@ import java.util.OptionalLong;
  * values without control characters (400), a readable {@code Content-Length} (400), a body no
  * larger than the limit (413, answered by {@link RefusedBodies}), JSON as its media type (415).
  * Each check throws the {@link ApiError} to answer with; a refused connection is not kept alive.
- * Stateless.
+ * Undertow's parser refuses a name that is not a token and a length that is not a number first (a
+ * 400 without a body); the checks here stand behind it. Stateless.
  */
 final class RequestChecks {
   private RequestChecks() {}

@@ -465,6 +465,32 @@ class HostileInputTest {
                     + "Connection: close\r\n\r\n"),
             true));
     out.add(new Hostile("garbage request line", raw("GARBAGE\r\n\r\n"), true));
+    for (String name : List.of("X(A)", "X@A", "X/A", "X\"A", "X=A", "X\u00e9A")) {
+      out.add(
+          new Hostile(
+              "header name that is not a token: " + name,
+              rawBytes(
+                  "GET "
+                      + session
+                      + " HTTP/1.1\r\nHost: x\r\n"
+                      + name
+                      + ": a\r\n"
+                      + auth()
+                      + "Connection: close\r\n\r\n"),
+              true));
+    }
+    for (String length : List.of("abc", "1x", "-1", "+5", "5, 5", "99999999999999999999")) {
+      out.add(
+          new Hostile(
+              "Content-Length that is not a number: " + length,
+              rawBytes(
+                  "POST /v1/sessions HTTP/1.1\r\nHost: x\r\n"
+                      + json()
+                      + "Content-Length: "
+                      + length
+                      + "\r\nConnection: close\r\n\r\n{\"repo\":\"a\"}"),
+              true));
+    }
     out.add(
         new Hostile(
             "unknown protocol version",
