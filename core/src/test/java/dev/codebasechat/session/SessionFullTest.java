@@ -585,6 +585,42 @@ class SessionFullTest {
     assertThat(headReads()).isEqualTo(1);
   }
 
+  @Test
+  void journalAcknowledgement_createThenAppend_toAFullSessionNotHeld_isRefusedAsSessionFull() {
+    // The compatible route's sequence: create the session if absent, then append to it.
+    Caller alice = journalStoreOfAlice();
+    SessionId id = StoreFixture.sessionId("fullsession24");
+    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL));
+
+    fixture.resolve(fixture.store.createAsync(alice, id));
+    Throwable refused =
+        fixture.failureOf(fixture.store.appendAsync(alice, id, Append.of(fixture.message("one"))));
+    fixture.drainAll();
+
+    assertThat(refused).isInstanceOf(SessionRejectedException.class);
+    assertThat(((SessionRejectedException) refused).reason())
+        .isEqualTo(SessionRejectedException.Reason.SESSION_FULL);
+    assertThat(fixture.store.setAsideWrites()).isEmpty();
+    assertThat(fixture.store.pendingSessions()).isEmpty();
+    assertThat(supabase.session(id.value()).orElseThrow().messageIds()).hasSize(FULL);
+  }
+
+  @Test
+  void journalAcknowledgement_createThenAppend_toASessionAtMostHalfFull_readsNoHead() {
+    Caller alice = journalStoreOfAlice();
+    SessionId id = StoreFixture.sessionId("fullsession25");
+    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL / 2));
+
+    fixture.resolve(fixture.store.createAsync(alice, id));
+    fixture.resolve(fixture.store.appendAsync(alice, id, Append.of(fixture.message("one"))));
+    fixture.drainAll();
+
+    assertThat(headReads()).isZero();
+    assertThat(supabase.session(id.value()).orElseThrow().messageIds())
+        .hasSize(FULL / 2 + 1)
+        .contains("one");
+  }
+
   /**
    * Seeds {@code id} with 20 000 messages, then appends one more, which is acknowledged and, once
    * delivered, refused by the database as full and set aside.

@@ -133,6 +133,30 @@ class SupabaseGatewayTest {
   }
 
   @Test
+  void
+      theCompatiblePost_toAFullSessionThisGatewayDoesNotHold_is409SessionFull_andNothingIsSetAside() {
+    gateway = start();
+    String id = "chat-1737201600000-fullcompat";
+    String[] full = new String[dev.codebasechat.schema.SessionTableRules.MAX_MESSAGES_PER_SESSION];
+    java.util.Arrays.setAll(full, i -> "m" + i);
+    fake.seedSession(ALICE, id, full);
+
+    Answer refused =
+        new GatewayClient(gateway.port())
+            .post(
+                "/api/codebase/chat",
+                fake.legacyTokenFor(ALICE),
+                "{\"sessionId\":\"" + id + "\",\"message\":\"one more\"}");
+    FlushReport report = gateway.shutdown();
+
+    assertThat(refused.status()).isEqualTo(409);
+    assertThat(refused.json().path("code").asText()).isEqualTo("session_full");
+    assertThat(report.isComplete()).isTrue();
+    assertThat(report.setAside()).isZero();
+    assertThat(storedIds(id)).hasSize(full.length);
+  }
+
+  @Test
   void aTokenSignedWithTheProjectsKey_whileItsKeysCannotBeFetched_is503AuthUnavailable() {
     fake.wireMock()
         .stubFor(

@@ -145,6 +145,17 @@ public final class Ownership {
             });
   }
 
+  /**
+   * The database counted {@code messages} in {@code id} (the answer to a write that creates it when
+   * absent): more than half of the limit marks it in {@link FullSessions}, as a head read would, so
+   * that an append is checked against the database's counts before it is acknowledged.
+   */
+  public void counted(SessionId id, long messages) {
+    if (!FullSessions.farFromFull(messages, 0)) {
+      full.nearLimits(id);
+    }
+  }
+
   /** The caller's session head, or empty when the database has no row of the caller's yet. */
   private CompletableFuture<Optional<ChatSession>> headIfAny(Caller caller, SessionId id) {
     return head(caller, id)

@@ -9,8 +9,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Creates the caller's session under an id in the database now (not through the write-behind), so
  * that an id another user holds is refused at once, as a missing session. Nothing is downloaded:
- * the database answers with the session's size and version. Answered without the database when this
- * process already knows whose the id is. Stateless.
+ * the database answers with the session's size and version; a session found more than half full is
+ * marked in {@link FullSessions}. Answered without the database when this process already knows
+ * whose the id is. Stateless.
  */
 public final class SessionCreation {
   private SessionCreation() {}
@@ -38,8 +39,10 @@ public final class SessionCreation {
                 throw Failures.translateWrite(failure, id, owners);
               }
               // Created by this call: empty, no context, cached from now on. Otherwise only whose
-              // it is becomes known.
+              // it is becomes known, and how many messages it holds: an append to a session near
+              // its limit is then checked before it is acknowledged.
               ledger.appended(id, caller.userId(), creation, ack);
+              ownership.counted(id, ack.messageCount());
               return id;
             });
   }
