@@ -166,6 +166,43 @@ class HeldSessionsTest {
   }
 
   @Test
+  void receiptsOfASessionNotHeld_countTheDatabasesMessages_andThePendingOnes() {
+    UUID user = supabase.newUser();
+    StoreFixture other = store(); // another gateway wrote the conversation
+    SessionId id = StoreFixture.sessionId("nothld02");
+    other.store.append(other.caller(user), id, Append.of(other.messages("old", 200)));
+    other.drainAll();
+    StoreFixture f = store();
+    Caller alice = f.caller(user);
+
+    AppendReceipt first = f.store.appendExisting(alice, id, Append.of(f.message("new1")));
+    AppendReceipt second = f.store.appendExisting(alice, id, Append.of(f.message("new2")));
+    f.drainAll();
+    AppendReceipt afterDelivery = f.store.appendExisting(alice, id, Append.of(f.message("new3")));
+
+    assertThat(first.messageCount()).isEqualTo(201);
+    assertThat(second.messageCount()).isEqualTo(202);
+    assertThat(afterDelivery.messageCount()).isEqualTo(203);
+    assertThat(f.store.cachedSessions()).isZero();
+  }
+
+  @Test
+  void theCompatibleRoutesCreateThenAppend_toASessionNotHeld_countsTheDatabasesMessages() {
+    UUID user = supabase.newUser();
+    StoreFixture other = store();
+    SessionId id = StoreFixture.sessionId("nothld03");
+    other.store.append(other.caller(user), id, Append.of(other.messages("old", 5)));
+    other.drainAll();
+    StoreFixture f = store();
+    Caller alice = f.caller(user);
+
+    f.store.create(alice, id);
+    AppendReceipt receipt = f.store.append(alice, id, Append.of(f.message("new1")));
+
+    assertThat(receipt.messageCount()).isEqualTo(6);
+  }
+
+  @Test
   void appendExisting_ofAnotherUsersSession_isNotFound_andRecordsNothing() {
     StoreFixture owner = store();
     SessionId id = StoreFixture.sessionId("others01");

@@ -157,6 +157,28 @@ class SupabaseGatewayTest {
   }
 
   @Test
+  void writesToASessionThisGatewayDoesNotHold_answerTheCountOfTheWholeSession() {
+    gateway = start();
+    String id = "chat-1737201600000-heldelsewhere";
+    fake.seedSession(ALICE, id, "m1", "m2", "m3");
+    GatewayClient client = new GatewayClient(gateway.port());
+
+    Answer compatible =
+        client.post(
+            "/api/codebase/chat",
+            fake.legacyTokenFor(ALICE),
+            "{\"sessionId\":\"" + id + "\",\"message\":\"and another\"}");
+    Answer rest =
+        client.post(
+            "/v1/sessions/" + id + "/messages",
+            fake.legacyTokenFor(ALICE),
+            "{\"id\":\"m5\",\"role\":\"assistant\",\"content\":\"noted\"}");
+
+    assertThat(compatible.json().path("count").asInt()).isEqualTo(4);
+    assertThat(rest.json().path("messageCount").asInt()).isEqualTo(5);
+  }
+
+  @Test
   void aTokenSignedWithTheProjectsKey_whileItsKeysCannotBeFetched_is503AuthUnavailable() {
     fake.wireMock()
         .stubFor(

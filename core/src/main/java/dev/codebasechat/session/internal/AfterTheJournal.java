@@ -381,11 +381,11 @@ public final class AfterTheJournal implements WritePath {
     }
     due.accept(id);
     Outbox outbox = pending.outbox();
+    ChatSession cached = cache.peek(id);
     int count =
-        outbox
-            .overlay(Optional.ofNullable(cache.peek(id)))
-            .map(ChatSession::messageCount)
-            .orElse(0);
+        cached == null
+            ? outbox.messageCountWithoutCopy()
+            : outbox.overlay(Optional.of(cached)).map(ChatSession::messageCount).orElse(0);
     return new AppendReceipt(
         id, accepted[0], append.messages().size() - accepted[0], count, outbox.pendingWrites());
   }

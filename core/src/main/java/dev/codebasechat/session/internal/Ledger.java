@@ -247,6 +247,7 @@ public final class Ledger implements PendingOp.Confirmations {
           cache.stampGone(id);
           cache.invalidate(id);
           owners.forget(id);
+          outboxes.forgetCount(id);
           journal.dropLocalCopy(id);
         });
   }

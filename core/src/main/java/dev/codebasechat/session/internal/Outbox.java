@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
@@ -54,10 +55,28 @@ public final class Outbox {
   private @Nullable String lastFailure;
   private int failedAttempts;
 
+  /**
+   * The database's message count without the writes pending here: as last answered before this
+   * outbox opened, then after each confirmed head; {@link #UNKNOWN} when not known.
+   */
+  private int storedCount;
+
+  /** The count the database answered for the head in flight, taken once it leaves. */
+  private int headStoredCount = NO_ANSWER;
+
+  private static final int UNKNOWN = -1;
+  private static final int NO_ANSWER = -2;
+
   public Outbox(SessionId id, UUID owner, boolean knownNew) {
+    this(id, owner, knownNew, OptionalInt.empty());
+  }
+
+  /** {@code storedCount}: the database's message count of the session, if known. */
+  public Outbox(SessionId id, UUID owner, boolean knownNew, OptionalInt storedCount) {
     this.id = id;
     this.owner = owner;
     this.knownNew = knownNew;
+    this.storedCount = storedCount.orElse(UNKNOWN);
   }
 
   /**
@@ -112,6 +131,11 @@ public final class Outbox {
   public synchronized long removeHead() {
     PendingOp head = ops.remove(0);
     long sequence = sequences.remove(0);
+    // Taken as the head leaves, so that a count never holds the head and still lists it pending.
+    if (headStoredCount != NO_ANSWER) {
+      storedCount = headStoredCount;
+      headStoredCount = NO_ANSWER;
+    }
     head.messageIds().forEach(pendingIds::remove);
     headInFlight = false;
     failedAttempts = 0;
@@ -147,6 +171,7 @@ public final class Outbox {
   /** The head could not be sent; it stays first and may absorb later appends again. */
   public synchronized int releaseHead(String failure) {
     headInFlight = false;
+    headStoredCount = NO_ANSWER;
     lastFailure = failure;
     return ++failedAttempts;
   }
@@ -192,6 +217,38 @@ public final class Outbox {
    */
   public Optional<ChatSession> overlay(Optional<ChatSession> base) {
     return snapshot().overlay(id, owner, base);
+  }
+
+  /** The database answered the head in flight with the session holding {@code messages}. */
+  public synchronized void headStored(int messages) {
+    headStoredCount = messages;
+  }
+
+  /** The head in flight was stored, and how many messages the session holds now is not known. */
+  public synchronized void headStoredUncounted() {
+    headStoredCount = UNKNOWN;
+  }
+
+  /** The database's message count without the writes pending here, if known. */
+  public synchronized OptionalInt storedCount() {
+    return storedCount == UNKNOWN ? OptionalInt.empty() : OptionalInt.of(storedCount);
+  }
+
+  /**
+   * How many messages the session holds as this outbox knows it, without a copy of the session:
+   * what is pending from the last clear or delete pending on; without one, the database's count
+   * ({@link #storedCount}, when known) and the messages pending.
+   */
+  public synchronized int messageCountWithoutCopy() {
+    ChatSession pending = ChatSession.empty(id, owner);
+    boolean emptied = false;
+    for (PendingOp op : ops) {
+      emptied |= op.emptiesHistory();
+      pending = op.applyTo(pending);
+    }
+    return emptied || storedCount == UNKNOWN
+        ? pending.messageCount()
+        : storedCount + pending.messageCount();
   }
 
   /** Whether the pending writes end with the session deleted. */

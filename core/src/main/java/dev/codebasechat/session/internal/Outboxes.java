@@ -35,11 +35,13 @@ public final class Outboxes {
   private final SessionLocks locks;
   private final JournalBridge journal;
   private final Clock clock;
+  private final StoredCounts counts;
 
   public Outboxes(SessionLocks locks, JournalBridge journal, Clock clock) {
     this.locks = locks;
     this.journal = journal;
     this.clock = clock;
+    this.counts = new StoredCounts(clock);
   }
 
   /** What {@link #record} did. */
@@ -65,7 +67,8 @@ public final class Outboxes {
         id,
         () -> {
           Outbox existing = outboxes.get(id);
-          Outbox outbox = existing != null ? existing : new Outbox(id, owner, knownNew);
+          Outbox outbox =
+              existing != null ? existing : new Outbox(id, owner, knownNew, counts.of(id));
           if (!outbox.owner.equals(owner)) {
             return new Recorded.NotTheOwner();
           }
@@ -82,6 +85,19 @@ public final class Outboxes {
 
   /** An outbox as {@link #record} found it: {@code opened} when it holds nothing yet. */
   public record Opened(Outbox outbox, boolean opened) {}
+
+  /**
+   * The database answered that {@code id} holds {@code messages} (a head read, a create-if-absent):
+   * an outbox opened for it from now on counts from there.
+   */
+  public void counted(SessionId id, int messages) {
+    counts.counted(id, messages);
+  }
+
+  /** The session is gone: no count of it holds any more. */
+  public void forgetCount(SessionId id) {
+    counts.forget(id);
+  }
 
   public @Nullable Outbox get(SessionId id) {
     return outboxes.get(id);
@@ -116,8 +132,8 @@ public final class Outboxes {
     locks.run(
         outbox.id,
         () -> {
-          if (outbox.isEmpty()) {
-            outboxes.remove(outbox.id, outbox);
+          if (outbox.isEmpty() && outboxes.remove(outbox.id, outbox)) {
+            outbox.storedCount().ifPresent(count -> counts.counted(outbox.id, count));
           }
         });
   }

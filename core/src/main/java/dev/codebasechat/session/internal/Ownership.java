@@ -135,6 +135,7 @@ public final class Ownership {
               }
               owners.remember(id, caller.userId());
               SessionBackend.SessionHead head = own.get();
+              outboxes.counted(id, head.messageCount());
               if (!FullSessions.farFromFull(head.messageCount(), head.historyBytes())) {
                 full.nearLimits(id);
               }
@@ -147,10 +148,12 @@ public final class Ownership {
 
   /**
    * The database counted {@code messages} in {@code id} (the answer to a write that creates it when
-   * absent): more than half of the limit marks it in {@link FullSessions}, as a head read would, so
-   * that an append is checked against the database's counts before it is acknowledged.
+   * absent, or a head read): appends not yet confirmed count from there ({@link Outboxes#counted}),
+   * and more than half of the limit marks it in {@link FullSessions}, so that an append is checked
+   * against the database's counts before it is acknowledged.
    */
-  public void counted(SessionId id, long messages) {
+  public void counted(SessionId id, int messages) {
+    outboxes.counted(id, messages);
     if (!FullSessions.farFromFull(messages, 0)) {
       full.nearLimits(id);
     }

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -144,12 +145,40 @@ public final class WriteBehind {
       return CompletableFuture.completedFuture(routing.waitForToken(outbox.owner));
     }
     AccessToken token = usable.get();
-    return op.send(database, new PendingOp.Target(outbox.id, outbox.owner, token), ledger)
+    return op.send(
+            database, new PendingOp.Target(outbox.id, outbox.owner, token), countingFor(outbox))
         .handle(
             (ignored, failure) ->
                 failure == null
                     ? confirmed(outbox, op)
                     : failed(outbox, token, op, FutureResults.unwrap(failure)));
+  }
+
+  /**
+   * The ledger's confirmations of {@code outbox}'s head, each also telling the outbox how many
+   * messages the database counts once the head is in: what a receipt counts from after it leaves.
+   */
+  private PendingOp.Confirmations countingFor(Outbox outbox) {
+    return new PendingOp.Confirmations() {
+      @Override
+      public void appended(
+          SessionId id, UUID owner, PendingOp.Append append, SessionBackend.AppendAck ack) {
+        ledger.appended(id, owner, append, ack);
+        outbox.headStored(ack.messageCount());
+      }
+
+      @Override
+      public void changed(SessionId id, SessionBackend.RowVersion row, PendingOp change) {
+        ledger.changed(id, row, change);
+        outbox.headStored(row.messageCount());
+      }
+
+      @Override
+      public void gone(SessionId id) {
+        ledger.gone(id);
+        outbox.headStored(0);
+      }
+    };
   }
 
   /** The head is confirmed and applied to the cached copy: it leaves the outbox and the journal. */
@@ -249,6 +278,7 @@ public final class WriteBehind {
       if (answer instanceof SessionBackend.AppendAnswer.Stored stored) {
         try {
           ledger.appended(outbox.id, outbox.owner, append, stored.ack());
+          outbox.headStored(stored.ack().messageCount());
           outcome = confirmed(outbox, append);
         } catch (JournalException e) {
           outcome = keptPending(outbox, append, e);
@@ -258,6 +288,7 @@ public final class WriteBehind {
         // delete stands, and the append is done.
         try {
           ledger.gone(outbox.id);
+          outbox.headStored(0);
           outcome = confirmed(outbox, append);
         } catch (JournalException e) {
           outcome = keptPending(outbox, append, e);
@@ -295,8 +326,10 @@ public final class WriteBehind {
                     try {
                       if (result.outcome() == OperatorDelivery.Outcome.GONE) {
                         ledger.gone(outbox.id); // deleted since: the delete stands
+                        outbox.headStored(0);
                       } else {
                         ledger.deliveredWithoutOwner(outbox.id, op);
+                        outbox.headStoredUncounted();
                       }
                     } catch (JournalException e) {
                       yield keptPending(outbox, op, e);
