@@ -572,6 +572,18 @@ class SessionFullTest {
   }
 
   @Test
+  void journalAcknowledgement_theFirstAppendToAFoundSessionMoreThanHalfFull_costsOneHeadRead() {
+    Caller alice = journalStoreOfAlice();
+    SessionId id = StoreFixture.sessionId("fullsession26");
+    supabase.seedSession(StoreFixture.ALICE, id.value(), ids("m", FULL - 1));
+
+    fixture.resolve(
+        fixture.store.appendExistingAsync(alice, id, Append.of(fixture.message("one"))));
+
+    assertThat(headReads()).isEqualTo(1);
+  }
+
+  @Test
   void journalAcknowledgement_anAppendToAFoundSessionFarFromFull_costsOneHeadRead() {
     Caller alice = journalStoreOfAlice();
     SessionId id = StoreFixture.sessionId("fullsession23");

@@ -99,7 +99,7 @@ public final class AfterTheJournal implements WritePath {
   @Override
   public CompletableFuture<AppendReceipt> append(
       Caller caller, SessionId id, PendingOp.Append append) {
-    return append(caller, id, append, Existence.NOT_CHECKED);
+    return append(caller, id, append, Existence.NOT_CHECKED, Optional.empty());
   }
 
   /**
@@ -114,8 +114,8 @@ public final class AfterTheJournal implements WritePath {
       Caller caller, SessionId id, PendingOp.Append append) {
     Existence required = new Existence.Required(cache.mark());
     return ownership
-        .existing(caller, id)
-        .thenCompose(known -> append(caller, id, append.onlyIfExists(), required));
+        .existingHead(caller, id)
+        .thenCompose(read -> append(caller, id, append.onlyIfExists(), required, read));
   }
 
   /** Whether a write acts only on a session that exists, checked as it is recorded. */
@@ -154,22 +154,28 @@ public final class AfterTheJournal implements WritePath {
     }
   }
 
+  /** {@code read}: the session's head, when the existence check just read it. */
   private CompletableFuture<AppendReceipt> append(
-      Caller caller, SessionId id, PendingOp.Append append, Existence existence) {
+      Caller caller,
+      SessionId id,
+      PendingOp.Append append,
+      Existence existence,
+      Optional<SessionBackend.SessionHead> read) {
     Optional<FullSessions.Mark> refused =
         bringsNothingNew(id, append) ? Optional.empty() : full.markOf(id);
     if (refused.isEmpty()) {
       return recordOrRefuse(caller, id, append, Optional.empty(), existence);
     }
-    return head(caller, id)
-        .thenCompose(
-            head ->
-                recordOrRefuse(
-                    caller,
-                    id,
-                    append,
-                    head.map(h -> new DatabaseCounts(refused.get(), h, Optional.empty())),
-                    existence));
+    CompletableFuture<Optional<SessionBackend.SessionHead>> counts =
+        read.isPresent() ? CompletableFuture.completedFuture(read) : head(caller, id);
+    return counts.thenCompose(
+        head ->
+            recordOrRefuse(
+                caller,
+                id,
+                append,
+                head.map(h -> new DatabaseCounts(refused.get(), h, Optional.empty())),
+                existence));
   }
 
   /**

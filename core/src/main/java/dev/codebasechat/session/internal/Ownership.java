@@ -80,28 +80,51 @@ public final class Ownership {
    * no such session (another user's included) or the caller's pending writes delete it.
    */
   public CompletableFuture<Optional<ChatSession>> existing(Caller caller, SessionId id) {
+    return answeredHere(caller, id)
+        .orElseGet(
+            () ->
+                head(caller, id)
+                    .thenApply(found -> found.map(SessionBackend.SessionHead::session)));
+  }
+
+  /**
+   * {@link #existing}, answering the head when it had to be read (empty when this process knew
+   * enough without asking), so that a caller that needs the database's counts reads them once.
+   */
+  public CompletableFuture<Optional<SessionBackend.SessionHead>> existingHead(
+      Caller caller, SessionId id) {
+    return answeredHere(caller, id)
+        .map(known -> known.thenApply(session -> Optional.<SessionBackend.SessionHead>empty()))
+        .orElseGet(() -> head(caller, id));
+  }
+
+  /** {@link #existing}'s answer when this process can give it without asking the database. */
+  private Optional<CompletableFuture<Optional<ChatSession>>> answeredHere(
+      Caller caller, SessionId id) {
     Optional<Outbox> own = outboxes.ownedBy(id, caller.userId());
     if (own.isPresent() && own.get().endsDeleted()) {
-      return CompletableFuture.failedFuture(new SessionNotFoundException(id));
+      return Optional.of(CompletableFuture.failedFuture(new SessionNotFoundException(id)));
     }
     ChatSession cached = cache.peek(id);
     if (cached != null) {
-      return cached.owner().equals(caller.userId())
-          ? CompletableFuture.completedFuture(Optional.of(cached))
-          : CompletableFuture.failedFuture(new SessionNotFoundException(id));
+      return Optional.of(
+          cached.owner().equals(caller.userId())
+              ? CompletableFuture.completedFuture(Optional.of(cached))
+              : CompletableFuture.failedFuture(new SessionNotFoundException(id)));
     }
     if (own.isPresent() && (own.get().knownNew() || own.get().hasAppend())) {
       // Accepted earlier (created here, or written while the database could not say): the flush
       // creates it, or sets the writes aside if the id turns out to be taken.
-      return CompletableFuture.completedFuture(Optional.empty());
+      return Optional.of(CompletableFuture.completedFuture(Optional.empty()));
     }
     Optional<UUID> owner = owners.ownerOf(id);
     if (owner.isPresent()) {
-      return owner.get().equals(caller.userId())
-          ? CompletableFuture.completedFuture(Optional.empty())
-          : CompletableFuture.failedFuture(new SessionNotFoundException(id));
+      return Optional.of(
+          owner.get().equals(caller.userId())
+              ? CompletableFuture.completedFuture(Optional.empty())
+              : CompletableFuture.failedFuture(new SessionNotFoundException(id)));
     }
-    return head(caller, id).thenApply(found -> found.map(SessionBackend.SessionHead::session));
+    return Optional.empty();
   }
 
   /**
