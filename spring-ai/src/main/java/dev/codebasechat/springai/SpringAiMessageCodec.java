@@ -2,8 +2,11 @@ package dev.codebasechat.springai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.codebasechat.memory.MessageCodec;
 import dev.codebasechat.session.Role;
 import java.net.URI;
@@ -28,14 +31,20 @@ import org.springframework.util.MimeType;
  * Spring AI's messages as session messages: the text in the content, the rest (metadata, media,
  * tool calls, tool responses) in the payload. Metadata values are kept as JSON: strings, numbers,
  * booleans, lists and maps come back as they were (a number as the smallest of {@code Integer},
- * {@code Long}, {@code Double} that holds it); any other value comes back as its JSON form. Media
- * data is kept as a URL or as its bytes. Messages are compared by what is stored ({@link #same}),
- * since Spring AI's {@code Media} has no {@code equals}.
+ * {@code Long}, {@code Double} that holds it); any other value comes back as its JSON form (a date
+ * or time as ISO-8601 text, a record as a map); a value with no JSON form is refused, naming its
+ * key. Media data is kept as a URL or as its bytes. Messages are compared by what is stored ({@link
+ * #same}), since Spring AI's {@code Media} has no {@code equals}.
  *
  * <p>Written against the API that Spring AI 1.1 and 2.0 share. Stateless and thread-safe.
  */
 final class SpringAiMessageCodec implements MessageCodec<Message> {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  // Date and time values as ISO-8601 text, as Spring Boot's own mapper writes them.
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .addModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .build();
 
   @Override
   public Encoded encode(Message message) {
@@ -46,7 +55,7 @@ final class SpringAiMessageCodec implements MessageCodec<Message> {
     }
     Map<String, Object> metadata = new LinkedHashMap<>(message.getMetadata());
     metadata.remove(AbstractMessage.MESSAGE_TYPE); // every constructor puts it back
-    payload.set("metadata", JSON.valueToTree(metadata));
+    payload.set("metadata", metadataToJson(metadata));
     Role role;
     if (message instanceof UserMessage user) {
       role = Role.USER;
@@ -192,6 +201,28 @@ final class SpringAiMessageCodec implements MessageCodec<Message> {
       media.add(builder.build());
     }
     return media;
+  }
+
+  /**
+   * @throws IllegalArgumentException naming the key of a value that has no JSON form
+   */
+  private static ObjectNode metadataToJson(Map<String, Object> metadata) {
+    ObjectNode out = JSON.createObjectNode();
+    for (Map.Entry<String, Object> entry : metadata.entrySet()) {
+      try {
+        out.set(entry.getKey(), JSON.valueToTree(entry.getValue()));
+      } catch (IllegalArgumentException noJsonForm) {
+        throw new IllegalArgumentException(
+            "the message's metadata value under "
+                + quote(entry.getKey())
+                + " (a "
+                + entry.getValue().getClass().getName()
+                + ") has no JSON form, so the message cannot be stored: store a string, a number,"
+                + " a boolean, a date or time, a list, a map or a record of these instead",
+            noJsonForm);
+      }
+    }
+    return out;
   }
 
   @SuppressWarnings("unchecked")

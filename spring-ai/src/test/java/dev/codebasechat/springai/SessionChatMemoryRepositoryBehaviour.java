@@ -323,6 +323,52 @@ abstract class SessionChatMemoryRepositoryBehaviour {
     }
   }
 
+  /** Usage figures, as a model might put them in an answer's metadata. */
+  record Usage(int prompt, int completion) {}
+
+  /** A value with no JSON form: nothing to write. */
+  static final class Opaque {}
+
+  @Test
+  void metadataWithADateAndARecord_isStoredAsTheirJsonForms() {
+    Message answer =
+        AssistantMessage.builder()
+            .content("Done.")
+            .properties(
+                Map.of(
+                    "created",
+                    java.time.Instant.parse("2026-01-18T12:00:00Z"),
+                    "usage",
+                    new Usage(12, 3)))
+            .build();
+    try (var bound = CallerContext.bind(alice)) {
+      repository.saveAll("c-5", List.of(answer));
+      assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
+
+      Message again =
+          SessionChatMemoryRepository.over(stores.open()).findByConversationId("c-5").get(0);
+
+      assertThat(again.getMetadata())
+          .containsEntry("created", "2026-01-18T12:00:00Z")
+          .containsEntry("usage", Map.of("prompt", 12, "completion", 3));
+    }
+  }
+
+  @Test
+  void aMetadataValueWithoutAJsonForm_isRefused_namingItsKey_andNothingOfTheWindowIsWritten() {
+    Message odd = UserMessage.builder().text("b").metadata(Map.of("handle", new Opaque())).build();
+    try (var bound = CallerContext.bind(alice)) {
+      assertThatThrownBy(() -> repository.saveAll("default", List.of(new UserMessage("a"), odd)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith(
+              "the message's metadata value under \"handle\" (a " + Opaque.class.getName() + ")")
+          .hasMessageContaining("has no JSON form, so the message cannot be stored")
+          .hasMessageNotContaining("FAIL_ON_EMPTY_BEANS");
+
+      assertThat(repository.history("default")).isEmpty();
+    }
+  }
+
   @Test
   void nullsAndBlankIds_areRefusedAsSpringAIsOwnRepositoryRefusesThem_andNothingIsWritten() {
     ChatMemoryRepository springAis = new InMemoryChatMemoryRepository();
