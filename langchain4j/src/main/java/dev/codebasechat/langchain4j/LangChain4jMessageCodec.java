@@ -1,6 +1,7 @@
 package dev.codebasechat.langchain4j;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebasechat.memory.MessageCodec;
@@ -35,7 +36,7 @@ final class LangChain4jMessageCodec implements MessageCodec<ChatMessage> {
 
   @Override
   public Encoded encode(ChatMessage message) {
-    JsonNode payload = parse(ChatMessageSerializer.messageToJson(message));
+    JsonNode payload = parse(serialized(message));
     ChatMessage back = ChatMessageDeserializer.messageFromJson(payload.toString());
     if (!back.equals(message)) {
       throw new IllegalArgumentException(
@@ -61,6 +62,35 @@ final class LangChain4jMessageCodec implements MessageCodec<ChatMessage> {
               : SystemMessage.from(text);
       case TOOL -> ToolExecutionResultMessage.from(null, null, text);
     };
+  }
+
+  /**
+   * @throws IllegalArgumentException when LangChain4j's serializer cannot write the message (an
+   *     attribute value with no JSON form, say), naming the value's key when it can
+   */
+  private static String serialized(ChatMessage message) {
+    try {
+      return ChatMessageSerializer.messageToJson(message);
+    } catch (RuntimeException unwritable) {
+      throw new IllegalArgumentException(
+          "this "
+              + message.type()
+              + " message cannot be stored: LangChain4j's serializer cannot write "
+              + unwritablePart(unwritable),
+          unwritable);
+    }
+  }
+
+  private static String unwritablePart(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+        Object key = mapping.getPath().get(mapping.getPath().size() - 1).getFieldName();
+        if (key != null) {
+          return "its value under \"" + key + "\"";
+        }
+      }
+    }
+    return "it";
   }
 
   private static Role roleOf(ChatMessage message) {

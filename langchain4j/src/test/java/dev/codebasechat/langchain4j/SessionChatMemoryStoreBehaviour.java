@@ -195,6 +195,24 @@ abstract class SessionChatMemoryStoreBehaviour {
     }
   }
 
+  /** A value with no JSON form: nothing to write. */
+  static final class Opaque {}
+
+  @Test
+  void aMessageLangChain4jCannotSerialize_isRefused_namingTheValue_andNothingIsWritten() {
+    dev.langchain4j.data.message.ChatMessage odd =
+        CustomMessage.from(Map.of("handle", new Opaque()));
+    try (var bound = CallerContext.bind(alice)) {
+      assertThatThrownBy(() -> store.updateMessages("c-6", List.of(UserMessage.from("a"), odd)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "this CUSTOM message cannot be stored: LangChain4j's serializer cannot write its"
+                  + " value under \"handle\"");
+
+      assertThat(store.history("c-6")).isEmpty();
+    }
+  }
+
   @Test
   void theSameTurnSavedTwice_byTwoInstances_isStoredOnce() {
     SessionChatMemoryStore other = SessionChatMemoryStore.over(stores.open());
