@@ -239,16 +239,20 @@ public final class Outbox {
    * what is pending from the last clear or delete pending on; without one, the database's count
    * ({@link #storedCount}, when known) and the messages pending.
    */
-  public synchronized int messageCountWithoutCopy() {
+  public int messageCountWithoutCopy() {
+    List<PendingOp> pendingOps;
+    int stored;
+    synchronized (this) { // copied, so that no flush waits while the messages are counted
+      pendingOps = List.copyOf(ops);
+      stored = storedCount;
+    }
     ChatSession pending = ChatSession.empty(id, owner);
     boolean emptied = false;
-    for (PendingOp op : ops) {
+    for (PendingOp op : pendingOps) {
       emptied |= op.emptiesHistory();
       pending = op.applyTo(pending);
     }
-    return emptied || storedCount == UNKNOWN
-        ? pending.messageCount()
-        : storedCount + pending.messageCount();
+    return emptied || stored == UNKNOWN ? pending.messageCount() : stored + pending.messageCount();
   }
 
   /** Whether the pending writes end with the session deleted. */
