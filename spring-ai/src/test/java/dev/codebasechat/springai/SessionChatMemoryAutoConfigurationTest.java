@@ -90,6 +90,26 @@ class SessionChatMemoryAutoConfigurationTest {
   }
 
   @Test
+  void anApplicationsClockBean_timesTheMessagesTheRepositoryStores() {
+    java.time.Instant at = java.time.Instant.parse("2026-03-01T09:30:00Z");
+    runner
+        .withUserConfiguration(WithSessionStore.class)
+        .withBean(java.time.Clock.class, () -> java.time.Clock.fixed(at, java.time.ZoneOffset.UTC))
+        .run(
+            context -> {
+              SessionChatMemoryRepository repository =
+                  context.getBean(SessionChatMemoryRepository.class);
+              try (var bound = CallerContext.bind(newCaller())) {
+                repository.saveAll("default", List.of(new UserMessage("1")));
+
+                assertThat(repository.windowEntries("default"))
+                    .singleElement()
+                    .satisfies(entry -> assertThat(entry.timestamp()).isEqualTo(at));
+              }
+            });
+  }
+
+  @Test
   void anApplicationsOwnRepository_wins() {
     runner
         .withUserConfiguration(WithSessionStore.class, WithOwnRepository.class)
