@@ -168,6 +168,50 @@ class SessionValuesTest {
   }
 
   @Test
+  void contextUpdate_aLaterClear_winsOverAnEarlierValue() {
+    ContextUpdate merged =
+        ContextUpdate.none().withRepo("a").then(ContextUpdate.none().withoutRepo());
+
+    assertThat(merged.repo()).isEmpty();
+    assertThat(merged.repoAfter(Optional.of("before"))).isEmpty();
+  }
+
+  @Test
+  void contextUpdate_aLaterValue_winsOverAnEarlierClear() {
+    ContextUpdate merged =
+        ContextUpdate.none().withoutCurrentFile().then(ContextUpdate.none().withCurrentFile("g"));
+
+    assertThat(merged.currentFileAfter(Optional.of("before"))).contains("g");
+  }
+
+  @Test
+  void contextUpdate_anEarlierClear_staysWhenTheLaterUpdateLeavesTheFieldAlone() {
+    ContextUpdate merged =
+        ContextUpdate.none()
+            .withoutRepo()
+            .withoutCurrentFile()
+            .then(ContextUpdate.none().withMetadata(JsonNodeFactory.instance.objectNode()));
+
+    assertThat(merged.repoAfter(Optional.of("before"))).isEmpty();
+    assertThat(merged.currentFileAfter(Optional.of("before"))).isEmpty();
+    assertThat(merged.metadata()).isPresent();
+  }
+
+  @Test
+  void contextUpdate_aFieldBothSetAndCleared_isRefused() {
+    assertThatThrownBy(
+            () ->
+                new ContextUpdate(
+                    Optional.of("a"),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Set.of(ContextUpdate.TextField.REPO)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("a field cannot be both set and cleared");
+  }
+
+  @Test
   void session_lastMessages_returnsTheTailOrAll() {
     ChatSession session =
         new PendingOp.Append(
