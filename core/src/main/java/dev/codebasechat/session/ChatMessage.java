@@ -2,6 +2,7 @@ package dev.codebasechat.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -34,8 +35,15 @@ public record ChatMessage(
 
   /**
    * @throws IllegalArgumentException if {@code content} is longer than {@link #MAX_CONTENT_LENGTH}
+   * @throws NullPointerException naming the component that is null (an empty text is {@code ""}, no
+   *     code is {@code Optional.empty()})
    */
   public ChatMessage {
+    Objects.requireNonNull(id, "a message's id must not be null");
+    Objects.requireNonNull(role, "a message's role must not be null");
+    Objects.requireNonNull(content, "a message's content must not be null: an empty text is \"\"");
+    Objects.requireNonNull(timestamp, "a message's timestamp must not be null");
+    Objects.requireNonNull(code, "a message's code must not be null: no code is Optional.empty()");
     // Within the bound in UTF-16 units means within it in code points: count only when needed.
     if (content.length() > MAX_CONTENT_LENGTH) {
       int characters = content.codePointCount(0, content.length());

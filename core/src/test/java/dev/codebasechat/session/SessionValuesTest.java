@@ -212,6 +212,19 @@ class SessionValuesTest {
   }
 
   @Test
+  void aMessageWithoutContent_isRefused_namingWhatIsMissing() {
+    assertThatThrownBy(() -> ChatMessage.user(nullContent()))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("a message's content must not be null: an empty text is \"\"");
+  }
+
+  /** A null that NullAway lets through, as a caller without it could pass one. */
+  @SuppressWarnings("NullAway")
+  private static String nullContent() {
+    return null;
+  }
+
+  @Test
   void session_lastMessages_returnsTheTailOrAll() {
     ChatSession session =
         new PendingOp.Append(
