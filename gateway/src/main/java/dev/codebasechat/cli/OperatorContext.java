@@ -179,22 +179,18 @@ final class OperatorContext {
       throw new OperatorException(
           "there is no database in the embedded default (SUPABASE_URL is not set)");
     }
-    Settings.Secret serviceSecret =
-        settings
-            .serviceKey()
-            .orElseThrow(
-                () ->
-                    new OperatorException(
-                        purpose
-                            + " reads every user's data and needs the project's service key:"
-                            + " set SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY)"));
+    if (settings.serviceKey().isEmpty()) {
+      throw new OperatorException(
+          purpose
+              + " reads every user's data and needs the project's service key:"
+              + " set SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY)");
+    }
     ServiceKey serviceKey;
     ApiKey apiKey;
     try {
-      serviceKey = ServiceKey.of(serviceSecret.value());
-    } catch (IllegalArgumentException e) {
-      throw new OperatorException(
-          "SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY) must be an sb_secret_ key or a service_role JWT");
+      serviceKey = settings.operatorServiceKey().orElseThrow();
+    } catch (IllegalArgumentException notAServiceKey) {
+      throw new OperatorException(String.valueOf(notAServiceKey.getMessage()));
     }
     try {
       apiKey = ApiKey.of(settings.projectKey().orElseThrow().value());

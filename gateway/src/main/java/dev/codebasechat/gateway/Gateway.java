@@ -187,13 +187,7 @@ public final class Gateway implements AutoCloseable {
         if (settings.serviceKey().isPresent()
             && settings.acknowledgement() == Acknowledgement.JOURNAL) {
           // Only for journaled writes whose owners have no token here; never for a user's request.
-          ServiceKey key;
-          try {
-            key = ServiceKey.of(settings.serviceKey().get().value());
-          } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(
-                "SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY) must be an sb_secret_ key or a service_role JWT");
-          }
+          ServiceKey key = settings.operatorServiceKey().orElseThrow();
           storeBuilder.operatorDelivery(builtClient.operator(key));
         }
         verifierBuilder.projectUrl(url);

@@ -1,5 +1,6 @@
 package dev.codebasechat.gateway;
 
+import dev.codebasechat.postgrest.ServiceKey;
 import dev.codebasechat.session.Acknowledgement;
 import dev.codebasechat.sqlite.CommitGrouping;
 import java.net.URI;
@@ -63,6 +64,23 @@ public record Settings(
     Optional<String> jwtIssuer,
     Duration shutdownTimeout,
     CommitGrouping commitGrouping) {
+
+  /**
+   * The service key ({@code SUPABASE_SERVICE_ROLE_KEY} or {@code SUPABASE_SECRET_KEY}) as the
+   * operator's scope takes it, when one is set: for the drain's rules, never for a user's request.
+   *
+   * @throws IllegalArgumentException when it is neither an {@code sb_secret_} key nor a {@code
+   *     service_role} JWT; the message names the setting, never the value
+   */
+  public Optional<ServiceKey> operatorServiceKey() {
+    try {
+      return serviceKey.map(secret -> ServiceKey.of(secret.value()));
+    } catch (IllegalArgumentException notAServiceKey) {
+      throw new IllegalArgumentException(
+          "SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY) must be an sb_secret_ key or a"
+              + " service_role JWT");
+    }
+  }
 
   /** A secret value: {@link #toString()} never shows it. */
   public record Secret(String value) {

@@ -108,6 +108,36 @@ class SettingsTest {
   }
 
   @Test
+  void aProjectKeyGivenAsTheServiceKey_isRefusedAsTheOperatorsKey_namingTheSetting_neverTheValue() {
+    Settings settings =
+        Settings.fromEnvironment(
+            Map.of(
+                "SUPABASE_URL", "https://abcd.supabase.co",
+                "SUPABASE_ANON_KEY", KEY,
+                "SUPABASE_SERVICE_ROLE_KEY", KEY));
+
+    assertThatThrownBy(settings::operatorServiceKey)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY) must be an sb_secret_ key or a"
+                + " service_role JWT")
+        .hasNoCause();
+  }
+
+  @Test
+  void aSecretKey_isTheOperatorsKey() {
+    String secret = TestSecrets.register("sb_secret_abcdefghijklmnop");
+    Settings settings =
+        Settings.fromEnvironment(
+            Map.of(
+                "SUPABASE_URL", "https://abcd.supabase.co",
+                "SUPABASE_ANON_KEY", KEY,
+                "SUPABASE_SECRET_KEY", secret));
+
+    assertThat(settings.operatorServiceKey()).isPresent();
+  }
+
+  @Test
   void toString_neverShowsSecrets() {
     Settings settings =
         Settings.fromEnvironment(
