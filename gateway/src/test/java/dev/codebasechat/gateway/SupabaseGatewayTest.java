@@ -109,13 +109,21 @@ class SupabaseGatewayTest {
                 + " 200000 characters but was 300000");
   }
 
+  private static final int FULL =
+      dev.codebasechat.schema.SessionTableRules.MAX_MESSAGES_PER_SESSION;
+
+  /** Seeds Alice's session {@code id} with as many messages as a session holds. */
+  private void seedFullSession(String id) {
+    String[] full = new String[FULL];
+    java.util.Arrays.setAll(full, i -> "m" + i);
+    fake.seedSession(ALICE, id, full);
+  }
+
   @Test
   void anAppendToAFullSessionThisGatewayDoesNotHold_is409SessionFull_andNothingIsSetAside() {
     gateway = start();
     String id = "chat-1737201600000-fullsession";
-    String[] full = new String[dev.codebasechat.schema.SessionTableRules.MAX_MESSAGES_PER_SESSION];
-    java.util.Arrays.setAll(full, i -> "m" + i);
-    fake.seedSession(ALICE, id, full);
+    seedFullSession(id);
 
     Answer refused =
         new GatewayClient(gateway.port())
@@ -129,7 +137,7 @@ class SupabaseGatewayTest {
     assertThat(refused.json().path("code").asText()).isEqualTo("session_full");
     assertThat(report.isComplete()).isTrue();
     assertThat(report.setAside()).isZero();
-    assertThat(storedIds(id)).hasSize(full.length).doesNotContain("one-more");
+    assertThat(storedIds(id)).hasSize(FULL).doesNotContain("one-more");
   }
 
   @Test
@@ -137,9 +145,7 @@ class SupabaseGatewayTest {
       theCompatiblePost_toAFullSessionThisGatewayDoesNotHold_is409SessionFull_andNothingIsSetAside() {
     gateway = start();
     String id = "chat-1737201600000-fullcompat";
-    String[] full = new String[dev.codebasechat.schema.SessionTableRules.MAX_MESSAGES_PER_SESSION];
-    java.util.Arrays.setAll(full, i -> "m" + i);
-    fake.seedSession(ALICE, id, full);
+    seedFullSession(id);
 
     Answer refused =
         new GatewayClient(gateway.port())
@@ -153,7 +159,7 @@ class SupabaseGatewayTest {
     assertThat(refused.json().path("code").asText()).isEqualTo("session_full");
     assertThat(report.isComplete()).isTrue();
     assertThat(report.setAside()).isZero();
-    assertThat(storedIds(id)).hasSize(full.length);
+    assertThat(storedIds(id)).hasSize(FULL);
   }
 
   @Test
