@@ -1,6 +1,7 @@
 package dev.codebasechat.session;
 
 import dev.codebasechat.schema.SessionTableRules;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -17,8 +18,10 @@ public record MessageId(String value) {
 
   /**
    * @throws IllegalArgumentException if {@code value} does not match {@link #FORMAT}
+   * @throws NullPointerException if {@code value} is null, saying so
    */
   public MessageId {
+    Objects.requireNonNull(value, "a message id must not be null");
     if (!FORMAT.matcher(value).matches()) {
       throw new IllegalArgumentException(
           "message id must be 1..64 characters from [A-Za-z0-9_-] but was "

@@ -4,6 +4,7 @@ import dev.codebasechat.schema.SessionTableRules;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Random;
 import java.util.regex.Pattern;
 
@@ -33,8 +34,10 @@ public record SessionId(String value) implements Comparable<SessionId> {
   /**
    * @throws IllegalArgumentException if {@code value} does not match {@link #FORMAT}; the message
    *     shows at most the first 80 characters of the rejected value
+   * @throws NullPointerException if {@code value} is null, saying so
    */
   public SessionId {
+    Objects.requireNonNull(value, "a session id must not be null");
     if (value.length() > MAX_LENGTH || !FORMAT.matcher(value).matches()) {
       throw new IllegalArgumentException(
           "session id must look like chat-<epochMillis>-<6..40 letters or digits> but was "

@@ -218,6 +218,16 @@ class SessionValuesTest {
         .hasMessage("a message's content must not be null: an empty text is \"\"");
   }
 
+  @Test
+  void aNullSessionIdOrMessageId_isRefused_sayingWhich() {
+    assertThatThrownBy(() -> SessionId.of(nullContent()))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("a session id must not be null");
+    assertThatThrownBy(() -> MessageId.of(nullContent()))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("a message id must not be null");
+  }
+
   /** A null that NullAway lets through, as a caller without it could pass one. */
   @SuppressWarnings("NullAway")
   private static String nullContent() {
