@@ -218,6 +218,8 @@ final class SessionRoutes {
     Optional<String> repo = SessionJson.text(json, "repo", "the body");
     Optional<String> file = SessionJson.text(json, "currentFile", "the body");
     validateContext(repo, file);
+    // Checked whole before the session is created: a refused request leaves no empty session.
+    Append append = appendOf(messages, repo, file);
     // The original created a session on its first POST. Make sure the id is the caller's (or
     // free) before acknowledging: cached or known sessions answer at once, otherwise the database
     // creates the row now if it is absent (it sends back the size and version, never the history).
@@ -231,7 +233,6 @@ final class SessionRoutes {
     } catch (RuntimeException e) {
       throw StoreFailures.answer(e, Attempt.CHANGE);
     }
-    Append append = appendOf(messages, repo, file);
     AppendReceipt receipt = call(Attempt.CHANGE, () -> store.append(caller, id, append));
     ObjectNode out = Json.MAPPER.createObjectNode();
     out.put("success", true);
@@ -321,13 +322,6 @@ final class SessionRoutes {
       one.remove("currentFile");
       messages = List.of(SessionJson.message(one, "the message", true, clock));
     }
-    if (messages.size() > SessionStore.DEFAULT_MAX_MESSAGES_PER_APPEND) {
-      throw ApiError.invalidField(
-          "an append carries at most "
-              + SessionStore.DEFAULT_MAX_MESSAGES_PER_APPEND
-              + " messages but had "
-              + messages.size());
-    }
     Optional<String> repo = SessionJson.text(json, "repo", "the body");
     Optional<String> file = SessionJson.text(json, "currentFile", "the body");
     validateContext(repo, file);
@@ -384,8 +378,19 @@ final class SessionRoutes {
   }
 
   /** {@code messages} moving the session to {@code repo} and {@code file} when given. */
+  /**
+   * The append a request asks for, checked as the store checks it (how many messages, each one's
+   * stored size), so that a refusal comes before anything is recorded or created.
+   */
   private static Append appendOf(
       List<ChatMessage> messages, Optional<String> repo, Optional<String> file) {
+    if (messages.size() > SessionStore.DEFAULT_MAX_MESSAGES_PER_APPEND) {
+      throw ApiError.invalidField(
+          "an append carries at most "
+              + SessionStore.DEFAULT_MAX_MESSAGES_PER_APPEND
+              + " messages but had "
+              + messages.size());
+    }
     Append append;
     try {
       append = Append.of(messages);

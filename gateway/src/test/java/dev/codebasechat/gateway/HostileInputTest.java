@@ -597,27 +597,38 @@ class HostileInputTest {
   }
 
   private static List<String> badCompatBodies() {
-    return List.of(
-        "{}",
-        "{\"sessionId\":null,\"message\":\"x\"}",
-        "{\"sessionId\":5,\"message\":\"x\"}",
-        "{\"sessionId\":\"chat-1737201600000-abcdef12\"}",
-        "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"\"}",
-        "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":null}",
-        "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":42}",
-        "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":{\"a\":1}}",
-        "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"a\\u0000b\"}",
-        "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"\\ud800\"}",
-        "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"messages\":[]}",
-        "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"messages\":\"x\"}",
-        "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"messages\":[{\"role\":\"robot\",\"content\":\"x\"}]}",
-        "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"x\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
-        "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"x\",\"repo\":\"\"}",
-        "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"x\",\"repo\":5}",
-        "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"x\",\"currentFile\":\"a\\u0007b\"}",
-        "{\"sessionId\":[\"chat-1737201600000-abcdef12\"],\"message\":\"x\"}",
-        "{\"sessionId\":\"\",\"message\":\"x\"}",
-        "[{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"x\"}]");
+    List<String> out = new ArrayList<>();
+    out.addAll(
+        List.of(
+            "{}",
+            "{\"sessionId\":null,\"message\":\"x\"}",
+            "{\"sessionId\":5,\"message\":\"x\"}",
+            "{\"sessionId\":\"chat-1737201600000-abcdef12\"}",
+            "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"\"}",
+            "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":null}",
+            "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":42}",
+            "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":{\"a\":1}}",
+            "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"a\\u0000b\"}",
+            "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"\\ud800\"}",
+            "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"messages\":[]}",
+            "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"messages\":\"x\"}",
+            "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"messages\":[{\"role\":\"robot\",\"content\":\"x\"}]}",
+            "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"x\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+            "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"x\",\"repo\":\"\"}",
+            "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"x\",\"repo\":5}",
+            "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"x\",\"currentFile\":\"a\\u0007b\"}",
+            "{\"sessionId\":[\"chat-1737201600000-abcdef12\"],\"message\":\"x\"}",
+            "{\"sessionId\":\"\",\"message\":\"x\"}",
+            "[{\"sessionId\":\"chat-1737201600000-abcdef12\",\"message\":\"x\"}]",
+            // Refused by the checks of the append itself: the session must not be created first.
+            "{\"sessionId\":\"chat-1737201600000-abcdef12\",\"messages\":[{\"role\":\"user\",\"content\":\"x\",\"code\":1e400}]}"));
+    StringBuilder tooMany =
+        new StringBuilder("{\"sessionId\":\"chat-1737201600000-abcdef12\",\"messages\":[");
+    for (int i = 0; i < 501; i++) {
+      tooMany.append(i == 0 ? "" : ",").append("{\"role\":\"user\",\"content\":\"x\"}");
+    }
+    out.add(tooMany.append("]}").toString());
+    return out;
   }
 
   private static List<String> badMessageBodies() {
