@@ -24,6 +24,12 @@ final class Json {
    */
   static final int MAX_NESTING_DEPTH = 64;
 
+  /**
+   * Longest number a request body may have, in characters: reading a number costs time that grows
+   * faster than its length, and no chat attachment needs more digits than a double or a 64-bit id.
+   */
+  static final int MAX_NUMBER_LENGTH = 100;
+
   static final ObjectMapper MAPPER = mapper();
 
   private Json() {}
@@ -35,7 +41,7 @@ final class Json {
                 StreamReadConstraints.builder()
                     .maxNestingDepth(MAX_NESTING_DEPTH)
                     .maxStringLength(64 * 1024 * 1024)
-                    .maxNumberLength(100)
+                    .maxNumberLength(MAX_NUMBER_LENGTH)
                     .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
@@ -58,8 +64,7 @@ final class Json {
     try {
       node = MAPPER.readTree(body);
     } catch (StreamConstraintsException e) {
-      throw ApiError.invalidJson(
-          "the request body is not acceptable JSON: nested too deeply or a value too long");
+      throw ApiError.invalidJson("the request body is not acceptable JSON: " + exceeded(e));
     } catch (JacksonException e) {
       throw ApiError.invalidJson("the request body is not valid JSON: " + describe(e));
     } catch (IOException e) {
@@ -69,6 +74,23 @@ final class Json {
       throw ApiError.invalidJson("the request body must be a JSON object");
     }
     return (ObjectNode) node;
+  }
+
+  /** Which of the body's limits {@code e} reports, in words, with where it was passed. */
+  private static String exceeded(StreamConstraintsException e) {
+    String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+    String what;
+    if (original.startsWith("Number value length")) {
+      what = "a number has more than " + MAX_NUMBER_LENGTH + " characters";
+    } else if (original.startsWith("Document nesting depth")) {
+      what = "objects and arrays are nested more than " + MAX_NESTING_DEPTH + " deep";
+    } else {
+      what = "a value is too long";
+    }
+    com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+    return at != null && at.getLineNr() > 0
+        ? what + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"
+        : what;
   }
 
   /**
