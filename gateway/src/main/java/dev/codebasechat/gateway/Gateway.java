@@ -244,7 +244,9 @@ public final class Gateway implements AutoCloseable {
             .setWorkerThreads(settings.requestThreads())
             .setServerOption(UndertowOptions.MAX_HEADER_SIZE, builder.maxHeaderBytes)
             .setServerOption(UndertowOptions.MAX_HEADERS, 100)
-            .setServerOption(UndertowOptions.MAX_PARAMETERS, 100)
+            // The head's size bounds the parameters; a parameter no route takes is ignored, as
+            // documented, however many there are.
+            .setServerOption(UndertowOptions.MAX_PARAMETERS, builder.maxHeaderBytes)
             // RequestTarget decodes the path and query, and refuses what does not decode in words.
             .setServerOption(UndertowOptions.DECODE_URL, false)
             .setServerOption(

@@ -64,6 +64,19 @@ class QueryParametersTest {
   }
 
   @Test
+  void aThousandParametersTheRouteDoesNotTake_areIgnored() {
+    StringBuilder target = new StringBuilder("/v1/sessions?repo=acme/app");
+    for (int i = 0; i < 1000; i++) {
+      target.append("&p").append(i).append("=1");
+    }
+
+    Answer answer = client.get(target.toString(), token);
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.json().path("total").asInt()).isEqualTo(1);
+  }
+
+  @Test
   void aParameterGivenTwice_isInvalidParameter() {
     assertInvalidParameter(
         "/v1/sessions?limit=1&limit=2", "query parameter limit was given more than once");
