@@ -20,8 +20,10 @@ import dev.codebasechat.session.SessionSummary;
 import dev.codebasechat.session.SessionUnavailableException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
@@ -164,6 +166,8 @@ public final class ConversationMemory<M> {
       Caller caller, SessionId id, ChatSession session, List<M> wanted) {
     List<ChatMessage> history = session.messages();
     List<Integer> viewed = MemoryView.positions(history, session.metadata());
+    Set<MessageId> inHistory = new HashSet<>();
+    history.forEach(message -> inHistory.add(message.id()));
     List<MessageId> window = new ArrayList<>(wanted.size());
     List<ChatMessage> fresh = new ArrayList<>();
     int next = 0; // the first view position a wanted message may still match
@@ -178,10 +182,16 @@ public final class ConversationMemory<M> {
         }
       }
       if (matched == null) {
-        // Only messages new to the session are encoded: a save costs what it adds.
+        // Only messages new to the view are encoded: a save costs what it adds.
         ChatMessage added = stored(id, previous, wanted.get(i), codec.encode(wanted.get(i)));
-        fresh.add(added);
         matched = added.id();
+        // The history may hold it already, outside the view: the same message after the same one
+        // (a system message changed back, a window cut back to where it was). The view points at
+        // that message again; appended, it would be skipped as a duplicate with the view it
+        // carries.
+        if (!inHistory.contains(matched)) {
+          fresh.add(added);
+        }
       }
       window.add(matched);
       previous = matched.value();

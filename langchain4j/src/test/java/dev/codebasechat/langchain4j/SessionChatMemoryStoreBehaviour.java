@@ -136,6 +136,46 @@ abstract class SessionChatMemoryStoreBehaviour {
   }
 
   @Test
+  void aSystemMessageChangedBack_isFirstAgain_asInLangChain4jsInMemoryStore() {
+    ChatMemoryStore reference = new InMemoryChatMemoryStore();
+    try (var bound = CallerContext.bind(alice)) {
+      for (ChatMemoryStore each : List.of(store, reference)) {
+        ChatMemory memory =
+            MessageWindowChatMemory.builder()
+                .id("default")
+                .maxMessages(4)
+                .alwaysKeepSystemMessageFirst(true)
+                .chatMemoryStore(each)
+                .build();
+        memory.add(SystemMessage.from("answer in English"));
+        memory.add(UserMessage.from("one"));
+        memory.add(SystemMessage.from("answer in French"));
+        memory.add(UserMessage.from("two"));
+        memory.add(SystemMessage.from("answer in English"));
+      }
+
+      assertThat(store.getMessages("default"))
+          .first()
+          .isEqualTo(SystemMessage.from("answer in English"));
+      assertThat(store.getMessages("default")).isEqualTo(reference.getMessages("default"));
+    }
+  }
+
+  @Test
+  void aWindowSavedBackToAnEarlierOne_readsAsSaved() {
+    List<dev.langchain4j.data.message.ChatMessage> first = List.of(SystemMessage.from("A"));
+    List<dev.langchain4j.data.message.ChatMessage> second = List.of(SystemMessage.from("B"));
+    try (var bound = CallerContext.bind(alice)) {
+      store.updateMessages("default", first);
+      store.updateMessages("default", second);
+
+      store.updateMessages("default", first);
+
+      assertThat(store.getMessages("default")).isEqualTo(first);
+    }
+  }
+
+  @Test
   void everyMessageType_readsBackEqual_withStableIdsAndTimes() {
     List<dev.langchain4j.data.message.ChatMessage> all =
         List.of(

@@ -95,6 +95,28 @@ abstract class SessionChatMemoryRepositoryBehaviour {
   }
 
   @Test
+  void aWindowEndingInAMessageThatFellOut_readsAsSaved_asInSpringAIsInMemoryRepository() {
+    List<Message> four =
+        List.of(
+            new UserMessage("hi"),
+            new AssistantMessage("hello"),
+            new UserMessage("hi"),
+            new AssistantMessage("hello"));
+    ChatMemoryRepository reference = new InMemoryChatMemoryRepository();
+    try (var bound = CallerContext.bind(alice)) {
+      for (ChatMemoryRepository each : List.of(repository, reference)) {
+        each.saveAll("default", four);
+        each.saveAll("default", four.subList(0, 3));
+        each.saveAll("default", four);
+      }
+
+      assertThat(repository.findByConversationId("default"))
+          .isEqualTo(reference.findByConversationId("default"))
+          .hasSize(4);
+    }
+  }
+
+  @Test
   void savingAnEmptyList_emptiesTheWindow_andDeletesNothing() {
     try (var bound = CallerContext.bind(alice)) {
       repository.saveAll("default", List.of(new UserMessage("a"), new AssistantMessage("b")));
