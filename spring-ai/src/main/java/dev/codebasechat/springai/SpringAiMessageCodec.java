@@ -9,7 +9,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.codebasechat.memory.MessageCodec;
 import dev.codebasechat.session.Role;
-import java.net.URI;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.net.URL;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -33,8 +36,10 @@ import org.springframework.util.MimeType;
  * booleans, lists and maps come back as they were (a number as the smallest of {@code Integer},
  * {@code Long}, {@code Double} that holds it); any other value comes back as its JSON form (a date
  * or time as ISO-8601 text, a record as a map); a value with no JSON form is refused, naming its
- * key. Media data is kept as a URL or as its bytes. Messages are compared by what is stored ({@link
- * #same}), since Spring AI's {@code Media} has no {@code equals}.
+ * key. Media data is kept as text (a URL, or base64) or as its bytes; a {@code URL} object comes
+ * back as its text, as {@code data(URI)} keeps one, and data of any other class is refused.
+ * Messages are compared by what is stored ({@link #same}), since Spring AI's {@code Media} has no
+ * {@code equals}.
  *
  * <p>Written against the API that Spring AI 1.1 and 2.0 share. Stateless and thread-safe.
  */
@@ -172,13 +177,57 @@ final class SpringAiMessageCodec implements MessageCodec<Message> {
         node.put("name", item.getName());
       }
       Object data = item.getData();
-      if (data instanceof String url) {
-        node.put("url", url);
+      if (data instanceof String text) {
+        node.put("url", text);
+      } else if (data instanceof URL url) {
+        node.put("url", url.toString());
+      } else if (data instanceof byte[] bytes) {
+        node.put("bytes", Base64.getEncoder().encodeToString(bytes));
       } else {
-        node.put("bytes", Base64.getEncoder().encodeToString(item.getDataAsByteArray()));
+        throw new IllegalArgumentException(
+            "media "
+                + (item.getName() != null ? quote(item.getName()) + " " : "")
+                + "cannot be stored: its data is a "
+                + data.getClass().getName()
+                + "; Spring AI's media data is a URL, a string or bytes");
       }
     }
     return out;
+  }
+
+  /**
+   * {@code Media.Builder}'s call that keeps a string as the data, as given: {@code data(Object)} in
+   * Spring AI 1.1, {@code data(String)} in 2.0 (a string need not be a URI: 2.0 takes base64 too,
+   * and {@code data(URI)} would refuse a URL with a blank).
+   */
+  private static final MethodHandle DATA_AS_TEXT = dataAsText();
+
+  private static MethodHandle dataAsText() {
+    MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+    MethodType returnsBuilder = MethodType.methodType(Media.Builder.class, String.class);
+    try {
+      return lookup.findVirtual(Media.Builder.class, "data", returnsBuilder);
+    } catch (NoSuchMethodException | IllegalAccessException notSpringAi2) {
+      try {
+        return lookup
+            .findVirtual(
+                Media.Builder.class, "data", returnsBuilder.changeParameterType(0, Object.class))
+            .asType(returnsBuilder.insertParameterTypes(0, Media.Builder.class));
+      } catch (NoSuchMethodException | IllegalAccessException neither) {
+        throw new IllegalStateException(
+            "this Spring AI has no Media.Builder.data(String) nor data(Object)", neither);
+      }
+    }
+  }
+
+  private static void withText(Media.Builder builder, String data) {
+    try {
+      Media.Builder unused = (Media.Builder) DATA_AS_TEXT.invokeExact(builder, data);
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable e) {
+      throw new IllegalStateException("Media.Builder.data failed", e);
+    }
   }
 
   private static List<Media> media(JsonNode stored) {
@@ -187,7 +236,7 @@ final class SpringAiMessageCodec implements MessageCodec<Message> {
       Media.Builder builder =
           Media.builder().mimeType(MimeType.valueOf(node.path("mimeType").asText()));
       if (node.has("url")) {
-        builder.data(URI.create(node.path("url").asText()));
+        withText(builder, node.path("url").asText());
       } else {
         builder.data(
             new ByteArrayResource(Base64.getDecoder().decode(node.path("bytes").asText())));

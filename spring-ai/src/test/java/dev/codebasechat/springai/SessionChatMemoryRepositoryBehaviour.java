@@ -17,6 +17,7 @@ import dev.codebasechat.session.SessionStore;
 import dev.codebasechat.testing.Outage;
 import dev.codebasechat.testing.SupabaseUnderTest;
 import java.net.URI;
+import java.net.URL;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -188,6 +189,54 @@ abstract class SessionChatMemoryRepositoryBehaviour {
               org.assertj.core.groups.Tuple.tuple("pixels", MimeTypeUtils.IMAGE_PNG));
       assertThat(user.getMedia().get(0).getData()).isEqualTo("https://example.com/diagram.png");
       assertThat(user.getMedia().get(1).getDataAsByteArray()).containsExactly(1, 2, 3);
+    }
+  }
+
+  @Test
+  void mediaDataAsAnyText_orAUrlObject_readsBackAsItsText() throws Exception {
+    String withABlank = "https://example.com/my diagram.png";
+    String base64 =
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    URL url = URI.create("https://example.com/chart.png").toURL();
+    Message sent =
+        UserMessage.builder()
+            .text("Compare these.")
+            .media(
+                List.of(
+                    Media.builder().mimeType(MimeTypeUtils.IMAGE_PNG).data(withABlank).build(),
+                    Media.builder().mimeType(MimeTypeUtils.IMAGE_PNG).data(base64).build(),
+                    Media.builder().mimeType(MimeTypeUtils.IMAGE_PNG).data(url).build()))
+            .build();
+    try (var bound = CallerContext.bind(alice)) {
+      repository.saveAll("default", List.of(sent));
+      assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
+
+      List<Message> read =
+          SessionChatMemoryRepository.over(stores.open()).findByConversationId("default");
+
+      assertThat(((UserMessage) read.get(0)).getMedia())
+          .extracting(Media::getData)
+          .containsExactly(withABlank, base64, "https://example.com/chart.png");
+    }
+  }
+
+  @Test
+  void mediaDataOfAnotherClass_isRefused_namingTheMedia_andNothingOfTheWindowIsWritten() {
+    Media odd =
+        Media.builder()
+            .mimeType(MimeTypeUtils.IMAGE_PNG)
+            .data(Integer.valueOf(7))
+            .name("seven")
+            .build();
+    Message sent = UserMessage.builder().text("b").media(List.of(odd)).build();
+    try (var bound = CallerContext.bind(alice)) {
+      assertThatThrownBy(() -> repository.saveAll("default", List.of(new UserMessage("a"), sent)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "media \"seven\" cannot be stored: its data is a java.lang.Integer; Spring AI's"
+                  + " media data is a URL, a string or bytes");
+
+      assertThat(repository.history("default")).isEmpty();
     }
   }
 

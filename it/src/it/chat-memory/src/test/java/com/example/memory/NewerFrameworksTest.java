@@ -65,6 +65,14 @@ class NewerFrameworksTest {
     }
   }
 
+  private static java.net.URL toUrl(String text) {
+    try {
+      return URI.create(text).toURL();
+    } catch (java.net.MalformedURLException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
   @Test
   void springAi2OnBoot4_takesTheSessionRepository_andKeepsEveryMessageType() {
     new ApplicationContextRunner()
@@ -98,7 +106,8 @@ class NewerFrameworksTest {
                       ToolResponseMessage.builder()
                           .responses(List.of(new ToolResponseMessage.ToolResponse("c1", "read", "text")))
                           .build(),
-                      // Media and nothing else beyond the text: kept too.
+                      // Media and nothing else beyond the text: kept too, whatever 2.0's
+                      // builder took (a URI, any text, a URL object).
                       org.springframework.ai.chat.messages.UserMessage.builder()
                           .text("And this?")
                           .media(
@@ -106,6 +115,14 @@ class NewerFrameworksTest {
                                   Media.builder()
                                       .mimeType(MimeTypeUtils.IMAGE_PNG)
                                       .data(URI.create("https://example.com/b.png"))
+                                      .build(),
+                                  Media.builder()
+                                      .mimeType(MimeTypeUtils.IMAGE_PNG)
+                                      .data("https://example.com/my c.png")
+                                      .build(),
+                                  Media.builder()
+                                      .mimeType(MimeTypeUtils.IMAGE_PNG)
+                                      .data(toUrl("https://example.com/d.png"))
                                       .build()))
                           .build());
               try (CallerContext.Binding bound = CallerContext.bind(newCaller())) {
@@ -113,7 +130,10 @@ class NewerFrameworksTest {
                 assertThat(memory.get("default")).isEqualTo(all);
                 assertThat(((org.springframework.ai.chat.messages.UserMessage) memory.get("default").get(4)).getMedia())
                     .extracting(Media::getData)
-                    .containsExactly("https://example.com/b.png");
+                    .containsExactly(
+                        "https://example.com/b.png",
+                        "https://example.com/my c.png",
+                        "https://example.com/d.png");
               }
             });
   }
