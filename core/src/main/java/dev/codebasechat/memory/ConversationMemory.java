@@ -134,12 +134,11 @@ public final class ConversationMemory<M> {
     return stored(caller, id)
         .thenCompose(
             found -> {
+              ChatSession session = found.orElseGet(() -> ChatSession.empty(id, caller.userId()));
+              // Every message is encoded (and a refusal thrown) before anything is written.
+              Plan plan = plan(id, session, wanted);
               if (found.isPresent() || wanted.isEmpty()) {
-                return save(
-                    caller,
-                    id,
-                    found.orElseGet(() -> ChatSession.empty(id, caller.userId())),
-                    wanted);
+                return plan.write(store, caller, id);
               }
               // A new conversation is created in the database now: an id another user holds is
               // refused at once (not set aside later by the write-behind), and the store holds
@@ -156,14 +155,46 @@ public final class ConversationMemory<M> {
                         }
                         // Created, or the database is unreachable and the id is the caller's own
                         // name: the write-behind creates it once the database is back.
-                        return save(caller, id, ChatSession.empty(id, caller.userId()), wanted);
+                        return plan.write(store, caller, id);
                       })
                   .thenCompose(Function.identity());
             });
   }
 
-  private CompletableFuture<Void> save(
-      Caller caller, SessionId id, ChatSession session, List<M> wanted) {
+  /** What saving a window writes, decided (and every new message encoded) before anything is. */
+  private sealed interface Plan {
+    CompletableFuture<Void> write(SessionStore store, Caller caller, SessionId id);
+
+    /** The window is already the session's view. */
+    record Nothing() implements Plan {
+      @Override
+      public CompletableFuture<Void> write(SessionStore store, Caller caller, SessionId id) {
+        return CompletableFuture.completedFuture(null);
+      }
+    }
+
+    /** No message is new, but the view changes: it goes into the session's metadata. */
+    record NewView(ContextUpdate update) implements Plan {
+      @Override
+      public CompletableFuture<Void> write(SessionStore store, Caller caller, SessionId id) {
+        return store.updateContextAsync(caller, id, update).thenApply(read -> null);
+      }
+    }
+
+    /** Messages new to the session, the last one carrying the view when it changes. */
+    record NewMessages(Append append) implements Plan {
+      @Override
+      public CompletableFuture<Void> write(SessionStore store, Caller caller, SessionId id) {
+        return store.appendAsync(caller, id, append).thenApply(receipt -> null);
+      }
+    }
+  }
+
+  /**
+   * @throws IllegalArgumentException if a message new to the session cannot be stored (the codec
+   *     refuses it, or it is over the store's size limit)
+   */
+  private Plan plan(SessionId id, ChatSession session, List<M> wanted) {
     List<ChatMessage> history = session.messages();
     List<Integer> viewed = MemoryView.positions(history, session.metadata());
     Set<MessageId> inHistory = new HashSet<>();
@@ -196,20 +227,19 @@ public final class ConversationMemory<M> {
       window.add(matched);
       previous = matched.value();
     }
-    List<MessageId> before = viewed.stream().map(at -> history.get(at).id()).toList();
     if (fresh.isEmpty()) {
+      List<MessageId> before = viewed.stream().map(at -> history.get(at).id()).toList();
       if (window.equals(before) || history.isEmpty()) {
-        return CompletableFuture.completedFuture(null);
+        return new Plan.Nothing();
       }
       ArrayNode runs = MemoryView.runs(window, history);
       MessageId last = history.get(history.size() - 1).id();
-      ContextUpdate update =
+      return new Plan.NewView(
           new ContextUpdate(
               Optional.empty(),
               Optional.empty(),
               Optional.empty(),
-              Optional.of(MemoryView.metadataWith(session.metadata(), last, runs)));
-      return store.updateContextAsync(caller, id, update).thenApply(read -> null);
+              Optional.of(MemoryView.metadataWith(session.metadata(), last, runs))));
     }
     List<ChatMessage> after = new ArrayList<>(history);
     after.addAll(fresh);
@@ -226,7 +256,7 @@ public final class ConversationMemory<M> {
               last.timestamp(),
               MemoryView.attachment(payload, Optional.of(runs))));
     }
-    return store.appendAsync(caller, id, Append.of(fresh)).thenApply(receipt -> null);
+    return new Plan.NewMessages(Append.of(fresh));
   }
 
   /** Whether {@code history} without a new view already reads as {@code window}. */

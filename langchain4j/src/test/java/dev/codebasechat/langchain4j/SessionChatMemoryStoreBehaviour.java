@@ -250,6 +250,7 @@ abstract class SessionChatMemoryStoreBehaviour {
                   + " value under \"handle\"");
 
       assertThat(store.history("c-6")).isEmpty();
+      assertThat(store.memoryIds()).isEmpty();
     }
   }
 

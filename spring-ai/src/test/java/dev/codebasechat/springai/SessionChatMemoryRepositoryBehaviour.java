@@ -237,6 +237,7 @@ abstract class SessionChatMemoryRepositoryBehaviour {
                   + " media data is a URL, a string or bytes");
 
       assertThat(repository.history("default")).isEmpty();
+      assertThat(repository.findConversationIds()).isEmpty();
     }
   }
 
@@ -391,6 +392,7 @@ abstract class SessionChatMemoryRepositoryBehaviour {
           .hasMessageContaining("cannot be stored");
 
       assertThat(repository.history("default")).isEmpty();
+      assertThat(repository.findConversationIds()).isEmpty();
     }
   }
 
@@ -437,6 +439,7 @@ abstract class SessionChatMemoryRepositoryBehaviour {
           .hasMessageNotContaining("FAIL_ON_EMPTY_BEANS");
 
       assertThat(repository.history("default")).isEmpty();
+      assertThat(repository.findConversationIds()).isEmpty();
     }
   }
 
