@@ -203,6 +203,52 @@ class HeldSessionsTest {
   }
 
   @Test
+  void aSessionNotHeld_withAWritePending_listsWithTheDatabasesRepoCountAndCreationTime() {
+    UUID user = supabase.newUser();
+    StoreFixture other = store();
+    SessionId id = StoreFixture.sessionId("nothld04");
+    other.store.append(
+        other.caller(user), id, Append.of(other.messages("old", 5)).withRepo("acme/app"));
+    other.drainAll();
+    SessionSummary stored =
+        other.store.list(other.caller(user), SessionQuery.limit(20)).sessions().get(0);
+    StoreFixture f = store();
+    Caller alice = f.caller(user);
+    f.store.appendExisting(alice, id, Append.of(f.message("new1")));
+
+    SessionPage page = f.store.list(alice, SessionQuery.limit(20));
+
+    assertThat(f.store.pendingSessions()).hasSize(1);
+    assertThat(page.sessions())
+        .singleElement()
+        .satisfies(
+            listed -> {
+              assertThat(listed.repo()).contains("acme/app");
+              assertThat(listed.messageCount()).isEqualTo(6);
+              assertThat(listed.createdAt()).isEqualTo(stored.createdAt());
+            });
+  }
+
+  @Test
+  void aSessionNotHeld_appendedWithoutAnyRead_listsWithTheDatabasesCountAndThePendingOnes() {
+    UUID user = supabase.newUser();
+    StoreFixture other = store();
+    SessionId id = StoreFixture.sessionId("nothld05");
+    other.store.append(other.caller(user), id, Append.of(other.messages("old", 5)));
+    other.drainAll();
+    StoreFixture f = store();
+    Caller alice = f.caller(user);
+    f.store.append(alice, id, Append.of(f.messages("new", 2)));
+
+    SessionPage page = f.store.list(alice, SessionQuery.limit(20));
+
+    assertThat(page.sessions())
+        .singleElement()
+        .extracting(SessionSummary::messageCount)
+        .isEqualTo(7);
+  }
+
+  @Test
   void appendExisting_ofAnotherUsersSession_isNotFound_andRecordsNothing() {
     StoreFixture owner = store();
     SessionId id = StoreFixture.sessionId("others01");

@@ -240,11 +240,19 @@ public final class Outbox {
    * ({@link #storedCount}, when known) and the messages pending.
    */
   public int messageCountWithoutCopy() {
+    return messageCountOver(OptionalInt.empty());
+  }
+
+  /**
+   * {@link #messageCountWithoutCopy}, with {@code listed} (the database's count in a list it just
+   * answered) as the stored count when this outbox knows none.
+   */
+  public int messageCountOver(OptionalInt listed) {
     List<PendingOp> pendingOps;
     int stored;
     synchronized (this) { // copied, so that no flush waits while the messages are counted
       pendingOps = List.copyOf(ops);
-      stored = storedCount;
+      stored = storedCount == UNKNOWN ? listed.orElse(UNKNOWN) : storedCount;
     }
     ChatSession pending = ChatSession.empty(id, owner);
     boolean emptied = false;

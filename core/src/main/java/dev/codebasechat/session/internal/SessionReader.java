@@ -14,9 +14,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -290,6 +293,8 @@ public final class SessionReader {
   }
 
   private SessionPage withPendingWrites(Caller caller, SessionPage page, Optional<String> repo) {
+    Map<SessionId, SessionSummary> listed = new HashMap<>();
+    page.sessions().forEach(summary -> listed.put(summary.id(), summary));
     List<SessionSummary> pendingFirst = new ArrayList<>();
     Set<SessionId> pendingIds = new HashSet<>();
     for (Outbox outbox : outboxes.all()) {
@@ -298,24 +303,12 @@ public final class SessionReader {
           || !(outbox.knownNew() || outbox.hasAppend())) {
         continue;
       }
-      ChatSession base =
-          Optional.ofNullable(cache.peek(outbox.id))
-              .orElseGet(() -> ChatSession.empty(outbox.id, caller.userId()));
-      Optional<ChatSession> overlaid = outbox.overlay(Optional.of(base));
-      if (overlaid.isEmpty() || (repo.isPresent() && !overlaid.get().repo().equals(repo))) {
+      Optional<SessionSummary> pending = pendingSummary(caller, outbox, listed.get(outbox.id));
+      if (pending.isEmpty() || (repo.isPresent() && !pending.get().repo().equals(repo))) {
         continue;
       }
-      ChatSession session = overlaid.get();
-      Instant written = outbox.oldestAcknowledged().orElseGet(clock::instant);
       pendingIds.add(outbox.id);
-      pendingFirst.add(
-          new SessionSummary(
-              outbox.id,
-              session.repo(),
-              session.currentFile(),
-              session.messageCount(),
-              session.lastActivity().filter(at -> at.isAfter(written)).orElse(written),
-              written));
+      pendingFirst.add(pending.get());
     }
     pendingFirst.sort(Comparator.comparing(SessionSummary::lastActivity).reversed());
     List<SessionSummary> kept = new ArrayList<>(page.offset() == 0 ? pendingFirst : List.of());
@@ -333,6 +326,45 @@ public final class SessionReader {
       kept.add(summary);
     }
     return new SessionPage(kept, page.total(), page.offset(), page.source());
+  }
+
+  /**
+   * The list entry of a session with writes pending here: its cached copy with them laid over;
+   * without a copy, the database's row in this list (when it is there) with them laid over, else
+   * what they say. Empty when they leave no session.
+   */
+  private Optional<SessionSummary> pendingSummary(
+      Caller caller, Outbox outbox, @Nullable SessionSummary listed) {
+    ChatSession cached = cache.peek(outbox.id);
+    ChatSession empty = ChatSession.empty(outbox.id, caller.userId());
+    ChatSession base =
+        cached != null
+            ? cached
+            : listed == null
+                ? empty
+                : empty
+                    .withContext(
+                        listed.repo(), listed.currentFile(), empty.contextCache(), empty.metadata())
+                    .withLastActivity(Optional.of(listed.lastActivity()));
+    Optional<ChatSession> overlaid = outbox.overlay(Optional.of(base));
+    if (overlaid.isEmpty()) {
+      return Optional.empty();
+    }
+    ChatSession session = overlaid.get();
+    Instant written = outbox.oldestAcknowledged().orElseGet(clock::instant);
+    int messageCount =
+        cached != null
+            ? session.messageCount()
+            : outbox.messageCountOver(
+                listed == null ? OptionalInt.empty() : OptionalInt.of(listed.messageCount()));
+    return Optional.of(
+        new SessionSummary(
+            outbox.id,
+            session.repo(),
+            session.currentFile(),
+            messageCount,
+            session.lastActivity().filter(at -> at.isAfter(written)).orElse(written),
+            listed != null ? listed.createdAt() : written));
   }
 
   /** A cache hit while the breaker is open is a degraded answer: say so. */
