@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
@@ -25,8 +26,9 @@ import java.util.regex.Pattern;
  *   <li>A conversation id that already is a session id (one the gateway handed out, say) names that
  *       session itself, unless it has the 16 digits of the caller's own namespace.
  *   <li>A conversation id takes up to {@value #MAX_CONVERSATION_ID_BYTES} bytes of UTF-8, or is a
- *       UUID in its canonical form (stored in 16 bytes); a longer one is refused with {@link
- *       IllegalArgumentException}.
+ *       UUID (lower or upper case, stored in 16 bytes), or is hex digits of one case, an even
+ *       number of them, up to 56 (a UUID without dashes, a hash); any other longer id is refused
+ *       with {@link IllegalArgumentException}.
  *   <li>Two users whose hashes share the 16 digits (about one pair in 10<sup>16</sup>) cannot both
  *       use the same conversation id: the second is refused as the id of another user's session.
  *       Row Level Security keeps either from seeing the other's.
@@ -36,7 +38,10 @@ import java.util.regex.Pattern;
  */
 public final class ConversationIds {
 
-  /** Longest conversation id, in bytes of UTF-8 (a canonical UUID is accepted at any rate). */
+  /**
+   * Longest conversation id, in bytes of UTF-8 (a UUID, or up to 56 hex digits of one case, is
+   * accepted at any rate).
+   */
   public static final int MAX_CONVERSATION_ID_BYTES = 28;
 
   private static final String ALPHABET =
@@ -46,16 +51,26 @@ public final class ConversationIds {
   private static final int MIN_NAME_CHARS = 6;
   private static final byte TEXT = 1;
   private static final byte UUID_BYTES = 2;
+  private static final byte UPPER_CASE_UUID_BYTES = 3;
+  private static final byte HEX_BYTES = 4;
+  private static final byte UPPER_CASE_HEX_BYTES = 5;
   private static final Pattern CANONICAL_UUID =
       Pattern.compile("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$");
+  private static final Pattern UPPER_CASE_UUID =
+      Pattern.compile("^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$");
+
+  /** Hex digits of one case, an even number of them, as many as 28 bytes hold. */
+  private static final Pattern HEX = Pattern.compile("^(?:[0-9a-f]{2}){1,28}$");
+
+  private static final Pattern UPPER_CASE_HEX = Pattern.compile("^(?:[0-9A-F]{2}){1,28}$");
 
   private ConversationIds() {}
 
   /**
    * The session that holds {@code user}'s conversation {@code conversationId}.
    *
-   * @throws IllegalArgumentException if {@code conversationId} is empty or longer than {@value
-   *     #MAX_CONVERSATION_ID_BYTES} bytes of UTF-8 (and not a canonical UUID)
+   * @throws IllegalArgumentException if {@code conversationId} is empty, or longer than {@value
+   *     #MAX_CONVERSATION_ID_BYTES} bytes of UTF-8 and neither a UUID nor hex digits (see above)
    */
   public static SessionId sessionOf(UUID user, String conversationId) {
     if (conversationId.isEmpty()) {
@@ -66,29 +81,54 @@ public final class ConversationIds {
         && !namespace.equals(digitsOf(conversationId))) {
       return SessionId.of(conversationId);
     }
-    byte[] encoded;
+    return SessionId.of(
+        "chat-" + namespace + "-" + base62(new BigInteger(1, encoded(conversationId))));
+  }
+
+  /**
+   * The conversation id as bytes, after a byte saying how to read them back: a lower-case UUID in
+   * 16 bytes; any id of at most {@value #MAX_CONVERSATION_ID_BYTES} bytes as its UTF-8; a longer
+   * one, if it is an upper-case UUID or hex digits of one case (a UUID without dashes, a hash), as
+   * the bytes it spells. Each form reads back as exactly the text it came from.
+   */
+  private static byte[] encoded(String conversationId) {
     if (CANONICAL_UUID.matcher(conversationId).matches()) {
-      UUID uuid = UUID.fromString(conversationId);
-      encoded =
-          ByteBuffer.allocate(17)
-              .put(UUID_BYTES)
-              .putLong(uuid.getMostSignificantBits())
-              .putLong(uuid.getLeastSignificantBits())
-              .array();
-    } else {
-      byte[] text = conversationId.getBytes(StandardCharsets.UTF_8);
-      if (text.length > MAX_CONVERSATION_ID_BYTES) {
-        throw new IllegalArgumentException(
-            "a conversation id must take at most "
-                + MAX_CONVERSATION_ID_BYTES
-                + " bytes of UTF-8 (or be a UUID) but took "
-                + text.length);
-      }
-      encoded = new byte[text.length + 1];
-      encoded[0] = TEXT;
-      System.arraycopy(text, 0, encoded, 1, text.length);
+      return uuidBytes(UUID_BYTES, conversationId);
     }
-    return SessionId.of("chat-" + namespace + "-" + base62(new BigInteger(1, encoded)));
+    byte[] text = conversationId.getBytes(StandardCharsets.UTF_8);
+    if (text.length <= MAX_CONVERSATION_ID_BYTES) {
+      return tagged(TEXT, text);
+    }
+    if (UPPER_CASE_UUID.matcher(conversationId).matches()) {
+      return uuidBytes(UPPER_CASE_UUID_BYTES, conversationId);
+    }
+    if (HEX.matcher(conversationId).matches()) {
+      return tagged(HEX_BYTES, HexFormat.of().parseHex(conversationId));
+    }
+    if (UPPER_CASE_HEX.matcher(conversationId).matches()) {
+      return tagged(UPPER_CASE_HEX_BYTES, HexFormat.of().parseHex(conversationId));
+    }
+    throw new IllegalArgumentException(
+        "a conversation id must take at most "
+            + MAX_CONVERSATION_ID_BYTES
+            + " bytes of UTF-8 (or be a UUID) but took "
+            + text.length);
+  }
+
+  private static byte[] uuidBytes(byte tag, String uuidText) {
+    UUID uuid = UUID.fromString(uuidText);
+    return ByteBuffer.allocate(17)
+        .put(tag)
+        .putLong(uuid.getMostSignificantBits())
+        .putLong(uuid.getLeastSignificantBits())
+        .array();
+  }
+
+  private static byte[] tagged(byte tag, byte[] bytes) {
+    byte[] out = new byte[bytes.length + 1];
+    out[0] = tag;
+    System.arraycopy(bytes, 0, out, 1, bytes.length);
+    return out;
   }
 
   /**
@@ -111,14 +151,21 @@ public final class ConversationIds {
     }
     String name = value.substring(value.lastIndexOf('-') + 1);
     byte[] bytes = unsigned(fromBase62(name));
-    if (bytes.length == 17 && bytes[0] == UUID_BYTES) {
-      ByteBuffer buffer = ByteBuffer.wrap(bytes, 1, 16);
-      return Optional.of(new UUID(buffer.getLong(), buffer.getLong()).toString());
+    if (bytes.length == 0) {
+      return Optional.empty();
     }
-    if (bytes.length >= 1 && bytes[0] == TEXT) {
-      return Optional.of(new String(bytes, 1, bytes.length - 1, StandardCharsets.UTF_8));
+    byte[] rest = Arrays.copyOfRange(bytes, 1, bytes.length);
+    if (bytes.length == 17 && (bytes[0] == UUID_BYTES || bytes[0] == UPPER_CASE_UUID_BYTES)) {
+      ByteBuffer buffer = ByteBuffer.wrap(rest);
+      String uuid = new UUID(buffer.getLong(), buffer.getLong()).toString();
+      return Optional.of(bytes[0] == UUID_BYTES ? uuid : uuid.toUpperCase(Locale.ROOT));
     }
-    return Optional.empty();
+    return switch (bytes[0]) {
+      case TEXT -> Optional.of(new String(rest, StandardCharsets.UTF_8));
+      case HEX_BYTES -> Optional.of(HexFormat.of().formatHex(rest));
+      case UPPER_CASE_HEX_BYTES -> Optional.of(HexFormat.of().withUpperCase().formatHex(rest));
+      default -> Optional.empty();
+    };
   }
 
   /** The 16 digits of {@code user}'s namespace: the first bytes of SHA-256 of the user id. */

@@ -11,7 +11,9 @@ import java.util.Optional;
  * message, so a plain exchange of text costs its text and nothing more.
  *
  * <p>Implementations are stateless and thread-safe; {@code decode(encode(m))} equals {@code m} for
- * every message the framework can produce.
+ * every message the framework can produce, but for values the framework keeps as plain objects (an
+ * attribute or metadata value of an application's or a provider's own class), which come back as
+ * their JSON form; {@link #same} holds for the two.
  *
  * @param <M> the framework's message type
  */

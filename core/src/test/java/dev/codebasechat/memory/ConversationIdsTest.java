@@ -65,6 +65,43 @@ class ConversationIdsTest {
     assertThat(ConversationIds.conversationOf(ALICE, session)).isEqualTo(lookalike);
   }
 
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "3F2B8C1E-9D4A-4F6B-8E2D-1A2B3C4D5E6F",
+        "3f2b8c1e9d4a4f6b8e2d1a2b3c4d5e6f",
+        "3F2B8C1E9D4A4F6B8E2D1A2B3C4D5E6F",
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        "0000000000000000000000000000000000000000000000000000000a"
+      })
+  void aLongerIdThatIsAUuidOrHexDigits_namesASessionAndComesBackFromIt(String conversation) {
+    SessionId session = ConversationIds.sessionOf(ALICE, conversation);
+
+    assertThat(SessionId.FORMAT.matcher(session.value()).matches()).isTrue();
+    assertThat(ConversationIds.conversationOf(ALICE, session)).isEqualTo(conversation);
+  }
+
+  @Test
+  void aUuidInUpperCase_isAnotherConversationThanInLowerCase() {
+    assertThat(ConversationIds.sessionOf(ALICE, "3F2B8C1E-9D4A-4F6B-8E2D-1A2B3C4D5E6F"))
+        .isNotEqualTo(ConversationIds.sessionOf(ALICE, "3f2b8c1e-9d4a-4f6b-8e2d-1a2b3c4d5e6f"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "3f2b8c1e9d4a4f6b8e2d1a2b3c4d5e6F",
+        "3f2b8c1e9d4a4f6b8e2d1a2b3c4d5e6f0",
+        "00000000000000000000000000000000000000000000000000000000aa",
+        "3f2b8c1e-9d4a-4f6b-8e2d-1a2b3C4d5e6f",
+        "user-3f2b8c1e-9d4a-4f6b-8e2d-1a2b3c4d5e6f"
+      })
+  void aLongerIdOfAnyOtherForm_isRefused_sayingTheLimit(String conversation) {
+    assertThatThrownBy(() -> ConversationIds.sessionOf(ALICE, conversation))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("a conversation id must take at most 28 bytes of UTF-8");
+  }
+
   @Test
   void aConversationIdLongerThan28Bytes_isRefused_sayingTheLimit() {
     assertThatThrownBy(() -> ConversationIds.sessionOf(ALICE, "x".repeat(29)))

@@ -25,7 +25,9 @@ import java.util.stream.Collectors;
  * LangChain4j's messages as session messages. The text a person reads goes into the message's
  * content; everything else (tool execution requests, a user's name, images, a custom message's
  * attributes) into the payload, in LangChain4j's own JSON ({@link ChatMessageSerializer}), so that
- * every message type comes back equal. A message from outside the memory (written through the
+ * every message type comes back equal; an attribute value of a class LangChain4j's deserializer
+ * does not know (a model provider's own) comes back as its JSON form, maps and lists, as with
+ * LangChain4j's serializer anywhere. A message from outside the memory (written through the
  * gateway) reads as the plain message of its role; a blank system text, which LangChain4j refuses
  * in a {@link SystemMessage}, reads as a {@link CustomMessage} with {@code role} and {@code text}.
  *
@@ -38,7 +40,7 @@ final class LangChain4jMessageCodec implements MessageCodec<ChatMessage> {
   public Encoded encode(ChatMessage message) {
     JsonNode payload = parse(serialized(message));
     ChatMessage back = ChatMessageDeserializer.messageFromJson(payload.toString());
-    if (!back.equals(message)) {
+    if (!back.equals(message) && !differsOnlyInAttributeClasses(message, back, payload)) {
       throw new IllegalArgumentException(
           "this "
               + message.type()
@@ -46,6 +48,63 @@ final class LangChain4jMessageCodec implements MessageCodec<ChatMessage> {
               + " of it");
     }
     return new Encoded(roleOf(message), textOf(message), payload);
+  }
+
+  /**
+   * Messages read back equal, and those whose attributes come back as their JSON form, are the
+   * same: compared by what is stored when {@code equals} says no.
+   */
+  @Override
+  public boolean same(ChatMessage a, ChatMessage b) {
+    return a.equals(b)
+        || (a.type() == b.type()
+            && !attributesOf(a).isEmpty()
+            && parse(serialized(a)).equals(parse(serialized(b))));
+  }
+
+  /**
+   * Whether {@code back} is {@code message} but for the classes of attribute values: a value of a
+   * class of the model provider's own (Gemini's generated images, Anthropic's server tool results)
+   * reads back as its JSON form, maps and lists, as LangChain4j's serializer writes it. Every other
+   * part reads back equal, every attribute is there, and the JSON form is stable.
+   */
+  private static boolean differsOnlyInAttributeClasses(
+      ChatMessage message, ChatMessage back, JsonNode payload) {
+    Map<String, Object> attributes = attributesOf(message);
+    if (attributes.isEmpty() || !attributesOf(back).keySet().equals(attributes.keySet())) {
+      return false;
+    }
+    return withAttributes(message, attributesOf(back)).equals(back)
+        && parse(serialized(back)).equals(payload);
+  }
+
+  private static Map<String, Object> attributesOf(ChatMessage message) {
+    if (message instanceof AiMessage ai) {
+      return ai.attributes();
+    }
+    if (message instanceof UserMessage user) {
+      return user.attributes();
+    }
+    if (message instanceof ToolExecutionResultMessage result) {
+      return result.attributes();
+    }
+    if (message instanceof CustomMessage custom) {
+      return custom.attributes();
+    }
+    return Map.of();
+  }
+
+  private static ChatMessage withAttributes(ChatMessage message, Map<String, Object> attributes) {
+    if (message instanceof AiMessage ai) {
+      return ai.toBuilder().attributes(attributes).build();
+    }
+    if (message instanceof UserMessage user) {
+      return user.toBuilder().attributes(attributes).build();
+    }
+    if (message instanceof ToolExecutionResultMessage result) {
+      return result.toBuilder().attributes(attributes).build();
+    }
+    return CustomMessage.from(attributes);
   }
 
   @Override

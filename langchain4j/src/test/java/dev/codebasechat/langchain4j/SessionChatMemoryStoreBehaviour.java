@@ -238,6 +238,43 @@ abstract class SessionChatMemoryStoreBehaviour {
   /** A value with no JSON form: nothing to write. */
   static final class Opaque {}
 
+  /** An attribute value of a model provider's own class, as Anthropic's server tool results. */
+  record ServerToolResult(String type, String toolUseId, List<String> content) {}
+
+  @Test
+  void anAnswerWithAttributesOfAProvidersOwnClasses_isKept_withThemAsTheirJsonForm() {
+    AiMessage answer =
+        AiMessage.builder()
+            .text("Here is the chart.")
+            .attributes(
+                Map.of(
+                    "generated_images",
+                    List.of(
+                        dev.langchain4j.data.image.Image.builder()
+                            .url("https://example.com/chart.png")
+                            .build()),
+                    "server_tool_results",
+                    List.of(new ServerToolResult("web_search", "srv-1", List.of("a", "b")))))
+            .build();
+    List<dev.langchain4j.data.message.ChatMessage> window =
+        List.of(UserMessage.from("Draw the chart"), answer);
+    try (var bound = CallerContext.bind(alice)) {
+      store.updateMessages("default", window);
+      store.updateMessages("default", window);
+
+      AiMessage read = (AiMessage) store.getMessages("default").get(1);
+      assertThat(read.text()).isEqualTo("Here is the chart.");
+      assertThat(read.attributes().get("generated_images"))
+          .isEqualTo(List.of(Map.of("url", "https://example.com/chart.png")));
+      assertThat(read.attributes().get("server_tool_results"))
+          .isEqualTo(
+              List.of(
+                  Map.of(
+                      "type", "web_search", "toolUseId", "srv-1", "content", List.of("a", "b"))));
+      assertThat(store.history("default")).hasSize(2);
+    }
+  }
+
   @Test
   void aMessageLangChain4jCannotSerialize_isRefused_namingTheValue_andNothingIsWritten() {
     dev.langchain4j.data.message.ChatMessage odd =
@@ -320,6 +357,26 @@ abstract class SessionChatMemoryStoreBehaviour {
     try (var bound = CallerContext.bind(alice)) {
       assertThat(store.getMessages("default"))
           .containsExactly(UserMessage.from("alice's question"));
+    }
+  }
+
+  @Test
+  void memoryIdsThatAreUuidsInEitherCase_orHexDigits_areConversations_listedAsGiven() {
+    List<String> memoryIds =
+        List.of(
+            "3F2B8C1E-9D4A-4F6B-8E2D-1A2B3C4D5E6F",
+            "3f2b8c1e-9d4a-4f6b-8e2d-1a2b3c4d5e6f",
+            "3f2b8c1e9d4a4f6b8e2d1a2b3c4d5e6f");
+    try (var bound = CallerContext.bind(alice)) {
+      for (String memoryId : memoryIds) {
+        store.updateMessages(memoryId, List.of(UserMessage.from("asked under " + memoryId)));
+      }
+
+      assertThat(store.memoryIds()).containsExactlyInAnyOrderElementsOf(memoryIds);
+      for (String memoryId : memoryIds) {
+        assertThat(store.getMessages(memoryId))
+            .containsExactly(UserMessage.from("asked under " + memoryId));
+      }
     }
   }
 
