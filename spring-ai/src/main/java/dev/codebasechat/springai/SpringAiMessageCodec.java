@@ -41,9 +41,9 @@ import org.springframework.util.MimeType;
  * Messages are compared by what is stored ({@link #same}), since Spring AI's {@code Media} has no
  * {@code equals}.
  *
- * <p>A subclass of Spring AI's user, assistant, system or tool response message (a model
- * provider's assistant message with its reasoning) is kept as the message it extends, without
- * what the subclass adds; any other message class is refused.
+ * <p>A subclass of Spring AI's user, assistant, system or tool response message (a model provider's
+ * assistant message with its reasoning) is kept as the message it extends, without what the
+ * subclass adds; any other message class is refused.
  *
  * <p>Written against the API that Spring AI 1.1 and 2.0 share. Stateless and thread-safe.
  */

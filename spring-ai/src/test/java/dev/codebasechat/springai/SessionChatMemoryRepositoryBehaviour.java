@@ -382,6 +382,32 @@ abstract class SessionChatMemoryRepositoryBehaviour {
     }
   }
 
+  /** A model provider's assistant message, with what it adds: its reasoning. */
+  static final class ReasoningAssistantMessage extends AssistantMessage {
+    final String reasoning;
+
+    ReasoningAssistantMessage(String text, String reasoning) {
+      super(text);
+      this.reasoning = reasoning;
+    }
+  }
+
+  @Test
+  void aProvidersSubclassOfAnAssistantMessage_isKeptAsAnAssistantMessage_once() {
+    List<Message> window =
+        List.of(
+            new UserMessage("Why?"),
+            new ReasoningAssistantMessage("Because it is cached.", "the cache holds it"));
+    try (var bound = CallerContext.bind(alice)) {
+      repository.saveAll("default", window);
+      repository.saveAll("default", window);
+
+      assertThat(repository.findByConversationId("default"))
+          .containsExactly(new UserMessage("Why?"), new AssistantMessage("Because it is cached."));
+      assertThat(repository.history("default")).hasSize(2);
+    }
+  }
+
   @Test
   void aMessageOfAnUnknownClass_isRefused_namingIt_andNothingOfTheWindowIsWritten() {
     try (var bound = CallerContext.bind(alice)) {
