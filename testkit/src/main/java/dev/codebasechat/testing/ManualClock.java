@@ -67,6 +67,16 @@ public final class ManualClock extends Clock {
         });
   }
 
+  /** Now, without the tick of a reading: how {@link ManualScheduler} reads the time. */
+  Instant current() {
+    return Objects.requireNonNull(now.get());
+  }
+
+  /** Moves the clock to {@code instant} if that is later than now; never back. */
+  void moveForwardTo(Instant instant) {
+    now.updateAndGet(current -> instant.isAfter(current) ? instant : current);
+  }
+
   @Override
   public Instant instant() {
     return Objects.requireNonNull(now.getAndUpdate(instant -> instant.plus(tick)));

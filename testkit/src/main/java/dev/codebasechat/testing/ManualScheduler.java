@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -29,8 +30,10 @@ import java.util.function.BooleanSupplier;
  * <p>Thread-safe for submission: production code may schedule from any thread (for example from an
  * HTTP callback) while the test thread advances time. Advancing by 1 ms before a deadline runs
  * nothing; advancing to the deadline runs the task exactly once. After {@link #shutdown()} the
- * tasks waiting still run when time reaches them, but periodic ones do not run again and nothing
- * new is accepted.
+ * tasks waiting still run when time reaches them, but periodic ones do not run again (their futures
+ * end cancelled) and nothing new is accepted. {@code invokeAll} and {@code invokeAny} wait for
+ * tasks that only {@link #advance} runs: call them from another thread than the one that advances
+ * time.
  */
 public final class ManualScheduler extends AbstractExecutorService
     implements ScheduledExecutorService {
@@ -48,9 +51,17 @@ public final class ManualScheduler extends AbstractExecutorService
     return clock;
   }
 
-  /** Moves time forward by {@code duration}, running every task that falls due on the way. */
+  /**
+   * Moves time forward by {@code duration}, running every task that falls due on the way. On a
+   * {@linkplain ManualClock#ticking ticking} clock the scheduler's own readings do not tick it.
+   *
+   * @throws IllegalArgumentException if {@code duration} is negative
+   */
   public void advance(Duration duration) {
-    Instant target = clock.instant().plus(duration);
+    if (duration.isNegative()) {
+      throw new IllegalArgumentException("duration must not be negative but was " + duration);
+    }
+    Instant target = clock.current().plus(duration);
     while (true) {
       Task<?> next;
       synchronized (this) {
@@ -60,10 +71,10 @@ public final class ManualScheduler extends AbstractExecutorService
         }
         queue.poll();
       }
-      clock.setTo(max(next.deadline, clock.instant()));
+      clock.moveForwardTo(next.deadline);
       next.runOnce();
     }
-    clock.setTo(max(target, clock.instant()));
+    clock.moveForwardTo(target);
   }
 
   /**
@@ -97,7 +108,7 @@ public final class ManualScheduler extends AbstractExecutorService
             "manual-time-call");
     caller.setDaemon(true);
     caller.start();
-    Instant limit = clock.instant().plus(maxFakeTime);
+    Instant limit = clock.current().plus(maxFakeTime);
     long waitingSince = System.nanoTime();
     while (!result.isDone()) {
       runDueTasks();
@@ -116,7 +127,7 @@ public final class ManualScheduler extends AbstractExecutorService
       }
       if (staysQuiet(result)) {
         waitingSince = System.nanoTime();
-        if (clock.instant().plus(next.get()).isAfter(limit)) {
+        if (clock.current().plus(next.get()).isAfter(limit)) {
           throw new AssertionError(
               "the call did not return within " + maxFakeTime + " of fake time");
         }
@@ -182,7 +193,7 @@ public final class ManualScheduler extends AbstractExecutorService
   public synchronized java.util.Optional<Duration> nextDelay() {
     return queue.stream()
         .filter(task -> !task.isCancelled())
-        .map(task -> Duration.between(clock.instant(), task.deadline))
+        .map(task -> Duration.between(clock.current(), task.deadline))
         .min(Duration::compareTo);
   }
 
@@ -234,6 +245,23 @@ public final class ManualScheduler extends AbstractExecutorService
     schedule(command, 0, TimeUnit.NANOSECONDS);
   }
 
+  // The future of a submitted task is the queued task itself, so that cancelling it takes it off
+  // the queue.
+  @Override
+  public Future<?> submit(Runnable task) {
+    return schedule(task, 0, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public <T> Future<T> submit(Runnable task, T result) {
+    return enqueue(Executors.callable(task, result), 0, TimeUnit.NANOSECONDS, 0);
+  }
+
+  @Override
+  public <T> Future<T> submit(Callable<T> task) {
+    return schedule(task, 0, TimeUnit.NANOSECONDS);
+  }
+
   @Override
   public synchronized void shutdown() {
     shutdown = true;
@@ -257,6 +285,9 @@ public final class ManualScheduler extends AbstractExecutorService
     return shutdown && queue.isEmpty();
   }
 
+  /**
+   * Does not wait: time moves only by {@link #advance}, so whether it is terminated is known now.
+   */
   @Override
   public boolean awaitTermination(long timeout, TimeUnit unit) {
     return isTerminated();
@@ -267,14 +298,10 @@ public final class ManualScheduler extends AbstractExecutorService
     if (shutdown) {
       throw new java.util.concurrent.RejectedExecutionException("scheduler is shut down");
     }
-    Instant deadline = clock.instant().plusNanos(Math.max(0, unit.toNanos(delay)));
+    Instant deadline = clock.current().plusNanos(Math.max(0, unit.toNanos(delay)));
     Task<V> task = new Task<>(callable, deadline, periodNanos, sequence.incrementAndGet());
     queue.add(task);
     return task;
-  }
-
-  private static Instant max(Instant a, Instant b) {
-    return a.isAfter(b) ? a : b;
   }
 
   /**
@@ -301,12 +328,16 @@ public final class ManualScheduler extends AbstractExecutorService
       if (runAndReset()) {
         synchronized (ManualScheduler.this) {
           if (shutdown) {
-            return; // periodic tasks end with the scheduler, as ScheduledThreadPoolExecutor's do
+            // Periodic tasks end with the scheduler, as ScheduledThreadPoolExecutor's do:
+            // cancelled,
+            // so that their futures are done.
+            super.cancel(false);
+            return;
           }
           deadline =
               periodNanos > 0
                   ? deadline.plusNanos(periodNanos)
-                  : clock.instant().plusNanos(-periodNanos);
+                  : clock.current().plusNanos(-periodNanos);
           order = sequence.incrementAndGet();
           queue.add(this);
         }
@@ -315,7 +346,7 @@ public final class ManualScheduler extends AbstractExecutorService
 
     @Override
     public long getDelay(TimeUnit unit) {
-      return unit.convert(Duration.between(clock.instant(), deadline));
+      return unit.convert(Duration.between(clock.current(), deadline));
     }
 
     @Override

@@ -24,6 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.KeyValuePair;
 
 /**
  * A logback appender that scans every event for {@link TestSecrets secrets}: the formatted message,
@@ -119,6 +120,13 @@ public final class SecretScanningAppender extends UnsynchronizedAppenderBase<ILo
     Map<String, String> mdc = event.getMDCPropertyMap();
     if (mdc != null && !mdc.isEmpty()) {
       mdc.forEach((k, v) -> text.append('\n').append(k).append('=').append(v));
+    }
+    // SLF4J 2's fluent key-value pairs: printed by %kvp and by JSON encoders.
+    List<KeyValuePair> pairs = event.getKeyValuePairs();
+    if (pairs != null) {
+      for (KeyValuePair pair : pairs) {
+        text.append('\n').append(pair.key).append('=').append(safeToString(pair.value));
+      }
     }
     appendThrowables(
         event.getThrowableProxy(), text, Collections.newSetFromMap(new IdentityHashMap<>()));

@@ -17,6 +17,8 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Predicate;
@@ -78,6 +80,9 @@ public abstract class SupabaseUnderTest
   private int port;
   private boolean stoppedForOutage;
 
+  /** Requests received before this are not listed (they belong to before a reset). */
+  private volatile Instant requestsSince = Instant.EPOCH;
+
   /** For the kit's own entry points: the one front over {@code backend}. */
   protected SupabaseUnderTest(Builder<?, ?> options, Backend backend) {
     this.backend = backend;
@@ -109,7 +114,11 @@ public abstract class SupabaseUnderTest
 
     public abstract S build();
 
-    /** The time tokens are minted and checked against (e.g. a {@link ManualClock}); default UTC. */
+    /**
+     * The time tokens are minted and checked against (e.g. a {@link ManualClock}); default UTC. On
+     * {@code FakeSupabase} it also stamps the rows ({@code created_at}, {@code last_activity}); on
+     * PostgreSQL the database stamps them with its own {@code now()}.
+     */
     public B clock(Clock clock) {
       this.clock = clock;
       return self();
@@ -212,6 +221,7 @@ public abstract class SupabaseUnderTest
     clearFaults();
     faults.retryAfter(DEFAULT_RETRY_AFTER);
     WireMockServer current = running();
+    forgetRequestsBefore();
     current.resetAll();
     catchAll(current);
     backend.reset();
@@ -441,12 +451,24 @@ public abstract class SupabaseUnderTest
   }
 
   /**
-   * Every request answered since the last {@link #reset()} or {@link #clearRequests()}, oldest
-   * first; a request whose answer the client has read is always there, one still waiting (held,
-   * delayed or never answered) is not yet.
+   * Every request received since the last {@link #reset()} or {@link #clearRequests()} and
+   * answered, oldest first; a request whose answer the client has read is always there, one still
+   * waiting (held, delayed or never answered) is not yet.
    */
   public List<RecordedRequest> requests() {
-    return Recordings.of(wireMock().getAllServeEvents());
+    Instant since = requestsSince;
+    return Recordings.of(wireMock().getAllServeEvents()).stream()
+        .filter(request -> !request.receivedAt().isBefore(since))
+        .toList();
+  }
+
+  /**
+   * From now on, requests received before now are not listed: a request of the previous test that
+   * the end of its faults released is logged by WireMock after it answers, which may be after the
+   * journal was emptied.
+   */
+  private void forgetRequestsBefore() {
+    requestsSince = Instant.now().truncatedTo(ChronoUnit.MILLIS);
   }
 
   /** The requests matching {@code filter}; see {@link #requests()}. */
@@ -460,8 +482,9 @@ public abstract class SupabaseUnderTest
     return requests(r -> pattern.matcher(r.path()).matches()).size();
   }
 
-  /** Forgets the requests received so far. */
+  /** Forgets the requests received so far, answered or not. */
   public void clearRequests() {
+    forgetRequestsBefore();
     wireMock().resetRequests();
   }
 

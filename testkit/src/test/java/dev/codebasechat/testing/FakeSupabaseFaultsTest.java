@@ -200,6 +200,49 @@ class FakeSupabaseFaultsTest {
         .isInstanceOf(SocketTimeoutException.class);
   }
 
+  private java.util.concurrent.CompletableFuture<Answer> readInTheBackground() {
+    return java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return read();
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+  }
+
+  @Test
+  void aDelayedRequest_isListedOnlyOnceAnswered() {
+    fake.delayResponses(Duration.ofMillis(1_500));
+
+    java.util.concurrent.CompletableFuture<Answer> answer = readInTheBackground();
+
+    org.awaitility.Awaitility.await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofMillis(1_200))
+        .until(() -> fake.requests().isEmpty() && !answer.isDone());
+    assertThat(answer.join().status()).isEqualTo(200);
+    assertThat(fake.requests()).singleElement().extracting(RecordedRequest::status).isEqualTo(200);
+  }
+
+  @Test
+  void aRequestReceivedBeforeClearRequests_isNotListed_evenIfAnsweredAfter() throws IOException {
+    AnswerHold hold = fake.holdAnswers();
+    java.util.concurrent.CompletableFuture<Answer> before = readInTheBackground();
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> hold.waiting() == 1);
+
+    fake.clearRequests();
+    hold.release();
+    before.join();
+    fake.clearFaults();
+    Answer after = read();
+
+    assertThat(after.status()).isEqualTo(200);
+    assertThat(fake.requests()).hasSize(1);
+  }
+
   @Test
   void loseResponseOfNext_appliesTheWriteOnceAndTheRetryAddsNothing() throws IOException {
     String token = fake.tokenFor(ALICE);
@@ -249,6 +292,16 @@ class FakeSupabaseFaultsTest {
               assertThat(r.bytesReceived()).isGreaterThan(r.body().length());
               assertThat(r.bytesSent()).isPositive();
             });
+  }
+
+  @Test
+  void requests_redactAKeyInThePath() throws IOException {
+    calls.get(fake.tokenFor(ALICE), TABLE + "/" + fake.apiKey());
+
+    RecordedRequest request = fake.requests().get(0);
+
+    assertThat(request.path()).contains("<redacted");
+    assertThat(TestSecrets.containsSecret(request.toString())).isFalse();
   }
 
   @Test

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -162,6 +163,61 @@ class ManualSchedulerTest {
     assertThat(dropped).hasSize(2);
     assertThat(ran).isEmpty();
     assertThat(scheduler.isTerminated()).isTrue();
+  }
+
+  @Test
+  void aSubmittedTaskCancelled_neverRuns_andIsNotCounted() {
+    Future<?> cancelled = scheduler.submit(() -> ran.add("cancelled"));
+
+    assertThat(cancelled.cancel(false)).isTrue();
+    int waiting = scheduler.pendingTaskCount();
+    scheduler.runDueTasks();
+
+    assertThat(waiting).isZero();
+    assertThat(ran).isEmpty();
+  }
+
+  @Test
+  void aSubmittedCallable_runsWhenTimeMoves_andItsFutureHoldsTheResult() throws Exception {
+    Future<String> answer = scheduler.submit(() -> "done");
+
+    scheduler.runDueTasks();
+
+    assertThat(answer.get()).isEqualTo("done");
+  }
+
+  @Test
+  void afterShutdown_aPeriodicTasksFuture_endsCancelled() {
+    ScheduledFuture<?> periodic =
+        scheduler.scheduleAtFixedRate(() -> ran.add("periodic"), 1, 1, TimeUnit.SECONDS);
+
+    scheduler.shutdown();
+    scheduler.advance(Duration.ofSeconds(5));
+
+    assertThat(periodic.isDone()).isTrue();
+    assertThat(periodic.isCancelled()).isTrue();
+  }
+
+  @Test
+  void advancingByANegativeDuration_isRefused() {
+    assertThatThrownBy(() -> scheduler.advance(Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("duration must not be negative but was PT-0.001S");
+  }
+
+  @Test
+  void onATickingClock_dueTasksRun_andTimeMoves_withoutTheSchedulersReadingsTicking() {
+    ManualClock ticking = ManualClock.ticking(start, Duration.ofMillis(1));
+    ManualScheduler onTicks = new ManualScheduler(ticking);
+    onTicks.execute(() -> ran.add("now"));
+    onTicks.schedule(() -> ran.add("in 5 ms"), 5, TimeUnit.MILLISECONDS);
+
+    onTicks.runDueTasks();
+    onTicks.advance(Duration.ofMillis(5));
+
+    assertThat(ran).containsExactly("now", "in 5 ms");
+    assertThat(onTicks.pendingTaskCount()).isZero();
+    assertThat(ticking.instant()).isEqualTo(start.plusMillis(5));
   }
 
   @Test

@@ -241,6 +241,15 @@ class SecretScanTest {
   }
 
   @Test
+  void appender_secretInAKeyValuePair_isALeak() {
+    Logger logger = deliberateLeaker();
+
+    logger.atInfo().addKeyValue("authorization", "Bearer " + JWT).log("request");
+
+    assertThat(appender.drainLeaks()).hasSize(1);
+  }
+
+  @Test
   void appender_causeCycle_isScannedOnce_withoutLooping() {
     RuntimeException a = new RuntimeException("a");
     RuntimeException b = new RuntimeException("b " + JWT, a);

@@ -49,6 +49,9 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
   private @Nullable Hold held;
   private Hold hanging = new Hold();
 
+  /** Where delayed answers wait out their delay; released when the faults end. */
+  private Hold delaying = new Hold();
+
   public FrontTransformer(PostgrestFront front, int postgrestMajor) {
     this.front = front;
     this.postgrestMajor = postgrestMajor;
@@ -115,6 +118,8 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
   /** Ends every fault and releases every waiting answer. */
   public synchronized void clear() {
     releaseHanging();
+    delaying.release();
+    delaying = new Hold();
     down = null;
     failNext = 0;
     flapping = null;
@@ -256,9 +261,19 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
     return reply.body() == null ? builder : builder.withBody(reply.body());
   }
 
-  private synchronized ResponseDefinition delayed(ResponseDefinitionBuilder builder) {
-    if (!delay.isZero()) {
-      builder.withFixedDelay((int) Math.min(Integer.MAX_VALUE, delay.toMillis()));
+  /**
+   * The answer once the delay has passed. The delay is waited here, not by WireMock after it logs
+   * the request, so that a request is listed only once answered, as a held one.
+   */
+  private ResponseDefinition delayed(ResponseDefinitionBuilder builder) {
+    Duration wait;
+    Hold gate;
+    synchronized (this) {
+      wait = delay;
+      gate = delaying;
+    }
+    if (!wait.isZero()) {
+      gate.await(wait);
     }
     return builder.build();
   }

@@ -1,6 +1,7 @@
 package dev.codebasechat.testing.internal;
 
 import dev.codebasechat.testing.AnswerHold;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,9 +16,16 @@ final class Hold implements AnswerHold {
 
   /** Waits while the hold is on; called on the thread that answers. */
   void await() {
+    await(Duration.ofMinutes(SAFETY_MINUTES));
+  }
+
+  /** Waits while the hold is on, {@code atMost} (and two minutes at most). */
+  void await(Duration atMost) {
     waiting.incrementAndGet();
     try {
-      released.await(SAFETY_MINUTES, TimeUnit.MINUTES);
+      released.await(
+          Math.min(atMost.toNanos(), TimeUnit.MINUTES.toNanos(SAFETY_MINUTES)),
+          TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {

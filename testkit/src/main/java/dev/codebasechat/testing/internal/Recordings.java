@@ -58,7 +58,7 @@ public final class Recordings {
             + (sending == null ? 0 : sending);
     return new RecordedRequest(
         request.getMethod().getName(),
-        q < 0 ? url : url.substring(0, q),
+        TestSecrets.redact(q < 0 ? url : url.substring(0, q)),
         q < 0 ? "" : TestSecrets.redact(url.substring(q + 1)),
         headers,
         TestSecrets.redact(request.getBodyAsString()),
