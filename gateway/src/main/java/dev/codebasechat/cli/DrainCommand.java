@@ -71,6 +71,10 @@ final class DrainCommand implements Callable<Integer> {
     Settings settings = context.settings();
     PrintWriter out = spec.commandLine().getOut();
     if (settings.embedded()) {
+      if (json) {
+        Output.printJson(out, toJson(new DrainReport(List.of(), 0)));
+        return 0;
+      }
       out.println(
           "embedded default: nothing to drain; every acknowledged write is stored in "
               + context.sessionsPath(settings)
@@ -80,6 +84,10 @@ final class DrainCommand implements Callable<Integer> {
     }
     Optional<SqliteJournal> existing = context.openExistingJournal(settings);
     if (existing.isEmpty()) {
+      if (json) {
+        Output.printJson(out, toJson(new DrainReport(List.of(), 0)));
+        return 0;
+      }
       out.println("nothing to drain: there is no journal at " + context.journalPath(settings));
       out.flush();
       return 0;

@@ -78,6 +78,10 @@ final class SetAsideCommand implements Callable<Integer> {
         throw new OperatorException(
             "embedded default: no write is ever set aside, so there is nothing to discard");
       }
+      if (json) {
+        Output.printJson(out, toJson(List.of()));
+        return 0;
+      }
       out.println("embedded default: writes are checked and stored at once, never set aside");
       out.flush();
       return 0;
@@ -93,6 +97,13 @@ final class SetAsideCommand implements Callable<Integer> {
       if (removed == 0) {
         throw new OperatorException(
             "session " + discard.get().value() + " has no set-aside writes");
+      }
+      if (json) {
+        ObjectNode document = Output.object();
+        document.put("sessionId", discard.get().value());
+        document.put("discarded", removed);
+        Output.printJson(out, document);
+        return 0;
       }
       out.println("discarded " + removed + " set-aside writes of session " + discard.get().value());
       out.flush();

@@ -42,12 +42,38 @@ final class StatsCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON document.")
   boolean json;
 
+  /** A journal with nothing in it. */
+  private static final JournalSummary NOTHING =
+      new JournalSummary(0, 0, Optional.empty(), 0, 0, 0, 0);
+
+  /** The {@code --json} document; {@code journal} empty in the embedded default, which has none. */
+  private static ObjectNode document(
+      Optional<Path> journal, boolean exists, JournalSummary summary) {
+    ObjectNode document = Output.object();
+    document.put("mode", journal.isPresent() ? "supabase" : "embedded");
+    document.put("journal", journal.map(Path::toString).orElse(null));
+    document.put("journalExists", exists);
+    document.put("fileBytes", summary.fileBytes());
+    document.put("pendingWrites", summary.pendingWrites());
+    document.put("pendingSessions", summary.pendingSessions());
+    Output.putTime(document, "oldestPending", summary.oldestPending());
+    document.put("setAsideWrites", summary.setAsideWrites());
+    document.put("localCopies", summary.localCopies());
+    document.put("localCopyBytes", summary.localCopyBytes());
+    return document;
+  }
+
   @Override
   public Integer call() {
     OperatorContext context = main.context();
     Settings settings = context.settings();
     PrintWriter out = spec.commandLine().getOut();
     if (settings.embedded()) {
+      if (json) {
+        // The document of a journal with nothing in it: in the embedded default nothing waits.
+        Output.printJson(out, document(Optional.empty(), false, NOTHING));
+        return 0;
+      }
       out.println(
           "embedded default: no journal; every acknowledged write is stored in "
               + context.sessionsPath(settings)
@@ -59,7 +85,7 @@ final class StatsCommand implements Callable<Integer> {
     Optional<SqliteJournal> journal = context.openExistingJournal(settings);
     JournalSummary summary;
     if (journal.isEmpty()) {
-      summary = new JournalSummary(0, 0, Optional.empty(), 0, 0, 0, 0);
+      summary = NOTHING;
     } else {
       try (SqliteJournal open = journal.get()) {
         summary = JournalInspection.summarize(open);
@@ -67,17 +93,7 @@ final class StatsCommand implements Callable<Integer> {
     }
     Instant now = context.clock().instant();
     if (json) {
-      ObjectNode document = Output.object();
-      document.put("journal", path.toString());
-      document.put("journalExists", journal.isPresent());
-      document.put("fileBytes", summary.fileBytes());
-      document.put("pendingWrites", summary.pendingWrites());
-      document.put("pendingSessions", summary.pendingSessions());
-      Output.putTime(document, "oldestPending", summary.oldestPending());
-      document.put("setAsideWrites", summary.setAsideWrites());
-      document.put("localCopies", summary.localCopies());
-      document.put("localCopyBytes", summary.localCopyBytes());
-      Output.printJson(out, document);
+      Output.printJson(out, document(Optional.of(path), journal.isPresent(), summary));
       return 0;
     }
     String format = "%-14s %s%n";

@@ -604,6 +604,24 @@ class DrainCommandTest {
   }
 
   @Test
+  void drain_embedded_json_isAnEmptyReport() throws Exception {
+    Cli.Result result = Cli.run(Map.of("DATA_DIR", dataDir.toString()), clock, "drain", "--json");
+
+    assertThat(result.exitCode()).isZero();
+    JsonNode report = JSON.readTree(result.out());
+    assertThat(report.path("sessions")).isEmpty();
+    assertThat(report.path("totals").path("delivered").asInt()).isZero();
+  }
+
+  @Test
+  void drain_withoutAJournal_json_isAnEmptyReport() throws Exception {
+    Cli.Result result = Cli.run(supabaseMode(), clock, "drain", "--json");
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(JSON.readTree(result.out()).path("sessions")).isEmpty();
+  }
+
+  @Test
   void drain_noKeyOrTokenAppearsInOutputOrLogs() {
     acknowledgedWhileDown();
     supabase.seedSession(BOB, BOBS, "b1");

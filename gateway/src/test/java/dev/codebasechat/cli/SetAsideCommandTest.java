@@ -138,6 +138,29 @@ class SetAsideCommandTest {
   }
 
   @Test
+  void setAside_discardWithYes_json_saysHowManyWereDiscarded() throws Exception {
+    aliceWriteSetAsideAndAnotherPending();
+
+    Cli.Result result =
+        Cli.run(supabaseMode(), clock, "set-aside", "--discard", BOBS, "--yes", "--json");
+
+    assertThat(result.exitCode()).isZero();
+    JsonNode document = JSON.readTree(result.out());
+    assertThat(document.path("sessionId").asText()).isEqualTo(BOBS);
+    assertThat(document.path("discarded").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void setAside_embedded_json_listsNone() throws Exception {
+    Cli.Result result =
+        Cli.run(Map.of("DATA_DIR", dataDir.toString()), clock, "set-aside", "--json");
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(JSON.readTree(result.out()).path("setAside").isArray()).isTrue();
+    assertThat(JSON.readTree(result.out()).path("setAside")).isEmpty();
+  }
+
+  @Test
   void setAside_discardOfASessionWithoutAny_exits1() {
     aliceWriteSetAsideAndAnotherPending();
 

@@ -125,4 +125,21 @@ class StatsCommandTest {
     assertThat(result.exitCode()).isZero();
     assertThat(result.out()).startsWith("embedded default: no journal;");
   }
+
+  @Test
+  void stats_embedded_json_isTheDocumentOfNothingWaiting() throws Exception {
+    Cli.Result result =
+        Cli.run(
+            Map.of("DATA_DIR", dataDir.toString()),
+            ManualClock.startingAtEpoch2026(),
+            "stats",
+            "--json");
+
+    JsonNode document = JSON.readTree(result.out());
+    assertThat(result.exitCode()).isZero();
+    assertThat(document.path("mode").asText()).isEqualTo("embedded");
+    assertThat(document.path("journalExists").asBoolean()).isFalse();
+    assertThat(document.path("pendingWrites").asLong()).isZero();
+    assertThat(document.path("setAsideWrites").asLong()).isZero();
+  }
 }
