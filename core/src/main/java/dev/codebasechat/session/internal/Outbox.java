@@ -47,7 +47,8 @@ public final class Outbox {
   /** Whether other writes already waited behind the head when it was taken for sending. */
   private boolean backlogBehindHead;
 
-  private @Nullable Instant oldestAcknowledged;
+  /** Per op, when the first write it holds was acknowledged. */
+  private final List<Instant> acknowledged = new ArrayList<>();
 
   /** When the latest pending write was acknowledged: the session's activity time meanwhile. */
   private @Nullable Instant latestAcknowledged;
@@ -87,9 +88,6 @@ public final class Outbox {
     if (!op.existsAfter().orElse(true)) {
       knownNew = false;
     }
-    if (oldestAcknowledged == null) {
-      oldestAcknowledged = now;
-    }
     if (latestAcknowledged == null || now.isAfter(latestAcknowledged)) {
       latestAcknowledged = now;
     }
@@ -106,6 +104,7 @@ public final class Outbox {
     }
     ops.add(op);
     sequences.add(sequence);
+    acknowledged.add(now);
   }
 
   /** Whether the session was created here and is known to exist just as its writes say. */
@@ -131,6 +130,7 @@ public final class Outbox {
   public synchronized long removeHead() {
     PendingOp head = ops.remove(0);
     long sequence = sequences.remove(0);
+    acknowledged.remove(0);
     // Taken as the head leaves, so that a count never holds the head and still lists it pending.
     if (headStoredCount != NO_ANSWER) {
       storedCount = headStoredCount;
@@ -140,7 +140,6 @@ public final class Outbox {
     headInFlight = false;
     failedAttempts = 0;
     lastFailure = null;
-    oldestAcknowledged = ops.isEmpty() ? null : oldestAcknowledged;
     latestAcknowledged = ops.isEmpty() ? null : latestAcknowledged;
     return sequence;
   }
@@ -188,8 +187,9 @@ public final class Outbox {
     return writes;
   }
 
+  /** When the oldest write still pending was acknowledged. */
   public synchronized Optional<Instant> oldestAcknowledged() {
-    return Optional.ofNullable(oldestAcknowledged);
+    return acknowledged.isEmpty() ? Optional.empty() : Optional.of(acknowledged.get(0));
   }
 
   public synchronized Optional<String> lastFailure() {

@@ -33,6 +33,30 @@ class OutboxTest {
   }
 
   @Test
+  void theOldestAcknowledgedWrite_isTheOldestStillPending_notTheFirstOfARun() {
+    Outbox outbox = new Outbox(ID, OWNER, false);
+    outbox.add(appendOf(1), NOW, 1);
+    outbox.takeHead();
+    outbox.add(appendOf(1), NOW.plusSeconds(600), 2);
+    outbox.add(appendOf(1), NOW.plusSeconds(601), 3);
+
+    outbox.removeHead();
+
+    assertThat(outbox.oldestAcknowledged()).contains(NOW.plusSeconds(600));
+  }
+
+  @Test
+  void withNothingPending_thereIsNoOldestAcknowledgedWrite() {
+    Outbox outbox = new Outbox(ID, OWNER, false);
+    outbox.add(appendOf(1), NOW, 1);
+    outbox.takeHead();
+
+    outbox.removeHead();
+
+    assertThat(outbox.oldestAcknowledged()).isEmpty();
+  }
+
+  @Test
   void withoutTheDatabasesCount_itCountsWhatIsPending() {
     Outbox outbox = new Outbox(ID, OWNER, false);
     outbox.add(appendOf(2), NOW, 1);
