@@ -457,7 +457,7 @@ public abstract class SupabaseUnderTest
    */
   public List<RecordedRequest> requests() {
     Instant since = requestsSince;
-    return Recordings.of(wireMock().getAllServeEvents()).stream()
+    return Recordings.of(wireMock().getAllServeEvents(), faults::waited).stream()
         .filter(request -> !request.receivedAt().isBefore(since))
         .toList();
   }
@@ -469,6 +469,7 @@ public abstract class SupabaseUnderTest
    */
   private void forgetRequestsBefore() {
     requestsSince = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    faults.forgetWaits();
   }
 
   /** The requests matching {@code filter}; see {@link #requests()}. */

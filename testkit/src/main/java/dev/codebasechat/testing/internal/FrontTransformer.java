@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -51,6 +53,9 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
 
   /** Where delayed answers wait out their delay; released when the faults end. */
   private Hold delaying = new Hold();
+
+  /** Per WireMock serve event, the delay its answer waited. */
+  private final Map<UUID, Duration> waited = new ConcurrentHashMap<>();
 
   public FrontTransformer(PostgrestFront front, int postgrestMajor) {
     this.front = front;
@@ -183,7 +188,7 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
       return fault(Fault.CONNECTION_RESET_BY_PEER).build();
     }
     if (outage != null) {
-      return delayed(outageAnswer(outage));
+      return delayed(serveEvent, outageAnswer(outage));
     }
     Map<String, List<String>> headers = new LinkedHashMap<>();
     for (HttpHeader header : request.getHeaders().all()) {
@@ -209,7 +214,7 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
     if (wait != null) {
       wait.await(); // applied; the answer waits while a test holds answers
     }
-    return delayed(toWireMock(reply));
+    return delayed(serveEvent, toWireMock(reply));
   }
 
   private synchronized ResponseDefinitionBuilder outageAnswer(Outage outage) {
@@ -265,7 +270,7 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
    * The answer once the delay has passed. The delay is waited here, not by WireMock after it logs
    * the request, so that a request is listed only once answered, as a held one.
    */
-  private ResponseDefinition delayed(ResponseDefinitionBuilder builder) {
+  private ResponseDefinition delayed(ServeEvent event, ResponseDefinitionBuilder builder) {
     Duration wait;
     Hold gate;
     synchronized (this) {
@@ -273,9 +278,22 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
       gate = delaying;
     }
     if (!wait.isZero()) {
+      long start = System.nanoTime();
       gate.await(wait);
+      // WireMock's timing of the event leaves out the time spent here: kept for its record.
+      waited.put(event.getId(), Duration.ofNanos(System.nanoTime() - start));
     }
     return builder.build();
+  }
+
+  /** How long the answer to the request of {@code event} waited here for its delay. */
+  public Duration waited(UUID event) {
+    return waited.getOrDefault(event, Duration.ZERO);
+  }
+
+  /** Forgets what {@link #waited} knows: the requests it is about are forgotten. */
+  public void forgetWaits() {
+    waited.clear();
   }
 
   private static ResponseDefinitionBuilder fault(Fault fault) {

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * WireMock's journal entries as the kit's {@link RecordedRequest}: WireMock logs every request once
@@ -21,16 +23,19 @@ import java.util.Map;
 public final class Recordings {
   private Recordings() {}
 
-  /** {@code events} (WireMock's order: newest first) oldest first. */
-  public static List<RecordedRequest> of(List<ServeEvent> events) {
+  /**
+   * {@code events} (WireMock's order: newest first) oldest first; {@code waited} says how long each
+   * answer waited for a delay WireMock did not time.
+   */
+  public static List<RecordedRequest> of(List<ServeEvent> events, Function<UUID, Duration> waited) {
     List<RecordedRequest> requests = new ArrayList<>(events.size());
     for (int i = events.size() - 1; i >= 0; i--) {
-      requests.add(of(events.get(i)));
+      requests.add(of(events.get(i), waited.apply(events.get(i).getId())));
     }
     return requests;
   }
 
-  private static RecordedRequest of(ServeEvent event) {
+  private static RecordedRequest of(ServeEvent event, Duration waited) {
     LoggedRequest request = event.getRequest();
     String url = request.getUrl();
     int q = url.indexOf('?');
@@ -66,7 +71,7 @@ public final class Recordings {
         received,
         sent,
         request.getLoggedDate().toInstant(),
-        Duration.ofMillis(millis));
+        Duration.ofMillis(millis).plus(waited));
   }
 
   /** A start line, the headers and the blank line, and a body; with a Content-Length header. */
