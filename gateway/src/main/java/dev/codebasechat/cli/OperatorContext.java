@@ -193,10 +193,9 @@ final class OperatorContext {
       throw new OperatorException(String.valueOf(notAServiceKey.getMessage()));
     }
     try {
-      apiKey = ApiKey.of(settings.projectKey().orElseThrow().value());
-    } catch (IllegalArgumentException e) {
-      throw new OperatorException(
-          "SUPABASE_ANON_KEY (or SUPABASE_PUBLISHABLE_KEY) must be the project's anon or publishable key");
+      apiKey = settings.userApiKey().orElseThrow();
+    } catch (IllegalArgumentException notAnApiKey) {
+      throw new OperatorException(String.valueOf(notAnApiKey.getMessage()));
     }
     PostgrestClient client =
         PostgrestClient.builder()

@@ -7,7 +7,6 @@ import dev.codebasechat.auth.LocalJwtSecret;
 import dev.codebasechat.auth.SupabaseJwtVerifier;
 import dev.codebasechat.embedded.LocalSessionTable;
 import dev.codebasechat.journal.SqliteJournal;
-import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.MicrometerPostgrestListener;
 import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.postgrest.ServiceKey;
@@ -159,7 +158,7 @@ public final class Gateway implements AutoCloseable {
         builtClient =
             PostgrestClient.builder()
                 .projectUrl(url)
-                .apiKey(ApiKey.of(settings.projectKey().orElseThrow().value()))
+                .apiKey(settings.userApiKey().orElseThrow())
                 .listener(new MicrometerPostgrestListener(registry))
                 .build();
         storeBuilder =

@@ -1,5 +1,6 @@
 package dev.codebasechat.gateway;
 
+import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.ServiceKey;
 import dev.codebasechat.session.Acknowledgement;
 import dev.codebasechat.sqlite.CommitGrouping;
@@ -72,6 +73,22 @@ public record Settings(
    * @throws IllegalArgumentException when it is neither an {@code sb_secret_} key nor a {@code
    *     service_role} JWT; the message names the setting, never the value
    */
+  /**
+   * The project key user requests are sent with, in Supabase mode.
+   *
+   * @throws IllegalArgumentException naming the setting (never the value) when it is a secret or
+   *     service_role key, or not fit for a header
+   */
+  public Optional<ApiKey> userApiKey() {
+    try {
+      return projectKey.map(key -> ApiKey.of(key.value()));
+    } catch (IllegalArgumentException notAnApiKey) {
+      throw new IllegalArgumentException(
+          "SUPABASE_ANON_KEY (or SUPABASE_PUBLISHABLE_KEY) must be the project's anon or"
+              + " publishable key, not a secret or service_role key");
+    }
+  }
+
   public Optional<ServiceKey> operatorServiceKey() {
     try {
       return serviceKey.map(secret -> ServiceKey.of(secret.value()));

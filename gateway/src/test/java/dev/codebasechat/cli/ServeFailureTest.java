@@ -127,6 +127,27 @@ class ServeFailureTest {
         .doesNotContain("Exception");
   }
 
+  @org.junit.jupiter.api.Test
+  void aSecretKeyGivenAsTheAnonKey_isRefusedNamingTheSetting_neverTheValue() {
+    String secret = dev.codebasechat.testing.TestSecrets.register("sb_secret_abcdefghijklmnop");
+    Map<String, String> environment =
+        Map.of(
+            "DATA_DIR",
+            dataDir.toString(),
+            "SUPABASE_URL",
+            "http://127.0.0.1:9",
+            "SUPABASE_ANON_KEY",
+            secret);
+
+    Cli.Result result = Cli.run(environment, SystemTime.clock(), "serve");
+
+    assertRefusedToStart(
+        result,
+        "SUPABASE_ANON_KEY (or SUPABASE_PUBLISHABLE_KEY) must be the project's anon or publishable"
+            + " key, not a secret or service_role key");
+    assertThat(result.err() + result.out()).doesNotContain(secret);
+  }
+
   /** {@code result} is a start refused with exit status 1 and the one line {@code problem}. */
   private static void assertRefusedToStart(Cli.Result result, String problem) {
     assertThat(result.exitCode()).as(result.err()).isEqualTo(1);

@@ -125,6 +125,21 @@ class SettingsTest {
   }
 
   @Test
+  void aSecretKeyGivenAsTheAnonKey_isRefusedAsTheUsersKey_namingTheSetting_neverTheValue() {
+    String secret = TestSecrets.register("sb_secret_abcdefghijklmnop");
+    Settings settings =
+        Settings.fromEnvironment(
+            Map.of("SUPABASE_URL", "https://abcd.supabase.co", "SUPABASE_ANON_KEY", secret));
+
+    assertThatThrownBy(settings::userApiKey)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "SUPABASE_ANON_KEY (or SUPABASE_PUBLISHABLE_KEY) must be the project's anon or"
+                + " publishable key, not a secret or service_role key")
+        .hasNoCause();
+  }
+
+  @Test
   void aSecretKey_isTheOperatorsKey() {
     String secret = TestSecrets.register("sb_secret_abcdefghijklmnop");
     Settings settings =
