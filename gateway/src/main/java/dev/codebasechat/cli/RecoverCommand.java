@@ -8,6 +8,7 @@ import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.SessionId;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,6 +60,14 @@ final class RecoverCommand implements Callable<Integer> {
           "embedded default: there is no database to recover from; "
               + context.sessionsPath(settings)
               + " is the store itself");
+    }
+    if (!Files.isDirectory(settings.dataDir())) {
+      // A mistyped DATA_DIR: the copy to replace is the one a gateway keeps in its own.
+      throw new OperatorException(
+          "DATA_DIR "
+              + settings.dataDir()
+              + " does not exist: give the data directory of the gateway whose local copy to"
+              + " replace");
     }
     SessionRecovery.Recovery recovery;
     try (OperatorContext.Database database = context.database(settings, "recover");

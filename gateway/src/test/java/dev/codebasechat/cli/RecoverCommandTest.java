@@ -165,6 +165,18 @@ class RecoverCommandTest {
   }
 
   @Test
+  void recover_intoADataDirThatDoesNotExist_exits1AndCreatesNothing() {
+    supabase.seedSession(ALICE, SESSION, "m1");
+    Path mistyped = dataDir.resolve("mistyped");
+
+    Cli.Result result = Cli.run(Cli.supabaseMode(supabase, mistyped), clock, "recover", SESSION);
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.err()).contains("DATA_DIR " + mistyped + " does not exist");
+    assertThat(mistyped).doesNotExist();
+  }
+
+  @Test
   void recover_withoutServiceKey_exits1() {
     Map<String, String> environment = supabaseMode();
     environment.remove("SUPABASE_SERVICE_ROLE_KEY");
