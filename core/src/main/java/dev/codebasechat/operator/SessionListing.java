@@ -85,7 +85,8 @@ public final class SessionListing {
     long total = 0;
     long active = 0;
     long messages = 0;
-    for (long offset = 0; ; offset += TOTALS_PAGE) {
+    // Until a page comes back empty: a Data API whose max-rows is below the page answers less.
+    for (long offset = 0; ; ) {
       SelectRequest counts =
           database.from(SessionCodec.TABLE).select("message_count,last_activity");
       if (owner.isPresent()) {
@@ -107,9 +108,10 @@ public final class SessionListing {
           active++;
         }
       }
-      if (chunk.size() < TOTALS_PAGE) {
+      if (chunk.isEmpty()) {
         break;
       }
+      offset += chunk.size();
     }
     return new Listing(sessions, total, active, messages);
   }

@@ -71,6 +71,25 @@ class SessionsCommandTest {
   }
 
   @Test
+  void sessions_totals_countEverySession_whenTheDataApiAnswersFewerRowsThanAsked()
+      throws Exception {
+    try (FakeSupabase twoRowsAtATime =
+        FakeSupabase.builder().clock(clock).maxRows(2).build().start()) {
+      twoRowsAtATime.seedSession(ALICE, OLD, "a1", "a2");
+      twoRowsAtATime.seedSession(BOB, RECENT, "b1", "b2", "b3");
+      twoRowsAtATime.seedSession(ALICE, SECOND, "c1");
+
+      Cli.Result result =
+          Cli.run(Cli.supabaseMode(twoRowsAtATime, dataDir), clock, "sessions", "--json");
+
+      assertThat(result.exitCode()).isZero();
+      JsonNode totals = JSON.readTree(result.out()).path("totals");
+      assertThat(totals.path("sessions").asInt()).isEqualTo(3);
+      assertThat(totals.path("messages").asInt()).isEqualTo(6);
+    }
+  }
+
+  @Test
   void sessions_supabaseMode_readsWithTheServiceKeyOnly() {
     Cli.Result result = Cli.run(supabaseMode(), clock, "sessions");
 
