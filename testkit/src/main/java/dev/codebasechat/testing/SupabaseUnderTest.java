@@ -468,6 +468,7 @@ public abstract class SupabaseUnderTest
    * journal was emptied.
    */
   private void forgetRequestsBefore() {
+    // The wall clock, not the builder's: WireMock stamps each request with the wall clock.
     requestsSince = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     faults.forgetWaits();
   }
