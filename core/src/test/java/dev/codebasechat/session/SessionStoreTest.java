@@ -93,6 +93,49 @@ class SessionStoreTest {
   }
 
   @Test
+  void append_afterAPendingClear_storesAMessageWhoseIdTheSessionHeldBefore() {
+    SessionId id = sessionId("clrsame1");
+    store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    store.clear(alice, id);
+
+    AppendReceipt receipt = store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    f.drainAll();
+
+    assertThat(receipt.accepted()).isEqualTo(1);
+    assertThat(receipt.duplicates()).isZero();
+    assertThat(storedIds(id)).containsExactly("m1");
+  }
+
+  @Test
+  void append_afterAPendingClearOfAConfirmedSession_storesAMessageWhoseIdItHeld() {
+    SessionId id = sessionId("clrsame2");
+    store.append(alice, id, Append.of(List.of(f.message("m1"), f.message("m2"))));
+    f.drainAll();
+    store.clear(alice, id);
+
+    AppendReceipt receipt = store.append(alice, id, Append.of(List.of(f.message("m2"))));
+    f.drainAll();
+
+    assertThat(receipt.accepted()).isEqualTo(1);
+    assertThat(storedIds(id)).containsExactly("m2");
+  }
+
+  @Test
+  void append_afterAPendingDelete_createsTheSessionAgainWithTheMessage() {
+    SessionId id = sessionId("delsame1");
+    store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    f.drainAll();
+    store.delete(alice, id);
+
+    AppendReceipt receipt = store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    f.drainAll();
+
+    assertThat(receipt.accepted()).isEqualTo(1);
+    assertThat(storedIds(id)).containsExactly("m1");
+    assertThat(store.history(alice, id).session().messages()).hasSize(1);
+  }
+
+  @Test
   void append_reachesTheDatabaseAfterTheDebounceWindow() {
     SessionId id = sessionId("window01");
     store.append(alice, id, Append.of(List.of(f.message("m1"))));

@@ -360,9 +360,13 @@ public final class AfterTheJournal implements WritePath {
                 counts.ifPresent(c -> checkDatabaseRoom(id, opened.outbox(), c, append));
                 ChatSession cached = cache.peek(id);
                 List<ChatMessage> fresh = new ArrayList<>();
+                Set<MessageId> held =
+                    opened
+                        .outbox()
+                        .heldOncePending(
+                            append.messages().stream().map(ChatMessage::id).toList(), cached);
                 for (ChatMessage message : append.messages()) {
-                  if (!opened.outbox().isPending(message.id())
-                      && (cached == null || !cached.holds(message.id()))) {
+                  if (!held.contains(message.id())) {
                     fresh.add(message);
                   }
                 }

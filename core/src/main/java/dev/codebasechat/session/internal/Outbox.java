@@ -206,6 +206,40 @@ public final class Outbox {
     return pendingIds.contains(id);
   }
 
+  /**
+   * Of {@code ids}, those the session holds once the pending writes apply over {@code confirmed}
+   * (what the database last confirmed; null when not known): after a pending clear or delete, only
+   * what is appended after it.
+   */
+  public synchronized Set<MessageId> heldOncePending(
+      List<MessageId> ids, @Nullable ChatSession confirmed) {
+    int lastEmptying = -1;
+    for (int i = 0; i < ops.size(); i++) {
+      if (ops.get(i).emptiesHistory()) {
+        lastEmptying = i;
+      }
+    }
+    Set<MessageId> held = new HashSet<>();
+    if (lastEmptying < 0) {
+      for (MessageId id : ids) {
+        if (pendingIds.contains(id) || (confirmed != null && confirmed.holds(id))) {
+          held.add(id);
+        }
+      }
+      return held;
+    }
+    Set<MessageId> appendedSince = new HashSet<>();
+    for (int i = lastEmptying + 1; i < ops.size(); i++) {
+      appendedSince.addAll(ops.get(i).messageIds());
+    }
+    for (MessageId id : ids) {
+      if (appendedSince.contains(id)) {
+        held.add(id);
+      }
+    }
+    return held;
+  }
+
   /** The pending writes as they are now, with the time of the latest: what a read lays over. */
   public synchronized Pending snapshot() {
     return new Pending(List.copyOf(ops), Optional.ofNullable(latestAcknowledged));
