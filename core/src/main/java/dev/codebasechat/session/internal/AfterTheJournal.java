@@ -185,11 +185,11 @@ public final class AfterTheJournal implements WritePath {
   private boolean bringsNothingNew(SessionId id, PendingOp.Append append) {
     Outbox outbox = outboxes.get(id);
     ChatSession cached = cache.peek(id);
-    return append.messages().stream()
-        .allMatch(
-            message ->
-                (outbox != null && outbox.isPending(message.id()))
-                    || (cached != null && cached.holds(message.id())));
+    List<MessageId> ids = append.messages().stream().map(ChatMessage::id).toList();
+    if (outbox == null) {
+      return cached != null && ids.stream().allMatch(cached::holds);
+    }
+    return outbox.heldOncePending(ids, cached).containsAll(ids);
   }
 
   /**

@@ -201,11 +201,6 @@ public final class Outbox {
     return pendingIds.size();
   }
 
-  /** Whether a message with this id is pending here. */
-  public synchronized boolean isPending(MessageId id) {
-    return pendingIds.contains(id);
-  }
-
   /**
    * Of {@code ids}, those the session holds once the pending writes apply over {@code confirmed}
    * (what the database last confirmed; null when not known): after a pending clear or delete, only
