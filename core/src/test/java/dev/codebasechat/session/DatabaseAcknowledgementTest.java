@@ -140,6 +140,22 @@ class DatabaseAcknowledgementTest {
   }
 
   @Test
+  void aClearOfACachedSession_thatAnotherInstanceDeleted_isNotFound_notAnEmptySession() {
+    StoreFixture here = store();
+    StoreFixture there = store();
+    UUID user = supabase.newUser();
+    SessionId id = here.store.create(here.caller(user));
+    here.resolve(
+        here.store.appendAsync(here.caller(user), id, Append.of(List.of(here.message("m1")))));
+    there.store.delete(there.caller(user), id);
+
+    Throwable failure = here.failureOf(here.store.clearAsync(here.caller(user), id));
+
+    assertThat(failure).isInstanceOf(SessionNotFoundException.class);
+    assertThat(sessionIds(id)).isEmpty();
+  }
+
+  @Test
   void anAppendToAFoundSession_thatExists_isStored() {
     StoreFixture f = store();
     Caller alice = f.caller(supabase.newUser());

@@ -11,6 +11,7 @@ import dev.codebasechat.session.SessionRead;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -97,12 +98,21 @@ public final class AfterTheDatabase implements WritePath {
           if (current.isEmpty() && exists) {
             throw new SessionNotFoundException(id);
           }
+          GoneNoticed confirmations = new GoneNoticed(ledger);
           return change
-              .send(database, new PendingOp.Target(id, caller.userId(), caller.token()), ledger)
+              .send(
+                  database,
+                  new PendingOp.Target(id, caller.userId(), caller.token()),
+                  confirmations)
               .handle(
                   (ignored, failure) -> {
                     if (failure != null) {
                       throw Failures.translate(failure, "session " + id);
+                    }
+                    if (exists && confirmations.gone) {
+                      // Deleted meanwhile (through another instance): the database found no row
+                      // to change, and the answer says so rather than showing a changed copy.
+                      throw new SessionNotFoundException(id);
                     }
                     if (!exists) {
                       return new SessionRead(
@@ -117,6 +127,33 @@ public final class AfterTheDatabase implements WritePath {
                     return new SessionRead(after, ReadSource.DATABASE, 0);
                   });
         });
+  }
+
+  /** The ledger's confirmations, noting whether the database found the session gone. */
+  private static final class GoneNoticed implements PendingOp.Confirmations {
+    private final PendingOp.Confirmations ledger;
+    private volatile boolean gone;
+
+    GoneNoticed(PendingOp.Confirmations ledger) {
+      this.ledger = ledger;
+    }
+
+    @Override
+    public void appended(
+        SessionId id, UUID owner, PendingOp.Append append, SessionBackend.AppendAck ack) {
+      ledger.appended(id, owner, append, ack);
+    }
+
+    @Override
+    public void changed(SessionId id, SessionBackend.RowVersion row, PendingOp change) {
+      ledger.changed(id, row, change);
+    }
+
+    @Override
+    public void gone(SessionId id) {
+      gone = true;
+      ledger.gone(id);
+    }
   }
 
   /**
