@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.journal.SqliteJournal;
+import dev.codebasechat.schema.PgJsonb;
+import dev.codebasechat.schema.PgTimestamp;
 import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.sqlite.Durability;
@@ -177,6 +179,25 @@ public final class LocalSessionTable implements AutoCloseable {
     return append(owner, sessionId, messages, repo, currentFile, false);
   }
 
+  /**
+   * What PostgreSQL refuses besides the batch's rules: text jsonb cannot hold (a NUL character, an
+   * unpaired surrogate), a number it cannot store, a timestamp it cannot read (30 February, a zone
+   * beyond ±15:59) — all of them, as {@code insert_messages} reads every timestamp.
+   *
+   * @throws IllegalArgumentException naming the message and what is wrong
+   */
+  private static void checkStorable(JsonNode messages) {
+    for (int pos = 0; pos < messages.size(); pos++) {
+      JsonNode message = messages.get(pos);
+      PgJsonb.checkFits(message, "p_messages[" + pos + "]", SessionTableRules.MAX_MESSAGE_BYTES);
+      if (PgTimestamp.read(message.path("timestamp").asText()).outcome()
+          != PgTimestamp.Outcome.READ) {
+        throw new IllegalArgumentException(
+            "p_messages[" + pos + "].timestamp is not a date-time PostgreSQL can read");
+      }
+    }
+  }
+
   /** The append; {@code create}: a missing session is created for {@code owner}. */
   private Optional<AppendResult> append(
       UUID owner,
@@ -187,6 +208,7 @@ public final class LocalSessionTable implements AutoCloseable {
       boolean create) {
     SessionTableRules.checkSessionId(sessionId);
     List<SessionTableRules.Checked> candidates = SessionTableRules.batch(messages);
+    checkStorable(messages);
     SessionTableRules.checkRepo(repo);
     SessionTableRules.checkCurrentFile(currentFile);
     long now = clock.millis();

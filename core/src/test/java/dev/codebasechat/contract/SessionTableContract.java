@@ -260,6 +260,8 @@ abstract class SessionTableContract {
         "[{\"id\":\"m1\",\"role\":\"robot\",\"content\":\"x\",\"timestamp\":\"2025-01-18T12:00:00Z\"}]|[0].role",
         "[{\"id\":\"m1\",\"role\":\"user\",\"content\":7,\"timestamp\":\"2025-01-18T12:00:00Z\"}]|[0].content",
         "[{\"id\":\"m1\",\"role\":\"user\",\"content\":\"x\",\"timestamp\":\"yesterday\"}]|[0].timestamp",
+        "[{\"id\":\"m1\",\"role\":\"user\",\"content\":\"x\",\"timestamp\":\"2025-02-30T00:00:00Z\"}]|[0].timestamp",
+        "[{\"id\":\"m1\",\"role\":\"user\",\"content\":\"x\",\"timestamp\":\"2025-01-18T12:00:00Z\"},{\"id\":\"m2\",\"role\":\"user\",\"content\":\"x\",\"timestamp\":\"2025-01-18T12:00:00+16:00\"}]|[1].timestamp",
         "[{\"id\":\"m1\",\"role\":\"user\",\"content\":\"x\",\"timestamp\":\"2025-01-18T12:00:00Z\",\"mood\":1}]|[0] has a field",
         "[{\"id\":\"m1\",\"role\":\"user\",\"content\":\"x\",\"timestamp\":\"2025-01-18T12:00:00Z\",\"metadata\":[]}]|[0].metadata",
         "[{\"id\":\"ok\",\"role\":\"user\",\"content\":\"x\",\"timestamp\":\"2025-01-18T12:00:00Z\"},\"text\"]|[1]",

@@ -148,6 +148,20 @@ class LocalSessionTableTest {
   }
 
   @Test
+  void append_ofTextPostgresqlCannotStore_isRefusedNamingTheMessage_andStoresNothing() {
+    LocalSessionTable table = open();
+    ArrayNode batch = messages("m1", "m2");
+    ((ObjectNode) batch.get(1)).put("content", "a\u0000b");
+
+    assertThatThrownBy(
+            () -> table.append(ALICE, SESSION, batch, Optional.empty(), Optional.empty()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "p_messages[1] holds a NUL character (\\u0000), which PostgreSQL's jsonb cannot store");
+    assertThat(table.fetch(ALICE, SESSION)).isEmpty();
+  }
+
+  @Test
   void append_sessionOfAnotherUser_throwsIdTakenAndChangesNothing() {
     LocalSessionTable table = open();
     append(table, ALICE, SESSION, "m1");
