@@ -271,6 +271,24 @@ class CrossInstanceFreshnessTest {
   }
 
   @Test
+  void aReadOfASessionDeletedHere_whileTheDatabaseIsSuspect_failsItsFuture_andThrowsNothing() {
+    StoreFixture one = instance(BOUND);
+    StoreFixture two = instance(BOUND);
+    UUID user = supabase.newUser();
+    SessionId first = heldBy(one, two, user, "fresh021", "m1");
+    SessionId deleted = heldBy(one, two, user, "fresh022", "n1");
+    clock.advance(BOUND);
+    supabase.goDown(Outage.CONNECTION_REFUSED);
+    one.store.history(one.caller(user), first); // the check fails: the database is suspect
+    one.store.delete(one.caller(user), deleted);
+
+    java.util.concurrent.CompletableFuture<SessionRead> read =
+        one.store.historyAsync(one.caller(user), deleted);
+
+    assertThat(one.failureOf(read)).isInstanceOf(SessionNotFoundException.class);
+  }
+
+  @Test
   void anotherUsersSession_isNotRevealedByRevalidation() {
     StoreFixture one = instance(Duration.ZERO);
     UUID alice = supabase.newUser();

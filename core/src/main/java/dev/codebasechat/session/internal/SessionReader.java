@@ -125,7 +125,11 @@ public final class SessionReader {
         revalidate(caller, id, cached, databaseTimeout)
             .whenComplete((read, failure) -> probing.set(false));
       }
-      return CompletableFuture.completedFuture(local(caller, id, cached));
+      try {
+        return CompletableFuture.completedFuture(local(caller, id, cached));
+      } catch (RuntimeException noAnswer) { // a pending delete: the future fails, nothing throws
+        return CompletableFuture.failedFuture(noAnswer);
+      }
     }
     Duration deadline =
         databaseTimeout.compareTo(REVALIDATION_TIMEOUT) < 0
