@@ -41,8 +41,8 @@ import org.jspecify.annotations.Nullable;
  * use fails with {@link JournalException} naming the file, before anything is read from it.
  *
  * <p><b>Concurrency.</b> Thread-safe: one connection, used by one thread at a time under a fair
- * lock (SQLite has one writer anyway). One process per file: a second process waits up to the busy
- * timeout for the write lock and then fails with {@link JournalException.Reason#BUSY}.
+ * lock (SQLite has one writer anyway). One process per file: a second process that opens it fails
+ * at once with {@link JournalException.Reason#IN_USE} (a lock on a file beside it).
  *
  * <p>Times ({@code recordedAt}, snapshot {@code touchedAt}, retention) come from the injected
  * clock. {@link #checkpoint()} folds the write-ahead log into the file; SQLite also does this by
