@@ -118,6 +118,22 @@ class EmbeddedSessionStoreTest {
   }
 
   @Test
+  void aReadTheTableCannotAnswer_failsWithSessionUnavailable_andAListToo() {
+    open();
+    Caller alice = caller(ALICE);
+    SessionId id = store.create(alice);
+    store.append(alice, id, Append.of(List.of(message("m1"))));
+    restart();
+
+    table.close();
+
+    assertThatThrownBy(() -> store.history(alice, id))
+        .isInstanceOf(SessionUnavailableException.class);
+    assertThatThrownBy(() -> store.list(alice, SessionQuery.limit(20)))
+        .isInstanceOf(SessionUnavailableException.class);
+  }
+
+  @Test
   void createAppendReadRestartRead_keepsEverything() {
     open();
     Caller alice = caller(ALICE);

@@ -12,6 +12,9 @@ import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionNotFoundException;
 import dev.codebasechat.session.SessionPage;
 import dev.codebasechat.session.SessionSummary;
+import dev.codebasechat.session.SessionUnavailableException;
+import dev.codebasechat.sqlite.JournalException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +34,9 @@ import java.util.function.Supplier;
  */
 public final class LocalSessionBackend implements SessionBackend {
 
+  /** What a caller is told to wait before reading again after the table failed a read. */
+  private static final Duration READ_RETRY_AFTER = Duration.ofSeconds(5);
+
   private final LocalSessionTable table;
 
   public LocalSessionBackend(LocalSessionTable table) {
@@ -40,7 +46,8 @@ public final class LocalSessionBackend implements SessionBackend {
   @Override
   public CompletableFuture<Optional<ChatSession>> fetch(
       AccessToken token, UUID owner, SessionId id) {
-    return run(() -> table.fetch(owner, id.value()).map(SessionCodec::sessionFromRow));
+    return read(
+        "session " + id, () -> table.fetch(owner, id.value()).map(SessionCodec::sessionFromRow));
   }
 
   /**
@@ -49,7 +56,8 @@ public final class LocalSessionBackend implements SessionBackend {
   @Override
   public CompletableFuture<Optional<SessionChanges>> changes(
       AccessToken token, UUID owner, SessionId id, long sinceVersion) {
-    return run(
+    return read(
+        "session " + id,
         () ->
             table
                 .fetch(owner, id.value())
@@ -76,7 +84,8 @@ public final class LocalSessionBackend implements SessionBackend {
   @Override
   public CompletableFuture<Optional<SessionHead>> head(
       AccessToken token, UUID owner, SessionId id) {
-    return run(() -> table.head(owner, id.value()).map(SessionCodec::headFromRow));
+    return read(
+        "session " + id, () -> table.head(owner, id.value()).map(SessionCodec::headFromRow));
   }
 
   @Override
@@ -194,7 +203,8 @@ public final class LocalSessionBackend implements SessionBackend {
   @Override
   public CompletableFuture<SessionPage> list(
       AccessToken token, UUID owner, int limit, int offset, Optional<String> repo) {
-    return run(
+    return read(
+        "the session list",
         () -> {
           LocalSessionTable.Page page = table.list(owner, limit, offset, repo);
           List<SessionSummary> sessions = new ArrayList<>();
@@ -204,6 +214,22 @@ public final class LocalSessionBackend implements SessionBackend {
           return new SessionPage(
               sessions, OptionalLong.of(page.total()), offset, ReadSource.DATABASE);
         });
+  }
+
+  /**
+   * A read of the table: its failure to read (closed, an I/O error, a damaged file) is the store's
+   * {@link SessionUnavailableException}, as a database that cannot answer is, never a raw {@link
+   * JournalException}. Writes keep theirs: the write path names it as a write not recorded.
+   */
+  private static <T> CompletableFuture<T> read(String what, Supplier<T> operation) {
+    try {
+      return CompletableFuture.completedFuture(operation.get());
+    } catch (JournalException e) {
+      return CompletableFuture.failedFuture(
+          new SessionUnavailableException(what, READ_RETRY_AFTER, e));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   private static <T> CompletableFuture<T> run(Supplier<T> operation) {
