@@ -601,7 +601,10 @@ public final class SessionStore implements AutoCloseable {
       return this;
     }
 
-    /** Longest a write waits before it is sent; default equal to the debounce window. */
+    /**
+     * Longest a write waits before it is sent; default equal to the debounce window, and never
+     * shorter: {@link #build()} refuses a shorter one with {@link IllegalArgumentException}.
+     */
     public Builder maxWait(Duration wait) {
       refuseIfEmbedded("maxWait", NO_WRITE_BEHIND);
       this.maxWait = DurationSettings.requirePositive("maxWait", wait);

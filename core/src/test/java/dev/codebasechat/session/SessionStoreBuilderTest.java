@@ -93,6 +93,18 @@ class SessionStoreBuilderTest {
   }
 
   @Test
+  void aMaxWaitShorterThanTheDebounce_isRefusedAtBuild_namingBoth() {
+    SessionStore.Builder builder =
+        SessionStore.builder(client)
+            .debounce(Duration.ofMillis(500))
+            .maxWait(Duration.ofMillis(100));
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxWait must be at least debounce (PT0.5S) but was PT0.1S");
+  }
+
+  @Test
   void optionsOutOfRange_areRefused_namingTheOptionAndTheValue() {
     SessionStore.Builder builder = SessionStore.builder(client);
 
