@@ -21,6 +21,7 @@ import dev.codebasechat.session.SessionUnavailableException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -322,18 +323,26 @@ public final class ConversationMemory<M> {
 
   /**
    * The conversation ids of every session of the caller, most recently active first (a session
-   * created through the gateway lists as its session id).
+   * created through the gateway lists as its session id). Reads the session list 200 at a time, so
+   * the Data API's max rows must be 200 or more (docs/database.md).
    */
   public List<String> conversationIds() {
     Caller caller = CallerContext.require();
-    List<String> ids = new ArrayList<>();
+    // A set: a session written meanwhile moves up the list and can be met on two pages.
+    Set<String> ids = new LinkedHashSet<>();
     for (int offset = 0; ; offset += PAGE_SIZE) {
       SessionPage page = store.list(caller, SessionQuery.limit(PAGE_SIZE).offset(offset));
       for (SessionSummary summary : page.sessions()) {
         ids.add(ConversationIds.conversationOf(caller.userId(), summary.id()));
       }
-      if (page.sessions().size() < PAGE_SIZE) {
-        return ids;
+      // The database's count says whether more follow: the caller's pending deletes take
+      // sessions out of a page, so a short page is not the last one.
+      boolean more =
+          page.total().isPresent()
+              ? offset + PAGE_SIZE < page.total().getAsLong()
+              : page.sessions().size() >= PAGE_SIZE;
+      if (!more) {
+        return List.copyOf(ids);
       }
     }
   }
