@@ -12,6 +12,7 @@ import dev.codebasechat.resilience.BreakerState;
 import dev.codebasechat.resilience.Resilience;
 import dev.codebasechat.resilience.internal.RemoteGuard;
 import dev.codebasechat.session.internal.LocalSessionBackend;
+import dev.codebasechat.session.internal.Outbox;
 import dev.codebasechat.session.internal.PendingOp;
 import dev.codebasechat.session.internal.SessionBackend;
 import dev.codebasechat.session.internal.SessionCreation;
@@ -261,10 +262,12 @@ public final class SessionStore implements AutoCloseable {
    * Creates the caller's session under an id the caller chose, in the database now rather than
    * through the write-behind, so that an id another user already holds is refused at once: that
    * fails with {@link SessionNotFoundException}, exactly as a missing session would. A session the
-   * caller already has is left as it is. Nothing is downloaded: the database answers with the
-   * session's size and version only. Answered without the database when this process already knows
-   * the session is the caller's. Fails with {@link SessionUnavailableException} when the database
-   * cannot be reached within the database timeout (nothing is recorded then).
+   * caller already has is left as it is; one the caller's own delete, still pending, removes is
+   * created again, empty, after it (acknowledged as any write). Nothing is downloaded: the database
+   * answers with the session's size and version only. Answered without the database when this
+   * process already knows the session is the caller's. Fails with {@link
+   * SessionUnavailableException} when the database cannot be reached within the database timeout
+   * (nothing is recorded then).
    *
    * @return {@code id}
    */
@@ -275,6 +278,11 @@ public final class SessionStore implements AutoCloseable {
   /** {@link #create(Caller, SessionId)} without blocking. */
   public CompletableFuture<SessionId> createAsync(Caller caller, SessionId id) {
     parts.routing.remember(caller);
+    if (parts.outboxes.ownedBy(id, caller.userId()).filter(Outbox::endsDeleted).isPresent()) {
+      // The caller's own delete is still pending: the id is theirs, and the database still holds
+      // the session, so the creation is recorded after the delete, as an append would be.
+      return parts.writePath.append(caller, id, PendingOp.Append.creation()).thenApply(r -> id);
+    }
     return SessionCreation.create(
         caller, id, parts.ownership, parts.owners, parts.ledger, parts.database);
   }

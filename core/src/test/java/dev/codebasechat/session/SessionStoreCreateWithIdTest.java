@@ -82,6 +82,23 @@ class SessionStoreCreateWithIdTest {
   }
 
   @Test
+  void create_rightAfterTheCallersPendingDelete_createsItAgain_empty() {
+    SessionId id = sessionId("again001");
+    Caller alice = f.caller(ALICE);
+    store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    f.drainAll();
+    store.delete(alice, id);
+
+    store.create(alice, id);
+    SessionRead read = store.history(alice, id);
+    f.drainAll();
+
+    assertThat(read.session().messageCount()).isZero();
+    assertThat(fake.session(id.value()).orElseThrow().messageIds()).isEmpty();
+    assertThat(store.history(alice, id).session().messageCount()).isZero();
+  }
+
+  @Test
   void create_databaseDown_isUnavailableAndRecordsNothing() {
     fake.goDown(Outage.DATABASE_UNAVAILABLE);
     SessionId id = sessionId("down0001");

@@ -378,7 +378,9 @@ public final class AfterTheJournal implements WritePath {
                     !fresh.isEmpty()
                         || append.repo().isPresent()
                         || append.currentFile().isPresent()
-                        || opened.opened();
+                        || opened.opened()
+                        // creates again the session the caller's pending writes delete
+                        || opened.outbox().endsDeleted();
                 return recordsSomething
                     ? Optional.of(append.withMessages(fresh))
                     : Optional.empty();
