@@ -217,8 +217,13 @@ public record Settings(
         .filter(
             secret -> secret.value().getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32)
         .ifPresent(secret -> reader.problem("SUPABASE_JWT_SECRET must be at least 32 bytes"));
-    Optional<Secret> service =
-        reader.secret("SUPABASE_SERVICE_ROLE_KEY").or(() -> reader.secret("SUPABASE_SECRET_KEY"));
+    Optional<Secret> serviceRole = reader.secret("SUPABASE_SERVICE_ROLE_KEY");
+    Optional<Secret> secretKey = reader.secret("SUPABASE_SECRET_KEY");
+    if (serviceRole.isPresent() && secretKey.isPresent()) {
+      // Moving to sb_secret_ keys, the old variable left behind would win without a word.
+      reader.problem("set only one of SUPABASE_SERVICE_ROLE_KEY and SUPABASE_SECRET_KEY");
+    }
+    Optional<Secret> service = serviceRole.or(() -> secretKey);
     int port = reader.integer("PORT", 8080, 1, 65_535);
     Path dataDir = reader.optional("DATA_DIR", Settings::parsePath).orElse(Path.of("data"));
     int debounceMs = reader.integer("GATEWAY_DEBOUNCE_MS", 500, 1, 60_000);
@@ -241,7 +246,8 @@ public record Settings(
     for (String name : new TreeSet<>(environment.keySet())) {
       if ((name.startsWith("SUPABASE_") || name.startsWith("GATEWAY_"))
           && !KNOWN.contains(name)
-          && !SUPABASE_TOOL_VARIABLES.contains(name)) {
+          && !SUPABASE_TOOL_VARIABLES.contains(name)
+          && !ServiceLinks.isServiceLink(name, environment.getOrDefault(name, ""))) {
         reader.problem(name + " is not a setting this gateway knows");
       }
     }

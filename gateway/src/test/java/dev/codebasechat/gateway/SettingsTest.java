@@ -102,6 +102,52 @@ class SettingsTest {
   }
 
   @Test
+  void theVariablesKubernetesSetsForServicesNamedGatewayOrSupabase_areIgnored() {
+    Map<String, String> environment = new java.util.HashMap<>();
+    environment.put("GATEWAY_SERVICE_HOST", "10.96.0.13");
+    environment.put("GATEWAY_SERVICE_PORT", "80");
+    environment.put("GATEWAY_SERVICE_PORT_HTTP", "80");
+    environment.put("GATEWAY_PORT", "tcp://10.96.0.13:80");
+    environment.put("GATEWAY_PORT_80_TCP", "tcp://10.96.0.13:80");
+    environment.put("GATEWAY_PORT_80_TCP_PROTO", "tcp");
+    environment.put("GATEWAY_PORT_80_TCP_PORT", "80");
+    environment.put("GATEWAY_PORT_80_TCP_ADDR", "10.96.0.13");
+    environment.put("SUPABASE_KONG_SERVICE_HOST", "fd00:10:96::5");
+    environment.put("SUPABASE_KONG_PORT", "tcp://[fd00:10:96::5]:8000");
+
+    Settings settings = Settings.fromEnvironment(environment);
+
+    assertThat(settings.embedded()).isTrue();
+    assertThat(settings.port()).isEqualTo(8080);
+  }
+
+  @Test
+  void aMistypedSetting_shapedLikeAServiceLinkName_butNotItsValue_isStillRefused() {
+    assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("GATEWAY_PORT", "8081")))
+        .hasMessageContaining("GATEWAY_PORT is not a setting this gateway knows");
+  }
+
+  @Test
+  void bothServiceKeyVariables_areRefused_ratherThanOneWinningSilently() {
+    String secret = TestSecrets.register("sb_secret_abcdefghijklmnop");
+    String legacy = TestSecrets.register("sb_secret_qrstuvwxyzabcdef");
+
+    assertThatThrownBy(
+            () ->
+                Settings.fromEnvironment(
+                    Map.of(
+                        "SUPABASE_URL", "https://abcd.supabase.co",
+                        "SUPABASE_ANON_KEY", KEY,
+                        "SUPABASE_SERVICE_ROLE_KEY", legacy,
+                        "SUPABASE_SECRET_KEY", secret)))
+        .isInstanceOf(Settings.InvalidSettingsException.class)
+        .hasMessageContaining("set only one of SUPABASE_SERVICE_ROLE_KEY and SUPABASE_SECRET_KEY")
+        .message()
+        .doesNotContain(secret)
+        .doesNotContain(legacy);
+  }
+
+  @Test
   void aMistypedSupabaseVariable_nearTheClisOwn_isStillRefused() {
     assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("SUPABASE_ACCESS_TOKENS", "sbp_x")))
         .hasMessageContaining("SUPABASE_ACCESS_TOKENS is not a setting this gateway knows");
