@@ -2,7 +2,9 @@ package dev.codebasechat.auth;
 
 /**
  * A bearer token was missing or could not be verified. The gateway answers 401 with {@link
- * #wwwAuthenticate()} as the {@code WWW-Authenticate} header.
+ * #wwwAuthenticate()} as the {@code WWW-Authenticate} header, but for {@link
+ * Reason#KEYS_UNAVAILABLE}, which says nothing against the token: that is 503 with {@code
+ * Retry-After}.
  *
  * <p>The message is the short reason only: it never contains the token, any part of it, or a
  * secret. Unchecked; immutable.

@@ -115,6 +115,10 @@ public final class SupabaseJwtVerifier {
   public static final String JWKS_PATH = "/auth/v1/.well-known/jwks.json";
 
   private static final String AUTHENTICATED = "authenticated";
+
+  /** The roles of a project's legacy keys (JWTs), which are never a user's token. */
+  private static final Set<String> PROJECT_KEY_ROLES = Set.of("anon", "service_role");
+
   private static final int JWKS_SIZE_LIMIT = 64 * 1024;
   private static final Pattern UUID_TEXT =
       Pattern.compile(
@@ -195,6 +199,13 @@ public final class SupabaseJwtVerifier {
       return known.get();
     }
     SignedJWT jwt = parse(token);
+    // A project's legacy anon or service_role key (supabase-js sends the anon key for a signed-out
+    // user) is refused as such before its signature is checked: a verifier without the legacy
+    // secret could only call its HS256 unsupported. Only a refusal rests on the unverified claim.
+    if (unverifiedClaims(jwt).getClaim("role") instanceof String role
+        && PROJECT_KEY_ROLES.contains(role)) {
+      throw new InvalidTokenException(Reason.NOT_A_USER_TOKEN);
+    }
     JWTClaimsSet claims = verifySignature(jwt);
     checkClaims(claims);
     VerifiedUser user = toUser(token, claims);
@@ -261,6 +272,14 @@ public final class SupabaseJwtVerifier {
     return signed;
   }
 
+  private static JWTClaimsSet unverifiedClaims(SignedJWT jwt) {
+    try {
+      return jwt.getJWTClaimsSet();
+    } catch (ParseException e) {
+      throw new InvalidTokenException(Reason.MALFORMED);
+    }
+  }
+
   private JWTClaimsSet verifySignature(SignedJWT jwt) {
     JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
     DefaultJWTProcessor<SecurityContext> processor;
@@ -300,11 +319,8 @@ public final class SupabaseJwtVerifier {
         || (iat != null && iat.toInstant().isAfter(latest))) {
       throw new InvalidTokenException(Reason.NOT_YET_VALID);
     }
-    Object role = claims.getClaim("role");
-    if ("anon".equals(role) || "service_role".equals(role)) {
-      throw new InvalidTokenException(Reason.NOT_A_USER_TOKEN);
-    }
-    if (!AUTHENTICATED.equals(role)) {
+    // anon and service_role were refused before the signature was checked
+    if (!AUTHENTICATED.equals(claims.getClaim("role"))) {
       throw new InvalidTokenException(Reason.WRONG_ROLE);
     }
     List<String> audience = claims.getAudience();

@@ -159,6 +159,21 @@ class JwksVerificationTest {
   }
 
   @Test
+  void verify_legacyAnonAndServiceRoleKeys_withoutTheLegacySecret_notAUserToken() {
+    serve(EC);
+    String legacySecret = "the project's legacy JWT secret, not given to the verifier";
+    String anonKey =
+        TestTokens.hs256(TestTokens.projectKeyClaims("anon", clock.instant()), legacySecret);
+    String serviceKey =
+        TestTokens.hs256(
+            TestTokens.projectKeyClaims("service_role", clock.instant()), legacySecret);
+
+    assertThat(rejection(verifier(), anonKey)).isEqualTo(Reason.NOT_A_USER_TOKEN);
+    assertThat(rejection(verifier(), serviceKey)).isEqualTo(Reason.NOT_A_USER_TOKEN);
+    jwksFetched(0);
+  }
+
+  @Test
   void verify_hs256SignedWithTheEcPublicKeyBytes_unsupportedAlgorithm() throws JOSEException {
     serve(EC);
     byte[] publicKeyBytes = EC.toECPublicKey().getEncoded();
