@@ -85,6 +85,22 @@ class ContainerImageIT {
   }
 
   @Test
+  void javaOpts_overrideTheImagesOwnJvmOptions() {
+    List<String> command = new ArrayList<>(List.of("run", "--rm"));
+    command.addAll(Podman.runOptions());
+    command.addAll(List.of("--env", "JAVA_OPTS", IMAGE, "--help"));
+
+    String flags =
+        Podman.run(
+                Map.of("JAVA_OPTS", "-XX:MaxRAMPercentage=50 -XX:+PrintFlagsFinal"),
+                command.toArray(String[]::new))
+            .orFail("chat-gateway --help")
+            .out();
+
+    assertThat(flags).containsPattern("MaxRAMPercentage\\s+= 50\\.0");
+  }
+
+  @Test
   void embeddedMode_servesChat_andAnswersTheSameHistoryFromANewContainerOnTheSameVolume() {
     int port = GatewayProcess.freePort();
     String first = start(Map.of(), "--publish", "127.0.0.1:" + port + ":8080");
