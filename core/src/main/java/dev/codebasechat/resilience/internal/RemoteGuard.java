@@ -171,16 +171,44 @@ public final class RemoteGuard implements Backoff {
    */
   public <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> call, Duration deadline) {
     long deadlineAt = clock.millis() + deadline.toMillis();
-    CompletableFuture<T> result =
-        call(
+    Supplier<CompletionStage<T>> attempt =
+        CircuitBreaker.decorateCompletionStage(
+            breaker,
             () -> {
-              long left = deadlineAt - clock.millis();
-              if (left <= 0) {
-                return CompletableFuture.failedFuture(new DeadlineExceededException(deadline));
+              try {
+                return within(call.get(), Math.max(0, deadlineAt - clock.millis()), deadline);
+              } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
               }
-              return within(call.get(), left, deadline);
             });
+    // Checked outside the breaker: a retry falling due after the deadline sends nothing, so it is
+    // no failure of the database (counted, it would open the breaker at a fraction of its rate).
+    Supplier<CompletionStage<T>> whileTimeLeft =
+        () ->
+            clock.millis() < deadlineAt
+                ? attempt.get()
+                : CompletableFuture.failedFuture(new DeadlinePassed());
+    CompletableFuture<T> result =
+        unwrapped(Retry.decorateCompletionStage(retry, scheduler, whileTimeLeft).get())
+            .exceptionallyCompose(
+                failure ->
+                    CompletableFuture.failedFuture(
+                        failure instanceof DeadlinePassed
+                            ? new DeadlineExceededException(deadline)
+                            : failure));
     return within(result, Math.max(0, deadlineAt - clock.millis()), deadline);
+  }
+
+  /**
+   * The deadline passed before an attempt was due: neither retried nor counted by the breaker (it
+   * is not transient); the caller sees {@link DeadlineExceededException}.
+   */
+  private static final class DeadlinePassed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    DeadlinePassed() {
+      super("the deadline passed before the attempt", null, false, false);
+    }
   }
 
   /**

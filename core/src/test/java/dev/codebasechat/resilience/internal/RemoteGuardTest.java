@@ -109,6 +109,28 @@ class RemoteGuardTest {
   }
 
   @Test
+  void anAttemptCutByTheDeadline_countsOnceForTheBreaker_andNoRetryFollowsIt() {
+    RemoteGuard guard = RemoteGuard.create(guard().maxAttempts(3).build(), clock, scheduler);
+    java.util.concurrent.atomic.AtomicInteger attempts =
+        new java.util.concurrent.atomic.AtomicInteger();
+    CompletableFuture<String> result =
+        guard.call(
+            () -> {
+              attempts.incrementAndGet();
+              return new CompletableFuture<>(); // the database never answers
+            },
+            Duration.ofSeconds(2));
+
+    driveUntilDone(result);
+    scheduler.advance(Duration.ofSeconds(5)); // when the retries would have fallen due
+
+    assertThat(result.handle((r, e) -> FutureResults.unwrap(e)).join())
+        .isInstanceOf(dev.codebasechat.resilience.DeadlineExceededException.class);
+    assertThat(attempts).hasValue(1);
+    assertThat(guard.circuitBreaker().getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+  }
+
+  @Test
   void retryAfter_isWaitedAtLeast() {
     RemoteGuard guard = RemoteGuard.create(guard().build(), clock, scheduler);
     stubSequence(PostgrestResponses.dbDown503(3), PostgrestResponses.rpcResult("{\"appended\":1}"));
