@@ -11,7 +11,7 @@ final class Futures {
 
   static <T, R> CompletableFuture<R> map(
       CompletableFuture<T> source, BiFunction<@Nullable T, @Nullable Throwable, R> fn) {
-    CompletableFuture<R> out = new CompletableFuture<>();
+    CompletableFuture<R> out = new CallFuture<>(() -> source.cancel(false));
     var unusedSource =
         source.whenComplete(
             (value, error) -> {
@@ -19,13 +19,6 @@ final class Futures {
                 out.complete(fn.apply(value, unwrap(error)));
               } catch (RuntimeException e) {
                 out.completeExceptionally(e);
-              }
-            });
-    var unusedOut =
-        out.whenComplete(
-            (r, e) -> {
-              if (out.isCancelled()) {
-                source.cancel(false);
               }
             });
     return out;

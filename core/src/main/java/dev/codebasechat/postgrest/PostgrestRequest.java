@@ -24,8 +24,9 @@ import org.jspecify.annotations.Nullable;
  * {@code …Async} forms return at once without blocking and never throw; their future completes on
  * an OkHttp dispatcher thread, exceptionally with a {@link PostgrestException} (or, for a request
  * that cannot be built, the {@link IllegalStateException} the synchronous form would throw);
- * cancelling it cancels the HTTP call. Keep dependent stages light or move them to your own
- * executor ({@code …Async(fn, executor)}), because the dispatcher thread is held until they return.
+ * cancelling it, or a stage derived from it ({@code thenApply}, {@code handle}, …), cancels the
+ * HTTP call. Keep dependent stages light or move them to your own executor ({@code …Async(fn,
+ * executor)}), because the dispatcher thread is held until they return.
  *
  * @param <S> the concrete request type, returned by the fluent setters
  */

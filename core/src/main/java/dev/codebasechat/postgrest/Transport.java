@@ -81,12 +81,12 @@ final class Transport {
 
   /**
    * Enqueues the call; the returned future completes on an OkHttp dispatcher thread. Cancelling the
-   * future cancels the call. The future never completes with anything but a result, a {@link
-   * PostgrestException} or (for bugs) another {@link RuntimeException}.
+   * future, or a stage derived from it, cancels the call. The future never completes with anything
+   * but a result, a {@link PostgrestException} or (for bugs) another {@link RuntimeException}.
    */
   CompletableFuture<PostgrestResult> executeAsync(RequestSpec spec) {
-    CompletableFuture<PostgrestResult> future = new CompletableFuture<>();
     Call call = newCall(spec);
+    CompletableFuture<PostgrestResult> future = new CallFuture<>(call::cancel);
     long start = ticker.read();
     call.enqueue(
         new Callback() {
@@ -114,13 +114,6 @@ final class Transport {
             }
           }
         });
-    var unused =
-        future.whenComplete(
-            (r, e) -> {
-              if (future.isCancelled()) {
-                call.cancel();
-              }
-            });
     return future;
   }
 

@@ -127,6 +127,26 @@ class PostgrestAsyncTest {
   }
 
   @Test
+  void cancel_aStageTheCallerDerived_cancelsTheHttpCall() throws InterruptedException {
+    listener.failures.clear();
+    wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rows("[]", "*/*").withFixedDelay(2000)));
+    CompletableFuture<Integer> rows =
+        wm.user()
+            .from(TABLE)
+            .select()
+            .executeAsync()
+            .thenApply(result -> result.body().size())
+            .exceptionally(failure -> -1);
+
+    assertThat(rows.cancel(true)).isTrue();
+
+    PostgrestException reported = listener.failures.poll(5, TimeUnit.SECONDS);
+    assertThat(reported)
+        .isInstanceOfSatisfying(
+            PostgrestTransportException.class, e -> assertThat(e.isCancelled()).isTrue());
+  }
+
+  @Test
   void executeAsync_perCallTimeout_completesExceptionallyTransient() {
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rows("[]", "*/*").withFixedDelay(400)));
 

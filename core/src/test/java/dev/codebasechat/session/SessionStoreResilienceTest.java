@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -185,6 +186,23 @@ class SessionStoreResilienceTest {
     assertThat(read.source()).isEqualTo(ReadSource.LOCAL);
     assertThat(miss).isInstanceOf(SessionUnavailableException.class);
     assertThat(fake.requests()).hasSize((int) before);
+  }
+
+  @Test
+  void aReadCutByTheDatabaseTimeout_cancelsItsHttpCall() {
+    SessionId id = sessionId("cut00001");
+    fake.seedSession(ALICE, id.value(), "s1");
+    try (AnswerHold hold = fake.holdAnswers()) {
+      CompletableFuture<SessionRead> read = store.historyAsync(alice, id);
+      await("the read in flight").atMost(Duration.ofSeconds(10)).until(() -> hold.waiting() == 1);
+
+      f.scheduler.advance(Duration.ofSeconds(3)); // past the database timeout (2 s)
+
+      assertThat(read).isCompletedExceptionally();
+      await("the HTTP call cancelled, not left to its read timeout (5 s)")
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> f.http.dispatcher().runningCallsCount() == 0);
+    }
   }
 
   @Test
