@@ -100,17 +100,23 @@ public final class PostgrestHttpException extends PostgrestException {
       case 404 -> FailureKind.NOT_FOUND;
       case 409 -> FailureKind.CONFLICT;
       case 408, 429, 502, 503, 504, 520, 521, 522, 523, 524, 540, 544 -> FailureKind.TRANSIENT;
+      // PostgREST names every error it answers with a code: a 500 without one is a proxy's in
+      // front of it (an HTML page, a gateway's "unexpected error"), which says nothing against
+      // the request.
       case 500 ->
-          code != null && isTransientSqlState(code) ? FailureKind.TRANSIENT : FailureKind.SERVER;
+          code == null || isTransientSqlState(code) ? FailureKind.TRANSIENT : FailureKind.SERVER;
       default -> status >= 500 ? FailureKind.SERVER : FailureKind.CLIENT;
     };
   }
 
   private static boolean isTransientSqlState(String code) {
-    return code.startsWith("40")
-        || code.startsWith("53")
-        || code.equals("57014")
-        || code.equals("57P01");
+    return code.startsWith("40") // serialization failure, deadlock
+        || code.startsWith("53") // insufficient resources
+        || code.equals("55P03") // lock_not_available: a lock_timeout passed
+        || code.equals("57014") // statement timeout
+        || code.equals("57P01") // admin shutdown
+        || code.equals("57P02") // crash shutdown
+        || code.equals("57P03"); // cannot connect now (starting up)
   }
 
   /**

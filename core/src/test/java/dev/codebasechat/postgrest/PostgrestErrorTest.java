@@ -104,6 +104,31 @@ class PostgrestErrorTest {
             "40001",
             FailureKind.TRANSIENT),
         row(
+            "lock timeout",
+            PostgrestResponses.error(
+                Version.V13, 500, "55P03", "canceling statement due to lock timeout", null, null),
+            500,
+            "55P03",
+            FailureKind.TRANSIENT),
+        row(
+            "crash shutdown",
+            PostgrestResponses.error(
+                Version.V13,
+                500,
+                "57P02",
+                "terminating connection because of crash of another server process",
+                null,
+                null),
+            500,
+            "57P02",
+            FailureKind.TRANSIENT),
+        row(
+            "a proxy's 500 page, without PostgREST's code",
+            PostgrestResponses.upstreamDown(500),
+            500,
+            null,
+            FailureKind.TRANSIENT),
+        row(
             "internal error",
             PostgrestResponses.error(Version.V13, 500, "XX000", "internal error", null, null),
             500,

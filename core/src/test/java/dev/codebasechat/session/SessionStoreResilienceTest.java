@@ -349,6 +349,26 @@ class SessionStoreResilienceTest {
   }
 
   @Test
+  void aProxysErrorPage_answeringAnAppend_keepsItPending_andItIsStoredOnTheNextTry() {
+    SessionId id = sessionId("proxy001");
+    fake.wireMock()
+        .stubFor(
+            post(urlPathEqualTo("/rest/v1/rpc/append_chat_messages"))
+                .atPriority(1)
+                .inScenario("one proxy error")
+                .whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
+                .willSetStateTo("answered")
+                .willReturn(PostgrestResponses.upstreamDown(500)));
+    store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    store.append(alice, id, Append.of(List.of(f.message("m2"))));
+
+    f.drainAll();
+
+    assertThat(store.setAsideWrites()).isEmpty();
+    assertThat(storedIds(id)).containsExactly("m1", "m2");
+  }
+
+  @Test
   void permanentFailure_ofOneWrite_doesNotBlockTheSessionsLaterWrites() {
     SessionId id = sessionId("perm0001");
     fake.seedSession(ALICE, id.value(), "s1");

@@ -9,11 +9,13 @@ import java.time.Duration;
  * how many attempts failed, so every rule is in one place and tested without a database.
  *
  * <ul>
- *   <li>The database is unavailable (connect error, timeout, 5xx, 429, breaker open): the write
- *       stays pending and is retried after the backoff (or the database's {@code Retry-After}).
+ *   <li>The database is unavailable (connect error, timeout, a transient 5xx, 429, breaker open):
+ *       the write stays pending and is retried after the backoff (or the database's {@code
+ *       Retry-After}).
  *   <li>The database refused the owner's token (401): the write waits for the owner's next token.
- *   <li>The database refused the write itself (another 4xx, or the session is not the owner's): it
- *       is set aside with the reason, never retried.
+ *   <li>The database refused the write itself (another 4xx, a 5xx PostgreSQL gives for the request
+ *       such as {@code XX000}, or the session is not the owner's): it is set aside with the reason,
+ *       never retried.
  *   <li>Anything else (no answer of the database at all: a stopped scheduler, a bug): nothing says
  *       the write is wrong, so it stays pending and is tried again after the backoff.
  * </ul>
