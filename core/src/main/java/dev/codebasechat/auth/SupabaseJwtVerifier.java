@@ -66,11 +66,14 @@ import org.jspecify.annotations.Nullable;
  * <p>Tokens that passed every check are remembered ({@link #DEFAULT_VERIFIED_TOKEN_CACHE_SIZE} of
  * them, keyed by the exact token string), so a client presenting the same token again is answered
  * without parsing it and checking its signature again: a hit is re-checked for {@code exp} (with
- * the skew) against the clock every time, and is forgotten after the JWKS cache TTL, so a signing
- * key withdrawn from the JWKS stops being honoured as soon as it would without this cache. A token
- * that fails is never remembered; any other string (a forged token for the same user included) is
- * verified in full. Tokens longer than {@link #MAX_CACHED_TOKEN_LENGTH} are verified every time,
- * which bounds the memory the cache can hold.
+ * the skew) against the clock every time, and is forgotten after the JWKS cache TTL. A token
+ * verified with a JWKS key is answered from memory only while the key set it was checked against is
+ * the one in use, fetched less than the JWKS cache TTL ago: once the set is fetched again (its TTL
+ * passed, or a token named an unknown {@code kid}), the token is verified in full against the new
+ * set, so a signing key withdrawn from the JWKS stops being honoured as soon as it would without
+ * this cache. A token that fails is never remembered; any other string (a forged token for the same
+ * user included) is verified in full. Tokens longer than {@link #MAX_CACHED_TOKEN_LENGTH} are
+ * verified every time, which bounds the memory the cache can hold.
  *
  * <p>Immutable (apart from that cache) and thread-safe; build once and share. {@link #verify}
  * throws only {@link InvalidTokenException}; no message, {@code toString()} or log line contains a
@@ -126,10 +129,18 @@ public final class SupabaseJwtVerifier {
 
   private final @Nullable DefaultJWTProcessor<SecurityContext> hmac;
   private final @Nullable DefaultJWTProcessor<SecurityContext> signingKeys;
+  private final @Nullable ClockedJwkSource jwks;
+  private final Duration jwksCacheTtl;
   private final @Nullable String issuer;
   private final Duration clockSkew;
   private final Clock clock;
-  private final @Nullable Cache<String, VerifiedUser> verified;
+  private final @Nullable Cache<String, Remembered> verified;
+
+  /**
+   * A verified token's user; {@code keys}: the JWKS key set it was verified against, null for the
+   * legacy secret (which does not change while the verifier lives).
+   */
+  private record Remembered(VerifiedUser user, ClockedJwkSource.@Nullable Served keys) {}
 
   private SupabaseJwtVerifier(Builder builder) {
     this.clock = builder.clock;
@@ -141,7 +152,8 @@ public final class SupabaseJwtVerifier {
                 // Not longer than the key set it was checked against is trusted.
                 .expireAfterWrite(builder.jwksCacheTtl)
                 .ticker(clockTicker(builder.clock))
-                .<String, VerifiedUser>build();
+                .<String, Remembered>build();
+    this.jwksCacheTtl = builder.jwksCacheTtl;
     this.clockSkew = builder.clockSkew;
     this.issuer = builder.issuer;
     byte[] secret = builder.secret;
@@ -152,13 +164,13 @@ public final class SupabaseJwtVerifier {
                 new SingleKeyJWSKeySelector<>(
                     JWSAlgorithm.HS256, new SecretKeySpec(secret, "HmacSHA256")));
     URI projectUrl = builder.projectUrl;
+    this.jwks = projectUrl == null ? null : jwkSource(projectUrl, builder);
     this.signingKeys =
-        projectUrl == null
+        jwks == null
             ? null
             : processor(
                 new JWSVerificationKeySelector<>(
-                    Set.of(JWSAlgorithm.ES256, JWSAlgorithm.RS256),
-                    jwkSource(projectUrl, builder)));
+                    Set.of(JWSAlgorithm.ES256, JWSAlgorithm.RS256), jwks));
   }
 
   public static Builder builder() {
@@ -206,14 +218,30 @@ public final class SupabaseJwtVerifier {
         && PROJECT_KEY_ROLES.contains(role)) {
       throw new InvalidTokenException(Reason.NOT_A_USER_TOKEN);
     }
+    if (jwks != null) {
+      var unused = jwks.takeSelectedHere(); // what an earlier call on this thread left
+    }
     JWTClaimsSet claims = verifySignature(jwt);
     checkClaims(claims);
     VerifiedUser user = toUser(token, claims);
-    Cache<String, VerifiedUser> cache = verified;
-    if (cache != null && token.length() <= MAX_CACHED_TOKEN_LENGTH) {
-      cache.put(token, user);
-    }
+    remember(token, user, JWSAlgorithm.HS256.equals(jwt.getHeader().getAlgorithm()));
     return user;
+  }
+
+  /**
+   * Remembers a verified token, one verified with a JWKS key together with the key set it was
+   * checked against.
+   */
+  private void remember(String token, VerifiedUser user, boolean bySecret) {
+    Cache<String, Remembered> cache = verified;
+    if (cache == null || token.length() > MAX_CACHED_TOKEN_LENGTH) {
+      return;
+    }
+    if (bySecret) {
+      cache.put(token, new Remembered(user, null));
+    } else if (jwks != null) {
+      jwks.takeSelectedHere().ifPresent(keys -> cache.put(token, new Remembered(user, keys)));
+    }
   }
 
   /**
@@ -223,20 +251,32 @@ public final class SupabaseJwtVerifier {
    * callers that must not block, such as an I/O thread.
    */
   public Optional<VerifiedUser> remembered(String token) {
-    Cache<String, VerifiedUser> cache = verified;
+    Cache<String, Remembered> cache = verified;
     if (cache == null) {
       return Optional.empty();
     }
-    VerifiedUser known = cache.getIfPresent(token);
+    Remembered known = cache.getIfPresent(token);
     if (known == null) {
       return Optional.empty();
     }
-    if (expired(known.expiresAt())) {
-      // verify() refuses it in full, with the usual reason.
+    // Expired: verify() refuses it in full, with the usual reason. Verified against a key set that
+    // is no longer the one served, or that verify() would fetch again now: verify() checks it
+    // against the set it would use, so a withdrawn key stops counting when it would uncached.
+    if (expired(known.user().expiresAt()) || !stillServed(known.keys())) {
       cache.invalidate(token);
       return Optional.empty();
     }
-    return Optional.of(known);
+    return Optional.of(known.user());
+  }
+
+  /** Whether {@code keys} (null: the legacy secret) is the key set verify() would use now. */
+  private boolean stillServed(ClockedJwkSource.@Nullable Served keys) {
+    if (keys == null) {
+      return true;
+    }
+    return jwks != null
+        && jwks.served() == keys
+        && clock.millis() < keys.sinceMillis() + jwksCacheTtl.toMillis();
   }
 
   /** Whether {@code exp} is past, beyond the skew, by the clock. */
@@ -361,7 +401,7 @@ public final class SupabaseJwtVerifier {
     return processor;
   }
 
-  private static JWKSource<SecurityContext> jwkSource(URI projectUrl, Builder builder) {
+  private static ClockedJwkSource jwkSource(URI projectUrl, Builder builder) {
     URL url;
     try {
       url = jwksUrl(projectUrl).toURL();

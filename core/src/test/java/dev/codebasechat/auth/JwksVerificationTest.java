@@ -223,6 +223,56 @@ class JwksVerificationTest {
   }
 
   @Test
+  void aRememberedToken_ofAKeyWithdrawnFromTheJwks_isRefusedOnceTheKeySetIsFetchedAgain() {
+    ECKey withdrawn = TestTokens.ecKey("ec-old");
+    serve(EC, withdrawn);
+    SupabaseJwtVerifier verifier = verifier();
+    verifier.verify(es256(claims, EC)); // the key set fetched at 0:00
+    clock.advance(Duration.ofSeconds(290));
+    String token = es256(userClaims(clock.instant()).build(), withdrawn);
+    verifier.verify(token); // remembered at 4:50
+    serve(EC);
+
+    clock.advance(Duration.ofSeconds(20)); // 5:10: the key set is 5 min old, as old as it is kept
+
+    assertThat(verifier.remembered(token)).isEmpty();
+    assertThat(rejection(verifier, token)).isEqualTo(Reason.BAD_SIGNATURE);
+  }
+
+  @Test
+  void aRememberedToken_ofAWithdrawnKey_isRefusedAsSoonAsAnUnknownKidFetchedTheKeysAgain() {
+    ECKey withdrawn = TestTokens.ecKey("ec-old");
+    serve(EC, withdrawn);
+    SupabaseJwtVerifier verifier = verifier();
+    String token = es256(claims, withdrawn);
+    verifier.verify(es256(claims, EC));
+    verifier.verify(token);
+    ECKey rotated = TestTokens.ecKey("ec-new");
+    serve(EC, rotated);
+
+    verifier.verify(es256(claims, rotated)); // an unknown kid: the key set fetched again
+
+    assertThat(verifier.remembered(token)).isEmpty();
+    assertThat(rejection(verifier, token)).isEqualTo(Reason.BAD_SIGNATURE);
+  }
+
+  @Test
+  void aRememberedToken_ofAKeyStillServed_isAnsweredFromMemory_untilTheKeySetIsFetchedAgain() {
+    serve(EC);
+    SupabaseJwtVerifier verifier = verifier();
+    verifier.verify(es256(claims, EC));
+    String token = es256(claims, EC);
+    verifier.verify(token);
+
+    assertThat(verifier.remembered(token)).isPresent();
+    clock.advance(SupabaseJwtVerifier.DEFAULT_JWKS_CACHE_TTL);
+    assertThat(verifier.remembered(token)).isEmpty();
+    assertThat(verifier.verify(token).userId()).isEqualTo(ALICE);
+    assertThat(verifier.remembered(token)).isPresent();
+    jwksFetched(2);
+  }
+
+  @Test
   void verify_floodOfUnknownKids_jwksFetchedWithinTheRateLimit() {
     serve(EC);
     SupabaseJwtVerifier verifier = verifier();
