@@ -7,19 +7,22 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.JWKSetCacheRefreshEvaluator;
 import com.nimbusds.jose.jwk.source.JWKSetSource;
 import com.nimbusds.jose.jwk.source.JWKSource;
-import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.SecurityContext;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
- * nimbus's {@code JWKSetBasedJWKSource} with an injected clock: the cache, rate limit and outage
- * tolerance below it all take "now" as an argument, so this is where time enters. As there, an
- * unknown key asks the chain for a fresh set once; when the rate limit refuses that refresh, the
- * answer is "no such key" (a bad signature), not "keys unavailable".
+ * nimbus's {@code JWKSetBasedJWKSource} with an injected clock: the cache and outage tolerance
+ * below it take "now" as an argument, so this is where time enters. As there, an unknown key asks
+ * the chain for a fresh set; such refreshes are limited here to one per refresh interval (a flood
+ * of made-up {@code kid}s must not hammer the endpoint), and one the limit refuses answers "no such
+ * key" (a bad signature), not "keys unavailable". The limit is not applied to loading a key set
+ * when none was ever fetched: after a failed first fetch the next request tries again, at most once
+ * per {@link #FIRST_FETCH_RETRY}, so keys are found as soon as the endpoint answers.
  */
 final class ClockedJwkSource implements JWKSource<SecurityContext> {
   /**
@@ -28,37 +31,59 @@ final class ClockedJwkSource implements JWKSource<SecurityContext> {
    */
   record Served(JWKSet keys, long sinceMillis) {}
 
+  /** The least time between two tries of the first fetch, while none has succeeded. */
+  static final long FIRST_FETCH_RETRY = 1_000;
+
   private final JWKSetSource<SecurityContext> source;
   private final Clock clock;
+  private final long refreshIntervalMillis;
   private final AtomicReference<@Nullable Served> served = new AtomicReference<>();
+  private final AtomicLong lastUnknownKeyRefresh = new AtomicLong(Long.MIN_VALUE / 2);
+  private final AtomicLong lastFirstFetchFailure = new AtomicLong(Long.MIN_VALUE / 2);
 
   /** The key set the last {@link #get} on this thread selected from. */
   private final ThreadLocal<@Nullable Served> selectedHere = new ThreadLocal<>();
 
-  ClockedJwkSource(JWKSetSource<SecurityContext> source, Clock clock) {
+  /** {@code refreshIntervalMillis}: the least time between two refreshes for unknown keys. */
+  ClockedJwkSource(JWKSetSource<SecurityContext> source, Clock clock, long refreshIntervalMillis) {
     this.source = source;
     this.clock = clock;
+    this.refreshIntervalMillis = refreshIntervalMillis;
   }
 
   @Override
   public List<JWK> get(JWKSelector selector, @Nullable SecurityContext context)
       throws KeySourceException {
     long now = clock.millis();
-    JWKSet cached =
-        serving(source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, context), now);
+    JWKSet cached = serving(current(now, context), now);
     List<JWK> keys = selector.select(cached);
     if (!keys.isEmpty()) {
       return keys;
     }
-    try {
-      JWKSet fresh =
-          serving(
-              source.getJWKSet(
-                  JWKSetCacheRefreshEvaluator.referenceComparison(cached), now, context),
-              now);
-      return selector.select(fresh);
-    } catch (RateLimitReachedException e) {
+    long last = lastUnknownKeyRefresh.get();
+    if (now - last < refreshIntervalMillis || !lastUnknownKeyRefresh.compareAndSet(last, now)) {
       return List.of();
+    }
+    JWKSet fresh =
+        serving(
+            source.getJWKSet(JWKSetCacheRefreshEvaluator.referenceComparison(cached), now, context),
+            now);
+    return selector.select(fresh);
+  }
+
+  /** The key set the chain holds, fetched when it holds none or its time is up. */
+  private JWKSet current(long now, @Nullable SecurityContext context) throws KeySourceException {
+    boolean first = served.get() == null;
+    if (first && now - lastFirstFetchFailure.get() < FIRST_FETCH_RETRY) {
+      throw new KeySourceException("no signing keys yet; the last fetch failed a moment ago");
+    }
+    try {
+      return source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, context);
+    } catch (KeySourceException e) {
+      if (first) {
+        lastFirstFetchFailure.set(now);
+      }
+      throw e;
     }
   }
 

@@ -416,11 +416,15 @@ public final class SupabaseJwtVerifier {
         JWKSourceBuilder.<SecurityContext>create(url, retriever)
             .cache(ttl, timeout)
             .refreshAheadCache(false)
-            .rateLimited(builder.jwksRefreshInterval.toMillis())
+            // Refreshes for unknown kids are limited by ClockedJwkSource: nimbus's limit would also
+            // hold back the first fetch after a failed one, for the whole interval.
+            .rateLimited(false)
             .outageTolerant(builder.jwksOutageTolerance.toMillis())
             .build();
     return new ClockedJwkSource(
-        ((JWKSetBasedJWKSource<SecurityContext>) built).getJWKSetSource(), builder.clock);
+        ((JWKSetBasedJWKSource<SecurityContext>) built).getJWKSetSource(),
+        builder.clock,
+        builder.jwksRefreshInterval.toMillis());
   }
 
   /**

@@ -304,6 +304,25 @@ class JwksVerificationTest {
   }
 
   @Test
+  void jwksDownAfterAFirstFetch_manyTokensOverAMinute_allVerify_withoutAFetchEach() {
+    serve(EC);
+    SupabaseJwtVerifier verifier = verifier();
+    verifier.verify(es256(claims, EC));
+    wm.stubFor(get(JWKS).willReturn(aResponse().withStatus(503).withBody("upstream down")));
+    clock.advance(SupabaseJwtVerifier.DEFAULT_JWKS_CACHE_TTL.plusMinutes(1));
+
+    for (int i = 0; i < 60; i++) {
+      JWTClaimsSet fresh = userClaims(clock.instant()).build();
+      assertThat(verifier.verify(es256(fresh, EC)).userId()).isEqualTo(ALICE);
+      clock.advance(Duration.ofSeconds(1));
+    }
+
+    wm.verify(
+        com.github.tomakehurst.wiremock.client.WireMock.lessThanOrExactly(3),
+        getRequestedFor(urlEqualTo(JWKS)));
+  }
+
+  @Test
   void verify_jwksDownLongerThanTheOutageTolerance_keysUnavailable() {
     serve(EC);
     SupabaseJwtVerifier verifier =
@@ -326,6 +345,19 @@ class JwksVerificationTest {
     assertThat(e.reason()).isEqualTo(Reason.KEYS_UNAVAILABLE);
     assertThat(e).hasMessage("signing keys unavailable");
     assertThat(e.wwwAuthenticate()).contains("invalid_token", "signing keys unavailable");
+  }
+
+  @Test
+  void aFirstFetchThatFailed_isTriedAgainASecondLater_notAfterTheRefreshInterval() {
+    wm.stubFor(get(JWKS).willReturn(aResponse().withStatus(503).withBody("upstream down")));
+    SupabaseJwtVerifier verifier = verifier();
+    assertThat(rejection(verifier, es256(claims, EC))).isEqualTo(Reason.KEYS_UNAVAILABLE);
+    serve(EC); // the endpoint is back
+
+    assertThat(rejection(verifier, es256(claims, EC))).isEqualTo(Reason.KEYS_UNAVAILABLE);
+    clock.advance(Duration.ofSeconds(1));
+
+    assertThat(verifier.verify(es256(claims, EC)).userId()).isEqualTo(ALICE);
   }
 
   @Test
