@@ -155,7 +155,7 @@ public final class JournalDrain {
       DrainListener listener) {
     RemoteGuard guard = RemoteGuard.create(resilience, clock, scheduler);
     // One for the whole drain: a database without a migration is found, and warned of, once.
-    OperatorDelivery delivery = new OperatorDelivery(database, guard);
+    OperatorDelivery delivery = new OperatorDelivery(database, guard, clock);
     Map<SessionId, List<JournalEntry>> bySession = new LinkedHashMap<>();
     int unreadable = 0;
     for (JournalEntry entry : journal.pending()) {

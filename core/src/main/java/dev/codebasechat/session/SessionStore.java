@@ -36,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -132,7 +133,7 @@ public final class SessionStore implements AutoCloseable {
    * A builder for a store over Supabase through {@code client}; every other setting has a default.
    */
   public static Builder builder(PostgrestClient client) {
-    return new Builder(new SessionRemote(client), false);
+    return new Builder(clock -> new SessionRemote(client, clock), false);
   }
 
   /**
@@ -142,7 +143,7 @@ public final class SessionStore implements AutoCloseable {
    * ReadSource#CACHE}. The store does not close {@code table}.
    */
   public static Builder embedded(LocalSessionTable table) {
-    return new Builder(new LocalSessionBackend(table), true);
+    return new Builder(clock -> new LocalSessionBackend(table), true);
   }
 
   // ---------------------------------------------------------------- reads
@@ -177,14 +178,14 @@ public final class SessionStore implements AutoCloseable {
    * The caller's session when this process caches it and the copy is fresh (validated against the
    * database within the freshness bound), without waiting for anything: no database call, no
    * future. It is the answer {@link #history} gives on a cache hit; empty when the read would have
-   * to go to the database (then call {@link #history}). For callers that must not block, such as an
-   * HTTP server's I/O thread.
+   * to go to the database (then call {@link #history}, which counts the cache read: this counts it
+   * only when it answers). For callers that must not block, such as an HTTP server's I/O thread.
    *
    * @throws SessionNotFoundException if the session is cached but deleted by a pending write
    */
   public Optional<SessionRead> historyIfCached(Caller caller, SessionId id) {
     parts.routing.rememberForRead(caller);
-    return Optional.ofNullable(parts.reader.cacheHit(caller, id));
+    return Optional.ofNullable(parts.reader.cacheHitOrNothing(caller, id));
   }
 
   /** The caller's session with only its last {@code n} messages. */
@@ -543,7 +544,8 @@ public final class SessionStore implements AutoCloseable {
         "an embedded store writes to its table before it answers: there is no write-behind";
     private static final String NO_DATABASE = "an embedded store calls no database";
 
-    private final SessionBackend backend;
+    /** The sessions' backend, on the store's clock. */
+    private final Function<Clock, SessionBackend> backend;
 
     /** The embedded default (a local table) rather than Supabase. */
     private final boolean embedded;
@@ -569,7 +571,7 @@ public final class SessionStore implements AutoCloseable {
     private @Nullable OperatorScope operatorScope;
     private Acknowledgement acknowledgement = Acknowledgement.JOURNAL;
 
-    private Builder(SessionBackend backend, boolean embedded) {
+    private Builder(Function<Clock, SessionBackend> backend, boolean embedded) {
       this.backend = backend;
       this.embedded = embedded;
     }
@@ -780,7 +782,7 @@ public final class SessionStore implements AutoCloseable {
       SessionStore store =
           new SessionStore(
               new StoreSettings(
-                  backend,
+                  backend.apply(clock),
                   embedded,
                   clock,
                   scheduler,

@@ -175,7 +175,7 @@ class AppendToExistingOnOlderDatabaseTest {
             .build()) {
       OperatorDelivery delivery =
           new OperatorDelivery(
-              client.operator(ServiceKey.of(supabase.serviceKey())), f.store.guard());
+              client.operator(ServiceKey.of(supabase.serviceKey())), f.store.guard(), f.clock);
 
       List<OperatorDelivery.Outcome> outcomes = new ArrayList<>();
       for (String messageId : List.of("m1", "m2")) {

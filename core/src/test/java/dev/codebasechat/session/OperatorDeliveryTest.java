@@ -355,7 +355,9 @@ class OperatorDeliveryTest {
     open.add(operatorClient);
     OperatorDelivery delivery =
         new OperatorDelivery(
-            operatorClient.operator(ServiceKey.of(supabase.serviceKey())), f.store.guard());
+            operatorClient.operator(ServiceKey.of(supabase.serviceKey())),
+            f.store.guard(),
+            f.clock);
     List<PendingOp> ops =
         List.of(
             new PendingOp.Append(
@@ -386,7 +388,7 @@ class OperatorDeliveryTest {
     PostgrestClient operatorClient = client().build();
     open.add(operatorClient);
     return new OperatorDelivery(
-        operatorClient.operator(ServiceKey.of(supabase.serviceKey())), f.store.guard());
+        operatorClient.operator(ServiceKey.of(supabase.serviceKey())), f.store.guard(), f.clock);
   }
 
   private static PendingOp.Append appendOf(List<ChatMessage> messages) {

@@ -78,7 +78,7 @@ class OperatorDeliveryToDeletedSessionTest {
   }
 
   private OperatorDelivery serviceKeyDelivery(StoreFixture f) {
-    return new OperatorDelivery(operatorScope(), f.store.guard());
+    return new OperatorDelivery(operatorScope(), f.store.guard(), f.clock);
   }
 
   /** {@code user}'s session {@code id}, stored holding m1, then deleted. */

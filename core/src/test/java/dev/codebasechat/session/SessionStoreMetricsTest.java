@@ -70,6 +70,31 @@ class SessionStoreMetricsTest {
         .isPositive();
   }
 
+  private double cacheGets(String result) {
+    return registry
+        .get("cache.gets")
+        .tag("cache", "sessions")
+        .tag("result", result)
+        .functionCounter()
+        .count();
+  }
+
+  @Test
+  void aReadTriedWithoutWaitingFirst_countsOnce_asTheReadThatAnswers() {
+    f.store.bindTo(registry);
+    Caller alice = f.caller(ALICE);
+    SessionId id = sessionId("metric03");
+    fake.seedSession(ALICE, id.value(), "s1");
+
+    // As the gateway reads: from the cache without waiting, else the whole read.
+    assertThat(f.store.historyIfCached(alice, id)).isEmpty();
+    f.resolve(f.store.historyAsync(alice, id));
+    assertThat(f.store.historyIfCached(alice, id)).isPresent();
+
+    assertThat(cacheGets("miss")).isEqualTo(1.0);
+    assertThat(cacheGets("hit")).isEqualTo(1.0);
+  }
+
   @Test
   void cacheHitsAndMisses_areCounted() {
     f.store.bindTo(registry);

@@ -11,13 +11,13 @@ import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.MessageId;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SetAsideWrite;
+import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,11 +85,14 @@ public final class OperatorDelivery {
 
   private final OperatorScope database;
   private final RemoteGuard guard;
-  private final AtomicBoolean appendsOnlyToExisting = new AtomicBoolean(true);
 
-  public OperatorDelivery(OperatorScope database, RemoteGuard guard) {
+  /** The operator's append's "only if it exists" (migration 20261207000100). */
+  private final MissingFunction appendsOnlyToExisting;
+
+  public OperatorDelivery(OperatorScope database, RemoteGuard guard, Clock clock) {
     this.database = database;
     this.guard = guard;
+    this.appendsOnlyToExisting = new MissingFunction(clock);
   }
 
   public CompletableFuture<Result> deliver(SessionId id, UUID owner, List<PendingOp> ops) {
@@ -124,7 +127,8 @@ public final class OperatorDelivery {
    * not create.
    */
   private CompletableFuture<Result> append(SessionId id, UUID owner, PendingOp.Append op) {
-    boolean create = op.ifMissing() == PendingOp.IfMissing.CREATE || !appendsOnlyToExisting.get();
+    boolean create =
+        op.ifMissing() == PendingOp.IfMissing.CREATE || !appendsOnlyToExisting.worthTrying();
     ObjectNode arguments =
         SessionCodec.appendArguments(id, op.messages(), op.repo(), op.currentFile());
     arguments.put("p_owner", owner.toString());
@@ -155,9 +159,12 @@ public final class OperatorDelivery {
     return new Result(Outcome.DELIVERED, answer.path("appended").asInt(0), Optional.empty());
   }
 
-  /** From now on, appends to a session found to exist are delivered as appends that create. */
+  /**
+   * For a while ({@link MissingFunction#RECHECK}), appends to a session found to exist are
+   * delivered as appends that create.
+   */
   private void olderDatabase() {
-    if (appendsOnlyToExisting.getAndSet(false)) {
+    if (appendsOnlyToExisting.foundMissing()) {
       log.warn(
           "the database's {} has no p_create (migration 20261207000100 not applied): an append"
               + " to a session found to exist is delivered as one that creates, so one delivered"

@@ -112,6 +112,19 @@ public final class SessionReader {
         : ledger.answer(caller, id, pending, Optional.of(cached), cacheSource());
   }
 
+  /**
+   * {@link #cacheHit} for a caller that reads through when this misses: the cache read is counted
+   * only when it answers, so a miss (or a copy to revalidate) is counted once, by the read that
+   * follows.
+   */
+  public @Nullable SessionRead cacheHitOrNothing(Caller caller, SessionId id) {
+    ChatSession cached = cache.peek(id);
+    if (cached == null || !cached.owner().equals(caller.userId()) || !cache.isFresh(id)) {
+      return null;
+    }
+    return cacheHit(caller, id);
+  }
+
   /** A read that missed the fresh cache: the cached copy brought up to date, or a whole read. */
   public CompletableFuture<SessionRead> readCachedOrThrough(Caller caller, SessionId id) {
     ChatSession cached = cache.peek(id);

@@ -16,6 +16,7 @@ import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionPage;
 import dev.codebasechat.session.SessionRejectedException;
 import dev.codebasechat.session.SessionSummary;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,14 +41,12 @@ public final class SessionRemote implements SessionBackend {
 
   private final PostgrestClient client;
 
-  /**
-   * False once the database answered that its append functions take no "only if it exists"
-   * (migration 20261207000000 not applied).
-   */
-  private final AtomicBoolean appendsOnlyToExisting = new AtomicBoolean(true);
+  /** The append functions' "only if it exists" (migration 20261207000000). */
+  private final MissingFunction appendsOnlyToExisting;
 
-  public SessionRemote(PostgrestClient client) {
+  public SessionRemote(PostgrestClient client, Clock clock) {
     this.client = client;
+    this.appendsOnlyToExisting = new MissingFunction(clock);
   }
 
   @Override
@@ -127,7 +125,7 @@ public final class SessionRemote implements SessionBackend {
   @Override
   public CompletableFuture<Optional<AppendAck>> appendExisting(
       AccessToken token, UUID owner, SessionId id, PendingOp.Append op) {
-    if (!appendsOnlyToExisting.get()) {
+    if (!appendsOnlyToExisting.worthTrying()) {
       return append(token, owner, id, op).thenApply(Optional::of);
     }
     return client
@@ -162,7 +160,7 @@ public final class SessionRemote implements SessionBackend {
       AccessToken token, UUID owner, List<SessionAppend> appends) {
     boolean onlyToExisting =
         appends.stream().anyMatch(a -> a.append().ifMissing() == PendingOp.IfMissing.NOTHING);
-    if (onlyToExisting && !appendsOnlyToExisting.get()) {
+    if (onlyToExisting && !appendsOnlyToExisting.worthTrying()) {
       return sendBatch(token, creating(appends));
     }
     return sendBatch(token, appends)
@@ -204,9 +202,12 @@ public final class SessionRemote implements SessionBackend {
         && http.postgrestMessage().orElse("").contains("has an unknown field \"create\"");
   }
 
-  /** From now on, appends to a session found to exist are sent as appends that create. */
+  /**
+   * For a while ({@link MissingFunction#RECHECK}), appends to a session found to exist are sent as
+   * appends that create.
+   */
   private void olderDatabase() {
-    if (appendsOnlyToExisting.getAndSet(false)) {
+    if (appendsOnlyToExisting.foundMissing()) {
       log.warn(
           "the database's {} has no p_create (migration 20261207000000 not applied): an append"
               + " to a session found to exist is sent as one that creates, so one racing a delete"

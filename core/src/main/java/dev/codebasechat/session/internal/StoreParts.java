@@ -88,7 +88,7 @@ public final class StoreParts {
             new OwnerTokens(SessionCache.ticker(clock)),
             settings.operatorScope() == null
                 ? null
-                : new OperatorDelivery(settings.operatorScope(), guard),
+                : new OperatorDelivery(settings.operatorScope(), guard, clock),
             outboxes);
     this.setAside = new SetAsideWrites(journal);
     this.progress = new WriteProgress(outboxes, clock);

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -45,8 +44,8 @@ public final class WriteBehind {
   private final Clock clock;
   private final BooleanSupplier closing;
 
-  /** False once the database answered that it has no batch append function. */
-  private final AtomicBoolean appendBatchSupported = new AtomicBoolean(true);
+  /** The batch append function (migration 20261205000000). */
+  private final MissingFunction appendBatch;
 
   /**
    * Flushes through {@code database} (guarded, without a deadline); {@code closing} tells when the
@@ -72,6 +71,7 @@ public final class WriteBehind {
     this.full = full;
     this.progress = progress;
     this.clock = clock;
+    this.appendBatch = new MissingFunction(clock);
     this.closing = closing;
   }
 
@@ -112,7 +112,7 @@ public final class WriteBehind {
       }
       Optional<AccessToken> usable = routing.tokenOf(outbox.owner);
       if (head.get() instanceof PendingOp.Append append
-          && appendBatchSupported.get()
+          && appendBatch.worthTrying()
           && usable.isPresent()
           && messages + append.messages().size() <= PendingOp.MAX_MESSAGES_PER_REQUEST) {
         token = usable;
@@ -237,7 +237,7 @@ public final class WriteBehind {
               }
               Throwable cause = FutureResults.unwrap(failure);
               if (Failures.isMissingFunction(cause)) {
-                if (appendBatchSupported.getAndSet(false)) {
+                if (appendBatch.foundMissing()) {
                   log.warn(
                       "the database has no {} (migration 20261205000000 not applied):"
                           + " sessions of one owner are written one request each",

@@ -1,0 +1,39 @@
+package dev.codebasechat.session.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A function of a later migration (or an argument it added) that the database answered it does not
+ * have (PGRST202): calls fall back to the older form, and the newer one is tried again once {@link
+ * #RECHECK} has passed, so a migration pushed while this process runs (or PostgREST's schema cache
+ * catching up with one) is used from then on, without a restart. Thread-safe.
+ */
+public final class MissingFunction {
+  /** How long the older form is used before the newer one is tried again. */
+  public static final Duration RECHECK = Duration.ofMinutes(1);
+
+  private static final long NEVER = Long.MIN_VALUE;
+
+  private final Clock clock;
+  private final AtomicLong missingSince = new AtomicLong(NEVER);
+
+  public MissingFunction(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** Whether to call the newer form: never found missing, or found missing a while ago. */
+  public boolean worthTrying() {
+    long since = missingSince.get();
+    return since == NEVER || clock.millis() - since >= RECHECK.toMillis();
+  }
+
+  /**
+   * Records the database's answer that the function is missing; true when that is news (the first
+   * time), for the one warning to log.
+   */
+  public boolean foundMissing() {
+    return missingSince.getAndSet(clock.millis()) == NEVER;
+  }
+}
