@@ -15,7 +15,6 @@ import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.RecordedRequest;
 import dev.codebasechat.testing.SupabaseTestServer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +22,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,14 +52,7 @@ class AppendToExistingOnOlderDatabaseTest {
 
   @BeforeAll
   static void startWithoutTheMigration() throws IOException {
-    try (Stream<Path> files = Files.list(Path.of("supabase", "migrations"))) {
-      for (Path file : files.toList()) {
-        if (file.getFileName().toString().compareTo(MIGRATION) < 0) {
-          Files.copy(file, migrations.resolve(file.getFileName()));
-        }
-      }
-    }
-    supabase = SupabaseTestServer.builder().migrations(migrations).build().start();
+    supabase = OlderDatabases.withMigrationsBefore(MIGRATION, migrations);
   }
 
   @AfterAll

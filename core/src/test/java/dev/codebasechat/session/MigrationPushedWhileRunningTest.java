@@ -8,12 +8,10 @@ import dev.codebasechat.testing.RecordedRequest;
 import dev.codebasechat.testing.SupabaseTestServer;
 import dev.codebasechat.testing.postgres.MigrationRunner;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,14 +33,7 @@ class MigrationPushedWhileRunningTest {
 
   @BeforeAll
   static void startWithoutTheMigration() throws IOException {
-    try (Stream<Path> files = Files.list(Path.of("supabase", "migrations"))) {
-      for (Path file : files.toList()) {
-        if (file.getFileName().toString().compareTo(MIGRATION) < 0) {
-          Files.copy(file, migrations.resolve(file.getFileName()));
-        }
-      }
-    }
-    supabase = SupabaseTestServer.builder().migrations(migrations).build().start();
+    supabase = OlderDatabases.withMigrationsBefore(MIGRATION, migrations);
   }
 
   @AfterAll
