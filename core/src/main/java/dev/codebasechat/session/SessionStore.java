@@ -210,7 +210,8 @@ public final class SessionStore implements AutoCloseable {
   /**
    * Reads the session straight from the database, bypassing and then replacing the cached copy
    * ("manual recovery"). Fails with {@link SessionUnavailableException} when the database cannot be
-   * reached: this read never falls back.
+   * reached: this read never falls back, and then changes nothing (the cached copy stays the
+   * owner's answer while the database is away).
    */
   public SessionRead recover(Caller caller, SessionId id) {
     return FutureResults.join(recoverAsync(caller, id));

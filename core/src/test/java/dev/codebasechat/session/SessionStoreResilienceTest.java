@@ -189,6 +189,37 @@ class SessionStoreResilienceTest {
   }
 
   @Test
+  void aRecoverThatFailsInAnOutage_leavesTheOwnersCachedAnswer() {
+    SessionId id = sessionId("recov001");
+    fake.seedSession(ALICE, id.value(), "s1");
+    f.resolve(store.historyAsync(alice, id));
+    fake.goDown(Outage.DATABASE_UNAVAILABLE);
+
+    Throwable failure = f.failureOf(store.recoverAsync(alice, id));
+    SessionRead read = f.resolve(store.historyAsync(alice, id));
+
+    assertThat(failure).isInstanceOf(SessionUnavailableException.class);
+    assertThat(read.source()).isEqualTo(ReadSource.LOCAL);
+    assertThat(ids(read)).containsExactly("s1");
+  }
+
+  @Test
+  void anotherUsersRecover_ofTheOwnersSessionId_leavesTheOwnersCachedCopy() {
+    SessionId id = sessionId("recov002");
+    fake.seedSession(ALICE, id.value(), "s1");
+    f.resolve(store.historyAsync(alice, id));
+
+    assertThat(f.failureOf(store.recoverAsync(bob, id)))
+        .isInstanceOf(SessionNotFoundException.class);
+    fake.goDown(Outage.DATABASE_UNAVAILABLE);
+    f.advanceMillis(2_000); // past the cache freshness: the read asks the database first
+    SessionRead read = f.resolve(store.historyAsync(alice, id));
+
+    assertThat(read.source()).isEqualTo(ReadSource.LOCAL);
+    assertThat(ids(read)).containsExactly("s1");
+  }
+
+  @Test
   void aReadCutByTheDatabaseTimeout_cancelsItsHttpCall() {
     SessionId id = sessionId("cut00001");
     fake.seedSession(ALICE, id.value(), "s1");

@@ -227,19 +227,27 @@ public final class SessionReader {
   }
 
   /**
-   * Reads the session straight from the database, bypassing and then replacing the cached copy;
-   * never falls back.
+   * Reads the session straight from the database, bypassing the cached copy and, once the database
+   * answered, replacing the caller's own copy with its row; never falls back. A failed read changes
+   * nothing, and another user's cached copy is never touched: it stays the owner's answer while the
+   * database is away.
    */
   public CompletableFuture<SessionRead> recover(Caller caller, SessionId id) {
-    ledger.forgetCached(id);
     Optional<Outbox.Pending> pending = ledger.pendingOf(caller, id);
-    return fetch(caller, id, cache.mark())
+    long mark = cache.mark();
+    return database
+        .fetch(caller.token(), caller.userId(), id)
         .handle(
             (row, failure) -> {
               if (failure != null) {
                 throw Failures.translate(failure, "session " + id);
               }
-              return ledger.answer(caller, id, pending, row, ReadSource.DATABASE);
+              ChatSession cached = cache.peek(id);
+              if (cached == null || cached.owner().equals(caller.userId())) {
+                ledger.forgetCached(id);
+              }
+              Optional<ChatSession> own = own(caller, row, mark);
+              return ledger.answer(caller, id, pending, own, ReadSource.DATABASE);
             });
   }
 
@@ -250,17 +258,18 @@ public final class SessionReader {
   private CompletableFuture<Optional<ChatSession>> fetch(Caller caller, SessionId id, long mark) {
     return database
         .fetch(caller.token(), caller.userId(), id)
-        .thenApply(
-            row -> {
-              Optional<ChatSession> own = row.filter(s -> s.owner().equals(caller.userId()));
-              if (row.isPresent() && own.isEmpty()) {
-                // Row Level Security should make this impossible; never hand another user's row
-                // out.
-                log.error("database returned a session of another owner; treating it as missing");
-              }
-              own.ifPresent(session -> ledger.fetched(session, mark));
-              return own;
-            });
+        .thenApply(row -> own(caller, row, mark));
+  }
+
+  /** {@code row} if it is the caller's, then cached as {@link #fetch} caches it. */
+  private Optional<ChatSession> own(Caller caller, Optional<ChatSession> row, long mark) {
+    Optional<ChatSession> own = row.filter(s -> s.owner().equals(caller.userId()));
+    if (row.isPresent() && own.isEmpty()) {
+      // Row Level Security should make this impossible; never hand another user's row out.
+      log.error("database returned a session of another owner; treating it as missing");
+    }
+    own.ifPresent(session -> ledger.fetched(session, mark));
+    return own;
   }
 
   /** What this process holds for the caller while the database cannot answer. */
