@@ -134,6 +134,17 @@ class EmbeddedSessionStoreTest {
   }
 
   @Test
+  void aCreateUnderAChosenId_theTableCannotRecord_failsWithSessionStorage_asEveryWriteDoes() {
+    open();
+    Caller alice = caller(ALICE);
+    table.close();
+
+    assertThatThrownBy(() -> store.create(alice, SessionId.of("chat-1737201600000-chosen01")))
+        .isInstanceOf(SessionStorageException.class);
+    assertThatThrownBy(() -> store.create(alice)).isInstanceOf(SessionStorageException.class);
+  }
+
+  @Test
   void createAppendReadRestartRead_keepsEverything() {
     open();
     Caller alice = caller(ALICE);

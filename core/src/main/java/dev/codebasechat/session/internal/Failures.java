@@ -13,7 +13,9 @@ import dev.codebasechat.session.SessionException;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionNotFoundException;
 import dev.codebasechat.session.SessionRejectedException;
+import dev.codebasechat.session.SessionStorageException;
 import dev.codebasechat.session.SessionUnavailableException;
+import dev.codebasechat.sqlite.JournalException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
@@ -64,13 +66,17 @@ public final class Failures {
    * {@link #translate} for a write to {@code id} under the caller's token: the database refuses a
    * write to another user's session id with 403 (42501), and to this caller that id simply does not
    * exist, as Row Level Security makes it look to reads; whom this process thought it belonged to
-   * is forgotten.
+   * is forgotten. The embedded table's failure to record is {@link SessionStorageException}.
    */
   public static RuntimeException translateWrite(
       Throwable failure, SessionId id, KnownOwners owners) {
     if (isForbidden(failure)) {
       owners.forget(id);
       return new SessionNotFoundException(id);
+    }
+    if (FutureResults.unwrap(failure) instanceof JournalException local) {
+      // The embedded table could not record it (a full disk, say), as any of its writes.
+      return new SessionStorageException(id, local);
     }
     return translate(failure, "session " + id);
   }
