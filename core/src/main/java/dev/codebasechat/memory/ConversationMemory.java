@@ -2,6 +2,7 @@ package dev.codebasechat.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.google.common.collect.Lists;
 import dev.codebasechat.internal.FutureResults;
 import dev.codebasechat.memory.internal.MemoryView;
 import dev.codebasechat.memory.internal.MessageIds;
@@ -31,10 +32,11 @@ import java.util.function.Function;
 /**
  * A framework's chat memory kept in the caller's sessions, append-only: the framework hands over
  * its window (the messages it wants the model to see next), and the memory compares it with what
- * the session holds. Messages new to the window are appended, in one idempotent append; messages
- * that fell out of the window stay in the history; the window itself is remembered as a view of the
- * history and is what {@link #window} returns. Shrinking a window never deletes a message: only
- * {@link #delete} does, and it deletes the whole conversation.
+ * the session holds. Messages new to the window are appended, in one idempotent append (or several
+ * in a row, past the store's {@link SessionStore#maxMessagesPerAppend()}); messages that fell out
+ * of the window stay in the history; the window itself is remembered as a view of the history and
+ * is what {@link #window} returns. Shrinking a window never deletes a message: only {@link #delete}
+ * does, and it deletes the whole conversation.
  *
  * <p>Every call acts for the caller {@link CallerContext} binds on the calling thread (it throws
  * {@link IllegalStateException} when none is), on the session {@link ConversationIds} names for
@@ -43,10 +45,10 @@ import java.util.function.Function;
  * SessionNotFoundException}, as the store answers for a missing session.
  *
  * <p>Costs: a read is the store's read (from its cache after the first, as every read of the
- * store); a save that adds messages is one append, a save that only drops messages from the window
- * is one metadata update, a save that changes nothing writes nothing. Failures are the store's
- * ({@code SessionUnavailableException} and the rest of {@code SessionException}), unwrapped by the
- * blocking forms.
+ * store); a save that adds messages is one append per {@link SessionStore#maxMessagesPerAppend()}
+ * of them, a save that only drops messages from the window is one metadata update, a save that
+ * changes nothing writes nothing. Failures are the store's ({@code SessionUnavailableException} and
+ * the rest of {@code SessionException}), unwrapped by the blocking forms.
  *
  * <p>Thread-safe. The asynchronous forms read the caller before they return.
  *
@@ -182,11 +184,21 @@ public final class ConversationMemory<M> {
       }
     }
 
-    /** Messages new to the session, the last one carrying the view when it changes. */
-    record NewMessages(Append append) implements Plan {
+    /**
+     * Messages new to the session, in appends the store takes (in order, one after the other), the
+     * last message carrying the view when it changes. Each append is idempotent (message ids are
+     * derived from the conversation), so a save that failed part way is completed by saving again.
+     */
+    record NewMessages(List<Append> appends) implements Plan {
       @Override
       public CompletableFuture<Void> write(SessionStore store, Caller caller, SessionId id) {
-        return store.appendAsync(caller, id, append).thenApply(receipt -> null);
+        CompletableFuture<Void> written = CompletableFuture.completedFuture(null);
+        for (Append append : appends) {
+          written =
+              written.thenCompose(
+                  done -> store.appendAsync(caller, id, append).thenApply(receipt -> null));
+        }
+        return written;
       }
     }
   }
@@ -257,7 +269,11 @@ public final class ConversationMemory<M> {
               last.timestamp(),
               MemoryView.attachment(payload, Optional.of(runs))));
     }
-    return new Plan.NewMessages(Append.of(fresh));
+    List<Append> appends = new ArrayList<>();
+    for (List<ChatMessage> part : Lists.partition(fresh, store.maxMessagesPerAppend())) {
+      appends.add(Append.of(part));
+    }
+    return new Plan.NewMessages(appends);
   }
 
   /** Whether {@code history} without a new view already reads as {@code window}. */

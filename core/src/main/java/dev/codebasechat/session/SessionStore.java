@@ -148,6 +148,14 @@ public final class SessionStore implements AutoCloseable {
 
   // ---------------------------------------------------------------- reads
 
+  /**
+   * The most messages one {@link Append} may carry in this store ({@link
+   * Builder#maxMessagesPerAppend}).
+   */
+  public int maxMessagesPerAppend() {
+    return maxMessagesPerAppend;
+  }
+
   /** The caller's session: every message, the context, where it came from. */
   public SessionRead history(Caller caller, SessionId id) {
     // A cache hit is answered on the caller's thread without a future in between: the common

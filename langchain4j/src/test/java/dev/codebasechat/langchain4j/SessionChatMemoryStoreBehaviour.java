@@ -99,6 +99,23 @@ abstract class SessionChatMemoryStoreBehaviour {
   }
 
   @Test
+  void aWindowOfMoreNewMessagesThanOneAppendTakes_isSavedWhole_andReadsBackEqual() {
+    try (var bound = CallerContext.bind(alice)) {
+      List<dev.langchain4j.data.message.ChatMessage> imported = new java.util.ArrayList<>();
+      for (int i = 0; i < 1_201; i++) {
+        imported.add(
+            i % 2 == 0 ? UserMessage.from("question " + i) : AiMessage.from("answer " + i));
+      }
+
+      store.updateMessages("imported", imported);
+      assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
+
+      SessionChatMemoryStore restarted = SessionChatMemoryStore.over(stores.open());
+      assertThat(restarted.getMessages("imported")).isEqualTo(imported);
+    }
+  }
+
+  @Test
   void aShorterListWritesNoDeletion_andTheHistoryOutlivesARestart() {
     try (var bound = CallerContext.bind(alice)) {
       store.updateMessages("default", List.of(UserMessage.from("a"), AiMessage.from("b")));
