@@ -123,6 +123,9 @@ public final class SessionStore implements AutoCloseable {
   private final int maxMessagesPerAppend;
   private volatile boolean closed;
 
+  /** Set as {@link #close} begins: from then on writes are refused. */
+  private volatile boolean closing;
+
   private SessionStore(StoreSettings settings, Duration closeTimeout, int maxMessagesPerAppend) {
     this.parts = new StoreParts(settings, this::historyAsync, () -> closed);
     this.closeTimeout = closeTimeout;
@@ -264,6 +267,9 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #create(Caller)} without blocking. */
   public CompletableFuture<SessionId> createAsync(Caller caller) {
+    if (closing) {
+      return closedToWrites();
+    }
     parts.routing.remember(caller);
     return parts.writePath.createFresh(caller, SessionId.generate(parts.clock));
   }
@@ -287,6 +293,9 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #create(Caller, SessionId)} without blocking. */
   public CompletableFuture<SessionId> createAsync(Caller caller, SessionId id) {
+    if (closing) {
+      return closedToWrites();
+    }
     parts.routing.remember(caller);
     if (parts.outboxes.ownedBy(id, caller.userId()).filter(Outbox::endsDeleted).isPresent()) {
       // The caller's own delete is still pending: the id is theirs, and the database still holds
@@ -314,6 +323,9 @@ public final class SessionStore implements AutoCloseable {
   /** {@link #append} without blocking. */
   public CompletableFuture<AppendReceipt> appendAsync(Caller caller, SessionId id, Append append) {
     PendingOp.Append write = checked(append);
+    if (closing) {
+      return closedToWrites();
+    }
     parts.routing.remember(caller);
     if (parts.ownership.knownToBeAnothers(caller, id)) {
       return CompletableFuture.failedFuture(new SessionNotFoundException(id));
@@ -356,6 +368,9 @@ public final class SessionStore implements AutoCloseable {
   public CompletableFuture<AppendReceipt> appendExistingAsync(
       Caller caller, SessionId id, Append append) {
     PendingOp.Append write = checked(append);
+    if (closing) {
+      return closedToWrites();
+    }
     parts.routing.remember(caller);
     if (parts.ownership.knownToBeAnothers(caller, id)) {
       return CompletableFuture.failedFuture(new SessionNotFoundException(id));
@@ -425,8 +440,20 @@ public final class SessionStore implements AutoCloseable {
   }
 
   private CompletableFuture<SessionRead> change(Caller caller, SessionId id, PendingOp change) {
+    if (closing) {
+      return closedToWrites();
+    }
     parts.routing.remember(caller);
     return parts.writePath.change(caller, id, change);
+  }
+
+  /**
+   * A write after {@link #close} began: refused, as nothing would send it (and, without a journal,
+   * it would be lost).
+   */
+  private static <T> CompletableFuture<T> closedToWrites() {
+    return CompletableFuture.failedFuture(
+        new IllegalStateException("this session store is closed: it takes no more writes"));
   }
 
   // ---------------------------------------------------------------- flushing and status
@@ -441,6 +468,10 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #flush} without blocking; the timeout is measured on the injected scheduler. */
   public CompletableFuture<FlushReport> flushAsync(Duration timeout) {
+    if (closed) {
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("this session store is closed: there is nothing to flush"));
+    }
     return parts.flush(timeout);
   }
 
@@ -511,13 +542,16 @@ public final class SessionStore implements AutoCloseable {
 
   /**
    * Flushes within the configured close timeout, logs what could not be sent, and stops. Writes
-   * still pending afterwards are reported, not silently dropped (and, in memory, lost).
+   * still pending afterwards are reported, not silently dropped (and, in memory, lost). From the
+   * moment it begins, writes fail with {@link IllegalStateException} (the async forms fail their
+   * future); reads go on. Calling it again does nothing.
    */
   @Override
   public void close() {
-    if (closed) {
+    if (closing) {
       return;
     }
+    closing = true;
     FlushReport report;
     try {
       // Bounded in real time too, in case the scheduler itself is stuck or shut down.

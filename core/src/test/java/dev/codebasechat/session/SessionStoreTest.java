@@ -645,6 +645,26 @@ class SessionStoreTest {
   }
 
   @Test
+  void writesAfterClose_areRefused_andNothingIsAcknowledged() {
+    SessionId id = sessionId("closed01");
+    store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    f.drainAll();
+    store.close();
+
+    assertThatThrownBy(() -> store.append(alice, id, Append.of(List.of(f.message("m2")))))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("this session store is closed: it takes no more writes");
+    assertThatThrownBy(() -> store.delete(alice, id)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> store.create(alice)).isInstanceOf(IllegalStateException.class);
+    assertThat(store.appendAsync(alice, id, Append.of(List.of(f.message("m3")))))
+        .isCompletedExceptionally();
+    assertThatThrownBy(() -> store.flush(Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(store.pendingSessions()).isEmpty();
+    assertThat(fake.session(id.value()).orElseThrow().messageIds()).containsExactly("m1");
+  }
+
+  @Test
   void recover_readsFromTheDatabase_evenWhenCached() {
     SessionId id = sessionId("recover1");
     fake.seedSession(ALICE, id.value(), "s1");
