@@ -460,7 +460,9 @@ public final class SessionStore implements AutoCloseable {
 
   /**
    * Sends every acknowledged write now and waits until the database confirmed them all, or until
-   * {@code timeout}; the report lists what is still pending and why.
+   * {@code timeout}; the report lists what is still pending and why. Writes that can only wait for
+   * their owner's next token (after a restart, without a service key) are tried once and reported
+   * {@code waitingForToken}, not waited for.
    */
   public FlushReport flush(Duration timeout) {
     return FutureResults.join(flushAsync(timeout));

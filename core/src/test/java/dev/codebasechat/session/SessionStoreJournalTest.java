@@ -17,6 +17,7 @@ import dev.codebasechat.testing.Outage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -223,6 +224,27 @@ class SessionStoreJournalTest {
     assertThat(storedIds(id)).containsExactly("m1", "m2", "m3");
     assertThat(storedIds(sessionId("journal3"))).containsExactly("b1");
     assertThat(fake.session(sessionId("journal3").value()).orElseThrow().userId()).isEqualTo(BOB);
+  }
+
+  @Test
+  void aFlushAfterARestart_endsOnceOnlyWritesWaitingForTheirOwnersAreLeft_notAtItsTimeout() {
+    SessionId id = sessionId("journal4");
+    fake.goDown(Outage.CONNECTION_REFUSED);
+    SqliteJournal first = journal();
+    StoreFixture crashed = store(first);
+    crashed.store.append(crashed.caller(ALICE), id, Append.of(List.of(crashed.message("m1"))));
+    first.close();
+    fake.goUp();
+    StoreFixture restarted = store(journal());
+    Instant start = CLOCK.instant();
+
+    FlushReport report = restarted.resolve(restarted.store.flushAsync(Duration.ofMinutes(1)));
+
+    assertThat(Duration.between(start, CLOCK.instant())).isLessThan(Duration.ofSeconds(5));
+    assertThat(report.isComplete()).isFalse();
+    assertThat(report.pending())
+        .singleElement()
+        .satisfies(p -> assertThat(p.waitingForToken()).isTrue());
   }
 
   @Test

@@ -168,10 +168,13 @@ public final class StoreParts {
     }
   }
 
-  /** Sends every pending write now; the report once all are confirmed, or at {@code timeout}. */
+  /**
+   * Sends every pending write now; the report once each is confirmed or waits for its owner's token
+   * (tried once more, and parked again), or at {@code timeout}.
+   */
   public CompletableFuture<FlushReport> flush(Duration timeout) {
     pacer.flushAllSoon();
-    CompletableFuture<Void> idle = pacer.whenIdle();
+    CompletableFuture<Void> idle = pacer.whenSettled();
     CompletableFuture<FlushReport> report = new CompletableFuture<>();
     var timer =
         scheduler.schedule(

@@ -109,6 +109,7 @@ public final class WritePacer<K> implements AutoCloseable {
   private int running;
   private boolean closed;
   private CompletableFuture<Void> idle = CompletableFuture.completedFuture(null);
+  private final List<CompletableFuture<Void>> settledWaiters = new ArrayList<>();
 
   private WritePacer(Builder<K> builder) {
     this.flusher = builder.flusher;
@@ -223,6 +224,32 @@ public final class WritePacer<K> implements AutoCloseable {
    */
   public synchronized CompletableFuture<Void> whenIdle() {
     return idle;
+  }
+
+  /**
+   * Completes once nothing is left to try: every key with unsent writes is parked (waiting for
+   * {@link #markDirty} or {@link #resume}), none waiting, running or retrying; at once when that
+   * holds now. For a flush that must not wait for what only a later event can send.
+   */
+  public synchronized CompletableFuture<Void> whenSettled() {
+    if (settled()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> waiter = new CompletableFuture<>();
+    settledWaiters.add(waiter);
+    return waiter;
+  }
+
+  private boolean settled() {
+    return states.values().stream().allMatch(state -> state.parked && !state.inFlight);
+  }
+
+  private void completeSettledIfSettled() {
+    if (!settledWaiters.isEmpty() && settled()) {
+      List<CompletableFuture<Void>> waiters = List.copyOf(settledWaiters);
+      settledWaiters.clear();
+      waiters.forEach(waiter -> waiter.complete(null));
+    }
   }
 
   /** Stops scheduling; flushes already running finish, nothing new starts. */
@@ -457,11 +484,10 @@ public final class WritePacer<K> implements AutoCloseable {
       if (state.firstDirty == null && !state.parked) {
         states.remove(key);
         completeIdleIfNothingPending();
-        return;
-      }
-      if (!closed) {
+      } else if (!closed) {
         scheduleLocked(key, state);
       }
+      completeSettledIfSettled();
     }
   }
 

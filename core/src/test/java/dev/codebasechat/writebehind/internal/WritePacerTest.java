@@ -378,6 +378,21 @@ class WritePacerTest {
   }
 
   @Test
+  void whenSettled_completesOnceEveryKeyLeftIsParked_whileWhenIdleStillWaits() {
+    WritePacer<String> pacer = pacer();
+    flusher.nextOutcome = FlushOutcome.parked();
+    pacer.markDirty("s1");
+    CompletableFuture<Void> settled = pacer.whenSettled();
+    assertThat(settled).isNotDone();
+
+    advanceMillis(500);
+
+    assertThat(settled).isDone();
+    assertThat(pacer.whenIdle()).isNotDone();
+    assertThat(pacer.whenSettled()).isDone();
+  }
+
+  @Test
   void close_stopsFurtherFlushes() {
     WritePacer<String> pacer = pacer();
     pacer.markDirty("s1");
