@@ -207,7 +207,8 @@ public final class SessionStore implements AutoCloseable {
   /** {@link #lastMessages} without blocking. */
   public CompletableFuture<SessionRead> lastMessagesAsync(Caller caller, SessionId id, int n) {
     if (n < 0) {
-      throw new IllegalArgumentException("n must not be negative but was " + n);
+      return CompletableFuture.failedFuture(
+          new IllegalArgumentException("n must not be negative but was " + n));
     }
     return historyAsync(caller, id)
         .thenApply(
@@ -322,7 +323,12 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #append} without blocking. */
   public CompletableFuture<AppendReceipt> appendAsync(Caller caller, SessionId id, Append append) {
-    PendingOp.Append write = checked(append);
+    PendingOp.Append write;
+    try {
+      write = checked(append);
+    } catch (IllegalArgumentException refused) {
+      return CompletableFuture.failedFuture(refused);
+    }
     if (closing) {
       return closedToWrites();
     }
@@ -367,7 +373,12 @@ public final class SessionStore implements AutoCloseable {
   /** {@link #appendExisting} without blocking. */
   public CompletableFuture<AppendReceipt> appendExistingAsync(
       Caller caller, SessionId id, Append append) {
-    PendingOp.Append write = checked(append);
+    PendingOp.Append write;
+    try {
+      write = checked(append);
+    } catch (IllegalArgumentException refused) {
+      return CompletableFuture.failedFuture(refused);
+    }
     if (closing) {
       return closedToWrites();
     }
@@ -412,10 +423,14 @@ public final class SessionStore implements AutoCloseable {
   /** {@link #updateContext} without blocking. */
   public CompletableFuture<SessionRead> updateContextAsync(
       Caller caller, SessionId id, ContextUpdate update) {
-    if (update.isEmpty()) {
-      throw new IllegalArgumentException("a context update must change at least one field");
+    try {
+      if (update.isEmpty()) {
+        throw new IllegalArgumentException("a context update must change at least one field");
+      }
+      update.checkStored();
+    } catch (IllegalArgumentException refused) {
+      return CompletableFuture.failedFuture(refused);
     }
-    update.checkStored();
     return change(caller, id, new PendingOp.Context(update));
   }
 

@@ -16,6 +16,7 @@ import dev.codebasechat.testing.ManualClock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -642,6 +643,23 @@ class SessionStoreTest {
         .hasMessageContaining("limit must be between 1 and 200 but was 0");
     assertThatThrownBy(() -> f.resolve(store.listAsync(alice, SessionQuery.limit(10).offset(-1))))
         .hasMessageContaining("offset must not be negative");
+  }
+
+  @Test
+  void theAsyncForms_failTheirFuture_withTheRefusalOfAnArgument_ratherThanThrowIt() {
+    SessionId id = sessionId("async001");
+
+    List<CompletableFuture<?>> refused =
+        List.of(
+            store.appendAsync(alice, id, Append.of(List.of())),
+            store.appendExistingAsync(alice, id, Append.of(f.messages("m", 501))),
+            store.updateContextAsync(alice, id, ContextUpdate.none()),
+            store.lastMessagesAsync(alice, id, -1));
+
+    assertThat(refused)
+        .allSatisfy(
+            future -> assertThat(f.failureOf(future)).isInstanceOf(IllegalArgumentException.class));
+    assertThat(store.pendingSessions()).isEmpty();
   }
 
   @Test
