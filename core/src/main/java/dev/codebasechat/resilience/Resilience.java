@@ -11,11 +11,12 @@ import java.util.function.DoubleSupplier;
  * given once). Immutable and thread-safe; {@link #defaults()} or {@link #builder()}.
  *
  * <p>The rules these settings tune: the breaker (named {@value #BREAKER_NAME}) records every
- * attempt; only transient failures (connect errors, timeouts, 5xx, 429) count against it, so a user
- * with a bad token can never open it for everyone; while open, calls fail at once. Retry is outside
- * the breaker and retries only transient failures, with exponential backoff and jitter; a {@code
- * Retry-After} answer waits at least that long, and one longer than {@link Builder#maxBackoff} ends
- * the retries (the write-behind then waits that long itself). An open breaker is never retried.
+ * attempt; only transient failures (connect errors, timeouts, 429, and the 5xx of an unreachable or
+ * overloaded database: {@code FailureKind.TRANSIENT}) count against it, so a user with a bad token
+ * can never open it for everyone; while open, calls fail at once. Retry is outside the breaker and
+ * retries only transient failures, with exponential backoff and jitter; a {@code Retry-After}
+ * answer waits at least that long, and one longer than {@link Builder#maxBackoff} ends the retries
+ * (the write-behind then waits that long itself). An open breaker is never retried.
  */
 public final class Resilience {
 
