@@ -220,6 +220,46 @@ class SessionStoreResilienceTest {
   }
 
   @Test
+  void aStaleCopyTheChangesCannotUpdate_isReadWhole_withinWhatIsLeftOfTheDatabaseTimeout() {
+    SessionId id = sessionId("stale001");
+    StoreFixture other = fixture(Duration.ofSeconds(5));
+    ChatMessage m1 = f.message("m1");
+    // Another instance adds a message of the same instant: only the database knows their order,
+    // so the changes cannot be laid over the copy and the session is read whole.
+    ChatMessage m2 = other.message("m2");
+    store.append(alice, id, Append.of(List.of(m1)));
+    f.drainAll();
+    other.store.append(alice, id, Append.of(List.of(m2)));
+    other.drainAll();
+    f.advanceMillis(1_500); // the copy is no longer fresh
+    fake.wireMock()
+        .stubFor(
+            com.github.tomakehurst.wiremock.client.WireMock.get(
+                    urlPathEqualTo("/rest/v1/codebase_chat_sessions"))
+                .atPriority(1)
+                .willReturn(
+                    com.github.tomakehurst.wiremock.client.WireMock.aResponse()
+                        .withFixedDelay(4_000))); // the whole read hangs
+    CompletableFuture<SessionRead> read;
+    try (AnswerHold hold = fake.holdAnswers()) {
+      read = store.historyAsync(alice, id);
+      await("the changes asked").atMost(Duration.ofSeconds(10)).until(() -> hold.waiting() == 1);
+      f.advanceMillis(250); // the database takes 250 ms to say what changed
+    }
+    await("the whole read in flight, cut at what is left of 2 s")
+        .atMost(Duration.ofSeconds(3))
+        .until(
+            () ->
+                f.http.dispatcher().runningCallsCount() == 1
+                    && f.scheduler.nextDelay().filter(d -> d.toMillis() <= 1_750).isPresent());
+
+    f.advanceMillis(1_750);
+
+    assertThat(read).isCompletedExceptionally();
+    assertThat(f.failureOf(read)).isInstanceOf(SessionUnavailableException.class);
+  }
+
+  @Test
   void aReadCutByTheDatabaseTimeout_cancelsItsHttpCall() {
     SessionId id = sessionId("cut00001");
     fake.seedSession(ALICE, id.value(), "s1");

@@ -152,12 +152,22 @@ public final class SessionReader {
   }
 
   /**
+   * {@link #revalidate}, and a whole read when the changes cannot be applied to the copy, both
+   * within {@code deadline} in all: the caller never waits longer than the database timeout.
+   */
+  private CompletableFuture<SessionRead> revalidate(
+      Caller caller, SessionId id, ChatSession cached, Duration deadline) {
+    long readEndsAt = clock.millis() + databaseTimeout.toMillis();
+    return revalidate(caller, id, cached, deadline, readEndsAt);
+  }
+
+  /**
    * Asks the database what changed in {@code cached} since its version (one request that costs what
    * changed) and answers the result. When the database does not answer within {@code deadline} the
    * cached copy is the answer ({@link ReadSource#LOCAL}): never retried.
    */
   private CompletableFuture<SessionRead> revalidate(
-      Caller caller, SessionId id, ChatSession cached, Duration deadline) {
+      Caller caller, SessionId id, ChatSession cached, Duration deadline, long readEndsAt) {
     // Taken before the database is asked: a write that leaves the outbox meanwhile is in the
     // answer.
     Optional<Outbox.Pending> pending = ledger.pendingOf(caller, id);
@@ -189,7 +199,9 @@ public final class SessionReader {
               Optional<ChatSession> next = changes.get().applyTo(cached);
               if (next.isEmpty()) {
                 ledger.dropCached(cached);
-                return readThrough(caller, id);
+                // What is left of the read's time: the ask already took some of it.
+                long left = Math.max(1, readEndsAt - clock.millis());
+                return readThrough(caller, id, database.within(Duration.ofMillis(left)));
               }
               if (changes.get().unchanged()) {
                 ledger.stillCurrent(cached);
@@ -208,10 +220,16 @@ public final class SessionReader {
    * in the row. (A row a confirmation overtook is not cached: {@link Ledger#fetched}.)
    */
   private CompletableFuture<SessionRead> readThrough(Caller caller, SessionId id) {
+    return readThrough(caller, id, database);
+  }
+
+  /** {@link #readThrough(Caller, SessionId)} through {@code within}, timed as it is. */
+  private CompletableFuture<SessionRead> readThrough(
+      Caller caller, SessionId id, GuardedBackend within) {
     long mark = cache.mark();
     // Taken before the row is read: a write confirmed and released meanwhile is in the row.
     Optional<Outbox.Pending> pending = ledger.pendingOf(caller, id);
-    return fetch(caller, id, mark)
+    return fetch(caller, id, mark, within)
         .handle(
             (row, failure) -> {
               if (failure != null) {
@@ -255,8 +273,9 @@ public final class SessionReader {
    * The database's row for the caller (within the database timeout), cached when it is the newest
    * known and no confirmation overtook it since {@code mark}.
    */
-  private CompletableFuture<Optional<ChatSession>> fetch(Caller caller, SessionId id, long mark) {
-    return database
+  private CompletableFuture<Optional<ChatSession>> fetch(
+      Caller caller, SessionId id, long mark, GuardedBackend within) {
+    return within
         .fetch(caller.token(), caller.userId(), id)
         .thenApply(row -> own(caller, row, mark));
   }
