@@ -145,6 +145,41 @@ class EmbeddedSessionStoreTest {
   }
 
   @Test
+  void aReadTheTableCannotAnswer_isLogged_namingTheFileAndTheReason() {
+    open();
+    Caller alice = caller(ALICE);
+    SessionId id = store.create(alice);
+    restart();
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(
+                dev.codebasechat.session.internal.LocalSessionBackend.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    logger.addAppender(logs);
+    try {
+      table.close();
+
+      assertThatThrownBy(() -> store.history(alice, id))
+          .isInstanceOf(SessionUnavailableException.class);
+
+      assertThat(logs.list)
+          .singleElement()
+          .satisfies(
+              event -> {
+                assertThat(event.getLevel()).isEqualTo(ch.qos.logback.classic.Level.ERROR);
+                assertThat(event.getFormattedMessage())
+                    .contains("could not read session " + id.value())
+                    .contains("CLOSED")
+                    .contains("sessions.db");
+              });
+    } finally {
+      logger.detachAppender(logs);
+    }
+  }
+
+  @Test
   void createAppendReadRestartRead_keepsEverything() {
     open();
     Caller alice = caller(ALICE);

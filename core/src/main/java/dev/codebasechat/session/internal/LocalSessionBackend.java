@@ -25,6 +25,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sessions kept in this process's own SQLite file (the embedded default): the same operations and
@@ -33,6 +35,7 @@ import java.util.function.Supplier;
  * in well under a millisecond) and come back as completed futures.
  */
 public final class LocalSessionBackend implements SessionBackend {
+  private static final Logger log = LoggerFactory.getLogger(LocalSessionBackend.class);
 
   /** What a caller is told to wait before reading again after the table failed a read. */
   private static final Duration READ_RETRY_AFTER = Duration.ofSeconds(5);
@@ -219,12 +222,15 @@ public final class LocalSessionBackend implements SessionBackend {
   /**
    * A read of the table: its failure to read (closed, an I/O error, a damaged file) is the store's
    * {@link SessionUnavailableException}, as a database that cannot answer is, never a raw {@link
-   * JournalException}. Writes keep theirs: the write path names it as a write not recorded.
+   * JournalException}; and it is logged with the file and the reason, as nothing else would say
+   * which file failed or that retrying cannot mend a damaged one. Writes keep theirs: the write
+   * path names it as a write not recorded.
    */
   private static <T> CompletableFuture<T> read(String what, Supplier<T> operation) {
     try {
       return CompletableFuture.completedFuture(operation.get());
     } catch (JournalException e) {
+      log.error("the local session table could not read {}: {}", what, e.getMessage());
       return CompletableFuture.failedFuture(
           new SessionUnavailableException(what, READ_RETRY_AFTER, e));
     } catch (RuntimeException e) {
