@@ -36,6 +36,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The session routes, run on a worker thread once the body is read: authenticate, validate, call
@@ -44,6 +46,8 @@ import java.util.function.Supplier;
  * the three of the original API) over one authentication and one validation of the body.
  */
 final class SessionRoutes {
+  private static final Logger log = LoggerFactory.getLogger(SessionRoutes.class);
+
   static final HttpString SOURCE_HEADER = new HttpString("X-Session-Source");
   static final HttpString PENDING_HEADER = new HttpString("X-Pending-Writes");
 
@@ -283,16 +287,36 @@ final class SessionRoutes {
     ContextUpdate update =
         body.length == 0 ? ContextUpdate.none() : SessionJson.contextUpdate(Json.parseObject(body));
     SessionId id = call(Attempt.CHANGE, () -> store.create(caller));
-    SessionRead read =
-        call(
-            Attempt.CHANGE,
-            () ->
-                update.isEmpty()
-                    ? store.history(caller, id)
-                    : store.updateContext(caller, id, update));
+    SessionRead read;
+    try {
+      read =
+          call(
+              Attempt.CHANGE,
+              () ->
+                  update.isEmpty()
+                      ? store.history(caller, id)
+                      : store.updateContext(caller, id, update));
+    } catch (RuntimeException refused) {
+      // The client never learns the id: a session left behind would be an empty one nobody asked
+      // for, listed under a refusal that says nothing was saved.
+      forget(caller, id);
+      throw refused;
+    }
     exchange.getResponseHeaders().put(Headers.LOCATION, "/v1/sessions/" + id.value());
     readHeaders(exchange, read);
     Responses.json(exchange, 201, SessionJson.session(read.session(), read.session().messages()));
+  }
+
+  /** Deletes the caller's session {@code id} if it can; a failure leaves it (and is logged). */
+  private void forget(Caller caller, SessionId id) {
+    try {
+      store.delete(caller, id);
+    } catch (RuntimeException alsoRefused) {
+      log.warn(
+          "an empty session {} was left after its creation failed: {}",
+          id,
+          alsoRefused.getMessage());
+    }
   }
 
   private void get(HttpServerExchange exchange, Caller caller, SessionId id) {

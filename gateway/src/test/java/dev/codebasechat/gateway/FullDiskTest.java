@@ -139,6 +139,26 @@ class FullDiskTest {
   }
 
   @Test
+  void embedded_fullDisk_aNewSessionWhoseContextDoesNotFit_is503_andLeavesNoEmptySession() {
+    gateway = start(Settings.fromEnvironment(Map.of("DATA_DIR", dataDir.toString())));
+    GatewayClient client = new GatewayClient(gateway.port());
+    String alice = EmbeddedGatewayTest.token(dataDir, EmbeddedGatewayTest.ALICE);
+    String id = client.post("/v1/sessions", alice, "{}").json().path("id").asText();
+    assertStorageUnavailable(appendUntilRefused(client, alice, id, new ArrayList<>()));
+
+    Answer refused =
+        client.post(
+            "/v1/sessions",
+            alice,
+            "{\"repo\":\"acme/app\",\"contextCache\":{\"blob\":\"" + TEXT.repeat(12) + "\"}}");
+
+    assertStorageUnavailable(refused);
+    Answer listed = client.get("/v1/sessions", alice);
+    assertThat(listed.json().path("total").asLong()).isEqualTo(1);
+    assertThat(listed.json().path("sessions").findValuesAsText("id")).containsExactly(id);
+  }
+
+  @Test
   void
       supabaseMode_fullJournal_appendsAre503StorageUnavailable_nothingAcknowledgedIsLost_thenWritesResume() {
     gateway = start(SupabaseGatewayTest.settings(fake, dataDir));
