@@ -5,24 +5,17 @@ import dev.codebasechat.sqlite.Durability;
 import dev.codebasechat.sqlite.JournalException;
 import dev.codebasechat.sqlite.JournalException.Reason;
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -30,11 +23,13 @@ import org.sqlite.SQLiteConfig;
 
 /**
  * One SQLite file opened for this package: WAL mode, the chosen {@code synchronous} level, a busy
- * timeout, and a single connection used by one thread at a time under a fair lock. Every {@link
- * #write} is one {@code BEGIN IMMEDIATE … COMMIT} transaction that has committed (and, with {@link
- * Durability#FULL}, been fsynced) before it returns; a failure rolls back and surfaces as a {@link
- * JournalException} naming the file. Reads use the same connection under the same lock, so they see
- * every write that returned.
+ * timeout, and two connections, each used by one thread at a time under a fair lock of its own.
+ * Every {@link #write} is one {@code BEGIN IMMEDIATE … COMMIT} transaction on the writer's
+ * connection that has committed (and, with {@link Durability#FULL}, been fsynced) before it
+ * returns; a failure rolls back and surfaces as a {@link JournalException} naming the file. {@link
+ * #read}s run on the second connection ({@code query_only}): WAL lets them run beside a write and
+ * its sync, so a read never waits for another session's commit, and each sees every write that
+ * returned before it began.
  *
  * <p>One process per file: opening takes an exclusive lock on a companion file ({@code
  * <name>.lock}, an OS advisory lock released when the file is closed or the process dies), so a
@@ -74,100 +69,39 @@ public final class SqliteDatabase implements AutoCloseable {
   }
 
   private final Path path;
+
+  /** Guards {@link #writer}. */
   private final ReentrantLock lock = new ReentrantLock(true);
-  private final Connection connection;
+
+  private final SqliteChannel writer;
+
+  /** Guards {@link #reader}. */
+  private final ReentrantLock readLock = new ReentrantLock(true);
+
+  private final SqliteChannel reader;
   private final FileLock exclusiveUse;
   private final CommitGrouping grouping;
-  private boolean closed;
-  private boolean transactionOpen;
+  private volatile boolean closed;
 
   /**
    * Writes waiting for the transaction that will hold them, in arrival order; guarded by itself.
    */
   private final ArrayDeque<PendingWrite<?>> waiting = new ArrayDeque<>();
 
-  /**
-   * Prepared statements kept for reuse, by SQL, while no work uses them; guarded by {@link #lock}.
-   * Preparing a statement costs SQLite a parse and a plan on every write otherwise.
-   */
-  private final Map<String, ArrayDeque<PreparedStatement>> idleStatements = new HashMap<>();
-
-  /** The connection as works see it: {@code prepareStatement(sql)} reuses kept statements. */
-  private final Connection reusing;
-
   /** Write transactions committed (a group counts once): for tests and the benchmarks. */
   private final AtomicLong commits = new AtomicLong();
 
   private SqliteDatabase(
-      Path path, Connection connection, FileLock exclusiveUse, CommitGrouping grouping) {
+      Path path,
+      Connection writer,
+      Connection reader,
+      FileLock exclusiveUse,
+      CommitGrouping grouping) {
     this.path = path;
-    this.connection = connection;
+    this.writer = new SqliteChannel(writer);
+    this.reader = new SqliteChannel(reader);
     this.exclusiveUse = exclusiveUse;
     this.grouping = grouping;
-    this.reusing =
-        (Connection)
-            Proxy.newProxyInstance(
-                SqliteDatabase.class.getClassLoader(),
-                new Class<?>[] {Connection.class},
-                (proxy, method, args) ->
-                    method.getName().equals("prepareStatement")
-                            && args != null
-                            && args.length == 1
-                            && args[0] instanceof String sql
-                        ? borrow(sql)
-                        : invoke(connection, method, args));
-  }
-
-  /**
-   * A kept statement of {@code sql} (or a new one), whose {@code close()} clears it and keeps it
-   * again. Only under {@link #lock}, as every work runs.
-   */
-  private PreparedStatement borrow(String sql) throws SQLException {
-    ArrayDeque<PreparedStatement> idle =
-        idleStatements.computeIfAbsent(sql, k -> new ArrayDeque<>());
-    PreparedStatement kept = idle.poll();
-    PreparedStatement statement = kept != null ? kept : connection.prepareStatement(sql);
-    boolean[] returned = {false};
-    return (PreparedStatement)
-        Proxy.newProxyInstance(
-            SqliteDatabase.class.getClassLoader(),
-            new Class<?>[] {PreparedStatement.class},
-            (proxy, method, args) -> {
-              switch (method.getName()) {
-                case "close" -> {
-                  if (!returned[0]) {
-                    returned[0] = true;
-                    // Closing its result resets the statement: SQLite counts one left stepping
-                    // as a statement in progress, which blocks the next COMMIT.
-                    ResultSet open = statement.getResultSet();
-                    if (open != null) {
-                      open.close();
-                    }
-                    statement.clearParameters();
-                    idle.push(statement);
-                  }
-                  return null;
-                }
-                case "isClosed" -> {
-                  return returned[0] || statement.isClosed();
-                }
-                default -> {
-                  if (returned[0]) {
-                    throw new SQLException("statement is closed");
-                  }
-                  return invoke(statement, method, args);
-                }
-              }
-            });
-  }
-
-  private static @Nullable Object invoke(Object target, Method method, @Nullable Object[] args)
-      throws Throwable {
-    try {
-      return method.invoke(target, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
   }
 
   public static SqliteDatabase open(
@@ -199,9 +133,15 @@ public final class SqliteDatabase implements AutoCloseable {
       ExclusiveFile.release(exclusiveUse);
       throw Sql.failure(path, "cannot open", e);
     }
-    SqliteDatabase database = new SqliteDatabase(path, connection, exclusiveUse, grouping);
+    Connection readConnection = null;
     try {
       SchemaCheck.verify(connection, path, schema);
+      readConnection = DriverManager.getConnection("jdbc:sqlite:" + path, config.toProperties());
+      try (Statement statement = readConnection.createStatement()) {
+        statement.execute("PRAGMA query_only=ON");
+      }
+      SqliteDatabase database =
+          new SqliteDatabase(path, connection, readConnection, exclusiveUse, grouping);
       if (maxPageCount > 0) {
         try (Statement statement = connection.createStatement()) {
           statement.execute("PRAGMA max_page_count=" + maxPageCount);
@@ -212,6 +152,9 @@ public final class SqliteDatabase implements AutoCloseable {
     } catch (SQLException | RuntimeException e) {
       try {
         connection.close();
+        if (readConnection != null) {
+          readConnection.close();
+        }
       } catch (SQLException suppressed) {
         e.addSuppressed(suppressed);
       }
@@ -226,13 +169,12 @@ public final class SqliteDatabase implements AutoCloseable {
   }
 
   private void migrate(Schema schema) throws SQLException {
-    int found = SchemaCheck.pragmaInt(connection, "user_version");
+    int found = SchemaCheck.pragmaInt(writer.connection, "user_version");
     if (found == schema.version()) {
       return;
     }
-    execute("BEGIN IMMEDIATE");
-    transactionOpen = true;
-    try (Statement statement = connection.createStatement()) {
+    writer.begin("BEGIN IMMEDIATE");
+    try (Statement statement = writer.connection.createStatement()) {
       if (found == 0) {
         for (String sql : schema.statements()) {
           statement.execute(sql);
@@ -254,10 +196,10 @@ public final class SqliteDatabase implements AutoCloseable {
       statement.execute("PRAGMA application_id=" + schema.applicationId());
       statement.execute("PRAGMA user_version=" + schema.version());
     } catch (SQLException | RuntimeException e) {
-      rollbackQuietly(e);
+      writer.rollbackQuietly(e);
       throw e;
     }
-    commit();
+    writer.commit();
   }
 
   /**
@@ -268,7 +210,7 @@ public final class SqliteDatabase implements AutoCloseable {
    */
   public <T> T write(String what, Work<T> work) {
     if (grouping == CommitGrouping.ONE_PER_WRITE) {
-      T result = inTransaction("BEGIN IMMEDIATE", what, work);
+      T result = inTransaction(writer, lock, "BEGIN IMMEDIATE", what, work);
       commits.incrementAndGet();
       return result;
     }
@@ -304,27 +246,26 @@ public final class SqliteDatabase implements AutoCloseable {
     boolean alone = group.size() == 1;
     try {
       ensureOpen(what);
-      execute("BEGIN IMMEDIATE");
-      transactionOpen = true;
+      writer.begin("BEGIN IMMEDIATE");
       for (PendingWrite<?> write : group) {
         if (alone) {
-          write.run(reusing);
+          write.run(writer.reusing);
           continue;
         }
-        execute("SAVEPOINT grouped_write");
+        writer.execute("SAVEPOINT grouped_write");
         try {
-          write.run(reusing);
+          write.run(writer.reusing);
         } catch (SQLException | RuntimeException e) {
-          execute("ROLLBACK TO grouped_write");
+          writer.execute("ROLLBACK TO grouped_write");
           write.fail(translate(write.what, e));
         }
-        execute("RELEASE grouped_write");
+        writer.execute("RELEASE grouped_write");
       }
-      commit();
+      writer.commit();
       commits.incrementAndGet();
       group.forEach(PendingWrite::succeed);
     } catch (SQLException | RuntimeException e) {
-      rollbackQuietly(e);
+      writer.rollbackQuietly(e);
       for (PendingWrite<?> write : group) {
         if (!write.done) {
           write.fail(translate(write.what, e));
@@ -408,61 +349,29 @@ public final class SqliteDatabase implements AutoCloseable {
    * write lock and sees every write that returned).
    */
   public <T> T read(String what, Work<T> work) {
-    return inTransaction("BEGIN DEFERRED", what, work);
+    return inTransaction(reader, readLock, "BEGIN DEFERRED", what, work);
   }
 
-  /*
-   * The connection stays in JDBC auto-commit mode and transactions are opened by hand: sqlite-jdbc's
-   * own transaction handling (auto-commit off) begins the next transaction right after each commit,
-   * which would hold the file's write lock between operations and block every other process.
-   */
-  private <T> T inTransaction(String begin, String what, Work<T> work) {
-    lock.lock();
+  /** {@code work} in one transaction of {@code channel}, under {@code guard}, then committed. */
+  private <T> T inTransaction(
+      SqliteChannel channel, ReentrantLock guard, String begin, String what, Work<T> work) {
+    guard.lock();
     try {
       ensureOpen(what);
       try {
-        execute(begin);
-        transactionOpen = true;
-        T result = work.run(reusing);
-        commit();
+        channel.begin(begin);
+        T result = work.run(channel.reusing);
+        channel.commit();
         return result;
       } catch (SQLException | RuntimeException e) {
-        rollbackQuietly(e);
+        channel.rollbackQuietly(e);
         if (e instanceof SQLException sql) {
           throw Sql.failure(path, what + " failed", sql);
         }
         throw (RuntimeException) e;
       }
     } finally {
-      lock.unlock();
-    }
-  }
-
-  private void commit() throws SQLException {
-    execute("COMMIT");
-    transactionOpen = false;
-  }
-
-  private void execute(String sql) throws SQLException {
-    try (PreparedStatement statement = borrow(sql)) {
-      statement.execute();
-    }
-  }
-
-  /**
-   * Undoes the transaction opened by {@link #inTransaction}, if one is open. SQLite may already
-   * have rolled it back by itself (after some I/O and full-disk errors); the "no transaction is
-   * active" answer then is kept as a suppressed exception, for the record.
-   */
-  private void rollbackQuietly(Exception cause) {
-    if (!transactionOpen) {
-      return;
-    }
-    transactionOpen = false;
-    try {
-      execute("ROLLBACK");
-    } catch (SQLException e) {
-      cause.addSuppressed(e);
+      guard.unlock();
     }
   }
 
@@ -475,14 +384,16 @@ public final class SqliteDatabase implements AutoCloseable {
   /** Moves the write-ahead log into the database file and truncates the log. */
   public void checkpoint() {
     lock.lock();
+    readLock.lock(); // no read holds a snapshot the truncation would have to wait for
     try {
       ensureOpen("checkpoint");
       try {
-        execute("PRAGMA wal_checkpoint(TRUNCATE)");
+        writer.execute("PRAGMA wal_checkpoint(TRUNCATE)");
       } catch (SQLException e) {
         throw Sql.failure(path, "checkpoint failed", e);
       }
     } finally {
+      readLock.unlock();
       lock.unlock();
     }
   }
@@ -504,29 +415,26 @@ public final class SqliteDatabase implements AutoCloseable {
     return path;
   }
 
-  /** Idempotent; waits for the operation in progress, then closes the connection. */
+  /** Idempotent; waits for the operations in progress, then closes the connections. */
   @Override
   public void close() {
     lock.lock();
+    readLock.lock();
     try {
       if (closed) {
         return;
       }
       closed = true;
       try {
-        for (ArrayDeque<PreparedStatement> idle : idleStatements.values()) {
-          for (PreparedStatement statement : idle) {
-            statement.close();
-          }
-        }
-        idleStatements.clear();
-        connection.close();
+        reader.close();
+        writer.close();
       } catch (SQLException e) {
         throw Sql.failure(path, "close failed", e);
       } finally {
         ExclusiveFile.release(exclusiveUse);
       }
     } finally {
+      readLock.unlock();
       lock.unlock();
     }
   }

@@ -125,6 +125,28 @@ class GroupCommitTest {
   }
 
   @Test
+  void aRead_runsWhileAWriteHoldsItsTransaction_andSeesWhatWasCommittedBefore() throws Exception {
+    insert("committed");
+    CompletableFuture<Long> held = heldWrite();
+
+    CompletableFuture<Long> rows =
+        CompletableFuture.supplyAsync(
+            () ->
+                database.read(
+                    "count",
+                    connection -> Sql.queryLong(connection, "SELECT count(*) FROM entries")),
+            writers);
+
+    assertThat(rows.get(10, TimeUnit.SECONDS)).as("read before the write ends").isEqualTo(1);
+    release.countDown();
+    held.get(10, TimeUnit.SECONDS);
+    long after =
+        database.read(
+            "count", connection -> Sql.queryLong(connection, "SELECT count(*) FROM entries"));
+    assertThat(after).isEqualTo(2);
+  }
+
+  @Test
   void aLoneWrite_isCommittedAtOnce_inATransactionOfItsOwn() {
     long before = database.commits();
 
