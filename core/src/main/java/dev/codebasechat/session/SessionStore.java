@@ -324,6 +324,24 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #append} without blocking. */
   public CompletableFuture<AppendReceipt> appendAsync(Caller caller, SessionId id, Append append) {
+    return sent(caller, id, append, parts.writePath::append);
+  }
+
+  /**
+   * How one kind of append is recorded: the write path's append, or its append to an existing
+   * session.
+   */
+  @FunctionalInterface
+  private interface AppendPath {
+    CompletableFuture<AppendReceipt> record(Caller caller, SessionId id, PendingOp.Append append);
+  }
+
+  /**
+   * {@code append} recorded by {@code path}, unless refused first (the future fails then): an
+   * argument out of bounds, a closed store, a session known to be another user's.
+   */
+  private CompletableFuture<AppendReceipt> sent(
+      Caller caller, SessionId id, Append append, AppendPath path) {
     PendingOp.Append write;
     try {
       write = checked(append);
@@ -337,7 +355,7 @@ public final class SessionStore implements AutoCloseable {
     if (parts.ownership.knownToBeAnothers(caller, id)) {
       return CompletableFuture.failedFuture(new SessionNotFoundException(id));
     }
-    return parts.writePath.append(caller, id, write).thenApply(withRepeats(append, write));
+    return path.record(caller, id, write).thenApply(withRepeats(append, write));
   }
 
   /**
@@ -374,20 +392,7 @@ public final class SessionStore implements AutoCloseable {
   /** {@link #appendExisting} without blocking. */
   public CompletableFuture<AppendReceipt> appendExistingAsync(
       Caller caller, SessionId id, Append append) {
-    PendingOp.Append write;
-    try {
-      write = checked(append);
-    } catch (IllegalArgumentException refused) {
-      return CompletableFuture.failedFuture(refused);
-    }
-    if (closing) {
-      return closedToWrites();
-    }
-    parts.routing.remember(caller);
-    if (parts.ownership.knownToBeAnothers(caller, id)) {
-      return CompletableFuture.failedFuture(new SessionNotFoundException(id));
-    }
-    return parts.writePath.appendExisting(caller, id, write).thenApply(withRepeats(append, write));
+    return sent(caller, id, append, parts.writePath::appendExisting);
   }
 
   /**

@@ -44,6 +44,9 @@ import org.slf4j.LoggerFactory;
  * the store, answer. Every failure becomes an {@link ApiError} ({@link StoreFailures}); a request
  * that is refused is refused before anything is recorded. One short method per route (seven, and
  * the three of the original API) over one authentication and one validation of the body.
+ *
+ * <p><b>Why this class is long.</b> The ten routes share that authentication, that validation and
+ * that translation of the store's failures; split by route, each part would repeat them.
  */
 final class SessionRoutes {
   private static final Logger log = LoggerFactory.getLogger(SessionRoutes.class);
