@@ -2,14 +2,17 @@ package dev.codebasechat.session;
 
 import static dev.codebasechat.session.StoreFixture.sessionId;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.client.WireMock;
 import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.testing.AnswerHold;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;
 import dev.codebasechat.testing.SupabaseTestServer;
+import dev.codebasechat.writebehind.FlushConcurrency;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -249,6 +252,38 @@ class OwnerBurstTest {
       assertThat(fake.session(id.value()).orElseThrow().messageIds()).containsExactly("m1");
     }
     assertThat(f.store.setAsideWrites()).isEmpty();
+  }
+
+  @Test
+  void writesThatCannotBeBatched_ofOneOwnersSessions_stayWithinTheFlushConcurrency() {
+    StoreFixture f =
+        new StoreFixture(
+            fake,
+            FAKE_CLOCK,
+            builder ->
+                builder
+                    .flushConcurrency(FlushConcurrency.fixed(1))
+                    .closeTimeout(Duration.ofMillis(50)));
+    open.add(f);
+    Caller alice = f.caller(StoreFixture.ALICE);
+    List<SessionId> ids = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ids.add(f.store.create(alice));
+    }
+    f.drainAll();
+
+    try (AnswerHold hold = fake.holdAnswers()) {
+      for (SessionId id : ids) {
+        var unused = f.store.clearAsync(alice, id); // a clear cannot go in a batch of appends
+      }
+      f.advanceMillis(600);
+
+      await("one request in flight, and only one, for a while")
+          .during(Duration.ofMillis(300))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> hold.waiting() == 1);
+    }
+    f.drainAll();
   }
 
   @Test

@@ -303,6 +303,11 @@ public final class Outbox {
     return false;
   }
 
+  /** Whether the oldest pending write, the one sent next, is an append. */
+  public synchronized boolean nextIsAppend() {
+    return !ops.isEmpty() && ops.get(0) instanceof PendingOp.Append;
+  }
+
   /** Whether some pending write would create the session (an append). */
   public synchronized boolean hasAppend() {
     return ops.stream().anyMatch(op -> op.existsAfter().orElse(false));

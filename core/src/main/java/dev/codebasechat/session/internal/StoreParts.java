@@ -8,7 +8,6 @@ import dev.codebasechat.session.SessionId;
 import dev.codebasechat.writebehind.internal.WritePacer;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -110,7 +109,7 @@ public final class StoreParts {
             .maxWait(settings.maxWait())
             .flushConcurrency(settings.flushConcurrency())
             .grouping(
-                id -> Optional.ofNullable(outboxes.get(id)).map(outbox -> outbox.owner),
+                writeBehind::batchGroupOf,
                 SessionBackend.MAX_SESSIONS_PER_REQUEST,
                 writeBehind::flushGroup)
             .build();

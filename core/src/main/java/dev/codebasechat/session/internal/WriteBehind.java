@@ -90,6 +90,23 @@ public final class WriteBehind {
   }
 
   /**
+   * The owner whose other sessions {@code id}'s next write can go with, in one batch request: only
+   * an append, with the owner's token at hand and the batch function in the database. Anything else
+   * goes alone, as a flush of its own, so that {@code FlushConcurrency} bounds the requests in
+   * flight and not merely the groups.
+   */
+  public Optional<UUID> batchGroupOf(SessionId id) {
+    Outbox outbox = outboxes.get(id);
+    if (outbox == null
+        || !outbox.nextIsAppend()
+        || !appendBatch.worthTrying()
+        || routing.tokenOf(outbox.owner).isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(outbox.owner);
+  }
+
+  /**
    * Flushes sessions of one owner that came due together: the heads that are appends go in one
    * request with that owner's token, as many as one request may carry; any other head, and
    * everything when the owner has no usable token, goes as {@link #flushOne} sends it.
