@@ -322,11 +322,25 @@ public final class WritePacer<K> implements AutoCloseable {
       if (closed || state == null) {
         return;
       }
+      Instant armedFor = state.timerDeadline;
       state.timer = null;
       state.timerDeadline = null;
-      if (!state.inFlight) {
-        scheduleLocked(key, state);
+      if (state.inFlight) {
+        return;
       }
+      Instant firstDirty = state.firstDirty;
+      if (armedFor != null
+          && firstDirty != null
+          && !state.parked
+          && !state.queued
+          && !deadlineOf(state, firstDirty).isAfter(armedFor)) {
+        // The deadline the timer waited for has not moved: it is due, as the scheduler measured,
+        // even if the wall clock was stepped back meanwhile (it would stretch the wait by the
+        // step).
+        enqueueLocked(key, state);
+        return;
+      }
+      scheduleLocked(key, state);
     }
     // Not started here: a key that came due was queued, and the start that queueing schedules
     // runs after the other timers due now, so keys of one group due together go together.

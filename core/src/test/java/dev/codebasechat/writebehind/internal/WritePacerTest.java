@@ -38,6 +38,39 @@ class WritePacerTest {
   }
 
   @Test
+  void aWallClockSteppedBack_doesNotStretchTheWait_whichTheSchedulerMeasures() {
+    // The wall clock as a machine may step it (NTP, a resumed VM): the scheduler's delays go on.
+    java.util.concurrent.atomic.AtomicReference<Duration> step =
+        new java.util.concurrent.atomic.AtomicReference<>(Duration.ZERO);
+    java.time.Clock wall =
+        new java.time.Clock() {
+          @Override
+          public java.time.Instant instant() {
+            return clock.instant().plus(step.get());
+          }
+
+          @Override
+          public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+          }
+
+          @Override
+          public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+          }
+        };
+    WritePacer<String> pacer =
+        WritePacer.builder(flusher, wall, scheduler).debounce(WINDOW).maxWait(WINDOW).build();
+    pacer.markDirty("s1");
+    advanceMillis(100);
+
+    step.set(Duration.ofSeconds(-20));
+    advanceMillis(400);
+
+    assertThat(flusher.calls).containsExactly("s1");
+  }
+
+  @Test
   void markDirty_beforeWindowEnds_sendsNothing() {
     WritePacer<String> pacer = pacer();
     pacer.markDirty("s1");
