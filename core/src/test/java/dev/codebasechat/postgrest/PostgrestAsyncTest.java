@@ -147,6 +147,17 @@ class PostgrestAsyncTest {
   }
 
   @Test
+  void cancel_aCopy_leavesTheCallAndItsOtherStagesAlone() {
+    wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rows("[]", "*/*").withFixedDelay(300)));
+    CompletableFuture<PostgrestResult> future = wm.user().from(TABLE).select().executeAsync();
+    CompletableFuture<Integer> rows = future.thenApply(result -> result.body().size());
+
+    assertThat(future.copy().cancel(true)).isTrue();
+
+    assertThat(rows.join()).isZero();
+  }
+
+  @Test
   void executeAsync_perCallTimeout_completesExceptionallyTransient() {
     wm.stubFor(any(anyUrl()).willReturn(PostgrestResponses.rows("[]", "*/*").withFixedDelay(400)));
 

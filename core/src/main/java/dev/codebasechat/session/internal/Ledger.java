@@ -10,6 +10,7 @@ import dev.codebasechat.sqlite.JournalException;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,6 +137,23 @@ public final class Ledger implements PendingOp.Confirmations {
   /** Drops whatever copy of {@code id} is cached: the next read asks the database. */
   public void forgetCached(SessionId id) {
     locks.run(id, () -> cache.invalidate(id));
+  }
+
+  /**
+   * Drops the cached copy of {@code id} if it is still {@code expected} (none cached counts too):
+   * false, dropping nothing, when another copy came in meanwhile.
+   */
+  public boolean forgetCachedIfStill(SessionId id, @Nullable ChatSession expected) {
+    return locks.withLock(
+        id,
+        () -> {
+          ChatSession now = cache.peek(id);
+          if (now != null && now != expected) {
+            return false;
+          }
+          cache.invalidate(id);
+          return true;
+        });
   }
 
   /** The database no longer has {@code cached} (deleted through another instance). */

@@ -253,6 +253,7 @@ public final class SessionReader {
   public CompletableFuture<SessionRead> recover(Caller caller, SessionId id) {
     Optional<Outbox.Pending> pending = ledger.pendingOf(caller, id);
     long mark = cache.mark();
+    ChatSession before = cache.peek(id);
     return database
         .fetch(caller.token(), caller.userId(), id)
         .handle(
@@ -260,9 +261,18 @@ public final class SessionReader {
               if (failure != null) {
                 throw Failures.translate(failure, "session " + id);
               }
-              ChatSession cached = cache.peek(id);
-              if (cached == null || cached.owner().equals(caller.userId())) {
-                ledger.forgetCached(id);
+              boolean replaceable =
+                  (before == null || before.owner().equals(caller.userId()))
+                      && ledger.forgetCachedIfStill(id, before);
+              if (!replaceable) {
+                // Another user's copy, or a newer one that came in meanwhile (a confirmation, a
+                // revalidation): it stays, and the row only answers this call.
+                return ledger.answer(
+                    caller,
+                    id,
+                    pending,
+                    row.filter(s -> s.owner().equals(caller.userId())),
+                    ReadSource.DATABASE);
               }
               Optional<ChatSession> own = own(caller, row, mark);
               return ledger.answer(caller, id, pending, own, ReadSource.DATABASE);

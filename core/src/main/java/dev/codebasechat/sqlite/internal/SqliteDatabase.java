@@ -150,13 +150,9 @@ public final class SqliteDatabase implements AutoCloseable {
       database.migrate(schema);
       return database;
     } catch (SQLException | RuntimeException e) {
-      try {
-        connection.close();
-        if (readConnection != null) {
-          readConnection.close();
-        }
-      } catch (SQLException suppressed) {
-        e.addSuppressed(suppressed);
+      closeQuietly(connection, e);
+      if (readConnection != null) {
+        closeQuietly(readConnection, e);
       }
       ExclusiveFile.release(exclusiveUse);
       if (e instanceof JournalException journalException) {
@@ -165,6 +161,15 @@ public final class SqliteDatabase implements AutoCloseable {
       throw e instanceof SQLException sql
           ? Sql.failure(path, "cannot open", sql)
           : new JournalException(Reason.OTHER, path, "cannot open", e);
+    }
+  }
+
+  /** Closes {@code connection}; a failure to is kept as a suppressed exception of {@code cause}. */
+  private static void closeQuietly(Connection connection, Exception cause) {
+    try {
+      connection.close();
+    } catch (SQLException suppressed) {
+      cause.addSuppressed(suppressed);
     }
   }
 
@@ -425,13 +430,21 @@ public final class SqliteDatabase implements AutoCloseable {
         return;
       }
       closed = true;
-      try {
-        reader.close();
-        writer.close();
-      } catch (SQLException e) {
-        throw Sql.failure(path, "close failed", e);
-      } finally {
-        ExclusiveFile.release(exclusiveUse);
+      SQLException failure = null;
+      for (SqliteChannel channel : List.of(reader, writer)) {
+        try {
+          channel.close();
+        } catch (SQLException e) {
+          if (failure == null) {
+            failure = e;
+          } else {
+            failure.addSuppressed(e);
+          }
+        }
+      }
+      ExclusiveFile.release(exclusiveUse);
+      if (failure != null) {
+        throw Sql.failure(path, "close failed", failure);
       }
     } finally {
       readLock.unlock();

@@ -248,7 +248,13 @@ public final class WritePacer<K> implements AutoCloseable {
     if (!settledWaiters.isEmpty() && settled()) {
       List<CompletableFuture<Void>> waiters = List.copyOf(settledWaiters);
       settledWaiters.clear();
-      waiters.forEach(waiter -> waiter.complete(null));
+      // Not under this lock: what the waiters run next (a report, a close) takes it too.
+      Runnable complete = () -> waiters.forEach(waiter -> waiter.complete(null));
+      try {
+        scheduler.execute(complete);
+      } catch (RejectedExecutionException shutDown) {
+        complete.run();
+      }
     }
   }
 
