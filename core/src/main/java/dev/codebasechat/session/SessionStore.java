@@ -11,6 +11,7 @@ import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.resilience.BreakerState;
 import dev.codebasechat.resilience.Resilience;
 import dev.codebasechat.resilience.internal.RemoteGuard;
+import dev.codebasechat.session.internal.Admissions;
 import dev.codebasechat.session.internal.LocalSessionBackend;
 import dev.codebasechat.session.internal.Outbox;
 import dev.codebasechat.session.internal.PendingOp;
@@ -124,8 +125,8 @@ public final class SessionStore implements AutoCloseable {
   private final int maxMessagesPerAppend;
   private volatile boolean closed;
 
-  /** Set as {@link #close} begins: from then on writes are refused. */
-  private volatile boolean closing;
+  /** Writes admitted and not answered yet; from {@link #close} on, writes are refused. */
+  private final Admissions admissions = new Admissions();
 
   private SessionStore(StoreSettings settings, Duration closeTimeout, int maxMessagesPerAppend) {
     this.parts = new StoreParts(settings, this::historyAsync, () -> closed);
@@ -269,11 +270,11 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #create(Caller)} without blocking. */
   public CompletableFuture<SessionId> createAsync(Caller caller) {
-    if (closing) {
-      return closedToWrites();
-    }
-    parts.routing.remember(caller);
-    return parts.writePath.createFresh(caller, SessionId.generate(parts.clock));
+    return admissions.admit(
+        () -> {
+          parts.routing.remember(caller);
+          return parts.writePath.createFresh(caller, SessionId.generate(parts.clock));
+        });
   }
 
   /**
@@ -295,17 +296,20 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #create(Caller, SessionId)} without blocking. */
   public CompletableFuture<SessionId> createAsync(Caller caller, SessionId id) {
-    if (closing) {
-      return closedToWrites();
-    }
-    parts.routing.remember(caller);
-    if (parts.outboxes.ownedBy(id, caller.userId()).filter(Outbox::endsDeleted).isPresent()) {
-      // The caller's own delete is still pending: the id is theirs, and the database still holds
-      // the session, so the creation is recorded after the delete, as an append would be.
-      return parts.writePath.append(caller, id, PendingOp.Append.creation()).thenApply(r -> id);
-    }
-    return SessionCreation.create(
-        caller, id, parts.ownership, parts.owners, parts.ledger, parts.database);
+    return admissions.admit(
+        () -> {
+          parts.routing.remember(caller);
+          if (parts.outboxes.ownedBy(id, caller.userId()).filter(Outbox::endsDeleted).isPresent()) {
+            // The caller's own delete is still pending: the id is theirs, and the database still
+            // holds the session, so the creation is recorded after the delete, as an append is.
+            return parts
+                .writePath
+                .append(caller, id, PendingOp.Append.creation())
+                .thenApply(r -> id);
+          }
+          return SessionCreation.create(
+              caller, id, parts.ownership, parts.owners, parts.ledger, parts.database);
+        });
   }
 
   /**
@@ -348,14 +352,14 @@ public final class SessionStore implements AutoCloseable {
     } catch (IllegalArgumentException refused) {
       return CompletableFuture.failedFuture(refused);
     }
-    if (closing) {
-      return closedToWrites();
-    }
-    parts.routing.remember(caller);
-    if (parts.ownership.knownToBeAnothers(caller, id)) {
-      return CompletableFuture.failedFuture(new SessionNotFoundException(id));
-    }
-    return path.record(caller, id, write).thenApply(withRepeats(append, write));
+    return admissions.admit(
+        () -> {
+          parts.routing.remember(caller);
+          if (parts.ownership.knownToBeAnothers(caller, id)) {
+            return CompletableFuture.failedFuture(new SessionNotFoundException(id));
+          }
+          return path.record(caller, id, write).thenApply(withRepeats(append, write));
+        });
   }
 
   /**
@@ -461,20 +465,11 @@ public final class SessionStore implements AutoCloseable {
   }
 
   private CompletableFuture<SessionRead> change(Caller caller, SessionId id, PendingOp change) {
-    if (closing) {
-      return closedToWrites();
-    }
-    parts.routing.remember(caller);
-    return parts.writePath.change(caller, id, change);
-  }
-
-  /**
-   * A write after {@link #close} began: refused, as nothing would send it (and, without a journal,
-   * it would be lost).
-   */
-  private static <T> CompletableFuture<T> closedToWrites() {
-    return CompletableFuture.failedFuture(
-        new IllegalStateException("this session store is closed: it takes no more writes"));
+    return admissions.admit(
+        () -> {
+          parts.routing.remember(caller);
+          return parts.writePath.change(caller, id, change);
+        });
   }
 
   // ---------------------------------------------------------------- flushing and status
@@ -567,14 +562,16 @@ public final class SessionStore implements AutoCloseable {
    * Flushes within the configured close timeout, logs what could not be sent, and stops. Writes
    * still pending afterwards are reported, not silently dropped (and, in memory, lost). From the
    * moment it begins, writes fail with {@link IllegalStateException} (the async forms fail their
-   * future); reads go on. Calling it again does nothing.
+   * future); writes already under way are waited for first (also within the close timeout), so that
+   * none is acknowledged after the flush; reads go on. Calling it again does nothing.
    */
   @Override
   public void close() {
-    if (closing) {
+    // Writes admitted before are recorded first (a write recorded after the flush would be
+    // acknowledged and never sent), within the close timeout.
+    if (!admissions.close(closeTimeout)) {
       return;
     }
-    closing = true;
     FlushReport report;
     try {
       // Bounded in real time too, in case the scheduler itself is stuck or shut down.

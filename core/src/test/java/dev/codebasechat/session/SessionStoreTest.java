@@ -663,6 +663,37 @@ class SessionStoreTest {
   }
 
   @Test
+  void aWriteAdmittedBeforeClose_isRecordedAndSent_beforeTheCloseFlushes() {
+    SessionId id = sessionId("closing1");
+    fake.seedSession(ALICE, id.value(), "m1");
+    StoreFixture other =
+        new StoreFixture(fake, CLOCK, builder -> builder.closeTimeout(Duration.ofSeconds(5)));
+    CompletableFuture<SessionRead> update;
+    CompletableFuture<Void> closed;
+    try (AnswerHold hold = fake.holdAnswers()) {
+      // The session is not held here: the update reads it first, and that read is held.
+      update =
+          other.store.updateContextAsync(
+              other.caller(ALICE),
+              id,
+              new ContextUpdate(
+                  Optional.of("acme/app"), Optional.empty(), Optional.empty(), Optional.empty()));
+      await("the read in flight").atMost(Duration.ofSeconds(10)).until(() -> hold.waiting() == 1);
+      closed = CompletableFuture.runAsync(other.store::close);
+
+      await("close waits for the write it admitted")
+          .during(Duration.ofMillis(200))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> !closed.isDone());
+    }
+    other.driveUntil(closed::isDone, Duration.ofMinutes(1));
+    other.close();
+
+    assertThat(update).isCompletedWithValueMatching(read -> read.session().repo().isPresent());
+    assertThat(fake.session(id.value()).orElseThrow().repo()).isEqualTo("acme/app");
+  }
+
+  @Test
   void writesAfterClose_areRefused_andNothingIsAcknowledged() {
     SessionId id = sessionId("closed01");
     store.append(alice, id, Append.of(List.of(f.message("m1"))));
