@@ -287,6 +287,39 @@ class OwnerBurstTest {
   }
 
   @Test
+  void appendsOfOneOwnerTooManyForOneRequest_stayWithinTheFlushConcurrency() {
+    StoreFixture f =
+        new StoreFixture(
+            fake,
+            FAKE_CLOCK,
+            builder ->
+                builder
+                    .flushConcurrency(FlushConcurrency.fixed(1))
+                    .closeTimeout(Duration.ofMillis(50)));
+    open.add(f);
+    Caller alice = f.caller(StoreFixture.ALICE);
+    List<SessionId> ids =
+        List.of(StoreFixture.sessionId("full0001"), StoreFixture.sessionId("full0002"));
+
+    try (AnswerHold hold = fake.holdAnswers()) {
+      for (SessionId id : ids) { // 600 messages each: the two do not fit in one request of 1 000
+        f.store.append(alice, id, Append.of(f.messages(id.value() + "-a", 300)));
+        f.store.append(alice, id, Append.of(f.messages(id.value() + "-b", 300)));
+      }
+      f.advanceMillis(600);
+
+      await("one request in flight, and only one, for a while")
+          .during(Duration.ofMillis(300))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> hold.waiting() == 1);
+    }
+    f.drainAll();
+    assertThat(ids)
+        .allSatisfy(
+            id -> assertThat(fake.session(id.value()).orElseThrow().messageCount()).isEqualTo(600));
+  }
+
+  @Test
   void aDatabaseWithoutTheBatchFunction_getsOneRequestPerSession_fromThenOn() {
     StoreFixture f = onFake();
     Caller alice = f.caller(UUID.randomUUID());

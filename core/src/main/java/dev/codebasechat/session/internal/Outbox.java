@@ -308,6 +308,13 @@ public final class Outbox {
     return !ops.isEmpty() && ops.get(0) instanceof PendingOp.Append;
   }
 
+  /** How many messages the oldest pending write carries (0 for a write of another kind). */
+  public synchronized int nextMessages() {
+    return !ops.isEmpty() && ops.get(0) instanceof PendingOp.Append append
+        ? append.messages().size()
+        : 0;
+  }
+
   /** Whether some pending write would create the session (an append). */
   public synchronized boolean hasAppend() {
     return ops.stream().anyMatch(op -> op.existsAfter().orElse(false));

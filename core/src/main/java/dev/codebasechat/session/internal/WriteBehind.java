@@ -119,6 +119,14 @@ public final class WriteBehind {
     int messages = 0;
     for (SessionId id : ids) {
       Outbox outbox = outboxes.get(id);
+      if (outbox != null
+          && !batched.isEmpty()
+          && messages + outbox.nextMessages() > PendingOp.MAX_MESSAGES_PER_REQUEST) {
+        // The request is full: this one goes next, in a flush (and a flush slot) of its own,
+        // rather than beside the batch as a request the flush concurrency does not count.
+        outcomes.put(id, CompletableFuture.completedFuture(FlushOutcome.more()));
+        continue;
+      }
       Optional<PendingOp> head = outbox == null ? Optional.empty() : outbox.takeHead();
       if (outbox == null || head.isEmpty()) {
         if (outbox != null) {
