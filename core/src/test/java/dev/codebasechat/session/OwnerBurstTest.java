@@ -71,6 +71,27 @@ class OwnerBurstTest {
     return f;
   }
 
+  /** A store on the fake that flushes one session (or one owner's batch) at a time. */
+  private StoreFixture onFakeOneFlushAtATime() {
+    StoreFixture f =
+        new StoreFixture(
+            fake,
+            FAKE_CLOCK,
+            builder ->
+                builder
+                    .flushConcurrency(FlushConcurrency.fixed(1))
+                    .closeTimeout(Duration.ofMillis(50)));
+    open.add(f);
+    return f;
+  }
+
+  private static void assertOneRequestInFlightForAWhile(AnswerHold hold) {
+    await("one request in flight, and only one, for a while")
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> hold.waiting() == 1);
+  }
+
   private static String storedIds(SessionId id) throws SQLException {
     return String.valueOf(
         supabase
@@ -256,15 +277,7 @@ class OwnerBurstTest {
 
   @Test
   void writesThatCannotBeBatched_ofOneOwnersSessions_stayWithinTheFlushConcurrency() {
-    StoreFixture f =
-        new StoreFixture(
-            fake,
-            FAKE_CLOCK,
-            builder ->
-                builder
-                    .flushConcurrency(FlushConcurrency.fixed(1))
-                    .closeTimeout(Duration.ofMillis(50)));
-    open.add(f);
+    StoreFixture f = onFakeOneFlushAtATime();
     Caller alice = f.caller(StoreFixture.ALICE);
     List<SessionId> ids = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
@@ -278,25 +291,14 @@ class OwnerBurstTest {
       }
       f.advanceMillis(600);
 
-      await("one request in flight, and only one, for a while")
-          .during(Duration.ofMillis(300))
-          .atMost(Duration.ofSeconds(5))
-          .until(() -> hold.waiting() == 1);
+      assertOneRequestInFlightForAWhile(hold);
     }
     f.drainAll();
   }
 
   @Test
   void appendsOfOneOwnerTooManyForOneRequest_stayWithinTheFlushConcurrency() {
-    StoreFixture f =
-        new StoreFixture(
-            fake,
-            FAKE_CLOCK,
-            builder ->
-                builder
-                    .flushConcurrency(FlushConcurrency.fixed(1))
-                    .closeTimeout(Duration.ofMillis(50)));
-    open.add(f);
+    StoreFixture f = onFakeOneFlushAtATime();
     Caller alice = f.caller(StoreFixture.ALICE);
     List<SessionId> ids =
         List.of(StoreFixture.sessionId("full0001"), StoreFixture.sessionId("full0002"));
@@ -308,10 +310,7 @@ class OwnerBurstTest {
       }
       f.advanceMillis(600);
 
-      await("one request in flight, and only one, for a while")
-          .during(Duration.ofMillis(300))
-          .atMost(Duration.ofSeconds(5))
-          .until(() -> hold.waiting() == 1);
+      assertOneRequestInFlightForAWhile(hold);
     }
     f.drainAll();
     assertThat(ids)
