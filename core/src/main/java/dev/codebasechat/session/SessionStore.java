@@ -451,7 +451,7 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #clear} without blocking. */
   public CompletableFuture<SessionRead> clearAsync(Caller caller, SessionId id) {
-    return change(caller, id, new PendingOp.Clear());
+    return change(caller, id, PendingOp.Clear.asked());
   }
 
   /** Deletes the session. The session must exist for the caller. */

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The contract against {@link FakeSupabase}, the WireMock fake of the Data API. */
-class FakeSupabaseContractTest extends SessionTableContract {
+class FakeSupabaseContractTest extends SessionTableContract implements NamedClearContract {
   private static final ManualClock CLOCK = ManualClock.startingAtEpoch2026();
 
   @RegisterExtension static FakeSupabase fake = FakeSupabase.builder().clock(CLOCK).build();
@@ -16,7 +16,7 @@ class FakeSupabaseContractTest extends SessionTableContract {
   private PostgrestChatTable table;
 
   @Override
-  ChatTable table() {
+  public PostgrestChatTable table() {
     if (table == null) {
       table =
           new PostgrestChatTable(

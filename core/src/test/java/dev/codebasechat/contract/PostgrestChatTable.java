@@ -207,6 +207,24 @@ final class PostgrestChatTable implements ChatTable, AutoCloseable {
         new Versioned(body.path("version").asLong(), body.path("message_count").asInt()));
   }
 
+  /**
+   * {@code clear_chat_history(p_session_id, p_clear_id)}: a clear named by {@code clearId}
+   * (migration 20261208000000), as a gateway sends each try of one clear.
+   */
+  public Optional<Versioned> clear(UUID owner, String sessionId, UUID clearId) {
+    ObjectNode args =
+        JSON.createObjectNode()
+            .put("p_session_id", sessionId)
+            .put("p_clear_id", clearId.toString());
+    JsonNode body =
+        call(() -> client.as(token(owner)).rpc("clear_chat_history", args).execute()).body();
+    if (!body.isObject()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new Versioned(body.path("version").asLong(), body.path("message_count").asInt()));
+  }
+
   @Override
   public boolean delete(UUID owner, String sessionId) {
     ObjectNode args = JSON.createObjectNode().put("p_session_id", sessionId);

@@ -54,7 +54,7 @@ abstract class SessionTableContract {
   /** The implementation under test, fresh for each test or shared with unique users. */
   abstract ChatTable table();
 
-  private static String newSessionId() {
+  static String newSessionId() {
     return String.format("chat-1737201600000-contract%06d", IDS.incrementAndGet());
   }
 

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.TestInstance;
  * clock stamps the rows (sequential requests see it move).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class SqlSessionTableContract extends SessionTableContract {
+abstract class SqlSessionTableContract extends SessionTableContract implements NamedClearContract {
   private SupabaseTestServer supabase;
   private PostgrestChatTable table;
 
@@ -39,7 +39,7 @@ abstract class SqlSessionTableContract extends SessionTableContract {
   }
 
   @Override
-  ChatTable table() {
+  public PostgrestChatTable table() {
     return table;
   }
 }

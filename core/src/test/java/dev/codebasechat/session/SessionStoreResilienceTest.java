@@ -333,6 +333,27 @@ class SessionStoreResilienceTest {
   }
 
   @Test
+  void lostAnswerOfAClear_sentAgain_keepsWhatAnotherInstanceStoredInBetween() {
+    SessionId id = sessionId("clrlost1");
+    StoreFixture other = fixture(Duration.ofSeconds(5));
+    store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    f.drainAll();
+    fake.loseResponseOfNext(1);
+    store.clear(alice, id);
+    // The clear is applied and its answer lost; the retry waits out its backoff.
+    f.driveUntil(
+        () -> fake.countRequests(".*/rpc/clear_chat_history") == 1, Duration.ofSeconds(10));
+    other.store.append(alice, id, Append.of(List.of(other.message("m2"))));
+    other.drainAll();
+
+    f.drainAll();
+
+    assertThat(fake.countRequests(".*/rpc/clear_chat_history")).isEqualTo(2);
+    assertThat(storedIds(id)).containsExactly("m2");
+    assertThat(ids(f.resolve(store.historyAsync(alice, id)))).containsExactly("m2");
+  }
+
+  @Test
   void expiredTokenMidStream_writesWaitForTheOwnersNextToken_andAreReported() {
     SessionId id = sessionId("expire01");
     Caller shortLived =

@@ -90,8 +90,8 @@ public final class GuardedBackend implements SessionBackend {
 
   @Override
   public CompletableFuture<Optional<RowVersion>> clear(
-      AccessToken token, UUID owner, SessionId id) {
-    return guarded(() -> backend.clear(token, owner, id));
+      AccessToken token, UUID owner, SessionId id, UUID clearId) {
+    return guarded(() -> backend.clear(token, owner, id, clearId));
   }
 
   @Override

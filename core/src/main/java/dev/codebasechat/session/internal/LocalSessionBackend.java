@@ -185,9 +185,13 @@ public final class LocalSessionBackend implements SessionBackend {
                             row.version(), row.messageCount(), Optional.of(row.lastActivity()))));
   }
 
+  /**
+   * {@inheritDoc} The local table answers in process, so no answer of a committed clear is lost and
+   * {@code clearId} is not needed.
+   */
   @Override
   public CompletableFuture<Optional<RowVersion>> clear(
-      AccessToken token, UUID owner, SessionId id) {
+      AccessToken token, UUID owner, SessionId id, UUID clearId) {
     return run(
         () ->
             table

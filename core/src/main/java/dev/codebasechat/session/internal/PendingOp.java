@@ -328,8 +328,16 @@ public sealed interface PendingOp {
     }
   }
 
-  /** Empties the history. */
-  record Clear() implements PendingOp {
+  /**
+   * Empties the history. {@code clearId} is given when the clear is asked for and kept across every
+   * try (and in the journal), so the database applies it once.
+   */
+  record Clear(UUID clearId) implements PendingOp {
+    /** A clear asked for now. */
+    public static Clear asked() {
+      return new Clear(UUID.randomUUID());
+    }
+
     @Override
     public String kind() {
       return "clear";
@@ -355,7 +363,7 @@ public sealed interface PendingOp {
         SessionBackend database, Target target, Confirmations confirmations) {
       SessionId id = target.id();
       return database
-          .clear(target.token(), target.owner(), id)
+          .clear(target.token(), target.owner(), id, clearId)
           .thenAccept(
               row ->
                   row.ifPresentOrElse(

@@ -164,8 +164,14 @@ public interface SessionBackend {
   public CompletableFuture<Optional<RowVersion>> updateContext(
       AccessToken token, UUID owner, SessionId id, ContextUpdate update);
 
-  /** Empty when the owner has no such session. */
-  public CompletableFuture<Optional<RowVersion>> clear(AccessToken token, UUID owner, SessionId id);
+  /**
+   * Empties the history; empty when the owner has no such session. {@code clearId} names this clear
+   * across every try of it: a clear whose id the session's last clear carried changes nothing and
+   * answers the session as it is, so a try sent again after an answer was lost does not erase what
+   * other writers stored since.
+   */
+  public CompletableFuture<Optional<RowVersion>> clear(
+      AccessToken token, UUID owner, SessionId id, UUID clearId);
 
   /** True when a session of the owner was deleted. */
   public CompletableFuture<Boolean> delete(AccessToken token, UUID owner, SessionId id);

@@ -356,6 +356,8 @@ public final class SessionCodec {
       }
     } else if (op instanceof PendingOp.Context context) {
       node.setAll(contextPatch(context.update()));
+    } else if (op instanceof PendingOp.Clear clear) {
+      node.put("clear_id", clear.clearId().toString());
     }
     return node.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
@@ -471,7 +473,10 @@ public final class SessionCodec {
                 Optional.ofNullable(node.get("metadata")),
                 cleared));
       case "clear":
-        return new PendingOp.Clear();
+        // A journal written before clears had ids: the clear gets one now, for all its tries.
+        return node.path("clear_id").isTextual()
+            ? new PendingOp.Clear(java.util.UUID.fromString(node.get("clear_id").asText()))
+            : PendingOp.Clear.asked();
       case "delete":
         return new PendingOp.Delete();
       default:

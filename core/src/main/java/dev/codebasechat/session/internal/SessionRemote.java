@@ -1,6 +1,7 @@
 package dev.codebasechat.session.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.internal.FutureResults;
 import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.postgrest.Count;
@@ -44,9 +45,13 @@ public final class SessionRemote implements SessionBackend {
   /** The append functions' "only if it exists" (migration 20261207000000). */
   private final MissingFunction appendsOnlyToExisting;
 
+  /** The clear's {@code p_clear_id} (migration 20261208000000). */
+  private final MissingFunction clearsWithIds;
+
   public SessionRemote(PostgrestClient client, Clock clock) {
     this.client = client;
     this.appendsOnlyToExisting = new MissingFunction(clock);
+    this.clearsWithIds = new MissingFunction(clock);
   }
 
   @Override
@@ -231,12 +236,39 @@ public final class SessionRemote implements SessionBackend {
         .thenApply(result -> firstRowVersion(result.body()));
   }
 
+  /**
+   * {@code clear_chat_history} with {@code p_clear_id}. On a database without that argument
+   * (PGRST202, before migration 20261208000000), the clear is sent without it: a try sent again
+   * after a lost answer then clears again.
+   */
   @Override
   public CompletableFuture<Optional<RowVersion>> clear(
-      AccessToken token, UUID owner, SessionId id) {
+      AccessToken token, UUID owner, SessionId id, UUID clearId) {
+    if (!clearsWithIds.worthTrying()) {
+      return clearWith(token, SessionCodec.sessionArgument(id));
+    }
+    return clearWith(token, SessionCodec.sessionArgument(id).put("p_clear_id", clearId.toString()))
+        .exceptionallyCompose(
+            failure -> {
+              if (!Failures.isMissingFunction(failure)) {
+                return CompletableFuture.failedFuture(failure);
+              }
+              if (clearsWithIds.foundMissing()) {
+                log.warn(
+                    "the database's {} has no p_clear_id (migration 20261208000000 not applied):"
+                        + " a clear whose answer is lost and is sent again can erase messages"
+                        + " stored in between",
+                    SessionCodec.CLEAR_FUNCTION);
+              }
+              return clearWith(token, SessionCodec.sessionArgument(id));
+            });
+  }
+
+  private CompletableFuture<Optional<RowVersion>> clearWith(
+      AccessToken token, ObjectNode arguments) {
     return client
         .as(token)
-        .rpc(SessionCodec.CLEAR_FUNCTION, SessionCodec.sessionArgument(id))
+        .rpc(SessionCodec.CLEAR_FUNCTION, arguments)
         .executeAsync()
         .thenApply(
             result -> {

@@ -129,7 +129,7 @@ class OutboxTest {
   void aPendingClear_countsFromTheClear() {
     Outbox outbox = withStoredCount(200);
     outbox.add(appendOf(2), NOW, 1);
-    outbox.add(new PendingOp.Clear(), NOW, 2);
+    outbox.add(PendingOp.Clear.asked(), NOW, 2);
     outbox.add(appendOf(1), NOW, 3);
 
     assertThat(outbox.messageCountWithoutCopy()).isEqualTo(1);

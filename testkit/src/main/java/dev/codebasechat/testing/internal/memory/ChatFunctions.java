@@ -74,6 +74,7 @@ final class ChatFunctions {
     Long sinceVersion =
         function.equals(CHANGES) ? bigintArgument(arguments, "p_since_version") : null;
     Boolean create = function.equals(APPEND) ? booleanArgument(arguments, "p_create", true) : null;
+    UUID clearId = function.equals(CLEAR) ? uuidArgument(arguments, "p_clear_id") : null;
     // caller_for: a signed-in user, then (but for the batch, which checks each) a valid session id.
     UUID user = caller.userId();
     if (user == null) {
@@ -99,12 +100,12 @@ final class ChatFunctions {
         yield appended == null ? JSON.nullNode() : appended;
       }
       case CLEAR -> {
-        ObjectNode cleared = table.clearHistory(user, sessionId);
+        ObjectNode cleared = table.clearHistory(user, sessionId, clearId);
         yield cleared == null
             ? JSON.nullNode()
             : JSON.objectNode()
                 .put("session_id", sessionId)
-                .put("message_count", 0)
+                .put("message_count", cleared.get("message_count").asInt())
                 .put("version", cleared.get("version").asLong())
                 .set("last_activity", cleared.get("last_activity"));
       }

@@ -43,7 +43,7 @@ final class DeclaredSchema {
       List.of(
           "append_chat_messages p_session_id:text p_messages:jsonb p_repo:text="
               + " p_current_file:text= p_create:boolean=",
-          "clear_chat_history p_session_id:text",
+          "clear_chat_history p_session_id:text p_clear_id:uuid=",
           "delete_chat_session p_session_id:text",
           "chat_session_changes p_session_id:text p_since_version:bigint",
           "store_chat_session_for p_owner:uuid p_session_id:text p_expected_version:bigint"

@@ -291,13 +291,22 @@ final class SessionTable {
     return session;
   }
 
-  /** {@code clear_chat_history}: a copy of the row after it, or null without such a session. */
-  synchronized @Nullable ObjectNode clearHistory(UUID caller, String sessionId) {
+  /**
+   * {@code clear_chat_history}: a copy of the row after it, or null without such a session. A clear
+   * whose {@code clearId} (not null) the session's last clear carried changes nothing.
+   */
+  synchronized @Nullable ObjectNode clearHistory(
+      UUID caller, String sessionId, @Nullable UUID clearId) {
     Session session = ownSession(caller, sessionId);
     if (session == null) {
       return null;
     }
-    session.removeAll(now());
+    if (clearId == null || !clearId.equals(session.lastClearId)) {
+      session.removeAll(now());
+      if (clearId != null) {
+        session.lastClearId = clearId;
+      }
+    }
     return session.row.deepCopy();
   }
 
