@@ -414,6 +414,35 @@ class SessionStoreTest {
   }
 
   @Test
+  void list_ofAWritePendingToAnotherUsersSession_showsNothingOfTheirCachedCopy() {
+    SessionId id = sessionId("private4");
+    StoreFixture elsewhere =
+        new StoreFixture(fake, CLOCK, builder -> builder.closeTimeout(Duration.ofMillis(100)));
+    Caller aliceElsewhere = elsewhere.caller(ALICE);
+    elsewhere.store.append(
+        aliceElsewhere,
+        id,
+        Append.of(List.of(elsewhere.message("secret")))
+            .withRepo("acme/secret")
+            .withCurrentFile("src/payroll.ts"));
+    elsewhere.drainAll();
+    elsewhere.store.close();
+    elsewhere.close();
+    store.append(bob, id, Append.of(List.of(f.message("intruder")))); // not sent yet
+    store.history(alice, id); // the owner's copy is cached here now
+
+    SessionPage bobs = store.list(bob, SessionQuery.limit(20));
+
+    assertThat(bobs.sessions())
+        .allSatisfy(
+            s -> {
+              assertThat(s.repo()).isEmpty();
+              assertThat(s.currentFile()).isEmpty();
+              assertThat(s.messageCount()).isLessThanOrEqualTo(1);
+            });
+  }
+
+  @Test
   void append_sameMessageIdTwice_isStoredOnce() {
     SessionId id = sessionId("dedupe01");
     store.append(alice, id, Append.of(List.of(f.message("m1"))));

@@ -67,7 +67,7 @@ public final class AfterTheDatabase implements WritePath {
   @Override
   public CompletableFuture<AppendReceipt> append(
       Caller caller, SessionId id, PendingOp.Append append) {
-    ChatSession cached = cache.peek(id);
+    ChatSession cached = cache.peekOwn(id, caller.userId());
     List<ChatMessage> fresh = new ArrayList<>();
     for (ChatMessage message : append.messages()) {
       if (cached == null || !cached.holds(message.id())) {

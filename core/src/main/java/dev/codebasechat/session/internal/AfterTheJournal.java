@@ -162,7 +162,7 @@ public final class AfterTheJournal implements WritePath {
       Existence existence,
       Optional<SessionBackend.SessionHead> read) {
     Optional<FullSessions.Mark> refused =
-        bringsNothingNew(id, append) ? Optional.empty() : full.markOf(id);
+        bringsNothingNew(caller, id, append) ? Optional.empty() : full.markOf(id);
     if (refused.isEmpty()) {
       return recordOrRefuse(caller, id, append, Optional.empty(), existence);
     }
@@ -182,9 +182,9 @@ public final class AfterTheJournal implements WritePath {
    * Whether every message of {@code append} is pending here or held by the cached copy already (a
    * client's retry): then it adds nothing to the session and needs no check of its room.
    */
-  private boolean bringsNothingNew(SessionId id, PendingOp.Append append) {
+  private boolean bringsNothingNew(Caller caller, SessionId id, PendingOp.Append append) {
     Outbox outbox = outboxes.get(id);
-    ChatSession cached = cache.peek(id);
+    ChatSession cached = cache.peekOwn(id, caller.userId());
     List<MessageId> ids = append.messages().stream().map(ChatMessage::id).toList();
     if (outbox == null) {
       return cached != null && ids.stream().allMatch(cached::holds);
@@ -358,7 +358,7 @@ public final class AfterTheJournal implements WritePath {
               opened -> {
                 existence.check(id, opened, cache);
                 counts.ifPresent(c -> checkDatabaseRoom(id, opened.outbox(), c, append));
-                ChatSession cached = cache.peek(id);
+                ChatSession cached = cache.peekOwn(id, caller.userId());
                 List<ChatMessage> fresh = new ArrayList<>();
                 Set<MessageId> held =
                     opened
@@ -393,7 +393,7 @@ public final class AfterTheJournal implements WritePath {
     }
     due.accept(id);
     Outbox outbox = pending.outbox();
-    ChatSession cached = cache.peek(id);
+    ChatSession cached = cache.peekOwn(id, caller.userId());
     int count =
         cached == null
             ? outbox.messageCountWithoutCopy()

@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.binder.cache.GuavaCacheMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -110,6 +111,16 @@ public final class SessionCache {
   /** The cached copy of {@code id}, without counting a read. */
   public @Nullable ChatSession peek(SessionId id) {
     return sessions.asMap().get(id);
+  }
+
+  /**
+   * The cached copy of {@code id} when it is {@code owner}'s, without counting a read; null
+   * otherwise. What a caller's answer is built from: the copy of another user's session with the
+   * same id (the caller's write to it not refused yet) is never shown to the caller.
+   */
+  public @Nullable ChatSession peekOwn(SessionId id, UUID owner) {
+    ChatSession cached = peek(id);
+    return cached != null && cached.owner().equals(owner) ? cached : null;
   }
 
   /** Whether the copy of {@code id} is recent enough to answer without asking the database. */

@@ -390,7 +390,7 @@ public final class SessionReader {
    */
   private Optional<SessionSummary> pendingSummary(
       Caller caller, Outbox outbox, @Nullable SessionSummary listed) {
-    ChatSession cached = cache.peek(outbox.id);
+    ChatSession cached = cache.peekOwn(outbox.id, caller.userId());
     ChatSession empty = ChatSession.empty(outbox.id, caller.userId());
     ChatSession base =
         cached != null
