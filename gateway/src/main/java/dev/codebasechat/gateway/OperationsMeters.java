@@ -65,7 +65,7 @@ final class OperationsMeters implements AutoCloseable {
           journal,
           "gateway.journal.pending.entries",
           null,
-          "journal entries not yet confirmed by the database",
+          "journal entries not released: writes not confirmed yet, and set-aside writes",
           JournalStats::pendingEntries);
       journalGauge(
           registry,
