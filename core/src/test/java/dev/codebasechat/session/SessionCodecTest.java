@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codebasechat.session.internal.PendingOp;
 import dev.codebasechat.session.internal.SessionCodec;
 import java.time.Instant;
 import java.util.List;
@@ -89,5 +90,34 @@ class SessionCodecTest {
         {"p_session_id":"chat-1-abcdef",
          "p_messages":[{"id":"m9","role":"user","content":"x","timestamp":"2026-01-01T00:00:00.000000Z"}],
          "p_repo":"r","p_current_file":null}"""));
+  }
+
+  @Test
+  void aJournaledClear_keepsItsId_soEveryTryAfterARestartIsTheSameClear() {
+    PendingOp.Clear asked = PendingOp.Clear.asked();
+
+    PendingOp read = SessionCodec.opFromJson("clear", SessionCodec.opToJson(asked));
+
+    assertThat(read).isEqualTo(asked);
+  }
+
+  @Test
+  void aClearJournaledWithoutAnId_getsOneWhenRead() {
+    PendingOp read =
+        SessionCodec.opFromJson("clear", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    assertThat(read)
+        .isInstanceOfSatisfying(
+            PendingOp.Clear.class, clear -> assertThat(clear.clearId()).isNotNull());
+  }
+
+  @Test
+  void aJournaledClear_withAMalformedId_isRefusedAsMalformed() {
+    assertThatThrownBy(
+            () ->
+                SessionCodec.opFromJson(
+                    "clear",
+                    "{\"clear_id\":\"nope\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }
