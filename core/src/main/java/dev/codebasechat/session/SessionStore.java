@@ -461,7 +461,7 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #delete} without blocking. */
   public CompletableFuture<Void> deleteAsync(Caller caller, SessionId id) {
-    return change(caller, id, new PendingOp.Delete()).thenApply(read -> null);
+    return change(caller, id, PendingOp.Delete.asked()).thenApply(read -> null);
   }
 
   private CompletableFuture<SessionRead> change(Caller caller, SessionId id, PendingOp change) {

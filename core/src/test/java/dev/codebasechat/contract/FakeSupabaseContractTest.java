@@ -8,7 +8,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The contract against {@link FakeSupabase}, the WireMock fake of the Data API. */
-class FakeSupabaseContractTest extends SessionTableContract implements NamedClearContract {
+class FakeSupabaseContractTest extends SessionTableContract implements RepeatableWritesContract {
   private static final ManualClock CLOCK = ManualClock.startingAtEpoch2026();
 
   @RegisterExtension static FakeSupabase fake = FakeSupabase.builder().clock(CLOCK).build();

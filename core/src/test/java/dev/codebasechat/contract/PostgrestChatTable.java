@@ -225,6 +225,20 @@ final class PostgrestChatTable implements ChatTable, AutoCloseable {
         new Versioned(body.path("version").asLong(), body.path("message_count").asInt()));
   }
 
+  /**
+   * {@code delete_chat_session(p_session_id, p_delete_id)}: a delete named by {@code deleteId}
+   * (migration 20261208000100), as a gateway sends each try of one delete.
+   */
+  public boolean delete(UUID owner, String sessionId, UUID deleteId) {
+    ObjectNode args =
+        JSON.createObjectNode()
+            .put("p_session_id", sessionId)
+            .put("p_delete_id", deleteId.toString());
+    return call(() -> client.as(token(owner)).rpc("delete_chat_session", args).execute())
+        .body()
+        .asBoolean();
+  }
+
   @Override
   public boolean delete(UUID owner, String sessionId) {
     ObjectNode args = JSON.createObjectNode().put("p_session_id", sessionId);

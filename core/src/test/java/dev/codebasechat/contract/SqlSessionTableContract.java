@@ -13,7 +13,8 @@ import org.junit.jupiter.api.TestInstance;
  * clock stamps the rows (sequential requests see it move).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class SqlSessionTableContract extends SessionTableContract implements NamedClearContract {
+abstract class SqlSessionTableContract extends SessionTableContract
+    implements RepeatableWritesContract {
   private SupabaseTestServer supabase;
   private PostgrestChatTable table;
 

@@ -151,6 +151,30 @@ class AdvisorLintTest {
   }
 
   @OnEachPostgresMajor
+  void theRecordsOfClearsAndDeletes_noApiRoleMayWrite_andOnlyTheirOwnerMayRead(PostgresMajor major)
+      throws SQLException {
+    assertThat(
+            offenders(
+                major,
+                "select r || ' ' || t || ' ' || p"
+                    + " from unnest(array['anon', 'authenticated', 'service_role']) r,"
+                    + " unnest(array['codebase_chat_private.session_clears',"
+                    + " 'codebase_chat_private.session_deletes']) t,"
+                    + " unnest(array['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p"
+                    + " where has_table_privilege(r, t, p)"
+                    + " union all select r || ' reads ' || t"
+                    + " from unnest(array['anon', 'authenticated', 'service_role']) r,"
+                    + " unnest(array['codebase_chat_private.session_clears']) t"
+                    + " where has_table_privilege(r, t, 'SELECT')"
+                    + " union all select 'anon reads session_deletes'"
+                    + " where has_table_privilege('anon', 'codebase_chat_private.session_deletes', 'SELECT')"
+                    + " union all select 'session_deletes without row level security'"
+                    + " from pg_class c where c.oid = 'codebase_chat_private.session_deletes'::regclass"
+                    + " and not c.relrowsecurity"))
+        .isEmpty();
+  }
+
+  @OnEachPostgresMajor
   void securityDefinerHelpers_areNotExecutableByAnonAndCheckTheirCaller(PostgresMajor major)
       throws SQLException {
     // Every SECURITY DEFINER function lives in the unexposed schema and starts from check_writer

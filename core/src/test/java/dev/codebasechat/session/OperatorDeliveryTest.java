@@ -463,7 +463,8 @@ class OperatorDeliveryTest {
 
     OperatorDelivery.Result result =
         serviceKeyDelivery(f)
-            .deliver(id, user, List.of(appendOf(List.of(f.message("m1"))), new PendingOp.Delete()))
+            .deliver(
+                id, user, List.of(appendOf(List.of(f.message("m1"))), PendingOp.Delete.asked()))
             .join();
 
     assertThat(result.outcome()).isEqualTo(OperatorDelivery.Outcome.DELIVERED);

@@ -354,6 +354,27 @@ class SessionStoreResilienceTest {
   }
 
   @Test
+  void lostAnswerOfADelete_sentAgain_keepsTheSessionAnotherInstanceStartedAgainUnderTheId() {
+    SessionId id = sessionId("dellost1");
+    StoreFixture other = fixture(Duration.ofSeconds(5));
+    store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    f.drainAll();
+    fake.loseResponseOfNext(1);
+    store.delete(alice, id);
+    // The delete is applied and its answer lost; the retry waits out its backoff.
+    f.driveUntil(
+        () -> fake.countRequests(".*/rpc/delete_chat_session") == 1, Duration.ofSeconds(10));
+    other.store.append(alice, id, Append.of(List.of(other.message("m2"))));
+    other.drainAll();
+
+    f.drainAll();
+
+    assertThat(fake.countRequests(".*/rpc/delete_chat_session")).isEqualTo(2);
+    assertThat(storedIds(id)).containsExactly("m2");
+    assertThat(ids(f.resolve(store.historyAsync(alice, id)))).containsExactly("m2");
+  }
+
+  @Test
   void expiredTokenMidStream_writesWaitForTheOwnersNextToken_andAreReported() {
     SessionId id = sessionId("expire01");
     Caller shortLived =

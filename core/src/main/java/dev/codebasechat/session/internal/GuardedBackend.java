@@ -95,8 +95,9 @@ public final class GuardedBackend implements SessionBackend {
   }
 
   @Override
-  public CompletableFuture<Boolean> delete(AccessToken token, UUID owner, SessionId id) {
-    return guarded(() -> backend.delete(token, owner, id));
+  public CompletableFuture<Boolean> delete(
+      AccessToken token, UUID owner, SessionId id, UUID deleteId) {
+    return guarded(() -> backend.delete(token, owner, id, deleteId));
   }
 
   @Override

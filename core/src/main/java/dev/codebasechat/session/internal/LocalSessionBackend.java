@@ -202,8 +202,13 @@ public final class LocalSessionBackend implements SessionBackend {
                             row.version(), row.messageCount(), Optional.of(row.lastActivity()))));
   }
 
+  /**
+   * {@inheritDoc} The local table answers in process, so no answer of a committed delete is lost
+   * and {@code deleteId} is not needed.
+   */
   @Override
-  public CompletableFuture<Boolean> delete(AccessToken token, UUID owner, SessionId id) {
+  public CompletableFuture<Boolean> delete(
+      AccessToken token, UUID owner, SessionId id, UUID deleteId) {
     return run(() -> table.delete(owner, id.value()));
   }
 

@@ -372,8 +372,16 @@ public sealed interface PendingOp {
     }
   }
 
-  /** Deletes the session. */
-  record Delete() implements PendingOp {
+  /**
+   * Deletes the session. {@code deleteId} is given when the delete is asked for and kept across
+   * every try (and in the journal), so the database applies it once.
+   */
+  record Delete(UUID deleteId) implements PendingOp {
+    /** A delete asked for now. */
+    public static Delete asked() {
+      return new Delete(UUID.randomUUID());
+    }
+
     @Override
     public String kind() {
       return "delete";
@@ -404,7 +412,7 @@ public sealed interface PendingOp {
         SessionBackend database, Target target, Confirmations confirmations) {
       SessionId id = target.id();
       return database
-          .delete(target.token(), target.owner(), id)
+          .delete(target.token(), target.owner(), id, deleteId)
           .thenAccept(deleted -> confirmations.gone(id));
     }
   }

@@ -173,8 +173,14 @@ public interface SessionBackend {
   public CompletableFuture<Optional<RowVersion>> clear(
       AccessToken token, UUID owner, SessionId id, UUID clearId);
 
-  /** True when a session of the owner was deleted. */
-  public CompletableFuture<Boolean> delete(AccessToken token, UUID owner, SessionId id);
+  /**
+   * True when a session of the owner was deleted. {@code deleteId} names this delete across every
+   * try of it: a delete whose id the owner's last delete of that session id carried deletes nothing
+   * (and is true), so a try sent again after an answer was lost does not delete a session started
+   * again under the same id since.
+   */
+  public CompletableFuture<Boolean> delete(
+      AccessToken token, UUID owner, SessionId id, UUID deleteId);
 
   public CompletableFuture<SessionPage> list(
       AccessToken token, UUID owner, int limit, int offset, Optional<String> repo);

@@ -358,6 +358,8 @@ public final class SessionCodec {
       node.setAll(contextPatch(context.update()));
     } else if (op instanceof PendingOp.Clear clear) {
       node.put("clear_id", clear.clearId().toString());
+    } else if (op instanceof PendingOp.Delete delete) {
+      node.put("delete_id", delete.deleteId().toString());
     }
     return node.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
@@ -478,7 +480,10 @@ public final class SessionCodec {
             ? new PendingOp.Clear(java.util.UUID.fromString(node.get("clear_id").asText()))
             : PendingOp.Clear.asked();
       case "delete":
-        return new PendingOp.Delete();
+        // A journal written before deletes had ids: the delete gets one now, for all its tries.
+        return node.path("delete_id").isTextual()
+            ? new PendingOp.Delete(java.util.UUID.fromString(node.get("delete_id").asText()))
+            : PendingOp.Delete.asked();
       default:
         throw new IllegalArgumentException("unknown journal entry kind " + kind);
     }

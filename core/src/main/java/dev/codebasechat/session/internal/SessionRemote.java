@@ -48,10 +48,14 @@ public final class SessionRemote implements SessionBackend {
   /** The clear's {@code p_clear_id} (migration 20261208000000). */
   private final MissingFunction clearsWithIds;
 
+  /** The delete's {@code p_delete_id} (migration 20261208000100). */
+  private final MissingFunction deletesWithIds;
+
   public SessionRemote(PostgrestClient client, Clock clock) {
     this.client = client;
     this.appendsOnlyToExisting = new MissingFunction(clock);
     this.clearsWithIds = new MissingFunction(clock);
+    this.deletesWithIds = new MissingFunction(clock);
   }
 
   @Override
@@ -284,11 +288,39 @@ public final class SessionRemote implements SessionBackend {
             });
   }
 
+  /**
+   * {@code delete_chat_session} with {@code p_delete_id}. On a database without that argument
+   * (PGRST202, before migration 20261208000100), the delete is sent without it: a try sent again
+   * after a lost answer then deletes a session started again under the same id since.
+   */
   @Override
-  public CompletableFuture<Boolean> delete(AccessToken token, UUID owner, SessionId id) {
+  public CompletableFuture<Boolean> delete(
+      AccessToken token, UUID owner, SessionId id, UUID deleteId) {
+    if (!deletesWithIds.worthTrying()) {
+      return deleteWith(token, SessionCodec.sessionArgument(id));
+    }
+    return deleteWith(
+            token, SessionCodec.sessionArgument(id).put("p_delete_id", deleteId.toString()))
+        .exceptionallyCompose(
+            failure -> {
+              if (!Failures.isMissingFunction(failure)) {
+                return CompletableFuture.failedFuture(failure);
+              }
+              if (deletesWithIds.foundMissing()) {
+                log.warn(
+                    "the database's {} has no p_delete_id (migration 20261208000100 not applied):"
+                        + " a delete whose answer is lost and is sent again can delete a session"
+                        + " started again under the same id",
+                    SessionCodec.DELETE_FUNCTION);
+              }
+              return deleteWith(token, SessionCodec.sessionArgument(id));
+            });
+  }
+
+  private CompletableFuture<Boolean> deleteWith(AccessToken token, ObjectNode arguments) {
     return client
         .as(token)
-        .rpc(SessionCodec.DELETE_FUNCTION, SessionCodec.sessionArgument(id))
+        .rpc(SessionCodec.DELETE_FUNCTION, arguments)
         .executeAsync()
         .thenApply(result -> result.body().asBoolean(false));
   }

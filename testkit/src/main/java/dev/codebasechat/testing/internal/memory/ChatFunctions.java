@@ -75,6 +75,7 @@ final class ChatFunctions {
         function.equals(CHANGES) ? bigintArgument(arguments, "p_since_version") : null;
     Boolean create = function.equals(APPEND) ? booleanArgument(arguments, "p_create", true) : null;
     UUID clearId = function.equals(CLEAR) ? uuidArgument(arguments, "p_clear_id") : null;
+    UUID deleteId = function.equals(DELETE) ? uuidArgument(arguments, "p_delete_id") : null;
     // caller_for: a signed-in user, then (but for the batch, which checks each) a valid session id.
     UUID user = caller.userId();
     if (user == null) {
@@ -117,7 +118,7 @@ final class ChatFunctions {
         ObjectNode changes = table.changes(user, sessionId, sinceVersion);
         yield changes == null ? JSON.nullNode() : changes;
       }
-      default -> JSON.booleanNode(table.delete(user, sessionId));
+      default -> JSON.booleanNode(table.delete(user, sessionId, deleteId));
     };
   }
 

@@ -44,7 +44,7 @@ final class DeclaredSchema {
           "append_chat_messages p_session_id:text p_messages:jsonb p_repo:text="
               + " p_current_file:text= p_create:boolean=",
           "clear_chat_history p_session_id:text p_clear_id:uuid=",
-          "delete_chat_session p_session_id:text",
+          "delete_chat_session p_session_id:text p_delete_id:uuid=",
           "chat_session_changes p_session_id:text p_since_version:bigint",
           "store_chat_session_for p_owner:uuid p_session_id:text p_expected_version:bigint"
               + " p_session:jsonb",

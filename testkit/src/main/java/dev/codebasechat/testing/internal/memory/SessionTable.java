@@ -9,7 +9,10 @@ import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.internal.PostgrestError;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -36,6 +39,15 @@ final class SessionTable {
 
   private final Clock clock;
   private final Map<String, Session> sessionsById = new LinkedHashMap<>();
+
+  /** {@code codebase_chat_private.session_deletes}: by owner and session id, the last delete. */
+  private final Map<List<Object>, Deleted> deletes = new HashMap<>();
+
+  private record Deleted(UUID deleteId, Instant at) {}
+
+  /** How long the record of a delete's id is kept (migration 20261208000100). */
+  private static final Duration DELETES_KEPT = Duration.ofDays(7);
+
   private final Random random = new Random();
   // now() of the statement running, as PostgreSQL's now() is the transaction's start.
   private @Nullable String statementTime;
@@ -310,9 +322,31 @@ final class SessionTable {
     return session.row.deepCopy();
   }
 
-  /** {@code delete_chat_session}: whether the caller had such a session. */
-  synchronized boolean delete(UUID caller, String sessionId) {
-    return ownSession(caller, sessionId) != null && sessionsById.remove(sessionId) != null;
+  /**
+   * {@code delete_chat_session}: whether the caller had such a session. A delete whose {@code
+   * deleteId} (not null) the caller's last delete of that id carried deletes nothing and is true.
+   */
+  synchronized boolean delete(UUID caller, String sessionId, @Nullable UUID deleteId) {
+    if (deleteId == null) {
+      return ownSession(caller, sessionId) != null && sessionsById.remove(sessionId) != null;
+    }
+    Deleted last = deletes.get(List.of(caller, sessionId));
+    if (last != null && last.deleteId().equals(deleteId)) {
+      return true;
+    }
+    if (ownSession(caller, sessionId) == null) {
+      return false;
+    }
+    sessionsById.remove(sessionId);
+    Instant at = clock.instant();
+    deletes
+        .entrySet()
+        .removeIf(
+            e ->
+                e.getKey().get(0).equals(caller)
+                    && e.getValue().at().isBefore(at.minus(DELETES_KEPT)));
+    deletes.put(List.of(caller, sessionId), new Deleted(deleteId, at));
+    return true;
   }
 
   /**
@@ -501,6 +535,7 @@ final class SessionTable {
 
   synchronized void clear() {
     sessionsById.clear();
+    deletes.clear();
   }
 
   private List<Session> visible(Caller caller, Predicate<ObjectNode> where) {

@@ -10,11 +10,12 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * The clear named by an id ({@code clear_chat_history(p_session_id, p_clear_id)}), on the tables a
- * gateway reaches over HTTP, where an answer can be lost after the clear committed and the clear is
- * then sent again. ({@code LocalSessionTable} answers in process: it has no such ids.)
+ * Clears and deletes named by an id ({@code clear_chat_history(p_session_id, p_clear_id)}, {@code
+ * delete_chat_session(p_session_id, p_delete_id)}), on the tables a gateway reaches over HTTP,
+ * where an answer can be lost after the write committed and the write is then sent again. ({@code
+ * LocalSessionTable} answers in process: it has no such ids.)
  */
-interface NamedClearContract {
+interface RepeatableWritesContract {
 
   /** The table under test, through PostgREST. */
   PostgrestChatTable table();
@@ -67,6 +68,68 @@ interface NamedClearContract {
 
     assertThat(table().clear(bob, id, UUID.randomUUID())).isEmpty();
     assertThat(storedIds(alice, id)).containsExactly("a");
+  }
+
+  @Test
+  default void delete_sentAgainWithItsId_isTrue_andLeavesTheSessionStartedAgainUnderTheId() {
+    UUID owner = table().newUser();
+    String id = SessionTableContract.newSessionId();
+    append(owner, id, SessionTableContract.messages("a"));
+    UUID deleteId = UUID.randomUUID();
+    assertThat(table().delete(owner, id, deleteId)).isTrue();
+    append(owner, id, SessionTableContract.messages("b"));
+
+    boolean again = table().delete(owner, id, deleteId);
+
+    assertThat(again).isTrue();
+    assertThat(storedIds(owner, id)).containsExactly("b");
+  }
+
+  @Test
+  default void delete_withAnotherId_deletesTheSessionStartedAgain() {
+    UUID owner = table().newUser();
+    String id = SessionTableContract.newSessionId();
+    append(owner, id, SessionTableContract.messages("a"));
+    table().delete(owner, id, UUID.randomUUID());
+    append(owner, id, SessionTableContract.messages("b"));
+
+    assertThat(table().delete(owner, id, UUID.randomUUID())).isTrue();
+    assertThat(table().fetch(owner, id)).isEmpty();
+  }
+
+  @Test
+  default void delete_withAnId_ofAMissingSession_isFalse() {
+    UUID owner = table().newUser();
+
+    assertThat(table().delete(owner, SessionTableContract.newSessionId(), UUID.randomUUID()))
+        .isFalse();
+  }
+
+  @Test
+  default void delete_withAnId_ofAnotherUsersSession_isFalse_andChangesNothing() {
+    UUID alice = table().newUser();
+    UUID bob = table().newUser();
+    String id = SessionTableContract.newSessionId();
+    append(alice, id, SessionTableContract.messages("a"));
+    UUID deleteId = UUID.randomUUID();
+
+    assertThat(table().delete(bob, id, deleteId)).isFalse();
+    assertThat(table().delete(bob, id, deleteId)).isFalse();
+    assertThat(storedIds(alice, id)).containsExactly("a");
+  }
+
+  @Test
+  default void delete_anIdRecordedForAnotherUser_doesNotCountForThisOne() {
+    UUID alice = table().newUser();
+    UUID bob = table().newUser();
+    String id = SessionTableContract.newSessionId();
+    append(alice, id, SessionTableContract.messages("a"));
+    UUID deleteId = UUID.randomUUID();
+    table().delete(alice, id, deleteId);
+    append(bob, id, SessionTableContract.messages("b"));
+
+    assertThat(table().delete(bob, id, deleteId)).isTrue();
+    assertThat(table().fetch(bob, id)).isEmpty();
   }
 
   private void append(UUID owner, String id, ArrayNode messages) {

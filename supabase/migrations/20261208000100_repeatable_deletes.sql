@@ -1,0 +1,100 @@
+-- A delete that can be sent again: delete_chat_session(p_session_id, p_delete_id).
+--
+-- Why: a delete whose answer is lost after it committed (a read timeout, a proxy's 502) is sent
+-- again by the gateway's retry. If the user had meanwhile started a session under the same id
+-- again (another device, another gateway: a client may choose its session ids), the delete sent
+-- again removed that new session and every message stored in it. The gateway now names each delete
+-- with an id it gives the delete when the user asks for it and keeps across every try; a delete
+-- whose id is recorded for that session id has already been applied, so it is not applied again.
+--
+-- delete_chat_session(p_session_id, p_delete_id default null): with p_delete_id null (or left
+-- out), exactly as before (20261124000100 documents it). Otherwise, when the caller's last delete
+-- of that session id carried p_delete_id, it deletes nothing and answers true (the session this
+-- delete named is gone); else as before, recording p_delete_id. The record of a delete is kept for
+-- 7 days; a try sent later than that deletes again.
+
+-- The last delete of each of a user's session ids, for 7 days. Written only by delete_once below;
+-- a signed-in user may read their own records (Row Level Security), which delete_chat_session
+-- does. It lives in the private schema, which PostgREST does not expose.
+create table codebase_chat_private.session_deletes (
+  user_id uuid not null,
+  session_id text not null,
+  delete_id uuid not null,
+  deleted_at timestamptz not null default now(),
+  primary key (user_id, session_id)
+);
+revoke all on table codebase_chat_private.session_deletes from public, anon, authenticated, service_role;
+alter table codebase_chat_private.session_deletes enable row level security;
+create policy "session_deletes: a user reads their own"
+  on codebase_chat_private.session_deletes for select to authenticated
+  using (user_id = (select auth.uid()));
+grant select on table codebase_chat_private.session_deletes to authenticated;
+
+-- Deletes session p_row_id and records p_delete_id (not null) for its owner and session id;
+-- forgets the owner's records older than 7 days. SECURITY DEFINER (the table above is nobody
+-- else's); check_writer first makes sure the row is the caller's. The calling function has
+-- already locked the row.
+create function codebase_chat_private.delete_once(p_row_id uuid, p_delete_id uuid)
+returns void
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  owner uuid := codebase_chat_private.check_writer(p_row_id);
+  sid text;
+begin
+  delete from public.codebase_chat_sessions s where s.id = p_row_id returning s.session_id into sid;
+  delete from codebase_chat_private.session_deletes d
+   where d.user_id = owner and d.deleted_at < now() - interval '7 days';
+  insert into codebase_chat_private.session_deletes as d (user_id, session_id, delete_id)
+  values (owner, sid, p_delete_id)
+  on conflict on constraint session_deletes_pkey
+  do update set delete_id = excluded.delete_id, deleted_at = excluded.deleted_at;
+end;
+$$;
+revoke all on function codebase_chat_private.delete_once(uuid, uuid) from public, anon, authenticated, service_role;
+grant execute on function codebase_chat_private.delete_once(uuid, uuid) to authenticated;
+
+-- A new argument is a new signature: the old one goes, so that PostgREST finds one function for a
+-- call with or without p_delete_id.
+drop function public.delete_chat_session(text);
+
+create function public.delete_chat_session(p_session_id text, p_delete_id uuid default null)
+returns boolean
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+  caller uuid := codebase_chat_private.caller_for('delete_chat_session', p_session_id);
+  row_id uuid;
+  deleted integer;
+begin
+  if p_delete_id is null then
+    delete from public.codebase_chat_sessions s
+     where s.session_id = p_session_id and s.user_id = caller;
+    get diagnostics deleted = row_count;
+    return deleted > 0;
+  end if;
+  select s.id into row_id
+    from public.codebase_chat_sessions s
+   where s.session_id = p_session_id and s.user_id = caller
+     for update;
+  -- Applied already (this is a try sent again): whatever holds the id now is not what it named.
+  if exists (select 1 from codebase_chat_private.session_deletes d
+              where d.user_id = caller and d.session_id = p_session_id
+                and d.delete_id = p_delete_id) then
+    return true;
+  end if;
+  if row_id is null then
+    return false;
+  end if;
+  perform codebase_chat_private.delete_once(row_id, p_delete_id);
+  return true;
+end;
+$$;
+revoke all on function public.delete_chat_session(text, uuid) from public, anon, authenticated, service_role;
+grant execute on function public.delete_chat_session(text, uuid) to authenticated;
