@@ -21,6 +21,9 @@ final class Converters {
   static final class DurationConverter implements ITypeConverter<Duration> {
     private static final Pattern SHORT = Pattern.compile("([0-9]{1,9})(s|m|h|d)");
 
+    /** The longest duration an option takes: a year is already past any use of one. */
+    private static final Duration LONGEST = Duration.ofDays(366);
+
     @Override
     public Duration convert(String value) {
       String text = value.strip().toLowerCase(Locale.ROOT);
@@ -47,6 +50,9 @@ final class Converters {
       }
       if (duration.isNegative() || duration.isZero()) {
         throw new TypeConversionException("'" + value + "' must be a positive duration");
+      }
+      if (duration.compareTo(LONGEST) > 0) {
+        throw new TypeConversionException("'" + value + "' is longer than 366 days (366d)");
       }
       return duration;
     }

@@ -70,6 +70,7 @@ final class DrainCommand implements Callable<Integer> {
     OperatorContext context = main.context();
     Settings settings = context.settings();
     PrintWriter out = spec.commandLine().getOut();
+    context.checkJournalSettings(settings);
     if (settings.embedded()) {
       if (json) {
         Output.printJson(out, toJson(new DrainReport(List.of(), 0)));

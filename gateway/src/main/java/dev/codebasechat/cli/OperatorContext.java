@@ -84,6 +84,40 @@ final class OperatorContext {
     }
   }
 
+  /**
+   * Refuses the journal's commands (drain, stats, set-aside) a "nothing here" answer an operator
+   * cannot have meant, since acting on it (deleting the volume) loses acknowledged writes: without
+   * {@code SUPABASE_URL}, a data directory whose journal still holds writes a Supabase-mode gateway
+   * acknowledged; with it, a data directory that does not exist (a mistyped {@code DATA_DIR}).
+   *
+   * @throws OperatorException (exit 1) naming the directory and what to set
+   */
+  void checkJournalSettings(Settings settings) {
+    if (settings.embedded()) {
+      if (!Files.exists(journalPath(settings))) {
+        return;
+      }
+      long entries;
+      try (SqliteJournal journal = openJournal(settings)) {
+        entries = journal.stats().pendingEntries();
+      }
+      if (entries > 0) {
+        throw new OperatorException(
+            "SUPABASE_URL is not set (the embedded default), but "
+                + journalPath(settings)
+                + " holds "
+                + entries
+                + " journal entries a gateway in Supabase mode acknowledged: set SUPABASE_URL and"
+                + " SUPABASE_ANON_KEY as that gateway had them to work on them");
+      }
+    } else if (!Files.isDirectory(settings.dataDir())) {
+      throw new OperatorException(
+          "DATA_DIR "
+              + settings.dataDir()
+              + " does not exist: give the data directory of the gateway whose journal to read");
+    }
+  }
+
   /** The journal if the file exists; empty when nothing was ever journaled there. */
   Optional<SqliteJournal> openExistingJournal(Settings settings) {
     return Files.exists(journalPath(settings))

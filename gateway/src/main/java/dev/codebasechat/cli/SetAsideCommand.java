@@ -73,6 +73,7 @@ final class SetAsideCommand implements Callable<Integer> {
     OperatorContext context = main.context();
     Settings settings = context.settings();
     PrintWriter out = spec.commandLine().getOut();
+    context.checkJournalSettings(settings);
     if (settings.embedded()) {
       if (discard.isPresent()) {
         throw new OperatorException(

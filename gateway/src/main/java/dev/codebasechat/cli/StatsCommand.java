@@ -68,6 +68,7 @@ final class StatsCommand implements Callable<Integer> {
     OperatorContext context = main.context();
     Settings settings = context.settings();
     PrintWriter out = spec.commandLine().getOut();
+    context.checkJournalSettings(settings);
     if (settings.embedded()) {
       if (json) {
         // The document of a journal with nothing in it: in the embedded default nothing waits.

@@ -77,6 +77,14 @@ class CliFailureTest {
   }
 
   @Test
+  void aDurationPastAYear_isExitCode2_sayingSo_evenWhereTheCommandHasNoUseForIt() {
+    Cli.Result result = run("drain", "--timeout", "PT100000000000000000S");
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err()).contains("'PT100000000000000000S' is longer than 366 days (366d)");
+  }
+
+  @Test
   void aMistypedCommand_suggestsTheNearOnes() {
     Cli.Result result = run("sesions");
 

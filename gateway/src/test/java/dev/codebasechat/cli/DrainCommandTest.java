@@ -614,6 +614,35 @@ class DrainCommandTest {
   }
 
   @Test
+  void drain_withoutSupabaseUrl_overAJournalHoldingWrites_exits1AndLeavesThemPending() {
+    acknowledgedWhileDown();
+
+    Cli.Result result = Cli.run(Map.of("DATA_DIR", dataDir.toString()), clock, "drain", "--json");
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.err())
+        .contains("SUPABASE_URL is not set (the embedded default), but ")
+        .contains(" holds 4 journal entries a gateway in Supabase mode acknowledged");
+    assertThat(result.out()).isEmpty();
+    assertThat(pendingInJournal()).isEqualTo(4);
+  }
+
+  @Test
+  void drain_withADataDirThatDoesNotExist_exits1SayingSo_ratherThanAnEmptyReport() {
+    Path missing = dataDir.resolve("mistyped");
+
+    Cli.Result result = Cli.run(Cli.supabaseMode(supabase, missing), clock, "drain", "--json");
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.err())
+        .contains(
+            "DATA_DIR "
+                + missing
+                + " does not exist: give the data directory of the gateway whose journal to read");
+    assertThat(result.out()).isEmpty();
+  }
+
+  @Test
   void drain_withoutAJournal_json_isAnEmptyReport() throws Exception {
     Cli.Result result = Cli.run(supabaseMode(), clock, "drain", "--json");
 

@@ -118,6 +118,23 @@ class StatsCommandTest {
   }
 
   @Test
+  void stats_withoutSupabaseUrl_overAJournalHoldingWrites_exits1NamingItInsteadOfNothingWaits() {
+    journalWithPendingAndSetAside();
+
+    Cli.Result result =
+        Cli.run(Map.of("DATA_DIR", dataDir.toString()), ManualClock.startingAtEpoch2026(), "stats");
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.err())
+        .contains(
+            "SUPABASE_URL is not set (the embedded default), but "
+                + dataDir.resolve("journal.db")
+                + " holds 4 journal entries a gateway in Supabase mode acknowledged: set"
+                + " SUPABASE_URL and SUPABASE_ANON_KEY as that gateway had them to work on them");
+    assertThat(result.out()).isEmpty();
+  }
+
+  @Test
   void stats_embedded_saysThereIsNoJournal() {
     Cli.Result result =
         Cli.run(Map.of("DATA_DIR", dataDir.toString()), ManualClock.startingAtEpoch2026(), "stats");
