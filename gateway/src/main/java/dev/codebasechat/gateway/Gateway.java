@@ -133,6 +133,9 @@ public final class Gateway implements AutoCloseable {
     SupabaseJwtVerifier.Builder verifierBuilder = SupabaseJwtVerifier.builder().clock(clock);
     try {
       Files.createDirectories(dataDir);
+      if (settings.embedded() || settings.acknowledgement() != Acknowledgement.JOURNAL) {
+        refuseStrandedJournal(settings);
+      }
       SessionStore.Builder storeBuilder;
       if (settings.embedded()) {
         openedTable =
@@ -367,6 +370,34 @@ public final class Gateway implements AutoCloseable {
       client.close();
     }
     registry.close();
+  }
+
+  /**
+   * Refuses to start without the journal over a journal that still holds acknowledged writes: this
+   * gateway would never deliver them (nor show them in its answers), and nothing would say so.
+   *
+   * @throws IllegalStateException naming the file, how many entries it holds and what to set
+   */
+  private static void refuseStrandedJournal(Settings settings) {
+    Path path = settings.dataDir().resolve("journal.db");
+    if (!Files.exists(path)) {
+      return;
+    }
+    long entries;
+    try (SqliteJournal journal = SqliteJournal.builder().path(path).build()) {
+      entries = journal.stats().pendingEntries();
+    }
+    if (entries > 0) {
+      throw new IllegalStateException(
+          path
+              + " holds "
+              + entries
+              + " journal entries (writes acknowledged with GATEWAY_ACK=journal, or set aside) that"
+              + " this gateway would never deliver ("
+              + (settings.embedded() ? "SUPABASE_URL is not set" : "GATEWAY_ACK=database")
+              + "): start it as before (SUPABASE_URL, GATEWAY_ACK=journal) until they are"
+              + " delivered, or deliver them with `drain`");
+    }
   }
 
   // ------------------------------------------------------------------ request pipeline

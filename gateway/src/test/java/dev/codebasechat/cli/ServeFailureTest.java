@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.codebasechat.SystemTime;
 import dev.codebasechat.embedded.LocalSessionTable;
+import dev.codebasechat.gateway.Gateway;
+import dev.codebasechat.gateway.Settings;
 import dev.codebasechat.journal.SqliteJournal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -146,6 +149,51 @@ class ServeFailureTest {
         "SUPABASE_ANON_KEY (or SUPABASE_PUBLISHABLE_KEY) must be the project's anon or publishable"
             + " key, not a secret or service_role key");
     assertThat(result.err() + result.out()).doesNotContain(secret);
+  }
+
+  @Test
+  void withoutTheJournal_aJournalStillHoldingWrites_isRefusedNamingIt_andLeftAsItWas() {
+    Path file = dataDir.resolve("journal.db");
+    try (SqliteJournal journal = SqliteJournal.builder().path(file).build()) {
+      journal.append(
+          "chat-1767225600000-pending01",
+          java.util.UUID.randomUUID(),
+          "append",
+          "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Map<String, String> databaseAck = new HashMap<>(Map.of("DATA_DIR", dataDir.toString()));
+    databaseAck.put("SUPABASE_URL", "http://127.0.0.1:9");
+    databaseAck.put("SUPABASE_ANON_KEY", "anon");
+    databaseAck.put("GATEWAY_ACK", "database");
+
+    Cli.Result embedded = serve(Mode.EMBEDDED);
+    Cli.Result acknowledgedByTheDatabase = Cli.run(databaseAck, SystemTime.clock(), "serve");
+
+    String stranded =
+        file
+            + " holds 1 journal entries (writes acknowledged with GATEWAY_ACK=journal, or set"
+            + " aside) that this gateway would never deliver (";
+    String asBefore =
+        "): start it as before (SUPABASE_URL, GATEWAY_ACK=journal) until they are delivered, or"
+            + " deliver them with `drain`";
+    assertRefusedToStart(embedded, stranded + "SUPABASE_URL is not set" + asBefore);
+    assertRefusedToStart(acknowledgedByTheDatabase, stranded + "GATEWAY_ACK=database" + asBefore);
+    try (SqliteJournal journal = SqliteJournal.builder().path(file).build()) {
+      assertThat(journal.pending()).hasSize(1);
+    }
+  }
+
+  @Test
+  void withoutTheJournal_anEmptyJournalLeftBehind_doesNotStopTheStart() throws Exception {
+    try (SqliteJournal journal =
+        SqliteJournal.builder().path(dataDir.resolve("journal.db")).build()) {
+      assertThat(journal.pending()).isEmpty();
+    }
+    Settings settings = Settings.fromEnvironment(Map.of("DATA_DIR", dataDir.toString()));
+
+    try (Gateway gateway = Gateway.builder(settings).host("127.0.0.1").port(0).start()) {
+      assertThat(gateway.port()).isPositive();
+    }
   }
 
   /** {@code result} is a start refused with exit status 1 and the one line {@code problem}. */
