@@ -84,3 +84,53 @@ end;
 $$;
 revoke all on function public.clear_chat_history(text, uuid) from public, anon, authenticated, service_role;
 grant execute on function public.clear_chat_history(text, uuid) to authenticated;
+
+-- The operator's clear (a gateway given the service key, or the drain command, delivering a
+-- journaled clear whose owner has no usable token): clear_chat_history_for(p_owner, p_session_id,
+-- p_clear_id), for service_role only. It clears session p_session_id of p_owner as
+-- clear_chat_history does, once per p_clear_id, and answers the same object; a session that does
+-- not exist is answered {"session_id", "missing": true} and a session of another user null, both
+-- changing nothing. Raises 22023 for a missing owner, a malformed session id or a null p_clear_id.
+create function public.clear_chat_history_for(p_owner uuid, p_session_id text, p_clear_id uuid)
+returns jsonb
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+  session record;
+  written record;
+begin
+  if pg_catalog.current_setting('role') is distinct from 'service_role' then
+    raise exception using errcode = '42501', message = 'clear_chat_history_for is for service_role only';
+  end if;
+  if p_owner is null then
+    raise exception using errcode = '22023', message = 'p_owner must be a user id';
+  end if;
+  if p_session_id is null or p_session_id !~ '^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$' then
+    raise exception using errcode = '22023',
+      message = 'p_session_id must match ^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$';
+  end if;
+  if p_clear_id is null then
+    raise exception using errcode = '22023', message = 'p_clear_id must be the clear''s id';
+  end if;
+  -- service_role bypasses Row Level Security: a row not found here does not exist.
+  select s.id, s.user_id into session
+    from public.codebase_chat_sessions s
+   where s.session_id = p_session_id
+     for update;
+  if not found then
+    return jsonb_build_object('session_id', p_session_id, 'missing', true);
+  end if;
+  if session.user_id is distinct from p_owner then
+    return null;
+  end if;
+  select * into written from codebase_chat_private.clear_once(session.id, p_clear_id);
+  return jsonb_build_object('session_id', p_session_id, 'message_count', written.message_count,
+                            'version', written.version, 'last_activity', written.last_activity);
+end;
+$$;
+revoke all on function public.clear_chat_history_for(uuid, text, uuid) from public, anon, authenticated, service_role;
+grant execute on function public.clear_chat_history_for(uuid, text, uuid) to service_role;
+grant execute on function codebase_chat_private.clear_once(uuid, uuid) to service_role;

@@ -98,3 +98,58 @@ end;
 $$;
 revoke all on function public.delete_chat_session(text, uuid) from public, anon, authenticated, service_role;
 grant execute on function public.delete_chat_session(text, uuid) to authenticated;
+
+-- The operator's delete (a gateway given the service key, or the drain command, delivering a
+-- journaled delete whose owner has no usable token): delete_chat_session_for(p_owner,
+-- p_session_id, p_delete_id), for service_role only. It deletes session p_session_id of p_owner
+-- once per p_delete_id (the same record as delete_chat_session's) and answers {"session_id",
+-- "deleted"}: true when it deleted the session now or this delete already had; false when there
+-- was no such session. A session of another user is answered null, changing nothing. Raises 22023
+-- for a missing owner, a malformed session id or a null p_delete_id.
+create function public.delete_chat_session_for(p_owner uuid, p_session_id text, p_delete_id uuid)
+returns jsonb
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+  session record;
+begin
+  if pg_catalog.current_setting('role') is distinct from 'service_role' then
+    raise exception using errcode = '42501', message = 'delete_chat_session_for is for service_role only';
+  end if;
+  if p_owner is null then
+    raise exception using errcode = '22023', message = 'p_owner must be a user id';
+  end if;
+  if p_session_id is null or p_session_id !~ '^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$' then
+    raise exception using errcode = '22023',
+      message = 'p_session_id must match ^chat-[0-9]{1,16}-[A-Za-z0-9]{6,40}$';
+  end if;
+  if p_delete_id is null then
+    raise exception using errcode = '22023', message = 'p_delete_id must be the delete''s id';
+  end if;
+  select s.id, s.user_id into session
+    from public.codebase_chat_sessions s
+   where s.session_id = p_session_id
+     for update;
+  -- Applied already: whatever holds the id now is not what this delete named.
+  if exists (select 1 from codebase_chat_private.session_deletes d
+              where d.user_id = p_owner and d.session_id = p_session_id
+                and d.delete_id = p_delete_id) then
+    return jsonb_build_object('session_id', p_session_id, 'deleted', true);
+  end if;
+  if session.id is null then
+    return jsonb_build_object('session_id', p_session_id, 'deleted', false);
+  end if;
+  if session.user_id is distinct from p_owner then
+    return null;
+  end if;
+  perform codebase_chat_private.delete_once(session.id, p_delete_id);
+  return jsonb_build_object('session_id', p_session_id, 'deleted', true);
+end;
+$$;
+revoke all on function public.delete_chat_session_for(uuid, text, uuid) from public, anon, authenticated, service_role;
+grant execute on function public.delete_chat_session_for(uuid, text, uuid) to service_role;
+grant execute on function codebase_chat_private.delete_once(uuid, uuid) to service_role;
+grant select on table codebase_chat_private.session_deletes to service_role;

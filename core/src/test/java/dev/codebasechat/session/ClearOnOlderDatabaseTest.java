@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.codebasechat.postgrest.ApiKey;
+import dev.codebasechat.postgrest.PostgrestClient;
+import dev.codebasechat.postgrest.ServiceKey;
+import dev.codebasechat.session.internal.OperatorDelivery;
+import dev.codebasechat.session.internal.PendingOp;
 import dev.codebasechat.session.internal.SessionRemote;
 import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.RecordedRequest;
@@ -12,6 +17,7 @@ import dev.codebasechat.testing.SupabaseTestServer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -112,5 +118,38 @@ class ClearOnOlderDatabaseTest {
 
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> f.store.clear(alice, id))
         .isInstanceOf(SessionNotFoundException.class);
+  }
+
+  @Test
+  void withTheServiceKey_aJournaledClear_isAppliedToTheRowRead_andWarnedOnce() {
+    UUID user = supabase.newUser();
+    Caller owner = f.caller(user);
+    SessionId id = f.store.create(owner);
+    f.store.append(owner, id, Append.of(List.of(f.message("m1"))));
+    try (PostgrestClient client =
+        PostgrestClient.builder()
+            .projectUrl(supabase.baseUrl())
+            .apiKey(ApiKey.of(supabase.apiKey()))
+            .build()) {
+      OperatorDelivery delivery =
+          new OperatorDelivery(
+              client.operator(ServiceKey.of(supabase.serviceKey())), f.store.guard(), f.clock);
+
+      OperatorDelivery.Result result =
+          delivery.deliver(id, user, List.of(PendingOp.Clear.asked())).join();
+
+      assertThat(result.outcome()).isEqualTo(OperatorDelivery.Outcome.DELIVERED);
+    }
+    assertThat(storedIds(id)).isEmpty();
+    assertThat(logs.list)
+        .filteredOn(e -> e.getFormattedMessage().contains("clear_chat_history_for"))
+        .singleElement()
+        .satisfies(
+            e ->
+                assertThat(e.getFormattedMessage())
+                    .isEqualTo(
+                        "the database has no clear_chat_history_for (migration 20261208000000 not"
+                            + " applied): a journaled clear delivered again after its answer was"
+                            + " lost is applied again"));
   }
 }

@@ -474,6 +474,83 @@ class OperatorDeliveryTest {
   }
 
   @Test
+  void aClearDeliveredAgain_afterItsFirstDeliveryCommitted_erasesNothingStoredSince() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0013");
+    StoreFixture f = storeWithoutJournal();
+    storedFor(user, id, "m1");
+    OperatorDelivery delivery = serviceKeyDelivery(f);
+    List<PendingOp> clear = List.of(PendingOp.Clear.asked());
+    assertThat(delivery.deliver(id, user, clear).join().outcome())
+        .isEqualTo(OperatorDelivery.Outcome.DELIVERED);
+    storedFor(user, id, "m2"); // stored by the owner elsewhere after the clear
+
+    OperatorDelivery.Result again = delivery.deliver(id, user, clear).join();
+
+    assertThat(again.outcome()).isEqualTo(OperatorDelivery.Outcome.DELIVERED);
+    assertThat(storedIds(id)).containsExactly("m2");
+  }
+
+  @Test
+  void aDeleteDeliveredAgain_afterItsFirstDeliveryCommitted_leavesTheSessionStartedAgain() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0014");
+    StoreFixture f = storeWithoutJournal();
+    storedFor(user, id, "m1");
+    OperatorDelivery delivery = serviceKeyDelivery(f);
+    List<PendingOp> delete = List.of(PendingOp.Delete.asked());
+    assertThat(delivery.deliver(id, user, delete).join().outcome())
+        .isEqualTo(OperatorDelivery.Outcome.DELIVERED);
+    storedFor(user, id, "m2"); // started again under the same id by its owner
+
+    OperatorDelivery.Result again = delivery.deliver(id, user, delete).join();
+
+    assertThat(again.outcome()).isEqualTo(OperatorDelivery.Outcome.DELIVERED);
+    assertThat(storedIds(id)).containsExactly("m2");
+  }
+
+  @Test
+  void writesAroundAClear_goInTheirOrder_theClearOnItsOwn() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0015");
+    StoreFixture f = storeWithoutJournal();
+    storedFor(user, id, "m1");
+    supabase.clearRequests();
+
+    OperatorDelivery.Result result =
+        serviceKeyDelivery(f)
+            .deliver(
+                id,
+                user,
+                List.of(
+                    appendOf(List.of(f.message("m2"))),
+                    PendingOp.Clear.asked(),
+                    appendOf(List.of(f.message("m3")))))
+            .join();
+
+    assertThat(result.outcome()).isEqualTo(OperatorDelivery.Outcome.DELIVERED);
+    assertThat(result.freshMessages()).isEqualTo(2);
+    assertThat(storedIds(id)).containsExactly("m3");
+    assertThat(supabase.requests(r -> r.isCallOf("clear_chat_history_for"))).hasSize(1);
+    assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages_for"))).hasSize(2);
+  }
+
+  @Test
+  void aClearOfAnotherUsersSession_isRefusedAsTheirs_andTheirSessionUntouched() {
+    UUID owner = supabase.newUser();
+    UUID other = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0016");
+    StoreFixture f = storeWithoutJournal();
+    storedFor(owner, id, "theirs");
+
+    OperatorDelivery.Result result =
+        serviceKeyDelivery(f).deliver(id, other, List.of(PendingOp.Clear.asked())).join();
+
+    assertThat(result.outcome()).isEqualTo(OperatorDelivery.Outcome.OWNED_BY_ANOTHER_USER);
+    assertThat(storedIds(id)).containsExactly("theirs");
+  }
+
+  @Test
   void appendsOfMoreMessagesThanOneRequestCarries_areWrittenWholeInOneCall() {
     UUID user = supabase.newUser();
     SessionId id = StoreFixture.sessionId("oper0012");

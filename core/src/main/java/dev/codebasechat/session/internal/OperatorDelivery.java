@@ -28,7 +28,14 @@ import org.slf4j.LoggerFactory;
  * written. Used by the drain command and by a store given the service key for writes whose owners
  * have no usable token.
  *
- * <p>Two ways, by what the writes are. Appends alone that fit in one request (at most {@value
+ * <p>A clear or a delete goes on its own, in its place among the writes, through {@code
+ * clear_chat_history_for} or {@code delete_chat_session_for} with the id it was given when its
+ * owner asked for it: applied once whatever the tries, so one delivered again (its answer lost, or
+ * the process killed before the journal released it) erases nothing stored since. The writes before
+ * and after it go as below. On a database without migration 20261208000000 (or 20261208000100),
+ * such a clear (or delete) is applied to the row read, as below, with one warning.
+ *
+ * <p>Two ways, by what the other writes are. Appends alone that fit in one request (at most {@value
  * PendingOp#MAX_MESSAGES_PER_REQUEST} messages) go in one call of {@code append_chat_messages_for},
  * which needs no read and no version: each message takes its place by timestamp and ids the session
  * holds are skipped, so a session that its owner keeps writing through other instances takes the
@@ -79,7 +86,11 @@ public final class OperatorDelivery {
    * @param freshMessages messages stored by this delivery that the row did not hold
    * @param reason why the writes were not delivered, for the operator
    */
-  public record Result(Outcome outcome, int freshMessages, Optional<String> reason) {}
+  public record Result(Outcome outcome, int freshMessages, Optional<String> reason) {
+    Result plusFresh(int more) {
+      return more == 0 ? this : new Result(outcome, freshMessages + more, reason);
+    }
+  }
 
   private static final Logger log = LoggerFactory.getLogger(OperatorDelivery.class);
 
@@ -89,13 +100,114 @@ public final class OperatorDelivery {
   /** The operator's append's "only if it exists" (migration 20261207000100). */
   private final MissingFunction appendsOnlyToExisting;
 
+  /** {@code clear_chat_history_for} (migration 20261208000000). */
+  private final MissingFunction clearsOnce;
+
+  /** {@code delete_chat_session_for} (migration 20261208000100). */
+  private final MissingFunction deletesOnce;
+
   public OperatorDelivery(OperatorScope database, RemoteGuard guard, Clock clock) {
     this.database = database;
     this.guard = guard;
     this.appendsOnlyToExisting = new MissingFunction(clock);
+    this.clearsOnce = new MissingFunction(clock);
+    this.deletesOnce = new MissingFunction(clock);
   }
 
   public CompletableFuture<Result> deliver(SessionId id, UUID owner, List<PendingOp> ops) {
+    int named = firstNamedWrite(ops);
+    if (named < 0) {
+      return deliverUnnamed(id, owner, ops);
+    }
+    // Whatever came before a delete, the session is gone after it: only the delete goes.
+    List<PendingOp> before =
+        ops.get(named) instanceof PendingOp.Delete ? List.of() : ops.subList(0, named);
+    List<PendingOp> after = ops.subList(named + 1, ops.size());
+    CompletableFuture<Result> first =
+        before.isEmpty()
+            ? CompletableFuture.completedFuture(new Result(Outcome.DELIVERED, 0, Optional.empty()))
+            : deliverUnnamed(id, owner, before);
+    return first.thenCompose(
+        done ->
+            done.outcome() != Outcome.DELIVERED
+                ? CompletableFuture.completedFuture(done)
+                : once(id, owner, ops.get(named))
+                    .thenCompose(
+                        applied ->
+                            applied.outcome() != Outcome.DELIVERED || after.isEmpty()
+                                ? CompletableFuture.completedFuture(applied)
+                                : deliver(id, owner, after))
+                    .thenApply(rest -> rest.plusFresh(done.freshMessages())));
+  }
+
+  /** The position of the first clear or delete among {@code ops}; -1 when there is none. */
+  private static int firstNamedWrite(List<PendingOp> ops) {
+    for (int i = 0; i < ops.size(); i++) {
+      if (ops.get(i) instanceof PendingOp.Clear || ops.get(i) instanceof PendingOp.Delete) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * A clear or a delete through its {@code _for} function, applied once per its id; on a database
+   * without that function, applied to the row read ({@link #attempt}).
+   */
+  private CompletableFuture<Result> once(SessionId id, UUID owner, PendingOp op) {
+    boolean clear = op instanceof PendingOp.Clear;
+    MissingFunction function = clear ? clearsOnce : deletesOnce;
+    if (!function.worthTrying()) {
+      return attempt(id, owner, List.of(op), 1);
+    }
+    ObjectNode arguments = JSON.objectNode();
+    arguments.put("p_owner", owner.toString());
+    arguments.put("p_session_id", id.value());
+    String name;
+    if (op instanceof PendingOp.Clear named) {
+      name = SessionCodec.CLEAR_FOR_FUNCTION;
+      arguments.put("p_clear_id", named.clearId().toString());
+    } else {
+      name = SessionCodec.DELETE_FOR_FUNCTION;
+      arguments.put("p_delete_id", ((PendingOp.Delete) op).deleteId().toString());
+    }
+    return guard
+        .call(() -> database.rpc(name, arguments).executeAsync())
+        .thenApply(result -> onceResult(result.body()))
+        .exceptionallyCompose(
+            failure -> {
+              if (!Failures.isMissingFunction(failure)) {
+                return CompletableFuture.failedFuture(failure);
+              }
+              if (function.foundMissing()) {
+                log.warn(
+                    "the database has no {} (migration {} not applied): a journaled {} delivered"
+                        + " again after its answer was lost is applied again",
+                    name,
+                    clear ? "20261208000000" : "20261208000100",
+                    op.kind());
+              }
+              return attempt(id, owner, List.of(op), 1);
+            });
+  }
+
+  /**
+   * The answer of {@code clear_chat_history_for} or {@code delete_chat_session_for}: null for a
+   * session of another user; a clear of a session that does not exist finds it deleted since.
+   */
+  private static Result onceResult(JsonNode answer) {
+    if (!answer.isObject()) {
+      return new Result(
+          Outcome.OWNED_BY_ANOTHER_USER, 0, Optional.of(SetAsideWrite.OWNED_BY_ANOTHER_USER));
+    }
+    if (answer.path("missing").asBoolean(false)) {
+      return new Result(Outcome.GONE, 0, Optional.of(DELETED_SINCE));
+    }
+    return new Result(Outcome.DELIVERED, 0, Optional.empty());
+  }
+
+  /** {@code ops}, none of them a clear or a delete. */
+  private CompletableFuture<Result> deliverUnnamed(SessionId id, UUID owner, List<PendingOp> ops) {
     Optional<PendingOp.Append> appends = appendsOnly(ops);
     if (appends.isPresent()) {
       return append(id, owner, appends.get());

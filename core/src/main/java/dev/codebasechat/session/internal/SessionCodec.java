@@ -56,6 +56,12 @@ public final class SessionCodec {
   /** The operator's append as a given owner (service_role only), used by the drain. */
   public static final String APPEND_FOR_FUNCTION = "append_chat_messages_for";
 
+  /** The operator's clear, applied once per clear id (migration 20261208000000). */
+  public static final String CLEAR_FOR_FUNCTION = "clear_chat_history_for";
+
+  /** The operator's delete, applied once per delete id (migration 20261208000100). */
+  public static final String DELETE_FOR_FUNCTION = "delete_chat_session_for";
+
   public static final String SESSION_COLUMNS =
       "session_id,user_id,repo,current_file,conversation_history,context_cache,metadata,"
           + "message_count,version,last_activity";

@@ -33,9 +33,12 @@ final class ChatFunctions {
   static final String STORE_FOR = "store_chat_session_for";
   static final String APPEND_FOR = "append_chat_messages_for";
   static final String APPEND_BATCH = "append_chat_messages_batch";
+  static final String CLEAR_FOR = "clear_chat_history_for";
+  static final String DELETE_FOR = "delete_chat_session_for";
 
   /** The functions only {@code service_role} may execute; {@code authenticated} the others. */
-  private static final Set<String> SERVICE_FUNCTIONS = Set.of(STORE_FOR, APPEND_FOR);
+  private static final Set<String> SERVICE_FUNCTIONS =
+      Set.of(STORE_FOR, APPEND_FOR, CLEAR_FOR, DELETE_FOR);
 
   /**
    * The functions that do not write (before the others a test's interleaving may run), the computed
@@ -71,6 +74,9 @@ final class ChatFunctions {
     if (function.equals(APPEND_FOR)) {
       return appendFor(arguments);
     }
+    if (function.equals(CLEAR_FOR) || function.equals(DELETE_FOR)) {
+      return clearOrDeleteFor(function, arguments);
+    }
     Long sinceVersion =
         function.equals(CHANGES) ? bigintArgument(arguments, "p_since_version") : null;
     Boolean create = function.equals(APPEND) ? booleanArgument(arguments, "p_create", true) : null;
@@ -102,13 +108,7 @@ final class ChatFunctions {
       }
       case CLEAR -> {
         ObjectNode cleared = table.clearHistory(user, sessionId, clearId);
-        yield cleared == null
-            ? JSON.nullNode()
-            : JSON.objectNode()
-                .put("session_id", sessionId)
-                .put("message_count", cleared.get("message_count").asInt())
-                .put("version", cleared.get("version").asLong())
-                .set("last_activity", cleared.get("last_activity"));
+        yield cleared == null ? JSON.nullNode() : clearAnswer(sessionId, cleared);
       }
       case CHANGES -> {
         if (sinceVersion == null || sinceVersion < 0) {
@@ -181,6 +181,45 @@ final class ChatFunctions {
     // Run as service_role, which bypasses RLS: a CHECK the row breaks shows the row.
     ObjectNode answer = table.appendFor(owner, sessionId, messages, repo, file, true);
     return answer == null ? JSON.nullNode() : answer;
+  }
+
+  /**
+   * {@code clear_chat_history_for} and {@code delete_chat_session_for}, for service_role (EXECUTE
+   * already checked): the clear's answer or {@code {"session_id", "missing": true}}, {@code
+   * {"session_id", "deleted"}}, null for a session of another user.
+   */
+  private JsonNode clearOrDeleteFor(String function, ObjectNode arguments) {
+    boolean clear = function.equals(CLEAR_FOR);
+    String idArgument = clear ? "p_clear_id" : "p_delete_id";
+    UUID owner = uuidArgument(arguments, "p_owner");
+    UUID writeId = uuidArgument(arguments, idArgument);
+    if (owner == null) {
+      throw SqlErrors.invalidParameter("p_owner must be a user id");
+    }
+    String sessionId = sessionIdArgument(arguments);
+    if (writeId == null) {
+      throw SqlErrors.invalidParameter(
+          idArgument + " must be the " + (clear ? "clear" : "delete") + "'s id");
+    }
+    if (!clear) {
+      Boolean deleted = table.deleteFor(owner, sessionId, writeId);
+      return deleted == null
+          ? JSON.nullNode()
+          : JSON.objectNode().put("session_id", sessionId).put("deleted", deleted);
+    }
+    ObjectNode cleared = table.clearFor(owner, sessionId, writeId);
+    if (cleared == null) {
+      return JSON.nullNode();
+    }
+    return cleared.has("missing") ? cleared : clearAnswer(sessionId, cleared);
+  }
+
+  private static ObjectNode clearAnswer(String sessionId, ObjectNode row) {
+    return JSON.objectNode()
+        .put("session_id", sessionId)
+        .put("message_count", row.get("message_count").asInt())
+        .put("version", row.get("version").asLong())
+        .set("last_activity", row.get("last_activity"));
   }
 
   /**

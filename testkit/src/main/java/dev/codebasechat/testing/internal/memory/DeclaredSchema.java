@@ -51,6 +51,8 @@ final class DeclaredSchema {
           "append_chat_messages_for p_owner:uuid p_session_id:text p_messages:jsonb p_repo:text="
               + " p_current_file:text= p_create:boolean=",
           "append_chat_messages_batch p_appends:jsonb",
+          "clear_chat_history_for p_owner:uuid p_session_id:text p_clear_id:uuid",
+          "delete_chat_session_for p_owner:uuid p_session_id:text p_delete_id:uuid",
           "conversation_history s:codebase_chat_sessions");
 
   static final Schema SCHEMA = declaredSchema();

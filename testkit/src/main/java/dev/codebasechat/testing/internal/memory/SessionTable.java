@@ -310,9 +310,22 @@ final class SessionTable {
   synchronized @Nullable ObjectNode clearHistory(
       UUID caller, String sessionId, @Nullable UUID clearId) {
     Session session = ownSession(caller, sessionId);
+    return session == null ? null : clearOnce(session, clearId);
+  }
+
+  /**
+   * {@code clear_chat_history_for} (service_role): {@code {"session_id", "missing": true}} without
+   * such a session, null for another user's, else the row after the clear, applied once per id.
+   */
+  synchronized @Nullable ObjectNode clearFor(UUID owner, String sessionId, UUID clearId) {
+    Session session = sessionsById.get(sessionId);
     if (session == null) {
-      return null;
+      return NODES.objectNode().put("session_id", sessionId).put("missing", true);
     }
+    return owner.equals(session.owner()) ? clearOnce(session, clearId) : null;
+  }
+
+  private ObjectNode clearOnce(Session session, @Nullable UUID clearId) {
     if (clearId == null || !clearId.equals(session.lastClearId)) {
       session.removeAll(now());
       if (clearId != null) {
@@ -330,13 +343,41 @@ final class SessionTable {
     if (deleteId == null) {
       return ownSession(caller, sessionId) != null && sessionsById.remove(sessionId) != null;
     }
-    Deleted last = deletes.get(List.of(caller, sessionId));
-    if (last != null && last.deleteId().equals(deleteId)) {
+    if (deletedBy(caller, sessionId, deleteId)) {
       return true;
     }
     if (ownSession(caller, sessionId) == null) {
       return false;
     }
+    deleteOnce(caller, sessionId, deleteId);
+    return true;
+  }
+
+  /**
+   * {@code delete_chat_session_for} (service_role): whether {@code owner}'s session is deleted now
+   * or this delete already had; null for a session of another user.
+   */
+  synchronized @Nullable Boolean deleteFor(UUID owner, String sessionId, UUID deleteId) {
+    if (deletedBy(owner, sessionId, deleteId)) {
+      return true;
+    }
+    Session session = sessionsById.get(sessionId);
+    if (session == null) {
+      return false;
+    }
+    if (!owner.equals(session.owner())) {
+      return null;
+    }
+    deleteOnce(owner, sessionId, deleteId);
+    return true;
+  }
+
+  private boolean deletedBy(UUID owner, String sessionId, UUID deleteId) {
+    Deleted last = deletes.get(List.of(owner, sessionId));
+    return last != null && last.deleteId().equals(deleteId);
+  }
+
+  private void deleteOnce(UUID caller, String sessionId, UUID deleteId) {
     sessionsById.remove(sessionId);
     Instant at = clock.instant();
     deletes
@@ -346,7 +387,6 @@ final class SessionTable {
                 e.getKey().get(0).equals(caller)
                     && e.getValue().at().isBefore(at.minus(DELETES_KEPT)));
     deletes.put(List.of(caller, sessionId), new Deleted(deleteId, at));
-    return true;
   }
 
   /**
