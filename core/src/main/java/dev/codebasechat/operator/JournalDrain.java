@@ -13,6 +13,7 @@ import dev.codebasechat.resilience.internal.RemoteGuard;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SetAsideWrite;
 import dev.codebasechat.session.internal.Failures;
+import dev.codebasechat.session.internal.JournalBridge;
 import dev.codebasechat.session.internal.OperatorDelivery;
 import dev.codebasechat.session.internal.PendingOp;
 import dev.codebasechat.session.internal.SessionCodec;
@@ -156,6 +157,7 @@ public final class JournalDrain {
     RemoteGuard guard = RemoteGuard.create(resilience, clock, scheduler);
     // One for the whole drain: a database without a migration is found, and warned of, once.
     OperatorDelivery delivery = new OperatorDelivery(database, guard, clock);
+    JournalBridge.moveOlderSetAsideRecords(journal);
     Map<SessionId, List<JournalEntry>> bySession = new LinkedHashMap<>();
     int unreadable = 0;
     for (JournalEntry entry : journal.pending()) {

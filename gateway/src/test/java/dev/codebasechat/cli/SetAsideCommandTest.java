@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codebasechat.journal.JournalEntry;
+import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -196,6 +199,41 @@ class SetAsideCommandTest {
     Cli.Result result = Cli.run(supabaseMode(), clock, "set-aside", "--json");
 
     assertThat(result.out()).contains("\"refused\"");
+  }
+
+  @Test
+  void setAside_recordOfAnOlderJournalUnderItsSessionsKey_survivesTheDrainOfThatSession()
+      throws Exception {
+    aliceWriteSetAsideAndAnotherPending();
+    Path file = dataDir.resolve("journal.db");
+    List<JournalEntry> entries;
+    try (SqliteJournal journal = SqliteJournal.open(file)) {
+      entries = journal.pending();
+    }
+    JournalEntry record =
+        entries.stream().filter(e -> e.kind().equals("set-aside")).findFirst().orElseThrow();
+    JournalEntry pending =
+        entries.stream().filter(e -> e.key().equals(ALICES)).findFirst().orElseThrow();
+    try (var files = Files.list(dataDir)) {
+      for (Path journalFile :
+          files.filter(f -> f.getFileName().toString().startsWith("journal.db")).toList()) {
+        Files.delete(journalFile);
+      }
+    }
+    // As journals written before set-aside records had keys of their own kept them: under the
+    // session's key, before the session's pending write.
+    try (SqliteJournal older = SqliteJournal.open(file)) {
+      older.append(ALICES, record.owner(), record.kind(), record.payload());
+      older.append(ALICES, pending.owner(), pending.kind(), pending.payload());
+    }
+
+    Cli.Result drained = Cli.run(Cli.supabaseMode(supabase, dataDir), clock, "drain");
+    JsonNode listed = JSON.readTree(Cli.run(supabaseMode(), clock, "set-aside", "--json").out());
+
+    assertThat(drained.exitCode()).as(drained.err()).isZero();
+    assertThat(supabase.session(ALICES).orElseThrow().messageIds()).containsExactly("m1");
+    assertThat(listed.path("setAside")).hasSize(1);
+    assertThat(listed.path("setAside").get(0).path("sessionId").asText()).isEqualTo(ALICES);
   }
 
   @Test

@@ -40,6 +40,38 @@ public abstract class JournalBridge {
   private JournalBridge() {}
 
   /** The bridge of a store without a journal. */
+  /**
+   * Moves set-aside records that journals written before they had keys of their own keep under
+   * their session's key to {@code set-aside:<id>}: there, releasing the session's confirmed writes
+   * ("everything up to") deleted them, unreviewed. Each record is written under its own key before
+   * it is removed from the old one, so a crash in between leaves it twice, never lost.
+   *
+   * @return how many records were moved
+   * @throws JournalException when the journal cannot be read or written
+   */
+  public static int moveOlderSetAsideRecords(Journal journal) {
+    int moved = 0;
+    for (JournalEntry entry : journal.pending()) {
+      if (!SessionCodec.isSetAside(entry)
+          || entry.key().startsWith(SessionCodec.SET_ASIDE_KEY_PREFIX)) {
+        continue;
+      }
+      SessionId id;
+      try {
+        id = SessionId.of(entry.key());
+      } catch (IllegalArgumentException notASession) {
+        continue; // not ours to interpret
+      }
+      journal.append(SessionCodec.setAsideKey(id), entry.owner(), entry.kind(), entry.payload());
+      journal.remove(entry.key(), List.of(entry.sequence()));
+      moved++;
+    }
+    if (moved > 0) {
+      log.info("moved {} set-aside records of an older journal to keys of their own", moved);
+    }
+    return moved;
+  }
+
   public static JournalBridge none() {
     return new None();
   }
@@ -284,6 +316,7 @@ public abstract class JournalBridge {
 
     @Override
     public List<Recorded> recorded() {
+      moveOlderSetAsideRecords(journal);
       List<Recorded> out = new ArrayList<>();
       for (JournalEntry entry : journal.pending()) {
         try {
