@@ -76,7 +76,8 @@ class PostgrestCallsTest {
     assertCode(answer, 404, "PGRST202");
     assertThat(answer.json().get("hint").asText())
         .isEqualTo(
-            "Perhaps you meant to call the function public.delete_chat_session(p_session_id)");
+            "Perhaps you meant to call the function"
+                + " public.delete_chat_session(p_delete_id, p_session_id)");
   }
 
   @Test
