@@ -579,6 +579,31 @@ class SessionStoreJournalTest {
         .isInstanceOf(SessionUnavailableException.class);
   }
 
+  @Test
+  void anAppendWhoseLocalCopyTheDiskCanNeitherUpdateNorDrop_staysInTheJournal_forReadsOfTheCopy() {
+    SessionId id = sessionId("journal17");
+    SqliteJournal disk = journal();
+    UnreliableJournal journal = new UnreliableJournal(disk);
+    StoreFixture first = store(journal);
+    withALocalCopyOfM1(first, id);
+    journal.failLocalCopyWrites();
+    journal.failLocalCopyDrops();
+
+    first.store.append(first.caller(ALICE), id, Append.of(List.of(first.message("m2"))));
+    first.drainAll();
+    first.close();
+    fake.goDown(Outage.CONNECTION_REFUSED);
+    StoreFixture restarted = store(disk);
+    SessionRead read = restarted.resolve(restarted.store.historyAsync(restarted.caller(ALICE), id));
+
+    assertThat(storedIds(id)).containsExactly("m1", "m2");
+    assertThat(read.source()).isEqualTo(ReadSource.LOCAL);
+    assertThat(read.session().messages())
+        .extracting(m -> m.id().value())
+        .as("the copy with m1 alone is not an answer")
+        .containsExactly("m1", "m2");
+  }
+
   /** {@code {"lines":[1,1,…]}} of 100 000 ones: 0.2 MB of JSON text, 1.2 MB as jsonb. */
   private static final String OVER_ONE_MIB_AS_STORED =
       "{\"lines\":[" + String.join(",", java.util.Collections.nCopies(100_000, "1")) + "]}";

@@ -207,6 +207,13 @@ public abstract class JournalBridge {
      */
     private final Map<String, Set<Long>> leftInPlace = new ConcurrentHashMap<>();
 
+    /**
+     * Sessions whose local copy could be neither replaced nor dropped: it may lack confirmed
+     * writes, so those stay in the journal (a read after a restart lays them over the copy) until a
+     * copy is kept or dropped again.
+     */
+    private final Set<String> copiesInDoubt = ConcurrentHashMap.newKeySet();
+
     Durable(Journal journal, Clock clock, Duration copyMaxAge, long copyMaxBytes) {
       this.journal = journal;
       this.clock = clock;
@@ -221,7 +228,7 @@ public abstract class JournalBridge {
 
     @Override
     public void release(SessionId id, long sequence) {
-      if (sequence <= 0) {
+      if (sequence <= 0 || copiesInDoubt.contains(id.value())) {
         return;
       }
       try {
@@ -256,18 +263,22 @@ public abstract class JournalBridge {
             session.owner(),
             session.version(),
             SessionCodec.sessionToRow(session));
+        copiesInDoubt.remove(session.id().value());
       } catch (JournalException e) {
         // The copy held may lack what this one has: a read after a restart must not answer it.
         try {
           journal.deleteSnapshot(session.id().value());
+          copiesInDoubt.remove(session.id().value());
           log.warn(
               "could not keep a local copy of session {}, dropped the older one: {}",
               session.id(),
               e.getMessage());
         } catch (JournalException again) {
-          // Then the journal cannot release the writes the copy lacks either: they stay pending.
+          // The writes the copy may lack stay in the journal until a copy is kept or dropped.
+          copiesInDoubt.add(session.id().value());
           log.error(
-              "could neither keep nor drop the local copy of session {}: {}",
+              "could neither keep nor drop the local copy of session {}; its confirmed writes stay"
+                  + " in the journal: {}",
               session.id(),
               e.getMessage());
         }
@@ -279,6 +290,7 @@ public abstract class JournalBridge {
     @Override
     public void dropLocalCopy(SessionId id) {
       journal.deleteSnapshot(id.value());
+      copiesInDoubt.remove(id.value());
     }
 
     @Override
