@@ -4,25 +4,42 @@
 -- again by the gateway's retry. Sent again, it erased the messages another gateway, or another
 -- device of the same user, stored in between: messages already acknowledged to their writer, lost.
 -- The gateway now names each clear with an id it gives the clear when the user asks for it and
--- keeps across every try; a clear whose id the session's last clear carried has already been
--- applied, so it is not applied again.
+-- keeps across every try; a clear whose id is recorded for that session has already been applied,
+-- so it is not applied again.
 --
 -- clear_chat_history(p_session_id, p_clear_id default null): with p_clear_id null (or left out),
--- exactly as before (20261203000000 documents it). Otherwise, when the session's last clear carried
--- p_clear_id, it removes nothing and changes nothing; either way it answers the session as it now
--- is: {"session_id", "message_count", "version", "last_activity"} (after a repeat, message_count
--- counts what was stored since the clear). Null, changing nothing, when the caller has no session
--- with that id. Only the last clear's id is kept, per session.
+-- exactly as before (20261203000000 documents it). Otherwise, when a clear of that session id by
+-- the caller carried p_clear_id within the last 7 days, it removes nothing and changes nothing;
+-- either way it answers the session as it now is: {"session_id", "message_count", "version",
+-- "last_activity"} (after a repeat, message_count counts what was stored since the clear). Null,
+-- changing nothing, when the caller has no session with that id. The ids of clears are kept for 7
+-- days (a try sent later than that clears again), by user and session id, so a session deleted and
+-- started again under its id is not cleared by a try of a clear of the one before.
 
--- The id of each session's last clear. Only the functions below read or write it (no grant to the
--- API roles; it lives in the private schema).
+-- How long the ids of clears and deletes are kept (20261208000100 uses it too).
+create function codebase_chat_private.named_writes_kept()
+returns interval
+language sql
+immutable
+set search_path = ''
+as $$ select interval '7 days' $$;
+revoke all on function codebase_chat_private.named_writes_kept() from public, anon;
+grant execute on function codebase_chat_private.named_writes_kept() to authenticated, service_role;
+
+-- The ids of the clears of the last 7 days, by user and session id. Only the functions below read
+-- or write it (no grant to the API roles; it lives in the private schema).
 create table codebase_chat_private.session_clears (
-  session_row_id uuid primary key references public.codebase_chat_sessions (id) on delete cascade,
-  clear_id uuid not null
+  user_id uuid not null,
+  session_id text not null,
+  clear_id uuid not null,
+  cleared_at timestamptz not null default now(),
+  primary key (user_id, session_id, clear_id)
 );
+create index session_clears_cleared_at_idx on codebase_chat_private.session_clears (cleared_at);
 revoke all on table codebase_chat_private.session_clears from public, anon, authenticated, service_role;
 
--- Clears session p_row_id unless its last clear carried p_clear_id (not null); records p_clear_id.
+-- Clears session p_row_id unless a clear of its owner and session id carried p_clear_id (not null)
+-- within the last 7 days; records p_clear_id and forgets a batch of records past those 7 days.
 -- Returns the row's version, last_activity and message_count afterwards. SECURITY DEFINER (the
 -- table above is nobody else's); check_writer first makes sure the row is the caller's. The
 -- calling function has already locked the row.
@@ -33,16 +50,25 @@ volatile
 security definer
 set search_path = ''
 as $$
+declare
+  owner uuid := codebase_chat_private.check_writer(p_row_id);
+  sid text;
 begin
-  perform codebase_chat_private.check_writer(p_row_id);
+  select s.session_id into sid from public.codebase_chat_sessions s where s.id = p_row_id;
   if p_clear_id is null
      or not exists (select 1 from codebase_chat_private.session_clears c
-                    where c.session_row_id = p_row_id and c.clear_id = p_clear_id) then
+                    where c.user_id = owner and c.session_id = sid and c.clear_id = p_clear_id
+                      and c.cleared_at >= now() - codebase_chat_private.named_writes_kept()) then
     perform codebase_chat_private.remove_messages(p_row_id);
     if p_clear_id is not null then
-      insert into codebase_chat_private.session_clears as c (session_row_id, clear_id)
-      values (p_row_id, p_clear_id)
-      on conflict on constraint session_clears_pkey do update set clear_id = excluded.clear_id;
+      insert into codebase_chat_private.session_clears as c (user_id, session_id, clear_id)
+      values (owner, sid, p_clear_id)
+      on conflict on constraint session_clears_pkey do update set cleared_at = excluded.cleared_at;
+      delete from codebase_chat_private.session_clears c
+       where (c.user_id, c.session_id, c.clear_id) in
+             (select o.user_id, o.session_id, o.clear_id from codebase_chat_private.session_clears o
+               where o.cleared_at < now() - codebase_chat_private.named_writes_kept()
+               limit 100);
     end if;
   end if;
   return query

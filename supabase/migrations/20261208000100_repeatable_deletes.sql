@@ -8,21 +8,22 @@
 -- whose id is recorded for that session id has already been applied, so it is not applied again.
 --
 -- delete_chat_session(p_session_id, p_delete_id default null): with p_delete_id null (or left
--- out), exactly as before (20261124000100 documents it). Otherwise, when the caller's last delete
--- of that session id carried p_delete_id, it deletes nothing and answers true (the session this
--- delete named is gone); else as before, recording p_delete_id. The record of a delete is kept for
--- 7 days; a try sent later than that deletes again.
+-- out), exactly as before (20261124000100 documents it). Otherwise, when a delete of that session
+-- id by the caller carried p_delete_id within the last 7 days, it deletes nothing and answers true
+-- (the session this delete named is gone); else as before, recording p_delete_id. A try sent later
+-- than 7 days deletes again (codebase_chat_private.named_writes_kept, 20261208000000).
 
--- The last delete of each of a user's session ids, for 7 days. Written only by delete_once below;
--- a signed-in user may read their own records (Row Level Security), which delete_chat_session
--- does. It lives in the private schema, which PostgREST does not expose.
+-- The ids of the deletes of the last 7 days, by user and session id. Written only by delete_once
+-- below; a signed-in user may read their own records (Row Level Security), which
+-- delete_chat_session does. It lives in the private schema, which PostgREST does not expose.
 create table codebase_chat_private.session_deletes (
   user_id uuid not null,
   session_id text not null,
   delete_id uuid not null,
   deleted_at timestamptz not null default now(),
-  primary key (user_id, session_id)
+  primary key (user_id, session_id, delete_id)
 );
+create index session_deletes_deleted_at_idx on codebase_chat_private.session_deletes (deleted_at);
 revoke all on table codebase_chat_private.session_deletes from public, anon, authenticated, service_role;
 alter table codebase_chat_private.session_deletes enable row level security;
 create policy "session_deletes: a user reads their own"
@@ -30,10 +31,26 @@ create policy "session_deletes: a user reads their own"
   using (user_id = (select auth.uid()));
 grant select on table codebase_chat_private.session_deletes to authenticated;
 
+-- Whether p_owner deleted session id p_session_id with p_delete_id within the last 7 days.
+create function codebase_chat_private.deleted_by(p_owner uuid, p_session_id text, p_delete_id uuid)
+returns boolean
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select exists (select 1 from codebase_chat_private.session_deletes d
+                  where d.user_id = p_owner and d.session_id = p_session_id
+                    and d.delete_id = p_delete_id
+                    and d.deleted_at >= now() - codebase_chat_private.named_writes_kept());
+$$;
+revoke all on function codebase_chat_private.deleted_by(uuid, text, uuid) from public, anon, authenticated, service_role;
+grant execute on function codebase_chat_private.deleted_by(uuid, text, uuid) to authenticated, service_role;
+
 -- Deletes session p_row_id and records p_delete_id (not null) for its owner and session id;
--- forgets the owner's records older than 7 days. SECURITY DEFINER (the table above is nobody
--- else's); check_writer first makes sure the row is the caller's. The calling function has
--- already locked the row.
+-- forgets a batch of records past their 7 days. SECURITY DEFINER (the table above is nobody
+-- else's to write); check_writer first makes sure the row is the caller's. The calling function
+-- has already locked the row.
 create function codebase_chat_private.delete_once(p_row_id uuid, p_delete_id uuid)
 returns void
 language plpgsql
@@ -46,12 +63,14 @@ declare
   sid text;
 begin
   delete from public.codebase_chat_sessions s where s.id = p_row_id returning s.session_id into sid;
-  delete from codebase_chat_private.session_deletes d
-   where d.user_id = owner and d.deleted_at < now() - interval '7 days';
   insert into codebase_chat_private.session_deletes as d (user_id, session_id, delete_id)
   values (owner, sid, p_delete_id)
-  on conflict on constraint session_deletes_pkey
-  do update set delete_id = excluded.delete_id, deleted_at = excluded.deleted_at;
+  on conflict on constraint session_deletes_pkey do update set deleted_at = excluded.deleted_at;
+  delete from codebase_chat_private.session_deletes d
+   where (d.user_id, d.session_id, d.delete_id) in
+         (select o.user_id, o.session_id, o.delete_id from codebase_chat_private.session_deletes o
+           where o.deleted_at < now() - codebase_chat_private.named_writes_kept()
+           limit 100);
 end;
 $$;
 revoke all on function codebase_chat_private.delete_once(uuid, uuid) from public, anon, authenticated, service_role;
@@ -84,9 +103,7 @@ begin
    where s.session_id = p_session_id and s.user_id = caller
      for update;
   -- Applied already (this is a try sent again): whatever holds the id now is not what it named.
-  if exists (select 1 from codebase_chat_private.session_deletes d
-              where d.user_id = caller and d.session_id = p_session_id
-                and d.delete_id = p_delete_id) then
+  if codebase_chat_private.deleted_by(caller, p_session_id, p_delete_id) then
     return true;
   end if;
   if row_id is null then
@@ -134,9 +151,7 @@ begin
    where s.session_id = p_session_id
      for update;
   -- Applied already: whatever holds the id now is not what this delete named.
-  if exists (select 1 from codebase_chat_private.session_deletes d
-              where d.user_id = p_owner and d.session_id = p_session_id
-                and d.delete_id = p_delete_id) then
+  if codebase_chat_private.deleted_by(p_owner, p_session_id, p_delete_id) then
     return jsonb_build_object('session_id', p_session_id, 'deleted', true);
   end if;
   if session.id is null then

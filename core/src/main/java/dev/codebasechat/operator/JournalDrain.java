@@ -195,8 +195,7 @@ public final class JournalDrain {
     int messages = 0;
     for (JournalEntry entry : entries) {
       try {
-        if (SessionCodec.opFromJson(entry.kind(), entry.payload())
-            instanceof PendingOp.Append append) {
+        if (SessionCodec.opFromJson(entry) instanceof PendingOp.Append append) {
           messages += append.messages().size();
         }
       } catch (IllegalArgumentException e) {
@@ -255,7 +254,7 @@ public final class JournalDrain {
                     + entry.sequence()
                     + " names another owner than earlier entries; left in place");
           }
-          ops.add(SessionCodec.opFromJson(entry.kind(), entry.payload()));
+          ops.add(SessionCodec.opFromJson(entry));
         }
       } catch (IllegalArgumentException e) {
         return pendingResult(

@@ -36,6 +36,36 @@ interface RepeatableWritesContract {
   }
 
   @Test
+  default void clear_sentAgainAfterAnotherClear_stillErasesNothingStoredSince() {
+    UUID owner = table().newUser();
+    String id = SessionTableContract.newSessionId();
+    append(owner, id, SessionTableContract.messages("a"));
+    UUID first = UUID.randomUUID();
+    table().clear(owner, id, first);
+    table().clear(owner, id, UUID.randomUUID()); // another instance's clear
+    append(owner, id, SessionTableContract.messages("b"));
+
+    table().clear(owner, id, first);
+
+    assertThat(storedIds(owner, id)).containsExactly("b");
+  }
+
+  @Test
+  default void clear_ofASessionDeletedAndStartedAgain_sentAgain_erasesNothingOfTheNewOne() {
+    UUID owner = table().newUser();
+    String id = SessionTableContract.newSessionId();
+    append(owner, id, SessionTableContract.messages("a"));
+    UUID clearId = UUID.randomUUID();
+    table().clear(owner, id, clearId);
+    table().delete(owner, id);
+    append(owner, id, SessionTableContract.messages("b"));
+
+    table().clear(owner, id, clearId);
+
+    assertThat(storedIds(owner, id)).containsExactly("b");
+  }
+
+  @Test
   default void clear_withAnotherId_clearsAgain() {
     UUID owner = table().newUser();
     String id = SessionTableContract.newSessionId();
@@ -83,6 +113,21 @@ interface RepeatableWritesContract {
 
     assertThat(again).isTrue();
     assertThat(storedIds(owner, id)).containsExactly("b");
+  }
+
+  @Test
+  default void delete_sentAgainAfterAnotherDelete_leavesTheSessionStartedAgain() {
+    UUID owner = table().newUser();
+    String id = SessionTableContract.newSessionId();
+    append(owner, id, SessionTableContract.messages("a"));
+    UUID first = UUID.randomUUID();
+    table().delete(owner, id, first);
+    append(owner, id, SessionTableContract.messages("b"));
+    table().delete(owner, id, UUID.randomUUID()); // another instance's delete
+    append(owner, id, SessionTableContract.messages("c"));
+
+    assertThat(table().delete(owner, id, first)).isTrue();
+    assertThat(storedIds(owner, id)).containsExactly("c");
   }
 
   @Test

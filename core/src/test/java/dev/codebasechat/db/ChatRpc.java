@@ -72,6 +72,28 @@ public final class ChatRpc {
         request, "clear_chat_history", "select public.clear_chat_history(?)::text", sessionId);
   }
 
+  /** {@code clear_chat_history(sessionId, clearId)}: a clear named by its id. */
+  public JsonNode clear(DatabaseRequest request, String sessionId, UUID clearId)
+      throws SQLException {
+    return call(
+        request,
+        "clear_chat_history",
+        "select public.clear_chat_history(?, ?::uuid)::text",
+        sessionId,
+        clearId.toString());
+  }
+
+  /** {@code delete_chat_session(sessionId, deleteId)}: a delete named by its id. */
+  public JsonNode delete(DatabaseRequest request, String sessionId, UUID deleteId)
+      throws SQLException {
+    return call(
+        request,
+        "delete_chat_session",
+        "select to_jsonb(public.delete_chat_session(?, ?::uuid))::text",
+        sessionId,
+        deleteId.toString());
+  }
+
   /**
    * {@code chat_session_changes(sessionId, sinceVersion)}: what changed since the version; null
    * when the caller has no such session.

@@ -529,10 +529,58 @@ class OperatorDeliveryTest {
             .join();
 
     assertThat(result.outcome()).isEqualTo(OperatorDelivery.Outcome.DELIVERED);
-    assertThat(result.freshMessages()).isEqualTo(2);
+    assertThat(result.freshMessages()).isEqualTo(1);
     assertThat(storedIds(id)).containsExactly("m3");
     assertThat(supabase.requests(r -> r.isCallOf("clear_chat_history_for"))).hasSize(1);
     assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages_for"))).hasSize(2);
+  }
+
+  @Test
+  void writesAroundAClear_deliveredTwice_leaveWhatTheyLeftOnce() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0017");
+    StoreFixture f = storeWithoutJournal();
+    storedFor(user, id, "m1");
+    OperatorDelivery delivery = serviceKeyDelivery(f);
+    List<PendingOp> ops =
+        List.of(
+            appendOf(List.of(f.message("m2"))),
+            PendingOp.Clear.asked(),
+            appendOf(List.of(f.message("m3"))));
+
+    delivery.deliver(id, user, ops).join();
+    OperatorDelivery.Result again = delivery.deliver(id, user, ops).join();
+
+    assertThat(again.outcome()).isEqualTo(OperatorDelivery.Outcome.DELIVERED);
+    assertThat(storedIds(id)).containsExactly("m3");
+  }
+
+  @Test
+  void aClearOfASessionDeletedSince_thenAnAppend_storesTheAppendInASessionStartedAgain() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0018");
+    StoreFixture f = storeWithoutJournal();
+
+    OperatorDelivery.Result result =
+        serviceKeyDelivery(f)
+            .deliver(id, user, List.of(PendingOp.Clear.asked(), appendOf(List.of(f.message("m5")))))
+            .join();
+
+    assertThat(result.outcome()).isEqualTo(OperatorDelivery.Outcome.DELIVERED);
+    assertThat(storedIds(id)).containsExactly("m5");
+  }
+
+  @Test
+  void aClearOfASessionDeletedSince_aloneIsGone() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0019");
+    StoreFixture f = storeWithoutJournal();
+
+    OperatorDelivery.Result result =
+        serviceKeyDelivery(f).deliver(id, user, List.of(PendingOp.Clear.asked())).join();
+
+    assertThat(result.outcome()).isEqualTo(OperatorDelivery.Outcome.GONE);
+    assertThat(storedIds(id)).isEmpty();
   }
 
   @Test

@@ -96,28 +96,44 @@ class SessionCodecTest {
   void aJournaledClear_keepsItsId_soEveryTryAfterARestartIsTheSameClear() {
     PendingOp.Clear asked = PendingOp.Clear.asked();
 
-    PendingOp read = SessionCodec.opFromJson("clear", SessionCodec.opToJson(asked));
+    PendingOp read = SessionCodec.opFromJson(entry("clear", SessionCodec.opToJson(asked), 7));
 
     assertThat(read).isEqualTo(asked);
   }
 
   @Test
-  void aClearJournaledWithoutAnId_getsOneWhenRead() {
-    PendingOp read =
-        SessionCodec.opFromJson("clear", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  void aClearOrDeleteJournaledWithoutAnId_getsTheSameIdAtEveryRead_fromItsEntry() {
+    byte[] none = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
-    assertThat(read)
-        .isInstanceOfSatisfying(
-            PendingOp.Clear.class, clear -> assertThat(clear.clearId()).isNotNull());
+    PendingOp once = SessionCodec.opFromJson(entry("clear", none, 7));
+    PendingOp again = SessionCodec.opFromJson(entry("clear", none, 7));
+    PendingOp another = SessionCodec.opFromJson(entry("clear", none, 8));
+    PendingOp delete = SessionCodec.opFromJson(entry("delete", none, 7));
+
+    assertThat(again).isEqualTo(once);
+    assertThat(another).isNotEqualTo(once);
+    assertThat(delete).isInstanceOf(PendingOp.Delete.class);
   }
 
   @Test
   void aJournaledClear_withAMalformedId_isRefusedAsMalformed() {
-    assertThatThrownBy(
-            () ->
-                SessionCodec.opFromJson(
-                    "clear",
-                    "{\"clear_id\":\"nope\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-        .isInstanceOf(IllegalArgumentException.class);
+    for (String payload : List.of("{\"clear_id\":\"nope\"}", "{\"clear_id\":7}")) {
+      assertThatThrownBy(
+              () ->
+                  SessionCodec.opFromJson(
+                      entry("clear", payload.getBytes(java.nio.charset.StandardCharsets.UTF_8), 1)))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  private static dev.codebasechat.journal.JournalEntry entry(
+      String kind, byte[] payload, long sequence) {
+    return new dev.codebasechat.journal.JournalEntry(
+        sequence,
+        "chat-1767225600000-codec001",
+        java.util.UUID.fromString("a11ce000-0000-4000-8000-000000000001"),
+        kind,
+        payload,
+        Instant.EPOCH);
   }
 }

@@ -14,6 +14,7 @@ import dev.codebasechat.resilience.Resilience;
 import dev.codebasechat.session.Acknowledgement;
 import dev.codebasechat.session.FlushReport;
 import dev.codebasechat.session.SessionStore;
+import dev.codebasechat.session.internal.SessionCodec;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -383,17 +384,18 @@ public final class Gateway implements AutoCloseable {
     if (!Files.exists(path)) {
       return;
     }
-    long entries;
+    long writes;
     try (SqliteJournal journal = SqliteJournal.builder().path(path).build()) {
-      entries = journal.stats().pendingEntries();
+      // Set-aside records wait for an operator's review (the set-aside command), not delivery.
+      writes = journal.pending().stream().filter(entry -> !SessionCodec.isSetAside(entry)).count();
     }
-    if (entries > 0) {
+    if (writes > 0) {
       throw new IllegalStateException(
           path
               + " holds "
-              + entries
-              + " journal entries (writes acknowledged with GATEWAY_ACK=journal, or set aside) that"
-              + " this gateway would never deliver ("
+              + writes
+              + " writes acknowledged with GATEWAY_ACK=journal and not delivered yet, which this"
+              + " gateway would never deliver ("
               + (settings.embedded() ? "SUPABASE_URL is not set" : "GATEWAY_ACK=database")
               + "): start it as before (SUPABASE_URL, GATEWAY_ACK=journal) until they are"
               + " delivered, or deliver them with `drain`");

@@ -171,8 +171,8 @@ class ServeFailureTest {
 
     String stranded =
         file
-            + " holds 1 journal entries (writes acknowledged with GATEWAY_ACK=journal, or set"
-            + " aside) that this gateway would never deliver (";
+            + " holds 1 writes acknowledged with GATEWAY_ACK=journal and not delivered yet, which"
+            + " this gateway would never deliver (";
     String asBefore =
         "): start it as before (SUPABASE_URL, GATEWAY_ACK=journal) until they are delivered, or"
             + " deliver them with `drain`";
@@ -188,6 +188,25 @@ class ServeFailureTest {
     try (SqliteJournal journal =
         SqliteJournal.builder().path(dataDir.resolve("journal.db")).build()) {
       assertThat(journal.pending()).isEmpty();
+    }
+    Settings settings = Settings.fromEnvironment(Map.of("DATA_DIR", dataDir.toString()));
+
+    try (Gateway gateway = Gateway.builder(settings).host("127.0.0.1").port(0).start()) {
+      assertThat(gateway.port()).isPositive();
+    }
+  }
+
+  @Test
+  void withoutTheJournal_aJournalLeftWithSetAsideRecordsOnly_doesNotStopTheStart()
+      throws Exception {
+    try (SqliteJournal journal =
+        SqliteJournal.builder().path(dataDir.resolve("journal.db")).build()) {
+      // Kept for an operator's review (the set-aside command), not for delivery.
+      journal.append(
+          "set-aside:chat-1767225600000-pending01",
+          java.util.UUID.randomUUID(),
+          "set-aside",
+          "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
     Settings settings = Settings.fromEnvironment(Map.of("DATA_DIR", dataDir.toString()));
 

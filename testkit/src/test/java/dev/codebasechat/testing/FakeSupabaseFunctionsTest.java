@@ -308,6 +308,29 @@ class FakeSupabaseFunctionsTest {
   }
 
   @Test
+  void clear_sentAgainWithItsIdWithinSevenDays_changesNothing_later_clearsAgain()
+      throws IOException {
+    ManualClock clock = ManualClock.startingAtEpoch2026();
+    try (FakeSupabase own = FakeSupabase.builder().clock(clock).build().start()) {
+      RestCalls ownCalls = new RestCalls(own);
+      own.seedSession(ALICE, SESSION, "m1");
+      String clear =
+          "{\"p_session_id\":\"" + SESSION + "\",\"p_clear_id\":\"" + UUID.randomUUID() + "\"}";
+      ownCalls.rpc(own.tokenFor(ALICE), "clear_chat_history", clear);
+      ownCalls.rpc(own.tokenFor(ALICE), APPEND, appendBody(SESSION, "m2"));
+
+      clock.advance(Duration.ofDays(7));
+      ownCalls.rpc(own.tokenFor(ALICE), "clear_chat_history", clear);
+      List<String> withinSevenDays = own.session(SESSION).orElseThrow().messageIds();
+      clock.advance(Duration.ofSeconds(1));
+      ownCalls.rpc(own.tokenFor(ALICE), "clear_chat_history", clear);
+
+      assertThat(withinSevenDays).containsExactly("m2");
+      assertThat(own.session(SESSION).orElseThrow().messageIds()).isEmpty();
+    }
+  }
+
+  @Test
   void clear_otherUsersSession_returnsNullAndKeepsHistory() throws IOException {
     fake.seedSession(ALICE, SESSION, "m1");
 

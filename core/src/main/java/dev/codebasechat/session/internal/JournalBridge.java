@@ -339,7 +339,7 @@ public abstract class JournalBridge {
                     SessionCodec.setAsideFromJson(id, entry.owner(), entry.payload()),
                     SessionCodec.setAsideOfFullSession(entry.payload())));
           } else {
-            PendingOp op = SessionCodec.opFromJson(entry.kind(), entry.payload());
+            PendingOp op = SessionCodec.opFromJson(entry);
             out.add(new PendingWrite(id, entry.owner(), op, entry.recordedAt(), entry.sequence()));
           }
         } catch (IllegalArgumentException e) {

@@ -119,9 +119,7 @@ public final class OperatorDelivery {
     if (named < 0) {
       return deliverUnnamed(id, owner, ops);
     }
-    // Whatever came before a delete, the session is gone after it: only the delete goes.
-    List<PendingOp> before =
-        ops.get(named) instanceof PendingOp.Delete ? List.of() : ops.subList(0, named);
+    List<PendingOp> before = beforeNamed(ops.subList(0, named), ops.get(named));
     List<PendingOp> after = ops.subList(named + 1, ops.size());
     CompletableFuture<Result> first =
         before.isEmpty()
@@ -133,11 +131,31 @@ public final class OperatorDelivery {
                 ? CompletableFuture.completedFuture(done)
                 : once(id, owner, ops.get(named))
                     .thenCompose(
-                        applied ->
-                            applied.outcome() != Outcome.DELIVERED || after.isEmpty()
-                                ? CompletableFuture.completedFuture(applied)
-                                : deliver(id, owner, after))
+                        applied -> {
+                          // A clear that found no session: what comes after it may create one.
+                          boolean goneButMore =
+                              applied.outcome() == Outcome.GONE && !after.isEmpty();
+                          return (applied.outcome() != Outcome.DELIVERED && !goneButMore)
+                                  || after.isEmpty()
+                              ? CompletableFuture.completedFuture(applied)
+                              : deliver(id, owner, after);
+                        })
                     .thenApply(rest -> rest.plusFresh(done.freshMessages())));
+  }
+
+  /**
+   * What of {@code before} is sent ahead of {@code named}: nothing before a delete (the session is
+   * gone after it, whatever came before); before a clear, everything but the messages, which the
+   * clear erases: sent again after the clear was applied (a delivery repeated), they would be
+   * stored again, and the clear, applied once, would not erase them again.
+   */
+  private static List<PendingOp> beforeNamed(List<PendingOp> before, PendingOp named) {
+    if (named instanceof PendingOp.Delete) {
+      return List.of();
+    }
+    return before.stream()
+        .map(op -> op instanceof PendingOp.Append append ? append.withMessages(List.of()) : op)
+        .toList();
   }
 
   /** The position of the first clear or delete among {@code ops}; -1 when there is none. */

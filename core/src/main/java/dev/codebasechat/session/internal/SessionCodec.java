@@ -444,11 +444,27 @@ public final class SessionCodec {
   }
 
   /**
-   * The op a journal entry holds.
+   * The op {@code entry} holds. A clear or delete journaled before they had ids gets one derived
+   * from the entry (its key and sequence), the same at every read, so every try of it, whichever
+   * process makes it, is one write to the database.
    *
    * @throws IllegalArgumentException if the kind is unknown or the payload malformed
    */
-  public static PendingOp opFromJson(String kind, byte[] payload) {
+  public static PendingOp opFromJson(JournalEntry entry) {
+    UUID derived =
+        UUID.nameUUIDFromBytes(
+            (entry.key() + ":" + entry.sequence())
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return opFromJson(entry.kind(), entry.payload(), derived);
+  }
+
+  /**
+   * The op a journal entry of {@code kind} holds; {@code idIfNone} names a clear or a delete
+   * journaled without an id.
+   *
+   * @throws IllegalArgumentException if the kind is unknown or the payload malformed
+   */
+  public static PendingOp opFromJson(String kind, byte[] payload, UUID idIfNone) {
     JsonNode node;
     try {
       node = MAPPER.readTree(payload);
@@ -481,18 +497,24 @@ public final class SessionCodec {
                 Optional.ofNullable(node.get("metadata")),
                 cleared));
       case "clear":
-        // A journal written before clears had ids: the clear gets one now, for all its tries.
-        return node.path("clear_id").isTextual()
-            ? new PendingOp.Clear(java.util.UUID.fromString(node.get("clear_id").asText()))
-            : PendingOp.Clear.asked();
+        return new PendingOp.Clear(idOf(node, "clear_id", idIfNone));
       case "delete":
-        // A journal written before deletes had ids: the delete gets one now, for all its tries.
-        return node.path("delete_id").isTextual()
-            ? new PendingOp.Delete(java.util.UUID.fromString(node.get("delete_id").asText()))
-            : PendingOp.Delete.asked();
+        return new PendingOp.Delete(idOf(node, "delete_id", idIfNone));
       default:
         throw new IllegalArgumentException("unknown journal entry kind " + kind);
     }
+  }
+
+  /** The id in {@code field}; {@code idIfNone} when the entry has none (an older journal's). */
+  private static UUID idOf(JsonNode node, String field, UUID idIfNone) {
+    JsonNode value = node.get(field);
+    if (value == null) {
+      return idIfNone;
+    }
+    if (!value.isTextual()) {
+      throw new IllegalArgumentException(field + " must be a UUID");
+    }
+    return UUID.fromString(value.asText());
   }
 
   private static String requiredText(JsonNode node, String field, int index) {

@@ -66,9 +66,6 @@ final class Session {
   final List<Message> history;
   final Map<String, Message> byKey;
 
-  /** The id of the last clear that carried one (migration 20261208000000); not a column. */
-  @Nullable UUID lastClearId;
-
   /** A new row of {@code owner}, every other column at its default, stamped {@code now}. */
   Session(@Nullable UUID owner, String sessionId, String now) {
     this(NODES.objectNode(), new ArrayList<>(), new HashMap<>());
@@ -90,9 +87,7 @@ final class Session {
 
   /** A copy to work on, so that a failing function leaves the stored session as it was. */
   Session copy() {
-    Session copy = new Session(row.deepCopy(), new ArrayList<>(history), new HashMap<>(byKey));
-    copy.lastClearId = lastClearId;
-    return copy;
+    return new Session(row.deepCopy(), new ArrayList<>(history), new HashMap<>(byKey));
   }
 
   /** The owner; null for a row service_role inserted without one. */

@@ -40,13 +40,16 @@ final class SessionTable {
   private final Clock clock;
   private final Map<String, Session> sessionsById = new LinkedHashMap<>();
 
-  /** {@code codebase_chat_private.session_deletes}: by owner and session id, the last delete. */
-  private final Map<List<Object>, Deleted> deletes = new HashMap<>();
+  /**
+   * {@code codebase_chat_private.session_clears} and {@code session_deletes}: when each clear and
+   * delete id was applied, by (owner, session id, id).
+   */
+  private final Map<List<Object>, Instant> clears = new HashMap<>();
 
-  private record Deleted(UUID deleteId, Instant at) {}
+  private final Map<List<Object>, Instant> deletes = new HashMap<>();
 
-  /** How long the record of a delete's id is kept (migration 20261208000100). */
-  private static final Duration DELETES_KEPT = Duration.ofDays(7);
+  /** How long the ids of clears and deletes are kept ({@code named_writes_kept}). */
+  private static final Duration NAMED_WRITES_KEPT = Duration.ofDays(7);
 
   private final Random random = new Random();
   // now() of the statement running, as PostgreSQL's now() is the transaction's start.
@@ -326,13 +329,28 @@ final class SessionTable {
   }
 
   private ObjectNode clearOnce(Session session, @Nullable UUID clearId) {
-    if (clearId == null || !clearId.equals(session.lastClearId)) {
+    UUID owner = Objects.requireNonNull(session.owner());
+    String sessionId = session.row.get("session_id").asText();
+    if (clearId == null || !applied(clears, List.of(owner, sessionId, clearId))) {
       session.removeAll(now());
       if (clearId != null) {
-        session.lastClearId = clearId;
+        record(clears, List.of(owner, sessionId, clearId));
       }
     }
     return session.row.deepCopy();
+  }
+
+  /** Whether {@code key} was recorded within the time the ids of clears and deletes are kept. */
+  private boolean applied(Map<List<Object>, Instant> records, List<Object> key) {
+    Instant at = records.get(key);
+    return at != null && !at.isBefore(clock.instant().minus(NAMED_WRITES_KEPT));
+  }
+
+  /** Records {@code key} now, forgetting the records past the time they are kept. */
+  private void record(Map<List<Object>, Instant> records, List<Object> key) {
+    Instant now = clock.instant();
+    records.values().removeIf(at -> at.isBefore(now.minus(NAMED_WRITES_KEPT)));
+    records.put(key, now);
   }
 
   /**
@@ -373,20 +391,12 @@ final class SessionTable {
   }
 
   private boolean deletedBy(UUID owner, String sessionId, UUID deleteId) {
-    Deleted last = deletes.get(List.of(owner, sessionId));
-    return last != null && last.deleteId().equals(deleteId);
+    return applied(deletes, List.of(owner, sessionId, deleteId));
   }
 
   private void deleteOnce(UUID caller, String sessionId, UUID deleteId) {
     sessionsById.remove(sessionId);
-    Instant at = clock.instant();
-    deletes
-        .entrySet()
-        .removeIf(
-            e ->
-                e.getKey().get(0).equals(caller)
-                    && e.getValue().at().isBefore(at.minus(DELETES_KEPT)));
-    deletes.put(List.of(caller, sessionId), new Deleted(deleteId, at));
+    record(deletes, List.of(caller, sessionId, deleteId));
   }
 
   /**
@@ -575,6 +585,7 @@ final class SessionTable {
 
   synchronized void clear() {
     sessionsById.clear();
+    clears.clear();
     deletes.clear();
   }
 
