@@ -68,7 +68,8 @@ begin
        where (c.user_id, c.session_id, c.clear_id) in
              (select o.user_id, o.session_id, o.clear_id from codebase_chat_private.session_clears o
                where o.cleared_at < now() - codebase_chat_private.named_writes_kept()
-               limit 100);
+               limit 100
+               for update skip locked);
     end if;
   end if;
   return query

@@ -70,7 +70,8 @@ begin
    where (d.user_id, d.session_id, d.delete_id) in
          (select o.user_id, o.session_id, o.delete_id from codebase_chat_private.session_deletes o
            where o.deleted_at < now() - codebase_chat_private.named_writes_kept()
-           limit 100);
+           limit 100
+           for update skip locked);
 end;
 $$;
 revoke all on function codebase_chat_private.delete_once(uuid, uuid) from public, anon, authenticated, service_role;

@@ -688,6 +688,28 @@ class SessionStoreJournalTest {
   }
 
   @Test
+  void anAppendAndAClearTheDiskCannotRelease_replayedByTheNextStore_leaveTheHistoryCleared() {
+    SessionId id = sessionId("journal18");
+    SqliteJournal disk = journal();
+    UnreliableJournal journal = new UnreliableJournal(disk);
+    StoreFixture first = store(journal);
+    journal.failReleases();
+    first.store.append(first.caller(ALICE), id, Append.of(List.of(first.message("m1"))));
+    first.drainAll();
+    first.store.clear(first.caller(ALICE), id);
+    first.drainAll();
+    first.close();
+    assertThat(disk.pending()).hasSize(2);
+
+    StoreFixture restarted = store(disk);
+    restarted.resolve(restarted.store.listAsync(restarted.caller(ALICE), SessionQuery.limit(10)));
+    restarted.drainAll();
+
+    assertThat(storedIds(id)).isEmpty();
+    assertThat(disk.pending()).isEmpty();
+  }
+
+  @Test
   void aDeleteWhoseLocalCopyTheDiskCannotDrop_staysPending_soNoRestartAnswersTheDeletedSession() {
     SessionId id = sessionId("journal13");
     fake.seedSession(ALICE, id.value(), "s1");

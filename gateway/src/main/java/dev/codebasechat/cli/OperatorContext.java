@@ -3,10 +3,12 @@ package dev.codebasechat.cli;
 import dev.codebasechat.embedded.LocalSessionTable;
 import dev.codebasechat.gateway.Settings;
 import dev.codebasechat.journal.SqliteJournal;
+import dev.codebasechat.operator.JournalInspection;
 import dev.codebasechat.postgrest.ApiKey;
 import dev.codebasechat.postgrest.OperatorScope;
 import dev.codebasechat.postgrest.PostgrestClient;
 import dev.codebasechat.postgrest.ServiceKey;
+import dev.codebasechat.session.Acknowledgement;
 import dev.codebasechat.sqlite.JournalException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,6 +118,40 @@ final class OperatorContext {
               + settings.dataDir()
               + " does not exist: give the data directory of the gateway whose journal to read");
     }
+  }
+
+  /**
+   * Why a gateway without the journal ({@code GATEWAY_ACK=database}, or no {@code SUPABASE_URL})
+   * must not start on this data directory: its journal holds writes acknowledged before and not
+   * delivered yet, which such a gateway would never deliver, and nothing would say so. Empty when
+   * there are none (set-aside records wait for review, not delivery).
+   *
+   * @throws dev.codebasechat.sqlite.JournalException when the journal cannot be opened
+   */
+  Optional<String> strandedWrites(Settings settings) {
+    if (!settings.embedded() && settings.acknowledgement() == Acknowledgement.JOURNAL) {
+      return Optional.empty();
+    }
+    Path path = journalPath(settings);
+    if (!Files.exists(path)) {
+      return Optional.empty();
+    }
+    long writes;
+    try (SqliteJournal journal = SqliteJournal.builder().path(path).clock(clock).build()) {
+      writes = JournalInspection.summarize(journal).pendingWrites();
+    }
+    if (writes == 0) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        path
+            + " holds "
+            + writes
+            + " writes acknowledged with GATEWAY_ACK=journal and not delivered yet, which this"
+            + " gateway would never deliver ("
+            + (settings.embedded() ? "SUPABASE_URL is not set" : "GATEWAY_ACK=database")
+            + "): start it as before (SUPABASE_URL, GATEWAY_ACK=journal) until they are"
+            + " delivered, or deliver them with `drain`");
   }
 
   /** The journal if the file exists; empty when nothing was ever journaled there. */

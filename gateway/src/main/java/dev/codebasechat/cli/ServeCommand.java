@@ -7,6 +7,7 @@ import dev.codebasechat.session.PendingSession;
 import dev.codebasechat.sqlite.JournalException;
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -51,6 +52,12 @@ public final class ServeCommand implements Callable<Integer> {
     }
     Gateway gateway;
     try {
+      Optional<String> stranded = main.context().strandedWrites(settings);
+      if (stranded.isPresent()) {
+        err.println("chat-gateway: could not start: " + stranded.get());
+        err.flush();
+        return EXIT_START_FAILED;
+      }
       gateway = Gateway.builder(settings).start();
     } catch (JournalException e) {
       err.println(

@@ -14,7 +14,6 @@ import dev.codebasechat.resilience.Resilience;
 import dev.codebasechat.session.Acknowledgement;
 import dev.codebasechat.session.FlushReport;
 import dev.codebasechat.session.SessionStore;
-import dev.codebasechat.session.internal.SessionCodec;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -134,9 +133,6 @@ public final class Gateway implements AutoCloseable {
     SupabaseJwtVerifier.Builder verifierBuilder = SupabaseJwtVerifier.builder().clock(clock);
     try {
       Files.createDirectories(dataDir);
-      if (settings.embedded() || settings.acknowledgement() != Acknowledgement.JOURNAL) {
-        refuseStrandedJournal(settings);
-      }
       SessionStore.Builder storeBuilder;
       if (settings.embedded()) {
         openedTable =
@@ -371,35 +367,6 @@ public final class Gateway implements AutoCloseable {
       client.close();
     }
     registry.close();
-  }
-
-  /**
-   * Refuses to start without the journal over a journal that still holds acknowledged writes: this
-   * gateway would never deliver them (nor show them in its answers), and nothing would say so.
-   *
-   * @throws IllegalStateException naming the file, how many entries it holds and what to set
-   */
-  private static void refuseStrandedJournal(Settings settings) {
-    Path path = settings.dataDir().resolve("journal.db");
-    if (!Files.exists(path)) {
-      return;
-    }
-    long writes;
-    try (SqliteJournal journal = SqliteJournal.builder().path(path).build()) {
-      // Set-aside records wait for an operator's review (the set-aside command), not delivery.
-      writes = journal.pending().stream().filter(entry -> !SessionCodec.isSetAside(entry)).count();
-    }
-    if (writes > 0) {
-      throw new IllegalStateException(
-          path
-              + " holds "
-              + writes
-              + " writes acknowledged with GATEWAY_ACK=journal and not delivered yet, which this"
-              + " gateway would never deliver ("
-              + (settings.embedded() ? "SUPABASE_URL is not set" : "GATEWAY_ACK=database")
-              + "): start it as before (SUPABASE_URL, GATEWAY_ACK=journal) until they are"
-              + " delivered, or deliver them with `drain`");
-    }
   }
 
   // ------------------------------------------------------------------ request pipeline

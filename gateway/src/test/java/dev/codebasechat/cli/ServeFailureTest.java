@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.codebasechat.SystemTime;
 import dev.codebasechat.embedded.LocalSessionTable;
-import dev.codebasechat.gateway.Gateway;
 import dev.codebasechat.gateway.Settings;
 import dev.codebasechat.journal.SqliteJournal;
 import java.io.IOException;
@@ -12,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -189,11 +189,13 @@ class ServeFailureTest {
         SqliteJournal.builder().path(dataDir.resolve("journal.db")).build()) {
       assertThat(journal.pending()).isEmpty();
     }
-    Settings settings = Settings.fromEnvironment(Map.of("DATA_DIR", dataDir.toString()));
+    Map<String, String> embedded = Map.of("DATA_DIR", dataDir.toString());
 
-    try (Gateway gateway = Gateway.builder(settings).host("127.0.0.1").port(0).start()) {
-      assertThat(gateway.port()).isPositive();
-    }
+    Optional<String> refusal =
+        new OperatorContext(embedded, SystemTime.clock(), false)
+            .strandedWrites(Settings.fromEnvironment(embedded));
+
+    assertThat(refusal).isEmpty();
   }
 
   @Test
@@ -208,11 +210,13 @@ class ServeFailureTest {
           "set-aside",
           "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
-    Settings settings = Settings.fromEnvironment(Map.of("DATA_DIR", dataDir.toString()));
+    Map<String, String> embedded = Map.of("DATA_DIR", dataDir.toString());
 
-    try (Gateway gateway = Gateway.builder(settings).host("127.0.0.1").port(0).start()) {
-      assertThat(gateway.port()).isPositive();
-    }
+    Optional<String> refusal =
+        new OperatorContext(embedded, SystemTime.clock(), false)
+            .strandedWrites(Settings.fromEnvironment(embedded));
+
+    assertThat(refusal).isEmpty();
   }
 
   /** {@code result} is a start refused with exit status 1 and the one line {@code problem}. */

@@ -247,7 +247,9 @@ public abstract class JournalBridge {
           journal.remove(id.value(), confirmed);
         }
       } catch (JournalException e) {
-        // Still recorded: replayed after a restart, and harmless then (appends are idempotent).
+        // Still recorded: replayed after a restart, and harmless then (appends are idempotent by
+        // message id, clears and deletes by their ids, and an append's messages are not sent again
+        // ahead of a clear: recorded()).
         log.error(
             "could not release confirmed writes of session {} from the journal: {}",
             id,
@@ -350,6 +352,38 @@ public abstract class JournalBridge {
               entry.sequence(),
               entry.key(),
               e.getMessage());
+        }
+      }
+      return withoutMessagesBeforeAClear(out);
+    }
+
+    /**
+     * {@code recorded} with the messages taken out of each append that a clear or a delete of its
+     * session follows: such an append may have reached the database already (its release failed, or
+     * was held back for a local copy in doubt), and the clear, applied once per its id, would not
+     * erase its messages once they were stored again. What else the append does (create the
+     * session, set its repo and file) stays.
+     */
+    private static List<Recorded> withoutMessagesBeforeAClear(List<Recorded> recorded) {
+      Set<SessionId> emptiedLater = new java.util.HashSet<>();
+      List<Recorded> out = new ArrayList<>(recorded);
+      for (int i = out.size() - 1; i >= 0; i--) {
+        if (!(out.get(i) instanceof PendingWrite write)) {
+          continue;
+        }
+        if (write.op().emptiesHistory()) {
+          emptiedLater.add(write.id());
+        } else if (emptiedLater.contains(write.id())
+            && write.op() instanceof PendingOp.Append append
+            && !append.messages().isEmpty()) {
+          out.set(
+              i,
+              new PendingWrite(
+                  write.id(),
+                  write.owner(),
+                  append.withMessages(List.of()),
+                  write.recordedAt(),
+                  write.sequence()));
         }
       }
       return out;

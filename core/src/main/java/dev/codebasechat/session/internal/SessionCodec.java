@@ -445,15 +445,15 @@ public final class SessionCodec {
 
   /**
    * The op {@code entry} holds. A clear or delete journaled before they had ids gets one derived
-   * from the entry (its key and sequence), the same at every read, so every try of it, whichever
-   * process makes it, is one write to the database.
+   * from the entry (its key, owner, sequence and time), the same at every read, so every try of it,
+   * whichever process makes it, is one write to the database.
    *
    * @throws IllegalArgumentException if the kind is unknown or the payload malformed
    */
   public static PendingOp opFromJson(JournalEntry entry) {
     UUID derived =
         UUID.nameUUIDFromBytes(
-            (entry.key() + ":" + entry.sequence())
+            (entry.key() + ":" + entry.owner() + ":" + entry.sequence() + ":" + entry.recordedAt())
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     return opFromJson(entry.kind(), entry.payload(), derived);
   }

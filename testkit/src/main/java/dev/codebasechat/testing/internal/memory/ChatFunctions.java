@@ -97,7 +97,7 @@ final class ChatFunctions {
           throw SqlErrors.invalidParameter("p_create must be true or false");
         }
         JsonNode messages = arguments.get("p_messages");
-        SessionTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
+        Session.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
         String repo = textArgument(arguments, "p_repo");
         String file = textArgument(arguments, "p_current_file");
         if (create) {
@@ -171,7 +171,7 @@ final class ChatFunctions {
       throw SqlErrors.invalidParameter("p_create must be true or false");
     }
     JsonNode messages = arguments.get("p_messages");
-    SessionTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
+    Session.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
     String repo = textArgument(arguments, "p_repo");
     String file = textArgument(arguments, "p_current_file");
     if (!create) {
@@ -296,7 +296,7 @@ final class ChatFunctions {
         try {
           sessionIdArgument(JSON.objectNode().put("p_session_id", sessionId));
           JsonNode messages = item.get("messages");
-          SessionTable.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
+          Session.checkMessages(messages, SessionTableRules.MAX_MESSAGES_PER_APPEND);
           String repo = item.path("repo").textValue();
           String file = item.path("current_file").textValue();
           if (item.path("create").asBoolean(true)) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.schema.PgJsonb;
+import dev.codebasechat.schema.PgTimestamp;
 import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.testing.FakeSession;
@@ -16,9 +17,12 @@ import java.time.temporal.ChronoField;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
@@ -126,6 +130,95 @@ final class Session {
   void count(int added, long bytes) {
     row.put("message_count", row.get("message_count").asInt() + added);
     row.put("history_bytes", row.get("history_bytes").asLong() + bytes);
+  }
+
+  /**
+   * {@code check_messages}: the checks {@code append_chat_messages} documents, on at most {@code
+   * atMost} messages, with its 22023 answers.
+   */
+  static void checkMessages(@Nullable JsonNode messages, int atMost) {
+    if (messages == null || !messages.isArray()) {
+      throw SqlErrors.invalidParameter("p_messages must be a JSON array of messages");
+    }
+    if (messages.size() > atMost) {
+      throw SqlErrors.invalidParameter("p_messages must hold at most " + atMost + " messages");
+    }
+    for (int pos = 0; pos < messages.size(); pos++) {
+      try {
+        SessionTableRules.batch(NODES.arrayNode().add(messages.get(pos)));
+      } catch (IllegalArgumentException e) {
+        throw SqlErrors.invalidParameter(
+            String.valueOf(e.getMessage())
+                .replaceFirst("^p_messages\\[0]", "p_messages[" + pos + "]"));
+      }
+    }
+  }
+
+  /**
+   * {@code insert_messages} into this session: reads every timestamp (all of them, before the
+   * conflict check skips any), then stores in order each message whose id the session does not hold
+   * yet, and moves the counters; how many it stored.
+   */
+  int insertMessages(long version, JsonNode messages) {
+    long[] sentAt = new long[messages.size()];
+    for (int pos = 0; pos < messages.size(); pos++) {
+      PgTimestamp.Reading reading = PgTimestamp.read(messages.get(pos).path("timestamp").asText());
+      if (reading.outcome() != PgTimestamp.Outcome.READ) {
+        throw SqlErrors.invalidParameter(
+            "p_messages[" + pos + "].timestamp is not a date-time PostgreSQL can read");
+      }
+      sentAt[pos] = reading.micros();
+    }
+    int added = 0;
+    long bytes = 0;
+    for (int pos = 0; pos < messages.size(); pos++) {
+      JsonNode message = messages.get(pos);
+      String key = message.get("id").textValue();
+      if (!byKey.containsKey(key)) {
+        insert(new Message(key, sentAt[pos], version, message.deepCopy()));
+        added++;
+        bytes += SessionTableRules.historyBytesOf(message);
+      }
+    }
+    count(added, bytes);
+    return added;
+  }
+
+  /**
+   * A row as the table owner would insert it, and its messages as the migration moved a legacy
+   * history into rows: every message kept in its order; one without a valid id, or repeating an
+   * earlier one's, keyed {@code legacy-<position>-<8 hex>}; each ordered as of the latest readable
+   * timestamp up to it ({@code -infinity} before the first), so the order never changes. Version 0,
+   * {@code fields_version} = version, counters following the messages.
+   */
+  static Session seeded(
+      UUID owner, String sessionId, String now, ArrayNode messages, java.util.Random random) {
+    Session session = new Session(owner, sessionId, now);
+    long latest = PgTimestamp.MINUS_INFINITY;
+    // The migration's "first of its id": row_number() over (partition by the id's text), nulls
+    // together (as the text "null").
+    Set<String> seenIds = new HashSet<>();
+    long bytes = 0;
+    for (int i = 0; i < messages.size(); i++) {
+      JsonNode message = messages.get(i);
+      JsonNode id = message.path("id");
+      String idText = textOrNull(id);
+      // PostgreSQL text holds no NUL: the sentinel of "no id" cannot be an id.
+      boolean first = seenIds.add(idText == null ? "\u0000" : idText);
+      String key =
+          first && id.isTextual() && SessionTableRules.MESSAGE_ID.matcher(id.textValue()).matches()
+              ? id.textValue()
+              : "legacy-" + (i + 1) + "-" + HexFormat.of().toHexDigits(random.nextInt());
+      String timestamp = message.isObject() ? textOrNull(message.get("timestamp")) : null;
+      PgTimestamp.Reading reading = PgTimestamp.read(timestamp == null ? "" : timestamp);
+      if (reading.outcome() == PgTimestamp.Outcome.READ) {
+        latest = Math.max(latest, reading.micros());
+      }
+      session.insert(new Message(key, latest, 0, message.deepCopy()));
+      bytes += SessionTableRules.historyBytesOf(message);
+    }
+    session.count(messages.size(), bytes);
+    return session;
   }
 
   /** {@code remove_messages}: every message goes, and the update records the clear. */

@@ -4,17 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.codebasechat.schema.PgTimestamp;
 import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.internal.PostgrestError;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,16 +35,7 @@ final class SessionTable {
   private final Clock clock;
   private final Map<String, Session> sessionsById = new LinkedHashMap<>();
 
-  /**
-   * {@code codebase_chat_private.session_clears} and {@code session_deletes}: when each clear and
-   * delete id was applied, by (owner, session id, id).
-   */
-  private final Map<List<Object>, Instant> clears = new HashMap<>();
-
-  private final Map<List<Object>, Instant> deletes = new HashMap<>();
-
-  /** How long the ids of clears and deletes are kept ({@code named_writes_kept}). */
-  private static final Duration NAMED_WRITES_KEPT = Duration.ofDays(7);
+  private final NamedWrites named;
 
   private final Random random = new Random();
   // now() of the statement running, as PostgreSQL's now() is the transaction's start.
@@ -57,6 +43,7 @@ final class SessionTable {
 
   SessionTable(Clock clock) {
     this.clock = clock;
+    this.named = new NamedWrites(clock);
   }
 
   /**
@@ -234,7 +221,7 @@ final class SessionTable {
       @Nullable String currentFile) {
     ObjectNode row = session.row;
     ObjectNode before = session.fields();
-    int added = insertMessages(session, session.version() + 1, messages);
+    int added = session.insertMessages(session.version() + 1, messages);
     if (repo != null) {
       row.put("repo", repo);
     }
@@ -331,26 +318,13 @@ final class SessionTable {
   private ObjectNode clearOnce(Session session, @Nullable UUID clearId) {
     UUID owner = Objects.requireNonNull(session.owner());
     String sessionId = session.row.get("session_id").asText();
-    if (clearId == null || !applied(clears, List.of(owner, sessionId, clearId))) {
+    if (clearId == null || !named.cleared(owner, sessionId, clearId)) {
       session.removeAll(now());
       if (clearId != null) {
-        record(clears, List.of(owner, sessionId, clearId));
+        named.clearedNow(owner, sessionId, clearId);
       }
     }
     return session.row.deepCopy();
-  }
-
-  /** Whether {@code key} was recorded within the time the ids of clears and deletes are kept. */
-  private boolean applied(Map<List<Object>, Instant> records, List<Object> key) {
-    Instant at = records.get(key);
-    return at != null && !at.isBefore(clock.instant().minus(NAMED_WRITES_KEPT));
-  }
-
-  /** Records {@code key} now, forgetting the records past the time they are kept. */
-  private void record(Map<List<Object>, Instant> records, List<Object> key) {
-    Instant now = clock.instant();
-    records.values().removeIf(at -> at.isBefore(now.minus(NAMED_WRITES_KEPT)));
-    records.put(key, now);
   }
 
   /**
@@ -361,7 +335,7 @@ final class SessionTable {
     if (deleteId == null) {
       return ownSession(caller, sessionId) != null && sessionsById.remove(sessionId) != null;
     }
-    if (deletedBy(caller, sessionId, deleteId)) {
+    if (named.deleted(caller, sessionId, deleteId)) {
       return true;
     }
     if (ownSession(caller, sessionId) == null) {
@@ -376,7 +350,7 @@ final class SessionTable {
    * or this delete already had; null for a session of another user.
    */
   synchronized @Nullable Boolean deleteFor(UUID owner, String sessionId, UUID deleteId) {
-    if (deletedBy(owner, sessionId, deleteId)) {
+    if (named.deleted(owner, sessionId, deleteId)) {
       return true;
     }
     Session session = sessionsById.get(sessionId);
@@ -390,13 +364,9 @@ final class SessionTable {
     return true;
   }
 
-  private boolean deletedBy(UUID owner, String sessionId, UUID deleteId) {
-    return applied(deletes, List.of(owner, sessionId, deleteId));
-  }
-
   private void deleteOnce(UUID caller, String sessionId, UUID deleteId) {
     sessionsById.remove(sessionId);
-    record(deletes, List.of(caller, sessionId, deleteId));
+    named.deletedNow(caller, sessionId, deleteId);
   }
 
   /**
@@ -474,9 +444,9 @@ final class SessionTable {
     if (!kept.containsAll(working.byKey.keySet())) {
       working.removeAll(now());
     }
-    checkMessages(target, SessionTableRules.MAX_MESSAGES_PER_SESSION);
+    Session.checkMessages(target, SessionTableRules.MAX_MESSAGES_PER_SESSION);
     ObjectNode before = working.fields();
-    insertMessages(working, working.version() + 1, target);
+    working.insertMessages(working.version() + 1, target);
     working.setFields(session);
     working.touch(now(), before);
     working.check(true);
@@ -484,94 +454,14 @@ final class SessionTable {
     return true;
   }
 
-  /**
-   * {@code check_messages}: the checks {@code append_chat_messages} documents, on at most {@code
-   * atMost} messages, with its 22023 answers.
-   */
-  static void checkMessages(@Nullable JsonNode messages, int atMost) {
-    if (messages == null || !messages.isArray()) {
-      throw SqlErrors.invalidParameter("p_messages must be a JSON array of messages");
-    }
-    if (messages.size() > atMost) {
-      throw SqlErrors.invalidParameter("p_messages must hold at most " + atMost + " messages");
-    }
-    for (int pos = 0; pos < messages.size(); pos++) {
-      try {
-        SessionTableRules.batch(NODES.arrayNode().add(messages.get(pos)));
-      } catch (IllegalArgumentException e) {
-        throw SqlErrors.invalidParameter(
-            String.valueOf(e.getMessage())
-                .replaceFirst("^p_messages\\[0]", "p_messages[" + pos + "]"));
-      }
-    }
-  }
-
-  /**
-   * {@code insert_messages}: reads every timestamp (all of them, before the conflict check skips
-   * any), then stores in order each message whose id the session does not hold yet, and moves the
-   * counters; how many it stored.
-   */
-  private int insertMessages(Session session, long version, JsonNode messages) {
-    long[] sentAt = new long[messages.size()];
-    for (int pos = 0; pos < messages.size(); pos++) {
-      PgTimestamp.Reading reading = PgTimestamp.read(messages.get(pos).path("timestamp").asText());
-      if (reading.outcome() != PgTimestamp.Outcome.READ) {
-        throw SqlErrors.invalidParameter(
-            "p_messages[" + pos + "].timestamp is not a date-time PostgreSQL can read");
-      }
-      sentAt[pos] = reading.micros();
-    }
-    int added = 0;
-    long bytes = 0;
-    for (int pos = 0; pos < messages.size(); pos++) {
-      JsonNode message = messages.get(pos);
-      String key = message.get("id").textValue();
-      if (!session.byKey.containsKey(key)) {
-        session.insert(new Session.Message(key, sentAt[pos], version, message.deepCopy()));
-        added++;
-        bytes += SessionTableRules.historyBytesOf(message);
-      }
-    }
-    session.count(added, bytes);
-    return added;
-  }
-
   // ---------------------------------------------------------------- the table owner's writes
 
   /**
-   * Inserts or replaces a row as the table owner would, and its messages as the migration moved a
-   * legacy history into rows: every message kept in its order; one without a valid id, or repeating
-   * an earlier one's, keyed {@code legacy-<position>-<8 hex>}; each ordered as of the latest
-   * readable timestamp up to it ({@code -infinity} before the first), so the order never changes.
-   * Version 0, {@code fields_version} = version, counters following the messages.
+   * Inserts or replaces a row as the table owner would, its messages as the migration moved a
+   * legacy history into rows ({@link Session#seeded}).
    */
   synchronized void seed(UUID owner, String sessionId, ArrayNode messages) {
-    Session session = new Session(owner, sessionId, now());
-    long latest = PgTimestamp.MINUS_INFINITY;
-    // The migration's "first of its id": row_number() over (partition by the id's text), nulls
-    // together (as the text "null").
-    Set<String> seenIds = new HashSet<>();
-    long bytes = 0;
-    for (int i = 0; i < messages.size(); i++) {
-      JsonNode message = messages.get(i);
-      JsonNode id = message.path("id");
-      String idText = Session.textOrNull(id);
-      // PostgreSQL text holds no NUL: the sentinel of "no id" cannot be an id.
-      boolean first = seenIds.add(idText == null ? "\u0000" : idText);
-      String key =
-          first && id.isTextual() && SessionTableRules.MESSAGE_ID.matcher(id.textValue()).matches()
-              ? id.textValue()
-              : "legacy-" + (i + 1) + "-" + HexFormat.of().toHexDigits(random.nextInt());
-      String timestamp = message.isObject() ? Session.textOrNull(message.get("timestamp")) : null;
-      PgTimestamp.Reading reading = PgTimestamp.read(timestamp == null ? "" : timestamp);
-      if (reading.outcome() == PgTimestamp.Outcome.READ) {
-        latest = Math.max(latest, reading.micros());
-      }
-      session.insert(new Session.Message(key, latest, 0, message.deepCopy()));
-      bytes += SessionTableRules.historyBytesOf(message);
-    }
-    session.count(messages.size(), bytes);
-    sessionsById.put(sessionId, session);
+    sessionsById.put(sessionId, Session.seeded(owner, sessionId, now(), messages, random));
   }
 
   synchronized List<FakeSession> all() {
@@ -585,8 +475,7 @@ final class SessionTable {
 
   synchronized void clear() {
     sessionsById.clear();
-    clears.clear();
-    deletes.clear();
+    named.forgetAll();
   }
 
   private List<Session> visible(Caller caller, Predicate<ObjectNode> where) {
