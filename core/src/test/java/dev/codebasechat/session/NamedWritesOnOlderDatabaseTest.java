@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * warning says so once. Over real SQL behind the PostgREST-compatible test server.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class ClearOnOlderDatabaseTest {
+class NamedWritesOnOlderDatabaseTest {
+  /** The first migration this database lacks; it lacks every later one too. */
   private static final String MIGRATION = "20261208000000_repeatable_clears.sql";
 
   @TempDir static Path migrations;
@@ -151,5 +152,39 @@ class ClearOnOlderDatabaseTest {
                         "the database has no clear_chat_history_for (migration 20261208000000 not"
                             + " applied): a journaled clear delivered again after its answer was"
                             + " lost is applied again"));
+  }
+
+  @Test
+  void deletes_areStoredAsBefore_theIdAskedForOnce_andWarnedOnce() {
+    Caller alice = f.caller(supabase.newUser());
+    SessionId first = f.store.create(alice);
+    SessionId second = f.store.create(alice);
+    f.store.append(alice, first, Append.of(List.of(f.message("m1"))));
+
+    f.store.delete(alice, first);
+    f.store.delete(alice, second);
+
+    assertThat(
+            supabase.queryAsOwner(
+                "select session_id from public.codebase_chat_sessions where session_id in (?, ?)",
+                first.value(),
+                second.value()))
+        .isEmpty();
+    assertThat(
+            supabase.requests(
+                (RecordedRequest r) ->
+                    r.isCallOf("delete_chat_session") && r.body().contains("p_delete_id")))
+        .as("deletes that carried their id")
+        .hasSize(1);
+    assertThat(logs.list)
+        .filteredOn(e -> e.getFormattedMessage().contains("20261208000100"))
+        .singleElement()
+        .satisfies(
+            e ->
+                assertThat(e.getFormattedMessage())
+                    .isEqualTo(
+                        "the database's delete_chat_session has no p_delete_id (migration"
+                            + " 20261208000100 not applied): a delete whose answer is lost and is"
+                            + " sent again can delete a session started again under the same id"));
   }
 }
