@@ -12,9 +12,10 @@
 -- the caller carried p_clear_id within the last 7 days, it removes nothing and changes nothing;
 -- either way it answers the session as it now is: {"session_id", "message_count", "version",
 -- "last_activity"} (after a repeat, message_count counts what was stored since the clear). Null,
--- changing nothing, when the caller has no session with that id. The ids of clears are kept for 7
--- days (a try sent later than that clears again), by user and session id, so a session deleted and
--- started again under its id is not cleared by a try of a clear of the one before.
+-- changing nothing but the record of p_clear_id, when the caller has no session with that id. The
+-- ids of clears are kept for 7 days (a try sent later than that clears again), by user and session
+-- id, so a session deleted (or not there yet) and started again under its id is not cleared by a
+-- try of a clear sent before.
 
 -- How long the ids of clears and deletes are kept (20261208000100 uses it too).
 create function codebase_chat_private.named_writes_kept()
@@ -26,8 +27,10 @@ as $$ select interval '7 days' $$;
 revoke all on function codebase_chat_private.named_writes_kept() from public, anon;
 grant execute on function codebase_chat_private.named_writes_kept() to authenticated, service_role;
 
--- The ids of the clears of the last 7 days, by user and session id. Only the functions below read
--- or write it (no grant to the API roles; it lives in the private schema).
+-- The ids of the clears of the last 7 days, by user and session id. Read and updated only by
+-- clear_once below; a signed-in user may add records of their own (Row Level Security), which
+-- clear_chat_history does for a session it does not find. It lives in the private schema, which
+-- PostgREST does not expose.
 create table codebase_chat_private.session_clears (
   user_id uuid not null,
   session_id text not null,
@@ -37,6 +40,11 @@ create table codebase_chat_private.session_clears (
 );
 create index session_clears_cleared_at_idx on codebase_chat_private.session_clears (cleared_at);
 revoke all on table codebase_chat_private.session_clears from public, anon, authenticated, service_role;
+alter table codebase_chat_private.session_clears enable row level security;
+create policy "session_clears: a user records their own"
+  on codebase_chat_private.session_clears for insert to authenticated
+  with check (user_id = (select auth.uid()));
+grant insert (user_id, session_id, clear_id) on table codebase_chat_private.session_clears to authenticated, service_role;
 
 -- Clears session p_row_id unless a clear of its owner and session id carried p_clear_id (not null)
 -- within the last 7 days; records p_clear_id and forgets a batch of records past those 7 days.
@@ -102,6 +110,13 @@ begin
    where s.session_id = p_session_id and s.user_id = caller
      for update;
   if not found then
+    -- Recorded all the same: a try of this clear that finds the session started again under the
+    -- id must not clear it.
+    if p_clear_id is not null then
+      insert into codebase_chat_private.session_clears (user_id, session_id, clear_id)
+      values (caller, p_session_id, p_clear_id)
+      on conflict do nothing;
+    end if;
     return null;
   end if;
   select * into written from codebase_chat_private.clear_once(row_id, p_clear_id);
@@ -148,6 +163,9 @@ begin
    where s.session_id = p_session_id
      for update;
   if not found then
+    insert into codebase_chat_private.session_clears (user_id, session_id, clear_id)
+    values (p_owner, p_session_id, p_clear_id)
+    on conflict do nothing;
     return jsonb_build_object('session_id', p_session_id, 'missing', true);
   end if;
   if session.user_id is distinct from p_owner then

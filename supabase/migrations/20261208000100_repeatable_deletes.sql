@@ -10,16 +10,20 @@
 -- delete_chat_session(p_session_id, p_delete_id default null): with p_delete_id null (or left
 -- out), exactly as before (20261124000100 documents it). Otherwise, when a delete of that session
 -- id by the caller carried p_delete_id within the last 7 days, it deletes nothing and answers true
--- (the session this delete named is gone); else as before, recording p_delete_id. A try sent later
+-- (or false when it found no session: a try answers as the delete did, and never deletes a session
+-- started again under the id since); else as before, recording p_delete_id. A try sent later
 -- than 7 days deletes again (codebase_chat_private.named_writes_kept, 20261208000000).
 
--- The ids of the deletes of the last 7 days, by user and session id. Written only by delete_once
--- below; a signed-in user may read their own records (Row Level Security), which
--- delete_chat_session does. It lives in the private schema, which PostgREST does not expose.
+-- The ids of the deletes of the last 7 days, by user and session id. Updated only by delete_once
+-- below; a signed-in user may read their own records and add records of their own (Row Level
+-- Security), which delete_chat_session does (the latter for a session it does not find). It lives
+-- in the private schema, which PostgREST does not expose.
 create table codebase_chat_private.session_deletes (
   user_id uuid not null,
   session_id text not null,
   delete_id uuid not null,
+  -- Whether the delete found a session to delete: what a try sent again answers.
+  found boolean not null default true,
   deleted_at timestamptz not null default now(),
   primary key (user_id, session_id, delete_id)
 );
@@ -29,23 +33,27 @@ alter table codebase_chat_private.session_deletes enable row level security;
 create policy "session_deletes: a user reads their own"
   on codebase_chat_private.session_deletes for select to authenticated
   using (user_id = (select auth.uid()));
+create policy "session_deletes: a user records their own"
+  on codebase_chat_private.session_deletes for insert to authenticated
+  with check (user_id = (select auth.uid()));
 grant select on table codebase_chat_private.session_deletes to authenticated;
+grant insert (user_id, session_id, delete_id, found) on table codebase_chat_private.session_deletes to authenticated, service_role;
 
--- Whether p_owner deleted session id p_session_id with p_delete_id within the last 7 days.
-create function codebase_chat_private.deleted_by(p_owner uuid, p_session_id text, p_delete_id uuid)
+-- What p_owner's delete of session id p_session_id with p_delete_id answered (whether it found the
+-- session), when it was applied within the last 7 days; null otherwise.
+create function codebase_chat_private.delete_answered(p_owner uuid, p_session_id text, p_delete_id uuid)
 returns boolean
 language sql
 stable
 security invoker
 set search_path = ''
 as $$
-  select exists (select 1 from codebase_chat_private.session_deletes d
-                  where d.user_id = p_owner and d.session_id = p_session_id
-                    and d.delete_id = p_delete_id
-                    and d.deleted_at >= now() - codebase_chat_private.named_writes_kept());
+  select d.found from codebase_chat_private.session_deletes d
+   where d.user_id = p_owner and d.session_id = p_session_id and d.delete_id = p_delete_id
+     and d.deleted_at >= now() - codebase_chat_private.named_writes_kept();
 $$;
-revoke all on function codebase_chat_private.deleted_by(uuid, text, uuid) from public, anon, authenticated, service_role;
-grant execute on function codebase_chat_private.deleted_by(uuid, text, uuid) to authenticated, service_role;
+revoke all on function codebase_chat_private.delete_answered(uuid, text, uuid) from public, anon, authenticated, service_role;
+grant execute on function codebase_chat_private.delete_answered(uuid, text, uuid) to authenticated, service_role;
 
 -- Deletes session p_row_id and records p_delete_id (not null) for its owner and session id;
 -- forgets a batch of records past their 7 days. SECURITY DEFINER (the table above is nobody
@@ -65,7 +73,8 @@ begin
   delete from public.codebase_chat_sessions s where s.id = p_row_id returning s.session_id into sid;
   insert into codebase_chat_private.session_deletes as d (user_id, session_id, delete_id)
   values (owner, sid, p_delete_id)
-  on conflict on constraint session_deletes_pkey do update set deleted_at = excluded.deleted_at;
+  on conflict on constraint session_deletes_pkey
+  do update set found = excluded.found, deleted_at = excluded.deleted_at;
   delete from codebase_chat_private.session_deletes d
    where (d.user_id, d.session_id, d.delete_id) in
          (select o.user_id, o.session_id, o.delete_id from codebase_chat_private.session_deletes o
@@ -92,6 +101,7 @@ declare
   caller uuid := codebase_chat_private.caller_for('delete_chat_session', p_session_id);
   row_id uuid;
   deleted integer;
+  answered boolean;
 begin
   if p_delete_id is null then
     delete from public.codebase_chat_sessions s
@@ -104,10 +114,16 @@ begin
    where s.session_id = p_session_id and s.user_id = caller
      for update;
   -- Applied already (this is a try sent again): whatever holds the id now is not what it named.
-  if codebase_chat_private.deleted_by(caller, p_session_id, p_delete_id) then
-    return true;
+  answered := codebase_chat_private.delete_answered(caller, p_session_id, p_delete_id);
+  if answered is not null then
+    return answered;
   end if;
   if row_id is null then
+    -- Recorded all the same: a try of this delete that finds the session started again under the
+    -- id must not delete it.
+    insert into codebase_chat_private.session_deletes (user_id, session_id, delete_id, found)
+    values (caller, p_session_id, p_delete_id, false)
+    on conflict do nothing;
     return false;
   end if;
   perform codebase_chat_private.delete_once(row_id, p_delete_id);
@@ -121,9 +137,9 @@ grant execute on function public.delete_chat_session(text, uuid) to authenticate
 -- journaled delete whose owner has no usable token): delete_chat_session_for(p_owner,
 -- p_session_id, p_delete_id), for service_role only. It deletes session p_session_id of p_owner
 -- once per p_delete_id (the same record as delete_chat_session's) and answers {"session_id",
--- "deleted"}: true when it deleted the session now or this delete already had; false when there
--- was no such session. A session of another user is answered null, changing nothing. Raises 22023
--- for a missing owner, a malformed session id or a null p_delete_id.
+-- "deleted"}: true when it deleted the session, false when there was no such session (a try sent
+-- again answers as the delete did). A session of another user is answered null, changing nothing.
+-- Raises 22023 for a missing owner, a malformed session id or a null p_delete_id.
 create function public.delete_chat_session_for(p_owner uuid, p_session_id text, p_delete_id uuid)
 returns jsonb
 language plpgsql
@@ -133,6 +149,7 @@ set search_path = ''
 as $$
 declare
   session record;
+  answered boolean;
 begin
   if pg_catalog.current_setting('role') is distinct from 'service_role' then
     raise exception using errcode = '42501', message = 'delete_chat_session_for is for service_role only';
@@ -152,10 +169,14 @@ begin
    where s.session_id = p_session_id
      for update;
   -- Applied already: whatever holds the id now is not what this delete named.
-  if codebase_chat_private.deleted_by(p_owner, p_session_id, p_delete_id) then
-    return jsonb_build_object('session_id', p_session_id, 'deleted', true);
+  answered := codebase_chat_private.delete_answered(p_owner, p_session_id, p_delete_id);
+  if answered is not null then
+    return jsonb_build_object('session_id', p_session_id, 'deleted', answered);
   end if;
   if session.id is null then
+    insert into codebase_chat_private.session_deletes (user_id, session_id, delete_id, found)
+    values (p_owner, p_session_id, p_delete_id, false)
+    on conflict do nothing;
     return jsonb_build_object('session_id', p_session_id, 'deleted', false);
   end if;
   if session.user_id is distinct from p_owner then

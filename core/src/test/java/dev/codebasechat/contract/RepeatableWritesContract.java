@@ -66,6 +66,19 @@ interface RepeatableWritesContract {
   }
 
   @Test
+  default void clear_thatFoundNoSession_sentAgainOnceItIsStarted_erasesNothing() {
+    UUID owner = table().newUser();
+    String id = SessionTableContract.newSessionId();
+    UUID clearId = UUID.randomUUID();
+    assertThat(table().clear(owner, id, clearId)).isEmpty();
+    append(owner, id, SessionTableContract.messages("a"));
+
+    table().clear(owner, id, clearId);
+
+    assertThat(storedIds(owner, id)).containsExactly("a");
+  }
+
+  @Test
   default void clear_withAnotherId_clearsAgain() {
     UUID owner = table().newUser();
     String id = SessionTableContract.newSessionId();
@@ -128,6 +141,18 @@ interface RepeatableWritesContract {
 
     assertThat(table().delete(owner, id, first)).isTrue();
     assertThat(storedIds(owner, id)).containsExactly("c");
+  }
+
+  @Test
+  default void delete_thatFoundNoSession_sentAgainOnceItIsStarted_deletesNothing() {
+    UUID owner = table().newUser();
+    String id = SessionTableContract.newSessionId();
+    UUID deleteId = UUID.randomUUID();
+    assertThat(table().delete(owner, id, deleteId)).isFalse();
+    append(owner, id, SessionTableContract.messages("a"));
+
+    assertThat(table().delete(owner, id, deleteId)).as("answered as it did").isFalse();
+    assertThat(storedIds(owner, id)).containsExactly("a");
   }
 
   @Test

@@ -151,8 +151,8 @@ class AdvisorLintTest {
   }
 
   @OnEachPostgresMajor
-  void theRecordsOfClearsAndDeletes_noApiRoleMayWrite_andOnlyTheirOwnerMayRead(PostgresMajor major)
-      throws SQLException {
+  void theRecordsOfClearsAndDeletes_noApiRoleChangesThem_andUsersOnlyAddTheirOwn(
+      PostgresMajor major) throws SQLException {
     assertThat(
             offenders(
                 major,
@@ -160,17 +160,18 @@ class AdvisorLintTest {
                     + " from unnest(array['anon', 'authenticated', 'service_role']) r,"
                     + " unnest(array['codebase_chat_private.session_clears',"
                     + " 'codebase_chat_private.session_deletes']) t,"
-                    + " unnest(array['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p"
-                    + " where has_table_privilege(r, t, p)"
-                    + " union all select r || ' reads ' || t"
-                    + " from unnest(array['anon', 'authenticated', 'service_role']) r,"
-                    + " unnest(array['codebase_chat_private.session_clears']) t"
-                    + " where has_table_privilege(r, t, 'SELECT')"
-                    + " union all select 'anon reads session_deletes'"
-                    + " where has_table_privilege('anon', 'codebase_chat_private.session_deletes', 'SELECT')"
-                    + " union all select 'session_deletes without row level security'"
-                    + " from pg_class c where c.oid = 'codebase_chat_private.session_deletes'::regclass"
-                    + " and not c.relrowsecurity"))
+                    + " unnest(array['UPDATE', 'DELETE', 'TRUNCATE']) p"
+                    + " where has_table_privilege(r, t, p) or has_any_column_privilege(r, t, 'UPDATE')"
+                    + " union all select 'anon ' || t"
+                    + " from unnest(array['codebase_chat_private.session_clears',"
+                    + " 'codebase_chat_private.session_deletes']) t"
+                    + " where has_any_column_privilege('anon', t, 'SELECT, INSERT')"
+                    + " union all select r || ' reads session_clears'"
+                    + " from unnest(array['authenticated', 'service_role']) r"
+                    + " where has_table_privilege(r, 'codebase_chat_private.session_clears', 'SELECT')"
+                    + " union all select c.relname || ' without row level security'"
+                    + " from pg_class c where c.oid in ('codebase_chat_private.session_clears'::regclass,"
+                    + " 'codebase_chat_private.session_deletes'::regclass) and not c.relrowsecurity"))
         .isEmpty();
   }
 

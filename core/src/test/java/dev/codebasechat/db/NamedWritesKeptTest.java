@@ -105,4 +105,36 @@ class NamedWritesKeptTest {
                 oldDelete.toString()))
         .isEqualTo(0L);
   }
+
+  @OnEachPostgresMajor
+  void aUser_cannotAddARecordOfAnotherUsersClearOrDelete(PostgresMajor major) throws SQLException {
+    SupabaseDatabase db = db(major);
+    UUID alice = db.createUser(false);
+    UUID bob = db.createUser(false);
+
+    for (String table : java.util.List.of("session_clears", "session_deletes")) {
+      String column = table.equals("session_clears") ? "clear_id" : "delete_id";
+      SQLException refused =
+          AppendChatMessagesTest.sqlError(
+              () ->
+                  db.request(
+                      DatabaseRequest.asUser(bob),
+                      c -> {
+                        try (var statement =
+                            c.prepareStatement(
+                                "insert into codebase_chat_private."
+                                    + table
+                                    + " (user_id, session_id, "
+                                    + column
+                                    + ") values (?::uuid, ?, ?::uuid)")) {
+                          statement.setString(1, alice.toString());
+                          statement.setString(2, newSessionId());
+                          statement.setString(3, UUID.randomUUID().toString());
+                          return statement.executeUpdate();
+                        }
+                      }));
+
+      assertThat(refused.getSQLState()).isEqualTo("42501");
+    }
+  }
 }

@@ -571,6 +571,22 @@ class OperatorDeliveryTest {
   }
 
   @Test
+  void aClearThatFoundNoSession_deliveredAgainAfterTheSessionWasStarted_erasesNothing() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0020");
+    StoreFixture f = storeWithoutJournal();
+    OperatorDelivery delivery = serviceKeyDelivery(f);
+    List<PendingOp> ops = List.of(PendingOp.Clear.asked(), appendOf(List.of(f.message("m5"))));
+    delivery.deliver(id, user, ops).join();
+    storedFor(user, id, "m9"); // stored by the owner elsewhere
+
+    OperatorDelivery.Result again = delivery.deliver(id, user, ops).join();
+
+    assertThat(again.outcome()).isEqualTo(OperatorDelivery.Outcome.DELIVERED);
+    assertThat(storedIds(id)).containsExactly("m5", "m9");
+  }
+
+  @Test
   void aClearOfASessionDeletedSince_aloneIsGone() {
     UUID user = supabase.newUser();
     SessionId id = StoreFixture.sessionId("oper0019");

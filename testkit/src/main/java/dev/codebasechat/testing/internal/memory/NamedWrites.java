@@ -21,7 +21,10 @@ final class NamedWrites {
 
   private final Clock clock;
   private final Map<List<Object>, Instant> clears = new HashMap<>();
-  private final Map<List<Object>, Instant> deletes = new HashMap<>();
+  private final Map<List<Object>, Deleted> deletes = new HashMap<>();
+
+  /** A delete's record: when, and whether it found a session (what a try sent again answers). */
+  private record Deleted(Instant at, boolean found) {}
 
   NamedWrites(Clock clock) {
     this.clock = clock;
@@ -37,14 +40,33 @@ final class NamedWrites {
     recordNow(clears, List.of(owner, sessionId, clearId));
   }
 
-  /** Whether {@code owner} deleted {@code sessionId} with {@code deleteId} within {@link #KEPT}. */
-  boolean deleted(UUID owner, String sessionId, UUID deleteId) {
-    return within(deletes.get(List.of(owner, sessionId, deleteId)));
+  /**
+   * What {@code owner}'s delete of {@code sessionId} with {@code deleteId} answered (whether it
+   * found the session), when applied within {@link #KEPT}; null otherwise.
+   */
+  @Nullable Boolean deleteAnswered(UUID owner, String sessionId, UUID deleteId) {
+    Deleted deleted = deletes.get(List.of(owner, sessionId, deleteId));
+    return deleted != null && within(deleted.at()) ? deleted.found() : null;
   }
 
-  /** Records the delete now, forgetting deletes past {@link #KEPT}. */
+  /** Records the delete of a session now, forgetting deletes past {@link #KEPT}. */
   void deletedNow(UUID owner, String sessionId, UUID deleteId) {
-    recordNow(deletes, List.of(owner, sessionId, deleteId));
+    Instant now = clock.instant();
+    deletes.values().removeIf(deleted -> deleted.at().isBefore(now.minus(KEPT)));
+    deletes.put(List.of(owner, sessionId, deleteId), new Deleted(now, true));
+  }
+
+  /**
+   * Records a clear that found no session, unless its id is recorded already ({@code on conflict do
+   * nothing}: an expired record stays as it is).
+   */
+  void clearFoundNothing(UUID owner, String sessionId, UUID clearId) {
+    clears.putIfAbsent(List.of(owner, sessionId, clearId), clock.instant());
+  }
+
+  /** {@link #clearFoundNothing} for a delete: a try sent again answers false. */
+  void deleteFoundNothing(UUID owner, String sessionId, UUID deleteId) {
+    deletes.putIfAbsent(List.of(owner, sessionId, deleteId), new Deleted(clock.instant(), false));
   }
 
   /** Forgets every record (the fake's reset). */

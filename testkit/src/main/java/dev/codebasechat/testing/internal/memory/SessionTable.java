@@ -300,7 +300,13 @@ final class SessionTable {
   synchronized @Nullable ObjectNode clearHistory(
       UUID caller, String sessionId, @Nullable UUID clearId) {
     Session session = ownSession(caller, sessionId);
-    return session == null ? null : clearOnce(session, clearId);
+    if (session == null) {
+      if (clearId != null) {
+        named.clearFoundNothing(caller, sessionId, clearId);
+      }
+      return null;
+    }
+    return clearOnce(session, clearId);
   }
 
   /**
@@ -310,6 +316,7 @@ final class SessionTable {
   synchronized @Nullable ObjectNode clearFor(UUID owner, String sessionId, UUID clearId) {
     Session session = sessionsById.get(sessionId);
     if (session == null) {
+      named.clearFoundNothing(owner, sessionId, clearId);
       return NODES.objectNode().put("session_id", sessionId).put("missing", true);
     }
     return owner.equals(session.owner()) ? clearOnce(session, clearId) : null;
@@ -335,10 +342,12 @@ final class SessionTable {
     if (deleteId == null) {
       return ownSession(caller, sessionId) != null && sessionsById.remove(sessionId) != null;
     }
-    if (named.deleted(caller, sessionId, deleteId)) {
-      return true;
+    Boolean answered = named.deleteAnswered(caller, sessionId, deleteId);
+    if (answered != null) {
+      return answered;
     }
     if (ownSession(caller, sessionId) == null) {
+      named.deleteFoundNothing(caller, sessionId, deleteId);
       return false;
     }
     deleteOnce(caller, sessionId, deleteId);
@@ -350,11 +359,13 @@ final class SessionTable {
    * or this delete already had; null for a session of another user.
    */
   synchronized @Nullable Boolean deleteFor(UUID owner, String sessionId, UUID deleteId) {
-    if (named.deleted(owner, sessionId, deleteId)) {
-      return true;
+    Boolean answered = named.deleteAnswered(owner, sessionId, deleteId);
+    if (answered != null) {
+      return answered;
     }
     Session session = sessionsById.get(sessionId);
     if (session == null) {
+      named.deleteFoundNothing(owner, sessionId, deleteId);
       return false;
     }
     if (!owner.equals(session.owner())) {
