@@ -371,6 +371,9 @@ public final class JournalDrain {
       }
       // Recorded before the release: a crash in between leaves the writes pending, never lost.
       journal.appendAll(records);
+      // A clear or delete among them may have been applied before the refusal (each goes on its
+      // own): the local copy may show what it removed.
+      journal.deleteSnapshot(id.value());
       journal.release(id.value(), lastSequence);
       return new DrainedSession(
           id, owner, Outcome.SET_ASIDE, entries.size(), messages, 0, Optional.of(reason));

@@ -339,6 +339,44 @@ class DrainCommandTest {
   }
 
   @Test
+  void drain_aClearApplied_thenTheWriteAfterItRefused_setsAsideAndDropsTheOutdatedLocalCopy() {
+    supabase.seedSession(ALICE, ALICES, "m1", "m2");
+    try (GatewayRun gateway = new GatewayRun(supabase, dataDir)) {
+      gateway.history(ALICE, ALICES); // a local copy holding m1 and m2
+      supabase.goDown();
+      gateway.clear(ALICE, ALICES);
+      gateway.updateContext(
+          ALICE, ALICES, ContextUpdate.none().withMetadata(JSON.createObjectNode().put("k", 1)));
+    }
+    supabase.goUp();
+    try (SqliteJournal journal = SqliteJournal.open(dataDir.resolve("journal.db"))) {
+      assertThat(journal.snapshot(ALICES)).as("the copy before the drain").isPresent();
+    }
+    supabase
+        .wireMock()
+        .stubFor(
+            post(urlPathEqualTo("/rest/v1/rpc/store_chat_session_for"))
+                .atPriority(1)
+                .willReturn(
+                    aResponse()
+                        .withStatus(400)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody(
+                            "{\"code\":\"23514\",\"message\":\"refused for this test\","
+                                + "\"details\":null,\"hint\":null}")));
+
+    Cli.Result result = drain();
+
+    assertThat(result.out()).contains("set aside     ");
+    assertThat(supabase.session(ALICES).orElseThrow().messageIds())
+        .as("the clear applied")
+        .isEmpty();
+    try (SqliteJournal journal = SqliteJournal.open(dataDir.resolve("journal.db"))) {
+      assertThat(journal.snapshot(ALICES)).as("the copy from before the clear").isEmpty();
+    }
+  }
+
+  @Test
   void drain_appendToASessionDeletedSinceItWasAccepted_storesNothing_andReportsItGone(
       @TempDir Path otherGateway) throws Exception {
     supabase.seedSession(ALICE, ALICES, "m1");
