@@ -102,6 +102,9 @@ public final class Gateway implements AutoCloseable {
   private final Duration drainTimeout;
   private final AtomicInteger inFlight = new AtomicInteger();
 
+  /** {@link #inFlight} less the probes, the scrapes and the document: gateway_requests_inflight. */
+  private final AtomicInteger apiInFlight = new AtomicInteger();
+
   /** One timer per method, route and status, looked up instead of registered on every request. */
   private final RequestMetrics requestMetrics;
 
@@ -233,8 +236,10 @@ public final class Gateway implements AutoCloseable {
                     "overloaded",
                     "the gateway is at capacity; try again shortly",
                     Duration.ofSeconds(1))));
-    Gauge.builder("gateway.requests.inflight", inFlight, AtomicInteger::get)
-        .description("requests being served")
+    Gauge.builder("gateway.requests.inflight", apiInFlight, AtomicInteger::get)
+        .description(
+            "API requests being served (health, readiness, metrics and the OpenAPI document left"
+                + " out)")
         .register(registry);
     this.server =
         Undertow.builder()
@@ -379,10 +384,17 @@ public final class Gateway implements AutoCloseable {
         undecodable.isEmpty() ? Routes.match(exchange.getRequestPath()) : Optional.empty();
     String label = match.map(m -> m.route().template()).orElse(Routes.UNMATCHED);
     String method = exchange.getRequestMethod().toString();
+    boolean api = match.map(m -> !m.route().isPublic()).orElse(true);
     inFlight.incrementAndGet();
+    if (api) {
+      apiInFlight.incrementAndGet();
+    }
     exchange.addExchangeCompleteListener(
         (done, next) -> {
           try {
+            if (api) {
+              apiInFlight.decrementAndGet();
+            }
             finished(done, method, label, started);
           } finally {
             next.proceed();

@@ -281,6 +281,23 @@ class HttpLimitsTest {
   }
 
   @Test
+  void inFlight_countsTheApiRequestsBeingServed_notTheScrapeThatReadsIt() {
+    gateway = start(2, Optional.empty());
+    GatewayClient client = new GatewayClient(gateway.port());
+    CompletableFuture<Answer> held =
+        CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", slowToken()));
+    await().atMost(Duration.ofSeconds(10)).until(() -> jwks.requests() == 1);
+
+    String whileHeld = client.send("GET", "/metrics", Optional.empty(), Optional.empty()).text();
+    jwks.release();
+    assertThat(held.join().status()).isEqualTo(200);
+    String idle = client.send("GET", "/metrics", Optional.empty(), Optional.empty()).text();
+
+    assertThat(whileHeld).contains("\ngateway_requests_inflight 1.0\n");
+    assertThat(idle).contains("\ngateway_requests_inflight 0.0\n");
+  }
+
+  @Test
   void queueFull_is503WithRetryAfter() {
     gateway = start(1, Optional.of(1));
     GatewayClient client = new GatewayClient(gateway.port());
