@@ -67,7 +67,7 @@ public abstract class JournalBridge {
       moved++;
     }
     if (moved > 0) {
-      log.info("moved {} set-aside records of an older journal to keys of their own", moved);
+      log.info("moved {} set-aside records of an older journal under set-aside:<session>", moved);
     }
     return moved;
   }
@@ -373,15 +373,13 @@ public abstract class JournalBridge {
         }
         if (write.op().emptiesHistory()) {
           emptiedLater.add(write.id());
-        } else if (emptiedLater.contains(write.id())
-            && write.op() instanceof PendingOp.Append append
-            && !append.messages().isEmpty()) {
+        } else if (emptiedLater.contains(write.id())) {
           out.set(
               i,
               new PendingWrite(
                   write.id(),
                   write.owner(),
-                  append.withMessages(List.of()),
+                  write.op().aheadOfAClear(),
                   write.recordedAt(),
                   write.sequence()));
         }

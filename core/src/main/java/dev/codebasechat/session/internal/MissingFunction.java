@@ -2,7 +2,9 @@ package dev.codebasechat.session.internal;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * A function of a later migration (or an argument it added) that the database answered it does not
@@ -27,6 +29,32 @@ public final class MissingFunction {
   public boolean worthTrying() {
     long since = missingSince.get();
     return since == NEVER || clock.millis() - since >= RECHECK.toMillis();
+  }
+
+  /**
+   * {@code newer}, unless the database was found without it less than {@link #RECHECK} ago; when
+   * the database answers that it has no such function (PGRST202), {@code older}, after {@code
+   * firstWarning} the first time. Other failures are {@code newer}'s.
+   */
+  public <T> CompletableFuture<T> newerOrOlder(
+      Supplier<CompletableFuture<T>> newer,
+      Supplier<CompletableFuture<T>> older,
+      Runnable firstWarning) {
+    if (!worthTrying()) {
+      return older.get();
+    }
+    return newer
+        .get()
+        .exceptionallyCompose(
+            failure -> {
+              if (!Failures.isMissingFunction(failure)) {
+                return CompletableFuture.failedFuture(failure);
+              }
+              if (foundMissing()) {
+                firstWarning.run();
+              }
+              return older.get();
+            });
   }
 
   /**

@@ -153,9 +153,7 @@ public final class OperatorDelivery {
     if (named instanceof PendingOp.Delete) {
       return List.of();
     }
-    return before.stream()
-        .map(op -> op instanceof PendingOp.Append append ? append.withMessages(List.of()) : op)
-        .toList();
+    return before.stream().map(PendingOp::aheadOfAClear).toList();
   }
 
   /** The position of the first clear or delete among {@code ops}; -1 when there is none. */
@@ -175,9 +173,6 @@ public final class OperatorDelivery {
   private CompletableFuture<Result> once(SessionId id, UUID owner, PendingOp op) {
     boolean clear = op instanceof PendingOp.Clear;
     MissingFunction function = clear ? clearsOnce : deletesOnce;
-    if (!function.worthTrying()) {
-      return attempt(id, owner, List.of(op), 1);
-    }
     ObjectNode arguments = JSON.objectNode();
     arguments.put("p_owner", owner.toString());
     arguments.put("p_session_id", id.value());
@@ -189,24 +184,19 @@ public final class OperatorDelivery {
       name = SessionCodec.DELETE_FOR_FUNCTION;
       arguments.put("p_delete_id", ((PendingOp.Delete) op).deleteId().toString());
     }
-    return guard
-        .call(() -> database.rpc(name, arguments).executeAsync())
-        .thenApply(result -> onceResult(result.body()))
-        .exceptionallyCompose(
-            failure -> {
-              if (!Failures.isMissingFunction(failure)) {
-                return CompletableFuture.failedFuture(failure);
-              }
-              if (function.foundMissing()) {
-                log.warn(
-                    "the database has no {} (migration {} not applied): a journaled {} delivered"
-                        + " again after its answer was lost is applied again",
-                    name,
-                    clear ? "20261208000000" : "20261208000100",
-                    op.kind());
-              }
-              return attempt(id, owner, List.of(op), 1);
-            });
+    return function.newerOrOlder(
+        () ->
+            guard
+                .call(() -> database.rpc(name, arguments).executeAsync())
+                .thenApply(result -> onceResult(result.body())),
+        () -> attempt(id, owner, List.of(op), 1),
+        () ->
+            log.warn(
+                "the database has no {} (migration {} not applied): a journaled {} delivered"
+                    + " again after its answer was lost is applied again",
+                name,
+                clear ? "20261208000000" : "20261208000100",
+                op.kind()));
   }
 
   /**

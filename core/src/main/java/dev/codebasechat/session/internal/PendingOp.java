@@ -67,6 +67,15 @@ public sealed interface PendingOp {
   }
 
   /**
+   * This change as sent ahead of a clear of its session: without what the clear erases (an append's
+   * messages), so that, sent again after the clear was applied once (a delivery or a replay
+   * repeated), it brings nothing back.
+   */
+  default PendingOp aheadOfAClear() {
+    return this;
+  }
+
+  /**
    * Whether the store answers this change with the whole session, so that a session not cached is
    * read first (a context update); else knowing the session is the caller's is enough, and no
    * history is downloaded.
@@ -149,6 +158,11 @@ public sealed interface PendingOp {
     /** This append with its messages replaced by {@code kept}. */
     public Append withMessages(List<ChatMessage> kept) {
       return new Append(kept, repo, currentFile, ifMissing);
+    }
+
+    @Override
+    public PendingOp aheadOfAClear() {
+      return messages.isEmpty() ? this : withMessages(List.of());
     }
 
     /** This append acting only on a session that exists. */

@@ -134,29 +134,22 @@ public final class SessionRemote implements SessionBackend {
   @Override
   public CompletableFuture<Optional<AppendAck>> appendExisting(
       AccessToken token, UUID owner, SessionId id, PendingOp.Append op) {
-    if (!appendsOnlyToExisting.worthTrying()) {
-      return append(token, owner, id, op).thenApply(Optional::of);
-    }
-    return client
-        .as(token)
-        .rpc(
-            SessionCodec.APPEND_FUNCTION,
-            SessionCodec.appendArguments(id, op.messages(), op.repo(), op.currentFile())
-                .put("p_create", false))
-        .executeAsync()
-        .thenApply(
-            result ->
-                result.body().isNull()
-                    ? Optional.<AppendAck>empty()
-                    : Optional.of(SessionCodec.appendAckFromJson(result.body())))
-        .exceptionallyCompose(
-            failure -> {
-              if (!Failures.isMissingFunction(failure)) {
-                return CompletableFuture.failedFuture(failure);
-              }
-              olderDatabase();
-              return append(token, owner, id, op).thenApply(Optional::of);
-            });
+    return appendsOnlyToExisting.newerOrOlder(
+        () ->
+            client
+                .as(token)
+                .rpc(
+                    SessionCodec.APPEND_FUNCTION,
+                    SessionCodec.appendArguments(id, op.messages(), op.repo(), op.currentFile())
+                        .put("p_create", false))
+                .executeAsync()
+                .thenApply(
+                    result ->
+                        result.body().isNull()
+                            ? Optional.<AppendAck>empty()
+                            : Optional.of(SessionCodec.appendAckFromJson(result.body()))),
+        () -> append(token, owner, id, op).thenApply(Optional::of),
+        this::warnAppendsCreate);
   }
 
   /**
@@ -178,7 +171,9 @@ public final class SessionRemote implements SessionBackend {
               if (!onlyToExisting || !refusesCreateField(failure)) {
                 return CompletableFuture.failedFuture(failure);
               }
-              olderDatabase();
+              if (appendsOnlyToExisting.foundMissing()) {
+                warnAppendsCreate();
+              }
               return sendBatch(token, creating(appends));
             });
   }
@@ -215,14 +210,12 @@ public final class SessionRemote implements SessionBackend {
    * For a while ({@link MissingFunction#RECHECK}), appends to a session found to exist are sent as
    * appends that create.
    */
-  private void olderDatabase() {
-    if (appendsOnlyToExisting.foundMissing()) {
-      log.warn(
-          "the database's {} has no p_create (migration 20261207000000 not applied): an append"
-              + " to a session found to exist is sent as one that creates, so one racing a delete"
-              + " of its session may bring the session back",
-          SessionCodec.APPEND_FUNCTION);
-    }
+  private void warnAppendsCreate() {
+    log.warn(
+        "the database's {} has no p_create (migration 20261207000000 not applied): an append"
+            + " to a session found to exist is sent as one that creates, so one racing a delete"
+            + " of its session may bring the session back",
+        SessionCodec.APPEND_FUNCTION);
   }
 
   @Override
@@ -248,24 +241,17 @@ public final class SessionRemote implements SessionBackend {
   @Override
   public CompletableFuture<Optional<RowVersion>> clear(
       AccessToken token, UUID owner, SessionId id, UUID clearId) {
-    if (!clearsWithIds.worthTrying()) {
-      return clearWith(token, SessionCodec.sessionArgument(id));
-    }
-    return clearWith(token, SessionCodec.sessionArgument(id).put("p_clear_id", clearId.toString()))
-        .exceptionallyCompose(
-            failure -> {
-              if (!Failures.isMissingFunction(failure)) {
-                return CompletableFuture.failedFuture(failure);
-              }
-              if (clearsWithIds.foundMissing()) {
-                log.warn(
-                    "the database's {} has no p_clear_id (migration 20261208000000 not applied):"
-                        + " a clear whose answer is lost and is sent again can erase messages"
-                        + " stored in between",
-                    SessionCodec.CLEAR_FUNCTION);
-              }
-              return clearWith(token, SessionCodec.sessionArgument(id));
-            });
+    return clearsWithIds.newerOrOlder(
+        () ->
+            clearWith(
+                token, SessionCodec.sessionArgument(id).put("p_clear_id", clearId.toString())),
+        () -> clearWith(token, SessionCodec.sessionArgument(id)),
+        () ->
+            log.warn(
+                "the database's {} has no p_clear_id (migration 20261208000000 not applied): a"
+                    + " clear whose answer is lost and is sent again can erase messages stored in"
+                    + " between",
+                SessionCodec.CLEAR_FUNCTION));
   }
 
   private CompletableFuture<Optional<RowVersion>> clearWith(
@@ -296,25 +282,17 @@ public final class SessionRemote implements SessionBackend {
   @Override
   public CompletableFuture<Boolean> delete(
       AccessToken token, UUID owner, SessionId id, UUID deleteId) {
-    if (!deletesWithIds.worthTrying()) {
-      return deleteWith(token, SessionCodec.sessionArgument(id));
-    }
-    return deleteWith(
-            token, SessionCodec.sessionArgument(id).put("p_delete_id", deleteId.toString()))
-        .exceptionallyCompose(
-            failure -> {
-              if (!Failures.isMissingFunction(failure)) {
-                return CompletableFuture.failedFuture(failure);
-              }
-              if (deletesWithIds.foundMissing()) {
-                log.warn(
-                    "the database's {} has no p_delete_id (migration 20261208000100 not applied):"
-                        + " a delete whose answer is lost and is sent again can delete a session"
-                        + " started again under the same id",
-                    SessionCodec.DELETE_FUNCTION);
-              }
-              return deleteWith(token, SessionCodec.sessionArgument(id));
-            });
+    return deletesWithIds.newerOrOlder(
+        () ->
+            deleteWith(
+                token, SessionCodec.sessionArgument(id).put("p_delete_id", deleteId.toString())),
+        () -> deleteWith(token, SessionCodec.sessionArgument(id)),
+        () ->
+            log.warn(
+                "the database's {} has no p_delete_id (migration 20261208000100 not applied): a"
+                    + " delete whose answer is lost and is sent again can delete a session started"
+                    + " again under the same id",
+                SessionCodec.DELETE_FUNCTION));
   }
 
   private CompletableFuture<Boolean> deleteWith(AccessToken token, ObjectNode arguments) {
