@@ -333,11 +333,17 @@ class SessionFullTest {
     long headReads = headReads();
 
     journal.hold(); // the first append, checked, waits on the disk with its session's lock held
+    // Called off the test's thread: a head read answered before its continuation is attached
+    // records on the calling thread, which would then wait on the disk (or the lock) itself.
     CompletableFuture<AppendReceipt> first =
-        fixture.store.appendAsync(alice, id, Append.of(message("first", 60_000)));
+        CompletableFuture.supplyAsync(
+                () -> fixture.store.appendAsync(alice, id, Append.of(message("first", 60_000))))
+            .thenCompose(receipt -> receipt);
     assertThat(journal.awaitEntered(Duration.ofSeconds(10))).isTrue();
     CompletableFuture<AppendReceipt> second =
-        fixture.store.appendAsync(alice, id, Append.of(message("second", 60_000)));
+        CompletableFuture.supplyAsync(
+                () -> fixture.store.appendAsync(alice, id, Append.of(message("second", 60_000))))
+            .thenCompose(receipt -> receipt);
     await("the second append's head read answered")
         .atMost(Duration.ofSeconds(10))
         .until(() -> headReads() == headReads + 2);
