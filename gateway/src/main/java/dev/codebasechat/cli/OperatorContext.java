@@ -48,16 +48,16 @@ final class OperatorContext {
     return terminal;
   }
 
-  /**
-   * The settings, as the gateway reads them.
-   *
-   * @throws OperatorException (usage) listing every problem, never a secret's value
-   */
   /** The environment variables the commands read their settings from. */
   Map<String, String> environment() {
     return environment;
   }
 
+  /**
+   * The settings, as the gateway reads them.
+   *
+   * @throws OperatorException (usage) listing every problem, never a secret's value
+   */
   Settings settings() {
     try {
       return Settings.fromEnvironment(environment);

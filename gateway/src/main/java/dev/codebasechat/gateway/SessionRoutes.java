@@ -404,10 +404,10 @@ final class SessionRoutes {
     return SessionJson.sessionId(match.id().orElseThrow());
   }
 
-  /** {@code messages} moving the session to {@code repo} and {@code file} when given. */
   /**
-   * The append a request asks for, checked as the store checks it (how many messages, each one's
-   * stored size), so that a refusal comes before anything is recorded or created.
+   * The append a request asks for: {@code messages}, moving the session to {@code repo} and {@code
+   * file} when given; checked as the store checks it (how many messages, each one's stored size),
+   * so that a refusal comes before anything is recorded or created.
    */
   private static Append appendOf(
       List<ChatMessage> messages, Optional<String> repo, Optional<String> file) {

@@ -67,13 +67,6 @@ public record Settings(
     CommitGrouping commitGrouping) {
 
   /**
-   * The service key ({@code SUPABASE_SERVICE_ROLE_KEY} or {@code SUPABASE_SECRET_KEY}) as the
-   * operator's scope takes it, when one is set: for the drain's rules, never for a user's request.
-   *
-   * @throws IllegalArgumentException when it is neither an {@code sb_secret_} key nor a {@code
-   *     service_role} JWT; the message names the setting, never the value
-   */
-  /**
    * The project key user requests are sent with, in Supabase mode.
    *
    * @throws IllegalArgumentException naming the setting (never the value) when it is a secret or
@@ -89,6 +82,13 @@ public record Settings(
     }
   }
 
+  /**
+   * The service key ({@code SUPABASE_SERVICE_ROLE_KEY} or {@code SUPABASE_SECRET_KEY}) as the
+   * operator's scope takes it, when one is set: for the drain's rules, never for a user's request.
+   *
+   * @throws IllegalArgumentException when it is neither an {@code sb_secret_} key nor a {@code
+   *     service_role} JWT; the message names the setting, never the value
+   */
   public Optional<ServiceKey> operatorServiceKey() {
     try {
       return serviceKey.map(secret -> ServiceKey.of(secret.value()));

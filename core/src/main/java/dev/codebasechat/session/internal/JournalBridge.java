@@ -39,7 +39,6 @@ public abstract class JournalBridge {
 
   private JournalBridge() {}
 
-  /** The bridge of a store without a journal. */
   /**
    * Moves set-aside records that journals written before they had keys of their own keep under
    * their session's key to {@code set-aside:<id>}: there, releasing the session's confirmed writes
@@ -72,6 +71,7 @@ public abstract class JournalBridge {
     return moved;
   }
 
+  /** The bridge of a store without a journal. */
   public static JournalBridge none() {
     return new None();
   }
