@@ -31,8 +31,10 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -454,6 +456,28 @@ public final class SessionStore implements AutoCloseable {
     return change(caller, id, PendingOp.Clear.asked());
   }
 
+  /**
+   * {@link #clear}, named {@code clearId} by the caller when the user asks for it and sent again
+   * unchanged with every try of it (its answer lost on the way): a try of an id this store accepted
+   * for the caller's session within the last hour, or the database recorded within 7 days, clears
+   * nothing and answers the session as it now is, with what was stored since the clear. The
+   * embedded table keeps no ids, so there a restart forgets them.
+   */
+  public SessionRead clear(Caller caller, SessionId id, UUID clearId) {
+    return FutureResults.join(clearAsync(caller, id, clearId));
+  }
+
+  /** {@link #clear(Caller, SessionId, UUID)} without blocking. */
+  public CompletableFuture<SessionRead> clearAsync(Caller caller, SessionId id, UUID clearId) {
+    Objects.requireNonNull(clearId, "clearId");
+    return parts.repeated.once(
+        caller.userId(),
+        id,
+        clearId,
+        () -> change(caller, id, new PendingOp.Clear(clearId)),
+        () -> historyAsync(caller, id));
+  }
+
   /** Deletes the session. The session must exist for the caller. */
   public void delete(Caller caller, SessionId id) {
     FutureResults.join(deleteAsync(caller, id));
@@ -462,6 +486,28 @@ public final class SessionStore implements AutoCloseable {
   /** {@link #delete} without blocking. */
   public CompletableFuture<Void> deleteAsync(Caller caller, SessionId id) {
     return change(caller, id, PendingOp.Delete.asked()).thenApply(read -> null);
+  }
+
+  /**
+   * {@link #delete}, named {@code deleteId} by the caller when the user asks for it and sent again
+   * unchanged with every try of it: a try of an id this store accepted for the caller's session
+   * within the last hour, or the database recorded within 7 days, deletes nothing (not a session
+   * started again under the id since) and succeeds as the first did. The embedded table keeps no
+   * ids, so there a restart forgets them.
+   */
+  public void delete(Caller caller, SessionId id, UUID deleteId) {
+    FutureResults.join(deleteAsync(caller, id, deleteId));
+  }
+
+  /** {@link #delete(Caller, SessionId, UUID)} without blocking. */
+  public CompletableFuture<Void> deleteAsync(Caller caller, SessionId id, UUID deleteId) {
+    Objects.requireNonNull(deleteId, "deleteId");
+    return parts.repeated.once(
+        caller.userId(),
+        id,
+        deleteId,
+        () -> change(caller, id, new PendingOp.Delete(deleteId)).thenApply(read -> (Void) null),
+        () -> CompletableFuture.<Void>completedFuture(null));
   }
 
   private CompletableFuture<SessionRead> change(Caller caller, SessionId id, PendingOp change) {

@@ -42,6 +42,7 @@ public final class StoreParts {
   public final WriteProgress progress;
   public final WritePacer<SessionId> pacer;
   public final WritePath writePath;
+  public final RepeatedWrites repeated;
   private final JournalBridge journal;
 
   /**
@@ -114,6 +115,7 @@ public final class StoreParts {
                 writeBehind::flushGroup)
             .build();
     routing.resumeWith(pacer::resume);
+    this.repeated = new RepeatedWrites(SessionCache.ticker(clock));
     this.writePath =
         settings.embedded()
             ? new ThroughTheTable(backend, cache, ledger, locks, history)

@@ -1,0 +1,74 @@
+package dev.codebasechat.session.internal;
+
+import com.google.common.base.Ticker;
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+import dev.codebasechat.session.SessionId;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * The clears and deletes this store accepted under an id their caller chose, so that the caller's
+ * try of one sent again (its answer lost on the way: a timeout, a proxy's 502) answers as the first
+ * did instead of clearing again what was stored since, or deleting a session started again under
+ * the id. Kept {@value #KEPT_MINUTES} minutes and at most {@value #MAXIMUM} ids, by owner, session
+ * id and write id: a user's id never answers another user's try. The database keeps the ids too (7
+ * days, through any instance), so a try this store no longer knows is sent again and changes
+ * nothing there; the embedded table does not, so there a restart forgets them.
+ *
+ * <p>Thread-safe: a try sent again while the first is in flight waits for it; a first try that
+ * failed is forgotten, so the next try is applied.
+ */
+public final class RepeatedWrites {
+  static final int KEPT_MINUTES = 60;
+  static final long MAXIMUM = 100_000;
+
+  private record Key(UUID owner, SessionId id, UUID writeId) {}
+
+  /** Each id's first try: completes with whether it was applied. */
+  private final Cache<Key, CompletableFuture<Boolean>> accepted;
+
+  /** Ids timed by {@code ticker} (the store's clock). */
+  public RepeatedWrites(Ticker ticker) {
+    this.accepted =
+        CacheBuilder.newBuilder()
+            .expireAfterWrite(Duration.ofMinutes(KEPT_MINUTES))
+            .maximumSize(MAXIMUM)
+            .ticker(ticker)
+            .build();
+  }
+
+  /**
+   * {@code first} when {@code writeId} is new for the owner's session (or its earlier try failed);
+   * otherwise, once the earlier try is applied, {@code repeat}: what the session is now.
+   */
+  public <T> CompletableFuture<T> once(
+      UUID owner,
+      SessionId id,
+      UUID writeId,
+      Supplier<CompletableFuture<T>> first,
+      Supplier<CompletableFuture<T>> repeat) {
+    Key key = new Key(owner, id, writeId);
+    CompletableFuture<Boolean> mine = new CompletableFuture<>();
+    CompletableFuture<Boolean> earlier = accepted.asMap().putIfAbsent(key, mine);
+    if (earlier != null) {
+      return earlier.thenCompose(
+          applied -> applied ? repeat.get() : once(owner, id, writeId, first, repeat));
+    }
+    CompletableFuture<T> answer;
+    try {
+      answer = first.get();
+    } catch (RuntimeException refused) {
+      answer = CompletableFuture.failedFuture(refused);
+    }
+    return answer.whenComplete(
+        (result, failure) -> {
+          if (failure != null) {
+            accepted.asMap().remove(key, mine);
+          }
+          mine.complete(failure == null);
+        });
+  }
+}

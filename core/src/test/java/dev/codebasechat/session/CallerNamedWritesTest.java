@@ -1,0 +1,269 @@
+package dev.codebasechat.session;
+
+import static dev.codebasechat.session.StoreFixture.ALICE;
+import static dev.codebasechat.session.StoreFixture.BOB;
+import static dev.codebasechat.session.StoreFixture.sessionId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.codebasechat.embedded.LocalSessionTable;
+import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.testing.FakeSession;
+import dev.codebasechat.testing.FakeSupabase;
+import dev.codebasechat.testing.ManualClock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A clear or delete its caller names (the id chosen when the user asks for it, sent again with
+ * every try after a lost answer): a try sent again does not clear what was stored since, nor delete
+ * a session started again under the id; it answers as the first did.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class CallerNamedWritesTest {
+
+  private static final ManualClock CLOCK = ManualClock.startingAtEpoch2026();
+
+  @RegisterExtension static FakeSupabase fake = FakeSupabase.builder().clock(CLOCK).build();
+
+  @TempDir Path dir;
+
+  private final List<AutoCloseable> opened = new ArrayList<>();
+  private final StoreFixture f = fixture(builder -> builder);
+  private final Caller alice = f.caller(ALICE);
+
+  private StoreFixture fixture(java.util.function.UnaryOperator<SessionStore.Builder> options) {
+    StoreFixture fixture =
+        new StoreFixture(
+            fake, CLOCK, builder -> options.apply(builder.closeTimeout(Duration.ofMillis(100))));
+    opened.add(fixture);
+    opened.add(fixture.store);
+    return fixture;
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    fake.clearFaults();
+    for (int i = opened.size() - 1; i >= 0; i--) {
+      opened.get(i).close();
+    }
+  }
+
+  private List<String> storedIds(SessionId id) {
+    return fake.session(id.value()).map(FakeSession::messageIds).orElse(List.of());
+  }
+
+  private static List<String> ids(SessionRead read) {
+    return read.session().messages().stream().map(m -> m.id().value()).toList();
+  }
+
+  @Test
+  void aClearSentAgain_keepsWhatWasStoredSince_andAnswersTheSessionAsItIsNow() {
+    SessionId id = sessionId("named001");
+    UUID clearId = UUID.randomUUID();
+    f.store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    f.store.clear(alice, id, clearId);
+    f.store.append(alice, id, Append.of(List.of(f.message("m2"))));
+
+    SessionRead again = f.store.clear(alice, id, clearId);
+    f.drainAll();
+
+    assertThat(ids(again)).containsExactly("m2");
+    assertThat(storedIds(id)).containsExactly("m2");
+    assertThat(fake.countRequests(".*/rpc/clear_chat_history")).isEqualTo(1);
+  }
+
+  @Test
+  void aClearSentAgainToAnotherInstance_keepsWhatWasStoredSince_theDatabaseKnowsItsId() {
+    SessionId id = sessionId("named002");
+    UUID clearId = UUID.randomUUID();
+    StoreFixture other = fixture(builder -> builder);
+    f.store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    f.store.clear(alice, id, clearId);
+    f.drainAll();
+    f.store.append(alice, id, Append.of(List.of(f.message("m2"))));
+    f.drainAll();
+
+    other.store.clear(other.caller(ALICE), id, clearId);
+    other.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("m2");
+    assertThat(ids(other.resolve(other.store.historyAsync(other.caller(ALICE), id))))
+        .containsExactly("m2");
+  }
+
+  @Test
+  void aDeleteSentAgain_keepsTheSessionStartedAgainUnderTheId() {
+    SessionId id = sessionId("named003");
+    UUID deleteId = UUID.randomUUID();
+    f.store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    f.store.delete(alice, id, deleteId);
+    f.store.append(alice, id, Append.of(List.of(f.message("m2"))));
+
+    f.store.delete(alice, id, deleteId);
+    f.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("m2");
+    assertThat(ids(f.resolve(f.store.historyAsync(alice, id)))).containsExactly("m2");
+  }
+
+  @Test
+  void aDeleteSentAgainToAnotherInstance_keepsTheSessionStartedAgainUnderTheId() {
+    SessionId id = sessionId("named004");
+    UUID deleteId = UUID.randomUUID();
+    StoreFixture other = fixture(builder -> builder);
+    f.store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    f.store.delete(alice, id, deleteId);
+    f.store.append(alice, id, Append.of(List.of(f.message("m2"))));
+    f.drainAll();
+
+    other.store.delete(other.caller(ALICE), id, deleteId);
+    other.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("m2");
+  }
+
+  @Test
+  void theSameIdFromAnotherUser_isTheirOwnClear() {
+    SessionId alices = sessionId("named005");
+    SessionId bobs = sessionId("named006");
+    Caller bob = f.caller(BOB);
+    UUID clearId = UUID.randomUUID();
+    f.store.append(alice, alices, Append.of(List.of(f.message("a1"))));
+    f.store.append(bob, bobs, Append.of(List.of(f.message("b1"))));
+    f.store.clear(alice, alices, clearId);
+
+    SessionRead bobsClear = f.store.clear(bob, bobs, clearId);
+    f.drainAll();
+
+    assertThat(ids(bobsClear)).isEmpty();
+    assertThat(storedIds(bobs)).isEmpty();
+  }
+
+  @Test
+  void aFirstTryThatFailed_isNotRemembered_theNextTryClears() {
+    SessionId id = sessionId("named007");
+    UUID clearId = UUID.randomUUID();
+    assertThatThrownBy(() -> f.store.clear(alice, id, clearId))
+        .isInstanceOf(SessionNotFoundException.class);
+    f.store.append(alice, id, Append.of(List.of(f.message("m1"))));
+
+    SessionRead cleared = f.store.clear(alice, id, clearId);
+
+    assertThat(ids(cleared)).isEmpty();
+  }
+
+  @Test
+  void afterAnHour_anIdIsForgottenHere_andTheDatabaseStillKnowsIt() {
+    SessionId id = sessionId("named008");
+    UUID clearId = UUID.randomUUID();
+    f.store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    f.store.clear(alice, id, clearId);
+    f.drainAll();
+    f.store.append(alice, id, Append.of(List.of(f.message("m2"))));
+    f.drainAll();
+    CLOCK.advance(Duration.ofMinutes(61));
+
+    f.store.clear(f.caller(ALICE), id, clearId);
+    f.drainAll();
+
+    assertThat(fake.countRequests(".*/rpc/clear_chat_history")).isEqualTo(2);
+    assertThat(storedIds(id)).containsExactly("m2");
+  }
+
+  @Test
+  void acknowledgedByTheDatabase_aClearSentAgain_keepsWhatWasStoredSince() {
+    StoreFixture direct = fixture(builder -> builder.acknowledgement(Acknowledgement.DATABASE));
+    Caller caller = direct.caller(ALICE);
+    SessionId id = sessionId("named009");
+    UUID clearId = UUID.randomUUID();
+    direct.resolve(direct.store.appendAsync(caller, id, Append.of(List.of(direct.message("m1")))));
+    direct.resolve(direct.store.clearAsync(caller, id, clearId));
+    direct.resolve(direct.store.appendAsync(caller, id, Append.of(List.of(direct.message("m2")))));
+
+    SessionRead again = direct.resolve(direct.store.clearAsync(caller, id, clearId));
+
+    assertThat(ids(again)).containsExactly("m2");
+    assertThat(storedIds(id)).containsExactly("m2");
+  }
+
+  @Test
+  void embedded_aClearSentAgain_keepsWhatWasStoredSince() {
+    LocalSessionTable table =
+        LocalSessionTable.builder().path(dir.resolve("sessions.db")).clock(CLOCK).build();
+    opened.add(table);
+    SessionStore store = SessionStore.embedded(table).clock(CLOCK).build();
+    opened.add(store);
+    Caller caller = localCaller(ALICE);
+    SessionId id = sessionId("named010");
+    UUID clearId = UUID.randomUUID();
+    store.append(caller, id, Append.of(List.of(f.message("m1"))));
+    store.clear(caller, id, clearId);
+    store.append(caller, id, Append.of(List.of(f.message("m2"))));
+
+    SessionRead again = store.clear(caller, id, clearId);
+
+    assertThat(ids(again)).containsExactly("m2");
+    assertThat(ids(store.history(caller, id))).containsExactly("m2");
+  }
+
+  @Test
+  void embedded_aDeleteSentAgain_keepsTheSessionStartedAgainUnderTheId() {
+    LocalSessionTable table =
+        LocalSessionTable.builder().path(dir.resolve("sessions.db")).clock(CLOCK).build();
+    opened.add(table);
+    SessionStore store = SessionStore.embedded(table).clock(CLOCK).build();
+    opened.add(store);
+    Caller caller = localCaller(ALICE);
+    SessionId id = sessionId("named011");
+    UUID deleteId = UUID.randomUUID();
+    store.append(caller, id, Append.of(List.of(f.message("m1"))));
+    store.delete(caller, id, deleteId);
+    store.append(caller, id, Append.of(List.of(f.message("m2"))));
+
+    store.delete(caller, id, deleteId);
+
+    assertThat(ids(store.history(caller, id))).containsExactly("m2");
+  }
+
+  /** The embedded store trusts the caller the gateway verified; the token is not read. */
+  private static Caller localCaller(UUID user) {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String payload = "{\"sub\":\"" + user + "\",\"role\":\"authenticated\"}";
+    return new Caller(
+        user,
+        AccessToken.of(
+            b64.encodeToString("{\"alg\":\"HS256\"}".getBytes(StandardCharsets.UTF_8))
+                + "."
+                + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8))
+                + ".c2ln"));
+  }
+
+  @Test
+  void aMissingId_isRefused() {
+    SessionId id = sessionId("named012");
+    assertThatThrownBy(() -> f.store.clearAsync(alice, id, nullId()))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("clearId");
+    assertThatThrownBy(() -> f.store.deleteAsync(alice, id, nullId()))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("deleteId");
+    assertThat(fake.session(id.value())).isEmpty();
+  }
+
+  @SuppressWarnings("NullAway")
+  private static UUID nullId() {
+    return null;
+  }
+}
