@@ -4,7 +4,9 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.UUID;
 
 /**
  * What every request must satisfy before a route sees it: header names that are HTTP tokens and
@@ -42,6 +44,50 @@ final class RequestChecks {
         }
       }
     }
+  }
+
+  /** The header a client names a clear or delete with, sent again unchanged with every try. */
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+  /** The longest {@value #IDEMPOTENCY_KEY} taken. */
+  static final int IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+
+  /**
+   * The id of the clear or delete the client named with {@code Idempotency-Key}: the key itself
+   * when it is a UUID, otherwise a name-based UUID of it (the same key, the same id), so that any
+   * key a client makes (a UUID, a ULID, a random string) names one write. Empty without the header.
+   *
+   * @throws ApiError 400 {@code invalid_header} for more than one such header, or a value that is
+   *     not 1 to 255 visible ASCII characters
+   */
+  static Optional<UUID> idempotencyKey(HttpServerExchange exchange) {
+    HeaderValues values = exchange.getRequestHeaders().get(IDEMPOTENCY_KEY);
+    if (values == null || values.isEmpty()) {
+      return Optional.empty();
+    }
+    if (values.size() > 1) {
+      throw ApiError.badRequest("invalid_header", "send at most one Idempotency-Key header");
+    }
+    String key = values.getFirst().trim();
+    boolean visible = key.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+    if (key.isEmpty() || key.length() > IDEMPOTENCY_KEY_MAX_LENGTH || !visible) {
+      throw ApiError.badRequest(
+          "invalid_header",
+          "Idempotency-Key must be 1 to "
+              + IDEMPOTENCY_KEY_MAX_LENGTH
+              + " visible ASCII characters, such as a UUID");
+    }
+    try {
+      UUID id = UUID.fromString(key);
+      if (id.toString().equalsIgnoreCase(key)) {
+        return Optional.of(id);
+      }
+    } catch (IllegalArgumentException notAUuid) {
+      // named below
+    }
+    return Optional.of(
+        UUID.nameUUIDFromBytes(
+            ("Idempotency-Key:" + key).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
 
   private static boolean isTokenChar(char c) {

@@ -262,7 +262,8 @@ final class SessionRoutes {
     } else {
       id = SessionJson.sessionId(query.orElseThrow(() -> ApiError.missingField("sessionId")));
     }
-    SessionRead read = call(Attempt.CHANGE, () -> store.clear(caller, id));
+    Optional<UUID> clearId = RequestChecks.idempotencyKey(exchange);
+    SessionRead read = call(Attempt.CHANGE, () -> cleared(caller, id, clearId));
     ObjectNode out = Json.MAPPER.createObjectNode();
     out.put("success", true);
     out.put("message", "conversation history cleared");
@@ -379,16 +380,22 @@ final class SessionRoutes {
   }
 
   private void clear(HttpServerExchange exchange, Caller caller, SessionId id) {
-    SessionRead read = call(Attempt.CHANGE, () -> store.clear(caller, id));
+    Optional<UUID> clearId = RequestChecks.idempotencyKey(exchange);
+    SessionRead read = call(Attempt.CHANGE, () -> cleared(caller, id, clearId));
     readHeaders(exchange, read);
     Responses.json(exchange, 200, SessionJson.session(read.session(), read.session().messages()));
   }
 
   private void delete(HttpServerExchange exchange, Caller caller, SessionId id) {
+    Optional<UUID> deleteId = RequestChecks.idempotencyKey(exchange);
     call(
         Attempt.CHANGE,
         () -> {
-          store.delete(caller, id);
+          if (deleteId.isPresent()) {
+            store.delete(caller, id, deleteId.get());
+          } else {
+            store.delete(caller, id);
+          }
           return null;
         });
     ObjectNode out = Json.MAPPER.createObjectNode();
@@ -399,6 +406,11 @@ final class SessionRoutes {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** The clear a request asks for, named by its {@code Idempotency-Key} when it has one. */
+  private SessionRead cleared(Caller caller, SessionId id, Optional<UUID> clearId) {
+    return clearId.isPresent() ? store.clear(caller, id, clearId.get()) : store.clear(caller, id);
+  }
 
   private static SessionId pathId(Routes.Match match) {
     return SessionJson.sessionId(match.id().orElseThrow());
