@@ -144,7 +144,8 @@ public final class LocalSessionTable implements AutoCloseable {
    *
    * @param messages a JSON array of at most {@value #MAX_MESSAGES_PER_APPEND} messages as the
    *     function takes them ({@link SessionTableRules#batch}); stored as given
-   * @throws SessionIdTakenException when the id belongs to another user's session
+   * @throws SessionIdTakenException when the id belongs to another user's session, or is new and in
+   *     another user's conversation namespace ({@link SessionTableRules#mayCreate})
    * @throws TableConstraintException when the history would exceed {@value
    *     #MAX_MESSAGES_PER_SESSION} messages or 16 MiB, or {@code repo} or {@code currentFile} is
    *     too long
@@ -215,8 +216,10 @@ public final class LocalSessionTable implements AutoCloseable {
     return database.write(
         "append to session",
         connection -> {
+          // Under another user's conversation namespace nothing is created: the id reads as taken.
           boolean created =
               create
+                  && SessionTableRules.mayCreate(sessionId, owner)
                   && Sql.update(
                           connection,
                           "INSERT INTO sessions (session_id, user_id, repo, current_file, last_activity,"

@@ -1,11 +1,10 @@
 package dev.codebasechat.memory;
 
+import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.session.SessionId;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -29,6 +28,10 @@ import java.util.regex.Pattern;
  *       UUID (lower or upper case, stored in 16 bytes), or is hex digits of one case, an even
  *       number of them, up to 56 (a UUID without dashes, a hash); any other longer id is refused
  *       with {@link IllegalArgumentException}.
+ *   <li>Nobody else can take a user's conversation first: the table creates a session under 16
+ *       digits only for the user whose namespace they are ({@link SessionTableRules#mayCreate};
+ *       migration {@code 20261209000000}), so another user's try of that session id is refused as
+ *       an id they do not own.
  *   <li>Two users whose hashes share the 16 digits (about one pair in 10<sup>16</sup>) cannot both
  *       use the same conversation id: the second is refused as the id of another user's session.
  *       Row Level Security keeps either from seeing the other's.
@@ -47,7 +50,6 @@ public final class ConversationIds {
   private static final String ALPHABET =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   private static final BigInteger BASE = BigInteger.valueOf(ALPHABET.length());
-  private static final int NAMESPACE_DIGITS = 16;
   private static final int MIN_NAME_CHARS = 6;
   private static final byte TEXT = 1;
   private static final byte UUID_BYTES = 2;
@@ -168,18 +170,11 @@ public final class ConversationIds {
     };
   }
 
-  /** The 16 digits of {@code user}'s namespace: the first bytes of SHA-256 of the user id. */
+  /**
+   * The 16 digits of {@code user}'s namespace ({@link SessionTableRules#conversationNamespace}).
+   */
   static String namespaceOf(UUID user) {
-    try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256")
-              .digest(user.toString().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
-      BigInteger number = new BigInteger(1, Arrays.copyOf(digest, 8));
-      String digits = number.mod(BigInteger.TEN.pow(NAMESPACE_DIGITS)).toString();
-      return "0".repeat(NAMESPACE_DIGITS - digits.length()) + digits;
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform has SHA-256", e);
-    }
+    return SessionTableRules.conversationNamespace(user);
   }
 
   private static String digitsOf(String sessionId) {

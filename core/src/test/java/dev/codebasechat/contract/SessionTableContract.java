@@ -380,6 +380,39 @@ abstract class SessionTableContract {
     assertThat(row(alice, id).get("version").asLong()).isEqualTo(1);
   }
 
+  /** A session id in {@code owner}'s conversation namespace, as the chat-memory adapters make. */
+  private static String inNamespaceOf(UUID owner) {
+    return "chat-"
+        + dev.codebasechat.schema.SessionTableRules.conversationNamespace(owner)
+        + "-contract"
+        + String.format("%06d", IDS.incrementAndGet());
+  }
+
+  @Test
+  void append_underAnotherUsersConversationNamespace_isRefusedAsTaken_andCreatesNothing() {
+    UUID alice = table().newUser();
+    UUID bob = table().newUser();
+    String alices = inNamespaceOf(alice);
+
+    assertThat(refusalOf(() -> append(bob, alices, messages("b")))).isEqualTo(Refusal.ID_TAKEN);
+    assertThat(table().fetch(bob, alices)).isEmpty();
+    assertThat(append(alice, alices, messages("a"))).isEqualTo(new Appended(1, 1, 1, true));
+  }
+
+  @Test
+  void append_toTheOwnersSessionInTheirNamespace_storesAsAnyAppend_andAnotherUserIsRefused() {
+    UUID alice = table().newUser();
+    UUID bob = table().newUser();
+    String alices = inNamespaceOf(alice);
+    append(alice, alices, messages("a"));
+
+    Appended more = append(alice, alices, messages("b"));
+
+    assertThat(more).isEqualTo(new Appended(1, 2, 2, false));
+    assertThat(refusalOf(() -> append(bob, alices, messages("c")))).isEqualTo(Refusal.ID_TAKEN);
+    assertThat(storedIds(alice, alices)).containsExactly("a", "b");
+  }
+
   // ------------------------------------------------------------------ append to an existing
   // session
 

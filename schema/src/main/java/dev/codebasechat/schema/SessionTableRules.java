@@ -1,13 +1,20 @@
 package dev.codebasechat.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
@@ -94,6 +101,54 @@ public final class SessionTableRules {
     if (!SESSION_ID.matcher(sessionId).matches()) {
       throw new IllegalArgumentException("p_session_id must match " + SESSION_ID.pattern());
     }
+  }
+
+  /** How many digits a conversation namespace has: a session id with as many is one. */
+  public static final int NAMESPACE_DIGITS = 16;
+
+  /**
+   * The message with which a session is refused under another user's conversation namespace
+   * (SQLSTATE 42501 in the database, as for any session id the caller does not own).
+   */
+  public static final String NAMESPACE_TAKEN =
+      "this session id is in the conversation namespace of another user";
+
+  /**
+   * The {@value #NAMESPACE_DIGITS} digits of {@code user}'s conversation namespace: the first 8
+   * bytes of SHA-256 of the user id's lower-case text, as an unsigned number, modulo
+   * 10<sup>16</sup>, zero-padded. Chat-memory adapters name a user's conversations {@code
+   * chat-<these digits>-<name>}, which anyone who knows the user id can work out: so the table
+   * takes a session under 16 digits only from the user whose namespace they are ({@link
+   * #mayCreate}), and nobody can take another user's {@code "default"} conversation first.
+   */
+  public static String conversationNamespace(UUID user) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(user.toString().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
+      BigInteger number = new BigInteger(1, Arrays.copyOf(digest, 8));
+      String digits = number.mod(BigInteger.TEN.pow(NAMESPACE_DIGITS)).toString();
+      return "0".repeat(NAMESPACE_DIGITS - digits.length()) + digits;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+  }
+
+  /**
+   * Whether {@code owner} may create a session under {@code sessionId} (a well-formed one): any id
+   * whose digits are not {@value #NAMESPACE_DIGITS} long, and one whose digits are only when they
+   * are the owner's {@link #conversationNamespace}. Sessions already stored are not affected.
+   */
+  public static boolean mayCreate(String sessionId, UUID owner) {
+    return !inANamespace(sessionId)
+        || sessionId
+            .substring(sessionId.indexOf('-') + 1, sessionId.lastIndexOf('-'))
+            .equals(conversationNamespace(owner));
+  }
+
+  /** Whether {@code sessionId}'s digits are {@value #NAMESPACE_DIGITS} long: a namespace's. */
+  public static boolean inANamespace(String sessionId) {
+    return sessionId.lastIndexOf('-') - sessionId.indexOf('-') - 1 == NAMESPACE_DIGITS;
   }
 
   /** A message of a batch that passed the checks, with its serialized size. */

@@ -79,6 +79,37 @@ abstract class SessionChatMemoryRepositoryBehaviour {
   }
 
   @Test
+  void anotherUserCannotTakeTheSessionOfAUsersConversationFirst() {
+    Caller bob = stores.newCaller();
+    SessionStore bobsGateway = stores.open();
+    String alicesDefault =
+        dev.codebasechat.memory.ConversationIds.sessionOf(alice.userId(), "default").value();
+    try (var bound = CallerContext.bind(bob)) {
+      catchThrowable(
+          () ->
+              SessionChatMemoryRepository.over(bobsGateway, Clock.systemUTC())
+                  .saveAll(alicesDefault, List.of(new UserMessage("mine now"))));
+      bobsGateway.flush(FLUSH);
+    }
+
+    try (var bound = CallerContext.bind(alice)) {
+      repository.saveAll("default", List.of(new UserMessage("hello")));
+      assertThat(sessions.flush(FLUSH).isComplete()).isTrue();
+
+      assertThat(
+              stores
+                  .open()
+                  .recover(alice, SessionId.of(alicesDefault))
+                  .session()
+                  .messages()
+                  .stream()
+                  .map(ChatMessage::content)
+                  .toList())
+          .containsExactly("hello");
+    }
+  }
+
+  @Test
   void theWindowIsAView_messagesThatFellOutStayInTheHistory() {
     try (var bound = CallerContext.bind(alice)) {
       ChatMemory memory = windowOf(3, repository);

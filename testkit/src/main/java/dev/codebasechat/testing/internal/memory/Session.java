@@ -9,6 +9,7 @@ import dev.codebasechat.schema.PgTimestamp;
 import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.schema.TableConstraintException;
 import dev.codebasechat.testing.FakeSession;
+import dev.codebasechat.testing.internal.PostgrestError;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -95,6 +96,21 @@ final class Session {
   }
 
   /** The owner; null for a row service_role inserted without one. */
+  /**
+   * The {@code codebase_chat_sessions_namespace} trigger, which runs before the constraints and the
+   * unique key: a row proposed under another user's conversation namespace is refused, 42501.
+   */
+  void checkNamespace() {
+    String id = textOrNull(row.get("session_id"));
+    UUID owner = owner();
+    if (id != null
+        && (owner == null
+            ? SessionTableRules.inANamespace(id)
+            : !SessionTableRules.mayCreate(id, owner))) {
+      throw PostgrestError.sql("42501", SessionTableRules.NAMESPACE_TAKEN);
+    }
+  }
+
   @Nullable UUID owner() {
     String owner = textOrNull(row.get("user_id"));
     return owner == null ? null : UUID.fromString(owner);

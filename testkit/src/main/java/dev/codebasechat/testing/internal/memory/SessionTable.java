@@ -135,6 +135,7 @@ final class SessionTable {
       }
     }
     session.row.set("session_id", columns.get("session_id")); // absent: set() stores a NullNode
+    session.checkNamespace();
     session.checkNotNull(rowVisible);
     session.check(rowVisible);
     String sessionId = session.row.get("session_id").asText();
@@ -289,6 +290,7 @@ final class SessionTable {
       boolean rowVisible) {
     Session session = new Session(owner, sessionId, now());
     session.row.put("repo", repo).put("current_file", currentFile);
+    session.checkNamespace();
     session.check(rowVisible);
     return session;
   }
@@ -444,6 +446,7 @@ final class SessionTable {
     if (stored == null) {
       working = new Session(owner, sessionId, now());
       working.setFields(session);
+      working.checkNamespace();
       working.check(true);
     } else {
       working = stored.copy();
