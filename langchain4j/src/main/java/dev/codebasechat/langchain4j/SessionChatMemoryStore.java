@@ -7,6 +7,7 @@ import dev.codebasechat.memory.ConversationMemory;
 import dev.codebasechat.memory.StoredMessage;
 import dev.codebasechat.session.SessionStore;
 import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.store.memory.chat.ChatMemoryStore;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -55,18 +56,33 @@ public final class SessionChatMemoryStore implements ChatMemoryStore {
     return over(store, SystemTime.clock());
   }
 
+  /**
+   * {@code model}, whose response handlers run with the caller that was bound when it was called:
+   * give it to a streaming AI service ({@code AiServices.builder(…).streamingChatModel(…)}), which
+   * adds the answer to the memory on the model client's own thread, where nothing is bound (without
+   * it, the answer is not kept: an {@link IllegalStateException} is thrown into the model client's
+   * callback). The caller goes with the request, never with the memory id, and is unbound again
+   * after each callback. Every other method is the model's own.
+   */
+  public static StreamingChatModel carryingTheCaller(StreamingChatModel model) {
+    return CallerCarrier.around(model);
+  }
+
   @Override
   public List<ChatMessage> getMessages(Object memoryId) {
+    requireCaller();
     return new ArrayList<>(memory.window(conversationId(memoryId)));
   }
 
   @Override
   public void updateMessages(Object memoryId, List<ChatMessage> messages) {
+    requireCaller();
     memory.saveWindow(conversationId(memoryId), messages);
   }
 
   @Override
   public void deleteMessages(Object memoryId) {
+    requireCaller();
     memory.delete(conversationId(memoryId));
   }
 
@@ -98,6 +114,19 @@ public final class SessionChatMemoryStore implements ChatMemoryStore {
   /** The memory ids of the caller's conversations, most recently active first. */
   public List<String> memoryIds() {
     return memory.conversationIds();
+  }
+
+  /**
+   * @throws IllegalStateException naming the remedies when no caller is bound on this thread
+   */
+  private static void requireCaller() {
+    if (CallerContext.current().isEmpty()) {
+      throw new IllegalStateException(
+          "no caller is bound to this thread: bind the verified user with"
+              + " CallerContext.bind(caller) around the request, wrap work handed to other threads"
+              + " with CallerContext.wrap, and give a streaming AI service its model through"
+              + " SessionChatMemoryStore.carryingTheCaller(model)");
+    }
   }
 
   private static String conversationId(Object memoryId) {

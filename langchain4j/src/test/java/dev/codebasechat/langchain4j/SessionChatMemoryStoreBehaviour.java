@@ -498,6 +498,104 @@ abstract class SessionChatMemoryStoreBehaviour {
     String chat(@MemoryId String conversation, @dev.langchain4j.service.UserMessage String text);
   }
 
+  interface StreamingAssistant {
+    dev.langchain4j.service.TokenStream chat(
+        @MemoryId String conversation, @dev.langchain4j.service.UserMessage String text);
+  }
+
+  /**
+   * A streaming model that answers on a thread of its own, as an HTTP client's callback does, and
+   * keeps what a callback threw.
+   */
+  static final class ThreadedStreamingModel
+      implements dev.langchain4j.model.chat.StreamingChatModel {
+    final CompletableFuture<Throwable> thrownByCallback = new CompletableFuture<>();
+
+    @Override
+    public void doChat(
+        ChatRequest request,
+        dev.langchain4j.model.chat.response.StreamingChatResponseHandler handler) {
+      String question =
+          ((UserMessage) request.messages().get(request.messages().size() - 1)).singleText();
+      Thread answering =
+          new Thread(
+              () -> {
+                try {
+                  handler.onPartialResponse("answer to ");
+                  handler.onPartialResponse(question);
+                  handler.onCompleteResponse(
+                      ChatResponse.builder()
+                          .aiMessage(AiMessage.from("answer to " + question))
+                          .build());
+                } catch (RuntimeException e) {
+                  thrownByCallback.complete(e);
+                }
+              },
+              "model-callback");
+      answering.start();
+    }
+  }
+
+  private StreamingAssistant streamingAssistant(
+      dev.langchain4j.model.chat.StreamingChatModel model) {
+    return AiServices.builder(StreamingAssistant.class)
+        .streamingChatModel(model)
+        .chatMemoryProvider(
+            id ->
+                MessageWindowChatMemory.builder()
+                    .id(id)
+                    .maxMessages(10)
+                    .chatMemoryStore(store)
+                    .build())
+        .build();
+  }
+
+  /** The whole streamed answer, or the failure the stream ended with. */
+  private static CompletableFuture<String> streamed(dev.langchain4j.service.TokenStream stream) {
+    CompletableFuture<String> answer = new CompletableFuture<>();
+    StringBuilder tokens = new StringBuilder();
+    stream
+        .onPartialResponse(tokens::append)
+        .onCompleteResponse(response -> answer.complete(tokens.toString()))
+        .onError(answer::completeExceptionally)
+        .start();
+    return answer;
+  }
+
+  @Test
+  void aStreamingAiService_overAModelCarryingTheCaller_keepsTheAnswerGivenOnTheModelsThread()
+      throws Exception {
+    StreamingAssistant assistant =
+        streamingAssistant(SessionChatMemoryStore.carryingTheCaller(new ThreadedStreamingModel()));
+    CompletableFuture<String> answer;
+    try (var bound = CallerContext.bind(alice)) {
+      answer = streamed(assistant.chat("default", "q1"));
+    }
+
+    assertThat(answer.get(20, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("answer to q1");
+    try (var bound = CallerContext.bind(alice)) {
+      assertThat(store.getMessages("default"))
+          .containsExactly(UserMessage.from("q1"), AiMessage.from("answer to q1"));
+    }
+  }
+
+  @Test
+  void aStreamingAiService_overAModelNotCarryingTheCaller_keepsNoAnswer_andSaysWhatToDo()
+      throws Exception {
+    ThreadedStreamingModel model = new ThreadedStreamingModel();
+    StreamingAssistant assistant = streamingAssistant(model);
+    try (var bound = CallerContext.bind(alice)) {
+      streamed(assistant.chat("default", "q1"));
+    }
+
+    assertThat(model.thrownByCallback.get(20, java.util.concurrent.TimeUnit.SECONDS))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("SessionChatMemoryStore.carryingTheCaller(model)");
+    try (var bound = CallerContext.bind(alice)) {
+      assertThat(store.getMessages("default")).containsExactly(UserMessage.from("q1"));
+    }
+  }
+
   /** A model that answers with how many messages it was shown and the last question. */
   static final class CountingModel implements ChatModel {
     final List<Integer> seen = new ArrayList<>();
