@@ -12,10 +12,13 @@
 --
 -- A BEFORE INSERT trigger, so every way a session is created is covered (a direct insert, the
 -- functions' insert … on conflict, the service role's functions, which insert for the owner they
--- are given): a row whose session id has 16 digits that are not its owner's namespace is refused
--- with 42501 (PostgREST 403), the code under which a session id the caller does not own is already
--- refused. The trigger runs for every role. Sessions stored before this migration are left as
--- they are.
+-- are given): a row whose session id has 16 digits that are not its owner's namespace, proposed
+-- when the caller sees no session under that id, is refused with 42501 (PostgREST 403), the code
+-- under which a session id the caller does not own is already refused. The trigger runs for every
+-- role. A session the caller does see goes on as before: PostgreSQL runs the trigger for the row
+-- an insert … on conflict proposes even when the session exists, and a session stored before this
+-- migration under 16 digits of its own choosing (a time in microseconds, say) keeps taking its
+-- owner's appends; another user, who does not see it (Row Level Security), is refused as before.
 --
 -- codebase_chat_private.conversation_namespace(user_id) is the one definition of the digits in SQL;
 -- dev.codebasechat.schema.SessionTableRules.conversationNamespace is the same in Java (the contract
@@ -48,7 +51,9 @@ as $$
 begin
   if new.session_id ~ '^chat-[0-9]{16}-'
      and pg_catalog.substr(new.session_id, 6, 16)
-         is distinct from codebase_chat_private.conversation_namespace(new.user_id) then
+         is distinct from codebase_chat_private.conversation_namespace(new.user_id)
+     and not exists (select 1 from public.codebase_chat_sessions s
+                      where s.session_id = new.session_id) then
     raise exception using errcode = '42501',
       message = 'this session id is in the conversation namespace of another user';
   end if;

@@ -113,9 +113,12 @@ public final class FakeSupabase extends SupabaseUnderTest {
 
   /**
    * Appends messages to {@code owner}'s session as {@code append_chat_messages} would (creating it,
-   * bumping its version), without a request: another writer acting between two requests.
+   * bumping its version), without a request: another writer acting between two requests. The
+   * function's checks apply: what it refuses is refused here.
    *
    * @throws IllegalStateException if another user owns the session
+   * @throws IllegalArgumentException with the function's words for anything else it refuses (a
+   *     malformed session or message id, a session full)
    */
   public void appendAs(UUID owner, String sessionId, String... messageIds) {
     memory.appendAs(owner, sessionId, plainMessages(messageIds));

@@ -185,6 +185,58 @@ class FakeSupabaseFunctionsTest {
   }
 
   @Test
+  void append_creatingASessionInAnotherUsersConversationNamespace_is403AndCreatesNothing()
+      throws IOException {
+    String alices =
+        "chat-"
+            + dev.codebasechat.schema.SessionTableRules.conversationNamespace(ALICE)
+            + "-dflt01";
+
+    Answer answer = calls.rpc(fake.tokenFor(BOB), APPEND, appendBody(alices, "m1"));
+
+    assertThat(answer.status()).isEqualTo(403);
+    assertThat(answer.body())
+        .isEqualTo(
+            "{\"code\":\"42501\",\"details\":null,\"hint\":null,"
+                + "\"message\":\"this session id is in the conversation namespace of another user\"}");
+    assertThat(fake.session(alices)).isEmpty();
+  }
+
+  @Test
+  void append_toASessionStoredUnderSixteenDigitsOfItsOwnChoosing_storesItsOwnersMessages()
+      throws IOException {
+    String microseconds = "chat-1767225600123456-legacy01";
+    fake.seedSession(ALICE, microseconds, "m1");
+
+    Answer answer = calls.rpc(fake.tokenFor(ALICE), APPEND, appendBody(microseconds, "m2"));
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(fake.session(microseconds).orElseThrow().messageIds()).containsExactly("m1", "m2");
+  }
+
+  @Test
+  void appendAs_ofWhatTheFunctionRefuses_isRefusedInItsWords_notAsAnotherUsersSession() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> fake.appendAs(ALICE, "not-a-session-id", "m1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("p_session_id must match");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> fake.appendAs(ALICE, SESSION, "has space"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("p_messages[0].id");
+    assertThat(fake.session(SESSION)).isEmpty();
+  }
+
+  @Test
+  void appendAs_toAnotherUsersSession_isRefusedAsSuch() {
+    fake.seedSession(ALICE, SESSION, "m1");
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> fake.appendAs(BOB, SESSION, "m2"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("session " + SESSION + " belongs to another user");
+  }
+
+  @Test
   void append_withoutBearer_is401PermissionDeniedForFunction() throws IOException {
     Answer answer = calls.rpc(null, APPEND, appendBody(SESSION, "m1"));
 

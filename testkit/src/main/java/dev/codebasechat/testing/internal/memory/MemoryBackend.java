@@ -426,15 +426,23 @@ public final class MemoryBackend implements Backend {
   }
 
   /**
-   * {@code append_chat_messages} of {@code owner} without a request.
+   * {@code append_chat_messages} of {@code owner} without a request: its argument checks, then its
+   * body.
    *
-   * @throws IllegalStateException if another user owns the session
+   * @throws IllegalStateException if another user owns the session (or its namespace)
+   * @throws IllegalArgumentException with the function's words for what it refuses otherwise (a
+   *     malformed session or message id, a broken limit)
    */
   public void appendAs(UUID owner, String sessionId, ArrayNode messages) {
     try {
+      SessionTableRules.checkSessionId(sessionId);
+      SessionTableRules.batch(messages);
       table.atOneTime(() -> table.append(owner, sessionId, messages, null, null, false));
     } catch (PostgrestError e) {
-      throw new IllegalStateException("session " + sessionId + " belongs to another user", e);
+      if (e.code().equals("42501")) {
+        throw new IllegalStateException("session " + sessionId + " belongs to another user", e);
+      }
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
   }
 
