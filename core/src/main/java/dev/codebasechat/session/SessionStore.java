@@ -460,8 +460,10 @@ public final class SessionStore implements AutoCloseable {
    * {@link #clear}, named {@code clearId} by the caller when the user asks for it and sent again
    * unchanged with every try of it (its answer lost on the way): a try of an id this store accepted
    * for the caller's session within the last hour, or the database recorded within 7 days, clears
-   * nothing and answers the session as it now is, with what was stored since the clear. The
-   * embedded table keeps no ids, so there a restart forgets them.
+   * nothing and answers the session as it now is, with what was stored since the clear. A try this
+   * store does not know, acknowledged after the journal, is answered (and read here until it is
+   * delivered) as an emptied history; the database keeps what was stored since. A clear's id and a
+   * delete's are apart. The embedded table keeps no ids, so there a restart forgets them.
    */
   public SessionRead clear(Caller caller, SessionId id, UUID clearId) {
     return FutureResults.join(clearAsync(caller, id, clearId));
@@ -473,6 +475,7 @@ public final class SessionStore implements AutoCloseable {
     return parts.repeated.once(
         caller.userId(),
         id,
+        "clear",
         clearId,
         () -> change(caller, id, new PendingOp.Clear(clearId)),
         () -> historyAsync(caller, id));
@@ -492,7 +495,9 @@ public final class SessionStore implements AutoCloseable {
    * {@link #delete}, named {@code deleteId} by the caller when the user asks for it and sent again
    * unchanged with every try of it: a try of an id this store accepted for the caller's session
    * within the last hour, or the database recorded within 7 days, deletes nothing (not a session
-   * started again under the id since) and succeeds as the first did. The embedded table keeps no
+   * started again under the id since) and succeeds as the first did; one that found no session
+   * fails again with {@link SessionNotFoundException}, and its id is recorded in the database so
+   * that a try after the session is started again does not delete it. The embedded table keeps no
    * ids, so there a restart forgets them.
    */
   public void delete(Caller caller, SessionId id, UUID deleteId) {
@@ -505,9 +510,36 @@ public final class SessionStore implements AutoCloseable {
     return parts.repeated.once(
         caller.userId(),
         id,
+        "delete",
         deleteId,
-        () -> change(caller, id, new PendingOp.Delete(deleteId)).thenApply(read -> (Void) null),
+        () ->
+            change(caller, id, new PendingOp.Delete(deleteId))
+                .<Void>thenApply(read -> null)
+                .exceptionallyCompose(failure -> deletedBefore(caller, id, deleteId, failure)),
         () -> CompletableFuture.<Void>completedFuture(null));
+  }
+
+  /**
+   * A named delete of a session this store finds missing: the database answers a try of a delete it
+   * applied already as that delete did (a try sent again through another instance, or after this
+   * store forgot the id), and records the id of one that found nothing, so that a try sent after
+   * the session is started again does not delete it. Answered by {@code failure} as before when it
+   * did not delete, or the database cannot be asked.
+   */
+  private CompletableFuture<Void> deletedBefore(
+      Caller caller, SessionId id, UUID deleteId, Throwable failure) {
+    if (!(FutureResults.unwrap(failure) instanceof SessionNotFoundException)) {
+      return CompletableFuture.failedFuture(failure);
+    }
+    return parts
+        .database
+        .delete(caller.token(), caller.userId(), id, deleteId)
+        .handle((deleted, asked) -> asked == null && deleted)
+        .thenCompose(
+            deleted ->
+                deleted
+                    ? CompletableFuture.<Void>completedFuture(null)
+                    : CompletableFuture.<Void>failedFuture(failure));
   }
 
   private CompletableFuture<SessionRead> change(Caller caller, SessionId id, PendingOp change) {

@@ -135,6 +135,66 @@ class CallerNamedWritesTest {
   }
 
   @Test
+  void aDeleteSentAgainToAnotherInstance_afterTheFirstReachedTheDatabase_succeedsAsItDid() {
+    SessionId id = sessionId("named013");
+    UUID deleteId = UUID.randomUUID();
+    StoreFixture other = fixture(builder -> builder);
+    f.store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    f.store.delete(alice, id, deleteId);
+    f.drainAll();
+
+    other.resolve(other.store.deleteAsync(other.caller(ALICE), id, deleteId));
+
+    assertThat(fake.session(id.value())).isEmpty();
+  }
+
+  @Test
+  void aNamedDeleteThatFoundNothing_sentAgainAfterTheSessionIsStartedAgain_deletesNothing() {
+    SessionId id = sessionId("named014");
+    UUID deleteId = UUID.randomUUID();
+    assertThatThrownBy(() -> f.store.delete(alice, id, deleteId))
+        .isInstanceOf(SessionNotFoundException.class);
+    StoreFixture other = fixture(builder -> builder);
+    other.store.append(other.caller(ALICE), id, Append.of(List.of(other.message("m1"))));
+    other.drainAll();
+
+    f.store.delete(alice, id, deleteId);
+    f.drainAll();
+
+    assertThat(storedIds(id)).containsExactly("m1");
+  }
+
+  @Test
+  void aClearAndADeleteUnderOneId_areTwoWrites() {
+    SessionId id = sessionId("named015");
+    UUID writeId = UUID.randomUUID();
+    f.store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    f.store.clear(alice, id, writeId);
+
+    f.store.delete(alice, id, writeId);
+    f.drainAll();
+
+    assertThat(fake.session(id.value())).isEmpty();
+  }
+
+  @Test
+  void acknowledgedByTheDatabase_aClearSentAgainToAnotherInstance_answersWhatWasStoredSince() {
+    StoreFixture first = fixture(builder -> builder.acknowledgement(Acknowledgement.DATABASE));
+    StoreFixture other = fixture(builder -> builder.acknowledgement(Acknowledgement.DATABASE));
+    SessionId id = sessionId("named016");
+    UUID clearId = UUID.randomUUID();
+    Caller caller = first.caller(ALICE);
+    first.resolve(first.store.appendAsync(caller, id, Append.of(List.of(first.message("m1")))));
+    first.resolve(first.store.clearAsync(caller, id, clearId));
+    first.resolve(first.store.appendAsync(caller, id, Append.of(List.of(first.message("m2")))));
+
+    SessionRead again = other.resolve(other.store.clearAsync(other.caller(ALICE), id, clearId));
+
+    assertThat(ids(again)).containsExactly("m2");
+    assertThat(storedIds(id)).containsExactly("m2");
+  }
+
+  @Test
   void theSameIdFromAnotherUser_isTheirOwnClear() {
     SessionId alices = sessionId("named005");
     SessionId bobs = sessionId("named006");

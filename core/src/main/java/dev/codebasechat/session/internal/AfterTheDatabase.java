@@ -115,8 +115,14 @@ public final class AfterTheDatabase implements WritePath {
                       throw new SessionNotFoundException(id);
                     }
                     if (!exists) {
-                      return new SessionRead(
-                          ChatSession.empty(id, caller.userId()), ReadSource.DATABASE, 0);
+                      return CompletableFuture.completedFuture(
+                          new SessionRead(
+                              ChatSession.empty(id, caller.userId()), ReadSource.DATABASE, 0));
+                    }
+                    if (change.emptiesHistory() && confirmations.messagesAfter > 0) {
+                      // A named clear the database had applied already (a try sent again through
+                      // another instance): it kept what was stored since, and so does the answer.
+                      return history.of(caller, id);
                     }
                     ChatSession cachedNow = cache.peek(id);
                     ChatSession after =
@@ -124,8 +130,10 @@ public final class AfterTheDatabase implements WritePath {
                             ? cachedNow
                             : PendingOp.applyAll(id, caller.userId(), List.of(change), current)
                                 .orElseThrow(() -> new SessionNotFoundException(id));
-                    return new SessionRead(after, ReadSource.DATABASE, 0);
-                  });
+                    return CompletableFuture.completedFuture(
+                        new SessionRead(after, ReadSource.DATABASE, 0));
+                  })
+              .thenCompose(answer -> answer);
         });
   }
 
@@ -133,6 +141,9 @@ public final class AfterTheDatabase implements WritePath {
   private static final class GoneNoticed implements PendingOp.Confirmations {
     private final PendingOp.Confirmations ledger;
     private volatile boolean gone;
+
+    /** How many messages the session holds after the change, as the database answered. */
+    private volatile int messagesAfter;
 
     GoneNoticed(PendingOp.Confirmations ledger) {
       this.ledger = ledger;
@@ -146,6 +157,7 @@ public final class AfterTheDatabase implements WritePath {
 
     @Override
     public void changed(SessionId id, SessionBackend.RowVersion row, PendingOp change) {
+      messagesAfter = row.messageCount();
       ledger.changed(id, row, change);
     }
 

@@ -14,9 +14,9 @@ import java.util.function.Supplier;
  * try of one sent again (its answer lost on the way: a timeout, a proxy's 502) answers as the first
  * did instead of clearing again what was stored since, or deleting a session started again under
  * the id. Kept {@value #KEPT_MINUTES} minutes and at most {@value #MAXIMUM} ids, by owner, session
- * id and write id: a user's id never answers another user's try. The database keeps the ids too (7
- * days, through any instance), so a try this store no longer knows is sent again and changes
- * nothing there; the embedded table does not, so there a restart forgets them.
+ * id, kind of write and write id: a user's id never answers another user's try. The database keeps
+ * the ids too (7 days, through any instance), so a try this store no longer knows is sent again and
+ * changes nothing there; the embedded table does not, so there a restart forgets them.
  *
  * <p>Thread-safe: a try sent again while the first is in flight waits for it; a first try that
  * failed is forgotten, so the next try is applied.
@@ -25,7 +25,7 @@ public final class RepeatedWrites {
   static final int KEPT_MINUTES = 60;
   static final long MAXIMUM = 100_000;
 
-  private record Key(UUID owner, SessionId id, UUID writeId) {}
+  private record Key(UUID owner, SessionId id, String kind, UUID writeId) {}
 
   /** Each id's first try: completes with whether it was applied. */
   private final Cache<Key, CompletableFuture<Boolean>> accepted;
@@ -41,21 +41,24 @@ public final class RepeatedWrites {
   }
 
   /**
-   * {@code first} when {@code writeId} is new for the owner's session (or its earlier try failed);
-   * otherwise, once the earlier try is applied, {@code repeat}: what the session is now.
+   * {@code first} when {@code writeId} is new for a write of this {@code kind} ({@code "clear"},
+   * {@code "delete"}) of the owner's session, or its earlier try failed; otherwise, once the
+   * earlier try is applied, {@code repeat}: what the session is now. A clear and a delete under one
+   * id are two writes, as in the database.
    */
   public <T> CompletableFuture<T> once(
       UUID owner,
       SessionId id,
+      String kind,
       UUID writeId,
       Supplier<CompletableFuture<T>> first,
       Supplier<CompletableFuture<T>> repeat) {
-    Key key = new Key(owner, id, writeId);
+    Key key = new Key(owner, id, kind, writeId);
     CompletableFuture<Boolean> mine = new CompletableFuture<>();
     CompletableFuture<Boolean> earlier = accepted.asMap().putIfAbsent(key, mine);
     if (earlier != null) {
       return earlier.thenCompose(
-          applied -> applied ? repeat.get() : once(owner, id, writeId, first, repeat));
+          applied -> applied ? repeat.get() : once(owner, id, kind, writeId, first, repeat));
     }
     CompletableFuture<T> answer;
     try {

@@ -22,6 +22,7 @@ class RepeatedWritesTest {
     return repeated.once(
         OWNER,
         ID,
+        "clear",
         writeId,
         () -> {
           applied.incrementAndGet();
@@ -65,6 +66,7 @@ class RepeatedWritesTest {
         repeated.once(
             OWNER,
             ID,
+            "clear",
             writeId,
             () -> {
               throw new IllegalStateException("closed");
