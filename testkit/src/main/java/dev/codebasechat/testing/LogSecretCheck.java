@@ -7,8 +7,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Fails a test class if any log event during its run held a secret (see {@link TestSecrets}),
- * naming each logger with a redacted excerpt. Registered for the whole suite through JUnit's
- * extension auto-detection; a no-op where logback has no {@link SecretScanningAppender}.
+ * naming each logger with a redacted excerpt. Register it for the whole suite through JUnit's
+ * extension auto-detection (a {@code META-INF/services/org.junit.jupiter.api.extension.Extension}
+ * naming it, and {@code junit.jupiter.extensions.autodetection.enabled=true}; docs/testing.md shows
+ * both), or with {@code @ExtendWith} on a class; a no-op where logback has no {@link
+ * SecretScanningAppender}.
  *
  * <p>Events logged between two classes (a late background thread) are charged to the next class
  * that ends, so none goes unreported. Stateless and thread safe.

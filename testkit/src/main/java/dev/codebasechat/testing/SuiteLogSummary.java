@@ -13,8 +13,9 @@ import org.junit.platform.launcher.LauncherSessionListener;
  * on standard output and in a file next to the suite log (system property {@code test.logs.file}),
  * named after it: {@code suite-1.log} gets {@code suite-1.scan-summary.txt}, so that test JVMs
  * running side by side each keep theirs. Without that property, {@code scan-summary.txt} in {@code
- * test.logs.dir}, when set. Registered through {@code META-INF/services}; a no-op without the
- * appender.
+ * test.logs.dir}, when set. Register it in a {@code
+ * META-INF/services/org.junit.platform.launcher.LauncherSessionListener} of your test resources
+ * (docs/testing.md); a no-op without the appender.
  */
 public final class SuiteLogSummary implements LauncherSessionListener {
 
