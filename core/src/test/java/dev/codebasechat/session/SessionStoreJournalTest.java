@@ -132,6 +132,52 @@ class SessionStoreJournalTest {
   }
 
   @Test
+  void aReadFromTheLocalCopy_thatRacesTheConfirmationOfAJournaledWrite_stillAnswersThatWrite() {
+    SessionId id = sessionId("journal40");
+    SqliteJournal disk = journal();
+    StoreFixture before = store(disk);
+    withALocalCopyOfM1(before, id);
+    before.store.close();
+    disk.append(id.value(), ALICE, "append", appendOf("m2")); // acknowledged before a restart
+    UnreliableJournal racing = new UnreliableJournal(disk);
+    StoreFixture restarted = store(racing);
+    // The database answers the write-behind but not reads: the read falls back to the local copy.
+    fake.wireMock()
+        .stubFor(
+            com.github.tomakehurst.wiremock.client.WireMock.get(
+                    com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching(
+                        ".*/codebase_chat_sessions"))
+                .willReturn(
+                    com.github.tomakehurst.wiremock.client.WireMock.aResponse()
+                        .withStatus(503)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody(
+                            "{\"code\":\"PGRST000\",\"details\":null,\"hint\":null,"
+                                + "\"message\":\"Could not connect to the database\"}")));
+    // m2 is confirmed (and released, its copy dropped) after the copy is read, before the answer.
+    racing.afterNextLocalCopyRead(
+        () -> {
+          // On the read's HTTP callback thread: time moves here until the write is released.
+          restarted.store.flushAsync(Duration.ofSeconds(5));
+          org.awaitility.Awaitility.await()
+              .atMost(Duration.ofSeconds(20))
+              .until(
+                  () -> {
+                    restarted.scheduler.advance(Duration.ofMillis(100));
+                    return disk.pending(id.value()).isEmpty();
+                  });
+        });
+
+    SessionRead read = restarted.resolve(restarted.store.historyAsync(restarted.caller(ALICE), id));
+
+    assertThat(storedIds(id)).containsExactly("m1", "m2");
+    assertThat(read.source()).isEqualTo(ReadSource.LOCAL);
+    assertThat(read.session().messages())
+        .extracting(message -> message.id().value())
+        .containsExactly("m1", "m2");
+  }
+
+  @Test
   void
       anAppendToAFoundSession_restoredFromTheJournal_storesNothingIfTheSessionWasDeletedMeanwhile() {
     SessionId id = sessionId("journal22");

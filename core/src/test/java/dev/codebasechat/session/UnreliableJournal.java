@@ -37,6 +37,8 @@ final class UnreliableJournal implements Journal {
   private volatile boolean setAsidesFail;
   private volatile boolean localCopyWritesFail;
   private volatile boolean prunesFail;
+  private final java.util.concurrent.atomic.AtomicReference<Runnable> afterNextLocalCopyRead =
+      new java.util.concurrent.atomic.AtomicReference<>();
 
   /**
    * A journal on {@code disk} whose {@link #hold()} holds the records of session {@code heldKey}.
@@ -79,6 +81,14 @@ final class UnreliableJournal implements Journal {
   /** From now on, dropping local copies past their retention ({@link #pruneSnapshots}) fails. */
   void failPrunes() {
     prunesFail = true;
+  }
+
+  /**
+   * Runs {@code action} once, after the next local copy is read and before it is returned: what
+   * happens between a read of the copy and what the reader does next.
+   */
+  void afterNextLocalCopyRead(Runnable action) {
+    afterNextLocalCopyRead.set(action);
   }
 
   /** From now on, recording a set-aside write fails. */
@@ -157,7 +167,12 @@ final class UnreliableJournal implements Journal {
 
   @Override
   public Optional<Snapshot> snapshot(String key) {
-    return disk.snapshot(key);
+    Optional<Snapshot> copy = disk.snapshot(key);
+    Runnable action = afterNextLocalCopyRead.getAndSet(null);
+    if (action != null) {
+      action.run();
+    }
+    return copy;
   }
 
   @Override

@@ -307,9 +307,12 @@ public final class SessionReader {
     if (cached != null && cached.owner().equals(caller.userId())) {
       return local(caller, id, cached);
     }
+    // Taken before the copy is read: a write confirmed meanwhile drops the copy and leaves the
+    // outbox, and the answer would lack it (the copy read first lacks it too).
+    Optional<Outbox.Pending> pending = ledger.pendingOf(caller, id);
     Optional<ChatSession> copy = journal.localCopy(id, caller.userId());
     if (copy.isPresent()) {
-      return ledger.answer(caller, id, copy, ReadSource.LOCAL);
+      return ledger.answer(caller, id, pending, copy, ReadSource.LOCAL);
     }
     Optional<Outbox> own = outboxes.ownedBy(id, caller.userId());
     if (own.isPresent() && own.get().knownNew()) {
