@@ -7,15 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.codebasechat.embedded.LocalSessionTable;
-import dev.codebasechat.postgrest.AccessToken;
 import dev.codebasechat.testing.FakeSession;
 import dev.codebasechat.testing.FakeSupabase;
 import dev.codebasechat.testing.ManualClock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -260,12 +257,8 @@ class CallerNamedWritesTest {
 
   @Test
   void embedded_aClearSentAgain_keepsWhatWasStoredSince() {
-    LocalSessionTable table =
-        LocalSessionTable.builder().path(dir.resolve("sessions.db")).clock(CLOCK).build();
-    opened.add(table);
-    SessionStore store = SessionStore.embedded(table).clock(CLOCK).build();
-    opened.add(store);
-    Caller caller = localCaller(ALICE);
+    SessionStore store = embeddedStore();
+    Caller caller = EmbeddedSessionStoreTest.caller(ALICE);
     SessionId id = sessionId("named010");
     UUID clearId = UUID.randomUUID();
     store.append(caller, id, Append.of(List.of(f.message("m1"))));
@@ -280,12 +273,8 @@ class CallerNamedWritesTest {
 
   @Test
   void embedded_aDeleteSentAgain_keepsTheSessionStartedAgainUnderTheId() {
-    LocalSessionTable table =
-        LocalSessionTable.builder().path(dir.resolve("sessions.db")).clock(CLOCK).build();
-    opened.add(table);
-    SessionStore store = SessionStore.embedded(table).clock(CLOCK).build();
-    opened.add(store);
-    Caller caller = localCaller(ALICE);
+    SessionStore store = embeddedStore();
+    Caller caller = EmbeddedSessionStoreTest.caller(ALICE);
     SessionId id = sessionId("named011");
     UUID deleteId = UUID.randomUUID();
     store.append(caller, id, Append.of(List.of(f.message("m1"))));
@@ -297,17 +286,14 @@ class CallerNamedWritesTest {
     assertThat(ids(store.history(caller, id))).containsExactly("m2");
   }
 
-  /** The embedded store trusts the caller the gateway verified; the token is not read. */
-  private static Caller localCaller(UUID user) {
-    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    String payload = "{\"sub\":\"" + user + "\",\"role\":\"authenticated\"}";
-    return new Caller(
-        user,
-        AccessToken.of(
-            b64.encodeToString("{\"alg\":\"HS256\"}".getBytes(StandardCharsets.UTF_8))
-                + "."
-                + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8))
-                + ".c2ln"));
+  /** A store over an embedded table of its own, closed after the test. */
+  private SessionStore embeddedStore() {
+    LocalSessionTable table =
+        LocalSessionTable.builder().path(dir.resolve("sessions.db")).clock(CLOCK).build();
+    opened.add(table);
+    SessionStore store = SessionStore.embedded(table).clock(CLOCK).build();
+    opened.add(store);
+    return store;
   }
 
   @Test

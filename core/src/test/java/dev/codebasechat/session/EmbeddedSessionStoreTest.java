@@ -50,7 +50,8 @@ class EmbeddedSessionStoreTest {
     table.close();
   }
 
-  private static Caller caller(UUID user) {
+  /** A caller as the gateway verified it: the embedded store does not read the token. */
+  static Caller caller(UUID user) {
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
     String payload = "{\"sub\":\"" + user + "\",\"role\":\"authenticated\"}";
     return new Caller(
