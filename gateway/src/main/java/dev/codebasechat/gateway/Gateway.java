@@ -453,6 +453,16 @@ public final class Gateway implements AutoCloseable {
           exchange, ApiError.badRequest("unexpected_body", "a GET request must not have a body"));
       return;
     }
+    if (servedAs.equals("DELETE") && route != Routes.COMPAT_CHAT) {
+      // The path names what goes; a body (the compatible route's {"sessionId": …}, say) that named
+      // another session would be ignored while this one is deleted.
+      RefusedBodies.refuseUnread(
+          exchange,
+          ApiError.badRequest(
+              "unexpected_body",
+              "a DELETE of a /v1 route must not have a body: the path names the session"));
+      return;
+    }
     RequestChecks.checkContentType(exchange);
     BodyReader.read(
         exchange,
