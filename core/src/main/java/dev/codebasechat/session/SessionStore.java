@@ -471,13 +471,12 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #clear(Caller, SessionId, UUID)} without blocking. */
   public CompletableFuture<SessionRead> clearAsync(Caller caller, SessionId id, UUID clearId) {
-    Objects.requireNonNull(clearId, "clearId");
+    PendingOp.Clear clear = new PendingOp.Clear(Objects.requireNonNull(clearId, "clearId"));
     return parts.repeated.once(
         caller.userId(),
         id,
-        "clear",
-        clearId,
-        () -> change(caller, id, new PendingOp.Clear(clearId)),
+        clear,
+        () -> change(caller, id, clear),
         () -> historyAsync(caller, id));
   }
 
@@ -506,14 +505,13 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #delete(Caller, SessionId, UUID)} without blocking. */
   public CompletableFuture<Void> deleteAsync(Caller caller, SessionId id, UUID deleteId) {
-    Objects.requireNonNull(deleteId, "deleteId");
+    PendingOp.Delete delete = new PendingOp.Delete(Objects.requireNonNull(deleteId, "deleteId"));
     return parts.repeated.once(
         caller.userId(),
         id,
-        "delete",
-        deleteId,
+        delete,
         () ->
-            change(caller, id, new PendingOp.Delete(deleteId))
+            change(caller, id, delete)
                 .<Void>thenApply(read -> null)
                 .exceptionallyCompose(failure -> deletedBefore(caller, id, deleteId, failure)),
         () -> CompletableFuture.<Void>completedFuture(null));

@@ -14,7 +14,7 @@ import java.util.function.Supplier;
  * try of one sent again (its answer lost on the way: a timeout, a proxy's 502) answers as the first
  * did instead of clearing again what was stored since, or deleting a session started again under
  * the id. Kept {@value #KEPT_MINUTES} minutes and at most {@value #MAXIMUM} ids, by owner, session
- * id, kind of write and write id: a user's id never answers another user's try. The database keeps
+ * id and write (its kind and id): a user's id never answers another user's try. The database keeps
  * the ids too (7 days, through any instance), so a try this store no longer knows is sent again and
  * changes nothing there; the embedded table does not, so there a restart forgets them.
  *
@@ -25,7 +25,10 @@ public final class RepeatedWrites {
   static final int KEPT_MINUTES = 60;
   static final long MAXIMUM = 100_000;
 
-  private record Key(UUID owner, SessionId id, String kind, UUID writeId) {}
+  /**
+   * {@code write}: a clear or a delete, named by its id (a record: its type and id are its key).
+   */
+  private record Key(UUID owner, SessionId id, PendingOp write) {}
 
   /** Each id's first try: completes with whether it was applied. */
   private final Cache<Key, CompletableFuture<Boolean>> accepted;
@@ -41,24 +44,23 @@ public final class RepeatedWrites {
   }
 
   /**
-   * {@code first} when {@code writeId} is new for a write of this {@code kind} ({@code "clear"},
-   * {@code "delete"}) of the owner's session, or its earlier try failed; otherwise, once the
+   * {@code first} when {@code write} (a {@link PendingOp.Clear} or {@link PendingOp.Delete}, which
+   * carries its id) is new for the owner's session, or its earlier try failed; otherwise, once the
    * earlier try is applied, {@code repeat}: what the session is now. A clear and a delete under one
    * id are two writes, as in the database.
    */
   public <T> CompletableFuture<T> once(
       UUID owner,
       SessionId id,
-      String kind,
-      UUID writeId,
+      PendingOp write,
       Supplier<CompletableFuture<T>> first,
       Supplier<CompletableFuture<T>> repeat) {
-    Key key = new Key(owner, id, kind, writeId);
+    Key key = new Key(owner, id, write);
     CompletableFuture<Boolean> mine = new CompletableFuture<>();
     CompletableFuture<Boolean> earlier = accepted.asMap().putIfAbsent(key, mine);
     if (earlier != null) {
       return earlier.thenCompose(
-          applied -> applied ? repeat.get() : once(owner, id, kind, writeId, first, repeat));
+          applied -> applied ? repeat.get() : once(owner, id, write, first, repeat));
     }
     CompletableFuture<T> answer;
     try {

@@ -22,8 +22,7 @@ class RepeatedWritesTest {
     return repeated.once(
         OWNER,
         ID,
-        "clear",
-        writeId,
+        new PendingOp.Clear(writeId),
         () -> {
           applied.incrementAndGet();
           return first;
@@ -66,8 +65,7 @@ class RepeatedWritesTest {
         repeated.once(
             OWNER,
             ID,
-            "clear",
-            writeId,
+            new PendingOp.Clear(writeId),
             () -> {
               throw new IllegalStateException("closed");
             },
@@ -76,5 +74,21 @@ class RepeatedWritesTest {
     assertThat(thrown).isCompletedExceptionally();
     assertThat(once(writeId, CompletableFuture.completedFuture("cleared")))
         .isCompletedWithValue("cleared");
+  }
+
+  @Test
+  void aDeleteUnderAClearsId_isAnotherWrite() {
+    UUID writeId = UUID.randomUUID();
+    once(writeId, CompletableFuture.completedFuture("cleared"));
+
+    CompletableFuture<String> deleted =
+        repeated.once(
+            OWNER,
+            ID,
+            new PendingOp.Delete(writeId),
+            () -> CompletableFuture.completedFuture("deleted"),
+            () -> CompletableFuture.completedFuture("as it is now"));
+
+    assertThat(deleted).isCompletedWithValue("deleted");
   }
 }
