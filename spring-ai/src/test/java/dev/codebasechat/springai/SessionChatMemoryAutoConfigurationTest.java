@@ -57,6 +57,100 @@ class SessionChatMemoryAutoConfigurationTest {
     }
   }
 
+  @Configuration(proxyBeanMethods = false)
+  static class WithTwoSessionStores {
+    @Bean(destroyMethod = "close")
+    PostgrestClient postgrestClient() {
+      return PostgrestClient.builder()
+          .projectUrl(supabase.baseUrl())
+          .apiKey(ApiKey.of(supabase.apiKey()))
+          .build();
+    }
+
+    @Bean(destroyMethod = "close")
+    SessionStore sessions(PostgrestClient client) {
+      return SessionStore.builder(client).build();
+    }
+
+    @Bean(destroyMethod = "close")
+    SessionStore archive(PostgrestClient client) {
+      return SessionStore.builder(client).build();
+    }
+  }
+
+  /**
+   * Another repository starter, as Spring AI's JDBC one is: after ours, standing back only for its
+   * own type.
+   */
+  @org.springframework.boot.autoconfigure.AutoConfiguration(
+      after = SessionChatMemoryAutoConfiguration.class)
+  static class AnotherRepositoryStarter {
+    static final class OtherRepository implements ChatMemoryRepository {
+      private final ChatMemoryRepository kept = new InMemoryChatMemoryRepository();
+
+      @Override
+      public List<String> findConversationIds() {
+        return kept.findConversationIds();
+      }
+
+      @Override
+      public List<org.springframework.ai.chat.messages.Message> findByConversationId(String id) {
+        return kept.findByConversationId(id);
+      }
+
+      @Override
+      public void saveAll(String id, List<org.springframework.ai.chat.messages.Message> messages) {
+        kept.saveAll(id, messages);
+      }
+
+      @Override
+      public void deleteByConversationId(String id) {
+        kept.deleteByConversationId(id);
+      }
+    }
+
+    @Bean
+    @org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean(
+        OtherRepository.class)
+    OtherRepository otherRepository() {
+      return new OtherRepository();
+    }
+  }
+
+  @Test
+  void withTwoSessionStores_theApplicationStarts_andKeepsSpringAisDefault() {
+    runner
+        .withUserConfiguration(WithTwoSessionStores.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context).doesNotHaveBean(SessionChatMemoryRepository.class);
+              assertThat(context).hasSingleBean(ChatMemory.class);
+            });
+  }
+
+  @Test
+  void withAnotherRepositoryStarter_theChatMemoryKeepsTheSessionRepository() {
+    runner
+        .withUserConfiguration(WithSessionStore.class)
+        .withConfiguration(AutoConfigurations.of(AnotherRepositoryStarter.class))
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(ChatMemoryRepository.class))
+                  .isInstanceOf(SessionChatMemoryRepository.class);
+              ChatMemory memory = context.getBean(ChatMemory.class);
+              try (var bound = CallerContext.bind(newCaller())) {
+                memory.add("c1", List.of(new UserMessage("kept in a session")));
+                assertThat(
+                        context
+                            .getBean(SessionChatMemoryRepository.class)
+                            .findByConversationId("c1"))
+                    .containsExactly(new UserMessage("kept in a session"));
+              }
+            });
+  }
+
   @Test
   void withASessionStore_theSessionRepositoryTakesThePlaceOfTheInMemoryDefault() {
     runner

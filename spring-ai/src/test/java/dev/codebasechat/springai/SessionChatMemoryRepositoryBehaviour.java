@@ -537,7 +537,8 @@ abstract class SessionChatMemoryRepositoryBehaviour {
         .isInstanceOf(IllegalStateException.class);
   }
 
-  private static ChatClient clientOver(EchoModel model, ChatMemory memory) {
+  private static ChatClient clientOver(
+      org.springframework.ai.chat.model.ChatModel model, ChatMemory memory) {
     return ChatClient.builder(model)
         .defaultAdvisors(MessageChatMemoryAdvisor.builder(memory).build())
         .build();
@@ -568,6 +569,55 @@ abstract class SessionChatMemoryRepositoryBehaviour {
       assertThat(repository.findByConversationId("repo-a"))
           .isEqualTo(floor.findByConversationId("repo-a"));
       assertThat(repository.history("repo-a")).hasSize(8);
+    }
+  }
+
+  @Test
+  void aStreamReturnedUnsubscribed_withTheCallerInItsContext_savesTheAnswerGivenOnTheModelsThread()
+      throws Exception {
+    EchoModel echo = new EchoModel();
+    // Answers on a thread of its own, as a model's HTTP client does.
+    org.springframework.ai.chat.model.ChatModel model =
+        new org.springframework.ai.chat.model.ChatModel() {
+          @Override
+          public org.springframework.ai.chat.model.ChatResponse call(
+              org.springframework.ai.chat.prompt.Prompt prompt) {
+            return echo.call(prompt);
+          }
+
+          @Override
+          public reactor.core.publisher.Flux<org.springframework.ai.chat.model.ChatResponse> stream(
+              org.springframework.ai.chat.prompt.Prompt prompt) {
+            return echo.stream(prompt)
+                .subscribeOn(reactor.core.scheduler.Schedulers.newSingle("http-io"));
+          }
+        };
+    ChatClient client = clientOver(model, windowOf(10, repository));
+    Hooks.enableAutomaticContextPropagation();
+    try {
+      // What a controller returns: built where the caller is known, subscribed later elsewhere.
+      reactor.core.publisher.Flux<String> answer =
+          client
+              .prompt()
+              .user("stream it")
+              .advisors(a -> a.param(ChatMemory.CONVERSATION_ID, "returned"))
+              .stream()
+              .content()
+              .contextWrite(reactor.util.context.Context.of(CallerContextAccessor.KEY, alice));
+
+      List<String> parts =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+                  () -> answer.collectList().block(Duration.ofSeconds(20)))
+              .get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+      assertThat(String.join("", parts)).isEqualTo("answer to stream it");
+      try (var bound = CallerContext.bind(alice)) {
+        assertThat(repository.findByConversationId("returned"))
+            .containsExactly(
+                new UserMessage("stream it"), new AssistantMessage("answer to stream it"));
+      }
+    } finally {
+      Hooks.disableAutomaticContextPropagation();
     }
   }
 
