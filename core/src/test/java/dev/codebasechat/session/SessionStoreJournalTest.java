@@ -132,6 +132,38 @@ class SessionStoreJournalTest {
   }
 
   @Test
+  void aLocalCopyGoingToDisk_holdsUpNeitherTheSessionsWritesNorItsReads() throws Exception {
+    SessionId id = sessionId("journal41");
+    UnreliableJournal disk = new UnreliableJournal(journal());
+    StoreFixture f = store(disk);
+    Caller alice = f.caller(ALICE);
+    f.store.append(alice, id, Append.of(List.of(f.message("m1"))));
+    disk.holdCopyWrites();
+    // m1's confirmation keeps a copy of the session, which waits on the disk.
+    java.util.concurrent.CompletableFuture<Void> delivering =
+        java.util.concurrent.CompletableFuture.runAsync(f::drainAll);
+    assertThat(disk.awaitCopyWriteHeld(Duration.ofSeconds(20))).isTrue();
+
+    java.util.concurrent.CompletableFuture<SessionRead> meanwhile =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              f.store.append(alice, id, Append.of(List.of(f.message("m2"))));
+              return f.store.historyIfCached(alice, id).orElseThrow();
+            });
+
+    try {
+      assertThat(meanwhile.get(10, java.util.concurrent.TimeUnit.SECONDS).session().messages())
+          .extracting(message -> message.id().value())
+          .containsExactly("m1", "m2");
+    } finally {
+      disk.releaseCopies();
+      delivering.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    f.drainAll();
+    assertThat(storedIds(id)).containsExactly("m1", "m2");
+  }
+
+  @Test
   void aReadFromTheLocalCopy_thatRacesTheConfirmationOfAJournaledWrite_stillAnswersThatWrite() {
     SessionId id = sessionId("journal40");
     SqliteJournal disk = journal();

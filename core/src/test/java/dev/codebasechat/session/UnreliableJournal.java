@@ -83,6 +83,25 @@ final class UnreliableJournal implements Journal {
     prunesFail = true;
   }
 
+  private volatile boolean holdingCopyWrites;
+  private final CountDownLatch copyWriteHeld = new CountDownLatch(1);
+  private final CountDownLatch copyWritesReleased = new CountDownLatch(1);
+
+  /** From now on, writing a local copy ({@link #putSnapshot}) waits for {@link #releaseCopies}. */
+  void holdCopyWrites() {
+    holdingCopyWrites = true;
+  }
+
+  /** Whether a local copy's write is waiting, waiting for one at most {@code timeout}. */
+  boolean awaitCopyWriteHeld(Duration timeout) throws InterruptedException {
+    return copyWriteHeld.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Lets every waiting local copy's write, and every later one, go to the disk. */
+  void releaseCopies() {
+    copyWritesReleased.countDown();
+  }
+
   /**
    * Runs {@code action} once, after the next local copy is read and before it is returned: what
    * happens between a read of the copy and what the reader does next.
@@ -161,6 +180,15 @@ final class UnreliableJournal implements Journal {
 
   @Override
   public void putSnapshot(String key, UUID owner, long version, byte[] json) {
+    if (holdingCopyWrites) {
+      copyWriteHeld.countDown();
+      try {
+        copyWritesReleased.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
     failIf(localCopyWritesFail, "keep local copy");
     disk.putSnapshot(key, owner, version, json);
   }

@@ -93,10 +93,23 @@ public abstract class JournalBridge {
   public abstract void release(SessionId id, long sequence);
 
   /**
-   * Keeps {@code session} as its owner's local copy; when the disk cannot write it, drops the older
-   * copy instead (best effort, never throws): a copy is the last confirmed state or nothing.
+   * Records that {@code session} is to be its owner's local copy, written by {@link
+   * #settleLocalCopy} (so that a session's lock is not held while a whole session goes to disk).
    */
   public abstract void keepLocalCopy(ChatSession session);
+
+  /**
+   * Writes the local copy {@code id} is to have, as last recorded by {@link #keepLocalCopy} or
+   * {@link #dropLocalCopy}: to be called after those, outside the session's lock, and before the
+   * writes the change concerns are released. A copy the disk cannot write drops the older one
+   * instead (a copy is the last confirmed state or nothing); one that can be neither kept nor
+   * dropped keeps the session's confirmed writes in the journal.
+   *
+   * @throws JournalException when a copy to drop cannot be dropped: whoever confirmed the write
+   *     keeps it pending and tries again, so that no later start answers the session from the old
+   *     copy
+   */
+  public abstract void settleLocalCopy(SessionId id);
 
   /**
    * Drops the local copies past their retention (best effort, never throws: a copy kept longer is
@@ -105,10 +118,8 @@ public abstract class JournalBridge {
   public abstract void pruneLocalCopies();
 
   /**
-   * Drops the local copy of {@code id}: the session was deleted, or a confirmed write outdated it.
-   *
-   * @throws JournalException when the disk cannot drop it: whoever confirmed the write keeps it
-   *     pending and tries again, so that no later start answers the session from the old copy
+   * Records that the local copy of {@code id} is to go (the session was deleted, or a confirmed
+   * write outdated it), done by {@link #settleLocalCopy}.
    */
   public abstract void dropLocalCopy(SessionId id);
 
@@ -166,6 +177,9 @@ public abstract class JournalBridge {
     public void keepLocalCopy(ChatSession session) {}
 
     @Override
+    public void settleLocalCopy(SessionId id) {}
+
+    @Override
     public void pruneLocalCopies() {}
 
     @Override
@@ -214,6 +228,9 @@ public abstract class JournalBridge {
      */
     private final Set<String> copiesInDoubt = ConcurrentHashMap.newKeySet();
 
+    /** Local copies to keep or drop, recorded under a session's lock and written after it. */
+    private final CopyChanges copyChanges = new CopyChanges();
+
     Durable(Journal journal, Clock clock, Duration copyMaxAge, long copyMaxBytes) {
       this.journal = journal;
       this.clock = clock;
@@ -259,6 +276,29 @@ public abstract class JournalBridge {
 
     @Override
     public void keepLocalCopy(ChatSession session) {
+      copyChanges.keep(session);
+    }
+
+    @Override
+    public void dropLocalCopy(SessionId id) {
+      copyChanges.drop(id);
+    }
+
+    @Override
+    public void settleLocalCopy(SessionId id) {
+      copyChanges.settle(
+          id,
+          change -> {
+            if (change.session != null) {
+              writeLocalCopy(change.session);
+            } else {
+              journal.deleteSnapshot(id.value());
+              copiesInDoubt.remove(id.value());
+            }
+          });
+    }
+
+    private void writeLocalCopy(ChatSession session) {
       try {
         journal.putSnapshot(
             session.id().value(),
@@ -287,12 +327,6 @@ public abstract class JournalBridge {
         return;
       }
       pruneNowAndThen();
-    }
-
-    @Override
-    public void dropLocalCopy(SessionId id) {
-      journal.deleteSnapshot(id.value());
-      copiesInDoubt.remove(id.value());
     }
 
     @Override

@@ -96,7 +96,7 @@ public final class Ledger implements PendingOp.Confirmations {
    */
   public void fetched(ChatSession session, long mark) {
     owners.remember(session.id(), session.owner());
-    locks.run(
+    underLock(
         session.id(),
         () -> {
           if (!cache.confirmedSince(session.id(), mark)) {
@@ -108,12 +108,12 @@ public final class Ledger implements PendingOp.Confirmations {
   /** A head read found the owner's whole session (it has no messages): cache it when newest. */
   public void fetchedWhole(ChatSession session) {
     owners.remember(session.id(), session.owner());
-    locks.run(session.id(), () -> cache.keepIfNewer(session));
+    underLock(session.id(), () -> cache.keepIfNewer(session));
   }
 
   /** A revalidation found {@code cached} as the database has it: the copy is current again. */
   public void stillCurrent(ChatSession cached) {
-    locks.run(
+    underLock(
         cached.id(),
         () -> {
           if (cache.peek(cached.id()) == cached) {
@@ -126,17 +126,17 @@ public final class Ledger implements PendingOp.Confirmations {
    * A revalidation brought {@code cached} up to {@code updated}, unless the copy moved meanwhile.
    */
   public void revalidated(ChatSession cached, ChatSession updated) {
-    locks.run(cached.id(), () -> cache.replace(cached, updated, true));
+    underLock(cached.id(), () -> cache.replace(cached, updated, true));
   }
 
   /** A revalidation could not apply what changed to {@code cached}: read it whole next time. */
   public void dropCached(ChatSession cached) {
-    locks.run(cached.id(), () -> cache.remove(cached));
+    underLock(cached.id(), () -> cache.remove(cached));
   }
 
   /** Drops whatever copy of {@code id} is cached: the next read asks the database. */
   public void forgetCached(SessionId id) {
-    locks.run(id, () -> cache.invalidate(id));
+    underLock(id, () -> cache.invalidate(id));
   }
 
   /**
@@ -158,20 +158,13 @@ public final class Ledger implements PendingOp.Confirmations {
 
   /** The database no longer has {@code cached} (deleted through another instance). */
   public void deletedElsewhere(ChatSession cached) {
-    locks.run(
+    // A read found it gone: a copy the disk cannot drop is left, with a warning.
+    underLock(
         cached.id(),
         () -> {
           cache.remove(cached);
           owners.forget(cached.id());
-          try {
-            journal.dropLocalCopy(cached.id());
-          } catch (JournalException e) {
-            // A read found it gone: nothing here deleted it, so nothing stays pending to retry.
-            log.warn(
-                "could not drop the local copy of session {}, deleted elsewhere: {}",
-                cached.id(),
-                e.getMessage());
-          }
+          journal.dropLocalCopy(cached.id());
         });
   }
 
@@ -181,7 +174,7 @@ public final class Ledger implements PendingOp.Confirmations {
   public void appended(
       SessionId id, UUID owner, PendingOp.Append append, SessionBackend.AppendAck ack) {
     owners.remember(id, owner);
-    locks.run(
+    confirmedUnderLock(
         id,
         () -> {
           cache.stamp(id);
@@ -231,7 +224,7 @@ public final class Ledger implements PendingOp.Confirmations {
 
   @Override
   public void changed(SessionId id, SessionBackend.RowVersion row, PendingOp change) {
-    locks.run(
+    confirmedUnderLock(
         id,
         () -> {
           cache.stamp(id);
@@ -259,7 +252,7 @@ public final class Ledger implements PendingOp.Confirmations {
    */
   @Override
   public void gone(SessionId id) {
-    locks.run(
+    confirmedUnderLock(
         id,
         () -> {
           cache.stampGone(id);
@@ -279,7 +272,7 @@ public final class Ledger implements PendingOp.Confirmations {
       gone(id);
       return;
     }
-    locks.run(
+    confirmedUnderLock(
         id,
         () -> {
           cache.stamp(id);
@@ -297,16 +290,42 @@ public final class Ledger implements PendingOp.Confirmations {
 
   /** A session just created here under a fresh id: empty is its whole state. */
   public void createdFresh(ChatSession empty) {
-    locks.run(empty.id(), () -> cache.put(empty));
+    underLock(empty.id(), () -> cache.put(empty));
   }
 
   /** A write of {@code id} was set aside: what is cached of it may not be what the database has. */
   public void setAside(SessionId id) {
-    locks.run(
+    underLock(
         id,
         () -> {
           cache.invalidate(id);
           owners.forget(id);
         });
+  }
+
+  /**
+   * {@code work} (a confirmation) under {@code id}'s lock, then the local copy it recorded a change
+   * of written after the lock ({@link JournalBridge#settleLocalCopy}): a whole session going to
+   * disk holds up none of that session's reads and writes, and is on disk before the confirmed
+   * write is released.
+   *
+   * @throws JournalException when the local copy to drop cannot be dropped: the write stays pending
+   */
+  private void confirmedUnderLock(SessionId id, Runnable work) {
+    locks.run(id, work);
+    journal.settleLocalCopy(id);
+  }
+
+  /**
+   * {@link #confirmedUnderLock} for what a read learnt: a copy the disk cannot drop is left as it
+   * was, with a warning (nothing is released on a read, and a later confirmation tries again).
+   */
+  private void underLock(SessionId id, Runnable work) {
+    locks.run(id, work);
+    try {
+      journal.settleLocalCopy(id);
+    } catch (JournalException e) {
+      log.warn("could not drop the local copy of session {}: {}", id, e.getMessage());
+    }
   }
 }
