@@ -111,6 +111,14 @@ public abstract class JournalBridge {
    */
   public abstract void settleLocalCopy(SessionId id);
 
+  /** A mark for {@link #copyChangedSince}. */
+  public abstract long copyMark();
+
+  /**
+   * Whether a change of {@code id}'s local copy recorded after {@code mark} waits to be written.
+   */
+  public abstract boolean copyChangedSince(SessionId id, long mark);
+
   /**
    * Drops the local copies past their retention (best effort, never throws: a copy kept longer is
    * still the last confirmed state). Copies of sessions with pending writes stay.
@@ -178,6 +186,16 @@ public abstract class JournalBridge {
 
     @Override
     public void settleLocalCopy(SessionId id) {}
+
+    @Override
+    public long copyMark() {
+      return 0;
+    }
+
+    @Override
+    public boolean copyChangedSince(SessionId id, long mark) {
+      return false;
+    }
 
     @Override
     public void pruneLocalCopies() {}
@@ -298,6 +316,16 @@ public abstract class JournalBridge {
           });
     }
 
+    @Override
+    public long copyMark() {
+      return copyChanges.mark();
+    }
+
+    @Override
+    public boolean copyChangedSince(SessionId id, long mark) {
+      return copyChanges.recordedSince(id, mark);
+    }
+
     private void writeLocalCopy(ChatSession session) {
       try {
         journal.putSnapshot(
@@ -331,6 +359,11 @@ public abstract class JournalBridge {
 
     @Override
     public Optional<ChatSession> localCopy(SessionId id, UUID owner) {
+      Optional<CopyChanges.Change> waiting = copyChanges.waiting(id);
+      if (waiting.isPresent()) {
+        return Optional.ofNullable(waiting.get().session)
+            .filter(session -> session.owner().equals(owner));
+      }
       try {
         return journal
             .snapshot(id.value())
@@ -345,6 +378,10 @@ public abstract class JournalBridge {
 
     @Override
     public Optional<UUID> localCopyOwner(SessionId id) {
+      Optional<CopyChanges.Change> waiting = copyChanges.waiting(id);
+      if (waiting.isPresent()) {
+        return Optional.ofNullable(waiting.get().session).map(ChatSession::owner);
+      }
       try {
         return journal.snapshot(id.value()).map(copy -> copy.owner());
       } catch (JournalException e) {

@@ -203,10 +203,13 @@ public final class Ledger implements PendingOp.Confirmations {
           if (consistent) {
             ChatSession stored =
                 next.withVersion(ack.version()).withLastActivity(ack.lastActivity());
-            if (storedWhole) {
-              cache.replaceAdding(cached, stored, append.messages(), true);
-            } else {
-              cache.replace(cached, stored, true);
+            boolean replaced =
+                storedWhole
+                    ? cache.replaceAdding(cached, stored, append.messages(), true)
+                    : cache.replace(cached, stored, true);
+            if (!replaced) {
+              // Evicted (or replaced) since it was read: the local copy lacks this write.
+              journal.dropLocalCopy(id);
             }
           } else if (cache.copiesAreCurrent()) {
             // This process is the only writer, so this cannot be; never answer a copy in doubt.
@@ -230,13 +233,15 @@ public final class Ledger implements PendingOp.Confirmations {
           cache.stamp(id);
           ChatSession cached = cache.peek(id);
           if (cached != null && row.version() == cached.version() + 1) {
-            cache.replace(
+            if (!cache.replace(
                 cached,
                 change
                     .applyTo(cached)
                     .withVersion(row.version())
                     .withLastActivity(row.lastActivity()),
-                true);
+                true)) {
+              journal.dropLocalCopy(id); // evicted since it was read: the copy lacks this change
+            }
           } else {
             cache.invalidate(id);
             journal.dropLocalCopy(id); // it lacks this change, released now
@@ -317,11 +322,17 @@ public final class Ledger implements PendingOp.Confirmations {
   }
 
   /**
-   * {@link #confirmedUnderLock} for what a read learnt: a copy the disk cannot drop is left as it
-   * was, with a warning (nothing is released on a read, and a later confirmation tries again).
+   * {@link #confirmedUnderLock} for what a read learnt: written only when the work recorded a
+   * change of the copy (a read that changed nothing waits for no other change's write); a copy the
+   * disk cannot drop is left as it was, with a warning (nothing is released on a read, and a later
+   * confirmation tries again).
    */
   private void underLock(SessionId id, Runnable work) {
+    long mark = journal.copyMark();
     locks.run(id, work);
+    if (!journal.copyChangedSince(id, mark)) {
+      return; // nothing to write: no wait for another change's write
+    }
     try {
       journal.settleLocalCopy(id);
     } catch (JournalException e) {

@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -97,13 +98,17 @@ final class Session {
 
   /** The owner; null for a row service_role inserted without one. */
   /**
-   * The {@code codebase_chat_sessions_namespace} trigger, which runs before the constraints and the
-   * unique key: a row proposed under another user's conversation namespace is refused, 42501.
+   * The {@code codebase_chat_sessions_namespace} trigger on this proposed row, which runs before
+   * the constraints and the unique key: refused, 42501, when its id is another user's conversation
+   * namespace and the caller sees no session under it ({@code stored}, seen by a caller who
+   * bypasses RLS, {@code rowVisible}, or owns it).
    */
-  void checkNamespace() {
+  void checkNamespace(@Nullable Session stored, boolean rowVisible) {
     String id = textOrNull(row.get("session_id"));
     UUID owner = owner();
+    boolean seen = stored != null && (rowVisible || Objects.equals(stored.owner(), owner));
     if (id != null
+        && !seen
         && (owner == null
             ? SessionTableRules.inANamespace(id)
             : !SessionTableRules.mayCreate(id, owner))) {

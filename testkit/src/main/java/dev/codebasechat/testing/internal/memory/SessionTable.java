@@ -135,7 +135,7 @@ final class SessionTable {
       }
     }
     session.row.set("session_id", columns.get("session_id")); // absent: set() stores a NullNode
-    checkNamespace(session, rowVisible);
+    session.checkNamespace(sessionsById.get(session.row.path("session_id").asText("")), rowVisible);
     session.checkNotNull(rowVisible);
     session.check(rowVisible);
     String sessionId = session.row.get("session_id").asText();
@@ -278,21 +278,6 @@ final class SessionTable {
   }
 
   /**
-   * The {@code codebase_chat_sessions_namespace} trigger on a {@code proposed} row: only when the
-   * caller sees no session under its id ({@code rowVisible}: the caller bypasses RLS and sees every
-   * row; otherwise only their own).
-   */
-  private void checkNamespace(Session proposed, boolean rowVisible) {
-    String sessionId = proposed.row.path("session_id").asText("");
-    Session stored = sessionsById.get(sessionId);
-    boolean seen =
-        stored != null && (rowVisible || Objects.equals(stored.owner(), proposed.owner()));
-    if (!seen) {
-      proposed.checkNamespace();
-    }
-  }
-
-  /**
    * The row {@code append_as} proposes ({@code insert … on conflict do nothing}): PostgreSQL checks
    * its CHECK constraints before it looks for the conflict, so a too long {@code repo} or {@code
    * current_file} is refused even when the session exists, and before its owner is known.
@@ -305,7 +290,7 @@ final class SessionTable {
       boolean rowVisible) {
     Session session = new Session(owner, sessionId, now());
     session.row.put("repo", repo).put("current_file", currentFile);
-    checkNamespace(session, rowVisible);
+    session.checkNamespace(sessionsById.get(sessionId), rowVisible);
     session.check(rowVisible);
     return session;
   }
@@ -461,7 +446,7 @@ final class SessionTable {
     if (stored == null) {
       working = new Session(owner, sessionId, now());
       working.setFields(session);
-      checkNamespace(working, true);
+      working.checkNamespace(null, true);
       working.check(true);
     } else {
       working = stored.copy();
