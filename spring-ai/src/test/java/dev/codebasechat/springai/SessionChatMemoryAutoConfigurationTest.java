@@ -58,20 +58,8 @@ class SessionChatMemoryAutoConfigurationTest {
   }
 
   @Configuration(proxyBeanMethods = false)
+  @org.springframework.context.annotation.Import(WithSessionStore.class)
   static class WithTwoSessionStores {
-    @Bean(destroyMethod = "close")
-    PostgrestClient postgrestClient() {
-      return PostgrestClient.builder()
-          .projectUrl(supabase.baseUrl())
-          .apiKey(ApiKey.of(supabase.apiKey()))
-          .build();
-    }
-
-    @Bean(destroyMethod = "close")
-    SessionStore sessions(PostgrestClient client) {
-      return SessionStore.builder(client).build();
-    }
-
     @Bean(destroyMethod = "close")
     SessionStore archive(PostgrestClient client) {
       return SessionStore.builder(client).build();
