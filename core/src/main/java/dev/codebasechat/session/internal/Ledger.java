@@ -328,8 +328,16 @@ public final class Ledger implements PendingOp.Confirmations {
    * confirmation tries again).
    */
   private void underLock(SessionId id, Runnable work) {
-    long mark = journal.copyMark();
-    locks.run(id, work);
+    // Taken under the lock: every change of this session's copy is recorded under it, so a change
+    // seen since is this work's own.
+    long mark =
+        locks.withLock(
+            id,
+            () -> {
+              long before = journal.copyMark();
+              work.run();
+              return before;
+            });
     if (!journal.copyChangedSince(id, mark)) {
       return; // nothing to write: no wait for another change's write
     }
