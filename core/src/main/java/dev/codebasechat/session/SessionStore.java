@@ -15,6 +15,7 @@ import dev.codebasechat.session.internal.Admissions;
 import dev.codebasechat.session.internal.LocalSessionBackend;
 import dev.codebasechat.session.internal.Outbox;
 import dev.codebasechat.session.internal.PendingOp;
+import dev.codebasechat.session.internal.RepeatedWrites;
 import dev.codebasechat.session.internal.SessionBackend;
 import dev.codebasechat.session.internal.SessionCreation;
 import dev.codebasechat.session.internal.SessionRemote;
@@ -45,7 +46,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 // The store is the public operations only (its parts are in session.internal); the file is long
-// because its builder is nested in it, as OkHttpClient.Builder is.
+// because its builder is nested in it, as OkHttpClient.Builder is, and each operation states its
+// contract.
 /**
  * Chat sessions, durable in Supabase and available while it is not: the library's entry point.
  *
@@ -513,31 +515,11 @@ public final class SessionStore implements AutoCloseable {
         () ->
             change(caller, id, delete)
                 .<Void>thenApply(read -> null)
-                .exceptionallyCompose(failure -> deletedBefore(caller, id, deleteId, failure)),
+                .exceptionallyCompose(
+                    failure ->
+                        RepeatedWrites.deletedBefore(
+                            parts.database, caller, id, deleteId, failure)),
         () -> CompletableFuture.<Void>completedFuture(null));
-  }
-
-  /**
-   * A named delete of a session this store finds missing: the database answers a try of a delete it
-   * applied already as that delete did (a try sent again through another instance, or after this
-   * store forgot the id), and records the id of one that found nothing, so that a try sent after
-   * the session is started again does not delete it. Answered by {@code failure} as before when it
-   * did not delete, or the database cannot be asked.
-   */
-  private CompletableFuture<Void> deletedBefore(
-      Caller caller, SessionId id, UUID deleteId, Throwable failure) {
-    if (!(FutureResults.unwrap(failure) instanceof SessionNotFoundException)) {
-      return CompletableFuture.failedFuture(failure);
-    }
-    return parts
-        .database
-        .delete(caller.token(), caller.userId(), id, deleteId)
-        .handle((deleted, asked) -> asked == null && deleted)
-        .thenCompose(
-            deleted ->
-                deleted
-                    ? CompletableFuture.<Void>completedFuture(null)
-                    : CompletableFuture.<Void>failedFuture(failure));
   }
 
   private CompletableFuture<SessionRead> change(Caller caller, SessionId id, PendingOp change) {

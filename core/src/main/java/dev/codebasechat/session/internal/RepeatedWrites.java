@@ -3,7 +3,10 @@ package dev.codebasechat.session.internal;
 import com.google.common.base.Ticker;
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
+import dev.codebasechat.internal.FutureResults;
+import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.SessionId;
+import dev.codebasechat.session.SessionNotFoundException;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -75,5 +78,28 @@ public final class RepeatedWrites {
           }
           mine.complete(failure == null);
         });
+  }
+
+  /**
+   * A named delete of a session the store finds missing ({@code failure}): the database answers a
+   * try of a delete it applied already as that delete did (a try sent again through another
+   * instance, or after this store forgot the id), and records the id of one that found nothing, so
+   * that a try sent after the session is started again does not delete it. Fails with {@code
+   * failure} as before when it did not delete, or the database cannot be asked; any other failure
+   * is passed on.
+   */
+  public static CompletableFuture<Void> deletedBefore(
+      GuardedBackend database, Caller caller, SessionId id, UUID deleteId, Throwable failure) {
+    if (!(FutureResults.unwrap(failure) instanceof SessionNotFoundException)) {
+      return CompletableFuture.failedFuture(failure);
+    }
+    return database
+        .delete(caller.token(), caller.userId(), id, deleteId)
+        .handle((deleted, asked) -> asked == null && deleted)
+        .thenCompose(
+            deleted ->
+                deleted
+                    ? CompletableFuture.<Void>completedFuture(null)
+                    : CompletableFuture.<Void>failedFuture(failure));
   }
 }
