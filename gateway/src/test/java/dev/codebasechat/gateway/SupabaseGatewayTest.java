@@ -504,8 +504,16 @@ class SupabaseGatewayTest {
     GatewayClient client = new GatewayClient(gateway.port());
     client.get("/v1/sessions/chat-1737201600000-metrics01", fake.legacyTokenFor(ALICE));
 
+    // A request is counted when Undertow completes its exchange, just after the client has read
+    // the last byte: a scrape sent at once may not see it yet.
     Answer metrics =
-        client.send("GET", "/metrics", java.util.Optional.empty(), java.util.Optional.empty());
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () ->
+                    client.send(
+                        "GET", "/metrics", java.util.Optional.empty(), java.util.Optional.empty()),
+                m -> m.text().contains("route=\"/v1/sessions/{id}\",status=\"404\""));
 
     assertThat(metrics.status()).isEqualTo(200);
     assertThat(metrics.header("Content-Type").orElseThrow()).startsWith("text/plain");
