@@ -939,6 +939,25 @@ abstract class SessionTableContract {
   }
 
   @Test
+  void appendBatch_sessionInAnotherUsersConversationNamespace_isRefusedAlone_andCreatesNothing() {
+    UUID alice = table().newUser();
+    UUID bob = table().newUser();
+    String alices = inNamespaceOf(alice);
+    String bobs = newSessionId();
+
+    Map<String, ChatTable.BatchAnswer> answers =
+        table()
+            .appendBatch(
+                bob,
+                List.of(batchAppend(bobs, messages("b1")), batchAppend(alices, messages("x"))));
+
+    assertThat(answers.get(alices).refused()).contains(Refusal.ID_TAKEN);
+    assertThat(table().fetch(alice, alices)).isEmpty();
+    assertThat(answers.get(bobs).stored()).contains(new Appended(1, 1, 1, true));
+    assertThat(storedIds(bob, bobs)).containsExactly("b1");
+  }
+
+  @Test
   void appendBatch_anAppendThatDoesNotCreate_toAMissingOrAnotherUsersSession_isMissingAlone() {
     UUID owner = table().newUser();
     UUID other = table().newUser();

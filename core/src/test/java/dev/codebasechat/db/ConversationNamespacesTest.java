@@ -3,6 +3,7 @@ package dev.codebasechat.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.testing.postgres.DatabaseRequest;
 import dev.codebasechat.testing.postgres.EmbeddedSupabase;
@@ -80,6 +81,44 @@ class ConversationNamespacesTest {
     assertThat(sessionsUnder(db, alices)).isZero();
     assertThat(rpc.append(DatabaseRequest.asUser(alice), alices, M1).path("created").asBoolean())
         .isTrue();
+  }
+
+  @OnEachPostgresMajor
+  void aBatchAppend_refusesTheSessionInAnotherUsersNamespace_andStoresTheCallersOthers(
+      PostgresMajor major) throws SQLException {
+    SupabaseDatabase db = db(major);
+    ChatRpc rpc = new ChatRpc(db);
+    UUID alice = db.createUser(false);
+    DatabaseRequest bob = DatabaseRequest.asUser(db.createUser(false));
+    String bobs = "chat-1737201600000-bobsown01";
+    String alices = inNamespaceOf(alice);
+
+    JsonNode answers =
+        rpc.appendBatch(
+            bob,
+            "[{\"session_id\":\""
+                + bobs
+                + "\",\"messages\":"
+                + M1
+                + "},{\"session_id\":\""
+                + alices
+                + "\",\"messages\":"
+                + M1
+                + "}]");
+
+    assertThat(answers.findValues("session_id").stream().map(JsonNode::asText))
+        .containsExactlyInAnyOrder(bobs, alices);
+    for (JsonNode answer : answers) {
+      if (answer.path("session_id").asText().equals(bobs)) {
+        assertThat(answer.path("appended").asInt()).as("bob's own session").isEqualTo(1);
+      } else {
+        assertThat(answer.path("refused").path("code").asText()).isEqualTo("42501");
+        assertThat(answer.path("refused").path("message").asText())
+            .isEqualTo(SessionTableRules.NAMESPACE_TAKEN);
+      }
+    }
+    assertThat(AppendChatMessagesTest.historyIds(db, bobs)).isEqualTo("m1");
+    assertThat(sessionsUnder(db, alices)).isZero();
   }
 
   @OnEachPostgresMajor
