@@ -25,9 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.Supplier;
 
 /**
  * Delivery of journaled writes whose owners do not come back (the {@code drain} command), with the
@@ -182,8 +180,7 @@ public final class JournalDrain {
         result = pendingResult(session.getKey(), session.getValue(), "time is up (--timeout)");
       } else {
         result =
-            new SessionDrain(journal, delivery, guard, clock, session.getKey(), session.getValue())
-                .run();
+            new SessionDrain(journal, delivery, clock, session.getKey(), session.getValue()).run();
       }
       results.add(result);
       listener.finished(result);
@@ -221,7 +218,6 @@ public final class JournalDrain {
   private static final class SessionDrain {
     private final Journal journal;
     private final OperatorDelivery delivery;
-    private final RemoteGuard guard;
     private final Clock clock;
     private final SessionId id;
     private final List<JournalEntry> entries;
@@ -229,13 +225,11 @@ public final class JournalDrain {
     SessionDrain(
         Journal journal,
         OperatorDelivery delivery,
-        RemoteGuard guard,
         Clock clock,
         SessionId id,
         List<JournalEntry> entries) {
       this.journal = journal;
       this.delivery = delivery;
-      this.guard = guard;
       this.clock = clock;
       this.id = id;
       this.entries = entries;
@@ -263,7 +257,11 @@ public final class JournalDrain {
       long lastSequence = entries.get(entries.size() - 1).sequence();
       int messages = countMessages(entries);
       try {
-        OperatorDelivery.Result result = guarded(() -> delivery.deliver(id, owner, ops));
+        // Each call of the delivery goes through the guard (retry, breaker) on its own; guarded
+        // again as a whole, a failure was counted twice and a delivery of two calls could hold
+        // both of the half-open breaker's permits, refusing its own second call for the rest of
+        // the drain.
+        OperatorDelivery.Result result = FutureResults.join(delivery.deliver(id, owner, ops));
         return switch (result.outcome()) {
           case DELIVERED, GONE -> {
             // The local copy lacks what was delivered (or is of a deleted session): dropped before
@@ -344,10 +342,6 @@ public final class JournalDrain {
             0,
             Optional.of(e.getClass().getSimpleName() + (message == null ? "" : ": " + message)));
       }
-    }
-
-    private <T> T guarded(Supplier<CompletableFuture<T>> call) {
-      return FutureResults.join(guard.call(call));
     }
 
     private DrainedSession setAside(

@@ -433,6 +433,65 @@ class OperatorDeliveryTest {
     assertThat(supabase.requests(r -> r.isCallOf("store_chat_session_for"))).isEmpty();
   }
 
+  private static SessionId inNamespaceOf(UUID user, String name) {
+    return SessionId.of(
+        "chat-"
+            + dev.codebasechat.schema.SessionTableRules.conversationNamespace(user)
+            + "-"
+            + name);
+  }
+
+  @Test
+  void writesForASessionIdInAnotherUsersConversationNamespace_areOwnedByAnotherUser_neverCreated() {
+    UUID alice = supabase.newUser();
+    UUID bob = supabase.newUser();
+    StoreFixture f = storeWithoutJournal();
+    OperatorDelivery delivery = serviceKeyDelivery(f);
+    SessionId appendsAlone = inNamespaceOf(alice, "squat0001");
+    SessionId whole = inNamespaceOf(alice, "squat0002");
+
+    OperatorDelivery.Result appended =
+        delivery.deliver(appendsAlone, bob, List.of(appendOf(List.of(f.message("b1"))))).join();
+    OperatorDelivery.Result written =
+        delivery
+            .deliver(whole, bob, List.of(appendOf(List.of(f.message("b2"))), metadataOf("k")))
+            .join();
+
+    for (OperatorDelivery.Result result : List.of(appended, written)) {
+      assertThat(result.outcome()).isEqualTo(OperatorDelivery.Outcome.OWNED_BY_ANOTHER_USER);
+      assertThat(result.reason())
+          .contains(dev.codebasechat.schema.SessionTableRules.NAMESPACE_TAKEN);
+    }
+    assertThat(storedIds(appendsAlone)).isEmpty();
+    assertThat(storedIds(whole)).isEmpty();
+  }
+
+  @Test
+  void restartedWithTheServiceKey_aBacklogInAnotherUsersNamespace_isSetAside_notLeftForItsOwner() {
+    UUID alice = supabase.newUser();
+    UUID bob = supabase.newUser();
+    SessionId id = inNamespaceOf(alice, "squat0003");
+    backlogOf(bob, id, "b1");
+
+    StoreFixture restarted = restartedWithTheServiceKey();
+    restarted.driveUntil(
+        () ->
+            !restarted.store.setAsideWrites().isEmpty()
+                || restarted.store.writesWaitingForToken() > 0,
+        Duration.ofMinutes(1));
+
+    assertThat(restarted.store.writesWaitingForToken()).isZero();
+    assertThat(restarted.store.setAsideWrites())
+        .singleElement()
+        .satisfies(
+            write -> {
+              assertThat(write.sessionId()).isEqualTo(id);
+              assertThat(write.reason())
+                  .isEqualTo(dev.codebasechat.schema.SessionTableRules.NAMESPACE_TAKEN);
+            });
+    assertThat(storedIds(id)).isEmpty();
+  }
+
   @Test
   void theSameWholeWritesDeliveredTwice_areStoredOnce_andTheSecondDeliveryWritesNothing() {
     UUID user = supabase.newUser();

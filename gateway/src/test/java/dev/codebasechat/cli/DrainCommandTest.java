@@ -256,6 +256,29 @@ class DrainCommandTest {
   }
 
   @Test
+  void drain_sessionIdInAnotherUsersConversationNamespace_isSetAsideSayingSo_notLeftPending() {
+    String alicesNamespace =
+        "chat-"
+            + dev.codebasechat.schema.SessionTableRules.conversationNamespace(ALICE)
+            + "-squat01";
+    supabase.goDown();
+    try (GatewayRun gateway = new GatewayRun(supabase, dataDir)) {
+      gateway.append(BOB, alicesNamespace, "b1");
+    }
+    supabase.goUp();
+
+    Cli.Result result = drain();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.out())
+        .contains("set aside      1 sessions", "still pending  0 sessions")
+        .contains(alicesNamespace + "  owner " + BOB + "  1 writes, 1 messages: ")
+        .contains(dev.codebasechat.schema.SessionTableRules.NAMESPACE_TAKEN);
+    assertThat(supabase.session(alicesNamespace)).isEmpty();
+    assertThat(pendingInJournal()).isZero();
+  }
+
+  @Test
   void drain_appendsWhileTheOwnerWritesElsewhere_landByTimestampWithoutARetry() throws Exception {
     acknowledgedWhileDown();
     supabase.beforeNextTableWrite(() -> supabase.appendAs(ALICE, ALICES, "other-writer"));

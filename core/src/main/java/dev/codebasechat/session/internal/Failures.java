@@ -182,6 +182,17 @@ public final class Failures {
         && isSessionFull(http);
   }
 
+  /**
+   * Whether the database refused to create a session whose id is in another user's conversation
+   * namespace (42501 with {@link SessionTableRules#NAMESPACE_TAKEN}, migration 20261209000000): a
+   * refusal of that write, whoever sends it, not of the key or token that sent it.
+   */
+  public static boolean isNamespaceTaken(Throwable failure) {
+    return FutureResults.unwrap(failure) instanceof PostgrestHttpException http
+        && http.code().filter("42501"::equals).isPresent()
+        && http.postgrestMessage().filter(SessionTableRules.NAMESPACE_TAKEN::equals).isPresent();
+  }
+
   /** Whether a refusal with SQLSTATE {@code code} and {@code message} names a history limit. */
   public static boolean breaksHistoryLimit(String code, String message) {
     return code.equals("23514")

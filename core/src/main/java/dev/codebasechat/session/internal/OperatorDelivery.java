@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.embedded.LocalSessionTable;
 import dev.codebasechat.postgrest.OperatorScope;
 import dev.codebasechat.resilience.internal.RemoteGuard;
+import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.session.ChatMessage;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.MessageId;
@@ -114,7 +115,26 @@ public final class OperatorDelivery {
     this.deletesOnce = new MissingFunction(clock);
   }
 
+  /**
+   * Delivers {@code ops}, journaled for {@code owner}, to session {@code id}. A session id in
+   * another user's conversation namespace, which the database refuses to create for {@code owner}
+   * (42501), is {@link Outcome#OWNED_BY_ANOTHER_USER}, as a session id another user holds: the
+   * writes can never be stored, whatever key sends them.
+   */
   public CompletableFuture<Result> deliver(SessionId id, UUID owner, List<PendingOp> ops) {
+    return inOrder(id, owner, ops)
+        .exceptionallyCompose(
+            failure ->
+                Failures.isNamespaceTaken(failure)
+                    ? CompletableFuture.completedFuture(
+                        new Result(
+                            Outcome.OWNED_BY_ANOTHER_USER,
+                            0,
+                            Optional.of(SessionTableRules.NAMESPACE_TAKEN)))
+                    : CompletableFuture.failedFuture(failure));
+  }
+
+  private CompletableFuture<Result> inOrder(SessionId id, UUID owner, List<PendingOp> ops) {
     int named = firstNamedWrite(ops);
     if (named < 0) {
       return deliverUnnamed(id, owner, ops);
@@ -138,7 +158,7 @@ public final class OperatorDelivery {
                           return (applied.outcome() != Outcome.DELIVERED && !goneButMore)
                                   || after.isEmpty()
                               ? CompletableFuture.completedFuture(applied)
-                              : deliver(id, owner, after);
+                              : inOrder(id, owner, after);
                         })
                     .thenApply(rest -> rest.plusFresh(done.freshMessages())));
   }
