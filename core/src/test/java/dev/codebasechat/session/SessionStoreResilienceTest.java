@@ -178,6 +178,10 @@ class SessionStoreResilienceTest {
           .until(() -> hold.waiting() == 0);
     }
     assertThat(slow.store.breakerState()).isEqualTo(BreakerState.OPEN);
+    // WireMock records a held request when it answers it, after the hold let it go.
+    await("every request sent recorded")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> fake.requests().size() == f.sent.size() + slow.sent.size());
     long before = fake.requests().size();
 
     SessionRead read = slow.resolve(slow.store.historyAsync(alice, id));
