@@ -7,7 +7,6 @@ import dev.codebasechat.postgrest.OperatorScope;
 import dev.codebasechat.postgrest.PostgrestException;
 import dev.codebasechat.postgrest.SelectRequest;
 import dev.codebasechat.postgrest.SortOrder;
-import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.internal.SessionCodec;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,13 +32,17 @@ public final class SessionListing {
   private SessionListing() {}
 
   /**
-   * One session as an operator sees it.
+   * One session as an operator sees it: every row is listed as the table holds it, rows stored
+   * before the table's checks too (their ids may not be ones the gateway accepts, and a row of the
+   * original schema may have no owner).
    *
+   * @param id the session id as stored
+   * @param owner the owning user; empty for a row without one
    * @param historyBytes size of the stored history as JSON text
    */
   public record SessionRow(
-      SessionId id,
-      UUID owner,
+      String id,
+      Optional<UUID> owner,
       int messageCount,
       long historyBytes,
       Optional<Instant> lastActivity,
@@ -141,9 +144,10 @@ public final class SessionListing {
 
   /** One listed row; the history's size is the table's own column, no history is downloaded. */
   private static SessionRow rowOf(JsonNode row) {
+    JsonNode owner = row.path("user_id");
     return new SessionRow(
-        SessionId.of(row.path("session_id").asText()),
-        UUID.fromString(row.path("user_id").asText()),
+        row.path("session_id").asText(),
+        owner.isTextual() ? Optional.of(UUID.fromString(owner.asText())) : Optional.empty(),
         row.path("message_count").asInt(0),
         row.path("history_bytes").asLong(0),
         SessionCodec.parseTime(row.path("last_activity")),

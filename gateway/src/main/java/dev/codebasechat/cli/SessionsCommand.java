@@ -106,8 +106,8 @@ final class SessionsCommand implements Callable<Integer> {
       out.printf(
           Locale.ROOT,
           format,
-          row.id().value(),
-          row.owner(),
+          row.id(),
+          row.owner().map(UUID::toString).orElse("-"),
           row.messageCount(),
           row.historyBytes(),
           Output.time(row.lastActivity()),
@@ -132,8 +132,8 @@ final class SessionsCommand implements Callable<Integer> {
     ArrayNode sessions = document.putArray("sessions");
     for (SessionRow row : listing.sessions()) {
       ObjectNode session = sessions.addObject();
-      session.put("sessionId", row.id().value());
-      session.put("owner", row.owner().toString());
+      session.put("sessionId", row.id());
+      session.put("owner", row.owner().map(UUID::toString).orElse(null));
       session.put("messageCount", row.messageCount());
       session.put("historyBytes", row.historyBytes());
       Output.putTime(session, "updatedAt", row.lastActivity());

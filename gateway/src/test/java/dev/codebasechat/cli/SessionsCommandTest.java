@@ -128,6 +128,66 @@ class SessionsCommandTest {
     assertThat(document.path("totals").path("messages").asLong()).isEqualTo(6);
   }
 
+  /**
+   * A page holding, first, a row of the original schema the hardening migration kept: no owner, an
+   * id of the old format (its CHECK is NOT VALID).
+   */
+  private com.github.tomakehurst.wiremock.stubbing.StubMapping aPageWithALegacyRow() {
+    return supabase
+        .wireMock()
+        .stubFor(
+            com.github.tomakehurst.wiremock.client.WireMock.get(
+                    com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo(
+                        "/rest/v1/codebase_chat_sessions"))
+                .withQueryParam(
+                    "select", com.github.tomakehurst.wiremock.client.WireMock.containing("user_id"))
+                .atPriority(1)
+                .willReturn(
+                    com.github.tomakehurst.wiremock.client.WireMock.okJson(
+                        "[{\"session_id\":\"session_1699999999_abc\",\"user_id\":null,"
+                            + "\"repo\":null,\"message_count\":2,"
+                            + "\"last_activity\":\"2026-01-01T12:00:00+00:00\","
+                            + "\"history_bytes\":120},"
+                            + "{\"session_id\":\""
+                            + SECOND
+                            + "\",\"user_id\":\""
+                            + ALICE
+                            + "\",\"repo\":null,\"message_count\":1,"
+                            + "\"last_activity\":\"2026-01-01T11:00:00+00:00\","
+                            + "\"history_bytes\":60}]")));
+  }
+
+  @Test
+  void sessions_aRowWithoutOwnerOrWithAnOldId_isListedAsStored_withTheOthers() {
+    var page = aPageWithALegacyRow();
+    try {
+      Cli.Result result = Cli.run(supabaseMode(), clock, "sessions");
+
+      assertThat(result.exitCode()).as(result.err()).isZero();
+      List<String> lines = result.out().lines().toList();
+      assertThat(lines.get(1)).startsWith("session_1699999999_abc").containsPattern("\\s-\\s");
+      assertThat(lines.get(2)).startsWith(SECOND).contains(ALICE.toString());
+    } finally {
+      supabase.wireMock().removeStub(page);
+    }
+  }
+
+  @Test
+  void sessions_json_aRowWithoutOwner_hasANullOwner() throws Exception {
+    var page = aPageWithALegacyRow();
+    try {
+      Cli.Result result = Cli.run(supabaseMode(), clock, "sessions", "--json");
+
+      assertThat(result.exitCode()).as(result.err()).isZero();
+      JsonNode legacy = JSON.readTree(result.out()).path("sessions").get(0);
+      assertThat(legacy.path("sessionId").asText()).isEqualTo("session_1699999999_abc");
+      assertThat(legacy.path("owner").isNull()).isTrue();
+      assertThat(legacy.path("messageCount").asInt()).isEqualTo(2);
+    } finally {
+      supabase.wireMock().removeStub(page);
+    }
+  }
+
   @Test
   void sessions_userAndLimit_showOnlyThatUsersNewestWhileTotalsCountAllOfTheirs() {
     Cli.Result result =
