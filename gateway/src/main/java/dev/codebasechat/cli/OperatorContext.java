@@ -124,11 +124,54 @@ final class OperatorContext {
    * Why a gateway without the journal ({@code GATEWAY_ACK=database}, or no {@code SUPABASE_URL})
    * must not start on this data directory: its journal holds writes acknowledged before and not
    * delivered yet, which such a gateway would never deliver, and nothing would say so. Empty when
-   * there are none (set-aside records wait for review, not delivery).
+   * there are none (set-aside records wait for review, not delivery: {@link #unreportedSetAside}).
    *
    * @throws dev.codebasechat.sqlite.JournalException when the journal cannot be opened
    */
   Optional<String> strandedWrites(Settings settings) {
+    return journalNotUsedBy(settings)
+        .filter(summary -> summary.pendingWrites() > 0)
+        .map(
+            summary ->
+                journalPath(settings)
+                    + " holds "
+                    + summary.pendingWrites()
+                    + " writes acknowledged with GATEWAY_ACK=journal and not delivered yet, which"
+                    + " this gateway would never deliver ("
+                    + withoutTheJournal(settings)
+                    + "): start it as before (SUPABASE_URL, GATEWAY_ACK=journal) until they are"
+                    + " delivered, or deliver them with `drain`");
+  }
+
+  /**
+   * What to tell the operator of a gateway without the journal started on a data directory whose
+   * journal holds set-aside writes: such a gateway reports none of them ({@code /readyz}, the
+   * metric, hence the alert), and the records stay in the file until reviewed. Empty when there are
+   * none, or when the gateway uses the journal (it reports them).
+   *
+   * @throws dev.codebasechat.sqlite.JournalException when the journal cannot be opened
+   */
+  Optional<String> unreportedSetAside(Settings settings) {
+    return journalNotUsedBy(settings)
+        .filter(summary -> summary.setAsideWrites() > 0)
+        .map(
+            summary ->
+                journalPath(settings)
+                    + " holds "
+                    + summary.setAsideWrites()
+                    + " writes the database refused for good, kept for review, which this gateway"
+                    + " does not report ("
+                    + withoutTheJournal(settings)
+                    + ": setAsideWrites on /readyz and sessions_setaside_writes read 0): review"
+                    + " them with `set-aside` and remove them with `set-aside --discard <sessionId>"
+                    + " --yes`; the file is kept as it is");
+  }
+
+  /**
+   * What the journal of a gateway that will not use it holds; empty when the gateway uses it or
+   * there is no journal.
+   */
+  private Optional<JournalInspection.JournalSummary> journalNotUsedBy(Settings settings) {
     if (!settings.embedded() && settings.acknowledgement() == Acknowledgement.JOURNAL) {
       return Optional.empty();
     }
@@ -136,22 +179,13 @@ final class OperatorContext {
     if (!Files.exists(path)) {
       return Optional.empty();
     }
-    long writes;
     try (SqliteJournal journal = SqliteJournal.builder().path(path).clock(clock).build()) {
-      writes = JournalInspection.summarize(journal).pendingWrites();
+      return Optional.of(JournalInspection.summarize(journal));
     }
-    if (writes == 0) {
-      return Optional.empty();
-    }
-    return Optional.of(
-        path
-            + " holds "
-            + writes
-            + " writes acknowledged with GATEWAY_ACK=journal and not delivered yet, which this"
-            + " gateway would never deliver ("
-            + (settings.embedded() ? "SUPABASE_URL is not set" : "GATEWAY_ACK=database")
-            + "): start it as before (SUPABASE_URL, GATEWAY_ACK=journal) until they are"
-            + " delivered, or deliver them with `drain`");
+  }
+
+  private static String withoutTheJournal(Settings settings) {
+    return settings.embedded() ? "SUPABASE_URL is not set" : "GATEWAY_ACK=database";
   }
 
   /** The journal if the file exists; empty when nothing was ever journaled there. */

@@ -58,6 +58,10 @@ public final class ServeCommand implements Callable<Integer> {
         err.flush();
         return EXIT_START_FAILED;
       }
+      main.context()
+          .unreportedSetAside(settings)
+          .ifPresent(warning -> err.println("chat-gateway: warning: " + warning));
+      err.flush();
       gateway = Gateway.builder(settings).start();
     } catch (JournalException e) {
       err.println(

@@ -219,6 +219,47 @@ class ServeFailureTest {
     assertThat(refusal).isEmpty();
   }
 
+  @Test
+  void withoutTheJournal_aJournalLeftWithSetAsideRecords_isNamedInAWarning_thatSaysHowToReviewThem()
+      throws Exception {
+    Path file = dataDir.resolve("journal.db");
+    try (SqliteJournal journal = SqliteJournal.builder().path(file).build()) {
+      journal.append(
+          "set-aside:chat-1767225600000-pending01",
+          java.util.UUID.randomUUID(),
+          "set-aside",
+          "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Map<String, String> embedded = Map.of("DATA_DIR", dataDir.toString());
+    Map<String, String> databaseAck = new HashMap<>(embedded);
+    databaseAck.put("SUPABASE_URL", "http://127.0.0.1:9");
+    databaseAck.put("SUPABASE_ANON_KEY", "anon");
+    databaseAck.put("GATEWAY_ACK", "database");
+    Map<String, String> journalAck = new HashMap<>(databaseAck);
+    journalAck.remove("GATEWAY_ACK");
+
+    Optional<String> warning =
+        new OperatorContext(databaseAck, SystemTime.clock(), false)
+            .unreportedSetAside(Settings.fromEnvironment(databaseAck));
+    Optional<String> embeddedWarning =
+        new OperatorContext(embedded, SystemTime.clock(), false)
+            .unreportedSetAside(Settings.fromEnvironment(embedded));
+    Optional<String> withTheJournal =
+        new OperatorContext(journalAck, SystemTime.clock(), false)
+            .unreportedSetAside(Settings.fromEnvironment(journalAck));
+
+    assertThat(warning)
+        .contains(
+            file
+                + " holds 1 writes the database refused for good, kept for review, which this"
+                + " gateway does not report (GATEWAY_ACK=database: setAsideWrites on /readyz and"
+                + " sessions_setaside_writes read 0): review them with `set-aside` and remove them"
+                + " with `set-aside --discard <sessionId> --yes`; the file is kept as it is");
+    assertThat(embeddedWarning)
+        .hasValueSatisfying(w -> assertThat(w).contains("SUPABASE_URL is not set"));
+    assertThat(withTheJournal).as("a gateway with the journal reports them itself").isEmpty();
+  }
+
   /** {@code result} is a start refused with exit status 1 and the one line {@code problem}. */
   private static void assertRefusedToStart(Cli.Result result, String problem) {
     assertThat(result.exitCode()).as(result.err()).isEqualTo(1);
