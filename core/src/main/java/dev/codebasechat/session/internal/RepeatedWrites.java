@@ -4,6 +4,7 @@ import com.google.common.base.Ticker;
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 import dev.codebasechat.internal.FutureResults;
+import dev.codebasechat.resilience.internal.RemoteGuard;
 import dev.codebasechat.session.Caller;
 import dev.codebasechat.session.SessionId;
 import dev.codebasechat.session.SessionNotFoundException;
@@ -81,25 +82,44 @@ public final class RepeatedWrites {
   }
 
   /**
-   * A named delete of a session the store finds missing ({@code failure}): the database answers a
-   * try of a delete it applied already as that delete did (a try sent again through another
-   * instance, or after this store forgot the id), and records the id of one that found nothing, so
-   * that a try sent after the session is started again does not delete it. Fails with {@code
-   * failure} as before when it did not delete, or the database cannot be asked; any other failure
-   * is passed on.
+   * A named delete of a session the store finds missing ({@code failure}). A try of a delete still
+   * pending in {@code outboxes} (journaled and not delivered: after a restart, say) succeeds as the
+   * first did, and the database is not asked: asked first, it would record the id as a delete that
+   * found nothing, and the pending delete, sent later with that id, would then delete nothing.
+   * Otherwise the database answers a try of a delete it applied already as that delete did (a try
+   * sent again through another instance, or after this store forgot the id), and records the id of
+   * one that found nothing, so that a try sent after the session is started again does not delete
+   * it. Fails with {@code failure} as before when it did not delete, as the store's unavailability
+   * when the database cannot be reached, and passes any other failure on.
    */
   public static CompletableFuture<Void> deletedBefore(
-      GuardedBackend database, Caller caller, SessionId id, UUID deleteId, Throwable failure) {
+      GuardedBackend database,
+      Outboxes outboxes,
+      Caller caller,
+      SessionId id,
+      UUID deleteId,
+      Throwable failure) {
     if (!(FutureResults.unwrap(failure) instanceof SessionNotFoundException)) {
       return CompletableFuture.failedFuture(failure);
     }
+    PendingOp.Delete delete = new PendingOp.Delete(deleteId);
+    if (outboxes.ownedBy(id, caller.userId()).filter(o -> o.holds(delete)).isPresent()) {
+      return CompletableFuture.completedFuture(null);
+    }
     return database
         .delete(caller.token(), caller.userId(), id, deleteId)
-        .handle((deleted, asked) -> asked == null && deleted)
-        .thenCompose(
-            deleted ->
-                deleted
-                    ? CompletableFuture.<Void>completedFuture(null)
-                    : CompletableFuture.<Void>failedFuture(failure));
+        .handle(
+            (deleted, asked) -> {
+              if (asked != null) {
+                return CompletableFuture.<Void>failedFuture(
+                    RemoteGuard.isUnavailable(FutureResults.unwrap(asked))
+                        ? Failures.unavailable("session " + id, asked)
+                        : failure);
+              }
+              return deleted
+                  ? CompletableFuture.<Void>completedFuture(null)
+                  : CompletableFuture.<Void>failedFuture(failure);
+            })
+        .thenCompose(answer -> answer);
   }
 }
