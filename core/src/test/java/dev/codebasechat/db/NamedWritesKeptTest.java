@@ -107,6 +107,33 @@ class NamedWritesKeptTest {
   }
 
   @OnEachPostgresMajor
+  void recordsPastSevenDays_areForgottenToo_byClearsAndDeletesOfSessionsTheCallerDoesNotHave(
+      PostgresMajor major) throws SQLException {
+    SupabaseDatabase db = db(major);
+    ChatRpc rpc = new ChatRpc(db);
+    DatabaseRequest alice = DatabaseRequest.asUser(db.createUser(false));
+    DatabaseRequest bob = DatabaseRequest.asUser(db.createUser(false));
+    String alices = newSessionId();
+    UUID oldClear = UUID.randomUUID();
+    UUID oldDelete = UUID.randomUUID();
+    rpc.clear(alice, alices, oldClear); // no such session: the id is recorded all the same
+    rpc.delete(alice, alices, oldDelete);
+    ageRecords(db, "session_clears", "cleared_at", oldClear);
+    ageRecords(db, "session_deletes", "deleted_at", oldDelete);
+
+    rpc.clear(bob, newSessionId(), UUID.randomUUID());
+    rpc.delete(bob, newSessionId(), UUID.randomUUID());
+
+    assertThat(
+            db.valueAsOwner(
+                "select (select count(*) from codebase_chat_private.session_clears where clear_id = ?::uuid)"
+                    + " + (select count(*) from codebase_chat_private.session_deletes where delete_id = ?::uuid)",
+                oldClear.toString(),
+                oldDelete.toString()))
+        .isEqualTo(0L);
+  }
+
+  @OnEachPostgresMajor
   void aUser_cannotAddARecordOfAnotherUsersClearOrDelete(PostgresMajor major) throws SQLException {
     SupabaseDatabase db = db(major);
     UUID alice = db.createUser(false);
