@@ -55,6 +55,52 @@ class ConcurrentWritersTest {
     }
   }
 
+  /**
+   * The chat-memory adapters and the compatible POST create a session under its id while another
+   * request of its owner may be appending to it: the append is never hidden by the empty session
+   * the create made. Real threads, many rounds (before the fix, most rounds lost the append).
+   */
+  @Test
+  void embedded_aCreateUnderAnIdRacingAnAppend_neverHidesTheAcknowledgedAppend() throws Exception {
+    try (LocalSessionTable table =
+            LocalSessionTable.builder().path(dir.resolve("sessions.db")).build();
+        SessionStore store = SessionStore.embedded(table).build()) {
+      Caller alice = embeddedCaller();
+      java.util.concurrent.ExecutorService threads =
+          java.util.concurrent.Executors.newFixedThreadPool(2);
+      try {
+        List<Integer> lost = new ArrayList<>();
+        for (int round = 0; round < 200; round++) {
+          SessionId id = SessionId.of("chat-1767225600000-race" + (100000 + round));
+          java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+          java.util.concurrent.Future<?> create =
+              threads.submit(
+                  () -> {
+                    start.await();
+                    return store.create(alice, id);
+                  });
+          java.util.concurrent.Future<?> append =
+              threads.submit(
+                  () -> {
+                    start.await();
+                    return store.append(
+                        alice, id, Append.of(ChatMessage.user("hi").withId(MessageId.of("m1"))));
+                  });
+          create.get(10, TimeUnit.SECONDS);
+          append.get(10, TimeUnit.SECONDS);
+
+          if (!ids(store.history(alice, id)).equals(List.of("m1"))) {
+            lost.add(round);
+          }
+        }
+
+        assertThat(lost).as("rounds whose read lacked the acknowledged append").isEmpty();
+      } finally {
+        threads.shutdownNow();
+      }
+    }
+  }
+
   @Test
   void journal_sixteenWritersOnOneSession_firstReadShowsEveryAcknowledgedMessageOnceInOrder()
       throws Exception {

@@ -105,10 +105,18 @@ public final class Ledger implements PendingOp.Confirmations {
         });
   }
 
-  /** A head read found the owner's whole session (it has no messages): cache it when newest. */
-  public void fetchedWhole(ChatSession session) {
-    owners.remember(session.id(), session.owner());
-    underLock(session.id(), () -> cache.keepIfNewer(session));
+  /**
+   * A head read, sent since {@code mark}, found the owner's whole session (it has no messages):
+   * cache it when newest, unless a confirmation of the session landed meanwhile (the head may miss
+   * what it confirmed).
+   */
+  public void fetchedWhole(ChatSession session, long mark) {
+    fetched(session, mark);
+  }
+
+  /** The mark a write sent outside the session's lock takes first, for {@link #createdHere}. */
+  public long mark() {
+    return cache.mark();
   }
 
   /** A revalidation found {@code cached} as the database has it: the copy is current again. */
@@ -170,59 +178,82 @@ public final class Ledger implements PendingOp.Confirmations {
 
   // ------------------------------------------------------------------ confirmations
 
-  @Override
-  public void appended(
-      SessionId id, UUID owner, PendingOp.Append append, SessionBackend.AppendAck ack) {
+  /**
+   * {@link #appended}, for {@code creation} sent outside the session's lock since {@code mark} (a
+   * session created now, not through the write-behind): when another confirmation of the session
+   * landed meanwhile, the session this answer describes may lack that write, and nothing of it is
+   * cached.
+   */
+  public void createdHere(
+      SessionId id,
+      UUID owner,
+      PendingOp.Append creation,
+      SessionBackend.AppendAck ack,
+      long mark) {
     owners.remember(id, owner);
     confirmedUnderLock(
         id,
         () -> {
-          cache.stamp(id);
-          ChatSession cached = cache.peek(id);
-          if (cached == null) {
-            if (ack.created() && ack.appended() == append.messages().size()) {
-              // This write created the row: the session is exactly what it sent.
-              cache.keepIfNewer(
-                  append
-                      .applyTo(ChatSession.empty(id, owner))
-                      .withVersion(ack.version())
-                      .withLastActivity(ack.lastActivity()));
-            } else {
-              journal.dropLocalCopy(id); // it lacks this write, released now
-            }
+          if (cache.confirmedSince(id, mark)) {
+            cache.stamp(id);
             return;
           }
-          boolean storedWhole =
-              ack.appended() == append.messages().size() && append.idsAreDistinct();
-          ChatSession next = storedWhole ? append.applyStoredWhole(cached) : append.applyTo(cached);
-          boolean consistent =
-              next.messageCount() == ack.messageCount()
-                  && cached.messageCount() + ack.appended() == ack.messageCount()
-                  && (ack.version() == cached.version() + 1
-                      || (ack.appended() == 0 && ack.version() == cached.version()));
-          if (consistent) {
-            ChatSession stored =
-                next.withVersion(ack.version()).withLastActivity(ack.lastActivity());
-            boolean replaced =
-                storedWhole
-                    ? cache.replaceAdding(cached, stored, append.messages(), true)
-                    : cache.replace(cached, stored, true);
-            if (!replaced) {
-              // Evicted (or replaced) since it was read: the local copy lacks this write.
-              journal.dropLocalCopy(id);
-            }
-          } else if (cache.copiesAreCurrent()) {
-            // This process is the only writer, so this cannot be; never answer a copy in doubt.
-            cache.invalidate(id);
-          } else {
-            // Another writer got in between (another instance, or the copy was stale): keep what
-            // this write stored, at the version held before it, and ask what else changed at the
-            // next read. The local copy is no longer the stored state.
-            cache.replace(cached, next.withLastActivity(ack.lastActivity()), false);
-            journal.dropLocalCopy(id);
-            log.debug("session {} changed elsewhere; cached copy to revalidate", id);
-          }
+          appendedUnderLock(id, owner, creation, ack);
         });
+  }
+
+  @Override
+  public void appended(
+      SessionId id, UUID owner, PendingOp.Append append, SessionBackend.AppendAck ack) {
+    owners.remember(id, owner);
+    confirmedUnderLock(id, () -> appendedUnderLock(id, owner, append, ack));
+  }
+
+  private void appendedUnderLock(
+      SessionId id, UUID owner, PendingOp.Append append, SessionBackend.AppendAck ack) {
+    cache.stamp(id);
+    ChatSession cached = cache.peek(id);
+    if (cached == null) {
+      if (ack.created() && ack.appended() == append.messages().size()) {
+        // This write created the row: the session is exactly what it sent.
+        cache.keepIfNewer(
+            append
+                .applyTo(ChatSession.empty(id, owner))
+                .withVersion(ack.version())
+                .withLastActivity(ack.lastActivity()));
+      } else {
+        journal.dropLocalCopy(id); // it lacks this write, released now
+      }
+      return;
+    }
+    boolean storedWhole = ack.appended() == append.messages().size() && append.idsAreDistinct();
+    ChatSession next = storedWhole ? append.applyStoredWhole(cached) : append.applyTo(cached);
+    boolean consistent =
+        next.messageCount() == ack.messageCount()
+            && cached.messageCount() + ack.appended() == ack.messageCount()
+            && (ack.version() == cached.version() + 1
+                || (ack.appended() == 0 && ack.version() == cached.version()));
+    if (consistent) {
+      ChatSession stored = next.withVersion(ack.version()).withLastActivity(ack.lastActivity());
+      boolean replaced =
+          storedWhole
+              ? cache.replaceAdding(cached, stored, append.messages(), true)
+              : cache.replace(cached, stored, true);
+      if (!replaced) {
+        // Evicted (or replaced) since it was read: the local copy lacks this write.
+        journal.dropLocalCopy(id);
+      }
+    } else if (cache.copiesAreCurrent()) {
+      // This process is the only writer, so this cannot be; never answer a copy in doubt.
+      cache.invalidate(id);
+    } else {
+      // Another writer got in between (another instance, or the copy was stale): keep what
+      // this write stored, at the version held before it, and ask what else changed at the
+      // next read. The local copy is no longer the stored state.
+      cache.replace(cached, next.withLastActivity(ack.lastActivity()), false);
+      journal.dropLocalCopy(id);
+      log.debug("session {} changed elsewhere; cached copy to revalidate", id);
+    }
   }
 
   @Override

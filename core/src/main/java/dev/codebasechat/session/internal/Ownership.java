@@ -144,6 +144,7 @@ public final class Ownership {
    * against these counts before it is acknowledged.
    */
   public CompletableFuture<Optional<SessionBackend.SessionHead>> head(Caller caller, SessionId id) {
+    long mark = ledger.mark();
     return database
         .head(caller.token(), caller.userId(), id)
         .handle(
@@ -163,7 +164,7 @@ public final class Ownership {
                 full.nearLimits(id);
               }
               if (own.get().isComplete()) {
-                ledger.fetchedWhole(own.get().session());
+                ledger.fetchedWhole(own.get().session(), mark);
               }
               return own;
             });

@@ -31,6 +31,9 @@ public final class SessionCreation {
           : CompletableFuture.failedFuture(new SessionNotFoundException(id));
     }
     PendingOp.Append creation = PendingOp.Append.creation();
+    // Sent outside the session's lock: an append confirmed meanwhile must not be hidden by the
+    // empty session this call may have created.
+    long mark = ledger.mark();
     return database
         .append(caller.token(), caller.userId(), id, creation)
         .handle(
@@ -41,7 +44,7 @@ public final class SessionCreation {
               // Created by this call: empty, no context, cached from now on. Otherwise only whose
               // it is becomes known, and how many messages it holds: an append to a session near
               // its limit is then checked before it is acknowledged.
-              ledger.appended(id, caller.userId(), creation, ack);
+              ledger.createdHere(id, caller.userId(), creation, ack, mark);
               ownership.counted(id, ack.messageCount());
               return id;
             });
