@@ -135,7 +135,16 @@ public final class Gateway implements AutoCloseable {
     @Nullable PostgrestClient builtClient = null;
     SupabaseJwtVerifier.Builder verifierBuilder = SupabaseJwtVerifier.builder().clock(clock);
     try {
-      Files.createDirectories(dataDir);
+      // The session table and the journal hold users' conversations: a data directory made here
+      // is its owner's alone (one that exists is left as it is).
+      Files.createDirectories(
+          dataDir,
+          java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+              ? new java.nio.file.attribute.FileAttribute<?>[] {
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"))
+              }
+              : new java.nio.file.attribute.FileAttribute<?>[0]);
       SessionStore.Builder storeBuilder;
       if (settings.embedded()) {
         openedTable =

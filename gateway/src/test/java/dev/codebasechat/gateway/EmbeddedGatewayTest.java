@@ -45,6 +45,24 @@ class EmbeddedGatewayTest {
     return Gateway.builder(settings).host("127.0.0.1").port(0).start();
   }
 
+  @Test
+  void aDataDirectoryTheGatewayMakes_andTheSessionTableInIt_areItsOwnersAlone() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+    Path made = dataDir.resolve("made-by-the-gateway");
+
+    gateway = start(made);
+
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(made)))
+        .isEqualTo("rwx------");
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(made.resolve("sessions.db"))))
+        .isEqualTo("rw-------");
+  }
+
   static String token(Path dataDir, UUID user) {
     return DevTokenMinter.create(
             LocalJwtSecret.loadOrCreate(dataDir).value(),

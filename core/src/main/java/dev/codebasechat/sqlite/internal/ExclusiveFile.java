@@ -67,7 +67,7 @@ final class ExclusiveFile {
       throw new JournalException(Reason.READ_ONLY, path, "the file has no parent directory");
     }
     try {
-      Files.createDirectories(directory);
+      Files.createDirectories(directory, OwnerOnly.directory(directory));
     } catch (IOException e) {
       throw new JournalException(
           Reason.READ_ONLY, path, "cannot create the directory " + directory + ": " + e, e);

@@ -128,6 +128,16 @@ public final class SqliteDatabase implements AutoCloseable {
     FileLock exclusiveUse = ExclusiveFile.lock(path);
     Connection connection;
     try {
+      OwnerOnly.createFileIfAbsent(path);
+    } catch (java.io.IOException e) {
+      ExclusiveFile.release(exclusiveUse);
+      throw new dev.codebasechat.sqlite.JournalException(
+          dev.codebasechat.sqlite.JournalException.Reason.IO_ERROR,
+          path,
+          "cannot create the file: " + e,
+          e);
+    }
+    try {
       connection = DriverManager.getConnection("jdbc:sqlite:" + path, config.toProperties());
     } catch (SQLException e) {
       ExclusiveFile.release(exclusiveUse);
