@@ -425,9 +425,36 @@ public abstract class JournalBridge {
               e.getMessage());
         }
       }
-      // Replayed in order into the outboxes, where a clear or delete leaves of the writes before it
-      // what it leaves (PendingOp.leftOf): one of them may have reached the database already (its
-      // release failed, or was held back for a local copy in doubt).
+      return withoutMessagesBeforeAClear(out);
+    }
+
+    /**
+     * {@code recorded} with the messages taken out of each append that a clear or a delete of its
+     * session follows: such an append may have reached the database already (its release failed, or
+     * was held back for a local copy in doubt), and the clear, applied once per its id, would not
+     * erase its messages once they were stored again. What else the append does (create the
+     * session, set its repo and file) stays.
+     */
+    private static List<Recorded> withoutMessagesBeforeAClear(List<Recorded> recorded) {
+      Set<SessionId> emptiedLater = new java.util.HashSet<>();
+      List<Recorded> out = new ArrayList<>(recorded);
+      for (int i = out.size() - 1; i >= 0; i--) {
+        if (!(out.get(i) instanceof PendingWrite write)) {
+          continue;
+        }
+        if (write.op().emptiesHistory()) {
+          emptiedLater.add(write.id());
+        } else if (emptiedLater.contains(write.id())) {
+          out.set(
+              i,
+              new PendingWrite(
+                  write.id(),
+                  write.owner(),
+                  write.op().aheadOfAClear(),
+                  write.recordedAt(),
+                  write.sequence()));
+        }
+      }
       return out;
     }
 

@@ -91,9 +91,6 @@ public final class Outbox {
     if (latestAcknowledged == null || now.isAfter(latestAcknowledged)) {
       latestAcknowledged = now;
     }
-    if (op.emptiesHistory()) {
-      leaveWhatItLeaves(op);
-    }
     pendingIds.addAll(op.messageIds());
     int last = ops.size() - 1;
     boolean lastIsSealed = headInFlight && last == 0;
@@ -108,18 +105,6 @@ public final class Outbox {
     ops.add(op);
     sequences.add(sequence);
     acknowledged.add(now);
-  }
-
-  /**
-   * Before {@code emptying} (a clear or delete) is added: the writes not sent yet become what it
-   * leaves of them ({@link PendingOp#leftOf}); the head in flight is on its way as it is.
-   */
-  private void leaveWhatItLeaves(PendingOp emptying) {
-    for (int i = headInFlight ? 1 : 0; i < ops.size(); i++) {
-      ops.set(i, emptying.leftOf(ops.get(i)));
-    }
-    pendingIds.clear();
-    ops.forEach(op -> pendingIds.addAll(op.messageIds()));
   }
 
   /** Whether {@code write} (a clear or delete: its id makes it one) is pending here. */

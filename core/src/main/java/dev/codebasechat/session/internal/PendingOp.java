@@ -76,18 +76,6 @@ public sealed interface PendingOp {
   }
 
   /**
-   * What {@code earlier}, a write of the same session acknowledged before this one and not sent
-   * yet, becomes once this one follows it: itself, unless this write empties the history (a clear
-   * or delete); then it loses its messages ({@link #aheadOfAClear}) and keeps what else it does.
-   * Why: a clear or delete is applied once per its id, and a try of it sent again through another
-   * instance may reach the database first; an earlier write sent after it unchanged would bring
-   * back the messages it removed.
-   */
-  default PendingOp leftOf(PendingOp earlier) {
-    return emptiesHistory() ? earlier.aheadOfAClear() : earlier;
-  }
-
-  /**
    * Whether the store answers this change with the whole session, so that a session not cached is
    * read first (a context update); else knowing the session is the caller's is enough, and no
    * history is downloaded.
