@@ -464,10 +464,8 @@ public final class SessionStore implements AutoCloseable {
    * for the caller's session within the last hour, or the database recorded within 7 days, clears
    * nothing and answers the session as it now is, with what was stored since the clear. A try this
    * store does not know, acknowledged after the journal, is answered (and read here until it is
-   * delivered) as an emptied history; the database keeps what was stored since. A clear that finds
-   * no session fails with {@link SessionNotFoundException} and its id is recorded in the database,
-   * so that a try after the session is started again clears nothing. A clear's id and a delete's
-   * are apart. The embedded table keeps no ids, so there a restart forgets them.
+   * delivered) as an emptied history; the database keeps what was stored since. A clear's id and a
+   * delete's are apart. The embedded table keeps no ids, so there a restart forgets them.
    */
   public SessionRead clear(Caller caller, SessionId id, UUID clearId) {
     return FutureResults.join(clearAsync(caller, id, clearId));
@@ -480,17 +478,7 @@ public final class SessionStore implements AutoCloseable {
         caller.userId(),
         id,
         clear,
-        () ->
-            change(caller, id, clear)
-                .exceptionallyCompose(
-                    failure ->
-                        RepeatedWrites.clearedNothingBefore(
-                            parts.database,
-                            caller,
-                            id,
-                            clearId,
-                            failure,
-                            () -> historyAsync(caller, id))),
+        () -> change(caller, id, clear),
         () -> historyAsync(caller, id));
   }
 

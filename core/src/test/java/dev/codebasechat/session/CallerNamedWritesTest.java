@@ -221,23 +221,6 @@ class CallerNamedWritesTest {
   }
 
   @Test
-  void aNamedClearThatFoundNothing_sentAgainAfterTheSessionIsStartedAgain_clearsNothing() {
-    SessionId id = sessionId("named025");
-    UUID clearId = UUID.randomUUID();
-    assertThatThrownBy(() -> f.store.clear(alice, id, clearId))
-        .isInstanceOf(SessionNotFoundException.class);
-    StoreFixture other = fixture(builder -> builder);
-    other.store.append(other.caller(ALICE), id, Append.of(List.of(other.message("m1"))));
-    other.drainAll();
-
-    StoreFixture third = fixture(builder -> builder); // a gateway that never saw the first try
-    third.resolve(third.store.clearAsync(third.caller(ALICE), id, clearId));
-    third.drainAll();
-
-    assertThat(storedIds(id)).containsExactly("m1");
-  }
-
-  @Test
   void aClearAndADeleteUnderOneId_areTwoWrites() {
     SessionId id = sessionId("named015");
     UUID writeId = UUID.randomUUID();

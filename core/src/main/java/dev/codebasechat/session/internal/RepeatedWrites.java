@@ -122,39 +122,4 @@ public final class RepeatedWrites {
             })
         .thenCompose(answer -> answer);
   }
-
-  /**
-   * A named clear of a session the store finds missing ({@code failure}): the database records its
-   * id, so that a try of it sent after the session is started again (its answer lost, another
-   * gateway creating the session meanwhile) clears nothing there. Succeeds with {@code applied}
-   * when the database found the session after all (started in between) and cleared it; else fails
-   * with {@code failure} as before, or as the store's unavailability when the database cannot be
-   * reached; passes any other failure on.
-   */
-  public static <T> CompletableFuture<T> clearedNothingBefore(
-      GuardedBackend database,
-      Caller caller,
-      SessionId id,
-      UUID clearId,
-      Throwable failure,
-      Supplier<CompletableFuture<T>> applied) {
-    if (!(FutureResults.unwrap(failure) instanceof SessionNotFoundException)) {
-      return CompletableFuture.failedFuture(failure);
-    }
-    return database
-        .clear(caller.token(), caller.userId(), id, clearId)
-        .handle(
-            (cleared, asked) -> {
-              if (asked != null) {
-                return CompletableFuture.<T>failedFuture(
-                    RemoteGuard.isUnavailable(FutureResults.unwrap(asked))
-                        ? Failures.unavailable("session " + id, asked)
-                        : failure);
-              }
-              return cleared.isPresent()
-                  ? applied.get()
-                  : CompletableFuture.<T>failedFuture(failure);
-            })
-        .thenCompose(answer -> answer);
-  }
 }
