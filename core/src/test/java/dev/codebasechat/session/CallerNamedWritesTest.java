@@ -214,7 +214,9 @@ class CallerNamedWritesTest {
     other.store.append(other.caller(ALICE), id, Append.of(List.of(other.message("m1"))));
     other.drainAll();
 
-    f.store.delete(alice, id, deleteId);
+    // Answered as the first try was (SessionStore.delete's contract).
+    assertThatThrownBy(() -> f.store.delete(alice, id, deleteId))
+        .isInstanceOf(SessionNotFoundException.class);
     f.drainAll();
 
     assertThat(storedIds(id)).containsExactly("m1");
@@ -343,6 +345,23 @@ class CallerNamedWritesTest {
     store.delete(caller, id, deleteId);
 
     assertThat(ids(store.history(caller, id))).containsExactly("m2");
+  }
+
+  @Test
+  void
+      embedded_aNamedDeleteThatFoundNothing_sentAgainAfterTheSessionIsStartedAgain_deletesNothing() {
+    SessionStore store = embeddedStore();
+    Caller caller = EmbeddedSessionStoreTest.caller(ALICE);
+    SessionId id = sessionId("named026");
+    UUID deleteId = UUID.randomUUID();
+    assertThatThrownBy(() -> store.delete(caller, id, deleteId))
+        .isInstanceOf(SessionNotFoundException.class);
+    store.append(caller, id, Append.of(List.of(f.message("m1"))));
+
+    assertThatThrownBy(() -> store.delete(caller, id, deleteId))
+        .isInstanceOf(SessionNotFoundException.class);
+
+    assertThat(ids(store.history(caller, id))).containsExactly("m1");
   }
 
   /** A store over an embedded table of its own, closed after the test. */

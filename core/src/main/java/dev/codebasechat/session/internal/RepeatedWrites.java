@@ -34,8 +34,17 @@ public final class RepeatedWrites {
    */
   private record Key(UUID owner, SessionId id, PendingOp write) {}
 
-  /** Each id's first try: completes with whether it was applied. */
-  private final Cache<Key, CompletableFuture<Boolean>> accepted;
+  /** What the first try of an id came to. */
+  private enum Outcome {
+    APPLIED,
+    /** A delete that found no session: a try of it answers so again. */
+    FOUND_NOTHING,
+    /** Failed otherwise: forgotten, so that the next try is applied. */
+    FAILED
+  }
+
+  /** Each id's first try: completes with what it came to. */
+  private final Cache<Key, CompletableFuture<Outcome>> accepted;
 
   /** Ids timed by {@code ticker} (the store's clock). */
   public RepeatedWrites(Ticker ticker) {
@@ -50,8 +59,11 @@ public final class RepeatedWrites {
   /**
    * {@code first} when {@code write} (a {@link PendingOp.Clear} or {@link PendingOp.Delete}, which
    * carries its id) is new for the owner's session, or its earlier try failed; otherwise, once the
-   * earlier try is applied, {@code repeat}: what the session is now. A clear and a delete under one
-   * id are two writes, as in the database.
+   * earlier try is applied, {@code repeat}: what the session is now. A delete whose earlier try
+   * found no session fails again with {@link SessionNotFoundException}, as the database answers it,
+   * so that a try sent after the session is started again does not delete it (the embedded table
+   * keeps no ids); a clear that found none is forgotten, and its next try clears. A clear and a
+   * delete under one id are two writes, as in the database.
    */
   public <T> CompletableFuture<T> once(
       UUID owner,
@@ -60,11 +72,17 @@ public final class RepeatedWrites {
       Supplier<CompletableFuture<T>> first,
       Supplier<CompletableFuture<T>> repeat) {
     Key key = new Key(owner, id, write);
-    CompletableFuture<Boolean> mine = new CompletableFuture<>();
-    CompletableFuture<Boolean> earlier = accepted.asMap().putIfAbsent(key, mine);
+    CompletableFuture<Outcome> mine = new CompletableFuture<>();
+    CompletableFuture<Outcome> earlier = accepted.asMap().putIfAbsent(key, mine);
     if (earlier != null) {
       return earlier.thenCompose(
-          applied -> applied ? repeat.get() : once(owner, id, write, first, repeat));
+          outcome ->
+              switch (outcome) {
+                case APPLIED -> repeat.get();
+                case FOUND_NOTHING ->
+                    CompletableFuture.<T>failedFuture(new SessionNotFoundException(id));
+                case FAILED -> once(owner, id, write, first, repeat);
+              });
     }
     CompletableFuture<T> answer;
     try {
@@ -74,10 +92,17 @@ public final class RepeatedWrites {
     }
     return answer.whenComplete(
         (result, failure) -> {
-          if (failure != null) {
+          Outcome outcome =
+              failure == null
+                  ? Outcome.APPLIED
+                  : write instanceof PendingOp.Delete
+                          && FutureResults.unwrap(failure) instanceof SessionNotFoundException
+                      ? Outcome.FOUND_NOTHING
+                      : Outcome.FAILED;
+          if (outcome == Outcome.FAILED) {
             accepted.asMap().remove(key, mine);
           }
-          mine.complete(failure == null);
+          mine.complete(outcome);
         });
   }
 
