@@ -129,10 +129,11 @@ public final class JournalDrain {
    * between, the row is read again and the writes re-applied, up to {@value
    * OperatorDelivery#MAX_CONFLICT_ATTEMPTS} times. Messages the row already holds are left as they
    * are. A history that would break the table's limit of {@value
-   * LocalSessionTable#MAX_MESSAGES_PER_SESSION} messages, and a refusal of the write itself (a 400
-   * such as a CHECK on the 16 MiB history, a 409) set the writes aside with the reason. Transient
-   * failures are retried as {@code resilience} says (timed by {@code clock} and {@code scheduler});
-   * when they persist, and when the database refuses the service key's request as such (401, 403,
+   * LocalSessionTable#MAX_MESSAGES_PER_SESSION} messages, a refusal of the write itself (a 400 such
+   * as a CHECK on the 16 MiB history, a 409) and a session id in another user's conversation
+   * namespace (the database's 403, 42501) set the writes aside with the reason. Transient failures
+   * are retried as {@code resilience} says (timed by {@code clock} and {@code scheduler}); when
+   * they persist, and when the database refuses the service key's request as such (401, other 403s,
    * 404, other 5xx: a wrong key, missing grants or table), the session stays pending and the drain
    * goes on with the next.
    *

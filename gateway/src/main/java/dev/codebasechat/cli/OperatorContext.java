@@ -164,7 +164,12 @@ final class OperatorContext {
                     + withoutTheJournal(settings)
                     + ": setAsideWrites on /readyz and sessions_setaside_writes read 0): review"
                     + " them with `set-aside` and remove them with `set-aside --discard <sessionId>"
-                    + " --yes`; the file is kept as it is");
+                    + " --yes`"
+                    + (settings.embedded()
+                        ? ", with SUPABASE_URL and SUPABASE_ANON_KEY set as the gateway that"
+                            + " journaled them had them"
+                        : "")
+                    + "; the file is kept as it is");
   }
 
   /**

@@ -256,7 +256,13 @@ class ServeFailureTest {
                 + " sessions_setaside_writes read 0): review them with `set-aside` and remove them"
                 + " with `set-aside --discard <sessionId> --yes`; the file is kept as it is");
     assertThat(embeddedWarning)
-        .hasValueSatisfying(w -> assertThat(w).contains("SUPABASE_URL is not set"));
+        .hasValueSatisfying(
+            w ->
+                assertThat(w)
+                    .contains("SUPABASE_URL is not set")
+                    .contains(
+                        "`set-aside --discard <sessionId> --yes`, with SUPABASE_URL and"
+                            + " SUPABASE_ANON_KEY set as the gateway that journaled them had them"));
     assertThat(withTheJournal).as("a gateway with the journal reports them itself").isEmpty();
   }
 
