@@ -64,6 +64,7 @@ final class SessionRoutes {
   private final SupabaseJwtVerifier verifier;
   private final Clock clock;
   private final SessionBodies bodies;
+  private final StorageFailureLog storageFailures;
 
   SessionRoutes(
       SessionStore store, SupabaseJwtVerifier verifier, Clock clock, long maxRememberedBodyBytes) {
@@ -71,6 +72,7 @@ final class SessionRoutes {
     this.verifier = verifier;
     this.clock = clock;
     this.bodies = new SessionBodies(maxRememberedBodyBytes);
+    this.storageFailures = new StorageFailureLog(clock);
   }
 
   void handle(HttpServerExchange exchange, Routes.Match match, byte[] body) {
@@ -238,6 +240,7 @@ final class SessionRoutes {
     } catch (SessionUnavailableException e) {
       // accepted into the journal below
     } catch (RuntimeException e) {
+      storageFailures.note(e);
       throw StoreFailures.answer(e, Attempt.CHANGE);
     }
     AppendReceipt receipt = call(Attempt.CHANGE, () -> store.append(caller, id, append));
@@ -535,10 +538,11 @@ final class SessionRoutes {
   }
 
   /** Runs a store call, turning what it throws into the answer the client gets. */
-  private static <T> T call(Attempt attempt, Supplier<T> operation) {
+  private <T> T call(Attempt attempt, Supplier<T> operation) {
     try {
       return operation.get();
     } catch (RuntimeException e) {
+      storageFailures.note(e);
       throw StoreFailures.answer(e, attempt);
     }
   }

@@ -139,6 +139,38 @@ class FullDiskTest {
   }
 
   @Test
+  void embedded_fullDisk_isLoggedOnce_namingTheFile_neverTheToken() {
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(StorageFailureLog.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    logger.addAppender(logs);
+    try {
+      gateway = start(Settings.fromEnvironment(Map.of("DATA_DIR", dataDir.toString())));
+      GatewayClient client = new GatewayClient(gateway.port());
+      String alice = EmbeddedGatewayTest.token(dataDir, EmbeddedGatewayTest.ALICE);
+      String id = client.post("/v1/sessions", alice, "{}").json().path("id").asText();
+
+      assertStorageUnavailable(appendUntilRefused(client, alice, id, new ArrayList<>()));
+      assertStorageUnavailable(
+          client.post("/v1/sessions/" + id + "/messages", alice, message("again")));
+
+      assertThat(logs.list)
+          .singleElement()
+          .satisfies(
+              event -> {
+                assertThat(event.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN);
+                assertThat(event.getFormattedMessage())
+                    .contains("storage_unavailable", "sessions.db")
+                    .doesNotContain(alice);
+              });
+    } finally {
+      logger.detachAppender(logs);
+    }
+  }
+
+  @Test
   void embedded_fullDisk_aNewSessionWhoseContextDoesNotFit_is503_andLeavesNoEmptySession() {
     gateway = start(Settings.fromEnvironment(Map.of("DATA_DIR", dataDir.toString())));
     GatewayClient client = new GatewayClient(gateway.port());
