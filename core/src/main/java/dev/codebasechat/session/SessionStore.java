@@ -518,7 +518,13 @@ public final class SessionStore implements AutoCloseable {
                 .exceptionallyCompose(
                     failure ->
                         RepeatedWrites.deletedBefore(
-                            parts.database, parts.outboxes, caller, id, deleteId, failure)),
+                            parts.database,
+                            parts.outboxes,
+                            parts.ledger,
+                            caller,
+                            id,
+                            deleteId,
+                            failure)),
         () -> CompletableFuture.<Void>completedFuture(null));
   }
 

@@ -205,6 +205,37 @@ class CallerNamedWritesTest {
   }
 
   @Test
+  void aDeleteSentAgain_whoseQuestionToTheDatabaseIsRefused_failsThisTryAlone_andTheNextSucceeds() {
+    SessionId id = sessionId("named027");
+    UUID deleteId = UUID.randomUUID();
+    StoreFixture other = fixture(builder -> builder);
+    other.store.append(other.caller(ALICE), id, Append.of(List.of(other.message("m1"))));
+    other.store.delete(other.caller(ALICE), id, deleteId); // applied; its answer is lost
+    other.drainAll();
+    var refused =
+        fake.wireMock()
+            .stubFor(
+                com.github.tomakehurst.wiremock.client.WireMock.post(
+                        com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo(
+                            "/rest/v1/rpc/delete_chat_session"))
+                    .atPriority(1)
+                    .willReturn(
+                        com.github.tomakehurst.wiremock.client.WireMock.aResponse()
+                            .withStatus(401)
+                            .withHeader("Content-Type", "application/json")
+                            .withBody(
+                                "{\"code\":\"PGRST301\",\"details\":null,\"hint\":null,"
+                                    + "\"message\":\"JWT expired\"}")));
+
+    Throwable first = f.failureOf(f.store.deleteAsync(alice, id, deleteId));
+    fake.wireMock().removeStub(refused);
+    f.resolve(f.store.deleteAsync(alice, id, deleteId));
+
+    assertThat(first).isInstanceOf(SessionAccessException.class);
+    assertThat(fake.session(id.value())).isEmpty();
+  }
+
+  @Test
   void aNamedDeleteThatFoundNothing_sentAgainAfterTheSessionIsStartedAgain_deletesNothing() {
     SessionId id = sessionId("named014");
     UUID deleteId = UUID.randomUUID();

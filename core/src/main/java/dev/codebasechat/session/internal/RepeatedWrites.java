@@ -114,12 +114,16 @@ public final class RepeatedWrites {
    * Otherwise the database answers a try of a delete it applied already as that delete did (a try
    * sent again through another instance, or after this store forgot the id), and records the id of
    * one that found nothing, so that a try sent after the session is started again does not delete
-   * it. Fails with {@code failure} as before when it did not delete, as the store's unavailability
-   * when the database cannot be reached, and passes any other failure on.
+   * it; a delete it does now (a session started since the store found it missing) is confirmed to
+   * {@code confirmations}, so that no copy of the session stays. Fails with {@code failure} as
+   * before when it did not delete (or the database has no named deletes), as the store's
+   * unavailability when the database cannot be reached, and as the database's refusal otherwise;
+   * any other failure is passed on.
    */
   public static CompletableFuture<Void> deletedBefore(
       GuardedBackend database,
       Outboxes outboxes,
+      PendingOp.Confirmations confirmations,
       Caller caller,
       SessionId id,
       UUID deleteId,
@@ -136,14 +140,22 @@ public final class RepeatedWrites {
         .handle(
             (deleted, asked) -> {
               if (asked != null) {
+                // Only the database's own "found nothing" (or a database without named deletes)
+                // is the first try's answer again; anything else fails this try alone.
                 return CompletableFuture.<Void>failedFuture(
                     RemoteGuard.isUnavailable(FutureResults.unwrap(asked))
                         ? Failures.unavailable("session " + id, asked)
-                        : failure);
+                        : Failures.isMissingFunction(asked)
+                            ? failure
+                            : Failures.translate(asked, "session " + id));
               }
-              return deleted
-                  ? CompletableFuture.<Void>completedFuture(null)
-                  : CompletableFuture.<Void>failedFuture(failure);
+              if (deleted) {
+                // Deleted now (a session started since the store found it missing): the store's
+                // copies go with it.
+                confirmations.gone(id);
+                return CompletableFuture.<Void>completedFuture(null);
+              }
+              return CompletableFuture.<Void>failedFuture(failure);
             })
         .thenCompose(answer -> answer);
   }
