@@ -46,6 +46,7 @@ class JournalFilePermissionsTest {
       assertThat(permissions(made.resolve("journal.db"))).isEqualTo("rw-------");
       assertThat(permissions(made.resolve("journal.db-wal"))).isEqualTo("rw-------");
       assertThat(permissions(made.resolve("journal.db-shm"))).isEqualTo("rw-------");
+      assertThat(permissions(made.resolve("journal.db.lock"))).isEqualTo("rw-------");
     }
   }
 

@@ -10,10 +10,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Says, at WARN and at most once a minute, that writes cannot be recorded in {@code DATA_DIR} (a
- * full disk, a file turned read-only): each is answered 503 {@code storage_unavailable}, and
- * without this an operator saw nothing but the callers' errors. The message is SQLite's and names
- * the file; it never carries a token. Thread-safe; timed by the gateway's clock.
+ * Says, at WARN and at most once a minute for each reason, that writes cannot be recorded in {@code
+ * DATA_DIR} (a full disk, a file turned read-only): each is answered 503 {@code
+ * storage_unavailable}, and without this an operator saw nothing but the callers' errors. The
+ * message is SQLite's and names the file; it never carries a token. Thread-safe; timed by the
+ * gateway's clock.
  */
 final class StorageFailureLog {
   private static final Logger log = LoggerFactory.getLogger(StorageFailureLog.class);
@@ -21,8 +22,9 @@ final class StorageFailureLog {
 
   private final Clock clock;
 
-  /** When the next warning may be written. */
-  private final AtomicReference<Instant> nextAt = new AtomicReference<>(Instant.MIN);
+  /** When the next warning of each reason (SQLite's, as the journal names it) may be written. */
+  private final java.util.concurrent.ConcurrentMap<String, AtomicReference<Instant>> nextAt =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   StorageFailureLog(Clock clock) {
     this.clock = clock;
@@ -37,14 +39,22 @@ final class StorageFailureLog {
     if (!(e instanceof SessionStorageException storage)) {
       return;
     }
+    Throwable cause = Objects.requireNonNullElse(storage.getCause(), storage);
+    String reason =
+        cause instanceof dev.codebasechat.sqlite.JournalException journal
+            ? journal.reason().name()
+            : cause.getClass().getSimpleName();
+    AtomicReference<Instant> next =
+        nextAt.computeIfAbsent(reason, r -> new AtomicReference<>(Instant.MIN));
     Instant now = clock.instant();
-    Instant next = nextAt.get();
-    if (now.isBefore(next) || !nextAt.compareAndSet(next, now.plus(QUIET))) {
+    Instant due = next.get();
+    if (now.isBefore(due) || !next.compareAndSet(due, now.plus(QUIET))) {
       return;
     }
     log.warn(
-        "writes cannot be recorded durably in the data directory; each is answered 503"
-            + " storage_unavailable until space returns (at most one such warning a minute): {}",
-        Objects.requireNonNullElse(storage.getCause(), storage).getMessage());
+        "writes cannot be recorded durably in the data directory ({}); each is answered 503"
+            + " storage_unavailable (at most one such warning a minute for each reason): {}",
+        reason,
+        cause.getMessage());
   }
 }

@@ -30,7 +30,12 @@ final class ExclusiveFile {
     Path lockFile = lockFileOf(path);
     FileChannel channel;
     try {
-      channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      // Owner-only like the database: a lock file others could open, they could hold locked.
+      channel =
+          FileChannel.open(
+              lockFile,
+              java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+              OwnerOnly.file());
     } catch (IOException e) {
       throw new JournalException(
           Reason.READ_ONLY, path, "cannot create the lock file " + lockFile + ": " + e, e);

@@ -29,6 +29,15 @@ final class OwnerOnly {
         : new FileAttribute<?>[0];
   }
 
+  /** The attributes of a file only its owner may read or write ({@code rw-------}). */
+  static FileAttribute<?>[] file() {
+    return posix()
+        ? new FileAttribute<?>[] {
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
+        }
+        : new FileAttribute<?>[0];
+  }
+
   /**
    * Creates {@code file} empty and {@code rw-------} when it does not exist, so that SQLite, which
    * gives its -wal and -shm files the database file's permissions, opens a file only its owner
@@ -38,14 +47,8 @@ final class OwnerOnly {
     if (Files.exists(file)) {
       return;
     }
-    FileAttribute<?>[] attributes =
-        posix()
-            ? new FileAttribute<?>[] {
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
-            }
-            : new FileAttribute<?>[0];
     try {
-      Files.createFile(file, attributes);
+      Files.createFile(file, file());
     } catch (FileAlreadyExistsException e) {
       // created meanwhile: as it is
     }
