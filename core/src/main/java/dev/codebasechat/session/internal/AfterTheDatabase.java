@@ -46,16 +46,20 @@ public final class AfterTheDatabase implements WritePath {
     this.history = history;
     this.appendBatches =
         new AppendBatches(
-            (id, owner, token, append) ->
-                append
-                    .store(database, new PendingOp.Target(id, owner, token))
-                    .thenApply(
-                        stored -> {
-                          stored.ifPresentOrElse(
-                              ack -> ledger.appended(id, owner, append, ack),
-                              () -> ledger.gone(id));
-                          return stored;
-                        }));
+            (id, owner, token, append) -> {
+              // Clears, deletes and context updates go to the database beside the appends: one
+              // confirmed while this append was in flight must not be hidden by what it answers.
+              long mark = ledger.mark();
+              return append
+                  .store(database, new PendingOp.Target(id, owner, token))
+                  .thenApply(
+                      stored -> {
+                        stored.ifPresentOrElse(
+                            ack -> ledger.appendedSince(id, owner, append, ack, mark),
+                            () -> ledger.gone(id));
+                        return stored;
+                      });
+            });
   }
 
   /** Created in the database now: {@link SessionCreation} under a fresh id. */

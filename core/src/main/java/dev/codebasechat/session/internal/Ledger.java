@@ -114,7 +114,7 @@ public final class Ledger implements PendingOp.Confirmations {
     fetched(session, mark);
   }
 
-  /** The mark a write sent outside the session's lock takes first, for {@link #createdHere}. */
+  /** The mark a write sent outside the session's lock takes first, for {@link #appendedSince}. */
   public long mark() {
     return cache.mark();
   }
@@ -179,42 +179,37 @@ public final class Ledger implements PendingOp.Confirmations {
   // ------------------------------------------------------------------ confirmations
 
   /**
-   * {@link #appended}, for {@code creation} sent outside the session's lock since {@code mark} (a
-   * session created now, not through the write-behind): when another confirmation of the session
-   * landed meanwhile, the session this answer describes may lack that write, and nothing of it is
-   * cached.
+   * {@link #appended}, for {@code append} sent outside the session's lock since {@code mark} (a
+   * session created now, not through the write-behind; an append the database acknowledges): when
+   * another confirmation of the session landed meanwhile and nothing is cached, the session this
+   * answer describes may lack that write (a clear, a delete), and nothing of it is cached. A cached
+   * copy is brought up to date by the version check, as for any append.
    */
-  public void createdHere(
-      SessionId id,
-      UUID owner,
-      PendingOp.Append creation,
-      SessionBackend.AppendAck ack,
-      long mark) {
+  public void appendedSince(
+      SessionId id, UUID owner, PendingOp.Append append, SessionBackend.AppendAck ack, long mark) {
     owners.remember(id, owner);
     confirmedUnderLock(
-        id,
-        () -> {
-          if (cache.confirmedSince(id, mark)) {
-            cache.stamp(id);
-            return;
-          }
-          appendedUnderLock(id, owner, creation, ack);
-        });
+        id, () -> appendedUnderLock(id, owner, append, ack, cache.confirmedSince(id, mark)));
   }
 
   @Override
   public void appended(
       SessionId id, UUID owner, PendingOp.Append append, SessionBackend.AppendAck ack) {
     owners.remember(id, owner);
-    confirmedUnderLock(id, () -> appendedUnderLock(id, owner, append, ack));
+    confirmedUnderLock(id, () -> appendedUnderLock(id, owner, append, ack, false));
   }
 
+  /** {@code overtaken}: another confirmation of the session landed since the append was sent. */
   private void appendedUnderLock(
-      SessionId id, UUID owner, PendingOp.Append append, SessionBackend.AppendAck ack) {
+      SessionId id,
+      UUID owner,
+      PendingOp.Append append,
+      SessionBackend.AppendAck ack,
+      boolean overtaken) {
     cache.stamp(id);
     ChatSession cached = cache.peek(id);
     if (cached == null) {
-      if (ack.created() && ack.appended() == append.messages().size()) {
+      if (!overtaken && ack.created() && ack.appended() == append.messages().size()) {
         // This write created the row: the session is exactly what it sent.
         cache.keepIfNewer(
             append

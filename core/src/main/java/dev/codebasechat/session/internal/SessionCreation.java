@@ -44,7 +44,7 @@ public final class SessionCreation {
               // Created by this call: empty, no context, cached from now on. Otherwise only whose
               // it is becomes known, and how many messages it holds: an append to a session near
               // its limit is then checked before it is acknowledged.
-              ledger.createdHere(id, caller.userId(), creation, ack, mark);
+              ledger.appendedSince(id, caller.userId(), creation, ack, mark);
               ownership.counted(id, ack.messageCount());
               return id;
             });
