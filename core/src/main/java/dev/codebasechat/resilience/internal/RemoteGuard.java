@@ -250,6 +250,11 @@ public final class RemoteGuard implements Backoff {
    */
   private <T> CompletableFuture<T> within(
       CompletableFuture<T> attempt, long millis, Duration deadline) {
+    if (attempt.isDone()) {
+      // Answered already (a local table answers in the calling thread): its answer stands, even
+      // when it took the whole deadline; a timer of 0 ms could otherwise fail it first.
+      return attempt;
+    }
     CompletableFuture<T> timed = new CompletableFuture<>();
     ScheduledFuture<?> timer =
         scheduler.schedule(

@@ -1,6 +1,7 @@
 package dev.codebasechat.session.internal;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import dev.codebasechat.resilience.Resilience;
 import dev.codebasechat.resilience.internal.RemoteGuard;
 import dev.codebasechat.session.Acknowledgement;
 import dev.codebasechat.session.FlushReport;
@@ -50,6 +51,20 @@ public final class StoreParts {
    * path that answers with the whole session uses it), {@code closing} whether the store is
    * closing.
    */
+  /**
+   * The guard of the embedded table, this process's own file rather than a remote database: its
+   * failures are not transient (nothing is retried), and slow reads (a large session read by many
+   * callers at once, one reader connection) never open the breaker, which would refuse every user's
+   * reads as if a database were unreachable.
+   */
+  private static final Resilience LOCAL_TABLE =
+      Resilience.builder()
+          .maxAttempts(1)
+          .slowCallThreshold(Duration.ofDays(1))
+          .slowCallRateThreshold(100)
+          .failureRateThreshold(100)
+          .build();
+
   public StoreParts(StoreSettings settings, WritePath.History history, BooleanSupplier closing) {
     this.clock = settings.clock();
     this.ownsScheduler = settings.scheduler() == null;
@@ -66,7 +81,9 @@ public final class StoreParts {
     SessionBackend backend = settings.backend();
     JournalBridge journal = journalOf(settings);
     this.journal = journal;
-    this.guard = RemoteGuard.create(settings.resilience(), clock, scheduler);
+    this.guard =
+        RemoteGuard.create(
+            settings.embedded() ? LOCAL_TABLE : settings.resilience(), clock, scheduler);
     SessionLocks locks = new SessionLocks();
     this.cache =
         new SessionCache(
