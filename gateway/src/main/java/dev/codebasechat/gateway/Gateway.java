@@ -456,20 +456,25 @@ public final class Gateway implements AutoCloseable {
       limit.handleRequest(exchange, worker(match, NO_BODY));
       return;
     }
-    if (servedAs.equals("GET")) {
-      // A GET carries no meaningful body: refuse rather than silently ignore it.
-      RefusedBodies.refuseUnread(
-          exchange, ApiError.badRequest("unexpected_body", "a GET request must not have a body"));
-      return;
-    }
-    if (servedAs.equals("DELETE") && route != Routes.COMPAT_CHAT) {
-      // The path names what goes; a body (the compatible route's {"sessionId": …}, say) that named
-      // another session would be ignored while this one is deleted.
-      RefusedBodies.refuseUnread(
+    Optional<ApiError> bodyRefused = bodyRefusal(servedAs, route);
+    if (bodyRefused.isPresent()) {
+      if (announced.isPresent()) {
+        RefusedBodies.refuseUnread(exchange, bodyRefused.get());
+        return;
+      }
+      // A chunked body may turn out empty (some clients send one for every DELETE): read it, and
+      // refuse only content.
+      BodyReader.read(
           exchange,
-          ApiError.badRequest(
-              "unexpected_body",
-              "a DELETE of a /v1 route must not have a body: the path names the session"));
+          settings.maxBodyBytes(),
+          (received, body) -> {
+            if (body.length > 0) {
+              Responses.error(received, bodyRefused.get());
+            } else {
+              limit.handleRequest(received, worker(match, NO_BODY));
+            }
+          },
+          Gateway::internalError);
       return;
     }
     RequestChecks.checkContentType(exchange);
@@ -478,6 +483,24 @@ public final class Gateway implements AutoCloseable {
         settings.maxBodyBytes(),
         (received, body) -> limit.handleRequest(received, worker(match, body)),
         Gateway::internalError);
+  }
+
+  /** Why a request of {@code servedAs} to {@code route} may not carry content, if it may not. */
+  private static Optional<ApiError> bodyRefusal(String servedAs, Routes route) {
+    if (servedAs.equals("GET")) {
+      // A GET carries no meaningful body: refuse rather than silently ignore it.
+      return Optional.of(
+          ApiError.badRequest("unexpected_body", "a GET request must not have a body"));
+    }
+    if (servedAs.equals("DELETE") && route != Routes.COMPAT_CHAT) {
+      // The path names what goes; a body (the compatible route's {"sessionId": …}, say) that named
+      // another session would be ignored while this one is deleted.
+      return Optional.of(
+          ApiError.badRequest(
+              "unexpected_body",
+              "a DELETE of a /v1 route must not have a body: the path names the session"));
+    }
+    return Optional.empty();
   }
 
   /**
