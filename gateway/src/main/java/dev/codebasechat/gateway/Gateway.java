@@ -195,11 +195,12 @@ public final class Gateway implements AutoCloseable {
                   .build();
           storeBuilder.journal(openedJournal).debounce(settings.debounce());
         }
-        if (settings.serviceKey().isPresent()
-            && settings.acknowledgement() == Acknowledgement.JOURNAL) {
+        // A key of the wrong kind is refused even where it would not be used: it is a mistake
+        // that would otherwise surface only when the acknowledgement changes.
+        Optional<ServiceKey> serviceKey = settings.operatorServiceKey();
+        if (serviceKey.isPresent() && settings.acknowledgement() == Acknowledgement.JOURNAL) {
           // Only for journaled writes whose owners have no token here; never for a user's request.
-          ServiceKey key = settings.operatorServiceKey().orElseThrow();
-          storeBuilder.operatorDelivery(builtClient.operator(key));
+          storeBuilder.operatorDelivery(builtClient.operator(serviceKey.get()));
         }
         verifierBuilder.projectUrl(url);
         settings.jwtSecret().ifPresent(secret -> verifierBuilder.jwtSecret(secret.value()));

@@ -77,4 +77,28 @@ class GatewayBuilderTest {
                 + " service_role JWT")
         .hasMessageNotContaining(notAKey);
   }
+
+  @Test
+  void aServiceKeyThatIsNoServiceKey_failsTheStart_evenWithDatabaseAcknowledgement() {
+    String notAKey = "sb_publishable_not-a-secret-key-0123456789";
+    Gateway.Builder builder =
+        Gateway.builder(
+                Settings.fromEnvironment(
+                    Map.of(
+                        "DATA_DIR", dataDir.toString(),
+                        "SUPABASE_URL", "http://127.0.0.1:9",
+                        "SUPABASE_ANON_KEY", "anon",
+                        "SUPABASE_JWT_SECRET", "a-test-jwt-secret-of-at-least-32-bytes-0123",
+                        "GATEWAY_ACK", "database",
+                        "SUPABASE_SERVICE_ROLE_KEY", notAKey)))
+            .host("127.0.0.1")
+            .port(0);
+
+    assertThatThrownBy(builder::start)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY) must be an sb_secret_ key or a"
+                + " service_role JWT")
+        .hasMessageNotContaining(notAKey);
+  }
 }
