@@ -48,7 +48,7 @@ public final class Main implements Runnable {
 
   /** The command line over this process's environment and the system clock. */
   public static CommandLine commandLine() {
-    return commandLine(System.getenv(), SystemTime.clock(), System.console() != null);
+    return commandLine(System.getenv(), SystemTime.clock(), StandardError.isTerminal());
   }
 
   /**
