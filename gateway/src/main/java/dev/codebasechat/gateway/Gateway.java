@@ -134,6 +134,9 @@ public final class Gateway implements AutoCloseable {
     @Nullable SqliteJournal openedJournal = null;
     @Nullable PostgrestClient builtClient = null;
     SupabaseJwtVerifier.Builder verifierBuilder = SupabaseJwtVerifier.builder().clock(clock);
+    // A key of the wrong kind is refused even where it would not be used (the embedded default,
+    // database acknowledgement): a mistake that would otherwise surface only when the mode changes.
+    Optional<ServiceKey> serviceKey = settings.operatorServiceKey();
     try {
       // The session table and the journal hold users' conversations: a data directory made here
       // is its owner's alone (one that exists is left as it is).
@@ -195,9 +198,6 @@ public final class Gateway implements AutoCloseable {
                   .build();
           storeBuilder.journal(openedJournal).debounce(settings.debounce());
         }
-        // A key of the wrong kind is refused even where it would not be used: it is a mistake
-        // that would otherwise surface only when the acknowledgement changes.
-        Optional<ServiceKey> serviceKey = settings.operatorServiceKey();
         if (serviceKey.isPresent() && settings.acknowledgement() == Acknowledgement.JOURNAL) {
           // Only for journaled writes whose owners have no token here; never for a user's request.
           storeBuilder.operatorDelivery(builtClient.operator(serviceKey.get()));

@@ -101,4 +101,22 @@ class GatewayBuilderTest {
                 + " service_role JWT")
         .hasMessageNotContaining(notAKey);
   }
+
+  @Test
+  void aServiceKeyThatIsNoServiceKey_failsTheStart_ofTheEmbeddedDefault() {
+    String notAKey = "sb_publishable_not-a-secret-key-0123456789";
+    Gateway.Builder builder =
+        Gateway.builder(
+                Settings.fromEnvironment(
+                    Map.of("DATA_DIR", dataDir.toString(), "SUPABASE_SERVICE_ROLE_KEY", notAKey)))
+            .host("127.0.0.1")
+            .port(0);
+
+    assertThatThrownBy(builder::start)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY) must be an sb_secret_ key or a"
+                + " service_role JWT")
+        .hasMessageNotContaining(notAKey);
+  }
 }
