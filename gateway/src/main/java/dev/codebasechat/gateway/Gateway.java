@@ -458,32 +458,36 @@ public final class Gateway implements AutoCloseable {
       return;
     }
     Optional<ApiError> bodyRefused = bodyRefusal(servedAs, route);
-    if (bodyRefused.isPresent()) {
-      if (announced.isPresent()) {
+    if (announced.isPresent()) {
+      if (bodyRefused.isPresent()) {
         RefusedBodies.refuseUnread(exchange, bodyRefused.get());
         return;
       }
-      // A chunked body may turn out empty (some clients send one for every DELETE): read it, and
-      // refuse only content.
+      RequestChecks.checkContentType(exchange);
       BodyReader.read(
           exchange,
           settings.maxBodyBytes(),
-          (received, body) -> {
-            if (body.length > 0) {
-              Responses.error(received, bodyRefused.get());
-            } else {
-              limit.handleRequest(received, worker(match, NO_BODY));
-            }
-          },
+          (received, body) -> limit.handleRequest(received, worker(match, body)),
           Gateway::internalError);
       return;
     }
-    RequestChecks.checkContentType(exchange);
+    // A chunked body may turn out empty (some clients send every DELETE so): it is read first, and
+    // only content is refused or needs a Content-Type.
     BodyReader.read(
         exchange,
         settings.maxBodyBytes(),
-        (received, body) -> limit.handleRequest(received, worker(match, body)),
-        Gateway::internalError);
+        (received, body) -> {
+          if (body.length == 0) {
+            limit.handleRequest(received, worker(match, NO_BODY));
+            return;
+          }
+          if (bodyRefused.isPresent()) {
+            throw bodyRefused.get();
+          }
+          RequestChecks.checkContentType(received);
+          limit.handleRequest(received, worker(match, body));
+        },
+        Gateway::refusedOrFailed);
   }
 
   /** Why a request of {@code servedAs} to {@code route} may not carry content, if it may not. */
@@ -534,6 +538,15 @@ public final class Gateway implements AutoCloseable {
       } else {
         internalError(exchange, e);
       }
+    }
+  }
+
+  /** Answers a request refused after its body was read, or failed on the way. */
+  private static void refusedOrFailed(HttpServerExchange exchange, Exception e) {
+    if (e instanceof ApiError refused) {
+      Responses.error(exchange, refused);
+    } else {
+      internalError(exchange, e);
     }
   }
 
