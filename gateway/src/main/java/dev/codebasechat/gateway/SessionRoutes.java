@@ -55,6 +55,11 @@ final class SessionRoutes {
   static final HttpString PENDING_HEADER = new HttpString("X-Pending-Writes");
 
   static final int DEFAULT_LIMIT = 20;
+
+  /** A query parameter's whole number: an optional minus sign, then digits. */
+  private static final java.util.regex.Pattern WHOLE_NUMBER =
+      java.util.regex.Pattern.compile("-?[0-9]+");
+
   static final int MAX_OFFSET = 1_000_000;
   private static final Set<String> APPEND_LIST_FIELDS = Set.of("messages", "repo", "currentFile");
   private static final Set<String> APPEND_ONE_FIELDS =
@@ -280,7 +285,12 @@ final class SessionRoutes {
     int limit = intQuery(exchange, "limit", DEFAULT_LIMIT, 1, SessionQuery.MAX_LIMIT);
     int offset = intQuery(exchange, "offset", 0, 0, MAX_OFFSET);
     Optional<String> repo = optionalQuery(exchange, "repo");
-    validateContext(repo, Optional.empty());
+    try {
+      new ContextUpdate(repo, Optional.empty(), Optional.empty(), Optional.empty());
+    } catch (IllegalArgumentException e) {
+      // A query parameter, not a body field: the code a client branches on says which.
+      throw ApiError.badRequest("invalid_parameter", "query parameter " + ApiError.messageOf(e));
+    }
     SessionQuery query =
         repo.map(SessionQuery.limit(limit).offset(offset)::repo)
             .orElseGet(() -> SessionQuery.limit(limit).offset(offset));
@@ -343,12 +353,14 @@ final class SessionRoutes {
   private void append(HttpServerExchange exchange, Caller caller, SessionId id, byte[] body) {
     ObjectNode json = Json.parseObject(body);
     List<ChatMessage> messages;
-    if (json.has("messages")) {
+    // null counts as absent for every optional field, the list form's too.
+    if (json.hasNonNull("messages")) {
       rejectUnknown(json, APPEND_LIST_FIELDS);
       messages = SessionJson.messageList(json.get("messages"), true, clock);
     } else {
-      rejectUnknown(json, APPEND_ONE_FIELDS);
       ObjectNode one = json.deepCopy();
+      one.remove("messages");
+      rejectUnknown(one, APPEND_ONE_FIELDS);
       one.remove("repo");
       one.remove("currentFile");
       messages = List.of(SessionJson.message(one, "the message", true, clock));
@@ -520,16 +532,27 @@ final class SessionRoutes {
       return defaultValue;
     }
     String value = text.get();
-    long parsed;
-    try {
-      if (value.length() > 12 || !value.chars().allMatch(c -> c >= '0' && c <= '9' || c == '-')) {
-        throw new NumberFormatException();
-      }
-      parsed = Long.parseLong(value);
-    } catch (NumberFormatException e) {
+    if (!WHOLE_NUMBER.matcher(value).matches()) {
       throw ApiError.badRequest(
           "invalid_parameter", name + " must be a whole number from " + min + " to " + max);
     }
+    // Leading zeros say nothing; a number of more than 12 digits is out of any range here.
+    String digits = value.replaceFirst("^(-?)0+(?=[0-9])", "$1");
+    if (digits.length() > 12) {
+      throw ApiError.badRequest(
+          "invalid_parameter",
+          name
+              + " must be from "
+              + min
+              + " to "
+              + max
+              + " but was "
+              + (digits.startsWith("-") ? "a negative number" : "a number")
+              + " of "
+              + digits.replace("-", "").length()
+              + " digits");
+    }
+    long parsed = Long.parseLong(digits);
     if (parsed < min || parsed > max) {
       throw ApiError.badRequest(
           "invalid_parameter", name + " must be from " + min + " to " + max + " but was " + parsed);

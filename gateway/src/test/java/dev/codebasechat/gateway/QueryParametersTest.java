@@ -92,4 +92,29 @@ class QueryParametersTest {
   void aValueThatIsNotAWholeNumber_isInvalidParameter() {
     assertInvalidParameter("/v1/sessions?limit=1.5", "limit must be a whole number from 1 to 200");
   }
+
+  @Test
+  void aWholeNumberOfManyDigits_isOutOfRange_notNotAWholeNumber() {
+    assertInvalidParameter(
+        "/v1/sessions?limit=99999999999999",
+        "limit must be from 1 to 200 but was a number of 14 digits");
+  }
+
+  @Test
+  void leadingZeros_sayNothing() {
+    Answer answer = client.get("/v1/sessions?offset=0000000000001&limit=0000000000001", token);
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.json().path("limit").asInt()).isEqualTo(1);
+    assertThat(answer.json().path("sessions").size()).isEqualTo(1);
+  }
+
+  @Test
+  void aRepoFilterOutOfBounds_isInvalidParameter_notAnInvalidBodyField() {
+    assertInvalidParameter(
+        "/v1/sessions?repo=" + "r".repeat(600),
+        "query parameter repo must be 1..512 characters but was 600");
+    assertInvalidParameter(
+        "/v1/sessions?repo=a%07b", "query parameter repo must not contain control characters");
+  }
 }
