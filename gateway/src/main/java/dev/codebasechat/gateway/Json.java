@@ -60,6 +60,14 @@ final class Json {
     if (body.length == 0) {
       throw ApiError.invalidJson("the request body is empty; a JSON object is required");
     }
+    // Jackson would detect UTF-16 and UTF-32 and read them; the API takes UTF-8 alone, where a JSON
+    // text never holds a NUL byte and those encodings of it always do.
+    for (byte b : body) {
+      if (b == 0) {
+        throw ApiError.invalidJson(
+            "the request body is not UTF-8: it holds a NUL byte (UTF-16 or UTF-32, say)");
+      }
+    }
     JsonNode node;
     try {
       node = MAPPER.readTree(body);

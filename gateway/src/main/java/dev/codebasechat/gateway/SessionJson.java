@@ -37,6 +37,17 @@ final class SessionJson {
   // Epoch milliseconds count from 1970 (a negative count is refused, as the API has always done)
   // to the last millisecond the table holds.
   private static final long LAST_EPOCH_MILLI = Timestamps.LATEST.toEpochMilli();
+
+  /**
+   * A message time as text, as the API document's {@code TimestampInput} states it: what {@link
+   * Instant#parse} also takes but the document refuses (hour 24, second 60, an offset with seconds)
+   * is refused.
+   */
+  static final java.util.regex.Pattern TIMESTAMP_INPUT =
+      java.util.regex.Pattern.compile(
+          "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]"
+              + ":[0-5][0-9](\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$");
+
   private static final Set<String> MESSAGE_FIELDS =
       Set.of("id", "role", "content", "timestamp", "code");
   private static final Set<String> CONTEXT_FIELDS =
@@ -354,6 +365,12 @@ final class SessionJson {
       if (!Timestamps.isStorable(parsed)) {
         throw ApiError.invalidField(
             where + ".timestamp must be within the years 0001 to 9999 (UTC)");
+      }
+      if (!TIMESTAMP_INPUT.matcher(node.textValue()).matches()) {
+        throw ApiError.invalidField(
+            where
+                + ".timestamp must be an ISO-8601 instant such as 2025-01-18T12:00:00Z (hours"
+                + " 00 to 23, seconds 00 to 59, an offset in hours and minutes)");
       }
       return Optional.of(parsed);
     }

@@ -77,4 +77,20 @@ class ContentTypeTest extends OnEmbeddedGateway {
     assertThat(createWith(Optional.of("Application/JSON; Charset=\"utf-8\"")).status())
         .isEqualTo(201);
   }
+
+  @Test
+  void jsonInUtf16_sentAsJson_is400InvalidJson_andCreatesNothing() {
+    Answer refused =
+        client.exchange(
+            "POST",
+            "/v1/sessions",
+            Map.of("Authorization", "Bearer " + token, "Content-Type", "application/json"),
+            Optional.of("{\"repo\":\"acme/app\"}".getBytes(StandardCharsets.UTF_16LE)));
+
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().path("code").asText()).isEqualTo("invalid_json");
+    assertThat(refused.json().path("error").asText())
+        .isEqualTo("the request body is not UTF-8: it holds a NUL byte (UTF-16 or UTF-32, say)");
+    assertThat(client.get("/v1/sessions", token).json().path("total").asInt()).isZero();
+  }
 }

@@ -124,4 +124,31 @@ class MessageTimesTest {
             "the message.timestamp must be an ISO-8601 instant or epoch milliseconds but was"
                 + " boolean");
   }
+
+  @Test
+  void timesTheDocumentRefuses_butJavaWouldRead_areRefused_andNothingIsSaved() {
+    for (String time :
+        new String[] {
+          "\"2025-01-18T24:00:00Z\"", "\"2025-01-18T23:59:60Z\"", "\"2025-01-18T12:00:00+01:00:30\""
+        }) {
+      Answer refused = appendAt(time);
+
+      assertThat(refused.status()).as(time).isEqualTo(400);
+      assertThat(refused.json().path("code").asText()).as(time).isEqualTo("invalid_field");
+      assertThat(refused.json().path("error").asText())
+          .as(time)
+          .startsWith("the message.timestamp must be an ISO-8601 instant");
+    }
+    assertThat(client.get("/v1/sessions/" + id, token).json().path("messageCount").asInt())
+        .isZero();
+  }
+
+  @Test
+  void aTimeWithAnOffset_andLowerCaseLetters_isKeptInUtc() {
+    Answer kept = appendAt("\"2025-01-18t12:00:00.5+01:30\"");
+
+    assertThat(kept.status()).isEqualTo(200);
+    assertThat(client.get("/v1/sessions/" + id, token).json().at("/messages/0/timestamp").asText())
+        .isEqualTo("2025-01-18T10:30:00.500000Z");
+  }
 }

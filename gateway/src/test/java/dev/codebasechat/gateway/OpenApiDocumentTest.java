@@ -176,6 +176,8 @@ class OpenApiDocumentTest {
     assertThat(schema("SessionId").path("maxLength").asInt()).isEqualTo(SessionId.MAX_LENGTH);
     assertThat(schema("MessageId").path("pattern").asText())
         .isEqualTo(SessionTableRules.MESSAGE_ID.pattern());
+    assertThat(schema("TimestampInput").at("/oneOf/0/pattern").asText())
+        .isEqualTo(SessionJson.TIMESTAMP_INPUT.pattern());
     Set<String> roles = new HashSet<>();
     schema("Role").path("enum").forEach(role -> roles.add(role.asText()));
     assertThat(roles).isEqualTo(SessionTableRules.ROLES);
