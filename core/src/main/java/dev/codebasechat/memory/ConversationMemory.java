@@ -20,6 +20,7 @@ import dev.codebasechat.session.SessionStore;
 import dev.codebasechat.session.SessionSummary;
 import dev.codebasechat.session.SessionUnavailableException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -28,6 +29,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A framework's chat memory kept in the caller's sessions, append-only: the framework hands over
@@ -91,6 +93,10 @@ public final class ConversationMemory<M> {
 
   /** {@link #windowEntries} without blocking. */
   public CompletableFuture<List<StoredMessage<M>>> windowEntriesAsync(String conversationId) {
+    return started(() -> windowEntriesOf(conversationId));
+  }
+
+  private CompletableFuture<List<StoredMessage<M>>> windowEntriesOf(String conversationId) {
     Caller caller = CallerContext.require();
     SessionId id = ConversationIds.sessionOf(caller.userId(), conversationId);
     return session(caller, id)
@@ -131,6 +137,10 @@ public final class ConversationMemory<M> {
    * nothing of the window is written then.
    */
   public CompletableFuture<Void> saveWindowAsync(String conversationId, List<M> window) {
+    return started(() -> saveWindowOf(conversationId, window));
+  }
+
+  private CompletableFuture<Void> saveWindowOf(String conversationId, List<M> window) {
     Caller caller = CallerContext.require();
     SessionId id = ConversationIds.sessionOf(caller.userId(), conversationId);
     List<M> wanted = List.copyOf(window);
@@ -209,6 +219,11 @@ public final class ConversationMemory<M> {
    */
   private Plan plan(SessionId id, ChatSession session, List<M> wanted) {
     List<ChatMessage> history = session.messages();
+    // The history is in time order and the view read by position: a new message stamped before
+    // the last one (another instance's clock ahead of this one's) would land inside the history,
+    // not at its end.
+    Instant notBefore =
+        history.isEmpty() ? Instant.MIN : history.get(history.size() - 1).timestamp();
     List<Integer> viewed = MemoryView.positions(history, session.metadata());
     Set<MessageId> inHistory = new HashSet<>();
     history.forEach(message -> inHistory.add(message.id()));
@@ -227,7 +242,8 @@ public final class ConversationMemory<M> {
       }
       if (matched == null) {
         // Only messages new to the view are encoded: a save costs what it adds.
-        ChatMessage added = stored(id, previous, wanted.get(i), codec.encode(wanted.get(i)));
+        ChatMessage added =
+            stored(id, previous, wanted.get(i), codec.encode(wanted.get(i)), notBefore);
         matched = added.id();
         // The history may hold it already, outside the view: the same message after the same one
         // (a system message changed back, a window cut back to where it was). The view points at
@@ -276,6 +292,10 @@ public final class ConversationMemory<M> {
     return new Plan.NewMessages(appends);
   }
 
+  private static Instant latest(Instant a, Instant b) {
+    return a.isBefore(b) ? b : a;
+  }
+
   /** Whether {@code history} without a new view already reads as {@code window}. */
   private static boolean readsAs(
       List<ChatMessage> history, JsonNode metadata, List<MessageId> window) {
@@ -293,7 +313,7 @@ public final class ConversationMemory<M> {
 
   /** {@code message} as a session message: its payload only when the text alone would lose some. */
   private ChatMessage stored(
-      SessionId id, String previous, M message, MessageCodec.Encoded encoded) {
+      SessionId id, String previous, M message, MessageCodec.Encoded encoded, Instant notBefore) {
     boolean plain =
         codec.same(codec.decode(encoded.role(), encoded.text(), Optional.empty()), message);
     Optional<JsonNode> payload = plain ? Optional.empty() : Optional.of(encoded.payload());
@@ -310,7 +330,7 @@ public final class ConversationMemory<M> {
         messageId,
         encoded.role(),
         encoded.text(),
-        clock.instant(),
+        latest(clock.instant(), notBefore),
         MemoryView.attachment(payload, Optional.empty()));
   }
 
@@ -324,6 +344,10 @@ public final class ConversationMemory<M> {
 
   /** {@link #delete} without blocking. */
   public CompletableFuture<Void> deleteAsync(String conversationId) {
+    return started(() -> deleteOf(conversationId));
+  }
+
+  private CompletableFuture<Void> deleteOf(String conversationId) {
     Caller caller = CallerContext.require();
     SessionId id = ConversationIds.sessionOf(caller.userId(), conversationId);
     return store
@@ -360,6 +384,18 @@ public final class ConversationMemory<M> {
       if (!more) {
         return List.copyOf(ids);
       }
+    }
+  }
+
+  /**
+   * {@code call}'s future, or one failed with what it threw: an async method reports a refusal (no
+   * caller bound, a conversation id refused) through its future, never by throwing.
+   */
+  private static <T> CompletableFuture<T> started(Supplier<CompletableFuture<T>> call) {
+    try {
+      return call.get();
+    } catch (RuntimeException refused) {
+      return CompletableFuture.failedFuture(refused);
     }
   }
 

@@ -88,17 +88,31 @@ public final class SessionChatMemoryStore implements ChatMemoryStore {
 
   /** {@link #getMessages} without blocking (LangChain4j 1.23's {@code getMessagesAsync}). */
   public CompletableFuture<List<ChatMessage>> getMessagesAsync(Object memoryId) {
-    return memory.windowAsync(conversationId(memoryId)).thenApply(ArrayList::new);
+    return started(() -> memory.windowAsync(conversationId(memoryId))).thenApply(ArrayList::new);
   }
 
   /** {@link #updateMessages} without blocking (LangChain4j 1.23's {@code updateMessagesAsync}). */
   public CompletableFuture<Void> updateMessagesAsync(Object memoryId, List<ChatMessage> messages) {
-    return memory.saveWindowAsync(conversationId(memoryId), messages);
+    return started(() -> memory.saveWindowAsync(conversationId(memoryId), messages));
   }
 
   /** {@link #deleteMessages} without blocking (LangChain4j 1.23's {@code deleteMessagesAsync}). */
   public CompletableFuture<Void> deleteMessagesAsync(Object memoryId) {
-    return memory.deleteAsync(conversationId(memoryId));
+    return started(() -> memory.deleteAsync(conversationId(memoryId)));
+  }
+
+  /**
+   * {@code call}'s future once a caller is known to be bound, or one failed with what was refused:
+   * as LangChain4j's own async defaults do, a refusal is reported through the future, never thrown.
+   */
+  private static <T> CompletableFuture<T> started(
+      java.util.function.Supplier<CompletableFuture<T>> call) {
+    try {
+      requireCaller();
+      return call.get();
+    } catch (RuntimeException refused) {
+      return CompletableFuture.failedFuture(refused);
+    }
   }
 
   /** The window with each message's stable id and first-stored time. */

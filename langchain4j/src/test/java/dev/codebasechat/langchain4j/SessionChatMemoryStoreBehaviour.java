@@ -462,6 +462,81 @@ abstract class SessionChatMemoryStoreBehaviour {
   }
 
   @Test
+  void theAsyncMethods_withoutABoundCaller_failTheirFutures_sayingWhatToDo() {
+    CompletableFuture<List<dev.langchain4j.data.message.ChatMessage>> read =
+        store.getMessagesAsync("default");
+    CompletableFuture<Void> saved =
+        store.updateMessagesAsync("default", List.of(UserMessage.from("x")));
+    CompletableFuture<Void> deleted = store.deleteMessagesAsync("default");
+
+    for (CompletableFuture<?> future : List.of(read, saved, deleted)) {
+      assertThat(future)
+          .failsWithin(Duration.ofSeconds(5))
+          .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+          .havingCause()
+          .isInstanceOf(IllegalStateException.class)
+          .withMessageContaining("CallerContext.bind");
+    }
+  }
+
+  @Test
+  void theAsyncSave_ofAConversationIdTooLongToName_failsItsFuture_andWritesNothing() {
+    try (var bound = CallerContext.bind(alice)) {
+      CompletableFuture<Void> saved =
+          store.updateMessagesAsync("x".repeat(29), List.of(UserMessage.from("x")));
+
+      assertThat(saved)
+          .failsWithin(Duration.ofSeconds(5))
+          .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+          .havingCause()
+          .isInstanceOf(IllegalArgumentException.class)
+          .withMessageContaining("at most 28 bytes");
+      assertThat(store.memoryIds()).isEmpty();
+    }
+  }
+
+  @Test
+  void aTurnSavedByAnInstanceWhoseClockIsBehind_stillEndsTheWindowAndTheHistory() {
+    SessionStore aheadSessions = stores.open();
+    SessionChatMemoryStore ahead =
+        SessionChatMemoryStore.over(
+            aheadSessions, Clock.offset(Clock.systemUTC(), Duration.ofSeconds(30)));
+    SessionChatMemoryStore behind = SessionChatMemoryStore.over(stores.open(), Clock.systemUTC());
+    try (var bound = CallerContext.bind(alice)) {
+      ChatMemory first =
+          MessageWindowChatMemory.builder()
+              .id("skew")
+              .maxMessages(3)
+              .chatMemoryStore(ahead)
+              .build();
+      first.add(SystemMessage.from("be brief"));
+      first.add(UserMessage.from("q1"));
+      first.add(AiMessage.from("a1"));
+      assertThat(aheadSessions.flush(FLUSH).isComplete()).isTrue();
+
+      ChatMemory second =
+          MessageWindowChatMemory.builder()
+              .id("skew")
+              .maxMessages(3)
+              .chatMemoryStore(behind)
+              .build();
+      second.add(UserMessage.from("q2"));
+      second.add(AiMessage.from("a2"));
+
+      assertThat(behind.getMessages("skew"))
+          .containsExactly(
+              SystemMessage.from("be brief"), UserMessage.from("q2"), AiMessage.from("a2"));
+      assertThat(behind.history("skew").stream().map(StoredMessage::message).toList())
+          .containsExactly(
+              SystemMessage.from("be brief"),
+              UserMessage.from("q1"),
+              AiMessage.from("a1"),
+              UserMessage.from("q2"),
+              AiMessage.from("a2"));
+    }
+  }
+
+  @Test
   void theAsyncMethods_readTheCallerWhenCalled_andCompleteOnAnyThread() throws Exception {
     CompletableFuture<Void> saved;
     try (var bound = CallerContext.bind(alice)) {

@@ -39,13 +39,17 @@ import org.springframework.context.annotation.Primary;
 @EnableConfigurationProperties(SessionChatMemoryProperties.class)
 public class SessionChatMemoryAutoConfiguration {
 
-  /** The repository over the application's store, timed by its {@link Clock} bean if it has one. */
+  /**
+   * The repository over the application's store, timed by its {@link Clock} bean if it has exactly
+   * one (or one primary); with several and none primary, by the system clock rather than failing
+   * the application's start.
+   */
   @Bean
   @Primary
   @ConditionalOnMissingBean(ChatMemoryRepository.class)
   public SessionChatMemoryRepository sessionChatMemoryRepository(
       SessionStore store, ObjectProvider<Clock> clock) {
-    Clock chosen = clock.getIfAvailable();
+    Clock chosen = clock.getIfUnique();
     return chosen == null
         ? SessionChatMemoryRepository.over(store)
         : SessionChatMemoryRepository.over(store, chosen);

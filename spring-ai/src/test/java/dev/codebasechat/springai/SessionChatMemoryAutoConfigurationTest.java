@@ -192,6 +192,29 @@ class SessionChatMemoryAutoConfigurationTest {
   }
 
   @Test
+  void withTwoClockBeans_noneOfThemPrimary_theApplicationStarts_withTheSessionRepository() {
+    runner
+        .withUserConfiguration(WithSessionStore.class)
+        .withBean("utcClock", java.time.Clock.class, java.time.Clock::systemUTC)
+        .withBean(
+            "zoneClock",
+            java.time.Clock.class,
+            () -> java.time.Clock.system(java.time.ZoneId.of("Europe/Paris")))
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              SessionChatMemoryRepository repository =
+                  context.getBean(SessionChatMemoryRepository.class);
+              try (var bound = CallerContext.bind(newCaller())) {
+                repository.saveAll("default", List.of(new UserMessage("1")));
+
+                assertThat(repository.findByConversationId("default"))
+                    .containsExactly(new UserMessage("1"));
+              }
+            });
+  }
+
+  @Test
   void anApplicationsOwnRepository_wins() {
     runner
         .withUserConfiguration(WithSessionStore.class, WithOwnRepository.class)
