@@ -350,6 +350,23 @@ final class SessionJson {
     return true;
   }
 
+  /**
+   * Whether {@code text} is white space alone, as the API document's {@code \S} reads it: the white
+   * space and line terminators of ECMA-262, which include the no-break spaces and the byte order
+   * mark that {@link String#isBlank} does not, and exclude the separators U+001C to U+001F that it
+   * does.
+   */
+  static boolean blank(String text) {
+    return text.chars().allMatch(SessionJson::isDocumentWhiteSpace);
+  }
+
+  private static boolean isDocumentWhiteSpace(int c) {
+    return switch (c) {
+      case '\t', 0x0B, '\f', ' ', 0xA0, 0xFEFF, '\n', '\r', 0x2028, 0x2029 -> true;
+      default -> Character.getType(c) == Character.SPACE_SEPARATOR;
+    };
+  }
+
   private static Optional<Instant> timestamp(JsonNode node, String where) {
     if (node == null || node.isNull()) {
       return Optional.empty();

@@ -214,7 +214,7 @@ final class SessionRoutes {
       if (message == null || message.isNull()) {
         throw ApiError.missingField("message");
       }
-      if (message.isTextual() && message.textValue().isBlank()) {
+      if (message.isTextual() && SessionJson.blank(message.textValue())) {
         throw ApiError.invalidField(
             "message must not be empty: send the text of the user's message");
       }
