@@ -21,6 +21,7 @@ import dev.codebasechat.session.SessionSummary;
 import dev.codebasechat.session.SessionUnavailableException;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -221,8 +222,9 @@ public final class ConversationMemory<M> {
     List<ChatMessage> history = session.messages();
     // The history is in time order and the view read by position: a new message stamped before
     // the last one (another instance's clock ahead of this one's) would land inside the history,
-    // not at its end.
-    Instant notBefore =
+    // not at its end. Each new message is stamped after the one before it, never at the same time:
+    // a tie is ambiguous to every other instance's cache, which would read the whole history again.
+    Instant previousTime =
         history.isEmpty() ? Instant.MIN : history.get(history.size() - 1).timestamp();
     List<Integer> viewed = MemoryView.positions(history, session.metadata());
     Set<MessageId> inHistory = new HashSet<>();
@@ -243,7 +245,8 @@ public final class ConversationMemory<M> {
       if (matched == null) {
         // Only messages new to the view are encoded: a save costs what it adds.
         ChatMessage added =
-            stored(id, previous, wanted.get(i), codec.encode(wanted.get(i)), notBefore);
+            stored(id, previous, wanted.get(i), codec.encode(wanted.get(i)), previousTime);
+        previousTime = added.timestamp();
         matched = added.id();
         // The history may hold it already, outside the view: the same message after the same one
         // (a system message changed back, a window cut back to where it was). The view points at
@@ -292,8 +295,14 @@ public final class ConversationMemory<M> {
     return new Plan.NewMessages(appends);
   }
 
-  private static Instant latest(Instant a, Instant b) {
-    return a.isBefore(b) ? b : a;
+  /** Now, or a microsecond (what the table keeps) after {@code previous} when now is not later. */
+  private Instant stampAfter(Instant previous) {
+    Instant now = clock.instant();
+    if (previous.equals(Instant.MIN)) {
+      return now;
+    }
+    Instant next = previous.truncatedTo(ChronoUnit.MICROS).plus(1, ChronoUnit.MICROS);
+    return now.isBefore(next) ? next : now;
   }
 
   /** Whether {@code history} without a new view already reads as {@code window}. */
@@ -313,7 +322,7 @@ public final class ConversationMemory<M> {
 
   /** {@code message} as a session message: its payload only when the text alone would lose some. */
   private ChatMessage stored(
-      SessionId id, String previous, M message, MessageCodec.Encoded encoded, Instant notBefore) {
+      SessionId id, String previous, M message, MessageCodec.Encoded encoded, Instant after) {
     boolean plain =
         codec.same(codec.decode(encoded.role(), encoded.text(), Optional.empty()), message);
     Optional<JsonNode> payload = plain ? Optional.empty() : Optional.of(encoded.payload());
@@ -330,7 +339,7 @@ public final class ConversationMemory<M> {
         messageId,
         encoded.role(),
         encoded.text(),
-        latest(clock.instant(), notBefore),
+        stampAfter(after),
         MemoryView.attachment(payload, Optional.empty()));
   }
 

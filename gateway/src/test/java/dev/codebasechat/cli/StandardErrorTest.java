@@ -24,7 +24,15 @@ class StandardErrorTest {
 
   /** Whether the probe, run on a terminal through {@code shellRedirection}, saw one on stderr. */
   private String probeOnATerminal(String shellRedirection) throws Exception {
-    assumeTrue(Files.isExecutable(SCRIPT), "util-linux's script is not installed");
+    assumeTrue(
+        Files.isExecutable(SCRIPT)
+            && new ProcessBuilder(SCRIPT.toString(), "-qec", "true", "/dev/null")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectErrorStream(true)
+                    .start()
+                    .waitFor()
+                == 0,
+        "util-linux's script is not installed or cannot open a terminal here");
     Path answer = dir.resolve("answer");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String command =

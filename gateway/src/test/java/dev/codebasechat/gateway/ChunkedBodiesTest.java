@@ -54,6 +54,16 @@ class ChunkedBodiesTest extends OnEmbeddedGateway {
   }
 
   @Test
+  void aReadWithAChunkedBody_is400UnexpectedBody() {
+    started();
+
+    Answer refused = client.raw(chunked("GET", "/v1/sessions/" + ID, JSON, "{}")).orElseThrow();
+
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().path("code").asText()).isEqualTo("unexpected_body");
+  }
+
+  @Test
   void theCompatibleDelete_withAnEmptyChunkedBodyAndNoContentType_clearsBySessionIdParameter() {
     started();
 

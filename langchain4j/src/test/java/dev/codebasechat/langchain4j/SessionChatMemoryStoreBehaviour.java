@@ -533,6 +533,12 @@ abstract class SessionChatMemoryStoreBehaviour {
               AiMessage.from("a1"),
               UserMessage.from("q2"),
               AiMessage.from("a2"));
+      // Strictly later, each: a tie would make every other instance read the whole history again.
+      List<java.time.Instant> times =
+          behind.history("skew").stream().map(StoredMessage::timestamp).toList();
+      for (int i = 1; i < times.size(); i++) {
+        assertThat(times.get(i)).as("message %d", i).isAfter(times.get(i - 1));
+      }
     }
   }
 
