@@ -1090,6 +1090,35 @@ class BackendsAnswerAlikeTest {
   }
 
   @Test
+  void aReset_forgetsTheRecordsOfNamedDeletes_onBothBackends() throws IOException {
+    String named =
+        "{\"p_session_id\":\""
+            + ONE
+            + "\",\"p_delete_id\":\"0d0d0d0d-0000-4000-8000-000000000001\"}";
+    List<Step> steps =
+        List.of(
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1")),
+            rpc(As.ALICE_TOKEN, "delete_chat_session", named),
+            get(As.ALICE_TOKEN, TABLE + "?select=session_id"));
+    // A test class whose tests share constants: the second test's delete must delete again.
+    for (int test = 1; test <= 2; test++) {
+      memory.reset();
+      postgres.reset();
+      JsonNode remaining = null;
+      for (Step step : steps) {
+        JsonNode fromMemory = answer(memory, step);
+        JsonNode fromPostgres = answer(postgres, step);
+
+        assertThat(fromMemory.toString())
+            .as("test %d: %s", test, step)
+            .isEqualTo(fromPostgres.toString());
+        remaining = fromPostgres;
+      }
+      assertThat(remaining.get("body")).as("test %d", test).isEmpty();
+    }
+  }
+
+  @Test
   void withMaxRows_bothBackendsTruncateReadsAlike_andSayItInContentRange() throws IOException {
     try (FakeSupabase cappedMemory = FakeSupabase.builder().maxRows(2).build();
         SupabaseTestServer cappedPostgres = SupabaseTestServer.builder().maxRows(2).build()) {

@@ -25,6 +25,7 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -56,15 +57,20 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <h2>Use</h2>
  *
  * As a JUnit 5 extension on a {@code static} field ({@code @RegisterExtension}): started once per
- * class, {@link #reset()} before each test, stopped after the class. Or as a plain object: {@link
- * #start()}, then {@link #close()}. Stubs added through {@link #wireMock()} take precedence over
- * the front until the next reset.
+ * class, {@link #reset()} before each test, stopped after the class; on an instance field, started
+ * before each test and stopped after it. Or as a plain object: {@link #start()}, then {@link
+ * #close()}. Stubs added through {@link #wireMock()} take precedence over the front until the next
+ * reset.
  *
  * <p>Thread-safe. Mind OkHttp's default {@code retryOnConnectionFailure(true)}: after a reset or an
  * empty response it silently sends the request again, so a test counting attempts turns it off.
  */
 public abstract class SupabaseUnderTest
-    implements AutoCloseable, BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+    implements AutoCloseable,
+        BeforeAllCallback,
+        AfterAllCallback,
+        BeforeEachCallback,
+        AfterEachCallback {
 
   /** The {@code Retry-After} of 503 outages unless {@link #retryAfter(Duration)} says otherwise. */
   public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
@@ -79,6 +85,9 @@ public abstract class SupabaseUnderTest
   private @Nullable WireMockServer server;
   private int port;
   private boolean stoppedForOutage;
+
+  /** Whether {@link #beforeEach} started this instance, to be closed after the test. */
+  private boolean startedForOneTest;
 
   /** Requests received before this are not listed (they belong to before a reset). */
   private volatile Instant requestsSince = Instant.EPOCH;
@@ -234,8 +243,21 @@ public abstract class SupabaseUnderTest
 
   @Override
   public void beforeEach(ExtensionContext context) {
-    start();
+    synchronized (this) {
+      // An instance field gets no beforeAll (JUnit calls it for static fields only, but with a
+      // class-wide test instance): started here, it is closed after the test, not left running.
+      startedForOneTest = server == null && !stoppedForOutage;
+      start();
+    }
     reset();
+  }
+
+  @Override
+  public synchronized void afterEach(ExtensionContext context) {
+    if (startedForOneTest) {
+      startedForOneTest = false;
+      close();
+    }
   }
 
   @Override
@@ -358,7 +380,10 @@ public abstract class SupabaseUnderTest
     listen(outage != Outage.CONNECTION_REFUSED);
   }
 
-  /** Ends the outage of {@link #goDown(Outage)}; requests it left unanswered are reset. */
+  /**
+   * Ends the outage of {@link #goDown(Outage)}; requests it, {@link #failNext} or {@link #flapping}
+   * left unanswered ({@link Outage#NO_ANSWER}) are reset.
+   */
   public synchronized void goUp() {
     faults.down(null);
     listen(true);
@@ -381,12 +406,19 @@ public abstract class SupabaseUnderTest
     return faults.isDown();
   }
 
-  /** The next {@code count} requests get {@code outage} without reaching the backend. */
+  /**
+   * The next {@code count} Data API requests ({@code /rest/v1}) get {@code outage} without reaching
+   * the backend; Auth's key set is neither refused nor counted. A {@link Outage#NO_ANSWER} request
+   * waits until {@link #goUp()} or {@link #clearFaults()}.
+   */
   public void failNext(int count, Outage outage) {
     faults.failNext(count, inBand(outage));
   }
 
-  /** From the next request on, every other request gets {@code outage} (the first fails). */
+  /**
+   * From the next Data API request ({@code /rest/v1}) on, every other one gets {@code outage} (the
+   * first fails); Auth's key set is served throughout.
+   */
   public void flapping(Outage outage) {
     faults.flapping(inBand(outage));
   }
@@ -397,16 +429,18 @@ public abstract class SupabaseUnderTest
   }
 
   /**
-   * The next {@code count} requests that get through are applied in full, then their connection is
-   * reset instead of answered: the client cannot know whether the write happened.
+   * The next {@code count} Data API requests ({@code /rest/v1}) that get through are applied in
+   * full, then their connection is reset instead of answered: the client cannot know whether the
+   * write happened. Auth's key set is answered and not counted.
    */
   public void loseResponseOfNext(int count) {
     faults.loseNext(count);
   }
 
   /**
-   * Holds every answer back, once its request was applied, until the returned hold is released (or
-   * the faults are cleared): a request stays in flight exactly as long as the test says.
+   * Holds every Data API answer ({@code /rest/v1}) back, once its request was applied, until the
+   * returned hold is released (or the faults are cleared): a request stays in flight exactly as
+   * long as the test says. Auth's key set is answered at once.
    */
   public AnswerHold holdAnswers() {
     return faults.hold();

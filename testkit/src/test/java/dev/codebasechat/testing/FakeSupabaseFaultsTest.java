@@ -82,6 +82,72 @@ class FakeSupabaseFaultsTest {
     assertThat(answer.get(10, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo(200);
   }
 
+  private Answer keySet() throws IOException {
+    return calls.send(
+        new okhttp3.Request.Builder().url(fake.baseUrl() + "/auth/v1/.well-known/jwks.json").get());
+  }
+
+  @Test
+  void countedFaults_andHolds_leaveAuthsKeySetAnswering_andUncounted() throws Exception {
+    fake.failNext(1, Outage.CONNECTION_RESET);
+    fake.loseResponseOfNext(1);
+    AnswerHold hold = fake.holdAnswers();
+
+    Answer keys = keySet();
+
+    assertThat(keys.status()).isEqualTo(200);
+    assertThat(hold.waiting()).isZero();
+    assertThatThrownBy(this::read).isInstanceOf(SocketException.class);
+    hold.release();
+  }
+
+  @Test
+  void aRequestLeftUnansweredByFailNext_isResetAtGoUp() throws Exception {
+    fake.failNext(1, Outage.NO_ANSWER);
+    RestCalls patient = new RestCalls(fake, Duration.ofSeconds(20));
+    java.util.concurrent.CompletableFuture<Answer> answer =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return patient.get(fake.tokenFor(ALICE), BY_SESSION);
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+    org.awaitility.Awaitility.await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> !answer.isDone());
+
+    fake.goUp();
+
+    // Well before the client's own 5 s call timeout.
+    assertThat(answer)
+        .failsWithin(Duration.ofSeconds(2))
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingRootCause()
+        .isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void requests_areListedInTheOrderTheyWereReceived_notAnswered() throws Exception {
+    AnswerHold hold = fake.holdAnswers();
+    java.util.concurrent.CompletableFuture<Answer> slow = readInTheBackground();
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> hold.waiting() == 1);
+    Thread.sleep(5); // arrival times are in milliseconds: the next request arrives in a later one
+
+    Answer quick = keySet(); // answered at once: holds are the Data API's
+    hold.release();
+    slow.join();
+
+    assertThat(quick.status()).isEqualTo(200);
+    assertThat(fake.requests())
+        .extracting(RecordedRequest::path)
+        .containsExactly("/rest/v1/" + TABLE, "/auth/v1/.well-known/jwks.json");
+  }
+
   @Test
   void goDown_leavesTableUntouchedUntilGoUp() throws IOException {
     fake.goDown();

@@ -80,7 +80,8 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
 
   /** Every request gets {@code outage} (null: none) from now on. */
   public synchronized void down(@Nullable Outage outage) {
-    if (down == Outage.NO_ANSWER && outage != Outage.NO_ANSWER) {
+    if (outage != Outage.NO_ANSWER) {
+      // Whatever left them unanswered (this outage, a counted or flapping NO_ANSWER) has ended.
       releaseHanging();
     }
     down = outage;
@@ -96,6 +97,9 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
   }
 
   public synchronized void flapping(@Nullable Outage kind) {
+    if (flapping == Outage.NO_ANSWER && kind != Outage.NO_ANSWER) {
+      releaseHanging();
+    }
     flapping = kind;
     flapFailsNext = true;
   }
@@ -149,12 +153,14 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
   }
 
   /**
-   * The outage this request gets among those that apply to it (PostgREST's own outages apply to
-   * {@code /rest/v1} only), or null to serve it; a counted fault that does not apply stays.
+   * The outage this request gets among those that apply to it, or null to serve it. An outage in
+   * force applies to every path but PostgREST's own outages, which apply to {@code /rest/v1} only;
+   * counted and flapping faults are the Data API's ({@code /rest/v1}): Auth's key set, which the
+   * service under test fetches to verify tokens, neither takes nor counts them.
    */
   private synchronized @Nullable Outage outageFor(boolean rest) {
     Outage kind = down != null ? down : failNext > 0 ? failNextKind : flapping;
-    if (kind == null || (!rest && DATABASE_OUTAGES.contains(kind))) {
+    if (kind == null || (!rest && (down == null || DATABASE_OUTAGES.contains(kind)))) {
       return null;
     }
     if (down == null && failNext > 0) {
@@ -166,8 +172,8 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
     return kind;
   }
 
-  private synchronized boolean loseThisResponse() {
-    return loseNext > 0 && loseNext-- > 0;
+  private synchronized boolean loseThisResponse(boolean rest) {
+    return rest && loseNext > 0 && loseNext-- > 0;
   }
 
   // ------------------------------------------------------------------ serving
@@ -178,7 +184,8 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
     String url = request.getUrl();
     int q = url.indexOf('?');
     String path = q < 0 ? url : url.substring(0, q);
-    Outage outage = outageFor(path.startsWith(PostgrestFront.REST));
+    boolean rest = path.startsWith(PostgrestFront.REST);
+    Outage outage = outageFor(rest);
     Hold wait;
     synchronized (this) {
       wait = hanging;
@@ -205,11 +212,11 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
                 q < 0 ? null : url.substring(q + 1),
                 headers,
                 body));
-    if (loseThisResponse()) {
+    if (loseThisResponse(rest)) {
       return fault(Fault.CONNECTION_RESET_BY_PEER).build();
     }
     synchronized (this) {
-      wait = held;
+      wait = rest ? held : null;
     }
     if (wait != null) {
       wait.await(); // applied; the answer waits while a test holds answers

@@ -32,6 +32,9 @@ public final class Recordings {
     for (int i = events.size() - 1; i >= 0; i--) {
       requests.add(of(events.get(i), waited.apply(events.get(i).getId())));
     }
+    // WireMock journals a request when its answer is ready: a slow one received first comes after
+    // a quick one received later. Stable, so requests of one millisecond keep that order.
+    requests.sort(java.util.Comparator.comparing(RecordedRequest::receivedAt));
     return requests;
   }
 

@@ -132,9 +132,12 @@ public final class PostgresBackend implements Backend {
       List<String> tables = new ArrayList<>();
       try (ResultSet rs =
           statement.executeQuery(
-              "select quote_ident(tablename) from pg_tables where schemaname = 'public'")) {
+              // The private schema holds the records of named clears and deletes: a test's
+              // reset forgets them, as the in-memory backend does.
+              "select quote_ident(schemaname) || '.' || quote_ident(tablename) from pg_tables"
+                  + " where schemaname in ('public', 'codebase_chat_private')")) {
         while (rs.next()) {
-          tables.add("public." + rs.getString(1));
+          tables.add(rs.getString(1));
         }
       }
       tables.add("auth.users");
