@@ -737,6 +737,47 @@ class OperatorDeliveryTest {
   }
 
   @Test
+  void aWriteAcceptedWithATokenNotOfTheProject_isSetAside_neverDeliveredWithTheServiceKey() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0005");
+    StoreFixture f = restartedWithTheServiceKey();
+    Caller forged =
+        new Caller(user, dev.codebasechat.postgrest.AccessToken.of(supabase.forgedTokenFor(user)));
+
+    f.store.append(forged, id, Append.of(List.of(f.message("m1"))));
+    f.drainAll();
+
+    assertThat(storedIds(id)).isEmpty();
+    assertThat(supabase.requests(r -> r.isCallOf("append_chat_messages_for"))).isEmpty();
+    assertThat(f.store.setAsideWrites())
+        .singleElement()
+        .satisfies(
+            write -> {
+              assertThat(write.owner()).isEqualTo(user);
+              assertThat(write.reason())
+                  .contains("refused the token the write was accepted with as not the project's")
+                  .doesNotContain(supabase.forgedTokenFor(user).substring(0, 20));
+            });
+  }
+
+  @Test
+  void aWriteAcceptedWithATokenThatExpiredSince_waitsForItsOwner_notSetAside() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("oper0006");
+    StoreFixture f = restartedWithTheServiceKey();
+    Caller expired =
+        new Caller(user, dev.codebasechat.postgrest.AccessToken.of(supabase.expiredTokenFor(user)));
+
+    f.store.append(expired, id, Append.of(List.of(f.message("m1"))));
+    f.driveUntil(
+        () -> f.store.pendingSessions().stream().allMatch(PendingSession::waitingForToken),
+        Duration.ofMinutes(1));
+
+    assertThat(f.store.setAsideWrites()).isEmpty();
+    assertThat(f.store.writesWaitingForToken()).isEqualTo(1);
+  }
+
+  @Test
   void withoutTheServiceKey_theBacklogWaitsForItsOwner_andSaysSo() {
     UUID user = supabase.newUser();
     SessionId id = StoreFixture.sessionId("oper0004");

@@ -103,6 +103,25 @@ public final class Failures {
         && remote.kind() == FailureKind.AUTH;
   }
 
+  /**
+   * Whether the database refused the caller's token as not the project's (401 {@code PGRST301}: a
+   * signature, key or encoding it does not accept), rather than for its time ({@code JWT expired},
+   * {@code JWT not yet valid}, {@code JWT issued at future}; PostgREST 12 reports those under
+   * {@code PGRST301} too). A token the gateway accepted and the database distrusts was signed with
+   * key material the project no longer has, or never had.
+   */
+  public static boolean isTokenDistrusted(Throwable failure) {
+    if (!(FutureResults.unwrap(failure) instanceof PostgrestHttpException http)
+        || http.status() != 401
+        || !http.code().orElse("").equals("PGRST301")) {
+      return false;
+    }
+    String said = http.postgrestMessage().orElse("") + " " + http.authenticateError().orElse("");
+    return !(said.contains("JWT expired")
+        || said.contains("not yet valid")
+        || said.contains("issued at future"));
+  }
+
   /** Whether {@code failure} is an answer of the database (or a session found missing). */
   public static boolean isAnswer(Throwable failure) {
     Throwable cause = FutureResults.unwrap(failure);
