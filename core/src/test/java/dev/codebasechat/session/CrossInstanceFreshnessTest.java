@@ -343,4 +343,35 @@ class CrossInstanceFreshnessTest {
     assertThat(ids(prompt.store.history(prompt.caller(user), id)))
         .containsExactly("m0", "acknowledged-first", "acknowledged-second");
   }
+
+  @Test
+  void aWriteConfirmedForTheSessionsNewOwner_neverLandsInACopyOfItsFormerOwnersSession() {
+    UUID alice = supabase.newUser();
+    UUID bob = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("reowned01");
+    StoreFixture one = instance(Duration.ofMinutes(5));
+    StoreFixture two = instance(BOUND);
+    two.store.append(two.caller(alice), id, Append.of(List.of(two.message("a1"))));
+    two.drainAll();
+    supabase.goDown(Outage.CONNECTION_REFUSED);
+    // Accepted: instance one cannot ask whose session this is; it stays pending there.
+    one.store.append(one.caller(bob), id, Append.of(List.of(one.message("b1"))));
+    supabase.goUp();
+    one.store.history(one.caller(alice), id); // instance one caches Alice's session
+    two.store.delete(two.caller(alice), id);
+    two.drainAll();
+    two.store.append(two.caller(bob), id, Append.of(List.of(two.message("b0"))));
+    two.drainAll();
+
+    one.drainAll(); // Bob's b1 is stored: the session id is his now
+
+    assertThat(storedIds(id)).containsExactlyInAnyOrder("b0", "b1");
+    Throwable read =
+        org.assertj.core.api.Assertions.catchThrowable(
+            () ->
+                assertThat(ids(one.store.history(one.caller(alice), id)))
+                    .as("Alice's read through instance one")
+                    .doesNotContain("b0", "b1"));
+    assertThat(read).isInstanceOf(SessionNotFoundException.class);
+  }
 }

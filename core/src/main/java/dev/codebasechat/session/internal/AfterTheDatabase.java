@@ -160,9 +160,9 @@ public final class AfterTheDatabase implements WritePath {
     }
 
     @Override
-    public void changed(SessionId id, SessionBackend.RowVersion row, PendingOp change) {
+    public void changed(SessionId id, UUID owner, SessionBackend.RowVersion row, PendingOp change) {
       messagesAfter = row.messageCount();
-      ledger.changed(id, row, change);
+      ledger.changed(id, owner, row, change);
     }
 
     @Override

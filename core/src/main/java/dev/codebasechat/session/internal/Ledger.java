@@ -221,6 +221,10 @@ public final class Ledger implements PendingOp.Confirmations {
       }
       return;
     }
+    if (!cached.owner().equals(owner)) {
+      forgetCopyOfAnotherOwner(id);
+      return;
+    }
     boolean storedWhole = ack.appended() == append.messages().size() && append.idsAreDistinct();
     ChatSession next = storedWhole ? append.applyStoredWhole(cached) : append.applyTo(cached);
     boolean consistent =
@@ -252,13 +256,15 @@ public final class Ledger implements PendingOp.Confirmations {
   }
 
   @Override
-  public void changed(SessionId id, SessionBackend.RowVersion row, PendingOp change) {
+  public void changed(SessionId id, UUID owner, SessionBackend.RowVersion row, PendingOp change) {
     confirmedUnderLock(
         id,
         () -> {
           cache.stamp(id);
           ChatSession cached = cache.peek(id);
-          if (cached != null && row.version() == cached.version() + 1) {
+          if (cached != null
+              && cached.owner().equals(owner)
+              && row.version() == cached.version() + 1) {
             if (!cache.replace(
                 cached,
                 change
@@ -298,7 +304,7 @@ public final class Ledger implements PendingOp.Confirmations {
    * {@code op} was delivered without its owner (with the service key): the cached copy gets it, at
    * the version it had, so the next read asks the database what changed.
    */
-  public void deliveredWithoutOwner(SessionId id, PendingOp op) {
+  public void deliveredWithoutOwner(SessionId id, UUID owner, PendingOp op) {
     if (!op.existsAfter().orElse(true)) {
       gone(id);
       return;
@@ -308,6 +314,10 @@ public final class Ledger implements PendingOp.Confirmations {
         () -> {
           cache.stamp(id);
           ChatSession cached = cache.peek(id);
+          if (cached != null && !cached.owner().equals(owner)) {
+            forgetCopyOfAnotherOwner(id);
+            return;
+          }
           if (cached != null) {
             ChatSession updated =
                 PendingOp.applyAll(id, cached.owner(), List.of(op), Optional.of(cached))
@@ -317,6 +327,18 @@ public final class Ledger implements PendingOp.Confirmations {
           cache.markStale(id);
           journal.dropLocalCopy(id); // it lacks this write, released now
         });
+  }
+
+  /**
+   * A write of one owner was confirmed while a copy of another owner's session is cached under its
+   * id (deleted and started again by the writer since it was cached, through another instance): the
+   * copy is no one's state now, and never gets the write, which would show one user's messages in
+   * another's session.
+   */
+  private void forgetCopyOfAnotherOwner(SessionId id) {
+    cache.invalidate(id);
+    owners.forget(id);
+    journal.dropLocalCopy(id);
   }
 
   /** A session just created here under a fresh id: empty is its whole state. */

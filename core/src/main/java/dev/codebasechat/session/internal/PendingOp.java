@@ -118,8 +118,11 @@ public sealed interface PendingOp {
     /** The database stored {@code append} as {@code ack} says. */
     void appended(SessionId id, UUID owner, Append append, SessionBackend.AppendAck ack);
 
-    /** The database changed the session to {@code row}'s version, as {@code change} does. */
-    void changed(SessionId id, SessionBackend.RowVersion row, PendingOp change);
+    /**
+     * The database changed {@code owner}'s session to {@code row}'s version, as {@code change}
+     * does.
+     */
+    void changed(SessionId id, UUID owner, SessionBackend.RowVersion row, PendingOp change);
 
     /** The session is gone (deleted, or found missing by a change). */
     void gone(SessionId id);
@@ -338,7 +341,10 @@ public sealed interface PendingOp {
           .thenAccept(
               row ->
                   confirmations.changed(
-                      id, row.orElseThrow(() -> new SessionNotFoundException(id)), this));
+                      id,
+                      target.owner(),
+                      row.orElseThrow(() -> new SessionNotFoundException(id)),
+                      this));
     }
   }
 
@@ -381,7 +387,7 @@ public sealed interface PendingOp {
           .thenAccept(
               row ->
                   row.ifPresentOrElse(
-                      version -> confirmations.changed(id, version, this),
+                      version -> confirmations.changed(id, target.owner(), version, this),
                       () -> confirmations.gone(id)));
     }
   }

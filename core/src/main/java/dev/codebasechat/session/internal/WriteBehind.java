@@ -193,8 +193,9 @@ public final class WriteBehind {
       }
 
       @Override
-      public void changed(SessionId id, SessionBackend.RowVersion row, PendingOp change) {
-        ledger.changed(id, row, change);
+      public void changed(
+          SessionId id, UUID owner, SessionBackend.RowVersion row, PendingOp change) {
+        ledger.changed(id, owner, row, change);
         outbox.headStored(row.messageCount());
       }
 
@@ -353,7 +354,7 @@ public final class WriteBehind {
                         ledger.gone(outbox.id); // deleted since: the delete stands
                         outbox.headStored(0);
                       } else {
-                        ledger.deliveredWithoutOwner(outbox.id, op);
+                        ledger.deliveredWithoutOwner(outbox.id, outbox.owner, op);
                         outbox.headStoredUncounted();
                       }
                     } catch (JournalException e) {
