@@ -217,6 +217,20 @@ public record Settings(
         .filter(
             secret -> secret.value().getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32)
         .ifPresent(secret -> reader.problem("SUPABASE_JWT_SECRET must be at least 32 bytes"));
+    // An API key or a token pasted here would be taken as the HMAC secret: an anon key, which is
+    // public, would let anyone sign tokens this gateway accepts.
+    jwtSecret
+        .filter(
+            secret ->
+                secret.value().startsWith("sb_")
+                    || secret
+                        .value()
+                        .matches("eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+"))
+        .ifPresent(
+            secret ->
+                reader.problem(
+                    "SUPABASE_JWT_SECRET must be the project's JWT secret, not an API key or a"
+                        + " token (it has the form of one)"));
     Optional<Secret> serviceRole = reader.secret("SUPABASE_SERVICE_ROLE_KEY");
     Optional<Secret> secretKey = reader.secret("SUPABASE_SECRET_KEY");
     if (serviceRole.isPresent() && secretKey.isPresent()) {

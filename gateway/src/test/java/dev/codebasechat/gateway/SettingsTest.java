@@ -7,6 +7,7 @@ import dev.codebasechat.testing.TestSecrets;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -295,5 +296,30 @@ class SettingsTest {
                         KEY)))
         .hasMessage("invalid settings: SUPABASE_URL is not a valid URL")
         .hasMessageNotContaining("p ss");
+  }
+
+  @Test
+  void anApiKeyOrATokenGivenAsTheJwtSecret_isRefused_neverShown() {
+    String anonKey =
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiIsImlzcyI6InN1cGFiYXNlIn0"
+            + ".c2lnbmF0dXJlLW9mLXRoZS1hbm9uLWtleS0wMTIz";
+    for (String notASecret :
+        List.of(anonKey, "sb_publishable_abcdefghijklmnopqrstuvwxyz0123456789")) {
+      assertThatThrownBy(
+              () ->
+                  Settings.fromEnvironment(
+                      Map.of(
+                          "SUPABASE_URL", "https://abcd.supabase.co",
+                          "SUPABASE_ANON_KEY", "sb_publishable_the-projects-own-key-0123",
+                          "SUPABASE_JWT_SECRET", notASecret)))
+          .isInstanceOf(Settings.InvalidSettingsException.class)
+          .satisfies(
+              e ->
+                  assertThat(((Settings.InvalidSettingsException) e).problems())
+                      .containsExactly(
+                          "SUPABASE_JWT_SECRET must be the project's JWT secret, not an API key or"
+                              + " a token (it has the form of one)"))
+          .hasMessageNotContaining(notASecret);
+    }
   }
 }
