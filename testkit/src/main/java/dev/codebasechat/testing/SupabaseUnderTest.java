@@ -401,6 +401,15 @@ public abstract class SupabaseUnderTest
     }
   }
 
+  /**
+   * How many requests an {@link Outage#NO_ANSWER} fault ({@link #goDown(Outage)}, {@link
+   * #failNext}, {@link #flapping}) keeps unanswered now: they are not in {@link #requests()} until
+   * their connection is reset.
+   */
+  public int unansweredRequests() {
+    return faults.unanswered();
+  }
+
   /** Whether {@link #goDown(Outage)} is in force. */
   public boolean isDown() {
     return faults.isDown();

@@ -115,9 +115,8 @@ class FakeSupabaseFaultsTest {
               }
             });
     org.awaitility.Awaitility.await()
-        .during(Duration.ofMillis(300))
-        .atMost(Duration.ofSeconds(2))
-        .until(() -> !answer.isDone());
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> fake.unansweredRequests() == 1);
 
     fake.goUp();
 

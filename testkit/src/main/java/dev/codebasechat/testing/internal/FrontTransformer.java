@@ -140,6 +140,11 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
     }
   }
 
+  /** How many requests a {@link Outage#NO_ANSWER} fault keeps unanswered now. */
+  public synchronized int unanswered() {
+    return hanging.waiting();
+  }
+
   private void releaseHanging() {
     hanging.release();
     hanging = new Hold();
@@ -185,9 +190,11 @@ public final class FrontTransformer implements ResponseDefinitionTransformerV2 {
     int q = url.indexOf('?');
     String path = q < 0 ? url : url.substring(0, q);
     boolean rest = path.startsWith(PostgrestFront.REST);
-    Outage outage = outageFor(rest);
+    Outage outage;
     Hold wait;
     synchronized (this) {
+      // One step: a goUp() between them would leave this request at a hold nobody releases.
+      outage = outageFor(rest);
       wait = hanging;
     }
     if (outage == Outage.NO_ANSWER) {
