@@ -12,12 +12,8 @@ import java.time.Duration;
  *   <li>The database is unavailable (connect error, timeout, a transient 5xx, 429, breaker open):
  *       the write stays pending and is retried after the backoff (or the database's {@code
  *       Retry-After}).
- *   <li>The database refused the owner's token (401) for its time (expired): the write waits for
- *       the owner's next token, or is delivered with the service key.
- *   <li>The database refused the owner's token as not the project's (401 {@code PGRST301}: a
- *       signature or key it does not accept), a token the store's caller had accepted: the write is
- *       set aside, never delivered with the service key nor with another token, since nothing says
- *       its owner sent it.
+ *   <li>The database refused the owner's token (401): the write waits for the owner's next token
+ *       (see {@link OwnerTokens} for when the service key may deliver it instead).
  *   <li>The database refused the write itself (another 4xx, a 5xx PostgreSQL gives for the request
  *       such as {@code XX000}, or the session is not the owner's): it is set aside with the reason,
  *       never retried.
@@ -55,13 +51,6 @@ public final class FailurePolicy {
   public Decision ofOwnersWrite(Throwable failure, int attempt) {
     if (RemoteGuard.isUnavailable(failure)) {
       return new Decision.Retry(backoff.after(failure, attempt), true);
-    }
-    if (Failures.isTokenDistrusted(failure)) {
-      return new Decision.SetAside(
-          "the database refused the token the write was accepted with as not the project's ("
-              + Failures.describe(failure)
-              + "); it is never delivered with the service key: check SUPABASE_JWT_SECRET and"
-              + " the project's signing keys");
     }
     if (Failures.isTokenRefused(failure)) {
       return new Decision.WaitForToken(Failures.describe(failure));

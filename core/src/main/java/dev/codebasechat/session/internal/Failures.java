@@ -105,10 +105,10 @@ public final class Failures {
 
   /**
    * Whether the database refused the caller's token as not the project's (401 {@code PGRST301}: a
-   * signature, key or encoding it does not accept), rather than for its time ({@code JWT expired},
-   * {@code JWT not yet valid}, {@code JWT issued at future}; PostgREST 12 reports those under
-   * {@code PGRST301} too). A token the gateway accepted and the database distrusts was signed with
-   * key material the project no longer has, or never had.
+   * signature, key or encoding it does not accept), rather than for its time (PostgREST 13 and 14
+   * report that as {@code PGRST303}, 12 as {@code PGRST301} with {@code JWT expired}, {@code
+   * JWTNotYetValid} or {@code JWTIssuedAtFuture}). A token the caller's code accepted and the
+   * database distrusts was signed with key material the project no longer has, or never had.
    */
   public static boolean isTokenDistrusted(Throwable failure) {
     if (!(FutureResults.unwrap(failure) instanceof PostgrestHttpException http)
@@ -117,9 +117,10 @@ public final class Failures {
       return false;
     }
     String said = http.postgrestMessage().orElse("") + " " + http.authenticateError().orElse("");
+    // PostgREST 12 words them "JWT expired", "JWTNotYetValid", "JWTIssuedAtFuture".
     return !(said.contains("JWT expired")
-        || said.contains("not yet valid")
-        || said.contains("issued at future"));
+        || said.contains("JWTNotYetValid")
+        || said.contains("JWTIssuedAtFuture"));
   }
 
   /** Whether {@code failure} is an answer of the database (or a session found missing). */

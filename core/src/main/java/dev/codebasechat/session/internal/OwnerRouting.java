@@ -61,17 +61,27 @@ public final class OwnerRouting {
     return tokens.usable(owner);
   }
 
-  /** The service-key delivery, when the operator configured one. */
-  public Optional<OperatorDelivery> operator() {
-    return Optional.ofNullable(operator);
+  /** Whether the operator configured a service-key delivery. */
+  public boolean hasOperator() {
+    return operator != null;
+  }
+
+  /**
+   * The service-key delivery for {@code owner}'s writes: when the operator configured one, and the
+   * owner's newest token is not one the database distrusted.
+   */
+  public Optional<OperatorDelivery> operatorFor(UUID owner) {
+    return operator != null && tokens.deliverableWithoutOwner(owner)
+        ? Optional.of(operator)
+        : Optional.empty();
   }
 
   /**
    * The database refused {@code token} (401): its owner's writes wait for another token, unless a
    * newer one arrived meanwhile (then they go on).
    */
-  public FlushOutcome tokenRefused(UUID owner, AccessToken token) {
-    return tokens.refuse(owner, token) ? FlushOutcome.more() : waitForToken(owner);
+  public FlushOutcome tokenRefused(UUID owner, AccessToken token, boolean distrusted) {
+    return tokens.refuse(owner, token, distrusted) ? FlushOutcome.more() : waitForToken(owner);
   }
 
   /** Parks the owner's writes until their next token, or sends them on if one came meanwhile. */
@@ -92,7 +102,7 @@ public final class OwnerRouting {
     for (Outbox outbox : outboxes.all()) {
       // With the service key, only writes the database refused to deliver with it wait.
       if (tokens.usable(outbox.owner).isEmpty()
-          && (operator == null || tokens.isParked(outbox.owner))) {
+          && (operatorFor(outbox.owner).isEmpty() || tokens.isParked(outbox.owner))) {
         waiting += outbox.pendingWrites();
       }
     }

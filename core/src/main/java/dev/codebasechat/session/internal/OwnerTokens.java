@@ -27,7 +27,12 @@ public final class OwnerTokens {
   static final int MAX_OWNERS = 100_000;
   private static final Duration KEPT_FOR = Duration.ofHours(24);
 
-  private record Held(AccessToken token, boolean refused) {}
+  /**
+   * {@code distrusted}: the database refused the token as not the project's (not for its time). Its
+   * owner's writes then wait for another token and are never delivered with the service key: the
+   * token that brought them was accepted with key material the project does not have.
+   */
+  private record Held(AccessToken token, boolean refused, boolean distrusted) {}
 
   private final Cache<UUID, Held> tokens;
   private final Set<UUID> parked = ConcurrentHashMap.newKeySet();
@@ -51,7 +56,7 @@ public final class OwnerTokens {
     if (previous != null && previous.token().equals(token)) {
       return false;
     }
-    tokens.put(owner, new Held(token, false));
+    tokens.put(owner, new Held(token, false, false));
     // The check keeps a new user's first request from scanning anything.
     return parked.remove(owner);
   }
@@ -67,12 +72,30 @@ public final class OwnerTokens {
    * replaced it meanwhile. Returns whether a usable token is held now (that newer one).
    */
   public boolean refuse(UUID owner, AccessToken token) {
+    return refuse(owner, token, false);
+  }
+
+  /**
+   * {@link #refuse(UUID, AccessToken)}; {@code distrusted}: refused as not the project's, which
+   * keeps the owner's writes from the service key until another token replaces this one.
+   */
+  public boolean refuse(UUID owner, AccessToken token, boolean distrusted) {
     tokens
         .asMap()
         .computeIfPresent(
             owner,
-            (id, current) -> current.token().equals(token) ? new Held(token, true) : current);
+            (id, current) ->
+                current.token().equals(token) ? new Held(token, true, distrusted) : current);
     return usable(owner).isPresent();
+  }
+
+  /**
+   * Whether the service key may deliver {@code owner}'s writes: not while the owner's newest token
+   * is one the database distrusted.
+   */
+  public boolean deliverableWithoutOwner(UUID owner) {
+    Held held = tokens.getIfPresent(owner);
+    return held == null || !held.distrusted();
   }
 
   /**

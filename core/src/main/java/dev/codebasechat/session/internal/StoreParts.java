@@ -175,7 +175,7 @@ public final class StoreParts {
     outboxes.all().forEach(outbox -> pacer.markDirty(outbox.id));
     if (replayed > 0) {
       log.info("replaying {} journaled writes of {} sessions", replayed, outboxes.size());
-      if (routing.operator().isPresent()) {
+      if (routing.hasOperator()) {
         log.info(
             "writes of owners without a token are delivered with the service key, under the drain's rules");
       } else {

@@ -162,7 +162,7 @@ public final class WriteBehind {
   private CompletableFuture<FlushOutcome> sendHead(Outbox outbox, PendingOp op) {
     Optional<AccessToken> usable = routing.tokenOf(outbox.owner);
     if (usable.isEmpty()) {
-      Optional<OperatorDelivery> operator = routing.operator();
+      Optional<OperatorDelivery> operator = routing.operatorFor(outbox.owner);
       if (operator.isPresent()) {
         return deliverWithoutOwner(operator.get(), outbox, op);
       }
@@ -231,8 +231,16 @@ public final class WriteBehind {
     }
     if (decision instanceof FailurePolicy.Decision.WaitForToken wait) {
       outbox.releaseHead(wait.reason());
-      FlushOutcome next = routing.tokenRefused(outbox.owner, token);
-      if (next instanceof FlushOutcome.Parked) {
+      boolean distrusted = Failures.isTokenDistrusted(failure);
+      FlushOutcome next = routing.tokenRefused(outbox.owner, token, distrusted);
+      if (distrusted) {
+        log.error(
+            "writes of session {} wait for a new token of their owner, never the service key: the"
+                + " database refused as not the project's a token accepted here ({}); check the"
+                + " key material tokens are verified with",
+            outbox.id,
+            wait.reason());
+      } else if (next instanceof FlushOutcome.Parked) {
         log.warn(
             "writes of session {} wait for a new token of their owner: {}",
             outbox.id,
