@@ -104,16 +104,8 @@ class FakeSupabaseFaultsTest {
   @Test
   void aRequestLeftUnansweredByFailNext_isResetAtGoUp() throws Exception {
     fake.failNext(1, Outage.NO_ANSWER);
-    RestCalls patient = new RestCalls(fake, Duration.ofSeconds(20));
     java.util.concurrent.CompletableFuture<Answer> answer =
-        java.util.concurrent.CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return patient.get(fake.tokenFor(ALICE), BY_SESSION);
-              } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-              }
-            });
+        readInTheBackground(new RestCalls(fake, Duration.ofSeconds(20)));
     org.awaitility.Awaitility.await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> fake.unansweredRequests() == 1);
@@ -266,10 +258,14 @@ class FakeSupabaseFaultsTest {
   }
 
   private java.util.concurrent.CompletableFuture<Answer> readInTheBackground() {
+    return readInTheBackground(calls);
+  }
+
+  private java.util.concurrent.CompletableFuture<Answer> readInTheBackground(RestCalls client) {
     return java.util.concurrent.CompletableFuture.supplyAsync(
         () -> {
           try {
-            return read();
+            return client.get(fake.tokenFor(ALICE), BY_SESSION);
           } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
           }
