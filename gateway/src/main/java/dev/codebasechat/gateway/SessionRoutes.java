@@ -29,7 +29,6 @@ import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -55,10 +54,6 @@ final class SessionRoutes {
   static final HttpString PENDING_HEADER = new HttpString("X-Pending-Writes");
 
   static final int DEFAULT_LIMIT = 20;
-
-  /** A query parameter's whole number: an optional minus sign, then digits. */
-  private static final java.util.regex.Pattern WHOLE_NUMBER =
-      java.util.regex.Pattern.compile("-?[0-9]+");
 
   static final int MAX_OFFSET = 1_000_000;
   private static final Set<String> APPEND_LIST_FIELDS = Set.of("messages", "repo", "currentFile");
@@ -193,7 +188,7 @@ final class SessionRoutes {
   // ------------------------------------------------------------------ compat routes
 
   private void compatGet(HttpServerExchange exchange, Caller caller) {
-    SessionId id = SessionJson.sessionId(requiredQuery(exchange, "sessionId"));
+    SessionId id = SessionJson.sessionId(QueryParameters.required(exchange, "sessionId"));
     SessionRead read = call(Attempt.READ, () -> store.history(caller, id));
     readHeaders(exchange, read);
     Responses.json(exchange, 200, bodies.compatHistory(id, read));
@@ -259,7 +254,7 @@ final class SessionRoutes {
 
   private void compatDelete(HttpServerExchange exchange, Caller caller, byte[] body) {
     SessionId id;
-    Optional<String> query = optionalQuery(exchange, "sessionId");
+    Optional<String> query = QueryParameters.optional(exchange, "sessionId");
     if (body.length > 0) {
       id = SessionJson.requiredSessionId(Json.parseObject(body));
       // Both named: they must name one session, or which one to clear is a guess.
@@ -282,15 +277,10 @@ final class SessionRoutes {
   // ------------------------------------------------------------------ REST routes
 
   private void list(HttpServerExchange exchange, Caller caller) {
-    int limit = intQuery(exchange, "limit", DEFAULT_LIMIT, 1, SessionQuery.MAX_LIMIT);
-    int offset = intQuery(exchange, "offset", 0, 0, MAX_OFFSET);
-    Optional<String> repo = optionalQuery(exchange, "repo");
-    try {
-      new ContextUpdate(repo, Optional.empty(), Optional.empty(), Optional.empty());
-    } catch (IllegalArgumentException e) {
-      // A query parameter, not a body field: the code a client branches on says which.
-      throw ApiError.badRequest("invalid_parameter", "query parameter " + ApiError.messageOf(e));
-    }
+    int limit =
+        QueryParameters.wholeNumber(exchange, "limit", DEFAULT_LIMIT, 1, SessionQuery.MAX_LIMIT);
+    int offset = QueryParameters.wholeNumber(exchange, "offset", 0, 0, MAX_OFFSET);
+    Optional<String> repo = QueryParameters.repo(exchange);
     SessionQuery query =
         repo.map(SessionQuery.limit(limit).offset(offset)::repo)
             .orElseGet(() -> SessionQuery.limit(limit).offset(offset));
@@ -337,8 +327,8 @@ final class SessionRoutes {
   }
 
   private void get(HttpServerExchange exchange, Caller caller, SessionId id) {
-    Optional<String> lastText = optionalQuery(exchange, "last");
-    int last = intQuery(exchange, "last", 0, 0, Integer.MAX_VALUE);
+    Optional<String> lastText = QueryParameters.optional(exchange, "last");
+    int last = QueryParameters.wholeNumber(exchange, "last", 0, 0, Integer.MAX_VALUE);
     SessionRead read = call(Attempt.READ, () -> store.history(caller, id));
     ChatSession session = read.session();
     readHeaders(exchange, read);
@@ -506,58 +496,6 @@ final class SessionRoutes {
 
   static String sourceName(ReadSource source) {
     return source.name().toLowerCase(Locale.ROOT);
-  }
-
-  private static String requiredQuery(HttpServerExchange exchange, String name) {
-    return optionalQuery(exchange, name).orElseThrow(() -> ApiError.missingField(name));
-  }
-
-  private static Optional<String> optionalQuery(HttpServerExchange exchange, String name) {
-    Deque<String> values = exchange.getQueryParameters().get(name);
-    if (values == null || values.isEmpty()) {
-      return Optional.empty();
-    }
-    if (values.size() > 1) {
-      throw ApiError.badRequest(
-          "invalid_parameter", "query parameter " + name + " was given more than once");
-    }
-    String value = values.getFirst();
-    return value.isEmpty() ? Optional.empty() : Optional.of(value);
-  }
-
-  private static int intQuery(
-      HttpServerExchange exchange, String name, int defaultValue, int min, int max) {
-    Optional<String> text = optionalQuery(exchange, name);
-    if (text.isEmpty()) {
-      return defaultValue;
-    }
-    String value = text.get();
-    if (!WHOLE_NUMBER.matcher(value).matches()) {
-      throw ApiError.badRequest(
-          "invalid_parameter", name + " must be a whole number from " + min + " to " + max);
-    }
-    // Leading zeros say nothing; a number of more than 12 digits is out of any range here.
-    String digits = value.replaceFirst("^(-?)0+(?=[0-9])", "$1");
-    if (digits.length() > 12) {
-      throw ApiError.badRequest(
-          "invalid_parameter",
-          name
-              + " must be from "
-              + min
-              + " to "
-              + max
-              + " but was "
-              + (digits.startsWith("-") ? "a negative number" : "a number")
-              + " of "
-              + digits.replace("-", "").length()
-              + " digits");
-    }
-    long parsed = Long.parseLong(digits);
-    if (parsed < min || parsed > max) {
-      throw ApiError.badRequest(
-          "invalid_parameter", name + " must be from " + min + " to " + max + " but was " + parsed);
-    }
-    return (int) parsed;
   }
 
   /** Runs a store call, turning what it throws into the answer the client gets. */
