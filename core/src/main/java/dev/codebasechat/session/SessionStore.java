@@ -171,7 +171,11 @@ public final class SessionStore implements AutoCloseable {
     // read stays a lookup plus the ownership check (BENCHMARKS.md, measurement 4).
     parts.routing.rememberForRead(caller);
     SessionRead hit = parts.reader.cacheHit(caller, id);
-    return hit != null ? hit : FutureResults.join(parts.reader.readCachedOrThrough(caller, id));
+    if (hit != null) {
+      return hit;
+    }
+    return FutureResults.join(
+        closed ? closedToReads() : parts.reader.readCachedOrThrough(caller, id));
   }
 
   /**
@@ -186,9 +190,18 @@ public final class SessionStore implements AutoCloseable {
     } catch (SessionException e) { // cached, but deleted by a pending write
       return CompletableFuture.failedFuture(e);
     }
-    return hit != null
-        ? CompletableFuture.completedFuture(hit)
-        : parts.reader.readCachedOrThrough(caller, id);
+    if (hit != null) {
+      return CompletableFuture.completedFuture(hit);
+    }
+    return closed ? closedToReads() : parts.reader.readCachedOrThrough(caller, id);
+  }
+
+  /** What a read that would reach the database gets once {@link #close} has returned. */
+  private static <T> CompletableFuture<T> closedToReads() {
+    return CompletableFuture.failedFuture(
+        new IllegalStateException(
+            "this session store is closed: it answers only what its cache holds fresh, and calls"
+                + " the database no more"));
   }
 
   /**
@@ -237,6 +250,9 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #recover} without blocking. */
   public CompletableFuture<SessionRead> recoverAsync(Caller caller, SessionId id) {
+    if (closed) {
+      return closedToReads();
+    }
     parts.routing.remember(caller);
     return parts.reader.recover(caller, id);
   }
@@ -255,6 +271,9 @@ public final class SessionStore implements AutoCloseable {
 
   /** {@link #list} without blocking. */
   public CompletableFuture<SessionPage> listAsync(Caller caller, SessionQuery query) {
+    if (closed) {
+      return closedToReads();
+    }
     parts.routing.remember(caller);
     return parts.reader.list(caller, query.limit(), query.offset(), query.repo());
   }
@@ -627,7 +646,10 @@ public final class SessionStore implements AutoCloseable {
    * still pending afterwards are reported, not silently dropped (and, in memory, lost). From the
    * moment it begins, writes fail with {@link IllegalStateException} (the async forms fail their
    * future); writes already under way are waited for first (also within the close timeout), so that
-   * none is acknowledged after the flush; reads go on. Calling it again does nothing.
+   * none is acknowledged after the flush; reads go on while it flushes. Once it has returned, a
+   * read its cache cannot answer fresh (and every list and recover) fails with {@link
+   * IllegalStateException}, as does {@link #flush}: nothing reaches the database any more. Calling
+   * it again does nothing.
    */
   @Override
   public void close() {

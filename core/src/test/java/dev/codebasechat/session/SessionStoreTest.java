@@ -743,6 +743,32 @@ class SessionStoreTest {
   }
 
   @Test
+  void readsAfterClose_thatTheCacheCannotAnswer_failWithAClosedStore_andReachNoDatabase() {
+    SessionId cached = sessionId("closed02");
+    SessionId other = sessionId("closed03");
+    fake.seedSession(ALICE, other.value(), "s1");
+    store.append(alice, cached, Append.of(List.of(f.message("m1"))));
+    f.drainAll();
+    store.close();
+    fake.clearRequests();
+    java.util.concurrent.atomic.AtomicInteger reads =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    assertThat(store.history(alice, cached).session().messageCount()).isEqualTo(1);
+    for (org.assertj.core.api.ThrowableAssert.ThrowingCallable read :
+        List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
+            () -> store.history(alice, other),
+            () -> store.list(alice, SessionQuery.limit(5)),
+            () -> store.recover(alice, cached))) {
+      assertThatThrownBy(read)
+          .as("read %d", reads.incrementAndGet())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith("this session store is closed");
+    }
+    assertThat(fake.requests()).isEmpty();
+  }
+
+  @Test
   void recover_readsFromTheDatabase_evenWhenCached() {
     SessionId id = sessionId("recover1");
     fake.seedSession(ALICE, id.value(), "s1");
