@@ -227,6 +227,14 @@ public record ContextUpdate(
     if (value.codePoints().anyMatch(Character::isISOControl)) {
       throw new IllegalArgumentException(field + " must not contain control characters");
     }
+    // A lone surrogate is no Unicode text: PostgreSQL refuses it (after the write was
+    // acknowledged, in journal mode) and SQLite stores '?' for it.
+    if (value
+        .codePoints()
+        .anyMatch(c -> c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE)) {
+      throw new IllegalArgumentException(
+          field + " holds an unpaired UTF-16 surrogate, which is not Unicode text");
+    }
   }
 
   private static void checkObject(String field, JsonNode value) {
