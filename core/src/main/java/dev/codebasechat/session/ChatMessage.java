@@ -19,7 +19,9 @@ import java.util.Optional;
  * @param content the text, at most {@link #MAX_CONTENT_LENGTH} characters
  * @param timestamp when the message was written, kept to {@link Timestamps#PRECISION}; {@link
  *     #UNSTAMPED} until a store stamps it
- * @param code optional structured attachment (for example the code of an answer), any JSON
+ * @param code optional structured attachment (for example the code of an answer), any JSON; the
+ *     message keeps a copy of the node given, and the node {@code code()} returns is the message's
+ *     own, not to be modified
  */
 public record ChatMessage(
     MessageId id, Role role, String content, Instant timestamp, Optional<JsonNode> code) {
@@ -55,7 +57,9 @@ public record ChatMessage(
                 + characters);
       }
     }
-    code = code.filter(node -> !node.isNull() && !node.isMissingNode());
+    // Copied, as ChatSession copies its JSON: a caller changing the node it passed afterwards would
+    // otherwise change the message in the store's cache, past the checks made when it was appended.
+    code = code.filter(node -> !node.isNull() && !node.isMissingNode()).map(JsonNode::deepCopy);
     timestamp = Timestamps.truncate(timestamp);
   }
 
