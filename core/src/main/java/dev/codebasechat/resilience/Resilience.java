@@ -174,7 +174,7 @@ public final class Resilience {
 
     /** Source of uniform numbers in [0, 1) for the jitter (tests pass a fixed one). */
     public Builder random(DoubleSupplier random) {
-      this.random = random;
+      this.random = java.util.Objects.requireNonNull(random, "random");
       return this;
     }
 

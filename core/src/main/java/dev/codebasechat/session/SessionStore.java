@@ -730,7 +730,7 @@ public final class SessionStore implements AutoCloseable {
      * breaker, retries; default the UTC system clock. The only clock the store reads.
      */
     public Builder clock(Clock clock) {
-      this.clock = clock;
+      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 
@@ -739,7 +739,7 @@ public final class SessionStore implements AutoCloseable {
      * (and shut down) by the store. A scheduler passed here is not shut down by {@link #close()}.
      */
     public Builder scheduler(ScheduledExecutorService scheduler) {
-      this.scheduler = scheduler;
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
       return this;
     }
 
@@ -748,7 +748,7 @@ public final class SessionStore implements AutoCloseable {
      */
     public Builder resilience(Resilience settings) {
       refuseIfEmbedded("resilience", NO_DATABASE);
-      this.resilience = settings;
+      this.resilience = Objects.requireNonNull(settings, "resilience");
       return this;
     }
 
@@ -778,7 +778,7 @@ public final class SessionStore implements AutoCloseable {
      */
     public Builder flushConcurrency(FlushConcurrency concurrency) {
       refuseIfEmbedded("flushConcurrency", NO_WRITE_BEHIND);
-      this.flushConcurrency = concurrency;
+      this.flushConcurrency = Objects.requireNonNull(concurrency, "flushConcurrency");
       writeBehindOptions.add("flushConcurrency");
       return this;
     }
@@ -827,7 +827,7 @@ public final class SessionStore implements AutoCloseable {
      */
     public Builder operatorDelivery(OperatorScope serviceScope) {
       refuseIfEmbedded("operatorDelivery", "an embedded store has no database to deliver to");
-      this.operatorScope = serviceScope;
+      this.operatorScope = Objects.requireNonNull(serviceScope, "operatorDelivery");
       writeBehindOptions.add("operatorDelivery");
       return this;
     }
@@ -840,7 +840,7 @@ public final class SessionStore implements AutoCloseable {
     public Builder acknowledgement(Acknowledgement when) {
       refuseIfEmbedded(
           "acknowledgement", "an embedded store acknowledges a write once its table holds it");
-      this.acknowledgement = when;
+      this.acknowledgement = Objects.requireNonNull(when, "acknowledgement");
       return this;
     }
 
@@ -887,7 +887,7 @@ public final class SessionStore implements AutoCloseable {
      */
     public Builder journal(Journal durable) {
       refuseIfEmbedded("journal", "the embedded table is itself durable");
-      this.journal = durable;
+      this.journal = Objects.requireNonNull(durable, "journal");
       writeBehindOptions.add("journal");
       return this;
     }

@@ -49,6 +49,20 @@ class SessionStoreBuilderTest {
   }
 
   @Test
+  @SuppressWarnings("NullAway") // what a caller without null checks might pass
+  void aNullOption_isRefusedAtOnce_namingIt_ratherThanBuildingAStoreWithoutIt() {
+    SessionStore.Builder builder = SessionStore.builder(client);
+
+    assertThatThrownBy(() -> builder.journal(null)).hasMessage("journal");
+    assertThatThrownBy(() -> builder.acknowledgement(null)).hasMessage("acknowledgement");
+    assertThatThrownBy(() -> builder.clock(null)).hasMessage("clock");
+    assertThatThrownBy(() -> builder.scheduler(null)).hasMessage("scheduler");
+    assertThatThrownBy(() -> builder.resilience(null)).hasMessage("resilience");
+    assertThatThrownBy(() -> builder.flushConcurrency(null)).hasMessage("flushConcurrency");
+    assertThatThrownBy(() -> builder.operatorDelivery(null)).hasMessage("operatorDelivery");
+  }
+
+  @Test
   void embedded_refusesEveryOptionOfTheDatabaseOrTheWriteBehind_namingItAndWhy() {
     SessionStore.Builder embedded = SessionStore.embedded(table);
 

@@ -125,6 +125,33 @@ class SessionValuesTest {
   }
 
   @Test
+  void aMessagesCode_isACopy_aNodeChangedAfterwardsLeavesTheMessageAsItWas() {
+    com.fasterxml.jackson.databind.node.ObjectNode node =
+        JsonNodeFactory.instance.objectNode().put("lang", "java");
+    ChatMessage message = ChatMessage.of(Role.ASSISTANT, "x").withCode(node);
+
+    node.put("lang", "changed");
+
+    assertThat(message.code().orElseThrow().path("lang").asText()).isEqualTo("java");
+  }
+
+  @Test
+  void contextNames_withAnUnpairedSurrogate_areRefused_aPairIsKept() {
+    assertThatThrownBy(() -> ContextUpdate.none().withRepo("acme\uD800"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("repo holds an unpaired UTF-16 surrogate, which is not Unicode text");
+    assertThatThrownBy(() -> ContextUpdate.none().withCurrentFile("a\uDC00.java"))
+        .hasMessage("currentFile holds an unpaired UTF-16 surrogate, which is not Unicode text");
+    assertThatThrownBy(
+            () ->
+                Append.of(ChatMessage.of(Role.USER, "x").withTimestamp(Instant.EPOCH))
+                    .withRepo("acme\uD800"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(ContextUpdate.none().withRepo("acme\uD83D\uDE00").repo())
+        .contains("acme\uD83D\uDE00");
+  }
+
+  @Test
   void contextUpdate_rejectsNonObjectsAndControlCharacters() {
     assertThatThrownBy(
             () -> ContextUpdate.none().withContextCache(JsonNodeFactory.instance.arrayNode()))
