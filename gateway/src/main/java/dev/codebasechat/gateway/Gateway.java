@@ -73,6 +73,9 @@ import org.xnio.Options;
  * setting before anything starts; the routes themselves are in {@code SessionRoutes}.
  */
 public final class Gateway implements AutoCloseable {
+  /** Workers beyond the request threads, for health, readiness, metrics and the document. */
+  private static final int PROBE_WORKERS = 2;
+
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
   public static final Duration DEFAULT_PARSE_TIMEOUT = Duration.ofSeconds(10);
@@ -255,7 +258,10 @@ public final class Gateway implements AutoCloseable {
         Undertow.builder()
             .addHttpListener(builder.port.orElse(settings.port()), builder.host)
             .setIoThreads(builder.ioThreads)
-            .setWorkerThreads(settings.requestThreads())
+            // API requests take at most requestThreads workers (the limit above); the spare ones
+            // serve the probes and the scrape, so that a database that does not answer, holding
+            // every API request, does not make them time out too.
+            .setWorkerThreads(settings.requestThreads() + PROBE_WORKERS)
             .setServerOption(UndertowOptions.MAX_HEADER_SIZE, builder.maxHeaderBytes)
             .setServerOption(UndertowOptions.MAX_HEADERS, 100)
             // The head's size bounds the parameters; a parameter no route takes is ignored, as

@@ -305,6 +305,28 @@ class HttpLimitsTest {
   }
 
   @Test
+  void probesAndTheScrape_areAnswered_whileEveryRequestThreadWaits() {
+    gateway = start(1, Optional.empty());
+    GatewayClient client = new GatewayClient(gateway.port());
+    CompletableFuture<Answer> held =
+        CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", slowToken()));
+    await().atMost(Duration.ofSeconds(10)).until(() -> jwks.requests() == 1);
+
+    for (String probe : List.of("/healthz", "/readyz", "/metrics")) {
+      CompletableFuture<Answer> answer =
+          CompletableFuture.supplyAsync(
+              () -> client.send("GET", probe, Optional.empty(), Optional.empty()));
+      assertThat(answer)
+          .as(probe)
+          .succeedsWithin(Duration.ofSeconds(5))
+          .extracting(Answer::status)
+          .isEqualTo(200);
+    }
+    jwks.release();
+    assertThat(held.join().status()).isEqualTo(200);
+  }
+
+  @Test
   void queueFull_is503WithRetryAfter() {
     gateway = start(1, Optional.of(1));
     GatewayClient client = new GatewayClient(gateway.port());
