@@ -447,6 +447,11 @@ public final class Gateway implements AutoCloseable {
     if (!route.allows(servedAs)) {
       throw ApiError.methodNotAllowed(route.allowHeader());
     }
+    if (route == Routes.HEALTH) {
+      // Liveness needs nothing but the process: answered here, it waits for no worker.
+      servePublic(exchange, route);
+      return;
+    }
     if (route.isPublic()) {
       exchange.dispatch(() -> onWorker(exchange, () -> servePublic(exchange, route)));
       return;

@@ -233,7 +233,7 @@ public final class WriteBehind {
       outbox.releaseHead(wait.reason());
       boolean distrusted = Failures.isTokenDistrusted(failure);
       FlushOutcome next = routing.tokenRefused(outbox.owner, token, distrusted);
-      if (distrusted) {
+      if (distrusted && next instanceof FlushOutcome.Parked) {
         log.error(
             "writes of session {} wait for a new token of their owner, never the service key: the"
                 + " database refused as not the project's a token accepted here ({}); check the"
