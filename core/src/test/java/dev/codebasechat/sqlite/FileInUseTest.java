@@ -68,4 +68,36 @@ class FileInUseTest {
       assertThat(journal.pending()).hasSize(1);
     }
   }
+
+  @Test
+  void open_refusedInThisProcess_keepsOtherProcessesOut() throws Exception {
+    Path file = dir.resolve("journal.db");
+    try (SqliteJournal journal = SqliteJournal.open(file)) {
+      assertThatThrownBy(() -> SqliteJournal.open(file))
+          .isInstanceOf(JournalException.class)
+          .satisfies(
+              e ->
+                  assertThat(((JournalException) e).reason())
+                      .isEqualTo(JournalException.Reason.IN_USE));
+
+      assertThat(probeFromAnotherProcess(file)).isEqualTo("IN_USE");
+    }
+    assertThat(probeFromAnotherProcess(file)).isEqualTo("opened");
+  }
+
+  private String probeFromAnotherProcess(Path file) throws Exception {
+    Process child =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                LockProbeChild.class.getName(),
+                file.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    String answer =
+        new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    return answer;
+  }
 }

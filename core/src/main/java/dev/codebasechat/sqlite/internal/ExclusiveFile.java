@@ -9,14 +9,24 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One process per SQLite file: an exclusive OS lock on a companion file ({@code <name>.lock}),
  * released when the file is closed or the process dies, so a second opener fails at once with
  * {@link Reason#IN_USE}. The lock lives on a separate file because SQLite's own POSIX locks on the
- * database would be dropped when any other descriptor of it closes. Stateless.
+ * database would be dropped when any other descriptor of it closes. Thread-safe.
  */
 final class ExclusiveFile {
+  /**
+   * The lock files this process holds. A second open in this process is refused here, before it
+   * opens a descriptor of the lock file: OS file locks belong to the process, and closing any
+   * descriptor of the file (as a failed second open would) drops the lock the first open holds,
+   * letting another process in while this one still writes.
+   */
+  private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
   private ExclusiveFile() {}
 
   /** The companion file whose lock marks a database file as in use. */
@@ -28,13 +38,30 @@ final class ExclusiveFile {
   /** Takes the lock of {@code path}, or fails naming why. */
   static FileLock lock(Path path) {
     Path lockFile = lockFileOf(path);
+    Path key = identity(lockFile);
+    if (!HELD.add(key)) {
+      throw new JournalException(
+          Reason.IN_USE,
+          path,
+          "the file is in use by another process or an earlier open in this one (one opener"
+              + " per file)");
+    }
+    try {
+      return lockHeldFile(path, lockFile);
+    } catch (RuntimeException e) {
+      HELD.remove(key);
+      throw e;
+    }
+  }
+
+  private static FileLock lockHeldFile(Path path, Path lockFile) {
     FileChannel channel;
     try {
       // Owner-only like the database: a lock file others could open, they could hold locked.
       channel =
           FileChannel.open(
               lockFile,
-              java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+              Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
               OwnerOnly.file());
     } catch (IOException e) {
       throw new JournalException(
@@ -44,7 +71,10 @@ final class ExclusiveFile {
     try {
       lock = channel.tryLock();
     } catch (OverlappingFileLockException e) {
-      lock = null; // held by this process already
+      // Held in this process under another name of the same file (a hard link).
+      closeQuietly(channel);
+      throw new JournalException(
+          Reason.IN_USE, path, "the file is already open in this process under another name");
     } catch (IOException e) {
       closeQuietly(channel);
       throw new JournalException(Reason.IO_ERROR, path, "cannot lock " + lockFile + ": " + e, e);
@@ -55,6 +85,19 @@ final class ExclusiveFile {
           Reason.IN_USE, path, "the file is in use by another process (one process per file)");
     }
     return lock;
+  }
+
+  /**
+   * One key per file however its directory is named (the directory exists, the lock file may not
+   * yet: its directory's real path is the same at lock and at release).
+   */
+  private static Path identity(Path lockFile) {
+    Path directory = lockFile.getParent();
+    try {
+      return directory.toRealPath().resolve(lockFile.getFileName());
+    } catch (IOException e) {
+      return lockFile.normalize();
+    }
   }
 
   private static void closeQuietly(FileChannel channel) {
@@ -89,7 +132,7 @@ final class ExclusiveFile {
   }
 
   /** Releases the in-use lock; the lock file stays (deleting it would race with a new opener). */
-  static void release(FileLock exclusiveUse) {
+  static void release(FileLock exclusiveUse, Path path) {
     try {
       exclusiveUse.release();
     } catch (IOException ignored) {
@@ -100,5 +143,6 @@ final class ExclusiveFile {
     } catch (IOException ignored) {
       // the OS drops the lock with the process at the latest
     }
+    HELD.remove(identity(lockFileOf(path)));
   }
 }

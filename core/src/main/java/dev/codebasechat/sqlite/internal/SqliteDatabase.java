@@ -130,7 +130,7 @@ public final class SqliteDatabase implements AutoCloseable {
     try {
       OwnerOnly.createFileIfAbsent(path);
     } catch (java.io.IOException e) {
-      ExclusiveFile.release(exclusiveUse);
+      ExclusiveFile.release(exclusiveUse, path);
       throw new dev.codebasechat.sqlite.JournalException(
           dev.codebasechat.sqlite.JournalException.Reason.IO_ERROR,
           path,
@@ -140,7 +140,7 @@ public final class SqliteDatabase implements AutoCloseable {
     try {
       connection = DriverManager.getConnection("jdbc:sqlite:" + path, config.toProperties());
     } catch (SQLException e) {
-      ExclusiveFile.release(exclusiveUse);
+      ExclusiveFile.release(exclusiveUse, path);
       throw Sql.failure(path, "cannot open", e);
     }
     Connection readConnection = null;
@@ -164,7 +164,7 @@ public final class SqliteDatabase implements AutoCloseable {
       if (readConnection != null) {
         closeQuietly(readConnection, e);
       }
-      ExclusiveFile.release(exclusiveUse);
+      ExclusiveFile.release(exclusiveUse, path);
       if (e instanceof JournalException journalException) {
         throw journalException;
       }
@@ -452,7 +452,7 @@ public final class SqliteDatabase implements AutoCloseable {
           }
         }
       }
-      ExclusiveFile.release(exclusiveUse);
+      ExclusiveFile.release(exclusiveUse, path);
       if (failure != null) {
         throw Sql.failure(path, "close failed", failure);
       }
