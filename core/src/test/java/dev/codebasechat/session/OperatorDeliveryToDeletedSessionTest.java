@@ -206,6 +206,24 @@ class OperatorDeliveryToDeletedSessionTest {
   }
 
   @Test
+  void anAppendThatCreates_afterAClear_ofWritesThatFoundTheSessionDeleted_createsItAgain() {
+    UUID user = supabase.newUser();
+    SessionId id = StoreFixture.sessionId("gone0007");
+    StoreFixture f = storedThenDeleted(user, id);
+
+    OperatorDelivery.Result result =
+        serviceKeyDelivery(f)
+            .deliver(
+                id,
+                user,
+                List.of(appendToFound(f, "m2"), PendingOp.Clear.asked(), appendOf(f, "m3")))
+            .join();
+
+    assertThat(result.outcome()).isEqualTo(OperatorDelivery.Outcome.DELIVERED);
+    assertThat(storedIds(id)).containsExactly("m3");
+  }
+
+  @Test
   void aStoreGivenTheServiceKey_deliversAFoundSessionsJournaledAppend_withoutBringingItBack() {
     UUID user = supabase.newUser();
     SessionId id = StoreFixture.sessionId("gone0006");

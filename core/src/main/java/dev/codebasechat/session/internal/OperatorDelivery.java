@@ -146,8 +146,10 @@ public final class OperatorDelivery {
             ? CompletableFuture.completedFuture(new Result(Outcome.DELIVERED, 0, Optional.empty()))
             : deliverUnnamed(id, owner, before);
     return first.thenCompose(
+        // Writes before the clear that found no session go on: the clear finds none either, and
+        // what comes after it may create one, as the store's own flush would.
         done ->
-            done.outcome() != Outcome.DELIVERED
+            done.outcome() != Outcome.DELIVERED && done.outcome() != Outcome.GONE
                 ? CompletableFuture.completedFuture(done)
                 : once(id, owner, ops.get(named))
                     .thenCompose(
