@@ -100,6 +100,12 @@ public final class PostgrestHttpException extends PostgrestException {
       case 404 -> FailureKind.NOT_FOUND;
       case 409 -> FailureKind.CONFLICT;
       case 408, 429, 502, 503, 504, 520, 521, 522, 523, 524, 540, 544 -> FailureKind.TRANSIENT;
+      // Refusals of the whole project for a while, not of the request: Supabase restricts an
+      // organisation (402: a quota exceeded, a bill overdue), a db_pre_request rate limit answers
+      // 420 as Supabase's own example does, and a database put in read-only mode (a full disk)
+      // fails writes with 25006, which PostgREST answers 405.
+      case 402, 420 -> FailureKind.TRANSIENT;
+      case 405 -> "25006".equals(code) ? FailureKind.TRANSIENT : FailureKind.CLIENT;
       // PostgREST names every error it answers with a code: a 500 without one is a proxy's in
       // front of it (an HTML page, a gateway's "unexpected error"), which says nothing against
       // the request.

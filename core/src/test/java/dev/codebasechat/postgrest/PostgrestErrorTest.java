@@ -290,7 +290,38 @@ class PostgrestErrorTest {
             429,
             null,
             FailureKind.TRANSIENT),
-        row("payment required", aResponse().withStatus(402), 402, null, FailureKind.CLIENT));
+        row("payment required", aResponse().withStatus(402), 402, null, FailureKind.TRANSIENT),
+        row(
+            "rate limited by db_pre_request",
+            PostgrestResponses.error(
+                PostgrestResponses.Version.V13, 420, "PT420", "rate limit exceeded", null, null),
+            420,
+            "PT420",
+            FailureKind.TRANSIENT),
+        row(
+            "database in read-only mode",
+            PostgrestResponses.error(
+                PostgrestResponses.Version.V13,
+                405,
+                "25006",
+                "cannot execute INSERT in a read-only transaction",
+                null,
+                null),
+            405,
+            "25006",
+            FailureKind.TRANSIENT),
+        row(
+            "method not allowed",
+            PostgrestResponses.error(
+                PostgrestResponses.Version.V13,
+                405,
+                "PGRST101",
+                "Cannot use the DELETE method on RPC",
+                null,
+                null),
+            405,
+            "PGRST101",
+            FailureKind.CLIENT));
   }
 
   private static Arguments row(

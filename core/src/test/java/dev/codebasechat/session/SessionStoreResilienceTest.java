@@ -485,6 +485,52 @@ class SessionStoreResilienceTest {
     assertThat(storedIds(id)).containsExactly("m1", "m2");
   }
 
+  /** Refusals of the whole project for a while (Supabase's statuses), not of one request. */
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments>
+      projectWideRefusals() {
+    return java.util.stream.Stream.of(
+        org.junit.jupiter.params.provider.Arguments.of(
+            "organisation restricted",
+            com.github.tomakehurst.wiremock.client.WireMock.aResponse()
+                .withStatus(402)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"message\":\"exceed_egress_quota\"}")),
+        org.junit.jupiter.params.provider.Arguments.of(
+            "rate limited by db_pre_request",
+            PostgrestResponses.error(
+                PostgrestResponses.Version.V13, 420, "PT420", "rate limit exceeded", null, null)),
+        org.junit.jupiter.params.provider.Arguments.of(
+            "database in read-only mode",
+            PostgrestResponses.error(
+                PostgrestResponses.Version.V13,
+                405,
+                "25006",
+                "cannot execute INSERT in a read-only transaction",
+                null,
+                null)));
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.MethodSource("projectWideRefusals")
+  void aProjectWideRefusal_ofAnAppend_keepsItPending_andItIsStoredOnceItEnds(
+      String refusal, com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder answer) {
+    SessionId id = sessionId("project1");
+    fake.wireMock()
+        .stubFor(
+            post(urlPathEqualTo("/rest/v1/rpc/append_chat_messages"))
+                .atPriority(1)
+                .inScenario(refusal)
+                .whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
+                .willSetStateTo("ended")
+                .willReturn(answer));
+    store.append(alice, id, Append.of(List.of(f.message("m1"))));
+
+    f.drainAll();
+
+    assertThat(store.setAsideWrites()).isEmpty();
+    assertThat(storedIds(id)).containsExactly("m1");
+  }
+
   @Test
   void permanentFailure_ofOneWrite_doesNotBlockTheSessionsLaterWrites() {
     SessionId id = sessionId("perm0001");
