@@ -3,7 +3,8 @@ package dev.codebasechat.postgrest;
 /**
  * Root of every failure this package reports. Unchecked. Two families, as OkHttp and Retrofit keep
  * them: {@link PostgrestHttpException} (PostgREST or the gateway answered with an error status) and
- * {@link PostgrestTransportException} (no usable answer arrived).
+ * {@link PostgrestTransportException} (no usable answer arrived); and {@link
+ * PostgrestUnreadableAnswerException}, a complete answer of success beyond what the library reads.
  *
  * <p>Messages name the operation, the table or function and the status; they never contain the
  * access token or the API key.

@@ -1,6 +1,7 @@
 package dev.codebasechat.postgrest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -147,6 +148,8 @@ final class Transport {
     JsonNode body;
     try {
       body = bytes.length == 0 ? MissingNode.getInstance() : reader.readTree(bytes);
+    } catch (StreamConstraintsException e) {
+      throw new PostgrestUnreadableAnswerException(spec.operation, spec.resource, e);
     } catch (JsonProcessingException e) {
       throw new PostgrestTransportException(
           spec.operation, spec.resource, "malformed or truncated JSON body", e);

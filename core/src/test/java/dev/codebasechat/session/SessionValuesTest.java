@@ -382,6 +382,36 @@ class SessionValuesTest {
     assertThat(ContextUpdate.none().withContextCache(flags).contextCache()).contains(flags);
   }
 
+  /** An array holding an array ... {@code depth} arrays in all. */
+  private static com.fasterxml.jackson.databind.node.ArrayNode nestedArrays(int depth) {
+    var outer = JsonNodeFactory.instance.arrayNode();
+    var inner = outer;
+    for (int level = 1; level < depth; level++) {
+      inner = inner.addArray();
+    }
+    return outer;
+  }
+
+  @Test
+  void valuesNestedDeeperThanTheLibraryReadsBack_areRefused_atTheLimitTaken() {
+    int limit = dev.codebasechat.schema.PgJsonb.MAX_NESTING_DEPTH;
+    var atTheLimit = JsonNodeFactory.instance.objectNode().set("k", nestedArrays(limit - 1));
+    var deeper = JsonNodeFactory.instance.objectNode().set("k", nestedArrays(limit));
+
+    assertThat(ContextUpdate.none().withMetadata(atTheLimit).metadata()).contains(atTheLimit);
+    assertThatThrownBy(() -> ContextUpdate.none().withMetadata(deeper))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("metadata nests objects and arrays more than 512 deep");
+    assertThatThrownBy(
+            () ->
+                Append.of(
+                    ChatMessage.of(Role.USER, "x")
+                        .withTimestamp(Instant.EPOCH)
+                        .withCode(nestedArrays(limit))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("messages[0] nests objects and arrays more than 512 deep");
+  }
+
   @Test
   void contextUpdate_refusesWhatJsonbCannotStore() {
     var nul = JsonNodeFactory.instance.objectNode().put("k", "a\u0000b");

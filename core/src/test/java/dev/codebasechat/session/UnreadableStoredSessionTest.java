@@ -132,4 +132,54 @@ class UnreadableStoredSessionTest {
       supabase.wireMock().removeStub(stub);
     }
   }
+
+  @Test
+  void aSessionHoldingAKeyLongerThanJacksonsDefaultLimit_isRead() {
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("longkey1");
+    String key = "k".repeat(60_000);
+    ArrayNode messages = new ObjectMapper().createArrayNode();
+    var message =
+        messages
+            .addObject()
+            .put("id", "m1")
+            .put("role", "user")
+            .put("content", "see the code")
+            .put("timestamp", "2026-01-01T00:00:00Z");
+    message.putObject("code").put(key, true);
+    supabase.seedSession(StoreFixture.ALICE, id.value(), messages);
+
+    SessionRead read = fixture.resolve(fixture.store.historyAsync(alice, id));
+
+    assertThat(read.session().messages().get(0).code().orElseThrow().has(key)).isTrue();
+  }
+
+  @Test
+  void
+      anAnswerNestedDeeperThanTheLibraryReads_isADatabaseError_askedOnce_andTheBreakerStaysClosed() {
+    Caller alice = fixture.caller(StoreFixture.ALICE);
+    SessionId id = StoreFixture.sessionId("deepread");
+    var stub =
+        supabase
+            .wireMock()
+            .stubFor(
+                TableStubs.selectOf(dev.codebasechat.session.internal.SessionCodec.SESSION_COLUMNS)
+                    .willReturn(
+                        com.github.tomakehurst.wiremock.client.WireMock.okJson(
+                            "[".repeat(1_001) + "]".repeat(1_001))));
+    try {
+      for (int read = 0; read < 6; read++) {
+        Throwable failure = fixture.failureOf(fixture.store.historyAsync(alice, id));
+
+        assertDatabaseError(failure, "request for session " + id.value() + " failed: ");
+        assertThat(failure).hasMessageContaining("answered JSON this library does not read");
+      }
+
+      assertThat(supabase.countRequests(".*/codebase_chat_sessions")).isEqualTo(6);
+      assertThat(fixture.store.breakerState())
+          .isEqualTo(dev.codebasechat.resilience.BreakerState.CLOSED);
+    } finally {
+      supabase.wireMock().removeStub(stub);
+    }
+  }
 }

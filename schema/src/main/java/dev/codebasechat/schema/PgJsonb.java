@@ -1,5 +1,6 @@
 package dev.codebasechat.schema;
 
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +34,28 @@ public final class PgJsonb {
    * the point and a sign. A reader of the table's JSON must accept numbers this long.
    */
   public static final int NUMBER_TEXT_MAX = 131_072 + 16_383 + 2;
+
+  /**
+   * The deepest nesting of objects and arrays {@link #checkFits} takes in a value (a message, a
+   * context): PostgreSQL stores deeper ones, but JSON readers and writers stop at some depth (
+   * Jackson at 1 000 by default) and the value travels inside a few more levels (a request's
+   * arguments, a row, a history), so a value stored deeper could be written once and never read
+   * again.
+   */
+  public static final int MAX_NESTING_DEPTH = 512;
+
+  /**
+   * What a reader of the table's JSON must accept beyond Jackson's defaults: numbers {@link
+   * #NUMBER_TEXT_MAX} long, and keys of any length (jsonb has no limit of its own under the
+   * value's; Jackson's default stops at 50 000 characters). Nesting keeps Jackson's 1 000, above
+   * {@link #MAX_NESTING_DEPTH} and the levels a value travels in.
+   */
+  public static StreamReadConstraints tableReadConstraints() {
+    return StreamReadConstraints.builder()
+        .maxNumberLength(NUMBER_TEXT_MAX)
+        .maxNameLength(Integer.MAX_VALUE)
+        .build();
+  }
 
   // jsonb's binary layout (PostgreSQL's jsonb.h, jsonb_util.c and numeric.c, the same since 9.4;
   // JsonbStoredSizeTest compares with PostgreSQL 15 and 17): a 4-byte varlena header; a container
@@ -68,7 +91,7 @@ public final class PgJsonb {
    * #storedSize}): what a library checks before it acknowledges a write, so that the database never
    * refuses it later. Besides the size, jsonb cannot hold a string or key with a NUL character
    * (PostgreSQL's 22P05) or an unpaired surrogate (22P02), nor a number {@link #isStorableNumber}
-   * refuses (22003).
+   * refuses (22003); and objects and arrays are nested at most {@link #MAX_NESTING_DEPTH} deep.
    *
    * @param name what {@code value} is, for the message
    * @throws IllegalArgumentException naming {@code name} and what breaks the rule (the limit and
@@ -207,6 +230,7 @@ public final class PgJsonb {
   private static final class Layout {
     private final @Nullable String checkedAs;
     private long length = HEADER;
+    private int depth;
 
     Layout(@Nullable String checkedAs) {
       this.checkedAs = checkedAs;
@@ -224,15 +248,22 @@ public final class PgJsonb {
     }
 
     private void add(JsonNode value) {
+      if (!value.isContainerNode()) {
+        addScalar(value);
+        return;
+      }
+      if (++depth > MAX_NESTING_DEPTH && checkedAs != null) {
+        throw new IllegalArgumentException(
+            checkedAs + " nests objects and arrays more than " + MAX_NESTING_DEPTH + " deep");
+      }
       if (value.isObject()) {
         addObject(value);
-      } else if (value.isArray()) {
+      } else {
         align();
         length += HEADER + (long) HEADER * value.size();
         value.forEach(this::add);
-      } else {
-        addScalar(value);
       }
+      depth--;
     }
 
     private void addObject(JsonNode object) {

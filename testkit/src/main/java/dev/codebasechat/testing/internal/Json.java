@@ -2,7 +2,6 @@ package dev.codebasechat.testing.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,10 +29,7 @@ public final class Json {
   public static final ObjectMapper MAPPER =
       JsonMapper.builder(
               JsonFactory.builder()
-                  .streamReadConstraints(
-                      StreamReadConstraints.builder()
-                          .maxNumberLength(PgJsonb.NUMBER_TEXT_MAX)
-                          .build())
+                  .streamReadConstraints(PgJsonb.tableReadConstraints())
                   // Decimals as numeric_out prints them, plain digits whatever the scale (Jackson's
                   // own plain writing stops at a scale of 9 999).
                   .addDecorator(
