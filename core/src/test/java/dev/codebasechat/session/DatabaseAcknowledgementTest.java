@@ -121,6 +121,61 @@ class DatabaseAcknowledgementTest {
   }
 
   @Test
+  void anAppendToAFoundSession_waitsForItsHeadReadAndItsAppend_atMostTheDatabaseTimeoutInAll() {
+    StoreFixture there = store();
+    StoreFixture here = store();
+    UUID user = supabase.newUser();
+    SessionId id = there.store.create(there.caller(user));
+    there.resolve(
+        there.store.appendAsync(there.caller(user), id, Append.of(List.of(there.message("m1")))));
+    CompletableFuture<AppendReceipt> append;
+    try (AnswerHold hold = supabase.holdAnswers()) {
+      append =
+          here.store.appendExistingAsync(
+              here.caller(user), id, Append.of(List.of(here.message("m2"))));
+      await("the head read in flight")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> hold.waiting() == 1);
+      here.advanceMillis(1_500);
+      supabase.failNext(1, Outage.NO_ANSWER);
+    }
+    await("the append in flight")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> supabase.unansweredRequests() == 1);
+
+    here.advanceMillis(500);
+
+    assertThat(append).isCompletedExceptionally();
+    assertThat(here.failureOf(append)).isInstanceOf(SessionUnavailableException.class);
+  }
+
+  @Test
+  void anAppendQueuedBehindOneInFlight_waitsAtMostTheDatabaseTimeoutFromItsOwnStart() {
+    StoreFixture f = store();
+    Caller alice = f.caller(supabase.newUser());
+    SessionId id = f.store.create(alice);
+    supabase.failNext(2, Outage.NO_ANSWER);
+    CompletableFuture<AppendReceipt> first =
+        f.store.appendAsync(alice, id, Append.of(List.of(f.message("m1"))));
+    await("the first append in flight")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> supabase.unansweredRequests() == 1);
+    f.advanceMillis(100);
+    CompletableFuture<AppendReceipt> queued =
+        f.store.appendAsync(alice, id, Append.of(List.of(f.message("m2"))));
+    f.advanceMillis(1_900); // the first is cut; the queued one is sent and gets no answer either
+    await("the queued append in flight")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> supabase.unansweredRequests() == 2);
+
+    f.advanceMillis(100);
+
+    assertThat(first).isCompletedExceptionally();
+    assertThat(queued).isCompletedExceptionally();
+    assertThat(f.failureOf(queued)).isInstanceOf(SessionUnavailableException.class);
+  }
+
+  @Test
   void anAppendToAFoundSession_thatAnotherInstanceDeleted_isNotFound_andDoesNotBringItBack() {
     StoreFixture here = store();
     StoreFixture there = store();

@@ -170,7 +170,22 @@ public final class RemoteGuard implements Backoff {
    * call with it) and counts as a failure for the breaker. Timed on the injected scheduler.
    */
   public <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> call, Duration deadline) {
-    long deadlineAt = clock.millis() + deadline.toMillis();
+    return callUntil(call, endsAt(deadline), deadline);
+  }
+
+  /** When a request of {@code deadline} starting now must be answered, for {@link #callUntil}. */
+  public long endsAt(Duration deadline) {
+    return clock.millis() + deadline.toMillis();
+  }
+
+  /**
+   * {@link #call(Supplier, Duration)} for one of the calls of a request that must be answered by
+   * {@code deadlineAt} (from {@link #endsAt}): this call gets what is left. When nothing is left it
+   * sends nothing and fails with {@link DeadlineExceededException} of {@code deadline}, the
+   * request's whole time.
+   */
+  public <T> CompletableFuture<T> callUntil(
+      Supplier<CompletableFuture<T>> call, long deadlineAt, Duration deadline) {
     Supplier<CompletionStage<T>> attempt =
         CircuitBreaker.decorateCompletionStage(
             breaker,
@@ -197,6 +212,17 @@ public final class RemoteGuard implements Backoff {
                             ? new DeadlineExceededException(deadline)
                             : failure));
     return within(result, Math.max(0, deadlineAt - clock.millis()), deadline);
+  }
+
+  /**
+   * {@code work}, or a {@link DeadlineExceededException} of {@code deadline} once {@code
+   * deadlineAt} (from {@link #endsAt}) has passed, {@code work} then cancelled: bounds a request's
+   * wait for work that is not one call (an append queued behind another of its session). Timed on
+   * the injected scheduler.
+   */
+  public <T> CompletableFuture<T> waitUntil(
+      CompletableFuture<T> work, long deadlineAt, Duration deadline) {
+    return within(work, Math.max(0, deadlineAt - clock.millis()), deadline);
   }
 
   /**

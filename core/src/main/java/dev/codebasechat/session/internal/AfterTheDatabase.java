@@ -13,12 +13,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * {@code Acknowledgement.DATABASE}: a write is answered once the database confirmed it, within the
- * database timeout; nothing is recorded here before. Appends of one session that arrive while one
- * of its appends is in the database go together in the next request ({@link AppendBatches}), one
- * request of a session at a time, so confirmations arrive in order.
+ * database timeout; nothing is recorded here before. The calls one write makes (a head read, then
+ * the write) and its wait behind its session's append in flight share that timeout ({@link
+ * GuardedBackend#forOneRequest}). Appends of one session that arrive while one of its appends is in
+ * the database go together in the next request ({@link AppendBatches}), one request of a session at
+ * a time, so confirmations arrive in order.
  */
 public final class AfterTheDatabase implements WritePath {
 
@@ -65,12 +68,21 @@ public final class AfterTheDatabase implements WritePath {
   /** Created in the database now: {@link SessionCreation} under a fresh id. */
   @Override
   public CompletableFuture<SessionId> createFresh(Caller caller, SessionId id) {
-    return SessionCreation.create(caller, id, ownership, owners, ledger, database);
+    GuardedBackend request = database.forOneRequest();
+    return request.waitFor(
+        SessionCreation.create(
+                caller, id, ownership.askingThrough(request), owners, ledger, request)
+            .thenApply(Function.identity()));
   }
 
   @Override
   public CompletableFuture<AppendReceipt> append(
       Caller caller, SessionId id, PendingOp.Append append) {
+    return append(caller, id, append, database.forOneRequest());
+  }
+
+  private CompletableFuture<AppendReceipt> append(
+      Caller caller, SessionId id, PendingOp.Append append, GuardedBackend request) {
     ChatSession cached = cache.peekOwn(id, caller.userId());
     List<ChatMessage> fresh = new ArrayList<>();
     for (ChatMessage message : append.messages()) {
@@ -79,8 +91,12 @@ public final class AfterTheDatabase implements WritePath {
       }
     }
     int duplicates = append.messages().size() - fresh.size();
-    return appendBatches
-        .submit(id, caller.userId(), caller.token(), append.withMessages(fresh))
+    // The caller's wait is cut when the request's time is up, a head read's included. An append
+    // queued behind its session's append in flight is sent when that one ends, before its own time
+    // is up (it joined later): cut in flight, it may still be stored, as any call cut.
+    return request
+        .waitFor(
+            appendBatches.submit(id, caller.userId(), caller.token(), append.withMessages(fresh)))
         .handle(
             (ack, failure) -> {
               if (failure != null) {
@@ -92,10 +108,11 @@ public final class AfterTheDatabase implements WritePath {
 
   @Override
   public CompletableFuture<SessionRead> change(Caller caller, SessionId id, PendingOp change) {
+    GuardedBackend request = database.forOneRequest();
     CompletableFuture<Optional<ChatSession>> known =
         change.answersWithHistory()
-            ? history.of(caller, id).thenApply(read -> Optional.of(read.session()))
-            : ownership.existingOrHead(caller, id);
+            ? request.waitFor(history.of(caller, id).thenApply(read -> Optional.of(read.session())))
+            : ownership.askingThrough(request).existingOrHead(caller, id);
     return known.thenCompose(
         current -> {
           boolean exists = change.existsAfter().orElse(true);
@@ -105,9 +122,7 @@ public final class AfterTheDatabase implements WritePath {
           GoneNoticed confirmations = new GoneNoticed(ledger);
           return change
               .send(
-                  database,
-                  new PendingOp.Target(id, caller.userId(), caller.token()),
-                  confirmations)
+                  request, new PendingOp.Target(id, caller.userId(), caller.token()), confirmations)
               .handle(
                   (ignored, failure) -> {
                     if (failure != null) {
@@ -126,7 +141,7 @@ public final class AfterTheDatabase implements WritePath {
                     if (change.emptiesHistory() && confirmations.messagesAfter > 0) {
                       // A named clear the database had applied already (a try sent again through
                       // another instance): it kept what was stored since, and so does the answer.
-                      return history.of(caller, id);
+                      return request.waitFor(history.of(caller, id).thenApply(read -> read));
                     }
                     ChatSession cachedNow = cache.peek(id);
                     ChatSession after =
@@ -180,8 +195,10 @@ public final class AfterTheDatabase implements WritePath {
   @Override
   public CompletableFuture<AppendReceipt> appendExisting(
       Caller caller, SessionId id, PendingOp.Append append) {
+    GuardedBackend request = database.forOneRequest();
     return ownership
+        .askingThrough(request)
         .existing(caller, id)
-        .thenCompose(known -> append(caller, id, append.onlyIfExists()));
+        .thenCompose(known -> append(caller, id, append.onlyIfExists(), request));
   }
 }

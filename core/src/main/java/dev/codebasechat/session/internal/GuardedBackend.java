@@ -13,37 +13,106 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A backend whose every call goes through the guard (retry and circuit breaker), within a deadline
- * when a caller waits for the answer ({@link #within}); the write-behind's calls have none. Thread-
- * safe as the backend and the guard are.
+ * when a caller waits for the answer ({@link #within}); the write-behind's calls have none. The
+ * calls of one request share one deadline ({@link #forOneRequest}). Thread-safe as the backend and
+ * the guard are.
  */
 public final class GuardedBackend implements SessionBackend {
 
   private final SessionBackend backend;
   private final RemoteGuard guard;
-  private final @Nullable Duration deadline;
+  private final Bound bound;
 
-  private GuardedBackend(SessionBackend backend, RemoteGuard guard, @Nullable Duration deadline) {
+  /** How long a call may take. */
+  private sealed interface Bound {
+    <T> CompletableFuture<T> guarded(RemoteGuard guard, Supplier<CompletableFuture<T>> call);
+
+    /** This bound for the calls of one request starting now. */
+    default Bound forOneRequest(RemoteGuard guard) {
+      return this;
+    }
+
+    /** {@code work} of a request, cut when the request's time is up. */
+    default <T> CompletableFuture<T> waitFor(RemoteGuard guard, CompletableFuture<T> work) {
+      return work;
+    }
+  }
+
+  /** The write-behind's: retried for as long as it takes. */
+  private record Unbounded() implements Bound {
+    @Override
+    public <T> CompletableFuture<T> guarded(
+        RemoteGuard guard, Supplier<CompletableFuture<T>> call) {
+      return guard.call(call);
+    }
+  }
+
+  /** Each call within {@code deadline} of its start. */
+  private record EachWithin(Duration deadline) implements Bound {
+    @Override
+    public <T> CompletableFuture<T> guarded(
+        RemoteGuard guard, Supplier<CompletableFuture<T>> call) {
+      return guard.call(call, deadline);
+    }
+
+    @Override
+    public Bound forOneRequest(RemoteGuard guard) {
+      return new Until(guard.endsAt(deadline), deadline);
+    }
+  }
+
+  /** Every call by {@code endsAt}, a request's {@code deadline} from its start. */
+  private record Until(long endsAt, Duration deadline) implements Bound {
+    @Override
+    public <T> CompletableFuture<T> guarded(
+        RemoteGuard guard, Supplier<CompletableFuture<T>> call) {
+      return guard.callUntil(call, endsAt, deadline);
+    }
+
+    @Override
+    public <T> CompletableFuture<T> waitFor(RemoteGuard guard, CompletableFuture<T> work) {
+      return guard.waitUntil(work, endsAt, deadline);
+    }
+  }
+
+  private GuardedBackend(SessionBackend backend, RemoteGuard guard, Bound bound) {
     this.backend = backend;
     this.guard = guard;
-    this.deadline = deadline;
+    this.bound = bound;
   }
 
   /** Calls for the write-behind: retried and guarded, without a deadline. */
   public static GuardedBackend of(SessionBackend backend, RemoteGuard guard) {
-    return new GuardedBackend(backend, guard, null);
+    return new GuardedBackend(backend, guard, new Unbounded());
   }
 
   /** The same calls, each failing with the guard's deadline failure past {@code deadline}. */
   public GuardedBackend within(Duration deadline) {
-    return new GuardedBackend(backend, guard, deadline);
+    return new GuardedBackend(backend, guard, new EachWithin(deadline));
+  }
+
+  /**
+   * The calls of one request starting now, all within this backend's deadline together: each gets
+   * what the ones before left. Without a deadline, this backend.
+   */
+  public GuardedBackend forOneRequest() {
+    Bound request = bound.forOneRequest(guard);
+    return request == bound ? this : new GuardedBackend(backend, guard, request);
+  }
+
+  /**
+   * {@code work} of the request {@link #forOneRequest} began, cut (and cancelled) with the guard's
+   * deadline failure when the request's time is up; {@code work} itself without a request deadline.
+   */
+  public <T> CompletableFuture<T> waitFor(CompletableFuture<T> work) {
+    return bound.waitFor(guard, work);
   }
 
   private <T> CompletableFuture<T> guarded(Supplier<CompletableFuture<T>> call) {
-    return deadline == null ? guard.call(call) : guard.call(call, deadline);
+    return bound.guarded(guard, call);
   }
 
   @Override

@@ -44,6 +44,11 @@ public final class Ownership {
     this.database = database;
   }
 
+  /** This ownership asking {@code requestDatabase} (one request's calls) when it must. */
+  public Ownership askingThrough(GuardedBackend requestDatabase) {
+    return new Ownership(cache, outboxes, owners, ledger, full, requestDatabase);
+  }
+
   /**
    * Whether the caller owns {@code id} as far as this process knows without asking: present and
    * true when cached or known to be the caller's, present and false when known to be another
