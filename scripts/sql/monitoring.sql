@@ -59,3 +59,13 @@ select session_id,
 select conname as not_validated_constraint
   from pg_constraint
  where conrelid = 'public.codebase_chat_sessions'::regclass and not convalidated;
+
+-- The 50 most recently active sessions with the count taken from the history, as the original's
+-- queries took it (jsonb_array_length of conversation_history): the history is now a computed
+-- field over public.codebase_chat_messages, which PostgreSQL finds only through the table's name
+-- or alias (s.conversation_history); unqualified, it reports that the column does not exist.
+select s.session_id,
+       jsonb_array_length(s.conversation_history) as messages
+  from public.codebase_chat_sessions s
+ order by s.last_activity desc
+ limit 50;

@@ -20,9 +20,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Eight connections append to one new session at the same moment (released together from a latch),
- * each with its own batch: five ids shared by every batch, interleaved with ten ids of its own.
- * Nothing may be lost or stored twice, and the writes must be serialised.
+ * Appends racing each other and a delete. Eight connections append to one new session at the same
+ * moment (released together from a latch), each with its own batch: five ids shared by every batch,
+ * interleaved with ten ids of its own; nothing may be lost or stored twice, and the writes must be
+ * serialised. An append that creates, queued behind a delete of its session, creates it again.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ConcurrentAppendTest {
@@ -85,6 +86,65 @@ class ConcurrentAppendTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @OnEachPostgresMajor
+  void append_thatCreates_queuedBehindADeleteOfItsSession_createsItAgainHoldingItsMessages(
+      PostgresMajor major) throws Exception {
+    SupabaseDatabase db = EmbeddedSupabase.on(major).migratedDatabase("chat_functions");
+    UUID user = db.createUser(false);
+    String sessionId = ChatFixtures.newSessionId();
+    ChatRpc rpc = new ChatRpc(db);
+    rpc.append(
+        dev.codebasechat.testing.postgres.DatabaseRequest.asUser(user),
+        sessionId,
+        ChatFixtures.messages("m0"));
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try (Connection holder = db.ownerConnection();
+        Connection appender = db.authenticatorConnection()) {
+      // A long write holds the session's row lock; a delete, then an append, queue behind it.
+      holder.setAutoCommit(false);
+      try (var lock =
+          holder.prepareStatement(
+              "select 1 from public.codebase_chat_sessions where session_id = ? for update")) {
+        lock.setString(1, sessionId);
+        lock.executeQuery().close();
+      }
+      Future<JsonNode> delete =
+          pool.submit(
+              () ->
+                  rpc.delete(
+                      dev.codebasechat.testing.postgres.DatabaseRequest.asUser(user), sessionId));
+      awaitWaitingOnALock(db, "%delete_chat_session%");
+      Future<JsonNode> append =
+          pool.submit(() -> ChatRpc.append(appender, user, sessionId, ChatFixtures.messages("m1")));
+      awaitWaitingOnALock(db, "%append_chat_messages%");
+
+      holder.commit();
+
+      delete.get(10, TimeUnit.SECONDS);
+      JsonNode answer = append.get(10, TimeUnit.SECONDS);
+      assertThat(answer.get("created").asBoolean()).isTrue();
+      assertThat(answer.get("appended").asInt()).isEqualTo(1);
+      assertThat(historyIds(db, sessionId)).isEqualTo("m1");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Waits until a request whose query is like {@code pattern} waits for a lock. */
+  private static void awaitWaitingOnALock(SupabaseDatabase db, String pattern) {
+    // A state of another database session, observed: no time of ours to move instead.
+    org.awaitility.Awaitility.await("a request like " + pattern + " waiting for a lock")
+        .atMost(java.time.Duration.ofSeconds(10))
+        .pollInterval(java.time.Duration.ofMillis(20))
+        .until(
+            () ->
+                Boolean.TRUE.equals(
+                    db.valueAsOwner(
+                        "select exists (select 1 from pg_stat_activity"
+                            + " where wait_event_type = 'Lock' and query like ?)",
+                        pattern)));
   }
 
   /** Writer {@code w}'s batch: its own ids w{w}-0..9 with the shared ids s0..s4 interleaved. */

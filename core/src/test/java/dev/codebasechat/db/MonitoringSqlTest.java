@@ -59,7 +59,7 @@ class MonitoringSqlTest {
       }
     }
 
-    assertThat(queries).hasSize(9);
+    assertThat(queries).hasSize(10);
     assertThat(rows.get(0)).as("recent sessions with their counts").contains(largest + "|" + user);
     assertThat(Long.parseLong(rows.get(1).get(0))).as("sessions").isPositive();
     assertThat(rows.get(3).get(0)).as("total_size").matches("[0-9]+ (bytes|kB|MB)");
@@ -74,5 +74,8 @@ class MonitoringSqlTest {
             "codebase_chat_sessions_update_own|codebase_chat_sessions");
     assertThat(rows.get(7).get(0)).as("largest history first").isEqualTo(largest + "|2");
     assertThat(rows.get(8)).as("no NOT VALID constraint").isEmpty();
+    assertThat(rows.get(9))
+        .as("counts from the history, as the original's queries took them")
+        .contains(largest + "|2");
   }
 }
