@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebasechat.internal.TableJson;
 import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.schema.PgJsonb;
 import dev.codebasechat.schema.PgTimestamp;
@@ -244,6 +245,8 @@ public final class LocalSessionTable implements AutoCloseable {
                   "SELECT coalesce(max(seq), 0) FROM messages WHERE session = ?",
                   row.id());
           int appended = 0;
+          // Counted as the migrations count history_bytes (jsonb text and a separator each), so
+          // that a session is full here exactly when the database would refuse the append.
           long appendedBytes = 0;
           try (PreparedStatement insert =
               connection.prepareStatement(
@@ -253,20 +256,17 @@ public final class LocalSessionTable implements AutoCloseable {
               insert.setLong(1, row.id());
               insert.setLong(2, seq + 1);
               insert.setString(3, candidate.id());
-              insert.setString(4, candidate.json());
+              insert.setString(4, TableJson.text(candidate.message()));
               if (insert.executeUpdate() == 1) {
                 seq++;
                 appended++;
-                appendedBytes +=
-                    candidate.json().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                appendedBytes += SessionTableRules.historyBytesOf(candidate.message());
               }
             }
           }
           // Thrown inside the transaction: it rolls back, nothing of the batch stays.
           SessionTableRules.checkHistory(
-              row.messageCount() + appended,
-              SessionTableRules.historyBytes(
-                  row.messageCount() + appended, row.historyBytes() + appendedBytes));
+              row.messageCount() + appended, row.historyBytes() + appendedBytes);
           boolean repoChanges = repo.isPresent() && !repo.get().equals(row.repo());
           boolean fileChanges =
               currentFile.isPresent() && !currentFile.get().equals(row.currentFile());
@@ -367,9 +367,9 @@ public final class LocalSessionTable implements AutoCloseable {
               patch.has("repo") ? textOrNull(patch.get("repo")) : row.repo(),
               patch.has("current_file") ? textOrNull(patch.get("current_file")) : row.currentFile(),
               patch.has("context_cache")
-                  ? patch.get("context_cache").toString()
+                  ? TableJson.text(patch.get("context_cache"))
                   : row.contextCache(),
-              patch.has("metadata") ? patch.get("metadata").toString() : row.metadata(),
+              patch.has("metadata") ? TableJson.text(patch.get("metadata")) : row.metadata(),
               now,
               now,
               row.id());

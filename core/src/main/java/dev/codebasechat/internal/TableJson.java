@@ -1,8 +1,14 @@
 package dev.codebasechat.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebasechat.schema.PgJsonb;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 
 /**
  * Jackson as the library reads what the table holds ({@link PgJsonb#tableReadConstraints}): a
@@ -11,7 +17,35 @@ import dev.codebasechat.schema.PgJsonb;
  * stores within the library's limits makes a session unreadable. Stateless.
  */
 public final class TableJson {
+  /** Compact JSON with decimals in plain digits ({@link #text}). */
+  private static final ObjectMapper PLAIN_DECIMALS =
+      new ObjectMapper(
+          JsonFactory.builder()
+              .addDecorator(
+                  (factory, generator) ->
+                      new JsonGeneratorDelegate(generator, true) {
+                        @Override
+                        public void writeNumber(BigDecimal value) throws IOException {
+                          // Jackson's own plain writing stops at a scale of 9 999.
+                          delegate.writeNumber(value.toPlainString());
+                        }
+                      })
+              .build());
+
   private TableJson() {}
+
+  /**
+   * {@code value} as compact JSON text, decimals in plain digits as PostgreSQL's numeric prints
+   * them: Jackson writes {@code 1.5E+400}, which {@link #mapper} reads back as a double, Infinity.
+   * For a table that keeps JSON as text (the embedded one).
+   */
+  public static String text(JsonNode value) {
+    try {
+      return PLAIN_DECIMALS.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   /** A factory whose parsers read numbers of any length numeric has, and keys of any length. */
   public static JsonFactory factory() {

@@ -350,6 +350,44 @@ abstract class SessionTableContract {
   }
 
   @Test
+  void append_beyond16MebibytesOfHistoryAsJsonbText_isRefused_whateverTheJsonItWasSentAs() {
+    UUID owner = table().newUser();
+    String id = newSessionId();
+    // 1e300 is sent as 1.0E300 and printed by numeric as 301 digits: a message of 20 000 of them
+    // is about 6 MB of history (as the migrations count it) though its JSON is a tenth of that.
+    ArrayNode numbers = JSON.createArrayNode();
+    for (int i = 0; i < 20_000; i++) {
+      numbers.add(1e300);
+    }
+    for (int i = 0; i < 2; i++) {
+      ObjectNode message = message("numbers" + i);
+      message.set("code", numbers);
+      append(owner, id, JSON.createArrayNode().add(message));
+    }
+    ObjectNode third = message("numbers2");
+    third.set("code", numbers);
+
+    assertThat(refusalOf(() -> append(owner, id, JSON.createArrayNode().add(third))))
+        .isEqualTo(Refusal.CONSTRAINT);
+    assertThat(row(owner, id).get("message_count").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void append_ofADecimalBeyondADoublesRange_isReadBackAsTheSameNumber() {
+    UUID owner = table().newUser();
+    String id = newSessionId();
+    java.math.BigDecimal huge = new java.math.BigDecimal("1.5E+400");
+    ObjectNode message = message("huge");
+    message.putObject("code").put("n", huge);
+
+    append(owner, id, JSON.createArrayNode().add(message));
+
+    JsonNode stored = row(owner, id).get("conversation_history").get(0).get("code").get("n");
+    assertThat(stored.isNumber()).as("a number, not " + stored).isTrue();
+    assertThat(stored.decimalValue()).isEqualByComparingTo(huge);
+  }
+
+  @Test
   void append_withARepoOver512Characters_isRefusedByTheLimit() {
     UUID owner = table().newUser();
     String id = newSessionId();

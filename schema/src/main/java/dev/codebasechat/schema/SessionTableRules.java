@@ -151,8 +151,8 @@ public final class SessionTableRules {
     return sessionId.lastIndexOf('-') - sessionId.indexOf('-') - 1 == NAMESPACE_DIGITS;
   }
 
-  /** A message of a batch that passed the checks, with its serialized size. */
-  public record Checked(String id, JsonNode message, String json) {}
+  /** A message of a batch that passed the checks, and its id. */
+  public record Checked(String id, JsonNode message) {}
 
   /**
    * Checks a batch as {@code append_chat_messages} does and drops ids repeated within it (the first
@@ -176,7 +176,6 @@ public final class SessionTableRules {
       if (!message.isObject()) {
         throw new IllegalArgumentException(at + " must be a JSON object");
       }
-      String json = message.toString();
       if (PgJsonb.storedSize(message) > MAX_MESSAGE_BYTES) {
         throw new IllegalArgumentException(at + " must be at most 1 MiB");
       }
@@ -222,7 +221,7 @@ public final class SessionTableRules {
         throw new IllegalArgumentException(at + ".metadata must be a JSON object");
       }
       if (seen.add(id.asText())) {
-        batch.add(new Checked(id.asText(), message, json));
+        batch.add(new Checked(id.asText(), message));
       }
     }
     return batch;
@@ -300,14 +299,6 @@ public final class SessionTableRules {
    */
   public static long historyBytesOf(JsonNode message) {
     return PgJsonb.textBytes(message) + 2;
-  }
-
-  /**
-   * The size of a history of messages whose compact JSON texts take {@code messageBytes} in all:
-   * {@code [a,b,…]}, as the embedded table counts it.
-   */
-  public static long historyBytes(long messages, long messageBytes) {
-    return 2 + messageBytes + Math.max(0, messages - 1);
   }
 
   /**
