@@ -520,6 +520,21 @@ class BackendsAnswerAlikeTest {
             rpc(As.ALICE_TOKEN, "clear_chat_history", "[1]"),
             new Step(As.ALICE_TOKEN, "PUT", "rpc/clear_chat_history", Map.of(), session(ONE))),
         scenario(
+            "a session started again after a delete",
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m1", "m2")),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "m3")),
+            rpc(As.ALICE_TOKEN, "delete_chat_session", session(ONE)),
+            rpc(As.ALICE_TOKEN, "append_chat_messages", append(ONE, "n1")),
+            changesOfOne("2"),
+            changesOfOne("1"),
+            changesOfOne("3"),
+            changesOfOne("4"),
+            rpc(As.ALICE_TOKEN, "delete_chat_session", session(ONE)),
+            rpc(As.BOB_TOKEN, "append_chat_messages", append(ONE, "b1")),
+            get(
+                As.SERVICE_KEY,
+                TABLE + "?select=session_id,user_id,version,fields_version,cleared_version")),
+        scenario(
             "the operator functions",
             // Users exist where PostgreSQL has them: a token of Bob's creates him in auth.users.
             get(As.BOB_TOKEN, TABLE),

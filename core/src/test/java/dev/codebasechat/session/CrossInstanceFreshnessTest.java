@@ -118,6 +118,42 @@ class CrossInstanceFreshnessTest {
   }
 
   @Test
+  void aSessionDeletedAndStartedAgainThroughAnotherInstance_isReadAsTheNewOne_atTheSameVersion() {
+    StoreFixture one = instance(BOUND);
+    StoreFixture two = instance(BOUND);
+    UUID user = supabase.newUser();
+    SessionId id = heldBy(one, two, user, "again001", "old1");
+    two.store.delete(two.caller(user), id);
+    two.drainAll();
+    two.store.append(two.caller(user), id, Append.of(List.of(two.message("new1"))));
+    two.drainAll();
+    clock.advance(BOUND);
+
+    SessionRead read = one.store.history(one.caller(user), id);
+
+    assertThat(ids(read)).containsExactly("new1");
+  }
+
+  @Test
+  void aSessionDeletedAndStartedAgainThroughAnotherInstance_isReadAsTheNewOne_pastTheVersionHeld() {
+    StoreFixture one = instance(BOUND);
+    StoreFixture two = instance(BOUND);
+    UUID user = supabase.newUser();
+    SessionId id = heldBy(one, two, user, "again002", "old1");
+    two.store.delete(two.caller(user), id);
+    two.drainAll();
+    for (String message : List.of("new1", "new2", "new3")) {
+      two.store.append(two.caller(user), id, Append.of(List.of(two.message(message))));
+      two.drainAll();
+    }
+    clock.advance(BOUND);
+
+    SessionRead read = one.store.history(one.caller(user), id);
+
+    assertThat(ids(read)).containsExactly("new1", "new2", "new3");
+  }
+
+  @Test
   void freshnessZero_revalidatesEveryRead() {
     StoreFixture one = instance(Duration.ZERO);
     StoreFixture two = instance(BOUND);

@@ -126,6 +126,16 @@ final class Session {
   }
 
   /**
+   * The trigger before an insert of a session its owner deleted within the time kept: versions go
+   * on after {@code ended}, as if the session had been cleared then.
+   */
+  void continueAfter(long ended) {
+    row.put("version", ended + 1)
+        .put("fields_version", ended + 1)
+        .put("cleared_version", ended + 1);
+  }
+
+  /**
    * Stores {@code message} after the last one whose timestamp is not later: (sent_at, seq), as the
    * message inserted last has the highest seq.
    */

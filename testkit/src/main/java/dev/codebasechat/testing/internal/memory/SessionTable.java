@@ -36,6 +36,7 @@ final class SessionTable {
   private final Map<String, Session> sessionsById = new LinkedHashMap<>();
 
   private final NamedWrites named;
+  private final EndedVersions ended;
 
   private final Random random = new Random();
   // now() of the statement running, as PostgreSQL's now() is the transaction's start.
@@ -44,6 +45,7 @@ final class SessionTable {
   SessionTable(Clock clock) {
     this.clock = clock;
     this.named = new NamedWrites(clock);
+    this.ended = new EndedVersions(clock);
   }
 
   /**
@@ -135,6 +137,7 @@ final class SessionTable {
       }
     }
     session.row.set("session_id", columns.get("session_id")); // absent: set() stores a NullNode
+    continueEnded(session);
     session.checkNamespace(sessionsById.get(session.row.path("session_id").asText("")), rowVisible);
     session.checkNotNull(rowVisible);
     session.check(rowVisible);
@@ -155,7 +158,7 @@ final class SessionTable {
     for (Session session : targets) {
       // The statement's snapshot still sees the messages the cascade removes.
       deleted.add(session.view(withHistory));
-      sessionsById.remove(session.row.get("session_id").asText());
+      drop(session.row.get("session_id").asText());
     }
     return deleted;
   }
@@ -289,6 +292,7 @@ final class SessionTable {
       @Nullable String currentFile,
       boolean rowVisible) {
     Session session = new Session(owner, sessionId, now());
+    continueEnded(session);
     session.row.put("repo", repo).put("current_file", currentFile);
     session.checkNamespace(sessionsById.get(sessionId), rowVisible);
     session.check(rowVisible);
@@ -342,7 +346,7 @@ final class SessionTable {
    */
   synchronized boolean delete(UUID caller, String sessionId, @Nullable UUID deleteId) {
     if (deleteId == null) {
-      return ownSession(caller, sessionId) != null && sessionsById.remove(sessionId) != null;
+      return ownSession(caller, sessionId) != null && drop(sessionId);
     }
     Boolean answered = named.deleteAnswered(caller, sessionId, deleteId);
     if (answered != null) {
@@ -378,7 +382,7 @@ final class SessionTable {
   }
 
   private void deleteOnce(UUID caller, String sessionId, UUID deleteId) {
-    sessionsById.remove(sessionId);
+    drop(sessionId);
     named.deletedNow(caller, sessionId, deleteId);
   }
 
@@ -439,12 +443,13 @@ final class SessionTable {
       return false;
     }
     if (session == null) {
-      sessionsById.remove(sessionId);
+      drop(sessionId);
       return true;
     }
     Session working;
     if (stored == null) {
       working = new Session(owner, sessionId, now());
+      continueEnded(working);
       working.setFields(session);
       working.checkNamespace(null, true);
       working.check(true);
@@ -490,6 +495,28 @@ final class SessionTable {
   synchronized void clear() {
     sessionsById.clear();
     named.forgetAll();
+    ended.forgetAll();
+  }
+
+  /** Deletes row {@code sessionId}, its version kept for its owner; whether there was one. */
+  private boolean drop(String sessionId) {
+    Session gone = sessionsById.remove(sessionId);
+    if (gone == null) {
+      return false;
+    }
+    UUID owner = gone.owner();
+    if (owner != null) {
+      ended.remember(owner, sessionId, gone.version());
+    }
+    return true;
+  }
+
+  /** The trigger before an insert: a session its owner deleted lately goes on from its version. */
+  private void continueEnded(Session session) {
+    UUID owner = session.owner();
+    if (owner != null && session.row.path("session_id").isTextual()) {
+      ended.of(owner, session.row.get("session_id").asText()).ifPresent(session::continueAfter);
+    }
   }
 
   private List<Session> visible(Caller caller, Predicate<ObjectNode> where) {
