@@ -132,6 +132,47 @@ class ConcurrentAppendTest {
     }
   }
 
+  @OnEachPostgresMajor
+  void append_thatCreates_whileADeleteOfItsSessionCommits_isRefusedToBeSentAgain_thenContinues(
+      PostgresMajor major) throws Exception {
+    SupabaseDatabase db = EmbeddedSupabase.on(major).migratedDatabase("chat_functions");
+    UUID user = db.createUser(false);
+    String sessionId = ChatFixtures.newSessionId();
+    ChatRpc rpc = new ChatRpc(db);
+    rpc.append(
+        dev.codebasechat.testing.postgres.DatabaseRequest.asUser(user),
+        sessionId,
+        ChatFixtures.messages("m0")); // version 1
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (Connection deleter = db.ownerConnection();
+        Connection appender = db.authenticatorConnection()) {
+      // The delete is made and not yet committed when the append that creates looks for the row.
+      deleter.setAutoCommit(false);
+      try (var delete =
+          deleter.prepareStatement(
+              "delete from public.codebase_chat_sessions where session_id = ?")) {
+        delete.setString(1, sessionId);
+        assertThat(delete.executeUpdate()).isEqualTo(1);
+      }
+      Future<JsonNode> append =
+          pool.submit(() -> ChatRpc.append(appender, user, sessionId, ChatFixtures.messages("m1")));
+      awaitWaitingOnALock(db, "%append_chat_messages%");
+
+      deleter.commit();
+
+      java.util.concurrent.ExecutionException refused =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              java.util.concurrent.ExecutionException.class,
+              () -> append.get(10, TimeUnit.SECONDS));
+      assertThat(((java.sql.SQLException) refused.getCause()).getSQLState()).isEqualTo("40001");
+      JsonNode again = ChatRpc.append(appender, user, sessionId, ChatFixtures.messages("m1"));
+      assertThat(again.get("created").asBoolean()).isTrue();
+      assertThat(again.get("version").asLong()).as("after the deleted session's 1").isEqualTo(3);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   /** Waits until a request whose query is like {@code pattern} waits for a lock. */
   private static void awaitWaitingOnALock(SupabaseDatabase db, String pattern) {
     // A state of another database session, observed: no time of ours to move instead.

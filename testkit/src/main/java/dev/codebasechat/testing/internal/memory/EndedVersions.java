@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.UUID;
 
 /**
@@ -24,22 +23,32 @@ final class EndedVersions {
     this.clock = clock;
   }
 
-  /** The trigger after a delete: keeps the greater version, forgets records past their time. */
-  void remember(UUID owner, String sessionId, long version) {
+  /**
+   * The trigger after a delete of {@code gone}: keeps its version (the greater, for an id deleted
+   * before) unless it had no owner, and forgets records past their time.
+   */
+  void remember(Session gone) {
+    UUID owner = gone.owner();
+    if (owner == null) {
+      return;
+    }
     Instant now = clock.instant();
     ended.values().removeIf(e -> e.at().isBefore(now.minus(NamedWrites.KEPT)));
     ended.merge(
-        List.of(owner, sessionId),
-        new Ended(version, now),
+        List.of(owner, gone.row.get("session_id").asText()),
+        new Ended(gone.version(), now),
         (earlier, later) -> new Ended(Math.max(earlier.version(), later.version()), now));
   }
 
-  /** The version {@code owner}'s session {@code sessionId} ended at within the time kept. */
-  OptionalLong of(UUID owner, String sessionId) {
-    Ended e = ended.get(List.of(owner, sessionId));
-    return e == null || e.at().isBefore(clock.instant().minus(NamedWrites.KEPT))
-        ? OptionalLong.empty()
-        : OptionalLong.of(e.version());
+  /** The trigger before an insert: a session its owner deleted lately goes on from its version. */
+  void continueIn(Session session) {
+    UUID owner = session.owner();
+    if (owner != null && session.row.path("session_id").isTextual()) {
+      Ended e = ended.get(List.of(owner, session.row.get("session_id").asText()));
+      if (e != null && !e.at().isBefore(clock.instant().minus(NamedWrites.KEPT))) {
+        session.continueAfter(e.version());
+      }
+    }
   }
 
   /** Forgets every record (the fake's reset). */

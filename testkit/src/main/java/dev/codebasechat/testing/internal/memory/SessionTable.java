@@ -137,7 +137,7 @@ final class SessionTable {
       }
     }
     session.row.set("session_id", columns.get("session_id")); // absent: set() stores a NullNode
-    continueEnded(session);
+    ended.continueIn(session);
     session.checkNamespace(sessionsById.get(session.row.path("session_id").asText("")), rowVisible);
     session.checkNotNull(rowVisible);
     session.check(rowVisible);
@@ -292,7 +292,7 @@ final class SessionTable {
       @Nullable String currentFile,
       boolean rowVisible) {
     Session session = new Session(owner, sessionId, now());
-    continueEnded(session);
+    ended.continueIn(session);
     session.row.put("repo", repo).put("current_file", currentFile);
     session.checkNamespace(sessionsById.get(sessionId), rowVisible);
     session.check(rowVisible);
@@ -449,7 +449,7 @@ final class SessionTable {
     Session working;
     if (stored == null) {
       working = new Session(owner, sessionId, now());
-      continueEnded(working);
+      ended.continueIn(working);
       working.setFields(session);
       working.checkNamespace(null, true);
       working.check(true);
@@ -501,22 +501,10 @@ final class SessionTable {
   /** Deletes row {@code sessionId}, its version kept for its owner; whether there was one. */
   private boolean drop(String sessionId) {
     Session gone = sessionsById.remove(sessionId);
-    if (gone == null) {
-      return false;
+    if (gone != null) {
+      ended.remember(gone);
     }
-    UUID owner = gone.owner();
-    if (owner != null) {
-      ended.remember(owner, sessionId, gone.version());
-    }
-    return true;
-  }
-
-  /** The trigger before an insert: a session its owner deleted lately goes on from its version. */
-  private void continueEnded(Session session) {
-    UUID owner = session.owner();
-    if (owner != null && session.row.path("session_id").isTextual()) {
-      ended.of(owner, session.row.get("session_id").asText()).ifPresent(session::continueAfter);
-    }
+    return gone != null;
   }
 
   private List<Session> visible(Caller caller, Predicate<ObjectNode> where) {
