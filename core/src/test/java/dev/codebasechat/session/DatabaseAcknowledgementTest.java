@@ -150,6 +150,34 @@ class DatabaseAcknowledgementTest {
   }
 
   @Test
+  void anAppendToAFoundSession_whoseHeadReadTookAllTheTime_isNotSent() {
+    StoreFixture there = store();
+    StoreFixture here = store();
+    UUID user = supabase.newUser();
+    SessionId id = there.store.create(there.caller(user));
+    there.resolve(
+        there.store.appendAsync(there.caller(user), id, Append.of(List.of(there.message("m1")))));
+    CompletableFuture<AppendReceipt> append;
+    try (AnswerHold hold = supabase.holdAnswers()) {
+      append =
+          here.store.appendExistingAsync(
+              here.caller(user), id, Append.of(List.of(here.message("m2"))));
+      await("the head read in flight")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> hold.waiting() == 1);
+      clock.advance(Duration.ofSeconds(2)); // the time is up; its timers have not run yet
+      supabase.failNext(1, Outage.NO_ANSWER); // an append sent now would wait here
+    }
+    await("the append answered or sent")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> append.isDone() || supabase.unansweredRequests() > 0);
+
+    assertThat(supabase.unansweredRequests()).isZero();
+    assertThat(here.failureOf(append)).isInstanceOf(SessionUnavailableException.class);
+    assertThat(storedIds(id)).containsExactly("m1");
+  }
+
+  @Test
   void anAppendQueuedBehindOneInFlight_waitsAtMostTheDatabaseTimeoutFromItsOwnStart() {
     StoreFixture f = store();
     Caller alice = f.caller(supabase.newUser());

@@ -170,7 +170,7 @@ public final class RemoteGuard implements Backoff {
    * call with it) and counts as a failure for the breaker. Timed on the injected scheduler.
    */
   public <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> call, Duration deadline) {
-    return callUntil(call, endsAt(deadline), deadline);
+    return callUntil(call, endsAt(deadline), deadline, true);
   }
 
   /** When a request of {@code deadline} starting now must be answered, for {@link #callUntil}. */
@@ -186,12 +186,25 @@ public final class RemoteGuard implements Backoff {
    */
   public <T> CompletableFuture<T> callUntil(
       Supplier<CompletableFuture<T>> call, long deadlineAt, Duration deadline) {
+    // A call that starts with less than the whole deadline (the calls before it in the request
+    // took some) and is cut says nothing against the database: not counted by the breaker.
+    return callUntil(
+        call, deadlineAt, deadline, deadlineAt - clock.millis() >= deadline.toMillis());
+  }
+
+  private <T> CompletableFuture<T> callUntil(
+      Supplier<CompletableFuture<T>> call, long deadlineAt, Duration deadline, boolean cutCounts) {
     Supplier<CompletionStage<T>> attempt =
         CircuitBreaker.decorateCompletionStage(
             breaker,
             () -> {
               try {
-                return within(call.get(), Math.max(0, deadlineAt - clock.millis()), deadline);
+                return within(
+                    call.get(),
+                    Math.max(0, deadlineAt - clock.millis()),
+                    cutCounts
+                        ? () -> new DeadlineExceededException(deadline)
+                        : DeadlinePassed::new);
               } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
               }
@@ -211,7 +224,10 @@ public final class RemoteGuard implements Backoff {
                         failure instanceof DeadlinePassed
                             ? new DeadlineExceededException(deadline)
                             : failure));
-    return within(result, Math.max(0, deadlineAt - clock.millis()), deadline);
+    return within(
+        result,
+        Math.max(0, deadlineAt - clock.millis()),
+        () -> new DeadlineExceededException(deadline));
   }
 
   /**
@@ -222,18 +238,27 @@ public final class RemoteGuard implements Backoff {
    */
   public <T> CompletableFuture<T> waitUntil(
       CompletableFuture<T> work, long deadlineAt, Duration deadline) {
-    return within(work, Math.max(0, deadlineAt - clock.millis()), deadline);
+    return within(
+        work,
+        Math.max(0, deadlineAt - clock.millis()),
+        () -> new DeadlineExceededException(deadline));
+  }
+
+  /** Whether {@code deadlineAt} (from {@link #endsAt}) has passed. */
+  public boolean hasPassed(long deadlineAt) {
+    return clock.millis() >= deadlineAt;
   }
 
   /**
-   * The deadline passed before an attempt was due: neither retried nor counted by the breaker (it
-   * is not transient); the caller sees {@link DeadlineExceededException}.
+   * The deadline passed before an attempt was due, or cut an attempt that started with what earlier
+   * calls of its request left: neither retried nor counted by the breaker (it is not transient);
+   * the caller sees {@link DeadlineExceededException}.
    */
   private static final class DeadlinePassed extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     DeadlinePassed() {
-      super("the deadline passed before the attempt", null, false, false);
+      super("the deadline passed", null, false, false);
     }
   }
 
@@ -248,7 +273,8 @@ public final class RemoteGuard implements Backoff {
     Supplier<CompletionStage<T>> attempt =
         () -> {
           try {
-            return within(call.get(), deadline.toMillis(), deadline);
+            return within(
+                call.get(), deadline.toMillis(), () -> new DeadlineExceededException(deadline));
           } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
           }
@@ -271,11 +297,10 @@ public final class RemoteGuard implements Backoff {
   }
 
   /**
-   * {@code attempt}, or a {@link DeadlineExceededException} after {@code millis} (the attempt is
-   * then cancelled).
+   * {@code attempt}, or {@code cut}'s failure after {@code millis} (the attempt then cancelled).
    */
   private <T> CompletableFuture<T> within(
-      CompletableFuture<T> attempt, long millis, Duration deadline) {
+      CompletableFuture<T> attempt, long millis, Supplier<RuntimeException> cut) {
     if (attempt.isDone()) {
       // Answered already (a local table answers in the calling thread): its answer stands, even
       // when it took the whole deadline; a timer of 0 ms could otherwise fail it first.
@@ -285,7 +310,7 @@ public final class RemoteGuard implements Backoff {
     ScheduledFuture<?> timer =
         scheduler.schedule(
             () -> {
-              if (timed.completeExceptionally(new DeadlineExceededException(deadline))) {
+              if (timed.completeExceptionally(cut.get())) {
                 attempt.cancel(true);
               }
             },

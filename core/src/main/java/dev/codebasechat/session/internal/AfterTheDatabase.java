@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * {@code Acknowledgement.DATABASE}: a write is answered once the database confirmed it, within the
@@ -69,10 +70,27 @@ public final class AfterTheDatabase implements WritePath {
   @Override
   public CompletableFuture<SessionId> createFresh(Caller caller, SessionId id) {
     GuardedBackend request = database.forOneRequest();
-    return request.waitFor(
-        SessionCreation.create(
-                caller, id, ownership.askingThrough(request), owners, ledger, request)
-            .thenApply(Function.identity()));
+    return within(
+        request,
+        id,
+        () ->
+            SessionCreation.create(
+                    caller, id, ownership.askingThrough(request), owners, ledger, request)
+                .thenApply(Function.identity()));
+  }
+
+  /**
+   * {@code work} of {@code request} for session {@code id}: past the request's time, {@link
+   * dev.codebasechat.session.SessionUnavailableException} with a {@code Retry-After}, as a call
+   * cut.
+   */
+  private static <T> CompletableFuture<T> within(
+      GuardedBackend request, SessionId id, Supplier<CompletableFuture<T>> work) {
+    return request
+        .waitFor(work)
+        .exceptionallyCompose(
+            failure ->
+                CompletableFuture.failedFuture(Failures.translate(failure, "session " + id)));
   }
 
   @Override
@@ -91,12 +109,15 @@ public final class AfterTheDatabase implements WritePath {
       }
     }
     int duplicates = append.messages().size() - fresh.size();
-    // The caller's wait is cut when the request's time is up, a head read's included. An append
-    // queued behind its session's append in flight is sent when that one ends, before its own time
-    // is up (it joined later): cut in flight, it may still be stored, as any call cut.
+    // Not submitted once the request's time is up (a head read took it all), and the caller's wait
+    // is cut when it runs out. An append queued behind its session's append in flight is sent when
+    // that one ends, before its own time is up (it joined later): cut in flight, it may still be
+    // stored, as any call cut.
     return request
         .waitFor(
-            appendBatches.submit(id, caller.userId(), caller.token(), append.withMessages(fresh)))
+            () ->
+                appendBatches.submit(
+                    id, caller.userId(), caller.token(), append.withMessages(fresh)))
         .handle(
             (ack, failure) -> {
               if (failure != null) {
@@ -111,7 +132,10 @@ public final class AfterTheDatabase implements WritePath {
     GuardedBackend request = database.forOneRequest();
     CompletableFuture<Optional<ChatSession>> known =
         change.answersWithHistory()
-            ? request.waitFor(history.of(caller, id).thenApply(read -> Optional.of(read.session())))
+            ? within(
+                request,
+                id,
+                () -> history.of(caller, id).thenApply(read -> Optional.of(read.session())))
             : ownership.askingThrough(request).existingOrHead(caller, id);
     return known.thenCompose(
         current -> {
@@ -141,7 +165,8 @@ public final class AfterTheDatabase implements WritePath {
                     if (change.emptiesHistory() && confirmations.messagesAfter > 0) {
                       // A named clear the database had applied already (a try sent again through
                       // another instance): it kept what was stored since, and so does the answer.
-                      return request.waitFor(history.of(caller, id).thenApply(read -> read));
+                      return within(
+                          request, id, () -> history.of(caller, id).thenApply(read -> read));
                     }
                     ChatSession cachedNow = cache.peek(id);
                     ChatSession after =

@@ -1,6 +1,7 @@
 package dev.codebasechat.session.internal;
 
 import dev.codebasechat.postgrest.AccessToken;
+import dev.codebasechat.resilience.DeadlineExceededException;
 import dev.codebasechat.resilience.internal.RemoteGuard;
 import dev.codebasechat.session.ChatSession;
 import dev.codebasechat.session.ContextUpdate;
@@ -35,9 +36,10 @@ public final class GuardedBackend implements SessionBackend {
       return this;
     }
 
-    /** {@code work} of a request, cut when the request's time is up. */
-    default <T> CompletableFuture<T> waitFor(RemoteGuard guard, CompletableFuture<T> work) {
-      return work;
+    /** {@code work} of a request, started while time is left and cut when it is up. */
+    default <T> CompletableFuture<T> waitFor(
+        RemoteGuard guard, Supplier<CompletableFuture<T>> work) {
+      return work.get();
     }
   }
 
@@ -73,8 +75,11 @@ public final class GuardedBackend implements SessionBackend {
     }
 
     @Override
-    public <T> CompletableFuture<T> waitFor(RemoteGuard guard, CompletableFuture<T> work) {
-      return guard.waitUntil(work, endsAt, deadline);
+    public <T> CompletableFuture<T> waitFor(
+        RemoteGuard guard, Supplier<CompletableFuture<T>> work) {
+      return guard.hasPassed(endsAt)
+          ? CompletableFuture.failedFuture(new DeadlineExceededException(deadline))
+          : guard.waitUntil(work.get(), endsAt, deadline);
     }
   }
 
@@ -104,10 +109,11 @@ public final class GuardedBackend implements SessionBackend {
   }
 
   /**
-   * {@code work} of the request {@link #forOneRequest} began, cut (and cancelled) with the guard's
-   * deadline failure when the request's time is up; {@code work} itself without a request deadline.
+   * {@code work} of the request {@link #forOneRequest} began: not started once the request's time
+   * is up, and cut (cancelled) when it runs out, with {@link DeadlineExceededException} either way;
+   * {@code work} itself without a request deadline.
    */
-  public <T> CompletableFuture<T> waitFor(CompletableFuture<T> work) {
+  public <T> CompletableFuture<T> waitFor(Supplier<CompletableFuture<T>> work) {
     return bound.waitFor(guard, work);
   }
 

@@ -131,6 +131,23 @@ class RemoteGuardTest {
   }
 
   @Test
+  void aCallCutWithWhatEarlierCallsOfItsRequestLeft_isNotCountedByTheBreaker() {
+    RemoteGuard guard = RemoteGuard.create(guard().maxAttempts(3).build(), clock, scheduler);
+    Duration deadline = Duration.ofSeconds(2);
+    long endsAt = guard.endsAt(deadline);
+    clock.advance(Duration.ofMillis(1_900)); // a head read took most of the request's time
+    CompletableFuture<String> result =
+        guard.callUntil(() -> new CompletableFuture<>(), endsAt, deadline);
+
+    driveUntilDone(result);
+
+    assertThat(result.handle((r, e) -> FutureResults.unwrap(e)).join())
+        .isInstanceOf(dev.codebasechat.resilience.DeadlineExceededException.class)
+        .hasMessageContaining("2000 ms");
+    assertThat(guard.circuitBreaker().getMetrics().getNumberOfFailedCalls()).isZero();
+  }
+
+  @Test
   void retryAfter_isWaitedAtLeast() {
     RemoteGuard guard = RemoteGuard.create(guard().build(), clock, scheduler);
     stubSequence(PostgrestResponses.dbDown503(3), PostgrestResponses.rpcResult("{\"appended\":1}"));
