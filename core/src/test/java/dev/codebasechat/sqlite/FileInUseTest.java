@@ -85,6 +85,25 @@ class FileInUseTest {
     assertThat(probeFromAnotherProcess(file)).isEqualTo("opened");
   }
 
+  @Test
+  void open_ofTheSameLockFileUnderAnotherName_isRefused_andKeepsOtherProcessesOut()
+      throws Exception {
+    Path file = dir.resolve("journal.db");
+    Path other = dir.resolve("other.db");
+    try (SqliteJournal journal = SqliteJournal.open(file)) {
+      java.nio.file.Files.createLink(
+          dir.resolve("other.db.lock"), dir.resolve("journal.db.lock")); // one file, two names
+
+      assertThatThrownBy(() -> SqliteJournal.open(other))
+          .isInstanceOf(JournalException.class)
+          .satisfies(
+              e ->
+                  assertThat(((JournalException) e).reason())
+                      .isEqualTo(JournalException.Reason.IN_USE));
+      assertThat(probeFromAnotherProcess(file)).isEqualTo("IN_USE");
+    }
+  }
+
   private String probeFromAnotherProcess(Path file) throws Exception {
     Process child =
         new ProcessBuilder(

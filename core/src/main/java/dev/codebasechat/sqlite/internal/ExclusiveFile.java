@@ -9,8 +9,10 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One process per SQLite file: an exclusive OS lock on a companion file ({@code <name>.lock}),
@@ -27,6 +29,16 @@ final class ExclusiveFile {
    */
   private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
+  /**
+   * Descriptors of a lock file this process holds under another name (a hard link): closing one
+   * would drop the lock, so they stay open for the life of the process. Only a refused open adds
+   * one.
+   */
+  private static final List<FileChannel> KEPT_OPEN = new CopyOnWriteArrayList<>();
+
+  /** A lock taken, and the key it holds in this process's set, released together. */
+  record Held(FileLock lock, Path key) {}
+
   private ExclusiveFile() {}
 
   /** The companion file whose lock marks a database file as in use. */
@@ -36,7 +48,7 @@ final class ExclusiveFile {
   }
 
   /** Takes the lock of {@code path}, or fails naming why. */
-  static FileLock lock(Path path) {
+  static Held lock(Path path) {
     Path lockFile = lockFileOf(path);
     Path key = identity(lockFile);
     if (!HELD.add(key)) {
@@ -47,7 +59,7 @@ final class ExclusiveFile {
               + " per file)");
     }
     try {
-      return lockHeldFile(path, lockFile);
+      return new Held(lockHeldFile(path, lockFile), key);
     } catch (RuntimeException e) {
       HELD.remove(key);
       throw e;
@@ -71,8 +83,9 @@ final class ExclusiveFile {
     try {
       lock = channel.tryLock();
     } catch (OverlappingFileLockException e) {
-      // Held in this process under another name of the same file (a hard link).
-      closeQuietly(channel);
+      // Held in this process under another name of the same file (a hard link, a name differing
+      // in case on a file system that ignores it): kept open, as closing it drops the lock.
+      KEPT_OPEN.add(channel);
       throw new JournalException(
           Reason.IN_USE, path, "the file is already open in this process under another name");
     } catch (IOException e) {
@@ -88,8 +101,8 @@ final class ExclusiveFile {
   }
 
   /**
-   * One key per file however its directory is named (the directory exists, the lock file may not
-   * yet: its directory's real path is the same at lock and at release).
+   * One key per file however its directory is named (the directory exists; the lock file may not
+   * yet). The key taken is the one released ({@link Held}), whatever the path resolves to later.
    */
   private static Path identity(Path lockFile) {
     Path directory = lockFile.getParent();
@@ -132,17 +145,17 @@ final class ExclusiveFile {
   }
 
   /** Releases the in-use lock; the lock file stays (deleting it would race with a new opener). */
-  static void release(FileLock exclusiveUse, Path path) {
+  static void release(Held held) {
     try {
-      exclusiveUse.release();
+      held.lock().release();
     } catch (IOException ignored) {
       // closing the channel below releases it as well
     }
     try {
-      exclusiveUse.channel().close();
+      held.lock().channel().close();
     } catch (IOException ignored) {
       // the OS drops the lock with the process at the latest
     }
-    HELD.remove(identity(lockFileOf(path)));
+    HELD.remove(held.key());
   }
 }

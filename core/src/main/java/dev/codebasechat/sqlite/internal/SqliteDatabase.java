@@ -5,7 +5,6 @@ import dev.codebasechat.sqlite.Durability;
 import dev.codebasechat.sqlite.JournalException;
 import dev.codebasechat.sqlite.JournalException.Reason;
 import java.io.IOException;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -79,7 +78,7 @@ public final class SqliteDatabase implements AutoCloseable {
   private final ReentrantLock readLock = new ReentrantLock(true);
 
   private final SqliteChannel reader;
-  private final FileLock exclusiveUse;
+  private final ExclusiveFile.Held exclusiveUse;
   private final CommitGrouping grouping;
   private volatile boolean closed;
 
@@ -95,7 +94,7 @@ public final class SqliteDatabase implements AutoCloseable {
       Path path,
       Connection writer,
       Connection reader,
-      FileLock exclusiveUse,
+      ExclusiveFile.Held exclusiveUse,
       CommitGrouping grouping) {
     this.path = path;
     this.writer = new SqliteChannel(writer);
@@ -125,12 +124,12 @@ public final class SqliteDatabase implements AutoCloseable {
     // Off in SQLite unless asked for. The project's files declare no foreign key; a schema that
     // does gets them enforced (and a deferred one checked at commit).
     config.enforceForeignKeys(true);
-    FileLock exclusiveUse = ExclusiveFile.lock(path);
+    ExclusiveFile.Held exclusiveUse = ExclusiveFile.lock(path);
     Connection connection;
     try {
       OwnerOnly.createFileIfAbsent(path);
     } catch (java.io.IOException e) {
-      ExclusiveFile.release(exclusiveUse, path);
+      ExclusiveFile.release(exclusiveUse);
       throw new dev.codebasechat.sqlite.JournalException(
           dev.codebasechat.sqlite.JournalException.Reason.IO_ERROR,
           path,
@@ -140,7 +139,7 @@ public final class SqliteDatabase implements AutoCloseable {
     try {
       connection = DriverManager.getConnection("jdbc:sqlite:" + path, config.toProperties());
     } catch (SQLException e) {
-      ExclusiveFile.release(exclusiveUse, path);
+      ExclusiveFile.release(exclusiveUse);
       throw Sql.failure(path, "cannot open", e);
     }
     Connection readConnection = null;
@@ -164,7 +163,7 @@ public final class SqliteDatabase implements AutoCloseable {
       if (readConnection != null) {
         closeQuietly(readConnection, e);
       }
-      ExclusiveFile.release(exclusiveUse, path);
+      ExclusiveFile.release(exclusiveUse);
       if (e instanceof JournalException journalException) {
         throw journalException;
       }
@@ -452,7 +451,7 @@ public final class SqliteDatabase implements AutoCloseable {
           }
         }
       }
-      ExclusiveFile.release(exclusiveUse, path);
+      ExclusiveFile.release(exclusiveUse);
       if (failure != null) {
         throw Sql.failure(path, "close failed", failure);
       }
