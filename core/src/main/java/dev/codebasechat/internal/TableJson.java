@@ -2,13 +2,10 @@ package dev.codebasechat.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebasechat.schema.PgJsonb;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 
 /**
  * Jackson as the library reads what the table holds ({@link PgJsonb#tableReadConstraints}): a
@@ -19,18 +16,7 @@ import java.math.BigDecimal;
 public final class TableJson {
   /** Compact JSON with decimals in plain digits ({@link #text}). */
   private static final ObjectMapper PLAIN_DECIMALS =
-      new ObjectMapper(
-          JsonFactory.builder()
-              .addDecorator(
-                  (factory, generator) ->
-                      new JsonGeneratorDelegate(generator, true) {
-                        @Override
-                        public void writeNumber(BigDecimal value) throws IOException {
-                          // Jackson's own plain writing stops at a scale of 9 999.
-                          delegate.writeNumber(value.toPlainString());
-                        }
-                      })
-              .build());
+      new ObjectMapper(JsonFactory.builder().addDecorator(PgJsonb.numericDecimals()).build());
 
   private TableJson() {}
 

@@ -93,12 +93,8 @@ class ConcurrentAppendTest {
       PostgresMajor major) throws Exception {
     SupabaseDatabase db = EmbeddedSupabase.on(major).migratedDatabase("chat_functions");
     UUID user = db.createUser(false);
-    String sessionId = ChatFixtures.newSessionId();
+    String sessionId = sessionHoldingM0(db, user);
     ChatRpc rpc = new ChatRpc(db);
-    rpc.append(
-        dev.codebasechat.testing.postgres.DatabaseRequest.asUser(user),
-        sessionId,
-        ChatFixtures.messages("m0"));
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try (Connection holder = db.ownerConnection();
         Connection appender = db.authenticatorConnection()) {
@@ -137,12 +133,7 @@ class ConcurrentAppendTest {
       PostgresMajor major) throws Exception {
     SupabaseDatabase db = EmbeddedSupabase.on(major).migratedDatabase("chat_functions");
     UUID user = db.createUser(false);
-    String sessionId = ChatFixtures.newSessionId();
-    ChatRpc rpc = new ChatRpc(db);
-    rpc.append(
-        dev.codebasechat.testing.postgres.DatabaseRequest.asUser(user),
-        sessionId,
-        ChatFixtures.messages("m0")); // version 1
+    String sessionId = sessionHoldingM0(db, user); // version 1
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try (Connection deleter = db.ownerConnection();
         Connection appender = db.authenticatorConnection()) {
@@ -171,6 +162,18 @@ class ConcurrentAppendTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** A new session of {@code user} holding m0, at version 1. */
+  private static String sessionHoldingM0(SupabaseDatabase db, UUID user)
+      throws java.sql.SQLException {
+    String sessionId = ChatFixtures.newSessionId();
+    new ChatRpc(db)
+        .append(
+            dev.codebasechat.testing.postgres.DatabaseRequest.asUser(user),
+            sessionId,
+            ChatFixtures.messages("m0"));
+    return sessionId;
   }
 
   /** Waits until a request whose query is like {@code pattern} waits for a lock. */

@@ -293,20 +293,13 @@ class PostgrestErrorTest {
         row("payment required", aResponse().withStatus(402), 402, null, FailureKind.TRANSIENT),
         row(
             "rate limited by db_pre_request",
-            PostgrestResponses.error(
-                PostgrestResponses.Version.V13, 420, "PT420", "rate limit exceeded", null, null),
+            PostgrestResponses.rateLimitedByPreRequest(),
             420,
             "PT420",
             FailureKind.TRANSIENT),
         row(
             "database in read-only mode",
-            PostgrestResponses.error(
-                PostgrestResponses.Version.V13,
-                405,
-                "25006",
-                "cannot execute INSERT in a read-only transaction",
-                null,
-                null),
+            PostgrestResponses.readOnlyDatabase(),
             405,
             "25006",
             FailureKind.TRANSIENT),

@@ -128,6 +128,17 @@ public final class PostgrestResponses {
     return error(version, 406, "PGRST116", message, "The result contains " + rows + " rows", null);
   }
 
+  /** A write refused by a database in read-only mode (a full disk): 25006, which is 405. */
+  public static ResponseDefinitionBuilder readOnlyDatabase() {
+    return error(
+        Version.V13, 405, "25006", "cannot execute INSERT in a read-only transaction", null, null);
+  }
+
+  /** A {@code db_pre_request} rate limit as Supabase's example raises it: PT420, which is 420. */
+  public static ResponseDefinitionBuilder rateLimitedByPreRequest() {
+    return error(Version.V13, 420, "PT420", "rate limit exceeded", null, null);
+  }
+
   /**
    * 401 for an expired user JWT: v13+ {@code PGRST303}, v12 {@code PGRST301}, both with {@code
    * WWW-Authenticate: Bearer error="invalid_token", error_description="JWT expired"} (§2.6).

@@ -95,6 +95,17 @@ class CrossInstanceFreshnessTest {
     return id;
   }
 
+  /** Deletes {@code id} through {@code writer}, then stores {@code messages} there, one a write. */
+  private static void deletedAndStartedAgain(
+      StoreFixture writer, UUID user, SessionId id, String... messages) {
+    writer.store.delete(writer.caller(user), id);
+    writer.drainAll();
+    for (String message : messages) {
+      writer.store.append(writer.caller(user), id, Append.of(List.of(writer.message(message))));
+      writer.drainAll();
+    }
+  }
+
   @Test
   void writeThroughAnotherInstance_isSeenOnceTheBoundHasPassed_withoutDownloadingTheHistory() {
     StoreFixture one = instance(BOUND);
@@ -123,10 +134,7 @@ class CrossInstanceFreshnessTest {
     StoreFixture two = instance(BOUND);
     UUID user = supabase.newUser();
     SessionId id = heldBy(one, two, user, "again001", "old1");
-    two.store.delete(two.caller(user), id);
-    two.drainAll();
-    two.store.append(two.caller(user), id, Append.of(List.of(two.message("new1"))));
-    two.drainAll();
+    deletedAndStartedAgain(two, user, id, "new1");
     clock.advance(BOUND);
 
     SessionRead read = one.store.history(one.caller(user), id);
@@ -140,12 +148,7 @@ class CrossInstanceFreshnessTest {
     StoreFixture two = instance(BOUND);
     UUID user = supabase.newUser();
     SessionId id = heldBy(one, two, user, "again002", "old1");
-    two.store.delete(two.caller(user), id);
-    two.drainAll();
-    for (String message : List.of("new1", "new2", "new3")) {
-      two.store.append(two.caller(user), id, Append.of(List.of(two.message(message))));
-      two.drainAll();
-    }
+    deletedAndStartedAgain(two, user, id, "new1", "new2", "new3");
     clock.advance(BOUND);
 
     SessionRead read = one.store.history(one.caller(user), id);

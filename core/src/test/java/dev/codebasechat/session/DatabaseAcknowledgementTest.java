@@ -120,25 +120,44 @@ class DatabaseAcknowledgementTest {
     assertThat(sent.get(9).join().messageCount()).isEqualTo(10);
   }
 
-  @Test
-  void anAppendToAFoundSession_waitsForItsHeadReadAndItsAppend_atMostTheDatabaseTimeoutInAll() {
+  /** {@code user}'s session holding m1, stored through another instance than the one asked. */
+  private SessionId storedElsewhere(UUID user) {
     StoreFixture there = store();
-    StoreFixture here = store();
-    UUID user = supabase.newUser();
     SessionId id = there.store.create(there.caller(user));
     there.resolve(
         there.store.appendAsync(there.caller(user), id, Append.of(List.of(there.message("m1")))));
-    CompletableFuture<AppendReceipt> append;
+    return id;
+  }
+
+  /** {@code here}'s append of m2 to the found session {@code id}, run as its head read is held. */
+  private static CompletableFuture<AppendReceipt> appendWhileItsHeadReadIsHeld(
+      StoreFixture here, UUID user, SessionId id, Runnable whileHeld) {
     try (AnswerHold hold = supabase.holdAnswers()) {
-      append =
+      CompletableFuture<AppendReceipt> append =
           here.store.appendExistingAsync(
               here.caller(user), id, Append.of(List.of(here.message("m2"))));
       await("the head read in flight")
           .atMost(Duration.ofSeconds(10))
           .until(() -> hold.waiting() == 1);
-      here.advanceMillis(1_500);
-      supabase.failNext(1, Outage.NO_ANSWER);
+      whileHeld.run();
+      return append;
     }
+  }
+
+  @Test
+  void anAppendToAFoundSession_waitsForItsHeadReadAndItsAppend_atMostTheDatabaseTimeoutInAll() {
+    UUID user = supabase.newUser();
+    SessionId id = storedElsewhere(user);
+    StoreFixture here = store();
+    CompletableFuture<AppendReceipt> append =
+        appendWhileItsHeadReadIsHeld(
+            here,
+            user,
+            id,
+            () -> {
+              here.advanceMillis(1_500);
+              supabase.failNext(1, Outage.NO_ANSWER);
+            });
     await("the append in flight")
         .atMost(Duration.ofSeconds(10))
         .until(() -> supabase.unansweredRequests() == 1);
@@ -151,23 +170,18 @@ class DatabaseAcknowledgementTest {
 
   @Test
   void anAppendToAFoundSession_whoseHeadReadTookAllTheTime_isNotSent() {
-    StoreFixture there = store();
-    StoreFixture here = store();
     UUID user = supabase.newUser();
-    SessionId id = there.store.create(there.caller(user));
-    there.resolve(
-        there.store.appendAsync(there.caller(user), id, Append.of(List.of(there.message("m1")))));
-    CompletableFuture<AppendReceipt> append;
-    try (AnswerHold hold = supabase.holdAnswers()) {
-      append =
-          here.store.appendExistingAsync(
-              here.caller(user), id, Append.of(List.of(here.message("m2"))));
-      await("the head read in flight")
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> hold.waiting() == 1);
-      clock.advance(Duration.ofSeconds(2)); // the time is up; its timers have not run yet
-      supabase.failNext(1, Outage.NO_ANSWER); // an append sent now would wait here
-    }
+    SessionId id = storedElsewhere(user);
+    StoreFixture here = store();
+    CompletableFuture<AppendReceipt> append =
+        appendWhileItsHeadReadIsHeld(
+            here,
+            user,
+            id,
+            () -> {
+              clock.advance(Duration.ofSeconds(2)); // the time is up; its timers have not run yet
+              supabase.failNext(1, Outage.NO_ANSWER); // an append sent now would wait here
+            });
     await("the append answered or sent")
         .atMost(Duration.ofSeconds(10))
         .until(() -> append.isDone() || supabase.unansweredRequests() > 0);

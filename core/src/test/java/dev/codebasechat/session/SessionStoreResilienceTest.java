@@ -496,18 +496,9 @@ class SessionStoreResilienceTest {
                 .withHeader("Content-Type", "application/json")
                 .withBody("{\"message\":\"exceed_egress_quota\"}")),
         org.junit.jupiter.params.provider.Arguments.of(
-            "rate limited by db_pre_request",
-            PostgrestResponses.error(
-                PostgrestResponses.Version.V13, 420, "PT420", "rate limit exceeded", null, null)),
+            "rate limited by db_pre_request", PostgrestResponses.rateLimitedByPreRequest()),
         org.junit.jupiter.params.provider.Arguments.of(
-            "database in read-only mode",
-            PostgrestResponses.error(
-                PostgrestResponses.Version.V13,
-                405,
-                "25006",
-                "cannot execute INSERT in a read-only transaction",
-                null,
-                null)));
+            "database in read-only mode", PostgrestResponses.readOnlyDatabase()));
   }
 
   @org.junit.jupiter.params.ParameterizedTest(name = "{0}")

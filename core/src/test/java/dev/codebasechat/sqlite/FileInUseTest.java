@@ -19,16 +19,20 @@ class FileInUseTest {
 
   @TempDir Path dir;
 
+  /** A child JVM on this test's class path running {@code main}'s main with {@code file}. */
+  private static Process child(Class<?> main, Path file) throws java.io.IOException {
+    return new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            main.getName(),
+            file.toString())
+        .redirectError(ProcessBuilder.Redirect.INHERIT)
+        .start();
+  }
+
   private Process startHolder(Path file) throws Exception {
-    Process child =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                LockHoldingChild.class.getName(),
-                file.toString())
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
+    Process child = child(LockHoldingChild.class, file);
     BufferedReader out =
         new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
     assertThat(out.readLine()).isEqualTo("open");
@@ -105,15 +109,7 @@ class FileInUseTest {
   }
 
   private String probeFromAnotherProcess(Path file) throws Exception {
-    Process child =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                LockProbeChild.class.getName(),
-                file.toString())
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
+    Process child = child(LockProbeChild.class, file);
     String answer =
         new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();

@@ -1,7 +1,10 @@
 package dev.codebasechat.schema;
 
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.util.JsonGeneratorDecorator;
+import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -43,6 +46,22 @@ public final class PgJsonb {
    * again.
    */
   public static final int MAX_NESTING_DEPTH = 512;
+
+  /**
+   * A generator decorator ({@code JsonFactory.builder().addDecorator}) that writes decimals as
+   * PostgreSQL's numeric prints them, in plain digits whatever the scale: Jackson writes {@code
+   * 1.5E+400}, which a reader of doubles takes as Infinity, and its own plain writing stops at a
+   * scale of 9 999.
+   */
+  public static JsonGeneratorDecorator numericDecimals() {
+    return (factory, generator) ->
+        new JsonGeneratorDelegate(generator, true) {
+          @Override
+          public void writeNumber(BigDecimal value) throws IOException {
+            delegate.writeNumber(value.toPlainString());
+          }
+        };
+  }
 
   /**
    * What a reader of the table's JSON must accept beyond Jackson's defaults: numbers {@link

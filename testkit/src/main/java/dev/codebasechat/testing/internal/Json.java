@@ -2,7 +2,6 @@ package dev.codebasechat.testing.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,7 +12,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codebasechat.schema.PgJsonb;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,16 +28,8 @@ public final class Json {
       JsonMapper.builder(
               JsonFactory.builder()
                   .streamReadConstraints(PgJsonb.tableReadConstraints())
-                  // Decimals as numeric_out prints them, plain digits whatever the scale (Jackson's
-                  // own plain writing stops at a scale of 9 999).
-                  .addDecorator(
-                      (factory, generator) ->
-                          new JsonGeneratorDelegate(generator, true) {
-                            @Override
-                            public void writeNumber(BigDecimal value) throws IOException {
-                              delegate.writeNumber(value.toPlainString());
-                            }
-                          })
+                  // Decimals as numeric_out prints them.
+                  .addDecorator(PgJsonb.numericDecimals())
                   .build())
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
           // Aeson's decode refuses what follows the value; Jackson would ignore it.
