@@ -11,9 +11,12 @@
 --
 -- A trigger after every insert now looks again (a new snapshot, in which such a delete has
 -- committed): a session its owner deleted at a version at least the new row's fails the insert
--- as a serialization failure (40001), which PostgREST answers 500 with that code and clients send
--- again (the gateway does, as for a deadlock); sent again, the insert continues the versions. A
--- delete keeps its version alone when the record it finds is past its 7 days.
+-- as a serialization failure (40001), which PostgREST's transaction library runs again itself
+-- (and the gateway retries, as a deadlock); run again, the insert continues the versions. This
+-- needs READ COMMITTED (PostgreSQL's and PostgREST's default): under REPEATABLE READ the trigger
+-- sees the transaction's first snapshot. A single statement that deletes a session and inserts it
+-- again (custom SQL; none of these functions) fails this way every time. A delete keeps its
+-- version alone when the record it finds is past its 7 days.
 
 create or replace function codebase_chat_private.remember_ended_version()
 returns trigger

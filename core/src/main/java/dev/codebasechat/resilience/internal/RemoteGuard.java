@@ -72,10 +72,12 @@ public final class RemoteGuard implements Backoff {
   private final double jitter;
   private final DoubleSupplier random;
   private final Clock clock;
+  private final long slowCallMillis;
 
   private RemoteGuard(Resilience settings, Clock clock, ScheduledExecutorService scheduler) {
     this.scheduler = scheduler;
     this.clock = clock;
+    this.slowCallMillis = settings.slowCallThreshold().toMillis();
     this.initialBackoff = settings.initialBackoff();
     this.maxBackoff = settings.maxBackoff();
     this.jitter = settings.jitter();
@@ -182,14 +184,15 @@ public final class RemoteGuard implements Backoff {
    * {@link #call(Supplier, Duration)} for one of the calls of a request that must be answered by
    * {@code deadlineAt} (from {@link #endsAt}): this call gets what is left. When nothing is left it
    * sends nothing and fails with {@link DeadlineExceededException} of {@code deadline}, the
-   * request's whole time.
+   * request's whole time. A cut counts for the breaker only when the call had at least the
+   * slow-call threshold.
    */
   public <T> CompletableFuture<T> callUntil(
       Supplier<CompletableFuture<T>> call, long deadlineAt, Duration deadline) {
-    // A call that starts with less than the whole deadline (the calls before it in the request
-    // took some) and is cut says nothing against the database: not counted by the breaker.
-    return callUntil(
-        call, deadlineAt, deadline, deadlineAt - clock.millis() >= deadline.toMillis());
+    // A call cut after it had at least the slow-call threshold is slow by the breaker's own
+    // measure and counted; one that started with less (the calls before it in its request took the
+    // rest) and is cut says nothing against the database.
+    return callUntil(call, deadlineAt, deadline, deadlineAt - clock.millis() >= slowCallMillis);
   }
 
   private <T> CompletableFuture<T> callUntil(

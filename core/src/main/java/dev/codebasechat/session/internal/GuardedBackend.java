@@ -36,6 +36,11 @@ public final class GuardedBackend implements SessionBackend {
       return this;
     }
 
+    /** This bound for the calls of one request that must end by {@code endsAt}. */
+    default Bound endingAt(long endsAt) {
+      return this;
+    }
+
     /** {@code work} of a request, started while time is left and cut when it is up. */
     default <T> CompletableFuture<T> waitFor(
         RemoteGuard guard, Supplier<CompletableFuture<T>> work) {
@@ -63,6 +68,11 @@ public final class GuardedBackend implements SessionBackend {
     @Override
     public Bound forOneRequest(RemoteGuard guard) {
       return new Until(guard.endsAt(deadline), deadline);
+    }
+
+    @Override
+    public Bound endingAt(long endsAt) {
+      return new Until(endsAt, deadline);
     }
   }
 
@@ -105,6 +115,15 @@ public final class GuardedBackend implements SessionBackend {
    */
   public GuardedBackend forOneRequest() {
     Bound request = bound.forOneRequest(guard);
+    return request == bound ? this : new GuardedBackend(backend, guard, request);
+  }
+
+  /**
+   * The calls of a request begun earlier that must end by {@code endsAt} (clock millis), each
+   * getting what is left; without a deadline, this backend.
+   */
+  public GuardedBackend endingAt(long endsAt) {
+    Bound request = bound.endingAt(endsAt);
     return request == bound ? this : new GuardedBackend(backend, guard, request);
   }
 

@@ -200,8 +200,7 @@ public final class SessionReader {
               if (next.isEmpty()) {
                 ledger.dropCached(cached);
                 // What is left of the read's time: the ask already took some of it.
-                long left = Math.max(1, readEndsAt - clock.millis());
-                return readThrough(caller, id, database.within(Duration.ofMillis(left)));
+                return readThrough(caller, id, database.endingAt(readEndsAt));
               }
               if (changes.get().unchanged()) {
                 ledger.stillCurrent(cached);

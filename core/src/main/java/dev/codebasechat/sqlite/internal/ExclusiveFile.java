@@ -47,8 +47,12 @@ final class ExclusiveFile {
     return absolute.resolveSibling(absolute.getFileName() + ".lock");
   }
 
-  /** Takes the lock of {@code path}, or fails naming why. */
-  static Held lock(Path path) {
+  /**
+   * Takes the lock of {@code path}, or fails naming why. Locks are taken and released under one
+   * monitor: an open of the same file under another name between a release and its close would
+   * otherwise take a lock that the close drops.
+   */
+  static synchronized Held lock(Path path) {
     Path lockFile = lockFileOf(path);
     Path key = identity(lockFile);
     if (!HELD.add(key)) {
@@ -145,7 +149,7 @@ final class ExclusiveFile {
   }
 
   /** Releases the in-use lock; the lock file stays (deleting it would race with a new opener). */
-  static void release(Held held) {
+  static synchronized void release(Held held) {
     try {
       held.lock().release();
     } catch (IOException ignored) {

@@ -148,6 +148,24 @@ class RemoteGuardTest {
   }
 
   @Test
+  void aCallOfARequestCutAfterItHadTheSlowCallThreshold_isCountedByTheBreaker() {
+    RemoteGuard guard =
+        RemoteGuard.create(
+            guard().maxAttempts(1).slowCallThreshold(Duration.ofSeconds(1)).build(),
+            clock,
+            scheduler);
+    Duration deadline = Duration.ofSeconds(2);
+    long endsAt = guard.endsAt(deadline);
+    clock.advance(Duration.ofMillis(500)); // 1 500 ms left: slow by the breaker's measure if cut
+    CompletableFuture<String> result =
+        guard.callUntil(() -> new CompletableFuture<>(), endsAt, deadline);
+
+    driveUntilDone(result);
+
+    assertThat(guard.circuitBreaker().getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+  }
+
+  @Test
   void retryAfter_isWaitedAtLeast() {
     RemoteGuard guard = RemoteGuard.create(guard().build(), clock, scheduler);
     stubSequence(PostgrestResponses.dbDown503(3), PostgrestResponses.rpcResult("{\"appended\":1}"));
