@@ -1,5 +1,6 @@
 package dev.codebasechat.gateway;
 
+import dev.codebasechat.postgrest.PostgrestUnreadableAnswerException;
 import dev.codebasechat.schema.SessionTableRules;
 import dev.codebasechat.session.SessionAccessException;
 import dev.codebasechat.session.SessionNotFoundException;
@@ -115,6 +116,7 @@ final class StoreFailures {
         case DATABASE_ERROR ->
             // An IllegalArgumentException: the database holds the session in a form the library
             // does not take (written by another client); its message names the stored message.
+            // An unreadable answer: JSON nested deeper than the library reads, stored the same way.
             rejected.getCause() instanceof IllegalArgumentException unreadable
                 ? ApiError.of(
                     502,
@@ -122,7 +124,15 @@ final class StoreFailures {
                     "the database holds this session in a form this gateway cannot read (written"
                         + " by another client): "
                         + unreadable.getMessage())
-                : ApiError.of(502, "database_error", "the database failed to answer the request");
+                : rejected.getCause() instanceof PostgrestUnreadableAnswerException
+                    ? ApiError.of(
+                        502,
+                        "database_error",
+                        "the database holds this session in a form this gateway cannot read"
+                            + " (written by another client): its JSON is nested deeper than"
+                            + " 1000 levels")
+                    : ApiError.of(
+                        502, "database_error", "the database failed to answer the request");
       };
     }
     if (e instanceof IllegalArgumentException invalid) {

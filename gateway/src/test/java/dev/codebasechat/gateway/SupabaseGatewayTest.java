@@ -113,6 +113,58 @@ class SupabaseGatewayTest {
                 + " 200000 characters but was 300000");
   }
 
+  /** A read of any session answered with {@code answer} until the stub is removed. */
+  private static com.github.tomakehurst.wiremock.stubbing.StubMapping readsAnswered(
+      com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder answer) {
+    return fake.wireMock()
+        .stubFor(
+            WireMock.get(WireMock.urlPathEqualTo("/rest/v1/codebase_chat_sessions"))
+                .atPriority(1)
+                .willReturn(answer));
+  }
+
+  @Test
+  void aSessionNestedDeeperThanTheGatewayReads_is502DatabaseError_sayingSo() {
+    gateway = start();
+    var stub = readsAnswered(WireMock.okJson("[".repeat(1_001) + "]".repeat(1_001)));
+    try {
+      Answer read =
+          new GatewayClient(gateway.port())
+              .get("/v1/sessions/chat-1737201600000-deepnest1", fake.legacyTokenFor(ALICE));
+
+      assertThat(read.status()).isEqualTo(502);
+      assertThat(read.json().path("code").asText()).isEqualTo("database_error");
+      assertThat(read.json().path("error").asText())
+          .isEqualTo(
+              "the database holds this session in a form this gateway cannot read (written by"
+                  + " another client): its JSON is nested deeper than 1000 levels");
+    } finally {
+      fake.wireMock().removeStub(stub);
+    }
+  }
+
+  @Test
+  void aReadWhileSupabaseRestrictsTheOrganisation_is503SessionUnavailable_withRetryAfter() {
+    gateway = start();
+    var stub =
+        readsAnswered(
+            WireMock.aResponse()
+                .withStatus(402)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"message\":\"exceed_egress_quota\"}"));
+    try {
+      Answer read =
+          new GatewayClient(gateway.port())
+              .get("/v1/sessions/chat-1737201600000-restrict1", fake.legacyTokenFor(ALICE));
+
+      assertThat(read.status()).isEqualTo(503);
+      assertThat(read.json().path("code").asText()).isEqualTo("session_unavailable");
+      assertThat(read.header("Retry-After")).isPresent();
+    } finally {
+      fake.wireMock().removeStub(stub);
+    }
+  }
+
   private static final int FULL =
       dev.codebasechat.schema.SessionTableRules.MAX_MESSAGES_PER_SESSION;
 

@@ -75,7 +75,7 @@ public final class SessionTableRules {
 
   /**
    * Largest history: the database's {@code history_bytes}, {@link #historyBytesOf} its messages
-   * summed (the embedded table adds {@link #historyBytes}).
+   * summed (the embedded table counts the same).
    */
   public static final long MAX_HISTORY_BYTES = 16_777_216;
 
