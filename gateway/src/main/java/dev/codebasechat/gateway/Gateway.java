@@ -237,7 +237,9 @@ public final class Gateway implements AutoCloseable {
             registry, () -> !shuttingDown, openedJournal, settings.cacheMaxBytes());
     SupabaseJwtVerifier verifier =
         builder.verifier != null ? builder.verifier : verifierBuilder.build();
-    this.routes = new SessionRoutes(store, verifier, clock, REMEMBERED_BODY_BYTES);
+    this.routes =
+        new SessionRoutes(
+            store, settings.acknowledgement(), verifier, clock, REMEMBERED_BODY_BYTES);
     int queueSize =
         builder.queueSize > 0 ? builder.queueSize : Math.max(16, settings.requestThreads() * 4);
     this.limit = new RequestLimit(settings.requestThreads(), queueSize);

@@ -8,6 +8,7 @@ import dev.codebasechat.auth.InvalidTokenException;
 import dev.codebasechat.auth.SupabaseJwtVerifier;
 import dev.codebasechat.auth.VerifiedUser;
 import dev.codebasechat.gateway.StoreFailures.Attempt;
+import dev.codebasechat.session.Acknowledgement;
 import dev.codebasechat.session.Append;
 import dev.codebasechat.session.AppendReceipt;
 import dev.codebasechat.session.Caller;
@@ -65,10 +66,16 @@ final class SessionRoutes {
   private final Clock clock;
   private final SessionBodies bodies;
   private final StorageFailureLog storageFailures;
+  private final Acknowledgement acknowledgement;
 
   SessionRoutes(
-      SessionStore store, SupabaseJwtVerifier verifier, Clock clock, long maxRememberedBodyBytes) {
+      SessionStore store,
+      Acknowledgement acknowledgement,
+      SupabaseJwtVerifier verifier,
+      Clock clock,
+      long maxRememberedBodyBytes) {
     this.store = store;
+    this.acknowledgement = acknowledgement;
     this.verifier = verifier;
     this.clock = clock;
     this.bodies = new SessionBodies(maxRememberedBodyBytes);
@@ -232,13 +239,17 @@ final class SessionRoutes {
     // The original created a session on its first POST. Make sure the id is the caller's (or
     // free) before acknowledging: cached or known sessions answer at once, otherwise the database
     // creates the row now if it is absent (it sends back the size and version, never the history).
-    // When it cannot be reached, the write is journaled; should the id turn out to belong to
-    // someone else, the database refuses it at flush time and it is set aside, never applied to
-    // that session.
+    // When it cannot be reached and writes are acknowledged once journaled, the write is journaled
+    // below; should the id turn out to belong to someone else, the database refuses it at flush
+    // time and it is set aside, never applied to that session. With database acknowledgement the
+    // append would wait for the same database again, a second timeout: the answer is 503 now.
     try {
       store.create(caller, id);
     } catch (SessionUnavailableException e) {
-      // accepted into the journal below
+      if (acknowledgement == Acknowledgement.DATABASE) {
+        storageFailures.note(e);
+        throw StoreFailures.answer(e, Attempt.CHANGE);
+      }
     } catch (RuntimeException e) {
       storageFailures.note(e);
       throw StoreFailures.answer(e, Attempt.CHANGE);

@@ -365,6 +365,37 @@ class SupabaseGatewayTest {
   }
 
   @Test
+  void compatPost_withDatabaseAcknowledgement_whileTheDatabaseFails_is503AfterTheCreation_only() {
+    gateway = start(Settings.fromEnvironment(withDatabaseAcknowledgement()));
+    GatewayClient client = new GatewayClient(gateway.port());
+    String id = "chat-1737201600000-compat02";
+    fake.goDown(Outage.CONNECTION_RESET);
+    fake.clearRequests();
+
+    Answer posted =
+        client.post(
+            "/api/codebase/chat",
+            fake.legacyTokenFor(ALICE),
+            "{\"sessionId\":\"%s\",\"message\":\"hello\"}".formatted(id));
+
+    assertThat(posted.status()).isEqualTo(503);
+    assertThat(posted.json().path("code").asText()).isEqualTo("session_unavailable");
+    assertThat(fake.requests()).as("requests to the database").isNotEmpty();
+    assertThat(
+            fake.requests(
+                request ->
+                    request.isCallOf("append_chat_messages") && request.body().contains("hello")))
+        .as("appends of the message tried after the session could not be created")
+        .isEmpty();
+  }
+
+  private Map<String, String> withDatabaseAcknowledgement() {
+    Map<String, String> environment = new java.util.HashMap<>(environment(fake, dataDir));
+    environment.put("GATEWAY_ACK", "database");
+    return environment;
+  }
+
+  @Test
   void databaseDown_each503SaysWhatCouldNotBeDone_readingTheList_aSession_orChangingOne() {
     gateway = start();
     String alice = fake.legacyTokenFor(ALICE);
