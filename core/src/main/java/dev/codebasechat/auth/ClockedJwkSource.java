@@ -20,9 +20,11 @@ import org.jspecify.annotations.Nullable;
  * below it take "now" as an argument, so this is where time enters. As there, an unknown key asks
  * the chain for a fresh set; such refreshes are limited here to one per refresh interval (a flood
  * of made-up {@code kid}s must not hammer the endpoint), and one the limit refuses answers "no such
- * key" (a bad signature), not "keys unavailable". The limit is not applied to loading a key set
- * when none was ever fetched: after a failed first fetch the next request tries again, at most once
- * per {@link #FIRST_FETCH_RETRY}, so keys are found as soon as the endpoint answers.
+ * key" (a bad signature), not "keys unavailable". That limit is not applied to loading a key set
+ * when the chain has none to serve (none was ever fetched, or the outage tolerance ran out): after
+ * such a fetch failed, one request tries again once {@link #FETCH_RETRY} has passed and the others
+ * are answered "keys unavailable" meanwhile without a fetch each, so keys are found within a second
+ * of the endpoint answering and a gateway under load does not send it one fetch per request.
  */
 final class ClockedJwkSource implements JWKSource<SecurityContext> {
   /**
@@ -31,15 +33,19 @@ final class ClockedJwkSource implements JWKSource<SecurityContext> {
    */
   record Served(JWKSet keys, long sinceMillis) {}
 
-  /** The least time between two tries of the first fetch, while none has succeeded. */
-  static final long FIRST_FETCH_RETRY = 1_000;
+  /** The least time between two fetches while the chain has no key set to serve. */
+  static final long FETCH_RETRY = 1_000;
+
+  private static final long NO_FAILURE = Long.MIN_VALUE;
 
   private final JWKSetSource<SecurityContext> source;
   private final Clock clock;
   private final long refreshIntervalMillis;
   private final AtomicReference<@Nullable Served> served = new AtomicReference<>();
   private final AtomicLong lastUnknownKeyRefresh = new AtomicLong(Long.MIN_VALUE / 2);
-  private final AtomicLong lastFirstFetchFailure = new AtomicLong(Long.MIN_VALUE / 2);
+
+  /** When a fetch last failed with no key set to serve, or {@link #NO_FAILURE}. */
+  private final AtomicLong failedFetchAt = new AtomicLong(NO_FAILURE);
 
   /** The key set the last {@link #get} on this thread selected from. */
   private final ThreadLocal<@Nullable Served> selectedHere = new ThreadLocal<>();
@@ -71,18 +77,25 @@ final class ClockedJwkSource implements JWKSource<SecurityContext> {
     return selector.select(fresh);
   }
 
-  /** The key set the chain holds, fetched when it holds none or its time is up. */
+  /**
+   * The key set the chain holds, fetched when it holds none or its time is up. While the chain has
+   * none to serve, one caller per {@link #FETCH_RETRY} fetches (the one that moves {@link
+   * #failedFetchAt} forward) and the others are refused at once.
+   */
   private JWKSet current(long now, @Nullable SecurityContext context) throws KeySourceException {
-    boolean first = served.get() == null;
-    if (first && now - lastFirstFetchFailure.get() < FIRST_FETCH_RETRY) {
-      throw new KeySourceException("no signing keys yet; the last fetch failed a moment ago");
+    long failed = failedFetchAt.get();
+    if (failed != NO_FAILURE
+        && (now - failed < FETCH_RETRY || !failedFetchAt.compareAndSet(failed, now))) {
+      throw new KeySourceException("no signing keys; the last fetch failed a moment ago");
     }
     try {
-      return source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, context);
-    } catch (KeySourceException e) {
-      if (first) {
-        lastFirstFetchFailure.set(now);
+      JWKSet keys = source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, context);
+      if (failedFetchAt.get() != NO_FAILURE) {
+        failedFetchAt.set(NO_FAILURE);
       }
+      return keys;
+    } catch (KeySourceException e) {
+      failedFetchAt.set(now);
       throw e;
     }
   }

@@ -412,9 +412,13 @@ public final class SupabaseJwtVerifier {
     DefaultResourceRetriever retriever =
         new DefaultResourceRetriever(timeout, timeout, JWKS_SIZE_LIMIT);
     long ttl = builder.jwksCacheTtl.toMillis();
+    // A request finding the cache expired waits for the refresh another one has started, as long
+    // as that can take (its connect and read timeouts, and a second): its failure falls back to the
+    // last good keys, while a shorter wait answered "keys unavailable" for a refresh merely slow.
+    long refreshWait = 2L * timeout + 1_000;
     JWKSource<SecurityContext> built =
         JWKSourceBuilder.<SecurityContext>create(url, retriever)
-            .cache(ttl, timeout)
+            .cache(ttl, refreshWait)
             .refreshAheadCache(false)
             // Refreshes for unknown kids are limited by ClockedJwkSource: nimbus's limit would also
             // hold back the first fetch after a failed one, for the whole interval.
@@ -542,7 +546,10 @@ public final class SupabaseJwtVerifier {
       return this;
     }
 
-    /** Connect and read timeout of one JWKS fetch; 50 ms to 30 s. */
+    /**
+     * Connect and read timeout of one JWKS fetch; 50 ms to 30 s. A request that finds another one
+     * fetching waits for it up to twice this and a second.
+     */
     public Builder jwksTimeout(Duration timeout) {
       this.jwksTimeout =
           within("jwksTimeout", timeout, Duration.ofMillis(50), Duration.ofSeconds(30));

@@ -361,6 +361,62 @@ class JwksVerificationTest {
   }
 
   @Test
+  void jwksDownLongerThanTheOutageTolerance_requestsWithinASecond_fetchOnce() {
+    serve(EC);
+    SupabaseJwtVerifier verifier =
+        verifierBuilder().jwksOutageTolerance(Duration.ofHours(1)).build();
+    verifier.verify(es256(claims, EC));
+    wm.stubFor(get(JWKS).willReturn(aResponse().withStatus(503)));
+    clock.advance(Duration.ofHours(2));
+    wm.resetRequests();
+
+    for (int i = 0; i < 10; i++) {
+      JWTClaimsSet fresh = userClaims(clock.instant()).build();
+      assertThat(rejection(verifier, es256(fresh, EC))).isEqualTo(Reason.KEYS_UNAVAILABLE);
+    }
+    jwksFetched(1);
+    clock.advance(Duration.ofSeconds(1));
+    serve(EC); // the endpoint is back
+
+    assertThat(verifier.verify(es256(userClaims(clock.instant()).build(), EC)).userId())
+        .isEqualTo(ALICE);
+    jwksFetched(2);
+  }
+
+  @Test
+  void aKeyRefreshSlowerThanTheFetchTimeout_othersWaitForIt_insteadOfKeysUnavailable()
+      throws Exception {
+    serve(EC);
+    SupabaseJwtVerifier verifier = verifier(); // 2 s to connect, 2 s between two reads
+    verifier.verify(es256(claims, EC));
+    // Each part of the answer comes within the read timeout; the whole takes 3 s.
+    wm.stubFor(
+        get(JWKS)
+            .willReturn(
+                okJson(new JWKSet(EC.toPublicJWK()).toString()).withChunkedDribbleDelay(6, 3_000)));
+    clock.advance(SupabaseJwtVerifier.DEFAULT_JWKS_CACHE_TTL.plusSeconds(1));
+    wm.resetRequests();
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      Future<UUID> refreshing =
+          threads.submit(
+              () -> verifier.verify(es256(userClaims(clock.instant()).build(), EC)).userId());
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> !wm.findAll(getRequestedFor(urlEqualTo(JWKS))).isEmpty());
+      Future<UUID> waiting =
+          threads.submit(
+              () -> verifier.verify(es256(userClaims(clock.instant()).build(), EC)).userId());
+
+      assertThat(refreshing.get()).isEqualTo(ALICE);
+      assertThat(waiting.get()).isEqualTo(ALICE);
+    } finally {
+      threads.shutdownNow();
+    }
+    jwksFetched(1);
+  }
+
+  @Test
   void verify_jwksNotAKeySet_keysUnavailable() {
     wm.stubFor(get(JWKS).willReturn(okJson("{\"not\":\"keys\"}")));
 
