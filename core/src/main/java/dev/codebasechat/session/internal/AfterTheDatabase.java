@@ -60,7 +60,7 @@ public final class AfterTheDatabase implements WritePath {
                       stored -> {
                         stored.ifPresentOrElse(
                             ack -> ledger.appendedSince(id, owner, append, ack, mark),
-                            () -> ledger.gone(id));
+                            () -> ledger.gone(id, owner));
                         return stored;
                       });
             });
@@ -206,9 +206,9 @@ public final class AfterTheDatabase implements WritePath {
     }
 
     @Override
-    public void gone(SessionId id) {
+    public void gone(SessionId id, UUID owner) {
       gone = true;
-      ledger.gone(id);
+      ledger.gone(id, owner);
     }
   }
 

@@ -172,6 +172,7 @@ public final class Ledger implements PendingOp.Confirmations {
         () -> {
           cache.remove(cached);
           owners.forget(cached.id());
+          outboxes.forgetCount(cached.id());
           journal.dropLocalCopy(cached.id());
         });
   }
@@ -288,10 +289,15 @@ public final class Ledger implements PendingOp.Confirmations {
    *     session gone stays pending, and its next delivery tries again
    */
   @Override
-  public void gone(SessionId id) {
+  public void gone(SessionId id, UUID owner) {
     confirmedUnderLock(
         id,
         () -> {
+          if (heldForAnother(id, owner)) {
+            // The database answered for owner's rows only (Row Level Security): another user's
+            // session under this id is not what is gone.
+            return;
+          }
           cache.stampGone(id);
           cache.invalidate(id);
           owners.forget(id);
@@ -306,7 +312,7 @@ public final class Ledger implements PendingOp.Confirmations {
    */
   public void deliveredWithoutOwner(SessionId id, UUID owner, PendingOp op) {
     if (!op.existsAfter().orElse(true)) {
-      gone(id);
+      gone(id, owner);
       return;
     }
     confirmedUnderLock(
@@ -346,14 +352,34 @@ public final class Ledger implements PendingOp.Confirmations {
     underLock(empty.id(), () -> cache.put(empty));
   }
 
-  /** A write of {@code id} was set aside: what is cached of it may not be what the database has. */
-  public void setAside(SessionId id) {
+  /**
+   * A write of {@code owner}'s {@code id} was set aside: what is cached of it may not be what the
+   * database has. What this process holds of another user's session under that id never had the
+   * write (it was refused as that user's) and stays.
+   */
+  public void setAside(SessionId id, UUID owner) {
     underLock(
         id,
         () -> {
+          if (heldForAnother(id, owner)) {
+            return;
+          }
           cache.invalidate(id);
           owners.forget(id);
         });
+  }
+
+  /**
+   * Whether what this process holds of {@code id} (its cached copy, else the owner remembered or
+   * named by the journal's local copy) is another user's than {@code owner}'s. Under {@code id}'s
+   * lock.
+   */
+  private boolean heldForAnother(SessionId id, UUID owner) {
+    ChatSession cached = cache.peek(id);
+    if (cached != null) {
+      return !cached.owner().equals(owner);
+    }
+    return owners.ownerOf(id).filter(known -> !known.equals(owner)).isPresent();
   }
 
   /**

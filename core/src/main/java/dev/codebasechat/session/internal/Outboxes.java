@@ -68,7 +68,7 @@ public final class Outboxes {
         () -> {
           Outbox existing = outboxes.get(id);
           Outbox outbox =
-              existing != null ? existing : new Outbox(id, owner, knownNew, counts.of(id));
+              existing != null ? existing : new Outbox(id, owner, knownNew, counts.of(id, owner));
           if (!outbox.owner.equals(owner)) {
             return new Recorded.NotTheOwner();
           }
@@ -87,11 +87,11 @@ public final class Outboxes {
   public record Opened(Outbox outbox, boolean opened) {}
 
   /**
-   * The database answered that {@code id} holds {@code messages} (a head read, a create-if-absent):
-   * an outbox opened for it from now on counts from there.
+   * The database answered that {@code owner}'s {@code id} holds {@code messages} (a head read, a
+   * create-if-absent): an outbox opened for it by that owner from now on counts from there.
    */
-  public void counted(SessionId id, int messages) {
-    counts.counted(id, messages);
+  public void counted(SessionId id, UUID owner, int messages) {
+    counts.counted(id, owner, messages);
   }
 
   /** The session is gone: no count of it holds any more. */
@@ -133,7 +133,7 @@ public final class Outboxes {
         outbox.id,
         () -> {
           if (outbox.isEmpty() && outboxes.remove(outbox.id, outbox)) {
-            outbox.storedCount().ifPresent(count -> counts.counted(outbox.id, count));
+            outbox.storedCount().ifPresent(count -> counts.counted(outbox.id, outbox.owner, count));
           }
         });
   }

@@ -164,7 +164,7 @@ public final class Ownership {
               }
               owners.remember(id, caller.userId());
               SessionBackend.SessionHead head = own.get();
-              outboxes.counted(id, head.messageCount());
+              outboxes.counted(id, caller.userId(), head.messageCount());
               if (!FullSessions.farFromFull(head.messageCount(), head.historyBytes())) {
                 full.nearLimits(id);
               }
@@ -176,13 +176,13 @@ public final class Ownership {
   }
 
   /**
-   * The database counted {@code messages} in {@code id} (the answer to a write that creates it when
-   * absent, or a head read): appends not yet confirmed count from there ({@link Outboxes#counted}),
-   * and more than half of the limit marks it in {@link FullSessions}, so that an append is checked
-   * against the database's counts before it is acknowledged.
+   * The database counted {@code messages} in {@code owner}'s {@code id} (the answer to a write that
+   * creates it when absent, or a head read): appends not yet confirmed count from there ({@link
+   * Outboxes#counted}), and more than half of the limit marks it in {@link FullSessions}, so that
+   * an append is checked against the database's counts before it is acknowledged.
    */
-  public void counted(SessionId id, int messages) {
-    outboxes.counted(id, messages);
+  public void counted(SessionId id, UUID owner, int messages) {
+    outboxes.counted(id, owner, messages);
     if (!FullSessions.farFromFull(messages, 0)) {
       full.nearLimits(id);
     }

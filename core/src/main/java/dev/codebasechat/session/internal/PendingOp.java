@@ -124,8 +124,11 @@ public sealed interface PendingOp {
      */
     void changed(SessionId id, UUID owner, SessionBackend.RowVersion row, PendingOp change);
 
-    /** The session is gone (deleted, or found missing by a change). */
-    void gone(SessionId id);
+    /**
+     * {@code owner}'s session is gone (deleted, or found missing by a change sent with their
+     * token): what this process holds of another user's session under that id stays.
+     */
+    void gone(SessionId id, UUID owner);
   }
 
   /** What an append does to a session that is missing when it reaches the database. */
@@ -276,7 +279,7 @@ public sealed interface PendingOp {
               stored ->
                   stored.ifPresentOrElse(
                       ack -> confirmations.appended(id, target.owner(), this, ack),
-                      () -> confirmations.gone(id)));
+                      () -> confirmations.gone(id, target.owner())));
     }
 
     /**
@@ -388,7 +391,7 @@ public sealed interface PendingOp {
               row ->
                   row.ifPresentOrElse(
                       version -> confirmations.changed(id, target.owner(), version, this),
-                      () -> confirmations.gone(id)));
+                      () -> confirmations.gone(id, target.owner())));
     }
   }
 
@@ -433,7 +436,7 @@ public sealed interface PendingOp {
       SessionId id = target.id();
       return database
           .delete(target.token(), target.owner(), id, deleteId)
-          .thenAccept(deleted -> confirmations.gone(id));
+          .thenAccept(deleted -> confirmations.gone(id, target.owner()));
     }
   }
 

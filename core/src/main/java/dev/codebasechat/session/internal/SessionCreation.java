@@ -45,7 +45,7 @@ public final class SessionCreation {
               // it is becomes known, and how many messages it holds: an append to a session near
               // its limit is then checked before it is acknowledged.
               ledger.appendedSince(id, caller.userId(), creation, ack, mark);
-              ownership.counted(id, ack.messageCount());
+              ownership.counted(id, caller.userId(), ack.messageCount());
               return id;
             });
   }

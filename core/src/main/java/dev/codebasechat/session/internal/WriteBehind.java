@@ -200,8 +200,8 @@ public final class WriteBehind {
       }
 
       @Override
-      public void gone(SessionId id) {
-        ledger.gone(id);
+      public void gone(SessionId id, UUID owner) {
+        ledger.gone(id, owner);
         outbox.headStored(0);
       }
     };
@@ -321,7 +321,7 @@ public final class WriteBehind {
         // The session was deleted (through another instance) after this append was accepted: the
         // delete stands, and the append is done.
         try {
-          ledger.gone(outbox.id);
+          ledger.gone(outbox.id, outbox.owner);
           outbox.headStored(0);
           outcome = confirmed(outbox, append);
         } catch (JournalException e) {
@@ -359,7 +359,7 @@ public final class WriteBehind {
                   case DELIVERED, GONE -> {
                     try {
                       if (result.outcome() == OperatorDelivery.Outcome.GONE) {
-                        ledger.gone(outbox.id); // deleted since: the delete stands
+                        ledger.gone(outbox.id, outbox.owner); // deleted since: the delete stands
                         outbox.headStored(0);
                       } else {
                         ledger.deliveredWithoutOwner(outbox.id, outbox.owner, op);
@@ -428,7 +428,7 @@ public final class WriteBehind {
       return keptPending(outbox, op, e);
     }
     outboxes.release(outbox.id, outbox.removeHead());
-    ledger.setAside(outbox.id);
+    ledger.setAside(outbox.id, outbox.owner);
     return afterHead(outbox);
   }
 

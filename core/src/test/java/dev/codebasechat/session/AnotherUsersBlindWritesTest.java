@@ -1,0 +1,129 @@
+package dev.codebasechat.session;
+
+import static dev.codebasechat.session.StoreFixture.ALICE;
+import static dev.codebasechat.session.StoreFixture.BOB;
+import static dev.codebasechat.session.StoreFixture.sessionId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.codebasechat.journal.SqliteJournal;
+import dev.codebasechat.testing.FakeSession;
+import dev.codebasechat.testing.FakeSupabase;
+import dev.codebasechat.testing.ManualClock;
+import dev.codebasechat.testing.Outage;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Writes another user sends to a session id this process cannot place yet (after a restart nothing
+ * of Alice's session is cached and no owner is remembered, so Bob's append is accepted and the
+ * database refuses it later): what this process holds of Alice's session is hers, and neither Bob's
+ * refused writes nor their answers change it or tell Bob anything of it.
+ */
+class AnotherUsersBlindWritesTest {
+  private static final ManualClock CLOCK = ManualClock.startingAtEpoch2026();
+
+  @RegisterExtension static FakeSupabase fake = FakeSupabase.builder().clock(CLOCK).build();
+
+  @TempDir Path dir;
+
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  private SqliteJournal journal() {
+    SqliteJournal journal =
+        SqliteJournal.builder().path(dir.resolve("journal.db")).clock(CLOCK).build();
+    toClose.add(journal);
+    return journal;
+  }
+
+  private StoreFixture store(SqliteJournal journal) {
+    StoreFixture fixture =
+        new StoreFixture(
+            fake, CLOCK, builder -> builder.journal(journal).closeTimeout(Duration.ofMillis(100)));
+    toClose.add(0, fixture);
+    return fixture;
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    fake.clearFaults();
+    for (AutoCloseable closeable : toClose) {
+      closeable.close();
+    }
+  }
+
+  /** A store restarted over a journal that keeps a local copy of Alice's {@code id} holding m1. */
+  private StoreFixture restartedWithAlicesCopyOfM1(SessionId id) {
+    SqliteJournal disk = journal();
+    StoreFixture before = store(disk);
+    before.store.append(before.caller(ALICE), id, Append.of(List.of(before.message("m1"))));
+    before.drainAll();
+    before.resolve(before.store.historyAsync(before.caller(ALICE), id));
+    before.store.close();
+    return store(disk);
+  }
+
+  private static List<String> ids(SessionRead read) {
+    return read.session().messages().stream().map(message -> message.id().value()).toList();
+  }
+
+  private static List<String> storedIds(SessionId id) {
+    return fake.session(id.value()).map(FakeSession::messageIds).orElse(List.of());
+  }
+
+  @Test
+  void anotherUsersDelete_thatDeletedNothing_leavesTheOwnersLocalCopy() {
+    SessionId id = sessionId("blind01");
+    StoreFixture f = restartedWithAlicesCopyOfM1(id);
+    f.store.append(f.caller(BOB), id, Append.of(List.of(f.message("b1"))));
+    f.store.delete(f.caller(BOB), id);
+    f.drainAll();
+    fake.goDown(Outage.CONNECTION_REFUSED);
+
+    SessionRead read = f.resolve(f.store.historyAsync(f.caller(ALICE), id));
+
+    assertThat(ids(read)).containsExactly("m1");
+    assertThat(storedIds(id)).containsExactly("m1");
+  }
+
+  @Test
+  void anotherUsersRefusedAppend_leavesTheOwnersCachedCopy_andHisNextAppendIsRefusedAtOnce() {
+    SessionId id = sessionId("blind02");
+    StoreFixture f = restartedWithAlicesCopyOfM1(id);
+    f.store.append(f.caller(BOB), id, Append.of(List.of(f.message("b1"))));
+    f.resolve(f.store.historyAsync(f.caller(ALICE), id)); // cached, hers
+    f.drainAll(); // Bob's append is refused by the database and set aside
+
+    assertThatThrownBy(() -> f.store.append(f.caller(BOB), id, Append.of(List.of(f.message("b2")))))
+        .isInstanceOf(SessionNotFoundException.class);
+    assertThat(f.store.historyIfCached(f.caller(ALICE), id))
+        .map(AnotherUsersBlindWritesTest::ids)
+        .contains(List.of("m1"));
+  }
+
+  @Test
+  void aSessionDeletedElsewhere_thenStartedByAnotherUser_answersHisCount_notTheDeletedOnes() {
+    SessionId id = sessionId("blind03");
+    fake.seedSession(ALICE, id.value(), "m1", "m2", "m3");
+    StoreFixture f = store(journal());
+    f.store.create(f.caller(ALICE), id); // the database answers that it holds 3 messages
+    f.resolve(f.store.historyAsync(f.caller(ALICE), id));
+    StoreFixture another = new StoreFixture(fake, CLOCK, builder -> builder);
+    toClose.add(0, another);
+    another.store.delete(another.caller(ALICE), id);
+    another.drainAll();
+    CLOCK.advance(Duration.ofSeconds(2));
+    assertThatThrownBy(() -> f.store.history(f.caller(ALICE), id))
+        .isInstanceOf(SessionNotFoundException.class);
+
+    AppendReceipt receipt = f.store.append(f.caller(BOB), id, Append.of(List.of(f.message("b1"))));
+
+    assertThat(receipt.messageCount()).isEqualTo(1);
+  }
+}
