@@ -247,13 +247,18 @@ public final class JournalDrain {
                 entries,
                 "journal entry "
                     + entry.sequence()
-                    + " names another owner than earlier entries; left in place");
+                    + " names another owner than earlier entries; left in place (set-aside lists"
+                    + " it)");
           }
           ops.add(SessionCodec.opFromJson(entry));
         }
       } catch (IllegalArgumentException e) {
         return pendingResult(
-            id, entries, "a journal entry cannot be read (" + e.getMessage() + "); left in place");
+            id,
+            entries,
+            "a journal entry cannot be read ("
+                + e.getMessage()
+                + "); left in place (set-aside lists it)");
       }
       long lastSequence = entries.get(entries.size() - 1).sequence();
       int messages = countMessages(entries);

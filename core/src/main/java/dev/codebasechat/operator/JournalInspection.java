@@ -10,8 +10,11 @@ import dev.codebasechat.session.SetAsideWrite;
 import dev.codebasechat.session.internal.SessionCodec;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -19,8 +22,9 @@ import java.util.UUID;
 /**
  * What a store's journal holds, for operators (the {@code stats} and {@code set-aside} commands):
  * counts of pending and set-aside writes, the set-aside writes themselves (messages only when asked
- * for), and discarding those of one session. Reads the journal, and changes it only in {@link
- * #discardSetAside}.
+ * for), and discarding those of one session; the entries no store or drain of this version sends,
+ * and discarding them. Reads the journal, and changes it only in {@link #discardSetAside} and
+ * {@link #discardLeftInPlace}.
  *
  * <p>The journal must not be in use by a running store at the same time ({@link
  * dev.codebasechat.journal.SqliteJournal} enforces one process per file). Journal failures surface
@@ -143,6 +147,79 @@ public final class JournalInspection {
     // Records of older journals sit under the session's own key; newer ones under their own.
     return discardSetAsideUnder(journal, SessionCodec.setAsideKey(id))
         + discardSetAsideUnder(journal, id.value());
+  }
+
+  /**
+   * A pending journal entry that neither a store nor a drain of this version sends, left in place
+   * for an operator: its key names no session, this version cannot read it (a kind a newer version
+   * journaled, before a roll-back; a damaged payload), or it names another owner than its session's
+   * earlier entries (a damaged or hand-edited file). While it is there, a drain leaves its
+   * session's other writes pending too.
+   *
+   * @param why which of those, in words
+   */
+  public record EntryLeftInPlace(
+      long sequence, String key, UUID owner, String kind, Instant recordedAt, String why) {}
+
+  /** The entries of {@code journal} left in place ({@link EntryLeftInPlace}), oldest first. */
+  public static List<EntryLeftInPlace> entriesLeftInPlace(Journal journal) {
+    List<EntryLeftInPlace> left = new ArrayList<>();
+    Map<String, UUID> firstOwners = new HashMap<>();
+    for (JournalEntry entry : journal.pending()) {
+      if (SessionCodec.isSetAside(entry)) {
+        continue;
+      }
+      Optional<String> why = whyLeftInPlace(entry, firstOwners);
+      why.ifPresent(
+          reason ->
+              left.add(
+                  new EntryLeftInPlace(
+                      entry.sequence(),
+                      entry.key(),
+                      entry.owner(),
+                      entry.kind(),
+                      entry.recordedAt(),
+                      reason)));
+    }
+    return left;
+  }
+
+  private static Optional<String> whyLeftInPlace(
+      JournalEntry entry, Map<String, UUID> firstOwners) {
+    try {
+      SessionId.of(entry.key());
+    } catch (IllegalArgumentException e) {
+      return Optional.of("its key names no session");
+    }
+    UUID owner = firstOwners.computeIfAbsent(entry.key(), key -> entry.owner());
+    if (!owner.equals(entry.owner())) {
+      return Optional.of("it names another owner than the session's earlier entries");
+    }
+    try {
+      SessionCodec.opFromJson(entry);
+      return Optional.empty();
+    } catch (IllegalArgumentException e) {
+      return Optional.of("this version cannot read it (" + e.getMessage() + ")");
+    }
+  }
+
+  /**
+   * Removes the entries {@link #entriesLeftInPlace} lists, after an operator reviewed them: what
+   * they held is lost for good. The sessions' other writes stay pending, for the next start or
+   * drain.
+   *
+   * @return how many were removed
+   */
+  public static int discardLeftInPlace(Journal journal) {
+    Map<String, List<Long>> byKey = new LinkedHashMap<>();
+    for (EntryLeftInPlace entry : entriesLeftInPlace(journal)) {
+      byKey.computeIfAbsent(entry.key(), key -> new ArrayList<>()).add(entry.sequence());
+    }
+    int removed = 0;
+    for (Map.Entry<String, List<Long>> key : byKey.entrySet()) {
+      removed += journal.remove(key.getKey(), key.getValue());
+    }
+    return removed;
   }
 
   private static int discardSetAsideUnder(Journal journal, String key) {

@@ -132,7 +132,7 @@ final class DrainCommand implements Callable<Integer> {
       out.println(
           "left in place  "
               + report.unreadableEntries()
-              + " journal entries whose key names no session");
+              + " journal entries whose key names no session (set-aside lists them)");
     }
     if (report.sessions().isEmpty()) {
       out.println("nothing to drain: no journaled write is pending");

@@ -592,6 +592,51 @@ class DrainCommandTest {
   }
 
   @Test
+  void entriesLeftInPlace_listedBySetAside_andOnceDiscarded_theDrainDeliversTheirSessions() {
+    acknowledgedWhileDown();
+    try (SqliteJournal journal = SqliteJournal.open(dataDir.resolve("journal.db"))) {
+      journal.append(
+          "not-a-session", ALICE, "append", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      journal.append(
+          ALICES, ALICE, "summarize", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      journal.append(ALICES, BOB, "append", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    Cli.Result listed = Cli.run(supabaseMode(), clock, "set-aside");
+    Cli.Result discarded =
+        Cli.run(supabaseMode(), clock, "set-aside", "--discard-left-in-place", "--yes");
+    Cli.Result drained = drain();
+
+    assertThat(listed.exitCode()).isZero();
+    assertThat(listed.out())
+        .contains("not-a-session", "its key names no session")
+        .contains("summarize", "this version cannot read it")
+        .contains("names another owner than the session's earlier entries")
+        .contains("3 journal entries left in place");
+    assertThat(discarded.exitCode()).isZero();
+    assertThat(discarded.out()).contains("discarded 3 journal entries left in place");
+    assertThat(drained.exitCode()).isZero();
+    assertThat(pendingInJournal()).isZero();
+    assertThat(supabase.session(ALICES).orElseThrow().messageIds())
+        .containsExactly("m1", "m2", "m3");
+  }
+
+  @Test
+  void discardLeftInPlace_withoutYes_exits2_andRemovesNothing() {
+    acknowledgedWhileDown();
+    try (SqliteJournal journal = SqliteJournal.open(dataDir.resolve("journal.db"))) {
+      journal.append(
+          "not-a-session", ALICE, "append", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    Cli.Result result = Cli.run(supabaseMode(), clock, "set-aside", "--discard-left-in-place");
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err()).contains("review them first");
+    assertThat(pendingInJournal()).isEqualTo(5);
+  }
+
+  @Test
   void drain_timeUp_leavesTheRestPending() {
     acknowledgedWhileDown();
     Clock ticking =
