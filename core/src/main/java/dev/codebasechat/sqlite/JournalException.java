@@ -21,6 +21,11 @@ public final class JournalException extends RuntimeException {
     READ_ONLY,
     /** The file is not a SQLite database, fails its integrity check or belongs to another use. */
     CORRUPT,
+    /**
+     * The file was written by a newer version of this library (its schema version is higher): this
+     * one neither reads nor changes it.
+     */
+    NEWER_VERSION,
     /** Another process held the file's write lock for longer than the busy timeout. */
     BUSY,
     /**
@@ -36,17 +41,25 @@ public final class JournalException extends RuntimeException {
 
   private final Reason reason;
   private final transient Path path;
+  private final String detail;
 
   public JournalException(Reason reason, Path path, String message, Throwable cause) {
     super(message + " [" + reason + ", file " + path + "]", cause);
     this.reason = reason;
     this.path = path;
+    this.detail = message;
   }
 
   public JournalException(Reason reason, Path path, String message) {
     super(message + " [" + reason + ", file " + path + "]");
     this.reason = reason;
     this.path = path;
+    this.detail = message;
+  }
+
+  /** What is wrong, without the reason and the file the message adds. */
+  public String detail() {
+    return detail;
   }
 
   public Reason reason() {

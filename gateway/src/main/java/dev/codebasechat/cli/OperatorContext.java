@@ -242,6 +242,14 @@ final class OperatorContext {
                   ? sql.getMessage()
                   : e.getMessage())
               + "); it was left as it was";
+      case NEWER_VERSION ->
+          "the "
+              + what
+              + " "
+              + e.path()
+              + " cannot be read: "
+              + e.detail()
+              + ": run that version or a later one; it was left as it was";
       default -> "cannot open the " + what + ": " + e.getMessage();
     };
   }

@@ -49,6 +49,47 @@ class CliFailureTest {
     assertThat(Files.readString(journal)).isEqualTo(text);
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"stats", "drain", "set-aside", "serve"})
+  void aJournalOfANewerVersion_saysSo_andThatThisVersionLeftItAsItWas(String command)
+      throws Exception {
+    Path journal = dataDir.resolve("journal.db");
+    dev.codebasechat.journal.SqliteJournal.open(journal).close();
+    int current;
+    try (var connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + journal);
+        var statement = connection.createStatement();
+        var version = statement.executeQuery("PRAGMA user_version")) {
+      version.next();
+      current = version.getInt(1);
+    }
+    try (var connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + journal);
+        var statement = connection.createStatement()) {
+      statement.execute("PRAGMA user_version=" + (current + 1));
+    }
+
+    Cli.Result result =
+        Cli.run(
+            Map.of(
+                "DATA_DIR", dataDir.toString(),
+                "SUPABASE_URL", "http://127.0.0.1:9",
+                "SUPABASE_ANON_KEY", "anon",
+                "SUPABASE_SERVICE_ROLE_KEY", "sb_secret_0123456789abcdefghijklmnop"),
+            SystemTime.clock(),
+            command);
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.err())
+        .contains(
+            "the journal "
+                + journal
+                + " cannot be read: the file was written by a newer version (schema version "
+                + (current + 1)
+                + ", this one reads up to "
+                + current
+                + "): run that version or a later one; it was left as it was")
+        .doesNotContain("corrupt");
+  }
+
   @Test
   void aMissingArgument_isExitCode2_withTheUsage() {
     Cli.Result result =

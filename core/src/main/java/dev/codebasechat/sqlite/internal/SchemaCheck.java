@@ -52,12 +52,13 @@ final class SchemaCheck {
     }
     if (version > schema.version()) {
       throw new JournalException(
-          Reason.CORRUPT,
+          Reason.NEWER_VERSION,
           path,
-          "the file was written by a newer version: schema version must be at most "
+          "the file was written by a newer version (schema version "
+              + version
+              + ", this one reads up to "
               + schema.version()
-              + " but was "
-              + version);
+              + ")");
     }
   }
 
