@@ -9,6 +9,7 @@ import dev.codebasechat.operator.JournalDrain;
 import dev.codebasechat.operator.JournalDrain.DrainReport;
 import dev.codebasechat.operator.JournalDrain.DrainedSession;
 import dev.codebasechat.operator.JournalDrain.Outcome;
+import dev.codebasechat.operator.JournalInspection;
 import dev.codebasechat.resilience.Resilience;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -90,6 +91,17 @@ final class DrainCommand implements Callable<Integer> {
         return 0;
       }
       out.println("nothing to drain: there is no journal at " + context.journalPath(settings));
+      out.flush();
+      return 0;
+    }
+    if (JournalInspection.summarize(existing.get()).pendingWrites() == 0) {
+      // Nothing to send: no key is needed to say so (a script checking before a scale-down).
+      existing.get().close();
+      if (json) {
+        Output.printJson(out, toJson(new DrainReport(List.of(), 0)));
+        return 0;
+      }
+      out.println("nothing to drain: no journaled write is pending");
       out.flush();
       return 0;
     }

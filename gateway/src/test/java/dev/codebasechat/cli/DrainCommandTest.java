@@ -675,6 +675,21 @@ class DrainCommandTest {
   }
 
   @Test
+  void drain_withoutServiceKey_ofAJournalWithNothingPending_exits0SayingSo() {
+    try (SqliteJournal empty = SqliteJournal.open(dataDir.resolve("journal.db"))) {
+      // created (it holds the local copies), nothing pending
+    }
+    Map<String, String> environment = supabaseMode();
+    environment.remove("SUPABASE_SERVICE_ROLE_KEY");
+
+    Cli.Result result = Cli.run(environment, clock, "drain");
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.out())
+        .isEqualTo("nothing to drain: no journaled write is pending" + System.lineSeparator());
+  }
+
+  @Test
   void drain_withoutServiceKey_exits1AndSendsNothing() {
     acknowledgedWhileDown();
     Map<String, String> environment = supabaseMode();
