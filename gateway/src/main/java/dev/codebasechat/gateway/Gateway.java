@@ -239,7 +239,12 @@ public final class Gateway implements AutoCloseable {
         builder.verifier != null ? builder.verifier : verifierBuilder.build();
     this.routes =
         new SessionRoutes(
-            store, settings.acknowledgement(), verifier, clock, REMEMBERED_BODY_BYTES);
+            store,
+            settings.acknowledgement(),
+            !settings.embedded() && settings.jwtSecret().isEmpty(),
+            verifier,
+            clock,
+            REMEMBERED_BODY_BYTES);
     int queueSize =
         builder.queueSize > 0 ? builder.queueSize : Math.max(16, settings.requestThreads() * 4);
     this.limit = new RequestLimit(settings.requestThreads(), queueSize);

@@ -35,6 +35,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +57,8 @@ final class SessionRoutes {
 
   static final int DEFAULT_LIMIT = 20;
 
+  static final Duration LEGACY_SECRET_HINT_INTERVAL = Duration.ofMinutes(5);
+
   static final int MAX_OFFSET = 1_000_000;
   private static final Set<String> APPEND_LIST_FIELDS = Set.of("messages", "repo", "currentFile");
   private static final Set<String> APPEND_ONE_FIELDS =
@@ -68,14 +71,21 @@ final class SessionRoutes {
   private final StorageFailureLog storageFailures;
   private final Acknowledgement acknowledgement;
 
+  /** Supabase mode without SUPABASE_JWT_SECRET: tokens signed with it (HS256) cannot verify. */
+  private final boolean withoutLegacySecret;
+
+  private final AtomicLong lastLegacySecretHint = new AtomicLong(Long.MIN_VALUE / 2);
+
   SessionRoutes(
       SessionStore store,
       Acknowledgement acknowledgement,
+      boolean withoutLegacySecret,
       SupabaseJwtVerifier verifier,
       Clock clock,
       long maxRememberedBodyBytes) {
     this.store = store;
     this.acknowledgement = acknowledgement;
+    this.withoutLegacySecret = withoutLegacySecret;
     this.verifier = verifier;
     this.clock = clock;
     this.bodies = new SessionBodies(maxRememberedBodyBytes);
@@ -183,6 +193,9 @@ final class SessionRoutes {
               "auth_unavailable",
               "the project's signing keys cannot be fetched right now; try again shortly",
               Duration.ofSeconds(5));
+        case UNSUPPORTED_ALGORITHM:
+          hintAtTheLegacySecret();
+        // and refused as any other token
         default:
           throw ApiError.unauthorized(
               "invalid_token",
@@ -190,6 +203,27 @@ final class SessionRoutes {
               e.wwwAuthenticate());
       }
     }
+  }
+
+  /**
+   * Tells the operator, at most every {@link #LEGACY_SECRET_HINT_INTERVAL}, that tokens of an
+   * algorithm no configured key verifies arrive while SUPABASE_JWT_SECRET is not set: a project
+   * that still signs user tokens with its legacy secret (HS256) gets 401 for every request
+   * otherwise, which its clients take for a sign-in to redo.
+   */
+  private void hintAtTheLegacySecret() {
+    long now = clock.millis();
+    long last = lastLegacySecretHint.get();
+    if (!withoutLegacySecret
+        || now - last < LEGACY_SECRET_HINT_INTERVAL.toMillis()
+        || !lastLegacySecretHint.compareAndSet(last, now)) {
+      return;
+    }
+    log.warn(
+        "tokens are refused as signed with an algorithm no configured key verifies, and"
+            + " SUPABASE_JWT_SECRET is not set: if the project still signs user tokens with its"
+            + " legacy JWT secret (HS256), set SUPABASE_JWT_SECRET (said at most every {} minutes)",
+        LEGACY_SECRET_HINT_INTERVAL.toMinutes());
   }
 
   // ------------------------------------------------------------------ compat routes

@@ -396,6 +396,36 @@ class SupabaseGatewayTest {
   }
 
   @Test
+  void legacySecretTokens_withoutSupabaseJwtSecret_are401_andTheOperatorIsToldOnce() {
+    Map<String, String> withoutSecret = new java.util.HashMap<>(environment(fake, dataDir));
+    withoutSecret.remove("SUPABASE_JWT_SECRET");
+    gateway = start(Settings.fromEnvironment(withoutSecret));
+    GatewayClient client = new GatewayClient(gateway.port());
+    ch.qos.logback.classic.Logger routes =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(SessionRoutes.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    routes.addAppender(logs);
+    try {
+      Answer first = client.get("/v1/sessions", fake.legacyTokenFor(ALICE));
+      Answer second = client.get("/v1/sessions", fake.legacyTokenFor(BOB));
+      Answer signedWithTheProjectsKey = client.get("/v1/sessions", fake.tokenFor(ALICE));
+
+      assertThat(List.of(first, second))
+          .allSatisfy(answer -> assertThat(answer.status()).isEqualTo(401));
+      assertThat(signedWithTheProjectsKey.status()).isEqualTo(200);
+      assertThat(logs.list)
+          .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+          .filteredOn(line -> line.contains("SUPABASE_JWT_SECRET"))
+          .hasSize(1)
+          .allSatisfy(line -> assertThat(line).contains("set SUPABASE_JWT_SECRET"));
+    } finally {
+      routes.detachAppender(logs);
+    }
+  }
+
+  @Test
   void databaseDown_each503SaysWhatCouldNotBeDone_readingTheList_aSession_orChangingOne() {
     gateway = start();
     String alice = fake.legacyTokenFor(ALICE);
