@@ -10,7 +10,6 @@ import dev.codebasechat.session.SetAsideWrite;
 import dev.codebasechat.session.internal.SessionCodec;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -150,11 +149,11 @@ public final class JournalInspection {
   }
 
   /**
-   * A pending journal entry that neither a store nor a drain of this version sends, left in place
-   * for an operator: its key names no session, this version cannot read it (a kind a newer version
-   * journaled, before a roll-back; a damaged payload), or it names another owner than its session's
-   * earlier entries (a damaged or hand-edited file). While it is there, a drain leaves its
-   * session's other writes pending too.
+   * A pending journal entry that neither a store nor a drain of this version ever sends, left in
+   * place for an operator: its key names no session, or this version cannot read it (a kind a newer
+   * version journaled, before a roll-back; a damaged payload). While it is there, a drain leaves
+   * its session's other writes pending too. (An entry naming another owner than its session's
+   * earlier entries is not one: a store sends it once those are delivered.)
    *
    * @param why which of those, in words
    */
@@ -164,12 +163,11 @@ public final class JournalInspection {
   /** The entries of {@code journal} left in place ({@link EntryLeftInPlace}), oldest first. */
   public static List<EntryLeftInPlace> entriesLeftInPlace(Journal journal) {
     List<EntryLeftInPlace> left = new ArrayList<>();
-    Map<String, UUID> firstOwners = new HashMap<>();
     for (JournalEntry entry : journal.pending()) {
       if (SessionCodec.isSetAside(entry)) {
         continue;
       }
-      Optional<String> why = whyLeftInPlace(entry, firstOwners);
+      Optional<String> why = whyLeftInPlace(entry);
       why.ifPresent(
           reason ->
               left.add(
@@ -184,16 +182,14 @@ public final class JournalInspection {
     return left;
   }
 
-  private static Optional<String> whyLeftInPlace(
-      JournalEntry entry, Map<String, UUID> firstOwners) {
+  /**
+   * Why no store of this version sends {@code entry}, read as a store reads it; empty if one does.
+   */
+  private static Optional<String> whyLeftInPlace(JournalEntry entry) {
     try {
-      SessionId.of(entry.key());
+      SessionCodec.sessionOfKey(entry.key());
     } catch (IllegalArgumentException e) {
       return Optional.of("its key names no session");
-    }
-    UUID owner = firstOwners.computeIfAbsent(entry.key(), key -> entry.owner());
-    if (!owner.equals(entry.owner())) {
-      return Optional.of("it names another owner than the session's earlier entries");
     }
     try {
       SessionCodec.opFromJson(entry);

@@ -32,10 +32,10 @@ import picocli.CommandLine.Spec;
           + " reason. Message bodies are shown only with --show-content.",
       "--discard <sessionId> --yes removes that session's set-aside writes from the journal after"
           + " review (its pending writes stay). Without --yes nothing is removed (exit 2).",
-      "Also lists the journal entries left in place, which no store or drain of this version sends"
-          + " (a key naming no session, an entry this version cannot read, one naming another owner"
-          + " than its session's earlier entries); while one is there, drain leaves its session"
-          + " pending. --discard-left-in-place --yes removes them after review.",
+      "Also lists the journal entries left in place, which no gateway or drain of this version ever"
+          + " sends (a key naming no session, an entry this version cannot read, such as a newer"
+          + " version's); while one is there, drain leaves its session pending."
+          + " --discard-left-in-place --yes removes them after review.",
       "Reads DATA_DIR/journal.db; needs no key. Stop the gateway first (one process per file).",
       "Embedded default: writes are checked and stored at once, never set aside; says so, exit 0.",
       "",
