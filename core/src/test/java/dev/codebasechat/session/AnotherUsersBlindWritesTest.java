@@ -126,4 +126,27 @@ class AnotherUsersBlindWritesTest {
 
     assertThat(receipt.messageCount()).isEqualTo(1);
   }
+
+  @Test
+  void aDeleteThatDeletedTheCallersRow_dropsWhatIsHeldOfAnEarlierOwnersSession_itOutdated() {
+    SessionId id = sessionId("blind04");
+    StoreFixture f = store(journal());
+    f.store.append(f.caller(BOB), id, Append.of(List.of(f.message("b1"))));
+    f.drainAll();
+    f.resolve(f.store.historyAsync(f.caller(BOB), id)); // cached here, Bob's
+    StoreFixture another = new StoreFixture(fake, CLOCK, builder -> builder);
+    toClose.add(0, another);
+    another.store.delete(another.caller(BOB), id);
+    another.drainAll();
+    another.store.append(another.caller(ALICE), id, Append.of(List.of(another.message("a1"))));
+    another.drainAll();
+
+    f.store.delete(f.caller(ALICE), id, java.util.UUID.randomUUID());
+
+    fake.goDown(Outage.CONNECTION_REFUSED);
+
+    assertThat(f.failureOf(f.store.historyAsync(f.caller(BOB), id)))
+        .as("not Bob's deleted session from what this store held of it")
+        .isInstanceOf(SessionUnavailableException.class);
+  }
 }

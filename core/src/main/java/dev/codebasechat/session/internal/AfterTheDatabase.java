@@ -210,6 +210,12 @@ public final class AfterTheDatabase implements WritePath {
       gone = true;
       ledger.gone(id, owner);
     }
+
+    @Override
+    public void deleted(SessionId id, UUID owner) {
+      gone = true;
+      ledger.deleted(id, owner);
+    }
   }
 
   /**

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * confirmation overtook is not cached, and reads again ({@link SessionCache#confirmedSince}).
  *
  * <p>Thread-safe; never waits for the database. The only waits under a session's lock are that
- * session's own disk writes.
+ * session's own disk writes, and a read of whose its local copy is when a write with one user's
+ * token found nothing ({@link #gone}), which is rare and runs beside writes (the journal's reader).
  */
 public final class Ledger implements PendingOp.Confirmations {
   private static final Logger log = LoggerFactory.getLogger(Ledger.class);
@@ -298,12 +299,28 @@ public final class Ledger implements PendingOp.Confirmations {
             // session under this id is not what is gone.
             return;
           }
-          cache.stampGone(id);
-          cache.invalidate(id);
-          owners.forget(id);
-          outboxes.forgetCount(id);
-          journal.dropLocalCopy(id);
+          forgetAll(id);
         });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws JournalException when the local copy cannot be dropped: the write that deleted the
+   *     session stays pending, and its next delivery tries again
+   */
+  @Override
+  public void deleted(SessionId id, UUID owner) {
+    confirmedUnderLock(id, () -> forgetAll(id));
+  }
+
+  /** Under {@code id}'s lock: nothing this process holds of {@code id} stands any more. */
+  private void forgetAll(SessionId id) {
+    cache.stampGone(id);
+    cache.invalidate(id);
+    owners.forget(id);
+    outboxes.forgetCount(id);
+    journal.dropLocalCopy(id);
   }
 
   /**
@@ -312,7 +329,7 @@ public final class Ledger implements PendingOp.Confirmations {
    */
   public void deliveredWithoutOwner(SessionId id, UUID owner, PendingOp op) {
     if (!op.existsAfter().orElse(true)) {
-      gone(id, owner);
+      deleted(id, owner); // with the service key, which sees every row
       return;
     }
     confirmedUnderLock(

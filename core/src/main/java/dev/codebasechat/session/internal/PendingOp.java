@@ -125,10 +125,18 @@ public sealed interface PendingOp {
     void changed(SessionId id, UUID owner, SessionBackend.RowVersion row, PendingOp change);
 
     /**
-     * {@code owner}'s session is gone (deleted, or found missing by a change sent with their
-     * token): what this process holds of another user's session under that id stays.
+     * {@code owner}'s session is gone: a change sent with their token found nothing under the id.
+     * Row Level Security hides other users' rows alike, so what this process holds of another
+     * user's session under that id stays.
      */
     void gone(SessionId id, UUID owner);
+
+    /**
+     * The database deleted {@code owner}'s session now: no session is under the id, and whatever
+     * this process holds under it, another user's copy included (deleted elsewhere before the owner
+     * started the id), is outdated.
+     */
+    void deleted(SessionId id, UUID owner);
   }
 
   /** What an append does to a session that is missing when it reaches the database. */
@@ -436,7 +444,14 @@ public sealed interface PendingOp {
       SessionId id = target.id();
       return database
           .delete(target.token(), target.owner(), id, deleteId)
-          .thenAccept(deleted -> confirmations.gone(id, target.owner()));
+          .thenAccept(
+              deleted -> {
+                if (deleted) {
+                  confirmations.deleted(id, target.owner());
+                } else {
+                  confirmations.gone(id, target.owner());
+                }
+              });
     }
   }
 

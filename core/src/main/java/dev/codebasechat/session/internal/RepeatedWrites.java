@@ -152,7 +152,7 @@ public final class RepeatedWrites {
               if (deleted) {
                 // Deleted now (a session started since the store found it missing): the store's
                 // copies go with it.
-                confirmations.gone(id, caller.userId());
+                confirmations.deleted(id, caller.userId());
                 return CompletableFuture.<Void>completedFuture(null);
               }
               return CompletableFuture.<Void>failedFuture(failure);

@@ -204,6 +204,12 @@ public final class WriteBehind {
         ledger.gone(id, owner);
         outbox.headStored(0);
       }
+
+      @Override
+      public void deleted(SessionId id, UUID owner) {
+        ledger.deleted(id, owner);
+        outbox.headStored(0);
+      }
     };
   }
 
@@ -359,7 +365,8 @@ public final class WriteBehind {
                   case DELIVERED, GONE -> {
                     try {
                       if (result.outcome() == OperatorDelivery.Outcome.GONE) {
-                        ledger.gone(outbox.id, outbox.owner); // deleted since: the delete stands
+                        ledger.deleted(
+                            outbox.id, outbox.owner); // none under the id: the delete stands
                         outbox.headStored(0);
                       } else {
                         ledger.deliveredWithoutOwner(outbox.id, outbox.owner, op);
