@@ -326,6 +326,9 @@ class BackendsAnswerAlikeTest {
                     + TWO
                     + "\")&order=session_id"),
             get(As.ALICE_TOKEN, TABLE + "?select=session_id&repo=is.null&message_count=neq.2"),
+            get(As.ALICE_TOKEN, TABLE + "?select=session_id&repo=not.in.()&order=session_id"),
+            get(As.ALICE_TOKEN, TABLE + "?select=session_id&repo=in.()&order=session_id"),
+            get(As.ALICE_TOKEN, TABLE + "?select=session_id&repo=not.in.(x)&order=session_id"),
             get(
                 As.ALICE_TOKEN,
                 TABLE + "?select=session_id&session_id=not.eq." + ONE + "&order=session_id"),

@@ -538,6 +538,16 @@ class FakeSupabaseTest {
   }
 
   @Test
+  void get_orderedByAJsonbColumn_is400SayingTheFakeDoesNot_ratherThanAPlausibleOrder()
+      throws IOException {
+    Answer answer = calls.get(fake.tokenFor(ALICE), TABLE + "?select=session_id&order=metadata");
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().get("details").asText())
+        .contains("the fake does not order by the jsonb column metadata");
+  }
+
+  @Test
   void get_emptyListWithExactCount_is200WithStarZero() throws IOException {
     Answer answer =
         calls.get(

@@ -65,7 +65,9 @@ record RowFilter(ApiRequest.Filter filter, ColumnType type, List<String> values)
       return filter.negated() ^ (values.get(0).equals("null") == isNull);
     }
     if (isNull) {
-      return false;
+      // NULL compares as unknown, which no negation makes true; but x = ANY('{}'), PostgREST's
+      // in.(), is false for NULL too, so not.in.() keeps NULL rows.
+      return filter.operator().equals("in") && values.isEmpty() && filter.negated();
     }
     String canonical = type.canonical(stored);
     boolean hit =
