@@ -177,6 +177,15 @@ class PostgrestCallsTest {
   }
 
   @Test
+  void get_withARangeHeader_isNotImplemented_ratherThanAnsweredWhole() throws IOException {
+    Answer answer =
+        getRpc(
+            "chat_session_changes?p_session_id=" + SESSION + "&p_since_version=0", "Range", "1-1");
+
+    assertCode(answer, 400, "PGRST127");
+  }
+
+  @Test
   void get_callsAFunctionWithTheQueryStringsArguments() throws IOException {
     Answer answer =
         getRpc(
