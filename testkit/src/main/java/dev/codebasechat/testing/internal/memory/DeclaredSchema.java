@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.commons.text.similarity.LevenshteinDistance;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the in-memory backend declares of the migrations' schema, as PostgREST's schema cache would
@@ -107,9 +109,58 @@ final class DeclaredSchema {
     }
     ColumnType type = COLUMNS.get(column);
     if (type == null) {
-      throw PostgrestError.sql("42703", "column " + TABLE + "." + column + " does not exist");
+      throw PostgrestError.sql(
+          "42703", "column " + TABLE + "." + column + " does not exist", null, columnHint(column));
     }
     return type;
+  }
+
+  /** PostgreSQL's {@code MAX_FUZZY_DISTANCE}. */
+  private static final int MAX_FUZZY_DISTANCE = 3;
+
+  private static final LevenshteinDistance LEVENSHTEIN = LevenshteinDistance.getDefaultInstance();
+
+  /**
+   * PostgreSQL's hint for a column the table lacks ({@code errorMissingColumn}, {@code
+   * updateFuzzyAttrMatchState}): the columns in their order, each at a Levenshtein distance of at
+   * most 3 and of half the name's length; the nearest one, or the two nearest when two tie; none
+   * when more than two tie at the least distance.
+   */
+  private static @Nullable String columnHint(String typed) {
+    int distance = MAX_FUZZY_DISTANCE + 1;
+    String first = null;
+    String second = null;
+    for (String column : COLUMNS.keySet()) {
+      int d = LEVENSHTEIN.apply(column, typed);
+      if (d > typed.length() / 2) {
+        continue;
+      }
+      if (d < distance) {
+        distance = d;
+        first = column;
+        second = null;
+      } else if (d == distance) {
+        if (second != null) {
+          first = null; // too many at this distance: only a nearer one can be named
+          second = null;
+        } else if (first != null) {
+          second = column;
+        }
+      }
+    }
+    if (first == null) {
+      return null;
+    }
+    String named = "the column \"" + TABLE + "." + first + "\"";
+    return second == null
+        ? "Perhaps you meant to reference " + named + "."
+        : "Perhaps you meant to reference "
+            + named
+            + " or the column \""
+            + TABLE
+            + "."
+            + second
+            + "\".";
   }
 
   /**
