@@ -247,8 +247,8 @@ public final class JournalDrain {
                 entries,
                 "journal entry "
                     + entry.sequence()
-                    + " names another owner than earlier entries; left in place (set-aside lists"
-                    + " it)");
+                    + " names another owner than earlier entries; left in place (a gateway started"
+                    + " on this journal sends them one owner after the other)");
           }
           ops.add(SessionCodec.opFromJson(entry));
         }

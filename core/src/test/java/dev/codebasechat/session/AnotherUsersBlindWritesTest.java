@@ -7,18 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.codebasechat.journal.SqliteJournal;
-import dev.codebasechat.testing.FakeSession;
-import dev.codebasechat.testing.FakeSupabase;
-import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Writes another user sends to a session id this process cannot place yet (after a restart nothing
@@ -26,37 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * database refuses it later): what this process holds of Alice's session is hers, and neither Bob's
  * refused writes nor their answers change it or tell Bob anything of it.
  */
-class AnotherUsersBlindWritesTest {
-  private static final ManualClock CLOCK = ManualClock.startingAtEpoch2026();
-
-  @RegisterExtension static FakeSupabase fake = FakeSupabase.builder().clock(CLOCK).build();
-
-  @TempDir Path dir;
-
-  private final List<AutoCloseable> toClose = new ArrayList<>();
-
-  private SqliteJournal journal() {
-    SqliteJournal journal =
-        SqliteJournal.builder().path(dir.resolve("journal.db")).clock(CLOCK).build();
-    toClose.add(journal);
-    return journal;
-  }
-
-  private StoreFixture store(SqliteJournal journal) {
-    StoreFixture fixture =
-        new StoreFixture(
-            fake, CLOCK, builder -> builder.journal(journal).closeTimeout(Duration.ofMillis(100)));
-    toClose.add(0, fixture);
-    return fixture;
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    fake.clearFaults();
-    for (AutoCloseable closeable : toClose) {
-      closeable.close();
-    }
-  }
+class AnotherUsersBlindWritesTest extends OnJournaledStores {
 
   /** A store restarted over a journal that keeps a local copy of Alice's {@code id} holding m1. */
   private StoreFixture restartedWithAlicesCopyOfM1(SessionId id) {
@@ -71,10 +33,6 @@ class AnotherUsersBlindWritesTest {
 
   private static List<String> ids(SessionRead read) {
     return read.session().messages().stream().map(message -> message.id().value()).toList();
-  }
-
-  private static List<String> storedIds(SessionId id) {
-    return fake.session(id.value()).map(FakeSession::messageIds).orElse(List.of());
   }
 
   @Test
@@ -114,8 +72,7 @@ class AnotherUsersBlindWritesTest {
     StoreFixture f = store(journal());
     f.store.create(f.caller(ALICE), id); // the database answers that it holds 3 messages
     f.resolve(f.store.historyAsync(f.caller(ALICE), id));
-    StoreFixture another = new StoreFixture(fake, CLOCK, builder -> builder);
-    toClose.add(0, another);
+    StoreFixture another = anotherInstance();
     another.store.delete(another.caller(ALICE), id);
     another.drainAll();
     CLOCK.advance(Duration.ofSeconds(2));
@@ -134,8 +91,7 @@ class AnotherUsersBlindWritesTest {
     f.store.append(f.caller(BOB), id, Append.of(List.of(f.message("b1"))));
     f.drainAll();
     f.resolve(f.store.historyAsync(f.caller(BOB), id)); // cached here, Bob's
-    StoreFixture another = new StoreFixture(fake, CLOCK, builder -> builder);
-    toClose.add(0, another);
+    StoreFixture another = anotherInstance();
     another.store.delete(another.caller(BOB), id);
     another.drainAll();
     another.store.append(another.caller(ALICE), id, Append.of(List.of(another.message("a1"))));

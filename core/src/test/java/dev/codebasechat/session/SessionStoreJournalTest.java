@@ -7,62 +7,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.codebasechat.journal.Journal;
 import dev.codebasechat.journal.JournalEntry;
 import dev.codebasechat.journal.SqliteJournal;
 import dev.codebasechat.testing.FakeSession;
-import dev.codebasechat.testing.FakeSupabase;
-import dev.codebasechat.testing.ManualClock;
 import dev.codebasechat.testing.Outage;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** The store over a durable journal: acknowledged writes survive the store, and are sent once. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-class SessionStoreJournalTest {
-
-  private static final ManualClock CLOCK = ManualClock.startingAtEpoch2026();
-
-  @RegisterExtension static FakeSupabase fake = FakeSupabase.builder().clock(CLOCK).build();
-
-  @TempDir Path dir;
-
-  private final List<AutoCloseable> toClose = new ArrayList<>();
-
-  private SqliteJournal journal() {
-    SqliteJournal journal =
-        SqliteJournal.builder().path(dir.resolve("journal.db")).clock(CLOCK).build();
-    toClose.add(journal);
-    return journal;
-  }
-
-  private StoreFixture store(Journal journal) {
-    StoreFixture fixture =
-        new StoreFixture(
-            fake, CLOCK, builder -> builder.journal(journal).closeTimeout(Duration.ofMillis(100)));
-    toClose.add(0, fixture);
-    return fixture;
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    fake.clearFaults();
-    for (AutoCloseable closeable : toClose) {
-      closeable.close();
-    }
-  }
+class SessionStoreJournalTest extends OnJournaledStores {
 
   @Test
   void anEntryThisVersionCannotRead_isLeftInPlace_whenTheSessionsLaterWritesAreConfirmed() {
@@ -125,10 +86,6 @@ class SessionStoreJournalTest {
     f.store.append(f.caller(ALICE), id, Append.of(List.of(f.message("m1"))));
     f.drainAll();
     f.resolve(f.store.historyAsync(f.caller(ALICE), id));
-  }
-
-  private List<String> storedIds(SessionId id) {
-    return fake.session(id.value()).map(FakeSession::messageIds).orElse(List.of());
   }
 
   @Test
@@ -221,8 +178,7 @@ class SessionStoreJournalTest {
     before.store.appendExisting(before.caller(ALICE), id, Append.of(List.of(before.message("m2"))));
     before.store.close();
     fake.goUp();
-    StoreFixture another = new StoreFixture(fake, CLOCK, builder -> builder);
-    toClose.add(0, another);
+    StoreFixture another = anotherInstance();
     another.store.delete(another.caller(ALICE), id);
     another.drainAll();
     another.store.close();
@@ -472,8 +428,7 @@ class SessionStoreJournalTest {
               .debounce(Duration.ofMillis(1))
               .closeTimeout(Duration.ofMillis(200))
               .build();
-      StoreFixture names = new StoreFixture(fake, CLOCK, builder -> builder);
-      toClose.add(0, names);
+      StoreFixture names = anotherInstance();
       for (int i = 0; i < 20; i++) {
         store.append(
             names.caller(ALICE),

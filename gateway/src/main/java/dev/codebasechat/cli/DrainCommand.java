@@ -144,7 +144,8 @@ final class DrainCommand implements Callable<Integer> {
       out.println(
           "left in place  "
               + report.unreadableEntries()
-              + " journal entries whose key names no session (set-aside lists them)");
+              + " journal entries whose key names no session (set-aside lists those no gateway"
+              + " sends)");
     }
     if (report.sessions().isEmpty()) {
       out.println("nothing to drain: no journaled write is pending");

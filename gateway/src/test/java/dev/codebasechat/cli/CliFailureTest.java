@@ -19,6 +19,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CliFailureTest {
   @TempDir Path dataDir;
 
+  /** {@code command} in Supabase mode on {@link #dataDir}, with every key it may ask for. */
+  private Cli.Result runInSupabaseMode(String command) {
+    return Cli.run(
+        Map.of(
+            "DATA_DIR", dataDir.toString(),
+            "SUPABASE_URL", "http://127.0.0.1:9",
+            "SUPABASE_ANON_KEY", "anon",
+            "SUPABASE_SERVICE_ROLE_KEY", "sb_secret_0123456789abcdefghijklmnop"),
+        SystemTime.clock(),
+        command);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"stats", "drain", "set-aside"})
   void aJournalFileThatIsNotADatabase_failsTheCommandInOneLine_andIsLeftAsItWas(String command)
@@ -27,15 +39,7 @@ class CliFailureTest {
     String text = "not a journal; ".repeat(300);
     Files.writeString(journal, text);
 
-    Cli.Result result =
-        Cli.run(
-            Map.of(
-                "DATA_DIR", dataDir.toString(),
-                "SUPABASE_URL", "http://127.0.0.1:9",
-                "SUPABASE_ANON_KEY", "anon",
-                "SUPABASE_SERVICE_ROLE_KEY", "sb_secret_0123456789abcdefghijklmnop"),
-            SystemTime.clock(),
-            command);
+    Cli.Result result = runInSupabaseMode(command);
 
     assertThat(result.exitCode()).isEqualTo(1);
     assertThat(result.err().strip())
@@ -67,15 +71,7 @@ class CliFailureTest {
       statement.execute("PRAGMA user_version=" + (current + 1));
     }
 
-    Cli.Result result =
-        Cli.run(
-            Map.of(
-                "DATA_DIR", dataDir.toString(),
-                "SUPABASE_URL", "http://127.0.0.1:9",
-                "SUPABASE_ANON_KEY", "anon",
-                "SUPABASE_SERVICE_ROLE_KEY", "sb_secret_0123456789abcdefghijklmnop"),
-            SystemTime.clock(),
-            command);
+    Cli.Result result = runInSupabaseMode(command);
 
     assertThat(result.exitCode()).isEqualTo(1);
     assertThat(result.err())

@@ -91,6 +91,13 @@ class DrainCommandTest {
     }
   }
 
+  /** An entry written into the journal as no store of this version writes it. */
+  private void journaled(String key, UUID owner, String kind, String payload) {
+    try (SqliteJournal journal = SqliteJournal.open(dataDir.resolve("journal.db"))) {
+      journal.append(key, owner, kind, payload.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
+
   /**
    * Writes acknowledged by a real store while the database is down: Alice's session already holds
    * m1 (its answer was lost), m1..m3 are journaled; Bob's new session n1, n2.
@@ -595,12 +602,8 @@ class DrainCommandTest {
   @Test
   void entriesLeftInPlace_listedBySetAside_andOnceDiscarded_theDrainDeliversTheirSessions() {
     acknowledgedWhileDown();
-    try (SqliteJournal journal = SqliteJournal.open(dataDir.resolve("journal.db"))) {
-      journal.append(
-          "not-a-session", ALICE, "append", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      journal.append(
-          ALICES, ALICE, "summarize", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    }
+    journaled("not-a-session", ALICE, "append", "{}");
+    journaled(ALICES, ALICE, "summarize", "{}");
 
     Cli.Result listed = Cli.run(supabaseMode(), clock, "set-aside");
     Cli.Result discarded =
@@ -621,7 +624,7 @@ class DrainCommandTest {
   }
 
   @Test
-  void discardLeftInPlace_keepsAnEntryNamingAnotherOwner_whichAGatewaySendsLater() {
+  void discardLeftInPlace_leavesAnEntryNamingAnotherOwner() {
     acknowledgedWhileDown();
     try (SqliteJournal journal = SqliteJournal.open(dataDir.resolve("journal.db"))) {
       JournalEntry alices = journal.pending(ALICES).get(0);
@@ -639,10 +642,7 @@ class DrainCommandTest {
   @Test
   void discardLeftInPlace_withoutYes_exits2_andRemovesNothing() {
     acknowledgedWhileDown();
-    try (SqliteJournal journal = SqliteJournal.open(dataDir.resolve("journal.db"))) {
-      journal.append(
-          "not-a-session", ALICE, "append", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    }
+    journaled("not-a-session", ALICE, "append", "{}");
 
     Cli.Result result = Cli.run(supabaseMode(), clock, "set-aside", "--discard-left-in-place");
 

@@ -36,6 +36,7 @@ class ImageScriptsTest {
     List<String> command = new java.util.ArrayList<>(List.of("bash", script.toString()));
     command.addAll(List.of(arguments));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().remove("JAVA_OPTS"); // unless the test sets it
     builder.environment().putAll(environment);
     Process process = builder.start();
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -43,8 +44,8 @@ class ImageScriptsTest {
     return new Run(process.exitValue(), out);
   }
 
-  @Test
-  void entryPoint_startsTheCommandLine_withTheImagesJvmOptionsAndJavaOpts() throws Exception {
+  /** The entry point with this JVM and this test's class path in place of the image's. */
+  private Path entryPointHere() throws IOException {
     String script =
         Files.readString(ENTRY_POINT)
             .replace(
@@ -53,12 +54,23 @@ class ImageScriptsTest {
             .replace(
                 "/opt/chat-gateway/lib/*:/opt/chat-gateway/app/*",
                 System.getProperty("java.class.path"));
-    Path copy = Files.writeString(dir.resolve("chat-gateway"), script);
+    return Files.writeString(dir.resolve("chat-gateway"), script);
+  }
 
-    Run help = bash(copy, Map.of("JAVA_OPTS", "-Xss1m"), "--help");
+  @Test
+  void entryPoint_startsTheCommandLine() throws Exception {
+    Run help = bash(entryPointHere(), Map.of(), "--help");
 
     assertThat(help.exit()).as(help.out()).isZero();
     assertThat(help.out()).contains("Usage: chat-gateway");
+  }
+
+  @Test
+  void entryPoint_passesJavaOptsToTheJvm() throws Exception {
+    Run help = bash(entryPointHere(), Map.of("JAVA_OPTS", "-XshowSettings:properties"), "--help");
+
+    assertThat(help.exit()).as(help.out()).isZero();
+    assertThat(help.out()).contains("Property settings:", "Usage: chat-gateway");
   }
 
   @Test

@@ -132,9 +132,11 @@ public sealed interface PendingOp {
     void gone(SessionId id, UUID owner);
 
     /**
-     * The database deleted {@code owner}'s session now: no session is under the id, and whatever
-     * this process holds under it, another user's copy included (deleted elsewhere before the owner
-     * started the id), is outdated.
+     * The database answered that {@code owner}'s delete removed the session (now, or for an earlier
+     * try of the same named delete): whatever this process holds under the id goes, another user's
+     * copy included, which that delete outdated (his session there was deleted before the owner
+     * started the id). A copy dropped that was current (started after an earlier try) is read again
+     * from the database: dropping is the safe direction.
      */
     void deleted(SessionId id, UUID owner);
   }

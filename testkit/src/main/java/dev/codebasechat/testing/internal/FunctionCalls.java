@@ -77,8 +77,8 @@ final class FunctionCalls {
     query.refuseAggregates();
     if (!query.filters.isEmpty()
         || query.paged()
-        // PostgREST pages a GET's answer by its Range header too (a POST's it ignores).
-        || (!method.equals("POST") && x.request().header("range") != null)
+        // PostgREST pages a GET's answer by its Range header too (others' it ignores).
+        || (method.equals("GET") && !RowRange.of(query, x.request().header("range"), true).whole())
         || !query.order.isEmpty()
         || !query.select.equals(ApiRequest.SELECT_ALL)) {
       throw PostgrestError.notInKit("filters, paging, order and select on function results");

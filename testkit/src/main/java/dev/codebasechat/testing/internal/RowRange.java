@@ -65,6 +65,11 @@ record RowRange(long offset, @Nullable Long limit) {
         range.lower(), range.upper() == null ? null : range.upper() - range.lower() + 1);
   }
 
+  /** Whether these are all the rows. */
+  boolean whole() {
+    return offset == 0 && limit == null;
+  }
+
   /** {@code rangeParse}: {@code first-[last]}; anything else is every row. */
   private static Bounds header(String value) {
     Matcher m = RANGE.matcher(value);

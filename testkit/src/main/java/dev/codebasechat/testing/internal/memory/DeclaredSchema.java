@@ -132,7 +132,8 @@ final class DeclaredSchema {
     String second = null;
     for (String column : COLUMNS.keySet()) {
       int d = LEVENSHTEIN.apply(column, typed);
-      if (d > typed.length() / 2) {
+      // PostgreSQL halves the name's length in bytes (strlen), the distance counts characters.
+      if (d > typed.getBytes(java.nio.charset.StandardCharsets.UTF_8).length / 2) {
         continue;
       }
       if (d < distance) {
