@@ -65,11 +65,12 @@ import org.slf4j.LoggerFactory;
  * carry goes in a request of its own right after), each session's writes in order and never two at
  * once, different sessions in parallel. Every remote call goes through retry and a circuit breaker.
  * Appends are idempotent by message id, so a retry after a lost answer never stores a message
- * twice. A write the database refuses for good (a 4xx other than 401, or a 5xx of kind {@code
- * SERVER}) is {@linkplain #setAsideWrites set aside} with the reason; a write refused with 401
- * waits for the owner's next request carrying another token. Concurrent writers of one session are
- * serialised by that session alone: the first read after the last acknowledgement shows every
- * acknowledged message, once, in the history's order (by timestamp, then arrival).
+ * twice. A write the database refuses for good (a 4xx other than 401 and the transient 402, 408,
+ * 420, 429 and a read-only database's 405, or a 5xx of kind {@code SERVER}) is {@linkplain
+ * #setAsideWrites set aside} with the reason; a write refused with 401 waits for the owner's next
+ * request carrying another token. Concurrent writers of one session are serialised by that session
+ * alone: the first read after the last acknowledgement shows every acknowledged message, once, in
+ * the history's order (by timestamp, then arrival).
  *
  * <p><b>Reads</b> answer from the cache (the last state the database confirmed, plus the writes
  * still pending) or from the database with the caller's token. When the database is unreachable or
