@@ -127,6 +127,8 @@ public final class SessionReader {
 
   /** A read that missed the fresh cache: the cached copy brought up to date, or a whole read. */
   public CompletableFuture<SessionRead> readCachedOrThrough(Caller caller, SessionId id) {
+    // Taken before the copy: a confirmation that drops it later is seen by a degraded answer.
+    long mark = ledger.mark();
     ChatSession cached = cache.peek(id);
     if (cached == null || !cached.owner().equals(caller.userId()) || cache.copiesAreCurrent()) {
       return readThrough(caller, id);
@@ -135,11 +137,19 @@ public final class SessionReader {
       if (probing.compareAndSet(false, true)) {
         // The probe may take the whole database timeout: a database that is merely slow under
         // load ends the suspicion at its answer, rather than keeping copies stale for 5 s.
-        revalidate(caller, id, cached, databaseTimeout)
+        revalidate(caller, id, cached, mark, databaseTimeout)
             .whenComplete((read, failure) -> probing.set(false));
       }
       try {
-        return CompletableFuture.completedFuture(local(caller, id, cached));
+        return CompletableFuture.completedFuture(
+            localSince(
+                caller,
+                id,
+                cached,
+                mark,
+                () ->
+                    new java.util.concurrent.TimeoutException(
+                        "the database did not answer a revalidation a moment ago")));
       } catch (RuntimeException noAnswer) { // a pending delete: the future fails, nothing throws
         return CompletableFuture.failedFuture(noAnswer);
       }
@@ -148,7 +158,7 @@ public final class SessionReader {
         databaseTimeout.compareTo(REVALIDATION_TIMEOUT) < 0
             ? databaseTimeout
             : REVALIDATION_TIMEOUT;
-    return revalidate(caller, id, cached, deadline);
+    return revalidate(caller, id, cached, mark, deadline);
   }
 
   /**
@@ -156,9 +166,9 @@ public final class SessionReader {
    * within {@code deadline} in all: the caller never waits longer than the database timeout.
    */
   private CompletableFuture<SessionRead> revalidate(
-      Caller caller, SessionId id, ChatSession cached, Duration deadline) {
+      Caller caller, SessionId id, ChatSession cached, long mark, Duration deadline) {
     long readEndsAt = clock.millis() + databaseTimeout.toMillis();
-    return revalidate(caller, id, cached, deadline, readEndsAt);
+    return revalidate(caller, id, cached, mark, deadline, readEndsAt);
   }
 
   /**
@@ -167,7 +177,12 @@ public final class SessionReader {
    * cached copy is the answer ({@link ReadSource#LOCAL}): never retried.
    */
   private CompletableFuture<SessionRead> revalidate(
-      Caller caller, SessionId id, ChatSession cached, Duration deadline, long readEndsAt) {
+      Caller caller,
+      SessionId id,
+      ChatSession cached,
+      long mark,
+      Duration deadline,
+      long readEndsAt) {
     // Taken before the database is asked: a write that leaves the outbox meanwhile is in the
     // answer.
     Optional<Outbox.Pending> pending = ledger.pendingOf(caller, id);
@@ -181,7 +196,8 @@ public final class SessionReader {
                   throw Failures.translate(failure, "session " + id);
                 }
                 revalidationFailedAt.set(clock.millis());
-                return CompletableFuture.completedFuture(local(caller, id, cached));
+                return CompletableFuture.completedFuture(
+                    localSince(caller, id, cached, mark, () -> failure));
               }
               revalidationFailedAt.set(Long.MIN_VALUE / 2);
               if (changes.isEmpty() && pending.filter(Outbox.Pending::creates).isPresent()) {
@@ -318,6 +334,32 @@ public final class SessionReader {
       return ledger.answer(caller, id, Optional.empty(), ReadSource.LOCAL);
     }
     throw Failures.unavailable("session " + id, failure);
+  }
+
+  /**
+   * {@link #local} for {@code cached}, peeked after {@code mark}: when a confirmation of the
+   * session since then dropped the cached copy, {@code cached} lacks that write, which has left the
+   * pending ones; the answer is then the session's absence if it was confirmed gone, else {@link
+   * #fallback} (the journal's local copy, which the confirmation brought up to date or dropped).
+   */
+  private SessionRead localSince(
+      Caller caller,
+      SessionId id,
+      ChatSession cached,
+      long mark,
+      java.util.function.Supplier<Throwable> failure) {
+    Optional<Outbox.Pending> pending = ledger.pendingOf(caller, id);
+    ChatSession newest = cache.peek(id);
+    if (newest != null && newest.owner().equals(caller.userId())) {
+      return ledger.answer(caller, id, pending, Optional.of(newest), ReadSource.LOCAL);
+    }
+    if (cache.goneSince(id, mark)) {
+      throw new dev.codebasechat.session.SessionNotFoundException(id);
+    }
+    if (cache.confirmedSince(id, mark)) {
+      return fallback(caller, id, failure.get());
+    }
+    return ledger.answer(caller, id, pending, Optional.of(cached), ReadSource.LOCAL);
   }
 
   /**
