@@ -227,6 +227,12 @@ public final class Ledger implements PendingOp.Confirmations {
       forgetCopyOfAnotherOwner(id);
       return;
     }
+    if (ack.appended() > 0 && ack.version() <= cached.version()) {
+      // A read brought the copy to this write's version or later before its answer was handled:
+      // the copy holds it already (or what came after it, a clear say), and adding it again would
+      // show its messages twice.
+      return;
+    }
     boolean storedWhole = ack.appended() == append.messages().size() && append.idsAreDistinct();
     ChatSession next = storedWhole ? append.applyStoredWhole(cached) : append.applyTo(cached);
     boolean consistent =
