@@ -270,15 +270,18 @@ public final class Ledger implements PendingOp.Confirmations {
         () -> {
           cache.stamp(id);
           ChatSession cached = cache.peek(id);
+          ChatSession next =
+              cached != null && cached.owner().equals(owner) ? change.applyTo(cached) : null;
+          // The next version with the database's count: a change sent again that changed nothing
+          // (a named clear applied at its first try) answers the row as it is now, which may hold
+          // what others added since.
           if (cached != null
-              && cached.owner().equals(owner)
-              && row.version() == cached.version() + 1) {
+              && next != null
+              && row.version() == cached.version() + 1
+              && next.messageCount() == row.messageCount()) {
             if (!cache.replace(
                 cached,
-                change
-                    .applyTo(cached)
-                    .withVersion(row.version())
-                    .withLastActivity(row.lastActivity()),
+                next.withVersion(row.version()).withLastActivity(row.lastActivity()),
                 true)) {
               journal.dropLocalCopy(id); // evicted since it was read: the copy lacks this change
             }

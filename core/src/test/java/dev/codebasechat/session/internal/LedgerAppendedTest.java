@@ -15,7 +15,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * How the confirmation of an append changes the cached copy: the ledger over a real cache, outboxes
+ * How the confirmation of a write changes the cached copy: the ledger over a real cache, outboxes
  * and owner memory, without a journal.
  */
 class LedgerAppendedTest {
@@ -57,5 +57,17 @@ class LedgerAppendedTest {
     assertThat(cache.peek(ID).messages())
         .extracting(message -> message.id().value())
         .containsExactly("m1", "m2");
+  }
+
+  @Test
+  void aClearSentAgainThatChangedNothing_leavesNoCopyLackingAMessageAddedSince() {
+    // The first try of the clear was applied (v6, empty) and a read brought the copy there; another
+    // device then appended m9 (v7). The clear sent again changes nothing and answers v7, 1 message.
+    cache.put(ChatSession.empty(ID, ALICE).withVersion(6));
+
+    ledger.changed(
+        ID, ALICE, new SessionBackend.RowVersion(7, 1, Optional.empty()), PendingOp.Clear.asked());
+
+    assertThat(cache.peek(ID)).isNull();
   }
 }
