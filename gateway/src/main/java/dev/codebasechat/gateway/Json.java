@@ -110,6 +110,13 @@ final class Json {
     String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
     if (e instanceof com.fasterxml.jackson.core.io.JsonEOFException) {
       what = "it ends before every object and array is closed";
+    } else if (original.startsWith("Non-standard token")) {
+      // Jackson names the setting that would read them; a caller cannot turn it on.
+      what = "NaN and Infinity are not JSON numbers";
+    } else if (original.contains("numbers to have plus signs")) {
+      what = "a number starts with +, which JSON does not allow";
+    } else if (original.contains("ALLOW_COMMENTS")) {
+      what = "JSON has no comments";
     } else if (original.startsWith("Duplicate field")) {
       what =
           "a key appears twice in one object ("

@@ -48,4 +48,19 @@ class JsonBodyLimitsTest {
 
     assertThat(Json.parseObject(utf8(body)).has("a")).isTrue();
   }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"code\":NaN}|NaN and Infinity are not JSON numbers (line 1, column 12)",
+        "{\"code\":-Infinity}|NaN and Infinity are not JSON numbers (line 1, column 18)",
+        "{\"code\":+1}|a number starts with +, which JSON does not allow (line 1, column 10)",
+        "/* note */ {}|JSON has no comments (line 1, column 1)"
+      })
+  void whatJsonDoesNotAllow_isNamedInWords_notByTheParsersSettings(String body, String what) {
+    assertThatThrownBy(() -> Json.parseObject(utf8(body)))
+        .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code()).isEqualTo("invalid_json"))
+        .hasMessage("the request body is not valid JSON: " + what);
+  }
 }
