@@ -391,22 +391,25 @@ final class SessionJson {
       }
       return Optional.of(parsed);
     }
-    if (node.isIntegralNumber()) {
-      if (node.canConvertToLong()
-          && node.longValue() >= 0
-          && node.longValue() <= LAST_EPOCH_MILLI) {
-        return Optional.of(Instant.ofEpochMilli(node.longValue()));
+    if (node.isNumber()) {
+      // A whole number written with a fraction of zeros (1737201600000.0, as floats print) is the
+      // integer JSON Schema's "integer" means too.
+      java.math.BigDecimal value = node.decimalValue();
+      String written = value.stripTrailingZeros().toPlainString();
+      if (value.signum() != 0 && value.stripTrailingZeros().scale() > 0) {
+        throw ApiError.invalidField(
+            where + ".timestamp in epoch milliseconds must be a whole number but was " + written);
+      }
+      if (value.signum() >= 0
+          && value.compareTo(java.math.BigDecimal.valueOf(LAST_EPOCH_MILLI)) <= 0) {
+        return Optional.of(Instant.ofEpochMilli(value.longValue()));
       }
       throw ApiError.invalidField(
           where
               + ".timestamp in epoch milliseconds must be 0.."
               + LAST_EPOCH_MILLI
               + " (1970 to the end of 9999, UTC) but was "
-              + node.asText());
-    }
-    if (node.isNumber()) {
-      throw ApiError.invalidField(
-          where + ".timestamp in epoch milliseconds must be a whole number but was " + node);
+              + written);
     }
     throw ApiError.invalidField(
         where

@@ -115,6 +115,27 @@ class MessageTimesTest {
   }
 
   @Test
+  void epochMillisecondsWrittenAsAWholeFloat_areKept_asJsonSchemasIntegerAllows() {
+    Answer withZeros = appendAt("1737201600000.0");
+    Answer withExponent = appendAt("1.7372016E12");
+
+    assertThat(withZeros.status()).isEqualTo(200);
+    assertThat(withExponent.status()).isEqualTo(200);
+    assertThat(client.get("/v1/sessions/" + id, token).json().at("/messages/0/timestamp").asText())
+        .isEqualTo("2025-01-18T12:00:00.000000Z");
+  }
+
+  @Test
+  void epochMillisecondsWithAFractionInExponentForm_areRefusedShowingThemInFull() {
+    Answer refused = appendAt("1.73720160000005E12");
+
+    assertThat(refused.json().path("error").asText())
+        .isEqualTo(
+            "the message.timestamp in epoch milliseconds must be a whole number but was"
+                + " 1737201600000.05");
+  }
+
+  @Test
   void aTimestampThatIsNeitherTextNorANumber_isRefusedNamingWhatItWas() {
     Answer refused = appendAt("true");
 
