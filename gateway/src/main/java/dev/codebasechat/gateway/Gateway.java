@@ -446,9 +446,13 @@ public final class Gateway implements AutoCloseable {
     // Health, readiness and metrics keep answering while in-flight requests finish: the probes and
     // the scrape see the shutdown (readiness 503, gateway_ready 0) instead of a refusal.
     if (shuttingDown && !route.isPublic()) {
-      exchange.setPersistent(false);
-      throw ApiError.unavailable(
-          "shutting_down", "the gateway is shutting down", Duration.ofSeconds(1));
+      // Answered before its body is read, which is then read and dropped (as for a 413): closing
+      // with it unread resets the connection under a client that writes it all before reading.
+      RefusedBodies.refuseUnread(
+          exchange,
+          ApiError.unavailable(
+              "shutting_down", "the gateway is shutting down", Duration.ofSeconds(1)));
+      return;
     }
     String servedAs = Routes.servedAs(method);
     if (!route.allows(servedAs)) {

@@ -382,6 +382,38 @@ class HttpLimitsTest {
     assertThat(stopping.join().isComplete()).isTrue();
   }
 
+  @Test
+  void shutdown_aBodySentWholeBeforeReading_getsThe503_notAResetConnection() throws Exception {
+    gateway = start(2, Optional.empty());
+    GatewayClient client = new GatewayClient(gateway.port());
+    String slow = slowToken();
+    CompletableFuture<Answer> inFlight =
+        CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", slow));
+    await().atMost(Duration.ofSeconds(10)).until(() -> jwks.requests() == 1);
+    CompletableFuture<FlushReport> stopping = CompletableFuture.supplyAsync(gateway::shutdown);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                client.send("GET", "/readyz", Optional.empty(), Optional.empty()).status() == 503);
+    int size = 2 * 1024 * 1024;
+    String head =
+        "POST /v1/sessions/chat-1737201600000-abcdef12/messages HTTP/1.1\r\nHost: x\r\n"
+            + "Authorization: Bearer "
+            + token()
+            + "\r\nContent-Type: application/json\r\nContent-Length: "
+            + size
+            + "\r\n\r\n";
+
+    Answer answer = sendWholeThenRead(head.getBytes(StandardCharsets.UTF_8), size, false);
+
+    assertThat(answer.status()).isEqualTo(503);
+    assertThat(answer.json().path("code").asText()).isEqualTo("shutting_down");
+    jwks.release();
+    assertThat(inFlight.join().status()).isEqualTo(200);
+    stopping.join();
+  }
+
   private Socket open(String partial) throws IOException {
     Socket socket = new Socket();
     socket.connect(new InetSocketAddress("127.0.0.1", gateway.port()), 5_000);
