@@ -285,7 +285,11 @@ public final class Gateway implements AutoCloseable {
             .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
             .setSocketOption(Options.READ_TIMEOUT, (int) builder.readTimeout.toMillis())
             .setSocketOption(Options.WRITE_TIMEOUT, (int) builder.readTimeout.toMillis())
-            .setHandler(this::handleRequest)
+            // "Expect: 100-continue" is answered when the body is first read, so a request refused
+            // before its body (a token, a size) gets its final answer without the client sending
+            // it.
+            .setHandler(
+                new io.undertow.server.handlers.HttpContinueReadHandler(this::handleRequest))
             .build();
     try {
       server.start();

@@ -414,6 +414,53 @@ class HttpLimitsTest {
     stopping.join();
   }
 
+  @Test
+  void expectContinue_isAnswered100_beforeTheBodyIsSent_thenTheRequestIsServed() throws Exception {
+    gateway = start(2, Optional.empty());
+    String body = "{}";
+    try (Socket socket =
+        open(
+            "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                + token()
+                + "\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.length()
+                + "\r\nExpect: 100-continue\r\n\r\n")) {
+      socket.setSoTimeout(5_000);
+      java.io.BufferedReader in =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+
+      String interim = in.readLine();
+      in.readLine(); // the blank line that ends the interim answer
+      socket.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
+      socket.getOutputStream().flush();
+      String status = in.readLine();
+
+      assertThat(interim).isEqualTo("HTTP/1.1 100 Continue");
+      assertThat(status).startsWith("HTTP/1.1 201");
+    }
+  }
+
+  @Test
+  void expectContinue_ofARequestRefusedBeforeItsBody_getsTheRefusal_withoutA100() throws Exception {
+    gateway = start(2, Optional.empty());
+    try (Socket socket =
+        open(
+            "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                + token()
+                + "\r\nContent-Type: application/json\r\nContent-Length: 999999999"
+                + "\r\nExpect: 100-continue\r\n\r\n")) {
+      socket.setSoTimeout(5_000);
+      java.io.BufferedReader in =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+
+      String status = in.readLine();
+
+      assertThat(status).startsWith("HTTP/1.1 413");
+    }
+  }
+
   private Socket open(String partial) throws IOException {
     Socket socket = new Socket();
     socket.connect(new InetSocketAddress("127.0.0.1", gateway.port()), 5_000);
