@@ -86,4 +86,27 @@ class ReadsOvertakenByConfirmationsTest {
         .extracting(message -> message.id().value())
         .containsExactly("m1", "m2");
   }
+
+  @Test
+  void aDeleteConfirmedWhileTheReadWaited_withTheSessionStartedAgainSince_isTheNewSession() {
+    SessionId id = sessionId("overtaken3");
+    fake.seedSession(ALICE, id.value(), "m1");
+    Caller alice = f.caller(ALICE);
+    f.resolve(f.store.historyAsync(alice, id));
+    f.advanceMillis(2_000);
+    f.store.delete(alice, id);
+    f.store.append(alice, id, Append.of(List.of(f.message("n1")))); // starts it again
+    changesAnsweredAfter(Duration.ofSeconds(3));
+
+    CompletableFuture<SessionRead> read = f.store.historyAsync(alice, id);
+    f.advanceMillis(60); // the delete goes out and is confirmed; the append waits its turn
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> f.store.pendingSessions().stream().allMatch(p -> p.pendingWrites() == 1));
+    f.advanceMillis(400);
+
+    assertThat(f.resolve(read).session().messages())
+        .extracting(message -> message.id().value())
+        .containsExactly("n1");
+  }
 }

@@ -286,8 +286,8 @@ public final class Gateway implements AutoCloseable {
             .setSocketOption(Options.READ_TIMEOUT, (int) builder.readTimeout.toMillis())
             .setSocketOption(Options.WRITE_TIMEOUT, (int) builder.readTimeout.toMillis())
             // "Expect: 100-continue" is answered when the body is first read, so a request refused
-            // before its body (a token, a size) gets its final answer without the client sending
-            // it.
+            // by its headers alone (an announced size, a type, a shutdown) gets its final answer
+            // without the client sending the body. The token is checked once the body is read.
             .setHandler(
                 new io.undertow.server.handlers.HttpContinueReadHandler(this::handleRequest))
             .build();

@@ -13,10 +13,11 @@ import org.xnio.channels.StreamSourceChannel;
  * rest of the body is read and dropped, up to {@link #DISCARD_LIMIT} bytes, and only then is the
  * connection closed. Closing with bytes unread makes the kernel reset the connection, and a client
  * that writes its whole body before reading (Python's urllib, curl without {@code Expect}) then
- * sees a broken pipe instead of the answer. A client that stops sending (curl with {@code Expect:
- * 100-continue} does, having the answer) is cut by the read timeout if it does not close first.
- * Beyond the limit the connection is closed anyway: reading is not free. Runs on the exchange's I/O
- * thread; stateless.
+ * sees a broken pipe instead of the answer. A request with {@code Expect: 100-continue} got no
+ * {@code 100} (the gateway sends it only when it reads a body), so its client has sent no body: the
+ * connection is closed after the answer (Undertow's continue handler ends the request), and a
+ * client that sent the body anyway, without waiting, may see it reset. Beyond the limit the
+ * connection is closed anyway: reading is not free. Runs on the exchange's I/O thread; stateless.
  */
 final class RefusedBodies {
   /** Most bytes of a refused body read and dropped before the connection is closed regardless. */

@@ -394,6 +394,13 @@ final class SessionJson {
     if (node.isNumber()) {
       // A whole number written with a fraction of zeros (1737201600000.0, as floats print) is the
       // integer JSON Schema's "integer" means too.
+      if (!Double.isFinite(node.doubleValue())) {
+        throw ApiError.invalidField(
+            where
+                + ".timestamp in epoch milliseconds must be 0.."
+                + LAST_EPOCH_MILLI
+                + " (1970 to the end of 9999, UTC) but was a number beyond any of them");
+      }
       java.math.BigDecimal value = node.decimalValue();
       String written = value.stripTrailingZeros().toPlainString();
       if (value.signum() != 0 && value.stripTrailingZeros().scale() > 0) {

@@ -136,6 +136,16 @@ class MessageTimesTest {
   }
 
   @Test
+  void epochMillisecondsBeyondADouble_areRefusedNamingTheField() {
+    Answer refused = appendAt("1e400");
+
+    assertThat(refused.json().path("error").asText())
+        .isEqualTo(
+            "the message.timestamp in epoch milliseconds must be 0..253402300799999"
+                + " (1970 to the end of 9999, UTC) but was a number beyond any of them");
+  }
+
+  @Test
   void aTimestampThatIsNeitherTextNorANumber_isRefusedNamingWhatItWas() {
     Answer refused = appendAt("true");
 

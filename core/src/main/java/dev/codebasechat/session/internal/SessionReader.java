@@ -339,8 +339,9 @@ public final class SessionReader {
   /**
    * {@link #local} for {@code cached}, peeked after {@code mark}: when a confirmation of the
    * session since then dropped the cached copy, {@code cached} lacks that write, which has left the
-   * pending ones; the answer is then the session's absence if it was confirmed gone, else {@link
-   * #fallback} (the journal's local copy, which the confirmation brought up to date or dropped).
+   * pending ones; the answer is then the pending writes over no session if it was confirmed gone
+   * (none: not found), else {@link #fallback} (the journal's local copy, which the confirmation
+   * brought up to date or dropped).
    */
   private SessionRead localSince(
       Caller caller,
@@ -354,7 +355,9 @@ public final class SessionReader {
       return ledger.answer(caller, id, pending, Optional.of(newest), ReadSource.LOCAL);
     }
     if (cache.goneSince(id, mark)) {
-      throw new dev.codebasechat.session.SessionNotFoundException(id);
+      // Deleted: what is left is what the caller's writes pending now make of no session (one that
+      // creates it again, acknowledged after the delete), else no session.
+      return ledger.answer(caller, id, pending, Optional.empty(), ReadSource.LOCAL);
     }
     if (cache.confirmedSince(id, mark)) {
       return fallback(caller, id, failure.get());
