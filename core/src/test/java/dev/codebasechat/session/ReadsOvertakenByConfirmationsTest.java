@@ -48,13 +48,22 @@ class ReadsOvertakenByConfirmationsTest {
                 .willReturn(aResponse().withStatus(503).withFixedDelay((int) delay.toMillis())));
   }
 
+  /**
+   * Alice's session {@code id}, holding m1, cached here and no longer fresh: a read asks the
+   * database whether it changed.
+   */
+  private Caller heldButNoLongerFresh(SessionId id) {
+    fake.seedSession(ALICE, id.value(), "m1");
+    Caller alice = f.caller(ALICE);
+    f.resolve(f.store.historyAsync(alice, id));
+    f.advanceMillis(2_000);
+    return alice;
+  }
+
   @Test
   void aDeleteConfirmedWhileTheReadWaitedForTheDatabase_isNotFound_notTheDeletedHistory() {
     SessionId id = sessionId("overtaken1");
-    fake.seedSession(ALICE, id.value(), "m1");
-    Caller alice = f.caller(ALICE);
-    f.resolve(f.store.historyAsync(alice, id)); // cached
-    f.advanceMillis(2_000); // the copy is no longer fresh: a read asks the database
+    Caller alice = heldButNoLongerFresh(id);
     f.store.delete(alice, id); // acknowledged, pending
     changesAnsweredAfter(Duration.ofSeconds(3));
 
@@ -70,10 +79,7 @@ class ReadsOvertakenByConfirmationsTest {
   @Test
   void anAppendConfirmedWhileTheReadWaitedForTheDatabase_isInTheAnswer() {
     SessionId id = sessionId("overtaken2");
-    fake.seedSession(ALICE, id.value(), "m1");
-    Caller alice = f.caller(ALICE);
-    f.resolve(f.store.historyAsync(alice, id));
-    f.advanceMillis(2_000);
+    Caller alice = heldButNoLongerFresh(id);
     f.store.appendExisting(alice, id, Append.of(List.of(f.message("m2"))));
     changesAnsweredAfter(Duration.ofSeconds(3));
 
@@ -90,10 +96,7 @@ class ReadsOvertakenByConfirmationsTest {
   @Test
   void aDeleteConfirmedWhileTheReadWaited_withTheSessionStartedAgainSince_isTheNewSession() {
     SessionId id = sessionId("overtaken3");
-    fake.seedSession(ALICE, id.value(), "m1");
-    Caller alice = f.caller(ALICE);
-    f.resolve(f.store.historyAsync(alice, id));
-    f.advanceMillis(2_000);
+    Caller alice = heldButNoLongerFresh(id);
     f.store.delete(alice, id);
     f.store.append(alice, id, Append.of(List.of(f.message("n1")))); // starts it again
     changesAnsweredAfter(Duration.ofSeconds(3));

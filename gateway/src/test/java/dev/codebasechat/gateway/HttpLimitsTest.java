@@ -353,19 +353,11 @@ class HttpLimitsTest {
 
   @Test
   void shutdown_refusesNewRequests_reportsItInReadinessAndMetrics_letsTheOneInFlightFinish() {
-    gateway = start(2, Optional.empty());
-    GatewayClient client = new GatewayClient(gateway.port());
-    String slow = slowToken();
-    CompletableFuture<Answer> inFlight =
-        CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", slow));
-    await().atMost(Duration.ofSeconds(10)).until(() -> jwks.requests() == 1);
+    Stopping shutdown = shuttingDownWithOneRequestInFlight();
+    GatewayClient client = shutdown.client();
+    CompletableFuture<Answer> inFlight = shutdown.inFlight();
+    CompletableFuture<FlushReport> stopping = shutdown.report();
 
-    CompletableFuture<FlushReport> stopping = CompletableFuture.supplyAsync(gateway::shutdown);
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                client.send("GET", "/readyz", Optional.empty(), Optional.empty()).status() == 503);
     Answer refused = client.get("/v1/sessions", token());
     Answer readiness = client.send("GET", "/readyz", Optional.empty(), Optional.empty());
     Answer metrics = client.send("GET", "/metrics", Optional.empty(), Optional.empty());
@@ -384,18 +376,11 @@ class HttpLimitsTest {
 
   @Test
   void shutdown_aBodySentWholeBeforeReading_getsThe503_notAResetConnection() throws Exception {
-    gateway = start(2, Optional.empty());
-    GatewayClient client = new GatewayClient(gateway.port());
-    String slow = slowToken();
-    CompletableFuture<Answer> inFlight =
-        CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", slow));
-    await().atMost(Duration.ofSeconds(10)).until(() -> jwks.requests() == 1);
-    CompletableFuture<FlushReport> stopping = CompletableFuture.supplyAsync(gateway::shutdown);
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                client.send("GET", "/readyz", Optional.empty(), Optional.empty()).status() == 503);
+    Stopping shutdown = shuttingDownWithOneRequestInFlight();
+    GatewayClient client = shutdown.client();
+    CompletableFuture<Answer> inFlight = shutdown.inFlight();
+    CompletableFuture<FlushReport> stopping = shutdown.report();
+
     int size = 2 * 1024 * 1024;
     String head =
         "POST /v1/sessions/chat-1737201600000-abcdef12/messages HTTP/1.1\r\nHost: x\r\n"
@@ -459,6 +444,28 @@ class HttpLimitsTest {
 
       assertThat(status).startsWith("HTTP/1.1 413");
     }
+  }
+
+  /** A gateway shutting down, and the request it lets finish (waiting for its token's keys). */
+  private record Stopping(
+      GatewayClient client,
+      CompletableFuture<Answer> inFlight,
+      CompletableFuture<FlushReport> report) {}
+
+  private Stopping shuttingDownWithOneRequestInFlight() {
+    gateway = start(2, Optional.empty());
+    GatewayClient client = new GatewayClient(gateway.port());
+    String slow = slowToken();
+    CompletableFuture<Answer> inFlight =
+        CompletableFuture.supplyAsync(() -> client.get("/v1/sessions", slow));
+    await().atMost(Duration.ofSeconds(10)).until(() -> jwks.requests() == 1);
+    CompletableFuture<FlushReport> report = CompletableFuture.supplyAsync(gateway::shutdown);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                client.send("GET", "/readyz", Optional.empty(), Optional.empty()).status() == 503);
+    return new Stopping(client, inFlight, report);
   }
 
   private Socket open(String partial) throws IOException {
