@@ -147,15 +147,8 @@ class HttpLimitsTest {
   void bodyOf12MiB_sentWholeBeforeReading_getsThe413() throws Exception {
     gateway = start(4, Optional.empty());
     int size = 12 * 1024 * 1024;
-    String head =
-        "POST /v1/sessions/chat-1737201600000-abcdef12/messages HTTP/1.1\r\nHost: x\r\n"
-            + "Authorization: Bearer "
-            + token()
-            + "\r\nContent-Type: application/json\r\nContent-Length: "
-            + size
-            + "\r\n\r\n";
 
-    Answer answer = sendWholeThenRead(head.getBytes(StandardCharsets.UTF_8), size, false);
+    Answer answer = appendOfSizeSentWholeThenRead(size);
 
     assertThat(answer.status()).isEqualTo(413);
     assertThat(answer.header("Connection")).contains("close");
@@ -182,6 +175,18 @@ class HttpLimitsTest {
    * Writes {@code head} and {@code bodyBytes} of body (chunked or not) in full, failing if the
    * server breaks the connection first, then reads the answer.
    */
+  /** An append whose announced body of {@code size} bytes is written whole before reading. */
+  private Answer appendOfSizeSentWholeThenRead(int size) throws Exception {
+    String head =
+        "POST /v1/sessions/chat-1737201600000-abcdef12/messages HTTP/1.1\r\nHost: x\r\n"
+            + "Authorization: Bearer "
+            + token()
+            + "\r\nContent-Type: application/json\r\nContent-Length: "
+            + size
+            + "\r\n\r\n";
+    return sendWholeThenRead(head.getBytes(StandardCharsets.UTF_8), size, false);
+  }
+
   private Answer sendWholeThenRead(byte[] head, int bodyBytes, boolean chunked) throws Exception {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", gateway.port()), 5_000);
@@ -382,15 +387,8 @@ class HttpLimitsTest {
     CompletableFuture<FlushReport> stopping = shutdown.report();
 
     int size = 2 * 1024 * 1024;
-    String head =
-        "POST /v1/sessions/chat-1737201600000-abcdef12/messages HTTP/1.1\r\nHost: x\r\n"
-            + "Authorization: Bearer "
-            + token()
-            + "\r\nContent-Type: application/json\r\nContent-Length: "
-            + size
-            + "\r\n\r\n";
 
-    Answer answer = sendWholeThenRead(head.getBytes(StandardCharsets.UTF_8), size, false);
+    Answer answer = appendOfSizeSentWholeThenRead(size);
 
     assertThat(answer.status()).isEqualTo(503);
     assertThat(answer.json().path("code").asText()).isEqualTo("shutting_down");
